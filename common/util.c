@@ -1,0 +1,324 @@
+/*
+ * util.c - string, file and time helpers (see util.h)
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+lc(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int
+str_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int d = lc((unsigned char)*a) - lc((unsigned char)*b);
+
+		if (d != 0 || *a == '\0')
+			return d;
+	}
+}
+
+int
+str_ncasecmp(const char *a, const char *b, size_t n)
+{
+	for (; n > 0; a++, b++, n--) {
+		int d = lc((unsigned char)*a) - lc((unsigned char)*b);
+
+		if (d != 0 || *a == '\0')
+			return d;
+	}
+	return 0;
+}
+
+bool
+str_casestarts(const char *s, const char *prefix)
+{
+	return str_ncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+const char *
+str_casestr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (str_ncasecmp(hay, needle, n) == 0)
+			return hay;
+	return n == 0 ? hay : NULL;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+void
+str_tolower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)lc((unsigned char)*s);
+}
+
+void
+str_strip_ctl(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\r' || c == '\n')
+			continue;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			continue;
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+int
+fd_read_all(char **out, size_t *len_r, int fd, size_t max, struct gc_err *err)
+{
+	struct buf b = BUF_INIT(max);
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			buf_free(&b);
+			return gc_err_set(err, GC_EIO, "read: %s",
+			    strerror(errno));
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) != 0) {
+			buf_free(&b);
+			return gc_err_set(err, GC_ELIMIT,
+			    "input larger than %zu bytes", max);
+		}
+	}
+	*out = buf_detach(&b, len_r);
+	return 0;
+}
+
+int
+file_read(char **out, size_t *len_r, const char *path, size_t max,
+    struct gc_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return gc_err_set(err, errno == ENOENT ? GC_ENOTFOUND : GC_EIO,
+		    "%s: %s", path, strerror(errno));
+	rc = fd_read_all(out, len_r, fd, max, err);
+	close(fd);
+	if (rc != 0)
+		gc_err_prefix(err, "%s", path);
+	return rc;
+}
+
+char *
+path_resolve(const char *dir, const char *path)
+{
+	if (path[0] == '/' || dir == NULL || dir[0] == '\0')
+		return xstrdup(path);
+	return xasprintf("%s/%s", dir, path);
+}
+
+char *
+path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+void
+time_iso8601(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+time_rfc5322(char *buf, size_t len, time_t t)
+{
+	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int
+time_parse_iso8601(time_t *out, const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, se = 0, off = 0;
+	const char *p = s;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+	    *p++ != '-' || digits(&p, 2, &d))
+		return GC_EINVAL;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			return GC_EINVAL;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &se))
+				return GC_EINVAL;
+			if (*p == '.') {   /* fractional seconds: ignored */
+				p++;
+				while (isdigit((unsigned char)*p))
+					p++;
+			}
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, oh, om = 0;
+
+		p++;
+		if (digits(&p, 2, &oh))
+			return GC_EINVAL;
+		if (*p == ':')
+			p++;
+		if (*p != '\0' && digits(&p, 2, &om))
+			return GC_EINVAL;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	if (*p != '\0')
+		return GC_EINVAL;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return GC_EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return GC_EINVAL;
+	*out = t - off;
+	return 0;
+}
+
+static int
+number_with_unit(long long *out, const char *s, const char *const *units,
+    const long long *mult, int nunits)
+{
+	char *end;
+	long long v;
+
+	while (*s == ' ')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return GC_EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return GC_EINVAL;
+	while (*end == ' ')
+		end++;
+	if (*end == '\0') {
+		*out = v;
+		return 0;
+	}
+	for (int i = 0; i < nunits; i++) {
+		if (str_casecmp(end, units[i]) == 0) {
+			if (v > LLONG_MAX / mult[i])
+				return GC_EINVAL;
+			*out = v * mult[i];
+			return 0;
+		}
+	}
+	return GC_EINVAL;
+}
+
+int
+duration_parse(long long *seconds_out, const char *s)
+{
+	static const char *const units[] = { "s", "m", "min", "h", "d", "w" };
+	static const long long mult[] = { 1, 60, 60, 3600, 86400, 604800 };
+
+	return number_with_unit(seconds_out, s, units, mult, 6);
+}
+
+int
+size_parse(long long *bytes_out, const char *s)
+{
+	static const char *const units[] = { "B", "K", "KB", "M", "MB", "G",
+		"GB" };
+	static const long long mult[] = { 1, 1024, 1024, 1048576, 1048576,
+		1073741824LL, 1073741824LL };
+
+	return number_with_unit(bytes_out, s, units, mult, 7);
+}
+
+void
+hex_encode(char *out, const unsigned char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

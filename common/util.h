@@ -1,0 +1,62 @@
+/*
+ * util.h - small string, file and time helpers shared by every module
+ *
+ * Pure helpers (no global state). Strings returned by functions taking a
+ * struct arena live in that arena; others are malloc'd for the caller.
+ */
+#ifndef GC_UTIL_H
+#define GC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "mem.h"
+
+/* ASCII case-insensitive comparisons (locale independent). */
+int str_casecmp(const char *a, const char *b);
+int str_ncasecmp(const char *a, const char *b, size_t n);
+bool str_casestarts(const char *s, const char *prefix);
+const char *str_casestr(const char *hay, const char *needle);
+
+/* Trim ASCII whitespace in place; returns s advanced past leading space. */
+char *str_trim(char *s);
+void str_tolower(char *s);
+
+/* Remove CR and LF (and other C0 controls but TAB) in place: for values
+ * that go into a header or a log line. */
+void str_strip_ctl(char *s);
+
+/* Read a whole file, at most max bytes (GC_ELIMIT past it). The result is
+ * NUL-terminated; *out must be freed by the caller. */
+int file_read(char **out, size_t *len_r, const char *path, size_t max,
+    struct gc_err *err);
+
+/* Read everything from a file descriptor (stdin for `ingest`). */
+int fd_read_all(char **out, size_t *len_r, int fd, size_t max,
+    struct gc_err *err);
+
+/* Join dir and a path unless path is absolute. Result malloc'd. */
+char *path_resolve(const char *dir, const char *path);
+/* The folder of a file path ("." when it has none). malloc'd. */
+char *path_dirname(const char *path);
+
+/* Time: UTC ISO-8601 "2026-11-26T10:00:00Z" into buf (>= 21 bytes). */
+void time_iso8601(char *buf, size_t len, time_t t);
+/* Parse ISO-8601 (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM|-HH:MM]); a time
+ * without zone is UTC. Returns 0 or GC_EINVAL. */
+int time_parse_iso8601(time_t *out, const char *s);
+/* RFC 5322 date "Thu, 26 Nov 2026 10:00:00 +0000". */
+void time_rfc5322(char *buf, size_t len, time_t t);
+
+/* Durations in config: "30s", "5m", "2h", "7d", "1w", or plain seconds. */
+int duration_parse(long long *seconds_out, const char *s);
+/* Sizes in config: "25MB", "512KB", "1GB", or plain bytes. */
+int size_parse(long long *bytes_out, const char *s);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void hex_encode(char *out, const unsigned char *p, size_t n);
+
+#endif
