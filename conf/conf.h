@@ -1,0 +1,174 @@
+/*
+ * conf.h - the configuration: INI parsing, validation, typed access
+ *
+ * A config file is INI-style: `[type]` or `[type NAME]` sections, `key =
+ * value` lines, `#` comments (at line start, or after whitespace on a value
+ * line). Relative paths are resolved from the config file's folder.
+ * Passwords come from `password_file` keys (the file's content, trailing
+ * newline stripped) and are never printed by anything.
+ *
+ * conf_load() parses and validates in one go, collecting every problem as
+ * "file:line: message" in a struct conf_diag instead of stopping at the
+ * first; it returns 0 only when there is none. The schema (which sections
+ * and keys exist, their types and defaults) is the table in conf.c, and it
+ * is what conf/guichet.conf.example documents.
+ *
+ * Ownership: a struct conf owns every string it points to; it is one
+ * "config generation" (replaced as a whole on SIGHUP) and is passed around
+ * as `const struct conf *`. conf_free() releases it.
+ */
+#ifndef GC_CONF_H
+#define GC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/err.h"
+
+struct conf_diag {
+	char **lines;          /* "file:line: message" */
+	size_t n, cap;
+};
+
+void conf_diag_add(struct conf_diag *d, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void conf_diag_free(struct conf_diag *d);
+
+/* A raw `key = value` as read, kept so that other modules (SLA policy,
+ * rules) can validate their own sections with exact line numbers. */
+struct conf_entry {
+	char *key;
+	char *value;
+	int line;
+	bool used;             /* consumed by a typed reader */
+};
+
+struct conf_section {
+	char *type;            /* "mailbox" */
+	char *name;            /* "support", or NULL for [database] */
+	char *file;            /* the file it was read from */
+	int line;
+	struct conf_entry *entries;
+	size_t nentries;
+};
+
+struct conf_list {
+	char **v;
+	size_t n;
+};
+
+struct conf_mailbox {
+	char *name;
+	char *url;
+	char *user;
+	char *password;        /* from password_file; never logged */
+	char *folder;
+	char *processed_folder;
+	char *quarantine_folder;
+	char *address;         /* what customers write to (addr-spec) */
+	char *queue;
+	char *tls_ca_file;
+	char *language;        /* default language of its customers */
+	long long poll_interval;   /* seconds */
+	bool idle;             /* use IMAP IDLE when the server offers it */
+	bool allow_plaintext;  /* allow LOGIN without TLS (loopback tests) */
+	int line;
+};
+
+struct conf_agent {
+	char *name;
+	char *display_name;
+	char *address;
+	struct conf_list queues;
+	char *language;
+	int line;
+};
+
+struct conf_queue {
+	char *name;
+	struct conf_list escalation_to;
+	char *webhook_url;
+	int line;
+};
+
+struct conf_general {
+	char *tracking_format;     /* "SUP-%Y-%06n" */
+	char *language;            /* "fr" or "en" */
+	char *support_name;        /* display name in our mails */
+	char *message_id_domain;   /* right side of our Message-IDs */
+	char *templates_dir;       /* overrides of conf/templates, or NULL */
+	char *log_level;
+	long long poll_interval;   /* default for mailboxes, seconds */
+	long long max_mail_size;   /* bytes */
+	long long fetch_batch;     /* mails per IMAP fetch and transaction */
+	long long outbox_max_attempts;
+	long long outbox_retry_base;   /* seconds, doubled per attempt */
+	long long outbox_retry_max;    /* seconds */
+	long long imap_timeout;        /* seconds */
+	long long reconnect_max;       /* seconds, backoff ceiling */
+};
+
+struct conf_database {
+	char *conninfo;
+	char *password;        /* from password_file, or NULL */
+};
+
+struct conf_smtp {
+	char *url;
+	char *from_name;       /* display name of `from`, may be NULL */
+	char *from_addr;
+	char *user;
+	char *password;
+	char *tls_ca_file;
+	char *helo_name;
+	bool require_tls;
+	long long timeout;     /* seconds */
+};
+
+struct conf {
+	char *path;            /* the main config file */
+	char *dir;             /* its folder */
+	struct conf_general general;
+	struct conf_database database;
+	struct conf_smtp smtp;
+	struct conf_mailbox *mailboxes;
+	size_t nmailboxes;
+	struct conf_agent *agents;
+	size_t nagents;
+	struct conf_queue *queues;
+	size_t nqueues;
+	struct conf_section *sections;   /* everything, as read */
+	size_t nsections;
+};
+
+/* Parse and validate path. On success *out is the config and 0 is
+ * returned; otherwise every problem is in diag and GC_ECONFIG returned.
+ * diag must be zero-initialised by the caller and freed with
+ * conf_diag_free() in both cases. */
+int conf_load(struct conf **out, const char *path, struct conf_diag *diag);
+
+/* Parse from a buffer (fuzzing, tests): `name` stands for the file name in
+ * messages and `dir` resolves relative paths. */
+int conf_load_buffer(struct conf **out, const char *name, const char *dir,
+    const char *text, size_t len, struct conf_diag *diag);
+
+void conf_free(struct conf **c);
+
+const struct conf_mailbox *conf_mailbox(const struct conf *c,
+    const char *name);
+const struct conf_agent *conf_agent_by_address(const struct conf *c,
+    const char *addr);
+const struct conf_queue *conf_queue(const struct conf *c, const char *name);
+
+/* The sections of a type, for modules that validate their own. */
+size_t conf_sections(const struct conf *c, const char *type,
+    const struct conf_section **out, size_t max);
+const char *conf_section_get(const struct conf_section *s, const char *key);
+const struct conf_entry *conf_section_entry(const struct conf_section *s,
+    const char *key);
+
+/* Split "Name <addr@x>" / "addr@x"; returns 0 or GC_EINVAL. Strings are
+ * malloc'd. */
+int conf_parse_mailbox_addr(char **name_r, char **addr_r, const char *s);
+
+#endif

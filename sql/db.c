@@ -1,0 +1,364 @@
+/*
+ * db.c - libpq connection, lazily prepared statements, migrations
+ */
+#include "sql/db.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "conf/embedded.h"
+
+#define MAX_PREPARED 256
+
+struct db {
+	PGconn *conn;
+	const struct db_stmt *prepared[MAX_PREPARED];
+	size_t nprepared;
+};
+
+static void
+quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("postgresql: %s", message);
+}
+
+int
+db_connect(struct db **out, const char *conninfo, const char *password,
+    struct gc_err *err)
+{
+	const char *keys[] = { "dbname", "password", "connect_timeout",
+		"application_name", NULL };
+	const char *vals[] = { conninfo, password, "10", "guichet", NULL };
+	struct db *db;
+	PGconn *conn;
+
+	*out = NULL;
+	if (password == NULL) {
+		keys[1] = "connect_timeout";
+		vals[1] = "10";
+		keys[2] = "application_name";
+		vals[2] = "guichet";
+		keys[3] = NULL;
+		vals[3] = NULL;
+	}
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL)
+		fatal("PQconnectdbParams: out of memory");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char msg[GC_ERRMSG_SIZE];
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(conn));
+		msg[strcspn(msg, "\n")] = '\0';
+		PQfinish(conn);
+		return gc_err_set(err, GC_ETEMP, "database: %s", msg);
+	}
+	PQsetNoticeProcessor(conn, quiet_notices, NULL);
+	db = xcalloc(1, sizeof(*db));
+	db->conn = conn;
+	*out = db;
+	return 0;
+}
+
+void
+db_close(struct db **dbp)
+{
+	if (*dbp == NULL)
+		return;
+	PQfinish((*dbp)->conn);
+	free(*dbp);
+	*dbp = NULL;
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+bool
+db_ok(struct db *db)
+{
+	return db != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/* Map a failed result to our codes. */
+static int
+result_error(struct db *db, const PGresult *res, const char *what,
+    struct gc_err *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	char msg[GC_ERRMSG_SIZE];
+	int code = GC_EIO;
+
+	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) :
+	    PQerrorMessage(db->conn));
+	msg[strcspn(msg, "\n")] = '\0';
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		code = GC_ETEMP;
+	else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "53", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+		code = GC_ETEMP;
+	else if (state != NULL && strcmp(state, "23505") == 0)
+		code = GC_EDUP;
+	return gc_err_set(err, code, "database: %s: %s", what,
+	    msg[0] ? msg : "connection lost");
+}
+
+static int
+prepare(struct db *db, const struct db_stmt *st, struct gc_err *err)
+{
+	PGresult *res;
+
+	for (size_t i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return 0;
+	if (db->nprepared == MAX_PREPARED)
+		fatal("db: more than %d prepared statements", MAX_PREPARED);
+	res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		int rc = result_error(db, res, st->name, err);
+
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	db->prepared[db->nprepared++] = st;
+	return 0;
+}
+
+int
+db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
+    const int *lens, const int *binary, PGresult **res_r, struct gc_err *err)
+{
+	PGresult *res;
+	ExecStatusType s;
+	int rc;
+
+	if (res_r)
+		*res_r = NULL;
+	if ((rc = prepare(db, st, err)) != 0)
+		return rc;
+	res = PQexecPrepared(db->conn, st->name, st->nparams, params, lens,
+	    binary, 0);
+	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		rc = result_error(db, res, st->name, err);
+		PQclear(res);
+		return rc;
+	}
+	if (res_r)
+		*res_r = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+int
+db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
+    struct gc_err *err, int nparams, ...)
+{
+	const char *params[32];
+	va_list ap;
+
+	if (nparams > 32 || nparams != st->nparams)
+		fatal("db_execv %s: %d parameters, statement has %d",
+		    st->name, nparams, st->nparams);
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++)
+		params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return db_exec(db, st, params, NULL, NULL, res_r, err);
+}
+
+int
+db_command(struct db *db, const char *sql, struct gc_err *err)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	int rc = 0;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "%.40s", sql);
+		what[strcspn(what, "\n")] = '\0';
+		rc = result_error(db, res, what, err);
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+db_begin(struct db *db, struct gc_err *err)
+{
+	return db_command(db, "BEGIN", err);
+}
+
+int
+db_commit(struct db *db, struct gc_err *err)
+{
+	return db_command(db, "COMMIT", err);
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db_ok(db))
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+int
+db_savepoint(struct db *db, struct gc_err *err)
+{
+	return db_command(db, "SAVEPOINT mail", err);
+}
+
+int
+db_release(struct db *db, struct gc_err *err)
+{
+	return db_command(db, "RELEASE SAVEPOINT mail", err);
+}
+
+void
+db_rollback_to_savepoint(struct db *db)
+{
+	if (db_ok(db))
+		PQclear(PQexec(db->conn, "ROLLBACK TO SAVEPOINT mail"));
+}
+
+const char *
+db_get(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+long long
+db_get_ll(const PGresult *res, int row, int col)
+{
+	const char *v = db_get(res, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* ----- Migrations ------------------------------------------------- */
+
+/* The embedded sql/NNN_name.sql files, in number order. */
+static size_t
+migrations(const struct embedded_file **out, size_t max)
+{
+	size_t n = 0;
+
+	for (const struct embedded_file *f = embedded_files; f->path; f++) {
+		if (strncmp(f->path, "sql/", 4) != 0 ||
+		    strlen(f->path) < 9 || f->path[4] < '0' ||
+		    f->path[4] > '9')
+			continue;
+		if (n < max)
+			out[n++] = f;
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(out[j - 1]->path,
+		    out[j]->path) > 0; j--) {
+			const struct embedded_file *t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+static const struct db_stmt st_applied = { "migr_applied",
+	"SELECT version FROM schema_migrations WHERE version = $1", 1 };
+static const struct db_stmt st_record = { "migr_record",
+	"INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2 };
+static const struct db_stmt st_latest = { "migr_latest",
+	"SELECT coalesce(max(version), 0) FROM schema_migrations", 0 };
+
+/* A fixed key for the advisory lock that serialises migrations. */
+#define MIGRATE_LOCK "4711001"
+
+int
+db_migrate(struct db *db, int *applied_r, struct gc_err *err)
+{
+	const struct embedded_file *files[512];
+	size_t n = migrations(files, 512);
+	int rc;
+
+	*applied_r = 0;
+	if ((rc = db_command(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")",
+	    err)) != 0)
+		return rc;
+	rc = db_command(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())", err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *base = files[i]->path + 4;
+		char version[16], *name;
+		PGresult *res;
+		bool done;
+
+		snprintf(version, sizeof(version), "%d", atoi(base));
+		if ((rc = db_execv(db, &st_applied, &res, err, 1,
+		    version)) != 0)
+			break;
+		done = PQntuples(res) > 0;
+		PQclear(res);
+		if (done)
+			continue;
+		name = xstrdup(base);
+		name[strcspn(name, ".")] = '\0';
+		rc = db_begin(db, err);
+		if (rc == 0)
+			rc = db_command(db, files[i]->data, err);
+		if (rc == 0)
+			rc = db_execv(db, &st_record, NULL, err, 2, version,
+			    name);
+		if (rc == 0)
+			rc = db_commit(db, err);
+		if (rc != 0) {
+			db_rollback(db);
+			gc_err_prefix(err, "migration %s", base);
+		} else {
+			log_info("migration %s applied", name);
+			(*applied_r)++;
+		}
+		free(name);
+	}
+	if (db_ok(db))
+		PQclear(PQexec(db->conn,
+		    "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")"));
+	return rc;
+}
+
+int
+db_schema_check(struct db *db, struct gc_err *err)
+{
+	const struct embedded_file *files[512];
+	size_t n = migrations(files, 512);
+	int want = n ? atoi(files[n - 1]->path + 4) : 0, have;
+	PGresult *res;
+	int rc;
+
+	rc = db_exec(db, &st_latest, NULL, NULL, NULL, &res, err);
+	if (rc != 0) {
+		gc_err_set(err, rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG,
+		    "the database schema is missing: run `guichet migrate`");
+		return rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG;
+	}
+	have = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (have < want)
+		return gc_err_set(err, GC_ECONFIG, "the database schema is at "
+		    "version %d, this guichet needs %d: run `guichet migrate`",
+		    have, want);
+	return 0;
+}

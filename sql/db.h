@@ -1,0 +1,74 @@
+/*
+ * db.h - the PostgreSQL connection and named prepared statements
+ *
+ * All SQL that the program runs lives in sql/: migrations as NNN_name.sql
+ * files (compiled into the binary) and queries as `struct db_stmt` values
+ * (a name, the SQL text with $n parameters, the parameter count). A
+ * statement is PREPAREd on a connection the first time it is used there,
+ * then executed by name: values always travel as parameters, never pasted
+ * into SQL text.
+ *
+ * Errors: GC_ETEMP when the server is unreachable or the connection broke
+ * (callers reconnect with backoff and retry later; nothing is lost),
+ * GC_EDUP on a unique violation, GC_EIO for anything else.
+ *
+ * Ownership: a PGresult returned through res_r belongs to the caller
+ * (PQclear). struct db is one connection; it is not thread-safe.
+ */
+#ifndef GC_DB_H
+#define GC_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "common/err.h"
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+struct db;
+
+int db_connect(struct db **out, const char *conninfo, const char *password,
+    struct gc_err *err);
+void db_close(struct db **db);
+PGconn *db_conn(struct db *db);
+bool db_ok(struct db *db);   /* connection still usable */
+
+/* Execute a statement. params[i] may be NULL (SQL NULL); lens/binary may
+ * be NULL for all-text parameters. res_r may be NULL when the rows are not
+ * wanted. */
+int db_exec(struct db *db, const struct db_stmt *st,
+    const char *const *params, const int *lens, const int *binary,
+    PGresult **res_r, struct gc_err *err);
+
+/* Same with text parameters only, given as a list ending with the count. */
+int db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
+    struct gc_err *err, int nparams, ...);
+
+/* A plain SQL command without parameters (BEGIN, SAVEPOINT, migrations). */
+int db_command(struct db *db, const char *sql, struct gc_err *err);
+
+int db_begin(struct db *db, struct gc_err *err);
+int db_commit(struct db *db, struct gc_err *err);
+void db_rollback(struct db *db);
+int db_savepoint(struct db *db, struct gc_err *err);
+int db_release(struct db *db, struct gc_err *err);
+void db_rollback_to_savepoint(struct db *db);
+
+/* Result helpers: NULL for SQL NULL. */
+const char *db_get(const PGresult *res, int row, int col);
+long long db_get_ll(const PGresult *res, int row, int col);
+
+/* Bring the schema up to date; *applied_r is the number of migrations
+ * applied now (0 when it was up to date). Safe with concurrent callers. */
+int db_migrate(struct db *db, int *applied_r, struct gc_err *err);
+
+/* Whether the schema is at the newest version this binary knows. */
+int db_schema_check(struct db *db, struct gc_err *err);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * store.c - the data-access layer (see store.h)
+ *
+ * Each function is one or two named prepared statements. Text values go
+ * as text parameters, raw mail and attachment bytes as binary parameters,
+ * times as ISO-8601 UTC text.
+ */
+#include "sql/store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+#define TS(buf, t) char buf[32]; time_iso8601(buf, sizeof(buf), (t))
+#define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
+	(int64_t)(v))
+
+void
+store_ticket_clear(struct store_ticket *t)
+{
+	free(t->requester);
+	free(t->requester_name);
+	free(t->subject);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+store_array_literal(struct buf *b, const char *const *v, size_t n)
+{
+	int rc = buf_addc(b, '{');
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (i > 0)
+			rc = buf_addc(b, ',');
+		if (rc == 0)
+			rc = buf_addc(b, '"');
+		for (const char *p = v[i]; rc == 0 && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				rc = buf_addc(b, '\\');
+			if (rc == 0)
+				rc = buf_addc(b, *p);
+		}
+		if (rc == 0)
+			rc = buf_addc(b, '"');
+	}
+	if (rc == 0)
+		rc = buf_addc(b, '}');
+	return rc;
+}
+
+static char *
+array_literal(const char *const *v, size_t n)
+{
+	struct buf b = BUF_INIT(64 * 1024 * 1024);
+
+	if (store_array_literal(&b, v, n) != 0) {
+		buf_free(&b);
+		return xstrdup("{}");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* ----- Dedup and locks -------------------------------------------- */
+
+static const struct db_stmt st_lock_key = { "lock_key",
+	"SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1 };
+
+int
+store_lock_key(struct db *db, const char *key, struct gc_err *err)
+{
+	return db_execv(db, &st_lock_key, NULL, err, 1, key);
+}
+
+static const struct db_stmt st_seen = { "seen",
+	"SELECT 'message', ticket_id FROM messages WHERE dedup_key = $1 "
+	"UNION ALL "
+	"SELECT 'quarantine', ticket_id FROM quarantine WHERE dedup_key = $1 "
+	"LIMIT 1", 1 };
+
+int
+store_seen(struct db *db, const char *key, const char **where_r,
+    int64_t *ticket_id_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*where_r = NULL;
+	*ticket_id_r = 0;
+	if ((rc = db_execv(db, &st_seen, &res, err, 1, key)) != 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		*where_r = strcmp(PQgetvalue(res, 0, 0), "message") == 0 ?
+		    "message" : "quarantine";
+		*ticket_id_r = db_get_ll(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_mbox_lock = { "mbox_lock",
+	"SELECT pg_try_advisory_lock(hashtextextended('mailbox:' || $1, 0))",
+	1 };
+static const struct db_stmt st_mbox_unlock = { "mbox_unlock",
+	"SELECT pg_advisory_unlock(hashtextextended('mailbox:' || $1, 0))",
+	1 };
+
+int
+store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*got_r = false;
+	if ((rc = db_execv(db, &st_mbox_lock, &res, err, 1, mailbox)) != 0)
+		return rc;
+	*got_r = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+int
+store_mailbox_unlock(struct db *db, const char *mailbox, struct gc_err *err)
+{
+	return db_execv(db, &st_mbox_unlock, NULL, err, 1, mailbox);
+}
+
+/* ----- Tickets ---------------------------------------------------- */
+
+static const struct db_stmt st_next_seq = { "next_seq",
+	"SELECT nextval('ticket_number_seq')", 0 };
+
+int
+store_next_ticket_seq(struct db *db, long long *seq_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_exec(db, &st_next_seq, NULL, NULL, NULL, &res, err)))
+		return rc;
+	*seq_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_ticket_insert = { "ticket_insert",
+	"INSERT INTO tickets (number, status, priority, plan, queue, mailbox, "
+	"requester, requester_name, subject, language, organisation, "
+	"created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+	"$10, $11, $12, $12) RETURNING id", 12 };
+
+int
+store_ticket_insert(struct db *db, const struct store_ticket_new *t,
+    int64_t *id_r, struct gc_err *err)
+{
+	TS(now, t->now);
+	const char *p[] = { t->number, t->status, t->priority, t->plan,
+		t->queue, t->mailbox, t->requester, t->requester_name,
+		t->subject, t->language, t->organisation, now };
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err)))
+		return rc;
+	*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+#define TICKET_COLS "id, number, status, priority, plan, queue, mailbox, " \
+	"language, requester, requester_name, subject, " \
+	"extract(epoch FROM created_at)::bigint"
+
+static const struct db_stmt st_ticket_by_number = { "ticket_by_number",
+	"SELECT " TICKET_COLS " FROM tickets WHERE number = $1", 1 };
+static const struct db_stmt st_ticket_by_id = { "ticket_by_id",
+	"SELECT " TICKET_COLS " FROM tickets WHERE id = $1", 1 };
+
+static void
+copy_field(char *dst, size_t len, const char *v)
+{
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
+static int
+ticket_from(PGresult *res, struct store_ticket *t, struct gc_err *err)
+{
+	const char *name;
+
+	memset(t, 0, sizeof(*t));
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no such ticket");
+	}
+	t->id = db_get_ll(res, 0, 0);
+	copy_field(t->number, sizeof(t->number), db_get(res, 0, 1));
+	copy_field(t->status, sizeof(t->status), db_get(res, 0, 2));
+	copy_field(t->priority, sizeof(t->priority), db_get(res, 0, 3));
+	copy_field(t->plan, sizeof(t->plan), db_get(res, 0, 4));
+	copy_field(t->queue, sizeof(t->queue), db_get(res, 0, 5));
+	copy_field(t->mailbox, sizeof(t->mailbox), db_get(res, 0, 6));
+	copy_field(t->language, sizeof(t->language), db_get(res, 0, 7));
+	t->requester = xstrdup(db_get(res, 0, 8));
+	name = db_get(res, 0, 9);
+	t->requester_name = name ? xstrdup(name) : NULL;
+	t->subject = xstrdup(db_get(res, 0, 10));
+	t->created_at = (time_t)db_get_ll(res, 0, 11);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ticket_by_number(struct db *db, const char *number,
+    struct store_ticket *t, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_execv(db, &st_ticket_by_number, &res, err, 1, number)))
+		return rc;
+	return ticket_from(res, t, err);
+}
+
+int
+store_ticket_by_id(struct db *db, int64_t id, struct store_ticket *t,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_execv(db, &st_ticket_by_id, &res, err, 1, ids)))
+		return rc;
+	return ticket_from(res, t, err);
+}
+
+static const struct db_stmt st_ticket_by_mids = { "ticket_by_mids",
+	"SELECT ticket_id FROM messages WHERE message_id = ANY ($1::text[]) "
+	"ORDER BY id DESC LIMIT 1", 1 };
+
+int
+store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
+    int64_t *id_r, struct gc_err *err)
+{
+	char *arr;
+	PGresult *res;
+	int rc;
+
+	*id_r = 0;
+	if (n == 0)
+		return gc_err_set(err, GC_ENOTFOUND, "no message ids");
+	arr = array_literal(ids, n);
+	rc = db_execv(db, &st_ticket_by_mids, &res, err, 1, arr);
+	free(arr);
+	if (rc != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no ticket for these "
+		    "message ids");
+	}
+	*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_ticket_touch = { "ticket_touch",
+	"UPDATE tickets SET updated_at = $2 WHERE id = $1", 2 };
+
+int
+store_ticket_touch(struct db *db, int64_t id, time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_ticket_touch, NULL, err, 2, ids, ts);
+}
+
+static const struct db_stmt st_ticket_status = { "ticket_status",
+	"UPDATE tickets SET status = $2, updated_at = $3, "
+	"resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz "
+	"WHEN $2 IN ('open', 'new', 'pending') THEN NULL "
+	"ELSE resolved_at END, "
+	"closed_at = CASE WHEN $2 = 'closed' THEN $3::timestamptz "
+	"ELSE NULL END WHERE id = $1", 3 };
+
+int
+store_ticket_set_status(struct db *db, int64_t id, const char *status,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_ticket_status, NULL, err, 3, ids, status, ts);
+}
+
+/* ----- Messages, attachments, events ------------------------------ */
+
+static const struct db_stmt st_message_insert = { "message_insert",
+	"INSERT INTO messages (ticket_id, direction, author, mailbox, "
+	"from_addr, from_name, to_addrs, cc_addrs, subject, message_id, "
+	"in_reply_to, refs, sent_date, received_at, text, new_text, "
+	"text_flags, raw, raw_size, raw_sha256, dedup_key, imap_uid, "
+	"outbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	"$12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) "
+	"RETURNING id", 23 };
+
+int
+store_message_insert(struct db *db, const struct store_message *m,
+    int64_t *id_r, struct gc_err *err)
+{
+	I64(tid, m->ticket_id);
+	I64(size, m->raw_len);
+	I64(uid, m->imap_uid);
+	I64(oid, m->outbox_id);
+	TS(sent, m->sent_date);
+	TS(recv, m->received_at);
+	char *to = array_literal(m->to, m->nto);
+	char *cc = array_literal(m->cc, m->ncc);
+	char *refs = array_literal(m->refs, m->nrefs);
+	char *flags = array_literal(m->text_flags, m->ntext_flags);
+	const char *p[23] = { tid, m->direction, m->author, m->mailbox,
+		m->from_addr, m->from_name, to, cc, m->subject ? m->subject :
+		"", m->message_id, m->in_reply_to, refs,
+		m->has_sent_date ? sent : NULL, recv, m->text ? m->text : "",
+		m->new_text, flags, m->raw, m->raw ? size : NULL,
+		(const char *)m->raw_sha256, m->dedup_key,
+		m->imap_uid ? uid : NULL, m->outbox_id ? oid : NULL };
+	int lens[23] = { 0 }, bin[23] = { 0 };
+	PGresult *res;
+	int rc;
+
+	lens[17] = (int)m->raw_len;
+	bin[17] = 1;
+	lens[19] = 32;
+	bin[19] = 1;
+	rc = db_exec(db, &st_message_insert, p, lens, bin, &res, err);
+	free(to);
+	free(cc);
+	free(refs);
+	free(flags);
+	if (rc != 0)
+		return rc;
+	if (id_r)
+		*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_attachment_insert = { "attachment_insert",
+	"INSERT INTO attachments (message_id, filename, content_type, "
+	"disposition, content_id, size, sha256, content) VALUES ($1, $2, $3, "
+	"$4, $5, $6, $7, $8)", 8 };
+
+int
+store_attachment_insert(struct db *db, const struct store_attachment *a,
+    struct gc_err *err)
+{
+	I64(mid, a->message_id);
+	I64(size, a->len);
+	const char *p[8] = { mid, a->filename, a->content_type,
+		a->disposition, a->content_id, size, (const char *)a->sha256,
+		(const char *)a->data };
+	int lens[8] = { 0, 0, 0, 0, 0, 0, 32, (int)a->len };
+	int bin[8] = { 0, 0, 0, 0, 0, 0, 1, 1 };
+
+	if (a->data == NULL)
+		p[7] = "";
+	return db_exec(db, &st_attachment_insert, p, lens, bin, NULL, err);
+}
+
+static const struct db_stmt st_event = { "event_insert",
+	"INSERT INTO events (ticket_id, at, kind, actor, data) "
+	"VALUES ($1, $2, $3, $4, $5::jsonb)", 5 };
+
+int
+store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
+    const char *actor, const char *data_json, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	TS(ts, at);
+
+	return db_execv(db, &st_event, NULL, err, 5, ticket_id ? tid : NULL,
+	    ts, kind, actor, data_json ? data_json : "{}");
+}
+
+/* ----- Outbox ----------------------------------------------------- */
+
+static const struct db_stmt st_outbox_insert = { "outbox_insert",
+	"INSERT INTO outbox (kind, purpose, ticket_id, message_id, mail_from, "
+	"rcpts, url, data, next_attempt_at, created_at) VALUES ($1, $2, $3, "
+	"$4, $5, $6, $7, $8, $9, $9) RETURNING id", 9 };
+
+int
+store_outbox_insert(struct db *db, const struct store_outbox *o,
+    int64_t *id_r, struct gc_err *err)
+{
+	I64(tid, o->ticket_id);
+	TS(ts, o->now);
+	char *rcpts = array_literal(o->rcpts, o->nrcpts);
+	const char *p[9] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+		o->message_id, o->mail_from, rcpts, o->url, o->data, ts };
+	int lens[9] = { 0, 0, 0, 0, 0, 0, 0, (int)o->len, 0 };
+	int bin[9] = { 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	PGresult *res;
+	int rc;
+
+	rc = db_exec(db, &st_outbox_insert, p, lens, bin, &res, err);
+	free(rcpts);
+	if (rc != 0)
+		return rc;
+	if (id_r)
+		*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* ----- IMAP state ------------------------------------------------- */
+
+static const struct db_stmt st_imap_get = { "imap_state_get",
+	"SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = $1", 1 };
+static const struct db_stmt st_imap_set = { "imap_state_set",
+	"INSERT INTO imap_state (mailbox, uidvalidity, last_uid, updated_at) "
+	"VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET "
+	"uidvalidity = excluded.uidvalidity, last_uid = CASE WHEN "
+	"imap_state.uidvalidity = excluded.uidvalidity THEN "
+	"greatest(imap_state.last_uid, excluded.last_uid) ELSE "
+	"excluded.last_uid END, updated_at = excluded.updated_at", 4 };
+
+int
+store_imap_state_get(struct db *db, const char *mailbox,
+    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*found_r = false;
+	*uidvalidity_r = *last_uid_r = 0;
+	if ((rc = db_execv(db, &st_imap_get, &res, err, 1, mailbox)) != 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		*found_r = true;
+		*uidvalidity_r = (uint32_t)db_get_ll(res, 0, 0);
+		*last_uid_r = (uint32_t)db_get_ll(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_imap_state_set(struct db *db, const char *mailbox, uint32_t uidvalidity,
+    uint32_t last_uid, time_t now, struct gc_err *err)
+{
+	I64(v, uidvalidity);
+	I64(u, last_uid);
+	TS(ts, now);
+
+	return db_execv(db, &st_imap_set, NULL, err, 4, mailbox, v, u, ts);
+}
+
+/* ----- Quarantine ------------------------------------------------- */
+
+static const struct db_stmt st_quarantine_insert = { "quarantine_insert",
+	"INSERT INTO quarantine (mailbox, reason, detail, raw, raw_size, "
+	"dedup_key, imap_uid, received_at) VALUES ($1, $2, $3, $4, $5, $6, "
+	"$7, $8) RETURNING id", 8 };
+
+int
+store_quarantine_insert(struct db *db, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err)
+{
+	I64(size, q->raw_len);
+	I64(uid, q->imap_uid);
+	TS(ts, q->now);
+	const char *p[8] = { q->mailbox, q->reason, q->detail, q->raw, size,
+		q->dedup_key, q->imap_uid ? uid : NULL, ts };
+	int lens[8] = { 0, 0, 0, (int)q->raw_len, 0, 0, 0, 0 };
+	int bin[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_exec(db, &st_quarantine_insert, p, lens, bin, &res,
+	    err)) != 0)
+		return rc;
+	if (id_r)
+		*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * store.h - the data-access layer: one function per thing the program
+ * reads or writes, each a named prepared statement with parameters.
+ *
+ * Every function works inside whatever transaction the caller opened; the
+ * caller decides where the transaction (and the per-mail savepoint) ends.
+ * Times are Unix seconds from Guichet's own clock; ids are PostgreSQL
+ * bigints. Strings returned are copied into the caller's buffers or
+ * returned as malloc'd strings documented per function.
+ */
+#ifndef GC_STORE_H
+#define GC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+#include "sql/db.h"
+
+struct store_ticket {
+	int64_t id;
+	char number[64];
+	char status[16];
+	char priority[4];
+	char plan[32];
+	char queue[64];
+	char mailbox[64];
+	char language[8];
+	char *requester;        /* malloc'd */
+	char *requester_name;   /* malloc'd, may be NULL */
+	char *subject;          /* malloc'd */
+	time_t created_at;
+};
+
+void store_ticket_clear(struct store_ticket *t);
+
+struct store_ticket_new {
+	const char *number;
+	const char *status;
+	const char *priority;
+	const char *plan;
+	const char *queue;
+	const char *mailbox;
+	const char *requester;
+	const char *requester_name;
+	const char *subject;
+	const char *language;
+	const char *organisation;
+	time_t now;
+};
+
+struct store_message {
+	int64_t ticket_id;
+	const char *direction;       /* "in" | "out" */
+	const char *author;          /* "customer" | "agent" | "system" */
+	const char *mailbox;
+	const char *from_addr, *from_name;
+	const char *const *to; size_t nto;
+	const char *const *cc; size_t ncc;
+	const char *subject;
+	const char *message_id;
+	const char *in_reply_to;
+	const char *const *refs; size_t nrefs;
+	time_t sent_date; bool has_sent_date;
+	time_t received_at;
+	const char *text;
+	const char *new_text;
+	const char *const *text_flags; size_t ntext_flags;
+	const char *raw; size_t raw_len;          /* NULL for outgoing */
+	const unsigned char *raw_sha256;          /* 32 bytes or NULL */
+	const char *dedup_key;
+	int64_t imap_uid;                         /* 0: none */
+	int64_t outbox_id;                        /* 0: none */
+};
+
+struct store_attachment {
+	int64_t message_id;
+	const char *filename, *content_type, *disposition, *content_id;
+	const unsigned char *data; size_t len;
+	const unsigned char *sha256;              /* 32 bytes */
+};
+
+struct store_outbox {
+	const char *kind;            /* "mail" | "webhook" */
+	const char *purpose;
+	int64_t ticket_id;           /* 0: none */
+	const char *message_id;
+	const char *mail_from;
+	const char *const *rcpts; size_t nrcpts;
+	const char *url;
+	const char *data; size_t len;
+	time_t now;
+};
+
+struct store_quarantine {
+	const char *mailbox;
+	const char *reason;
+	const char *detail;
+	const char *raw; size_t raw_len;
+	const char *dedup_key;
+	int64_t imap_uid;
+	time_t now;
+};
+
+/* Serialise work on one dedup key for the rest of the transaction (two
+ * daemons, or IMAP and the MTA pipe, on the same mail at once). */
+int store_lock_key(struct db *db, const char *key, struct gc_err *err);
+/* Whether a mail with this key is already a message (*where_r "message")
+ * or in the quarantine ("quarantine"); *where_r NULL when new. */
+int store_seen(struct db *db, const char *key, const char **where_r,
+    int64_t *ticket_id_r, struct gc_err *err);
+
+int store_next_ticket_seq(struct db *db, long long *seq_r,
+    struct gc_err *err);
+int store_ticket_insert(struct db *db, const struct store_ticket_new *t,
+    int64_t *id_r, struct gc_err *err);
+/* Fill t from the ticket with that number / id; GC_ENOTFOUND if none. */
+int store_ticket_by_number(struct db *db, const char *number,
+    struct store_ticket *t, struct gc_err *err);
+int store_ticket_by_id(struct db *db, int64_t id, struct store_ticket *t,
+    struct gc_err *err);
+/* The ticket owning a message whose Message-ID is one of ids (newest
+ * first); GC_ENOTFOUND if none. */
+int store_ticket_by_message_ids(struct db *db, const char *const *ids,
+    size_t n, int64_t *id_r, struct gc_err *err);
+int store_ticket_touch(struct db *db, int64_t id, time_t now,
+    struct gc_err *err);
+int store_ticket_set_status(struct db *db, int64_t id, const char *status,
+    time_t now, struct gc_err *err);
+
+int store_message_insert(struct db *db, const struct store_message *m,
+    int64_t *id_r, struct gc_err *err);
+int store_attachment_insert(struct db *db, const struct store_attachment *a,
+    struct gc_err *err);
+/* data_json: a JSON object as text ("{}" when NULL). */
+int store_event(struct db *db, int64_t ticket_id, time_t at,
+    const char *kind, const char *actor, const char *data_json,
+    struct gc_err *err);
+
+int store_outbox_insert(struct db *db, const struct store_outbox *o,
+    int64_t *id_r, struct gc_err *err);
+
+int store_imap_state_get(struct db *db, const char *mailbox,
+    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+    struct gc_err *err);
+int store_imap_state_set(struct db *db, const char *mailbox,
+    uint32_t uidvalidity, uint32_t last_uid, time_t now,
+    struct gc_err *err);
+
+int store_quarantine_insert(struct db *db, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err);
+
+/* Advisory lock that makes one daemon the poller of a mailbox; held by the
+ * session until released or the connection ends. */
+int store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
+    struct gc_err *err);
+int store_mailbox_unlock(struct db *db, const char *mailbox,
+    struct gc_err *err);
+
+/* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
+int store_array_literal(struct buf *b, const char *const *v, size_t n);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * test_conf.c - the config parser: valid files load with their defaults,
+ * and every problem is reported as file:line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
+
+static char tmpdir[] = "/tmp/guichet-conf-XXXXXX";
+
+static int
+setup(void **state)
+{
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/support.pass", tmpdir);
+	f = fopen(path, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/support.pass", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static const char good[] =
+	"# a comment\n"
+	"[database]\n"
+	"conninfo = host=127.0.0.1 port=5432 dbname=guichet user=guichet\n"
+	"\n"
+	"[smtp]\n"
+	"url = smtp://127.0.0.1:2525        # sink\n"
+	"from = Support <support@example.com>\n"
+	"\n"
+	"[mailbox support]\n"
+	"url = imaps://127.0.0.1:9993\n"
+	"user = support\n"
+	"password_file = support.pass\n"
+	"address = support@example.com\n"
+	"queue = support\n"
+	"\n"
+	"[agent alice]\n"
+	"address = alice@example.com\n"
+	"queues = support, security\n"
+	"\n"
+	"[queue security]\n"
+	"escalation_to = oncall@example.com, lead@example.com\n"
+	"webhook_url = https://chat.example.com/hooks/support\n";
+
+static struct conf *
+load(const char *text, struct conf_diag *d)
+{
+	struct conf *c = NULL;
+
+	memset(d, 0, sizeof(*d));
+	conf_load_buffer(&c, "test.conf", tmpdir, text, strlen(text), d);
+	return c;
+}
+
+static void
+test_good(void **state)
+{
+	struct conf_diag d;
+	struct conf *c = load(good, &d);
+	const struct conf_mailbox *m;
+	const struct conf_agent *a;
+
+	(void)state;
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.lines[i]);
+	assert_non_null(c);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(c->smtp.url, "smtp://127.0.0.1:2525");
+	assert_string_equal(c->smtp.from_name, "Support");
+	assert_string_equal(c->smtp.from_addr, "support@example.com");
+	m = conf_mailbox(c, "support");
+	assert_non_null(m);
+	assert_string_equal(m->password, "s3cret");
+	assert_string_equal(m->folder, "INBOX");
+	assert_string_equal(m->processed_folder, "Processed");
+	assert_string_equal(m->quarantine_folder, "Quarantine");
+	assert_int_equal(m->poll_interval, 60);
+	assert_true(m->idle);
+	assert_string_equal(c->general.tracking_format, "SUP-%Y-%06n");
+	assert_string_equal(c->general.message_id_domain, "example.com");
+	assert_int_equal(c->general.max_mail_size, 25 * 1024 * 1024);
+	a = conf_agent_by_address(c, "ALICE@example.com");
+	assert_non_null(a);
+	assert_int_equal(a->queues.n, 2);
+	assert_string_equal(a->queues.v[1], "security");
+	assert_int_equal(conf_queue(c, "security")->escalation_to.n, 2);
+	conf_free(&c);
+	assert_null(c);
+	conf_diag_free(&d);
+}
+
+/* The config with one line replaced (1-based) by repl. */
+static char *
+with_line(int lineno, const char *repl)
+{
+	static char out[4096];
+	const char *p = good;
+	int n = 1;
+
+	out[0] = '\0';
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p + 1) : strlen(p);
+
+		if (n == lineno) {
+			strcat(out, repl);
+			strcat(out, "\n");
+		} else {
+			strncat(out, p, len);
+		}
+		p += len;
+		n++;
+	}
+	return out;
+}
+
+static void
+expect_error(int lineno, const char *repl, const char *want)
+{
+	struct conf_diag d;
+	struct conf *c = load(with_line(lineno, repl), &d);
+	bool found = false;
+
+	assert_null(c);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.lines[i], want) != NULL)
+			found = true;
+	if (!found) {
+		fprintf(stderr, "wanted \"%s\", got:\n", want);
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "  %s\n", d.lines[i]);
+	}
+	assert_true(found);
+	conf_diag_free(&d);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error(6, "ur1 = smtp://x", "test.conf:6: unknown key \"ur1\"");
+	expect_error(6, "url = http://x", "test.conf:6: url: \"http://x\" is "
+	    "not an smtp:// or smtps:// URL");
+	expect_error(10, "url = pop3://x", "test.conf:10: url");
+	expect_error(12, "password_file = missing.pass", "test.conf:12: "
+	    "password_file: cannot read");
+	expect_error(13, "address = not-an-address", "test.conf:13: address");
+	expect_error(13, "# no address", "test.conf:9: [mailbox support]: "
+	    "missing key \"address\"");
+	expect_error(7, "from = Support <support@example.com",
+	    "test.conf:7: from");
+	expect_error(19, "[queue]", "test.conf:19: [queue] needs a name");
+	expect_error(19, "[bogus x]", "test.conf:19: unknown section [bogus]");
+	expect_error(14, "url = imap://again", "test.conf:14: duplicate key "
+	    "\"url\" (first at line 10)");
+	expect_error(8, "just words", "test.conf:8: expected `key = value`");
+	expect_error(18, "queues = support, nowhere", "test.conf:16: agent "
+	    "alice: queue \"nowhere\"");
+	expect_error(1, "[guichet]\ntracking_format = SUP-%Y", "tracking_format"
+	    " \"SUP-%Y\": needs exactly one %n");
+	expect_error(1, "[guichet]\npoll_interval = soon",
+	    "test.conf:2: poll_interval: \"soon\" is not a duration");
+	expect_error(1, "[guichet]\nlanguage = de", "test.conf:2: language");
+	expect_error(21, "escalation_to = oncall@example.com, lead",
+	    "escalation_to: \"lead\" is not a mail address");
+}
+
+static void
+test_every_error_reported(void **state)
+{
+	struct conf_diag d;
+	struct conf *c;
+	char text[4096];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s", good);
+	/* two independent problems: both are reported, not just the first */
+	c = load(with_line(6, "ur1 = x"), &d);
+	assert_null(c);
+	conf_diag_free(&d);
+	strcpy(text, with_line(6, "ur1 = x"));
+	strcat(text, "[smtp2]\n");
+	c = load(text, &d);
+	assert_null(c);
+	assert_true(d.n >= 2);
+	conf_diag_free(&d);
+}
+
+static void
+test_mailbox_addr(void **state)
+{
+	char *name, *addr;
+
+	(void)state;
+	assert_int_equal(conf_parse_mailbox_addr(&name, &addr,
+	    "\"Le Support\" <support@example.com>"), 0);
+	assert_string_equal(name, "Le Support");
+	assert_string_equal(addr, "support@example.com");
+	free(name);
+	free(addr);
+	assert_int_equal(conf_parse_mailbox_addr(&name, &addr,
+	    " a@b.c "), 0);
+	assert_null(name);
+	assert_string_equal(addr, "a@b.c");
+	free(addr);
+	assert_int_not_equal(conf_parse_mailbox_addr(&name, &addr,
+	    "a b@c"), 0);
+	assert_int_not_equal(conf_parse_mailbox_addr(&name, &addr,
+	    "x <a@b.c> y"), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_mailbox_addr),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
