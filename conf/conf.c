@@ -41,7 +41,9 @@ conf_diag_add(struct conf_diag *d, const char *file, int line,
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->lines = xrealloc(d->lines, d->cap * sizeof(*d->lines));
 	}
-	if (line > 0)
+	if (file == NULL)
+		d->lines[d->n++] = xstrdup(msg);
+	else if (line > 0)
 		d->lines[d->n++] = xasprintf("%s:%d: %s", file, line, msg);
 	else
 		d->lines[d->n++] = xasprintf("%s: %s", file, msg);

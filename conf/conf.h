@@ -30,6 +30,7 @@ struct conf_diag {
 	size_t n, cap;
 };
 
+/* file NULL: the message is already "file:line: text". */
 void conf_diag_add(struct conf_diag *d, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void conf_diag_free(struct conf_diag *d);

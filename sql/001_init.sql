@@ -135,3 +135,8 @@ CREATE TABLE quarantine (
     retried_at      timestamptz,
     ticket_id       bigint REFERENCES tickets (id)
 );
+
+-- ISO-8601 UTC text of a time, the form of every time in --json output.
+CREATE FUNCTION iso_utc(t timestamptz) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');

@@ -163,4 +163,13 @@ int store_mailbox_unlock(struct db *db, const char *mailbox,
 /* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
 int store_array_literal(struct buf *b, const char *const *v, size_t n);
 
+/* The raw mail and mailbox of a quarantine entry (malloc'd). */
+int store_quarantine_get(struct db *db, int64_t id, char **raw_r,
+    size_t *len_r, char **mailbox_r, char **status_r, struct gc_err *err);
+/* Mark an entry retried and free its dedup key for the new attempt. */
+int store_quarantine_mark_retried(struct db *db, int64_t id, time_t now,
+    struct gc_err *err);
+int store_quarantine_set_ticket(struct db *db, int64_t id,
+    int64_t ticket_id, struct gc_err *err);
+
 #endif

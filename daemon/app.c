@@ -1,0 +1,65 @@
+/*
+ * app.c - shared command context (see app.h)
+ */
+#include "daemon/app.h"
+
+#include <stdio.h>
+
+#include "common/log.h"
+
+time_t
+app_now(const struct app *app)
+{
+	return app->clock_fixed ? app->clock_now : time(NULL);
+}
+
+int
+app_load_config(struct app *app)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *c = NULL;
+	enum log_level lvl;
+
+	if (conf_load(&c, app->config_path, &diag) != 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.lines[i]);
+		conf_diag_free(&diag);
+		return GC_ECONFIG;
+	}
+	conf_diag_free(&diag);
+	conf_free(&app->conf);
+	app->conf = c;
+	if (log_level_parse(c->general.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	return 0;
+}
+
+int
+app_db_connect(const struct app *app, struct db **out, struct gc_err *err)
+{
+	return db_connect(out, app->conf->database.conninfo,
+	    app->conf->database.password, err);
+}
+
+int
+app_exit_code(int rc)
+{
+	switch (rc) {
+	case 0:
+		return EX_OK;
+	case GC_ETEMP:
+		return EX_TEMPFAIL;
+	case GC_ECONFIG:
+		return EX_CONFIG;
+	case GC_EINVAL:
+	case GC_EPARSE:
+		return EX_DATAERR;
+	case GC_ENOTFOUND:
+		return EX_NOINPUT;
+	case GC_EIO:
+		return EX_IOERR;
+	case GC_EAUTH:
+		return EX_NOPERM;
+	}
+	return EX_SOFTWARE;
+}

@@ -1,0 +1,42 @@
+/*
+ * app.h - what every command shares: the config generation, the clock,
+ * and the exit codes.
+ *
+ * The clock: every timestamp Guichet writes comes from app_now(), which is
+ * the real time unless the global option --now fixed it for the run
+ * (tests, what-if questions). The database's now() is never used.
+ *
+ * Ownership: struct app owns its struct conf (replaced whole on SIGHUP).
+ */
+#ifndef GC_APP_H
+#define GC_APP_H
+
+#include <stdbool.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "conf/conf.h"
+#include "sql/db.h"
+
+struct app {
+	const char *config_path;
+	struct conf *conf;
+	bool clock_fixed;
+	time_t clock_now;
+};
+
+time_t app_now(const struct app *app);
+
+/* Load (or reload) the config; on failure print every problem to stderr
+ * and keep the old generation. Returns 0 or GC_ECONFIG. */
+int app_load_config(struct app *app);
+
+/* Connect to the configured database. GC_ETEMP when unreachable. */
+int app_db_connect(const struct app *app, struct db **out,
+    struct gc_err *err);
+
+/* Map an error code to a sysexits.h exit status. */
+int app_exit_code(int rc);
+
+#endif

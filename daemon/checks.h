@@ -1,0 +1,16 @@
+/*
+ * checks.h - validation that spans modules, for `guichet check-config`
+ *
+ * conf_load() checks the config file itself; checks_config() then checks
+ * what the config points at: templates (every variable known), and the
+ * files of other modules as they come. Problems go to diag as
+ * "file:line: message".
+ */
+#ifndef GC_CHECKS_H
+#define GC_CHECKS_H
+
+#include "conf/conf.h"
+
+void checks_config(const struct conf *c, struct conf_diag *diag);
+
+#endif

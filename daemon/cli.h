@@ -1,0 +1,21 @@
+/*
+ * cli.h - the commands of the guichet binary, one function each
+ *
+ * Each takes the shared struct app (config loaded, clock set) and the
+ * command's own arguments (argv[0] is the command name), prints to
+ * stdout/stderr and returns a sysexits.h exit status.
+ */
+#ifndef GC_CLI_H
+#define GC_CLI_H
+
+#include "daemon/app.h"
+
+int cli_migrate(struct app *app, int argc, char **argv);
+int cli_check_config(struct app *app, int argc, char **argv);
+int cli_ticket(struct app *app, int argc, char **argv);
+int cli_ingest(struct app *app, int argc, char **argv);
+int cli_serve(struct app *app, int argc, char **argv);
+int cli_quarantine(struct app *app, int argc, char **argv);
+int cli_quarantine_retry(struct app *app, long long id);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * cli_admin.c - the ops commands: migrate, check-config, ticket,
+ * quarantine list/show
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "daemon/checks.h"
+#include "daemon/cli.h"
+#include "sql/views.h"
+
+static int
+connect_or_say(struct app *app, struct db **db)
+{
+	struct gc_err err = { 0 };
+	int rc = app_db_connect(app, db, &err);
+
+	if (rc != 0)
+		fprintf(stderr, "guichet: %s\n", err.msg);
+	return rc;
+}
+
+int
+cli_migrate(struct app *app, int argc, char **argv)
+{
+	struct gc_err err = { 0 };
+	struct db *db;
+	int applied, rc;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: guichet migrate\n");
+		return EX_USAGE;
+	}
+	if ((rc = connect_or_say(app, &db)) != 0)
+		return app_exit_code(rc);
+	rc = db_migrate(db, &applied, &err);
+	db_close(&db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	printf(applied ? "%d migration(s) applied\n" :
+	    "schema up to date%.0d\n", applied);
+	return EX_OK;
+}
+
+int
+cli_check_config(struct app *app, int argc, char **argv)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *c = NULL;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: guichet check-config\n");
+		return EX_USAGE;
+	}
+	if (conf_load(&c, app->config_path, &diag) == 0)
+		checks_config(c, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		printf("%s\n", diag.lines[i]);
+	if (diag.n > 0) {
+		fprintf(stderr, "guichet: %zu problem(s) in the configuration"
+		    "\n", diag.n);
+		conf_diag_free(&diag);
+		conf_free(&c);
+		return EX_CONFIG;
+	}
+	conf_diag_free(&diag);
+	conf_free(&c);
+	printf("%s: OK\n", app->config_path);
+	return EX_OK;
+}
+
+/* Print a JSON document from PostgreSQL, re-indented. */
+static int
+print_json(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+
+	if (j == NULL) {
+		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
+		    jerr.text);
+		return EX_SOFTWARE;
+	}
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+	return EX_OK;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void
+print_ticket_line(const json_t *t)
+{
+	printf("%-18s %-8s %-3s %-10s %-12s %-28.28s %s\n",
+	    jstr(t, "number"), jstr(t, "status"), jstr(t, "priority"),
+	    jstr(t, "plan"), jstr(t, "queue"), jstr(t, "requester"),
+	    jstr(t, "subject"));
+}
+
+static void
+print_ticket_text(const json_t *t)
+{
+	size_t i;
+	json_t *m, *e;
+
+	printf("Ticket:    %s\nSubject:   %s\nStatus:    %s\nPriority:  %s\n"
+	    "Plan:      %s\nQueue:     %s\nRequester: %s\nCreated:   %s\n",
+	    jstr(t, "number"), jstr(t, "subject"), jstr(t, "status"),
+	    jstr(t, "priority"), jstr(t, "plan"), jstr(t, "queue"),
+	    jstr(t, "requester"), jstr(t, "created_at"));
+	json_array_foreach(json_object_get(t, "messages"), i, m) {
+		printf("\n--- %s %s %s  %s -> ", jstr(m, "received_at"),
+		    jstr(m, "direction"), jstr(m, "author"), jstr(m, "from"));
+		for (size_t k = 0; k < json_array_size(json_object_get(m,
+		    "to")); k++)
+			printf("%s%s", k ? ", " : "", json_string_value(
+			    json_array_get(json_object_get(m, "to"), k)));
+		printf("\n    Subject: %s\n    Message-ID: <%s>\n\n%s\n",
+		    jstr(m, "subject"), jstr(m, "message_id"),
+		    jstr(m, "text"));
+	}
+	printf("\nEvents:\n");
+	json_array_foreach(json_object_get(t, "events"), i, e) {
+		char *data = json_dumps(json_object_get(e, "data"),
+		    JSON_COMPACT);
+
+		printf("  %s %-20s %s\n", jstr(e, "at"), jstr(e, "kind"),
+		    data ? data : "");
+		free(data);
+	}
+}
+
+static int
+print_doc(const char *text, bool json, void (*one)(const json_t *),
+    bool is_list)
+{
+	json_error_t jerr;
+	json_t *j;
+	size_t i;
+	json_t *t;
+
+	if (json)
+		return print_json(text);
+	if ((j = json_loads(text, 0, &jerr)) == NULL) {
+		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
+		    jerr.text);
+		return EX_SOFTWARE;
+	}
+	if (is_list) {
+		json_array_foreach(j, i, t)
+			one(t);
+	} else {
+		one(j);
+	}
+	json_decref(j);
+	return EX_OK;
+}
+
+int
+cli_ticket(struct app *app, int argc, char **argv)
+{
+	struct gc_err err = { 0 };
+	const char *number = NULL, *status = NULL;
+	bool json = false;
+	struct db *db;
+	char *doc;
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
+	    strcmp(argv[1], "show") != 0))
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			status = argv[++i];
+		else if (argv[i][0] != '-' && number == NULL)
+			number = argv[i];
+		else
+			goto usage;
+	}
+	if ((argv[1][0] == 's') != (number != NULL))
+		goto usage;
+	if ((rc = connect_or_say(app, &db)) != 0)
+		return app_exit_code(rc);
+	if (number != NULL)
+		rc = views_ticket(db, number, &doc, &err);
+	else
+		rc = views_ticket_list(db, status, &doc, &err);
+	db_close(&db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	rc = print_doc(doc, json, number ? print_ticket_text :
+	    print_ticket_line, number == NULL);
+	free(doc);
+	return rc;
+usage:
+	fprintf(stderr, "usage: guichet ticket list [--status S] [--json]\n"
+	    "       guichet ticket show NUMBER [--json]\n");
+	return EX_USAGE;
+}
+
+static void
+print_quarantine_line(const json_t *q)
+{
+	printf("%-6lld %-10s %-8s %-20s %s\n",
+	    (long long)json_integer_value(json_object_get(q, "id")),
+	    jstr(q, "mailbox"), jstr(q, "status"), jstr(q, "received_at"),
+	    jstr(q, "reason"));
+}
+
+int
+cli_quarantine(struct app *app, int argc, char **argv)
+{
+	struct gc_err err = { 0 };
+	bool json = false;
+	long long id = 0;
+	struct db *db;
+	char *doc;
+	int rc;
+
+	if (argc < 2)
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (id == 0 && (id = strtoll(argv[i], NULL, 10)) > 0)
+			continue;
+		else
+			goto usage;
+	}
+	if (strcmp(argv[1], "list") == 0 && id == 0) {
+		if ((rc = connect_or_say(app, &db)) != 0)
+			return app_exit_code(rc);
+		rc = views_quarantine_list(db, &doc, &err);
+	} else if (strcmp(argv[1], "show") == 0 && id > 0) {
+		if ((rc = connect_or_say(app, &db)) != 0)
+			return app_exit_code(rc);
+		rc = views_quarantine(db, id, &doc, &err);
+	} else if (strcmp(argv[1], "retry") == 0 && id > 0) {
+		return cli_quarantine_retry(app, id);
+	} else {
+		goto usage;
+	}
+	db_close(&db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	if (strcmp(argv[1], "list") == 0)
+		rc = print_doc(doc, json, print_quarantine_line, true);
+	else
+		rc = print_json(doc);
+	free(doc);
+	return rc;
+usage:
+	fprintf(stderr, "usage: guichet quarantine list [--json]\n"
+	    "       guichet quarantine show ID\n"
+	    "       guichet quarantine retry ID\n");
+	return EX_USAGE;
+}

@@ -1,0 +1,82 @@
+/*
+ * dedup.c - deduplication keys (see dedup.h)
+ */
+#include "daemon/dedup.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+void
+dedup_sha256(unsigned char *out, const void *data, size_t len)
+{
+	unsigned int n = 32;
+
+	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL))
+		fatal("EVP_Digest(sha256) failed");
+}
+
+static void
+update_str(EVP_MD_CTX *ctx, const char *tag, const char *v)
+{
+	EVP_DigestUpdate(ctx, tag, strlen(tag) + 1);
+	if (v != NULL)
+		EVP_DigestUpdate(ctx, v, strlen(v) + 1);
+}
+
+/* Offset of the body: after the first empty line (LF LF, CRLF CRLF or a
+ * mix). 0 when there is none. */
+static size_t
+body_offset(const char *raw, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (raw[i + 1] == '\n')
+			return i + 2;
+		if (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+void
+dedup_key(char *out, const char *raw, size_t len, const char *message_id,
+    const char *from, const char *date, const char *subject)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int mdlen = sizeof(md);
+	size_t start = body_offset(raw, len), end = len, run = 0;
+
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("EVP_DigestInit(sha256) failed");
+	if (message_id != NULL && message_id[0] != '\0') {
+		update_str(ctx, "mid", message_id);
+	} else {
+		update_str(ctx, "from", from);
+		update_str(ctx, "date", date);
+		update_str(ctx, "subject", subject);
+	}
+	while (end > start && strchr(" \t\r\n", raw[end - 1]) != NULL)
+		end--;
+	/* hash the body in runs between CRs */
+	EVP_DigestUpdate(ctx, "body", 5);
+	for (size_t i = start; i < end; i++) {
+		if (raw[i] == '\r') {
+			if (run > 0)
+				EVP_DigestUpdate(ctx, raw + i - run, run);
+			run = 0;
+			continue;
+		}
+		run++;
+	}
+	if (run > 0)
+		EVP_DigestUpdate(ctx, raw + end - run, run);
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
+		fatal("EVP_DigestFinal(sha256) failed");
+	EVP_MD_CTX_free(ctx);
+	hex_encode(out, md, sizeof(md));
+}

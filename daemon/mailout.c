@@ -1,0 +1,239 @@
+/*
+ * mailout.c - render, compose and queue a mail of ours (see mailout.h)
+ */
+#include "daemon/mailout.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "notify/compose.h"
+#include "notify/template.h"
+#include "sql/store.h"
+
+#define MAILOUT_MAX_MESSAGE (32 * 1024 * 1024)
+#define MAX_CACHED 64
+
+struct cached {
+	char lang[8];
+	char name[32];
+	struct template *t;
+};
+
+struct mailout {
+	const struct conf *conf;
+	struct cached cache[MAX_CACHED];
+	size_t ncache;
+};
+
+int
+mailout_new(struct mailout **out, const struct conf *conf,
+    struct gc_err *err)
+{
+	(void)err;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->conf = conf;
+	return 0;
+}
+
+void
+mailout_free(struct mailout **mo)
+{
+	if (*mo == NULL)
+		return;
+	for (size_t i = 0; i < (*mo)->ncache; i++)
+		template_free(&(*mo)->cache[i].t);
+	free(*mo);
+	*mo = NULL;
+}
+
+static int
+get_template(struct mailout *mo, const char *lang, const char *name,
+    const struct template **out, struct gc_err *err)
+{
+	struct cached *c;
+	int rc;
+
+	for (size_t i = 0; i < mo->ncache; i++)
+		if (strcmp(mo->cache[i].lang, lang) == 0 &&
+		    strcmp(mo->cache[i].name, name) == 0) {
+			*out = mo->cache[i].t;
+			return 0;
+		}
+	if (mo->ncache == MAX_CACHED)
+		fatal("mailout: more than %d templates", MAX_CACHED);
+	c = &mo->cache[mo->ncache];
+	rc = template_load(&c->t, mo->conf->general.templates_dir, lang, name,
+	    err);
+	if (rc != 0)
+		return rc;
+	snprintf(c->lang, sizeof(c->lang), "%s", lang);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	mo->ncache++;
+	*out = c->t;
+	return 0;
+}
+
+static char *
+event_json(const struct mailout_req *req, const char *mid)
+{
+	json_t *o = json_object(), *to = json_array();
+	char *s;
+
+	json_object_set_new(o, "purpose", json_string(req->purpose));
+	json_object_set_new(o, "message_id", json_string(mid));
+	for (size_t i = 0; i < req->nto; i++)
+		json_array_append_new(to, json_string(req->to[i].addr));
+	for (size_t i = 0; i < req->ncc; i++)
+		json_array_append_new(to, json_string(req->cc[i].addr));
+	json_object_set_new(o, "to", to);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+int
+mailout_queue(struct mailout *mo, struct db *db, time_t now,
+    const struct mailout_req *req, char *message_id_r, struct gc_err *err)
+{
+	const struct conf *conf = mo->conf;
+	struct arena a;
+	struct buf raw = BUF_INIT(MAILOUT_MAX_MESSAGE);
+	const struct template *t;
+	struct template_result r;
+	struct template_var *vars;
+	struct compose_addr *to, *cc, reply_to = { NULL, req->reply_to };
+	struct compose_msg msg = { 0 };
+	const char **rcpts, **to_addrs, **cc_addrs;
+	struct store_outbox ob = { 0 };
+	struct store_message sm = { 0 };
+	char dedup[300], *ev;
+	const char *mid;
+	int64_t outbox_id;
+	size_t nrcpts = 0;
+	int rc;
+
+	arena_init(&a, 8192);
+	if ((rc = get_template(mo, req->language, req->template_name, &t,
+	    err)) != 0) {
+		gc_err_prefix(err, "template %s/%s", req->language,
+		    req->template_name);
+		arena_free(&a);
+		return rc;
+	}
+	vars = arena_alloc(&a, (req->nvars + 1) * sizeof(*vars));
+	for (size_t i = 0; i < req->nvars; i++) {
+		vars[i].name = req->vars[i].name;
+		vars[i].value = req->vars[i].value;
+	}
+	if ((rc = template_render(&r, &a, t, vars, req->nvars, err)) != 0) {
+		arena_free(&a);
+		return rc;
+	}
+	mid = compose_message_id(&a, conf->general.message_id_domain,
+	    req->purpose);
+	to = arena_alloc(&a, (req->nto + 1) * sizeof(*to));
+	cc = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc));
+	rcpts = arena_alloc(&a, (req->nto + req->ncc + 1) * sizeof(*rcpts));
+	to_addrs = arena_alloc(&a, (req->nto + 1) * sizeof(*to_addrs));
+	cc_addrs = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc_addrs));
+	for (size_t i = 0; i < req->nto; i++) {
+		to[i].name = req->to[i].name;
+		to[i].addr = req->to[i].addr;
+		to_addrs[i] = rcpts[nrcpts++] = req->to[i].addr;
+	}
+	for (size_t i = 0; i < req->ncc; i++) {
+		cc[i].name = req->cc[i].name;
+		cc[i].addr = req->cc[i].addr;
+		cc_addrs[i] = rcpts[nrcpts++] = req->cc[i].addr;
+	}
+	msg.from.name = conf->general.support_name;
+	msg.from.addr = conf->smtp.from_addr;
+	msg.to = to;
+	msg.nto = req->nto;
+	msg.cc = cc;
+	msg.ncc = req->ncc;
+	msg.reply_to = req->reply_to ? &reply_to : NULL;
+	msg.subject = r.subject;
+	msg.message_id = mid;
+	msg.in_reply_to = req->in_reply_to;
+	msg.references = req->references;
+	msg.nreferences = req->nreferences;
+	msg.auto_submitted = req->automatic ? "auto-replied" : NULL;
+	msg.extra = r.headers;
+	msg.nextra = r.nheaders;
+	msg.body = req->body_override ? req->body_override : r.body;
+	msg.date = now;
+	if ((rc = compose_message(&raw, &msg, err)) != 0)
+		goto out;
+
+	ob.kind = "mail";
+	ob.purpose = req->purpose;
+	ob.ticket_id = req->ticket_id;
+	ob.message_id = mid;
+	ob.mail_from = conf->smtp.from_addr;
+	ob.rcpts = rcpts;
+	ob.nrcpts = nrcpts;
+	ob.data = raw.data;
+	ob.len = raw.len;
+	ob.now = now;
+	if ((rc = store_outbox_insert(db, &ob, &outbox_id, err)) != 0)
+		goto out;
+
+	snprintf(dedup, sizeof(dedup), "out:%s", mid);
+	sm.ticket_id = req->ticket_id;
+	sm.direction = "out";
+	sm.author = req->author ? req->author : "system";
+	sm.from_addr = conf->smtp.from_addr;
+	sm.from_name = conf->general.support_name;
+	sm.to = to_addrs;
+	sm.nto = req->nto;
+	sm.cc = cc_addrs;
+	sm.ncc = req->ncc;
+	sm.subject = r.subject;
+	sm.message_id = mid;
+	sm.in_reply_to = req->in_reply_to;
+	sm.refs = req->references;
+	sm.nrefs = req->nreferences;
+	sm.sent_date = now;
+	sm.has_sent_date = true;
+	sm.received_at = now;
+	sm.text = msg.body;
+	sm.dedup_key = dedup;
+	sm.outbox_id = outbox_id;
+	if ((rc = store_message_insert(db, &sm, NULL, err)) != 0)
+		goto out;
+	ev = event_json(req, mid);
+	rc = store_event(db, req->ticket_id, now, "mail_queued", NULL, ev,
+	    err);
+	free(ev);
+	if (rc == 0 && message_id_r != NULL)
+		snprintf(message_id_r, 256, "%s", mid);
+out:
+	buf_free(&raw);
+	arena_free(&a);
+	return rc;
+}
+
+void
+mailout_check_templates(const struct conf *conf, struct conf_diag *diag)
+{
+	const char *const *langs = template_languages();
+	const char *const *names = template_names();
+
+	for (size_t l = 0; langs[l]; l++) {
+		for (size_t n = 0; names[n]; n++) {
+			struct template *t = NULL;
+			struct gc_err err = { 0 };
+
+			if (template_load(&t, conf->general.templates_dir,
+			    langs[l], names[n], &err) != 0)
+				conf_diag_add(diag, NULL, 0, "%s", err.msg);
+			template_free(&t);
+		}
+	}
+}

@@ -1,0 +1,67 @@
+/*
+ * mailout.h - queue a mail of ours: template → composed message → outbox
+ *
+ * mailout_queue() renders a template (conf/templates, or the config's
+ * templates_dir overriding it) in the recipient's language, composes the
+ * message with a fresh Message-ID of ours, and, in the caller's
+ * transaction, writes the outbox row, the outgoing message of the ticket
+ * and a "mail_queued" event. The Message-ID is fixed then, so a retry of
+ * the delivery never makes a second, different mail.
+ *
+ * Ownership: struct mailout caches parsed templates for one config
+ * generation; free it with the config.
+ */
+#ifndef GC_MAILOUT_H
+#define GC_MAILOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "conf/conf.h"
+#include "sql/db.h"
+
+struct mailout;
+
+struct mailout_var {
+	const char *name;
+	const char *value;
+};
+
+struct mailout_rcpt {
+	const char *name;     /* display name or NULL */
+	const char *addr;
+};
+
+struct mailout_req {
+	const char *template_name;   /* "ack", "update"... */
+	const char *language;        /* "fr" | "en" */
+	const char *purpose;         /* outbox purpose, e.g. "ack" */
+	int64_t ticket_id;
+	const struct mailout_rcpt *to; size_t nto;
+	const struct mailout_rcpt *cc; size_t ncc;
+	const char *reply_to;        /* the mailbox address, or NULL */
+	const char *in_reply_to;     /* without <> */
+	const char *const *references; size_t nreferences;
+	const char *author;          /* "system" | "agent" */
+	bool automatic;              /* Auto-Submitted: auto-replied */
+	const struct mailout_var *vars; size_t nvars;
+	const char *body_override;   /* use this text as the body, or NULL */
+};
+
+int mailout_new(struct mailout **out, const struct conf *conf,
+    struct gc_err *err);
+void mailout_free(struct mailout **mo);
+
+/* message_id_r: at least 256 bytes, receives our Message-ID (no <>). */
+int mailout_queue(struct mailout *mo, struct db *db, time_t now,
+    const struct mailout_req *req, char *message_id_r,
+    struct gc_err *err);
+
+/* Check that every template of every language parses and uses only known
+ * variables (check-config). */
+void mailout_check_templates(const struct conf *conf,
+    struct conf_diag *diag);
+
+#endif

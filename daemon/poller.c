@@ -1,0 +1,353 @@
+/*
+ * poller.c - one IMAP mailbox (see poller.h)
+ */
+#include "daemon/poller.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "daemon/dedup.h"
+#include "daemon/imap.h"
+#include "sql/store.h"
+
+struct poller {
+	const struct conf *conf;
+	const struct conf_mailbox *mb;
+	struct imap_conn *imap;
+	bool folders_ready;     /* processed/quarantine folders exist */
+	bool locked;            /* we hold the mailbox's advisory lock */
+	bool idling;
+	int failures;           /* consecutive, for the backoff */
+	time_t next;
+};
+
+void
+poller_new(struct poller **out, const struct conf *conf,
+    const struct conf_mailbox *mb)
+{
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->conf = conf;
+	(*out)->mb = mb;
+}
+
+void
+poller_free(struct poller **p)
+{
+	if (*p == NULL)
+		return;
+	imap_close(&(*p)->imap);
+	free(*p);
+	*p = NULL;
+}
+
+const struct conf_mailbox *
+poller_mailbox(const struct poller *p)
+{
+	return p->mb;
+}
+
+time_t
+poller_next(const struct poller *p)
+{
+	return p->next;
+}
+
+void
+poller_lost_lock(struct poller *p)
+{
+	p->locked = false;
+}
+
+static void
+drop_connection(struct poller *p)
+{
+	imap_close(&p->imap);
+	p->folders_ready = false;
+	p->idling = false;
+}
+
+/* Exponential backoff after a failure: 1 s, 2 s, 4 s... up to the cap. */
+static void
+backoff(struct poller *p, time_t now)
+{
+	long long delay = 1;
+
+	for (int i = 0; i < p->failures && delay < p->conf->general.
+	    reconnect_max; i++)
+		delay *= 2;
+	if (delay > p->conf->general.reconnect_max)
+		delay = p->conf->general.reconnect_max;
+	p->failures++;
+	p->next = now + delay;
+}
+
+static int
+ensure_connected(struct poller *p, struct gc_err *err)
+{
+	const struct conf_mailbox *mb = p->mb;
+	struct imap_params ip = {
+		.url = mb->url, .user = mb->user, .password = mb->password,
+		.ca_file = mb->tls_ca_file,
+		.timeout_sec = (int)p->conf->general.imap_timeout,
+		.allow_plaintext = mb->allow_plaintext,
+	};
+	int rc;
+
+	if (p->imap != NULL && imap_is_dead(p->imap))
+		drop_connection(p);
+	if (p->imap == NULL) {
+		if ((rc = imap_connect(&p->imap, &ip, err)) != 0)
+			return rc;
+		log_info("mailbox %s: connected to %s", mb->name, mb->url);
+	}
+	if (!p->folders_ready) {
+		if ((rc = imap_ensure_folder(p->imap, mb->processed_folder,
+		    err)) != 0 ||
+		    (rc = imap_ensure_folder(p->imap, mb->quarantine_folder,
+		    err)) != 0)
+			return rc;
+		p->folders_ready = true;
+	}
+	return 0;
+}
+
+/* Store a batch in one transaction; fills the UIDs to move where. */
+static int
+store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
+    size_t n, uint32_t uidvalidity, volatile int *stop, uint32_t *done,
+    uint32_t *quar, size_t *ndone, size_t *nquar, struct poll_stats *st,
+    struct gc_err *err)
+{
+	const struct conf_mailbox *mb = p->mb;
+	uint32_t last = 0;
+	int rc;
+
+	*ndone = *nquar = 0;
+	if ((rc = db_begin(in->db, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct intake_result res;
+
+		if (msgs[i].data == NULL) {
+			/* too big to download: the quarantine records it,
+			 * the IMAP quarantine folder keeps the bytes */
+			struct store_quarantine q = { 0 };
+			char key[128], detail[160];
+
+			snprintf(key, sizeof(key), "oversize:%s:%" PRIu32 ":%"
+			    PRIu32, mb->name, uidvalidity, msgs[i].uid);
+			snprintf(detail, sizeof(detail), "%zu bytes, the limit "
+			    "is %lld; kept in IMAP folder %s", msgs[i].len,
+			    p->conf->general.max_mail_size,
+			    mb->quarantine_folder);
+			q.mailbox = mb->name;
+			q.reason = "size";
+			q.detail = detail;
+			q.raw = "";
+			q.dedup_key = key;
+			q.imap_uid = msgs[i].uid;
+			q.now = in->now;
+			memset(&res, 0, sizeof(res));
+			res.outcome = INTAKE_QUARANTINED;
+			snprintf(res.reason, sizeof(res.reason), "size: %s",
+			    detail);
+			rc = db_savepoint(in->db, err);
+			if (rc == 0)
+				rc = store_quarantine_insert(in->db, &q,
+				    &res.quarantine_id, err);
+			if (rc == GC_EDUP) {
+				db_rollback_to_savepoint(in->db);
+				gc_err_clear(err);
+				res.outcome = INTAKE_DUPLICATE;
+				rc = 0;
+			} else if (rc == 0) {
+				rc = db_release(in->db, err);
+			}
+		} else {
+			rc = intake_mail(in, mb, msgs[i].data, msgs[i].len,
+			    msgs[i].uid, &res, err);
+		}
+		if (rc != 0) {
+			db_rollback(in->db);
+			*ndone = *nquar = 0;
+			return rc;
+		}
+		log_info("mailbox %s uid %" PRIu32 ": %s %s <%s>%s%s",
+		    mb->name, msgs[i].uid, intake_outcome_name(res.outcome),
+		    res.number[0] ? res.number : "-",
+		    res.message_id[0] ? res.message_id : "no message-id",
+		    res.reason[0] ? ": " : "", res.reason);
+		switch (res.outcome) {
+		case INTAKE_NEW_TICKET: st->new_tickets++; break;
+		case INTAKE_FOLLOWUP: st->followups++; break;
+		case INTAKE_DUPLICATE: st->duplicates++; break;
+		case INTAKE_QUARANTINED: st->quarantined++; break;
+		case INTAKE_DROPPED: break;
+		}
+		if (res.outcome == INTAKE_QUARANTINED)
+			quar[(*nquar)++] = msgs[i].uid;
+		else
+			done[(*ndone)++] = msgs[i].uid;
+		if (msgs[i].uid > last)
+			last = msgs[i].uid;
+		if (*stop)
+			break;   /* finish the mail in hand, then stop */
+	}
+	rc = store_imap_state_set(in->db, mb->name, uidvalidity, last, in->now,
+	    err);
+	if (rc == 0)
+		rc = db_commit(in->db, err);
+	if (rc != 0) {
+		db_rollback(in->db);
+		*ndone = *nquar = 0;
+	}
+	return rc;
+}
+
+static int
+run_locked(struct poller *p, struct intake *in, volatile int *stop,
+    struct poll_stats *st, struct gc_err *err)
+{
+	const struct conf_mailbox *mb = p->mb;
+	uint32_t uidvalidity, uidnext, exists, old_validity, last_uid;
+	uint32_t *uids = NULL, *done = NULL, *quar = NULL;
+	size_t nuids = 0, batch = (size_t)p->conf->general.fetch_batch;
+	size_t max_size = (size_t)p->conf->general.max_mail_size * 4;
+	bool found;
+	int rc;
+
+	if ((rc = imap_select(p->imap, mb->folder, &uidvalidity, &uidnext,
+	    &exists, err)) != 0)
+		return rc;
+	if ((rc = store_imap_state_get(in->db, mb->name, &old_validity,
+	    &last_uid, &found, err)) != 0)
+		return rc;
+	if (found && old_validity != uidvalidity)
+		log_warn("mailbox %s: UIDVALIDITY changed (%" PRIu32 " -> %"
+		    PRIu32 "): every mail in %s is looked at again; copies "
+		    "already stored are recognised", mb->name, old_validity,
+		    uidvalidity, mb->folder);
+	if (exists == 0)
+		return 0;
+	/* Everything still in the folder: new mail, and mail stored but not
+	 * moved before a crash (recognised by intake as a duplicate). */
+	if ((rc = imap_search_uids(p->imap, 1, &uids, &nuids, err)) != 0)
+		return rc;
+	done = xcalloc(batch, sizeof(*done));
+	quar = xcalloc(batch, sizeof(*quar));
+	for (size_t off = 0; off < nuids && !*stop; off += batch) {
+		size_t n = nuids - off < batch ? nuids - off : batch;
+		struct imap_msg *msgs = NULL;
+		size_t nmsgs = 0, ndone, nquar;
+
+		if ((rc = imap_fetch(p->imap, uids + off, n, max_size, &msgs,
+		    &nmsgs, err)) != 0)
+			break;
+		st->fetched += (int)nmsgs;
+		rc = store_batch(p, in, msgs, nmsgs, uidvalidity, stop, done,
+		    quar, &ndone, &nquar, st, err);
+		imap_msgs_free(&msgs, nmsgs);
+		if (rc != 0)
+			break;
+		/* committed: only now may the mails leave the folder */
+		if (ndone > 0 && (rc = imap_move(p->imap, done, ndone,
+		    mb->processed_folder, err)) != 0)
+			break;
+		if (nquar > 0 && (rc = imap_move(p->imap, quar, nquar,
+		    mb->quarantine_folder, err)) != 0)
+			break;
+	}
+	free(uids);
+	free(done);
+	free(quar);
+	return rc;
+}
+
+int
+poller_run(struct poller *p, struct intake *in, time_t now,
+    volatile int *stop, struct poll_stats *st, struct gc_err *err)
+{
+	const struct conf_mailbox *mb = p->mb;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	p->next = now + mb->poll_interval;
+	if (!p->locked) {
+		bool got;
+
+		if ((rc = store_try_mailbox_lock(in->db, mb->name, &got,
+		    err)) != 0)
+			return rc;
+		if (!got) {
+			log_debug("mailbox %s: another daemon polls it",
+			    mb->name);
+			drop_connection(p);
+			return 0;
+		}
+		p->locked = true;
+		log_info("mailbox %s: this daemon polls it now", mb->name);
+	}
+	if (p->idling) {
+		bool news;
+
+		p->idling = false;
+		if (imap_idle_done(p->imap, &news, err) != 0)
+			drop_connection(p);
+		gc_err_clear(err);
+	}
+	if ((rc = ensure_connected(p, err)) == 0)
+		rc = run_locked(p, in, stop, st, err);
+	if (rc == GC_ETEMP && !db_ok(in->db))
+		return rc;   /* the database: the caller reconnects */
+	if (rc != 0) {
+		log_warn("mailbox %s: %s", mb->name, err->msg);
+		drop_connection(p);
+		backoff(p, now);
+		log_info("mailbox %s: next attempt in %llds", mb->name,
+		    (long long)(p->next - now));
+		return rc;
+	}
+	p->failures = 0;
+	return 0;
+}
+
+int
+poller_idle_fd(struct poller *p)
+{
+	struct gc_err err = { 0 };
+
+	if (!p->idling) {
+		if (!p->mb->idle || !p->locked || p->imap == NULL ||
+		    !imap_has_idle(p->imap))
+			return -1;
+		if (imap_idle_start(p->imap, &err) != 0) {
+			log_warn("mailbox %s: IDLE: %s", p->mb->name, err.msg);
+			drop_connection(p);
+			return -1;
+		}
+		p->idling = true;
+	}
+	return imap_idle_fd(p->imap);
+}
+
+bool
+poller_idle_wake(struct poller *p)
+{
+	struct gc_err err = { 0 };
+	bool news = false;
+
+	if (!p->idling)
+		return false;
+	p->idling = false;
+	if (imap_idle_done(p->imap, &news, &err) != 0) {
+		log_warn("mailbox %s: IDLE: %s", p->mb->name, err.msg);
+		drop_connection(p);
+		return true;   /* poll now: reconnects and looks */
+	}
+	return news;
+}

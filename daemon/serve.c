@@ -1,0 +1,306 @@
+/*
+ * serve.c - `guichet serve [--once]`: the daemon's loop
+ *
+ * One thread. Each turn: reload the config if SIGHUP asked for it; make
+ * sure PostgreSQL is connected (backoff when it is not); run every
+ * mailbox poller that is due (or whose IDLE woke up); flush the outbox;
+ * then sleep in poll() on the IDLE descriptors and a self-pipe that the
+ * signal handlers write to, until the next thing is due.
+ * SIGTERM/SIGINT: the mail in hand is finished and committed, then the
+ * daemon exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "daemon/cli.h"
+#include "daemon/intake.h"
+#include "daemon/mailout.h"
+#include "daemon/poller.h"
+#include "notify/outbox.h"
+#include "notify/smtp.h"
+
+#define OUTBOX_BATCH 200
+#define OUTBOX_CHECK 5        /* seconds between outbox looks when idle */
+#define MAX_SLEEP 60
+
+static volatile int stop_flag;
+static volatile int reload_flag;
+static int wake_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+	if (wake_pipe[1] >= 0)
+		(void)!write(wake_pipe[1], "x", 1);
+	errno = saved;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		fatal("pipe2: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+struct daemon {
+	struct app *app;
+	struct db *db;
+	int db_failures;
+	time_t db_retry_at;
+	struct poller **pollers;
+	size_t npollers;
+	struct mailout *mailout;
+	struct outbox *outbox;
+	time_t next_outbox;
+};
+
+static void
+drop_generation(struct daemon *d)
+{
+	for (size_t i = 0; i < d->npollers; i++)
+		poller_free(&d->pollers[i]);
+	free(d->pollers);
+	d->pollers = NULL;
+	d->npollers = 0;
+	mailout_free(&d->mailout);
+	outbox_free(&d->outbox);
+}
+
+static void
+build_generation(struct daemon *d)
+{
+	const struct conf *c = d->app->conf;
+	struct gc_err err = { 0 };
+
+	d->pollers = xcalloc(c->nmailboxes + 1, sizeof(*d->pollers));
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		poller_new(&d->pollers[i], c, &c->mailboxes[i]);
+	d->npollers = c->nmailboxes;
+	if (mailout_new(&d->mailout, c, &err) != 0)
+		fatal("mailout: %s", err.msg);
+	outbox_new(&d->outbox, c);
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct conf *old = d->app->conf;
+
+	reload_flag = 0;
+	d->app->conf = NULL;
+	if (app_load_config(d->app) != 0) {
+		log_error("reload: the new configuration has problems (above);"
+		    " keeping the running one");
+		d->app->conf = old;
+		return;
+	}
+	/* the advisory locks of the old pollers go with the session */
+	drop_generation(d);
+	conf_free(&old);
+	db_close(&d->db);
+	build_generation(d);
+	log_info("configuration reloaded from %s", d->app->config_path);
+}
+
+static int
+ensure_db(struct daemon *d, time_t now)
+{
+	struct gc_err err = { 0 };
+	long long delay = 1;
+
+	if (db_ok(d->db))
+		return 0;
+	if (d->db != NULL) {
+		log_warn("database connection lost");
+		db_close(&d->db);
+		for (size_t i = 0; i < d->npollers; i++)
+			poller_lost_lock(d->pollers[i]);
+	}
+	if (now < d->db_retry_at)
+		return GC_ETEMP;
+	if (app_db_connect(d->app, &d->db, &err) == 0 &&
+	    db_schema_check(d->db, &err) == 0) {
+		if (d->db_failures > 0)
+			log_info("database connection back");
+		d->db_failures = 0;
+		return 0;
+	}
+	db_close(&d->db);
+	for (int i = 0; i < d->db_failures && delay < d->app->conf->general.
+	    reconnect_max; i++)
+		delay *= 2;
+	if (delay > d->app->conf->general.reconnect_max)
+		delay = d->app->conf->general.reconnect_max;
+	d->db_failures++;
+	d->db_retry_at = now + delay;
+	log_warn("%s (next attempt in %llds)", err.msg, delay);
+	return GC_ETEMP;
+}
+
+static void
+flush_outbox(struct daemon *d, time_t now)
+{
+	struct outbox_stats st;
+	struct gc_err err = { 0 };
+
+	if (outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err)) {
+		log_warn("outbox: %s", err.msg);
+		return;
+	}
+	d->next_outbox = now + OUTBOX_CHECK;
+	if (st.retried > 0) {
+		long long due;
+
+		if (outbox_next_due(d->db, now, &due, &err) == 0 && due >= 0 &&
+		    now + due < d->next_outbox)
+			d->next_outbox = now + due;
+	}
+}
+
+static void
+run_poller(struct daemon *d, struct poller *p)
+{
+	struct intake in = { d->app->conf, d->db, app_now(d->app),
+		d->mailout };
+	struct poll_stats st;
+	struct gc_err err = { 0 };
+
+	if (poller_run(p, &in, in.now, &stop_flag, &st, &err) == GC_ETEMP &&
+	    !db_ok(d->db))
+		log_warn("mailbox %s: %s", poller_mailbox(p)->name, err.msg);
+	if (st.new_tickets + st.followups > 0)
+		d->next_outbox = 0;   /* acknowledge at once */
+}
+
+/* One turn of the loop; returns how long to sleep. */
+static int
+turn(struct daemon *d, bool once)
+{
+	time_t now = app_now(d->app);
+	time_t next = now + MAX_SLEEP;
+
+	if (ensure_db(d, now) != 0)
+		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
+	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {
+		struct poller *p = d->pollers[i];
+
+		if (once || poller_next(p) <= now)
+			run_poller(d, p);
+		if (!db_ok(d->db))
+			return 1;
+		if (poller_next(p) < next)
+			next = poller_next(p);
+	}
+	now = app_now(d->app);
+	if (once || d->next_outbox <= now)
+		flush_outbox(d, now);
+	if (d->next_outbox < next)
+		next = d->next_outbox;
+	return next > now ? (int)(next - now) : 0;
+}
+
+static void
+sleep_until_due(struct daemon *d, int seconds)
+{
+	struct pollfd *fds = xcalloc(d->npollers + 1, sizeof(*fds));
+	struct poller **who = xcalloc(d->npollers + 1, sizeof(*who));
+	nfds_t n = 1;
+	char drain[64];
+
+	fds[0].fd = wake_pipe[0];
+	fds[0].events = POLLIN;
+	for (size_t i = 0; i < d->npollers; i++) {
+		int fd = poller_idle_fd(d->pollers[i]);
+
+		if (fd < 0)
+			continue;
+		fds[n].fd = fd;
+		fds[n].events = POLLIN;
+		who[n++] = d->pollers[i];
+	}
+	if (poll(fds, n, seconds * 1000) > 0) {
+		while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
+			;
+		for (nfds_t i = 1; i < n; i++) {
+			if (fds[i].revents == 0)
+				continue;
+			if (poller_idle_wake(who[i]) && !stop_flag)
+				run_poller(d, who[i]);
+		}
+	}
+	free(fds);
+	free(who);
+}
+
+int
+cli_serve(struct app *app, int argc, char **argv)
+{
+	struct daemon d = { .app = app };
+	struct gc_err err = { 0 };
+	bool once = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			once = true;
+		} else {
+			fprintf(stderr, "usage: guichet serve [--once]\n");
+			return EX_USAGE;
+		}
+	}
+	if (smtp_global_init(&err) != 0) {
+		log_error("%s", err.msg);
+		return EX_SOFTWARE;
+	}
+	install_signals();
+	build_generation(&d);
+	log_info("serving %zu mailbox(es)%s", d.npollers,
+	    once ? " (one pass)" : "");
+	if (once) {
+		int rc = 0;
+
+		if (ensure_db(&d, app_now(app)) != 0) {
+			rc = EX_TEMPFAIL;
+		} else {
+			turn(&d, true);
+		}
+		drop_generation(&d);
+		db_close(&d.db);
+		return rc;
+	}
+	while (!stop_flag) {
+		int sleep_s;
+
+		if (reload_flag)
+			reload(&d);
+		sleep_s = turn(&d, false);
+		if (stop_flag)
+			break;
+		sleep_until_due(&d, sleep_s);
+	}
+	log_info("stopping");
+	drop_generation(&d);
+	db_close(&d.db);
+	return EX_OK;
+}

@@ -1,0 +1,131 @@
+/*
+ * views.c - JSON documents built by PostgreSQL (see views.h)
+ */
+#include "sql/views.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/mem.h"
+
+#define TICKET_FIELDS \
+	"'number', t.number, 'status', t.status, 'priority', t.priority, " \
+	"'plan', t.plan, 'queue', t.queue, 'mailbox', t.mailbox, " \
+	"'requester', t.requester, 'requester_name', t.requester_name, " \
+	"'subject', t.subject, 'language', t.language, " \
+	"'assignee', t.assignee, 'organisation', t.organisation, " \
+	"'created_at', iso_utc(t.created_at), " \
+	"'updated_at', iso_utc(t.updated_at), " \
+	"'resolved_at', iso_utc(t.resolved_at), " \
+	"'closed_at', iso_utc(t.closed_at), " \
+	"'merged_into', (SELECT m.number FROM tickets m " \
+	"WHERE m.id = t.merged_into), " \
+	"'sla', '{}'::json"
+
+static const struct db_stmt st_ticket = { "view_ticket",
+	"SELECT json_build_object(" TICKET_FIELDS ", "
+	"'messages', coalesce((SELECT json_agg(json_build_object("
+	"  'direction', m.direction, 'author', m.author, "
+	"  'from', m.from_addr, 'from_name', m.from_name, "
+	"  'to', m.to_addrs, 'cc', m.cc_addrs, 'subject', m.subject, "
+	"  'message_id', m.message_id, 'in_reply_to', m.in_reply_to, "
+	"  'references', m.refs, 'date', iso_utc(m.sent_date), "
+	"  'received_at', iso_utc(m.received_at), 'text', m.text, "
+	"  'new_text', m.new_text, 'text_flags', m.text_flags, "
+	"  'size', m.raw_size, "
+	"  'delivery', (SELECT json_build_object('status', o.status, "
+	"    'attempts', o.attempts, 'last_error', o.last_error, "
+	"    'sent_at', iso_utc(o.sent_at)) FROM outbox o "
+	"    WHERE o.id = m.outbox_id), "
+	"  'attachments', coalesce((SELECT json_agg(json_build_object("
+	"    'filename', a.filename, 'content_type', a.content_type, "
+	"    'disposition', a.disposition, 'size', a.size, "
+	"    'sha256', encode(a.sha256, 'hex')) ORDER BY a.id) "
+	"    FROM attachments a WHERE a.message_id = m.id), '[]'::json)"
+	") ORDER BY m.id) FROM messages m WHERE m.ticket_id = t.id), "
+	"'[]'::json), "
+	"'events', coalesce((SELECT json_agg(json_build_object("
+	"  'at', iso_utc(e.at), 'kind', e.kind, 'actor', e.actor, "
+	"  'data', e.data) ORDER BY e.id) FROM events e "
+	"  WHERE e.ticket_id = t.id), '[]'::json)"
+	")::text FROM tickets t WHERE t.number = $1", 1 };
+
+static const struct db_stmt st_ticket_list = { "view_ticket_list",
+	"SELECT coalesce(json_agg(json_build_object(" TICKET_FIELDS ") "
+	"ORDER BY t.id DESC), '[]'::json)::text FROM tickets t "
+	"WHERE $1::text IS NULL OR t.status = $1", 1 };
+
+static const struct db_stmt st_quarantine_list = { "view_quarantine_list",
+	"SELECT coalesce(json_agg(json_build_object('id', q.id, "
+	"'mailbox', q.mailbox, 'reason', q.reason, 'detail', q.detail, "
+	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
+	"'received_at', iso_utc(q.received_at), 'status', q.status, "
+	"'retried_at', iso_utc(q.retried_at), "
+	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id)) "
+	"ORDER BY q.id), '[]'::json)::text FROM quarantine q", 0 };
+
+static const struct db_stmt st_quarantine = { "view_quarantine",
+	"SELECT json_build_object('id', q.id, "
+	"'mailbox', q.mailbox, 'reason', q.reason, 'detail', q.detail, "
+	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
+	"'received_at', iso_utc(q.received_at), 'status', q.status, "
+	"'retried_at', iso_utc(q.retried_at), "
+	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))::text "
+	"FROM quarantine q WHERE q.id = $1", 1 };
+
+static int
+one_document(struct db *db, const struct db_stmt *st, const char *param,
+    char **json_r, const char *what, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	if (st->nparams == 0)
+		rc = db_exec(db, st, NULL, NULL, NULL, &res, err);
+	else
+		rc = db_execv(db, st, &res, err, 1, param);
+	if (rc != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no %s %s", what,
+		    param ? param : "");
+	}
+	*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+views_ticket(struct db *db, const char *number, char **json_r,
+    struct gc_err *err)
+{
+	return one_document(db, &st_ticket, number, json_r, "ticket", err);
+}
+
+int
+views_ticket_list(struct db *db, const char *status, char **json_r,
+    struct gc_err *err)
+{
+	return one_document(db, &st_ticket_list, status, json_r, "tickets",
+	    err);
+}
+
+int
+views_quarantine_list(struct db *db, char **json_r, struct gc_err *err)
+{
+	return one_document(db, &st_quarantine_list, NULL, json_r,
+	    "quarantine", err);
+}
+
+int
+views_quarantine(struct db *db, long long id, char **json_r,
+    struct gc_err *err)
+{
+	char ids[24];
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	return one_document(db, &st_quarantine, ids, json_r,
+	    "quarantine entry", err);
+}
