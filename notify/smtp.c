@@ -1,0 +1,438 @@
+/*
+ * smtp.c - SMTP delivery and webhook POSTs with libcurl (see smtp.h)
+ *
+ * Classifying a failure needs to know which command the server refused:
+ * a 5xx reply to MAIL FROM, RCPT TO or DATA refuses this message, a 5xx
+ * reply to AUTH or EHLO says something about our configuration. curl
+ * does not tell, so a debug callback watches the dialogue: for each
+ * command sent it keeps the verb (its first four letters, nothing more:
+ * the rest of an AUTH line is a credential) and for each reply line the
+ * code and a cleaned, capped copy of the text.
+ *
+ * Lifetimes: a client owns its CURL handle and copies of every
+ * parameter; per-message state (the recipient list, the read cursor,
+ * the dialogue record) is reset by each smtp_send().
+ */
+#include "notify/smtp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "notify/compose.h"
+
+#define REPLY_MAX 300           /* server reply text kept for errors */
+#define WEBHOOK_BODY_MAX 200    /* answer body kept for errors */
+
+struct dialogue {
+	char verb[5];               /* last command sent: "MAIL", "RCPT"... */
+	int code;                   /* last reply code, 0 before any */
+	char reply[REPLY_MAX + 1];  /* last reply line, cleaned */
+};
+
+struct smtp_client {
+	CURL *curl;
+	char *url;                  /* with the EHLO name as its path */
+	char *where;                /* "smtp://host:port", for messages */
+	char *user, *password, *ca_file;
+	char errbuf[CURL_ERROR_SIZE];
+	struct dialogue dlg;
+	const char *data;           /* message being sent */
+	size_t len, pos;
+};
+
+int
+smtp_global_init(struct gc_err *err)
+{
+	CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (cc != CURLE_OK)
+		return gc_err_set(err, GC_EIO, "curl_global_init: %s",
+		    curl_easy_strerror(cc));
+	return 0;
+}
+
+/* ----- URLs ------------------------------------------------------- */
+
+/*
+ * Split url with curl's parser; *where_r gets "scheme://host:port"
+ * (malloc'd) for messages. Refuses schemes other than the two given and
+ * credentials in the URL.
+ */
+static int
+url_check(CURLU **h_r, char **where_r, const char *url, const char *s1,
+    const char *s2, struct gc_err *err)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
+	int rc = 0;
+
+	*h_r = NULL;
+	*where_r = NULL;
+	if (h == NULL)
+		fatal("curl_url: out of memory");
+	if (url == NULL || curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		rc = gc_err_set(err, GC_ECONFIG, "not a URL");
+		goto out;
+	}
+	if (str_casecmp(scheme, s1) != 0 && str_casecmp(scheme, s2) != 0) {
+		rc = gc_err_set(err, GC_ECONFIG, "URL scheme %s: expected "
+		    "%s:// or %s://", scheme, s1, s2);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		rc = gc_err_set(err, GC_ECONFIG, "credentials inside the URL "
+		    "of %s: give them apart", host);
+		goto out;
+	}
+	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	*where_r = xasprintf("%s://%s:%s", scheme, host, port ? port : "?");
+	*h_r = h;
+	h = NULL;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(user);
+	curl_url_cleanup(h);
+	return rc;
+}
+
+static bool
+helo_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '.' || s[i] == '[' || s[i] == ']' || s[i] == ':'))
+			return false;
+	return true;
+}
+
+/* ----- Callbacks -------------------------------------------------- */
+
+static size_t
+read_cb(char *buffer, size_t size, size_t nitems, void *userp)
+{
+	struct smtp_client *c = userp;
+	size_t room = size * nitems, n = c->len - c->pos;
+
+	if (n > room)
+		n = room;
+	memcpy(buffer, c->data + c->pos, n);
+	c->pos += n;
+	return n;
+}
+
+static int
+debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct dialogue *d = userp;
+
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT) {
+		size_t i;
+
+		/* The verb only: an AUTH line carries a credential. */
+		for (i = 0; i < 4 && i < size && data[i] >= 'A' &&
+		    data[i] <= 'z'; i++)
+			d->verb[i] = (char)(data[i] & ~0x20);
+		d->verb[i] = '\0';
+	} else if (type == CURLINFO_HEADER_IN && size >= 3 &&
+	    data[0] >= '1' && data[0] <= '5') {
+		size_t n = size < REPLY_MAX ? size : REPLY_MAX;
+
+		d->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 +
+		    (data[2] - '0');
+		memcpy(d->reply, data, n);
+		d->reply[n] = '\0';
+		str_strip_ctl(d->reply);
+		str_trim(d->reply);
+	}
+	return 0;
+}
+
+/* ----- SMTP client ------------------------------------------------ */
+
+#define SETOPT(c, opt, val) do {					\
+	if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK)		\
+		goto setopt_failed;					\
+} while (0)
+
+int
+smtp_open(struct smtp_client **out, const struct smtp_params *p,
+    struct gc_err *err)
+{
+	struct smtp_client *c;
+	CURLU *h = NULL;
+	char *where = NULL, *path = NULL;
+	long timeout = p->timeout_sec > 0 ? p->timeout_sec :
+	    SMTP_DEFAULT_TIMEOUT;
+	int rc;
+
+	*out = NULL;
+	if ((rc = url_check(&h, &where, p->url, "smtp", "smtps", err)) != 0) {
+		gc_err_prefix(err, "smtp url");
+		return rc;
+	}
+	if (p->helo_name != NULL && !helo_ok(p->helo_name)) {
+		curl_url_cleanup(h);
+		free(where);
+		return gc_err_set(err, GC_ECONFIG, "bad EHLO name");
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->where = where;
+	/* curl takes the EHLO name from the URL's path. */
+	curl_url_get(h, CURLUPART_PATH, &path, 0);
+	if (p->helo_name != NULL &&
+	    curl_url_set(h, CURLUPART_PATH, p->helo_name, 0) != CURLUE_OK) {
+		curl_free(path);
+		curl_url_cleanup(h);
+		smtp_close(&c);
+		return gc_err_set(err, GC_ECONFIG, "bad EHLO name");
+	}
+	curl_free(path);
+	{
+		char *u = NULL;
+
+		curl_url_get(h, CURLUPART_URL, &u, 0);
+		c->url = xstrdup(u ? u : p->url);
+		curl_free(u);
+	}
+	curl_url_cleanup(h);
+	c->user = p->user ? xstrdup(p->user) : NULL;
+	c->password = p->password ? xstrdup(p->password) : NULL;
+	c->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
+
+	c->curl = curl_easy_init();
+	if (c->curl == NULL)
+		fatal("curl_easy_init failed");
+	SETOPT(c->curl, CURLOPT_URL, c->url);
+	SETOPT(c->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	SETOPT(c->curl, CURLOPT_USE_SSL,
+	    p->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	SETOPT(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file != NULL)
+		SETOPT(c->curl, CURLOPT_CAINFO, c->ca_file);
+	if (c->user != NULL) {
+		SETOPT(c->curl, CURLOPT_USERNAME, c->user);
+		SETOPT(c->curl, CURLOPT_PASSWORD,
+		    c->password ? c->password : "");
+	}
+	SETOPT(c->curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	SETOPT(c->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
+	/* A stalled upload: less than 1 byte/s during timeout seconds. */
+	SETOPT(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SETOPT(c->curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	SETOPT(c->curl, CURLOPT_UPLOAD, 1L);
+	SETOPT(c->curl, CURLOPT_READFUNCTION, read_cb);
+	SETOPT(c->curl, CURLOPT_READDATA, c);
+	SETOPT(c->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
+	SETOPT(c->curl, CURLOPT_DEBUGDATA, &c->dlg);
+	SETOPT(c->curl, CURLOPT_VERBOSE, 1L);  /* feeds debug_cb only */
+	*out = c;
+	return 0;
+setopt_failed:
+	smtp_close(&c);
+	return gc_err_set(err, GC_ECONFIG, "libcurl lacks an SMTP option "
+	    "(SMTP or TLS support missing?)");
+}
+
+static bool
+refuses_message(const struct dialogue *d)
+{
+	return d->code >= 500 && d->code < 600 &&
+	    (strcmp(d->verb, "MAIL") == 0 || strcmp(d->verb, "RCPT") == 0 ||
+	    strcmp(d->verb, "DATA") == 0);
+}
+
+int
+smtp_send(struct smtp_client *c, const char *mail_from,
+    const char *const *rcpts, size_t nrcpts, const char *data, size_t len,
+    struct gc_err *err)
+{
+	struct curl_slist *list = NULL;
+	char *from;
+	CURLcode cc;
+	int rc = 0;
+
+	if (mail_from == NULL)
+		mail_from = "";
+	if (*mail_from != '\0' && compose_addr_check(mail_from, err) != 0) {
+		gc_err_prefix(err, "MAIL FROM");
+		return GC_EINVAL;
+	}
+	if (nrcpts == 0)
+		return gc_err_set(err, GC_EINVAL, "no recipient");
+	for (size_t i = 0; i < nrcpts; i++) {
+		char *r;
+
+		if (compose_addr_check(rcpts[i], err) != 0) {
+			curl_slist_free_all(list);
+			gc_err_prefix(err, "RCPT TO");
+			return GC_EINVAL;
+		}
+		r = xasprintf("<%s>", rcpts[i]);
+		list = curl_slist_append(list, r);
+		free(r);
+		if (list == NULL)
+			fatal("curl_slist_append: out of memory");
+	}
+	from = xasprintf("<%s>", mail_from);
+	memset(&c->dlg, 0, sizeof(c->dlg));
+	c->errbuf[0] = '\0';
+	c->data = data;
+	c->len = len;
+	c->pos = 0;
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, list);
+	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+
+	cc = curl_easy_perform(c->curl);
+
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_FROM, NULL);
+	curl_slist_free_all(list);
+	free(from);
+	c->data = NULL;
+	if (cc == CURLE_OK)
+		return 0;
+	if (cc == CURLE_LOGIN_DENIED) {
+		rc = gc_err_set(err, GC_ETEMP, "%s: login refused: %s",
+		    c->where, c->dlg.reply[0] ? c->dlg.reply : "(no reply)");
+	} else if (refuses_message(&c->dlg)) {
+		rc = gc_err_set(err, GC_EINVAL, "%s: %s refused: %s", c->where,
+		    c->dlg.verb, c->dlg.reply);
+	} else if (c->dlg.code >= 400 && c->dlg.code < 600) {
+		rc = gc_err_set(err, GC_ETEMP, "%s: %s: %s", c->where,
+		    c->dlg.verb[0] ? c->dlg.verb : "greeting", c->dlg.reply);
+	} else {
+		rc = gc_err_set(err, GC_ETEMP, "%s: %s", c->where,
+		    c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+	}
+	return rc;
+}
+
+void
+smtp_close(struct smtp_client **cp)
+{
+	struct smtp_client *c = *cp;
+
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	if (c->password != NULL) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c->user);
+	free(c->ca_file);
+	free(c->url);
+	free(c->where);
+	free(c);
+	*cp = NULL;
+}
+
+/* ----- Webhook ---------------------------------------------------- */
+
+struct answer {
+	char text[WEBHOOK_BODY_MAX + 1];
+	size_t len;
+};
+
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct answer *a = userp;
+	size_t n = size * nmemb, keep = WEBHOOK_BODY_MAX - a->len;
+
+	if (keep > n)
+		keep = n;
+	memcpy(a->text + a->len, ptr, keep);
+	a->len += keep;
+	a->text[a->len] = '\0';
+	return n;
+}
+
+int
+webhook_post(const char *url, const char *json, size_t len,
+    const char *ca_file, int timeout_sec, struct gc_err *err)
+{
+	long timeout = timeout_sec > 0 ? timeout_sec : SMTP_DEFAULT_TIMEOUT;
+	struct curl_slist *hdrs = NULL;
+	struct answer ans = { .len = 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLU *h;
+	char *where;
+	CURL *curl;
+	CURLcode cc;
+	long status = 0;
+	int rc;
+
+	if ((rc = url_check(&h, &where, url, "http", "https", err)) != 0) {
+		gc_err_prefix(err, "webhook url");
+		return GC_EINVAL;
+	}
+	curl = curl_easy_init();
+	if (curl == NULL)
+		fatal("curl_easy_init failed");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (hdrs == NULL)
+		fatal("curl_slist_append: out of memory");
+	curl_easy_setopt(curl, CURLOPT_CURLU, h);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
+
+	cc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	str_strip_ctl(ans.text);
+	if (cc != CURLE_OK) {
+		rc = gc_err_set(err, GC_ETEMP, "webhook %s: %s", where,
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else if (status >= 200 && status < 300) {
+		rc = 0;
+	} else if (status >= 500 || status == 429 || status == 408) {
+		rc = gc_err_set(err, GC_ETEMP, "webhook %s: HTTP %ld: %s",
+		    where, status, ans.text);
+	} else {
+		rc = gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld: %s",
+		    where, status, ans.text);
+	}
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(hdrs);
+	curl_url_cleanup(h);
+	free(where);
+	return rc;
+}
