@@ -226,7 +226,7 @@ rule_lookup(const struct posix_rule *r, int64_t t, struct tinfo *out)
 		y = year_of(t);
 		for (int64_t yy = y - 1; yy <= y + 1; yy++) {
 			rule_events(r, yy, &s, &e);
-			/* End before start: a start on the same instant wins. */
+			/* End first: a start on the same instant wins. */
 			if (e <= t && e >= best) {
 				best = e;
 				dst = false;
