@@ -31,6 +31,7 @@
 
 struct dialogue {
 	char verb[5];               /* last command sent: "MAIL", "RCPT"... */
+	bool quitting;              /* QUIT sent: later replies are ignored */
 	int code;                   /* last reply code, 0 before any */
 	char reply[REPLY_MAX + 1];  /* last reply line, cleaned */
 };
@@ -143,14 +144,20 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 
 	(void)h;
 	if (type == CURLINFO_HEADER_OUT) {
+		char verb[5];
 		size_t i;
 
 		/* The verb only: an AUTH line carries a credential. */
 		for (i = 0; i < 4 && i < size && data[i] >= 'A' &&
 		    data[i] <= 'z'; i++)
-			d->verb[i] = (char)(data[i] & ~0x20);
-		d->verb[i] = '\0';
-	} else if (type == CURLINFO_HEADER_IN && size >= 3 &&
+			verb[i] = (char)(data[i] & ~0x20);
+		verb[i] = '\0';
+		/* curl says QUIT after a failure: keep what failed. */
+		if (strcmp(verb, "QUIT") == 0)
+			d->quitting = true;
+		else
+			memcpy(d->verb, verb, sizeof(verb));
+	} else if (type == CURLINFO_HEADER_IN && !d->quitting && size >= 3 &&
 	    data[0] >= '1' && data[0] <= '5') {
 		size_t n = size < REPLY_MAX ? size : REPLY_MAX;
 
