@@ -133,8 +133,10 @@ _ports_lock = threading.Lock()
 
 
 def port_is_free(port, host=LOCALHOST):
-    """True when nothing listens on host:port and it can be bound."""
+    """True when nothing listens on host:port and it can be bound (with
+    SO_REUSEADDR, as the servers do: old TIME_WAIT connections are fine)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -767,7 +769,7 @@ def _imap_unquote(b):
 class Dovecot:
     """A private Dovecot 2.3 under `directory`: IMAP with STARTTLS on
     `imap_port`, IMAPS on `imaps_port`, both on 127.0.0.1; users in a
-    passwd-file (add_user), mail in directory/mail/USER/Maildir, log in
+    passwd-file per user (add_user), mail in directory/mail/USER/Maildir, log in
     directory/dovecot.log.
 
     The anvil authentication penalty is disabled, so a wrong password does
@@ -783,7 +785,7 @@ class Dovecot:
         self.imaps_port = imaps_port
         self.host = LOCALHOST
         self.conf = os.path.join(directory, "dovecot.conf")
-        self.passwd = os.path.join(directory, "passwd")
+        self.passwd_dir = os.path.join(directory, "passwd.d")
         self.mail_root = os.path.join(directory, "mail")
         self.secrets_dir = os.path.join(directory, "secrets")
         self.base_dir = os.path.join(directory, "run")
@@ -791,6 +793,8 @@ class Dovecot:
         self.logfile = os.path.join(directory, "dovecot.log")
         self.outfile = os.path.join(directory, "dovecot.out")
         self.token = secrets.token_hex(8)
+        # Appended to dovecot.conf at each start (e.g. "auth_debug = yes\n").
+        self.extra_conf = ""
         self._proc = None
         self._lock = threading.Lock()
 
@@ -814,8 +818,8 @@ class Dovecot:
         os.chmod(self.dir, 0o755)
         os.makedirs(self.mail_root, exist_ok=True)
         self.owner.chown(self.mail_root)
-        if not os.path.exists(self.passwd):
-            _write_atomic(self.passwd, "")
+        os.makedirs(self.passwd_dir, exist_ok=True)
+        os.chmod(self.passwd_dir, 0o755)
 
     def _write_conf(self):
         o = self.owner
@@ -840,7 +844,8 @@ class Dovecot:
             "mail_max_userip_connections = 100",
             "passdb {",
             "  driver = passwd-file",
-            "  args = scheme=PLAIN username_format=%%u %s" % self.passwd,
+            "  args = scheme=PLAIN username_format=%%u %s/%%u"
+            % self.passwd_dir,
             "}",
             "userdb {",
             "  driver = static",
@@ -882,7 +887,7 @@ class Dovecot:
                 "  user = %s" % o.name,
                 "}",
             ]
-        _write_atomic(self.conf, "\n".join(lines) + "\n")
+        _write_atomic(self.conf, "\n".join(lines) + "\n" + self.extra_conf)
 
     # -- life cycle ---------------------------------------------------------
 
@@ -1009,46 +1014,59 @@ class Dovecot:
         """Create (or update) IMAP user `name` and return the path of a
         file holding its password (no trailing newline; mode 0600).
         Works while the server runs.  A random password when None."""
-        if not re.fullmatch(r"[A-Za-z0-9._@+-]+", name):
+        if not re.fullmatch(r"[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*", name):
             raise ValueError("unsupported IMAP user name %r" % name)
         if password is None:
             password = secrets.token_urlsafe(12)
         if any(c in password for c in ":\r\n\0"):
             raise ValueError("password must not hold ':', CR, LF or NUL")
         self._prepare()
-        with self._lock:
-            users = self._read_passwd()
-            users[name] = password
-            _write_atomic(self.passwd, "".join(
-                "%s:{PLAIN}%s\n" % (u, p) for u, p in users.items()))
+        old = self._read_user(name)
+        # One passwd-file per user: Dovecot re-reads a changed file at
+        # most once a second, but opens a new user's file at once.
+        _write_atomic(os.path.join(self.passwd_dir, name),
+                      "%s:{PLAIN}%s\n" % (name, password))
         path = self.password_file(name)
         _write_atomic(path, password, mode=0o600)
+        if old is not None and old != password and self.running():
+            wait_until(lambda: self._can_login(name, password), 10,
+                       "Dovecot to see the new password of %s" % name)
         return path
+
+    def _can_login(self, name, password):
+        c = self.connect("imaps")
+        try:
+            c.login(name, password)
+            c.logout()
+            return True
+        except imaplib.IMAP4.error:
+            c.shutdown()
+            return False
 
     def password_file(self, name):
         return os.path.join(self.secrets_dir, "%s.pass" % name)
 
-    def _read_passwd(self):
-        users = {}
+    def _read_user(self, name):
         try:
-            with open(self.passwd) as f:
-                for line in f:
-                    line = line.rstrip("\n")
-                    if ":{PLAIN}" in line:
-                        user, pw = line.split(":{PLAIN}", 1)
-                        users[user] = pw.split(":", 1)[0]
-        except OSError:
-            pass
-        return users
+            with open(os.path.join(self.passwd_dir, name)) as f:
+                line = f.readline().rstrip("\n")
+        except (OSError, ValueError):
+            return None
+        if ":{PLAIN}" not in line:
+            return None
+        return line.split(":{PLAIN}", 1)[1]
 
     def users(self):
-        return list(self._read_passwd())
+        try:
+            return sorted(os.listdir(self.passwd_dir))
+        except FileNotFoundError:
+            return []
 
     def password(self, name):
-        try:
-            return self._read_passwd()[name]
-        except KeyError:
+        pw = self._read_user(name)
+        if pw is None:
             raise HarnessError("no IMAP user %r (add_user first)" % name)
+        return pw
 
     # -- IMAP clients -------------------------------------------------------
 
@@ -1075,10 +1093,11 @@ class Dovecot:
             c.starttls(ssl_context=ctx)
         return c
 
-    def client(self, user, mode="imaps", source=None, timeout=30):
+    def client(self, user, mode="imaps", source=None, timeout=30,
+               host=None):
         """A logged-in imaplib connection for user (close it with
-        logout())."""
-        c = self.connect(mode, source=source, timeout=timeout)
+        logout()); arguments as for connect()."""
+        c = self.connect(mode, source=source, timeout=timeout, host=host)
         try:
             c.login(user, self.password(user))
         except BaseException:
