@@ -1,0 +1,373 @@
+"""test_smtp_send.py - notify/smtp.c against real SMTP and HTTP servers.
+
+Drives tests/tools/smtp_tool.c (compose_message + smtp_send, or
+webhook_post) and reads what the servers received:
+- the harness's SMTP sink (aiosmtpd offering STARTTLS, and SMTPS, with
+  the harness CA's certificate) and its HTTP/HTTPS webhook receiver:
+  TLS verified with the right CA, refused with another or none, the
+  webhook POST and how its answers are classified;
+- small aiosmtpd servers started here, for what the sink cannot do: no
+  TLS at all, refusals with chosen reply codes, AUTH.
+The tool exits 0 when sent, 75 for GC_ETEMP, 65 for GC_EINVAL.
+"""
+import email
+import email.policy
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import unittest
+import warnings
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from guichet_harness import ServersTestCase
+
+# aiosmtpd itself still sets the attribute it deprecates.
+warnings.filterwarnings("ignore", message="Session.login_data")
+
+TOOL = os.environ.get("GUICHET_TOOL_SMTP_TOOL")
+EX_TEMPFAIL = 75
+EX_DATAERR = 65
+PASSWORD = "s3cret-Pa55word"
+SUBJECT = "[SUP-2026-000042] Problème à l'écran — ça chauffe 🔥"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool(*args):
+    return subprocess.run([TOOL, *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+class Recorder:
+    """aiosmtpd handler: refuses some recipients, records the rest."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []     # (peer, mail_from, rcpts, bytes)
+        self.logins = []
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if address.startswith("reject"):
+            return "550 5.1.1 <%s>: no such user here" % address
+        if address.startswith("later"):
+            return "451 4.3.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"REFUSE-THIS-CONTENT" in envelope.content:
+            return "554 5.6.0 content refused by policy"
+        with self.lock:
+            self.received.append((session.peer, envelope.mail_from,
+                                  list(envelope.rcpt_tos),
+                                  envelope.content))
+        return "250 OK queued"
+
+    def authenticate(self, server, session, envelope, mechanism, data):
+        with self.lock:
+            self.logins.append(data.login)
+        ok = data.login == b"guichet" and data.password == PASSWORD.encode()
+        # handled=False: aiosmtpd answers 235 or 535 itself.
+        return AuthResult(success=ok, handled=False)
+
+    def messages(self):
+        with self.lock:
+            return list(self.received)
+
+
+def start_smtp(recorder, auth=False):
+    kw = {}
+    if auth:
+        kw = dict(authenticator=recorder.authenticate,
+                  auth_require_tls=False)
+    c = Controller(recorder, hostname="127.0.0.1", port=free_port(), **kw)
+    c.start()
+    return c
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class PlainSmtp(unittest.TestCase):
+    """A server without TLS: plain smtp://, refusals, connection reuse."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.rec = Recorder()
+        cls.server = start_smtp(cls.rec)
+        cls.url = "smtp://127.0.0.1:%d" % cls.server.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def send(self, *args, to=("alice@client.example",)):
+        argv = ["send", "--url", self.url, "--from", "support@example.com"]
+        for t in to:
+            argv += ["--to", t]
+        return tool(*argv, *args)
+
+    def test_plain_send(self):
+        before = len(self.rec.messages())
+        r = self.send("--subject", SUBJECT, "--body",
+                      "Bonjour,\nvotre demande est enregistrée.\n",
+                      to=("alice@client.example", "bob@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msgs = self.rec.messages()[before:]
+        self.assertEqual(len(msgs), 1)
+        _, mail_from, rcpts, raw = msgs[0]
+        self.assertEqual(mail_from, "support@example.com")
+        self.assertEqual(rcpts, ["alice@client.example",
+                                 "bob@client.example"])
+        m = parse(raw)
+        self.assertEqual(m["Subject"], SUBJECT)
+        self.assertEqual(m["Auto-Submitted"], "auto-replied")
+        self.assertEqual(m["Message-ID"], "<%s>" % r.stdout.strip())
+        self.assertEqual(m.get_content().replace("\r\n", "\n"),
+                         "Bonjour,\nvotre demande est enregistrée.\n")
+        for line in raw.split(b"\r\n"):
+            self.assertNotIn(b"\n", line)
+
+    def test_two_messages_one_connection(self):
+        before = len(self.rec.messages())
+        r = self.send("--count", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.split()), 3)
+        msgs = self.rec.messages()[before:]
+        self.assertEqual(len(msgs), 3)
+        # Same client address and port: one TCP connection.
+        self.assertEqual(len({peer for peer, _, _, _ in msgs}), 1)
+        ids = {parse(raw)["Message-ID"] for _, _, _, raw in msgs}
+        self.assertEqual(len(ids), 3)
+
+    def test_permanent_refusal_of_recipient(self):
+        before = len(self.rec.messages())
+        r = self.send(to=("reject-me@client.example",))
+        self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
+        self.assertIn("550", r.stderr)
+        self.assertIn("no such user here", r.stderr)
+        self.assertEqual(len(self.rec.messages()), before)
+
+    def test_temporary_refusal_of_recipient(self):
+        r = self.send(to=("later@client.example",))
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("451", r.stderr)
+        self.assertIn("try again later", r.stderr)
+
+    def test_permanent_refusal_of_content(self):
+        r = self.send("--body", "REFUSE-THIS-CONTENT\n")
+        self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
+        self.assertIn("554", r.stderr)
+        self.assertIn("content refused by policy", r.stderr)
+
+    def test_require_tls_without_starttls(self):
+        before = len(self.rec.messages())
+        r = self.send("--require-tls")
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertEqual(len(self.rec.messages()), before)
+
+    def test_server_down(self):
+        r = tool("send", "--url", "smtp://127.0.0.1:%d" % free_port(),
+                 "--from", "support@example.com", "--to", "a@b.example",
+                 "--timeout", "5")
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_bad_url_and_address(self):
+        r = tool("send", "--url", "http://127.0.0.1:1", "--from",
+                 "support@example.com", "--to", "a@b.example")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        r = tool("send", "--url", "smtp://user:%s@127.0.0.1:1" % PASSWORD,
+                 "--from", "support@example.com", "--to", "a@b.example")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertNotIn(PASSWORD, r.stderr)
+        r = self.send(to=("a@b.example\r\nRCPT TO:<evil@x.example>",))
+        self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class AuthSmtp(unittest.TestCase):
+    """AUTH: a good login sends; a refused one is temporary and the
+    password never shows."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.rec = Recorder()
+        cls.server = start_smtp(cls.rec, auth=True)
+        cls.url = "smtp://127.0.0.1:%d" % cls.server.port
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.good = os.path.join(cls.tmp.name, "good.pass")
+        cls.bad = os.path.join(cls.tmp.name, "bad.pass")
+        with open(cls.good, "w") as f:
+            f.write(PASSWORD + "\n")
+        with open(cls.bad, "w") as f:
+            f.write("wrong-" + PASSWORD + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+
+    def send(self, pwfile):
+        return tool("send", "--url", self.url, "--from",
+                    "support@example.com", "--to", "a@b.example",
+                    "--user", "guichet", "--password-file", pwfile)
+
+    def test_login_accepted(self):
+        before = len(self.rec.messages())
+        r = self.send(self.good)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.rec.messages()), before + 1)
+        self.assertIn(b"guichet", self.rec.logins)
+
+    def test_login_refused_is_temporary_and_secret(self):
+        before = len(self.rec.messages())
+        r = self.send(self.bad)
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("login refused", r.stderr)
+        self.assertNotIn(PASSWORD, r.stderr + r.stdout)
+        self.assertEqual(len(self.rec.messages()), before)
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class SinkTls(ServersTestCase):
+    """STARTTLS and SMTPS against the harness sink: verified with the
+    harness CA, refused with an unrelated CA or with none."""
+
+    servers_options = dict(pg=False, imap=False, smtp=True, http=False)
+
+    def setUp(self):
+        self.sink = self.servers.smtp
+        self.sink.clear()
+
+    def send(self, url, *args):
+        return tool("send", "--url", url, "--from", "support@example.com",
+                    "--to", "alice@client.example", "--timeout", "20",
+                    *args)
+
+    def test_starttls_verified_with_ca(self):
+        r = self.send(self.sink.url, "--ca", self.servers.ca_file,
+                      "--require-tls", "--count", "2",
+                      "--subject", SUBJECT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msgs = self.sink.wait_for(2)
+        self.assertEqual(len(msgs), 2)
+        self.assertEqual(msgs[0]["Subject"], SUBJECT)
+        self.assertEqual(msgs[0]["X-RcptTo"], "alice@client.example")
+        # Two messages, one (TLS) connection: the same client port.
+        self.assertEqual(msgs[0]["X-Peer"], msgs[1]["X-Peer"])
+        ids = r.stdout.split()
+        self.assertEqual([m["Message-ID"] for m in msgs],
+                         ["<%s>" % i for i in ids])
+
+    def test_smtps_verified_with_ca(self):
+        self.assertIsNotNone(self.sink.smtps_url)
+        r = self.send(self.sink.smtps_url, "--ca", self.servers.ca_file)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.sink.wait_for(1)), 1)
+
+    def test_wrong_ca_refused(self):
+        for url in (self.sink.url, self.sink.smtps_url):
+            r = self.send(url, "--ca", self.servers.other_ca_file)
+            self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+            self.assertIn("certificate", r.stderr)
+        self.assertEqual(self.sink.count(), 0)
+
+    def test_no_ca_refused_not_downgraded(self):
+        # STARTTLS is offered, so it is used even without --require-tls,
+        # and its certificate is checked against the system CAs: no
+        # silent fall back to plain text.
+        r = self.send(self.sink.url)
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("certificate", r.stderr)
+        self.assertEqual(self.sink.count(), 0)
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class Webhook(ServersTestCase):
+    """webhook_post against the harness's HTTP(S) receiver."""
+
+    servers_options = dict(pg=False, imap=False, smtp=False, http=True)
+
+    def setUp(self):
+        self.http = self.servers.http
+        self.http.clear()
+        self.http.status = 200
+
+    def tearDown(self):
+        self.http.status = 200
+
+    def post(self, url, payload='{"ticket":"SUP-2026-000042"}', *args):
+        return tool("webhook", "--url", url, "--json", payload,
+                    "--timeout", "10", *args)
+
+    def test_post_received_with_json_body(self):
+        payload = json.dumps({"ticket": "SUP-2026-000042",
+                              "event": "sla_breach",
+                              "text": "échéance dépassée"})
+        r = self.post(self.http.url + "/hooks/support", payload)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        req, = self.http.wait_for(1)
+        self.assertEqual(req.method, "POST")
+        self.assertEqual(req.path, "/hooks/support")
+        self.assertEqual(req.headers.get("Content-Type"), "application/json")
+        self.assertEqual(req.json(), json.loads(payload))
+
+    def test_https_verified_with_ca(self):
+        r = self.post(self.http.https_url + "/hook", "{}",
+                      "--ca", self.servers.ca_file)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.http.requests()), 1)
+        r = self.post(self.http.https_url + "/hook", "{}",
+                      "--ca", self.servers.other_ca_file)
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertEqual(len(self.http.requests()), 1)
+
+    def test_5xx_408_429_are_temporary(self):
+        for code in (500, 502, 503, 408, 429):
+            self.http.status = code
+            r = self.post(self.http.url + "/hook")
+            self.assertEqual(r.returncode, EX_TEMPFAIL, (code, r.stderr))
+            self.assertIn("HTTP %d" % code, r.stderr)
+
+    def test_other_4xx_are_permanent_and_url_path_stays_secret(self):
+        for code in (400, 401, 403, 404, 410):
+            self.http.fail_next(1, code)
+            r = self.post(self.http.url + "/hooks/T0KEN-s3cret")
+            self.assertEqual(r.returncode, EX_DATAERR, (code, r.stderr))
+            self.assertIn("HTTP %d" % code, r.stderr)
+            self.assertIn("failing on purpose", r.stderr)
+            # A webhook URL's path often is the secret: never shown.
+            self.assertNotIn("T0KEN-s3cret", r.stderr)
+
+    def test_2xx_are_success(self):
+        for code in (200, 201, 202):
+            self.http.status = code
+            r = self.post(self.http.url + "/hook")
+            self.assertEqual(r.returncode, 0, (code, r.stderr))
+
+    def test_closed_port_is_temporary(self):
+        r = self.post("http://127.0.0.1:%d/hook" % free_port())
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+
+    def test_bad_urls_are_permanent(self):
+        for url in ("ftp://127.0.0.1/x", "not a url",
+                    "http://user:pw@127.0.0.1:1/x"):
+            r = self.post(url)
+            self.assertEqual(r.returncode, EX_DATAERR, (url, r.stderr))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
