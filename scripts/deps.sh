@@ -1,0 +1,102 @@
+#!/bin/sh
+# deps.sh - install what building and testing Guichet needs (Debian 12).
+#
+# Installs with apt-get, quietly and without questions, only the packages
+# that are missing; does nothing (and needs no privilege) when all are
+# there. Runs as root, or through sudo otherwise.
+#
+# The tests start their own PostgreSQL, Dovecot and SMTP sink on loopback:
+# the system instances that the packages bring are not needed. While
+# installing, a policy-rc.d keeps the packages from starting them (so the
+# install works in containers without systemd too), and on a systemd host
+# the services of packages installed by this run are disabled.
+#
+# Environment: GUICHET_DEPS_EXTRA adds packages to the list.
+
+set -eu
+
+PACKAGES="build-essential cmake pkg-config clang
+	libetpan-dev libpq-dev libpcre2-dev libssl-dev libcurl4-gnutls-dev
+	libjansson-dev libcmocka-dev libxml2-dev libgmime-3.0-dev
+	dovecot-imapd python3-aiosmtpd postgresql-15
+	tzdata openssl ca-certificates ${GUICHET_DEPS_EXTRA:-}"
+
+# Services a package of the list may start, and the package bringing it.
+SERVICES="dovecot:dovecot-core postgresql:postgresql-15"
+
+installed() {
+	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null |
+	    grep -qx installed
+}
+
+missing=""
+for p in $PACKAGES; do
+	installed "$p" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps.sh: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo -E sh "$0" "$@"
+	fi
+	echo "deps.sh: missing:$missing; run as root (no sudo here)" >&2
+	exit 1
+fi
+
+# Which of the services' packages are new in this run.
+new_services=""
+for s in $SERVICES; do
+	installed "${s#*:}" || new_services="$new_services ${s%%:*}"
+done
+
+echo "deps.sh: installing:$missing"
+
+# Keep maintainer scripts from starting daemons while we install; leave an
+# existing policy alone.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+cleanup() {
+	if [ -n "$own_policy" ]; then
+		rm -f "$policy"
+	fi
+}
+trap cleanup EXIT INT TERM
+
+export DEBIAN_FRONTEND=noninteractive
+APT="apt-get -q -y -o DPkg::Lock::Timeout=600
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
+
+# Stale or empty package lists make install fail: refresh them first.
+$APT update >/dev/null || echo "deps.sh: apt-get update failed; trying anyway" >&2
+# shellcheck disable=SC2086
+$APT install --no-install-recommends $missing >/dev/null
+
+still=""
+for p in $missing; do
+	installed "$p" || still="$still $p"
+done
+if [ -n "$still" ]; then
+	echo "deps.sh: could not install:$still" >&2
+	exit 1
+fi
+
+# The services the install brought are not wanted: the tests run their
+# own instances. Under systemd, stop and disable them; elsewhere stop them
+# unless our policy-rc.d kept them from starting.
+for s in $new_services; do
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now "$s" >/dev/null 2>&1 || true
+	elif [ -z "$own_policy" ]; then
+		service "$s" stop >/dev/null 2>&1 || true
+	fi
+done
+
+echo "deps.sh: done"

@@ -1,0 +1,141 @@
+#!/bin/sh
+# test.sh - the whole test suite, from a fresh clone.
+#
+#   1. scripts/deps.sh                 install what is missing (apt-get)
+#   2. build/                          RelWithDebInfo build, then ctest
+#   3. build-asan/                     -DGUICHET_SANITIZE=ON (ASan+UBSan)
+#                                      Debug build, then ctest; any
+#                                      sanitizer report fails its test
+#   4. scripts/test.d/*.sh             more steps, in name order (fuzzing
+#                                      goes there); each runs with sh and
+#                                      gets ROOT, BUILD_DIR, ASAN_BUILD_DIR,
+#                                      JOBS in its environment
+#
+# A failing step does not stop the later ones (a broken unit test should
+# not hide a sanitizer report), but the script exits non-zero if any step
+# failed. The integration tests start their own servers on free loopback
+# ports, so ctest runs them in parallel.
+#
+# Options:
+#   --no-deps     skip step 1        --no-asan   skip step 3
+#   --no-normal   skip step 2        --no-extra  skip step 4
+#   -R REGEX      only the ctest tests matching REGEX (as ctest -R)
+# Environment: JOBS (default 2) for make and ctest.
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+JOBS=${JOBS:-2}
+BUILD_DIR="$ROOT/build"
+ASAN_BUILD_DIR="$ROOT/build-asan"
+export ROOT BUILD_DIR ASAN_BUILD_DIR JOBS
+
+do_deps=1 do_normal=1 do_asan=1 do_extra=1 regex=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-deps) do_deps="" ;;
+	--no-normal) do_normal="" ;;
+	--no-asan) do_asan="" ;;
+	--no-extra) do_extra="" ;;
+	-R) regex=$2; shift ;;
+	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "test.sh: unknown option $1" >&2; exit 64 ;;
+	esac
+	shift
+done
+
+failed=""
+step() {
+	name=$1
+	shift
+	echo "==> $name"
+	if "$@"; then
+		echo "<== $name: ok"
+	else
+		echo "<== $name: FAILED"
+		failed="$failed $name"
+		return 1
+	fi
+}
+
+run_ctest() {
+	if [ -n "$regex" ]; then
+		ctest --test-dir "$1" --output-on-failure --no-tests=error \
+		    -j "$JOBS" -R "$regex"
+	else
+		ctest --test-dir "$1" --output-on-failure --no-tests=error \
+		    -j "$JOBS"
+	fi
+}
+
+build() {
+	dir=$1
+	shift
+	cmake -S "$ROOT" -B "$dir" "$@" >/dev/null &&
+	    cmake --build "$dir" -j "$JOBS"
+}
+
+# Does LeakSanitizer work here? It cannot under some sandboxes (ptrace
+# restrictions); then it is switched off rather than failing every test.
+lsan_works() {
+	tmp=$(mktemp -d)
+	printf '#include <stdlib.h>\nvoid *volatile p;\nint main(void)\n{\n\tp = malloc(7);\n\tp = 0;\n\treturn 0;\n}\n' >"$tmp/leak.c"
+	ok=1
+	if cc -fsanitize=address -g "$tmp/leak.c" -o "$tmp/leak" 2>/dev/null
+	then
+		ASAN_OPTIONS=detect_leaks=1 "$tmp/leak" >"$tmp/out" 2>&1 || true
+		grep -q "LeakSanitizer: detected memory leaks" "$tmp/out" || ok=""
+	else
+		ok=""
+	fi
+	rm -rf "$tmp"
+	[ -n "$ok" ]
+}
+
+if [ -n "$do_deps" ]; then
+	step deps sh "$ROOT/scripts/deps.sh" || exit 1
+fi
+
+if [ -n "$do_normal" ]; then
+	if step build build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	then
+		step ctest run_ctest "$BUILD_DIR" || true
+	fi
+fi
+
+if [ -n "$do_asan" ]; then
+	leaks=0
+	if lsan_works; then
+		leaks=1
+	else
+		echo "test.sh: LeakSanitizer does not work here; leak checks off"
+	fi
+	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=$leaks"
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_stack_use_after_return=1"
+	ASAN_OPTIONS="$ASAN_OPTIONS:check_initialization_order=1"
+	ASAN_OPTIONS="$ASAN_OPTIONS:strict_init_order=1"
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+	LSAN_OPTIONS="suppressions=$ROOT/tests/harness/lsan.supp:print_suppressions=0"
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	if step build-asan build "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug \
+	    -DGUICHET_SANITIZE=ON
+	then
+		step ctest-asan run_ctest "$ASAN_BUILD_DIR" || true
+	fi
+	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+fi
+
+if [ -n "$do_extra" ] && [ -d "$ROOT/scripts/test.d" ]; then
+	for f in "$ROOT"/scripts/test.d/*.sh; do
+		[ -e "$f" ] || continue
+		step "$(basename "$f" .sh)" sh "$f" || true
+	done
+fi
+
+if [ -n "$failed" ]; then
+	echo "test.sh: FAILED:$failed"
+	exit 1
+fi
+echo "test.sh: all steps passed"
