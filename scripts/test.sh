@@ -70,11 +70,18 @@ run_ctest() {
 	fi
 }
 
+# Configure and build, keeping going past errors so that ctest can still
+# run (and name) every test that did build.
 build() {
 	dir=$1
 	shift
-	cmake -S "$ROOT" -B "$dir" "$@" >/dev/null &&
-	    cmake --build "$dir" -j "$JOBS"
+	case "${CMAKE_GENERATOR:-}" in
+	*Ninja*) keep="-k 0" ;;
+	*) keep="-k" ;;
+	esac
+	cmake -S "$ROOT" -B "$dir" "$@" >/dev/null || return 1
+	# shellcheck disable=SC2086 # $keep is one or two words
+	cmake --build "$dir" -j "$JOBS" -- $keep
 }
 
 # Does LeakSanitizer work here? It cannot under some sandboxes (ptrace
@@ -99,10 +106,8 @@ if [ -n "$do_deps" ]; then
 fi
 
 if [ -n "$do_normal" ]; then
-	if step build build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	then
-		step ctest run_ctest "$BUILD_DIR" || true
-	fi
+	step build build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo || true
+	step ctest run_ctest "$BUILD_DIR" || true
 fi
 
 if [ -n "$do_asan" ]; then
@@ -119,11 +124,9 @@ if [ -n "$do_asan" ]; then
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 	LSAN_OPTIONS="suppressions=$ROOT/tests/harness/lsan.supp:print_suppressions=0"
 	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
-	if step build-asan build "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug \
-	    -DGUICHET_SANITIZE=ON
-	then
-		step ctest-asan run_ctest "$ASAN_BUILD_DIR" || true
-	fi
+	step build-asan build "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug \
+	    -DGUICHET_SANITIZE=ON || true
+	step ctest-asan run_ctest "$ASAN_BUILD_DIR" || true
 	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi
 
