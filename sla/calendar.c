@@ -1124,7 +1124,7 @@ calendar_describe_json(struct buf *out, const struct calendar *cal)
 		int64_t y;
 		int m, d;
 
-		tz_civil_from_days(cal->hol[i].day, &y, &m, &d);
+		tz_civil_from_days(&y, &m, &d, cal->hol[i].day);
 		rc = buf_printf(out, "%s{\"date\":\"%04lld-%02d-%02d\"",
 		    i ? "," : "", (long long)y, m, d);
 		if (rc == 0 && cal->hol[i].name != NULL) {

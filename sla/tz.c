@@ -139,7 +139,7 @@ tz_days_from_civil(int64_t year, int month, int day)
 }
 
 void
-tz_civil_from_days(int64_t days, int64_t *year_r, int *month_r, int *day_r)
+tz_civil_from_days(int64_t *year_r, int *month_r, int *day_r, int64_t days)
 {
 	int64_t z = days + 719468, era, doe, yoe, doy, mp, y;
 	int m;
@@ -212,7 +212,7 @@ year_of(int64_t t)
 	int64_t y;
 	int m, d;
 
-	tz_civil_from_days(floor_div(t, DAY), &y, &m, &d);
+	tz_civil_from_days(&y, &m, &d, floor_div(t, DAY));
 	return y;
 }
 
@@ -362,7 +362,7 @@ tz_to_local(const struct tz *tz, time_t utc, struct tm *out)
 	local = t + ti.off;
 	days = floor_div(local, DAY);
 	sod = local - days * DAY;
-	tz_civil_from_days(days, &y, &m, &d);
+	tz_civil_from_days(&y, &m, &d, days);
 	memset(out, 0, sizeof(*out));
 	out->tm_year = (int)(y - 1900);
 	out->tm_mon = m - 1;

@@ -103,7 +103,7 @@ void tz_free(struct tz **tz);
  * since 1970-01-01 of a civil date (month 1-12; day may overflow), and
  * back. */
 int64_t tz_days_from_civil(int64_t year, int month, int day);
-void tz_civil_from_days(int64_t days, int64_t *year_r, int *month_r,
-    int *day_r);
+void tz_civil_from_days(int64_t *year_r, int *month_r, int *day_r,
+    int64_t days);
 
 #endif
