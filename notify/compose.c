@@ -109,7 +109,8 @@ clean_text(struct arena *a, const char *s, bool collapse)
 			    (cp >= 0x80 && cp < 0xa0))
 				continue;
 		}
-		if (src[0] == ' ' && (o == 0 || (collapse && out[o - 1] == ' ')))
+		if (src[0] == ' ' &&
+		    (o == 0 || (collapse && out[o - 1] == ' ')))
 			continue;
 		if (o + len > TEXT_MAX)
 			break;
@@ -720,7 +721,8 @@ put_filename(struct hw *w, struct arena *a, const char *filename)
 			unsigned char c = (unsigned char)s[i++];
 
 			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c)) {
+			    (c >= '0' && c <= '9') ||
+			    strchr("!#$&+-.^_`|~", c)) {
 				item[o++] = (char)c;
 			} else {
 				o += (size_t)snprintf(item + o,
@@ -877,7 +879,7 @@ put_headers(struct hw *w, struct arena *a, const struct compose_msg *m)
 	hw_end(w);
 }
 
-static int
+static void
 put_text_part_headers(struct hw *w, bool qp)
 {
 	static const char ct[] = "Content-Type: text/plain; charset=utf-8\r\n";
@@ -886,7 +888,6 @@ put_text_part_headers(struct hw *w, bool qp)
 	hw_start(w, "Content-Transfer-Encoding");
 	hw_item(w, " ", qp ? "quoted-printable" : "7bit", qp ? 16 : 4);
 	hw_end(w);
-	return w->rc;
 }
 
 static int
@@ -977,8 +978,8 @@ compose_message(struct buf *out, const struct compose_msg *m,
 		line = arena_printf(&a, "\r\n--%s--\r\n", boundary);
 		hw_raw(&w, line, strlen(line));
 	}
-	if (w.rc != 0)
-		rc = gc_err_set(err, w.rc == GC_ELIMIT ? GC_ELIMIT : w.rc,
+	if (w.rc != 0)      /* buf_add() fails only at the cap */
+		rc = gc_err_set(err, GC_ELIMIT,
 		    "message larger than %zu bytes", out->max);
 done:
 	arena_free(&a);

@@ -77,7 +77,8 @@ url_check(CURLU **h_r, char **where_r, const char *url, const char *s1,
 	*where_r = NULL;
 	if (h == NULL)
 		fatal("curl_url: out of memory");
-	if (url == NULL || curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	if (url == NULL ||
+	    curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		rc = gc_err_set(err, GC_ECONFIG, "not a URL");

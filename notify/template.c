@@ -378,7 +378,8 @@ parse_headers(struct parser *p, const char *s, size_t n, size_t *pos_r,
 		rc = buf_add(&val, s + vstart, end - vstart);
 		pos = eol < n ? eol + 1 : eol;
 		line++;
-		while (rc == 0 && pos < n && (s[pos] == ' ' || s[pos] == '\t')) {
+		while (rc == 0 && pos < n &&
+		    (s[pos] == ' ' || s[pos] == '\t')) {
 			eol = pos;
 			while (eol < n && s[eol] != '\n')
 				eol++;

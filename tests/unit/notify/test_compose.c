@@ -95,7 +95,8 @@ parse(struct parsed *p, const char *msg)
 			f->name[colon - s] = '\0';
 			for (const char *c = f->name; *c; c++)
 				assert_true(*c > 32 && *c < 127);
-			f->raw = strndup(colon + 1, len - (size_t)(colon + 1 - s));
+			f->raw = strndup(colon + 1,
+			    len - (size_t)(colon + 1 - s));
 		}
 		s = eol + 2;
 	}
@@ -214,17 +215,20 @@ decode_2047(const char *v)
 			assert_non_null(e);
 			assert_true(e + 2 - p <= 75);
 			if (enc == 'B' || enc == 'b') {
-				dn = b64_decode(dec, q + 3, (size_t)(e - q - 3));
+				dn = b64_decode(dec, q + 3,
+				    (size_t)(e - q - 3));
 			} else {
 				assert_true(enc == 'Q' || enc == 'q');
 				for (const char *c = q + 3; c < e; c++) {
 					if (*c == '_') {
 						dec[dn++] = ' ';
 					} else if (*c == '=') {
-						int h = hexval(c[1]), l = hexval(c[2]);
+						int h = hexval(c[1]);
+						int l = hexval(c[2]);
 
 						assert_true(h >= 0 && l >= 0);
-						dec[dn++] = (unsigned char)(h * 16 + l);
+						dec[dn++] =
+						    (unsigned char)(h * 16 + l);
 						c += 2;
 					} else {
 						dec[dn++] = (unsigned char)*c;
@@ -278,8 +282,10 @@ decode_qp(const char *s, size_t n)
 				i += 2;
 				continue;
 			}
-			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			assert_true(hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0);
+			assert_true(hexval(s[i + 1]) >= 0 &&
+			    hexval(s[i + 2]) >= 0);
+			out[o++] = (char)(hexval(s[i + 1]) * 16 +
+			    hexval(s[i + 2]));
 			i += 2;
 			col += 2;
 			continue;
