@@ -28,9 +28,7 @@
  */
 #include "sla/calendar.h"
 
-#include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +65,7 @@ struct calendar {
 	long long week_prefix[8];       /* Monday first: days before */
 	struct holiday *hol;
 	size_t nhol;
-	long long *hol_cum;     /* [i] = hours taken by hol[0..i-1] */
+	long long *hol_cum;     /* [i]: business seconds hol[0..i-1] take */
 };
 
 static const char *const day_names[7] = { "sun", "mon", "tue", "wed",
@@ -279,8 +277,9 @@ add_plain(int64_t *out, const struct calendar *cal, int64_t t, long long s)
 	}
 	if (cal->week_total == 0)
 		return GC_EINVAL;
-	/* Each week holds at most week_total: a result past the range
-	 * would take too long to find; refuse it at once. */
+	/* A week holds about week_total (an autumn change may add an
+	 * hour, hence the week of slack): refuse at once a result that
+	 * would lie past the range rather than walk there. */
 	if ((s / cal->week_total - 1) * WEEK > CALENDAR_TIME_MAX - t)
 		return GC_EINVAL;
 	for (;;) {
@@ -454,6 +453,7 @@ calendar_is_open(const struct calendar *cal, time_t t)
 
 	if (cal->always_open)
 		return true;
+	t = (time_t)clamp_t(t);
 	l = (int64_t)t + tz_offset_at(cal->tz, t);
 	d = floor_div(l, DAY);
 	sod = l - d * DAY;
