@@ -1,0 +1,48 @@
+/*
+ * charset.h - converting text in a declared charset to UTF-8
+ *
+ * Mail declares charsets by label ("iso-8859-1", "ks_c_5601-1987", "utf8",
+ * "x-unknown", ...). A label is mapped to an iconv converter through an
+ * alias table that follows the usual mislabels (the WHATWG Encoding
+ * Standard's choices): latin-1 and us-ascii are read as windows-1252,
+ * gb2312/gbk as GB18030, euc-kr/ks_c_5601-1987 as windows-949, Shift_JIS as
+ * windows-31j, big5 as Big5-HKSCS, iso-8859-8-i as ISO-8859-8. Labels
+ * missing from the table are tried on iconv as they are (when they only
+ * hold characters a charset name may hold).
+ *
+ * Undeclared text (charset NULL) and us-ascii text is taken as UTF-8 when
+ * it is valid UTF-8 and as windows-1252 otherwise. A label that no
+ * converter knows (including "x-unknown") gets the same best effort and is
+ * flagged through *unknown_r. Bytes the converter refuses become U+FFFD.
+ * The output is always valid UTF-8 without NUL bytes.
+ *
+ * Ownership: charset_convert() appends to the caller's struct buf;
+ * charset_to_utf8() returns a string in the caller's arena. Pure code (iconv
+ * is used as a library; no I/O of ours), safe to call from any thread.
+ */
+#ifndef GC_PARSERS_CHARSET_H
+#define GC_PARSERS_CHARSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/mem.h"
+
+/* True when charset_convert() would treat the label as unknown. */
+bool charset_is_unknown(const char *label);
+
+/* Append the len bytes at in, written in charset (NULL: undeclared), to
+ * out as UTF-8. *unknown_r (may be NULL) is set to true when the label was
+ * unknown and a best effort was made; it is never reset to false.
+ * Returns 0, or GC_ELIMIT when out's cap is reached (out then holds a
+ * valid UTF-8 prefix of the text). */
+int charset_convert(struct buf *out, bool *unknown_r, const char *charset,
+    const char *in, size_t len) __attribute__((warn_unused_result));
+
+/* The same into a new arena string, at most max bytes long (GC_ELIMIT
+ * past it, *out NULL). *len_r may be NULL. */
+int charset_to_utf8(char **out, size_t *len_r, bool *unknown_r,
+    struct arena *a, const char *charset, const char *in, size_t len,
+    size_t max);
+
+#endif
