@@ -7,8 +7,8 @@ refusing an unrelated one), append and read back, folders; mail sent with
 smtplib (STARTTLS and SMTPS) found in the sink; a webhook POST recorded;
 each server keeps its data across a restart and a kill; guichet.conf as
 the public contract spells it; the guichet runner (with a stand-in binary,
-the real one is other people's work); clean-up after a killed test
-process; and the up/status/down command line.
+the real one is other people's work); ports taken by others; clean-up
+after a killed test process; and the up/status/down command line.
 """
 
 import configparser
@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
@@ -388,6 +389,29 @@ class TestSubset(unittest.TestCase):
             self.assertTrue(os.path.exists(path))
         self.assertFalse(os.path.exists(root))
         self.assertFalse(gh.pid_alive(pid))
+
+    def test_taken_ports_are_replaced(self):
+        # Test files run in parallel: a port taken between the choice and
+        # the server's bind must not fail the start.
+        taken, ports = [], {}
+        try:
+            for name in ("pg", "smtp", "smtps"):
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("127.0.0.1", 0))
+                sock.listen()
+                taken.append(sock)
+                ports[name] = sock.getsockname()[1]
+            with gh.Servers(imap=False, http=False, ports=ports) as s:
+                self.assertNotEqual(s.pg.port, ports["pg"])
+                self.assertNotEqual(s.smtp.port, ports["smtp"])
+                self.assertNotEqual(s.smtp.smtps_port, ports["smtps"])
+                self.assertEqual(s.pg.scalar("SELECT 41 + 1"), "42")
+                self.assertTrue(gh.pid_listens(
+                    gh._read_pidfile(s.smtp._pidfile("smtp")), s.smtp.port))
+        finally:
+            for sock in taken:
+                sock.close()
 
     def test_killed_test_process_leaves_nothing(self):
         # A test process SIGKILLed (e.g. by a runner's timeout) must not
