@@ -1,0 +1,280 @@
+"""test_mail_path.py - the mail path end to end, against real servers.
+
+A customer mail APPENDed to the support mailbox (Dovecot) becomes a ticket
+in PostgreSQL through `guichet serve --once`; its sender gets an
+acknowledgement (in the SMTP sink) with the tracking number and the
+threading headers; replies by tag or by References join the ticket
+without a new acknowledgement; a second pass changes nothing; copies of
+a mail (re-fetched, piped, sent to two mailboxes) are stored once.
+"""
+
+import hashlib
+import json
+import time
+import unittest
+
+import guichet_harness as gh
+
+NOW = "2026-11-26T10:00:00Z"
+
+
+def mail(subject, body="Hello,\n\nThe export fails since this morning.\n",
+         mid="<first-1@customer.example.org>", sender="Claire Dupont "
+         "<claire@customer.example.org>", extra="", to="support@example.com"):
+    head = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: Thu, 26 Nov 2026 "
+            "09:58:00 +0100\r\n" % (sender, to, subject))
+    if mid:
+        head += "Message-ID: %s\r\n" % mid
+    head += extra
+    head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (head + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+class MailPath(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        s = self.servers
+        # a fresh database and mailbox per test
+        self.db = "mp_" + self._testMethodName[5:][:40].lower()
+        self.user = ("u" + self._testMethodName[5:])[:30].lower()
+        s.write_config(dbname=self.db, mailbox_user=self.user)
+        s.guichet("migrate")
+        s.smtp.clear()
+
+    def sql(self, q):
+        return self.servers.pg.psql(q, db=self.db)
+
+    def tickets(self):
+        return json.loads(self.servers.guichet("ticket", "list",
+                                               "--json").stdout)
+
+    def show(self, number):
+        return json.loads(self.servers.guichet("ticket", "show", number,
+                                               "--json").stdout)
+
+    def serve_once(self, now=NOW):
+        return self.servers.guichet("serve", "--once", now=now)
+
+    def test_new_mail_reply_by_tag_and_references(self):
+        s = self.servers
+        first = mail("Export en panne")
+        s.imap.append(self.user, "INBOX", first)
+        r = self.serve_once()
+        self.assertRegex(r.stderr, r"new ticket SUP-2026-000001 "
+                         r"<first-1@customer.example.org>")
+
+        tickets = self.tickets()
+        self.assertEqual(len(tickets), 1)
+        t = self.show("SUP-2026-000001")
+        self.assertEqual(t["number"], "SUP-2026-000001")
+        self.assertEqual(t["status"], "new")
+        self.assertEqual(t["priority"], "P3")
+        self.assertEqual(t["subject"], "Export en panne")
+        self.assertEqual(t["requester"], "claire@customer.example.org")
+        self.assertEqual(t["created_at"], NOW)
+        incoming = [m for m in t["messages"] if m["direction"] == "in"]
+        self.assertEqual(len(incoming), 1)
+        self.assertEqual(incoming[0]["author"], "customer")
+        self.assertEqual(incoming[0]["message_id"],
+                         "first-1@customer.example.org")
+        self.assertIn("The export fails since this morning.",
+                      incoming[0]["text"])
+        self.assertEqual([e["kind"] for e in t["events"]][:2],
+                         ["created", "mail_queued"])
+
+        # the raw mail is kept byte for byte
+        raw = self.sql("SELECT encode(raw, 'hex') FROM messages "
+                       "WHERE direction = 'in'")[0][0]
+        self.assertEqual(bytes.fromhex(raw), first)
+
+        # the mail left INBOX for Processed, after the commit
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        self.assertEqual(s.imap.messages(self.user, "Processed"), [first])
+
+        # the acknowledgement
+        ack, = s.smtp.wait_for(1)
+        self.assertEqual(ack["X-RcptTo"], "claire@customer.example.org")
+        self.assertIn("[SUP-2026-000001]", ack["Subject"])
+        self.assertEqual(ack["Auto-Submitted"], "auto-replied")
+        self.assertEqual(ack["In-Reply-To"], "<first-1@customer.example.org>")
+        self.assertIn("<first-1@customer.example.org>", ack["References"])
+        self.assertEqual(ack["Reply-To"], "support@example.com")
+        self.assertRegex(ack["Message-ID"], r"^<[^<>@\s]+@example\.com>$")
+        self.assertIn("claire@customer.example.org", ack["To"])
+        body = ack.get_body(("plain",)).get_content()
+        self.assertIn("SUP-2026-000001", body)
+        out = [m for m in self.show("SUP-2026-000001")["messages"]
+               if m["direction"] == "out"]
+        self.assertEqual(len(out), 1)
+        self.assertEqual("<%s>" % out[0]["message_id"], ack["Message-ID"])
+        self.assertEqual(out[0]["delivery"]["status"], "sent")
+
+        # a reply carrying the tag (and no threading headers)
+        s.imap.append(self.user, "INBOX", mail(
+            "RE: [SUP-2026-000001] Export en panne",
+            body="Any news?\n", mid="<reply-2@customer.example.org>"))
+        # a reply with only References (subject without the tag)
+        s.imap.append(self.user, "INBOX", mail(
+            "Re: Export en panne", body="Still broken.\n",
+            mid="<reply-3@customer.example.org>",
+            extra="References: <unrelated@x.example> %s\r\n"
+                  % ack["Message-ID"]))
+        r = self.serve_once("2026-11-26T10:05:00Z")
+        self.assertEqual(r.stderr.count("follow-up SUP-2026-000001"), 2)
+        t = self.show("SUP-2026-000001")
+        incoming = [m for m in t["messages"] if m["direction"] == "in"]
+        self.assertEqual([m["message_id"] for m in incoming],
+                         ["first-1@customer.example.org",
+                          "reply-2@customer.example.org",
+                          "reply-3@customer.example.org"])
+        self.assertEqual(len(self.tickets()), 1)
+        self.assertEqual(sum(e["kind"] == "message_received"
+                             for e in t["events"]), 2)
+        # no acknowledgement for a follow-up
+        time.sleep(0.5)
+        self.assertEqual(s.smtp.count(), 1)
+
+        # a second pass changes nothing
+        before = (self.sql("SELECT count(*) FROM messages")[0][0],
+                  self.sql("SELECT count(*) FROM events")[0][0],
+                  self.sql("SELECT count(*) FROM outbox")[0][0])
+        self.serve_once("2026-11-26T10:06:00Z")
+        after = (self.sql("SELECT count(*) FROM messages")[0][0],
+                 self.sql("SELECT count(*) FROM events")[0][0],
+                 self.sql("SELECT count(*) FROM outbox")[0][0])
+        self.assertEqual(before, after)
+        self.assertEqual(len(self.tickets()), 1)
+        self.assertEqual(s.smtp.count(), 1)
+        self.assertEqual(len(s.imap.messages(self.user, "Processed")), 3)
+
+    def test_copies_are_stored_once(self):
+        s = self.servers
+        m = mail("Question about invoices", mid="<dup-1@customer.example.org>")
+        s.imap.append(self.user, "INBOX", m)
+        self.serve_once()
+        # re-fetched after a crash between COMMIT and the IMAP move
+        s.imap.append(self.user, "INBOX", m)
+        r = self.serve_once()
+        self.assertIn("duplicate SUP-2026-000001", r.stderr)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        # delivered by the MTA too: trace headers and LF line ends differ
+        piped = b"Received: from mx.example.com\nDelivered-To: support@" \
+            b"example.com\n" + m.replace(b"\r\n", b"\n")
+        r = s.guichet("ingest", "--mailbox", "support", input=piped,
+                      now=NOW)
+        self.assertIn("duplicate", r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets")[0][0], "1")
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in'")[0][0], "1")
+        self.assertEqual(s.smtp.wait_for(1)[0]["X-RcptTo"],
+                         "claire@customer.example.org")
+        time.sleep(0.3)
+        self.assertEqual(s.smtp.count(), 1)
+
+    def test_two_mailboxes_one_mail(self):
+        s = self.servers
+        other = self.user + "b"
+        s.imap.add_user(other)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "mailbox sales": {
+                "url": s.imap.imaps_url, "user": other,
+                "password_file": s.imap.password_file(other),
+                "address": "sales@example.com", "queue": "support",
+                "tls_ca_file": s.ca_file}})
+        m = mail("Offer", to="support@example.com, sales@example.com",
+                 mid="<two-boxes@customer.example.org>")
+        s.imap.append(self.user, "INBOX", m)
+        s.imap.append(other, "INBOX", m)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 1)
+        self.assertEqual(r.stderr.count("duplicate"), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets")[0][0], "1")
+        self.assertEqual(s.imap.messages(other, "INBOX"), [])
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+
+    def test_ingest_pipe_and_tempfail(self):
+        s = self.servers
+        r = s.guichet("ingest", "--mailbox", "support",
+                      input=mail("Piped", mid="<pipe-1@c.example.org>"),
+                      now=NOW)
+        self.assertIn("new ticket SUP-2026-000001", r.stderr)
+        self.assertEqual(self.tickets()[0]["subject"], "Piped")
+        # unknown mailbox: a config error, not a crash
+        s.guichet("ingest", "--mailbox", "nope", input=b"x", expect=78)
+        # database down: EX_TEMPFAIL so that the MTA retries
+        s.pg.stop()
+        try:
+            r = s.guichet("ingest", "--mailbox", "support",
+                          input=mail("Later", mid="<pipe-2@c.example.org>"),
+                          expect=75)
+            self.assertIn("the MTA will retry", r.stderr)
+        finally:
+            s.pg.start()
+        s.guichet("ingest", "--mailbox", "support",
+                  input=mail("Later", mid="<pipe-2@c.example.org>"))
+        self.assertEqual(len(self.tickets()), 2)
+
+    def test_broken_mail_goes_to_quarantine(self):
+        s = self.servers
+        s.imap.append(self.user, "INBOX", b"this is not a mail at all\r\n"
+                      b"\x00\x01\x02 \xff\xfe\r\n")
+        s.imap.append(self.user, "INBOX", mail("After the bad one",
+                      mid="<good@c.example.org>"))
+        r = self.serve_once()
+        self.assertIn("new ticket SUP-2026-000001 <good@c.example.org>",
+                      r.stderr)
+        q = json.loads(s.guichet("quarantine", "list", "--json").stdout)
+        self.assertEqual(len(q), 1)
+        self.assertEqual(q[0]["mailbox"], "support")
+        self.assertTrue(q[0]["reason"])
+        self.assertEqual(len(s.imap.messages(self.user, "Quarantine")), 1)
+        self.assertEqual(len(s.imap.messages(self.user, "Processed")), 1)
+
+    def test_migrate_twice_changes_nothing(self):
+        s = self.servers
+        before = self.sql("SELECT version, name, applied_at FROM "
+                          "schema_migrations ORDER BY version")
+        self.assertGreaterEqual(len(before), 1)
+        r = s.guichet("migrate")
+        self.assertIn("up to date", r.stdout)
+        self.assertEqual(before, self.sql(
+            "SELECT version, name, applied_at FROM schema_migrations "
+            "ORDER BY version"))
+        tables = {t for (t,) in self.sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        for t in ("tickets", "messages", "attachments", "events", "outbox",
+                  "imap_state", "quarantine", "schema_migrations"):
+            self.assertIn(t, tables)
+
+    def test_starttls_mailbox_and_attachment(self):
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, imap="imap")
+        raw = (b"From: Bob <bob@b.example.org>\r\nTo: support@example.com\r\n"
+               b"Subject: =?ISO-8859-1?Q?Facture_impay=E9e?=\r\n"
+               b"Message-ID: <att-1@b.example.org>\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n"
+               b"--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+               b"Voir la pi=E8ce jointe.\r\n"
+               b"--XX\r\nContent-Type: application/pdf; name=facture.pdf\r\n"
+               b"Content-Disposition: attachment; filename=facture.pdf\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n"
+               b"JVBERi0xLjQKJcfsj6IK\r\n--XX--\r\n")
+        s.imap.append(self.user, "INBOX", raw)
+        self.serve_once()
+        t = self.show("SUP-2026-000001")
+        self.assertEqual(t["subject"], "Facture impay\u00e9e")
+        m = t["messages"][0]
+        self.assertIn("Voir la pi\u00e8ce jointe.", m["text"])
+        a, = m["attachments"]
+        self.assertEqual(a["filename"], "facture.pdf")
+        self.assertEqual(a["content_type"], "application/pdf")
+        self.assertEqual(a["size"], 15)
+        self.assertEqual(a["disposition"], "attachment")
+        self.assertEqual(a["sha256"], hashlib.sha256(
+            b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n").hexdigest())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
