@@ -1,0 +1,165 @@
+/*
+ * mime.h - turning the raw bytes of a mail into a struct mail
+ *
+ * mail_parse() reads a whole message (RFC 5322 + MIME) from memory and
+ * returns what the rest of Guichet needs: the top-level header fields, the
+ * decoded addresses, subject, ids and date, the body text in UTF-8, the
+ * attachments, and every MIME part (for the bounce and auto-reply
+ * detectors). It is pure (no I/O, no clock) and built for hostile input:
+ * it never crashes or hangs whatever the bytes (NUL bytes, LF, CRLF or
+ * bare-CR line ends, broken boundaries, nesting bombs, 8-bit junk in
+ * header fields), and its cost is linear in the input for a given depth
+ * limit. A mail with broken parts still parses, best effort.
+ *
+ * Every string reachable from a struct mail is valid UTF-8 without NUL
+ * bytes (attachment and part data are bytes, not strings).
+ *
+ * Ownership: everything a struct mail points to, including the nested
+ * struct mail of a forwarded message (mail_attachment.message), lives in
+ * one arena owned by the top-level struct mail ("one pool per mail") and
+ * is freed by mail_free(). The raw input is copied: the caller may free it
+ * as soon as mail_parse() returns. Nested mails must not be passed to
+ * mail_free(). Callers may allocate their own per-mail data in the same
+ * arena (mail_arena()) so that it goes away with the mail.
+ */
+#ifndef GC_PARSERS_MIME_H
+#define GC_PARSERS_MIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+
+struct mail_addr {
+	const char *name;       /* UTF-8 display name, NULL if none */
+	const char *addr;       /* "local@domain", domain lowercased; NULL if
+	                         * none (a bare "local" is kept as is) */
+};
+
+struct mail_header {
+	const char *name;       /* as written (printable ASCII) */
+	const char *value;      /* unfolded, trimmed, raw (RFC 2047 words
+	                         * not decoded); 8-bit bytes converted to
+	                         * UTF-8; controls other than TAB removed */
+};
+
+struct mail;
+
+struct mail_attachment {
+	const char *filename;       /* UTF-8 (RFC 2047/2231 decoded), or NULL */
+	const char *content_type;   /* lowercase "type/subtype" */
+	const char *disposition;    /* "attachment", "inline" or NULL */
+	const char *content_id;     /* without <>, or NULL */
+	const unsigned char *data;  /* decoded bytes (not NUL-terminated for
+	                             * the caller's purposes; may hold NULs) */
+	size_t len;
+	const struct mail *message; /* message/rfc822: the forwarded mail,
+	                             * parsed; NULL otherwise */
+	size_t part;                /* index in mail.parts */
+};
+
+/* One node of the MIME tree, in depth-first order (parts[0] is the root,
+ * the message body itself). Containers (multipart/...) have no data. */
+struct mail_part {
+	const char *content_type;   /* lowercase "type/subtype" */
+	const char *charset;        /* lowercase label, or NULL */
+	const char *disposition;    /* lowercase, or NULL */
+	const char *filename;       /* as in mail_attachment, or NULL */
+	const char *content_id;     /* without <>, or NULL */
+	const char *encoding;       /* lowercase Content-Transfer-Encoding,
+	                             * or NULL */
+	const struct mail_header *headers;   /* the part's own fields */
+	size_t nheaders;
+	const unsigned char *data;  /* decoded body; NULL for containers */
+	size_t len;
+	const struct mail *message; /* message/rfc822, message/global and
+	                             * text/rfc822-headers parts: parsed */
+	size_t parent;              /* index of the parent; 0 for the root */
+	unsigned depth;             /* 0 for the root */
+	bool is_body;               /* used for mail.text */
+	bool is_attachment;         /* listed in mail.attachments */
+};
+
+/* Limits: GC_ELIMIT when one is passed. Zero in a field means the
+ * default. */
+struct mail_limits {
+	size_t max_mail_bytes;      /* the raw input */
+	size_t max_header_bytes;    /* one header block (top level or part) */
+	size_t max_depth;           /* MIME nesting, message/rfc822 included
+	                             * (at most MAIL_DEPTH_HARD_MAX) */
+	size_t max_parts;           /* parts in the whole mail, nested
+	                             * messages included */
+	size_t max_text_bytes;      /* mail.text once converted to UTF-8 */
+};
+
+#define MAIL_DEFAULT_MAX_MAIL_BYTES (64u * 1024 * 1024)
+#define MAIL_DEFAULT_MAX_HEADER_BYTES (256u * 1024)
+#define MAIL_DEFAULT_MAX_DEPTH 32
+#define MAIL_DEFAULT_MAX_PARTS 2000
+#define MAIL_DEFAULT_MAX_TEXT_BYTES (16u * 1024 * 1024)
+#define MAIL_DEPTH_HARD_MAX 100
+
+struct mail {
+	const struct mail_header *headers;  /* top-level, in order */
+	size_t nheaders;
+
+	const char *subject;        /* UTF-8, RFC 2047 decoded, unfolded,
+	                             * controls removed, blanks squeezed;
+	                             * "" if none */
+	struct mail_addr from;      /* first From address (both NULL if
+	                             * none) */
+	const struct mail_addr *to, *cc, *reply_to;
+	size_t nto, ncc, nreply_to;
+	const char *sender;         /* Sender addr-spec, or NULL */
+	const char *return_path;    /* addr-spec; "" for the null return
+	                             * path <>; NULL if no field */
+	const char *message_id;     /* without <>, NULL if none/unparseable */
+	const char *in_reply_to;    /* first msg-id, without <>, or NULL */
+	const char *const *references;  /* without <>, in order */
+	size_t nreferences;
+	time_t date;                /* Date field, UTC; 0 if !has_date */
+	bool has_date;
+
+	const char *text;           /* the body text, UTF-8, LF line ends;
+	                             * "" if none */
+	const char *text_charset;   /* declared charset of the first body
+	                             * part, lowercased; NULL if none */
+	bool text_charset_unknown;  /* a best-effort conversion was used */
+
+	const struct mail_attachment *attachments;
+	size_t nattachments;
+
+	const struct mail_part *parts;
+	size_t nparts;
+
+	size_t header_bytes;        /* size of the top-level header block,
+	                             * the blank line included */
+
+	/* private */
+	struct arena *pool;
+	bool nested;
+};
+
+/* The default limits (the MAIL_DEFAULT_* values). */
+struct mail_limits mail_limits_default(void);
+
+/* Parse len bytes at raw. lim may be NULL (defaults). On success *out is
+ * a new mail to free with mail_free(). Errors: GC_ELIMIT when a limit is
+ * passed (err says which), GC_EPARSE when nothing can be made of the
+ * input (empty, or no header field at all); *out is then NULL. */
+int mail_parse(struct mail **out, const char *raw, size_t len,
+    const struct mail_limits *lim, struct gc_err *err);
+
+/* The first top-level field of that name (ASCII case-insensitive), or
+ * NULL. */
+const char *mail_header_get(const struct mail *m, const char *name);
+
+/* The arena that owns m (for the caller's per-mail allocations). */
+struct arena *mail_arena(struct mail *m);
+
+/* Free a mail from mail_parse() and set *m to NULL. NULL is fine. */
+void mail_free(struct mail **m);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * test_corpus.c - the mail parser over the real-world corpus
+ *
+ * Every .eml file under the shared corpus (../shared/corpus beside the
+ * source tree, or $GUICHET_CORPUS_DIR) goes through mail_parse(): no crash
+ * (the suite also runs under ASan/UBSan), every file parses, and the
+ * subject, text and every other string are valid UTF-8 without line breaks
+ * where there must be none. (That NUL bytes are dropped rather than cut
+ * a string short is tested on fixtures in test_mime.c.) Skipped with a
+ * message when the corpus is absent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/err.h"
+#include "common/util.h"
+#include "parsers/mime.h"
+#include "parsers/utf8.h"
+
+static size_t nfiles, nattachments, nparts, nforwarded;
+
+static void
+check_str(const char *path, const char *what, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (!utf8_valid(s, strlen(s)))
+		fail_msg("%s: %s is not valid UTF-8", path, what);
+}
+
+static void
+check_mail(const char *path, const struct mail *m, int depth)
+{
+	size_t i;
+
+	if (depth > 100)
+		fail_msg("%s: nested too deep", path);
+	check_str(path, "subject", m->subject);
+	check_str(path, "text", m->text);
+	if (strpbrk(m->subject, "\r\n") != NULL)
+		fail_msg("%s: line break in the subject", path);
+	check_str(path, "from.name", m->from.name);
+	check_str(path, "from.addr", m->from.addr);
+	check_str(path, "message_id", m->message_id);
+	check_str(path, "in_reply_to", m->in_reply_to);
+	check_str(path, "return_path", m->return_path);
+	check_str(path, "text_charset", m->text_charset);
+	for (i = 0; i < m->nheaders; i++) {
+		check_str(path, "header", m->headers[i].value);
+		if (strpbrk(m->headers[i].value, "\r\n") != NULL)
+			fail_msg("%s: line break in a header value", path);
+	}
+	for (i = 0; i < m->nto; i++)
+		check_str(path, "to", m->to[i].name);
+	for (i = 0; i < m->ncc; i++)
+		check_str(path, "cc", m->cc[i].name);
+	for (i = 0; i < m->nreferences; i++)
+		check_str(path, "references", m->references[i]);
+	for (i = 0; i < m->nattachments; i++) {
+		check_str(path, "filename", m->attachments[i].filename);
+		check_str(path, "content_type", m->attachments[i].content_type);
+		if (m->attachments[i].message != NULL) {
+			nforwarded++;
+			check_mail(path, m->attachments[i].message, depth + 1);
+		}
+	}
+	for (i = 0; i < m->nparts; i++) {
+		check_str(path, "part charset", m->parts[i].charset);
+		check_str(path, "part filename", m->parts[i].filename);
+	}
+	nattachments += m->nattachments;
+	nparts += m->nparts;
+}
+
+static int
+visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	size_t n = strlen(path), len;
+	struct gc_err err = { 0, "" };
+	struct mail *m = NULL;
+	char *raw;
+	int rc;
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F || n < 4 || strcmp(path + n - 4, ".eml") != 0)
+		return 0;
+	if (file_read(&raw, &len, path, 64u << 20, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	rc = mail_parse(&m, raw, len, NULL, &err);
+	free(raw);
+	if (rc != 0)
+		fail_msg("%s: mail_parse failed: %d %s", path, rc, err.msg);
+	check_mail(path, m, 0);
+	mail_free(&m);
+	nfiles++;
+	return 0;
+}
+
+static void
+test_corpus(void **state)
+{
+	const char *dir = getenv("GUICHET_CORPUS_DIR");
+	char path[4096];
+	struct stat st;
+
+	(void)state;
+	if (dir == NULL) {
+		snprintf(path, sizeof(path), "%s/../../../shared/corpus",
+		    FIXTURES_DIR);
+		dir = path;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		print_message("corpus not found at %s: skipped "
+		    "(set GUICHET_CORPUS_DIR)\n", dir);
+		skip();
+	}
+	assert_int_equal(nftw(dir, visit, 16, FTW_PHYS), 0);
+	print_message("%zu mails, %zu parts, %zu attachments, %zu forwarded "
+	    "mails parsed\n", nfiles, nparts, nattachments, nforwarded);
+	assert_true(nfiles > 1000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
