@@ -75,7 +75,8 @@ APT="apt-get -q -y -o DPkg::Lock::Timeout=600
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 
 # Stale or empty package lists make install fail: refresh them first.
-$APT update >/dev/null || echo "deps.sh: apt-get update failed; trying anyway" >&2
+$APT update >/dev/null ||
+    echo "deps.sh: apt-get update failed; trying anyway" >&2
 # shellcheck disable=SC2086
 $APT install --no-install-recommends $missing >/dev/null
 

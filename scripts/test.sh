@@ -88,7 +88,11 @@ build() {
 # restrictions); then it is switched off rather than failing every test.
 lsan_works() {
 	tmp=$(mktemp -d)
-	printf '#include <stdlib.h>\nvoid *volatile p;\nint main(void)\n{\n\tp = malloc(7);\n\tp = 0;\n\treturn 0;\n}\n' >"$tmp/leak.c"
+	cat >"$tmp/leak.c" <<-'EOF'
+	#include <stdlib.h>
+	void *volatile p;
+	int main(void) { p = malloc(7); p = 0; return 0; }
+	EOF
 	ok=1
 	if cc -fsanitize=address -g "$tmp/leak.c" -o "$tmp/leak" 2>/dev/null
 	then

@@ -297,7 +297,7 @@ def pid_listens(pid, port, host=LOCALHOST):
     return False
 
 
-class TestUser:
+class ServiceUser:
     """The unprivileged account that owns the PostgreSQL cluster and the
     mail store: `guichet-test` when running as root (created when missing),
     the current user otherwise."""
@@ -769,8 +769,8 @@ def _imap_unquote(b):
 class Dovecot:
     """A private Dovecot 2.3 under `directory`: IMAP with STARTTLS on
     `imap_port`, IMAPS on `imaps_port`, both on 127.0.0.1; users in a
-    passwd-file per user (add_user), mail in directory/mail/USER/Maildir, log in
-    directory/dovecot.log.
+    passwd-file per user (add_user), mail in
+    directory/mail/USER/Maildir, log in directory/dovecot.log.
 
     The anvil authentication penalty is disabled, so a wrong password does
     not slow down the next logins (each failed login still takes ~0.5 s).
@@ -934,7 +934,8 @@ class Dovecot:
 
     def _ready(self):
         if self._proc is not None and self._proc.poll() is not None:
-            raise HarnessError("dovecot exited with %d" % self._proc.returncode)
+            raise HarnessError("dovecot exited with %d"
+                               % self._proc.returncode)
         pid = self._proc.pid if self._proc else self.master_pid()
         if not (pid_listens(pid, self.imap_port)
                 and pid_listens(pid, self.imaps_port)):
@@ -1665,16 +1666,15 @@ def _watchdog_main(root, keep):
         if not pids:
             break
         for pid in pids:
-            pidfile = None
             # PostgreSQL: SIGQUIT to the postmaster is an immediate
             # shutdown that also frees its shared memory.
+            is_pg = False
             try:
                 with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    if b"postgres" in f.read().split(b"\0")[0]:
-                        pidfile = True
+                    is_pg = b"postgres" in f.read().split(b"\0")[0]
             except OSError:
                 pass
-            kill_pids([pid], signal.SIGQUIT if pidfile else signal.SIGKILL)
+            kill_pids([pid], signal.SIGQUIT if is_pg else signal.SIGKILL)
         try:
             wait_until(lambda: not pids_under(root), 5, "processes")
         except HarnessError:
@@ -1806,6 +1806,9 @@ class Servers:
     root: use this directory instead of a new temp dir; persistent=True
     keeps it and leaves the servers running on close (used by `up`).
     keep: keep the directory after close (default: GUICHET_KEEP_TMP=1).
+    smtps: also run the SMTPS sink.  ports: preferred ports, e.g.
+    {"pg": 5433, "imap": 1143, "imaps": 1993, "smtp": 2525, "smtps":
+    2465}; one that is taken is replaced by a free one.
     """
 
     def __init__(self, pg=True, imap=True, smtp=True, http=True, *,
@@ -1854,7 +1857,7 @@ class Servers:
         # Servers running as other users must be able to reach their
         # subdirectories.
         os.chmod(self.dir, 0o711)
-        self.owner = TestUser()
+        self.owner = ServiceUser()
         self.tls = TLSFiles(self.path("tls"))
         p = self._ports
         if self.want["pg"]:
@@ -2107,11 +2110,10 @@ class Servers:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                timeout=timeout, env=full_env, cwd=cwd)
         except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode("utf-8", "replace")
+            err = (e.stderr or b"").decode("utf-8", "replace")
             raise GuichetFailed("timed out after %ss: %s" % (
-                timeout, _describe(argv, "(killed)",
-                                   (e.stdout or b"").decode("utf-8", "replace"),
-                                   (e.stderr or b"").decode("utf-8",
-                                                            "replace"))))
+                timeout, _describe(argv, "(killed)", out, err)))
         result = subprocess.CompletedProcess(
             argv, r.returncode, r.stdout.decode("utf-8", "replace"),
             r.stderr.decode("utf-8", "replace"))

@@ -467,9 +467,9 @@ class TestCommandLine(unittest.TestCase):
                     "GUICHET_CA_FILE"):
             self.assertTrue(env.get(key), key)
         # The file is valid shell.
-        sh = subprocess.run(["sh", "-c", '. "$1" && echo "$GUICHET_PG_CONNINFO"',
-                             "sh", envfile], stdout=subprocess.PIPE,
-                            text=True, check=True)
+        script = '. "$1" && echo "$GUICHET_PG_CONNINFO"'
+        sh = subprocess.run(["sh", "-c", script, "sh", envfile],
+                            stdout=subprocess.PIPE, text=True, check=True)
         self.assertEqual(sh.stdout.strip(), env["GUICHET_PG_CONNINFO"])
         self.assertIn("running", self.run_cli("status", "--state",
                                                state).stdout)
