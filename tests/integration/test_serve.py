@@ -1,0 +1,149 @@
+"""test_serve.py - `guichet serve` as a daemon, against real servers.
+
+IMAP IDLE picks a new mail up without waiting for the poll interval;
+SIGHUP reloads the config (and keeps the running one when the new one is
+broken); IMAP, PostgreSQL and SMTP going away are logged and retried
+with backoff while the daemon keeps running, and nothing is lost; two
+daemons on one mailbox store each mail once; SIGTERM stops it cleanly.
+"""
+
+import json
+import re
+import signal
+import unittest
+
+import guichet_harness as gh
+
+
+def mail(n, subject=None):
+    return ("From: Customer %d <c%d@customer.example.org>\r\n"
+            "To: support@example.com\r\n"
+            "Subject: %s\r\n"
+            "Message-ID: <serve-%d@customer.example.org>\r\n"
+            "\r\nMail number %d.\r\n" % (n, n, subject or "Help %d" % n, n,
+                                         n)).encode()
+
+
+def wait_count(proc, pattern, n, timeout=30):
+    rx = re.compile(pattern)
+    gh.wait_until(lambda: len(rx.findall(proc.stderr())) >= n, timeout,
+                  "%d x /%s/ in the daemon's log" % (n, pattern))
+
+
+class Serve(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        s = self.servers
+        self.db = "sv_" + self._testMethodName[5:][:40].lower()
+        self.user = ("s" + self._testMethodName[5:])[:30].lower()
+        self.write(poll_interval="1h")
+        s.guichet("migrate")
+        s.smtp.clear()
+
+    def write(self, poll_interval="1h", extra=None, raw=None):
+        g = {"poll_interval": poll_interval, "outbox_retry_base": "1s",
+             "reconnect_max": "2s"}
+        g.update(extra or {})
+        return self.servers.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"guichet": g}, raw=raw)
+
+    def count(self, table):
+        return int(self.servers.pg.scalar("SELECT count(*) FROM " + table,
+                                          db=self.db))
+
+    def test_idle_reload_and_stop(self):
+        s = self.servers
+        d = s.spawn("serve")
+        d.wait_for_output(r"serving 1 mailbox")
+        # a poll interval of an hour: only IDLE can see this mail in time
+        s.imap.append(self.user, "INBOX", mail(1))
+        ack, = s.smtp.wait_for(1, timeout=20)
+        self.assertIn("[SUP-", ack["Subject"])
+        self.assertIn("new ticket SUP-", d.stderr())
+
+        # SIGHUP with a broken config: refused, the running one kept
+        self.write(raw="[nonsense]\n")
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output(r"keeping the running one")
+        self.assertRegex(d.stderr(), r"guichet\.conf:\d+: unknown section "
+                         r"\[nonsense\]")
+        s.imap.append(self.user, "INBOX", mail(2))
+        s.smtp.wait_for(2, timeout=20)
+
+        # SIGHUP with a good config: reloaded, and it works
+        self.write(extra={"support_name": "Reloaded Support"})
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output(r"configuration reloaded")
+        s.imap.append(self.user, "INBOX", mail(3))
+        msgs = s.smtp.wait_for(3, timeout=20)
+        self.assertIn("Reloaded Support", msgs[2]["From"])
+
+        r = d.stop(signal.SIGTERM)
+        self.assertIn("stopping", r.stderr)
+        self.assertEqual(self.count("tickets"), 3)
+        self.assertNotIn(s.imap.password(self.user), r.stderr)
+
+    def test_servers_going_away(self):
+        s = self.servers
+        self.write(poll_interval="1s")
+        d = s.spawn("serve")
+        d.wait_for_output(r"serving 1 mailbox")
+
+        # IMAP down: logged, retried with backoff, the daemon stays up
+        s.imap.stop()
+        wait_count(d, r"mailbox support: .*next attempt in", 2)
+        s.imap.start()
+        s.imap.append(self.user, "INBOX", mail(10))
+        s.smtp.wait_for(1, timeout=30)
+
+        # PostgreSQL down: same; the mail waits in INBOX
+        s.pg.stop()
+        s.imap.append(self.user, "INBOX", mail(11))
+        wait_count(d, r"next attempt in \d+s\)", 1)
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 1)
+        s.pg.start()
+        s.smtp.wait_for(2, timeout=30)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+
+        # SMTP down: the acknowledgement waits in the outbox with its error
+        s.smtp.stop()
+        s.imap.append(self.user, "INBOX", mail(12))
+        gh.wait_until(lambda: s.pg.scalar(
+            "SELECT count(*) FROM outbox WHERE status = 'pending' AND "
+            "last_error IS NOT NULL", db=self.db) == "1", 30,
+            "a delivery error recorded")
+        s.smtp.start()
+        s.smtp.wait_for(3, timeout=30)
+        self.assertEqual(self.count("tickets"), 3)
+        self.assertEqual(s.pg.scalar(
+            "SELECT count(*) FROM outbox WHERE status = 'sent'",
+            db=self.db), "3")
+        r = d.stop(signal.SIGTERM)
+        self.assertIn("database connection back", r.stderr)
+
+    def test_two_daemons_one_mailbox(self):
+        s = self.servers
+        self.write(poll_interval="1s")
+        d1 = s.spawn("serve")
+        d2 = s.spawn("serve")
+        for i in range(30):
+            s.imap.append(self.user, "INBOX", mail(100 + i))
+        s.smtp.wait_for(30, timeout=60)
+        gh.wait_until(lambda: not s.imap.messages(self.user, "INBOX"), 30,
+                      "INBOX emptied")
+        d1.stop(signal.SIGTERM)
+        # the other daemon takes the mailbox over
+        s.imap.append(self.user, "INBOX", mail(200))
+        s.smtp.wait_for(31, timeout=30)
+        d2.stop(signal.SIGTERM)
+        self.assertEqual(self.count("tickets"), 31)
+        self.assertEqual(self.count("messages WHERE direction = 'in'"), 31)
+        self.assertEqual(s.smtp.count(), 31)
+        rcpts = sorted(m["X-RcptTo"] for m in s.smtp.messages())
+        self.assertEqual(len(set(rcpts)), 31)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
