@@ -1,0 +1,115 @@
+"""test_check_config.py - `guichet check-config` as ops run it.
+
+Every problem is printed as file:line: message with a non-zero exit; a
+good config (the example shipped in conf/ included) passes; secrets never
+appear in the output; a template with an unknown variable is rejected.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ["GUICHET_BIN"]
+SRC = os.environ["GUICHET_SOURCE_DIR"]
+
+
+def check(path):
+    return subprocess.run([BIN, "-c", path, "check-config"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=30)
+
+
+class CheckConfig(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="guichet-cc-")
+        os.makedirs(os.path.join(self.dir, "secrets"))
+        with open(os.path.join(self.dir, "secrets", "support.pass"),
+                  "w") as f:
+            f.write("hunter2-very-secret\n")
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def write(self, text, name="guichet.conf"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_example_config_passes(self):
+        path = os.path.join(self.dir, "guichet.conf")
+        shutil.copy(os.path.join(SRC, "conf", "guichet.conf.example"), path)
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OK", r.stdout)
+
+    def test_every_problem_with_its_line(self):
+        path = self.write(
+            "[database]\n"                                   # 1
+            "conninfo = dbname=guichet\n"                     # 2
+            "[smtp]\n"                                        # 3
+            "url = smtp://127.0.0.1:2525\n"                   # 4
+            "from = not an address\n"                         # 5
+            "[mailbox support]\n"                             # 6
+            "url = pop3://mail.example.com\n"                 # 7
+            "user = support\n"                                # 8
+            "password_file = secrets/missing.pass\n"          # 9
+            "address = support@example.com\n"                 # 10
+            "pol_interval = 5m\n"                             # 11
+            "[agent bob]\n"                                   # 12
+            "address = bob@example.com\n"                     # 13
+            "queues = nowhere\n")                             # 14
+        r = check(path)
+        self.assertEqual(r.returncode, 78)
+        lines = r.stdout.splitlines()
+        for want in ("guichet.conf:5: from:",
+                     "guichet.conf:7: url: \"pop3://mail.example.com\" is "
+                     "not an imap:// or imaps:// URL",
+                     "guichet.conf:9: password_file: cannot read",
+                     "guichet.conf:11: unknown key \"pol_interval\" in "
+                     "[mailbox support]",
+                     "guichet.conf:12: agent bob: queue \"nowhere\""):
+            self.assertTrue(any(l.startswith(path.rsplit("/", 1)[0]) and
+                                want in l for l in lines),
+                            "missing %r in:\n%s" % (want, r.stdout))
+        self.assertIn("5 problem(s)", r.stderr)
+
+    def test_secrets_never_printed(self):
+        with open(os.path.join(self.dir, "secrets", "two.pass"), "w") as f:
+            f.write("line-one-secret\nline-two-secret\n")
+        path = self.write(
+            "[database]\nconninfo = dbname=guichet\n"
+            "password_file = secrets/two.pass\n"
+            "[smtp]\nfrom = support@example.com\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("guichet.conf:3: password_file: the file must hold "
+                      "the secret on one line", r.stdout)
+        self.assertNotIn("secret\n", r.stdout.replace("one line", ""))
+        self.assertNotIn("line-one-secret", r.stdout + r.stderr)
+
+    def test_template_with_unknown_variable(self):
+        tdir = os.path.join(self.dir, "templates", "en")
+        os.makedirs(tdir)
+        with open(os.path.join(tdir, "ack.txt"), "w") as f:
+            f.write("Subject: {{ticket_tag}} received\n\n"
+                    "Hello {{requester_name}},\n"
+                    "your number is {{tracking_nummer}}.\n")
+        path = self.write(
+            "[guichet]\ntemplates_dir = templates\n"
+            "[database]\nconninfo = dbname=guichet\n"
+            "[smtp]\nfrom = support@example.com\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 78, r.stdout)
+        self.assertRegex(r.stdout, r"templates/en/ack\.txt:4: .*unknown "
+                         r"variable \{\{tracking_nummer\}\}")
+
+    def test_missing_file(self):
+        r = check(os.path.join(self.dir, "nope.conf"))
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("nope.conf: cannot read", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
