@@ -1,0 +1,172 @@
+#!/bin/sh
+# demo.sh - Guichet on a local embedded setup, with sample mail flowing.
+#
+# Installs what is missing (apt-get), builds, starts a private PostgreSQL
+# cluster, a Dovecot IMAP server and an SMTP sink under state/demo/ (data
+# kept between runs), writes state/demo/guichet.conf for them, migrates
+# the database, drops the sample customer mails of scripts/demo-mail/ into
+# the support mailbox, runs `guichet serve`, and shows the tickets created
+# and the acknowledgements sent. The daemon then keeps running, in IDLE on
+# the mailbox: mail you add (scripts/demo.sh --add FILE.eml from another
+# terminal) is acknowledged within a second. Ctrl-C stops the daemon and
+# the servers.
+#
+# Options:
+#   --add FILE...   append mails to the running demo's mailbox and exit
+#   --for SECONDS   stop by itself after that long (default: run until
+#                   Ctrl-C)
+#   --down          stop the servers of a previous run and exit
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STATE="$ROOT/state/demo"
+BUILD="$ROOT/build"
+PY=/usr/bin/python3
+HARNESS="$ROOT/tests/harness/guichet_harness.py"
+CONF="$STATE/guichet.conf"
+GUICHET="$BUILD/guichet -c $CONF"
+
+append() {
+	# shellcheck disable=SC1091
+	. "$STATE/servers.env"
+	"$PY" - "$GUICHET_IMAPS_PORT" "$GUICHET_CA_FILE" \
+	    "$STATE/support.pass" "$@" <<-'PYEOF'
+	import imaplib, ssl, sys
+	port, ca, pwfile, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+	ctx = ssl.create_default_context(cafile=ca)
+	m = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
+	m.login("support", open(pwfile).read().strip())
+	for f in files:
+	    with open(f, "rb") as fh:
+	        raw = fh.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+	    m.append("INBOX", None, None, raw)
+	    print("demo: appended", f)
+	m.logout()
+	PYEOF
+}
+
+duration=""
+case "${1:-}" in
+--add)
+	shift
+	append "$@"
+	exit 0
+	;;
+--down)
+	"$PY" "$HARNESS" down --state "$STATE"
+	exit 0
+	;;
+--for)
+	duration=$2
+	;;
+esac
+
+echo "demo: installing what is missing"
+sh "$ROOT/scripts/deps.sh"
+echo "demo: building"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j 2 --target guichet >/dev/null
+
+echo "demo: starting PostgreSQL, Dovecot and the SMTP sink under $STATE"
+mkdir -p "$STATE"
+"$PY" "$HARNESS" up --state "$STATE"
+# shellcheck disable=SC1091
+. "$STATE/servers.env"
+if [ ! -s "$STATE/support.pass" ]; then
+	pwpath=$("$PY" "$HARNESS" add-user --state "$STATE" support)
+	cp "$pwpath" "$STATE/support.pass"
+	chmod 600 "$STATE/support.pass"
+fi
+
+cat >"$CONF" <<EOC
+# Written by scripts/demo.sh for the servers under state/demo/.
+[guichet]
+poll_interval = 30s
+outbox_retry_base = 5s
+
+[database]
+conninfo = $GUICHET_PG_CONNINFO
+
+[smtp]
+url = $GUICHET_SMTP_URL
+from = Support Guichet <support@example.com>
+tls_ca_file = $GUICHET_CA_FILE
+
+[mailbox support]
+url = $GUICHET_IMAPS_URL
+user = support
+password_file = support.pass
+address = support@example.com
+queue = support
+tls_ca_file = $GUICHET_CA_FILE
+
+[agent alice]
+address = alice@example.com
+name = Alice Martin
+queues = support
+EOC
+
+$GUICHET check-config
+$GUICHET migrate
+before=$($GUICHET ticket list --json | "$PY" -c \
+    'import json,sys; print(len(json.load(sys.stdin)))')
+
+echo "demo: starting the daemon"
+$GUICHET serve 2>"$STATE/guichet.log" &
+daemon=$!
+stop() {
+	trap - INT TERM EXIT
+	kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+	"$PY" "$HARNESS" down --state "$STATE" >/dev/null 2>&1 || true
+	echo "demo: stopped (data kept in $STATE; rm -rf it to start afresh)"
+}
+trap stop INT TERM EXIT
+
+append "$ROOT"/scripts/demo-mail/*.eml
+want=$((before + $(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l)))
+i=0
+while [ "$($GUICHET ticket list --json | "$PY" -c \
+    'import json,sys; print(len(json.load(sys.stdin)))')" -lt "$want" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		echo "demo: the tickets did not appear; the daemon's log:" >&2
+		cat "$STATE/guichet.log" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
+sleep 1
+
+echo
+echo "== the daemon's log"
+cat "$STATE/guichet.log"
+echo
+echo "== guichet ticket list"
+$GUICHET ticket list
+echo
+first=$($GUICHET ticket list --json | "$PY" -c \
+    'import json,sys; print(json.load(sys.stdin)[-1]["number"])')
+echo "== guichet ticket show $first"
+$GUICHET ticket show "$first"
+echo
+echo "== acknowledgements received by the SMTP sink ($GUICHET_SMTP_MAILDIR)"
+"$PY" - "$GUICHET_SMTP_MAILDIR" <<'PYEOF'
+import email, email.policy, mailbox, sys
+for key, msg in sorted(mailbox.Maildir(sys.argv[1], factory=None).items()):
+    m = email.message_from_bytes(bytes(msg), policy=email.policy.default)
+    print("To: %-34s Subject: %s" % (m["To"], m["Subject"]))
+    print("    Message-ID: %s  In-Reply-To: %s  Auto-Submitted: %s"
+          % (m["Message-ID"], m["In-Reply-To"], m["Auto-Submitted"]))
+PYEOF
+echo
+echo "demo: the daemon keeps running (log: $STATE/guichet.log)."
+echo "demo: add mail with: scripts/demo.sh --add FILE.eml; Ctrl-C stops."
+if [ -n "$duration" ]; then
+	sleep "$duration"
+	exit 0
+fi
+tail -n 0 -f "$STATE/guichet.log" &
+tailer=$!
+wait "$daemon" || true
+kill "$tailer" 2>/dev/null || true
