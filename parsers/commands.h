@@ -1,0 +1,58 @@
+/*
+ * commands.h - the #commands at the top of an agent's mail
+ *
+ * An agent's reply may start with command lines, one per line:
+ *   #priority P1|P2|P3        #status open|pending|resolved|closed
+ *   #assign NAME|me           #internal      #workaround
+ *   #resolve                  #rca           #merge NUMBER     #close
+ * Blank lines may separate them; the first line that is neither blank nor
+ * a command ends the block, and everything from there on is the message.
+ * Command names are case-insensitive. A line starting with '#' inside the
+ * block that is not a valid command makes the whole block invalid: the
+ * caller applies nothing and tells the agent which line was wrong.
+ *
+ * Pure; no allocation: the result points into the caller's text.
+ */
+#ifndef GC_COMMANDS_H
+#define GC_COMMANDS_H
+
+#include <stddef.h>
+
+enum cmd_kind {
+	CMD_PRIORITY,
+	CMD_STATUS,
+	CMD_ASSIGN,
+	CMD_INTERNAL,
+	CMD_WORKAROUND,
+	CMD_RESOLVE,
+	CMD_RCA,
+	CMD_MERGE,
+	CMD_CLOSE,
+};
+
+#define CMD_MAX 16
+#define CMD_ARG_MAX 64
+
+struct cmd {
+	enum cmd_kind kind;
+	char arg[CMD_ARG_MAX];    /* normalised: "P1", "pending", "alice" */
+	int line;                 /* 1-based line in the text */
+};
+
+struct cmd_list {
+	struct cmd v[CMD_MAX];
+	size_t n;
+	size_t body_offset;       /* where the message after the block starts */
+};
+
+/* Parse the block at the top of text. Returns 0, or -1 with a message
+ * such as "line 2: \"#prio P1\": unknown command" in err (errlen bytes). */
+int commands_parse(struct cmd_list *out, const char *text, char *err,
+    size_t errlen);
+
+const char *commands_name(enum cmd_kind k);
+
+/* One line per command with its syntax, for mails to agents. */
+const char *commands_help(void);
+
+#endif
