@@ -1,0 +1,154 @@
+/*
+ * test_html.c - HTML to text (parsers/html.c)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+#include "parsers/html.h"
+#include "parsers/utf8.h"
+
+static struct arena pool;
+
+static const char *
+conv(const char *html)
+{
+	char *out = NULL;
+
+	assert_int_equal(html_to_text(&out, &pool, html, strlen(html),
+	    1 << 20), 0);
+	assert_non_null(out);
+	assert_true(utf8_valid(out, strlen(out)));
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	arena_init(&pool, 4096);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	arena_free(&pool);
+	return 0;
+}
+
+static void
+test_blocks(void **state)
+{
+	(void)state;
+	assert_string_equal(conv("<html><head><title>T</title><style>p{}"
+	    "</style></head><body><p>Hello&nbsp;&nbsp; <b>world</b>,   this"
+	    "\n is a test.</p><div>Line one<br>Line two<br><br>After</div>"
+	    "<script>alert(1)</script></body></html>"),
+	    "Hello world, this is a test.\n\nLine one\nLine two\n\nAfter");
+	assert_string_equal(conv("<ul><li>one</li><li>two</li></ul>"
+	    "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"),
+	    "- one\n- two\n\na b\nc");
+	assert_string_equal(conv("<h1>Title</h1>text<pre>  keep   this\n"
+	    "  too</pre>end"), "Title\n\ntext\n\n  keep   this\n  too\n\nend");
+	assert_string_equal(conv("caf&eacute; &amp; cr&#232;me &euro;"),
+	    "café & crème €");
+	assert_string_equal(conv(""), "");
+	assert_string_equal(conv("<p></p><br><div> </div>"), "");
+}
+
+static void
+test_links(void **state)
+{
+	(void)state;
+	assert_string_equal(conv("See <a href=\"https://example.com/a?b=1\">"
+	    "the docs</a>."), "See the docs <https://example.com/a?b=1>.");
+	/* no repeat when the text is the url */
+	assert_string_equal(conv("<a href=\"https://example.com\">"
+	    "https://example.com</a> <a href=\"mailto:a@b.c\">a@b.c</a>"),
+	    "https://example.com a@b.c");
+	/* javascript: and relative links are not shown */
+	assert_string_equal(conv("<a href=\"javascript:x()\">click</a> "
+	    "<a href=\"/rel\">rel</a>"), "click rel");
+	/* an image link gives its target */
+	assert_string_equal(conv("<a href=\"http://x.y/z\"><img src=\"i\">"
+	    "</a>"), "<http://x.y/z>");
+	/* line breaks inside the attribute do not reach the text */
+	assert_string_equal(conv("<a href=\"http://x.y/\n\rz\">l</a>"),
+	    "l <http://x.y/z>");
+}
+
+static void
+test_quotes(void **state)
+{
+	(void)state;
+	assert_string_equal(conv("<div>On Mon, John wrote:<blockquote>quoted"
+	    " <p>para</p><blockquote>deeper</blockquote>back</blockquote>"
+	    "</div>after"), "On Mon, John wrote:\n\n> quoted\n>\n> para\n>\n"
+	    ">> deeper\n>\n> back\n\nafter");
+}
+
+static void
+test_hostile(void **state)
+{
+	size_t n = 200000, i;
+	char *deep = malloc(n * 5 + 32), *p = deep;
+	char *out = NULL;
+
+	(void)state;
+	/* 200,000 nested elements: no recursion on our side */
+	for (i = 0; i < n; i++) {
+		memcpy(p, "<div>", 5);
+		p += 5;
+	}
+	strcpy(p, "deep text");
+	assert_int_equal(html_to_text(&out, &pool, deep, strlen(deep),
+	    1 << 20), 0);
+	free(deep);
+	/* the cap */
+	assert_int_equal(html_to_text(&out, &pool, "<p>0123456789</p>", 17,
+	    5), GC_ELIMIT);
+	assert_null(out);
+	/* binary junk and NULs */
+	assert_int_equal(html_to_text(&out, &pool, "<p>a\0b\xff</p>", 10,
+	    1024), 0);
+	assert_true(utf8_valid(out, strlen(out)));
+}
+
+static void
+test_sniff(void **state)
+{
+	static const char h1[] = "<html><head><meta http-equiv=\"Content-Type\""
+	    " content=\"text/html; charset=ISO-8859-2\"></head>";
+	static const char h2[] = "<meta charset='Windows-1251'>";
+	static const char h3[] = "<p>charset=utf-8 in text only</p>";
+
+	(void)state;
+	assert_string_equal(html_sniff_charset(&pool, h1, sizeof(h1) - 1),
+	    "iso-8859-2");
+	assert_string_equal(html_sniff_charset(&pool, h2, sizeof(h2) - 1),
+	    "windows-1251");
+	assert_null(html_sniff_charset(&pool, h3, sizeof(h3) - 1));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sniff, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
