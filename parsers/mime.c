@@ -39,7 +39,9 @@
 #include "common/util.h"
 #include "parsers/charset.h"
 #include "parsers/codec.h"
+#include "parsers/html.h"
 #include "parsers/mimehdr.h"
+#include "parsers/quote.h"
 #include "parsers/rfc2047.h"
 #include "parsers/utf8.h"
 
@@ -1283,7 +1285,9 @@ static int
 build_text(struct ctx *c, struct mail *m, struct walk *w)
 {
 	struct buf text, tmp;
+	const char *cs;
 	size_t i;
+	bool html;
 	int rc = 0;
 
 	buf_init(&text, c->lim.max_text_bytes);
@@ -1293,18 +1297,23 @@ build_text(struct ctx *c, struct mail *m, struct walk *w)
 
 		if (!p->is_body)
 			continue;
-		if (m->text_charset == NULL && p->charset != NULL)
-			m->text_charset = p->charset;
+		html = strcmp(p->content_type, "text/html") == 0;
+		cs = p->charset;
+		if (cs == NULL && html)
+			cs = html_sniff_charset(c->a, (const char *)p->data,
+			    p->len);
+		if (m->text_charset == NULL && cs != NULL)
+			m->text_charset = cs;
 		buf_init(&tmp, c->lim.max_text_bytes);
-		rc = charset_convert(&tmp, &m->text_charset_unknown,
-		    p->charset, (const char *)p->data, p->len);
-		if (rc == 0 && strcmp(p->content_type, "text/html") == 0) {
-			/* Phase 2 turns HTML into text; for now the markup
-			 * is kept out of the text. */
-			buf_reset(&tmp);
+		rc = charset_convert(&tmp, &m->text_charset_unknown, cs,
+		    (const char *)p->data, p->len);
+		s = (char *)buf_str(&tmp);
+		if (rc == 0 && html) {
+			rc = html_to_text(&s, c->a, buf_str(&tmp), tmp.len,
+			    c->lim.max_text_bytes);
+			m->text_from_html = true;
 		}
-		if (rc == 0 && tmp.len > 0) {
-			s = (char *)buf_str(&tmp);
+		if (rc == 0 && s[0] != '\0') {
 			normalise_text(s);
 			if (text.len > 0 && text.data[text.len - 1] != '\n')
 				rc = buf_addc(&text, '\n');
@@ -1319,6 +1328,7 @@ build_text(struct ctx *c, struct mail *m, struct walk *w)
 		    "text over %zu bytes", c->lim.max_text_bytes);
 	}
 	m->text = arena_strndup(c->a, buf_str(&text), text.len);
+	m->new_text = quote_strip(c->a, m->text);
 	buf_free(&text);
 	return 0;
 }

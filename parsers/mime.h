@@ -124,9 +124,13 @@ struct mail {
 
 	const char *text;           /* the body text, UTF-8, LF line ends;
 	                             * "" if none */
+	const char *new_text;       /* text without quoted history and
+	                             * signature (quote.h); may be "" */
 	const char *text_charset;   /* declared charset of the first body
 	                             * part, lowercased; NULL if none */
 	bool text_charset_unknown;  /* a best-effort conversion was used */
+	bool text_from_html;        /* (some of) the text is converted
+	                             * HTML: there was no text/plain */
 
 	const struct mail_attachment *attachments;
 	size_t nattachments;

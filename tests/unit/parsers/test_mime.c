@@ -26,6 +26,11 @@ static const char *fixtures[] = {
 	"plain-lf.eml", "plain-crlf.eml", "plain-cr.eml", "alternative.eml",
 	"attachment.eml", "rfc2047.eml", "latin1.eml", "latin1-qp.eml",
 	"references.eml", "nul.eml", "8bit-headers.eml", "forward.eml",
+	"iso2022jp.eml", "nested.eml", "html-only.eml", "quote-gmail-en.eml",
+	"quote-gmail-fr.eml", "quote-gmail-html.eml", "quote-outlook-en.eml",
+	"quote-outlook-fr.eml", "quote-outlook-html.eml", "quote-apple.eml",
+	"quote-thunderbird-bottom.eml", "quote-german.eml", "quote-yahoo.eml",
+	"quote-forward.eml", "quote-inline.eml",
 };
 
 static char *
@@ -371,6 +376,67 @@ test_forward(void **state)
 	mail_free(&m);
 }
 
+static void
+test_iso2022jp(void **state)
+{
+	struct mail *m = parse_fixture("iso2022jp.eml");
+
+	(void)state;
+	assert_string_equal(m->subject, "日本語の件名");
+	assert_string_equal(m->from.name, "山田");
+	assert_string_equal(m->text, "こんにちは、プリンターが燃えています。\n");
+	assert_string_equal(m->text_charset, "iso-2022-jp");
+	mail_free(&m);
+}
+
+static void
+test_nested(void **state)
+{
+	struct mail *m = parse_fixture("nested.eml");
+	const struct mail_attachment *a;
+
+	(void)state;
+	/* mixed > alternative > (plain, related > (html, gif)), pdf, eml */
+	assert_int_equal(m->nparts, 8);
+	assert_int_equal(m->parts[4].parent, 3);
+	assert_int_equal(m->parts[4].depth, 3);
+	assert_string_equal(m->text, "Plain alternative.");
+	assert_false(m->text_from_html);
+	assert_int_equal(m->nattachments, 3);
+	a = &m->attachments[0];
+	assert_string_equal(a->content_type, "image/gif");
+	assert_string_equal(a->content_id, "logo@x");
+	assert_null(a->filename);
+	assert_memory_equal(a->data, "GIF89a", 6);
+	/* RFC 2231 continued and encoded name */
+	a = &m->attachments[1];
+	assert_string_equal(a->filename, "Rapport d'incident n°42.pdf");
+	assert_int_equal(a->len, 5);
+	assert_memory_equal(a->data, "%PDF-", 5);
+	/* the forwarded mail, HTML only, its text reachable */
+	a = &m->attachments[2];
+	assert_string_equal(a->filename, "earlier.eml");
+	assert_non_null(a->message);
+	assert_string_equal(a->message->subject, "Première demande");
+	assert_string_equal(a->message->text,
+	    "First request <https://example.com/t/1>");
+	assert_true(a->message->text_from_html);
+	mail_free(&m);
+}
+
+static void
+test_html_only(void **state)
+{
+	struct mail *m = parse_fixture("html-only.eml");
+
+	(void)state;
+	/* no MIME charset: the <meta> one is used */
+	assert_string_equal(m->text, "Привет\n\nПринтер горит.");
+	assert_string_equal(m->text_charset, "koi8-r");
+	assert_true(m->text_from_html);
+	mail_free(&m);
+}
+
 /* Every truncation of every fixture parses or fails cleanly. */
 static void
 test_prefixes(void **state)
@@ -632,6 +698,9 @@ main(void)
 		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_nul_and_8bit),
 		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_iso2022jp),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_html_only),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_nesting_bomb),
 		cmocka_unit_test(test_limits),
