@@ -168,7 +168,7 @@ fuzz_conf(const uint8_t *data, size_t len)
 		conf_free(&c);
 		FUZZ_CHECK(c == NULL, "conf_free left the pointer");
 	} else {
-		FUZZ_CHECK(rc == GC_ECONFIG, "conf_load_buffer returned %d", rc);
+		FUZZ_CHECK(rc == GC_ECONFIG, "conf_load_buffer: %d", rc);
 		FUZZ_CHECK(c == NULL, "failed but returned a config");
 		FUZZ_CHECK(diag.n > 0, "failed without a diagnostic");
 	}

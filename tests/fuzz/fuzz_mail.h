@@ -6,11 +6,12 @@
  * every byte (so that ASan sees a dangling or short pointer) and checks
  * what parsers/mime.h promises: every string valid UTF-8, header values
  * on one line without controls, a subject without controls or doubled
- * blanks, LF-only text, lowercase types, parts in depth-first order with
- * consistent parent and depth, attachments pointing at parts, limits
- * kept. Strings have no length beside them, so a NUL byte inside one
- * cannot be seen here; where the API gives a length (part data) the
- * bytes are only touched, since data may hold NULs.
+ * blanks, LF-only text and new_text, lowercase types, parts in
+ * depth-first order with consistent parent and depth, attachments
+ * pointing at parts, limits kept. Strings have no length beside them,
+ * so a NUL byte inside one cannot be seen here; where the API gives a
+ * length (part data) the bytes are only touched, since data may hold
+ * NULs.
  */
 #ifndef GC_TESTS_FUZZ_MAIL_H
 #define GC_TESTS_FUZZ_MAIL_H
@@ -154,6 +155,10 @@ fuzz_check_mail(const struct mail *m, const struct mail_limits *lim,
 	FUZZ_CHECK(strchr(m->text, '\r') == NULL, "CR in text");
 	FUZZ_CHECK(strlen(m->text) <= lim->max_text_bytes,
 	    "text longer than max_text_bytes");
+	FUZZ_CHECK(m->new_text != NULL, "new_text is NULL");
+	fuzz_check_utf8("new_text", m->new_text);
+	fuzz_check_no_ctl("new_text", m->new_text, "\t\n\f\v\b\a");
+	FUZZ_CHECK(strchr(m->new_text, '\r') == NULL, "CR in new_text");
 	fuzz_check_utf8("text_charset", m->text_charset);
 	fuzz_check_lower("text_charset", m->text_charset);
 

@@ -8,7 +8,7 @@
  * checks; a crash once found by the fuzzer and saved under regressions/
  * stays a failing test until it is fixed.
  * Targets: tz (TZif bytes), tz_posix (POSIX TZ strings), calendar (hours,
- * holidays and the deadline arithmetic).
+ * holidays and the deadline arithmetic), rules (rules files, evaluated).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 
 #define FUZZ_FAIL fuzz_replay_fail
 #include "tests/fuzz/fuzz_calendar.c"
+#include "tests/fuzz/fuzz_rules.c"
 #include "tests/fuzz/fuzz_tz.c"
 #include "tests/fuzz/fuzz_tz_posix.c"
 
@@ -44,6 +45,13 @@ test_calendar(void **state)
 	fuzz_replay("calendar", fuzz_calendar);
 }
 
+static void
+test_rules(void **state)
+{
+	(void)state;
+	fuzz_replay("rules", fuzz_rules);
+}
+
 int
 main(void)
 {
@@ -51,6 +59,7 @@ main(void)
 		cmocka_unit_test(test_tz),
 		cmocka_unit_test(test_tz_posix),
 		cmocka_unit_test(test_calendar),
+		cmocka_unit_test(test_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
