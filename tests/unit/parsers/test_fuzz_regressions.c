@@ -8,7 +8,8 @@
  * checks; a crash once found by the fuzzer and saved under regressions/
  * stays a failing test until it is fixed. Under the sanitizer build this
  * is the fuzz build's ASan/UBSan check of each input.
- * Targets: mime, header, rfc2047, mimehdr, charset, codec.
+ * Targets: mime, header, rfc2047, mimehdr, charset, codec, text (html,
+ * quote, commands, authres).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "tests/fuzz/fuzz_mime.c"
 #include "tests/fuzz/fuzz_mimehdr.c"
 #include "tests/fuzz/fuzz_rfc2047.c"
+#include "tests/fuzz/fuzz_text.c"
 
 static void
 test_mime(void **state)
@@ -68,6 +70,13 @@ test_codec(void **state)
 	fuzz_replay("codec", fuzz_codec);
 }
 
+static void
+test_text(void **state)
+{
+	(void)state;
+	fuzz_replay("text", fuzz_text);
+}
+
 int
 main(void)
 {
@@ -78,6 +87,7 @@ main(void)
 		cmocka_unit_test(test_mimehdr),
 		cmocka_unit_test(test_charset),
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

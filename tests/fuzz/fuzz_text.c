@@ -1,0 +1,151 @@
+/*
+ * fuzz_text.c - fuzz target: the parsers that read body text rather than
+ * MIME: parsers/html.h, quote.h, commands.h and authres.h
+ *
+ * The first byte picks the parser, the rest is its input:
+ *   0  html_to_text() on the input made valid UTF-8 (as mime.c does
+ *      first), with room for everything and then with a 64-byte cap;
+ *      html_sniff_charset() on the raw bytes
+ *   1  quote_strip() on the input made valid UTF-8 with LF line ends
+ *   2  commands_parse() on the input up to its first NUL
+ *   3  authres_pass_for_domain() on the input up to its first NUL
+ * Checked: html text is UTF-8 without CR or trailing blanks, within its
+ * cap or GC_ELIMIT with no text; a sniffed charset is lowercase;
+ * quote_strip() returns UTF-8 no longer than its input; commands stay
+ * within CMD_MAX with known names, NUL-terminated arguments, lines in
+ * order and a body offset inside the text, or an error message.
+ * Seeds: tests/fuzz/corpus/text/; dictionary tests/fuzz/dict/text.dict.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+#include "parsers/authres.h"
+#include "parsers/commands.h"
+#include "parsers/html.h"
+#include "parsers/quote.h"
+#include "parsers/utf8.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/fuzz_mail.h"
+
+static void
+check_html(struct arena *a, const char *raw, size_t len)
+{
+	size_t ulen;
+	char *u = utf8_sanitize(a, raw, len, &ulen), *out = NULL;
+	const char *cs;
+	int rc;
+
+	rc = html_to_text(&out, a, u, ulen, 1u << 24);
+	FUZZ_CHECK(rc == 0 && out != NULL, "html_to_text: %d", rc);
+	fuzz_check_utf8("html text", out);
+	FUZZ_CHECK(strchr(out, '\r') == NULL, "CR in html text");
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		FUZZ_CHECK(p == out || (p[-1] != ' ' && p[-1] != '\t'),
+		    "trailing blank in html text");
+	FUZZ_CHECK(out[0] == '\0' || (out[strlen(out) - 1] != ' ' &&
+	    out[strlen(out) - 1] != '\t'), "trailing blank in html text");
+
+	out = (char *)a;
+	rc = html_to_text(&out, a, u, ulen, 64);
+	FUZZ_CHECK(rc == 0 || rc == GC_ELIMIT, "html_to_text capped: %d", rc);
+	if (rc == 0)
+		FUZZ_CHECK(out != NULL && strlen(out) <= 64,
+		    "html text past its cap");
+	else
+		FUZZ_CHECK(out == NULL, "GC_ELIMIT with a text");
+
+	cs = html_sniff_charset(a, raw, len);
+	fuzz_check_lower("sniffed charset", cs);
+	if (cs != NULL)
+		fuzz_touch(cs, strlen(cs));
+}
+
+static void
+check_quote(struct arena *a, const char *raw, size_t len)
+{
+	size_t ulen;
+	char *u = utf8_sanitize(a, raw, len, &ulen);
+	const char *out;
+
+	for (char *p = u; (p = strchr(p, '\r')) != NULL; p++)
+		*p = '\n';
+	out = quote_strip(a, u);
+	FUZZ_CHECK(out != NULL, "quote_strip returned NULL");
+	fuzz_check_utf8("quote_strip", out);
+	FUZZ_CHECK(strlen(out) <= ulen, "quote_strip made text longer");
+}
+
+static void
+check_commands(const char *text)
+{
+	struct cmd_list l;
+	char err[256] = "";
+	int last = 0;
+
+	if (commands_parse(&l, text, err, sizeof(err)) != 0) {
+		FUZZ_CHECK(err[0] != '\0', "commands_parse failed silently");
+		FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL,
+		    "error message not terminated");
+		return;
+	}
+	FUZZ_CHECK(l.n <= CMD_MAX, "%zu commands", l.n);
+	FUZZ_CHECK(l.body_offset <= strlen(text), "body offset %zu of %zu",
+	    l.body_offset, strlen(text));
+	for (size_t i = 0; i < l.n; i++) {
+		FUZZ_CHECK(strcmp(commands_name(l.v[i].kind), "?") != 0,
+		    "command %zu of unknown kind %d", i, (int)l.v[i].kind);
+		FUZZ_CHECK(memchr(l.v[i].arg, '\0', CMD_ARG_MAX) != NULL,
+		    "argument not terminated");
+		FUZZ_CHECK(l.v[i].line > last, "command lines out of order");
+		last = l.v[i].line;
+	}
+}
+
+static int
+fuzz_text(const uint8_t *data, size_t len)
+{
+	struct arena a;
+	unsigned mode;
+	char *raw, *s;
+
+	if (len < 1)
+		return 0;
+	mode = data[0] % 4;
+	data++;
+	len--;
+	raw = malloc(len ? len : 1);
+	if (raw == NULL)
+		abort();
+	if (len > 0)
+		memcpy(raw, data, len);
+	arena_init(&a, 4096);
+	switch (mode) {
+	case 0:
+		check_html(&a, raw, len);
+		break;
+	case 1:
+		check_quote(&a, raw, len);
+		break;
+	case 2:
+		s = fuzz_cstr(data, len, 1u << 20, NULL, NULL);
+		check_commands(s);
+		free(s);
+		break;
+	default:
+		s = fuzz_cstr(data, len, 1u << 20, NULL, NULL);
+		(void)authres_pass_for_domain(s, "mx.example.com",
+		    "example.com");
+		(void)authres_pass_for_domain(s, "", "");
+		free(s);
+		break;
+	}
+	arena_free(&a);
+	free(raw);
+	return 0;
+}
+
+FUZZ_TARGET(fuzz_text)
