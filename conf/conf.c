@@ -519,6 +519,12 @@ read_section(struct reader *r, struct conf_section *s,
 	}
 }
 
+/* What a customer writes to confirm a resolution (fr, en). */
+#define DEFAULT_CONFIRM "c'est résolu, c'est réglé, c'est bon pour nous, " \
+	"vous pouvez fermer, vous pouvez clôturer, problème résolu, " \
+	"ça fonctionne, ça marche, it works, it is working, you can close, " \
+	"problem solved, issue resolved, works now, please close"
+
 #define G(f) offsetof(struct conf_general, f)
 static const struct key_spec general_keys[] = {
 	{ "tracking_format", V_STR, G(tracking_format), "SUP-%Y-%06n", 0 },
@@ -535,6 +541,11 @@ static const struct key_spec general_keys[] = {
 	{ "outbox_retry_max", V_DURATION, G(outbox_retry_max), "1h", 0 },
 	{ "imap_timeout", V_DURATION, G(imap_timeout), "60s", 0 },
 	{ "reconnect_max", V_DURATION, G(reconnect_max), "5m", 0 },
+	{ "hmac_key_file", V_SECRET, G(hmac_key), NULL, 0 },
+	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
+	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
+	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
+	{ "notify_attach_max", V_SIZE, G(notify_attach_max), "5MB", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef G
@@ -748,6 +759,11 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		    c->smtp.from_name : "Support");
 	if (c->general.fetch_batch < 1)
 		c->general.fetch_batch = 1;
+	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
+	    strcmp(c->general.stranger_followup, "hold") != 0)
+		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "
+		    "expected new_ticket or hold",
+		    c->general.stranger_followup);
 }
 
 static void
@@ -824,6 +840,11 @@ read_all(struct reader *r)
 				    (c->nagents + 1) * sizeof(*a));
 				a = &c->agents[c->nagents++];
 				memset(a, 0, sizeof(*a));
+				if (!valid_ident(s->name))
+					conf_diag_add(r->d, s->file, s->line,
+					    "[agent %s]: an agent's name is "
+					    "letters, digits, - _ and . only",
+					    s->name);
 				a->name = xstrdup(s->name);
 				a->line = s->line;
 				read_section(r, s, agent_keys, a);
@@ -942,6 +963,8 @@ conf_free(struct conf **cp)
 
 	if (c == NULL)
 		return;
+	free_secret(c->general.hmac_key);
+	c->general.hmac_key = NULL;
 	free_strings(&c->general, general_keys);
 	free(c->database.conninfo);
 	free_secret(c->database.password);

@@ -107,6 +107,11 @@ struct conf_general {
 	long long outbox_retry_max;    /* seconds */
 	long long imap_timeout;        /* seconds */
 	long long reconnect_max;       /* seconds, backoff ceiling */
+	char *hmac_key;                /* from hmac_key_file, or NULL */
+	char *trusted_authserv_id;     /* our MTA's Authentication-Results */
+	char *stranger_followup;       /* "new_ticket" | "hold" */
+	struct conf_list confirm_phrases;
+	long long notify_attach_max;   /* bytes attached to agents' mails */
 };
 
 struct conf_database {

@@ -135,7 +135,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 		return rc;
 	}
 	mid = compose_message_id(&a, conf->general.message_id_domain,
-	    req->purpose);
+	    req->id_hint ? req->id_hint : req->purpose);
 	to = arena_alloc(&a, (req->nto + 1) * sizeof(*to));
 	cc = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc));
 	rcpts = arena_alloc(&a, (req->nto + req->ncc + 1) * sizeof(*rcpts));
@@ -151,7 +151,21 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 		cc[i].addr = req->cc[i].addr;
 		cc_addrs[i] = rcpts[nrcpts++] = req->cc[i].addr;
 	}
-	msg.from.name = conf->general.support_name;
+	if (req->nfiles > 0) {
+		struct compose_attachment *ca = arena_alloc(&a,
+		    req->nfiles * sizeof(*ca));
+
+		for (size_t i = 0; i < req->nfiles; i++) {
+			ca[i].filename = req->files[i].filename;
+			ca[i].content_type = req->files[i].content_type;
+			ca[i].data = req->files[i].data;
+			ca[i].len = req->files[i].len;
+		}
+		msg.attachments = ca;
+		msg.nattachments = req->nfiles;
+	}
+	msg.from.name = req->from_name ? req->from_name :
+	    conf->general.support_name;
 	msg.from.addr = conf->smtp.from_addr;
 	msg.to = to;
 	msg.nto = req->nto;
@@ -166,7 +180,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	msg.auto_submitted = req->automatic ? "auto-replied" : NULL;
 	msg.extra = r.headers;
 	msg.nextra = r.nheaders;
-	msg.body = req->body_override ? req->body_override : r.body;
+	msg.body = r.body;
 	msg.date = now;
 	if ((rc = compose_message(&raw, &msg, err)) != 0)
 		goto out;
@@ -189,7 +203,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	sm.direction = "out";
 	sm.author = req->author ? req->author : "system";
 	sm.from_addr = conf->smtp.from_addr;
-	sm.from_name = conf->general.support_name;
+	sm.from_name = msg.from.name;
 	sm.to = to_addrs;
 	sm.nto = req->nto;
 	sm.cc = cc_addrs;
@@ -205,6 +219,9 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	sm.text = msg.body;
 	sm.dedup_key = dedup;
 	sm.outbox_id = outbox_id;
+	sm.agent = req->agent;
+	sm.internal = req->internal;
+	sm.purpose = req->purpose;
 	if ((rc = store_message_insert(db, &sm, NULL, err)) != 0)
 		goto out;
 	ev = event_json(req, mid);

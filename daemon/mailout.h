@@ -34,6 +34,8 @@ struct mailout_rcpt {
 	const char *addr;
 };
 
+struct mailout_file;
+
 struct mailout_req {
 	const char *template_name;   /* "ack", "update"... */
 	const char *language;        /* "fr" | "en" */
@@ -47,7 +49,18 @@ struct mailout_req {
 	const char *author;          /* "system" | "agent" */
 	bool automatic;              /* Auto-Submitted: auto-replied */
 	const struct mailout_var *vars; size_t nvars;
-	const char *body_override;   /* use this text as the body, or NULL */
+	const char *from_name;       /* display name, default support_name */
+	const char *id_hint;         /* Message-ID hint, default purpose */
+	const char *agent;           /* the agent it goes to / comes from */
+	bool internal;               /* among agents only */
+	const struct mailout_file *files; size_t nfiles;   /* attached */
+};
+
+struct mailout_file {
+	const char *filename;
+	const char *content_type;
+	const void *data;
+	size_t len;
 };
 
 int mailout_new(struct mailout **out, const struct conf *conf,

@@ -33,6 +33,7 @@ usage(FILE *f)
 	    "  ticket show NUMBER [--json]  one ticket with its messages and "
 	    "events\n"
 	    "  quarantine list [--json] | show ID | retry ID\n"
+	    "  sla tick [--now TIME]        one scheduler pass\n"
 	    "\n"
 	    "options:\n"
 	    "  -c FILE         config file (default " DEFAULT_CONFIG ")\n"
@@ -53,6 +54,7 @@ static const struct command commands[] = {
 	{ "check-config", cli_check_config, false },
 	{ "ticket", cli_ticket, true },
 	{ "quarantine", cli_quarantine, true },
+	{ "sla", cli_sla, true },
 	{ NULL, NULL, false }
 };
 

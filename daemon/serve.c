@@ -24,12 +24,14 @@
 #include "daemon/intake.h"
 #include "daemon/mailout.h"
 #include "daemon/poller.h"
+#include "daemon/scheduler.h"
 #include "notify/outbox.h"
 #include "notify/smtp.h"
 
 #define OUTBOX_BATCH 200
 #define OUTBOX_CHECK 5        /* seconds between outbox looks when idle */
 #define MAX_SLEEP 60
+#define TICK_EVERY 30         /* seconds between scheduler passes */
 
 static volatile int stop_flag;
 static volatile int reload_flag;
@@ -74,6 +76,7 @@ struct daemon {
 	struct mailout *mailout;
 	struct outbox *outbox;
 	time_t next_outbox;
+	time_t next_tick;
 };
 
 static void
@@ -214,6 +217,19 @@ turn(struct daemon *d, bool once)
 			next = poller_next(p);
 	}
 	now = app_now(d->app);
+	if (once || d->next_tick <= now) {
+		struct intake in = { d->app->conf, d->db, now, d->mailout };
+		struct sched_stats st;
+		struct gc_err err = { 0 };
+
+		if (scheduler_tick(&in, &st, &err) != 0)
+			log_warn("scheduler: %s", err.msg);
+		d->next_tick = now + TICK_EVERY;
+		if (st.closed > 0)
+			d->next_outbox = now;
+	}
+	if (d->next_tick < next)
+		next = d->next_tick;
 	if (once || d->next_outbox <= now)
 		flush_outbox(d, now);
 	if (d->next_outbox < next)

@@ -51,7 +51,7 @@ struct template {
 
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
-	"escalation_warning", "escalation_breach", "size_limit", NULL };
+	"escalation_warning", "escalation_breach", "size_limit", "rca", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -65,7 +65,8 @@ static const char *const vars_ack[] = { BASE_VARS, TICKET_VARS,
 static const char *const vars_message[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", NULL };
 static const char *const vars_notify_agent[] = { BASE_VARS, TICKET_VARS,
-	"message_text", "agent_name", "commands_help", NULL };
+	"message_text", "agent_name", "commands_help", "attachments",
+	"author", NULL };
 static const char *const vars_closed[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", NULL };
 static const char *const vars_command_error[] = { BASE_VARS, TICKET_VARS,
@@ -76,7 +77,7 @@ static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
-	"due_at", "max_size", "message_size", NULL };
+	"due_at", "max_size", "message_size", "attachments", "author", NULL };
 
 static const struct {
 	const char *name;
@@ -92,6 +93,7 @@ static const struct {
 	{ "escalation_warning", vars_escalation },
 	{ "escalation_breach", vars_escalation },
 	{ "size_limit", vars_size_limit },
+	{ "rca", vars_message },
 };
 
 const char *const *

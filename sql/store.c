@@ -173,7 +173,8 @@ store_ticket_insert(struct db *db, const struct store_ticket_new *t,
 
 #define TICKET_COLS "id, number, status, priority, plan, queue, mailbox, " \
 	"language, requester, requester_name, subject, " \
-	"extract(epoch FROM created_at)::bigint"
+	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
+	"coalesce(merged_into, 0)"
 
 static const struct db_stmt st_ticket_by_number = { "ticket_by_number",
 	"SELECT " TICKET_COLS " FROM tickets WHERE number = $1", 1 };
@@ -209,6 +210,8 @@ ticket_from(PGresult *res, struct store_ticket *t, struct gc_err *err)
 	t->requester_name = name ? xstrdup(name) : NULL;
 	t->subject = xstrdup(db_get(res, 0, 10));
 	t->created_at = (time_t)db_get_ll(res, 0, 11);
+	copy_field(t->assignee, sizeof(t->assignee), db_get(res, 0, 12));
+	t->merged_into = db_get_ll(res, 0, 13);
 	PQclear(res);
 	return 0;
 }
@@ -305,9 +308,9 @@ static const struct db_stmt st_message_insert = { "message_insert",
 	"from_addr, from_name, to_addrs, cc_addrs, subject, message_id, "
 	"in_reply_to, refs, sent_date, received_at, text, new_text, "
 	"text_flags, raw, raw_size, raw_sha256, dedup_key, imap_uid, "
-	"outbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-	"$12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) "
-	"RETURNING id", 23 };
+	"outbox_id, agent, internal, purpose) VALUES ($1, $2, $3, $4, $5, $6, "
+	"$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+	"$21, $22, $23, $24, $25, $26) RETURNING id", 26 };
 
 int
 store_message_insert(struct db *db, const struct store_message *m,
@@ -323,14 +326,15 @@ store_message_insert(struct db *db, const struct store_message *m,
 	char *cc = array_literal(m->cc, m->ncc);
 	char *refs = array_literal(m->refs, m->nrefs);
 	char *flags = array_literal(m->text_flags, m->ntext_flags);
-	const char *p[23] = { tid, m->direction, m->author, m->mailbox,
+	const char *p[26] = { tid, m->direction, m->author, m->mailbox,
 		m->from_addr, m->from_name, to, cc, m->subject ? m->subject :
 		"", m->message_id, m->in_reply_to, refs,
 		m->has_sent_date ? sent : NULL, recv, m->text ? m->text : "",
 		m->new_text, flags, m->raw, m->raw ? size : NULL,
 		(const char *)m->raw_sha256, m->dedup_key,
-		m->imap_uid ? uid : NULL, m->outbox_id ? oid : NULL };
-	int lens[23] = { 0 }, bin[23] = { 0 };
+		m->imap_uid ? uid : NULL, m->outbox_id ? oid : NULL, m->agent,
+		m->internal ? "true" : "false", m->purpose };
+	int lens[26] = { 0 }, bin[26] = { 0 };
 	PGresult *res;
 	int rc;
 
@@ -554,4 +558,313 @@ store_quarantine_set_ticket(struct db *db, int64_t id, int64_t ticket_id,
 	I64(tid, ticket_id);
 
 	return db_execv(db, &st_quarantine_ticket, NULL, err, 2, ids, tid);
+}
+
+/* ----- The conversation ------------------------------------------- */
+
+static const struct db_stmt st_part_add = { "participant_add",
+	"INSERT INTO ticket_participants (ticket_id, address, name, role, "
+	"added_at) VALUES ($1, lower($2), $3, $4, $5) ON CONFLICT DO NOTHING",
+	5 };
+static const struct db_stmt st_parts = { "participants",
+	"SELECT address, name, role FROM ticket_participants "
+	"WHERE ticket_id = $1 ORDER BY role DESC, added_at, address", 1 };
+
+int
+store_participant_add(struct db *db, int64_t ticket_id, const char *address,
+    const char *name, const char *role, time_t now, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	TS(ts, now);
+
+	return db_execv(db, &st_part_add, NULL, err, 5, tid, address, name,
+	    role, ts);
+}
+
+int
+store_participants(struct db *db, int64_t ticket_id,
+    struct store_participant **out, size_t *n_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	PGresult *res;
+	int rc, n;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_parts, &res, err, 1, tid)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++) {
+		const char *name = db_get(res, i, 1);
+
+		(*out)[i].address = xstrdup(db_get(res, i, 0));
+		(*out)[i].name = name ? xstrdup(name) : NULL;
+		copy_field((*out)[i].role, sizeof((*out)[i].role),
+		    db_get(res, i, 2));
+	}
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+void
+store_participants_free(struct store_participant **p, size_t n)
+{
+	if (*p == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*p)[i].address);
+		free((*p)[i].name);
+	}
+	free(*p);
+	*p = NULL;
+}
+
+static const struct db_stmt st_set_prio = { "ticket_set_priority",
+	"UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1", 3 };
+static const struct db_stmt st_set_assignee = { "ticket_set_assignee",
+	"UPDATE tickets SET assignee = $2, updated_at = $3 WHERE id = $1", 3 };
+static const struct db_stmt st_set_related = { "ticket_set_related",
+	"UPDATE tickets SET related_to = $2 WHERE id = $1", 2 };
+
+int
+store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_set_prio, NULL, err, 3, ids, prio, ts);
+}
+
+int
+store_ticket_set_assignee(struct db *db, int64_t id, const char *agent,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_set_assignee, NULL, err, 3, ids, agent, ts);
+}
+
+int
+store_ticket_set_related(struct db *db, int64_t id, int64_t related,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	I64(rel, related);
+
+	return db_execv(db, &st_set_related, NULL, err, 2, ids, rel);
+}
+
+static const struct db_stmt st_marks[] = {
+	{ "mark_first_response", "UPDATE tickets SET first_response_at = "
+	    "coalesce(first_response_at, $2) WHERE id = $1", 2 },
+	{ "mark_workaround", "UPDATE tickets SET workaround_at = "
+	    "coalesce(workaround_at, $2) WHERE id = $1", 2 },
+	{ "mark_rca_sent", "UPDATE tickets SET rca_sent_at = $2 WHERE id = $1",
+	    2 },
+	{ "mark_last_update", "UPDATE tickets SET last_update_at = $2 "
+	    "WHERE id = $1", 2 },
+	{ "mark_validated", "UPDATE tickets SET validated_at = $2 "
+	    "WHERE id = $1", 2 },
+};
+
+int
+store_ticket_mark(struct db *db, int64_t id, enum store_mark m, time_t now,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_marks[m], NULL, err, 2, ids, ts);
+}
+
+static const struct db_stmt st_merge_msgs = { "merge_messages",
+	"UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1", 2 };
+static const struct db_stmt st_merge_parts = { "merge_participants",
+	"INSERT INTO ticket_participants (ticket_id, address, name, role, "
+	"added_at) SELECT $2, address, name, 'cc', added_at FROM "
+	"ticket_participants WHERE ticket_id = $1 ON CONFLICT DO NOTHING", 2 };
+static const struct db_stmt st_merge_ticket = { "merge_ticket",
+	"UPDATE tickets SET merged_into = $2, status = 'closed', "
+	"closed_at = $3, updated_at = $3 WHERE id = $1", 3 };
+
+int
+store_ticket_merge(struct db *db, int64_t from, int64_t into, time_t now,
+    struct gc_err *err)
+{
+	I64(f, from);
+	I64(t, into);
+	TS(ts, now);
+	int rc;
+
+	if ((rc = db_execv(db, &st_merge_msgs, NULL, err, 2, f, t)) != 0 ||
+	    (rc = db_execv(db, &st_merge_parts, NULL, err, 2, f, t)) != 0)
+		return rc;
+	return db_execv(db, &st_merge_ticket, NULL, err, 3, f, t, ts);
+}
+
+static const struct db_stmt st_thread_ids = { "thread_ids",
+	"SELECT message_id FROM (SELECT id, message_id FROM messages "
+	"WHERE ticket_id = $1 AND message_id IS NOT NULL AND NOT internal "
+	"ORDER BY id DESC LIMIT $2) t ORDER BY id", 2 };
+
+int
+store_thread_ids(struct db *db, int64_t ticket_id, size_t max, char ***ids_r,
+    size_t *n_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	I64(lim, max);
+	PGresult *res;
+	int rc, n;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_thread_ids, &res, err, 2, tid, lim)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*ids_r = xcalloc((size_t)n + 1, sizeof(**ids_r));
+	for (int i = 0; i < n; i++)
+		(*ids_r)[i] = xstrdup(db_get(res, i, 0));
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+void
+store_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+one_string(struct db *db, const struct db_stmt *st, char **out,
+    struct gc_err *err, int nparams, const char *a, const char *b)
+{
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	rc = nparams == 1 ? db_execv(db, st, &res, err, 1, a) :
+	    db_execv(db, st, &res, err, 2, a, b);
+	if (rc != 0)
+		return rc;
+	if (PQntuples(res) > 0 && db_get(res, 0, 0) != NULL)
+		*out = xstrdup(db_get(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_last_customer = { "last_customer_mid",
+	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
+	"direction = 'in' AND author = 'customer' AND message_id IS NOT NULL "
+	"ORDER BY id DESC LIMIT 1", 1 };
+static const struct db_stmt st_agent_root = { "agent_thread_root",
+	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
+	"direction = 'out' AND purpose = 'notify_agent' AND agent = $2 "
+	"ORDER BY id LIMIT 1", 2 };
+static const struct db_stmt st_is_ours = { "is_our_message",
+	"SELECT 1 FROM messages WHERE message_id = $1 AND direction = 'out' "
+	"LIMIT 1", 1 };
+
+int
+store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
+    struct gc_err *err)
+{
+	I64(tid, ticket_id);
+
+	return one_string(db, &st_last_customer, mid_r, err, 1, tid, NULL);
+}
+
+int
+store_agent_thread_root(struct db *db, int64_t ticket_id, const char *agent,
+    char **mid_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+
+	return one_string(db, &st_agent_root, mid_r, err, 2, tid, agent);
+}
+
+int
+store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
+    struct gc_err *err)
+{
+	char *v;
+	int rc = one_string(db, &st_is_ours, &v, err, 1, message_id, NULL);
+
+	*ours_r = v != NULL;
+	free(v);
+	return rc;
+}
+
+static const struct db_stmt st_autoclose = { "tickets_to_autoclose",
+	"SELECT id FROM tickets WHERE status = 'resolved' AND "
+	"resolved_at <= $1 ORDER BY resolved_at LIMIT $2 "
+	"FOR UPDATE SKIP LOCKED", 2 };
+
+int
+store_tickets_to_autoclose(struct db *db, time_t before, int max,
+    int64_t *ids, size_t *n_r, struct gc_err *err)
+{
+	TS(ts, before);
+	I64(lim, max);
+	PGresult *res;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_autoclose, &res, err, 2, ts, lim)) != 0)
+		return rc;
+	for (int i = 0; i < PQntuples(res) && i < max; i++)
+		ids[(*n_r)++] = db_get_ll(res, i, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_setting_get = { "setting_get",
+	"SELECT value FROM settings WHERE key = $1", 1 };
+static const struct db_stmt st_setting_put = { "setting_put",
+	"INSERT INTO settings (key, value) VALUES ($1, $2) "
+	"ON CONFLICT (key) DO NOTHING", 2 };
+
+int
+store_setting_get(struct db *db, const char *key, unsigned char *out,
+    size_t max, size_t *len_r, struct gc_err *err)
+{
+	unsigned char *v;
+	PGresult *res;
+	size_t len;
+	int rc;
+
+	*len_r = 0;
+	if ((rc = db_execv(db, &st_setting_get, &res, err, 1, key)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no setting %s", key);
+	}
+	v = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0),
+	    &len);
+	PQclear(res);
+	if (v == NULL)
+		fatal("PQunescapeBytea: out of memory");
+	if (len > max)
+		len = max;
+	memcpy(out, v, len);
+	*len_r = len;
+	PQfreemem(v);
+	return 0;
+}
+
+int
+store_setting_put_new(struct db *db, const char *key,
+    const unsigned char *v, size_t len, struct gc_err *err)
+{
+	const char *p[2] = { key, (const char *)v };
+	int lens[2] = { 0, (int)len }, bin[2] = { 0, 1 };
+
+	return db_exec(db, &st_setting_put, p, lens, bin, NULL, err);
 }

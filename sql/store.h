@@ -29,6 +29,8 @@ struct store_ticket {
 	char queue[64];
 	char mailbox[64];
 	char language[8];
+	char assignee[64];      /* [agent NAME] or "" */
+	int64_t merged_into;    /* 0: not merged */
 	char *requester;        /* malloc'd */
 	char *requester_name;   /* malloc'd, may be NULL */
 	char *subject;          /* malloc'd */
@@ -74,6 +76,9 @@ struct store_message {
 	const char *dedup_key;
 	int64_t imap_uid;                         /* 0: none */
 	int64_t outbox_id;                        /* 0: none */
+	const char *agent;                        /* [agent NAME] or NULL */
+	bool internal;                            /* among agents only */
+	const char *purpose;                      /* ours: "ack"..., or NULL */
 };
 
 struct store_attachment {
@@ -159,6 +164,73 @@ int store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
     struct gc_err *err);
 int store_mailbox_unlock(struct db *db, const char *mailbox,
     struct gc_err *err);
+
+/* ----- The conversation ------------------------------------------ */
+
+struct store_participant {
+	char *address;          /* lowercased */
+	char *name;             /* may be NULL */
+	char role[16];          /* "requester" | "cc" */
+};
+
+int store_participant_add(struct db *db, int64_t ticket_id,
+    const char *address, const char *name, const char *role, time_t now,
+    struct gc_err *err);
+/* *out is malloc'd; free with store_participants_free(). */
+int store_participants(struct db *db, int64_t ticket_id,
+    struct store_participant **out, size_t *n_r, struct gc_err *err);
+void store_participants_free(struct store_participant **p, size_t n);
+
+int store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
+    time_t now, struct gc_err *err);
+int store_ticket_set_assignee(struct db *db, int64_t id, const char *agent,
+    time_t now, struct gc_err *err);
+int store_ticket_set_related(struct db *db, int64_t id, int64_t related,
+    struct gc_err *err);
+
+/* Milestones kept on the ticket; the first time only where it says so. */
+enum store_mark {
+	STORE_MARK_FIRST_RESPONSE,   /* first time only */
+	STORE_MARK_WORKAROUND,       /* first time only */
+	STORE_MARK_RCA_SENT,
+	STORE_MARK_LAST_UPDATE,
+	STORE_MARK_VALIDATED,
+};
+int store_ticket_mark(struct db *db, int64_t id, enum store_mark m,
+    time_t now, struct gc_err *err);
+
+/* Merge ticket from into ticket into: its messages and participants move,
+ * it is closed and points at into. */
+int store_ticket_merge(struct db *db, int64_t from, int64_t into,
+    time_t now, struct gc_err *err);
+
+/* The Message-IDs of a ticket's mails, oldest first (at most max; the
+ * newest are kept). Strings are malloc'd, free with store_strings_free. */
+int store_thread_ids(struct db *db, int64_t ticket_id, size_t max,
+    char ***ids_r, size_t *n_r, struct gc_err *err);
+void store_strings_free(char **v, size_t n);
+/* The newest incoming customer Message-ID, or NULL (malloc'd). */
+int store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
+    struct gc_err *err);
+/* Our first notification of this ticket to this agent (the thread root of
+ * the agent's mails), or NULL (malloc'd). */
+int store_agent_thread_root(struct db *db, int64_t ticket_id,
+    const char *agent, char **mid_r, struct gc_err *err);
+/* Whether one of our own mails had this Message-ID. */
+int store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
+    struct gc_err *err);
+
+/* Resolved tickets whose resolution is older than before: ids, at most
+ * max, locked for this transaction (SKIP LOCKED). */
+int store_tickets_to_autoclose(struct db *db, time_t before, int max,
+    int64_t *ids, size_t *n_r, struct gc_err *err);
+
+/* A shared setting (bytea); GC_ENOTFOUND when absent. */
+int store_setting_get(struct db *db, const char *key, unsigned char *out,
+    size_t max, size_t *len_r, struct gc_err *err);
+/* Insert unless present (the first writer wins). */
+int store_setting_put_new(struct db *db, const char *key,
+    const unsigned char *v, size_t len, struct gc_err *err);
 
 /* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
 int store_array_literal(struct buf *b, const char *const *v, size_t n);

@@ -16,6 +16,7 @@ import unittest
 import guichet_harness as gh
 
 NOW = "2026-11-26T10:00:00Z"
+NO_AGENT = {"agent alice": None}
 
 
 def mail(subject, body="Hello,\n\nThe export fails since this morning.\n",
@@ -38,7 +39,10 @@ class MailPath(gh.ServersTestCase):
         # a fresh database and mailbox per test
         self.db = "mp_" + self._testMethodName[5:][:40].lower()
         self.user = ("u" + self._testMethodName[5:])[:30].lower()
-        s.write_config(dbname=self.db, mailbox_user=self.user)
+        # no agents here: only the mails to customers reach the sink
+        # (test_conversation.py covers the agents)
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=NO_AGENT)
         s.guichet("migrate")
         s.smtp.clear()
 
@@ -177,6 +181,7 @@ class MailPath(gh.ServersTestCase):
         other = self.user + "b"
         s.imap.add_user(other)
         s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": None,
             "mailbox sales": {
                 "url": s.imap.imaps_url, "user": other,
                 "password_file": s.imap.password_file(other),
@@ -249,7 +254,8 @@ class MailPath(gh.ServersTestCase):
 
     def test_starttls_mailbox_and_attachment(self):
         s = self.servers
-        s.write_config(dbname=self.db, mailbox_user=self.user, imap="imap")
+        s.write_config(dbname=self.db, mailbox_user=self.user, imap="imap",
+                       sections=NO_AGENT)
         raw = (b"From: Bob <bob@b.example.org>\r\nTo: support@example.com\r\n"
                b"Subject: =?ISO-8859-1?Q?Facture_impay=E9e?=\r\n"
                b"Message-ID: <att-1@b.example.org>\r\nMIME-Version: 1.0\r\n"

@@ -45,9 +45,10 @@ class Serve(gh.ServersTestCase):
         g = {"poll_interval": poll_interval, "outbox_retry_base": "1s",
              "reconnect_max": "2s"}
         g.update(extra or {})
+        # no agents: only the mails to customers reach the sink
         return self.servers.write_config(
             dbname=self.db, mailbox_user=self.user,
-            sections={"guichet": g}, raw=raw)
+            sections={"guichet": g, "agent alice": None}, raw=raw)
 
     def count(self, table):
         return int(self.servers.pg.scalar("SELECT count(*) FROM " + table,

@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 11);   /* ... and rca */
 	assert_null(template_vars("nope"));
 	assert_null(template_vars(NULL));
 	assert_true(in_list(template_vars("command_error"), "commands_help"));

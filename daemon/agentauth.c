@@ -1,0 +1,105 @@
+/*
+ * agentauth.c - HMAC tokens in our notifications' Message-IDs (see
+ * agentauth.h)
+ */
+#include "daemon/agentauth.h"
+
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "sql/store.h"
+
+#define TOKEN_LEN 26     /* base32 characters: 130 bits of the HMAC */
+
+int
+agentauth_key_load(struct agentauth_key *out, const struct conf *c,
+    struct db *db, struct gc_err *err)
+{
+	unsigned char fresh[32];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (c->general.hmac_key != NULL) {
+		size_t n = strlen(c->general.hmac_key);
+
+		if (n > sizeof(out->v))
+			n = sizeof(out->v);
+		memcpy(out->v, c->general.hmac_key, n);
+		out->len = n;
+		return 0;
+	}
+	rc = store_setting_get(db, "agent_hmac_key", out->v, sizeof(out->v),
+	    &out->len, err);
+	if (rc != GC_ENOTFOUND)
+		return rc;
+	gc_err_clear(err);
+	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+		fatal("RAND_bytes failed");
+	if ((rc = store_setting_put_new(db, "agent_hmac_key", fresh,
+	    sizeof(fresh), err)) != 0)
+		return rc;
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+	/* read back: with two daemons the first writer's key wins */
+	return store_setting_get(db, "agent_hmac_key", out->v,
+	    sizeof(out->v), &out->len, err);
+}
+
+static void
+token(char *out, const struct agentauth_key *k, int64_t ticket_id,
+    const char *agent)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char msg[160];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "notify:%" PRId64 ":%s", ticket_id,
+	    agent);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	if (HMAC(EVP_sha256(), k->v, (int)k->len, (unsigned char *)msg,
+	    (size_t)n, md, &mdlen) == NULL)
+		fatal("HMAC failed");
+	for (int i = 0; i < TOKEN_LEN; i++) {
+		int bit = i * 5, byte = bit / 8, off = bit % 8;
+		unsigned v = ((unsigned)md[byte] << 8) | md[byte + 1];
+
+		out[i] = b32[(v >> (11 - off)) & 31];
+	}
+	out[TOKEN_LEN] = '\0';
+}
+
+void
+agentauth_hint(char *out, size_t len, const struct agentauth_key *k,
+    int64_t ticket_id, const char *agent)
+{
+	char t[TOKEN_LEN + 1];
+
+	token(t, k, ticket_id, agent);
+	snprintf(out, len, "n-%" PRId64 "-%s-%s", ticket_id, t, agent);
+}
+
+bool
+agentauth_check_id(const struct agentauth_key *k, const char *message_id,
+    int64_t ticket_id, const char *agent)
+{
+	char want[200], t[TOKEN_LEN + 1];
+	size_t n;
+
+	if (message_id == NULL || agent == NULL)
+		return false;
+	token(t, k, ticket_id, agent);
+	snprintf(want, sizeof(want), "n-%" PRId64 "-%s-%s.", ticket_id, t,
+	    agent);
+	n = strlen(want);
+	/* the random part and the domain follow the hint */
+	return strlen(message_id) > n && CRYPTO_memcmp(message_id, want,
+	    n) == 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * agentauth.h - telling an agent's mail from a forged one
+ *
+ * A From: header proves nothing. An agent's mail counts as the agent's
+ * only when
+ *  - its In-Reply-To/References hold the Message-ID of one of our
+ *    notifications to that agent about that ticket: those Message-IDs
+ *    carry an HMAC-SHA256 token of (ticket id, agent name) under a secret
+ *    key, which nobody outside can compute; or
+ *  - the Authentication-Results field of the MTA we trust
+ *    (trusted_authserv_id) shows DKIM or SPF pass for the agent's domain.
+ *
+ * The key is the content of hmac_key_file when the config names one;
+ * otherwise 32 random bytes generated once and kept in the database's
+ * settings table, shared by every daemon of the installation.
+ */
+#ifndef GC_AGENTAUTH_H
+#define GC_AGENTAUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "conf/conf.h"
+#include "sql/db.h"
+
+#define AGENTAUTH_KEY_MAX 64
+
+struct agentauth_key {
+	unsigned char v[AGENTAUTH_KEY_MAX];
+	size_t len;
+};
+
+int agentauth_key_load(struct agentauth_key *out, const struct conf *c,
+    struct db *db, struct gc_err *err);
+
+/* The hint for compose_message_id() of a notification to agent about
+ * ticket_id: "n-<id>-<token>-<agent>". out: at least 160 bytes. */
+void agentauth_hint(char *out, size_t len, const struct agentauth_key *k,
+    int64_t ticket_id, const char *agent);
+
+/* Whether message_id (without <>) is one of our notifications with a
+ * valid token for this ticket and agent. */
+bool agentauth_check_id(const struct agentauth_key *k,
+    const char *message_id, int64_t ticket_id, const char *agent);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * cli_sla.c - `guichet sla tick [--now ISO-8601]`: one scheduler pass
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "daemon/cli.h"
+#include "daemon/mailout.h"
+#include "daemon/scheduler.h"
+
+int
+cli_sla(struct app *app, int argc, char **argv)
+{
+	struct intake in = { app->conf, NULL, 0, NULL };
+	struct sched_stats st;
+	struct gc_err err = { 0 };
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "tick") != 0)
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+			if (time_parse_iso8601(&app->clock_now, argv[++i])) {
+				fprintf(stderr, "guichet: --now: \"%s\" is not "
+				    "an ISO-8601 time\n", argv[i]);
+				return EX_USAGE;
+			}
+			app->clock_fixed = true;
+		} else {
+			goto usage;
+		}
+	}
+	in.now = app_now(app);
+	if ((rc = app_db_connect(app, &in.db, &err)) == 0 &&
+	    (rc = db_schema_check(in.db, &err)) == 0) {
+		mailout_new(&in.out, app->conf, &err);
+		rc = scheduler_tick(&in, &st, &err);
+		mailout_free(&in.out);
+	}
+	db_close(&in.db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: sla tick: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	printf("closed %d\n", st.closed);
+	return EX_OK;
+usage:
+	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");
+	return EX_USAGE;
+}

@@ -1,0 +1,41 @@
+/*
+ * conversation.h - what a stored mail does to the conversation
+ *
+ * Called by intake once a mail is parsed, new (not a copy) and not ours,
+ * under the mail's savepoint. It decides who is writing (the ticket's
+ * customer or a participant, an authenticated agent, or a stranger) and
+ * acts: open a ticket (participants from Cc, acknowledgement, agents
+ * notified), append a customer's follow-up (reopening a resolved ticket,
+ * or closing it when the customer confirms), apply an agent's #commands
+ * and relay the agent's new text to the customer, or keep a stranger out
+ * of a ticket (a new related ticket, or held in the quarantine).
+ * Every change is an event; every mail we send goes through the outbox.
+ */
+#ifndef GC_CONVERSATION_H
+#define GC_CONVERSATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/intake.h"
+#include "parsers/mime.h"
+
+struct conv_mail {
+	const struct conf_mailbox *mb;
+	const struct mail *m;
+	const char *raw;
+	size_t len;
+	uint32_t uid;
+	const char *key;          /* dedup key */
+	const char *automatic;    /* why the mail is automatic, or NULL */
+};
+
+int conversation_handle(struct intake *in, const struct conv_mail *cm,
+    struct intake_result *res, struct gc_err *err);
+
+/* Close resolved tickets left unanswered for the configured delay, each
+ * with a closing mail; *closed_r counts them. */
+int conversation_autoclose(struct intake *in, long long delay_seconds,
+    int *closed_r, struct gc_err *err);
+
+#endif

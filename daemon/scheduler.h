@@ -1,0 +1,21 @@
+/*
+ * scheduler.h - one scheduler pass: what time alone makes happen
+ *
+ * Resolved tickets left without an answer are closed (with a closing
+ * mail) after [sla] auto_close_after. Each pass runs in its own
+ * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
+ * daemons never act twice on the same ticket.
+ */
+#ifndef GC_SCHEDULER_H
+#define GC_SCHEDULER_H
+
+#include "daemon/intake.h"
+
+struct sched_stats {
+	int closed;
+};
+
+int scheduler_tick(struct intake *in, struct sched_stats *st,
+    struct gc_err *err);
+
+#endif
