@@ -4,11 +4,13 @@
  * A label is normalised (trimmed, quotes dropped, lowercased), looked up in
  * the alias table below, and converted by iconv into UTF-8. Conversion
  * errors never stop us: a byte iconv refuses becomes U+FFFD and the next
- * byte is tried; an incomplete sequence at the end becomes U+FFFD. Some
- * charsets have two candidate converters (ISO-2022-JP in the wild uses
- * JIS X 0201 katakana and JIS X 0213 that plain ISO-2022-JP-2 refuses):
- * when the first one reports errors, the second is tried and the result
- * with fewer errors wins.
+ * byte is tried; an incomplete sequence at the end becomes U+FFFD. When
+ * the converter refuses bytes and the input is valid UTF-8, the label was
+ * wrong (8-bit UTF-8 declared as ISO-2022-JP is common) and UTF-8 is used
+ * instead. Some charsets have two candidate converters (ISO-2022-JP in
+ * the wild uses JIS X 0201 katakana and JIS X 0213 that plain
+ * ISO-2022-JP-2 refuses): when the first one reports errors, the second
+ * is tried and the result with fewer errors wins.
  *
  * iconv_open() gets only names from the table or labels made of
  * [a-z0-9._:()+-] up to 40 characters, so that a hostile label can never
@@ -267,7 +269,7 @@ out:
 
 static int
 convert_iconv(struct buf *out, const char *name, const char *name2,
-    const char *in, size_t len)
+    const char *in, size_t len, long *errors_r)
 {
 	struct buf tmp, tmp2;
 	long errs, errs2;
@@ -290,6 +292,8 @@ convert_iconv(struct buf *out, const char *name, const char *name2,
 		buf_free(&tmp);
 		return GC_ENOTFOUND;
 	}
+	if (errors_r != NULL)
+		*errors_r = errs;
 	rc = utf8_sanitize_buf(out, buf_str(&tmp), tmp.len);
 	buf_free(&tmp);
 	return rc;
@@ -302,12 +306,23 @@ charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 	char norm[LABEL_MAX + 1];
 	const struct alias *al;
 	enum kind k = classify(charset, norm, &al);
+	size_t start = out->len;
+	long errors = 0;
 	int rc;
 
 	switch (k) {
 	case K_ICONV:
 		rc = convert_iconv(out, al ? al->conv : norm,
-		    al ? al->conv2 : NULL, in, len);
+		    al ? al->conv2 : NULL, in, len, &errors);
+		if (rc == 0 && errors > 0 && utf8_valid(in, len)) {
+			/* Mislabelled UTF-8 (e.g. 8-bit text declared as
+			 * ISO-2022-JP, which can hold no 8-bit byte): the
+			 * converter refused it, UTF-8 reads all of it. */
+			out->len = start;
+			if (out->data != NULL)
+				out->data[start] = '\0';
+			return utf8_sanitize_buf(out, in, len);
+		}
 		if (rc != GC_ENOTFOUND)
 			return rc;
 		/* The converter went away between the checks: best effort. */
@@ -319,7 +334,7 @@ charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 	case K_ASCII:
 		if (utf8_valid(in, len))
 			return utf8_sanitize_buf(out, in, len);
-		rc = convert_iconv(out, "WINDOWS-1252", NULL, in, len);
+		rc = convert_iconv(out, "WINDOWS-1252", NULL, in, len, NULL);
 		if (rc == GC_ENOTFOUND)
 			fatal("iconv has no WINDOWS-1252 converter");
 		return rc;

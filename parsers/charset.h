@@ -13,7 +13,9 @@
  * Undeclared text (charset NULL) and us-ascii text is taken as UTF-8 when
  * it is valid UTF-8 and as windows-1252 otherwise. A label that no
  * converter knows (including "x-unknown") gets the same best effort and is
- * flagged through *unknown_r. Bytes the converter refuses become U+FFFD.
+ * flagged through *unknown_r. Bytes the converter refuses become U+FFFD,
+ * unless the whole text is valid UTF-8: then it was mislabelled UTF-8
+ * (8-bit text declared as ISO-2022-JP, say) and is read as such.
  * The output is always valid UTF-8 without NUL bytes.
  *
  * Ownership: charset_convert() appends to the caller's struct buf;

@@ -170,6 +170,10 @@ test_refused_bytes(void **state)
 	    "日\xef\xbf\xbd");
 	assert_string_equal(CONV("euc-jp", "a\xff" "b", &u),
 	    "a\xef\xbf\xbd" "b");
+	/* 8-bit UTF-8 under a 7-bit label: mislabelled, read as UTF-8 */
+	assert_string_equal(CONV("ISO-2022-JP", "\xe3\x83\xa1\xe3\x83"
+	    "\xbc\xe3\x83\xab", &u), "メール");
+	assert_false(u);
 }
 
 static void
