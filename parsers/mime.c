@@ -956,6 +956,7 @@ is_report_type(const char *ct)
 	    strcmp(ct, "message/global-disposition-notification") == 0 ||
 	    strcmp(ct, "message/feedback-report") == 0 ||
 	    strcmp(ct, "text/rfc822-headers") == 0 ||
+	    strcmp(ct, "message/rfc822-headers") == 0 ||
 	    strcmp(ct, "message/global-headers") == 0;
 }
 
@@ -973,6 +974,7 @@ is_message_type(const char *ct)
 	return strcmp(ct, "message/rfc822") == 0 ||
 	    strcmp(ct, "message/global") == 0 ||
 	    strcmp(ct, "text/rfc822-headers") == 0 ||
+	    strcmp(ct, "message/rfc822-headers") == 0 ||
 	    strcmp(ct, "message/global-headers") == 0;
 }
 

@@ -74,7 +74,7 @@ struct mail_part {
 	size_t nheaders;
 	const unsigned char *data;  /* decoded body; NULL for containers */
 	size_t len;
-	const struct mail *message; /* message/rfc822, message/global and
+	const struct mail *message; /* message/rfc822, message/global,
 	                             * text/rfc822-headers parts: parsed */
 	size_t parent;              /* index of the parent; 0 for the root */
 	unsigned depth;             /* 0 for the root */
