@@ -433,8 +433,8 @@ check_keys(struct ctx *x, const struct conf_section *s,
 	}
 }
 
-/* The last entry of key (the first one when repeated is reported by
- * check_keys()), or NULL. */
+/* The first entry of key (a repeated key is reported by check_keys()),
+ * or NULL. */
 static const struct conf_entry *
 get(const struct conf_section *s, const char *key)
 {

@@ -152,8 +152,8 @@ struct sla_qualification {
 	bool priority_default;  /* no rule set it */
 	const char *queue;      /* a rule's queue, else default_queue */
 	bool queue_from_rule;
-	const char *queue_ignored;      /* a rule's queue the config does not
-	                                   know (built-in rules only), or NULL */
+	const char *queue_ignored;      /* a rule's queue the config does
+	                                   not know (built-in rules), or NULL */
 	const char *plan;       /* never NULL */
 	const struct org *org;  /* the sender's organisation, or NULL */
 	const char *org_by;     /* "address" or "domain", or NULL */

@@ -762,9 +762,10 @@ rules_fuzz_one(const uint8_t *data, size_t len)
 		{ "Subject", "Panne \xc3\xa9lectrique" },
 	};
 	struct rules_input in = {
-		"URGENT: production down \xe2\x80\x94 panne g\xc3\xa9n\xc3\xa9rale",
-		"Bonjour,\nle site est indisponible depuis 10h. aaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n\xff\xfe invalid",
+		"URGENT: production down \xe2\x80\x94 panne "
+		"g\xc3\xa9n\xc3\xa9rale",
+		"Bonjour,\nle site est indisponible depuis 10h. aaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n\xff\xfe invalid",
 		"client@example.org", to, 1, NULL, 0, hdr, 2
 	};
 	struct conf_diag diag = { 0 };
