@@ -455,6 +455,29 @@ org_table_lookup(const struct org_table *t, const char *addr,
 	return NULL;
 }
 
+size_t
+org_lookup_keys(const char **out, size_t max, struct arena *a,
+    const char *addr)
+{
+	size_t n = 0, len;
+	char *key;
+	const char *d;
+
+	if (addr == NULL || (len = strlen(addr)) == 0 || len >= 320)
+		return 0;
+	key = arena_strdup(a, addr);
+	str_tolower(key);
+	d = strrchr(key, '@');
+	if (d != NULL && n < max)
+		out[n++] = key;
+	d = d != NULL ? d + 1 : key;
+	while (*d && n < max && strchr(d, '.') != NULL) {
+		out[n++] = d;
+		d = strchr(d, '.') + 1;
+	}
+	return n;
+}
+
 /* ----- CSV --------------------------------------------------------- */
 
 enum col { COL_NAME, COL_DOMAINS, COL_ADDRESSES, COL_PLAN, COL_LANGUAGE,

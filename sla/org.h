@@ -40,6 +40,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "common/mem.h"
 #include "conf/conf.h"
 
 #define ORG_MAX_CSV (16 * 1024 * 1024)  /* bytes of a CSV file */
@@ -104,6 +105,17 @@ const struct org *org_table_find(const struct org_table *t,
  */
 const struct org *org_table_lookup(const struct org_table *t,
     const char *addr, const char **by_r);
+
+/*
+ * The keys that org_table_lookup() tries for an address, most specific
+ * first, for a lookup elsewhere (the organisations imported into the
+ * database): the address, its domain, then each parent domain that still
+ * has a dot, all lowercase ("Jane@EU.Acme.com" gives "jane@eu.acme.com",
+ * "eu.acme.com", "acme.com"). At most max keys, allocated in a; returns
+ * how many (0 for an empty or overlong address).
+ */
+size_t org_lookup_keys(const char **out, size_t max, struct arena *a,
+    const char *addr);
 
 /*
  * Parse a CSV file of organisations (format at the top). name stands for

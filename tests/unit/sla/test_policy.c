@@ -1159,6 +1159,28 @@ test_org_table(void **state)
 }
 
 static void
+test_org_lookup_keys(void **state)
+{
+	struct arena a;
+	const char *k[8];
+
+	(void)state;
+	arena_init(&a, 1024);
+	assert_int_equal(org_lookup_keys(k, 8, &a, "Jane@EU.Acme.com"), 3);
+	assert_string_equal(k[0], "jane@eu.acme.com");
+	assert_string_equal(k[1], "eu.acme.com");
+	assert_string_equal(k[2], "acme.com");
+	assert_int_equal(org_lookup_keys(k, 2, &a, "jane@eu.acme.com"), 2);
+	assert_string_equal(k[1], "eu.acme.com");
+	assert_int_equal(org_lookup_keys(k, 8, &a, "acme.fr"), 1);
+	assert_string_equal(k[0], "acme.fr");
+	assert_int_equal(org_lookup_keys(k, 8, &a, "root@localhost"), 1);
+	assert_int_equal(org_lookup_keys(k, 8, &a, ""), 0);
+	assert_int_equal(org_lookup_keys(k, 8, &a, NULL), 0);
+	arena_free(&a);
+}
+
+static void
 test_org_table_many(void **state)
 {
 	struct org_table *t = org_table_new();
@@ -1530,6 +1552,7 @@ main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_org_lookup),
 		cmocka_unit_test(test_org_table),
+		cmocka_unit_test(test_org_lookup_keys),
 		cmocka_unit_test(test_org_table_many),
 		cmocka_unit_test(test_csv_fixture),
 		cmocka_unit_test(test_csv_forms),
