@@ -625,12 +625,15 @@ read_calendar(struct ctx *x, const struct conf_section *s)
 	if (!claim(x, s, &pc->at))
 		return;
 	if ((e = get(s, "timezone")) != NULL) {
-		if (!valid_zone(e->value))
+		if (!valid_zone(e->value)) {
+			/* never handed to the loader */
 			diag(x, s, e->line, "timezone: \"%s\" is not a zone "
 			    "name (e.g. Europe/Paris, UTC)", e->value);
-		pc->zone = astr(p, e->value);
-		pc->zone_at.file = s->file;
-		pc->zone_at.line = e->line;
+		} else {
+			pc->zone = astr(p, e->value);
+			pc->zone_at.file = s->file;
+			pc->zone_at.line = e->line;
+		}
 	}
 	if ((e = get(s, "hours")) != NULL) {
 		pc->hours = astr(p, e->value);

@@ -1021,6 +1021,21 @@ test_config_errors(void **state)
 	need(&d, "guichet.conf:%d: [rules] file: " FX "/missing.conf:",
 	    b + 2);
 	conf_diag_free(&d);
+	/* a zone name that is not one never reaches the loader */
+	{
+		struct conf *c = load_conf(BASE, "[calendar x]\n"
+		    "timezone = ../../etc/passwd\nhours = 24/7\n");
+		struct fx_loader fl = { NULL, 0, 0, 0 };
+		struct sla_loader ld = { fx_read, &fl };
+		struct sla_policy *p = NULL;
+
+		assert_int_equal(sla_policy_load(&p, c, &ld, &d), GC_ECONFIG);
+		need(&d, "guichet.conf:%d: [calendar x] timezone: "
+		    "\"../../etc/passwd\" is not a zone name", b + 2);
+		assert_int_equal(fl.zone_reads, 1);     /* Europe/Paris */
+		conf_diag_free(&d);
+		conf_free(&c);
+	}
 	/* sections that need or refuse a name */
 	load_bad(&d, "[calendar]\nhours = 24/7\n[rules x]\n", NULL, 0);
 	need(&d, "guichet.conf:%d: [calendar] needs a name", b + 1);
