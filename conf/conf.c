@@ -546,6 +546,10 @@ static const struct key_spec general_keys[] = {
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
 	{ "notify_attach_max", V_SIZE, G(notify_attach_max), "5MB", 0 },
+	{ "auto_reply_cap", V_INT, G(auto_reply_cap), "5", 0 },
+	{ "max_header_size", V_SIZE, G(max_header_size), "256KB", 0 },
+	{ "max_mime_depth", V_INT, G(max_mime_depth), "32", 0 },
+	{ "max_mime_parts", V_INT, G(max_mime_parts), "2000", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef G

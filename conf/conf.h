@@ -112,6 +112,10 @@ struct conf_general {
 	char *stranger_followup;       /* "new_ticket" | "hold" */
 	struct conf_list confirm_phrases;
 	long long notify_attach_max;   /* bytes attached to agents' mails */
+	long long auto_reply_cap;      /* automatic mails per address/hour */
+	long long max_header_size;     /* bytes of a header block */
+	long long max_mime_depth;
+	long long max_mime_parts;
 };
 
 struct conf_database {

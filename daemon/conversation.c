@@ -17,6 +17,7 @@
 #include "daemon/mailout.h"
 #include "daemon/tracking.h"
 #include "parsers/authres.h"
+#include "parsers/bounce.h"
 #include "parsers/commands.h"
 #include "sql/store.h"
 
@@ -398,10 +399,18 @@ to_customer(struct intake *in, const struct store_ticket *t,
 	req.author = agent ? "agent" : "system";
 	req.agent = agent ? agent->name : NULL;
 	req.automatic = automatic;
+	req.capped = automatic;
 	req.vars = vs.v;
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	if (rc == GC_ELIMIT) {
+		/* the loop breaker: too many automatic mails to them */
+		log_warn("ticket %s: %s not sent: %s", t->number, purpose,
+		    err->msg);
+		rc = event(in, t->id, "auto_reply_capped", NULL, ev_json(
+		    "purpose", purpose, "reason", err->msg, NULL), err);
+	}
 out:
 	free(to);
 	free(cc);
@@ -1081,6 +1090,63 @@ conversation_handle(struct intake *in, const struct conv_mail *cm,
 	else
 		rc = stranger(in, cm, &t, tag, false, res, err);
 out:
+	store_ticket_clear(&t);
+	return rc;
+}
+
+int
+conversation_bounce(struct intake *in, const struct conv_mail *cm,
+    const struct bounce *b, struct intake_result *res, struct gc_err *err)
+{
+	const char *orig = b->original_message_id;
+	struct store_ticket t = { 0 };
+	int64_t id = 0;
+	int rc = GC_ENOTFOUND;
+
+	if (orig != NULL)
+		rc = store_ticket_by_message_ids(in->db, &orig, 1, &id, err);
+	if (rc == GC_ENOTFOUND) {
+		struct store_quarantine q = {
+			.mailbox = cm->mb->name, .reason = "bounce",
+			.detail = "a delivery report about no mail of ours",
+			.raw = cm->raw, .raw_len = cm->len,
+			.dedup_key = cm->key, .imap_uid = cm->uid,
+			.now = in->now,
+		};
+
+		gc_err_clear(err);
+		if ((rc = store_quarantine_insert(in->db, &q,
+		    &res->quarantine_id, err)) != 0)
+			return rc;
+		res->outcome = INTAKE_QUARANTINED;
+		snprintf(res->reason, sizeof(res->reason), "bounce: %s",
+		    q.detail);
+		return 0;
+	}
+	if (rc != 0 || (rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
+		return rc;
+	snprintf(res->number, sizeof(res->number), "%s", t.number);
+	res->ticket_id = t.id;
+	res->outcome = INTAKE_FOLLOWUP;
+	snprintf(res->reason, sizeof(res->reason), "delivery report (%s%s%s)",
+	    bounce_kind_name(b->kind), b->status ? " " : "",
+	    b->status ? b->status : "");
+	rc = store_mail(in, cm, t.id, "system", NULL, true, NULL, err);
+	for (size_t i = 0; rc == 0 && i < b->nrecipients; i++) {
+		const struct bounce_recipient *r = &b->recipients[i];
+
+		rc = event(in, t.id, b->kind == BOUNCE_FAILED ?
+		    "delivery_failed" : b->kind == BOUNCE_DELAYED ?
+		    "delivery_delayed" : "delivery_report", NULL, ev_json(
+		    "recipient", r->address, "action", r->action, "status",
+		    r->status, "diagnostic", r->diagnostic, "message_id", orig,
+		    NULL), err);
+	}
+	if (rc == 0 && b->nrecipients == 0)
+		rc = event(in, t.id, b->kind == BOUNCE_FAILED ?
+		    "delivery_failed" : b->kind == BOUNCE_DELAYED ?
+		    "delivery_delayed" : "delivery_report", NULL, ev_json(
+		    "status", b->status, "message_id", orig, NULL), err);
 	store_ticket_clear(&t);
 	return rc;
 }

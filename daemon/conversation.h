@@ -33,6 +33,13 @@ struct conv_mail {
 int conversation_handle(struct intake *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);
 
+/* A delivery report: matched to the ticket of our mail it reports on
+ * (by that mail's Message-ID) and recorded there, never a new ticket and
+ * never answered; one that matches nothing goes to the quarantine. */
+struct bounce;
+int conversation_bounce(struct intake *in, const struct conv_mail *cm,
+    const struct bounce *b, struct intake_result *res, struct gc_err *err);
+
 /* Close resolved tickets left unanswered for the configured delay, each
  * with a closing mail; *closed_r counts them. */
 int conversation_autoclose(struct intake *in, long long delay_seconds,

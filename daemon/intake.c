@@ -23,7 +23,9 @@
 #include "common/util.h"
 #include "daemon/conversation.h"
 #include "daemon/dedup.h"
+#include "daemon/mailout.h"
 #include "parsers/auto.h"
+#include "parsers/bounce.h"
 #include "parsers/mime.h"
 #include "sql/store.h"
 
@@ -75,6 +77,83 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	return 0;
 }
 
+static bool
+is_ours(const struct conf *c, const char *addr)
+{
+	if (addr == NULL)
+		return false;
+	if (c->smtp.from_addr && str_casecmp(addr, c->smtp.from_addr) == 0)
+		return true;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		if (str_casecmp(addr, c->mailboxes[i].address) == 0)
+			return true;
+	return false;
+}
+
+/* A mail too big to take: quarantined whole, and its sender told, unless
+ * the mail is automatic (no loop) or the sender cannot be read. Only the
+ * header block is parsed, to learn who sent it. */
+static int
+too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
+    size_t len, uint32_t uid, struct intake_result *res, struct gc_err *err)
+{
+	struct mail_limits lim = mail_limits_default();
+	struct mail *m = NULL;
+	struct gc_err perr = { 0 };
+	char key[DEDUP_KEY_LEN + 1], detail[128], size[32], max[32];
+	const char *why = NULL;
+	size_t hlen = 0;
+	int rc;
+
+	dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
+	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
+	    in->conf->general.max_mail_size);
+	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
+	    err)) != 0 || res->outcome != INTAKE_QUARANTINED)
+		return rc;
+	while (hlen + 1 < len && hlen < (size_t)in->conf->general.
+	    max_header_size && !(raw[hlen] == '\n' && (raw[hlen + 1] == '\n' ||
+	    (raw[hlen + 1] == '\r' && hlen + 2 < len && raw[hlen + 2] == '\n'))))
+		hlen++;
+	lim.max_mail_bytes = hlen + 2;
+	if (mail_parse(&m, raw, hlen + 1, &lim, &perr) != 0)
+		return 0;
+	if (m->from.addr != NULL && !is_ours(in->conf, m->from.addr) &&
+	    auto_classify(m, &why) == AUTO_NONE) {
+		struct mailout_rcpt to = { m->from.name, m->from.addr };
+		struct mailout_var vars[] = {
+			{ "support_name", in->conf->general.support_name },
+			{ "mailbox_address", mb->address },
+			{ "requester_name", m->from.name ? m->from.name :
+			    m->from.addr },
+			{ "requester_address", m->from.addr },
+			{ "subject", m->subject },
+			{ "max_size", max },
+			{ "message_size", size },
+		};
+		struct mailout_req req = {
+			.template_name = "size_limit", .language =
+			    mb->language, .purpose = "size_limit", .to = &to,
+			.nto = 1, .reply_to = mb->address, .in_reply_to =
+			    m->message_id, .author = "system",
+			.automatic = true, .capped = true, .vars = vars,
+			.nvars = sizeof(vars) / sizeof(vars[0]),
+		};
+		char mid[256];
+
+		snprintf(size, sizeof(size), "%.1f MB", len / 1048576.0);
+		snprintf(max, sizeof(max), "%.1f MB",
+		    in->conf->general.max_mail_size / 1048576.0);
+		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+		if (rc == GC_ELIMIT) {
+			gc_err_clear(err);
+			rc = 0;
+		}
+	}
+	mail_free(&m);
+	return rc;
+}
+
 /* Everything after parsing, under the mail's savepoint. */
 static int
 store_parsed(struct intake *in, const struct conf_mailbox *mb,
@@ -84,6 +163,8 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	struct store_ticket t = { 0 };
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL };
 	const char *where, *why = NULL;
+	struct bounce b;
+	bool ours = false;
 	int64_t tid;
 	int rc;
 
@@ -103,6 +184,23 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		}
 		gc_err_clear(err);
 		return 0;
+	}
+	/* Our own mail come back (a forward loop, a list echo): never
+	 * answered, never a ticket; the copy stays in processed_folder. */
+	if (m->message_id != NULL &&
+	    (rc = store_is_our_message(in->db, m->message_id, &ours,
+	    err)) != 0)
+		return rc;
+	if (ours || is_ours(in->conf, m->from.addr)) {
+		res->outcome = INTAKE_DROPPED;
+		snprintf(res->reason, sizeof(res->reason), "%s", ours ?
+		    "our own mail come back" : "sent from our own address");
+		return 0;
+	}
+	if (bounce_detect(&b, mail_arena((struct mail *)m), m) &&
+	    b.kind != BOUNCE_NONE) {
+		cm.automatic = "delivery report";
+		return conversation_bounce(in, &cm, &b, res, err);
 	}
 	if (m->from.addr == NULL)
 		return quarantine(in, mb, raw, len, uid, key, "no sender",
@@ -128,14 +226,11 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		return rc;
 	lim = mail_limits_default();
 	lim.max_mail_bytes = len + 1;
+	lim.max_header_bytes = (size_t)in->conf->general.max_header_size;
+	lim.max_depth = (size_t)in->conf->general.max_mime_depth;
+	lim.max_parts = (size_t)in->conf->general.max_mime_parts;
 	if (len > (size_t)in->conf->general.max_mail_size) {
-		char detail[128];
-
-		dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
-		snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld",
-		    len, in->conf->general.max_mail_size);
-		rc = quarantine(in, mb, raw, len, uid, key, "size", detail,
-		    res, err);
+		rc = too_big(in, mb, raw, len, uid, res, err);
 		goto out;
 	}
 	rc = mail_parse(&m, raw, len, &lim, &perr);

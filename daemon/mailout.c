@@ -117,6 +117,26 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	size_t nrcpts = 0;
 	int rc;
 
+	if (req->capped) {
+		for (size_t i = 0; i < req->nto + req->ncc; i++) {
+			const char *addr = i < req->nto ? req->to[i].addr :
+			    req->cc[i - req->nto].addr;
+			long long n;
+
+			if ((rc = store_autoreply_count(db, addr, now - 3600, &n,
+			    err)) != 0)
+				return rc;
+			if (n >= conf->general.auto_reply_cap)
+				return gc_err_set(err, GC_ELIMIT, "%s already got "
+				    "%lld automatic mails in the last hour",
+				    addr, n);
+		}
+		for (size_t i = 0; i < req->nto + req->ncc; i++)
+			if ((rc = store_autoreply_log(db, i < req->nto ?
+			    req->to[i].addr : req->cc[i - req->nto].addr, now,
+			    err)) != 0)
+				return rc;
+	}
 	arena_init(&a, 8192);
 	if ((rc = get_template(mo, req->language, req->template_name, &t,
 	    err)) != 0) {
@@ -198,6 +218,8 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	if ((rc = store_outbox_insert(db, &ob, &outbox_id, err)) != 0)
 		goto out;
 
+	if (req->ticket_id == 0)
+		goto event;    /* about no ticket: the outbox row is all */
 	snprintf(dedup, sizeof(dedup), "out:%s", mid);
 	sm.ticket_id = req->ticket_id;
 	sm.direction = "out";
@@ -224,6 +246,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	sm.purpose = req->purpose;
 	if ((rc = store_message_insert(db, &sm, NULL, err)) != 0)
 		goto out;
+event:
 	ev = event_json(req, mid);
 	rc = store_event(db, req->ticket_id, now, "mail_queued", NULL, ev,
 	    err);

@@ -48,6 +48,7 @@ struct mailout_req {
 	const char *const *references; size_t nreferences;
 	const char *author;          /* "system" | "agent" */
 	bool automatic;              /* Auto-Submitted: auto-replied */
+	bool capped;                 /* counts against auto_reply_cap */
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */
 	const char *id_hint;         /* Message-ID hint, default purpose */
@@ -67,7 +68,11 @@ int mailout_new(struct mailout **out, const struct conf *conf,
     struct gc_err *err);
 void mailout_free(struct mailout **mo);
 
-/* message_id_r: at least 256 bytes, receives our Message-ID (no <>). */
+/* message_id_r: at least 256 bytes, receives our Message-ID (no <>).
+ * A capped mail to a recipient who already got auto_reply_cap automatic
+ * mails in the last hour is not queued: GC_ELIMIT (the loop breaker that
+ * holds even against an auto-responder marking nothing as automatic).
+ * ticket_id 0: a mail about no ticket (the outbox row only). */
 int mailout_queue(struct mailout *mo, struct db *db, time_t now,
     const struct mailout_req *req, char *message_id_r,
     struct gc_err *err);

@@ -868,3 +868,33 @@ store_setting_put_new(struct db *db, const char *key,
 
 	return db_exec(db, &st_setting_put, p, lens, bin, NULL, err);
 }
+
+static const struct db_stmt st_ar_count = { "autoreply_count",
+	"SELECT count(*) FROM auto_reply_log WHERE address = lower($1) "
+	"AND at > $2", 2 };
+static const struct db_stmt st_ar_log = { "autoreply_log",
+	"INSERT INTO auto_reply_log (address, at) VALUES (lower($1), $2)", 2 };
+
+int
+store_autoreply_count(struct db *db, const char *address, time_t since,
+    long long *n_r, struct gc_err *err)
+{
+	TS(ts, since);
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_execv(db, &st_ar_count, &res, err, 2, address, ts)) != 0)
+		return rc;
+	*n_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_autoreply_log(struct db *db, const char *address, time_t now,
+    struct gc_err *err)
+{
+	TS(ts, now);
+
+	return db_execv(db, &st_ar_log, NULL, err, 2, address, ts);
+}

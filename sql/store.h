@@ -225,6 +225,12 @@ int store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
 int store_tickets_to_autoclose(struct db *db, time_t before, int max,
     int64_t *ids, size_t *n_r, struct gc_err *err);
 
+/* Automatic mails sent to address since a time, and one more logged. */
+int store_autoreply_count(struct db *db, const char *address, time_t since,
+    long long *n_r, struct gc_err *err);
+int store_autoreply_log(struct db *db, const char *address, time_t now,
+    struct gc_err *err);
+
 /* A shared setting (bytea); GC_ENOTFOUND when absent. */
 int store_setting_get(struct db *db, const char *key, unsigned char *out,
     size_t max, size_t *len_r, struct gc_err *err);
