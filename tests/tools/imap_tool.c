@@ -17,7 +17,8 @@
  *   fetch FOLDER UIDS [MAX [DIR]]  "UID LEN" or "UID oversize LEN" per
  *                                  message; with DIR, writes DIR/UID.eml
  *   fetchall FOLDER BATCH MAX DIR  search from 1, fetch in batches of
- *                                  BATCH, write DIR/UID.eml
+ *                                  BATCH, write DIR/UID.eml (DIR "-":
+ *                                  write nothing, for timings)
  *   move FOLDER UIDS DEST
  *   ensure FOLDER
  *   append FOLDER FILE
@@ -218,15 +219,14 @@ do_fetchall(struct tool *t, size_t batch, size_t max, const char *dir,
 		if (r < 0)
 			break;
 		commands++;
-		for (j = 0; j < nm; j++) {
-			if (msgs[j].data != NULL && write_file(dir,
-			    msgs[j].uid, msgs[j].data, msgs[j].len) < 0) {
+		for (j = 0; j < nm && r == 0; j++) {
+			if (msgs[j].data == NULL)
+				continue;
+			total++;
+			if (strcmp(dir, "-") != 0 && write_file(dir,
+			    msgs[j].uid, msgs[j].data, msgs[j].len) < 0)
 				r = gc_err_set(err, GC_EIO, "cannot write "
 				    "to %s", dir);
-				break;
-			}
-			if (msgs[j].data != NULL)
-				total++;
 		}
 		imap_msgs_free(&msgs, nm);
 	}
