@@ -43,7 +43,9 @@ fuzz_check_instant(const struct tz *tz, time_t t)
 	FUZZ_CHECK(tm.tm_zone != NULL, "tm_zone NULL");
 	fuzz_touch(tm.tm_zone, strlen(tm.tm_zone));
 
-	if (tz_next_transition(&n, tz, t))
+	/* tz.c clamps instants to +/-2^52 s: past that, "after" is moot. */
+	if (t > -(1LL << 52) && t < (1LL << 52) &&
+	    tz_next_transition(&n, tz, t))
 		FUZZ_CHECK(n > t, "next transition %lld not after %lld",
 		    (long long)n, (long long)t);
 
