@@ -16,6 +16,7 @@
 #include "daemon/evjson.h"
 #include "daemon/mailout.h"
 #include "daemon/tracking.h"
+#include "notify/compose.h"
 #include "parsers/authres.h"
 #include "parsers/bounce.h"
 #include "parsers/commands.h"
@@ -338,14 +339,19 @@ customer_rcpts(struct intake *in, const struct store_ticket *t,
 		return rc;
 	*to_r = xcalloc(1, sizeof(**to_r));
 	*cc_r = xcalloc(n + 1, sizeof(**cc_r));
-	(*to_r)[0].name = t->requester_name;
-	(*to_r)[0].addr = t->requester;
-	*nto_r = 1;
+	*nto_r = 0;
 	*ncc_r = 0;
+	/* an address we cannot write to is left out, not an error */
+	if (compose_addr_check(t->requester, NULL) == 0) {
+		(*to_r)[0].name = t->requester_name;
+		(*to_r)[0].addr = t->requester;
+		*nto_r = 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (str_casecmp(p[i].address, t->requester) == 0 ||
 		    is_our_address(in->conf, p[i].address) ||
-		    conf_agent_by_address(in->conf, p[i].address) != NULL)
+		    conf_agent_by_address(in->conf, p[i].address) != NULL ||
+		    compose_addr_check(p[i].address, NULL) != 0)
 			continue;
 		(*cc_r)[*ncc_r].name = p[i].name;
 		(*cc_r)[(*ncc_r)++].addr = p[i].address;
@@ -373,6 +379,17 @@ to_customer(struct intake *in, const struct store_ticket *t,
 
 	rc = customer_rcpts(in, t, &to, &nto, &cc, &ncc, &parts, &nparts,
 	    err);
+	if (rc == 0 && nto + ncc == 0) {
+		rc = event(in, t->id, "mail_not_sent", NULL, ev_json("purpose",
+		    purpose, "reason", "no recipient address we can write to",
+		    NULL), err);
+		goto out;
+	}
+	if (rc == 0 && nto == 0) {
+		/* the requester cannot be written to: the others still are */
+		to[0] = cc[--ncc];
+		nto = 1;
+	}
 	if (rc == 0)
 		rc = store_thread_ids(in->db, t->id, THREAD_REFS, &refs,
 		    &nrefs, err);
@@ -591,7 +608,8 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 		const char *a = m->cc[i].addr;
 
 		if (a == NULL || is_our_address(in->conf, a) ||
-		    str_casecmp(a, m->from.addr) == 0)
+		    str_casecmp(a, m->from.addr) == 0 ||
+		    compose_addr_check(a, NULL) != 0)
 			continue;
 		rc = store_participant_add(in->db, id, a, m->cc[i].name, "cc",
 		    in->now, err);

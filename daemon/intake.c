@@ -154,6 +154,19 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	return rc;
 }
 
+/* Who to answer when From: has no usable address. */
+static const char *
+sender_fallback(const struct mail *m)
+{
+	if (m->nreply_to > 0 && m->reply_to[0].addr != NULL)
+		return m->reply_to[0].addr;
+	if (m->sender != NULL && m->sender[0] != '\0')
+		return m->sender;
+	if (m->return_path != NULL && m->return_path[0] != '\0')
+		return m->return_path;
+	return NULL;
+}
+
 /* Everything after parsing, under the mail's savepoint. */
 static int
 store_parsed(struct intake *in, const struct conf_mailbox *mb,
@@ -202,9 +215,16 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		cm.automatic = "delivery report";
 		return conversation_bounce(in, &cm, &b, res, err);
 	}
-	if (m->from.addr == NULL)
+	if (m->from.addr == NULL && sender_fallback(m) == NULL)
 		return quarantine(in, mb, raw, len, uid, key, "no sender",
-		    "the mail has no usable From: address", res, err);
+		    "the mail has no usable From:, Reply-To:, Sender: or "
+		    "Return-Path: address", res, err);
+	if (m->from.addr == NULL) {
+		/* the ticket's requester from the next best header */
+		struct mail *mm = (struct mail *)m;
+
+		mm->from.addr = sender_fallback(m);
+	}
 	if (auto_classify(m, &why) != AUTO_NONE)
 		cm.automatic = why;
 	return conversation_handle(in, &cm, res, err);
