@@ -1553,6 +1553,19 @@ mail_header_get(const struct mail *m, const char *name)
 	return NULL;
 }
 
+const char *
+mail_header_text(struct mail *m, const char *name)
+{
+	const char *v = mail_header_get(m, name);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = rfc2047_decode(m->pool, v, strlen(v), NULL, NULL);
+	utf8_strip_controls(s, false, false);
+	return utf8_squeeze_spaces(s);
+}
+
 struct arena *
 mail_arena(struct mail *m)
 {

@@ -160,6 +160,11 @@ int mail_parse(struct mail **out, const char *raw, size_t len,
  * NULL. */
 const char *mail_header_get(const struct mail *m, const char *name);
 
+/* The first top-level field of that name as display text: RFC 2047
+ * words decoded, controls removed, blanks squeezed (as mail.subject);
+ * allocated in m's arena; NULL if there is no such field. */
+const char *mail_header_text(struct mail *m, const char *name);
+
 /* The arena that owns m (for the caller's per-mail allocations). */
 struct arena *mail_arena(struct mail *m);
 

@@ -288,9 +288,13 @@ test_rfc2047(void **state)
 	assert_int_equal(m->nto, 2);
 	assert_string_equal(m->to[0].name, "Jürgen Müller");
 	assert_string_equal(m->to[1].name, "François");
-	/* the raw header value keeps its encoded words */
+	/* the raw header value keeps its encoded words; the text form
+	 * decodes them */
 	assert_non_null(strstr(mail_header_get(m, "Subject"),
 	    "=?ISO-8859-1?B?"));
+	assert_string_equal(mail_header_text(m, "to"), "Jürgen Müller "
+	    "<juergen@example.de>, François <francois@example.fr>");
+	assert_null(mail_header_text(m, "X-None"));
 	mail_free(&m);
 }
 
