@@ -548,29 +548,95 @@ fallback_addr(struct ctx *c, struct addrs *l, const char *seg, size_t seglen)
 	push_addr(l, name, addr);
 }
 
-/* The end of the address that starts at p: the next ',' outside quotes
- * and angle brackets. */
+/* The end of the address that starts at i: the next ',' outside quotes,
+ * comments, angle brackets and groups ("name: a, b;"). */
 static size_t
-addr_end(const char *s, size_t i, size_t len)
+addr_end(const char *s, size_t i, size_t len, bool groups)
 {
-	bool quoted = false;
-	int angle = 0;
+	bool quoted = false, group = false;
+	int angle = 0, paren = 0;
 
 	for (; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len)
+		char ch = s[i];
+
+		if (ch == '\\' && i + 1 < len)
 			i++;
-		else if (s[i] == '"')
+		else if (ch == '"' && paren == 0)
 			quoted = !quoted;
-		else if (!quoted && s[i] == '<')
+		else if (quoted)
+			continue;
+		else if (ch == '(')
+			paren++;
+		else if (ch == ')' && paren > 0)
+			paren--;
+		else if (paren > 0)
+			continue;
+		else if (ch == '<')
 			angle++;
-		else if (!quoted && s[i] == '>' && angle > 0)
+		else if (ch == '>' && angle > 0)
 			angle--;
-		else if (!quoted && angle == 0 && s[i] == ',')
+		else if (angle > 0)
+			continue;
+		else if (ch == ':' && groups)
+			group = true;
+		else if (ch == ';')
+			group = false;
+		else if (ch == ',' && !group)
 			return i;
 	}
 	return len;
 }
 
+static void
+push_etpan_list(struct ctx *c, struct addrs *l,
+    const struct mailimf_address_list *al)
+{
+	clistiter *it, *j;
+
+	for (it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
+		struct mailimf_address *ad = clist_content(it);
+
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			push_mailbox(c, l, ad->ad_data.ad_mailbox);
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (j = clist_begin(ad->ad_data.ad_group->grp_mb_list->
+		    mb_list); j != NULL; j = clist_next(j))
+			push_mailbox(c, l, clist_content(j));
+	}
+}
+
+/* Our reading of a segment libetpan refused: address by address, a
+ * group's "name:" and ";" dropped. */
+static void
+fallback_list(struct ctx *c, struct addrs *l, const char *s, size_t len)
+{
+	size_t i = 0, e, k;
+
+	while (i < len) {
+		while (i < len && (is_blank(s[i]) || s[i] == ','))
+			i++;
+		if (i >= len)
+			break;
+		e = addr_end(s, i, len, false);
+		for (k = i; k < e && s[k] != '<' && s[k] != '"' &&
+		    s[k] != ':'; k++)
+			;
+		if (k < e && s[k] == ':' && memchr(s + k, '@', e - k) != NULL)
+			i = k + 1;      /* "group name:" */
+		fallback_addr(c, l, s + i, e - i);
+		i = e + 1;
+	}
+}
+
+/* Each address (or group) is handed to libetpan on its own: given the
+ * whole rest of the value after each failure, libetpan would rescan it
+ * (an unterminated quoted string runs to the end) and a long hostile
+ * field would take quadratic time. What libetpan cannot read is read by
+ * fallback_addr(). */
 static void
 parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 {
@@ -579,49 +645,25 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 
 	while (i < len) {
 		struct mailimf_address_list *al = NULL;
-		size_t idx = i, e;
+		size_t idx = 0, e;
 		int r;
 
 		while (i < len && (is_blank(s[i]) || s[i] == ','))
 			i++;
 		if (i >= len)
 			break;
-		idx = i;
-		r = mailimf_address_list_parse(s, len, &idx, &al);
+		e = addr_end(s, i, len, true);
+		r = mailimf_address_list_parse(s + i, e - i, &idx, &al);
 		if (r == MAILIMF_NO_ERROR && al != NULL) {
-			clistiter *it;
-
-			for (it = clist_begin(al->ad_list); it != NULL;
-			    it = clist_next(it)) {
-				struct mailimf_address *ad = clist_content(it);
-				clistiter *j;
-
-				if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-					push_mailbox(c, l,
-					    ad->ad_data.ad_mailbox);
-					continue;
-				}
-				if (ad->ad_data.ad_group == NULL ||
-				    ad->ad_data.ad_group->grp_mb_list == NULL)
-					continue;
-				for (j = clist_begin(ad->ad_data.ad_group->
-				    grp_mb_list->mb_list); j != NULL;
-				    j = clist_next(j))
-					push_mailbox(c, l, clist_content(j));
-			}
+			push_etpan_list(c, l, al);
 			mailimf_address_list_free(al);
-			if (idx >= len)
-				break;
-			/* Stopped on something it could not read: go on
-			 * after the next comma. */
-			e = addr_end(s, idx, len);
-			if (e > idx && !line_is_blankish(s + idx, s + e))
-				fallback_addr(c, l, s + idx, e - idx);
-			i = e + 1;
-			continue;
+			/* something after what it could read */
+			if (idx < e - i && !line_is_blankish(s + i + idx,
+			    s + e) && s[i + idx] != ',')
+				fallback_list(c, l, s + i + idx, e - i - idx);
+		} else {
+			fallback_list(c, l, s + i, e - i);
 		}
-		e = addr_end(s, i, len);
-		fallback_addr(c, l, s + i, e - i);
 		i = e + 1;
 	}
 	/* "addr (Name)": the old way to give a name, still seen. */

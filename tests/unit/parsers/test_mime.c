@@ -681,6 +681,29 @@ test_hostile_headers(void **state)
 	mail_free(&m);
 	buf_free(&b);
 
+	/* an address list libetpan cannot read anywhere: each address is
+	 * read on its own, in linear time (this took minutes when the
+	 * rest of the field was handed over after each failure) */
+	b = make(1 << 20);
+	assert_int_equal(buf_addstr(&b, "To: "), 0);
+	for (i = 0; i < 60000; i++)
+		assert_int_equal(buf_addstr(&b, "\\\", "), 0);
+	assert_int_equal(buf_addstr(&b, "\n\nbody\n"), 0);
+	m = parse_ok(b.data, b.len);
+	mail_free(&m);
+	buf_free(&b);
+
+	/* groups */
+	smuggle = "To: A Group(Some people) :Chris <c@x.y>, joe@x.y;, "
+	    "last@x.y\nCc: undisclosed-recipients:;\n\nb\n";
+	m = parse_ok(smuggle, strlen(smuggle));
+	assert_int_equal(m->nto, 3);
+	assert_string_equal(m->to[0].name, "Chris");
+	assert_string_equal(m->to[1].addr, "joe@x.y");
+	assert_string_equal(m->to[2].addr, "last@x.y");
+	assert_int_equal(m->ncc, 0);
+	mail_free(&m);
+
 	/* CR and LF smuggled into values through encoded words */
 	smuggle = "Subject: =?utf-8?q?a=0D=0AX-Evil:_1?=\nFrom: "
 	    "=?utf-8?q?Eve=0D=0A?= <eve@x.y>\n\nb\n";
