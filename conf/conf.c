@@ -615,7 +615,7 @@ static const struct key_spec queue_keys[] = {
 /* Section types whose keys another module validates. */
 static const char *const delegated_types[] = {
 	"sla", "calendar", "plan", "priority", "target", "organisation",
-	"organization", "rules", "route", "security", NULL
+	"organization", "rules", "route", NULL
 };
 
 static bool

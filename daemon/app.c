@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/log.h"
+#include "daemon/policy.h"
 
 time_t
 app_now(const struct app *app)
@@ -14,24 +15,57 @@ app_now(const struct app *app)
 }
 
 int
-app_load_config(struct app *app)
+app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
-	enum log_level lvl;
+	struct sla_policy *p = NULL;
 
-	if (conf_load(&c, app->config_path, &diag) != 0) {
+	*c_r = NULL;
+	*p_r = NULL;
+	if (conf_load(&c, path, &diag) != 0 ||
+	    policy_load(&p, c, &diag) != 0) {
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.lines[i]);
 		conf_diag_free(&diag);
+		conf_free(&c);
 		return GC_ECONFIG;
 	}
 	conf_diag_free(&diag);
-	conf_free(&app->conf);
+	*c_r = c;
+	*p_r = p;
+	return 0;
+}
+
+void
+app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
+{
+	enum log_level lvl;
+
+	app_free_config(app);
 	app->conf = c;
+	app->policy = p;
 	if (log_level_parse(c->general.log_level, &lvl) == 0)
 		log_set_level(lvl);
-	return 0;
+}
+
+int
+app_load_config(struct app *app)
+{
+	struct conf *c;
+	struct sla_policy *p;
+	int rc = app_read_config(app->config_path, &c, &p);
+
+	if (rc == 0)
+		app_install_config(app, c, p);
+	return rc;
+}
+
+void
+app_free_config(struct app *app)
+{
+	sla_policy_free(&app->policy);
+	conf_free(&app->conf);
 }
 
 int

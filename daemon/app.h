@@ -19,18 +19,30 @@
 #include "conf/conf.h"
 #include "sql/db.h"
 
+struct sla_policy;
+
 struct app {
 	const char *config_path;
 	struct conf *conf;
+	struct sla_policy *policy;     /* of this config generation */
 	bool clock_fixed;
 	time_t clock_now;
 };
 
 time_t app_now(const struct app *app);
 
-/* Load (or reload) the config; on failure print every problem to stderr
- * and keep the old generation. Returns 0 or GC_ECONFIG. */
+/* Load (or reload) the config and its SLA policy; on failure print every
+ * problem to stderr and keep the old generation. Returns 0 or
+ * GC_ECONFIG. */
 int app_load_config(struct app *app);
+
+/* The two halves of app_load_config(): read a generation (printing its
+ * problems), then install it in place of the current one. */
+int app_read_config(const char *path, struct conf **c_r,
+    struct sla_policy **p_r);
+void app_install_config(struct app *app, struct conf *c,
+    struct sla_policy *p);
+void app_free_config(struct app *app);
 
 /* Connect to the configured database. GC_ETEMP when unreachable. */
 int app_db_connect(const struct app *app, struct db **out,

@@ -2,8 +2,8 @@
  * checks.h - validation that spans modules, for `guichet check-config`
  *
  * conf_load() checks the config file itself; checks_config() then checks
- * what the config points at: templates (every variable known), and the
- * files of other modules as they come. Problems go to diag as
+ * what the config points at: templates (every variable known), the SLA
+ * policy with its calendars, holidays and rules files. Problems go to diag as
  * "file:line: message".
  */
 #ifndef GC_CHECKS_H

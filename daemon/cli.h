@@ -17,6 +17,8 @@ int cli_ingest(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
 int cli_quarantine(struct app *app, int argc, char **argv);
 int cli_sla(struct app *app, int argc, char **argv);
+int cli_rules(struct app *app, int argc, char **argv);
+int cli_customers(struct app *app, int argc, char **argv);
 int cli_quarantine_retry(struct app *app, long long id);
 
 #endif

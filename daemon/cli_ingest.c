@@ -27,7 +27,7 @@ ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
     const char *raw, size_t len, struct intake_result *res,
     struct gc_err *err)
 {
-	struct intake in = { app->conf, db, app_now(app), NULL };
+	struct intake in = { app->conf, db, app_now(app), NULL, app->policy };
 	int rc;
 
 	if ((rc = mailout_new(&in.out, app->conf, err)) != 0)
@@ -106,7 +106,8 @@ cli_quarantine_retry(struct app *app, long long id)
 	const struct conf_mailbox *mb;
 	struct intake_result res;
 	struct gc_err err = { 0 };
-	struct intake in = { app->conf, NULL, app_now(app), NULL };
+	struct intake in = { app->conf, NULL, app_now(app), NULL,
+		app->policy };
 	char *raw = NULL, *mailbox = NULL, *status = NULL;
 	struct db *db = NULL;
 	size_t len;

@@ -12,7 +12,7 @@
 int
 cli_sla(struct app *app, int argc, char **argv)
 {
-	struct intake in = { app->conf, NULL, 0, NULL };
+	struct intake in = { app->conf, NULL, 0, NULL, app->policy };
 	struct sched_stats st;
 	struct gc_err err = { 0 };
 	int rc;
@@ -43,7 +43,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		fprintf(stderr, "guichet: sla tick: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	printf("closed %d\n", st.closed);
+	printf("warnings %d\nbreaches %d\nclosed %d\n", st.warnings,
+	    st.breaches, st.closed);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

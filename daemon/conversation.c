@@ -15,11 +15,13 @@
 #include "daemon/dedup.h"
 #include "daemon/evjson.h"
 #include "daemon/mailout.h"
+#include "daemon/timers.h"
 #include "daemon/tracking.h"
 #include "notify/compose.h"
 #include "parsers/authres.h"
 #include "parsers/bounce.h"
 #include "parsers/commands.h"
+#include "sla/policy.h"
 #include "sql/store.h"
 
 #define THREAD_REFS 20
@@ -532,6 +534,118 @@ notify_agents(struct intake *in, const struct store_ticket *t,
 	return rc;
 }
 
+/* ----- Qualification ---------------------------------------------- */
+
+int
+conversation_qualify(struct intake *in, const struct conv_mail *cm,
+    struct conv_qual *out, struct gc_err *err)
+{
+	const struct mail *m = cm->m;
+	struct rules_input ri = { 0 };
+	struct rules_header *hdrs;
+	const char **to, **cc, *keys[16];
+	struct store_org org;
+	size_t nto = 0, ncc = 0, nkeys;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->priority, sizeof(out->priority), "P3");
+	snprintf(out->plan, sizeof(out->plan), "Basic");
+	snprintf(out->queue, sizeof(out->queue), "%s", cm->mb->queue);
+	snprintf(out->language, sizeof(out->language), "%s",
+	    cm->mb->language);
+	if (in->policy == NULL)
+		return 0;
+	to = xcalloc(m->nto + 1, sizeof(*to));
+	cc = xcalloc(m->ncc + 1, sizeof(*cc));
+	hdrs = xcalloc(m->nheaders + 1, sizeof(*hdrs));
+	for (size_t i = 0; i < m->nto; i++)
+		if (m->to[i].addr)
+			to[nto++] = m->to[i].addr;
+	for (size_t i = 0; i < m->ncc; i++)
+		if (m->cc[i].addr)
+			cc[ncc++] = m->cc[i].addr;
+	for (size_t i = 0; i < m->nheaders; i++) {
+		hdrs[i].name = m->headers[i].name;
+		hdrs[i].value = m->headers[i].value;
+	}
+	ri.subject = m->subject;
+	ri.text = m->text;
+	ri.from = m->from.addr;
+	ri.to = to;
+	ri.nto = nto;
+	ri.cc = cc;
+	ri.ncc = ncc;
+	ri.headers = hdrs;
+	ri.nheaders = m->nheaders;
+	rc = sla_policy_qualify(&out->q, in->policy, &ri, cm->mb->queue);
+	free(to);
+	free(cc);
+	free(hdrs);
+	if (rc != 0)
+		return gc_err_set(err, rc, "qualification failed");
+	snprintf(out->priority, sizeof(out->priority), "%s", out->q.priority);
+	snprintf(out->plan, sizeof(out->plan), "%s", out->q.plan);
+	snprintf(out->queue, sizeof(out->queue), "%s", out->q.queue);
+	if (out->q.rules.priority_by.rule)
+		snprintf(out->rule, sizeof(out->rule), "%s",
+		    out->q.rules.priority_by.rule);
+	for (size_t i = 0; i < out->q.rules.ntags && i < RULES_MAX_TAGS; i++)
+		out->tags[out->ntags++] = out->q.rules.tags[i];
+	if (out->q.org != NULL) {
+		snprintf(out->org, sizeof(out->org), "%s", out->q.org->name);
+		if (out->q.org->language)
+			snprintf(out->language, sizeof(out->language), "%s",
+			    out->q.org->language);
+		if (out->q.org->csm)
+			snprintf(out->csm, sizeof(out->csm), "%s",
+			    out->q.org->csm);
+	}
+	/* organisations imported from CSV come before the config's */
+	nkeys = m->from.addr ? org_lookup_keys(keys, 16,
+	    mail_arena((struct mail *)m), m->from.addr) : 0;
+	rc = nkeys && in->db ? store_org_lookup(in->db, keys, nkeys, &org,
+	    err) : GC_ENOTFOUND;
+	if (rc == 0) {
+		const char *plan = sla_policy_plan_name(in->policy, org.plan);
+
+		snprintf(out->org, sizeof(out->org), "%s", org.name);
+		out->org_imported = true;
+		if (plan != NULL)
+			snprintf(out->plan, sizeof(out->plan), "%s", plan);
+		if (org.language[0])
+			snprintf(out->language, sizeof(out->language), "%s",
+			    org.language);
+		snprintf(out->csm, sizeof(out->csm), "%s", org.csm);
+	} else if (rc != GC_ENOTFOUND) {
+		return rc;
+	}
+	gc_err_clear(err);
+	return 0;
+}
+
+/* The customer's CSM is copied on the tickets the plan says (P1 of
+ * Enterprise by default). */
+static int
+add_csm(struct intake *in, int64_t ticket_id, const char *plan,
+    const char *priority, const char *org_csm, struct gc_err *err)
+{
+	const char *csm;
+	int rc;
+
+	if (in->policy == NULL)
+		return 0;
+	csm = sla_policy_csm(in->policy, plan, priority, org_csm && *org_csm ?
+	    org_csm : NULL);
+	if (csm == NULL || compose_addr_check(csm, NULL) != 0)
+		return 0;
+	if ((rc = store_participant_add(in->db, ticket_id, csm, NULL, "cc",
+	    in->now, err)) != 0)
+		return rc;
+	return event(in, ticket_id, "participant_added", NULL, ev_json(
+	    "address", csm, "role", "csm", NULL), err);
+}
+
 /* ----- New tickets ------------------------------------------------ */
 
 /* The subject of a new ticket: the mail's, without the tag of another
@@ -568,10 +682,13 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	struct store_ticket_new tn = { 0 };
 	struct store_ticket t = { 0 };
 	char *subject = clean_subject(m, drop_tag), *data;
+	struct conv_qual *q = xcalloc(1, sizeof(*q));
 	long long seq;
 	int64_t id;
 	int rc;
 
+	if ((rc = conversation_qualify(in, cm, q, err)) != 0)
+		goto out;
 	if ((rc = store_next_ticket_seq(in->db, &seq, err)) != 0)
 		goto out;
 	if (tracking_format(res->number, sizeof(res->number),
@@ -582,16 +699,21 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	}
 	tn.number = res->number;
 	tn.status = "new";
-	tn.priority = "P3";
-	tn.plan = "Basic";
-	tn.queue = mb->queue;
+	tn.priority = q->priority;
+	tn.plan = q->plan;
+	tn.queue = q->queue;
 	tn.mailbox = mb->name;
 	tn.requester = m->from.addr;
 	tn.requester_name = m->from.name;
 	tn.subject = subject;
-	tn.language = mb->language;
+	tn.language = q->language;
+	tn.organisation = q->org[0] ? q->org : NULL;
 	tn.now = in->now;
 	if ((rc = store_ticket_insert(in->db, &tn, &id, err)) != 0)
+		goto out;
+	if (q->ntags > 0 && (rc = store_ticket_set_qualification(in->db, id,
+	    q->priority, q->plan, q->queue, tn.organisation, q->tags,
+	    q->ntags, err)) != 0)
 		goto out;
 	res->ticket_id = id;
 	res->outcome = INTAKE_NEW_TICKET;
@@ -601,6 +723,12 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	data = ev_json("mailbox", mb->name, "message_id", m->message_id,
 	    "from", m->from.addr, "subject", subject, NULL);
 	if ((rc = event(in, id, "created", m->from.addr, data, err)) != 0)
+		goto out;
+	data = ev_json("priority", q->priority, "plan", q->plan, "queue",
+	    q->queue, "organisation", q->org[0] ? q->org : NULL, "rule",
+	    q->rule[0] ? q->rule : NULL, NULL);
+	if ((rc = event(in, id, "qualified", NULL, data, err)) != 0 ||
+	    (rc = add_csm(in, id, q->plan, q->priority, q->csm, err)) != 0)
 		goto out;
 	rc = store_participant_add(in->db, id, m->from.addr, m->from.name,
 	    "requester", in->now, err);
@@ -644,6 +772,7 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 out:
 	store_ticket_clear(&t);
 	free(subject);
+	free(q);
 	return rc;
 }
 
@@ -863,6 +992,9 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 			rc = store_ticket_set_priority(in->db, x->t->id,
 			    c->arg, in->now, err);
 		snprintf(x->t->priority, sizeof(x->t->priority), "%.2s", c->arg);
+		if (rc == 0)
+			rc = add_csm(in, x->t->id, x->t->plan, x->t->priority,
+			    NULL, err);
 		return rc;
 	case CMD_STATUS:
 		if (strcmp(c->arg, "resolved") == 0) {
@@ -1199,6 +1331,8 @@ conversation_autoclose(struct intake *in, long long delay_seconds,
 		if (rc == 0 && mb != NULL)
 			rc = to_customer(in, &t, mb, "closed", "closed", NULL,
 			    NULL, true, err);
+		if (rc == 0)
+			rc = timers_refresh(in, t.id, err);
 		store_ticket_clear(&t);
 		if (rc != 0)
 			return rc;

@@ -19,6 +19,7 @@
 
 #include "daemon/intake.h"
 #include "parsers/mime.h"
+#include "sla/policy.h"
 
 struct conv_mail {
 	const struct conf_mailbox *mb;
@@ -29,6 +30,26 @@ struct conv_mail {
 	const char *key;          /* dedup key */
 	const char *automatic;    /* why the mail is automatic, or NULL */
 };
+
+/* How a new ticket is qualified: priority, queue and tags from the rules;
+ * plan, language and CSM from the sender's organisation (imported ones
+ * first when in->db is set, then the config's). */
+struct conv_qual {
+	char priority[8];
+	char plan[32];
+	char queue[64];
+	char org[128];
+	bool org_imported;
+	char language[8];
+	char csm[256];
+	char rule[128];
+	const char *tags[RULES_MAX_TAGS];
+	size_t ntags;
+	struct sla_qualification q;
+};
+
+int conversation_qualify(struct intake *in, const struct conv_mail *cm,
+    struct conv_qual *out, struct gc_err *err);
 
 int conversation_handle(struct intake *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);

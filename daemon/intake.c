@@ -24,6 +24,7 @@
 #include "daemon/conversation.h"
 #include "daemon/dedup.h"
 #include "daemon/mailout.h"
+#include "daemon/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
@@ -227,7 +228,13 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	}
 	if (auto_classify(m, &why) != AUTO_NONE)
 		cm.automatic = why;
-	return conversation_handle(in, &cm, res, err);
+	if ((rc = conversation_handle(in, &cm, res, err)) != 0)
+		return rc;
+	/* whatever the mail changed, the ticket's timers follow */
+	if (res->ticket_id != 0 && (res->outcome == INTAKE_NEW_TICKET ||
+	    res->outcome == INTAKE_FOLLOWUP))
+		rc = timers_refresh(in, res->ticket_id, err);
+	return rc;
 }
 
 int

@@ -24,6 +24,7 @@
 #include "sql/db.h"
 
 struct mailout;
+struct sla_policy;
 
 enum intake_outcome {
 	INTAKE_NEW_TICKET,
@@ -47,6 +48,7 @@ struct intake {
 	struct db *db;
 	time_t now;
 	struct mailout *out;      /* templates and composition of replies */
+	const struct sla_policy *policy;   /* qualification and timers */
 };
 
 int intake_mail(struct intake *in, const struct conf_mailbox *mb,

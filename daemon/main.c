@@ -34,6 +34,9 @@ usage(FILE *f)
 	    "events\n"
 	    "  quarantine list [--json] | show ID | retry ID\n"
 	    "  sla tick [--now TIME]        one scheduler pass\n"
+	    "  rules test FILE.eml [--json] qualification and deadlines of a "
+	    "mail\n"
+	    "  customers import FILE.csv    organisations and their plans\n"
 	    "\n"
 	    "options:\n"
 	    "  -c FILE         config file (default " DEFAULT_CONFIG ")\n"
@@ -55,6 +58,8 @@ static const struct command commands[] = {
 	{ "ticket", cli_ticket, true },
 	{ "quarantine", cli_quarantine, true },
 	{ "sla", cli_sla, true },
+	{ "rules", cli_rules, true },
+	{ "customers", cli_customers, true },
 	{ NULL, NULL, false }
 };
 
@@ -99,7 +104,7 @@ main(int argc, char **argv)
 		if (c->needs_config && app_load_config(&app) != 0)
 			return EX_CONFIG;
 		rc = c->fn(&app, argc - i, argv + i);
-		conf_free(&app.conf);
+		app_free_config(&app);
 		return rc;
 	}
 	fprintf(stderr, "guichet: unknown command \"%s\"\n", argv[i]);

@@ -1,7 +1,8 @@
 /*
  * scheduler.h - one scheduler pass: what time alone makes happen
  *
- * Resolved tickets left without an answer are closed (with a closing
+ * SLA timers whose warning or deadline has come escalate (timers.h);
+ * resolved tickets left without an answer are closed (with a closing
  * mail) after [sla] auto_close_after. Each pass runs in its own
  * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
  * daemons never act twice on the same ticket.
@@ -12,7 +13,9 @@
 #include "daemon/intake.h"
 
 struct sched_stats {
-	int closed;
+	int warnings;     /* SLA warnings fired */
+	int breaches;     /* SLA breaches fired */
+	int closed;       /* resolved tickets closed without an answer */
 };
 
 int scheduler_tick(struct intake *in, struct sched_stats *st,

@@ -109,19 +109,19 @@ build_generation(struct daemon *d)
 static void
 reload(struct daemon *d)
 {
-	struct conf *old = d->app->conf;
+	struct conf *c;
+	struct sla_policy *p;
 
 	reload_flag = 0;
-	d->app->conf = NULL;
-	if (app_load_config(d->app) != 0) {
+	if (app_read_config(d->app->config_path, &c, &p) != 0) {
 		log_error("reload: the new configuration has problems (above);"
 		    " keeping the running one");
-		d->app->conf = old;
 		return;
 	}
-	/* the advisory locks of the old pollers go with the session */
+	/* the pollers borrow from the old generation: drop them first; the
+	 * advisory locks of the mailboxes go with the session */
 	drop_generation(d);
-	conf_free(&old);
+	app_install_config(d->app, c, p);
 	db_close(&d->db);
 	build_generation(d);
 	log_info("configuration reloaded from %s", d->app->config_path);
@@ -186,7 +186,7 @@ static void
 run_poller(struct daemon *d, struct poller *p)
 {
 	struct intake in = { d->app->conf, d->db, app_now(d->app),
-		d->mailout };
+		d->mailout, d->app->policy };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
 
@@ -218,14 +218,15 @@ turn(struct daemon *d, bool once)
 	}
 	now = app_now(d->app);
 	if (once || d->next_tick <= now) {
-		struct intake in = { d->app->conf, d->db, now, d->mailout };
+		struct intake in = { d->app->conf, d->db, now, d->mailout,
+			d->app->policy };
 		struct sched_stats st;
 		struct gc_err err = { 0 };
 
 		if (scheduler_tick(&in, &st, &err) != 0)
 			log_warn("scheduler: %s", err.msg);
 		d->next_tick = now + TICK_EVERY;
-		if (st.closed > 0)
+		if (st.closed + st.warnings + st.breaches > 0)
 			d->next_outbox = now;
 	}
 	if (d->next_tick < next)

@@ -291,14 +291,28 @@ static const struct db_stmt st_ticket_status = { "ticket_status",
 	"closed_at = CASE WHEN $2 = 'closed' THEN $3::timestamptz "
 	"ELSE NULL END WHERE id = $1", 3 };
 
+/* The clock stops while a ticket waits on the customer (pending). */
+static const struct db_stmt st_pause_open = { "pause_open",
+	"INSERT INTO ticket_pauses (ticket_id, start_at) SELECT $1, $2 "
+	"WHERE NOT EXISTS (SELECT 1 FROM ticket_pauses WHERE ticket_id = $1 "
+	"AND end_at IS NULL)", 2 };
+static const struct db_stmt st_pause_close = { "pause_close",
+	"UPDATE ticket_pauses SET end_at = $2 WHERE ticket_id = $1 AND "
+	"end_at IS NULL", 2 };
+
 int
 store_ticket_set_status(struct db *db, int64_t id, const char *status,
     time_t now, struct gc_err *err)
 {
 	I64(ids, id);
 	TS(ts, now);
+	int rc;
 
-	return db_execv(db, &st_ticket_status, NULL, err, 3, ids, status, ts);
+	if ((rc = db_execv(db, &st_ticket_status, NULL, err, 3, ids, status,
+	    ts)) != 0)
+		return rc;
+	return db_execv(db, strcmp(status, "pending") == 0 ? &st_pause_open :
+	    &st_pause_close, NULL, err, 2, ids, ts);
 }
 
 /* ----- Messages, attachments, events ------------------------------ */
@@ -897,4 +911,295 @@ store_autoreply_log(struct db *db, const char *address, time_t now,
 	TS(ts, now);
 
 	return db_execv(db, &st_ar_log, NULL, err, 2, address, ts);
+}
+
+/* ----- SLA -------------------------------------------------------- */
+
+static time_t
+ts_of(const PGresult *res, int row, int col)
+{
+	return db_get(res, row, col) ? (time_t)db_get_ll(res, row, col) : 0;
+}
+
+#define EPOCH(c) "extract(epoch FROM " c ")::bigint"
+
+static const struct db_stmt st_sla_state = { "sla_state",
+	"SELECT plan, priority, queue, status, " EPOCH("created_at") ", "
+	EPOCH("first_response_at") ", " EPOCH("workaround_at") ", "
+	"CASE WHEN status IN ('resolved', 'closed') THEN "
+	EPOCH("coalesce(resolved_at, closed_at)") " END, "
+	EPOCH("last_update_at") ", " EPOCH("rca_sent_at")
+	" FROM tickets WHERE id = $1", 1 };
+static const struct db_stmt st_sla_pauses = { "sla_pauses",
+	"SELECT " EPOCH("start_at") ", " EPOCH("end_at") " FROM ticket_pauses "
+	"WHERE ticket_id = $1 ORDER BY start_at", 1 };
+
+int
+store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
+    struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	PGresult *res;
+	int rc, n;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = db_execv(db, &st_sla_state, &res, err, 1, tid)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no ticket %" PRId64,
+		    ticket_id);
+	}
+	copy_field(o->plan, sizeof(o->plan), db_get(res, 0, 0));
+	copy_field(o->priority, sizeof(o->priority), db_get(res, 0, 1));
+	copy_field(o->queue, sizeof(o->queue), db_get(res, 0, 2));
+	copy_field(o->status, sizeof(o->status), db_get(res, 0, 3));
+	o->created_at = ts_of(res, 0, 4);
+	o->first_response_at = ts_of(res, 0, 5);
+	o->workaround_at = ts_of(res, 0, 6);
+	o->resolved_at = ts_of(res, 0, 7);
+	o->last_update_at = ts_of(res, 0, 8);
+	o->rca_sent_at = ts_of(res, 0, 9);
+	PQclear(res);
+	if ((rc = db_execv(db, &st_sla_pauses, &res, err, 1, tid)) != 0)
+		return rc;
+	n = PQntuples(res);
+	o->pause_start = xcalloc((size_t)n + 1, sizeof(time_t));
+	o->pause_end = xcalloc((size_t)n + 1, sizeof(time_t));
+	for (int i = 0; i < n; i++) {
+		o->pause_start[i] = ts_of(res, i, 0);
+		o->pause_end[i] = ts_of(res, i, 1);
+	}
+	o->npauses = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+void
+store_sla_state_clear(struct store_sla_state *s)
+{
+	free(s->pause_start);
+	free(s->pause_end);
+	memset(s, 0, sizeof(*s));
+}
+
+static const struct db_stmt st_timer_upsert = { "timer_upsert",
+	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
+	"met_at, target_seconds, calendar) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+	"$8) ON CONFLICT (ticket_id, kind) DO UPDATE SET "
+	"start_at = excluded.start_at, due_at = excluded.due_at, "
+	"warn_at = excluded.warn_at, met_at = excluded.met_at, "
+	"target_seconds = excluded.target_seconds, "
+	"calendar = excluded.calendar, "
+	"warned_at = CASE WHEN sla_timers.warn_at IS NOT DISTINCT FROM "
+	"excluded.warn_at THEN sla_timers.warned_at END, "
+	"breached_at = CASE WHEN sla_timers.due_at IS NOT DISTINCT FROM "
+	"excluded.due_at THEN sla_timers.breached_at END", 8 };
+static const struct db_stmt st_timer_prune = { "timer_prune",
+	"DELETE FROM sla_timers WHERE ticket_id = $1 AND "
+	"NOT (kind = ANY ($2::text[]))", 2 };
+/* The next instant the scheduler must look at: a warning not fired yet
+ * (and still before the deadline), else the breach not fired yet. */
+#define NEXT_AT "CASE WHEN met_at IS NULL AND due_at IS NOT NULL AND " \
+	"NOT $2::boolean THEN CASE " \
+	"WHEN warned_at IS NULL AND warn_at IS NOT NULL AND " \
+	"warn_at < due_at THEN warn_at " \
+	"WHEN breached_at IS NULL THEN due_at END END"
+static const struct db_stmt st_timer_next = { "timer_next",
+	"UPDATE sla_timers SET next_at = " NEXT_AT " WHERE ticket_id = $1", 2 };
+
+int
+store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
+    size_t n, bool closed, time_t now, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
+	char *arr;
+	int rc = 0;
+
+	(void)now;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char st[32], due[32], warn[32], met[32], tgt[24];
+
+		time_iso8601(st, sizeof(st), t[i].start_at);
+		time_iso8601(due, sizeof(due), t[i].due_at);
+		time_iso8601(warn, sizeof(warn), t[i].warn_at);
+		time_iso8601(met, sizeof(met), t[i].met_at);
+		snprintf(tgt, sizeof(tgt), "%lld", t[i].target_seconds);
+		kinds[i] = t[i].kind;
+		rc = db_execv(db, &st_timer_upsert, NULL, err, 8, tid,
+		    t[i].kind, st, t[i].due_at ? due : NULL,
+		    t[i].warn_at ? warn : NULL, t[i].met_at ? met : NULL, tgt,
+		    t[i].calendar);
+	}
+	arr = array_literal(kinds, n);
+	if (rc == 0)
+		rc = db_execv(db, &st_timer_prune, NULL, err, 2, tid, arr);
+	if (rc == 0)
+		rc = db_execv(db, &st_timer_next, NULL, err, 2, tid,
+		    closed ? "true" : "false");
+	free(arr);
+	free(kinds);
+	return rc;
+}
+
+static const struct db_stmt st_timers_due = { "timers_due",
+	"SELECT ticket_id, kind, " EPOCH("due_at") ", " EPOCH("warn_at") ", "
+	"warned_at IS NOT NULL, breached_at IS NOT NULL FROM sla_timers "
+	"WHERE next_at <= $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+	2 };
+
+int
+store_timers_due(struct db *db, time_t now, int max,
+    struct store_due_timer **out, size_t *n_r, struct gc_err *err)
+{
+	TS(ts, now);
+	I64(lim, max);
+	PGresult *res;
+	int rc, n;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_timers_due, &res, err, 2, ts, lim)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++) {
+		struct store_due_timer *d = &(*out)[i];
+
+		d->ticket_id = db_get_ll(res, i, 0);
+		copy_field(d->kind, sizeof(d->kind), db_get(res, i, 1));
+		d->due_at = ts_of(res, i, 2);
+		d->warn_at = ts_of(res, i, 3);
+		d->warned = PQgetvalue(res, i, 4)[0] == 't';
+		d->breached = PQgetvalue(res, i, 5)[0] == 't';
+	}
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_timer_fired = { "timer_fired",
+	"UPDATE sla_timers SET warned_at = coalesce(warned_at, $3), "
+	"breached_at = CASE WHEN $4 = 2 THEN coalesce(breached_at, $3) "
+	"ELSE breached_at END WHERE ticket_id = $1 AND kind = $2", 4 };
+static const struct db_stmt st_timer_next1 = { "timer_next_one",
+	"UPDATE sla_timers SET next_at = " NEXT_AT " WHERE ticket_id = $1 "
+	"AND kind = $3", 3 };
+
+int
+store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
+    int level, time_t now, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	TS(ts, now);
+	char lv[4];
+	int rc;
+
+	snprintf(lv, sizeof(lv), "%d", level);
+	if (level > 0 && (rc = db_execv(db, &st_timer_fired, NULL, err, 4, tid,
+	    kind, ts, lv)) != 0)
+		return rc;
+	return db_execv(db, &st_timer_next1, NULL, err, 3, tid, "false", kind);
+}
+
+static const struct db_stmt st_set_qual = { "ticket_set_qualification",
+	"UPDATE tickets SET priority = $2, plan = $3, queue = $4, "
+	"organisation = $5, tags = $6 WHERE id = $1", 6 };
+static const struct db_stmt st_set_plan = { "ticket_set_plan",
+	"UPDATE tickets SET plan = $2, updated_at = $3 WHERE id = $1", 3 };
+
+int
+store_ticket_set_qualification(struct db *db, int64_t id,
+    const char *priority, const char *plan, const char *queue,
+    const char *organisation, const char *const *tags, size_t ntags,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	char *arr = array_literal(tags, ntags);
+	int rc = db_execv(db, &st_set_qual, NULL, err, 6, ids, priority, plan,
+	    queue, organisation, arr);
+
+	free(arr);
+	return rc;
+}
+
+int
+store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_set_plan, NULL, err, 3, ids, plan, ts);
+}
+
+/* ----- Organisations ---------------------------------------------- */
+
+static const struct db_stmt st_org_lookup = { "org_lookup",
+	"SELECT o.name, o.plan, coalesce(o.language, ''), "
+	"coalesce(o.csm, ''), array_position($1::text[], k.key) AS pos "
+	"FROM organisation_keys k JOIN organisations o ON "
+	"o.id = k.organisation_id WHERE k.key = ANY ($1::text[]) "
+	"ORDER BY pos LIMIT 1", 1 };
+
+int
+store_org_lookup(struct db *db, const char *const *keys, size_t n,
+    struct store_org *out, struct gc_err *err)
+{
+	char *arr = array_literal(keys, n);
+	PGresult *res;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_execv(db, &st_org_lookup, &res, err, 1, arr);
+	free(arr);
+	if (rc != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no organisation");
+	}
+	copy_field(out->name, sizeof(out->name), db_get(res, 0, 0));
+	copy_field(out->plan, sizeof(out->plan), db_get(res, 0, 1));
+	copy_field(out->language, sizeof(out->language), db_get(res, 0, 2));
+	copy_field(out->csm, sizeof(out->csm), db_get(res, 0, 3));
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_org_upsert = { "org_upsert",
+	"INSERT INTO organisations (name, plan, language, csm, imported_at) "
+	"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET "
+	"plan = excluded.plan, language = excluded.language, "
+	"csm = excluded.csm, imported_at = excluded.imported_at "
+	"RETURNING id, xmax = 0", 5 };
+static const struct db_stmt st_org_keys_clear = { "org_keys_clear",
+	"DELETE FROM organisation_keys WHERE organisation_id = $1", 1 };
+static const struct db_stmt st_org_key = { "org_key",
+	"INSERT INTO organisation_keys (key, organisation_id) VALUES "
+	"(lower($1), $2) ON CONFLICT (key) DO UPDATE SET organisation_id = "
+	"excluded.organisation_id", 2 };
+
+int
+store_org_upsert(struct db *db, const char *name, const char *plan,
+    const char *language, const char *csm, const char *const *keys,
+    size_t nkeys, time_t now, bool *created_r, struct gc_err *err)
+{
+	TS(ts, now);
+	PGresult *res;
+	char id[24];
+	int rc;
+
+	if ((rc = db_execv(db, &st_org_upsert, &res, err, 5, name, plan,
+	    language, csm, ts)) != 0)
+		return rc;
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	*created_r = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	if ((rc = db_execv(db, &st_org_keys_clear, NULL, err, 1, id)) != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < nkeys; i++)
+		rc = db_execv(db, &st_org_key, NULL, err, 2, keys[i], id);
+	return rc;
 }

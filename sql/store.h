@@ -231,6 +231,80 @@ int store_autoreply_count(struct db *db, const char *address, time_t since,
 int store_autoreply_log(struct db *db, const char *address, time_t now,
     struct gc_err *err);
 
+/* ----- SLA ----------------------------------------------------------- */
+
+/* What the SLA policy needs to know of a ticket; times 0 when unset. */
+struct store_sla_state {
+	char plan[32];
+	char priority[8];
+	char queue[64];
+	char status[16];
+	time_t created_at;
+	time_t first_response_at;
+	time_t workaround_at;
+	time_t resolved_at;
+	time_t last_update_at;
+	time_t rca_sent_at;
+	time_t *pause_start;     /* malloc'd, npauses each */
+	time_t *pause_end;       /* 0: still paused */
+	size_t npauses;
+};
+int store_sla_state(struct db *db, int64_t ticket_id,
+    struct store_sla_state *out, struct gc_err *err);
+void store_sla_state_clear(struct store_sla_state *s);
+
+struct store_timer {
+	const char *kind;
+	time_t start_at, due_at, warn_at, met_at;   /* 0: NULL */
+	long long target_seconds;
+	const char *calendar;
+};
+/* Replace the timers of a ticket by these (a fired level is kept only
+ * while its deadline stays the same), and set their next_at; closed
+ * tickets get no next_at. */
+int store_timers_set(struct db *db, int64_t ticket_id,
+    const struct store_timer *t, size_t n, bool closed, time_t now,
+    struct gc_err *err);
+
+struct store_due_timer {
+	int64_t ticket_id;
+	char kind[16];
+	time_t due_at, warn_at;          /* 0: NULL */
+	bool warned, breached;
+};
+/* Timers whose next_at has come, locked for this transaction (SKIP
+ * LOCKED), oldest first; *out malloc'd. */
+int store_timers_due(struct db *db, time_t now, int max,
+    struct store_due_timer **out, size_t *n_r, struct gc_err *err);
+/* Record what fired: level 1 warning, 2 breach (a breach marks the
+ * warning too), 0 nothing; next_at follows. */
+int store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
+    int level, time_t now, struct gc_err *err);
+
+int store_ticket_set_qualification(struct db *db, int64_t id,
+    const char *priority, const char *plan, const char *queue,
+    const char *organisation, const char *const *tags, size_t ntags,
+    struct gc_err *err);
+int store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
+    time_t now, struct gc_err *err);
+
+/* ----- Organisations imported from CSV ------------------------------ */
+
+struct store_org {
+	char name[128];
+	char plan[32];
+	char language[8];
+	char csm[256];
+};
+/* The first of keys (most specific first) that names an imported
+ * organisation; GC_ENOTFOUND if none. */
+int store_org_lookup(struct db *db, const char *const *keys, size_t n,
+    struct store_org *out, struct gc_err *err);
+/* Insert or update one organisation and its keys (idempotent). */
+int store_org_upsert(struct db *db, const char *name, const char *plan,
+    const char *language, const char *csm, const char *const *keys,
+    size_t nkeys, time_t now, bool *created_r, struct gc_err *err);
+
 /* A shared setting (bytea); GC_ENOTFOUND when absent. */
 int store_setting_get(struct db *db, const char *key, unsigned char *out,
     size_t max, size_t *len_r, struct gc_err *err);

@@ -20,7 +20,15 @@
 	"'closed_at', iso_utc(t.closed_at), " \
 	"'merged_into', (SELECT m.number FROM tickets m " \
 	"WHERE m.id = t.merged_into), " \
-	"'sla', '{}'::json"
+	"'tags', t.tags, " \
+	"'sla', coalesce((SELECT json_object_agg(s.kind, json_build_object(" \
+	"'due_at', iso_utc(s.due_at), 'met_at', iso_utc(s.met_at), " \
+	"'warned_at', iso_utc(s.warned_at), " \
+	"'breached_at', iso_utc(s.breached_at), " \
+	"'start_at', iso_utc(s.start_at), 'warn_at', iso_utc(s.warn_at), " \
+	"'target_seconds', s.target_seconds, 'calendar', s.calendar, " \
+	"'paused', s.due_at IS NULL AND s.met_at IS NULL)) " \
+	"FROM sla_timers s WHERE s.ticket_id = t.id), '{}'::json)"
 
 static const struct db_stmt st_ticket = { "view_ticket",
 	"SELECT json_build_object(" TICKET_FIELDS ", "

@@ -83,8 +83,8 @@ class Conversation(gh.ServersTestCase):
         return [e["kind"] for e in t["events"]]
 
     def open_ticket(self, cc=None):
-        r = self.deliver(mail("Export en panne", "Hello,\n\nThe export "
-                              "fails with an error 500.\n",
+        r = self.deliver(mail("Question sur l export", "Hello,\n\nThe export "
+                              "gives an empty file.\n",
                               "open-1@cust.example", cc=cc))
         number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
         return number
@@ -106,7 +106,7 @@ class Conversation(gh.ServersTestCase):
                 "SELECT message_id FROM messages WHERE purpose = "
                 "'notify_agent' AND agent = '%s' ORDER BY id DESC LIMIT 1"
                 % agent.split("@")[0], db=self.db)
-        raw = mail("Re: [%s] Export en panne" % number, body,
+        raw = mail("Re: [%s] Question sur l export" % number, body,
                    mid or "agent-%d@example.com" % self.n,
                    sender="%s <%s>" % (name, agent),
                    in_reply_to=n, refs=n, extra=extra)
@@ -115,7 +115,7 @@ class Conversation(gh.ServersTestCase):
     def customer_reply(self, number, body, now=T0,
                        sender="Claire Dupont <claire@cust.example>"):
         self.n += 1
-        return self.deliver(mail("RE: [%s] Export en panne" % number, body,
+        return self.deliver(mail("RE: [%s] Question sur l export" % number, body,
                                  "cust-%d@cust.example" % self.n,
                                  sender=sender), now=now)
 
@@ -129,7 +129,7 @@ class Conversation(gh.ServersTestCase):
             n = self.notification(agent)
             self.assertIn("[%s]" % number, n["Subject"])
             self.assertEqual(n["Reply-To"], "support@example.com")
-            self.assertIn("The export fails with an error 500.",
+            self.assertIn("The export gives an empty file.",
                           self.body(n))
             self.assertRegex(n["Message-ID"], r"^<n-\d+-[a-z2-7]{26}-")
         # alice's notification is in English, bruno's in French (default)
@@ -141,7 +141,7 @@ class Conversation(gh.ServersTestCase):
         self.servers.smtp.clear()
         self.agent_reply(number, "Hello Claire,\n\nWe found the cause and "
                          "deploy a fix tonight.\n\nOn Thu, Claire wrote:\n"
-                         "> Hello,\n> The export fails with an error 500.\n"
+                         "> Hello,\n> The export gives an empty file.\n"
                          "\n-- \nAlice\n")
         upd, = self.sent("claire@cust.example")
         self.assertIn("[%s]" % number, upd["Subject"])
@@ -152,7 +152,7 @@ class Conversation(gh.ServersTestCase):
         self.assertIsNone(upd["Auto-Submitted"])
         body = self.body(upd)
         self.assertIn("deploy a fix tonight", body)
-        self.assertNotIn("> The export fails", body)
+        self.assertNotIn("> The export gives", body)
         t = self.show(number)
         self.assertEqual(t["status"], "open")
         agent_msgs = [m for m in t["messages"] if m["author"] == "agent"

@@ -19,7 +19,7 @@ NOW = "2026-11-26T10:00:00Z"
 NO_AGENT = {"agent alice": None}
 
 
-def mail(subject, body="Hello,\n\nThe export fails since this morning.\n",
+def mail(subject, body="Hello,\n\nThe export gives an empty file since this morning.\n",
          mid="<first-1@customer.example.org>", sender="Claire Dupont "
          "<claire@customer.example.org>", extra="", to="support@example.com"):
     head = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: Thu, 26 Nov 2026 "
@@ -62,7 +62,7 @@ class MailPath(gh.ServersTestCase):
 
     def test_new_mail_reply_by_tag_and_references(self):
         s = self.servers
-        first = mail("Export en panne")
+        first = mail("Question sur l export")
         s.imap.append(self.user, "INBOX", first)
         r = self.serve_once()
         self.assertRegex(r.stderr, r"new ticket SUP-2026-000001 "
@@ -74,7 +74,7 @@ class MailPath(gh.ServersTestCase):
         self.assertEqual(t["number"], "SUP-2026-000001")
         self.assertEqual(t["status"], "new")
         self.assertEqual(t["priority"], "P3")
-        self.assertEqual(t["subject"], "Export en panne")
+        self.assertEqual(t["subject"], "Question sur l export")
         self.assertEqual(t["requester"], "claire@customer.example.org")
         self.assertEqual(t["created_at"], NOW)
         incoming = [m for m in t["messages"] if m["direction"] == "in"]
@@ -82,10 +82,10 @@ class MailPath(gh.ServersTestCase):
         self.assertEqual(incoming[0]["author"], "customer")
         self.assertEqual(incoming[0]["message_id"],
                          "first-1@customer.example.org")
-        self.assertIn("The export fails since this morning.",
+        self.assertIn("The export gives an empty file since this morning.",
                       incoming[0]["text"])
-        self.assertEqual([e["kind"] for e in t["events"]][:2],
-                         ["created", "mail_queued"])
+        self.assertEqual([e["kind"] for e in t["events"]][:3],
+                         ["created", "qualified", "mail_queued"])
 
         # the raw mail is kept byte for byte
         raw = self.sql("SELECT encode(raw, 'hex') FROM messages "
@@ -116,11 +116,11 @@ class MailPath(gh.ServersTestCase):
 
         # a reply carrying the tag (and no threading headers)
         s.imap.append(self.user, "INBOX", mail(
-            "RE: [SUP-2026-000001] Export en panne",
+            "RE: [SUP-2026-000001] Question sur l export",
             body="Any news?\n", mid="<reply-2@customer.example.org>"))
         # a reply with only References (subject without the tag)
         s.imap.append(self.user, "INBOX", mail(
-            "Re: Export en panne", body="Still broken.\n",
+            "Re: Question sur l export", body="Still broken.\n",
             mid="<reply-3@customer.example.org>",
             extra="References: <unrelated@x.example> %s\r\n"
                   % ack["Message-ID"]))

@@ -1,0 +1,210 @@
+/*
+ * timers.c - SLA timers and escalations (see timers.h)
+ */
+#include "daemon/timers.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "daemon/evjson.h"
+#include "daemon/mailout.h"
+#include "sla/policy.h"
+#include "sql/store.h"
+
+int
+timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err)
+{
+	struct store_sla_state s;
+	struct sla_ticket_state st = { 0 };
+	struct sla_timer t[SLA_MAX_TIMERS];
+	struct store_timer out[SLA_MAX_TIMERS];
+	struct sla_pause *pauses;
+	size_t n = 0;
+	int rc;
+
+	if (in->policy == NULL)
+		return 0;
+	if ((rc = store_sla_state(in->db, ticket_id, &s, err)) != 0)
+		return rc;
+	pauses = xcalloc(s.npauses + 1, sizeof(*pauses));
+	for (size_t i = 0; i < s.npauses; i++) {
+		pauses[i].start = s.pause_start[i];
+		pauses[i].end = s.pause_end[i];
+	}
+	st.plan = s.plan;
+	st.priority = s.priority;
+	st.queue = s.queue;
+	st.created_at = s.created_at;
+	st.pauses = pauses;
+	st.npauses = s.npauses;
+	st.acknowledged_at = s.first_response_at;
+	st.workaround_at = s.workaround_at;
+	st.resolved_at = s.resolved_at;
+	st.last_update_at = s.last_update_at;
+	st.rca_sent_at = s.rca_sent_at;
+	rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, in->policy, &st, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		out[i].kind = t[i].name;
+		out[i].start_at = t[i].start;
+		out[i].due_at = t[i].paused_open ? 0 : t[i].due_at;
+		out[i].warn_at = t[i].paused_open ? 0 : t[i].warn_at;
+		out[i].met_at = t[i].met_at;
+		out[i].target_seconds = t[i].target_seconds;
+		out[i].calendar = t[i].calendar;
+	}
+	if (rc == 0)
+		rc = store_timers_set(in->db, ticket_id, out, n,
+		    strcmp(s.status, "closed") == 0, in->now, err);
+	free(pauses);
+	store_sla_state_clear(&s);
+	return rc;
+}
+
+/* The webhook's JSON body. */
+static char *
+webhook_json(const struct store_ticket *t, const char *timer,
+    const char *level, const char *due)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "event", json_string(level));
+	json_object_set_new(o, "ticket", json_string(t->number));
+	json_object_set_new(o, "timer", json_string(timer));
+	json_object_set_new(o, "due_at", json_string(due));
+	json_object_set_new(o, "priority", json_string(t->priority));
+	json_object_set_new(o, "plan", json_string(t->plan));
+	json_object_set_new(o, "queue", json_string(t->queue));
+	json_object_set_new(o, "status", json_string(t->status));
+	json_object_set_new(o, "subject", json_string(t->subject));
+	json_object_set_new(o, "requester", json_string(t->requester));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s ? s : xstrdup("{}");
+}
+
+static int
+escalate(struct intake *in, const struct store_due_timer *d,
+    enum sla_level level, struct gc_err *err)
+{
+	const char *lvl = level == SLA_LEVEL_BREACH ? "breach" : "warning";
+	const char *ev = level == SLA_LEVEL_BREACH ? "sla_breach" :
+	    "sla_warning";
+	struct store_ticket t = { 0 };
+	struct sla_route route;
+	enum sla_timer_kind kind;
+	const struct conf_mailbox *mb;
+	char due[32], tag[80], *data;
+	int rc;
+
+	if ((rc = store_ticket_by_id(in->db, d->ticket_id, &t, err)) != 0)
+		return rc;
+	time_iso8601(due, sizeof(due), d->due_at);
+	snprintf(tag, sizeof(tag), "[%s]", t.number);
+	if (sla_timer_kind_parse(&kind, d->kind) != 0)
+		kind = SLA_TIMER_RESOLVE;
+	sla_policy_route(&route, in->policy, t.queue, t.plan, t.priority,
+	    kind, level);
+	data = ev_json("timer", d->kind, "due_at", due, "route", route.name,
+	    NULL);
+	rc = store_event(in->db, t.id, in->now, ev, NULL, data, err);
+	free(data);
+	mb = conf_mailbox(in->conf, t.mailbox);
+	if (mb == NULL && in->conf->nmailboxes > 0)
+		mb = &in->conf->mailboxes[0];
+	if (rc == 0 && route.naddresses > 0 && mb != NULL) {
+		struct mailout_rcpt *to = xcalloc(route.naddresses,
+		    sizeof(*to));
+		struct mailout_var vars[] = {
+			{ "ticket_number", t.number }, { "ticket_tag", tag },
+			{ "subject", t.subject },
+			{ "requester_name", t.requester_name ?
+			    t.requester_name : t.requester },
+			{ "requester_address", t.requester },
+			{ "mailbox_address", mb->address },
+			{ "priority", t.priority }, { "status", t.status },
+			{ "queue", t.queue }, { "plan", t.plan },
+			{ "support_name", in->conf->general.support_name },
+			{ "agent_name", t.assignee[0] ? t.assignee : "-" },
+			{ "timer", d->kind }, { "due_at", due },
+		};
+		struct mailout_req req = {
+			.template_name = level == SLA_LEVEL_BREACH ?
+			    "escalation_breach" : "escalation_warning",
+			.language = in->conf->general.language,
+			.purpose = level == SLA_LEVEL_BREACH ?
+			    "escalation_breach" : "escalation_warning",
+			.ticket_id = t.id, .to = to,
+			.nto = route.naddresses, .reply_to = mb->address,
+			.author = "system", .internal = true,
+			.automatic = true, .vars = vars,
+			.nvars = sizeof(vars) / sizeof(vars[0]),
+		};
+		char mid[256];
+
+		for (size_t i = 0; i < route.naddresses; i++)
+			to[i].addr = route.addresses[i];
+		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+		free(to);
+	}
+	for (size_t i = 0; rc == 0 && i < route.nwebhooks; i++) {
+		char *json = webhook_json(&t, d->kind, ev, due);
+		struct store_outbox o = {
+			.kind = "webhook", .purpose = ev, .ticket_id = t.id,
+			.url = route.webhooks[i], .data = json,
+			.len = strlen(json), .now = in->now,
+		};
+
+		rc = store_outbox_insert(in->db, &o, NULL, err);
+		free(json);
+	}
+	if (rc == 0)
+		rc = store_timer_fired(in->db, t.id, d->kind, level, in->now,
+		    err);
+	if (rc == 0)
+		log_info("ticket %s: SLA %s %s (due %s) to %s", t.number,
+		    d->kind, lvl, due, route.name ? route.name : "-");
+	store_ticket_clear(&t);
+	return rc;
+}
+
+int
+timers_tick(struct intake *in, int max, struct timers_stats *st,
+    struct gc_err *err)
+{
+	struct store_due_timer *due = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if (in->policy == NULL)
+		return 0;
+	if ((rc = store_timers_due(in->db, in->now, max, &due, &n, err)) != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct store_due_timer *d = &due[i];
+
+		/* A breach whose warning never went (the daemon was down)
+		 * fires the breach only: the warning is moot. */
+		if (d->due_at != 0 && d->due_at <= in->now && !d->breached) {
+			rc = escalate(in, d, SLA_LEVEL_BREACH, err);
+			st->breaches++;
+		} else if (d->warn_at != 0 && d->warn_at <= in->now &&
+		    !d->warned) {
+			rc = escalate(in, d, SLA_LEVEL_WARNING, err);
+			st->warnings++;
+		} else {
+			/* nothing left: next_at is stale, recompute it */
+			rc = store_timer_fired(in->db, d->ticket_id, d->kind, 0,
+			    in->now, err);
+		}
+	}
+	free(due);
+	return rc;
+}

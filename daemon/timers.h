@@ -1,0 +1,33 @@
+/*
+ * timers.h - each ticket's SLA timers, and the escalations they fire
+ *
+ * timers_refresh() recomputes a ticket's timers from what is stored
+ * (plan, priority, queue, creation, first response, workaround,
+ * resolution, last update, RCA, pauses) with the SLA policy, and stores
+ * them with the next instant the scheduler must look at. It is called
+ * after anything that may change them, in the same transaction.
+ *
+ * timers_tick() takes the timers whose instant has come (FOR UPDATE SKIP
+ * LOCKED: two daemons never fire the same one) and fires each level once:
+ * the warning at warn_at, the breach at due_at, each an event plus a mail
+ * to the escalation route and/or a webhook, both through the outbox. A
+ * level is recorded as fired in the same transaction as its outbox rows,
+ * so it fires exactly once, even across restarts.
+ */
+#ifndef GC_TIMERS_H
+#define GC_TIMERS_H
+
+#include "daemon/intake.h"
+
+int timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err);
+
+struct timers_stats {
+	int warnings;
+	int breaches;
+};
+
+/* One pass over at most max due timers, in the caller's transaction. */
+int timers_tick(struct intake *in, int max, struct timers_stats *st,
+    struct gc_err *err);
+
+#endif
