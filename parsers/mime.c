@@ -39,6 +39,7 @@
 #include "common/util.h"
 #include "parsers/charset.h"
 #include "parsers/codec.h"
+#include "parsers/enriched.h"
 #include "parsers/html.h"
 #include "parsers/mimehdr.h"
 #include "parsers/quote.h"
@@ -49,6 +50,7 @@
 #define BOUNDARY_MAX 256        /* longer boundary: no multipart */
 #define PAREN_DEPTH_MAX 16      /* deeper comments are stripped first */
 #define NONE ((size_t)-1)
+#define FORWARD_MARKER "---------- Forwarded message ----------"
 
 struct ctx {
 	struct arena *a;
@@ -224,6 +226,16 @@ push_field(struct ctx *c, struct field **v, size_t *n, size_t *cap,
 	buf_reset(val);
 }
 
+/* An mbox separator line, "From " or the escaped ">From " of a message
+ * taken out of an mbox without unescaping. */
+static bool
+is_mbox_from(const char *ls, const char *le)
+{
+	if (le - ls >= 1 && ls[0] == '>')
+		ls++;
+	return le - ls >= 5 && memcmp(ls, "From ", 5) == 0;
+}
+
 /* Read the header block at [p, end). *body_r gets the start of the body.
  * top: skip leading blank lines and an mbox "From " line first. */
 static int
@@ -245,8 +257,7 @@ read_fields(struct ctx *c, struct fields *out, const char **body_r,
 		while (p < end) {
 			next = line_next(c, p, end, &le);
 			if (!line_is_blankish(p, le) &&
-			    !(p == first && le - p >= 5 &&
-			    memcmp(p, "From ", 5) == 0))
+			    !(p == first && is_mbox_from(p, le)))
 				break;
 			p = next;
 		}
@@ -947,6 +958,17 @@ is_tokenchar(char ch)
 	    strchr("()<>@,;:\\\"/[]?=", ch) == NULL;
 }
 
+static bool
+is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!is_tokenchar(*s))
+			return false;
+	return true;
+}
+
 /* The content type to act on: the declared one when it is well formed,
  * else the RFC 2045 default. */
 static const char *
@@ -1018,6 +1040,19 @@ is_message_type(const char *ct)
 	    strcmp(ct, "text/rfc822-headers") == 0 ||
 	    strcmp(ct, "message/rfc822-headers") == 0 ||
 	    strcmp(ct, "message/global-headers") == 0;
+}
+
+/* message/partial; number=1: the start of a message split in several
+ * mails (RFC 2046 5.2.2), readable as a (truncated) message. */
+static bool
+is_first_fragment(const char *type, const struct mimehdr *ct)
+{
+	const struct mimehdr_param *n;
+
+	if (strcmp(type, "message/partial") != 0)
+		return false;
+	n = mimehdr_param(ct, "number");
+	return n != NULL && strcmp(n->value, "1") == 0;
 }
 
 static int walk(struct ctx *c, struct walk *w, const struct fields *f,
@@ -1147,7 +1182,10 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	if (fcid != NULL)
 		part->content_id = squash(c, fcid->value, fcid->len, false);
 	make_headers(c, &part->headers, &part->nheaders, f, fallback);
+	/* A disposition that is not even a token ("=?utf-8?Q?x?=") says
+	 * nothing; an unknown one means attachment (RFC 2183). */
 	w->nodes[idx].attach_like = (part->disposition != NULL &&
+	    is_token(part->disposition) &&
 	    strcmp(part->disposition, "inline") != 0) ||
 	    part->filename != NULL;
 	w->nodes[idx].signature = is_signature_type(type);
@@ -1190,7 +1228,8 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 		part->data = (const unsigned char *)body;
 		part->len = (size_t)(end - body);
 	}
-	if (is_message_type(type) && part->len > 0) {
+	if ((is_message_type(type) || is_first_fragment(type, &ct)) &&
+	    part->len > 0) {
 		struct mail *sub = arena_alloc(c->a, sizeof(*sub));
 		const unsigned char *d = part->data;
 		size_t dl = part->len;
@@ -1209,28 +1248,85 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 
 /* ----- Body text and attachments ---------------------------------- */
 
-enum kind { K_NONE = 0, K_HTML = 1, K_PLAIN = 2 };
+enum kind { K_NONE = 0, K_HTML = 1, K_ENRICHED = 2, K_PLAIN = 3 };
 
+/* Only blanks, line ends and NULs (or a byte order mark)? */
 static bool
-is_text_leaf(const struct walk *w, size_t i, const char *type)
+blank(const char *p, size_t len)
 {
-	return w->parts[i].data != NULL && !w->nodes[i].attach_like &&
-	    strcmp(w->parts[i].content_type, type) == 0;
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
+		    p[i] != '\n' && p[i] != '\0')
+			return false;
+	return true;
 }
 
+static bool
+is_enriched_type(const char *ct)
+{
+	return strcmp(ct, "text/enriched") == 0 ||
+	    strcmp(ct, "text/richtext") == 0;
+}
+
+/* What a leaf with data gives as body text, by its type alone. */
+static enum kind
+type_kind(const char *ct)
+{
+	if (strcmp(ct, "text/plain") == 0)
+		return K_PLAIN;
+	if (strcmp(ct, "text/html") == 0)
+		return K_HTML;
+	if (is_enriched_type(ct))
+		return K_ENRICHED;
+	return K_NONE;
+}
+
+/* The kind of body text part i is, K_NONE when it is no body text: a
+ * container, an attachment, another type, or only blanks (a blank
+ * text/plain beside an HTML one must not hide it). */
+static enum kind
+leaf_kind(const struct walk *w, size_t i)
+{
+	const struct mail_part *p = &w->parts[i];
+	enum kind k;
+
+	if (p->data == NULL || w->nodes[i].attach_like)
+		return K_NONE;
+	k = type_kind(p->content_type);
+	if (k == K_NONE || blank((const char *)p->data, p->len))
+		return K_NONE;
+	return k;
+}
+
+static enum kind best_kind(const struct walk *w, size_t i);
+
+/* The root of a multipart/related: the part its "start" names, else the
+ * first; when that one has no text (a picture first, as some MHTML
+ * writers do), the first child that has. */
 static size_t
 related_root(const struct walk *w, size_t i)
 {
-	size_t k;
+	size_t k, root = w->nodes[i].first_child;
 
 	if (w->nodes[i].start != NULL)
 		for (k = w->nodes[i].first_child; k != NONE;
 		    k = w->nodes[k].next)
 			if (w->parts[k].content_id != NULL &&
 			    strcmp(w->parts[k].content_id,
-			    w->nodes[i].start) == 0)
-				return k;
-	return w->nodes[i].first_child;
+			    w->nodes[i].start) == 0) {
+				root = k;
+				break;
+			}
+	if (root == NONE || best_kind(w, root) != K_NONE)
+		return root;
+	for (k = w->nodes[i].first_child; k != NONE; k = w->nodes[k].next)
+		if (best_kind(w, k) != K_NONE)
+			return k;
+	return root;
 }
 
 /* The best text a subtree can give. */
@@ -1241,12 +1337,8 @@ best_kind(const struct walk *w, size_t i)
 	enum kind best = K_NONE, k;
 	size_t j;
 
-	if (is_text_leaf(w, i, "text/plain"))
-		return K_PLAIN;
-	if (is_text_leaf(w, i, "text/html"))
-		return K_HTML;
 	if (!starts(ct, "multipart/"))
-		return K_NONE;
+		return leaf_kind(w, i);
 	if (strcmp(ct, "multipart/related") == 0) {
 		j = related_root(w, i);
 		return j != NONE ? best_kind(w, j) : K_NONE;
@@ -1268,15 +1360,14 @@ select_body(struct walk *w, size_t i)
 	enum kind best = K_NONE, k;
 	bool has_plain = false;
 
-	if (is_text_leaf(w, i, "text/plain") ||
-	    is_text_leaf(w, i, "text/html")) {
-		w->parts[i].is_body = true;
+	if (!starts(ct, "multipart/")) {
+		if (leaf_kind(w, i) != K_NONE)
+			w->parts[i].is_body = true;
 		return;
 	}
-	if (!starts(ct, "multipart/"))
-		return;
 	if (strcmp(ct, "multipart/alternative") == 0) {
-		/* text/plain first, else HTML; the first of the best. */
+		/* text/plain first, then enriched, else HTML; the first of
+		 * the best. */
 		for (j = w->nodes[i].first_child; j != NONE;
 		    j = w->nodes[j].next) {
 			k = best_kind(w, j);
@@ -1295,16 +1386,60 @@ select_body(struct walk *w, size_t i)
 			select_body(w, j);
 		return;
 	}
-	/* mixed, report, signed, digest, ...: every text child; an HTML
-	 * child beside a plain one is the same text twice. */
+	/* mixed, report, signed, digest, ...: every text child; an HTML or
+	 * enriched child beside a plain one is the same text twice. */
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next)
-		if (is_text_leaf(w, j, "text/plain"))
+		if (leaf_kind(w, j) == K_PLAIN)
 			has_plain = true;
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next) {
-		if (has_plain && is_text_leaf(w, j, "text/html"))
+		k = leaf_kind(w, j);
+		if (has_plain && (k == K_HTML || k == K_ENRICHED))
 			continue;
 		select_body(w, j);
 	}
+}
+
+/* When the chosen parts gave no text: the first text/plain part that is
+ * not marked as an attachment, even with a file name; else the first
+ * other text/... part without a file name (text/x-whatever; not the
+ * report types); else a later fragment of a split message
+ * (message/partial), which is all we can show of it. Blank parts do not
+ * count. Marks it as the body and returns true; false when there is
+ * none. */
+static bool
+fallback_body(struct walk *w)
+{
+	size_t i, pick = NONE;
+	int pass;
+
+	for (pass = 0; pass < 3 && pick == NONE; pass++) {
+		for (i = 0; i < w->n && pick == NONE; i++) {
+			struct mail_part *p = &w->parts[i];
+			const char *ct = p->content_type;
+
+			if (p->data == NULL || p->message != NULL ||
+			    blank((const char *)p->data, p->len))
+				continue;
+			if (p->disposition != NULL &&
+			    strcmp(p->disposition, "inline") != 0 &&
+			    is_token(p->disposition))
+				continue;
+			if (pass == 0 && strcmp(ct, "text/plain") == 0)
+				pick = i;
+			else if (pass == 1 && starts(ct, "text/") &&
+			    !is_report_type(ct) && p->filename == NULL)
+				pick = i;
+			else if (pass == 2 &&
+			    strcmp(ct, "message/partial") == 0)
+				pick = i;
+		}
+	}
+	if (pick == NONE)
+		return false;
+	for (i = 0; i < w->n; i++)
+		w->parts[i].is_body = false;
+	w->parts[pick].is_body = true;
+	return true;
 }
 
 /* CRLF and CR become LF, controls other than LF and TAB go. */
@@ -1326,6 +1461,14 @@ normalise_text(char *s)
 }
 
 static int
+text_limit(struct ctx *c)
+{
+	return gc_err_set(c->err, GC_ELIMIT, "text over %zu bytes",
+	    c->lim.max_text_bytes);
+}
+
+/* mail.text from the parts marked is_body, in order. */
+static int
 build_text(struct ctx *c, struct mail *m, struct walk *w)
 {
 	struct buf text, tmp;
@@ -1334,6 +1477,9 @@ build_text(struct ctx *c, struct mail *m, struct walk *w)
 	bool html;
 	int rc = 0;
 
+	m->text_charset = NULL;
+	m->text_charset_unknown = false;
+	m->text_from_html = false;
 	buf_init(&text, c->lim.max_text_bytes);
 	for (i = 0; i < w->n && rc == 0; i++) {
 		struct mail_part *p = &w->parts[i];
@@ -1356,6 +1502,10 @@ build_text(struct ctx *c, struct mail *m, struct walk *w)
 			rc = html_to_text(&s, c->a, buf_str(&tmp), tmp.len,
 			    c->lim.max_text_bytes);
 			m->text_from_html = true;
+		} else if (rc == 0 && is_enriched_type(p->content_type)) {
+			rc = enriched_to_text(&s, c->a, buf_str(&tmp),
+			    tmp.len, strcmp(p->content_type,
+			    "text/richtext") == 0, c->lim.max_text_bytes);
 		}
 		if (rc == 0 && s[0] != '\0') {
 			normalise_text(s);
@@ -1368,11 +1518,80 @@ build_text(struct ctx *c, struct mail *m, struct walk *w)
 	}
 	if (rc != 0) {
 		buf_free(&text);
-		return gc_err_set(c->err, GC_ELIMIT,
-		    "text over %zu bytes", c->lim.max_text_bytes);
+		return text_limit(c);
 	}
 	m->text = arena_strndup(c->a, buf_str(&text), text.len);
-	m->new_text = quote_strip(c->a, m->text);
+	buf_free(&text);
+	return 0;
+}
+
+/* A header of a forwarded message for its introduction: "Name: value\n"
+ * as display text, nothing when absent or empty. */
+static int
+intro_field(struct ctx *c, struct buf *b, const struct mail *sub,
+    const char *name)
+{
+	const char *v = mail_header_get(sub, name);
+
+	if (v == NULL || (v = display_text(c, v, strlen(v))) == NULL)
+		return 0;
+	return buf_printf(b, "%s: %s\n", name, v);
+}
+
+/* mail.text of a mail with no text of its own: the text of the messages
+ * it carries (forwarded as attachments, a digest's messages), each after
+ * a forward marker and its From, Date, Subject and To as a mail client
+ * writes them when it forwards inline; the first fragment of a split
+ * message as it is. */
+static int
+forwarded_text(struct ctx *c, struct mail *m, struct walk *w)
+{
+	struct buf text;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&text, c->lim.max_text_bytes);
+	for (i = 0; i < w->n && rc == 0; i++) {
+		const struct mail *sub = w->parts[i].message;
+		const char *ct = w->parts[i].content_type;
+
+		if (sub == NULL || sub->text[0] == '\0')
+			continue;
+		if (strcmp(ct, "message/rfc822") != 0 &&
+		    strcmp(ct, "message/global") != 0 &&
+		    strcmp(ct, "message/partial") != 0)
+			continue;
+		if (text.len > 0)
+			rc = buf_addstr(&text, "\n");
+		if (rc == 0 && strcmp(ct, "message/partial") != 0) {
+			rc = buf_addstr(&text, FORWARD_MARKER "\n");
+			if (rc == 0)
+				rc = intro_field(c, &text, sub, "From");
+			if (rc == 0)
+				rc = intro_field(c, &text, sub, "Date");
+			if (rc == 0 && sub->subject[0] != '\0')
+				rc = buf_printf(&text, "Subject: %s\n",
+				    sub->subject);
+			if (rc == 0)
+				rc = intro_field(c, &text, sub, "To");
+			if (rc == 0)
+				rc = buf_addc(&text, '\n');
+		}
+		if (rc == 0)
+			rc = buf_addstr(&text, sub->text);
+		if (rc == 0 && text.data[text.len - 1] != '\n')
+			rc = buf_addc(&text, '\n');
+		if (m->text_charset == NULL)
+			m->text_charset = sub->text_charset;
+		m->text_charset_unknown |= sub->text_charset_unknown;
+		m->text_from_html |= sub->text_from_html;
+	}
+	if (rc != 0) {
+		buf_free(&text);
+		return text_limit(c);
+	}
+	if (text.len > 0)
+		m->text = arena_strndup(c->a, buf_str(&text), text.len);
 	buf_free(&text);
 	return 0;
 }
@@ -1433,50 +1652,21 @@ build_attachments(struct ctx *c, struct mail *m, struct walk *w)
 static int
 finish(struct ctx *c, struct mail *m, struct walk *w)
 {
-	size_t i;
-	bool any = false;
 	int rc;
 
 	select_body(w, 0);
-	for (i = 0; i < w->n; i++)
-		any = any || w->parts[i].is_body;
-	if (!any) {
-		/* Nothing plain enough: take the first inline text/plain
-		 * leaf, even with a file name. */
-		for (i = 0; i < w->n; i++) {
-			struct mail_part *p = &w->parts[i];
-
-			if (p->data != NULL &&
-			    strcmp(p->content_type, "text/plain") == 0 &&
-			    (p->disposition == NULL ||
-			    strcmp(p->disposition, "inline") == 0)) {
-				p->is_body = true;
-				break;
-			}
-		}
-	}
 	rc = build_text(c, m, w);
+	if (rc == 0 && m->text[0] == '\0' && fallback_body(w))
+		rc = build_text(c, m, w);
+	if (rc == 0 && m->text[0] == '\0')
+		rc = forwarded_text(c, m, w);
 	if (rc != 0)
 		return rc;
+	m->new_text = quote_strip(c->a, m->text);
 	build_attachments(c, m, w);
 	m->parts = arena_memdup(c->a, w->parts, w->n * sizeof(*w->parts));
 	m->nparts = w->n;
 	return 0;
-}
-
-/* Only blanks, line ends and NULs (or a byte order mark)? */
-static bool
-blank(const char *p, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	for (; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
-		    p[i] != '\n' && p[i] != '\0')
-			return false;
-	return true;
 }
 
 static char

@@ -14,6 +14,23 @@
  * Every string reachable from a struct mail is valid UTF-8 without NUL
  * bytes (attachment and part data are bytes, not strings).
  *
+ * Body text (mail.text): the text parts a mail client would show, blank
+ * ones left out: in multipart/alternative the text/plain, else the
+ * text/enriched or text/richtext, else the HTML (converted, html.h);
+ * in multipart/related its root (the "start" part, else the first part
+ * with text); in any other multipart every text child (an HTML one only
+ * when no text/plain is beside it). Parts marked as attachments
+ * (a disposition other than inline, a file name) are not text, but a
+ * disposition that is not even a token counts as none. When that gives
+ * nothing: the first text/plain not disposed as an attachment even with
+ * a file name, else the first other text/... without one, else a
+ * message/partial fragment after the first (all there is of it). When
+ * the mail still has no text of its own, its text is that of the
+ * messages it carries (forwarded as message/rfc822, or a digest), each
+ * after a line "---------- Forwarded message ----------" and its From,
+ * Date, Subject and To lines; the first fragment of a message/partial
+ * gives its text as it is.
+ *
  * Ownership: everything a struct mail points to, including the nested
  * struct mail of a forwarded message (mail_attachment.message), lives in
  * one arena owned by the top-level struct mail ("one pool per mail") and
@@ -75,7 +92,9 @@ struct mail_part {
 	const unsigned char *data;  /* decoded body; NULL for containers */
 	size_t len;
 	const struct mail *message; /* message/rfc822, message/global,
-	                             * text/rfc822-headers parts: parsed */
+	                             * text/rfc822-headers parts, and the
+	                             * first fragment of a message/partial:
+	                             * parsed */
 	size_t parent;              /* index of the parent; 0 for the root */
 	unsigned depth;             /* 0 for the root */
 	bool is_body;               /* used for mail.text */
@@ -123,7 +142,7 @@ struct mail {
 	bool has_date;
 
 	const char *text;           /* the body text, UTF-8, LF line ends;
-	                             * "" if none */
+	                             * "" if none (see "Body text") */
 	const char *new_text;       /* text without quoted history and
 	                             * signature (quote.h); may be "" */
 	const char *text_charset;   /* declared charset of the first body
