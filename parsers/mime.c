@@ -39,6 +39,7 @@
 #include "common/util.h"
 #include "parsers/charset.h"
 #include "parsers/codec.h"
+#include "parsers/date.h"
 #include "parsers/enriched.h"
 #include "parsers/html.h"
 #include "parsers/mimehdr.h"
@@ -788,55 +789,32 @@ parse_id(struct ctx *c, const char *value)
 	return res;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long long
-days_from_civil(long long y, unsigned mo, unsigned d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= mo <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/* Our reader first (date.h): libetpan refuses many dates of real mail
+ * and misreads some zones ("UT", "GMT+1" and "+01:00" as +0001). What
+ * ours refuses, libetpan may still read (it ignores trailing text). */
 static bool
 parse_date(time_t *out, struct ctx *c, const char *value)
 {
-	const char *s = strip_comments(c, value);
+	const char *s;
 	struct mailimf_date_time *dt = NULL;
 	size_t idx = 0;
-	long long y, days, secs;
-	int zone, zh, zm;
+	int zone;
 	bool ok;
 
+	if (date_parse(out, value, strlen(value), NULL) == 0)
+		return true;
+	s = strip_comments(c, value);
 	if (mailimf_date_time_parse(s, strlen(s), &idx, &dt) !=
 	    MAILIMF_NO_ERROR || dt == NULL)
 		return false;
-	y = dt->dt_year;
-	if (y >= 0 && y < 50)
-		y += 2000;
-	else if (y >= 50 && y < 1000)
-		y += 1900;
-	ok = y >= 1900 && y <= 9999 && dt->dt_month >= 1 &&
-	    dt->dt_month <= 12 && dt->dt_day >= 1 && dt->dt_day <= 31 &&
-	    dt->dt_hour >= 0 && dt->dt_hour <= 23 && dt->dt_min >= 0 &&
-	    dt->dt_min <= 59 && dt->dt_sec >= 0 && dt->dt_sec <= 60;
 	zone = dt->dt_zone;
-	zh = (zone < 0 ? -zone : zone) / 100;
-	zm = (zone < 0 ? -zone : zone) % 100;
-	if (zh > 23 || zm > 59)
-		zh = zm = 0;
-	if (ok) {
-		days = days_from_civil(y, (unsigned)dt->dt_month,
-		    (unsigned)dt->dt_day);
-		secs = days * 86400 + dt->dt_hour * 3600 + dt->dt_min * 60 +
-		    dt->dt_sec;
-		secs -= (zone < 0 ? -1 : 1) * (zh * 3600 + zm * 60);
-		*out = (time_t)secs;
-	}
+	if ((zone < 0 ? -zone : zone) % 100 > 59 ||
+	    (zone < 0 ? -zone : zone) / 100 > 23)
+		zone = 0;
+	zone = (zone < 0 ? -1 : 1) * ((zone < 0 ? -zone : zone) / 100 * 60 +
+	    (zone < 0 ? -zone : zone) % 100);
+	ok = date_make(out, dt->dt_year, dt->dt_month, dt->dt_day,
+	    dt->dt_hour, dt->dt_min, dt->dt_sec, zone, NULL) == 0;
 	mailimf_date_time_free(dt);
 	return ok;
 }
