@@ -3,7 +3,8 @@
  *
  * Who does what:
  * - libetpan's RFC 5322 parsers (mailimf) read the structured fields:
- *   address lists, msg-ids and dates;
+ *   address lists and msg-ids; dates are read by date.c, with libetpan
+ *   behind it for what it refuses;
  * - the MIME structure is walked by our own code below, and so are the
  *   header blocks, parameters (mimehdr.c) and transfer encodings
  *   (codec.c). libetpan's mailmime_parse() was measured on the corpus and
