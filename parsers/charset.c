@@ -314,10 +314,13 @@ charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 	case K_ICONV:
 		rc = convert_iconv(out, al ? al->conv : norm,
 		    al ? al->conv2 : NULL, in, len, &errors);
-		if (rc == 0 && errors > 0 && utf8_valid(in, len)) {
+		if ((rc == 0 || rc == GC_ELIMIT) && errors > 0 &&
+		    utf8_valid(in, len)) {
 			/* Mislabelled UTF-8 (e.g. 8-bit text declared as
 			 * ISO-2022-JP, which can hold no 8-bit byte): the
-			 * converter refused it, UTF-8 reads all of it. */
+			 * converter refused it, UTF-8 reads all of it. Also
+			 * when out's cap cut the converter's reading: the
+			 * capped text must be a prefix of the full one. */
 			out->len = start;
 			if (out->data != NULL)
 				out->data[start] = '\0';

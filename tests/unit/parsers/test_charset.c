@@ -190,6 +190,14 @@ test_cap(void **state)
 	assert_int_equal(charset_convert(&b, NULL, "utf-8", "abcdef", 6),
 	    GC_ELIMIT);
 	buf_free(&b);
+
+	/* Mislabelled UTF-8 cut by the cap is still read as UTF-8: the
+	 * capped text is a prefix of the full one (a fuzzer finding). */
+	buf_init(&b, 6);
+	assert_int_equal(charset_convert(&b, NULL, "iso-2022-jp",
+	    "ab\xc3\xa9\0aaaaaaaaa", 14), GC_ELIMIT);
+	assert_string_equal(buf_str(&b), "ab\xc3\xa9");
+	buf_free(&b);
 }
 
 int
