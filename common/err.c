@@ -74,6 +74,7 @@ gc_strerror(int code)
 	case GC_EAUTH: return "authentication failed";
 	case GC_EPROTO: return "protocol error";
 	case GC_ECONFIG: return "configuration error";
+	case GC_ERETRY: return "retry carefully";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,7 @@ enum gc_errcode {
 	GC_EAUTH = -10,     /* authentication refused */
 	GC_EPROTO = -11,    /* the peer broke the protocol */
 	GC_ECONFIG = -12,   /* configuration problem */
+	GC_ERETRY = -13,    /* undo the transaction and redo it carefully */
 };
 
 #define GC_ERRMSG_SIZE 512

@@ -86,6 +86,16 @@ agentauth_hint(char *out, size_t len, const struct agentauth_key *k,
 	snprintf(out, len, "n-%" PRId64 "-%s-%s", ticket_id, t, agent);
 }
 
+void
+agentauth_thread_root(char *out, size_t len, const struct agentauth_key *k,
+    int64_t ticket_id, const char *agent, const char *domain)
+{
+	char hint[200];
+
+	agentauth_hint(hint, sizeof(hint), k, ticket_id, agent);
+	snprintf(out, len, "%s.thread@%s", hint, domain);
+}
+
 bool
 agentauth_check_id(const struct agentauth_key *k, const char *message_id,
     int64_t ticket_id, const char *agent)

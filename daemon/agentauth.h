@@ -40,6 +40,13 @@ int agentauth_key_load(struct agentauth_key *out, const struct conf *c,
 void agentauth_hint(char *out, size_t len, const struct agentauth_key *k,
     int64_t ticket_id, const char *agent);
 
+/* The Message-ID (without <>) of the first notification of a ticket to an
+ * agent, which every later one answers so that the agent's mail client
+ * keeps one thread per ticket: fixed, so that it needs no lookup. */
+void agentauth_thread_root(char *out, size_t len,
+    const struct agentauth_key *k, int64_t ticket_id, const char *agent,
+    const char *domain);
+
 /* Whether message_id (without <>) is one of our notifications with a
  * valid token for this ticket and agent. */
 bool agentauth_check_id(const struct agentauth_key *k,

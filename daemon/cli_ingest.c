@@ -27,7 +27,8 @@ ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
     const char *raw, size_t len, struct intake_result *res,
     struct gc_err *err)
 {
-	struct intake in = { app->conf, db, app_now(app), NULL, app->policy };
+	struct intake in = { app->conf, db, app_now(app), NULL, app->policy,
+		true };
 	int rc;
 
 	if ((rc = mailout_new(&in.out, app->conf, err)) != 0)
@@ -107,7 +108,7 @@ cli_quarantine_retry(struct app *app, long long id)
 	struct intake_result res;
 	struct gc_err err = { 0 };
 	struct intake in = { app->conf, NULL, app_now(app), NULL,
-		app->policy };
+		app->policy, true };
 	char *raw = NULL, *mailbox = NULL, *status = NULL;
 	struct db *db = NULL;
 	size_t len;

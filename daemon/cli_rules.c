@@ -129,7 +129,8 @@ int
 cli_rules(struct app *app, int argc, char **argv)
 {
 	struct intake in = { app->conf, NULL, app_now(app), NULL,
-		app->policy };
+		app->policy,
+		true };
 	struct conv_qual *q = NULL;
 	struct sla_timer t[SLA_MAX_TIMERS];
 	struct sla_ticket_state st = { 0 };

@@ -364,12 +364,14 @@ customer_rcpts(struct intake *in, const struct store_ticket *t,
 }
 
 /* Send a template to the customer and participants, threaded to the
- * customer's last mail. */
+ * customer's last mail. origin: the mail that opened the ticket, when
+ * answering it at once (the acknowledgement): then the recipients and the
+ * thread are known without asking the database. */
 static int
 to_customer(struct intake *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
     const char *purpose, const char *text, const struct conf_agent *agent,
-    bool automatic, struct gc_err *err)
+    bool automatic, const struct mail *origin, struct gc_err *err)
 {
 	struct mailout_rcpt *to = NULL, *cc = NULL;
 	struct store_participant *parts = NULL;
@@ -377,8 +379,30 @@ to_customer(struct intake *in, const struct store_ticket *t,
 	char **refs = NULL, *last = NULL, mid[256];
 	struct varset vs;
 	struct mailout_req req = { 0 };
-	int rc;
+	int rc = 0;
 
+	if (origin != NULL) {
+		to = xcalloc(1, sizeof(*to));
+		if (compose_addr_check(t->requester, NULL) == 0) {
+			to[0].name = t->requester_name;
+			to[0].addr = t->requester;
+			nto = 1;
+		}
+		refs = xcalloc(origin->nreferences + 2, sizeof(*refs));
+		for (size_t i = 0; i < origin->nreferences; i++)
+			refs[nrefs++] = xstrdup(origin->references[i]);
+		if (origin->message_id != NULL) {
+			refs[nrefs++] = xstrdup(origin->message_id);
+			last = xstrdup(origin->message_id);
+		}
+		if (nto == 0)
+			rc = event(in, t->id, "mail_not_sent", NULL, ev_json(
+			    "purpose", purpose, "reason", "no recipient address "
+			    "we can write to", NULL), err);
+		if (rc != 0 || nto == 0)
+			goto out;
+		goto send;
+	}
 	rc = customer_rcpts(in, t, &to, &nto, &cc, &ncc, &parts, &nparts,
 	    err);
 	if (rc == 0 && nto + ncc == 0) {
@@ -399,6 +423,7 @@ to_customer(struct intake *in, const struct store_ticket *t,
 		rc = store_last_customer_mid(in->db, t->id, &last, err);
 	if (rc != 0)
 		goto out;
+send:
 	ticket_vars(&vs, in->conf, t, mb);
 	var(&vs, "message_text", text ? text : "");
 	if (agent != NULL)
@@ -459,16 +484,17 @@ attachment_list(struct buf *b, const struct mail *m)
 static int
 notify_agents(struct intake *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *text, const char *author,
-    const struct mail *m, const char *except_agent, struct gc_err *err)
+    const struct mail *m, const char *except_agent, bool fresh,
+    struct gc_err *err)
 {
 	const struct conf *c = in->conf;
-	struct agentauth_key key;
+	const struct agentauth_key *key;
 	struct buf list = BUF_INIT(64 * 1024);
 	struct mailout_file *files = NULL;
 	size_t nfiles = 0, attached = 0;
 	int rc;
 
-	if ((rc = agentauth_key_load(&key, c, in->db, err)) != 0)
+	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
 	attachment_list(&list, m);
 	if (m != NULL && m->nattachments > 0) {
@@ -492,15 +518,15 @@ notify_agents(struct intake *in, const struct store_ticket *t,
 		struct mailout_rcpt to = { a->display_name, a->address };
 		struct mailout_req req = { 0 };
 		struct varset vs;
-		char hint[200], mid[256], *root = NULL;
+		char hint[200], mid[256], root[300];
+		const char *rootp = root;
 
 		if (!agent_has_queue(a, t->queue) || (except_agent &&
 		    strcmp(except_agent, a->name) == 0))
 			continue;
-		if ((rc = store_agent_thread_root(in->db, t->id, a->name,
-		    &root, err)) != 0)
-			break;
-		agentauth_hint(hint, sizeof(hint), &key, t->id, a->name);
+		agentauth_hint(hint, sizeof(hint), key, t->id, a->name);
+		agentauth_thread_root(root, sizeof(root), key, t->id, a->name,
+		    c->general.message_id_domain);
 		ticket_vars(&vs, c, t, mb);
 		var(&vs, "message_text", text);
 		var(&vs, "author", author);
@@ -513,22 +539,27 @@ notify_agents(struct intake *in, const struct store_ticket *t,
 		req.to = &to;
 		req.nto = 1;
 		req.reply_to = mb->address;
-		req.in_reply_to = root;
-		req.references = (const char *const *)&root;
-		req.nreferences = root ? 1 : 0;
+		/* the first notification of a ticket is the root of the
+		 * agent's thread; the others answer it */
+		if (fresh) {
+			req.message_id = root;
+		} else {
+			req.in_reply_to = root;
+			req.references = &rootp;
+			req.nreferences = 1;
+			req.id_hint = hint;
+		}
 		req.author = "system";
 		req.agent = a->name;
 		req.internal = true;
+		req.not_a_message = true;
 		req.automatic = true;
 		req.vars = vs.v;
 		req.nvars = vs.n;
-		req.id_hint = hint;
 		req.files = files;
 		req.nfiles = nfiles;
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
-		free(root);
 	}
-	explicit_bzero(&key, sizeof(key));
 	free(files);
 	buf_free(&list);
 	return rc;
@@ -708,12 +739,10 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	tn.subject = subject;
 	tn.language = q->language;
 	tn.organisation = q->org[0] ? q->org : NULL;
+	tn.tags = q->tags;
+	tn.ntags = q->ntags;
 	tn.now = in->now;
 	if ((rc = store_ticket_insert(in->db, &tn, &id, err)) != 0)
-		goto out;
-	if (q->ntags > 0 && (rc = store_ticket_set_qualification(in->db, id,
-	    q->priority, q->plan, q->queue, tn.organisation, q->tags,
-	    q->ntags, err)) != 0)
 		goto out;
 	res->ticket_id = id;
 	res->outcome = INTAKE_NEW_TICKET;
@@ -730,8 +759,6 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	if ((rc = event(in, id, "qualified", NULL, data, err)) != 0 ||
 	    (rc = add_csm(in, id, q->plan, q->priority, q->csm, err)) != 0)
 		goto out;
-	rc = store_participant_add(in->db, id, m->from.addr, m->from.name,
-	    "requester", in->now, err);
 	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
 		const char *a = m->cc[i].addr;
 
@@ -756,19 +783,30 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 		    ev_json("ticket", drop_tag, NULL), err)) != 0)
 			goto out;
 	}
-	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
-		goto out;
+	/* the ticket as just written, without reading it back */
+	t.id = id;
+	snprintf(t.number, sizeof(t.number), "%s", res->number);
+	snprintf(t.status, sizeof(t.status), "new");
+	snprintf(t.priority, sizeof(t.priority), "%.3s", q->priority);
+	snprintf(t.plan, sizeof(t.plan), "%s", q->plan);
+	snprintf(t.queue, sizeof(t.queue), "%s", q->queue);
+	snprintf(t.mailbox, sizeof(t.mailbox), "%s", mb->name);
+	snprintf(t.language, sizeof(t.language), "%s", q->language);
+	t.requester = xstrdup(m->from.addr);
+	t.requester_name = m->from.name ? xstrdup(m->from.name) : NULL;
+	t.subject = xstrdup(subject);
+	t.created_at = in->now;
 	if (cm->automatic != NULL) {
 		/* no automatic answer to automatic mail: no loop */
 		rc = event(in, id, "ack_suppressed", NULL, ev_json("reason",
 		    cm->automatic, NULL), err);
 	} else {
 		rc = to_customer(in, &t, mb, "ack", "ack", m->text, NULL, true,
-		    err);
+		    m, err);
 	}
 	if (rc == 0)
 		rc = notify_agents(in, &t, mb, new_text_of(m),
-		    m->from.addr, m, NULL, err);
+		    m->from.addr, m, NULL, true, err);
 out:
 	store_ticket_clear(&t);
 	free(subject);
@@ -826,10 +864,10 @@ customer_followup(struct intake *in, const struct conv_mail *cm,
 			return rc;
 		snprintf(t->status, sizeof(t->status), "closed");
 		rc = to_customer(in, t, mb, "closed", "closed", NULL, NULL,
-		    true, err);
+		    true, NULL, err);
 		if (rc == 0)
 			rc = notify_agents(in, t, mb, text, m->from.addr, m,
-			    NULL, err);
+			    NULL, false, err);
 		return rc;
 	}
 	if (strcmp(t->status, "resolved") == 0) {
@@ -840,7 +878,7 @@ customer_followup(struct intake *in, const struct conv_mail *cm,
 			return rc;
 		snprintf(t->status, sizeof(t->status), "open");
 		if ((rc = to_customer(in, t, mb, "reopened", "reopened", text,
-		    NULL, true, err)) != 0)
+		    NULL, true, NULL, err)) != 0)
 			return rc;
 	} else if (strcmp(t->status, "pending") == 0) {
 		/* the customer answered: the clock runs again */
@@ -851,7 +889,8 @@ customer_followup(struct intake *in, const struct conv_mail *cm,
 			return rc;
 		snprintf(t->status, sizeof(t->status), "open");
 	}
-	return notify_agents(in, t, mb, text, m->from.addr, m, NULL, err);
+	return notify_agents(in, t, mb, text, m->from.addr, m, NULL, false,
+	    err);
 }
 
 /* ----- Agents' replies -------------------------------------------- */
@@ -874,8 +913,10 @@ command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 	struct mailout_rcpt to = { x->agent->display_name,
 		x->agent->address };
 	struct mailout_req req = { 0 };
+	const struct agentauth_key *key;
 	struct varset vs;
-	char mid[256], *root = NULL;
+	char mid[256], root[300];
+	const char *rootp = root;
 	int rc;
 
 	/* kept among agents, nothing applied */
@@ -883,9 +924,10 @@ command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 	    true, NULL, err)) != 0 ||
 	    (rc = event(in, x->t->id, "command_rejected", x->agent->name,
 	    ev_json("error", why, NULL), err)) != 0 ||
-	    (rc = store_agent_thread_root(in->db, x->t->id, x->agent->name,
-	    &root, err)) != 0)
+	    (rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
+	agentauth_thread_root(root, sizeof(root), key, x->t->id,
+	    x->agent->name, in->conf->general.message_id_domain);
 	ticket_vars(&vs, in->conf, x->t, x->mb);
 	var(&vs, "agent_name", x->agent->display_name);
 	var(&vs, "error", why);
@@ -898,17 +940,15 @@ command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 	req.nto = 1;
 	req.reply_to = x->mb->address;
 	req.in_reply_to = x->cm->m->message_id;
-	req.references = (const char *const *)&root;
-	req.nreferences = root ? 1 : 0;
+	req.references = &rootp;
+	req.nreferences = 1;
 	req.author = "system";
 	req.agent = x->agent->name;
 	req.internal = true;
 	req.automatic = true;
 	req.vars = vs.v;
 	req.nvars = vs.n;
-	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
-	free(root);
-	return rc;
+	return mailout_queue(in->out, in->db, in->now, &req, mid, err);
 }
 
 /* Check what the commands need before applying any of them. */
@@ -1088,7 +1128,7 @@ agent_reply(struct intake *in, const struct conv_mail *cm,
 		goto out;
 	if (x.internal) {
 		rc = notify_agents(in, t, x.mb, body, agent->display_name,
-		    cm->m, agent->name, err);
+		    cm->m, agent->name, false, err);
 		goto out;
 	}
 	if (merged)
@@ -1098,7 +1138,7 @@ agent_reply(struct intake *in, const struct conv_mail *cm,
 		    "update";
 
 		if ((rc = to_customer(in, t, x.mb, tpl, tpl, body, agent,
-		    false, err)) != 0)
+		    false, NULL, err)) != 0)
 			goto out;
 		if (x.rca && (rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_RCA_SENT, in->now, err)) != 0)
@@ -1114,7 +1154,7 @@ agent_reply(struct intake *in, const struct conv_mail *cm,
 	}
 	if (strcmp(t->status, "closed") == 0 && x.cmds.n > 0)
 		rc = to_customer(in, t, x.mb, "closed", "closed", NULL, agent,
-		    true, err);
+		    true, NULL, err);
 out:
 	store_ticket_clear(&x.merge_into);
 	return rc;
@@ -1205,14 +1245,13 @@ conversation_handle(struct intake *in, const struct conv_mail *cm,
 	res->ticket_id = t.id;
 	agent = conf_agent_by_address(in->conf, m->from.addr);
 	if (agent != NULL) {
-		struct agentauth_key key;
+		const struct agentauth_key *key;
 		const char *how = NULL;
 		bool ok;
 
-		if ((rc = agentauth_key_load(&key, in->conf, in->db, err)))
+		if ((rc = mailout_agent_key(in->out, in->db, &key, err)))
 			goto out;
-		ok = agent_authenticated(in, m, agent, t.id, &key, &how);
-		explicit_bzero(&key, sizeof(key));
+		ok = agent_authenticated(in, m, agent, t.id, key, &how);
 		if (ok && cm->automatic != NULL) {
 			/* an agent's out-of-office never reaches customers */
 			res->outcome = INTAKE_FOLLOWUP;
@@ -1330,7 +1369,7 @@ conversation_autoclose(struct intake *in, long long delay_seconds,
 		snprintf(t.status, sizeof(t.status), "closed");
 		if (rc == 0 && mb != NULL)
 			rc = to_customer(in, &t, mb, "closed", "closed", NULL,
-			    NULL, true, err);
+			    NULL, true, NULL, err);
 		if (rc == 0)
 			rc = timers_refresh(in, t.id, err);
 		store_ticket_clear(&t);

@@ -55,12 +55,13 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	};
 	const char *where;
 	int64_t tid;
+	bool ours;
 	int rc;
 
 	/* A copy of a mail already quarantined (re-fetched after a crash
 	 * before the IMAP move) is not quarantined twice. */
-	if ((rc = store_lock_key(in->db, key, err)) != 0 ||
-	    (rc = store_seen(in->db, key, &where, &tid, err)) != 0)
+	if ((rc = store_claim(in->db, key, NULL, &where, &tid, &ours,
+	    err)) != 0)
 		return rc;
 	if (where != NULL) {
 		res->outcome = INTAKE_DUPLICATE;
@@ -182,9 +183,8 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	int64_t tid;
 	int rc;
 
-	if ((rc = store_lock_key(in->db, key, err)) != 0)
-		return rc;
-	if ((rc = store_seen(in->db, key, &where, &tid, err)) != 0)
+	if ((rc = store_claim(in->db, key, m->message_id, &where, &tid, &ours,
+	    err)) != 0)
 		return rc;
 	if (where != NULL) {
 		res->outcome = INTAKE_DUPLICATE;
@@ -201,10 +201,6 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	}
 	/* Our own mail come back (a forward loop, a list echo): never
 	 * answered, never a ticket; the copy stays in processed_folder. */
-	if (m->message_id != NULL &&
-	    (rc = store_is_our_message(in->db, m->message_id, &ours,
-	    err)) != 0)
-		return rc;
 	if (ours || is_ours(in->conf, m->from.addr)) {
 		res->outcome = INTAKE_DROPPED;
 		snprintf(res->reason, sizeof(res->reason), "%s", ours ?
@@ -249,7 +245,7 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = db_savepoint(in->db, err)) != 0)
+	if (in->careful && (rc = db_savepoint(in->db, err)) != 0)
 		return rc;
 	lim = mail_limits_default();
 	lim.max_mail_bytes = len + 1;
@@ -273,6 +269,12 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	dedup_key(key, raw, len, m->message_id, mail_header_get(m, "From"),
 	    mail_header_get(m, "Date"), mail_header_get(m, "Subject"));
 	rc = store_parsed(in, mb, m, raw, len, uid, key, res, err);
+	if (rc != 0 && rc != GC_ETEMP && !in->careful) {
+		log_debug("mailbox %s uid %" PRIu32 ": %s: the batch is redone "
+		    "mail by mail", mb->name, uid, err->msg);
+		rc = GC_ERETRY;
+		goto out;
+	}
 	if (rc != 0 && rc != GC_ETEMP) {
 		/* Not the database going away: keep the mail whole in the
 		 * quarantine with what went wrong, and go on. */
@@ -284,11 +286,16 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		gc_err_clear(err);
 		db_rollback_to_savepoint(in->db);
 		memset(res, 0, sizeof(*res));
+		if (m->message_id)
+			snprintf(res->message_id, sizeof(res->message_id), "%s",
+			    m->message_id);
 		rc = quarantine(in, mb, raw, len, uid, key, "store failed",
 		    detail, res, err);
 	}
 out:
 	mail_free(&m);
+	if (!in->careful)
+		return rc != 0 && rc != GC_ETEMP ? GC_ERETRY : rc;
 	if (rc == 0)
 		rc = db_release(in->db, err);
 	else

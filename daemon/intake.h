@@ -12,6 +12,12 @@
  * The caller commits; only then may the mail leave its IMAP folder. When
  * intake_mail returns GC_ETEMP the database went away: the caller rolls
  * the whole transaction back and leaves the mails where they are.
+ *
+ * Savepoints cost two round trips per mail, so a batch runs without them
+ * (careful = false) as long as every mail goes well: a mail whose writes
+ * fail makes intake_mail return GC_ERETRY, and the caller rolls the batch
+ * back and runs it again with careful = true, where each mail has its
+ * savepoint and a failing one is quarantined alone.
  */
 #ifndef GC_INTAKE_H
 #define GC_INTAKE_H
@@ -49,6 +55,7 @@ struct intake {
 	time_t now;
 	struct mailout *out;      /* templates and composition of replies */
 	const struct sla_policy *policy;   /* qualification and timers */
+	bool careful;             /* a savepoint per mail (see above) */
 };
 
 int intake_mail(struct intake *in, const struct conf_mailbox *mb,

@@ -3,6 +3,8 @@
  */
 #include "daemon/mailout.h"
 
+#include "daemon/agentauth.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ struct mailout {
 	const struct conf *conf;
 	struct cached cache[MAX_CACHED];
 	size_t ncache;
+	struct agentauth_key *key;      /* NULL until first needed */
 };
 
 int
@@ -47,8 +50,31 @@ mailout_free(struct mailout **mo)
 		return;
 	for (size_t i = 0; i < (*mo)->ncache; i++)
 		template_free(&(*mo)->cache[i].t);
+	if ((*mo)->key != NULL) {
+		explicit_bzero((*mo)->key, sizeof(*(*mo)->key));
+		free((*mo)->key);
+	}
 	free(*mo);
 	*mo = NULL;
+}
+
+int
+mailout_agent_key(struct mailout *mo, struct db *db,
+    const struct agentauth_key **out, struct gc_err *err)
+{
+	int rc;
+
+	if (mo->key == NULL) {
+		struct agentauth_key *k = xcalloc(1, sizeof(*k));
+
+		if ((rc = agentauth_key_load(k, mo->conf, db, err)) != 0) {
+			free(k);
+			return rc;
+		}
+		mo->key = k;
+	}
+	*out = mo->key;
+	return 0;
 }
 
 static int
@@ -121,21 +147,16 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 		for (size_t i = 0; i < req->nto + req->ncc; i++) {
 			const char *addr = i < req->nto ? req->to[i].addr :
 			    req->cc[i - req->nto].addr;
-			long long n;
+			bool ok;
 
-			if ((rc = store_autoreply_count(db, addr, now - 3600, &n,
-			    err)) != 0)
+			if ((rc = store_autoreply_take(db, addr, now,
+			    conf->general.auto_reply_cap, &ok, err)) != 0)
 				return rc;
-			if (n >= conf->general.auto_reply_cap)
+			if (!ok)
 				return gc_err_set(err, GC_ELIMIT, "%s already got "
 				    "%lld automatic mails in the last hour",
-				    addr, n);
+				    addr, conf->general.auto_reply_cap);
 		}
-		for (size_t i = 0; i < req->nto + req->ncc; i++)
-			if ((rc = store_autoreply_log(db, i < req->nto ?
-			    req->to[i].addr : req->cc[i - req->nto].addr, now,
-			    err)) != 0)
-				return rc;
 	}
 	arena_init(&a, 8192);
 	if ((rc = get_template(mo, req->language, req->template_name, &t,
@@ -154,7 +175,8 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 		arena_free(&a);
 		return rc;
 	}
-	mid = compose_message_id(&a, conf->general.message_id_domain,
+	mid = req->message_id ? req->message_id :
+	    compose_message_id(&a, conf->general.message_id_domain,
 	    req->id_hint ? req->id_hint : req->purpose);
 	to = arena_alloc(&a, (req->nto + 1) * sizeof(*to));
 	cc = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc));
@@ -215,11 +237,6 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	ob.data = raw.data;
 	ob.len = raw.len;
 	ob.now = now;
-	if ((rc = store_outbox_insert(db, &ob, &outbox_id, err)) != 0)
-		goto out;
-
-	if (req->ticket_id == 0)
-		goto event;    /* about no ticket: the outbox row is all */
 	snprintf(dedup, sizeof(dedup), "out:%s", mid);
 	sm.ticket_id = req->ticket_id;
 	sm.direction = "out";
@@ -235,21 +252,15 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	sm.in_reply_to = req->in_reply_to;
 	sm.refs = req->references;
 	sm.nrefs = req->nreferences;
-	sm.sent_date = now;
-	sm.has_sent_date = true;
-	sm.received_at = now;
 	sm.text = msg.body;
 	sm.dedup_key = dedup;
-	sm.outbox_id = outbox_id;
 	sm.agent = req->agent;
 	sm.internal = req->internal;
 	sm.purpose = req->purpose;
-	if ((rc = store_message_insert(db, &sm, NULL, err)) != 0)
-		goto out;
-event:
+	/* about no ticket (a size notice): the outbox row is all */
 	ev = event_json(req, mid);
-	rc = store_event(db, req->ticket_id, now, "mail_queued", NULL, ev,
-	    err);
+	rc = store_mail_out(db, &ob, req->ticket_id && !req->not_a_message ?
+	    &sm : NULL, ev, &outbox_id, err);
 	free(ev);
 	if (rc == 0 && message_id_r != NULL)
 		snprintf(message_id_r, 256, "%s", mid);

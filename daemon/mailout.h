@@ -52,6 +52,9 @@ struct mailout_req {
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */
 	const char *id_hint;         /* Message-ID hint, default purpose */
+	const char *message_id;      /* this Message-ID instead of a new one */
+	bool not_a_message;          /* staff only: no message on the ticket
+	                                (outbox row and event only) */
 	const char *agent;           /* the agent it goes to / comes from */
 	bool internal;               /* among agents only */
 	const struct mailout_file *files; size_t nfiles;   /* attached */
@@ -76,6 +79,12 @@ void mailout_free(struct mailout **mo);
 int mailout_queue(struct mailout *mo, struct db *db, time_t now,
     const struct mailout_req *req, char *message_id_r,
     struct gc_err *err);
+
+/* The key of agents' tokens (agentauth.h), loaded once per config
+ * generation. */
+struct agentauth_key;
+int mailout_agent_key(struct mailout *mo, struct db *db,
+    const struct agentauth_key **out, struct gc_err *err);
 
 /* Check that every template of every language parses and uses only known
  * variables (check-config). */

@@ -116,22 +116,22 @@ ensure_connected(struct poller *p, struct gc_err *err)
 	return 0;
 }
 
-/* Store a batch in one transaction; fills the UIDs to move where. */
+/* One batch in one transaction (see intake.h for careful); fills the
+ * results. Returns GC_ERETRY when a mail failed in a fast pass. */
 static int
-store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
-    size_t n, uint32_t uidvalidity, volatile int *stop, uint32_t *done,
-    uint32_t *quar, size_t *ndone, size_t *nquar, struct poll_stats *st,
-    struct gc_err *err)
+batch_pass(struct poller *p, struct intake *in, struct imap_msg *msgs,
+    size_t n, uint32_t uidvalidity, volatile int *stop,
+    struct intake_result *res, size_t *nres, struct gc_err *err)
 {
 	const struct conf_mailbox *mb = p->mb;
 	uint32_t last = 0;
 	int rc;
 
-	*ndone = *nquar = 0;
+	*nres = 0;
 	if ((rc = db_begin(in->db, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		struct intake_result res;
+		struct intake_result *r = &res[i];
 
 		if (msgs[i].data == NULL) {
 			/* too big to download: the quarantine records it,
@@ -152,47 +152,31 @@ store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
 			q.dedup_key = key;
 			q.imap_uid = msgs[i].uid;
 			q.now = in->now;
-			memset(&res, 0, sizeof(res));
-			res.outcome = INTAKE_QUARANTINED;
-			snprintf(res.reason, sizeof(res.reason), "size: %s",
+			memset(r, 0, sizeof(*r));
+			r->outcome = INTAKE_QUARANTINED;
+			snprintf(r->reason, sizeof(r->reason), "size: %s",
 			    detail);
 			rc = db_savepoint(in->db, err);
 			if (rc == 0)
 				rc = store_quarantine_insert(in->db, &q,
-				    &res.quarantine_id, err);
+				    &r->quarantine_id, err);
 			if (rc == GC_EDUP) {
 				db_rollback_to_savepoint(in->db);
 				gc_err_clear(err);
-				res.outcome = INTAKE_DUPLICATE;
+				r->outcome = INTAKE_DUPLICATE;
 				rc = 0;
 			} else if (rc == 0) {
 				rc = db_release(in->db, err);
 			}
 		} else {
 			rc = intake_mail(in, mb, msgs[i].data, msgs[i].len,
-			    msgs[i].uid, &res, err);
+			    msgs[i].uid, r, err);
 		}
 		if (rc != 0) {
 			db_rollback(in->db);
-			*ndone = *nquar = 0;
 			return rc;
 		}
-		log_info("mailbox %s uid %" PRIu32 ": %s %s <%s>%s%s",
-		    mb->name, msgs[i].uid, intake_outcome_name(res.outcome),
-		    res.number[0] ? res.number : "-",
-		    res.message_id[0] ? res.message_id : "no message-id",
-		    res.reason[0] ? ": " : "", res.reason);
-		switch (res.outcome) {
-		case INTAKE_NEW_TICKET: st->new_tickets++; break;
-		case INTAKE_FOLLOWUP: st->followups++; break;
-		case INTAKE_DUPLICATE: st->duplicates++; break;
-		case INTAKE_QUARANTINED: st->quarantined++; break;
-		case INTAKE_DROPPED: break;
-		}
-		if (res.outcome == INTAKE_QUARANTINED)
-			quar[(*nquar)++] = msgs[i].uid;
-		else
-			done[(*ndone)++] = msgs[i].uid;
+		(*nres)++;
 		if (msgs[i].uid > last)
 			last = msgs[i].uid;
 		if (*stop)
@@ -202,10 +186,56 @@ store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
 	    err);
 	if (rc == 0)
 		rc = db_commit(in->db, err);
-	if (rc != 0) {
+	if (rc != 0)
 		db_rollback(in->db);
-		*ndone = *nquar = 0;
+	return rc;
+}
+
+/* Store a batch: fast, and mail by mail if a mail fails; then log each
+ * mail (only once committed) and sort the UIDs into those to move to the
+ * processed and to the quarantine folder. */
+static int
+store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
+    size_t n, uint32_t uidvalidity, volatile int *stop, uint32_t *done,
+    uint32_t *quar, size_t *ndone, size_t *nquar, struct poll_stats *st,
+    struct gc_err *err)
+{
+	const struct conf_mailbox *mb = p->mb;
+	struct intake_result *res = xcalloc(n + 1, sizeof(*res));
+	size_t nres = 0;
+	int rc;
+
+	*ndone = *nquar = 0;
+	in->careful = false;
+	rc = batch_pass(p, in, msgs, n, uidvalidity, stop, res, &nres, err);
+	if (rc == GC_ERETRY) {
+		gc_err_clear(err);
+		in->careful = true;
+		rc = batch_pass(p, in, msgs, n, uidvalidity, stop, res, &nres,
+		    err);
+		in->careful = false;
 	}
+	for (size_t i = 0; rc == 0 && i < nres; i++) {
+		struct intake_result *r = &res[i];
+
+		log_info("mailbox %s uid %" PRIu32 ": %s %s <%s>%s%s",
+		    mb->name, msgs[i].uid, intake_outcome_name(r->outcome),
+		    r->number[0] ? r->number : "-",
+		    r->message_id[0] ? r->message_id : "no message-id",
+		    r->reason[0] ? ": " : "", r->reason);
+		switch (r->outcome) {
+		case INTAKE_NEW_TICKET: st->new_tickets++; break;
+		case INTAKE_FOLLOWUP: st->followups++; break;
+		case INTAKE_DUPLICATE: st->duplicates++; break;
+		case INTAKE_QUARANTINED: st->quarantined++; break;
+		case INTAKE_DROPPED: break;
+		}
+		if (r->outcome == INTAKE_QUARANTINED)
+			quar[(*nquar)++] = msgs[i].uid;
+		else
+			done[(*ndone)++] = msgs[i].uid;
+	}
+	free(res);
 	return rc;
 }
 

@@ -186,7 +186,7 @@ static void
 run_poller(struct daemon *d, struct poller *p)
 {
 	struct intake in = { d->app->conf, d->db, app_now(d->app),
-		d->mailout, d->app->policy };
+		d->mailout, d->app->policy, false };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
 
@@ -219,7 +219,7 @@ turn(struct daemon *d, bool once)
 	now = app_now(d->app);
 	if (once || d->next_tick <= now) {
 		struct intake in = { d->app->conf, d->db, now, d->mailout,
-			d->app->policy };
+			d->app->policy, true };
 		struct sched_stats st;
 		struct gc_err err = { 0 };
 

@@ -101,6 +101,33 @@ store_seen(struct db *db, const char *key, const char **where_r,
 	return 0;
 }
 
+static const struct db_stmt st_claim = { "claim",
+	"SELECT seen, ticket_id, ours FROM intake_claim($1, $2)", 2 };
+
+int
+store_claim(struct db *db, const char *key, const char *message_id,
+    const char **where_r, int64_t *ticket_id_r, bool *ours_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	const char *seen;
+	int rc;
+
+	*where_r = NULL;
+	*ticket_id_r = 0;
+	*ours_r = false;
+	if ((rc = db_execv(db, &st_claim, &res, err, 2, key, message_id)))
+		return rc;
+	seen = db_get(res, 0, 0);
+	if (seen != NULL)
+		*where_r = strcmp(seen, "message") == 0 ? "message" :
+		    "quarantine";
+	*ticket_id_r = db_get_ll(res, 0, 1);
+	*ours_r = PQgetvalue(res, 0, 2)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
 static const struct db_stmt st_mbox_lock = { "mbox_lock",
 	"SELECT pg_try_advisory_lock(hashtextextended('mailbox:' || $1, 0))",
 	1 };
@@ -147,24 +174,31 @@ store_next_ticket_seq(struct db *db, long long *seq_r, struct gc_err *err)
 	return 0;
 }
 
+/* The ticket, with its requester as its first participant. */
 static const struct db_stmt st_ticket_insert = { "ticket_insert",
-	"INSERT INTO tickets (number, status, priority, plan, queue, mailbox, "
-	"requester, requester_name, subject, language, organisation, "
-	"created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	"$10, $11, $12, $12) RETURNING id", 12 };
+	"WITH t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
+	"mailbox, requester, requester_name, subject, language, organisation, "
+	"tags, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+	"$9, $10, $11, $13, $12, $12) RETURNING id), "
+	"p AS (INSERT INTO ticket_participants (ticket_id, address, name, role, "
+	"added_at) SELECT id, lower($7), $8, 'requester', $12 FROM t) "
+	"SELECT id FROM t", 13 };
 
 int
 store_ticket_insert(struct db *db, const struct store_ticket_new *t,
     int64_t *id_r, struct gc_err *err)
 {
 	TS(now, t->now);
+	char *tags = array_literal(t->tags, t->ntags);
 	const char *p[] = { t->number, t->status, t->priority, t->plan,
 		t->queue, t->mailbox, t->requester, t->requester_name,
-		t->subject, t->language, t->organisation, now };
+		t->subject, t->language, t->organisation, now, tags };
 	PGresult *res;
 	int rc;
 
-	if ((rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err)))
+	rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err);
+	free(tags);
+	if (rc != 0)
 		return rc;
 	*id_r = db_get_ll(res, 0, 0);
 	PQclear(res);
@@ -777,13 +811,8 @@ static const struct db_stmt st_last_customer = { "last_customer_mid",
 	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
 	"direction = 'in' AND author = 'customer' AND message_id IS NOT NULL "
 	"ORDER BY id DESC LIMIT 1", 1 };
-static const struct db_stmt st_agent_root = { "agent_thread_root",
-	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
-	"direction = 'out' AND purpose = 'notify_agent' AND agent = $2 "
-	"ORDER BY id LIMIT 1", 2 };
 static const struct db_stmt st_is_ours = { "is_our_message",
-	"SELECT 1 FROM messages WHERE message_id = $1 AND direction = 'out' "
-	"LIMIT 1", 1 };
+	"SELECT 1 FROM outbox WHERE message_id = $1", 1 };
 
 int
 store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
@@ -792,15 +821,6 @@ store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
 	I64(tid, ticket_id);
 
 	return one_string(db, &st_last_customer, mid_r, err, 1, tid, NULL);
-}
-
-int
-store_agent_thread_root(struct db *db, int64_t ticket_id, const char *agent,
-    char **mid_r, struct gc_err *err)
-{
-	I64(tid, ticket_id);
-
-	return one_string(db, &st_agent_root, mid_r, err, 2, tid, agent);
 }
 
 int
@@ -883,34 +903,26 @@ store_setting_put_new(struct db *db, const char *key,
 	return db_exec(db, &st_setting_put, p, lens, bin, NULL, err);
 }
 
-static const struct db_stmt st_ar_count = { "autoreply_count",
-	"SELECT count(*) FROM auto_reply_log WHERE address = lower($1) "
-	"AND at > $2", 2 };
-static const struct db_stmt st_ar_log = { "autoreply_log",
-	"INSERT INTO auto_reply_log (address, at) VALUES (lower($1), $2)", 2 };
+static const struct db_stmt st_ar_take = { "autoreply_take",
+	"SELECT auto_reply_take($1, $2, $3, $4)", 4 };
 
 int
-store_autoreply_count(struct db *db, const char *address, time_t since,
-    long long *n_r, struct gc_err *err)
+store_autoreply_take(struct db *db, const char *address, time_t now,
+    long long cap, bool *ok_r, struct gc_err *err)
 {
-	TS(ts, since);
+	TS(ts, now);
+	TS(since, now - 3600);
+	I64(c, cap);
 	PGresult *res;
 	int rc;
 
-	if ((rc = db_execv(db, &st_ar_count, &res, err, 2, address, ts)) != 0)
+	*ok_r = false;
+	if ((rc = db_execv(db, &st_ar_take, &res, err, 4, address, ts, since,
+	    c)) != 0)
 		return rc;
-	*n_r = db_get_ll(res, 0, 0);
+	*ok_r = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return 0;
-}
-
-int
-store_autoreply_log(struct db *db, const char *address, time_t now,
-    struct gc_err *err)
-{
-	TS(ts, now);
-
-	return db_execv(db, &st_ar_log, NULL, err, 2, address, ts);
 }
 
 /* ----- SLA -------------------------------------------------------- */
@@ -928,11 +940,37 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	EPOCH("first_response_at") ", " EPOCH("workaround_at") ", "
 	"CASE WHEN status IN ('resolved', 'closed') THEN "
 	EPOCH("coalesce(resolved_at, closed_at)") " END, "
-	EPOCH("last_update_at") ", " EPOCH("rca_sent_at")
-	" FROM tickets WHERE id = $1", 1 };
-static const struct db_stmt st_sla_pauses = { "sla_pauses",
-	"SELECT " EPOCH("start_at") ", " EPOCH("end_at") " FROM ticket_pauses "
-	"WHERE ticket_id = $1 ORDER BY start_at", 1 };
+	EPOCH("last_update_at") ", " EPOCH("rca_sent_at") ", "
+	"(SELECT array_agg(" EPOCH("start_at") " ORDER BY start_at) FROM "
+	"ticket_pauses p WHERE p.ticket_id = t.id), "
+	"(SELECT array_agg(coalesce(" EPOCH("end_at") ", 0) ORDER BY start_at) "
+	"FROM ticket_pauses p WHERE p.ticket_id = t.id) "
+	"FROM tickets t WHERE id = $1", 1 };
+
+/* The numbers of a bigint array's text form, "{1,2,3}", into v. */
+static size_t
+parse_ll_array(const char *s, time_t *v, size_t max)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	while (*s && n < max) {
+		char *end;
+		long long x;
+
+		while (*s == '{' || *s == ',')
+			s++;
+		if (*s == '}' || *s == '\0')
+			break;
+		x = strtoll(s, &end, 10);
+		if (end == s)
+			break;
+		v[n++] = (time_t)x;
+		s = end;
+	}
+	return n;
+}
 
 int
 store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
@@ -940,7 +978,7 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 {
 	I64(tid, ticket_id);
 	PGresult *res;
-	int rc, n;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	if ((rc = db_execv(db, &st_sla_state, &res, err, 1, tid)) != 0)
@@ -960,17 +998,18 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 	o->resolved_at = ts_of(res, 0, 7);
 	o->last_update_at = ts_of(res, 0, 8);
 	o->rca_sent_at = ts_of(res, 0, 9);
-	PQclear(res);
-	if ((rc = db_execv(db, &st_sla_pauses, &res, err, 1, tid)) != 0)
-		return rc;
-	n = PQntuples(res);
-	o->pause_start = xcalloc((size_t)n + 1, sizeof(time_t));
-	o->pause_end = xcalloc((size_t)n + 1, sizeof(time_t));
-	for (int i = 0; i < n; i++) {
-		o->pause_start[i] = ts_of(res, i, 0);
-		o->pause_end[i] = ts_of(res, i, 1);
+	{
+		const char *starts = db_get(res, 0, 10), *ends = db_get(res, 0,
+		    11);
+		size_t n = 1;
+
+		for (const char *p = starts; p && *p; p++)
+			n += *p == ',';
+		o->pause_start = xcalloc(n + 1, sizeof(time_t));
+		o->pause_end = xcalloc(n + 1, sizeof(time_t));
+		o->npauses = parse_ll_array(starts, o->pause_start, n);
+		parse_ll_array(ends, o->pause_end, n);
 	}
-	o->npauses = (size_t)n;
 	PQclear(res);
 	return 0;
 }
@@ -983,30 +1022,34 @@ store_sla_state_clear(struct store_sla_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const struct db_stmt st_timer_upsert = { "timer_upsert",
-	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
-	"met_at, target_seconds, calendar) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	"$8) ON CONFLICT (ticket_id, kind) DO UPDATE SET "
-	"start_at = excluded.start_at, due_at = excluded.due_at, "
-	"warn_at = excluded.warn_at, met_at = excluded.met_at, "
-	"target_seconds = excluded.target_seconds, "
-	"calendar = excluded.calendar, "
-	"warned_at = CASE WHEN sla_timers.warn_at IS NOT DISTINCT FROM "
-	"excluded.warn_at THEN sla_timers.warned_at END, "
-	"breached_at = CASE WHEN sla_timers.due_at IS NOT DISTINCT FROM "
-	"excluded.due_at THEN sla_timers.breached_at END", 8 };
-static const struct db_stmt st_timer_prune = { "timer_prune",
-	"DELETE FROM sla_timers WHERE ticket_id = $1 AND "
-	"NOT (kind = ANY ($2::text[]))", 2 };
-/* The next instant the scheduler must look at: a warning not fired yet
- * (and still before the deadline), else the breach not fired yet. */
+static const struct db_stmt st_timers_set = { "timers_set",
+	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 };
+
+/* The next instant the scheduler must look at a timer: a warning not
+ * fired yet (and still before the deadline), else the breach not fired
+ * yet (the same rule as timers_set() in 006_fast_paths.sql). */
 #define NEXT_AT "CASE WHEN met_at IS NULL AND due_at IS NOT NULL AND " \
 	"NOT $2::boolean THEN CASE " \
 	"WHEN warned_at IS NULL AND warn_at IS NOT NULL AND " \
 	"warn_at < due_at THEN warn_at " \
 	"WHEN breached_at IS NULL THEN due_at END END"
-static const struct db_stmt st_timer_next = { "timer_next",
-	"UPDATE sla_timers SET next_at = " NEXT_AT " WHERE ticket_id = $1", 2 };
+
+/* A text array literal where 0 stands for NULL. */
+static void
+ts_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
+{
+	(void)!buf_addc(b, '{');
+	for (size_t i = 0; i < n; i++) {
+		time_t v = *(const time_t *)((const char *)&t[i] + off);
+		char ts[32];
+
+		if (i > 0)
+			(void)!buf_addc(b, ',');
+		time_iso8601(ts, sizeof(ts), v);
+		(void)!buf_addstr(b, v ? ts : "NULL");
+	}
+	(void)!buf_addc(b, '}');
+}
 
 int
 store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
@@ -1014,32 +1057,40 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 {
 	I64(tid, ticket_id);
 	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
-	char *arr;
-	int rc = 0;
+	const char **cals = xcalloc(n + 1, sizeof(*cals));
+	struct buf st = BUF_INIT(4096), due = BUF_INIT(4096),
+	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096);
+	char *k, *c;
+	int rc;
 
 	(void)now;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char st[32], due[32], warn[32], met[32], tgt[24];
-
-		time_iso8601(st, sizeof(st), t[i].start_at);
-		time_iso8601(due, sizeof(due), t[i].due_at);
-		time_iso8601(warn, sizeof(warn), t[i].warn_at);
-		time_iso8601(met, sizeof(met), t[i].met_at);
-		snprintf(tgt, sizeof(tgt), "%lld", t[i].target_seconds);
+	for (size_t i = 0; i < n; i++) {
 		kinds[i] = t[i].kind;
-		rc = db_execv(db, &st_timer_upsert, NULL, err, 8, tid,
-		    t[i].kind, st, t[i].due_at ? due : NULL,
-		    t[i].warn_at ? warn : NULL, t[i].met_at ? met : NULL, tgt,
-		    t[i].calendar);
+		cals[i] = t[i].calendar;
 	}
-	arr = array_literal(kinds, n);
-	if (rc == 0)
-		rc = db_execv(db, &st_timer_prune, NULL, err, 2, tid, arr);
-	if (rc == 0)
-		rc = db_execv(db, &st_timer_next, NULL, err, 2, tid,
-		    closed ? "true" : "false");
-	free(arr);
+	ts_array(&st, t, n, offsetof(struct store_timer, start_at));
+	ts_array(&due, t, n, offsetof(struct store_timer, due_at));
+	ts_array(&warn, t, n, offsetof(struct store_timer, warn_at));
+	ts_array(&met, t, n, offsetof(struct store_timer, met_at));
+	(void)!buf_addc(&tgt, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)!buf_printf(&tgt, "%s%lld", i ? "," : "",
+		    t[i].target_seconds);
+	(void)!buf_addc(&tgt, '}');
+	k = array_literal(kinds, n);
+	c = array_literal(cals, n);
+	rc = db_execv(db, &st_timers_set, NULL, err, 9, tid, k, buf_str(&st),
+	    buf_str(&due), buf_str(&warn), buf_str(&met), buf_str(&tgt), c,
+	    closed ? "true" : "false");
+	free(k);
+	free(c);
 	free(kinds);
+	free(cals);
+	buf_free(&st);
+	buf_free(&due);
+	buf_free(&warn);
+	buf_free(&met);
+	buf_free(&tgt);
 	return rc;
 }
 
@@ -1103,26 +1154,8 @@ store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
 	return db_execv(db, &st_timer_next1, NULL, err, 3, tid, "false", kind);
 }
 
-static const struct db_stmt st_set_qual = { "ticket_set_qualification",
-	"UPDATE tickets SET priority = $2, plan = $3, queue = $4, "
-	"organisation = $5, tags = $6 WHERE id = $1", 6 };
 static const struct db_stmt st_set_plan = { "ticket_set_plan",
 	"UPDATE tickets SET plan = $2, updated_at = $3 WHERE id = $1", 3 };
-
-int
-store_ticket_set_qualification(struct db *db, int64_t id,
-    const char *priority, const char *plan, const char *queue,
-    const char *organisation, const char *const *tags, size_t ntags,
-    struct gc_err *err)
-{
-	I64(ids, id);
-	char *arr = array_literal(tags, ntags);
-	int rc = db_execv(db, &st_set_qual, NULL, err, 6, ids, priority, plan,
-	    queue, organisation, arr);
-
-	free(arr);
-	return rc;
-}
 
 int
 store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
@@ -1202,4 +1235,57 @@ store_org_upsert(struct db *db, const char *name, const char *plan,
 	for (size_t i = 0; rc == 0 && i < nkeys; i++)
 		rc = db_execv(db, &st_org_key, NULL, err, 2, keys[i], id);
 	return rc;
+}
+
+/* ----- Our mails, in one round trip ------------------------------- */
+
+static const struct db_stmt st_mail_out = { "mail_out",
+	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, "
+	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), "
+	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, "
+	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs, "
+	"sent_date, received_at, text, dedup_key, outbox_id, agent, internal, "
+	"purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, $4, $15, $16, "
+	"$9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o "
+	"WHERE $10::text IS NOT NULL), "
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
+	"'mail_queued', $20::jsonb)) SELECT id FROM o", 20 };
+
+int
+store_mail_out(struct db *db, const struct store_outbox *o,
+    const struct store_message *m, const char *ev_json, int64_t *outbox_r,
+    struct gc_err *err)
+{
+	I64(tid, o->ticket_id);
+	TS(ts, o->now);
+	char *rcpts = array_literal(o->rcpts, o->nrcpts);
+	char *to = m ? array_literal(m->to, m->nto) : NULL;
+	char *cc = m ? array_literal(m->cc, m->ncc) : NULL;
+	char *refs = m ? array_literal(m->refs, m->nrefs) : NULL;
+	const char *p[20] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
+		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
+		m ? (m->subject ? m->subject : "") : NULL,
+		m ? m->in_reply_to : NULL, refs,
+		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
+		m && m->internal ? "true" : "false",
+		ev_json ? ev_json : "{}" };
+	int lens[20] = { 0 }, bin[20] = { 0 };
+	PGresult *res;
+	int rc;
+
+	lens[7] = (int)o->len;
+	bin[7] = 1;
+	rc = db_exec(db, &st_mail_out, p, lens, bin, &res, err);
+	free(rcpts);
+	free(to);
+	free(cc);
+	free(refs);
+	if (rc != 0)
+		return rc;
+	if (outbox_r)
+		*outbox_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
 }

@@ -51,6 +51,7 @@ struct store_ticket_new {
 	const char *subject;
 	const char *language;
 	const char *organisation;
+	const char *const *tags; size_t ntags;
 	time_t now;
 };
 
@@ -110,6 +111,16 @@ struct store_quarantine {
 	time_t now;
 };
 
+/* Claim a dedup key for the rest of the transaction (an advisory lock:
+ * two daemons, or IMAP and the MTA pipe, on the same mail wait for each
+ * other), then tell whether the mail is already a message or in the
+ * quarantine (*where_r "message"/"quarantine", NULL when new) and
+ * whether message_id (may be NULL) is one of our own mails. One round
+ * trip. */
+int store_claim(struct db *db, const char *key, const char *message_id,
+    const char **where_r, int64_t *ticket_id_r, bool *ours_r,
+    struct gc_err *err);
+
 /* Serialise work on one dedup key for the rest of the transaction (two
  * daemons, or IMAP and the MTA pipe, on the same mail at once). */
 int store_lock_key(struct db *db, const char *key, struct gc_err *err);
@@ -120,6 +131,7 @@ int store_seen(struct db *db, const char *key, const char **where_r,
 
 int store_next_ticket_seq(struct db *db, long long *seq_r,
     struct gc_err *err);
+/* The ticket and its requester as first participant. */
 int store_ticket_insert(struct db *db, const struct store_ticket_new *t,
     int64_t *id_r, struct gc_err *err);
 /* Fill t from the ticket with that number / id; GC_ENOTFOUND if none. */
@@ -212,10 +224,6 @@ void store_strings_free(char **v, size_t n);
 /* The newest incoming customer Message-ID, or NULL (malloc'd). */
 int store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
     struct gc_err *err);
-/* Our first notification of this ticket to this agent (the thread root of
- * the agent's mails), or NULL (malloc'd). */
-int store_agent_thread_root(struct db *db, int64_t ticket_id,
-    const char *agent, char **mid_r, struct gc_err *err);
 /* Whether one of our own mails had this Message-ID. */
 int store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
     struct gc_err *err);
@@ -225,10 +233,16 @@ int store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
 int store_tickets_to_autoclose(struct db *db, time_t before, int max,
     int64_t *ids, size_t *n_r, struct gc_err *err);
 
-/* Automatic mails sent to address since a time, and one more logged. */
-int store_autoreply_count(struct db *db, const char *address, time_t since,
-    long long *n_r, struct gc_err *err);
-int store_autoreply_log(struct db *db, const char *address, time_t now,
+/* One more automatic mail to address, unless it got cap of them in the
+ * hour before now: *ok_r says whether it may be sent (then it counts). */
+int store_autoreply_take(struct db *db, const char *address, time_t now,
+    long long cap, bool *ok_r, struct gc_err *err);
+
+/* A mail of ours in one round trip: its outbox row, its message on the
+ * ticket (m->outbox_id is filled in; m NULL for a mail about no ticket)
+ * and a "mail_queued" event with ev_json. */
+int store_mail_out(struct db *db, const struct store_outbox *o,
+    const struct store_message *m, const char *ev_json, int64_t *outbox_r,
     struct gc_err *err);
 
 /* ----- SLA ----------------------------------------------------------- */
@@ -281,10 +295,6 @@ int store_timers_due(struct db *db, time_t now, int max,
 int store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
     int level, time_t now, struct gc_err *err);
 
-int store_ticket_set_qualification(struct db *db, int64_t id,
-    const char *priority, const char *plan, const char *queue,
-    const char *organisation, const char *const *tags, size_t ntags,
-    struct gc_err *err);
 int store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
     time_t now, struct gc_err *err);
 

@@ -62,6 +62,7 @@ def main():
             db, user = "bench%d" % r, "bench%d" % r
             s.write_config(dbname=db, mailbox_user=user, sections={
                 "guichet": {"fetch_batch": 500, "log_level": "warn"},
+                **({"agent alice": None} if os.environ.get("NOAGENT") else {}),
                 "smtp": {"url": "smtp://127.0.0.1:1"}})
             s.guichet("migrate")
             c = s.imap.client(user)

@@ -103,9 +103,9 @@ class Conversation(gh.ServersTestCase):
         n = None
         if to_notification:
             n = "<%s>" % self.servers.pg.scalar(
-                "SELECT message_id FROM messages WHERE purpose = "
-                "'notify_agent' AND agent = '%s' ORDER BY id DESC LIMIT 1"
-                % agent.split("@")[0], db=self.db)
+                "SELECT message_id FROM outbox WHERE purpose = "
+                "'notify_agent' AND '%s' = ANY (rcpts) ORDER BY id DESC "
+                "LIMIT 1" % agent, db=self.db)
         raw = mail("Re: [%s] Question sur l export" % number, body,
                    mid or "agent-%d@example.com" % self.n,
                    sender="%s <%s>" % (name, agent),
@@ -165,8 +165,9 @@ class Conversation(gh.ServersTestCase):
 
         # a customer message notifies the agents in the same thread
         first = "<%s>" % self.servers.pg.scalar(
-            "SELECT message_id FROM messages WHERE purpose = 'notify_agent' "
-            "AND agent = 'alice' ORDER BY id LIMIT 1", db=self.db)
+            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent' "
+            "AND 'alice@example.com' = ANY (rcpts) ORDER BY id LIMIT 1",
+            db=self.db)
         self.servers.smtp.clear()
         r = self.customer_reply(number, "Thanks, waiting for it.\n")
         self.assertIn("follow-up %s" % number, r.stderr)

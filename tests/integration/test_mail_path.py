@@ -236,6 +236,31 @@ class MailPath(gh.ServersTestCase):
         self.assertEqual(len(s.imap.messages(self.user, "Quarantine")), 1)
         self.assertEqual(len(s.imap.messages(self.user, "Processed")), 1)
 
+    def test_one_failing_mail_does_not_block_the_batch(self):
+        s = self.servers
+        # a mail whose storing fails (a trigger stands for any failure of
+        # the database on that mail alone)
+        self.sql("CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql "
+                 "AS $$ BEGIN IF NEW.subject = 'poison' THEN RAISE "
+                 "EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$; "
+                 "CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH "
+                 "ROW EXECUTE FUNCTION poison()")
+        good = [mail("Good %d" % i, mid="<good-%d@c.example.org>" % i)
+                for i in range(5)]
+        bad = mail("poison", mid="<poison@c.example.org>")
+        for raw in good[:2] + [bad] + good[2:]:
+            s.imap.append(self.user, "INBOX", raw)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 5)
+        self.assertIn("quarantined - <poison@c.example.org>: store failed",
+                      r.stderr)
+        self.assertIn("poisoned", self.sql("SELECT detail FROM quarantine")
+                      [0][0])
+        self.assertEqual(len(s.imap.messages(self.user, "Processed")), 5)
+        self.assertEqual(s.imap.messages(self.user, "Quarantine"), [bad])
+        # each mail logged once, after the commit
+        self.assertEqual(r.stderr.count("<good-0@c.example.org>"), 1)
+
     def test_migrate_twice_changes_nothing(self):
         s = self.servers
         before = self.sql("SELECT version, name, applied_at FROM "

@@ -145,7 +145,7 @@ class Sla(gh.ServersTestCase):
                               "2026-11-30T08:00:00Z")   # Monday 09:00 Paris
         self.assertEqual(self.show(number)["sla"]["resolve"]["due_at"],
                          "2026-12-04T17:00:00Z")   # 5 x 9 h: Friday 18:00
-        notify = s.pg.scalar("SELECT message_id FROM messages WHERE purpose "
+        notify = s.pg.scalar("SELECT message_id FROM outbox WHERE purpose "
                              "= 'notify_agent' ORDER BY id LIMIT 1",
                              db=self.db)
         s.imap.append(self.user, "INBOX", (
