@@ -26,6 +26,7 @@
 #include "daemon/poller.h"
 #include "daemon/scheduler.h"
 #include "notify/outbox.h"
+#include "sql/store.h"
 #include "notify/smtp.h"
 
 #define OUTBOX_BATCH 200
@@ -223,9 +224,16 @@ turn(struct daemon *d, bool once)
 		struct sched_stats st;
 		struct gc_err err = { 0 };
 
+		time_t due;
+
 		if (scheduler_tick(&in, &st, &err) != 0)
 			log_warn("scheduler: %s", err.msg);
+		/* the next pass when the next timer is due, at the latest
+		 * TICK_EVERY from now (auto-close), at the soonest in 1 s */
 		d->next_tick = now + TICK_EVERY;
+		if (store_timers_next(d->db, &due, &err) == 0 && due != 0 &&
+		    due < d->next_tick)
+			d->next_tick = due > now ? due : now + 1;
 		if (st.closed + st.warnings + st.breaches > 0)
 			d->next_outbox = now;
 	}

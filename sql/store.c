@@ -1130,6 +1130,24 @@ store_timers_due(struct db *db, time_t now, int max,
 	return 0;
 }
 
+static const struct db_stmt st_timers_next = { "timers_next",
+	"SELECT " EPOCH("min(next_at)") " FROM sla_timers "
+	"WHERE next_at IS NOT NULL", 0 };
+
+int
+store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*next_r = 0;
+	if ((rc = db_exec(db, &st_timers_next, NULL, NULL, NULL, &res, err)))
+		return rc;
+	*next_r = ts_of(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
 static const struct db_stmt st_timer_fired = { "timer_fired",
 	"UPDATE sla_timers SET warned_at = coalesce(warned_at, $3), "
 	"breached_at = CASE WHEN $4 = 2 THEN coalesce(breached_at, $3) "

@@ -290,6 +290,8 @@ struct store_due_timer {
  * LOCKED), oldest first; *out malloc'd. */
 int store_timers_due(struct db *db, time_t now, int max,
     struct store_due_timer **out, size_t *n_r, struct gc_err *err);
+/* The earliest next_at of all timers, 0 when none. */
+int store_timers_next(struct db *db, time_t *next_r, struct gc_err *err);
 /* Record what fired: level 1 warning, 2 breach (a breach marks the
  * warning too), 0 nothing; next_at follows. */
 int store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
