@@ -1036,6 +1036,19 @@ conf_agent_by_address(const struct conf *c, const char *addr)
 	return NULL;
 }
 
+bool
+conf_is_our_address(const struct conf *c, const char *addr)
+{
+	if (addr == NULL)
+		return false;
+	if (c->smtp.from_addr && str_casecmp(addr, c->smtp.from_addr) == 0)
+		return true;
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		if (str_casecmp(addr, c->mailboxes[i].address) == 0)
+			return true;
+	return false;
+}
+
 const struct conf_queue *
 conf_queue(const struct conf *c, const char *name)
 {

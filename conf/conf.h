@@ -169,6 +169,8 @@ const struct conf_mailbox *conf_mailbox(const struct conf *c,
 const struct conf_agent *conf_agent_by_address(const struct conf *c,
     const char *addr);
 const struct conf_queue *conf_queue(const struct conf *c, const char *name);
+/* Whether addr is one of ours: the SMTP sender or a mailbox's address. */
+bool conf_is_our_address(const struct conf *c, const char *addr);
 
 /* The sections of a type, for modules that validate their own. */
 size_t conf_sections(const struct conf *c, const char *type,

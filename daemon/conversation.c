@@ -91,19 +91,6 @@ ticket_language(const struct store_ticket *t, const struct conf_mailbox *mb)
 /* ----- Who is writing --------------------------------------------- */
 
 static bool
-is_our_address(const struct conf *c, const char *addr)
-{
-	if (addr == NULL)
-		return false;
-	if (c->smtp.from_addr && str_casecmp(addr, c->smtp.from_addr) == 0)
-		return true;
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (str_casecmp(addr, c->mailboxes[i].address) == 0)
-			return true;
-	return false;
-}
-
-static bool
 agent_has_queue(const struct conf_agent *a, const char *queue)
 {
 	for (size_t i = 0; i < a->queues.n; i++)
@@ -351,7 +338,7 @@ customer_rcpts(struct intake *in, const struct store_ticket *t,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (str_casecmp(p[i].address, t->requester) == 0 ||
-		    is_our_address(in->conf, p[i].address) ||
+		    conf_is_our_address(in->conf, p[i].address) ||
 		    conf_agent_by_address(in->conf, p[i].address) != NULL ||
 		    compose_addr_check(p[i].address, NULL) != 0)
 			continue;
@@ -762,7 +749,7 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
 		const char *a = m->cc[i].addr;
 
-		if (a == NULL || is_our_address(in->conf, a) ||
+		if (a == NULL || conf_is_our_address(in->conf, a) ||
 		    str_casecmp(a, m->from.addr) == 0 ||
 		    compose_addr_check(a, NULL) != 0)
 			continue;

@@ -43,6 +43,26 @@ intake_outcome_name(enum intake_outcome o)
 	return "?";
 }
 
+/* A copy of a mail already stored (where: "message" or "quarantine"). */
+static int
+duplicate(struct intake *in, struct intake_result *res, const char *where,
+    int64_t ticket_id, struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+
+	res->outcome = INTAKE_DUPLICATE;
+	res->ticket_id = ticket_id;
+	snprintf(res->reason, sizeof(res->reason), "already in the %s",
+	    strcmp(where, "message") == 0 ? "tickets" : "quarantine");
+	if (ticket_id != 0 && store_ticket_by_id(in->db, ticket_id, &t,
+	    err) == 0) {
+		snprintf(res->number, sizeof(res->number), "%s", t.number);
+		store_ticket_clear(&t);
+	}
+	gc_err_clear(err);
+	return 0;
+}
+
 static int
 quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
     size_t len, uint32_t uid, const char *key, const char *reason,
@@ -63,13 +83,8 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	if ((rc = store_claim(in->db, key, NULL, &where, &tid, &ours,
 	    err)) != 0)
 		return rc;
-	if (where != NULL) {
-		res->outcome = INTAKE_DUPLICATE;
-		res->ticket_id = tid;
-		snprintf(res->reason, sizeof(res->reason), "already in the %s",
-		    strcmp(where, "message") == 0 ? "tickets" : "quarantine");
-		return 0;
-	}
+	if (where != NULL)
+		return duplicate(in, res, where, tid, err);
 	if ((rc = store_quarantine_insert(in->db, &q, &res->quarantine_id,
 	    err)) != 0)
 		return rc;
@@ -77,19 +92,6 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	snprintf(res->reason, sizeof(res->reason), "%s%s%s", reason,
 	    detail ? ": " : "", detail ? detail : "");
 	return 0;
-}
-
-static bool
-is_ours(const struct conf *c, const char *addr)
-{
-	if (addr == NULL)
-		return false;
-	if (c->smtp.from_addr && str_casecmp(addr, c->smtp.from_addr) == 0)
-		return true;
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (str_casecmp(addr, c->mailboxes[i].address) == 0)
-			return true;
-	return false;
 }
 
 /* A mail too big to take: quarantined whole, and its sender told, unless
@@ -120,7 +122,7 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	lim.max_mail_bytes = hlen + 2;
 	if (mail_parse(&m, raw, hlen + 1, &lim, &perr) != 0)
 		return 0;
-	if (m->from.addr != NULL && !is_ours(in->conf, m->from.addr) &&
+	if (m->from.addr != NULL && !conf_is_our_address(in->conf, m->from.addr) &&
 	    auto_classify(m, &why) == AUTO_NONE) {
 		struct mailout_rcpt to = { m->from.name, m->from.addr };
 		struct mailout_var vars[] = {
@@ -175,7 +177,6 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
     const struct mail *m, const char *raw, size_t len, uint32_t uid,
     const char *key, struct intake_result *res, struct gc_err *err)
 {
-	struct store_ticket t = { 0 };
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL };
 	const char *where, *why = NULL;
 	struct bounce b;
@@ -186,22 +187,11 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	if ((rc = store_claim(in->db, key, m->message_id, &where, &tid, &ours,
 	    err)) != 0)
 		return rc;
-	if (where != NULL) {
-		res->outcome = INTAKE_DUPLICATE;
-		res->ticket_id = tid;
-		snprintf(res->reason, sizeof(res->reason), "already in the %s",
-		    strcmp(where, "message") == 0 ? "tickets" : "quarantine");
-		if (tid != 0 && store_ticket_by_id(in->db, tid, &t, err) == 0) {
-			snprintf(res->number, sizeof(res->number), "%s",
-			    t.number);
-			store_ticket_clear(&t);
-		}
-		gc_err_clear(err);
-		return 0;
-	}
+	if (where != NULL)
+		return duplicate(in, res, where, tid, err);
 	/* Our own mail come back (a forward loop, a list echo): never
 	 * answered, never a ticket; the copy stays in processed_folder. */
-	if (ours || is_ours(in->conf, m->from.addr)) {
+	if (ours || conf_is_our_address(in->conf, m->from.addr)) {
 		res->outcome = INTAKE_DROPPED;
 		snprintf(res->reason, sizeof(res->reason), "%s", ours ?
 		    "our own mail come back" : "sent from our own address");

@@ -66,40 +66,7 @@ array_literal(const char *const *v, size_t n)
 
 /* ----- Dedup and locks -------------------------------------------- */
 
-static const struct db_stmt st_lock_key = { "lock_key",
-	"SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1 };
 
-int
-store_lock_key(struct db *db, const char *key, struct gc_err *err)
-{
-	return db_execv(db, &st_lock_key, NULL, err, 1, key);
-}
-
-static const struct db_stmt st_seen = { "seen",
-	"SELECT 'message', ticket_id FROM messages WHERE dedup_key = $1 "
-	"UNION ALL "
-	"SELECT 'quarantine', ticket_id FROM quarantine WHERE dedup_key = $1 "
-	"LIMIT 1", 1 };
-
-int
-store_seen(struct db *db, const char *key, const char **where_r,
-    int64_t *ticket_id_r, struct gc_err *err)
-{
-	PGresult *res;
-	int rc;
-
-	*where_r = NULL;
-	*ticket_id_r = 0;
-	if ((rc = db_execv(db, &st_seen, &res, err, 1, key)) != 0)
-		return rc;
-	if (PQntuples(res) > 0) {
-		*where_r = strcmp(PQgetvalue(res, 0, 0), "message") == 0 ?
-		    "message" : "quarantine";
-		*ticket_id_r = db_get_ll(res, 0, 1);
-	}
-	PQclear(res);
-	return 0;
-}
 
 static const struct db_stmt st_claim = { "claim",
 	"SELECT seen, ticket_id, ours FROM intake_claim($1, $2)", 2 };
@@ -131,9 +98,6 @@ store_claim(struct db *db, const char *key, const char *message_id,
 static const struct db_stmt st_mbox_lock = { "mbox_lock",
 	"SELECT pg_try_advisory_lock(hashtextextended('mailbox:' || $1, 0))",
 	1 };
-static const struct db_stmt st_mbox_unlock = { "mbox_unlock",
-	"SELECT pg_advisory_unlock(hashtextextended('mailbox:' || $1, 0))",
-	1 };
 
 int
 store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
@@ -148,12 +112,6 @@ store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
 	*got_r = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return 0;
-}
-
-int
-store_mailbox_unlock(struct db *db, const char *mailbox, struct gc_err *err)
-{
-	return db_execv(db, &st_mbox_unlock, NULL, err, 1, mailbox);
 }
 
 /* ----- Tickets ---------------------------------------------------- */
@@ -811,8 +769,6 @@ static const struct db_stmt st_last_customer = { "last_customer_mid",
 	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
 	"direction = 'in' AND author = 'customer' AND message_id IS NOT NULL "
 	"ORDER BY id DESC LIMIT 1", 1 };
-static const struct db_stmt st_is_ours = { "is_our_message",
-	"SELECT 1 FROM outbox WHERE message_id = $1", 1 };
 
 int
 store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
@@ -821,18 +777,6 @@ store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
 	I64(tid, ticket_id);
 
 	return one_string(db, &st_last_customer, mid_r, err, 1, tid, NULL);
-}
-
-int
-store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
-    struct gc_err *err)
-{
-	char *v;
-	int rc = one_string(db, &st_is_ours, &v, err, 1, message_id, NULL);
-
-	*ours_r = v != NULL;
-	free(v);
-	return rc;
 }
 
 static const struct db_stmt st_autoclose = { "tickets_to_autoclose",
@@ -1172,18 +1116,6 @@ store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
 	return db_execv(db, &st_timer_next1, NULL, err, 3, tid, "false", kind);
 }
 
-static const struct db_stmt st_set_plan = { "ticket_set_plan",
-	"UPDATE tickets SET plan = $2, updated_at = $3 WHERE id = $1", 3 };
-
-int
-store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
-    time_t now, struct gc_err *err)
-{
-	I64(ids, id);
-	TS(ts, now);
-
-	return db_execv(db, &st_set_plan, NULL, err, 3, ids, plan, ts);
-}
 
 /* ----- Organisations ---------------------------------------------- */
 

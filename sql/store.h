@@ -121,13 +121,6 @@ int store_claim(struct db *db, const char *key, const char *message_id,
     const char **where_r, int64_t *ticket_id_r, bool *ours_r,
     struct gc_err *err);
 
-/* Serialise work on one dedup key for the rest of the transaction (two
- * daemons, or IMAP and the MTA pipe, on the same mail at once). */
-int store_lock_key(struct db *db, const char *key, struct gc_err *err);
-/* Whether a mail with this key is already a message (*where_r "message")
- * or in the quarantine ("quarantine"); *where_r NULL when new. */
-int store_seen(struct db *db, const char *key, const char **where_r,
-    int64_t *ticket_id_r, struct gc_err *err);
 
 int store_next_ticket_seq(struct db *db, long long *seq_r,
     struct gc_err *err);
@@ -173,8 +166,6 @@ int store_quarantine_insert(struct db *db, const struct store_quarantine *q,
 /* Advisory lock that makes one daemon the poller of a mailbox; held by the
  * session until released or the connection ends. */
 int store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
-    struct gc_err *err);
-int store_mailbox_unlock(struct db *db, const char *mailbox,
     struct gc_err *err);
 
 /* ----- The conversation ------------------------------------------ */
@@ -223,9 +214,6 @@ int store_thread_ids(struct db *db, int64_t ticket_id, size_t max,
 void store_strings_free(char **v, size_t n);
 /* The newest incoming customer Message-ID, or NULL (malloc'd). */
 int store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
-    struct gc_err *err);
-/* Whether one of our own mails had this Message-ID. */
-int store_is_our_message(struct db *db, const char *message_id, bool *ours_r,
     struct gc_err *err);
 
 /* Resolved tickets whose resolution is older than before: ids, at most
@@ -297,8 +285,6 @@ int store_timers_next(struct db *db, time_t *next_r, struct gc_err *err);
 int store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
     int level, time_t now, struct gc_err *err);
 
-int store_ticket_set_plan(struct db *db, int64_t id, const char *plan,
-    time_t now, struct gc_err *err);
 
 /* ----- Organisations imported from CSV ------------------------------ */
 
