@@ -363,12 +363,19 @@ void
 mimehdr_parse(struct mimehdr *out, struct arena *a, const char *in,
     size_t len)
 {
-	struct piece *pcs;
+	struct piece pcs[MIMEHDR_MAX_PARAMS * 2];
 	struct mimehdr_param *params;
 	struct buf mv;
 	size_t i = 0, npcs, nparams = 0, k, stop;
 	char *value;
 
+	if (len == 0) {
+		/* the absent header field, the common case */
+		out->value = "";
+		out->params = NULL;
+		out->nparams = 0;
+		return;
+	}
 	/* The main value: up to ';', or up to a parameter that lost its
 	 * ';'. Blanks and comments inside are dropped. */
 	buf_init(&mv, 1024);
@@ -391,7 +398,6 @@ mimehdr_parse(struct mimehdr *out, struct arena *a, const char *in,
 	str_tolower(value);
 	out->value = value;
 
-	pcs = xcalloc(MIMEHDR_MAX_PARAMS * 2, sizeof(*pcs));
 	npcs = split_pieces(pcs, a, in, stop, len);
 	params = arena_alloc(a, (npcs + 1) * sizeof(*params));
 	for (k = 0; k < npcs && nparams < MIMEHDR_MAX_PARAMS; k++) {
@@ -404,7 +410,6 @@ mimehdr_parse(struct mimehdr *out, struct arena *a, const char *in,
 			continue;
 		merge(&params[nparams++], a, pcs, npcs, pcs[k].name);
 	}
-	free(pcs);
 	out->params = params;
 	out->nparams = nparams;
 }

@@ -36,27 +36,44 @@ lc(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* Does s (n bytes at least) start with the n bytes of p? p is lowercase
+ * (or not ASCII). */
+static bool
+ci_equal(const char *s, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lc((unsigned char)s[i]) != (unsigned char)p[i])
+			return false;
+	return true;
+}
+
+/* The patterns below are all lowercase. */
 static bool
 ci_prefix(const char *s, size_t len, const char *p)
 {
-	size_t n = strlen(p), i;
+	size_t n = strlen(p);
 
-	if (len < n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (lc((unsigned char)s[i]) != lc((unsigned char)p[i]))
-			return false;
-	return true;
+	return len >= n && ci_equal(s, p, n);
 }
 
 static bool
 ci_contains(const char *s, size_t len, const char *p)
 {
 	size_t n = strlen(p), i;
+	int c0 = (unsigned char)p[0], u0 = c0 >= 'a' && c0 <= 'z' ?
+	    c0 - 32 : c0;
 
-	for (i = 0; i + n <= len; i++)
-		if (ci_prefix(s + i, len - i, p))
+	if (n == 0)
+		return true;
+	for (i = 0; i + n <= len; i++) {
+		/* the first byte alone rules out most places */
+		if ((unsigned char)s[i] != c0 && (unsigned char)s[i] != u0)
+			continue;
+		if (ci_equal(s + i + 1, p + 1, n - 1))
 			return true;
+	}
 	return false;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "parsers/utf8.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -80,6 +81,26 @@ utf8_seqlen(const unsigned char *s, size_t len)
 	return need;
 }
 
+/* The length of the run of ASCII bytes at p (NUL included), read eight
+ * bytes at a time: most mail text is ASCII. */
+static size_t
+ascii_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i + 8 <= len) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if ((w & UINT64_C(0x8080808080808080)) != 0)
+			break;
+		i += 8;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {
@@ -90,7 +111,7 @@ utf8_valid(const char *s, size_t len)
 		size_t n;
 
 		if (p[i] < 0x80) {
-			i++;
+			i += ascii_run(p + i, len - i);
 			continue;
 		}
 		n = utf8_seqlen(p + i, len - i);
@@ -113,8 +134,22 @@ utf8_sanitize_buf(struct buf *b, const char *s, size_t len)
 		size_t n;
 
 		if (p[i] != 0 && p[i] < 0x80) {
-			i++;
-			run++;
+			size_t k = i + 1;
+
+			/* ASCII without NUL, eight bytes at a time */
+			while (k + 8 <= len) {
+				uint64_t w;
+
+				memcpy(&w, p + k, 8);
+				if (((w - UINT64_C(0x0101010101010101)) |
+				    w) & UINT64_C(0x8080808080808080))
+					break;
+				k += 8;
+			}
+			while (k < len && p[k] != 0 && p[k] < 0x80)
+				k++;
+			run += k - i;
+			i = k;
 			continue;
 		}
 		n = p[i] == 0 ? 0 : utf8_seqlen(p + i, len - i);
@@ -194,8 +229,23 @@ utf8_put(struct buf *b, uint32_t cp)
 char *
 utf8_strip_controls(char *s, bool keep_lf, bool keep_tab)
 {
-	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
+	unsigned char *r = (unsigned char *)s, *w;
 
+	/* Read only up to the first byte that changes (usually none). */
+	for (;;) {
+		unsigned char c = *r;
+
+		if ((c >= 0x20 && c < 0x7f) || (c >= 0x80 && c != 0xc2) ||
+		    (c == '\n' && keep_lf) || (c == '\t' && keep_tab) ||
+		    (c == 0xc2 && (r[1] < 0x80 || r[1] > 0x9f))) {
+			r++;
+			continue;
+		}
+		break;
+	}
+	if (*r == '\0')
+		return s;
+	w = r;
 	while (*r != '\0') {
 		unsigned char c = *r;
 
