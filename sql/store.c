@@ -969,15 +969,6 @@ store_sla_state_clear(struct store_sla_state *s)
 static const struct db_stmt st_timers_set = { "timers_set",
 	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 };
 
-/* The next instant the scheduler must look at a timer: a warning not
- * fired yet (and still before the deadline), else the breach not fired
- * yet (the same rule as timers_set() in 006_fast_paths.sql). */
-#define NEXT_AT "CASE WHEN met_at IS NULL AND due_at IS NOT NULL AND " \
-	"NOT $2::boolean THEN CASE " \
-	"WHEN warned_at IS NULL AND warn_at IS NOT NULL AND " \
-	"warn_at < due_at THEN warn_at " \
-	"WHEN breached_at IS NULL THEN due_at END END"
-
 /* A text array literal where 0 stands for NULL. */
 static void
 ts_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
@@ -1092,13 +1083,25 @@ store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
 	return 0;
 }
 
+/*
+ * What fired ($4: 0 nothing, 1 the warning, 2 the breach, which marks the
+ * warning too) and the next instant the scheduler must look at the timer,
+ * in one statement: a warning not fired yet (and still before the
+ * deadline), else the breach not fired yet -- the rule of timers_set() in
+ * 006_fast_paths.sql, written with the fired marks as this UPDATE leaves
+ * them (SET expressions see the row as it was).
+ */
 static const struct db_stmt st_timer_fired = { "timer_fired",
-	"UPDATE sla_timers SET warned_at = coalesce(warned_at, $3), "
+	"UPDATE sla_timers SET "
+	"warned_at = CASE WHEN $4 >= 1 THEN coalesce(warned_at, $3) "
+	"ELSE warned_at END, "
 	"breached_at = CASE WHEN $4 = 2 THEN coalesce(breached_at, $3) "
-	"ELSE breached_at END WHERE ticket_id = $1 AND kind = $2", 4 };
-static const struct db_stmt st_timer_next1 = { "timer_next_one",
-	"UPDATE sla_timers SET next_at = " NEXT_AT " WHERE ticket_id = $1 "
-	"AND kind = $3", 3 };
+	"ELSE breached_at END, "
+	"next_at = CASE WHEN met_at IS NULL AND due_at IS NOT NULL THEN CASE "
+	"WHEN warned_at IS NULL AND $4 < 1 AND warn_at IS NOT NULL AND "
+	"warn_at < due_at THEN warn_at "
+	"WHEN breached_at IS NULL AND $4 < 2 THEN due_at END END "
+	"WHERE ticket_id = $1 AND kind = $2", 4 };
 
 int
 store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
@@ -1107,13 +1110,9 @@ store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
 	I64(tid, ticket_id);
 	TS(ts, now);
 	char lv[4];
-	int rc;
 
 	snprintf(lv, sizeof(lv), "%d", level);
-	if (level > 0 && (rc = db_execv(db, &st_timer_fired, NULL, err, 4, tid,
-	    kind, ts, lv)) != 0)
-		return rc;
-	return db_execv(db, &st_timer_next1, NULL, err, 3, tid, "false", kind);
+	return db_execv(db, &st_timer_fired, NULL, err, 4, tid, kind, ts, lv);
 }
 
 
