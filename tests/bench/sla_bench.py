@@ -1,0 +1,531 @@
+"""sla_bench.py - the SLA scheduler at scale: one pass over 1,000,000 tickets.
+
+A benchmark, not a test: it prints figures. It starts a private
+PostgreSQL (fsync, full_page_writes and synchronous_commit on: durable
+commits), migrates, and fills the database with SQL (generate_series, not
+through guichet) with N open tickets as intake would have left them: the
+ticket, its requester as participant, the incoming mail (a few hundred
+bytes of text and its raw form), the acknowledgement (outbox row, sent,
+and outgoing message), three events, and the SLA timers: acknowledge and
+resolve for every ticket, workaround for P1 and P2. Seven in ten open
+tickets were acknowledged already, one in ten waits on the customer (a
+pause, no deadline), the other timers' next instants are spread over the
+four weeks after the chosen instant T. Resolved and closed tickets (no
+next instant) come on top. Then VACUUM ANALYZE and a checkpoint.
+
+Each round moves 100 timers of fresh tickets, spread over the table, to
+the past (50 warnings due, 50 breaches due), checks that exactly 100 are
+due at T, runs `guichet sla tick --now T` and reads the time of the pass
+that guichet prints ("sla tick: pass took X ms": the pass in its
+transaction, COMMIT included, without process start-up and connection).
+Each round checks that 50 warnings and 50 breaches were fired, with one
+escalation mail (outbox row and message) and one webhook row each, and
+that nothing is due any more. Then passes with nothing due (the cost
+every daemon pays every tick), and one more round, not counted, with
+auto_explain on: it prints the plan (ANALYZE, BUFFERS) of the due-timers
+query as guichet ran it, and where the pass spends its time in the
+database, statement by statement.
+
+Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness \
+       /usr/bin/python3 tests/bench/sla_bench.py [N] [ROUNDS]
+(scripts/bench-sla.sh builds guichet and runs this.)
+"""
+
+import collections
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import guichet_harness as gh
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+DUE = 100                      # timers due in each round
+RESOLVED = max(N // 50, 1)     # resolved tickets, not yet auto-closed
+CLOSED = max(N // 10, 1)       # closed tickets, no timer left
+IDLE_PASSES = 5
+DB = "slabench"
+T = datetime.datetime(2026, 12, 1, 10, 0, 0)   # the chosen instant (UTC)
+T_ISO = T.strftime("%Y-%m-%dT%H:%M:%SZ")
+T_SQL = "timestamptz '%s'" % T_ISO
+PASS_RE = re.compile(r"sla tick: pass took ([0-9.]+) ms")
+
+# PostgreSQL settings of the run: durable, and sized as a small
+# production server would be rather than as the harness's tests are.
+PG_SETTINGS = collections.OrderedDict([
+    ("fsync", "on"),
+    ("synchronous_commit", "on"),
+    ("full_page_writes", "on"),
+    ("shared_buffers", "256MB"),
+    ("max_wal_size", "4GB"),
+    ("checkpoint_timeout", "30min"),
+    ("maintenance_work_mem", "256MB"),
+])
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+# ---------------------------------------------------------------------------
+# The load: every table a ticket touches, filled by set-based SQL
+# ---------------------------------------------------------------------------
+
+# One row per ticket with everything the other tables derive from it.
+# Classes by id g: 1..N open (g % 10 = 9 pending, 7 and 8 new, i.e. not
+# acknowledged yet, else open), then RESOLVED resolved, then CLOSED closed.
+# The multiplications by primes scatter priorities, plans and instants.
+GEN_SQL = """
+CREATE UNLOGGED TABLE gen AS
+SELECT g, status, priority, plan, created,
+       CASE priority WHEN 'P1' THEN 900 WHEN 'P2' THEN 3600
+            ELSE 14400 END AS ack_target,
+       CASE priority WHEN 'P1' THEN 7200 WHEN 'P2' THEN 14400
+            END AS wa_target,
+       CASE priority WHEN 'P1' THEN 28800 WHEN 'P2' THEN 64800
+            ELSE 162000 END AS res_target,
+       CASE WHEN plan = 'Enterprise' AND priority = 'P1' THEN '24x7'
+            ELSE 'business' END AS calendar,
+       CASE WHEN status = 'resolved' THEN {t} - (g % 432000) * interval '1 s'
+            WHEN status = 'closed' THEN created + interval '1 day'
+            END AS resolved,
+       'customer' || g || '@org' || (g % 5000) || '.example' AS requester,
+       'Customer ' || g AS rname,
+       'Export fails for account ' || g AS subject,
+       CASE WHEN g % 4 = 0 THEN 'en' ELSE 'fr' END AS language,
+       format(E'Hello,\\n\\nSince this morning the export of account %s '
+              'fails with an error 500 as soon as we select more than one '
+              'month of data. We tried from two browsers and from the API '
+              '(request id %s), with the same result. Our month-end '
+              'closing depends on it: could you have a look?\\n\\n'
+              'Thanks,\\nCustomer %s\\nOrganisation %s, +33 1 23 45 67 89\\n',
+              g, md5(g::text), g, g % 5000) AS text
+FROM (
+    SELECT g,
+           CASE WHEN g > {n} + {r} THEN 'closed'
+                WHEN g > {n} THEN 'resolved'
+                WHEN g % 10 = 9 THEN 'pending'
+                WHEN g % 10 IN (7, 8) THEN 'new'
+                ELSE 'open' END AS status,
+           CASE WHEN (g * 7907) % 100 < 5 THEN 'P1'
+                WHEN (g * 7907) % 100 < 30 THEN 'P2'
+                ELSE 'P3' END AS priority,
+           CASE WHEN (g * 31) % 10 < 1 THEN 'Enterprise'
+                WHEN (g * 31) % 10 < 4 THEN 'Pro'
+                ELSE 'Basic' END AS plan,
+           {t} - (60 + (g * 104729) % 2592000) * interval '1 s' AS created
+    FROM generate_series(1::bigint, {total}::bigint) AS g
+) AS s;
+"""
+
+LOAD_SQL = {}
+
+LOAD_SQL["tickets"] = """
+INSERT INTO tickets (id, number, status, priority, plan, queue, mailbox,
+    requester, requester_name, subject, language, assignee, created_at,
+    updated_at, resolved_at, closed_at, first_response_at, last_update_at)
+SELECT g, 'SUP-2026-' || lpad(g::text, 7, '0'), status, priority, plan,
+       'support', 'support', requester, rname, subject, language,
+       CASE WHEN status <> 'new' THEN 'alice' END, created,
+       coalesce(resolved, created + interval '10 min'), resolved,
+       CASE WHEN status = 'closed' THEN created + interval '2 days' END,
+       CASE WHEN status <> 'new' THEN created + interval '10 min' END,
+       CASE WHEN status <> 'new' THEN created + interval '10 min' END
+FROM gen;
+SELECT setval('tickets_id_seq', {total});
+SELECT setval('ticket_number_seq', {total});
+"""
+
+LOAD_SQL["ticket_participants"] = """
+INSERT INTO ticket_participants (ticket_id, address, name, role, added_at)
+SELECT g, requester, rname, 'requester', created FROM gen;
+INSERT INTO ticket_pauses (ticket_id, start_at, end_at)
+SELECT g, created + interval '10 min', NULL FROM gen
+WHERE status = 'pending';
+"""
+
+LOAD_SQL["messages"] = """
+INSERT INTO messages (id, ticket_id, direction, author, mailbox, from_addr,
+    from_name, to_addrs, subject, message_id, sent_date, received_at, text,
+    new_text, raw, raw_size, raw_sha256, dedup_key, imap_uid)
+SELECT g, g, 'in', 'customer', 'support', requester, rname,
+       '{{support@example.com}}', subject, 'm' || g || '@customer.example',
+       created, created, text, text, raw, length(raw), sha256(raw),
+       encode(sha256(('in:' || g)::bytea), 'hex'), g
+FROM (SELECT *, convert_to(format(
+        E'From: %s <%s>\\r\\nTo: support@example.com\\r\\nSubject: %s\\r\\n'
+        'Message-ID: <m%s@customer.example>\\r\\nMIME-Version: 1.0\\r\\n'
+        'Content-Type: text/plain; charset=utf-8\\r\\n\\r\\n', rname,
+        requester, subject, g) || text, 'UTF8') AS raw FROM gen) AS m;
+INSERT INTO messages (id, ticket_id, direction, author, from_addr, from_name,
+    to_addrs, subject, message_id, in_reply_to, refs, sent_date,
+    received_at, text, dedup_key, outbox_id, internal, purpose)
+SELECT {total} + g, g, 'out', 'system', 'support@example.com', 'Support',
+       ARRAY[requester], '[SUP-2026-' || lpad(g::text, 7, '0') || '] ' ||
+       subject, 'ack.' || md5(g::text) || '@example.com',
+       'm' || g || '@customer.example',
+       ARRAY['m' || g || '@customer.example'], created, created,
+       format(E'Bonjour %s,\\n\\nNous avons bien recu votre demande et '
+              'ouvert le ticket SUP-2026-%s.\\n\\nPriorite : %s\\n', rname,
+              lpad(g::text, 7, '0'), priority),
+       'out:ack.' || md5(g::text) || '@example.com', g, false, 'ack'
+FROM gen;
+SELECT setval('messages_id_seq', 2 * {total});
+"""
+
+LOAD_SQL["outbox"] = """
+INSERT INTO outbox (id, kind, purpose, ticket_id, message_id, mail_from,
+    rcpts, data, status, attempts, next_attempt_at, created_at, sent_at)
+SELECT g, 'mail', 'ack', g, 'ack.' || md5(g::text) || '@example.com',
+       'support@example.com', ARRAY[requester],
+       convert_to(format(E'From: Support <support@example.com>\\r\\n'
+              'To: %s <%s>\\r\\nSubject: [SUP-2026-%s] %s\\r\\n'
+              'Auto-Submitted: auto-replied\\r\\n\\r\\nBonjour %s,\\r\\n\\r\\n'
+              'Nous avons bien recu votre demande.\\r\\n', rname, requester,
+              lpad(g::text, 7, '0'), subject, rname), 'UTF8'),
+       'sent', 1, created, created, created + interval '2 s'
+FROM gen;
+SELECT setval('outbox_id_seq', {total});
+"""
+
+LOAD_SQL["events"] = """
+INSERT INTO events (ticket_id, at, kind, actor, data)
+SELECT g, created, e.kind, CASE WHEN e.kind = 'created' THEN requester END,
+       CASE e.kind
+       WHEN 'created' THEN jsonb_build_object('from', requester, 'mailbox',
+           'support', 'subject', subject, 'message_id',
+           'm' || g || '@customer.example')
+       WHEN 'qualified' THEN jsonb_build_object('plan', plan, 'queue',
+           'support', 'priority', priority)
+       ELSE jsonb_build_object('to', jsonb_build_array(requester),
+           'purpose', 'ack', 'message_id',
+           'ack.' || md5(g::text) || '@example.com') END
+FROM gen, (VALUES (1, 'created'), (2, 'qualified'), (3, 'mail_queued'))
+    AS e (ord, kind)
+ORDER BY g, e.ord;
+"""
+
+# Open tickets: acknowledge met unless new; resolve and workaround running
+# (their next instant spread over the weeks after T) unless pending.
+# Resolved and closed tickets: every timer met, nothing left to do.
+LOAD_SQL["sla_timers"] = """
+INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, met_at,
+    target_seconds, calendar, next_at)
+SELECT g, 'acknowledge', created, due, warn, met, ack_target, calendar,
+       CASE WHEN met IS NULL THEN warn END
+FROM (SELECT *,
+      CASE WHEN status = 'new' THEN w
+           ELSE created + ack_target * interval '0.8 s' END AS warn,
+      CASE WHEN status = 'new' THEN w + ack_target * interval '0.2 s'
+           ELSE created + ack_target * interval '1 s' END AS due,
+      CASE WHEN status <> 'new' THEN created + interval '10 min' END AS met
+      FROM (SELECT *, {t} + (60 + (g * 613) % 1814400) * interval '1 s'
+            AS w FROM gen) AS a) AS b
+UNION ALL
+SELECT g, k.kind, created, due, warn, met, target, calendar,
+       CASE WHEN met IS NULL THEN warn END
+FROM (SELECT g, created, calendar, k.kind, k.target,
+      CASE WHEN status = 'pending' THEN NULL
+           WHEN resolved IS NOT NULL THEN created + k.target *
+                interval '0.8 s'
+           ELSE w END AS warn,
+      CASE WHEN status = 'pending' THEN NULL
+           WHEN resolved IS NOT NULL THEN created + k.target * interval '1 s'
+           ELSE w + k.target * interval '0.2 s' END AS due,
+      resolved AS met
+      FROM gen,
+      LATERAL (VALUES
+          ('resolve', res_target,
+           {t} + (120 + (g * 7577) % 2419200) * interval '1 s'),
+          ('workaround', wa_target,
+           {t} + (90 + (g * 3571) % 1209600) * interval '1 s'))
+          AS k (kind, target, w)
+      WHERE k.target IS NOT NULL) AS k;
+"""
+
+
+def psql_long(pg, sql):
+    """Run sql with psql in one session, without the harness's two-minute
+    limit (the load takes longer), stopping at the first error."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    r = subprocess.run([os.path.join(gh.PG_BIN, "psql"), "-X", "-q",
+                        "-v", "ON_ERROR_STOP=1", "-d", pg.conninfo(DB),
+                        "-f", "-"], input=sql.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=env, timeout=4 * 3600)
+    if r.returncode != 0:
+        raise gh.HarnessError("psql failed: %s" % r.stdout.decode(
+            "utf-8", "replace")[-3000:])
+
+
+def load(pg):
+    """Fill the database, one table after the other; prints the times."""
+    fmt = dict(n=N, r=RESOLVED, total=N + RESOLVED + CLOSED, t=T_SQL)
+    # Triggers (the foreign key checks) are off while loading: the rows
+    # are consistent by construction, and checking ten million references
+    # one by one would take longer than the load itself.
+    head = "SET session_replication_role = replica;\nSET work_mem = '256MB';\n"
+    steps = [("gen", GEN_SQL)] + list(LOAD_SQL.items()) + \
+        [("drop gen", "DROP TABLE gen;")]
+    spent = []
+    t0 = time.perf_counter()
+    for name, sql in steps:
+        t1 = time.perf_counter()
+        psql_long(pg, head + sql.format(**fmt))
+        spent.append("%s %.0f s" % (name, time.perf_counter() - t1))
+        print("  %s" % spent[-1], flush=True)
+    print("  loaded in %.0f s" % (time.perf_counter() - t0), flush=True)
+
+
+# ---------------------------------------------------------------------------
+# The rounds
+# ---------------------------------------------------------------------------
+
+class Picker:
+    """Hands out, round after round, tickets spread over the whole table
+    (a stride prime to N) with a running timer, never the same twice."""
+
+    STRIDE = 7919
+
+    def __init__(self, pg):
+        self.pg = pg
+        self.k = 0
+
+    def pick(self, count):
+        chosen = []
+        while len(chosen) < count:
+            ids = []
+            while len(ids) < 4 * count:
+                ids.append(1 + (self.k * self.STRIDE) % N)
+                self.k += 1
+            rows = self.pg.psql(
+                "SELECT ticket_id, kind FROM sla_timers WHERE ticket_id IN "
+                "(%s) AND met_at IS NULL AND due_at IS NOT NULL AND "
+                "warned_at IS NULL AND breached_at IS NULL "
+                "ORDER BY ticket_id, kind" % ",".join(map(str, ids)), db=DB)
+            by_ticket = collections.OrderedDict()
+            for tid, kind in rows:
+                by_ticket.setdefault(int(tid), []).append(kind)
+            for i, tid in enumerate(ids):
+                kinds = by_ticket.get(tid)
+                if kinds and len(chosen) < count:
+                    # vary the kind: acknowledge, resolve, workaround
+                    chosen.append((tid, kinds[i % len(kinds)]))
+        return chosen
+
+
+def arm(pg, timers):
+    """Make these timers due at T: even ones a warning (warn_at just past,
+    deadline ahead), odd ones a breach (warned 40 min ago, deadline 5 min
+    ago), as intake and earlier passes would have left them."""
+    rows = []
+    for i, (tid, kind) in enumerate(timers):
+        if i % 2 == 0:
+            warn, due, warned = "-3 min", "+2 hours", None
+        else:
+            warn, due, warned = "-40 min", "-5 min", "-40 min"
+        nxt = warn if warned is None else due
+        rows.append("(%d, '%s', %s + interval '%s', %s + interval '%s', %s, "
+                    "%s + interval '%s')" % (
+                        tid, kind, T_SQL, warn, T_SQL, due,
+                        "%s + interval '%s'" % (T_SQL, warned)
+                        if warned else "NULL::timestamptz", T_SQL, nxt))
+    pg.psql("UPDATE sla_timers AS s SET met_at = NULL, warn_at = v.warn, "
+            "due_at = v.due, warned_at = v.warned, breached_at = NULL, "
+            "next_at = v.next FROM (VALUES %s) AS v (ticket_id, kind, warn, "
+            "due, warned, next) WHERE s.ticket_id = v.ticket_id AND "
+            "s.kind = v.kind" % ", ".join(rows), db=DB)
+
+
+def due_count(pg):
+    return int(pg.scalar("SELECT count(*) FROM sla_timers WHERE next_at <= "
+                         "%s" % T_SQL, db=DB))
+
+
+def counts(pg):
+    row = pg.psql(
+        "SELECT (SELECT count(*) FROM outbox WHERE kind = 'mail' AND "
+        "purpose LIKE 'escalation_%'), (SELECT count(*) FROM outbox WHERE "
+        "kind = 'webhook'), (SELECT count(*) FROM messages WHERE purpose "
+        "LIKE 'escalation_%'), (SELECT count(*) FROM events WHERE kind IN "
+        "('sla_warning', 'sla_breach'))", db=DB)[0]
+    return tuple(int(v) for v in row)
+
+
+def tick(s, env=None):
+    t0 = time.perf_counter()
+    r = s.guichet("sla", "tick", "--now", T_ISO, timeout=600, env=env)
+    wall = (time.perf_counter() - t0) * 1e3
+    m = PASS_RE.search(r.stderr)
+    assert m, r.stderr
+    out = dict(line.split() for line in r.stdout.splitlines())
+    return float(m.group(1)), wall, out
+
+
+def one_round(s, picker, label, env=None):
+    pg = s.pg
+    timers = picker.pick(DUE)
+    arm(pg, timers)
+    due = due_count(pg)
+    assert due == DUE, "%d timers due at T, expected %d" % (due, DUE)
+    before = counts(pg)
+    ms, wall, out = tick(s, env)
+    after = counts(pg)
+    got = tuple(a - b for a, b in zip(after, before))
+    assert (out["warnings"], out["breaches"]) == (str(DUE // 2),
+                                                  str(DUE - DUE // 2)), out
+    assert got == (DUE, DUE, DUE, DUE), \
+        "new escalation mails, webhooks, messages, events: %s" % (got,)
+    fired = pg.scalar(
+        "SELECT count(*) FROM sla_timers WHERE (ticket_id, kind) IN (%s) "
+        "AND coalesce(breached_at, warned_at) = %s" % (
+            ", ".join("(%d, '%s')" % t for t in timers), T_SQL), db=DB)
+    assert int(fired) == DUE, fired
+    assert due_count(pg) == 0
+    print("%s: pass %.1f ms (process %.0f ms): warnings %s, breaches %s; "
+          "+%d escalation mails, +%d webhooks queued" % (
+              label, ms, wall, out["warnings"], out["breaches"], got[0],
+              got[1]), flush=True)
+    return ms
+
+
+# ---------------------------------------------------------------------------
+# auto_explain: the plans of the pass as guichet ran it
+# ---------------------------------------------------------------------------
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+PLAN_HEAD = re.compile(r"duration: ([0-9.]+) ms\s+plan:")
+
+
+def explained_round(s, picker):
+    """One more round with auto_explain logging the plan of every statement
+    of guichet's session (loaded through PGOPTIONS, which libpq sends at
+    connection: we connect as a superuser); returns [(duration ms, query
+    text, plan text)] of the pass."""
+    pg = s.pg
+    env = {"PGOPTIONS": "-c session_preload_libraries=auto_explain "
+           "-c auto_explain.log_min_duration=0 "
+           "-c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"}
+    size = os.path.getsize(pg.logfile)
+    one_round(s, picker, "explained round (not counted)", env)
+    time.sleep(0.5)
+    with open(pg.logfile, errors="replace") as f:
+        f.seek(size)
+        lines = f.read().splitlines()
+    entries, cur = [], None
+    for line in lines:
+        if LOG_LINE.match(line):
+            m = PLAN_HEAD.search(line)
+            cur = [float(m.group(1)), []] if m else None
+            if cur:
+                entries.append(cur)
+        elif cur is not None:
+            cur[1].append(line.lstrip("\t"))
+    plans = []
+    for ms, body in entries:
+        text = body[0][len("Query Text: "):] if body and \
+            body[0].startswith("Query Text: ") else "?"
+        plans.append((ms, text, "\n".join(body[1:])))
+    return plans
+
+
+def statement_profile(plans):
+    """Durations summed by statement (the server's side of the pass)."""
+    agg = collections.OrderedDict()
+    for ms, text, _ in plans:
+        key = re.sub(r"\s+", " ", text)[:70]
+        n, tot = agg.get(key, (0, 0.0))
+        agg[key] = (n + 1, tot + ms)
+    return agg
+
+
+# ---------------------------------------------------------------------------
+
+def main():
+    total = N + RESOLVED + CLOSED
+    with gh.Servers(imap=False, smtp=False, http=False) as s:
+        pg = s.pg
+        for k, v in PG_SETTINGS.items():
+            pg.psql("ALTER SYSTEM SET %s = '%s'" % (k, v))
+        pg.restart()
+        for k, v in PG_SETTINGS.items():
+            assert pg.scalar("SHOW %s" % k) == v, (k, pg.scalar("SHOW " + k))
+        s.write_config(dbname=DB, sections={
+            "smtp": {"url": "smtp://127.0.0.1:1"},
+            "queue support": {
+                "escalation_to": "oncall@example.com, lead@example.com",
+                "webhook_url": "https://chat.example.com/hooks/support"}})
+        s.guichet("migrate")
+
+        print("loading %d open tickets (+%d resolved, +%d closed) at T = %s"
+              % (N, RESOLVED, CLOSED, T_ISO), flush=True)
+        load(pg)
+        t0 = time.perf_counter()
+        psql_long(pg, "VACUUM ANALYZE;\nCHECKPOINT;")
+        print("  VACUUM ANALYZE + CHECKPOINT in %.0f s"
+              % (time.perf_counter() - t0))
+        stats = pg.psql(
+            "SELECT (SELECT count(*) FROM tickets WHERE status NOT IN "
+            "('resolved', 'closed')), (SELECT count(*) FROM tickets), "
+            "(SELECT count(*) FROM sla_timers), (SELECT count(*) FROM "
+            "sla_timers WHERE next_at IS NOT NULL), (SELECT count(*) FROM "
+            "messages), (SELECT count(*) FROM events), "
+            "pg_size_pretty(pg_database_size(current_database()))",
+            db=DB)[0]
+        assert int(stats[0]) == N and int(stats[1]) == total, stats
+        print("  %s open tickets of %s, %s timers (%s with a next instant), "
+              "%s messages, %s events; database %s" % stats, flush=True)
+        assert due_count(pg) == 0
+
+        picker = Picker(pg)
+        figures = []
+        for r in range(ROUNDS):
+            figures.append(one_round(s, picker, "round %d" % (r + 1)))
+
+        idle = []
+        for _ in range(IDLE_PASSES):
+            ms, wall, out = tick(s)
+            assert (out["warnings"], out["breaches"], out["closed"]) == \
+                ("0", "0", "0"), out
+            idle.append(ms)
+
+        plans = explained_round(s, picker)
+        due_plans = [p for p in plans if "sla_timers" in p[1] and
+                     "SKIP LOCKED" in p[1]]
+
+    print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
+          "fsync/synchronous_commit/full_page_writes on, shared_buffers "
+          "%s):" % (N, total, PG_SETTINGS["shared_buffers"]))
+    print("  %d due (%d warnings + %d breaches, each a mail and a webhook "
+          "queued): median %.1f ms over %d rounds (min %.1f, max %.1f)"
+          % (DUE, DUE // 2, DUE - DUE // 2, statistics.median(figures),
+             ROUNDS, min(figures), max(figures)))
+    print("    rounds: %s ms" % ", ".join("%.1f" % f for f in figures))
+    print("  0 due (idle tick): median %.2f ms over %d passes (%s ms)"
+          % (statistics.median(idle), IDLE_PASSES,
+             ", ".join("%.2f" % f for f in idle)))
+    print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
+    print("\nplan of the due-timers query, as guichet ran it "
+          "(auto_explain, ANALYZE, BUFFERS):")
+    for ms, text, plan in due_plans:
+        print("  " + re.sub(r"\s+", " ", text))
+        print("\n".join("    " + line for line in plan.splitlines()))
+    print("\nwhere the explained pass spent its time in PostgreSQL "
+          "(with auto_explain's own overhead):")
+    for key, (n, tot) in statement_profile(plans).items():
+        print("  %4d x %8.2f ms  %s" % (n, tot, key))
+
+
+if __name__ == "__main__":
+    main()
