@@ -267,6 +267,48 @@ out:
 	return errors;
 }
 
+/* windows-1252 bytes 0x80-0x9f; 0 where nothing is assigned (iconv
+ * refuses those five bytes). 0xa0-0xff are U+00A0-U+00FF. */
+static const uint16_t cp1252_high[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+/* run_iconv() for WINDOWS-1252, the converter most mail needs, without
+ * iconv: the same output and the same count of refused bytes, at a
+ * fraction of the cost (ASCII runs are copied at once). */
+static long
+run_cp1252(struct buf *tmp, const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, run;
+	long errors = 0;
+
+	while (i < len) {
+		uint32_t cp;
+
+		for (run = i; run < len && p[run] < 0x80; run++)
+			;
+		if (run > i && buf_add(tmp, p + i, run - i) != 0)
+			return errors;
+		i = run;
+		if (i >= len)
+			break;
+		cp = p[i] >= 0xa0 ? p[i] : cp1252_high[p[i] - 0x80];
+		if (cp == 0) {
+			errors++;
+			if (buf_add(tmp, UTF8_REPLACEMENT, 3) != 0)
+				return errors;
+		} else if (utf8_put(tmp, cp) != 0) {
+			return errors;
+		}
+		i++;
+	}
+	return errors;
+}
+
 static int
 convert_iconv(struct buf *out, const char *name, const char *name2,
     const char *in, size_t len, long *errors_r)
@@ -276,7 +318,10 @@ convert_iconv(struct buf *out, const char *name, const char *name2,
 	int rc;
 
 	buf_init(&tmp, len * 4 + 16);
-	errs = run_iconv(&tmp, name, in, len);
+	if (strcmp(name, "WINDOWS-1252") == 0)
+		errs = run_cp1252(&tmp, in, len);
+	else
+		errs = run_iconv(&tmp, name, in, len);
 	if (errs > 0 && name2 != NULL) {
 		buf_init(&tmp2, len * 4 + 16);
 		errs2 = run_iconv(&tmp2, name2, in, len);

@@ -11,30 +11,44 @@
 
 #include <string.h>
 
-/* 1 + the value of each base64 character, 0 for the others. '-' and
- * '_' are the URL-safe alphabet's 62 and 63. */
+/* The value of each base64 character; XX (bit 7 set) for the others.
+ * '-' and '_' are the URL-safe alphabet's 62 and 63. */
+#define XX 0xff
 static const unsigned char b64tab[256] = {
-	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
-	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
-	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
-	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
-	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27,
-	['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
-	['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
-	['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47,
-	['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52,
-	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
-	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62,
-	['+'] = 63, ['/'] = 64, ['-'] = 63, ['_'] = 64,
+	/* 00 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 08 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 10 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 18 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 20 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 28 */ XX, XX, XX, 62, XX, 62, XX, 63,
+	/* 30 */ 52, 53, 54, 55, 56, 57, 58, 59,
+	/* 38 */ 60, 61, XX, XX, XX, XX, XX, XX,
+	/* 40 */ XX,  0,  1,  2,  3,  4,  5,  6,
+	/* 48 */  7,  8,  9, 10, 11, 12, 13, 14,
+	/* 50 */ 15, 16, 17, 18, 19, 20, 21, 22,
+	/* 58 */ 23, 24, 25, XX, XX, XX, XX, 63,
+	/* 60 */ XX, 26, 27, 28, 29, 30, 31, 32,
+	/* 68 */ 33, 34, 35, 36, 37, 38, 39, 40,
+	/* 70 */ 41, 42, 43, 44, 45, 46, 47, 48,
+	/* 78 */ 49, 50, 51, XX, XX, XX, XX, XX,
+	/* 80 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 88 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 90 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* 98 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* a0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* a8 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* b0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* b8 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* c0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* c8 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* d0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* d8 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* e0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* e8 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* f0 */ XX, XX, XX, XX, XX, XX, XX, XX,
+	/* f8 */ XX, XX, XX, XX, XX, XX, XX, XX,
 };
-
-/* The value of c, or -1. */
-static int
-b64val(unsigned char c)
-{
-	return (int)b64tab[c] - 1;
-}
+#undef XX
 
 size_t
 codec_base64_decode(unsigned char *out, const char *in, size_t len)
@@ -45,18 +59,37 @@ codec_base64_decode(unsigned char *out, const char *in, size_t len)
 	int bits = 0;
 
 	while (i < len) {
-		int v;
+		unsigned v;
 
-		/* Fast path: four base64 characters on a quantum boundary
-		 * (the bulk of every line) make three bytes at once. */
+		/* Fast path: eight, then four, base64 characters on a quantum
+		 * boundary (the bulk of every line) make six or three bytes
+		 * at once. */
+		while (bits == 0 && i + 8 <= len) {
+			unsigned a = b64tab[p[i]], b = b64tab[p[i + 1]];
+			unsigned c = b64tab[p[i + 2]], d = b64tab[p[i + 3]];
+			unsigned e = b64tab[p[i + 4]], f = b64tab[p[i + 5]];
+			unsigned g = b64tab[p[i + 6]], h = b64tab[p[i + 7]];
+			unsigned q, r;
+
+			if ((a | b | c | d | e | f | g | h) & 0x80)
+				break;
+			q = a << 18 | b << 12 | c << 6 | d;
+			r = e << 18 | f << 12 | g << 6 | h;
+			out[n] = (unsigned char)(q >> 16);
+			out[n + 1] = (unsigned char)(q >> 8);
+			out[n + 2] = (unsigned char)q;
+			out[n + 3] = (unsigned char)(r >> 16);
+			out[n + 4] = (unsigned char)(r >> 8);
+			out[n + 5] = (unsigned char)r;
+			n += 6;
+			i += 8;
+		}
 		if (bits == 0 && i + 4 <= len) {
-			int a = b64val(p[i]), b = b64val(p[i + 1]);
-			int c = b64val(p[i + 2]), d = b64val(p[i + 3]);
+			unsigned a = b64tab[p[i]], b = b64tab[p[i + 1]];
+			unsigned c = b64tab[p[i + 2]], d = b64tab[p[i + 3]];
 
-			if ((a | b | c | d) >= 0) {
-				unsigned q = (unsigned)a << 18 |
-				    (unsigned)b << 12 | (unsigned)c << 6 |
-				    (unsigned)d;
+			if (((a | b | c | d) & 0x80) == 0) {
+				unsigned q = a << 18 | b << 12 | c << 6 | d;
 
 				out[n++] = (unsigned char)(q >> 16);
 				out[n++] = (unsigned char)(q >> 8);
@@ -65,7 +98,9 @@ codec_base64_decode(unsigned char *out, const char *in, size_t len)
 				continue;
 			}
 		}
-		v = b64val(p[i]);
+		if (i >= len)
+			break;
+		v = b64tab[p[i]];
 		if (p[i] == '=') {
 			/* Padding ends a quantum; data may follow when parts
 			 * were glued together, so only reset the state. */
@@ -75,9 +110,9 @@ codec_base64_decode(unsigned char *out, const char *in, size_t len)
 			continue;
 		}
 		i++;
-		if (v < 0)
+		if (v & 0x80)
 			continue;
-		acc = (acc << 6) | (unsigned)v;
+		acc = (acc << 6) | v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -110,6 +145,18 @@ codec_qp_decode(unsigned char *out, const char *in, size_t len, bool header)
 	while (i < len) {
 		unsigned char c = p[i];
 
+		/* a run of bytes copied as they are */
+		if (c != '=' && c != ' ' && c != '\t' && c != '_') {
+			size_t k = i + 1;
+
+			while (k < len && p[k] != '=' && p[k] != ' ' &&
+			    p[k] != '\t' && p[k] != '_')
+				k++;
+			memcpy(out + n, p + i, k - i);
+			n += k - i;
+			i = k;
+			continue;
+		}
 		if (c == '=') {
 			size_t j = i + 1;
 			int hi, lo;

@@ -142,13 +142,21 @@ static const char *const openers[] = {
 	NULL
 };
 
+/* s is at most ATTRIB_MAX bytes long: lowercased once, then searched
+ * with memmem() for each verb. */
 static bool
 has_verb(const char *s, size_t len)
 {
+	char low[ATTRIB_MAX];
+	size_t k;
 	int i;
 
+	if (len > sizeof(low))
+		len = sizeof(low);
+	for (k = 0; k < len; k++)
+		low[k] = (char)lc((unsigned char)s[k]);
 	for (i = 0; verbs[i] != NULL; i++)
-		if (ci_contains(s, len, verbs[i]))
+		if (memmem(low, len, verbs[i], strlen(verbs[i])) != NULL)
 			return true;
 	return false;
 }
@@ -185,7 +193,17 @@ attribution(const struct line *v, size_t n, size_t i)
 {
 	char joined[ATTRIB_MAX + 1];
 	size_t k, jl = 0;
+	bool colon = false;
 
+	/* Only a line ending in ':' can end a reply header: most lines are
+	 * ruled out without joining anything. */
+	for (k = 0; k < ATTRIB_LINES && i + k < n && !colon; k++) {
+		struct line t = trim(v[i + k]);
+
+		colon = t.len > 0 && t.s[t.len - 1] == ':';
+	}
+	if (!colon)
+		return 0;
 	for (k = 0; k < ATTRIB_LINES && i + k < n; k++) {
 		struct line t = trim(v[i + k]);
 

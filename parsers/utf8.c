@@ -226,14 +226,46 @@ utf8_put(struct buf *b, uint32_t cp)
 	return buf_add(b, tmp, n);
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Some byte of x is below n (n <= 128). */
+static uint64_t
+has_less(uint64_t x, unsigned n)
+{
+	return (x - ONES * n) & ~x & HIGHS;
+}
+
+/* Some byte of x is b. */
+static uint64_t
+has_byte(uint64_t x, unsigned b)
+{
+	uint64_t y = x ^ (ONES * b);
+
+	return (y - ONES) & ~y & HIGHS;
+}
+
 char *
 utf8_strip_controls(char *s, bool keep_lf, bool keep_tab)
 {
-	unsigned char *r = (unsigned char *)s, *w;
+	unsigned char *r = (unsigned char *)s, *w, *end = r + strlen(s);
 
-	/* Read only up to the first byte that changes (usually none). */
+	/* Read only up to the first byte that changes (usually none);
+	 * words without a byte below 0x20, 0x7f or 0xc2 are skipped eight
+	 * bytes at a time. */
 	for (;;) {
-		unsigned char c = *r;
+		unsigned char c;
+
+		while (end - r >= 8) {
+			uint64_t x;
+
+			memcpy(&x, r, 8);
+			if ((has_less(x, 0x20) | has_byte(x, 0x7f) |
+			    has_byte(x, 0xc2)) != 0)
+				break;
+			r += 8;
+		}
+		c = *r;
 
 		if ((c >= 0x20 && c < 0x7f) || (c >= 0x80 && c != 0xc2) ||
 		    (c == '\n' && keep_lf) || (c == '\t' && keep_tab) ||

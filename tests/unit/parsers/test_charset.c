@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <iconv.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -200,6 +202,38 @@ test_cap(void **state)
 	buf_free(&b);
 }
 
+/* Our own windows-1252 table reads every byte as glibc's iconv does:
+ * the same character, U+FFFD where iconv refuses the byte. */
+static void
+test_cp1252_like_iconv(void **state)
+{
+	iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+	int b;
+
+	(void)state;
+	assert_true(cd != (iconv_t)-1);
+	for (b = 1; b < 256; b++) {
+		char in[3] = { 'a', (char)b, 'z' }, want[16], *ip = in;
+		char *op = want;
+		size_t ileft = 3, oleft = sizeof(want) - 1;
+		const char *got;
+
+		iconv(cd, NULL, NULL, NULL, NULL);
+		if (iconv(cd, &ip, &ileft, &op, &oleft) == (size_t)-1) {
+			/* refused: the byte is U+FFFD */
+			assert_int_equal(errno, EILSEQ);
+			strcpy(want, "a\xef\xbf\xbdz");
+		} else {
+			*op = '\0';
+		}
+		got = conv("windows-1252", in, 3, NULL);
+		if (strcmp(got, want) != 0)
+			fail_msg("byte 0x%02x: \"%s\", iconv \"%s\"", b, got,
+			    want);
+	}
+	iconv_close(cd);
+}
+
 int
 main(void)
 {
@@ -215,6 +249,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cp1252_like_iconv, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
