@@ -320,13 +320,21 @@ read_fields(struct ctx *c, struct fields *out, const char **body_r,
 	return 0;
 }
 
+/* Field names are equal (ASCII case-insensitive)? The first letter is
+ * compared inline: most names differ there. */
+static bool
+same_name(const char *a, const char *b)
+{
+	return ((a[0] ^ b[0]) & ~0x20) == 0 && str_casecmp(a, b) == 0;
+}
+
 static const struct field *
 field_get(const struct fields *f, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (str_casecmp(f->v[i].name, name) == 0)
+		if (same_name(f->v[i].name, name))
 			return &f->v[i];
 	return NULL;
 }
@@ -698,7 +706,7 @@ collect_addrs(struct ctx *c, const struct mail_addr **out, size_t *n_r,
 	size_t i;
 
 	for (i = 0; i < m->nheaders; i++)
-		if (str_casecmp(m->headers[i].name, name) == 0)
+		if (same_name(m->headers[i].name, name))
 			parse_addr_list(c, &l, m->headers[i].value);
 	*out = l.n > 0 ? arena_memdup(c->a, l.v, l.n * sizeof(*l.v)) : NULL;
 	*n_r = l.n;
@@ -1425,8 +1433,12 @@ fallback_body(struct walk *w)
 static void
 normalise_text(char *s)
 {
-	char *r = s, *w = s;
+	char *r = strchr(s, '\r'), *w = r;
 
+	if (r == NULL) {
+		utf8_strip_controls(s, true, true);
+		return;
+	}
 	while (*r != '\0') {
 		if (*r == '\r') {
 			*w++ = '\n';
@@ -1759,7 +1771,7 @@ mail_header_get(const struct mail *m, const char *name)
 	size_t i;
 
 	for (i = 0; i < m->nheaders; i++)
-		if (str_casecmp(m->headers[i].name, name) == 0)
+		if (same_name(m->headers[i].name, name))
 			return m->headers[i].value;
 	return NULL;
 }
