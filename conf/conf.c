@@ -708,8 +708,9 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 			m->language = xstrdup(c->general.language);
 		if (m->poll_interval == 0)
 			m->poll_interval = c->general.poll_interval;
-		for (size_t j = 0; j < i; j++)
-			if (str_casecmp(c->mailboxes[j].address,
+		for (size_t j = 0; j < i && m->address != NULL; j++)
+			if (c->mailboxes[j].address != NULL &&
+			    str_casecmp(c->mailboxes[j].address,
 			    m->address) == 0)
 				conf_diag_add(r->d, c->path, m->line,
 				    "mailbox %s: address %s is already the "

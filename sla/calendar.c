@@ -724,9 +724,10 @@ parse_group(struct week *w, const char *s, size_t n, struct gc_err *err)
 			if (open < close) {
 				rc = week_add(w, d, open, close);
 			} else {
-				/* Over midnight: the rest of the day and the
-				 * next morning. */
-				rc = week_add(w, d, open, DAY);
+				/* Over midnight: the rest of the day (none
+				 * when it opens at 24:00) and the next
+				 * morning. */
+				rc = open < DAY ? week_add(w, d, open, DAY) : 0;
 				if (rc == 0 && close > 0)
 					rc = week_add(w, (d + 1) % 7, 0, close);
 			}
