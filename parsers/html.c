@@ -343,6 +343,36 @@ walk(struct out *o, xmlNode *root)
 	}
 }
 
+/* Blanks at the end of each line go, and blank lines at the end: the
+ * pending state already avoids writing them, but a control character
+ * after a blank ("x \x7f<br>") hid one until the controls were
+ * stripped. */
+static char *
+trim_blanks(char *s)
+{
+	char *r, *w = s, *blank = NULL;
+
+	for (r = s; *r != '\0'; r++) {
+		if (*r == '\n') {
+			if (blank != NULL)
+				w = blank;
+			blank = NULL;
+		} else if (*r == ' ' || *r == '\t') {
+			if (blank == NULL)
+				blank = w;
+		} else {
+			blank = NULL;
+		}
+		*w++ = *r;
+	}
+	if (blank != NULL)
+		w = blank;
+	while (w > s && w[-1] == '\n')
+		w--;
+	*w = '\0';
+	return s;
+}
+
 int
 html_to_text(char **out, struct arena *a, const char *html, size_t len,
     size_t max)
@@ -371,12 +401,9 @@ html_to_text(char **out, struct arena *a, const char *html, size_t len,
 		buf_free(&o.b);
 		return GC_ELIMIT;
 	}
-	while (o.b.len > 0 && (o.b.data[o.b.len - 1] == ' ' ||
-	    o.b.data[o.b.len - 1] == '\n'))
-		o.b.data[--o.b.len] = '\0';
 	s = utf8_sanitize(a, buf_str(&o.b), o.b.len, NULL);
 	buf_free(&o.b);
-	*out = utf8_strip_controls(s, true, true);
+	*out = trim_blanks(utf8_strip_controls(s, true, true));
 	return 0;
 }
 

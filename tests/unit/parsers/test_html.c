@@ -121,6 +121,10 @@ test_hostile(void **state)
 	assert_int_equal(html_to_text(&out, &pool, "<p>a\0b\xff</p>", 10,
 	    1024), 0);
 	assert_true(utf8_valid(out, strlen(out)));
+	/* a control character after a blank, stripped at the end, must not
+	 * leave the blank at the end of a line (a fuzzer finding) */
+	assert_string_equal(conv("x \x7f<br>y \x7f\x01"), "x\ny");
+	assert_string_equal(conv("<p>a \x7f</p><p>b\t\x7f</p>"), "a\n\nb");
 }
 
 static void
