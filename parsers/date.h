@@ -20,9 +20,9 @@
  * Weekday names are skipped, not checked (they are often wrong), and so
  * is any word followed by a comma before the date (weekdays in other
  * languages); names of weekdays and months may be abbreviated ("Thur",
- * "Sept") and in any case; comments in parentheses are blanks. A zone name that is not
- * known (or a military letter other than Z) means UTC, as RFC 5322 says
- * ("-0000"), and so does a missing zone. All-numeric dates such as
+ * "Sept") and in any case; comments in parentheses are blanks. A zone
+ * name that is not known (or a military letter other than Z) means UTC,
+ * as RFC 5322 says ("-0000"), and so does a missing zone. All-numeric dates such as
  * "26/11/2026" are refused: day and month cannot be told apart. So is
  * anything left over that is not a comment or a zone name after a
  * numeric zone ("-0500 EST").
