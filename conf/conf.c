@@ -779,7 +779,8 @@ read_all(struct reader *r)
 
 	/* Defaults of [guichet] apply even when the section is absent. */
 	for (size_t i = 0; i < c->nsections; i++)
-		if (strcmp(c->sections[i].type, "guichet") == 0)
+		if (strcmp(c->sections[i].type, "guichet") == 0 &&
+		    c->sections[i].name == NULL)
 			have_general = true;
 	if (!have_general) {
 		struct conf_section empty = { .type = "guichet",
