@@ -27,8 +27,8 @@ ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
     const char *raw, size_t len, struct intake_result *res,
     struct gc_err *err)
 {
-	struct intake in = { app->conf, db, app_now(app), NULL, app->policy,
-		true };
+	struct intake in = { .conf = app->conf, .db = db,
+		.now = app_now(app), .policy = app->policy, .careful = true };
 	int rc;
 
 	if ((rc = mailout_new(&in.out, app->conf, err)) != 0)
@@ -107,8 +107,8 @@ cli_quarantine_retry(struct app *app, long long id)
 	const struct conf_mailbox *mb;
 	struct intake_result res;
 	struct gc_err err = { 0 };
-	struct intake in = { app->conf, NULL, app_now(app), NULL,
-		app->policy, true };
+	struct intake in = { .conf = app->conf, .now = app_now(app),
+		.policy = app->policy, .careful = true };
 	char *raw = NULL, *mailbox = NULL, *status = NULL;
 	struct db *db = NULL;
 	size_t len;

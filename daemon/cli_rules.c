@@ -128,9 +128,8 @@ print_json(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 int
 cli_rules(struct app *app, int argc, char **argv)
 {
-	struct intake in = { app->conf, NULL, app_now(app), NULL,
-		app->policy,
-		true };
+	struct intake in = { .conf = app->conf, .now = app_now(app),
+		.policy = app->policy, .careful = true };
 	struct conv_qual *q = NULL;
 	struct sla_timer t[SLA_MAX_TIMERS];
 	struct sla_ticket_state st = { 0 };

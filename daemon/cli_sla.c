@@ -13,8 +13,8 @@
 int
 cli_sla(struct app *app, int argc, char **argv)
 {
-	struct intake in = { app->conf, NULL, 0, NULL, app->policy,
-		true };
+	struct intake in = { .conf = app->conf, .policy = app->policy,
+		.careful = true };
 	struct sched_stats st;
 	struct gc_err err = { 0 };
 	int rc;

@@ -622,8 +622,16 @@ conversation_qualify(struct intake *in, const struct conv_mail *cm,
 	/* organisations imported from CSV come before the config's */
 	nkeys = m->from.addr ? org_lookup_keys(keys, 16,
 	    mail_arena((struct mail *)m), m->from.addr) : 0;
-	rc = nkeys && in->db ? store_org_lookup(in->db, keys, nkeys, &org,
-	    err) : GC_ENOTFOUND;
+	/* whether any organisation was imported, once per intake */
+	if (in->db != NULL && in->orgs_imported == 0) {
+		bool any;
+
+		if ((rc = store_orgs_any(in->db, &any, err)) != 0)
+			return rc;
+		in->orgs_imported = any ? 2 : 1;
+	}
+	rc = nkeys && in->db && in->orgs_imported == 2 ?
+	    store_org_lookup(in->db, keys, nkeys, &org, err) : GC_ENOTFOUND;
 	if (rc == 0) {
 		const char *plan = sla_policy_plan_name(in->policy, org.plan);
 
@@ -699,23 +707,23 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	const struct conf_mailbox *mb = cm->mb;
 	struct store_ticket_new tn = { 0 };
 	struct store_ticket t = { 0 };
-	char *subject = clean_subject(m, drop_tag), *data;
+	char *subject = clean_subject(m, drop_tag);
+	char *created = NULL, *qualified = NULL, prefix[64], suffix[64];
 	struct conv_qual *q = xcalloc(1, sizeof(*q));
-	long long seq;
 	int64_t id;
 	int rc;
 
 	if ((rc = conversation_qualify(in, cm, q, err)) != 0)
 		goto out;
-	if ((rc = store_next_ticket_seq(in->db, &seq, err)) != 0)
-		goto out;
-	if (tracking_format(res->number, sizeof(res->number),
-	    in->conf->general.tracking_format, seq, in->now) != 0) {
-		rc = gc_err_set(err, GC_ECONFIG, "tracking_format gives a "
-		    "number longer than %zu bytes", sizeof(res->number) - 1);
+	if (tracking_split(prefix, sizeof(prefix), suffix, sizeof(suffix),
+	    &tn.number_width, &tn.number_zero,
+	    in->conf->general.tracking_format, in->now) != 0) {
+		rc = gc_err_set(err, GC_ECONFIG, "tracking_format \"%s\" "
+		    "cannot be used", in->conf->general.tracking_format);
 		goto out;
 	}
-	tn.number = res->number;
+	tn.number_prefix = prefix;
+	tn.number_suffix = suffix;
 	tn.status = "new";
 	tn.priority = q->priority;
 	tn.plan = q->plan;
@@ -729,22 +737,21 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	tn.tags = q->tags;
 	tn.ntags = q->ntags;
 	tn.now = in->now;
-	if ((rc = store_ticket_insert(in->db, &tn, &id, err)) != 0)
+	tn.created_json = created = ev_json("mailbox", mb->name, "message_id",
+	    m->message_id, "from", m->from.addr, "subject", subject, NULL);
+	tn.qualified_json = qualified = ev_json("priority", q->priority,
+	    "plan", q->plan, "queue", q->queue, "organisation", q->org[0] ?
+	    q->org : NULL, "rule", q->rule[0] ? q->rule : NULL, NULL);
+	if ((rc = store_ticket_insert(in->db, &tn, &id, res->number,
+	    sizeof(res->number), err)) != 0)
 		goto out;
 	res->ticket_id = id;
 	res->outcome = INTAKE_NEW_TICKET;
 	if ((rc = store_mail(in, cm, id, "customer", NULL, false, NULL,
+	    err)) != 0 ||
+	    (rc = add_csm(in, id, q->plan, q->priority, q->csm, err)) != 0 ||
+	    (rc = timers_start(in, id, q->plan, q->priority, q->queue,
 	    err)) != 0)
-		goto out;
-	data = ev_json("mailbox", mb->name, "message_id", m->message_id,
-	    "from", m->from.addr, "subject", subject, NULL);
-	if ((rc = event(in, id, "created", m->from.addr, data, err)) != 0)
-		goto out;
-	data = ev_json("priority", q->priority, "plan", q->plan, "queue",
-	    q->queue, "organisation", q->org[0] ? q->org : NULL, "rule",
-	    q->rule[0] ? q->rule : NULL, NULL);
-	if ((rc = event(in, id, "qualified", NULL, data, err)) != 0 ||
-	    (rc = add_csm(in, id, q->plan, q->priority, q->csm, err)) != 0)
 		goto out;
 	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
 		const char *a = m->cc[i].addr;
@@ -797,6 +804,8 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 out:
 	store_ticket_clear(&t);
 	free(subject);
+	free(created);
+	free(qualified);
 	free(q);
 	return rc;
 }

@@ -216,9 +216,9 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		cm.automatic = why;
 	if ((rc = conversation_handle(in, &cm, res, err)) != 0)
 		return rc;
-	/* whatever the mail changed, the ticket's timers follow */
-	if (res->ticket_id != 0 && (res->outcome == INTAKE_NEW_TICKET ||
-	    res->outcome == INTAKE_FOLLOWUP))
+	/* whatever the mail changed, the ticket's timers follow (a new
+	 * ticket's were set when it was opened) */
+	if (res->ticket_id != 0 && res->outcome == INTAKE_FOLLOWUP)
 		rc = timers_refresh(in, res->ticket_id, err);
 	return rc;
 }

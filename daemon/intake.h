@@ -56,6 +56,7 @@ struct intake {
 	struct mailout *out;      /* templates and composition of replies */
 	const struct sla_policy *policy;   /* qualification and timers */
 	bool careful;             /* a savepoint per mail (see above) */
+	int orgs_imported;        /* 0 not known yet, 1 none, 2 some */
 };
 
 int intake_mail(struct intake *in, const struct conf_mailbox *mb,

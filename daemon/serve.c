@@ -186,8 +186,9 @@ flush_outbox(struct daemon *d, time_t now)
 static void
 run_poller(struct daemon *d, struct poller *p)
 {
-	struct intake in = { d->app->conf, d->db, app_now(d->app),
-		d->mailout, d->app->policy, false };
+	struct intake in = { .conf = d->app->conf, .db = d->db,
+		.now = app_now(d->app), .out = d->mailout,
+		.policy = d->app->policy };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
 
@@ -219,8 +220,9 @@ turn(struct daemon *d, bool once)
 	}
 	now = app_now(d->app);
 	if (once || d->next_tick <= now) {
-		struct intake in = { d->app->conf, d->db, now, d->mailout,
-			d->app->policy, true };
+		struct intake in = { .conf = d->app->conf, .db = d->db,
+			.now = now, .out = d->mailout,
+			.policy = d->app->policy, .careful = true };
 		struct sched_stats st;
 		struct gc_err err = { 0 };
 

@@ -17,15 +17,53 @@
 #include "sla/policy.h"
 #include "sql/store.h"
 
+/* Compute the timers of a state and store them. */
+static int
+store_state_timers(struct intake *in, int64_t ticket_id,
+    const struct sla_ticket_state *st, bool closed, struct gc_err *err)
+{
+	struct sla_timer t[SLA_MAX_TIMERS];
+	struct store_timer out[SLA_MAX_TIMERS];
+	size_t n = 0;
+	int rc;
+
+	rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, in->policy, st, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		out[i].kind = t[i].name;
+		out[i].start_at = t[i].start;
+		out[i].due_at = t[i].paused_open ? 0 : t[i].due_at;
+		out[i].warn_at = t[i].paused_open ? 0 : t[i].warn_at;
+		out[i].met_at = t[i].met_at;
+		out[i].target_seconds = t[i].target_seconds;
+		out[i].calendar = t[i].calendar;
+	}
+	if (rc == 0)
+		rc = store_timers_set(in->db, ticket_id, out, n, closed, in->now,
+		    err);
+	return rc;
+}
+
+int
+timers_start(struct intake *in, int64_t ticket_id, const char *plan,
+    const char *priority, const char *queue, struct gc_err *err)
+{
+	struct sla_ticket_state st = { 0 };
+
+	if (in->policy == NULL)
+		return 0;
+	st.plan = plan;
+	st.priority = priority;
+	st.queue = queue;
+	st.created_at = in->now;
+	return store_state_timers(in, ticket_id, &st, false, err);
+}
+
 int
 timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err)
 {
 	struct store_sla_state s;
 	struct sla_ticket_state st = { 0 };
-	struct sla_timer t[SLA_MAX_TIMERS];
-	struct store_timer out[SLA_MAX_TIMERS];
 	struct sla_pause *pauses;
-	size_t n = 0;
 	int rc;
 
 	if (in->policy == NULL)
@@ -48,19 +86,8 @@ timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err)
 	st.resolved_at = s.resolved_at;
 	st.last_update_at = s.last_update_at;
 	st.rca_sent_at = s.rca_sent_at;
-	rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, in->policy, &st, err);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		out[i].kind = t[i].name;
-		out[i].start_at = t[i].start;
-		out[i].due_at = t[i].paused_open ? 0 : t[i].due_at;
-		out[i].warn_at = t[i].paused_open ? 0 : t[i].warn_at;
-		out[i].met_at = t[i].met_at;
-		out[i].target_seconds = t[i].target_seconds;
-		out[i].calendar = t[i].calendar;
-	}
-	if (rc == 0)
-		rc = store_timers_set(in->db, ticket_id, out, n,
-		    strcmp(s.status, "closed") == 0, in->now, err);
+	rc = store_state_timers(in, ticket_id, &st,
+	    strcmp(s.status, "closed") == 0, err);
 	free(pauses);
 	store_sla_state_clear(&s);
 	return rc;

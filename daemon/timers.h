@@ -20,6 +20,9 @@
 #include "daemon/intake.h"
 
 int timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err);
+/* The timers of a ticket opened now, from what the caller knows. */
+int timers_start(struct intake *in, int64_t ticket_id, const char *plan,
+    const char *priority, const char *queue, struct gc_err *err);
 
 struct timers_stats {
 	int warnings;

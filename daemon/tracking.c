@@ -7,6 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+int tracking_format(char *out, size_t len, const char *fmt, long long seq,
+    time_t when);
+
+/* A format part without %n (the prefix or suffix of tracking_split). */
+static int
+tracking_format_plain(char *out, size_t len, const char *fmt, time_t when)
+{
+	for (const char *p = fmt; *p; p++)
+		if (p[0] == '%' && p[1] == '%')
+			p++;
+		else if (p[0] == '%' && strchr(p + 1, 'n') == p + 1 +
+		    strspn(p + 1, "0123456789"))
+			return -1;
+	return tracking_format(out, len, fmt, 0, when);
+}
+
 int
 tracking_format(char *out, size_t len, const char *fmt, long long seq,
     time_t when)
@@ -64,6 +80,48 @@ tracking_format(char *out, size_t len, const char *fmt, long long seq,
 		return -1;
 	out[o] = '\0';
 	return 0;
+}
+
+int
+tracking_split(char *prefix, size_t plen, char *suffix, size_t slen,
+    int *width_r, bool *zero_r, const char *fmt, time_t when)
+{
+	const char *n = NULL;
+	char head[128];
+	size_t hl;
+
+	/* the %n directive: "%", optional "0", digits, "n" (not "%%n") */
+	for (const char *p = fmt; *p; p++) {
+		const char *q;
+
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		for (q = p + 1; *q == '0' || (*q >= '0' && *q <= '9'); q++)
+			;
+		if (*q == 'n') {
+			n = p;
+			break;
+		}
+	}
+	if (n == NULL)
+		return -1;
+	*zero_r = n[1] == '0';
+	*width_r = 0;
+	for (const char *q = n + 1; *q >= '0' && *q <= '9' && *width_r < 64;
+	    q++)
+		*width_r = *width_r * 10 + (*q - '0');
+	hl = (size_t)(n - fmt);
+	if (hl >= sizeof(head))
+		return -1;
+	memcpy(head, fmt, hl);
+	head[hl] = '\0';
+	if (tracking_format_plain(prefix, plen, head, when) != 0)
+		return -1;
+	return tracking_format_plain(suffix, slen, strchr(n, 'n') + 1, when);
 }
 
 int

@@ -116,49 +116,47 @@ store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
 
 /* ----- Tickets ---------------------------------------------------- */
 
-static const struct db_stmt st_next_seq = { "next_seq",
-	"SELECT nextval('ticket_number_seq')", 0 };
-
-int
-store_next_ticket_seq(struct db *db, long long *seq_r, struct gc_err *err)
-{
-	PGresult *res;
-	int rc;
-
-	if ((rc = db_exec(db, &st_next_seq, NULL, NULL, NULL, &res, err)))
-		return rc;
-	*seq_r = db_get_ll(res, 0, 0);
-	PQclear(res);
-	return 0;
-}
-
-/* The ticket, with its requester as its first participant. */
+/* The ticket, its number drawn from the sequence and built here (so that
+ * no round trip is spent on the sequence alone), its requester as its
+ * first participant, and its "created" and "qualified" events. */
 static const struct db_stmt st_ticket_insert = { "ticket_insert",
-	"WITH t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
+	"WITH s AS (SELECT nextval('ticket_number_seq')::text AS n), "
+	"t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
 	"mailbox, requester, requester_name, subject, language, organisation, "
-	"tags, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-	"$9, $10, $11, $13, $12, $12) RETURNING id), "
+	"tags, created_at, updated_at) SELECT $1 || CASE WHEN length(s.n) >= "
+	"$14::int THEN s.n ELSE lpad(s.n, $14::int, $15) END || $16, $2, $3, "
+	"$4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12 FROM s "
+	"RETURNING id, number), "
 	"p AS (INSERT INTO ticket_participants (ticket_id, address, name, role, "
-	"added_at) SELECT id, lower($7), $8, 'requester', $12 FROM t) "
-	"SELECT id FROM t", 13 };
+	"added_at) SELECT id, lower($7), $8, 'requester', $12 FROM t), "
+	"e AS (INSERT INTO events (ticket_id, at, kind, actor, data) "
+	"SELECT id, $12, 'created', $7, $17::jsonb FROM t UNION ALL "
+	"SELECT id, $12, 'qualified', NULL, $18::jsonb FROM t) "
+	"SELECT id, number FROM t", 18 };
 
 int
 store_ticket_insert(struct db *db, const struct store_ticket_new *t,
-    int64_t *id_r, struct gc_err *err)
+    int64_t *id_r, char *number_r, size_t numlen, struct gc_err *err)
 {
 	TS(now, t->now);
 	char *tags = array_literal(t->tags, t->ntags);
-	const char *p[] = { t->number, t->status, t->priority, t->plan,
+	char width[16];
+	const char *p[] = { t->number_prefix, t->status, t->priority, t->plan,
 		t->queue, t->mailbox, t->requester, t->requester_name,
-		t->subject, t->language, t->organisation, now, tags };
+		t->subject, t->language, t->organisation, now, tags, width,
+		t->number_zero ? "0" : " ", t->number_suffix,
+		t->created_json ? t->created_json : "{}",
+		t->qualified_json ? t->qualified_json : "{}" };
 	PGresult *res;
 	int rc;
 
+	snprintf(width, sizeof(width), "%d", t->number_width);
 	rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err);
 	free(tags);
 	if (rc != 0)
 		return rc;
 	*id_r = db_get_ll(res, 0, 0);
+	snprintf(number_r, numlen, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return 0;
 }
@@ -1117,6 +1115,23 @@ store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
 
 
 /* ----- Organisations ---------------------------------------------- */
+
+static const struct db_stmt st_orgs_any = { "orgs_any",
+	"SELECT EXISTS (SELECT 1 FROM organisations)", 0 };
+
+int
+store_orgs_any(struct db *db, bool *any_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*any_r = false;
+	if ((rc = db_exec(db, &st_orgs_any, NULL, NULL, NULL, &res, err)))
+		return rc;
+	*any_r = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return 0;
+}
 
 static const struct db_stmt st_org_lookup = { "org_lookup",
 	"SELECT o.name, o.plan, coalesce(o.language, ''), "

@@ -40,7 +40,12 @@ struct store_ticket {
 void store_ticket_clear(struct store_ticket *t);
 
 struct store_ticket_new {
-	const char *number;
+	/* the number: prefix + sequence (padded to width, with '0' when
+	 * zero) + suffix, see tracking_split() */
+	const char *number_prefix, *number_suffix;
+	int number_width;
+	bool number_zero;
+	const char *created_json, *qualified_json;   /* the two events */
 	const char *status;
 	const char *priority;
 	const char *plan;
@@ -122,11 +127,10 @@ int store_claim(struct db *db, const char *key, const char *message_id,
     struct gc_err *err);
 
 
-int store_next_ticket_seq(struct db *db, long long *seq_r,
-    struct gc_err *err);
-/* The ticket and its requester as first participant. */
+/* The ticket (number drawn from the sequence, into number_r), its
+ * requester as first participant, its created and qualified events. */
 int store_ticket_insert(struct db *db, const struct store_ticket_new *t,
-    int64_t *id_r, struct gc_err *err);
+    int64_t *id_r, char *number_r, size_t numlen, struct gc_err *err);
 /* Fill t from the ticket with that number / id; GC_ENOTFOUND if none. */
 int store_ticket_by_number(struct db *db, const char *number,
     struct store_ticket *t, struct gc_err *err);
@@ -294,6 +298,8 @@ struct store_org {
 	char language[8];
 	char csm[256];
 };
+/* Whether any organisation was imported. */
+int store_orgs_any(struct db *db, bool *any_r, struct gc_err *err);
 /* The first of keys (most specific first) that names an imported
  * organisation; GC_ENOTFOUND if none. */
 int store_org_lookup(struct db *db, const char *const *keys, size_t n,
