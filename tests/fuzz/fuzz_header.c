@@ -69,6 +69,7 @@ fuzz_header(const uint8_t *data, size_t len)
 		return 0;
 	}
 	fuzz_check_mail(m, &lim, 0);
+	fuzz_check_detectors(m);
 	mail_free(&m);
 	return 0;
 }

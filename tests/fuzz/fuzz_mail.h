@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "parsers/auto.h"
+#include "parsers/bounce.h"
 #include "parsers/mime.h"
 #include "parsers/utf8.h"
 #include "tests/fuzz/fuzz.h"
@@ -237,6 +239,53 @@ fuzz_check_part(const struct mail *m, size_t i, const struct mail_limits *lim,
 	fuzz_touch(p->data, p->len);
 	if (p->message != NULL)
 		fuzz_check_mail(p->message, lim, depth + p->depth + 1);
+}
+
+/* The detectors that read a parsed mail (auto.h, bounce.h): a kind in
+ * range, a reason exactly when automatic, a bounce's strings UTF-8 and
+ * its recipients within BOUNCE_MAX_RECIPIENTS. m must be a top-level
+ * mail (bounce_detect() allocates in its arena). */
+static inline void
+fuzz_check_detectors(struct mail *m)
+{
+	const char *reason = NULL;
+	enum auto_kind k = auto_classify(m, &reason);
+	struct bounce b;
+	bool is;
+
+	FUZZ_CHECK(k >= AUTO_NONE && k <= AUTO_BULK, "auto kind %d", (int)k);
+	FUZZ_CHECK((k == AUTO_NONE) == (reason == NULL),
+	    "auto kind %d with reason %s", (int)k, reason ? reason : "NULL");
+	fuzz_check_utf8("auto reason", reason);
+	FUZZ_CHECK(auto_kind_name(k) != NULL, "auto_kind_name NULL");
+
+	is = bounce_detect(&b, mail_arena(m), m);
+	FUZZ_CHECK(is == (b.kind != BOUNCE_NONE), "bounce_detect %d, kind %d",
+	    is, (int)b.kind);
+	FUZZ_CHECK(b.kind >= BOUNCE_NONE && b.kind <= BOUNCE_DELIVERED,
+	    "bounce kind %d", (int)b.kind);
+	FUZZ_CHECK(bounce_kind_name(b.kind) != NULL, "bounce_kind_name NULL");
+	if (!is)
+		return;
+	FUZZ_CHECK(b.status != NULL || b.kind == BOUNCE_DELIVERED,
+	    "a %s report without a status", bounce_kind_name(b.kind));
+	fuzz_check_utf8("bounce status", b.status);
+	fuzz_check_utf8("bounce rule", b.rule);
+	fuzz_check_utf8("bounce original_message_id", b.original_message_id);
+	fuzz_check_utf8("bounce reporting_mta", b.reporting_mta);
+	FUZZ_CHECK(b.nrecipients <= BOUNCE_MAX_RECIPIENTS, "%zu recipients",
+	    b.nrecipients);
+	FUZZ_CHECK(b.recipients != NULL || b.nrecipients == 0,
+	    "recipients NULL with a count");
+	for (size_t i = 0; i < b.nrecipients; i++) {
+		fuzz_check_utf8("bounce address", b.recipients[i].address);
+		fuzz_check_utf8("bounce action", b.recipients[i].action);
+		fuzz_check_lower("bounce action", b.recipients[i].action);
+		fuzz_check_utf8("bounce recipient status",
+		    b.recipients[i].status);
+		fuzz_check_utf8("bounce diagnostic",
+		    b.recipients[i].diagnostic);
+	}
 }
 
 #endif

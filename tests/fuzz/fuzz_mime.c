@@ -6,7 +6,8 @@
  * so that the limit paths run too. The input is copied to a buffer of its
  * exact size and freed before the result is looked at: mail_parse()
  * promises to copy what it keeps, and ASan sees any pointer into the raw
- * bytes or past a buffer's end. fuzz_check_mail() then walks the result.
+ * bytes or past a buffer's end. fuzz_check_mail() then walks the result,
+ * and the automatic-mail and bounce detectors (auto.h, bounce.h) read it.
  * Seeds: tests/fuzz/corpus/mime/ (and the shared mail corpus at run time).
  */
 #include <stdint.h>
@@ -43,6 +44,7 @@ parse_one(const uint8_t *data, size_t len, const struct mail_limits *lim)
 	FUZZ_CHECK(m != NULL, "mail_parse succeeded without a mail");
 	fuzz_check_mail(m, lim, 0);
 	FUZZ_CHECK(mail_arena(m) != NULL, "mail without an arena");
+	fuzz_check_detectors(m);
 	mail_free(&m);
 	FUZZ_CHECK(m == NULL, "mail_free left the pointer");
 }

@@ -1,6 +1,7 @@
 /*
- * fuzz_text.c - fuzz target: the parsers that read body text rather than
- * MIME: parsers/html.h, quote.h, commands.h and authres.h
+ * fuzz_text.c - fuzz target: the parsers that read text rather than
+ * MIME: parsers/html.h, quote.h, commands.h, authres.h, date.h and
+ * enriched.h
  *
  * The first byte picks the parser, the rest is its input:
  *   0  html_to_text() on the input made valid UTF-8 (as mime.c does
@@ -9,27 +10,50 @@
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
  *   2  commands_parse() on the input up to its first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
+ *   4  date_parse() on the input
+ *   5  enriched_to_text() on the input made valid UTF-8 (text/enriched),
+ *   6  the same as text/richtext; room for everything, then a 64-byte cap
  * Checked: html text is UTF-8 without CR or trailing blanks, within its
  * cap or GC_ELIMIT with no text; a sniffed charset is lowercase;
  * quote_strip() returns UTF-8 no longer than its input; commands stay
  * within CMD_MAX with known names, NUL-terminated arguments, lines in
- * order and a body offset inside the text, or an error message.
+ * order and a body offset inside the text, or an error message; a date
+ * or GC_EPARSE with a message; enriched text is UTF-8 without CR or
+ * trailing blanks, within its cap or GC_ELIMIT with no text.
  * Seeds: tests/fuzz/corpus/text/; dictionary tests/fuzz/dict/text.dict.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/err.h"
 #include "common/mem.h"
 #include "parsers/authres.h"
 #include "parsers/commands.h"
+#include "parsers/date.h"
+#include "parsers/enriched.h"
 #include "parsers/html.h"
 #include "parsers/quote.h"
 #include "parsers/utf8.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fuzz_mail.h"
+
+/* Text without CR and without a blank at the end of any line. */
+static void
+check_lines(const char *what, const char *out)
+{
+	size_t n = strlen(out);
+
+	fuzz_check_utf8(what, out);
+	FUZZ_CHECK(strchr(out, '\r') == NULL, "CR in %s", what);
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		FUZZ_CHECK(p == out || (p[-1] != ' ' && p[-1] != '\t'),
+		    "trailing blank in %s", what);
+	FUZZ_CHECK(n == 0 || (out[n - 1] != ' ' && out[n - 1] != '\t'),
+	    "trailing blank in %s", what);
+}
 
 static void
 check_html(struct arena *a, const char *raw, size_t len)
@@ -41,13 +65,7 @@ check_html(struct arena *a, const char *raw, size_t len)
 
 	rc = html_to_text(&out, a, u, ulen, 1u << 24);
 	FUZZ_CHECK(rc == 0 && out != NULL, "html_to_text: %d", rc);
-	fuzz_check_utf8("html text", out);
-	FUZZ_CHECK(strchr(out, '\r') == NULL, "CR in html text");
-	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
-		FUZZ_CHECK(p == out || (p[-1] != ' ' && p[-1] != '\t'),
-		    "trailing blank in html text");
-	FUZZ_CHECK(out[0] == '\0' || (out[strlen(out) - 1] != ' ' &&
-	    out[strlen(out) - 1] != '\t'), "trailing blank in html text");
+	check_lines("html text", out);
 
 	out = (char *)a;
 	rc = html_to_text(&out, a, u, ulen, 64);
@@ -62,6 +80,38 @@ check_html(struct arena *a, const char *raw, size_t len)
 	fuzz_check_lower("sniffed charset", cs);
 	if (cs != NULL)
 		fuzz_touch(cs, strlen(cs));
+}
+
+static void
+check_enriched(struct arena *a, const char *raw, size_t len, bool rich)
+{
+	size_t ulen;
+	char *u = utf8_sanitize(a, raw, len, &ulen), *out = NULL;
+	int rc;
+
+	rc = enriched_to_text(&out, a, u, ulen, rich, 1u << 24);
+	FUZZ_CHECK(rc == 0 && out != NULL, "enriched_to_text: %d", rc);
+	check_lines("enriched text", out);
+	out = (char *)a;
+	rc = enriched_to_text(&out, a, u, ulen, rich, 64);
+	FUZZ_CHECK(rc == 0 || rc == GC_ELIMIT, "enriched capped: %d", rc);
+	if (rc == 0)
+		FUZZ_CHECK(out != NULL && strlen(out) <= 64,
+		    "enriched text past its cap");
+	else
+		FUZZ_CHECK(out == NULL, "GC_ELIMIT with a text");
+}
+
+static void
+check_date(const char *raw, size_t len)
+{
+	struct gc_err err = { 0, "" };
+	time_t t = 0;
+	int rc = date_parse(&t, raw, len, &err);
+
+	FUZZ_CHECK(rc == 0 || rc == GC_EPARSE, "date_parse: %d", rc);
+	if (rc != 0)
+		FUZZ_CHECK(err.msg[0] != '\0', "date_parse failed silently");
 }
 
 static void
@@ -114,7 +164,7 @@ fuzz_text(const uint8_t *data, size_t len)
 
 	if (len < 1)
 		return 0;
-	mode = data[0] % 4;
+	mode = data[0] % 7;
 	data++;
 	len--;
 	raw = malloc(len ? len : 1);
@@ -135,12 +185,18 @@ fuzz_text(const uint8_t *data, size_t len)
 		check_commands(s);
 		free(s);
 		break;
-	default:
+	case 3:
 		s = fuzz_cstr(data, len, 1u << 20, NULL, NULL);
 		(void)authres_pass_for_domain(s, "mx.example.com",
 		    "example.com");
 		(void)authres_pass_for_domain(s, "", "");
 		free(s);
+		break;
+	case 4:
+		check_date(raw, len);
+		break;
+	default:
+		check_enriched(&a, raw, len, mode == 6);
 		break;
 	}
 	arena_free(&a);
