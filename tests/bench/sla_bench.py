@@ -2,7 +2,7 @@
 
 A benchmark, not a test: it prints figures. It starts a private
 PostgreSQL (fsync, full_page_writes and synchronous_commit on: durable
-commits), migrates, and fills the database with SQL (generate_series, not
+commits; shared_buffers 1GB), migrates, and fills the database with SQL (generate_series, not
 through guichet) with N open tickets as intake would have left them: the
 ticket, its requester as participant, the incoming mail (a few hundred
 bytes of text and its raw form), the acknowledgement (outbox row, sent,
@@ -20,7 +20,10 @@ that guichet prints ("sla tick: pass took X ms": the pass in its
 transaction, COMMIT included, without process start-up and connection).
 Each round checks that 50 warnings and 50 breaches were fired, with one
 escalation mail (outbox row and message) and one webhook row each, and
-that nothing is due any more. Then passes with nothing due (the cost
+that nothing is due any more. Each run also tells how long guichet and
+its PostgreSQL backend were on a CPU and how long they waited for one
+(/proc/PID/schedstat): on a machine shared with other work the wall time
+swings, the CPU time much less. Then passes with nothing due (the cost
 every daemon pays every tick), and one more round, not counted, with
 auto_explain on: it prints the plan (ANALYZE, BUFFERS) of the due-timers
 query as guichet ran it, and where the pass spends its time in the
