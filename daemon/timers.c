@@ -20,7 +20,8 @@
 /* Compute the timers of a state and store them. */
 static int
 store_state_timers(struct intake *in, int64_t ticket_id,
-    const struct sla_ticket_state *st, bool closed, struct gc_err *err)
+    const struct sla_ticket_state *st, bool closed, bool fresh,
+    struct gc_err *err)
 {
 	struct sla_timer t[SLA_MAX_TIMERS];
 	struct store_timer out[SLA_MAX_TIMERS];
@@ -38,7 +39,7 @@ store_state_timers(struct intake *in, int64_t ticket_id,
 		out[i].calendar = t[i].calendar;
 	}
 	if (rc == 0)
-		rc = store_timers_set(in->db, ticket_id, out, n, closed, in->now,
+		rc = store_timers_set(in->db, ticket_id, out, n, closed, fresh,
 		    err);
 	return rc;
 }
@@ -55,7 +56,7 @@ timers_start(struct intake *in, int64_t ticket_id, const char *plan,
 	st.priority = priority;
 	st.queue = queue;
 	st.created_at = in->now;
-	return store_state_timers(in, ticket_id, &st, false, err);
+	return store_state_timers(in, ticket_id, &st, false, true, err);
 }
 
 int
@@ -87,7 +88,7 @@ timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err)
 	st.last_update_at = s.last_update_at;
 	st.rca_sent_at = s.rca_sent_at;
 	rc = store_state_timers(in, ticket_id, &st,
-	    strcmp(s.status, "closed") == 0, err);
+	    strcmp(s.status, "closed") == 0, false, err);
 	free(pauses);
 	store_sla_state_clear(&s);
 	return rc;

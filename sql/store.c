@@ -984,9 +984,20 @@ ts_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
 	(void)!buf_addc(b, '}');
 }
 
+/* A new ticket has no timers yet: a plain INSERT does (next_at as in
+ * timers_set(), with nothing fired). */
+static const struct db_stmt st_timers_new = { "timers_new",
+	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
+	"met_at, target_seconds, calendar, next_at) SELECT $1, k, st, du, wa, "
+	"me, ta, ca, CASE WHEN me IS NULL AND du IS NOT NULL THEN CASE WHEN "
+	"wa IS NOT NULL AND wa < du THEN wa ELSE du END END FROM unnest($2::"
+	"text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], "
+	"$6::timestamptz[], $7::bigint[], $8::text[]) AS u(k, st, du, wa, me, "
+	"ta, ca)", 8 };
+
 int
 store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
-    size_t n, bool closed, time_t now, struct gc_err *err)
+    size_t n, bool closed, bool fresh, struct gc_err *err)
 {
 	I64(tid, ticket_id);
 	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
@@ -996,7 +1007,6 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	char *k, *c;
 	int rc;
 
-	(void)now;
 	for (size_t i = 0; i < n; i++) {
 		kinds[i] = t[i].kind;
 		cals[i] = t[i].calendar;
@@ -1012,9 +1022,14 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	(void)!buf_addc(&tgt, '}');
 	k = array_literal(kinds, n);
 	c = array_literal(cals, n);
-	rc = db_execv(db, &st_timers_set, NULL, err, 9, tid, k, buf_str(&st),
-	    buf_str(&due), buf_str(&warn), buf_str(&met), buf_str(&tgt), c,
-	    closed ? "true" : "false");
+	if (fresh)
+		rc = db_execv(db, &st_timers_new, NULL, err, 8, tid, k,
+		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
+		    buf_str(&tgt), c);
+	else
+		rc = db_execv(db, &st_timers_set, NULL, err, 9, tid, k,
+		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
+		    buf_str(&tgt), c, closed ? "true" : "false");
 	free(k);
 	free(c);
 	free(kinds);

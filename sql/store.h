@@ -267,9 +267,9 @@ struct store_timer {
 };
 /* Replace the timers of a ticket by these (a fired level is kept only
  * while its deadline stays the same), and set their next_at; closed
- * tickets get no next_at. */
+ * tickets get no next_at. fresh: the ticket has none yet (cheaper). */
 int store_timers_set(struct db *db, int64_t ticket_id,
-    const struct store_timer *t, size_t n, bool closed, time_t now,
+    const struct store_timer *t, size_t n, bool closed, bool fresh,
     struct gc_err *err);
 
 struct store_due_timer {
