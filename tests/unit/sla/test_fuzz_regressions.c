@@ -8,7 +8,8 @@
  * checks; a crash once found by the fuzzer and saved under regressions/
  * stays a failing test until it is fixed.
  * Targets: tz (TZif bytes), tz_posix (POSIX TZ strings), calendar (hours,
- * holidays and the deadline arithmetic), rules (rules files, evaluated).
+ * holidays and the deadline arithmetic), rules (rules files, evaluated),
+ * policy (the SLA sections of a config: timers, qualification, routes).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #define FUZZ_FAIL fuzz_replay_fail
 #include "tests/fuzz/fuzz_calendar.c"
+#include "tests/fuzz/fuzz_policy.c"
 #include "tests/fuzz/fuzz_rules.c"
 #include "tests/fuzz/fuzz_tz.c"
 #include "tests/fuzz/fuzz_tz_posix.c"
@@ -52,6 +54,13 @@ test_rules(void **state)
 	fuzz_replay("rules", fuzz_rules);
 }
 
+static void
+test_policy(void **state)
+{
+	(void)state;
+	fuzz_replay("policy", fuzz_policy);
+}
+
 int
 main(void)
 {
@@ -60,6 +69,7 @@ main(void)
 		cmocka_unit_test(test_tz_posix),
 		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
