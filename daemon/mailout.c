@@ -122,67 +122,93 @@ event_json(const struct mailout_req *req, const char *mid)
 	return s ? s : xstrdup("{}");
 }
 
-int
-mailout_queue(struct mailout *mo, struct db *db, time_t now,
-    const struct mailout_req *req, char *message_id_r, struct gc_err *err)
+struct mailout_mail {
+	struct arena a;
+	struct buf raw;
+	struct store_outbox ob;
+	struct store_message sm;
+	bool has_message;
+	char dedup[300];
+	char *ev;
+};
+
+const struct store_outbox *
+mailout_mail_outbox(const struct mailout_mail *m)
+{
+	return &m->ob;
+}
+
+const struct store_message *
+mailout_mail_message(const struct mailout_mail *m)
+{
+	return m->has_message ? &m->sm : NULL;
+}
+
+const char *
+mailout_mail_event(const struct mailout_mail *m)
+{
+	return m->ev;
+}
+
+void
+mailout_mail_free(struct mailout_mail **mp)
+{
+	struct mailout_mail *m = *mp;
+
+	if (m == NULL)
+		return;
+	buf_free(&m->raw);
+	arena_free(&m->a);
+	free(m->ev);
+	free(m);
+	*mp = NULL;
+}
+
+static int
+compose(struct mailout_mail **out, struct mailout *mo, time_t now,
+    const struct mailout_req *req, struct gc_err *err)
 {
 	const struct conf *conf = mo->conf;
-	struct arena a;
-	struct buf raw = BUF_INIT(MAILOUT_MAX_MESSAGE);
+	struct mailout_mail *m = xcalloc(1, sizeof(*m));
 	const struct template *t;
 	struct template_result r;
 	struct template_var *vars;
 	struct compose_addr *to, *cc, reply_to = { NULL, req->reply_to };
 	struct compose_msg msg = { 0 };
 	const char **rcpts, **to_addrs, **cc_addrs;
-	struct store_outbox ob = { 0 };
-	struct store_message sm = { 0 };
-	char dedup[300], *ev;
+	struct store_outbox *ob = &m->ob;
+	struct store_message *sm = &m->sm;
 	const char *mid;
-	int64_t outbox_id;
 	size_t nrcpts = 0;
 	int rc;
 
-	if (req->capped) {
-		for (size_t i = 0; i < req->nto + req->ncc; i++) {
-			const char *addr = i < req->nto ? req->to[i].addr :
-			    req->cc[i - req->nto].addr;
-			bool ok;
-
-			if ((rc = store_autoreply_take(db, addr, now,
-			    conf->general.auto_reply_cap, &ok, err)) != 0)
-				return rc;
-			if (!ok)
-				return gc_err_set(err, GC_ELIMIT, "%s already got "
-				    "%lld automatic mails in the last hour",
-				    addr, conf->general.auto_reply_cap);
-		}
-	}
-	arena_init(&a, 8192);
+	*out = NULL;
+	arena_init(&m->a, 8192);
+	m->raw = (struct buf)BUF_INIT(MAILOUT_MAX_MESSAGE);
 	if ((rc = get_template(mo, req->language, req->template_name, &t,
 	    err)) != 0) {
 		gc_err_prefix(err, "template %s/%s", req->language,
 		    req->template_name);
-		arena_free(&a);
+		mailout_mail_free(&m);
 		return rc;
 	}
-	vars = arena_alloc(&a, (req->nvars + 1) * sizeof(*vars));
+	vars = arena_alloc(&m->a, (req->nvars + 1) * sizeof(*vars));
 	for (size_t i = 0; i < req->nvars; i++) {
 		vars[i].name = req->vars[i].name;
 		vars[i].value = req->vars[i].value;
 	}
-	if ((rc = template_render(&r, &a, t, vars, req->nvars, err)) != 0) {
-		arena_free(&a);
+	if ((rc = template_render(&r, &m->a, t, vars, req->nvars, err)) != 0) {
+		mailout_mail_free(&m);
 		return rc;
 	}
-	mid = req->message_id ? req->message_id :
-	    compose_message_id(&a, conf->general.message_id_domain,
+	mid = req->message_id ? arena_strdup(&m->a, req->message_id) :
+	    compose_message_id(&m->a, conf->general.message_id_domain,
 	    req->id_hint ? req->id_hint : req->purpose);
-	to = arena_alloc(&a, (req->nto + 1) * sizeof(*to));
-	cc = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc));
-	rcpts = arena_alloc(&a, (req->nto + req->ncc + 1) * sizeof(*rcpts));
-	to_addrs = arena_alloc(&a, (req->nto + 1) * sizeof(*to_addrs));
-	cc_addrs = arena_alloc(&a, (req->ncc + 1) * sizeof(*cc_addrs));
+	to = arena_alloc(&m->a, (req->nto + 1) * sizeof(*to));
+	cc = arena_alloc(&m->a, (req->ncc + 1) * sizeof(*cc));
+	rcpts = arena_alloc(&m->a, (req->nto + req->ncc + 1) * sizeof(*rcpts));
+	to_addrs = arena_alloc(&m->a, (req->nto + 1) * sizeof(*to_addrs));
+	cc_addrs = arena_alloc(&m->a, (req->ncc + 1) * sizeof(*cc_addrs));
 	for (size_t i = 0; i < req->nto; i++) {
 		to[i].name = req->to[i].name;
 		to[i].addr = req->to[i].addr;
@@ -194,7 +220,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 		cc_addrs[i] = rcpts[nrcpts++] = req->cc[i].addr;
 	}
 	if (req->nfiles > 0) {
-		struct compose_attachment *ca = arena_alloc(&a,
+		struct compose_attachment *ca = arena_alloc(&m->a,
 		    req->nfiles * sizeof(*ca));
 
 		for (size_t i = 0; i < req->nfiles; i++) {
@@ -224,49 +250,89 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	msg.nextra = r.nheaders;
 	msg.body = r.body;
 	msg.date = now;
-	if ((rc = compose_message(&raw, &msg, err)) != 0)
-		goto out;
-
-	ob.kind = "mail";
-	ob.purpose = req->purpose;
-	ob.ticket_id = req->ticket_id;
-	ob.message_id = mid;
-	ob.mail_from = conf->smtp.from_addr;
-	ob.rcpts = rcpts;
-	ob.nrcpts = nrcpts;
-	ob.data = raw.data;
-	ob.len = raw.len;
-	ob.now = now;
-	snprintf(dedup, sizeof(dedup), "out:%s", mid);
-	sm.ticket_id = req->ticket_id;
-	sm.direction = "out";
-	sm.author = req->author ? req->author : "system";
-	sm.from_addr = conf->smtp.from_addr;
-	sm.from_name = msg.from.name;
-	sm.to = to_addrs;
-	sm.nto = req->nto;
-	sm.cc = cc_addrs;
-	sm.ncc = req->ncc;
-	sm.subject = r.subject;
-	sm.message_id = mid;
-	sm.in_reply_to = req->in_reply_to;
-	sm.refs = req->references;
-	sm.nrefs = req->nreferences;
-	sm.text = msg.body;
-	sm.dedup_key = dedup;
-	sm.agent = req->agent;
-	sm.internal = req->internal;
-	sm.purpose = req->purpose;
+	if ((rc = compose_message(&m->raw, &msg, err)) != 0) {
+		mailout_mail_free(&m);
+		return rc;
+	}
+	ob->kind = "mail";
+	ob->purpose = req->purpose;
+	ob->ticket_id = req->ticket_id;
+	ob->message_id = mid;
+	ob->mail_from = conf->smtp.from_addr;
+	ob->rcpts = rcpts;
+	ob->nrcpts = nrcpts;
+	ob->data = m->raw.data;
+	ob->len = m->raw.len;
+	ob->now = now;
+	snprintf(m->dedup, sizeof(m->dedup), "out:%s", mid);
+	sm->ticket_id = req->ticket_id;
+	sm->direction = "out";
+	sm->author = req->author ? req->author : "system";
+	sm->from_addr = conf->smtp.from_addr;
+	sm->from_name = msg.from.name;
+	sm->to = to_addrs;
+	sm->nto = req->nto;
+	sm->cc = cc_addrs;
+	sm->ncc = req->ncc;
+	sm->subject = r.subject;
+	sm->message_id = mid;
+	sm->in_reply_to = req->in_reply_to;
+	sm->refs = req->references;
+	sm->nrefs = req->nreferences;
+	sm->text = msg.body;
+	sm->dedup_key = m->dedup;
+	sm->agent = req->agent;
+	sm->internal = req->internal;
+	sm->purpose = req->purpose;
 	/* about no ticket (a size notice): the outbox row is all */
-	ev = event_json(req, mid);
-	rc = store_mail_out(db, &ob, req->ticket_id && !req->not_a_message ?
-	    &sm : NULL, ev, &outbox_id, err);
-	free(ev);
+	m->has_message = req->ticket_id && !req->not_a_message;
+	m->ev = event_json(req, mid);
+	*out = m;
+	return 0;
+}
+
+int
+mailout_compose(struct mailout_mail **out, struct mailout *mo, time_t now,
+    const struct mailout_req *req, struct gc_err *err)
+{
+	*out = NULL;
+	if (req->capped)
+		return gc_err_set(err, GC_EINVAL, "mailout_compose: a capped "
+		    "mail needs mailout_queue()");
+	return compose(out, mo, now, req, err);
+}
+
+int
+mailout_queue(struct mailout *mo, struct db *db, time_t now,
+    const struct mailout_req *req, char *message_id_r, struct gc_err *err)
+{
+	const struct conf *conf = mo->conf;
+	struct mailout_mail *m;
+	int64_t outbox_id;
+	int rc;
+
+	if (req->capped) {
+		for (size_t i = 0; i < req->nto + req->ncc; i++) {
+			const char *addr = i < req->nto ? req->to[i].addr :
+			    req->cc[i - req->nto].addr;
+			bool ok;
+
+			if ((rc = store_autoreply_take(db, addr, now,
+			    conf->general.auto_reply_cap, &ok, err)) != 0)
+				return rc;
+			if (!ok)
+				return gc_err_set(err, GC_ELIMIT, "%s already got "
+				    "%lld automatic mails in the last hour",
+				    addr, conf->general.auto_reply_cap);
+		}
+	}
+	if ((rc = compose(&m, mo, now, req, err)) != 0)
+		return rc;
+	rc = store_mail_out(db, &m->ob, mailout_mail_message(m), m->ev,
+	    &outbox_id, err);
 	if (rc == 0 && message_id_r != NULL)
-		snprintf(message_id_r, 256, "%s", mid);
-out:
-	buf_free(&raw);
-	arena_free(&a);
+		snprintf(message_id_r, 256, "%s", m->ob.message_id);
+	mailout_mail_free(&m);
 	return rc;
 }
 

@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "conf/conf.h"
 #include "sql/db.h"
+#include "sql/store.h"
 
 struct mailout;
 
@@ -85,6 +86,20 @@ int mailout_queue(struct mailout *mo, struct db *db, time_t now,
 struct agentauth_key;
 int mailout_agent_key(struct mailout *mo, struct db *db,
     const struct agentauth_key **out, struct gc_err *err);
+
+/* A mail of ours rendered and composed but not stored (to store many in
+ * one statement): the outbox row, the message on the ticket (NULL when
+ * none) and the "mail_queued" event's JSON live as long as the mail. The
+ * strings of req must outlive it. A capped mail needs the database:
+ * GC_EINVAL (use mailout_queue()). */
+struct mailout_mail;
+int mailout_compose(struct mailout_mail **out, struct mailout *mo,
+    time_t now, const struct mailout_req *req, struct gc_err *err);
+const struct store_outbox *mailout_mail_outbox(const struct mailout_mail *m);
+const struct store_message *mailout_mail_message(
+    const struct mailout_mail *m);
+const char *mailout_mail_event(const struct mailout_mail *m);
+void mailout_mail_free(struct mailout_mail **m);
 
 /* Check that every template of every language parses and uses only known
  * variables (check-config). */

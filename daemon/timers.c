@@ -117,50 +117,73 @@ webhook_json(const struct store_ticket *t, const char *timer,
 	return s ? s : xstrdup("{}");
 }
 
+/* What one escalation owns until the batch is written. */
+struct prepared {
+	struct store_fire f;
+	struct mailout_mail *mail;
+	struct store_outbox *hooks;
+	char *data;
+	char due[32];
+	const char *route;
+	const char *lvl;
+};
+
+static void
+prepared_clear(struct prepared *p)
+{
+	mailout_mail_free(&p->mail);
+	for (size_t i = 0; i < p->f.nhooks; i++)
+		free((char *)p->hooks[i].data);
+	free(p->hooks);
+	free(p->data);
+}
+
 static int
 escalate(struct intake *in, const struct store_due_timer *d,
-    enum sla_level level, struct gc_err *err)
+    enum sla_level level, struct prepared *p, struct gc_err *err)
 {
-	const char *lvl = level == SLA_LEVEL_BREACH ? "breach" : "warning";
 	const char *ev = level == SLA_LEVEL_BREACH ? "sla_breach" :
 	    "sla_warning";
-	struct store_ticket t = { 0 };
+	const struct store_ticket *t = &d->ticket;
 	struct sla_route route;
 	enum sla_timer_kind kind;
 	const struct conf_mailbox *mb;
-	char due[32], tag[80], *data;
-	int rc;
+	char tag[80];
+	int rc = 0;
 
-	if ((rc = store_ticket_by_id(in->db, d->ticket_id, &t, err)) != 0)
-		return rc;
-	time_iso8601(due, sizeof(due), d->due_at);
-	snprintf(tag, sizeof(tag), "[%s]", t.number);
+	p->lvl = level == SLA_LEVEL_BREACH ? "breach" : "warning";
+	time_iso8601(p->due, sizeof(p->due), d->due_at);
+	snprintf(tag, sizeof(tag), "[%s]", t->number);
 	if (sla_timer_kind_parse(&kind, d->kind) != 0)
 		kind = SLA_TIMER_RESOLVE;
-	sla_policy_route(&route, in->policy, t.queue, t.plan, t.priority,
+	sla_policy_route(&route, in->policy, t->queue, t->plan, t->priority,
 	    kind, level);
-	data = ev_json("timer", d->kind, "due_at", due, "route", route.name,
-	    NULL);
-	rc = store_event(in->db, t.id, in->now, ev, NULL, data, err);
-	free(data);
-	mb = conf_mailbox(in->conf, t.mailbox);
+	p->route = route.name;
+	p->data = ev_json("timer", d->kind, "due_at", p->due, "route",
+	    route.name, NULL);
+	p->f.ticket_id = t->id;
+	p->f.kind = d->kind;
+	p->f.level = level == SLA_LEVEL_BREACH ? 2 : 1;
+	p->f.event_kind = ev;
+	p->f.event_json = p->data;
+	mb = conf_mailbox(in->conf, t->mailbox);
 	if (mb == NULL && in->conf->nmailboxes > 0)
 		mb = &in->conf->mailboxes[0];
-	if (rc == 0 && route.naddresses > 0 && mb != NULL) {
+	if (route.naddresses > 0 && mb != NULL) {
 		struct mailout_rcpt *to = xcalloc(route.naddresses,
 		    sizeof(*to));
 		struct mailout_var vars[] = {
-			{ "ticket_number", t.number }, { "ticket_tag", tag },
-			{ "subject", t.subject },
-			{ "requester_name", t.requester_name ?
-			    t.requester_name : t.requester },
-			{ "requester_address", t.requester },
+			{ "ticket_number", t->number }, { "ticket_tag", tag },
+			{ "subject", t->subject },
+			{ "requester_name", t->requester_name ?
+			    t->requester_name : t->requester },
+			{ "requester_address", t->requester },
 			{ "mailbox_address", mb->address },
-			{ "priority", t.priority }, { "status", t.status },
-			{ "queue", t.queue }, { "plan", t.plan },
+			{ "priority", t->priority }, { "status", t->status },
+			{ "queue", t->queue }, { "plan", t->plan },
 			{ "support_name", in->conf->general.support_name },
-			{ "agent_name", t.assignee[0] ? t.assignee : "-" },
-			{ "timer", d->kind }, { "due_at", due },
+			{ "agent_name", t->assignee[0] ? t->assignee : "-" },
+			{ "timer", d->kind }, { "due_at", p->due },
 		};
 		struct mailout_req req = {
 			.template_name = level == SLA_LEVEL_BREACH ?
@@ -168,37 +191,38 @@ escalate(struct intake *in, const struct store_due_timer *d,
 			.language = in->conf->general.language,
 			.purpose = level == SLA_LEVEL_BREACH ?
 			    "escalation_breach" : "escalation_warning",
-			.ticket_id = t.id, .to = to,
+			.ticket_id = t->id, .to = to,
 			.nto = route.naddresses, .reply_to = mb->address,
 			.author = "system", .internal = true,
 			.automatic = true, .vars = vars,
 			.nvars = sizeof(vars) / sizeof(vars[0]),
 		};
-		char mid[256];
 
 		for (size_t i = 0; i < route.naddresses; i++)
 			to[i].addr = route.addresses[i];
-		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+		rc = mailout_compose(&p->mail, in->out, in->now, &req, err);
 		free(to);
+		if (rc == 0) {
+			p->f.mail = mailout_mail_outbox(p->mail);
+			p->f.message = mailout_mail_message(p->mail);
+			p->f.mail_event_json = mailout_mail_event(p->mail);
+		}
 	}
-	for (size_t i = 0; rc == 0 && i < route.nwebhooks; i++) {
-		char *json = webhook_json(&t, d->kind, ev, due);
-		struct store_outbox o = {
-			.kind = "webhook", .purpose = ev, .ticket_id = t.id,
-			.url = route.webhooks[i], .data = json,
-			.len = strlen(json), .now = in->now,
-		};
+	if (rc == 0 && route.nwebhooks > 0) {
+		p->hooks = xcalloc(route.nwebhooks, sizeof(*p->hooks));
+		for (size_t i = 0; i < route.nwebhooks; i++) {
+			char *json = webhook_json(t, d->kind, ev, p->due);
 
-		rc = store_outbox_insert(in->db, &o, NULL, err);
-		free(json);
+			p->hooks[i] = (struct store_outbox){
+				.kind = "webhook", .purpose = ev,
+				.ticket_id = t->id, .url = route.webhooks[i],
+				.data = json, .len = strlen(json),
+				.now = in->now,
+			};
+			p->f.nhooks++;
+		}
+		p->f.hooks = p->hooks;
 	}
-	if (rc == 0)
-		rc = store_timer_fired(in->db, t.id, d->kind, level, in->now,
-		    err);
-	if (rc == 0)
-		log_info("ticket %s: SLA %s %s (due %s) to %s", t.number,
-		    d->kind, lvl, due, route.name ? route.name : "-");
-	store_ticket_clear(&t);
 	return rc;
 }
 
@@ -207,6 +231,8 @@ timers_tick(struct intake *in, int max, struct timers_stats *st,
     struct gc_err *err)
 {
 	struct store_due_timer *due = NULL;
+	struct prepared *p;
+	struct store_fire *f;
 	size_t n = 0;
 	int rc;
 
@@ -215,24 +241,42 @@ timers_tick(struct intake *in, int max, struct timers_stats *st,
 		return 0;
 	if ((rc = store_timers_due(in->db, in->now, max, &due, &n, err)) != 0)
 		return rc;
+	if (n == 0) {
+		store_due_timers_free(&due, n);
+		return 0;
+	}
+	p = xcalloc(n, sizeof(*p));
+	f = xcalloc(n, sizeof(*f));
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct store_due_timer *d = &due[i];
 
 		/* A breach whose warning never went (the daemon was down)
 		 * fires the breach only: the warning is moot. */
 		if (d->due_at != 0 && d->due_at <= in->now && !d->breached) {
-			rc = escalate(in, d, SLA_LEVEL_BREACH, err);
+			rc = escalate(in, d, SLA_LEVEL_BREACH, &p[i], err);
 			st->breaches++;
 		} else if (d->warn_at != 0 && d->warn_at <= in->now &&
 		    !d->warned) {
-			rc = escalate(in, d, SLA_LEVEL_WARNING, err);
+			rc = escalate(in, d, SLA_LEVEL_WARNING, &p[i], err);
 			st->warnings++;
 		} else {
 			/* nothing left: next_at is stale, recompute it */
-			rc = store_timer_fired(in->db, d->ticket_id, d->kind, 0,
-			    in->now, err);
+			p[i].f.ticket_id = d->ticket_id;
+			p[i].f.kind = d->kind;
 		}
+		f[i] = p[i].f;
 	}
-	free(due);
+	if (rc == 0)
+		rc = store_timers_fire(in->db, f, n, in->now, err);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && p[i].f.level > 0)
+			log_info("ticket %s: SLA %s %s (due %s) to %s",
+			    due[i].ticket.number, due[i].kind, p[i].lvl,
+			    p[i].due, p[i].route ? p[i].route : "-");
+		prepared_clear(&p[i]);
+	}
+	free(f);
+	free(p);
+	store_due_timers_free(&due, n);
 	return rc;
 }

@@ -1043,10 +1043,14 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 }
 
 static const struct db_stmt st_timers_due = { "timers_due",
-	"SELECT ticket_id, kind, " EPOCH("due_at") ", " EPOCH("warn_at") ", "
-	"warned_at IS NOT NULL, breached_at IS NOT NULL FROM sla_timers "
-	"WHERE next_at <= $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-	2 };
+	"SELECT s.ticket_id, s.kind, " EPOCH("s.due_at") ", "
+	EPOCH("s.warn_at") ", s.warned_at IS NOT NULL, "
+	"s.breached_at IS NOT NULL, t.number, t.status, t.priority, t.plan, "
+	"t.queue, t.mailbox, t.language, t.requester, t.requester_name, "
+	"t.subject, " EPOCH("t.created_at") ", coalesce(t.assignee, ''), "
+	"coalesce(t.merged_into, 0) FROM sla_timers s JOIN tickets t ON "
+	"t.id = s.ticket_id WHERE s.next_at <= $1 ORDER BY s.next_at "
+	"LIMIT $2 FOR UPDATE OF s SKIP LOCKED", 2 };
 
 int
 store_timers_due(struct db *db, time_t now, int max,
@@ -1065,6 +1069,8 @@ store_timers_due(struct db *db, time_t now, int max,
 	*out = xcalloc((size_t)n + 1, sizeof(**out));
 	for (int i = 0; i < n; i++) {
 		struct store_due_timer *d = &(*out)[i];
+		struct store_ticket *t = &d->ticket;
+		const char *name = db_get(res, i, 14);
 
 		d->ticket_id = db_get_ll(res, i, 0);
 		copy_field(d->kind, sizeof(d->kind), db_get(res, i, 1));
@@ -1072,10 +1078,156 @@ store_timers_due(struct db *db, time_t now, int max,
 		d->warn_at = ts_of(res, i, 3);
 		d->warned = PQgetvalue(res, i, 4)[0] == 't';
 		d->breached = PQgetvalue(res, i, 5)[0] == 't';
+		t->id = d->ticket_id;
+		copy_field(t->number, sizeof(t->number), db_get(res, i, 6));
+		copy_field(t->status, sizeof(t->status), db_get(res, i, 7));
+		copy_field(t->priority, sizeof(t->priority), db_get(res, i, 8));
+		copy_field(t->plan, sizeof(t->plan), db_get(res, i, 9));
+		copy_field(t->queue, sizeof(t->queue), db_get(res, i, 10));
+		copy_field(t->mailbox, sizeof(t->mailbox), db_get(res, i, 11));
+		copy_field(t->language, sizeof(t->language), db_get(res, i, 12));
+		t->requester = xstrdup(db_get(res, i, 13));
+		t->requester_name = name ? xstrdup(name) : NULL;
+		t->subject = xstrdup(db_get(res, i, 15));
+		t->created_at = (time_t)db_get_ll(res, i, 16);
+		copy_field(t->assignee, sizeof(t->assignee), db_get(res, i, 17));
+		t->merged_into = db_get_ll(res, i, 18);
 	}
 	*n_r = (size_t)n;
 	PQclear(res);
 	return 0;
+}
+
+void
+store_due_timers_free(struct store_due_timer **d, size_t n)
+{
+	if (*d == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_ticket_clear(&(*d)[i].ticket);
+	free(*d);
+	*d = NULL;
+}
+
+static const struct db_stmt st_timers_fire = { "timers_fire",
+	"SELECT sla_fire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+	"$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)", 23 };
+
+/* The parameters of sla_fire() after the time: text array literals,
+ * one element per timer (FA_TICKET..FA_EDATA), per mail (FA_MAT..
+ * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA). */
+enum { FA_TICKET, FA_KIND, FA_LEVEL, FA_EKIND, FA_EDATA, FA_MAT,
+	FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MAUTHOR,
+	FA_MFROMNAME, FA_MTO, FA_MSUBJECT, FA_MTEXT, FA_MINTERNAL, FA_MEVENT,
+	FA_HAT, FA_HPURPOSE, FA_HURL, FA_HDATA, FA_N };
+
+#define FIRE_MAX_PARAM (256 * 1024 * 1024)
+
+/* Append one element (NULL as "") to an array literal being built. */
+static int
+arr_add(struct buf *b, const char *v)
+{
+	int rc = buf_addc(b, b->len == 0 ? '{' : ',');
+
+	if (rc == 0)
+		rc = buf_addc(b, '"');
+	for (const char *p = v ? v : ""; rc == 0 && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			rc = buf_addc(b, '\\');
+		if (rc == 0)
+			rc = buf_addc(b, *p);
+	}
+	return rc == 0 ? buf_addc(b, '"') : rc;
+}
+
+/* The same with an array literal of its own as the element. */
+static int
+arr_add_list(struct buf *b, const char *const *v, size_t n)
+{
+	struct buf l = BUF_INIT(FIRE_MAX_PARAM);
+	int rc = store_array_literal(&l, v, n);
+
+	if (rc == 0)
+		rc = arr_add(b, buf_str(&l));
+	buf_free(&l);
+	return rc;
+}
+
+static int
+arr_add_num(struct buf *b, long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	return arr_add(b, num);
+}
+
+int
+store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
+    time_t now, struct gc_err *err)
+{
+	TS(ts, now);
+	struct buf a[FA_N];
+	const char *p[FA_N + 1];
+	int rc = 0;
+
+	for (int k = 0; k < FA_N; k++)
+		a[k] = (struct buf)BUF_INIT(FIRE_MAX_PARAM);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc |= arr_add_num(&a[FA_TICKET], f[i].ticket_id);
+		rc |= arr_add(&a[FA_KIND], f[i].kind);
+		rc |= arr_add_num(&a[FA_LEVEL], f[i].level);
+		rc |= arr_add(&a[FA_EKIND], f[i].event_kind);
+		rc |= arr_add(&a[FA_EDATA], f[i].event_json ? f[i].event_json :
+		    "{}");
+		if (f[i].mail != NULL) {
+			const struct store_outbox *o = f[i].mail;
+			const struct store_message *m = f[i].message;
+			char *hex = xmalloc(o->len * 2 + 1);
+
+			hex_encode(hex, (const unsigned char *)o->data, o->len);
+			rc |= arr_add_num(&a[FA_MAT], (long long)i + 1);
+			rc |= arr_add(&a[FA_MPURPOSE], o->purpose);
+			rc |= arr_add(&a[FA_MMID], o->message_id);
+			rc |= arr_add(&a[FA_MFROM], o->mail_from);
+			rc |= arr_add_list(&a[FA_MRCPTS], o->rcpts, o->nrcpts);
+			rc |= arr_add(&a[FA_MDATA], hex);
+			rc |= arr_add(&a[FA_MAUTHOR], m->author);
+			rc |= arr_add(&a[FA_MFROMNAME], m->from_name);
+			rc |= arr_add_list(&a[FA_MTO], m->to, m->nto);
+			rc |= arr_add(&a[FA_MSUBJECT], m->subject);
+			rc |= arr_add(&a[FA_MTEXT], m->text);
+			rc |= arr_add(&a[FA_MINTERNAL], m->internal ? "t" : "f");
+			rc |= arr_add(&a[FA_MEVENT], f[i].mail_event_json);
+			free(hex);
+		}
+		for (size_t h = 0; h < f[i].nhooks; h++) {
+			const struct store_outbox *o = &f[i].hooks[h];
+			char *json = xstrndup(o->data, o->len);
+
+			rc |= arr_add_num(&a[FA_HAT], (long long)i + 1);
+			rc |= arr_add(&a[FA_HPURPOSE], o->purpose);
+			rc |= arr_add(&a[FA_HURL], o->url);
+			rc |= arr_add(&a[FA_HDATA], json);
+			free(json);
+		}
+	}
+	p[0] = ts;
+	for (int k = 0; rc == 0 && k < FA_N; k++) {
+		if (a[k].len == 0)
+			rc = buf_addc(&a[k], '{');
+		if (rc == 0)
+			rc = buf_addc(&a[k], '}');
+		p[k + 1] = buf_str(&a[k]);
+	}
+	if (rc != 0)
+		rc = gc_err_set(err, GC_ELIMIT, "sla_fire: more than %d bytes "
+		    "in one parameter", FIRE_MAX_PARAM);
+	else
+		rc = db_exec(db, &st_timers_fire, p, NULL, NULL, NULL, err);
+	for (int k = 0; k < FA_N; k++)
+		buf_free(&a[k]);
+	return rc;
 }
 
 static const struct db_stmt st_timers_next = { "timers_next",
@@ -1104,30 +1256,6 @@ store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
  * 006_fast_paths.sql, written with the fired marks as this UPDATE leaves
  * them (SET expressions see the row as it was).
  */
-static const struct db_stmt st_timer_fired = { "timer_fired",
-	"UPDATE sla_timers SET "
-	"warned_at = CASE WHEN $4 >= 1 THEN coalesce(warned_at, $3) "
-	"ELSE warned_at END, "
-	"breached_at = CASE WHEN $4 = 2 THEN coalesce(breached_at, $3) "
-	"ELSE breached_at END, "
-	"next_at = CASE WHEN met_at IS NULL AND due_at IS NOT NULL THEN CASE "
-	"WHEN warned_at IS NULL AND $4 < 1 AND warn_at IS NOT NULL AND "
-	"warn_at < due_at THEN warn_at "
-	"WHEN breached_at IS NULL AND $4 < 2 THEN due_at END END "
-	"WHERE ticket_id = $1 AND kind = $2", 4 };
-
-int
-store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
-    int level, time_t now, struct gc_err *err)
-{
-	I64(tid, ticket_id);
-	TS(ts, now);
-	char lv[4];
-
-	snprintf(lv, sizeof(lv), "%d", level);
-	return db_execv(db, &st_timer_fired, NULL, err, 4, tid, kind, ts, lv);
-}
-
 
 /* ----- Organisations ---------------------------------------------- */
 

@@ -277,17 +277,32 @@ struct store_due_timer {
 	char kind[16];
 	time_t due_at, warn_at;          /* 0: NULL */
 	bool warned, breached;
+	struct store_ticket ticket;      /* its ticket */
 };
+void store_due_timers_free(struct store_due_timer **d, size_t n);
+
+/* What one timer fired, for store_timers_fire(): level 0 nothing (its
+ * next_at was stale), 1 the warning, 2 the breach. */
+struct store_fire {
+	int64_t ticket_id;
+	const char *kind;
+	int level;
+	const char *event_kind;          /* "sla_warning"..., NULL: none */
+	const char *event_json;
+	const struct store_outbox *mail; /* NULL: no mail */
+	const struct store_message *message;   /* of the mail, or NULL */
+	const char *mail_event_json;
+	const struct store_outbox *hooks; size_t nhooks;
+};
+/* Write what a pass fired, in one statement, in the order given. */
+int store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
+    time_t now, struct gc_err *err);
 /* Timers whose next_at has come, locked for this transaction (SKIP
  * LOCKED), oldest first; *out malloc'd. */
 int store_timers_due(struct db *db, time_t now, int max,
     struct store_due_timer **out, size_t *n_r, struct gc_err *err);
 /* The earliest next_at of all timers, 0 when none. */
 int store_timers_next(struct db *db, time_t *next_r, struct gc_err *err);
-/* Record what fired: level 1 warning, 2 breach (a breach marks the
- * warning too), 0 nothing; next_at follows. */
-int store_timer_fired(struct db *db, int64_t ticket_id, const char *kind,
-    int level, time_t now, struct gc_err *err);
 
 
 /* ----- Organisations imported from CSV ------------------------------ */
