@@ -177,6 +177,31 @@ class Conversation(gh.ServersTestCase):
         self.assertEqual(n["In-Reply-To"], first)
         self.assertNotEqual(n["Message-ID"], first)
 
+    def test_notification_carries_attachments(self):
+        raw = (b"From: Claire <claire@cust.example>\r\n"
+               b"To: support@example.com\r\nSubject: Logs attached\r\n"
+               b"Message-ID: <att@cust.example>\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+               b"--B\r\nContent-Type: text/plain\r\n\r\nSee the log.\r\n"
+               b"--B\r\nContent-Type: text/plain; name=app.log\r\n"
+               b"Content-Disposition: attachment; filename=app.log\r\n\r\n"
+               b"ERROR disk full\r\n--B--\r\n")
+        self.deliver(raw)
+        n = self.notification("alice@example.com")
+        self.assertIn("app.log", self.body(n))          # listed
+        files = [p for p in n.iter_attachments()]
+        self.assertEqual([f.get_filename() for f in files], ["app.log"])
+        self.assertIn(b"ERROR disk full", files[0].get_content().encode()
+                      if isinstance(files[0].get_content(), str)
+                      else files[0].get_content())
+        # past notify_attach_max the file is listed, not attached
+        self.configure(notify_attach_max="4")
+        self.servers.smtp.clear()
+        self.deliver(raw.replace(b"<att@", b"<att2@"))
+        n = self.notification("alice@example.com")
+        self.assertIn("app.log", self.body(n))
+        self.assertEqual(list(n.iter_attachments()), [])
+
     def test_commands(self):
         number = self.open_ticket()
         self.servers.smtp.clear()

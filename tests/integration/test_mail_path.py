@@ -261,6 +261,20 @@ class MailPath(gh.ServersTestCase):
         # each mail logged once, after the commit
         self.assertEqual(r.stderr.count("<good-0@c.example.org>"), 1)
 
+        # ops fix the cause, then reprocess the quarantined mail
+        q = json.loads(s.guichet("quarantine", "list", "--json").stdout)
+        self.assertEqual([e["status"] for e in q], ["held"])
+        self.sql("DROP TRIGGER poison ON messages")
+        r = s.guichet("quarantine", "retry", str(q[0]["id"]), now=NOW)
+        self.assertRegex(r.stdout, r"new ticket SUP-2026-\d+")
+        q = json.loads(s.guichet("quarantine", "list", "--json").stdout)
+        self.assertEqual(q[0]["status"], "retried")
+        self.assertIsNotNone(q[0]["ticket"])
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "subject = 'poison'")[0][0], "1")
+        # and not twice
+        s.guichet("quarantine", "retry", str(q[0]["id"]), expect=65)
+
     def test_migrate_twice_changes_nothing(self):
         s = self.servers
         before = self.sql("SELECT version, name, applied_at FROM "
