@@ -550,6 +550,7 @@ static const struct key_spec general_keys[] = {
 	{ "max_header_size", V_SIZE, G(max_header_size), "256KB", 0 },
 	{ "max_mime_depth", V_INT, G(max_mime_depth), "32", 0 },
 	{ "max_mime_parts", V_INT, G(max_mime_parts), "2000", 0 },
+	{ "max_parse_ms", V_INT, G(max_parse_ms), "10000", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef G

@@ -116,6 +116,7 @@ struct conf_general {
 	long long max_header_size;     /* bytes of a header block */
 	long long max_mime_depth;
 	long long max_mime_parts;
+	long long max_parse_ms;        /* 0: no limit */
 };
 
 struct conf_database {

@@ -14,6 +14,7 @@
 #include "daemon/intake.h"
 
 #include <inttypes.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,8 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	struct mail_limits lim;
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
+	struct timespec t0, t1;
+	long long ms;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -246,7 +249,19 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		rc = too_big(in, mb, raw, len, uid, res, err);
 		goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = mail_parse(&m, raw, len, &lim, &perr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
+	    1000000;
+	if (rc == 0 && in->conf->general.max_parse_ms > 0 &&
+	    ms > in->conf->general.max_parse_ms) {
+		/* the parser is linear in the (capped) size, so this only
+		 * catches what the other limits let through */
+		rc = gc_err_set(&perr, GC_ELIMIT, "parsing took %lld ms, the "
+		    "limit is %lld ms", ms, in->conf->general.max_parse_ms);
+		mail_free(&m);
+	}
 	if (rc != 0) {
 		dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
 		rc = quarantine(in, mb, raw, len, uid, key,

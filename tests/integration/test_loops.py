@@ -189,6 +189,13 @@ class Loops(gh.ServersTestCase):
         self.assertEqual(notices[0]["Auto-Submitted"], "auto-replied")
         self.assertEqual(len(self.servers.imap.messages(self.user,
                                                         "Quarantine")), 3)
+        # parse time: a limit of 1 ms and a 4 MB text
+        self.configure(max_parse_ms=1, max_mail_size="25MB")
+        r = self.deliver(mail(9, body=("word " * 800000) + "\n"))
+        self.assertIn("parsing took", r.stderr)
+        self.assertIn(("limit",), self.sql("SELECT reason FROM quarantine "
+                                           "WHERE detail LIKE 'parsing%'"))
+        self.configure(max_mail_size="2KB", max_mime_depth=3)
         # the raw mail is kept whole
         raw = self.sql("SELECT encode(raw, 'hex') FROM quarantine WHERE "
                        "raw_size = %d" % len(big))[0][0]
