@@ -51,11 +51,21 @@ const char *
 str_casestr(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	char set[3];
 
-	for (; *hay; hay++)
-		if (str_ncasecmp(hay, needle, n) == 0)
+	if (n == 0)
+		return hay;
+	/* jump to each place the first letter (either case) appears; only
+	 * there compare the rest */
+	set[0] = (char)lc((unsigned char)needle[0]);
+	set[1] = (char)(set[0] >= 'a' && set[0] <= 'z' ? set[0] - 32 : set[0]);
+	set[2] = '\0';
+	while ((hay = strpbrk(hay, set)) != NULL) {
+		if (str_ncasecmp(hay + 1, needle + 1, n - 1) == 0)
 			return hay;
-	return n == 0 ? hay : NULL;
+		hay++;
+	}
+	return NULL;
 }
 
 char *

@@ -213,7 +213,7 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 
 		mm->from.addr = sender_fallback(m);
 	}
-	if (auto_classify(m, &why) != AUTO_NONE)
+	if (auto_classify_not_bounce(m, &why) != AUTO_NONE)
 		cm.automatic = why;
 	if ((rc = conversation_handle(in, &cm, res, err)) != 0)
 		return rc;

@@ -152,8 +152,23 @@ looks_bounced(const struct mail *m)
 	return yes;
 }
 
+static enum auto_kind classify(const struct mail *m, bool bounce_known_no,
+    const char **reason_r);
+
 enum auto_kind
 auto_classify(const struct mail *m, const char **reason_r)
+{
+	return classify(m, false, reason_r);
+}
+
+enum auto_kind
+auto_classify_not_bounce(const struct mail *m, const char **reason_r)
+{
+	return classify(m, true, reason_r);
+}
+
+static enum auto_kind
+classify(const struct mail *m, bool bounce_known_no, const char **reason_r)
 {
 	static const char *const reply_headers[] = {
 		"X-Autoreply", "X-Autorespond", "X-Autoresponder",
@@ -258,7 +273,7 @@ auto_classify(const struct mail *m, const char **reason_r)
 		reason = "mailing list (List-* header)";
 		goto out;
 	}
-	if (looks_bounced(m)) {
+	if (!bounce_known_no && looks_bounced(m)) {
 		k = AUTO_GENERATED;
 		reason = "delivery report (bounce)";
 		goto out;

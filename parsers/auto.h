@@ -40,6 +40,11 @@ enum auto_kind {
  * or NULL for AUTO_NONE. */
 enum auto_kind auto_classify(const struct mail *m, const char **reason_r);
 
+/* The same, for a caller that already ran bounce_detect() on m and found
+ * no bounce (the costliest signal is then not looked at again). */
+enum auto_kind auto_classify_not_bounce(const struct mail *m,
+    const char **reason_r);
+
 /* "none", "auto-reply", "auto-generated", "bulk". */
 const char *auto_kind_name(enum auto_kind k);
 
