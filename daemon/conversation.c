@@ -270,7 +270,9 @@ store_mail(struct intake *in, const struct conv_mail *cm, int64_t ticket_id,
 	sm.imap_uid = cm->uid;
 	sm.agent = agent;
 	sm.internal = internal;
-	rc = store_message_insert(in->db, &sm, &mid, err);
+	/* the message's id only when its attachments need it */
+	rc = store_message_insert(in->db, &sm, m->nattachments || mid_r ?
+	    &mid : NULL, err);
 	free(to);
 	free(cc);
 	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {

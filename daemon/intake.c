@@ -219,9 +219,12 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		return rc;
 	/* whatever the mail changed, the ticket's timers follow (a new
 	 * ticket's were set when it was opened) */
-	if (res->ticket_id != 0 && res->outcome == INTAKE_FOLLOWUP)
-		rc = timers_refresh(in, res->ticket_id, err);
-	return rc;
+	if (res->ticket_id != 0 && res->outcome == INTAKE_FOLLOWUP &&
+	    (rc = timers_refresh(in, res->ticket_id, err)) != 0)
+		return rc;
+	/* deferred writes fail here, for this mail, when each mail has its
+	 * savepoint; a fast batch learns of them later and is redone */
+	return in->careful ? db_flush(in->db, err) : 0;
 }
 
 int

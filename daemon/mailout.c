@@ -308,7 +308,6 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 {
 	const struct conf *conf = mo->conf;
 	struct mailout_mail *m;
-	int64_t outbox_id;
 	int rc;
 
 	if (req->capped) {
@@ -329,7 +328,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	if ((rc = compose(&m, mo, now, req, err)) != 0)
 		return rc;
 	rc = store_mail_out(db, &m->ob, mailout_mail_message(m), m->ev,
-	    &outbox_id, err);
+	    NULL, err);
 	if (rc == 0 && message_id_r != NULL)
 		snprintf(message_id_r, 256, "%s", m->ob.message_id);
 	mailout_mail_free(&m);

@@ -18,6 +18,7 @@ struct db {
 	PGconn *conn;
 	const struct db_stmt *prepared[MAX_PREPARED];
 	size_t nprepared;
+	int pending;            /* deferred writes not read back yet */
 };
 
 static void
@@ -111,14 +112,22 @@ result_error(struct db *db, const PGresult *res, const char *what,
 	    msg[0] ? msg : "connection lost");
 }
 
+static bool
+is_prepared(const struct db *db, const struct db_stmt *st)
+{
+	for (size_t i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return true;
+	return false;
+}
+
 static int
 prepare(struct db *db, const struct db_stmt *st, struct gc_err *err)
 {
 	PGresult *res;
 
-	for (size_t i = 0; i < db->nprepared; i++)
-		if (db->prepared[i] == st)
-			return 0;
+	if (is_prepared(db, st))
+		return 0;
 	if (db->nprepared == MAX_PREPARED)
 		fatal("db: more than %d prepared statements", MAX_PREPARED);
 	res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
@@ -133,6 +142,119 @@ prepare(struct db *db, const struct db_stmt *st, struct gc_err *err)
 	return 0;
 }
 
+/* Read the results of everything sent in pipeline mode up to the sync;
+ * keep the result of the last query sent (when keep_last) in *last_r.
+ * Leaves pipeline mode. */
+static int
+drain(struct db *db, bool keep_last, PGresult **last_r, struct gc_err *err)
+{
+	int rc = 0, left = db->pending + (keep_last ? 1 : 0);
+
+	if (last_r)
+		*last_r = NULL;
+	while (left > 0) {
+		PGresult *res = PQgetResult(db->conn);
+		ExecStatusType s;
+
+		if (res == NULL) {
+			if (PQstatus(db->conn) != CONNECTION_OK) {
+				if (rc == 0)
+					rc = result_error(db, NULL, "pipeline",
+					    err);
+				break;
+			}
+			left--;       /* the end of one query's results */
+			continue;
+		}
+		s = PQresultStatus(res);
+		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+			if (rc == 0)
+				rc = result_error(db, res, s ==
+				    PGRES_PIPELINE_ABORTED ? "pipeline (after "
+				    "an earlier error)" : "deferred write", err);
+			PQclear(res);
+		} else if (keep_last && left == 1 && last_r) {
+			PQclear(*last_r);
+			*last_r = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	/* the sync point */
+	for (;;) {
+		PGresult *res = PQgetResult(db->conn);
+
+		if (res == NULL) {
+			if (PQstatus(db->conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		PQclear(res);
+	}
+	db->pending = 0;
+	if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(db->conn);
+	if (rc != 0 && last_r) {
+		PQclear(*last_r);
+		*last_r = NULL;
+	}
+	return rc;
+}
+
+int
+db_flush(struct db *db, struct gc_err *err)
+{
+	if (db->pending == 0)
+		return 0;
+	if (PQpipelineSync(db->conn) != 1)
+		return result_error(db, NULL, "pipeline sync", err);
+	return drain(db, false, NULL, err);
+}
+
+int
+db_defer(struct db *db, const struct db_stmt *st, const char *const *params,
+    const int *lens, const int *binary, struct gc_err *err)
+{
+	int rc;
+
+	/* preparing is synchronous: done before entering the pipeline, the
+	 * first time a statement is used on this connection */
+	if (!is_prepared(db, st)) {
+		if ((rc = db_flush(db, err)) != 0 ||
+		    (rc = prepare(db, st, err)) != 0)
+			return rc;
+	}
+	if (PQpipelineStatus(db->conn) == PQ_PIPELINE_OFF &&
+	    PQenterPipelineMode(db->conn) != 1)
+		return result_error(db, NULL, "pipeline mode", err);
+	if (PQsendQueryPrepared(db->conn, st->name, st->nparams, params, lens,
+	    binary, 0) != 1)
+		return result_error(db, NULL, st->name, err);
+	db->pending++;
+	return 0;
+}
+
+int
+db_deferv(struct db *db, const struct db_stmt *st, struct gc_err *err,
+    int nparams, ...)
+{
+	const char *params[32];
+	va_list ap;
+
+	if (nparams > 32 || nparams != st->nparams)
+		fatal("db_deferv %s: %d parameters, statement has %d",
+		    st->name, nparams, st->nparams);
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++)
+		params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return db_defer(db, st, params, NULL, NULL, err);
+}
+
 int
 db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
     const int *lens, const int *binary, PGresult **res_r, struct gc_err *err)
@@ -143,8 +265,30 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 
 	if (res_r)
 		*res_r = NULL;
+	if (db->pending > 0 && !is_prepared(db, st) &&
+	    (rc = db_flush(db, err)) != 0)
+		return rc;
 	if ((rc = prepare(db, st, err)) != 0)
 		return rc;
+	if (db->pending > 0) {
+		/* this query rides with the deferred writes: one round trip
+		 * for all of them */
+		if (PQsendQueryPrepared(db->conn, st->name, st->nparams,
+		    params, lens, binary, 0) != 1 ||
+		    PQpipelineSync(db->conn) != 1) {
+			rc = result_error(db, NULL, st->name, err);
+			db->pending = 0;
+			return rc;
+		}
+		rc = drain(db, true, &res, err);
+		if (rc != 0)
+			return rc;
+		if (res_r)
+			*res_r = res;
+		else
+			PQclear(res);
+		return 0;
+	}
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params, lens,
 	    binary, 0);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -180,10 +324,14 @@ db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
 int
 db_command(struct db *db, const char *sql, struct gc_err *err)
 {
-	PGresult *res = PQexec(db->conn, sql);
-	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	int rc = 0;
+	PGresult *res;
+	ExecStatusType s;
+	int rc;
 
+	if ((rc = db_flush(db, err)) != 0)
+		return rc;
+	res = PQexec(db->conn, sql);
+	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		char what[48];
 
@@ -210,6 +358,7 @@ db_commit(struct db *db, struct gc_err *err)
 void
 db_rollback(struct db *db)
 {
+	(void)db_flush(db, NULL);
 	if (db_ok(db))
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
@@ -229,6 +378,7 @@ db_release(struct db *db, struct gc_err *err)
 void
 db_rollback_to_savepoint(struct db *db)
 {
+	(void)db_flush(db, NULL);
 	if (db_ok(db))
 		PQclear(PQexec(db->conn, "ROLLBACK TO SAVEPOINT mail"));
 }

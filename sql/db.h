@@ -46,6 +46,20 @@ int db_exec(struct db *db, const struct db_stmt *st,
     const char *const *params, const int *lens, const int *binary,
     PGresult **res_r, struct gc_err *err);
 
+/* A write whose result nobody waits for: sent at once in libpq's
+ * pipeline mode, its result read (and any error returned) by the next
+ * db_exec(), db_flush() or command, which thus cost one round trip for
+ * all the writes deferred before them. An error of a deferred write is
+ * reported there, so callers that must know which write failed flush
+ * first. */
+int db_defer(struct db *db, const struct db_stmt *st,
+    const char *const *params, const int *lens, const int *binary,
+    struct gc_err *err);
+int db_deferv(struct db *db, const struct db_stmt *st, struct gc_err *err,
+    int nparams, ...);
+/* Wait for the deferred writes; the first error among them, or 0. */
+int db_flush(struct db *db, struct gc_err *err);
+
 /* Same with text parameters only, given as a list ending with the count. */
 int db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
     struct gc_err *err, int nparams, ...);

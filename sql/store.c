@@ -346,15 +346,17 @@ store_message_insert(struct db *db, const struct store_message *m,
 	bin[17] = 1;
 	lens[19] = 32;
 	bin[19] = 1;
-	rc = db_exec(db, &st_message_insert, p, lens, bin, &res, err);
+	if (id_r == NULL)
+		rc = db_defer(db, &st_message_insert, p, lens, bin, err);
+	else
+		rc = db_exec(db, &st_message_insert, p, lens, bin, &res, err);
 	free(to);
 	free(cc);
 	free(refs);
 	free(flags);
-	if (rc != 0)
+	if (rc != 0 || id_r == NULL)
 		return rc;
-	if (id_r)
-		*id_r = db_get_ll(res, 0, 0);
+	*id_r = db_get_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
 }
@@ -392,8 +394,8 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 	I64(tid, ticket_id);
 	TS(ts, at);
 
-	return db_execv(db, &st_event, NULL, err, 5, ticket_id ? tid : NULL,
-	    ts, kind, actor, data_json ? data_json : "{}");
+	return db_deferv(db, &st_event, err, 5, ticket_id ? tid : NULL, ts,
+	    kind, actor, data_json ? data_json : "{}");
 }
 
 /* ----- Outbox ----------------------------------------------------- */
@@ -1023,11 +1025,11 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	k = array_literal(kinds, n);
 	c = array_literal(cals, n);
 	if (fresh)
-		rc = db_execv(db, &st_timers_new, NULL, err, 8, tid, k,
+		rc = db_deferv(db, &st_timers_new, err, 8, tid, k,
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
 		    buf_str(&tgt), c);
 	else
-		rc = db_execv(db, &st_timers_set, NULL, err, 9, tid, k,
+		rc = db_deferv(db, &st_timers_set, err, 9, tid, k,
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
 		    buf_str(&tgt), c, closed ? "true" : "false");
 	free(k);
@@ -1384,15 +1386,17 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 
 	lens[7] = (int)o->len;
 	bin[7] = 1;
-	rc = db_exec(db, &st_mail_out, p, lens, bin, &res, err);
+	if (outbox_r == NULL)
+		rc = db_defer(db, &st_mail_out, p, lens, bin, err);
+	else
+		rc = db_exec(db, &st_mail_out, p, lens, bin, &res, err);
 	free(rcpts);
 	free(to);
 	free(cc);
 	free(refs);
-	if (rc != 0)
+	if (rc != 0 || outbox_r == NULL)
 		return rc;
-	if (outbox_r)
-		*outbox_r = db_get_ll(res, 0, 0);
+	*outbox_r = db_get_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
 }

@@ -4,6 +4,9 @@
  *
  * Every function works inside whatever transaction the caller opened; the
  * caller decides where the transaction (and the per-mail savepoint) ends.
+ * Writes whose result is not asked for (events, timers, a message or a
+ * mail of ours when no id is wanted) are deferred (db_defer()): their
+ * errors come back from the next call that waits, or from db_flush().
  * Times are Unix seconds from Guichet's own clock; ids are PostgreSQL
  * bigints. Strings returned are copied into the caller's buffers or
  * returned as malloc'd strings documented per function.
