@@ -437,13 +437,6 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
-	if (rc == GC_ELIMIT) {
-		/* the loop breaker: too many automatic mails to them */
-		log_warn("ticket %s: %s not sent: %s", t->number, purpose,
-		    err->msg);
-		rc = event(in, t->id, "auto_reply_capped", NULL, ev_json(
-		    "purpose", purpose, "reason", err->msg, NULL), err);
-	}
 out:
 	free(to);
 	free(cc);

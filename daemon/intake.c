@@ -150,10 +150,6 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 		snprintf(max, sizeof(max), "%.1f MB",
 		    in->conf->general.max_mail_size / 1048576.0);
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
-		if (rc == GC_ELIMIT) {
-			gc_err_clear(err);
-			rc = 0;
-		}
 	}
 	mail_free(&m);
 	return rc;

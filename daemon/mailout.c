@@ -310,25 +310,13 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	struct mailout_mail *m;
 	int rc;
 
-	if (req->capped) {
-		for (size_t i = 0; i < req->nto + req->ncc; i++) {
-			const char *addr = i < req->nto ? req->to[i].addr :
-			    req->cc[i - req->nto].addr;
-			bool ok;
-
-			if ((rc = store_autoreply_take(db, addr, now,
-			    conf->general.auto_reply_cap, &ok, err)) != 0)
-				return rc;
-			if (!ok)
-				return gc_err_set(err, GC_ELIMIT, "%s already got "
-				    "%lld automatic mails in the last hour",
-				    addr, conf->general.auto_reply_cap);
-		}
-	}
 	if ((rc = compose(&m, mo, now, req, err)) != 0)
 		return rc;
+	/* a capped mail's recipients are checked against the cap in the
+	 * same statement (see store_mail_out()) */
 	rc = store_mail_out(db, &m->ob, mailout_mail_message(m), m->ev,
-	    NULL, err);
+	    req->capped ? m->ob.rcpts : NULL, req->capped ? m->ob.nrcpts : 0,
+	    conf->general.auto_reply_cap, NULL, err);
 	if (rc == 0 && message_id_r != NULL)
 		snprintf(message_id_r, 256, "%s", m->ob.message_id);
 	mailout_mail_free(&m);

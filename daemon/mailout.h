@@ -74,8 +74,9 @@ void mailout_free(struct mailout **mo);
 
 /* message_id_r: at least 256 bytes, receives our Message-ID (no <>).
  * A capped mail to a recipient who already got auto_reply_cap automatic
- * mails in the last hour is not queued: GC_ELIMIT (the loop breaker that
- * holds even against an auto-responder marking nothing as automatic).
+ * mails in the last hour is not queued: an "auto_reply_capped" event is
+ * written instead (the loop breaker that holds even against an
+ * auto-responder marking nothing as automatic).
  * ticket_id 0: a mail about no ticket (the outbox row only). */
 int mailout_queue(struct mailout *mo, struct db *db, time_t now,
     const struct mailout_req *req, char *message_id_r,

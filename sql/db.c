@@ -221,6 +221,8 @@ db_defer(struct db *db, const struct db_stmt *st, const char *const *params,
 {
 	int rc;
 
+	if (getenv("GUICHET_NO_DEFER"))
+		return db_exec(db, st, params, lens, binary, NULL, err);
 	/* preparing is synchronous: done before entering the pipeline, the
 	 * first time a statement is used on this connection */
 	if (!is_prepared(db, st)) {
@@ -235,6 +237,9 @@ db_defer(struct db *db, const struct db_stmt *st, const char *const *params,
 	    binary, 0) != 1)
 		return result_error(db, NULL, st->name, err);
 	db->pending++;
+	/* on the wire now, so that the server works on it while we go on */
+	if (PQflush(db->conn) != 0)
+		return result_error(db, NULL, st->name, err);
 	return 0;
 }
 

@@ -228,17 +228,17 @@ int store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
 int store_tickets_to_autoclose(struct db *db, time_t before, int max,
     int64_t *ids, size_t *n_r, struct gc_err *err);
 
-/* One more automatic mail to address, unless it got cap of them in the
- * hour before now: *ok_r says whether it may be sent (then it counts). */
-int store_autoreply_take(struct db *db, const char *address, time_t now,
-    long long cap, bool *ok_r, struct gc_err *err);
 
 /* A mail of ours in one round trip: its outbox row, its message on the
- * ticket (m->outbox_id is filled in; m NULL for a mail about no ticket)
- * and a "mail_queued" event with ev_json. */
+ * ticket (m NULL for a mail about no ticket) and a "mail_queued" event
+ * with ev_json. An automatic mail names its recipients in capped: when
+ * one of them already got cap automatic mails in the hour before o->now,
+ * nothing is queued and the event is "auto_reply_capped" instead (the
+ * loop breaker that holds against responders that mark nothing). */
 int store_mail_out(struct db *db, const struct store_outbox *o,
-    const struct store_message *m, const char *ev_json, int64_t *outbox_r,
-    struct gc_err *err);
+    const struct store_message *m, const char *ev_json,
+    const char *const *capped, size_t ncapped, long long cap,
+    int64_t *outbox_r, struct gc_err *err);
 
 /* ----- SLA ----------------------------------------------------------- */
 
