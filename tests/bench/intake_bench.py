@@ -9,8 +9,11 @@ moved to Processed. SMTP points at a closed port so that the time is the
 intake's, not the sink's (the outbox worker gives up at the first refused
 connection). Several rounds, each on a fresh database and mailbox.
 
+The daemon reaches PostgreSQL through its Unix socket, as on one machine;
+--tcp makes it use TCP on the loopback interface instead.
+
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness \
-       /usr/bin/python3 tests/bench/intake_bench.py [N] [ROUNDS]
+       /usr/bin/python3 tests/bench/intake_bench.py [N] [ROUNDS] [--tcp]
 """
 
 import os
@@ -20,8 +23,10 @@ import time
 
 import guichet_harness as gh
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+TCP = "--tcp" in sys.argv
+N = int(ARGS[0]) if len(ARGS) > 0 else 5000
+ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
 
 def mail(i):
@@ -60,10 +65,17 @@ def main():
         assert pg.scalar("SHOW synchronous_commit") == "on"
         for r in range(ROUNDS):
             db, user = "bench%d" % r, "bench%d" % r
-            s.write_config(dbname=db, mailbox_user=user, sections={
+            sections = {
                 "guichet": {"fetch_batch": 500, "log_level": "warn"},
-                **({"agent alice": None} if os.environ.get("NOAGENT") else {}),
-                "smtp": {"url": "smtp://127.0.0.1:1"}})
+                "smtp": {"url": "smtp://127.0.0.1:1"}}
+            if not TCP:
+                # PostgreSQL on the same machine: its Unix socket
+                pg.create_database(db, exist_ok=True)
+                sections["database"] = {
+                    "conninfo": "host=%s port=%d dbname=%s user=%s"
+                                % (pg.dir, pg.port, db, pg.user)}
+            s.write_config(dbname=db, mailbox_user=user,
+                           sections=sections)
             s.guichet("migrate")
             c = s.imap.client(user)
             for i in range(N):
@@ -82,8 +94,9 @@ def main():
             print("round %d: %d mails in %.2f s = %.0f mails/s "
                   "(%d tickets, %d acks queued, INBOX empty)"
                   % (r + 1, N, dt, N / dt, tickets, queued), flush=True)
-    print("\nintake, IMAPS -> PostgreSQL (fsync on, synchronous_commit on), "
-          "ack queued:")
+    print("\nintake, IMAPS -> PostgreSQL over %s (fsync on, "
+          "synchronous_commit on), ack queued:"
+          % ("TCP loopback" if TCP else "its Unix socket"))
     print("  median %.0f mails/s over %d rounds of %d mails (best %.0f)"
           % (statistics.median(rates), ROUNDS, N, max(rates)))
     print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
