@@ -194,6 +194,7 @@ escalate(struct intake *in, const struct store_due_timer *d,
 			.ticket_id = t->id, .to = to,
 			.nto = route.naddresses, .reply_to = mb->address,
 			.author = "system", .internal = true,
+			.not_a_message = true,
 			.automatic = true, .vars = vars,
 			.nvars = sizeof(vars) / sizeof(vars[0]),
 		};
@@ -204,7 +205,6 @@ escalate(struct intake *in, const struct store_due_timer *d,
 		free(to);
 		if (rc == 0) {
 			p->f.mail = mailout_mail_outbox(p->mail);
-			p->f.message = mailout_mail_message(p->mail);
 			p->f.mail_event_json = mailout_mail_event(p->mail);
 		}
 	}

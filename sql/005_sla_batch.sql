@@ -4,8 +4,9 @@
 -- one per escalation mail (m_*; m_at is the 1-based position of its
 -- timer) and one per webhook (h_*, h_at likewise). It writes, in the
 -- order of the pass, what escalate() wrote one statement at a time: the
--- SLA event, the mail (outbox row, message on the ticket, "mail_queued"
--- event), the webhook outbox rows, and the fired marks with the next
+-- SLA event, the mail (outbox row and "mail_queued" event; an escalation
+-- goes to staff and is no message of the ticket, like the agents'
+-- notifications), the webhook outbox rows, and the fired marks with the next
 -- instant of each timer (the rule of timers_set() in 006_fast_paths.sql).
 -- A timer with level 0 fired nothing (its next_at was stale): it only
 -- gets its next instant again.
@@ -15,8 +16,6 @@ CREATE FUNCTION sla_fire(p_now timestamptz,
                          e_kind text[], e_data jsonb[],
                          m_at int[], m_purpose text[], m_message_id text[],
                          m_mail_from text[], m_rcpts text[], m_data text[],
-                         m_author text[], m_from_name text[], m_to text[],
-                         m_subject text[], m_text text[], m_internal boolean[],
                          m_event jsonb[],
                          h_at int[], h_purpose text[], h_url text[],
                          h_data text[])
@@ -34,40 +33,24 @@ BEGIN
         FROM unnest(m_at, m_event) AS m (at, ev)) AS x
     ORDER BY o;
 
-    -- each timer's mail, then its webhooks; the mails' messages
-    WITH ob AS (
-        INSERT INTO outbox (kind, purpose, ticket_id, message_id, mail_from,
-                            rcpts, url, data, next_attempt_at, created_at)
-        SELECT kind, purpose, tid, mid, mfrom, rcpts, url, data, p_now,
-               p_now FROM (
-            SELECT m.at::bigint * 1000 AS o, 'mail' AS kind, m.purpose,
-                   t_ticket[m.at] AS tid, m.mid, m.mfrom,
-                   m.rcpts::text[] AS rcpts, NULL::text AS url,
-                   decode(m.data, 'hex') AS data
-            FROM unnest(m_at, m_purpose, m_message_id, m_mail_from, m_rcpts,
-                        m_data) AS m (at, purpose, mid, mfrom, rcpts, data)
-            UNION ALL
-            SELECT h.at::bigint * 1000 + h.ord, 'webhook', h.purpose,
-                   t_ticket[h.at], NULL, NULL, '{}', h.url,
-                   convert_to(h.data, 'UTF8')
-            FROM unnest(h_at, h_purpose, h_url, h_data) WITH ORDINALITY
-                AS h (at, purpose, url, data, ord)) AS x
-        ORDER BY o
-        RETURNING id, message_id)
-    INSERT INTO messages (ticket_id, direction, author, from_addr, from_name,
-                          to_addrs, cc_addrs, subject, message_id,
-                          in_reply_to, refs, sent_date, received_at, text,
-                          dedup_key, outbox_id, agent, internal, purpose)
-    SELECT t_ticket[m.at], 'out', m.author, m.mfrom, m.from_name,
-           m.rcpt_to::text[], '{}', m.subject, m.mid, NULL, '{}', p_now,
-           p_now, m.text, 'out:' || m.mid, ob.id, NULL, m.internal,
-           m.purpose
-    FROM unnest(m_at, m_purpose, m_message_id, m_mail_from, m_author,
-                m_from_name, m_to, m_subject, m_text, m_internal)
-        WITH ORDINALITY AS m (at, purpose, mid, mfrom, author, from_name,
-                              rcpt_to, subject, text, internal, ord)
-    JOIN ob ON ob.message_id = m.mid
-    ORDER BY m.ord;
+    -- each timer's mail, then its webhooks
+    INSERT INTO outbox (kind, purpose, ticket_id, message_id, mail_from,
+                        rcpts, url, data, next_attempt_at, created_at)
+    SELECT kind, purpose, tid, mid, mfrom, rcpts, url, data, p_now, p_now
+    FROM (
+        SELECT m.at::bigint * 1000 AS o, 'mail' AS kind, m.purpose,
+               t_ticket[m.at] AS tid, m.mid, m.mfrom,
+               m.rcpts::text[] AS rcpts, NULL::text AS url,
+               decode(m.data, 'hex') AS data
+        FROM unnest(m_at, m_purpose, m_message_id, m_mail_from, m_rcpts,
+                    m_data) AS m (at, purpose, mid, mfrom, rcpts, data)
+        UNION ALL
+        SELECT h.at::bigint * 1000 + h.ord, 'webhook', h.purpose,
+               t_ticket[h.at], NULL, NULL, '{}', h.url,
+               convert_to(h.data, 'UTF8')
+        FROM unnest(h_at, h_purpose, h_url, h_data) WITH ORDINALITY
+            AS h (at, purpose, url, data, ord)) AS x
+    ORDER BY o;
 
     UPDATE sla_timers AS s SET
         warned_at = CASE WHEN f.level >= 1

@@ -1091,14 +1091,13 @@ store_due_timers_free(struct store_due_timer **d, size_t n)
 
 static const struct db_stmt st_timers_fire = { "timers_fire",
 	"SELECT sla_fire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-	"$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)", 23 };
+	"$13, $14, $15, $16, $17)", 17 };
 
 /* The parameters of sla_fire() after the time: text array literals,
  * one element per timer (FA_TICKET..FA_EDATA), per mail (FA_MAT..
  * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA). */
 enum { FA_TICKET, FA_KIND, FA_LEVEL, FA_EKIND, FA_EDATA, FA_MAT,
-	FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MAUTHOR,
-	FA_MFROMNAME, FA_MTO, FA_MSUBJECT, FA_MTEXT, FA_MINTERNAL, FA_MEVENT,
+	FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MEVENT,
 	FA_HAT, FA_HPURPOSE, FA_HURL, FA_HDATA, FA_N };
 
 #define FIRE_MAX_PARAM (256 * 1024 * 1024)
@@ -1162,7 +1161,6 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 		    "{}");
 		if (f[i].mail != NULL) {
 			const struct store_outbox *o = f[i].mail;
-			const struct store_message *m = f[i].message;
 			char *hex = xmalloc(o->len * 2 + 1);
 
 			hex_encode(hex, (const unsigned char *)o->data, o->len);
@@ -1172,12 +1170,6 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 			rc |= arr_add(&a[FA_MFROM], o->mail_from);
 			rc |= arr_add_list(&a[FA_MRCPTS], o->rcpts, o->nrcpts);
 			rc |= arr_add(&a[FA_MDATA], hex);
-			rc |= arr_add(&a[FA_MAUTHOR], m->author);
-			rc |= arr_add(&a[FA_MFROMNAME], m->from_name);
-			rc |= arr_add_list(&a[FA_MTO], m->to, m->nto);
-			rc |= arr_add(&a[FA_MSUBJECT], m->subject);
-			rc |= arr_add(&a[FA_MTEXT], m->text);
-			rc |= arr_add(&a[FA_MINTERNAL], m->internal ? "t" : "f");
 			rc |= arr_add(&a[FA_MEVENT], f[i].mail_event_json);
 			free(hex);
 		}

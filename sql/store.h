@@ -292,8 +292,8 @@ struct store_fire {
 	int level;
 	const char *event_kind;          /* "sla_warning"..., NULL: none */
 	const char *event_json;
-	const struct store_outbox *mail; /* NULL: no mail */
-	const struct store_message *message;   /* of the mail, or NULL */
+	const struct store_outbox *mail; /* NULL: no mail (staff-only: no
+	                                    message on the ticket) */
 	const char *mail_event_json;
 	const struct store_outbox *hooks; size_t nhooks;
 };
