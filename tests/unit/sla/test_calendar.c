@@ -294,7 +294,7 @@ static const struct row rows[] = {
 	/* 21. A business day across the spring change still has 9 h. */
 	{ C_PARIS, BETWEEN, "2026-03-27T00:00+01:00",
 	  "2026-03-31T00:00+02:00", NULL, "18h" },
-	/* 22. Business time of the brief's example, the other way. */
+	/* 22. Friday 17:00 + 4 business hours, the other way. */
 	{ C_PARIS, BETWEEN, "2026-03-06T17:00+01:00",
 	  "2026-03-09T12:00+01:00", NULL, "4h" },
 	/* 23. The week of Ascension (Thursday 14 May 2026): 36 h. */
