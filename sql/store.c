@@ -231,9 +231,15 @@ store_ticket_by_id(struct db *db, int64_t id, struct store_ticket *t,
 	return ticket_from(res, t, err);
 }
 
+/* Every Message-ID we received or sent for a ticket: the messages, and
+ * our mails that are no message of the ticket (agents' notifications,
+ * escalations) through their outbox rows. */
 static const struct db_stmt st_ticket_by_mids = { "ticket_by_mids",
-	"SELECT ticket_id FROM messages WHERE message_id = ANY ($1::text[]) "
-	"ORDER BY id DESC LIMIT 1", 1 };
+	"SELECT ticket_id FROM (SELECT ticket_id, id FROM messages "
+	"WHERE message_id = ANY ($1::text[]) ORDER BY id DESC LIMIT 1) m "
+	"UNION ALL (SELECT ticket_id FROM outbox WHERE message_id = "
+	"ANY ($1::text[]) AND ticket_id IS NOT NULL ORDER BY id DESC "
+	"LIMIT 1) LIMIT 1", 1 };
 
 int
 store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,

@@ -105,6 +105,23 @@ class CheckConfig(unittest.TestCase):
         self.assertRegex(r.stdout, r"templates/en/ack\.txt:4: .*unknown "
                          r"variable \{\{tracking_nummer\}\}")
 
+    def test_bad_rules_file(self):
+        with open(os.path.join(self.dir, "my.rules"), "w") as f:
+            f.write("[rule outage]\n"
+                    "match = subject: (?i)panne\n"
+                    "priority = P1\n"
+                    "\n"
+                    "[rule broken]\n"
+                    "match = subject: (unclosed\n"
+                    "priority = P2\n")
+        path = self.write(
+            "[database]\nconninfo = dbname=guichet\n"
+            "[smtp]\nfrom = support@example.com\n"
+            "[rules]\nfile = my.rules\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 78, r.stdout)
+        self.assertRegex(r.stdout, r"my\.rules:6: ")
+
     def test_missing_file(self):
         r = check(os.path.join(self.dir, "nope.conf"))
         self.assertEqual(r.returncode, 78)

@@ -382,6 +382,37 @@ class Conversation(gh.ServersTestCase):
         r = self.customer_reply(b, "Any news?\n")
         self.assertIn("follow-up %s" % a, r.stderr)
 
+    def test_agent_reply_without_the_tag(self):
+        # the agent's client dropped the tag: the notification's
+        # Message-ID in References still finds the ticket
+        number = self.open_ticket()
+        n = "<%s>" % self.servers.pg.scalar(
+            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent' "
+            "AND 'alice@example.com' = ANY (rcpts)", db=self.db)
+        r = self.deliver(mail("Re: your export", "#priority P2\nOn it.\n",
+                              "notag@example.com",
+                              sender="Alice Martin <alice@example.com>",
+                              in_reply_to=n, refs=n))
+        self.assertIn("follow-up %s" % number, r.stderr)
+        self.assertEqual(self.show(number)["priority"], "P2")
+
+    def test_close_commands(self):
+        number = self.open_ticket()
+        self.servers.smtp.clear()
+        self.agent_reply(number, "#close\n")
+        t = self.show(number)
+        self.assertEqual(t["status"], "closed")
+        self.assertEqual(len(self.sent("claire@cust.example")), 1)
+        # a customer's #close confirms a resolution
+        self.n += 100
+        r = self.deliver(mail("Another one", "Hi.\n", "two@cust.example"))
+        second = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.agent_reply(second, "#resolve\nDone.\n")
+        self.customer_reply(second, "#close\n")
+        t = self.show(second)
+        self.assertEqual(t["status"], "closed")
+        self.assertIn("validated", self.kinds(t))
+
     def test_threading_prefixes(self):
         number = self.open_ticket()
         for i, prefix in enumerate(("AW:", "WG:", "SV:", "TR:", "Antw:",
