@@ -213,6 +213,18 @@ find_ticket(struct intake *in, const struct mail *m, struct store_ticket *t,
 
 /* ----- Storing the mail ------------------------------------------- */
 
+/* The addresses of a header's list (out: n entries); returns how many. */
+static size_t
+addr_list(const char **out, const struct mail_addr *a, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (a[i].addr != NULL)
+			out[k++] = a[i].addr;
+	return k;
+}
+
 static int
 store_mail(struct intake *in, const struct conv_mail *cm, int64_t ticket_id,
     const char *author, const char *agent, bool internal, int64_t *mid_r,
@@ -228,12 +240,8 @@ store_mail(struct intake *in, const struct conv_mail *cm, int64_t ticket_id,
 	int64_t mid = 0;
 	int rc;
 
-	for (size_t i = 0; i < m->nto; i++)
-		if (m->to[i].addr)
-			to[nto++] = m->to[i].addr;
-	for (size_t i = 0; i < m->ncc; i++)
-		if (m->cc[i].addr)
-			cc[ncc++] = m->cc[i].addr;
+	nto = addr_list(to, m->to, m->nto);
+	ncc = addr_list(cc, m->cc, m->ncc);
 	if (m->text_charset_unknown)
 		flags[nflags++] = "charset-unknown";
 	if (m->text_from_html)
@@ -572,12 +580,8 @@ conversation_qualify(struct intake *in, const struct conv_mail *cm,
 	to = xcalloc(m->nto + 1, sizeof(*to));
 	cc = xcalloc(m->ncc + 1, sizeof(*cc));
 	hdrs = xcalloc(m->nheaders + 1, sizeof(*hdrs));
-	for (size_t i = 0; i < m->nto; i++)
-		if (m->to[i].addr)
-			to[nto++] = m->to[i].addr;
-	for (size_t i = 0; i < m->ncc; i++)
-		if (m->cc[i].addr)
-			cc[ncc++] = m->cc[i].addr;
+	nto = addr_list(to, m->to, m->nto);
+	ncc = addr_list(cc, m->cc, m->ncc);
 	for (size_t i = 0; i < m->nheaders; i++) {
 		hdrs[i].name = m->headers[i].name;
 		hdrs[i].value = m->headers[i].value;

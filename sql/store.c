@@ -1226,15 +1226,6 @@ store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
 	return 0;
 }
 
-/*
- * What fired ($4: 0 nothing, 1 the warning, 2 the breach, which marks the
- * warning too) and the next instant the scheduler must look at the timer,
- * in one statement: a warning not fired yet (and still before the
- * deadline), else the breach not fired yet -- the rule of timers_set() in
- * 006_fast_paths.sql, written with the fired marks as this UPDATE leaves
- * them (SET expressions see the row as it was).
- */
-
 /* ----- Organisations ---------------------------------------------- */
 
 static const struct db_stmt st_orgs_any = { "orgs_any",
