@@ -616,10 +616,29 @@ put_qp(struct buf *out, const char *s, size_t n)
 		size_t elen = 0, clen;
 		uint32_t cp;
 
+		size_t j = i;
+
 		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
 			rc = buf_add(out, "\r\n", 2);
 			col = 0;
 			i += 2;
+			continue;
+		}
+		/* a run of characters that stand for themselves, added at
+		 * once (the same output as one at a time below) */
+		while (j < n && col + (j - i) < QP_LINE - 1) {
+			unsigned char c = p[j];
+
+			if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' ||
+			    c == '\t') && j + 1 < n && p[j + 1] != '\r'))
+				j++;
+			else
+				break;
+		}
+		if (j > i) {
+			rc = buf_add(out, p + i, j - i);
+			col += j - i;
+			i = j;
 			continue;
 		}
 		clen = utf8_seq(p + i, n - i, &cp);
