@@ -27,19 +27,27 @@ HARNESS="$ROOT/tests/harness/guichet_harness.py"
 CONF="$STATE/guichet.conf"
 GUICHET="$BUILD/guichet -c $CONF"
 
+# append [--fresh] FILE...: --fresh gives each mail a Message-ID of this
+# run, so that the samples make new tickets again on the next run (the
+# same mail twice is one ticket: Guichet's dedup).
 append() {
 	# shellcheck disable=SC1091
 	. "$STATE/servers.env"
 	"$PY" - "$GUICHET_IMAPS_PORT" "$GUICHET_CA_FILE" \
 	    "$STATE/support.pass" "$@" <<-'PYEOF'
-	import imaplib, ssl, sys
+	import imaplib, re, ssl, sys, time
 	port, ca, pwfile, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+	fresh = files[:1] == ["--fresh"]
+	files = files[1:] if fresh else files
 	ctx = ssl.create_default_context(cafile=ca)
 	m = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ctx)
 	m.login("support", open(pwfile).read().strip())
 	for f in files:
 	    with open(f, "rb") as fh:
 	        raw = fh.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+	    if fresh:
+	        raw = re.sub(rb"(?im)^(Message-ID: <)", rb"\g<1>%d." % time.time_ns(),
+	                     raw, count=1)
 	    m.append("INBOX", None, None, raw)
 	    print("demo: appended", f)
 	m.logout()
@@ -123,7 +131,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-append "$ROOT"/scripts/demo-mail/*.eml
+append --fresh "$ROOT"/scripts/demo-mail/*.eml
 want=$((before + $(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l)))
 i=0
 while [ "$($GUICHET ticket list --json | "$PY" -c \
@@ -146,7 +154,7 @@ echo "== guichet ticket list"
 $GUICHET ticket list
 echo
 first=$($GUICHET ticket list --json | "$PY" -c \
-    'import json,sys; print(json.load(sys.stdin)[-1]["number"])')
+    'import json,sys; print(json.load(sys.stdin)[2]["number"])')
 echo "== guichet ticket show $first"
 $GUICHET ticket show "$first"
 echo
