@@ -113,6 +113,10 @@ tls_ca_file = $GUICHET_CA_FILE
 address = alice@example.com
 name = Alice Martin
 queues = support
+
+[organisation acme]
+domains = acme.example
+plan = Enterprise
 EOC
 
 $GUICHET check-config
