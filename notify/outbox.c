@@ -56,19 +56,17 @@ int
 outbox_next_due(struct db *db, time_t now, long long *seconds_r,
     struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
+	char *v;
+	int rc = db_value(db, &st_next_due, &v, err, 0);
 
 	*seconds_r = -1;
-	if ((rc = db_exec(db, &st_next_due, NULL, NULL, NULL, &res, err)))
-		return rc;
-	if (db_get(res, 0, 0) != NULL) {
-		long long due = db_get_ll(res, 0, 0) - (long long)now;
+	if (v != NULL) {
+		long long due = strtoll(v, NULL, 10) - (long long)now;
 
 		*seconds_r = due < 0 ? 0 : due;
 	}
-	PQclear(res);
-	return 0;
+	free(v);
+	return rc;
 }
 
 static int

@@ -327,6 +327,32 @@ db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
 }
 
 int
+db_value(struct db *db, const struct db_stmt *st, char **value_r,
+    struct gc_err *err, int nparams, ...)
+{
+	const char *params[32];
+	PGresult *res;
+	va_list ap;
+	int rc;
+
+	*value_r = NULL;
+	if (nparams > 32 || nparams != st->nparams)
+		fatal("db_value %s: %d parameters, statement has %d",
+		    st->name, nparams, st->nparams);
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++)
+		params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	if ((rc = db_exec(db, st, params, NULL, NULL, &res, err)) != 0)
+		return rc;
+	if (PQntuples(res) > 0 && PQnfields(res) > 0 &&
+	    db_get(res, 0, 0) != NULL)
+		*value_r = xstrdup(db_get(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
 db_command(struct db *db, const char *sql, struct gc_err *err)
 {
 	PGresult *res;

@@ -64,6 +64,12 @@ int db_flush(struct db *db, struct gc_err *err);
 int db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
     struct gc_err *err, int nparams, ...);
 
+/* A query of one value: the first column of its first row as text,
+ * malloc'd into *value_r (NULL for SQL NULL or no row). Text parameters
+ * only, as for db_execv(). */
+int db_value(struct db *db, const struct db_stmt *st, char **value_r,
+    struct gc_err *err, int nparams, ...);
+
 /* A plain SQL command without parameters (BEGIN, SAVEPOINT, migrations). */
 int db_command(struct db *db, const char *sql, struct gc_err *err);
 

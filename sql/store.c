@@ -103,15 +103,12 @@ int
 store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
     struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
+	char *v;
+	int rc = db_value(db, &st_mbox_lock, &v, err, 1, mailbox);
 
-	*got_r = false;
-	if ((rc = db_execv(db, &st_mbox_lock, &res, err, 1, mailbox)) != 0)
-		return rc;
-	*got_r = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	return 0;
+	*got_r = v != NULL && v[0] == 't';
+	free(v);
+	return rc;
 }
 
 /* ----- Tickets ---------------------------------------------------- */
@@ -753,24 +750,6 @@ store_strings_free(char **v, size_t n)
 	free(v);
 }
 
-static int
-one_string(struct db *db, const struct db_stmt *st, char **out,
-    struct gc_err *err, int nparams, const char *a, const char *b)
-{
-	PGresult *res;
-	int rc;
-
-	*out = NULL;
-	rc = nparams == 1 ? db_execv(db, st, &res, err, 1, a) :
-	    db_execv(db, st, &res, err, 2, a, b);
-	if (rc != 0)
-		return rc;
-	if (PQntuples(res) > 0 && db_get(res, 0, 0) != NULL)
-		*out = xstrdup(db_get(res, 0, 0));
-	PQclear(res);
-	return 0;
-}
-
 static const struct db_stmt st_last_customer = { "last_customer_mid",
 	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
 	"direction = 'in' AND author = 'customer' AND message_id IS NOT NULL "
@@ -782,7 +761,7 @@ store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
 {
 	I64(tid, ticket_id);
 
-	return one_string(db, &st_last_customer, mid_r, err, 1, tid, NULL);
+	return db_value(db, &st_last_customer, mid_r, err, 1, tid);
 }
 
 static const struct db_stmt st_autoclose = { "tickets_to_autoclose",
@@ -1215,15 +1194,12 @@ static const struct db_stmt st_timers_next = { "timers_next",
 int
 store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
+	char *v;
+	int rc = db_value(db, &st_timers_next, &v, err, 0);
 
-	*next_r = 0;
-	if ((rc = db_exec(db, &st_timers_next, NULL, NULL, NULL, &res, err)))
-		return rc;
-	*next_r = ts_of(res, 0, 0);
-	PQclear(res);
-	return 0;
+	*next_r = v ? (time_t)strtoll(v, NULL, 10) : 0;
+	free(v);
+	return rc;
 }
 
 /* ----- Organisations ---------------------------------------------- */
@@ -1234,15 +1210,12 @@ static const struct db_stmt st_orgs_any = { "orgs_any",
 int
 store_orgs_any(struct db *db, bool *any_r, struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
+	char *v;
+	int rc = db_value(db, &st_orgs_any, &v, err, 0);
 
-	*any_r = false;
-	if ((rc = db_exec(db, &st_orgs_any, NULL, NULL, NULL, &res, err)))
-		return rc;
-	*any_r = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	return 0;
+	*any_r = v != NULL && v[0] == 't';
+	free(v);
+	return rc;
 }
 
 static const struct db_stmt st_org_lookup = { "org_lookup",
