@@ -75,12 +75,6 @@ db_close(struct db **dbp)
 	*dbp = NULL;
 }
 
-PGconn *
-db_conn(struct db *db)
-{
-	return db->conn;
-}
-
 bool
 db_ok(struct db *db)
 {

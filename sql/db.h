@@ -36,7 +36,6 @@ struct db;
 int db_connect(struct db **out, const char *conninfo, const char *password,
     struct gc_err *err);
 void db_close(struct db **db);
-PGconn *db_conn(struct db *db);
 bool db_ok(struct db *db);   /* connection still usable */
 
 /* Execute a statement. params[i] may be NULL (SQL NULL); lens/binary may

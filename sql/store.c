@@ -401,37 +401,6 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 	    kind, actor, data_json ? data_json : "{}");
 }
 
-/* ----- Outbox ----------------------------------------------------- */
-
-static const struct db_stmt st_outbox_insert = { "outbox_insert",
-	"INSERT INTO outbox (kind, purpose, ticket_id, message_id, mail_from, "
-	"rcpts, url, data, next_attempt_at, created_at) VALUES ($1, $2, $3, "
-	"$4, $5, $6, $7, $8, $9, $9) RETURNING id", 9 };
-
-int
-store_outbox_insert(struct db *db, const struct store_outbox *o,
-    int64_t *id_r, struct gc_err *err)
-{
-	I64(tid, o->ticket_id);
-	TS(ts, o->now);
-	char *rcpts = array_literal(o->rcpts, o->nrcpts);
-	const char *p[9] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
-		o->message_id, o->mail_from, rcpts, o->url, o->data, ts };
-	int lens[9] = { 0, 0, 0, 0, 0, 0, 0, (int)o->len, 0 };
-	int bin[9] = { 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-	PGresult *res;
-	int rc;
-
-	rc = db_exec(db, &st_outbox_insert, p, lens, bin, &res, err);
-	free(rcpts);
-	if (rc != 0)
-		return rc;
-	if (id_r)
-		*id_r = db_get_ll(res, 0, 0);
-	PQclear(res);
-	return 0;
-}
-
 /* ----- IMAP state ------------------------------------------------- */
 
 static const struct db_stmt st_imap_get = { "imap_state_get",

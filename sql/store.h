@@ -157,9 +157,6 @@ int store_event(struct db *db, int64_t ticket_id, time_t at,
     const char *kind, const char *actor, const char *data_json,
     struct gc_err *err);
 
-int store_outbox_insert(struct db *db, const struct store_outbox *o,
-    int64_t *id_r, struct gc_err *err);
-
 int store_imap_state_get(struct db *db, const char *mailbox,
     uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
     struct gc_err *err);
