@@ -1249,6 +1249,37 @@ class SmtpSink:
     def _pidfile(self, kind):
         return os.path.join(self.dir, "%s.pid" % kind)
 
+    # -- refusing recipients (smtp_sink.py reads the rules at every RCPT) --
+
+    @property
+    def rules_file(self):
+        return os.path.join(self.dir, "rcpt_rules")
+
+    def refuse(self, pattern, code=550, text="5.1.1 no such user"):
+        """Answer RCPT for addresses matching the fnmatch `pattern`
+        (lower case) with `code` and `text` from now on (550 refuses for
+        good, 4xx fails for a while); rules added first win."""
+        os.makedirs(self.dir, exist_ok=True)
+        with open(self.rules_file, "a", encoding="utf-8") as f:
+            f.write("%s %d %s\n" % (pattern.lower(), code, text))
+
+    def accept_all(self):
+        """Forget every refusal rule."""
+        try:
+            os.unlink(self.rules_file)
+        except FileNotFoundError:
+            pass
+
+    def refused(self):
+        """Every RCPT refused so far, as (code, address) pairs in order."""
+        try:
+            with open(os.path.join(self.dir, "rcpt_refused.log"),
+                      encoding="utf-8") as f:
+                return [tuple(line.split(" ", 1)) for line in
+                        f.read().splitlines() if line]
+        except FileNotFoundError:
+            return []
+
     def _kinds(self):
         return ["smtp", "smtps"] if self.smtps else ["smtp"]
 
@@ -1275,9 +1306,11 @@ class SmtpSink:
                          self.tls.key_file])
             argv = [SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l",
                     "%s:%d" % (self.host, port)] + tls + [
-                    "-c", "aiosmtpd.handlers.Mailbox", self.maildir]
+                    "-c", "smtp_sink.Sink", self.maildir,
+                    self.rules_file]
             log = os.path.join(self.dir, "%s.log" % kind)
-            env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+            env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
+                       PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
             with open(log, "ab") as out:
                 proc = subprocess.Popen(argv, cwd=self.dir, env=env,
                                         stdin=subprocess.DEVNULL,
