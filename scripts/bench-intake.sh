@@ -6,5 +6,5 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sh "$ROOT/scripts/deps.sh"
 cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$ROOT/build" -j 2 --target guichet >/dev/null
-GUICHET_BIN="$ROOT/build/guichet" PYTHONPATH="$ROOT/tests/harness" \
+GUICHET_BIN="$ROOT/build/guichet" PYTHONPATH="$ROOT/tests/harness:$ROOT/tests/bench" \
     exec /usr/bin/python3 "$ROOT/tests/bench/intake_bench.py" "$@"
