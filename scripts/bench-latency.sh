@@ -1,6 +1,7 @@
 #!/bin/sh
-# bench-latency.sh - time from a new mail to its acknowledgement (IMAP IDLE).
-# Usage: scripts/bench-latency.sh [ROUNDS]
+# bench-latency.sh - time from a new mail to its acknowledgement, by IMAP
+# IDLE and by the MTA pipe (`guichet ingest` while `serve` runs).
+# Usage: scripts/bench-latency.sh [ROUNDS] [imap|ingest]...
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sh "$ROOT/scripts/deps.sh"
