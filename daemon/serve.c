@@ -4,7 +4,9 @@
  * One thread. Each turn: reload the config if SIGHUP asked for it; make
  * sure PostgreSQL is connected (backoff when it is not); run every
  * mailbox poller that is due (or whose IDLE woke up); flush the outbox;
- * then sleep in poll() on the IDLE descriptors and a self-pipe that the
+ * then sleep in poll() on the IDLE descriptors, the database connection
+ * (LISTEN guichet_outbox: a mail queued by another process, `guichet
+ * ingest` or another daemon, is sent at once) and a self-pipe that the
  * signal handlers write to, until the next thing is due.
  * SIGTERM/SIGINT: the mail in hand is finished and committed, then the
  * daemon exits 0.
@@ -30,9 +32,11 @@
 #include "notify/smtp.h"
 
 #define OUTBOX_BATCH 200
-#define OUTBOX_CHECK 5        /* seconds between outbox looks when idle */
+#define OUTBOX_CHECK 60       /* seconds between outbox looks when idle (new
+                                 * rows wake us at once: LISTEN below) */
 #define MAX_SLEEP 60
 #define TICK_EVERY 30         /* seconds between scheduler passes */
+#define OUTBOX_CHANNEL "guichet_outbox"   /* see sql/010_outbox_notify.sql */
 
 static volatile int stop_flag;
 static volatile int reload_flag;
@@ -145,7 +149,9 @@ ensure_db(struct daemon *d, time_t now)
 	if (now < d->db_retry_at)
 		return GC_ETEMP;
 	if (app_db_connect(d->app, &d->db, &err) == 0 &&
-	    db_schema_check(d->db, &err) == 0) {
+	    db_schema_check(d->db, &err) == 0 &&
+	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0) {
+		d->next_outbox = 0;   /* what was queued while we were away */
 		if (d->db_failures > 0)
 			log_info("database connection back");
 		d->db_failures = 0;
@@ -208,6 +214,8 @@ turn(struct daemon *d, bool once)
 
 	if (ensure_db(d, now) != 0)
 		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
+	if (db_notifications(d->db) > 0)
+		d->next_outbox = 0;   /* another process queued mail */
 	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {
 		struct poller *p = d->pollers[i];
 
@@ -251,13 +259,21 @@ turn(struct daemon *d, bool once)
 static void
 sleep_until_due(struct daemon *d, int seconds)
 {
-	struct pollfd *fds = xcalloc(d->npollers + 1, sizeof(*fds));
-	struct poller **who = xcalloc(d->npollers + 1, sizeof(*who));
-	nfds_t n = 1;
+	struct pollfd *fds = xcalloc(d->npollers + 2, sizeof(*fds));
+	struct poller **who = xcalloc(d->npollers + 2, sizeof(*who));
+	nfds_t n = 2;
 	char drain[64];
 
 	fds[0].fd = wake_pipe[0];
 	fds[0].events = POLLIN;
+	/* notifications that arrived during the turn's own queries are
+	 * buffered already: the socket would not wake us for them */
+	if (db_notifications(d->db) > 0) {
+		d->next_outbox = 0;
+		seconds = 0;
+	}
+	fds[1].fd = db_socket(d->db);   /* -1 (ignored by poll) when down */
+	fds[1].events = POLLIN;
 	for (size_t i = 0; i < d->npollers; i++) {
 		int fd = poller_idle_fd(d->pollers[i]);
 
@@ -270,7 +286,11 @@ sleep_until_due(struct daemon *d, int seconds)
 	if (poll(fds, n, seconds * 1000) > 0) {
 		while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
 			;
-		for (nfds_t i = 1; i < n; i++) {
+		/* a notification: the next turn flushes the outbox; a broken
+		 * connection: the next turn reconnects */
+		if (fds[1].revents != 0 && db_notifications(d->db) != 0)
+			d->next_outbox = 0;
+		for (nfds_t i = 2; i < n; i++) {
 			if (fds[i].revents == 0)
 				continue;
 			if (poller_idle_wake(who[i]) && !stop_flag)

@@ -19,6 +19,7 @@ struct db {
 	const struct db_stmt *prepared[MAX_PREPARED];
 	size_t nprepared;
 	int pending;            /* deferred writes not read back yet */
+	unsigned long long round_trips; /* waits for the server, for figures */
 };
 
 static void
@@ -70,6 +71,9 @@ db_close(struct db **dbp)
 {
 	if (*dbp == NULL)
 		return;
+	if (getenv("GUICHET_DB_STATS"))
+		fprintf(stderr, "guichet: %llu database round trips\n",
+		    (*dbp)->round_trips);
 	PQfinish((*dbp)->conn);
 	free(*dbp);
 	*dbp = NULL;
@@ -124,6 +128,7 @@ prepare(struct db *db, const struct db_stmt *st, struct gc_err *err)
 		return 0;
 	if (db->nprepared == MAX_PREPARED)
 		fatal("db: more than %d prepared statements", MAX_PREPARED);
+	db->round_trips++;
 	res = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int rc = result_error(db, res, st->name, err);
@@ -144,6 +149,7 @@ drain(struct db *db, bool keep_last, PGresult **last_r, struct gc_err *err)
 {
 	int rc = 0, left = db->pending + (keep_last ? 1 : 0);
 
+	db->round_trips++;
 	if (last_r)
 		*last_r = NULL;
 	while (left > 0) {
@@ -288,6 +294,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 			PQclear(res);
 		return 0;
 	}
+	db->round_trips++;
 	res = PQexecPrepared(db->conn, st->name, st->nparams, params, lens,
 	    binary, 0);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -355,6 +362,7 @@ db_command(struct db *db, const char *sql, struct gc_err *err)
 
 	if ((rc = db_flush(db, err)) != 0)
 		return rc;
+	db->round_trips++;
 	res = PQexec(db->conn, sql);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
@@ -536,4 +544,43 @@ db_schema_check(struct db *db, struct gc_err *err)
 		    "version %d, this guichet needs %d: run `guichet migrate`",
 		    have, want);
 	return 0;
+}
+
+/* ----- Notifications ---------------------------------------------- */
+
+int
+db_listen(struct db *db, const char *channel, struct gc_err *err)
+{
+	char sql[80];
+
+	/* channel is one of our constants, never input: an identifier */
+	if (strspn(channel, "abcdefghijklmnopqrstuvwxyz_") != strlen(channel) ||
+	    strlen(channel) > 60)
+		fatal("db_listen: bad channel name %s", channel);
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return db_command(db, sql, err);
+}
+
+int
+db_socket(struct db *db)
+{
+	return db_ok(db) ? PQsocket(db->conn) : -1;
+}
+
+int
+db_notifications(struct db *db)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (!db_ok(db))
+		return -1;
+	/* never in the middle of a pipeline: its results are not ours */
+	if (db->pending == 0 && PQconsumeInput(db->conn) != 1)
+		return -1;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
 }

@@ -83,6 +83,20 @@ void db_rollback_to_savepoint(struct db *db);
 const char *db_get(const PGresult *res, int row, int col);
 long long db_get_ll(const PGresult *res, int row, int col);
 
+/* Notifications (LISTEN/NOTIFY): db_listen() subscribes the connection
+ * to a channel (a lower-case constant of ours); db_socket() is the
+ * descriptor to poll() for them (-1 when not connected);
+ * db_notifications() reads what arrived, also while other queries ran,
+ * and returns how many notifications were waiting (0 or more), or -1 when
+ * the connection broke. */
+int db_listen(struct db *db, const char *channel, struct gc_err *err);
+int db_socket(struct db *db);
+int db_notifications(struct db *db);
+
+/* With GUICHET_DB_STATS set in the environment, db_close() prints the
+ * number of times the connection waited for the server (round trips) to
+ * stderr: the benchmarks read it. */
+
 /* Bring the schema up to date; *applied_r is the number of migrations
  * applied now (0 when it was up to date). Safe with concurrent callers. */
 int db_migrate(struct db *db, int *applied_r, struct gc_err *err);
