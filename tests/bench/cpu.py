@@ -14,8 +14,8 @@ it is also what a user pays for. This module reads it from /proc:
                   for its imap processes.
   steal()         seconds of CPU the hypervisor gave to someone else
                   (the `steal` column of /proc/stat, all CPUs).
-  run_cpu(argv)   runs a command to its end and returns its exit status,
-                  wall seconds and user + system seconds (wait4's rusage).
+  run_cpu(argv)   runs a command to its end and returns its wall seconds,
+                  user + system seconds (wait4's rusage) and stderr.
 """
 
 import os
@@ -88,8 +88,9 @@ def steal():
 
 
 def run_cpu(argv, timeout=600, env=None):
-    """Run argv with stdout/stderr to /dev/null; return (status, wall
-    seconds, cpu seconds of the process and what it reaped)."""
+    """Run argv (stdout to /dev/null) to its end; return (wall seconds,
+    cpu seconds of the process and what it reaped, its stderr as text).
+    A non-zero exit raises RuntimeError."""
     errf = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -111,4 +112,4 @@ def run_cpu(argv, timeout=600, env=None):
     if proc.returncode != 0:
         raise RuntimeError("%s exited %d:\n%s" % (argv, proc.returncode,
                                                   err.decode(errors="replace")))
-    return proc.returncode, wall, ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_utime + ru.ru_stime, err.decode(errors="replace")

@@ -12,8 +12,8 @@ connection). Several rounds, each on a fresh database and mailbox.
 Besides mails/s, each round prints the CPU milliseconds per mail spent by
 guichet, by PostgreSQL (every backend, the WAL writer, the checkpointer,
 the background writer: the postmaster's process tree, see cpu.py) and by
-Dovecot, the steal time the machine reported over the round, and the
-WAL bytes written per mail. Wall-clock figures on a shared machine move
+Dovecot, the steal time the machine reported over the round, the WAL
+bytes written per mail and guichet's database round trips per mail. Wall-clock figures on a shared machine move
 by a factor of two; CPU per mail is the figure to compare.
 
 PostgreSQL is set up as a production server would be: fsync,
@@ -28,6 +28,7 @@ Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
 """
 
 import os
+import re
 import statistics
 import sys
 import time
@@ -108,8 +109,11 @@ def main():
             pg.psql("CHECKPOINT")
             wal0, st0 = lsn(pg, db), steal()
             pg0, dc0 = tree_cpu(pg.pid()), tree_cpu(s.imap.master_pid())
-            _, dt, g_cpu = run_cpu(s._guichet_argv(("serve", "--once"),
-                                                   None, None))
+            dt, g_cpu, log = run_cpu(
+                s._guichet_argv(("serve", "--once"), None, None),
+                env=dict(os.environ, GUICHET_DB_STATS="1"))
+            trips = sum(int(m) for m in re.findall(
+                r"(\d+) database round trips", log))
             pg_cpu = tree_cpu(pg.pid()) - pg0
             dc_cpu = tree_cpu(s.imap.master_pid()) - dc0
             st, wal = steal() - st0, lsn(pg, db) - wal0
@@ -122,11 +126,11 @@ def main():
             rates.append(N / dt)
             row = (N / dt, g_cpu * 1e3 / N, pg_cpu * 1e3 / N,
                    (g_cpu + pg_cpu) * 1e3 / N, dc_cpu * 1e3 / N,
-                   st, wal / N)
+                   st, wal / N, trips / N)
             rows.append(row)
             print("round %d: %d mails in %.2f s = %.0f mails/s; CPU ms/mail:"
                   " guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f;"
-                  " steal %.2f s; WAL %.0f B/mail"
+                  " steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
                   % ((r + 1, N, dt) + row), flush=True)
     med = [statistics.median(col) for col in zip(*rows)]
     print("\nintake, IMAPS -> PostgreSQL over %s, ack queued; PostgreSQL: "
@@ -135,8 +139,9 @@ def main():
     print("  median %.0f mails/s over %d rounds of %d mails (best %.0f)"
           % (statistics.median(rates), ROUNDS, N, max(rates)))
     print("  median CPU ms per mail: guichet %.3f + PostgreSQL %.3f = %.3f"
-          " (Dovecot %.3f); WAL %.0f bytes per mail; steal %.2f s a round"
-          % (med[1], med[2], med[3], med[4], med[6], med[5]))
+          " (Dovecot %.3f); WAL %.0f bytes and %.2f database round trips"
+          " per mail; steal %.2f s a round"
+          % (med[1], med[2], med[3], med[4], med[6], med[7], med[5]))
     print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
 
 
