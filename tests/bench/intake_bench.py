@@ -25,6 +25,10 @@ The daemon reaches PostgreSQL through its Unix socket, as on one machine;
 
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
        /usr/bin/python3 tests/bench/intake_bench.py [N] [ROUNDS] [--tcp]
+                                                     [--profile]
+
+--profile loads pg_stat_statements and prints, per round, the statements
+that cost the most server time per mail (it adds its own cost).
 """
 
 import os
@@ -38,6 +42,7 @@ from cpu import run_cpu, steal, tree_cpu
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 TCP = "--tcp" in sys.argv
+PROFILE = "--profile" in sys.argv
 N = int(ARGS[0]) if len(ARGS) > 0 else 5000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
@@ -74,6 +79,9 @@ PG_SETTINGS = {"fsync": "on", "synchronous_commit": "on",
 def production(pg):
     for k, v in PG_SETTINGS.items():
         pg.psql("ALTER SYSTEM SET %s = '%s'" % (k, v))
+    if PROFILE:
+        pg.psql("ALTER SYSTEM SET shared_preload_libraries = "
+                "'pg_stat_statements'")
     pg.restart()
     for k, v in PG_SETTINGS.items():
         assert pg.scalar("SHOW " + k) == v, k
@@ -81,6 +89,21 @@ def production(pg):
 
 def lsn(pg, db):
     return int(pg.scalar("SELECT pg_current_wal_lsn() - '0/0'", db=db))
+
+
+def profile(pg, db):
+    """The statements that cost the most in the round, per mail."""
+    out = pg.psql(
+        "SELECT round((total_exec_time / %d)::numeric, 4) AS ms_per_mail,"
+        " round((calls::numeric / %d), 2) AS calls_per_mail,"
+        " round((wal_bytes / %d)::numeric) AS wal_per_mail,"
+        " left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query"
+        " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM"
+        " pg_database WHERE datname = current_database())"
+        " ORDER BY total_exec_time DESC LIMIT 25" % (N, N, N), db=db)
+    print("  ms/mail  calls/mail  WAL B/mail  statement")
+    for row in out:
+        print("  %7s  %10s  %10s  %s" % row, flush=True)
 
 
 def main():
@@ -106,6 +129,10 @@ def main():
             for i in range(N):
                 c.append("INBOX", None, None, mail(r * N + i))
             c.logout()
+            if PROFILE:
+                pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+                        db=db)
+                pg.psql("SELECT pg_stat_statements_reset()", db=db)
             pg.psql("CHECKPOINT")
             wal0, st0 = lsn(pg, db), steal()
             pg0, dc0 = tree_cpu(pg.pid()), tree_cpu(s.imap.master_pid())
@@ -123,6 +150,8 @@ def main():
             left = len(s.imap.messages(user, "INBOX"))
             assert tickets == N and queued == N and left == 0, \
                 (tickets, queued, left)
+            if PROFILE:
+                profile(pg, db)
             rates.append(N / dt)
             row = (N / dt, g_cpu * 1e3 / N, pg_cpu * 1e3 / N,
                    (g_cpu + pg_cpu) * 1e3 / N, dc_cpu * 1e3 / N,
