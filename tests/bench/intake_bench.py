@@ -26,6 +26,12 @@ The daemon reaches PostgreSQL through its Unix socket, as on one machine;
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
        /usr/bin/python3 tests/bench/intake_bench.py [N] [ROUNDS] [--tcp]
                                                      [--profile]
+                                                     [--new-only]
+
+Each round has three phases, each timed as one `serve --once` pass over
+N mails: new tickets; the customers' follow-ups (a reply to each
+acknowledgement); agent alice's replies to her notifications (each
+relayed to the customer). --new-only runs the first phase alone.
 
 --profile loads pg_stat_statements and prints, per round, the statements
 that cost the most server time per mail (it adds its own cost).
@@ -43,6 +49,7 @@ from cpu import run_cpu, steal, tree_cpu
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 TCP = "--tcp" in sys.argv
 PROFILE = "--profile" in sys.argv
+FOLLOWUPS = "--new-only" not in sys.argv
 N = int(ARGS[0]) if len(ARGS) > 0 else 5000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
@@ -106,71 +113,148 @@ def profile(pg, db):
         print("  %7s  %10s  %10s  %s" % row, flush=True)
 
 
-def main():
-    rates, rows = [], []
-    with gh.Servers(http=False) as s:
-        pg = s.pg
-        production(pg)
-        for r in range(ROUNDS):
-            db, user = "bench%d" % r, "bench%d" % r
-            sections = {
-                "guichet": {"fetch_batch": 500, "log_level": "warn"},
+def followup(number, ack_id, i):
+    """A customer's answer to the acknowledgement of ticket `number`."""
+    return ("From: Customer %d <customer%d@example.org>\r\n"
+            "To: support@example.com\r\n"
+            "Subject: Re: [%s] Export fails for account %d\r\n"
+            "Date: Thu, 26 Nov 2026 11:00:00 +0000\r\n"
+            "Message-ID: <bench-fu-%d@example.org>\r\n"
+            "In-Reply-To: <%s>\r\nReferences: <%s>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Here is the error message: HTTP 500 at 10:42.\r\n\r\n"
+            "> Your request has been received.\r\n"
+            % (i, i, number, i, i, ack_id, ack_id)).encode()
+
+
+def agent_reply(number, notify_id, i):
+    """Agent alice's answer to her notification of ticket `number`: it is
+    relayed to the customer."""
+    return ("From: Alice <alice@example.com>\r\n"
+            "To: support@example.com\r\n"
+            "Subject: Re: [%s] Export fails for account %d\r\n"
+            "Date: Thu, 26 Nov 2026 12:00:00 +0000\r\n"
+            "Message-ID: <bench-ag-%d@example.com>\r\n"
+            "In-Reply-To: <%s>\r\nReferences: <%s>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Hello,\r\n\r\nThe export works again: a full disk on the "
+            "export server. Sorry for the trouble.\r\n\r\nAlice\r\n"
+            % (number, i, i, notify_id, notify_id)).encode()
+
+
+def first_mail_ids(pg, db, purpose):
+    """(ticket number, Message-ID) of each ticket's first mail of ours of
+    that purpose, in ticket order."""
+    return pg.psql("SELECT t.number, min(o.message_id) FROM outbox o "
+                   "JOIN tickets t ON t.id = o.ticket_id WHERE o.purpose = "
+                   "'%s' GROUP BY t.id, t.number ORDER BY t.id" % purpose,
+                   db=db)
+
+
+def measure(s, db, user, mails):
+    """Put mails in INBOX, run one `serve --once` pass, return its figures:
+    (mails/s, guichet, PostgreSQL, both, Dovecot CPU ms per mail, steal s,
+    WAL bytes per mail, round trips per mail)."""
+    pg, n = s.pg, len(mails)
+    c = s.imap.client(user)
+    for raw in mails:
+        c.append("INBOX", None, None, raw)
+    c.logout()
+    if PROFILE:
+        pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", db=db)
+        pg.psql("SELECT pg_stat_statements_reset()", db=db)
+    pg.psql("CHECKPOINT")
+    wal0, st0 = lsn(pg, db), steal()
+    pg0, dc0 = tree_cpu(pg.pid()), tree_cpu(s.imap.master_pid())
+    dt, g_cpu, log = run_cpu(
+        s._guichet_argv(("serve", "--once"), None, None),
+        env=dict(os.environ, GUICHET_DB_STATS="1"))
+    trips = sum(int(m) for m in re.findall(r"(\d+) database round trips",
+                                           log))
+    pg_cpu = tree_cpu(pg.pid()) - pg0
+    dc_cpu = tree_cpu(s.imap.master_pid()) - dc0
+    st, wal = steal() - st0, lsn(pg, db) - wal0
+    assert not s.imap.messages(user, "INBOX"), "INBOX not emptied"
+    if PROFILE:
+        profile(pg, db)
+    return (n / dt, g_cpu * 1e3 / n, pg_cpu * 1e3 / n,
+            (g_cpu + pg_cpu) * 1e3 / n, dc_cpu * 1e3 / n, st, wal / n,
+            trips / n)
+
+
+def count(pg, db, q):
+    return int(pg.scalar("SELECT count(*) FROM " + q, db=db))
+
+
+KINDS = [("new", "new tickets (ack + agent notification queued)"),
+         ("followup", "customer follow-ups (agent notification queued)"),
+         ("agent", "agent replies (relayed to the customer)")]
+
+
+def one_round(s, r):
+    pg = s.pg
+    db, user = "bench%d" % r, "bench%d" % r
+    sections = {"guichet": {"fetch_batch": 500, "log_level": "warn"},
                 "smtp": {"url": "smtp://127.0.0.1:1"}}
-            if not TCP:
-                # PostgreSQL on the same machine: its Unix socket
-                pg.create_database(db, exist_ok=True)
-                sections["database"] = {
-                    "conninfo": "host=%s port=%d dbname=%s user=%s"
-                                % (pg.dir, pg.port, db, pg.user)}
-            s.write_config(dbname=db, mailbox_user=user,
-                           sections=sections)
-            s.guichet("migrate")
-            c = s.imap.client(user)
-            for i in range(N):
-                c.append("INBOX", None, None, mail(r * N + i))
-            c.logout()
-            if PROFILE:
-                pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
-                        db=db)
-                pg.psql("SELECT pg_stat_statements_reset()", db=db)
-            pg.psql("CHECKPOINT")
-            wal0, st0 = lsn(pg, db), steal()
-            pg0, dc0 = tree_cpu(pg.pid()), tree_cpu(s.imap.master_pid())
-            dt, g_cpu, log = run_cpu(
-                s._guichet_argv(("serve", "--once"), None, None),
-                env=dict(os.environ, GUICHET_DB_STATS="1"))
-            trips = sum(int(m) for m in re.findall(
-                r"(\d+) database round trips", log))
-            pg_cpu = tree_cpu(pg.pid()) - pg0
-            dc_cpu = tree_cpu(s.imap.master_pid()) - dc0
-            st, wal = steal() - st0, lsn(pg, db) - wal0
-            tickets = int(pg.scalar("SELECT count(*) FROM tickets", db=db))
-            queued = int(pg.scalar("SELECT count(*) FROM outbox WHERE "
-                                   "purpose = 'ack'", db=db))
-            left = len(s.imap.messages(user, "INBOX"))
-            assert tickets == N and queued == N and left == 0, \
-                (tickets, queued, left)
-            if PROFILE:
-                profile(pg, db)
-            rates.append(N / dt)
-            row = (N / dt, g_cpu * 1e3 / N, pg_cpu * 1e3 / N,
-                   (g_cpu + pg_cpu) * 1e3 / N, dc_cpu * 1e3 / N,
-                   st, wal / N, trips / N)
-            rows.append(row)
-            print("round %d: %d mails in %.2f s = %.0f mails/s; CPU ms/mail:"
-                  " guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f;"
-                  " steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
-                  % ((r + 1, N, dt) + row), flush=True)
-    med = [statistics.median(col) for col in zip(*rows)]
-    print("\nintake, IMAPS -> PostgreSQL over %s, ack queued; PostgreSQL: "
-          "%s:" % ("TCP loopback" if TCP else "its Unix socket",
-                   ", ".join("%s=%s" % kv for kv in PG_SETTINGS.items())))
-    print("  median %.0f mails/s over %d rounds of %d mails (best %.0f)"
-          % (statistics.median(rates), ROUNDS, N, max(rates)))
-    print("  median CPU ms per mail: guichet %.3f + PostgreSQL %.3f = %.3f"
-          " (Dovecot %.3f); WAL %.0f bytes and %.2f database round trips"
-          " per mail; steal %.2f s a round"
-          % (med[1], med[2], med[3], med[4], med[6], med[7], med[5]))
+    if not TCP:
+        # PostgreSQL on the same machine: its Unix socket
+        pg.create_database(db, exist_ok=True)
+        sections["database"] = {
+            "conninfo": "host=%s port=%d dbname=%s user=%s"
+                        % (pg.dir, pg.port, db, pg.user)}
+    s.write_config(dbname=db, mailbox_user=user, sections=sections)
+    s.guichet("migrate")
+    out = {}
+    base = r * N
+    out["new"] = measure(s, db, user, [mail(base + i) for i in range(N)])
+    assert count(pg, db, "tickets") == N
+    assert count(pg, db, "outbox WHERE purpose = 'ack'") == N
+    if FOLLOWUPS:
+        acks = first_mail_ids(pg, db, "ack")
+        out["followup"] = measure(s, db, user, [
+            followup(num, mid, base + i) for i, (num, mid) in
+            enumerate(acks)])
+        assert count(pg, db, "messages WHERE direction = 'in'") == 2 * N
+        assert count(pg, db, "tickets") == N
+        notes = first_mail_ids(pg, db, "notify_agent")
+        relayed = count(pg, db, "outbox WHERE purpose <> 'notify_agent'")
+        out["agent"] = measure(s, db, user, [
+            agent_reply(num, mid, base + i) for i, (num, mid) in
+            enumerate(notes)])
+        assert count(pg, db, "messages WHERE direction = 'in'") == 3 * N
+        assert count(pg, db, "outbox WHERE purpose <> 'notify_agent'") \
+            >= relayed + N, "agent replies not relayed"
+    for kind, _ in KINDS:
+        if kind in out:
+            print("round %d, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
+                  "guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f; "
+                  "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
+                  % ((r + 1, kind, N) + out[kind]), flush=True)
+    return out
+
+
+def main():
+    results = []
+    with gh.Servers(http=False) as s:
+        production(s.pg)
+        for r in range(ROUNDS):
+            results.append(one_round(s, r))
+    print("\nintake, IMAPS -> PostgreSQL over %s; PostgreSQL: %s"
+          % ("TCP loopback" if TCP else "its Unix socket",
+             ", ".join("%s=%s" % kv for kv in PG_SETTINGS.items())))
+    print("medians over %d rounds of %d mails:" % (ROUNDS, N))
+    for kind, what in KINDS:
+        rows = [res[kind] for res in results if kind in res]
+        if not rows:
+            continue
+        med = [statistics.median(col) for col in zip(*rows)]
+        print("  %s: %.0f mails/s (best %.0f); CPU ms per mail: guichet "
+              "%.3f + PostgreSQL %.3f = %.3f (Dovecot %.3f); WAL %.0f bytes "
+              "and %.2f database round trips per mail; steal %.2f s a round"
+              % (what, med[0], max(r[0] for r in rows), med[1], med[2],
+                 med[3], med[4], med[6], med[7], med[5]))
     print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
 
 
