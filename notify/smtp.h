@@ -81,7 +81,7 @@ int smtp_send(struct smtp_client *c, const char *mail_from,
     const char *const *rcpts, size_t nrcpts, const char *data, size_t len,
     struct gc_err *err);
 
-#define SMTP_ERROR_MAX 400      /* bytes of a recipient's error text */
+#define SMTP_ERROR_MAX GC_ERRMSG_SIZE   /* a recipient's error text */
 
 enum smtp_outcome {
 	SMTP_SENT,              /* the server took it for this recipient */
