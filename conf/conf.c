@@ -654,10 +654,10 @@ check_smtp_tls(struct reader *r, const struct conf_section *s)
 	if (m->tls_none && m->require_tls)
 		conf_diag_add(r->d, s->file, line, "tls = none contradicts "
 		    "require_tls = yes");
-	if (m->max_rcpts < 1) {
+	if (m->max_rcpts < 1 || m->max_rcpts > 100000) {
 		e = conf_section_entry(s, "max_rcpts");
 		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "max_rcpts: at least 1");
+		    "max_rcpts: %lld: expected 1 to 100000", m->max_rcpts);
 	}
 }
 

@@ -73,6 +73,9 @@ smtp_ready(struct outbox *ob, struct gc_err *err)
 
 	if (ob->smtp != NULL)
 		return 0;
+	if (s->tls_none)
+		log_warn("smtp: tls = none: our mail%s in clear text",
+		    s->user ? " and the SMTP password go" : " goes");
 	return smtp_open(&ob->smtp, &p, err);
 }
 

@@ -50,7 +50,7 @@ BEGIN
     RETURN QUERY
         SELECT r.position, r.address, r.attempts FROM outbox_rcpt r
         WHERE r.outbox_id = p_id AND r.status = 'pending'
-          AND r.next_at <= p_now
+          AND (r.next_at IS NULL OR r.next_at <= p_now)
         ORDER BY r.position LIMIT p_max;
 END;
 $$;

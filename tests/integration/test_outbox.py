@@ -299,6 +299,31 @@ class Outbox(gh.ServersTestCase):
         self.assertLess(acks["slow@slow.example"]["id"],
                         acks["fast@fast.example"]["id"])
 
+    def test_server_away_ends_the_pass_and_nothing_is_lost(self):
+        s = self.servers
+        s.smtp.stop()
+        self.addCleanup(s.smtp.start)
+        for n in (1, 2):
+            s.imap.append(self.user, "INBOX", mail(
+                "Help %d" % n, "Mail %d.\n" % n, "away-%d@cust.example" % n,
+                sender="C%d <c%d@cust.example>" % (n, n)))
+        self.serve(T0)
+        rows = self.outbox("--status", "pending")
+        self.assertTrue(all(o["status"] == "pending" for o in rows))
+        # the first row found the server away; the pass stopped there
+        # instead of failing every row in turn
+        self.assertEqual(sum(o["attempts"] for o in rows), 1)
+        tried = [o for o in rows if o["attempts"] == 1][0]
+        self.assertRegex(tried["last_error"], r"127\.0\.0\.1:\d+")
+        self.assertEqual(tried["recipients"][0]["status"], "pending")
+        s.smtp.start()
+        self.serve(at(61))
+        self.assertEqual(sorted(self.to_customers()),
+                         [["c1@cust.example"], ["c2@cust.example"]])
+        self.assertEqual(self.outbox("--status", "pending"), [])
+        self.serve(at(3600))
+        self.assertEqual(len(self.to_customers()), 2)
+
     # -- no cap on recipients --------------------------------------------
 
     def test_more_recipients_than_one_transaction(self):
@@ -343,7 +368,7 @@ class Outbox(gh.ServersTestCase):
 
     def test_max_rcpts_is_checked(self):
         s = self.servers
-        for bad in ("0", "-3", "many"):
+        for bad in ("0", "-3", "many", "100001", "999999999999999"):
             self.configure(smtp={"max_rcpts": bad})
             r = s.guichet("check-config", expect=78)
             self.assertIn("max_rcpts", r.stdout)
@@ -439,6 +464,7 @@ class SmtpCredentials(gh.ServersTestCase):
                       r.stdout)
         self.assertIn("clear text", r.stdout)
         r = s.guichet("serve", "--once", now=at(61))
+        self.assertIn("tls = none", r.stderr)
         self.assertEqual(self.rec.logins, [b"guichet"])
         self.assertIn([CLAIRE], self.rec.received)
         self.assertNotIn(PASSWORD, r.stderr)

@@ -67,6 +67,8 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         if b"REFUSE-THIS-CONTENT" in envelope.content:
             return "554 5.6.0 content refused by policy"
+        if b"DEFER-THIS-CONTENT" in envelope.content:
+            return "452 4.3.1 insufficient system storage"
         with self.lock:
             self.received.append((session.peer, envelope.mail_from,
                                   list(envelope.rcpt_tos),
@@ -202,6 +204,20 @@ class PlainSmtp(unittest.TestCase):
         self.assertTrue(lines[0].startswith("alice@client.example refused"))
         self.assertIn("554", lines[0])
         self.assertIn("later@client.example tempfail", lines[1])
+        self.assertEqual(len(self.rec.messages()), before)
+
+    def test_each_content_deferred(self):
+        # a 4xx to DATA: the recipients taken at RCPT try again later,
+        # the one refused at RCPT stays refused
+        before = len(self.rec.messages())
+        r = self.send("--each", "--body", "DEFER-THIS-CONTENT\n",
+                      to=("alice@client.example", "reject-me@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("alice@client.example tempfail"))
+        self.assertIn("452 4.3.1 insufficient system storage", lines[0])
+        self.assertTrue(lines[1].startswith("reject-me@client.example "
+                                            "refused"))
         self.assertEqual(len(self.rec.messages()), before)
 
     def test_each_server_down(self):
