@@ -356,13 +356,15 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 {
 	struct curl_slist *list = NULL;
 	struct smtp_rcpt **sent;
-	struct gc_err terr = { 0 };
+	struct gc_err terr = { 0 }, own = { 0 };
 	char *from, reply[SMTP_ERROR_MAX];
 	int *codes, rc = 0;
 	size_t ns = 0, taken = 0;
 	bool before_rcpt;
 	CURLcode cc;
 
+	if (err == NULL)
+		err = &own;     /* its text goes to the recipients */
 	if (mail_from == NULL)
 		mail_from = "";
 	if (*mail_from != '\0' && compose_addr_check(mail_from, err) != 0) {
