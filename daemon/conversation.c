@@ -1343,6 +1343,45 @@ out:
 }
 
 int
+conversation_release(struct intake *in, const struct conv_mail *cm,
+    const char *into, struct intake_result *res, struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+	char tag[64];
+	bool found;
+	int rc, hops = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (into == NULL) {
+		/* a new ticket, related to the one the mail names if any
+		 * (as a stranger's follow-up would have been) */
+		if ((rc = find_ticket(in, cm->m, &t, &found, tag, sizeof(tag),
+		    err)) == 0)
+			rc = new_ticket(in, cm, found ? t.id : 0, found &&
+			    tag[0] ? tag : NULL, res, err);
+		goto out;
+	}
+	rc = store_ticket_by_number(in->db, into, &t, err);
+	if (rc == GC_ENOTFOUND)
+		rc = gc_err_set(err, GC_ENOTFOUND, "no ticket %s", into);
+	while (rc == 0 && t.merged_into != 0 && hops++ < 16) {
+		int64_t id = t.merged_into;
+
+		store_ticket_clear(&t);
+		rc = store_ticket_by_id(in->db, id, &t, err);
+	}
+	if (rc != 0)
+		goto out;
+	snprintf(res->number, sizeof(res->number), "%s", t.number);
+	res->ticket_id = t.id;
+	if ((rc = customer_followup(in, cm, &t, res, err)) == 0)
+		rc = timers_refresh(in, t.id, err);
+out:
+	store_ticket_clear(&t);
+	return rc;
+}
+
+int
 conversation_bounce(struct intake *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err)
 {

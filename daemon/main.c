@@ -33,6 +33,8 @@ usage(FILE *f)
 	    "  ticket show NUMBER [--json]  one ticket with its messages and "
 	    "events\n"
 	    "  quarantine list [--json] | show ID | retry ID\n"
+	    "  quarantine release ID [--to NUMBER]  let a held mail into a "
+	    "ticket\n"
 	    "  sla tick [--now TIME]        one scheduler pass\n"
 	    "  rules test FILE.eml [--json] qualification and deadlines of a "
 	    "mail\n"
