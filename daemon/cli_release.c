@@ -265,6 +265,14 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	begun = true;
 	if ((rc = hold_release_claim(db, id, in.now, by, &e, &err)) != 0)
 		goto fail;
+	if (e.len == 0) {
+		/* a mail too big to download is only in the IMAP folder:
+		 * releasing the entry would let nothing in */
+		rc = gc_err_set(&err, GC_EINVAL, "the entry holds no bytes of "
+		    "the mail (%s): nothing to release", e.detail ? e.detail :
+		    e.reason);
+		goto fail;
+	}
 	if ((mb = conf_mailbox(app->conf, e.mailbox)) == NULL) {
 		rc = gc_err_set(&err, GC_ECONFIG, "mailbox %s is no longer in "
 		    "the config", e.mailbox);

@@ -188,6 +188,18 @@ class Release(gh.ServersTestCase):
                          ("held", None, None))
         self.assertEqual(self.released_events(), [])
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "1")
+        # an entry that holds no bytes (a mail too big to download, kept
+        # in the IMAP folder only): nothing to release, it stays held
+        big = self.sql(
+            "INSERT INTO quarantine (mailbox, reason, detail, raw, raw_size, "
+            "dedup_key, received_at) VALUES ('support', 'size', '90000000 "
+            "bytes; kept in IMAP folder Quarantine', '', 0, 'oversize:x', "
+            "'%s') RETURNING id" % T0)
+        r = self.release(big, expect=65)
+        self.assertIn("holds no bytes", r.stderr)
+        self.assertIn("kept in IMAP folder Quarantine", r.stderr)
+        self.assertEqual(self.entry(big)["status"], "held")
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "1")
         # a name that is not one is cleaned before it reaches the event
         self.release(qid, who=operator("op\r\nX-Evil: 1\t" + "z" * 200))
         ev, = self.released_events()
