@@ -8,7 +8,8 @@ with who did it. A mail that cannot be parsed is released as a new
 ticket with what can be read, its raw bytes kept whole. Hostile cases:
 bad and unknown ids, an unknown ticket (nothing changes), releasing
 twice, two operators at once (one wins, the other is told), a forged
-operator name (cleaned), #commands in a released mail (not applied).
+operator name (cleaned), #commands in a released mail (not applied), an
+entry without the mail's bytes (refused), the database away (75).
 """
 
 import json
@@ -200,6 +201,13 @@ class Release(gh.ServersTestCase):
         self.assertIn("kept in IMAP folder Quarantine", r.stderr)
         self.assertEqual(self.entry(big)["status"], "held")
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "1")
+        # the database going away: a temporary failure, nothing changes
+        self.servers.pg.stop()
+        try:
+            self.release(qid, expect=75)
+        finally:
+            self.servers.pg.start()
+        self.assertEqual(self.entry(qid)["status"], "held")
         # a name that is not one is cleaned before it reaches the event
         self.release(qid, who=operator("op\r\nX-Evil: 1\t" + "z" * 200))
         ev, = self.released_events()
