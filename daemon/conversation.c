@@ -735,7 +735,8 @@ add_cc_participants(struct intake *in, int64_t id, const struct mail *m,
 		}
 		o = json_object();
 		json_object_set_new(o, "cap", json_integer((json_int_t)cap));
-		json_object_set_new(o, "added", json_integer((json_int_t)nadded));
+		json_object_set_new(o, "added", json_integer((json_int_t)
+		    nadded));
 		json_object_set_new(o, "left_out", json_integer((json_int_t)
 		    nuniq));
 		json_object_set_new(o, "addresses", list);

@@ -88,8 +88,8 @@ class Amplification(gh.ServersTestCase):
         # not count
         listed = ["C00003@CC3.EXAMPLE", "support@example.com",
                   "claire@cust.example"] + cc
-        err = self.deliver(mail("Export", "Empty file.\n", "flood@cust.example",
-                                cc=", ".join(listed)))
+        err = self.deliver(mail("Export", "Empty file.\n",
+                                "flood@cust.example", cc=", ".join(listed)))
         number = re.search(r"new ticket (SUP-\d+-\d+)", err).group(1)
         parts = [r[0] for r in self.servers.pg.psql(
             "SELECT address FROM ticket_participants ORDER BY added_at, "
