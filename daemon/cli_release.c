@@ -254,6 +254,11 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	}
 	if (id == 0)
 		return usage();
+	if (into != NULL && !utf8_valid(into, strlen(into))) {
+		fprintf(stderr, "guichet: quarantine release: --to: not a "
+		    "ticket number\n");
+		return EX_USAGE;
+	}
 	operator_name(by, sizeof(by));
 	if ((rc = app_db_connect(app, &db, &err)) != 0 ||
 	    (rc = db_schema_check(db, &err)) != 0)

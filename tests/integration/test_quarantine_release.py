@@ -174,7 +174,8 @@ class Release(gh.ServersTestCase):
                      ["99999999999999999999"], [], ["--to"],
                      [qid, "--to"], [qid, "--to", ""],
                      [qid, "--to", self.number, "--to", self.number],
-                     [qid, qid], [qid, "--json"]):
+                     [qid, qid], [qid, "--json"],
+                     [qid, "--to", "SUP-\udcff"]):
             with self.subTest(args=args):
                 self.release(*args, expect=64)
         r = self.release(987654, expect=66)
