@@ -122,6 +122,30 @@ class AgentTokens(gh.ServersTestCase):
         self.assertEqual(self.ticket(t1), "P1 resolved")
         self.assertEqual(self.ticket(t2), "P3 new")
 
+        # no mail the customer gets carries a token to copy: not the
+        # acknowledgement, not the agent's answer relayed
+        to_claire = [m for m in self.servers.smtp.messages()
+                     if "claire@cust.example" in m["X-RcptTo"]]
+        self.assertTrue(any("Done, closing." in m.get_body(("plain",))
+                            .get_content() for m in to_claire))
+        self.servers.guichet("serve", "--once", now=T1)
+        for m in self.servers.smtp.messages():
+            if "claire@cust.example" not in m["X-RcptTo"]:
+                continue
+            for h in ("Message-ID", "In-Reply-To", "References"):
+                self.assertNotRegex(m[h] or "", r"n-\d+-[a-z2-7]{26}-",
+                                    "%s of a mail to the customer" % h)
+        # nor anything queued for the customer (the acknowledgements
+        # included), while the agents' notifications all carry one
+        self.assertEqual(self.sql(
+            "SELECT count(*) FILTER (WHERE encode(data, 'escape') ~ "
+            "'n-[0-9]+-[a-z2-7]{26}-') || ' ' || count(*) FROM outbox "
+            "WHERE 'claire@cust.example' = ANY (rcpts)"), "0 3")
+        self.assertEqual(self.sql(
+            "SELECT bool_and(encode(data, 'escape') ~ "
+            "'Message-ID: <n-[0-9]+-[a-z2-7]{26}-') FROM outbox "
+            "WHERE purpose = 'notify_agent'"), "t")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
