@@ -179,6 +179,25 @@ class Amplification(gh.ServersTestCase):
         self.agent_reply(number, "Answer 5.\n", now=at(200))
         self.assertEqual(len(self.to_claire()), 6)
 
+    def test_default_hourly_cap(self):
+        # 31 answers in one pass: with the acknowledgement, 30 mails leave
+        # (the default cap), the last two answers wait an hour
+        self.configure()
+        number = re.search(r"new ticket (SUP-\d+-\d+)", self.deliver(
+            mail("Export", "x\n", "d@cust.example"))).group(1)
+        n = self.sql("SELECT message_id FROM outbox WHERE purpose = "
+                     "'notify_agent' ORDER BY id DESC LIMIT 1")
+        for i in range(1, 32):
+            self.servers.imap.append(self.user, "INBOX", mail(
+                "Re: [%s] Export" % number, "Answer %d.\n" % i,
+                "many-%d@example.com" % i,
+                sender="Alice Martin <alice@example.com>", in_reply_to=n))
+        self.servers.guichet("serve", "--once", now=at(1))
+        self.assertEqual(len(self.to_claire()), 30)
+        held = [e["data"]["until"] for e in self.show(number)["events"]
+                if e["kind"] == "mail_held"]
+        self.assertEqual(held, [at(60), at(61)])
+
     def test_hourly_cap_is_per_ticket_and_can_be_off(self):
         self.configure(ticket_send_cap="1")
         a = re.search(r"new ticket (SUP-\d+-\d+)", self.deliver(
