@@ -1360,6 +1360,11 @@ conversation_release(struct intake *in, const struct conv_mail *cm,
 		    err)) == 0)
 			rc = new_ticket(in, cm, found ? t.id : 0, found &&
 			    tag[0] ? tag : NULL, res, err);
+		/* the ticket it named reads as if the mail was never held */
+		if (rc == 0 && found)
+			rc = event(in, t.id, "stranger_followup",
+			    cm->m->from.addr, ev_json("new_ticket", res->number,
+			    NULL), err);
 		goto out;
 	}
 	rc = store_ticket_by_number(in->db, into, &t, err);

@@ -121,9 +121,13 @@ class Release(gh.ServersTestCase):
         rcpts = [m["X-RcptTo"] for m in self.servers.smtp.messages()]
         self.assertIn("eve@other.example", rcpts)
         self.assertIn("alice@example.com", rcpts)
-        # the original ticket did not get the mail
-        self.assertEqual(len([m for m in self.show(self.number)["messages"]
+        # the original ticket did not get the mail, it points at the new
+        orig = self.show(self.number)
+        self.assertEqual(len([m for m in orig["messages"]
                               if m["direction"] == "in"]), 1)
+        self.assertIn({"new_ticket": new}, [e["data"] for e in orig["events"]
+                                            if e["kind"] ==
+                                            "stranger_followup"])
 
         # a second release is refused, saying who did it; nothing changes
         r = self.release(qid, expect=65, who=operator("other"))
