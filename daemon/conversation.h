@@ -57,7 +57,8 @@ int conversation_handle(struct intake *in, const struct conv_mail *cm,
 /* A mail ops release from the quarantine (`guichet quarantine release`):
  * into the ticket numbered into (a merged one leads to the ticket it was
  * merged into) as a customer's message, whoever sent it; or, into NULL,
- * as a new ticket (related to the ticket the mail names, if any). Its
+ * as a new ticket (related to the ticket the mail names, if any, which
+ * records it with a "stranger_followup" event). Its
  * #commands are not applied and its sender becomes neither an agent nor
  * a participant of an existing ticket. GC_ENOTFOUND: no ticket into. */
 int conversation_release(struct intake *in, const struct conv_mail *cm,
