@@ -40,6 +40,7 @@
 #define READABLE_TEXT_MAX (1024 * 1024)  /* text of an unparseable mail */
 #define READABLE_SCAN (64 * 1024)        /* where its header lines are */
 #define READABLE_VALUE_MAX 998           /* one header line */
+#define RELEASE_MAX_PARTS (50 * MAIL_DEFAULT_MAX_PARTS)   /* memory */
 
 /* ----- Who is releasing ------------------------------------------- */
 
@@ -154,7 +155,7 @@ parse_released(struct mail **out, const char *raw, size_t len, int64_t id,
 	lim.max_mail_bytes = len + 1;
 	lim.max_header_bytes = len + 1;
 	lim.max_depth = MAIL_DEPTH_HARD_MAX;
-	lim.max_parts = len / 16 + MAIL_DEFAULT_MAX_PARTS;
+	lim.max_parts = RELEASE_MAX_PARTS;
 	*partly_r = false;
 	if (mail_parse(out, raw, len, &lim, &perr) == 0)
 		return 0;
