@@ -91,6 +91,8 @@ class Amplification(gh.ServersTestCase):
         err = self.deliver(mail("Export", "Empty file.\n",
                                 "flood@cust.example", cc=", ".join(listed)))
         number = re.search(r"new ticket (SUP-\d+-\d+)", err).group(1)
+        ack, = self.to_claire()
+        self.assertEqual(ack["X-RcptTo"], "claire@cust.example")
         parts = [r[0] for r in self.servers.pg.psql(
             "SELECT address FROM ticket_participants ORDER BY added_at, "
             "address", db=self.db)]
