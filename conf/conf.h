@@ -113,6 +113,9 @@ struct conf_general {
 	struct conf_list confirm_phrases;
 	long long notify_attach_max;   /* bytes attached to agents' mails */
 	long long auto_reply_cap;      /* automatic mails per address/hour */
+	long long max_participants_per_mail;   /* Cc a customer mail adds */
+	long long ticket_send_cap;     /* mails to customers per ticket and
+	                                  hour, 0: none */
 	long long max_header_size;     /* bytes of a header block */
 	long long max_mime_depth;
 	long long max_mime_parts;

@@ -10,9 +10,11 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/mem.h"
 #include "sql/store.h"
 
 #define TOKEN_LEN 26     /* base32 characters: 130 bits of the HMAC */
@@ -57,16 +59,14 @@ token(char *out, const struct agentauth_key *k, int64_t ticket_id,
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char msg[160];
-	int n;
+	/* the whole name: two agents alike for a long prefix still get
+	 * tokens of their own */
+	char *msg = xasprintf("notify:%" PRId64 ":%s", ticket_id, agent);
 
-	n = snprintf(msg, sizeof(msg), "notify:%" PRId64 ":%s", ticket_id,
-	    agent);
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		n = (int)sizeof(msg) - 1;
 	if (HMAC(EVP_sha256(), k->v, (int)k->len, (unsigned char *)msg,
-	    (size_t)n, md, &mdlen) == NULL)
+	    strlen(msg), md, &mdlen) == NULL)
 		fatal("HMAC failed");
+	free(msg);
 	for (int i = 0; i < TOKEN_LEN; i++) {
 		int bit = i * 5, byte = bit / 8, off = bit % 8;
 		unsigned v = ((unsigned)md[byte] << 8) | md[byte + 1];
@@ -100,16 +100,17 @@ bool
 agentauth_check_id(const struct agentauth_key *k, const char *message_id,
     int64_t ticket_id, const char *agent)
 {
-	char want[200], t[TOKEN_LEN + 1];
+	char want[64], t[TOKEN_LEN + 1];
 	size_t n;
 
-	if (message_id == NULL || agent == NULL)
+	if (message_id == NULL || agent == NULL || agent[0] == '\0')
 		return false;
 	token(t, k, ticket_id, agent);
-	snprintf(want, sizeof(want), "n-%" PRId64 "-%s-%s.", ticket_id, t,
-	    agent);
+	/* The token binds the ticket and the agent; the name written after
+	 * it is for people only (the composer of Message-IDs may shorten or
+	 * clean it), so it is not compared. */
+	snprintf(want, sizeof(want), "n-%" PRId64 "-%s-", ticket_id, t);
 	n = strlen(want);
-	/* the random part and the domain follow the hint */
 	return strlen(message_id) > n && CRYPTO_memcmp(message_id, want,
 	    n) == 0;
 }

@@ -16,6 +16,7 @@ int cli_ticket(struct app *app, int argc, char **argv);
 int cli_ingest(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
 int cli_quarantine(struct app *app, int argc, char **argv);
+int cli_quarantine_release(struct app *app, int argc, char **argv);
 int cli_sla(struct app *app, int argc, char **argv);
 int cli_rules(struct app *app, int argc, char **argv);
 int cli_customers(struct app *app, int argc, char **argv);

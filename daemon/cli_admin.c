@@ -269,6 +269,8 @@ cli_quarantine(struct app *app, int argc, char **argv)
 
 	if (argc < 2)
 		goto usage;
+	if (strcmp(argv[1], "release") == 0)
+		return cli_quarantine_release(app, argc, argv);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
@@ -304,6 +306,7 @@ cli_quarantine(struct app *app, int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: guichet quarantine list [--json]\n"
 	    "       guichet quarantine show ID\n"
-	    "       guichet quarantine retry ID\n");
+	    "       guichet quarantine retry ID\n"
+	    "       guichet quarantine release ID [--to NUMBER]\n");
 	return EX_USAGE;
 }

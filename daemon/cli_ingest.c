@@ -122,7 +122,7 @@ cli_quarantine_retry(struct app *app, long long id)
 		goto fail;
 	if (strcmp(status, "held") != 0) {
 		fprintf(stderr, "guichet: quarantine entry %lld was already "
-		    "retried\n", id);
+		    "%s\n", id, status);
 		rc = GC_EINVAL;
 		goto out;
 	}

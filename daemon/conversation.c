@@ -4,6 +4,7 @@
 #include "daemon/conversation.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "parsers/bounce.h"
 #include "parsers/commands.h"
 #include "sla/policy.h"
+#include "sql/hold.h"
 #include "sql/store.h"
 
 #define THREAD_REFS 20
@@ -445,6 +447,10 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	/* past the ticket's hourly cap the mail waits its turn */
+	if (rc == 0)
+		rc = hold_send_slot(in->db, t->id, mid, in->now,
+		    in->conf->general.ticket_send_cap, err);
 out:
 	free(to);
 	free(cc);
@@ -673,6 +679,78 @@ add_csm(struct intake *in, int64_t ticket_id, const char *plan,
 
 /* ----- New tickets ------------------------------------------------ */
 
+static int
+addr_casecmp(const void *a, const void *b)
+{
+	return str_casecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The Cc of the mail that opens a ticket become its participants, at most
+ * max_participants_per_mail distinct addresses: the others are named in
+ * one "participants_capped" event and never written to, so that one mail
+ * with thousands of addresses cannot make every answer go to thousands. */
+static int
+add_cc_participants(struct intake *in, int64_t id, const struct mail *m,
+    struct gc_err *err)
+{
+	size_t cap = (size_t)in->conf->general.max_participants_per_mail;
+	const char **added = xcalloc(m->ncc + 1, sizeof(*added));
+	const char **left = xcalloc(m->ncc + 1, sizeof(*left));
+	size_t nadded = 0, nleft = 0, nuniq = 0;
+	json_t *o, *list;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
+		const char *a = m->cc[i].addr;
+		bool again = false;
+
+		if (a == NULL || conf_is_our_address(in->conf, a) ||
+		    str_casecmp(a, m->from.addr) == 0 ||
+		    compose_addr_check(a, NULL) != 0)
+			continue;
+		for (size_t k = 0; k < nadded && !again; k++)
+			again = str_casecmp(added[k], a) == 0;
+		if (again)
+			continue;
+		if (nadded >= cap) {
+			left[nleft++] = a;
+			continue;
+		}
+		added[nadded++] = a;
+		rc = store_participant_add(in->db, id, a, m->cc[i].name, "cc",
+		    in->now, err);
+		if (rc == 0)
+			rc = event(in, id, "participant_added", NULL,
+			    ev_json("address", a, "role", "cc", NULL), err);
+	}
+	if (rc == 0 && nleft > 0) {
+		/* each address left out once, in a stable order */
+		qsort(left, nleft, sizeof(*left), addr_casecmp);
+		list = json_array();
+		for (size_t i = 0; i < nleft; i++) {
+			if (i > 0 && str_casecmp(left[i], left[i - 1]) == 0)
+				continue;
+			json_array_append_new(list, json_string(left[i]));
+			nuniq++;
+		}
+		o = json_object();
+		json_object_set_new(o, "cap", json_integer((json_int_t)cap));
+		json_object_set_new(o, "added", json_integer((json_int_t)
+		    nadded));
+		json_object_set_new(o, "left_out", json_integer((json_int_t)
+		    nuniq));
+		json_object_set_new(o, "addresses", list);
+		rc = event(in, id, "participants_capped", NULL, json_dumps(o,
+		    JSON_COMPACT), err);
+		json_decref(o);
+		log_warn("ticket %" PRId64 ": %zu Cc address(es) past "
+		    "max_participants_per_mail (%zu) left out", id, nuniq, cap);
+	}
+	free(added);
+	free(left);
+	return rc;
+}
+
 /* The subject of a new ticket: the mail's, without the tag of another
  * ticket it may carry (a stranger's follow-up). */
 static char *
@@ -752,20 +830,7 @@ new_ticket(struct intake *in, const struct conv_mail *cm,
 	    (rc = timers_start(in, id, q->plan, q->priority, q->queue,
 	    err)) != 0)
 		goto out;
-	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
-		const char *a = m->cc[i].addr;
-
-		if (a == NULL || conf_is_our_address(in->conf, a) ||
-		    str_casecmp(a, m->from.addr) == 0 ||
-		    compose_addr_check(a, NULL) != 0)
-			continue;
-		rc = store_participant_add(in->db, id, a, m->cc[i].name, "cc",
-		    in->now, err);
-		if (rc == 0)
-			rc = event(in, id, "participant_added", NULL,
-			    ev_json("address", a, "role", "cc", NULL), err);
-	}
-	if (rc != 0)
+	if ((rc = add_cc_participants(in, id, m, err)) != 0)
 		goto out;
 	if (related_to != 0) {
 		char rel[24];
@@ -1273,6 +1338,50 @@ conversation_handle(struct intake *in, const struct conv_mail *cm,
 		rc = customer_followup(in, cm, &t, res, err);
 	else
 		rc = stranger(in, cm, &t, tag, false, res, err);
+out:
+	store_ticket_clear(&t);
+	return rc;
+}
+
+int
+conversation_release(struct intake *in, const struct conv_mail *cm,
+    const char *into, struct intake_result *res, struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+	char tag[64];
+	bool found;
+	int rc, hops = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (into == NULL) {
+		/* a new ticket, related to the one the mail names if any
+		 * (as a stranger's follow-up would have been) */
+		if ((rc = find_ticket(in, cm->m, &t, &found, tag, sizeof(tag),
+		    err)) == 0)
+			rc = new_ticket(in, cm, found ? t.id : 0, found &&
+			    tag[0] ? tag : NULL, res, err);
+		/* the ticket it named reads as if the mail was never held */
+		if (rc == 0 && found)
+			rc = event(in, t.id, "stranger_followup",
+			    cm->m->from.addr, ev_json("new_ticket", res->number,
+			    NULL), err);
+		goto out;
+	}
+	rc = store_ticket_by_number(in->db, into, &t, err);
+	if (rc == GC_ENOTFOUND)
+		rc = gc_err_set(err, GC_ENOTFOUND, "no ticket %s", into);
+	while (rc == 0 && t.merged_into != 0 && hops++ < 16) {
+		int64_t id = t.merged_into;
+
+		store_ticket_clear(&t);
+		rc = store_ticket_by_id(in->db, id, &t, err);
+	}
+	if (rc != 0)
+		goto out;
+	snprintf(res->number, sizeof(res->number), "%s", t.number);
+	res->ticket_id = t.id;
+	if ((rc = customer_followup(in, cm, &t, res, err)) == 0)
+		rc = timers_refresh(in, t.id, err);
 out:
 	store_ticket_clear(&t);
 	return rc;

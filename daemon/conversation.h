@@ -54,6 +54,16 @@ int conversation_qualify(struct intake *in, const struct conv_mail *cm,
 int conversation_handle(struct intake *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);
 
+/* A mail ops release from the quarantine (`guichet quarantine release`):
+ * into the ticket numbered into (a merged one leads to the ticket it was
+ * merged into) as a customer's message, whoever sent it; or, into NULL,
+ * as a new ticket (related to the ticket the mail names, if any, which
+ * records it with a "stranger_followup" event). Its #commands are not
+ * applied and its sender becomes neither an agent nor a participant of
+ * an existing ticket. GC_ENOTFOUND: no ticket into. */
+int conversation_release(struct intake *in, const struct conv_mail *cm,
+    const char *into, struct intake_result *res, struct gc_err *err);
+
 /* A delivery report: matched to the ticket of our mail it reports on
  * (by that mail's Message-ID) and recorded there, never a new ticket and
  * never answered; one that matches nothing goes to the quarantine. */

@@ -32,6 +32,8 @@ usage(FILE *f)
 	    "  ticket list [--json]         list tickets\n"
 	    "  ticket show NUMBER [--json]  one ticket with its messages and "
 	    "events\n"
+	    "  quarantine release ID [--to NUMBER]  let a held mail into a "
+	    "ticket\n"
 	    "  quarantine list [--json] | show ID | retry ID\n"
 	    "  outbox list [--json] | retry ID  our mails, per recipient\n"
 	    "  sla tick [--now TIME]        one scheduler pass\n"

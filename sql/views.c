@@ -70,6 +70,8 @@ static const struct db_stmt st_quarantine_list = { "view_quarantine_list",
 	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
 	"'received_at', iso_utc(q.received_at), 'status', q.status, "
 	"'retried_at', iso_utc(q.retried_at), "
+	"'released_at', iso_utc(q.released_at), "
+	"'released_by', q.released_by, "
 	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id)) "
 	"ORDER BY q.id), '[]'::json)::text FROM quarantine q", 0 };
 
@@ -79,6 +81,8 @@ static const struct db_stmt st_quarantine = { "view_quarantine",
 	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
 	"'received_at', iso_utc(q.received_at), 'status', q.status, "
 	"'retried_at', iso_utc(q.retried_at), "
+	"'released_at', iso_utc(q.released_at), "
+	"'released_by', q.released_by, "
 	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))::text "
 	"FROM quarantine q WHERE q.id = $1", 1 };
 
