@@ -32,6 +32,7 @@ gc_err_prefix(struct gc_err *err, const char *fmt, ...)
 {
 	char old[GC_ERRMSG_SIZE];
 	va_list ap;
+	size_t len;
 	int n;
 
 	if (err == NULL)
@@ -44,8 +45,12 @@ gc_err_prefix(struct gc_err *err, const char *fmt, ...)
 		return;
 	err->msg[n++] = ':';
 	err->msg[n++] = ' ';
-	strncpy(err->msg + n, old, sizeof(err->msg) - (size_t)n - 1);
-	err->msg[sizeof(err->msg) - 1] = '\0';
+	/* as much of the old message as fits, cut at the end */
+	len = strnlen(old, sizeof(old) - 1);
+	if (len > sizeof(err->msg) - (size_t)n - 1)
+		len = sizeof(err->msg) - (size_t)n - 1;
+	memcpy(err->msg + n, old, len);
+	err->msg[(size_t)n + len] = '\0';
 }
 
 void

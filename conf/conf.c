@@ -12,11 +12,15 @@
 #include "conf/conf.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -24,6 +28,7 @@
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 #define CONF_MAX_SECRET (4096)
+#define CONF_MIN_KEY    32      /* bytes of a V_KEY secret */
 
 /* ----- Diagnostics ------------------------------------------------ */
 
@@ -207,6 +212,7 @@ enum vtype {
 	V_STR,        /* any non-empty text */
 	V_PATH,       /* resolved from the config folder */
 	V_SECRET,     /* a path whose file content is the value */
+	V_KEY,        /* V_SECRET of at least CONF_MIN_KEY bytes */
 	V_INT,
 	V_DURATION,   /* 30s, 5m, 2h, 7d */
 	V_SIZE,       /* 25MB */
@@ -309,17 +315,57 @@ url_has_scheme(const char *v, const char *const *schemes)
 	return false;
 }
 
+/* Open a secret file and check that only its owner may touch it (as ssh
+ * does for keys): group or others reading it could learn the secret,
+ * writing it could plant theirs. Returns the fd, or -1 with a diag. */
+static int
+open_secret(struct reader *r, const struct conf_section *s,
+    const struct conf_entry *e, const char *path)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the open */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0) {
+		conf_diag_add(r->d, s->file, e->line, "%s: cannot read: %s: %s",
+		    e->key, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		conf_diag_add(r->d, s->file, e->line, "%s: %s is not a "
+		    "regular file", e->key, path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		conf_diag_add(r->d, s->file, e->line, "%s: %s: permissions "
+		    "%04o are too open: group or others may access it "
+		    "(chmod 600 it)", e->key, path,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void
 read_secret(struct reader *r, const struct conf_section *s,
-    const struct conf_entry *e, char **dst)
+    const struct conf_entry *e, char **dst, size_t min_len)
 {
 	char *path = path_resolve(r->c->dir, e->value), *data;
 	struct gc_err err;
 	size_t len;
+	int fd, rc;
 
-	if (file_read(&data, &len, path, CONF_MAX_SECRET, &err) != 0) {
-		conf_diag_add(r->d, s->file, e->line, "%s: cannot read: %s",
-		    e->key, err.msg);
+	if ((fd = open_secret(r, s, e, path)) < 0) {
+		free(path);
+		return;
+	}
+	rc = fd_read_all(&data, &len, fd, CONF_MAX_SECRET, &err);
+	close(fd);
+	if (rc != 0) {
+		conf_diag_add(r->d, s->file, e->line, "%s: cannot read: "
+		    "%s: %s", e->key, path, err.msg);
 		free(path);
 		return;
 	}
@@ -330,6 +376,15 @@ read_secret(struct reader *r, const struct conf_section *s,
 	    strpbrk(data, "\r\n") != NULL) {
 		conf_diag_add(r->d, s->file, e->line,
 		    "%s: the file must hold the secret on one line", e->key);
+		explicit_bzero(data, len);
+		free(data);
+		return;
+	}
+	if (len < min_len) {
+		conf_diag_add(r->d, s->file, e->line, "%s: the key is %zu "
+		    "bytes, at least %zu are needed (e.g. openssl rand -hex "
+		    "32)", e->key, len, min_len);
+		explicit_bzero(data, len);
 		free(data);
 		return;
 	}
@@ -437,6 +492,7 @@ set_value(struct reader *r, const struct conf_section *s, int line,
 		*sp = path_resolve(r->c->dir, v);
 		return;
 	case V_SECRET:
+	case V_KEY:
 		/* handled by the caller, which has the entry */
 		return;
 	case V_INT:
@@ -505,9 +561,10 @@ read_section(struct reader *r, struct conf_section *s,
 			set_value(r, s, s->line, k, k->def, base);
 		if (e != NULL) {
 			e->used = true;
-			if (k->type == V_SECRET)
+			if (k->type == V_SECRET || k->type == V_KEY)
 				read_secret(r, s, e,
-				    (char **)((char *)base + k->off));
+				    (char **)((char *)base + k->off),
+				    k->type == V_KEY ? CONF_MIN_KEY : 1);
 			else
 				set_value(r, s, e->line, k, e->value, base);
 		} else if (k->def == NULL && k->required) {
@@ -541,7 +598,7 @@ static const struct key_spec general_keys[] = {
 	{ "outbox_retry_max", V_DURATION, G(outbox_retry_max), "1h", 0 },
 	{ "imap_timeout", V_DURATION, G(imap_timeout), "60s", 0 },
 	{ "reconnect_max", V_DURATION, G(reconnect_max), "5m", 0 },
-	{ "hmac_key_file", V_SECRET, G(hmac_key), NULL, 0 },
+	{ "hmac_key_file", V_KEY, G(hmac_key), NULL, 0 },
 	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },

@@ -5,7 +5,9 @@
  * value` lines, `#` comments (at line start, or after whitespace on a value
  * line). Relative paths are resolved from the config file's folder.
  * Passwords come from `password_file` keys (the file's content, trailing
- * newline stripped) and are never printed by anything.
+ * newline stripped) and are never printed by anything. A secret file that
+ * group or others may access is refused (as ssh refuses such keys), and
+ * so is an `hmac_key_file` shorter than 32 bytes.
  *
  * conf_load() parses and validates in one go, collecting every problem as
  * "file:line: message" in a struct conf_diag instead of stopping at the

@@ -83,7 +83,8 @@ mkdir -p "$STATE"
 . "$STATE/servers.env"
 if [ ! -s "$STATE/support.pass" ]; then
 	pwpath=$("$PY" "$HARNESS" add-user --state "$STATE" support)
-	cp "$pwpath" "$STATE/support.pass"
+	# guichet refuses a password file that group or others may read
+	(umask 077 && cp "$pwpath" "$STATE/support.pass")
 	chmod 600 "$STATE/support.pass"
 fi
 

@@ -6,10 +6,12 @@
 #   3. build-asan/                     -DGUICHET_SANITIZE=ON (ASan+UBSan)
 #                                      Debug build, then ctest; any
 #                                      sanitizer report fails its test
-#   4. scripts/test.d/*.sh             more steps, in name order (fuzzing
-#                                      goes there); each runs with sh and
-#                                      gets ROOT, BUILD_DIR, ASAN_BUILD_DIR,
-#                                      JOBS in its environment
+#   4. scripts/test.d/*.sh             more steps, in name order (builds.sh:
+#                                      clang and gcc -O2 with the sanitizers,
+#                                      build only; fuzz.sh); each runs with
+#                                      sh and gets ROOT, BUILD_DIR,
+#                                      ASAN_BUILD_DIR, JOBS in its
+#                                      environment
 #
 # A failing step does not stop the later ones (a broken unit test should
 # not hide a sanitizer report), but the script exits non-zero if any step

@@ -59,6 +59,9 @@ conf_fuzz_scratch(void)
 		abort();
 	fputs(CONF_FUZZ_SECRET "\n", f);
 	fclose(f);
+	/* conf refuses a secret file that group or others may read */
+	if (chmod(conf_fuzz_file, 0600) != 0)
+		abort();
 	atexit(conf_fuzz_cleanup);
 	return conf_fuzz_dir;
 }

@@ -82,6 +82,9 @@ policy_scratch(void)
 		abort();
 	fputs("secret\n", f);
 	fclose(f);
+	/* conf refuses a secret file that group or others may read */
+	if (chmod(policy_secret, 0600) != 0)
+		abort();
 	atexit(policy_cleanup);
 	return policy_dir;
 }

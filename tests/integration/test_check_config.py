@@ -2,7 +2,9 @@
 
 Every problem is printed as file:line: message with a non-zero exit; a
 good config (the example shipped in conf/ included) passes; secrets never
-appear in the output; a template with an unknown variable is rejected.
+appear in the output; a secret file that group or others may access, or
+an HMAC key shorter than 32 bytes, is refused at the line of the key that
+names it; a template with an unknown variable is rejected.
 """
 
 import os
@@ -13,6 +15,14 @@ import unittest
 
 BIN = os.environ["GUICHET_BIN"]
 SRC = os.environ["GUICHET_SOURCE_DIR"]
+
+
+def secret(path, text, mode=0o600):
+    """Write a secret file with that mode (whatever the umask)."""
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
 
 
 def check(path):
@@ -26,9 +36,8 @@ class CheckConfig(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="guichet-cc-")
         os.makedirs(os.path.join(self.dir, "secrets"))
-        with open(os.path.join(self.dir, "secrets", "support.pass"),
-                  "w") as f:
-            f.write("hunter2-very-secret\n")
+        secret(os.path.join(self.dir, "secrets", "support.pass"),
+               "hunter2-very-secret\n")
         self.addCleanup(shutil.rmtree, self.dir)
 
     def write(self, text, name="guichet.conf"):
@@ -76,8 +85,8 @@ class CheckConfig(unittest.TestCase):
         self.assertIn("5 problem(s)", r.stderr)
 
     def test_secrets_never_printed(self):
-        with open(os.path.join(self.dir, "secrets", "two.pass"), "w") as f:
-            f.write("line-one-secret\nline-two-secret\n")
+        secret(os.path.join(self.dir, "secrets", "two.pass"),
+               "line-one-secret\nline-two-secret\n")
         path = self.write(
             "[database]\nconninfo = dbname=guichet\n"
             "password_file = secrets/two.pass\n"
@@ -88,6 +97,88 @@ class CheckConfig(unittest.TestCase):
                       "the secret on one line", r.stdout)
         self.assertNotIn("secret\n", r.stdout.replace("one line", ""))
         self.assertNotIn("line-one-secret", r.stdout + r.stderr)
+
+    def test_secret_files_open_to_others(self):
+        # every key that names a secret file, each file a different mode
+        modes = {"hmac.key": 0o644, "db.pass": 0o640, "smtp.pass": 0o604,
+                 "support.pass": 0o660, "other.pass": 0o602}
+        for name, mode in modes.items():
+            secret(os.path.join(self.dir, "secrets", name),
+                   "s3cret-%s-0123456789abcdef0123456789abcdef\n" % name,
+                   mode)
+        path = self.write(
+            "[guichet]\n"                                     # 1
+            "hmac_key_file = secrets/hmac.key\n"               # 2
+            "[database]\n"                                    # 3
+            "conninfo = dbname=guichet\n"                      # 4
+            "password_file = secrets/db.pass\n"                # 5
+            "[smtp]\n"                                        # 6
+            "from = support@example.com\n"                     # 7
+            "user = guichet\n"                                 # 8
+            "password_file = secrets/smtp.pass\n"              # 9
+            "[mailbox support]\n"                             # 10
+            "url = imaps://127.0.0.1:9993\n"                   # 11
+            "user = support\n"                                 # 12
+            "password_file = secrets/support.pass\n"           # 13
+            "address = support@example.com\n"                  # 14
+            "[mailbox other]\n"                               # 15
+            "url = imaps://127.0.0.1:9993\n"                   # 16
+            "user = other\n"                                   # 17
+            "password_file = secrets/other.pass\n"             # 18
+            "address = other@example.com\n")                   # 19
+        r = check(path)
+        self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
+        for line, key, name in ((2, "hmac_key_file", "hmac.key"),
+                                (5, "password_file", "db.pass"),
+                                (9, "password_file", "smtp.pass"),
+                                (13, "password_file", "support.pass"),
+                                (18, "password_file", "other.pass")):
+            self.assertIn("guichet.conf:%d: %s: %s: permissions %04o are "
+                          "too open" % (line, key, os.path.join(
+                              self.dir, "secrets", name), modes[name]),
+                          r.stdout)
+        self.assertIn("5 problem(s)", r.stderr)
+        self.assertNotIn("s3cret", r.stdout + r.stderr)
+
+        # 0600 and 0400 are fine
+        for i, name in enumerate(modes):
+            os.chmod(os.path.join(self.dir, "secrets", name),
+                     0o400 if i % 2 else 0o600)
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_secret_file_through_a_symlink(self):
+        # the mode that counts is the file's, not the link's (0777)
+        target = secret(os.path.join(self.dir, "real.pass"), "pw\n", 0o644)
+        os.symlink(target, os.path.join(self.dir, "secrets", "link.pass"))
+        path = self.write(
+            "[database]\nconninfo = dbname=guichet\n"
+            "password_file = secrets/link.pass\n"
+            "[smtp]\nfrom = support@example.com\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 78, r.stdout)
+        self.assertIn("guichet.conf:3: password_file: ", r.stdout)
+        self.assertIn("permissions 0644 are too open", r.stdout)
+        os.chmod(target, 0o600)
+        self.assertEqual(check(path).returncode, 0)
+
+    def test_hmac_key_too_short(self):
+        key = os.path.join(self.dir, "secrets", "hmac.key")
+        path = self.write(
+            "[guichet]\nhmac_key_file = secrets/hmac.key\n"
+            "[database]\nconninfo = dbname=guichet\n"
+            "[smtp]\nfrom = support@example.com\n")
+        for text in ("x" * 31 + "\n", "short", "x" * 31 + "\r\n"):
+            secret(key, text)
+            r = check(path)
+            self.assertEqual(r.returncode, 78, r.stdout)
+            self.assertIn("guichet.conf:2: hmac_key_file: the key is %d "
+                          "bytes, at least 32 are needed" %
+                          len(text.rstrip()), r.stdout)
+            self.assertNotIn(text.rstrip(), r.stdout + r.stderr)
+        secret(key, "k" * 32 + "\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_template_with_unknown_variable(self):
         tdir = os.path.join(self.dir, "templates", "en")

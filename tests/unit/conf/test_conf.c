@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -29,17 +30,38 @@ setup(void **state)
 	f = fopen(path, "w");
 	fputs("s3cret\n", f);
 	fclose(f);
-	return 0;
+	return chmod(path, 0600);
+}
+
+/* Write tmpdir/name with text and mode; returns 0. */
+static int
+write_secret(const char *name, const char *text, mode_t mode)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return chmod(path, mode);
+}
+
+static void
+unlink_secret(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
 }
 
 static int
 teardown(void **state)
 {
-	char path[256];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/support.pass", tmpdir);
-	unlink(path);
+	unlink_secret("support.pass");
 	rmdir(tmpdir);
 	return 0;
 }
@@ -191,6 +213,94 @@ test_errors(void **state)
 	    "escalation_to: \"lead\" is not a mail address");
 }
 
+/* A secret file that group or others may access is refused, whatever the
+ * key naming it (like ssh with keys); 0600 and 0400 are fine. An HMAC key
+ * is at least 32 bytes. */
+static void
+test_secret_files(void **state)
+{
+	static const mode_t open_modes[] = { 0640, 0604, 0644, 0620, 0602,
+		0660, 0610, 0601, 0666 };
+	static const char every[] =
+		"[guichet]\n"                           /* 1 */
+		"hmac_key_file = open.pass\n"
+		"[database]\n"
+		"conninfo = dbname=guichet\n"
+		"password_file = open.pass\n"           /* 5 */
+		"[smtp]\n"
+		"from = support@example.com\n"
+		"password_file = open.pass\n"           /* 8 */
+		"[mailbox support]\n"
+		"url = imaps://127.0.0.1:9993\n"
+		"user = support\n"
+		"password_file = open.pass\n"           /* 12 */
+		"address = support@example.com\n";
+	static const int every_lines[] = { 2, 5, 8, 12 };
+	char want[256];
+	struct conf_diag d;
+	struct conf *c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(open_modes) / sizeof(*open_modes); i++) {
+		assert_int_equal(write_secret("open.pass", "s3cret\n",
+		    open_modes[i]), 0);
+		snprintf(want, sizeof(want), "test.conf:12: password_file: "
+		    "%s/open.pass: permissions %04o are too open", tmpdir,
+		    (unsigned)open_modes[i]);
+		expect_error(12, "password_file = open.pass", want);
+	}
+	/* [smtp] and [database] password files, the HMAC key file */
+	c = load(every, &d);
+	assert_null(c);
+	for (size_t k = 0; k < 4; k++) {
+		bool found = false;
+
+		snprintf(want, sizeof(want), "test.conf:%d: ", every_lines[k]);
+		for (size_t i = 0; i < d.n; i++)
+			found |= strncmp(d.lines[i], want, strlen(want)) == 0 &&
+			    strstr(d.lines[i], "too open") != NULL;
+		if (!found)
+			for (size_t i = 0; i < d.n; i++)
+				fprintf(stderr, "  %s\n", d.lines[i]);
+		assert_true(found);
+	}
+	conf_diag_free(&d);
+
+	/* mode 0400: fine */
+	assert_int_equal(write_secret("open.pass", "s3cret\n", 0400), 0);
+	c = load(with_line(12, "password_file = open.pass"), &d);
+	assert_non_null(c);
+	assert_string_equal(conf_mailbox(c, "support")->password, "s3cret");
+	conf_free(&c);
+	conf_diag_free(&d);
+	unlink_secret("open.pass");
+
+	/* not a regular file: a folder, a FIFO (that nobody writes to) */
+	expect_error(12, "password_file = .", "/. is not a regular file");
+	snprintf(want, sizeof(want), "%s/fifo.pass", tmpdir);
+	assert_int_equal(mkfifo(want, 0600), 0);
+	expect_error(12, "password_file = fifo.pass",
+	    "/fifo.pass is not a regular file");
+	unlink_secret("fifo.pass");
+
+	/* the HMAC key: 31 bytes refused, 32 taken */
+	assert_int_equal(write_secret("hmac.key",
+	    "0123456789abcdef0123456789abcde\n", 0600), 0);
+	expect_error(2, "[guichet]\nhmac_key_file = hmac.key\n[database]",
+	    "test.conf:3: hmac_key_file: the key is 31 bytes, at least 32");
+	assert_int_equal(write_secret("hmac.key",
+	    "0123456789abcdef0123456789abcdef\n", 0600), 0);
+	c = load(with_line(2, "[guichet]\nhmac_key_file = hmac.key\n"
+	    "[database]"), &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.lines[i]);
+	assert_non_null(c);
+	assert_int_equal(strlen(c->general.hmac_key), 32);
+	conf_free(&c);
+	conf_diag_free(&d);
+	unlink_secret("hmac.key");
+}
+
 static void
 test_every_error_reported(void **state)
 {
@@ -241,6 +351,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_mailbox_addr),
 	};

@@ -722,8 +722,8 @@ test_fuzz_entry(void **state)
 		"",
 		"[rule a]\nmatch = subject, text: (?i)panne\npriority = P1\n",
 		"[rule a]\nmatch = text: (a+)+$\ntags = x\n",
-		"[rule a]\nmatch = header:X-Priority: ^1\nunless = to: x\n"
-		"tags = x\n",
+		("[rule a]\nmatch = header:X-Priority: ^1\nunless = to: x\n"
+		"tags = x\n"),
 		"[rule\n\t\t\n[[[]]]\n= = =\nmatch =\n",
 		"[rule a]\nmatch = subject: \\\n",
 		"[rule a]\nmatch = subject: (?<=a+)b\ntags = t\n",

@@ -444,8 +444,8 @@ test_posix_errors(void **state)
 		"CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
 		"CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,J0,J365",
 		"CET-1CEST,366,1", "CET-1CEST,M3.5.0/168,M10.5.0",
-		"CET-25", "CET-1:60", "<AB>-1", "<ABC-1", "CET-1CEST,M3.5.0,"
-		"M10.5.0/3x", "CET-1 CEST" };
+		"CET-25", "CET-1:60", "<AB>-1", "<ABC-1", ("CET-1CEST,M3.5.0,"
+		"M10.5.0/3x"), "CET-1 CEST" };
 	struct gc_err err = { 0 };
 	struct tz *tz = NULL;
 
