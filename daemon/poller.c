@@ -174,13 +174,21 @@ batch_pass(struct poller *p, struct intake *in, struct imap_msg *msgs,
 		}
 		if (rc != 0) {
 			db_rollback(in->db);
-			return rc;
+			/* in a fast pass, a failure here may be a deferred
+			 * write of an earlier mail: redo mail by mail */
+			return rc == GC_ETEMP || in->careful ? rc : GC_ERETRY;
 		}
 		(*nres)++;
 		if (msgs[i].uid > last)
 			last = msgs[i].uid;
 		if (*stop)
 			break;   /* finish the mail in hand, then stop */
+	}
+	/* the deferred writes of the last mail fail here, not in its
+	 * intake_mail(): in a fast pass, that too redoes mail by mail */
+	if (!in->careful && (rc = db_flush(in->db, err)) != 0) {
+		db_rollback(in->db);
+		return rc == GC_ETEMP ? rc : GC_ERETRY;
 	}
 	rc = store_imap_state_set(in->db, mb->name, uidvalidity, last, in->now,
 	    err);

@@ -1,0 +1,114 @@
+"""test_intake_edges.py - intake at its edges, against real servers.
+
+A failing mail at the start, the middle or the end of a batch is
+quarantined alone; ticket numbers never skip, even when a batch is redone
+mail by mail; `serve --once` tells by its exit code that IMAP or the
+database failed during the pass.
+"""
+
+import json
+import re
+import unittest
+
+import guichet_harness as gh
+
+NOW = "2026-11-26T10:00:00Z"
+NO_AGENT = {"agent alice": None}
+
+
+def mail(subject, body="Hello,\n\nThe export gives an empty file.\n",
+         mid="<m-1@customer.example.org>",
+         sender="Claire Dupont <claire@customer.example.org>", extra=""):
+    head = ("From: %s\r\nTo: support@example.com\r\nSubject: %s\r\n"
+            "Date: Thu, 26 Nov 2026 09:58:00 +0100\r\n" % (sender, subject))
+    if mid:
+        head += "Message-ID: %s\r\n" % mid
+    head += extra
+    head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (head + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+POISON = ("CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ "
+          "BEGIN IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'poisoned'; "
+          "END IF; RETURN NEW; END $$; "
+          "CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
+          "EXECUTE FUNCTION poison()")
+
+
+class IntakeEdges(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        s = self.servers
+        self.db = "ie_" + self._testMethodName[5:][:40].lower()
+        self.user = ("u" + self._testMethodName[5:])[:30].lower()
+        self.configure()
+        s.guichet("migrate")
+        s.smtp.clear()
+
+    def configure(self, **general):
+        sections = dict(NO_AGENT)
+        if general:
+            sections["guichet"] = general
+        self.servers.write_config(dbname=self.db, mailbox_user=self.user,
+                                  sections=sections)
+
+    def sql(self, q):
+        return self.servers.pg.psql(q, db=self.db)
+
+    def scalar(self, q):
+        return self.servers.pg.scalar(q, db=self.db)
+
+    def serve_once(self, now=NOW, expect=0):
+        return self.servers.guichet("serve", "--once", now=now,
+                                    expect=expect)
+
+    def folder(self, name):
+        return self.servers.imap.messages(self.user, name)
+
+    def numbers(self):
+        return sorted(r[0] for r in self.sql("SELECT number FROM tickets"))
+
+    # --- a failing mail anywhere in a batch ---------------------------
+
+    def check_failing_mail_at(self, where):
+        s = self.servers
+        self.sql(POISON)
+        good = [mail("Good %d" % i, mid="<good-%d@c.example.org>" % i)
+                for i in range(4)]
+        bad = mail("poison", mid="<poison@c.example.org>")
+        order = {"start": [bad] + good, "middle": good[:2] + [bad] + good[2:],
+                 "end": good + [bad]}[where]
+        for raw in order:
+            s.imap.append(self.user, "INBOX", raw)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 4, r.stderr)
+        self.assertIn("quarantined - <poison@c.example.org>: store failed",
+                      r.stderr)
+        self.assertIn("poisoned", self.scalar("SELECT detail FROM quarantine"))
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(self.folder("Quarantine"), [bad])
+        self.assertEqual(sorted(self.folder("Processed")), sorted(good))
+        # the batch was redone mail by mail: no number was lost with it
+        self.assertEqual(self.numbers(), ["SUP-2026-%06d" % i
+                                          for i in range(1, 5)])
+        # the failed mail queued nothing: one acknowledgement per ticket
+        self.assertEqual(self.scalar("SELECT count(*) FROM outbox"), "4")
+        self.assertEqual(self.scalar(
+            "SELECT count(*) FROM outbox WHERE convert_from(data, 'UTF8') "
+            "LIKE '%poison@c.example.org%'"), "0")
+        got = s.smtp.wait_for(4)
+        self.assertFalse([m for m in got if "poison" in m["Subject"]])
+
+    def test_failing_mail_first_in_batch(self):
+        self.check_failing_mail_at("start")
+
+    def test_failing_mail_in_the_middle_of_batch(self):
+        self.check_failing_mail_at("middle")
+
+    def test_failing_mail_last_in_batch(self):
+        self.check_failing_mail_at("end")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
