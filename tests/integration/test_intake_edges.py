@@ -109,6 +109,47 @@ class IntakeEdges(gh.ServersTestCase):
     def test_failing_mail_last_in_batch(self):
         self.check_failing_mail_at("end")
 
+    # --- serve --once tells when the pass failed --------------------
+
+    def test_once_exits_75_when_imap_fails(self):
+        s = self.servers
+        s.imap.append(self.user, "INBOX", mail("Kept", mid="<kept@c.org>"))
+        s.imap.stop()
+        try:
+            r = self.serve_once(expect=75)
+            self.assertIn("the pass did not complete", r.stderr)
+        finally:
+            s.imap.start()
+        self.assertEqual(self.scalar("SELECT count(*) FROM tickets"), "0")
+        r = self.serve_once()
+        self.assertIn("new ticket SUP-2026-000001 <kept@c.org>", r.stderr)
+
+    def test_once_exits_75_when_the_database_goes_away_mid_pass(self):
+        s = self.servers
+        # the database session ends while the mail is stored
+        self.sql("CREATE FUNCTION cut() RETURNS trigger LANGUAGE plpgsql "
+                 "AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid());"
+                 " RETURN NEW; END $$; CREATE TRIGGER cut BEFORE INSERT ON "
+                 "messages FOR EACH ROW EXECUTE FUNCTION cut()")
+        raw = mail("Cut", mid="<cut@c.org>")
+        s.imap.append(self.user, "INBOX", raw)
+        self.serve_once(expect=75)
+        self.assertEqual(self.folder("INBOX"), [raw])
+        self.assertEqual(self.scalar("SELECT count(*) FROM tickets"), "0")
+        self.sql("DROP TRIGGER cut ON messages")
+        self.serve_once()
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(self.numbers(), ["SUP-2026-000001"])
+
+    def test_once_exits_75_when_the_database_is_down(self):
+        s = self.servers
+        s.pg.stop()
+        try:
+            self.serve_once(expect=75)
+        finally:
+            s.pg.start()
+        self.serve_once()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
