@@ -110,7 +110,7 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	size_t hlen = 0;
 	int rc;
 
-	dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
+	dedup_key_raw(key, raw, len);
 	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
 	    in->conf->general.max_mail_size);
 	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
@@ -262,7 +262,7 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		mail_free(&m);
 	}
 	if (rc != 0) {
-		dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
+		dedup_key_raw(key, raw, len);
 		rc = quarantine(in, mb, raw, len, uid, key,
 		    rc == GC_ELIMIT ? "limit" : "parse", perr.msg, res, err);
 		goto out;

@@ -109,6 +109,47 @@ class IntakeEdges(gh.ServersTestCase):
     def test_failing_mail_last_in_batch(self):
         self.check_failing_mail_at("end")
 
+    # --- quarantined mails keep their identity -----------------------
+
+    def test_different_broken_mails_with_one_body_are_all_kept(self):
+        s = self.servers
+        self.configure(max_mail_size="64KB", max_header_size="16KB")
+        body = "The same body in every one of them.\n"
+        junk = "X-Junk: " + "j" * 20000 + "\r\n"    # over max_header_size
+        big = "\n" + "b" * 100000 + "\n"           # over max_mail_size
+        broken = [
+            mail("Header %d" % i, body=body, extra=junk,
+                 mid="<h-%d@c.example.org>" % i,
+                 sender="S%d <s%d@c.example.org>" % (i, i))
+            for i in range(3)] + [
+            mail("Header, no id %d" % i, body=body, extra=junk, mid=None,
+                 sender="N%d <n%d@c.example.org>" % (i, i))
+            for i in range(2)] + [
+            mail("Big %d" % i, body=body + big, mid="<b-%d@c.example.org>" % i,
+                 sender="B%d <b%d@c.example.org>" % (i, i))
+            for i in range(3)]
+        for raw in broken:
+            s.imap.append(self.user, "INBOX", raw)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("quarantined"), len(broken), r.stderr)
+        self.assertNotIn("duplicate", r.stderr)
+        self.assertEqual(self.scalar("SELECT count(*) FROM quarantine"),
+                         str(len(broken)))
+        self.assertEqual(sorted(self.folder("Quarantine")), sorted(broken))
+        self.assertEqual(self.folder("Processed"), [])
+        # each one of the big senders is told
+        told = {m["X-RcptTo"] for m in s.smtp.wait_for(3)}
+        self.assertEqual(told, {"b%d@c.example.org" % i for i in range(3)})
+
+        # the same broken mails fetched again: copies, quarantined once
+        for raw in broken:
+            s.imap.append(self.user, "INBOX", raw)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("duplicate"), len(broken), r.stderr)
+        self.assertEqual(self.scalar("SELECT count(*) FROM quarantine"),
+                         str(len(broken)))
+        self.assertEqual(self.folder("INBOX"), [])
+
     # --- serve --once tells when the pass failed --------------------
 
     def test_once_exits_75_when_imap_fails(self):
