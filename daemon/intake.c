@@ -14,6 +14,7 @@
 #include "daemon/intake.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,27 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	return rc;
 }
 
+/* A text longer than max bytes, cut at a character boundary with a note
+ * saying so; the text itself when it fits. From the mail's arena. */
+static const char *
+cut_text(struct mail *m, const char *text, size_t max)
+{
+	static const char note[] = "\n\n[The text of this mail is cut here: "
+	    "it has %zu bytes, the ticket shows the first %zu. The whole mail "
+	    "is kept as received.]\n";
+	size_t len = text ? strlen(text) : 0, keep = max;
+	char *out;
+
+	if (len <= max)
+		return text;
+	while (keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;               /* not inside a UTF-8 sequence */
+	out = arena_alloc(mail_arena(m), keep + sizeof(note) + 64);
+	memcpy(out, text, keep);
+	snprintf(out + keep, sizeof(note) + 64, note, len, keep);
+	return out;
+}
+
 /* Who to answer when From: has no usable address. */
 static const char *
 sender_fallback(const struct mail *m)
@@ -244,6 +266,12 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	lim.max_header_bytes = (size_t)in->conf->general.max_header_size;
 	lim.max_depth = (size_t)in->conf->general.max_mime_depth;
 	lim.max_parts = (size_t)in->conf->general.max_mime_parts;
+	/* No mail under max_mail_size is refused for the length of its
+	 * text: decoding turns a byte into at most 3 (a single-byte charset
+	 * into UTF-8, a bad byte into U+FFFD). What the ticket shows is cut
+	 * at max_text_size below. */
+	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
+	    SIZE_MAX / 4;
 	if (len > (size_t)in->conf->general.max_mail_size) {
 		rc = too_big(in, mb, raw, len, uid, res, err);
 		goto out;
@@ -270,6 +298,9 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	if (m->message_id)
 		snprintf(res->message_id, sizeof(res->message_id), "%s",
 		    m->message_id);
+	m->text = cut_text(m, m->text, (size_t)in->conf->general.max_text_size);
+	m->new_text = cut_text(m, m->new_text,
+	    (size_t)in->conf->general.max_text_size);
 	dedup_key(key, raw, len, m->message_id, mail_header_get(m, "From"),
 	    mail_header_get(m, "Date"), mail_header_get(m, "Subject"));
 	rc = store_parsed(in, mb, m, raw, len, uid, key, res, err);

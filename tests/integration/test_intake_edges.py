@@ -6,6 +6,7 @@ mail by mail; `serve --once` tells by its exit code that IMAP or the
 database failed during the pass.
 """
 
+import hashlib
 import json
 import re
 import unittest
@@ -149,6 +150,66 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertEqual(self.scalar("SELECT count(*) FROM quarantine"),
                          str(len(broken)))
         self.assertEqual(self.folder("INBOX"), [])
+
+    # --- large text ------------------------------------------------------
+
+    def test_large_text_makes_a_ticket_with_its_text_cut(self):
+        s = self.servers
+        line = "Le journal d\u2019erreurs complet, ligne apr\u00e8s ligne.\n"
+        body = line * (20 * 1048576 // len(line.encode()))
+        big = mail("Journal complet", body=body, mid="<big-text@c.example.org>")
+        self.assertGreater(len(big), 20 * 1048576)
+        # 8 MB of a single-byte charset, each byte 3 bytes in UTF-8
+        euros = (b"From: Eve <eve@c.example.org>\r\nTo: support@example.com"
+                 b"\r\nSubject: Euros\r\nMessage-ID: <euros@c.example.org>"
+                 b"\r\nContent-Type: text/plain; charset=windows-1252\r\n"
+                 b"\r\n" + (b"\x80" * 76 + b"\r\n") * (8 * 1048576 // 78))
+        s.imap.append(self.user, "INBOX", big)
+        s.imap.append(self.user, "INBOX", euros)
+        r = self.serve_once()
+        self.assertIn("new ticket SUP-2026-000001 <big-text@c.example.org>",
+                      r.stderr)
+        self.assertIn("new ticket SUP-2026-000002 <euros@c.example.org>",
+                      r.stderr)
+        self.assertEqual(self.scalar("SELECT count(*) FROM quarantine"), "0")
+        for mid, raw in (("big-text@c.example.org", big),
+                         ("euros@c.example.org", euros)):
+            size, sha, text_len, tail, valid = self.sql(
+                "SELECT raw_size, encode(raw_sha256, 'hex'), "
+                "octet_length(text), right(text, 200), "
+                "octet_length(new_text) <= 1048576 + 300 FROM messages "
+                "WHERE message_id = '%s'" % mid)[0]
+            # the raw mail whole, the text cut with a note
+            self.assertEqual(int(size), len(raw))
+            self.assertEqual(sha, hashlib.sha256(raw).hexdigest())
+            self.assertLessEqual(int(text_len), 1048576 + 300)
+            self.assertGreater(int(text_len), 1048576 - 4)
+            self.assertIn("The text of this mail is cut here", tail)
+            self.assertIn("The whole mail is kept as received.", tail)
+            self.assertEqual(valid, "t")
+        t = json.loads(s.guichet("ticket", "show", "SUP-2026-000001",
+                                 "--json").stdout)
+        self.assertTrue(t["messages"][0]["text"].startswith(line))
+        self.assertIn("the ticket shows the first", t["messages"][0]["text"])
+        # and the senders hear of their tickets
+        acks = s.smtp.wait_for(2)
+        self.assertEqual(sorted(m["X-RcptTo"] for m in acks),
+                         ["claire@customer.example.org", "eve@c.example.org"])
+
+    def test_max_text_size_is_checked(self):
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections={"guichet": {"max_text_size": "10"}})
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("max_text_size", r.stdout + r.stderr)
+        self.configure(max_text_size="2KB")
+        s.imap.append(self.user, "INBOX", mail("Small cut", body="\u00e9" * 5000,
+                                                 mid="<cut2k@c.example.org>"))
+        self.serve_once()
+        text = self.scalar("SELECT text FROM messages")
+        self.assertTrue(text.startswith("\u00e9" * 1024))
+        self.assertIn("it has 10000 bytes, the ticket shows the first 2048",
+                      text)
 
     # --- serve --once tells when the pass failed --------------------
 
