@@ -15,6 +15,13 @@ import guichet_harness as gh
 
 NOW = "2026-11-26T10:00:00Z"
 NO_AGENT = {"agent alice": None}
+# an AddressSanitizer build (its memory figures mean nothing)
+with open(gh.os.environ["GUICHET_BIN"], "rb") as _f:
+    SANITIZED = b"__asan_init" in _f.read()
+# what the daemon holds besides the fetched batch: the mail in hand (8 MB
+# here) parsed and sent to PostgreSQL, about 7 times its size, and the
+# libraries; about 60 MB measured, whatever the number of mails
+OVERHEAD = 80 * 1048576
 
 
 def mail(subject, body="Hello,\n\nThe export gives an empty file.\n",
@@ -210,6 +217,46 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertTrue(text.startswith("\u00e9" * 1024))
         self.assertIn("it has 10000 bytes, the ticket shows the first 2048",
                       text)
+
+    # --- memory bounded by fetch_budget ----------------------------------
+
+    def peak_rss_of_serve(self, count, size, **general):
+        """VmHWM (bytes) of a daemon that took `count` mails of `size`
+        bytes each, and the mails' raw sizes as stored."""
+        s = self.servers
+        self.configure(**general)
+        c = s.imap.client(self.user)
+        line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?\r\n"
+        for i in range(count):
+            head = ("From: C%d <c%d@customer.example.org>\r\nTo: support@"
+                    "example.com\r\nSubject: Log %d\r\nMessage-ID: <log-%d@"
+                    "c.example.org>\r\n\r\n" % (i, i, i, i)).encode()
+            raw = head + line * ((size - len(head)) // len(line))
+            c.append("INBOX", None, None, raw)
+        c.logout()
+        d = s.spawn("serve", now=NOW)
+        try:
+            gh.wait_until(lambda: self.scalar(
+                "SELECT count(*) FROM tickets") == str(count), 300,
+                "every mail processed")
+            with open("/proc/%d/status" % d.pid) as f:
+                hwm = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        finally:
+            d.stop()
+        self.assertEqual(self.scalar("SELECT count(*) FROM tickets"),
+                         str(count))
+        return hwm * 1024
+
+    def test_memory_is_bounded_by_fetch_budget(self):
+        mb = 1048576
+        budget = 64 * mb
+        hwm = self.peak_rss_of_serve(40, 8 * mb)
+        print("peak RSS %.1f MB for 40 mails of 8 MB, fetch_budget 64MB"
+              % (hwm / mb))
+        if SANITIZED:
+            self.skipTest("AddressSanitizer keeps freed memory: no figure")
+        # the budget plus a fixed overhead (320 MB of mail in all)
+        self.assertLess(hwm, budget + OVERHEAD)
 
     # --- serve --once tells when the pass failed --------------------
 
