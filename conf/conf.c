@@ -770,6 +770,9 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 	if (c->general.max_text_size < 1024)
 		conf_diag_add(r->d, c->path, 0, "max_text_size: %lld bytes: "
 		    "at least 1KB", c->general.max_text_size);
+	if (c->general.fetch_budget < 1048576)
+		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
+		    "at least 1MB", c->general.fetch_budget);
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
 		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "

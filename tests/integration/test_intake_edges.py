@@ -8,7 +8,10 @@ database failed during the pass.
 
 import hashlib
 import json
+import os
 import re
+import signal
+import subprocess
 import unittest
 
 import guichet_harness as gh
@@ -16,7 +19,7 @@ import guichet_harness as gh
 NOW = "2026-11-26T10:00:00Z"
 NO_AGENT = {"agent alice": None}
 # an AddressSanitizer build (its memory figures mean nothing)
-with open(gh.os.environ["GUICHET_BIN"], "rb") as _f:
+with open(os.environ["GUICHET_BIN"], "rb") as _f:
     SANITIZED = b"__asan_init" in _f.read()
 # what the daemon holds besides the fetched batch: the mail in hand (8 MB
 # here) parsed and sent to PostgreSQL, about 7 times its size, and the
@@ -203,12 +206,15 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertEqual(sorted(m["X-RcptTo"] for m in acks),
                          ["claire@customer.example.org", "eve@c.example.org"])
 
-    def test_max_text_size_is_checked(self):
+    def test_text_and_fetch_limits_are_checked(self):
         s = self.servers
-        s.write_config(dbname=self.db, mailbox_user=self.user,
-                       sections={"guichet": {"max_text_size": "10"}})
-        r = s.guichet("check-config", expect=78)
-        self.assertIn("max_text_size", r.stdout + r.stderr)
+        for key, bad in (("max_text_size", "10"), ("max_text_size", "0"),
+                         ("fetch_budget", "0"), ("fetch_budget", "100KB"),
+                         ("fetch_budget", "-1MB")):
+            s.write_config(dbname=self.db, mailbox_user=self.user,
+                           sections={"guichet": {key: bad}})
+            r = s.guichet("check-config", expect=78)
+            self.assertIn(key, r.stdout + r.stderr)
         self.configure(max_text_size="2KB")
         s.imap.append(self.user, "INBOX", mail("Small cut", body="\u00e9" * 5000,
                                                  mid="<cut2k@c.example.org>"))
@@ -258,6 +264,76 @@ class IntakeEdges(gh.ServersTestCase):
         # the budget plus a fixed overhead (320 MB of mail in all)
         self.assertLess(hwm, budget + OVERHEAD)
 
+    # --- a mail leaves its folder only after its commit ----------------
+
+    def test_mail_stays_in_inbox_until_commit_and_is_taken_once_after_kill(self):
+        s = self.servers
+        first = mail("Warm-up", mid="<warm@c.example.org>")
+        s.imap.append(self.user, "INBOX", first)
+        self.serve_once()                # the mailbox's state row exists now
+        s.smtp.wait_for(1)
+        # a session of ours holds that row: the batch's last write before
+        # COMMIT (the mailbox's state) waits for it
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("PG")}
+        holder = subprocess.Popen(
+            [s.pg._bin("psql"), "-X", "-q", "-d", s.pg.conninfo(self.db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, env=env)
+        try:
+            holder.stdin.write(b"BEGIN;\nSELECT 'held' FROM imap_state "
+                               b"FOR UPDATE;\n")
+            holder.stdin.flush()
+            self.assertIn(b"held", holder.stdout.readline() +
+                          holder.stdout.readline() + holder.stdout.readline())
+            raws = [mail("Held %d" % i, mid="<held-%d@c.example.org>" % i,
+                         sender="H%d <h%d@c.example.org>" % (i, i))
+                    for i in range(3)]
+            for raw in raws:
+                s.imap.append(self.user, "INBOX", raw)
+            d = s.spawn("serve", now=NOW)
+            gh.wait_until(lambda: self.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE "
+                "application_name = 'guichet' AND wait_event_type = 'Lock'")
+                == "1", 60, "the batch waiting before its COMMIT")
+            # written, not committed: every mail is still in INBOX, no
+            # ticket and no acknowledgement can be seen
+            self.assertEqual(self.folder("INBOX"), raws)
+            self.assertEqual(self.folder("Processed"), [first])
+            self.assertEqual(self.numbers(), ["SUP-2026-000001"])
+            self.assertEqual(self.scalar("SELECT count(*) FROM outbox"), "1")
+            d.kill()                     # SIGKILL, before the COMMIT
+            self.assertEqual(d.proc.returncode, -signal.SIGKILL)
+            holder.stdin.write(b"ROLLBACK;\n")
+            holder.stdin.close()
+            holder.wait(30)
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+                holder.wait()
+            holder.stdout.close()
+        # the batch died with the daemon: nothing of it, nothing sent
+        gh.wait_until(lambda: self.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+            "= 'guichet'") == "0", 30, "the killed daemon's session gone")
+        self.assertEqual(self.scalar("SELECT count(*) FROM outbox"), "1")
+        self.assertEqual(self.scalar("SELECT count(*) FROM messages"), "2")
+        self.assertEqual(s.smtp.count(), 1)
+        self.assertEqual(self.folder("INBOX"), raws)
+        # after a restart, each mail is taken exactly once
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 3, r.stderr)
+        self.serve_once()
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(self.folder("Processed"), [first] + raws)
+        self.assertEqual(self.numbers(), ["SUP-2026-%06d" % i
+                                          for i in range(1, 5)])
+        self.assertEqual(self.scalar("SELECT count(*) FROM messages WHERE "
+                                     "direction = 'in'"), "4")
+        acks = s.smtp.wait_for(4)
+        self.assertEqual(sorted(m["X-RcptTo"] for m in acks)[1:],
+                         ["h%d@c.example.org" % i for i in range(3)])
+
     # --- serve --once tells when the pass failed --------------------
 
     def test_once_exits_75_when_imap_fails(self):
@@ -275,20 +351,30 @@ class IntakeEdges(gh.ServersTestCase):
 
     def test_once_exits_75_when_the_database_goes_away_mid_pass(self):
         s = self.servers
-        # the database session ends while the mail is stored
+        # the database session ends while the third mail is stored
         self.sql("CREATE FUNCTION cut() RETURNS trigger LANGUAGE plpgsql "
-                 "AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid());"
-                 " RETURN NEW; END $$; CREATE TRIGGER cut BEFORE INSERT ON "
+                 "AS $$ BEGIN IF NEW.subject = 'cut' THEN PERFORM "
+                 "pg_terminate_backend(pg_backend_pid()); END IF; "
+                 "RETURN NEW; END $$; CREATE TRIGGER cut BEFORE INSERT ON "
                  "messages FOR EACH ROW EXECUTE FUNCTION cut()")
-        raw = mail("Cut", mid="<cut@c.org>")
-        s.imap.append(self.user, "INBOX", raw)
+        raws = [mail("Before %d" % i, mid="<before-%d@c.org>" % i,
+                     sender="B%d <b%d@c.example.org>" % (i, i))
+                for i in range(2)] + [mail("cut", mid="<cut@c.org>")]
+        for raw in raws:
+            s.imap.append(self.user, "INBOX", raw)
         self.serve_once(expect=75)
-        self.assertEqual(self.folder("INBOX"), [raw])
+        # the batch rolled back whole: every mail still in INBOX, and the
+        # acknowledgements of the mails before the cut one went with it
+        self.assertEqual(self.folder("INBOX"), raws)
         self.assertEqual(self.scalar("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(self.scalar("SELECT count(*) FROM outbox"), "0")
+        self.assertEqual(s.smtp.count(), 0)
         self.sql("DROP TRIGGER cut ON messages")
         self.serve_once()
         self.assertEqual(self.folder("INBOX"), [])
-        self.assertEqual(self.numbers(), ["SUP-2026-000001"])
+        self.assertEqual(self.numbers(), ["SUP-2026-%06d" % i
+                                          for i in range(1, 4)])
+        self.assertEqual(len(s.smtp.wait_for(3)), 3)
 
     def test_once_exits_75_when_the_database_is_down(self):
         s = self.servers
