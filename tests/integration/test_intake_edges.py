@@ -334,6 +334,40 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertEqual(sorted(m["X-RcptTo"] for m in acks)[1:],
                          ["h%d@c.example.org" % i for i in range(3)])
 
+    # --- ticket numbers --------------------------------------------------
+
+    def test_numbers_per_year_without_gaps_even_in_parallel(self):
+        s = self.servers
+        # ten mails piped at once by ten processes: ten numbers in a row
+        procs = []
+        for i in range(10):
+            argv = s._guichet_argv(("ingest", "--mailbox", "support"), NOW,
+                                   None)
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            p.stdin.write(mail("Parallel %d" % i, mid="<par-%d@c.org>" % i))
+            p.stdin.close()
+            procs.append(p)
+        self.assertEqual([p.wait(60) for p in procs], [0] * 10)
+        self.assertEqual(self.numbers(), ["SUP-2026-%06d" % i
+                                          for i in range(1, 11)])
+        # a new year starts at 1 again
+        s.guichet("ingest", "--mailbox", "support", now="2027-01-04T09:00:00Z",
+                  input=mail("New year", mid="<ny@c.org>"))
+        self.assertIn("SUP-2027-000001", self.numbers())
+
+    def test_numbers_go_on_after_the_old_sequence(self):
+        s = self.servers
+        # a database numbered by the sequence before migration 009
+        self.sql("SELECT setval('ticket_number_seq', 41)")
+        s.guichet("ingest", "--mailbox", "support", now=NOW,
+                  input=mail("After upgrade", mid="<up@c.org>"))
+        s.guichet("ingest", "--mailbox", "support", now=NOW,
+                  input=mail("After upgrade 2", mid="<up2@c.org>"))
+        self.assertEqual(self.numbers(), ["SUP-2026-000042",
+                                          "SUP-2026-000043"])
+
     # --- serve --once tells when the pass failed --------------------
 
     def test_once_exits_75_when_imap_fails(self):
