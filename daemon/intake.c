@@ -101,17 +101,17 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
  * header block is parsed, to learn who sent it. */
 static int
 too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
-    size_t len, uint32_t uid, struct intake_result *res, struct gc_err *err)
+    size_t len, uint32_t uid, const char *key, struct intake_result *res,
+    struct gc_err *err)
 {
 	struct mail_limits lim = mail_limits_default();
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
-	char key[DEDUP_KEY_LEN + 1], detail[128], size[32], max[32];
+	char detail[128], size[32], max[32];
 	const char *why = NULL;
 	size_t hlen = 0;
 	int rc;
 
-	dedup_key_raw(key, raw, len);
 	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
 	    in->conf->general.max_mail_size);
 	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
@@ -250,7 +250,7 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t uid, struct intake_result *res,
     struct gc_err *err)
 {
-	char key[DEDUP_KEY_LEN + 1];
+	char key[DEDUP_KEY_LEN + 1] = "";
 	struct mail_limits lim;
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
@@ -273,7 +273,8 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
 	    SIZE_MAX / 4;
 	if (len > (size_t)in->conf->general.max_mail_size) {
-		rc = too_big(in, mb, raw, len, uid, res, err);
+		dedup_key_raw(key, raw, len);
+		rc = too_big(in, mb, raw, len, uid, key, res, err);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -328,6 +329,24 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		    detail, res, err);
 	}
 out:
+	if (in->careful && rc == 0 && key[0] != '\0' &&
+	    (rc = db_flush(in->db, err)) != 0 && rc != GC_ETEMP) {
+		/* A deferred write of this mail failed after all (the notice
+		 * to the sender of a mail too big): the mail goes to the
+		 * quarantine alone, with what went wrong. */
+		char detail[GC_ERRMSG_SIZE], mid[sizeof(res->message_id)];
+
+		log_warn("mailbox %s uid %" PRIu32 ": %s: quarantined", mb->name,
+		    uid, err->msg);
+		snprintf(detail, sizeof(detail), "%s", err->msg);
+		snprintf(mid, sizeof(mid), "%s", res->message_id);
+		gc_err_clear(err);
+		db_rollback_to_savepoint(in->db);
+		memset(res, 0, sizeof(*res));
+		snprintf(res->message_id, sizeof(res->message_id), "%s", mid);
+		rc = quarantine(in, mb, raw, len, uid, key, "store failed",
+		    detail, res, err);
+	}
 	mail_free(&m);
 	if (!in->careful)
 		return rc != 0 && rc != GC_ETEMP ? GC_ERETRY : rc;

@@ -368,6 +368,28 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertEqual(self.numbers(), ["SUP-2026-000042",
                                           "SUP-2026-000043"])
 
+    def test_failing_notice_of_a_big_mail_last_in_batch(self):
+        s = self.servers
+        self.configure(max_mail_size="64KB")
+        # the notice to the sender of a big mail cannot be queued
+        self.sql("CREATE FUNCTION nonotice() RETURNS trigger LANGUAGE "
+                 "plpgsql AS $$ BEGIN IF NEW.purpose = 'size_limit' THEN "
+                 "RAISE EXCEPTION 'no notice'; END IF; RETURN NEW; END $$; "
+                 "CREATE TRIGGER nonotice BEFORE INSERT ON outbox FOR EACH "
+                 "ROW EXECUTE FUNCTION nonotice()")
+        good = [mail("Good %d" % i, mid="<good-%d@c.example.org>" % i)
+                for i in range(2)]
+        big = mail("Big", body="x" * 100000 + "\n", mid="<big@c.example.org>")
+        for raw in good + [big]:
+            s.imap.append(self.user, "INBOX", raw)
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 2, r.stderr)
+        self.assertIn("quarantined", r.stderr)
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(self.folder("Quarantine"), [big])
+        self.assertIn("no notice", self.scalar("SELECT detail FROM quarantine"))
+        self.assertEqual(self.numbers(), ["SUP-2026-000001", "SUP-2026-000002"])
+
     # --- serve --once tells when the pass failed --------------------
 
     def test_once_exits_75_when_imap_fails(self):
