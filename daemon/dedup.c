@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,6 +128,18 @@ raw_message_id(char *out, const char *raw, size_t len)
 done:
 	out[o] = '\0';
 	return o > 0;
+}
+
+void
+dedup_raw_message_id(char *out, size_t size, const char *raw, size_t len)
+{
+	char mid[RAW_MID_MAX + 1];
+
+	if (size == 0)
+		return;
+	if (!raw_message_id(mid, raw, len))
+		mid[0] = '\0';
+	snprintf(out, size, "%s", mid);
 }
 
 void

@@ -39,6 +39,11 @@ void dedup_key(char *out, const char *raw, size_t len,
  * dedup_key(). */
 void dedup_key_raw(char *out, const char *raw, size_t len);
 
+/* The Message-ID that dedup_key_raw() finds in a mail that could not be
+ * parsed, into out (size bytes, cut to fit; "" when there is none). */
+void dedup_raw_message_id(char *out, size_t size, const char *raw,
+    size_t len);
+
 /* SHA-256 of bytes; out 32 bytes. */
 void dedup_sha256(unsigned char *out, const void *data, size_t len);
 

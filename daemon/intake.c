@@ -273,6 +273,8 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
 	    SIZE_MAX / 4;
 	if (len > (size_t)in->conf->general.max_mail_size) {
+		dedup_raw_message_id(res->message_id, sizeof(res->message_id),
+		    raw, len);
 		dedup_key_raw(key, raw, len);
 		rc = too_big(in, mb, raw, len, uid, key, res, err);
 		goto out;
@@ -291,6 +293,8 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		mail_free(&m);
 	}
 	if (rc != 0) {
+		dedup_raw_message_id(res->message_id, sizeof(res->message_id),
+		    raw, len);
 		dedup_key_raw(key, raw, len);
 		rc = quarantine(in, mb, raw, len, uid, key,
 		    rc == GC_ELIMIT ? "limit" : "parse", perr.msg, res, err);

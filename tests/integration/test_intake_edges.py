@@ -144,6 +144,9 @@ class IntakeEdges(gh.ServersTestCase):
         r = self.serve_once()
         self.assertEqual(r.stderr.count("quarantined"), len(broken), r.stderr)
         self.assertNotIn("duplicate", r.stderr)
+        # the log names each by the Message-ID read from its header block
+        self.assertIn("quarantined - <h-2@c.example.org>: limit", r.stderr)
+        self.assertIn("quarantined - <b-0@c.example.org>: size", r.stderr)
         self.assertEqual(self.scalar("SELECT count(*) FROM quarantine"),
                          str(len(broken)))
         self.assertEqual(sorted(self.folder("Quarantine")), sorted(broken))

@@ -87,6 +87,13 @@ test_broken_mails_keep_their_identity(void **state)
 	assert_string_not_equal(a, b);
 	raw_key(a, "Message-ID: <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	assert_int_equal(strlen(a), 64);
+	dedup_raw_message_id(c, sizeof(c), "X: 1\nMessage-Id: <9@z>\n\n", 24);
+	assert_string_equal(c, "9@z");
+	dedup_raw_message_id(c, 4, "Message-ID: <12345@z>\n\n", 23);
+	assert_string_equal(c, "123");
+	dedup_raw_message_id(c, sizeof(c), "From: a\n\nMessage-ID: <1@x>\n",
+	    29);
+	assert_string_equal(c, "");
 	dedup_key_raw(a, "From: a\0\n\nx", 11);
 	dedup_key_raw(b, "From: b\0\n\nx", 11);
 	assert_string_not_equal(a, b);
