@@ -435,6 +435,27 @@ class IntakeEdges(gh.ServersTestCase):
                                           for i in range(1, 4)])
         self.assertEqual(len(s.smtp.wait_for(3)), 3)
 
+    def test_once_exits_0_when_smtp_is_down_or_another_daemon_polls(self):
+        s = self.servers
+        # SMTP away: the mails are stored, their acknowledgements wait in
+        # the outbox; the pass did its work
+        s.imap.append(self.user, "INBOX", mail("No SMTP", mid="<nosmtp@c.org>"))
+        s.smtp.stop()
+        try:
+            r = self.serve_once()
+        finally:
+            s.smtp.start()
+        self.assertIn("new ticket SUP-2026-000001", r.stderr)
+        self.assertEqual(self.scalar("SELECT status FROM outbox"), "pending")
+        # the mailbox is another daemon's: nothing to do here is no failure
+        d = s.spawn("serve", now=NOW)
+        try:
+            d.wait_for_output("this daemon polls it now")
+            r = self.serve_once()
+            self.assertNotIn("did not complete", r.stderr)
+        finally:
+            d.stop()
+
     def test_once_exits_75_when_the_database_is_down(self):
         s = self.servers
         s.pg.stop()
