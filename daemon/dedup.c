@@ -102,7 +102,7 @@ raw_message_id(char *out, const char *raw, size_t len)
 		while (eol < len && raw[eol] != '\n')
 			eol++;
 		if (eol == i || (eol == i + 1 && raw[i] == '\r'))
-			break;                  /* the end of the header block */
+			break;          /* the end of the header block */
 		if (in_value && raw[i] != ' ' && raw[i] != '\t')
 			break;                  /* the field ended */
 		if (!in_value && eol - i >= sizeof(name) - 1 &&

@@ -340,8 +340,8 @@ out:
 		 * quarantine alone, with what went wrong. */
 		char detail[GC_ERRMSG_SIZE], mid[sizeof(res->message_id)];
 
-		log_warn("mailbox %s uid %" PRIu32 ": %s: quarantined", mb->name,
-		    uid, err->msg);
+		log_warn("mailbox %s uid %" PRIu32 ": %s: quarantined",
+		    mb->name, uid, err->msg);
 		snprintf(detail, sizeof(detail), "%s", err->msg);
 		snprintf(mid, sizeof(mid), "%s", res->message_id);
 		gc_err_clear(err);

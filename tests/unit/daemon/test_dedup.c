@@ -85,7 +85,7 @@ test_broken_mails_keep_their_identity(void **state)
 	raw_key(a, "");
 	raw_key(b, "Message-ID:\r\n\r\nx");
 	assert_string_not_equal(a, b);
-	raw_key(a, "Message-ID: <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	raw_key(a, "Message-ID: <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	assert_int_equal(strlen(a), 64);
 	dedup_raw_message_id(c, sizeof(c), "X: 1\nMessage-Id: <9@z>\n\n", 24);
 	assert_string_equal(c, "9@z");
