@@ -219,13 +219,16 @@ class IntakeEdges(gh.ServersTestCase):
             r = s.guichet("check-config", expect=78)
             self.assertIn(key, r.stdout + r.stderr)
         self.configure(max_text_size="2KB")
-        s.imap.append(self.user, "INBOX", mail("Small cut", body="\u00e9" * 5000,
-                                                 mid="<cut2k@c.example.org>"))
+        # the limit falls inside a two-byte character: cut before it
+        s.imap.append(self.user, "INBOX", mail(
+            "Small cut", body="x" + "\u00e9" * 5000,
+            mid="<cut2k@c.example.org>"))
         self.serve_once()
         text = self.scalar("SELECT text FROM messages")
-        self.assertTrue(text.startswith("\u00e9" * 1024))
-        self.assertIn("it has 10000 bytes, the ticket shows the first 2048",
-                      text)
+        self.assertTrue(text.startswith("x" + "\u00e9" * 1023 + "\n\n[The "
+                                        "text of this mail is cut here"))
+        self.assertRegex(text, r"it has 1000\d bytes, the ticket shows the "
+                         r"first 2047\.")
 
     # --- memory bounded by fetch_budget ----------------------------------
 
@@ -255,6 +258,22 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertEqual(self.scalar("SELECT count(*) FROM tickets"),
                          str(count))
         return hwm * 1024
+
+    def test_mails_bigger_than_fetch_budget_are_taken_one_by_one(self):
+        s = self.servers
+        self.configure(fetch_budget="1MB")
+        raws = []
+        for i in range(6):
+            body = ("z" * 76 + "\n") * ((3 if i % 2 else 0) * 13500 + 1)
+            raws.append(mail("Mixed %d" % i, body=body,
+                             mid="<mixed-%d@c.example.org>" % i))
+            s.imap.append(self.user, "INBOX", raws[-1])
+        r = self.serve_once()
+        self.assertEqual(r.stderr.count("new ticket"), 6, r.stderr)
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(self.folder("Processed"), raws)
+        self.assertEqual(self.numbers(), ["SUP-2026-%06d" % i
+                                          for i in range(1, 7)])
 
     def test_memory_is_bounded_by_fetch_budget(self):
         mb = 1048576
