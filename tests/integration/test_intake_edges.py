@@ -1,9 +1,19 @@
 """test_intake_edges.py - intake at its edges, against real servers.
 
-A failing mail at the start, the middle or the end of a batch is
-quarantined alone; ticket numbers never skip, even when a batch is redone
-mail by mail; `serve --once` tells by its exit code that IMAP or the
-database failed during the pass.
+- A failing mail at the start, the middle or the end of a batch is
+  quarantined alone, and queues nothing.
+- Different broken mails with one body are as many quarantine entries;
+  the same one fetched twice is one.
+- A mail with a text of 20 MB under max_mail_size is a ticket whose text
+  is cut with a note; the raw mail is kept whole.
+- A batch stops at fetch_budget bytes: 40 mails of 8 MB keep the
+  daemon's peak RSS under the budget plus a fixed overhead.
+- A mail leaves INBOX only after its commit: a batch held before its
+  COMMIT and killed leaves every mail in INBOX, nothing queued; after a
+  restart each is taken once.
+- Ticket numbers never skip (a counter row per year, in the storing
+  transaction).
+- `serve --once` exits 75 when IMAP or the database failed in the pass.
 """
 
 import hashlib
