@@ -611,6 +611,8 @@ static const struct key_spec general_keys[] = {
 	{ "max_mime_depth", V_INT, G(max_mime_depth), "32", 0 },
 	{ "max_mime_parts", V_INT, G(max_mime_parts), "2000", 0 },
 	{ "max_parse_ms", V_INT, G(max_parse_ms), "10000", 0 },
+	{ "max_text_size", V_SIZE, G(max_text_size), "1MB", 0 },
+	{ "fetch_budget", V_SIZE, G(fetch_budget), "64MB", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef G
@@ -859,6 +861,12 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		    c->smtp.from_name : "Support");
 	if (c->general.fetch_batch < 1)
 		c->general.fetch_batch = 1;
+	if (c->general.max_text_size < 1024)
+		conf_diag_add(r->d, c->path, 0, "max_text_size: %lld bytes: "
+		    "at least 1KB", c->general.max_text_size);
+	if (c->general.fetch_budget < 1048576)
+		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
+		    "at least 1MB", c->general.fetch_budget);
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
 		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "

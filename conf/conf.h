@@ -122,6 +122,9 @@ struct conf_general {
 	long long max_mime_depth;
 	long long max_mime_parts;
 	long long max_parse_ms;        /* 0: no limit */
+	long long max_text_size;       /* bytes of a mail's text shown in
+	                                * its ticket; past it, cut */
+	long long fetch_budget;        /* bytes of mail per fetch batch */
 };
 
 struct conf_database {

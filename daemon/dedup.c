@@ -4,7 +4,10 @@
 #include "daemon/dedup.h"
 
 #include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -65,6 +68,101 @@ dedup_key(char *out, const char *raw, size_t len, const char *message_id,
 	/* hash the body in runs between CRs */
 	EVP_DigestUpdate(ctx, "body", 5);
 	for (size_t i = start; i < end; i++) {
+		if (raw[i] == '\r') {
+			if (run > 0)
+				EVP_DigestUpdate(ctx, raw + i - run, run);
+			run = 0;
+			continue;
+		}
+		run++;
+	}
+	if (run > 0)
+		EVP_DigestUpdate(ctx, raw + end - run, run);
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
+		fatal("EVP_DigestFinal(sha256) failed");
+	EVP_MD_CTX_free(ctx);
+	hex_encode(out, md, sizeof(md));
+}
+
+#define RAW_MID_MAX 998   /* characters of a Message-ID looked at */
+
+/* The Message-ID of a header block read as plain lines (folded lines
+ * joined): the text between its first '<' and '>' (else the trimmed
+ * value), into out (size RAW_MID_MAX + 1). false when there is none. */
+static bool
+raw_message_id(char *out, const char *raw, size_t len)
+{
+	static const char name[] = "message-id:";
+	size_t i = 0, o = 0;
+	bool in_value = false, angle = false;
+
+	while (i < len) {
+		size_t eol = i;
+
+		while (eol < len && raw[eol] != '\n')
+			eol++;
+		if (eol == i || (eol == i + 1 && raw[i] == '\r'))
+			break;          /* the end of the header block */
+		if (in_value && raw[i] != ' ' && raw[i] != '\t')
+			break;                  /* the field ended */
+		if (!in_value && eol - i >= sizeof(name) - 1 &&
+		    strncasecmp(raw + i, name, sizeof(name) - 1) == 0) {
+			in_value = true;
+			i += sizeof(name) - 1;
+		}
+		for (; in_value && i < eol && o < RAW_MID_MAX; i++) {
+			char c = raw[i];
+
+			if (c == '<' && !angle && o == 0) {
+				angle = true;
+				continue;
+			}
+			if (c == '>' && angle)
+				goto done;
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\0')
+				continue;
+			out[o++] = c;
+		}
+		i = eol + 1;
+	}
+done:
+	out[o] = '\0';
+	return o > 0;
+}
+
+void
+dedup_raw_message_id(char *out, size_t size, const char *raw, size_t len)
+{
+	char mid[RAW_MID_MAX + 1];
+
+	if (size == 0)
+		return;
+	if (!raw_message_id(mid, raw, len))
+		mid[0] = '\0';
+	snprintf(out, size, "%s", mid);
+}
+
+void
+dedup_key_raw(char *out, const char *raw, size_t len)
+{
+	char mid[RAW_MID_MAX + 1];
+	EVP_MD_CTX *ctx;
+	unsigned char md[32];
+	unsigned int mdlen = sizeof(md);
+	size_t end = len, run = 0;
+
+	if (raw_message_id(mid, raw, len)) {
+		dedup_key(out, raw, len, mid, NULL, NULL, NULL);
+		return;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("EVP_DigestInit(sha256) failed");
+	while (end > 0 && strchr(" \t\r\n", raw[end - 1]) != NULL)
+		end--;
+	/* the whole mail, headers included, in runs between CRs */
+	EVP_DigestUpdate(ctx, "raw", 4);
+	for (size_t i = 0; i < end; i++) {
 		if (raw[i] == '\r') {
 			if (run > 0)
 				EVP_DigestUpdate(ctx, raw + i - run, run);

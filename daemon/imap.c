@@ -1031,6 +1031,33 @@ fetched_of(struct fetched *f, struct mailimap_msg_att *att)
 
 enum { SLOT_ABSENT = 0, SLOT_SIZED, SLOT_DONE };
 
+/* Bytes of mail asked for by one UID FETCH of bodies, when the sizes are
+ * known: libetpan holds a command's whole answer while we copy the mails
+ * out of it, so this bounds what is held twice. At least one mail per
+ * command. */
+#define FETCH_CMD_BYTES (4u * 1024 * 1024)
+
+/* The end of the run of uids[from..n) whose announced sizes (res[], by
+ * their index in all[]) fit in FETCH_CMD_BYTES; at least from + 1. */
+static size_t
+sized_run(const uint32_t *uids, size_t n, size_t from, const uint32_t *all,
+    size_t nall, const struct imap_msg *res, const unsigned char *state)
+{
+	size_t end = from, bytes = 0;
+
+	for (; end < n; end++) {
+		const uint32_t *hit = bsearch(&uids[end], all, nall,
+		    sizeof(*all), cmp_uid);
+		size_t size = hit && state[hit - all] == SLOT_SIZED ?
+		    res[hit - all].len : 0;
+
+		if (end > from && size > FETCH_CMD_BYTES - bytes)
+			break;
+		bytes += size < FETCH_CMD_BYTES ? size : FETCH_CMD_BYTES;
+	}
+	return end;
+}
+
 /* One fetch pass over uids[0..n) (sorted, unique): sizes only, or bodies.
  * Results land in res[]/state[], indexed like all[0..nall). */
 static int
@@ -1049,7 +1076,10 @@ fetch_pass(struct imap_conn *c, const uint32_t *uids, size_t n, bool bodies,
 	int r;
 
 	while (from < n) {
-		from = make_set(&set, uids, n, from);
+		size_t end = bodies ? sized_run(uids, n, from, all, nall, res,
+		    state) : n;
+
+		from = make_set(&set, uids, end, from);
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
 		if (ft == NULL)
 			fatal("mailimap_fetch_type: out of memory");
@@ -1111,14 +1141,25 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
     size_t max_size, struct imap_msg **msgs_r, size_t *n_r,
     struct gc_err *err)
 {
+	return imap_fetch_budget(c, uids, n, max_size, 0, msgs_r, n_r, NULL,
+	    err);
+}
+
+int
+imap_fetch_budget(struct imap_conn *c, const uint32_t *uids, size_t n,
+    size_t max_size, size_t budget, struct imap_msg **msgs_r, size_t *n_r,
+    size_t *taken_r, struct gc_err *err)
+{
 	struct imap_msg *res;
 	unsigned char *state;
 	uint32_t *all, *want;
-	size_t nall, nwant, i, m;
+	size_t nall, nwant, i, m, upto, total = 0;
 	int r;
 
 	*msgs_r = NULL;
 	*n_r = 0;
+	if (taken_r)
+		*taken_r = n;
 	r = usable(c, true, "UID FETCH", err);
 	if (r < 0)
 		return r;
@@ -1129,15 +1170,26 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
 	state = xcalloc(nall, 1);
 	want = all;
 	nwant = nall;
-	if (max_size != 0) {
+	upto = nall;
+	if (max_size != 0 || budget != 0) {
 		r = fetch_pass(c, all, nall, false, max_size, all, nall, res,
 		    state, err);
 		if (r < 0)
 			goto out;
 		want = xmalloc(nall * sizeof(*want));
-		for (i = nwant = 0; i < nall; i++)
-			if (state[i] == SLOT_SIZED && res[i].len <= max_size)
-				want[nwant++] = all[i];
+		for (i = nwant = 0; i < nall; i++) {
+			if (state[i] != SLOT_SIZED ||
+			    (max_size != 0 && res[i].len > max_size))
+				continue;
+			/* the budget, as announced; at least one mail */
+			if (budget != 0 && nwant > 0 &&
+			    res[i].len > budget - total) {
+				upto = i;
+				break;
+			}
+			total += res[i].len;
+			want[nwant++] = all[i];
+		}
 	}
 	if (nwant > 0)
 		r = fetch_pass(c, want, nwant, true, max_size, all, nall,
@@ -1145,7 +1197,7 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
 	if (r < 0)
 		goto out;
 	/* Keep what came back whole, and what is too large to fetch. */
-	for (i = m = 0; i < nall; i++) {
+	for (i = m = 0; i < upto; i++) {
 		bool oversize = max_size != 0 && res[i].data == NULL &&
 		    res[i].len > max_size;
 
@@ -1153,12 +1205,16 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
 		    (state[i] != SLOT_ABSENT && oversize))
 			res[m++] = res[i];
 	}
+	for (; i < nall; i++)
+		free(res[i].data);    /* past the budget: none, but be sure */
 	if (m == 0) {
 		free(res);
 		res = NULL;
 	}
 	*msgs_r = res;
 	*n_r = m;
+	if (taken_r)
+		*taken_r = upto;
 	res = NULL;
 out:
 	if (res != NULL)

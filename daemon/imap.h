@@ -148,11 +148,24 @@ struct imap_msg {
  * back with data NULL and len = their size, without being downloaded.
  * Results are in ascending UID order; UIDs that no longer exist are left
  * out, so *n_r may be smaller than n. Memory: the whole batch is held at
- * once, so callers bound n * max_size. Long, scattered UID sets are split
- * into several commands to keep each command line short. */
+ * once, so callers bound n * max_size (or use imap_fetch_budget()). Long,
+ * scattered UID sets are split into several commands to keep each command
+ * line short, and, when the sizes are known, to ask for a few MB of mail
+ * per command. */
 int imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
     size_t max_size, struct imap_msg **msgs_r, size_t *n_r,
     struct gc_err *err);
+
+/* The same within a byte budget (0: none): sizes are asked first, and
+ * the fetch stops before the first mail that would take the bytes to
+ * download past budget (a mail over max_size counts for nothing; the
+ * first mail to download is always taken). *taken_r is the number of
+ * UIDs dealt with, the fetched, the oversize and the vanished ones, from
+ * the start of uids, which must then be sorted without duplicates (as
+ * imap_search_uids() gives them); the caller goes on from there. */
+int imap_fetch_budget(struct imap_conn *c, const uint32_t *uids, size_t n,
+    size_t max_size, size_t budget, struct imap_msg **msgs_r, size_t *n_r,
+    size_t *taken_r, struct gc_err *err);
 
 /* Free an array from imap_fetch() and set *msgs to NULL. */
 void imap_msgs_free(struct imap_msg **msgs, size_t n);

@@ -14,6 +14,7 @@
 #include "daemon/intake.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,17 +101,17 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
  * header block is parsed, to learn who sent it. */
 static int
 too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
-    size_t len, uint32_t uid, struct intake_result *res, struct gc_err *err)
+    size_t len, uint32_t uid, const char *key, struct intake_result *res,
+    struct gc_err *err)
 {
 	struct mail_limits lim = mail_limits_default();
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
-	char key[DEDUP_KEY_LEN + 1], detail[128], size[32], max[32];
+	char detail[128], size[32], max[32];
 	const char *why = NULL;
 	size_t hlen = 0;
 	int rc;
 
-	dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
 	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
 	    in->conf->general.max_mail_size);
 	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
@@ -153,6 +154,27 @@ too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
 	}
 	mail_free(&m);
 	return rc;
+}
+
+/* A text longer than max bytes, cut at a character boundary with a note
+ * saying so; the text itself when it fits. From the mail's arena. */
+static const char *
+cut_text(struct mail *m, const char *text, size_t max)
+{
+	static const char note[] = "\n\n[The text of this mail is cut here: "
+	    "it has %zu bytes, the ticket shows the first %zu. The whole mail "
+	    "is kept as received.]\n";
+	size_t len = text ? strlen(text) : 0, keep = max;
+	char *out;
+
+	if (len <= max)
+		return text;
+	while (keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;               /* not inside a UTF-8 sequence */
+	out = arena_alloc(mail_arena(m), keep + sizeof(note) + 64);
+	memcpy(out, text, keep);
+	snprintf(out + keep, sizeof(note) + 64, note, len, keep);
+	return out;
 }
 
 /* Who to answer when From: has no usable address. */
@@ -228,7 +250,7 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t uid, struct intake_result *res,
     struct gc_err *err)
 {
-	char key[DEDUP_KEY_LEN + 1];
+	char key[DEDUP_KEY_LEN + 1] = "";
 	struct mail_limits lim;
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
@@ -244,8 +266,17 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	lim.max_header_bytes = (size_t)in->conf->general.max_header_size;
 	lim.max_depth = (size_t)in->conf->general.max_mime_depth;
 	lim.max_parts = (size_t)in->conf->general.max_mime_parts;
+	/* No mail under max_mail_size is refused for the length of its
+	 * text: decoding turns a byte into at most 3 (a single-byte charset
+	 * into UTF-8, a bad byte into U+FFFD). What the ticket shows is cut
+	 * at max_text_size below. */
+	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
+	    SIZE_MAX / 4;
 	if (len > (size_t)in->conf->general.max_mail_size) {
-		rc = too_big(in, mb, raw, len, uid, res, err);
+		dedup_raw_message_id(res->message_id, sizeof(res->message_id),
+		    raw, len);
+		dedup_key_raw(key, raw, len);
+		rc = too_big(in, mb, raw, len, uid, key, res, err);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -262,7 +293,9 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		mail_free(&m);
 	}
 	if (rc != 0) {
-		dedup_key(key, raw, len, NULL, NULL, NULL, NULL);
+		dedup_raw_message_id(res->message_id, sizeof(res->message_id),
+		    raw, len);
+		dedup_key_raw(key, raw, len);
 		rc = quarantine(in, mb, raw, len, uid, key,
 		    rc == GC_ELIMIT ? "limit" : "parse", perr.msg, res, err);
 		goto out;
@@ -270,6 +303,9 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 	if (m->message_id)
 		snprintf(res->message_id, sizeof(res->message_id), "%s",
 		    m->message_id);
+	m->text = cut_text(m, m->text, (size_t)in->conf->general.max_text_size);
+	m->new_text = cut_text(m, m->new_text,
+	    (size_t)in->conf->general.max_text_size);
 	dedup_key(key, raw, len, m->message_id, mail_header_get(m, "From"),
 	    mail_header_get(m, "Date"), mail_header_get(m, "Subject"));
 	rc = store_parsed(in, mb, m, raw, len, uid, key, res, err);
@@ -297,6 +333,24 @@ intake_mail(struct intake *in, const struct conf_mailbox *mb,
 		    detail, res, err);
 	}
 out:
+	if (in->careful && rc == 0 && key[0] != '\0' &&
+	    (rc = db_flush(in->db, err)) != 0 && rc != GC_ETEMP) {
+		/* A deferred write of this mail failed after all (the notice
+		 * to the sender of a mail too big): the mail goes to the
+		 * quarantine alone, with what went wrong. */
+		char detail[GC_ERRMSG_SIZE], mid[sizeof(res->message_id)];
+
+		log_warn("mailbox %s uid %" PRIu32 ": %s: quarantined",
+		    mb->name, uid, err->msg);
+		snprintf(detail, sizeof(detail), "%s", err->msg);
+		snprintf(mid, sizeof(mid), "%s", res->message_id);
+		gc_err_clear(err);
+		db_rollback_to_savepoint(in->db);
+		memset(res, 0, sizeof(*res));
+		snprintf(res->message_id, sizeof(res->message_id), "%s", mid);
+		rc = quarantine(in, mb, raw, len, uid, key, "store failed",
+		    detail, res, err);
+	}
 	mail_free(&m);
 	if (!in->careful)
 		return rc != 0 && rc != GC_ETEMP ? GC_ERETRY : rc;

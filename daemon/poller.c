@@ -174,13 +174,21 @@ batch_pass(struct poller *p, struct intake *in, struct imap_msg *msgs,
 		}
 		if (rc != 0) {
 			db_rollback(in->db);
-			return rc;
+			/* in a fast pass, a failure here may be a deferred
+			 * write of an earlier mail: redo mail by mail */
+			return rc == GC_ETEMP || in->careful ? rc : GC_ERETRY;
 		}
 		(*nres)++;
 		if (msgs[i].uid > last)
 			last = msgs[i].uid;
 		if (*stop)
 			break;   /* finish the mail in hand, then stop */
+	}
+	/* the deferred writes of the last mail fail here, not in its
+	 * intake_mail(): in a fast pass, that too redoes mail by mail */
+	if (!in->careful && (rc = db_flush(in->db, err)) != 0) {
+		db_rollback(in->db);
+		return rc == GC_ETEMP ? rc : GC_ERETRY;
 	}
 	rc = store_imap_state_set(in->db, mb->name, uidvalidity, last, in->now,
 	    err);
@@ -248,6 +256,7 @@ run_locked(struct poller *p, struct intake *in, volatile int *stop,
 	uint32_t *uids = NULL, *done = NULL, *quar = NULL;
 	size_t nuids = 0, batch = (size_t)p->conf->general.fetch_batch;
 	size_t max_size = (size_t)p->conf->general.max_mail_size * 4;
+	size_t budget = (size_t)p->conf->general.fetch_budget;
 	bool found;
 	int rc;
 
@@ -270,14 +279,17 @@ run_locked(struct poller *p, struct intake *in, volatile int *stop,
 		return rc;
 	done = xcalloc(batch, sizeof(*done));
 	quar = xcalloc(batch, sizeof(*quar));
-	for (size_t off = 0; off < nuids && !*stop; off += batch) {
+	for (size_t off = 0, taken = 0; off < nuids && !*stop; off += taken) {
 		size_t n = nuids - off < batch ? nuids - off : batch;
 		struct imap_msg *msgs = NULL;
 		size_t nmsgs = 0, ndone, nquar;
 
-		if ((rc = imap_fetch(p->imap, uids + off, n, max_size, &msgs,
-		    &nmsgs, err)) != 0)
+		/* at most fetch_batch mails and fetch_budget bytes held */
+		if ((rc = imap_fetch_budget(p->imap, uids + off, n, max_size,
+		    budget, &msgs, &nmsgs, &taken, err)) != 0)
 			break;
+		if (taken == 0)
+			taken = n;
 		st->fetched += (int)nmsgs;
 		rc = store_batch(p, in, msgs, nmsgs, uidvalidity, stop, done,
 		    quar, &ndone, &nquar, st, err);

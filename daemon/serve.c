@@ -10,6 +10,9 @@
  * signal handlers write to, until the next thing is due.
  * SIGTERM/SIGINT: the mail in hand is finished and committed, then the
  * daemon exits 0.
+ * --once exits 0 only when the pass did its work: 75 (EX_TEMPFAIL) when
+ * IMAP or the database failed during it, so that scripts and timers
+ * notice (the mails stay where they are for the next pass).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +85,7 @@ struct daemon {
 	struct outbox *outbox;
 	time_t next_outbox;
 	time_t next_tick;
+	bool failed;            /* IMAP or the database failed (--once) */
 };
 
 static void
@@ -177,6 +181,7 @@ flush_outbox(struct daemon *d, time_t now)
 
 	if (outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err)) {
 		log_warn("outbox: %s", err.msg);
+		d->failed = true;
 		return;
 	}
 	d->next_outbox = now + OUTBOX_CHECK;
@@ -198,8 +203,11 @@ run_poller(struct daemon *d, struct poller *p)
 	struct poll_stats st;
 	struct gc_err err = { 0 };
 
-	if (poller_run(p, &in, in.now, &stop_flag, &st, &err) == GC_ETEMP &&
-	    !db_ok(d->db))
+	int rc = poller_run(p, &in, in.now, &stop_flag, &st, &err);
+
+	if (rc != 0)
+		d->failed = true;
+	if (rc == GC_ETEMP && !db_ok(d->db))
 		log_warn("mailbox %s: %s", poller_mailbox(p)->name, err.msg);
 	if (st.new_tickets + st.followups > 0)
 		d->next_outbox = 0;   /* acknowledge at once */
@@ -212,8 +220,10 @@ turn(struct daemon *d, bool once)
 	time_t now = app_now(d->app);
 	time_t next = now + MAX_SLEEP;
 
-	if (ensure_db(d, now) != 0)
+	if (ensure_db(d, now) != 0) {
+		d->failed = true;
 		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
+	}
 	if (db_notifications(d->db) > 0)
 		d->next_outbox = 0;   /* another process queued mail */
 	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {
@@ -236,8 +246,10 @@ turn(struct daemon *d, bool once)
 
 		time_t due;
 
-		if (scheduler_tick(&in, &st, &err) != 0)
+		if (scheduler_tick(&in, &st, &err) != 0) {
 			log_warn("scheduler: %s", err.msg);
+			d->failed = true;
+		}
 		/* the next pass when the next timer is due, at the latest
 		 * TICK_EVERY from now (auto-close), at the soonest in 1 s */
 		d->next_tick = now + TICK_EVERY;
@@ -331,6 +343,13 @@ cli_serve(struct app *app, int argc, char **argv)
 			rc = EX_TEMPFAIL;
 		} else {
 			turn(&d, true);
+			/* scripts and timers must notice a pass that could
+			 * not do its work: the mails wait for the next one */
+			if (d.failed || !db_ok(d.db)) {
+				log_warn("the pass did not complete (above); "
+				    "exiting %d", EX_TEMPFAIL);
+				rc = EX_TEMPFAIL;
+			}
 		}
 		drop_generation(&d);
 		db_close(&d.db);

@@ -113,11 +113,12 @@ store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
 
 /* ----- Tickets ---------------------------------------------------- */
 
-/* The ticket, its number drawn from the sequence and built here (so that
- * no round trip is spent on the sequence alone), its requester as its
+/* The ticket, its number taken from its scope's counter in this
+ * transaction (no gap when it rolls back) and built here (so that no
+ * round trip is spent on the counter alone), its requester as its
  * first participant, and its "created" and "qualified" events. */
 static const struct db_stmt st_ticket_insert = { "ticket_insert",
-	"WITH s AS (SELECT nextval('ticket_number_seq')::text AS n), "
+	"WITH s AS (SELECT ticket_number_take($1 || '%n' || $16)::text AS n), "
 	"t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
 	"mailbox, requester, requester_name, subject, language, organisation, "
 	"tags, created_at, updated_at) SELECT $1 || CASE WHEN length(s.n) >= "

@@ -46,11 +46,65 @@ test_copies_share_a_key(void **state)
 	assert_string_not_equal(a, b);
 }
 
+static void
+raw_key(char *out, const char *raw)
+{
+	dedup_key_raw(out, raw, strlen(raw));
+}
+
+static void
+test_broken_mails_keep_their_identity(void **state)
+{
+	char a[65], b[65], c[65];
+
+	(void)state;
+	/* two different mails with one body are two mails */
+	raw_key(a, "From: a@x\r\nSubject: one\r\n\r\nsame body\r\n");
+	raw_key(b, "From: b@y\r\nSubject: two\r\n\r\nsame body\r\n");
+	assert_string_not_equal(a, b);
+	raw_key(a, "Message-ID: <1@x>\r\n\r\nsame body\r\n");
+	raw_key(b, "Message-ID: <2@x>\r\n\r\nsame body\r\n");
+	assert_string_not_equal(a, b);
+	/* the same mail again (re-fetched; piped with LF) is one */
+	raw_key(a, "From: a@x\r\nSubject: one\r\n\r\nbody\r\n");
+	raw_key(b, "From: a@x\nSubject: one\n\nbody\n\n");
+	assert_string_equal(a, b);
+	/* with a Message-ID, trace headers do not matter; folding, case and
+	 * blanks of the field do not either */
+	raw_key(a, "Received: x\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n");
+	raw_key(b, "message-id:\n  <1@x>\nX-Other: y\n\nbody\n");
+	assert_string_equal(a, b);
+	/* and the key is a parsed mail's with that Message-ID */
+	dedup_key(c, "M: x\n\nbody\n", 12, "1@x", NULL, NULL, NULL);
+	assert_string_equal(a, c);
+	/* a Message-ID in the body is no Message-ID */
+	raw_key(a, "From: a@x\n\nMessage-ID: <1@x>\n");
+	raw_key(b, "From: b@x\n\nMessage-ID: <1@x>\n");
+	assert_string_not_equal(a, b);
+	/* hostile shapes: empty, an empty or endless Message-ID, NULs */
+	raw_key(a, "");
+	raw_key(b, "Message-ID:\r\n\r\nx");
+	assert_string_not_equal(a, b);
+	raw_key(a, "Message-ID: <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(strlen(a), 64);
+	dedup_raw_message_id(c, sizeof(c), "X: 1\nMessage-Id: <9@z>\n\n", 24);
+	assert_string_equal(c, "9@z");
+	dedup_raw_message_id(c, 4, "Message-ID: <12345@z>\n\n", 23);
+	assert_string_equal(c, "123");
+	dedup_raw_message_id(c, sizeof(c), "From: a\n\nMessage-ID: <1@x>\n",
+	    29);
+	assert_string_equal(c, "");
+	dedup_key_raw(a, "From: a\0\n\nx", 11);
+	dedup_key_raw(b, "From: b\0\n\nx", 11);
+	assert_string_not_equal(a, b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copies_share_a_key),
+		cmocka_unit_test(test_broken_mails_keep_their_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
