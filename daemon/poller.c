@@ -61,6 +61,10 @@ void
 poller_lost_lock(struct poller *p)
 {
 	p->locked = false;
+	/* due as soon as the database is back: the lock is to be taken
+	 * again, and mail may have come in meanwhile (IDLE may even have
+	 * said so while we could not take it) */
+	p->next = 0;
 }
 
 static void

@@ -202,8 +202,14 @@ run_poller(struct daemon *d, struct poller *p)
 		.policy = d->app->policy };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
+	int rc;
 
-	int rc = poller_run(p, &in, in.now, &stop_flag, &st, &err);
+	/* IDLE may wake us while the database is away (the connection was
+	 * dropped in this turn): the mail waits for the next turn, which
+	 * reconnects first */
+	if (!db_ok(d->db))
+		return;
+	rc = poller_run(p, &in, in.now, &stop_flag, &st, &err);
 
 	if (rc != 0)
 		d->failed = true;

@@ -124,6 +124,27 @@ class Serve(gh.ServersTestCase):
         r = d.stop(signal.SIGTERM)
         self.assertIn("database connection back", r.stderr)
 
+    def test_idle_wakes_while_database_away(self):
+        # IDLE reports a new mail while the daemon has no database
+        # connection (dropped, reconnection failing): the mail waits for
+        # the database, the daemon does not crash
+        s = self.servers
+        self.write(poll_interval="1h")
+        d = s.spawn("serve")
+        d.wait_for_output(r"serving 1 mailbox")
+        s.imap.append(self.user, "INBOX", mail(30))
+        s.smtp.wait_for(1, timeout=20)
+        s.pg.stop()
+        wait_count(d, r"database: .*next attempt in \d+s\)", 1)
+        s.imap.append(self.user, "INBOX", mail(31))
+        wait_count(d, r"database: .*next attempt in \d+s\)", 3)
+        self.assertIsNone(d.poll(), "the daemon died:\n" + d.stderr())
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 1)
+        s.pg.start()
+        s.smtp.wait_for(2, timeout=30)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        d.stop(signal.SIGTERM)
+
     def test_two_daemons_one_mailbox(self):
         s = self.servers
         self.write(poll_interval="1s")
