@@ -2,8 +2,18 @@
  * main.c - guichet [-c FILE] [--now ISO-8601] COMMAND [ARGS]
  *
  * Global options come before the command. Exit codes follow sysexits.h.
+ * The table of commands feeds `--help`, `help COMMAND` and `COMMAND
+ * --help` (which read no config); doc/guichet.8 documents each entry.
  */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <libetpan/libetpan.h>
+#include <libpq-fe.h>
+#include <libxml/parser.h>
 #include <locale.h>
+#include <openssl/crypto.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,61 +26,175 @@
 
 #define DEFAULT_CONFIG "/etc/guichet/guichet.conf"
 
+/* Every command: its synopsis (one line per form, as `--help` and the
+ * manual page show them) and what it does. `guichet help COMMAND` and
+ * `guichet COMMAND --help` print its entry without reading any config. */
+struct command {
+	const char *name;
+	int (*fn)(struct app *, int, char **);
+	bool needs_config;
+	const char *synopsis;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "serve", cli_serve, true, "serve [--once]",
+	  "the daemon: intake, scheduler, outbox (--once: one pass, then "
+	  "exit; 75 when IMAP or the database failed)" },
+	{ "ingest", cli_ingest, true, "ingest --mailbox NAME",
+	  "store one mail read on stdin (MTA pipe; 75: retry later)" },
+	{ "migrate", cli_migrate, true, "migrate",
+	  "bring the database schema up to date" },
+	{ "check-config", cli_check_config, false, "check-config",
+	  "report every config problem as file:line" },
+	{ "ticket", cli_ticket, true,
+	  "ticket list [--status S] [--json]\n"
+	  "ticket show NUMBER [--json]",
+	  "tickets; one ticket with its messages, events and SLA" },
+	{ "quarantine", cli_quarantine, true,
+	  "quarantine list [--json]\n"
+	  "quarantine show ID\n"
+	  "quarantine retry ID\n"
+	  "quarantine release ID [--to NUMBER]",
+	  "mail that could not be stored; try it again; let a held mail "
+	  "into a ticket" },
+	{ "outbox", cli_outbox, true,
+	  "outbox list [--json] [--status S] [--limit N]\n"
+	  "outbox retry ID",
+	  "our mails, per recipient; send a dead one again" },
+	{ "sla", cli_sla, true, "sla tick [--now TIME]",
+	  "one scheduler pass at the clock's time (--now)" },
+	{ "rules", cli_rules, true, "rules test FILE.eml [--json]",
+	  "qualification and deadlines of a mail, storing nothing" },
+	{ "customers", cli_customers, true, "customers import FILE.csv",
+	  "organisations and their plans" },
+	{ NULL, NULL, false, NULL, NULL }
+};
+
+static const struct command *
+command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Each synopsis line of c, indented. */
+static void
+print_synopsis(FILE *f, const struct command *c, const char *indent)
+{
+	const char *s = c->synopsis;
+
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+
+		fprintf(f, "%s%.*s\n", indent, (int)n, s);
+		s += n + (s[n] == '\n');
+	}
+}
+
+/* Whether the option opt (e.g. "--json") is in c's synopsis: the
+ * synopsis is the list of what each command accepts, so that an unknown
+ * option is refused with the usage before any config is read. */
+static bool
+option_known(const struct command *c, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *s = c->synopsis; (s = strstr(s, opt)) != NULL;
+	    s += n)
+		if ((s == c->synopsis || strchr(" [|", s[-1])) &&
+		    strchr(" ]\n|", s[n]) != NULL)
+			return true;
+	return false;
+}
+
+static int
+check_options(const struct command *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-' || argv[i][1] == '\0' ||
+		    option_known(c, argv[i]))
+			continue;
+		fprintf(stderr, "guichet %s: unknown option %s\nusage:\n",
+		    c->name, argv[i]);
+		print_synopsis(stderr, c, "  guichet ");
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: guichet [-c FILE] [--now ISO-8601] COMMAND [ARGS]\n"
+	    "       guichet --version | help [COMMAND] | COMMAND --help\n"
 	    "\n"
-	    "commands:\n"
-	    "  serve [--once]               run the daemon (--once: one pass)\n"
-	    "  ingest --mailbox NAME        store one mail read on stdin\n"
-	    "  migrate                      bring the database schema up to "
-	    "date\n"
-	    "  check-config                 report every config problem as "
-	    "file:line\n"
-	    "  ticket list [--json]         list tickets\n"
-	    "  ticket show NUMBER [--json]  one ticket with its messages and "
-	    "events\n"
-	    "  quarantine release ID [--to NUMBER]  let a held mail into a "
-	    "ticket\n"
-	    "  quarantine list [--json] | show ID | retry ID\n"
-	    "  outbox list [--json] | retry ID  our mails, per recipient\n"
-	    "  sla tick [--now TIME]        one scheduler pass\n"
-	    "  rules test FILE.eml [--json] qualification and deadlines of a "
-	    "mail\n"
-	    "  customers import FILE.csv    organisations and their plans\n"
+	    "commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		print_synopsis(f, c, "  ");
+	fprintf(f,
 	    "\n"
 	    "options:\n"
 	    "  -c FILE         config file (default " DEFAULT_CONFIG ")\n"
 	    "  --now TIME      the clock for this run, e.g. "
-	    "2026-11-26T10:00:00Z\n");
+	    "2026-11-26T10:00:00Z\n"
+	    "  --version       versions of guichet and its libraries\n"
+	    "\n"
+	    "guichet(8) and guichet.conf(5) say more.\n");
 }
 
-struct command {
-	const char *name;
-	int (*fn)(struct app *, int, char **);
-	bool needs_config;
-};
+static int
+command_help(FILE *f, const char *name)
+{
+	const struct command *c = command_find(name);
 
-static const struct command commands[] = {
-	{ "serve", cli_serve, true },
-	{ "ingest", cli_ingest, true },
-	{ "migrate", cli_migrate, true },
-	{ "check-config", cli_check_config, false },
-	{ "ticket", cli_ticket, true },
-	{ "quarantine", cli_quarantine, true },
-	{ "outbox", cli_outbox, true },
-	{ "sla", cli_sla, true },
-	{ "rules", cli_rules, true },
-	{ "customers", cli_customers, true },
-	{ NULL, NULL, false }
-};
+	if (c == NULL) {
+		fprintf(stderr, "guichet: unknown command \"%s\"\n", name);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	fprintf(f, "usage:\n");
+	print_synopsis(f, c, "  guichet ");
+	fprintf(f, "\n%s.\n", c->summary);
+	return EX_OK;
+}
+
+static bool
+asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static void
+version(void)
+{
+	char pcre2[64] = "";
+	int xml = atoi(xmlParserVersion);   /* "20914" is 2.9.14 */
+
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
+	printf("guichet %s\n", GUICHET_VERSION);
+	printf("libpq %d.%d, libcurl %s, %s, PCRE2 %s, libxml2 %d.%d.%d, "
+	    "jansson %s, libetpan %d.%d\n",
+	    PQlibVersion() / 10000, PQlibVersion() % 10000,
+	    curl_version_info(CURLVERSION_NOW)->version,
+	    OpenSSL_version(OPENSSL_VERSION), pcre2, xml / 10000,
+	    xml / 100 % 100, xml % 100,
+	    jansson_version_str(), libetpan_get_version_major(),
+	    libetpan_get_version_minor());
+}
 
 int
 main(int argc, char **argv)
 {
 	struct app app = { .config_path = DEFAULT_CONFIG };
+	const struct command *c;
 	int i = 1, rc;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -91,6 +215,9 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			version();
+			return EX_OK;
 		} else {
 			fprintf(stderr, "guichet: unknown option %s\n",
 			    argv[i]);
@@ -102,16 +229,26 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (const struct command *c = commands; c->name; c++) {
-		if (strcmp(c->name, argv[i]) != 0)
-			continue;
-		if (c->needs_config && app_load_config(&app) != 0)
-			return EX_CONFIG;
-		rc = c->fn(&app, argc - i, argv + i);
-		app_free_config(&app);
-		return rc;
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return EX_OK;
+		}
+		return command_help(stdout, argv[i + 1]);
 	}
-	fprintf(stderr, "guichet: unknown command \"%s\"\n", argv[i]);
-	usage(stderr);
-	return EX_USAGE;
+	if ((c = command_find(argv[i])) == NULL) {
+		fprintf(stderr, "guichet: unknown command \"%s\"\n", argv[i]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	/* help needs no config: it must work before there is one */
+	if (asks_help(argc - i, argv + i))
+		return command_help(stdout, c->name);
+	if ((rc = check_options(c, argc - i, argv + i)) != EX_OK)
+		return rc;
+	if (c->needs_config && app_load_config(&app) != 0)
+		return EX_CONFIG;
+	rc = c->fn(&app, argc - i, argv + i);
+	app_free_config(&app);
+	return rc;
 }
