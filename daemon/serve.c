@@ -33,6 +33,7 @@
 #include "notify/outbox.h"
 #include "sql/store.h"
 #include "notify/smtp.h"
+#include <systemd/sd-daemon.h>
 
 #define OUTBOX_BATCH 200
 #define OUTBOX_CHECK 60       /* seconds between outbox looks when idle (new
@@ -86,7 +87,36 @@ struct daemon {
 	time_t next_outbox;
 	time_t next_tick;
 	bool failed;            /* IMAP or the database failed (--once) */
+	bool ready;             /* READY=1 told to systemd */
+	uint64_t watchdog_usec; /* WatchdogSec, 0 when off */
 };
+
+/* ----- systemd (Type=notify) ---------------------------------------
+ * sd_notify() does nothing when NOTIFY_SOCKET is unset: running outside
+ * systemd costs nothing. */
+
+static void
+tell_status(struct daemon *d)
+{
+	const struct conf *c = d->app->conf;
+	char status[512];
+	size_t n;
+
+	n = (size_t)snprintf(status, sizeof(status), "STATUS=serving %zu "
+	    "mailbox(es):", c->nmailboxes);
+	for (size_t i = 0; i < c->nmailboxes && n < sizeof(status); i++)
+		n += (size_t)snprintf(status + n, sizeof(status) - n, "%s %s",
+		    i ? "," : "", c->mailboxes[i].name);
+	if (!db_ok(d->db) && n < sizeof(status))
+		snprintf(status + n, sizeof(status) - n, "; waiting for the "
+		    "database");
+	if (!d->ready && db_ok(d->db)) {
+		d->ready = true;
+		sd_notifyf(0, "READY=1\n%s", status);
+	} else {
+		sd_notify(0, status);
+	}
+}
 
 static void
 drop_generation(struct daemon *d)
@@ -159,6 +189,7 @@ ensure_db(struct daemon *d, time_t now)
 		if (d->db_failures > 0)
 			log_info("database connection back");
 		d->db_failures = 0;
+		tell_status(d);     /* READY=1 the first time */
 		return 0;
 	}
 	db_close(&d->db);
@@ -169,6 +200,7 @@ ensure_db(struct daemon *d, time_t now)
 		delay = d->app->conf->general.reconnect_max;
 	d->db_failures++;
 	d->db_retry_at = now + delay;
+	tell_status(d);
 	log_warn("%s (next attempt in %llds)", err.msg, delay);
 	return GC_ETEMP;
 }
@@ -361,17 +393,31 @@ cli_serve(struct app *app, int argc, char **argv)
 		db_close(&d.db);
 		return rc;
 	}
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
 	while (!stop_flag) {
 		int sleep_s;
 
-		if (reload_flag)
+		if (reload_flag) {
+			sd_notify(0, "RELOADING=1");
 			reload(&d);
+			d.ready = false;   /* READY=1 again once connected */
+		}
 		sleep_s = turn(&d, false);
 		if (stop_flag)
 			break;
+		if (d.watchdog_usec > 0) {
+			/* a turn is alive: ping at least twice a period */
+			int half = (int)(d.watchdog_usec / 2000000);
+
+			sd_notify(0, "WATCHDOG=1");
+			if (sleep_s > half)
+				sleep_s = half > 0 ? half : 1;   /* >= 2 s */
+		}
 		sleep_until_due(&d, sleep_s);
 	}
 	log_info("stopping");
+	sd_notify(0, "STOPPING=1");
 	drop_generation(&d);
 	db_close(&d.db);
 	return EX_OK;
