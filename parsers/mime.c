@@ -514,6 +514,8 @@ push_addr(struct addrs *l, const char *name, const char *addr)
 	l->n++;
 }
 
+static const char *name_text(struct ctx *c, const char *ns, const char *ne);
+
 static void
 push_mailbox(struct ctx *c, struct addrs *l, const struct mailimf_mailbox *mb)
 {
@@ -522,50 +524,82 @@ push_mailbox(struct ctx *c, struct addrs *l, const struct mailimf_mailbox *mb)
 	if (mb == NULL)
 		return;
 	if (mb->mb_display_name != NULL)
-		name = display_text(c, mb->mb_display_name,
-		    strlen(mb->mb_display_name));
+		name = name_text(c, mb->mb_display_name,
+		    mb->mb_display_name + strlen(mb->mb_display_name));
 	if (mb->mb_addr_spec != NULL)
 		addr = clean_addr(c, mb->mb_addr_spec,
 		    strlen(mb->mb_addr_spec));
 	push_addr(l, name, addr);
 }
 
-/* Our own reading of one address that libetpan refused: "name <addr>",
- * or the first word holding an '@'. */
+/* A display name: quotes around it (or an unclosed one at one end)
+ * dropped, then as display_text(). */
+static const char *
+name_text(struct ctx *c, const char *ns, const char *ne)
+{
+	while (ns < ne && (is_blank(*ns) || *ns == '"' || *ns == ','))
+		ns++;
+	while (ne > ns && (is_blank(ne[-1]) || ne[-1] == '"' ||
+	    ne[-1] == ','))
+		ne--;
+	return ne > ns ? display_text(c, ns, (size_t)(ne - ns)) : NULL;
+}
+
+/* Characters that end an address written without angle brackets. */
+static bool
+addr_stop(char ch)
+{
+	return is_blank(ch) || ch == '"' || ch == '\'' || ch == '<' ||
+	    ch == '>' || ch == '(' || ch == ')' || ch == ',' || ch == ';' ||
+	    ch == '[' || ch == ']';
+}
+
+/* Our own reading of one address that libetpan refused or misread: the
+ * last "<...>" holding an '@' (or an unclosed "<..." at the end), with
+ * the text before it as the name; else the last word holding an '@',
+ * with the text before it as the name. A name in broken form (an
+ * encoded word glued to the address or never closed, raw 8-bit bytes,
+ * a quote never closed) never costs the address. */
 static void
 fallback_addr(struct ctx *c, struct addrs *l, const char *seg, size_t seglen)
 {
 	const char *s = strip_comments(c, arena_strndup(c->a, seg, seglen));
-	size_t len = strlen(s);
-	const char *lt = memchr(s, '<', len), *gt;
+	const char *lt, *gt, *at, *ws, *we, *end;
 	const char *name = NULL, *addr = NULL;
+	size_t len = strlen(s);
 
-	if (lt != NULL) {
-		const char *ns = s, *ne = lt;
-
-		gt = memchr(lt, '>', len - (size_t)(lt - s));
+	/* An unclosed comment swallowed the address: read the raw text. */
+	if (memchr(s, '@', len) == NULL) {
+		s = arena_strndup(c->a, seg, seglen);
+		len = strlen(s);
+	}
+	end = s + len;
+	if (memchr(s, '@', len) == NULL)
+		return;
+	for (lt = memrchr(s, '<', len); lt != NULL;
+	    lt = lt > s ? memrchr(s, '<', (size_t)(lt - s)) : NULL) {
+		gt = memchr(lt, '>', (size_t)(end - lt));
 		if (gt == NULL)
-			gt = s + len;
+			gt = end;
+		if (memchr(lt, '@', (size_t)(gt - lt)) != NULL)
+			break;
+	}
+	if (lt != NULL) {
 		addr = clean_addr(c, lt + 1, (size_t)(gt - lt - 1));
-		while (ns < ne && (is_blank(*ns) || *ns == '"'))
-			ns++;
-		while (ne > ns && (is_blank(ne[-1]) || ne[-1] == '"'))
-			ne--;
-		if (ne > ns)
-			name = display_text(c, ns, (size_t)(ne - ns));
+		name = name_text(c, s, lt);
 	} else {
-		const char *at = memchr(s, '@', len), *ws, *we;
-
-		if (at == NULL)
-			return;
+		at = memrchr(s, '@', len);
 		ws = at;
-		while (ws > s && !is_blank(ws[-1]))
+		while (ws > s && !addr_stop(ws[-1]))
 			ws--;
 		we = at;
-		while (we < s + len && !is_blank(*we))
+		while (we < end && !addr_stop(*we))
 			we++;
 		addr = clean_addr(c, ws, (size_t)(we - ws));
+		name = name_text(c, s, ws);
 	}
+	if (name != NULL && addr != NULL && str_casecmp(name, addr) == 0)
+		name = NULL;
 	push_addr(l, name, addr);
 }
 
@@ -630,6 +664,59 @@ push_etpan_list(struct ctx *c, struct addrs *l,
 	}
 }
 
+/* Is libetpan's addr-spec one? It reads leniently, and hands back a
+ * name glued to the address ("=?gb2312?b?...?=<a@b>", a quote or an
+ * encoded word never closed) or a word of the name as an address of its
+ * own ("Jean;Paul <a@b>"). has_at: the text it read holds an '@'. */
+static bool
+plausible_addr(const char *a, bool has_at)
+{
+	const char *q = a;
+
+	if (a == NULL || strchr(a, '@') == NULL)
+		return !has_at;
+	if (*q == '"') {            /* "john doe"@example.com */
+		q = strchr(q + 1, '"');
+		if (q == NULL || q[1] != '@')
+			return false;
+		q++;
+	}
+	for (; *q != '\0'; q++)
+		if ((unsigned char)*q <= 32 || *q == 127 ||
+		    strchr("<>()\",;\"", *q) != NULL)
+			return false;
+	return strstr(a, "=?") == NULL;
+}
+
+static bool
+plausible_list(const struct mailimf_address_list *al, bool has_at)
+{
+	clistiter *it, *j;
+
+	for (it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
+		struct mailimf_address *ad = clist_content(it);
+		const struct mailimf_mailbox *mb;
+
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			mb = ad->ad_data.ad_mailbox;
+			if (mb != NULL && !plausible_addr(mb->mb_addr_spec,
+			    has_at))
+				return false;
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (j = clist_begin(ad->ad_data.ad_group->grp_mb_list->
+		    mb_list); j != NULL; j = clist_next(j)) {
+			mb = clist_content(j);
+			if (!plausible_addr(mb->mb_addr_spec, has_at))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Our reading of a segment libetpan refused: address by address, a
  * group's "name:" and ";" dropped. */
 static void
@@ -653,6 +740,31 @@ fallback_list(struct ctx *c, struct addrs *l, const char *s, size_t len)
 	}
 }
 
+/* A display name with an unquoted comma ("Dupont, Jean <j@x>", or an
+ * encoded word then ",<j@x>") reads as a name-only address and then the
+ * real one. When the address at [i, *e_r) has no '@', '<', ':' or ';'
+ * and the next one has a "<...@...>", both are one: *e_r moves to the
+ * end of the next one and true is returned. */
+static bool
+merge_name(const char *s, size_t i, size_t *e_r, size_t len)
+{
+	size_t e = *e_r, e2, k;
+	const char *lt;
+
+	if (e >= len)
+		return false;
+	for (k = i; k < e; k++)
+		if (s[k] == '@' || s[k] == '<' || s[k] == ':' || s[k] == ';' ||
+		    s[k] == '"')
+			return false;
+	e2 = addr_end(s, e + 1, len, true);
+	lt = memchr(s + e + 1, '<', e2 - e - 1);
+	if (lt == NULL || memchr(lt, '@', (size_t)(s + e2 - lt)) == NULL)
+		return false;
+	*e_r = e2;
+	return true;
+}
+
 /* Each address (or group) is handed to libetpan on its own: given the
  * whole rest of the value after each failure, libetpan would rescan it
  * (an unterminated quoted string runs to the end) and a long hostile
@@ -667,6 +779,7 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 	while (i < len) {
 		struct mailimf_address_list *al = NULL;
 		size_t idx = 0, e;
+		bool has_at;
 		int r;
 
 		while (i < len && (is_blank(s[i]) || s[i] == ','))
@@ -674,10 +787,16 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 		if (i >= len)
 			break;
 		e = addr_end(s, i, len, true);
+		if (merge_name(s, i, &e, len)) {
+			fallback_addr(c, l, s + i, e - i);
+			i = e + 1;
+			continue;
+		}
+		has_at = memchr(s + i, '@', e - i) != NULL;
 		r = mailimf_address_list_parse(s + i, e - i, &idx, &al);
-		if (r == MAILIMF_NO_ERROR && al != NULL) {
+		if (r == MAILIMF_NO_ERROR && al != NULL &&
+		    plausible_list(al, has_at)) {
 			push_etpan_list(c, l, al);
-			mailimf_address_list_free(al);
 			/* something after what it could read */
 			if (idx < e - i && !line_is_blankish(s + i + idx,
 			    s + e) && s[i + idx] != ',')
@@ -685,6 +804,8 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 		} else {
 			fallback_list(c, l, s + i, e - i);
 		}
+		if (al != NULL)
+			mailimf_address_list_free(al);
 		i = e + 1;
 	}
 	/* "addr (Name)": the old way to give a name, still seen. */
@@ -843,6 +964,20 @@ parse_return_path(struct ctx *c, const char *v)
 	return a != NULL ? a : "";
 }
 
+/* The first address of a list that has an '@' (the sender a reply must
+ * reach), else the first one; both NULL for an empty list. */
+static struct mail_addr
+first_with_at(const struct addrs *l)
+{
+	struct mail_addr none = { NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].addr != NULL && strchr(l->v[i].addr, '@') != NULL)
+			return l->v[i];
+	return l->n > 0 ? l->v[0] : none;
+}
+
 static void
 read_envelope(struct ctx *c, struct mail *m)
 {
@@ -861,8 +996,7 @@ read_envelope(struct ctx *c, struct mail *m)
 		struct addrs l = { NULL, 0, 0 };
 
 		parse_addr_list(c, &l, v);
-		if (l.n > 0)
-			m->from = l.v[0];
+		m->from = first_with_at(&l);
 		free(l.v);
 	}
 	collect_addrs(c, &m->to, &m->nto, m, "To");
@@ -873,8 +1007,7 @@ read_envelope(struct ctx *c, struct mail *m)
 		struct addrs l = { NULL, 0, 0 };
 
 		parse_addr_list(c, &l, v);
-		if (l.n > 0)
-			m->sender = l.v[0].addr;
+		m->sender = first_with_at(&l).addr;
 		free(l.v);
 	}
 	v = mail_header_get(m, "Return-Path");
