@@ -32,9 +32,11 @@
  */
 #include "parsers/mime.h"
 
+#include <ctype.h>
 #include <libetpan/libetpan.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -182,6 +184,48 @@ field_follows(const struct ctx *c, const char *p, const char *end)
 	return false;
 }
 
+/* Does a header block of a message start within STRAY_LOOKAHEAD lines
+ * from p: a field line, then (before a blank line, within HEADER_PROBE
+ * lines) one of the fields every mail has? */
+#define HEADER_PROBE 64
+
+static bool
+header_follows(const struct ctx *c, const char *p, const char *end)
+{
+	static const char *const known[] = {
+		"from", "to", "subject", "date", "message-id", "received",
+		"return-path", "mime-version", "content-type", "sender",
+		"delivered-to", "reply-to",
+	};
+	const char *le, *colon;
+	size_t n, k;
+	int i;
+
+	for (i = 0; i < STRAY_LOOKAHEAD && p < end; i++) {
+		const char *next = line_next(c, p, end, &le);
+
+		if (le == p)
+			return false;
+		if (field_name_len(p, le, &colon) > 0)
+			break;
+		p = next;
+	}
+	for (i = 0; i < HEADER_PROBE && p < end; i++) {
+		const char *next = line_next(c, p, end, &le);
+
+		if (le == p)
+			return false;
+		n = field_name_len(p, le, &colon);
+		for (k = 0; n > 0 && k < sizeof(known) / sizeof(known[0]);
+		    k++)
+			if (strlen(known[k]) == n &&
+			    strncasecmp(p, known[k], n) == 0)
+				return true;
+		p = next;
+	}
+	return false;
+}
+
 static void
 add_bytes(struct buf *b, const char *p, size_t n)
 {
@@ -253,15 +297,29 @@ read_fields(struct ctx *c, struct fields *out, const char **body_r,
 	out->v = NULL;
 	out->n = 0;
 	if (top) {
+		size_t stray = 0;
+
 		if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 			p += 3;
 		first = p;
 		while (p < end) {
 			next = line_next(c, p, end, &le);
-			if (!line_is_blankish(p, le) &&
-			    !(p == first && is_mbox_from(p, le)))
-				break;
-			p = next;
+			if (line_is_blankish(p, le) ||
+			    (p == first && is_mbox_from(p, le))) {
+				p = next;
+				continue;
+			}
+			/* Stray lines before the first field (an mbox
+			 * "From " line after a blank one, a line a tool
+			 * added): skipped when a header block follows. */
+			if (stray < STRAY_LOOKAHEAD && !is_blank(*p) &&
+			    field_name_len(p, le, &colon) == 0 &&
+			    header_follows(c, next, end)) {
+				stray++;
+				p = next;
+				continue;
+			}
+			break;
 		}
 	}
 	buf_init(&val, c->lim.max_header_bytes + 1);
@@ -1179,6 +1237,141 @@ static int walk(struct ctx *c, struct walk *w, const struct fields *f,
     const char *body, const char *end, size_t parent, unsigned depth,
     bool digest);
 
+/* ----- Content-Transfer-Encoding as written ----------------------- */
+
+static bool
+is_identity(const char *e)
+{
+	return strcmp(e, "7bit") == 0 || strcmp(e, "8bit") == 0 ||
+	    strcmp(e, "binary") == 0;
+}
+
+static bool
+is_decoded(const char *e)
+{
+	return strcmp(e, "base64") == 0 ||
+	    strcmp(e, "quoted-printable") == 0 ||
+	    strcmp(e, "x-uuencode") == 0 || strcmp(e, "uuencode") == 0 ||
+	    strcmp(e, "x-uue") == 0;
+}
+
+/* The usual name of an encoding written unusually ("Base-64",
+ * "x-base64", "\"base64\"", "quoted_printable", "qp", "b"), or v. */
+static const char *
+encoding_name(const char *v)
+{
+	static const char *const b64[] = {
+		"base64", "base-64", "x-base64", "base_64", "b64", "b",
+		"base64encoded",
+	};
+	static const char *const qp[] = {
+		"quoted-printable", "quoted_printable", "quotedprintable",
+		"x-quoted-printable", "qp", "q", "quoted-printed",
+	};
+	char norm[32];
+	size_t i, n = 0;
+
+	for (; *v != '\0' && n + 1 < sizeof(norm); v++)
+		if (*v != '"' && *v != '\'' && *v != ';' && *v != '.')
+			norm[n++] = *v;
+	norm[n] = '\0';
+	for (i = 0; i < sizeof(b64) / sizeof(b64[0]); i++)
+		if (strcmp(norm, b64[i]) == 0)
+			return "base64";
+	for (i = 0; i < sizeof(qp) / sizeof(qp[0]); i++)
+		if (strcmp(norm, qp[i]) == 0)
+			return "quoted-printable";
+	if (strcmp(norm, "7-bit") == 0 || strcmp(norm, "7bits") == 0)
+		return "7bit";
+	if (strcmp(norm, "8-bit") == 0 || strcmp(norm, "8bits") == 0)
+		return "8bit";
+	return NULL;
+}
+
+/* The part's transfer encoding, lowercase, NULL when none: written
+ * unusually it is read as what it means; with several fields (a mailer
+ * that adds its own), one that needs decoding wins over an identity one. */
+static const char *
+transfer_encoding(struct ctx *c, const struct fields *f,
+    const struct mimehdr *cte)
+{
+	const char *e = cte->value, *n;
+	size_t i;
+
+	if (e[0] == '\0')
+		return NULL;
+	n = encoding_name(e);
+	if (n != NULL)
+		e = n;
+	if (!is_identity(e))
+		return e;
+	for (i = 0; i < f->n; i++) {
+		struct mimehdr h;
+
+		if (!same_name(f->v[i].name, "Content-Transfer-Encoding"))
+			continue;
+		mimehdr_parse(&h, c->a, f->v[i].value, f->v[i].len);
+		n = encoding_name(h.value);
+		if (n == NULL)
+			n = h.value;
+		if (is_decoded(n))
+			return n;
+	}
+	return e;
+}
+
+/* An encoding nobody knows ("x-token", "none", "8bit base64"): the
+ * body says which it is. Only base64 characters on every line (and a
+ * line long enough): base64; "=XX" escapes or soft line breaks and no
+ * other '=': quoted-printable; else none. One pass over the body. */
+static const char *
+sniff_encoding(const char *p, const char *end)
+{
+	size_t line = 0, longest = 0, esc = 0, nb64 = 0;
+	bool b64 = true, qp = true;
+
+	for (; p < end && (b64 || qp); p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '\n' || ch == '\r') {
+			if (line > longest)
+				longest = line;
+			line = 0;
+			continue;
+		}
+		line++;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' ||
+		    ch == '=')
+			nb64++;
+		else if ((ch != ' ' && ch != '\t') || (p + 1 < end &&
+		    p[1] != ' ' && p[1] != '\t' && p[1] != '\r' &&
+		    p[1] != '\n'))
+			b64 = false;    /* blanks only at the end of a line */
+		if (ch == '=') {
+			bool hex = end - p >= 3 &&
+			    isxdigit((unsigned char)p[1]) &&
+			    isxdigit((unsigned char)p[2]);
+			bool soft = end - p >= 2 && (p[1] == '\n' ||
+			    p[1] == '\r');
+
+			if (hex || soft)
+				esc++;
+			else
+				qp = false;
+		}
+		if (ch >= 0x80)
+			qp = false;
+	}
+	if (line > longest)
+		longest = line;
+	if (b64 && longest >= 16 && nb64 % 4 == 0)
+		return "base64";
+	if (qp && esc > 0)
+		return "quoted-printable";
+	return NULL;
+}
+
 static int
 walk_child(struct ctx *c, struct walk *w, size_t parent, const char *ps,
     const char *pe, unsigned depth, bool digest)
@@ -1293,7 +1486,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 		str_tolower(l);
 		part->charset = utf8_strip_controls(l, false, false);
 	}
-	part->encoding = cte.value[0] != '\0' ? cte.value : NULL;
+	part->encoding = transfer_encoding(c, f, &cte);
 	part->disposition = cd.value[0] != '\0' ? cd.value : NULL;
 	name = mimehdr_param_text(&cd, "filename", c->a, fallback, NULL);
 	if (name == NULL)
@@ -1336,6 +1529,9 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	}
 
 	part = &w->parts[idx];
+	if (part->encoding != NULL && !is_identity(part->encoding) &&
+	    !is_decoded(part->encoding))
+		part->encoding = sniff_encoding(body, end);
 	if (part->encoding != NULL && (strcmp(part->encoding, "base64") == 0 ||
 	    strcmp(part->encoding, "quoted-printable") == 0 ||
 	    strcmp(part->encoding, "x-uuencode") == 0 ||

@@ -29,6 +29,7 @@
 static const char *fixtures[] = {
 	"addr-glued-word.eml", "addr-unclosed-word.eml",
 	"addr-8bit-name.eml", "addr-unclosed-quote.eml",
+	"struct-stray-lines.eml", "struct-cte-odd.eml",
 };
 
 static char *
@@ -237,6 +238,114 @@ test_addr_hostile(void **state)
 	free(raw);
 }
 
+/* ----- 5. Structure oddities ------------------------------------- */
+
+static void
+test_struct_stray_lines(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	m = parse_fixture("struct-stray-lines.eml");
+	assert_string_equal(m->from.addr, "claire@example.fr");
+	assert_string_equal(m->subject,
+	    "Export impossible depuis la mise à jour");
+	assert_string_equal(m->message_id, "struct-stray@example.fr");
+	assert_non_null(strstr(m->text, "L'export échoue"));
+	assert_null(strstr(m->text, "Subject:"));
+	mail_free(&m);
+
+	/* a line of text, then the header */
+	m = parse_str("garbage line\nFrom: a@example.org\nSubject: s1\n\n"
+	    "Hello\n");
+	assert_string_equal(m->from.addr, "a@example.org");
+	assert_string_equal(m->subject, "s1");
+	assert_string_equal(m->text, "Hello\n");
+	mail_free(&m);
+
+	/* no header at all: the text stays the text, even when a line of
+	 * it looks like a field */
+	m = parse_str("Hello\nNote: this is text\n\nMore\n");
+	assert_string_equal(m->subject, "");
+	assert_non_null(strstr(m->text, "Hello"));
+	mail_free(&m);
+}
+
+static void
+test_struct_cte(void **state)
+{
+	static const char *const ctes[] = {
+		"BASE64", "base64 (comment)", "\n base64", "base64  \t",
+		"\"base64\"", "base-64", "x-base64", "Base64;", "b",
+		"8bit\nContent-Transfer-Encoding: base64", "x-unknown-token",
+	};
+	struct mail *m;
+	size_t i;
+
+	(void)state;
+	m = parse_fixture("struct-cte-odd.eml");
+	assert_non_null(strstr(m->text, "la facture jointe est illisible."));
+	assert_non_null(strstr(m->text,
+	    "Total : 120 €, payé le 2 novembre, référence F-2026-11."));
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].filename, "facture.pdf");
+	assert_int_equal(m->attachments[0].len, 16 + 256);
+	assert_memory_equal(m->attachments[0].data, "%PDF-1.4", 8);
+	mail_free(&m);
+
+	for (i = 0; i < sizeof(ctes) / sizeof(ctes[0]); i++) {
+		char raw[512];
+
+		snprintf(raw, sizeof(raw), "From: a@example.org\nSubject: c\n"
+		    "Content-Type: text/plain; charset=utf-8\n"
+		    "Content-Transfer-Encoding: %s\n\n"
+		    "SGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0\n", ctes[i]);
+		m = parse_str(raw);
+		if (strcmp(m->text, "Hello world, this is base64") != 0)
+			fail_msg("CTE %s: text %s", ctes[i], m->text);
+		mail_free(&m);
+	}
+	/* identity encodings are never second-guessed, and a text that
+	 * only looks like base64 under an unknown label stays text */
+	m = parse_str("From: a@example.org\nContent-Transfer-Encoding: 7bit\n"
+	    "\nSGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0\n");
+	assert_string_equal(m->text, "SGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0\n");
+	mail_free(&m);
+	m = parse_str("From: a@example.org\nContent-Transfer-Encoding: none\n"
+	    "\nThanks a lot = merci\n");
+	assert_string_equal(m->text, "Thanks a lot = merci\n");
+	mail_free(&m);
+}
+
+static void
+test_struct_subject_word(void **state)
+{
+	static const char *const subjects[] = {
+		"=?UTF-8?B?5pel5pys6Kqe?=", "\n =?UTF-8?B?5pel5pys?=\n "
+		"=?UTF-8?B?6Kqe?=", "=?UTF-8?B?5pel5p\n ys6Kqe?=",
+		"=?UTF-8?B?5pel5pys6Kqe", "=?UTF-8?B?5pel 5pys 6Kqe?=",
+		"=?utf-8?b?5pel5pys6Kqe?=\t",
+		"=?UTF-8?Q?=E6=97=A5=E6=9C=AC=E8=AA=9E",
+	};
+	struct mail *m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		char raw[512];
+
+		snprintf(raw, sizeof(raw), "From: a@example.org\nSubject: %s\n"
+		    "\nbody\n", subjects[i]);
+		m = parse_str(raw);
+		if (strcmp(m->subject, "日本語") != 0)
+			fail_msg("Subject: %s: %s", subjects[i], m->subject);
+		mail_free(&m);
+	}
+	m = parse_str("From: a@example.org\nSubject: =?UTF-8?Q?a?b?=\n\nb\n");
+	assert_string_equal(m->subject, "a?b");
+	mail_free(&m);
+}
+
 /* ----- Every fixture, cut at every length ------------------------- */
 
 static void
@@ -280,6 +389,9 @@ main(void)
 		cmocka_unit_test(test_addr_variants),
 		cmocka_unit_test(test_addr_lists),
 		cmocka_unit_test(test_addr_hostile),
+		cmocka_unit_test(test_struct_stray_lines),
+		cmocka_unit_test(test_struct_cte),
+		cmocka_unit_test(test_struct_subject_word),
 		cmocka_unit_test(test_prefixes),
 	};
 
