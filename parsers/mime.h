@@ -65,7 +65,14 @@ struct mail_header {
 struct mail;
 
 struct mail_attachment {
-	const char *filename;       /* UTF-8 (RFC 2047/2231 decoded), or NULL */
+	const char *filename;       /* UTF-8 (RFC 2047/2231 decoded, raw
+	                             * 8-bit read as the header's charset),
+	                             * at most 255 bytes, never NULL: a part
+	                             * without a name gets one from its type
+	                             * ("image.png", "signature.asc",
+	                             * "part-3.bin"); unique in the mail
+	                             * (ASCII case ignored): a second
+	                             * "a.pdf" is "a (2).pdf" */
 	const char *content_type;   /* lowercase "type/subtype" */
 	const char *disposition;    /* "attachment", "inline" or NULL */
 	const char *content_id;     /* without <>, or NULL */

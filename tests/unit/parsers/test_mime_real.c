@@ -30,6 +30,7 @@ static const char *fixtures[] = {
 	"addr-glued-word.eml", "addr-unclosed-word.eml",
 	"addr-8bit-name.eml", "addr-unclosed-quote.eml",
 	"struct-stray-lines.eml", "struct-cte-odd.eml",
+	"part-every-part.eml", "part-signed.eml", "part-smime.eml",
 };
 
 static char *
@@ -346,6 +347,117 @@ test_struct_subject_word(void **state)
 	mail_free(&m);
 }
 
+/* ----- 4. Every part kept --------------------------------------- */
+
+static void
+test_parts_every_part(void **state)
+{
+	static const char *const names[] = {
+		"part-4.html", "rapport.pdf", "rapport (2).pdf", "video.mov",
+		"part-8.bin", "Devis n°2.pdf", "Facture été.pdf",
+	};
+	static const size_t sizes[] = { 52, 14, 19, 17, 40, 10, 12 };
+	struct mail *m = parse_fixture("part-every-part.eml");
+	size_t i;
+
+	(void)state;
+	assert_string_equal(m->text, "Voici les pièces.");
+	assert_int_equal(m->nattachments, 7);
+	for (i = 0; i < 7; i++) {
+		assert_string_equal(m->attachments[i].filename, names[i]);
+		assert_int_equal(m->attachments[i].len, sizes[i]);
+	}
+	/* the HTML page beside the body is kept whole; the two reports of
+	 * the same name keep their own bytes */
+	assert_string_equal(m->attachments[0].content_type, "text/html");
+	assert_non_null(memmem(m->attachments[0].data, m->attachments[0].len,
+	    "Journal d'erreurs", 17));
+	assert_memory_equal(m->attachments[2].data, "%PDF-1.4 second", 15);
+	/* the parts keep the names they were given (none) */
+	assert_null(m->parts[m->attachments[3].part].filename);
+	mail_free(&m);
+}
+
+static void
+test_parts_signatures(void **state)
+{
+	struct mail *m = parse_fixture("part-signed.eml");
+
+	(void)state;
+	assert_string_equal(m->text, "Please reset my token.");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].filename, "signature.asc");
+	assert_string_equal(m->attachments[0].content_type,
+	    "application/pgp-signature");
+	assert_non_null(memmem(m->attachments[0].data, m->attachments[0].len,
+	    "BEGIN PGP SIGNATURE", 19));
+	mail_free(&m);
+
+	m = parse_fixture("part-smime.eml");
+	assert_string_equal(m->text, "Signed with S/MIME.");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].filename, "smime.p7s");
+	assert_int_equal(m->attachments[0].len, 9);
+	mail_free(&m);
+}
+
+/* The HTML alternative of the body is no attachment; an HTML part
+ * named, or beside plain text in a mixed, is. */
+static void
+test_parts_html(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	m = parse_str("From: a@example.org\nContent-Type: multipart/"
+	    "alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+	    "Hi\n--b\nContent-Type: text/html\n\n<p>Hi</p>\n--b--\n");
+	assert_int_equal(m->nattachments, 0);
+	mail_free(&m);
+
+	m = parse_str("From: a@example.org\nContent-Type: multipart/mixed; "
+	    "boundary=b\n\n--b\nContent-Type: text/plain\n\nSee the page."
+	    "\n--b\nContent-Type: text/html\n\n<p>The page</p>\n--b\n"
+	    "Content-Type: text/html; name=\"log.html\"\n\n<p>Log</p>\n"
+	    "--b--\n");
+	assert_string_equal(m->text, "See the page.");
+	assert_int_equal(m->nattachments, 2);
+	assert_string_equal(m->attachments[0].filename, "part-2.html");
+	assert_string_equal(m->attachments[1].filename, "log.html");
+	mail_free(&m);
+}
+
+/* Many parts of one name, and names that collide with the renamed
+ * ones: every attachment kept, names unique, quickly. */
+static void
+test_parts_same_names(void **state)
+{
+	struct buf b;
+	struct mail *m;
+	size_t i, k;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_addstr(&b, "From: a@example.org\nContent-Type: "
+	    "multipart/mixed; boundary=b\n\n"), 0);
+	for (i = 0; i < 1500; i++)
+		assert_int_equal(buf_printf(&b, "--b\nContent-Type: "
+		    "application/pdf; name=\"%s\"\n\nx%zu\n", i % 3 == 0 ?
+		    "a (2).pdf" : i % 3 == 1 ? "a.pdf" : "A.PDF", i), 0);
+	assert_int_equal(buf_addstr(&b, "--b--\n"), 0);
+	m = parse_mem(buf_str(&b), b.len);
+	assert_int_equal(m->nattachments, 1500);
+	assert_string_equal(m->attachments[0].filename, "a (2).pdf");
+	assert_string_equal(m->attachments[1].filename, "a.pdf");
+	assert_string_equal(m->attachments[2].filename, "A (3).PDF");
+	for (i = 0; i < 60; i++)
+		for (k = 0; k < i; k++)
+			assert_true(str_casecmp(m->attachments[i].filename,
+			    m->attachments[k].filename) != 0);
+	mail_free(&m);
+	buf_free(&b);
+}
+
 /* ----- Every fixture, cut at every length ------------------------- */
 
 static void
@@ -392,6 +504,10 @@ main(void)
 		cmocka_unit_test(test_struct_stray_lines),
 		cmocka_unit_test(test_struct_cte),
 		cmocka_unit_test(test_struct_subject_word),
+		cmocka_unit_test(test_parts_every_part),
+		cmocka_unit_test(test_parts_signatures),
+		cmocka_unit_test(test_parts_html),
+		cmocka_unit_test(test_parts_same_names),
 		cmocka_unit_test(test_prefixes),
 	};
 
