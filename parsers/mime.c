@@ -403,13 +403,13 @@ field_text(struct ctx *c, const char *fallback, const char *v, size_t len)
 {
 	char *s;
 
-	if (utf8_valid(v, len)) {
+	if (utf8_valid(v, len) && memchr(v, 0x1b, len) == NULL) {
 		s = arena_strndup(c->a, v, len);
 	} else {
 		struct buf b;
 
 		buf_init(&b, len * 4 + 16);
-		if (charset_convert(&b, NULL, fallback, v, len) != 0)
+		if (charset_convert_guess(&b, fallback, v, len) != 0)
 			fatal("mime: buffer cap reached");
 		s = arena_strndup(c->a, buf_str(&b), b.len);
 		buf_free(&b);
@@ -435,7 +435,8 @@ make_headers(struct ctx *c, const struct mail_header **out, size_t *n_r,
 }
 
 /* The charset to read raw 8-bit header bytes in: the one the message
- * declares for its body when it is a known one, else windows-1252. */
+ * declares for its body when it is a known one (charset_convert_guess()
+ * guesses when there is none or it does not fit). */
 static const char *
 header_fallback(struct ctx *c, const struct fields *f)
 {

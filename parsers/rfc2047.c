@@ -149,10 +149,11 @@ flush_raw(struct state *st)
 {
 	if (st->raw.len == 0)
 		return;
-	if (utf8_valid(st->raw.data, st->raw.len)) {
+	if (utf8_valid(st->raw.data, st->raw.len) &&
+	    memchr(st->raw.data, 0x1b, st->raw.len) == NULL) {
 		if (utf8_sanitize_buf(&st->out, st->raw.data, st->raw.len) != 0)
 			fatal("rfc2047: buffer cap reached");
-	} else if (charset_convert(&st->out, NULL, st->fallback,
+	} else if (charset_convert_guess(&st->out, st->fallback,
 	    st->raw.data, st->raw.len) != 0) {
 		fatal("rfc2047: buffer cap reached");
 	}

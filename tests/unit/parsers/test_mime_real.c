@@ -31,6 +31,8 @@ static const char *fixtures[] = {
 	"addr-8bit-name.eml", "addr-unclosed-quote.eml",
 	"struct-stray-lines.eml", "struct-cte-odd.eml",
 	"part-every-part.eml", "part-signed.eml", "part-smime.eml",
+	"hdr8-gbk.eml", "hdr8-big5.eml", "hdr8-sjis.eml", "hdr8-eucjp.eml",
+	"hdr8-euckr.eml", "hdr8-koi8r.eml", "hdr8-cp1252.eml",
 };
 
 static char *
@@ -458,6 +460,70 @@ test_parts_same_names(void **state)
 	buf_free(&b);
 }
 
+/* ----- 2. Raw 8-bit header fields -------------------------------- */
+
+static void
+test_hdr8(void **state)
+{
+	static const struct {
+		const char *file, *name, *subject, *text, *filename;
+	} cases[] = {
+		{ "hdr8-gbk.eml", "张伟", "订单没有收到，请尽快处理",
+		    "我的订单已经两周了还没有收到。", "发票.pdf" },
+		{ "hdr8-big5.eml", "陳大文", "關於發票的問題",
+		    "您好，我的發票還沒有收到。", "報價單.pdf" },
+		/* body declared ISO-2022-JP, header in raw Shift_JIS: the
+		 * declared charset refuses the bytes, the guess reads them */
+		{ "hdr8-sjis.eml", "山田太郎", "ログインできません",
+		    "昨日からログインできません。", "画面.png" },
+		{ "hdr8-eucjp.eml", "佐藤花子", "請求書のお問い合わせ",
+		    "請求書の件でお問い合わせします。", "請求書.pdf" },
+		{ "hdr8-euckr.eml", "김철수", "결제 확인 부탁드립니다",
+		    "안녕하세요, 결제 확인 부탁드립니다.", "영수증.pdf" },
+		{ "hdr8-koi8r.eml", "Иван Петров", "Заказ не пришёл",
+		    "Здравствуйте, мой заказ не пришёл.", "счёт.pdf" },
+		/* body declared us-ascii, 8-bit all the same */
+		{ "hdr8-cp1252.eml", "Jürgen Müller",
+		    "Rechnung für März – falsch",
+		    "Die Rechnung für März ist falsch.", "Rechnung März.pdf" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mail *m = parse_fixture(cases[i].file);
+
+		assert_non_null(m->from.addr);
+		assert_string_equal(m->from.name, cases[i].name);
+		assert_string_equal(m->subject, cases[i].subject);
+		assert_string_equal(m->text, cases[i].text);
+		assert_int_equal(m->nattachments, 1);
+		assert_string_equal(m->attachments[0].filename,
+		    cases[i].filename);
+		mail_free(&m);
+	}
+}
+
+/* The charset the body declares comes before the guess, when it reads
+ * every byte. */
+static void
+test_hdr8_declared(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	/* "Ð¾" read in KOI8-R as declared, though windows-1252 would do */
+	m = parse_str("From: a@example.org\nSubject: \xf0\xd2\xc9\xd7\xc5"
+	    "\xd4\nContent-Type: text/plain; charset=koi8-r\n\nb\n");
+	assert_string_equal(m->subject, "Привет");
+	mail_free(&m);
+	/* ISO-2022-JP written raw in a header, escapes and all */
+	m = parse_str("From: a@example.org\nSubject: \x1b$B%m%0%$%s\x1b(B "
+	    "OK\n\nb\n");
+	assert_string_equal(m->subject, "ログイン OK");
+	mail_free(&m);
+}
+
 /* ----- Every fixture, cut at every length ------------------------- */
 
 static void
@@ -508,6 +574,8 @@ main(void)
 		cmocka_unit_test(test_parts_signatures),
 		cmocka_unit_test(test_parts_html),
 		cmocka_unit_test(test_parts_same_names),
+		cmocka_unit_test(test_hdr8),
+		cmocka_unit_test(test_hdr8_declared),
 		cmocka_unit_test(test_prefixes),
 	};
 
