@@ -33,6 +33,7 @@ static const char *fixtures[] = {
 	"part-every-part.eml", "part-signed.eml", "part-smime.eml",
 	"hdr8-gbk.eml", "hdr8-big5.eml", "hdr8-sjis.eml", "hdr8-eucjp.eml",
 	"hdr8-euckr.eml", "hdr8-koi8r.eml", "hdr8-cp1252.eml",
+	"cs-iso2022jp-undeclared.eml", "cs-iso2022jp2.eml", "cs-mislabels.eml",
 };
 
 static char *
@@ -524,6 +525,61 @@ test_hdr8_declared(void **state)
 	mail_free(&m);
 }
 
+/* ----- 3. Stateful, undeclared and mislabelled charsets ---------- */
+
+static void
+test_cs_iso2022(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	/* no charset: recognised by its escape sequences */
+	m = parse_fixture("cs-iso2022jp-undeclared.eml");
+	assert_string_equal(m->subject, "ログイン");
+	assert_string_equal(m->text,
+	    "お世話になっております。ログインできません。\n");
+	mail_free(&m);
+	/* ISO-2022-JP-2: Korean designated inside Japanese text */
+	m = parse_fixture("cs-iso2022jp2.eml");
+	assert_string_equal(m->text, "日本語と한국어 OK\n");
+	mail_free(&m);
+	/* labelled UTF-8 (or us-ascii), written in ISO-2022-JP */
+	m = parse_str("From: a@example.org\nContent-Type: text/plain; "
+	    "charset=utf-8\n\n\x1b$B%m%0%$%s\x1b(B\n");
+	assert_string_equal(m->text, "ログイン\n");
+	mail_free(&m);
+	m = parse_str("From: a@example.org\nContent-Type: text/plain; "
+	    "charset=us-ascii\n\n\x1b$B%m%0%$%s\x1b(B\n");
+	assert_string_equal(m->text, "ログイン\n");
+	mail_free(&m);
+	/* a lone ESC is no ISO-2022 */
+	m = parse_str("From: a@example.org\n\nx\x1by\n");
+	assert_string_equal(m->text, "xy\n");
+	mail_free(&m);
+}
+
+static void
+test_cs_labels(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	/* labels mapped as the WHATWG Encoding Standard maps them: GBK
+	 * characters under gb2312, CP949 syllables under ks_c_5601-1987,
+	 * NEC and Microsoft characters under x-sjis and windows-31j, the
+	 * euro sign under latin1, ... */
+	m = parse_fixture("cs-mislabels.eml");
+	assert_string_equal(m->text, "镕基与喆\n똠방각하\nשלום\n①番\n"
+	    "～ご確認ください\ncafé\n5 € net\nœuvre\nСчёт");
+	assert_false(m->text_charset_unknown);
+	mail_free(&m);
+	/* an undeclared body in a legacy charset */
+	m = parse_str("From: a@example.org\n\n\xc4\xfa\xba\xc3\xa3\xac\xce"
+	    "\xd2\xb5\xc4\xb6\xa9\xb5\xa5\xc3\xbb\xd3\xd0\xb5\xbd\xa1\xa3\n");
+	assert_string_equal(m->text, "您好，我的订单没有到。\n");
+	mail_free(&m);
+}
+
 /* ----- Every fixture, cut at every length ------------------------- */
 
 static void
@@ -576,6 +632,8 @@ main(void)
 		cmocka_unit_test(test_parts_same_names),
 		cmocka_unit_test(test_hdr8),
 		cmocka_unit_test(test_hdr8_declared),
+		cmocka_unit_test(test_cs_iso2022),
+		cmocka_unit_test(test_cs_labels),
 		cmocka_unit_test(test_prefixes),
 	};
 
