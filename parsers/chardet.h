@@ -6,20 +6,20 @@
  * bodies without a charset, carry no label. chardet_guess() picks the
  * most likely of the legacy charsets such mail is written in:
  * GB18030 (GB2312, GBK), Big5, Shift_JIS, EUC-JP, EUC-KR, windows-1252,
- * KOI8-R and windows-1251. Each is tried on the text (iconv); one that
- * refuses bytes loses heavily, and the others are scored on what they
- * read: kana for Japanese, the most frequent Hangul syllables for
- * Korean, the most frequent ideographs of Chinese and Japanese text,
- * lowercase Cyrillic letters in Cyrillic words, accented Latin letters
- * inside Latin words; rare ideographs, private-use characters, C1
- * controls, box drawing and letters of one script glued to another are
- * penalised. The best score wins, ties going to the more common charset;
- * windows-1252 when nothing scores.
+ * KOI8-R and windows-1251. Each reads the text (its own byte structure
+ * and character tables, no iconv); a byte sequence it does not have
+ * costs heavily, and what it reads is scored: kana for Japanese, the
+ * most frequent Hangul syllables for Korean, the most frequent
+ * ideographs of Chinese and Japanese text, lowercase Cyrillic letters in
+ * Cyrillic words, accented Latin letters inside Latin words; rare and
+ * user-defined areas, C1 controls, box drawing and letters of one script
+ * glued to another are penalised. The best score wins, ties going to
+ * the more common charset; windows-1252 when nothing scores.
  *
  * A small heuristic of our own rather than a detection library: the
  * candidates are few and known, headers are short (libuchardet and its
  * kin need a few hundred bytes of text to be reliable, and guess among
- * charsets no mail uses), and this one is pure C on iconv, already used.
+ * charsets no mail uses), and it needs no new dependency.
  *
  * Pure code, no state; reads at most CHARDET_SAMPLE bytes from the first
  * 8-bit byte on, so that its cost is bounded whatever the input.

@@ -489,6 +489,24 @@ charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 	return utf8_sanitize_buf(out, in, len);
 }
 
+bool
+charset_fits(const char *label, const char *in, size_t len)
+{
+	char norm[LABEL_MAX + 1];
+	const struct alias *al;
+	struct buf tmp;
+	long errors = 1;
+
+	if (label == NULL || classify(label, norm, &al) != K_ICONV)
+		return false;
+	buf_init(&tmp, len * 4 + 16);
+	if (convert_iconv(&tmp, al ? al->conv : norm, al ? al->conv2 : NULL,
+	    in, len, &errors) != 0)
+		errors = 1;
+	buf_free(&tmp);
+	return errors == 0;
+}
+
 int
 charset_convert_guess(struct buf *out, const char *declared, const char *in,
     size_t len)

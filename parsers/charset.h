@@ -51,6 +51,10 @@ int charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 int charset_convert_guess(struct buf *out, const char *declared,
     const char *in, size_t len) __attribute__((warn_unused_result));
 
+/* True when label names a charset (not us-ascii, UTF-8 or an unknown
+ * one) that reads each of the len bytes at in. */
+bool charset_fits(const char *label, const char *in, size_t len);
+
 /* The same into a new arena string, at most max bytes long (GC_ELIMIT
  * past it, *out NULL). *len_r may be NULL. */
 int charset_to_utf8(char **out, size_t *len_r, bool *unknown_r,

@@ -41,6 +41,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "parsers/charset.h"
+#include "parsers/chardet.h"
 #include "parsers/codec.h"
 #include "parsers/date.h"
 #include "parsers/enriched.h"
@@ -452,6 +453,39 @@ header_fallback(struct ctx *c, const struct fields *f)
 	    charset_is_unknown(cs->value))
 		return NULL;
 	return cs->value;
+}
+
+/* The charset of the raw 8-bit bytes of a header block, decided once
+ * for all its fields (and with all their text, the more to guess
+ * from): the one declared for the body when it reads them all, else the
+ * guess of chardet.h; the declared one (or NULL) when there are none. */
+static const char *
+header_charset(struct ctx *c, const struct fields *f)
+{
+	const char *declared = header_fallback(c, f), *guess;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, CHARDET_SAMPLE + 1);
+	for (i = 0; i < f->n && b.len < CHARDET_SAMPLE; i++) {
+		const struct field *fl = &f->v[i];
+		size_t n = fl->len;
+
+		if (utf8_valid(fl->value, fl->len))
+			continue;
+		if (n > CHARDET_SAMPLE - b.len)
+			n = CHARDET_SAMPLE - b.len;
+		(void)!buf_add(&b, fl->value, n);
+		(void)!buf_addc(&b, '\n');
+	}
+	if (b.len == 0 || (declared != NULL &&
+	    charset_fits(declared, buf_str(&b), b.len))) {
+		buf_free(&b);
+		return declared;
+	}
+	guess = chardet_guess(buf_str(&b), b.len);
+	buf_free(&b);
+	return guess != NULL ? guess : declared;
 }
 
 /* ----- Structured fields (libetpan) ------------------------------- */
@@ -1658,9 +1692,83 @@ best_kind(const struct walk *w, size_t i)
 	return best;
 }
 
+/* ----- Text or HTML: the one a reader would see -------------------- */
+
+/* How much a text holds: its words, each non-ASCII character counting
+ * as one more (CJK text has no blanks between words). */
+static size_t
+text_units(const char *p, size_t len)
+{
+	size_t i, n = 0;
+	bool in_word = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch >= 0xc0) {
+			n++;
+			in_word = false;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r' || ch == '\0') {
+			in_word = false;
+		} else if (ch < 0x80 && !in_word) {
+			n++;
+			in_word = true;
+		}
+	}
+	return n;
+}
+
+/* The leaf that gives a subtree's text of kind k: itself, or the root of
+ * a multipart/related; NONE otherwise. */
+static size_t
+text_leaf(const struct walk *w, size_t i, enum kind k)
+{
+	if (strcmp(w->parts[i].content_type, "multipart/related") == 0)
+		i = related_root(w, i);
+	if (i == NONE || starts(w->parts[i].content_type, "multipart/"))
+		return NONE;
+	return leaf_kind(w, i) == k ? i : NONE;
+}
+
+/* Is the HTML alternative (leaf h) much richer than the plain one (leaf
+ * t)? Mailers and newsletter tools put a stub in the text/plain ("view
+ * this mail in a browser"), or only the text they wrote and the
+ * forwarded message in the HTML alone. The HTML is converted only when
+ * it is over HTML_RATIO times the size of the plain text (markup
+ * alone rarely is); then it wins when it has at least twice the words
+ * of the plain text, and HTML_MIN_MORE more. */
+#define HTML_RATIO 6
+#define HTML_MIN_MORE 12
+
+static bool
+html_richer(struct ctx *c, const struct walk *w, size_t t, size_t h)
+{
+	const struct mail_part *pt = &w->parts[t], *ph = &w->parts[h];
+	size_t plain = text_units((const char *)pt->data, pt->len), html;
+	const char *cs = ph->charset;
+	struct buf tmp;
+	char *s = NULL;
+	bool richer = false;
+
+	if (ph->len / HTML_RATIO <= pt->len)
+		return false;
+	if (cs == NULL)
+		cs = html_sniff_charset(c->a, (const char *)ph->data, ph->len);
+	buf_init(&tmp, c->lim.max_text_bytes);
+	if (charset_convert(&tmp, NULL, cs, (const char *)ph->data,
+	    ph->len) == 0 && html_to_text(&s, c->a, buf_str(&tmp), tmp.len,
+	    c->lim.max_text_bytes) == 0) {
+		html = text_units(s, strlen(s));
+		richer = html >= 2 * plain && html >= plain + HTML_MIN_MORE;
+	}
+	buf_free(&tmp);
+	return richer;
+}
+
 /* Mark the parts that make the body text (depth-first). */
 static void
-select_body(struct walk *w, size_t i)
+select_body(struct ctx *c, struct walk *w, size_t i)
 {
 	const char *ct = w->parts[i].content_type;
 	size_t j, pick = NONE;
@@ -1683,14 +1791,25 @@ select_body(struct walk *w, size_t i)
 				pick = j;
 			}
 		}
+		if (best == K_PLAIN) {
+			size_t t = text_leaf(w, pick, K_PLAIN), h = NONE;
+
+			for (j = w->nodes[i].first_child; j != NONE;
+			    j = w->nodes[j].next)
+				if (text_leaf(w, j, K_HTML) != NONE)
+					h = j;
+			if (t != NONE && h != NONE &&
+			    html_richer(c, w, t, text_leaf(w, h, K_HTML)))
+				pick = h;
+		}
 		if (pick != NONE)
-			select_body(w, pick);
+			select_body(c, w, pick);
 		return;
 	}
 	if (strcmp(ct, "multipart/related") == 0) {
 		j = related_root(w, i);
 		if (j != NONE)
-			select_body(w, j);
+			select_body(c, w, j);
 		return;
 	}
 	/* mixed, report, signed, digest, ...: every text child; an HTML or
@@ -1705,7 +1824,7 @@ select_body(struct walk *w, size_t i)
 		k = leaf_kind(w, j);
 		if (has_plain && (k == K_HTML || k == K_ENRICHED))
 			continue;
-		select_body(w, j);
+		select_body(c, w, j);
 	}
 }
 
@@ -2114,7 +2233,7 @@ finish(struct ctx *c, struct mail *m, struct walk *w)
 {
 	int rc;
 
-	select_body(w, 0);
+	select_body(c, w, 0);
 	rc = build_text(c, m, w);
 	if (rc == 0 && m->text[0] == '\0' && fallback_body(w))
 		rc = build_text(c, m, w);
@@ -2154,7 +2273,7 @@ parse_message(struct ctx *c, struct mail *m, const char *p, size_t len,
 		rc = gc_err_set(c->err, GC_EPARSE, "nothing but blanks");
 	if (rc == 0) {
 		m->header_bytes = (size_t)(body - p);
-		w.fallback = header_fallback(c, &f);
+		w.fallback = header_charset(c, &f);
 		w.base = depth;
 		make_headers(c, &m->headers, &m->nheaders, &f, w.fallback);
 		read_envelope(c, m);

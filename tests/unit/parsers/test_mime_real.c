@@ -34,6 +34,7 @@ static const char *fixtures[] = {
 	"hdr8-gbk.eml", "hdr8-big5.eml", "hdr8-sjis.eml", "hdr8-eucjp.eml",
 	"hdr8-euckr.eml", "hdr8-koi8r.eml", "hdr8-cp1252.eml",
 	"cs-iso2022jp-undeclared.eml", "cs-iso2022jp2.eml", "cs-mislabels.eml",
+	"alt-stub.eml", "alt-forward.eml", "alt-same.eml",
 };
 
 static char *
@@ -580,6 +581,42 @@ test_cs_labels(void **state)
 	mail_free(&m);
 }
 
+/* ----- 6. Text or HTML: the one a reader would see ---------------- */
+
+static void
+test_alt_choice(void **state)
+{
+	struct mail *m;
+
+	(void)state;
+	/* a stub in the text/plain: the HTML has the content */
+	m = parse_fixture("alt-stub.eml");
+	assert_true(m->text_from_html);
+	assert_non_null(strstr(m->text, "l'export CSV des factures donne un "
+	    "fichier vide"));
+	assert_null(strstr(m->text, "HTML mail reader"));
+	mail_free(&m);
+	/* a forward whose message is only in the HTML */
+	m = parse_fixture("alt-forward.eml");
+	assert_true(m->text_from_html);
+	assert_non_null(strstr(m->text, "il manque deux cartons sur cinq"));
+	mail_free(&m);
+	/* the same text in both, the HTML heavy with style: the plain one */
+	m = parse_fixture("alt-same.eml");
+	assert_false(m->text_from_html);
+	assert_string_equal(m->text, "Bonjour,\n\nLe bouton Exporter ne fait "
+	    "rien depuis ce matin.\n\nClaire");
+	mail_free(&m);
+	/* a short plain text and a short HTML: the plain one, unconverted */
+	m = parse_str("From: a@example.org\nContent-Type: multipart/"
+	    "alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+	    "Hi\n--b\nContent-Type: text/html\n\n<p>Hi there, all of you"
+	    "</p>\n--b--\n");
+	assert_string_equal(m->text, "Hi");
+	assert_false(m->text_from_html);
+	mail_free(&m);
+}
+
 /* ----- Every fixture, cut at every length ------------------------- */
 
 static void
@@ -634,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_hdr8_declared),
 		cmocka_unit_test(test_cs_iso2022),
 		cmocka_unit_test(test_cs_labels),
+		cmocka_unit_test(test_alt_choice),
 		cmocka_unit_test(test_prefixes),
 	};
 
