@@ -668,13 +668,18 @@ fallback_addr(struct ctx *c, struct addrs *l, const char *seg, size_t seglen)
 	end = s + len;
 	if (memchr(s, '@', len) == NULL)
 		return;
-	for (lt = memrchr(s, '<', len); lt != NULL;
-	    lt = lt > s ? memrchr(s, '<', (size_t)(lt - s)) : NULL) {
-		gt = memchr(lt, '>', (size_t)(end - lt));
-		if (gt == NULL)
-			gt = end;
-		if (memchr(lt, '@', (size_t)(gt - lt)) != NULL)
-			break;
+	/* One backward pass: the nearest '>' and '@' after each '<'. */
+	lt = NULL;
+	gt = end;
+	at = NULL;
+	for (ws = end; ws > s && lt == NULL;) {
+		ws--;
+		if (*ws == '>')
+			gt = ws;
+		else if (*ws == '@')
+			at = ws;
+		else if (*ws == '<' && at != NULL && at < gt)
+			lt = ws;
 	}
 	if (lt != NULL) {
 		addr = clean_addr(c, lt + 1, (size_t)(gt - lt - 1));

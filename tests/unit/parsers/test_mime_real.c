@@ -241,6 +241,23 @@ test_addr_hostile(void **state)
 		n = 2000;       /* then many short ones */
 	}
 	free(raw);
+
+	/* angle brackets by the hundred thousand, the address at an end */
+	raw = malloc(240064);
+	memcpy(raw, "From: ", 6);
+	memset(raw + 6, '<', 120000);
+	memset(raw + 120006, '>', 120000);
+	memcpy(raw + 240006, " a@example.org\n\nb\n", 18);
+	m = parse_mem(raw, 240024);
+	assert_string_equal(m->from.addr, "a@example.org");
+	mail_free(&m);
+	memcpy(raw + 6, "a@example.org ", 14);
+	memset(raw + 20, '<', 239986);
+	memcpy(raw + 240006, "\n\nb\n", 4);
+	m = parse_mem(raw, 240010);
+	assert_string_equal(m->from.addr, "a@example.org");
+	mail_free(&m);
+	free(raw);
 }
 
 /* ----- 5. Structure oddities ------------------------------------- */
