@@ -1736,44 +1736,110 @@ text_leaf(const struct walk *w, size_t i, enum kind k)
 	return leaf_kind(w, i) == k ? i : NONE;
 }
 
+/* Does the tag at p (just after '<') open an element whose content is
+ * no text (style, script, head's title)? Returns the closing tag to look
+ * for, or NULL. */
+static const char *
+hidden_element(const char *p, const char *end)
+{
+	static const char *const names[] = { "style", "script", "title" };
+	static const char *const closing[] = {
+		"</style", "</script", "</title",
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i]);
+		if ((size_t)(end - p) > n && strncasecmp(p, names[i], n) == 0 &&
+		    (p[n] == '>' || p[n] == ' ' || p[n] == '\t' ||
+		    p[n] == '\n' || p[n] == '\r'))
+			return closing[i];
+	}
+	return NULL;
+}
+
+/* text_units() of the text an HTML document shows, estimated in one pass
+ * without parsing it: tags, comments and the content of style, script
+ * and title elements are skipped, an entity counts as a blank. */
+static size_t
+html_units(const char *p, size_t len)
+{
+	const char *end = p + len, *q, *close;
+	size_t n = 0;
+	bool in_word = false;
+
+	while (p < end) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '<') {
+			in_word = false;
+			if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+				q = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
+				p = q != NULL ? q + 3 : end;
+				continue;
+			}
+			close = hidden_element(p + 1, end);
+			if (close != NULL) {
+				q = p + 1;
+				while ((q = memchr(q, '<', (size_t)(end - q))) !=
+				    NULL && strncasecmp(q, close,
+				    (size_t)(end - q) < strlen(close) ?
+				    (size_t)(end - q) : strlen(close)) != 0)
+					q++;
+				p = q != NULL ? q + 1 : end;
+			}
+			q = memchr(p, '>', (size_t)(end - p));
+			p = q != NULL ? q + 1 : end;
+			continue;
+		}
+		if (ch == '&') {
+			q = p + 1;
+			while (q < end && q - p < 10 && *q != ';' && *q != '<')
+				q++;
+			p = q < end && *q == ';' ? q + 1 : p + 1;
+			in_word = false;
+			continue;
+		}
+		if (ch >= 0xc0) {
+			n++;
+			in_word = false;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r' || ch == '\0') {
+			in_word = false;
+		} else if (ch < 0x80 && !in_word) {
+			n++;
+			in_word = true;
+		}
+		p++;
+	}
+	return n;
+}
+
 /* Is the HTML alternative (leaf h) much richer than the plain one (leaf
  * t)? Mailers and newsletter tools put a stub in the text/plain ("view
- * this mail in a browser"), or only the text they wrote and the
- * forwarded message in the HTML alone. The HTML is converted only when
- * it is over HTML_RATIO times the size of the plain text (markup
- * alone rarely is); then it wins when it has at least twice the words
- * of the plain text, and HTML_MIN_MORE more. */
-#define HTML_RATIO 6
+ * this mail in a browser"), or only the text they wrote, the forwarded
+ * message being in the HTML alone. The HTML wins when it shows at least
+ * twice the words of the plain text, and HTML_MIN_MORE more (counted on
+ * the raw bytes, whatever their charset: a CJK character is a word). */
 #define HTML_MIN_MORE 12
 
 static bool
-html_richer(struct ctx *c, const struct walk *w, size_t t, size_t h)
+html_richer(const struct walk *w, size_t t, size_t h)
 {
 	const struct mail_part *pt = &w->parts[t], *ph = &w->parts[h];
-	size_t plain = text_units((const char *)pt->data, pt->len), html;
-	const char *cs = ph->charset;
-	struct buf tmp;
-	char *s = NULL;
-	bool richer = false;
+	size_t plain, html;
 
-	if (ph->len / HTML_RATIO <= pt->len)
+	/* Cheap first: the HTML's bytes bound the words it shows. */
+	plain = text_units((const char *)pt->data, pt->len);
+	if (ph->len / 2 < 2 * plain || ph->len / 2 < plain + HTML_MIN_MORE)
 		return false;
-	if (cs == NULL)
-		cs = html_sniff_charset(c->a, (const char *)ph->data, ph->len);
-	buf_init(&tmp, c->lim.max_text_bytes);
-	if (charset_convert(&tmp, NULL, cs, (const char *)ph->data,
-	    ph->len) == 0 && html_to_text(&s, c->a, buf_str(&tmp), tmp.len,
-	    c->lim.max_text_bytes) == 0) {
-		html = text_units(s, strlen(s));
-		richer = html >= 2 * plain && html >= plain + HTML_MIN_MORE;
-	}
-	buf_free(&tmp);
-	return richer;
+	html = html_units((const char *)ph->data, ph->len);
+	return html >= 2 * plain && html >= plain + HTML_MIN_MORE;
 }
 
 /* Mark the parts that make the body text (depth-first). */
 static void
-select_body(struct ctx *c, struct walk *w, size_t i)
+select_body(struct walk *w, size_t i)
 {
 	const char *ct = w->parts[i].content_type;
 	size_t j, pick = NONE;
@@ -1804,17 +1870,17 @@ select_body(struct ctx *c, struct walk *w, size_t i)
 				if (text_leaf(w, j, K_HTML) != NONE)
 					h = j;
 			if (t != NONE && h != NONE &&
-			    html_richer(c, w, t, text_leaf(w, h, K_HTML)))
+			    html_richer(w, t, text_leaf(w, h, K_HTML)))
 				pick = h;
 		}
 		if (pick != NONE)
-			select_body(c, w, pick);
+			select_body(w, pick);
 		return;
 	}
 	if (strcmp(ct, "multipart/related") == 0) {
 		j = related_root(w, i);
 		if (j != NONE)
-			select_body(c, w, j);
+			select_body(w, j);
 		return;
 	}
 	/* mixed, report, signed, digest, ...: every text child; an HTML or
@@ -1829,7 +1895,7 @@ select_body(struct ctx *c, struct walk *w, size_t i)
 		k = leaf_kind(w, j);
 		if (has_plain && (k == K_HTML || k == K_ENRICHED))
 			continue;
-		select_body(c, w, j);
+		select_body(w, j);
 	}
 }
 
@@ -2238,7 +2304,7 @@ finish(struct ctx *c, struct mail *m, struct walk *w)
 {
 	int rc;
 
-	select_body(c, w, 0);
+	select_body(w, 0);
 	rc = build_text(c, m, w);
 	if (rc == 0 && m->text[0] == '\0' && fallback_body(w))
 		rc = build_text(c, m, w);
