@@ -1128,6 +1128,10 @@ sb_score(uint32_t prev, uint32_t cp, uint32_t next)
 			return 3;
 		return latin_letter(prev) || latin_letter(next) ? -1 : 1;
 	}
+	if (cp >= 0xa1 && cp <= 0xbf && !latin_word &&
+	    !latin_letter(prev) && !latin_letter(next) &&
+	    !cyrillic_letter(prev) && !cyrillic_letter(next))
+		return 2;       /* symbols among symbols: a drawn line */
 	if (western_punct(cp))
 		return 1;
 	if (cyrillic_letter(cp)) {

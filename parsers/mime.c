@@ -1319,12 +1319,15 @@ encoding_name(const char *v)
 	return NULL;
 }
 
+static const char *sniff_encoding(const char *p, const char *end);
+
 /* The part's transfer encoding, lowercase, NULL when none: written
  * unusually it is read as what it means; with several fields (a mailer
- * that adds its own), one that needs decoding wins over an identity one. */
+ * that adds its own), one that needs decoding wins over an identity one
+ * when the body [body, end) looks encoded that way. */
 static const char *
 transfer_encoding(struct ctx *c, const struct fields *f,
-    const struct mimehdr *cte)
+    const struct mimehdr *cte, const char *body, const char *end)
 {
 	const char *e = cte->value, *n;
 	size_t i;
@@ -1345,10 +1348,33 @@ transfer_encoding(struct ctx *c, const struct fields *f,
 		n = encoding_name(h.value);
 		if (n == NULL)
 			n = h.value;
-		if (is_decoded(n))
-			return n;
+		if (is_decoded(n)) {
+			const char *sniffed = sniff_encoding(body, end);
+
+			return sniffed != NULL && strcmp(sniffed, n) == 0 ?
+			    n : e;
+		}
 	}
 	return e;
+}
+
+/* Decoded data that is no text: a NUL, or more than one control byte
+ * in sixteen, in its first 512 bytes. */
+static bool
+looks_binary(const unsigned char *p, size_t len)
+{
+	size_t i, ctl = 0;
+
+	if (len > 512)
+		len = 512;
+	for (i = 0; i < len; i++) {
+		if (p[i] == 0)
+			return true;
+		if (p[i] < 32 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\f' && p[i] != 0x1b)
+			ctl++;
+	}
+	return ctl * 16 > len;
 }
 
 /* An encoding nobody knows ("x-token", "none", "8bit base64"): the
@@ -1485,6 +1511,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	struct mail_part *part;
 	const char *type, *fallback = w->fallback, *name;
 	size_t idx;
+	bool sniffed = false;
 	int rc;
 
 	if (depth > c->lim.max_depth)
@@ -1517,7 +1544,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 		str_tolower(l);
 		part->charset = utf8_strip_controls(l, false, false);
 	}
-	part->encoding = transfer_encoding(c, f, &cte);
+	part->encoding = transfer_encoding(c, f, &cte, body, end);
 	part->disposition = cd.value[0] != '\0' ? cd.value : NULL;
 	name = mimehdr_param_text(&cd, "filename", c->a, fallback, NULL);
 	if (name == NULL)
@@ -1560,8 +1587,10 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 
 	part = &w->parts[idx];
 	if (part->encoding != NULL && !is_identity(part->encoding) &&
-	    !is_decoded(part->encoding))
+	    !is_decoded(part->encoding)) {
 		part->encoding = sniff_encoding(body, end);
+		sniffed = part->encoding != NULL;
+	}
 	if (part->encoding != NULL && (strcmp(part->encoding, "base64") == 0 ||
 	    strcmp(part->encoding, "quoted-printable") == 0 ||
 	    strcmp(part->encoding, "x-uuencode") == 0 ||
@@ -1569,6 +1598,11 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	    strcmp(part->encoding, "x-uue") == 0)) {
 		part->data = codec_decode(c->a, part->encoding, body,
 		    (size_t)(end - body), &part->len);
+		/* An encoding we guessed that gives no text ("x-gzip64"):
+		 * the part is kept as data, not shown. */
+		if (sniffed && starts(part->content_type, "text/") &&
+		    looks_binary(part->data, part->len))
+			part->content_type = "application/octet-stream";
 	} else {
 		/* Identity encodings point into our copy of the input. */
 		part->data = (const unsigned char *)body;

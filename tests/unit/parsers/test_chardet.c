@@ -79,6 +79,9 @@ test_guesses(void **state)
 		{ "WINDOWS-1252", "windows-1252", "Grüße aus Köln" },
 		{ "WINDOWS-1252", "windows-1252", "Öl" },
 		{ "WINDOWS-1252", "windows-1252", "“quoted” – €5" },
+		/* a line drawn with Latin-1 symbols, as old signatures do */
+		{ "WINDOWS-1252", "windows-1252",
+		    "·¸¸·´¯`·¸¸·´¯`·¸¸·´¯`·¸¸·´¯`·¸¸·" },
 	};
 	size_t i;
 

@@ -337,6 +337,22 @@ test_struct_cte(void **state)
 	    "\nThanks a lot = merci\n");
 	assert_string_equal(m->text, "Thanks a lot = merci\n");
 	mail_free(&m);
+	/* a second field that the body does not bear out is not believed */
+	m = parse_str("From: a@example.org\nContent-Transfer-Encoding: 7bit\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\nsize=25; "
+	    "x==\n");
+	assert_string_equal(m->text, "size=25; x==\n");
+	mail_free(&m);
+	/* a guessed encoding that gives binary data: kept, not shown */
+	m = parse_str("From: a@example.org\nContent-Type: text/plain\n"
+	    "Content-Transfer-Encoding: x-gzip64\n\n"
+	    "H4sIAJ+A5jIAA0VPTWvDMAy9+1e8nbpCsS877bRS1vayXdJDDwURbJEEEqez\n");
+	assert_string_equal(m->text, "");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].content_type,
+	    "application/octet-stream");
+	assert_memory_equal(m->attachments[0].data, "\x1f\x8b", 2);
+	mail_free(&m);
 }
 
 static void
