@@ -778,11 +778,21 @@ plausible_addr(const char *a, bool has_at)
 			return false;
 		q++;
 	}
-	for (; *q != '\0'; q++)
-		if ((unsigned char)*q <= 32 || *q == 127 ||
-		    strchr("<>()\",;\"", *q) != NULL)
+	for (; *q != '\0'; q++) {
+		switch (*q) {
+		case '<': case '>': case '(': case ')': case '"': case ',':
+		case ';': case '\\': case 127:
 			return false;
-	return strstr(a, "=?") == NULL;
+		case '=':
+			if (q[1] == '?')
+				return false;
+			break;
+		default:
+			if ((unsigned char)*q <= 32)
+				return false;
+		}
+	}
+	return true;
 }
 
 static bool
