@@ -15,8 +15,9 @@
  * UTF-8), as UTF-8 when it is valid UTF-8, and otherwise in the legacy
  * charset chardet.h guesses (windows-1252 when nothing speaks for
  * another). A label that no converter knows (including "x-unknown") gets
- * the same best effort and is flagged through *unknown_r. Bytes the converter refuses become U+FFFD,
- * unless the whole text is valid UTF-8: then it was mislabelled UTF-8
+ * the same best effort and is flagged through *unknown_r. Bytes the
+ * converter refuses become U+FFFD, unless the whole text is valid UTF-8:
+ * then it was mislabelled UTF-8
  * (8-bit text declared as ISO-2022-JP, say) and is read as such.
  * The output is always valid UTF-8 without NUL bytes.
  *

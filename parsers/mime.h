@@ -16,12 +16,16 @@
  *
  * Body text (mail.text): the text parts a mail client would show, blank
  * ones left out: in multipart/alternative the text/plain, else the
- * text/enriched or text/richtext, else the HTML (converted, html.h);
- * in multipart/related its root (the "start" part, else the first part
- * with text); in any other multipart every text child (an HTML one only
- * when no text/plain is beside it). Parts marked as attachments
- * (a disposition other than inline, a file name) are not text, but a
- * disposition that is not even a token counts as none. When that gives
+ * text/enriched or text/richtext, else the HTML (converted, html.h),
+ * and the HTML also when it shows at least twice the words of the
+ * text/plain and a dozen more (a stub "use an HTML reader", a forward
+ * whose message is only in the HTML); in multipart/related its root
+ * (the "start" part, else the first part with text); in any other
+ * multipart every text child (an HTML one only when no text/plain, nor
+ * a multipart that gives text, is beside it: it is then an attachment).
+ * Parts marked as attachments (a disposition other than inline, a file
+ * name) are not text, but a disposition that is not even a token counts
+ * as none. When that gives
  * nothing: the first text/plain not disposed as an attachment even with
  * a file name, else the first other text/... without one, else a
  * message/partial fragment after the first (all there is of it). When
