@@ -70,6 +70,7 @@ struct field {
 	const char *name;
 	const char *value;          /* NUL-free, may be invalid UTF-8 */
 	size_t len;
+	bool plain;                 /* valid UTF-8 without ESC: as it is */
 };
 
 struct fields {
@@ -269,6 +270,8 @@ push_field(struct ctx *c, struct field **v, size_t *n, size_t *cap,
 	f->name = arena_strndup(c->a, name, namelen);
 	f->value = arena_strndup(c->a, s, len);
 	f->len = len;
+	f->plain = utf8_valid(f->value, len) && memchr(f->value, 0x1b, len) ==
+	    NULL;
 	buf_reset(val);
 }
 
@@ -400,11 +403,12 @@ field_get(const struct fields *f, const char *name)
 /* A raw value as UTF-8 text: 8-bit bytes in fallback, controls other
  * than TAB removed. */
 static char *
-field_text(struct ctx *c, const char *fallback, const char *v, size_t len)
+field_text(struct ctx *c, const char *fallback, const char *v, size_t len,
+    bool plain)
 {
 	char *s;
 
-	if (utf8_valid(v, len) && memchr(v, 0x1b, len) == NULL) {
+	if (plain) {
 		s = arena_strndup(c->a, v, len);
 	} else {
 		struct buf b;
@@ -429,7 +433,7 @@ make_headers(struct ctx *c, const struct mail_header **out, size_t *n_r,
 		/* names are printable ASCII by construction */
 		h[i].name = f->v[i].name;
 		h[i].value = field_text(c, fallback, f->v[i].value,
-		    f->v[i].len);
+		    f->v[i].len, f->v[i].plain);
 	}
 	*out = h;
 	*n_r = f->n;
@@ -471,7 +475,7 @@ header_charset(struct ctx *c, const struct fields *f)
 		const struct field *fl = &f->v[i];
 		size_t n = fl->len;
 
-		if (utf8_valid(fl->value, fl->len))
+		if (fl->plain)
 			continue;
 		if (n > CHARDET_SAMPLE - b.len)
 			n = CHARDET_SAMPLE - b.len;
@@ -1344,15 +1348,20 @@ transfer_encoding(struct ctx *c, const struct fields *f,
 
 	if (e[0] == '\0')
 		return NULL;
-	n = encoding_name(e);
-	if (n != NULL)
-		e = n;
+	if (!is_identity(e) && !is_decoded(e)) {
+		n = encoding_name(e);
+		if (n != NULL)
+			e = n;
+	}
 	if (!is_identity(e))
 		return e;
 	for (i = 0; i < f->n; i++) {
+		const char *name = f->v[i].name;
 		struct mimehdr h;
 
-		if (!same_name(f->v[i].name, "Content-Transfer-Encoding"))
+		/* 25 characters: most fields are over at once */
+		if (strlen(name) != 25 ||
+		    !same_name(name, "Content-Transfer-Encoding"))
 			continue;
 		mimehdr_parse(&h, c->a, f->v[i].value, f->v[i].len);
 		n = encoding_name(h.value);
@@ -1792,6 +1801,8 @@ hidden_element(const char *p, const char *end)
 	};
 	size_t i, n;
 
+	if (p >= end || (*p != 's' && *p != 'S' && *p != 't' && *p != 'T'))
+		return NULL;            /* most tags: at once */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		n = strlen(names[i]);
 		if ((size_t)(end - p) > n && strncasecmp(p, names[i], n) == 0 &&
