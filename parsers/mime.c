@@ -1917,7 +1917,10 @@ select_body(struct walk *w, size_t i)
 				pick = j;
 			}
 		}
-		if (best == K_PLAIN) {
+		/* Only in the mail itself: the text of a message it carries
+		 * (returned in a bounce, forwarded) is seldom read, and its
+		 * HTML would be converted for nothing. */
+		if (best == K_PLAIN && w->base == 0) {
 			size_t t = text_leaf(w, pick, K_PLAIN), h = NONE;
 
 			for (j = w->nodes[i].first_child; j != NONE;

@@ -19,7 +19,9 @@
  * text/enriched or text/richtext, else the HTML (converted, html.h),
  * and the HTML also when it shows at least twice the words of the
  * text/plain and a dozen more (a stub "use an HTML reader", a forward
- * whose message is only in the HTML); in multipart/related its root
+ * whose message is only in the HTML), in the mail itself (not in the
+ * messages it carries, whose text is seldom read); in multipart/related
+ * its root
  * (the "start" part, else the first part with text); in any other
  * multipart every text child (an HTML one only when no text/plain, nor
  * a multipart that gives text, is beside it: it is then an attachment).

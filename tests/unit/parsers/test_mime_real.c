@@ -640,6 +640,31 @@ test_alt_choice(void **state)
 	assert_string_equal(m->text, "Bonjour,\n\nLe bouton Exporter ne fait "
 	    "rien depuis ce matin.\n\nClaire");
 	mail_free(&m);
+	/* in a message the mail carries (a bounce returning a newsletter),
+	 * the text/plain stays: its HTML is not converted for nothing */
+	{
+		size_t len;
+		char *raw = load("alt-stub.eml", &len);
+		struct buf b;
+		const struct mail *sub;
+
+		buf_init(&b, 1 << 20);
+		assert_int_equal(buf_addstr(&b, "From: MAILER-DAEMON@example.org"
+		    "\nContent-Type: multipart/report; boundary=r\n\n--r\n"
+		    "Content-Type: text/plain\n\nDelivery failed.\n--r\n"
+		    "Content-Type: message/rfc822\n\n"), 0);
+		assert_int_equal(buf_add(&b, raw, len), 0);
+		assert_int_equal(buf_addstr(&b, "\n--r--\n"), 0);
+		m = parse_mem(buf_str(&b), b.len);
+		assert_string_equal(m->text, "Delivery failed.");
+		sub = m->attachments[0].message;
+		assert_non_null(sub);
+		assert_false(sub->text_from_html);
+		assert_non_null(strstr(sub->text, "HTML mail reader"));
+		mail_free(&m);
+		buf_free(&b);
+		free(raw);
+	}
 	/* a short plain text and a short HTML: the plain one, unconverted */
 	m = parse_str("From: a@example.org\nContent-Type: multipart/"
 	    "alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
