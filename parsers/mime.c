@@ -1813,6 +1813,21 @@ hidden_element(const char *p, const char *end)
 	return NULL;
 }
 
+/* Just after the next "<" that starts tag (ASCII case ignored) from p,
+ * or end. */
+static const char *
+skip_to(const char *p, const char *end, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) >= n && strncasecmp(p, tag, n) == 0)
+			return p + 1;
+		p++;
+	}
+	return end;
+}
+
 /* text_units() of the text an HTML document shows, estimated in one pass
  * without parsing it: tags, comments and the content of style, script
  * and title elements are skipped, an entity counts as a blank. */
@@ -1829,20 +1844,14 @@ html_units(const char *p, size_t len)
 		if (ch == '<') {
 			in_word = false;
 			if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
-				q = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
+				q = memmem(p + 4, (size_t)(end - p - 4), "-->",
+				    3);
 				p = q != NULL ? q + 3 : end;
 				continue;
 			}
 			close = hidden_element(p + 1, end);
-			if (close != NULL) {
-				q = p + 1;
-				while ((q = memchr(q, '<', (size_t)(end - q))) !=
-				    NULL && strncasecmp(q, close,
-				    (size_t)(end - q) < strlen(close) ?
-				    (size_t)(end - q) : strlen(close)) != 0)
-					q++;
-				p = q != NULL ? q + 1 : end;
-			}
+			if (close != NULL)
+				p = skip_to(p + 1, end, close);
 			q = memchr(p, '>', (size_t)(end - p));
 			p = q != NULL ? q + 1 : end;
 			continue;
