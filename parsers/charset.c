@@ -25,6 +25,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "parsers/chardet.h"
 #include "parsers/utf8.h"
 
 #define LABEL_MAX 40
@@ -124,6 +125,9 @@ static const struct alias aliases[] = {
 	{ "uhc", K_ICONV, "CP949", "EUC-KR" },
 	{ "iso-2022-kr", K_ICONV, "ISO-2022-KR", NULL },
 	{ "koi8-r", K_ICONV, "KOI8-R", NULL },
+	{ "windows-1251", K_ICONV, "WINDOWS-1251", NULL },
+	{ "cp1251", K_ICONV, "WINDOWS-1251", NULL },
+	{ "x-cp1251", K_ICONV, "WINDOWS-1251", NULL },
 	{ "koi8", K_ICONV, "KOI8-R", NULL },
 	{ "cskoi8r", K_ICONV, "KOI8-R", NULL },
 	{ "koi8-u", K_ICONV, "KOI8-U", NULL },
@@ -139,6 +143,49 @@ static const struct alias aliases[] = {
 	{ "x-mac-roman", K_ICONV, "MACINTOSH", NULL },
 	{ "mac", K_ICONV, "MACINTOSH", NULL },
 	{ "macintosh", K_ICONV, "MACINTOSH", NULL },
+	/* More labels of the WHATWG Encoding Standard that iconv does not
+	 * know by these names, or maps otherwise. */
+	{ "unicode11utf8", K_UTF8, NULL, NULL },
+	{ "unicode20utf8", K_UTF8, NULL, NULL },
+	{ "iso-8859-6-e", K_ICONV, "ISO-8859-6", NULL },
+	{ "iso-8859-6-i", K_ICONV, "ISO-8859-6", NULL },
+	{ "csiso88596e", K_ICONV, "ISO-8859-6", NULL },
+	{ "csiso88596i", K_ICONV, "ISO-8859-6", NULL },
+	{ "csiso88598e", K_ICONV, "ISO-8859-8", NULL },
+	{ "csiso88598i", K_ICONV, "ISO-8859-8", NULL },
+	{ "sun_eu_greek", K_ICONV, "ISO-8859-7", NULL },
+	{ "csisolatin9", K_ICONV, "ISO-8859-15", NULL },
+	{ "l9", K_ICONV, "ISO-8859-15", NULL },
+	{ "latin-9", K_ICONV, "ISO-8859-15", NULL },
+	{ "iso8859_15", K_ICONV, "ISO-8859-15", NULL },
+	{ "latin-2", K_ICONV, "ISO-8859-2", NULL },
+	{ "iso_8859_1", K_ICONV, "WINDOWS-1252", NULL },
+	{ "iso-ir-100", K_ICONV, "WINDOWS-1252", NULL },
+	{ "koi", K_ICONV, "KOI8-R", NULL },
+	{ "koi8_r", K_ICONV, "KOI8-R", NULL },
+	{ "dos-874", K_ICONV, "WINDOWS-874", NULL },
+	{ "tis620", K_ICONV, "WINDOWS-874", NULL },
+	{ "iso885911", K_ICONV, "WINDOWS-874", NULL },
+	{ "x-cp1250", K_ICONV, "WINDOWS-1250", NULL },
+	{ "x-cp1253", K_ICONV, "WINDOWS-1253", NULL },
+	{ "x-cp1254", K_ICONV, "WINDOWS-1254", NULL },
+	{ "x-cp1255", K_ICONV, "WINDOWS-1255", NULL },
+	{ "x-cp1256", K_ICONV, "WINDOWS-1256", NULL },
+	{ "x-cp1257", K_ICONV, "WINDOWS-1257", NULL },
+	{ "x-cp1258", K_ICONV, "WINDOWS-1258", NULL },
+	{ "x-mac-cyrillic", K_ICONV, "MAC-CYRILLIC", NULL },
+	{ "x-mac-ukrainian", K_ICONV, "MAC-CYRILLIC", NULL },
+	{ "x-mac-ce", K_ICONV, "MAC-CENTRALEUROPE", NULL },
+	{ "csiso58gb231280", K_ICONV, "GB18030", NULL },
+	{ "iso-ir-58", K_ICONV, "GB18030", NULL },
+	{ "gb_2312", K_ICONV, "GB18030", NULL },
+	{ "gb-2312", K_ICONV, "GB18030", NULL },
+	{ "ms936", K_ICONV, "GB18030", NULL },
+	{ "windows-936", K_ICONV, "GB18030", NULL },
+	{ "iso-ir-149", K_ICONV, "CP949", "EUC-KR" },
+	{ "iso-2022-jp-1", K_ICONV, "ISO-2022-JP-2", "ISO-2022-JP-3" },
+	{ "iso-2022-jp-3", K_ICONV, "ISO-2022-JP-3", "ISO-2022-JP-2" },
+	{ "iso-10646-ucs-2", K_ICONV, "UTF-16", NULL },
 	{ "x-unknown", K_UNKNOWN, NULL, NULL },
 	{ "unknown", K_UNKNOWN, NULL, NULL },
 	{ "unknown-8bit", K_UNKNOWN, NULL, NULL },
@@ -344,6 +391,59 @@ convert_iconv(struct buf *out, const char *name, const char *name2,
 	return rc;
 }
 
+/* Text in a stateful ISO-2022 charset announces itself with escape
+ * sequences that designate a double-byte set: "iso-2022-jp" (JIS X 0208,
+ * 0212, 0213, and the GB 2312 and KS C 5601 of ISO-2022-JP-2), or
+ * "iso-2022-kr"; NULL when there is none. */
+static const char *
+iso2022_kind(const char *in, size_t len)
+{
+	const char *p = memchr(in, 0x1b, len), *end = in + len;
+
+	for (; p != NULL; p = memchr(p + 1, 0x1b, (size_t)(end - p - 1))) {
+		size_t left = (size_t)(end - p - 1);
+
+		if (left >= 2 && p[1] == '$' && (p[2] == 'B' || p[2] == '@' ||
+		    p[2] == 'A'))
+			return "iso-2022-jp";
+		if (left >= 3 && p[1] == '$' && p[2] == '(' && (p[3] == 'D' ||
+		    p[3] == 'C' || p[3] == 'O' || p[3] == 'Q' || p[3] == 'P'))
+			return "iso-2022-jp";
+		if (left >= 3 && p[1] == '$' && p[2] == ')' && p[3] == 'C')
+			return "iso-2022-kr";
+		if (left >= 2 && p[1] == '(' && (p[2] == 'J' || p[2] == 'I'))
+			return "iso-2022-jp";
+		if (left < 2)
+			break;
+	}
+	return NULL;
+}
+
+/* Text without a usable label: ISO-2022 when it has its escapes, UTF-8
+ * when valid, else the charset chardet.h guesses. */
+static int
+convert_undeclared(struct buf *out, const char *in, size_t len)
+{
+	const char *label = iso2022_kind(in, len);
+	const struct alias *al;
+	int rc;
+
+	if (label == NULL && utf8_valid(in, len))
+		return utf8_sanitize_buf(out, in, len);
+	if (label == NULL)
+		label = chardet_guess(in, len);
+	if (label != NULL && strcmp(label, "windows-1252") != 0 &&
+	    (al = lookup(label)) != NULL) {
+		rc = convert_iconv(out, al->conv, al->conv2, in, len, NULL);
+		if (rc != GC_ENOTFOUND)
+			return rc;
+	}
+	rc = convert_iconv(out, "WINDOWS-1252", NULL, in, len, NULL);
+	if (rc == GC_ENOTFOUND)
+		fatal("iconv has no WINDOWS-1252 converter");
+	return rc;
+}
+
 int
 charset_convert(struct buf *out, bool *unknown_r, const char *charset,
     const char *in, size_t len)
@@ -380,16 +480,59 @@ charset_convert(struct buf *out, bool *unknown_r, const char *charset,
 			*unknown_r = true;
 		/* FALLTHROUGH */
 	case K_ASCII:
-		if (utf8_valid(in, len))
-			return utf8_sanitize_buf(out, in, len);
-		rc = convert_iconv(out, "WINDOWS-1252", NULL, in, len, NULL);
-		if (rc == GC_ENOTFOUND)
-			fatal("iconv has no WINDOWS-1252 converter");
-		return rc;
+		return convert_undeclared(out, in, len);
 	case K_UTF8:
+		if (iso2022_kind(in, len) != NULL)
+			return convert_undeclared(out, in, len);
 		break;
 	}
 	return utf8_sanitize_buf(out, in, len);
+}
+
+bool
+charset_fits(const char *label, const char *in, size_t len)
+{
+	char norm[LABEL_MAX + 1];
+	const struct alias *al;
+	struct buf tmp;
+	long errors = 1;
+
+	if (label == NULL || classify(label, norm, &al) != K_ICONV)
+		return false;
+	buf_init(&tmp, len * 4 + 16);
+	if (convert_iconv(&tmp, al ? al->conv : norm, al ? al->conv2 : NULL,
+	    in, len, &errors) != 0)
+		errors = 1;
+	buf_free(&tmp);
+	return errors == 0;
+}
+
+int
+charset_convert_guess(struct buf *out, const char *declared, const char *in,
+    size_t len)
+{
+	char norm[LABEL_MAX + 1];
+	const struct alias *al;
+	enum kind k;
+	size_t start = out->len;
+	long errors = 0;
+	int rc;
+
+	if (iso2022_kind(in, len) == NULL && utf8_valid(in, len))
+		return utf8_sanitize_buf(out, in, len);
+	k = declared != NULL ? classify(declared, norm, &al) : K_ASCII;
+	if (k == K_ICONV && iso2022_kind(in, len) == NULL) {
+		rc = convert_iconv(out, al ? al->conv : norm,
+		    al ? al->conv2 : NULL, in, len, &errors);
+		if (rc != 0 || errors == 0)
+			return rc == GC_ENOTFOUND ? convert_undeclared(out, in,
+			    len) : rc;
+		/* The declared charset refuses the bytes: guess. */
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
+	}
+	return convert_undeclared(out, in, len);
 }
 
 int

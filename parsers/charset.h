@@ -10,11 +10,14 @@
  * missing from the table are tried on iconv as they are (when they only
  * hold characters a charset name may hold).
  *
- * Undeclared text (charset NULL) and us-ascii text is taken as UTF-8 when
- * it is valid UTF-8 and as windows-1252 otherwise. A label that no
- * converter knows (including "x-unknown") gets the same best effort and is
- * flagged through *unknown_r. Bytes the converter refuses become U+FFFD,
- * unless the whole text is valid UTF-8: then it was mislabelled UTF-8
+ * Undeclared text (charset NULL) and us-ascii text is taken as ISO-2022-JP
+ * (or -KR) when it holds their escape sequences (also when labelled
+ * UTF-8), as UTF-8 when it is valid UTF-8, and otherwise in the legacy
+ * charset chardet.h guesses (windows-1252 when nothing speaks for
+ * another). A label that no converter knows (including "x-unknown") gets
+ * the same best effort and is flagged through *unknown_r. Bytes the
+ * converter refuses become U+FFFD, unless the whole text is valid UTF-8:
+ * then it was mislabelled UTF-8
  * (8-bit text declared as ISO-2022-JP, say) and is read as such.
  * The output is always valid UTF-8 without NUL bytes.
  *
@@ -40,6 +43,18 @@ bool charset_is_unknown(const char *label);
  * valid UTF-8 prefix of the text). */
 int charset_convert(struct buf *out, bool *unknown_r, const char *charset,
     const char *in, size_t len) __attribute__((warn_unused_result));
+
+/* Raw 8-bit text with at most a hint of its charset (header fields sent
+ * unencoded: declared is the charset the mail declares for its body, or
+ * NULL): valid UTF-8 first, then ISO-2022 announced by its escapes, then
+ * the declared charset when it reads every byte, else the charset
+ * chardet.h guesses. Appends to out as charset_convert() does. */
+int charset_convert_guess(struct buf *out, const char *declared,
+    const char *in, size_t len) __attribute__((warn_unused_result));
+
+/* True when label names a charset (not us-ascii, UTF-8 or an unknown
+ * one) that reads each of the len bytes at in. */
+bool charset_fits(const char *label, const char *in, size_t len);
 
 /* The same into a new arena string, at most max bytes long (GC_ELIMIT
  * past it, *out NULL). *len_r may be NULL. */

@@ -32,13 +32,16 @@
  */
 #include "parsers/mime.h"
 
+#include <ctype.h>
 #include <libetpan/libetpan.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "parsers/charset.h"
+#include "parsers/chardet.h"
 #include "parsers/codec.h"
 #include "parsers/date.h"
 #include "parsers/enriched.h"
@@ -67,6 +70,7 @@ struct field {
 	const char *name;
 	const char *value;          /* NUL-free, may be invalid UTF-8 */
 	size_t len;
+	bool plain;                 /* valid UTF-8 without ESC: as it is */
 };
 
 struct fields {
@@ -79,7 +83,6 @@ struct node {
 	size_t first_child, last_child, next;
 	const char *start;          /* multipart/related "start" cid */
 	bool attach_like;           /* disposition attachment / file name */
-	bool signature;             /* detached signature */
 };
 
 struct walk {
@@ -182,6 +185,48 @@ field_follows(const struct ctx *c, const char *p, const char *end)
 	return false;
 }
 
+/* Does a header block of a message start within STRAY_LOOKAHEAD lines
+ * from p: a field line, then (before a blank line, within HEADER_PROBE
+ * lines) one of the fields every mail has? */
+#define HEADER_PROBE 64
+
+static bool
+header_follows(const struct ctx *c, const char *p, const char *end)
+{
+	static const char *const known[] = {
+		"from", "to", "subject", "date", "message-id", "received",
+		"return-path", "mime-version", "content-type", "sender",
+		"delivered-to", "reply-to",
+	};
+	const char *le, *colon;
+	size_t n, k;
+	int i;
+
+	for (i = 0; i < STRAY_LOOKAHEAD && p < end; i++) {
+		const char *next = line_next(c, p, end, &le);
+
+		if (le == p)
+			return false;
+		if (field_name_len(p, le, &colon) > 0)
+			break;
+		p = next;
+	}
+	for (i = 0; i < HEADER_PROBE && p < end; i++) {
+		const char *next = line_next(c, p, end, &le);
+
+		if (le == p)
+			return false;
+		n = field_name_len(p, le, &colon);
+		for (k = 0; n > 0 && k < sizeof(known) / sizeof(known[0]);
+		    k++)
+			if (strlen(known[k]) == n &&
+			    strncasecmp(p, known[k], n) == 0)
+				return true;
+		p = next;
+	}
+	return false;
+}
+
 static void
 add_bytes(struct buf *b, const char *p, size_t n)
 {
@@ -225,6 +270,8 @@ push_field(struct ctx *c, struct field **v, size_t *n, size_t *cap,
 	f->name = arena_strndup(c->a, name, namelen);
 	f->value = arena_strndup(c->a, s, len);
 	f->len = len;
+	f->plain = utf8_valid(f->value, len) && memchr(f->value, 0x1b, len) ==
+	    NULL;
 	buf_reset(val);
 }
 
@@ -253,15 +300,29 @@ read_fields(struct ctx *c, struct fields *out, const char **body_r,
 	out->v = NULL;
 	out->n = 0;
 	if (top) {
+		size_t stray = 0;
+
 		if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 			p += 3;
 		first = p;
 		while (p < end) {
 			next = line_next(c, p, end, &le);
-			if (!line_is_blankish(p, le) &&
-			    !(p == first && is_mbox_from(p, le)))
-				break;
-			p = next;
+			if (line_is_blankish(p, le) ||
+			    (p == first && is_mbox_from(p, le))) {
+				p = next;
+				continue;
+			}
+			/* Stray lines before the first field (an mbox
+			 * "From " line after a blank one, a line a tool
+			 * added): skipped when a header block follows. */
+			if (stray < STRAY_LOOKAHEAD && !is_blank(*p) &&
+			    field_name_len(p, le, &colon) == 0 &&
+			    header_follows(c, next, end)) {
+				stray++;
+				p = next;
+				continue;
+			}
+			break;
 		}
 	}
 	buf_init(&val, c->lim.max_header_bytes + 1);
@@ -342,17 +403,18 @@ field_get(const struct fields *f, const char *name)
 /* A raw value as UTF-8 text: 8-bit bytes in fallback, controls other
  * than TAB removed. */
 static char *
-field_text(struct ctx *c, const char *fallback, const char *v, size_t len)
+field_text(struct ctx *c, const char *fallback, const char *v, size_t len,
+    bool plain)
 {
 	char *s;
 
-	if (utf8_valid(v, len)) {
+	if (plain) {
 		s = arena_strndup(c->a, v, len);
 	} else {
 		struct buf b;
 
 		buf_init(&b, len * 4 + 16);
-		if (charset_convert(&b, NULL, fallback, v, len) != 0)
+		if (charset_convert_guess(&b, fallback, v, len) != 0)
 			fatal("mime: buffer cap reached");
 		s = arena_strndup(c->a, buf_str(&b), b.len);
 		buf_free(&b);
@@ -371,14 +433,15 @@ make_headers(struct ctx *c, const struct mail_header **out, size_t *n_r,
 		/* names are printable ASCII by construction */
 		h[i].name = f->v[i].name;
 		h[i].value = field_text(c, fallback, f->v[i].value,
-		    f->v[i].len);
+		    f->v[i].len, f->v[i].plain);
 	}
 	*out = h;
 	*n_r = f->n;
 }
 
 /* The charset to read raw 8-bit header bytes in: the one the message
- * declares for its body when it is a known one, else windows-1252. */
+ * declares for its body when it is a known one (charset_convert_guess()
+ * guesses when there is none or it does not fit). */
 static const char *
 header_fallback(struct ctx *c, const struct fields *f)
 {
@@ -394,6 +457,39 @@ header_fallback(struct ctx *c, const struct fields *f)
 	    charset_is_unknown(cs->value))
 		return NULL;
 	return cs->value;
+}
+
+/* The charset of the raw 8-bit bytes of a header block, decided once
+ * for all its fields (and with all their text, the more to guess
+ * from): the one declared for the body when it reads them all, else the
+ * guess of chardet.h; the declared one (or NULL) when there are none. */
+static const char *
+header_charset(struct ctx *c, const struct fields *f)
+{
+	const char *declared = header_fallback(c, f), *guess;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, CHARDET_SAMPLE + 1);
+	for (i = 0; i < f->n && b.len < CHARDET_SAMPLE; i++) {
+		const struct field *fl = &f->v[i];
+		size_t n = fl->len;
+
+		if (fl->plain)
+			continue;
+		if (n > CHARDET_SAMPLE - b.len)
+			n = CHARDET_SAMPLE - b.len;
+		(void)!buf_add(&b, fl->value, n);
+		(void)!buf_addc(&b, '\n');
+	}
+	if (b.len == 0 || (declared != NULL &&
+	    charset_fits(declared, buf_str(&b), b.len))) {
+		buf_free(&b);
+		return declared;
+	}
+	guess = chardet_guess(buf_str(&b), b.len);
+	buf_free(&b);
+	return guess != NULL ? guess : declared;
 }
 
 /* ----- Structured fields (libetpan) ------------------------------- */
@@ -514,6 +610,8 @@ push_addr(struct addrs *l, const char *name, const char *addr)
 	l->n++;
 }
 
+static const char *name_text(struct ctx *c, const char *ns, const char *ne);
+
 static void
 push_mailbox(struct ctx *c, struct addrs *l, const struct mailimf_mailbox *mb)
 {
@@ -522,50 +620,87 @@ push_mailbox(struct ctx *c, struct addrs *l, const struct mailimf_mailbox *mb)
 	if (mb == NULL)
 		return;
 	if (mb->mb_display_name != NULL)
-		name = display_text(c, mb->mb_display_name,
-		    strlen(mb->mb_display_name));
+		name = name_text(c, mb->mb_display_name,
+		    mb->mb_display_name + strlen(mb->mb_display_name));
 	if (mb->mb_addr_spec != NULL)
 		addr = clean_addr(c, mb->mb_addr_spec,
 		    strlen(mb->mb_addr_spec));
 	push_addr(l, name, addr);
 }
 
-/* Our own reading of one address that libetpan refused: "name <addr>",
- * or the first word holding an '@'. */
+/* A display name: quotes around it (or an unclosed one at one end)
+ * dropped, then as display_text(). */
+static const char *
+name_text(struct ctx *c, const char *ns, const char *ne)
+{
+	while (ns < ne && (is_blank(*ns) || *ns == '"' || *ns == ','))
+		ns++;
+	while (ne > ns && (is_blank(ne[-1]) || ne[-1] == '"' ||
+	    ne[-1] == ','))
+		ne--;
+	return ne > ns ? display_text(c, ns, (size_t)(ne - ns)) : NULL;
+}
+
+/* Characters that end an address written without angle brackets. */
+static bool
+addr_stop(char ch)
+{
+	return is_blank(ch) || ch == '"' || ch == '\'' || ch == '<' ||
+	    ch == '>' || ch == '(' || ch == ')' || ch == ',' || ch == ';' ||
+	    ch == '[' || ch == ']';
+}
+
+/* Our own reading of one address that libetpan refused or misread: the
+ * last "<...>" holding an '@' (or an unclosed "<..." at the end), with
+ * the text before it as the name; else the last word holding an '@',
+ * with the text before it as the name. A name in broken form (an
+ * encoded word glued to the address or never closed, raw 8-bit bytes,
+ * a quote never closed) never costs the address. */
 static void
 fallback_addr(struct ctx *c, struct addrs *l, const char *seg, size_t seglen)
 {
 	const char *s = strip_comments(c, arena_strndup(c->a, seg, seglen));
-	size_t len = strlen(s);
-	const char *lt = memchr(s, '<', len), *gt;
+	const char *lt, *gt, *at, *ws, *we, *end;
 	const char *name = NULL, *addr = NULL;
+	size_t len = strlen(s);
 
+	/* An unclosed comment swallowed the address: read the raw text. */
+	if (memchr(s, '@', len) == NULL) {
+		s = arena_strndup(c->a, seg, seglen);
+		len = strlen(s);
+	}
+	end = s + len;
+	if (memchr(s, '@', len) == NULL)
+		return;
+	/* One backward pass: the nearest '>' and '@' after each '<'. */
+	lt = NULL;
+	gt = end;
+	at = NULL;
+	for (ws = end; ws > s && lt == NULL;) {
+		ws--;
+		if (*ws == '>')
+			gt = ws;
+		else if (*ws == '@')
+			at = ws;
+		else if (*ws == '<' && at != NULL && at < gt)
+			lt = ws;
+	}
 	if (lt != NULL) {
-		const char *ns = s, *ne = lt;
-
-		gt = memchr(lt, '>', len - (size_t)(lt - s));
-		if (gt == NULL)
-			gt = s + len;
 		addr = clean_addr(c, lt + 1, (size_t)(gt - lt - 1));
-		while (ns < ne && (is_blank(*ns) || *ns == '"'))
-			ns++;
-		while (ne > ns && (is_blank(ne[-1]) || ne[-1] == '"'))
-			ne--;
-		if (ne > ns)
-			name = display_text(c, ns, (size_t)(ne - ns));
+		name = name_text(c, s, lt);
 	} else {
-		const char *at = memchr(s, '@', len), *ws, *we;
-
-		if (at == NULL)
-			return;
+		at = memrchr(s, '@', len);
 		ws = at;
-		while (ws > s && !is_blank(ws[-1]))
+		while (ws > s && !addr_stop(ws[-1]))
 			ws--;
 		we = at;
-		while (we < s + len && !is_blank(*we))
+		while (we < end && !addr_stop(*we))
 			we++;
 		addr = clean_addr(c, ws, (size_t)(we - ws));
+		name = name_text(c, s, ws);
 	}
+	if (name != NULL && addr != NULL && str_casecmp(name, addr) == 0)
+		name = NULL;
 	push_addr(l, name, addr);
 }
 
@@ -630,6 +765,69 @@ push_etpan_list(struct ctx *c, struct addrs *l,
 	}
 }
 
+/* Is libetpan's addr-spec one? It reads leniently, and hands back a
+ * name glued to the address ("=?gb2312?b?...?=<a@b>", a quote or an
+ * encoded word never closed) or a word of the name as an address of its
+ * own ("Jean;Paul <a@b>"). has_at: the text it read holds an '@'. */
+static bool
+plausible_addr(const char *a, bool has_at)
+{
+	const char *q = a;
+
+	if (a == NULL || strchr(a, '@') == NULL)
+		return !has_at;
+	if (*q == '"') {            /* "john doe"@example.com */
+		q = strchr(q + 1, '"');
+		if (q == NULL || q[1] != '@')
+			return false;
+		q++;
+	}
+	for (; *q != '\0'; q++) {
+		switch (*q) {
+		case '<': case '>': case '(': case ')': case '"': case ',':
+		case ';': case '\\': case 127:
+			return false;
+		case '=':
+			if (q[1] == '?')
+				return false;
+			break;
+		default:
+			if ((unsigned char)*q <= 32)
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+plausible_list(const struct mailimf_address_list *al, bool has_at)
+{
+	clistiter *it, *j;
+
+	for (it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
+		struct mailimf_address *ad = clist_content(it);
+		const struct mailimf_mailbox *mb;
+
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			mb = ad->ad_data.ad_mailbox;
+			if (mb != NULL && !plausible_addr(mb->mb_addr_spec,
+			    has_at))
+				return false;
+			continue;
+		}
+		if (ad->ad_data.ad_group == NULL ||
+		    ad->ad_data.ad_group->grp_mb_list == NULL)
+			continue;
+		for (j = clist_begin(ad->ad_data.ad_group->grp_mb_list->
+		    mb_list); j != NULL; j = clist_next(j)) {
+			mb = clist_content(j);
+			if (!plausible_addr(mb->mb_addr_spec, has_at))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Our reading of a segment libetpan refused: address by address, a
  * group's "name:" and ";" dropped. */
 static void
@@ -653,6 +851,31 @@ fallback_list(struct ctx *c, struct addrs *l, const char *s, size_t len)
 	}
 }
 
+/* A display name with an unquoted comma ("Dupont, Jean <j@x>", or an
+ * encoded word then ",<j@x>") reads as a name-only address and then the
+ * real one. When the address at [i, *e_r) has no '@', '<', ':' or ';'
+ * and the next one has a "<...@...>", both are one: *e_r moves to the
+ * end of the next one and true is returned. */
+static bool
+merge_name(const char *s, size_t i, size_t *e_r, size_t len)
+{
+	size_t e = *e_r, e2, k;
+	const char *lt;
+
+	if (e >= len)
+		return false;
+	for (k = i; k < e; k++)
+		if (s[k] == '@' || s[k] == '<' || s[k] == ':' || s[k] == ';' ||
+		    s[k] == '"')
+			return false;
+	e2 = addr_end(s, e + 1, len, true);
+	lt = memchr(s + e + 1, '<', e2 - e - 1);
+	if (lt == NULL || memchr(lt, '@', (size_t)(s + e2 - lt)) == NULL)
+		return false;
+	*e_r = e2;
+	return true;
+}
+
 /* Each address (or group) is handed to libetpan on its own: given the
  * whole rest of the value after each failure, libetpan would rescan it
  * (an unterminated quoted string runs to the end) and a long hostile
@@ -667,6 +890,7 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 	while (i < len) {
 		struct mailimf_address_list *al = NULL;
 		size_t idx = 0, e;
+		bool has_at;
 		int r;
 
 		while (i < len && (is_blank(s[i]) || s[i] == ','))
@@ -674,10 +898,16 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 		if (i >= len)
 			break;
 		e = addr_end(s, i, len, true);
+		if (merge_name(s, i, &e, len)) {
+			fallback_addr(c, l, s + i, e - i);
+			i = e + 1;
+			continue;
+		}
+		has_at = memchr(s + i, '@', e - i) != NULL;
 		r = mailimf_address_list_parse(s + i, e - i, &idx, &al);
-		if (r == MAILIMF_NO_ERROR && al != NULL) {
+		if (r == MAILIMF_NO_ERROR && al != NULL &&
+		    plausible_list(al, has_at)) {
 			push_etpan_list(c, l, al);
-			mailimf_address_list_free(al);
 			/* something after what it could read */
 			if (idx < e - i && !line_is_blankish(s + i + idx,
 			    s + e) && s[i + idx] != ',')
@@ -685,6 +915,8 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 		} else {
 			fallback_list(c, l, s + i, e - i);
 		}
+		if (al != NULL)
+			mailimf_address_list_free(al);
 		i = e + 1;
 	}
 	/* "addr (Name)": the old way to give a name, still seen. */
@@ -843,6 +1075,20 @@ parse_return_path(struct ctx *c, const char *v)
 	return a != NULL ? a : "";
 }
 
+/* The first address of a list that has an '@' (the sender a reply must
+ * reach), else the first one; both NULL for an empty list. */
+static struct mail_addr
+first_with_at(const struct addrs *l)
+{
+	struct mail_addr none = { NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].addr != NULL && strchr(l->v[i].addr, '@') != NULL)
+			return l->v[i];
+	return l->n > 0 ? l->v[0] : none;
+}
+
 static void
 read_envelope(struct ctx *c, struct mail *m)
 {
@@ -861,8 +1107,7 @@ read_envelope(struct ctx *c, struct mail *m)
 		struct addrs l = { NULL, 0, 0 };
 
 		parse_addr_list(c, &l, v);
-		if (l.n > 0)
-			m->from = l.v[0];
+		m->from = first_with_at(&l);
 		free(l.v);
 	}
 	collect_addrs(c, &m->to, &m->nto, m, "To");
@@ -873,8 +1118,7 @@ read_envelope(struct ctx *c, struct mail *m)
 		struct addrs l = { NULL, 0, 0 };
 
 		parse_addr_list(c, &l, v);
-		if (l.n > 0)
-			m->sender = l.v[0].addr;
+		m->sender = first_with_at(&l).addr;
 		free(l.v);
 	}
 	v = mail_header_get(m, "Return-Path");
@@ -1012,14 +1256,6 @@ is_report_type(const char *ct)
 }
 
 static bool
-is_signature_type(const char *ct)
-{
-	return strcmp(ct, "application/pgp-signature") == 0 ||
-	    strcmp(ct, "application/pkcs7-signature") == 0 ||
-	    strcmp(ct, "application/x-pkcs7-signature") == 0;
-}
-
-static bool
 is_message_type(const char *ct)
 {
 	return strcmp(ct, "message/rfc822") == 0 ||
@@ -1045,6 +1281,172 @@ is_first_fragment(const char *type, const struct mimehdr *ct)
 static int walk(struct ctx *c, struct walk *w, const struct fields *f,
     const char *body, const char *end, size_t parent, unsigned depth,
     bool digest);
+
+/* ----- Content-Transfer-Encoding as written ----------------------- */
+
+static bool
+is_identity(const char *e)
+{
+	return strcmp(e, "7bit") == 0 || strcmp(e, "8bit") == 0 ||
+	    strcmp(e, "binary") == 0;
+}
+
+static bool
+is_decoded(const char *e)
+{
+	return strcmp(e, "base64") == 0 ||
+	    strcmp(e, "quoted-printable") == 0 ||
+	    strcmp(e, "x-uuencode") == 0 || strcmp(e, "uuencode") == 0 ||
+	    strcmp(e, "x-uue") == 0;
+}
+
+/* The usual name of an encoding written unusually ("Base-64",
+ * "x-base64", "\"base64\"", "quoted_printable", "qp", "b"), or v. */
+static const char *
+encoding_name(const char *v)
+{
+	static const char *const b64[] = {
+		"base64", "base-64", "x-base64", "base_64", "b64", "b",
+		"base64encoded",
+	};
+	static const char *const qp[] = {
+		"quoted-printable", "quoted_printable", "quotedprintable",
+		"x-quoted-printable", "qp", "q", "quoted-printed",
+	};
+	char norm[32];
+	size_t i, n = 0;
+
+	for (; *v != '\0' && n + 1 < sizeof(norm); v++)
+		if (*v != '"' && *v != '\'' && *v != ';' && *v != '.')
+			norm[n++] = *v;
+	norm[n] = '\0';
+	for (i = 0; i < sizeof(b64) / sizeof(b64[0]); i++)
+		if (strcmp(norm, b64[i]) == 0)
+			return "base64";
+	for (i = 0; i < sizeof(qp) / sizeof(qp[0]); i++)
+		if (strcmp(norm, qp[i]) == 0)
+			return "quoted-printable";
+	if (strcmp(norm, "7-bit") == 0 || strcmp(norm, "7bits") == 0)
+		return "7bit";
+	if (strcmp(norm, "8-bit") == 0 || strcmp(norm, "8bits") == 0)
+		return "8bit";
+	return NULL;
+}
+
+static const char *sniff_encoding(const char *p, const char *end);
+
+/* The part's transfer encoding, lowercase, NULL when none: written
+ * unusually it is read as what it means; with several fields (a mailer
+ * that adds its own), one that needs decoding wins over an identity one
+ * when the body [body, end) looks encoded that way. */
+static const char *
+transfer_encoding(struct ctx *c, const struct fields *f,
+    const struct mimehdr *cte, const char *body, const char *end)
+{
+	const char *e = cte->value, *n;
+	size_t i;
+
+	if (e[0] == '\0')
+		return NULL;
+	if (!is_identity(e) && !is_decoded(e)) {
+		n = encoding_name(e);
+		if (n != NULL)
+			e = n;
+	}
+	if (!is_identity(e))
+		return e;
+	for (i = 0; i < f->n; i++) {
+		const char *name = f->v[i].name;
+		struct mimehdr h;
+
+		/* 25 characters: most fields are over at once */
+		if (strlen(name) != 25 ||
+		    !same_name(name, "Content-Transfer-Encoding"))
+			continue;
+		mimehdr_parse(&h, c->a, f->v[i].value, f->v[i].len);
+		n = encoding_name(h.value);
+		if (n == NULL)
+			n = h.value;
+		if (is_decoded(n)) {
+			const char *sniffed = sniff_encoding(body, end);
+
+			return sniffed != NULL && strcmp(sniffed, n) == 0 ?
+			    n : e;
+		}
+	}
+	return e;
+}
+
+/* Decoded data that is no text: a NUL, or more than one control byte
+ * in sixteen, in its first 512 bytes. */
+static bool
+looks_binary(const unsigned char *p, size_t len)
+{
+	size_t i, ctl = 0;
+
+	if (len > 512)
+		len = 512;
+	for (i = 0; i < len; i++) {
+		if (p[i] == 0)
+			return true;
+		if (p[i] < 32 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\f' && p[i] != 0x1b)
+			ctl++;
+	}
+	return ctl * 16 > len;
+}
+
+/* An encoding nobody knows ("x-token", "none", "8bit base64"): the
+ * body says which it is. Only base64 characters on every line (and a
+ * line long enough): base64; "=XX" escapes or soft line breaks and no
+ * other '=': quoted-printable; else none. One pass over the body. */
+static const char *
+sniff_encoding(const char *p, const char *end)
+{
+	size_t line = 0, longest = 0, esc = 0, nb64 = 0;
+	bool b64 = true, qp = true;
+
+	for (; p < end && (b64 || qp); p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '\n' || ch == '\r') {
+			if (line > longest)
+				longest = line;
+			line = 0;
+			continue;
+		}
+		line++;
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' ||
+		    ch == '=')
+			nb64++;
+		else if ((ch != ' ' && ch != '\t') || (p + 1 < end &&
+		    p[1] != ' ' && p[1] != '\t' && p[1] != '\r' &&
+		    p[1] != '\n'))
+			b64 = false;    /* blanks only at the end of a line */
+		if (ch == '=') {
+			bool hex = end - p >= 3 &&
+			    isxdigit((unsigned char)p[1]) &&
+			    isxdigit((unsigned char)p[2]);
+			bool soft = end - p >= 2 && (p[1] == '\n' ||
+			    p[1] == '\r');
+
+			if (hex || soft)
+				esc++;
+			else
+				qp = false;
+		}
+		if (ch >= 0x80)
+			qp = false;
+	}
+	if (line > longest)
+		longest = line;
+	if (b64 && longest >= 16 && nb64 % 4 == 0)
+		return "base64";
+	if (qp && esc > 0)
+		return "quoted-printable";
+	return NULL;
+}
 
 static int
 walk_child(struct ctx *c, struct walk *w, size_t parent, const char *ps,
@@ -1128,6 +1530,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	struct mail_part *part;
 	const char *type, *fallback = w->fallback, *name;
 	size_t idx;
+	bool sniffed = false;
 	int rc;
 
 	if (depth > c->lim.max_depth)
@@ -1160,7 +1563,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 		str_tolower(l);
 		part->charset = utf8_strip_controls(l, false, false);
 	}
-	part->encoding = cte.value[0] != '\0' ? cte.value : NULL;
+	part->encoding = transfer_encoding(c, f, &cte, body, end);
 	part->disposition = cd.value[0] != '\0' ? cd.value : NULL;
 	name = mimehdr_param_text(&cd, "filename", c->a, fallback, NULL);
 	if (name == NULL)
@@ -1175,7 +1578,6 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	    is_token(part->disposition) &&
 	    strcmp(part->disposition, "inline") != 0) ||
 	    part->filename != NULL;
-	w->nodes[idx].signature = is_signature_type(type);
 
 	if (starts(type, "multipart/")) {
 		bool found = false;
@@ -1203,6 +1605,11 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	}
 
 	part = &w->parts[idx];
+	if (part->encoding != NULL && !is_identity(part->encoding) &&
+	    !is_decoded(part->encoding)) {
+		part->encoding = sniff_encoding(body, end);
+		sniffed = part->encoding != NULL;
+	}
 	if (part->encoding != NULL && (strcmp(part->encoding, "base64") == 0 ||
 	    strcmp(part->encoding, "quoted-printable") == 0 ||
 	    strcmp(part->encoding, "x-uuencode") == 0 ||
@@ -1210,6 +1617,11 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	    strcmp(part->encoding, "x-uue") == 0)) {
 		part->data = codec_decode(c->a, part->encoding, body,
 		    (size_t)(end - body), &part->len);
+		/* An encoding we guessed that gives no text ("x-gzip64"):
+		 * the part is kept as data, not shown. */
+		if (sniffed && starts(part->content_type, "text/") &&
+		    looks_binary(part->data, part->len))
+			part->content_type = "application/octet-stream";
 	} else {
 		/* Identity encodings point into our copy of the input. */
 		part->data = (const unsigned char *)body;
@@ -1338,6 +1750,157 @@ best_kind(const struct walk *w, size_t i)
 	return best;
 }
 
+/* ----- Text or HTML: the one a reader would see -------------------- */
+
+/* How much a text holds: its words, each non-ASCII character counting
+ * as one more (CJK text has no blanks between words). */
+static size_t
+text_units(const char *p, size_t len)
+{
+	size_t i, n = 0;
+	bool in_word = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch >= 0xc0) {
+			n++;
+			in_word = false;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r' || ch == '\0') {
+			in_word = false;
+		} else if (ch < 0x80 && !in_word) {
+			n++;
+			in_word = true;
+		}
+	}
+	return n;
+}
+
+/* The leaf that gives a subtree's text of kind k: itself, or the root of
+ * a multipart/related; NONE otherwise. */
+static size_t
+text_leaf(const struct walk *w, size_t i, enum kind k)
+{
+	if (strcmp(w->parts[i].content_type, "multipart/related") == 0)
+		i = related_root(w, i);
+	if (i == NONE || starts(w->parts[i].content_type, "multipart/"))
+		return NONE;
+	return leaf_kind(w, i) == k ? i : NONE;
+}
+
+/* Does the tag at p (just after '<') open an element whose content is
+ * no text (style, script, head's title)? Returns the closing tag to look
+ * for, or NULL. */
+static const char *
+hidden_element(const char *p, const char *end)
+{
+	static const char *const names[] = { "style", "script", "title" };
+	static const char *const closing[] = {
+		"</style", "</script", "</title",
+	};
+	size_t i, n;
+
+	if (p >= end || (*p != 's' && *p != 'S' && *p != 't' && *p != 'T'))
+		return NULL;            /* most tags: at once */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i]);
+		if ((size_t)(end - p) > n && strncasecmp(p, names[i], n) == 0 &&
+		    (p[n] == '>' || p[n] == ' ' || p[n] == '\t' ||
+		    p[n] == '\n' || p[n] == '\r'))
+			return closing[i];
+	}
+	return NULL;
+}
+
+/* Just after the next "<" that starts tag (ASCII case ignored) from p,
+ * or end. */
+static const char *
+skip_to(const char *p, const char *end, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) >= n && strncasecmp(p, tag, n) == 0)
+			return p + 1;
+		p++;
+	}
+	return end;
+}
+
+/* text_units() of the text an HTML document shows, estimated in one pass
+ * without parsing it: tags, comments and the content of style, script
+ * and title elements are skipped, an entity counts as a blank. */
+static size_t
+html_units(const char *p, size_t len)
+{
+	const char *end = p + len, *q, *close;
+	size_t n = 0;
+	bool in_word = false;
+
+	while (p < end) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '<') {
+			in_word = false;
+			if (end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+				q = memmem(p + 4, (size_t)(end - p - 4), "-->",
+				    3);
+				p = q != NULL ? q + 3 : end;
+				continue;
+			}
+			close = hidden_element(p + 1, end);
+			if (close != NULL)
+				p = skip_to(p + 1, end, close);
+			q = memchr(p, '>', (size_t)(end - p));
+			p = q != NULL ? q + 1 : end;
+			continue;
+		}
+		if (ch == '&') {
+			q = p + 1;
+			while (q < end && q - p < 10 && *q != ';' && *q != '<')
+				q++;
+			p = q < end && *q == ';' ? q + 1 : p + 1;
+			in_word = false;
+			continue;
+		}
+		if (ch >= 0xc0) {
+			n++;
+			in_word = false;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r' || ch == '\0') {
+			in_word = false;
+		} else if (ch < 0x80 && !in_word) {
+			n++;
+			in_word = true;
+		}
+		p++;
+	}
+	return n;
+}
+
+/* Is the HTML alternative (leaf h) much richer than the plain one (leaf
+ * t)? Mailers and newsletter tools put a stub in the text/plain ("view
+ * this mail in a browser"), or only the text they wrote, the forwarded
+ * message being in the HTML alone. The HTML wins when it shows at least
+ * twice the words of the plain text, and HTML_MIN_MORE more (counted on
+ * the raw bytes, whatever their charset: a CJK character is a word). */
+#define HTML_MIN_MORE 12
+
+static bool
+html_richer(const struct walk *w, size_t t, size_t h)
+{
+	const struct mail_part *pt = &w->parts[t], *ph = &w->parts[h];
+	size_t plain, html;
+
+	/* Cheap first: the HTML's bytes bound the words it shows. */
+	plain = text_units((const char *)pt->data, pt->len);
+	if (ph->len / 2 < 2 * plain || ph->len / 2 < plain + HTML_MIN_MORE)
+		return false;
+	html = html_units((const char *)ph->data, ph->len);
+	return html >= 2 * plain && html >= plain + HTML_MIN_MORE;
+}
+
 /* Mark the parts that make the body text (depth-first). */
 static void
 select_body(struct walk *w, size_t i)
@@ -1363,6 +1926,20 @@ select_body(struct walk *w, size_t i)
 				pick = j;
 			}
 		}
+		/* Only in the mail itself: the text of a message it carries
+		 * (returned in a bounce, forwarded) is seldom read, and its
+		 * HTML would be converted for nothing. */
+		if (best == K_PLAIN && w->base == 0) {
+			size_t t = text_leaf(w, pick, K_PLAIN), h = NONE;
+
+			for (j = w->nodes[i].first_child; j != NONE;
+			    j = w->nodes[j].next)
+				if (text_leaf(w, j, K_HTML) != NONE)
+					h = j;
+			if (t != NONE && h != NONE &&
+			    html_richer(w, t, text_leaf(w, h, K_HTML)))
+				pick = h;
+		}
 		if (pick != NONE)
 			select_body(w, pick);
 		return;
@@ -1374,9 +1951,12 @@ select_body(struct walk *w, size_t i)
 		return;
 	}
 	/* mixed, report, signed, digest, ...: every text child; an HTML or
-	 * enriched child beside a plain one is the same text twice. */
+	 * enriched child beside a plain one, or beside a multipart that
+	 * gives the text, is no body (it is kept as an attachment). */
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next)
-		if (leaf_kind(w, j) == K_PLAIN)
+		if (leaf_kind(w, j) == K_PLAIN ||
+		    (starts(w->parts[j].content_type, "multipart/") &&
+		    best_kind(w, j) != K_NONE))
 			has_plain = true;
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next) {
 		k = leaf_kind(w, j);
@@ -1587,42 +2167,187 @@ forwarded_text(struct ctx *c, struct mail *m, struct walk *w)
 	return 0;
 }
 
+/* Is part i inside a multipart/alternative (one reading of the body,
+ * not a part of its own)? */
+static bool
+in_alternative(const struct walk *w, size_t i)
+{
+	while (i != 0) {
+		i = w->parts[i].parent;
+		if (strcmp(w->parts[i].content_type,
+		    "multipart/alternative") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every part with content is kept, except the body and its
+ * alternatives and the machine-readable parts of reports: detached
+ * signatures too, and a text part that is not the body (an HTML page
+ * beside the text of a multipart/mixed). */
 static bool
 is_attachment(const struct walk *w, size_t i)
 {
 	const struct mail_part *p = &w->parts[i];
 
-	if (p->data == NULL || p->is_body || w->nodes[i].signature)
+	if (p->data == NULL || p->is_body)
 		return false;
 	if (is_report_type(p->content_type) &&
 	    !w->nodes[i].attach_like)
 		return false;
-	if (strcmp(p->content_type, "text/plain") == 0 ||
-	    strcmp(p->content_type, "text/html") == 0)
-		return w->nodes[i].attach_like;
+	if (type_kind(p->content_type) != K_NONE &&
+	    !w->nodes[i].attach_like)
+		return !blank((const char *)p->data, p->len) &&
+		    !in_alternative(w, i);
 	return p->len > 0 || p->filename != NULL;
+}
+
+struct type_name {
+	const char *type;
+	const char *name;       /* NULL: "part-N" and the extension */
+	const char *ext;
+};
+
+static const struct type_name type_names[] = {
+	{ "application/pgp-signature", "signature", "asc" },
+	{ "application/pkcs7-signature", "smime", "p7s" },
+	{ "application/x-pkcs7-signature", "smime", "p7s" },
+	{ "application/pgp-encrypted", "pgp-encrypted", "asc" },
+	{ "application/pgp-keys", "key", "asc" },
+	{ "application/pdf", "document", "pdf" },
+	{ "application/zip", "archive", "zip" },
+	{ "application/x-zip-compressed", "archive", "zip" },
+	{ "application/gzip", "archive", "gz" },
+	{ "application/msword", "document", "doc" },
+	{ "application/vnd.ms-excel", "spreadsheet", "xls" },
+	{ "application/vnd.openxmlformats-officedocument.wordprocessingml."
+	    "document", "document", "docx" },
+	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	    "spreadsheet", "xlsx" },
+	{ "application/ics", "invite", "ics" },
+	{ "application/json", NULL, "json" },
+	{ "application/xml", NULL, "xml" },
+	{ "text/calendar", "invite", "ics" },
+	{ "text/vcard", "contact", "vcf" },
+	{ "text/x-vcard", "contact", "vcf" },
+	{ "text/csv", "table", "csv" },
+	{ "text/plain", NULL, "txt" },
+	{ "text/html", NULL, "html" },
+	{ "text/enriched", NULL, "txt" },
+	{ "text/richtext", NULL, "txt" },
+	{ "message/rfc822", "message", "eml" },
+	{ "message/global", "message", "eml" },
+	{ "message/delivery-status", "delivery-status", "txt" },
+	{ "image/jpeg", "image", "jpg" },
+	{ "image/pjpeg", "image", "jpg" },
+	{ "image/svg+xml", "image", "svg" },
+	{ "video/quicktime", "video", "mov" },
+	{ "video/x-msvideo", "video", "avi" },
+	{ "audio/mpeg", "audio", "mp3" },
+	{ "audio/x-wav", "audio", "wav" },
+};
+
+/* A name for a part that has none, from its type: "image.png",
+ * "video.mov", "signature.asc", "part-3.html", "part-3.bin". */
+static const char *
+name_from_type(struct ctx *c, const char *ct, size_t part)
+{
+	const char *slash = strchr(ct, '/'), *sub, *q;
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strcmp(ct, type_names[i].type) == 0) {
+			if (type_names[i].name != NULL)
+				return arena_printf(c->a, "%s.%s",
+				    type_names[i].name, type_names[i].ext);
+			return arena_printf(c->a, "part-%zu.%s", part,
+			    type_names[i].ext);
+		}
+	/* image/png -> image.png: a short alphanumeric subtype is the
+	 * usual extension of images, sound and video. */
+	sub = slash != NULL ? slash + 1 : "";
+	for (q = sub; *q != '\0' && ((*q >= 'a' && *q <= 'z') ||
+	    (*q >= '0' && *q <= '9')); q++)
+		;
+	if (*q == '\0' && q > sub && q - sub <= 5 &&
+	    (starts(ct, "image/") || starts(ct, "video/") ||
+	    starts(ct, "audio/")))
+		return arena_printf(c->a, "%.*s.%s", (int)(slash - ct), ct,
+		    sub);
+	return arena_printf(c->a, "part-%zu.bin", part);
+}
+
+#define FILENAME_MAX_BYTES 255
+
+/* Is name taken by one of the first n attachments (ASCII case
+ * ignored, as file systems and mail clients do)? */
+static bool
+name_taken(const struct mail_attachment *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (str_casecmp(v[i].filename, name) == 0)
+			return true;
+	return false;
+}
+
+/* The name of attachment n, unique among the first n: "name (2).ext",
+ * "name (3).ext"... when taken (k counts the earlier attachments of the
+ * same given name, orig[]). A few tries only, then the part's index:
+ * hostile names cannot make this quadratic in the tries. */
+static const char *
+unique_name(struct ctx *c, const struct mail_attachment *v,
+    const char *const *orig, size_t n, const char *name, size_t part)
+{
+	const char *dot = strrchr(name, '.'), *s;
+	size_t stem, k = 1, i, tries;
+
+	if (!name_taken(v, n, name))
+		return name;
+	for (i = 0; i < n; i++)
+		if (str_casecmp(orig[i], name) == 0)
+			k++;
+	if (dot == NULL || dot == name)
+		dot = name + strlen(name);
+	stem = (size_t)(dot - name);
+	for (tries = 0; tries < 8; tries++, k++) {
+		s = arena_printf(c->a, "%.*s (%zu)%s", (int)stem, name,
+		    k < 2 ? 2 : k, dot);
+		if (!name_taken(v, n, s))
+			return s;
+	}
+	return arena_printf(c->a, "%.*s (part %zu)%s", (int)stem, name, part,
+	    dot);
 }
 
 static void
 build_attachments(struct ctx *c, struct mail *m, struct walk *w)
 {
 	struct mail_attachment *v;
+	const char **orig;
 	size_t i, n = 0;
 
 	for (i = 0; i < w->n; i++)
 		if (is_attachment(w, i))
 			n++;
 	v = arena_alloc(c->a, (n + 1) * sizeof(*v));
+	orig = xmalloc((n + 1) * sizeof(*orig));
 	n = 0;
 	for (i = 0; i < w->n; i++) {
 		struct mail_part *p = &w->parts[i];
 		struct mail_attachment *at;
+		char *name;
 
 		if (!is_attachment(w, i))
 			continue;
 		p->is_attachment = true;
-		at = &v[n++];
-		at->filename = p->filename;
+		at = &v[n];
+		name = arena_strdup(c->a, p->filename != NULL ? p->filename :
+		    name_from_type(c, p->content_type, i));
+		utf8_truncate(name, FILENAME_MAX_BYTES);
+		at->filename = unique_name(c, v, orig, n, name, i);
+		orig[n++] = name;
 		at->content_type = p->content_type;
 		if (p->disposition == NULL)
 			at->disposition = NULL;
@@ -1636,6 +2361,7 @@ build_attachments(struct ctx *c, struct mail *m, struct walk *w)
 		at->message = p->message;
 		at->part = i;
 	}
+	free(orig);
 	m->attachments = v;
 	m->nattachments = n;
 }
@@ -1685,7 +2411,7 @@ parse_message(struct ctx *c, struct mail *m, const char *p, size_t len,
 		rc = gc_err_set(c->err, GC_EPARSE, "nothing but blanks");
 	if (rc == 0) {
 		m->header_bytes = (size_t)(body - p);
-		w.fallback = header_fallback(c, &f);
+		w.fallback = header_charset(c, &f);
 		w.base = depth;
 		make_headers(c, &m->headers, &m->nheaders, &f, w.fallback);
 		read_envelope(c, m);

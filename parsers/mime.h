@@ -16,12 +16,18 @@
  *
  * Body text (mail.text): the text parts a mail client would show, blank
  * ones left out: in multipart/alternative the text/plain, else the
- * text/enriched or text/richtext, else the HTML (converted, html.h);
- * in multipart/related its root (the "start" part, else the first part
- * with text); in any other multipart every text child (an HTML one only
- * when no text/plain is beside it). Parts marked as attachments
- * (a disposition other than inline, a file name) are not text, but a
- * disposition that is not even a token counts as none. When that gives
+ * text/enriched or text/richtext, else the HTML (converted, html.h),
+ * and the HTML also when it shows at least twice the words of the
+ * text/plain and a dozen more (a stub "use an HTML reader", a forward
+ * whose message is only in the HTML), in the mail itself (not in the
+ * messages it carries, whose text is seldom read); in multipart/related
+ * its root
+ * (the "start" part, else the first part with text); in any other
+ * multipart every text child (an HTML one only when no text/plain, nor
+ * a multipart that gives text, is beside it: it is then an attachment).
+ * Parts marked as attachments (a disposition other than inline, a file
+ * name) are not text, but a disposition that is not even a token counts
+ * as none. When that gives
  * nothing: the first text/plain not disposed as an attachment even with
  * a file name, else the first other text/... without one, else a
  * message/partial fragment after the first (all there is of it). When
@@ -65,7 +71,14 @@ struct mail_header {
 struct mail;
 
 struct mail_attachment {
-	const char *filename;       /* UTF-8 (RFC 2047/2231 decoded), or NULL */
+	const char *filename;       /* UTF-8 (RFC 2047/2231 decoded, raw
+	                             * 8-bit read as the header's charset),
+	                             * at most 255 bytes, never NULL: a part
+	                             * without a name gets one from its type
+	                             * ("image.png", "signature.asc",
+	                             * "part-3.bin"); unique in the mail
+	                             * (ASCII case ignored): a second
+	                             * "a.pdf" is "a (2).pdf" */
 	const char *content_type;   /* lowercase "type/subtype" */
 	const char *disposition;    /* "attachment", "inline" or NULL */
 	const char *content_id;     /* without <>, or NULL */

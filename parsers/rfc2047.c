@@ -14,6 +14,7 @@
  */
 #include "parsers/rfc2047.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "parsers/utf8.h"
 
 #define CHARSET_MAX 64
+#define QMARK_MAX 256          /* a Q word's text with a '?' in it */
 
 struct state {
 	struct buf out;
@@ -41,6 +43,52 @@ struct word {
 	size_t textlen;
 	size_t total;                   /* bytes from "=?" to "?=" */
 };
+
+/* The text of an encoded word that does not end at its first '?' with
+ * "?=", as some mailers write them: a '?' inside Q text ("=?utf-8?q?
+ * a?b?=": the word ends at the next "?=", QMARK_MAX bytes at most, no
+ * "=?" between), or a word never closed, which then runs to the end of
+ * the value (Q) or of its base64 run (B) when no other word starts
+ * there. t is where the text starts, i the first '?' after it (or len). */
+static bool
+broken_word(struct word *w, const char *p, size_t len, size_t t, size_t i)
+{
+	size_t j, lim = t + QMARK_MAX < len ? t + QMARK_MAX : len;
+
+	if (i < len && w->encoding == 'q') {
+		for (j = t; j + 1 < lim; j++) {
+			if (p[j] == '=' && p[j + 1] == '?')
+				break;
+			if (p[j] == '?' && p[j + 1] == '=') {
+				w->text = p + t;
+				w->textlen = j - t;
+				w->total = j + 2;
+				return true;
+			}
+		}
+	}
+	if (i < len)
+		return false;           /* a '?' that ends nothing we know */
+	for (j = t; j + 1 < len; j++)
+		if (p[j] == '=' && p[j + 1] == '?')
+			return false;
+	if (w->encoding == 'b') {
+		for (j = t; j < len && (isalnum((unsigned char)p[j]) ||
+		    p[j] == '+' || p[j] == '/' || p[j] == '='); j++)
+			;
+		w->total = j;
+	} else {
+		j = len;
+		while (j > t && (p[j - 1] == ' ' || p[j - 1] == '\t'))
+			j--;
+		w->total = len;
+	}
+	if (j == t)
+		return false;
+	w->text = p + t;
+	w->textlen = j - t;
+	return true;
+}
 
 /* Recognise an encoded word at p (which starts with "=?"). */
 static bool
@@ -79,12 +127,13 @@ parse_word(struct word *w, const char *p, size_t len)
 	i = t;
 	while (i < len && p[i] != '?')
 		i++;
-	if (i + 1 >= len || p[i + 1] != '=')
-		return false;
-	w->text = p + t;
-	w->textlen = i - t;
-	w->total = i + 2;
-	return true;
+	if (i + 1 < len && p[i + 1] == '=') {
+		w->text = p + t;
+		w->textlen = i - t;
+		w->total = i + 2;
+		return true;
+	}
+	return broken_word(w, p, len, t, i);
 }
 
 static void
@@ -100,10 +149,11 @@ flush_raw(struct state *st)
 {
 	if (st->raw.len == 0)
 		return;
-	if (utf8_valid(st->raw.data, st->raw.len)) {
+	if (utf8_valid(st->raw.data, st->raw.len) &&
+	    memchr(st->raw.data, 0x1b, st->raw.len) == NULL) {
 		if (utf8_sanitize_buf(&st->out, st->raw.data, st->raw.len) != 0)
 			fatal("rfc2047: buffer cap reached");
-	} else if (charset_convert(&st->out, NULL, st->fallback,
+	} else if (charset_convert_guess(&st->out, st->fallback,
 	    st->raw.data, st->raw.len) != 0) {
 		fatal("rfc2047: buffer cap reached");
 	}

@@ -11,7 +11,9 @@
  *   surrounding text, inside quoted strings, with spaces in Q text,
  *   lowercase b/q; a word that does not parse is left as it is;
  * - text outside encoded words that is not valid UTF-8 (raw 8-bit
- *   headers) is read in fallback_charset (NULL: windows-1252).
+ *   headers) is read in fallback_charset when it fits, else in the
+ *   charset guessed (charset_convert_guess()); ISO-2022-JP written raw
+ *   (its escapes unencoded) is decoded too.
  * The result is valid UTF-8 without NUL bytes; other control characters
  * are left for the caller to strip (utf8_strip_controls()).
  *

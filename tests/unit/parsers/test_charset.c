@@ -130,7 +130,8 @@ test_utf8_and_ascii(void **state)
 	assert_string_equal(CONV("utf8", "caf\xc3\xa9", &u), "café");
 	assert_string_equal(CONV("UTF-8", "bad \xff\xc3 end", &u),
 	    "bad \xef\xbf\xbd\xef\xbf\xbd end");
-	/* us-ascii with 8-bit bytes: UTF-8 when it is, else cp1252 */
+	/* us-ascii with 8-bit bytes: UTF-8 when it is, else the guess
+	 * (chardet.h), cp1252 for Western text */
 	assert_string_equal(CONV("us-ascii", "caf\xc3\xa9", &u), "café");
 	assert_string_equal(CONV("us-ascii", "caf\xe9", &u), "café");
 	assert_string_equal(CONV(NULL, "caf\xe9", &u), "café");
@@ -138,6 +139,36 @@ test_utf8_and_ascii(void **state)
 	/* NUL bytes never come out */
 	assert_string_equal(CONV("utf-8", "a\0b", &u), "ab");
 	assert_string_equal(CONV("UTF-16LE", "a\0\0\0b\0", &u), "ab");
+}
+
+/* Labels of the WHATWG Encoding Standard that iconv does not know by
+ * that name, each read as the standard reads it. */
+static void
+test_whatwg_labels(void **state)
+{
+	static const char *const labels[] = {
+		"unicode11utf8", "unicode20utf8", "iso-8859-6-e", "csiso88596i",
+		"csiso88598e", "csiso88598i", "sun_eu_greek", "csisolatin9",
+		"l9", "koi", "koi8_r", "dos-874", "tis620", "x-cp1250",
+		"x-cp1253", "x-mac-cyrillic", "x-mac-ukrainian",
+		"csiso58gb231280", "iso-ir-58", "gb_2312", "ms936",
+		"windows-936", "iso-ir-149", "iso-2022-jp-1", "iso-2022-jp-3",
+		"iso-10646-ucs-2",
+	};
+	bool u = false;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (charset_is_unknown(labels[i]))
+			fail_msg("label %s unknown", labels[i]);
+	assert_string_equal(CONV("gb_2312", "\xd6\xd0", &u), "中");
+	assert_string_equal(CONV("l9", "\xbd", &u), "œ");
+	assert_string_equal(CONV("koi", "\xf0\xd2\xc9\xd7\xc5\xd4", &u),
+	    "Привет");
+	assert_string_equal(CONV("tis620", "\x80", &u), "€");
+	assert_string_equal(CONV("iso-ir-149", "\x8c\x63", &u), "똠");
+	assert_false(u);
 }
 
 static void
@@ -244,6 +275,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_latin1_is_windows1252,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_and_ascii, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_whatwg_labels, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_bytes, setup,

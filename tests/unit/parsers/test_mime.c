@@ -410,7 +410,9 @@ test_nested(void **state)
 	a = &m->attachments[0];
 	assert_string_equal(a->content_type, "image/gif");
 	assert_string_equal(a->content_id, "logo@x");
-	assert_null(a->filename);
+	/* no name: one from its type; the part keeps none */
+	assert_string_equal(a->filename, "image.gif");
+	assert_null(m->parts[a->part].filename);
 	assert_memory_equal(a->data, "GIF89a", 6);
 	/* RFC 2231 continued and encoded name */
 	a = &m->attachments[1];

@@ -95,8 +95,21 @@ test_malformed(void **state)
 	/* words that do not parse are kept as they are */
 	assert_string_equal(dec("=?utf-8?x?abc?=", NULL, NULL),
 	    "=?utf-8?x?abc?=");
+	/* a word never closed runs to the end (Q) or to the end of its
+	 * base64 (B); a '?' inside Q text does not end it */
 	assert_string_equal(dec("=?utf-8?q?unterminated", NULL, NULL),
-	    "=?utf-8?q?unterminated");
+	    "unterminated");
+	assert_string_equal(dec("=?iso-8859-1?q?b=fcrling ", NULL, NULL),
+	    "bürling");
+	assert_string_equal(dec("=?UTF-8?B?5pel5pys6Kqe", NULL, NULL),
+	    "日本語");
+	assert_string_equal(dec("=?UTF-8?B?5pel5pys6Kqe x", NULL, NULL),
+	    "日本語 x");
+	assert_string_equal(dec("=?utf-8?q?a?b?=", NULL, NULL), "a?b");
+	assert_string_equal(dec("=?utf-8?q?a?b =?utf-8?q?c?=", NULL, NULL),
+	    "=?utf-8?q?a?b c");
+	assert_string_equal(dec("=?utf-8?q?x? no end =?utf-8?q?", NULL,
+	    NULL), "=?utf-8?q?x? no end =?utf-8?q?");
 	assert_string_equal(dec("=??q?abc?=", NULL, NULL), "=??q?abc?=");
 	assert_string_equal(dec("=?", NULL, NULL), "=?");
 	/* RFC 2231 language suffix */
