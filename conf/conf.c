@@ -995,9 +995,10 @@ read_all(struct reader *r)
 	check_cross(r, have_db, have_smtp);
 }
 
-int
-conf_load_buffer(struct conf **out, const char *name, const char *dir,
-    const char *text, size_t len, struct conf_diag *diag)
+/* keep: hand back the config read so far even when it has problems. */
+static int
+load_buffer(struct conf **out, const char *name, const char *dir,
+    const char *text, size_t len, struct conf_diag *diag, bool keep)
 {
 	struct conf *c = xcalloc(1, sizeof(*c));
 	struct reader r = { c, diag };
@@ -1011,8 +1012,9 @@ conf_load_buffer(struct conf **out, const char *name, const char *dir,
 		parse_ini(c, name, text, len, diag);
 	read_all(&r);
 	if (diag->n > before) {
-		conf_free(&c);
-		*out = NULL;
+		if (!keep)
+			conf_free(&c);
+		*out = c;
 		return GC_ECONFIG;
 	}
 	*out = c;
@@ -1020,7 +1022,28 @@ conf_load_buffer(struct conf **out, const char *name, const char *dir,
 }
 
 int
-conf_load(struct conf **out, const char *path, struct conf_diag *diag)
+conf_load_buffer(struct conf **out, const char *name, const char *dir,
+    const char *text, size_t len, struct conf_diag *diag)
+{
+	return load_buffer(out, name, dir, text, len, diag, false);
+}
+
+/* The folder of the config file as an absolute path, so that the paths
+ * it names mean the same whatever the current folder is later. */
+static char *
+config_dir(const char *path)
+{
+	char *dir = path_dirname(path), *abs;
+
+	if (dir[0] == '/' || (abs = realpath(dir, NULL)) == NULL)
+		return dir;
+	free(dir);
+	return abs;
+}
+
+static int
+load_file(struct conf **out, const char *path, struct conf_diag *diag,
+    bool keep)
 {
 	struct gc_err err;
 	char *text, *dir;
@@ -1032,11 +1055,24 @@ conf_load(struct conf **out, const char *path, struct conf_diag *diag)
 		conf_diag_add(diag, path, 0, "cannot read: %s", err.msg);
 		return GC_ECONFIG;
 	}
-	dir = path_dirname(path);
-	rc = conf_load_buffer(out, path, dir, text, len, diag);
+	dir = config_dir(path);
+	rc = load_buffer(out, path, dir, text, len, diag, keep);
 	free(dir);
 	free(text);
 	return rc;
+}
+
+int
+conf_load(struct conf **out, const char *path, struct conf_diag *diag)
+{
+	return load_file(out, path, diag, false);
+}
+
+int
+conf_load_partial(struct conf **out, const char *path,
+    struct conf_diag *diag)
+{
+	return load_file(out, path, diag, true);
 }
 
 /* ----- Freeing and lookups ---------------------------------------- */

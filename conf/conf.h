@@ -170,6 +170,13 @@ struct conf {
  * conf_diag_free() in both cases. */
 int conf_load(struct conf **out, const char *path, struct conf_diag *diag);
 
+/* As conf_load(), but with problems *out is still the config as far as
+ * it could be read (NULL only when the file cannot be read), so that
+ * check-config can check the rest of it too. conf_free() it in both
+ * cases. */
+int conf_load_partial(struct conf **out, const char *path,
+    struct conf_diag *diag);
+
 /* Parse from a buffer (fuzzing, tests): `name` stands for the file name in
  * messages and `dir` resolves relative paths. */
 int conf_load_buffer(struct conf **out, const char *name, const char *dir,

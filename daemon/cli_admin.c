@@ -73,7 +73,10 @@ cli_check_config(struct app *app, int argc, char **argv)
 		fprintf(stderr, "usage: guichet check-config\n");
 		return EX_USAGE;
 	}
-	if (conf_load(&c, app->config_path, &diag) == 0)
+	/* every problem in one run: what the file points at is checked
+	 * even when the file itself has problems */
+	conf_load_partial(&c, app->config_path, &diag);
+	if (c != NULL)
 		checks_config(c, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		printf("%s\n", diag.lines[i]);
