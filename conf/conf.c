@@ -590,6 +590,7 @@ static const struct key_spec general_keys[] = {
 	{ "message_id_domain", V_STR, G(message_id_domain), NULL, 0 },
 	{ "templates_dir", V_PATH, G(templates_dir), NULL, 0 },
 	{ "log_level", V_LOGLEVEL, G(log_level), "info", 0 },
+	{ "log_format", V_STR, G(log_format), "text", 0 },
 	{ "poll_interval", V_DURATION, G(poll_interval), "60s", 0 },
 	{ "max_mail_size", V_SIZE, G(max_mail_size), "25MB", 0 },
 	{ "fetch_batch", V_INT, G(fetch_batch), "500", 0 },
@@ -867,6 +868,10 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 	if (c->general.fetch_budget < 1048576)
 		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
 		    "at least 1MB", c->general.fetch_budget);
+	if (strcmp(c->general.log_format, "text") != 0 &&
+	    strcmp(c->general.log_format, "json") != 0)
+		conf_diag_add(r->d, c->path, 0, "log_format: \"%s\": "
+		    "expected text or json", c->general.log_format);
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
 		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "

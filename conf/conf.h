@@ -101,6 +101,7 @@ struct conf_general {
 	char *message_id_domain;   /* right side of our Message-IDs */
 	char *templates_dir;       /* overrides of conf/templates, or NULL */
 	char *log_level;
+	char *log_format;          /* "text" | "json" */
 	long long poll_interval;   /* default for mailboxes, seconds */
 	long long max_mail_size;   /* bytes */
 	long long fetch_batch;     /* mails per IMAP fetch and transaction */
