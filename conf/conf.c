@@ -869,9 +869,17 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
 		    "at least 1MB", c->general.fetch_budget);
 	if (strcmp(c->general.log_format, "text") != 0 &&
-	    strcmp(c->general.log_format, "json") != 0)
-		conf_diag_add(r->d, c->path, 0, "log_format: \"%s\": "
-		    "expected text or json", c->general.log_format);
+	    strcmp(c->general.log_format, "json") != 0) {
+		const struct conf_section *g[8];
+		const struct conf_entry *e = NULL;
+		size_t ng = conf_sections(c, "guichet", g, 8);
+
+		for (size_t i = 0; i < ng && i < 8; i++)
+			if (conf_section_entry(g[i], "log_format") != NULL)
+				e = conf_section_entry(g[i], "log_format");
+		conf_diag_add(r->d, c->path, e ? e->line : 0, "log_format: "
+		    "\"%s\": expected text or json", c->general.log_format);
+	}
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
 		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "

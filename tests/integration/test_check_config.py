@@ -291,6 +291,18 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 78)
         self.assertIn(os.path.join(etc, "secrets", "db.pass"), r.stdout)
 
+    def test_log_format(self):
+        base = ("[database]\nconninfo = dbname=guichet\n"
+                "[smtp]\nfrom = support@example.com\n[guichet]\n")
+        for value in ("text", "json"):
+            r = check(self.write(base + "log_format = %s\n" % value))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for value in ("xml", "JSON", "json text"):
+            r = check(self.write(base + "log_format = %s\n" % value))
+            self.assertEqual(r.returncode, 78, r.stdout)
+            self.assertIn("guichet.conf:6: log_format: \"%s\": expected "
+                          "text or json" % value, r.stdout)
+
     def test_missing_file(self):
         r = check(os.path.join(self.dir, "nope.conf"))
         self.assertEqual(r.returncode, 78)
