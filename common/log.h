@@ -33,7 +33,7 @@ struct log_fields {
 	uint32_t uid;
 	const char *message_id;
 	const char *ticket;        /* "SUP-2026-000042" */
-	const char *outcome;       /* "new_ticket", "sent", "quarantine"... */
+	const char *outcome;       /* "ticket", "sent", "quarantine"... */
 };
 
 void log_set_level(enum log_level lvl);

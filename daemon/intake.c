@@ -49,11 +49,11 @@ const char *
 intake_outcome_key(enum intake_outcome o)
 {
 	switch (o) {
-	case INTAKE_NEW_TICKET: return "new_ticket";
-	case INTAKE_FOLLOWUP: return "follow_up";
+	case INTAKE_NEW_TICKET: return "ticket";
+	case INTAKE_FOLLOWUP: return "followup";
 	case INTAKE_DUPLICATE: return "duplicate";
 	case INTAKE_QUARANTINED: return "quarantine";
-	case INTAKE_DROPPED: return "dropped";
+	case INTAKE_DROPPED: return "loop_suppressed";
 	}
 	return "?";
 }

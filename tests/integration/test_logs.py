@@ -164,13 +164,13 @@ class Logs(gh.ServersTestCase):
                              r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
             self.assertIsInstance(o["pid"], int)
             objs.append(o)
-        new = [o for o in objs if o["outcome"] == "new_ticket"]
+        new = [o for o in objs if o["outcome"] == "ticket"]
         self.assertEqual(len(new), 2, objs)
         self.assertEqual(new[0]["mailbox"], "support")
         self.assertIsInstance(new[0]["uid"], int)
         self.assertEqual(new[0]["message_id"], "new-1@cust.example")
         self.assertRegex(new[0]["ticket"], r"^SUP-\d{4}-\d{6}$")
-        follow = [o for o in objs if o["outcome"] == "follow_up"]
+        follow = [o for o in objs if o["outcome"] == "followup"]
         self.assertEqual(follow[0]["ticket"], new[0]["ticket"])
         self.assertTrue([o for o in objs if o["outcome"] == "quarantine"
                          and o["mailbox"] == "support"])
