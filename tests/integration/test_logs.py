@@ -57,7 +57,9 @@ class Logs(gh.ServersTestCase):
             os.chmod(path, 0o600)
         conf = s.config_sections(dbname=self.db, mailbox_user=self.user)
         s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            # json at debug level: every line the daemon can write
             "guichet": {"log_format": fmt, "hmac_key_file": key,
+                        "log_level": "debug" if fmt == "json" else "info",
                         "outbox_retry_base": "1s"},
             "database": {"conninfo": conf["database"]["conninfo"],
                          "password_file": dbpw}})
@@ -164,6 +166,7 @@ class Logs(gh.ServersTestCase):
                              r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
             self.assertIsInstance(o["pid"], int)
             objs.append(o)
+        self.assertTrue([o for o in objs if o["level"] == "debug"])
         new = [o for o in objs if o["outcome"] == "ticket"]
         self.assertEqual(len(new), 2, objs)
         self.assertEqual(new[0]["mailbox"], "support")
