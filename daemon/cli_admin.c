@@ -234,7 +234,8 @@ cli_ticket(struct app *app, int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: guichet ticket list [--status S] [--queue Q] "
 	    "[--priority P]\n"
-	    "         [--assignee NAME] [--org NAME] [--breached] [--json]\n"
+	    "         [--assignee NAME] [--org NAME] [--breached] [--limit N]"
+	    " [--json]\n"
 	    "       guichet ticket show NUMBER [--json]\n");
 	return EX_USAGE;
 }

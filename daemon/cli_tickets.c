@@ -7,8 +7,10 @@
  * (Enterprise 1, Pro 2, Basic 3 by default: "Pro tickets are handled
  * first"), then the newest. Tickets with nothing due come last. The
  * ranks travel to PostgreSQL as parameters, since the policy lives in
- * the config and not in the database.
+ * the config and not in the database. At most 1000 tickets unless
+ * --limit says otherwise.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,8 @@
 #include "sql/views.h"
 
 #define LIST_MAX_ARG 256        /* bytes of a filter's value */
+#define LIST_DEFAULT 1000       /* tickets shown without --limit */
+#define LIST_MAX 1000000
 
 static const char *const statuses[] = { "new", "open", "pending",
 	"resolved", "closed", NULL };
@@ -135,7 +139,9 @@ known_status(const char *s)
 int
 cli_ticket_list(struct app *app, int argc, char **argv)
 {
-	struct views_ticket_filter f = { .now = app_now(app) };
+	struct views_ticket_filter f = { .now = app_now(app),
+		.max = LIST_DEFAULT };
+	const char *limit = NULL;
 	struct gc_err err = { 0 };
 	char *plans, *ranks, *doc;
 	bool json = false;
@@ -163,6 +169,8 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 			dst = &f.assignee;
 		else if (strcmp(argv[i], "--org") == 0)
 			dst = &f.organisation;
+		else if (strcmp(argv[i], "--limit") == 0)
+			dst = &limit;
 		if (dst == NULL || i + 1 >= argc) {
 			fprintf(stderr, "guichet ticket list: %s %s\n",
 			    dst ? "a value is needed after" :
@@ -174,6 +182,17 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 			fprintf(stderr, "guichet ticket list: %s: a value of "
 			    "1 to %d bytes is needed\n", argv[i - 1],
 			    LIST_MAX_ARG);
+			return EX_USAGE;
+		}
+	}
+	if (limit != NULL) {
+		char *end;
+
+		f.max = strtoll(limit, &end, 10);
+		if (*end != '\0' || !isdigit((unsigned char)limit[0]) ||
+		    f.max < 1 || f.max > LIST_MAX) {
+			fprintf(stderr, "guichet ticket list: --limit \"%s\": "
+			    "expected 1 to %d\n", limit, LIST_MAX);
 			return EX_USAGE;
 		}
 	}

@@ -49,7 +49,7 @@ static const struct command commands[] = {
 	  "report every config problem as file:line" },
 	{ "ticket", cli_ticket, true,
 	  "ticket list [--status S] [--queue Q] [--priority P] "
-	  "[--assignee NAME] [--org NAME] [--breached] [--json]\n"
+	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"
 	  "ticket show NUMBER [--json]",
 	  "tickets, the most urgent first (the soonest SLA due, then the "
 	  "plan's rank); one ticket with its messages, events and SLA" },

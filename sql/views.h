@@ -34,11 +34,12 @@ struct views_ticket_filter {
 	const char *plans;
 	const char *ranks;
 	int other_rank;
+	long long max;         /* at most so many tickets */
 };
 
-/* The tickets that pass the filter (without messages and events), most
- * urgent first: the soonest SLA due, then the plan's rank, then the
- * newest. */
+/* The first f->max tickets that pass the filter (without messages and
+ * events), most urgent first: the soonest SLA due, then the plan's rank,
+ * then the newest. */
 int views_ticket_list(struct db *db, const struct views_ticket_filter *f,
     char **json_r, struct gc_err *err);
 

@@ -4,8 +4,8 @@ Tickets come in by `ingest` at chosen times from customers of three
 plans. The list puts the soonest SLA deadline first and, at equal
 deadline, the plan's rank of the policy (Enterprise, Pro, Basic), not the
 order of arrival; each filter (--queue, --status, --priority, --assignee,
---org, --breached) narrows it, and a bad value is refused with 64 without
-touching the database. Values reach PostgreSQL as parameters: SQL in a
+--org, --breached) narrows it, --limit keeps the most urgent, and a bad
+value is refused with 64 without touching the database. Values reach PostgreSQL as parameters: SQL in a
 filter is only a string that matches nothing.
 """
 
@@ -103,9 +103,20 @@ class TicketList(gh.ServersTestCase):
         self.assertEqual(self.list("--org", "prolific", "--assignee",
                                    "alice"), ["c@pro.example"])
 
+    def test_limit_keeps_the_most_urgent(self):
+        self.assertEqual(self.list("--limit", "2"),
+                         ["old@basic.example", "ops@basic.example"])
+        self.assertEqual(self.list("--limit", "1", "--org", "prolific"),
+                         ["c@pro.example"])
+        self.assertEqual(len(self.list("--limit", "1000000")), 6)
+
     def test_hostile_values(self):
         s = self.servers
-        for args in (["--status", "bogus"], ["--priority", "P9"],
+        for args in (["--limit", "0"], ["--limit", "-1"],
+                     ["--limit", "1000001"], ["--limit", "2x"],
+                     ["--limit", "99999999999999999999"],
+                     ["--limit", " 5"],
+                     ["--status", "bogus"], ["--priority", "P9"],
                      ["--queue"], ["--queue", ""], ["--org", "x" * 300],
                      ["--assignee", ""]):
             r = s.guichet("ticket", "list", *args, expect=64)
