@@ -5,7 +5,8 @@ follow-up, an agent's reply refused by the SMTP server, a mail that goes
 to the quarantine, PostgreSQL restarted under the daemon, a mail after
 it) with known passwords and key, and a marker in the text of every
 mail: no secret and no marker reaches any log, in the text format or the
-JSON one. JSON lines are one object each with time, level, pid, the
+JSON one; nor does the password of an SMTP login the server refuses.
+JSON lines are one object each with time, level, pid, the
 mail's fields (mailbox, uid, message_id, ticket, outcome) and the
 message. Under systemd (JOURNAL_STREAM naming our stderr), text lines
 start with a "<N>" priority and carry no timestamp of their own.
@@ -184,6 +185,29 @@ class Logs(gh.ServersTestCase):
         # a line about a mailbox but no mail in particular
         self.assertTrue([o for o in objs if o["mailbox"] == "support" and
                          o["uid"] is None])
+
+    def test_smtp_password_never_logged(self):
+        # an SMTP login the server cannot take: every attempt fails and is
+        # logged, the password never
+        s = self.servers
+        self.configure("json")
+        pw = s.path("%s.smtppass" % self.user)
+        with open(pw, "w") as f:
+            f.write("smtp-PASSWORD-4b9e1d6f\n")
+        os.chmod(pw, 0o600)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"log_format": "json", "log_level": "debug"},
+            "smtp": {"user": "support", "password_file": pw}})
+        s.guichet("migrate")
+        s.imap.append(self.user, "INBOX", mail(
+            "smtp-1@cust.example", "Hello",
+            "Hello. %s\n" % self.marker("smtp")))
+        r = s.guichet("serve", "--once", expect=(0, 75))
+        logs = r.stderr + r.stdout
+        self.assertIn("login refused", logs)
+        self.assertIn('"outcome":"retry"', logs)
+        self.assertNotIn("smtp-PASSWORD", logs)
+        self.assert_clean(logs)
 
     def test_journal_stream(self):
         s = self.servers
