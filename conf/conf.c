@@ -590,6 +590,7 @@ static const struct key_spec general_keys[] = {
 	{ "message_id_domain", V_STR, G(message_id_domain), NULL, 0 },
 	{ "templates_dir", V_PATH, G(templates_dir), NULL, 0 },
 	{ "log_level", V_LOGLEVEL, G(log_level), "info", 0 },
+	{ "log_format", V_STR, G(log_format), "text", 0 },
 	{ "poll_interval", V_DURATION, G(poll_interval), "60s", 0 },
 	{ "max_mail_size", V_SIZE, G(max_mail_size), "25MB", 0 },
 	{ "fetch_batch", V_INT, G(fetch_batch), "500", 0 },
@@ -867,6 +868,18 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 	if (c->general.fetch_budget < 1048576)
 		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
 		    "at least 1MB", c->general.fetch_budget);
+	if (strcmp(c->general.log_format, "text") != 0 &&
+	    strcmp(c->general.log_format, "json") != 0) {
+		const struct conf_section *g[8];
+		const struct conf_entry *e = NULL;
+		size_t ng = conf_sections(c, "guichet", g, 8);
+
+		for (size_t i = 0; i < ng && i < 8; i++)
+			if (conf_section_entry(g[i], "log_format") != NULL)
+				e = conf_section_entry(g[i], "log_format");
+		conf_diag_add(r->d, c->path, e ? e->line : 0, "log_format: "
+		    "\"%s\": expected text or json", c->general.log_format);
+	}
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
 		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "
@@ -995,9 +1008,10 @@ read_all(struct reader *r)
 	check_cross(r, have_db, have_smtp);
 }
 
-int
-conf_load_buffer(struct conf **out, const char *name, const char *dir,
-    const char *text, size_t len, struct conf_diag *diag)
+/* keep: hand back the config read so far even when it has problems. */
+static int
+load_buffer(struct conf **out, const char *name, const char *dir,
+    const char *text, size_t len, struct conf_diag *diag, bool keep)
 {
 	struct conf *c = xcalloc(1, sizeof(*c));
 	struct reader r = { c, diag };
@@ -1011,8 +1025,9 @@ conf_load_buffer(struct conf **out, const char *name, const char *dir,
 		parse_ini(c, name, text, len, diag);
 	read_all(&r);
 	if (diag->n > before) {
-		conf_free(&c);
-		*out = NULL;
+		if (!keep)
+			conf_free(&c);
+		*out = c;
 		return GC_ECONFIG;
 	}
 	*out = c;
@@ -1020,7 +1035,28 @@ conf_load_buffer(struct conf **out, const char *name, const char *dir,
 }
 
 int
-conf_load(struct conf **out, const char *path, struct conf_diag *diag)
+conf_load_buffer(struct conf **out, const char *name, const char *dir,
+    const char *text, size_t len, struct conf_diag *diag)
+{
+	return load_buffer(out, name, dir, text, len, diag, false);
+}
+
+/* The folder of the config file as an absolute path, so that the paths
+ * it names mean the same whatever the current folder is later. */
+static char *
+config_dir(const char *path)
+{
+	char *dir = path_dirname(path), *abs;
+
+	if (dir[0] == '/' || (abs = realpath(dir, NULL)) == NULL)
+		return dir;
+	free(dir);
+	return abs;
+}
+
+static int
+load_file(struct conf **out, const char *path, struct conf_diag *diag,
+    bool keep)
 {
 	struct gc_err err;
 	char *text, *dir;
@@ -1032,11 +1068,24 @@ conf_load(struct conf **out, const char *path, struct conf_diag *diag)
 		conf_diag_add(diag, path, 0, "cannot read: %s", err.msg);
 		return GC_ECONFIG;
 	}
-	dir = path_dirname(path);
-	rc = conf_load_buffer(out, path, dir, text, len, diag);
+	dir = config_dir(path);
+	rc = load_buffer(out, path, dir, text, len, diag, keep);
 	free(dir);
 	free(text);
 	return rc;
+}
+
+int
+conf_load(struct conf **out, const char *path, struct conf_diag *diag)
+{
+	return load_file(out, path, diag, false);
+}
+
+int
+conf_load_partial(struct conf **out, const char *path,
+    struct conf_diag *diag)
+{
+	return load_file(out, path, diag, true);
 }
 
 /* ----- Freeing and lookups ---------------------------------------- */

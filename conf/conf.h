@@ -101,6 +101,7 @@ struct conf_general {
 	char *message_id_domain;   /* right side of our Message-IDs */
 	char *templates_dir;       /* overrides of conf/templates, or NULL */
 	char *log_level;
+	char *log_format;          /* "text" | "json" */
 	long long poll_interval;   /* default for mailboxes, seconds */
 	long long max_mail_size;   /* bytes */
 	long long fetch_batch;     /* mails per IMAP fetch and transaction */
@@ -169,6 +170,13 @@ struct conf {
  * diag must be zero-initialised by the caller and freed with
  * conf_diag_free() in both cases. */
 int conf_load(struct conf **out, const char *path, struct conf_diag *diag);
+
+/* As conf_load(), but with problems *out is still the config as far as
+ * it could be read (NULL only when the file cannot be read), so that
+ * check-config can check the rest of it too. conf_free() it in both
+ * cases. */
+int conf_load_partial(struct conf **out, const char *path,
+    struct conf_diag *diag);
 
 /* Parse from a buffer (fuzzing, tests): `name` stands for the file name in
  * messages and `dir` resolves relative paths. */

@@ -41,12 +41,15 @@ void
 app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
 {
 	enum log_level lvl;
+	enum log_format fmt;
 
 	app_free_config(app);
 	app->conf = c;
 	app->policy = p;
 	if (log_level_parse(c->general.log_level, &lvl) == 0)
 		log_set_level(lvl);
+	if (log_format_parse(c->general.log_format, &fmt) == 0)
+		log_set_format(fmt);
 }
 
 int

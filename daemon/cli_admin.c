@@ -73,7 +73,10 @@ cli_check_config(struct app *app, int argc, char **argv)
 		fprintf(stderr, "usage: guichet check-config\n");
 		return EX_USAGE;
 	}
-	if (conf_load(&c, app->config_path, &diag) == 0)
+	/* every problem in one run: what the file points at is checked
+	 * even when the file itself has problems */
+	conf_load_partial(&c, app->config_path, &diag);
+	if (c != NULL)
 		checks_config(c, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		printf("%s\n", diag.lines[i]);
@@ -115,15 +118,6 @@ jstr(const json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
-}
-
-static void
-print_ticket_line(const json_t *t)
-{
-	printf("%-18s %-8s %-3s %-10s %-12s %-28.28s %s\n",
-	    jstr(t, "number"), jstr(t, "status"), jstr(t, "priority"),
-	    jstr(t, "plan"), jstr(t, "queue"), jstr(t, "requester"),
-	    jstr(t, "subject"));
 }
 
 /* Our mail's fate, per recipient. */
@@ -206,44 +200,42 @@ int
 cli_ticket(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };
-	const char *number = NULL, *status = NULL;
+	const char *number = NULL;
 	bool json = false;
 	struct db *db;
 	char *doc;
 	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
-	    strcmp(argv[1], "show") != 0))
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return cli_ticket_list(app, argc, argv);
+	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
-			status = argv[++i];
 		else if (argv[i][0] != '-' && number == NULL)
 			number = argv[i];
 		else
 			goto usage;
 	}
-	if ((argv[1][0] == 's') != (number != NULL))
+	if (number == NULL)
 		goto usage;
 	if ((rc = connect_or_say(app, &db)) != 0)
 		return app_exit_code(rc);
-	if (number != NULL)
-		rc = views_ticket(db, number, &doc, &err);
-	else
-		rc = views_ticket_list(db, status, &doc, &err);
+	rc = views_ticket(db, number, &doc, &err);
 	db_close(&db);
 	if (rc != 0) {
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	rc = print_doc(doc, json, number ? print_ticket_text :
-	    print_ticket_line, number == NULL);
+	rc = print_doc(doc, json, print_ticket_text, false);
 	free(doc);
 	return rc;
 usage:
-	fprintf(stderr, "usage: guichet ticket list [--status S] [--json]\n"
+	fprintf(stderr, "usage: guichet ticket list [--status S] [--queue Q] "
+	    "[--priority P]\n"
+	    "         [--assignee NAME] [--org NAME] [--breached] [--limit N]"
+	    " [--json]\n"
 	    "       guichet ticket show NUMBER [--json]\n");
 	return EX_USAGE;
 }

@@ -47,11 +47,16 @@ ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
 static void
 log_result(const char *mailbox, const struct intake_result *res)
 {
+	struct log_fields lf = { mailbox, 0, res->message_id, res->number,
+		intake_outcome_key(res->outcome) };
+
+	log_set_fields(&lf);
 	log_info("mailbox %s: %s %s <%s>%s%s", mailbox,
 	    intake_outcome_name(res->outcome),
 	    res->number[0] ? res->number : "-",
 	    res->message_id[0] ? res->message_id : "no message-id",
 	    res->reason[0] ? ": " : "", res->reason);
+	log_set_fields(NULL);
 }
 
 int

@@ -45,6 +45,19 @@ intake_outcome_name(enum intake_outcome o)
 	return "?";
 }
 
+const char *
+intake_outcome_key(enum intake_outcome o)
+{
+	switch (o) {
+	case INTAKE_NEW_TICKET: return "ticket";
+	case INTAKE_FOLLOWUP: return "followup";
+	case INTAKE_DUPLICATE: return "duplicate";
+	case INTAKE_QUARANTINED: return "quarantine";
+	case INTAKE_DROPPED: return "loop_suppressed";
+	}
+	return "?";
+}
+
 /* A copy of a mail already stored (where: "message" or "quarantine"). */
 static int
 duplicate(struct intake *in, struct intake_result *res, const char *where,

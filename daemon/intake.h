@@ -65,5 +65,9 @@ int intake_mail(struct intake *in, const struct conf_mailbox *mb,
 
 /* A one-line description of a result for the log. */
 const char *intake_outcome_name(enum intake_outcome o);
+/* The same as one word, for the logs' outcome field: "ticket",
+ * "followup", "duplicate", "quarantine", "loop_suppressed" (the words of
+ * the metrics' outcome label). */
+const char *intake_outcome_key(enum intake_outcome o);
 
 #endif

@@ -48,9 +48,11 @@ static const struct command commands[] = {
 	{ "check-config", cli_check_config, false, "check-config",
 	  "report every config problem as file:line" },
 	{ "ticket", cli_ticket, true,
-	  "ticket list [--status S] [--json]\n"
+	  "ticket list [--status S] [--queue Q] [--priority P] "
+	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"
 	  "ticket show NUMBER [--json]",
-	  "tickets; one ticket with its messages, events and SLA" },
+	  "tickets, the most urgent first (the soonest SLA due, then the "
+	  "plan's rank); one ticket with its messages, events and SLA" },
 	{ "quarantine", cli_quarantine, true,
 	  "quarantine list [--json]\n"
 	  "quarantine show ID\n"

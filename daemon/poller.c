@@ -229,12 +229,17 @@ store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
 	}
 	for (size_t i = 0; rc == 0 && i < nres; i++) {
 		struct intake_result *r = &res[i];
+		struct log_fields lf = { mb->name, msgs[i].uid,
+			r->message_id, r->number,
+			intake_outcome_key(r->outcome) };
 
+		log_set_fields(&lf);
 		log_info("mailbox %s uid %" PRIu32 ": %s %s <%s>%s%s",
 		    mb->name, msgs[i].uid, intake_outcome_name(r->outcome),
 		    r->number[0] ? r->number : "-",
 		    r->message_id[0] ? r->message_id : "no message-id",
 		    r->reason[0] ? ": " : "", r->reason);
+		log_set_fields(&(struct log_fields){ .mailbox = mb->name });
 		switch (r->outcome) {
 		case INTAKE_NEW_TICKET: st->new_tickets++; break;
 		case INTAKE_FOLLOWUP: st->followups++; break;
@@ -314,8 +319,8 @@ run_locked(struct poller *p, struct intake *in, volatile int *stop,
 	return rc;
 }
 
-int
-poller_run(struct poller *p, struct intake *in, time_t now,
+static int
+run_pass(struct poller *p, struct intake *in, time_t now,
     volatile int *stop, struct poll_stats *st, struct gc_err *err)
 {
 	const struct conf_mailbox *mb = p->mb;
@@ -360,6 +365,19 @@ poller_run(struct poller *p, struct intake *in, time_t now,
 	}
 	p->failures = 0;
 	return 0;
+}
+
+int
+poller_run(struct poller *p, struct intake *in, time_t now,
+    volatile int *stop, struct poll_stats *st, struct gc_err *err)
+{
+	int rc;
+
+	/* the lines of the pass name the mailbox in their own field */
+	log_set_fields(&(struct log_fields){ .mailbox = p->mb->name });
+	rc = run_pass(p, in, now, stop, st, err);
+	log_set_fields(NULL);
+	return rc;
 }
 
 int

@@ -129,6 +129,17 @@ event(struct db *db, const struct outbox_db_row *row, time_t now,
 	return rc;
 }
 
+/* The log fields of a row's lines: its Message-ID and what became of
+ * it (NULL outcome: none, the fields cleared). */
+static void
+row_fields(const struct outbox_db_row *row, const char *outcome)
+{
+	struct log_fields lf = { .message_id = row->message_id,
+		.outcome = outcome };
+
+	log_set_fields(outcome ? &lf : NULL);
+}
+
 /* ----- Webhooks: one POST, one fate ------------------------------- */
 
 static int
@@ -151,8 +162,10 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 			rc = event(db, row, now, "mail_sent", event_data(row,
 			    NULL, NULL, attempts, 0, NULL, 0), err);
 		stats->sent++;
+		row_fields(row, "sent");
 		log_info("outbox %" PRId64 ": webhook %s sent", row->id,
 		    row->purpose);
+		row_fields(row, NULL);
 		return rc;
 	}
 	dead = drc != GC_ETEMP || attempts >= g->outbox_max_attempts;
@@ -163,6 +176,7 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 		rc = event(db, row, now, dead ? "delivery_failed" :
 		    "delivery_retry", event_data(row, NULL, derr.msg, attempts,
 		    dead ? 0 : now + wait, NULL, 0), err);
+	row_fields(row, dead ? "dead" : "retry");
 	if (dead) {
 		stats->dead++;
 		log_error("outbox %" PRId64 ": webhook %s failed for good "
@@ -174,6 +188,7 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 		    "next in %llds)", row->id, row->purpose, derr.msg,
 		    attempts, wait);
 	}
+	row_fields(row, NULL);
 	return rc;
 }
 
@@ -272,8 +287,10 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 	if (rc == 0 && nsent > 0) {
 		rc = event(db, row, now, "mail_sent", event_data(row, NULL,
 		    NULL, row->attempts + 1, 0, sent, nsent), err);
+		row_fields(row, "sent");
 		log_info("outbox %" PRId64 ": mail %s sent to %zu "
 		    "recipient(s)", row->id, what, nsent);
+		row_fields(row, NULL);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *st = res[i].status, *kind;
@@ -284,20 +301,24 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		if (strcmp(st, "refused") == 0) {
 			kind = "delivery_refused";
 			stats->refused++;
+			row_fields(row, "refused");
 			log_error("outbox %" PRId64 ": mail %s refused for %s: "
 			    "%s", row->id, what, due[i].address, r[i].error);
 		} else if (strcmp(st, "dead") == 0) {
 			kind = "delivery_failed";
+			row_fields(row, "dead");
 			log_error("outbox %" PRId64 ": mail %s to %s failed "
 			    "for good after %lld attempt(s): %s", row->id, what,
 			    due[i].address, attempts, r[i].error);
 		} else {
 			kind = "delivery_retry";
+			row_fields(row, "retry");
 			log_warn("outbox %" PRId64 ": mail %s to %s: %s "
 			    "(attempt %lld, next in %llds)", row->id, what,
 			    due[i].address, r[i].error, attempts,
 			    (long long)(res[i].next_at - now));
 		}
+		row_fields(row, NULL);
 		rc = event(db, row, now, kind, event_data(row, due[i].address,
 		    r[i].error, attempts, res[i].next_at, NULL, 0), err);
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "common/util.h"
 
 #define TICKET_FIELDS \
 	"'number', t.number, 'status', t.status, 'priority', t.priority, " \
@@ -59,10 +60,32 @@ static const struct db_stmt st_ticket = { "view_ticket",
 	"  WHERE e.ticket_id = t.id), '[]'::json)"
 	")::text FROM tickets t WHERE t.number = $1", 1 };
 
+/* The tickets that pass every filter given ($1 status, $2 queue, $3
+ * priority, $4 assignee, $5 organisation; NULL: any; $6 'breached': an
+ * SLA due before it was met or before $7, now), most urgent first: the
+ * soonest due of the timers still running, then the plan's rank ($8 plan
+ * names, $9 their ranks, $10 the rank of a plan not among them), then
+ * the newest; the first $11 of them. */
+#define TICKET_URGENCY "x.due NULLS LAST, x.rank, t.id DESC"
 static const struct db_stmt st_ticket_list = { "view_ticket_list",
-	"SELECT coalesce(json_agg(json_build_object(" TICKET_FIELDS ") "
-	"ORDER BY t.id DESC), '[]'::json)::text FROM tickets t "
-	"WHERE $1::text IS NULL OR t.status = $1", 1 };
+	"SELECT coalesce(json_agg(y.j ORDER BY y.n), '[]'::json)::text "
+	"FROM (SELECT row_number() OVER (ORDER BY " TICKET_URGENCY ") AS n, "
+	"json_build_object(" TICKET_FIELDS ") AS j "
+	"FROM tickets t CROSS JOIN LATERAL (SELECT "
+	"(SELECT min(s.due_at) FROM sla_timers s WHERE s.ticket_id = t.id "
+	"AND s.met_at IS NULL) AS due, "
+	"coalesce((SELECT p.rank FROM unnest($8::text[], $9::int[]) "
+	"AS p(name, rank) WHERE p.name = t.plan LIMIT 1), $10::int) AS rank"
+	") AS x "
+	"WHERE ($1::text IS NULL OR t.status = $1) "
+	"AND ($2::text IS NULL OR t.queue = $2) "
+	"AND ($3::text IS NULL OR t.priority = $3) "
+	"AND ($4::text IS NULL OR t.assignee = $4) "
+	"AND ($5::text IS NULL OR lower(t.organisation) = lower($5)) "
+	"AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM sla_timers s "
+	"WHERE s.ticket_id = t.id AND (s.breached_at IS NOT NULL OR "
+	"s.due_at < coalesce(s.met_at, $7::timestamptz)))) "
+	"ORDER BY " TICKET_URGENCY " LIMIT $11::bigint) AS y", 11 };
 
 static const struct db_stmt st_quarantine_list = { "view_quarantine_list",
 	"SELECT coalesce(json_agg(json_build_object('id', q.id, "
@@ -136,11 +159,26 @@ views_ticket(struct db *db, const char *number, char **json_r,
 }
 
 int
-views_ticket_list(struct db *db, const char *status, char **json_r,
-    struct gc_err *err)
+views_ticket_list(struct db *db, const struct views_ticket_filter *f,
+    char **json_r, struct gc_err *err)
 {
-	return one_document(db, &st_ticket_list, status, json_r, "tickets",
-	    err);
+	char now[32], rank[16], max[24];
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	time_iso8601(now, sizeof(now), f->now);
+	snprintf(rank, sizeof(rank), "%d", f->other_rank);
+	snprintf(max, sizeof(max), "%lld", f->max);
+	rc = db_execv(db, &st_ticket_list, &res, err, 11, f->status,
+	    f->queue, f->priority, f->assignee, f->organisation,
+	    f->breached ? "breached" : NULL, now, f->plans, f->ranks, rank,
+	    max);
+	if (rc != 0)
+		return rc;
+	*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
 }
 
 int

@@ -9,6 +9,9 @@
 #ifndef GC_VIEWS_H
 #define GC_VIEWS_H
 
+#include <stdbool.h>
+#include <time.h>
+
 #include "common/err.h"
 #include "sql/db.h"
 
@@ -16,10 +19,29 @@
 int views_ticket(struct db *db, const char *number, char **json_r,
     struct gc_err *err);
 
-/* Every ticket (without messages and events), newest first; status may be
- * NULL for all. */
-int views_ticket_list(struct db *db, const char *status, char **json_r,
-    struct gc_err *err);
+/* What `ticket list` asks for: each string NULL for any. plans and
+ * ranks are PostgreSQL array literals ("{Enterprise,Pro}", "{1,2}") of
+ * the policy's plans and their handling ranks; other_rank is the rank
+ * of a plan the policy does not know. */
+struct views_ticket_filter {
+	const char *status;
+	const char *queue;
+	const char *priority;
+	const char *assignee;
+	const char *organisation;
+	bool breached;         /* an SLA due before it was met, or before now */
+	time_t now;
+	const char *plans;
+	const char *ranks;
+	int other_rank;
+	long long max;         /* at most so many tickets */
+};
+
+/* The first f->max tickets that pass the filter (without messages and
+ * events), most urgent first: the soonest SLA due, then the plan's rank,
+ * then the newest. */
+int views_ticket_list(struct db *db, const struct views_ticket_filter *f,
+    char **json_r, struct gc_err *err);
 
 int views_quarantine_list(struct db *db, char **json_r, struct gc_err *err);
 int views_quarantine(struct db *db, long long id, char **json_r,

@@ -213,6 +213,96 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 78, r.stdout)
         self.assertRegex(r.stdout, r"my\.rules:6: ")
 
+    def test_every_problem_in_one_run(self):
+        # an unknown section used to hide what the other modules check
+        # (the policy's sections, templates, rules), which serve refuses
+        tdir = os.path.join(self.dir, "templates", "en")
+        os.makedirs(tdir)
+        with open(os.path.join(tdir, "ack.txt"), "w") as f:
+            f.write("Subject: {{nope_var}}\n\nHello\n")
+        with open(os.path.join(self.dir, "my.rules"), "w") as f:
+            f.write("[rule broken]\nmatch = subject: (unclosed\n"
+                    "priority = P2\n")
+        path = self.write(
+            "[guichet]\n"                                     # 1
+            "templates_dir = templates\n"                     # 2
+            "[bogus]\n"                                       # 3
+            "x = 1\n"                                         # 4
+            "[database]\nconninfo = dbname=guichet\n"         # 5, 6
+            "[smtp]\nfrom = support@example.com\n"            # 7, 8
+            "helo = me\n"                                     # 9
+            "[plan Pro]\n"                                    # 10
+            "rnak = 2\n"                                      # 11
+            "[rules]\nfile = my.rules\n")                     # 12, 13
+        r = check(path)
+        self.assertEqual(r.returncode, 78, r.stdout)
+        for want in (r"guichet\.conf:3: unknown section \[bogus\]",
+                     r"guichet\.conf:9: unknown key \"helo\"",
+                     r"guichet\.conf:11: .*rnak",
+                     r"templates/en/ack\.txt:1: .*\{\{nope_var\}\}",
+                     r"my\.rules:2: "):
+            self.assertRegex(r.stdout, want)
+        # what check-config finds once the section is gone, serve refuses
+        with open(path) as f:
+            text = f.read()
+        for fixed in ("[bogus]\nx = 1\n", "helo = me\n"):
+            path = self.write(text.replace(fixed, ""))
+            r = subprocess.run([BIN, "-c", path, "serve", "--once"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 78, r.stderr)
+            text = text.replace(fixed, "")
+        self.assertIn("rnak", r.stderr)
+
+    def test_run_from_another_folder(self):
+        # the paths of the file are the file's, whatever the folder
+        etc = os.path.join(self.dir, "etc")
+        os.makedirs(os.path.join(etc, "secrets"))
+        secret(os.path.join(etc, "secrets", "db.pass"), "pw-db\n")
+        os.makedirs(os.path.join(etc, "templates", "en"))
+        with open(os.path.join(etc, "templates", "en", "ack.txt"), "w") as f:
+            f.write("Subject: {{ticket_tag}} received\n\nHello\n")
+        with open(os.path.join(etc, "my.rules"), "w") as f:
+            f.write("[rule outage]\nmatch = subject: (?i)panne\n"
+                    "priority = P1\n")
+        conf = os.path.join(etc, "guichet.conf")
+        with open(conf, "w") as f:
+            f.write("[guichet]\ntemplates_dir = templates\n"
+                    "[database]\nconninfo = dbname=guichet\n"
+                    "password_file = secrets/db.pass\n"
+                    "[smtp]\nfrom = support@example.com\n"
+                    "[rules]\nfile = my.rules\n")
+        elsewhere = os.path.join(self.dir, "elsewhere", "deeper")
+        os.makedirs(elsewhere)
+        for arg in (conf, os.path.relpath(conf, elsewhere)):
+            r = subprocess.run([BIN, "-c", arg, "check-config"],
+                               cwd=elsewhere, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # a missing file is named by where it was looked for: beside the
+        # config, as an absolute path
+        os.unlink(os.path.join(etc, "secrets", "db.pass"))
+        r = subprocess.run([BIN, "-c", os.path.relpath(conf, elsewhere),
+                            "check-config"], cwd=elsewhere,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn(os.path.join(etc, "secrets", "db.pass"), r.stdout)
+
+    def test_log_format(self):
+        base = ("[database]\nconninfo = dbname=guichet\n"
+                "[smtp]\nfrom = support@example.com\n[guichet]\n")
+        for value in ("text", "json"):
+            r = check(self.write(base + "log_format = %s\n" % value))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for value in ("xml", "JSON", "json text"):
+            r = check(self.write(base + "log_format = %s\n" % value))
+            self.assertEqual(r.returncode, 78, r.stdout)
+            self.assertIn("guichet.conf:6: log_format: \"%s\": expected "
+                          "text or json" % value, r.stdout)
+
     def test_missing_file(self):
         r = check(os.path.join(self.dir, "nope.conf"))
         self.assertEqual(r.returncode, 78)

@@ -1,0 +1,237 @@
+/*
+ * cli_tickets.c - `guichet ticket list`: filters, and the most urgent
+ * ticket first
+ *
+ * The order is the one agents work in: the soonest SLA due among the
+ * timers still running, then the plan's handling rank of the policy
+ * (Enterprise 1, Pro 2, Basic 3 by default: "Pro tickets are handled
+ * first"), then the newest. Tickets with nothing due come last. The
+ * ranks travel to PostgreSQL as parameters, since the policy lives in
+ * the config and not in the database. At most 1000 tickets unless
+ * --limit says otherwise.
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "daemon/cli.h"
+#include "sla/policy.h"
+#include "sql/views.h"
+
+#define LIST_MAX_ARG 256        /* bytes of a filter's value */
+#define LIST_DEFAULT 1000       /* tickets shown without --limit */
+#define LIST_MAX 1000000
+
+static const char *const statuses[] = { "new", "open", "pending",
+	"resolved", "closed", NULL };
+
+/* s as an element of a PostgreSQL array literal: quoted, \ and "
+ * escaped. */
+static void
+array_add(char **lit, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	*lit = xrealloc(*lit, *len + 2 * n + 4);
+	p = *lit + *len;
+	if (*len > 1)
+		*p++ = ',';
+	*p++ = '"';
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '"';
+	*p = '\0';
+	*len = (size_t)(p - *lit);
+}
+
+/* The policy's plans and their ranks as two array literals. */
+static void
+plan_ranks(const struct sla_policy *pol, char **plans_r, char **ranks_r)
+{
+	size_t n = sla_policy_plan_count(pol), plen = 1, rlen = 1;
+	char *plans = xstrdup("{"), *ranks = xstrdup("{"), num[16];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = sla_policy_plan_at(pol, i);
+
+		array_add(&plans, &plen, name);
+		snprintf(num, sizeof(num), "%d",
+		    sla_policy_plan_rank(pol, name));
+		array_add(&ranks, &rlen, num);
+	}
+	plans = xrealloc(plans, plen + 2);
+	strcpy(plans + plen, "}");
+	ranks = xrealloc(ranks, rlen + 2);
+	strcpy(ranks + rlen, "}");
+	*plans_r = plans;
+	*ranks_r = ranks;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* The soonest due_at among the ticket's running timers, or "-". */
+static const char *
+next_due(const json_t *t)
+{
+	const char *best = NULL, *kind;
+	json_t *s;
+
+	json_object_foreach(json_object_get(t, "sla"), kind, s) {
+		const char *due = json_string_value(json_object_get(s,
+		    "due_at"));
+
+		if (due != NULL && json_is_null(json_object_get(s, "met_at"))
+		    && (best == NULL || strcmp(due, best) < 0))
+			best = due;
+	}
+	return best ? best : "-";
+}
+
+static int
+print_list(const char *text, bool json)
+{
+	json_error_t jerr;
+	json_t *j, *t;
+	size_t i;
+
+	if ((j = json_loads(text, 0, &jerr)) == NULL) {
+		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
+		    jerr.text);
+		return EX_SOFTWARE;
+	}
+	if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		json_array_foreach(j, i, t)
+			printf("%-18s %-8s %-3s %-10s %-12s %-20s %-28.28s "
+			    "%s\n", jstr(t, "number"), jstr(t, "status"),
+			    jstr(t, "priority"), jstr(t, "plan"),
+			    jstr(t, "queue"), next_due(t),
+			    jstr(t, "requester"), jstr(t, "subject"));
+	}
+	json_decref(j);
+	return EX_OK;
+}
+
+static bool
+known_status(const char *s)
+{
+	for (const char *const *p = statuses; *p; p++)
+		if (strcmp(*p, s) == 0)
+			return true;
+	return false;
+}
+
+int
+cli_ticket_list(struct app *app, int argc, char **argv)
+{
+	struct views_ticket_filter f = { .now = app_now(app),
+		.max = LIST_DEFAULT };
+	const char *limit = NULL;
+	struct gc_err err = { 0 };
+	char *plans, *ranks, *doc;
+	bool json = false;
+	struct db *db;
+	int rc;
+
+	for (int i = 2; i < argc; i++) {
+		const char **dst = NULL;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--breached") == 0) {
+			f.breached = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--status") == 0)
+			dst = &f.status;
+		else if (strcmp(argv[i], "--queue") == 0)
+			dst = &f.queue;
+		else if (strcmp(argv[i], "--priority") == 0)
+			dst = &f.priority;
+		else if (strcmp(argv[i], "--assignee") == 0)
+			dst = &f.assignee;
+		else if (strcmp(argv[i], "--org") == 0)
+			dst = &f.organisation;
+		else if (strcmp(argv[i], "--limit") == 0)
+			dst = &limit;
+		if (dst == NULL || i + 1 >= argc) {
+			fprintf(stderr, "guichet ticket list: %s %s\n",
+			    dst ? "a value is needed after" :
+			    "unexpected argument", argv[i]);
+			return EX_USAGE;
+		}
+		*dst = argv[++i];
+		if (strlen(*dst) > LIST_MAX_ARG || (*dst)[0] == '\0') {
+			fprintf(stderr, "guichet ticket list: %s: a value of "
+			    "1 to %d bytes is needed\n", argv[i - 1],
+			    LIST_MAX_ARG);
+			return EX_USAGE;
+		}
+	}
+	if (limit != NULL) {
+		char *end;
+
+		f.max = strtoll(limit, &end, 10);
+		if (*end != '\0' || !isdigit((unsigned char)limit[0]) ||
+		    f.max < 1 || f.max > LIST_MAX) {
+			fprintf(stderr, "guichet ticket list: --limit \"%s\": "
+			    "expected 1 to %d\n", limit, LIST_MAX);
+			return EX_USAGE;
+		}
+	}
+	if (f.status != NULL && !known_status(f.status)) {
+		fprintf(stderr, "guichet ticket list: --status \"%s\": "
+		    "expected new, open, pending, resolved or closed\n",
+		    f.status);
+		return EX_USAGE;
+	}
+	if (f.priority != NULL) {
+		const char *p = sla_policy_priority_name(app->policy,
+		    f.priority);
+
+		if (p == NULL) {
+			fprintf(stderr, "guichet ticket list: --priority "
+			    "\"%s\": the policy has no such priority\n",
+			    f.priority);
+			return EX_USAGE;
+		}
+		f.priority = p;
+	}
+	if ((rc = app_db_connect(app, &db, &err)) != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	plan_ranks(app->policy, &plans, &ranks);
+	f.plans = plans;
+	f.ranks = ranks;
+	/* a plan the policy no longer has: the default plan's rank */
+	f.other_rank = sla_policy_plan_rank(app->policy, "");
+	rc = views_ticket_list(db, &f, &doc, &err);
+	db_close(&db);
+	free(plans);
+	free(ranks);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	rc = print_list(doc, json);
+	free(doc);
+	return rc;
+}
