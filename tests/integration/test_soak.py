@@ -58,30 +58,30 @@ import unittest
 import guichet_harness as gh
 
 
-def env_int(name, default, minimum=0):
-    v = os.environ.get(name, "")
+def env_int(name, default, minimum=0, maximum=2**32 - 1):
+    v = os.environ.get(name, "").strip()
     if v == "":
         return default
-    try:
-        n = int(v)
-    except ValueError:
-        raise SystemExit("%s: not a number: %r" % (name, v))
-    if n < minimum:
-        raise SystemExit("%s: at least %d" % (name, minimum))
+    if not v.isdigit() or len(v) > 10:
+        raise SystemExit("%s: not a whole number: %r" % (name, v))
+    n = int(v)
+    if not minimum <= n <= maximum:
+        raise SystemExit("%s: %d is not between %d and %d"
+                         % (name, n, minimum, maximum))
     return n
 
 
-MAILS = env_int("GUICHET_SOAK_MAILS", 1000, 20)
-KILLS = env_int("GUICHET_SOAK_KILLS", 10)
-SECONDS = env_int("GUICHET_SOAK_SECONDS", 60, 10)
+MAILS = env_int("GUICHET_SOAK_MAILS", 1000, 20, 10**6)
+SECONDS = env_int("GUICHET_SOAK_SECONDS", 60, 10, 10**6)
+KILLS = env_int("GUICHET_SOAK_KILLS", 10, 0, SECONDS * 2)
 SEED = env_int("GUICHET_SOAK_SEED", int.from_bytes(os.urandom(4), "big"))
-REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 0) != 0
+REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 0, 0, 1) == 1
 
 USER = "soak"
 AGENT = "alice@example.com"
 SLOW = "*@slow.example.net"          # 451 for a while
 REFUSED = "*@refused.example.net"    # 550 for good (REFUSED_CC)
-SETTLE_TIMEOUT = 400                 # after the faults, to drain it all
+SETTLE_TIMEOUT = max(400, MAILS // 4)    # after the faults, to drain
 
 WORDS = ("printer", "invoice", "login", "export", "report", "password",
          "dashboard", "upload", "calendar", "backup", "licence", "screen",
@@ -295,6 +295,15 @@ class Soak(gh.ServersTestCase):
             if typ != "OK":
                 raise AssertionError("APPEND %s: %s %r" % (m.mid, typ, data))
 
+    @staticmethod
+    def close_conn(conn):
+        if conn.get("c") is not None:
+            try:
+                conn["c"].logout()
+            except (OSError, imaplib.IMAP4.error):
+                pass
+            conn["c"] = None
+
     def feed(self, mails, seconds):
         conn = {}
         start = time.monotonic()
@@ -311,11 +320,7 @@ class Soak(gh.ServersTestCase):
         except BaseException as e:       # reported by the main thread
             self.feed_error = "%s: %s" % (type(e).__name__, e)
         finally:
-            if conn.get("c") is not None:
-                try:
-                    conn["c"].logout()
-                except (OSError, imaplib.IMAP4.error):
-                    pass
+            self.close_conn(conn)
 
     # -- the daemon ------------------------------------------------------
 
@@ -440,6 +445,7 @@ class Soak(gh.ServersTestCase):
         self.imap_lock = threading.Lock()
         self.imap_gen = 0
         self.main_conn = {}
+        self.addCleanup(self.close_conn, self.main_conn)
         self.appended = 0
         self.feed_error = None
         self.kills = self.starts = self.window_kills = 0
