@@ -35,7 +35,7 @@ scripts/soak.sh sets them for longer runs):
 
   GUICHET_SOAK_MAILS       customer mails (default 1000)
   GUICHET_SOAK_KILLS       SIGKILLs of the daemon (default 10)
-  GUICHET_SOAK_SECONDS     how long the faults go on (default 60)
+  GUICHET_SOAK_SECONDS     how long the faults go on (default 80)
   GUICHET_SOAK_SEED        the seed (default: a new one, printed)
   GUICHET_SOAK_REFUSED_CC  1: some Cc recipients are refused for good
                            (default 0)
@@ -72,7 +72,7 @@ def env_int(name, default, minimum=0, maximum=2**32 - 1):
 
 
 MAILS = env_int("GUICHET_SOAK_MAILS", 1000, 20, 10**6)
-SECONDS = env_int("GUICHET_SOAK_SECONDS", 60, 10, 10**6)
+SECONDS = env_int("GUICHET_SOAK_SECONDS", 80, 10, 10**6)
 KILLS = env_int("GUICHET_SOAK_KILLS", 10, 0, SECONDS * 2)
 SEED = env_int("GUICHET_SOAK_SEED", int.from_bytes(os.urandom(4), "big"))
 REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 0, 0, 1) == 1
@@ -372,8 +372,8 @@ class Soak(gh.ServersTestCase):
     def answer_tickets(self):
         """An agent answers each ticket with Cc recipients once its first
         notification is in the sink (the reply names it: the token)."""
-        if not self.to_answer:
-            return
+        if not self.to_answer or self.imap_down.is_set():
+            return          # (not while Dovecot restarts)
         self.sink.update()
         roots = {}
         for mid, h in self.sink.by_mid.items():
@@ -444,6 +444,8 @@ class Soak(gh.ServersTestCase):
 
         self.imap_lock = threading.Lock()
         self.imap_gen = 0
+        self.restart_error = None
+        self.imap_down = threading.Event()
         self.main_conn = {}
         self.addCleanup(self.close_conn, self.main_conn)
         self.appended = 0
@@ -453,7 +455,7 @@ class Soak(gh.ServersTestCase):
         self.other_faults = self.other_used = 0
         self.next_answer = 0
 
-        self.fault_times = []     # (start, end) of the faults not kills
+        self.fault_times = []     # (start, end, name): faults not kills
 
         self.t0 = time.monotonic()
         self.start_daemon()
@@ -470,11 +472,13 @@ class Soak(gh.ServersTestCase):
             if what == "postgresql":
                 t = time.time()
                 s.pg.restart()
-                self.note_fault(t)
+                self.note_fault(t, "PostgreSQL restart")
             elif what == "dovecot":
-                with self.imap_lock:
-                    s.imap.restart()
-                    self.imap_gen += 1
+                # in the background (a graceful stop waits for the
+                # sessions), the kills going on meanwhile
+                restart = threading.Thread(target=self.restart_dovecot,
+                                           daemon=True)
+                restart.start()
             elif what == "smtp-stop":
                 sink_stopped, port = time.time(), s.smtp.port
                 s.smtp.stop()
@@ -482,11 +486,15 @@ class Soak(gh.ServersTestCase):
                 s.smtp.start()
                 self.assertEqual(s.smtp.port, port,
                                  "the sink came back on another port")
-                self.note_fault(sink_stopped)
+                self.note_fault(sink_stopped, "SMTP sink stop")
             elif what == "slow-recovers":
                 s.smtp.unrefuse(SLOW)
                 slow_until = self.elapsed()
-            say("%s done at %.1fs", what, self.elapsed())
+            if what != "dovecot":
+                say("%s done at %.1fs", what, self.elapsed())
+        restart.join(timeout=120)
+        self.assertFalse(restart.is_alive(), "Dovecot's restart hangs")
+        self.assertIsNone(self.restart_error)
         feeder.join(timeout=SECONDS * 4)
         self.assertFalse(feeder.is_alive(), "appending mails hangs")
         self.assertIsNone(self.feed_error)
@@ -501,9 +509,21 @@ class Soak(gh.ServersTestCase):
         say("drained at %.1fs", self.elapsed())
         self.verify(mails, news, slow_until)
 
-    def note_fault(self, start):
+    def restart_dovecot(self):
+        self.imap_down.set()
+        try:
+            with self.imap_lock:
+                self.imap_gen += 1
+                self.servers.imap.restart()
+            say("dovecot back at %.1fs", self.elapsed())
+        except BaseException as e:       # reported by the main thread
+            self.restart_error = "%s: %s" % (type(e).__name__, e)
+        finally:
+            self.imap_down.clear()
+
+    def note_fault(self, start, name):
         self.other_faults += 1
-        self.fault_times.append((start, time.time()))
+        self.fault_times.append((start, time.time(), name))
 
     def settle(self, nrows, ntickets):
         """Wait (generously) until every agent reply is appended, INBOX is
@@ -644,11 +664,13 @@ class Soak(gh.ServersTestCase):
                              key=lambda mid: dup_mids[mid][0][1])
         faults = sorted(self.fault_times)
         used = [False] * len(faults)
+        cause = {mid: "a kill" for mid in self.window_mids}
         for mid in unexplained:
             first, second = dup_mids[mid][0][1], dup_mids[mid][1][1]
-            for k, (start, end) in enumerate(faults):
+            for k, (start, end, name) in enumerate(faults):
                 if not used[k] and first <= end + 1 and second >= start - 1:
                     used[k] = True
+                    cause[mid] = "the " + name
                     break
             else:
                 self.fail("seed %d: %s delivered twice (at %.3f and %.3f) "
@@ -692,6 +714,9 @@ class Soak(gh.ServersTestCase):
             "duplicates %d (allowed: %d kill windows + %d other faults)",
             delivered, self.sink.count(), refused, alone, duplicates,
             self.window_kills, self.other_faults)
+        for mid in sorted(dup_mids, key=lambda mid: dup_mids[mid][0][1]):
+            say("twice: %s to %s (%s between its SMTP acceptance and its "
+                "update)", mid, ", ".join(dup_mids[mid][0][2]), cause[mid])
 
 
 if __name__ == "__main__":
