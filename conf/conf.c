@@ -572,6 +572,8 @@ static const struct key_spec smtp_keys[] = {
 	{ "helo_name", V_STR, S(helo_name), NULL, 0 },
 	{ "require_tls", V_BOOL, S(require_tls), "no", 0 },
 	{ "timeout", V_DURATION, S(timeout), "30s", 0 },
+	{ "tls", V_STR, S(tls), "auto", 0 },
+	{ "max_rcpts", V_INT, S(max_rcpts), "100", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef S
@@ -628,6 +630,37 @@ is_delegated(const char *type)
 	return false;
 }
 
+/* tls = auto | required | none; none contradicts smtps:// and
+ * require_tls. max_rcpts: 1 or more. */
+static void
+check_smtp_tls(struct reader *r, const struct conf_section *s)
+{
+	struct conf_smtp *m = &r->c->smtp;
+	const struct conf_entry *e = conf_section_entry(s, "tls");
+	int line = e ? e->line : s->line;
+
+	m->tls_line = e ? e->line : 0;
+	if (m->tls != NULL && strcmp(m->tls, "auto") != 0 &&
+	    strcmp(m->tls, "required") != 0 && strcmp(m->tls, "none") != 0)
+		conf_diag_add(r->d, s->file, line, "tls: \"%s\": expected "
+		    "auto, required or none", m->tls);
+	m->tls_none = m->tls != NULL && strcmp(m->tls, "none") == 0;
+	if (m->tls != NULL && strcmp(m->tls, "required") == 0)
+		m->require_tls = true;
+	if (m->tls_none && m->url != NULL &&
+	    strncasecmp(m->url, "smtps://", 8) == 0)
+		conf_diag_add(r->d, s->file, line, "tls = none: the url is "
+		    "smtps://, which is TLS");
+	if (m->tls_none && m->require_tls)
+		conf_diag_add(r->d, s->file, line, "tls = none contradicts "
+		    "require_tls = yes");
+	if (m->max_rcpts < 1 || m->max_rcpts > 100000) {
+		e = conf_section_entry(s, "max_rcpts");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "max_rcpts: %lld: expected 1 to 100000", m->max_rcpts);
+	}
+}
+
 static void
 read_smtp(struct reader *r, struct conf_section *s)
 {
@@ -637,6 +670,7 @@ read_smtp(struct reader *r, struct conf_section *s)
 	for (size_t i = 0; i < s->nentries; i++)
 		if (strcmp(s->entries[i].key, "from") == 0)
 			from = &s->entries[i];
+	check_smtp_tls(r, s);
 	if (from == NULL) {
 		conf_diag_add(r->d, s->file, s->line,
 		    "[smtp]: missing key \"from\"");
@@ -982,6 +1016,7 @@ conf_free(struct conf **cp)
 	free_secret(c->smtp.password);
 	free(c->smtp.tls_ca_file);
 	free(c->smtp.helo_name);
+	free(c->smtp.tls);
 	for (size_t i = 0; i < c->nmailboxes; i++) {
 		struct conf_mailbox *m = &c->mailboxes[i];
 

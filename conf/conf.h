@@ -134,6 +134,10 @@ struct conf_smtp {
 	char *helo_name;
 	bool require_tls;
 	long long timeout;     /* seconds */
+	char *tls;             /* "auto" | "required" | "none" */
+	bool tls_none;         /* tls = none: clear text, even with a user */
+	int tls_line;          /* where tls is set, 0: not set */
+	long long max_rcpts;   /* recipients per SMTP transaction */
 };
 
 struct conf {

@@ -20,5 +20,6 @@ int cli_sla(struct app *app, int argc, char **argv);
 int cli_rules(struct app *app, int argc, char **argv);
 int cli_customers(struct app *app, int argc, char **argv);
 int cli_quarantine_retry(struct app *app, long long id);
+int cli_outbox(struct app *app, int argc, char **argv);
 
 #endif

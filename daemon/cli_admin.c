@@ -49,6 +49,19 @@ cli_migrate(struct app *app, int argc, char **argv)
 	return EX_OK;
 }
 
+/* A warning, not a problem: clear-text SMTP asked for in so many words. */
+static void
+smtp_tls_warning(const struct conf *c)
+{
+	const struct conf_section *s;
+
+	if (!c->smtp.tls_none || conf_sections(c, "smtp", &s, 1) == 0)
+		return;
+	printf("%s:%d: warning: [smtp] tls = none: our mail%s travel%s in "
+	    "clear text\n", s->file, c->smtp.tls_line, c->smtp.user ?
+	    " and the SMTP password" : "", c->smtp.user ? "" : "s");
+}
+
 int
 cli_check_config(struct app *app, int argc, char **argv)
 {
@@ -72,6 +85,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 		return EX_CONFIG;
 	}
 	conf_diag_free(&diag);
+	smtp_tls_warning(c);
 	conf_free(&c);
 	printf("%s: OK\n", app->config_path);
 	return EX_OK;
@@ -112,6 +126,22 @@ print_ticket_line(const json_t *t)
 	    jstr(t, "subject"));
 }
 
+/* Our mail's fate, per recipient. */
+static void
+print_delivery(const json_t *d)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(d, "recipients"), i, r) {
+		printf("    Delivery: %s %s", jstr(r, "address"),
+		    jstr(r, "status"));
+		if (json_string_value(json_object_get(r, "last_error")))
+			printf(" (%s)", jstr(r, "last_error"));
+		putchar('\n');
+	}
+}
+
 static void
 print_ticket_text(const json_t *t)
 {
@@ -130,9 +160,10 @@ print_ticket_text(const json_t *t)
 		    "to")); k++)
 			printf("%s%s", k ? ", " : "", json_string_value(
 			    json_array_get(json_object_get(m, "to"), k)));
-		printf("\n    Subject: %s\n    Message-ID: <%s>\n\n%s\n",
-		    jstr(m, "subject"), jstr(m, "message_id"),
-		    jstr(m, "text"));
+		printf("\n    Subject: %s\n    Message-ID: <%s>\n",
+		    jstr(m, "subject"), jstr(m, "message_id"));
+		print_delivery(json_object_get(m, "delivery"));
+		printf("\n%s\n", jstr(m, "text"));
 	}
 	printf("\nEvents:\n");
 	json_array_foreach(json_object_get(t, "events"), i, e) {

@@ -33,6 +33,7 @@ usage(FILE *f)
 	    "  ticket show NUMBER [--json]  one ticket with its messages and "
 	    "events\n"
 	    "  quarantine list [--json] | show ID | retry ID\n"
+	    "  outbox list [--json] | retry ID  our mails, per recipient\n"
 	    "  sla tick [--now TIME]        one scheduler pass\n"
 	    "  rules test FILE.eml [--json] qualification and deadlines of a "
 	    "mail\n"
@@ -57,6 +58,7 @@ static const struct command commands[] = {
 	{ "check-config", cli_check_config, false },
 	{ "ticket", cli_ticket, true },
 	{ "quarantine", cli_quarantine, true },
+	{ "outbox", cli_outbox, true },
 	{ "sla", cli_sla, true },
 	{ "rules", cli_rules, true },
 	{ "customers", cli_customers, true },

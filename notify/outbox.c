@@ -13,6 +13,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "notify/smtp.h"
+#include "sql/outbox_db.h"
 #include "sql/store.h"
 
 struct outbox {
@@ -37,183 +38,305 @@ outbox_free(struct outbox **ob)
 	*ob = NULL;
 }
 
-static const struct db_stmt st_take = { "outbox_take",
-	"SELECT id, kind, mail_from, array_to_string(rcpts, E'\\n'), url, "
-	"data, attempts, ticket_id, message_id, purpose FROM outbox "
-	"WHERE status = 'pending' AND next_attempt_at <= $1 "
-	"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
-static const struct db_stmt st_sent = { "outbox_sent",
-	"UPDATE outbox SET status = 'sent', sent_at = $2, "
-	"attempts = attempts + 1, last_error = NULL WHERE id = $1", 2 };
-static const struct db_stmt st_failed = { "outbox_failed",
-	"UPDATE outbox SET status = $2, attempts = attempts + 1, "
-	"last_error = $3, next_attempt_at = $4 WHERE id = $1", 4 };
-static const struct db_stmt st_next_due = { "outbox_next_due",
-	"SELECT extract(epoch FROM min(next_attempt_at))::bigint FROM outbox "
-	"WHERE status = 'pending'", 0 };
-
 int
 outbox_next_due(struct db *db, time_t now, long long *seconds_r,
     struct gc_err *err)
 {
-	char *v;
-	int rc = db_value(db, &st_next_due, &v, err, 0);
+	return outbox_db_next_due(db, now, seconds_r, err);
+}
 
-	*seconds_r = -1;
-	if (v != NULL) {
-		long long due = strtoll(v, NULL, 10) - (long long)now;
+/* Seconds before attempt number attempts + 1 (doubled each time). */
+static long long
+backoff(const struct conf_general *g, long long attempts)
+{
+	long long b = g->outbox_retry_base > 0 ? g->outbox_retry_base : 1;
 
-		*seconds_r = due < 0 ? 0 : due;
-	}
-	free(v);
-	return rc;
+	for (long long i = 1; i < attempts && b < g->outbox_retry_max; i++)
+		b *= 2;
+	if (g->outbox_retry_max > 0 && b > g->outbox_retry_max)
+		b = g->outbox_retry_max;
+	return b;
 }
 
 static int
-deliver_mail(struct outbox *ob, const char *from, char *rcpt_lines,
-    const unsigned char *data, size_t len, struct gc_err *err)
+smtp_ready(struct outbox *ob, struct gc_err *err)
 {
 	const struct conf_smtp *s = &ob->conf->smtp;
-	const char *rcpts[256];
-	size_t n = 0;
-	int rc;
+	struct smtp_params p = {
+		.url = s->url, .user = s->user,
+		.password = s->password, .ca_file = s->tls_ca_file,
+		.timeout_sec = (int)s->timeout,
+		.require_tls = s->require_tls,
+		.no_tls = s->tls_none,
+		.helo_name = s->helo_name,
+	};
 
-	for (char *p = rcpt_lines, *nl; p && *p && n < 256; p = nl) {
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl++ = '\0';
-		rcpts[n++] = p;
-	}
-	if (n == 0)
-		return gc_err_set(err, GC_EINVAL, "no recipient");
-	if (ob->smtp == NULL) {
-		struct smtp_params p = {
-			.url = s->url, .user = s->user,
-			.password = s->password, .ca_file = s->tls_ca_file,
-			.timeout_sec = (int)s->timeout,
-			.require_tls = s->require_tls,
-			.helo_name = s->helo_name,
-		};
-
-		if ((rc = smtp_open(&ob->smtp, &p, err)) != 0)
-			return rc;
-	}
-	rc = smtp_send(ob->smtp, from, rcpts, n, (const char *)data, len, err);
-	if (rc == GC_ETEMP)
-		smtp_close(&ob->smtp);   /* reconnect on the next one */
-	return rc;
+	if (ob->smtp != NULL)
+		return 0;
+	if (s->tls_none)
+		log_warn("smtp: tls = none: our mail%s in clear text",
+		    s->user ? " and the SMTP password go" : " goes");
+	return smtp_open(&ob->smtp, &p, err);
 }
 
+/* The data of an event about a row (address NULL: about the whole row;
+ * sent: the recipients taken, n of them). */
 static char *
-event_data(const char *message_id, const char *purpose, const char *error,
-    int attempts)
+event_data(const struct outbox_db_row *row, const char *address,
+    const char *error, long long attempts, time_t next_at,
+    const char *const *sent, size_t nsent)
 {
 	json_t *o = json_object();
 	char *s;
 
-	if (message_id)
-		json_object_set_new(o, "message_id", json_string(message_id));
-	json_object_set_new(o, "purpose", json_string(purpose));
+	if (row->message_id)
+		json_object_set_new(o, "message_id",
+		    json_string(row->message_id));
+	json_object_set_new(o, "purpose", json_string(row->purpose));
+	if (address)
+		json_object_set_new(o, "address", json_string(address));
+	if (sent != NULL) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < nsent; i++)
+			json_array_append_new(a, json_string(sent[i]));
+		json_object_set_new(o, "recipients", a);
+	}
 	if (error)
 		json_object_set_new(o, "error", json_string(error));
 	json_object_set_new(o, "attempts", json_integer(attempts));
+	if (next_at) {
+		char ts[32];
+
+		time_iso8601(ts, sizeof(ts), next_at);
+		json_object_set_new(o, "next_at", json_string(ts));
+	}
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s ? s : xstrdup("{}");
 }
 
-/* Take and deliver one due row; *took_r false when none was due. */
 static int
-flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
+event(struct db *db, const struct outbox_db_row *row, time_t now,
+    const char *kind, char *data, struct gc_err *err)
+{
+	int rc = 0;
+
+	if (row->ticket_id)
+		rc = store_event(db, row->ticket_id, now, kind, NULL, data,
+		    err);
+	free(data);
+	return rc;
+}
+
+/* ----- Webhooks: one POST, one fate ------------------------------- */
+
+static int
+flush_webhook(struct outbox *ob, struct db *db, time_t now,
+    const struct outbox_db_row *row, struct outbox_stats *stats,
+    struct gc_err *err)
+{
+	const struct conf_general *g = &ob->conf->general;
+	struct gc_err derr = { 0 };
+	long long attempts = row->attempts + 1, wait;
+	bool dead;
+	int drc, rc;
+
+	drc = webhook_post(row->url, (const char *)row->data, row->len, NULL,
+	    (int)ob->conf->smtp.timeout, &derr);
+	if (drc == 0) {
+		rc = outbox_db_row_done(db, row->id, "sent", NULL, now, now,
+		    err);
+		if (rc == 0)
+			rc = event(db, row, now, "mail_sent", event_data(row,
+			    NULL, NULL, attempts, 0, NULL, 0), err);
+		stats->sent++;
+		log_info("outbox %" PRId64 ": webhook %s sent", row->id,
+		    row->purpose);
+		return rc;
+	}
+	dead = drc != GC_ETEMP || attempts >= g->outbox_max_attempts;
+	wait = backoff(g, attempts);
+	rc = outbox_db_row_done(db, row->id, dead ? "dead" : "pending",
+	    derr.msg, now, now + wait, err);
+	if (rc == 0)
+		rc = event(db, row, now, dead ? "delivery_failed" :
+		    "delivery_retry", event_data(row, NULL, derr.msg, attempts,
+		    dead ? 0 : now + wait, NULL, 0), err);
+	if (dead) {
+		stats->dead++;
+		log_error("outbox %" PRId64 ": webhook %s failed for good "
+		    "after %lld attempt(s): %s", row->id, row->purpose,
+		    attempts, derr.msg);
+	} else {
+		stats->retried++;
+		log_warn("outbox %" PRId64 ": webhook %s: %s (attempt %lld, "
+		    "next in %llds)", row->id, row->purpose, derr.msg,
+		    attempts, wait);
+	}
+	return rc;
+}
+
+/* ----- Mails: one SMTP transaction, each recipient its fate ------- */
+
+static int
+flush_mail(struct outbox *ob, struct db *db, time_t now,
+    const struct outbox_db_row *row, bool *stop_r,
     struct outbox_stats *stats, struct gc_err *err)
 {
 	const struct conf_general *g = &ob->conf->general;
-	char ts[32], next_ts[32], *rcpts, *ev;
+	const char *what = row->message_id ? row->message_id : row->purpose;
+	struct outbox_db_result *res = NULL;
+	struct outbox_db_rcpt *due = NULL;
+	struct smtp_rcpt *r = NULL;
+	const char **sent = NULL;
 	struct gc_err derr = { 0 };
-	unsigned char *data;
-	const char *kind, *status, *purpose, *mid;
-	long long attempts, backoff;
-	int64_t ticket_id;
-	PGresult *res;
-	size_t len;
-	int rc, drc;
+	size_t n = 0, nsent = 0;
+	char status[16] = "";
+	int drc, rc;
 
-	*took_r = false;
-	time_iso8601(ts, sizeof(ts), now);
-	if ((rc = db_begin(db, err)) != 0)
+	rc = outbox_db_rcpts_take(db, row->id, now,
+	    (int)ob->conf->smtp.max_rcpts, &due, &n, err);
+	if (rc != 0)
 		return rc;
-	if ((rc = db_execv(db, &st_take, &res, err, 1, ts)) != 0) {
-		db_rollback(db);
-		return rc;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		db_rollback(db);
-		return 0;
-	}
-	*took_r = true;
-	kind = PQgetvalue(res, 0, 1);
-	data = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 5),
-	    &len);
-	if (data == NULL)
-		fatal("PQunescapeBytea: out of memory");
-	attempts = db_get_ll(res, 0, 6) + 1;
-	ticket_id = db_get_ll(res, 0, 7);
-	mid = db_get(res, 0, 8);
-	purpose = PQgetvalue(res, 0, 9);
-	rcpts = xstrdup(PQgetvalue(res, 0, 3));
-	if (strcmp(kind, "webhook") == 0)
-		drc = webhook_post(PQgetvalue(res, 0, 4), (const char *)data,
-		    len, NULL, (int)ob->conf->smtp.timeout, &derr);
-	else
-		drc = deliver_mail(ob, PQgetvalue(res, 0, 2), rcpts, data,
-		    len, &derr);
-	PQfreemem(data);
-	free(rcpts);
-
-	if (drc == 0) {
-		rc = db_execv(db, &st_sent, NULL, err, 2, PQgetvalue(res, 0, 0),
-		    ts);
-		stats->sent++;
-		ev = event_data(mid, purpose, NULL, (int)attempts);
-		if (rc == 0 && ticket_id)
-			rc = store_event(db, ticket_id, now, "mail_sent", NULL,
-			    ev, err);
-		log_info("outbox %s: %s %s sent", PQgetvalue(res, 0, 0), kind,
-		    mid ? mid : purpose);
-	} else {
-		bool dead = drc != GC_ETEMP ||
-		    attempts >= g->outbox_max_attempts;
-
-		backoff = g->outbox_retry_base;
-		for (long long i = 1; i < attempts &&
-		    backoff < g->outbox_retry_max; i++)
-			backoff *= 2;
-		if (backoff > g->outbox_retry_max)
-			backoff = g->outbox_retry_max;
-		time_iso8601(next_ts, sizeof(next_ts), now + backoff);
-		status = dead ? "dead" : "pending";
-		rc = db_execv(db, &st_failed, NULL, err, 4,
-		    PQgetvalue(res, 0, 0), status, derr.msg, next_ts);
-		ev = event_data(mid, purpose, derr.msg, (int)attempts);
-		if (rc == 0 && ticket_id)
-			rc = store_event(db, ticket_id, now, dead ?
-			    "delivery_failed" : "delivery_retry", NULL, ev,
-			    err);
-		if (dead) {
+	if (n == 0) {
+		/* nothing due: bring the row in line (no recipient at all
+		 * makes it dead) */
+		rc = outbox_db_rcpts_done(db, row->id, now, NULL, 0, status,
+		    sizeof(status), err);
+		if (rc == 0 && strcmp(status, "dead") == 0) {
 			stats->dead++;
-			log_error("outbox %s: %s %s failed for good after %lld "
-			    "attempt(s): %s", PQgetvalue(res, 0, 0), kind,
-			    mid ? mid : purpose, attempts, derr.msg);
-		} else {
-			stats->retried++;
-			log_warn("outbox %s: %s %s: %s (attempt %lld, next in "
-			    "%llds)", PQgetvalue(res, 0, 0), kind,
-			    mid ? mid : purpose, derr.msg, attempts, backoff);
+			log_error("outbox %" PRId64 ": mail %s: no recipient "
+			    "to deliver to", row->id, what);
+			rc = event(db, row, now, "delivery_failed",
+			    event_data(row, NULL, "no recipient",
+			    row->attempts, 0, NULL, 0), err);
+		}
+		return rc;
+	}
+
+	r = xcalloc(n, sizeof(*r));
+	res = xcalloc(n, sizeof(*res));
+	sent = xcalloc(n, sizeof(*sent));
+	for (size_t i = 0; i < n; i++)
+		r[i].addr = due[i].address;
+	if ((drc = smtp_ready(ob, &derr)) == 0)
+		drc = smtp_send_rcpts(ob->smtp, row->mail_from, r, n,
+		    (const char *)row->data, row->len, &derr);
+	if (drc == GC_ETEMP || ob->smtp == NULL) {
+		/* the server, not the recipients: try again later, and
+		 * leave the rows behind for the next pass */
+		for (size_t i = 0; i < n; i++) {
+			r[i].outcome = SMTP_TEMPFAIL;
+			snprintf(r[i].error, sizeof(r[i].error), "%s",
+			    derr.msg);
+		}
+		smtp_close(&ob->smtp);
+		*stop_r = true;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		long long attempts = due[i].attempts + 1;
+
+		res[i].position = due[i].position;
+		res[i].error = r[i].error;
+		switch (r[i].outcome) {
+		case SMTP_SENT:
+			res[i].status = "sent";
+			res[i].error = NULL;
+			sent[nsent++] = due[i].address;
+			break;
+		case SMTP_REFUSED:
+			res[i].status = "refused";
+			break;
+		case SMTP_TEMPFAIL:
+			if (attempts >= g->outbox_max_attempts) {
+				res[i].status = "dead";
+			} else {
+				res[i].status = "pending";
+				res[i].next_at = now + backoff(g, attempts);
+			}
+			break;
 		}
 	}
-	free(ev);
-	PQclear(res);
+	rc = outbox_db_rcpts_done(db, row->id, now, res, n, status,
+	    sizeof(status), err);
+
+	if (rc == 0 && nsent > 0) {
+		rc = event(db, row, now, "mail_sent", event_data(row, NULL,
+		    NULL, row->attempts + 1, 0, sent, nsent), err);
+		log_info("outbox %" PRId64 ": mail %s sent to %zu "
+		    "recipient(s)", row->id, what, nsent);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *st = res[i].status, *kind;
+		long long attempts = due[i].attempts + 1;
+
+		if (strcmp(st, "sent") == 0)
+			continue;
+		if (strcmp(st, "refused") == 0) {
+			kind = "delivery_refused";
+			stats->refused++;
+			log_error("outbox %" PRId64 ": mail %s refused for %s: "
+			    "%s", row->id, what, due[i].address, r[i].error);
+		} else if (strcmp(st, "dead") == 0) {
+			kind = "delivery_failed";
+			log_error("outbox %" PRId64 ": mail %s to %s failed for "
+			    "good after %lld attempt(s): %s", row->id, what,
+			    due[i].address, attempts, r[i].error);
+		} else {
+			kind = "delivery_retry";
+			log_warn("outbox %" PRId64 ": mail %s to %s: %s "
+			    "(attempt %lld, next in %llds)", row->id, what,
+			    due[i].address, r[i].error, attempts,
+			    (long long)(res[i].next_at - now));
+		}
+		rc = event(db, row, now, kind, event_data(row, due[i].address,
+		    r[i].error, attempts, res[i].next_at, NULL, 0), err);
+	}
+	if (rc == 0) {
+		bool retry = false;
+
+		for (size_t i = 0; i < n; i++)
+			retry |= strcmp(res[i].status, "pending") == 0;
+		if (strcmp(status, "sent") == 0)
+			stats->sent++;
+		else if (strcmp(status, "dead") == 0)
+			stats->dead++;
+		if (retry)
+			stats->retried++;
+	}
+	free(sent);
+	free(res);
+	free(r);
+	outbox_db_rcpts_free(&due, n);
+	return rc;
+}
+
+/* Take and deliver one due row; *took_r false when none was due,
+ * *stop_r true when the SMTP server could not be reached. */
+static int
+flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
+    bool *stop_r, struct outbox_stats *stats, struct gc_err *err)
+{
+	struct outbox_db_row row;
+	bool found;
+	int rc;
+
+	*took_r = false;
+	if ((rc = db_begin(db, err)) != 0)
+		return rc;
+	if ((rc = outbox_db_take(db, now, &row, &found, err)) != 0 ||
+	    !found) {
+		db_rollback(db);
+		return rc;
+	}
+	*took_r = true;
+	if (strcmp(row.kind, "webhook") == 0)
+		rc = flush_webhook(ob, db, now, &row, stats, err);
+	else
+		rc = flush_mail(ob, db, now, &row, stop_r, stats, err);
+	outbox_db_row_clear(&row);
 	if (rc == 0)
 		rc = db_commit(db, err);
 	else
@@ -227,16 +350,17 @@ outbox_flush(struct outbox *ob, struct db *db, time_t now, int max,
 {
 	memset(stats, 0, sizeof(*stats));
 	for (int i = 0; i < max; i++) {
-		bool took;
-		int rc = flush_one(ob, db, now, &took, stats, err);
+		bool took, stop = false;
+		int rc = flush_one(ob, db, now, &took, &stop, stats, err);
 
 		if (rc != 0)
 			return rc;
 		if (!took)
 			break;
-		/* a server that refuses connections: stop for this round
-		 * instead of failing every row in turn */
-		if (stats->retried > 0 && ob->smtp == NULL)
+		/* a server that cannot be reached: stop for this round
+		 * instead of failing every row in turn (a refusal, even a
+		 * temporary one, concerns its row only) */
+		if (stop)
 			break;
 	}
 	return 0;

@@ -3,12 +3,24 @@
  * queued
  *
  * Each due row is taken with FOR UPDATE SKIP LOCKED in a transaction of
- * its own (two daemons never take the same row), delivered (SMTP through
- * one reused connection, or a webhook POST), and marked sent, or given
- * its error and a next attempt with exponential backoff, or dead after
- * the configured number of attempts or a permanent refusal; the ticket
- * gets an event each time. A crash between delivery and COMMIT can send
- * a row twice (at-least-once); nothing else can.
+ * its own (two daemons never take the same row) and delivered: a
+ * webhook by one POST, a mail by one SMTP transaction (through one
+ * reused connection) to its due recipients, at most [smtp] max_rcpts of
+ * them; a mail to more recipients is taken again for the next ones.
+ * Each recipient has its own fate: sent, refused for good (a 5xx: the
+ * server's answer is recorded), or given its error and a next attempt
+ * with exponential backoff, and dead after outbox_max_attempts. The
+ * ticket gets an event for each (mail_sent, delivery_refused,
+ * delivery_retry, delivery_failed). A temporary failure of one row does
+ * not stop the rows behind it; a server that cannot be reached ends the
+ * pass.
+ *
+ * Never doubled in the common case: the recipients the server took are
+ * marked sent in the transaction that took the row, committed right
+ * after the SMTP transaction. What remains is the window between the
+ * server's answer to DATA and that COMMIT (a crash, PostgreSQL gone, or
+ * the connection lost while the server queued the message): those
+ * recipients get the mail again on the next attempt (at-least-once).
  *
  * Ownership: struct outbox keeps the SMTP connection between flushes.
  */
@@ -24,9 +36,10 @@
 struct outbox;
 
 struct outbox_stats {
-	int sent;
-	int retried;     /* failed, will retry */
-	int dead;        /* failed for good */
+	int sent;        /* rows sent to all their recipients */
+	int retried;     /* rows with a recipient that will be retried */
+	int dead;        /* rows failed for good */
+	int refused;     /* recipients refused for good */
 };
 
 void outbox_new(struct outbox **out, const struct conf *conf);

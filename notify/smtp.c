@@ -9,15 +9,28 @@
  * the rest of an AUTH line is a credential) and for each reply line the
  * code and a cleaned, capped copy of the text.
  *
+ * Which recipient got which answer is read the same way. curl sends the
+ * RCPT TO commands one at a time, in the order of the list, and waits
+ * for each reply before the next (it does not use PIPELINING), so the
+ * k-th reply to a RCPT command is the answer for the k-th address. This
+ * reads exactly what the server said to each recipient, in the one
+ * transaction that also carries the message, where the alternatives
+ * either send the message once per recipient (one transaction each) or
+ * probe with RCPT and RSET first (an answer that may differ from the
+ * one given to the real transaction). A recipient with no reply
+ * recorded (the connection broke) is a temporary failure.
+ *
  * Lifetimes: a client owns its CURL handle and copies of every
  * parameter; per-message state (the recipient list, the read cursor,
  * the dialogue record) is reset by each smtp_send().
  */
 #include "notify/smtp.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -34,6 +47,11 @@ struct dialogue {
 	bool quitting;              /* QUIT sent: later replies are ignored */
 	int code;                   /* last reply code, 0 before any */
 	char reply[REPLY_MAX + 1];  /* last reply line, cleaned */
+	/* the recipients of the transaction, in the order given to curl */
+	struct smtp_rcpt **rcpt;
+	int *rcpt_code;             /* each one's reply code, 0: none yet */
+	size_t nrcpt;
+	size_t rcpt_sent;           /* RCPT commands sent so far */
 };
 
 struct smtp_client {
@@ -158,8 +176,11 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 			d->quitting = true;
 		else
 			memcpy(d->verb, verb, sizeof(verb));
+		if (strcmp(verb, "RCPT") == 0)
+			d->rcpt_sent++;
 	} else if (type == CURLINFO_HEADER_IN && !d->quitting && size >= 3 &&
-	    data[0] >= '1' && data[0] <= '5') {
+	    data[0] >= '1' && data[0] <= '5' && data[1] >= '0' &&
+	    data[1] <= '9' && data[2] >= '0' && data[2] <= '9') {
 		size_t n = size < REPLY_MAX ? size : REPLY_MAX;
 
 		d->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 +
@@ -168,6 +189,15 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 		d->reply[n] = '\0';
 		str_strip_ctl(d->reply);
 		str_trim(d->reply);
+		/* the answer to the latest RCPT: its recipient's */
+		if (strcmp(d->verb, "RCPT") == 0 && d->rcpt_sent >= 1 &&
+		    d->rcpt_sent <= d->nrcpt) {
+			size_t k = d->rcpt_sent - 1;
+
+			d->rcpt_code[k] = d->code;
+			snprintf(d->rcpt[k]->error, sizeof(d->rcpt[k]->error),
+			    "%s", d->reply);
+		}
 	}
 	return 0;
 }
@@ -231,8 +261,20 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	SETOPT(c->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
-	SETOPT(c->curl, CURLOPT_USE_SSL,
-	    p->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (p->no_tls && strncasecmp(c->url, "smtps:", 6) == 0) {
+		smtp_close(&c);
+		return gc_err_set(err, GC_ECONFIG, "smtps:// is TLS: it cannot "
+		    "go with tls = none");
+	}
+	/* Credentials never travel in clear unless told so. */
+	SETOPT(c->curl, CURLOPT_USE_SSL, p->no_tls ? (long)CURLUSESSL_NONE :
+	    p->require_tls || c->user != NULL ? (long)CURLUSESSL_ALL :
+	    (long)CURLUSESSL_TRY);
+#if LIBCURL_VERSION_NUM >= 0x080200
+	SETOPT(c->curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#else
+	SETOPT(c->curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
 	SETOPT(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
@@ -269,40 +311,93 @@ refuses_message(const struct dialogue *d)
 	    strcmp(d->verb, "DATA") == 0);
 }
 
+/* What failed, for the whole transaction: GC_EINVAL when the server
+ * refused the message for good, GC_ETEMP otherwise. */
+static int
+transfer_error(const struct smtp_client *c, CURLcode cc, struct gc_err *err)
+{
+	if (cc == CURLE_LOGIN_DENIED)
+		return gc_err_set(err, GC_ETEMP, "%s: login refused: %s",
+		    c->where, c->dlg.reply[0] ? c->dlg.reply : "(no reply)");
+	if (cc == CURLE_USE_SSL_FAILED)
+		return gc_err_set(err, GC_ETEMP, "%s offers no STARTTLS, and "
+		    "TLS is required%s", c->where, c->user != NULL ?
+		    " with credentials (tls = none in [smtp] allows clear "
+		    "text)" : "");
+	if (refuses_message(&c->dlg))
+		return gc_err_set(err, GC_EINVAL, "%s: %s refused: %s",
+		    c->where, c->dlg.verb, c->dlg.reply);
+	if (c->dlg.code >= 400 && c->dlg.code < 600)
+		return gc_err_set(err, GC_ETEMP, "%s: %s: %s", c->where,
+		    c->dlg.verb[0] ? c->dlg.verb : "greeting", c->dlg.reply);
+	return gc_err_set(err, GC_ETEMP, "%s: %s", c->where,
+	    c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+}
+
+static void
+rcpt_set(struct smtp_rcpt *r, enum smtp_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+rcpt_set(struct smtp_rcpt *r, enum smtp_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+}
+
 int
-smtp_send(struct smtp_client *c, const char *mail_from,
-    const char *const *rcpts, size_t nrcpts, const char *data, size_t len,
+smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
+    struct smtp_rcpt *r, size_t n, const char *data, size_t len,
     struct gc_err *err)
 {
 	struct curl_slist *list = NULL;
-	char *from;
+	struct smtp_rcpt **sent;
+	struct gc_err terr = { 0 };
+	char *from, reply[SMTP_ERROR_MAX];
+	int *codes, rc = 0;
+	size_t ns = 0;
+	bool before_rcpt;
 	CURLcode cc;
-	int rc = 0;
 
 	if (mail_from == NULL)
 		mail_from = "";
 	if (*mail_from != '\0' && compose_addr_check(mail_from, err) != 0) {
 		gc_err_prefix(err, "MAIL FROM");
+		for (size_t i = 0; i < n; i++)
+			rcpt_set(&r[i], SMTP_REFUSED, "%s", err->msg);
 		return GC_EINVAL;
 	}
-	if (nrcpts == 0)
-		return gc_err_set(err, GC_EINVAL, "no recipient");
-	for (size_t i = 0; i < nrcpts; i++) {
-		char *r;
+	sent = xcalloc(n ? n : 1, sizeof(*sent));
+	codes = xcalloc(n ? n : 1, sizeof(*codes));
+	for (size_t i = 0; i < n; i++) {
+		char *a;
 
-		if (compose_addr_check(rcpts[i], err) != 0) {
-			curl_slist_free_all(list);
-			gc_err_prefix(err, "RCPT TO");
-			return GC_EINVAL;
+		r[i].error[0] = '\0';
+		if (compose_addr_check(r[i].addr, &terr) != 0) {
+			rcpt_set(&r[i], SMTP_REFUSED, "RCPT TO: %s", terr.msg);
+			continue;
 		}
-		r = xasprintf("<%s>", rcpts[i]);
-		list = curl_slist_append(list, r);
-		free(r);
+		a = xasprintf("<%s>", r[i].addr);
+		list = curl_slist_append(list, a);
+		free(a);
 		if (list == NULL)
 			fatal("curl_slist_append: out of memory");
+		sent[ns++] = &r[i];
+	}
+	if (ns == 0) {
+		free(sent);
+		free(codes);
+		return 0;
 	}
 	from = xasprintf("<%s>", mail_from);
 	memset(&c->dlg, 0, sizeof(c->dlg));
+	c->dlg.rcpt = sent;
+	c->dlg.rcpt_code = codes;
+	c->dlg.nrcpt = ns;
 	c->errbuf[0] = '\0';
 	c->data = data;
 	c->len = len;
@@ -318,21 +413,79 @@ smtp_send(struct smtp_client *c, const char *mail_from,
 	curl_slist_free_all(list);
 	free(from);
 	c->data = NULL;
-	if (cc == CURLE_OK)
-		return 0;
-	if (cc == CURLE_LOGIN_DENIED) {
-		rc = gc_err_set(err, GC_ETEMP, "%s: login refused: %s",
-		    c->where, c->dlg.reply[0] ? c->dlg.reply : "(no reply)");
-	} else if (refuses_message(&c->dlg)) {
-		rc = gc_err_set(err, GC_EINVAL, "%s: %s refused: %s", c->where,
-		    c->dlg.verb, c->dlg.reply);
-	} else if (c->dlg.code >= 400 && c->dlg.code < 600) {
-		rc = gc_err_set(err, GC_ETEMP, "%s: %s: %s", c->where,
-		    c->dlg.verb[0] ? c->dlg.verb : "greeting", c->dlg.reply);
-	} else {
-		rc = gc_err_set(err, GC_ETEMP, "%s: %s", c->where,
-		    c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+	c->dlg.rcpt = NULL;
+	c->dlg.rcpt_code = NULL;
+
+	if (cc != CURLE_OK)
+		rc = transfer_error(c, cc, err);
+	/* Nothing reached RCPT: the server, not the recipients. */
+	before_rcpt = c->dlg.rcpt_sent == 0;
+	for (size_t k = 0; k < ns; k++) {
+		struct smtp_rcpt *x = sent[k];
+
+		snprintf(reply, sizeof(reply), "%s", x->error);
+		if (before_rcpt) {
+			rcpt_set(x, rc == GC_EINVAL ? SMTP_REFUSED :
+			    SMTP_TEMPFAIL, "%s", err->msg);
+		} else if (codes[k] >= 500) {
+			rcpt_set(x, SMTP_REFUSED, "%s: RCPT refused: %s",
+			    c->where, reply);
+		} else if (codes[k] >= 400) {
+			rcpt_set(x, SMTP_TEMPFAIL, "%s: RCPT: %s", c->where,
+			    reply);
+		} else if (codes[k] < 200 || codes[k] >= 300) {
+			rcpt_set(x, SMTP_TEMPFAIL, "%s: no answer to RCPT: %s",
+			    c->where, cc != CURLE_OK ? err->msg :
+			    "(none recorded)");
+		} else if (cc == CURLE_OK) {
+			rcpt_set(x, SMTP_SENT, "%s", "");
+		} else {
+			/* taken at RCPT, then the message failed */
+			rcpt_set(x, rc == GC_EINVAL ? SMTP_REFUSED :
+			    SMTP_TEMPFAIL, "%s", err->msg);
+		}
 	}
+	free(sent);
+	free(codes);
+	if (before_rcpt && rc == GC_EINVAL)
+		return 0;       /* MAIL FROM refused: each recipient knows */
+	if (!before_rcpt)
+		return 0;
+	return rc;
+}
+
+int
+smtp_send(struct smtp_client *c, const char *mail_from,
+    const char *const *rcpts, size_t nrcpts, const char *data, size_t len,
+    struct gc_err *err)
+{
+	struct smtp_rcpt *r;
+	int rc;
+
+	if (mail_from == NULL)
+		mail_from = "";
+	if (*mail_from != '\0' && compose_addr_check(mail_from, err) != 0) {
+		gc_err_prefix(err, "MAIL FROM");
+		return GC_EINVAL;
+	}
+	if (nrcpts == 0)
+		return gc_err_set(err, GC_EINVAL, "no recipient");
+	for (size_t i = 0; i < nrcpts; i++) {
+		if (compose_addr_check(rcpts[i], err) != 0) {
+			gc_err_prefix(err, "RCPT TO");
+			return GC_EINVAL;
+		}
+	}
+	r = xcalloc(nrcpts, sizeof(*r));
+	for (size_t i = 0; i < nrcpts; i++)
+		r[i].addr = rcpts[i];
+	rc = smtp_send_rcpts(c, mail_from, r, nrcpts, data, len, err);
+	for (size_t i = 0; rc == 0 && i < nrcpts; i++) {
+		if (r[i].outcome != SMTP_SENT)
+			rc = gc_err_set(err, r[i].outcome == SMTP_REFUSED ?
+			    GC_EINVAL : GC_ETEMP, "%s", r[i].error);
+	}
+	free(r);
 	return rc;
 }
 

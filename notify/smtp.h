@@ -18,10 +18,20 @@
  * holds the server's reply text), or when the arguments are bad;
  * GC_ETEMP for everything worth retrying: connection refused, timeouts,
  * TLS failures, a refused login (a configuration problem that ops fix,
- * after which the same message goes through), 4xx replies. One refused
- * recipient fails the whole message (curl's default). Error messages
- * name the server by scheme, host and port only: never the password,
- * never a URL's path or query (a webhook URL often carries a secret).
+ * after which the same message goes through), 4xx replies. Error
+ * messages name the server by scheme, host and port only: never the
+ * password, never a URL's path or query (a webhook URL often carries a
+ * secret).
+ *
+ * Recipients: smtp_send_rcpts() gives each recipient its own outcome.
+ * A refused recipient does not stop the transaction for the others
+ * (CURLOPT_MAIL_RCPT_ALLOWFAILS); which recipient got which answer is
+ * read from the dialogue (see smtp.c).
+ *
+ * Credentials and clear text: when a user is configured, TLS is
+ * required (smtps://, or STARTTLS that must succeed) so that neither
+ * AUTH nor the mail travels in clear; no_tls (the config's `tls = none`)
+ * is the explicit way out, and then TLS is not used at all.
  *
  * Ownership: smtp_open() copies every string of smtp_params; the
  * password copy is wiped on smtp_close(). smtp_send() borrows its
@@ -48,6 +58,7 @@ struct smtp_params {
 	const char *ca_file;    /* NULL: the system's CAs only */
 	int timeout_sec;        /* connect, and each wait for the server */
 	bool require_tls;       /* smtp://: fail unless STARTTLS works */
+	bool no_tls;            /* smtp:// in clear, even with a user */
 	const char *helo_name;  /* EHLO argument; NULL: curl's default */
 };
 
@@ -63,9 +74,45 @@ int smtp_open(struct smtp_client **out, const struct smtp_params *p,
 
 /* Send data (a complete RFC 5322 message with CRLF line endings, e.g.
  * from compose_message()) from mail_from ("" for the null sender <>) to
- * the nrcpts addresses. */
+ * the nrcpts addresses. 0 only when every recipient took it; an error
+ * may come after the server took it for some of them (use
+ * smtp_send_rcpts() to know which). */
 int smtp_send(struct smtp_client *c, const char *mail_from,
     const char *const *rcpts, size_t nrcpts, const char *data, size_t len,
+    struct gc_err *err);
+
+#define SMTP_ERROR_MAX GC_ERRMSG_SIZE   /* a recipient's error text */
+
+enum smtp_outcome {
+	SMTP_SENT,              /* the server took it for this recipient */
+	SMTP_TEMPFAIL,          /* try again later (4xx, connection...) */
+	SMTP_REFUSED,           /* refused for good (5xx, bad address) */
+};
+
+struct smtp_rcpt {
+	const char *addr;               /* in: borrowed for the call */
+	enum smtp_outcome outcome;      /* out */
+	char error[SMTP_ERROR_MAX];     /* out: why, unless SMTP_SENT */
+};
+
+/*
+ * Send data to each of r[0..n) in one SMTP transaction and give each
+ * recipient its outcome: a recipient refused at RCPT TO (4xx or 5xx)
+ * does not stop the others; a refusal of the message itself (MAIL FROM,
+ * DATA) is the outcome of every recipient it concerns; an address that
+ * is not one (CR/LF, no @...) is SMTP_REFUSED without being sent.
+ * Returns 0 when the outcomes are the server's answers (maybe all
+ * refusals); GC_ETEMP when the server could not be talked to (connect,
+ * TLS, greeting, login, a 4xx to MAIL FROM): every recipient is then
+ * SMTP_TEMPFAIL and err says why; GC_EINVAL for a bad mail_from (every
+ * recipient SMTP_REFUSED).
+ *
+ * The one window for a double delivery is the server's final answer to
+ * DATA: when the connection breaks after the server queued the message
+ * and before its reply arrived, the recipients are SMTP_TEMPFAIL.
+ */
+int smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
+    struct smtp_rcpt *r, size_t n, const char *data, size_t len,
     struct gc_err *err);
 
 /* Say QUIT, close the connection, free; *c becomes NULL. */

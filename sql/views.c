@@ -43,7 +43,8 @@ static const struct db_stmt st_ticket = { "view_ticket",
 	"  'size', m.raw_size, "
 	"  'delivery', (SELECT json_build_object('status', o.status, "
 	"    'attempts', o.attempts, 'last_error', o.last_error, "
-	"    'sent_at', iso_utc(o.sent_at)) FROM outbox o "
+	"    'sent_at', iso_utc(o.sent_at), "
+	"    'recipients', outbox_rcpt_json(o.id)) FROM outbox o "
 	"    WHERE o.id = m.outbox_id), "
 	"  'attachments', coalesce((SELECT json_agg(json_build_object("
 	"    'filename', a.filename, 'content_type', a.content_type, "
@@ -80,6 +81,24 @@ static const struct db_stmt st_quarantine = { "view_quarantine",
 	"'retried_at', iso_utc(q.retried_at), "
 	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))::text "
 	"FROM quarantine q WHERE q.id = $1", 1 };
+
+#define OUTBOX_FIELDS \
+	"'id', o.id, 'kind', o.kind, 'status', o.status, " \
+	"'purpose', o.purpose, 'message_id', o.message_id, " \
+	"'ticket', (SELECT number FROM tickets WHERE id = o.ticket_id), " \
+	"'attempts', o.attempts, 'last_error', o.last_error, " \
+	"'created_at', iso_utc(o.created_at), " \
+	"'next_attempt_at', CASE WHEN o.status = 'pending' " \
+	"THEN iso_utc(o.next_attempt_at) END, " \
+	"'sent_at', iso_utc(o.sent_at), " \
+	"'recipients', outbox_rcpt_json(o.id)"
+
+/* Newest first; $1: one status, or NULL for all; $2: at most. */
+static const struct db_stmt st_outbox_list = { "view_outbox_list",
+	"SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'::json)::text "
+	"FROM (SELECT o.id, json_build_object(" OUTBOX_FIELDS ") AS j "
+	"FROM outbox o WHERE $1::text IS NULL OR o.status = $1 "
+	"ORDER BY o.id DESC LIMIT $2::bigint) AS x", 2 };
 
 static int
 one_document(struct db *db, const struct db_stmt *st, const char *param,
@@ -136,4 +155,22 @@ views_quarantine(struct db *db, long long id, char **json_r,
 	snprintf(ids, sizeof(ids), "%lld", id);
 	return one_document(db, &st_quarantine, ids, json_r,
 	    "quarantine entry", err);
+}
+
+int
+views_outbox_list(struct db *db, const char *status, long long max,
+    char **json_r, struct gc_err *err)
+{
+	char maxs[24];
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	snprintf(maxs, sizeof(maxs), "%lld", max);
+	if ((rc = db_execv(db, &st_outbox_list, &res, err, 2, status,
+	    maxs)) != 0)
+		return rc;
+	*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
 }

@@ -25,4 +25,9 @@ int views_quarantine_list(struct db *db, char **json_r, struct gc_err *err);
 int views_quarantine(struct db *db, long long id, char **json_r,
     struct gc_err *err);
 
+/* Outbox rows, newest first, at most max (status NULL: all), with
+ * their recipients: a JSON array. */
+int views_outbox_list(struct db *db, const char *status, long long max,
+    char **json_r, struct gc_err *err);
+
 #endif

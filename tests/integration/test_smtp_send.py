@@ -67,6 +67,8 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         if b"REFUSE-THIS-CONTENT" in envelope.content:
             return "554 5.6.0 content refused by policy"
+        if b"DEFER-THIS-CONTENT" in envelope.content:
+            return "452 4.3.1 insufficient system storage"
         with self.lock:
             self.received.append((session.peer, envelope.mail_from,
                                   list(envelope.rcpt_tos),
@@ -166,6 +168,66 @@ class PlainSmtp(unittest.TestCase):
         self.assertIn("451", r.stderr)
         self.assertIn("try again later", r.stderr)
 
+    def test_each_recipient_its_own_answer(self):
+        # one refused for good, one for a while: the others get the mail
+        # in the same transaction, and each recipient knows its answer
+        before = len(self.rec.messages())
+        to = ("alice@client.example", "reject-me@client.example",
+              "later@client.example", "bob@client.example")
+        r = self.send("--each", to=to)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        out = {a: line[len(a) + 1:] for a, line in zip(to, lines)}
+        self.assertTrue(out[to[0]].startswith("sent"), out)
+        self.assertTrue(out[to[1]].startswith("refused"), out)
+        self.assertIn("550", out[to[1]])
+        self.assertIn("no such user here", out[to[1]])
+        self.assertTrue(out[to[2]].startswith("tempfail"), out)
+        self.assertIn("451", out[to[2]])
+        self.assertTrue(out[to[3]].startswith("sent"), out)
+        msgs = self.rec.messages()[before:]
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(msgs[0][2], ["alice@client.example",
+                                      "bob@client.example"])
+
+    def test_each_all_refused_and_content_refused(self):
+        before = len(self.rec.messages())
+        r = self.send("--each", to=("reject-1@client.example",
+                                    "later@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([line.split()[1] for line in r.stdout.splitlines()
+                          [:2]], ["refused", "tempfail"])
+        r = self.send("--each", "--body", "REFUSE-THIS-CONTENT\n",
+                      to=("alice@client.example", "later@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("alice@client.example refused"))
+        self.assertIn("554", lines[0])
+        self.assertIn("later@client.example tempfail", lines[1])
+        self.assertEqual(len(self.rec.messages()), before)
+
+    def test_each_content_deferred(self):
+        # a 4xx to DATA: the recipients taken at RCPT try again later,
+        # the one refused at RCPT stays refused
+        before = len(self.rec.messages())
+        r = self.send("--each", "--body", "DEFER-THIS-CONTENT\n",
+                      to=("alice@client.example", "reject-me@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("alice@client.example tempfail"))
+        self.assertIn("452 4.3.1 insufficient system storage", lines[0])
+        self.assertTrue(lines[1].startswith("reject-me@client.example "
+                                            "refused"))
+        self.assertEqual(len(self.rec.messages()), before)
+
+    def test_each_server_down(self):
+        r = tool("send", "--url", "smtp://127.0.0.1:%d" % free_port(),
+                 "--from", "support@example.com", "--to", "a@b.example",
+                 "--to", "c@d.example", "--timeout", "5", "--each")
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertEqual([line.split()[1] for line in r.stdout.splitlines()],
+                         ["tempfail", "tempfail"])
+
     def test_permanent_refusal_of_content(self):
         r = self.send("--body", "REFUSE-THIS-CONTENT\n")
         self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
@@ -220,10 +282,24 @@ class AuthSmtp(unittest.TestCase):
         cls.server.stop()
         cls.tmp.cleanup()
 
-    def send(self, pwfile):
+    def send(self, pwfile, *args):
+        # this server offers no STARTTLS: clear text only when told so
         return tool("send", "--url", self.url, "--from",
                     "support@example.com", "--to", "a@b.example",
-                    "--user", "guichet", "--password-file", pwfile)
+                    "--user", "guichet", "--password-file", pwfile,
+                    *(args or ("--tls-none",)))
+
+    def test_credentials_never_in_clear_by_default(self):
+        before = len(self.rec.messages())
+        logins = len(self.rec.logins)
+        r = self.send(self.good, "--timeout", "10")
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("offers no STARTTLS", r.stderr)
+        self.assertIn("tls = none", r.stderr)
+        self.assertNotIn(PASSWORD, r.stderr + r.stdout)
+        # no AUTH was said, no mail went
+        self.assertEqual(len(self.rec.logins), logins)
+        self.assertEqual(len(self.rec.messages()), before)
 
     def test_login_accepted(self):
         before = len(self.rec.messages())

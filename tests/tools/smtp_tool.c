@@ -4,10 +4,13 @@
  *   smtp_tool send --url URL --from ADDR --to ADDR [--to ADDR...]
  *             [--subject TEXT] [--body TEXT] [--count N] [--ca FILE]
  *             [--require-tls] [--user NAME --password-file FILE]
- *             [--timeout SEC] [--helo NAME]
+ *             [--timeout SEC] [--helo NAME] [--tls-none] [--each]
  *       composes N messages (compose_message, a fresh Message-ID each)
  *       and sends them with one smtp_client, so over one connection;
- *       prints each Message-ID on stdout as it is accepted.
+ *       prints each Message-ID on stdout as it is accepted. --each:
+ *       smtp_send_rcpts(), and one line per recipient on stdout,
+ *       "ADDRESS sent|tempfail|refused ERROR"; the exit status is then
+ *       that of the call (0 when the server answered).
  *   smtp_tool webhook --url URL --json TEXT [--ca FILE] [--timeout SEC]
  *
  * Exit status: 0 done; 75 (EX_TEMPFAIL) for GC_ETEMP; 65 (EX_DATAERR)
@@ -73,6 +76,8 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "helo", required_argument, NULL, 'H' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "tls-none", no_argument, NULL, 'N' },
+		{ "each", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct smtp_params p = { 0 };
@@ -82,6 +87,7 @@ main(int argc, char **argv)
 	char *password = NULL;
 	size_t nto = 0;
 	int count = 1, c, rc = 0;
+	bool each = false;
 	struct gc_err err = { 0 };
 	const char *cmd;
 
@@ -108,6 +114,8 @@ main(int argc, char **argv)
 		case 'T': p.timeout_sec = atoi(optarg); break;
 		case 'H': p.helo_name = optarg; break;
 		case 'j': json = optarg; break;
+		case 'N': p.no_tls = true; break;
+		case 'E': each = true; break;
 		default: return usage();
 		}
 	}
@@ -162,9 +170,22 @@ main(int argc, char **argv)
 			};
 
 			rc = compose_message(&msg, &m, &err);
-			if (rc == 0)
+			if (rc == 0 && each) {
+				static const char *const names[] = { "sent",
+					"tempfail", "refused" };
+				struct smtp_rcpt r[MAX_RCPTS];
+
+				for (size_t k = 0; k < nto; k++)
+					r[k].addr = to[k];
+				rc = smtp_send_rcpts(cl, from, r, nto, msg.data,
+				    msg.len, &err);
+				for (size_t k = 0; k < nto; k++)
+					printf("%s %s %s\n", to[k],
+					    names[r[k].outcome], r[k].error);
+			} else if (rc == 0) {
 				rc = smtp_send(cl, from, to, nto, msg.data,
 				    msg.len, &err);
+			}
 			if (rc == 0) {
 				printf("%s\n", m.message_id);
 				fflush(stdout);

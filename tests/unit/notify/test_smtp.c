@@ -107,6 +107,61 @@ test_send_checks_envelope(void **state)
 	smtp_close(&c);
 }
 
+/* smtp_send_rcpts: a bad address is refused alone, the others go on
+ * (here to a server that does not exist: a temporary failure each). */
+static void
+test_send_rcpts_bad_address_alone(void **state)
+{
+	struct smtp_params p = { .url = "smtp://127.0.0.1:1",
+		.timeout_sec = 1 };
+	struct smtp_rcpt r[3] = { { .addr = "ok@b.example" },
+		{ .addr = "a@b.example\r\nRCPT TO:<x@y>" },
+		{ .addr = "other@b.example" } };
+	struct smtp_client *c;
+	struct gc_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(smtp_open(&c, &p, &err), 0);
+	assert_int_equal(smtp_send_rcpts(c, "support@example.com", r, 3,
+	    "x\r\n", 3, &err), GC_ETEMP);
+	assert_int_equal(r[0].outcome, SMTP_TEMPFAIL);
+	assert_int_equal(r[1].outcome, SMTP_REFUSED);
+	assert_non_null(strstr(r[1].error, "RCPT TO"));
+	assert_int_equal(r[2].outcome, SMTP_TEMPFAIL);
+	/* only bad ones: nothing to send, each refused, no connection */
+	r[0].addr = "no-at";
+	r[2].addr = "<a@b.example>";
+	assert_int_equal(smtp_send_rcpts(c, "support@example.com", r, 3,
+	    "x\r\n", 3, &err), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r[i].outcome, SMTP_REFUSED);
+	/* a bad sender refuses every recipient */
+	r[0].addr = "ok@b.example";
+	assert_int_equal(smtp_send_rcpts(c, "bad sender", r, 1, "x\r\n", 3,
+	    &err), GC_EINVAL);
+	assert_int_equal(r[0].outcome, SMTP_REFUSED);
+	smtp_close(&c);
+}
+
+/* smtps:// and tls = none contradict each other. */
+static void
+test_open_smtps_with_no_tls(void **state)
+{
+	struct smtp_params p = { .url = "smtps://127.0.0.1:465",
+		.no_tls = true };
+	struct smtp_client *c;
+	struct gc_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(smtp_open(&c, &p, &err), GC_ECONFIG);
+	assert_null(c);
+	p.url = "SMTPS://127.0.0.1:465";
+	assert_int_equal(smtp_open(&c, &p, &err), GC_ECONFIG);
+	p.url = "smtp://127.0.0.1:25";
+	assert_int_equal(smtp_open(&c, &p, &err), 0);
+	smtp_close(&c);
+}
+
 static void
 test_webhook_checks_url(void **state)
 {
@@ -132,6 +187,8 @@ main(void)
 		cmocka_unit_test(test_open_ok_and_helo),
 		cmocka_unit_test(test_send_checks_envelope),
 		cmocka_unit_test(test_webhook_checks_url),
+		cmocka_unit_test(test_send_rcpts_bad_address_alone),
+		cmocka_unit_test(test_open_smtps_with_no_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

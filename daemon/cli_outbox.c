@@ -1,0 +1,190 @@
+/*
+ * cli_outbox.c - `guichet outbox list [--json] [--status S] [--limit N]`
+ * and `guichet outbox retry ID`
+ *
+ * list shows each row (newest first, 1000 unless --limit) with the fate
+ * of each of its recipients; retry makes a dead row pending again once
+ * ops fixed the cause: its recipients that were not sent are due now,
+ * from zero attempts, the ones sent are never sent again. The ticket
+ * gets an "outbox_retry" event. A row that is not dead is refused.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "daemon/cli.h"
+#include "sql/outbox_db.h"
+#include "sql/store.h"
+#include "sql/views.h"
+
+#define LIST_DEFAULT 1000
+#define LIST_MAX 1000000
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void
+print_row(const json_t *o)
+{
+	json_t *r;
+	size_t i;
+
+	printf("%-8lld %-8s %-7s %-14s %-3lld %-18s %s\n",
+	    (long long)json_integer_value(json_object_get(o, "id")),
+	    jstr(o, "status"), jstr(o, "kind"), jstr(o, "purpose"),
+	    (long long)json_integer_value(json_object_get(o, "attempts")),
+	    jstr(o, "ticket"), jstr(o, "message_id"));
+	json_array_foreach(json_object_get(o, "recipients"), i, r) {
+		printf("         %-8s %-3lld %s", jstr(r, "status"),
+		    (long long)json_integer_value(json_object_get(r,
+		    "attempts")), jstr(r, "address"));
+		if (json_string_value(json_object_get(r, "last_error")))
+			printf("  (%s)", jstr(r, "last_error"));
+		if (json_string_value(json_object_get(r, "next_at")) &&
+		    strcmp(jstr(r, "status"), "pending") == 0)
+			printf("  next %s", jstr(r, "next_at"));
+		putchar('\n');
+	}
+	if (json_string_value(json_object_get(o, "last_error")) &&
+	    json_array_size(json_object_get(o, "recipients")) == 0)
+		printf("         %s\n", jstr(o, "last_error"));
+}
+
+static int
+outbox_list(struct app *app, bool json, const char *status, long long max)
+{
+	struct gc_err err = { 0 };
+	json_error_t jerr;
+	struct db *db;
+	char *doc;
+	json_t *j, *o;
+	size_t i;
+	int rc;
+
+	if ((rc = app_db_connect(app, &db, &err)) != 0)
+		goto fail;
+	rc = views_outbox_list(db, status, max, &doc, &err);
+	db_close(&db);
+	if (rc != 0)
+		goto fail;
+	if ((j = json_loads(doc, 0, &jerr)) == NULL) {
+		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
+		    jerr.text);
+		free(doc);
+		return EX_SOFTWARE;
+	}
+	free(doc);
+	if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		json_array_foreach(j, i, o)
+			print_row(o);
+	}
+	json_decref(j);
+	return EX_OK;
+fail:
+	fprintf(stderr, "guichet: %s\n", err.msg);
+	return app_exit_code(rc);
+}
+
+static int
+outbox_retry(struct app *app, long long id)
+{
+	struct gc_err err = { 0 };
+	time_t now = app_now(app);
+	struct db *db = NULL;
+	long long n = 0;
+	int64_t ticket = 0;
+	char data[96];
+	int rc;
+
+	if ((rc = app_db_connect(app, &db, &err)) != 0)
+		goto fail;
+	if ((rc = db_begin(db, &err)) != 0)
+		goto fail;
+	rc = outbox_db_retry(db, id, now, &ticket, &n, &err);
+	snprintf(data, sizeof(data), "{\"outbox_id\": %lld, \"recipients\": "
+	    "%lld}", id, n);
+	if (rc == 0 && ticket != 0)
+		rc = store_event(db, ticket, now, "outbox_retry", "ops", data,
+		    &err);
+	if (rc == 0)
+		rc = db_commit(db, &err);
+	else
+		db_rollback(db);
+	if (rc != 0)
+		goto fail;
+	db_close(&db);
+	log_info("outbox %lld: retried by ops (%lld recipient(s) due again)",
+	    id, n);
+	printf("outbox row %lld is pending again: %lld recipient(s) due now"
+	    "\n", id, n);
+	return EX_OK;
+fail:
+	db_close(&db);
+	fprintf(stderr, "guichet: outbox retry %lld: %s\n", id, err.msg);
+	return app_exit_code(rc);
+}
+
+/* A row id or a count: digits only, 1 to max. */
+static bool
+parse_count(const char *s, long long max, long long *out)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
+		return false;
+	*out = strtoll(s, NULL, 10);
+	return *out >= 1 && *out <= max;
+}
+
+int
+cli_outbox(struct app *app, int argc, char **argv)
+{
+	const char *status = NULL;
+	long long max = LIST_DEFAULT, id = 0;
+	bool json = false;
+
+	if (argc < 2)
+		goto usage;
+	if (strcmp(argv[1], "list") == 0) {
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0) {
+				json = true;
+			} else if (strcmp(argv[i], "--status") == 0 &&
+			    i + 1 < argc) {
+				status = argv[++i];
+				if (strcmp(status, "pending") != 0 &&
+				    strcmp(status, "sent") != 0 &&
+				    strcmp(status, "dead") != 0)
+					goto usage;
+			} else if (strcmp(argv[i], "--limit") == 0 &&
+			    i + 1 < argc) {
+				if (!parse_count(argv[++i], LIST_MAX, &max))
+					goto usage;
+			} else {
+				goto usage;
+			}
+		}
+		return outbox_list(app, json, status, max);
+	}
+	if (strcmp(argv[1], "retry") == 0 && argc == 3 &&
+	    parse_count(argv[2], INT64_MAX / 2, &id))
+		return outbox_retry(app, id);
+usage:
+	fprintf(stderr, "usage: guichet outbox list [--json] "
+	    "[--status pending|sent|dead] [--limit N]\n"
+	    "       guichet outbox retry ID\n");
+	return EX_USAGE;
+}

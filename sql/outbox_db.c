@@ -1,0 +1,267 @@
+/*
+ * outbox_db.c - the outbox's statements (see outbox_db.h)
+ */
+#include "sql/outbox_db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "sql/store.h"
+
+#define TS(buf, t) char buf[32]; time_iso8601(buf, sizeof(buf), (t))
+#define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
+	(int64_t)(v))
+#define ARRAY_MAX (64 * 1024 * 1024)   /* bytes of one array parameter */
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void
+outbox_db_row_clear(struct outbox_db_row *r)
+{
+	free(r->purpose);
+	free(r->message_id);
+	free(r->mail_from);
+	free(r->url);
+	free(r->data);
+	memset(r, 0, sizeof(*r));
+}
+
+static const struct db_stmt st_take = { "outbox_take",
+	"SELECT id, kind, purpose, ticket_id, message_id, mail_from, url, "
+	"data, attempts FROM outbox "
+	"WHERE status = 'pending' AND next_attempt_at <= $1 "
+	"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
+
+int
+outbox_db_take(struct db *db, time_t now, struct outbox_db_row *out,
+    bool *found_r, struct gc_err *err)
+{
+	TS(ts, now);
+	unsigned char *data;
+	PGresult *res;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*found_r = false;
+	if ((rc = db_execv(db, &st_take, &res, err, 1, ts)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	data = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 7),
+	    &len);
+	if (data == NULL)
+		fatal("PQunescapeBytea: out of memory");
+	out->data = xmalloc(len + 1);
+	memcpy(out->data, data, len);
+	out->data[len] = '\0';
+	out->len = len;
+	PQfreemem(data);
+	out->id = db_get_ll(res, 0, 0);
+	snprintf(out->kind, sizeof(out->kind), "%s", PQgetvalue(res, 0, 1));
+	out->purpose = xstrdup(PQgetvalue(res, 0, 2));
+	out->ticket_id = db_get_ll(res, 0, 3);
+	out->message_id = dup_or_null(db_get(res, 0, 4));
+	out->mail_from = dup_or_null(db_get(res, 0, 5));
+	out->url = dup_or_null(db_get(res, 0, 6));
+	out->attempts = db_get_ll(res, 0, 8);
+	PQclear(res);
+	*found_r = true;
+	return 0;
+}
+
+static const struct db_stmt st_row_sent = { "outbox_row_sent",
+	"UPDATE outbox SET status = 'sent', sent_at = $2, "
+	"attempts = attempts + 1, last_error = NULL WHERE id = $1", 2 };
+static const struct db_stmt st_row_failed = { "outbox_row_failed",
+	"UPDATE outbox SET status = $2, attempts = attempts + 1, "
+	"last_error = $3, next_attempt_at = $4 WHERE id = $1", 4 };
+
+int
+outbox_db_row_done(struct db *db, int64_t id, const char *status,
+    const char *error, time_t now, time_t next, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	TS(nts, next);
+
+	if (strcmp(status, "sent") == 0)
+		return db_execv(db, &st_row_sent, NULL, err, 2, ids, ts);
+	return db_execv(db, &st_row_failed, NULL, err, 4, ids, status,
+	    error ? error : "", nts);
+}
+
+static const struct db_stmt st_rcpts_take = { "outbox_rcpts_take",
+	"SELECT pos, address, attempts FROM outbox_rcpt_take($1, $2, $3)",
+	3 };
+
+int
+outbox_db_rcpts_take(struct db *db, int64_t id, time_t now, int max,
+    struct outbox_db_rcpt **out, size_t *n_r, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	char maxs[16];
+	PGresult *res;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	*n_r = 0;
+	snprintf(maxs, sizeof(maxs), "%d", max > 0 ? max : 1);
+	if ((rc = db_execv(db, &st_rcpts_take, &res, err, 3, ids, ts,
+	    maxs)) != 0)
+		return rc;
+	n = (size_t)PQntuples(res);
+	if (n > 0) {
+		*out = xcalloc(n, sizeof(**out));
+		for (size_t i = 0; i < n; i++) {
+			(*out)[i].position = (int)db_get_ll(res, (int)i, 0);
+			(*out)[i].address = xstrdup(PQgetvalue(res, (int)i,
+			    1));
+			(*out)[i].attempts = db_get_ll(res, (int)i, 2);
+		}
+	}
+	*n_r = n;
+	PQclear(res);
+	return 0;
+}
+
+void
+outbox_db_rcpts_free(struct outbox_db_rcpt **r, size_t n)
+{
+	if (*r == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*r)[i].address);
+	free(*r);
+	*r = NULL;
+}
+
+static const struct db_stmt st_rcpts_done = { "outbox_rcpts_done",
+	"SELECT outbox_rcpt_done($1, $2, $3::int[], $4::text[], $5::text[], "
+	"$6::text[])", 6 };
+
+int
+outbox_db_rcpts_done(struct db *db, int64_t id, time_t now,
+    const struct outbox_db_result *res, size_t n, char *status_r,
+    size_t status_len, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	const char **pos = xcalloc(n + 1, sizeof(*pos));
+	const char **st = xcalloc(n + 1, sizeof(*st));
+	const char **er = xcalloc(n + 1, sizeof(*er));
+	const char **nx = xcalloc(n + 1, sizeof(*nx));
+	char (*posbuf)[16] = xcalloc(n + 1, sizeof(*posbuf));
+	char (*nxbuf)[32] = xcalloc(n + 1, sizeof(*nxbuf));
+	struct buf a[4];
+	char *v = NULL;
+	int rc = 0;
+
+	for (int k = 0; k < 4; k++)
+		a[k] = (struct buf)BUF_INIT(ARRAY_MAX);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(posbuf[i], sizeof(posbuf[i]), "%d", res[i].position);
+		pos[i] = posbuf[i];
+		st[i] = res[i].status;
+		er[i] = res[i].error ? res[i].error : "";
+		if (strcmp(res[i].status, "pending") == 0)
+			time_iso8601(nxbuf[i], sizeof(nxbuf[i]),
+			    res[i].next_at);
+		nx[i] = nxbuf[i];
+	}
+	rc |= store_array_literal(&a[0], pos, n);
+	rc |= store_array_literal(&a[1], st, n);
+	rc |= store_array_literal(&a[2], er, n);
+	rc |= store_array_literal(&a[3], nx, n);
+	if (rc != 0)
+		rc = gc_err_set(err, GC_ELIMIT, "outbox: more than %d bytes of "
+		    "recipient results", ARRAY_MAX);
+	else
+		rc = db_value(db, &st_rcpts_done, &v, err, 6, ids, ts,
+		    buf_str(&a[0]), buf_str(&a[1]), buf_str(&a[2]),
+		    buf_str(&a[3]));
+	if (rc == 0)
+		snprintf(status_r, status_len, "%s", v ? v : "");
+	free(v);
+	for (int k = 0; k < 4; k++)
+		buf_free(&a[k]);
+	free(pos);
+	free(st);
+	free(er);
+	free(nx);
+	free(posbuf);
+	free(nxbuf);
+	return rc;
+}
+
+static const struct db_stmt st_next_due = { "outbox_next_due",
+	"SELECT extract(epoch FROM min(next_attempt_at))::bigint FROM outbox "
+	"WHERE status = 'pending'", 0 };
+
+int
+outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
+    struct gc_err *err)
+{
+	char *v;
+	int rc = db_value(db, &st_next_due, &v, err, 0);
+
+	*seconds_r = -1;
+	if (v != NULL) {
+		long long due = strtoll(v, NULL, 10) - (long long)now;
+
+		*seconds_r = due < 0 ? 0 : due;
+	}
+	free(v);
+	return rc;
+}
+
+static const struct db_stmt st_retry = { "outbox_retry",
+	"SELECT ticket_id, recipients FROM outbox_retry($1, $2)", 2 };
+static const struct db_stmt st_status = { "outbox_status",
+	"SELECT status FROM outbox WHERE id = $1", 1 };
+
+int
+outbox_db_retry(struct db *db, int64_t id, time_t now,
+    int64_t *ticket_id_r, long long *nrcpts_r, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	PGresult *res;
+	char *status = NULL;
+	int rc;
+
+	*ticket_id_r = 0;
+	*nrcpts_r = 0;
+	if ((rc = db_execv(db, &st_retry, &res, err, 2, ids, ts)) != 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*ticket_id_r = db_get_ll(res, 0, 0);
+		*nrcpts_r = db_get_ll(res, 0, 1);
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	if ((rc = db_value(db, &st_status, &status, err, 1, ids)) != 0)
+		return rc;
+	if (status == NULL)
+		rc = gc_err_set(err, GC_ENOTFOUND, "no outbox row %" PRId64,
+		    id);
+	else
+		rc = gc_err_set(err, GC_EINVAL, "outbox row %" PRId64 " is %s, "
+		    "not dead: only a dead row is retried", id, status);
+	free(status);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * outbox_db.h - the outbox's statements: take a due mail or webhook,
+ * its due recipients, and record what delivery did
+ *
+ * Schema in 001_init.sql (outbox) and 007_outbox_rcpt.sql (one row per
+ * recipient, made when the worker first takes a mail). Every function
+ * works inside the caller's transaction; outbox_db_take() locks the row
+ * it returns (FOR UPDATE SKIP LOCKED) until that transaction ends.
+ *
+ * Ownership: the structs filled here own their malloc'd members; free
+ * them with outbox_db_row_clear() and outbox_db_rcpts_free().
+ */
+#ifndef GC_SQL_OUTBOX_DB_H
+#define GC_SQL_OUTBOX_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "sql/db.h"
+
+struct outbox_db_row {
+	int64_t id;
+	char kind[16];              /* "mail" | "webhook" */
+	char *purpose;              /* malloc'd */
+	int64_t ticket_id;          /* 0: none */
+	char *message_id;           /* malloc'd, NULL for webhooks */
+	char *mail_from;            /* malloc'd, may be NULL */
+	char *url;                  /* malloc'd, NULL for mails */
+	unsigned char *data;        /* malloc'd: the mail, or the JSON */
+	size_t len;
+	long long attempts;         /* transactions tried so far */
+};
+
+void outbox_db_row_clear(struct outbox_db_row *r);
+
+/* The oldest due pending row, locked; *found_r false when none. */
+int outbox_db_take(struct db *db, time_t now, struct outbox_db_row *out,
+    bool *found_r, struct gc_err *err);
+
+/* A webhook's result: status "sent", "pending" (error, next) or "dead"
+ * (error). */
+int outbox_db_row_done(struct db *db, int64_t id, const char *status,
+    const char *error, time_t now, time_t next, struct gc_err *err);
+
+struct outbox_db_rcpt {
+	int position;
+	char *address;              /* malloc'd */
+	long long attempts;         /* before this one */
+};
+
+/* The recipients of mail id due at now, at most max, in their order;
+ * makes the recipient rows from outbox.rcpts the first time. *out is
+ * malloc'd (NULL when none). */
+int outbox_db_rcpts_take(struct db *db, int64_t id, time_t now, int max,
+    struct outbox_db_rcpt **out, size_t *n_r, struct gc_err *err);
+void outbox_db_rcpts_free(struct outbox_db_rcpt **r, size_t n);
+
+struct outbox_db_result {
+	int position;
+	const char *status;         /* "sent" | "pending" | "refused" |
+	                               "dead" */
+	const char *error;          /* NULL when sent */
+	time_t next_at;             /* pending: when to try again */
+};
+
+/* Record one transaction's results (n may be 0: only bring the mail's
+ * row in line with its recipients); *status_r gets the mail's new
+ * status ("pending", "sent", "dead"). */
+int outbox_db_rcpts_done(struct db *db, int64_t id, time_t now,
+    const struct outbox_db_result *res, size_t n, char *status_r,
+    size_t status_len, struct gc_err *err);
+
+/* Seconds until the next pending row is due (0 if one is due now), or
+ * -1 when none is pending. */
+int outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
+    struct gc_err *err);
+
+/* Make dead row id pending again (its unsent recipients from zero
+ * attempts); GC_ENOTFOUND when there is no such row, GC_EINVAL when it
+ * is not dead. *ticket_id_r (0: none) and *nrcpts_r (recipients due
+ * again) tell what was done. */
+int outbox_db_retry(struct db *db, int64_t id, time_t now,
+    int64_t *ticket_id_r, long long *nrcpts_r, struct gc_err *err);
+
+#endif

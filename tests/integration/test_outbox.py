@@ -1,0 +1,491 @@
+"""test_outbox.py - our mail is delivered per recipient.
+
+Through real IMAP, SMTP and PostgreSQL, with the harness sink refusing
+chosen recipients: a Cc refused for good (5xx) or for a while (4xx) no
+longer decides for the customer, who gets the agent's answer at once;
+the refused recipient is recorded (an event, `ticket show`, `outbox
+list`), the slow one is retried alone with a growing delay until it
+takes the mail or ends dead after outbox_max_attempts, and `outbox retry`
+brings a dead row back once ops fixed the cause, without sending twice
+to anyone who got it. A temporary failure of one row does not stop the
+rows behind it. A mail to more recipients than one SMTP transaction
+takes ([smtp] max_rcpts) goes out in several, to every recipient once.
+SMTP credentials never travel in clear text unless the config says
+`tls = none` (which check-config warns about).
+"""
+
+import datetime
+import json
+import os
+import re
+import socket
+import tempfile
+import threading
+import unittest
+import warnings
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+import guichet_harness as gh
+
+# aiosmtpd itself still sets the attribute it deprecates.
+warnings.filterwarnings("ignore", message="Session.login_data")
+
+T0 = datetime.datetime(2026, 11, 26, 10, 0, 0)
+PASSWORD = "Sm7p-s3cret-Pa55"
+CLAIRE = "claire@cust.example"
+
+
+def at(seconds):
+    return T0 + datetime.timedelta(seconds=seconds)
+
+
+def mail(subject, body, mid, sender="Claire Dupont <%s>" % CLAIRE,
+         cc=None, in_reply_to=None):
+    h = "From: %s\r\nTo: support@example.com\r\n" % sender
+    if cc:
+        h += "Cc: %s\r\n" % cc
+    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
+    if in_reply_to:
+        h += "In-Reply-To: %s\r\nReferences: %s\r\n" % (in_reply_to,
+                                                        in_reply_to)
+    h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+def line_of(path, prefix):
+    """The number of the first line of path that starts with prefix."""
+    with open(path, encoding="utf-8") as f:
+        return [n for n, text in enumerate(f.read().splitlines(), 1)
+                if text.startswith(prefix)][0]
+
+
+def rcpts(m):
+    return sorted(a.strip() for a in (m["X-RcptTo"] or "").split(",")
+                  if a.strip())
+
+
+class Outbox(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        s = self.servers
+        self.db = "ob_" + self._testMethodName[5:][:40].lower()
+        self.user = ("o" + self._testMethodName[5:])[:30].lower()
+        self.configure()
+        s.guichet("migrate")
+        s.smtp.clear()
+        s.smtp.accept_all()
+        self.addCleanup(s.smtp.accept_all)
+        self.refused0 = len(s.smtp.refused())
+
+    def configure(self, smtp=None, **guichet):
+        g = {"outbox_retry_base": "60s", "outbox_retry_max": "10m",
+             "outbox_max_attempts": "3"}
+        g.update(guichet)
+        sections = {"guichet": g,
+                    "agent alice": {"address": "alice@example.com",
+                                    "name": "Alice Martin",
+                                    "queues": "support"}}
+        if smtp:
+            sections["smtp"] = smtp
+        return self.servers.write_config(dbname=self.db,
+                                         mailbox_user=self.user,
+                                         sections=sections)
+
+    # -- helpers --------------------------------------------------------
+
+    def sql(self, q):
+        return self.servers.pg.psql(q, db=self.db)
+
+    def serve(self, now):
+        return self.servers.guichet("serve", "--once", now=now)
+
+    def deliver(self, raw, now=T0):
+        self.servers.imap.append(self.user, "INBOX", raw)
+        return self.serve(now)
+
+    def show(self, number):
+        return json.loads(self.servers.guichet("ticket", "show", number,
+                                               "--json").stdout)
+
+    def events(self, number, kind):
+        return [e["data"] for e in self.show(number)["events"]
+                if e["kind"] == kind]
+
+    def outbox(self, *args):
+        return json.loads(self.servers.guichet("outbox", "list", "--json",
+                                               *args).stdout)
+
+    def row(self, purpose):
+        rows = [o for o in self.outbox() if o["purpose"] == purpose]
+        self.assertEqual(len(rows), 1, rows)
+        return rows[0]
+
+    def fates(self, row):
+        return {r["address"]: r["status"] for r in row["recipients"]}
+
+    def refused(self):
+        """The RCPTs the sink refused during this test."""
+        return self.servers.smtp.refused()[self.refused0:]
+
+    def to_customers(self):
+        """The recipients of each mail in the sink, but the agents'."""
+        return [rcpts(m) for m in self.servers.smtp.messages()
+                if rcpts(m) != ["alice@example.com"]]
+
+    def answers(self, text):
+        return [m for m in self.servers.smtp.messages()
+                if text in m.get_body(("plain",)).get_content()]
+
+    def open_and_answer(self, cc, answer="The fix is deployed."):
+        """A ticket with cc in Cc, and alice's answer to it (queued to
+        the customer and the participants)."""
+        r = self.deliver(mail("Export vide", "The export is empty.\n",
+                              "open-1@cust.example", cc=cc))
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        notification = self.servers.pg.scalar(
+            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent'",
+            db=self.db)
+        self.deliver(mail("Re: [%s] Export vide" % number, answer + "\n",
+                          "agent-1@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to="<%s>" % notification))
+        return number
+
+    # -- one recipient no longer sinks the mail --------------------------
+
+    def test_refused_and_slow_cc_do_not_sink_the_answer(self):
+        s = self.servers
+        s.smtp.refuse("bad*@example.org", 550, "5.1.1 no such user")
+        s.smtp.refuse("slow@*", 451, "4.2.0 try later")
+        number = self.open_and_answer(
+            "Bad <bad-cc@example.org>, Slow <slow@example.org>, "
+            "Bob <bob@cust.example>")
+
+        # the customer and bob got the answer at once, in one mail
+        got, = self.answers("The fix is deployed.")
+        self.assertEqual(rcpts(got), ["bob@cust.example", CLAIRE])
+        row = self.row("update")
+        self.assertEqual(self.fates(row), {
+            CLAIRE: "sent", "bob@cust.example": "sent",
+            "bad-cc@example.org": "refused", "slow@example.org": "pending"})
+        self.assertEqual(row["status"], "pending")
+
+        # the refusal is recorded with the server's answer
+        refused, = self.events(number, "delivery_refused")
+        self.assertEqual(refused["address"], "bad-cc@example.org")
+        self.assertIn("550 5.1.1 no such user", refused["error"])
+        retry, = self.events(number, "delivery_retry")
+        self.assertEqual(retry["address"], "slow@example.org")
+        self.assertIn("451 4.2.0 try later", retry["error"])
+        sent = [e for e in self.events(number, "mail_sent")
+                if e["purpose"] == "update"]
+        self.assertEqual([sorted(e["recipients"]) for e in sent],
+                         [["bob@cust.example", CLAIRE]])
+        text = s.guichet("ticket", "show", number).stdout
+        self.assertIn("delivery_refused", text)
+        self.assertRegex(text, r"Delivery: bad-cc@example.org refused "
+                         r"\(.*550 5\.1\.1 no such user\)")
+        message, = [m for m in self.show(number)["messages"]
+                    if m["direction"] == "out" and m["delivery"]
+                    and "The fix is deployed." in m["text"]]
+        self.assertEqual({r["address"]: r["status"]
+                          for r in message["delivery"]["recipients"]},
+                         self.fates(row))
+
+        # the slow one recovers; it alone gets the mail, when due
+        s.smtp.accept_all()
+        self.serve(at(30))
+        self.assertEqual(len(self.answers("The fix is deployed.")), 1)
+        self.serve(at(61))
+        first, second = self.answers("The fix is deployed.")
+        self.assertEqual(rcpts(second), ["slow@example.org"])
+        self.assertEqual(first["Message-ID"], second["Message-ID"])
+        row = self.row("update")
+        self.assertEqual(row["status"], "sent")
+        self.assertEqual(self.fates(row)["slow@example.org"], "sent")
+        self.assertEqual(self.fates(row)["bad-cc@example.org"], "refused")
+        # the refused address was asked once, never again
+        self.assertEqual([a for c, a in self.refused()
+                          if "bad-cc" in a], ["bad-cc@example.org"])
+        # nothing more to send, to anyone
+        self.serve(at(3600))
+        self.assertEqual(len(self.answers("The fix is deployed.")), 2)
+
+    def test_retries_grow_stop_at_the_limit_and_ops_retry(self):
+        s = self.servers
+        s.smtp.refuse("slow@*", 451, "4.2.0 try later")
+        number = self.open_and_answer("Slow <slow@example.org>")
+        self.assertEqual(len(self.answers("The fix is deployed.")), 1)
+
+        # attempt 1 at T0: next in 60 s; not due before
+        self.serve(at(59))
+        self.assertEqual(len(self.refused()), 1)
+        # attempt 2 at T0+60: next in 120 s (doubled)
+        self.serve(at(60))
+        self.assertEqual(len(self.refused()), 2)
+        self.serve(at(179))
+        self.assertEqual(len(self.refused()), 2)
+        # attempt 3 at T0+180: the limit (outbox_max_attempts = 3)
+        self.serve(at(180))
+        self.assertEqual(len(self.refused()), 3)
+        retries = self.events(number, "delivery_retry")
+        self.assertEqual([(e["attempts"], e["next_at"]) for e in retries],
+                         [(1, "2026-11-26T10:01:00Z"),
+                          (2, "2026-11-26T10:03:00Z")])
+        failed, = self.events(number, "delivery_failed")
+        self.assertEqual(failed["address"], "slow@example.org")
+        self.assertEqual(failed["attempts"], 3)
+        self.assertIn("451 4.2.0 try later", failed["error"])
+        row = self.row("update")
+        self.assertEqual(row["status"], "dead")
+        slow = [r for r in row["recipients"]
+                if r["address"] == "slow@example.org"][0]
+        self.assertEqual((slow["status"], slow["attempts"]), ("dead", 3))
+        self.assertIn("4.2.0 try later", slow["last_error"])
+        self.assertEqual(self.fates(row)[CLAIRE], "sent")
+        # dead is dead: no more attempts
+        self.serve(at(7200))
+        self.assertEqual(len(self.refused()), 3)
+        text = s.guichet("outbox", "list").stdout
+        self.assertRegex(text, r"dead +3 +slow@example.org .*try later")
+
+        # ops fix the cause and retry: slow gets it, claire not again
+        s.smtp.accept_all()
+        r = s.guichet("outbox", "retry", str(row["id"]), now=at(7300))
+        self.assertIn("1 recipient(s)", r.stdout)
+        self.serve(at(7300))
+        answers = self.answers("The fix is deployed.")
+        self.assertEqual([rcpts(m) for m in answers],
+                         [[CLAIRE], ["slow@example.org"]])
+        self.assertEqual(self.row("update")["status"], "sent")
+        ev, = self.events(number, "outbox_retry")
+        self.assertEqual(ev["outbox_id"], row["id"])
+
+        # a row that is not dead, or not there, or not a number: refused
+        r = s.guichet("outbox", "retry", str(row["id"]), expect=65)
+        self.assertIn("not dead", r.stderr)
+        s.guichet("outbox", "retry", "987654321", expect=66)
+        for bad in ("abc", "-1", "0", "1;DROP TABLE outbox",
+                    "99999999999999999999", ""):
+            s.guichet("outbox", "retry", bad, expect=64)
+        s.guichet("outbox", "list", "--status", "nonsense", expect=64)
+        s.guichet("outbox", "list", "--limit", "-5", expect=64)
+        self.assertEqual(len(self.outbox("--limit", "1")), 1)
+        self.assertEqual([o["status"] for o in self.outbox("--status",
+                                                            "dead")], [])
+
+    def test_temporary_failure_does_not_stop_the_pass(self):
+        s = self.servers
+        s.smtp.refuse("slow@*", 451, "4.2.0 try later")
+        # slow's acknowledgement is first in the outbox, then fast's
+        s.imap.append(self.user, "INBOX", mail(
+            "Help", "First.\n", "a-1@slow.example",
+            sender="Slow <slow@slow.example>"))
+        s.imap.append(self.user, "INBOX", mail(
+            "Help too", "Second.\n", "b-1@fast.example",
+            sender="Fast <fast@fast.example>"))
+        self.serve(T0)
+        # in the same pass, fast's acknowledgement went
+        self.assertEqual(self.to_customers(), [["fast@fast.example"]])
+        self.assertEqual(self.refused(), [("451",
+                                              "slow@slow.example")])
+        acks = {o["recipients"][0]["address"]: o for o in self.outbox()
+                if o["purpose"] == "ack"}
+        self.assertEqual(acks["slow@slow.example"]["status"], "pending")
+        self.assertEqual(acks["fast@fast.example"]["status"], "sent")
+        self.assertLess(acks["slow@slow.example"]["id"],
+                        acks["fast@fast.example"]["id"])
+
+    def test_server_away_ends_the_pass_and_nothing_is_lost(self):
+        s = self.servers
+        s.smtp.stop()
+        self.addCleanup(s.smtp.start)
+        for n in (1, 2):
+            s.imap.append(self.user, "INBOX", mail(
+                "Help %d" % n, "Mail %d.\n" % n, "away-%d@cust.example" % n,
+                sender="C%d <c%d@cust.example>" % (n, n)))
+        self.serve(T0)
+        rows = self.outbox("--status", "pending")
+        self.assertTrue(all(o["status"] == "pending" for o in rows))
+        # the first row found the server away; the pass stopped there
+        # instead of failing every row in turn
+        self.assertEqual(sum(o["attempts"] for o in rows), 1)
+        tried = [o for o in rows if o["attempts"] == 1][0]
+        self.assertRegex(tried["last_error"], r"127\.0\.0\.1:\d+")
+        self.assertEqual(tried["recipients"][0]["status"], "pending")
+        s.smtp.start()
+        self.serve(at(61))
+        self.assertEqual(sorted(self.to_customers()),
+                         [["c1@cust.example"], ["c2@cust.example"]])
+        self.assertEqual(self.outbox("--status", "pending"), [])
+        self.serve(at(3600))
+        self.assertEqual(len(self.to_customers()), 2)
+
+    # -- no cap on recipients --------------------------------------------
+
+    def test_more_recipients_than_one_transaction(self):
+        s = self.servers
+        self.configure(smtp={"max_rcpts": "100"})
+        s.smtp.refuse("r-13@*", 550, "5.1.1 no such user")
+        addrs = ["r-%d@many.example" % i for i in range(300)]
+        # the same address again (in another case), and one that is no
+        # address at all: neither reaches the server
+        extra = ["R-7@MANY.example", "evil@x.example>\r\nRCPT TO:<y@z"]
+        arr = "ARRAY[%s]" % ", ".join("'%s'" % a.replace("\r\n", "'||"
+                                      "E'\\r\\n'||'") for a in
+                                      addrs + extra)
+        self.sql("INSERT INTO outbox (kind, purpose, message_id, mail_from,"
+                 " rcpts, data, next_attempt_at, created_at) VALUES "
+                 "('mail', 'bulk', 'bulk-1@example.com', "
+                 "'support@example.com', %s, convert_to('From: "
+                 "support@example.com' || E'\\r\\n' || 'Subject: bulk' || "
+                 "E'\\r\\n\\r\\n' || 'Hello all.' || E'\\r\\n', 'UTF8'), "
+                 "'2026-11-26T10:00:00Z', '2026-11-26T10:00:00Z')" % arr)
+        self.serve(T0)
+        msgs = s.smtp.messages()
+        self.assertEqual(len(msgs), 3)           # 100 + 100 + 100
+        for m in msgs:
+            self.assertLessEqual(len(rcpts(m)), 100)
+        got = sum((rcpts(m) for m in msgs), [])
+        self.assertEqual(len(got), len(set(got)))
+        self.assertEqual(sorted(got), sorted(a for a in addrs
+                                             if a != "r-13@many.example"))
+        row = self.row("bulk")
+        self.assertEqual(row["status"], "sent")
+        self.assertEqual(len(row["recipients"]), 301)
+        fates = self.fates(row)
+        self.assertEqual(fates["r-13@many.example"], "refused")
+        self.assertEqual(fates[extra[1]], "refused")
+        self.assertNotIn("R-7@MANY.example", fates)
+        self.assertEqual(sum(1 for v in fates.values() if v == "sent"),
+                         299)
+        self.assertNotIn("y@z", str([m["X-RcptTo"] for m in msgs]))
+        self.serve(at(3600))
+        self.assertEqual(s.smtp.count(), 3)
+
+    def test_max_rcpts_is_checked(self):
+        s = self.servers
+        for bad in ("0", "-3", "many", "100001", "999999999999999"):
+            self.configure(smtp={"max_rcpts": bad})
+            r = s.guichet("check-config", expect=78)
+            self.assertIn("max_rcpts", r.stdout)
+
+
+# ---------------------------------------------------------------------------
+# SMTP credentials and TLS
+# ---------------------------------------------------------------------------
+
+class Recorder:
+    """aiosmtpd handler without TLS, with AUTH: records logins and mail."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.logins = []
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append(list(envelope.rcpt_tos))
+        return "250 OK queued"
+
+    def authenticate(self, server, session, envelope, mechanism, data):
+        with self.lock:
+            self.logins.append(data.login)
+        ok = data.login == b"guichet" and data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpCredentials(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rec = Recorder()
+        cls.server = Controller(cls.rec, hostname="127.0.0.1",
+                                port=free_port(),
+                                authenticator=cls.rec.authenticate,
+                                auth_require_tls=False)
+        cls.server.start()
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.pwfile = os.path.join(cls.tmp.name, "smtp.pass")
+        with open(cls.pwfile, "w") as f:
+            f.write(PASSWORD + "\n")
+        os.chmod(cls.pwfile, 0o600)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+        super().tearDownClass()
+
+    def configure(self, **smtp):
+        sections = {"smtp": dict({
+            "url": "smtp://127.0.0.1:%d" % self.server.port,
+            "user": "guichet", "password_file": self.pwfile,
+            "tls_ca_file": None}, **smtp),
+            "guichet": {"outbox_retry_base": "60s"}}
+        return self.servers.write_config(dbname="ob_credentials",
+                                         mailbox_user="ocredentials",
+                                         sections=sections)
+
+    def test_credentials_need_tls_unless_tls_none(self):
+        s = self.servers
+        self.configure()
+        s.guichet("migrate")
+        r = s.guichet("check-config")
+        self.assertNotIn("warning", r.stdout)
+        s.imap.append("ocredentials", "INBOX", mail(
+            "Hello", "Anyone?\n", "cred-1@cust.example"))
+        r = s.guichet("serve", "--once", now=T0)
+        # no STARTTLS offered: neither AUTH nor the mail was sent
+        self.assertEqual(self.rec.logins, [])
+        self.assertEqual(self.rec.received, [])
+        self.assertIn("offers no STARTTLS", r.stderr)
+        self.assertNotIn(PASSWORD, r.stderr)
+        err = s.pg.scalar("SELECT last_error FROM outbox WHERE purpose = "
+                          "'ack' AND status = 'pending'", db="ob_credentials")
+        self.assertIn("TLS is required with credentials", err)
+
+        # tls = none: said in so many words, warned about, then sent
+        path = self.configure(tls="none")
+        r = s.guichet("check-config")
+        line = line_of(path, "tls")
+        self.assertIn("%s:%d: warning: [smtp] tls = none" % (path, line),
+                      r.stdout)
+        self.assertIn("clear text", r.stdout)
+        r = s.guichet("serve", "--once", now=at(61))
+        self.assertIn("tls = none", r.stderr)
+        self.assertEqual(self.rec.logins, [b"guichet"])
+        self.assertIn([CLAIRE], self.rec.received)
+        self.assertNotIn(PASSWORD, r.stderr)
+
+    def test_tls_values_checked(self):
+        s = self.servers
+        for value, url, msg in (
+                ("sometimes", None, "expected auto, required or none"),
+                ("none", s.smtp.smtps_url, "smtps://"),
+                ("none|require_tls", None, "contradicts")):
+            smtp = {"tls": value.split("|")[0]}
+            if url:
+                smtp["url"] = url
+            if "|" in value:
+                smtp["require_tls"] = "yes"
+            path = self.configure(**smtp)
+            r = s.guichet("check-config", expect=78)
+            line = line_of(path, "tls")
+            self.assertIn("%s:%d: " % (path, line), r.stdout)
+            self.assertIn(msg, r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
