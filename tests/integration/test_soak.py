@@ -8,9 +8,9 @@ ten with Cc recipients, whom the ticket's later mails go to. An agent
 answers each ticket that has Cc recipients (by replying to the
 notification, as an agent's mail client does), so that mails with
 several recipients go out: to the requester and the participants. Some
-of those participants are temp-failed (451) by the SMTP sink for a while;
-with GUICHET_SOAK_REFUSED_CC=1 others are refused for good (550), which
-must not stop the copies of the others (per-recipient delivery).
+of those participants are temp-failed (451) by the SMTP sink for a
+while, and must be retried alone; others are refused for good (550),
+which must not stop the copies of the others (per-recipient delivery).
 
 Meanwhile, at random moments drawn from a seed (printed), the test kills
 the daemon with SIGKILL and starts it again, restarts PostgreSQL once and
@@ -22,8 +22,9 @@ Dovecot once, and stops the SMTP sink for a while. In the end:
 - the outbox holds exactly the expected rows (an acknowledgement to the
   requester per ticket, a notification to the agent per customer mail, an
   update to the requester and the participants per agent reply), every
-  one delivered to every recipient but those refused for good; nothing
-  is left pending;
+  one delivered to every recipient but those refused for good, who are
+  recorded (their status, an event on the ticket); nothing is left
+  pending;
 - no mail reached a recipient more than twice, and a second copy only
   where the daemon died (or the database or the sink went away) between
   the SMTP server's acceptance and the database update that records it:
@@ -37,8 +38,10 @@ scripts/soak.sh sets them for longer runs):
   GUICHET_SOAK_KILLS       SIGKILLs of the daemon (default 10)
   GUICHET_SOAK_SECONDS     how long the faults go on (default 80)
   GUICHET_SOAK_SEED        the seed (default: a new one, printed)
-  GUICHET_SOAK_REFUSED_CC  1: some Cc recipients are refused for good
-                           (default 0)
+  GUICHET_SOAK_REFUSED_CC  0: no recipient is refused for good, and a
+                           temp-failing one need not be retried alone
+                           (for a sender without per-recipient delivery;
+                           default 1)
 """
 
 import email.parser
@@ -75,7 +78,7 @@ MAILS = env_int("GUICHET_SOAK_MAILS", 1000, 20, 10**6)
 SECONDS = env_int("GUICHET_SOAK_SECONDS", 80, 10, 10**6)
 KILLS = env_int("GUICHET_SOAK_KILLS", 10, 0, SECONDS * 2)
 SEED = env_int("GUICHET_SOAK_SEED", int.from_bytes(os.urandom(4), "big"))
-REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 0, 0, 1) == 1
+REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 1, 0, 1) == 1
 
 USER = "soak"
 AGENT = "alice@example.com"
@@ -217,6 +220,20 @@ class SinkIndex:
                                                              rcpts))
         return len(new)
 
+    def settle(self):
+        """Once no client is left: wait until the sink has stored what it
+        was storing (a mail whose end of data it had when the client
+        died is stored all the same)."""
+        quiet = 0
+        deadline = time.monotonic() + 30
+        while quiet < 3 and time.monotonic() < deadline:
+            try:
+                busy = os.listdir(os.path.join(self.maildir, "tmp"))
+            except FileNotFoundError:
+                busy = []
+            quiet = 0 if self.update() or busy else quiet + 1
+            time.sleep(0.1)
+
     def pairs(self):
         return set(self.copies)
 
@@ -248,7 +265,7 @@ class Soak(gh.ServersTestCase):
         rows = {}
         if self.outbox_cli:
             r = self.servers.guichet("outbox", "list", "--json",
-                                     timeout=300)
+                                     "--limit", "1000000", timeout=300)
             for o in json.loads(r.stdout):
                 mid = strip_id(o.get("message_id"))
                 if mid not in tickets:
@@ -342,7 +359,7 @@ class Soak(gh.ServersTestCase):
         self.kills += 1
         # what the sink holds and the database does not know as sent
         # was accepted by SMTP when the daemon died, before its update
-        self.sink.update()
+        self.sink.settle()
         sent = set()
         for mid, (_, _, _, rcpts) in self.outbox_rows().items():
             sent |= {(mid, a) for a, st in rcpts.items() if st == "sent"}
@@ -418,7 +435,8 @@ class Soak(gh.ServersTestCase):
                         "outbox_retry_max": "2s",
                         "outbox_max_attempts": 100000}})
         s.guichet("migrate")
-        r = s.guichet("outbox", "list", "--json", check=False)
+        r = s.guichet("outbox", "list", "--json", "--limit", "1000000",
+                      check=False)
         self.outbox_cli = r.returncode == 0
         self.sink = SinkIndex(s.smtp.maildir)
 
@@ -457,7 +475,7 @@ class Soak(gh.ServersTestCase):
 
         self.fault_times = []     # (start, end, name): faults not kills
 
-        self.t0 = time.monotonic()
+        self.t0, self.wall0 = time.monotonic(), time.time()
         self.start_daemon()
         feeder = threading.Thread(target=self.feed, args=(mails, feed_s),
                                   daemon=True)
@@ -520,6 +538,18 @@ class Soak(gh.ServersTestCase):
             self.restart_error = "%s: %s" % (type(e).__name__, e)
         finally:
             self.imap_down.clear()
+
+    def daemon_lines(self, text):
+        """The lines of every daemon's log that name text, and the kills
+        between them."""
+        out = []
+        for k, d in enumerate(self.servers._procs):
+            if d.args[-1:] != ["serve"]:
+                continue
+            out.append("--- daemon %d (%s)" % (k + 1, d.poll()))
+            out += [line for line in d.stderr().splitlines()
+                    if text in line]
+        return "\n".join(out)
 
     def note_fault(self, start, name):
         self.other_faults += 1
@@ -655,6 +685,14 @@ class Soak(gh.ServersTestCase):
                   p[1] not in rows[p[0]][3]}
         self.assertEqual(strays, set(), "mails in the sink that are "
                          "not the outbox's (Message-ID, recipient)")
+        if REFUSED_CC:
+            want = sorted((mid, a) for mid, row in rows.items()
+                          for a in row[3] if refused_addr.match(a))
+            events = sorted((strip_id(mid), a.lower()) for mid, a in
+                            self.sql("SELECT data->>'message_id', "
+                                     "data->>'address' FROM events WHERE "
+                                     "kind = 'delivery_refused'"))
+            self.assertEqual(events, want, "refusals recorded on tickets")
 
         # a second copy only where a fault fell between the SMTP
         # acceptance and the update that records it
@@ -673,9 +711,15 @@ class Soak(gh.ServersTestCase):
                     cause[mid] = "the " + name
                     break
             else:
-                self.fail("seed %d: %s delivered twice (at %.3f and %.3f) "
-                          "with no fault in between" % (SEED, mid, first,
-                                                        second))
+                self.fail("seed %d: %s delivered twice (at %.1fs and "
+                          "%.1fs) with no fault in between (faults: %s); "
+                          "the daemons said:\n%s"
+                          % (SEED, mid, first - self.wall0,
+                             second - self.wall0,
+                             ", ".join("%s %.1fs-%.1fs" % (n, a - self.wall0,
+                                                           b - self.wall0)
+                                       for a, b, n in faults),
+                             self.daemon_lines(mid)))
         self.assertLessEqual(len(dup_mids), self.window_kills +
                              self.other_faults)
 
