@@ -754,10 +754,12 @@ class Soak(gh.ServersTestCase):
         say("tickets %d, messages in %d, out %d; outbox rows %s",
             len(news), len(inbound), sum(out.values()),
             ", ".join("%s %d" % kv for kv in sorted(purposes.items())))
-        say("deliveries %d (sink files %d), refused %d, retried alone %d, "
-            "duplicates %d (allowed: %d kill windows + %d other faults)",
-            delivered, self.sink.count(), refused, alone, duplicates,
-            self.window_kills, self.other_faults)
+        say("deliveries %d (in %d SMTP transactions), refused %d, "
+            "temp-failing Cc retried alone %d; second copies: %d, of %d "
+            "mails (at most one mail per kill that fell in the window: %d, "
+            "and per other fault: %d)", delivered, self.sink.count(),
+            refused, alone, duplicates, len(dup_mids), self.window_kills,
+            self.other_faults)
         for mid in sorted(dup_mids, key=lambda mid: dup_mids[mid][0][1]):
             say("twice: %s to %s (%s between its SMTP acceptance and its "
                 "update)", mid, ", ".join(dup_mids[mid][0][2]), cause[mid])
