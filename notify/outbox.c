@@ -186,12 +186,12 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 {
 	const struct conf_general *g = &ob->conf->general;
 	const char *what = row->message_id ? row->message_id : row->purpose;
-	struct outbox_db_result *res = NULL;
+	struct outbox_db_result *res = NULL, *done = NULL;
 	struct outbox_db_rcpt *due = NULL;
 	struct smtp_rcpt *r = NULL;
 	const char **sent = NULL;
 	struct gc_err derr = { 0 };
-	size_t n = 0, nsent = 0;
+	size_t n = 0, nsent = 0, ndone = 0;
 	char status[16] = "";
 	int drc, rc;
 
@@ -217,6 +217,7 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 
 	r = xcalloc(n, sizeof(*r));
 	res = xcalloc(n, sizeof(*res));
+	done = xcalloc(n, sizeof(*done));
 	sent = xcalloc(n, sizeof(*sent));
 	for (size_t i = 0; i < n; i++)
 		r[i].addr = due[i].address;
@@ -249,6 +250,10 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		case SMTP_REFUSED:
 			res[i].status = "refused";
 			break;
+		case SMTP_AGAIN:
+			/* left as it is: due again, at once */
+			res[i].status = NULL;
+			break;
 		case SMTP_TEMPFAIL:
 			if (attempts >= g->outbox_max_attempts) {
 				res[i].status = "dead";
@@ -258,8 +263,10 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 			}
 			break;
 		}
+		if (res[i].status != NULL)
+			done[ndone++] = res[i];
 	}
-	rc = outbox_db_rcpts_done(db, row->id, now, res, n, status,
+	rc = outbox_db_rcpts_done(db, row->id, now, done, ndone, status,
 	    sizeof(status), err);
 
 	if (rc == 0 && nsent > 0) {
@@ -272,7 +279,7 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		const char *st = res[i].status, *kind;
 		long long attempts = due[i].attempts + 1;
 
-		if (strcmp(st, "sent") == 0)
+		if (st == NULL || strcmp(st, "sent") == 0)
 			continue;
 		if (strcmp(st, "refused") == 0) {
 			kind = "delivery_refused";
@@ -298,7 +305,8 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		bool retry = false;
 
 		for (size_t i = 0; i < n; i++)
-			retry |= strcmp(res[i].status, "pending") == 0;
+			retry |= res[i].status != NULL &&
+			    strcmp(res[i].status, "pending") == 0;
 		if (strcmp(status, "sent") == 0)
 			stats->sent++;
 		else if (strcmp(status, "dead") == 0)
@@ -307,6 +315,7 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 			stats->retried++;
 	}
 	free(sent);
+	free(done);
 	free(res);
 	free(r);
 	outbox_db_rcpts_free(&due, n);

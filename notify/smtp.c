@@ -356,13 +356,15 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 {
 	struct curl_slist *list = NULL;
 	struct smtp_rcpt **sent;
-	struct gc_err terr = { 0 };
+	struct gc_err terr = { 0 }, own = { 0 };
 	char *from, reply[SMTP_ERROR_MAX];
 	int *codes, rc = 0;
-	size_t ns = 0;
+	size_t ns = 0, taken = 0;
 	bool before_rcpt;
 	CURLcode cc;
 
+	if (err == NULL)
+		err = &own;     /* its text goes to the recipients */
 	if (mail_from == NULL)
 		mail_from = "";
 	if (*mail_from != '\0' && compose_addr_check(mail_from, err) != 0) {
@@ -420,6 +422,8 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 		rc = transfer_error(c, cc, err);
 	/* Nothing reached RCPT: the server, not the recipients. */
 	before_rcpt = c->dlg.rcpt_sent == 0;
+	for (size_t k = 0; k < ns; k++)
+		taken += codes[k] >= 200 && codes[k] < 300;
 	for (size_t k = 0; k < ns; k++) {
 		struct smtp_rcpt *x = sent[k];
 
@@ -430,6 +434,11 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 		} else if (codes[k] >= 500) {
 			rcpt_set(x, SMTP_REFUSED, "%s: RCPT refused: %s",
 			    c->where, reply);
+		} else if (codes[k] == 452 && taken > 0 && cc == CURLE_OK) {
+			/* RFC 5321 4.5.3.1.10: too many recipients for one
+			 * transaction; the next one takes them */
+			rcpt_set(x, SMTP_AGAIN, "%s: RCPT: %s", c->where,
+			    reply);
 		} else if (codes[k] >= 400) {
 			rcpt_set(x, SMTP_TEMPFAIL, "%s: RCPT: %s", c->where,
 			    reply);

@@ -87,6 +87,10 @@ enum smtp_outcome {
 	SMTP_SENT,              /* the server took it for this recipient */
 	SMTP_TEMPFAIL,          /* try again later (4xx, connection...) */
 	SMTP_REFUSED,           /* refused for good (5xx, bad address) */
+	SMTP_AGAIN,             /* not this time: the server took others
+	                           and then no more (452, its limit of
+	                           recipients per transaction): send again
+	                           at once, it is no failure */
 };
 
 struct smtp_rcpt {

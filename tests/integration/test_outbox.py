@@ -487,5 +487,61 @@ class SmtpCredentials(gh.ServersTestCase):
             self.assertIn(msg, r.stdout)
 
 
+class Limited:
+    """aiosmtpd handler taking at most 2 recipients per transaction (452
+    past them, as RFC 5321 says) and recording each transaction."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if len(envelope.rcpt_tos) >= 2:
+            return "452 4.5.3 too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append(list(envelope.rcpt_tos))
+        return "250 OK queued"
+
+
+class ServerLimit(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def test_server_limit_per_transaction(self):
+        s = self.servers
+        rec = Limited()
+        server = Controller(rec, hostname="127.0.0.1", port=free_port())
+        server.start()
+        self.addCleanup(server.stop)
+        s.write_config(dbname="ob_limit", mailbox_user="olimit",
+                       sections={"smtp": {
+            "url": "smtp://127.0.0.1:%d" % server.port,
+            "max_rcpts": "4", "tls_ca_file": None}})
+        s.guichet("migrate")
+        addrs = ["p%d@many.example" % i for i in range(7)]
+        s.pg.psql("INSERT INTO outbox (kind, purpose, message_id, "
+                  "mail_from, rcpts, data, next_attempt_at, created_at) "
+                  "VALUES ('mail', 'bulk', 'lim-1@example.com', "
+                  "'support@example.com', ARRAY[%s], convert_to('Subject: "
+                  "x' || E'\\r\\n\\r\\n' || 'x' || E'\\r\\n', "
+                  "'UTF8'), '2026-11-26T10:00:00Z', "
+                  "'2026-11-26T10:00:00Z')" % ", ".join(
+                      "'%s'" % a for a in addrs), db="ob_limit")
+        r = s.guichet("serve", "--once", now=T0)
+        # every recipient once, in one pass, two at a time
+        self.assertEqual(rec.received, [addrs[0:2], addrs[2:4], addrs[4:6],
+                                        addrs[6:7]])
+        row, = json.loads(s.guichet("outbox", "list", "--json").stdout)
+        self.assertEqual(row["status"], "sent")
+        self.assertEqual({x["status"] for x in row["recipients"]},
+                         {"sent"})
+        self.assertEqual({x["attempts"] for x in row["recipients"]}, {1})
+        self.assertNotIn("delivery_retry", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

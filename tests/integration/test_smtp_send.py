@@ -61,6 +61,8 @@ class Recorder:
             return "550 5.1.1 <%s>: no such user here" % address
         if address.startswith("later"):
             return "451 4.3.0 mailbox busy, try again later"
+        if address.startswith("crowd") and len(envelope.rcpt_tos) >= 2:
+            return "452 4.5.3 too many recipients"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -219,6 +221,21 @@ class PlainSmtp(unittest.TestCase):
         self.assertTrue(lines[1].startswith("reject-me@client.example "
                                             "refused"))
         self.assertEqual(len(self.rec.messages()), before)
+
+    def test_each_server_limit_of_recipients(self):
+        # 452 after others were taken: the server's limit per
+        # transaction, no failure of the recipient ("again")
+        r = self.send("--each", to=("crowd1@client.example",
+                                    "crowd2@client.example",
+                                    "crowd3@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([line.split()[1] for line in r.stdout.splitlines()
+                          [:3]], ["sent", "sent", "again"])
+        # the first one refused with 452: a temporary failure
+        r = self.send("--each", to=("later@client.example",
+                                    "crowd1@client.example"))
+        self.assertEqual([line.split()[1] for line in r.stdout.splitlines()
+                          [:2]], ["tempfail", "sent"])
 
     def test_each_server_down(self):
         r = tool("send", "--url", "smtp://127.0.0.1:%d" % free_port(),

@@ -9,7 +9,7 @@
  *       and sends them with one smtp_client, so over one connection;
  *       prints each Message-ID on stdout as it is accepted. --each:
  *       smtp_send_rcpts(), and one line per recipient on stdout,
- *       "ADDRESS sent|tempfail|refused ERROR"; the exit status is then
+ *       "ADDRESS sent|tempfail|refused|again ERROR"; the exit status is then
  *       that of the call (0 when the server answered).
  *   smtp_tool webhook --url URL --json TEXT [--ca FILE] [--timeout SEC]
  *
@@ -172,7 +172,7 @@ main(int argc, char **argv)
 			rc = compose_message(&msg, &m, &err);
 			if (rc == 0 && each) {
 				static const char *const names[] = { "sent",
-					"tempfail", "refused" };
+					"tempfail", "refused", "again" };
 				struct smtp_rcpt r[MAX_RCPTS];
 
 				for (size_t k = 0; k < nto; k++)
