@@ -85,6 +85,7 @@ AGENT = "alice@example.com"
 SLOW = "*@slow.example.net"          # 451 for a while
 REFUSED = "*@refused.example.net"    # 550 for good (REFUSED_CC)
 SETTLE_TIMEOUT = max(400, MAILS // 4)    # after the faults, to drain
+BURST = 50                                # mails appended at once
 
 WORDS = ("printer", "invoice", "login", "export", "report", "password",
          "dashboard", "upload", "calendar", "backup", "licence", "screen",
@@ -321,12 +322,12 @@ class Soak(gh.ServersTestCase):
                 pass
             conn["c"] = None
 
-    def feed(self, mails, seconds):
+    def feed(self, mails, arrivals):
         conn = {}
         start = time.monotonic()
         try:
             for k, m in enumerate(mails):
-                due = start + seconds * k / len(mails)
+                due = start + arrivals[k]
                 delay = due - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
@@ -357,6 +358,11 @@ class Soak(gh.ServersTestCase):
         self.daemon.kill()
         self.daemon.wait(expect=-signal.SIGKILL)
         self.kills += 1
+        try:
+            if not self.imap_down.is_set() and self.folder_count("INBOX"):
+                self.kills_inbox += 1       # mails waiting to be taken
+        except (OSError, imaplib.IMAP4.error):
+            pass                            # Dovecot restarting
         # what the sink holds and the database does not know as sent
         # was accepted by SMTP when the daemon died, before its update
         self.sink.settle()
@@ -449,8 +455,21 @@ class Soak(gh.ServersTestCase):
             s.smtp.refuse(REFUSED, 550, "5.1.1 no such user")
 
         # the faults, at moments drawn from the seed
+        # the mails come at a steady pace with bursts (a mailing gone
+        # out, a bad morning), and half the kills come just after a
+        # burst, while the daemon takes it in
         feed_s = SECONDS * 0.8
-        events = [(rng.uniform(1, SECONDS), "kill") for _ in range(KILLS)]
+        arrivals = [feed_s * k / len(mails) for k in range(len(mails))]
+        bursts = sorted(rng.sample(range(len(mails) - BURST),
+                                   min((KILLS + 1) // 2,
+                                       len(mails) - BURST)))
+        for j in bursts:
+            for k in range(j, j + BURST):
+                arrivals[k] = arrivals[j]
+        events = [(arrivals[j] + rng.uniform(0.2, 1.5), "kill")
+                  for j in bursts]
+        events += [(rng.uniform(1, SECONDS), "kill")
+                   for _ in range(KILLS - len(bursts))]
         events.append((rng.uniform(2, SECONDS), "postgresql"))
         events.append((rng.uniform(2, SECONDS), "dovecot"))
         stop_at = rng.uniform(2, SECONDS * 0.7)
@@ -469,6 +488,7 @@ class Soak(gh.ServersTestCase):
         self.appended = 0
         self.feed_error = None
         self.kills = self.starts = self.window_kills = 0
+        self.kills_inbox = 0
         self.window_mids = set()
         self.other_faults = self.other_used = 0
         self.next_answer = 0
@@ -477,7 +497,7 @@ class Soak(gh.ServersTestCase):
 
         self.t0, self.wall0 = time.monotonic(), time.time()
         self.start_daemon()
-        feeder = threading.Thread(target=self.feed, args=(mails, feed_s),
+        feeder = threading.Thread(target=self.feed, args=(mails, arrivals),
                                   daemon=True)
         feeder.start()
         slow_until = sink_stopped = port = None
@@ -743,10 +763,11 @@ class Soak(gh.ServersTestCase):
             "%d agent replies, %d with Cc", SEED, len(mails), len(news),
             len(mails) - len(news), len(agents),
             sum(1 for m in news if m.cc))
-        say("faults: %d SIGKILLs (%d between an SMTP acceptance and its "
-            "update), %d daemon starts, PostgreSQL and Dovecot restarted "
-            "once, the SMTP sink stopped once, 451 for slow Cc until "
-            "%s", self.kills, self.window_kills, self.starts,
+        say("faults: %d SIGKILLs (%d with mail waiting in INBOX, %d "
+            "between an SMTP acceptance and its update), %d daemon starts, "
+            "PostgreSQL and Dovecot restarted once, the SMTP sink stopped "
+            "once, 451 for slow Cc until %s", self.kills, self.kills_inbox,
+            self.window_kills, self.starts,
             "%.1fs" % slow_until if slow_until else "the end")
         purposes = {}
         for purpose, _, _, _ in rows.values():
