@@ -152,7 +152,7 @@ def plan_mails(rng, n):
                           "again.\n" % (t.i, i))
         else:
             cc = []
-            if rng.random() < 0.1:
+            if i < 3 or rng.random() < 0.1:
                 cc.append("p%d@partner.example.net" % i)
                 # the first ones have every kind, then at random
                 if ncc < 3 or rng.random() < 0.5:
@@ -361,7 +361,7 @@ class Soak(gh.ServersTestCase):
         try:
             if not self.imap_down.is_set() and self.folder_count("INBOX"):
                 self.kills_inbox += 1       # mails waiting to be taken
-        except (OSError, imaplib.IMAP4.error):
+        except (OSError, imaplib.IMAP4.error, gh.HarnessError):
             pass                            # Dovecot restarting
         # what the sink holds and the database does not know as sent
         # was accepted by SMTP when the daemon died, before its update
@@ -454,17 +454,18 @@ class Soak(gh.ServersTestCase):
         if REFUSED_CC:
             s.smtp.refuse(REFUSED, 550, "5.1.1 no such user")
 
-        # the faults, at moments drawn from the seed
-        # the mails come at a steady pace with bursts (a mailing gone
-        # out, a bad morning), and half the kills come just after a
-        # burst, while the daemon takes it in
+        # the faults, at moments drawn from the seed; the mails come at
+        # a steady pace with bursts (a mailing gone out, a bad morning),
+        # and half the kills come just after a burst, while the daemon
+        # takes it in
         feed_s = SECONDS * 0.8
         arrivals = [feed_s * k / len(mails) for k in range(len(mails))]
-        bursts = sorted(rng.sample(range(len(mails) - BURST),
+        burst = min(BURST, len(mails) // 4)
+        bursts = sorted(rng.sample(range(len(mails) - burst),
                                    min((KILLS + 1) // 2,
-                                       len(mails) - BURST)))
+                                       len(mails) - burst)))
         for j in bursts:
-            for k in range(j, j + BURST):
+            for k in range(j, j + burst):
                 arrivals[k] = arrivals[j]
         events = [(arrivals[j] + rng.uniform(0.2, 1.5), "kill")
                   for j in bursts]
@@ -540,7 +541,7 @@ class Soak(gh.ServersTestCase):
         faults_end = self.elapsed()
         say("faults over at %.1fs; letting it drain", faults_end)
 
-        nrows = len(news) + len(mails) + len(self.to_answer)
+        nrows = len(news) + len(mails) + sum(1 for m in news if m.cc)
         self.settle(nrows, len(news))
         self.check_alive()
         self.daemon.stop(signal.SIGTERM, timeout=120)
@@ -644,7 +645,9 @@ class Soak(gh.ServersTestCase):
         out = dict((p, int(n)) for p, n in self.sql(
             "SELECT purpose, count(*) FROM messages WHERE direction = "
             "'out' GROUP BY purpose"))
-        self.assertEqual(out, {"ack": len(news), "update": len(agents)})
+        self.assertEqual(out, {k: v for k, v in (("ack", len(news)),
+                                                 ("update", len(agents)))
+                               if v})
         self.assertEqual(self.scalar(
             "SELECT count(*) - count(DISTINCT message_id) FROM messages"),
             0, "a Message-ID twice among the messages")
