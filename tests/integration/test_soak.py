@@ -29,7 +29,10 @@ Dovecot once, and stops the SMTP sink for a while. In the end:
   where the daemon died (or the database or the sink went away) between
   the SMTP server's acceptance and the database update that records it:
   after each kill the test looks for deliveries that the database does
-  not know as sent, and those are the only mails allowed twice.
+  not know as sent, and those are the only mails allowed twice (with
+  several daemons, where another may be in that window at the moment of
+  the kill, each second copy must have a fault between its two copies,
+  one fault for one mail).
 
 The counts are printed at the end. Parameters (environment;
 scripts/soak.sh sets them for longer runs):
@@ -38,6 +41,9 @@ scripts/soak.sh sets them for longer runs):
   GUICHET_SOAK_KILLS       SIGKILLs of the daemon (default 10)
   GUICHET_SOAK_SECONDS     how long the faults go on (default 80)
   GUICHET_SOAK_SEED        the seed (default: a new one, printed)
+  GUICHET_SOAK_DAEMONS     daemons sharing the mailbox and the outbox
+                           (default 1); each kill hits one at random,
+                           the others take over
   GUICHET_SOAK_REFUSED_CC  0: no recipient is refused for good, and a
                            temp-failing one need not be retried alone
                            (for a sender without per-recipient delivery;
@@ -79,6 +85,7 @@ SECONDS = env_int("GUICHET_SOAK_SECONDS", 80, 10, 10**6)
 KILLS = env_int("GUICHET_SOAK_KILLS", 10, 0, SECONDS * 2)
 SEED = env_int("GUICHET_SOAK_SEED", int.from_bytes(os.urandom(4), "big"))
 REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 1, 0, 1) == 1
+DAEMONS = env_int("GUICHET_SOAK_DAEMONS", 1, 1, 8)
 
 USER = "soak"
 AGENT = "alice@example.com"
@@ -342,27 +349,37 @@ class Soak(gh.ServersTestCase):
 
     # -- the daemon ------------------------------------------------------
 
-    def start_daemon(self):
-        self.daemon = self.servers.spawn("serve")
+    def start_daemon(self, k):
+        self.daemons[k] = self.servers.spawn("serve")
         self.starts += 1
 
     def check_alive(self):
-        d = self.daemon
-        if d.poll() is not None:
-            r = d.wait(expect=[], check=False)
-            self.fail("guichet serve exited by itself (%s), seed %d:\n%s"
-                      % (r.returncode, SEED, r.stderr[-6000:]))
+        for d in self.daemons:
+            if d.poll() is not None:
+                r = d.wait(expect=[], check=False)
+                self.fail("guichet serve exited by itself (%s), seed %d:\n"
+                          "%s" % (r.returncode, SEED, r.stderr[-6000:]))
 
     def kill(self):
         self.check_alive()
-        self.daemon.kill()
-        self.daemon.wait(expect=-signal.SIGKILL)
+        k = self.rng.randrange(DAEMONS)
+        self.daemons[k].kill()
+        self.daemons[k].wait(expect=-signal.SIGKILL)
         self.kills += 1
         try:
             if not self.imap_down.is_set() and self.folder_count("INBOX"):
                 self.kills_inbox += 1       # mails waiting to be taken
         except (OSError, imaplib.IMAP4.error, gh.HarnessError):
             pass                            # Dovecot restarting
+        if DAEMONS > 1:
+            # another daemon may be between an acceptance and its update
+            # right now: the kill's window is told at the end, by time
+            self.note_fault(time.time(), "kill %d" % self.kills)
+            say("kill %d (daemon %d) at %.1fs", self.kills, k + 1,
+                self.elapsed())
+            time.sleep(self.rng.uniform(0, 0.5))
+            self.start_daemon(k)
+            return
         # what the sink holds and the database does not know as sent
         # was accepted by SMTP when the daemon died, before its update
         self.sink.settle()
@@ -385,7 +402,7 @@ class Soak(gh.ServersTestCase):
         else:
             say("kill %d at %.1fs", self.kills, self.elapsed())
         time.sleep(self.rng.uniform(0, 0.5))
-        self.start_daemon()
+        self.start_daemon(k)
 
     def elapsed(self):
         return time.monotonic() - self.t0
@@ -430,9 +447,10 @@ class Soak(gh.ServersTestCase):
     def test_soak(self):
         s = self.servers
         self.rng = rng = random.Random(SEED)
-        say("seed %d: %d mails, %d kills, %ds of faults, refused Cc %s "
-            "(GUICHET_SOAK_SEED=%d to run it again)", SEED, MAILS, KILLS,
-            SECONDS, "on" if REFUSED_CC else "off", SEED)
+        say("seed %d: %d mails, %d kills, %ds of faults, %d daemon(s), "
+            "refused Cc %s (GUICHET_SOAK_SEED=%d to run it again)", SEED,
+            MAILS, KILLS, SECONDS, DAEMONS, "on" if REFUSED_CC else "off",
+            SEED)
         s.write_config(dbname="soak", mailbox_user=USER, sections={
             "agent alice": {"address": AGENT, "name": "Alice Martin",
                             "queues": "support", "language": "en"},
@@ -497,7 +515,9 @@ class Soak(gh.ServersTestCase):
         self.fault_times = []     # (start, end, name): faults not kills
 
         self.t0, self.wall0 = time.monotonic(), time.time()
-        self.start_daemon()
+        self.daemons = [None] * DAEMONS
+        for k in range(DAEMONS):
+            self.start_daemon(k)
         feeder = threading.Thread(target=self.feed, args=(mails, arrivals),
                                   daemon=True)
         feeder.start()
@@ -544,7 +564,8 @@ class Soak(gh.ServersTestCase):
         nrows = len(news) + len(mails) + sum(1 for m in news if m.cc)
         self.settle(nrows, len(news))
         self.check_alive()
-        self.daemon.stop(signal.SIGTERM, timeout=120)
+        for d in self.daemons:
+            d.stop(signal.SIGTERM, timeout=120)
         say("drained at %.1fs", self.elapsed())
         self.verify(mails, news, slow_until)
 
@@ -603,7 +624,7 @@ class Soak(gh.ServersTestCase):
         self.fail("seed %d: not drained after %ds: %s (expected %d rows, "
                   "%d tickets); pending rows: %s\n--- daemon ---\n%s"
                   % (SEED, SETTLE_TIMEOUT, state, nrows, ntickets, pending,
-                     self.daemon.stderr()[-4000:]))
+                     self.daemons[-1].stderr()[-4000:]))
 
     # -- the verdict -----------------------------------------------------
 
@@ -766,11 +787,12 @@ class Soak(gh.ServersTestCase):
             "%d agent replies, %d with Cc", SEED, len(mails), len(news),
             len(mails) - len(news), len(agents),
             sum(1 for m in news if m.cc))
-        say("faults: %d SIGKILLs (%d with mail waiting in INBOX, %d "
-            "between an SMTP acceptance and its update), %d daemon starts, "
-            "PostgreSQL and Dovecot restarted once, the SMTP sink stopped "
-            "once, 451 for slow Cc until %s", self.kills, self.kills_inbox,
-            self.window_kills, self.starts,
+        say("faults: %d SIGKILLs (%d with mail waiting in INBOX, %s "
+            "between an SMTP acceptance and its update), %d starts of %d "
+            "daemon(s), PostgreSQL and Dovecot restarted once, the SMTP "
+            "sink stopped once, 451 for slow Cc until %s", self.kills,
+            self.kills_inbox, self.window_kills if DAEMONS == 1 else
+            "those of the second copies below", self.starts, DAEMONS,
             "%.1fs" % slow_until if slow_until else "the end")
         purposes = {}
         for purpose, _, _, _ in rows.values():
@@ -781,9 +803,9 @@ class Soak(gh.ServersTestCase):
         say("deliveries %d (in %d SMTP transactions), refused %d, "
             "temp-failing Cc retried alone %d; second copies: %d, of %d "
             "mails (at most one mail per kill that fell in the window: %d, "
-            "and per other fault: %d)", delivered, self.sink.count(),
+            "and per other fault%s: %d)", delivered, self.sink.count(),
             refused, alone, duplicates, len(dup_mids), self.window_kills,
-            self.other_faults)
+            " or kill" if DAEMONS > 1 else "", self.other_faults)
         for mid in sorted(dup_mids, key=lambda mid: dup_mids[mid][0][1]):
             say("twice: %s to %s (%s between its SMTP acceptance and its "
                 "update)", mid, ", ".join(dup_mids[mid][0][2]), cause[mid])
