@@ -288,8 +288,8 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 			    "%s", row->id, what, due[i].address, r[i].error);
 		} else if (strcmp(st, "dead") == 0) {
 			kind = "delivery_failed";
-			log_error("outbox %" PRId64 ": mail %s to %s failed for "
-			    "good after %lld attempt(s): %s", row->id, what,
+			log_error("outbox %" PRId64 ": mail %s to %s failed "
+			    "for good after %lld attempt(s): %s", row->id, what,
 			    due[i].address, attempts, r[i].error);
 		} else {
 			kind = "delivery_retry";

@@ -16,7 +16,7 @@
 -- server's answer).
 
 CREATE TABLE outbox_rcpt (
-    outbox_id       bigint NOT NULL REFERENCES outbox (id),
+    outbox_id       bigint NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
     position        integer NOT NULL,       -- in outbox.rcpts, from 1
     address         text NOT NULL,
     status          text NOT NULL DEFAULT 'pending'

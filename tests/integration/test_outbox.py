@@ -299,6 +299,23 @@ class Outbox(gh.ServersTestCase):
         self.assertLess(acks["slow@slow.example"]["id"],
                         acks["fast@fast.example"]["id"])
 
+    def test_every_recipient_refused_makes_a_dead_row(self):
+        s = self.servers
+        s.smtp.refuse("gone@*", 550, "5.1.1 mailbox unavailable")
+        r = self.deliver(mail("Help", "Anyone?\n", "gone-1@cust.example",
+                              sender="Gone <gone@cust.example>"))
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        ack = self.row("ack")
+        self.assertEqual(ack["status"], "dead")
+        self.assertEqual(self.fates(ack), {"gone@cust.example": "refused"})
+        self.assertIn("5.1.1 mailbox unavailable", ack["last_error"])
+        refused, = self.events(number, "delivery_refused")
+        self.assertEqual(refused["address"], "gone@cust.example")
+        self.assertEqual(self.to_customers(), [])
+        # refused for good: never asked again, until ops say so
+        self.serve(at(7200))
+        self.assertEqual(len(self.refused()), 1)
+
     def test_server_away_ends_the_pass_and_nothing_is_lost(self):
         s = self.servers
         s.smtp.stop()
