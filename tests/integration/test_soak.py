@@ -673,6 +673,34 @@ class Soak(gh.ServersTestCase):
             "SELECT count(*) - count(DISTINCT message_id) FROM messages"),
             0, "a Message-ID twice among the messages")
 
+        # each ticket's history: created once, its Cc as participants,
+        # each mail of ours queued once, each follow-up and reply once
+        created = [int(n) for tid, n in self.sql(
+            "SELECT ticket_id, count(*) FROM events WHERE kind = 'created' "
+            "GROUP BY ticket_id")]
+        self.assertEqual((len(created), set(created)), (len(news), {1}),
+                         "tickets created once each")
+        parts = {}
+        for tid, a in self.sql("SELECT ticket_id, address FROM "
+                               "ticket_participants WHERE role = 'cc'"):
+            parts.setdefault(int(tid), set()).add(a.lower())
+        self.assertEqual(parts, {ticket_of[m.mid]: set(m.cc)
+                                 for m in news if m.cc}, "participants")
+        kinds = dict((k, (int(n), int(d))) for k, n, d in self.sql(
+            "SELECT kind, count(*), count(DISTINCT coalesce("
+            "data->>'message_id', id::text)) FROM events WHERE kind IN "
+            "('mail_queued', 'message_received', 'agent_reply', "
+            "'auto_reply_capped') GROUP BY kind"))
+        nfollow = len(mails) - len(news)
+        want = {"mail_queued": (len(news) * 2 + nfollow + len(agents),) * 2,
+                "message_received": (nfollow, nfollow),
+                "agent_reply": (len(agents), len(agents))}
+        self.assertEqual(kinds, {k: v for k, v in want.items() if v[0]},
+                         "events (count, distinct Message-IDs)")
+        numbers = sorted(int(n.rsplit("-", 1)[-1]) for n, in self.sql(
+            "SELECT number FROM tickets"))
+        gaps = numbers[-1] - numbers[0] + 1 - len(numbers) if numbers else 0
+
         # the mailbox: nothing left, everything processed once
         self.assertEqual(self.folder_count("INBOX"), 0)
         self.assertEqual(self.folder_count("Processed"), len(everything))
@@ -797,8 +825,9 @@ class Soak(gh.ServersTestCase):
         purposes = {}
         for purpose, _, _, _ in rows.values():
             purposes[purpose] = purposes.get(purpose, 0) + 1
-        say("tickets %d, messages in %d, out %d; outbox rows %s",
-            len(news), len(inbound), sum(out.values()),
+        say("tickets %d (numbers %d to %d, %d unused), messages in %d, "
+            "out %d; outbox rows %s", len(news), numbers[0], numbers[-1],
+            gaps, len(inbound), sum(out.values()),
             ", ".join("%s %d" % kv for kv in sorted(purposes.items())))
         say("deliveries %d (in %d SMTP transactions), refused %d, "
             "temp-failing Cc retried alone %d; second copies: %d, of %d "
