@@ -7,7 +7,8 @@
 # parameters. It prints the seed first and the counts last.
 #
 #   scripts/soak.sh [-n MAILS] [-k KILLS] [-t SECONDS] [-s SEED]
-#                   [-d DAEMONS] [--asan] [--no-refused-cc] [--keep]
+#                   [-d DAEMONS] [-p RESTARTS] [--asan] [--no-refused-cc]
+#                   [--keep]
 #
 #   -n MAILS      customer mails (default 10000, at least 20)
 #   -k KILLS      SIGKILLs of the daemon (default 50)
@@ -16,6 +17,7 @@
 #   -s SEED       repeat the run of that seed (each run prints its own)
 #   -d DAEMONS    daemons sharing the mailbox and the outbox (default 1,
 #                 at most 8); each kill hits one, the others take over
+#   -p RESTARTS   restarts of PostgreSQL (default 1)
 #   --asan        run the AddressSanitizer + UndefinedBehaviorSanitizer
 #                 build (build-asan/) instead of build/
 #   --no-refused-cc  no Cc recipient refused for good (550), and no
@@ -49,10 +51,11 @@ number() {
 	[ "$2" -ge "$3" ] || die "$1: at least $3"
 }
 
-mails=10000 kills=50 seconds="" seed="" daemons=1 asan="" refused=1 keep=""
+mails=10000 kills=50 seconds="" seed="" daemons=1 pg_restarts=1
+asan="" refused=1 keep=""
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-n|-k|-t|-s|-d)
+	-n|-k|-t|-s|-d|-p)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case "$1" in
 		-n) number -n "$2" 20; mails=$2 ;;
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
 		-t) number -t "$2" 10; seconds=$2 ;;
 		-s) number -s "$2" 0; seed=$2 ;;
 		-d) number -d "$2" 1; daemons=$2 ;;
+		-p) number -p "$2" 0; pg_restarts=$2 ;;
 		esac
 		shift ;;
 	--asan) asan=1 ;;
@@ -116,9 +120,10 @@ GUICHET_SOAK_KILLS=$kills
 GUICHET_SOAK_SECONDS=$seconds
 GUICHET_SOAK_REFUSED_CC=$refused
 GUICHET_SOAK_DAEMONS=$daemons
+GUICHET_SOAK_PG_RESTARTS=$pg_restarts
 export GUICHET_BIN GUICHET_SOURCE_DIR PYTHONPATH GUICHET_SOAK_MAILS \
     GUICHET_SOAK_KILLS GUICHET_SOAK_SECONDS GUICHET_SOAK_REFUSED_CC \
-    GUICHET_SOAK_DAEMONS
+    GUICHET_SOAK_DAEMONS GUICHET_SOAK_PG_RESTARTS
 if [ -n "$seed" ]; then
 	GUICHET_SOAK_SEED=$seed
 	export GUICHET_SOAK_SEED

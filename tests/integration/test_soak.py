@@ -41,6 +41,7 @@ scripts/soak.sh sets them for longer runs):
   GUICHET_SOAK_KILLS       SIGKILLs of the daemon (default 10)
   GUICHET_SOAK_SECONDS     how long the faults go on (default 100)
   GUICHET_SOAK_SEED        the seed (default: a new one, printed)
+  GUICHET_SOAK_PG_RESTARTS restarts of PostgreSQL (default 1)
   GUICHET_SOAK_DAEMONS     daemons sharing the mailbox and the outbox
                            (default 1); each kill hits one at random,
                            the others take over
@@ -86,6 +87,7 @@ KILLS = env_int("GUICHET_SOAK_KILLS", 10, 0, SECONDS * 2)
 SEED = env_int("GUICHET_SOAK_SEED", int.from_bytes(os.urandom(4), "big"))
 REFUSED_CC = env_int("GUICHET_SOAK_REFUSED_CC", 1, 0, 1) == 1
 DAEMONS = env_int("GUICHET_SOAK_DAEMONS", 1, 1, 8)
+PG_RESTARTS = env_int("GUICHET_SOAK_PG_RESTARTS", 1, 0, SECONDS)
 
 USER = "soak"
 AGENT = "alice@example.com"
@@ -489,7 +491,8 @@ class Soak(gh.ServersTestCase):
                   for j in bursts]
         events += [(rng.uniform(1, SECONDS), "kill")
                    for _ in range(KILLS - len(bursts))]
-        events.append((rng.uniform(2, SECONDS), "postgresql"))
+        events += [(rng.uniform(2, SECONDS), "postgresql")
+                   for _ in range(PG_RESTARTS)]
         events.append((rng.uniform(2, SECONDS), "dovecot"))
         stop_at = rng.uniform(2, SECONDS * 0.7)
         events.append((stop_at, "smtp-stop"))
@@ -817,10 +820,11 @@ class Soak(gh.ServersTestCase):
             sum(1 for m in news if m.cc))
         say("faults: %d SIGKILLs (%d with mail waiting in INBOX, %s "
             "between an SMTP acceptance and its update), %d starts of %d "
-            "daemon(s), PostgreSQL and Dovecot restarted once, the SMTP "
-            "sink stopped once, 451 for slow Cc until %s", self.kills,
+            "daemon(s), PostgreSQL restarted %d time(s), Dovecot once, the "
+            "SMTP sink stopped once, 451 for slow Cc until %s", self.kills,
             self.kills_inbox, self.window_kills if DAEMONS == 1 else
             "those of the second copies below", self.starts, DAEMONS,
+            PG_RESTARTS,
             "%.1fs" % slow_until if slow_until else "the end")
         purposes = {}
         for purpose, _, _, _ in rows.values():
