@@ -29,10 +29,11 @@ Dovecot once, and stops the SMTP sink for a while. In the end:
   where the daemon died (or the database or the sink went away) between
   the SMTP server's acceptance and the database update that records it:
   after each kill the test looks for deliveries that the database does
-  not know as sent, and those are the only mails allowed twice (with
-  several daemons, where another may be in that window at the moment of
-  the kill, each second copy must have a fault between its two copies,
-  one fault for one mail).
+  not know as sent, and those are the only mails allowed twice; a
+  restart of PostgreSQL or a stop of the sink may also catch a mail in
+  that window (one per daemon). With several daemons, where another may
+  be in its window at the moment of a kill, each second copy must have
+  a fault of its own between its two copies.
 
 The counts are printed at the end. Parameters (environment;
 scripts/soak.sh sets them for longer runs):
@@ -376,7 +377,7 @@ class Soak(gh.ServersTestCase):
         if DAEMONS > 1:
             # another daemon may be between an acceptance and its update
             # right now: the kill's window is told at the end, by time
-            self.note_fault(time.time(), "kill %d" % self.kills)
+            self.note_fault(time.time(), "kill %d" % self.kills, 1)
             say("kill %d (daemon %d) at %.1fs", self.kills, k + 1,
                 self.elapsed())
             time.sleep(self.rng.uniform(0, 0.5))
@@ -596,9 +597,12 @@ class Soak(gh.ServersTestCase):
                     if text in line]
         return "\n".join(out)
 
-    def note_fault(self, start, name):
-        self.other_faults += 1
-        self.fault_times.append((start, time.time(), name))
+    def note_fault(self, start, name, daemons=DAEMONS):
+        """A fault that may have caught `daemons` daemons each between an
+        SMTP acceptance and its update (PostgreSQL or the sink going away
+        catches them all; a kill one)."""
+        self.other_faults += daemons
+        self.fault_times += [(start, time.time(), name)] * daemons
 
     def settle(self, nrows, ntickets):
         """Wait (generously) until every agent reply is appended, INBOX is
@@ -773,9 +777,11 @@ class Soak(gh.ServersTestCase):
         # acceptance and the update that records it
         self.assertLessEqual(self.window_mids, set(dup_mids),
                              "found in a kill's window, never sent again")
+        # one fault for one mail: the mails by their second copy, each
+        # taking the fault between its copies that ends first
         unexplained = sorted(set(dup_mids) - self.window_mids,
-                             key=lambda mid: dup_mids[mid][0][1])
-        faults = sorted(self.fault_times)
+                             key=lambda mid: dup_mids[mid][1][1])
+        faults = sorted(self.fault_times, key=lambda f: f[1])
         used = [False] * len(faults)
         cause = {mid: "a kill" for mid in self.window_mids}
         for mid in unexplained:
@@ -787,13 +793,17 @@ class Soak(gh.ServersTestCase):
                     break
             else:
                 self.fail("seed %d: %s delivered twice (at %.1fs and "
-                          "%.1fs) with no fault in between (faults: %s); "
-                          "the daemons said:\n%s"
+                          "%.1fs) with no fault in between left (faults: "
+                          "%s; second copies: %s); the daemons said:\n%s"
                           % (SEED, mid, first - self.wall0,
                              second - self.wall0,
                              ", ".join("%s %.1fs-%.1fs" % (n, a - self.wall0,
                                                            b - self.wall0)
                                        for a, b, n in faults),
+                             ", ".join("%s %.1fs-%.1fs (%s)" % (
+                                 m, c[0][1] - self.wall0,
+                                 c[1][1] - self.wall0, cause.get(m, "?"))
+                                 for m, c in dup_mids.items()),
                              self.daemon_lines(mid)))
         self.assertLessEqual(len(dup_mids), self.window_kills +
                              self.other_faults)
