@@ -238,12 +238,24 @@ class SinkIndex:
         quiet = 0
         deadline = time.monotonic() + 30
         while quiet < 3 and time.monotonic() < deadline:
-            try:
-                busy = os.listdir(os.path.join(self.maildir, "tmp"))
-            except FileNotFoundError:
-                busy = []
-            quiet = 0 if self.update() or busy else quiet + 1
+            quiet = 0 if self.update() or self.storing() else quiet + 1
             time.sleep(0.1)
+
+    def storing(self):
+        """Whether a mail is being written (a file left in tmp/ by a sink
+        stopped in the middle is old: it is not)."""
+        d = os.path.join(self.maildir, "tmp")
+        try:
+            names = os.listdir(d)
+        except FileNotFoundError:
+            return False
+        for name in names:
+            try:
+                if time.time() - os.stat(os.path.join(d, name)).st_mtime < 5:
+                    return True
+            except FileNotFoundError:
+                pass
+        return False
 
     def pairs(self):
         return set(self.copies)
