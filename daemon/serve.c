@@ -343,7 +343,11 @@ sleep_until_due(struct daemon *d, int seconds)
 		for (nfds_t i = 2; i < n; i++) {
 			if (fds[i].revents == 0)
 				continue;
-			if (poller_idle_wake(who[i]) && !stop_flag)
+			/* IDLE may outlive the database connection (found
+			 * gone by the outbox): then the mail waits for the
+			 * turn that reconnects first */
+			if (poller_idle_wake(who[i]) && !stop_flag &&
+			    db_ok(d->db))
 				run_poller(d, who[i]);
 		}
 	}

@@ -1263,6 +1263,18 @@ class SmtpSink:
         with open(self.rules_file, "a", encoding="utf-8") as f:
             f.write("%s %d %s\n" % (pattern.lower(), code, text))
 
+    def unrefuse(self, pattern):
+        """Forget the rules of `pattern` only, the others staying in force
+        without a moment's gap (the file is replaced atomically)."""
+        try:
+            with open(self.rules_file, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return
+        keep = [line for line in lines
+                if line.split(None, 1)[:1] != [pattern.lower()]]
+        _write_atomic(self.rules_file, "".join(l + "\n" for l in keep))
+
     def accept_all(self):
         """Forget every refusal rule."""
         try:
