@@ -343,11 +343,9 @@ sleep_until_due(struct daemon *d, int seconds)
 		for (nfds_t i = 2; i < n; i++) {
 			if (fds[i].revents == 0)
 				continue;
-			/* IDLE may outlive the database connection (found
-			 * gone by the outbox): then the mail waits for the
-			 * turn that reconnects first */
-			if (poller_idle_wake(who[i]) && !stop_flag &&
-			    db_ok(d->db))
+			/* (run_poller() leaves the mail to the next turn when
+			 * the database is away) */
+			if (poller_idle_wake(who[i]) && !stop_flag)
 				run_poller(d, who[i]);
 		}
 	}
