@@ -82,6 +82,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(url, "/healthz") == 0) {
 		char why[2048];
 
+		/* the outbox's age is read by the main loop: ask for it */
+		metrics_want_refresh(h->o.metrics);
+		if (h->o.wake_fd >= 0)
+			(void)!write(h->o.wake_fd, "h", 1);
+
 		if (metrics_health(h->o.metrics, now, &h->o.thresholds, why,
 		    sizeof(why)) == 0)
 			return answer(c, MHD_HTTP_OK, xstrdup("ok\n"),
