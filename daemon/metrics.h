@@ -42,7 +42,7 @@ enum metrics_send_failure {
 	METRICS_NSEND
 };
 
-#define METRICS_MAX_TICKET_ROWS 256   /* (priority, status, queue) kept */
+#define METRICS_MAX_TICKET_ROWS 1024  /* (priority, status, queue) kept */
 #define METRICS_NBUCKETS 12
 
 struct metrics;

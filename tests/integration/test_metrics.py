@@ -7,7 +7,8 @@ what it did (and only that), while the figures read from the database
 read with prometheus_client's own parser. /healthz answers 200, then 503
 with the reason while PostgreSQL is stopped, while Dovecot is stopped for
 longer than poll_stale_after, and while the outbox cannot deliver for
-longer than outbox_stuck_after. Hostile clients (1,000 connections, a
+longer than outbox_stuck_after. SIGHUP moves the server to its new port
+(a port in use then is logged and the daemon goes on). Hostile clients (1,000 connections, a
 huge URL or header, a client that never finishes its request) neither
 stop the intake nor the next scrape; check-config refuses a non-loopback
 address and a bad port, and a port in use stops serve with the reason.
@@ -18,6 +19,7 @@ import http.client
 import os
 import re
 import resource
+import signal
 import socket
 import time
 import unittest
@@ -356,6 +358,48 @@ class Metrics(gh.ServersTestCase):
         slow.close()
         s.imap.append(self.ua, "INBOX", mail("x", 2))
         s.smtp.wait_for(2, timeout=30)
+        d.stop()
+
+    def test_reload(self):
+        s = self.servers
+        d = self.serve(self.ca, self.pa)
+        counters = scrape(self.pa)
+        # SIGHUP with another port: served there, no longer on the old one
+        pc = gh.free_port()
+        self.write("a.conf", "support", self.ua, pc)
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output(r"http: /metrics and /healthz on %s:%d" % (
+            gh.LOCALHOST, pc))
+        gh.wait_until(lambda: self.try_get(pc), 20, "/metrics on the new port")
+        self.assertFalse(self.try_get(self.pa))
+        # the counters survive the reload
+        s.imap.append(self.ua, "INBOX", mail("r", 1))
+        m = self.wait_metric(pc, lambda m: val(
+            m, "guichet_mails_ingested_total", mailbox="support",
+            outcome="ticket") == 1, "the ticket counted after the reload")
+        self.assertGreaterEqual(val(m, "guichet_db_round_trips_total"),
+                                val(counters, "guichet_db_round_trips_total"))
+        # SIGHUP to a port in use: said, the daemon goes on without HTTP
+        taken = socket.socket()
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind((gh.LOCALHOST, self.pa))
+        taken.listen(1)
+        try:
+            self.write("a.conf", "support", self.ua, self.pa)
+            d.send_signal(signal.SIGHUP)
+            d.wait_for_output(r"cannot listen on %s:%d: Address already in "
+                              r"use; /metrics and /healthz are off"
+                              % (gh.LOCALHOST, self.pa))
+            s.imap.append(self.ua, "INBOX", mail("r", 2))
+            gh.wait_until(lambda: len([m for m in s.smtp.messages() if
+                                       "customer.example.org" in
+                                       (m["To"] or "")]) == 2, 30,
+                          "the second mail acknowledged")
+        finally:
+            taken.close()
+        # the port free again: the next reload serves it
+        d.send_signal(signal.SIGHUP)
+        gh.wait_until(lambda: self.try_get(self.pa), 20, "/metrics back")
         d.stop()
 
     def test_config_and_port_in_use(self):
