@@ -41,6 +41,27 @@ def mail(tag, n, sender=None, subject=None, extra=""):
                 n)).encode()
 
 
+def dsn(ack):
+    """A delivery report about our mail ack, as an MTA would send it."""
+    return ("From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
+            "To: sales@example.com\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\n"
+            "Message-ID: <metrics-dsn@mx.example.com>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status;"
+            " boundary=R\r\n\r\n"
+            "--R\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+            "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.com\r\n\r\n"
+            "Final-Recipient: rfc822; %s\r\n"
+            "Action: failed\r\nStatus: 5.1.1\r\n"
+            "--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            "From: Support <support@example.com>\r\n"
+            "To: %s\r\nMessage-ID: %s\r\nSubject: %s\r\n"
+            "--R--\r\n" % (ack["To"], ack["To"], ack["Message-ID"],
+                            ack["Subject"])).encode()
+
+
 def get(port, path="/metrics", timeout=10):
     c = http.client.HTTPConnection(gh.LOCALHOST, port, timeout=timeout)
     try:
@@ -169,19 +190,24 @@ class Metrics(gh.ServersTestCase):
             b"To: support@example.com\r\nSubject: nobody\r\n"
             b"Message-ID: <metrics-nobody@customer.example.org>\r\n"
             b"\r\nno sender at all\r\n"))
-        # daemon B: 2 tickets, and a copy of A's first mail (duplicate)
+        # daemon B: 2 tickets, a copy of A's first mail (duplicate) and
+        # a delivery report about one of its acknowledgements (bounce)
         for i in range(2):
             s.imap.append(self.ub, "INBOX", mail("b", i))
         s.imap.append(self.ub, "INBOX", mail("a", 0))
+        self.acks(s, 5)
+        ack, = [m for m in s.smtp.messages()
+                if "c1-b@" in (m["To"] or "")]
+        s.imap.append(self.ub, "INBOX", dsn(ack))
 
         ma = self.wait_metric(self.pa, lambda m: total(
             m, "guichet_mails_ingested_total") == 6, "A counted 6 mails")
         mb = self.wait_metric(self.pb, lambda m: total(
-            m, "guichet_mails_ingested_total") == 3, "B counted 3 mails")
+            m, "guichet_mails_ingested_total") == 4, "B counted 4 mails")
         expect_a = {"ticket": 3, "followup": 1, "duplicate": 0,
                     "quarantine": 1, "loop_suppressed": 1, "bounce": 0}
         expect_b = {"ticket": 2, "followup": 0, "duplicate": 1,
-                    "quarantine": 0, "loop_suppressed": 0, "bounce": 0}
+                    "quarantine": 0, "loop_suppressed": 0, "bounce": 1}
         for o, n in expect_a.items():
             self.assertEqual(val(ma, "guichet_mails_ingested_total",
                                  mailbox="support", outcome=o), n, o)
@@ -196,6 +222,8 @@ class Metrics(gh.ServersTestCase):
         # what the database says
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 5)
         self.assertEqual(self.sql("SELECT count(*) FROM quarantine"), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM events WHERE kind = "
+                                  "'delivery_failed'"), 1)
 
         # the database's figures, the same in both views
         for port in (self.pa, self.pb):
@@ -223,7 +251,7 @@ class Metrics(gh.ServersTestCase):
 
         # latencies: one observation per mail taken, per ticket acknowledged
         self.assertEqual(val(ma, "guichet_intake_latency_seconds_count"), 6)
-        self.assertEqual(val(mb, "guichet_intake_latency_seconds_count"), 3)
+        self.assertEqual(val(mb, "guichet_intake_latency_seconds_count"), 4)
         ma = self.wait_metric(self.pa, lambda m: val(
             m, "guichet_ack_latency_seconds_count") == 3, "A's 3 acks")
         self.assertEqual(val(ma, "guichet_ack_latency_seconds_bucket",
