@@ -139,8 +139,8 @@ listen_socket(const char *host, int port, struct gc_err *err)
 		int e = errno;
 
 		close(fd);
-		return gc_err_set(err, GC_EIO, "http: cannot listen on %s%s%s:%d:"
-		    " %s", strchr(host, ':') ? "[" : "", host,
+		return gc_err_set(err, GC_EIO, "http: cannot listen on "
+		    "%s%s%s:%d: %s", strchr(host, ':') ? "[" : "", host,
 		    strchr(host, ':') ? "]" : "", port, strerror(e));
 	}
 	return fd;

@@ -396,8 +396,8 @@ metrics_format(struct metrics *m, time_t now)
 			add_label(&b, t->queue);
 			put(&b, "\"} %lld\n", t->count);
 		}
-		head(&b, "guichet_outbox_pending", "gauge",
-		    "Mails and webhooks waiting in the outbox (whole database).");
+		head(&b, "guichet_outbox_pending", "gauge", "Mails and "
+		    "webhooks waiting in the outbox (whole database).");
 		put(&b, "guichet_outbox_pending %lld\n",
 		    m->outbox_pending);
 		head(&b, "guichet_outbox_oldest_pending_age_seconds", "gauge",
@@ -431,7 +431,8 @@ metrics_health(struct metrics *m, time_t now,
 #define REASON(...) do { \
 		rc = -1; \
 		if (n < whylen) \
-			n += (size_t)snprintf(why + n, whylen - n, __VA_ARGS__); \
+			n += (size_t)snprintf(why + n, whylen - n, \
+			    __VA_ARGS__); \
 	} while (0)
 	pthread_mutex_lock(&m->lock);
 	if (!m->db_up)

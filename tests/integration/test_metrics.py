@@ -5,13 +5,14 @@ mails of every kind go through both, and each daemon's /metrics counts
 what it did (and only that), while the figures read from the database
 (open tickets by queue, the outbox) are the same in both; the text is
 read with prometheus_client's own parser. /healthz answers 200, then 503
-with the reason while PostgreSQL is stopped, while Dovecot is stopped for
-longer than poll_stale_after, and while the outbox cannot deliver for
-longer than outbox_stuck_after. SIGHUP moves the server to its new port
-(a port in use then is logged and the daemon goes on). Hostile clients (1,000 connections, a
-huge URL or header, a client that never finishes its request) neither
-stop the intake nor the next scrape; check-config refuses a non-loopback
-address and a bad port, and a port in use stops serve with the reason.
+with the reason while PostgreSQL is stopped, while Dovecot is stopped
+for longer than poll_stale_after, and while the outbox cannot deliver
+for longer than outbox_stuck_after. SIGHUP moves the server to its new
+port (a port in use then is logged and the daemon goes on). Hostile
+clients (1,000 connections, a huge URL or header, a client that never
+finishes its request) neither stop the intake nor the next scrape;
+check-config refuses a non-loopback address and a bad port, and a port
+in use stops serve with the reason.
 """
 
 import datetime
@@ -447,7 +448,8 @@ class Metrics(gh.ServersTestCase):
             c = self.write("bad.conf", "support", self.ua, self.pa,
                            http={"listen": listen})
             r = s.guichet("check-config", config=c, expect=78)
-            self.assertRegex(r.stdout + r.stderr, r"bad\.conf:\d+: listen: .*" + why)
+            self.assertRegex(r.stdout + r.stderr,
+                             r"bad\.conf:\d+: listen: .*" + why)
         # the port taken by someone else: serve stops at once, and says so
         taken = socket.socket()
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
