@@ -30,7 +30,7 @@
 #include "notify/outbox.h"
 #include "sql/db.h"
 
-#define MONITOR_REFRESH 2    /* seconds between reads of the database */
+#define MONITOR_REFRESH 5    /* seconds between reads of the database */
 
 struct monitor;
 
