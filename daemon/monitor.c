@@ -24,6 +24,7 @@ struct monitor {
 	unsigned long acks_waiting;
 	double ack_since;
 	double refreshed_at;     /* monotonic; 0: never */
+	double refresh_every;    /* seconds, MONITOR_REFRESH or more */
 	bool refresh_due;        /* a scrape asked, too soon after the last */
 };
 
@@ -216,9 +217,13 @@ monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 	if (!m->refresh_due || m->http == NULL)
 		return;
 	mono = monitor_clock();
-	if (m->refreshed_at != 0 && mono < m->refreshed_at + MONITOR_REFRESH) {
-		if (next != NULL && now + MONITOR_REFRESH < *next)
-			*next = now + MONITOR_REFRESH;
+	if (m->refreshed_at != 0 && mono < m->refreshed_at +
+	    m->refresh_every) {
+		time_t due = now + 1 + (time_t)(m->refreshed_at +
+		    m->refresh_every - mono);
+
+		if (next != NULL && due < *next)
+			*next = due;
 		return;
 	}
 	rows = xcalloc(METRICS_MAX_TICKET_ROWS, sizeof(*rows));
@@ -234,5 +239,8 @@ monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 		m->refreshed_at = mono;   /* try again later, not at once */
 	}
 	free(rows);
+	m->refresh_every = (monitor_clock() - mono) * MONITOR_SHARE;
+	if (m->refresh_every < MONITOR_REFRESH)
+		m->refresh_every = MONITOR_REFRESH;
 	metrics_db_round_trips(m->metrics, db_round_trips(db));
 }

@@ -6,7 +6,8 @@
  * function per event (a mailbox pass, an outbox flush, a scheduler tick,
  * the end of a turn), each an increment or two; the database's figures
  * are read here, on the loop's own connection, when a scrape asked for
- * them and at most every MONITOR_REFRESH seconds.
+ * them and at most every MONITOR_REFRESH seconds (longer when reading
+ * them takes long: see MONITOR_SHARE).
  *
  * Latencies are measured with the monotonic clock: intake, from the
  * start of the pass that took a mail to its end (after COMMIT and the
@@ -30,7 +31,10 @@
 #include "notify/outbox.h"
 #include "sql/db.h"
 
-#define MONITOR_REFRESH 5    /* seconds between reads of the database */
+#define MONITOR_REFRESH 5    /* seconds between reads of the database, */
+#define MONITOR_SHARE 30     /* and at least this many times as long as
+                              * the last read took (the open tickets are
+                              * counted by a scan: 0.3 s for a million) */
 
 struct monitor;
 
