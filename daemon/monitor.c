@@ -197,6 +197,13 @@ monitor_tick(struct monitor *m, const struct sched_stats *st)
 }
 
 void
+monitor_db_up(struct monitor *m)
+{
+	if (m != NULL)
+		metrics_db_up(m->metrics, true);
+}
+
+void
 monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 {
 	struct metrics_db_tickets *rows;

@@ -55,6 +55,8 @@ void monitor_pass(struct monitor *m, const char *mailbox,
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
 void monitor_tick(struct monitor *m, const struct sched_stats *st);
+/* The database is connected (at the start of a turn). */
+void monitor_db_up(struct monitor *m);
 /* The end of a turn (db NULL or broken: the database is away). May
  * lower *next to when the figures should be read again. */
 void monitor_turn(struct monitor *m, struct db *db, time_t now,

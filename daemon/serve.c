@@ -271,6 +271,7 @@ turn(struct daemon *d, bool once)
 		d->failed = true;
 		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
 	}
+	monitor_db_up(d->mon);
 	if (db_notifications(d->db) > 0)
 		d->next_outbox = 0;   /* another process queued mail */
 	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {

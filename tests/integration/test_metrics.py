@@ -285,14 +285,16 @@ class Metrics(gh.ServersTestCase):
             "guichet_sla_breaches_total", frozenset())) == self.sql(
             "SELECT count(*) FROM sla_timers WHERE breached_at IS NOT NULL")
             and self.sql("SELECT count(*) FROM sla_timers WHERE "
-                         "breached_at IS NOT NULL") > 0, "C's breaches")
+                         "breached_at IS NOT NULL") > 0 and val(
+            m, "guichet_mailbox_standby", mailbox="support") == 1,
+            "C's breaches, and C in standby on support")
         # a month late, each timer breaches at once (no warning first)
         self.assertEqual(val(mc, "guichet_sla_warnings_total"), self.sql(
             "SELECT count(*) FROM sla_timers WHERE warned_at IS NOT NULL "
             "AND breached_at IS NULL"))
         self.assertEqual(val(ma, "guichet_sla_breaches_total"), 0)
-        self.assertEqual(val(mc, "guichet_mailbox_standby",
-                             mailbox="support"), 1)
+        self.assertEqual(val(mc, "guichet_mailbox_last_poll_success_"
+                             "timestamp_seconds", mailbox="support"), 0)
         self.assertEqual(health(pc), (200, "ok\n"))
         for d in (dc, da, db):
             d.stop()
