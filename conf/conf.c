@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -747,6 +748,113 @@ read_smtp(struct reader *r, struct conf_section *s)
 		    from->value);
 }
 
+#define H(f) offsetof(struct conf_http, f)
+static const struct key_spec http_keys[] = {
+	{ "listen", V_STR, H(listen), NULL, true },
+	{ "allow_remote", V_BOOL, H(allow_remote), "no", 0 },
+	{ "poll_stale_after", V_DURATION, H(poll_stale_after), "10m", 0 },
+	{ "outbox_stuck_after", V_DURATION, H(outbox_stuck_after), "30m", 0 },
+	{ NULL, 0, 0, NULL, 0 }
+};
+#undef H
+
+/* "127.0.0.1:9187", "[::1]:9187" or "localhost:9187": a numeric address
+ * (localhost is 127.0.0.1) and a port from 1 to 65535. Returns NULL or
+ * why the value is refused; *loopback_r tells whether the address is a
+ * loopback one. */
+static const char *
+split_listen(const char *v, char **host_r, int *port_r, bool *loopback_r)
+{
+	const char *colon, *h = v, *p;
+	char host[64], *end;
+	unsigned char a[16];
+	size_t hl;
+	long port;
+
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+
+		if (close == NULL || close[1] != ':')
+			return "expected [IPv6]:PORT";
+		h = v + 1;
+		hl = (size_t)(close - h);
+		p = close + 2;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL)
+			return "expected ADDRESS:PORT (e.g. 127.0.0.1:9187)";
+		hl = (size_t)(colon - v);
+		p = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return "expected ADDRESS:PORT (e.g. 127.0.0.1:9187)";
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(p, &end, 10);
+	if (!isdigit((unsigned char)*p) || *end != '\0' || errno != 0 ||
+	    port < 1 || port > 65535)
+		return "the port is a number from 1 to 65535";
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, a) == 1)
+		*loopback_r = a[0] == 127;
+	else if (inet_pton(AF_INET6, host, a) == 1)
+		*loopback_r = strcmp(host, "::1") == 0 ||
+		    memcmp(a, in6addr_loopback.s6_addr, 16) == 0;
+	else
+		return "the address is a numeric IPv4 or IPv6 address (or "
+		    "localhost)";
+	*host_r = xstrdup(host);
+	*port_r = (int)port;
+	return NULL;
+}
+
+static void
+read_http(struct reader *r, struct conf_section *s)
+{
+	struct conf_http *h = &r->c->http;
+	const struct conf_entry *e;
+	const char *why;
+	bool loopback = false;
+
+	if (s->name != NULL || h->line != 0)
+		for (size_t i = 0; i < s->nentries; i++)
+			s->entries[i].used = true;
+	if (s->name != NULL) {
+		conf_diag_add(r->d, s->file, s->line, "[http] takes no name");
+		return;
+	}
+	if (h->line != 0) {
+		conf_diag_add(r->d, s->file, s->line,
+		    "section [http] given twice");
+		return;
+	}
+	h->line = s->line;
+	read_section(r, s, http_keys, h);
+	if (h->listen == NULL)
+		return;
+	e = conf_section_entry(s, "listen");
+	if ((why = split_listen(h->listen, &h->host, &h->port,
+	    &loopback)) != NULL)
+		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\": %s",
+		    h->listen, why);
+	else if (!loopback && !h->allow_remote)
+		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\" is not "
+		    "a loopback address: the metrics would be open to the "
+		    "network; set allow_remote = yes if that is meant",
+		    h->listen);
+	if (h->poll_stale_after < 1) {
+		e = conf_section_entry(s, "poll_stale_after");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "poll_stale_after: at least 1s");
+	}
+	if (h->outbox_stuck_after < 1) {
+		e = conf_section_entry(s, "outbox_stuck_after");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "outbox_stuck_after: at least 1s");
+	}
+}
+
 static bool
 valid_tracking_format(const char *f, char *why, size_t whylen)
 {
@@ -983,6 +1091,8 @@ read_all(struct reader *r)
 				q->line = s->line;
 				read_section(r, s, queue_keys, q);
 			}
+		} else if (strcmp(t, "http") == 0) {
+			read_http(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -1153,6 +1263,8 @@ conf_free(struct conf **cp)
 		free(c->queues[i].name);
 	}
 	free(c->queues);
+	free_strings(&c->http, http_keys);
+	free(c->http.host);
 	for (size_t i = 0; i < c->nsections; i++) {
 		struct conf_section *s = &c->sections[i];
 

@@ -149,6 +149,17 @@ struct conf_smtp {
 	long long max_rcpts;   /* recipients per SMTP transaction */
 };
 
+/* [http]: /metrics and /healthz; off (listen NULL) when absent. */
+struct conf_http {
+	char *listen;          /* "127.0.0.1:9187", "[::1]:9187" */
+	char *host;            /* the address part, numeric */
+	int port;
+	bool allow_remote;     /* a non-loopback address is allowed */
+	long long poll_stale_after;    /* seconds: /healthz 503 past it */
+	long long outbox_stuck_after;  /* seconds: oldest pending mail */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -163,6 +174,7 @@ struct conf {
 	size_t nqueues;
 	struct conf_section *sections;   /* everything, as read */
 	size_t nsections;
+	struct conf_http http;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

@@ -232,7 +232,9 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 	if (bounce_detect(&b, mail_arena((struct mail *)m), m) &&
 	    b.kind != BOUNCE_NONE) {
 		cm.automatic = "delivery report";
-		return conversation_bounce(in, &cm, &b, res, err);
+		rc = conversation_bounce(in, &cm, &b, res, err);
+		res->bounce = rc == 0 && res->outcome == INTAKE_FOLLOWUP;
+		return rc;
 	}
 	if (m->from.addr == NULL && sender_fallback(m) == NULL)
 		return quarantine(in, mb, raw, len, uid, key, "no sender",

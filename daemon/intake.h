@@ -22,6 +22,7 @@
 #ifndef GC_INTAKE_H
 #define GC_INTAKE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -47,6 +48,7 @@ struct intake_result {
 	int64_t quarantine_id;
 	char message_id[256];     /* of the mail, for the log line */
 	char reason[256];         /* quarantine / duplicate / drop reason */
+	bool bounce;              /* a delivery report, recorded */
 };
 
 struct intake {

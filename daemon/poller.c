@@ -242,10 +242,15 @@ store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
 		log_set_fields(&(struct log_fields){ .mailbox = mb->name });
 		switch (r->outcome) {
 		case INTAKE_NEW_TICKET: st->new_tickets++; break;
-		case INTAKE_FOLLOWUP: st->followups++; break;
+		case INTAKE_FOLLOWUP:
+			if (r->bounce)
+				st->bounces++;
+			else
+				st->followups++;
+			break;
 		case INTAKE_DUPLICATE: st->duplicates++; break;
 		case INTAKE_QUARANTINED: st->quarantined++; break;
-		case INTAKE_DROPPED: break;
+		case INTAKE_DROPPED: st->loops++; break;
 		}
 		if (r->outcome == INTAKE_QUARANTINED)
 			quar[(*nquar)++] = msgs[i].uid;
@@ -337,6 +342,7 @@ run_pass(struct poller *p, struct intake *in, time_t now,
 		if (!got) {
 			log_debug("mailbox %s: another daemon polls it",
 			    mb->name);
+			st->standby = true;
 			drop_connection(p);
 			return 0;
 		}

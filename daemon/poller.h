@@ -35,6 +35,9 @@ struct poll_stats {
 	int followups;
 	int duplicates;
 	int quarantined;
+	int loops;          /* our own mail come back (dropped) */
+	int bounces;        /* delivery reports recorded (not followups) */
+	bool standby;       /* another daemon holds the mailbox */
 };
 
 void poller_new(struct poller **out, const struct conf *conf,

@@ -28,6 +28,7 @@
 #include "daemon/cli.h"
 #include "daemon/intake.h"
 #include "daemon/mailout.h"
+#include "daemon/monitor.h"
 #include "daemon/poller.h"
 #include "daemon/scheduler.h"
 #include "notify/outbox.h"
@@ -89,6 +90,7 @@ struct daemon {
 	bool failed;            /* IMAP or the database failed (--once) */
 	bool ready;             /* READY=1 told to systemd */
 	uint64_t watchdog_usec; /* WatchdogSec, 0 when off */
+	struct monitor *mon;    /* /metrics and /healthz, NULL: --once */
 };
 
 /* ----- systemd (Type=notify) ---------------------------------------
@@ -163,6 +165,7 @@ reload(struct daemon *d)
 	app_install_config(d->app, c, p);
 	db_close(&d->db);
 	build_generation(d);
+	monitor_reload(d->mon);
 	log_info("configuration reloaded from %s", d->app->config_path);
 }
 
@@ -211,7 +214,10 @@ flush_outbox(struct daemon *d, time_t now)
 	struct outbox_stats st;
 	struct gc_err err = { 0 };
 
-	if (outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err)) {
+	int rc = outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err);
+
+	monitor_flush(d->mon, &st, rc, OUTBOX_BATCH);
+	if (rc != 0) {
 		log_warn("outbox: %s", err.msg);
 		d->failed = true;
 		return;
@@ -234,6 +240,7 @@ run_poller(struct daemon *d, struct poller *p)
 		.policy = d->app->policy };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
+	double t0 = monitor_clock();
 	int rc;
 
 	/* IDLE may wake us while the database is away (the connection was
@@ -242,6 +249,7 @@ run_poller(struct daemon *d, struct poller *p)
 	if (!db_ok(d->db))
 		return;
 	rc = poller_run(p, &in, in.now, &stop_flag, &st, &err);
+	monitor_pass(d->mon, poller_mailbox(p)->name, &st, rc, t0, in.now);
 
 	if (rc != 0)
 		d->failed = true;
@@ -259,9 +267,11 @@ turn(struct daemon *d, bool once)
 	time_t next = now + MAX_SLEEP;
 
 	if (ensure_db(d, now) != 0) {
+		monitor_turn(d->mon, NULL, now, NULL);
 		d->failed = true;
 		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
 	}
+	monitor_db_up(d->mon);
 	if (db_notifications(d->db) > 0)
 		d->next_outbox = 0;   /* another process queued mail */
 	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {
@@ -287,6 +297,8 @@ turn(struct daemon *d, bool once)
 		if (scheduler_tick(&in, &st, &err) != 0) {
 			log_warn("scheduler: %s", err.msg);
 			d->failed = true;
+		} else {
+			monitor_tick(d->mon, &st);
 		}
 		/* the next pass when the next timer is due, at the latest
 		 * TICK_EVERY from now (auto-close), at the soonest in 1 s */
@@ -303,6 +315,7 @@ turn(struct daemon *d, bool once)
 		flush_outbox(d, now);
 	if (d->next_outbox < next)
 		next = d->next_outbox;
+	monitor_turn(d->mon, d->db, now, &next);
 	return next > now ? (int)(next - now) : 0;
 }
 
@@ -395,6 +408,11 @@ cli_serve(struct app *app, int argc, char **argv)
 		db_close(&d.db);
 		return rc;
 	}
+	if (monitor_new(&d.mon, app, wake_pipe[1], &err) != 0) {
+		log_error("%s", err.msg);
+		drop_generation(&d);
+		return EX_UNAVAILABLE;
+	}
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	while (!stop_flag) {
@@ -420,6 +438,7 @@ cli_serve(struct app *app, int argc, char **argv)
 	}
 	log_info("stopping");
 	sd_notify(0, "STOPPING=1");
+	monitor_free(&d.mon);
 	drop_generation(&d);
 	db_close(&d.db);
 	return EX_OK;

@@ -18,8 +18,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev
 	libetpan-dev libpq-dev libpcre2-dev libssl-dev libcurl4-gnutls-dev
 	libjansson-dev libcmocka-dev libxml2-dev libgmime-3.0-dev libsystemd-dev
-	mandoc
-	dovecot-imapd python3-aiosmtpd postgresql-15
+	libmicrohttpd-dev mandoc
+	dovecot-imapd python3-aiosmtpd python3-prometheus-client postgresql-15
 	tzdata openssl ca-certificates ${GUICHET_DEPS_EXTRA:-}"
 
 # Services a package of the list may start, and the package bringing it.

@@ -79,6 +79,12 @@ db_close(struct db **dbp)
 	*dbp = NULL;
 }
 
+unsigned long long
+db_round_trips(const struct db *db)
+{
+	return db != NULL ? db->round_trips : 0;
+}
+
 bool
 db_ok(struct db *db)
 {

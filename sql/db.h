@@ -97,6 +97,9 @@ int db_notifications(struct db *db);
  * number of times the connection waited for the server (round trips) to
  * stderr: the benchmarks read it. */
 
+/* The number of round trips of this connection so far (0 for NULL). */
+unsigned long long db_round_trips(const struct db *db);
+
 /* Bring the schema up to date; *applied_r is the number of migrations
  * applied now (0 when it was up to date). Safe with concurrent callers. */
 int db_migrate(struct db *db, int *applied_r, struct gc_err *err);

@@ -1,0 +1,191 @@
+/*
+ * http.c - /metrics and /healthz with libmicrohttpd (see http.h)
+ *
+ * The listening socket is made here (so that a port in use is told in
+ * plain words before anything starts) and handed to libmicrohttpd, which
+ * runs its own thread; the answer of each request is made whole in the
+ * request's first callback.
+ */
+#include "daemon/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/mem.h"
+
+struct http {
+	struct MHD_Daemon *mhd;
+	struct http_opts o;
+	char *host;
+};
+
+static enum MHD_Result
+answer(struct MHD_Connection *c, unsigned int code, char *body,
+    const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_size, void **req)
+{
+	struct http *h = cls;
+	static int first;
+	time_t now;
+
+	(void)version;
+	(void)upload_data;
+	/* the first call has the headers; answer only on the second, once
+	 * any body (ignored) has been read */
+	if (*req == NULL) {
+		*req = &first;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;   /* a body is dropped */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    xstrdup("only GET and HEAD\n"), "text/plain");
+	now = h->o.now(h->o.now_arg);
+	if (strcmp(url, "/metrics") == 0) {
+		metrics_want_refresh(h->o.metrics);
+		if (h->o.wake_fd >= 0)
+			(void)!write(h->o.wake_fd, "m", 1);
+		return answer(c, MHD_HTTP_OK, metrics_format(h->o.metrics, now),
+		    "text/plain; version=0.0.4; charset=utf-8");
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		char why[2048];
+
+		/* the outbox's age is read by the main loop: ask for it */
+		metrics_want_refresh(h->o.metrics);
+		if (h->o.wake_fd >= 0)
+			(void)!write(h->o.wake_fd, "h", 1);
+
+		if (metrics_health(h->o.metrics, now, &h->o.thresholds, why,
+		    sizeof(why)) == 0)
+			return answer(c, MHD_HTTP_OK, xstrdup("ok\n"),
+			    "text/plain; charset=utf-8");
+		return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, xstrdup(why),
+		    "text/plain; charset=utf-8");
+	}
+	return answer(c, MHD_HTTP_NOT_FOUND,
+	    xstrdup("not found: /metrics or /healthz\n"), "text/plain");
+}
+
+static int
+listen_socket(const char *host, int port, struct gc_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			return gc_err_set(err, GC_EINVAL, "http: \"%s\" is not "
+			    "an address", host);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return gc_err_set(err, GC_EINVAL, "http: \"%s\" is not "
+			    "an address", host);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd < 0)
+		return gc_err_set(err, GC_EIO, "http: socket: %s",
+		    strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, 128) != 0) {
+		int e = errno;
+
+		close(fd);
+		return gc_err_set(err, GC_EIO, "http: cannot listen on "
+		    "%s%s%s:%d: %s", strchr(host, ':') ? "[" : "", host,
+		    strchr(host, ':') ? "]" : "", port, strerror(e));
+	}
+	return fd;
+}
+
+int
+http_start(struct http **out, const struct http_opts *o, struct gc_err *err)
+{
+	struct http *h;
+	int fd;
+
+	*out = NULL;
+	if ((fd = listen_socket(o->host, o->port, err)) < 0)
+		return fd;
+	h = xcalloc(1, sizeof(*h));
+	h->o = *o;
+	h->host = xstrdup(o->host);
+	h->o.host = h->host;
+	h->mhd = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC,
+	    0, NULL, NULL, on_request, h,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		close(fd);
+		free(h->host);
+		free(h);
+		return gc_err_set(err, GC_EIO, "http: libmicrohttpd could not "
+		    "start on %s:%d", o->host, o->port);
+	}
+	*out = h;
+	return 0;
+}
+
+void
+http_stop(struct http **hp)
+{
+	struct http *h = *hp;
+
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->mhd);   /* closes the listening socket too */
+	free(h->host);
+	free(h);
+	*hp = NULL;
+}

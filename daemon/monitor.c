@@ -1,0 +1,253 @@
+/*
+ * monitor.c - the serve loop's events into /metrics (see monitor.h)
+ */
+#include "daemon/monitor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "daemon/http.h"
+#include "daemon/metrics.h"
+#include "sql/metrics_db.h"
+
+struct monitor {
+	struct app *app;
+	struct metrics *metrics;
+	struct http *http;
+	int wake_fd;
+	/* the [http] section the server runs with */
+	char *listen;
+	struct metrics_thresholds thr;
+	/* acknowledgements waiting since the start of a pass */
+	unsigned long acks_waiting;
+	double ack_since;
+	double refreshed_at;     /* monotonic; 0: never */
+	double refresh_every;    /* seconds, MONITOR_REFRESH or more */
+	bool refresh_due;        /* a scrape asked, too soon after the last */
+};
+
+double
+monitor_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static time_t
+clock_of_app(void *arg)
+{
+	return app_now(arg);
+}
+
+static void
+set_mailboxes(struct monitor *m)
+{
+	const struct conf *c = m->app->conf;
+	const char **names = xcalloc(c->nmailboxes + 1, sizeof(*names));
+
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		names[i] = c->mailboxes[i].name;
+	metrics_set_mailboxes(m->metrics, names, c->nmailboxes,
+	    app_now(m->app));
+	free(names);
+}
+
+static int
+start_http(struct monitor *m, struct gc_err *err)
+{
+	const struct conf_http *h = &m->app->conf->http;
+	struct http_opts o = {
+		.host = h->host, .port = h->port, .metrics = m->metrics,
+		.thresholds = { h->poll_stale_after, h->outbox_stuck_after },
+		.wake_fd = m->wake_fd, .now = clock_of_app, .now_arg = m->app,
+	};
+	int rc;
+
+	free(m->listen);
+	m->listen = NULL;
+	if (h->listen == NULL)
+		return 0;
+	if ((rc = http_start(&m->http, &o, err)) != 0)
+		return rc;
+	m->listen = xstrdup(h->listen);
+	m->thr = o.thresholds;
+	log_info("http: /metrics and /healthz on %s", h->listen);
+	return 0;
+}
+
+int
+monitor_new(struct monitor **out, struct app *app, int wake_fd,
+    struct gc_err *err)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+	int rc;
+
+	m->app = app;
+	m->wake_fd = wake_fd;
+	metrics_new(&m->metrics, app_now(app));
+	set_mailboxes(m);
+	if ((rc = start_http(m, err)) != 0) {
+		monitor_free(&m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void
+monitor_reload(struct monitor *m)
+{
+	const struct conf_http *h;
+	struct gc_err err = { 0 };
+
+	if (m == NULL)
+		return;
+	h = &m->app->conf->http;
+	set_mailboxes(m);
+	if ((h->listen == NULL && m->listen == NULL) ||
+	    (h->listen != NULL && m->listen != NULL &&
+	    strcmp(h->listen, m->listen) == 0 &&
+	    h->poll_stale_after == m->thr.poll_stale_after &&
+	    h->outbox_stuck_after == m->thr.outbox_stuck_after))
+		return;
+	http_stop(&m->http);
+	if (start_http(m, &err) != 0)
+		log_error("%s; /metrics and /healthz are off until the next "
+		    "reload", err.msg);
+}
+
+void
+monitor_free(struct monitor **mp)
+{
+	struct monitor *m = *mp;
+
+	if (m == NULL)
+		return;
+	http_stop(&m->http);   /* before the metrics it reads */
+	metrics_free(&m->metrics);
+	free(m->listen);
+	free(m);
+	*mp = NULL;
+}
+
+void
+monitor_pass(struct monitor *m, const char *mailbox,
+    const struct poll_stats *st, int rc, double started, time_t now)
+{
+	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
+	double end;
+	unsigned long n;
+
+	if (m == NULL)
+		return;
+	o[METRICS_TICKET] = (unsigned long long)st->new_tickets;
+	o[METRICS_FOLLOWUP] = (unsigned long long)st->followups;
+	o[METRICS_DUPLICATE] = (unsigned long long)st->duplicates;
+	o[METRICS_QUARANTINE] = (unsigned long long)st->quarantined;
+	o[METRICS_LOOP] = (unsigned long long)st->loops;
+	o[METRICS_BOUNCE] = (unsigned long long)st->bounces;
+	metrics_mailbox_pass(m->metrics, mailbox, o, rc == 0, st->standby,
+	    now);
+	n = (unsigned long)(st->new_tickets + st->followups +
+	    st->duplicates + st->quarantined + st->loops + st->bounces);
+	if (n == 0)
+		return;
+	end = monitor_clock();
+	metrics_observe_intake(m->metrics, end - started, n);
+	if (st->new_tickets > 0) {
+		if (m->acks_waiting == 0)
+			m->ack_since = started;
+		m->acks_waiting += (unsigned long)st->new_tickets;
+	}
+}
+
+void
+monitor_flush(struct monitor *m, const struct outbox_stats *st, int rc,
+    int batch)
+{
+	unsigned long n;
+
+	if (m == NULL || rc != 0)
+		return;
+	metrics_send_failures(m->metrics, st->retried, st->refused, st->dead);
+	if (m->acks_waiting == 0)
+		return;
+	/* a flush that went through everything due leaves no
+	 * acknowledgement waiting; otherwise count what was sent */
+	if (st->retried == 0 && st->sent + st->dead < batch)
+		n = m->acks_waiting;
+	else if ((n = (unsigned long)st->sent) > m->acks_waiting)
+		n = m->acks_waiting;
+	if (n == 0)
+		return;
+	metrics_observe_ack(m->metrics, monitor_clock() - m->ack_since, n);
+	m->acks_waiting -= n;
+}
+
+void
+monitor_tick(struct monitor *m, const struct sched_stats *st)
+{
+	if (m != NULL)
+		metrics_sla(m->metrics, st->warnings, st->breaches,
+		    st->closed);
+}
+
+void
+monitor_db_up(struct monitor *m)
+{
+	if (m != NULL)
+		metrics_db_up(m->metrics, true);
+}
+
+void
+monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
+{
+	struct metrics_db_tickets *rows;
+	struct gc_err err = { 0 };
+	long long pending;
+	time_t oldest;
+	double mono;
+	size_t n;
+
+	if (m == NULL)
+		return;
+	metrics_db_up(m->metrics, db_ok(db));
+	if (!db_ok(db))
+		return;
+	metrics_db_round_trips(m->metrics, db_round_trips(db));
+	if (metrics_refresh_wanted(m->metrics))
+		m->refresh_due = true;
+	if (!m->refresh_due || m->http == NULL)
+		return;
+	mono = monitor_clock();
+	if (m->refreshed_at != 0 && mono < m->refreshed_at +
+	    m->refresh_every) {
+		time_t due = now + 1 + (time_t)(m->refreshed_at +
+		    m->refresh_every - mono);
+
+		if (next != NULL && due < *next)
+			*next = due;
+		return;
+	}
+	rows = xcalloc(METRICS_MAX_TICKET_ROWS, sizeof(*rows));
+	if (metrics_db_tickets(db, rows, METRICS_MAX_TICKET_ROWS, &n,
+	    &err) == 0 &&
+	    metrics_db_outbox(db, &pending, &oldest, &err) == 0) {
+		metrics_set_db_figures(m->metrics, rows, n, pending, oldest,
+		    now);
+		m->refresh_due = false;
+		m->refreshed_at = mono;
+	} else {
+		log_warn("metrics: %s", err.msg);
+		m->refreshed_at = mono;   /* try again later, not at once */
+	}
+	free(rows);
+	m->refresh_every = (monitor_clock() - mono) * MONITOR_SHARE;
+	if (m->refresh_every < MONITOR_REFRESH)
+		m->refresh_every = MONITOR_REFRESH;
+	metrics_db_round_trips(m->metrics, db_round_trips(db));
+}

@@ -1,0 +1,191 @@
+/*
+ * test_metrics.c - the text of /metrics and the verdict of /healthz
+ *
+ * The registry is fed as the serve loop feeds it; the text is checked
+ * line by line (counters by mailbox and outcome, cumulative histogram
+ * buckets, label values escaped, the database's figures only once read),
+ * and /healthz for each cause of a 503 and for a mailbox held by another
+ * daemon (which is not a failure of this one).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "daemon/metrics.h"
+
+#define T0 1780000000
+
+static bool
+has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void
+assert_line(const char *text, const char *line)
+{
+	if (!has_line(text, line))
+		fail_msg("missing line \"%s\" in:\n%s", line, text);
+}
+
+static void
+test_counters(void **state)
+{
+	const char *names[] = { "support", "we\"ird\\box\n" };
+	unsigned long long o[METRICS_NOUTCOMES] = { 3, 1, 0, 2, 1, 4 };
+	struct metrics *m;
+	char *t;
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_set_mailboxes(m, names, 2, T0);
+	metrics_mailbox_pass(m, "support", o, true, false, T0 + 5);
+	metrics_mailbox_pass(m, "support", o, true, false, T0 + 9);
+	metrics_mailbox_pass(m, "unknown", o, true, false, T0 + 9);
+	metrics_send_failures(m, 2, 1, 0);
+	metrics_send_failures(m, 1, 0, 3);
+	metrics_sla(m, 4, 2, 1);
+	metrics_db_round_trips(m, 100);
+	metrics_db_round_trips(m, 150);
+	metrics_db_round_trips(m, 20);    /* a new connection */
+	metrics_db_up(m, true);
+	metrics_observe_intake(m, 0.2, 3);
+	metrics_observe_intake(m, 7, 1);
+	metrics_observe_intake(m, 5000, 1);
+	t = metrics_format(m, T0 + 10);
+	assert_line(t, "# TYPE guichet_mails_ingested_total counter");
+	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
+	    "outcome=\"ticket\"} 6");
+	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
+	    "outcome=\"loop_suppressed\"} 2");
+	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
+	    "outcome=\"bounce\"} 8");
+	assert_line(t, "guichet_mails_ingested_total{mailbox=\"we\\\"ird"
+	    "\\\\box\\n\",outcome=\"ticket\"} 0");
+	assert_null(strstr(t, "unknown"));
+	assert_line(t, "guichet_mailbox_last_poll_success_timestamp_seconds"
+	    "{mailbox=\"support\"} 1780000009");
+	assert_line(t, "guichet_send_failures_total{kind=\"temporary\"} 3");
+	assert_line(t, "guichet_send_failures_total{kind=\"dead\"} 3");
+	assert_line(t, "guichet_sla_warnings_total 4");
+	assert_line(t, "guichet_sla_breaches_total 2");
+	assert_line(t, "guichet_db_round_trips_total 170");
+	assert_line(t, "guichet_db_up 1");
+	/* cumulative buckets; 5000 s only in +Inf */
+	assert_line(t, "guichet_intake_latency_seconds_bucket{le=\"0.1\"} 0");
+	assert_line(t, "guichet_intake_latency_seconds_bucket{le=\"0.25\"} 3");
+	assert_line(t, "guichet_intake_latency_seconds_bucket{le=\"10\"} 4");
+	assert_line(t, "guichet_intake_latency_seconds_bucket{le=\"900\"} 4");
+	assert_line(t, "guichet_intake_latency_seconds_bucket{le=\"+Inf\"} 5");
+	assert_line(t, "guichet_intake_latency_seconds_count 5");
+	assert_line(t, "guichet_intake_latency_seconds_sum 5007.600000");
+	assert_line(t, "guichet_ack_latency_seconds_count 0");
+	/* not read from the database yet: not shown rather than 0 */
+	assert_null(strstr(t, "guichet_open_tickets"));
+	assert_null(strstr(t, "guichet_outbox_pending"));
+	free(t);
+	metrics_free(&m);
+	assert_null(m);
+}
+
+static void
+test_db_figures(void **state)
+{
+	struct metrics_db_tickets rows[2] = {
+		{ "P1", "open", "support", 3 },
+		{ "P3", "new", "sa\"les", 12 },
+	};
+	struct metrics *m;
+	char *t;
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_set_db_figures(m, rows, 2, 5, T0 + 40, T0 + 50);
+	t = metrics_format(m, T0 + 100);
+	assert_line(t, "guichet_open_tickets{priority=\"P1\",status=\"open\","
+	    "queue=\"support\"} 3");
+	assert_line(t, "guichet_open_tickets{priority=\"P3\",status=\"new\","
+	    "queue=\"sa\\\"les\"} 12");
+	assert_line(t, "guichet_outbox_pending 5");
+	assert_line(t, "guichet_outbox_oldest_pending_age_seconds 60");
+	assert_line(t, "guichet_db_figures_timestamp_seconds 1780000050");
+	free(t);
+	metrics_set_db_figures(m, NULL, 0, 0, 0, T0 + 60);
+	t = metrics_format(m, T0 + 100);
+	assert_line(t, "guichet_outbox_pending 0");
+	assert_line(t, "guichet_outbox_oldest_pending_age_seconds 0");
+	assert_null(strstr(t, "guichet_open_tickets{"));
+	free(t);
+	metrics_free(&m);
+}
+
+static void
+test_health(void **state)
+{
+	const char *names[] = { "support", "sales" };
+	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
+	struct metrics_thresholds thr = { 60, 300 };
+	struct metrics *m;
+	char why[512];
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_set_mailboxes(m, names, 2, T0);
+	/* not connected yet */
+	assert_int_equal(metrics_health(m, T0, &thr, why, sizeof(why)), -1);
+	assert_string_equal(why, "database unreachable\n");
+	metrics_db_up(m, true);
+	assert_int_equal(metrics_health(m, T0 + 60, &thr, why, sizeof(why)),
+	    0);
+	assert_string_equal(why, "");
+	/* support polled; sales failing since the start */
+	metrics_mailbox_pass(m, "support", o, true, false, T0 + 50);
+	metrics_mailbox_pass(m, "sales", o, false, false, T0 + 50);
+	assert_int_equal(metrics_health(m, T0 + 61, &thr, why, sizeof(why)),
+	    -1);
+	assert_string_equal(why, "mailbox sales not polled successfully for "
+	    "61s (poll_stale_after 60s)\n");
+	/* another daemon holds sales: not this one's failure */
+	metrics_mailbox_pass(m, "sales", o, true, true, T0 + 70);
+	assert_int_equal(metrics_health(m, T0 + 100, &thr, why, sizeof(why)),
+	    0);
+	/* a mailbox gone from the config is no longer looked at */
+	metrics_set_mailboxes(m, names + 1, 1, T0 + 100);
+	assert_int_equal(metrics_health(m, T0 + 1000, &thr, why, sizeof(why)),
+	    0);
+	/* the outbox: the oldest pending row past outbox_stuck_after */
+	metrics_set_db_figures(m, NULL, 0, 2, T0 + 600, T0 + 1000);
+	assert_int_equal(metrics_health(m, T0 + 900, &thr, why, sizeof(why)),
+	    0);
+	assert_int_equal(metrics_health(m, T0 + 901, &thr, why, sizeof(why)),
+	    -1);
+	assert_string_equal(why, "outbox stuck: 2 pending, the oldest for "
+	    "301s (outbox_stuck_after 300s)\n");
+	/* every reason at once, cut to the buffer without overflow */
+	metrics_db_up(m, false);
+	assert_int_equal(metrics_health(m, T0 + 901, &thr, why, 20), -1);
+	assert_string_equal(why, "database unreachabl");
+	metrics_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_db_figures),
+		cmocka_unit_test(test_health),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
