@@ -45,28 +45,20 @@ body_offset(const char *raw, size_t len)
 	return 0;
 }
 
-void
-dedup_key(char *out, const char *raw, size_t len, const char *message_id,
-    const char *from, const char *date, const char *subject)
+/* Hash raw[start, end) less its trailing blanks and every CR (so that a
+ * mail's CRLF and LF forms are one mail), after tag; finish the digest
+ * into out (hex) and free ctx. */
+static void
+finish_without_cr(char *out, EVP_MD_CTX *ctx, const char *tag,
+    const char *raw, size_t start, size_t end)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[32];
 	unsigned int mdlen = sizeof(md);
-	size_t start = body_offset(raw, len), end = len, run = 0;
+	size_t run = 0;
 
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("EVP_DigestInit(sha256) failed");
-	if (message_id != NULL && message_id[0] != '\0') {
-		update_str(ctx, "mid", message_id);
-	} else {
-		update_str(ctx, "from", from);
-		update_str(ctx, "date", date);
-		update_str(ctx, "subject", subject);
-	}
 	while (end > start && strchr(" \t\r\n", raw[end - 1]) != NULL)
 		end--;
-	/* hash the body in runs between CRs */
-	EVP_DigestUpdate(ctx, "body", 5);
+	EVP_DigestUpdate(ctx, tag, strlen(tag) + 1);
 	for (size_t i = start; i < end; i++) {
 		if (raw[i] == '\r') {
 			if (run > 0)
@@ -82,6 +74,24 @@ dedup_key(char *out, const char *raw, size_t len, const char *message_id,
 		fatal("EVP_DigestFinal(sha256) failed");
 	EVP_MD_CTX_free(ctx);
 	hex_encode(out, md, sizeof(md));
+}
+
+void
+dedup_key(char *out, const char *raw, size_t len, const char *message_id,
+    const char *from, const char *date, const char *subject)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("EVP_DigestInit(sha256) failed");
+	if (message_id != NULL && message_id[0] != '\0') {
+		update_str(ctx, "mid", message_id);
+	} else {
+		update_str(ctx, "from", from);
+		update_str(ctx, "date", date);
+		update_str(ctx, "subject", subject);
+	}
+	finish_without_cr(out, ctx, "body", raw, body_offset(raw, len), len);
 }
 
 #define RAW_MID_MAX 998   /* characters of a Message-ID looked at */
@@ -147,9 +157,6 @@ dedup_key_raw(char *out, const char *raw, size_t len)
 {
 	char mid[RAW_MID_MAX + 1];
 	EVP_MD_CTX *ctx;
-	unsigned char md[32];
-	unsigned int mdlen = sizeof(md);
-	size_t end = len, run = 0;
 
 	if (raw_message_id(mid, raw, len)) {
 		dedup_key(out, raw, len, mid, NULL, NULL, NULL);
@@ -158,23 +165,6 @@ dedup_key_raw(char *out, const char *raw, size_t len)
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
 		fatal("EVP_DigestInit(sha256) failed");
-	while (end > 0 && strchr(" \t\r\n", raw[end - 1]) != NULL)
-		end--;
-	/* the whole mail, headers included, in runs between CRs */
-	EVP_DigestUpdate(ctx, "raw", 4);
-	for (size_t i = 0; i < end; i++) {
-		if (raw[i] == '\r') {
-			if (run > 0)
-				EVP_DigestUpdate(ctx, raw + i - run, run);
-			run = 0;
-			continue;
-		}
-		run++;
-	}
-	if (run > 0)
-		EVP_DigestUpdate(ctx, raw + end - run, run);
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-		fatal("EVP_DigestFinal(sha256) failed");
-	EVP_MD_CTX_free(ctx);
-	hex_encode(out, md, sizeof(md));
+	/* the whole mail, headers included */
+	finish_without_cr(out, ctx, "raw", raw, 0, len);
 }
