@@ -359,8 +359,9 @@ static void
 test_struct_subject_word(void **state)
 {
 	static const char *const subjects[] = {
-		"=?UTF-8?B?5pel5pys6Kqe?=", "\n =?UTF-8?B?5pel5pys?=\n "
-		"=?UTF-8?B?6Kqe?=", "=?UTF-8?B?5pel5p\n ys6Kqe?=",
+		"=?UTF-8?B?5pel5pys6Kqe?=",
+		("\n =?UTF-8?B?5pel5pys?=\n " "=?UTF-8?B?6Kqe?="),
+		"=?UTF-8?B?5pel5p\n ys6Kqe?=",
 		"=?UTF-8?B?5pel5pys6Kqe", "=?UTF-8?B?5pel 5pys 6Kqe?=",
 		"=?utf-8?b?5pel5pys6Kqe?=\t",
 		"=?UTF-8?Q?=E6=97=A5=E6=9C=AC=E8=AA=9E",
