@@ -165,21 +165,6 @@ parse_released(struct mail **out, const char *raw, size_t len, int64_t id,
 	return readable_mail(out, raw, len, id, err);
 }
 
-/* Who the ticket answers when From: has no usable address. */
-static const char *
-sender_of(const struct mail *m)
-{
-	if (m->from.addr != NULL)
-		return m->from.addr;
-	if (m->nreply_to > 0 && m->reply_to[0].addr != NULL)
-		return m->reply_to[0].addr;
-	if (m->sender != NULL && m->sender[0] != '\0')
-		return m->sender;
-	if (m->return_path != NULL && m->return_path[0] != '\0')
-		return m->return_path;
-	return "";      /* nobody to write to: the ticket still holds it */
-}
-
 /* ----- The command ------------------------------------------------ */
 
 static int
@@ -286,7 +271,9 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	}
 	if ((rc = parse_released(&m, e.raw, e.len, id, &partly, &err)) != 0)
 		goto fail;
-	m->from.addr = sender_of(m);
+	/* with nobody to write to, the ticket still holds the mail */
+	if ((m->from.addr = intake_sender(m)) == NULL)
+		m->from.addr = "";
 	/* never an automatic answer to automatic mail, nor to ourselves */
 	if (conf_is_our_address(app->conf, m->from.addr))
 		why = "sent from our own address";

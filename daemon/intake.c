@@ -190,10 +190,11 @@ cut_text(struct mail *m, const char *text, size_t max)
 	return out;
 }
 
-/* Who to answer when From: has no usable address. */
-static const char *
-sender_fallback(const struct mail *m)
+const char *
+intake_sender(const struct mail *m)
 {
+	if (m->from.addr != NULL)
+		return m->from.addr;
 	if (m->nreply_to > 0 && m->reply_to[0].addr != NULL)
 		return m->reply_to[0].addr;
 	if (m->sender != NULL && m->sender[0] != '\0')
@@ -236,7 +237,7 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		res->bounce = rc == 0 && res->outcome == INTAKE_FOLLOWUP;
 		return rc;
 	}
-	if (m->from.addr == NULL && sender_fallback(m) == NULL)
+	if (intake_sender(m) == NULL)
 		return quarantine(in, mb, raw, len, uid, key, "no sender",
 		    "the mail has no usable From:, Reply-To:, Sender: or "
 		    "Return-Path: address", res, err);
@@ -244,7 +245,7 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 		/* the ticket's requester from the next best header */
 		struct mail *mm = (struct mail *)m;
 
-		mm->from.addr = sender_fallback(m);
+		mm->from.addr = intake_sender(m);
 	}
 	if (auto_classify_not_bounce(m, &why) != AUTO_NONE)
 		cm.automatic = why;

@@ -65,6 +65,11 @@ int intake_mail(struct intake *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t imap_uid,
     struct intake_result *res, struct gc_err *err);
 
+/* Who a mail's ticket answers: its From: address, else the first
+ * Reply-To:, Sender: or Return-Path: address; NULL when none is usable. */
+struct mail;
+const char *intake_sender(const struct mail *m);
+
 /* A one-line description of a result for the log. */
 const char *intake_outcome_name(enum intake_outcome o);
 /* The same as one word, for the logs' outcome field: "ticket",
