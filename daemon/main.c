@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libetpan/libetpan.h>
-#include <libpq-fe.h>
 #include <libxml/parser.h>
 #include <locale.h>
 #include <openssl/crypto.h>
@@ -23,6 +22,7 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/cli.h"
+#include "sql/db.h"
 
 #define DEFAULT_CONFIG "/etc/guichet/guichet.conf"
 
@@ -177,14 +177,15 @@ asks_help(int argc, char **argv)
 static void
 version(void)
 {
-	char pcre2[64] = "";
+	char pcre2[64] = "", pq[32];
 	int xml = atoi(xmlParserVersion);   /* "20914" is 2.9.14 */
 
 	pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
+	db_client_version(pq, sizeof(pq));
 	printf("guichet %s\n", GUICHET_VERSION);
-	printf("libpq %d.%d, libcurl %s, %s, PCRE2 %s, libxml2 %d.%d.%d, "
+	printf("libpq %s, libcurl %s, %s, PCRE2 %s, libxml2 %d.%d.%d, "
 	    "jansson %s, libetpan %d.%d\n",
-	    PQlibVersion() / 10000, PQlibVersion() % 10000,
+	    pq,
 	    curl_version_info(CURLVERSION_NOW)->version,
 	    OpenSSL_version(OPENSSL_VERSION), pcre2, xml / 10000,
 	    xml / 100 % 100, xml % 100,

@@ -552,6 +552,14 @@ db_schema_check(struct db *db, struct gc_err *err)
 	return 0;
 }
 
+void
+db_client_version(char *out, size_t len)
+{
+	int v = PQlibVersion();
+
+	snprintf(out, len, "%d.%d", v / 10000, v % 10000);
+}
+
 /* ----- Notifications ---------------------------------------------- */
 
 int

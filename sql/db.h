@@ -83,6 +83,10 @@ void db_rollback_to_savepoint(struct db *db);
 const char *db_get(const PGresult *res, int row, int col);
 long long db_get_ll(const PGresult *res, int row, int col);
 
+/* The version of the libpq this binary runs with, as "15.18"
+ * (for `guichet --version`). */
+void db_client_version(char *out, size_t len);
+
 /* Notifications (LISTEN/NOTIFY): db_listen() subscribes the connection
  * to a channel (a lower-case constant of ours); db_socket() is the
  * descriptor to poll() for them (-1 when not connected);
