@@ -1753,27 +1753,35 @@ best_kind(const struct walk *w, size_t i)
 /* ----- Text or HTML: the one a reader would see -------------------- */
 
 /* How much a text holds: its words, each non-ASCII character counting
- * as one more (CJK text has no blanks between words). */
+ * as one more (CJK text has no blanks between words). unit_step() reads
+ * one byte and says whether it starts a unit. */
+static size_t
+unit_step(unsigned char ch, bool *in_word)
+{
+	if (ch >= 0xc0) {
+		*in_word = false;
+		return 1;
+	}
+	if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	    ch == '\0') {
+		*in_word = false;
+		return 0;
+	}
+	if (ch < 0x80 && !*in_word) {
+		*in_word = true;
+		return 1;
+	}
+	return 0;
+}
+
 static size_t
 text_units(const char *p, size_t len)
 {
-	size_t i, n = 0;
+	size_t n = 0;
 	bool in_word = false;
 
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)p[i];
-
-		if (ch >= 0xc0) {
-			n++;
-			in_word = false;
-		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
-		    ch == '\r' || ch == '\0') {
-			in_word = false;
-		} else if (ch < 0x80 && !in_word) {
-			n++;
-			in_word = true;
-		}
-	}
+	for (size_t i = 0; i < len; i++)
+		n += unit_step((unsigned char)p[i], &in_word);
 	return n;
 }
 
@@ -1864,16 +1872,7 @@ html_units(const char *p, size_t len)
 			in_word = false;
 			continue;
 		}
-		if (ch >= 0xc0) {
-			n++;
-			in_word = false;
-		} else if (ch == ' ' || ch == '\t' || ch == '\n' ||
-		    ch == '\r' || ch == '\0') {
-			in_word = false;
-		} else if (ch < 0x80 && !in_word) {
-			n++;
-			in_word = true;
-		}
+		n += unit_step(ch, &in_word);   /* as text_units() */
 		p++;
 	}
 	return n;
