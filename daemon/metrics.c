@@ -295,6 +295,15 @@ head(struct buf *b, const char *name, const char *type, const char *help)
 	    type);
 }
 
+/* A metric of one value, without labels. */
+static void
+scalar(struct buf *b, const char *name, const char *type, const char *help,
+    long long value)
+{
+	head(b, name, type, help);
+	put(b, "%s %lld\n", name, value);
+}
+
 static void
 hist(struct buf *b, const char *name, const char *help,
     const struct hist *h)
@@ -357,25 +366,20 @@ metrics_format(struct metrics *m, time_t now)
 	for (int k = 0; k < METRICS_NSEND; k++)
 		put(&b, "guichet_send_failures_total{kind=\"%s\"} "
 		    "%llu\n", send_names[k], m->send[k]);
-	head(&b, "guichet_sla_warnings_total", "counter",
-	    "SLA warnings fired by this daemon.");
-	put(&b, "guichet_sla_warnings_total %llu\n",
-	    m->sla_warnings);
-	head(&b, "guichet_sla_breaches_total", "counter",
-	    "SLA breaches fired by this daemon.");
-	put(&b, "guichet_sla_breaches_total %llu\n",
-	    m->sla_breaches);
-	head(&b, "guichet_tickets_auto_closed_total", "counter",
-	    "Resolved tickets closed by this daemon for want of an answer.");
-	put(&b, "guichet_tickets_auto_closed_total %llu\n",
-	    m->auto_closed);
-	head(&b, "guichet_db_round_trips_total", "counter",
-	    "Times this daemon waited for PostgreSQL.");
-	put(&b, "guichet_db_round_trips_total %llu\n",
-	    m->round_trips);
-	head(&b, "guichet_db_up", "gauge",
-	    "1 when this daemon is connected to PostgreSQL.");
-	put(&b, "guichet_db_up %d\n", m->db_up ? 1 : 0);
+	scalar(&b, "guichet_sla_warnings_total", "counter",
+	    "SLA warnings fired by this daemon.",
+	    (long long)m->sla_warnings);
+	scalar(&b, "guichet_sla_breaches_total", "counter",
+	    "SLA breaches fired by this daemon.",
+	    (long long)m->sla_breaches);
+	scalar(&b, "guichet_tickets_auto_closed_total", "counter",
+	    "Resolved tickets closed by this daemon for want of an answer.",
+	    (long long)m->auto_closed);
+	scalar(&b, "guichet_db_round_trips_total", "counter",
+	    "Times this daemon waited for PostgreSQL.",
+	    (long long)m->round_trips);
+	scalar(&b, "guichet_db_up", "gauge",
+	    "1 when this daemon is connected to PostgreSQL.", m->db_up ? 1 : 0);
 	hist(&b, "guichet_intake_latency_seconds", "Seconds from the start "
 	    "of the intake pass that took a mail to the commit of that pass.",
 	    &m->intake);
@@ -396,24 +400,19 @@ metrics_format(struct metrics *m, time_t now)
 			add_label(&b, t->queue);
 			put(&b, "\"} %lld\n", t->count);
 		}
-		head(&b, "guichet_outbox_pending", "gauge", "Mails and "
-		    "webhooks waiting in the outbox (whole database).");
-		put(&b, "guichet_outbox_pending %lld\n",
+		scalar(&b, "guichet_outbox_pending", "gauge", "Mails and "
+		    "webhooks waiting in the outbox (whole database).",
 		    m->outbox_pending);
-		head(&b, "guichet_outbox_oldest_pending_age_seconds", "gauge",
-		    "How long the oldest pending outbox row has waited.");
-		put(&b, "guichet_outbox_oldest_pending_age_seconds "
-		    "%lld\n", m->outbox_oldest != 0 && now > m->outbox_oldest ?
+		scalar(&b, "guichet_outbox_oldest_pending_age_seconds",
+		    "gauge", "How long the oldest pending outbox row has "
+		    "waited.", m->outbox_oldest != 0 && now > m->outbox_oldest ?
 		    (long long)(now - m->outbox_oldest) : 0LL);
-		head(&b, "guichet_db_figures_timestamp_seconds", "gauge",
-		    "When the database's figures above were read (unix time).");
-		put(&b, "guichet_db_figures_timestamp_seconds "
-		    "%lld\n", (long long)m->figures_at);
+		scalar(&b, "guichet_db_figures_timestamp_seconds", "gauge",
+		    "When the database's figures above were read (unix time).",
+		    (long long)m->figures_at);
 	}
-	head(&b, "guichet_start_time_seconds", "gauge",
-	    "When this daemon started (unix time).");
-	put(&b, "guichet_start_time_seconds %lld\n",
-	    (long long)m->started);
+	scalar(&b, "guichet_start_time_seconds", "gauge",
+	    "When this daemon started (unix time).", (long long)m->started);
 	pthread_mutex_unlock(&m->lock);
 	return buf_detach(&b, NULL);
 }
