@@ -82,26 +82,8 @@ fi
 if [ -n "$asan" ]; then
 	build="$ROOT/build-asan"
 	set -- -DCMAKE_BUILD_TYPE=Debug -DGUICHET_SANITIZE=ON
-	# as scripts/test.sh, leak checks where LeakSanitizer works here
-	tmp=$(mktemp -d)
-	printf '#include <stdlib.h>\nvoid *volatile p;\n%s\n' \
-	    'int main(void) { p = malloc(7); p = 0; return 0; }' >"$tmp/leak.c"
-	leaks=0
-	if cc -fsanitize=address -g "$tmp/leak.c" -o "$tmp/leak" 2>/dev/null
-	then
-		ASAN_OPTIONS=detect_leaks=1 "$tmp/leak" >"$tmp/out" 2>&1 || true
-		if grep -q "LeakSanitizer: detected memory leaks" "$tmp/out"; then
-			leaks=1
-		fi
-	fi
-	rm -rf "$tmp"
-	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=$leaks"
-	ASAN_OPTIONS="$ASAN_OPTIONS:detect_stack_use_after_return=1"
-	ASAN_OPTIONS="$ASAN_OPTIONS:check_initialization_order=1"
-	ASAN_OPTIONS="$ASAN_OPTIONS:strict_init_order=1"
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-	LSAN_OPTIONS="suppressions=$ROOT/tests/harness/lsan.supp:print_suppressions=0"
-	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	. "$ROOT/scripts/sanitizers.sh"   # as scripts/test.sh
+	sanitizer_env
 else
 	build="$ROOT/build"
 	set -- -DCMAKE_BUILD_TYPE=RelWithDebInfo

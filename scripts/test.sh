@@ -86,26 +86,8 @@ build() {
 	cmake --build "$dir" -j "$JOBS" -- $keep
 }
 
-# Does LeakSanitizer work here? It cannot under some sandboxes (ptrace
-# restrictions); then it is switched off rather than failing every test.
-lsan_works() {
-	tmp=$(mktemp -d)
-	cat >"$tmp/leak.c" <<-'EOF'
-	#include <stdlib.h>
-	void *volatile p;
-	int main(void) { p = malloc(7); p = 0; return 0; }
-	EOF
-	ok=1
-	if cc -fsanitize=address -g "$tmp/leak.c" -o "$tmp/leak" 2>/dev/null
-	then
-		ASAN_OPTIONS=detect_leaks=1 "$tmp/leak" >"$tmp/out" 2>&1 || true
-		grep -q "LeakSanitizer: detected memory leaks" "$tmp/out" || ok=""
-	else
-		ok=""
-	fi
-	rm -rf "$tmp"
-	[ -n "$ok" ]
-}
+# lsan_works, sanitizer_env
+. "$ROOT/scripts/sanitizers.sh"
 
 if [ -n "$do_deps" ]; then
 	step deps sh "$ROOT/scripts/deps.sh" || exit 1
@@ -117,19 +99,7 @@ if [ -n "$do_normal" ]; then
 fi
 
 if [ -n "$do_asan" ]; then
-	leaks=0
-	if lsan_works; then
-		leaks=1
-	else
-		echo "test.sh: LeakSanitizer does not work here; leak checks off"
-	fi
-	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=$leaks"
-	ASAN_OPTIONS="$ASAN_OPTIONS:detect_stack_use_after_return=1"
-	ASAN_OPTIONS="$ASAN_OPTIONS:check_initialization_order=1"
-	ASAN_OPTIONS="$ASAN_OPTIONS:strict_init_order=1"
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-	LSAN_OPTIONS="suppressions=$ROOT/tests/harness/lsan.supp:print_suppressions=0"
-	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	sanitizer_env
 	step build-asan build "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug \
 	    -DGUICHET_SANITIZE=ON || true
 	step ctest-asan run_ctest "$ASAN_BUILD_DIR" || true
