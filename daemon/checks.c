@@ -3,7 +3,7 @@
  */
 #include "daemon/checks.h"
 
-#include "daemon/mailout.h"
+#include "desk/mailout.h"
 #include "daemon/policy.h"
 
 void

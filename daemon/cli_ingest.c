@@ -17,8 +17,8 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/cli.h"
-#include "daemon/intake.h"
-#include "daemon/mailout.h"
+#include "desk/intake.h"
+#include "desk/mailout.h"
 #include "sql/store.h"
 
 /* Run one mail through intake in its own transaction. */
@@ -27,7 +27,7 @@ ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
     const char *raw, size_t len, struct intake_result *res,
     struct gc_err *err)
 {
-	struct intake in = { .conf = app->conf, .db = db,
+	struct desk in = { .conf = app->conf, .db = db,
 		.now = app_now(app), .policy = app->policy, .careful = true };
 	int rc;
 
@@ -112,7 +112,7 @@ cli_quarantine_retry(struct app *app, long long id)
 	const struct conf_mailbox *mb;
 	struct intake_result res;
 	struct gc_err err = { 0 };
-	struct intake in = { .conf = app->conf, .now = app_now(app),
+	struct desk in = { .conf = app->conf, .now = app_now(app),
 		.policy = app->policy, .careful = true };
 	char *raw = NULL, *mailbox = NULL, *status = NULL;
 	struct db *db = NULL;

@@ -27,9 +27,9 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/cli.h"
-#include "daemon/conversation.h"
-#include "daemon/intake.h"
-#include "daemon/mailout.h"
+#include "desk/conversation.h"
+#include "desk/intake.h"
+#include "desk/mailout.h"
 #include "parsers/auto.h"
 #include "parsers/mime.h"
 #include "parsers/utf8.h"
@@ -214,7 +214,7 @@ int
 cli_quarantine_release(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };
-	struct intake in = { .conf = app->conf, .now = app_now(app),
+	struct desk in = { .conf = app->conf, .now = app_now(app),
 		.policy = app->policy, .careful = true };
 	struct hold_entry e = { 0 };
 	struct intake_result res = { 0 };

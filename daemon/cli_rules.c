@@ -21,7 +21,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/cli.h"
-#include "daemon/conversation.h"
+#include "desk/conversation.h"
 #include "sla/org.h"
 #include "sql/store.h"
 
@@ -128,7 +128,7 @@ print_json(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 int
 cli_rules(struct app *app, int argc, char **argv)
 {
-	struct intake in = { .conf = app->conf, .now = app_now(app),
+	struct desk in = { .conf = app->conf, .now = app_now(app),
 		.policy = app->policy, .careful = true };
 	struct conv_qual *q = NULL;
 	struct sla_timer t[SLA_MAX_TIMERS];

@@ -7,13 +7,13 @@
 
 #include "common/util.h"
 #include "daemon/cli.h"
-#include "daemon/mailout.h"
-#include "daemon/scheduler.h"
+#include "desk/mailout.h"
+#include "desk/scheduler.h"
 
 int
 cli_sla(struct app *app, int argc, char **argv)
 {
-	struct intake in = { .conf = app->conf, .policy = app->policy,
+	struct desk in = { .conf = app->conf, .policy = app->policy,
 		.careful = true };
 	struct sched_stats st;
 	struct gc_err err = { 0 };

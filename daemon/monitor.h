@@ -27,7 +27,7 @@
 #include "common/err.h"
 #include "daemon/app.h"
 #include "daemon/poller.h"
-#include "daemon/scheduler.h"
+#include "desk/scheduler.h"
 #include "notify/outbox.h"
 #include "sql/db.h"
 

@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "daemon/dedup.h"
+#include "desk/dedup.h"
 #include "daemon/imap.h"
 #include "sql/store.h"
 
@@ -123,7 +123,7 @@ ensure_connected(struct poller *p, struct gc_err *err)
 /* One batch in one transaction (see intake.h for careful); fills the
  * results. Returns GC_ERETRY when a mail failed in a fast pass. */
 static int
-batch_pass(struct poller *p, struct intake *in, struct imap_msg *msgs,
+batch_pass(struct poller *p, struct desk *in, struct imap_msg *msgs,
     size_t n, uint32_t uidvalidity, volatile int *stop,
     struct intake_result *res, size_t *nres, struct gc_err *err)
 {
@@ -207,7 +207,7 @@ batch_pass(struct poller *p, struct intake *in, struct imap_msg *msgs,
  * mail (only once committed) and sort the UIDs into those to move to the
  * processed and to the quarantine folder. */
 static int
-store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
+store_batch(struct poller *p, struct desk *in, struct imap_msg *msgs,
     size_t n, uint32_t uidvalidity, volatile int *stop, uint32_t *done,
     uint32_t *quar, size_t *ndone, size_t *nquar, struct poll_stats *st,
     struct gc_err *err)
@@ -262,7 +262,7 @@ store_batch(struct poller *p, struct intake *in, struct imap_msg *msgs,
 }
 
 static int
-run_locked(struct poller *p, struct intake *in, volatile int *stop,
+run_locked(struct poller *p, struct desk *in, volatile int *stop,
     struct poll_stats *st, struct gc_err *err)
 {
 	const struct conf_mailbox *mb = p->mb;
@@ -325,7 +325,7 @@ run_locked(struct poller *p, struct intake *in, volatile int *stop,
 }
 
 static int
-run_pass(struct poller *p, struct intake *in, time_t now,
+run_pass(struct poller *p, struct desk *in, time_t now,
     volatile int *stop, struct poll_stats *st, struct gc_err *err)
 {
 	const struct conf_mailbox *mb = p->mb;
@@ -374,7 +374,7 @@ run_pass(struct poller *p, struct intake *in, time_t now,
 }
 
 int
-poller_run(struct poller *p, struct intake *in, time_t now,
+poller_run(struct poller *p, struct desk *in, time_t now,
     volatile int *stop, struct poll_stats *st, struct gc_err *err)
 {
 	int rc;

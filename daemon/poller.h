@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "daemon/intake.h"
+#include "desk/intake.h"
 #include "sql/db.h"
 
 struct poller;
@@ -50,7 +50,7 @@ const struct conf_mailbox *poller_mailbox(const struct poller *p);
  * in hand is finished, the batch committed and moved, and the pass ends.
  * Returns 0, GC_ETEMP when PostgreSQL went away (the caller reconnects),
  * or another code for IMAP trouble (already logged, backoff set). */
-int poller_run(struct poller *p, struct intake *in, time_t now,
+int poller_run(struct poller *p, struct desk *in, time_t now,
     volatile int *stop, struct poll_stats *stats, struct gc_err *err);
 
 /* When the poller wants to run next (its interval, or its backoff). */

@@ -26,11 +26,11 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/cli.h"
-#include "daemon/intake.h"
-#include "daemon/mailout.h"
+#include "desk/intake.h"
+#include "desk/mailout.h"
 #include "daemon/monitor.h"
 #include "daemon/poller.h"
-#include "daemon/scheduler.h"
+#include "desk/scheduler.h"
 #include "notify/outbox.h"
 #include "sql/store.h"
 #include "notify/smtp.h"
@@ -235,7 +235,7 @@ flush_outbox(struct daemon *d, time_t now)
 static void
 run_poller(struct daemon *d, struct poller *p)
 {
-	struct intake in = { .conf = d->app->conf, .db = d->db,
+	struct desk in = { .conf = d->app->conf, .db = d->db,
 		.now = app_now(d->app), .out = d->mailout,
 		.policy = d->app->policy };
 	struct poll_stats st;
@@ -286,7 +286,7 @@ turn(struct daemon *d, bool once)
 	}
 	now = app_now(d->app);
 	if (once || d->next_tick <= now) {
-		struct intake in = { .conf = d->app->conf, .db = d->db,
+		struct desk in = { .conf = d->app->conf, .db = d->db,
 			.now = now, .out = d->mailout,
 			.policy = d->app->policy, .careful = true };
 		struct sched_stats st;

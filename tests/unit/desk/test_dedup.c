@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/dedup.h"
+#include "desk/dedup.h"
 
 static void
 key(char *out, const char *raw, const char *mid)

@@ -1,7 +1,7 @@
 /*
  * dedup.c - deduplication keys (see dedup.h)
  */
-#include "daemon/dedup.h"
+#include "desk/dedup.h"
 
 #include <openssl/evp.h>
 #include <stdbool.h>

@@ -1,21 +1,21 @@
 /*
  * scheduler.c - the scheduler pass (see scheduler.h)
  */
-#include "daemon/scheduler.h"
+#include "desk/scheduler.h"
 
 #include <string.h>
 
 #include "common/log.h"
 #include "common/util.h"
-#include "daemon/conversation.h"
+#include "desk/conversation.h"
 
-#include "daemon/timers.h"
+#include "desk/timers.h"
 #include "sla/policy.h"
 
 #define TIMERS_BATCH 500
 
 int
-scheduler_tick(struct intake *in, struct sched_stats *st, struct gc_err *err)
+scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
 	const struct sla_settings *set = in->policy ?
 	    sla_policy_settings(in->policy) : NULL;

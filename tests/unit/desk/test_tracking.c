@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "common/util.h"
-#include "daemon/tracking.h"
+#include "desk/tracking.h"
 
 static void
 test_format(void **state)

@@ -1,9 +1,9 @@
 /*
  * mailout.c - render, compose and queue a mail of ours (see mailout.h)
  */
-#include "daemon/mailout.h"
+#include "desk/mailout.h"
 
-#include "daemon/agentauth.h"
+#include "desk/agentauth.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * agentauth.c - HMAC tokens in our notifications' Message-IDs (see
  * agentauth.h)
  */
-#include "daemon/agentauth.h"
+#include "desk/agentauth.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/intake.h"
+#include "desk/desk.h"
 #include "parsers/mime.h"
 #include "sla/policy.h"
 
@@ -48,10 +48,10 @@ struct conv_qual {
 	struct sla_qualification q;
 };
 
-int conversation_qualify(struct intake *in, const struct conv_mail *cm,
+int conversation_qualify(struct desk *in, const struct conv_mail *cm,
     struct conv_qual *out, struct gc_err *err);
 
-int conversation_handle(struct intake *in, const struct conv_mail *cm,
+int conversation_handle(struct desk *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);
 
 /* A mail ops release from the quarantine (`guichet quarantine release`):
@@ -61,19 +61,19 @@ int conversation_handle(struct intake *in, const struct conv_mail *cm,
  * records it with a "stranger_followup" event). Its #commands are not
  * applied and its sender becomes neither an agent nor a participant of
  * an existing ticket. GC_ENOTFOUND: no ticket into. */
-int conversation_release(struct intake *in, const struct conv_mail *cm,
+int conversation_release(struct desk *in, const struct conv_mail *cm,
     const char *into, struct intake_result *res, struct gc_err *err);
 
 /* A delivery report: matched to the ticket of our mail it reports on
  * (by that mail's Message-ID) and recorded there, never a new ticket and
  * never answered; one that matches nothing goes to the quarantine. */
 struct bounce;
-int conversation_bounce(struct intake *in, const struct conv_mail *cm,
+int conversation_bounce(struct desk *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err);
 
 /* Close resolved tickets left unanswered for the configured delay, each
  * with a closing mail; *closed_r counts them. */
-int conversation_autoclose(struct intake *in, long long delay_seconds,
+int conversation_autoclose(struct desk *in, long long delay_seconds,
     int *closed_r, struct gc_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * evjson.c - event data as JSON (see evjson.h)
  */
-#include "daemon/evjson.h"
+#include "desk/evjson.h"
 
 #include <jansson.h>
 #include <stdarg.h>

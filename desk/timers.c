@@ -1,7 +1,7 @@
 /*
  * timers.c - SLA timers and escalations (see timers.h)
  */
-#include "daemon/timers.h"
+#include "desk/timers.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -12,14 +12,14 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "daemon/evjson.h"
-#include "daemon/mailout.h"
+#include "desk/evjson.h"
+#include "desk/mailout.h"
 #include "sla/policy.h"
 #include "sql/store.h"
 
 /* Compute the timers of a state and store them. */
 static int
-store_state_timers(struct intake *in, int64_t ticket_id,
+store_state_timers(struct desk *in, int64_t ticket_id,
     const struct sla_ticket_state *st, bool closed, bool fresh,
     struct gc_err *err)
 {
@@ -45,7 +45,7 @@ store_state_timers(struct intake *in, int64_t ticket_id,
 }
 
 int
-timers_start(struct intake *in, int64_t ticket_id, const char *plan,
+timers_start(struct desk *in, int64_t ticket_id, const char *plan,
     const char *priority, const char *queue, struct gc_err *err)
 {
 	struct sla_ticket_state st = { 0 };
@@ -60,7 +60,7 @@ timers_start(struct intake *in, int64_t ticket_id, const char *plan,
 }
 
 int
-timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err)
+timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err)
 {
 	struct store_sla_state s;
 	struct sla_ticket_state st = { 0 };
@@ -139,7 +139,7 @@ prepared_clear(struct prepared *p)
 }
 
 static int
-escalate(struct intake *in, const struct store_due_timer *d,
+escalate(struct desk *in, const struct store_due_timer *d,
     enum sla_level level, struct prepared *p, struct gc_err *err)
 {
 	const char *ev = level == SLA_LEVEL_BREACH ? "sla_breach" :
@@ -227,7 +227,7 @@ escalate(struct intake *in, const struct store_due_timer *d,
 }
 
 int
-timers_tick(struct intake *in, int max, struct timers_stats *st,
+timers_tick(struct desk *in, int max, struct timers_stats *st,
     struct gc_err *err)
 {
 	struct store_due_timer *due = NULL;

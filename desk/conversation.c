@@ -1,7 +1,7 @@
 /*
  * conversation.c - customers, agents and strangers (see conversation.h)
  */
-#include "daemon/conversation.h"
+#include "desk/conversation.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -12,12 +12,12 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "daemon/agentauth.h"
-#include "daemon/dedup.h"
-#include "daemon/evjson.h"
-#include "daemon/mailout.h"
-#include "daemon/timers.h"
-#include "daemon/tracking.h"
+#include "desk/agentauth.h"
+#include "desk/dedup.h"
+#include "desk/evjson.h"
+#include "desk/mailout.h"
+#include "desk/timers.h"
+#include "desk/tracking.h"
 #include "notify/compose.h"
 #include "parsers/authres.h"
 #include "parsers/bounce.h"
@@ -105,7 +105,7 @@ agent_has_queue(const struct conf_agent *a, const char *queue)
  * notifications to that agent about this ticket (HMAC token), or when
  * our MTA vouches for the agent's domain. */
 static bool
-agent_authenticated(struct intake *in, const struct mail *m,
+agent_authenticated(struct desk *in, const struct mail *m,
     const struct conf_agent *a, int64_t ticket_id,
     const struct agentauth_key *key, const char **how_r)
 {
@@ -139,7 +139,7 @@ agent_authenticated(struct intake *in, const struct mail *m,
 /* ----- Finding the ticket ----------------------------------------- */
 
 struct tag_lookup {
-	struct intake *in;
+	struct desk *in;
 	struct store_ticket *t;
 	int rc;
 	bool found;
@@ -170,7 +170,7 @@ try_tag(const char *token, void *arg)
  * else by In-Reply-To/References naming any mail of a ticket, ours or
  * the customer's. A merged ticket leads to the one it was merged into. */
 static int
-find_ticket(struct intake *in, const struct mail *m, struct store_ticket *t,
+find_ticket(struct desk *in, const struct mail *m, struct store_ticket *t,
     bool *found_r, char *tag_r, size_t taglen, struct gc_err *err)
 {
 	struct tag_lookup l = { in, t, 0, false, "", err };
@@ -228,7 +228,7 @@ addr_list(const char **out, const struct mail_addr *a, size_t n)
 }
 
 static int
-store_mail(struct intake *in, const struct conv_mail *cm, int64_t ticket_id,
+store_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
     const char *author, const char *agent, bool internal, int64_t *mid_r,
     struct gc_err *err)
 {
@@ -305,7 +305,7 @@ store_mail(struct intake *in, const struct conv_mail *cm, int64_t ticket_id,
 }
 
 static int
-event(struct intake *in, int64_t ticket_id, const char *kind,
+event(struct desk *in, int64_t ticket_id, const char *kind,
     const char *actor, char *data, struct gc_err *err)
 {
 	int rc = store_event(in->db, ticket_id, in->now, kind, actor, data,
@@ -327,7 +327,7 @@ new_text_of(const struct mail *m)
 
 /* The customer and the other participants, as recipients. */
 static int
-customer_rcpts(struct intake *in, const struct store_ticket *t,
+customer_rcpts(struct desk *in, const struct store_ticket *t,
     struct mailout_rcpt **to_r, size_t *nto_r, struct mailout_rcpt **cc_r,
     size_t *ncc_r, struct store_participant **parts_r, size_t *nparts_r,
     struct gc_err *err)
@@ -367,7 +367,7 @@ customer_rcpts(struct intake *in, const struct store_ticket *t,
  * answering it at once (the acknowledgement): then the recipients and the
  * thread are known without asking the database. */
 static int
-to_customer(struct intake *in, const struct store_ticket *t,
+to_customer(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
     const char *purpose, const char *text, const struct conf_agent *agent,
     bool automatic, const struct mail *origin, struct gc_err *err)
@@ -478,7 +478,7 @@ attachment_list(struct buf *b, const struct mail *m)
 /* Tell the agents of the ticket's queue, each in their own thread of the
  * ticket, with a Message-ID that carries their token. */
 static int
-notify_agents(struct intake *in, const struct store_ticket *t,
+notify_agents(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *text, const char *author,
     const struct mail *m, const char *except_agent, bool fresh,
     struct gc_err *err)
@@ -564,7 +564,7 @@ notify_agents(struct intake *in, const struct store_ticket *t,
 /* ----- Qualification ---------------------------------------------- */
 
 int
-conversation_qualify(struct intake *in, const struct conv_mail *cm,
+conversation_qualify(struct desk *in, const struct conv_mail *cm,
     struct conv_qual *out, struct gc_err *err)
 {
 	const struct mail *m = cm->m;
@@ -658,7 +658,7 @@ conversation_qualify(struct intake *in, const struct conv_mail *cm,
 /* The customer's CSM is copied on the tickets the plan says (P1 of
  * Enterprise by default). */
 static int
-add_csm(struct intake *in, int64_t ticket_id, const char *plan,
+add_csm(struct desk *in, int64_t ticket_id, const char *plan,
     const char *priority, const char *org_csm, struct gc_err *err)
 {
 	const char *csm;
@@ -690,7 +690,7 @@ addr_casecmp(const void *a, const void *b)
  * one "participants_capped" event and never written to, so that one mail
  * with thousands of addresses cannot make every answer go to thousands. */
 static int
-add_cc_participants(struct intake *in, int64_t id, const struct mail *m,
+add_cc_participants(struct desk *in, int64_t id, const struct mail *m,
     struct gc_err *err)
 {
 	size_t cap = (size_t)in->conf->general.max_participants_per_mail;
@@ -776,7 +776,7 @@ clean_subject(const struct mail *m, const char *drop_tag)
 }
 
 static int
-new_ticket(struct intake *in, const struct conv_mail *cm,
+new_ticket(struct desk *in, const struct conv_mail *cm,
     int64_t related_to, const char *drop_tag, struct intake_result *res,
     struct gc_err *err)
 {
@@ -893,7 +893,7 @@ confirms(const struct conf *c, const char *text)
 }
 
 static int
-customer_followup(struct intake *in, const struct conv_mail *cm,
+customer_followup(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, struct intake_result *res, struct gc_err *err)
 {
 	const struct mail *m = cm->m;
@@ -956,7 +956,7 @@ customer_followup(struct intake *in, const struct conv_mail *cm,
 /* ----- Agents' replies -------------------------------------------- */
 
 struct agent_ctx {
-	struct intake *in;
+	struct desk *in;
 	const struct conv_mail *cm;
 	struct store_ticket *t;
 	const struct conf_agent *agent;
@@ -969,7 +969,7 @@ struct agent_ctx {
 static int
 command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 {
-	struct intake *in = x->in;
+	struct desk *in = x->in;
 	struct mailout_rcpt to = { x->agent->display_name,
 		x->agent->address };
 	struct mailout_req req = { 0 };
@@ -1078,7 +1078,7 @@ set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
 static int
 apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 {
-	struct intake *in = x->in;
+	struct desk *in = x->in;
 	const char *who = x->agent->name;
 	int rc = 0;
 
@@ -1144,7 +1144,7 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 }
 
 static int
-agent_reply(struct intake *in, const struct conv_mail *cm,
+agent_reply(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, const struct conf_agent *agent, const char *how,
     struct intake_result *res, struct gc_err *err)
 {
@@ -1223,7 +1223,7 @@ out:
 /* ----- Strangers -------------------------------------------------- */
 
 static int
-stranger(struct intake *in, const struct conv_mail *cm,
+stranger(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, const char *tag, bool forged_agent,
     struct intake_result *res, struct gc_err *err)
 {
@@ -1268,7 +1268,7 @@ stranger(struct intake *in, const struct conv_mail *cm,
 /* ----- The entry point -------------------------------------------- */
 
 static int
-is_participant(struct intake *in, const struct store_ticket *t,
+is_participant(struct desk *in, const struct store_ticket *t,
     const char *addr, bool *yes_r, struct gc_err *err)
 {
 	struct store_participant *p;
@@ -1287,7 +1287,7 @@ is_participant(struct intake *in, const struct store_ticket *t,
 }
 
 int
-conversation_handle(struct intake *in, const struct conv_mail *cm,
+conversation_handle(struct desk *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err)
 {
 	const struct mail *m = cm->m;
@@ -1344,7 +1344,7 @@ out:
 }
 
 int
-conversation_release(struct intake *in, const struct conv_mail *cm,
+conversation_release(struct desk *in, const struct conv_mail *cm,
     const char *into, struct intake_result *res, struct gc_err *err)
 {
 	struct store_ticket t = { 0 };
@@ -1388,7 +1388,7 @@ out:
 }
 
 int
-conversation_bounce(struct intake *in, const struct conv_mail *cm,
+conversation_bounce(struct desk *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err)
 {
 	const char *orig = b->original_message_id;
@@ -1445,7 +1445,7 @@ conversation_bounce(struct intake *in, const struct conv_mail *cm,
 }
 
 int
-conversation_autoclose(struct intake *in, long long delay_seconds,
+conversation_autoclose(struct desk *in, long long delay_seconds,
     int *closed_r, struct gc_err *err)
 {
 	int64_t ids[100];

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "common/mem.h"
-#include "daemon/agentauth.h"
+#include "desk/agentauth.h"
 #include "notify/compose.h"
 
 #define DOMAIN "example.com"

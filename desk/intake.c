@@ -11,7 +11,7 @@
  * Everything happens under one savepoint: a failure in 3 (other than the
  * database going away) rolls the mail's writes back and quarantines it.
  */
-#include "daemon/intake.h"
+#include "desk/intake.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -23,10 +23,10 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "daemon/conversation.h"
-#include "daemon/dedup.h"
-#include "daemon/mailout.h"
-#include "daemon/timers.h"
+#include "desk/conversation.h"
+#include "desk/dedup.h"
+#include "desk/mailout.h"
+#include "desk/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
@@ -60,7 +60,7 @@ intake_outcome_key(enum intake_outcome o)
 
 /* A copy of a mail already stored (where: "message" or "quarantine"). */
 static int
-duplicate(struct intake *in, struct intake_result *res, const char *where,
+duplicate(struct desk *in, struct intake_result *res, const char *where,
     int64_t ticket_id, struct gc_err *err)
 {
 	struct store_ticket t = { 0 };
@@ -79,7 +79,7 @@ duplicate(struct intake *in, struct intake_result *res, const char *where,
 }
 
 static int
-quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
+quarantine(struct desk *in, const struct conf_mailbox *mb, const char *raw,
     size_t len, uint32_t uid, const char *key, const char *reason,
     const char *detail, struct intake_result *res, struct gc_err *err)
 {
@@ -113,7 +113,7 @@ quarantine(struct intake *in, const struct conf_mailbox *mb, const char *raw,
  * the mail is automatic (no loop) or the sender cannot be read. Only the
  * header block is parsed, to learn who sent it. */
 static int
-too_big(struct intake *in, const struct conf_mailbox *mb, const char *raw,
+too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
     size_t len, uint32_t uid, const char *key, struct intake_result *res,
     struct gc_err *err)
 {
@@ -206,7 +206,7 @@ intake_sender(const struct mail *m)
 
 /* Everything after parsing, under the mail's savepoint. */
 static int
-store_parsed(struct intake *in, const struct conf_mailbox *mb,
+store_parsed(struct desk *in, const struct conf_mailbox *mb,
     const struct mail *m, const char *raw, size_t len, uint32_t uid,
     const char *key, struct intake_result *res, struct gc_err *err)
 {
@@ -262,7 +262,7 @@ store_parsed(struct intake *in, const struct conf_mailbox *mb,
 }
 
 int
-intake_mail(struct intake *in, const struct conf_mailbox *mb,
+intake_mail(struct desk *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t uid, struct intake_result *res,
     struct gc_err *err)
 {

@@ -1,7 +1,7 @@
 /*
  * tracking.c - tracking numbers and subject tags (see tracking.h)
  */
-#include "daemon/tracking.h"
+#include "desk/tracking.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -26,42 +26,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "common/err.h"
-#include "conf/conf.h"
-#include "sql/db.h"
+#include "desk/desk.h"
 
-struct mailout;
-struct sla_policy;
-
-enum intake_outcome {
-	INTAKE_NEW_TICKET,
-	INTAKE_FOLLOWUP,
-	INTAKE_DUPLICATE,
-	INTAKE_QUARANTINED,
-	INTAKE_DROPPED,       /* our own mail come back: recorded, not stored */
-};
-
-struct intake_result {
-	enum intake_outcome outcome;
-	char number[64];          /* the ticket's, when there is one */
-	int64_t ticket_id;
-	int64_t quarantine_id;
-	char message_id[256];     /* of the mail, for the log line */
-	char reason[256];         /* quarantine / duplicate / drop reason */
-	bool bounce;              /* a delivery report, recorded */
-};
-
-struct intake {
-	const struct conf *conf;
-	struct db *db;
-	time_t now;
-	struct mailout *out;      /* templates and composition of replies */
-	const struct sla_policy *policy;   /* qualification and timers */
-	bool careful;             /* a savepoint per mail (see above) */
-	int orgs_imported;        /* 0 not known yet, 1 none, 2 some */
-};
-
-int intake_mail(struct intake *in, const struct conf_mailbox *mb,
+int intake_mail(struct desk *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t imap_uid,
     struct intake_result *res, struct gc_err *err);
 

@@ -10,7 +10,7 @@
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H
 
-#include "daemon/intake.h"
+#include "desk/desk.h"
 
 struct sched_stats {
 	int warnings;     /* SLA warnings fired */
@@ -18,7 +18,7 @@ struct sched_stats {
 	int closed;       /* resolved tickets closed without an answer */
 };
 
-int scheduler_tick(struct intake *in, struct sched_stats *st,
+int scheduler_tick(struct desk *in, struct sched_stats *st,
     struct gc_err *err);
 
 #endif

@@ -20,11 +20,11 @@
 #ifndef GC_TIMERS_H
 #define GC_TIMERS_H
 
-#include "daemon/intake.h"
+#include "desk/desk.h"
 
-int timers_refresh(struct intake *in, int64_t ticket_id, struct gc_err *err);
+int timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err);
 /* The timers of a ticket opened now, from what the caller knows. */
-int timers_start(struct intake *in, int64_t ticket_id, const char *plan,
+int timers_start(struct desk *in, int64_t ticket_id, const char *plan,
     const char *priority, const char *queue, struct gc_err *err);
 
 struct timers_stats {
@@ -33,7 +33,7 @@ struct timers_stats {
 };
 
 /* One pass over at most max due timers, in the caller's transaction. */
-int timers_tick(struct intake *in, int max, struct timers_stats *st,
+int timers_tick(struct desk *in, int max, struct timers_stats *st,
     struct gc_err *err);
 
 #endif
