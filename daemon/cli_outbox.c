@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -106,7 +107,8 @@ outbox_retry(struct app *app, long long id)
 	struct db *db = NULL;
 	long long n = 0;
 	int64_t ticket = 0;
-	char data[96];
+	struct evjson *e;
+	char *data;
 	int rc;
 
 	if ((rc = app_db_connect(app, &db, &err)) != 0)
@@ -114,11 +116,14 @@ outbox_retry(struct app *app, long long id)
 	if ((rc = db_begin(db, &err)) != 0)
 		goto fail;
 	rc = outbox_db_retry(db, id, now, &ticket, &n, &err);
-	snprintf(data, sizeof(data), "{\"outbox_id\": %lld, \"recipients\": "
-	    "%lld}", id, n);
+	e = ev_new();
+	ev_int(e, "outbox_id", id);
+	ev_int(e, "recipients", n);
+	data = ev_end(e);
 	if (rc == 0 && ticket != 0)
 		rc = store_event(db, ticket, now, "outbox_retry", "ops", data,
 		    &err);
+	free(data);
 	if (rc == 0)
 		rc = db_commit(db, &err);
 	else

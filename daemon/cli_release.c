@@ -16,13 +16,13 @@
  * the account of the real uid; the real uid is recorded beside the name.
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -191,23 +191,20 @@ static char *
 release_event(int64_t id, const struct hold_entry *e, const char *by,
     bool partly, const char *into)
 {
-	json_t *o = json_object();
-	char *s;
+	struct evjson *j = ev_new();
 
-	json_object_set_new(o, "quarantine_id", json_integer(id));
-	json_object_set_new(o, "by", json_string(by));
-	json_object_set_new(o, "uid", json_integer((json_int_t)getuid()));
-	json_object_set_new(o, "reason", json_string(e->reason ? e->reason :
-	    ""));
+	ev_int(j, "quarantine_id", id);
+	ev_str(j, "by", by);
+	ev_int(j, "uid", (long long)getuid());
+	ev_str(j, "reason", e->reason ? e->reason : "");
 	if (e->detail != NULL && utf8_valid(e->detail, strlen(e->detail)))
-		json_object_set_new(o, "detail", json_string(e->detail));
-	json_object_set_new(o, "into", into ? json_string(into) :
-	    json_null());
-	json_object_set_new(o, "parsed", json_string(partly ? "partly" :
-	    "whole"));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
+		ev_str(j, "detail", e->detail);
+	if (into != NULL)
+		ev_str(j, "into", into);
+	else
+		ev_null(j, "into");
+	ev_str(j, "parsed", partly ? "partly" : "whole");
+	return ev_end(j);
 }
 
 int

@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "desk/agentauth.h"
 #include "desk/dedup.h"
-#include "desk/evjson.h"
+#include "common/evjson.h"
 #include "desk/mailout.h"
 #include "desk/timers.h"
 #include "desk/tracking.h"
@@ -697,7 +697,7 @@ add_cc_participants(struct desk *in, int64_t id, const struct mail *m,
 	const char **added = xcalloc(m->ncc + 1, sizeof(*added));
 	const char **left = xcalloc(m->ncc + 1, sizeof(*left));
 	size_t nadded = 0, nleft = 0, nuniq = 0;
-	json_t *o, *list;
+	struct evjson *o;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < m->ncc; i++) {
@@ -726,23 +726,16 @@ add_cc_participants(struct desk *in, int64_t id, const struct mail *m,
 	if (rc == 0 && nleft > 0) {
 		/* each address left out once, in a stable order */
 		qsort(left, nleft, sizeof(*left), addr_casecmp);
-		list = json_array();
-		for (size_t i = 0; i < nleft; i++) {
-			if (i > 0 && str_casecmp(left[i], left[i - 1]) == 0)
-				continue;
-			json_array_append_new(list, json_string(left[i]));
-			nuniq++;
-		}
-		o = json_object();
-		json_object_set_new(o, "cap", json_integer((json_int_t)cap));
-		json_object_set_new(o, "added", json_integer((json_int_t)
-		    nadded));
-		json_object_set_new(o, "left_out", json_integer((json_int_t)
-		    nuniq));
-		json_object_set_new(o, "addresses", list);
-		rc = event(in, id, "participants_capped", NULL, json_dumps(o,
-		    JSON_COMPACT), err);
-		json_decref(o);
+		for (size_t i = 0; i < nleft; i++)
+			if (nuniq == 0 ||
+			    str_casecmp(left[i], left[nuniq - 1]) != 0)
+				left[nuniq++] = left[i];
+		o = ev_new();
+		ev_int(o, "cap", (long long)cap);
+		ev_int(o, "added", (long long)nadded);
+		ev_int(o, "left_out", (long long)nuniq);
+		ev_strs(o, "addresses", left, nuniq);
+		rc = event(in, id, "participants_capped", NULL, ev_end(o), err);
 		log_warn("ticket %" PRId64 ": %zu Cc address(es) past "
 		    "max_participants_per_mail (%zu) left out", id, nuniq, cap);
 	}

@@ -5,11 +5,11 @@
 
 #include "desk/agentauth.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -107,19 +107,20 @@ get_template(struct mailout *mo, const char *lang, const char *name,
 static char *
 event_json(const struct mailout_req *req, const char *mid)
 {
-	json_t *o = json_object(), *to = json_array();
+	struct evjson *e = ev_new();
+	const char **to = xcalloc(req->nto + req->ncc + 1, sizeof(*to));
 	char *s;
 
-	json_object_set_new(o, "purpose", json_string(req->purpose));
-	json_object_set_new(o, "message_id", json_string(mid));
+	ev_str(e, "purpose", req->purpose);
+	ev_str(e, "message_id", mid);
 	for (size_t i = 0; i < req->nto; i++)
-		json_array_append_new(to, json_string(req->to[i].addr));
+		to[i] = req->to[i].addr;
 	for (size_t i = 0; i < req->ncc; i++)
-		json_array_append_new(to, json_string(req->cc[i].addr));
-	json_object_set_new(o, "to", to);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
+		to[req->nto + i] = req->cc[i].addr;
+	ev_strs(e, "to", to, req->nto + req->ncc);
+	s = ev_end(e);
+	free(to);
+	return s;
 }
 
 struct mailout_mail {

@@ -4,7 +4,6 @@
 #include "desk/timers.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "desk/evjson.h"
+#include "common/evjson.h"
 #include "desk/mailout.h"
 #include "sla/policy.h"
 #include "sql/store.h"
@@ -99,22 +98,10 @@ static char *
 webhook_json(const struct store_ticket *t, const char *timer,
     const char *level, const char *due)
 {
-	json_t *o = json_object();
-	char *s;
-
-	json_object_set_new(o, "event", json_string(level));
-	json_object_set_new(o, "ticket", json_string(t->number));
-	json_object_set_new(o, "timer", json_string(timer));
-	json_object_set_new(o, "due_at", json_string(due));
-	json_object_set_new(o, "priority", json_string(t->priority));
-	json_object_set_new(o, "plan", json_string(t->plan));
-	json_object_set_new(o, "queue", json_string(t->queue));
-	json_object_set_new(o, "status", json_string(t->status));
-	json_object_set_new(o, "subject", json_string(t->subject));
-	json_object_set_new(o, "requester", json_string(t->requester));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
+	return ev_json("event", level, "ticket", t->number, "timer", timer,
+	    "due_at", due, "priority", t->priority, "plan", t->plan,
+	    "queue", t->queue, "status", t->status, "subject", t->subject,
+	    "requester", t->requester, NULL);
 }
 
 /* What one escalation owns until the batch is written. */

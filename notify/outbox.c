@@ -4,11 +4,11 @@
 #include "notify/outbox.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -86,34 +86,17 @@ event_data(const struct outbox_db_row *row, const char *address,
     const char *error, long long attempts, time_t next_at,
     const char *const *sent, size_t nsent)
 {
-	json_t *o = json_object();
-	char *s;
+	struct evjson *e = ev_new();
 
-	if (row->message_id)
-		json_object_set_new(o, "message_id",
-		    json_string(row->message_id));
-	json_object_set_new(o, "purpose", json_string(row->purpose));
-	if (address)
-		json_object_set_new(o, "address", json_string(address));
-	if (sent != NULL) {
-		json_t *a = json_array();
-
-		for (size_t i = 0; i < nsent; i++)
-			json_array_append_new(a, json_string(sent[i]));
-		json_object_set_new(o, "recipients", a);
-	}
-	if (error)
-		json_object_set_new(o, "error", json_string(error));
-	json_object_set_new(o, "attempts", json_integer(attempts));
-	if (next_at) {
-		char ts[32];
-
-		time_iso8601(ts, sizeof(ts), next_at);
-		json_object_set_new(o, "next_at", json_string(ts));
-	}
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s ? s : xstrdup("{}");
+	ev_str(e, "message_id", row->message_id);
+	ev_str(e, "purpose", row->purpose);
+	ev_str(e, "address", address);
+	if (sent != NULL)
+		ev_strs(e, "recipients", sent, nsent);
+	ev_str(e, "error", error);
+	ev_int(e, "attempts", attempts);
+	ev_time(e, "next_at", next_at);
+	return ev_end(e);
 }
 
 static int
