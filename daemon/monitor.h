@@ -28,7 +28,7 @@
 #include "daemon/app.h"
 #include "daemon/poller.h"
 #include "desk/scheduler.h"
-#include "notify/outbox.h"
+#include "daemon/outbox.h"
 #include "sql/db.h"
 
 #define MONITOR_REFRESH 5    /* seconds between reads of the database, */

@@ -31,7 +31,7 @@
 #include "daemon/monitor.h"
 #include "daemon/poller.h"
 #include "desk/scheduler.h"
-#include "notify/outbox.h"
+#include "daemon/outbox.h"
 #include "sql/store.h"
 #include "notify/smtp.h"
 #include <systemd/sd-daemon.h>

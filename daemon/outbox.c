@@ -1,7 +1,7 @@
 /*
  * outbox.c - the outbox worker (see outbox.h)
  */
-#include "notify/outbox.h"
+#include "daemon/outbox.h"
 
 #include <inttypes.h>
 #include <stdio.h>
