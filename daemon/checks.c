@@ -3,8 +3,8 @@
  */
 #include "daemon/checks.h"
 
-#include "desk/mailout.h"
 #include "daemon/policy.h"
+#include "desk/mailout.h"
 
 void
 checks_config(const struct conf *c, struct conf_diag *diag)

@@ -22,6 +22,8 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "desk/conversation.h"
+#include "desk/qualify.h"
+#include "parsers/mime.h"
 #include "sla/org.h"
 #include "sql/store.h"
 
@@ -174,7 +176,7 @@ cli_rules(struct app *app, int argc, char **argv)
 
 		if (cm.mb == NULL)
 			cm.mb = &none;
-		rc = conversation_qualify(&in, &cm, q, &err);
+		rc = qualify_mail(&in, &cm, q, &err);
 	}
 	if (rc == 0) {
 		st.plan = q->plan;

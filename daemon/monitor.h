@@ -26,9 +26,9 @@
 
 #include "common/err.h"
 #include "daemon/app.h"
+#include "daemon/outbox.h"
 #include "daemon/poller.h"
 #include "desk/scheduler.h"
-#include "daemon/outbox.h"
 #include "sql/db.h"
 
 #define MONITOR_REFRESH 5    /* seconds between reads of the database, */

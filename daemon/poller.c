@@ -11,8 +11,8 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "desk/dedup.h"
 #include "daemon/imap.h"
+#include "desk/dedup.h"
 #include "sql/store.h"
 
 struct poller {

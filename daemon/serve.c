@@ -26,14 +26,14 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/cli.h"
+#include "daemon/monitor.h"
+#include "daemon/outbox.h"
+#include "daemon/poller.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
-#include "daemon/monitor.h"
-#include "daemon/poller.h"
 #include "desk/scheduler.h"
-#include "daemon/outbox.h"
-#include "sql/store.h"
 #include "notify/smtp.h"
+#include "sql/store.h"
 #include <systemd/sd-daemon.h>
 
 #define OUTBOX_BATCH 200

@@ -18,38 +18,6 @@
 #include <stdint.h>
 
 #include "desk/desk.h"
-#include "parsers/mime.h"
-#include "sla/policy.h"
-
-struct conv_mail {
-	const struct conf_mailbox *mb;
-	const struct mail *m;
-	const char *raw;
-	size_t len;
-	uint32_t uid;
-	const char *key;          /* dedup key */
-	const char *automatic;    /* why the mail is automatic, or NULL */
-};
-
-/* How a new ticket is qualified: priority, queue and tags from the rules;
- * plan, language and CSM from the sender's organisation (imported ones
- * first when in->db is set, then the config's). */
-struct conv_qual {
-	char priority[8];
-	char plan[32];
-	char queue[64];
-	char org[128];
-	bool org_imported;
-	char language[8];
-	char csm[256];
-	char rule[128];
-	const char *tags[RULES_MAX_TAGS];
-	size_t ntags;
-	struct sla_qualification q;
-};
-
-int conversation_qualify(struct desk *in, const struct conv_mail *cm,
-    struct conv_qual *out, struct gc_err *err);
 
 int conversation_handle(struct desk *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);

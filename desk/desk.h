@@ -26,6 +26,7 @@
 #include "conf/conf.h"
 #include "sql/db.h"
 
+struct mail;
 struct mailout;
 struct sla_policy;
 
@@ -56,6 +57,19 @@ struct intake_result {
 	char message_id[256];     /* of the mail, for the log line */
 	char reason[256];         /* quarantine / duplicate / drop reason */
 	bool bounce;              /* a delivery report, recorded */
+};
+
+/* A mail the desk handles: parsed, new (not a copy of one stored) and
+ * not ours; automatic tells why it needs no answer (an out-of-office, a
+ * robot), or is NULL. */
+struct conv_mail {
+	const struct conf_mailbox *mb;
+	const struct mail *m;
+	const char *raw;
+	size_t len;
+	uint32_t uid;
+	const char *key;          /* dedup key */
+	const char *automatic;    /* why the mail is automatic, or NULL */
 };
 
 #endif

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "common/evjson.h"
 #include "desk/mailout.h"
 #include "sla/policy.h"
 #include "sql/store.h"

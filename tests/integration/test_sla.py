@@ -137,6 +137,27 @@ class Sla(gh.ServersTestCase):
         self.assertIn("resolve", t["sla"])
         self.assertNotIn("workaround", t["sla"])       # none for P3
 
+    def test_defaults_are_the_policys(self):
+        # no rule matches and the sender has no organisation: priority
+        # and plan are [sla] default_priority and default_plan
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "sla": {"default_priority": "P2", "default_plan": "pro"}})
+        number = self.deliver(mail("Question about invoices",
+                                   "Bob <bob@small.example>",
+                                   "dflt@small.example"),
+                              "2026-11-27T09:00:00Z")
+        t = self.show(number)
+        self.assertEqual((t["priority"], t["plan"]), ("P2", "Pro"))
+        # and `rules test` says the same, from the same policy
+        path = s.path("dflt.eml")
+        with open(path, "wb") as f:
+            f.write(mail("Another question", "Eve <eve@small.example>",
+                         "dflt2@small.example"))
+        doc = json.loads(s.guichet("rules", "test", path, "--json",
+                                   now=T0).stdout)
+        self.assertEqual((doc["priority"], doc["plan"]), ("P2", "Pro"))
+
     def test_priority_change_and_pause(self):
         s = self.servers
         number = self.deliver(mail("Question about invoices",

@@ -1,0 +1,119 @@
+/*
+ * record.c - messages and events of a ticket (see record.h)
+ */
+#include "desk/record.h"
+
+#include <stdlib.h>
+
+#include "common/mem.h"
+#include "desk/dedup.h"
+#include "parsers/mime.h"
+#include "sql/store.h"
+
+/* The addresses of a header's list (out: n entries); returns how many. */
+size_t
+record_addrs(const char **out, const struct mail_addr *a, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (a[i].addr != NULL)
+			out[k++] = a[i].addr;
+	return k;
+}
+
+int
+record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
+    const char *author, const char *agent, bool internal, int64_t *mid_r,
+    struct gc_err *err)
+{
+	const struct mail *m = cm->m;
+	const char **to = xcalloc(m->nto + 1, sizeof(*to));
+	const char **cc = xcalloc(m->ncc + 1, sizeof(*cc));
+	const char *flags[4];
+	unsigned char sha[32];
+	struct store_message sm = { 0 };
+	size_t nto = 0, ncc = 0, nflags = 0;
+	int64_t mid = 0;
+	int rc;
+
+	nto = record_addrs(to, m->to, m->nto);
+	ncc = record_addrs(cc, m->cc, m->ncc);
+	if (m->text_charset_unknown)
+		flags[nflags++] = "charset-unknown";
+	if (m->text_from_html)
+		flags[nflags++] = "from-html";
+	if (cm->automatic)
+		flags[nflags++] = "automatic";
+	dedup_sha256(sha, cm->raw, cm->len);
+	sm.ticket_id = ticket_id;
+	sm.direction = "in";
+	sm.author = author;
+	sm.mailbox = cm->mb->name;
+	sm.from_addr = m->from.addr;
+	sm.from_name = m->from.name;
+	sm.to = to;
+	sm.nto = nto;
+	sm.cc = cc;
+	sm.ncc = ncc;
+	sm.subject = m->subject;
+	sm.message_id = m->message_id;
+	sm.in_reply_to = m->in_reply_to;
+	sm.refs = m->references;
+	sm.nrefs = m->nreferences;
+	sm.sent_date = m->date;
+	sm.has_sent_date = m->has_date;
+	sm.received_at = in->now;
+	sm.text = m->text ? m->text : "";
+	sm.new_text = m->new_text;
+	sm.text_flags = flags;
+	sm.ntext_flags = nflags;
+	sm.raw = cm->raw;
+	sm.raw_len = cm->len;
+	sm.raw_sha256 = sha;
+	sm.dedup_key = cm->key;
+	sm.imap_uid = cm->uid;
+	sm.agent = agent;
+	sm.internal = internal;
+	/* the message's id only when its attachments need it */
+	rc = store_message_insert(in->db, &sm, m->nattachments || mid_r ?
+	    &mid : NULL, err);
+	free(to);
+	free(cc);
+	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {
+		const struct mail_attachment *a = &m->attachments[i];
+		struct store_attachment sa = {
+			.message_id = mid, .filename = a->filename,
+			.content_type = a->content_type,
+			.disposition = a->disposition,
+			.content_id = a->content_id,
+			.data = a->data, .len = a->len, .sha256 = sha,
+		};
+
+		dedup_sha256(sha, a->data ? (const void *)a->data : "",
+		    a->len);
+		rc = store_attachment_insert(in->db, &sa, err);
+	}
+	if (mid_r)
+		*mid_r = mid;
+	return rc;
+}
+
+int
+record_event(struct desk *in, int64_t ticket_id, const char *kind,
+    const char *actor, char *data, struct gc_err *err)
+{
+	int rc = store_event(in->db, ticket_id, in->now, kind, actor, data,
+	    err);
+
+	free(data);
+	return rc;
+}
+
+const char *
+record_new_text(const struct mail *m)
+{
+	if (m->new_text != NULL && m->new_text[0] != '\0')
+		return m->new_text;
+	return m->text ? m->text : "";
+}

@@ -1,0 +1,38 @@
+/*
+ * record.h - what the desk writes of a mail it keeps: the message with its
+ * attachments, and the events of its ticket
+ *
+ * Every change to a ticket is an event (record_event), written in the
+ * caller's transaction at the desk's clock.
+ */
+#ifndef GC_DESK_RECORD_H
+#define GC_DESK_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "desk/desk.h"
+
+struct mail_addr;
+
+/* The addresses of a header's list (out: n entries); returns how many. */
+size_t record_addrs(const char **out, const struct mail_addr *a, size_t n);
+
+/* Store the mail as a message of the ticket (author "customer", "agent"
+ * or "system"; agent: the agent's name), with its attachments; *mid_r,
+ * when asked, is the message's row id. */
+int record_mail(struct desk *in, const struct conv_mail *cm,
+    int64_t ticket_id, const char *author, const char *agent, bool internal,
+    int64_t *mid_r, struct gc_err *err);
+
+/* An event of the ticket; data is JSON (common/evjson.h) or NULL, and is
+ * freed here. */
+int record_event(struct desk *in, int64_t ticket_id, const char *kind,
+    const char *actor, char *data, struct gc_err *err);
+
+/* What the mail says that its quotes do not: its new text, else all of
+ * its text. */
+const char *record_new_text(const struct mail *m);
+
+#endif

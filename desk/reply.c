@@ -1,0 +1,369 @@
+/*
+ * reply.c - mails about a ticket, to customers and agents (see reply.h)
+ */
+#include "desk/reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/evjson.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "desk/agentauth.h"
+#include "desk/mailout.h"
+#include "desk/record.h"
+#include "notify/compose.h"
+#include "parsers/commands.h"
+#include "parsers/mime.h"
+#include "sql/hold.h"
+#include "sql/store.h"
+
+#define THREAD_REFS 20    /* Message-IDs in References: of a reply */
+#define MAX_VARS 24
+
+struct varset {
+	struct mailout_var v[MAX_VARS];
+	size_t n;
+	char tag[80];
+};
+
+static void
+var(struct varset *vs, const char *name, const char *value)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i].name, name) == 0) {
+			vs->v[i].value = value;
+			return;
+		}
+	if (vs->n == MAX_VARS)
+		fatal("reply: too many template variables");
+	vs->v[vs->n].name = name;
+	vs->v[vs->n].value = value;
+	vs->n++;
+}
+
+const struct conf_mailbox *
+reply_mailbox(const struct conf *c, const struct store_ticket *t,
+    const struct conf_mailbox *fallback)
+{
+	const struct conf_mailbox *mb = conf_mailbox(c, t->mailbox);
+
+	return mb ? mb : fallback;
+}
+
+static void
+ticket_vars(struct varset *vs, const struct conf *c,
+    const struct store_ticket *t, const struct conf_mailbox *mb)
+{
+	memset(vs, 0, sizeof(*vs));
+	snprintf(vs->tag, sizeof(vs->tag), "[%s]", t->number);
+	var(vs, "ticket_number", t->number);
+	var(vs, "ticket_tag", vs->tag);
+	var(vs, "subject", t->subject);
+	var(vs, "requester_name", t->requester_name ? t->requester_name :
+	    t->requester);
+	var(vs, "requester_address", t->requester);
+	var(vs, "mailbox_address", mb->address);
+	var(vs, "priority", t->priority);
+	var(vs, "status", t->status);
+	var(vs, "queue", t->queue);
+	var(vs, "plan", t->plan);
+	var(vs, "support_name", c->general.support_name);
+	var(vs, "agent_name", t->assignee[0] ? t->assignee : "-");
+}
+
+static const char *
+ticket_language(const struct store_ticket *t, const struct conf_mailbox *mb)
+{
+	if (strcmp(t->language, "fr") == 0 || strcmp(t->language, "en") == 0)
+		return t->language;
+	return mb->language;
+}
+
+static bool
+agent_has_queue(const struct conf_agent *a, const char *queue)
+{
+	for (size_t i = 0; i < a->queues.n; i++)
+		if (strcmp(a->queues.v[i], queue) == 0)
+			return true;
+	return false;
+}
+
+/* The customer and the other participants, as recipients. */
+static int
+customer_rcpts(struct desk *in, const struct store_ticket *t,
+    struct mailout_rcpt **to_r, size_t *nto_r, struct mailout_rcpt **cc_r,
+    size_t *ncc_r, struct store_participant **parts_r, size_t *nparts_r,
+    struct gc_err *err)
+{
+	struct store_participant *p;
+	size_t n;
+	int rc;
+
+	if ((rc = store_participants(in->db, t->id, &p, &n, err)) != 0)
+		return rc;
+	*to_r = xcalloc(1, sizeof(**to_r));
+	*cc_r = xcalloc(n + 1, sizeof(**cc_r));
+	*nto_r = 0;
+	*ncc_r = 0;
+	/* an address we cannot write to is left out, not an error */
+	if (compose_addr_check(t->requester, NULL) == 0) {
+		(*to_r)[0].name = t->requester_name;
+		(*to_r)[0].addr = t->requester;
+		*nto_r = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (str_casecmp(p[i].address, t->requester) == 0 ||
+		    conf_is_our_address(in->conf, p[i].address) ||
+		    conf_agent_by_address(in->conf, p[i].address) != NULL ||
+		    compose_addr_check(p[i].address, NULL) != 0)
+			continue;
+		(*cc_r)[*ncc_r].name = p[i].name;
+		(*cc_r)[(*ncc_r)++].addr = p[i].address;
+	}
+	*parts_r = p;
+	*nparts_r = n;
+	return 0;
+}
+
+/* Send a template to the customer and participants, threaded to the
+ * customer's last mail. origin: the mail that opened the ticket, when
+ * answering it at once (the acknowledgement): then the recipients and the
+ * thread are known without asking the database. */
+int
+reply_customer(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    bool automatic, const struct mail *origin, struct gc_err *err)
+{
+	struct mailout_rcpt *to = NULL, *cc = NULL;
+	struct store_participant *parts = NULL;
+	size_t nto = 0, ncc = 0, nparts = 0, nrefs = 0;
+	char **refs = NULL, *last = NULL, mid[256];
+	struct varset vs;
+	struct mailout_req req = { 0 };
+	int rc = 0;
+
+	if (origin != NULL) {
+		to = xcalloc(1, sizeof(*to));
+		if (compose_addr_check(t->requester, NULL) == 0) {
+			to[0].name = t->requester_name;
+			to[0].addr = t->requester;
+			nto = 1;
+		}
+		refs = xcalloc(origin->nreferences + 2, sizeof(*refs));
+		for (size_t i = 0; i < origin->nreferences; i++)
+			refs[nrefs++] = xstrdup(origin->references[i]);
+		if (origin->message_id != NULL) {
+			refs[nrefs++] = xstrdup(origin->message_id);
+			last = xstrdup(origin->message_id);
+		}
+		if (nto == 0)
+			rc = record_event(in, t->id, "mail_not_sent", NULL,
+			    ev_json("purpose", purpose, "reason",
+			    "no recipient address we can write to", NULL),
+			    err);
+		if (rc != 0 || nto == 0)
+			goto out;
+		goto send;
+	}
+	rc = customer_rcpts(in, t, &to, &nto, &cc, &ncc, &parts, &nparts,
+	    err);
+	if (rc == 0 && nto + ncc == 0) {
+		rc = record_event(in, t->id, "mail_not_sent", NULL,
+		    ev_json("purpose", purpose, "reason",
+		    "no recipient address we can write to", NULL), err);
+		goto out;
+	}
+	if (rc == 0 && nto == 0) {
+		/* the requester cannot be written to: the others still are */
+		to[0] = cc[--ncc];
+		nto = 1;
+	}
+	if (rc == 0)
+		rc = store_thread_ids(in->db, t->id, THREAD_REFS, &refs,
+		    &nrefs, err);
+	if (rc == 0)
+		rc = store_last_customer_mid(in->db, t->id, &last, err);
+	if (rc != 0)
+		goto out;
+send:
+	ticket_vars(&vs, in->conf, t, mb);
+	var(&vs, "message_text", text ? text : "");
+	if (agent != NULL)
+		var(&vs, "agent_name", agent->display_name);
+	req.template_name = template_name;
+	req.language = ticket_language(t, mb);
+	req.purpose = purpose;
+	req.ticket_id = t->id;
+	req.to = to;
+	req.nto = nto;
+	req.cc = cc;
+	req.ncc = ncc;
+	req.reply_to = mb->address;
+	req.in_reply_to = last;
+	req.references = (const char *const *)refs;
+	req.nreferences = nrefs;
+	req.author = agent ? "agent" : "system";
+	req.agent = agent ? agent->name : NULL;
+	req.automatic = automatic;
+	req.capped = automatic;
+	req.vars = vs.v;
+	req.nvars = vs.n;
+	req.from_name = agent ? agent->display_name : NULL;
+	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	/* past the ticket's hourly cap the mail waits its turn */
+	if (rc == 0)
+		rc = hold_send_slot(in->db, t->id, mid, in->now,
+		    in->conf->general.ticket_send_cap, err);
+out:
+	free(to);
+	free(cc);
+	store_participants_free(&parts, nparts);
+	store_strings_free(refs, nrefs);
+	free(last);
+	return rc;
+}
+
+static void
+attachment_list(struct buf *b, const struct mail *m)
+{
+	if (m == NULL || m->nattachments == 0)
+		return;
+	if (buf_addstr(b, "\n") != 0)
+		return;
+	for (size_t i = 0; i < m->nattachments; i++)
+		if (buf_printf(b, "[%s, %s, %zu bytes]\n",
+		    m->attachments[i].filename ? m->attachments[i].filename :
+		    "(no name)", m->attachments[i].content_type,
+		    m->attachments[i].len) != 0)
+			return;
+}
+
+/* Tell the agents of the ticket's queue, each in their own thread of the
+ * ticket, with a Message-ID that carries their token. */
+int
+reply_agents(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *text, const char *author,
+    const struct mail *m, const char *except_agent, bool fresh,
+    struct gc_err *err)
+{
+	const struct conf *c = in->conf;
+	const struct agentauth_key *key;
+	struct buf list = BUF_INIT(64 * 1024);
+	struct mailout_file *files = NULL;
+	size_t nfiles = 0, attached = 0;
+	int rc;
+
+	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
+		return rc;
+	attachment_list(&list, m);
+	if (m != NULL && m->nattachments > 0) {
+		files = xcalloc(m->nattachments, sizeof(*files));
+		for (size_t i = 0; i < m->nattachments; i++) {
+			const struct mail_attachment *a = &m->attachments[i];
+
+			if (a->data == NULL || attached + a->len >
+			    (size_t)c->general.notify_attach_max)
+				continue;
+			files[nfiles].filename = a->filename;
+			files[nfiles].content_type = a->content_type;
+			files[nfiles].data = a->data;
+			files[nfiles].len = a->len;
+			attached += a->len;
+			nfiles++;
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < c->nagents; i++) {
+		const struct conf_agent *a = &c->agents[i];
+		struct mailout_rcpt to = { a->display_name, a->address };
+		struct mailout_req req = { 0 };
+		struct varset vs;
+		char hint[200], mid[256], root[300];
+		const char *rootp = root;
+
+		if (!agent_has_queue(a, t->queue) || (except_agent &&
+		    strcmp(except_agent, a->name) == 0))
+			continue;
+		agentauth_hint(hint, sizeof(hint), key, t->id, a->name);
+		agentauth_thread_root(root, sizeof(root), key, t->id, a->name,
+		    c->general.message_id_domain);
+		ticket_vars(&vs, c, t, mb);
+		var(&vs, "message_text", text);
+		var(&vs, "author", author);
+		var(&vs, "attachments", buf_str(&list));
+		var(&vs, "commands_help", commands_help());
+		req.template_name = "notify_agent";
+		req.language = a->language;
+		req.purpose = "notify_agent";
+		req.ticket_id = t->id;
+		req.to = &to;
+		req.nto = 1;
+		req.reply_to = mb->address;
+		/* the first notification of a ticket is the root of the
+		 * agent's thread; the others answer it */
+		if (fresh) {
+			req.message_id = root;
+		} else {
+			req.in_reply_to = root;
+			req.references = &rootp;
+			req.nreferences = 1;
+			req.id_hint = hint;
+		}
+		req.author = "system";
+		req.agent = a->name;
+		req.internal = true;
+		req.not_a_message = true;
+		req.automatic = true;
+		req.vars = vs.v;
+		req.nvars = vs.n;
+		req.files = files;
+		req.nfiles = nfiles;
+		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	}
+	free(files);
+	buf_free(&list);
+	return rc;
+}
+
+int
+reply_command_error(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const struct conf_agent *agent,
+    const char *in_reply_to, const char *why, struct gc_err *err)
+{
+	struct mailout_rcpt to = { agent->display_name, agent->address };
+	struct mailout_req req = { 0 };
+	const struct agentauth_key *key;
+	struct varset vs;
+	char mid[256], root[300];
+	const char *rootp = root;
+	int rc;
+
+	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
+		return rc;
+	agentauth_thread_root(root, sizeof(root), key, t->id, agent->name,
+	    in->conf->general.message_id_domain);
+	ticket_vars(&vs, in->conf, t, mb);
+	var(&vs, "agent_name", agent->display_name);
+	var(&vs, "error", why);
+	var(&vs, "commands_help", commands_help());
+	req.template_name = "command_error";
+	req.language = agent->language;
+	req.purpose = "command_error";
+	req.ticket_id = t->id;
+	req.to = &to;
+	req.nto = 1;
+	req.reply_to = mb->address;
+	req.in_reply_to = in_reply_to;
+	req.references = &rootp;
+	req.nreferences = 1;
+	req.author = "system";
+	req.agent = agent->name;
+	req.internal = true;
+	req.automatic = true;
+	req.vars = vs.v;
+	req.nvars = vs.n;
+	return mailout_queue(in->out, in->db, in->now, &req, mid, err);
+}

@@ -1,0 +1,48 @@
+/*
+ * reply.h - the mails the desk writes about a ticket: to the customer and
+ * the participants, to the agents of its queue, and to an agent whose
+ * commands were refused
+ *
+ * Each is composed from a template with the ticket's variables, threaded
+ * (the customer's last mail; each agent's own thread of the ticket, whose
+ * Message-IDs carry the agent's token) and queued in the outbox in the
+ * caller's transaction. Nothing is sent here.
+ */
+#ifndef GC_DESK_REPLY_H
+#define GC_DESK_REPLY_H
+
+#include <stdbool.h>
+
+#include "desk/desk.h"
+
+struct store_ticket;
+
+/* The mailbox the ticket came in by, else fallback. */
+const struct conf_mailbox *reply_mailbox(const struct conf *c,
+    const struct store_ticket *t, const struct conf_mailbox *fallback);
+
+/* Send a template to the customer and participants, threaded to the
+ * customer's last mail. origin: the mail that opened the ticket, when
+ * answering it at once (the acknowledgement): then the recipients and the
+ * thread are known without asking the database. A ticket with no address
+ * we can write to gets a "mail_not_sent" event instead. */
+int reply_customer(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    bool automatic, const struct mail *origin, struct gc_err *err);
+
+/* Tell the agents of the ticket's queue (but except_agent), each in their
+ * own thread of the ticket; fresh: the ticket's first notification, the
+ * root of those threads. m: the mail told of (its attachments listed, and
+ * joined up to [general] notify_attach_max), or NULL. */
+int reply_agents(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *text, const char *author,
+    const struct mail *m, const char *except_agent, bool fresh,
+    struct gc_err *err);
+
+/* Tell an agent why the commands of the mail in_reply_to were refused. */
+int reply_command_error(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const struct conf_agent *agent,
+    const char *in_reply_to, const char *why, struct gc_err *err);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * thread.c - which ticket a mail belongs to (see thread.h)
+ */
+#include "desk/thread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/mem.h"
+#include "desk/tracking.h"
+#include "parsers/mime.h"
+#include "sql/store.h"
+
+struct tag_lookup {
+	struct desk *in;
+	struct store_ticket *t;
+	int rc;
+	bool found;
+	char token[64];
+	struct gc_err *err;
+};
+
+static int
+try_tag(const char *token, void *arg)
+{
+	struct tag_lookup *l = arg;
+	int rc = store_ticket_by_number(l->in->db, token, l->t, l->err);
+
+	if (rc == 0) {
+		l->found = true;
+		snprintf(l->token, sizeof(l->token), "%s", token);
+		return 1;
+	}
+	if (rc != GC_ENOTFOUND) {
+		l->rc = rc;
+		return 1;
+	}
+	gc_err_clear(l->err);
+	return 0;
+}
+
+/* By a known tag in the subject (wherever it is, after any prefixes),
+ * else by In-Reply-To/References naming any mail of a ticket, ours or
+ * the customer's. A merged ticket leads to the one it was merged into. */
+int
+thread_find(struct desk *in, const struct mail *m, struct store_ticket *t,
+    bool *found_r, char *tag_r, size_t taglen, struct gc_err *err)
+{
+	struct tag_lookup l = { in, t, 0, false, "", err };
+	const char **ids;
+	size_t n = 0;
+	int64_t id;
+	int rc;
+
+	*found_r = false;
+	tag_r[0] = '\0';
+	tracking_find_tags(m->subject, try_tag, &l);
+	if (l.rc != 0)
+		return l.rc;
+	if (l.found) {
+		snprintf(tag_r, taglen, "%s", l.token);
+	} else {
+		ids = xcalloc(m->nreferences + 1, sizeof(*ids));
+		if (m->in_reply_to != NULL)
+			ids[n++] = m->in_reply_to;
+		for (size_t i = 0; i < m->nreferences; i++)
+			ids[n++] = m->references[i];
+		rc = n ? store_ticket_by_message_ids(in->db, ids, n, &id,
+		    err) : GC_ENOTFOUND;
+		free(ids);
+		if (rc == GC_ENOTFOUND) {
+			gc_err_clear(err);
+			return 0;
+		}
+		if (rc != 0 || (rc = store_ticket_by_id(in->db, id, t,
+		    err)) != 0)
+			return rc;
+	}
+	if ((rc = thread_follow_merges(in, t, err)) != 0)
+		return rc;
+	*found_r = true;
+	return 0;
+}
+
+int
+thread_follow_merges(struct desk *in, struct store_ticket *t,
+    struct gc_err *err)
+{
+	int hops = 0;
+	int rc;
+
+	while (t->merged_into != 0 && hops++ < 16) {
+		int64_t id = t->merged_into;
+
+		store_ticket_clear(t);
+		if ((rc = store_ticket_by_id(in->db, id, t, err)) != 0)
+			return rc;
+	}
+	return 0;
+}

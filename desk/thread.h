@@ -1,0 +1,30 @@
+/*
+ * thread.h - which ticket a mail belongs to
+ *
+ * By a known tracking tag in the subject (wherever it is, after any
+ * prefixes), else by In-Reply-To/References naming any mail of a ticket,
+ * ours or the customer's. A merged ticket leads to the one it was merged
+ * into.
+ */
+#ifndef GC_DESK_THREAD_H
+#define GC_DESK_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "desk/desk.h"
+
+struct store_ticket;
+
+/* *found_r false: the mail names no ticket (not an error). tag_r: the tag
+ * the subject named, "" when the thread found it. */
+int thread_find(struct desk *in, const struct mail *m,
+    struct store_ticket *t, bool *found_r, char *tag_r, size_t taglen,
+    struct gc_err *err);
+
+/* Replace *t by the ticket it was merged into, and so on (16 hops at
+ * most: a loop of merges cannot hold the desk). */
+int thread_follow_merges(struct desk *in, struct store_ticket *t,
+    struct gc_err *err);
+
+#endif
