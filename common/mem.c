@@ -57,22 +57,41 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *
-xasprintf(const char *fmt, ...)
+/* printf into memory that alloc(ctx, size) gives: the heap or an arena. */
+static char *
+vformat(void *(*alloc)(void *ctx, size_t n), void *ctx, const char *who,
+    const char *fmt, va_list ap)
 {
-	va_list ap, ap2;
+	va_list ap2;
 	int n;
 	char *p;
 
-	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("xasprintf: bad format");
-	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
+	if (n < 0)
+		fatal("%s: bad format", who);
+	p = alloc(ctx, (size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+static void *
+heap_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return xmalloc(n);
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = vformat(heap_alloc, NULL, "xasprintf", fmt, ap);
+	va_end(ap);
 	return p;
 }
 
@@ -152,22 +171,21 @@ arena_memdup(struct arena *a, const void *p, size_t n)
 	return q;
 }
 
+static void *
+arena_alloc_cb(void *ctx, size_t n)
+{
+	return arena_alloc(ctx, n);
+}
+
 char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
-	va_list ap, ap2;
-	int n;
+	va_list ap;
 	char *p;
 
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	p = vformat(arena_alloc_cb, a, "arena_printf", fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatal("arena_printf: bad format");
-	p = arena_alloc(a, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
 	return p;
 }
 

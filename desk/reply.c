@@ -242,6 +242,29 @@ attachment_list(struct buf *b, const struct mail *m)
 			return;
 }
 
+/* A mail of ours to one agent about a ticket (purpose = template name):
+ * internal, automatic, never a message of the ticket's conversation. */
+static void
+to_agent(struct mailout_req *req, const char *purpose,
+    const struct conf_agent *a, const struct mailout_rcpt *to,
+    const struct store_ticket *t, const struct conf_mailbox *mb,
+    const struct varset *vs)
+{
+	req->template_name = purpose;
+	req->purpose = purpose;
+	req->language = a->language;
+	req->ticket_id = t->id;
+	req->to = to;
+	req->nto = 1;
+	req->reply_to = mb->address;
+	req->author = "system";
+	req->agent = a->name;
+	req->internal = true;
+	req->automatic = true;
+	req->vars = vs->v;
+	req->nvars = vs->n;
+}
+
 /* Tell the agents of the ticket's queue, each in their own thread of the
  * ticket, with a Message-ID that carries their token. */
 int
@@ -295,13 +318,7 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 		var(&vs, "author", author);
 		var(&vs, "attachments", buf_str(&list));
 		var(&vs, "commands_help", commands_help());
-		req.template_name = "notify_agent";
-		req.language = a->language;
-		req.purpose = "notify_agent";
-		req.ticket_id = t->id;
-		req.to = &to;
-		req.nto = 1;
-		req.reply_to = mb->address;
+		to_agent(&req, "notify_agent", a, &to, t, mb, &vs);
 		/* the first notification of a ticket is the root of the
 		 * agent's thread; the others answer it */
 		if (fresh) {
@@ -312,13 +329,7 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 			req.nreferences = 1;
 			req.id_hint = hint;
 		}
-		req.author = "system";
-		req.agent = a->name;
-		req.internal = true;
 		req.not_a_message = true;
-		req.automatic = true;
-		req.vars = vs.v;
-		req.nvars = vs.n;
 		req.files = files;
 		req.nfiles = nfiles;
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
@@ -349,21 +360,9 @@ reply_command_error(struct desk *in, const struct store_ticket *t,
 	var(&vs, "agent_name", agent->display_name);
 	var(&vs, "error", why);
 	var(&vs, "commands_help", commands_help());
-	req.template_name = "command_error";
-	req.language = agent->language;
-	req.purpose = "command_error";
-	req.ticket_id = t->id;
-	req.to = &to;
-	req.nto = 1;
-	req.reply_to = mb->address;
+	to_agent(&req, "command_error", agent, &to, t, mb, &vs);
 	req.in_reply_to = in_reply_to;
 	req.references = &rootp;
 	req.nreferences = 1;
-	req.author = "system";
-	req.agent = agent->name;
-	req.internal = true;
-	req.automatic = true;
-	req.vars = vs.v;
-	req.nvars = vs.n;
 	return mailout_queue(in->out, in->db, in->now, &req, mid, err);
 }

@@ -394,12 +394,20 @@ db_commit(struct db *db, struct gc_err *err)
 	return db_command(db, "COMMIT", err);
 }
 
-void
-db_rollback(struct db *db)
+/* Undo what is pending: nothing to report when it fails, the connection
+ * is then dead and the caller's next call says so. */
+static void
+discard(struct db *db, const char *sql)
 {
 	(void)db_flush(db, NULL);
 	if (db_ok(db))
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		PQclear(PQexec(db->conn, sql));
+}
+
+void
+db_rollback(struct db *db)
+{
+	discard(db, "ROLLBACK");
 }
 
 int
@@ -417,9 +425,7 @@ db_release(struct db *db, struct gc_err *err)
 void
 db_rollback_to_savepoint(struct db *db)
 {
-	(void)db_flush(db, NULL);
-	if (db_ok(db))
-		PQclear(PQexec(db->conn, "ROLLBACK TO SAVEPOINT mail"));
+	discard(db, "ROLLBACK TO SAVEPOINT mail");
 }
 
 const char *

@@ -87,27 +87,25 @@ static const struct db_stmt st_ticket_list = { "view_ticket_list",
 	"s.due_at < coalesce(s.met_at, $7::timestamptz)))) "
 	"ORDER BY " TICKET_URGENCY " LIMIT $11::bigint) AS y", 11 };
 
+/* One entry of the quarantine, as `quarantine list/show --json` print
+ * it. */
+#define QUARANTINE_JSON \
+	"json_build_object('id', q.id, " \
+	"'mailbox', q.mailbox, 'reason', q.reason, 'detail', q.detail, " \
+	"'size', q.raw_size, 'imap_uid', q.imap_uid, " \
+	"'received_at', iso_utc(q.received_at), 'status', q.status, " \
+	"'retried_at', iso_utc(q.retried_at), " \
+	"'released_at', iso_utc(q.released_at), " \
+	"'released_by', q.released_by, " \
+	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))"
+
 static const struct db_stmt st_quarantine_list = { "view_quarantine_list",
-	"SELECT coalesce(json_agg(json_build_object('id', q.id, "
-	"'mailbox', q.mailbox, 'reason', q.reason, 'detail', q.detail, "
-	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
-	"'received_at', iso_utc(q.received_at), 'status', q.status, "
-	"'retried_at', iso_utc(q.retried_at), "
-	"'released_at', iso_utc(q.released_at), "
-	"'released_by', q.released_by, "
-	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id)) "
-	"ORDER BY q.id), '[]'::json)::text FROM quarantine q", 0 };
+	"SELECT coalesce(json_agg(" QUARANTINE_JSON " ORDER BY q.id), "
+	"'[]'::json)::text FROM quarantine q", 0 };
 
 static const struct db_stmt st_quarantine = { "view_quarantine",
-	"SELECT json_build_object('id', q.id, "
-	"'mailbox', q.mailbox, 'reason', q.reason, 'detail', q.detail, "
-	"'size', q.raw_size, 'imap_uid', q.imap_uid, "
-	"'received_at', iso_utc(q.received_at), 'status', q.status, "
-	"'retried_at', iso_utc(q.retried_at), "
-	"'released_at', iso_utc(q.released_at), "
-	"'released_by', q.released_by, "
-	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))::text "
-	"FROM quarantine q WHERE q.id = $1", 1 };
+	"SELECT " QUARANTINE_JSON "::text FROM quarantine q WHERE q.id = $1",
+	1 };
 
 #define OUTBOX_FIELDS \
 	"'id', o.id, 'kind', o.kind, 'status', o.status, " \
