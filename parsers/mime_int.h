@@ -3,13 +3,17 @@
  * they read parsers/mime.h)
  *
  * The parser is one job cut in steps, one file each:
- *   mime.c           mail_parse() and the rest of the public face, and the
- *                    order of the steps for one message (nested ones too)
+ *   mime_walk.c      mail_parse(), and the order of the steps for one
+ *                    message (nested ones too); the MIME tree: parts
+ *                    found, typed and decoded
  *   mime_header.c    header blocks read into fields, their raw-byte charset
  *   mime_envelope.c  the structured fields: addresses, ids, date
- *   mime_walk.c      the MIME tree: parts found, typed and decoded
+ *   mime_type.c      what a content type says (token, report, text kind)
  *   mime_text.c      the body text: which parts a reader sees, as UTF-8
  *   mime_attach.c    the attachments listed, with unique file names
+ *   mime.c           the accessors of a parsed mail (mime.h)
+ * Each calls only those listed below it (mime.c: none), so no two call
+ * each other.
  * All of a message's state lives in struct ctx (one per mail_parse())
  * and struct walk (one per message, nested ones included).
  *
@@ -162,10 +166,6 @@ blank(const char *p, size_t len)
 	return true;
 }
 
-/* mime.c */
-int mime_parse_message(struct ctx *c, struct mail *m, const char *p,
-    size_t len, unsigned depth);
-
 /* mime_header.c */
 int mime_read_fields(struct ctx *c, struct fields *out, const char **body_r,
     const char *p, const char *end, bool top);
@@ -180,16 +180,13 @@ const char *mime_squash(struct ctx *c, const char *v, size_t len,
     bool lower_domain);
 void mime_read_envelope(struct ctx *c, struct mail *m);
 
-/* mime_walk.c */
+/* mime_type.c */
 bool mime_is_token(const char *s);
 const char *mime_content_type(const char *v, bool digest);
 bool mime_is_report_type(const char *ct);
-int mime_walk(struct ctx *c, struct walk *w, const struct fields *f,
-    const char *body, const char *end, size_t parent, unsigned depth,
-    bool digest);
+enum kind mime_type_kind(const char *ct);
 
 /* mime_text.c */
-enum kind mime_type_kind(const char *ct);
 void mime_select_body(struct walk *w, size_t i);
 bool mime_fallback_body(struct walk *w);
 int mime_build_text(struct ctx *c, struct mail *m, struct walk *w);

@@ -15,28 +15,6 @@
 
 #define FORWARD_MARKER "---------- Forwarded message ----------"
 
-/* ----- Body text and attachments ---------------------------------- */
-
-static bool
-is_enriched_type(const char *ct)
-{
-	return strcmp(ct, "text/enriched") == 0 ||
-	    strcmp(ct, "text/richtext") == 0;
-}
-
-/* What a leaf with data gives as body text, by its type alone. */
-enum kind
-mime_type_kind(const char *ct)
-{
-	if (strcmp(ct, "text/plain") == 0)
-		return K_PLAIN;
-	if (strcmp(ct, "text/html") == 0)
-		return K_HTML;
-	if (is_enriched_type(ct))
-		return K_ENRICHED;
-	return K_NONE;
-}
-
 /* The kind of body text part i is, K_NONE when it is no body text: a
  * container, an attachment, another type, or only blanks (a blank
  * text/plain beside an HTML one must not hide it). */
@@ -425,7 +403,8 @@ mime_build_text(struct ctx *c, struct mail *m, struct walk *w)
 			rc = html_to_text(&s, c->a, buf_str(&tmp), tmp.len,
 			    c->lim.max_text_bytes);
 			m->text_from_html = true;
-		} else if (rc == 0 && is_enriched_type(p->content_type)) {
+		} else if (rc == 0 &&
+		    mime_type_kind(p->content_type) == K_ENRICHED) {
 			rc = enriched_to_text(&s, c->a, buf_str(&tmp),
 			    tmp.len, strcmp(p->content_type,
 			    "text/richtext") == 0, c->lim.max_text_bytes);

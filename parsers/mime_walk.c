@@ -1,14 +1,24 @@
 /*
- * mime_walk.c - the MIME tree of a message walked: parts found on their
- * boundaries, typed, their transfer encoding undone, nested messages
- * parsed
+ * mime_walk.c - mail_parse(): each message (nested ones too) read in
+ * steps: its header block, its envelope, the tree of its parts (found on
+ * their boundaries, typed, their transfer encoding undone, nested
+ * messages parsed in turn), then its body text and attachments
+ *
+ * The MIME structure is walked by our own code, and so are the header
+ * blocks, parameters (mimehdr.c) and transfer encodings (codec.c).
+ * libetpan's mailmime_parse() was measured on the corpus and on hostile
+ * input before this choice: it does not crash on the corpus, but it has
+ * no depth limit (it recurses once per level) and its time grows with the
+ * square of the nesting: 118 ms for 1,000 nested multiparts, 2.5 s for
+ * 5,000, 37 s for 20,000 (a 700 KB mail). A mail must never hang the
+ * daemon, so we walk the tree ourselves, with limits on depth and part
+ * count checked as we go.
  *
  * A multipart body is split on its own boundary only. A child's range
  * never holds a delimiter of an ancestor (the ancestor split there
  * already), so a missing close delimiter ends the part where the parent's
  * next delimiter is. Each level scans its own range once: the total cost
- * is at most (depth limit) x (input size). Depth and part count are
- * checked as we go.
+ * is at most (depth limit) x (input size).
  */
 #include "parsers/mime_int.h"
 
@@ -18,9 +28,17 @@
 #include "parsers/charset.h"
 #include "parsers/codec.h"
 #include "parsers/mimehdr.h"
+#include "parsers/quote.h"
 #include "parsers/utf8.h"
 
+#define ARENA_CHUNK (16 * 1024)
 #define BOUNDARY_MAX 256        /* longer boundary: no multipart */
+
+static int walk(struct ctx *c, struct walk *w, const struct fields *f,
+    const char *body, const char *end, size_t parent, unsigned depth,
+    bool digest);
+static int parse_message(struct ctx *c, struct mail *m, const char *p,
+    size_t len, unsigned depth);
 
 static size_t
 push_part(struct walk *w)
@@ -51,43 +69,6 @@ link_child(struct walk *w, size_t parent, size_t child)
 	p->last_child = child;
 }
 
-static bool
-is_tokenchar(char ch)
-{
-	return (unsigned char)ch > 32 && (unsigned char)ch < 127 &&
-	    strchr("()<>@,;:\\\"/[]?=", ch) == NULL;
-}
-
-bool
-mime_is_token(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!is_tokenchar(*s))
-			return false;
-	return true;
-}
-
-/* The content type to act on: the declared one when it is well formed,
- * else the RFC 2045 default. */
-const char *
-mime_content_type(const char *v, bool digest)
-{
-	const char *slash = strchr(v, '/'), *q;
-
-	if (v[0] == '\0')
-		return digest ? "message/rfc822" : "text/plain";
-	if (strcmp(v, "text") == 0)
-		return "text/plain";
-	if (slash == NULL || slash == v || slash[1] == '\0')
-		return "text/plain";
-	for (q = v; *q != '\0'; q++)
-		if (q != slash && !is_tokenchar(*q))
-			return "text/plain";
-	return v;
-}
-
 /* A file name for display: the last path component, NULL if empty. */
 static const char *
 base_name(const char *name)
@@ -103,19 +84,6 @@ base_name(const char *name)
 	if (b[0] == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
 		return NULL;
 	return b;
-}
-
-bool
-mime_is_report_type(const char *ct)
-{
-	return strcmp(ct, "message/delivery-status") == 0 ||
-	    strcmp(ct, "message/global-delivery-status") == 0 ||
-	    strcmp(ct, "message/disposition-notification") == 0 ||
-	    strcmp(ct, "message/global-disposition-notification") == 0 ||
-	    strcmp(ct, "message/feedback-report") == 0 ||
-	    strcmp(ct, "text/rfc822-headers") == 0 ||
-	    strcmp(ct, "message/rfc822-headers") == 0 ||
-	    strcmp(ct, "message/global-headers") == 0;
 }
 
 static bool
@@ -318,7 +286,7 @@ walk_child(struct ctx *c, struct walk *w, size_t parent, const char *ps,
 	rc = mime_read_fields(c, &f, &body, ps, pe, false);
 	if (rc != 0)
 		return rc;
-	return mime_walk(c, w, &f, body, pe, parent, depth, digest);
+	return walk(c, w, &f, body, pe, parent, depth, digest);
 }
 
 /* Is the line [ls, le) a delimiter of boundary b? *closing_r: "--b--". */
@@ -375,8 +343,8 @@ split_multipart(struct ctx *c, struct walk *w, size_t idx, const char *b,
 	return 0;
 }
 
-int
-mime_walk(struct ctx *c, struct walk *w, const struct fields *f,
+static int
+walk(struct ctx *c, struct walk *w, const struct fields *f,
     const char *body, const char *end, size_t parent, unsigned depth,
     bool digest)
 {
@@ -496,7 +464,7 @@ mime_walk(struct ctx *c, struct walk *w, const struct fields *f,
 
 		sub->pool = c->a;
 		sub->nested = true;
-		rc = mime_parse_message(c, sub, (const char *)d, dl, depth + 1);
+		rc = parse_message(c, sub, (const char *)d, dl, depth + 1);
 		if (rc == GC_ELIMIT)
 			return rc;
 		if (rc == 0)
@@ -505,3 +473,116 @@ mime_walk(struct ctx *c, struct walk *w, const struct fields *f,
 	}
 	return 0;
 }
+
+/* ----- One message, and the mail ---------------------------------- */
+
+static int
+finish(struct ctx *c, struct mail *m, struct walk *w)
+{
+	int rc;
+
+	mime_select_body(w, 0);
+	rc = mime_build_text(c, m, w);
+	if (rc == 0 && m->text[0] == '\0' && mime_fallback_body(w))
+		rc = mime_build_text(c, m, w);
+	if (rc == 0 && m->text[0] == '\0')
+		rc = mime_forwarded_text(c, m, w);
+	if (rc != 0)
+		return rc;
+	m->new_text = quote_strip(c->a, m->text);
+	mime_build_attachments(c, m, w);
+	m->parts = arena_memdup(c->a, w->parts, w->n * sizeof(*w->parts));
+	m->nparts = w->n;
+	return 0;
+}
+
+static char
+eol_of(const char *p, size_t len)
+{
+	if (memchr(p, '\n', len) != NULL)
+		return '\n';
+	return memchr(p, '\r', len) != NULL ? '\r' : '\n';
+}
+
+static int
+parse_message(struct ctx *c, struct mail *m, const char *p, size_t len,
+    unsigned depth)
+{
+	struct walk w;
+	struct fields f;
+	const char *body;
+	char saved_eol = c->eol;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	c->eol = eol_of(p, len);
+	rc = mime_read_fields(c, &f, &body, p, p + len, true);
+	if (rc == 0 && f.n == 0 && blank(p, len))
+		rc = gc_err_set(c->err, GC_EPARSE, "nothing but blanks");
+	if (rc == 0) {
+		m->header_bytes = (size_t)(body - p);
+		w.fallback = mime_header_charset(c, &f);
+		w.base = depth;
+		mime_make_headers(c, &m->headers, &m->nheaders, &f, w.fallback);
+		mime_read_envelope(c, m);
+		rc = walk(c, &w, &f, body, p + len, 0, depth, false);
+	}
+	if (rc == 0)
+		rc = finish(c, m, &w);
+	free(w.parts);
+	free(w.nodes);
+	c->eol = saved_eol;
+	return rc;
+}
+
+int
+mail_parse(struct mail **out, const char *raw, size_t len,
+    const struct mail_limits *lim, struct gc_err *err)
+{
+	struct mail_limits def = mail_limits_default();
+	struct arena *a;
+	struct mail *m;
+	struct ctx c;
+	char *copy;
+	int rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.lim = def;
+	if (lim != NULL) {
+		if (lim->max_mail_bytes)
+			c.lim.max_mail_bytes = lim->max_mail_bytes;
+		if (lim->max_header_bytes)
+			c.lim.max_header_bytes = lim->max_header_bytes;
+		if (lim->max_depth)
+			c.lim.max_depth = lim->max_depth;
+		if (lim->max_parts)
+			c.lim.max_parts = lim->max_parts;
+		if (lim->max_text_bytes)
+			c.lim.max_text_bytes = lim->max_text_bytes;
+	}
+	if (c.lim.max_depth > MAIL_DEPTH_HARD_MAX)
+		c.lim.max_depth = MAIL_DEPTH_HARD_MAX;
+	if (len > c.lim.max_mail_bytes)
+		return gc_err_set(err, GC_ELIMIT, "mail over %zu bytes",
+		    c.lim.max_mail_bytes);
+	if (raw == NULL || len == 0)
+		return gc_err_set(err, GC_EPARSE, "empty mail");
+
+	a = xmalloc(sizeof(*a));
+	arena_init(a, ARENA_CHUNK);
+	c.a = a;
+	c.err = err;
+	m = arena_alloc(a, sizeof(*m));
+	m->pool = a;
+	copy = arena_memdup(a, raw, len);
+	rc = parse_message(&c, m, copy, len, 0);
+	if (rc != 0) {
+		arena_free(a);
+		free(a);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
