@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define LINE_MAX_COL 78         /* fold before passing this column */
@@ -41,43 +42,6 @@ static const char b64chars[] =
 
 /* ----- UTF-8 cleaning --------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if the
- * bytes there are not one. The code point goes to *cp_r. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_r)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp_r = p[0];
-		return 1;
-	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cp_r = cp;
-	return len;
-}
-
 /*
  * A header-safe copy of s: invalid UTF-8 becomes U+FFFD, TAB, CR and LF
  * become a space, other C0 and C1 controls and DEL are dropped; leading
@@ -94,7 +58,7 @@ clean_text(struct arena *a, const char *s, bool collapse)
 
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_seq(p + i, n - i, &cp);
+		size_t len = utf8_decode(&cp, p + i, n - i);
 		const char *src = (const char *)p + i;
 
 		if (len == 0) {
@@ -258,8 +222,8 @@ put_encoded(struct hw *w, const char *sep, const char *s, size_t n)
 		max = (room < EW_MAX ? room : EW_MAX) - EW_OVERHEAD;
 		/* Take whole characters while their encoding fits. */
 		while (i + take < n) {
-			uint32_t cp;
-			size_t len = utf8_seq(p + i + take, n - i - take, &cp);
+			size_t len = utf8_decode(NULL, p + i + take,
+			    n - i - take);
 			size_t e;
 
 			if (len == 0)
@@ -559,7 +523,7 @@ normalize_body(struct arena *a, const char *body, size_t *len_r)
 			out[o++] = '\n';
 			continue;
 		}
-		len = utf8_seq(p + i, n - i, &cp);
+		len = utf8_decode(&cp, p + i, n - i);
 		if (len == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -641,7 +605,7 @@ put_qp(struct buf *out, const char *s, size_t n)
 			i = j;
 			continue;
 		}
-		clen = utf8_seq(p + i, n - i, &cp);
+		clen = utf8_decode(&cp, p + i, n - i);
 		if (clen == 0)
 			clen = 1;
 		for (size_t k = i; k < i + clen; k++) {
