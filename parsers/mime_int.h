@@ -6,14 +6,13 @@
  *   mime_walk.c      mail_parse(), and the order of the steps for one
  *                    message (nested ones too); the MIME tree: parts
  *                    found, typed and decoded
+ *   mime_text.c      the body text: which parts a reader sees, as UTF-8
+ *   mime_attach.c    the attachments listed, with unique file names
  *   mime_header.c    header blocks read into fields, their raw-byte charset
  *   mime_envelope.c  the structured fields: addresses, ids, date
  *   mime_type.c      what a content type says (token, report, text kind)
- *   mime_text.c      the body text: which parts a reader sees, as UTF-8
- *   mime_attach.c    the attachments listed, with unique file names
  *   mime.c           the accessors of a parsed mail (mime.h)
- * Each calls only those listed below it (mime.c: none), so no two call
- * each other.
+ * Each calls only files listed below it, so no two call each other.
  * All of a message's state lives in struct ctx (one per mail_parse())
  * and struct walk (one per message, nested ones included).
  *
@@ -22,8 +21,8 @@
  * with CR as the line end. Nothing is rewritten: parts point into one copy
  * of the input, so attachments keep their exact bytes.
  */
-#ifndef GUICHET_PARSERS_MIME_INT_H
-#define GUICHET_PARSERS_MIME_INT_H
+#ifndef GC_PARSERS_MIME_INT_H
+#define GC_PARSERS_MIME_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
