@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define LOG_LINE_MAX    4096     /* bytes of a message */
 #define LOG_FIELD_MAX   256      /* bytes of a field */
 
@@ -131,34 +133,6 @@ puts_(struct line *l, const char *s)
 	put(l, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if
- * none. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 /* s as a JSON string: quotes, backslashes and control characters
  * escaped, bytes that are not UTF-8 replaced by U+FFFD. */
 static void
@@ -169,7 +143,7 @@ put_json_string(struct line *l, const char *s)
 
 	puts_(l, "\"");
 	while (n > 0) {
-		size_t k = utf8_len(p, n);
+		size_t k = utf8_decode(NULL, p, n);
 		char esc[8];
 
 		if (k == 0) {

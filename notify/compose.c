@@ -1,22 +1,14 @@
 /*
- * compose.c - RFC 5322 / MIME message composition (see compose.h)
- *
- * Every header is written through a small "header writer" that tracks
- * the column and folds before an item that would pass column 78. Text
- * values are first cleaned (valid UTF-8, no controls), then cut into
- * items: plain ASCII words stay as they are, and each run of words that
- * cannot stay plain (non-ASCII, "=?", longer than a line) becomes a
- * series of encoded-words sized to the room left on the line, each at
- * most 75 characters and each holding whole UTF-8 characters, so that
- * every encoded-word decodes on its own.
+ * compose.c - RFC 5322 / MIME message composition (see compose.h): the
+ * message checked, then its header, body and attachments put together
+ * (headers written by compose_header.c, encodings in compose_enc.c);
+ * Message-IDs made
  *
  * Temporary strings live in an arena freed before compose_message()
- * returns. Errors while appending to the output buffer are sticky in the
- * writer (w->rc), so the code below checks them once per header.
+ * returns.
  */
 #include "notify/compose.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,667 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-
-#define LINE_MAX_COL 78         /* fold before passing this column */
-#define EW_MAX 75               /* longest encoded-word (RFC 2047) */
-#define EW_OVERHEAD 12          /* "=?utf-8?B?" + "?=" */
-#define EW_MIN_ROOM 24          /* fold first when less room is left */
-#define PLAIN_WORD_MAX 70       /* longer ASCII words get encoded */
-#define TEXT_MAX 4096           /* cap on one cleaned header value */
-#define SEP_MAX 8               /* longer runs of spaces are shortened */
-#define QP_LINE 76              /* quoted-printable line length */
-#define B64_LINE 76             /* base64 line length */
-
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* ----- UTF-8 cleaning --------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if the
- * bytes there are not one. The code point goes to *cp_r. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp_r)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp_r = p[0];
-		return 1;
-	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cp_r = cp;
-	return len;
-}
-
-/*
- * A header-safe copy of s: invalid UTF-8 becomes U+FFFD, TAB, CR and LF
- * become a space, other C0 and C1 controls and DEL are dropped; leading
- * and trailing spaces are trimmed and, with collapse, inner runs of
- * spaces become one. At most TEXT_MAX bytes, cut on a character.
- */
-static char *
-clean_text(struct arena *a, const char *s, bool collapse)
-{
-	size_t n = s ? strlen(s) : 0, o = 0;
-	char *out = arena_alloc(a, (n * 3 < TEXT_MAX ? n * 3 : TEXT_MAX) + 4);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		uint32_t cp;
-		size_t len = utf8_seq(p + i, n - i, &cp);
-		const char *src = (const char *)p + i;
-
-		if (len == 0) {
-			src = "\xef\xbf\xbd";
-			len = 3;
-			i++;
-		} else {
-			i += len;
-			if (cp == '\t' || cp == '\r' || cp == '\n')
-				src = " ";
-			else if (cp < 0x20 || cp == 0x7f ||
-			    (cp >= 0x80 && cp < 0xa0))
-				continue;
-		}
-		if (src[0] == ' ' &&
-		    (o == 0 || (collapse && out[o - 1] == ' ')))
-			continue;
-		if (o + len > TEXT_MAX)
-			break;
-		memcpy(out + o, src, len);
-		o += len;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	return out;
-}
-
-/* ----- Header writer ---------------------------------------------- */
-
-struct hw {
-	struct buf *out;
-	size_t col;         /* column of the next byte on the current line */
-	size_t start;       /* column right after "Name:" */
-	int rc;             /* first buf error, sticky */
-};
-
-static void
-hw_raw(struct hw *w, const char *s, size_t n)
-{
-	if (w->rc == 0)
-		w->rc = buf_add(w->out, s, n);
-	w->col += n;
-}
-
-static void
-hw_start(struct hw *w, const char *name)
-{
-	w->col = 0;
-	hw_raw(w, name, strlen(name));
-	hw_raw(w, ":", 1);
-	w->start = w->col;
-}
-
-static void
-hw_fold(struct hw *w)
-{
-	hw_raw(w, "\r\n", 2);
-	w->col = 0;
-}
-
-/* sep (whitespace, never empty after the first item) then text; folds
- * first when the item would pass the line width and something already
- * stands on the line. */
-static void
-hw_item(struct hw *w, const char *sep, const char *text, size_t n)
-{
-	size_t seplen = strlen(sep);
-
-	if (w->col > w->start && seplen > 0 &&
-	    w->col + seplen + n > LINE_MAX_COL)
-		hw_fold(w);
-	hw_raw(w, sep, seplen);
-	hw_raw(w, text, n);
-}
-
-static void
-hw_end(struct hw *w)
-{
-	hw_raw(w, "\r\n", 2);
-}
-
-/* ----- Encoded-words ---------------------------------------------- */
-
-/* Characters a Q-encoded word may carry as they are, in any context
- * (RFC 2047 5(3), the strictest: phrases). */
-static bool
-q_plain(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
-	    c == '-' || c == '/';
-}
-
-static size_t
-q_len(const unsigned char *p, size_t n)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		len += (q_plain(p[i]) || p[i] == ' ') ? 1 : 3;
-	return len;
-}
-
-static size_t
-b_len(size_t n)
-{
-	return (n + 2) / 3 * 4;
-}
-
-static size_t
-b64_encode(char *out, const unsigned char *p, size_t n)
-{
-	size_t o = 0, i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
-		    p[i + 2];
-
-		out[o++] = b64chars[v >> 18];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = b64chars[(v >> 6) & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		out[o++] = b64chars[v >> 18];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	return o;
-}
-
-/*
- * Write s[0..n) (valid UTF-8) as encoded-words, the first preceded by
- * sep, the others by a space, each sized to the room on its line.
- */
-static void
-put_encoded(struct hw *w, const char *sep, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	/* Q reads better in mostly-Latin text: take it unless it is much
-	 * longer than B. */
-	bool q = q_len(p, n) <= b_len(n) + b_len(n) / 3;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t seplen = strlen(sep), room, max, take = 0, enc = 0;
-		char word[EW_MAX + 1];
-		size_t o = 0;
-
-		/* Folding right after "Name:" is allowed too: an
-		 * encoded-word cannot be shortened below a character. */
-		if (w->col > 0 && w->col + seplen + EW_MIN_ROOM > LINE_MAX_COL)
-			hw_fold(w);
-		room = LINE_MAX_COL - (w->col + seplen);
-		max = (room < EW_MAX ? room : EW_MAX) - EW_OVERHEAD;
-		/* Take whole characters while their encoding fits. */
-		while (i + take < n) {
-			uint32_t cp;
-			size_t len = utf8_seq(p + i + take, n - i - take, &cp);
-			size_t e;
-
-			if (len == 0)
-				len = 1;    /* cannot happen: text is clean */
-			e = q ? enc + q_len(p + i + take, len) :
-			    b_len(take + len);
-			if (e > max && take > 0)
-				break;
-			take += len;
-			enc = e;
-		}
-		memcpy(word, q ? "=?utf-8?Q?" : "=?utf-8?B?", 10);
-		o = 10;
-		if (q) {
-			static const char hx[] = "0123456789ABCDEF";
-
-			for (size_t k = i; k < i + take; k++) {
-				if (p[k] == ' ') {
-					word[o++] = '_';
-				} else if (q_plain(p[k])) {
-					word[o++] = (char)p[k];
-				} else {
-					word[o++] = '=';
-					word[o++] = hx[p[k] >> 4];
-					word[o++] = hx[p[k] & 15];
-				}
-			}
-		} else {
-			o += b64_encode(word + o, p + i, take);
-		}
-		word[o++] = '?';
-		word[o++] = '=';
-		hw_raw(w, sep, seplen);
-		hw_raw(w, word, o);
-		i += take;
-		sep = " ";
-	}
-}
-
-/* ----- Structured pieces ------------------------------------------ */
-
-static bool
-needs_encoding(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80 ||
-		    (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
-			return true;
-	return n > PLAIN_WORD_MAX;
-}
-
-/*
- * Unstructured text (Subject, extra values): plain words where
- * possible, runs of words that need it as encoded-words. The whitespace
- * between two encoded words is encoded inside the run, because a
- * decoder drops whitespace between adjacent encoded-words.
- */
-static void
-put_unstructured(struct hw *w, const char *s)
-{
-	const char *p = s;
-	bool first = true;
-
-	while (*p) {
-		const char *sp = p, *wd, *we, *run_end;
-		char sep[SEP_MAX + 1];
-		size_t seplen;
-
-		while (*p == ' ')
-			p++;
-		seplen = (size_t)(p - sp);
-		if (*p == '\0')
-			break;
-		wd = p;
-		while (*p && *p != ' ')
-			p++;
-		we = p;
-		if (first || seplen == 0) {
-			sep[0] = ' ';
-			seplen = 1;
-		} else {
-			if (seplen > SEP_MAX)
-				seplen = SEP_MAX;
-			memcpy(sep, sp, seplen);
-		}
-		sep[seplen] = '\0';
-		first = false;
-		if (!needs_encoding(wd, (size_t)(we - wd))) {
-			hw_item(w, sep, wd, (size_t)(we - wd));
-			continue;
-		}
-		/* Extend the run over the following words that also need
-		 * encoding. */
-		run_end = we;
-		for (;;) {
-			const char *q = run_end, *qs;
-
-			while (*q == ' ')
-				q++;
-			if (*q == '\0')
-				break;
-			qs = q;
-			while (*q && *q != ' ')
-				q++;
-			if (!needs_encoding(qs, (size_t)(q - qs)))
-				break;
-			run_end = q;
-		}
-		put_encoded(w, sep, wd, (size_t)(run_end - wd));
-		p = run_end;
-	}
-}
-
-static bool
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~", c);
-}
-
-/* A display name: atoms, a quoted-string, or encoded-words. */
-static void
-put_phrase(struct hw *w, struct arena *a, const char *name, const char *sep)
-{
-	char *s = clean_text(a, name, true);
-	size_t n = strlen(s);
-	bool atoms = true, ascii = true;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80)
-			ascii = false;
-		if (c != ' ' && !is_atext(c))
-			atoms = false;
-	}
-	if (strstr(s, "=?") != NULL)
-		atoms = ascii = false;
-	if (atoms) {
-		const char *p = s;
-
-		for (;;) {
-			const char *e = strchr(p, ' ');
-			size_t len = e ? (size_t)(e - p) : strlen(p);
-
-			if (len > PLAIN_WORD_MAX) {
-				atoms = false;
-				break;
-			}
-			if (e == NULL)
-				break;
-			p = e + 1;
-		}
-	}
-	if (atoms) {
-		const char *p = s;
-
-		for (;;) {
-			const char *e = strchr(p, ' ');
-			size_t len = e ? (size_t)(e - p) : strlen(p);
-
-			hw_item(w, sep, p, len);
-			sep = " ";
-			if (e == NULL)
-				break;
-			p = e + 1;
-		}
-	} else if (ascii && n <= PLAIN_WORD_MAX) {
-		char q[2 * PLAIN_WORD_MAX + 3];
-		size_t o = 0;
-
-		q[o++] = '"';
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '"' || s[i] == '\\')
-				q[o++] = '\\';
-			q[o++] = s[i];
-		}
-		q[o++] = '"';
-		hw_item(w, sep, q, o);
-	} else {
-		put_encoded(w, sep, s, n);
-	}
-}
-
-int
-compose_addr_check(const char *addr, struct gc_err *err)
-{
-	const char *at = NULL;
-	size_t n;
-
-	if (addr == NULL || *addr == '\0')
-		return gc_err_set(err, GC_EINVAL, "empty address");
-	n = strlen(addr);
-	if (n > COMPOSE_MAX_ADDR)
-		return gc_err_set(err, GC_EINVAL,
-		    "address longer than %d bytes", COMPOSE_MAX_ADDR);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)addr[i];
-
-		if (c <= 0x20 || c >= 0x7f)
-			return gc_err_set(err, GC_EINVAL,
-			    "address with a space, control or non-ASCII "
-			    "character");
-		if (strchr("<>()[],;:\\\"", c))
-			return gc_err_set(err, GC_EINVAL,
-			    "address with a forbidden character '%c'", c);
-		if (c == '@') {
-			if (at != NULL)
-				return gc_err_set(err, GC_EINVAL,
-				    "address with more than one '@'");
-			at = addr + i;
-		}
-	}
-	if (at == NULL || at == addr || at[1] == '\0')
-		return gc_err_set(err, GC_EINVAL,
-		    "address is not local@domain");
-	if (at[1] == '.' || addr[n - 1] == '.' || strstr(at, "..") != NULL)
-		return gc_err_set(err, GC_EINVAL, "address with a bad domain");
-	return 0;
-}
-
-const char *
-compose_addr_domain(const char *addr)
-{
-	const char *at = addr ? strchr(addr, '@') : NULL;
-
-	return at ? at + 1 : NULL;
-}
-
-static bool
-msgid_ok(const char *id)
-{
-	size_t n;
-
-	if (id == NULL || *id == '\0')
-		return false;
-	n = strlen(id);
-	if (n > COMPOSE_MAX_MSGID)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)id[i];
-
-		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>')
-			return false;
-	}
-	return true;
-}
-
-static int
-put_addr_list(struct hw *w, struct arena *a, const char *hname,
-    const struct compose_addr *list, size_t n, struct gc_err *err)
-{
-	hw_start(w, hname);
-	for (size_t i = 0; i < n; i++) {
-		const char *addr = list[i].addr;
-		char *item;
-		const char *sep = " ";
-		int rc;
-
-		if ((rc = compose_addr_check(addr, err)) != 0) {
-			gc_err_prefix(err, "%s", hname);
-			return rc;
-		}
-		if (list[i].name != NULL &&
-		    *clean_text(a, list[i].name, true) != '\0') {
-			put_phrase(w, a, list[i].name, sep);
-			item = arena_printf(a, "<%s>%s", addr,
-			    i + 1 < n ? "," : "");
-		} else {
-			item = arena_printf(a, "%s%s", addr,
-			    i + 1 < n ? "," : "");
-		}
-		hw_item(w, sep, item, strlen(item));
-	}
-	hw_end(w);
-	return 0;
-}
-
-/* ----- Body ------------------------------------------------------- */
-
-/* The body with CRLF line endings, valid UTF-8 and a final CRLF. */
-static char *
-normalize_body(struct arena *a, const char *body, size_t *len_r)
-{
-	size_t n = body ? strlen(body) : 0, o = 0, i = 0;
-	const unsigned char *p = (const unsigned char *)body;
-	char *out = arena_alloc(a, n * 3 + 3);
-
-	while (i < n) {
-		uint32_t cp;
-		size_t len;
-
-		if (p[i] == '\r' || p[i] == '\n') {
-			i += (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') ?
-			    2 : 1;
-			out[o++] = '\r';
-			out[o++] = '\n';
-			continue;
-		}
-		len = utf8_seq(p + i, n - i, &cp);
-		if (len == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		memcpy(out + o, p + i, len);
-		o += len;
-		i += len;
-	}
-	if (o < 2 || out[o - 1] != '\n') {
-		out[o++] = '\r';
-		out[o++] = '\n';
-	}
-	out[o] = '\0';
-	*len_r = o;
-	return out;
-}
-
-/* 7bit is enough: printable ASCII or TAB, lines of at most 78 bytes. */
-static bool
-body_is_7bit(const char *s, size_t n)
-{
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\r' && i + 1 < n && s[i + 1] == '\n') {
-			col = 0;
-			i++;
-			continue;
-		}
-		if ((c < 0x20 && c != '\t') || c >= 0x7f)
-			return false;
-		if (++col > LINE_MAX_COL)
-			return false;
-	}
-	return true;
-}
-
-/* Quoted-printable (RFC 2045 6.7) of CRLF text; soft breaks never split
- * an escape nor a UTF-8 character. */
-static int
-put_qp(struct buf *out, const char *s, size_t n)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t col = 0, i = 0;
-	int rc = 0;
-
-	while (i < n && rc == 0) {
-		char enc[12];
-		size_t elen = 0, clen;
-		uint32_t cp;
-
-		size_t j = i;
-
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			rc = buf_add(out, "\r\n", 2);
-			col = 0;
-			i += 2;
-			continue;
-		}
-		/* a run of characters that stand for themselves, added at
-		 * once (the same output as one at a time below) */
-		while (j < n && col + (j - i) < QP_LINE - 1) {
-			unsigned char c = p[j];
-
-			if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' ||
-			    c == '\t') && j + 1 < n && p[j + 1] != '\r'))
-				j++;
-			else
-				break;
-		}
-		if (j > i) {
-			rc = buf_add(out, p + i, j - i);
-			col += j - i;
-			i = j;
-			continue;
-		}
-		clen = utf8_seq(p + i, n - i, &cp);
-		if (clen == 0)
-			clen = 1;
-		for (size_t k = i; k < i + clen; k++) {
-			unsigned char c = p[k];
-			bool eol = k + 1 >= n || p[k + 1] == '\r';
-
-			if ((c >= 33 && c <= 126 && c != '=') ||
-			    ((c == ' ' || c == '\t') && !eol)) {
-				enc[elen++] = (char)c;
-			} else {
-				enc[elen++] = '=';
-				enc[elen++] = hx[c >> 4];
-				enc[elen++] = hx[c & 15];
-			}
-		}
-		if (col + elen > QP_LINE - 1) {
-			rc = buf_add(out, "=\r\n", 3);
-			col = 0;
-		}
-		if (rc == 0)
-			rc = buf_add(out, enc, elen);
-		col += elen;
-		i += clen;
-	}
-	return rc;
-}
-
-static int
-put_base64(struct buf *out, const unsigned char *p, size_t n)
-{
-	char line[B64_LINE + 2];
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc == 0; i += B64_LINE / 4 * 3) {
-		size_t take = n - i < B64_LINE / 4 * 3 ? n - i :
-		    B64_LINE / 4 * 3;
-		size_t o = b64_encode(line, p + i, take);
-
-		line[o++] = '\r';
-		line[o++] = '\n';
-		rc = buf_add(out, line, o);
-	}
-	return rc;
-}
+#include "notify/compose_int.h"
 
 /* RFC 2045 token characters, for the media type of an attachment. */
 static bool
@@ -710,48 +42,6 @@ media_type_ok(const char *t)
 	return slash != NULL && strlen(t) < 128 &&
 	    is_token(t, (size_t)(slash - t)) &&
 	    is_token(slash + 1, strlen(slash + 1));
-}
-
-/* The filename parameter: a quoted-string when it is short plain ASCII,
- * otherwise RFC 2231 percent-encoding, in numbered sections. */
-static void
-put_filename(struct hw *w, struct arena *a, const char *filename)
-{
-	char *s = clean_text(a, filename, false);
-	size_t n = strlen(s);
-	bool plain = n <= 60;
-
-	for (size_t i = 0; i < n && plain; i++)
-		if ((unsigned char)s[i] >= 0x80 || s[i] == '"' ||
-		    s[i] == '\\')
-			plain = false;
-	if (plain) {
-		char *item = arena_printf(a, "filename=\"%s\"", s);
-
-		hw_item(w, " ", item, strlen(item));
-		return;
-	}
-	for (size_t i = 0, sect = 0; i < n; sect++) {
-		char item[128];
-		size_t o = (size_t)snprintf(item, sizeof(item),
-		    "filename*%zu*=%s", sect, sect == 0 ? "utf-8''" : "");
-
-		while (i < n && o < 60) {
-			unsigned char c = (unsigned char)s[i++];
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') ||
-			    strchr("!#$&+-.^_`|~", c)) {
-				item[o++] = (char)c;
-			} else {
-				o += (size_t)snprintf(item + o,
-				    sizeof(item) - o, "%%%02X", c);
-			}
-		}
-		if (i < n)
-			item[o++] = ';';
-		hw_item(w, " ", item, o);
-	}
 }
 
 /* ----- The message ------------------------------------------------ */
@@ -803,7 +93,7 @@ check_msg(const struct compose_msg *m, struct gc_err *err)
 		gc_err_prefix(err, "Reply-To");
 		return rc;
 	}
-	if (!msgid_ok(m->message_id))
+	if (!hw_msgid_ok(m->message_id))
 		return gc_err_set(err, GC_EINVAL,
 		    "Message-ID missing or not usable");
 	for (size_t i = 0; i < m->nextra; i++) {
@@ -825,7 +115,7 @@ put_references(struct hw *w, struct arena *a, const struct compose_msg *m)
 	bool any = false;
 
 	for (size_t i = 0; i < m->nreferences; i++)
-		if (msgid_ok(m->references[i]))
+		if (hw_msgid_ok(m->references[i]))
 			count++;
 	/* Past the cap: the first reference (the thread's root) and the
 	 * most recent ones. */
@@ -835,7 +125,7 @@ put_references(struct hw *w, struct arena *a, const struct compose_msg *m)
 	for (size_t i = 0; i < m->nreferences; i++) {
 		char *item;
 
-		if (!msgid_ok(m->references[i]))
+		if (!hw_msgid_ok(m->references[i]))
 			continue;
 		if (first == SIZE_MAX)
 			first = i;
@@ -866,7 +156,7 @@ put_headers(struct hw *w, struct arena *a, const struct compose_msg *m)
 	hw_end(w);
 
 	hw_start(w, "Subject");
-	put_unstructured(w, clean_text(a, m->subject, false));
+	hw_unstructured(w, hw_clean_text(a, m->subject, false));
 	hw_end(w);
 
 	item = arena_printf(a, "<%s>", m->message_id);
@@ -874,7 +164,7 @@ put_headers(struct hw *w, struct arena *a, const struct compose_msg *m)
 	hw_item(w, " ", item, strlen(item));
 	hw_end(w);
 
-	if (msgid_ok(m->in_reply_to)) {
+	if (hw_msgid_ok(m->in_reply_to)) {
 		item = arena_printf(a, "<%s>", m->in_reply_to);
 		hw_start(w, "In-Reply-To");
 		hw_item(w, " ", item, strlen(item));
@@ -883,14 +173,14 @@ put_headers(struct hw *w, struct arena *a, const struct compose_msg *m)
 	put_references(w, a, m);
 
 	if (m->auto_submitted != NULL &&
-	    *clean_text(a, m->auto_submitted, true) != '\0') {
+	    *hw_clean_text(a, m->auto_submitted, true) != '\0') {
 		hw_start(w, "Auto-Submitted");
-		put_unstructured(w, clean_text(a, m->auto_submitted, true));
+		hw_unstructured(w, hw_clean_text(a, m->auto_submitted, true));
 		hw_end(w);
 	}
 	for (size_t i = 0; i < m->nextra; i++) {
 		hw_start(w, m->extra[i].name);
-		put_unstructured(w, clean_text(a, m->extra[i].value, false));
+		hw_unstructured(w, hw_clean_text(a, m->extra[i].value, false));
 		hw_end(w);
 	}
 	hw_start(w, "MIME-Version");
@@ -926,15 +216,15 @@ put_attachment(struct hw *w, struct arena *a, const char *boundary,
 	hw_end(w);
 	hw_start(w, "Content-Disposition");
 	hw_item(w, " ", "attachment", 10);
-	if (at->filename != NULL && *clean_text(a, at->filename, false)) {
+	if (at->filename != NULL && *hw_clean_text(a, at->filename, false)) {
 		hw_raw(w, ";", 1);
-		put_filename(w, a, at->filename);
+		hw_filename(w, a, at->filename);
 	}
 	hw_end(w);
 	hw_raw(w, "\r\n", 2);
 	if (w->rc != 0)
 		return w->rc;
-	return put_base64(w->out, at->data, at->len);
+	return enc_base64(w->out, at->data, at->len);
 }
 
 int
@@ -952,24 +242,24 @@ compose_message(struct buf *out, const struct compose_msg *m,
 		return rc;
 	arena_init(&a, 8192);
 
-	rc = put_addr_list(&w, &a, "From", &m->from, 1, err);
+	rc = hw_addr_list(&w, &a, "From", &m->from, 1, err);
 	if (rc == 0 && m->nto > 0)
-		rc = put_addr_list(&w, &a, "To", m->to, m->nto, err);
+		rc = hw_addr_list(&w, &a, "To", m->to, m->nto, err);
 	if (rc == 0 && m->ncc > 0)
-		rc = put_addr_list(&w, &a, "Cc", m->cc, m->ncc, err);
+		rc = hw_addr_list(&w, &a, "Cc", m->cc, m->ncc, err);
 	if (rc == 0 && m->reply_to != NULL)
-		rc = put_addr_list(&w, &a, "Reply-To", m->reply_to, 1, err);
+		rc = hw_addr_list(&w, &a, "Reply-To", m->reply_to, 1, err);
 	if (rc != 0)
 		goto done;
 	put_headers(&w, &a, m);
 
-	body = normalize_body(&a, m->body, &blen);
-	qp = multi || !body_is_7bit(body, blen);
+	body = enc_normalize_body(&a, m->body, &blen);
+	qp = multi || !enc_is_7bit(body, blen);
 	if (!multi) {
 		put_text_part_headers(&w, qp);
 		hw_raw(&w, "\r\n", 2);
 		if (w.rc == 0)
-			w.rc = qp ? put_qp(out, body, blen) :
+			w.rc = qp ? enc_qp(out, body, blen) :
 			    buf_add(out, body, blen);
 	} else {
 		unsigned char md[32];
@@ -990,7 +280,7 @@ compose_message(struct buf *out, const struct compose_msg *m,
 		put_text_part_headers(&w, true);
 		hw_raw(&w, "\r\n", 2);
 		if (w.rc == 0)
-			w.rc = put_qp(out, body, blen);
+			w.rc = enc_qp(out, body, blen);
 		for (size_t i = 0; i < m->nattachments && w.rc == 0; i++)
 			w.rc = put_attachment(&w, &a, boundary,
 			    &m->attachments[i]);

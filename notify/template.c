@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "conf/embedded.h"
 
@@ -258,31 +259,11 @@ text_ok(const char *s, size_t n, size_t *bad_r)
 
 	while (i < n) {
 		size_t len;
-		uint32_t cp;
 
 		if (p[i] == 0)
 			goto bad;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			len = 2, cp = p[i] & 0x1f;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			len = 3, cp = p[i] & 0x0f;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			len = 4, cp = p[i] & 0x07;
-		else
-			goto bad;
-		if (n - i < len)
-			goto bad;
-		for (size_t k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		len = utf8_decode(NULL, p + i, n - i);
+		if (len == 0)
 			goto bad;
 		i += len;
 	}

@@ -96,29 +96,6 @@ auto_subject(const char *subject)
 	return false;
 }
 
-bool
-auto_daemon_address(const char *addr)
-{
-	static const char *const locals[] = {
-		"mailer-daemon", "mailer_daemon", "mailerdaemon",
-		"mail-daemon", "maildaemon", "postmaster", "post_master",
-		"mdaemon",
-		"mail.delivery.system", NULL
-	};
-	const char *at;
-	size_t len, i;
-
-	if (addr == NULL)
-		return false;
-	at = strchr(addr, '@');
-	len = at != NULL ? (size_t)(at - addr) : strlen(addr);
-	for (i = 0; locals[i] != NULL; i++)
-		if (strlen(locals[i]) == len &&
-		    str_ncasecmp(addr, locals[i], len) == 0)
-			return true;
-	return false;
-}
-
 static bool
 is_report(const struct mail *m)
 {

@@ -26,6 +26,7 @@
 #ifndef GC_PARSERS_AUTO_H
 #define GC_PARSERS_AUTO_H
 
+#include "parsers/auto_daemon.h"
 #include "parsers/mime.h"
 
 enum auto_kind {
@@ -50,9 +51,5 @@ const char *auto_kind_name(enum auto_kind k);
 
 /* Does the subject read like an automatic reply? */
 bool auto_subject(const char *subject);
-
-/* Is addr (local@domain) a mail system's address: MAILER-DAEMON,
- * postmaster, mail-daemon, ...? */
-bool auto_daemon_address(const char *addr);
 
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "parsers/auto.h"
+#include "parsers/auto_daemon.h"
 #include "parsers/utf8.h"
 
 #define SCAN_BYTES (64 * 1024)

@@ -5,7 +5,8 @@
  * surrogates, nothing past U+10FFFF. Invalid input is replaced following
  * the Unicode "maximal subpart" practice (the same as WHATWG decoders): a
  * lead byte followed by a valid but truncated run of continuation bytes is
- * one U+FFFD, any other bad byte is one U+FFFD on its own.
+ * one U+FFFD, any other bad byte is one U+FFFD on its own. The decoding
+ * itself is common/utf8.h's; what is here is built on it.
  */
 #include "parsers/utf8.h"
 
@@ -14,46 +15,18 @@
 
 #include "common/err.h"
 #include "common/log.h"
-
-/* Bounds for the second byte of a sequence, per lead byte (table 3-7). */
-static bool
-second_ok(unsigned char lead, unsigned char c)
-{
-	if (lead == 0xe0)
-		return c >= 0xa0 && c <= 0xbf;
-	if (lead == 0xed)
-		return c >= 0x80 && c <= 0x9f;
-	if (lead == 0xf0)
-		return c >= 0x90 && c <= 0xbf;
-	if (lead == 0xf4)
-		return c >= 0x80 && c <= 0x8f;
-	return c >= 0x80 && c <= 0xbf;
-}
-
-static size_t
-expected_len(unsigned char lead)
-{
-	if (lead < 0x80)
-		return 1;
-	if (lead >= 0xc2 && lead <= 0xdf)
-		return 2;
-	if (lead >= 0xe0 && lead <= 0xef)
-		return 3;
-	if (lead >= 0xf0 && lead <= 0xf4)
-		return 4;
-	return 0;
-}
+#include "common/utf8.h"
 
 /* How many bytes of a bad sequence at s make one replacement: the lead
  * byte plus the continuation bytes that were valid so far (at least 1). */
 static size_t
 bad_len(const unsigned char *s, size_t len)
 {
-	size_t need = expected_len(s[0]), i;
+	size_t need = utf8_lead_len(s[0]), i;
 
 	if (need < 2)
 		return 1;
-	if (len < 2 || !second_ok(s[0], s[1]))
+	if (len < 2 || !utf8_second_ok(s[0], s[1]))
 		return 1;
 	for (i = 2; i < need && i < len; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
@@ -64,21 +37,7 @@ bad_len(const unsigned char *s, size_t len)
 size_t
 utf8_seqlen(const unsigned char *s, size_t len)
 {
-	size_t need, i;
-
-	if (len == 0)
-		return 0;
-	need = expected_len(s[0]);
-	if (need == 0 || need > len)
-		return 0;
-	if (need == 1)
-		return 1;
-	if (!second_ok(s[0], s[1]))
-		return 0;
-	for (i = 2; i < need; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return need;
+	return utf8_decode(NULL, s, len);
 }
 
 /* The length of the run of ASCII bytes at p (NUL included), read eight

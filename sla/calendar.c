@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define DAY 86400
@@ -845,39 +846,13 @@ utf8_valid(const unsigned char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
+		size_t k = utf8_decode(NULL, s + i, n - i);
 
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (i + k >= n)
-			return i;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		    || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return i;
-		i += k + 1;
+		if (k == 0)
+			break;
+		i += k;
 	}
-	return n;
+	return i;
 }
 
 int

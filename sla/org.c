@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 struct slot {
@@ -152,37 +153,20 @@ static bool
 utf8_ok(const char *str, bool allow_ctl)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
 
-	while (*s) {
+	while (n > 0) {
 		unsigned char c = *s;
-		int n;
-		uint32_t cp;
+		size_t k;
 
-		if (c < 0x80) {
-			if (!allow_ctl && ((c < 0x20 && c != '\t') ||
-			    c == 0x7f))
-				return false;
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3, cp = c & 0x07;
-		else
+		if (c < 0x80 && !allow_ctl && ((c < 0x20 && c != '\t') ||
+		    c == 0x7f))
 			return false;
-		for (int i = 1; i <= n; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 &&
-		    cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 ||
-		    cp > 0x10FFFF)))
+		k = utf8_decode(NULL, s, n);
+		if (k == 0)
 			return false;
-		s += n + 1;
+		s += k;
+		n -= k;
 	}
 	return true;
 }
