@@ -484,7 +484,8 @@ read_all(struct reader *r)
 			}
 			*seen = true;
 			if (t[0] == 'g')
-				keys_read_section(r, s, general_keys, &c->general);
+				keys_read_section(r, s, general_keys,
+				    &c->general);
 			else if (t[0] == 'd')
 				keys_read_section(r, s, database_keys,
 				    &c->database);

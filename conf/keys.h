@@ -1,5 +1,5 @@
 /*
- * keys.h - reading a section's keys through a key table (for the files of conf/)
+ * keys.h - reading a section's keys through a key table (for conf/ only)
  *
  * The schema (conf.c) describes each section as a table of struct
  * key_spec: the key's name, its value type, where it goes in the struct
