@@ -10,7 +10,6 @@
  */
 #include "conf/keys.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
