@@ -1,11 +1,12 @@
 /*
- * conf.c - INI parsing and validation of the configuration (see conf.h)
+ * conf.c - Guichet's configuration schema (see conf.h)
  *
- * Two passes: first the file is read into sections of raw entries (syntax
- * errors reported with their line); then each known section type is read
- * through the key table below, which gives every key its type, default and
- * where it goes. Keys nobody consumed and sections of unknown types are
- * reported, so a typo never silently falls back to a default.
+ * Two passes: first the file is read into sections of raw entries by the
+ * INI reader (ini.c, syntax errors reported with their line); then each
+ * known section type is read through its key table below (keys.c), which
+ * gives every key its type, default and where it goes. Keys nobody
+ * consumed and sections of unknown types are reported, so a typo never
+ * silently falls back to a default.
  * Section types owned by other modules (SLA policy, rules...) are listed in
  * delegated_types and validated by those modules.
  */
@@ -13,569 +14,18 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
-#include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "conf/ini.h"
+#include "conf/keys.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
-#define CONF_MAX_SECRET (4096)
-#define CONF_MIN_KEY    32      /* bytes of a V_KEY secret */
-
-/* ----- Diagnostics ------------------------------------------------ */
-
-void
-conf_diag_add(struct conf_diag *d, const char *file, int line,
-    const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 8;
-		d->lines = xrealloc(d->lines, d->cap * sizeof(*d->lines));
-	}
-	if (file == NULL)
-		d->lines[d->n++] = xstrdup(msg);
-	else if (line > 0)
-		d->lines[d->n++] = xasprintf("%s:%d: %s", file, line, msg);
-	else
-		d->lines[d->n++] = xasprintf("%s: %s", file, msg);
-}
-
-void
-conf_diag_free(struct conf_diag *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->lines[i]);
-	free(d->lines);
-	memset(d, 0, sizeof(*d));
-}
-
-/* ----- Pass 1: INI syntax ----------------------------------------- */
-
-static bool
-valid_ident(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
-		    *s != '.')
-			return false;
-	return true;
-}
-
-static struct conf_section *
-add_section(struct conf *c, const char *file, int line, const char *type,
-    const char *name)
-{
-	struct conf_section *s;
-
-	c->sections = xrealloc(c->sections,
-	    (c->nsections + 1) * sizeof(*c->sections));
-	s = &c->sections[c->nsections++];
-	memset(s, 0, sizeof(*s));
-	s->type = xstrdup(type);
-	s->name = name ? xstrdup(name) : NULL;
-	s->file = xstrdup(file);
-	s->line = line;
-	return s;
-}
-
-/* Strip a `#` comment that starts the line or follows whitespace. */
-static void
-strip_comment(char *s)
-{
-	for (char *p = s; *p; p++) {
-		if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			return;
-		}
-	}
-}
-
-static void
-parse_ini(struct conf *c, const char *file, const char *text, size_t len,
-    struct conf_diag *d)
-{
-	struct conf_section *cur = NULL;
-	size_t pos = 0;
-	int lineno = 0;
-
-	while (pos < len) {
-		size_t end = pos;
-		char *line, *p;
-
-		while (end < len && text[end] != '\n')
-			end++;
-		lineno++;
-		line = xstrndup(text + pos, end - pos);
-		pos = end + 1;
-		strip_comment(line);
-		p = str_trim(line);
-		if (*p == '\0') {
-			free(line);
-			continue;
-		}
-		if (*p == '[') {
-			char *close = strchr(p, ']'), *type, *name = NULL;
-
-			if (close == NULL || str_trim(close + 1)[0] != '\0') {
-				conf_diag_add(d, file, lineno,
-				    "malformed section header (expected "
-				    "[type] or [type name])");
-				cur = NULL;
-				free(line);
-				continue;
-			}
-			*close = '\0';
-			type = str_trim(p + 1);
-			for (char *q = type; *q; q++) {
-				if (*q == ' ' || *q == '\t') {
-					*q = '\0';
-					name = str_trim(q + 1);
-					break;
-				}
-			}
-			if (!valid_ident(type) ||
-			    (name != NULL && (*name == '\0' ||
-			    strpbrk(name, " \t\"") != NULL))) {
-				conf_diag_add(d, file, lineno,
-				    "malformed section header [%s%s%s]", type,
-				    name ? " " : "", name ? name : "");
-				cur = NULL;
-			} else {
-				str_tolower(type);
-				cur = add_section(c, file, lineno, type, name);
-			}
-			free(line);
-			continue;
-		}
-		{
-			char *eq = strchr(p, '='), *key, *val;
-
-			if (eq == NULL) {
-				conf_diag_add(d, file, lineno,
-				    "expected `key = value`");
-				free(line);
-				continue;
-			}
-			*eq = '\0';
-			key = str_trim(p);
-			val = str_trim(eq + 1);
-			if (!valid_ident(key)) {
-				conf_diag_add(d, file, lineno,
-				    "malformed key \"%s\"", key);
-			} else if (cur == NULL) {
-				conf_diag_add(d, file, lineno,
-				    "key \"%s\" outside of any section", key);
-			} else {
-				struct conf_entry *e;
-
-				for (size_t i = 0; i < cur->nentries; i++)
-					if (strcmp(cur->entries[i].key,
-					    key) == 0)
-						conf_diag_add(d, file, lineno,
-						    "duplicate key \"%s\" "
-						    "(first at line %d)", key,
-						    cur->entries[i].line);
-				cur->entries = xrealloc(cur->entries,
-				    (cur->nentries + 1) *
-				    sizeof(*cur->entries));
-				e = &cur->entries[cur->nentries++];
-				e->key = xstrdup(key);
-				str_tolower(e->key);
-				e->value = xstrdup(val);
-				e->line = lineno;
-				e->used = false;
-			}
-			free(line);
-		}
-	}
-}
-
-/* ----- Pass 2: typed reading -------------------------------------- */
-
-enum vtype {
-	V_STR,        /* any non-empty text */
-	V_PATH,       /* resolved from the config folder */
-	V_SECRET,     /* a path whose file content is the value */
-	V_KEY,        /* V_SECRET of at least CONF_MIN_KEY bytes */
-	V_INT,
-	V_DURATION,   /* 30s, 5m, 2h, 7d */
-	V_SIZE,       /* 25MB */
-	V_BOOL,
-	V_LIST,       /* comma-separated */
-	V_URL_IMAP,
-	V_URL_SMTP,
-	V_URL_HTTP,
-	V_ADDR,       /* addr-spec */
-	V_LANG,       /* fr | en */
-	V_LOGLEVEL,
-};
-
-struct key_spec {
-	const char *name;
-	enum vtype type;
-	size_t off;
-	const char *def;       /* NULL: no default */
-	bool required;
-};
-
-struct reader {
-	struct conf *c;
-	struct conf_diag *d;
-};
-
-static bool
-valid_addr_spec(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||
-		    *p == ',' || *p == '"' || *p == 0x7f)
-			return false;
-	return true;
-}
-
-int
-conf_parse_mailbox_addr(char **name_r, char **addr_r, const char *s)
-{
-	const char *lt = strchr(s, '<'), *gt;
-	char *name = NULL, *addr;
-
-	if (lt == NULL) {
-		char *t = xstrdup(s);
-
-		addr = xstrdup(str_trim(t));
-		free(t);
-	} else {
-		char *t;
-
-		gt = strchr(lt, '>');
-		if (gt == NULL || gt[1 + strspn(gt + 1, " \t")] != '\0')
-			return GC_EINVAL;
-		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-		t = xstrndup(s, (size_t)(lt - s));
-		name = xstrdup(str_trim(t));
-		free(t);
-		if (name[0] == '"') {
-			size_t n = strlen(name);
-
-			if (n >= 2 && name[n - 1] == '"') {
-				memmove(name, name + 1, n - 2);
-				name[n - 2] = '\0';
-			}
-		}
-		if (name[0] == '\0') {
-			free(name);
-			name = NULL;
-		}
-	}
-	if (!valid_addr_spec(addr)) {
-		free(name);
-		free(addr);
-		return GC_EINVAL;
-	}
-	if (name != NULL && strpbrk(name, "\r\n") != NULL) {
-		free(name);
-		free(addr);
-		return GC_EINVAL;
-	}
-	*name_r = name;
-	*addr_r = addr;
-	return 0;
-}
-
-static bool
-url_has_scheme(const char *v, const char *const *schemes)
-{
-	for (; *schemes; schemes++) {
-		size_t n = strlen(*schemes);
-
-		if (str_ncasecmp(v, *schemes, n) == 0 && v[n] != '\0' &&
-		    v[n] != '/')
-			return true;
-	}
-	return false;
-}
-
-/* Open a secret file and check that only its owner may touch it (as ssh
- * does for keys): group or others reading it could learn the secret,
- * writing it could plant theirs. Returns the fd, or -1 with a diag. */
-static int
-open_secret(struct reader *r, const struct conf_section *s,
-    const struct conf_entry *e, const char *path)
-{
-	struct stat st;
-	/* O_NONBLOCK: a FIFO named by mistake must not hang the open */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0) {
-		conf_diag_add(r->d, s->file, e->line, "%s: cannot read: %s: %s",
-		    e->key, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		conf_diag_add(r->d, s->file, e->line, "%s: %s is not a "
-		    "regular file", e->key, path);
-		close(fd);
-		return -1;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		conf_diag_add(r->d, s->file, e->line, "%s: %s: permissions "
-		    "%04o are too open: group or others may access it "
-		    "(chmod 600 it)", e->key, path,
-		    (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-read_secret(struct reader *r, const struct conf_section *s,
-    const struct conf_entry *e, char **dst, size_t min_len)
-{
-	char *path = path_resolve(r->c->dir, e->value), *data;
-	struct gc_err err;
-	size_t len;
-	int fd, rc;
-
-	if ((fd = open_secret(r, s, e, path)) < 0) {
-		free(path);
-		return;
-	}
-	rc = fd_read_all(&data, &len, fd, CONF_MAX_SECRET, &err);
-	close(fd);
-	if (rc != 0) {
-		conf_diag_add(r->d, s->file, e->line, "%s: cannot read: "
-		    "%s: %s", e->key, path, err.msg);
-		free(path);
-		return;
-	}
-	free(path);
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-		data[--len] = '\0';
-	if (len == 0 || memchr(data, '\0', len) != NULL ||
-	    strpbrk(data, "\r\n") != NULL) {
-		conf_diag_add(r->d, s->file, e->line,
-		    "%s: the file must hold the secret on one line", e->key);
-		explicit_bzero(data, len);
-		free(data);
-		return;
-	}
-	if (len < min_len) {
-		conf_diag_add(r->d, s->file, e->line, "%s: the key is %zu "
-		    "bytes, at least %zu are needed (e.g. openssl rand -hex "
-		    "32)", e->key, len, min_len);
-		explicit_bzero(data, len);
-		free(data);
-		return;
-	}
-	free(*dst);
-	*dst = data;
-}
-
-static void
-parse_list(struct conf_list *out, const char *v)
-{
-	const char *p = v;
-
-	out->v = NULL;
-	out->n = 0;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		char *item = xstrndup(p, n), *t = str_trim(item);
-
-		if (*t != '\0') {
-			out->v = xrealloc(out->v,
-			    (out->n + 1) * sizeof(*out->v));
-			out->v[out->n++] = xstrdup(t);
-		}
-		free(item);
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-}
-
-static void
-free_list(struct conf_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-/* Store one value of a key into the struct at base. */
-static void
-set_value(struct reader *r, const struct conf_section *s, int line,
-    const struct key_spec *k, const char *v, void *base)
-{
-	static const char *const imap_schemes[] = { "imap://", "imaps://",
-		NULL };
-	static const char *const smtp_schemes[] = { "smtp://", "smtps://",
-		NULL };
-	static const char *const http_schemes[] = { "http://", "https://",
-		NULL };
-	char **sp = (char **)((char *)base + k->off);
-	long long *ip = (long long *)((char *)base + k->off);
-	bool *bp = (bool *)((char *)base + k->off);
-	const char *file = s->file;
-	enum log_level lvl;
-
-	switch (k->type) {
-	case V_STR:
-	case V_URL_IMAP:
-	case V_URL_SMTP:
-	case V_URL_HTTP:
-	case V_ADDR:
-	case V_LANG:
-	case V_LOGLEVEL:
-		if (*v == '\0') {
-			conf_diag_add(r->d, file, line, "%s: empty value",
-			    k->name);
-			return;
-		}
-		if (k->type == V_URL_IMAP && !url_has_scheme(v, imap_schemes))
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not an "
-			    "imap:// or imaps:// URL", k->name, v);
-		else if (k->type == V_URL_SMTP &&
-		    !url_has_scheme(v, smtp_schemes))
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not an "
-			    "smtp:// or smtps:// URL", k->name, v);
-		else if (k->type == V_URL_HTTP &&
-		    !url_has_scheme(v, http_schemes))
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not an "
-			    "http:// or https:// URL", k->name, v);
-		else if (k->type == V_ADDR && !valid_addr_spec(v))
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not a "
-			    "mail address (local@domain)", k->name, v);
-		else if (k->type == V_LANG && strcmp(v, "fr") != 0 &&
-		    strcmp(v, "en") != 0)
-			conf_diag_add(r->d, file, line, "%s: \"%s\": the "
-			    "languages are fr and en", k->name, v);
-		else if (k->type == V_LOGLEVEL && log_level_parse(v, &lvl))
-			conf_diag_add(r->d, file, line, "%s: \"%s\": expected "
-			    "debug, info, warn or error", k->name, v);
-		else {
-			free(*sp);
-			*sp = xstrdup(v);
-		}
-		return;
-	case V_PATH:
-		if (*v == '\0') {
-			conf_diag_add(r->d, file, line, "%s: empty path",
-			    k->name);
-			return;
-		}
-		free(*sp);
-		*sp = path_resolve(r->c->dir, v);
-		return;
-	case V_SECRET:
-	case V_KEY:
-		/* handled by the caller, which has the entry */
-		return;
-	case V_INT:
-	case V_DURATION:
-	case V_SIZE: {
-		long long n;
-		int rc;
-
-		if (k->type == V_DURATION)
-			rc = duration_parse(&n, v);
-		else if (k->type == V_SIZE)
-			rc = size_parse(&n, v);
-		else if (strspn(v, "0123456789") == strlen(v) &&
-		    strlen(v) <= 15)
-			rc = 0, n = strtoll(v, NULL, 10);
-		else
-			rc = GC_EINVAL;
-		if (rc != 0) {
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not %s",
-			    k->name, v, k->type == V_DURATION ?
-			    "a duration (e.g. 30s, 5m, 2h, 7d)" :
-			    k->type == V_SIZE ? "a size (e.g. 512KB, 25MB)" :
-			    "a non-negative integer");
-			return;
-		}
-		*ip = n;
-		return;
-	}
-	case V_BOOL:
-		if (!str_casecmp(v, "yes") || !str_casecmp(v, "true") ||
-		    !str_casecmp(v, "on") || !strcmp(v, "1"))
-			*bp = true;
-		else if (!str_casecmp(v, "no") || !str_casecmp(v, "false") ||
-		    !str_casecmp(v, "off") || !strcmp(v, "0"))
-			*bp = false;
-		else
-			conf_diag_add(r->d, file, line, "%s: \"%s\" is not "
-			    "yes or no", k->name, v);
-		return;
-	case V_LIST: {
-		struct conf_list *l = (struct conf_list *)((char *)base +
-		    k->off);
-
-		free_list(l);
-		parse_list(l, v);
-		return;
-	}
-	}
-}
-
-/* Read the keys of one section into base per the table; the secret keys
- * (V_SECRET) read their file into the field given by secret_off. */
-static void
-read_section(struct reader *r, struct conf_section *s,
-    const struct key_spec *keys, void *base)
-{
-	for (const struct key_spec *k = keys; k->name; k++) {
-		struct conf_entry *e = NULL;
-
-		for (size_t i = 0; i < s->nentries; i++)
-			if (strcmp(s->entries[i].key, k->name) == 0)
-				e = &s->entries[i];
-		/* The default goes in first so that a bad value still
-		 * leaves a usable one behind for the checks that follow. */
-		if (k->def != NULL)
-			set_value(r, s, s->line, k, k->def, base);
-		if (e != NULL) {
-			e->used = true;
-			if (k->type == V_SECRET || k->type == V_KEY)
-				read_secret(r, s, e,
-				    (char **)((char *)base + k->off),
-				    k->type == V_KEY ? CONF_MIN_KEY : 1);
-			else
-				set_value(r, s, e->line, k, e->value, base);
-		} else if (k->def == NULL && k->required) {
-			conf_diag_add(r->d, s->file, s->line,
-			    "[%s%s%s]: missing key \"%s\"", s->type,
-			    s->name ? " " : "", s->name ? s->name : "",
-			    k->name);
-		}
-	}
-}
 
 /* What a customer writes to confirm a resolution (fr, en). */
 #define DEFAULT_CONFIRM "c'est résolu, c'est réglé, c'est bon pour nous, " \
@@ -730,7 +180,7 @@ read_smtp(struct reader *r, struct conf_section *s)
 {
 	struct conf_entry *from = NULL;
 
-	read_section(r, s, smtp_keys, &r->c->smtp);
+	keys_read_section(r, s, smtp_keys, &r->c->smtp);
 	for (size_t i = 0; i < s->nentries; i++)
 		if (strcmp(s->entries[i].key, "from") == 0)
 			from = &s->entries[i];
@@ -830,7 +280,7 @@ read_http(struct reader *r, struct conf_section *s)
 		return;
 	}
 	h->line = s->line;
-	read_section(r, s, http_keys, h);
+	keys_read_section(r, s, http_keys, h);
 	if (h->listen == NULL)
 		return;
 	e = conf_section_entry(s, "listen");
@@ -953,7 +403,7 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		struct conf_queue *q = &c->queues[i];
 
 		for (size_t j = 0; j < q->escalation_to.n; j++)
-			if (!valid_addr_spec(q->escalation_to.v[j]))
+			if (!keys_valid_addr(q->escalation_to.v[j]))
 				conf_diag_add(r->d, c->path, q->line,
 				    "queue %s: escalation_to: \"%s\" is not "
 				    "a mail address", q->name,
@@ -1010,7 +460,7 @@ read_all(struct reader *r)
 		struct conf_section empty = { .type = "guichet",
 			.file = c->path };
 
-		read_section(r, &empty, general_keys, &c->general);
+		keys_read_section(r, &empty, general_keys, &c->general);
 	}
 	for (size_t i = 0; i < c->nsections; i++) {
 		struct conf_section *s = &c->sections[i];
@@ -1034,9 +484,10 @@ read_all(struct reader *r)
 			}
 			*seen = true;
 			if (t[0] == 'g')
-				read_section(r, s, general_keys, &c->general);
+				keys_read_section(r, s, general_keys,
+				    &c->general);
 			else if (t[0] == 'd')
-				read_section(r, s, database_keys,
+				keys_read_section(r, s, database_keys,
 				    &c->database);
 			else
 				read_smtp(r, s);
@@ -1062,7 +513,7 @@ read_all(struct reader *r)
 				memset(m, 0, sizeof(*m));
 				m->name = xstrdup(s->name);
 				m->line = s->line;
-				read_section(r, s, mailbox_keys, m);
+				keys_read_section(r, s, mailbox_keys, m);
 			} else if (t[0] == 'a') {
 				struct conf_agent *a;
 
@@ -1070,14 +521,14 @@ read_all(struct reader *r)
 				    (c->nagents + 1) * sizeof(*a));
 				a = &c->agents[c->nagents++];
 				memset(a, 0, sizeof(*a));
-				if (!valid_ident(s->name))
+				if (!ini_valid_ident(s->name))
 					conf_diag_add(r->d, s->file, s->line,
 					    "[agent %s]: an agent's name is "
 					    "letters, digits, - _ and . only",
 					    s->name);
 				a->name = xstrdup(s->name);
 				a->line = s->line;
-				read_section(r, s, agent_keys, a);
+				keys_read_section(r, s, agent_keys, a);
 				if (a->display_name == NULL)
 					a->display_name = xstrdup(s->name);
 			} else {
@@ -1089,7 +540,7 @@ read_all(struct reader *r)
 				memset(q, 0, sizeof(*q));
 				q->name = xstrdup(s->name);
 				q->line = s->line;
-				read_section(r, s, queue_keys, q);
+				keys_read_section(r, s, queue_keys, q);
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
@@ -1129,10 +580,7 @@ load_buffer(struct conf **out, const char *name, const char *dir,
 
 	c->path = xstrdup(name);
 	c->dir = xstrdup(dir ? dir : ".");
-	if (memchr(text, '\0', len) != NULL)
-		conf_diag_add(diag, name, 0, "the file contains a NUL byte");
-	else
-		parse_ini(c, name, text, len, diag);
+	ini_parse(&c->sections, &c->nsections, name, text, len, diag);
 	read_all(&r);
 	if (diag->n > before) {
 		if (!keep)
@@ -1198,31 +646,8 @@ conf_load_partial(struct conf **out, const char *path,
 	return load_file(out, path, diag, true);
 }
 
+
 /* ----- Freeing and lookups ---------------------------------------- */
-
-static void
-free_strings(void *base, const struct key_spec *keys)
-{
-	for (const struct key_spec *k = keys; k->name; k++) {
-		if (k->type == V_INT || k->type == V_DURATION ||
-		    k->type == V_SIZE || k->type == V_BOOL)
-			continue;
-		if (k->type == V_LIST) {
-			free_list((struct conf_list *)((char *)base + k->off));
-			continue;
-		}
-		free(*(char **)((char *)base + k->off));
-	}
-}
-
-static void
-free_secret(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
 
 void
 conf_free(struct conf **cp)
@@ -1231,53 +656,41 @@ conf_free(struct conf **cp)
 
 	if (c == NULL)
 		return;
-	free_secret(c->general.hmac_key);
+	keys_free_secret(c->general.hmac_key);
 	c->general.hmac_key = NULL;
-	free_strings(&c->general, general_keys);
+	keys_free_strings(&c->general, general_keys);
 	free(c->database.conninfo);
-	free_secret(c->database.password);
+	keys_free_secret(c->database.password);
 	free(c->smtp.url);
 	free(c->smtp.from_name);
 	free(c->smtp.from_addr);
 	free(c->smtp.user);
-	free_secret(c->smtp.password);
+	keys_free_secret(c->smtp.password);
 	free(c->smtp.tls_ca_file);
 	free(c->smtp.helo_name);
 	free(c->smtp.tls);
 	for (size_t i = 0; i < c->nmailboxes; i++) {
 		struct conf_mailbox *m = &c->mailboxes[i];
 
-		free_secret(m->password);
+		keys_free_secret(m->password);
 		m->password = NULL;
-		free_strings(m, mailbox_keys);
+		keys_free_strings(m, mailbox_keys);
 		free(m->name);
 	}
 	free(c->mailboxes);
 	for (size_t i = 0; i < c->nagents; i++) {
-		free_strings(&c->agents[i], agent_keys);
+		keys_free_strings(&c->agents[i], agent_keys);
 		free(c->agents[i].name);
 	}
 	free(c->agents);
 	for (size_t i = 0; i < c->nqueues; i++) {
-		free_strings(&c->queues[i], queue_keys);
+		keys_free_strings(&c->queues[i], queue_keys);
 		free(c->queues[i].name);
 	}
 	free(c->queues);
-	free_strings(&c->http, http_keys);
+	keys_free_strings(&c->http, http_keys);
 	free(c->http.host);
-	for (size_t i = 0; i < c->nsections; i++) {
-		struct conf_section *s = &c->sections[i];
-
-		for (size_t j = 0; j < s->nentries; j++) {
-			free(s->entries[j].key);
-			free(s->entries[j].value);
-		}
-		free(s->entries);
-		free(s->type);
-		free(s->name);
-		free(s->file);
-	}
-	free(c->sections);
+	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
 	free(c->dir);
 	free(c);
@@ -1338,21 +751,4 @@ conf_sections(const struct conf *c, const char *type,
 			n++;
 		}
 	return n;
-}
-
-const struct conf_entry *
-conf_section_entry(const struct conf_section *s, const char *key)
-{
-	for (size_t i = 0; i < s->nentries; i++)
-		if (strcmp(s->entries[i].key, key) == 0)
-			return &s->entries[i];
-	return NULL;
-}
-
-const char *
-conf_section_get(const struct conf_section *s, const char *key)
-{
-	const struct conf_entry *e = conf_section_entry(s, key);
-
-	return e ? e->value : NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * conf.h - the configuration: INI parsing, validation, typed access
+ * conf.h - the configuration: validation, typed access
  *
  * A config file is INI-style: `[type]` or `[type NAME]` sections, `key =
  * value` lines, `#` comments (at line start, or after whitespace on a value
@@ -13,7 +13,8 @@
  * "file:line: message" in a struct conf_diag instead of stopping at the
  * first; it returns 0 only when there is none. The schema (which sections
  * and keys exist, their types and defaults) is the table in conf.c, and it
- * is what conf/guichet.conf.example documents.
+ * is what conf/guichet.conf.example documents. The syntax is read by the
+ * INI reader (conf/ini.h), the values of each type by conf/keys.h.
  *
  * Ownership: a struct conf owns every string it points to; it is one
  * "config generation" (replaced as a whole on SIGHUP) and is passed around
@@ -26,34 +27,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
-
-struct conf_diag {
-	char **lines;          /* "file:line: message" */
-	size_t n, cap;
-};
-
-/* file NULL: the message is already "file:line: text". */
-void conf_diag_add(struct conf_diag *d, const char *file, int line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void conf_diag_free(struct conf_diag *d);
-
-/* A raw `key = value` as read, kept so that other modules (SLA policy,
- * rules) can validate their own sections with exact line numbers. */
-struct conf_entry {
-	char *key;
-	char *value;
-	int line;
-	bool used;             /* consumed by a typed reader */
-};
-
-struct conf_section {
-	char *type;            /* "mailbox" */
-	char *name;            /* "support", or NULL for [database] */
-	char *file;            /* the file it was read from */
-	int line;
-	struct conf_entry *entries;
-	size_t nentries;
-};
+#include "conf/ini.h"
 
 struct conf_list {
 	char **v;
@@ -205,12 +179,11 @@ const struct conf_queue *conf_queue(const struct conf *c, const char *name);
 /* Whether addr is one of ours: the SMTP sender or a mailbox's address. */
 bool conf_is_our_address(const struct conf *c, const char *addr);
 
-/* The sections of a type, for modules that validate their own. */
+/* The sections of a type, for modules that validate their own (read
+ * their entries with conf_section_get() and conf_section_entry(), in
+ * conf/ini.h). */
 size_t conf_sections(const struct conf *c, const char *type,
     const struct conf_section **out, size_t max);
-const char *conf_section_get(const struct conf_section *s, const char *key);
-const struct conf_entry *conf_section_entry(const struct conf_section *s,
-    const char *key);
 
 /* Split "Name <addr@x>" / "addr@x"; returns 0 or GC_EINVAL. Strings are
  * malloc'd. */

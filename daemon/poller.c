@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -22,7 +23,7 @@ struct poller {
 	bool folders_ready;     /* processed/quarantine folders exist */
 	bool locked;            /* we hold the mailbox's advisory lock */
 	bool idling;
-	int failures;           /* consecutive, for the backoff */
+	struct backoff backoff; /* after consecutive failures */
 	time_t next;
 };
 
@@ -33,6 +34,7 @@ poller_new(struct poller **out, const struct conf *conf,
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->conf = conf;
 	(*out)->mb = mb;
+	backoff_init(&(*out)->backoff, 1, conf->general.reconnect_max);
 }
 
 void
@@ -73,21 +75,6 @@ drop_connection(struct poller *p)
 	imap_close(&p->imap);
 	p->folders_ready = false;
 	p->idling = false;
-}
-
-/* Exponential backoff after a failure: 1 s, 2 s, 4 s... up to the cap. */
-static void
-backoff(struct poller *p, time_t now)
-{
-	long long delay = 1;
-
-	for (int i = 0; i < p->failures && delay < p->conf->general.
-	    reconnect_max; i++)
-		delay *= 2;
-	if (delay > p->conf->general.reconnect_max)
-		delay = p->conf->general.reconnect_max;
-	p->failures++;
-	p->next = now + delay;
 }
 
 static int
@@ -364,12 +351,13 @@ run_pass(struct poller *p, struct desk *in, time_t now,
 	if (rc != 0) {
 		log_warn("mailbox %s: %s", mb->name, err->msg);
 		drop_connection(p);
-		backoff(p, now);
+		/* Exponential backoff: 1 s, 2 s, 4 s... up to the cap. */
+		p->next = now + backoff_failed(&p->backoff);
 		log_info("mailbox %s: next attempt in %llds", mb->name,
 		    (long long)(p->next - now));
 		return rc;
 	}
-	p->failures = 0;
+	backoff_reset(&p->backoff);
 	return 0;
 }
 

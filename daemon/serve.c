@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/cli.h"
@@ -79,7 +80,7 @@ install_signals(void)
 struct daemon {
 	struct app *app;
 	struct db *db;
-	int db_failures;
+	struct backoff db_backoff;     /* reconnecting to the database */
 	time_t db_retry_at;
 	struct poller **pollers;
 	size_t npollers;
@@ -173,7 +174,7 @@ static int
 ensure_db(struct daemon *d, time_t now)
 {
 	struct gc_err err = { 0 };
-	long long delay = 1;
+	long long delay;
 
 	if (db_ok(d->db))
 		return 0;
@@ -189,19 +190,16 @@ ensure_db(struct daemon *d, time_t now)
 	    db_schema_check(d->db, &err) == 0 &&
 	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0) {
 		d->next_outbox = 0;   /* what was queued while we were away */
-		if (d->db_failures > 0)
+		if (d->db_backoff.failures > 0)
 			log_info("database connection back");
-		d->db_failures = 0;
+		backoff_reset(&d->db_backoff);
 		tell_status(d);     /* READY=1 the first time */
 		return 0;
 	}
 	db_close(&d->db);
-	for (int i = 0; i < d->db_failures && delay < d->app->conf->general.
-	    reconnect_max; i++)
-		delay *= 2;
-	if (delay > d->app->conf->general.reconnect_max)
-		delay = d->app->conf->general.reconnect_max;
-	d->db_failures++;
+	/* the cap of the configuration in force (SIGHUP may change it) */
+	d->db_backoff.cap = d->app->conf->general.reconnect_max;
+	delay = backoff_failed(&d->db_backoff);
 	d->db_retry_at = now + delay;
 	tell_status(d);
 	log_warn("%s (next attempt in %llds)", err.msg, delay);
@@ -373,6 +371,7 @@ cli_serve(struct app *app, int argc, char **argv)
 	struct gc_err err = { 0 };
 	bool once = false;
 
+	backoff_init(&d.db_backoff, 1, app->conf->general.reconnect_max);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0) {
 			once = true;
