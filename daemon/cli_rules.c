@@ -23,7 +23,7 @@
 #include "daemon/cli.h"
 #include "desk/conversation.h"
 #include "sla/org.h"
-#include "sql/store.h"
+#include "sql/store_org.h"
 
 #define MAX_EML (64 * 1024 * 1024)
 

@@ -24,7 +24,12 @@
 #include "parsers/commands.h"
 #include "sla/policy.h"
 #include "sql/hold.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_message.h"
+#include "sql/store_org.h"
+#include "sql/store_participant.h"
+#include "sql/store_quarantine.h"
+#include "sql/store_ticket.h"
 
 #define THREAD_REFS 20
 #define MAX_VARS 24

@@ -28,12 +28,6 @@
 #include "common/err.h"
 #include "sql/db.h"
 #include "sql/store_event.h"
-#include "sql/store_mailbox.h"
-#include "sql/store_message.h"
-#include "sql/store_org.h"
-#include "sql/store_participant.h"
-#include "sql/store_quarantine.h"
-#include "sql/store_setting.h"
 #include "sql/store_ticket.h"
 
 /* ----- SLA ----------------------------------------------------------- */
