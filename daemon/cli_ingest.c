@@ -19,7 +19,7 @@
 #include "daemon/cli.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
-#include "sql/store.h"
+#include "sql/store_quarantine.h"
 
 /* Run one mail through intake in its own transaction. */
 static int

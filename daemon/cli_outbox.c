@@ -20,7 +20,7 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "sql/outbox_db.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
 #include "sql/views.h"
 
 #define LIST_DEFAULT 1000

@@ -34,7 +34,8 @@
 #include "parsers/mime.h"
 #include "parsers/utf8.h"
 #include "sql/hold.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_quarantine.h"
 
 #define OPERATOR_MAX 64                  /* bytes of an operator's name */
 #define READABLE_TEXT_MAX (1024 * 1024)  /* text of an unparseable mail */

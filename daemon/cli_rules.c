@@ -25,7 +25,7 @@
 #include "desk/qualify.h"
 #include "parsers/mime.h"
 #include "sla/org.h"
-#include "sql/store.h"
+#include "sql/store_org.h"
 
 #define MAX_EML (64 * 1024 * 1024)
 

@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "notify/smtp.h"
 #include "sql/outbox_db.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
 
 struct outbox {
 	const struct conf *conf;

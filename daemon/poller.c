@@ -14,7 +14,8 @@
 #include "common/util.h"
 #include "daemon/imap.h"
 #include "desk/dedup.h"
-#include "sql/store.h"
+#include "sql/store_mailbox.h"
+#include "sql/store_quarantine.h"
 
 struct poller {
 	const struct conf *conf;

@@ -12,7 +12,7 @@
 #include "desk/reply.h"
 #include "parsers/commands.h"
 #include "parsers/mime.h"
-#include "sql/store.h"
+#include "sql/store_ticket.h"
 
 struct agent_ctx {
 	struct desk *in;

@@ -15,7 +15,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "sql/store.h"
+#include "sql/store_setting.h"
 
 #define TOKEN_LEN 26     /* base32 characters: 130 bits of the HMAC */
 

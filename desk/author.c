@@ -9,7 +9,8 @@
 #include "desk/agentauth.h"
 #include "parsers/authres.h"
 #include "parsers/mime.h"
-#include "sql/store.h"
+#include "sql/store_participant.h"
+#include "sql/store_ticket.h"
 
 /* An agent's mail is the agent's when it answers one of our
  * notifications to that agent about this ticket (HMAC token), or when

@@ -29,7 +29,12 @@
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
 #include "sql/hold.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_message.h"
+#include "sql/store_org.h"
+#include "sql/store_participant.h"
+#include "sql/store_quarantine.h"
+#include "sql/store_ticket.h"
 
 static int
 addr_casecmp(const void *a, const void *b)

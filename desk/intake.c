@@ -30,7 +30,9 @@
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
-#include "sql/store.h"
+#include "sql/store_mailbox.h"
+#include "sql/store_quarantine.h"
+#include "sql/store_ticket.h"
 
 const char *
 intake_outcome_name(enum intake_outcome o)

@@ -15,7 +15,8 @@
 #include "common/util.h"
 #include "notify/compose.h"
 #include "notify/template.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_message.h"
 
 #define MAILOUT_MAX_MESSAGE (32 * 1024 * 1024)
 #define MAX_CACHED 64

@@ -21,7 +21,8 @@
 #include "common/err.h"
 #include "conf/conf.h"
 #include "sql/db.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_message.h"
 
 struct mailout;
 

@@ -14,7 +14,8 @@
 #include "notify/compose.h"
 #include "parsers/mime.h"
 #include "sla/org.h"
-#include "sql/store.h"
+#include "sql/store_org.h"
+#include "sql/store_participant.h"
 
 int
 qualify_mail(struct desk *in, const struct conv_mail *cm,

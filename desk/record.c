@@ -8,7 +8,8 @@
 #include "common/mem.h"
 #include "desk/dedup.h"
 #include "parsers/mime.h"
-#include "sql/store.h"
+#include "sql/store_event.h"
+#include "sql/store_message.h"
 
 /* The addresses of a header's list (out: n entries); returns how many. */
 size_t

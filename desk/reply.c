@@ -18,7 +18,9 @@
 #include "parsers/commands.h"
 #include "parsers/mime.h"
 #include "sql/hold.h"
-#include "sql/store.h"
+#include "sql/store_message.h"
+#include "sql/store_participant.h"
+#include "sql/store_ticket.h"
 
 #define THREAD_REFS 20    /* Message-IDs in References: of a reply */
 #define MAX_VARS 24

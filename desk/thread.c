@@ -9,7 +9,8 @@
 #include "common/mem.h"
 #include "desk/tracking.h"
 #include "parsers/mime.h"
-#include "sql/store.h"
+#include "sql/store_message.h"
+#include "sql/store_ticket.h"
 
 struct tag_lookup {
 	struct desk *in;

@@ -11,11 +11,8 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "sql/store.h"
+#include "sql/store_util.h"
 
-#define TS(buf, t) char buf[32]; time_iso8601(buf, sizeof(buf), (t))
-#define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
-	(int64_t)(v))
 #define ARRAY_MAX (64 * 1024 * 1024)   /* bytes of one array parameter */
 
 static char *

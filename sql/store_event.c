@@ -1,0 +1,109 @@
+/*
+ * store_event.c - a ticket's events and the mails of ours queued with
+ * them (see store_event.h)
+ */
+#include "sql/store_event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sql/store_util.h"
+
+static const struct db_stmt st_event = { "event_insert",
+	"INSERT INTO events (ticket_id, at, kind, actor, data) "
+	"VALUES ($1, $2, $3, $4, $5::jsonb)", 5 };
+
+int
+store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
+    const char *actor, const char *data_json, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	TS(ts, at);
+
+	return db_deferv(db, &st_event, err, 5, ticket_id ? tid : NULL, ts,
+	    kind, actor, data_json ? data_json : "{}");
+}
+
+/* ----- Our mails, in one round trip ------------------------------- */
+
+static const struct db_stmt st_mail_out = { "mail_out",
+	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, "
+	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), "
+	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, "
+	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs, "
+	"sent_date, received_at, text, dedup_key, outbox_id, agent, internal, "
+	"purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, $4, $15, $16, "
+	"$9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o "
+	"WHERE $10::text IS NOT NULL), "
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
+	"'mail_queued', $20::jsonb)) SELECT id FROM o", 20 };
+
+/* The same, unless one of the automatic mail's recipients ($21, an
+ * array) already got $22 automatic mails in the hour: then only an
+ * "auto_reply_capped" event is written (the loop breaker). */
+static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
+	"WITH ok AS (SELECT coalesce(bool_and(auto_reply_take(a, $9, "
+	"$9::timestamptz - interval '1 hour', $22)), true) AS ok "
+	"FROM unnest($21::text[]) AS a), "
+	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
+	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), "
+	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, "
+	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs, "
+	"sent_date, received_at, text, dedup_key, outbox_id, agent, internal, "
+	"purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, $4, $15, $16, "
+	"$9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o "
+	"WHERE $10::text IS NOT NULL), "
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
+	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
+	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
+	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok) "
+	"SELECT id FROM o", 22 };
+
+int
+store_mail_out(struct db *db, const struct store_outbox *o,
+    const struct store_message *m, const char *ev_json,
+    const char *const *capped, size_t ncapped, long long cap,
+    int64_t *outbox_r, struct gc_err *err)
+{
+	I64(tid, o->ticket_id);
+	TS(ts, o->now);
+	char *rcpts = array_literal(o->rcpts, o->nrcpts);
+	char *to = m ? array_literal(m->to, m->nto) : NULL;
+	char *cc = m ? array_literal(m->cc, m->ncc) : NULL;
+	char *refs = m ? array_literal(m->refs, m->nrefs) : NULL;
+	char *caps = ncapped ? array_literal(capped, ncapped) : NULL;
+	char capn[24];
+	const char *p[22] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
+		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
+		m ? (m->subject ? m->subject : "") : NULL,
+		m ? m->in_reply_to : NULL, refs,
+		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
+		m && m->internal ? "true" : "false",
+		ev_json ? ev_json : "{}", caps, capn };
+	const struct db_stmt *st = ncapped ? &st_mail_out_capped :
+	    &st_mail_out;
+	int lens[22] = { 0 }, bin[22] = { 0 };
+	PGresult *res;
+	int rc;
+
+	snprintf(capn, sizeof(capn), "%lld", cap);
+	lens[7] = (int)o->len;
+	bin[7] = 1;
+	if (outbox_r == NULL)
+		rc = db_defer(db, st, p, lens, bin, err);
+	else
+		rc = db_exec(db, st, p, lens, bin, &res, err);
+	free(caps);
+	free(rcpts);
+	free(to);
+	free(cc);
+	free(refs);
+	if (rc != 0 || outbox_r == NULL)
+		return rc;
+	*outbox_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * store_event.h - what happens to a ticket: its events, and the mails of
+ * ours queued in the outbox with their message and their event
+ *
+ * Conventions of the whole store (transactions, deferred writes, times,
+ * ids, who owns what is returned): see sql/store.h.
+ */
+#ifndef GC_SQL_STORE_EVENT_H
+#define GC_SQL_STORE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "sql/db.h"
+#include "sql/store_message.h"
+
+struct store_outbox {
+	const char *kind;            /* "mail" | "webhook" */
+	const char *purpose;
+	int64_t ticket_id;           /* 0: none */
+	const char *message_id;
+	const char *mail_from;
+	const char *const *rcpts; size_t nrcpts;
+	const char *url;
+	const char *data; size_t len;
+	time_t now;
+};
+
+/* data_json: a JSON object as text ("{}" when NULL). */
+int store_event(struct db *db, int64_t ticket_id, time_t at,
+    const char *kind, const char *actor, const char *data_json,
+    struct gc_err *err);
+
+/* A mail of ours in one round trip: its outbox row, its message on the
+ * ticket (m NULL for a mail about no ticket) and a "mail_queued" event
+ * with ev_json. An automatic mail names its recipients in capped: when
+ * one of them already got cap automatic mails in the hour before o->now,
+ * nothing is queued and the event is "auto_reply_capped" instead (the
+ * loop breaker that holds against responders that mark nothing). */
+int store_mail_out(struct db *db, const struct store_outbox *o,
+    const struct store_message *m, const char *ev_json,
+    const char *const *capped, size_t ncapped, long long cap,
+    int64_t *outbox_r, struct gc_err *err);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * store_mailbox.c - a mail on its way in (see store_mailbox.h)
+ */
+#include "sql/store_mailbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store_util.h"
+
+/* ----- Dedup and locks -------------------------------------------- */
+
+static const struct db_stmt st_claim = { "claim",
+	"SELECT seen, ticket_id, ours FROM intake_claim($1, $2)", 2 };
+
+int
+store_claim(struct db *db, const char *key, const char *message_id,
+    const char **where_r, int64_t *ticket_id_r, bool *ours_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	const char *seen;
+	int rc;
+
+	*where_r = NULL;
+	*ticket_id_r = 0;
+	*ours_r = false;
+	if ((rc = db_execv(db, &st_claim, &res, err, 2, key, message_id)))
+		return rc;
+	seen = db_get(res, 0, 0);
+	if (seen != NULL)
+		*where_r = strcmp(seen, "message") == 0 ? "message" :
+		    "quarantine";
+	*ticket_id_r = db_get_ll(res, 0, 1);
+	*ours_r = PQgetvalue(res, 0, 2)[0] == 't';
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_mbox_lock = { "mbox_lock",
+	"SELECT pg_try_advisory_lock(hashtextextended('mailbox:' || $1, 0))",
+	1 };
+
+int
+store_try_mailbox_lock(struct db *db, const char *mailbox, bool *got_r,
+    struct gc_err *err)
+{
+	char *v;
+	int rc = db_value(db, &st_mbox_lock, &v, err, 1, mailbox);
+
+	*got_r = v != NULL && v[0] == 't';
+	free(v);
+	return rc;
+}
+
+/* ----- IMAP state ------------------------------------------------- */
+
+static const struct db_stmt st_imap_get = { "imap_state_get",
+	"SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = $1", 1 };
+static const struct db_stmt st_imap_set = { "imap_state_set",
+	"INSERT INTO imap_state (mailbox, uidvalidity, last_uid, updated_at) "
+	"VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET "
+	"uidvalidity = excluded.uidvalidity, last_uid = CASE WHEN "
+	"imap_state.uidvalidity = excluded.uidvalidity THEN "
+	"greatest(imap_state.last_uid, excluded.last_uid) ELSE "
+	"excluded.last_uid END, updated_at = excluded.updated_at", 4 };
+
+int
+store_imap_state_get(struct db *db, const char *mailbox,
+    uint32_t *uidvalidity_r, uint32_t *last_uid_r, bool *found_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*found_r = false;
+	*uidvalidity_r = *last_uid_r = 0;
+	if ((rc = db_execv(db, &st_imap_get, &res, err, 1, mailbox)) != 0)
+		return rc;
+	if (PQntuples(res) > 0) {
+		*found_r = true;
+		*uidvalidity_r = (uint32_t)db_get_ll(res, 0, 0);
+		*last_uid_r = (uint32_t)db_get_ll(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+store_imap_state_set(struct db *db, const char *mailbox, uint32_t uidvalidity,
+    uint32_t last_uid, time_t now, struct gc_err *err)
+{
+	I64(v, uidvalidity);
+	I64(u, last_uid);
+	TS(ts, now);
+
+	return db_execv(db, &st_imap_set, NULL, err, 4, mailbox, v, u, ts);
+}

@@ -1,0 +1,72 @@
+/*
+ * store_message.h - the mails of a ticket: store a message and its
+ * attachments, find the ticket of a thread from its Message-IDs, list a
+ * thread's Message-IDs for the references of a reply
+ *
+ * Conventions of the whole store (transactions, deferred writes, times,
+ * ids, who owns what is returned): see sql/store.h.
+ */
+#ifndef GC_SQL_STORE_MESSAGE_H
+#define GC_SQL_STORE_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "sql/db.h"
+
+struct store_message {
+	int64_t ticket_id;
+	const char *direction;       /* "in" | "out" */
+	const char *author;          /* "customer" | "agent" | "system" */
+	const char *mailbox;
+	const char *from_addr, *from_name;
+	const char *const *to; size_t nto;
+	const char *const *cc; size_t ncc;
+	const char *subject;
+	const char *message_id;
+	const char *in_reply_to;
+	const char *const *refs; size_t nrefs;
+	time_t sent_date; bool has_sent_date;
+	time_t received_at;
+	const char *text;
+	const char *new_text;
+	const char *const *text_flags; size_t ntext_flags;
+	const char *raw; size_t raw_len;          /* NULL for outgoing */
+	const unsigned char *raw_sha256;          /* 32 bytes or NULL */
+	const char *dedup_key;
+	int64_t imap_uid;                         /* 0: none */
+	int64_t outbox_id;                        /* 0: none */
+	const char *agent;                        /* [agent NAME] or NULL */
+	bool internal;                            /* among agents only */
+	const char *purpose;                      /* ours: "ack"..., or NULL */
+};
+
+struct store_attachment {
+	int64_t message_id;
+	const char *filename, *content_type, *disposition, *content_id;
+	const unsigned char *data; size_t len;
+	const unsigned char *sha256;              /* 32 bytes */
+};
+
+int store_message_insert(struct db *db, const struct store_message *m,
+    int64_t *id_r, struct gc_err *err);
+int store_attachment_insert(struct db *db, const struct store_attachment *a,
+    struct gc_err *err);
+
+/* The ticket owning a message whose Message-ID is one of ids (newest
+ * first); GC_ENOTFOUND if none. */
+int store_ticket_by_message_ids(struct db *db, const char *const *ids,
+    size_t n, int64_t *id_r, struct gc_err *err);
+/* The Message-IDs of a ticket's mails, oldest first (at most max; the
+ * newest are kept). Strings are malloc'd, free with store_strings_free. */
+int store_thread_ids(struct db *db, int64_t ticket_id, size_t max,
+    char ***ids_r, size_t *n_r, struct gc_err *err);
+void store_strings_free(char **v, size_t n);
+/* The newest incoming customer Message-ID, or NULL (malloc'd). */
+int store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
+    struct gc_err *err);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * store_quarantine.c - mail kept whole instead of lost (see
+ * store_quarantine.h)
+ */
+#include "sql/store_quarantine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "sql/store_util.h"
+
+/* ----- Quarantine ------------------------------------------------- */
+
+static const struct db_stmt st_quarantine_insert = { "quarantine_insert",
+	"INSERT INTO quarantine (mailbox, reason, detail, raw, raw_size, "
+	"dedup_key, imap_uid, received_at) VALUES ($1, $2, $3, $4, $5, $6, "
+	"$7, $8) RETURNING id", 8 };
+
+int
+store_quarantine_insert(struct db *db, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err)
+{
+	I64(size, q->raw_len);
+	I64(uid, q->imap_uid);
+	TS(ts, q->now);
+	const char *p[8] = { q->mailbox, q->reason, q->detail, q->raw, size,
+		q->dedup_key, q->imap_uid ? uid : NULL, ts };
+	int lens[8] = { 0, 0, 0, (int)q->raw_len, 0, 0, 0, 0 };
+	int bin[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_exec(db, &st_quarantine_insert, p, lens, bin, &res,
+	    err)) != 0)
+		return rc;
+	if (id_r)
+		*id_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_quarantine_get = { "quarantine_get",
+	"SELECT raw, mailbox, status FROM quarantine WHERE id = $1", 1 };
+static const struct db_stmt st_quarantine_retried = { "quarantine_retried",
+	"UPDATE quarantine SET status = 'retried', retried_at = $2, "
+	"dedup_key = dedup_key || ':retried:' || id WHERE id = $1 "
+	"AND status = 'held'", 2 };
+static const struct db_stmt st_quarantine_ticket = { "quarantine_ticket",
+	"UPDATE quarantine SET ticket_id = $2 WHERE id = $1", 2 };
+
+int
+store_quarantine_get(struct db *db, int64_t id, char **raw_r, size_t *len_r,
+    char **mailbox_r, char **status_r, struct gc_err *err)
+{
+	I64(ids, id);
+	unsigned char *raw;
+	PGresult *res;
+	size_t len;
+	int rc;
+
+	if ((rc = db_execv(db, &st_quarantine_get, &res, err, 1, ids)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no quarantine entry %"
+		    PRId64, id);
+	}
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0),
+	    &len);
+	if (raw == NULL)
+		fatal("PQunescapeBytea: out of memory");
+	*len_r = len;
+	*raw_r = xmalloc(len + 1);
+	memcpy(*raw_r, raw, len);
+	(*raw_r)[len] = '\0';
+	PQfreemem(raw);
+	*mailbox_r = xstrndup(PQgetvalue(res, 0, 1),
+	    (size_t)PQgetlength(res, 0, 1));
+	*status_r = xstrndup(PQgetvalue(res, 0, 2),
+	    (size_t)PQgetlength(res, 0, 2));
+	PQclear(res);
+	return 0;
+}
+
+int
+store_quarantine_mark_retried(struct db *db, int64_t id, time_t now,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_quarantine_retried, NULL, err, 2, ids, ts);
+}
+
+int
+store_quarantine_set_ticket(struct db *db, int64_t id, int64_t ticket_id,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	I64(tid, ticket_id);
+
+	return db_execv(db, &st_quarantine_ticket, NULL, err, 2, ids, tid);
+}

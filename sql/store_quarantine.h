@@ -1,0 +1,41 @@
+/*
+ * store_quarantine.h - mail kept whole instead of lost: put it in the
+ * quarantine, read it back, retry it, tie it to the ticket it became
+ *
+ * Conventions of the whole store (transactions, deferred writes, times,
+ * ids, who owns what is returned): see sql/store.h.
+ */
+#ifndef GC_SQL_STORE_QUARANTINE_H
+#define GC_SQL_STORE_QUARANTINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "sql/db.h"
+
+struct store_quarantine {
+	const char *mailbox;
+	const char *reason;
+	const char *detail;
+	const char *raw; size_t raw_len;
+	const char *dedup_key;
+	int64_t imap_uid;
+	time_t now;
+};
+
+int store_quarantine_insert(struct db *db, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err);
+
+/* The raw mail and mailbox of a quarantine entry (malloc'd). */
+int store_quarantine_get(struct db *db, int64_t id, char **raw_r,
+    size_t *len_r, char **mailbox_r, char **status_r, struct gc_err *err);
+/* Mark an entry retried and free its dedup key for the new attempt. */
+int store_quarantine_mark_retried(struct db *db, int64_t id, time_t now,
+    struct gc_err *err);
+int store_quarantine_set_ticket(struct db *db, int64_t id,
+    int64_t ticket_id, struct gc_err *err);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * store_util.c - the PostgreSQL array literal the store's files share
+ * (see store_util.h)
+ */
+#include "sql/store_util.h"
+
+int
+store_array_literal(struct buf *b, const char *const *v, size_t n)
+{
+	int rc = buf_addc(b, '{');
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (i > 0)
+			rc = buf_addc(b, ',');
+		if (rc == 0)
+			rc = buf_addc(b, '"');
+		for (const char *p = v[i]; rc == 0 && *p; p++) {
+			if (*p == '"' || *p == '\\')
+				rc = buf_addc(b, '\\');
+			if (rc == 0)
+				rc = buf_addc(b, *p);
+		}
+		if (rc == 0)
+			rc = buf_addc(b, '"');
+	}
+	if (rc == 0)
+		rc = buf_addc(b, '}');
+	return rc;
+}

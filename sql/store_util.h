@@ -1,0 +1,45 @@
+/*
+ * store_util.h - what the store's files share: the parameter macros,
+ * PostgreSQL array literals, a column copied into a fixed buffer
+ *
+ * For the files of sql/ only: the layers above never need it.
+ */
+#ifndef GC_SQL_STORE_UTIL_H
+#define GC_SQL_STORE_UTIL_H
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/mem.h"
+#include "common/util.h"
+
+#define TS(buf, t) char buf[32]; time_iso8601(buf, sizeof(buf), (t))
+#define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
+	(int64_t)(v))
+
+/* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
+int store_array_literal(struct buf *b, const char *const *v, size_t n);
+
+/* The same as a malloc'd string ("{}" past 64 MiB); free() it. */
+static inline char *
+array_literal(const char *const *v, size_t n)
+{
+	struct buf b = BUF_INIT(64 * 1024 * 1024);
+
+	if (store_array_literal(&b, v, n) != 0) {
+		buf_free(&b);
+		return xstrdup("{}");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* A column's text (NULL as "") into a fixed buffer, cut to fit. */
+static inline void
+copy_field(char *dst, size_t len, const char *v)
+{
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
+#endif
