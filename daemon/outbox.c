@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/backoff.h"
 #include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -45,17 +46,16 @@ outbox_next_due(struct db *db, time_t now, long long *seconds_r,
 	return outbox_db_next_due(db, now, seconds_r, err);
 }
 
-/* Seconds before attempt number attempts + 1 (doubled each time). */
+/* Seconds before attempt number attempts + 1: outbox_retry_base doubled
+ * each time up to outbox_retry_max (0: never doubled). */
 static long long
 backoff(const struct conf_general *g, long long attempts)
 {
-	long long b = g->outbox_retry_base > 0 ? g->outbox_retry_base : 1;
+	long long base = g->outbox_retry_base > 0 ? g->outbox_retry_base : 1;
 
-	for (long long i = 1; i < attempts && b < g->outbox_retry_max; i++)
-		b *= 2;
-	if (g->outbox_retry_max > 0 && b > g->outbox_retry_max)
-		b = g->outbox_retry_max;
-	return b;
+	return backoff_delay(base, g->outbox_retry_max > 0 ?
+	    g->outbox_retry_max : base, attempts > 0 ?
+	    (unsigned long long)attempts : 0);
 }
 
 static int
