@@ -33,6 +33,7 @@
 #include "desk/scheduler.h"
 #include "notify/outbox.h"
 #include "sql/store.h"
+#include "sql/timers_db.h"
 #include "notify/smtp.h"
 #include <systemd/sd-daemon.h>
 

@@ -16,6 +16,7 @@
 #include "desk/mailout.h"
 #include "sla/policy.h"
 #include "sql/store.h"
+#include "sql/timers_db.h"
 
 /* Compute the timers of a state and store them. */
 static int
