@@ -821,7 +821,11 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	"(SELECT array_agg(" EPOCH("start_at") " ORDER BY start_at) FROM "
 	"ticket_pauses p WHERE p.ticket_id = t.id), "
 	"(SELECT array_agg(coalesce(" EPOCH("end_at") ", 0) ORDER BY start_at) "
-	"FROM ticket_pauses p WHERE p.ticket_id = t.id) "
+	"FROM ticket_pauses p WHERE p.ticket_id = t.id), "
+	"(SELECT string_agg(kind || ' ' || coalesce(" EPOCH("due_at") ", 0) "
+	"|| ' ' || coalesce(" EPOCH("warn_at") ", 0) || ' ' || "
+	"(warned_at IS NOT NULL)::int || ' ' || (breached_at IS NOT NULL)::int, "
+	"',') FROM sla_timers s WHERE s.ticket_id = t.id) "
 	"FROM tickets t WHERE id = $1", 1 };
 
 /* The numbers of a bigint array's text form, "{1,2,3}", into v. */
@@ -847,6 +851,34 @@ parse_ll_array(const char *s, time_t *v, size_t max)
 		s = end;
 	}
 	return n;
+}
+
+/* The stored timers, "kind due warn warned breached,..." (an entry that
+ * does not read is left out: it counts as a new timer). */
+static void
+sla_timers_parse(struct store_sla_state *o, const char *s)
+{
+	size_t n = 1;
+
+	for (const char *p = s; p && *p; p++)
+		n += *p == ',';
+	o->timers = xcalloc(n, sizeof(*o->timers));
+	while (s != NULL && *s != '\0') {
+		struct store_sla_timer *t = &o->timers[o->ntimers];
+		long long due, warn;
+		int w, b;
+
+		if (sscanf(s, "%15[^ ,] %lld %lld %d %d", t->kind, &due, &warn,
+		    &w, &b) == 5) {
+			t->due_at = (time_t)due;
+			t->warn_at = (time_t)warn;
+			t->warned = w != 0;
+			t->breached = b != 0;
+			o->ntimers++;
+		}
+		s = strchr(s, ',');
+		s = s ? s + 1 : NULL;
+	}
 }
 
 int
@@ -887,6 +919,7 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 		o->npauses = parse_ll_array(starts, o->pause_start, n);
 		parse_ll_array(ends, o->pause_end, n);
 	}
+	sla_timers_parse(o, db_get(res, 0, 12));
 	PQclear(res);
 	return 0;
 }
@@ -896,6 +929,7 @@ store_sla_state_clear(struct store_sla_state *s)
 {
 	free(s->pause_start);
 	free(s->pause_end);
+	free(s->timers);
 	memset(s, 0, sizeof(*s));
 }
 

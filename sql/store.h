@@ -239,6 +239,13 @@ int store_mail_out(struct db *db, const struct store_outbox *o,
 
 /* ----- SLA ----------------------------------------------------------- */
 
+/* A timer of a ticket as stored, for a refresh; times 0 when unset. */
+struct store_sla_timer {
+	char kind[16];
+	time_t due_at, warn_at;
+	bool warned, breached;           /* fired */
+};
+
 /* What the SLA policy needs to know of a ticket; times 0 when unset. */
 struct store_sla_state {
 	char plan[32];
@@ -254,6 +261,8 @@ struct store_sla_state {
 	time_t *pause_start;     /* malloc'd, npauses each */
 	time_t *pause_end;       /* 0: still paused */
 	size_t npauses;
+	struct store_sla_timer *timers;  /* malloc'd, its timers now */
+	size_t ntimers;
 };
 int store_sla_state(struct db *db, int64_t ticket_id,
     struct store_sla_state *out, struct gc_err *err);

@@ -45,7 +45,8 @@ array_literal(const char *const *v, size_t n)
 }
 
 static const struct db_stmt st_timers_set = { "timers_set",
-	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 };
+	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	11 };
 
 /* A text array literal where 0 stands for NULL. */
 static void
@@ -64,26 +65,36 @@ ts_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
 	(void)!buf_addc(b, '}');
 }
 
-/* A new ticket has no timers yet: a plain INSERT does (next_at as in
- * timers_set(), with nothing fired). */
+/* A boolean array literal of one flag of each timer. */
+static void
+bool_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
+{
+	(void)!buf_addc(b, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)!buf_addstr(b, *(const bool *)((const char *)&t[i] +
+		    off) ? (i ? ",t" : "t") : (i ? ",f" : "f"));
+	(void)!buf_addc(b, '}');
+}
+
+/* A new ticket has no timers yet: a plain INSERT does (nothing fired). */
 static const struct db_stmt st_timers_new = { "timers_new",
 	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
 	"met_at, target_seconds, calendar, next_at) SELECT $1, k, st, du, wa, "
-	"me, ta, ca, CASE WHEN me IS NULL AND du IS NOT NULL THEN CASE WHEN "
-	"wa IS NOT NULL AND wa < du THEN wa ELSE du END END FROM unnest($2::"
-	"text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], "
-	"$6::timestamptz[], $7::bigint[], $8::text[]) AS u(k, st, du, wa, me, "
-	"ta, ca)", 8 };
+	"me, ta, ca, nx FROM unnest($2::text[], $3::timestamptz[], "
+	"$4::timestamptz[], $5::timestamptz[], $6::timestamptz[], "
+	"$7::bigint[], $8::text[], $9::timestamptz[]) AS u(k, st, du, wa, me, "
+	"ta, ca, nx)", 9 };
 
 int
 store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
-    size_t n, bool closed, bool fresh, struct gc_err *err)
+    size_t n, bool fresh, struct gc_err *err)
 {
 	I64(tid, ticket_id);
 	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
 	const char **cals = xcalloc(n + 1, sizeof(*cals));
 	struct buf st = BUF_INIT(4096), due = BUF_INIT(4096),
-	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096);
+	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096),
+	    next = BUF_INIT(4096), kw = BUF_INIT(4096), kb = BUF_INIT(4096);
 	char *k, *c;
 	int rc;
 
@@ -95,6 +106,9 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	ts_array(&due, t, n, offsetof(struct store_timer, due_at));
 	ts_array(&warn, t, n, offsetof(struct store_timer, warn_at));
 	ts_array(&met, t, n, offsetof(struct store_timer, met_at));
+	ts_array(&next, t, n, offsetof(struct store_timer, next_at));
+	bool_array(&kw, t, n, offsetof(struct store_timer, keep_warned));
+	bool_array(&kb, t, n, offsetof(struct store_timer, keep_breached));
 	(void)!buf_addc(&tgt, '{');
 	for (size_t i = 0; i < n; i++)
 		(void)!buf_printf(&tgt, "%s%lld", i ? "," : "",
@@ -103,13 +117,14 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	k = array_literal(kinds, n);
 	c = array_literal(cals, n);
 	if (fresh)
-		rc = db_deferv(db, &st_timers_new, err, 8, tid, k,
+		rc = db_deferv(db, &st_timers_new, err, 9, tid, k,
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c);
+		    buf_str(&tgt), c, buf_str(&next));
 	else
-		rc = db_deferv(db, &st_timers_set, err, 9, tid, k,
+		rc = db_deferv(db, &st_timers_set, err, 11, tid, k,
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c, closed ? "true" : "false");
+		    buf_str(&tgt), c, buf_str(&kw), buf_str(&kb),
+		    buf_str(&next));
 	free(k);
 	free(c);
 	free(kinds);
@@ -119,6 +134,9 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	buf_free(&warn);
 	buf_free(&met);
 	buf_free(&tgt);
+	buf_free(&next);
+	buf_free(&kw);
+	buf_free(&kb);
 	return rc;
 }
 
@@ -128,7 +146,7 @@ static const struct db_stmt st_timers_due = { "timers_due",
 	"s.breached_at IS NOT NULL, t.number, t.status, t.priority, t.plan, "
 	"t.queue, t.mailbox, t.language, t.requester, t.requester_name, "
 	"t.subject, " EPOCH("t.created_at") ", coalesce(t.assignee, ''), "
-	"coalesce(t.merged_into, 0) FROM sla_timers s JOIN tickets t ON "
+	"coalesce(t.merged_into, 0), " EPOCH("s.met_at") " FROM sla_timers s JOIN tickets t ON "
 	"t.id = s.ticket_id WHERE s.next_at <= $1 ORDER BY s.next_at "
 	"LIMIT $2 FOR UPDATE OF s SKIP LOCKED", 2 };
 
@@ -172,6 +190,7 @@ store_timers_due(struct db *db, time_t now, int max,
 		t->created_at = (time_t)db_get_ll(res, i, 16);
 		copy_field(t->assignee, sizeof(t->assignee), db_get(res, i, 17));
 		t->merged_into = db_get_ll(res, i, 18);
+		d->met_at = ts_of(res, i, 19);
 	}
 	*n_r = (size_t)n;
 	PQclear(res);
@@ -191,13 +210,13 @@ store_due_timers_free(struct store_due_timer **d, size_t n)
 
 static const struct db_stmt st_timers_fire = { "timers_fire",
 	"SELECT sla_fire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-	"$13, $14, $15, $16, $17)", 17 };
+	"$13, $14, $15, $16, $17, $18, $19)", 19 };
 
 /* The parameters of sla_fire() after the time: text array literals,
  * one element per timer (FA_TICKET..FA_EDATA), per mail (FA_MAT..
  * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA). */
-enum { FA_TICKET, FA_KIND, FA_LEVEL, FA_EKIND, FA_EDATA, FA_MAT,
-	FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MEVENT,
+enum { FA_TICKET, FA_KIND, FA_WARNED, FA_BREACHED, FA_NEXT, FA_EKIND,
+	FA_EDATA, FA_MAT, FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MEVENT,
 	FA_HAT, FA_HPURPOSE, FA_HURL, FA_HDATA, FA_N };
 
 #define FIRE_MAX_PARAM (256 * 1024 * 1024)
@@ -232,6 +251,21 @@ arr_add_list(struct buf *b, const char *const *v, size_t n)
 	return rc;
 }
 
+/* An instant, 0 as NULL (unquoted, so that it is SQL NULL). */
+static int
+arr_add_ts(struct buf *b, time_t t)
+{
+	char ts[32];
+	int rc;
+
+	if (t != 0) {
+		time_iso8601(ts, sizeof(ts), t);
+		return arr_add(b, ts);
+	}
+	rc = buf_addc(b, b->len == 0 ? '{' : ',');
+	return rc == 0 ? buf_addstr(b, "NULL") : rc;
+}
+
 static int
 arr_add_num(struct buf *b, long long v)
 {
@@ -255,7 +289,9 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc |= arr_add_num(&a[FA_TICKET], f[i].ticket_id);
 		rc |= arr_add(&a[FA_KIND], f[i].kind);
-		rc |= arr_add_num(&a[FA_LEVEL], f[i].level);
+		rc |= arr_add(&a[FA_WARNED], f[i].warned ? "t" : "f");
+		rc |= arr_add(&a[FA_BREACHED], f[i].breached ? "t" : "f");
+		rc |= arr_add_ts(&a[FA_NEXT], f[i].next_at);
 		rc |= arr_add(&a[FA_EKIND], f[i].event_kind);
 		rc |= arr_add(&a[FA_EDATA], f[i].event_json ? f[i].event_json :
 		    "{}");

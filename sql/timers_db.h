@@ -23,29 +23,33 @@ struct store_timer {
 	time_t start_at, due_at, warn_at, met_at;   /* 0: NULL */
 	long long target_seconds;
 	const char *calendar;
+	time_t next_at;                             /* 0: NULL */
+	bool keep_warned, keep_breached;  /* the stored mark stays */
 };
-/* Replace the timers of a ticket by these (a fired level is kept only
- * while its deadline stays the same), and set their next_at; closed
- * tickets get no next_at. fresh: the ticket has none yet (cheaper). */
+/* Replace the timers of a ticket by these, with the next_at and marks
+ * that sla_timer_refresh() decided (a mark not kept goes). fresh: the
+ * ticket has none yet (cheaper). */
 int store_timers_set(struct db *db, int64_t ticket_id,
-    const struct store_timer *t, size_t n, bool closed, bool fresh,
-    struct gc_err *err);
+    const struct store_timer *t, size_t n, bool fresh, struct gc_err *err);
 
 struct store_due_timer {
 	int64_t ticket_id;
 	char kind[16];
 	time_t due_at, warn_at;          /* 0: NULL */
 	bool warned, breached;
+	time_t met_at;                   /* 0: NULL */
 	struct store_ticket ticket;      /* its ticket */
 };
 void store_due_timers_free(struct store_due_timer **d, size_t n);
 
-/* What one timer fired, for store_timers_fire(): level 0 nothing (its
- * next_at was stale), 1 the warning, 2 the breach. */
+/* What one timer fired, for store_timers_fire(), as sla_timer_fire()
+ * decided: its marks after the pass (a mark set keeps its time) and its
+ * next instant. No event: it fired nothing (its next_at was stale). */
 struct store_fire {
 	int64_t ticket_id;
 	const char *kind;
-	int level;
+	bool warned, breached;
+	time_t next_at;                  /* 0: NULL */
 	const char *event_kind;          /* "sla_warning"..., NULL: none */
 	const char *event_json;
 	const struct store_outbox *mail; /* NULL: no mail (staff-only: no
