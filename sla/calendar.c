@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arith.h"
 #include "common/util.h"
 
 #define DAY 86400
@@ -74,16 +75,6 @@ static const char *const day_long[7] = { "sunday", "monday", "tuesday",
 	"wednesday", "thursday", "friday", "saturday" };
 
 /* ----- Helpers ---------------------------------------------------- */
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
 
 static int
 weekday(int64_t days)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arith.h"
 #include "common/mem.h"
 
 #define TZ_T_LIMIT ((int64_t)1 << 52)
@@ -88,22 +89,6 @@ static struct tz utc_zone = {
 };
 
 /* ----- Calendar arithmetic ---------------------------------------- */
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int64_t
-floor_mod(int64_t a, int64_t b)
-{
-	return a - floor_div(a, b) * b;
-}
 
 static bool
 is_leap(int64_t y)
