@@ -32,18 +32,6 @@ ts_of(const PGresult *res, int row, int col)
 	return db_get(res, row, col) ? (time_t)db_get_ll(res, row, col) : 0;
 }
 
-static char *
-array_literal(const char *const *v, size_t n)
-{
-	struct buf b = BUF_INIT(64 * 1024 * 1024);
-
-	if (store_array_literal(&b, v, n) != 0) {
-		buf_free(&b);
-		return xstrdup("{}");
-	}
-	return buf_detach(&b, NULL);
-}
-
 static const struct db_stmt st_timers_set = { "timers_set",
 	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 	11 };
@@ -95,7 +83,7 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	struct buf st = BUF_INIT(4096), due = BUF_INIT(4096),
 	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096),
 	    next = BUF_INIT(4096), kw = BUF_INIT(4096), kb = BUF_INIT(4096);
-	char *k, *c;
+	struct buf k = BUF_INIT(4096), c = BUF_INIT(64 * 1024);
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -114,19 +102,20 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 		(void)!buf_printf(&tgt, "%s%lld", i ? "," : "",
 		    t[i].target_seconds);
 	(void)!buf_addc(&tgt, '}');
-	k = array_literal(kinds, n);
-	c = array_literal(cals, n);
+	/* a few timer and calendar names: far below the caps */
+	(void)!store_array_literal(&k, kinds, n);
+	(void)!store_array_literal(&c, cals, n);
 	if (fresh)
-		rc = db_deferv(db, &st_timers_new, err, 9, tid, k,
+		rc = db_deferv(db, &st_timers_new, err, 9, tid, buf_str(&k),
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c, buf_str(&next));
+		    buf_str(&tgt), buf_str(&c), buf_str(&next));
 	else
-		rc = db_deferv(db, &st_timers_set, err, 11, tid, k,
+		rc = db_deferv(db, &st_timers_set, err, 11, tid, buf_str(&k),
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c, buf_str(&kw), buf_str(&kb),
+		    buf_str(&tgt), buf_str(&c), buf_str(&kw), buf_str(&kb),
 		    buf_str(&next));
-	free(k);
-	free(c);
+	buf_free(&k);
+	buf_free(&c);
 	free(kinds);
 	free(cals);
 	buf_free(&st);

@@ -17,22 +17,8 @@ import re
 import unittest
 
 import guichet_harness as gh
+from test_sla import T0, at, mail
 
-T0 = "2026-11-28T02:00:00Z"
-
-
-def at(minutes, base=T0):
-    import datetime
-    t = datetime.datetime.strptime(base, "%Y-%m-%dT%H:%M:%SZ")
-    t += datetime.timedelta(minutes=minutes)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def mail(subject, sender, mid, body="Hello.\n"):
-    return ("From: %s\r\nTo: support@example.com\r\nSubject: %s\r\n"
-            "Message-ID: <%s>\r\n\r\n%s" % (sender, subject, mid,
-                                             body.replace("\n", "\r\n"))
-            ).encode()
 
 
 def old_function(path, name):
