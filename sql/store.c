@@ -825,7 +825,7 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	"(SELECT string_agg(kind || ' ' || coalesce(" EPOCH("due_at") ", 0) "
 	"|| ' ' || coalesce(" EPOCH("warn_at") ", 0) || ' ' || "
 	"(warned_at IS NOT NULL)::int || ' ' || (breached_at IS NOT NULL)::int, "
-	"',') FROM sla_timers s WHERE s.ticket_id = t.id) "
+	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id) "
 	"FROM tickets t WHERE id = $1", 1 };
 
 /* The numbers of a bigint array's text form, "{1,2,3}", into v. */
@@ -866,10 +866,12 @@ sla_timers_parse(struct store_sla_state *o, const char *s)
 	while (s != NULL && *s != '\0') {
 		struct store_sla_timer *t = &o->timers[o->ntimers];
 		long long due, warn;
-		int w, b;
+		int w, b, end = 0;
 
-		if (sscanf(s, "%15[^ ,] %lld %lld %d %d", t->kind, &due, &warn,
-		    &w, &b) == 5) {
+		/* the kind is all of the text before one blank: a stored kind
+		 * with blanks or a comma reads as no kind of ours */
+		if (sscanf(s, "%15[^ ,]%n %lld %lld %d %d", t->kind, &end, &due,
+		    &warn, &w, &b) == 5 && s[end] == ' ' && s[end + 1] != ' ') {
 			t->due_at = (time_t)due;
 			t->warn_at = (time_t)warn;
 			t->warned = w != 0;

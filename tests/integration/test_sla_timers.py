@@ -20,7 +20,6 @@ import guichet_harness as gh
 from test_sla import T0, at, mail
 
 
-
 def old_function(path, name):
     """The CREATE FUNCTION of name in an earlier migration file."""
     with open(os.path.join(os.environ["GUICHET_SOURCE_DIR"], path)) as f:
@@ -142,6 +141,7 @@ class SlaTimers(gh.ServersTestCase):
         number = self.p1()
         tid = self.scalar("SELECT id FROM tickets WHERE number = '%s'"
                           % number)
+        self.assertEqual(self.tick(at(13))["warnings"], "1")
         self.sql("INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, "
                  "warn_at, warned_at, target_seconds, calendar, next_at) "
                  "VALUES (%s, 'x, 1 2 3 4', now(), now(), now(), now(), 1, "
@@ -151,8 +151,11 @@ class SlaTimers(gh.ServersTestCase):
                  % (tid, tid, tid))
         self.sql("UPDATE sla_timers SET due_at = '9999-12-31', next_at = "
                  "'9999-12-31' WHERE kind = 'resolve'")
-        r = self.followup(number, "f4@acme.example", at(1))
+        r = self.followup(number, "f4@acme.example", at(13))
         self.assertIn("follow-up", r.stderr + r.stdout)
+        # the look-alike "acknowledge " is not taken for the real one
+        self.assertNotIn("SLA acknowledge", r.stderr)
+        self.assertEqual(self.timer(number)[1:3], ["t", "f"])
         kinds = self.scalar("SELECT string_agg(kind, ',' ORDER BY kind) "
                             "FROM sla_timers WHERE ticket_id = %s" % tid)
         self.assertNotIn("x, 1", kinds)
