@@ -46,7 +46,7 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct store_sla_timer *was = stored_timer(prev,
 		    t[i].name);
-		struct sla_timer_state now = { 0 }, before = { 0 };
+		struct sla_timer_state cur = { 0 }, before = { 0 };
 		struct sla_timer_step step;
 
 		out[i].kind = t[i].name;
@@ -56,16 +56,16 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 		out[i].met_at = t[i].met_at;
 		out[i].target_seconds = t[i].target_seconds;
 		out[i].calendar = t[i].calendar;
-		now.due_at = out[i].due_at;
-		now.warn_at = out[i].warn_at;
-		now.met_at = out[i].met_at;
+		cur.due_at = out[i].due_at;
+		cur.warn_at = out[i].warn_at;
+		cur.met_at = out[i].met_at;
 		if (was != NULL) {
 			before.due_at = was->due_at;
 			before.warn_at = was->warn_at;
 			before.warned = was->warned;
 			before.breached = was->breached;
 		}
-		sla_timer_refresh(&step, &now, was ? &before : NULL, closed);
+		sla_timer_refresh(&step, &cur, was ? &before : NULL, closed);
 		out[i].next_at = step.next_at;
 		out[i].keep_warned = step.keep_warned;
 		out[i].keep_breached = step.keep_breached;
