@@ -35,6 +35,7 @@
 #include "desk/scheduler.h"
 #include "notify/smtp.h"
 #include "sql/store.h"
+#include "sql/timers_db.h"
 #include <systemd/sd-daemon.h>
 
 #define OUTBOX_BATCH 200

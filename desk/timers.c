@@ -14,13 +14,27 @@
 #include "common/util.h"
 #include "desk/mailout.h"
 #include "sla/policy.h"
+#include "sla/timer.h"
 #include "sql/store.h"
+#include "sql/timers_db.h"
 
-/* Compute the timers of a state and store them. */
+/* The timer of that kind as stored before, NULL when it is new. */
+static const struct store_sla_timer *
+stored_timer(const struct store_sla_state *s, const char *kind)
+{
+	for (size_t i = 0; s != NULL && i < s->ntimers; i++)
+		if (strcmp(s->timers[i].kind, kind) == 0)
+			return &s->timers[i];
+	return NULL;
+}
+
+/* Compute the timers of a state and store them, with the next instant
+ * and the marks that the timer rule decides from the stored ones (prev;
+ * NULL for a new ticket). */
 static int
 store_state_timers(struct desk *in, int64_t ticket_id,
-    const struct sla_ticket_state *st, bool closed, bool fresh,
-    struct gc_err *err)
+    const struct sla_ticket_state *st, bool closed,
+    const struct store_sla_state *prev, struct gc_err *err)
 {
 	struct sla_timer t[SLA_MAX_TIMERS];
 	struct store_timer out[SLA_MAX_TIMERS];
@@ -29,6 +43,11 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 
 	rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, in->policy, st, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct store_sla_timer *was = stored_timer(prev,
+		    t[i].name);
+		struct sla_timer_state cur = { 0 }, before = { 0 };
+		struct sla_timer_step step;
+
 		out[i].kind = t[i].name;
 		out[i].start_at = t[i].start;
 		out[i].due_at = t[i].paused_open ? 0 : t[i].due_at;
@@ -36,9 +55,22 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 		out[i].met_at = t[i].met_at;
 		out[i].target_seconds = t[i].target_seconds;
 		out[i].calendar = t[i].calendar;
+		cur.due_at = out[i].due_at;
+		cur.warn_at = out[i].warn_at;
+		cur.met_at = out[i].met_at;
+		if (was != NULL) {
+			before.due_at = was->due_at;
+			before.warn_at = was->warn_at;
+			before.warned = was->warned;
+			before.breached = was->breached;
+		}
+		sla_timer_refresh(&step, &cur, was ? &before : NULL, closed);
+		out[i].next_at = step.next_at;
+		out[i].keep_warned = step.keep_warned;
+		out[i].keep_breached = step.keep_breached;
 	}
 	if (rc == 0)
-		rc = store_timers_set(in->db, ticket_id, out, n, closed, fresh,
+		rc = store_timers_set(in->db, ticket_id, out, n, prev == NULL,
 		    err);
 	return rc;
 }
@@ -55,7 +87,7 @@ timers_start(struct desk *in, int64_t ticket_id, const char *plan,
 	st.priority = priority;
 	st.queue = queue;
 	st.created_at = in->now;
-	return store_state_timers(in, ticket_id, &st, false, true, err);
+	return store_state_timers(in, ticket_id, &st, false, NULL, err);
 }
 
 int
@@ -87,7 +119,7 @@ timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err)
 	st.last_update_at = s.last_update_at;
 	st.rca_sent_at = s.rca_sent_at;
 	rc = store_state_timers(in, ticket_id, &st,
-	    strcmp(s.status, "closed") == 0, false, err);
+	    strcmp(s.status, "closed") == 0, &s, err);
 	free(pauses);
 	store_sla_state_clear(&s);
 	return rc;
@@ -148,9 +180,6 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	p->route = route.name;
 	p->data = ev_json("timer", d->kind, "due_at", p->due, "route",
 	    route.name, NULL);
-	p->f.ticket_id = t->id;
-	p->f.kind = d->kind;
-	p->f.level = level == SLA_LEVEL_BREACH ? 2 : 1;
 	p->f.event_kind = ev;
 	p->f.event_json = p->data;
 	mb = conf_mailbox(in->conf, t->mailbox);
@@ -236,27 +265,34 @@ timers_tick(struct desk *in, int max, struct timers_stats *st,
 	f = xcalloc(n, sizeof(*f));
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct store_due_timer *d = &due[i];
+		struct sla_timer_state ts = {
+			.due_at = d->due_at, .warn_at = d->warn_at,
+			.met_at = d->met_at, .warned = d->warned,
+			.breached = d->breached,
+		};
+		struct sla_timer_step step;
 
-		/* A breach whose warning never went (the daemon was down)
-		 * fires the breach only: the warning is moot. */
-		if (d->due_at != 0 && d->due_at <= in->now && !d->breached) {
-			rc = escalate(in, d, SLA_LEVEL_BREACH, &p[i], err);
+		sla_timer_fire(&step, &ts,
+		    strcmp(d->ticket.status, "closed") == 0, in->now);
+		if (step.level != SLA_LEVEL_NONE)
+			rc = escalate(in, d, step.level, &p[i], err);
+		if (step.level == SLA_LEVEL_BREACH)
 			st->breaches++;
-		} else if (d->warn_at != 0 && d->warn_at <= in->now &&
-		    !d->warned) {
-			rc = escalate(in, d, SLA_LEVEL_WARNING, &p[i], err);
+		else if (step.level == SLA_LEVEL_WARNING)
 			st->warnings++;
-		} else {
-			/* nothing left: next_at is stale, recompute it */
-			p[i].f.ticket_id = d->ticket_id;
-			p[i].f.kind = d->kind;
-		}
+		/* every timer gets its marks and next instant again (one
+		 * that fired nothing had a stale next_at) */
+		p[i].f.ticket_id = d->ticket_id;
+		p[i].f.kind = d->kind;
+		p[i].f.warned = step.warned;
+		p[i].f.breached = step.breached;
+		p[i].f.next_at = step.next_at;
 		f[i] = p[i].f;
 	}
 	if (rc == 0)
 		rc = store_timers_fire(in->db, f, n, in->now, err);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && p[i].f.level > 0)
+		if (rc == 0 && p[i].lvl != NULL)
 			log_info("ticket %s: SLA %s %s (due %s) to %s",
 			    due[i].ticket.number, due[i].kind, p[i].lvl,
 			    p[i].due, p[i].route ? p[i].route : "-");

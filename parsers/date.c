@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/arith.h"
 #include "common/util.h"
 
 #define WORD_MAX 16             /* longer names are no names we know */
@@ -304,7 +305,7 @@ days_from_civil(long long y, unsigned mo, unsigned d)
 	long long era, yoe, doy, doe;
 
 	y -= mo <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
+	era = floor_div(y, 400);
 	yoe = y - era * 400;
 	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;

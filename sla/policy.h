@@ -102,6 +102,7 @@ enum sla_timer_kind {
 };
 
 enum sla_level {
+	SLA_LEVEL_NONE = 0,     /* nothing reached */
 	SLA_LEVEL_WARNING = 1,  /* warn_at reached */
 	SLA_LEVEL_BREACH = 2,   /* due_at reached */
 };

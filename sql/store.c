@@ -19,14 +19,6 @@
 
 /* ----- SLA -------------------------------------------------------- */
 
-static time_t
-ts_of(const PGresult *res, int row, int col)
-{
-	return db_get(res, row, col) ? (time_t)db_get_ll(res, row, col) : 0;
-}
-
-#define EPOCH(c) "extract(epoch FROM " c ")::bigint"
-
 static const struct db_stmt st_sla_state = { "sla_state",
 	"SELECT plan, priority, queue, status, " EPOCH("created_at") ", "
 	EPOCH("first_response_at") ", " EPOCH("workaround_at") ", "
@@ -36,7 +28,11 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	"(SELECT array_agg(" EPOCH("start_at") " ORDER BY start_at) FROM "
 	"ticket_pauses p WHERE p.ticket_id = t.id), "
 	"(SELECT array_agg(coalesce(" EPOCH("end_at") ", 0) ORDER BY start_at) "
-	"FROM ticket_pauses p WHERE p.ticket_id = t.id) "
+	"FROM ticket_pauses p WHERE p.ticket_id = t.id), "
+	"(SELECT string_agg(kind || ' ' || coalesce(" EPOCH("due_at") ", 0) "
+	"|| ' ' || coalesce(" EPOCH("warn_at") ", 0) || ' ' || "
+	"(warned_at IS NOT NULL)::int || ' ' || (breached_at IS NOT NULL)::int, "
+	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id) "
 	"FROM tickets t WHERE id = $1", 1 };
 
 /* The numbers of a bigint array's text form, "{1,2,3}", into v. */
@@ -62,6 +58,36 @@ parse_ll_array(const char *s, time_t *v, size_t max)
 		s = end;
 	}
 	return n;
+}
+
+/* The stored timers, "kind due warn warned breached,..." (an entry that
+ * does not read is left out: it counts as a new timer). */
+static void
+sla_timers_parse(struct store_sla_state *o, const char *s)
+{
+	size_t n = 1;
+
+	for (const char *p = s; p && *p; p++)
+		n += *p == ',';
+	o->timers = xcalloc(n, sizeof(*o->timers));
+	while (s != NULL && *s != '\0') {
+		struct store_sla_timer *t = &o->timers[o->ntimers];
+		long long due, warn;
+		int w, b, end = 0;
+
+		/* the kind is all of the text before one blank: a stored kind
+		 * with blanks or a comma reads as no kind of ours */
+		if (sscanf(s, "%15[^ ,]%n %lld %lld %d %d", t->kind, &end, &due,
+		    &warn, &w, &b) == 5 && s[end] == ' ' && s[end + 1] != ' ') {
+			t->due_at = (time_t)due;
+			t->warn_at = (time_t)warn;
+			t->warned = w != 0;
+			t->breached = b != 0;
+			o->ntimers++;
+		}
+		s = strchr(s, ',');
+		s = s ? s + 1 : NULL;
+	}
 }
 
 int
@@ -102,6 +128,7 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 		o->npauses = parse_ll_array(starts, o->pause_start, n);
 		parse_ll_array(ends, o->pause_end, n);
 	}
+	sla_timers_parse(o, db_get(res, 0, 12));
 	PQclear(res);
 	return 0;
 }
@@ -111,278 +138,6 @@ store_sla_state_clear(struct store_sla_state *s)
 {
 	free(s->pause_start);
 	free(s->pause_end);
+	free(s->timers);
 	memset(s, 0, sizeof(*s));
-}
-
-static const struct db_stmt st_timers_set = { "timers_set",
-	"SELECT timers_set($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 };
-
-/* A text array literal where 0 stands for NULL. */
-static void
-ts_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
-{
-	(void)!buf_addc(b, '{');
-	for (size_t i = 0; i < n; i++) {
-		time_t v = *(const time_t *)((const char *)&t[i] + off);
-		char ts[32];
-
-		if (i > 0)
-			(void)!buf_addc(b, ',');
-		time_iso8601(ts, sizeof(ts), v);
-		(void)!buf_addstr(b, v ? ts : "NULL");
-	}
-	(void)!buf_addc(b, '}');
-}
-
-/* A new ticket has no timers yet: a plain INSERT does (next_at as in
- * timers_set(), with nothing fired). */
-static const struct db_stmt st_timers_new = { "timers_new",
-	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
-	"met_at, target_seconds, calendar, next_at) SELECT $1, k, st, du, wa, "
-	"me, ta, ca, CASE WHEN me IS NULL AND du IS NOT NULL THEN CASE WHEN "
-	"wa IS NOT NULL AND wa < du THEN wa ELSE du END END FROM unnest($2::"
-	"text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], "
-	"$6::timestamptz[], $7::bigint[], $8::text[]) AS u(k, st, du, wa, me, "
-	"ta, ca)", 8 };
-
-int
-store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
-    size_t n, bool closed, bool fresh, struct gc_err *err)
-{
-	I64(tid, ticket_id);
-	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
-	const char **cals = xcalloc(n + 1, sizeof(*cals));
-	struct buf st = BUF_INIT(4096), due = BUF_INIT(4096),
-	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096);
-	char *k, *c;
-	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		kinds[i] = t[i].kind;
-		cals[i] = t[i].calendar;
-	}
-	ts_array(&st, t, n, offsetof(struct store_timer, start_at));
-	ts_array(&due, t, n, offsetof(struct store_timer, due_at));
-	ts_array(&warn, t, n, offsetof(struct store_timer, warn_at));
-	ts_array(&met, t, n, offsetof(struct store_timer, met_at));
-	(void)!buf_addc(&tgt, '{');
-	for (size_t i = 0; i < n; i++)
-		(void)!buf_printf(&tgt, "%s%lld", i ? "," : "",
-		    t[i].target_seconds);
-	(void)!buf_addc(&tgt, '}');
-	k = array_literal(kinds, n);
-	c = array_literal(cals, n);
-	if (fresh)
-		rc = db_deferv(db, &st_timers_new, err, 8, tid, k,
-		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c);
-	else
-		rc = db_deferv(db, &st_timers_set, err, 9, tid, k,
-		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), c, closed ? "true" : "false");
-	free(k);
-	free(c);
-	free(kinds);
-	free(cals);
-	buf_free(&st);
-	buf_free(&due);
-	buf_free(&warn);
-	buf_free(&met);
-	buf_free(&tgt);
-	return rc;
-}
-
-static const struct db_stmt st_timers_due = { "timers_due",
-	"SELECT s.ticket_id, s.kind, " EPOCH("s.due_at") ", "
-	EPOCH("s.warn_at") ", s.warned_at IS NOT NULL, "
-	"s.breached_at IS NOT NULL, t.number, t.status, t.priority, t.plan, "
-	"t.queue, t.mailbox, t.language, t.requester, t.requester_name, "
-	"t.subject, " EPOCH("t.created_at") ", coalesce(t.assignee, ''), "
-	"coalesce(t.merged_into, 0) FROM sla_timers s JOIN tickets t ON "
-	"t.id = s.ticket_id WHERE s.next_at <= $1 ORDER BY s.next_at "
-	"LIMIT $2 FOR UPDATE OF s SKIP LOCKED", 2 };
-
-int
-store_timers_due(struct db *db, time_t now, int max,
-    struct store_due_timer **out, size_t *n_r, struct gc_err *err)
-{
-	TS(ts, now);
-	I64(lim, max);
-	PGresult *res;
-	int rc, n;
-
-	*out = NULL;
-	*n_r = 0;
-	if ((rc = db_execv(db, &st_timers_due, &res, err, 2, ts, lim)) != 0)
-		return rc;
-	n = PQntuples(res);
-	*out = xcalloc((size_t)n + 1, sizeof(**out));
-	for (int i = 0; i < n; i++) {
-		struct store_due_timer *d = &(*out)[i];
-		struct store_ticket *t = &d->ticket;
-		const char *name = db_get(res, i, 14);
-
-		d->ticket_id = db_get_ll(res, i, 0);
-		copy_field(d->kind, sizeof(d->kind), db_get(res, i, 1));
-		d->due_at = ts_of(res, i, 2);
-		d->warn_at = ts_of(res, i, 3);
-		d->warned = PQgetvalue(res, i, 4)[0] == 't';
-		d->breached = PQgetvalue(res, i, 5)[0] == 't';
-		t->id = d->ticket_id;
-		copy_field(t->number, sizeof(t->number), db_get(res, i, 6));
-		copy_field(t->status, sizeof(t->status), db_get(res, i, 7));
-		copy_field(t->priority, sizeof(t->priority), db_get(res, i, 8));
-		copy_field(t->plan, sizeof(t->plan), db_get(res, i, 9));
-		copy_field(t->queue, sizeof(t->queue), db_get(res, i, 10));
-		copy_field(t->mailbox, sizeof(t->mailbox), db_get(res, i, 11));
-		copy_field(t->language, sizeof(t->language), db_get(res, i, 12));
-		t->requester = xstrdup(db_get(res, i, 13));
-		t->requester_name = name ? xstrdup(name) : NULL;
-		t->subject = xstrdup(db_get(res, i, 15));
-		t->created_at = (time_t)db_get_ll(res, i, 16);
-		copy_field(t->assignee, sizeof(t->assignee), db_get(res, i, 17));
-		t->merged_into = db_get_ll(res, i, 18);
-	}
-	*n_r = (size_t)n;
-	PQclear(res);
-	return 0;
-}
-
-void
-store_due_timers_free(struct store_due_timer **d, size_t n)
-{
-	if (*d == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		store_ticket_clear(&(*d)[i].ticket);
-	free(*d);
-	*d = NULL;
-}
-
-static const struct db_stmt st_timers_fire = { "timers_fire",
-	"SELECT sla_fire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-	"$13, $14, $15, $16, $17)", 17 };
-
-/* The parameters of sla_fire() after the time: text array literals,
- * one element per timer (FA_TICKET..FA_EDATA), per mail (FA_MAT..
- * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA). */
-enum { FA_TICKET, FA_KIND, FA_LEVEL, FA_EKIND, FA_EDATA, FA_MAT,
-	FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MEVENT,
-	FA_HAT, FA_HPURPOSE, FA_HURL, FA_HDATA, FA_N };
-
-#define FIRE_MAX_PARAM (256 * 1024 * 1024)
-
-/* Append one element (NULL as "") to an array literal being built. */
-static int
-arr_add(struct buf *b, const char *v)
-{
-	int rc = buf_addc(b, b->len == 0 ? '{' : ',');
-
-	if (rc == 0)
-		rc = buf_addc(b, '"');
-	for (const char *p = v ? v : ""; rc == 0 && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			rc = buf_addc(b, '\\');
-		if (rc == 0)
-			rc = buf_addc(b, *p);
-	}
-	return rc == 0 ? buf_addc(b, '"') : rc;
-}
-
-/* The same with an array literal of its own as the element. */
-static int
-arr_add_list(struct buf *b, const char *const *v, size_t n)
-{
-	struct buf l = BUF_INIT(FIRE_MAX_PARAM);
-	int rc = store_array_literal(&l, v, n);
-
-	if (rc == 0)
-		rc = arr_add(b, buf_str(&l));
-	buf_free(&l);
-	return rc;
-}
-
-static int
-arr_add_num(struct buf *b, long long v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%lld", v);
-	return arr_add(b, num);
-}
-
-int
-store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
-    time_t now, struct gc_err *err)
-{
-	TS(ts, now);
-	struct buf a[FA_N];
-	const char *p[FA_N + 1];
-	int rc = 0;
-
-	for (int k = 0; k < FA_N; k++)
-		a[k] = (struct buf)BUF_INIT(FIRE_MAX_PARAM);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc |= arr_add_num(&a[FA_TICKET], f[i].ticket_id);
-		rc |= arr_add(&a[FA_KIND], f[i].kind);
-		rc |= arr_add_num(&a[FA_LEVEL], f[i].level);
-		rc |= arr_add(&a[FA_EKIND], f[i].event_kind);
-		rc |= arr_add(&a[FA_EDATA], f[i].event_json ? f[i].event_json :
-		    "{}");
-		if (f[i].mail != NULL) {
-			const struct store_outbox *o = f[i].mail;
-			char *hex = xmalloc(o->len * 2 + 1);
-
-			hex_encode(hex, (const unsigned char *)o->data, o->len);
-			rc |= arr_add_num(&a[FA_MAT], (long long)i + 1);
-			rc |= arr_add(&a[FA_MPURPOSE], o->purpose);
-			rc |= arr_add(&a[FA_MMID], o->message_id);
-			rc |= arr_add(&a[FA_MFROM], o->mail_from);
-			rc |= arr_add_list(&a[FA_MRCPTS], o->rcpts, o->nrcpts);
-			rc |= arr_add(&a[FA_MDATA], hex);
-			rc |= arr_add(&a[FA_MEVENT], f[i].mail_event_json);
-			free(hex);
-		}
-		for (size_t h = 0; h < f[i].nhooks; h++) {
-			const struct store_outbox *o = &f[i].hooks[h];
-			char *json = xstrndup(o->data, o->len);
-
-			rc |= arr_add_num(&a[FA_HAT], (long long)i + 1);
-			rc |= arr_add(&a[FA_HPURPOSE], o->purpose);
-			rc |= arr_add(&a[FA_HURL], o->url);
-			rc |= arr_add(&a[FA_HDATA], json);
-			free(json);
-		}
-	}
-	p[0] = ts;
-	for (int k = 0; rc == 0 && k < FA_N; k++) {
-		if (a[k].len == 0)
-			rc = buf_addc(&a[k], '{');
-		if (rc == 0)
-			rc = buf_addc(&a[k], '}');
-		p[k + 1] = buf_str(&a[k]);
-	}
-	if (rc != 0)
-		rc = gc_err_set(err, GC_ELIMIT, "sla_fire: more than %d bytes "
-		    "in one parameter", FIRE_MAX_PARAM);
-	else
-		rc = db_exec(db, &st_timers_fire, p, NULL, NULL, NULL, err);
-	for (int k = 0; k < FA_N; k++)
-		buf_free(&a[k]);
-	return rc;
-}
-
-static const struct db_stmt st_timers_next = { "timers_next",
-	"SELECT " EPOCH("min(next_at)") " FROM sla_timers "
-	"WHERE next_at IS NOT NULL", 0 };
-
-int
-store_timers_next(struct db *db, time_t *next_r, struct gc_err *err)
-{
-	char *v;
-	int rc = db_value(db, &st_timers_next, &v, err, 0);
-
-	*next_r = v ? (time_t)strtoll(v, NULL, 10) : 0;
-	free(v);
-	return rc;
 }

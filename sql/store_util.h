@@ -14,10 +14,21 @@
 
 #include "common/mem.h"
 #include "common/util.h"
+#include "sql/db.h"
 
 #define TS(buf, t) char buf[32]; time_iso8601(buf, sizeof(buf), (t))
 #define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
 	(int64_t)(v))
+
+/* A timestamp column as Unix seconds, in a SELECT list. */
+#define EPOCH(c) "extract(epoch FROM " c ")::bigint"
+
+/* A column read with EPOCH(): its seconds, 0 when NULL. */
+static inline time_t
+ts_of(const PGresult *res, int row, int col)
+{
+	return db_get(res, row, col) ? (time_t)db_get_ll(res, row, col) : 0;
+}
 
 /* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
 int store_array_literal(struct buf *b, const char *const *v, size_t n);
