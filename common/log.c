@@ -70,7 +70,7 @@ log_format_parse(const char *s, enum log_format *out)
 }
 
 static void
-copy_field(char *dst, const char *src)
+field_set(char *dst, const char *src)
 {
 	snprintf(dst, LOG_FIELD_MAX, "%s", src ? src : "");
 }
@@ -82,10 +82,10 @@ log_set_fields(const struct log_fields *f)
 
 	if (f == NULL)
 		f = &none;
-	copy_field(fields.mailbox, f->mailbox);
-	copy_field(fields.message_id, f->message_id);
-	copy_field(fields.ticket, f->ticket);
-	copy_field(fields.outcome, f->outcome);
+	field_set(fields.mailbox, f->mailbox);
+	field_set(fields.message_id, f->message_id);
+	field_set(fields.ticket, f->ticket);
+	field_set(fields.outcome, f->outcome);
 	fields.uid = f->uid;
 }
 

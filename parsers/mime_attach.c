@@ -38,7 +38,7 @@ is_attachment(const struct walk *w, size_t i)
 		return false;
 	if (mime_type_kind(p->content_type) != K_NONE &&
 	    !w->nodes[i].attach_like)
-		return !blank((const char *)p->data, p->len) &&
+		return !mime_blank((const char *)p->data, p->len) &&
 		    !in_alternative(w, i);
 	return p->len > 0 || p->filename != NULL;
 }
@@ -111,8 +111,8 @@ name_from_type(struct ctx *c, const char *ct, size_t part)
 	    (*q >= '0' && *q <= '9')); q++)
 		;
 	if (*q == '\0' && q > sub && q - sub <= 5 &&
-	    (starts(ct, "image/") || starts(ct, "video/") ||
-	    starts(ct, "audio/")))
+	    (mime_starts(ct, "image/") || mime_starts(ct, "video/") ||
+	    mime_starts(ct, "audio/")))
 		return arena_printf(c->a, "%.*s.%s", (int)(slash - ct), ct,
 		    sub);
 	return arena_printf(c->a, "part-%zu.bin", part);

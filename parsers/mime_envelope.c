@@ -159,9 +159,9 @@ push_mailbox(struct ctx *c, struct addrs *l, const struct mailimf_mailbox *mb)
 static const char *
 name_text(struct ctx *c, const char *ns, const char *ne)
 {
-	while (ns < ne && (is_blank(*ns) || *ns == '"' || *ns == ','))
+	while (ns < ne && (mime_is_blank(*ns) || *ns == '"' || *ns == ','))
 		ns++;
-	while (ne > ns && (is_blank(ne[-1]) || ne[-1] == '"' ||
+	while (ne > ns && (mime_is_blank(ne[-1]) || ne[-1] == '"' ||
 	    ne[-1] == ','))
 		ne--;
 	return ne > ns ? mime_display_text(c, ns, (size_t)(ne - ns)) : NULL;
@@ -171,7 +171,7 @@ name_text(struct ctx *c, const char *ns, const char *ne)
 static bool
 addr_stop(char ch)
 {
-	return is_blank(ch) || ch == '"' || ch == '\'' || ch == '<' ||
+	return mime_is_blank(ch) || ch == '"' || ch == '\'' || ch == '<' ||
 	    ch == '>' || ch == '(' || ch == ')' || ch == ',' || ch == ';' ||
 	    ch == '[' || ch == ']';
 }
@@ -362,7 +362,7 @@ fallback_list(struct ctx *c, struct addrs *l, const char *s, size_t len)
 	size_t i = 0, e, k;
 
 	while (i < len) {
-		while (i < len && (is_blank(s[i]) || s[i] == ','))
+		while (i < len && (mime_is_blank(s[i]) || s[i] == ','))
 			i++;
 		if (i >= len)
 			break;
@@ -419,7 +419,7 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 		bool has_at;
 		int r;
 
-		while (i < len && (is_blank(s[i]) || s[i] == ','))
+		while (i < len && (mime_is_blank(s[i]) || s[i] == ','))
 			i++;
 		if (i >= len)
 			break;

@@ -110,11 +110,11 @@ push_field(struct ctx *c, struct field **v, size_t *n, size_t *cap,
 		*cap = *cap ? *cap * 2 : 16;
 		*v = xrealloc(*v, *cap * sizeof(**v));
 	}
-	while (len > 0 && is_blank(*s)) {
+	while (len > 0 && mime_is_blank(*s)) {
 		s++;
 		len--;
 	}
-	while (len > 0 && is_blank(s[len - 1]))
+	while (len > 0 && mime_is_blank(s[len - 1]))
 		len--;
 	f = &(*v)[(*n)++];
 	f->name = arena_strndup(c->a, name, namelen);
@@ -165,7 +165,7 @@ mime_read_fields(struct ctx *c, struct fields *out, const char **body_r,
 			/* Stray lines before the first field (an mbox
 			 * "From " line after a blank one, a line a tool
 			 * added): skipped when a header block follows. */
-			if (stray < STRAY_LOOKAHEAD && !is_blank(*p) &&
+			if (stray < STRAY_LOOKAHEAD && !mime_is_blank(*p) &&
 			    field_name_len(p, le, &colon) == 0 &&
 			    header_follows(c, next, end)) {
 				stray++;
@@ -190,7 +190,7 @@ mime_read_fields(struct ctx *c, struct fields *out, const char **body_r,
 			p = next;
 			break;
 		}
-		if (is_blank(*ls)) {
+		if (mime_is_blank(*ls)) {
 			if (name != NULL) {
 				add_bytes(&val, ls, (size_t)(le - ls));
 			} else if (!top) {

@@ -102,7 +102,7 @@ before_break(const struct ctx *c, const char *start, const char *ls)
 }
 
 static inline bool
-is_blank(char ch)
+mime_is_blank(char ch)
 {
 	return ch == ' ' || ch == '\t';
 }
@@ -119,7 +119,7 @@ field_name_len(const char *ls, const char *le, const char **colon_r)
 	    *q != ':')
 		q++;
 	n = (size_t)(q - ls);
-	while (q < le && is_blank(*q))
+	while (q < le && mime_is_blank(*q))
 		q++;
 	if (n == 0 || q >= le || *q != ':')
 		return 0;
@@ -131,7 +131,7 @@ static inline bool
 line_is_blankish(const char *ls, const char *le)
 {
 	for (; ls < le; ls++)
-		if (!is_blank(*ls) && *ls != '\r')
+		if (!mime_is_blank(*ls) && *ls != '\r')
 			return false;
 	return true;
 }
@@ -145,14 +145,14 @@ same_name(const char *a, const char *b)
 }
 
 static inline bool
-starts(const char *s, const char *prefix)
+mime_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* Only blanks, line ends and NULs (or a byte order mark)? */
 static inline bool
-blank(const char *p, size_t len)
+mime_blank(const char *p, size_t len)
 {
 	size_t i = 0;
 

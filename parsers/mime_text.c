@@ -27,7 +27,7 @@ leaf_kind(const struct walk *w, size_t i)
 	if (p->data == NULL || w->nodes[i].attach_like)
 		return K_NONE;
 	k = mime_type_kind(p->content_type);
-	if (k == K_NONE || blank((const char *)p->data, p->len))
+	if (k == K_NONE || mime_blank((const char *)p->data, p->len))
 		return K_NONE;
 	return k;
 }
@@ -67,7 +67,7 @@ best_kind(const struct walk *w, size_t i)
 	enum kind best = K_NONE, k;
 	size_t j;
 
-	if (!starts(ct, "multipart/"))
+	if (!mime_starts(ct, "multipart/"))
 		return leaf_kind(w, i);
 	if (strcmp(ct, "multipart/related") == 0) {
 		j = related_root(w, i);
@@ -123,7 +123,7 @@ text_leaf(const struct walk *w, size_t i, enum kind k)
 {
 	if (strcmp(w->parts[i].content_type, "multipart/related") == 0)
 		i = related_root(w, i);
-	if (i == NONE || starts(w->parts[i].content_type, "multipart/"))
+	if (i == NONE || mime_starts(w->parts[i].content_type, "multipart/"))
 		return NONE;
 	return leaf_kind(w, i) == k ? i : NONE;
 }
@@ -240,7 +240,7 @@ mime_select_body(struct walk *w, size_t i)
 	enum kind best = K_NONE, k;
 	bool has_plain = false;
 
-	if (!starts(ct, "multipart/")) {
+	if (!mime_starts(ct, "multipart/")) {
 		if (leaf_kind(w, i) != K_NONE)
 			w->parts[i].is_body = true;
 		return;
@@ -285,7 +285,7 @@ mime_select_body(struct walk *w, size_t i)
 	 * gives the text, is no body (it is kept as an attachment). */
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next)
 		if (leaf_kind(w, j) == K_PLAIN ||
-		    (starts(w->parts[j].content_type, "multipart/") &&
+		    (mime_starts(w->parts[j].content_type, "multipart/") &&
 		    best_kind(w, j) != K_NONE))
 			has_plain = true;
 	for (j = w->nodes[i].first_child; j != NONE; j = w->nodes[j].next) {
@@ -315,7 +315,7 @@ mime_fallback_body(struct walk *w)
 			const char *ct = p->content_type;
 
 			if (p->data == NULL || p->message != NULL ||
-			    blank((const char *)p->data, p->len))
+			    mime_blank((const char *)p->data, p->len))
 				continue;
 			if (p->disposition != NULL &&
 			    strcmp(p->disposition, "inline") != 0 &&
@@ -323,7 +323,7 @@ mime_fallback_body(struct walk *w)
 				continue;
 			if (pass == 0 && strcmp(ct, "text/plain") == 0)
 				pick = i;
-			else if (pass == 1 && starts(ct, "text/") &&
+			else if (pass == 1 && mime_starts(ct, "text/") &&
 			    !mime_is_report_type(ct) && p->filename == NULL)
 				pick = i;
 			else if (pass == 2 &&

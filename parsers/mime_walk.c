@@ -303,7 +303,7 @@ is_delimiter(const char *ls, const char *le, const char *b, size_t blen,
 	*closing_r = le - r >= 2 && r[0] == '-' && r[1] == '-';
 	if (*closing_r)
 		r += 2;
-	while (r < le && is_blank(*r))
+	while (r < le && mime_is_blank(*r))
 		r++;
 	return r == le;
 }
@@ -408,7 +408,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 	    strcmp(part->disposition, "inline") != 0) ||
 	    part->filename != NULL;
 
-	if (starts(type, "multipart/")) {
+	if (mime_starts(type, "multipart/")) {
 		bool found = false;
 
 		bp = mimehdr_param(&ct, "boundary");
@@ -448,7 +448,7 @@ walk(struct ctx *c, struct walk *w, const struct fields *f,
 		    (size_t)(end - body), &part->len);
 		/* An encoding we guessed that gives no text ("x-gzip64"):
 		 * the part is kept as data, not shown. */
-		if (sniffed && starts(part->content_type, "text/") &&
+		if (sniffed && mime_starts(part->content_type, "text/") &&
 		    looks_binary(part->data, part->len))
 			part->content_type = "application/octet-stream";
 	} else {
@@ -517,7 +517,7 @@ parse_message(struct ctx *c, struct mail *m, const char *p, size_t len,
 	memset(&w, 0, sizeof(w));
 	c->eol = eol_of(p, len);
 	rc = mime_read_fields(c, &f, &body, p, p + len, true);
-	if (rc == 0 && f.n == 0 && blank(p, len))
+	if (rc == 0 && f.n == 0 && mime_blank(p, len))
 		rc = gc_err_set(c->err, GC_EPARSE, "nothing but blanks");
 	if (rc == 0) {
 		m->header_bytes = (size_t)(body - p);

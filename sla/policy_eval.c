@@ -14,9 +14,6 @@
 
 #include "common/util.h"
 
-static const char *const kind_names[SLA_TIMER_COUNT] = { "acknowledge",
-	"workaround", "resolve", "update", "rca" };
-
 /* ----- Reading ----------------------------------------------------- */
 
 const struct sla_settings *
@@ -170,23 +167,6 @@ sla_policy_auto_close_at(const struct sla_policy *p, time_t resolved_at)
 	return resolved_at + (time_t)p->set.auto_close_after;
 }
 
-const char *
-sla_timer_kind_name(enum sla_timer_kind k)
-{
-	return (unsigned)k < SLA_TIMER_COUNT ? kind_names[k] : "?";
-}
-
-int
-sla_timer_kind_parse(enum sla_timer_kind *out, const char *s)
-{
-	for (int k = 0; k < SLA_TIMER_COUNT; k++)
-		if (str_casecmp(s, kind_names[k]) == 0) {
-			*out = (enum sla_timer_kind)k;
-			return 0;
-		}
-	return GC_EINVAL;
-}
-
 /* ----- Timers ------------------------------------------------------ */
 
 static const struct ptarget *
@@ -212,7 +192,7 @@ timer_fill(struct sla_timer *t, enum sla_timer_kind kind,
 
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
-	t->name = kind_names[kind];
+	t->name = sla_timer_kind_name(kind);
 	t->start = start;
 	t->target_seconds = secs;
 	t->calendar = pc->name;
