@@ -26,16 +26,21 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 
 /* ----- Our mails, in one round trip ------------------------------- */
 
+/* The message of the ticket that a mail of ours is, when it is one ($10,
+ * the author, not NULL), tied to its outbox row o. */
+#define MAIL_OUT_MESSAGE \
+	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, " \
+	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, " \
+	"refs, sent_date, received_at, text, dedup_key, outbox_id, agent, " \
+	"internal, purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, " \
+	"$4, $15, $16, $9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o " \
+	"WHERE $10::text IS NOT NULL), "
+
 static const struct db_stmt st_mail_out = { "mail_out",
 	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, "
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), "
-	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, "
-	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs, "
-	"sent_date, received_at, text, dedup_key, outbox_id, agent, internal, "
-	"purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, $4, $15, $16, "
-	"$9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o "
-	"WHERE $10::text IS NOT NULL), "
+	MAIL_OUT_MESSAGE
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
 	"'mail_queued', $20::jsonb)) SELECT id FROM o", 20 };
 
@@ -49,12 +54,7 @@ static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), "
-	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, "
-	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, refs, "
-	"sent_date, received_at, text, dedup_key, outbox_id, agent, internal, "
-	"purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, $4, $15, $16, "
-	"$9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o "
-	"WHERE $10::text IS NOT NULL), "
+	MAIL_OUT_MESSAGE
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
 	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
