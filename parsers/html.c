@@ -236,6 +236,31 @@ end_anchor(struct out *o, xmlNode *n)
 	buf_reset(&o->atext);
 }
 
+/* An inline image of the mail (src="cid:ID"): "[image: ID]", which
+ * mime_name_images() turns into the attachment's file name. Other
+ * images (remote, data: URLs) leave no trace. */
+static void
+image(struct out *o, xmlNode *n)
+{
+	xmlChar *src = xmlGetProp(n, (const xmlChar *)"src");
+	struct buf b = BUF_INIT(300);
+	const char *r;
+
+	if (src != NULL && str_casestarts((const char *)src, "cid:")) {
+		(void)!buf_addstr(&b, "[image: ");
+		for (r = (const char *)src + 4; *r != '\0' && b.len < 290; r++)
+			if ((unsigned char)*r > 0x20 && *r != ']' && *r != '<' &&
+			    *r != '>' && *r != 0x7f)
+				(void)!buf_addc(&b, *r);
+		(void)!buf_addc(&b, ']');
+		o->space = o->space || !o->line_start;
+		text(o, buf_str(&b));
+		o->space = true;
+	}
+	buf_free(&b);
+	xmlFree(src);
+}
+
 /* Opening an element; returns whether to walk its children. */
 static bool
 enter(struct out *o, xmlNode *n)
@@ -279,6 +304,10 @@ enter(struct out *o, xmlNode *n)
 			o->bullet = true;
 		return true;
 	case E_INLINE:
+		if (strcmp(name, "img") == 0) {
+			image(o, n);
+			return false;
+		}
 		if (strcmp(name, "a") == 0 && o->anchor == NULL) {
 			o->anchor = n;
 			buf_reset(&o->atext);
