@@ -133,6 +133,10 @@ int compose_addr_check(const char *addr, struct gc_err *err);
 int compose_text_html(struct buf *out, const char *text, const char *title,
     const char *const *frags, size_t nfrags);
 
+/* Append s (n bytes) to out HTML-escaped (& < > " '), controls other
+ * than LF and TAB removed. 0 or GC_ELIMIT. */
+int compose_html_escape(struct buf *out, const char *s, size_t n);
+
 /* The domain part of a checked address (the text after "@"), or NULL. */
 const char *compose_addr_domain(const char *addr);
 

@@ -212,8 +212,16 @@ blocks(struct hctx *h, const char *s, size_t n, int depth)
 			    (e = line_end(s, n, i)) - i)) > 0) {
 				puts_(h, "<li>");
 				inline_text(h, s + i + l, e - i - l);
-				puts_(h, "</li>\n");
 				i = e < n ? e + 1 : n;
+				/* an indented line continues the item */
+				while (i < n && (s[i] == ' ' || s[i] == '\t') &&
+				    !blank_line(s + i, (e = line_end(s, n, i)) -
+				    i)) {
+					puts_(h, "\n");
+					inline_text(h, s + i, e - i);
+					i = e < n ? e + 1 : n;
+				}
+				puts_(h, "</li>\n");
 			}
 			puts_(h, "</ul>\n");
 		} else if ((frag = marker(h, s + i, e - i, &fl)) != NULL &&
@@ -243,6 +251,15 @@ blocks(struct hctx *h, const char *s, size_t n, int depth)
 			puts_(h, "</p>\n");
 		}
 	}
+}
+
+int
+compose_html_escape(struct buf *out, const char *s, size_t n)
+{
+	struct hctx h = { out, NULL, 0, 0 };
+
+	escape(&h, s, n);
+	return h.rc;
 }
 
 int
