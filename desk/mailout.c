@@ -195,7 +195,7 @@ render_html(char **out, struct arena *a, const struct template *t,
 	const char *frags[10];
 	size_t nfrags = req->nhtml_vars < 10 ? req->nhtml_vars : 10;
 	struct template_result hr = *r;
-	struct buf b = BUF_INIT(MAILOUT_MAX_MESSAGE);
+	struct buf b = BUF_INIT(MAILOUT_MAX_MESSAGE / 4);
 	int rc = 0;
 
 	for (size_t i = 0; i < nfrags; i++)
@@ -261,7 +261,11 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 		mailout_mail_free(&m);
 		return rc;
 	}
-	if ((rc = render_html(&html, &m->a, t, &r, req, err)) != 0) {
+	/* an HTML part too big for the message: the text alone goes */
+	if ((rc = render_html(&html, &m->a, t, &r, req, err)) == GC_ELIMIT) {
+		gc_err_clear(err);
+		html = NULL;
+	} else if (rc != 0) {
 		mailout_mail_free(&m);
 		return rc;
 	}
@@ -315,7 +319,14 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	msg.body = r.body;
 	msg.html_body = html;
 	msg.date = now;
-	if ((rc = compose_message(&m->raw, &msg, err)) != 0) {
+	rc = compose_message(&m->raw, &msg, err);
+	if (rc == GC_ELIMIT && msg.html_body != NULL) {
+		gc_err_clear(err);
+		buf_reset(&m->raw);
+		msg.html_body = NULL;
+		rc = compose_message(&m->raw, &msg, err);
+	}
+	if (rc != 0) {
 		mailout_mail_free(&m);
 		return rc;
 	}
