@@ -9,13 +9,12 @@
  */
 #include "parsers/html.h"
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 #include <limits.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/util.h"
+#include "parsers/html_int.h"
 #include "parsers/utf8.h"
 
 #define SNIFF_BYTES 4096
@@ -347,18 +346,19 @@ leave(struct out *o, xmlNode *n)
 	}
 }
 
-static void
-walk(struct out *o, xmlNode *root)
+void
+html_walk(xmlNode *root, bool (*enter_fn)(void *, xmlNode *),
+    void (*leave_fn)(void *, xmlNode *), void *ctx)
 {
 	xmlNode *n = root;
 
 	while (n != NULL) {
-		if (enter(o, n) && n->children != NULL) {
+		if (enter_fn(ctx, n) && n->children != NULL) {
 			n = n->children;
 			continue;
 		}
 		for (;;) {
-			leave(o, n);
+			leave_fn(ctx, n);
 			if (n == root)
 				return;
 			if (n->next != NULL) {
@@ -370,6 +370,29 @@ walk(struct out *o, xmlNode *root)
 				return;
 		}
 	}
+}
+
+static bool
+enter_cb(void *o, xmlNode *n)
+{
+	return enter(o, n);
+}
+
+static void
+leave_cb(void *o, xmlNode *n)
+{
+	leave(o, n);
+}
+
+htmlDocPtr
+html_read(const char *html, size_t len)
+{
+	if (len == 0 || len > INT_MAX)
+		return NULL;
+	return htmlReadMemory(html, (int)len, NULL, "UTF-8",
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
+	    HTML_PARSE_COMPACT);
 }
 
 /* Blanks at the end of each line go, and blank lines at the end: the
@@ -417,12 +440,9 @@ html_to_text(char **out, struct arena *a, const char *html, size_t len,
 	buf_init(&o.b, max);
 	buf_init(&o.atext, ANCHOR_TEXT_MAX);
 	o.line_start = true;
-	doc = len > 0 ? htmlReadMemory(html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
-	    HTML_PARSE_COMPACT) : NULL;
+	doc = html_read(html, len);
 	if (doc != NULL) {
-		walk(&o, (xmlNode *)doc);
+		html_walk((xmlNode *)doc, enter_cb, leave_cb, &o);
 		xmlFreeDoc(doc);
 	}
 	buf_free(&o.atext);

@@ -12,8 +12,6 @@
  */
 #include "parsers/html_safe.h"
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 #include <limits.h>
 #include <string.h>
 
@@ -21,6 +19,7 @@
 #include "common/util.h"
 #include "parsers/charset.h"
 #include "parsers/html.h"
+#include "parsers/html_int.h"
 #include "parsers/utf8.h"
 
 enum act { A_UNWRAP, A_KEEP, A_DIV, A_CELL, A_VOID, A_DROP, A_LINK, A_IMG };
@@ -243,8 +242,9 @@ open_tag(struct san *s, xmlNode *n, const char *tag)
 
 /* Opening a node; returns whether to walk its children. */
 static bool
-enter(struct san *s, xmlNode *n)
+enter(void *ctx, xmlNode *n)
 {
+	struct san *s = ctx;
 	const char *name;
 	char *href;
 
@@ -312,8 +312,9 @@ enter(struct san *s, xmlNode *n)
 }
 
 static void
-leave(struct san *s, xmlNode *n)
+leave(void *ctx, xmlNode *n)
 {
+	struct san *s = ctx;
 	const char *tag;
 
 	if (n->type != XML_ELEMENT_NODE || n->_private == NULL)
@@ -327,31 +328,6 @@ leave(struct san *s, xmlNode *n)
 		put(s, " ", 1);
 	n->_private = NULL;
 	s->open--;
-}
-
-static void
-walk(struct san *s, xmlNode *root)
-{
-	xmlNode *n = root;
-
-	while (n != NULL) {
-		if (enter(s, n) && n->children != NULL) {
-			n = n->children;
-			continue;
-		}
-		for (;;) {
-			leave(s, n);
-			if (n == root)
-				return;
-			if (n->next != NULL) {
-				n = n->next;
-				break;
-			}
-			n = n->parent;
-			if (n == NULL)
-				return;
-		}
-	}
 }
 
 static int
@@ -370,12 +346,9 @@ sanitize(char **out, struct arena *a, const char *html, size_t len,
 	buf_init(&s.b, max);
 	/* NUL bytes would end libxml2's reading early: they go first */
 	clean = utf8_sanitize(a, html, len, &clen);
-	doc = clen > 0 ? htmlReadMemory(clean, (int)clen, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
-	    HTML_PARSE_COMPACT) : NULL;
+	doc = html_read(clean, clen);
 	if (doc != NULL) {
-		walk(&s, (xmlNode *)doc);
+		html_walk((xmlNode *)doc, enter, leave, &s);
 		xmlFreeDoc(doc);
 	}
 	if (s.failed)

@@ -263,6 +263,28 @@ class MailOut(gh.ServersTestCase):
         self.assertEqual(self.servers.pg.scalar(
             "SELECT count(*) FROM tickets", db=self.db), "1")
 
+    def test_customer_inline_image(self):
+        png = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+        body = multipart("related", "REL", [
+            "Content-Type: text/html; charset=utf-8\r\n\r\n"
+            "<p>The error:</p><img src=\"cid:shot@cust.example\">"
+            "<p>Thanks</p>",
+            part("image/png", png, "screenshot.png", disp="inline",
+                 cid="shot@cust.example")])
+        raw = ("From: Claire Dupont <claire@cust.example>\r\n"
+               "To: support@example.com\r\nSubject: Broken screen\r\n"
+               "Message-ID: <img-1@cust.example>\r\nMIME-Version: 1.0\r\n"
+               + body)
+        r = self.deliver(raw.encode())
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        n, = self.sent("alice@example.com")
+        self.assertEqual([(f[0], sha(f[2])) for f in self.files(n)],
+                         [("screenshot.png", sha(png))])
+        self.assertIn("The error:\n\n[image: screenshot.png]",
+                      n.get_body(("plain",)).get_content())
+        t = self.show(number)
+        self.assertIn("[image: screenshot.png]", json.dumps(t["messages"]))
+
     # -- item 2: HTML ----------------------------------------------------
 
     def test_ack_html_escaped(self):
