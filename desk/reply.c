@@ -29,6 +29,7 @@
 /* Files an agent's reply carries to the customer, whatever the config
  * says: the message, base64 and all, stays under mailout's cap. */
 #define REPLY_ATTACH_HARD_MAX (16 * 1024 * 1024)
+#define MAX_IMAGE_REFS 100      /* inline images named in a relayed text */
 
 struct varset {
 	struct mailout_var v[MAX_VARS];
@@ -148,6 +149,14 @@ struct relay {
 	bool has_html;
 };
 
+/* line on a line of its own at the end of b */
+static void
+add_line(struct buf *b, const char *line)
+{
+	(void)!buf_printf(b, "%s%s\n", b->len > 0 && b->data[b->len - 1] !=
+	    '\n' ? "\n" : "", line);
+}
+
 static int
 relay_files(struct desk *in, const struct store_ticket *t,
     const struct conf_agent *agent, const struct mail *m, struct relay *r,
@@ -177,8 +186,7 @@ relay_files(struct desk *in, const struct store_ticket *t,
 		note = arena_printf(&r->a, "[not attached: %s, %zu bytes, over "
 		    "the %zu bytes of files a reply carries]", a->filename,
 		    a->len, max);
-		(void)!buf_printf(&r->text, "%s%s\n", r->text.len > 0 &&
-		    r->text.data[r->text.len - 1] != '\n' ? "\n" : "", note);
+		add_line(&r->text, note);
 		(void)!buf_addstr(&r->notes_html, "<p>");
 		(void)!compose_html_escape(&r->notes_html, note, strlen(note));
 		(void)!buf_addstr(&r->notes_html, "</p>\n");
@@ -205,6 +213,20 @@ relay_prepare(struct desk *in, const struct store_ticket *t,
 	buf_init(&r->text, TEMPLATE_MAX_OUTPUT);
 	buf_init(&r->notes_html, TEMPLATE_MAX_OUTPUT);
 	(void)!buf_addstr(&r->text, text ? text : "");
+	/* an inline image the text does not name yet (its HTML showed it);
+	 * a few looked for, not thousands */
+	for (size_t i = 0, k = 0; i < m->nattachments && k < MAX_IMAGE_REFS;
+	    i++) {
+		const char *ref;
+
+		if (m->attachments[i].content_id == NULL)
+			continue;
+		k++;
+		ref = arena_printf(&r->a, "[image: %s]",
+		    m->attachments[i].filename);
+		if (strstr(buf_str(&r->text), ref) == NULL)
+			add_line(&r->text, ref);
+	}
 	if ((rc = relay_files(in, t, agent, m, r, err)) != 0)
 		return rc;
 	/* the HTML, when there is one and it says something: a mail too

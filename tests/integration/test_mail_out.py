@@ -233,8 +233,10 @@ class MailOut(gh.ServersTestCase):
         self.assertIn(("b", {}), p.tags)
         self.assertIn(("li", {}), p.tags)
         self.assertIn("[image: chart.png]", "".join(p.text))
-        self.assertIn("Hello Claire, see the chart.",
-                      upd.get_body(("plain",)).get_content())
+        plain = upd.get_body(("plain",)).get_content()
+        self.assertIn("Hello Claire, see the chart.", plain)
+        # the text part names the inline image too, once
+        self.assertEqual(plain.count("[image: chart.png]"), 1)
 
     def test_files_past_the_cap(self):
         self.configure(reply_attach_max="100KB")
