@@ -243,6 +243,27 @@ relay_prepare(struct desk *in, const struct store_ticket *t,
 	return 0;
 }
 
+static int
+relay_drop_files(struct desk *in, const struct store_ticket *t,
+    const struct conf_agent *agent, struct relay *r, struct varset *vs,
+    struct mailout_req *req, struct gc_err *err)
+{
+	char *note = arena_printf(&r->a, "[files not attached (%zu): the "
+	    "message would pass its size limit]", req->nfiles);
+	struct evjson *e = ev_new();
+
+	add_line(&r->text, note);
+	var(vs, "message_text", buf_str(&r->text));
+	req->vars = vs->v;
+	req->nvars = vs->n;
+	req->files = NULL;
+	req->nfiles = 0;
+	ev_str(e, "reason", "message too large");
+	ev_int(e, "files", (long long)r->nfiles);
+	return record_event(in, t->id, "attachment_not_sent", agent->name,
+	    ev_end(e), err);
+}
+
 static void
 relay_free(struct relay *r)
 {
@@ -352,6 +373,15 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	if (rc == GC_ELIMIT && req.nfiles > 0) {
+		/* a long text and the files pass the message's cap: the
+		 * reply goes without them, and says so */
+		gc_err_clear(err);
+		rc = relay_drop_files(in, t, agent, &r, &vs, &req, err);
+		if (rc == 0)
+			rc = mailout_queue(in->out, in->db, in->now, &req, mid,
+			    err);
+	}
 	/* past the ticket's hourly cap the mail waits its turn */
 	if (rc == 0)
 		rc = hold_send_slot(in->db, t->id, mid, in->now,

@@ -265,6 +265,32 @@ class MailOut(gh.ServersTestCase):
         self.assertEqual(self.servers.pg.scalar(
             "SELECT count(*) FROM tickets", db=self.db), "1")
 
+    def test_files_with_a_huge_text(self):
+        # text and files together pass the 32 MB a message of ours may
+        # weigh: the reply goes without the files, and says so
+        self.configure(max_text_size="8MB", max_mail_size="60MB",
+                       reply_attach_max="16MB")
+        number = self.open_ticket()
+        text = "\u00e9t\u00e9 " * (7 * 1024 * 1024 // 6)
+        data = os.urandom(12 * 1024 * 1024)
+        import base64
+        body = multipart("mixed", "MIX", [
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" +
+            base64.encodebytes(text.encode()).decode().replace(
+                "\n", "\r\n"),
+            part("application/octet-stream", data, "dump.bin")])
+        self.servers.smtp.clear()
+        self.agent_mail(number, body)
+        upd, = self.sent("claire@cust.example")
+        self.assertEqual(self.files(upd), [])
+        plain = upd.get_body(("plain",)).get_content()
+        self.assertIn("\u00e9t\u00e9 \u00e9t\u00e9", plain)
+        self.assertIn("[files not attached (1): the message would pass its "
+                      "size limit]", plain)
+        kinds = [e["kind"] for e in self.show(number)["events"]]
+        self.assertIn("attachment_not_sent", kinds)
+
     def test_customer_inline_image(self):
         png = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
         body = multipart("related", "REL", [
