@@ -201,6 +201,20 @@ relay_files(struct desk *in, const struct store_ticket *t,
 	return rc;
 }
 
+/* Does sanitised HTML show anything but blanks? (Its tags are ours:
+ * no '>' inside one.) */
+static bool
+has_words(const char *h)
+{
+	for (bool tag = false; *h != '\0'; h++) {
+		if (*h == '<' || *h == '>')
+			tag = *h == '<';
+		else if (!tag && (unsigned char)*h > ' ')
+			return true;
+	}
+	return false;
+}
+
 static int
 relay_prepare(struct desk *in, const struct store_ticket *t,
     const struct conf_agent *agent, const char *text, const struct mail *m,
@@ -233,8 +247,7 @@ relay_prepare(struct desk *in, const struct store_ticket *t,
 	 * big or too broken for it keeps its text only */
 	if (html_safe_mail(&h, &r->a, m, TEMPLATE_MAX_OUTPUT / 2,
 	    HTML_SAFE_NO_HISTORY | HTML_SAFE_NO_COMMANDS) == 0 && h != NULL &&
-	    strcspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789") < strlen(h)) {
+	    has_words(h)) {
 		r->html.name = "message_text";
 		r->html.value = arena_printf(&r->a, "%s%s", h,
 		    buf_str(&r->notes_html));

@@ -378,6 +378,17 @@ class MailOut(gh.ServersTestCase):
         self.assertIn("Hello Claire & team,", plain)
         self.assertNotIn("#priority", plain)
 
+    def test_agent_html_reply_not_latin(self):
+        # formatting is kept whatever the script the agent writes in
+        number = self.open_ticket()
+        self.servers.smtp.clear()
+        self.agent_mail(number, "Content-Type: text/html; charset=utf-8\r\n"
+                        "\r\n<p>\u4fee\u6b63<b>\u6e08\u307f</b></p>")
+        upd, = self.sent("claire@cust.example")
+        p = self.assert_allowed(self.html_of(upd))
+        self.assertIn(("b", {}), p.tags)
+        self.assertIn("\u4fee\u6b63\u6e08\u307f", "".join(p.text))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
