@@ -41,9 +41,11 @@ setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
 	struct conf_diag diag = { 0 };
+	const char *tmp = getenv("TMPDIR");
 	FILE *fp;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gc-mailout-XXXXXX");
+	snprintf(f->dir, sizeof(f->dir), "%s/gc-mailout-XXXXXX",
+	    tmp != NULL && *tmp != '\0' && strlen(tmp) < 40 ? tmp : P_tmpdir);
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->pw, sizeof(f->pw), "%s/pw", f->dir);
 	assert_non_null(fp = fopen(f->pw, "w"));
