@@ -30,6 +30,7 @@ struct san {
 	const struct mail *m;   /* for cid: names, or NULL */
 	int open;               /* kept elements open */
 	bool seen_text;         /* visible text written */
+	bool in_command;        /* inside a #command line being dropped */
 	bool failed;            /* the cap was reached */
 };
 
@@ -78,6 +79,18 @@ act_of(const char *name)
 	return A_UNWRAP;
 }
 
+/* Does the element start or end a line of text? */
+static bool
+line_edge(const char *name)
+{
+	static const char *const blocks[] = { "p", "div", "ul", "ol", "li",
+	    "blockquote", "pre", NULL };
+	enum act k = act_of(name);
+
+	return k == A_DIV || k == A_VOID || k == A_CELL ||
+	    (k == A_KEEP && in_list(name, blocks));
+}
+
 static void
 put(struct san *s, const char *p, size_t n)
 {
@@ -124,16 +137,21 @@ text(struct san *s, const char *p)
 {
 	size_t n = strlen(p);
 
-	/* the #commands block: lines starting '#' before any other text */
+	/* the #commands block: lines starting '#' before any other text;
+	 * a line goes on, across inline elements ("#assign <b>bob</b>"),
+	 * up to a line feed, a <br> or the edge of a block */
 	while ((s->flags & HTML_SAFE_NO_COMMANDS) && !s->seen_text && n > 0) {
 		size_t i = 0;
 		const char *nl;
 
-		while (i < n && (unsigned char)p[i] <= 0x20)
-			i++;
-		if (i == n || p[i] != '#')
-			break;
+		if (!s->in_command) {
+			while (i < n && (unsigned char)p[i] <= 0x20)
+				i++;
+			if (i == n || p[i] != '#')
+				break;
+		}
 		nl = memchr(p + i, '\n', n - i);
+		s->in_command = nl == NULL;
 		i = nl ? (size_t)(nl - p) + 1 : n;
 		p += i;
 		n -= i;
@@ -276,6 +294,8 @@ enter(void *ctx, xmlNode *n)
 		if (h != 0)
 			return false;
 	}
+	if (line_edge(name))
+		s->in_command = false;
 	switch (act_of(name)) {
 	case A_DROP:
 		return false;
@@ -317,7 +337,11 @@ leave(void *ctx, xmlNode *n)
 	struct san *s = ctx;
 	const char *tag;
 
-	if (n->type != XML_ELEMENT_NODE || n->_private == NULL)
+	if (n->type != XML_ELEMENT_NODE)
+		return;
+	if (line_edge((const char *)n->name))
+		s->in_command = false;
+	if (n->_private == NULL)
 		return;
 	tag = n->_private;
 	put(s, "</", 2);

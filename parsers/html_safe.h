@@ -29,7 +29,8 @@
  * (blockquote type="cite", Gmail's and Thunderbird's quote blocks,
  * Outlook's reply header and everything after it); HTML_SAFE_NO_COMMANDS
  * drops the lines starting with '#' before the first other text (the
- * #commands block, commands.h).
+ * #commands block, commands.h), a line running across inline elements
+ * up to a line feed, a <br> or the edge of a block.
  *
  * Ownership: results live in the caller's arena.
  */

@@ -266,6 +266,19 @@ test_history_and_commands(void **state)
 	assert_null(strstr(o, "old"));
 	assert_non_null(strstr(o, "Done"));
 	assert_non_null(strstr(o, "#not a command after text"));
+	/* a command line goes on across inline elements, to the line's end */
+	{
+		static const char split[] = "<div>#assign <b>bob</b> <i>now"
+		    "</i></div><div>#priority P2<br>Hello <b>you</b></div>"
+		    "<p>#tag <span>x</span>\nstill here</p>";
+
+		o = safe(&a, split, sizeof(split) - 1, f);
+		assert_null(strstr(o, "bob"));
+		assert_null(strstr(o, "now"));
+		assert_null(strstr(o, "#priority"));
+		assert_non_null(strstr(o, "Hello <b>you</b>"));
+		assert_non_null(strstr(o, "#tag"));
+	}
 	/* without the flags, all is there */
 	o = safe(&a, reply, sizeof(reply) - 1, 0);
 	assert_non_null(strstr(o, "#close"));
