@@ -55,6 +55,7 @@ static const struct key_spec general_keys[] = {
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
 	{ "notify_attach_max", V_SIZE, G(notify_attach_max), "5MB", 0 },
+	{ "reply_attach_max", V_SIZE, G(reply_attach_max), "10MB", 0 },
 	{ "auto_reply_cap", V_INT, G(auto_reply_cap), "5", 0 },
 	{ "max_participants_per_mail", V_INT, G(max_participants_per_mail),
 	    "20", 0 },

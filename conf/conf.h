@@ -89,6 +89,8 @@ struct conf_general {
 	char *stranger_followup;       /* "new_ticket" | "hold" */
 	struct conf_list confirm_phrases;
 	long long notify_attach_max;   /* bytes attached to agents' mails */
+	long long reply_attach_max;    /* bytes of an agent's files relayed
+	                                  to the customer */
 	long long auto_reply_cap;      /* automatic mails per address/hour */
 	long long max_participants_per_mail;   /* Cc a customer mail adds */
 	long long ticket_send_cap;     /* mails to customers per ticket and

@@ -230,8 +230,8 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		const char *tpl = x.resolve ? "resolution" : x.rca ? "rca" :
 		    "update";
 
-		if ((rc = reply_customer(in, t, x.mb, tpl, tpl, body, agent,
-		    false, NULL, err)) != 0)
+		if ((rc = reply_relay(in, t, x.mb, tpl, body, agent, cm->m,
+		    err)) != 0)
 			goto out;
 		if (x.rca && (rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_RCA_SENT, in->now, err)) != 0)

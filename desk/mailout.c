@@ -166,6 +166,63 @@ mailout_mail_free(struct mailout_mail **mp)
 	*mp = NULL;
 }
 
+/* Without the fragment marker of compose_text_html(). */
+static const char *
+unmarked(struct arena *a, const char *v)
+{
+	char *c, *w;
+
+	if (v == NULL || strchr(v, COMPOSE_HTML_MARK) == NULL)
+		return v;
+	c = w = arena_strdup(a, v);
+	for (const char *r = c; *r != '\0'; r++)
+		if (*r != COMPOSE_HTML_MARK)
+			*w++ = *r;
+	*w = '\0';
+	return c;
+}
+
+/* The HTML alternative: the template rendered again, the variables of
+ * req->html_vars replaced by markers of their fragments, every other
+ * value escaped by compose_text_html(). */
+static int
+render_html(char **out, struct arena *a, const struct template *t,
+    const struct template_result *r, const struct mailout_req *req,
+    struct gc_err *err)
+{
+	struct template_var *vars = arena_alloc(a, (req->nvars + 1) *
+	    sizeof(*vars));
+	const char *frags[10];
+	size_t nfrags = req->nhtml_vars < 10 ? req->nhtml_vars : 10;
+	struct template_result hr = *r;
+	struct buf b = BUF_INIT(MAILOUT_MAX_MESSAGE / 4);
+	int rc = 0;
+
+	for (size_t i = 0; i < nfrags; i++)
+		frags[i] = req->html_vars[i].value;
+	if (nfrags > 0) {
+		for (size_t i = 0; i < req->nvars; i++) {
+			vars[i].name = req->vars[i].name;
+			vars[i].value = unmarked(a, req->vars[i].value);
+			for (size_t k = 0; k < nfrags; k++)
+				if (strcmp(vars[i].name,
+				    req->html_vars[k].name) == 0)
+					vars[i].value = arena_printf(a,
+					    "%c%c%c", COMPOSE_HTML_MARK,
+					    (char)('0' + k),
+					    COMPOSE_HTML_MARK);
+		}
+		rc = template_render(&hr, a, t, vars, req->nvars, err);
+	}
+	if (rc == 0 && compose_text_html(&b, hr.body, r->subject, frags,
+	    nfrags) != 0)
+		rc = gc_err_set(err, GC_ELIMIT, "HTML part larger than %zu "
+		    "bytes", b.max);
+	*out = rc == 0 ? arena_strndup(a, buf_str(&b), b.len) : NULL;
+	buf_free(&b);
+	return rc;
+}
+
 static int
 compose(struct mailout_mail **out, struct mailout *mo, time_t now,
     const struct mailout_req *req, struct gc_err *err)
@@ -181,6 +238,7 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	struct store_outbox *ob = &m->ob;
 	struct store_message *sm = &m->sm;
 	const char *mid;
+	char *html;
 	size_t nrcpts = 0;
 	int rc;
 
@@ -200,6 +258,14 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 		vars[i].value = req->vars[i].value;
 	}
 	if ((rc = template_render(&r, &m->a, t, vars, req->nvars, err)) != 0) {
+		mailout_mail_free(&m);
+		return rc;
+	}
+	/* an HTML part too big for the message: the text alone goes */
+	if ((rc = render_html(&html, &m->a, t, &r, req, err)) == GC_ELIMIT) {
+		gc_err_clear(err);
+		html = NULL;
+	} else if (rc != 0) {
 		mailout_mail_free(&m);
 		return rc;
 	}
@@ -251,8 +317,16 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	msg.extra = r.headers;
 	msg.nextra = r.nheaders;
 	msg.body = r.body;
+	msg.html_body = html;
 	msg.date = now;
-	if ((rc = compose_message(&m->raw, &msg, err)) != 0) {
+	rc = compose_message(&m->raw, &msg, err);
+	if (rc == GC_ELIMIT && msg.html_body != NULL) {
+		gc_err_clear(err);
+		buf_reset(&m->raw);
+		msg.html_body = NULL;
+		rc = compose_message(&m->raw, &msg, err);
+	}
+	if (rc != 0) {
 		mailout_mail_free(&m);
 		return rc;
 	}

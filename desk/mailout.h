@@ -3,7 +3,8 @@
  *
  * mailout_queue() renders a template (conf/templates, or the config's
  * templates_dir overriding it) in the recipient's language, composes the
- * message with a fresh Message-ID of ours, and, in the caller's
+ * message (the rendered text and its HTML alternative, compose.h) with a
+ * fresh Message-ID of ours, and, in the caller's
  * transaction, writes the outbox row, the outgoing message of the ticket
  * and a "mail_queued" event. The Message-ID is fixed then, so a retry of
  * the delivery never makes a second, different mail.
@@ -60,6 +61,9 @@ struct mailout_req {
 	const char *agent;           /* the agent it goes to / comes from */
 	bool internal;               /* among agents only */
 	const struct mailout_file *files; size_t nfiles;   /* attached */
+	/* variables whose value in the HTML part is this HTML, already
+	 * safe (html_safe.h), instead of their escaped text (at most 10) */
+	const struct mailout_var *html_vars; size_t nhtml_vars;
 };
 
 struct mailout_file {

@@ -15,7 +15,9 @@
 #include "desk/mailout.h"
 #include "desk/record.h"
 #include "notify/compose.h"
+#include "notify/template.h"
 #include "parsers/commands.h"
+#include "parsers/html_safe.h"
 #include "parsers/mime.h"
 #include "sql/hold.h"
 #include "sql/store_message.h"
@@ -24,6 +26,10 @@
 
 #define THREAD_REFS 20    /* Message-IDs in References: of a reply */
 #define MAX_VARS 24
+/* Files an agent's reply carries to the customer, whatever the config
+ * says: the message, base64 and all, stays under mailout's cap. */
+#define REPLY_ATTACH_HARD_MAX (16 * 1024 * 1024)
+#define MAX_IMAGE_REFS 100      /* inline images named in a relayed text */
 
 struct varset {
 	struct mailout_var v[MAX_VARS];
@@ -130,15 +136,166 @@ customer_rcpts(struct desk *in, const struct store_ticket *t,
 	return 0;
 }
 
+/* What an agent's mail adds to our copy for the customer: its files up
+ * to the cap (a line of the text and an event for each one left out),
+ * and its HTML, sanitised. The strings live in r->a. */
+struct relay {
+	struct arena a;
+	struct mailout_file *files;
+	size_t nfiles;
+	struct buf text;        /* the agent's text and the notes */
+	struct buf notes_html;
+	struct mailout_var html;
+	bool has_html;
+};
+
+/* line on a line of its own at the end of b */
+static void
+add_line(struct buf *b, const char *line)
+{
+	(void)!buf_printf(b, "%s%s\n", b->len > 0 && b->data[b->len - 1] !=
+	    '\n' ? "\n" : "", line);
+}
+
+static int
+relay_files(struct desk *in, const struct store_ticket *t,
+    const struct conf_agent *agent, const struct mail *m, struct relay *r,
+    struct gc_err *err)
+{
+	size_t max = (size_t)in->conf->general.reply_attach_max, attached = 0;
+	int rc = 0;
+
+	if (max > REPLY_ATTACH_HARD_MAX)
+		max = REPLY_ATTACH_HARD_MAX;
+	r->files = arena_alloc(&r->a, (m->nattachments + 1) *
+	    sizeof(*r->files));
+	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {
+		const struct mail_attachment *a = &m->attachments[i];
+		struct evjson *e;
+		char *note;
+
+		if (attached + a->len <= max) {
+			r->files[r->nfiles].filename = a->filename;
+			r->files[r->nfiles].content_type = a->content_type;
+			r->files[r->nfiles].data = a->data ? (const void *)a->data :
+			    "";
+			r->files[r->nfiles++].len = a->data ? a->len : 0;
+			attached += a->data ? a->len : 0;
+			continue;
+		}
+		note = arena_printf(&r->a, "[not attached: %s, %zu bytes, over "
+		    "the %zu bytes of files a reply carries]", a->filename,
+		    a->len, max);
+		add_line(&r->text, note);
+		(void)!buf_addstr(&r->notes_html, "<p>");
+		(void)!compose_html_escape(&r->notes_html, note, strlen(note));
+		(void)!buf_addstr(&r->notes_html, "</p>\n");
+		e = ev_new();
+		ev_str(e, "filename", a->filename);
+		ev_str(e, "content_type", a->content_type);
+		ev_int(e, "bytes", (long long)a->len);
+		ev_int(e, "limit", (long long)max);
+		rc = record_event(in, t->id, "attachment_not_sent", agent->name,
+		    ev_end(e), err);
+	}
+	return rc;
+}
+
+/* Does sanitised HTML show anything but blanks? (Its tags are ours:
+ * no '>' inside one.) */
+static bool
+has_words(const char *h)
+{
+	for (bool tag = false; *h != '\0'; h++) {
+		if (*h == '<' || *h == '>')
+			tag = *h == '<';
+		else if (!tag && (unsigned char)*h > ' ')
+			return true;
+	}
+	return false;
+}
+
+static int
+relay_prepare(struct desk *in, const struct store_ticket *t,
+    const struct conf_agent *agent, const char *text, const struct mail *m,
+    struct relay *r, struct gc_err *err)
+{
+	char *h = NULL;
+	int rc;
+
+	arena_init(&r->a, 8192);
+	buf_init(&r->text, TEMPLATE_MAX_OUTPUT);
+	buf_init(&r->notes_html, TEMPLATE_MAX_OUTPUT);
+	(void)!buf_addstr(&r->text, text ? text : "");
+	/* an inline image the text does not name yet (its HTML showed it);
+	 * a few looked for, not thousands */
+	for (size_t i = 0, k = 0; i < m->nattachments && k < MAX_IMAGE_REFS;
+	    i++) {
+		const char *ref;
+
+		if (m->attachments[i].content_id == NULL)
+			continue;
+		k++;
+		ref = arena_printf(&r->a, "[image: %s]",
+		    m->attachments[i].filename);
+		if (strstr(buf_str(&r->text), ref) == NULL)
+			add_line(&r->text, ref);
+	}
+	if ((rc = relay_files(in, t, agent, m, r, err)) != 0)
+		return rc;
+	/* the HTML, when there is one and it says something: a mail too
+	 * big or too broken for it keeps its text only */
+	if (html_safe_mail(&h, &r->a, m, TEMPLATE_MAX_OUTPUT / 2,
+	    HTML_SAFE_NO_HISTORY | HTML_SAFE_NO_COMMANDS) == 0 && h != NULL &&
+	    has_words(h)) {
+		r->html.name = "message_text";
+		r->html.value = arena_printf(&r->a, "%s%s", h,
+		    buf_str(&r->notes_html));
+		r->has_html = true;
+	}
+	return 0;
+}
+
+static int
+relay_drop_files(struct desk *in, const struct store_ticket *t,
+    const struct conf_agent *agent, struct relay *r, struct varset *vs,
+    struct mailout_req *req, struct gc_err *err)
+{
+	char *note = arena_printf(&r->a, "[files not attached (%zu): the "
+	    "message would pass its size limit]", req->nfiles);
+	struct evjson *e = ev_new();
+
+	add_line(&r->text, note);
+	var(vs, "message_text", buf_str(&r->text));
+	req->vars = vs->v;
+	req->nvars = vs->n;
+	req->files = NULL;
+	req->nfiles = 0;
+	ev_str(e, "reason", "message too large");
+	ev_int(e, "files", (long long)r->nfiles);
+	return record_event(in, t->id, "attachment_not_sent", agent->name,
+	    ev_end(e), err);
+}
+
+static void
+relay_free(struct relay *r)
+{
+	arena_free(&r->a);
+	buf_free(&r->text);
+	buf_free(&r->notes_html);
+}
+
 /* Send a template to the customer and participants, threaded to the
  * customer's last mail. origin: the mail that opened the ticket, when
  * answering it at once (the acknowledgement): then the recipients and the
- * thread are known without asking the database. */
-int
-reply_customer(struct desk *in, const struct store_ticket *t,
+ * thread are known without asking the database. relay: the agent's mail
+ * whose files and HTML go along, or NULL. */
+static int
+customer_mail(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
     const char *purpose, const char *text, const struct conf_agent *agent,
-    bool automatic, const struct mail *origin, struct gc_err *err)
+    bool automatic, const struct mail *origin, const struct mail *relay,
+    struct gc_err *err)
 {
 	struct mailout_rcpt *to = NULL, *cc = NULL;
 	struct store_participant *parts = NULL;
@@ -146,6 +303,8 @@ reply_customer(struct desk *in, const struct store_ticket *t,
 	char **refs = NULL, *last = NULL, mid[256];
 	struct varset vs;
 	struct mailout_req req = { 0 };
+	struct relay r = { 0 };
+	bool relayed = false;
 	int rc = 0;
 
 	if (origin != NULL) {
@@ -192,6 +351,17 @@ reply_customer(struct desk *in, const struct store_ticket *t,
 	if (rc != 0)
 		goto out;
 send:
+	if (relay != NULL && agent != NULL) {
+		relayed = true;
+		if ((rc = relay_prepare(in, t, agent, text, relay, &r,
+		    err)) != 0)
+			goto out;
+		text = buf_str(&r.text);
+		req.files = r.files;
+		req.nfiles = r.nfiles;
+		req.html_vars = r.has_html ? &r.html : NULL;
+		req.nhtml_vars = r.has_html ? 1 : 0;
+	}
 	ticket_vars(&vs, in->conf, t, mb);
 	var(&vs, "message_text", text ? text : "");
 	if (agent != NULL)
@@ -216,17 +386,48 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
+	if (rc == GC_ELIMIT && req.nfiles > 0) {
+		/* a long text and the files pass the message's cap: the
+		 * reply goes without them, and says so */
+		gc_err_clear(err);
+		rc = relay_drop_files(in, t, agent, &r, &vs, &req, err);
+		if (rc == 0)
+			rc = mailout_queue(in->out, in->db, in->now, &req, mid,
+			    err);
+	}
 	/* past the ticket's hourly cap the mail waits its turn */
 	if (rc == 0)
 		rc = hold_send_slot(in->db, t->id, mid, in->now,
 		    in->conf->general.ticket_send_cap, err);
 out:
+	if (relayed)
+		relay_free(&r);
 	free(to);
 	free(cc);
 	store_participants_free(&parts, nparts);
 	store_strings_free(refs, nrefs);
 	free(last);
 	return rc;
+}
+
+int
+reply_customer(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    bool automatic, const struct mail *origin, struct gc_err *err)
+{
+	return customer_mail(in, t, mb, template_name, purpose, text, agent,
+	    automatic, origin, NULL, err);
+}
+
+int
+reply_relay(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *text, const struct conf_agent *agent, const struct mail *m,
+    struct gc_err *err)
+{
+	return customer_mail(in, t, mb, template_name, template_name, text,
+	    agent, false, NULL, m, err);
 }
 
 static void

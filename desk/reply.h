@@ -31,6 +31,19 @@ int reply_customer(struct desk *in, const struct store_ticket *t,
     const char *purpose, const char *text, const struct conf_agent *agent,
     bool automatic, const struct mail *origin, struct gc_err *err);
 
+/* An agent's reply m relayed to the customer and participants with the
+ * template "update", "resolution" or "rca" (text: the agent's text
+ * without the commands). m's files go along, up to [guichet]
+ * reply_attach_max bytes in all (16MB at most): each one past it is
+ * named in a line added to the text and gets an "attachment_not_sent"
+ * event. When m was written in HTML, its HTML, sanitised (html_safe.h:
+ * no quoted history, no #commands, nothing active), stands for the text
+ * in the HTML part. */
+int reply_relay(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *text, const struct conf_agent *agent, const struct mail *m,
+    struct gc_err *err);
+
 /* Tell the agents of the ticket's queue (but except_agent), each in their
  * own thread of the ticket; fresh: the ticket's first notification, the
  * root of those threads. m: the mail told of (its attachments listed, and

@@ -199,6 +199,42 @@ put_text_part_headers(struct hw *w, bool qp)
 	hw_end(w);
 }
 
+static void
+put_text_part(struct hw *w, const char *body, size_t blen, bool qp)
+{
+	put_text_part_headers(w, qp);
+	hw_raw(w, "\r\n", 2);
+	if (w->rc == 0)
+		w->rc = qp ? enc_qp(w->out, body, blen) :
+		    buf_add(w->out, body, blen);
+}
+
+/* The text and its HTML as a multipart/alternative whose header the
+ * caller wrote (nested: its own Content-Type line first), closed. */
+static void
+put_alternative(struct hw *w, struct arena *a, const char *alt,
+    const char *body, size_t blen, const char *html, size_t hlen,
+    bool nested)
+{
+	static const char ct[] = "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	char *line;
+
+	if (nested) {
+		line = arena_printf(a, "Content-Type: multipart/alternative;"
+		    "\r\n boundary=\"%s\"\r\n\r\n--%s\r\n", alt, alt);
+		hw_raw(w, line, strlen(line));
+	}
+	put_text_part(w, body, blen, true);
+	line = arena_printf(a, "\r\n--%s\r\n", alt);
+	hw_raw(w, line, strlen(line));
+	hw_raw(w, ct, sizeof(ct) - 1);
+	if (w->rc == 0)
+		w->rc = enc_qp(w->out, html, hlen);
+	line = arena_printf(a, "\r\n--%s--\r\n", alt);
+	hw_raw(w, line, strlen(line));
+}
+
 static int
 put_attachment(struct hw *w, struct arena *a, const char *boundary,
     const struct compose_attachment *at)
@@ -206,6 +242,12 @@ put_attachment(struct hw *w, struct arena *a, const char *boundary,
 	const char *type = media_type_ok(at->content_type) ?
 	    at->content_type : "application/octet-stream";
 	char *line = arena_printf(a, "\r\n--%s\r\n", boundary);
+	char *fname = at->filename ? arena_strdup(a, at->filename) : NULL;
+
+	/* a name, never a path: the reader's client saves it as it is */
+	for (char *p = fname; p != NULL && *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			*p = '_';
 
 	hw_raw(w, line, strlen(line));
 	hw_start(w, "Content-Type");
@@ -216,9 +258,9 @@ put_attachment(struct hw *w, struct arena *a, const char *boundary,
 	hw_end(w);
 	hw_start(w, "Content-Disposition");
 	hw_item(w, " ", "attachment", 10);
-	if (at->filename != NULL && *hw_clean_text(a, at->filename, false)) {
+	if (fname != NULL && *hw_clean_text(a, fname, false)) {
 		hw_raw(w, ";", 1);
-		hw_filename(w, a, at->filename);
+		hw_filename(w, a, fname);
 	}
 	hw_end(w);
 	hw_raw(w, "\r\n", 2);
@@ -233,8 +275,8 @@ compose_message(struct buf *out, const struct compose_msg *m,
 {
 	struct arena a;
 	struct hw w = { out, 0, 0, 0 };
-	char *body;
-	size_t blen;
+	char *body, *html = NULL;
+	size_t blen, hlen = 0;
 	bool multi = m->nattachments > 0, qp;
 	int rc;
 
@@ -254,38 +296,43 @@ compose_message(struct buf *out, const struct compose_msg *m,
 	put_headers(&w, &a, m);
 
 	body = enc_normalize_body(&a, m->body, &blen);
-	qp = multi || !enc_is_7bit(body, blen);
-	if (!multi) {
-		put_text_part_headers(&w, qp);
-		hw_raw(&w, "\r\n", 2);
-		if (w.rc == 0)
-			w.rc = qp ? enc_qp(out, body, blen) :
-			    buf_add(out, body, blen);
+	if (m->html_body != NULL)
+		html = enc_normalize_body(&a, m->html_body, &hlen);
+	qp = multi || html != NULL || !enc_is_7bit(body, blen);
+	if (!multi && html == NULL) {
+		put_text_part(&w, body, blen, qp);
 	} else {
 		unsigned char md[32];
-		char hex[25], boundary[40], *line;
+		char hex[25], boundary[40], alt[48], *line;
 		unsigned int mdlen = 0;
 
 		/* "=_" cannot occur in quoted-printable nor base64 text, so
-		 * the boundary cannot occur in the parts. */
+		 * the boundary cannot occur in the parts; neither boundary
+		 * begins the other. */
 		EVP_Digest(m->message_id, strlen(m->message_id), md, &mdlen,
 		    EVP_sha256(), NULL);
 		hex_encode(hex, md, 12);
 		snprintf(boundary, sizeof(boundary), "=_gc_%s", hex);
-		line = arena_printf(&a, "Content-Type: multipart/mixed;\r\n"
+		snprintf(alt, sizeof(alt), "=_gc_alt_%s", hex);
+		line = arena_printf(&a, "Content-Type: %s;\r\n"
 		    " boundary=\"%s\"\r\n\r\n"
 		    "This is a message in MIME format.\r\n"
-		    "\r\n--%s\r\n", boundary, boundary);
+		    "\r\n--%s\r\n", multi ? "multipart/mixed" :
+		    "multipart/alternative", multi ? boundary : alt,
+		    multi ? boundary : alt);
 		hw_raw(&w, line, strlen(line));
-		put_text_part_headers(&w, true);
-		hw_raw(&w, "\r\n", 2);
-		if (w.rc == 0)
-			w.rc = enc_qp(out, body, blen);
+		if (html == NULL)
+			put_text_part(&w, body, blen, true);
+		else
+			put_alternative(&w, &a, alt, body, blen, html, hlen,
+			    multi);
 		for (size_t i = 0; i < m->nattachments && w.rc == 0; i++)
 			w.rc = put_attachment(&w, &a, boundary,
 			    &m->attachments[i]);
-		line = arena_printf(&a, "\r\n--%s--\r\n", boundary);
-		hw_raw(&w, line, strlen(line));
+		if (multi) {
+			line = arena_printf(&a, "\r\n--%s--\r\n", boundary);
+			hw_raw(&w, line, strlen(line));
+		}
 	}
 	if (w.rc != 0)      /* buf_add() fails only at the cap */
 		rc = gc_err_set(err, GC_ELIMIT,

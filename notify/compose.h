@@ -6,7 +6,10 @@
  * 78 columns where the header allows it (never longer than 998), UTF-8
  * in Subject, display names and extra header values as RFC 2047
  * encoded-words, a UTF-8 text body and, when attachments are given, a
- * multipart/mixed body with one base64 part per attachment.
+ * multipart/mixed body with one base64 part per attachment. When an HTML
+ * body is given too, the text and the HTML are the two parts of a
+ * multipart/alternative (inside the multipart/mixed when there are
+ * attachments); compose_text_html() makes that HTML from the text.
  *
  * Header injection cannot happen: CR, LF and other control characters
  * are removed from every text value (subject, display names, extra
@@ -84,6 +87,8 @@ struct compose_msg {
 	time_t date;
 	const struct compose_attachment *attachments;   /* may be NULL */
 	size_t nattachments;
+	const char *html_body;   /* UTF-8 HTML alternative of body, or NULL:
+	                            the caller's, taken as safe */
 };
 
 /*
@@ -112,6 +117,25 @@ char *compose_message_id(struct arena *a, const char *domain,
  * one "@" with something on both sides, at most COMPOSE_MAX_ADDR bytes.
  * Otherwise GC_EINVAL with the reason. */
 int compose_addr_check(const char *addr, struct gc_err *err);
+
+/*
+ * The HTML alternative of a text body (compose_html.c), appended to out:
+ * a whole document whose paragraphs, lists ("- ", "* "), quoted blocks
+ * (">") and http/https/mailto links are those of the text, every byte of
+ * the text HTML-escaped, no remote resource, inline CSS only. title
+ * (may be NULL) is escaped into <title>. frags: HTML fragments the
+ * caller vouches for, frags[i] replacing the marker COMPOSE_HTML_MARK,
+ * '0' + i, COMPOSE_HTML_MARK in the text (nfrags at most 10); the
+ * marker byte is a control, so text from outside cannot hold one once
+ * controls are removed. Returns 0 or GC_ELIMIT (out's cap).
+ */
+#define COMPOSE_HTML_MARK '\x1e'
+int compose_text_html(struct buf *out, const char *text, const char *title,
+    const char *const *frags, size_t nfrags);
+
+/* Append s (n bytes) to out HTML-escaped (& < > " '), controls other
+ * than LF and TAB removed. 0 or GC_ELIMIT. */
+int compose_html_escape(struct buf *out, const char *s, size_t n);
 
 /* The domain part of a checked address (the text after "@"), or NULL. */
 const char *compose_addr_domain(const char *addr);

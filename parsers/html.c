@@ -9,13 +9,12 @@
  */
 #include "parsers/html.h"
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 #include <limits.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "common/util.h"
+#include "parsers/html_int.h"
 #include "parsers/utf8.h"
 
 #define SNIFF_BYTES 4096
@@ -236,6 +235,31 @@ end_anchor(struct out *o, xmlNode *n)
 	buf_reset(&o->atext);
 }
 
+/* An inline image of the mail (src="cid:ID"): "[image: ID]", which
+ * mime_name_images() turns into the attachment's file name. Other
+ * images (remote, data: URLs) leave no trace. */
+static void
+image(struct out *o, xmlNode *n)
+{
+	xmlChar *src = xmlGetProp(n, (const xmlChar *)"src");
+	struct buf b = BUF_INIT(300);
+	const char *r;
+
+	if (src != NULL && str_casestarts((const char *)src, "cid:")) {
+		(void)!buf_addstr(&b, "[image: ");
+		for (r = (const char *)src + 4; *r != '\0' && b.len < 290; r++)
+			if ((unsigned char)*r > 0x20 && *r != ']' && *r != '<' &&
+			    *r != '>' && *r != 0x7f)
+				(void)!buf_addc(&b, *r);
+		(void)!buf_addc(&b, ']');
+		o->space = o->space || !o->line_start;
+		text(o, buf_str(&b));
+		o->space = true;
+	}
+	buf_free(&b);
+	xmlFree(src);
+}
+
 /* Opening an element; returns whether to walk its children. */
 static bool
 enter(struct out *o, xmlNode *n)
@@ -279,6 +303,10 @@ enter(struct out *o, xmlNode *n)
 			o->bullet = true;
 		return true;
 	case E_INLINE:
+		if (strcmp(name, "img") == 0) {
+			image(o, n);
+			return false;
+		}
 		if (strcmp(name, "a") == 0 && o->anchor == NULL) {
 			o->anchor = n;
 			buf_reset(&o->atext);
@@ -318,18 +346,19 @@ leave(struct out *o, xmlNode *n)
 	}
 }
 
-static void
-walk(struct out *o, xmlNode *root)
+void
+html_walk(xmlNode *root, bool (*enter_fn)(void *, xmlNode *),
+    void (*leave_fn)(void *, xmlNode *), void *ctx)
 {
 	xmlNode *n = root;
 
 	while (n != NULL) {
-		if (enter(o, n) && n->children != NULL) {
+		if (enter_fn(ctx, n) && n->children != NULL) {
 			n = n->children;
 			continue;
 		}
 		for (;;) {
-			leave(o, n);
+			leave_fn(ctx, n);
 			if (n == root)
 				return;
 			if (n->next != NULL) {
@@ -341,6 +370,29 @@ walk(struct out *o, xmlNode *root)
 				return;
 		}
 	}
+}
+
+static bool
+enter_cb(void *o, xmlNode *n)
+{
+	return enter(o, n);
+}
+
+static void
+leave_cb(void *o, xmlNode *n)
+{
+	leave(o, n);
+}
+
+htmlDocPtr
+html_read(const char *html, size_t len)
+{
+	if (len == 0 || len > INT_MAX)
+		return NULL;
+	return htmlReadMemory(html, (int)len, NULL, "UTF-8",
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
+	    HTML_PARSE_COMPACT);
 }
 
 /* Blanks at the end of each line go, and blank lines at the end: the
@@ -388,12 +440,9 @@ html_to_text(char **out, struct arena *a, const char *html, size_t len,
 	buf_init(&o.b, max);
 	buf_init(&o.atext, ANCHOR_TEXT_MAX);
 	o.line_start = true;
-	doc = len > 0 ? htmlReadMemory(html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD |
-	    HTML_PARSE_COMPACT) : NULL;
+	doc = html_read(html, len);
 	if (doc != NULL) {
-		walk(&o, (xmlNode *)doc);
+		html_walk((xmlNode *)doc, enter_cb, leave_cb, &o);
 		xmlFreeDoc(doc);
 	}
 	buf_free(&o.atext);

@@ -206,3 +206,61 @@ mime_build_attachments(struct ctx *c, struct mail *m, struct walk *w)
 	m->attachments = v;
 	m->nattachments = n;
 }
+
+/* ----- Inline images named in the text ---------------------------- */
+
+#define MAX_IMAGE_REFS 100      /* "[image: ID]" references looked up */
+
+/* The id as html.c writes it after "[image: ". */
+static bool
+same_cid(const char *ref, size_t n, const char *cid)
+{
+	size_t k = 0;
+
+	for (const char *r = cid; *r != '\0' && k <= n; r++)
+		if ((unsigned char)*r > 0x20 && *r != ']' && *r != '<' &&
+		    *r != '>' && *r != 0x7f) {
+			if (k == n || ref[k] != *r)
+				return false;
+			k++;
+		}
+	return k == n;
+}
+
+void
+mime_name_images(struct ctx *c, struct mail *m)
+{
+	static const char tag[] = "[image: ";
+	const char *t = m->text, *p;
+	struct buf b = BUF_INIT(SIZE_MAX);
+	size_t done = 0, refs = 0;
+
+	if (!m->text_from_html || m->nattachments == 0 ||
+	    strstr(t, tag) == NULL)
+		return;
+	for (p = strstr(t, tag); p != NULL && refs < MAX_IMAGE_REFS;
+	    p = strstr(p + 1, tag), refs++) {
+		const char *id = p + sizeof(tag) - 1, *end = strchr(id, ']');
+		const struct mail_attachment *hit = NULL;
+
+		if (end == NULL)
+			break;
+		for (size_t i = 0; i < m->nattachments && !hit; i++)
+			if (m->attachments[i].content_id != NULL &&
+			    same_cid(id, (size_t)(end - id),
+			    m->attachments[i].content_id))
+				hit = &m->attachments[i];
+		if (hit == NULL)
+			continue;
+		(void)!buf_add(&b, t + done, (size_t)(id - t) - done);
+		(void)!buf_addstr(&b, hit->filename);
+		done = (size_t)(end - t);
+	}
+	if (done == 0) {
+		buf_free(&b);
+		return;
+	}
+	(void)!buf_addstr(&b, t + done);
+	m->text = arena_strndup(c->a, buf_str(&b), b.len);
+	buf_free(&b);
+}

@@ -193,5 +193,8 @@ int mime_forwarded_text(struct ctx *c, struct mail *m, struct walk *w);
 
 /* mime_attach.c */
 void mime_build_attachments(struct ctx *c, struct mail *m, struct walk *w);
+/* "[image: ID]" of an HTML body's cid: image (html.c) becomes
+ * "[image: FILE NAME]" of that attachment. */
+void mime_name_images(struct ctx *c, struct mail *m);
 
 #endif

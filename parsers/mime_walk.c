@@ -489,8 +489,9 @@ finish(struct ctx *c, struct mail *m, struct walk *w)
 		rc = mime_forwarded_text(c, m, w);
 	if (rc != 0)
 		return rc;
-	m->new_text = quote_strip(c->a, m->text);
 	mime_build_attachments(c, m, w);
+	mime_name_images(c, m);
+	m->new_text = quote_strip(c->a, m->text);
 	m->parts = arena_memdup(c->a, w->parts, w->n * sizeof(*w->parts));
 	m->nparts = w->n;
 	return 0;

@@ -6,7 +6,8 @@
  * The first byte picks the parser, the rest is its input:
  *   0  html_to_text() on the input made valid UTF-8 (as mime.c does
  *      first), with room for everything and then with a 64-byte cap;
- *      html_sniff_charset() on the raw bytes
+ *      html_sniff_charset() on the raw bytes; html_safe() the same
+ *      (no <script or <img in its output)
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
  *   2  commands_parse() on the input up to its first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
@@ -35,6 +36,7 @@
 #include "parsers/date.h"
 #include "parsers/enriched.h"
 #include "parsers/html.h"
+#include "parsers/html_safe.h"
 #include "parsers/quote.h"
 #include "parsers/utf8.h"
 #include "tests/fuzz/fuzz.h"
@@ -75,6 +77,16 @@ check_html(struct arena *a, const char *raw, size_t len)
 		    "html text past its cap");
 	else
 		FUZZ_CHECK(out == NULL, "GC_ELIMIT with a text");
+
+	/* the sanitiser: UTF-8, no element outside its allow-list */
+	rc = html_safe(&out, a, u, ulen, 1u << 26,
+	    HTML_SAFE_NO_HISTORY | HTML_SAFE_NO_COMMANDS);
+	FUZZ_CHECK(rc == 0 && out != NULL, "html_safe: %d", rc);
+	fuzz_check_utf8("safe html", out);
+	FUZZ_CHECK(strstr(out, "<script") == NULL &&
+	    strstr(out, "<img") == NULL, "html_safe let an element through");
+	rc = html_safe(&out, a, u, ulen, 64, 0);
+	FUZZ_CHECK(rc == 0 || rc == GC_ELIMIT, "html_safe capped: %d", rc);
 
 	cs = html_sniff_charset(a, raw, len);
 	fuzz_check_lower("sniffed charset", cs);

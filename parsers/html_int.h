@@ -1,0 +1,29 @@
+/*
+ * html_int.h - what the two readers of HTML share (not for users: they
+ * read parsers/html.h and parsers/html_safe.h)
+ *
+ *   html.c       HTML to text, and the tree: html_read(), html_walk()
+ *   html_safe.c  HTML to sanitised HTML, on the same tree and walk
+ */
+#ifndef GC_PARSERS_HTML_INT_H
+#define GC_PARSERS_HTML_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+/* len bytes of UTF-8 HTML parsed by libxml2's forgiving parser (no
+ * network, no error output, meta charsets ignored); NULL for empty or
+ * hopeless input. Free with xmlFreeDoc(). */
+htmlDocPtr html_read(const char *html, size_t len);
+
+/* Depth-first walk from root without recursion (HTML mail can nest
+ * thousands of elements deep): enter(ctx, node) on the way down, which
+ * says whether to walk the node's children, leave(ctx, node) on the way
+ * up (for every node entered). */
+void html_walk(xmlNode *root, bool (*enter)(void *, xmlNode *),
+    void (*leave)(void *, xmlNode *), void *ctx);
+
+#endif
