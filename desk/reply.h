@@ -12,6 +12,7 @@
 #define GC_DESK_REPLY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "desk/desk.h"
 
@@ -31,6 +32,15 @@ int reply_customer(struct desk *in, const struct store_ticket *t,
     const char *purpose, const char *text, const struct conf_agent *agent,
     bool automatic, const struct mail *origin, struct gc_err *err);
 
+/* The same with more template variables (nextra of extra, each
+ * replacing a ticket variable of the same name). */
+struct mailout_var;
+int reply_customer_vars(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    bool automatic, const struct mail *origin,
+    const struct mailout_var *extra, size_t nextra, struct gc_err *err);
+
 /* Tell the agents of the ticket's queue (but except_agent), each in their
  * own thread of the ticket; fresh: the ticket's first notification, the
  * root of those threads. m: the mail told of (its attachments listed, and
@@ -40,7 +50,8 @@ int reply_agents(struct desk *in, const struct store_ticket *t,
     const struct mail *m, const char *except_agent, bool fresh,
     struct gc_err *err);
 
-/* Tell an agent why the commands of the mail in_reply_to were refused. */
+/* Tell an agent why the commands of the mail in_reply_to were refused;
+ * why NULL: the agent asked for the list (#help). */
 int reply_command_error(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const struct conf_agent *agent,
     const char *in_reply_to, const char *why, struct gc_err *err);
