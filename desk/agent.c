@@ -59,6 +59,7 @@ struct agent_ctx {
 	bool parts_read;
 	char *split_raw;          /* #split: the customer mail, its row */
 	size_t split_len;
+	struct mail *split_mail;
 	int64_t split_msg;
 	time_t eta;               /* #eta, as an instant */
 	char queue_from[64];
@@ -229,8 +230,11 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		const char *irt = x->cm->m->in_reply_to;
 		bool done;
 
-		free(x->split_raw);
-		x->split_raw = NULL;
+		struct mail_limits lim = mail_limits_default();
+		struct gc_err perr = { 0 };
+
+		if (x->split_raw != NULL)
+			return why_line(why, whylen, c, "one #split per mail");
 		rc = store_split_source(in->db, x->t->id, irt, SPLIT_KEY,
 		    &x->split_msg, &x->split_raw, &x->split_len, &done, err);
 		if (rc == GC_ENOTFOUND) {
@@ -243,6 +247,14 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		if (done)
 			return why_line(why, whylen, c, "that customer mail was "
 			    "split already");
+		if (mail_parse(&x->split_mail, x->split_raw, x->split_len,
+		    &lim, &perr) != 0)
+			return why_line(why, whylen, c, "that customer mail "
+			    "cannot be read again");
+		if (x->split_mail->from.addr == NULL ||
+		    compose_addr_check(x->split_mail->from.addr, NULL) != 0)
+			return why_line(why, whylen, c, "that customer mail has "
+			    "no sender address to answer");
 		return 0;
 	}
 	case CMD_ETA:
@@ -256,8 +268,8 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 	case CMD_REPLY: {
 		struct template *tpl = NULL;
 
-		snprintf(x->reply_tpl, sizeof(x->reply_tpl), "replies/%s",
-		    c->arg);
+		snprintf(x->reply_tpl, sizeof(x->reply_tpl), "replies/%.*s",
+		    CMD_WORD_MAX - 1, c->arg);
 		rc = template_load(&tpl, in->conf->general.templates_dir,
 		    customer_language(x), x->reply_tpl, err);
 		template_free(&tpl);
@@ -400,7 +412,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		if (rc == 0)
 			rc = record_event(in, x->t->id, "assigned", who,
 			    ev_json("assignee", name, NULL), err);
-		snprintf(x->t->assignee, sizeof(x->t->assignee), "%s", name);
+		snprintf(x->t->assignee, sizeof(x->t->assignee), "%.*s",
+		    (int)sizeof(x->t->assignee) - 1, name);
 		return rc;
 	}
 	case CMD_INTERNAL:
@@ -421,6 +434,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 	case CMD_CLOSE:
 		return set_status(x, "closed", err);
 	case CMD_CC:
+		if (has_address(x, c->arg, NULL))
+			return 0;   /* in copy already */
 		rc = store_participant_add(in->db, x->t->id, c->arg, NULL, "cc",
 		    in->now, err);
 		if (rc == 0)
@@ -450,7 +465,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 			rc = record_event(in, x->t->id, "queue_changed", who,
 			    ev_json("from", x->t->queue, "to", c->arg, NULL),
 			    err);
-		snprintf(x->t->queue, sizeof(x->t->queue), "%s", c->arg);
+		snprintf(x->t->queue, sizeof(x->t->queue), "%.*s",
+		    (int)sizeof(x->t->queue) - 1, c->arg);
 		return rc;
 	case CMD_TAG:
 	case CMD_UNTAG:
@@ -467,8 +483,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 
 		snprintf(key, sizeof(key), SPLIT_KEY "%" PRId64, x->split_msg);
 		snprintf(from, sizeof(from), "%" PRId64, x->split_msg);
-		rc = conversation_split(in, x->t, x->split_raw, x->split_len,
-		    key, &nr, err);
+		rc = conversation_split(in, x->t, x->split_mail, x->split_raw,
+		    x->split_len, key, &nr, err);
 		if (rc == 0)
 			rc = record_event(in, x->t->id, "split", who, ev_json(
 			    "new_ticket", nr.number, "message", from, NULL),
@@ -646,6 +662,7 @@ out:
 	store_ticket_clear(&x.merge_into);
 	store_strings_free(x.tags, x.ntags);
 	store_participants_free(&x.parts, x.nparts);
+	mail_free(&x.split_mail);
 	free(x.split_raw);
 	return rc;
 }

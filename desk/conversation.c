@@ -417,32 +417,19 @@ out:
 
 int
 conversation_split(struct desk *in, const struct store_ticket *from,
-    const char *raw, size_t len, const char *key, struct intake_result *res,
-    struct gc_err *err)
+    const struct mail *m, const char *raw, size_t len, const char *key,
+    struct intake_result *res, struct gc_err *err)
 {
-	struct mail_limits lim = mail_limits_default();
 	struct conv_mail cm = { 0 };
-	struct mail *m = NULL;
-	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = mail_parse(&m, raw, len, &lim, err)) != 0)
-		return rc;
-	if (m->from.addr == NULL || compose_addr_check(m->from.addr,
-	    NULL) != 0) {
-		mail_free(&m);
-		return gc_err_set(err, GC_EINVAL, "the mail has no sender "
-		    "address to answer");
-	}
 	cm.mb = reply_mailbox(in->conf, from, in->conf->nmailboxes ?
 	    &in->conf->mailboxes[0] : NULL);
 	cm.m = m;
 	cm.raw = raw;
 	cm.len = len;
 	cm.key = key;
-	rc = new_ticket(in, &cm, from->id, from->number, res, err);
-	mail_free(&m);
-	return rc;
+	return new_ticket(in, &cm, from->id, from->number, res, err);
 }
 
 int

@@ -23,7 +23,7 @@
 
 struct cached {
 	char lang[8];
-	char name[32];
+	char name[80];        /* "replies/" and a canned reply's name */
 	struct template *t;
 };
 
@@ -91,8 +91,11 @@ get_template(struct mailout *mo, const char *lang, const char *name,
 			*out = mo->cache[i].t;
 			return 0;
 		}
-	if (mo->ncache == MAX_CACHED)
-		fatal("mailout: more than %d templates", MAX_CACHED);
+	if (mo->ncache == MAX_CACHED) {
+		/* many canned replies: the last slot is taken again (a
+		 * template is used only while its mail is composed) */
+		template_free(&mo->cache[--mo->ncache].t);
+	}
 	c = &mo->cache[mo->ncache];
 	rc = template_load(&c->t, mo->conf->general.templates_dir, lang, name,
 	    err);

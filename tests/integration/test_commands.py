@@ -274,6 +274,7 @@ class Commands(gh.ServersTestCase):
         self.refused(number, "#split", "split already")
         # a ticket without a customer mail kept whole
         n2 = self.open_ticket(subject="Other")
+        self.refused(n2, "#split\n#split", "one #split per mail")
         self.servers.pg.psql(
             "UPDATE messages SET raw = NULL WHERE ticket_id = (SELECT id "
             "FROM tickets WHERE number = '%s')" % n2, db=self.db)
