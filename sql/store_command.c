@@ -129,16 +129,6 @@ store_ticket_eta(struct db *db, int64_t id, time_t *eta_r,
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 store_split_source(struct db *db, int64_t ticket_id,
     const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
@@ -165,8 +155,8 @@ store_split_source(struct db *db, int64_t ticket_id,
 	n = strlen(hex) / 2;
 	*raw_r = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
-		(*raw_r)[i] = (char)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
+		(*raw_r)[i] = (char)(hex_digit(hex[2 * i]) << 4 |
+		    hex_digit(hex[2 * i + 1]));
 	(*raw_r)[n] = '\0';
 	*len_r = n;
 	*done_r = strcmp(db_get(res, 0, 2), "t") == 0;

@@ -12,30 +12,13 @@ does not exist) is answered with its line and the list, and nothing of
 the mail is applied; a forged agent's commands are ignored.
 """
 
-import json
 import os
-import re
 import unittest
 
-import guichet_harness as gh
-
-T0 = "2026-11-26T10:00:00Z"
+from desk_case import DeskCase, T0, mail
 
 
-def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
-         to="support@example.com", in_reply_to=None, extra=""):
-    h = "From: %s\r\nTo: %s\r\n" % (sender, to)
-    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
-    if in_reply_to:
-        h += "In-Reply-To: %s\r\nReferences: %s\r\n" % (in_reply_to,
-                                                         in_reply_to)
-    h += extra
-    h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
-
-
-class Commands(gh.ServersTestCase):
-    servers_options = dict(http=False)
+class Commands(DeskCase):
 
     def setUp(self):
         s = self.servers
@@ -73,29 +56,11 @@ class Commands(gh.ServersTestCase):
 
     # -- helpers --------------------------------------------------------
 
-    def deliver(self, raw, now=T0):
-        self.servers.imap.append(self.user, "INBOX", raw)
-        return self.servers.guichet("serve", "--once", now=now)
-
-    def show(self, number):
-        return json.loads(self.servers.guichet("ticket", "show", number,
-                                               "--json").stdout)
-
-    def sent(self, to=None):
-        return [m for m in self.servers.smtp.messages()
-                if to is None or m["X-RcptTo"] and to in m["X-RcptTo"]]
-
-    def body(self, m):
-        return m.get_body(("plain",)).get_content()
-
-    def kinds(self, t):
-        return [e["kind"] for e in t["events"]]
-
     def open_ticket(self, subject="Question sur l export",
                     text="Hello,\n\nThe export gives an empty file.\n"):
         self.n += 1
-        r = self.deliver(mail(subject, text, "open-%d@cust.example" % self.n))
-        return re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        return DeskCase.open_ticket(self, subject, text,
+                                    "open-%d@cust.example" % self.n)
 
     def customer_reply(self, number, body):
         self.n += 1
@@ -105,13 +70,7 @@ class Commands(gh.ServersTestCase):
     def agent_reply(self, number, body, agent="alice@example.com",
                     name="Alice Martin", proven=True, now=T0):
         self.n += 1
-        n = None
-        if proven:
-            n = "<%s>" % self.servers.pg.scalar(
-                "SELECT message_id FROM outbox WHERE purpose = "
-                "'notify_agent' AND '%s' = ANY (rcpts) AND ticket_id = "
-                "(SELECT id FROM tickets WHERE number = '%s') ORDER BY id "
-                "DESC LIMIT 1" % (agent, number), db=self.db)
+        n = self.notification(agent, number) if proven else None
         return self.deliver(mail("Re: [%s] Question" % number, body,
                                  "agent-%d@example.com" % self.n,
                                  sender="%s <%s>" % (name, agent),

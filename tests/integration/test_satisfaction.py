@@ -19,21 +19,9 @@ import urllib.error
 import urllib.request
 
 import guichet_harness as gh
+from desk_case import DeskCase, T0, mail
 
-T0 = "2026-11-26T10:00:00Z"
-DAY0 = 1795687200 // 86400          # T0's day number
-
-
-def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
-         in_reply_to=None, extra=""):
-    h = "From: %s\r\nTo: support@example.com\r\n" % sender
-    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
-    if in_reply_to:
-        h += "In-Reply-To: %s\r\nReferences: %s\r\n" % (in_reply_to,
-                                                         in_reply_to)
-    h += extra
-    h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
+DAY0 = 1795687200 // 86400          # the day of desk_case.T0
 
 
 def request(url, post=False):
@@ -46,8 +34,7 @@ def request(url, post=False):
         return e.code, e.read().decode()
 
 
-class Satisfaction(gh.ServersTestCase):
-    servers_options = dict(http=False)
+class Satisfaction(DeskCase):
 
     def setUp(self):
         s = self.servers
@@ -66,29 +53,15 @@ class Satisfaction(gh.ServersTestCase):
         s.smtp.clear()
         self.n = 0
 
-    def deliver(self, raw, now=T0):
-        self.servers.imap.append(self.user, "INBOX", raw)
-        return self.servers.guichet("serve", "--once", now=now)
-
-    def show(self, number):
-        return json.loads(self.servers.guichet("ticket", "show", number,
-                                               "--json").stdout)
-
-    def kinds(self, number):
-        return [e["kind"] for e in self.show(number)["events"]]
-
     def open_ticket(self):
         self.n += 1
-        r = self.deliver(mail("Export empty", "The export is empty.\n",
-                              "open-%d@cust.example" % self.n))
-        return re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        return DeskCase.open_ticket(self, "Export empty",
+                                    "The export is empty.\n",
+                                    "open-%d@cust.example" % self.n)
 
     def resolve(self, number):
         self.n += 1
-        n = "<%s>" % self.servers.pg.scalar(
-            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent' "
-            "AND ticket_id = (SELECT id FROM tickets WHERE number = '%s') "
-            "ORDER BY id DESC LIMIT 1" % number, db=self.db)
+        n = self.notification("alice@example.com", number)
         self.servers.smtp.clear()
         self.deliver(mail("Re: [%s] Export empty" % number,
                           "#resolve\nThe fix is deployed.\n",
@@ -96,9 +69,7 @@ class Satisfaction(gh.ServersTestCase):
                           sender="Alice Martin <alice@example.com>",
                           in_reply_to=n))
         self.assertEqual(self.show(number)["status"], "resolved")
-        res = [m for m in self.servers.smtp.messages()
-               if "claire@cust.example" in (m["X-RcptTo"] or "")]
-        return res[-1].get_body(("plain",)).get_content()
+        return self.body(self.sent("claire@cust.example")[-1])
 
     def reply(self, number, body, extra=""):
         self.n += 1
