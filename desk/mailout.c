@@ -14,6 +14,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "notify/compose.h"
+#include "notify/replies.h"
 #include "notify/template.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
@@ -344,5 +345,6 @@ mailout_check_templates(const struct conf *conf, struct conf_diag *diag)
 				conf_diag_add(diag, NULL, 0, "%s", err.msg);
 			template_free(&t);
 		}
+		replies_check(conf->general.templates_dir, langs[l], diag);
 	}
 }

@@ -209,6 +209,20 @@ class Commands(DeskCase):
         self.refused(number, "#reply nosuch", "no canned reply")
         self.refused(number, "#reply thanks\n#resolve", "goes alone")
 
+    def test_check_config_reads_canned_replies(self):
+        s = self.servers
+        self.assertEqual(s.guichet("check-config").returncode, 0)
+        with open(os.path.join(self.tpl, "en", "replies", "bad.txt"),
+                  "w") as f:
+            f.write("Subject: x\n\n{{nope}}\n")
+        with open(os.path.join(self.tpl, "fr", "replies", "a.b.txt"),
+                  "w") as f:
+            f.write("Subject: x\n\ny\n")
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("bad.txt:3: unknown variable {{nope}}", r.stdout +
+                      r.stderr)
+        self.assertIn("a.b.txt: a canned reply's name", r.stdout + r.stderr)
+
     def test_split(self):
         number = self.open_ticket()
         self.customer_reply(number, "Also, unrelated: my invoice of "
