@@ -223,6 +223,18 @@ class Satisfaction(DeskCase):
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(req, timeout=10)
         self.assertEqual(e.exception.code, 405)
+        # the database goes away: "try later", and the link still works
+        # once it is back
+        self.servers.pg.stop()
+        try:
+            code, page = request(links[2], post=True)
+            self.assertEqual(code, 503)
+            self.assertIn("later", page)
+        finally:
+            self.servers.pg.start()
+        gh.wait_until(lambda: request(links[2], post=True)[0] == 200, 30,
+                      "the rating page works again")
+        self.assertEqual(self.rating(number)["score"], 2)
         d.stop()
 
 
