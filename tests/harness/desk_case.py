@@ -1,7 +1,7 @@
 """desk_case - what integration tests of the ticket conversation share.
 
 A mail as a customer or an agent writes it, and a ServersTestCase whose
-helpers deliver it through the real IMAP server and `guichet serve
+methods deliver it through the real IMAP server and `guichet serve
 --once`, then read the ticket back (`ticket show --json`) and the mails
 the SMTP sink received. Each test sets self.db (its database) and
 self.user (its IMAP user) before using them.

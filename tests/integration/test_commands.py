@@ -54,7 +54,7 @@ class Commands(DeskCase):
         s.smtp.clear()
         self.n = 0
 
-    # -- helpers --------------------------------------------------------
+    # -- the steps of a test ------------------------------------------
 
     def open_ticket(self, subject="Question sur l export",
                     text="Hello,\n\nThe export gives an empty file.\n"):
