@@ -332,3 +332,15 @@ hex_encode(char *out, const unsigned char *p, size_t n)
 	}
 	out[2 * n] = '\0';
 }
+
+int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

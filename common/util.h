@@ -58,5 +58,7 @@ int size_parse(long long *bytes_out, const char *s);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(char *out, const unsigned char *p, size_t n);
+/* The value of one hex digit (either case), -1 for any other char. */
+int hex_digit(char c);
 
 #endif

@@ -205,6 +205,7 @@ static const struct key_spec http_keys[] = {
 	{ "allow_remote", V_BOOL, H(allow_remote), "no", 0 },
 	{ "poll_stale_after", V_DURATION, H(poll_stale_after), "10m", 0 },
 	{ "outbox_stuck_after", V_DURATION, H(outbox_stuck_after), "30m", 0 },
+	{ "public_url", V_URL_HTTP, H(public_url), NULL, 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef H

@@ -133,6 +133,8 @@ struct conf_http {
 	bool allow_remote;     /* a non-loopback address is allowed */
 	long long poll_stale_after;    /* seconds: /healthz 503 past it */
 	long long outbox_stuck_after;  /* seconds: oldest pending mail */
+	char *public_url;      /* how customers reach this listener (the
+	                          rating links of resolution mails), NULL */
 	int line;              /* of the section, 0: absent */
 };
 

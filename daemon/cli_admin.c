@@ -147,6 +147,16 @@ print_ticket_text(const json_t *t)
 	    jstr(t, "number"), jstr(t, "subject"), jstr(t, "status"),
 	    jstr(t, "priority"), jstr(t, "plan"), jstr(t, "queue"),
 	    jstr(t, "requester"), jstr(t, "created_at"));
+	if (json_string_value(json_object_get(t, "eta")))
+		printf("ETA:       %s\n", jstr(t, "eta"));
+	if (json_is_object(json_object_get(t, "rating"))) {
+		const json_t *r = json_object_get(t, "rating");
+
+		printf("Rating:    %lld/5 (%s, %s)%s%s\n",
+		    (long long)json_integer_value(json_object_get(r, "score")),
+		    jstr(r, "via"), jstr(r, "rated_at"),
+		    jstr(r, "comment")[0] ? ": " : "", jstr(r, "comment"));
+	}
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
 		printf("\n--- %s %s %s  %s -> ", jstr(m, "received_at"),
 		    jstr(m, "direction"), jstr(m, "author"), jstr(m, "from"));

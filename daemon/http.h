@@ -9,6 +9,8 @@
  *
  *   /metrics   200, the Prometheus text format
  *   /healthz   200 "ok", or 503 with the reasons, one a line
+ *   /rate/TOKEN  the rating links of resolution mails, when opts.rate
+ *              is set (rate_page.h): GET shows, POST stores
  *   anything else 404; a method other than GET or HEAD 405
  *
  * Limits against careless or hostile clients: at most HTTP_MAX_CONNS
@@ -26,6 +28,7 @@
 
 #include "common/err.h"
 #include "daemon/metrics.h"
+#include "daemon/rate_page.h"
 
 #define HTTP_MAX_CONNS 64
 #define HTTP_MEMORY (16 * 1024)
@@ -41,6 +44,7 @@ struct http_opts {
 	int wake_fd;               /* written to ask for a refresh, or -1 */
 	time_t (*now)(void *arg);  /* the clock of /healthz */
 	void *now_arg;
+	struct rate_page *rate;    /* GET/POST /rate/TOKEN, or NULL */
 };
 
 /* Bind and start serving. A port in use or an address not ours is a

@@ -70,6 +70,10 @@ static const struct command commands[] = {
 	  "qualification and deadlines of a mail, storing nothing" },
 	{ "customers", cli_customers, true, "customers import FILE.csv",
 	  "organisations and their plans" },
+	{ "report", cli_report, true,
+	  "report satisfaction [--since TIME] [--json]",
+	  "customers' ratings of resolved tickets: how many, the average, "
+	  "the share of 4 and 5, each score" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

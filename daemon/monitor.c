@@ -10,12 +10,14 @@
 #include "common/mem.h"
 #include "daemon/http.h"
 #include "daemon/metrics.h"
+#include "daemon/rate_page.h"
 #include "sql/metrics_db.h"
 
 struct monitor {
 	struct app *app;
 	struct metrics *metrics;
 	struct http *http;
+	struct rate_page *rate;  /* the rating links' pages, with http */
 	int wake_fd;
 	/* the [http] section the server runs with */
 	char *listen;
@@ -71,8 +73,14 @@ start_http(struct monitor *m, struct gc_err *err)
 	m->listen = NULL;
 	if (h->listen == NULL)
 		return 0;
-	if ((rc = http_start(&m->http, &o, err)) != 0)
+	if (h->public_url != NULL) {
+		rate_page_new(&m->rate, m->app->conf, clock_of_app, m->app);
+		o.rate = m->rate;
+	}
+	if ((rc = http_start(&m->http, &o, err)) != 0) {
+		rate_page_free(&m->rate);
 		return rc;
+	}
 	m->listen = xstrdup(h->listen);
 	m->thr = o.thresholds;
 	log_info("http: /metrics and /healthz on %s", h->listen);
@@ -112,9 +120,11 @@ monitor_reload(struct monitor *m)
 	    (h->listen != NULL && m->listen != NULL &&
 	    strcmp(h->listen, m->listen) == 0 &&
 	    h->poll_stale_after == m->thr.poll_stale_after &&
-	    h->outbox_stuck_after == m->thr.outbox_stuck_after))
+	    h->outbox_stuck_after == m->thr.outbox_stuck_after &&
+	    (h->public_url != NULL) == (m->rate != NULL)))
 		return;
 	http_stop(&m->http);
+	rate_page_free(&m->rate);
 	if (start_http(m, &err) != 0)
 		log_error("%s; /metrics and /healthz are off until the next "
 		    "reload", err.msg);
@@ -128,6 +138,7 @@ monitor_free(struct monitor **mp)
 	if (m == NULL)
 		return;
 	http_stop(&m->http);   /* before the metrics it reads */
+	rate_page_free(&m->rate);
 	metrics_free(&m->metrics);
 	free(m->listen);
 	free(m);

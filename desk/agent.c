@@ -1,18 +1,44 @@
 /*
  * agent.c - an agent's mail and its commands (see agent.h)
+ *
+ * Every command is checked before any is applied (validate_commands):
+ * what it names must exist (an agent, a ticket, a queue, a canned reply,
+ * a customer mail to split) and what it sets must make sense (an address
+ * we may write to, a time ahead), so that a mail is applied whole or not
+ * at all. The SLA timers follow the queue and status changes when intake
+ * refreshes them after the mail (intake.c, timers_refresh()).
  */
 #include "desk/agent.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/evjson.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "desk/conversation.h"
+#include "desk/mailout.h"
 #include "desk/qualify.h"
+#include "desk/rating.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "notify/compose.h"
+#include "notify/template.h"
 #include "parsers/commands.h"
 #include "parsers/mime.h"
+#include "sla/calendar.h"
+#include "sla/policy.h"
+#include "sla/tz.h"
+#include "sql/store_command.h"
+#include "sql/store_message.h"
+#include "sql/store_participant.h"
 #include "sql/store_ticket.h"
+
+#define MAX_TAGS 32             /* tags of one ticket */
+#define ETA_AHEAD (366 * 86400) /* an #eta at most a year ahead */
+#define SPLIT_KEY "split:"      /* dedup key of a mail split out, + id */
 
 struct agent_ctx {
 	struct desk *in;
@@ -21,8 +47,22 @@ struct agent_ctx {
 	const struct conf_agent *agent;
 	const struct conf_mailbox *mb;
 	struct cmd_list cmds;
-	bool internal, resolve, rca;
+	bool internal, resolve, rca, help;
 	struct store_ticket merge_into;
+	const char *reply;        /* #reply NAME: "replies/NAME" */
+	char reply_tpl[CMD_WORD_MAX + 16];
+	char **tags;              /* the ticket's, once asked */
+	size_t ntags;
+	bool tags_read;
+	struct store_participant *parts;   /* the ticket's, once asked */
+	size_t nparts;
+	bool parts_read;
+	char *split_raw;          /* #split: the customer mail, its row */
+	size_t split_len;
+	struct mail *split_mail;
+	int64_t split_msg;
+	time_t eta;               /* #eta, as an instant */
+	char queue_from[64];
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
@@ -42,14 +82,239 @@ command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 	    x->cm->m->message_id, why, err);
 }
 
+static int
+why_line(char *why, size_t whylen, const struct cmd *c, const char *what)
+{
+	snprintf(why, whylen, "line %d: \"#%s%s%.80s\": %s", c->line,
+	    commands_name(c->kind), c->arg[0] ? " " : "", c->arg, what);
+	return 1;
+}
+
+static bool
+queue_known(const struct conf *conf, const char *name)
+{
+	if (conf_queue(conf, name) != NULL)
+		return true;
+	for (size_t i = 0; i < conf->nmailboxes; i++)
+		if (conf->mailboxes[i].queue != NULL &&
+		    strcmp(conf->mailboxes[i].queue, name) == 0)
+			return true;
+	return false;
+}
+
+/* The time zone of the support's business calendar, UTC without one. */
+static const struct tz *
+support_tz(const struct desk *in)
+{
+	const struct calendar *cal;
+
+	if (in->policy == NULL)
+		return tz_utc();
+	cal = sla_policy_calendar(in->policy,
+	    sla_policy_settings(in->policy)->calendar);
+	return cal ? calendar_tz(cal) : tz_utc();
+}
+
+/* The instant of an #eta: with its offset, else in the support's zone. */
+static int
+eta_instant(const struct desk *in, const struct cmd_time *ct, time_t *out)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = ct->year - 1900;
+	tm.tm_mon = ct->mon - 1;
+	tm.tm_mday = ct->day;
+	tm.tm_hour = ct->hour;
+	tm.tm_min = ct->min;
+	tm.tm_sec = ct->sec;
+	if (!ct->has_offset)
+		return tz_from_local(support_tz(in), &tm, out);
+	*out = (time_t)(tz_days_from_civil(ct->year, ct->mon, ct->day) *
+	    86400 + ct->hour * 3600 + ct->min * 60 + ct->sec -
+	    ct->offset_min * 60);
+	return 0;
+}
+
+static bool
+has_address(const struct agent_ctx *x, const char *addr, const char *role)
+{
+	for (size_t i = 0; i < x->nparts; i++)
+		if (str_casecmp(x->parts[i].address, addr) == 0 &&
+		    (role == NULL || strcmp(x->parts[i].role, role) == 0))
+			return true;
+	return false;
+}
+
+static bool
+has_tag(const struct agent_ctx *x, const char *tag)
+{
+	for (size_t i = 0; i < x->ntags; i++)
+		if (strcmp(x->tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+/* The language of the ticket's mails to the customer (as reply.c). */
+static const char *
+customer_language(const struct agent_ctx *x)
+{
+	if (strcmp(x->t->language, "fr") == 0 ||
+	    strcmp(x->t->language, "en") == 0)
+		return x->t->language;
+	return x->mb->language;
+}
+
+/* The checks of the commands added with #cc and later: 1 with why when
+ * one cannot be applied. */
+static int
+validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
+    char *why, size_t whylen, struct gc_err *err)
+{
+	struct desk *in = x->in;
+	int rc;
+
+	if ((c->kind == CMD_CC || c->kind == CMD_UNCC) && !x->parts_read) {
+		if ((rc = store_participants(in->db, x->t->id, &x->parts,
+		    &x->nparts, err)) != 0)
+			return rc;
+		x->parts_read = true;
+	}
+	if ((c->kind == CMD_TAG || c->kind == CMD_UNTAG) && !x->tags_read) {
+		if ((rc = store_ticket_tags(in->db, x->t->id, &x->tags,
+		    &x->ntags, err)) != 0)
+			return rc;
+		x->tags_read = true;
+	}
+	switch (c->kind) {
+	case CMD_CC:
+		/* as the Cc of a new ticket (conversation.c): never us, never
+		 * an agent, only an address we can write to */
+		if (compose_addr_check(c->arg, NULL) != 0)
+			return why_line(why, whylen, c, "not an address we can "
+			    "write to");
+		if (conf_is_our_address(in->conf, c->arg))
+			return why_line(why, whylen, c, "one of our own "
+			    "addresses");
+		if (conf_agent_by_address(in->conf, c->arg) != NULL)
+			return why_line(why, whylen, c, "an agent's address "
+			    "(agents are told through their queue)");
+		if (str_casecmp(c->arg, x->t->requester) == 0)
+			return why_line(why, whylen, c, "the requester of the "
+			    "ticket");
+		if (x->nparts >= (size_t)in->conf->general.
+		    max_participants_per_mail && !has_address(x, c->arg, NULL))
+			return why_line(why, whylen, c, "the ticket has as many "
+			    "participants as max_participants_per_mail");
+		return 0;
+	case CMD_UNCC:
+		if (!has_address(x, c->arg, "cc"))
+			return why_line(why, whylen, c, "not in copy of this "
+			    "ticket");
+		return 0;
+	case CMD_QUEUE:
+		if (!queue_known(in->conf, c->arg))
+			return why_line(why, whylen, c, "no queue of that name");
+		return 0;
+	case CMD_TAG:
+		if (!has_tag(x, c->arg) && x->ntags + (size_t)++*ntags_added >
+		    MAX_TAGS)
+			return why_line(why, whylen, c, "a ticket has at most "
+			    "32 tags");
+		return 0;
+	case CMD_UNTAG:
+		if (!has_tag(x, c->arg))
+			return why_line(why, whylen, c, "not a tag of this "
+			    "ticket");
+		return 0;
+	case CMD_SPLIT: {
+		const char *irt = x->cm->m->in_reply_to;
+		bool done;
+
+		struct mail_limits lim = mail_limits_default();
+		struct gc_err perr = { 0 };
+
+		if (x->split_raw != NULL)
+			return why_line(why, whylen, c, "one #split per mail");
+		rc = store_split_source(in->db, x->t->id, irt, SPLIT_KEY,
+		    &x->split_msg, &x->split_raw, &x->split_len, &done, err);
+		if (rc == GC_ENOTFOUND) {
+			gc_err_clear(err);
+			return why_line(why, whylen, c, "the ticket has no "
+			    "customer mail to split");
+		}
+		if (rc != 0)
+			return rc;
+		if (done)
+			return why_line(why, whylen, c, "that customer mail was "
+			    "split already");
+		if (mail_parse(&x->split_mail, x->split_raw, x->split_len,
+		    &lim, &perr) != 0)
+			return why_line(why, whylen, c, "that customer mail "
+			    "cannot be read again");
+		if (x->split_mail->from.addr == NULL ||
+		    compose_addr_check(x->split_mail->from.addr, NULL) != 0)
+			return why_line(why, whylen, c, "that customer mail has "
+			    "no sender address to answer");
+		return 0;
+	}
+	case CMD_ETA:
+		if (eta_instant(in, &c->time, &x->eta) != 0 ||
+		    x->eta <= in->now)
+			return why_line(why, whylen, c, "the time is past");
+		if (x->eta > in->now + ETA_AHEAD)
+			return why_line(why, whylen, c, "the time is more than "
+			    "a year ahead");
+		return 0;
+	case CMD_REPLY: {
+		struct template *tpl = NULL;
+
+		snprintf(x->reply_tpl, sizeof(x->reply_tpl), "replies/%.*s",
+		    CMD_WORD_MAX - 1, c->arg);
+		rc = template_load(&tpl, in->conf->general.templates_dir,
+		    customer_language(x), x->reply_tpl, err);
+		template_free(&tpl);
+		if (rc == GC_ENOTFOUND || rc == GC_EINVAL) {
+			gc_err_clear(err);
+			return why_line(why, whylen, c, "no canned reply of that "
+			    "name");
+		}
+		if (rc != 0) {
+			/* a broken template: the agent is told, ops too */
+			snprintf(why, whylen, "line %d: \"#reply %s\": %.200s",
+			    c->line, c->arg, err->msg);
+			gc_err_clear(err);
+			return 1;
+		}
+		x->reply = x->reply_tpl;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 /* Check what the commands need before applying any of them. */
 static int
 validate_commands(struct agent_ctx *x, char *why, size_t whylen,
     struct gc_err *err)
 {
+	bool sends = false, internal = false;
+	int ntags_added = 0;
+
 	for (size_t i = 0; i < x->cmds.n; i++) {
 		const struct cmd *c = &x->cmds.v[i];
 		int rc;
+
+		if (c->kind == CMD_HELP) {
+			x->help = true;
+			return 0;
+		}
+		sends |= c->kind == CMD_RESOLVE || c->kind == CMD_RCA ||
+		    (c->kind == CMD_STATUS && strcmp(c->arg, "resolved") == 0);
+		internal |= c->kind == CMD_INTERNAL;
+		if ((rc = validate_more(x, c, &ntags_added, why, whylen,
+		    err)) != 0)
+			return rc;
 
 		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0) {
 			bool known = false;
@@ -85,6 +350,11 @@ validate_commands(struct agent_ctx *x, char *why, size_t whylen,
 				return 1;
 			}
 		}
+	}
+	if (x->reply != NULL && (sends || internal)) {
+		snprintf(why, whylen, "#reply goes alone: not with #resolve, "
+		    "#rca or #internal");
+		return 1;
 	}
 	return 0;
 }
@@ -142,7 +412,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		if (rc == 0)
 			rc = record_event(in, x->t->id, "assigned", who,
 			    ev_json("assignee", name, NULL), err);
-		snprintf(x->t->assignee, sizeof(x->t->assignee), "%s", name);
+		snprintf(x->t->assignee, sizeof(x->t->assignee), "%.*s",
+		    (int)sizeof(x->t->assignee) - 1, name);
 		return rc;
 	}
 	case CMD_INTERNAL:
@@ -162,6 +433,80 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		return 0;
 	case CMD_CLOSE:
 		return set_status(x, "closed", err);
+	case CMD_CC:
+		if (has_address(x, c->arg, NULL))
+			return 0;   /* in copy already */
+		rc = store_participant_add(in->db, x->t->id, c->arg, NULL, "cc",
+		    in->now, err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, "participant_added", who,
+			    ev_json("address", c->arg, "role", "cc", NULL), err);
+		return rc;
+	case CMD_UNCC: {
+		bool removed;
+
+		rc = store_participant_remove(in->db, x->t->id, c->arg,
+		    &removed, err);
+		if (rc == 0 && removed)
+			rc = record_event(in, x->t->id, "participant_removed",
+			    who, ev_json("address", c->arg, "role", "cc", NULL),
+			    err);
+		return rc;
+	}
+	case CMD_QUEUE:
+		if (strcmp(x->t->queue, c->arg) == 0)
+			return 0;
+		if (x->queue_from[0] == '\0')
+			snprintf(x->queue_from, sizeof(x->queue_from), "%s",
+			    x->t->queue);
+		rc = store_ticket_set_queue(in->db, x->t->id, c->arg, in->now,
+		    err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, "queue_changed", who,
+			    ev_json("from", x->t->queue, "to", c->arg, NULL),
+			    err);
+		snprintf(x->t->queue, sizeof(x->t->queue), "%.*s",
+		    (int)sizeof(x->t->queue) - 1, c->arg);
+		return rc;
+	case CMD_TAG:
+	case CMD_UNTAG:
+		rc = store_ticket_tag(in->db, x->t->id, c->arg,
+		    c->kind == CMD_TAG, in->now, err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, c->kind == CMD_TAG ?
+			    "tagged" : "untagged", who, ev_json("tag", c->arg,
+			    NULL), err);
+		return rc;
+	case CMD_SPLIT: {
+		struct intake_result nr;
+		char key[48], from[24];
+
+		snprintf(key, sizeof(key), SPLIT_KEY "%" PRId64, x->split_msg);
+		snprintf(from, sizeof(from), "%" PRId64, x->split_msg);
+		rc = conversation_split(in, x->t, x->split_mail, x->split_raw,
+		    x->split_len, key, &nr, err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, "split", who, ev_json(
+			    "new_ticket", nr.number, "message", from, NULL),
+			    err);
+		return rc;
+	}
+	case CMD_ETA: {
+		char at[32];
+
+		time_iso8601(at, sizeof(at), x->eta);
+		rc = store_ticket_set_eta(in->db, x->t->id, x->eta, in->now,
+		    err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, "eta_set", who,
+			    ev_json("eta", at, NULL), err);
+		return rc;
+	}
+	case CMD_REPLY:
+		return record_event(in, x->t->id, "canned_reply", who,
+		    ev_json("name", c->arg, NULL), err);
+	case CMD_HELP:
+		return 0;   /* answered before anything is applied */
 	case CMD_MERGE:
 		rc = store_ticket_merge(in->db, x->t->id, x->merge_into.id,
 		    in->now, err);
@@ -176,6 +521,60 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 	return 0;
 }
 
+/* The #eta variables of a mail to the customer: the time in the
+ * support's zone, and a sentence in the ticket's language ("" without). */
+static size_t
+eta_vars(struct agent_ctx *x, struct mailout_var *v, char *at, size_t atlen,
+    char *line, size_t linelen, struct gc_err *err)
+{
+	const struct tz *tz = support_tz(x->in);
+	struct tm tm;
+	time_t eta;
+
+	at[0] = line[0] = '\0';
+	if (store_ticket_eta(x->in->db, x->t->id, &eta, err) != 0) {
+		gc_err_clear(err);   /* a mail without it is still a mail */
+		eta = 0;
+	}
+	if (eta != 0) {
+		tz_to_local(tz, eta, &tm);
+		snprintf(at, atlen, "%04d-%02d-%02d %02d:%02d (%s)",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tz_name(tz));
+		snprintf(line, linelen, strcmp(customer_language(x), "fr") == 0 ?
+		    "\nSolution prévue d'ici le %s.\n" :
+		    "\nExpected solution by %s.\n", at);
+	}
+	v[0].name = "eta";
+	v[0].value = at;
+	v[1].name = "eta_line";
+	v[1].value = line;
+	return 2;
+}
+
+/* The mail to the customer that the commands call for, with the agent's
+ * text: resolution, RCA, a canned reply or an update. */
+static int
+mail_customer(struct agent_ctx *x, const char *body, struct gc_err *err)
+{
+	struct mailout_var v[3];
+	char at[96], line[160], *links = NULL;
+	const char *tpl = x->resolve ? "resolution" : x->rca ? "rca" :
+	    x->reply ? x->reply : "update";
+	size_t n = eta_vars(x, v, at, sizeof(at), line, sizeof(line), err);
+	int rc;
+
+	if (x->resolve) {
+		links = rating_links(x->in, x->t, customer_language(x));
+		v[n].name = "rating_links";
+		v[n++].value = links;
+	}
+	rc = reply_relay(x->in, x->t, x->mb, tpl, x->reply ? "canned_reply" :
+	    tpl, body, x->agent, x->cm->m, v, n, err);
+	free(links);
+	return rc;
+}
+
 int
 agent_mail(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, const struct conf_agent *agent, const char *how,
@@ -183,7 +582,7 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 {
 	struct agent_ctx x = { .in = in, .cm = cm, .t = t, .agent = agent };
 	const char *text = record_new_text(cm->m), *body;
-	char why[256];
+	char why[320];
 	bool merged = false;
 	int rc;
 
@@ -198,6 +597,16 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	}
 	if (rc != 0)
 		goto out;
+	if (x.help) {
+		/* the list, and nothing of the mail applied or relayed */
+		if ((rc = record_mail(in, cm, t->id, "agent", agent->name, true,
+		    NULL, err)) == 0 &&
+		    (rc = record_event(in, t->id, "commands_help", agent->name,
+		    ev_json("message_id", cm->m->message_id, NULL), err)) == 0)
+			rc = reply_command_error(in, t, x.mb, agent,
+			    cm->m->message_id, NULL, err);
+		goto out;
+	}
 	for (size_t i = 0; i < x.cmds.n; i++)
 		if (x.cmds.v[i].kind == CMD_INTERNAL)
 			x.internal = true;
@@ -219,6 +628,11 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		goto out;
 	if (x.resolve && (rc = set_status(&x, "resolved", err)) != 0)
 		goto out;
+	/* the agents of the queue the ticket moved to learn of it */
+	if (!x.internal && x.queue_from[0] != '\0' &&
+	    strcmp(x.queue_from, t->queue) != 0 && (rc = reply_agents(in, t, x.mb, body, agent->display_name, cm->m,
+	    agent->name, false, err)) != 0)
+		goto out;
 	if (x.internal) {
 		rc = reply_agents(in, t, x.mb, body, agent->display_name,
 		    cm->m, agent->name, false, err);
@@ -226,12 +640,8 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	}
 	if (merged)
 		goto out;
-	if (x.resolve || x.rca || body[0] != '\0') {
-		const char *tpl = x.resolve ? "resolution" : x.rca ? "rca" :
-		    "update";
-
-		if ((rc = reply_relay(in, t, x.mb, tpl, body, agent, cm->m,
-		    err)) != 0)
+	if (x.resolve || x.rca || x.reply || body[0] != '\0') {
+		if ((rc = mail_customer(&x, body, err)) != 0)
 			goto out;
 		if (x.rca && (rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_RCA_SENT, in->now, err)) != 0)
@@ -250,5 +660,9 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		    agent, true, NULL, err);
 out:
 	store_ticket_clear(&x.merge_into);
+	store_strings_free(x.tags, x.ntags);
+	store_participants_free(&x.parts, x.nparts);
+	mail_free(&x.split_mail);
+	free(x.split_raw);
 	return rc;
 }

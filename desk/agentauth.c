@@ -17,7 +17,7 @@
 #include "common/mem.h"
 #include "sql/store_setting.h"
 
-#define TOKEN_LEN 26     /* base32 characters: 130 bits of the HMAC */
+#define TOKEN_LEN AGENTAUTH_MAC_LEN
 
 int
 agentauth_key_load(struct agentauth_key *out, const struct conf *c,
@@ -52,21 +52,16 @@ agentauth_key_load(struct agentauth_key *out, const struct conf *c,
 	    sizeof(out->v), &out->len, err);
 }
 
-static void
-token(char *out, const struct agentauth_key *k, int64_t ticket_id,
-    const char *agent)
+void
+agentauth_mac(char *out, const struct agentauth_key *k, const char *msg)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	/* the whole name: two agents alike for a long prefix still get
-	 * tokens of their own */
-	char *msg = xasprintf("notify:%" PRId64 ":%s", ticket_id, agent);
 
-	if (HMAC(EVP_sha256(), k->v, (int)k->len, (unsigned char *)msg,
+	if (HMAC(EVP_sha256(), k->v, (int)k->len, (const unsigned char *)msg,
 	    strlen(msg), md, &mdlen) == NULL)
 		fatal("HMAC failed");
-	free(msg);
 	for (int i = 0; i < TOKEN_LEN; i++) {
 		int bit = i * 5, byte = bit / 8, off = bit % 8;
 		unsigned v = ((unsigned)md[byte] << 8) | md[byte + 1];
@@ -74,6 +69,18 @@ token(char *out, const struct agentauth_key *k, int64_t ticket_id,
 		out[i] = b32[(v >> (11 - off)) & 31];
 	}
 	out[TOKEN_LEN] = '\0';
+}
+
+static void
+token(char *out, const struct agentauth_key *k, int64_t ticket_id,
+    const char *agent)
+{
+	/* the whole name: two agents alike for a long prefix still get
+	 * tokens of their own */
+	char *msg = xasprintf("notify:%" PRId64 ":%s", ticket_id, agent);
+
+	agentauth_mac(out, k, msg);
+	free(msg);
 }
 
 void

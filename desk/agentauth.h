@@ -32,6 +32,16 @@ struct agentauth_key {
 	size_t len;
 };
 
+#define AGENTAUTH_MAC_LEN 26   /* base32 characters: 130 bits of HMAC */
+
+/* The HMAC-SHA256 of msg under k, as AGENTAUTH_MAC_LEN base32 characters
+ * and a NUL (out: AGENTAUTH_MAC_LEN + 1 bytes). Each use puts its own
+ * prefix in msg ("notify:", "rate:"), so that no token of one use is
+ * valid for another. */
+struct agentauth_key;
+void agentauth_mac(char *out, const struct agentauth_key *k,
+    const char *msg);
+
 int agentauth_key_load(struct agentauth_key *out, const struct conf *c,
     struct db *db, struct gc_err *err);
 

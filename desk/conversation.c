@@ -20,6 +20,7 @@
 #include "desk/author.h"
 #include "desk/mailout.h"
 #include "desk/qualify.h"
+#include "desk/rating.h"
 #include "desk/record.h"
 #include "desk/reply.h"
 #include "desk/thread.h"
@@ -249,6 +250,7 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	const struct mail *m = cm->m;
 	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, cm->mb);
 	const char *text = record_new_text(m);
+	bool rated;
 	int rc;
 
 	res->outcome = INTAKE_FOLLOWUP;
@@ -264,6 +266,13 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 		return record_event(in, t->id, "auto_reply", m->from.addr,
 		    ev_json("reason", cm->automatic, NULL), err);
 	}
+	/* a rating at the top of the reply (rating.h) reopens nothing */
+	if ((rc = rating_mail(in, t, text, m->from.addr, &rated, err)) != 0)
+		return rc;
+	if (rated && !(strcmp(t->status, "resolved") == 0 &&
+	    confirms(in->conf, text)))
+		return reply_agents(in, t, mb, text, m->from.addr, m, NULL,
+		    false, err);
 	if (strcmp(t->status, "resolved") == 0 && confirms(in->conf, text)) {
 		if ((rc = store_ticket_mark(in->db, t->id, STORE_MARK_VALIDATED,
 		    in->now, err)) != 0 ||
@@ -404,6 +413,23 @@ conversation_handle(struct desk *in, const struct conv_mail *cm,
 out:
 	store_ticket_clear(&t);
 	return rc;
+}
+
+int
+conversation_split(struct desk *in, const struct store_ticket *from,
+    const struct mail *m, const char *raw, size_t len, const char *key,
+    struct intake_result *res, struct gc_err *err)
+{
+	struct conv_mail cm = { 0 };
+
+	memset(res, 0, sizeof(*res));
+	cm.mb = reply_mailbox(in->conf, from, in->conf->nmailboxes ?
+	    &in->conf->mailboxes[0] : NULL);
+	cm.m = m;
+	cm.raw = raw;
+	cm.len = len;
+	cm.key = key;
+	return new_ticket(in, &cm, from->id, from->number, res, err);
 }
 
 int

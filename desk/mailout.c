@@ -14,6 +14,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "notify/compose.h"
+#include "notify/replies.h"
 #include "notify/template.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
@@ -23,7 +24,7 @@
 
 struct cached {
 	char lang[8];
-	char name[32];
+	char name[80];        /* "replies/" and a canned reply's name */
 	struct template *t;
 };
 
@@ -91,8 +92,11 @@ get_template(struct mailout *mo, const char *lang, const char *name,
 			*out = mo->cache[i].t;
 			return 0;
 		}
-	if (mo->ncache == MAX_CACHED)
-		fatal("mailout: more than %d templates", MAX_CACHED);
+	if (mo->ncache == MAX_CACHED) {
+		/* many canned replies: the last slot is taken again (a
+		 * template is used only while its mail is composed) */
+		template_free(&mo->cache[--mo->ncache].t);
+	}
 	c = &mo->cache[mo->ncache];
 	rc = template_load(&c->t, mo->conf->general.templates_dir, lang, name,
 	    err);
@@ -415,5 +419,6 @@ mailout_check_templates(const struct conf *conf, struct conf_diag *diag)
 				conf_diag_add(diag, NULL, 0, "%s", err.msg);
 			template_free(&t);
 		}
+		replies_check(conf->general.templates_dir, langs[l], diag);
 	}
 }

@@ -295,7 +295,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
     const char *purpose, const char *text, const struct conf_agent *agent,
     bool automatic, const struct mail *origin, const struct mail *relay,
-    struct gc_err *err)
+    const struct mailout_var *extra, size_t nextra, struct gc_err *err)
 {
 	struct mailout_rcpt *to = NULL, *cc = NULL;
 	struct store_participant *parts = NULL;
@@ -366,6 +366,8 @@ send:
 	var(&vs, "message_text", text ? text : "");
 	if (agent != NULL)
 		var(&vs, "agent_name", agent->display_name);
+	for (size_t i = 0; i < nextra; i++)
+		var(&vs, extra[i].name, extra[i].value);
 	req.template_name = template_name;
 	req.language = ticket_language(t, mb);
 	req.purpose = purpose;
@@ -417,17 +419,18 @@ reply_customer(struct desk *in, const struct store_ticket *t,
     bool automatic, const struct mail *origin, struct gc_err *err)
 {
 	return customer_mail(in, t, mb, template_name, purpose, text, agent,
-	    automatic, origin, NULL, err);
+	    automatic, origin, NULL, NULL, 0, err);
 }
 
 int
 reply_relay(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
-    const char *text, const struct conf_agent *agent, const struct mail *m,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    const struct mail *m, const struct mailout_var *extra, size_t nextra,
     struct gc_err *err)
 {
-	return customer_mail(in, t, mb, template_name, template_name, text,
-	    agent, false, NULL, m, err);
+	return customer_mail(in, t, mb, template_name, purpose, text, agent,
+	    false, NULL, m, extra, nextra, err);
 }
 
 static void
@@ -561,9 +564,10 @@ reply_command_error(struct desk *in, const struct store_ticket *t,
 	    in->conf->general.message_id_domain);
 	ticket_vars(&vs, in->conf, t, mb);
 	var(&vs, "agent_name", agent->display_name);
-	var(&vs, "error", why);
+	var(&vs, "error", why ? why : "");
 	var(&vs, "commands_help", commands_help());
-	to_agent(&req, "command_error", agent, &to, t, mb, &vs);
+	to_agent(&req, why ? "command_error" : "command_help", agent, &to, t,
+	    mb, &vs);
 	req.in_reply_to = in_reply_to;
 	req.references = &rootp;
 	req.nreferences = 1;

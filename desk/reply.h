@@ -12,6 +12,7 @@
 #define GC_DESK_REPLY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "desk/desk.h"
 
@@ -31,17 +32,20 @@ int reply_customer(struct desk *in, const struct store_ticket *t,
     const char *purpose, const char *text, const struct conf_agent *agent,
     bool automatic, const struct mail *origin, struct gc_err *err);
 
+struct mailout_var;
+
 /* An agent's reply m relayed to the customer and participants with the
- * template "update", "resolution" or "rca" (text: the agent's text
- * without the commands). m's files go along, up to [guichet]
- * reply_attach_max bytes in all (16MB at most): each one past it is
- * named in a line added to the text and gets an "attachment_not_sent"
- * event. When m was written in HTML, its HTML, sanitised (html_safe.h:
- * no quoted history, no #commands, nothing active), stands for the text
- * in the HTML part. */
+ * template "update", "resolution", "rca" or a canned reply (text: the
+ * agent's text without the commands; extra: more template variables).
+ * m's files go along, up to [guichet] reply_attach_max bytes in all
+ * (16MB at most): each one past it is named in a line added to the text
+ * and gets an "attachment_not_sent" event. When m was written in HTML,
+ * its HTML, sanitised (html_safe.h: no quoted history, no #commands,
+ * nothing active), stands for the text in the HTML part. */
 int reply_relay(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
-    const char *text, const struct conf_agent *agent, const struct mail *m,
+    const char *purpose, const char *text, const struct conf_agent *agent,
+    const struct mail *m, const struct mailout_var *extra, size_t nextra,
     struct gc_err *err);
 
 /* Tell the agents of the ticket's queue (but except_agent), each in their
@@ -53,7 +57,8 @@ int reply_agents(struct desk *in, const struct store_ticket *t,
     const struct mail *m, const char *except_agent, bool fresh,
     struct gc_err *err);
 
-/* Tell an agent why the commands of the mail in_reply_to were refused. */
+/* Tell an agent why the commands of the mail in_reply_to were refused;
+ * why NULL: the agent asked for the list (#help). */
 int reply_command_error(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const struct conf_agent *agent,
     const char *in_reply_to, const char *why, struct gc_err *err);

@@ -52,7 +52,8 @@ struct template {
 
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
-	"escalation_warning", "escalation_breach", "size_limit", "rca", NULL };
+	"escalation_warning", "escalation_breach", "size_limit", "rca",
+	"command_help", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -64,7 +65,10 @@ static const char *const languages[] = { "en", "fr", NULL };
 static const char *const vars_ack[] = { BASE_VARS, TICKET_VARS,
 	"message_text", NULL };
 static const char *const vars_message[] = { BASE_VARS, TICKET_VARS,
-	"message_text", "agent_name", NULL };
+	"message_text", "agent_name", "eta", "eta_line", NULL };
+static const char *const vars_resolution[] = { BASE_VARS, TICKET_VARS,
+	"message_text", "agent_name", "eta", "eta_line", "rating_links",
+	NULL };
 static const char *const vars_notify_agent[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "commands_help", "attachments",
 	"author", NULL };
@@ -78,7 +82,8 @@ static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
-	"due_at", "max_size", "message_size", "attachments", "author", NULL };
+	"due_at", "max_size", "message_size", "attachments", "author", "eta",
+	"eta_line", "rating_links", NULL };
 
 static const struct {
 	const char *name;
@@ -87,7 +92,7 @@ static const struct {
 	{ "ack", vars_ack },
 	{ "notify_agent", vars_notify_agent },
 	{ "update", vars_message },
-	{ "resolution", vars_message },
+	{ "resolution", vars_resolution },
 	{ "closed", vars_closed },
 	{ "reopened", vars_message },
 	{ "command_error", vars_command_error },
@@ -95,7 +100,32 @@ static const struct {
 	{ "escalation_breach", vars_escalation },
 	{ "size_limit", vars_size_limit },
 	{ "rca", vars_message },
+	{ "command_help", vars_command_error },
 };
+
+/* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain
+ * word, so that the file stays inside the templates' folder. */
+#define REPLIES_PREFIX "replies/"
+#define REPLY_NAME_MAX 63
+
+static bool
+is_reply_name(const char *name)
+{
+	size_t n;
+
+	if (strncmp(name, REPLIES_PREFIX, strlen(REPLIES_PREFIX)) != 0)
+		return false;
+	name += strlen(REPLIES_PREFIX);
+	if ((n = strlen(name)) == 0 || n > REPLY_NAME_MAX)
+		return false;
+	for (; *name; name++)
+		if (!((*name >= 'a' && *name <= 'z') ||
+		    (*name >= 'A' && *name <= 'Z') ||
+		    (*name >= '0' && *name <= '9') || *name == '-' ||
+		    *name == '_'))
+			return false;
+	return true;
+}
 
 const char *const *
 template_names(void)
@@ -114,6 +144,8 @@ template_vars(const char *name)
 {
 	if (name == NULL)
 		return NULL;
+	if (is_reply_name(name))
+		return vars_message;
 	for (size_t i = 0; i < sizeof(var_table) / sizeof(var_table[0]); i++)
 		if (strcmp(var_table[i].name, name) == 0)
 			return var_table[i].vars;

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "common/util.h"
+
 /* The value of each base64 character; XX (bit 7 set) for the others.
  * '-' and '_' are the URL-safe alphabet's 62 and 63. */
 #define XX 0xff
@@ -124,18 +126,6 @@ codec_base64_decode(unsigned char *out, const char *in, size_t len)
 	return n;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 size_t
 codec_qp_decode(unsigned char *out, const char *in, size_t len, bool header)
 {
@@ -161,8 +151,8 @@ codec_qp_decode(unsigned char *out, const char *in, size_t len, bool header)
 			size_t j = i + 1;
 			int hi, lo;
 
-			hi = j + 1 < len ? hexval(p[j]) : -1;
-			lo = hi >= 0 ? hexval(p[j + 1]) : -1;
+			hi = j + 1 < len ? hex_digit((char)p[j]) : -1;
+			lo = hi >= 0 ? hex_digit((char)p[j + 1]) : -1;
 			if (lo >= 0) {
 				out[n++] = (unsigned char)(hi << 4 | lo);
 				i += 3;

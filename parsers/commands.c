@@ -3,6 +3,7 @@
  */
 #include "parsers/commands.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,17 @@ static const struct {
 	{ "merge", CMD_MERGE, "#merge NUMBER (merge this ticket into "
 	    "NUMBER)" },
 	{ "close", CMD_CLOSE, "#close" },
+	{ "cc", CMD_CC, "#cc ADDRESS   (a participant in copy of our mails)" },
+	{ "uncc", CMD_UNCC, "#uncc ADDRESS (no longer in copy)" },
+	{ "queue", CMD_QUEUE, "#queue NAME   (move to that queue)" },
+	{ "tag", CMD_TAG, "#tag WORD" },
+	{ "untag", CMD_UNTAG, "#untag WORD" },
+	{ "split", CMD_SPLIT, "#split        (the customer mail quoted becomes "
+	    "a new ticket)" },
+	{ "eta", CMD_ETA, "#eta YYYY-MM-DD HH:MM (when the customer can "
+	    "expect a solution)" },
+	{ "reply", CMD_REPLY, "#reply NAME   (send the canned reply NAME)" },
+	{ "help", CMD_HELP, "#help         (this list; nothing is applied)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -43,7 +55,7 @@ commands_name(enum cmd_kind k)
 const char *
 commands_help(void)
 {
-	static char help[1024];
+	static char help[2048];
 
 	if (help[0] == '\0') {
 		size_t o = 0;
@@ -69,7 +81,90 @@ is_word_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '/' || c == '@' || c == '#';
+	    c == '/' || c == '@' || c == '#' || c == ':';
+}
+
+/* A queue, a tag, a canned reply's name: letters, digits and the extra
+ * characters allowed, at most CMD_WORD_MAX - 1 bytes. */
+static bool
+is_word(const char *s, const char *extra)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CMD_WORD_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return false;
+	return true;
+}
+
+/* n decimal digits at *p, advancing it; -1 if not there. */
+static int
+digits(const char **p, const char *e, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (*p >= e || **p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+static int
+days_in(int year, int mon)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 2 && leap ? 29 : d[mon - 1];
+}
+
+/* "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|+HHMM]":
+ * the fields in range, nothing after. */
+static bool
+parse_time(struct cmd_time *t, const char *p, const char *e)
+{
+	int oh, om, sign;
+
+	memset(t, 0, sizeof(*t));
+	if ((t->year = digits(&p, e, 4)) < 0 || p >= e || *p++ != '-' ||
+	    (t->mon = digits(&p, e, 2)) < 1 || t->mon > 12 || p >= e ||
+	    *p++ != '-' || (t->day = digits(&p, e, 2)) < 1 ||
+	    t->day > days_in(t->year, t->mon) || p >= e ||
+	    (*p != ' ' && *p != 'T' && *p != 't'))
+		return false;
+	p++;
+	if ((t->hour = digits(&p, e, 2)) < 0 || t->hour > 23 || p >= e ||
+	    *p++ != ':' || (t->min = digits(&p, e, 2)) < 0 || t->min > 59)
+		return false;
+	if (p < e && *p == ':') {
+		p++;
+		if ((t->sec = digits(&p, e, 2)) < 0 || t->sec > 59)
+			return false;
+	}
+	if (p == e)
+		return true;
+	if (*p == 'Z' || *p == 'z') {
+		t->has_offset = true;
+		return p + 1 == e;
+	}
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p++ == '-' ? -1 : 1;
+	if ((oh = digits(&p, e, 2)) < 0 || oh > 14)
+		return false;
+	if (p < e && *p == ':')
+		p++;
+	if ((om = digits(&p, e, 2)) < 0 || om > 59 || p != e)
+		return false;
+	t->has_offset = true;
+	t->offset_min = sign * (oh * 60 + om);
+	return true;
 }
 
 /* One "#name [arg]" line (without its end of line). */
@@ -93,8 +188,19 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	arg = p;
-	while (p < e && is_word_char(*p))
-		p++;
+	if (table[i].kind == CMD_ETA) {
+		/* the rest of the line: a date, a space, a time */
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t' ||
+		    e[-1] == '\r'))
+			e--;
+		p = e;
+	} else if (table[i].kind == CMD_CC || table[i].kind == CMD_UNCC) {
+		while (p < e && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+	} else {
+		while (p < e && is_word_char(*p))
+			p++;
+	}
 	arglen = (size_t)(p - arg);
 	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
 		p++;
@@ -136,6 +242,45 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 		if (arglen == 0)
 			return fail(err, errlen, line, l, n, "expected #merge "
 			    "NUMBER");
+		return 0;
+	case CMD_CC:
+	case CMD_UNCC: {
+		const char *at;
+		size_t len = arglen;
+
+		if (len >= 2 && c->arg[0] == '<' && c->arg[len - 1] == '>') {
+			memmove(c->arg, c->arg + 1, len - 2);
+			c->arg[len -= 2] = '\0';
+		}
+		at = strchr(c->arg, '@');
+		if (len == 0 || at == NULL || at == c->arg || at[1] == '\0' ||
+		    strchr(at + 1, '@') != NULL)
+			return fail(err, errlen, line, l, n, c->kind == CMD_CC ?
+			    "expected #cc ADDRESS" : "expected #uncc ADDRESS");
+		return 0;
+	}
+	case CMD_QUEUE:
+		if (!is_word(c->arg, "-_."))
+			return fail(err, errlen, line, l, n, "expected #queue "
+			    "NAME");
+		return 0;
+	case CMD_TAG:
+	case CMD_UNTAG:
+		if (!is_word(c->arg, "-_.:/"))
+			return fail(err, errlen, line, l, n, c->kind == CMD_TAG ?
+			    "expected #tag WORD (letters, digits, - _ . : /)" :
+			    "expected #untag WORD");
+		return 0;
+	case CMD_REPLY:
+		/* a file name under replies/: no dot, no slash */
+		if (!is_word(c->arg, "-_"))
+			return fail(err, errlen, line, l, n, "expected #reply "
+			    "NAME (letters, digits, - and _)");
+		return 0;
+	case CMD_ETA:
+		if (!parse_time(&c->time, arg, arg + arglen))
+			return fail(err, errlen, line, l, n, "expected #eta "
+			    "YYYY-MM-DD HH:MM or an ISO 8601 time");
 		return 0;
 	default:
 		if (arglen != 0)

@@ -5,6 +5,13 @@
  *   #priority P1|P2|P3        #status open|pending|resolved|closed
  *   #assign NAME|me           #internal      #workaround
  *   #resolve                  #rca           #merge NUMBER     #close
+ *   #cc ADDRESS               #uncc ADDRESS  #queue NAME
+ *   #tag WORD                 #untag WORD    #split
+ *   #eta TIME                 #reply NAME    #help
+ * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
+ * an optional "Z" or "+HH:MM"); the parser checks its shape and ranges,
+ * the desk reads a time without offset in the support's time zone and
+ * decides which instants are acceptable.
  * Blank lines may separate them; the first line that is neither blank nor
  * a command ends the block, and everything from there on is the message.
  * Command names are case-insensitive. A line starting with '#' inside the
@@ -16,6 +23,7 @@
 #ifndef GC_COMMANDS_H
 #define GC_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum cmd_kind {
@@ -28,15 +36,34 @@ enum cmd_kind {
 	CMD_RCA,
 	CMD_MERGE,
 	CMD_CLOSE,
+	CMD_CC,
+	CMD_UNCC,
+	CMD_QUEUE,
+	CMD_TAG,
+	CMD_UNTAG,
+	CMD_SPLIT,
+	CMD_ETA,
+	CMD_REPLY,
+	CMD_HELP,
 };
 
 #define CMD_MAX 16
-#define CMD_ARG_MAX 64
+#define CMD_ARG_MAX 256       /* an address is at most 254 bytes */
+#define CMD_WORD_MAX 64       /* a queue, a tag, a reply's name */
+
+/* The time of an #eta as written: local when !has_offset. */
+struct cmd_time {
+	int year, mon, day, hour, min, sec;   /* mon 1-12 */
+	bool has_offset;
+	int offset_min;           /* east of UTC, when has_offset */
+};
 
 struct cmd {
 	enum cmd_kind kind;
-	char arg[CMD_ARG_MAX];    /* normalised: "P1", "pending", "alice" */
+	char arg[CMD_ARG_MAX];    /* normalised: "P1", "pending", "alice",
+	                             an address without <> */
 	int line;                 /* 1-based line in the text */
+	struct cmd_time time;     /* #eta */
 };
 
 struct cmd_list {

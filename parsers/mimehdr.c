@@ -216,18 +216,6 @@ split_pieces(struct piece *pcs, struct arena *a, const char *p, size_t i,
 	return n;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 pct_decode(struct buf *b, const char *v, size_t len)
 {
@@ -237,8 +225,8 @@ pct_decode(struct buf *b, const char *v, size_t len)
 		int hi = -1, lo = -1;
 
 		if (v[i] == '%' && i + 2 < len) {
-			hi = hexval(v[i + 1]);
-			lo = hexval(v[i + 2]);
+			hi = hex_digit(v[i + 1]);
+			lo = hex_digit(v[i + 2]);
 		}
 		if (hi >= 0 && lo >= 0) {
 			char c = (char)(hi << 4 | lo);

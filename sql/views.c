@@ -21,7 +21,11 @@
 	"'closed_at', iso_utc(t.closed_at), " \
 	"'merged_into', (SELECT m.number FROM tickets m " \
 	"WHERE m.id = t.merged_into), " \
-	"'tags', t.tags, " \
+	"'tags', t.tags, 'eta', iso_utc(t.eta), " \
+	"'rating', (SELECT json_build_object('score', r.score, " \
+	"'comment', r.comment, 'via', r.via, " \
+	"'rated_at', iso_utc(r.rated_at), 'changes', r.changes) " \
+	"FROM ticket_ratings r WHERE r.ticket_id = t.id), " \
 	"'sla', coalesce((SELECT json_object_agg(s.kind, json_build_object(" \
 	"'due_at', iso_utc(s.due_at), 'met_at', iso_utc(s.met_at), " \
 	"'warned_at', iso_utc(s.warned_at), " \

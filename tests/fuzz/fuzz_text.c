@@ -9,7 +9,8 @@
  *      html_sniff_charset() on the raw bytes; html_safe() the same
  *      (no <script or <img in its output)
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
- *   2  commands_parse() on the input up to its first NUL
+ *   2  commands_parse() and rating_parse() on the input up to its
+ *      first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
  *   4  date_parse() on the input
  *   5  enriched_to_text() on the input made valid UTF-8 (text/enriched),
@@ -18,7 +19,8 @@
  * cap or GC_ELIMIT with no text; a sniffed charset is lowercase;
  * quote_strip() returns UTF-8 no longer than its input; commands stay
  * within CMD_MAX with known names, NUL-terminated arguments, lines in
- * order and a body offset inside the text, or an error message; a date
+ * order and a body offset inside the text, or an error message; a
+ * rating is 1-5 with its comment inside the text; a date
  * or GC_EPARSE with a message; enriched text is UTF-8 without CR or
  * trailing blanks, within its cap or GC_ELIMIT with no text.
  * Seeds: tests/fuzz/corpus/text/; dictionary tests/fuzz/dict/text.dict.
@@ -33,6 +35,7 @@
 #include "common/mem.h"
 #include "parsers/authres.h"
 #include "parsers/commands.h"
+#include "parsers/rating.h"
 #include "parsers/date.h"
 #include "parsers/enriched.h"
 #include "parsers/html.h"
@@ -167,6 +170,19 @@ check_commands(const char *text)
 	}
 }
 
+static void
+check_rating(const char *text)
+{
+	const char *comment;
+	int score = 0;
+
+	if (!rating_parse(text, &score, &comment))
+		return;
+	FUZZ_CHECK(score >= 1 && score <= 5, "score %d", score);
+	FUZZ_CHECK(comment >= text && comment <= text + strlen(text),
+	    "comment outside the text");
+}
+
 static int
 fuzz_text(const uint8_t *data, size_t len)
 {
@@ -195,6 +211,7 @@ fuzz_text(const uint8_t *data, size_t len)
 	case 2:
 		s = fuzz_cstr(data, len, 1u << 20, NULL, NULL);
 		check_commands(s);
+		check_rating(s);
 		free(s);
 		break;
 	case 3:

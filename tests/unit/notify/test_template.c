@@ -260,8 +260,15 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 11);   /* ... and rca */
+	assert_int_equal(n, 12);   /* ... rca and command_help */
 	assert_null(template_vars("nope"));
+	/* canned replies: replies/NAME, NAME one plain word */
+	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
+	assert_null(template_vars("replies/"));
+	assert_null(template_vars("replies/../ack"));
+	assert_null(template_vars("replies/a/b"));
+	assert_null(template_vars("replies/a.txt"));
+	assert_true(in_list(template_vars("resolution"), "rating_links"));
 	assert_null(template_vars(NULL));
 	assert_true(in_list(template_vars("command_error"), "commands_help"));
 	assert_true(in_list(template_vars("escalation_breach"), "due_at"));

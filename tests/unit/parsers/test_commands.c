@@ -96,6 +96,107 @@ test_errors(void **state)
 	expect_error("\n\n#rca\n#wat\n", "line 4");
 }
 
+static void
+test_new_kinds(void **state)
+{
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, "#cc <Bob@Cust.example>\n"
+	    "#uncc eve+x@other.example\n#queue billing\n#tag vip:gold\n"
+	    "#untag old-tag\n#split\n#eta 2026-12-05 14:30  \n"
+	    "#reply thanks_2\n#help\nBody", err, sizeof(err)), 0);
+	assert_int_equal(l.n, 9);
+	assert_int_equal(l.v[0].kind, CMD_CC);
+	assert_string_equal(l.v[0].arg, "Bob@Cust.example");
+	assert_int_equal(l.v[1].kind, CMD_UNCC);
+	assert_string_equal(l.v[1].arg, "eve+x@other.example");
+	assert_int_equal(l.v[2].kind, CMD_QUEUE);
+	assert_string_equal(l.v[2].arg, "billing");
+	assert_int_equal(l.v[3].kind, CMD_TAG);
+	assert_string_equal(l.v[3].arg, "vip:gold");
+	assert_int_equal(l.v[4].kind, CMD_UNTAG);
+	assert_int_equal(l.v[5].kind, CMD_SPLIT);
+	assert_int_equal(l.v[6].kind, CMD_ETA);
+	assert_int_equal(l.v[6].time.year, 2026);
+	assert_int_equal(l.v[6].time.mon, 12);
+	assert_int_equal(l.v[6].time.day, 5);
+	assert_int_equal(l.v[6].time.hour, 14);
+	assert_int_equal(l.v[6].time.min, 30);
+	assert_false(l.v[6].time.has_offset);
+	assert_int_equal(l.v[7].kind, CMD_REPLY);
+	assert_string_equal(l.v[7].arg, "thanks_2");
+	assert_int_equal(l.v[8].kind, CMD_HELP);
+	assert_string_equal(l.v[8].arg, "");
+	assert_non_null(strstr(commands_help(), "#reply NAME"));
+	assert_non_null(strstr(commands_help(), "#help"));
+	assert_non_null(strstr(commands_help(), "#priority P1|P2|P3"));
+}
+
+static void
+test_eta_forms(void **state)
+{
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, "#eta 2028-02-29T09:05:07Z\n",
+	    err, sizeof(err)), 0);
+	assert_true(l.v[0].time.has_offset);
+	assert_int_equal(l.v[0].time.offset_min, 0);
+	assert_int_equal(l.v[0].time.sec, 7);
+	assert_int_equal(commands_parse(&l, "#eta 2026-12-05T14:00-05:30\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(l.v[0].time.offset_min, -330);
+	assert_int_equal(commands_parse(&l, "#ETA 2026-12-05T14:00+0100\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(l.v[0].time.offset_min, 60);
+	/* the shape is the parser's; 1900 or 9999 are the desk's to refuse */
+	assert_int_equal(commands_parse(&l, "#eta 1900-01-01 00:00\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(l.v[0].time.year, 1900);
+}
+
+static void
+test_new_errors(void **state)
+{
+	char big[12000];
+
+	(void)state;
+	expect_error("#cc\n", "expected #cc ADDRESS");
+	expect_error("#cc bob\n", "expected #cc ADDRESS");
+	expect_error("#cc @x\n", "expected #cc ADDRESS");
+	expect_error("#cc a@b@c\n", "expected #cc ADDRESS");
+	expect_error("#uncc <>\n", "expected #uncc ADDRESS");
+	expect_error("#cc Bob <bob@x.example>\n", "unexpected text");
+	memcpy(big, "#cc ", 4);
+	memset(big + 4, 'a', 10000);
+	memcpy(big + 10004, "@x.example\n", 12);
+	expect_error(big, "argument too long");
+	expect_error("#queue\n", "expected #queue NAME");
+	expect_error("#queue a/b\n", "expected #queue NAME");
+	expect_error("#tag\n", "expected #tag WORD");
+	expect_error("#tag a;b\n", "unexpected text");
+	expect_error("#untag\n", "expected #untag WORD");
+	expect_error("#tag aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaa\n", "expected #tag WORD");
+	expect_error("#split now\n", "takes no argument");
+	expect_error("#help me\n", "takes no argument");
+	expect_error("#reply ../../etc/passwd\n", "expected #reply NAME");
+	expect_error("#reply a.txt\n", "expected #reply NAME");
+	expect_error("#reply\n", "expected #reply NAME");
+	expect_error("#eta\n", "expected #eta");
+	expect_error("#eta tomorrow\n", "expected #eta");
+	expect_error("#eta 2026-02-29 10:00\n", "expected #eta");
+	expect_error("#eta 2026-12-05 24:00\n", "expected #eta");
+	expect_error("#eta 2026-12-05 10:60\n", "expected #eta");
+	expect_error("#eta 2026-13-05 10:00\n", "expected #eta");
+	expect_error("#eta 2026-12-05 10:00 please\n", "expected #eta");
+	expect_error("#eta 2026-12-05T10:00+15:00\n", "expected #eta");
+	expect_error("#eta 2026-12-05T10:00Zx\n", "expected #eta");
+}
+
 int
 main(void)
 {
@@ -104,6 +205,9 @@ main(void)
 		cmocka_unit_test(test_no_commands),
 		cmocka_unit_test(test_all_kinds),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_new_kinds),
+		cmocka_unit_test(test_eta_forms),
+		cmocka_unit_test(test_new_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,165 @@
+/*
+ * store_command.c - what agents' #commands change on a ticket (see
+ * store_command.h)
+ *
+ * Each function is one named prepared statement.
+ */
+#include "sql/store_command.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/store_message.h"
+#include "sql/store_util.h"
+
+static const struct db_stmt st_set_queue = { "cmd_set_queue",
+	"UPDATE tickets SET queue = $2, updated_at = $3 WHERE id = $1", 3 };
+static const struct db_stmt st_tags = { "cmd_tags",
+	"SELECT unnest(tags) FROM tickets WHERE id = $1", 1 };
+static const struct db_stmt st_tag_add = { "cmd_tag_add",
+	"UPDATE tickets SET tags = array_append(tags, $2), updated_at = $3 "
+	"WHERE id = $1 AND NOT ($2 = ANY (tags))", 3 };
+static const struct db_stmt st_tag_del = { "cmd_tag_del",
+	"UPDATE tickets SET tags = array_remove(tags, $2), updated_at = $3 "
+	"WHERE id = $1", 3 };
+static const struct db_stmt st_part_del = { "cmd_participant_del",
+	"DELETE FROM ticket_participants WHERE ticket_id = $1 "
+	"AND address = lower($2) AND role = 'cc' RETURNING 1", 2 };
+static const struct db_stmt st_set_eta = { "cmd_set_eta",
+	"UPDATE tickets SET eta = $2, updated_at = $3 WHERE id = $1", 3 };
+static const struct db_stmt st_eta = { "cmd_eta",
+	"SELECT extract(epoch FROM eta)::bigint FROM tickets WHERE id = $1",
+	1 };
+/* the notification's time bounds the mail it told of; the row id breaks
+ * ties between mails of the same second */
+static const struct db_stmt st_split_source = { "cmd_split_source",
+	"SELECT m.id, encode(m.raw, 'hex'), EXISTS (SELECT 1 FROM messages x "
+	"WHERE x.dedup_key = $3 || m.id::text) FROM messages m "
+	"WHERE m.ticket_id = $1 AND m.direction = 'in' "
+	"AND m.author = 'customer' AND m.raw IS NOT NULL "
+	"AND m.received_at <= coalesce((SELECT o.created_at FROM outbox o "
+	"WHERE o.message_id = $2 AND o.ticket_id = $1 "
+	"AND o.purpose = 'notify_agent'), 'infinity') "
+	"ORDER BY m.received_at DESC, m.id DESC LIMIT 1", 3 };
+
+int
+store_ticket_set_queue(struct db *db, int64_t id, const char *queue,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_set_queue, NULL, err, 3, ids, queue, ts);
+}
+
+int
+store_ticket_tags(struct db *db, int64_t id, char ***out, size_t *n_r,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	PGresult *res;
+	int rc, n;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_tags, &res, err, 1, ids)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = xstrdup(db_get(res, i, 0) ? db_get(res, i, 0) : "");
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ticket_tag(struct db *db, int64_t id, const char *tag, bool add,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, add ? &st_tag_add : &st_tag_del, NULL, err, 3,
+	    ids, tag, ts);
+}
+
+int
+store_participant_remove(struct db *db, int64_t ticket_id,
+    const char *address, bool *removed_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	PGresult *res;
+	int rc;
+
+	*removed_r = false;
+	if ((rc = db_execv(db, &st_part_del, &res, err, 2, tid, address)) != 0)
+		return rc;
+	*removed_r = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	TS(es, eta);
+
+	return db_execv(db, &st_set_eta, NULL, err, 3, ids, eta ? es : NULL,
+	    ts);
+}
+
+int
+store_ticket_eta(struct db *db, int64_t id, time_t *eta_r,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	PGresult *res;
+	int rc;
+
+	*eta_r = 0;
+	if ((rc = db_execv(db, &st_eta, &res, err, 1, ids)) != 0)
+		return rc;
+	if (PQntuples(res) > 0 && db_get(res, 0, 0) != NULL)
+		*eta_r = (time_t)db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+int
+store_split_source(struct db *db, int64_t ticket_id,
+    const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
+    char **raw_r, size_t *len_r, bool *done_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	PGresult *res;
+	const char *hex;
+	size_t n;
+	int rc;
+
+	*raw_r = NULL;
+	*len_r = 0;
+	*done_r = false;
+	if ((rc = db_execv(db, &st_split_source, &res, err, 3, tid,
+	    notification_mid, key_prefix)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no customer mail");
+	}
+	*msg_id_r = db_get_ll(res, 0, 0);
+	hex = db_get(res, 0, 1);
+	n = strlen(hex) / 2;
+	*raw_r = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		(*raw_r)[i] = (char)(hex_digit(hex[2 * i]) << 4 |
+		    hex_digit(hex[2 * i + 1]));
+	(*raw_r)[n] = '\0';
+	*len_r = n;
+	*done_r = strcmp(db_get(res, 0, 2), "t") == 0;
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * store_command.h - what agents' #commands change on a ticket beyond its
+ * row's basics: queue, tags, participants in copy, the promised solution
+ * time (eta), and the customer mail a #split takes out
+ *
+ * Conventions of the whole store (transactions, deferred writes, times,
+ * ids, who owns what is returned): see sql/store.h.
+ */
+#ifndef GC_SQL_STORE_COMMAND_H
+#define GC_SQL_STORE_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "sql/db.h"
+
+int store_ticket_set_queue(struct db *db, int64_t id, const char *queue,
+    time_t now, struct gc_err *err);
+
+/* The ticket's tags: *out malloc'd (free with store_strings_free()). */
+int store_ticket_tags(struct db *db, int64_t id, char ***out, size_t *n_r,
+    struct gc_err *err);
+/* Add (once) or remove a tag. */
+int store_ticket_tag(struct db *db, int64_t id, const char *tag, bool add,
+    time_t now, struct gc_err *err);
+
+/* Remove a participant in copy (never the requester); *removed_r says
+ * whether there was one with that address. */
+int store_participant_remove(struct db *db, int64_t ticket_id,
+    const char *address, bool *removed_r, struct gc_err *err);
+
+/* The promised solution time, 0 for none. */
+int store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
+    struct gc_err *err);
+int store_ticket_eta(struct db *db, int64_t id, time_t *eta_r,
+    struct gc_err *err);
+
+/* The customer mail a #split takes: the last one received before our
+ * notification notification_mid (without <>) when that is one of ours
+ * about the ticket, else the ticket's last customer mail kept whole.
+ * *raw_r malloc'd (*len_r bytes, NUL-terminated); *done_r: a message
+ * with dedup key key_prefix + its id exists already (split before).
+ * GC_ENOTFOUND: the ticket has no customer mail kept whole. */
+int store_split_source(struct db *db, int64_t ticket_id,
+    const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
+    char **raw_r, size_t *len_r, bool *done_r, struct gc_err *err);
+
+#endif

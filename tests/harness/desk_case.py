@@ -1,0 +1,67 @@
+"""desk_case - what integration tests of the ticket conversation share.
+
+A mail as a customer or an agent writes it, and a ServersTestCase whose
+methods deliver it through the real IMAP server and `guichet serve
+--once`, then read the ticket back (`ticket show --json`) and the mails
+the SMTP sink received. Each test sets self.db (its database) and
+self.user (its IMAP user) before using them.
+"""
+
+import json
+import re
+
+import guichet_harness as gh
+
+T0 = "2026-11-26T10:00:00Z"
+
+
+def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
+         to="support@example.com", in_reply_to=None, extra=""):
+    """A text/plain mail; in_reply_to (with <>) also makes References."""
+    h = "From: %s\r\nTo: %s\r\n" % (sender, to)
+    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
+    if in_reply_to:
+        h += "In-Reply-To: %s\r\nReferences: %s\r\n" % (in_reply_to,
+                                                         in_reply_to)
+    h += extra
+    h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+class DeskCase(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def deliver(self, raw, now=T0):
+        self.servers.imap.append(self.user, "INBOX", raw)
+        return self.servers.guichet("serve", "--once", now=now)
+
+    def show(self, number):
+        return json.loads(self.servers.guichet("ticket", "show", number,
+                                               "--json").stdout)
+
+    def kinds(self, number_or_ticket):
+        t = number_or_ticket
+        if isinstance(t, str):
+            t = self.show(t)
+        return [e["kind"] for e in t["events"]]
+
+    def sent(self, to=None):
+        """Mails in the sink (optionally to one address), oldest first."""
+        return [m for m in self.servers.smtp.messages()
+                if to is None or m["X-RcptTo"] and to in m["X-RcptTo"]]
+
+    def body(self, m):
+        return m.get_body(("plain",)).get_content()
+
+    def open_ticket(self, subject, text, mid):
+        r = self.deliver(mail(subject, text, mid))
+        return re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+
+    def notification(self, agent, number):
+        """<Message-ID> of our last notification to agent about number,
+        which the agent's mail client answers."""
+        return "<%s>" % self.servers.pg.scalar(
+            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent' "
+            "AND '%s' = ANY (rcpts) AND ticket_id = (SELECT id FROM "
+            "tickets WHERE number = '%s') ORDER BY id DESC LIMIT 1" %
+            (agent, number), db=self.db)
