@@ -475,8 +475,13 @@ static const struct db_stmt st_applied = { "migr_applied",
 	"SELECT version FROM schema_migrations WHERE version = $1", 1 };
 static const struct db_stmt st_record = { "migr_record",
 	"INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2 };
-static const struct db_stmt st_latest = { "migr_latest",
-	"SELECT coalesce(max(version), 0) FROM schema_migrations", 0 };
+/* The first of the binary's migrations ($1) that the database lacks,
+ * 0 when none: migrations are applied by number with gaps allowed, so a
+ * schema whose latest version is high enough may still lack one. */
+static const struct db_stmt st_missing = { "migr_missing",
+	"SELECT coalesce(min(v), 0) FROM unnest($1::int[]) AS v "
+	"WHERE NOT EXISTS (SELECT 1 FROM schema_migrations m "
+	"WHERE m.version = v)", 1 };
 
 /* A fixed key for the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK "4711001"
@@ -539,22 +544,29 @@ db_schema_check(struct db *db, struct gc_err *err)
 {
 	const struct embedded_file *files[512];
 	size_t n = migrations(files, 512);
-	int want = n ? atoi(files[n - 1]->path + 4) : 0, have;
+	struct buf versions = BUF_INIT(16 * 512);
+	int missing;
 	PGresult *res;
 	int rc;
 
-	rc = db_exec(db, &st_latest, NULL, NULL, NULL, &res, err);
+	(void)!buf_addc(&versions, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)!buf_printf(&versions, "%s%d", i ? "," : "",
+		    atoi(files[i]->path + 4));
+	(void)!buf_addc(&versions, '}');
+	rc = db_execv(db, &st_missing, &res, err, 1, buf_str(&versions));
+	buf_free(&versions);
 	if (rc != 0) {
 		gc_err_set(err, rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG,
 		    "the database schema is missing: run `guichet migrate`");
 		return rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG;
 	}
-	have = atoi(PQgetvalue(res, 0, 0));
+	missing = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (have < want)
-		return gc_err_set(err, GC_ECONFIG, "the database schema is at "
-		    "version %d, this guichet needs %d: run `guichet migrate`",
-		    have, want);
+	if (missing != 0)
+		return gc_err_set(err, GC_ECONFIG, "the database schema lacks "
+		    "migration %d that this guichet needs: run `guichet "
+		    "migrate`", missing);
 	return 0;
 }
 
