@@ -70,6 +70,12 @@ static const struct command commands[] = {
 	  "qualification and deadlines of a mail, storing nothing" },
 	{ "customers", cli_customers, true, "customers import FILE.csv",
 	  "organisations and their plans" },
+	{ "oauth2", cli_oauth2, true,
+	  "oauth2 authorize --mailbox NAME\n"
+	  "oauth2 authorize --smtp",
+	  "get the refresh token of auth = oauth2 by the device flow: "
+	  "prints a URL and a code to enter there, waits, writes the token "
+	  "file" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

@@ -46,7 +46,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except OSError:
+            pass        # a client that stops reading (a 10 MB answer)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)

@@ -79,7 +79,8 @@ class OAuth2(gh.ServersTestCase):
         self.logs += [r.stdout, r.stderr]
         return r
 
-    def configure(self, life=3600, rotate=False, raw=None, **general):
+    def configure(self, life=3600, rotate=False, raw=None, more=None,
+                  **general):
         """A fresh database and refresh token for each test."""
         s = self.servers
         type(self).n += 1
@@ -105,9 +106,12 @@ class OAuth2(gh.ServersTestCase):
         g = dict({"imap_timeout": "4s", "outbox_retry_base": "1s",
                   "outbox_retry_max": "2s"}, **general)
         self.sink.clear()
-        return s.write_config(dbname="oauth2_%d" % self.n, sections={
-            "smtp": smtp, "mailbox support": mbox, "guichet": g,
-            "queue support": {"webhook_url": None}}, raw=raw)
+        sections = {"smtp": smtp, "mailbox support": mbox, "guichet": g,
+                    "queue support": {"webhook_url": None}}
+        for name, keys in (more or {}).items():
+            sections[name] = dict(sections.get(name, {}), **keys)
+        return s.write_config(dbname="oauth2_%d" % self.n,
+                              sections=sections, raw=raw)
 
     def acks(self):
         return [m for m in self.sink.messages()
@@ -117,6 +121,7 @@ class OAuth2(gh.ServersTestCase):
         s = self.servers
         self.configure(life=5)
         self.run_guichet("migrate")
+        done = len(s.imap.messages("support", "Processed"))
         s.imap.append("support", "INBOX", mail("First", "o1@cust"))
         self.run_guichet("serve", "--once", now=T0)
         self.assertEqual(len(self.acks()), 1)
@@ -140,7 +145,8 @@ class OAuth2(gh.ServersTestCase):
             d.stop()
             self.logs += [d.stdout(), d.stderr()]
         self.assertEqual(len(s.imap.messages("support", "INBOX")), 0)
-        self.assertEqual(len(s.imap.messages("support", "Processed")), 3)
+        self.assertEqual(len(s.imap.messages("support", "Processed")),
+                         done + 3)
 
     def test_token_refused_by_the_servers_is_refreshed_once(self):
         s = self.servers
@@ -172,6 +178,199 @@ class OAuth2(gh.ServersTestCase):
         # one new token for IMAP, one for SMTP: no more
         self.assertEqual(self.provider.token_requests, asked + 2)
         self.assertIn("NO XOAUTH2 support", self.auth_log())
+
+    def test_rotated_refresh_token_is_saved_0600(self):
+        s = self.servers
+        self.configure(rotate=True)
+        self.run_guichet("migrate")
+        s.imap.append("support", "INBOX", mail("Rotate", "t1@cust"))
+        r = self.run_guichet("serve", "--once", now=T0)
+        self.assertEqual(len(self.acks()), 1)
+        self.assertIn("rotated the refresh token; saved in", r.stderr)
+        with open(self.rt_file) as f:
+            saved = f.read().strip()
+        self.assertNotEqual(saved, self.rt)
+        self.assertIn(saved, self.provider.refresh)      # the valid one
+        self.assertNotIn(self.rt, self.provider.refresh)
+        self.assertEqual(stat.S_IMODE(os.stat(self.rt_file).st_mode), 0o600)
+        self.assertEqual(glob.glob(self.rt_file + ".*"), [])
+        # and the next run goes on with it
+        s.imap.append("support", "INBOX", mail("Again", "t2@cust"))
+        self.run_guichet("serve", "--once", now=T0)
+        self.assertEqual(len(self.acks()), 2)
+
+    def http_get(self, url):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_revoked_refresh_token_is_shown_and_retried_with_backoff(self):
+        s = self.servers
+        port = gh.free_port()
+        base = "http://127.0.0.1:%d" % port
+        self.configure(reconnect_max="2s",
+                       raw="[http]\nlisten = 127.0.0.1:%d\n" % port)
+        self.run_guichet("migrate")
+        self.provider.revoke(self.rt)
+        before = self.provider.token_requests
+        d = s.spawn("serve")
+        try:
+            d.wait_for_output(r"error: oauth2 mailbox support: the provider "
+                              r"refused the refresh token \(HTTP 400, "
+                              r"invalid_grant: Token has been expired or "
+                              r"revoked.\); run guichet oauth2 authorize")
+            gh.wait_until(lambda: self.http_get(base + "/healthz")[0] ==
+                          503, 20, "/healthz to say 503")
+            code, text = self.http_get(base + "/healthz")
+            self.assertIn("oauth2 mailbox support: the provider refuses "
+                          "the refresh token", text)
+            code, text = self.http_get(base + "/metrics")
+            self.assertIn('guichet_oauth2_refresh_refused{credential='
+                          '"mailbox support"} 1', text)
+            self.assertRegex(text, r'guichet_oauth2_refresh_failures_total'
+                             r'\{credential="mailbox support"\} [1-9]')
+            # no spin: the poller tries every 2 s, the provider is asked
+            # after 5 s, then 10 s
+            time.sleep(9)
+            self.assertLessEqual(self.provider.token_requests - before, 3)
+            self.assertNotIn("Segmentation", d.stderr())
+
+            # a new refresh token in the file is taken without a restart
+            rt = self.provider.issue("support")
+            with open(self.rt_file + ".new", "w") as f:
+                f.write(rt + "\n")
+            os.chmod(self.rt_file + ".new", 0o600)
+            os.rename(self.rt_file + ".new", self.rt_file)
+            s.imap.append("support", "INBOX", mail("Back", "v1@cust"))
+            gh.wait_until(lambda: len(self.acks()) == 1, 30, "the ack")
+            gh.wait_until(lambda: self.http_get(base + "/healthz")[0] ==
+                          200, 20, "/healthz to say 200")
+            code, text = self.http_get(base + "/metrics")
+            self.assertIn('guichet_oauth2_refresh_refused{credential='
+                          '"mailbox support"} 0', text)
+        finally:
+            d.stop()
+            self.logs += [d.stdout(), d.stderr()]
+
+    def test_provider_that_misbehaves(self):
+        s = self.servers
+        cases = [("garbage", "not JSON"), ("html", "an HTML page, not JSON"),
+                 ("huge", "an answer larger than 64 KB"),
+                 ("500", "HTTP 500 without an access token"),
+                 ("hang", "imed out")]
+        for mode, why in cases:
+            with self.subTest(mode=mode):
+                self.configure()
+                self.run_guichet("migrate")
+                self.provider.mode = mode
+                s.imap.append("support", "INBOX",
+                              mail("Mode " + mode, mode + "@cust"))
+                r = self.run_guichet("serve", "--once", now=T0, expect=75)
+                self.provider.mode = "normal"
+                self.assertIn("oauth2 mailbox support: ", r.stderr)
+                self.assertIn(why, r.stderr)
+                # the mail waits in its folder, nothing is lost
+                self.assertEqual(len(s.imap.messages("support", "INBOX")),
+                                 1)
+                r = self.run_guichet("serve", "--once", now=T0)
+                self.assertEqual(len(s.imap.messages("support", "INBOX")),
+                                 0)
+
+    def test_authorize_by_device_flow(self):
+        s = self.servers
+        self.configure()
+        os.unlink(self.rt_file)
+        r = self.run_guichet("check-config", expect=78)
+        self.assertIn("run guichet oauth2 authorize", r.stdout)
+        d = s.spawn("oauth2", "authorize", "--mailbox", "support")
+        try:
+            d.wait_for_output(r"enter the code: \d{4}-\d{4}",
+                              stream="stdout")
+            code = re.search(r"enter the code: (\d{4}-\d{4})",
+                             d.stdout()).group(1)
+            self.assertIn(self.provider.url + "/activate", d.stdout())
+            time.sleep(1.5)      # a poll or two: authorization_pending
+            self.provider.approve(code, "support")
+            d.wait(timeout=30)
+        finally:
+            self.logs += [d.stdout(), d.stderr()]
+        self.assertIn("Refresh token saved in %s" % self.rt_file,
+                      d.stdout())
+        self.assertEqual(stat.S_IMODE(os.stat(self.rt_file).st_mode), 0o600)
+        with open(self.rt_file) as f:
+            self.assertIn(f.read().strip(), self.provider.refresh)
+        self.run_guichet("check-config")
+        self.run_guichet("migrate")
+        s.imap.append("support", "INBOX", mail("Device", "d1@cust"))
+        self.run_guichet("serve", "--once", now=T0)
+        self.assertEqual(len(self.acks()), 1)
+
+        # the operator says no: a clear refusal, the file left alone
+        d = s.spawn("oauth2", "authorize", "--smtp")
+        try:
+            d.wait_for_output(r"enter the code: \d{4}-\d{4}",
+                              stream="stdout")
+            code = re.search(r"enter the code: (\d{4}-\d{4})",
+                             d.stdout()).group(1)
+            self.provider.approve(code, "")
+            d.wait(timeout=30, expect=77)
+        finally:
+            self.logs += [d.stdout(), d.stderr()]
+        self.assertIn("did not authorize (HTTP 400: access_denied)",
+                      d.stderr())
+        with open(self.rt_file) as f:
+            self.assertIn(f.read().strip(), self.provider.refresh)
+        # a mailbox without auth = oauth2, an unknown one
+        r = self.run_guichet("oauth2", "authorize", "--mailbox", "nope",
+                             expect=64)
+        self.assertIn('no mailbox "nope"', r.stderr)
+
+    def test_check_config(self):
+        s = self.servers
+        path = self.configure(raw="[mailbox other]\nurl = %s\n"
+                              "user = other\naddress = other@example.com\n"
+                              "auth = kerberos\n" % s.imap.imaps_url)
+        r = self.run_guichet("check-config", expect=78)
+        self.assertRegex(r.stdout, re.escape(path) +
+                         r':\d+: auth: "kerberos": expected password or '
+                         r'oauth2')
+        bad = {"mailbox support": {
+            "oauth2_token_url": "http://provider.example/token",
+            "oauth2_refresh_token_file": None,
+            "oauth2_mechanism": "plain",
+            "password_file": s.imap.password_file("support")},
+            "smtp": {"tls": "none", "user": None}}
+        path = self.configure(more=bad)
+        r = self.run_guichet("check-config", expect=78)
+        out = r.stdout
+        for text in ["oauth2_token_url: https:// is needed (http:// only "
+                     "for a loopback address)",
+                     "[mailbox support]: auth = oauth2 needs "
+                     "oauth2_refresh_token_file",
+                     'oauth2_mechanism: "plain": expected xoauth2 or '
+                     "oauthbearer",
+                     "password_file: not used with auth = oauth2",
+                     "[smtp]: auth = oauth2 needs user",
+                     "[smtp]: auth = oauth2 with tls = none would send "
+                     "the token in clear text"]:
+            self.assertIn(text, out)
+            self.assertRegex(out, re.escape(path) + r":\d+: " +
+                             re.escape(text))
+        # oauth2 keys without auth = oauth2
+        self.configure(more={"mailbox support": {
+            "auth": "password",
+            "password_file": s.imap.password_file("support")}})
+        r = self.run_guichet("check-config", expect=78)
+        self.assertIn("oauth2_scope: only with auth = oauth2", r.stdout)
+        # a refresh token file others may read
+        self.configure()
+        os.chmod(self.rt_file, 0o644)
+        r = self.run_guichet("check-config", expect=78)
+        self.assertIn("permissions 0644 are too open", r.stdout)
+        os.chmod(self.rt_file, 0o600)
+        self.run_guichet("check-config")
 
     def auth_log(self):
         try:
