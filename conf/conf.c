@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
+#include "conf/oauth2_check.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 
@@ -190,105 +191,6 @@ check_smtp_tls(struct reader *r, const struct conf_section *s)
 	}
 }
 
-/* An http:// URL is for a loopback provider only (a local test one):
- * tokens and secrets never travel in clear on a network. */
-bool
-conf_url_loopback_or_https(const char *url)
-{
-	const char *h;
-	size_t n;
-
-	if (str_ncasecmp(url, "https://", 8) == 0)
-		return true;
-	if (str_ncasecmp(url, "http://", 7) != 0)
-		return false;
-	h = url + 7;
-	if (strncmp(h, "[::1]", 5) == 0)
-		return strchr(":/", h[5]) != NULL;
-	n = strcspn(h, ":/?#");
-	if (n == 9 && str_ncasecmp(h, "localhost", 9) == 0)
-		return true;
-	if (strncmp(h, "127.", 4) == 0) {
-		char host[64];
-		unsigned char a[4];
-
-		if (n >= sizeof(host))
-			return false;
-		memcpy(host, h, n);
-		host[n] = '\0';
-		return inet_pton(AF_INET, host, a) == 1;
-	}
-	return false;
-}
-
-/* auth = password | oauth2, and the oauth2_* keys that go with it.
- * mailbox: a password_file is needed unless auth = oauth2. */
-static void
-check_oauth2(struct reader *r, const struct conf_section *s,
-    struct conf_oauth2 *o, bool mailbox)
-{
-	static const char *const needed[] = { "oauth2_token_url",
-		"oauth2_client_id", "oauth2_refresh_token_file", NULL };
-	const struct conf_entry *e = conf_section_entry(s, "auth");
-	const char *sect = mailbox ? "mailbox " : "smtp";
-	const char *name = mailbox ? s->name : "";
-	int line = e ? e->line : s->line;
-
-	if (strcmp(o->auth, "password") != 0 &&
-	    strcmp(o->auth, "oauth2") != 0) {
-		conf_diag_add(r->d, s->file, line, "auth: \"%s\": expected "
-		    "password or oauth2", o->auth);
-		return;
-	}
-	o->on = strcmp(o->auth, "oauth2") == 0;
-	if (!o->on) {
-		for (size_t i = 0; i < s->nentries; i++)
-			if (strncmp(s->entries[i].key, "oauth2_", 7) == 0)
-				conf_diag_add(r->d, s->file,
-				    s->entries[i].line, "%s: only with auth "
-				    "= oauth2", s->entries[i].key);
-		if (mailbox && conf_section_entry(s, "password_file") == NULL)
-			conf_diag_add(r->d, s->file, s->line, "[%s%s]: "
-			    "missing key \"password_file\" (or auth = "
-			    "oauth2)", sect, name);
-		return;
-	}
-	for (const char *const *k = needed; *k; k++)
-		if (conf_section_entry(s, *k) == NULL)
-			conf_diag_add(r->d, s->file, line, "[%s%s]: auth = "
-			    "oauth2 needs %s", sect, name, *k);
-	if ((e = conf_section_entry(s, "password_file")) != NULL)
-		conf_diag_add(r->d, s->file, e->line, "password_file: not "
-		    "used with auth = oauth2 (remove one of them)");
-	if (strcmp(o->mechanism, "xoauth2") != 0 &&
-	    strcmp(o->mechanism, "oauthbearer") != 0) {
-		e = conf_section_entry(s, "oauth2_mechanism");
-		conf_diag_add(r->d, s->file, e ? e->line : line,
-		    "oauth2_mechanism: \"%s\": expected xoauth2 or "
-		    "oauthbearer", o->mechanism);
-	}
-	if (o->token_url != NULL &&
-	    !conf_url_loopback_or_https(o->token_url)) {
-		e = conf_section_entry(s, "oauth2_token_url");
-		conf_diag_add(r->d, s->file, e->line, "oauth2_token_url: "
-		    "https:// is needed (http:// only for a loopback "
-		    "address)");
-	}
-	if (o->device_url != NULL &&
-	    !conf_url_loopback_or_https(o->device_url)) {
-		e = conf_section_entry(s, "oauth2_device_url");
-		conf_diag_add(r->d, s->file, e->line, "oauth2_device_url: "
-		    "https:// is needed (http:// only for a loopback "
-		    "address)");
-	}
-	if (!mailbox && r->c->smtp.user == NULL)
-		conf_diag_add(r->d, s->file, line, "[smtp]: auth = oauth2 "
-		    "needs user (the account the token is for)");
-	if (!mailbox && r->c->smtp.tls_none)
-		conf_diag_add(r->d, s->file, line, "[smtp]: auth = oauth2 "
-		    "with tls = none would send the token in clear text");
-}
-
 static void
 read_smtp(struct reader *r, struct conf_section *s)
 {
@@ -299,7 +201,7 @@ read_smtp(struct reader *r, struct conf_section *s)
 		if (strcmp(s->entries[i].key, "from") == 0)
 			from = &s->entries[i];
 	check_smtp_tls(r, s);
-	check_oauth2(r, s, &r->c->smtp.oauth2, false);
+	conf_check_oauth2(r, s, &r->c->smtp.oauth2, false);
 	if (from == NULL) {
 		conf_diag_add(r->d, s->file, s->line,
 		    "[smtp]: missing key \"from\"");
@@ -629,7 +531,7 @@ read_all(struct reader *r)
 				m->name = xstrdup(s->name);
 				m->line = s->line;
 				keys_read_section(r, s, mailbox_keys, m);
-				check_oauth2(r, s, &m->oauth2, true);
+				conf_check_oauth2(r, s, &m->oauth2, true);
 			} else if (t[0] == 'a') {
 				struct conf_agent *a;
 
