@@ -372,6 +372,66 @@ class OAuth2(gh.ServersTestCase):
         os.chmod(self.rt_file, 0o600)
         self.run_guichet("check-config")
 
+    def test_oauthbearer(self):
+        s = self.servers
+        mech = {"oauth2_mechanism": "oauthbearer"}
+        self.configure(more={"mailbox support": mech, "smtp": mech})
+        self.run_guichet("migrate")
+        s.imap.append("support", "INBOX", mail("Bearer", "b1@cust"))
+        self.run_guichet("serve", "--once", now=T0)
+        self.assertEqual(len(self.acks()), 1)
+        self.assertIn("OK OAUTHBEARER support", self.auth_log())
+
+    def test_token_of_someone_else_is_refused(self):
+        s = self.servers
+        self.configure()
+        self.run_guichet("migrate")
+        with open(self.rt_file, "w") as f:
+            f.write(self.provider.issue("mallory") + "\n")
+        s.imap.append("support", "INBOX", mail("Forged", "f1@cust"))
+        r = self.run_guichet("serve", "--once", now=T0, expect=75)
+        self.assertRegex(r.stderr, r"XOAUTH2 as support at \S+ refused")
+        self.assertEqual(len(s.imap.messages("support", "INBOX")), 1)
+        self.assertEqual(self.acks(), [])
+        # (with the right token, the mail goes in)
+        with open(self.rt_file, "w") as f:
+            f.write(self.rt + "\n")
+        self.run_guichet("serve", "--once", now=T0)
+        self.assertEqual(len(s.imap.messages("support", "INBOX")), 0)
+
+    def test_bad_refresh_token_files(self):
+        s = self.servers
+        cases = [("a b\nc d\n", 0o600, "not one refresh token on one line"),
+                 ("rt-1\n", 0o644, "permissions 0644 are too open"),
+                 ("x" * (1 << 20), 0o600, "refresh"),
+                 (None, None, "run guichet oauth2 authorize")]
+        for text, mode, why in cases:
+            with self.subTest(why=why):
+                self.configure()
+                self.run_guichet("migrate")
+                if text is None:
+                    os.unlink(self.rt_file)
+                else:
+                    with open(self.rt_file, "w") as f:
+                        f.write(text)
+                    os.chmod(self.rt_file, mode)
+                asked = self.provider.token_requests
+                s.imap.append("support", "INBOX", mail("Bad", "bad@cust"))
+                r = self.run_guichet("serve", "--once", now=T0, expect=75)
+                self.assertIn("oauth2 mailbox support: ", r.stderr)
+                self.assertIn(why, r.stderr)
+                self.assertEqual(self.provider.token_requests, asked)
+                self.assertEqual(len(s.imap.messages("support", "INBOX")),
+                                 1)
+                # (the mail goes with the next test's fresh token)
+                with open(self.rt_file + ".ok", "w") as f:
+                    f.write(self.rt + "\n")
+                os.chmod(self.rt_file + ".ok", 0o600)
+                os.replace(self.rt_file + ".ok", self.rt_file)
+                self.run_guichet("serve", "--once", now=T0)
+                self.assertEqual(len(s.imap.messages("support", "INBOX")),
+                                 0)
+
     def auth_log(self):
         try:
             with open(os.path.join(self.sink.dir, "auth.log")) as f:
