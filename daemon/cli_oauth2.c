@@ -26,7 +26,6 @@
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 #define POLL_MAX 60             /* seconds between polls at most */
 #define WAIT_MAX 3600           /* seconds the code may live at most */
-#define HTTP_TIMEOUT 30
 
 static int
 usage(void)
@@ -38,7 +37,7 @@ usage(void)
 
 /* Ask the token endpoint once; 1: done, 0: not yet, -1: failed. */
 static int
-poll_once(const struct conf_oauth2 *o, const char *device_code,
+poll_once(const struct conf_oauth2 *o, int timeout, const char *device_code,
     long long *interval, struct oauth2_answer *ans)
 {
 	struct gc_err err = { 0 };
@@ -52,8 +51,8 @@ poll_once(const struct conf_oauth2 *o, const char *device_code,
 	    oauth2_form_add(&form, "client_id", o->client_id) != 0 ||
 	    oauth2_form_add(&form, "client_secret", o->client_secret) != 0)
 		fatal("oauth2: form over its cap");
-	rc = oauth2_post(ans, &status, o->token_url, buf_str(&form),
-	    HTTP_TIMEOUT, &err);
+	rc = oauth2_post(ans, &status, o->token_url, buf_str(&form), timeout,
+	    &err);
 	explicit_bzero(form.data, form.len);
 	buf_free(&form);
 	if (rc != 0) {
@@ -80,8 +79,10 @@ poll_once(const struct conf_oauth2 *o, const char *device_code,
 	return 1;
 }
 
+/* timeout: the network timeout of the section (imap_timeout, [smtp]
+ * timeout), for each request. */
 static int
-authorize(const char *who, const struct conf_oauth2 *o)
+authorize(const char *who, const struct conf_oauth2 *o, int timeout)
 {
 	struct oauth2_answer dev, ans = { 0 };
 	struct gc_err err = { 0 };
@@ -105,7 +106,7 @@ authorize(const char *who, const struct conf_oauth2 *o)
 	    oauth2_form_add(&form, "scope", o->scope) != 0)
 		fatal("oauth2: form over its cap");
 	rc = oauth2_post(&dev, &status, o->device_url, buf_str(&form),
-	    HTTP_TIMEOUT, &err);
+	    timeout, &err);
 	buf_free(&form);
 	if (rc != 0) {
 		fprintf(stderr, "guichet: device authorization: %s\n",
@@ -136,7 +137,8 @@ authorize(const char *who, const struct conf_oauth2 *o)
 	while (done == 0 && time(NULL) < deadline) {
 		sleep((unsigned)(interval < POLL_MAX ? interval : POLL_MAX));
 		oauth2_answer_clear(&ans);
-		done = poll_once(o, dev.device_code, &interval, &ans);
+		done = poll_once(o, timeout, dev.device_code, &interval,
+		    &ans);
 	}
 	oauth2_answer_clear(&dev);
 	if (done == 0) {
@@ -176,10 +178,12 @@ cli_oauth2(struct app *app, int argc, char **argv)
 			return EX_USAGE;
 		}
 		snprintf(who, sizeof(who), "mailbox %s", mb->name);
-		return authorize(who, &mb->oauth2);
+		return authorize(who, &mb->oauth2,
+		    (int)c->general.imap_timeout);
 	}
 	if (argc == 3 && strcmp(argv[1], "authorize") == 0 &&
 	    strcmp(argv[2], "--smtp") == 0)
-		return authorize("[smtp]", &c->smtp.oauth2);
+		return authorize("[smtp]", &c->smtp.oauth2,
+		    (int)c->smtp.timeout);
 	return usage();
 }

@@ -12,7 +12,7 @@ Endpoints (HTTP on 127.0.0.1, a thread of the test process):
 Tokens are random; access tokens live `access_life` seconds.  A test
 can revoke a refresh token (`revoke`), invalidate every access token
 (`expire_access_tokens`), approve a device code (`approve`), and make
-the token endpoint misbehave (`mode`: "garbage", "html", "huge", "hang",
+the token and device endpoints misbehave (`mode`: "garbage", "html", "huge", "hang",
 "500").  Every token request is counted (`token_requests`), so that a
 test can bound the attempts of a client that is refused.
 
@@ -253,6 +253,8 @@ class OAuth2Provider:
         h._reply(400, {"error": "unsupported_grant_type"})
 
     def _device(self, h, form):
+        if self._misbehave(h):
+            return
         if form.get("client_id") != CLIENT_ID:
             return h._reply(401, {"error": "invalid_client"})
         dc = "dc-" + secrets.token_hex(16)

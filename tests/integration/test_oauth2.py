@@ -326,6 +326,17 @@ class OAuth2(gh.ServersTestCase):
         r = self.run_guichet("oauth2", "authorize", "--mailbox", "nope",
                              expect=64)
         self.assertIn('no mailbox "nope"', r.stderr)
+        # a device endpoint that answers HTML or nothing
+        self.provider.mode = "html"
+        r = self.run_guichet("oauth2", "authorize", "--smtp", expect=76)
+        self.assertIn("an HTML page, not JSON", r.stderr)
+        self.provider.mode = "hang"
+        r = self.run_guichet("oauth2", "authorize", "--smtp", expect=75,
+                             timeout=90)
+        self.assertIn("imed out", r.stderr)
+        self.provider.mode = "normal"
+        with open(self.rt_file) as f:
+            self.assertIn(f.read().strip(), self.provider.refresh)
 
     def test_check_config(self):
         s = self.servers
