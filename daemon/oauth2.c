@@ -326,7 +326,10 @@ failed(struct oauth2 *o, int rc, bool refused, const char *rt,
 	o->last_rc = rc;
 	o->st.failures++;
 	o->st.failing = true;
-	o->st.refused = refused;
+	/* refused stays so until a refresh goes through: the provider
+	 * away for a moment after a refusal does not make it good */
+	if (refused)
+		o->st.refused = true;
 	mask(err->msg, rt);
 	mask(err->msg, o->c->client_secret);
 	snprintf(o->st.error, sizeof(o->st.error), "%s", err->msg);
