@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
+#include "conf/oauth2_check.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 
@@ -78,6 +79,19 @@ static const struct key_spec database_keys[] = {
 };
 #undef D
 
+/* auth and the oauth2_* keys, the same in [smtp] and [mailbox NAME]. */
+#define OAUTH2_KEYS(X) \
+	{ "auth", V_STR, X(oauth2.auth), "password", 0 }, \
+	{ "oauth2_mechanism", V_STR, X(oauth2.mechanism), "xoauth2", 0 }, \
+	{ "oauth2_token_url", V_URL_HTTP, X(oauth2.token_url), NULL, 0 }, \
+	{ "oauth2_client_id", V_STR, X(oauth2.client_id), NULL, 0 }, \
+	{ "oauth2_client_secret_file", V_SECRET, X(oauth2.client_secret), \
+	    NULL, 0 }, \
+	{ "oauth2_refresh_token_file", V_PATH, X(oauth2.refresh_token_file), \
+	    NULL, 0 }, \
+	{ "oauth2_scope", V_STR, X(oauth2.scope), NULL, 0 }, \
+	{ "oauth2_device_url", V_URL_HTTP, X(oauth2.device_url), NULL, 0 }
+
 #define S(f) offsetof(struct conf_smtp, f)
 static const struct key_spec smtp_keys[] = {
 	{ "url", V_URL_SMTP, S(url), "smtp://127.0.0.1:25", 0 },
@@ -89,6 +103,7 @@ static const struct key_spec smtp_keys[] = {
 	{ "timeout", V_DURATION, S(timeout), "30s", 0 },
 	{ "tls", V_STR, S(tls), "auto", 0 },
 	{ "max_rcpts", V_INT, S(max_rcpts), "100", 0 },
+	OAUTH2_KEYS(S),
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef S
@@ -97,7 +112,7 @@ static const struct key_spec smtp_keys[] = {
 static const struct key_spec mailbox_keys[] = {
 	{ "url", V_URL_IMAP, M(url), NULL, true },
 	{ "user", V_STR, M(user), NULL, true },
-	{ "password_file", V_SECRET, M(password), NULL, true },
+	{ "password_file", V_SECRET, M(password), NULL, 0 },
 	{ "folder", V_STR, M(folder), "INBOX", 0 },
 	{ "processed_folder", V_STR, M(processed_folder), "Processed", 0 },
 	{ "quarantine_folder", V_STR, M(quarantine_folder), "Quarantine", 0 },
@@ -108,6 +123,7 @@ static const struct key_spec mailbox_keys[] = {
 	{ "poll_interval", V_DURATION, M(poll_interval), NULL, 0 },
 	{ "idle", V_BOOL, M(idle), "yes", 0 },
 	{ "allow_plaintext", V_BOOL, M(allow_plaintext), "no", 0 },
+	OAUTH2_KEYS(M),
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef M
@@ -186,6 +202,7 @@ read_smtp(struct reader *r, struct conf_section *s)
 		if (strcmp(s->entries[i].key, "from") == 0)
 			from = &s->entries[i];
 	check_smtp_tls(r, s);
+	conf_check_oauth2(r, s, &r->c->smtp.oauth2, false);
 	if (from == NULL) {
 		conf_diag_add(r->d, s->file, s->line,
 		    "[smtp]: missing key \"from\"");
@@ -516,6 +533,7 @@ read_all(struct reader *r)
 				m->name = xstrdup(s->name);
 				m->line = s->line;
 				keys_read_section(r, s, mailbox_keys, m);
+				conf_check_oauth2(r, s, &m->oauth2, true);
 			} else if (t[0] == 'a') {
 				struct conf_agent *a;
 
@@ -651,6 +669,20 @@ conf_load_partial(struct conf **out, const char *path,
 
 /* ----- Freeing and lookups ---------------------------------------- */
 
+static void
+free_oauth2(struct conf_oauth2 *o)
+{
+	keys_free_secret(o->client_secret);
+	free(o->auth);
+	free(o->mechanism);
+	free(o->token_url);
+	free(o->client_id);
+	free(o->refresh_token_file);
+	free(o->scope);
+	free(o->device_url);
+	memset(o, 0, sizeof(*o));
+}
+
 void
 conf_free(struct conf **cp)
 {
@@ -671,11 +703,14 @@ conf_free(struct conf **cp)
 	free(c->smtp.tls_ca_file);
 	free(c->smtp.helo_name);
 	free(c->smtp.tls);
+	free_oauth2(&c->smtp.oauth2);
 	for (size_t i = 0; i < c->nmailboxes; i++) {
 		struct conf_mailbox *m = &c->mailboxes[i];
 
 		keys_free_secret(m->password);
 		m->password = NULL;
+		keys_free_secret(m->oauth2.client_secret);
+		m->oauth2.client_secret = NULL;
 		keys_free_strings(m, mailbox_keys);
 		free(m->name);
 	}

@@ -34,6 +34,22 @@ struct conf_list {
 	size_t n;
 };
 
+/* auth = oauth2 of a mailbox or of [smtp]: SASL XOAUTH2 or OAUTHBEARER
+ * with access tokens got from a refresh token (daemon/oauth2.h). */
+struct conf_oauth2 {
+	char *auth;            /* "password" | "oauth2" */
+	bool on;               /* auth = oauth2 */
+	char *mechanism;       /* "xoauth2" | "oauthbearer" */
+	char *token_url;       /* https://, or http:// to a loopback host */
+	char *client_id;
+	char *client_secret;   /* from oauth2_client_secret_file, or NULL;
+	                          never logged */
+	char *refresh_token_file;  /* read at each refresh, rewritten 0600
+	                              when the provider rotates it */
+	char *scope;
+	char *device_url;      /* device authorization (RFC 8628), or NULL */
+};
+
 struct conf_mailbox {
 	char *name;
 	char *url;
@@ -49,6 +65,7 @@ struct conf_mailbox {
 	long long poll_interval;   /* seconds */
 	bool idle;             /* use IMAP IDLE when the server offers it */
 	bool allow_plaintext;  /* allow LOGIN without TLS (loopback tests) */
+	struct conf_oauth2 oauth2;
 	int line;
 };
 
@@ -123,6 +140,7 @@ struct conf_smtp {
 	bool tls_none;         /* tls = none: clear text, even with a user */
 	int tls_line;          /* where tls is set, 0: not set */
 	long long max_rcpts;   /* recipients per SMTP transaction */
+	struct conf_oauth2 oauth2;
 };
 
 /* [http]: /metrics and /healthz; off (listen NULL) when absent. */
@@ -188,6 +206,10 @@ bool conf_is_our_address(const struct conf *c, const char *addr);
  * conf/ini.h). */
 size_t conf_sections(const struct conf *c, const char *type,
     const struct conf_section **out, size_t max);
+
+/* Whether url is https://, or http:// to a loopback host (127.0.0.0/8,
+ * [::1], localhost): where OAuth2 tokens may be asked for. */
+bool conf_url_loopback_or_https(const char *url);
 
 /* Split "Name <addr@x>" / "addr@x"; returns 0 or GC_EINVAL. Strings are
  * malloc'd. */

@@ -3,13 +3,52 @@
  */
 #include "daemon/checks.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/oauth2.h"
 #include "daemon/policy.h"
 #include "desk/mailout.h"
+
+/* auth = oauth2: the refresh token file is there, one token, and
+ * only its owner may read it (it may not exist before `oauth2
+ * authorize`, but then the daemon cannot log in). */
+static void
+check_refresh_file(const struct conf *c, const char *type, const char *name,
+    const struct conf_oauth2 *o, struct conf_diag *diag)
+{
+	const struct conf_section *s[64], *in = NULL;
+	const struct conf_entry *e = NULL;
+	size_t n = conf_sections(c, type, s, 64);
+	struct gc_err err = { 0 };
+	char *rt = NULL;
+
+	if (!o->on || o->refresh_token_file == NULL)
+		return;
+	for (size_t i = 0; i < n && i < 64 && e == NULL; i++)
+		if ((name == NULL) == (s[i]->name == NULL) && (name == NULL ||
+		    strcmp(name, s[i]->name) == 0)) {
+			in = s[i];
+			e = conf_section_entry(in, "oauth2_refresh_token_file");
+		}
+	if (oauth2_read_refresh(&rt, o->refresh_token_file, &err) != 0)
+		conf_diag_add(diag, in ? in->file : c->path, e ? e->line : 0,
+		    "oauth2_refresh_token_file: %s", err.msg);
+	if (rt != NULL) {
+		explicit_bzero(rt, strlen(rt));
+		free(rt);
+	}
+}
 
 void
 checks_config(const struct conf *c, struct conf_diag *diag)
 {
 	struct sla_policy *p = NULL;
+
+	check_refresh_file(c, "smtp", NULL, &c->smtp.oauth2, diag);
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		check_refresh_file(c, "mailbox", c->mailboxes[i].name,
+		    &c->mailboxes[i].oauth2, diag);
 
 	mailout_check_templates(c, diag);
 	/* the SLA policy, its calendars, holidays and rules files */

@@ -24,5 +24,6 @@ int cli_customers(struct app *app, int argc, char **argv);
 int cli_quarantine_retry(struct app *app, long long id);
 int cli_outbox(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
+int cli_oauth2(struct app *app, int argc, char **argv);
 
 #endif

@@ -592,13 +592,13 @@ imap_connect(struct imap_conn **out, const struct imap_params *p,
 
 	*out = NULL;
 	if (p == NULL || p->url == NULL || p->user == NULL ||
-	    p->password == NULL)
+	    (p->password == NULL && p->oauth2_token == NULL))
 		return gc_err_set(err, GC_EINVAL, "IMAP: url, user and "
 		    "password are required");
 	if (p->user[0] == '\0' || !clean_string(p->user, CRED_MAX))
 		return gc_err_set(err, GC_EINVAL, "IMAP: empty user name, or "
 		    "one with control characters");
-	if (!clean_string(p->password, CRED_MAX))
+	if (p->oauth2_token == NULL && !clean_string(p->password, CRED_MAX))
 		return gc_err_set(err, GC_EINVAL, "IMAP: the password holds "
 		    "control characters or is too long");
 
@@ -665,7 +665,8 @@ imap_connect(struct imap_conn **out, const struct imap_params *p,
 			goto fail;
 	}
 	if (!preauth) {
-		r = login(c, p, err);
+		r = p->oauth2_token != NULL ? imap_authenticate(c, p, err) :
+		    login(c, p, err);
 		if (r < 0)
 			goto fail;
 	}

@@ -96,12 +96,18 @@ struct imap_params {
 	const char *source_address; /* local address to bind, or NULL */
 	unsigned int ignore_caps;   /* IMAP_CAP_* to act as if not offered
 	                             * (server bugs; tests of the fallbacks) */
+	const char *oauth2_token;   /* auth = oauth2: AUTHENTICATE XOAUTH2
+	                             * (or OAUTHBEARER) with this access
+	                             * token instead of LOGIN; password is
+	                             * then unused. Borrowed, never logged */
+	bool oauthbearer;           /* OAUTHBEARER (RFC 7628), not XOAUTH2 */
 };
 
 struct imap_conn;
 
 /* Connect, TLS (implicit or STARTTLS) with certificate and host name
- * checks, LOGIN, CAPABILITY. */
+ * checks, LOGIN (or AUTHENTICATE with the OAuth2 token), CAPABILITY.
+ * GC_EAUTH when the server refuses the password or the token. */
 int imap_connect(struct imap_conn **out, const struct imap_params *p,
     struct gc_err *err);
 

@@ -74,4 +74,10 @@ int imap_usable(struct imap_conn *c, bool need_selected, const char *what,
 int imap_check_folder(const char *folder, const char *what,
     struct gc_err *err);
 
+/* AUTHENTICATE XOAUTH2 or OAUTHBEARER with p->oauth2_token, over TLS
+ * (or allowed plaintext), in one command with the initial response
+ * (SASL-IR); imap_auth.c. */
+int imap_authenticate(struct imap_conn *c, const struct imap_params *p,
+    struct gc_err *err);
+
 #endif

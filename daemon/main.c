@@ -74,6 +74,12 @@ static const struct command commands[] = {
 	  "report satisfaction [--since TIME] [--json]",
 	  "customers' ratings of resolved tickets: how many, the average, "
 	  "the share of 4 and 5, each score" },
+	{ "oauth2", cli_oauth2, true,
+	  "oauth2 authorize --mailbox NAME\n"
+	  "oauth2 authorize --smtp",
+	  "get the refresh token of auth = oauth2 by the device flow: "
+	  "prints a URL and a code to enter there, waits, writes the token "
+	  "file" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

@@ -11,6 +11,7 @@
 #include "daemon/metrics.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,8 +43,16 @@ struct mailbox_fig {
 	bool configured;
 };
 
+struct oauth2_fig {
+	char *name;
+	bool refused;
+	unsigned long long refreshes, failures, rotations;
+};
+
 struct metrics {
 	pthread_mutex_t lock;
+	struct oauth2_fig *oauth2;
+	size_t noauth2;
 	time_t started;
 	struct mailbox_fig *mb;
 	size_t nmb;
@@ -89,6 +98,9 @@ metrics_free(struct metrics **mp)
 	for (size_t i = 0; i < m->nmb; i++)
 		free(m->mb[i].name);
 	free(m->mb);
+	for (size_t i = 0; i < m->noauth2; i++)
+		free(m->oauth2[i].name);
+	free(m->oauth2);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	*mp = NULL;
@@ -123,6 +135,29 @@ metrics_set_mailboxes(struct metrics *m, const char *const *names,
 			f->since = now;
 		f->configured = true;
 	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_oauth2(struct metrics *m, const struct metrics_oauth2 *o)
+{
+	struct oauth2_fig *f = NULL;
+
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < m->noauth2 && f == NULL; i++)
+		if (strcmp(m->oauth2[i].name, o->name) == 0)
+			f = &m->oauth2[i];
+	if (f == NULL) {
+		m->oauth2 = xrealloc(m->oauth2,
+		    (m->noauth2 + 1) * sizeof(*m->oauth2));
+		f = &m->oauth2[m->noauth2++];
+		memset(f, 0, sizeof(*f));
+		f->name = xstrdup(o->name);
+	}
+	f->refused = o->refused;
+	f->refreshes = o->refreshes;
+	f->failures = o->failures;
+	f->rotations = o->rotations;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -320,6 +355,46 @@ hist(struct buf *b, const char *name, const char *help,
 	    "%s_count %llu\n", name, h->count, name, h->sum, name, h->count);
 }
 
+/* The OAuth2 figures, one line per credential each. */
+static void
+format_oauth2(struct buf *b, const struct metrics *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} figs[] = {
+		{ "guichet_oauth2_token_refreshes_total", "counter",
+		  "Access tokens got from the provider.",
+		  offsetof(struct oauth2_fig, refreshes) },
+		{ "guichet_oauth2_refresh_failures_total", "counter",
+		  "Token requests that failed (provider away, garbage, "
+		  "refused).", offsetof(struct oauth2_fig, failures) },
+		{ "guichet_oauth2_refresh_token_rotations_total", "counter",
+		  "New refresh tokens saved to their file.",
+		  offsetof(struct oauth2_fig, rotations) },
+	};
+
+	if (m->noauth2 == 0)
+		return;
+	for (size_t k = 0; k < sizeof(figs) / sizeof(figs[0]); k++) {
+		head(b, figs[k].name, figs[k].type, figs[k].help);
+		for (size_t i = 0; i < m->noauth2; i++) {
+			put(b, "%s{credential=\"", figs[k].name);
+			add_label(b, m->oauth2[i].name);
+			put(b, "\"} %llu\n", *(const unsigned long long *)
+			    ((const char *)&m->oauth2[i] + figs[k].off));
+		}
+	}
+	head(b, "guichet_oauth2_refresh_refused", "gauge", "1 when the "
+	    "provider refuses the refresh token (consent revoked: run "
+	    "guichet oauth2 authorize).");
+	for (size_t i = 0; i < m->noauth2; i++) {
+		put(b, "%s", "guichet_oauth2_refresh_refused{credential=\"");
+		add_label(b, m->oauth2[i].name);
+		put(b, "\"} %d\n", m->oauth2[i].refused ? 1 : 0);
+	}
+}
+
 char *
 metrics_format(struct metrics *m, time_t now)
 {
@@ -411,6 +486,7 @@ metrics_format(struct metrics *m, time_t now)
 		    "When the database's figures above were read (unix time).",
 		    (long long)m->figures_at);
 	}
+	format_oauth2(&b, m);
 	scalar(&b, "guichet_start_time_seconds", "gauge",
 	    "When this daemon started (unix time).", (long long)m->started);
 	pthread_mutex_unlock(&m->lock);
@@ -447,6 +523,11 @@ metrics_health(struct metrics *m, time_t now,
 			    "(poll_stale_after %llds)\n", f->name,
 			    (long long)(now - base), t->poll_stale_after);
 	}
+	for (size_t i = 0; i < m->noauth2; i++)
+		if (m->oauth2[i].refused)
+			REASON("oauth2 %s: the provider refuses the refresh "
+			    "token (run guichet oauth2 authorize)\n",
+			    m->oauth2[i].name);
 	if (m->figures_at != 0 && m->outbox_pending > 0 &&
 	    m->outbox_oldest != 0 &&
 	    now - m->outbox_oldest > t->outbox_stuck_after)

@@ -78,6 +78,16 @@ void metrics_observe_intake(struct metrics *m, double seconds,
     unsigned long n);
 void metrics_observe_ack(struct metrics *m, double seconds, unsigned long n);
 
+/* The state of an OAuth2 credential ("mailbox NAME", "smtp"): counters
+ * since start, and whether the provider refuses its refresh token
+ * (then /healthz is 503). */
+struct metrics_oauth2 {
+	const char *name;
+	bool refused;
+	unsigned long long refreshes, failures, rotations;
+};
+void metrics_oauth2(struct metrics *m, const struct metrics_oauth2 *o);
+
 /* The database's figures, read by the main loop. */
 void metrics_set_db_figures(struct metrics *m,
     const struct metrics_db_tickets *rows, size_t n, long long outbox_pending,

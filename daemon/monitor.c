@@ -10,6 +10,7 @@
 #include "common/mem.h"
 #include "daemon/http.h"
 #include "daemon/metrics.h"
+#include "daemon/oauth2.h"
 #include "daemon/rate_page.h"
 #include "sql/metrics_db.h"
 
@@ -205,6 +206,19 @@ monitor_tick(struct monitor *m, const struct sched_stats *st)
 	if (m != NULL)
 		metrics_sla(m->metrics, st->warnings, st->breaches,
 		    st->closed);
+}
+
+void
+monitor_oauth2(struct monitor *m, const struct oauth2 *o)
+{
+	struct oauth2_status st;
+
+	if (m == NULL || o == NULL)
+		return;
+	oauth2_status(o, &st);
+	metrics_oauth2(m->metrics, &(struct metrics_oauth2){ .name = st.name,
+	    .refused = st.refused, .refreshes = st.refreshes,
+	    .failures = st.failures, .rotations = st.rotations });
 }
 
 void

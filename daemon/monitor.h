@@ -55,6 +55,9 @@ void monitor_pass(struct monitor *m, const char *mailbox,
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
 void monitor_tick(struct monitor *m, const struct sched_stats *st);
+/* The state of an OAuth2 credential (o NULL: none, nothing done). */
+struct oauth2;
+void monitor_oauth2(struct monitor *m, const struct oauth2 *o);
 /* The database is connected (at the start of a turn). */
 void monitor_db_up(struct monitor *m);
 /* The end of a turn (db NULL or broken: the database is away). May

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "daemon/oauth2.h"
 #include "notify/smtp.h"
 #include "sql/outbox_db.h"
 #include "sql/store_event.h"
@@ -20,6 +21,7 @@
 struct outbox {
 	const struct conf *conf;
 	struct smtp_client *smtp;
+	struct oauth2 *oauth2;      /* [smtp] auth = oauth2, else NULL */
 };
 
 void
@@ -27,6 +29,15 @@ outbox_new(struct outbox **out, const struct conf *conf)
 {
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->conf = conf;
+	if (conf->smtp.oauth2.on)
+		oauth2_new(&(*out)->oauth2, "smtp", &conf->smtp.oauth2,
+		    (int)conf->smtp.timeout);
+}
+
+struct oauth2 *
+outbox_oauth2(const struct outbox *ob)
+{
+	return ob->oauth2;
 }
 
 void
@@ -35,6 +46,7 @@ outbox_free(struct outbox **ob)
 	if (*ob == NULL)
 		return;
 	smtp_close(&(*ob)->smtp);
+	oauth2_free(&(*ob)->oauth2);
 	free(*ob);
 	*ob = NULL;
 }
@@ -69,6 +81,9 @@ smtp_ready(struct outbox *ob, struct gc_err *err)
 		.require_tls = s->require_tls,
 		.no_tls = s->tls_none,
 		.helo_name = s->helo_name,
+		.oauth2_mech = ob->oauth2 == NULL ? NULL :
+		    oauth2_mechanism(ob->oauth2) == OAUTH2_OAUTHBEARER ?
+		    "OAUTHBEARER" : "XOAUTH2",
 	};
 
 	if (ob->smtp != NULL)
@@ -77,6 +92,38 @@ smtp_ready(struct outbox *ob, struct gc_err *err)
 		log_warn("smtp: tls = none: our mail%s in clear text",
 		    s->user ? " and the SMTP password go" : " goes");
 	return smtp_open(&ob->smtp, &p, err);
+}
+
+/* smtp_send_rcpts() with auth = oauth2's access token: a login the
+ * server refuses (nothing was sent) gets one fresh token and one more
+ * try. A token that cannot be had is a temporary failure of the
+ * server's kind (every recipient waits). */
+static int
+send_rcpts(struct outbox *ob, const struct outbox_db_row *row,
+    struct smtp_rcpt *r, size_t n, struct gc_err *err)
+{
+	int rc;
+
+	if ((rc = smtp_ready(ob, err)) != 0)
+		return rc;
+	for (int tries = 0;; tries++) {
+		if (ob->oauth2 != NULL) {
+			const char *tok;
+
+			if (oauth2_token(ob->oauth2, &tok, err) != 0 ||
+			    smtp_set_bearer(ob->smtp, tok, err) != 0)
+				return GC_ETEMP;
+		}
+		rc = smtp_send_rcpts(ob->smtp, row->mail_from, r, n,
+		    (const char *)row->data, row->len, err);
+		if (ob->oauth2 == NULL || !smtp_login_refused(ob->smtp))
+			return rc;
+		if (!oauth2_rejected(ob->oauth2) || tries > 0)
+			return rc;
+		log_info("smtp: %s; refreshing the access token once",
+		    err->msg);
+		gc_err_clear(err);
+	}
 }
 
 /* The data of an event about a row (address NULL: about the whole row;
@@ -219,9 +266,7 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 	sent = xcalloc(n, sizeof(*sent));
 	for (size_t i = 0; i < n; i++)
 		r[i].addr = due[i].address;
-	if ((drc = smtp_ready(ob, &derr)) == 0)
-		drc = smtp_send_rcpts(ob->smtp, row->mail_from, r, n,
-		    (const char *)row->data, row->len, &derr);
+	drc = send_rcpts(ob, row, r, n, &derr);
 	if (drc == GC_ETEMP || ob->smtp == NULL) {
 		/* the server, not the recipients: try again later, and
 		 * leave the rows behind for the next pass */

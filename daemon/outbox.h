@@ -45,6 +45,9 @@ struct outbox_stats {
 void outbox_new(struct outbox **out, const struct conf *conf);
 void outbox_free(struct outbox **ob);
 
+/* Its OAuth2 tokens ([smtp] auth = oauth2), or NULL: for /metrics. */
+struct oauth2 *outbox_oauth2(const struct outbox *ob);
+
 /* Deliver up to max due rows. Returns 0, or GC_ETEMP when the database
  * went away (delivery failures are recorded on the rows, not returned). */
 int outbox_flush(struct outbox *ob, struct db *db, time_t now, int max,

@@ -13,6 +13,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/imap.h"
+#include "daemon/oauth2.h"
 #include "desk/dedup.h"
 #include "sql/store_mailbox.h"
 #include "sql/store_quarantine.h"
@@ -26,6 +27,7 @@ struct poller {
 	bool idling;
 	struct backoff backoff; /* after consecutive failures */
 	time_t next;
+	struct oauth2 *oauth2;  /* auth = oauth2, else NULL */
 };
 
 void
@@ -36,6 +38,13 @@ poller_new(struct poller **out, const struct conf *conf,
 	(*out)->conf = conf;
 	(*out)->mb = mb;
 	backoff_init(&(*out)->backoff, 1, conf->general.reconnect_max);
+	if (mb->oauth2.on) {
+		char *name = xasprintf("mailbox %s", mb->name);
+
+		oauth2_new(&(*out)->oauth2, name, &mb->oauth2,
+		    (int)conf->general.imap_timeout);
+		free(name);
+	}
 }
 
 void
@@ -44,6 +53,7 @@ poller_free(struct poller **p)
 	if (*p == NULL)
 		return;
 	imap_close(&(*p)->imap);
+	oauth2_free(&(*p)->oauth2);
 	free(*p);
 	*p = NULL;
 }
@@ -78,6 +88,39 @@ drop_connection(struct poller *p)
 	p->idling = false;
 }
 
+/* Connect, with an access token when auth = oauth2: a token the server
+ * refuses is refreshed once and the login tried again. */
+static int
+connect_oauth2(struct poller *p, struct imap_params *ip, struct gc_err *err)
+{
+	int rc;
+
+	if (p->oauth2 == NULL)
+		return imap_connect(&p->imap, ip, err);
+	ip->oauthbearer = oauth2_mechanism(p->oauth2) == OAUTH2_OAUTHBEARER;
+	if ((rc = oauth2_token(p->oauth2, &ip->oauth2_token, err)) != 0)
+		return rc;
+	rc = imap_connect(&p->imap, ip, err);
+	if (rc == GC_EAUTH && oauth2_rejected(p->oauth2)) {
+		log_info("mailbox %s: %s; refreshing the access token once",
+		    p->mb->name, err->msg);
+		gc_err_clear(err);
+		if ((rc = oauth2_token(p->oauth2, &ip->oauth2_token,
+		    err)) != 0)
+			return rc;
+		rc = imap_connect(&p->imap, ip, err);
+	}
+	if (rc == GC_EAUTH)
+		oauth2_rejected(p->oauth2);
+	return rc;
+}
+
+struct oauth2 *
+poller_oauth2(const struct poller *p)
+{
+	return p->oauth2;
+}
+
 static int
 ensure_connected(struct poller *p, struct gc_err *err)
 {
@@ -93,7 +136,7 @@ ensure_connected(struct poller *p, struct gc_err *err)
 	if (p->imap != NULL && imap_is_dead(p->imap))
 		drop_connection(p);
 	if (p->imap == NULL) {
-		if ((rc = imap_connect(&p->imap, &ip, err)) != 0)
+		if ((rc = connect_oauth2(p, &ip, err)) != 0)
 			return rc;
 		log_info("mailbox %s: connected to %s", mb->name, mb->url);
 	}

@@ -63,6 +63,9 @@ int poller_idle_fd(struct poller *p);
 /* The fd was readable: leave IDLE; true if new mail came in. */
 bool poller_idle_wake(struct poller *p);
 
+/* Its OAuth2 tokens (auth = oauth2), or NULL: for /metrics. */
+struct oauth2 *poller_oauth2(const struct poller *p);
+
 /* The database connection was replaced: advisory locks are gone. */
 void poller_lost_lock(struct poller *p);
 

@@ -216,6 +216,7 @@ flush_outbox(struct daemon *d, time_t now)
 	int rc = outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err);
 
 	monitor_flush(d->mon, &st, rc, OUTBOX_BATCH);
+	monitor_oauth2(d->mon, outbox_oauth2(d->outbox));
 	if (rc != 0) {
 		log_warn("outbox: %s", err.msg);
 		d->failed = true;
@@ -249,6 +250,7 @@ run_poller(struct daemon *d, struct poller *p)
 		return;
 	rc = poller_run(p, &in, in.now, &stop_flag, &st, &err);
 	monitor_pass(d->mon, poller_mailbox(p)->name, &st, rc, t0, in.now);
+	monitor_oauth2(d->mon, poller_oauth2(p));
 
 	if (rc != 0)
 		d->failed = true;

@@ -63,6 +63,7 @@ struct smtp_client {
 	struct dialogue dlg;
 	const char *data;           /* message being sent */
 	size_t len, pos;
+	bool login_refused;         /* the last transfer's AUTH refused */
 };
 
 int
@@ -279,7 +280,16 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
 		SETOPT(c->curl, CURLOPT_CAINFO, c->ca_file);
-	if (c->user != NULL) {
+	if (c->user != NULL && p->oauth2_mech != NULL) {
+		char *opt = xasprintf("AUTH=%s", p->oauth2_mech);
+		CURLcode oc;
+
+		SETOPT(c->curl, CURLOPT_USERNAME, c->user);
+		oc = curl_easy_setopt(c->curl, CURLOPT_LOGIN_OPTIONS, opt);
+		free(opt);
+		if (oc != CURLE_OK)
+			goto setopt_failed;
+	} else if (c->user != NULL) {
 		SETOPT(c->curl, CURLOPT_USERNAME, c->user);
 		SETOPT(c->curl, CURLOPT_PASSWORD,
 		    c->password ? c->password : "");
@@ -409,6 +419,7 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 
 	cc = curl_easy_perform(c->curl);
+	c->login_refused = cc == CURLE_LOGIN_DENIED;
 
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_FROM, NULL);
@@ -496,6 +507,22 @@ smtp_send(struct smtp_client *c, const char *mail_from,
 	}
 	free(r);
 	return rc;
+}
+
+int
+smtp_set_bearer(struct smtp_client *c, const char *token, struct gc_err *err)
+{
+	if (curl_easy_setopt(c->curl, CURLOPT_XOAUTH2_BEARER, token) !=
+	    CURLE_OK)
+		return gc_err_set(err, GC_ECONFIG, "libcurl cannot take an "
+		    "OAuth2 bearer token");
+	return 0;
+}
+
+bool
+smtp_login_refused(const struct smtp_client *c)
+{
+	return c != NULL && c->login_refused;
 }
 
 void

@@ -60,6 +60,9 @@ struct smtp_params {
 	bool require_tls;       /* smtp://: fail unless STARTTLS works */
 	bool no_tls;            /* smtp:// in clear, even with a user */
 	const char *helo_name;  /* EHLO argument; NULL: curl's default */
+	const char *oauth2_mech;    /* "XOAUTH2" or "OAUTHBEARER": AUTH with
+	                             * the token of smtp_set_bearer() instead
+	                             * of the password; NULL: password */
 };
 
 struct smtp_client;
@@ -118,6 +121,16 @@ struct smtp_rcpt {
 int smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
     struct smtp_rcpt *r, size_t n, const char *data, size_t len,
     struct gc_err *err);
+
+/* The OAuth2 access token for the next logins (oauth2_mech set); curl
+ * keeps a copy. A connection already logged in stays so. */
+int smtp_set_bearer(struct smtp_client *c, const char *token,
+    struct gc_err *err);
+
+/* Whether the server refused the login in the last smtp_send_rcpts()
+ * (the token of auth = oauth2 is then to be refreshed; nothing was
+ * sent). */
+bool smtp_login_refused(const struct smtp_client *c);
 
 /* Say QUIT, close the connection, free; *c becomes NULL. */
 void smtp_close(struct smtp_client **c);

@@ -1222,7 +1222,9 @@ class SmtpSink:
     """
 
     def __init__(self, directory, tls, port=None, smtps_port=None,
-                 smtps=True):
+                 smtps=True, handler="smtp_sink.Sink", handler_args=()):
+        self.handler = handler          # e.g. oauth2_sink.OAuth2Sink
+        self.handler_args = list(handler_args)
         self.dir = directory
         self.tls = tls
         self.port = port
@@ -1318,8 +1320,8 @@ class SmtpSink:
                          self.tls.key_file])
             argv = [SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l",
                     "%s:%d" % (self.host, port)] + tls + [
-                    "-c", "smtp_sink.Sink", self.maildir,
-                    self.rules_file]
+                    "-c", self.handler, self.maildir,
+                    self.rules_file] + self.handler_args
             log = os.path.join(self.dir, "%s.log" % kind)
             env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
                        PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))

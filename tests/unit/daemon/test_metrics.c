@@ -178,11 +178,51 @@ test_health(void **state)
 	metrics_free(&m);
 }
 
+/* An OAuth2 credential: its counters, and a refused refresh token makes
+ * /healthz 503 until a refresh goes through again. */
+static void
+test_oauth2(void **state)
+{
+	const struct metrics_thresholds thr = { 600, 1800 };
+	struct metrics *m;
+	char why[512], *text;
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_db_up(m, true);
+	metrics_oauth2(m, &(struct metrics_oauth2){ .name = "mailbox \"a\"",
+	    .refused = true, .refreshes = 2, .failures = 3, .rotations = 1 });
+	text = metrics_format(m, T0 + 10);
+	assert_line(text, "guichet_oauth2_token_refreshes_total{credential="
+	    "\"mailbox \\\"a\\\"\"} 2");
+	assert_line(text, "guichet_oauth2_refresh_failures_total{credential="
+	    "\"mailbox \\\"a\\\"\"} 3");
+	assert_line(text, "guichet_oauth2_refresh_token_rotations_total{"
+	    "credential=\"mailbox \\\"a\\\"\"} 1");
+	assert_line(text, "guichet_oauth2_refresh_refused{credential="
+	    "\"mailbox \\\"a\\\"\"} 1");
+	free(text);
+	assert_int_equal(metrics_health(m, T0 + 10, &thr, why, sizeof(why)),
+	    -1);
+	assert_non_null(strstr(why, "oauth2 mailbox \"a\": the provider "
+	    "refuses the refresh token"));
+	metrics_oauth2(m, &(struct metrics_oauth2){ .name = "mailbox \"a\"",
+	    .refreshes = 3, .failures = 3, .rotations = 1 });
+	assert_int_equal(metrics_health(m, T0 + 10, &thr, why, sizeof(why)),
+	    0);
+	text = metrics_format(m, T0 + 10);
+	assert_line(text, "guichet_oauth2_refresh_refused{credential="
+	    "\"mailbox \\\"a\\\"\"} 0");
+	free(text);
+	metrics_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_oauth2),
 		cmocka_unit_test(test_db_figures),
 		cmocka_unit_test(test_health),
 	};
