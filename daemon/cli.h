@@ -14,6 +14,8 @@ int cli_migrate(struct app *app, int argc, char **argv);
 int cli_check_config(struct app *app, int argc, char **argv);
 int cli_ticket(struct app *app, int argc, char **argv);
 int cli_ticket_list(struct app *app, int argc, char **argv);
+int cli_ticket_search(struct app *app, int argc, char **argv);
+int cli_tickets(struct app *app, int argc, char **argv);
 int cli_ingest(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
 int cli_quarantine(struct app *app, int argc, char **argv);

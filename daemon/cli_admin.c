@@ -208,6 +208,8 @@ cli_ticket(struct app *app, int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return cli_ticket_list(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "search") == 0)
+		return cli_ticket_search(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
