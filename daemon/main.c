@@ -72,6 +72,11 @@ static const struct command commands[] = {
 	  "qualification and deadlines of a mail, storing nothing" },
 	{ "customers", cli_customers, true, "customers import FILE.csv",
 	  "organisations and their plans" },
+	{ "tickets", cli_tickets, true,
+	  "tickets import FILE.csv --format rt|zammad|osticket|generic "
+	  "[--skip-bad] [--dry-run]",
+	  "the tickets and messages of another help desk's CSV export, "
+	  "with their old numbers" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

@@ -234,6 +234,6 @@ too_long:
 	return fail(r, rec, start, line, err, "a record longer than %zu "
 	    "bytes", r->set.max_record);
 field_too_long:
-	return fail(r, rec, start, line, err, "field %zu is longer than the "
-	    "limit", nf + 1);
+	return fail(r, rec, start, line, err, "field %zu is longer than %zu "
+	    "bytes", nf + 1, r->set.max_field);
 }

@@ -119,10 +119,10 @@ test_caps(void **state)
 	(void)state;
 	read_all(got, sizeof(got), text, sizeof(text) - 1, &set);
 	assert_string_equal(got,
-	    "1:!line 1: field 1 is longer than the limit;"
+	    "1:!line 1: field 1 is longer than 8 bytes;"
 	    "2:!line 2: more than 3 fields;"
 	    "3:!line 3: a record longer than 20 bytes;"
-	    "4:!line 4: field 1 is longer than the limit;"
+	    "4:!line 4: field 1 is longer than 8 bytes;"
 	    "5:more\"|x;"       /* the resync lands inside the bad record */
 	    "6:ok|ok;");
 }
