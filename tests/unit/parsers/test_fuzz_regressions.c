@@ -8,8 +8,8 @@
  * checks; a crash once found by the fuzzer and saved under regressions/
  * stays a failing test until it is fixed. Under the sanitizer build this
  * is the fuzz build's ASan/UBSan check of each input.
- * Targets: mime, header, rfc2047, mimehdr, charset, codec, csv, text (html,
- * quote, commands, authres).
+ * Targets: mime, header, rfc2047, mimehdr, charset, codec, csv, history,
+ * text (html, quote, commands, authres).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +23,7 @@
 #include "tests/fuzz/fuzz_charset.c"
 #include "tests/fuzz/fuzz_codec.c"
 #include "tests/fuzz/fuzz_csv.c"
+#include "tests/fuzz/fuzz_history.c"
 #include "tests/fuzz/fuzz_header.c"
 #include "tests/fuzz/fuzz_mime.c"
 #include "tests/fuzz/fuzz_mimehdr.c"
@@ -79,6 +80,13 @@ test_csv(void **state)
 }
 
 static void
+test_history(void **state)
+{
+	(void)state;
+	fuzz_replay("history", fuzz_history);
+}
+
+static void
 test_text(void **state)
 {
 	(void)state;
@@ -96,6 +104,7 @@ main(void)
 		cmocka_unit_test(test_charset),
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_text),
 	};
 
