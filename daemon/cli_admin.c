@@ -238,7 +238,8 @@ usage:
 	    "[--priority P]\n"
 	    "         [--assignee NAME] [--org NAME] [--breached] [--limit N]"
 	    " [--json]\n"
-	    "       guichet ticket show NUMBER [--json]\n");
+	    "       guichet ticket show NUMBER [--json]\n"
+	    "       guichet ticket search QUERY [--json] [--limit N]\n");
 	return EX_USAGE;
 }
 
