@@ -8,6 +8,9 @@
 #ifndef GC_CLI_H
 #define GC_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "daemon/app.h"
 
 int cli_migrate(struct app *app, int argc, char **argv);
@@ -25,5 +28,9 @@ int cli_rules(struct app *app, int argc, char **argv);
 int cli_customers(struct app *app, int argc, char **argv);
 int cli_quarantine_retry(struct app *app, long long id);
 int cli_outbox(struct app *app, int argc, char **argv);
+
+/* A JSON array from PostgreSQL: re-indented with json, else one() for
+ * each element. */
+int cli_print_list(const char *text, bool json, void (*one)(const json_t *));
 
 #endif

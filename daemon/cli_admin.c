@@ -197,6 +197,12 @@ print_doc(const char *text, bool json, void (*one)(const json_t *),
 }
 
 int
+cli_print_list(const char *text, bool json, void (*one)(const json_t *))
+{
+	return print_doc(text, json, one, true);
+}
+
+int
 cli_ticket(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };

@@ -58,31 +58,11 @@ query_problem(const char *q, size_t len)
 	return NULL;
 }
 
-static int
-print_hits(const char *text, bool json)
+static void
+print_hit(const json_t *t)
 {
-	json_error_t jerr;
-	json_t *j, *t;
-	size_t i;
-
-	if ((j = json_loads(text, 0, &jerr)) == NULL) {
-		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
-		    jerr.text);
-		return EX_SOFTWARE;
-	}
-	if (json) {
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	} else {
-		json_array_foreach(j, i, t)
-			printf("%-18s %-8s %s\n    %s\n", jstr(t, "number"),
-			    jstr(t, "status"), jstr(t, "subject"),
-			    jstr(t, "line"));
-		if (json_array_size(j) == 0)
-			fprintf(stderr, "guichet: no ticket matches\n");
-	}
-	json_decref(j);
-	return EX_OK;
+	printf("%-18s %-8s %s\n    %s\n", jstr(t, "number"), jstr(t, "status"),
+	    jstr(t, "subject"), jstr(t, "line"));
 }
 
 int
@@ -161,7 +141,9 @@ cli_ticket_search(struct app *app, int argc, char **argv)
 		    " (it is unreachable: try again later)" : "");
 		return app_exit_code(rc);
 	}
-	rc = print_hits(doc, json);
+	rc = cli_print_list(doc, json, print_hit);
+	if (rc == EX_OK && !json && strcmp(doc, "[]") == 0)
+		fprintf(stderr, "guichet: no ticket matches\n");
 	free(doc);
 	return rc;
 bad:

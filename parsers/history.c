@@ -223,85 +223,66 @@ digits(const char *s, size_t n, int *v)
 	return n > 0;
 }
 
-/* A date of an export: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]][ ](Z|UTC|
- * +HH:MM|+HHMM)" or osTicket's "M/D/YYYY h:mm[:ss] [am|pm]"; UTC when no
- * zone is given. 0, or -1 for anything else. */
+/* A date of an export: ISO 8601 as common/util.c reads it, also with
+ * " UTC" or a blank before the zone ("2024-01-15 04:30 -0500"), or
+ * osTicket's "M/D/YYYY h:mm[:ss] [am|pm]"; UTC when no zone is given.
+ * 0, or -1 for anything else. */
 static int
 parse_date(time_t *out, const char *s)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0, n;
-	const char *p = s;
-	struct tm tm = { 0 };
-	time_t t;
+	char buf[64];
+	size_t n = strlen(s);
+	int y, mo, d, h = 0, mi = 0, sec = 0, k;
+	const char *a = strchr(s, '/'), *b, *p;
 
-	if (strchr(s, '/') != NULL) {
-		const char *a = strchr(s, '/'), *b = a ? strchr(a + 1, '/') :
-		    NULL;
-
+	if (n >= sizeof(buf))
+		return -1;
+	if (a != NULL) {
+		b = strchr(a + 1, '/');
 		if (b == NULL || !digits(s, (size_t)(a - s), &mo) ||
 		    !digits(a + 1, (size_t)(b - a - 1), &d) ||
-		    (n = (int)strspn(b + 1, "0123456789")) != 4 ||
-		    !digits(b + 1, 4, &y))
+		    strspn(b + 1, "0123456789") != 4 || !digits(b + 1, 4, &y))
 			return -1;
 		p = b + 5;
-	} else {
-		if (strlen(s) < 10 || s[4] != '-' || s[7] != '-' ||
-		    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-		    !digits(s + 8, 2, &d))
-			return -1;
-		p = s + 10;
-	}
-	if (*p == ' ' || *p == 'T') {
-		const char *q = p + 1;
-
-		n = (int)strspn(q, "0123456789");
-		if ((n != 1 && n != 2) || !digits(q, (size_t)n, &h) ||
-		    q[n] != ':' || !digits(q + n + 1, 2, &mi))
-			return -1;
-		p = q + n + 3;
-		if (*p == ':') {
-			if (!digits(p + 1, 2, &sec))
+		while (*p == ' ')
+			p++;
+		if (isdigit((unsigned char)*p)) {
+			k = (int)strspn(p, "0123456789");
+			if (k > 2 || !digits(p, (size_t)k, &h) || p[k] != ':' ||
+			    strspn(p + k + 1, "0123456789") != 2 ||
+			    !digits(p + k + 1, 2, &mi))
 				return -1;
-			p += 3;
-			if (*p == '.')
-				p += 1 + strspn(p + 1, "0123456789");
+			p += k + 3;
+			if (*p == ':' && strspn(p + 1, "0123456789") == 2 &&
+			    digits(p + 1, 2, &sec))
+				p += 3;
+			while (*p == ' ')
+				p++;
+			if (str_casecmp(p, "am") == 0 ||
+			    str_casecmp(p, "pm") == 0) {
+				if (h < 1 || h > 12)
+					return -1;
+				h = h % 12 + (tolower((unsigned char)*p) ==
+				    'p' ? 12 : 0);
+				p += 2;
+			}
 		}
+		if (*p != '\0' || mo > 12 || d > 31 || h > 23)
+			return -1;
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    y, mo, d, h, mi, sec);
+	} else {
+		memcpy(buf, s, n + 1);
+		if (n > 4 && strcmp(buf + n - 4, " UTC") == 0)
+			buf[n -= 4] = '\0';
+		for (k = 5; k <= 6; k++)    /* " -0500", " -05:00" */
+			if (n > (size_t)k + 10 && buf[n - k - 1] == ' ' &&
+			    (buf[n - k] == '+' || buf[n - k] == '-'))
+				memmove(buf + n - k - 1, buf + n - k,
+				    (size_t)k + 1);
 	}
-	while (*p == ' ')
-		p++;
-	if (str_casecmp(p, "am") == 0 || str_casecmp(p, "pm") == 0) {
-		if (h < 1 || h > 12)
-			return -1;
-		h = h % 12 + (tolower((unsigned char)*p) == 'p' ? 12 : 0);
-		p += 2;
-	} else if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (strcmp(p, "UTC") == 0) {
-		p += 3;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om;
-
-		if (!digits(p + 1, 2, &oh))
-			return -1;
-		if (p[3] == ':' ? !digits(p + 4, 2, &om) :
-		    !digits(p + 3, 2, &om))
-			return -1;
-		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		p += p[3] == ':' ? 6 : 5;
-	}
-	if (*p != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 ||
-	    d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (time_parse_iso8601(out, buf) != 0 || *out < 0)
 		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (tm.tm_mday != d)            /* 31 February */
-		return -1;
-	*out = t - off;
 	return 0;
 }
 
