@@ -58,11 +58,23 @@ query_problem(const char *q, size_t len)
 	return NULL;
 }
 
+/* s on the terminal: a control character of a customer's mail (an
+ * escape sequence, a carriage return) is shown as a blank. */
+static void
+put_text(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 static void
 print_hit(const json_t *t)
 {
-	printf("%-18s %-8s %s\n    %s\n", jstr(t, "number"), jstr(t, "status"),
-	    jstr(t, "subject"), jstr(t, "line"));
+	printf("%-18s %-8s ", jstr(t, "number"), jstr(t, "status"));
+	put_text(jstr(t, "subject"));
+	fputs("\n    ", stdout);
+	put_text(jstr(t, "line"));
+	putchar('\n');
 }
 
 int

@@ -175,6 +175,10 @@ problem(struct reader *r, size_t line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* one line per problem, whatever the quoted value holds */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	if (h->nproblems == MAX_PROBLEMS) {
 		h->nproblems++;
 		msg[0] = '\0';
@@ -209,6 +213,21 @@ cell(const struct reader *r, const struct csv_record *rec, enum field f,
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
 	return arena_strndup(a, s, n);
+}
+
+/* The cell of a header of ours (a subject, a name): on one line, its
+ * control characters (newlines of a multi-line cell included) blanks,
+ * so that nothing read here can add a header to a mail we write. */
+static const char *
+line_cell(const struct reader *r, const struct csv_record *rec,
+    enum field f, struct arena *a)
+{
+	char *s = (char *)cell(r, rec, f, a);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
 }
 
 static bool
@@ -316,9 +335,16 @@ parse_address(struct arena *a, const char *s, const char **addr_r,
 	n = strlen(addr);
 	at = strchr(addr, '@');
 	if (n == 0 || n > 254 || at == NULL || at == addr || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL || strpbrk(addr, " \t<>()\",;") ||
+	    strchr(at + 1, '@') != NULL || strpbrk(addr, " <>()\",;") ||
 	    strchr(at + 1, '.') == NULL)
 		return -1;
+	for (const char *p = addr; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			return -1;
+	if (name != NULL)
+		for (char *p = name; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
 	*addr_r = addr;
 	*name_r = name && *name ? name : NULL;
 	return 0;
@@ -452,7 +478,7 @@ read_row(struct reader *r, const struct csv_record *rec)
 		h->bad_rows++;
 		return;
 	}
-	t.subject = cell(r, rec, F_SUBJECT, a);
+	t.subject = line_cell(r, rec, F_SUBJECT, a);
 	if (t.subject[0] == '\0')
 		t.subject = "(no subject)";
 	s = cell(r, rec, F_STATUS, a);
@@ -475,7 +501,7 @@ read_row(struct reader *r, const struct csv_record *rec)
 		    col_name(r, F_REQUESTER), s);
 		bad = true;
 	}
-	s = cell(r, rec, F_REQNAME, a);
+	s = line_cell(r, rec, F_REQNAME, a);
 	if (s[0] != '\0')
 		t.requester_name = s;
 	s = cell(r, rec, F_LANG, a);
@@ -515,7 +541,7 @@ read_row(struct reader *r, const struct csv_record *rec)
 		bad = true;
 		kind = "skip";
 	}
-	s = cell(r, rec, F_MFROM, a);
+	s = line_cell(r, rec, F_MFROM, a);
 	mfrom = mname = NULL;
 	if (s[0] != '\0' && parse_address(a, s, &mfrom, &mname) != 0) {
 		/* RT's creator is a user name when it is an agent's */

@@ -248,12 +248,16 @@ class Import(gh.ServersTestCase):
                 self.row("H-6", subject="one") +                 # 10
                 self.row("H-6", subject="two") +                 # 11
                 self.row("H-7", requester="not an address") +    # 12
-                self.row("=cmd|' /C calc'!A0"))                  # 13
+                self.row("=cmd|' /C calc'!A0") +                 # 13
+                self.row("H-8", requester='"h@example.org\r\n'
+                         'Bcc:x@example.org"') +                  # 14-15
+                self.row("H-9", subject='"Hi\r\nBcc: x@example.org"'))
+        #                                                           16-17
         r = self.refused("bad.csv", body, "nothing imported")
         lines = r.stdout.splitlines()
         self.assertEqual([os.path.basename(l.split(": ")[0]) for l in lines], [
             "bad.csv:5", "bad.csv:6", "bad.csv:7", "bad.csv:9",
-            "bad.csv:11", "bad.csv:12", "bad.csv:13"])
+            "bad.csv:11", "bad.csv:12", "bad.csv:13", "bad.csv:14"])
         self.assertIn('"archived" is not a status of generic', lines[0])
         self.assertIn("in the future", lines[1])
         self.assertIn("is not a date", lines[2])
@@ -261,14 +265,31 @@ class Import(gh.ServersTestCase):
         self.assertIn("differs", lines[4])
         self.assertIn("not an e-mail address", lines[5])
         self.assertIn("not a ticket number", lines[6])
+        self.assertIn("not an e-mail address", lines[7])
         # --skip-bad: the tickets without a bad row, never half a ticket
         r = self.run_import(self.servers.path("bad.csv"), "generic",
                             "--skip-bad")
-        self.assertIn("1 ticket(s) imported", r.stdout)
-        self.assertIn("6 left out", r.stdout)
-        self.assertEqual(self.q("SELECT string_agg(external_id, ',') FROM "
-                                "ticket_refs WHERE external_id LIKE 'H-%'"),
-                         "H-1")
+        self.assertIn("2 ticket(s) imported", r.stdout)
+        self.assertIn("7 left out", r.stdout)
+        self.assertEqual(self.q("SELECT string_agg(external_id, ',' ORDER "
+                                "BY external_id) FROM ticket_refs WHERE "
+                                "external_id LIKE 'H-%'"), "H-1,H-9")
+        # a subject on several lines is one line: no header smuggled
+        self.assertEqual(self.ticket("generic", "H-9")["subject"],
+                         "Hi  Bcc: x@example.org")
+
+    def test_escape_sequences_stay_off_the_terminal(self):
+        path = self.write("esc.csv", self.HEADER + self.row(
+            "E-1", subject="Terminal \x1b]0;owned\x07",
+            text="clear \x1b[2J\x1b]0;owned\x07 zebrascreen"))
+        self.run_import(path, "generic")
+        self.assertEqual(self.q("SELECT strpos(text, chr(27)) > 0 FROM "
+                                "messages WHERE text LIKE '%zebrascreen'"),
+                         "t")
+        text = self.servers.guichet("ticket", "search", "zebrascreen").stdout
+        self.assertIn("zebrascreen", text)
+        self.assertNotIn("\x1b", text)
+        self.assertNotIn("\x07", text)
 
     def test_latin1_and_line_cap(self):
         self.refused("latin1.csv", (self.HEADER + self.row("L-1", text="r"
