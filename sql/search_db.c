@@ -13,6 +13,9 @@
 
 #include "common/mem.h"
 
+/* Mails ranked at most: the newest that match (see search_db.h). */
+#define SEARCH_RANKED "2000"
+
 /* The two parsed queries: what the index can use of each ('T': nothing,
  * only exclusions; '': no word at all). */
 static const struct db_stmt st_search_check = { "search_check",
@@ -23,20 +26,23 @@ static const struct db_stmt st_search_check = { "search_check",
 	"search_document(" m ".subject, " m ".from_addr, " m ".to_addrs, " \
 	m ".cc_addrs, " m ".text)"
 
-/* $1 the query, $2 at most so many tickets. */
+/* $1 the query, $2 at most so many tickets, $3 at most so many mails
+ * ranked: the newest that match. The planner reads those either from
+ * the GIN index (rare words) or backwards along the primary key until it
+ * has $3 (common words), so that a word found in every other mail costs
+ * no more than a rare one. */
 static const struct db_stmt st_search = { "search_tickets",
 	"WITH q AS (SELECT websearch_to_tsquery('french', search_fold($1)) "
 	"AS fr, websearch_to_tsquery('english', search_fold($1)) AS en), "
-	"hit AS (SELECT DISTINCT ON (x.ticket_id) x.* FROM (SELECT "
-	"m.ticket_id, m.id, m.search_config AS cfg, x.tq, "
-	"ts_rank(m.search_tsv, x.tq) AS rank "
-	"FROM q, messages m CROSS JOIN LATERAL (SELECT CASE WHEN "
-	"m.search_config = 'english'::regconfig THEN q.en ELSE q.fr END "
-	"AS tq) AS x "
+	"cand AS (SELECT m.id, m.ticket_id, m.search_config AS cfg, "
+	"m.search_tsv, CASE WHEN m.search_config = 'english'::regconfig "
+	"THEN q.en ELSE q.fr END AS tq FROM q, messages m "
 	"WHERE (m.search_config = 'french'::regconfig AND "
 	"m.search_tsv @@ q.fr) OR (m.search_config = 'english'::regconfig "
-	"AND m.search_tsv @@ q.en)) AS x "
-	"ORDER BY x.ticket_id, x.rank DESC, x.id), "
+	"AND m.search_tsv @@ q.en) ORDER BY m.id DESC LIMIT $3::bigint), "
+	"hit AS (SELECT DISTINCT ON (c.ticket_id) c.ticket_id, c.id, c.cfg, "
+	"c.tq, ts_rank(c.search_tsv, c.tq) AS rank FROM cand c "
+	"ORDER BY c.ticket_id, rank DESC, c.id DESC), "
 	"top AS (SELECT * FROM hit ORDER BY rank DESC, ticket_id DESC "
 	"LIMIT $2::bigint) "
 	"SELECT coalesce(json_agg(json_build_object('number', t.number, "
@@ -51,7 +57,7 @@ static const struct db_stmt st_search = { "search_tickets",
 	"StopSel=\"\"'), '\\s+', ' ', 'g'), 300))) "
 	"ORDER BY top.rank DESC, top.ticket_id DESC), '[]'::json)::text "
 	"FROM top JOIN tickets t ON t.id = top.ticket_id "
-	"JOIN messages m ON m.id = top.id", 2 };
+	"JOIN messages m ON m.id = top.id", 3 };
 
 int
 search_tickets(struct db *db, const char *query, long long max,
@@ -80,7 +86,8 @@ search_tickets(struct db *db, const char *query, long long max,
 		return gc_err_set(err, GC_EINVAL, "the query only excludes "
 		    "words: give at least one word to find");
 	snprintf(maxs, sizeof(maxs), "%lld", max);
-	if ((rc = db_execv(db, &st_search, &res, err, 2, query, maxs)) != 0)
+	if ((rc = db_execv(db, &st_search, &res, err, 3, query, maxs,
+	    SEARCH_RANKED)) != 0)
 		return rc;
 	*json_r = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
