@@ -15,6 +15,7 @@ messages.
 """
 
 import json
+import os
 import unittest
 
 import guichet_harness as gh
@@ -197,6 +198,25 @@ class Search(gh.ServersTestCase):
                                  expect=64)
         self.assertIn("--limit", r.stderr)
         self.servers.guichet("ticket", "search", expect=64)
+
+    def test_database_gone(self):
+        # a search or an import against a database that does not answer:
+        # 75 (try again later), nothing printed as a result
+        s = self.servers
+        dead = s.write_config(path=s.path("dead.conf"), dbname=DB, sections={
+            "database": {"conninfo": "host=127.0.0.1 port=%d dbname=%s "
+                         "user=guichet connect_timeout=5"
+                         % (gh.free_port(), DB)}})
+        s.config_path = s.path("guichet.conf")
+        r = s.guichet("ticket", "search", "serveur", config=dead,
+                      expect=75)
+        self.assertEqual(r.stdout, "")
+        r = s.guichet("tickets", "import", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+            "import", "generic.csv"), "--format", "generic", config=dead,
+            now="2026-11-26T10:00:00Z", expect=75)
+        self.assertIn("nothing imported", r.stderr)
+        self.assertEqual(self.search("serveur"), self.who("marie@client.fr"))
 
     def test_huge_mail_stored_and_found_by_its_beginning(self):
         body = "Bonjour,\nzanzibar au début.\n" + "".join(
