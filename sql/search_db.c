@@ -14,7 +14,7 @@
 #include "common/mem.h"
 
 /* Mails ranked at most: the newest that match (see search_db.h). */
-#define SEARCH_RANKED "2000"
+#define SEARCH_RANKED "500"
 
 /* The two parsed queries: what the index can use of each ('T': nothing,
  * only exclusions; '': no word at all). */

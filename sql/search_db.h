@@ -5,12 +5,12 @@
  * phrase", OR, -word), folded like the indexed text (accents away) and
  * parsed twice, with the french and the english configuration: each
  * message is matched with the configuration of its ticket's language
- * (sql/014_search_import.sql). The newest 2000 matching mails are ranked
- * (ts_rank), so that a common word costs no more than a rare one; the
- * result is one JSON array, best ticket first: number, status, subject, rank and the matching line (the first
- * line of the message's subject, addresses or text holding a match, else
- * a ts_headline excerpt). The returned string is malloc'd; the caller
- * frees it.
+ * (sql/014_search_import.sql). The newest 500 matching mails are ranked
+ * (ts_rank), so that a common word costs no more than a rare one. The
+ * result is one JSON array, best ticket first: number, status, subject,
+ * rank and the matching line (the first line of the message's subject,
+ * addresses or text holding a match, else a ts_headline excerpt). The
+ * returned string is malloc'd; the caller frees it.
  */
 #ifndef GC_SEARCH_DB_H
 #define GC_SEARCH_DB_H
