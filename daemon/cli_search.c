@@ -24,7 +24,7 @@
 
 #define SEARCH_MAX_QUERY 1000   /* bytes of a query */
 #define SEARCH_DEFAULT 20       /* tickets shown without --limit */
-#define SEARCH_MAX 1000
+#define SEARCH_MAX 500         /* the mails ranked bound the tickets */
 
 static const char *
 jstr(const json_t *o, const char *key)

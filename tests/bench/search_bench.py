@@ -154,7 +154,7 @@ def search(s, query, env=None):
 
 
 def hits(s, query):
-    r = s.guichet("ticket", "search", query, "--json", "--limit", "1000",
+    r = s.guichet("ticket", "search", query, "--json", "--limit", "500",
                   now=NOW)
     return len(json.loads(r.stdout))
 
