@@ -54,21 +54,19 @@ try_old_ref(const char *prefix, const char *ref, void *arg)
 	const char *sources = str_casecmp(prefix, "Ticket") == 0 ?
 	    "{zammad,generic}" : prefix[0] == '\0' ? "{osticket,generic}" :
 	    "{rt,generic}";
-	int64_t id;
-	int rc = import_ref_lookup(l->in->db, ref, sources, &id, l->err);
+	char number[64];
+	int rc = import_ref_lookup(l->in->db, ref, sources, number,
+	    sizeof(number), l->err);
 
-	if (rc == 0)
-		rc = store_ticket_by_id(l->in->db, id, l->t, l->err);
-	if (rc == 0) {
-		l->found = true;
-		return 1;
+	if (rc == GC_ENOTFOUND) {
+		gc_err_clear(l->err);
+		return 0;
 	}
-	if (rc != GC_ENOTFOUND) {
+	if (rc != 0) {
 		l->rc = rc;
 		return 1;
 	}
-	gc_err_clear(l->err);
-	return 0;
+	return try_tag(number, arg);
 }
 
 /* By a known tag in the subject (wherever it is, after any prefixes),

@@ -5,6 +5,7 @@
 #include "sql/import_db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql/store_util.h"
@@ -16,9 +17,10 @@ static const struct db_stmt st_ref_add = { "import_ref_add",
 	"INSERT INTO ticket_refs (source, external_id, ticket_id, "
 	"imported_at) VALUES ($1, $2, $3, $4)", 4 };
 static const struct db_stmt st_ref_lookup = { "import_ref_lookup",
-	"SELECT ticket_id FROM ticket_refs WHERE external_id = $1 AND "
-	"source = ANY ($2::text[]) ORDER BY array_position($2::text[], "
-	"source) LIMIT 1", 2 };
+	"SELECT t.number FROM ticket_refs r JOIN tickets t ON t.id = "
+	"r.ticket_id WHERE r.external_id = $1 AND r.source = ANY "
+	"($2::text[]) ORDER BY array_position($2::text[], r.source) LIMIT 1",
+	2 };
 static const struct db_stmt st_dates = { "import_ticket_dates",
 	"UPDATE tickets SET status = $2, created_at = $3, updated_at = $4, "
 	"resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN "
@@ -66,9 +68,18 @@ import_ref_find(struct db *db, const char *source, const char *ref,
 
 int
 import_ref_lookup(struct db *db, const char *ref, const char *sources,
-    int64_t *ticket_id_r, struct gc_err *err)
+    char *number_r, size_t len, struct gc_err *err)
 {
-	return one_id(db, &st_ref_lookup, ticket_id_r, err, ref, sources);
+	char *v = NULL;
+	int rc = db_value(db, &st_ref_lookup, &v, err, 2, ref, sources);
+
+	if (rc == 0 && v == NULL)
+		rc = gc_err_set(err, GC_ENOTFOUND, "no imported ticket %s",
+		    ref);
+	if (rc == 0)
+		snprintf(number_r, len, "%s", v);
+	free(v);
+	return rc;
 }
 
 int

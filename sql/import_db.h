@@ -11,6 +11,7 @@
 #define GC_SQL_IMPORT_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -23,11 +24,11 @@ int import_ref_find(struct db *db, const char *source, const char *ref,
 int import_ref_add(struct db *db, const char *source, const char *ref,
     int64_t ticket_id, time_t now, struct gc_err *err);
 
-/* The ticket imported with that old number from the first of sources
- * (a PostgreSQL array literal, "{rt,generic}") that has it;
- * GC_ENOTFOUND. */
+/* The number (ours) of the ticket imported with that old number from the
+ * first of sources (a PostgreSQL array literal, "{rt,generic}") that has
+ * it; GC_ENOTFOUND. */
 int import_ref_lookup(struct db *db, const char *ref, const char *sources,
-    int64_t *ticket_id_r, struct gc_err *err);
+    char *number_r, size_t len, struct gc_err *err);
 
 /* A ticket's status and dates as they were in the other tool. closed:
  * 0 for none; resolved_at is set for resolved and closed tickets,
