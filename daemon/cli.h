@@ -8,12 +8,17 @@
 #ifndef GC_CLI_H
 #define GC_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "daemon/app.h"
 
 int cli_migrate(struct app *app, int argc, char **argv);
 int cli_check_config(struct app *app, int argc, char **argv);
 int cli_ticket(struct app *app, int argc, char **argv);
 int cli_ticket_list(struct app *app, int argc, char **argv);
+int cli_ticket_search(struct app *app, int argc, char **argv);
+int cli_tickets(struct app *app, int argc, char **argv);
 int cli_ingest(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
 int cli_quarantine(struct app *app, int argc, char **argv);
@@ -25,5 +30,9 @@ int cli_quarantine_retry(struct app *app, long long id);
 int cli_outbox(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
 int cli_oauth2(struct app *app, int argc, char **argv);
+
+/* A JSON array from PostgreSQL: re-indented with json, else one() for
+ * each element. */
+int cli_print_list(const char *text, bool json, void (*one)(const json_t *));
 
 #endif

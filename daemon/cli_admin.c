@@ -207,6 +207,12 @@ print_doc(const char *text, bool json, void (*one)(const json_t *),
 }
 
 int
+cli_print_list(const char *text, bool json, void (*one)(const json_t *))
+{
+	return print_doc(text, json, one, true);
+}
+
+int
 cli_ticket(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };
@@ -218,6 +224,8 @@ cli_ticket(struct app *app, int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return cli_ticket_list(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "search") == 0)
+		return cli_ticket_search(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -246,7 +254,8 @@ usage:
 	    "[--priority P]\n"
 	    "         [--assignee NAME] [--org NAME] [--breached] [--limit N]"
 	    " [--json]\n"
-	    "       guichet ticket show NUMBER [--json]\n");
+	    "       guichet ticket show NUMBER [--json]\n"
+	    "       guichet ticket search QUERY [--json] [--limit N]\n");
 	return EX_USAGE;
 }
 

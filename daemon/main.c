@@ -50,9 +50,11 @@ static const struct command commands[] = {
 	{ "ticket", cli_ticket, true,
 	  "ticket list [--status S] [--queue Q] [--priority P] "
 	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"
-	  "ticket show NUMBER [--json]",
+	  "ticket show NUMBER [--json]\n"
+	  "ticket search QUERY [--json] [--limit N]",
 	  "tickets, the most urgent first (the soonest SLA due, then the "
-	  "plan's rank); one ticket with its messages, events and SLA" },
+	  "plan's rank); one ticket with its messages, events and SLA; "
+	  "the tickets whose mails match a query, best first" },
 	{ "quarantine", cli_quarantine, true,
 	  "quarantine list [--json]\n"
 	  "quarantine show ID\n"
@@ -80,6 +82,11 @@ static const struct command commands[] = {
 	  "get the refresh token of auth = oauth2 by the device flow: "
 	  "prints a URL and a code to enter there, waits, writes the token "
 	  "file" },
+	{ "tickets", cli_tickets, true,
+	  "tickets import FILE.csv --format rt|zammad|osticket|generic "
+	  "[--skip-bad] [--dry-run]",
+	  "the tickets and messages of another help desk's CSV export, "
+	  "with their old numbers" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

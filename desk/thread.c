@@ -7,8 +7,11 @@
 #include <stdlib.h>
 
 #include "common/mem.h"
+#include "common/util.h"
 #include "desk/tracking.h"
+#include "parsers/history.h"
 #include "parsers/mime.h"
+#include "sql/import_db.h"
 #include "sql/store_message.h"
 #include "sql/store_ticket.h"
 
@@ -40,6 +43,32 @@ try_tag(const char *token, void *arg)
 	return 0;
 }
 
+/* An old number of a ticket imported from another help desk, as that
+ * tool tagged its subjects: "[Ticket#N]" Zammad, "[#N]" osTicket, any
+ * other "[NAME #N]" Request Tracker; the generic import's numbers in
+ * any of them. */
+static int
+try_old_ref(const char *prefix, const char *ref, void *arg)
+{
+	struct tag_lookup *l = arg;
+	const char *sources = str_casecmp(prefix, "Ticket") == 0 ?
+	    "{zammad,generic}" : prefix[0] == '\0' ? "{osticket,generic}" :
+	    "{rt,generic}";
+	char number[64];
+	int rc = import_ref_lookup(l->in->db, ref, sources, number,
+	    sizeof(number), l->err);
+
+	if (rc == GC_ENOTFOUND) {
+		gc_err_clear(l->err);
+		return 0;
+	}
+	if (rc != 0) {
+		l->rc = rc;
+		return 1;
+	}
+	return try_tag(number, arg);
+}
+
 /* By a known tag in the subject (wherever it is, after any prefixes),
  * else by In-Reply-To/References naming any mail of a ticket, ours or
  * the customer's. A merged ticket leads to the one it was merged into. */
@@ -60,6 +89,10 @@ thread_find(struct desk *in, const struct mail *m, struct store_ticket *t,
 		return l.rc;
 	if (l.found) {
 		snprintf(tag_r, taglen, "%s", l.token);
+	} else if (history_subject_refs(m->subject, try_old_ref, &l) > 0 &&
+	    (l.rc != 0 || l.found)) {
+		if (l.rc != 0)
+			return l.rc;
 	} else {
 		ids = xcalloc(m->nreferences + 1, sizeof(*ids));
 		if (m->in_reply_to != NULL)

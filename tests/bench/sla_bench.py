@@ -44,6 +44,7 @@ import sys
 import time
 
 import guichet_harness as gh
+import pgload
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -267,17 +268,9 @@ FROM (SELECT g, created, calendar, k.kind, k.target,
 
 
 def psql_long(pg, sql):
-    """Run sql with psql in one session, without the harness's two-minute
-    limit (the load takes longer), stopping at the first error."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    r = subprocess.run([os.path.join(gh.PG_BIN, "psql"), "-X", "-q",
-                        "-v", "ON_ERROR_STOP=1", "-d", pg.conninfo(DB),
-                        "-f", "-"], input=sql.encode(),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       env=env, timeout=4 * 3600)
-    if r.returncode != 0:
-        raise gh.HarnessError("psql failed: %s" % r.stdout.decode(
-            "utf-8", "replace")[-3000:])
+    """Run sql in the benchmark's database, without the harness's
+    two-minute limit (the load takes longer)."""
+    pgload.psql_long(pg, DB, sql)
 
 
 def load(pg):

@@ -8,8 +8,8 @@
  * checks; a crash once found by the fuzzer and saved under regressions/
  * stays a failing test until it is fixed. Under the sanitizer build this
  * is the fuzz build's ASan/UBSan check of each input.
- * Targets: mime, header, rfc2047, mimehdr, charset, codec, text (html,
- * quote, commands, authres).
+ * Targets: mime, header, rfc2047, mimehdr, charset, codec, csv, history,
+ * text (html, quote, commands, authres).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,8 @@
 #define FUZZ_FAIL fuzz_replay_fail
 #include "tests/fuzz/fuzz_charset.c"
 #include "tests/fuzz/fuzz_codec.c"
+#include "tests/fuzz/fuzz_csv.c"
+#include "tests/fuzz/fuzz_history.c"
 #include "tests/fuzz/fuzz_header.c"
 #include "tests/fuzz/fuzz_mime.c"
 #include "tests/fuzz/fuzz_mimehdr.c"
@@ -71,6 +73,20 @@ test_codec(void **state)
 }
 
 static void
+test_csv(void **state)
+{
+	(void)state;
+	fuzz_replay("csv", fuzz_csv);
+}
+
+static void
+test_history(void **state)
+{
+	(void)state;
+	fuzz_replay("history", fuzz_history);
+}
+
+static void
 test_text(void **state)
 {
 	(void)state;
@@ -87,6 +103,8 @@ main(void)
 		cmocka_unit_test(test_mimehdr),
 		cmocka_unit_test(test_charset),
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_text),
 	};
 

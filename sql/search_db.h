@@ -1,0 +1,26 @@
+/*
+ * search_db.h - full-text search over the messages of every ticket
+ *
+ * The query is web-search syntax (websearch_to_tsquery: words, "a
+ * phrase", OR, -word), folded like the indexed text (accents away) and
+ * parsed twice, with the french and the english configuration: each
+ * message is matched with the configuration of its ticket's language
+ * (sql/014_search_import.sql). The newest 500 matching mails are ranked
+ * (ts_rank), so that a common word costs no more than a rare one. The
+ * result is one JSON array, best ticket first: number, status, subject,
+ * rank and the matching line (the first line of the message's subject,
+ * addresses or text holding a match, else a ts_headline excerpt). The
+ * returned string is malloc'd; the caller frees it.
+ */
+#ifndef GC_SEARCH_DB_H
+#define GC_SEARCH_DB_H
+
+#include "common/err.h"
+#include "sql/db.h"
+
+/* GC_EINVAL when the query holds no word that can be searched (empty,
+ * only punctuation, only stop words): nothing is asked of the index. */
+int search_tickets(struct db *db, const char *query, long long max,
+    char **json_r, struct gc_err *err);
+
+#endif

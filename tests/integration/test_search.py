@@ -1,0 +1,237 @@
+"""test_search.py - `guichet ticket search`: full-text search over mails.
+
+Tickets in French (the mailbox's language) and in English (an
+organisation whose language is en) come in by `ingest`; the search finds
+them by stem in their own language ("serveurs" finds "serveur",
+"printing" finds "printer"'s "printing"), ignores accents both ways,
+honours web-search syntax (a phrase, OR, an exclusion), finds addresses,
+ranks the ticket where a word comes back most first, and shows the line
+that matched. Hostile queries (empty, punctuation, stop words only, 100
+KB, a NUL, bytes that are not UTF-8, SQL, unbalanced quotes, only an
+exclusion) get a sentence and exit 65, or a plain answer; never a
+PostgreSQL message. A mail of several megabytes is stored and found by
+its beginning. Migration 014 applies on a database that already holds
+messages.
+"""
+
+import json
+import os
+import unittest
+
+import guichet_harness as gh
+
+NOW = "2026-11-26T10:00:00Z"
+DB = "search"
+
+ORGS = """
+[organisation acme]
+domains = acme.example
+plan = Pro
+language = en
+"""
+
+MAILS = [
+    ("marie@client.fr", "Le serveur ne répond plus",
+     "Bonjour,\n\nNos serveurs de production sont tombés cette nuit.\n"
+     "Merci de regarder.\n"),
+    ("paul@client.fr", "Facture de novembre",
+     "Bonjour,\n\nErreur sur la facture, erreur de montant, encore une "
+     "erreur.\nL'imprimante est en panne aussi.\n"),
+    ("lucie@client.fr", "Mise à jour impossible",
+     "Bonjour,\n\nLa mise à jour échoue avec une erreur de réseau.\n"),
+    ("bob@acme.example", "Printer not working",
+     "Hello,\n\nThe printers on floor 2 stopped printing yesterday.\n"
+     "Thanks\n"),
+    ("carol@acme.example", "Password reset",
+     "Hello,\n\nI cannot reset my password since the update.\n"),
+]
+
+
+def mail(n, sender, subject, body):
+    return ("From: %s\r\nTo: support@example.com\r\nSubject: %s\r\n"
+            "Message-ID: <search-%d@customer.example.org>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n%s"
+            % (sender, subject, n, body.replace("\n", "\r\n"))).encode()
+
+
+# What migration 014 adds, taken away again: the database as it was
+# before, with its messages, for the upgrade test.
+UNDO_014 = """
+DROP TRIGGER messages_search_config ON messages;
+DROP FUNCTION messages_search_config();
+DROP INDEX messages_search;
+ALTER TABLE messages DROP COLUMN search_tsv;
+ALTER TABLE messages DROP COLUMN search_config;
+DROP FUNCTION search_document(text, text, text[], text[], text);
+DROP FUNCTION search_fold(text);
+DROP TABLE ticket_refs;
+DELETE FROM schema_migrations WHERE version = 14;
+"""
+
+
+class Search(gh.ServersTestCase):
+    servers_options = dict(http=False, imap=False)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        s = cls.servers
+        s.write_config(dbname=DB, raw=ORGS)
+        s.guichet("migrate")
+        cls.number = {}
+        for n, (sender, subject, body) in enumerate(MAILS, 1):
+            r = s.guichet("ingest", "--mailbox", "support",
+                          input=mail(n, sender, subject, body), now=NOW)
+            cls.number[sender] = r.stderr.split("new ticket ")[1].split()[0]
+        # the upgrade: 014 applied again over stored messages
+        s.pg.psql(UNDO_014, db=DB)
+        s.guichet("migrate")
+
+    def search(self, *args, expect=0, input=None):
+        r = self.servers.guichet("ticket", "search", *args, "--json",
+                                 expect=expect, input=input)
+        if expect != 0:
+            return r
+        return [h["number"] for h in json.loads(r.stdout)]
+
+    def who(self, *senders):
+        return [self.number[s] for s in senders]
+
+    def test_migration_applied_over_stored_messages(self):
+        pg = self.servers.pg
+        self.assertEqual(pg.scalar("SELECT count(*) FROM messages WHERE "
+                                   "search_tsv IS NULL AND author <> "
+                                   "'system'", db=DB), "0")
+        self.assertEqual(pg.scalar(
+            "SELECT string_agg(DISTINCT m.search_config::text, ',') "
+            "FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+            "WHERE t.requester LIKE '%@acme.example'", db=DB), "english")
+        self.assertEqual(pg.scalar(
+            "SELECT string_agg(DISTINCT m.search_config::text, ',') "
+            "FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+            "WHERE t.requester LIKE '%@client.fr'", db=DB), "french")
+
+    def test_stemming_in_the_ticket_language(self):
+        self.assertEqual(self.search("serveurs"), self.who("marie@client.fr"))
+        self.assertEqual(self.search("serveur"), self.who("marie@client.fr"))
+        self.assertEqual(self.search("printing"),
+                         self.who("bob@acme.example"))
+        self.assertEqual(self.search("printer"), self.who("bob@acme.example"))
+
+    def test_accents_ignored_both_ways(self):
+        for q in ("réseau", "reseau", "RÉSEAU", "Reseau"):
+            self.assertEqual(self.search(q), self.who("lucie@client.fr"), q)
+        self.assertEqual(self.search("tombes"), self.who("marie@client.fr"))
+
+    def test_phrase_or_and_exclusion(self):
+        self.assertEqual(self.search('"mise à jour"'),
+                         self.who("lucie@client.fr"))
+        self.assertEqual(self.search('"jour mise"'), [])
+        self.assertEqual(self.search("facture -imprimante"), [])
+        self.assertEqual(self.search("facture -serveur"),
+                         self.who("paul@client.fr"))
+        self.assertEqual(sorted(self.search("password OR facture")),
+                         sorted(self.who("carol@acme.example",
+                                         "paul@client.fr")))
+
+    def test_address(self):
+        self.assertEqual(self.search("bob@acme.example"),
+                         self.who("bob@acme.example"))
+        self.assertEqual(self.search("marie@client.fr"),
+                         self.who("marie@client.fr"))
+
+    def test_ranked_and_matching_line(self):
+        # "erreur" three times in Paul's mail, once in Lucie's
+        self.assertEqual(self.search("erreur"),
+                         self.who("paul@client.fr", "lucie@client.fr"))
+        r = self.servers.guichet("ticket", "search", "tombés", "--json")
+        hit, = json.loads(r.stdout)
+        self.assertEqual(hit["line"], "Nos serveurs de production sont "
+                         "tombés cette nuit.")
+        self.assertEqual(hit["status"], "new")
+        self.assertEqual(hit["subject"], "Le serveur ne répond plus")
+        text = self.servers.guichet("ticket", "search", "tombés").stdout
+        self.assertIn(self.number["marie@client.fr"], text)
+        self.assertIn("sont tombés cette nuit", text)
+        self.assertEqual(self.search("erreur", "--limit", "1"),
+                         self.who("paul@client.fr"))
+
+    def assert_refused(self, r, words):
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn(words, r.stderr)
+        self.assertNotIn("ERROR", r.stderr)
+        self.assertNotIn("syntax", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_hostile_queries(self):
+        self.assert_refused(self.search("", expect=65), "no word")
+        self.assert_refused(self.search("?!.,;:()[]", expect=65), "no word")
+        # stop words of one language are words of the other: no hit
+        self.assertEqual(self.search("le la les the"), [])
+        self.assert_refused(self.search("a" * 100000, expect=65),
+                            "longer than 1000 bytes")
+        self.assert_refused(self.search("-", expect=65,
+                                        input=b"serveur\0drop"), "NUL")
+        self.assert_refused(self.search("-", expect=65,
+                                        input=b"r\xe9seau"), "not UTF-8")
+        self.assert_refused(self.search("-", expect=65,
+                                        input=b"x" * 200000), "longer")
+        self.assert_refused(self.search("-", expect=65,
+                                        input=b"-serveur"), "only excludes")
+        # SQL is a string to search for, nothing else
+        self.assertEqual(self.search("'; DROP TABLE tickets; --"), [])
+        self.assertEqual(self.search("x' OR '1'='1"), [])
+        self.assertEqual(self.servers.pg.scalar(
+            "SELECT count(*) FROM tickets WHERE requester <> "
+            "'big@client.fr'", db=DB), str(len(MAILS)))
+        # tsquery operators typed by hand are words, not syntax
+        self.assertEqual(self.search("serveur & | ! <-> :*"),
+                         self.who("marie@client.fr"))
+        # unbalanced quotes: the phrase runs to the end
+        self.assertEqual(self.search('"mise à jour'),
+                         self.who("lucie@client.fr"))
+        self.assertEqual(self.search('facture "'),
+                         self.who("paul@client.fr"))
+        r = self.servers.guichet("ticket", "search", "x", "--limit", "0",
+                                 expect=64)
+        self.assertIn("--limit", r.stderr)
+        self.servers.guichet("ticket", "search", expect=64)
+
+    def test_database_gone(self):
+        # a search or an import against a database that does not answer:
+        # 75 (try again later), nothing printed as a result
+        s = self.servers
+        dead = s.write_config(path=s.path("dead.conf"), dbname=DB, sections={
+            "database": {"conninfo": "host=127.0.0.1 port=%d dbname=%s "
+                         "user=guichet connect_timeout=5"
+                         % (gh.free_port(), DB)}})
+        s.config_path = s.path("guichet.conf")
+        r = s.guichet("ticket", "search", "serveur", config=dead,
+                      expect=75)
+        self.assertEqual(r.stdout, "")
+        r = s.guichet("tickets", "import", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+            "import", "generic.csv"), "--format", "generic", config=dead,
+            now="2026-11-26T10:00:00Z", expect=75)
+        self.assertIn("nothing imported", r.stderr)
+        self.assertEqual(self.search("serveur"), self.who("marie@client.fr"))
+
+    def test_huge_mail_stored_and_found_by_its_beginning(self):
+        body = "Bonjour,\nzanzibar au début.\n" + "".join(
+            "mot%06d " % i for i in range(400000)) + "\npanama final\n"
+        s = self.servers
+        r = s.guichet("ingest", "--mailbox", "support", now=NOW,
+                      input=mail(99, "big@client.fr", "Gros envoi", body))
+        self.assertIn("new ticket", r.stderr)
+        self.assertEqual(self.search("zanzibar"), [
+            r.stderr.split("new ticket ")[1].split()[0]])
+        self.assertEqual(self.search("panama"), [])
+        self.assertEqual(s.pg.scalar(
+            "SELECT raw_size > 3000000 FROM messages WHERE "
+            "from_addr = 'big@client.fr'", db=DB), "t")
+
+
+if __name__ == "__main__":
+    unittest.main()
