@@ -31,8 +31,11 @@ int cli_outbox(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
 int cli_oauth2(struct app *app, int argc, char **argv);
 
-/* A JSON array from PostgreSQL: re-indented with json, else one() for
- * each element. */
-int cli_print_list(const char *text, bool json, void (*one)(const json_t *));
+/* A JSON document from the database on standard output: re-indented
+ * (cli_print_json, or cli_print_doc with json), else each object of a
+ * list (is_list) or the one object through one(). Exit status. */
+int cli_print_json(const char *text);
+int cli_print_doc(const char *text, bool json, void (*one)(const json_t *),
+    bool is_list);
 
 #endif

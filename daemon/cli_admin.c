@@ -94,24 +94,6 @@ cli_check_config(struct app *app, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Print a JSON document from PostgreSQL, re-indented. */
-static int
-print_json(const char *text)
-{
-	json_error_t jerr;
-	json_t *j = json_loads(text, 0, &jerr);
-
-	if (j == NULL) {
-		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
-		    jerr.text);
-		return EX_SOFTWARE;
-	}
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(j);
-	return EX_OK;
-}
-
 static const char *
 jstr(const json_t *o, const char *key)
 {
@@ -180,38 +162,6 @@ print_ticket_text(const json_t *t)
 	}
 }
 
-static int
-print_doc(const char *text, bool json, void (*one)(const json_t *),
-    bool is_list)
-{
-	json_error_t jerr;
-	json_t *j;
-	size_t i;
-	json_t *t;
-
-	if (json)
-		return print_json(text);
-	if ((j = json_loads(text, 0, &jerr)) == NULL) {
-		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
-		    jerr.text);
-		return EX_SOFTWARE;
-	}
-	if (is_list) {
-		json_array_foreach(j, i, t)
-			one(t);
-	} else {
-		one(j);
-	}
-	json_decref(j);
-	return EX_OK;
-}
-
-int
-cli_print_list(const char *text, bool json, void (*one)(const json_t *))
-{
-	return print_doc(text, json, one, true);
-}
-
 int
 cli_ticket(struct app *app, int argc, char **argv)
 {
@@ -246,7 +196,7 @@ cli_ticket(struct app *app, int argc, char **argv)
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	rc = print_doc(doc, json, print_ticket_text, false);
+	rc = cli_print_doc(doc, json, print_ticket_text, false);
 	free(doc);
 	return rc;
 usage:
@@ -309,9 +259,9 @@ cli_quarantine(struct app *app, int argc, char **argv)
 		return app_exit_code(rc);
 	}
 	if (strcmp(argv[1], "list") == 0)
-		rc = print_doc(doc, json, print_quarantine_line, true);
+		rc = cli_print_doc(doc, json, print_quarantine_line, true);
 	else
-		rc = print_json(doc);
+		rc = cli_print_json(doc);
 	free(doc);
 	return rc;
 usage:

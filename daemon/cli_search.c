@@ -153,7 +153,7 @@ cli_ticket_search(struct app *app, int argc, char **argv)
 		    " (it is unreachable: try again later)" : "");
 		return app_exit_code(rc);
 	}
-	rc = cli_print_list(doc, json, print_hit);
+	rc = cli_print_doc(doc, json, print_hit, true);
 	if (rc == EX_OK && !json && strcmp(doc, "[]") == 0)
 		fprintf(stderr, "guichet: no ticket matches\n");
 	free(doc);

@@ -12,7 +12,7 @@
  * then leaves it out), and the server's text quoted in an error is
  * scrubbed of the token.
  */
-#include "imap_conn.h"
+#include "daemon/imap_conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +37,10 @@ send_line(struct imap_conn *c, const char *a, const char *b)
 }
 
 int
-imap_authenticate(struct imap_conn *c, const struct imap_params *p,
-    struct gc_err *err)
+imap_authenticate(struct imap_conn *c, const char *user,
+    const char *token, bool oauthbearer, struct gc_err *err)
 {
-	const char *mech = p->oauthbearer ? "OAUTHBEARER" : "XOAUTH2";
+	const char *mech = oauthbearer ? "OAUTHBEARER" : "XOAUTH2";
 	struct mailimap_response *resp = NULL;
 	char text[SERVER_TEXT_MAX + 8], *ir = NULL, *cmd;
 	int r, state;
@@ -48,8 +48,8 @@ imap_authenticate(struct imap_conn *c, const struct imap_params *p,
 	if (!mailimap_has_authentication(c->imap, (char *)mech))
 		return gc_err_set(err, GC_EAUTH, "%s does not offer "
 		    "AUTH=%s (auth = oauth2)", c->where, mech);
-	if ((r = oauth2_sasl(&ir, p->oauthbearer ? OAUTH2_OAUTHBEARER :
-	    OAUTH2_XOAUTH2, p->user, p->oauth2_token, c->url.host,
+	if ((r = oauth2_sasl(&ir, oauthbearer ? OAUTH2_OAUTHBEARER :
+	    OAUTH2_XOAUTH2, user, token, c->url.host,
 	    c->url.port, err)) != 0)
 		return r;
 	r = mailimap_send_current_tag(c->imap);
@@ -67,7 +67,7 @@ imap_authenticate(struct imap_conn *c, const struct imap_params *p,
 		    err);
 	if (c->imap->imap_stream_buffer->str[0] == '+') {
 		/* the server's error, as a challenge: answer, then NO */
-		r = send_line(c, p->oauthbearer ? "AQ==" : "", NULL);
+		r = send_line(c, oauthbearer ? "AQ==" : "", NULL);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(c, r, "AUTHENTICATE", err);
 		if (mailimap_read_line(c->imap) == NULL)
@@ -82,7 +82,7 @@ imap_authenticate(struct imap_conn *c, const struct imap_params *p,
 	    resp->rsp_resp_done->rsp_type != MAILIMAP_RESP_DONE_TYPE_TAGGED) {
 		mailimap_response_free(resp);
 		c->dead = true;
-		imap_server_text(text, sizeof(text), c, p->oauth2_token);
+		imap_server_text(text, sizeof(text), c, token);
 		return gc_err_set(err, GC_ETEMP, "AUTHENTICATE: %s closed "
 		    "the connection: %s", c->where, text);
 	}
@@ -93,7 +93,7 @@ imap_authenticate(struct imap_conn *c, const struct imap_params *p,
 		c->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
 		return 0;
 	}
-	imap_server_text(text, sizeof(text), c, p->oauth2_token);
+	imap_server_text(text, sizeof(text), c, token);
 	return gc_err_set(err, GC_EAUTH, "%s as %s at %s refused: %s", mech,
-	    p->user, c->where, text);
+	    user, c->where, text);
 }

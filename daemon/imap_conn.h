@@ -63,6 +63,13 @@ void imap_server_text(char *buf, size_t len, const struct imap_conn *c,
  * connection dead when the stream can no longer be trusted. */
 int imap_fail(struct imap_conn *c, int r, const char *what,
     struct gc_err *err);
+/* The same, masking secret (a password or token) in the server's text. */
+int imap_fail_secret(struct imap_conn *c, int r, const char *what,
+    const char *secret, struct gc_err *err);
+
+/* No CR, LF or other control bytes (they would break the command line),
+ * at most max bytes. */
+bool imap_clean_string(const char *s, size_t max);
 
 /* 0 when command `what` may be sent: connected, alive, not idling, and a
  * folder selected if need_selected; otherwise why not, in err. */
@@ -74,10 +81,10 @@ int imap_usable(struct imap_conn *c, bool need_selected, const char *what,
 int imap_check_folder(const char *folder, const char *what,
     struct gc_err *err);
 
-/* AUTHENTICATE XOAUTH2 or OAUTHBEARER with p->oauth2_token, over TLS
+/* AUTHENTICATE XOAUTH2 (or OAUTHBEARER) as user with token, over TLS
  * (or allowed plaintext), in one command with the initial response
  * (SASL-IR); imap_auth.c. */
-int imap_authenticate(struct imap_conn *c, const struct imap_params *p,
-    struct gc_err *err);
+int imap_authenticate(struct imap_conn *c, const char *user,
+    const char *token, bool oauthbearer, struct gc_err *err);
 
 #endif

@@ -18,12 +18,12 @@
 #include "common/evjson.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "desk/conversation.h"
 #include "desk/mailout.h"
 #include "desk/qualify.h"
 #include "desk/rating.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "desk/ticket_open.h"
 #include "notify/compose.h"
 #include "notify/template.h"
 #include "parsers/commands.h"
@@ -483,7 +483,7 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 
 		snprintf(key, sizeof(key), SPLIT_KEY "%" PRId64, x->split_msg);
 		snprintf(from, sizeof(from), "%" PRId64, x->split_msg);
-		rc = conversation_split(in, x->t, x->split_mail, x->split_raw,
+		rc = ticket_open_split(in, x->t, x->split_mail, x->split_raw,
 		    x->split_len, key, &nr, err);
 		if (rc == 0)
 			rc = record_event(in, x->t->id, "split", who, ev_json(

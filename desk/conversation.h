@@ -32,15 +32,6 @@ int conversation_handle(struct desk *in, const struct conv_mail *cm,
 int conversation_release(struct desk *in, const struct conv_mail *cm,
     const char *into, struct intake_result *res, struct gc_err *err);
 
-/* An agent's #split: the customer mail m (parsed from raw, len bytes,
- * as stored on ticket from; its sender checked by the caller) becomes a
- * new ticket related to from, with its own number, acknowledgement and
- * agents' notification; key is the new message's dedup key. */
-struct store_ticket;
-int conversation_split(struct desk *in, const struct store_ticket *from,
-    const struct mail *m, const char *raw, size_t len, const char *key,
-    struct intake_result *res, struct gc_err *err);
-
 /* A delivery report: matched to the ticket of our mail it reports on
  * (by that mail's Message-ID) and recorded there, never a new ticket and
  * never answered; one that matches nothing goes to the quarantine. */

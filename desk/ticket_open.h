@@ -1,0 +1,35 @@
+/*
+ * ticket_open.h - a new ticket from a mail
+ *
+ * Qualified by the policy (qualify.h), numbered, the mail stored as its
+ * first message, its SLA timers started, the Cc of the mail made
+ * participants (at most max_participants_per_mail), the customer
+ * acknowledged (unless the mail is automatic: no loop) and the agents of
+ * its queue told. Called for a new mail (conversation.c), a stranger's
+ * mail on someone else's ticket, a release from the quarantine, and an
+ * agent's #split (agent.c).
+ */
+#ifndef GC_DESK_TICKET_OPEN_H
+#define GC_DESK_TICKET_OPEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "desk/desk.h"
+
+/* related_to: the ticket this one comes from (0: none); drop_tag: that
+ * ticket's tag, taken out of the new ticket's subject. */
+int ticket_open(struct desk *in, const struct conv_mail *cm,
+    int64_t related_to, const char *drop_tag, struct intake_result *res,
+    struct gc_err *err);
+
+/* An agent's #split: the customer mail m (parsed from raw, len bytes,
+ * as stored on ticket from; its sender checked by the caller) becomes a
+ * new ticket related to from, with its own number, acknowledgement and
+ * agents' notification; key is the new message's dedup key. */
+struct store_ticket;
+int ticket_open_split(struct desk *in, const struct store_ticket *from,
+    const struct mail *m, const char *raw, size_t len, const char *key,
+    struct intake_result *res, struct gc_err *err);
+
+#endif
