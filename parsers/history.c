@@ -230,10 +230,13 @@ line_cell(const struct reader *r, const struct csv_record *rec,
 	return s;
 }
 
+/* n decimal digits (at most 9: no int overflow) into *v. */
 static bool
 digits(const char *s, size_t n, int *v)
 {
 	*v = 0;
+	if (n > 9)
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (!isdigit((unsigned char)s[i]))
 			return false;
