@@ -18,10 +18,7 @@ import os
 import re
 import unittest
 
-import guichet_harness as gh
-from test_conversation import mail
-
-T0 = "2026-11-26T10:00:00Z"
+from desk_case import T0, DeskCase, mail
 
 # What compose_html.c and html_safe.c may write, with their attributes.
 ALLOWED = {
@@ -86,8 +83,7 @@ def multipart(kind, boundary, parts):
     return out + "--%s--\r\n" % boundary
 
 
-class MailOut(gh.ServersTestCase):
-    servers_options = dict(http=False)
+class MailOut(DeskCase):
 
     def setUp(self):
         s = self.servers
@@ -108,18 +104,6 @@ class MailOut(gh.ServersTestCase):
             sections["guichet"] = guichet
         self.servers.write_config(dbname=self.db, mailbox_user=self.user,
                                   sections=sections)
-
-    def deliver(self, raw, now=T0):
-        self.servers.imap.append(self.user, "INBOX", raw)
-        return self.servers.guichet("serve", "--once", now=now)
-
-    def show(self, number):
-        return json.loads(self.servers.guichet("ticket", "show", number,
-                                               "--json").stdout)
-
-    def sent(self, to):
-        return [m for m in self.servers.smtp.messages()
-                if m["X-RcptTo"] and to in m["X-RcptTo"]]
 
     def open_ticket(self, subject="Question sur l export",
                     body="Hello,\n\nThe export gives an empty file.\n"):
