@@ -18,7 +18,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev
 	libetpan-dev libpq-dev libpcre2-dev libssl-dev libcurl4-gnutls-dev
 	libjansson-dev libcmocka-dev libxml2-dev libgmime-3.0-dev libsystemd-dev
-	libmicrohttpd-dev mandoc
+	libmicrohttpd-dev libgpgme-dev gnupg gpg-agent mandoc chromium
 	dovecot-imapd python3-aiosmtpd python3-prometheus-client postgresql-15
 	tzdata openssl ca-certificates ${GUICHET_DEPS_EXTRA:-}"
 
