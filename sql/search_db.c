@@ -2,9 +2,10 @@
  * search_db.c - full-text search over messages (see search_db.h)
  *
  * Each message is matched with the configuration of its ticket's
- * language, so the query is parsed with both and the WHERE clause names
- * each configuration beside its own query: the planner ORs two scans of
- * the one GIN index. A ticket appears once, with its best message.
+ * language, so the query is parsed with both and each configuration is
+ * matched with its own query (search_recent() of migration 020, which
+ * reads the newest matches from the GIN index). A ticket appears once,
+ * with its best message.
  */
 #include "sql/search_db.h"
 
@@ -27,20 +28,19 @@ static const struct db_stmt st_search_check = { "search_check",
 	m ".cc_addrs, " m ".text)"
 
 /* $1 the query, $2 at most so many tickets, $3 at most so many mails
- * ranked: the newest that match. The planner reads those either from
- * the GIN index (rare words) or backwards along the primary key until it
- * has $3 (common words), so that a word found in every other mail costs
- * no more than a rare one. */
+ * ranked: the newest that match, found by search_recent() (migration
+ * 020) in the newest blocks of ids first, so that neither a common word
+ * nor a rare one makes PostgreSQL visit more rows than it ranks. */
 static const struct db_stmt st_search = { "search_tickets",
 	"WITH q AS (SELECT websearch_to_tsquery('french', search_fold($1)) "
 	"AS fr, websearch_to_tsquery('english', search_fold($1)) AS en), "
+	"ids AS (SELECT unnest(search_recent(q.fr, q.en, $3::integer)) "
+	"AS id FROM q), "
 	"cand AS (SELECT m.id, m.ticket_id, m.search_config AS cfg, "
 	"m.search_tsv, CASE WHEN m.search_config = 'english'::regconfig "
-	"THEN q.en ELSE q.fr END AS tq FROM q, messages m "
-	"WHERE (m.search_config = 'french'::regconfig AND "
-	"m.search_tsv @@ q.fr) OR (m.search_config = 'english'::regconfig "
-	"AND m.search_tsv @@ q.en) ORDER BY m.id DESC LIMIT $3::bigint), "
-	"hit AS (SELECT DISTINCT ON (c.ticket_id) c.ticket_id, c.id, c.cfg, "
+	"THEN q.en ELSE q.fr END AS tq FROM q, ids "
+	"JOIN messages m ON m.id = ids.id), "
+"hit AS (SELECT DISTINCT ON (c.ticket_id) c.ticket_id, c.id, c.cfg, "
 	"c.tq, ts_rank(c.search_tsv, c.tq) AS rank FROM cand c "
 	"ORDER BY c.ticket_id, rank DESC, c.id DESC), "
 	"top AS (SELECT * FROM hit ORDER BY rank DESC, ticket_id DESC "

@@ -6,7 +6,9 @@
  * parsed twice, with the french and the english configuration: each
  * message is matched with the configuration of its ticket's language
  * (sql/014_search_import.sql). The newest 500 matching mails are ranked
- * (ts_rank), so that a common word costs no more than a rare one. The
+ * (ts_rank), so that a common word costs no more than a rare one; they
+ * are read from the index in the newest blocks of ids first
+ * (sql/020_search_recent.sql). The
  * result is one JSON array, best ticket first: number, status, subject,
  * rank and the matching line (the first line of the message's subject,
  * addresses or text holding a match, else a ts_headline excerpt). The

@@ -190,7 +190,7 @@ def main():
         load(pg)
         print("  " + pg.scalar(
             "SELECT count(*) || ' messages, GIN index ' || pg_size_pretty("
-            "pg_relation_size('messages_search')) || ', database ' || "
+            "pg_relation_size('messages_search_recent')) || ', database ' || "
             "pg_size_pretty(pg_database_size(current_database())) "
             "FROM messages", db=DB))
         for q in QUERIES:                     # warm the cache once

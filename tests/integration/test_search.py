@@ -10,8 +10,8 @@ that matched. Hostile queries (empty, punctuation, stop words only, 100
 KB, a NUL, bytes that are not UTF-8, SQL, unbalanced quotes, only an
 exclusion) get a sentence and exit 65, or a plain answer; never a
 PostgreSQL message. A mail of several megabytes is stored and found by
-its beginning. Migration 014 applies on a database that already holds
-messages.
+its beginning. Migrations 014 and 020 apply on a database that already
+holds messages.
 """
 
 import json
@@ -56,9 +56,14 @@ def mail(n, sender, subject, body):
             % (sender, subject, n, body.replace("\n", "\r\n"))).encode()
 
 
-# What migration 014 adds, taken away again: the database as it was
-# before, with its messages, for the upgrade test.
+# What migrations 014 and 020 add, taken away again: the database as it
+# was before, with its messages, for the upgrade test.
 UNDO_014 = """
+DROP FUNCTION search_recent(tsquery, tsquery, integer);
+DROP INDEX messages_search_recent;
+DROP FUNCTION search_blocks(bigint);
+DELETE FROM schema_migrations WHERE version = 20;
+CREATE INDEX messages_search ON messages USING gin (search_tsv);
 DROP TRIGGER messages_search_config ON messages;
 DROP FUNCTION messages_search_config();
 DROP INDEX messages_search;
