@@ -14,9 +14,9 @@
 -- asks the index for the query AND one of the two newest blocks of the
 -- smallest scale: the index intersects the lists itself and hands back
 -- only the matches among the newest ids. While fewer than the wanted
--- number come back, the next scale is tried; the last answer covers every
--- mail. A rare word costs five small index reads, a common one a few
--- hundred row visits, whatever the size of the database.
+-- number come back, a wider window is tried; the last answer covers
+-- every mail. A rare word costs a few small index reads, a common one a
+-- walk over the newest rows, whatever the size of the database.
 --
 -- The index is on an expression, so the table is not rewritten; it
 -- replaces the index of migration 014 (a query without blocks uses it
@@ -35,11 +35,13 @@ DROP INDEX messages_search;
 -- (in English), newest first. A query with no positive word in one
 -- language (empty, or only exclusions) finds nothing in that language.
 --
--- The window of ids asked for starts at 4,096 and grows from what the
--- last one held: with n matches in w ids, the next is w * want / n (and
--- a bit more), or eight times w when it held none. It is covered by at
--- most eight blocks of the smallest scale that does it; past 64 M ids,
--- the whole index is read.
+-- First the newest 4 * want mails are read in order and tested: a common
+-- word is found there at the cost of a walk along the primary key. Then
+-- the index is asked for the matches in a window of the newest ids that
+-- grows from what the last one held: with n matches in w ids, the next
+-- is w * want / n (and a quarter more), or eight times w when it held
+-- none. A window is covered by at most eight blocks of the smallest
+-- scale that does it; past 64 M ids, the whole index is read.
 CREATE FUNCTION search_recent(fr tsquery, en tsquery, want integer)
 RETURNS bigint[]
 LANGUAGE plpgsql STABLE AS $$
@@ -47,7 +49,9 @@ DECLARE
     top bigint := (SELECT max(id) FROM messages);
     use_fr boolean := querytree(fr) NOT IN ('', 'T');
     use_en boolean := querytree(en) NOT IN ('', 'T');
-    width bigint := 4096;
+    walked bigint;
+    low bigint;
+    width bigint;
     scale integer;
     near tsquery;
     found bigint[];
@@ -55,15 +59,30 @@ BEGIN
     IF top IS NULL OR NOT (use_fr OR use_en) THEN
         RETURN '{}';
     END IF;
+    SELECT count(*), min(r.id), coalesce(array_agg(r.id ORDER BY r.id DESC)
+               FILTER (WHERE (use_fr AND r.cfg = 'french'::regconfig AND
+                              r.tsv @@ fr) OR
+                             (use_en AND r.cfg = 'english'::regconfig AND
+                              r.tsv @@ en)), '{}')
+      INTO walked, low, found
+      FROM (SELECT m.id, m.search_config AS cfg, m.search_tsv AS tsv
+              FROM messages m ORDER BY m.id DESC LIMIT 4 * want) AS r;
+    IF cardinality(found) >= want OR walked < 4 * want THEN
+        RETURN found[1:want];
+    END IF;
+    width := top - low + 1;
     LOOP
+        width := CASE WHEN cardinality(found) = 0 THEN width * 8
+                 ELSE greatest(width * 2, width * want * 5 /
+                               (4 * cardinality(found))) END;
         scale := 0;
-        WHILE scale < 4 AND
-              (top >> (11 + 3 * scale)) - ((top - width + 1) >> (11 + 3 * scale)) >= 8
+        WHILE scale < 4 AND (top >> (11 + 3 * scale)) -
+              (greatest(top - width + 1, 0) >> (11 + 3 * scale)) >= 8
         LOOP
             scale := scale + 1;
         END LOOP;
         EXIT WHEN (top >> (11 + 3 * scale)) -
-                  ((top - width + 1) >> (11 + 3 * scale)) >= 8;
+                  (greatest(top - width + 1, 0) >> (11 + 3 * scale)) >= 8;
         near := array_to_string(ARRAY(
             SELECT 'Z' || chr(65 + scale) || b FROM generate_series(
                 greatest(top - width + 1, 0) >> (11 + 3 * scale),
@@ -78,9 +97,6 @@ BEGIN
         IF cardinality(found) >= want OR top - width + 1 <= 1 THEN
             RETURN found;
         END IF;
-        width := CASE WHEN cardinality(found) = 0 THEN width * 8
-                 ELSE greatest(width * 2, width * want * 5 /
-                               (4 * cardinality(found))) END;
     END LOOP;
     RETURN ARRAY(SELECT m.id FROM messages m
         WHERE (use_fr AND m.search_config = 'french'::regconfig AND

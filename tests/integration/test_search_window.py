@@ -10,7 +10,8 @@ check that the answer is exactly the tickets of the newest 500 matches:
 a window that stopped early would miss the old ones, one that did not
 cover the newest would miss those. Each mail is its own ticket with the
 same text, so every hit has the same rank and the order is the ticket's
-id, newest first.
+id, newest first. A word of every mail is found by the first step, the
+walk over the newest rows.
 """
 
 import json
@@ -110,6 +111,13 @@ class SearchWindow(gh.ServersTestCase):
                          sorted("W-en-%d" % n for n in range(1, 6)))
         self.assertEqual(self.search('"printers jam"'), self.search(
             "printers jam"))
+
+    def test_a_word_of_every_mail_is_found_by_walking_the_newest(self):
+        # every subject is "Demande N": the newest 500 mails, found in
+        # the first rows read
+        newest = self.numbers("t.id IN (SELECT m.ticket_id FROM messages m "
+                              "ORDER BY m.id DESC LIMIT 500)")
+        self.assertEqual(set(self.search("demande")), set(newest))
 
     def test_no_match_anywhere(self):
         self.assertEqual(self.search("introuvable"), [])
