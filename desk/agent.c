@@ -650,9 +650,7 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		    (rc = set_status(&x, "open", err)) != 0)
 			goto out;
 		if ((rc = store_ticket_mark(in->db, t->id,
-		    STORE_MARK_FIRST_RESPONSE, in->now, err)) != 0 ||
-		    (rc = store_ticket_mark(in->db, t->id,
-		    STORE_MARK_LAST_UPDATE, in->now, err)) != 0)
+		    STORE_MARK_ANSWERED, in->now, err)) != 0)
 			goto out;
 	}
 	if (strcmp(t->status, "closed") == 0 && x.cmds.n > 0)

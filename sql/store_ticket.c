@@ -144,22 +144,21 @@ store_ticket_touch(struct db *db, int64_t id, time_t now, struct gc_err *err)
 	return db_execv(db, &st_ticket_touch, NULL, err, 2, ids, ts);
 }
 
+/* The status, and the clock that stops while a ticket waits on the
+ * customer (pending): a pause opens when it becomes pending and closes
+ * when it leaves it; one round trip. */
 static const struct db_stmt st_ticket_status = { "ticket_status",
-	"UPDATE tickets SET status = $2, updated_at = $3, "
+	"WITH u AS (UPDATE tickets SET status = $2, updated_at = $3, "
 	"resolved_at = CASE WHEN $2 = 'resolved' THEN $3::timestamptz "
 	"WHEN $2 IN ('open', 'new', 'pending') THEN NULL "
 	"ELSE resolved_at END, "
 	"closed_at = CASE WHEN $2 = 'closed' THEN $3::timestamptz "
-	"ELSE NULL END WHERE id = $1", 3 };
-
-/* The clock stops while a ticket waits on the customer (pending). */
-static const struct db_stmt st_pause_open = { "pause_open",
-	"INSERT INTO ticket_pauses (ticket_id, start_at) SELECT $1, $2 "
-	"WHERE NOT EXISTS (SELECT 1 FROM ticket_pauses WHERE ticket_id = $1 "
-	"AND end_at IS NULL)", 2 };
-static const struct db_stmt st_pause_close = { "pause_close",
-	"UPDATE ticket_pauses SET end_at = $2 WHERE ticket_id = $1 AND "
-	"end_at IS NULL", 2 };
+	"ELSE NULL END WHERE id = $1), "
+	"o AS (INSERT INTO ticket_pauses (ticket_id, start_at) SELECT $1, $3 "
+	"WHERE $2 = 'pending' AND NOT EXISTS (SELECT 1 FROM ticket_pauses "
+	"WHERE ticket_id = $1 AND end_at IS NULL)) "
+	"UPDATE ticket_pauses SET end_at = $3 WHERE $2 <> 'pending' AND "
+	"ticket_id = $1 AND end_at IS NULL", 3 };
 
 int
 store_ticket_set_status(struct db *db, int64_t id, const char *status,
@@ -167,13 +166,8 @@ store_ticket_set_status(struct db *db, int64_t id, const char *status,
 {
 	I64(ids, id);
 	TS(ts, now);
-	int rc;
 
-	if ((rc = db_execv(db, &st_ticket_status, NULL, err, 3, ids, status,
-	    ts)) != 0)
-		return rc;
-	return db_execv(db, strcmp(status, "pending") == 0 ? &st_pause_open :
-	    &st_pause_close, NULL, err, 2, ids, ts);
+	return db_execv(db, &st_ticket_status, NULL, err, 3, ids, status, ts);
 }
 
 static const struct db_stmt st_set_prio = { "ticket_set_priority",
@@ -223,6 +217,9 @@ static const struct db_stmt st_marks[] = {
 	{ "mark_last_update", "UPDATE tickets SET last_update_at = $2 "
 	    "WHERE id = $1", 2 },
 	{ "mark_validated", "UPDATE tickets SET validated_at = $2 "
+	    "WHERE id = $1", 2 },
+	{ "mark_answered", "UPDATE tickets SET first_response_at = "
+	    "coalesce(first_response_at, $2), last_update_at = $2 "
 	    "WHERE id = $1", 2 },
 };
 
