@@ -498,6 +498,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		rc = store_ticket_set_eta(in->db, x->t->id, x->eta, in->now,
 		    err);
 		if (rc == 0)
+			x->t->eta = x->eta;
+		if (rc == 0)
 			rc = record_event(in, x->t->id, "eta_set", who,
 			    ev_json("eta", at, NULL), err);
 		return rc;
@@ -525,17 +527,13 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
  * support's zone, and a sentence in the ticket's language ("" without). */
 static size_t
 eta_vars(struct agent_ctx *x, struct mailout_var *v, char *at, size_t atlen,
-    char *line, size_t linelen, struct gc_err *err)
+    char *line, size_t linelen)
 {
 	const struct tz *tz = support_tz(x->in);
 	struct tm tm;
-	time_t eta;
+	time_t eta = x->t->eta;
 
 	at[0] = line[0] = '\0';
-	if (store_ticket_eta(x->in->db, x->t->id, &eta, err) != 0) {
-		gc_err_clear(err);   /* a mail without it is still a mail */
-		eta = 0;
-	}
 	if (eta != 0) {
 		tz_to_local(tz, eta, &tm);
 		snprintf(at, atlen, "%04d-%02d-%02d %02d:%02d (%s)",
@@ -561,7 +559,7 @@ mail_customer(struct agent_ctx *x, const char *body, struct gc_err *err)
 	char at[96], line[160], *links = NULL;
 	const char *tpl = x->resolve ? "resolution" : x->rca ? "rca" :
 	    x->reply ? x->reply : "update";
-	size_t n = eta_vars(x, v, at, sizeof(at), line, sizeof(line), err);
+	size_t n = eta_vars(x, v, at, sizeof(at), line, sizeof(line));
 	int rc;
 
 	if (x->resolve) {

@@ -27,9 +27,6 @@ static const struct db_stmt st_part_del = { "cmd_participant_del",
 	"AND address = lower($2) AND role = 'cc' RETURNING 1", 2 };
 static const struct db_stmt st_set_eta = { "cmd_set_eta",
 	"UPDATE tickets SET eta = $2, updated_at = $3 WHERE id = $1", 3 };
-static const struct db_stmt st_eta = { "cmd_eta",
-	"SELECT extract(epoch FROM eta)::bigint FROM tickets WHERE id = $1",
-	1 };
 /* the notification's time bounds the mail it told of; the row id breaks
  * ties between mails of the same second */
 static const struct db_stmt st_split_source = { "cmd_split_source",
@@ -110,23 +107,6 @@ store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
 
 	return db_execv(db, &st_set_eta, NULL, err, 3, ids, eta ? es : NULL,
 	    ts);
-}
-
-int
-store_ticket_eta(struct db *db, int64_t id, time_t *eta_r,
-    struct gc_err *err)
-{
-	I64(ids, id);
-	PGresult *res;
-	int rc;
-
-	*eta_r = 0;
-	if ((rc = db_execv(db, &st_eta, &res, err, 1, ids)) != 0)
-		return rc;
-	if (PQntuples(res) > 0 && db_get(res, 0, 0) != NULL)
-		*eta_r = (time_t)db_get_ll(res, 0, 0);
-	PQclear(res);
-	return 0;
 }
 
 int

@@ -32,10 +32,8 @@ int store_ticket_tag(struct db *db, int64_t id, const char *tag, bool add,
 int store_participant_remove(struct db *db, int64_t ticket_id,
     const char *address, bool *removed_r, struct gc_err *err);
 
-/* The promised solution time, 0 for none. */
+/* The promised solution time (read back as store_ticket's eta). */
 int store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
-    struct gc_err *err);
-int store_ticket_eta(struct db *db, int64_t id, time_t *eta_r,
     struct gc_err *err);
 
 /* The customer mail a #split takes: the last one received before our

@@ -71,7 +71,7 @@ store_ticket_insert(struct db *db, const struct store_ticket_new *t,
 #define TICKET_COLS "id, number, status, priority, plan, queue, mailbox, " \
 	"language, requester, requester_name, subject, " \
 	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
-	"coalesce(merged_into, 0)"
+	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, 0)"
 
 static const struct db_stmt st_ticket_by_number = { "ticket_by_number",
 	"SELECT " TICKET_COLS " FROM tickets WHERE number = $1", 1 };
@@ -103,6 +103,7 @@ ticket_from(PGresult *res, struct store_ticket *t, struct gc_err *err)
 	t->created_at = (time_t)db_get_ll(res, 0, 11);
 	copy_field(t->assignee, sizeof(t->assignee), db_get(res, 0, 12));
 	t->merged_into = db_get_ll(res, 0, 13);
+	t->eta = (time_t)db_get_ll(res, 0, 14);
 	PQclear(res);
 	return 0;
 }

@@ -32,6 +32,7 @@ struct store_ticket {
 	char *requester_name;   /* malloc'd, may be NULL */
 	char *subject;          /* malloc'd */
 	time_t created_at;
+	time_t eta;             /* announced solution (#eta), 0: none */
 };
 
 void store_ticket_clear(struct store_ticket *t);

@@ -183,6 +183,11 @@ class Commands(DeskCase):
         # an offset is taken as written
         self.agent_reply(number, "#eta 2026-12-06T09:30:00-05:00\n")
         self.assertEqual(self.show(number)["eta"], "2026-12-06T14:30:00Z")
+        # a later update without #eta still names the one announced
+        self.servers.smtp.clear()
+        self.agent_reply(number, "Still on it.\n")
+        upd, = self.sent("claire@cust.example")
+        self.assertIn("2026-12-06 15:30 (Europe/Paris)", self.body(upd))
         for bad, want in (("1900-01-01 10:00", "the time is past"),
                           ("9999-12-31 23:59", "more than a year ahead"),
                           ("2026-11-26 09:00", "the time is past"),
