@@ -63,6 +63,7 @@ struct agent_ctx {
 	int64_t split_msg;
 	time_t eta;               /* #eta, as an instant */
 	char queue_from[64];
+	bool touch;               /* updated_at still to be written */
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
@@ -372,6 +373,7 @@ set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
 	    x->in->now, err)) != 0)
 		return rc;
 	snprintf(x->t->status, sizeof(x->t->status), "%s", status);
+	x->touch = false;
 	return record_event(x->in, x->t->id, "status_changed", x->agent->name,
 	    ev_json("from", from, "to", status, NULL), err);
 }
@@ -611,9 +613,10 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	body = text + x.cmds.body_offset;
 	while (*body == '\n' || *body == '\r')
 		body++;
+	/* updated_at is written at the end, with the marks when there are */
+	x.touch = true;
 	if ((rc = record_mail(in, cm, t->id, "agent", agent->name, x.internal,
 	    NULL, err)) != 0 ||
-	    (rc = store_ticket_touch(in->db, t->id, in->now, err)) != 0 ||
 	    (rc = record_event(in, t->id, x.internal ? "internal_note" :
 	    "agent_reply", agent->name, ev_json("message_id",
 	    cm->m->message_id, "authenticated_by", how, NULL), err)) != 0)
@@ -650,11 +653,14 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		if ((rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_ANSWERED, in->now, err)) != 0)
 			goto out;
+		x.touch = false;
 	}
 	if (strcmp(t->status, "closed") == 0 && x.cmds.n > 0)
 		rc = reply_customer(in, t, x.mb, "closed", "closed", NULL,
 		    agent, true, NULL, err);
 out:
+	if (rc == 0 && x.touch)
+		rc = store_ticket_touch(in->db, t->id, in->now, err);
 	store_ticket_clear(&x.merge_into);
 	store_strings_free(x.tags, x.ntags);
 	store_participants_free(&x.parts, x.nparts);

@@ -220,8 +220,8 @@ static const struct db_stmt st_marks[] = {
 	{ "mark_validated", "UPDATE tickets SET validated_at = $2 "
 	    "WHERE id = $1", 2 },
 	{ "mark_answered", "UPDATE tickets SET first_response_at = "
-	    "coalesce(first_response_at, $2), last_update_at = $2 "
-	    "WHERE id = $1", 2 },
+	    "coalesce(first_response_at, $2), last_update_at = $2, "
+	    "updated_at = $2 WHERE id = $1", 2 },
 };
 
 int

@@ -86,8 +86,9 @@ enum store_mark {
 	STORE_MARK_RCA_SENT,
 	STORE_MARK_LAST_UPDATE,
 	STORE_MARK_VALIDATED,
-	STORE_MARK_ANSWERED,         /* first response (first time only) and
-	                              * last update, in one write */
+	STORE_MARK_ANSWERED,         /* first response (first time only),
+	                              * last update and updated_at, in one
+	                              * write */
 };
 int store_ticket_mark(struct db *db, int64_t id, enum store_mark m,
     time_t now, struct gc_err *err);
