@@ -190,7 +190,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 		    sizeof(*to));
 		struct mailout_var vars[] = {
 			{ "ticket_number", t->number }, { "ticket_tag", tag },
-			{ "subject", t->subject },
+			{ "subject", conf_queue_redacted(in->conf, t->queue) ?
+			    "(security report)" : t->subject },
 			{ "requester_name", t->requester_name ?
 			    t->requester_name : t->requester },
 			{ "requester_address", t->requester },
@@ -215,11 +216,20 @@ escalate(struct desk *in, const struct store_due_timer *d,
 			.nvars = sizeof(vars) / sizeof(vars[0]),
 		};
 
-		for (size_t i = 0; i < route.naddresses; i++)
-			to[i].addr = route.addresses[i];
-		rc = mailout_compose(&p->mail, in->out, in->now, &req, err);
+		/* an agent of another queue is told nothing of the ticket,
+		 * whatever the route says */
+		req.nto = 0;
+		for (size_t i = 0; i < route.naddresses; i++) {
+			const struct conf_agent *a = conf_agent_by_address(
+			    in->conf, route.addresses[i]);
+
+			if (a == NULL || conf_agent_has_queue(a, t->queue))
+				to[req.nto++].addr = route.addresses[i];
+		}
+		rc = req.nto == 0 ? 0 : mailout_compose(&p->mail, in->out,
+		    in->now, &req, err);
 		free(to);
-		if (rc == 0) {
+		if (rc == 0 && p->mail != NULL) {
 			p->f.mail = mailout_mail_outbox(p->mail);
 			p->f.mail_event_json = mailout_mail_event(p->mail);
 		}
