@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "desk/agentauth.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 #include "desk/record.h"
 #include "notify/compose.h"
 #include "notify/template.h"
@@ -323,6 +324,8 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	char **refs = NULL, *last = NULL, mid[256];
 	struct varset vs;
 	struct mailout_req req = { 0 };
+	struct mailout_var pv[2];
+	char pline[200];
 	struct relay r = { 0 };
 	bool relayed = false;
 	int rc = 0;
@@ -388,6 +391,10 @@ send:
 		var(&vs, "agent_name", agent->display_name);
 	for (size_t i = 0; i < nextra; i++)
 		var(&vs, extra[i].name, extra[i].value);
+	pgp_vars(pv, pline, sizeof(pline), in->conf, t->mailbox,
+	    ticket_language(t, mb));
+	var(&vs, pv[0].name, pv[0].value);
+	var(&vs, pv[1].name, pv[1].value);
 	req.template_name = template_name;
 	req.language = ticket_language(t, mb);
 	req.purpose = purpose;
