@@ -125,14 +125,15 @@ timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err)
 	return rc;
 }
 
-/* The webhook's JSON body. */
+/* The webhook's JSON body; subject: the ticket's, or what stands for
+ * it in a redacted queue. */
 static char *
 webhook_json(const struct store_ticket *t, const char *timer,
-    const char *level, const char *due)
+    const char *level, const char *due, const char *subject)
 {
 	return ev_json("event", level, "ticket", t->number, "timer", timer,
 	    "due_at", due, "priority", t->priority, "plan", t->plan,
-	    "queue", t->queue, "status", t->status, "subject", t->subject,
+	    "queue", t->queue, "status", t->status, "subject", subject,
 	    "requester", t->requester, NULL);
 }
 
@@ -167,6 +168,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	struct sla_route route;
 	enum sla_timer_kind kind;
 	const struct conf_mailbox *mb;
+	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
+	    "(security report)" : t->subject;
 	char tag[80];
 	int rc = 0;
 
@@ -190,8 +193,7 @@ escalate(struct desk *in, const struct store_due_timer *d,
 		    sizeof(*to));
 		struct mailout_var vars[] = {
 			{ "ticket_number", t->number }, { "ticket_tag", tag },
-			{ "subject", conf_queue_redacted(in->conf, t->queue) ?
-			    "(security report)" : t->subject },
+			{ "subject", subject },
 			{ "requester_name", t->requester_name ?
 			    t->requester_name : t->requester },
 			{ "requester_address", t->requester },
@@ -237,7 +239,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	if (rc == 0 && route.nwebhooks > 0) {
 		p->hooks = xcalloc(route.nwebhooks, sizeof(*p->hooks));
 		for (size_t i = 0; i < route.nwebhooks; i++) {
-			char *json = webhook_json(t, d->kind, ev, p->due);
+			char *json = webhook_json(t, d->kind, ev, p->due,
+			    subject);
 
 			p->hooks[i] = (struct store_outbox){
 				.kind = "webhook", .purpose = ev,

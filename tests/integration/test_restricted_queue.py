@@ -45,7 +45,6 @@ def mail(subject, body, mid, sender="Rita Ray <rita@reporter.example>",
 
 
 class RestrictedQueue(gh.ServersTestCase):
-    servers_options = dict(http=False)
 
     def setUp(self):
         s = self.servers
@@ -75,7 +74,9 @@ class RestrictedQueue(gh.ServersTestCase):
                           "queues": "security", "language": "en"},
             "queue security": dict({
                 "escalation_to": "sam@example.com, alice@example.com, "
-                                 "ciso@example.com"}, **(security or {})),
+                                 "ciso@example.com",
+                "webhook_url": s.http.url + "/hooks/security"},
+                **(security or {})),
         }
         if guichet:
             sections["guichet"] = guichet
@@ -181,6 +182,7 @@ class RestrictedQueue(gh.ServersTestCase):
 
         # escalation: the route names alice too; she is left out
         s.smtp.clear()
+        s.http.clear()
         s.guichet("sla", "tick", "--now", "2027-02-01T10:00:00Z")
         s.guichet("serve", "--once", now="2027-02-01T10:00:00Z")
         esc = [m for m in s.smtp.messages()
@@ -195,6 +197,11 @@ class RestrictedQueue(gh.ServersTestCase):
         self.assertTrue(any("sam@example.com" in m["X-RcptTo"]
                             for m in esc))
         self.assert_nothing_to("alice@example.com", "bruno@example.com")
+        # the webhook names the ticket, not its subject
+        hooks = s.http.wait_for(1)
+        for h in hooks:
+            self.assertEqual(h.json()["ticket"], number)
+            self.assertNotIn(SUBJ, h.body.decode())
 
     def test_support_queue_unchanged(self):
         # a ticket of the support queue: its agents get the text and the
