@@ -228,6 +228,7 @@ pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
 	struct buf clear;
 	struct mail_limits l = *lim;
 	struct mail *cm = NULL;
+	size_t cap;
 	int rc;
 
 	*decrypted_r = false;
@@ -247,9 +248,13 @@ pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
 		buf_free(&s.b);
 		return rc;
 	}
-	/* the outer header and the clear content (mail_parse copies it) */
-	buf_init(&clear, (*m)->header_bytes + s.b.len + f.before_len +
-	    (f.after ? strlen(f.after) : 0) + 256);
+	/* the outer header and the clear content (mail_parse copies it);
+	 * an inline report's text and files go in base64 */
+	cap = (*m)->header_bytes + 2 * (s.b.len + f.before_len +
+	    (f.after ? strlen(f.after) : 0)) + 4096;
+	for (size_t i = 0; f.kind == PGP_INLINE && i < (*m)->nattachments; i++)
+		cap += 2 * (*m)->attachments[i].len + 1024;
+	buf_init(&clear, cap);
 	rc = pgp_clear_mail(&clear, raw, (*m)->header_bytes, &f,
 	    buf_str(&s.b), s.b.len);
 	buf_free(&s.b);

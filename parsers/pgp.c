@@ -55,14 +55,16 @@ detect_mime(struct pgp_found *out, const struct mail *m)
 }
 
 static void
-detect_inline(struct pgp_found *out, const char *text)
+detect_inline(struct pgp_found *out, const struct mail *m)
 {
+	const char *text = m->text;
 	size_t len = strlen(text);
 	const char *b = line_starting(text, len, ARMOR_BEGIN), *e, *nl;
 
 	if (b == NULL)
 		return;
 	out->kind = PGP_INLINE;
+	out->mail = m;
 	out->before = text;
 	out->before_len = (size_t)(b - text);
 	e = line_starting(b, len - (size_t)(b - text), ARMOR_END);
@@ -85,7 +87,7 @@ pgp_detect(struct pgp_found *out, const struct mail *m)
 	    strcmp(m->parts[0].content_type, "multipart/encrypted") == 0)
 		detect_mime(out, m);
 	else if (m->text != NULL)
-		detect_inline(out, m->text);
+		detect_inline(out, m);
 	return out->kind;
 }
 
@@ -140,6 +142,70 @@ body_start(const char *s, size_t len)
 	return len;
 }
 
+/* No base64 line, header we write or "--" line holds it. */
+#define BOUNDARY "=_pgp_clear_="
+
+/* The text of an inline report: what comes before the armored block,
+ * the clear text, what comes after. */
+static int
+inline_text(struct buf *b, const struct pgp_found *f, const char *clear,
+    size_t clear_len)
+{
+	int rc;
+
+	if ((rc = buf_add(b, f->before, f->before_len)) != 0 ||
+	    (rc = buf_add(b, clear, clear_len)) != 0)
+		return rc;
+	if (clear_len > 0 && clear[clear_len - 1] != '\n' &&
+	    (rc = buf_addc(b, '\n')) != 0)
+		return rc;
+	return buf_addstr(b, f->after ? f->after : "");
+}
+
+/* s in a quoted header value: no control character, quote or
+ * backslash. */
+static int
+add_word(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; s != NULL && *s != '\0' && rc == 0; s++)
+		if ((unsigned char)*s >= ' ' && *s != '"' && *s != '\\' &&
+		    *s != 0x7f)
+			rc = buf_addc(b, *s);
+	return rc;
+}
+
+/* data in base64, lines of 76 characters. */
+static int
+base64(struct buf *b, const unsigned char *data, size_t len)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+	    "opqrstuvwxyz0123456789+/";
+	char line[80];
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < len && rc == 0; i += 3) {
+		unsigned v = (unsigned)data[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)data[i + 1] << 8;
+		if (i + 2 < len)
+			v |= data[i + 2];
+		line[n++] = tab[v >> 18 & 63];
+		line[n++] = tab[v >> 12 & 63];
+		line[n++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+		line[n++] = i + 2 < len ? tab[v & 63] : '=';
+		if (n == 76 || i + 3 >= len) {
+			line[n++] = '\n';
+			rc = buf_add(b, line, n);
+			n = 0;
+		}
+	}
+	return rc;
+}
+
 int
 pgp_clear_mail(struct buf *b, const char *raw, size_t header_bytes,
     const struct pgp_found *f, const char *clear, size_t clear_len)
@@ -165,13 +231,40 @@ pgp_clear_mail(struct buf *b, const char *raw, size_t header_bytes,
 		return header ? buf_add(b, clear + body, clear_len - body) :
 		    buf_add(b, clear, clear_len);
 	}
-	if ((rc = buf_addstr(b, "Content-Type: text/plain; charset=utf-8\n"
-	    "Content-Transfer-Encoding: 8bit\n\n")) != 0 ||
-	    (rc = buf_add(b, f->before, f->before_len)) != 0 ||
-	    (rc = buf_add(b, clear, clear_len)) != 0)
+	if (f->mail == NULL || f->mail->nattachments == 0) {
+		if ((rc = buf_addstr(b, "Content-Type: text/plain; "
+		    "charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n")))
+			return rc;
+		return inline_text(b, f, clear, clear_len);
+	}
+	/* the files of the outer mail go along: every part in base64, so
+	 * that no content can hold the boundary */
+	if ((rc = buf_addstr(b, "Content-Type: multipart/mixed; boundary=\""
+	    BOUNDARY "\"\n\n--" BOUNDARY "\nContent-Type: text/plain; "
+	    "charset=utf-8\nContent-Transfer-Encoding: base64\n\n")) != 0)
 		return rc;
-	if (clear_len > 0 && clear[clear_len - 1] != '\n' &&
-	    (rc = buf_addc(b, '\n')) != 0)
-		return rc;
-	return buf_addstr(b, f->after ? f->after : "");
+	{
+		struct buf t;
+
+		buf_init(&t, b->max);
+		rc = inline_text(&t, f, clear, clear_len);
+		if (rc == 0)
+			rc = base64(b, (const unsigned char *)buf_str(&t),
+			    t.len);
+		buf_free(&t);
+	}
+	for (size_t i = 0; rc == 0 && i < f->mail->nattachments; i++) {
+		const struct mail_attachment *a = &f->mail->attachments[i];
+
+		if ((rc = buf_addstr(b, "--" BOUNDARY "\nContent-Type: ")) ||
+		    (rc = add_word(b, a->content_type)) ||
+		    (rc = buf_addstr(b, "\nContent-Disposition: attachment; "
+		    "filename=\"")) ||
+		    (rc = add_word(b, a->filename)) ||
+		    (rc = buf_addstr(b, "\"\nContent-Transfer-Encoding: "
+		    "base64\n\n")))
+			break;
+		rc = base64(b, a->data, a->data ? a->len : 0);
+	}
+	return rc == 0 ? buf_addstr(b, "--" BOUNDARY "--\n") : rc;
 }

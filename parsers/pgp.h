@@ -32,7 +32,9 @@ struct pgp_found {
 	                             * claims to be encrypted but holds none */
 	size_t len;
 	const char *why;            /* when data is NULL: what is missing */
-	/* PGP_INLINE: the text around the armored block */
+	/* PGP_INLINE: the mail (its files go along) and the text around
+	 * the armored block */
+	const struct mail *mail;
 	const char *before;
 	size_t before_len;
 	const char *after;
@@ -46,8 +48,9 @@ enum pgp_kind pgp_detect(struct pgp_found *out, const struct mail *m);
  * then, for PGP_MIME, the decrypted MIME entity (of its own header, only
  * the Content-* fields are kept: the sender, subject and thread stay the
  * outer mail's); for PGP_INLINE, a text/plain UTF-8 body of the text
- * before the block, the decrypted text and the text after it. Returns 0,
- * or GC_ELIMIT when b's cap is passed. */
+ * before the block, the decrypted text and the text after it, in a
+ * multipart/mixed with the outer mail's files when it has any. Returns
+ * 0, or GC_ELIMIT when b's cap is passed. */
 int pgp_clear_mail(struct buf *b, const char *raw, size_t header_bytes,
     const struct pgp_found *f, const char *clear, size_t clear_len);
 

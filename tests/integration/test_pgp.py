@@ -145,7 +145,9 @@ class Pgp(gh.ServersTestCase):
         return self.servers.guichet("serve", "--once", now=T0)
 
     def number(self, r):
-        return re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        m = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        return m.group(1)
 
     def text(self, m):
         """The header and every text part, decoded."""
@@ -211,6 +213,23 @@ class Pgp(gh.ServersTestCase):
         ack, = self.sent("rita@reporter.example")
         self.assertIn(n, ack["Subject"])
         self.assertIn(self.fpr, self.text(ack))
+
+    def test_inline_report_keeps_its_files(self):
+        armor = encrypt(self.other, self.fpr, b"see the log\n").decode()
+        raw = (head("Inline with a file", "i2@reporter.example",
+                    "rita@reporter.example", "security@example.com") +
+               'Content-Type: multipart/mixed; boundary="o"\r\n\r\n'
+               "--o\r\nContent-Type: text/plain\r\n\r\n" +
+               armor.replace("\n", "\r\n") +
+               "\r\n--o\r\nContent-Type: text/plain\r\n"
+               'Content-Disposition: attachment; filename="crash.log"\r\n'
+               "\r\nLOG-LINE\r\n--o--\r\n").encode()
+        self.number(self.deliver(raw))
+        self.assertIn("see the log", self.sql(
+            "SELECT text FROM messages WHERE direction = 'in'"))
+        self.assertEqual(self.sql(
+            "SELECT convert_from(content, 'UTF8') FROM attachments "
+            "WHERE filename = 'crash.log'").strip(), "LOG-LINE")
 
     def test_signed_mail_passes_as_today(self):
         signed = gpg(self.other, "--clearsign",

@@ -205,6 +205,37 @@ test_clear_inline(void **state)
 }
 
 static void
+test_clear_inline_with_files(void **state)
+{
+	static const char raw[] = HEAD "Content-Type: multipart/mixed; "
+	    "boundary=\"o\"\n\n--o\nContent-Type: text/plain\n\n"
+	    "Hello,\n" ARMOR "--o\nContent-Type: application/pdf\n"
+	    "Content-Disposition: attachment; filename=\"a\\\"b.pdf\"\n"
+	    "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--o--\n";
+	struct mail *outer = parse(raw), *m;
+	struct pgp_found f;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(pgp_detect(&f, outer), PGP_INLINE);
+	/* a clear text that holds the boundary */
+	assert_int_equal(pgp_clear_mail(&b, raw, outer->header_bytes, &f,
+	    "--=_pgp_clear_=--\nclear", 23), 0);
+	mail_free(&outer);
+	m = parse(buf_str(&b));
+	assert_string_equal(m->text, "Hello,\n--=_pgp_clear_=--\nclear\n");
+	assert_int_equal(m->nattachments, 1);
+	assert_string_equal(m->attachments[0].content_type,
+	    "application/pdf");
+	assert_int_equal(m->attachments[0].len, 9);
+	assert_memory_equal(m->attachments[0].data, "%PDF-1.4\n", 9);
+	assert_string_equal(m->attachments[0].filename, "ab.pdf");
+	mail_free(&m);
+	buf_free(&b);
+}
+
+static void
 test_clear_cap(void **state)
 {
 	struct mail *outer = parse(pgp_mime);
@@ -232,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_clear_mime),
 		cmocka_unit_test(test_clear_mime_headerless),
 		cmocka_unit_test(test_clear_inline),
+		cmocka_unit_test(test_clear_inline_with_files),
 		cmocka_unit_test(test_clear_cap),
 	};
 
