@@ -56,7 +56,7 @@ class RestrictedQueue(gh.ServersTestCase):
         s.smtp.clear()
         self.n = 0
 
-    def configure(self, security=None, guichet=None):
+    def configure(self, security=None, guichet=None, extra=None):
         s = self.servers
         if self.sec not in s.imap.users():
             s.imap.add_user(self.sec)
@@ -80,6 +80,7 @@ class RestrictedQueue(gh.ServersTestCase):
         }
         if guichet:
             sections["guichet"] = guichet
+        sections.update(extra or {})
         s.write_config(dbname=self.db, mailbox_user=self.user,
                        sections=sections)
 
@@ -249,6 +250,26 @@ class RestrictedQueue(gh.ServersTestCase):
                           to="support@example.com"), user=self.user)
         note, = self.sent("alice@example.com")
         self.assertNotIn("SUPPORT-TEXT", self.whole(note))
+
+    def test_rules_keep_a_report_in_its_queue(self):
+        s = self.servers
+        rules = s.path("rules-rq.conf")
+        with open(rules, "w") as f:
+            f.write("[rule billing]\nmatch = text: (?i)invoice\n"
+                    "queue = support\n")
+        self.configure(extra={"rules": {"file": rules}})
+        r = self.deliver(mail("Report", "The invoice page leaks: %s\n" %
+                              SECRET, "inv-1@reporter.example"))
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(self.show(number)["queue"], "security")
+        self.assert_nothing_to("alice@example.com")
+        # the rule still applies to the support mailbox
+        r = self.deliver(mail("Invoice", "Where is my invoice?\n",
+                              "inv-2@cust.example",
+                              sender="claire@cust.example",
+                              to="support@example.com"), user=self.user)
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(self.show(number)["queue"], "support")
 
     # -- forged identities ----------------------------------------------
 
