@@ -311,6 +311,19 @@ class Pgp(gh.ServersTestCase):
         self.assert_held(pgp_mime(armor.decode()),
                          r"max_encrypted_size is 2048")
 
+    def test_held_report_retried_once_the_cap_is_raised(self):
+        self.configure(pgp={"max_encrypted_size": "2KB"})
+        armor = encrypt(self.other, self.fpr, os.urandom(3000) +
+                        b"\nRETRIED-REPORT\n", "--compress-algo", "none")
+        self.deliver(pgp_mime(armor.decode()))
+        qid = self.sql("SELECT id FROM quarantine")
+        self.configure()
+        r = self.servers.guichet("quarantine", "retry", qid, now=T0)
+        self.assertRegex(r.stdout, r"new ticket SUP-")
+        self.assertEqual(self.sql("SELECT queue FROM tickets"), "security")
+        self.assertEqual(self.sql("SELECT ticket_id IS NOT NULL FROM "
+                                  "quarantine"), "t")
+
     def test_compression_bomb(self):
         self.configure(pgp={"max_decrypted_size": "1MB"})
         armor = encrypt(self.other, self.fpr, b"\0" * (40 << 20),
