@@ -11,13 +11,10 @@ security thread (with the proof of our MTA) and a customer quoting
 another reporter's ticket.
 """
 
-import json
 import re
 import unittest
 
-import guichet_harness as gh
-
-T0 = "2026-11-26T10:00:00Z"
+from desk_case import DeskCase, T0
 SECRET = "SECRET-7f3a-the-exploit-text"
 FILE_SECRET = "FILESECRET-91c2"
 SUBJ = "XSS-in-login-SUBJ"
@@ -44,7 +41,8 @@ def mail(subject, body, mid, sender="Rita Ray <rita@reporter.example>",
             "--xx--\r\n" % (name, data)).encode()
 
 
-class RestrictedQueue(gh.ServersTestCase):
+class RestrictedQueue(DeskCase):
+    servers_options = {}              # the webhook receiver too
 
     def setUp(self):
         s = self.servers
@@ -89,14 +87,6 @@ class RestrictedQueue(gh.ServersTestCase):
     def deliver(self, raw, user=None, now=T0):
         self.servers.imap.append(user or self.sec, "INBOX", raw)
         return self.servers.guichet("serve", "--once", now=now)
-
-    def show(self, number):
-        return json.loads(self.servers.guichet("ticket", "show", number,
-                                               "--json").stdout)
-
-    def sent(self, to=None):
-        return [m for m in self.servers.smtp.messages()
-                if to is None or m["X-RcptTo"] and to in m["X-RcptTo"]]
 
     def whole(self, m):
         return m.as_bytes().decode("utf-8", "replace")

@@ -182,22 +182,30 @@ test_clear_mime_headerless(void **state)
 	buf_free(&b);
 }
 
+/* The clear mail of the inline report raw, clear its decrypted text. */
+static struct mail *
+clear_inline(const char *raw, const char *clear, struct buf *b)
+{
+	struct mail *outer = parse(raw), *m;
+	struct pgp_found f;
+
+	buf_init(b, 1 << 20);
+	assert_int_equal(pgp_detect(&f, outer), PGP_INLINE);
+	assert_int_equal(pgp_clear_mail(b, raw, outer->header_bytes, &f,
+	    clear, strlen(clear)), 0);
+	mail_free(&outer);
+	m = parse(buf_str(b));
+	return m;
+}
+
 static void
 test_clear_inline(void **state)
 {
-	static const char raw[] = HEAD "Content-Type: text/plain\n\n"
-	    "Hello,\n" ARMOR "Bye\n";
-	struct mail *outer = parse(raw), *m;
-	struct pgp_found f;
 	struct buf b;
+	struct mail *m = clear_inline(HEAD "Content-Type: text/plain\n\n"
+	    "Hello,\n" ARMOR "Bye\n", "clear report", &b);
 
 	(void)state;
-	buf_init(&b, 1 << 20);
-	assert_int_equal(pgp_detect(&f, outer), PGP_INLINE);
-	assert_int_equal(pgp_clear_mail(&b, raw, outer->header_bytes, &f,
-	    "clear report", 12), 0);
-	mail_free(&outer);
-	m = parse(buf_str(&b));
 	assert_string_equal(m->text, "Hello,\nclear report\nBye\n");
 	assert_string_equal(m->from.addr, "rita@example.org");
 	mail_free(&m);
@@ -212,18 +220,11 @@ test_clear_inline_with_files(void **state)
 	    "Hello,\n" ARMOR "--o\nContent-Type: application/pdf\n"
 	    "Content-Disposition: attachment; filename=\"a\\\"b.pdf\"\n"
 	    "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--o--\n";
-	struct mail *outer = parse(raw), *m;
-	struct pgp_found f;
 	struct buf b;
+	/* a clear text that holds the boundary */
+	struct mail *m = clear_inline(raw, "--=_pgp_clear_=--\nclear", &b);
 
 	(void)state;
-	buf_init(&b, 1 << 20);
-	assert_int_equal(pgp_detect(&f, outer), PGP_INLINE);
-	/* a clear text that holds the boundary */
-	assert_int_equal(pgp_clear_mail(&b, raw, outer->header_bytes, &f,
-	    "--=_pgp_clear_=--\nclear", 23), 0);
-	mail_free(&outer);
-	m = parse(buf_str(&b));
 	assert_string_equal(m->text, "Hello,\n--=_pgp_clear_=--\nclear\n");
 	assert_int_equal(m->nattachments, 1);
 	assert_string_equal(m->attachments[0].content_type,
