@@ -143,7 +143,7 @@ static const struct key_spec agent_keys[] = {
 static const struct key_spec queue_keys[] = {
 	{ "escalation_to", V_LIST, Q(escalation_to), NULL, 0 },
 	{ "webhook_url", V_URL_HTTP, Q(webhook_url), NULL, 0 },
-	{ "redact", V_STR, Q(redact), NULL, 0 },
+	{ "redact", V_BOOL, Q(redact), NULL, 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef Q

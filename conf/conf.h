@@ -82,8 +82,8 @@ struct conf_queue {
 	char *name;
 	struct conf_list escalation_to;
 	char *webhook_url;
-	char *redact;          /* yes | no | NULL: yes for "security" */
-	int redacted;          /* redact read by conf/security.c */
+	bool redact;           /* mails to agents without the text */
+	bool redact_set;       /* redact given; else yes for "security" */
 	int line;
 };
 

@@ -110,26 +110,17 @@ void
 conf_security_check(struct reader *r)
 {
 	struct conf *c = r->c;
+	const struct conf_section *s[256];
+	size_t n = conf_sections(c, "queue", s, 256);
 
 	check_pgp(r);
-	for (size_t i = 0; i < c->nqueues; i++) {
-		struct conf_queue *q = &c->queues[i];
-
-		if (q->redact == NULL)
-			continue;
-		if (!str_casecmp(q->redact, "yes") ||
-		    !str_casecmp(q->redact, "true") ||
-		    !str_casecmp(q->redact, "on") || !strcmp(q->redact, "1"))
-			q->redacted = 1;
-		else if (!str_casecmp(q->redact, "no") ||
-		    !str_casecmp(q->redact, "false") ||
-		    !str_casecmp(q->redact, "off") || !strcmp(q->redact, "0"))
-			q->redacted = 0;
-		else
-			conf_diag_add(r->d, c->path, q->line, "queue %s: "
-			    "redact: \"%s\" is not yes or no", q->name,
-			    q->redact);
-	}
+	/* redact without a default: whether it was given */
+	for (size_t i = 0; i < c->nqueues; i++)
+		for (size_t j = 0; j < n && j < 256; j++)
+			if (s[j]->name != NULL && strcmp(s[j]->name,
+			    c->queues[i].name) == 0 &&
+			    conf_section_entry(s[j], "redact") != NULL)
+				c->queues[i].redact_set = true;
 }
 
 bool
@@ -140,8 +131,8 @@ conf_queue_redacted(const struct conf *c, const char *queue)
 	if (queue == NULL)
 		return false;
 	q = conf_queue(c, queue);
-	if (q != NULL && q->redact != NULL)
-		return q->redacted == 1;
+	if (q != NULL && q->redact_set)
+		return q->redact;
 	return strcmp(queue, "security") == 0;
 }
 

@@ -17,7 +17,7 @@ void conf_pgp_read(struct reader *r, struct conf_section *s);
 
 /* After every section is read: the mailbox [pgp] names exists, one of
  * home and key_file is given, the fingerprint is 40 hex digits, the
- * caps are sane; a queue's redact is yes or no. */
+ * caps are sane; which queues set redact. */
 void conf_security_check(struct reader *r);
 
 void conf_pgp_free(struct conf_pgp *p);

@@ -225,8 +225,8 @@ class RestrictedQueue(DeskCase):
         self.configure(security={"redact": "maybe"})
         r = s.guichet("check-config", expect=78)
         self.assertRegex(r.stdout + r.stderr,
-                         r"guichet\.conf:\d+: queue security: redact: "
-                         r"\"maybe\" is not yes or no")
+                         r"guichet\.conf:\d+: redact: \"maybe\" is not "
+                         r"yes or no")
         # redact = yes on another queue
         self.configure(security={"redact": "yes"})
         s.write_config(dbname=self.db, mailbox_user=self.user, sections={
