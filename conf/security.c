@@ -3,7 +3,7 @@
  *
  * [pgp] says where the secret key of the security address lives (a
  * GnuPG home, or a key file that the daemon imports into a private home
- * at start), which key it is (its fingerprint, told to reporters) and
+ * at start: home when given, else KEY_FILE.gnupg), which key it is (its fingerprint, told to reporters) and
  * which mailbox's mail is decrypted. Whether the home and the key are
  * really there is checked by the daemon at start and by check-config,
  * which can run GnuPG; here only what the file says is checked.
@@ -84,11 +84,10 @@ check_pgp(struct reader *r)
 	if (p->mailbox == NULL)
 		conf_diag_add(r->d, file, p->line, "[pgp]: mailbox required "
 		    "(the [mailbox] whose mail is decrypted)");
-	if ((p->home == NULL) == (p->key_file == NULL))
-		conf_diag_add(r->d, file, p->line, "[pgp]: give either home "
-		    "(a GnuPG home holding the secret key) or key_file (a "
-		    "secret key imported at start), not %s",
-		    p->home ? "both" : "neither");
+	if (p->home == NULL && p->key_file == NULL)
+		conf_diag_add(r->d, file, p->line, "[pgp]: home (a GnuPG home "
+		    "holding the secret key) or key_file (a secret key "
+		    "imported at start) required");
 	if (p->fingerprint != NULL && !valid_fingerprint(p->fingerprint))
 		conf_diag_add(r->d, file, p->line, "[pgp] fingerprint: "
 		    "\"%s\": expected the key's 40 hexadecimal digits",

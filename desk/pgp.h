@@ -24,13 +24,13 @@
 struct mail_limits;
 struct mailout_var;
 
-/* The GnuPG home of [pgp] into buf: home, or for key_file the private
- * home "<key_file>.gnupg" it is imported into. */
+/* The GnuPG home of [pgp] into buf: home (key_file, if given, is
+ * imported into it), else "<key_file>.gnupg". */
 void pgp_home(char *buf, size_t size, const struct conf_pgp *p);
 
 /* At start (every command that reads the config, and check-config):
- * with [pgp], the home is a folder only its owner may enter, key_file
- * (if given) is imported into its home, and the home holds the secret
+ * with [pgp], the home is a folder only its owner may enter (created
+ * for key_file), key_file (if given) is imported into it, and the home holds the secret
  * key of the fingerprint. 0, or GC_ECONFIG with why in err. */
 int pgp_prepare(const struct conf *c, struct gc_err *err);
 

@@ -106,9 +106,8 @@ class Pgp(gh.ServersTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for h in (cls.home, cls.other, cls.home + "-k.key.gnupg"):
-            if os.path.isdir(h):
-                kill_agent(h)
+        for h in (cls.home, cls.other):
+            kill_agent(h)
         for h in (cls.home, cls.other):
             shutil.rmtree(h, ignore_errors=True)
         super().tearDownClass()
@@ -257,6 +256,7 @@ class Pgp(gh.ServersTestCase):
                         self.fpr))
         os.chmod(key, 0o600)
         self.addCleanup(shutil.rmtree, key + ".gnupg", True)
+        self.addCleanup(kill_agent, key + ".gnupg")
         self.addCleanup(os.unlink, key)
         self.configure(pgp={"home": None, "key_file": key})
         armor = encrypt(self.other, self.fpr, b"via key file\n").decode()
@@ -264,6 +264,17 @@ class Pgp(gh.ServersTestCase):
         self.assertEqual(os.stat(key + ".gnupg").st_mode & 0o777, 0o700)
         self.assertIn("via key file", self.sql(
             "SELECT text FROM messages WHERE direction = 'in'"))
+        # into a home of our choice (where the service may write)
+        home = key + "-home"
+        self.addCleanup(shutil.rmtree, home, True)
+        self.addCleanup(kill_agent, home)
+        self.configure(pgp={"home": home, "key_file": key})
+        armor = encrypt(self.other, self.fpr, b"into home\n",
+                        "--armor").decode()
+        self.deliver(inline(armor, mid="i9@reporter.example"))
+        self.assertEqual(os.stat(home).st_mode & 0o777, 0o700)
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "text LIKE '%into home%'"), "1")
 
     # -- reports that cannot be read --------------------------------------
 
