@@ -208,7 +208,8 @@ intake_sender(const struct mail *m)
 }
 
 /* A report to [pgp]'s mailbox encrypted: *m becomes the clear mail; one
- * that cannot be decrypted is quarantined with why, and its sender told. */
+ * that cannot be decrypted is quarantined with why, and its sender told;
+ * GC_ETEMP when GnuPG failed on our side. */
 static int
 pgp_intake(struct desk *in, const struct conf_mailbox *mb, const char *raw,
     size_t len, uint32_t uid, const struct mail_limits *lim, struct mail **m,
@@ -220,9 +221,12 @@ pgp_intake(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 	int rc;
 
 	*done_r = false;
-	if (pgp_open_mail(in->conf, mb, raw, lim, m, &clear, &perr) == 0)
+	if ((rc = pgp_open_mail(in->conf, mb, raw, lim, m, &clear,
+	    &perr)) == 0)
 		return 0;
 	*done_r = true;
+	if (rc == GC_ETEMP)     /* ours to fix: the mail waits */
+		return gc_err_set(err, GC_ETEMP, "%s", perr.msg);
 	dedup_key(key, raw, len, (*m)->message_id, mail_header_get(*m,
 	    "From"), mail_header_get(*m, "Date"), mail_header_get(*m,
 	    "Subject"));

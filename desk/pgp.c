@@ -184,6 +184,32 @@ sink_write(void *handle, const void *buf, size_t size)
 	return (ssize_t)size;
 }
 
+/* Why GnuPG failed: the report (GC_EPARSE), or our side (GC_ETEMP: the
+ * agent, the engine, our key gone from the home), which ops fix and
+ * the mail waits for in its folder. */
+static int
+failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
+    gpgme_error_t e, struct gc_err *err)
+{
+	gpgme_err_code_t code = gpgme_err_code(e);
+	gpgme_key_t key = NULL;
+
+	if (code == GPG_ERR_NO_SECKEY) {
+		if (gpgme_get_key(ctx, p->fingerprint, &key, 1) != 0 ||
+		    key == NULL)
+			return gc_err_set(err, GC_ETEMP, "[pgp] the secret key "
+			    "%s is no longer in %s", p->fingerprint, home);
+		gpgme_key_unref(key);
+	}
+	if (code == GPG_ERR_NO_AGENT || code == GPG_ERR_AGENT ||
+	    code == GPG_ERR_INV_ENGINE || code == GPG_ERR_ENGINE_TOO_OLD ||
+	    code == GPG_ERR_ASS_CONNECT_FAILED)
+		return gc_err_set(err, GC_ETEMP, "GnuPG: %s",
+		    gpgme_strerror(e));
+	return gc_err_set(err, GC_EPARSE, "cannot decrypt: %s",
+	    gpgme_strerror(e));
+}
+
 static int
 decrypt(const struct conf_pgp *p, const unsigned char *in, size_t len,
     struct sink *s, struct gc_err *err)
@@ -193,14 +219,19 @@ decrypt(const struct conf_pgp *p, const unsigned char *in, size_t len,
 	gpgme_data_t cin = NULL, cout = NULL;
 	gpgme_error_t e;
 	char home[4096];
+	struct stat st;
 	int rc;
 
 	pgp_home(home, sizeof(home), p);
+	/* GnuPG would make an empty home where ours was */
+	if (stat(home, &st) != 0 || !S_ISDIR(st.st_mode))
+		return gc_err_set(err, GC_ETEMP, "[pgp] the GnuPG home %s is "
+		    "gone", home);
 	if ((rc = context(&ctx, home, err)) != 0)
-		return rc;
+		return rc == GC_EIO ? GC_ETEMP : rc;
 	if ((e = gpgme_data_new_from_mem(&cin, (const char *)in, len, 0)) ||
 	    (e = gpgme_data_new_from_cbs(&cout, &cbs, s))) {
-		rc = gc_err_set(err, GC_EIO, "GPGME: %s", gpgme_strerror(e));
+		rc = gc_err_set(err, GC_ETEMP, "GPGME: %s", gpgme_strerror(e));
 		goto out;
 	}
 	e = gpgme_op_decrypt(ctx, cin, cout);
@@ -208,8 +239,7 @@ decrypt(const struct conf_pgp *p, const unsigned char *in, size_t len,
 		rc = gc_err_set(err, GC_ELIMIT, "the decrypted report passes "
 		    "max_decrypted_size (%lld bytes)", p->max_decrypted_size);
 	else if (e != 0)
-		rc = gc_err_set(err, GC_EPARSE, "cannot decrypt: %s",
-		    gpgme_strerror(e));
+		rc = failure(ctx, p, home, e, err);
 out:
 	gpgme_data_release(cin);
 	gpgme_data_release(cout);

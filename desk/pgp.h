@@ -39,7 +39,9 @@ int pgp_prepare(const struct conf *c, struct gc_err *err);
  * arena), and *decrypted_r is true. Returns 0 then and when there is
  * nothing to decrypt. A report that cannot be read (too big, not
  * decryptable, corrupt, decrypting to more than max_decrypted_size)
- * returns GC_EPARSE or GC_ELIMIT with why in err; *m is left as it was. */
+ * returns GC_EPARSE or GC_ELIMIT with why in err; *m is left as it was.
+ * GC_ETEMP when our side failed (the home or our key gone, GnuPG's
+ * agent or engine unusable): the mail is to be kept and tried again. */
 int pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
     const char *raw, const struct mail_limits *lim, struct mail **m, bool *decrypted_r,
     struct gc_err *err);

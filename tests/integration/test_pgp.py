@@ -349,6 +349,40 @@ class Pgp(gh.ServersTestCase):
         self.assertEqual(reason, "pgp")
         self.assertEqual(self.servers.smtp.messages(), [])
 
+    def test_key_gone_while_serving_keeps_the_report(self):
+        # our side failing is no bad report: the mail waits in its
+        # folder, nobody is told, and it is read once the key is back
+        s = self.servers
+        key = self.home + "-g.key"
+        home = self.home + "-g.home"
+        with open(key, "wb") as f:
+            f.write(gpg(self.home, "--armor", "--export-secret-keys",
+                        self.fpr))
+        os.chmod(key, 0o600)
+        self.addCleanup(os.unlink, key)
+        self.addCleanup(shutil.rmtree, home, True)
+        self.addCleanup(kill_agent, home)
+        self.configure(pgp={"home": home, "key_file": key})
+        with open(s.config_path, "a") as f:
+            f.write("[guichet]\nreconnect_max = 2s\n")
+        d = s.spawn("serve")
+        d.wait_for_output(r"mailbox security: connected", timeout=60)
+        gpg(home, "--yes", "--delete-secret-keys", self.fpr)
+        armor = encrypt(self.other, self.fpr, b"WAITED-REPORT\n").decode()
+        s.imap.append(self.sec, "INBOX", inline(armor))
+        d.wait_for_output(r"mailbox security: \[pgp\] the secret key %s "
+                          r"is no longer in" % self.fpr, timeout=60)
+        self.assertEqual(self.quarantine(), [])
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(len(s.imap.messages(self.sec, "INBOX")), 1)
+        self.assertEqual(s.smtp.messages(), [])
+        gpg(home, "--import", key)
+        d.wait_for_output(r"new ticket SUP-", timeout=60)
+        d.stop()
+        self.assertIn("WAITED-REPORT", self.sql(
+            "SELECT text FROM messages WHERE direction = 'in'"))
+        self.assertEqual(self.quarantine(), [])
+
     # -- the key at start -------------------------------------------------
 
     def test_home_or_key_missing(self):
