@@ -25,6 +25,7 @@
 #include "conf/ini.h"
 #include "conf/keys.h"
 #include "conf/oauth2_check.h"
+#include "conf/security.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 
@@ -142,6 +143,7 @@ static const struct key_spec agent_keys[] = {
 static const struct key_spec queue_keys[] = {
 	{ "escalation_to", V_LIST, Q(escalation_to), NULL, 0 },
 	{ "webhook_url", V_URL_HTTP, Q(webhook_url), NULL, 0 },
+	{ "redact", V_BOOL, Q(redact), NULL, 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef Q
@@ -564,6 +566,8 @@ read_all(struct reader *r)
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
+		} else if (strcmp(t, "pgp") == 0) {
+			conf_pgp_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -587,6 +591,7 @@ read_all(struct reader *r)
 				    s->name ? s->name : "");
 	}
 	check_cross(r, have_db, have_smtp);
+	conf_security_check(r);
 }
 
 /* keep: hand back the config read so far even when it has problems. */
@@ -727,6 +732,7 @@ conf_free(struct conf **cp)
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
 	free(c->http.host);
+	conf_pgp_free(&c->pgp);
 	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
 	free(c->dir);

@@ -82,6 +82,8 @@ struct conf_queue {
 	char *name;
 	struct conf_list escalation_to;
 	char *webhook_url;
+	bool redact;           /* mails to agents without the text */
+	bool redact_set;       /* redact given; else yes for "security" */
 	int line;
 };
 
@@ -156,6 +158,18 @@ struct conf_http {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [pgp]: the security address's secret key (conf/security.c). */
+struct conf_pgp {
+	char *home;            /* a GnuPG home holding the secret key */
+	char *key_file;        /* or a secret key imported at start */
+	char *fingerprint;     /* 40 hex digits, upper case */
+	char *mailbox;         /* whose mail is decrypted */
+	long long max_encrypted_size;  /* bytes of ciphertext tried */
+	long long max_decrypted_size;  /* bytes of clear text kept */
+	const char *file;      /* where [pgp] is, for messages */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -171,6 +185,7 @@ struct conf {
 	struct conf_section *sections;   /* everything, as read */
 	size_t nsections;
 	struct conf_http http;
+	struct conf_pgp pgp;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is
@@ -198,6 +213,12 @@ const struct conf_mailbox *conf_mailbox(const struct conf *c,
 const struct conf_agent *conf_agent_by_address(const struct conf *c,
     const char *addr);
 const struct conf_queue *conf_queue(const struct conf *c, const char *name);
+/* Whether the mails to agents about a ticket of that queue carry no
+ * text and no file: [queue NAME] redact, by default yes for a queue
+ * named security (conf/security.c). */
+bool conf_queue_redacted(const struct conf *c, const char *queue);
+/* Whether the agent works on that queue (its queues key). */
+bool conf_agent_has_queue(const struct conf_agent *a, const char *queue);
 /* Whether addr is one of ours: the SMTP sender or a mailbox's address. */
 bool conf_is_our_address(const struct conf *c, const char *addr);
 

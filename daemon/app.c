@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "daemon/policy.h"
+#include "desk/pgp.h"
 
 time_t
 app_now(const struct app *app)
@@ -32,6 +33,18 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 		return GC_ECONFIG;
 	}
 	conf_diag_free(&diag);
+	{
+		/* the security channel's key is there, or nothing starts */
+		struct gc_err err = { 0 };
+
+		if (pgp_prepare(c, &err) != 0) {
+			fprintf(stderr, "%s:%d: %s\n", c->pgp.file, c->pgp.line,
+			    err.msg);
+			sla_policy_free(&p);
+			conf_free(&c);
+			return GC_ECONFIG;
+		}
+	}
 	*c_r = c;
 	*p_r = p;
 	return 0;

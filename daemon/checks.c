@@ -9,6 +9,7 @@
 #include "daemon/oauth2.h"
 #include "daemon/policy.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 
 /* auth = oauth2: the refresh token file is there, one token, and
  * only its owner may read it (it may not exist before `oauth2
@@ -50,6 +51,14 @@ checks_config(const struct conf *c, struct conf_diag *diag)
 		check_refresh_file(c, "mailbox", c->mailboxes[i].name,
 		    &c->mailboxes[i].oauth2, diag);
 
+	if (c->pgp.line != 0 && c->pgp.fingerprint != NULL &&
+	    (c->pgp.home != NULL) != (c->pgp.key_file != NULL)) {
+		struct gc_err err = { 0 };
+
+		if (pgp_prepare(c, &err) != 0)
+			conf_diag_add(diag, c->pgp.file, c->pgp.line, "%s",
+			    err.msg);
+	}
 	mailout_check_templates(c, diag);
 	/* the SLA policy, its calendars, holidays and rules files */
 	policy_load(&p, c, diag);

@@ -186,6 +186,15 @@ conversation_handle(struct desk *in, const struct conv_mail *cm,
 	snprintf(res->number, sizeof(res->number), "%s", t.number);
 	res->ticket_id = t.id;
 	agent = conf_agent_by_address(in->conf, m->from.addr);
+	if (agent != NULL && !conf_agent_has_queue(agent, t.queue)) {
+		/* an agent of another queue is no agent of this ticket: a
+		 * participant at most, else a stranger */
+		if ((rc = record_event(in, t.id, "agent_other_queue",
+		    agent->name, ev_json("message_id", m->message_id, "queue",
+		    t.queue, NULL), err)) != 0)
+			goto out;
+		agent = NULL;
+	}
 	if (agent != NULL) {
 		const struct agentauth_key *key;
 		const char *how = NULL;

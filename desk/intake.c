@@ -26,6 +26,7 @@
 #include "desk/conversation.h"
 #include "desk/dedup.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 #include "desk/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
@@ -206,6 +207,37 @@ intake_sender(const struct mail *m)
 	return NULL;
 }
 
+/* A report to [pgp]'s mailbox encrypted: *m becomes the clear mail; one
+ * that cannot be decrypted is quarantined with why, and its sender told;
+ * GC_ETEMP when GnuPG failed on our side. */
+static int
+pgp_intake(struct desk *in, const struct conf_mailbox *mb, const char *raw,
+    size_t len, uint32_t uid, const struct mail_limits *lim, struct mail **m,
+    struct intake_result *res, bool *done_r, struct gc_err *err)
+{
+	char key[DEDUP_KEY_LEN + 1];
+	struct gc_err perr = { 0 };
+	bool clear;
+	int rc;
+
+	*done_r = false;
+	if ((rc = pgp_open_mail(in->conf, mb, raw, lim, m, &clear,
+	    &perr)) == 0)
+		return 0;
+	*done_r = true;
+	if (rc == GC_ETEMP)     /* ours to fix: the mail waits */
+		return gc_err_set(err, GC_ETEMP, "%s", perr.msg);
+	dedup_key(key, raw, len, (*m)->message_id, mail_header_get(*m,
+	    "From"), mail_header_get(*m, "Date"), mail_header_get(*m,
+	    "Subject"));
+	log_warn("mailbox %s uid %" PRIu32 ": %s: quarantined", mb->name, uid,
+	    perr.msg);
+	if ((rc = quarantine(in, mb, raw, len, uid, key, "pgp", perr.msg, res,
+	    err)) == 0 && res->outcome == INTAKE_QUARANTINED)
+		rc = pgp_ack_failed(in, mb, *m, perr.msg, err);
+	return rc;
+}
+
 /* Everything after parsing, under the mail's savepoint. */
 static int
 store_parsed(struct desk *in, const struct conf_mailbox *mb,
@@ -274,6 +306,7 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 	struct gc_err perr = { 0 };
 	struct timespec t0, t1;
 	long long ms;
+	bool pgp_done;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -321,6 +354,9 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 	if (m->message_id)
 		snprintf(res->message_id, sizeof(res->message_id), "%s",
 		    m->message_id);
+	if ((rc = pgp_intake(in, mb, raw, len, uid, &lim, &m, res, &pgp_done,
+	    err)) != 0 || pgp_done)
+		goto out;
 	m->text = cut_text(m, m->text, (size_t)in->conf->general.max_text_size);
 	m->new_text = cut_text(m, m->new_text,
 	    (size_t)in->conf->general.max_text_size);

@@ -64,7 +64,13 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 		return gc_err_set(err, rc, "qualification failed");
 	snprintf(out->priority, sizeof(out->priority), "%s", out->q.priority);
 	snprintf(out->plan, sizeof(out->plan), "%s", out->q.plan);
-	snprintf(out->queue, sizeof(out->queue), "%s", out->q.queue);
+	/* a rule never takes a mail out of a restricted queue (security
+	 * reports, decrypted or not), where other queues' agents would
+	 * read it */
+	if (!conf_queue_redacted(in->conf, cm->mb->queue) &&
+	    !(in->conf->pgp.mailbox != NULL && strcmp(in->conf->pgp.mailbox,
+	    cm->mb->name) == 0))
+		snprintf(out->queue, sizeof(out->queue), "%s", out->q.queue);
 	if (out->q.rules.priority_by.rule)
 		snprintf(out->rule, sizeof(out->rule), "%s",
 		    out->q.rules.priority_by.rule);

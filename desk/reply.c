@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "desk/agentauth.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 #include "desk/record.h"
 #include "notify/compose.h"
 #include "notify/template.h"
@@ -90,13 +91,33 @@ ticket_language(const struct store_ticket *t, const struct conf_mailbox *mb)
 	return mb->language;
 }
 
-static bool
-agent_has_queue(const struct conf_agent *a, const char *queue)
+/* A ticket of a redacted queue (conf_queue_redacted): what its mails to
+ * agents say instead of the subject, and of the text and files. */
+static const char *
+withheld_subject(const char *lang)
 {
-	for (size_t i = 0; i < a->queues.n; i++)
-		if (strcmp(a->queues.v[i], queue) == 0)
-			return true;
-	return false;
+	return strcmp(lang, "fr") == 0 ? "(signalement de sécurité)" :
+	    "(security report)";
+}
+
+static void
+redacted_summary(struct buf *b, const struct store_ticket *t,
+    const struct mail *m, const char *text, const char *lang)
+{
+	size_t lines = 0, files = m ? m->nattachments : 0;
+
+	for (const char *p = text ? text : ""; *p != '\0'; p++)
+		lines += *p == '\n' || p[1] == '\0';
+	if (strcmp(lang, "fr") == 0)
+		(void)!buf_printf(b, "Message de %s : %zu ligne(s) de texte, "
+		    "%zu fichier(s), non envoyés par mail (file restreinte). "
+		    "Pour le lire : guichet ticket show %s\n", t->requester,
+		    lines, files, t->number);
+	else
+		(void)!buf_printf(b, "Message from %s: %zu line(s) of text, "
+		    "%zu file(s), not sent by mail (restricted queue). To "
+		    "read it: guichet ticket show %s\n", t->requester, lines,
+		    files, t->number);
 }
 
 /* The customer and the other participants, as recipients. */
@@ -303,6 +324,8 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	char **refs = NULL, *last = NULL, mid[256];
 	struct varset vs;
 	struct mailout_req req = { 0 };
+	struct mailout_var pv[2];
+	char pline[200];
 	struct relay r = { 0 };
 	bool relayed = false;
 	int rc = 0;
@@ -368,6 +391,10 @@ send:
 		var(&vs, "agent_name", agent->display_name);
 	for (size_t i = 0; i < nextra; i++)
 		var(&vs, extra[i].name, extra[i].value);
+	pgp_vars(pv, pline, sizeof(pline), in->conf, t->mailbox,
+	    ticket_language(t, mb));
+	var(&vs, pv[0].name, pv[0].value);
+	var(&vs, pv[1].name, pv[1].value);
 	req.template_name = template_name;
 	req.language = ticket_language(t, mb);
 	req.purpose = purpose;
@@ -482,14 +509,17 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 	const struct conf *c = in->conf;
 	const struct agentauth_key *key;
 	struct buf list = BUF_INIT(64 * 1024);
+	struct buf summary = BUF_INIT(1024);
 	struct mailout_file *files = NULL;
 	size_t nfiles = 0, attached = 0;
+	bool redact = conf_queue_redacted(c, t->queue);
 	int rc;
 
 	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
-	attachment_list(&list, m);
-	if (m != NULL && m->nattachments > 0) {
+	if (!redact)
+		attachment_list(&list, m);
+	if (!redact && m != NULL && m->nattachments > 0) {
 		files = xcalloc(m->nattachments, sizeof(*files));
 		for (size_t i = 0; i < m->nattachments; i++) {
 			const struct mail_attachment *a = &m->attachments[i];
@@ -513,7 +543,7 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 		char hint[200], mid[256], root[300];
 		const char *rootp = root;
 
-		if (!agent_has_queue(a, t->queue) || (except_agent &&
+		if (!conf_agent_has_queue(a, t->queue) || (except_agent &&
 		    strcmp(except_agent, a->name) == 0))
 			continue;
 		agentauth_hint(hint, sizeof(hint), key, t->id, a->name);
@@ -521,6 +551,12 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 		    c->general.message_id_domain);
 		ticket_vars(&vs, c, t, mb);
 		var(&vs, "message_text", text);
+		if (redact) {
+			summary.len = 0;
+			redacted_summary(&summary, t, m, text, a->language);
+			var(&vs, "message_text", buf_str(&summary));
+			var(&vs, "subject", withheld_subject(a->language));
+		}
 		var(&vs, "author", author);
 		var(&vs, "attachments", buf_str(&list));
 		var(&vs, "commands_help", commands_help());
@@ -542,6 +578,7 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 	}
 	free(files);
 	buf_free(&list);
+	buf_free(&summary);
 	return rc;
 }
 
@@ -563,6 +600,8 @@ reply_command_error(struct desk *in, const struct store_ticket *t,
 	agentauth_thread_root(root, sizeof(root), key, t->id, agent->name,
 	    in->conf->general.message_id_domain);
 	ticket_vars(&vs, in->conf, t, mb);
+	if (conf_queue_redacted(in->conf, t->queue))
+		var(&vs, "subject", withheld_subject(agent->language));
 	var(&vs, "agent_name", agent->display_name);
 	var(&vs, "error", why ? why : "");
 	var(&vs, "commands_help", commands_help());

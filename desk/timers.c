@@ -125,14 +125,15 @@ timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err)
 	return rc;
 }
 
-/* The webhook's JSON body. */
+/* The webhook's JSON body; subject: the ticket's, or what stands for
+ * it in a redacted queue. */
 static char *
 webhook_json(const struct store_ticket *t, const char *timer,
-    const char *level, const char *due)
+    const char *level, const char *due, const char *subject)
 {
 	return ev_json("event", level, "ticket", t->number, "timer", timer,
 	    "due_at", due, "priority", t->priority, "plan", t->plan,
-	    "queue", t->queue, "status", t->status, "subject", t->subject,
+	    "queue", t->queue, "status", t->status, "subject", subject,
 	    "requester", t->requester, NULL);
 }
 
@@ -167,6 +168,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	struct sla_route route;
 	enum sla_timer_kind kind;
 	const struct conf_mailbox *mb;
+	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
+	    "(security report)" : t->subject;
 	char tag[80];
 	int rc = 0;
 
@@ -190,7 +193,7 @@ escalate(struct desk *in, const struct store_due_timer *d,
 		    sizeof(*to));
 		struct mailout_var vars[] = {
 			{ "ticket_number", t->number }, { "ticket_tag", tag },
-			{ "subject", t->subject },
+			{ "subject", subject },
 			{ "requester_name", t->requester_name ?
 			    t->requester_name : t->requester },
 			{ "requester_address", t->requester },
@@ -215,11 +218,20 @@ escalate(struct desk *in, const struct store_due_timer *d,
 			.nvars = sizeof(vars) / sizeof(vars[0]),
 		};
 
-		for (size_t i = 0; i < route.naddresses; i++)
-			to[i].addr = route.addresses[i];
-		rc = mailout_compose(&p->mail, in->out, in->now, &req, err);
+		/* an agent of another queue is told nothing of the ticket,
+		 * whatever the route says */
+		req.nto = 0;
+		for (size_t i = 0; i < route.naddresses; i++) {
+			const struct conf_agent *a = conf_agent_by_address(
+			    in->conf, route.addresses[i]);
+
+			if (a == NULL || conf_agent_has_queue(a, t->queue))
+				to[req.nto++].addr = route.addresses[i];
+		}
+		rc = req.nto == 0 ? 0 : mailout_compose(&p->mail, in->out,
+		    in->now, &req, err);
 		free(to);
-		if (rc == 0) {
+		if (rc == 0 && p->mail != NULL) {
 			p->f.mail = mailout_mail_outbox(p->mail);
 			p->f.mail_event_json = mailout_mail_event(p->mail);
 		}
@@ -227,7 +239,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	if (rc == 0 && route.nwebhooks > 0) {
 		p->hooks = xcalloc(route.nwebhooks, sizeof(*p->hooks));
 		for (size_t i = 0; i < route.nwebhooks; i++) {
-			char *json = webhook_json(t, d->kind, ev, p->due);
+			char *json = webhook_json(t, d->kind, ev, p->due,
+			    subject);
 
 			p->hooks[i] = (struct store_outbox){
 				.kind = "webhook", .purpose = ev,

@@ -53,7 +53,7 @@ struct template {
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
-	"command_help", NULL };
+	"command_help", "pgp_failed", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -63,7 +63,7 @@ static const char *const languages[] = { "en", "fr", NULL };
 	"queue", "plan"
 
 static const char *const vars_ack[] = { BASE_VARS, TICKET_VARS,
-	"message_text", NULL };
+	"message_text", "pgp_fingerprint", "pgp_line", NULL };
 static const char *const vars_message[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "eta", "eta_line", NULL };
 static const char *const vars_resolution[] = { BASE_VARS, TICKET_VARS,
@@ -80,10 +80,12 @@ static const char *const vars_escalation[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "timer", "due_at", NULL };
 static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
+static const char *const vars_pgp_failed[] = { BASE_VARS,
+	"pgp_fingerprint", "pgp_line", "error", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
-	"eta_line", "rating_links", NULL };
+	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line", NULL };
 
 static const struct {
 	const char *name;
@@ -101,6 +103,7 @@ static const struct {
 	{ "size_limit", vars_size_limit },
 	{ "rca", vars_message },
 	{ "command_help", vars_command_error },
+	{ "pgp_failed", vars_pgp_failed },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

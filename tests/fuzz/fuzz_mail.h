@@ -23,6 +23,7 @@
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
+#include "parsers/pgp.h"
 #include "parsers/utf8.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -241,7 +242,38 @@ fuzz_check_part(const struct mail *m, size_t i, const struct mail_limits *lim,
 		fuzz_check_mail(p->message, lim, depth + p->depth + 1);
 }
 
-/* The detectors that read a parsed mail (auto.h, bounce.h): a kind in
+/* pgp_detect() points inside the mail's text, and the clear mail made
+ * with what it found (and a small header) stays under its buffer's cap. */
+static inline void
+fuzz_check_pgp(const struct mail *m)
+{
+	static const char head[] = "From: a@example.org\nSubject: s\n\n";
+	struct pgp_found f;
+	enum pgp_kind k = pgp_detect(&f, m);
+	struct buf b;
+	int rc;
+
+	FUZZ_CHECK(k >= PGP_NONE && k <= PGP_INLINE, "pgp kind %d", (int)k);
+	if (k == PGP_NONE)
+		return;
+	FUZZ_CHECK((f.data == NULL) == (f.why != NULL), "pgp data %p why %s",
+	    (const void *)f.data, f.why ? f.why : "NULL");
+	if (k == PGP_INLINE) {
+		size_t tl = strlen(m->text);
+
+		FUZZ_CHECK(f.before == m->text && f.before_len <= tl,
+		    "inline armor before the text's end");
+		FUZZ_CHECK(f.data == NULL || f.before_len + f.len <= tl,
+		    "inline armor past the text");
+	}
+	buf_init(&b, 4096);
+	rc = pgp_clear_mail(&b, head, sizeof(head) - 1, &f, "clear", 5);
+	FUZZ_CHECK(rc == 0 || rc == GC_ELIMIT, "pgp_clear_mail %d", rc);
+	FUZZ_CHECK(b.len <= 4096, "pgp clear mail past its cap");
+	buf_free(&b);
+}
+
+/* The detectors that read a parsed mail (auto.h, bounce.h, pgp.h): a kind in
  * range, a reason exactly when automatic, a bounce's strings UTF-8 and
  * its recipients within BOUNCE_MAX_RECIPIENTS. m must be a top-level
  * mail (bounce_detect() allocates in its arena). */
@@ -265,6 +297,7 @@ fuzz_check_detectors(struct mail *m)
 	FUZZ_CHECK(b.kind >= BOUNCE_NONE && b.kind <= BOUNCE_DELIVERED,
 	    "bounce kind %d", (int)b.kind);
 	FUZZ_CHECK(bounce_kind_name(b.kind) != NULL, "bounce_kind_name NULL");
+	fuzz_check_pgp(m);
 	if (!is)
 		return;
 	FUZZ_CHECK(b.status != NULL || b.kind == BOUNCE_DELIVERED,
