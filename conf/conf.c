@@ -25,6 +25,7 @@
 #include "conf/ini.h"
 #include "conf/keys.h"
 #include "conf/oauth2_check.h"
+#include "conf/status_conf.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 
@@ -564,6 +565,8 @@ read_all(struct reader *r)
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
+		} else if (strcmp(t, "status") == 0) {
+			conf_status_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -727,6 +730,7 @@ conf_free(struct conf **cp)
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
 	free(c->http.host);
+	conf_status_free(&c->status);
 	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
 	free(c->dir);
