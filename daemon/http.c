@@ -79,6 +79,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		code = rate_page_answer(h->o.rate, url + 6, post, &page);
 		return answer(c, code, page, "text/html; charset=utf-8");
 	}
+	if (h->o.unsub != NULL && strncmp(url, "/unsubscribe/", 13) == 0) {
+		bool post = strcmp(method, "POST") == 0;
+		char *page = NULL;
+		unsigned code;
+
+		if (!post && strcmp(method, "GET") != 0)
+			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    xstrdup("only GET and POST\n"), "text/plain");
+		code = unsub_page_answer(h->o.unsub, url + 13, post, &page);
+		return answer(c, code, page, "text/html; charset=utf-8");
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    xstrdup("only GET and HEAD\n"), "text/plain");

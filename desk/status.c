@@ -200,7 +200,7 @@ queue_notice(struct desk *in, const struct status_notice *n,
 	    BUF_INIT(2 * STATUS_MAIL_MAX);
 	struct compose_msg msg = { 0 };
 	struct compose_addr to = { NULL, n->address }, rt = { NULL, reply };
-	struct compose_header hdr[2];
+	struct compose_header hdr[3];
 	struct store_outbox ob = { 0 };
 	const char *rcpt = n->address;
 	char t1[40], t2[40], *subject, *mid, *ev;
@@ -233,12 +233,25 @@ queue_notice(struct desk *in, const struct status_notice *n,
 		goto out;
 	}
 	mid = compose_message_id(&a, c->general.message_id_domain, "status");
-	hdr[0].name = "List-Unsubscribe";
-	hdr[0].value = arena_printf(&a, "<mailto:%s?subject=unsubscribe%%20"
-	    "%s>", reply, n->token);
-	hdr[1].name = "List-Id";
-	hdr[1].value = arena_printf(&a, "<status.%s>",
+	hdr[0].name = "List-Id";
+	hdr[0].value = arena_printf(&a, "<status.%s>",
 	    c->general.message_id_domain);
+	hdr[1].name = "List-Unsubscribe";
+	hdr[1].value = arena_printf(&a, "<mailto:%s?subject=unsubscribe%%20"
+	    "%s>", reply, n->token);
+	msg.nextra = 2;
+	if (c->http.public_url != NULL && c->http.listen != NULL) {
+		/* RFC 8058: one click, by the [http] listener (unsub_page.h) */
+		size_t ul = strlen(c->http.public_url);
+
+		while (ul > 0 && c->http.public_url[ul - 1] == '/')
+			ul--;
+		hdr[1].value = arena_printf(&a, "<%.*s/unsubscribe/%s>, %s",
+		    (int)ul, c->http.public_url, n->token, hdr[1].value);
+		hdr[2].name = "List-Unsubscribe-Post";
+		hdr[2].value = "List-Unsubscribe=One-Click";
+		msg.nextra = 3;
+	}
 	msg.from.name = c->status.title;
 	msg.from.addr = c->smtp.from_addr;
 	msg.to = &to;
@@ -248,7 +261,6 @@ queue_notice(struct desk *in, const struct status_notice *n,
 	msg.message_id = mid;
 	msg.auto_submitted = "auto-generated";
 	msg.extra = hdr;
-	msg.nextra = 2;
 	msg.body = buf_str(&body);
 	msg.date = in->now;
 	if ((rc = compose_message(&raw, &msg, err)) != 0) {

@@ -20,7 +20,11 @@ import os
 import re
 import subprocess
 import unittest
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
+
+import guichet_harness as gh
 
 from browser import dump_dom, screenshot, png_is_blank
 from desk_case import DeskCase, T0, mail
@@ -43,17 +47,20 @@ class Status(DeskCase):
         s.smtp.clear()
         self.n = 0
 
-    def configure(self, **status):
+    def configure(self, http=None, **status):
         keys = {"dir": self.dir, "title": "Example status",
                 "base_url": "https://status.example.com/",
                 "components": "api, web, mail"}
         keys.update(status)
-        self.servers.write_config(dbname=self.db, mailbox_user=self.user,
-                                  sections={
+        sections = {
             "agent alice": {"address": "alice@example.com",
                             "name": "Alice Martin", "queues": "support",
                             "language": "en"},
-            "status": keys})
+            "status": keys}
+        if http:
+            sections["http"] = http
+        self.servers.write_config(dbname=self.db, mailbox_user=self.user,
+                                  sections=sections)
 
     # -- steps --------------------------------------------------------
 
@@ -410,6 +417,61 @@ class Status(DeskCase):
         self.agent_reply(number, "#incident-resolved Fast again\n")
         self.assertEqual([m for m in s.smtp.messages()
                           if "sub.example" in m["X-RcptTo"]], [])
+
+
+    def test_one_click_unsubscribe(self):
+        s = self.servers
+        port = gh.free_port()
+        base = "http://%s:%d" % (gh.LOCALHOST, port)
+        self.configure(http={"listen": "%s:%d" % (gh.LOCALHOST, port),
+                             "public_url": base + "/"})
+        s.guichet("status", "subscribe", "ann@sub.example", now=T0)
+        number = self.open_ticket()
+        self.agent_reply(number, "#incident Slow\n")
+        m, = self.sent("ann@sub.example")
+        token = self.scalar("SELECT token FROM status_subscribers")
+        link = "%s/unsubscribe/%s" % (base, token)
+        self.assertEqual(
+            re.sub(r"\s+", " ", m["List-Unsubscribe"]),
+            "<%s>, <mailto:support@example.com?subject=unsubscribe%%20%s>"
+            % (link, token))
+        self.assertEqual(m["List-Unsubscribe-Post"],
+                         "List-Unsubscribe=One-Click")
+
+        def request(url, post=False):
+            req = urllib.request.Request(
+                url, data=b"List-Unsubscribe=One-Click" if post else None,
+                method="POST" if post else "GET")
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+
+        d = s.spawn("serve", now=T0)
+        try:
+            d.wait_for_output(r"http: /metrics and /healthz on")
+            gh.wait_until(lambda: request(base + "/healthz")[0] in
+                          (200, 503), 20, "the listener answers")
+            # a scanner's GET shows a button and changes nothing
+            code, page = request(link)
+            self.assertEqual(code, 200)
+            self.assertIn('<form method="post">', page)
+            active = "SELECT count(*) FROM status_subscribers WHERE " \
+                     "unsubscribed_at IS NULL"
+            self.assertEqual(self.scalar(active), "1")
+            for bad in ("0" * 32, token.upper(), token[:-1], "../x",
+                        token + "0", "%00" + token):
+                self.assertEqual(request(base + "/unsubscribe/" + bad,
+                                         post=True)[0], 404, bad)
+            self.assertEqual(self.scalar(active), "1")
+            code, page = request(link, post=True)
+            self.assertEqual(code, 200)
+            self.assertIn("no more mails", page)
+            self.assertEqual(self.scalar(active), "0")
+            self.assertEqual(request(link, post=True)[0], 404)
+        finally:
+            d.stop()
 
 
 if __name__ == "__main__":
