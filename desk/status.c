@@ -9,10 +9,12 @@
  */
 #include "desk/status.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/evjson.h"
 #include "common/fileio.h"
@@ -133,6 +135,9 @@ status_render(struct desk *in, struct gc_err *err)
 		    "has no [status] section with dir and base_url");
 	if ((rc = status_db_state(in->db, in->now, &st, err)) != 0)
 		return rc;
+	if (mkdir(cs->dir, 0755) != 0 && errno != EEXIST)
+		return gc_err_set(err, GC_EIO, "%s: cannot make the folder: %s",
+		    cs->dir, strerror(errno));
 	if ((rc = status_db_load(in->db, in->now - STATUS_HISTORY_DAYS *
 	    86400, &r, err)) != 0) {
 		status_rows_free(&r);

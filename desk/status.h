@@ -8,10 +8,10 @@
  * ticket's subject or messages.
  *
  * status_render() writes PATH/index.html, PATH/feed.atom and
- * PATH/status.json ([status] dir), each replaced whole (a temporary
- * file renamed over it): a reader sees the old page or the new one. It
- * reads through the caller's connection, so within a transaction it shows
- * what that transaction changed.
+ * PATH/status.json ([status] dir, made when missing), each replaced
+ * whole (a temporary file renamed over it): a reader sees the old page or
+ * the new one. It reads through the caller's connection, so within a
+ * transaction it shows what that transaction changed.
  *
  * Each post goes by mail to every subscriber of the time it was
  * published, once (a row per post and subscriber claimed by the scheduler

@@ -474,5 +474,41 @@ class Status(DeskCase):
             d.stop()
 
 
+    def test_check_config(self):
+        s = self.servers
+        blocker = s.path("file-%s" % self.db)
+        with open(blocker, "w") as f:
+            f.write("x\n")
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "status": {"dir": blocker, "base_url": "ftp://status.example",
+                       "components": "api, a/b, API, " + "c" * 41,
+                       "title": "t" * 201, "auto_incident_p1": "maybe",
+                       "colour": "red"}},
+            raw="[status]\ndir = x\nbase_url = https://x.example\n"
+                "[status other]\ndir = y\n")
+        r = s.guichet("check-config", expect=78)
+        out = r.stdout + r.stderr
+        for want in ("components: \"a/b\": a component's name",
+                     "components: \"API\" given twice",
+                     "components: \"" + "c" * 41 + "\"",
+                     "title: at most 200 bytes", "auto_incident_p1",
+                     "unknown key \"colour\" in [status]",
+                     "base_url", "section [status] given twice",
+                     "[status] takes no name",
+                     "dir: %s: not a folder" % blocker):
+            self.assertIn(want, out)
+        lines = [line for line in out.splitlines()
+                 if "guichet.conf:" in line]
+        self.assertEqual(len(lines), 10, out)
+        self.assertTrue(all(re.match(r"\S*guichet.conf:\d+: ", line)
+                            for line in lines), out)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "status": {"title": "x"}})
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("[status]: missing key \"dir\"", r.stdout + r.stderr)
+        self.assertIn("[status]: missing key \"base_url\"",
+                      r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
