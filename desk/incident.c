@@ -111,7 +111,7 @@ incident_check(struct desk *in, const struct store_ticket *t,
 			    "TEXT publishes an update)", c->line);
 			return 1;
 		}
-		p->will_be_open = true;
+		p->will_be_open = p->opens = true;
 		return 0;
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
@@ -226,7 +226,8 @@ incident_auto_p1(struct desk *in, int64_t ticket_id,
 	struct store_ticket t = { .id = ticket_id };
 	int rc;
 
-	if (!status_on(in->conf) || !in->conf->status.auto_incident_p1)
+	if (!status_on(in->conf) || !in->conf->status.auto_incident_p1 ||
+	    p->opens)
 		return 0;
 	if ((rc = look_up(in, &t, p, err)) != 0 || p->open_id != 0)
 		return rc;

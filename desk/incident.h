@@ -31,6 +31,7 @@ struct incident_plan {
 	bool read;               /* the ticket's incident was looked up */
 	int64_t open_id;         /* its open incident, 0: none */
 	bool will_be_open;       /* after the commands checked so far */
+	bool opens;              /* the mail has an #incident */
 	bool changed;            /* something was published */
 };
 
@@ -49,7 +50,7 @@ int incident_ticket_resolved(struct desk *in, const struct store_ticket *t,
     const char *actor, struct incident_plan *p, struct gc_err *err);
 
 /* The ticket is P1 now: with auto_incident_p1, an incident is opened
- * unless it has one. */
+ * unless it has one or the mail opens one itself. */
 int incident_auto_p1(struct desk *in, int64_t ticket_id,
     struct incident_plan *p, struct gc_err *err);
 

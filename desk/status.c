@@ -90,7 +90,7 @@ status_components(const struct conf *c, const char *list, char *out,
 			    "it lists none");
 			return 1;
 		}
-		if (status_touches(out[0] ? out : "-", name) && out[0])
+		if (out[0] != '\0' && status_touches(out, name))
 			continue;   /* named twice */
 		if (o + strlen(name) + 2 > outlen) {
 			snprintf(why, whylen, "too many components");

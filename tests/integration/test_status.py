@@ -342,6 +342,18 @@ class Status(DeskCase):
         self.agent_reply(number, "#priority P1\nOn it.\n")
         self.assertEqual(self.scalar("SELECT count(*) FROM "
                                      "status_incidents"), "1")
+        # a ticket made P1 by an agent who opens one in the same mail:
+        # the agent's incident, once
+        other = self.open_ticket()
+        self.agent_reply(other, "#priority P1\n#incident [web] Web down\n")
+        self.assertEqual(self.scalar(
+            "SELECT string_agg(title, '|' ORDER BY id) FROM "
+            "status_incidents"),
+            "Service disruption under investigation|Web down")
+        third = self.open_ticket()
+        self.agent_reply(third, "#priority P1\n")
+        self.assertEqual(self.scalar("SELECT count(*) FROM "
+                                     "status_incidents"), "3")
 
     def test_subscribers(self):
         s = self.servers
