@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "conf/ini.h"
 
 #define S(f) offsetof(struct conf_status, f)
 static const struct key_spec status_keys[] = {
@@ -26,16 +27,7 @@ static const struct key_spec status_keys[] = {
 static bool
 valid_component(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 40)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		    *s == '.'))
-			return false;
-	return true;
+	return strlen(s) <= 40 && ini_valid_ident(s);
 }
 
 void

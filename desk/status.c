@@ -167,16 +167,6 @@ status_changed(struct desk *in)
 
 /* ----- Mails to subscribers --------------------------------------- */
 
-static const char *
-notice_label(const char *kind)
-{
-	return strcmp(kind, "incident_opened") == 0 ? "Incident" :
-	    strcmp(kind, "incident_update") == 0 ? "Update" :
-	    strcmp(kind, "incident_resolved") == 0 ? "Resolved" :
-	    strcmp(kind, "maintenance") == 0 ? "Scheduled maintenance" :
-	    "Maintenance cancelled";
-}
-
 /* The mailbox whose address takes the replies and the mailto: link. */
 static const char *
 reply_address(const struct conf *c)
@@ -213,8 +203,8 @@ queue_notice(struct desk *in, const struct status_notice *n,
 
 	arena_init(&a, 4096);
 	subject = arena_printf(&a, "[%s] %s: %s", c->status.title,
-	    notice_label(n->kind), n->title);
-	rc = buf_printf(&body, "%s: %s\n\n%s\n", notice_label(n->kind),
+	    status_kind_label(n->kind), n->title);
+	rc = buf_printf(&body, "%s: %s\n\n%s\n", status_kind_label(n->kind),
 	    n->title, n->body);
 	if (rc == 0 && n->eta != 0) {
 		when(t1, sizeof(t1), n->eta);

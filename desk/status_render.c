@@ -130,8 +130,8 @@ state_label(const char *state)
 	    "Operational";
 }
 
-static const char *
-kind_label(const char *kind)
+const char *
+status_kind_label(const char *kind)
 {
 	return strcmp(kind, "incident_opened") == 0 ? "Investigating" :
 	    strcmp(kind, "incident_update") == 0 ? "Update" :
@@ -199,7 +199,7 @@ html_updates(struct out *o, const struct status_rows *r, int64_t inc)
 		put(o, "\">");
 		put_time(o, p->at);
 		put(o, " <span class=\"kind\">");
-		put(o, kind_label(p->kind));
+		put(o, status_kind_label(p->kind));
 		put(o, "</span><span class=\"text\">");
 		esc(o, p->body);
 		put(o, "</span>");
@@ -418,7 +418,7 @@ status_render_atom(struct buf *out, const struct conf_status *cs,
 		put(&o, "/feed.atom#post-");
 		put(&o, id);
 		put(&o, "</id>\n<title>");
-		put(&o, kind_label(p->kind));
+		put(&o, status_kind_label(p->kind));
 		put(&o, ": ");
 		esc(&o, post_title(r, p));
 		put(&o, "</title>\n<updated>");

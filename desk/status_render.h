@@ -35,6 +35,9 @@ int status_render_atom(struct buf *out, const struct conf_status *cs,
 int status_render_json(struct buf *out, const struct conf_status *cs,
     const struct status_rows *r, time_t now);
 
+/* What a post is, in a word or two: "Investigating", "Update"... */
+const char *status_kind_label(const char *kind);
+
 /* "incident", "maintenance" or "operational". */
 const char *status_component_state(const struct status_rows *r,
     const char *component, time_t now);

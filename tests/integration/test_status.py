@@ -20,14 +20,12 @@ import os
 import re
 import subprocess
 import unittest
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 
 import guichet_harness as gh
 
 from browser import dump_dom, screenshot, png_is_blank
-from desk_case import DeskCase, T0, mail
+from desk_case import DeskCase, T0, mail, http_request
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SECRET = "internal-note-7731"
@@ -451,14 +449,7 @@ class Status(DeskCase):
                          "List-Unsubscribe=One-Click")
 
         def request(url, post=False):
-            req = urllib.request.Request(
-                url, data=b"List-Unsubscribe=One-Click" if post else None,
-                method="POST" if post else "GET")
-            try:
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
+            return http_request(url, post, b"List-Unsubscribe=One-Click")
 
         d = s.spawn("serve", now=T0)
         try:
