@@ -218,13 +218,12 @@ status_rows_free(struct status_rows *r)
 /* The first column of the first row as an id, 0 when no row. */
 static int
 returned_id(const struct db_stmt *st, struct db *db, int64_t *id_r,
-    struct gc_err *err, const char *const *p, int n)
+    struct gc_err *err, const char *const *p)
 {
 	PGresult *res;
 	int rc;
 
 	*id_r = 0;
-	(void)n;
 	if ((rc = db_exec(db, st, p, NULL, NULL, &res, err)) != 0)
 		return rc;
 	if (PQntuples(res) > 0)
@@ -240,7 +239,7 @@ status_db_incident_of(struct db *db, int64_t ticket_id, int64_t *id_r,
 	I64(tid, ticket_id);
 	const char *p[] = { tid };
 
-	return returned_id(&st_inc_of, db, id_r, err, p, 1);
+	return returned_id(&st_inc_of, db, id_r, err, p);
 }
 
 int
@@ -253,7 +252,7 @@ status_db_incident_new(struct db *db, int64_t ticket_id, const char *title,
 	TS(ns, now);
 	const char *p[] = { tid, title, components, eta ? es : NULL, ns };
 
-	return returned_id(&st_inc_new, db, id_r, err, p, 5);
+	return returned_id(&st_inc_new, db, id_r, err, p);
 }
 
 int
@@ -301,7 +300,7 @@ status_db_maint_add(struct db *db, const char *title,
 	TS(ns, now);
 	const char *p[] = { title, components, ss, es, ns };
 
-	return returned_id(&st_mnt_add, db, id_r, err, p, 5);
+	return returned_id(&st_mnt_add, db, id_r, err, p);
 }
 
 int
@@ -312,7 +311,7 @@ status_db_maint_cancel(struct db *db, int64_t id, time_t now, bool *done,
 	TS(ns, now);
 	const char *p[] = { ids, ns };
 	int64_t got;
-	int rc = returned_id(&st_mnt_cancel, db, &got, err, p, 2);
+	int rc = returned_id(&st_mnt_cancel, db, &got, err, p);
 
 	*done = rc == 0 && got != 0;
 	return rc;
@@ -325,7 +324,7 @@ status_db_subscribe(struct db *db, const char *address, const char *token,
 	TS(ns, now);
 	const char *p[] = { address, token, ns };
 	int64_t got;
-	int rc = returned_id(&st_subscribe, db, &got, err, p, 3);
+	int rc = returned_id(&st_subscribe, db, &got, err, p);
 
 	*added = rc == 0 && got != 0;
 	return rc;
@@ -361,7 +360,7 @@ status_db_unsubscribe_reply(struct db *db, const char *from,
 	TS(ns, now);
 	const char *p[] = { from, arr, ns };
 	int64_t got;
-	int rc = returned_id(&st_unsubscribe_reply, db, &got, err, p, 3);
+	int rc = returned_id(&st_unsubscribe_reply, db, &got, err, p);
 
 	free(arr);
 	*done = rc == 0 && got != 0;
