@@ -532,6 +532,9 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		if (rc == 0)
 			rc = record_event(in, x->merge_into.id, "merged_in",
 			    who, ev_json("from", x->t->number, NULL), err);
+		if (rc == 0)
+			rc = incident_ticket_merged(in, x->t, x->merge_into.id,
+			    who, &x->inc, err);
 		return rc;
 	}
 	return 0;

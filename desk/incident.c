@@ -220,6 +220,30 @@ incident_ticket_resolved(struct desk *in, const struct store_ticket *t,
 }
 
 int
+incident_ticket_merged(struct desk *in, const struct store_ticket *t,
+    int64_t into_id, const char *actor, struct incident_plan *p,
+    struct gc_err *err)
+{
+	char ids[24];
+	bool moved;
+	int rc;
+
+	if (!status_on(in->conf))
+		return 0;
+	if ((rc = look_up(in, t, p, err)) != 0 || p->open_id == 0)
+		return rc;
+	if ((rc = status_db_incident_move(in->db, p->open_id, into_id, &moved,
+	    err)) != 0)
+		return rc;
+	if (!moved)
+		return incident_ticket_resolved(in, t, actor, p, err);
+	snprintf(ids, sizeof(ids), "%" PRId64, p->open_id);
+	p->open_id = 0;
+	return record_event(in, into_id, "incident_moved_in", actor,
+	    ev_json("incident", ids, NULL), err);
+}
+
+int
 incident_auto_p1(struct desk *in, int64_t ticket_id,
     struct incident_plan *p, struct gc_err *err)
 {

@@ -49,6 +49,12 @@ int incident_apply(struct desk *in, const struct store_ticket *t,
 int incident_ticket_resolved(struct desk *in, const struct store_ticket *t,
     const char *actor, struct incident_plan *p, struct gc_err *err);
 
+/* The ticket was merged into into_id: its open incident goes with it,
+ * or is closed when that ticket has one already. */
+int incident_ticket_merged(struct desk *in, const struct store_ticket *t,
+    int64_t into_id, const char *actor, struct incident_plan *p,
+    struct gc_err *err);
+
 /* The ticket is P1 now: with auto_incident_p1, an incident is opened
  * unless it has one or the mail opens one itself. */
 int incident_auto_p1(struct desk *in, int64_t ticket_id,

@@ -41,6 +41,11 @@ static const struct db_stmt st_inc_new = { "status_inc_new",
 	"opened_at) VALUES ($1, $2, $3, $4, $5) RETURNING id", 5 };
 static const struct db_stmt st_inc_eta = { "status_inc_eta",
 	"UPDATE status_incidents SET eta = $2 WHERE id = $1", 2 };
+static const struct db_stmt st_inc_move = { "status_inc_move",
+	"UPDATE status_incidents SET ticket_id = $2 WHERE id = $1 "
+	"AND resolved_at IS NULL AND NOT EXISTS (SELECT 1 FROM "
+	"status_incidents o WHERE o.ticket_id = $2 AND o.resolved_at IS NULL) "
+	"RETURNING id", 2 };
 static const struct db_stmt st_inc_resolve = { "status_inc_resolve",
 	"UPDATE status_incidents SET resolved_at = $2 WHERE id = $1 "
 	"AND resolved_at IS NULL", 2 };
@@ -263,6 +268,20 @@ status_db_incident_eta(struct db *db, int64_t id, time_t eta,
 	TS(es, eta);
 
 	return db_execv(db, &st_inc_eta, NULL, err, 2, ids, eta ? es : NULL);
+}
+
+int
+status_db_incident_move(struct db *db, int64_t id, int64_t to_id,
+    bool *moved, struct gc_err *err)
+{
+	I64(ids, id);
+	I64(tos, to_id);
+	const char *p[] = { ids, tos };
+	int64_t got;
+	int rc = returned_id(&st_inc_move, db, &got, err, p);
+
+	*moved = rc == 0 && got != 0;
+	return rc;
 }
 
 int

@@ -76,6 +76,9 @@ int status_db_incident_new(struct db *db, int64_t ticket_id,
     int64_t *id_r, struct gc_err *err);
 int status_db_incident_eta(struct db *db, int64_t id, time_t eta,
     struct gc_err *err);
+/* To ticket to_id, unless it has an open incident (*moved false). */
+int status_db_incident_move(struct db *db, int64_t id, int64_t to_id,
+    bool *moved, struct gc_err *err);
 int status_db_incident_resolve(struct db *db, int64_t id, time_t now,
     struct gc_err *err);
 

@@ -225,6 +225,22 @@ class Status(DeskCase):
         self.agent_reply(number, "#incident [mail] Mail delayed\n")
         self.assertEqual(self.component_state(self.page(), "mail"),
                          "incident")
+        # merged, its incident goes to the other ticket, which can close
+        # it; merged into one that has its own, it is closed
+        other = self.open_ticket()
+        self.agent_reply(number, "#merge %s\n" % other)
+        self.assertIn("incident_moved_in", self.kinds(other))
+        self.agent_reply(other, "#incident-resolved Mail flows\n")
+        self.assertEqual(self.component_state(self.page(), "mail"),
+                         "operational")
+        third, fourth = self.open_ticket(), self.open_ticket()
+        self.agent_reply(third, "#incident [web] A\n")
+        self.agent_reply(fourth, "#incident [api] B\n")
+        self.agent_reply(third, "#merge %s\n" % fourth)
+        self.assertEqual(self.scalar(
+            "SELECT string_agg(title || ':' || (resolved_at IS NULL)::text, "
+            "',' ORDER BY id) FROM status_incidents WHERE title IN "
+            "('A', 'B')"), "A:false,B:true")
 
     def test_hostile_commands(self):
         number = self.open_ticket()
