@@ -26,6 +26,7 @@
 #include "conf/keys.h"
 #include "conf/oauth2_check.h"
 #include "conf/security.h"
+#include "conf/status_conf.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
 
@@ -568,6 +569,8 @@ read_all(struct reader *r)
 			read_http(r, s);
 		} else if (strcmp(t, "pgp") == 0) {
 			conf_pgp_read(r, s);
+		} else if (strcmp(t, "status") == 0) {
+			conf_status_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -733,6 +736,7 @@ conf_free(struct conf **cp)
 	keys_free_strings(&c->http, http_keys);
 	free(c->http.host);
 	conf_pgp_free(&c->pgp);
+	conf_status_free(&c->status);
 	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
 	free(c->dir);

@@ -170,6 +170,18 @@ struct conf_pgp {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [status]: the public status page; off (line 0, dir NULL) when absent
+ * (conf/status_conf.c). */
+#define STATUS_MAX_COMPONENTS 32
+struct conf_status {
+	char *dir;             /* index.html, feed.atom, status.json */
+	char *title;
+	char *base_url;        /* where the page is served */
+	struct conf_list components;
+	bool auto_incident_p1; /* a P1 ticket opens an incident */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -186,6 +198,7 @@ struct conf {
 	size_t nsections;
 	struct conf_http http;
 	struct conf_pgp pgp;
+	struct conf_status status;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

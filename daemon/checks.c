@@ -3,8 +3,11 @@
  */
 #include "daemon/checks.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon/oauth2.h"
 #include "daemon/policy.h"
@@ -41,9 +44,36 @@ check_refresh_file(const struct conf *c, const char *type, const char *name,
 	}
 }
 
+/* [status] dir: a folder this user may write the page into (one that
+ * does not exist yet is made at the first write). */
+static void
+check_status_dir(const struct conf *c, struct conf_diag *diag)
+{
+	const struct conf_section *s[2];
+	const struct conf_entry *e;
+	struct stat st;
+	const char *why = NULL;
+
+	if (c->status.dir == NULL || conf_sections(c, "status", s, 2) == 0)
+		return;
+	e = conf_section_entry(s[0], "dir");
+	if (stat(c->status.dir, &st) != 0) {
+		if (errno != ENOENT)
+			why = strerror(errno);
+	} else if (!S_ISDIR(st.st_mode))
+		why = "not a folder";
+	else if (access(c->status.dir, W_OK | X_OK) != 0)
+		why = "this user cannot write in it";
+	if (why != NULL)
+		conf_diag_add(diag, s[0]->file, e ? e->line : s[0]->line,
+		    "dir: %s: %s (the status page is written there)",
+		    c->status.dir, why);
+}
+
 void
 checks_config(const struct conf *c, struct conf_diag *diag)
 {
+	check_status_dir(c, diag);
 	struct sla_policy *p = NULL;
 
 	check_refresh_file(c, "smtp", NULL, &c->smtp.oauth2, diag);

@@ -68,7 +68,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;   /* a body is dropped */
 		return MHD_YES;
 	}
-	if (h->o.rate != NULL && strncmp(url, "/rate/", 6) == 0) {
+	if ((h->o.rate != NULL && strncmp(url, "/rate/", 6) == 0) ||
+	    (h->o.unsub != NULL && strncmp(url, "/unsubscribe/", 13) == 0)) {
 		bool post = strcmp(method, "POST") == 0;
 		char *page = NULL;
 		unsigned code;
@@ -76,7 +77,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		if (!post && strcmp(method, "GET") != 0)
 			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    xstrdup("only GET and POST\n"), "text/plain");
-		code = rate_page_answer(h->o.rate, url + 6, post, &page);
+		code = url[1] == 'r' ?
+		    rate_page_answer(h->o.rate, url + 6, post, &page) :
+		    unsub_page_answer(h->o.unsub, url + 13, post, &page);
 		return answer(c, code, page, "text/html; charset=utf-8");
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)

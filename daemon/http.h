@@ -11,6 +11,8 @@
  *   /healthz   200 "ok", or 503 with the reasons, one a line
  *   /rate/TOKEN  the rating links of resolution mails, when opts.rate
  *              is set (rate_page.h): GET shows, POST stores
+ *   /unsubscribe/TOKEN  status mails' one-click link, when opts.unsub is
+ *              set (unsub_page.h): GET shows, POST unsubscribes
  *   anything else 404; a method other than GET or HEAD 405
  *
  * Limits against careless or hostile clients: at most HTTP_MAX_CONNS
@@ -29,6 +31,7 @@
 #include "common/err.h"
 #include "daemon/metrics.h"
 #include "daemon/rate_page.h"
+#include "daemon/unsub_page.h"
 
 #define HTTP_MAX_CONNS 64
 #define HTTP_MEMORY (16 * 1024)
@@ -45,6 +48,7 @@ struct http_opts {
 	time_t (*now)(void *arg);  /* the clock of /healthz */
 	void *now_arg;
 	struct rate_page *rate;    /* GET/POST /rate/TOKEN, or NULL */
+	struct unsub_page *unsub;  /* GET/POST /unsubscribe/TOKEN, or NULL */
 };
 
 /* Bind and start serving. A port in use or an address not ours is a

@@ -87,6 +87,16 @@ static const struct command commands[] = {
 	  "[--skip-bad] [--dry-run]",
 	  "the tickets and messages of another help desk's CSV export, "
 	  "with their old numbers" },
+	{ "status", cli_status, true,
+	  "status maintenance add --start TIME --end TIME --title TEXT "
+	  "[--components A,B]\n"
+	  "status maintenance list [--json]\n"
+	  "status maintenance cancel ID\n"
+	  "status subscribe ADDRESS\n"
+	  "status unsubscribe ADDRESS | --token TOKEN\n"
+	  "status render",
+	  "the public status page: announce or cancel maintenance, the "
+	  "people who get its updates by mail, write the page now" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

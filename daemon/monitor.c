@@ -12,6 +12,8 @@
 #include "daemon/metrics.h"
 #include "daemon/oauth2.h"
 #include "daemon/rate_page.h"
+#include "daemon/unsub_page.h"
+#include "desk/status.h"
 #include "sql/metrics_db.h"
 
 struct monitor {
@@ -19,6 +21,7 @@ struct monitor {
 	struct metrics *metrics;
 	struct http *http;
 	struct rate_page *rate;  /* the rating links' pages, with http */
+	struct unsub_page *unsub;   /* status mails' one-click link */
 	int wake_fd;
 	/* the [http] section the server runs with */
 	char *listen;
@@ -78,8 +81,13 @@ start_http(struct monitor *m, struct gc_err *err)
 		rate_page_new(&m->rate, m->app->conf, clock_of_app, m->app);
 		o.rate = m->rate;
 	}
+	if (h->public_url != NULL && status_on(m->app->conf)) {
+		unsub_page_new(&m->unsub, m->app->conf, clock_of_app, m->app);
+		o.unsub = m->unsub;
+	}
 	if ((rc = http_start(&m->http, &o, err)) != 0) {
 		rate_page_free(&m->rate);
+		unsub_page_free(&m->unsub);
 		return rc;
 	}
 	m->listen = xstrdup(h->listen);
@@ -122,10 +130,13 @@ monitor_reload(struct monitor *m)
 	    strcmp(h->listen, m->listen) == 0 &&
 	    h->poll_stale_after == m->thr.poll_stale_after &&
 	    h->outbox_stuck_after == m->thr.outbox_stuck_after &&
-	    (h->public_url != NULL) == (m->rate != NULL)))
+	    (h->public_url != NULL) == (m->rate != NULL) &&
+	    (h->public_url != NULL && status_on(m->app->conf)) ==
+	    (m->unsub != NULL)))
 		return;
 	http_stop(&m->http);
 	rate_page_free(&m->rate);
+	unsub_page_free(&m->unsub);
 	if (start_http(m, &err) != 0)
 		log_error("%s; /metrics and /healthz are off until the next "
 		    "reload", err.msg);
@@ -140,6 +151,7 @@ monitor_free(struct monitor **mp)
 		return;
 	http_stop(&m->http);   /* before the metrics it reads */
 	rate_page_free(&m->rate);
+	unsub_page_free(&m->unsub);
 	metrics_free(&m->metrics);
 	free(m->listen);
 	free(m);

@@ -18,11 +18,13 @@
 #include "common/evjson.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "desk/incident.h"
 #include "desk/mailout.h"
 #include "desk/qualify.h"
 #include "desk/rating.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "desk/status.h"
 #include "desk/ticket_open.h"
 #include "notify/compose.h"
 #include "notify/template.h"
@@ -64,6 +66,8 @@ struct agent_ctx {
 	time_t eta;               /* #eta, as an instant */
 	char queue_from[64];
 	bool touch;               /* updated_at still to be written */
+	struct incident_plan inc; /* #incident commands */
+	bool ended;               /* the mail resolved or closed the ticket */
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
@@ -289,6 +293,10 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		x->reply = x->reply_tpl;
 		return 0;
 	}
+	case CMD_INCIDENT:
+	case CMD_INCIDENT_UPDATE:
+	case CMD_INCIDENT_RESOLVED:
+		return incident_check(in, x->t, c, &x->inc, why, whylen, err);
 	default:
 		return 0;
 	}
@@ -374,6 +382,8 @@ set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
 		return rc;
 	snprintf(x->t->status, sizeof(x->t->status), "%s", status);
 	x->touch = false;
+	x->ended |= strcmp(status, "resolved") == 0 ||
+	    strcmp(status, "closed") == 0;
 	return record_event(x->in, x->t->id, "status_changed", x->agent->name,
 	    ev_json("from", from, "to", status, NULL), err);
 }
@@ -399,6 +409,8 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		if (rc == 0)
 			rc = qualify_add_csm(in, x->t->id, x->t->plan,
 			    x->t->priority, NULL, err);
+		if (rc == 0 && strcmp(c->arg, "P1") == 0)
+			rc = incident_auto_p1(in, x->t->id, &x->inc, err);
 		return rc;
 	case CMD_STATUS:
 		if (strcmp(c->arg, "resolved") == 0) {
@@ -511,6 +523,10 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		    ev_json("name", c->arg, NULL), err);
 	case CMD_HELP:
 		return 0;   /* answered before anything is applied */
+	case CMD_INCIDENT:
+	case CMD_INCIDENT_UPDATE:
+	case CMD_INCIDENT_RESOLVED:
+		return incident_apply(in, x->t, c, x->eta, who, &x->inc, err);
 	case CMD_MERGE:
 		rc = store_ticket_merge(in->db, x->t->id, x->merge_into.id,
 		    in->now, err);
@@ -520,6 +536,9 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		if (rc == 0)
 			rc = record_event(in, x->merge_into.id, "merged_in",
 			    who, ev_json("from", x->t->number, NULL), err);
+		if (rc == 0)
+			rc = incident_ticket_merged(in, x->t, x->merge_into.id,
+			    who, &x->inc, err);
 		return rc;
 	}
 	return 0;
@@ -629,6 +648,9 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		goto out;
 	if (x.resolve && (rc = set_status(&x, "resolved", err)) != 0)
 		goto out;
+	if (x.ended && (rc = incident_ticket_resolved(in, t, agent->name,
+	    &x.inc, err)) != 0)
+		goto out;
 	/* the agents of the queue the ticket moved to learn of it */
 	if (!x.internal && x.queue_from[0] != '\0' &&
 	    strcmp(x.queue_from, t->queue) != 0 && (rc = reply_agents(in, t, x.mb, body, agent->display_name, cm->m,
@@ -661,6 +683,8 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 out:
 	if (rc == 0 && x.touch)
 		rc = store_ticket_touch(in->db, t->id, in->now, err);
+	if (rc == 0 && x.inc.changed)
+		status_changed(in);
 	store_ticket_clear(&x.merge_into);
 	store_strings_free(x.tags, x.ntags);
 	store_participants_free(&x.parts, x.nparts);

@@ -27,6 +27,7 @@
 #include "desk/dedup.h"
 #include "desk/mailout.h"
 #include "desk/pgp.h"
+#include "desk/status.h"
 #include "desk/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
@@ -247,7 +248,7 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL };
 	const char *where, *why = NULL;
 	struct bounce b;
-	bool ours = false;
+	bool ours = false, taken;
 	int64_t tid;
 	int rc;
 
@@ -283,6 +284,8 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	}
 	if (auto_classify_not_bounce(m, &why) != AUTO_NONE)
 		cm.automatic = why;
+	if ((rc = status_mail_in(in, &cm, res, &taken, err)) != 0 || taken)
+		return rc;
 	if ((rc = conversation_handle(in, &cm, res, err)) != 0)
 		return rc;
 	/* whatever the mail changed, the ticket's timers follow (a new

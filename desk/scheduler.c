@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "desk/conversation.h"
+#include "desk/status.h"
 
 #include "desk/timers.h"
 #include "sla/policy.h"
@@ -38,5 +39,7 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (rc == 0 && st->closed > 0)
 		log_info("scheduler: %d resolved ticket(s) closed without an "
 		    "answer", st->closed);
+	if (rc == 0 && (rc = status_tick(in, &st->status_mails, err)) != 0)
+		gc_err_prefix(err, "status page");
 	return rc;
 }

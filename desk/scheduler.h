@@ -16,6 +16,7 @@ struct sched_stats {
 	int warnings;     /* SLA warnings fired */
 	int breaches;     /* SLA breaches fired */
 	int closed;       /* resolved tickets closed without an answer */
+	int status_mails; /* status page updates mailed to subscribers */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

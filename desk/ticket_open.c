@@ -12,9 +12,11 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "desk/incident.h"
 #include "desk/qualify.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "desk/status.h"
 #include "desk/timers.h"
 #include "desk/tracking.h"
 #include "notify/compose.h"
@@ -170,6 +172,14 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 		goto out;
 	if ((rc = add_cc_participants(in, id, m, err)) != 0)
 		goto out;
+	if (strcmp(q->priority, "P1") == 0) {
+		struct incident_plan ip = { 0 };
+
+		if ((rc = incident_auto_p1(in, id, &ip, err)) != 0)
+			goto out;
+		if (ip.changed)
+			status_changed(in);
+	}
 	if (related_to != 0) {
 		char rel[24];
 

@@ -39,6 +39,12 @@ static const struct {
 	    "expect a solution)" },
 	{ "reply", CMD_REPLY, "#reply NAME   (send the canned reply NAME)" },
 	{ "help", CMD_HELP, "#help         (this list; nothing is applied)" },
+	{ "incident", CMD_INCIDENT, "#incident [COMPONENT,...] TITLE (open "
+	    "an incident on the status page)" },
+	{ "incident-update", CMD_INCIDENT_UPDATE, "#incident-update TEXT "
+	    "(publish an update; with #eta, the expected end)" },
+	{ "incident-resolved", CMD_INCIDENT_RESOLVED, "#incident-resolved "
+	    "[TEXT] (the incident is over)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -55,7 +61,7 @@ commands_name(enum cmd_kind k)
 const char *
 commands_help(void)
 {
-	static char help[2048];
+	static char help[4096];
 
 	if (help[0] == '\0') {
 		size_t o = 0;
@@ -167,6 +173,33 @@ parse_time(struct cmd_time *t, const char *p, const char *e)
 	return true;
 }
 
+/* An #incident command: the rest of the line is its text, kept where it
+ * is; only #incident-resolved may go without. */
+static int
+text_line(struct cmd *c, enum cmd_kind kind, const char *p, const char *e,
+    const char *l, size_t n, int line, char *err, size_t errlen)
+{
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->line = line;
+	c->text = p;
+	c->textlen = (size_t)(e - p);
+	if (c->textlen == 0 && kind != CMD_INCIDENT_RESOLVED)
+		return fail(err, errlen, line, l, n, kind == CMD_INCIDENT ?
+		    "expected #incident TITLE" : "expected #incident-update "
+		    "TEXT");
+	if (c->textlen > CMD_TEXT_MAX) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "the text is longer than %d bytes",
+		    CMD_TEXT_MAX);
+		return fail(err, errlen, line, l, n, why);
+	}
+	return 0;
+}
+
 /* One "#name [arg]" line (without its end of line). */
 static int
 parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
@@ -176,7 +209,8 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	size_t namelen, arglen;
 	size_t i;
 
-	while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p == '-' && p > name)))
 		p++;
 	namelen = (size_t)(p - name);
 	for (i = 0; i < NTABLE; i++)
@@ -188,6 +222,11 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	arg = p;
+	if (table[i].kind == CMD_INCIDENT ||
+	    table[i].kind == CMD_INCIDENT_UPDATE ||
+	    table[i].kind == CMD_INCIDENT_RESOLVED)
+		return text_line(c, table[i].kind, arg, e, l, n, line, err,
+		    errlen);
 	if (table[i].kind == CMD_ETA) {
 		/* the rest of the line: a date, a space, a time */
 		while (e > p && (e[-1] == ' ' || e[-1] == '\t' ||

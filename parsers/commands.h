@@ -8,6 +8,8 @@
  *   #cc ADDRESS               #uncc ADDRESS  #queue NAME
  *   #tag WORD                 #untag WORD    #split
  *   #eta TIME                 #reply NAME    #help
+ *   #incident [COMPONENT,...] TITLE           #incident-update TEXT
+ *   #incident-resolved [TEXT]
  * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
  * an optional "Z" or "+HH:MM"); the parser checks its shape and ranges,
  * the desk reads a time without offset in the support's time zone and
@@ -45,11 +47,15 @@ enum cmd_kind {
 	CMD_ETA,
 	CMD_REPLY,
 	CMD_HELP,
+	CMD_INCIDENT,
+	CMD_INCIDENT_UPDATE,
+	CMD_INCIDENT_RESOLVED,
 };
 
 #define CMD_MAX 16
 #define CMD_ARG_MAX 256       /* an address is at most 254 bytes */
 #define CMD_WORD_MAX 64       /* a queue, a tag, a reply's name */
+#define CMD_TEXT_MAX 2000     /* the text of an #incident command */
 
 /* The time of an #eta as written: local when !has_offset. */
 struct cmd_time {
@@ -64,6 +70,9 @@ struct cmd {
 	                             an address without <> */
 	int line;                 /* 1-based line in the text */
 	struct cmd_time time;     /* #eta */
+	const char *text;         /* #incident*: the rest of the line, in
+	                             the caller's text (not terminated) */
+	size_t textlen;
 };
 
 struct cmd_list {

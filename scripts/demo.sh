@@ -16,6 +16,8 @@
 #   --for SECONDS   stop by itself after that long (default: run until
 #                   Ctrl-C)
 #   --down          stop the servers of a previous run and exit
+#   --status-doc    also copy the status page's screenshot (made by
+#                   scripts/demo-status.sh) to doc/status.png
 
 set -eu
 
@@ -69,6 +71,9 @@ case "${1:-}" in
 	duration=$2
 	;;
 esac
+# --status-doc: the status page's screenshot goes to doc/status.png too
+status_doc=""
+case " $* " in *" --status-doc "*) status_doc=--doc ;; esac
 
 echo "demo: installing what is missing"
 sh "$ROOT/scripts/deps.sh"
@@ -118,7 +123,14 @@ queues = support
 [organisation acme]
 domains = acme.example
 plan = Enterprise
+
+[status]
+dir = status
+title = Example status
+base_url = http://localhost/status
+components = api, web, mail
 EOC
+mkdir -p "$STATE/status"
 
 $GUICHET check-config
 $GUICHET migrate
@@ -172,6 +184,8 @@ for key, msg in sorted(mailbox.Maildir(sys.argv[1], factory=None).items()):
     print("    Message-ID: %s  In-Reply-To: %s  Auto-Submitted: %s"
           % (m["Message-ID"], m["In-Reply-To"], m["Auto-Submitted"]))
 PYEOF
+echo
+sh "$ROOT/scripts/demo-status.sh" "$STATE" $status_doc
 echo
 echo "demo: the daemon keeps running (log: $STATE/guichet.log)."
 echo "demo: add mail with: scripts/demo.sh --add FILE.eml; Ctrl-C stops."

@@ -9,6 +9,8 @@ self.user (its IMAP user) before using them.
 
 import json
 import re
+import urllib.error
+import urllib.request
 
 import guichet_harness as gh
 
@@ -26,6 +28,17 @@ def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
     h += extra
     h += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
     return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+def http_request(url, post=False, data=b""):
+    """(status, text) of a GET, or of a POST of data, to url."""
+    req = urllib.request.Request(url, data=data if post else None,
+                                 method="POST" if post else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 class DeskCase(gh.ServersTestCase):

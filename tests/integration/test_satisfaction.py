@@ -19,19 +19,9 @@ import urllib.error
 import urllib.request
 
 import guichet_harness as gh
-from desk_case import DeskCase, T0, mail
+from desk_case import DeskCase, T0, mail, http_request as request
 
 DAY0 = 1795687200 // 86400          # the day of desk_case.T0
-
-
-def request(url, post=False):
-    req = urllib.request.Request(url, data=b"" if post else None,
-                                 method="POST" if post else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 class Satisfaction(DeskCase):

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -197,6 +198,49 @@ test_new_errors(void **state)
 	expect_error("#eta 2026-12-05T10:00Zx\n", "expected #eta");
 }
 
+/* The #incident commands keep the rest of their line, in place. */
+static void
+test_incident(void **state)
+{
+	struct cmd_list l;
+	char err[256], *big;
+	const char *text = "#Incident [api] Errors <b>\r\n"
+	    "#incident-update  Fix going out \t\n#eta 2026-12-01 10:00\n"
+	    "#incident-resolved\nText\n";
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, text, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.v[0].kind, CMD_INCIDENT);
+	assert_int_equal(l.v[0].textlen, strlen("[api] Errors <b>"));
+	assert_memory_equal(l.v[0].text, "[api] Errors <b>", l.v[0].textlen);
+	assert_int_equal(l.v[1].kind, CMD_INCIDENT_UPDATE);
+	assert_memory_equal(l.v[1].text, "Fix going out", 13);
+	assert_int_equal(l.v[1].textlen, 13);
+	assert_int_equal(l.v[2].kind, CMD_ETA);
+	assert_int_equal(l.v[3].kind, CMD_INCIDENT_RESOLVED);
+	assert_int_equal(l.v[3].textlen, 0);
+	assert_string_equal(text + l.body_offset, "Text\n");
+	assert_int_equal(commands_parse(&l, "#incident\n", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "expected #incident TITLE"));
+	assert_int_equal(commands_parse(&l, "#incident-update   \n", err,
+	    sizeof(err)), -1);
+	assert_int_equal(commands_parse(&l, "#incident-\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown command"));
+	assert_int_equal(commands_parse(&l, "#-incident x\n", err,
+	    sizeof(err)), -1);
+	big = malloc(1024 * 1024 + 32);
+	strcpy(big, "#incident-update ");
+	memset(big + 17, 'x', 1024 * 1024);
+	big[17 + 1024 * 1024] = '\0';
+	assert_int_equal(commands_parse(&l, big, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than 2000 bytes"));
+	assert_true(strlen(err) < 200);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -208,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_eta_forms),
 		cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_incident),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,130 @@
+/*
+ * unsub_page.c - GET and POST /unsubscribe/TOKEN (see unsub_page.h)
+ */
+#include "daemon/unsub_page.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "desk/status.h"
+#include "sql/db.h"
+#include "sql/status_db.h"
+
+struct unsub_page {
+	pthread_mutex_t mu;
+	char *conninfo, *password, *title;
+	struct db *db;
+	time_t (*now)(void *);
+	void *now_arg;
+};
+
+void
+unsub_page_new(struct unsub_page **out, const struct conf *c,
+    time_t (*now)(void *), void *now_arg)
+{
+	struct unsub_page *up = xcalloc(1, sizeof(*up));
+
+	pthread_mutex_init(&up->mu, NULL);
+	up->conninfo = xstrdup(c->database.conninfo);
+	up->password = c->database.password ? xstrdup(c->database.password) :
+	    NULL;
+	up->title = xstrdup(c->status.title ? c->status.title : "Status");
+	up->now = now;
+	up->now_arg = now_arg;
+	*out = up;
+}
+
+void
+unsub_page_free(struct unsub_page **upp)
+{
+	struct unsub_page *up = *upp;
+
+	if (up == NULL)
+		return;
+	db_close(&up->db);
+	pthread_mutex_destroy(&up->mu);
+	free(up->conninfo);
+	free(up->password);
+	free(up->title);
+	free(up);
+	*upp = NULL;
+}
+
+static char *
+page(const char *title, const char *text, bool form)
+{
+	return xasprintf("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<meta name=\"robots\" content=\"noindex\"><title>%s</title>"
+	    "</head>\n<body><h1>%s</h1>\n<p>%s</p>\n%s</body></html>\n",
+	    title, title, text, form ? "<form method=\"post\"><button "
+	    "type=\"submit\">Unsubscribe</button></form>\n" : "");
+}
+
+/* A token of ours is STATUS_TOKEN_LEN lower-case hex digits: anything
+ * else is not looked up. */
+static bool
+token_shape(const char *t)
+{
+	size_t n = strspn(t, "0123456789abcdef");
+
+	return n == STATUS_TOKEN_LEN && t[n] == '\0';
+}
+
+static unsigned
+answer(struct unsub_page *up, const char *token, bool post, char **page_r)
+{
+	struct gc_err err = { 0 };
+	char addr[256] = "";
+	bool done = false;
+	int rc;
+
+	if (!token_shape(token)) {
+		*page_r = page("Link not valid", "This unsubscribe link is not "
+		    "valid.", false);
+		return 404;
+	}
+	if (!db_ok(up->db)) {
+		db_close(&up->db);
+		if ((rc = db_connect(&up->db, up->conninfo, up->password,
+		    &err)) != 0)
+			goto unavailable;
+	}
+	if (!post) {
+		*page_r = page("Unsubscribe", "Stop the mails of the status "
+		    "page?", true);
+		return 200;
+	}
+	if ((rc = status_db_unsubscribe(up->db, NULL, token,
+	    up->now(up->now_arg), &done, addr, &err)) != 0)
+		goto unavailable;
+	if (!done) {
+		*page_r = page("Not subscribed", "This link unsubscribes no "
+		    "one: it is not valid, or was used already.", false);
+		return 404;
+	}
+	log_info("status: %s unsubscribed by the one-click link", addr);
+	*page_r = page("Unsubscribed", "You will get no more mails of the "
+	    "status page.", false);
+	return 200;
+unavailable:
+	log_error("http: unsubscribe: %s", err.msg);
+	*page_r = page("Try again later", "The request cannot be handled "
+	    "now; the link still works later.", false);
+	return 503;
+}
+
+unsigned
+unsub_page_answer(struct unsub_page *up, const char *token, bool post,
+    char **page_r)
+{
+	unsigned code;
+
+	pthread_mutex_lock(&up->mu);
+	code = answer(up, token, post, page_r);
+	pthread_mutex_unlock(&up->mu);
+	return code;
+}
