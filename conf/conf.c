@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
+#include "conf/storage.h"
 #include "conf/oauth2_check.h"
 
 #define CONF_MAX_FILE   (4 * 1024 * 1024)
@@ -564,6 +565,8 @@ read_all(struct reader *r)
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
+		} else if (strcmp(t, "storage") == 0) {
+			storage_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -726,6 +729,7 @@ conf_free(struct conf **cp)
 	}
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
+	storage_free(&c->storage);
 	free(c->http.host);
 	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
