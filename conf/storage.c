@@ -121,9 +121,9 @@ parse_keys(struct reader *r, struct conf_storage *st, const char *path,
 		explicit_bzero(&k, sizeof(k));
 	}
 	if (r->d->n == before && kr->n == 0)
-		conf_diag_add(r->d, path, lineno, "no key in the file");
+		conf_diag_add(r->d, path, 0, "no key in the file");
 	else if (r->d->n == before && current_line == 0)
-		conf_diag_add(r->d, path, lineno, "no key is marked current");
+		conf_diag_add(r->d, path, 0, "no key is marked current");
 	if (r->d->n != before)
 		seal_keyring_free(kr);
 }
