@@ -107,7 +107,7 @@ vault_rotate_batch(const struct conf *c, struct db *db,
 	    limit, &rows, &n, err)) != 0)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct store_sealed_col out[3];
+		struct store_sealed_col out[3] = { { 0 }, { 0 }, { 0 } };
 		struct gc_err rerr = { 0 };
 
 		*after = rows[i].id;

@@ -18,7 +18,7 @@
 
 /* $1 after, $2 the header, $3 the limit. */
 #define STALE(c) "(" c " IS NOT NULL AND length(" c ") > 0 AND " \
-	"substring(" c " FROM 1 FOR length($2)) <> $2)"
+	"substring(" c " FROM 1 FOR length($2::bytea)) <> $2::bytea)"
 
 static const struct db_stmt st_batch[SEALED_NTABLES] = {
 	{ "sealed_batch_messages",
