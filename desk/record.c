@@ -9,6 +9,7 @@
 #include "common/mem.h"
 #include "desk/dedup.h"
 #include "desk/vault.h"
+#include "desk/vault_index.h"
 #include "parsers/mime.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
@@ -31,11 +32,19 @@ record_seal_message(struct desk *in, struct store_message *sm,
     unsigned char *sealed[3], struct gc_err *err)
 {
 	const struct conf *c = in->conf;
-	char *ad;
+	char *ad, *tsv = NULL;
 	int rc = 0;
 
 	if (!vault_on(c))
 		return 0;
+	/* the blind index, from the clear text (author "system": never
+	 * searched, as in sql/014_search_import.sql) */
+	if (strcmp(sm->author, "system") != 0) {
+		rc = vault_index_message(c, in->db, sm, &tsv, err);
+		sm->sealed_tsv = tsv;
+		if (rc != 0)
+			return rc;
+	}
 	if (sm->raw != NULL) {
 		ad = vault_ad_message("raw", sm->dedup_key);
 		rc = vault_seal(c, ad, sm->raw, sm->raw_len, &sealed[0],
@@ -172,6 +181,7 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	free(cc);
 	for (int i = 0; i < 3; i++)
 		free(sealed[i]);
+	free((char *)sm.sealed_tsv);
 	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {
 		const struct mail_attachment *a = &m->attachments[i];
 		struct store_attachment sa = {

@@ -28,7 +28,9 @@ int record_mail(struct desk *in, const struct conv_mail *cm,
 
 /* With encryption on (desk/vault.h), seal sm's raw mail and texts in
  * place: sealed[0..2] get the blobs (raw, text, new_text; malloc'd, the
- * caller frees them after the insert), sm points at them. */
+ * caller frees them after the insert), sm points at them; sm->sealed_tsv
+ * is the blind index (desk/vault_index.h; malloc'd, the caller frees
+ * it). */
 struct store_message;
 struct store_attachment;
 int record_seal_message(struct desk *in, struct store_message *sm,

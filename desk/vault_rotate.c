@@ -14,6 +14,7 @@
 #include "common/mem.h"
 #include "common/seal.h"
 #include "desk/vault.h"
+#include "desk/vault_index.h"
 
 /* The first bytes of every blob of the current key. */
 static void
@@ -33,7 +34,7 @@ current_header(const struct conf *c, unsigned char h[SEAL_MAGIC_LEN + 4])
 static int
 reseal(const struct conf *c, const char *ad, const char *what,
     const struct store_sealed_col *col, struct store_sealed_col *out,
-    struct gc_err *err)
+    unsigned char **clear_r, struct gc_err *err)
 {
 	unsigned char *pt;
 	size_t plen;
@@ -46,6 +47,10 @@ reseal(const struct conf *c, const char *ad, const char *what,
 	    err)) != 0)
 		return rc;
 	rc = vault_seal(c, ad, pt, plen, &out->data, &out->len, err);
+	if (clear_r != NULL && rc == 0) {
+		*clear_r = pt;   /* the caller wipes it */
+		return 0;
+	}
 	explicit_bzero(pt, plen);
 	free(pt);
 	return rc;
@@ -53,11 +58,12 @@ reseal(const struct conf *c, const char *ad, const char *what,
 
 /* The new bytes of one row (out: as store_sealed_update() takes them). */
 static int
-reseal_row(const struct conf *c, enum store_sealed_table t,
+reseal_row(const struct conf *c, struct db *db, enum store_sealed_table t,
     const struct store_sealed_row *r, struct store_sealed_col *out,
-    struct gc_err *err)
+    char **tsv_r, struct gc_err *err)
 {
 	static const char *const cols[3] = { "raw", "text", "new_text" };
+	unsigned char *text = NULL;
 	char what[320], *ad;
 	int rc = 0;
 
@@ -68,7 +74,7 @@ reseal_row(const struct conf *c, enum store_sealed_table t,
 		    vault_ad_outbox(r->key);
 		snprintf(what, sizeof(what), "%s row %lld",
 		    store_sealed_table_name(t), (long long)r->id);
-		rc = reseal(c, ad, what, &r->col[0], &out[0], err);
+		rc = reseal(c, ad, what, &r->col[0], &out[0], NULL, err);
 		free(ad);
 		return rc;
 	}
@@ -82,8 +88,16 @@ reseal_row(const struct conf *c, enum store_sealed_table t,
 		ad = vault_ad_message(cols[i], r->key);
 		snprintf(what, sizeof(what), "message %lld, %s",
 		    (long long)r->id, cols[i]);
-		rc = reseal(c, ad, what, src, &out[i], err);
+		rc = reseal(c, ad, what, src, &out[i], i == 1 ? &text : NULL,
+		    err);
 		free(ad);
+	}
+	/* the blind index again, with the new key */
+	if (rc == 0 && text != NULL)
+		rc = vault_index_row(c, db, r->id, (char *)text, tsv_r, err);
+	if (text != NULL) {
+		explicit_bzero(text, strlen((char *)text));
+		free(text);
 	}
 	return rc;
 }
@@ -109,13 +123,16 @@ vault_rotate_batch(const struct conf *c, struct db *db,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct store_sealed_col out[3] = { { 0 }, { 0 }, { 0 } };
 		struct gc_err rerr = { 0 };
+		char *tsv = NULL;
 
 		*after = rows[i].id;
-		if (reseal_row(c, t, &rows[i], out, &rerr) != 0) {
+		if (reseal_row(c, db, t, &rows[i], out, &tsv, &rerr) != 0) {
 			(*refused_r)++;   /* logged by vault_open() */
 		} else {
-			rc = store_sealed_update(db, t, rows[i].id, out, err);
+			rc = store_sealed_update(db, t, rows[i].id, out, tsv,
+			    err);
 		}
+		free(tsv);
 		for (int k = 0; k < 3; k++)
 			free(out[k].data);
 	}

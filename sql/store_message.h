@@ -46,6 +46,7 @@ struct store_message {
 	/* sealed texts (desk/vault.h): then text is "" and new_text NULL */
 	const unsigned char *sealed_text; size_t sealed_text_len;
 	const unsigned char *sealed_new_text; size_t sealed_new_text_len;
+	const char *sealed_tsv;      /* the blind index, a tsvector literal */
 };
 
 struct store_attachment {

@@ -45,7 +45,8 @@ static const struct db_stmt st_batch[SEALED_NTABLES] = {
 static const struct db_stmt st_update[SEALED_NTABLES] = {
 	{ "sealed_update_messages",
 	  "UPDATE messages SET raw = $2, text = '', new_text = NULL, "
-	  "sealed_text = $3, sealed_new_text = $4 WHERE id = $1", 4 },
+	  "sealed_text = $3, sealed_new_text = $4, sealed_tsv = $5::tsvector "
+	  "WHERE id = $1", 5 },
 	{ "sealed_update_attachments",
 	  "UPDATE attachments SET content = $2 WHERE id = $1", 2 },
 	{ "sealed_update_quarantine",
@@ -145,18 +146,94 @@ store_sealed_rows_free(struct store_sealed_row *rows, size_t n)
 
 int
 store_sealed_update(struct db *db, enum store_sealed_table t, int64_t id,
-    const struct store_sealed_col *col, struct gc_err *err)
+    const struct store_sealed_col *col, const char *tsv, struct gc_err *err)
 {
 	I64(ids, id);
-	const char *p[4] = { ids, NULL, NULL, NULL };
-	int lens[4] = { 0 }, bin[4] = { 0, 1, 1, 1 };
-	int n = st_update[t].nparams;
+	const char *p[5] = { ids, NULL, NULL, NULL, tsv };
+	int lens[5] = { 0 }, bin[5] = { 0, 1, 1, 1, 0 };
+	int n = t == SEALED_MESSAGES ? 4 : st_update[t].nparams;
 
 	for (int i = 1; i < n; i++) {
 		p[i] = (const char *)col[i - 1].data;
 		lens[i] = (int)col[i - 1].len;
 	}
 	return db_exec(db, &st_update[t], p, lens, bin, NULL, err);
+}
+
+/* ----- Lexemes of the blind index --------------------------------- */
+
+#define LEXEMES(cfg, doc) \
+	"SELECT l.lexeme, coalesce(array_to_string(l.positions, ','), '') " \
+	"FROM unnest(to_tsvector(" cfg ", search_fold(" doc "))) AS l"
+
+static const struct db_stmt st_lexemes_new = { "sealed_lexemes_new",
+	LEXEMES("(SELECT CASE WHEN t.language = 'en' THEN 'english' ELSE "
+	"'french' END FROM tickets t WHERE t.id = $1)::regconfig",
+	"search_document($2, $3, $4::text[], $5::text[], $6)"), 6 };
+static const struct db_stmt st_lexemes_row = { "sealed_lexemes_row",
+	"SELECT x.* FROM messages m, LATERAL (" LEXEMES("m.search_config",
+	"search_document(m.subject, m.from_addr, m.to_addrs, m.cc_addrs, "
+	"$2)") ") x WHERE m.id = $1 AND m.author <> 'system'", 2 };
+
+static int
+lexemes(PGresult *res, struct store_lexeme **lex_r, size_t *n_r)
+{
+	int n = PQntuples(res);
+
+	*lex_r = xcalloc((size_t)n + 1, sizeof(**lex_r));
+	for (int i = 0; i < n; i++) {
+		(*lex_r)[i].word = xstrdup(PQgetvalue(res, i, 0));
+		(*lex_r)[i].positions = xstrdup(PQgetvalue(res, i, 1));
+	}
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+int
+store_sealed_lexemes_new(struct db *db, int64_t ticket_id,
+    const char *subject, const char *from, const char *const *to,
+    size_t nto, const char *const *cc, size_t ncc, const char *text,
+    struct store_lexeme **lex_r, size_t *n_r, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	char *tos = array_literal(to, nto), *ccs = array_literal(cc, ncc);
+	PGresult *res;
+	int rc;
+
+	*lex_r = NULL;
+	*n_r = 0;
+	rc = db_execv(db, &st_lexemes_new, &res, err, 6, tid, subject ?
+	    subject : "", from, tos, ccs, text ? text : "");
+	free(tos);
+	free(ccs);
+	return rc != 0 ? rc : lexemes(res, lex_r, n_r);
+}
+
+int
+store_sealed_lexemes_row(struct db *db, int64_t message_id,
+    const char *text, struct store_lexeme **lex_r, size_t *n_r,
+    struct gc_err *err)
+{
+	I64(mid, message_id);
+	PGresult *res;
+	int rc;
+
+	*lex_r = NULL;
+	*n_r = 0;
+	rc = db_execv(db, &st_lexemes_row, &res, err, 2, mid, text ? text :
+	    "");
+	return rc != 0 ? rc : lexemes(res, lex_r, n_r);
+}
+
+void
+store_sealed_lexemes_free(struct store_lexeme *lex, size_t n)
+{
+	for (size_t i = 0; lex != NULL && i < n; i++) {
+		free(lex[i].word);
+		free(lex[i].positions);
+	}
+	free(lex);
 }
 
 int

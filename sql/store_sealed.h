@@ -57,16 +57,37 @@ int store_sealed_batch(struct db *db, enum store_sealed_table t,
 void store_sealed_rows_free(struct store_sealed_row *rows, size_t n);
 
 /* Write a row's new bytes back. messages: raw (NULL keeps NULL), then
- * the sealed text and new text, text set to '' and new_text to NULL;
- * the others: their column from col[0]. */
+ * the sealed text and new text, text set to '' and new_text to NULL,
+ * and the blind index tsv (a tsvector literal); the others: their
+ * column from col[0] (tsv unused). */
 int store_sealed_update(struct db *db, enum store_sealed_table t,
-    int64_t id, const struct store_sealed_col *col, struct gc_err *err);
+    int64_t id, const struct store_sealed_col *col, const char *tsv,
+    struct gc_err *err);
 
 /* The n-th attachment (from 1, in the order `ticket show` lists them) of
  * a ticket: its content as stored in *row (col[0]), message_id and
  * sha256 set, key its file name (or NULL). GC_ENOTFOUND without it. */
 int store_sealed_attachment(struct db *db, const char *number, long long n,
     struct store_sealed_row *row, struct gc_err *err);
+
+/* The lexemes PostgreSQL finds in a message's search document (that of
+ * sql/014_search_import.sql), with their positions ("1,5,9", or "" when
+ * none), as the search configuration of the message's ticket sees them:
+ * of a message to be stored in ticket ticket_id (subject, addresses and
+ * its clear text), or of stored message message_id with its clear text.
+ * Nothing is stored. Free with store_sealed_lexemes_free(). */
+struct store_lexeme {
+	char *word;
+	char *positions;
+};
+int store_sealed_lexemes_new(struct db *db, int64_t ticket_id,
+    const char *subject, const char *from, const char *const *to,
+    size_t nto, const char *const *cc, size_t ncc, const char *text,
+    struct store_lexeme **lex_r, size_t *n_r, struct gc_err *err);
+int store_sealed_lexemes_row(struct db *db, int64_t message_id,
+    const char *text, struct store_lexeme **lex_r, size_t *n_r,
+    struct gc_err *err);
+void store_sealed_lexemes_free(struct store_lexeme *lex, size_t n);
 
 /* The dedup key of a message row, of a quarantine entry (malloc'd):
  * what their blobs are bound to. */

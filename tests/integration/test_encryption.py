@@ -148,13 +148,21 @@ class Encryption(gh.ServersTestCase):
         self.assertEqual(hashlib.sha256(got).hexdigest(),
                          hashlib.sha256(attachment_bytes()).hexdigest())
         self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
-        # search: the subject is found, the sealed body is not searched
-        r = json.loads(self.run_g(conf, "ticket", "search", "imprimante",
-                                  "--json").stdout)
-        self.assertEqual([x["number"] for x in r], [number])
-        r = json.loads(self.run_g(conf, "ticket", "search", "revient",
-                                  "--json").stdout)
-        self.assertEqual(r, [])
+        # search: the subject, and the sealed body through the blind
+        # index (stems, a phrase, an exclusion, subject and body mixed)
+        def found(q):
+            return [x["number"] for x in json.loads(self.run_g(
+                conf, "ticket", "search", q, "--json").stdout)]
+        for q in ("imprimante", "revient", "RÉVIENT", "\"revient sans\"",
+                  "imprimantes cesse", "revient -facture",
+                  "claire@cust.example", "facture OR revient"):
+            self.assertEqual((q, found(q)), (q, [number]))
+        for q in ("\"sans revient\"", "revient -cesse", "facture",
+                  "bonjour -imprimante"):
+            self.assertEqual((q, found(q)), (q, []))
+        self.assertIsNotNone(s.pg.scalar(
+            "SELECT sealed_tsv FROM messages WHERE direction = 'in'",
+            db="enc_on"))
 
         # hostile operators of `ticket attachment`
         for args, code in [(("1", "--output", out), 73),       # exists

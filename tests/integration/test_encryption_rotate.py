@@ -15,6 +15,7 @@ operators: bad --batch values, rotate without a key file.
 """
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -47,6 +48,10 @@ class Rotate(gh.ServersTestCase):
 
     def q(self, sql):
         return self.servers.pg.scalar(sql, db=DB)
+
+    def found(self, q):
+        return json.loads(self.g("ticket", "search", q, "--json",
+                                 "--limit", "100").stdout)
 
     def stale(self, key):
         """Rows whose bytes do not start with the header of key."""
@@ -125,6 +130,8 @@ class Rotate(gh.ServersTestCase):
                       r.stdout)
         self.assertEqual(self.stale(1), 0)
         self.assertEqual(dump_holds(pg_dump(s, DB), [MARKER.encode()]), [])
+        # the blind index was made for the rows sealed by rotate
+        self.assertEqual(len(self.found("revient")), N)
         # nothing left: a run again seals nothing
         self.assertIn("0 rows sealed", self.g("keys", "rotate").stdout)
 
@@ -156,6 +163,7 @@ class Rotate(gh.ServersTestCase):
         self.assertEqual(self.stale(2), 0)
         self.conf("2 %s current\n" % KEY2)
         self.assertIn(MARKER, self.g("ticket", "show", first).stdout)
+        self.assertEqual(len(self.found("revient -absent")), N)
         os.unlink(out)
         self.g("ticket", "attachment", first, "1", "--output", out)
 
