@@ -22,18 +22,6 @@ static const struct key_spec storage_keys[] = {
 };
 #undef T
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One `ID HEX [current]` line into k; a message for the diag, or NULL. */
 static const char *
 parse_line(struct seal_key *k, bool *current, char *line)
@@ -56,7 +44,7 @@ parse_line(struct seal_key *k, bool *current, char *line)
 		return "the key is 64 hexadecimal digits (32 bytes; "
 		    "openssl rand -hex 32)";
 	for (size_t i = 0; i < SEAL_KEY_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return "the key is 64 hexadecimal digits (32 bytes; "

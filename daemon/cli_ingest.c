@@ -16,10 +16,8 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "common/seal.h"
 #include "daemon/cli.h"
 #include "desk/vault.h"
-#include "sql/store_sealed.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
 #include "sql/store_quarantine.h"
@@ -109,26 +107,6 @@ cli_ingest(struct app *app, int argc, char **argv)
 	return EX_OK;
 }
 
-/* The held bytes opened in place when they are sealed (desk/vault.h). */
-static int
-open_held(const struct conf *c, struct db *db, long long id, char **raw,
-    size_t *len, struct gc_err *err)
-{
-	char *key = NULL, *ad, what[64];
-	int rc;
-
-	if (!seal_is_sealed(*raw, *len))
-		return 0;
-	if ((rc = store_sealed_quarantine_key(db, id, &key, err)) != 0)
-		return rc;
-	ad = vault_ad_quarantine(key);
-	snprintf(what, sizeof(what), "quarantine entry %lld", id);
-	rc = vault_open_buf(c, ad, raw, len, what, err);
-	free(ad);
-	free(key);
-	return rc;
-}
-
 int
 cli_quarantine_retry(struct app *app, long long id)
 {
@@ -159,7 +137,8 @@ cli_quarantine_retry(struct app *app, long long id)
 		    "the config", mailbox);
 		goto fail;
 	}
-	if ((rc = open_held(app->conf, db, id, &raw, &len, &err)) != 0)
+	if ((rc = vault_open_quarantine_raw(app->conf, db, id, &raw, &len,
+	    &err)) != 0)
 		goto fail;
 	mailout_new(&in.out, app->conf, &err);
 	rc = db_begin(db, &err);

@@ -209,20 +209,6 @@ release_event(int64_t id, const struct hold_entry *e, const char *by,
 	return ev_end(j);
 }
 
-/* The held bytes opened in place when they are sealed (desk/vault.h). */
-static int
-open_held(const struct conf *c, int64_t id, const char *key, char **raw,
-    size_t *len, struct gc_err *err)
-{
-	char *ad = vault_ad_quarantine(key), what[64];
-	int rc;
-
-	snprintf(what, sizeof(what), "quarantine entry %" PRId64, id);
-	rc = vault_open_buf(c, ad, raw, len, what, err);
-	free(ad);
-	return rc;
-}
-
 int
 cli_quarantine_release(struct app *app, int argc, char **argv)
 {
@@ -282,7 +268,7 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 		    "the config", e.mailbox);
 		goto fail;
 	}
-	if ((rc = open_held(app->conf, id, e.dedup_key, &e.raw, &e.len,
+	if ((rc = vault_open_quarantine_raw(app->conf, db, id, &e.raw, &e.len,
 	    &err)) != 0)
 		goto fail;
 	if ((rc = parse_released(&m, e.raw, e.len, id, &partly, &err)) != 0)

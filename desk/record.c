@@ -106,7 +106,7 @@ record_quarantine(struct desk *in, const struct store_quarantine *q,
 
 	if (!vault_on(in->conf) || q->raw_len == 0)
 		return store_quarantine_insert(in->db, q, id_r, err);
-	ad = vault_ad_quarantine(q->dedup_key);
+	ad = vault_ad_quarantine(q->dedup_key, 0);
 	rc = vault_seal(in->conf, ad, q->raw, q->raw_len, &sealed,
 	    &sq.raw_sealed_len, err);
 	free(ad);

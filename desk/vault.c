@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/seal.h"
+#include "common/util.h"
 #include "sql/store_sealed.h"
 
 char *
@@ -23,10 +24,10 @@ vault_ad_message(const char *column, const char *dedup_key)
 char *
 vault_ad_attachment(int64_t message_id, const unsigned char *sha256)
 {
+	static const unsigned char none[32];
 	char hex[65];
 
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sha256 ? sha256[i] : 0);
+	hex_encode(hex, sha256 ? sha256 : none, 32);
 	return xasprintf("attachments:%lld:%s", (long long)message_id, hex);
 }
 
@@ -37,9 +38,19 @@ vault_ad_outbox(const char *message_id)
 }
 
 char *
-vault_ad_quarantine(const char *dedup_key)
+vault_ad_quarantine(const char *dedup_key, int64_t id)
 {
-	return xasprintf("quarantine:%s", dedup_key ? dedup_key : "");
+	char suffix[48];
+	size_t n = dedup_key ? strlen(dedup_key) : 0, k;
+
+	/* a retried entry's key gets ":retried:ID" (sql/
+	 * store_quarantine.c): its blob stays bound to the key it had */
+	k = (size_t)snprintf(suffix, sizeof(suffix), ":retried:%lld",
+	    (long long)id);
+	if (id > 0 && n > k && strcmp(dedup_key + n - k, suffix) == 0)
+		n -= k;
+	return xasprintf("quarantine:%.*s", (int)n, dedup_key ? dedup_key :
+	    "");
 }
 
 bool
@@ -116,24 +127,43 @@ vault_open_buf(const struct conf *c, const char *ad, char **buf,
 	return 0;
 }
 
-int
-vault_open_message_raw(const struct conf *c, struct db *db,
-    int64_t message_id, char **raw, size_t *len, struct gc_err *err)
+/* The raw bytes of a message row (quarantine false) or of a quarantine
+ * entry, opened in place when sealed. */
+static int
+open_raw(const struct conf *c, struct db *db, bool quarantine, int64_t id,
+    char **raw, size_t *len, struct gc_err *err)
 {
 	char *key = NULL, *ad, what[64];
 	int rc;
 
 	if (!seal_is_sealed(*raw, *len))
 		return 0;
-	if ((rc = store_sealed_message_key(db, message_id, &key, err)) != 0)
+	rc = quarantine ? store_sealed_quarantine_key(db, id, &key, err) :
+	    store_sealed_message_key(db, id, &key, err);
+	if (rc != 0)
 		return rc;
-	ad = vault_ad_message("raw", key);
-	snprintf(what, sizeof(what), "message %lld, raw",
-	    (long long)message_id);
+	ad = quarantine ? vault_ad_quarantine(key, id) :
+	    vault_ad_message("raw", key);
+	snprintf(what, sizeof(what), "%s %lld", quarantine ?
+	    "quarantine entry" : "message raw", (long long)id);
 	rc = vault_open_buf(c, ad, raw, len, what, err);
 	free(ad);
 	free(key);
 	return rc;
+}
+
+int
+vault_open_message_raw(const struct conf *c, struct db *db,
+    int64_t message_id, char **raw, size_t *len, struct gc_err *err)
+{
+	return open_raw(c, db, false, message_id, raw, len, err);
+}
+
+int
+vault_open_quarantine_raw(const struct conf *c, struct db *db, int64_t id,
+    char **raw, size_t *len, struct gc_err *err)
+{
+	return open_raw(c, db, true, id, raw, len, err);
 }
 
 bool
@@ -153,11 +183,9 @@ unhex(const char *hex, size_t *len_r)
 	unsigned char *b = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned v;
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			v = 0;
-		b[i] = (unsigned char)v;
+		b[i] = hi < 0 || lo < 0 ? 0 : (unsigned char)(hi << 4 | lo);
 	}
 	*len_r = n;
 	return b;

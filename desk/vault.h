@@ -10,7 +10,8 @@
  *   messages.raw / text / new_text   "messages.COLUMN:" dedup key
  *   attachments.content              "attachments:" message id ":" sha256
  *   outbox.data (mails)              "outbox:" Message-ID
- *   quarantine.raw                   "quarantine:" dedup key
+ *   quarantine.raw                   "quarantine:" dedup key (as it was
+ *                                    before a retry renamed it)
  *
  * The dedup key is unique to a message row and never changes; the ticket
  * is not part of it, since #merge moves messages to another ticket.
@@ -46,7 +47,8 @@
 char *vault_ad_message(const char *column, const char *dedup_key);
 char *vault_ad_attachment(int64_t message_id, const unsigned char *sha256);
 char *vault_ad_outbox(const char *message_id);
-char *vault_ad_quarantine(const char *dedup_key);
+/* id: the entry's, 0 for one being stored */
+char *vault_ad_quarantine(const char *dedup_key, int64_t id);
 
 /* Whether new rows are sealed. */
 bool vault_on(const struct conf *c);
@@ -77,6 +79,10 @@ int vault_open_buf(const struct conf *c, const char *ad, char **buf,
  * opened in place when sealed. */
 int vault_open_message_raw(const struct conf *c, struct db *db,
     int64_t message_id, char **raw, size_t *len, struct gc_err *err);
+
+/* The same for a quarantine entry's raw mail. */
+int vault_open_quarantine_raw(const struct conf *c, struct db *db,
+    int64_t id, char **raw, size_t *len, struct gc_err *err);
 
 /* Whether stored bytes need `keys rotate`: clear, or sealed with another
  * key than the current one. */

@@ -45,18 +45,13 @@ static void
 token(char out[2 * TOKEN_BYTES + 1], const unsigned char key[32],
     const char *word, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[32];
 	unsigned int len = 32;
 
 	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)word, n, mac,
 	    &len) == NULL)
 		fatal("HMAC failed");
-	for (int i = 0; i < TOKEN_BYTES; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[2 * TOKEN_BYTES] = '\0';
+	hex_encode(out, mac, TOKEN_BYTES);
 }
 
 static int

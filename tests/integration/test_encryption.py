@@ -266,6 +266,17 @@ class Encryption(gh.ServersTestCase):
             "quarantine WHERE id = %s" % qid, db="enc_quar"), "ff474353")
         self.assertEqual(dump_holds(pg_dump(s, "enc_quar"),
                                     [MARKER.encode()]), [])
+        # retried (and held again as a new entry), the old entry's key
+        # changes; its blob still opens when a new key rotates it
+        self.run_g(conf, "quarantine", "retry", qid, expect=[0, 65])
+        qid = s.pg.scalar("SELECT max(id) FROM quarantine", db="enc_quar")
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM quarantine "
+                                     "WHERE status = 'retried'",
+                                     db="enc_quar"), "1")
+        conf = self.conf("enc_quar", keys="%s\n2 %s current\n" % (KEY1, KEY2),
+                         extra={"guichet": {"max_header_size": "1KB"}})
+        r = self.run_g(conf, "keys", "rotate")
+        self.assertIn("0 refused", r.stdout)
         s.pg.psql("UPDATE quarantine SET raw = set_byte(raw, 30, "
                   "get_byte(raw, 30) # 1) WHERE id = %s" % qid,
                   db="enc_quar")
