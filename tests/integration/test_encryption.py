@@ -107,9 +107,13 @@ class Encryption(gh.ServersTestCase):
         plain = self.conf("enc_plain", keys=None)
         self.run_g(plain, "migrate")
         raw, b64 = marked_mail(1)
-        self.deliver(plain, "enc_plain", raw)
+        plain_number = self.deliver(plain, "enc_plain", raw)
         self.assertEqual(len(dump_holds(pg_dump(s, "enc_plain"),
                                         needles_for(b64)[:2])), 2)
+        self.run_g(plain, "ticket", "attachment", plain_number, "1",
+                   "--output", s.path("plain.pdf"))
+        with open(s.path("plain.pdf"), "rb") as f:
+            self.assertEqual(f.read(), attachment_bytes())
 
         conf = self.conf("enc_on")
         self.run_g(conf, "migrate")
