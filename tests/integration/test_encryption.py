@@ -254,6 +254,34 @@ class Encryption(gh.ServersTestCase):
         for m in s.smtp.messages()[before:]:
             self.assertNotIn(mid, m.get("Message-ID", ""))
 
+    def test_big_attachment(self):
+        s = self.servers
+        conf = self.conf("enc_big")
+        self.run_g(conf, "migrate")
+        big = os.urandom(6 << 20)
+        b64 = base64.encodebytes(big).decode().replace("\n", "\r\n")
+        raw = ("From: big@cust.example\r\nTo: support@example.com\r\n"
+               "Subject: logs\r\nMessage-ID: <enc-big@cust.example>\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+               "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain"
+               "\r\n\r\nthe logs\r\n--b\r\nContent-Type: "
+               "application/octet-stream\r\nContent-Disposition: "
+               "attachment; filename=\"logs.bin\"\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n"
+               % b64).encode()
+        r = self.run_g(conf, "ingest", "--mailbox", "support", input=raw,
+                       now=NOW)
+        number = re.search(r"(SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(s.pg.scalar(
+            "SELECT length(content) - size FROM attachments",
+            db="enc_big"), "37")
+        out = s.path("logs.bin")
+        self.run_g(conf, "ticket", "attachment", number, "1", "--output",
+                   out)
+        with open(out, "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).digest(),
+                             hashlib.sha256(big).digest())
+
     def test_quarantine_sealed_and_tampered(self):
         s = self.servers
         conf = self.conf("enc_quar", extra={

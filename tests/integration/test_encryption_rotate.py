@@ -182,6 +182,14 @@ class Rotate(gh.ServersTestCase):
         self.assertIn("do not open", r.stderr)
         self.assertEqual(self.stale(3), 1)
 
+        # the database going away: a temporary failure, run it again
+        s.pg.stop()
+        try:
+            r = self.g("keys", "rotate", expect=75)
+            self.assertIn("guichet:", r.stderr)
+        finally:
+            s.pg.start()
+
         # no key file: rotate says so
         self.conf(None)
         r = self.g("keys", "rotate", expect=78)
