@@ -22,7 +22,7 @@
 #include "desk/vault.h"
 #include "desk/vault_rotate.h"
 
-#define ROTATE_BATCH_DEFAULT 200
+#define ROTATE_BATCH_DEFAULT 50   /* mails held in memory at once */
 #define ROTATE_BATCH_MAX     10000
 
 /* A count from 1 to max, else -1. */
