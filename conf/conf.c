@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
+#include "conf/storage.h"
 #include "conf/oauth2_check.h"
 #include "conf/security.h"
 #include "conf/status_conf.h"
@@ -571,6 +572,8 @@ read_all(struct reader *r)
 			conf_pgp_read(r, s);
 		} else if (strcmp(t, "status") == 0) {
 			conf_status_read(r, s);
+		} else if (strcmp(t, "storage") == 0) {
+			storage_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -734,6 +737,7 @@ conf_free(struct conf **cp)
 	}
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
+	storage_free(&c->storage);
 	free(c->http.host);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);

@@ -28,6 +28,7 @@
 
 #include "common/err.h"
 #include "conf/ini.h"
+#include "common/seal.h"
 
 struct conf_list {
 	char **v;
@@ -182,6 +183,15 @@ struct conf_status {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [storage]: encryption at rest; off (on false, no key) without key_file
+ * (conf/storage.h). */
+struct conf_storage {
+	char *key_file;        /* resolved path, or NULL */
+	struct seal_keyring keys;   /* empty when off or the file is bad */
+	bool on;               /* keys to seal with */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -199,6 +209,7 @@ struct conf {
 	struct conf_http http;
 	struct conf_pgp pgp;
 	struct conf_status status;
+	struct conf_storage storage;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

@@ -135,6 +135,13 @@ open_secret(struct reader *r, const struct conf_section *s,
 	return fd;
 }
 
+int
+keys_open_secret(struct reader *r, const struct conf_section *s,
+    const struct conf_entry *e, const char *path)
+{
+	return open_secret(r, s, e, path);
+}
+
 static void
 read_secret(struct reader *r, const struct conf_section *s,
     const struct conf_entry *e, char **dst, size_t min_len)

@@ -67,6 +67,10 @@ bool keys_valid_addr(const char *s);
 
 /* Free the strings and lists a table stored in base. */
 void keys_free_strings(void *base, const struct key_spec *keys);
+/* Open the secret file path named by entry e of s, refusing one that
+ * group or others may access: the fd, or -1 with a diag at e's line. */
+int keys_open_secret(struct reader *r, const struct conf_section *s,
+    const struct conf_entry *e, const char *path);
 /* Wipe and free a secret; NULL is fine. */
 void keys_free_secret(char *s);
 

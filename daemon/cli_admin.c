@@ -11,6 +11,7 @@
 #include "common/mem.h"
 #include "daemon/checks.h"
 #include "daemon/cli.h"
+#include "desk/vault.h"
 #include "sql/views.h"
 
 static int
@@ -170,10 +171,12 @@ cli_ticket(struct app *app, int argc, char **argv)
 	bool json = false;
 	struct db *db;
 	char *doc;
-	int rc;
+	int rc, sealed_rc;
 
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		return cli_ticket_list(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "attachment") == 0)
+		return cli_ticket_attachment(app, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "search") == 0)
 		return cli_ticket_search(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
@@ -196,8 +199,15 @@ cli_ticket(struct app *app, int argc, char **argv)
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
+	/* a sealed text that does not open: shown null, and the exit
+	 * code says so */
+	sealed_rc = vault_ticket_json(app->conf, &doc, &err);
 	rc = cli_print_doc(doc, json, print_ticket_text, false);
 	free(doc);
+	if (sealed_rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(sealed_rc);
+	}
 	return rc;
 usage:
 	fprintf(stderr, "usage: guichet ticket list [--status S] [--queue Q] "

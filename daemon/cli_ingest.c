@@ -17,6 +17,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/cli.h"
+#include "desk/vault.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
 #include "sql/store_quarantine.h"
@@ -136,6 +137,9 @@ cli_quarantine_retry(struct app *app, long long id)
 		    "the config", mailbox);
 		goto fail;
 	}
+	if ((rc = vault_open_quarantine_raw(app->conf, db, id, &raw, &len,
+	    &err)) != 0)
+		goto fail;
 	mailout_new(&in.out, app->conf, &err);
 	rc = db_begin(db, &err);
 	if (rc == 0)

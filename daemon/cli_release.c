@@ -30,6 +30,7 @@
 #include "desk/conversation.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
+#include "desk/vault.h"
 #include "parsers/auto.h"
 #include "parsers/mime.h"
 #include "parsers/utf8.h"
@@ -267,6 +268,9 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 		    "the config", e.mailbox);
 		goto fail;
 	}
+	if ((rc = vault_open_quarantine_raw(app->conf, db, id, &e.raw, &e.len,
+	    &err)) != 0)
+		goto fail;
 	if ((rc = parse_released(&m, e.raw, e.len, id, &partly, &err)) != 0)
 		goto fail;
 	/* with nobody to write to, the ticket still holds the mail */

@@ -20,7 +20,7 @@
 #include "common/utf8.h"
 #include "common/util.h"
 #include "daemon/cli.h"
-#include "sql/search_db.h"
+#include "desk/vault_index.h"
 
 #define SEARCH_MAX_QUERY 1000   /* bytes of a query */
 #define SEARCH_DEFAULT 20       /* tickets shown without --limit */
@@ -138,7 +138,7 @@ cli_ticket_search(struct app *app, int argc, char **argv)
 		free(stdin_query);
 		return app_exit_code(rc);
 	}
-	rc = search_tickets(db, query, max, &doc, &err);
+	rc = vault_search(app->conf, db, query, max, &doc, &err);
 	db_close(&db);
 	free(stdin_query);
 	if (rc == GC_EINVAL) {

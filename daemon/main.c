@@ -51,10 +51,12 @@ static const struct command commands[] = {
 	  "ticket list [--status S] [--queue Q] [--priority P] "
 	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"
 	  "ticket show NUMBER [--json]\n"
-	  "ticket search QUERY [--json] [--limit N]",
+	  "ticket search QUERY [--json] [--limit N]\n"
+	  "ticket attachment NUMBER N --output FILE",
 	  "tickets, the most urgent first (the soonest SLA due, then the "
 	  "plan's rank); one ticket with its messages, events and SLA; "
-	  "the tickets whose mails match a query, best first" },
+	  "the tickets whose mails match a query, best first; the N-th "
+	  "attachment of a ticket, opened, into a new file" },
 	{ "quarantine", cli_quarantine, true,
 	  "quarantine list [--json]\n"
 	  "quarantine show ID\n"
@@ -97,6 +99,10 @@ static const struct command commands[] = {
 	  "status render",
 	  "the public status page: announce or cancel maintenance, the "
 	  "people who get its updates by mail, write the page now" },
+	{ "keys", cli_keys, true, "keys rotate [--batch N]",
+	  "seal every stored row with the current key of [storage] "
+	  "key_file (clear rows of before too), N rows a transaction; "
+	  "stopped, it goes on where it was when run again" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

@@ -14,6 +14,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/oauth2.h"
+#include "desk/vault.h"
 #include "notify/smtp.h"
 #include "sql/outbox_db.h"
 #include "sql/store_event.h"
@@ -371,6 +372,21 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 	return rc;
 }
 
+/* A mail row's sealed bytes opened in place (desk/vault.h). */
+static int
+open_mail(struct outbox *ob, struct outbox_db_row *row, struct gc_err *err)
+{
+	char *ad = vault_ad_outbox(row->message_id), what[64];
+	char *data = (char *)row->data;
+	int rc;
+
+	snprintf(what, sizeof(what), "outbox %" PRId64, row->id);
+	rc = vault_open_buf(ob->conf, ad, &data, &row->len, what, err);
+	row->data = (unsigned char *)data;
+	free(ad);
+	return rc;
+}
+
 /* Take and deliver one due row; *took_r false when none was due,
  * *stop_r true when the SMTP server could not be reached. */
 static int
@@ -392,6 +408,10 @@ flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
 	*took_r = true;
 	if (strcmp(row.kind, "webhook") == 0)
 		rc = flush_webhook(ob, db, now, &row, stats, err);
+	else if (open_mail(ob, &row, err) != 0)
+		/* sealed bytes that do not open are never sent */
+		rc = outbox_db_row_done(db, row.id, "dead", err->msg, now, now,
+		    err);
 	else
 		rc = flush_mail(ob, db, now, &row, stop_r, stats, err);
 	outbox_db_row_clear(&row);

@@ -26,6 +26,7 @@
 #include "desk/reply.h"
 #include "desk/status.h"
 #include "desk/ticket_open.h"
+#include "desk/vault.h"
 #include "notify/compose.h"
 #include "notify/template.h"
 #include "parsers/commands.h"
@@ -252,6 +253,10 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		if (done)
 			return why_line(why, whylen, c, "that customer mail was "
 			    "split already");
+		if (vault_open_message_raw(in->conf, in->db, x->split_msg,
+		    &x->split_raw, &x->split_len, &perr) != 0)
+			return why_line(why, whylen, c, "that customer mail's "
+			    "stored bytes do not open (see the log)");
 		if (mail_parse(&x->split_mail, x->split_raw, x->split_len,
 		    &lim, &perr) != 0)
 			return why_line(why, whylen, c, "that customer mail "

@@ -148,7 +148,7 @@ stranger(struct desk *in, const struct conv_mail *cm,
 		snprintf(detail, sizeof(detail), "%s is not a participant of "
 		    "%s", cm->m->from.addr, t->number);
 		q.detail = detail;
-		if ((rc = store_quarantine_insert(in->db, &q,
+		if ((rc = record_quarantine(in, &q,
 		    &res->quarantine_id, err)) != 0)
 			return rc;
 		res->outcome = INTAKE_QUARANTINED;
@@ -296,7 +296,7 @@ conversation_bounce(struct desk *in, const struct conv_mail *cm,
 		};
 
 		gc_err_clear(err);
-		if ((rc = store_quarantine_insert(in->db, &q,
+		if ((rc = record_quarantine(in, &q,
 		    &res->quarantine_id, err)) != 0)
 			return rc;
 		res->outcome = INTAKE_QUARANTINED;

@@ -28,6 +28,7 @@
 #include "desk/mailout.h"
 #include "desk/pgp.h"
 #include "desk/status.h"
+#include "desk/record.h"
 #include "desk/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
@@ -104,7 +105,7 @@ quarantine(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 		return rc;
 	if (where != NULL)
 		return duplicate(in, res, where, tid, err);
-	if ((rc = store_quarantine_insert(in->db, &q, &res->quarantine_id,
+	if ((rc = record_quarantine(in, &q, &res->quarantine_id,
 	    err)) != 0)
 		return rc;
 	res->outcome = INTAKE_QUARANTINED;

@@ -4,6 +4,7 @@
 #include "desk/mailout.h"
 
 #include "desk/agentauth.h"
+#include "desk/vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,7 @@ struct mailout_mail {
 	bool has_message;
 	char dedup[300];
 	char *ev;
+	unsigned char *sealed_data, *sealed_text;   /* desk/vault.h */
 };
 
 const struct store_outbox *
@@ -166,8 +168,40 @@ mailout_mail_free(struct mailout_mail **mp)
 	buf_free(&m->raw);
 	arena_free(&m->a);
 	free(m->ev);
+	free(m->sealed_data);
+	free(m->sealed_text);
 	free(m);
 	*mp = NULL;
+}
+
+/* With encryption on, the outbox row and the message keep the mail and
+ * its text sealed (desk/vault.h). */
+static int
+seal_mail(const struct conf *conf, struct mailout_mail *m,
+    struct gc_err *err)
+{
+	size_t len;
+	char *ad;
+	int rc;
+
+	if (!vault_on(conf))
+		return 0;
+	ad = vault_ad_outbox(m->ob.message_id);
+	rc = vault_seal(conf, ad, m->ob.data, m->ob.len, &m->sealed_data, &len,
+	    err);
+	free(ad);
+	if (rc != 0)
+		return rc;
+	m->ob.data = (const char *)m->sealed_data;
+	m->ob.len = len;
+	ad = vault_ad_message("text", m->sm.dedup_key);
+	rc = vault_seal(conf, ad, m->sm.text ? m->sm.text : "",
+	    m->sm.text ? strlen(m->sm.text) : 0, &m->sealed_text,
+	    &m->sm.sealed_text_len, err);
+	free(ad);
+	m->sm.sealed_text = m->sealed_text;
+	m->sm.text = "";
+	return rc;
 }
 
 /* Without the fragment marker of compose_text_html(). */
@@ -367,6 +401,10 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	/* about no ticket (a size notice): the outbox row is all */
 	m->has_message = req->ticket_id && !req->not_a_message;
 	m->ev = event_json(req, mid);
+	if ((rc = seal_mail(conf, m, err)) != 0) {
+		mailout_mail_free(&m);
+		return rc;
+	}
 	*out = m;
 	return 0;
 }

@@ -4,12 +4,16 @@
 #include "desk/record.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/mem.h"
 #include "desk/dedup.h"
+#include "desk/vault.h"
+#include "desk/vault_index.h"
 #include "parsers/mime.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
+#include "sql/store_quarantine.h"
 
 /* The addresses of a header's list (out: n entries); returns how many. */
 size_t
@@ -21,6 +25,97 @@ record_addrs(const char **out, const struct mail_addr *a, size_t n)
 		if (a[i].addr != NULL)
 			out[k++] = a[i].addr;
 	return k;
+}
+
+int
+record_seal_message(struct desk *in, struct store_message *sm,
+    unsigned char *sealed[3], struct gc_err *err)
+{
+	const struct conf *c = in->conf;
+	char *ad, *tsv = NULL;
+	int rc = 0;
+
+	if (!vault_on(c))
+		return 0;
+	/* the blind index, from the clear text (author "system": never
+	 * searched, as in sql/014_search_import.sql) */
+	if (strcmp(sm->author, "system") != 0) {
+		rc = vault_index_message(c, in->db, sm, &tsv, err);
+		sm->sealed_tsv = tsv;
+		if (rc != 0)
+			return rc;
+	}
+	if (sm->raw != NULL) {
+		ad = vault_ad_message("raw", sm->dedup_key);
+		rc = vault_seal(c, ad, sm->raw, sm->raw_len, &sealed[0],
+		    &sm->raw_sealed_len, err);
+		free(ad);
+		sm->raw = (const char *)sealed[0];
+	}
+	if (rc == 0) {
+		ad = vault_ad_message("text", sm->dedup_key);
+		rc = vault_seal(c, ad, sm->text ? sm->text : "",
+		    sm->text ? strlen(sm->text) : 0, &sealed[1],
+		    &sm->sealed_text_len, err);
+		free(ad);
+		sm->sealed_text = sealed[1];
+		sm->text = "";
+	}
+	if (rc == 0 && sm->new_text != NULL) {
+		ad = vault_ad_message("new_text", sm->dedup_key);
+		rc = vault_seal(c, ad, sm->new_text, strlen(sm->new_text),
+		    &sealed[2], &sm->sealed_new_text_len, err);
+		free(ad);
+		sm->sealed_new_text = sealed[2];
+		sm->new_text = NULL;
+	}
+	return rc;
+}
+
+int
+record_attachment(struct desk *in, const struct store_attachment *a,
+    struct gc_err *err)
+{
+	struct store_attachment sa = *a;
+	unsigned char *sealed;
+	char *ad;
+	int rc;
+
+	if (!vault_on(in->conf))
+		return store_attachment_insert(in->db, a, err);
+	ad = vault_ad_attachment(a->message_id, a->sha256);
+	rc = vault_seal(in->conf, ad, a->data, a->len, &sealed, &sa.sealed_len,
+	    err);
+	free(ad);
+	if (rc != 0)
+		return rc;
+	sa.data = sealed;
+	rc = store_attachment_insert(in->db, &sa, err);
+	free(sealed);
+	return rc;
+}
+
+int
+record_quarantine(struct desk *in, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err)
+{
+	struct store_quarantine sq = *q;
+	unsigned char *sealed;
+	char *ad;
+	int rc;
+
+	if (!vault_on(in->conf) || q->raw_len == 0)
+		return store_quarantine_insert(in->db, q, id_r, err);
+	ad = vault_ad_quarantine(q->dedup_key, 0);
+	rc = vault_seal(in->conf, ad, q->raw, q->raw_len, &sealed,
+	    &sq.raw_sealed_len, err);
+	free(ad);
+	if (rc != 0)
+		return rc;
+	sq.raw = (const char *)sealed;
+	rc = store_quarantine_insert(in->db, &sq, id_r, err);
+	free(sealed);
+	return rc;
 }
 
 int
@@ -36,6 +131,7 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	struct store_message sm = { 0 };
 	size_t nto = 0, ncc = 0, nflags = 0;
 	int64_t mid = 0;
+	unsigned char *sealed[3] = { NULL, NULL, NULL };
 	int rc;
 
 	nto = record_addrs(to, m->to, m->nto);
@@ -76,11 +172,16 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	sm.imap_uid = cm->uid;
 	sm.agent = agent;
 	sm.internal = internal;
+	rc = record_seal_message(in, &sm, sealed, err);
 	/* the message's id only when its attachments need it */
-	rc = store_message_insert(in->db, &sm, m->nattachments || mid_r ?
-	    &mid : NULL, err);
+	if (rc == 0)
+		rc = store_message_insert(in->db, &sm, m->nattachments ||
+		    mid_r ? &mid : NULL, err);
 	free(to);
 	free(cc);
+	for (int i = 0; i < 3; i++)
+		free(sealed[i]);
+	free((char *)sm.sealed_tsv);
 	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {
 		const struct mail_attachment *a = &m->attachments[i];
 		struct store_attachment sa = {
@@ -93,7 +194,7 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 
 		dedup_sha256(sha, a->data ? (const void *)a->data : "",
 		    a->len);
-		rc = store_attachment_insert(in->db, &sa, err);
+		rc = record_attachment(in, &sa, err);
 	}
 	if (mid_r)
 		*mid_r = mid;

@@ -26,6 +26,24 @@ int record_mail(struct desk *in, const struct conv_mail *cm,
     int64_t ticket_id, const char *author, const char *agent, bool internal,
     int64_t *mid_r, struct gc_err *err);
 
+/* With encryption on (desk/vault.h), seal sm's raw mail and texts in
+ * place: sealed[0..2] get the blobs (raw, text, new_text; malloc'd, the
+ * caller frees them after the insert), sm points at them; sm->sealed_tsv
+ * is the blind index (desk/vault_index.h; malloc'd, the caller frees
+ * it). */
+struct store_message;
+struct store_attachment;
+int record_seal_message(struct desk *in, struct store_message *sm,
+    unsigned char *sealed[3], struct gc_err *err);
+/* Store an attachment (its content sealed with encryption on). */
+int record_attachment(struct desk *in, const struct store_attachment *a,
+    struct gc_err *err);
+
+/* Keep a mail in the quarantine (its bytes sealed with encryption on). */
+struct store_quarantine;
+int record_quarantine(struct desk *in, const struct store_quarantine *q,
+    int64_t *id_r, struct gc_err *err);
+
 /* An event of the ticket; data is JSON (common/evjson.h) or NULL, and is
  * freed here. */
 int record_event(struct desk *in, int64_t ticket_id, const char *kind,

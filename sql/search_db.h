@@ -25,4 +25,14 @@
 int search_tickets(struct db *db, const char *query, long long max,
     char **json_r, struct gc_err *err);
 
+/* With encryption at rest: the query's two tsqueries as text (malloc'd),
+ * for desk/vault_index.h to key; then the search with the keyed ones
+ * (hfr, hen), which also meets sealed messages' blind index
+ * (messages.sealed_tsv; the line shown of such a message is taken from
+ * its subject and addresses). */
+int search_queries(struct db *db, const char *query, char **fr_r,
+    char **en_r, struct gc_err *err);
+int search_tickets_blind(struct db *db, const char *query, const char *hfr,
+    const char *hen, long long max, char **json_r, struct gc_err *err);
+
 #endif

@@ -27,22 +27,24 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 /* ----- Our mails, in one round trip ------------------------------- */
 
 /* The message of the ticket that a mail of ours is, when it is one ($10,
- * the author, not NULL), tied to its outbox row o. */
-#define MAIL_OUT_MESSAGE \
+ * the author, not NULL), tied to its outbox row o; S its sealed text. */
+#define MAIL_OUT_MESSAGE_S(S) \
 	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, " \
 	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, " \
 	"refs, sent_date, received_at, text, dedup_key, outbox_id, agent, " \
-	"internal, purpose) SELECT $3, 'out', $10, $5, $11, $12, $13, $14, " \
-	"$4, $15, $16, $9, $9, $17, 'out:' || $4, o.id, $18, $19, $2 FROM o " \
+	"internal, purpose, sealed_text) SELECT $3, 'out', $10, $5, $11, " \
+	"$12, $13, $14, " \
+	"$4, $15, $16, $9, $9, $17, 'out:' || $4, o.id, $18, $19, $2, " \
+	S "::bytea FROM o " \
 	"WHERE $10::text IS NOT NULL), "
 
 static const struct db_stmt st_mail_out = { "mail_out",
 	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, "
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), "
-	MAIL_OUT_MESSAGE
+	MAIL_OUT_MESSAGE_S("$21")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
-	"'mail_queued', $20::jsonb)) SELECT id FROM o", 20 };
+	"'mail_queued', $20::jsonb)) SELECT id FROM o", 21 };
 
 /* The same, unless one of the automatic mail's recipients ($21, an
  * array) already got $22 automatic mails in the hour: then only an
@@ -54,12 +56,12 @@ static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), "
-	MAIL_OUT_MESSAGE
+	MAIL_OUT_MESSAGE_S("$23")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
 	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
 	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok) "
-	"SELECT id FROM o", 22 };
+	"SELECT id FROM o", 23 };
 
 int
 store_mail_out(struct db *db, const struct store_outbox *o,
@@ -75,23 +77,29 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 	char *refs = m ? array_literal(m->refs, m->nrefs) : NULL;
 	char *caps = ncapped ? array_literal(capped, ncapped) : NULL;
 	char capn[24];
-	const char *p[22] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+	const char *p[23] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
 		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
 		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
 		m ? (m->subject ? m->subject : "") : NULL,
 		m ? m->in_reply_to : NULL, refs,
 		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
 		m && m->internal ? "true" : "false",
-		ev_json ? ev_json : "{}", caps, capn };
+		ev_json ? ev_json : "{}", caps, capn, NULL };
 	const struct db_stmt *st = ncapped ? &st_mail_out_capped :
 	    &st_mail_out;
-	int lens[22] = { 0 }, bin[22] = { 0 };
+	int lens[23] = { 0 }, bin[23] = { 0 };
+	int sealed = ncapped ? 22 : 20;   /* $23 or $21 */
 	PGresult *res;
 	int rc;
 
 	snprintf(capn, sizeof(capn), "%lld", cap);
 	lens[7] = (int)o->len;
 	bin[7] = 1;
+	if (m != NULL && m->sealed_text != NULL) {
+		p[sealed] = (const char *)m->sealed_text;
+		lens[sealed] = (int)m->sealed_text_len;
+		bin[sealed] = 1;
+	}
 	if (outbox_r == NULL)
 		rc = db_defer(db, st, p, lens, bin, err);
 	else

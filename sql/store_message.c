@@ -18,9 +18,11 @@ static const struct db_stmt st_message_insert = { "message_insert",
 	"from_addr, from_name, to_addrs, cc_addrs, subject, message_id, "
 	"in_reply_to, refs, sent_date, received_at, text, new_text, "
 	"text_flags, raw, raw_size, raw_sha256, dedup_key, imap_uid, "
-	"outbox_id, agent, internal, purpose) VALUES ($1, $2, $3, $4, $5, $6, "
+	"outbox_id, agent, internal, purpose, sealed_text, sealed_new_text, "
+	"sealed_tsv) VALUES ($1, $2, $3, $4, $5, $6, "
 	"$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-	"$21, $22, $23, $24, $25, $26) RETURNING id", 26 };
+	"$21, $22, $23, $24, $25, $26, $27, $28, $29::tsvector) RETURNING id",
+	29 };
 
 int
 store_message_insert(struct db *db, const struct store_message *m,
@@ -36,22 +38,28 @@ store_message_insert(struct db *db, const struct store_message *m,
 	char *cc = array_literal(m->cc, m->ncc);
 	char *refs = array_literal(m->refs, m->nrefs);
 	char *flags = array_literal(m->text_flags, m->ntext_flags);
-	const char *p[26] = { tid, m->direction, m->author, m->mailbox,
+	const char *p[29] = { tid, m->direction, m->author, m->mailbox,
 		m->from_addr, m->from_name, to, cc, m->subject ? m->subject :
 		"", m->message_id, m->in_reply_to, refs,
 		m->has_sent_date ? sent : NULL, recv, m->text ? m->text : "",
 		m->new_text, flags, m->raw, m->raw ? size : NULL,
 		(const char *)m->raw_sha256, m->dedup_key,
 		m->imap_uid ? uid : NULL, m->outbox_id ? oid : NULL, m->agent,
-		m->internal ? "true" : "false", m->purpose };
-	int lens[26] = { 0 }, bin[26] = { 0 };
+		m->internal ? "true" : "false", m->purpose,
+		(const char *)m->sealed_text, (const char *)m->sealed_new_text,
+		m->sealed_tsv };
+	int lens[29] = { 0 }, bin[29] = { 0 };
 	PGresult *res;
 	int rc;
 
-	lens[17] = (int)m->raw_len;
+	lens[17] = (int)(m->raw_sealed_len ? m->raw_sealed_len : m->raw_len);
 	bin[17] = 1;
 	lens[19] = 32;
 	bin[19] = 1;
+	lens[26] = (int)m->sealed_text_len;
+	bin[26] = 1;
+	lens[27] = (int)m->sealed_new_text_len;
+	bin[27] = 1;
 	if (id_r == NULL)
 		rc = db_defer(db, &st_message_insert, p, lens, bin, err);
 	else
@@ -81,7 +89,8 @@ store_attachment_insert(struct db *db, const struct store_attachment *a,
 	const char *p[8] = { mid, a->filename, a->content_type,
 		a->disposition, a->content_id, size, (const char *)a->sha256,
 		(const char *)a->data };
-	int lens[8] = { 0, 0, 0, 0, 0, 0, 32, (int)a->len };
+	int lens[8] = { 0, 0, 0, 0, 0, 0, 32,
+	    (int)(a->sealed_len ? a->sealed_len : a->len) };
 	int bin[8] = { 0, 0, 0, 0, 0, 0, 1, 1 };
 
 	if (a->data == NULL)

@@ -42,6 +42,11 @@ struct store_message {
 	const char *agent;                        /* [agent NAME] or NULL */
 	bool internal;                            /* among agents only */
 	const char *purpose;                      /* ours: "ack"..., or NULL */
+	size_t raw_sealed_len;       /* raw is sealed, raw_len the mail's */
+	/* sealed texts (desk/vault.h): then text is "" and new_text NULL */
+	const unsigned char *sealed_text; size_t sealed_text_len;
+	const unsigned char *sealed_new_text; size_t sealed_new_text_len;
+	const char *sealed_tsv;      /* the blind index, a tsvector literal */
 };
 
 struct store_attachment {
@@ -49,6 +54,7 @@ struct store_attachment {
 	const char *filename, *content_type, *disposition, *content_id;
 	const unsigned char *data; size_t len;
 	const unsigned char *sha256;              /* 32 bytes */
+	size_t sealed_len;           /* data is sealed, len the file's */
 };
 
 int store_message_insert(struct db *db, const struct store_message *m,

@@ -26,7 +26,8 @@ store_quarantine_insert(struct db *db, const struct store_quarantine *q,
 	TS(ts, q->now);
 	const char *p[8] = { q->mailbox, q->reason, q->detail, q->raw, size,
 		q->dedup_key, q->imap_uid ? uid : NULL, ts };
-	int lens[8] = { 0, 0, 0, (int)q->raw_len, 0, 0, 0, 0 };
+	int lens[8] = { 0, 0, 0, (int)(q->raw_sealed_len ? q->raw_sealed_len :
+	    q->raw_len), 0, 0, 0, 0 };
 	int bin[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
 	PGresult *res;
 	int rc;

@@ -24,6 +24,7 @@ struct store_quarantine {
 	const char *dedup_key;
 	int64_t imap_uid;
 	time_t now;
+	size_t raw_sealed_len;       /* raw is sealed, raw_len the mail's */
 };
 
 int store_quarantine_insert(struct db *db, const struct store_quarantine *q,

@@ -27,11 +27,17 @@ Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
        /usr/bin/python3 tests/bench/intake_bench.py [N] [ROUNDS] [--tcp]
                                                      [--profile]
                                                      [--new-only]
+                                                     [--encryption]
 
 Each round has three phases, each timed as one `serve --once` pass over
 N mails: new tickets; the customers' follow-ups (a reply to each
 acknowledgement); agent alice's replies to her notifications (each
 relayed to the customer). --new-only runs the first phase alone.
+
+--encryption alternates the rounds without and with encryption at rest
+(`[storage] key_file`: raw mails, texts and the outbox sealed with
+AES-256-GCM), the first without, and prints the medians of each apart;
+give an even number of rounds.
 
 --profile loads pg_stat_statements and prints, per round, the statements
 that cost the most server time per mail (it adds its own cost).
@@ -50,6 +56,7 @@ ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 TCP = "--tcp" in sys.argv
 PROFILE = "--profile" in sys.argv
 FOLLOWUPS = "--new-only" not in sys.argv
+ENCRYPTION = "--encryption" in sys.argv
 N = int(ARGS[0]) if len(ARGS) > 0 else 5000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
@@ -193,11 +200,21 @@ KINDS = [("new", "new tickets (ack + agent notification queued)"),
          ("agent", "agent replies (relayed to the customer)")]
 
 
+def sealed(r):
+    return ENCRYPTION and r % 2 == 1
+
+
 def one_round(s, r):
     pg = s.pg
     db, user = "bench%d" % r, "bench%d" % r
     sections = {"guichet": {"fetch_batch": 500, "log_level": "warn"},
                 "smtp": {"url": "smtp://127.0.0.1:1"}}
+    if sealed(r):
+        keys = s.path("bench.keys")
+        with open(keys, "w") as f:
+            f.write("1 %s current\n" % os.urandom(32).hex())
+        os.chmod(keys, 0o600)
+        sections["storage"] = {"key_file": keys}
     if not TCP:
         # PostgreSQL on the same machine: its Unix socket
         pg.create_database(db, exist_ok=True)
@@ -228,10 +245,11 @@ def one_round(s, r):
             >= relayed + N, "agent replies not relayed"
     for kind, _ in KINDS:
         if kind in out:
-            print("round %d, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
+            print("round %d%s, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
                   "guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f; "
                   "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
-                  % ((r + 1, kind, N) + out[kind]), flush=True)
+                  % ((r + 1, " (encrypted)" if sealed(r) else "", kind,
+                      N) + out[kind]), flush=True)
     return out
 
 
@@ -244,7 +262,16 @@ def main():
     print("\nintake, IMAPS -> PostgreSQL over %s; PostgreSQL: %s"
           % ("TCP loopback" if TCP else "its Unix socket",
              ", ".join("%s=%s" % kv for kv in PG_SETTINGS.items())))
-    print("medians over %d rounds of %d mails:" % (ROUNDS, N))
+    modes = [(False, "")] + ([(True, " (encrypted)")] if ENCRYPTION else [])
+    for enc, label in modes:
+        mine = [res for r, res in enumerate(results) if sealed(r) == enc]
+        print("medians over %d rounds of %d mails%s:" % (len(mine), N,
+                                                          label))
+        summary(mine)
+    print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
+
+
+def summary(results):
     for kind, what in KINDS:
         rows = [res[kind] for res in results if kind in res]
         if not rows:
@@ -255,7 +282,6 @@ def main():
               "and %.2f database round trips per mail; steal %.2f s a round"
               % (what, med[0], max(r[0] for r in rows), med[1], med[2],
                  med[3], med[4], med[6], med[7], med[5]))
-    print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,258 @@
+/*
+ * vault.c - sealing and opening what the desk stores (see vault.h)
+ */
+#include "desk/vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/seal.h"
+#include "common/util.h"
+#include "sql/store_sealed.h"
+
+char *
+vault_ad_message(const char *column, const char *dedup_key)
+{
+	return xasprintf("messages.%s:%s", column, dedup_key ? dedup_key : "");
+}
+
+char *
+vault_ad_attachment(int64_t message_id, const unsigned char *sha256)
+{
+	static const unsigned char none[32];
+	char hex[65];
+
+	hex_encode(hex, sha256 ? sha256 : none, 32);
+	return xasprintf("attachments:%lld:%s", (long long)message_id, hex);
+}
+
+char *
+vault_ad_outbox(const char *message_id)
+{
+	return xasprintf("outbox:%s", message_id ? message_id : "");
+}
+
+char *
+vault_ad_quarantine(const char *dedup_key, int64_t id)
+{
+	char suffix[48];
+	size_t n = dedup_key ? strlen(dedup_key) : 0, k;
+
+	/* a retried entry's key gets ":retried:ID" (sql/
+	 * store_quarantine.c): its blob stays bound to the key it had */
+	k = (size_t)snprintf(suffix, sizeof(suffix), ":retried:%lld",
+	    (long long)id);
+	if (id > 0 && n > k && strcmp(dedup_key + n - k, suffix) == 0)
+		n -= k;
+	return xasprintf("quarantine:%.*s", (int)n, dedup_key ? dedup_key :
+	    "");
+}
+
+bool
+vault_on(const struct conf *c)
+{
+	return c->storage.on;
+}
+
+int
+vault_seal(const struct conf *c, const char *ad, const void *clear,
+    size_t len, unsigned char **out, size_t *out_len, struct gc_err *err)
+{
+	const struct seal_key *k;
+
+	*out = NULL;
+	*out_len = 0;
+	if (!vault_on(c))
+		return 0;
+	k = seal_keyring_find(&c->storage.keys, c->storage.keys.current);
+	if (k == NULL)
+		fatal("the current storage key is not in the keyring");
+	return seal_seal(out, out_len, k, ad, strlen(ad), clear ? clear : "",
+	    len, err);
+}
+
+int
+vault_open(const struct conf *c, const char *ad, const void *stored,
+    size_t len, const char *what, unsigned char **out, size_t *out_len,
+    struct gc_err *err)
+{
+	int rc;
+
+	if (!seal_is_sealed(stored, len)) {
+		*out = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(*out, stored, len);
+		(*out)[len] = '\0';
+		*out_len = len;
+		return 0;
+	}
+	if (!vault_on(c)) {
+		*out = NULL;
+		*out_len = 0;
+		rc = gc_err_set(err, GC_ENOTFOUND, "%s is sealed and no "
+		    "[storage] key_file is configured", what);
+		log_error("%s", err ? err->msg : "sealed row without keys");
+		return rc;
+	}
+	rc = seal_open(out, out_len, &c->storage.keys, ad, strlen(ad), stored,
+	    len, err);
+	if (rc != 0) {
+		gc_err_prefix(err, "%s", what);
+		log_error("stored data refused: %s", err ? err->msg :
+		    "does not open");
+	}
+	return rc;
+}
+
+int
+vault_open_buf(const struct conf *c, const char *ad, char **buf,
+    size_t *len, const char *what, struct gc_err *err)
+{
+	unsigned char *pt;
+	size_t plen;
+	int rc;
+
+	if (!seal_is_sealed(*buf, *len))
+		return 0;
+	if ((rc = vault_open(c, ad, *buf, *len, what, &pt, &plen, err)) != 0)
+		return rc;
+	free(*buf);
+	*buf = (char *)pt;
+	*len = plen;
+	return 0;
+}
+
+/* The raw bytes of a message row (quarantine false) or of a quarantine
+ * entry, opened in place when sealed. */
+static int
+open_raw(const struct conf *c, struct db *db, bool quarantine, int64_t id,
+    char **raw, size_t *len, struct gc_err *err)
+{
+	char *key = NULL, *ad, what[64];
+	int rc;
+
+	if (!seal_is_sealed(*raw, *len))
+		return 0;
+	rc = quarantine ? store_sealed_quarantine_key(db, id, &key, err) :
+	    store_sealed_message_key(db, id, &key, err);
+	if (rc != 0)
+		return rc;
+	ad = quarantine ? vault_ad_quarantine(key, id) :
+	    vault_ad_message("raw", key);
+	snprintf(what, sizeof(what), "%s %lld", quarantine ?
+	    "quarantine entry" : "message raw", (long long)id);
+	rc = vault_open_buf(c, ad, raw, len, what, err);
+	free(ad);
+	free(key);
+	return rc;
+}
+
+int
+vault_open_message_raw(const struct conf *c, struct db *db,
+    int64_t message_id, char **raw, size_t *len, struct gc_err *err)
+{
+	return open_raw(c, db, false, message_id, raw, len, err);
+}
+
+int
+vault_open_quarantine_raw(const struct conf *c, struct db *db, int64_t id,
+    char **raw, size_t *len, struct gc_err *err)
+{
+	return open_raw(c, db, true, id, raw, len, err);
+}
+
+bool
+vault_stale(const struct conf *c, const void *stored, size_t len)
+{
+	if (!vault_on(c) || stored == NULL)
+		return false;
+	return seal_key_id(stored, len) != c->storage.keys.current;
+}
+
+/* ----- Documents -------------------------------------------------- */
+
+static unsigned char *
+unhex(const char *hex, size_t *len_r)
+{
+	size_t n = strlen(hex) / 2;
+	unsigned char *b = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		b[i] = hi < 0 || lo < 0 ? 0 : (unsigned char)(hi << 4 | lo);
+	}
+	*len_r = n;
+	return b;
+}
+
+/* Open one sealed text of a message object into its field. */
+static int
+open_field(const struct conf *c, json_t *msg, const json_t *sealed,
+    const char *field, struct gc_err *err)
+{
+	const char *hex = json_string_value(json_object_get(sealed, field));
+	const char *key = json_string_value(json_object_get(sealed, "key"));
+	unsigned char *blob, *pt;
+	size_t blen, plen;
+	char *ad, what[320];
+	int rc;
+
+	if (hex == NULL)
+		return 0;
+	blob = unhex(hex, &blen);
+	ad = vault_ad_message(field, key);
+	snprintf(what, sizeof(what), "message %s, %s", key ? key : "?",
+	    field);
+	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
+	free(ad);
+	free(blob);
+	if (rc != 0) {
+		json_object_set_new(msg, field, json_null());
+		json_object_set_new(msg, "text_error", json_string(err ?
+		    err->msg : "does not open"));
+		return rc;
+	}
+	json_object_set_new(msg, field, json_stringn((char *)pt, plen));
+	free(pt);
+	return 0;
+}
+
+int
+vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err)
+{
+	json_t *root = json_loads(*doc, 0, NULL), *msgs, *m;
+	struct gc_err first = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (root == NULL)
+		return gc_err_set(err, GC_EPARSE, "ticket document unreadable");
+	msgs = json_object_get(root, "messages");
+	json_array_foreach(msgs, i, m) {
+		json_t *sealed = json_object_get(m, "sealed");
+
+		if (json_is_object(sealed)) {
+			int r1 = open_field(c, m, sealed, "text", &first);
+			int r2 = open_field(c, m, sealed, "new_text", &first);
+
+			if (rc == 0 && (r1 != 0 || r2 != 0)) {
+				rc = r1 ? r1 : r2;
+				if (err)
+					*err = first;
+			}
+		}
+		json_object_del(m, "sealed");
+	}
+	free(*doc);
+	*doc = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (*doc == NULL)
+		fatal("out of memory (ticket document)");
+	return rc;
+}
