@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "desk/conversation.h"
 
+#include "desk/report_send.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 
@@ -29,6 +30,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (rc == 0 && set != NULL && set->auto_close_after > 0)
 		rc = conversation_autoclose(in, set->auto_close_after,
 		    &st->closed, err);
+	if (rc == 0)
+		rc = report_send_due(in, &st->reports, err);
 	if (rc == 0)
 		rc = db_commit(in->db, err);
 	else

@@ -3,7 +3,8 @@
  *
  * SLA timers whose warning or deadline has come escalate (timers.h);
  * resolved tickets left without an answer are closed (with a closing
- * mail) after [sla] auto_close_after. Each pass runs in its own
+ * mail) after [sla] auto_close_after; the monthly and quarterly reports
+ * due are queued (report_send.h). Each pass runs in its own
  * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
  * daemons never act twice on the same ticket.
  */
@@ -16,6 +17,7 @@ struct sched_stats {
 	int warnings;     /* SLA warnings fired */
 	int breaches;     /* SLA breaches fired */
 	int closed;       /* resolved tickets closed without an answer */
+	int reports;      /* monthly and quarterly reports queued */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -53,7 +53,7 @@ struct template {
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
-	"command_help", NULL };
+	"command_help", "report", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -80,10 +80,13 @@ static const char *const vars_escalation[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "timer", "due_at", NULL };
 static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
+static const char *const vars_report[] = { BASE_VARS, "report_text",
+	"organisation", "period", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
-	"eta_line", "rating_links", NULL };
+	"eta_line", "rating_links", "report_text", "organisation", "period",
+	NULL };
 
 static const struct {
 	const char *name;
@@ -101,6 +104,7 @@ static const struct {
 	{ "size_limit", vars_size_limit },
 	{ "rca", vars_message },
 	{ "command_help", vars_command_error },
+	{ "report", vars_report },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain
