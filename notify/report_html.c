@@ -290,7 +290,8 @@ chart(struct buf *out, const struct report *r,
 			max = r->weeks[i].breached;
 	}
 	rc = buf_printf(out, "<svg id=\"weekly\" width=\"%d\" "
-	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>", CHART_W, CHART_H, CHART_W, CHART_H);
+	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>",
+	    CHART_W, CHART_H, CHART_W, CHART_H);
 	rc = rc ? rc : esc(out, w->chart);
 	rc = rc ? rc : buf_printf(out, "</title><line x1=\"%d\" y1=\"%d\" "
 	    "x2=\"%d\" y2=\"%d\" stroke=\"#4b5b6b\"/><text x=\"%d\" y=\"%d\" "

@@ -232,7 +232,8 @@ def month_data(rng):
                 created + ack * MIN if ack else None)
         d.timer(t, "resolve", created, created + 48 * H, res_met)
         if prio == "P1" and res_met:
-            rca_met = rng.choice([res_met + 24 * H, None, res_met + 9 * 24 * H])
+            rca_met = rng.choice([res_met + 24 * H, None,
+                                  res_met + 9 * 24 * H])
             d.timer(t, "rca", res_met, res_met + 5 * 24 * H, rca_met)
     # the edges
     sept = dt.datetime(2026, 9, 29, 10, 0, tzinfo=PARIS)
