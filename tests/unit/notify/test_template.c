@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 12);   /* ... rca and command_help */
+	assert_int_equal(n, 13);   /* ... rca, command_help and report */
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -273,6 +273,9 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("command_error"), "commands_help"));
 	assert_true(in_list(template_vars("escalation_breach"), "due_at"));
 	assert_false(in_list(template_vars("size_limit"), "ticket_number"));
+	/* an organisation's report is about no ticket */
+	assert_true(in_list(template_vars("report"), "report_text"));
+	assert_false(in_list(template_vars("report"), "ticket_tag"));
 }
 
 /* ----- The default templates -------------------------------------- */
@@ -300,7 +303,8 @@ check_default(const char *lang, const char *name, struct template *t)
 	struct template_result r;
 	struct arena a;
 	size_t n;
-	bool ticket = strcmp(name, "size_limit") != 0;
+	bool ticket = strcmp(name, "size_limit") != 0 &&
+	    strcmp(name, "report") != 0;
 
 	arena_init(&a, 4096);
 	all_values(vars, &n);
