@@ -280,7 +280,9 @@ chart(struct buf *out, const struct report *r,
     const struct report_words *w)
 {
 	long long max = 1;
-	double gw = r->nweeks ? (double)PLOT_W / (double)r->nweeks : PLOT_W;
+	/* a week is at most 120 px wide: one week alone is no wall */
+	double gw = r->nweeks && PLOT_W / r->nweeks < 120 ?
+	    (double)PLOT_W / (double)r->nweeks : 120;
 	int rc;
 
 	for (size_t i = 0; i < r->nweeks; i++) {

@@ -52,10 +52,13 @@ static const struct db_stmt st_breaches = { "report_breaches",
 #define MEASURED "s.kind IN ('acknowledge', 'resolve') AND " \
 	"s.met_at >= $2 AND s.met_at < $3 AND s.met_at >= s.start_at "
 
+/* the calendars of the timers measured, or of those started in the
+ * period when none was met yet (the report still says which clock) */
 static const struct db_stmt st_scope = { "report_duration_scope",
-	"SELECT " EPOCH("min(s.start_at)") ", "
+	"SELECT " EPOCH("min(s.start_at) FILTER (WHERE " MEASURED ")") ", "
 	"coalesce(array_agg(DISTINCT s.calendar), '{}') "
-	TIMERS "WHERE " ORG "AND " MEASURED, 3 };
+	TIMERS "WHERE " ORG "AND s.kind IN ('acknowledge', 'resolve') AND "
+	"((" MEASURED ") OR (s.start_at >= $2 AND s.start_at < $3))", 3 };
 
 static const struct db_stmt st_durations = { "report_durations",
 	"SELECT s.kind, count(*), avg(x.d), "

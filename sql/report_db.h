@@ -89,8 +89,9 @@ int report_db_breaches(struct db *db, const char *org, time_t start,
     size_t max, size_t *n_r, long long *total_r, struct gc_err *err);
 
 /* Where the acknowledge and resolve timers met in the period started
- * (*since_r, the earliest; 0 when none) and the calendars they count on
- * (names into a, *ncal_r of at most maxcal). */
+ * (*since_r, the earliest; 0 when none) and the calendars they and those
+ * started in the period count on (names into a, *ncal_r of at most
+ * maxcal). */
 int report_db_duration_scope(struct db *db, const char *org, time_t start,
     time_t as_of, time_t *since_r, struct arena *a, const char **cals,
     size_t maxcal, size_t *ncal_r, struct gc_err *err);
