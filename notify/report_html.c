@@ -233,8 +233,8 @@ incident_table(struct buf *out, const struct report *r,
 		return elem(out, "p", "id=\"no-incident\"", w->no_incident);
 	rc = buf_addstr(out, "<table id=\"incidents\"><tr>");
 	rc = rc ? rc : elem(out, "th", "", w->ticket);
-	rc = rc ? rc : elem(out, "th", "", w->opened);
-	rc = rc ? rc : elem(out, "th", "", w->resolved);
+	rc = rc ? rc : elem(out, "th", "", w->opened_at);
+	rc = rc ? rc : elem(out, "th", "", w->resolved_at);
 	rc = rc ? rc : elem(out, "th", "", w->rca);
 	rc = rc ? rc : elem(out, "th", "", w->subject);
 	rc = rc ? rc : buf_addstr(out, "</tr>");

@@ -120,7 +120,8 @@ text_incidents(struct buf *out, const struct report *r,
 		if (n->resolved_at)
 			report_time_text(res, sizeof(res), n->resolved_at);
 		rc = buf_printf(out, "%s %s %s, %s %s, %s %s: ", n->number,
-		    w->opened, at, w->resolved, n->resolved_at ? res : "-",
+		    w->opened_at, at, w->resolved_at, n->resolved_at ? res :
+		    "-",
 		    w->rca, report_rca_label(w, n->rca));
 		if (rc == 0)
 			rc = add_clean(out, n->subject, 200);
