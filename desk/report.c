@@ -16,6 +16,7 @@
 #include "sla/calendar.h"
 #include "sla/policy.h"
 #include "sql/report_db.h"
+#include "sql/store_org.h"
 
 /* How far back business hours are drawn for a timer met in the period
  * but started before it; older starts count from there. */
@@ -50,11 +51,11 @@ report_org_find(struct desk *in, const char *name, struct report_org *out,
 {
 	const struct org *o = in->policy ? org_table_find(
 	    sla_policy_orgs(in->policy), name) : NULL;
-	struct report_db_org d;
+	struct store_org d;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = report_db_org(in->db, name, &d, err);
+	rc = store_org_named(in->db, name, &d, err);
 	if (rc == 0) {
 		snprintf(out->name, sizeof(out->name), "%s", d.name);
 		snprintf(out->plan, sizeof(out->plan), "%s", d.plan);
@@ -253,17 +254,17 @@ fill_priorities(struct report_doc *d, struct desk *in,
 		size_t i;
 
 		for (i = 0; i < r->npriorities; i++)
-			if (strcmp(r->priorities[i].name, c[k].priority) == 0)
+			if (strcmp(r->priorities[i].name, c[k].name) == 0)
 				break;
 		if (i == r->npriorities) {
 			if (i == REPORT_MAX_PRIORITIES)
 				continue;
 			r->priorities[r->npriorities++].name =
-			    arena_strdup(&d->a, c[k].priority);
+			    arena_strdup(&d->a, c[k].name);
 		}
-		r->priorities[i].opened = c[k].opened;
-		r->priorities[i].resolved = c[k].resolved;
-		r->priorities[i].open = c[k].open;
+		r->priorities[i].opened = c[k].n[0];
+		r->priorities[i].resolved = c[k].n[1];
+		r->priorities[i].open = c[k].n[2];
 	}
 }
 
@@ -440,7 +441,7 @@ report_build(struct report_doc **out, struct desk *in,
 {
 	struct report_doc *d;
 	struct report_db_count c[REPORT_MAX_PRIORITIES];
-	struct report_db_timer t[8];
+	struct report_db_count t[8];
 	const struct tz *tz = report_zone(in);
 	size_t nc, nt;
 	int rc;
@@ -473,10 +474,10 @@ report_build(struct report_doc **out, struct desk *in,
 
 		rt->name = timer_order[i];
 		for (size_t k = 0; k < nt; k++)
-			if (strcmp(t[k].kind, timer_order[i]) == 0) {
-				rt->met = t[k].met;
-				rt->breached = t[k].breached;
-				rt->running = t[k].running;
+			if (strcmp(t[k].name, timer_order[i]) == 0) {
+				rt->met = t[k].n[0];
+				rt->breached = t[k].n[1];
+				rt->running = t[k].n[2];
 			}
 	}
 	rc = rc ? rc : read_lists(d, in, err);

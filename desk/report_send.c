@@ -191,7 +191,8 @@ send_kind(struct desk *in, const struct due *d, const char *const *plans,
 	size_t max = t ? org_table_count(t) : 0;
 	const char **names = xcalloc(max + 1, sizeof(*names));
 	bool *unsent = xcalloc(max + 1, sizeof(*unsent));
-	struct report_db_org imp[REPORT_SEND_BATCH];
+	const char *imp[REPORT_SEND_BATCH];
+	struct arena a;
 	size_t n = 0, nimp;
 	int rc = 0;
 
@@ -214,15 +215,15 @@ send_kind(struct desk *in, const struct due *d, const char *const *plans,
 	free(unsent);
 	if (rc != 0 || *budget <= 0)
 		return rc;
-	if ((rc = report_db_unsent_imported(in->db, d->kind_name, d->label,
-	    plans, nplans, imp, (size_t)*budget, &nimp, err)) != 0)
-		return rc;
-	for (size_t i = 0; i < nimp && *budget > 0; i++) {
+	arena_init(&a, 4096);
+	rc = report_db_unsent_imported(in->db, d->kind_name, d->label, plans,
+	    nplans, &a, imp, (size_t)*budget, &nimp, err);
+	for (size_t i = 0; rc == 0 && i < nimp && *budget > 0; i++) {
 		(*budget)--;
-		if ((rc = send_guarded(in, imp[i].name, d, queued, err)) != 0)
-			return rc;
+		rc = send_guarded(in, imp[i], d, queued, err);
 	}
-	return 0;
+	arena_free(&a);
+	return rc;
 }
 
 int

@@ -126,6 +126,16 @@ report_duration_text(char *out, size_t len, const struct report_words *w,
 		    s % 86400 / 3600);
 }
 
+int
+report_more(struct buf *out, const struct report_words *w,
+    long long total, size_t listed, const char *before, const char *after)
+{
+	if (total <= (long long)listed)
+		return 0;
+	return buf_addstr(out, before) || buf_printf(out, w->more, total -
+	    (long long)listed) || buf_addstr(out, after) ? GC_ELIMIT : 0;
+}
+
 void
 report_percent(char *out, size_t len, long long part, long long whole)
 {

@@ -54,6 +54,23 @@ elem(struct buf *out, const char *tag, const char *attrs, const char *text)
 	return rc ? rc : buf_printf(out, "</%s>", tag);
 }
 
+/* <table id="id"><tr> and a heading cell per heads[i], escaped. */
+static int
+table_head(struct buf *out, const char *id, const char *const *heads,
+    size_t n)
+{
+	int rc = buf_printf(out, "<table id=\"%s\"><tr>", id);
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = elem(out, "th", "", heads[i]);
+	return rc ? rc : buf_addstr(out, "</tr>");
+}
+
+#define HEAD(out, id, ...) do { \
+	const char *h_[] = { __VA_ARGS__ }; \
+	rc = table_head(out, id, h_, sizeof(h_) / sizeof(h_[0])); \
+} while (0)
+
 static int
 num_cell(struct buf *out, const char *cls, long long v)
 {
@@ -66,13 +83,9 @@ tickets_table(struct buf *out, const struct report *r,
     const struct report_words *w)
 {
 	long long o, re, op;
-	int rc = buf_addstr(out, "<table id=\"tickets\"><tr>");
+	int rc;
 
-	rc = rc ? rc : elem(out, "th", "", w->priority);
-	rc = rc ? rc : elem(out, "th", "", w->opened);
-	rc = rc ? rc : elem(out, "th", "", w->resolved);
-	rc = rc ? rc : elem(out, "th", "", w->open);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "tickets", w->priority, w->opened, w->resolved, w->open);
 	for (size_t i = 0; i < r->npriorities && rc == 0; i++) {
 		const struct report_priority *p = &r->priorities[i];
 
@@ -108,13 +121,9 @@ static int
 sla_table(struct buf *out, const struct report *r,
     const struct report_words *w)
 {
-	int rc = buf_addstr(out, "<table id=\"sla\"><tr>");
+	int rc;
 
-	rc = rc ? rc : elem(out, "th", "", w->timer);
-	rc = rc ? rc : elem(out, "th", "", w->met);
-	rc = rc ? rc : elem(out, "th", "", w->breached);
-	rc = rc ? rc : elem(out, "th", "", w->running);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "sla", w->timer, w->met, w->breached, w->running);
 	for (size_t i = 0; i < r->ntimers && rc == 0; i++) {
 		const struct report_timer *t = &r->timers[i];
 		long long all = t->met + t->breached + t->running;
@@ -135,18 +144,12 @@ breach_table(struct buf *out, const struct report *r,
     const struct report_words *w)
 {
 	char due[32], late[32];
-	int rc = 0;
+	int rc;
 
 	if (r->nbreaches == 0)
 		return elem(out, "p", "id=\"no-breach\"", w->no_breach);
-	rc = buf_addstr(out, "<table id=\"breaches\"><tr>");
-	rc = rc ? rc : elem(out, "th", "", w->ticket);
-	rc = rc ? rc : elem(out, "th", "", w->priority);
-	rc = rc ? rc : elem(out, "th", "", w->timer);
-	rc = rc ? rc : elem(out, "th", "", w->due);
-	rc = rc ? rc : elem(out, "th", "", w->late_by);
-	rc = rc ? rc : elem(out, "th", "", w->subject);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "breaches", w->ticket, w->priority, w->timer, w->due,
+	    w->late_by, w->subject);
 	for (size_t i = 0; i < r->nbreaches && rc == 0; i++) {
 		const struct report_breach *b = &r->breaches[i];
 
@@ -171,11 +174,8 @@ breach_table(struct buf *out, const struct report *r,
 		rc = rc ? rc : buf_addstr(out, "</tr>");
 	}
 	rc = rc ? rc : buf_addstr(out, "</table>");
-	if (rc == 0 && r->breaches_total > (long long)r->nbreaches)
-		rc = buf_printf(out, "<p class=\"more\">") ||
-		    buf_printf(out, w->more, r->breaches_total -
-		    (long long)r->nbreaches) || buf_addstr(out, "</p>");
-	return rc;
+	return rc ? rc : report_more(out, w, r->breaches_total, r->nbreaches,
+	    "<p class=\"more\">", "</p>");
 }
 
 static int
@@ -185,13 +185,9 @@ times_table(struct buf *out, const struct report *r,
 	const struct report_duration *d[2] = { &r->acknowledge, &r->resolve };
 	const char *keys[2] = { "acknowledge", "resolve" };
 	const char *names[2] = { w->to_ack, w->to_resolve };
-	int rc = buf_addstr(out, "<table id=\"times\"><tr><th></th>");
+	int rc;
 
-	rc = rc ? rc : elem(out, "th", "", w->measured);
-	rc = rc ? rc : elem(out, "th", "", w->mean);
-	rc = rc ? rc : elem(out, "th", "", w->median);
-	rc = rc ? rc : elem(out, "th", "", w->p90);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "times", "", w->measured, w->mean, w->median, w->p90);
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		const double v[3] = { d[i]->mean, d[i]->median, d[i]->p90 };
 		const char *cls[3] = { "mean", "median", "p90" };
@@ -231,13 +227,8 @@ incident_table(struct buf *out, const struct report *r,
 
 	if (r->nincidents == 0)
 		return elem(out, "p", "id=\"no-incident\"", w->no_incident);
-	rc = buf_addstr(out, "<table id=\"incidents\"><tr>");
-	rc = rc ? rc : elem(out, "th", "", w->ticket);
-	rc = rc ? rc : elem(out, "th", "", w->opened_at);
-	rc = rc ? rc : elem(out, "th", "", w->resolved_at);
-	rc = rc ? rc : elem(out, "th", "", w->rca);
-	rc = rc ? rc : elem(out, "th", "", w->subject);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "incidents", w->ticket, w->opened_at, w->resolved_at, w->rca,
+	    w->subject);
 	for (size_t i = 0; i < r->nincidents && rc == 0; i++) {
 		const struct report_incident *n = &r->incidents[i];
 
@@ -256,11 +247,8 @@ incident_table(struct buf *out, const struct report *r,
 		rc = rc ? rc : buf_addstr(out, "</tr>");
 	}
 	rc = rc ? rc : buf_addstr(out, "</table>");
-	if (rc == 0 && r->incidents_total > (long long)r->nincidents)
-		rc = buf_printf(out, "<p class=\"more\">") ||
-		    buf_printf(out, w->more, r->incidents_total -
-		    (long long)r->nincidents) || buf_addstr(out, "</p>");
-	return rc;
+	return rc ? rc : report_more(out, w, r->incidents_total,
+	    r->nincidents, "<p class=\"more\">", "</p>");
 }
 
 /* A bar of height value/max of the plot, x and width in pixels. */
@@ -336,14 +324,10 @@ static int
 trend_table(struct buf *out, const struct report *r,
     const struct report_words *w)
 {
-	int rc = buf_addstr(out, "<table id=\"trend\"><tr>");
+	int rc;
 
-	rc = rc ? rc : elem(out, "th", "", w->month);
-	rc = rc ? rc : elem(out, "th", "", w->opened);
-	rc = rc ? rc : elem(out, "th", "", w->resolved);
-	rc = rc ? rc : elem(out, "th", "", w->breaches);
-	rc = rc ? rc : elem(out, "th", "", w->compliance);
-	rc = rc ? rc : buf_addstr(out, "</tr>");
+	HEAD(out, "trend", w->month, w->opened, w->resolved, w->breaches,
+	    w->compliance);
 	for (size_t i = 0; i < r->nmonths && rc == 0; i++) {
 		const struct report_bucket *m = &r->months[i];
 		char p[24];

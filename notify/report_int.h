@@ -33,6 +33,10 @@ const char *report_rca_label(const struct report_words *w,
  * a negative duration. */
 void report_duration_text(char *out, size_t len,
     const struct report_words *w, double seconds);
+/* "and N more" between before and after when a list of listed rows
+ * leaves out some of total; nothing otherwise. 0 or GC_ELIMIT. */
+int report_more(struct buf *out, const struct report_words *w,
+    long long total, size_t listed, const char *before, const char *after);
 /* part of whole as "12.5 %", or "-" when whole is 0. */
 void report_percent(char *out, size_t len, long long part,
     long long whole);

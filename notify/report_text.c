@@ -96,12 +96,8 @@ text_breaches(struct buf *out, const struct report *r,
 		if (rc == 0)
 			rc = buf_addc(out, '\n');
 	}
-	if (rc == 0 && r->breaches_total > (long long)r->nbreaches) {
-		rc = buf_printf(out, w->more, r->breaches_total -
-		    (long long)r->nbreaches);
-		rc = rc ? rc : buf_addc(out, '\n');
-	}
-	return rc;
+	return rc ? rc : report_more(out, w, r->breaches_total, r->nbreaches,
+	    "", "\n");
 }
 
 static int
@@ -128,12 +124,8 @@ text_incidents(struct buf *out, const struct report *r,
 		if (rc == 0)
 			rc = buf_addc(out, '\n');
 	}
-	if (rc == 0 && r->incidents_total > (long long)r->nincidents) {
-		rc = buf_printf(out, w->more, r->incidents_total -
-		    (long long)r->nincidents);
-		rc = rc ? rc : buf_addc(out, '\n');
-	}
-	return rc;
+	return rc ? rc : report_more(out, w, r->incidents_total,
+	    r->nincidents, "", "\n");
 }
 
 int

@@ -19,10 +19,6 @@
 /* the ticket was not closed before the period's end */
 #define NOT_CLOSED "(t.closed_at IS NULL OR t.closed_at >= $3) "
 
-static const struct db_stmt st_org = { "report_org",
-	"SELECT name, plan, coalesce(language, ''), coalesce(csm, '') "
-	"FROM organisations WHERE name = $1", 1 };
-
 static const struct db_stmt st_counts = { "report_counts",
 	"SELECT t.priority, "
 	"count(*) FILTER (WHERE t.created_at >= $2), "
@@ -104,8 +100,7 @@ static const struct db_stmt st_unsent = { "report_unsent",
 
 static const struct db_stmt st_unsent_imported = {
 	"report_unsent_imported",
-	"SELECT o.name, o.plan, coalesce(o.language, ''), "
-	"coalesce(o.csm, '') FROM organisations o "
+	"SELECT o.name FROM organisations o "
 	"WHERE lower(o.plan) = ANY ($3::text[]) AND NOT EXISTS (SELECT 1 "
 	"FROM report_sends r WHERE r.organisation = o.name AND r.kind = $1 "
 	"AND r.period = $2) ORDER BY o.name LIMIT $4", 4 };
@@ -126,29 +121,6 @@ dbl(const PGresult *res, int row, int col)
 	return v ? strtod(v, NULL) : -1;
 }
 
-int
-report_db_org(struct db *db, const char *name, struct report_db_org *out,
-    struct gc_err *err)
-{
-	PGresult *res;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = db_execv(db, &st_org, &res, err, 1, name)) != 0)
-		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return gc_err_set(err, GC_ENOTFOUND, "no organisation \"%s\"",
-		    name);
-	}
-	copy_field(out->name, sizeof(out->name), db_get(res, 0, 0));
-	copy_field(out->plan, sizeof(out->plan), db_get(res, 0, 1));
-	copy_field(out->language, sizeof(out->language), db_get(res, 0, 2));
-	copy_field(out->csm, sizeof(out->csm), db_get(res, 0, 3));
-	PQclear(res);
-	return 0;
-}
-
 /* Run one of the period's statements with its three parameters (and a
  * fourth when p4 is not NULL). */
 static int
@@ -163,52 +135,58 @@ period_query(struct db *db, const struct db_stmt *st, const char *org,
 	    db_execv(db, st, res, err, 3, org, s, e);
 }
 
-int
-report_db_counts(struct db *db, const char *org, time_t start,
-    time_t as_of, struct report_db_count *out, size_t max, size_t *n_r,
+/* A list of the period, at most max rows. */
+static int
+list_query(struct db *db, const struct db_stmt *st, const char *org,
+    time_t start, time_t as_of, size_t max, PGresult **res,
     struct gc_err *err)
+{
+	char lim[24];
+
+	snprintf(lim, sizeof(lim), "%zu", max);
+	return period_query(db, st, org, start, as_of, lim, res, err);
+}
+
+/* A statement of the period whose rows are a name and three counts. */
+static int
+name_counts(struct db *db, const struct db_stmt *st, const char *org,
+    time_t start, time_t as_of, struct report_db_count *out, size_t max,
+    size_t *n_r, struct gc_err *err)
 {
 	PGresult *res;
 	int rc;
 
 	*n_r = 0;
-	if ((rc = period_query(db, &st_counts, org, start, as_of, NULL, &res,
+	if ((rc = period_query(db, st, org, start, as_of, NULL, &res,
 	    err)) != 0)
 		return rc;
 	for (int i = 0; i < PQntuples(res) && *n_r < max; i++) {
 		struct report_db_count *c = &out[(*n_r)++];
 
-		copy_field(c->priority, sizeof(c->priority), db_get(res, i, 0));
-		c->opened = db_get_ll(res, i, 1);
-		c->resolved = db_get_ll(res, i, 2);
-		c->open = db_get_ll(res, i, 3);
+		copy_field(c->name, sizeof(c->name), db_get(res, i, 0));
+		for (int k = 0; k < 3; k++)
+			c->n[k] = db_get_ll(res, i, 1 + k);
 	}
 	PQclear(res);
 	return 0;
 }
 
 int
-report_db_timers(struct db *db, const char *org, time_t start,
-    time_t as_of, struct report_db_timer *out, size_t max, size_t *n_r,
+report_db_counts(struct db *db, const char *org, time_t start,
+    time_t as_of, struct report_db_count *out, size_t max, size_t *n_r,
     struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
+	return name_counts(db, &st_counts, org, start, as_of, out, max, n_r,
+	    err);
+}
 
-	*n_r = 0;
-	if ((rc = period_query(db, &st_timers, org, start, as_of, NULL, &res,
-	    err)) != 0)
-		return rc;
-	for (int i = 0; i < PQntuples(res) && *n_r < max; i++) {
-		struct report_db_timer *t = &out[(*n_r)++];
-
-		copy_field(t->kind, sizeof(t->kind), db_get(res, i, 0));
-		t->met = db_get_ll(res, i, 1);
-		t->breached = db_get_ll(res, i, 2);
-		t->running = db_get_ll(res, i, 3);
-	}
-	PQclear(res);
-	return 0;
+int
+report_db_timers(struct db *db, const char *org, time_t start,
+    time_t as_of, struct report_db_count *out, size_t max, size_t *n_r,
+    struct gc_err *err)
+{
+	return name_counts(db, &st_timers, org, start, as_of, out, max, n_r,
+	    err);
 }
 
 int
@@ -216,14 +194,12 @@ report_db_breaches(struct db *db, const char *org, time_t start,
     time_t as_of, struct arena *a, struct report_db_breach **out,
     size_t max, size_t *n_r, long long *total_r, struct gc_err *err)
 {
-	char lim[24];
 	PGresult *res;
 	int rc, n;
 
 	*n_r = 0;
 	*total_r = 0;
-	snprintf(lim, sizeof(lim), "%zu", max);
-	if ((rc = period_query(db, &st_breaches, org, start, as_of, lim, &res,
+	if ((rc = list_query(db, &st_breaches, org, start, as_of, max, &res,
 	    err)) != 0)
 		return rc;
 	n = PQntuples(res);
@@ -315,15 +291,13 @@ report_db_incidents(struct db *db, const char *org, time_t start,
     time_t as_of, struct arena *a, struct report_db_incident **out,
     size_t max, size_t *n_r, long long *total_r, struct gc_err *err)
 {
-	char lim[24];
 	PGresult *res;
 	int rc, n;
 
 	*n_r = 0;
 	*total_r = 0;
-	snprintf(lim, sizeof(lim), "%zu", max);
-	if ((rc = period_query(db, &st_incidents, org, start, as_of, lim,
-	    &res, err)) != 0)
+	if ((rc = list_query(db, &st_incidents, org, start, as_of, max, &res,
+	    err)) != 0)
 		return rc;
 	n = PQntuples(res);
 	*out = arena_alloc(a, (size_t)(n + 1) * sizeof(**out));
@@ -409,7 +383,7 @@ report_db_unsent(struct db *db, const char *kind, const char *period,
 int
 report_db_unsent_imported(struct db *db, const char *kind,
     const char *period, const char *const *plans, size_t nplans,
-    struct report_db_org *out, size_t max, size_t *n_r,
+    struct arena *a, const char **out, size_t max, size_t *n_r,
     struct gc_err *err)
 {
 	char *arr = array_literal(plans, nplans);
@@ -424,14 +398,8 @@ report_db_unsent_imported(struct db *db, const char *kind,
 	free(arr);
 	if (rc != 0)
 		return rc;
-	for (int i = 0; i < PQntuples(res) && *n_r < max; i++) {
-		struct report_db_org *o = &out[(*n_r)++];
-
-		copy_field(o->name, sizeof(o->name), db_get(res, i, 0));
-		copy_field(o->plan, sizeof(o->plan), db_get(res, i, 1));
-		copy_field(o->language, sizeof(o->language), db_get(res, i, 2));
-		copy_field(o->csm, sizeof(o->csm), db_get(res, i, 3));
-	}
+	for (int i = 0; i < PQntuples(res) && *n_r < max; i++)
+		out[(*n_r)++] = arena_strdup(a, db_get(res, i, 0));
 	PQclear(res);
 	return 0;
 }

@@ -26,21 +26,11 @@
 #include "common/mem.h"
 #include "sql/db.h"
 
-struct report_db_org {
-	char name[128];
-	char plan[32];
-	char language[8];
-	char csm[256];
-};
-
+/* A name (a priority, a timer) and three counts: opened, resolved and
+ * still open tickets; met, breached and running timers. */
 struct report_db_count {
-	char priority[16];
-	long long opened, resolved, open;
-};
-
-struct report_db_timer {
-	char kind[16];
-	long long met, breached, running;
+	char name[16];
+	long long n[3];
 };
 
 struct report_db_breach {
@@ -68,10 +58,6 @@ struct report_db_bucket {
 	long long opened, resolved, breached, met;
 };
 
-/* An organisation imported from CSV, by its exact name: GC_ENOTFOUND. */
-int report_db_org(struct db *db, const char *name,
-    struct report_db_org *out, struct gc_err *err);
-
 /* Tickets by priority (out: max rows, *n_r of them). */
 int report_db_counts(struct db *db, const char *org, time_t start,
     time_t as_of, struct report_db_count *out, size_t max, size_t *n_r,
@@ -79,7 +65,7 @@ int report_db_counts(struct db *db, const char *org, time_t start,
 
 /* Timers by kind. */
 int report_db_timers(struct db *db, const char *org, time_t start,
-    time_t as_of, struct report_db_timer *out, size_t max, size_t *n_r,
+    time_t as_of, struct report_db_count *out, size_t max, size_t *n_r,
     struct gc_err *err);
 
 /* The breaches of the period, oldest first, at most max (arena a);
@@ -122,11 +108,11 @@ int report_db_buckets(struct db *db, const char *org, time_t start,
 int report_db_unsent(struct db *db, const char *kind, const char *period,
     const char *const *names, size_t n, bool *unsent, struct gc_err *err);
 
-/* Imported organisations on one of plans whose report (kind, period) was
- * not sent yet, at most max, by name. */
+/* The names of the imported organisations on one of plans whose report
+ * (kind, period) was not sent yet, at most max (in a), by name. */
 int report_db_unsent_imported(struct db *db, const char *kind,
     const char *period, const char *const *plans, size_t nplans,
-    struct report_db_org *out, size_t max, size_t *n_r,
+    struct arena *a, const char **out, size_t max, size_t *n_r,
     struct gc_err *err);
 
 /* Claim the report (kind, period) of org in the caller's transaction:
