@@ -28,7 +28,7 @@ struct tz;
 /* An organisation known to the config or imported: its plan, language,
  * CSM and (config only) report_to, a comma-separated list. */
 struct report_org {
-	char name[128];
+	char name[256];         /* ORG_MAX_NAME and more */
 	char plan[32];
 	char language[8];
 	char csm[256];

@@ -16,6 +16,8 @@
 #define STATE "report_timer_state(s.due_at, s.met_at, s.breached_at, $3)"
 #define BREACH_AT "report_breach_at(s.due_at, s.met_at, s.breached_at)"
 #define TIMERS "FROM tickets t JOIN sla_timers s ON s.ticket_id = t.id "
+/* a subject as listed: a mail's subject may be 256 KB long */
+#define SUBJECT "left(t.subject, 300)"
 /* the ticket was not closed before the period's end */
 #define NOT_CLOSED "(t.closed_at IS NULL OR t.closed_at >= $3) "
 
@@ -37,7 +39,8 @@ static const struct db_stmt st_timers = { "report_timers",
 	TIMERS "WHERE " ORG "AND t.created_at < $3 GROUP BY s.kind", 3 };
 
 static const struct db_stmt st_breaches = { "report_breaches",
-	"SELECT t.number, t.subject, t.priority, s.kind, " EPOCH("b.at") ", "
+	"SELECT t.number, " SUBJECT ", t.priority, s.kind, " EPOCH("b.at")
+	", "
 	"extract(epoch FROM least(coalesce(s.met_at, $3), $3::timestamptz) "
 	"- b.at)::bigint, s.met_at IS NOT NULL AND s.met_at < $3, "
 	"count(*) OVER () "
@@ -67,7 +70,7 @@ static const struct db_stmt st_durations = { "report_durations",
 	"WHERE " ORG "AND " MEASURED "GROUP BY s.kind", 5 };
 
 static const struct db_stmt st_incidents = { "report_incidents",
-	"SELECT t.number, t.subject, " EPOCH("t.created_at") ", "
+	"SELECT t.number, " SUBJECT ", " EPOCH("t.created_at") ", "
 	"CASE WHEN t.resolved_at < $3 THEN " EPOCH("t.resolved_at") " END, "
 	"CASE WHEN s.ticket_id IS NULL OR s.start_at >= $3 THEN 'none' "
 	"ELSE CASE " STATE " WHEN 'met' THEN 'sent' WHEN 'breached' "

@@ -9,7 +9,8 @@
  * (report_timer_state() of migration 018); durations in business time
  * over multiranges of open hours that the caller computed from its
  * calendars (report_business_seconds()). Nothing loads a ticket: lists
- * (breaches, P1 incidents) are capped, with their full count.
+ * (breaches, P1 incidents) are capped, with their full count, and their
+ * subjects cut to 300 characters.
  *
  * Conventions of the whole store (transactions, times, ownership): see
  * sql/store.h. Strings of the rows returned are allocated in the

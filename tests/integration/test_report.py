@@ -244,6 +244,8 @@ def month_data(rng):
     d.timer(t, "acknowledge", nov, nov + H)
     t = d.ticket("other", START + 50 * H, "P1", "Another customer")
     d.timer(t, "acknowledge", START + 50 * H, START + 51 * H)
+    t = d.ticket("acme", START + 70 * H, "P3", "Huge " + "A" * 300000)
+    d.timer(t, "acknowledge", START + 70 * H, START + 71 * H)
     t = d.ticket("acme", START + 60 * H, "P1", "Merged away", merged=True)
     d.timer(t, "acknowledge", START + 60 * H, START + 61 * H)
     return d
@@ -378,6 +380,10 @@ class Report(gh.ServersTestCase):
                                             dom).group(1))
         with open(path) as f:
             page = f.read()
+        # a 300 000-character subject is cut in the list
+        self.assertIn("Huge " + "A" * 295, page)
+        self.assertNotIn("A" * 300, page)
+        self.assertLess(len(page), 200000)
         self.assertNotIn("<script", page)
         self.assertIsNone(re.search(r'<[^>]*\s(src|href|xmlns)=', page))
         png = self.servers.path("acme.png")
