@@ -15,7 +15,14 @@
 #define ORG "t.organisation = $1 AND t.merged_into IS NULL "
 #define STATE "report_timer_state(s.due_at, s.met_at, s.breached_at, $3)"
 #define BREACH_AT "report_breach_at(s.due_at, s.met_at, s.breached_at)"
-#define TIMERS "FROM tickets t JOIN sla_timers s ON s.ticket_id = t.id "
+/* The timers of tickets still alive 92 days before the period: those of
+ * a ticket resolved or closed earlier were met or breached by then (the
+ * RCA, due days after the resolution, included), and reading them made
+ * a report cost the organisation's whole history. */
+#define TIMERS "FROM tickets t JOIN sla_timers s ON s.ticket_id = t.id " \
+	"AND (coalesce(t.resolved_at, t.closed_at) IS NULL OR " \
+	"coalesce(t.resolved_at, t.closed_at) >= $2::timestamptz - " \
+	"interval '92 days') "
 /* a subject as listed: a mail's subject may be 256 KB long */
 #define SUBJECT "left(t.subject, 300)"
 /* the ticket was not closed before the period's end */
@@ -63,10 +70,9 @@ static const struct db_stmt st_durations = { "report_durations",
 	"SELECT s.kind, count(*), avg(x.d), "
 	"percentile_cont(0.5) WITHIN GROUP (ORDER BY x.d), "
 	"percentile_cont(0.9) WITHIN GROUP (ORDER BY x.d) "
-	TIMERS "LEFT JOIN unnest($4::text[], $5::text[]) AS c(name, open) "
-	"ON c.name = s.calendar CROSS JOIN LATERAL (SELECT "
-	"report_business_seconds(t.id, s.start_at, s.met_at, "
-	"c.open::tstzmultirange) AS d) x "
+	TIMERS "LEFT JOIN unnest($4::text[], $5::tstzmultirange[]) AS "
+	"c(name, open) ON c.name = s.calendar CROSS JOIN LATERAL (SELECT "
+	"report_business_seconds(t.id, s.start_at, s.met_at, c.open) AS d) x "
 	"WHERE " ORG "AND " MEASURED "GROUP BY s.kind", 5 };
 
 static const struct db_stmt st_incidents = { "report_incidents",
