@@ -182,7 +182,12 @@ report_basis(struct buf *out, const struct report *r)
 	const struct report_words *w = report_words(r);
 	int rc = 0;
 
-	if (r->ncalendars == 0)
+	bool all_always = true;
+
+	for (size_t i = 0; i < r->ncalendars; i++)
+		all_always &= strcmp(r->calendars[i].hours, "24/7") == 0;
+	/* around the clock, business time is elapsed time: say that */
+	if (r->ncalendars == 0 || all_always)
 		return buf_addstr(out, w->wall);
 	rc |= buf_addstr(out, w->business);
 	for (size_t i = 0; i < r->ncalendars; i++) {

@@ -356,7 +356,7 @@ class Report(gh.ServersTestCase):
                                    delta=1)
             self.assertAlmostEqual(int(got["p90"]), percentile(v, .9),
                                    delta=1)
-        self.assertIn("24x7 (around the clock)", dom)
+        self.assertIn("Durations are elapsed time.", dom)
         # P1 incidents with their RCA
         p1 = [t["number"] for t in sorted(d.mine("acme"),
                                           key=lambda t: t["created"])
