@@ -390,6 +390,39 @@ class Report(gh.ServersTestCase):
         self.assertEqual(screenshot(path, png), [])
         self.assertFalse(png_is_blank(png))
 
+    def test_from_a_real_mail(self):
+        """A mail through intake, its timers breached by the scheduler,
+        then the report: the path a customer's subject really takes."""
+        s = self.servers
+        # a database of its own: the scheduler would rework the others
+        main = s.config_path
+        s.write_config(path=s.path("mail.conf"), dbname="reportmail",
+                       sections={"organisation mailco": {
+                           "domains": "mailco.example", "plan": "Pro",
+                           "language": "en"}})
+        self.addCleanup(setattr, s, "config_path", main)
+        s.guichet("migrate")
+        subject = '<script>alert("mail")</script> Backup failed'
+        raw = ("From: Ann <ann@mailco.example>\r\nTo: support@example.com"
+               "\r\nSubject: %s\r\nMessage-ID: <r1@mailco.example>\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n"
+               "Nothing works.\r\n" % subject)
+        s.guichet("ingest", "--mailbox", "support", input=raw,
+                  now="2026-10-05T08:00:00Z")
+        s.guichet("sla", "tick", now="2026-10-12T08:00:00Z")
+        j = json.loads(self.report("monthly", "--org", "mailco", "--month",
+                                   "2026-10", "--format", "json").stdout)
+        self.assertEqual(j["tickets"]["opened"], 1)
+        self.assertGreaterEqual(j["sla"]["acknowledge"]["breached"], 1)
+        self.assertIn(subject, [b["subject"] for b in j["breaches"]])
+        path = self.html("mailco", "mailco.html", "monthly", "--month",
+                         "2026-10")
+        dom, fetches = dump_dom(path)
+        self.assertEqual(fetches, [])
+        self.assertNotIn("<script>alert", dom)
+        self.assertIn("&lt;script&gt;alert(\"mail\")&lt;/script&gt; "
+                      "Backup failed", dom)
+
     def test_csv_text_json(self):
         d = self.data
         out = self.report("monthly", "--org", "acme", "--month", "2026-10",
