@@ -186,6 +186,28 @@ class ReportSchedule(gh.ServersTestCase):
         self.assertNotIn(("acme", "monthly", "2027-02"),
                          [r[:3] for r in self.rows()])
 
+    def test_database_gone_then_back(self):
+        s = self.servers
+        s.pg.stop()
+        try:
+            self.tick_expect("2027-04-01T08:00:00Z", 75)
+        finally:
+            s.pg.start()
+        self.assertNotIn(("acme", "monthly", "2027-03"),
+                         [r[:3] for r in self.rows()])
+        before = self.outbox_reports()
+        self.tick("2027-04-01T08:01:00Z")
+        self.tick("2027-04-01T08:02:00Z")
+        self.assertEqual([r[:3] for r in self.rows()].count(
+            ("acme", "monthly", "2027-03")), 1)
+        self.assertEqual([r[:3] for r in self.rows()].count(
+            ("mega", "quarterly", "2027-Q1")), 1)
+        self.assertEqual(self.outbox_reports(), before + 4)
+
+    def tick_expect(self, now, code):
+        r = self.servers.guichet("sla", "tick", "--now", now, expect=code)
+        self.assertIn("guichet", r.stderr)
+
     def test_report_to_checked(self):
         s = self.servers
         bad = s.path("bad.conf")
