@@ -226,21 +226,29 @@ send_kind(struct desk *in, const struct due *d, const char *const *plans,
 	return rc;
 }
 
+bool
+report_send_days(const struct desk *in)
+{
+	struct tm tm;
+
+	if (in->policy == NULL || in->out == NULL)
+		return false;
+	tz_to_local(report_zone(in), in->now, &tm);
+	return tm.tm_mday <= REPORT_CATCHUP_DAYS;
+}
+
 int
 report_send_due(struct desk *in, int *queued_r, struct gc_err *err)
 {
-	const struct tz *tz;
+	const struct tz *tz = report_zone(in);
 	int budget = REPORT_SEND_BATCH, rc = 0;
 	struct due d;
 	struct tm tm;
 
 	*queued_r = 0;
-	if (in->policy == NULL || in->out == NULL)
+	if (!report_send_days(in))
 		return 0;
-	tz = report_zone(in);
 	tz_to_local(tz, in->now, &tm);
-	if (tm.tm_mday > REPORT_CATCHUP_DAYS)
-		return 0;
 	d.kind = REPORT_MONTHLY;
 	d.kind_name = "monthly";
 	report_period_previous(d.kind, tz, in->now, d.label, &d.start, &d.end);

@@ -10,8 +10,8 @@
  * to the organisation's report_to addresses (config), else its CSM, as
  * HTML with the text as its alternative and the CSV attached, through
  * the outbox. A row per organisation and period (report_sends), claimed
- * in the scheduler pass's transaction with the outbox row, makes it go
- * out once across restarts and with several daemons.
+ * in the transaction of the outbox row, makes it go out once across
+ * restarts and with several daemons.
  */
 #ifndef GC_DESK_REPORT_SEND_H
 #define GC_DESK_REPORT_SEND_H
@@ -20,6 +20,10 @@
 
 #define REPORT_CATCHUP_DAYS 7
 #define REPORT_SEND_BATCH 20    /* reports composed per scheduler pass */
+
+/* Whether in->now is in the first days of a month, when reports may be
+ * due (no database needed to know). */
+bool report_send_days(const struct desk *in);
 
 /* Queue the reports due at in->now, at most REPORT_SEND_BATCH, in the
  * caller's transaction; *queued_r counts them. A report that cannot be

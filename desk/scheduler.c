@@ -31,11 +31,18 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = conversation_autoclose(in, set->auto_close_after,
 		    &st->closed, err);
 	if (rc == 0)
-		rc = report_send_due(in, &st->reports, err);
-	if (rc == 0)
 		rc = db_commit(in->db, err);
 	else
 		db_rollback(in->db);
+	/* the reports in a transaction of their own: reading a large
+	 * organisation's figures must not hold the timers' locks */
+	if (rc == 0 && report_send_days(in) &&
+	    (rc = db_begin(in->db, err)) == 0) {
+		if ((rc = report_send_due(in, &st->reports, err)) == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+	}
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
 	if (rc == 0 && st->closed > 0)

@@ -4,8 +4,8 @@
  * SLA timers whose warning or deadline has come escalate (timers.h);
  * resolved tickets left without an answer are closed (with a closing
  * mail) after [sla] auto_close_after; the monthly and quarterly reports
- * due are queued (report_send.h). Each pass runs in its own
- * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
+ * due are queued (report_send.h), in a second transaction. Each pass
+ * runs in its own transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
  * daemons never act twice on the same ticket.
  */
 #ifndef GC_SCHEDULER_H
