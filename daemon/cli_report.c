@@ -51,6 +51,9 @@ cli_report(struct app *app, int argc, char **argv)
 	struct db *db;
 	int rc;
 
+	if (argc >= 2 && (strcmp(argv[1], "monthly") == 0 ||
+	    strcmp(argv[1], "quarterly") == 0))
+		return cli_report_period(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "satisfaction") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {

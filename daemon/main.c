@@ -75,9 +75,15 @@ static const struct command commands[] = {
 	{ "customers", cli_customers, true, "customers import FILE.csv",
 	  "organisations and their plans" },
 	{ "report", cli_report, true,
-	  "report satisfaction [--since TIME] [--json]",
+	  "report satisfaction [--since TIME] [--json]\n"
+	  "report monthly --org ORG --month YYYY-MM "
+	  "[--format text|csv|html|json] [--output FILE]\n"
+	  "report quarterly --org ORG --quarter YYYY-QN "
+	  "[--format text|csv|html|json] [--output FILE]",
 	  "customers' ratings of resolved tickets: how many, the average, "
-	  "the share of 4 and 5, each score" },
+	  "the share of 4 and 5, each score; an organisation's monthly or "
+	  "quarterly report: tickets, SLA compliance, breaches, response "
+	  "times, P1 incidents, a chart per week" },
 	{ "oauth2", cli_oauth2, true,
 	  "oauth2 authorize --mailbox NAME\n"
 	  "oauth2 authorize --smtp",

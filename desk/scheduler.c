@@ -10,6 +10,7 @@
 #include "desk/conversation.h"
 #include "desk/status.h"
 
+#include "desk/report_send.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 
@@ -34,6 +35,15 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = db_commit(in->db, err);
 	else
 		db_rollback(in->db);
+	/* the reports in a transaction of their own: reading a large
+	 * organisation's figures must not hold the timers' locks */
+	if (rc == 0 && report_send_days(in) &&
+	    (rc = db_begin(in->db, err)) == 0) {
+		if ((rc = report_send_due(in, &st->reports, err)) == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+	}
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
 	if (rc == 0 && st->closed > 0)

@@ -53,7 +53,7 @@ struct template {
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
-	"command_help", "pgp_failed", NULL };
+	"command_help", "pgp_failed", "report", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -82,10 +82,13 @@ static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
 static const char *const vars_pgp_failed[] = { BASE_VARS,
 	"pgp_fingerprint", "pgp_line", "error", NULL };
+static const char *const vars_report[] = { BASE_VARS, "report_text",
+	"organisation", "period", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
-	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line", NULL };
+	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
+	"report_text", "organisation", "period", NULL };
 
 static const struct {
 	const char *name;
@@ -104,6 +107,7 @@ static const struct {
 	{ "rca", vars_message },
 	{ "command_help", vars_command_error },
 	{ "pgp_failed", vars_pgp_failed },
+	{ "report", vars_report },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

@@ -11,6 +11,10 @@
 # terminal) is acknowledged within a second. Ctrl-C stops the daemon and
 # the servers.
 #
+# Before it waits, it shows the month's report of acme, in text and as
+# its HTML page with a screenshot taken in headless Chromium
+# (state/demo/report.png; doc/report.png is one).
+#
 # Options:
 #   --add FILE...   append mails to the running demo's mailbox and exit
 #   --for SECONDS   stop by itself after that long (default: run until
@@ -123,6 +127,7 @@ queues = support
 [organisation acme]
 domains = acme.example
 plan = Enterprise
+report_to = cto@acme.example
 
 [status]
 dir = status
@@ -186,6 +191,26 @@ for key, msg in sorted(mailbox.Maildir(sys.argv[1], factory=None).items()):
 PYEOF
 echo
 sh "$ROOT/scripts/demo-status.sh" "$STATE" $status_doc
+# The month's report of acme as it will read two days from now (its
+# sample ticket unanswered by then), and a picture of its page taken in
+# headless Chromium: doc/report.png is one.
+month=$(date -u +%Y-%m)
+later=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
+echo "== guichet --now $later report monthly --org acme --month $month"
+$GUICHET --now "$later" report monthly --org acme --month "$month"
+$GUICHET --now "$later" report monthly --org acme --month "$month" \
+    --format html --output "$STATE/report.html"
+"$PY" - "$ROOT/tests/harness" "$STATE/report.html" "$STATE/report.png" \
+    <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from browser import png_is_blank, screenshot
+fetches = screenshot(sys.argv[2], sys.argv[3])
+if fetches or png_is_blank(sys.argv[3]):
+    sys.exit("demo: the report's page fetched %r or shows nothing" % fetches)
+PYEOF
+echo "demo: the report's page: $STATE/report.html, its picture:" \
+    "$STATE/report.png"
 echo
 echo "demo: the daemon keeps running (log: $STATE/guichet.log)."
 echo "demo: add mail with: scripts/demo.sh --add FILE.eml; Ctrl-C stops."

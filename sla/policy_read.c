@@ -491,13 +491,38 @@ policy_read_target_section(struct ctx *x, const struct conf_section *s)
 		read_name(x, s, e, &tg->cal_name, &tg->cal_at);
 }
 
+/* A list of 1 to 64 addresses separated by commas or spaces. */
+static bool
+report_to_valid(const char *v)
+{
+	char one[321];
+	size_t n = 0;
+
+	for (;;) {
+		size_t k;
+
+		v += strspn(v, ", \t");
+		if (*v == '\0')
+			return n > 0;
+		k = strcspn(v, ", \t");
+		if (k >= sizeof(one) || ++n > 64)
+			return false;
+		memcpy(one, v, k);
+		one[k] = '\0';
+		if (!org_valid_address(one))
+			return false;
+		v += k;
+	}
+}
+
 void
 policy_read_org(struct ctx *x, const struct conf_section *s)
 {
 	static const char *const keys[] = { "domains", "addresses", "plan",
-		"language", "csm", NULL };
+		"language", "csm", "report_to", NULL };
 	struct org_spec sp;
 	struct gc_err err = { 0 };
+	const struct conf_entry *rt = get(s, "report_to");
 
 	if (s->name == NULL || *s->name == '\0') {
 		policy_diag(x, s, s->line, "needs a name ([%s NAME])", s->type);
@@ -517,6 +542,11 @@ policy_read_org(struct ctx *x, const struct conf_section *s)
 		policy_diag(x, s, s->line, "missing key \"plan\"");
 		return;
 	}
+	/* the addresses its monthly and quarterly reports go to */
+	if (rt != NULL && !report_to_valid(rt->value))
+		policy_diag(x, s, rt->line, "report_to: \"%s\" is not a list "
+		    "of mail addresses (a@example.com, b@example.com)",
+		    rt->value);
 	if (org_table_add(x->p->orgs, &sp, &err) != 0) {
 		const char *key = strncmp(err.msg, "domain", 6) == 0 ?
 		    "domains" : strncmp(err.msg, "address", 7) == 0 ?

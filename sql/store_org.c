@@ -25,6 +25,16 @@ store_orgs_any(struct db *db, bool *any_r, struct gc_err *err)
 	return rc;
 }
 
+/* The first row's name, plan, language and CSM. */
+static void
+org_row(const PGresult *res, struct store_org *out)
+{
+	copy_field(out->name, sizeof(out->name), db_get(res, 0, 0));
+	copy_field(out->plan, sizeof(out->plan), db_get(res, 0, 1));
+	copy_field(out->language, sizeof(out->language), db_get(res, 0, 2));
+	copy_field(out->csm, sizeof(out->csm), db_get(res, 0, 3));
+}
+
 static const struct db_stmt st_org_lookup = { "org_lookup",
 	"SELECT o.name, o.plan, coalesce(o.language, ''), "
 	"coalesce(o.csm, ''), array_position($1::text[], k.key) AS pos "
@@ -49,10 +59,31 @@ store_org_lookup(struct db *db, const char *const *keys, size_t n,
 		PQclear(res);
 		return gc_err_set(err, GC_ENOTFOUND, "no organisation");
 	}
-	copy_field(out->name, sizeof(out->name), db_get(res, 0, 0));
-	copy_field(out->plan, sizeof(out->plan), db_get(res, 0, 1));
-	copy_field(out->language, sizeof(out->language), db_get(res, 0, 2));
-	copy_field(out->csm, sizeof(out->csm), db_get(res, 0, 3));
+	org_row(res, out);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_org_named = { "org_named",
+	"SELECT name, plan, coalesce(language, ''), coalesce(csm, '') "
+	"FROM organisations WHERE name = $1", 1 };
+
+int
+store_org_named(struct db *db, const char *name, struct store_org *out,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_execv(db, &st_org_named, &res, err, 1, name)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no organisation \"%.200s\"",
+		    name);
+	}
+	org_row(res, out);
 	PQclear(res);
 	return 0;
 }

@@ -30,6 +30,9 @@ int store_orgs_any(struct db *db, bool *any_r, struct gc_err *err);
  * organisation; GC_ENOTFOUND if none. */
 int store_org_lookup(struct db *db, const char *const *keys, size_t n,
     struct store_org *out, struct gc_err *err);
+/* The imported organisation of this exact name; GC_ENOTFOUND if none. */
+int store_org_named(struct db *db, const char *name, struct store_org *out,
+    struct gc_err *err);
 /* Insert or update one organisation and its keys (idempotent). */
 int store_org_upsert(struct db *db, const char *name, const char *plan,
     const char *language, const char *csm, const char *const *keys,

@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 13);   /* ... rca, command_help, pgp_failed */
+	assert_int_equal(n, 14);   /* ... command_help, pgp_failed, report */
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -276,6 +276,9 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("ack"), "pgp_line"));
 	assert_true(in_list(template_vars("pgp_failed"), "pgp_fingerprint"));
 	assert_false(in_list(template_vars("pgp_failed"), "ticket_number"));
+	/* an organisation's report is about no ticket */
+	assert_true(in_list(template_vars("report"), "report_text"));
+	assert_false(in_list(template_vars("report"), "ticket_tag"));
 }
 
 /* ----- The default templates -------------------------------------- */
@@ -304,7 +307,8 @@ check_default(const char *lang, const char *name, struct template *t)
 	struct arena a;
 	size_t n;
 	bool ticket = strcmp(name, "size_limit") != 0 &&
-	    strcmp(name, "pgp_failed") != 0;
+	    strcmp(name, "pgp_failed") != 0 &&
+	    strcmp(name, "report") != 0;
 
 	arena_init(&a, 4096);
 	all_values(vars, &n);
