@@ -1,9 +1,9 @@
 /*
- * report.c - the report's words in French and English, its figures as
- * text, and the choice of a renderer (see report.h)
+ * report.c - the report's words in French and English and its figures as
+ * text, shared by the renderers (see report_int.h)
  *
- * The renderers themselves are report_text.c (text and CSV),
- * report_html.c (the page and its chart) and report_json.c.
+ * The renderers are report_text.c (text and CSV), report_html.c (the
+ * page and its chart) and report_json.c; report_render.c chooses one.
  */
 #include "notify/report_int.h"
 
@@ -210,34 +210,4 @@ report_title(struct buf *out, const struct report *r)
 	return buf_printf(out, "%s %s - %s", r->kind == REPORT_QUARTERLY ?
 	    w->quarterly : w->monthly, r->period, r->organisation) ?
 	    GC_ELIMIT : 0;
-}
-
-int
-report_format_parse(enum report_format *out, const char *s)
-{
-	static const char *const names[] = { "text", "csv", "html", "json" };
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum report_format)i;
-			return 0;
-		}
-	return GC_EINVAL;
-}
-
-int
-report_render(struct buf *out, const struct report *r,
-    enum report_format f)
-{
-	switch (f) {
-	case REPORT_TEXT:
-		return report_render_text(out, r);
-	case REPORT_CSV:
-		return report_render_csv(out, r);
-	case REPORT_HTML:
-		return report_render_html(out, r);
-	case REPORT_JSON:
-		return report_render_json(out, r);
-	}
-	return GC_EINVAL;
 }
