@@ -21,6 +21,7 @@ import tempfile
 import unittest
 
 import guichet_harness as gh
+from test_encryption import KEY1, dump_holds, key_file, pg_dump
 
 T0 = "2026-11-26T10:00:00Z"
 SECRET = "SECRET-c0ffee-heap-overflow-in-parser"
@@ -121,7 +122,7 @@ class Pgp(gh.ServersTestCase):
         s.guichet("migrate")
         s.smtp.clear()
 
-    def configure(self, pgp=None, check=True):
+    def configure(self, pgp=None, check=True, extra=None):
         s = self.servers
         if self.sec not in s.imap.users():
             s.imap.add_user(self.sec)
@@ -137,6 +138,7 @@ class Pgp(gh.ServersTestCase):
             "agent sam": {"address": "sam@example.com",
                           "queues": "security", "language": "en"},
             "pgp": keys,
+            **(extra or {}),
         })
 
     def deliver(self, raw, user=None):
@@ -200,6 +202,23 @@ class Pgp(gh.ServersTestCase):
         # the security agent gets the redacted notification only
         note, = self.sent("sam@example.com")
         self.assertNotIn(SECRET, self.text(note))
+
+    def test_report_stored_sealed_with_encryption_at_rest(self):
+        # with [storage] key_file, the clear text and file of a decrypted
+        # report are sealed like any mail's: the dump holds neither
+        s = self.servers
+        kf = key_file(s, self.db + ".keys", "1 " + KEY1 + " current\n")
+        self.configure(extra={"storage": {"key_file": kf}})
+        armor = encrypt(self.other, self.fpr, INNER).decode()
+        n = self.number(self.deliver(pgp_mime(armor)))
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in' AND text = '' AND "
+                                  "sealed_text IS NOT NULL"), "1")
+        self.assertEqual(dump_holds(pg_dump(s, self.db), [
+            SECRET.encode(), FILE_SECRET.encode()]), [])
+        # and ops read it back in clear
+        shown = s.guichet("ticket", "show", n).stdout
+        self.assertIn(SECRET, shown)
 
     def test_inline_report(self):
         armor = encrypt(self.other, self.fpr,
