@@ -82,6 +82,7 @@ struct conf_queue {
 	char *name;
 	struct conf_list escalation_to;
 	char *webhook_url;
+	long long retention;   /* seconds after closure; -1: [gdpr]'s, 0: never */
 	int line;
 };
 
@@ -156,6 +157,17 @@ struct conf_http {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [gdpr]: closed tickets anonymised after retention (desk/gdpr.h). */
+struct conf_gdpr {
+	long long retention;   /* seconds after closure, 0: never (the
+	                          default without a [gdpr] section) */
+	char *pseudonym_key;   /* from pseudonym_key_file, or NULL (then a
+	                          key generated in the database); never
+	                          logged */
+	long long batch;       /* tickets per transaction */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -171,6 +183,7 @@ struct conf {
 	struct conf_section *sections;   /* everything, as read */
 	size_t nsections;
 	struct conf_http http;
+	struct conf_gdpr gdpr;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

@@ -30,6 +30,7 @@ int cli_quarantine_retry(struct app *app, long long id);
 int cli_outbox(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
 int cli_oauth2(struct app *app, int argc, char **argv);
+int cli_gdpr(struct app *app, int argc, char **argv);
 
 /* A JSON document from the database on standard output: re-indented
  * (cli_print_json, or cli_print_doc with json), else each object of a

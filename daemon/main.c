@@ -87,6 +87,12 @@ static const struct command commands[] = {
 	  "[--skip-bad] [--dry-run]",
 	  "the tickets and messages of another help desk's CSV export, "
 	  "with their old numbers" },
+	{ "gdpr", cli_gdpr, true,
+	  "gdpr export ADDRESS [--output FILE] [--actor NAME]\n"
+	  "gdpr forget ADDRESS [--actor NAME]",
+	  "everything stored about a person as one JSON document; or all "
+	  "of it anonymised at once, open tickets closed (both are audit "
+	  "events)" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

@@ -4,8 +4,9 @@
  * SLA timers whose warning or deadline has come escalate (timers.h);
  * resolved tickets left without an answer are closed (with a closing
  * mail) after [sla] auto_close_after. Each pass runs in its own
- * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
- * daemons never act twice on the same ticket.
+ * transaction, then closed tickets past their retention are anonymised
+ * (gdpr.h, in batches of their own); rows are taken with FOR UPDATE
+ * SKIP LOCKED so that two daemons never act twice on the same ticket.
  */
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H
@@ -16,6 +17,7 @@ struct sched_stats {
 	int warnings;     /* SLA warnings fired */
 	int breaches;     /* SLA breaches fired */
 	int closed;       /* resolved tickets closed without an answer */
+	int anonymised;   /* closed tickets past their retention */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -1,0 +1,338 @@
+/*
+ * gdpr_export.c - everything stored about a person as one JSON document,
+ * written piece by piece (see gdpr.h)
+ *
+ * The document is assembled from JSON objects the database builds (a
+ * ticket, a page of messages or events) and the blobs read here one at a
+ * time (a raw mail, an attachment), base64-encoded as they are written:
+ * a person with ten thousand messages needs no more memory than one page
+ * and one attachment.
+ */
+#include "desk/gdpr.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/evjson.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "sql/gdpr_db.h"
+#include "sql/store_event.h"
+
+#define TICKETS_PAGE 100
+#define MESSAGES_PAGE 20
+#define EVENTS_PAGE 200
+#define B64_CHUNK (3 * 16384)
+
+struct out {
+	gdpr_write_fn write;
+	void *arg;
+	int rc;
+};
+
+static void
+put(struct out *o, const char *p, size_t n)
+{
+	if (o->rc == 0 && n > 0)
+		o->rc = o->write(o->arg, p, n);
+}
+
+static void
+puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* A JSON object's text without its closing brace, so that fields can
+ * follow. */
+static void
+open_object(struct out *o, const char *json)
+{
+	size_t n = strlen(json);
+
+	while (n > 0 && json[n - 1] != '}')
+		n--;
+	put(o, json, n > 0 ? n - 1 : 0);
+}
+
+/* "key":"<base64 of data>" (null when there is none). */
+static void
+put_base64(struct out *o, const char *key, const unsigned char *data,
+    size_t len, bool present)
+{
+	unsigned char enc[B64_CHUNK / 3 * 4 + 1];
+
+	puts_(o, ",\"");
+	puts_(o, key);
+	puts_(o, "\":");
+	if (!present) {
+		puts_(o, "null");
+		return;
+	}
+	puts_(o, "\"");
+	for (size_t off = 0; off < len && o->rc == 0; off += B64_CHUNK) {
+		size_t n = len - off < B64_CHUNK ? len - off : B64_CHUNK;
+		int e = EVP_EncodeBlock(enc, data + off, (int)n);
+
+		put(o, (const char *)enc, (size_t)e);
+	}
+	puts_(o, "\"");
+}
+
+/* A stored blob, opened (gdpr_blob_open) and written in base64. */
+static int
+put_blob(struct desk *in, struct out *o, const char *key, const char *what,
+    int64_t row, unsigned char *data, size_t len, struct gc_err *err)
+{
+	unsigned char *clear = data;
+	size_t n = len;
+	int rc = 0;
+
+	if (data != NULL)
+		rc = gdpr_blob_open(in, what, row, data, len, &clear, &n, err);
+	if (rc == 0)
+		put_base64(o, key, clear, n, data != NULL);
+	if (clear != data)
+		free(clear);
+	return rc;
+}
+
+int
+gdpr_blob_open(struct desk *in, const char *what, int64_t row_id,
+    unsigned char *data, size_t len, unsigned char **out_r, size_t *len_r,
+    struct gc_err *err)
+{
+	/* stored as they came: nothing to open */
+	(void)in;
+	(void)what;
+	(void)row_id;
+	(void)err;
+	*out_r = data;
+	*len_r = len;
+	return 0;
+}
+
+static void
+free_page(int64_t *ids, char **json, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(json[i]);
+	free(json);
+	free(ids);
+}
+
+static int
+put_attachments(struct desk *in, struct out *o, int64_t msg,
+    struct gdpr_counts *c, struct gc_err *err)
+{
+	int64_t after = 0, id;
+	int rc = 0;
+
+	puts_(o, ",\"attachments\":[");
+	for (bool first = true; rc == 0 && o->rc == 0; first = false) {
+		unsigned char *data;
+		char *meta;
+		size_t len;
+
+		rc = gdpr_db_attachment(in->db, msg, after, &id, &meta, &data,
+		    &len, err);
+		if (rc != 0 || id == 0)
+			break;
+		if (!first)
+			puts_(o, ",");
+		open_object(o, meta);
+		rc = put_blob(in, o, "content_base64", "attachment", id, data,
+		    len, err);
+		puts_(o, "}");
+		free(meta);
+		free(data);
+		c->attachments++;
+		after = id;
+	}
+	puts_(o, "]");
+	return rc;
+}
+
+static int
+put_messages(struct desk *in, struct out *o, int64_t ticket,
+    struct gdpr_counts *c, struct gc_err *err)
+{
+	int64_t after = 0, *ids;
+	bool first = true;
+	char **json;
+	size_t n;
+	int rc;
+
+	puts_(o, ",\"messages\":[");
+	do {
+		rc = gdpr_db_messages_json(in->db, ticket, after,
+		    MESSAGES_PAGE, &ids, &json, &n, err);
+		for (size_t i = 0; rc == 0 && o->rc == 0 && i < n; i++) {
+			unsigned char *raw;
+			size_t len;
+
+			if (!first)
+				puts_(o, ",");
+			first = false;
+			open_object(o, json[i]);
+			rc = gdpr_db_message_raw(in->db, ids[i], &raw, &len,
+			    err);
+			if (rc == 0)
+				rc = put_blob(in, o, "raw_base64", "raw",
+				    ids[i], raw, len, err);
+			free(raw);
+			if (rc == 0)
+				rc = put_attachments(in, o, ids[i], c, err);
+			puts_(o, "}");
+			c->messages++;
+			after = ids[i];
+		}
+		free_page(ids, json, n);
+	} while (rc == 0 && o->rc == 0 && n == MESSAGES_PAGE);
+	puts_(o, "]");
+	return rc;
+}
+
+static int
+put_events(struct desk *in, struct out *o, int64_t ticket,
+    struct gdpr_counts *c, struct gc_err *err)
+{
+	int64_t after = 0, *ids;
+	bool first = true;
+	char **json;
+	size_t n;
+	int rc;
+
+	puts_(o, ",\"events\":[");
+	do {
+		rc = gdpr_db_events_json(in->db, ticket, after, EVENTS_PAGE,
+		    &ids, &json, &n, err);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			if (!first)
+				puts_(o, ",");
+			first = false;
+			puts_(o, json[i]);
+			c->events++;
+			after = ids[i];
+		}
+		free_page(ids, json, n);
+	} while (rc == 0 && o->rc == 0 && n == EVENTS_PAGE);
+	puts_(o, "]");
+	return rc;
+}
+
+static int
+put_tickets(struct desk *in, struct out *o, const char *low,
+    struct gdpr_counts *c, struct gc_err *err)
+{
+	struct gdpr_ids ids;
+	int64_t after = 0;
+	bool first = true;
+	int rc;
+
+	do {
+		rc = gdpr_db_person_tickets(in->db, low, false, after,
+		    TICKETS_PAGE, &ids, err);
+		for (size_t i = 0; rc == 0 && o->rc == 0 && i < ids.n; i++) {
+			char *t;
+
+			if ((rc = gdpr_db_ticket_json(in->db, ids.v[i], &t,
+			    err)) != 0 || t == NULL) {
+				after = ids.v[i];
+				continue;   /* gone meanwhile: not ours */
+			}
+			if (!first)
+				puts_(o, ",");
+			first = false;
+			open_object(o, t);
+			free(t);
+			rc = put_messages(in, o, ids.v[i], c, err);
+			if (rc == 0)
+				rc = put_events(in, o, ids.v[i], c, err);
+			puts_(o, "}");
+			c->tickets++;
+			after = ids.v[i];
+		}
+		if (rc == 0 && ids.n < TICKETS_PAGE) {
+			gdpr_db_ids_clear(&ids);
+			break;
+		}
+		gdpr_db_ids_clear(&ids);
+	} while (rc == 0 && o->rc == 0);
+	return rc;
+}
+
+/* {"address":...,"exported_at":...,"tickets":[ */
+static void
+put_head(struct out *o, const char *addr, time_t now)
+{
+	json_t *a = json_string(addr);
+	char *s = a ? json_dumps(a, JSON_ENCODE_ANY) : NULL, at[32];
+
+	if (s == NULL)
+		fatal("json: out of memory");
+	time_iso8601(at, sizeof(at), now);
+	puts_(o, "{\"address\":");
+	puts_(o, s);
+	puts_(o, ",\"exported_at\":\"");
+	puts_(o, at);
+	puts_(o, "\",\"tickets\":[");
+	free(s);
+	json_decref(a);
+}
+
+int
+gdpr_export(struct desk *in, const char *addr, const char *actor,
+    gdpr_write_fn write, void *arg, struct gdpr_counts *c,
+    struct gc_err *err)
+{
+	struct out o = { write, arg, 0 };
+	char *low = xstrdup(addr), *data;
+	struct gdpr_key k;
+	struct evjson *e;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	str_tolower(low);
+	if ((rc = gdpr_key_load(&k, in, err)) != 0) {
+		free(low);
+		return rc;
+	}
+	gdpr_pseudonym(c->pseudonym, &k, low);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if ((rc = gdpr_db_begin_snapshot(in->db, err)) != 0) {
+		free(low);
+		return rc;
+	}
+	put_head(&o, addr, in->now);
+	rc = put_tickets(in, &o, low, c, err);
+	puts_(&o, "]}\n");
+	free(low);
+	if (rc == 0 && o.rc != 0)
+		rc = gc_err_set(err, o.rc, "export: cannot write the output");
+	if (rc == 0)
+		rc = db_commit(in->db, err);
+	else
+		db_rollback(in->db);
+	if (rc != 0)
+		return rc;
+	e = ev_new();
+	ev_str(e, "subject", c->pseudonym);
+	ev_int(e, "tickets", c->tickets);
+	ev_int(e, "messages", c->messages);
+	ev_int(e, "attachments", c->attachments);
+	ev_int(e, "events", c->events);
+	data = ev_end(e);
+	if ((rc = db_begin(in->db, err)) == 0 &&
+	    (rc = store_event(in->db, 0, in->now, "gdpr_export", actor, data,
+	    err)) == 0)
+		rc = db_commit(in->db, err);
+	if (rc != 0)
+		db_rollback(in->db);
+	free(data);
+	return rc;
+}
