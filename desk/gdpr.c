@@ -101,8 +101,9 @@ delimits(char c)
 	    strchr("<>()[],;:\"'", c) != NULL;
 }
 
-/* s with every address in it replaced by its pseudonym (malloc'd), or
- * NULL when it holds none. */
+/* The pseudonyms of the addresses in s, and nothing else of it (a name
+ * beside an address, an SMTP answer quoting it): malloc'd, or NULL when
+ * s holds no address. */
 static char *
 scrub_string(const struct gdpr_key *k, const char *s)
 {
@@ -125,7 +126,8 @@ scrub_string(const struct gdpr_key *k, const char *s)
 		addr = xstrndup(l, (size_t)(r - l));
 		gdpr_pseudonym(pseudo, k, addr);
 		free(addr);
-		(void)!buf_add(&b, done, (size_t)(l - done));
+		if (changed)
+			(void)!buf_addstr(&b, ", ");
 		(void)!buf_addstr(&b, pseudo);
 		done = p = r;
 		changed = true;
@@ -134,7 +136,6 @@ scrub_string(const struct gdpr_key *k, const char *s)
 		buf_free(&b);
 		return NULL;
 	}
-	(void)!buf_addstr(&b, done);
 	return buf_detach(&b, NULL);
 }
 

@@ -212,6 +212,98 @@ class Gdpr(DeskCase):
         self.servers.guichet("sla", "tick", now=later(4000))
         self.assertEqual(self.ticket(b)[2], "Kept forever")
 
+    def test_two_daemons(self):
+        """Two passes at once each take a ticket of their own: the one a
+        pass is on is skipped by the other (SKIP LOCKED), never done
+        twice."""
+        self.configure(gdpr={"batch": "1", "retention": "1d"})
+        a = self.open_as("One", "BODYMARK-1")
+        b = self.open_as("Two", "BODYMARK-2")
+        self.agent(a, "#close\n")
+        self.agent(b, "#close\n")
+        # both passes stop at their batch's last statement, each holding
+        # its ticket, until the lock goes
+        self.hold_process("auto_reply_log")
+        g1 = self.servers.spawn("sla", "tick", now=later(5))
+        g2 = self.servers.spawn("sla", "tick", now=later(5))
+        gh.wait_until(lambda: self.waiting() == 2, timeout=60,
+                      what="both passes to wait, each on its ticket")
+        self.release()
+        g1.wait(timeout=60)
+        g2.wait(timeout=60)
+        self.assertIn("anonymised 1", g1.stdout())
+        self.assertIn("anonymised 1", g2.stdout())
+        for n in (a, b):
+            self.assertEqual(self.kinds(n).count("anonymised"), 1)
+
+    def test_linked_rows(self):
+        """A quarantined mail let into the ticket, a rating's comment, an
+        SMTP refusal quoting the address: gone with the ticket."""
+        a = self.open_as("Linked", "BODYMARK-L")
+        self.sql(
+            "INSERT INTO quarantine (mailbox, reason, detail, raw, raw_size, "
+            "dedup_key, received_at, status, ticket_id) SELECT 'support', "
+            "'parse', 'From: Claire Dupont', 'QUARMARK claire@cust.example', "
+            "28, 'q-%s', now(), 'released', id FROM tickets; "
+            "INSERT INTO ticket_ratings (ticket_id, score, comment, via, "
+            "rated_at) SELECT id, 2, 'RATEMARK slow', 'mail', now() FROM "
+            "tickets; INSERT INTO events (ticket_id, at, kind, data) SELECT "
+            "id, now(), 'delivery_refused', jsonb_build_object('error', "
+            "'550 <claire@cust.example> ERRMARK', 'recipients', "
+            "jsonb_build_array('Claire Dupont <claire@cust.example>')) "
+            "FROM tickets" % self.user)
+        self.agent(a, "#close\n")
+        self.sql("UPDATE outbox SET status = 'pending' WHERE purpose = 'ack'")
+        self.servers.guichet("sla", "tick", now=later(400))
+        self.assert_gone(self.dump(), "claire@cust.example", "QUARMARK",
+                         "RATEMARK", "ERRMARK", "Claire Dupont")
+        self.assertEqual(self.sql(
+            "SELECT length(raw), status FROM quarantine"), [("0", "released")])
+        self.assertEqual(self.one("SELECT score FROM ticket_ratings"), "2")
+        # our mail not sent yet is never sent
+        self.assertEqual(self.sql(
+            "SELECT status, last_error FROM outbox WHERE purpose = 'ack'"),
+            [("dead", "anonymised")])
+        refused = json.loads(self.one(
+            "SELECT data::text FROM events WHERE kind = 'delivery_refused'"))
+        self.assertNotIn("error", refused)
+        self.assertRegex(refused["recipients"][0],
+                         r"^anon-[0-9a-f]{20}@invalid$")
+
+    def test_export_memory(self):
+        """10,000 messages of 8 KB: the export holds a page, not all."""
+        a = self.open_as("Big", "BODYMARK-BIG")
+        self.sql(
+            "INSERT INTO messages (ticket_id, direction, author, from_addr, "
+            "subject, received_at, text, dedup_key) SELECT t.id, 'in', "
+            "'customer', 'claire@cust.example', 'm' || i, now(), "
+            "repeat('x', 8000) || i, 'big-' || i FROM tickets t, "
+            "generate_series(1, 10000) AS i")
+        out = self.servers.path("big-%s.json" % self.user)
+        argv = self.servers._guichet_argv(
+            ["gdpr", "export", "claire@cust.example", "--output", out],
+            None, None)
+        env = dict(os.environ)
+        if env.get("ASAN_OPTIONS"):
+            env["ASAN_OPTIONS"] += ":quarantine_size_mb=4"
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
+        err = p.stderr.read().decode()
+        p.stderr.close()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        self.assertEqual(p.returncode, 0, err)
+        size = os.path.getsize(out)
+        self.assertGreater(size, 80 * 1000 * 1000)
+        with open(out) as f:
+            doc = json.load(f)
+        # the opening mail, its acknowledgement and the 10,000
+        self.assertEqual(len(doc["tickets"][0]["messages"]), 10002)
+        # ru_maxrss is in KiB: far below the 80 MB written
+        self.assertLess(usage.ru_maxrss * 1024, size / 2,
+                        "the export held %d KiB" % usage.ru_maxrss)
+        self.assertIn(a, doc["tickets"][0]["number"])
+
     def test_check_config(self):
         s = self.servers
         bad = s.path("open-%s.key" % self.user)
@@ -383,9 +475,29 @@ class Gdpr(DeskCase):
 
     # -- PostgreSQL going away in the middle ------------------------------
 
+    def waiting(self):
+        """How many guichet backends wait for a lock."""
+        return int(self.one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+            "= 'guichet' AND wait_event_type = 'Lock'"))
+
     def hold(self, table):
         """A psql session holding table locked, and a function that
         waits until a guichet backend waits for that lock."""
+        self.hold_process(table)
+
+        def waiting():
+            gh.wait_until(lambda: self.waiting() == 1, timeout=60,
+                          what="guichet to wait")
+        return waiting
+
+    def release(self):
+        """End the session of hold_process() (its lock goes with it)."""
+        self.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE query LIKE '%pg_sleep(300)%' AND pid <> "
+                 "pg_backend_pid()")
+
+    def hold_process(self, table):
         p = subprocess.Popen(
             [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
              self.servers.pg.conninfo(self.db)], stdin=subprocess.PIPE,
@@ -396,13 +508,7 @@ class Gdpr(DeskCase):
         self.addCleanup(p.stdin.close)
         self.addCleanup(p.wait)
         self.addCleanup(p.kill)
-
-        def waiting():
-            gh.wait_until(lambda: self.one(
-                "SELECT count(*) FROM pg_stat_activity WHERE "
-                "application_name = 'guichet' AND wait_event_type = "
-                "'Lock'") == "1", timeout=60, what="guichet to wait")
-        return waiting
+        return p
 
     def server_gone(self, table, *args):
         s = self.servers
