@@ -8,7 +8,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +15,9 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "desk/agentauth.h"
 #include "sql/gdpr_db.h"
 #include "sql/store_event.h"
-#include "sql/store_setting.h"
 
 #define SETTING_KEY "gdpr_pseudonym_key"
 #define PSEUDO_HEX 20
@@ -31,34 +30,8 @@ static const char *const free_text_keys[] = { "filename", "detail",
 int
 gdpr_key_load(struct gdpr_key *out, struct desk *in, struct gc_err *err)
 {
-	unsigned char fresh[32];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (in->conf->gdpr.pseudonym_key != NULL) {
-		size_t n = strlen(in->conf->gdpr.pseudonym_key);
-
-		if (n > sizeof(out->v))
-			n = sizeof(out->v);
-		memcpy(out->v, in->conf->gdpr.pseudonym_key, n);
-		out->len = n;
-		return 0;
-	}
-	rc = store_setting_get(in->db, SETTING_KEY, out->v, sizeof(out->v),
-	    &out->len, err);
-	if (rc != GC_ENOTFOUND)
-		return rc;
-	gc_err_clear(err);
-	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
-		fatal("RAND_bytes failed");
-	rc = store_setting_put_new(in->db, SETTING_KEY, fresh, sizeof(fresh),
-	    err);
-	OPENSSL_cleanse(fresh, sizeof(fresh));
-	if (rc != 0)
-		return rc;
-	/* read back: with two daemons the first writer's key wins */
-	return store_setting_get(in->db, SETTING_KEY, out->v, sizeof(out->v),
-	    &out->len, err);
+	return agentauth_secret(out->v, sizeof(out->v), &out->len,
+	    in->conf->gdpr.pseudonym_key, in->db, SETTING_KEY, err);
 }
 
 void

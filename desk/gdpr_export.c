@@ -157,70 +157,61 @@ put_attachments(struct desk *in, struct out *o, int64_t msg,
 	return rc;
 }
 
+/* A message's fields, its raw mail and its attachments. */
 static int
-put_messages(struct desk *in, struct out *o, int64_t ticket,
+put_message(struct desk *in, struct out *o, int64_t id, const char *json,
     struct gdpr_counts *c, struct gc_err *err)
 {
-	int64_t after = 0, *ids;
-	bool first = true;
-	char **json;
-	size_t n;
+	unsigned char *raw;
+	size_t len;
 	int rc;
 
-	puts_(o, ",\"messages\":[");
-	do {
-		rc = gdpr_db_messages_json(in->db, ticket, after,
-		    MESSAGES_PAGE, &ids, &json, &n, err);
-		for (size_t i = 0; rc == 0 && o->rc == 0 && i < n; i++) {
-			unsigned char *raw;
-			size_t len;
-
-			if (!first)
-				puts_(o, ",");
-			first = false;
-			open_object(o, json[i]);
-			rc = gdpr_db_message_raw(in->db, ids[i], &raw, &len,
-			    err);
-			if (rc == 0)
-				rc = put_blob(in, o, "raw_base64", "raw",
-				    ids[i], raw, len, err);
-			free(raw);
-			if (rc == 0)
-				rc = put_attachments(in, o, ids[i], c, err);
-			puts_(o, "}");
-			c->messages++;
-			after = ids[i];
-		}
-		free_page(ids, json, n);
-	} while (rc == 0 && o->rc == 0 && n == MESSAGES_PAGE);
-	puts_(o, "]");
+	open_object(o, json);
+	rc = gdpr_db_message_raw(in->db, id, &raw, &len, err);
+	if (rc == 0)
+		rc = put_blob(in, o, "raw_base64", "raw", id, raw, len, err);
+	free(raw);
+	if (rc == 0)
+		rc = put_attachments(in, o, id, c, err);
+	puts_(o, "}");
+	c->messages++;
 	return rc;
 }
 
+typedef int (*page_fn)(struct db *, int64_t, int64_t, int, int64_t **,
+    char ***, size_t *, struct gc_err *);
+
+/* ,"key":[...] of a ticket's messages (page is gdpr_db_messages_json)
+ * or events, a page at a time. */
 static int
-put_events(struct desk *in, struct out *o, int64_t ticket,
-    struct gdpr_counts *c, struct gc_err *err)
+put_rows(struct desk *in, struct out *o, const char *key, int64_t ticket,
+    page_fn page, int limit, struct gdpr_counts *c, struct gc_err *err)
 {
+	bool messages = page == gdpr_db_messages_json, first = true;
 	int64_t after = 0, *ids;
-	bool first = true;
 	char **json;
 	size_t n;
 	int rc;
 
-	puts_(o, ",\"events\":[");
+	puts_(o, ",\"");
+	puts_(o, key);
+	puts_(o, "\":[");
 	do {
-		rc = gdpr_db_events_json(in->db, ticket, after, EVENTS_PAGE,
-		    &ids, &json, &n, err);
-		for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = page(in->db, ticket, after, limit, &ids, &json, &n, err);
+		for (size_t i = 0; rc == 0 && o->rc == 0 && i < n; i++) {
 			if (!first)
 				puts_(o, ",");
 			first = false;
-			puts_(o, json[i]);
-			c->events++;
+			if (messages) {
+				rc = put_message(in, o, ids[i], json[i], c, err);
+			} else {
+				puts_(o, json[i]);
+				c->events++;
+			}
 			after = ids[i];
 		}
 		free_page(ids, json, n);
-	} while (rc == 0 && o->rc == 0 && n == EVENTS_PAGE);
+	} while (rc == 0 && o->rc == 0 && n == (size_t)limit);
 	puts_(o, "]");
 	return rc;
 }
@@ -250,9 +241,11 @@ put_tickets(struct desk *in, struct out *o, const char *low,
 			first = false;
 			open_object(o, t);
 			free(t);
-			rc = put_messages(in, o, ids.v[i], c, err);
+			rc = put_rows(in, o, "messages", ids.v[i],
+			    gdpr_db_messages_json, MESSAGES_PAGE, c, err);
 			if (rc == 0)
-				rc = put_events(in, o, ids.v[i], c, err);
+				rc = put_rows(in, o, "events", ids.v[i],
+				    gdpr_db_events_json, EVENTS_PAGE, c, err);
 			puts_(o, "}");
 			c->tickets++;
 			after = ids.v[i];
