@@ -18,7 +18,11 @@
  * An open ticket is closed (the "anonymised" event says from which
  * status) and its timers stop; a mail of ours not sent yet is never
  * sent. Each ticket gets an "anonymised" event and is done once
- * (tickets.anonymised_at).
+ * (tickets.anonymised_at). A forget also takes the person's
+ * organisation key (customers import) and empties the quarantined mails
+ * without a ticket that name their address. The IMAP folders (processed
+ * and quarantine) keep what they received: their retention is the mail
+ * server's.
  *
  * The key: [gdpr] pseudonym_key_file, or else one generated once and
  * kept in the database (weaker: whoever holds a dump can then test a

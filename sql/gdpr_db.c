@@ -268,6 +268,12 @@ static const struct db_stmt st_an_auto_reply = { "gdpr_an_auto_reply",
 	"$3::timestamptz - interval '1 hour' OR address = $4)", 4 };
 static const struct db_stmt st_an_org_key = { "gdpr_an_org_key",
 	"DELETE FROM organisation_keys WHERE key = $1", 1 };
+/* The forgotten person's mails held in the quarantine without a ticket
+ * (found by their address anywhere in the mail's bytes). */
+static const struct db_stmt st_an_held = { "gdpr_an_held",
+	"UPDATE quarantine SET raw = '\\x'::bytea, detail = NULL "
+	"WHERE ticket_id IS NULL AND octet_length(raw) > 0 "
+	"AND strpos(lower(encode(raw, 'escape')), $1) > 0", 1 };
 
 static int
 count_exec(struct db *db, const struct db_stmt *st, const char *const *p,
@@ -316,6 +322,8 @@ gdpr_db_anonymise(struct db *db, const struct gdpr_db_batch *b,
 	}
 	if (rc == 0 && b->person != NULL)
 		rc = count_exec(db, &st_an_org_key, &b->person, rows_r, err);
+	if (rc == 0 && b->person != NULL)
+		rc = count_exec(db, &st_an_held, &b->person, rows_r, err);
 	free(ids);
 	free(addr);
 	free(pseudo);

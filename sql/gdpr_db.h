@@ -72,8 +72,10 @@ struct gdpr_db_batch {
 	const char *reason;            /* "retention", "forget" */
 	const char *actor;             /* of the "anonymised" events, NULL */
 	const char *person;            /* forget: the address, lower-cased;
-	                                  its organisation key goes and its
-	                                  recent auto-reply log rows too */
+	                                  its organisation key, its recent
+	                                  auto-reply log rows and the mails
+	                                  naming it held in the quarantine
+	                                  without a ticket go too */
 };
 
 /* Anonymise the batch's tickets (see sql/016_gdpr.sql and desk/gdpr.h

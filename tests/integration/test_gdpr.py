@@ -202,8 +202,8 @@ class Gdpr(DeskCase):
         self.agent(a, "#close\n")
         self.servers.guichet("sla", "tick", now=later(20))
         self.assertEqual(self.ticket(a)[2], "Short-lived")
-        r = self.servers.guichet("sla", "tick", now=later(40))
-        self.assertIn("anonymised 1", r.stdout)
+        # the daemon's pass does it too
+        self.servers.guichet("serve", "--once", now=later(40))
         self.assertEqual(self.ticket(a)[2], "[anonymised]")
         # retention = 0 in a queue: never
         self.configure(queue={"retention": "0"})
@@ -235,6 +235,28 @@ class Gdpr(DeskCase):
         self.assertIn("anonymised 1", g2.stdout())
         for n in (a, b):
             self.assertEqual(self.kinds(n).count("anonymised"), 1)
+
+    def test_retention_killed(self):
+        """A pass killed in the middle of its batch leaves it untouched;
+        the next pass does it whole, once."""
+        self.configure(gdpr={"retention": "1d"})
+        a = self.open_as("Killed", "BODYMARK-KILL")
+        self.agent(a, "#close\n")
+        self.hold_process("auto_reply_log")
+        g = self.servers.spawn("sla", "tick", now=later(5))
+        gh.wait_until(lambda: self.waiting() == 1, timeout=60,
+                      what="the pass to wait")
+        g.kill()
+        self.release()
+        gh.wait_until(lambda: self.one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+            "= 'guichet'") == "0", timeout=60, what="its session to end")
+        self.assertEqual(self.ticket(a)[2], "Killed")
+        self.assertIn("BODYMARK-KILL", self.dump())
+        r = self.servers.guichet("sla", "tick", now=later(6))
+        self.assertIn("anonymised 1", r.stdout)
+        self.assert_gone(self.dump(), "BODYMARK-KILL", "claire@cust.example")
+        self.assertEqual(self.kinds(a).count("anonymised"), 1)
 
     def test_linked_rows(self):
         """A quarantined mail let into the ticket, a rating's comment, an
@@ -432,6 +454,13 @@ class Gdpr(DeskCase):
                  "VALUES ('cust', 'Pro', now()); INSERT INTO "
                  "organisation_keys (key, organisation_id) SELECT "
                  "'claire@cust.example', id FROM organisations")
+        # mails held in the quarantine without a ticket: one of hers,
+        # one of somebody else
+        self.sql("INSERT INTO quarantine (mailbox, reason, raw, raw_size, "
+                 "dedup_key, received_at) VALUES ('support', 'parse', "
+                 "'From: <CLAIRE@cust.example> HELDMARK', 40, "
+                 "'h1', now()), ('support', 'parse', 'From: "
+                 "<c_aire@cust.example> OTHERMARK', 40, 'h2', now())")
         sla_b = self.sla_rows(b)
         r = self.servers.guichet("gdpr", "forget", "Claire@Cust.Example",
                                  "--actor", "dpo-anne", now=later(2))
@@ -457,7 +486,12 @@ class Gdpr(DeskCase):
         self.assert_gone(self.dump(), "claire@cust.example", "Claire Dupont",
                          "BODYMARK-E1", "BODYMARK-F1", "SUBJMARK-E",
                          "SUBJMARK-F", "REPLYMARK-E", "ATTMARK-7731",
-                         "contrat-claire")
+                         "contrat-claire", "HELDMARK")
+        self.assertIn("OTHERMARK", self.one(
+            "SELECT encode(raw, 'escape') FROM quarantine "
+            "WHERE dedup_key = 'h2'"))
+        self.assertEqual(self.one("SELECT count(*) FROM organisation_keys"),
+                         "0")
         # the same pseudonym as retention would give: one key, one name
         audit = self.sql("SELECT actor, ticket_id, data::text FROM events "
                          "WHERE kind = 'gdpr_forget'")
