@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "desk/gdpr.h"
+#include "parsers/utf8.h"
 
 struct sink {
 	FILE *f;
@@ -47,7 +48,7 @@ valid_actor(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64)
+	if (n == 0 || n > 64 || !utf8_valid(s, n))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < ' ' || *p == 0x7f)
@@ -128,8 +129,8 @@ cli_gdpr(struct app *app, int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (actor != NULL && !valid_actor(actor)) {
-		fprintf(stderr, "guichet: gdpr %s: --actor: 1 to 64 printable "
-		    "characters\n", argv[1]);
+		fprintf(stderr, "guichet: gdpr %s: --actor: 1 to 64 bytes of "
+		    "printable UTF-8\n", argv[1]);
 		return EX_USAGE;
 	}
 	actor = actor_of(actor, login, sizeof(login));

@@ -16,6 +16,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/agentauth.h"
+#include "parsers/utf8.h"
 #include "sql/gdpr_db.h"
 #include "sql/store_event.h"
 
@@ -57,7 +58,7 @@ gdpr_valid_address(const char *s)
 	size_t n = strlen(s);
 
 	if (n == 0 || n > 254 || at == NULL || at == s || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL)
+	    strchr(at + 1, '@') != NULL || !utf8_valid(s, n))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || strchr("<>\",;()[]\\", *p))

@@ -55,9 +55,9 @@ int gdpr_key_load(struct gdpr_key *out, struct desk *in,
 /* The pseudonym of an address into out (GDPR_PSEUDONYM_MAX bytes). */
 void gdpr_pseudonym(char *out, const struct gdpr_key *k, const char *addr);
 
-/* Whether s is an address the commands take: one @ with text on both
- * sides, no space, control character, quote or angle bracket, at most
- * 254 bytes. */
+/* Whether s is an address the commands take: UTF-8, one @ with text on
+ * both sides, no space, control character, quote or angle bracket, at
+ * most 254 bytes. */
 bool gdpr_valid_address(const char *s);
 
 /* One pass of retention at in->now: closed tickets past their queue's

@@ -437,6 +437,23 @@ class Gdpr(DeskCase):
             r = s.guichet("gdpr", "export", bad, expect=64)
             self.assertIn("not an address", r.stderr)
             s.guichet("gdpr", "forget", bad, expect=64)
+        # bytes that are not UTF-8 (the harness passes str: go raw)
+        for argv in ([b"gdpr", b"export", b"cl\xffire@cust.example"],
+                     [b"gdpr", b"forget", b"a@b.example", b"--actor",
+                      b"\xc3("]):
+            r = subprocess.run(
+                [os.fsencode(a) for a in
+                 s._guichet_argv([], None, None)] + argv,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(r.returncode, 64, r.stderr)
+        # an output that cannot be written: said, nothing audited
+        audited = self.one("SELECT count(*) FROM events WHERE kind = "
+                           "'gdpr_export'")
+        r = s.guichet("gdpr", "export", "claire@cust.example", "--output",
+                      s.path("no-such-dir", "x.json"), expect=74)
+        self.assertIn("no-such-dir", r.stderr)
+        self.assertEqual(self.one("SELECT count(*) FROM events WHERE kind = "
+                                  "'gdpr_export'"), audited)
         s.guichet("gdpr", "export", expect=64)
         s.guichet("gdpr", "forget", "a@b.example", "--output", "x",
                   expect=64)
