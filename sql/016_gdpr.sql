@@ -16,6 +16,10 @@ ALTER TABLE attachments ALTER COLUMN sha256 DROP NOT NULL;
 -- Finding a person: an author of messages, a participant.
 CREATE INDEX messages_from_addr ON messages (lower(from_addr));
 CREATE INDEX ticket_participants_address ON ticket_participants (address);
+-- A ticket's mails of ours and quarantined mails, for its anonymisation.
+CREATE INDEX outbox_ticket ON outbox (ticket_id);
+CREATE INDEX quarantine_ticket ON quarantine (ticket_id)
+    WHERE ticket_id IS NOT NULL;
 
 -- The pseudonym of an address under the mapping (p_addr[i] ->
 -- p_pseudo[i]); an address the mapping misses never stays in clear.

@@ -46,18 +46,20 @@ ids_from(struct gdpr_ids *out, PGresult *res)
 
 static const struct db_stmt st_claim_expired = { "gdpr_claim_expired",
 	"SELECT t.id FROM tickets t WHERE t.status = 'closed' "
-	"AND t.anonymised_at IS NULL AND t.closed_at < CASE "
+	"AND t.anonymised_at IS NULL AND t.closed_at < $5 "
+	"AND t.closed_at < CASE "
 	"WHEN t.queue = ANY ($1::text[]) THEN ($2::timestamptz[])"
 	"[array_position($1::text[], t.queue)] ELSE $3::timestamptz END "
-	"ORDER BY t.closed_at, t.id LIMIT $4 FOR UPDATE SKIP LOCKED", 4 };
+	"ORDER BY t.closed_at, t.id LIMIT $4 FOR UPDATE SKIP LOCKED", 5 };
 
 int
 gdpr_db_claim_expired(struct db *db, const char *const *queues,
     const time_t *cutoffs, size_t nqueues, time_t dflt, int limit,
     struct gdpr_ids *out, struct gc_err *err)
 {
-	char *q = array_literal(queues, nqueues), lim[16];
+	char *q = array_literal(queues, nqueues), lim[16], l[32];
 	struct buf c = BUF_INIT(64 * 1024 * 1024);
+	time_t latest = dflt;
 	PGresult *res;
 	TS(d, dflt);
 	int rc;
@@ -69,11 +71,15 @@ gdpr_db_claim_expired(struct db *db, const char *const *queues,
 
 		(void)!buf_printf(&c, "%s%s", i ? "," : "",
 		    cutoffs[i] ? t : "NULL");
+		if (cutoffs[i] > latest)
+			latest = cutoffs[i];
 	}
 	(void)!buf_addc(&c, '}');
 	snprintf(lim, sizeof(lim), "%d", limit);
-	rc = db_execv(db, &st_claim_expired, &res, err, 4, q, buf_str(&c),
-	    dflt ? d : NULL, lim);
+	/* the latest cutoff bounds the walk of the index */
+	time_iso8601(l, sizeof(l), latest);
+	rc = db_execv(db, &st_claim_expired, &res, err, 5, q, buf_str(&c),
+	    dflt ? d : NULL, lim, l);
 	free(q);
 	buf_free(&c);
 	if (rc != 0)
