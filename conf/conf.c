@@ -22,6 +22,7 @@
 
 #include "common/mem.h"
 #include "common/util.h"
+#include "conf/gdpr_check.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
 #include "conf/oauth2_check.h"
@@ -146,39 +147,6 @@ static const struct key_spec queue_keys[] = {
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef Q
-
-#define GD(f) offsetof(struct conf_gdpr, f)
-static const struct key_spec gdpr_keys[] = {
-	{ "retention", V_DURATION, GD(retention), "365d", 0 },
-	{ "pseudonym_key_file", V_KEY, GD(pseudonym_key), NULL, 0 },
-	{ "batch", V_INT, GD(batch), "100", 0 },
-	{ NULL, 0, 0, NULL, 0 }
-};
-#undef GD
-
-/* [gdpr], once and without a name; batch from 1 to 10000. */
-static void
-read_gdpr(struct reader *r, struct conf_section *s)
-{
-	struct conf_gdpr *g = &r->c->gdpr;
-	const struct conf_entry *e;
-
-	if (s->name != NULL || g->line != 0) {
-		for (size_t i = 0; i < s->nentries; i++)
-			s->entries[i].used = true;
-		conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
-		    "[gdpr] takes no name" : "section [gdpr] given twice");
-		return;
-	}
-	g->line = s->line;
-	keys_read_section(r, s, gdpr_keys, g);
-	if (g->batch < 1 || g->batch > 10000) {
-		e = conf_section_entry(s, "batch");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "batch: %lld: expected 1 to 10000", g->batch);
-		g->batch = 100;
-	}
-}
 
 /* Section types whose keys another module validates. */
 static const char *const delegated_types[] = {
@@ -600,7 +568,7 @@ read_all(struct reader *r)
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
 		} else if (strcmp(t, "gdpr") == 0) {
-			read_gdpr(r, s);
+			conf_read_gdpr(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -763,8 +731,7 @@ conf_free(struct conf **cp)
 	}
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
-	keys_free_secret(c->gdpr.pseudonym_key);
-	c->gdpr.pseudonym_key = NULL;
+	conf_free_gdpr(&c->gdpr);
 	free(c->http.host);
 	ini_sections_free(&c->sections, &c->nsections);
 	free(c->path);
