@@ -28,7 +28,18 @@ CREATE FUNCTION gdpr_map(p_v text, p_addr text[], p_pseudo text[])
     RETURN CASE WHEN p_v IS NULL THEN NULL ELSE coalesce(
         p_pseudo[array_position(p_addr, lower(p_v))], 'anon@invalid') END;
 
+-- The same for each address of an array, in order. A long array (a mail
+-- to thousands) is joined to the mapping by hash rather than searched
+-- once per address.
 CREATE FUNCTION gdpr_map_all(p_v text[], p_addr text[], p_pseudo text[])
     RETURNS text[] LANGUAGE sql IMMUTABLE
-    RETURN ARRAY(SELECT gdpr_map(u.a, p_addr, p_pseudo)
-                 FROM unnest(p_v) WITH ORDINALITY AS u (a, o) ORDER BY u.o);
+    RETURN CASE WHEN cardinality(p_v) <= 32 THEN
+        ARRAY(SELECT gdpr_map(u.a, p_addr, p_pseudo)
+              FROM unnest(p_v) WITH ORDINALITY AS u (a, o) ORDER BY u.o)
+    ELSE
+        ARRAY(SELECT coalesce(m.p, 'anon@invalid')
+              FROM unnest(p_v) WITH ORDINALITY AS u (a, o)
+              LEFT JOIN unnest(p_addr, p_pseudo) AS m (a, p)
+                  ON m.a = lower(u.a)
+              ORDER BY u.o)
+    END;
