@@ -370,6 +370,13 @@ class Gdpr(DeskCase):
         self.configure(raw="\n[gdpr]\nretention = 1d\n")
         r = s.guichet("check-config", expect=78)
         self.assertIn("[gdpr] given twice", r.stdout + r.stderr)
+        # without a key file: OK, with a warning naming the line
+        path = self.configure(gdpr={"pseudonym_key_file": None})
+        r = s.guichet("check-config")
+        self.assertRegex(r.stdout, r"%s:\d+: warning: \[gdpr\] has no "
+                         r"pseudonym_key_file" % re.escape(path))
+        path = self.configure()
+        self.assertNotIn("warning", s.guichet("check-config").stdout)
         # the daemon refuses such a config too
         self.configure(gdpr={"pseudonym_key_file": bad})
         s.guichet("sla", "tick", expect=78)
