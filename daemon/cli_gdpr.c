@@ -2,7 +2,7 @@
  * cli_gdpr.c - `guichet gdpr export ADDRESS [--output FILE]` and `guichet
  * gdpr forget ADDRESS`: a person's data handed over, or anonymised
  * (desk/gdpr.h); both are audit events naming who ran them (--actor, or
- * the login name)
+ * the login name, which is kept beside the name given)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,16 +30,16 @@ sink_write(void *arg, const char *p, size_t n)
 	return fwrite(p, 1, n, s->f) == n ? 0 : GC_EIO;
 }
 
-/* --actor NAME, or the login name of the process's user. */
+/* The login name of the process's user. */
 static const char *
-actor_of(const char *given, char *buf, size_t len)
+login_name(char *buf, size_t len)
 {
-	const struct passwd *pw;
+	const struct passwd *pw = getpwuid(getuid());
 
-	if (given != NULL)
-		return given;
-	pw = getpwuid(getuid());
-	snprintf(buf, len, "%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+	if (pw != NULL && pw->pw_name != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %ld", (long)getuid());
 	return buf;
 }
 
@@ -59,7 +59,7 @@ valid_actor(const char *s)
 /* The export into FILE: a file of mode 0600 beside it, renamed over it
  * once whole, removed otherwise. */
 static int
-export_to_file(struct desk *in, const char *addr, const char *actor,
+export_to_file(struct desk *in, const char *addr, const struct gdpr_who *who,
     const char *path, struct gdpr_counts *c, struct gc_err *err)
 {
 	char *tmp = xasprintf("%s.partial-%ld", path, (long)getpid());
@@ -74,7 +74,7 @@ export_to_file(struct desk *in, const char *addr, const char *actor,
 		free(tmp);
 		return rc;
 	}
-	rc = gdpr_export(in, addr, actor, sink_write, &s, c, err);
+	rc = gdpr_export(in, addr, who, sink_write, &s, c, err);
 	if (fclose(s.f) != 0 && rc == 0)
 		rc = gc_err_set(err, GC_EIO, "%s: %s", tmp, strerror(errno));
 	if (rc == 0 && rename(tmp, path) != 0)
@@ -101,6 +101,7 @@ cli_gdpr(struct app *app, int argc, char **argv)
 	const char *addr = NULL, *output = NULL, *actor = NULL;
 	struct gc_err err = { 0 };
 	struct gdpr_counts c;
+	struct gdpr_who who;
 	char login[128];
 	bool export;
 	int rc;
@@ -133,18 +134,19 @@ cli_gdpr(struct app *app, int argc, char **argv)
 		    "printable UTF-8\n", argv[1]);
 		return EX_USAGE;
 	}
-	actor = actor_of(actor, login, sizeof(login));
+	who.login = login_name(login, sizeof(login));
+	who.actor = actor != NULL ? actor : who.login;
 	in.now = app_now(app);
 	if ((rc = app_db_connect(app, &in.db, &err)) == 0 &&
 	    (rc = db_schema_check(in.db, &err)) == 0) {
 		if (!export) {
-			rc = gdpr_forget(&in, addr, actor, &c, &err);
+			rc = gdpr_forget(&in, addr, &who, &c, &err);
 		} else if (output != NULL) {
-			rc = export_to_file(&in, addr, actor, output, &c, &err);
+			rc = export_to_file(&in, addr, &who, output, &c, &err);
 		} else {
 			struct sink s = { stdout };
 
-			rc = gdpr_export(&in, addr, actor, sink_write, &s, &c,
+			rc = gdpr_export(&in, addr, &who, sink_write, &s, &c,
 			    &err);
 			if (fflush(stdout) != 0 && rc == 0)
 				rc = gc_err_set(&err, GC_EIO, "stdout: %s",

@@ -286,7 +286,7 @@ gdpr_retention(struct desk *in, int max_batches, int *count_r,
 #define FORGET_BATCH 100
 
 int
-gdpr_forget(struct desk *in, const char *addr, const char *actor,
+gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
     struct gdpr_counts *out, struct gc_err *err)
 {
 	char *low = xstrdup(addr);
@@ -313,17 +313,18 @@ gdpr_forget(struct desk *in, const char *addr, const char *actor,
 		    &ids, err);
 		more = rc == 0 && ids.n == FORGET_BATCH;
 		if (rc == 0 && (ids.n > 0 || batch == 0))
-			rc = anonymise(in, &k, &ids, "forget", actor, low, &rows,
-			    err);
+			rc = anonymise(in, &k, &ids, "forget", who->actor, low,
+			    &rows, err);
 		if (rc == 0 && (ids.n > 0 || batch == 0)) {
 			e = ev_new();
 			ev_str(e, "subject", out->pseudonym);
+			ev_str(e, "login", who->login);
 			ev_int(e, "tickets", (long long)ids.n);
 			ev_int(e, "rows", rows);
 			ev_int(e, "batch", batch + 1);
 			data = ev_end(e);
 			rc = store_event(in->db, 0, in->now, "gdpr_forget",
-			    actor, data, err);
+			    who->actor, data, err);
 			free(data);
 		}
 		if (rc == 0)

@@ -67,6 +67,13 @@ bool gdpr_valid_address(const char *s);
 int gdpr_retention(struct desk *in, int max_batches, int *count_r,
     struct gc_err *err);
 
+/* Who runs an export or an erasure: the name given (--actor, the
+ * events' actor) and the login name of the process's user, both kept. */
+struct gdpr_who {
+	const char *actor;
+	const char *login;
+};
+
 /* What an export or an erasure touched, for its audit event. */
 struct gdpr_counts {
 	long long tickets, messages, attachments, events, rows;
@@ -75,11 +82,12 @@ struct gdpr_counts {
 
 /* Anonymise every ticket of addr (requester, participant or author of
  * a message), batch after batch, each with a "gdpr_forget" audit event
- * (actor, the person's pseudonym, never the address, and the counts)
+ * (who, the person's pseudonym, never the address, and the counts)
  * inside its transaction. A person with nothing left still gets one
  * event (tickets 0): a second forget is harmless. */
-int gdpr_forget(struct desk *in, const char *addr, const char *actor,
-    struct gdpr_counts *out, struct gc_err *err);
+int gdpr_forget(struct desk *in, const char *addr,
+    const struct gdpr_who *who, struct gdpr_counts *out,
+    struct gc_err *err);
 
 /* Where an export writes: 0, or GC_EIO (the export stops). */
 typedef int (*gdpr_write_fn)(void *arg, const char *p, size_t n);
@@ -89,12 +97,12 @@ typedef int (*gdpr_write_fn)(void *arg, const char *p, size_t n);
  * memory): {"address", "exported_at", "tickets": [ticket fields,
  * participants, "messages": [headers, text, "raw_base64", "attachments":
  * [metadata, "content_base64"]], "events"]}. Read in one snapshot; a
- * "gdpr_export" audit event (actor, pseudonym, counts) is written after.
+ * "gdpr_export" audit event (who, pseudonym, counts) is written after.
  * GC_ETEMP when the database went away: what was written is incomplete
  * and must be thrown away. */
-int gdpr_export(struct desk *in, const char *addr, const char *actor,
-    gdpr_write_fn write, void *arg, struct gdpr_counts *out,
-    struct gc_err *err);
+int gdpr_export(struct desk *in, const char *addr,
+    const struct gdpr_who *who, gdpr_write_fn write, void *arg,
+    struct gdpr_counts *out, struct gc_err *err);
 
 /* The clear bytes of a stored blob (a raw mail, an attachment's
  * content), the one place where stored blobs are opened for export:

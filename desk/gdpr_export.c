@@ -279,7 +279,7 @@ put_head(struct out *o, const char *addr, time_t now)
 }
 
 int
-gdpr_export(struct desk *in, const char *addr, const char *actor,
+gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
     gdpr_write_fn write, void *arg, struct gdpr_counts *c,
     struct gc_err *err)
 {
@@ -315,13 +315,14 @@ gdpr_export(struct desk *in, const char *addr, const char *actor,
 		return rc;
 	e = ev_new();
 	ev_str(e, "subject", c->pseudonym);
+	ev_str(e, "login", who->login);
 	ev_int(e, "tickets", c->tickets);
 	ev_int(e, "messages", c->messages);
 	ev_int(e, "attachments", c->attachments);
 	ev_int(e, "events", c->events);
 	data = ev_end(e);
 	if ((rc = db_begin(in->db, err)) == 0 &&
-	    (rc = store_event(in->db, 0, in->now, "gdpr_export", actor, data,
+	    (rc = store_event(in->db, 0, in->now, "gdpr_export", who->actor, data,
 	    err)) == 0)
 		rc = db_commit(in->db, err);
 	if (rc != 0)

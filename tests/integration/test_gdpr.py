@@ -18,6 +18,7 @@ import base64
 import datetime
 import json
 import os
+import pwd
 import re
 import subprocess
 import unittest
@@ -434,6 +435,8 @@ class Gdpr(DeskCase):
         self.assertEqual(data["attachments"], 1)
         self.assertRegex(data["subject"], r"^anon-[0-9a-f]{20}@invalid$")
         self.assertNotIn("claire", json.dumps(data).lower())
+        # the name given never hides who ran it
+        self.assertEqual(data["login"], pwd.getpwuid(os.getuid()).pw_name)
         # on stdout, the same document; the login name without --actor
         r = self.servers.guichet("gdpr", "export", "claire@cust.example")
         self.assertEqual(len(json.loads(r.stdout)["tickets"]), 2)
@@ -535,6 +538,7 @@ class Gdpr(DeskCase):
         self.assertEqual(audit[0][:2], ("dpo-anne", None))
         data = json.loads(audit[0][2])
         self.assertEqual(data["subject"], ta[0])
+        self.assertEqual(data["login"], pwd.getpwuid(os.getuid()).pw_name)
         self.assertEqual(data["tickets"], 2)
         self.assertGreater(data["rows"], 10)
         # a second forget: nothing left, said so, still audited
