@@ -22,6 +22,7 @@
 
 #include "common/mem.h"
 #include "common/util.h"
+#include "conf/gdpr_check.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
 #include "conf/storage.h"
@@ -146,6 +147,7 @@ static const struct key_spec queue_keys[] = {
 	{ "escalation_to", V_LIST, Q(escalation_to), NULL, 0 },
 	{ "webhook_url", V_URL_HTTP, Q(webhook_url), NULL, 0 },
 	{ "redact", V_BOOL, Q(redact), NULL, 0 },
+	{ "retention", V_DURATION, Q(retention), NULL, 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef Q
@@ -564,6 +566,7 @@ read_all(struct reader *r)
 				memset(q, 0, sizeof(*q));
 				q->name = xstrdup(s->name);
 				q->line = s->line;
+				q->retention = -1;
 				keys_read_section(r, s, queue_keys, q);
 			}
 		} else if (strcmp(t, "http") == 0) {
@@ -574,6 +577,8 @@ read_all(struct reader *r)
 			conf_status_read(r, s);
 		} else if (strcmp(t, "storage") == 0) {
 			storage_read(r, s);
+		} else if (strcmp(t, "gdpr") == 0) {
+			conf_read_gdpr(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -738,6 +743,7 @@ conf_free(struct conf **cp)
 	free(c->queues);
 	keys_free_strings(&c->http, http_keys);
 	storage_free(&c->storage);
+	conf_free_gdpr(&c->gdpr);
 	free(c->http.host);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);

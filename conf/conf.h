@@ -85,6 +85,7 @@ struct conf_queue {
 	char *webhook_url;
 	bool redact;           /* mails to agents without the text */
 	bool redact_set;       /* redact given; else yes for "security" */
+	long long retention;   /* seconds after closure; -1: [gdpr]'s, 0: never */
 	int line;
 };
 
@@ -192,6 +193,17 @@ struct conf_storage {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [gdpr]: closed tickets anonymised after retention (desk/gdpr.h). */
+struct conf_gdpr {
+	long long retention;   /* seconds after closure, 0: never (the
+	                          default without a [gdpr] section) */
+	char *pseudonym_key;   /* from pseudonym_key_file, or NULL (then a
+	                          key generated in the database); never
+	                          logged */
+	long long batch;       /* tickets per transaction */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -210,6 +222,7 @@ struct conf {
 	struct conf_pgp pgp;
 	struct conf_status status;
 	struct conf_storage storage;
+	struct conf_gdpr gdpr;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

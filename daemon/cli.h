@@ -34,6 +34,7 @@ int cli_oauth2(struct app *app, int argc, char **argv);
 int cli_status(struct app *app, int argc, char **argv);
 int cli_keys(struct app *app, int argc, char **argv);
 int cli_ticket_attachment(struct app *app, int argc, char **argv);
+int cli_gdpr(struct app *app, int argc, char **argv);
 
 /* A JSON document from the database on standard output: re-indented
  * (cli_print_json, or cli_print_doc with json), else each object of a

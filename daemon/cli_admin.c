@@ -63,6 +63,20 @@ smtp_tls_warning(const struct conf *c)
 	    " and the SMTP password" : "", c->smtp.user ? "" : "s");
 }
 
+/* A warning: pseudonyms whose key is kept beside them, in the database. */
+static void
+gdpr_key_warning(const struct conf *c)
+{
+	const struct conf_section *s;
+
+	if (c->gdpr.line == 0 || c->gdpr.pseudonym_key != NULL ||
+	    conf_sections(c, "gdpr", &s, 1) == 0)
+		return;
+	printf("%s:%d: warning: [gdpr] has no pseudonym_key_file: the key of "
+	    "the pseudonyms is kept in the database, where a copy of it "
+	    "lets a guessed address be matched\n", s->file, c->gdpr.line);
+}
+
 int
 cli_check_config(struct app *app, int argc, char **argv)
 {
@@ -90,6 +104,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 	}
 	conf_diag_free(&diag);
 	smtp_tls_warning(c);
+	gdpr_key_warning(c);
 	conf_free(&c);
 	printf("%s: OK\n", app->config_path);
 	return EX_OK;

@@ -55,6 +55,8 @@ cli_sla(struct app *app, int argc, char **argv)
 	}
 	printf("warnings %d\nbreaches %d\nclosed %d\n", st.warnings,
 	    st.breaches, st.closed);
+	if (st.anonymised > 0)
+		printf("anonymised %d\n", st.anonymised);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

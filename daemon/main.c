@@ -109,6 +109,12 @@ static const struct command commands[] = {
 	  "seal every stored row with the current key of [storage] "
 	  "key_file (clear rows of before too), N rows a transaction; "
 	  "stopped, it goes on where it was when run again" },
+	{ "gdpr", cli_gdpr, true,
+	  "gdpr export ADDRESS [--output FILE] [--actor NAME]\n"
+	  "gdpr forget ADDRESS [--actor NAME]",
+	  "everything stored about a person as one JSON document; or all "
+	  "of it anonymised at once, open tickets closed (both are audit "
+	  "events)" },
 	{ NULL, NULL, false, NULL, NULL }
 };
 

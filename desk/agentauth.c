@@ -20,36 +20,44 @@
 #define TOKEN_LEN AGENTAUTH_MAC_LEN
 
 int
-agentauth_key_load(struct agentauth_key *out, const struct conf *c,
-    struct db *db, struct gc_err *err)
+agentauth_secret(unsigned char *out, size_t max, size_t *len_r,
+    const char *configured, struct db *db, const char *setting,
+    struct gc_err *err)
 {
 	unsigned char fresh[32];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (c->general.hmac_key != NULL) {
-		size_t n = strlen(c->general.hmac_key);
+	memset(out, 0, max);
+	*len_r = 0;
+	if (configured != NULL) {
+		size_t n = strlen(configured);
 
-		if (n > sizeof(out->v))
-			n = sizeof(out->v);
-		memcpy(out->v, c->general.hmac_key, n);
-		out->len = n;
+		if (n > max)
+			n = max;
+		memcpy(out, configured, n);
+		*len_r = n;
 		return 0;
 	}
-	rc = store_setting_get(db, "agent_hmac_key", out->v, sizeof(out->v),
-	    &out->len, err);
+	rc = store_setting_get(db, setting, out, max, len_r, err);
 	if (rc != GC_ENOTFOUND)
 		return rc;
 	gc_err_clear(err);
 	if (RAND_bytes(fresh, sizeof(fresh)) != 1)
 		fatal("RAND_bytes failed");
-	if ((rc = store_setting_put_new(db, "agent_hmac_key", fresh,
-	    sizeof(fresh), err)) != 0)
-		return rc;
+	rc = store_setting_put_new(db, setting, fresh, sizeof(fresh), err);
 	OPENSSL_cleanse(fresh, sizeof(fresh));
+	if (rc != 0)
+		return rc;
 	/* read back: with two daemons the first writer's key wins */
-	return store_setting_get(db, "agent_hmac_key", out->v,
-	    sizeof(out->v), &out->len, err);
+	return store_setting_get(db, setting, out, max, len_r, err);
+}
+
+int
+agentauth_key_load(struct agentauth_key *out, const struct conf *c,
+    struct db *db, struct gc_err *err)
+{
+	return agentauth_secret(out->v, sizeof(out->v), &out->len,
+	    c->general.hmac_key, db, "agent_hmac_key", err);
 }
 
 void

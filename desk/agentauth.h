@@ -45,6 +45,13 @@ void agentauth_mac(char *out, const struct agentauth_key *k,
 int agentauth_key_load(struct agentauth_key *out, const struct conf *c,
     struct db *db, struct gc_err *err);
 
+/* A secret key into out (at most max bytes, *len_r of them): the
+ * configured one when not NULL, otherwise 32 random bytes made once and
+ * kept in the settings table under setting (the first daemon's wins). */
+int agentauth_secret(unsigned char *out, size_t max, size_t *len_r,
+    const char *configured, struct db *db, const char *setting,
+    struct gc_err *err);
+
 /* The hint for compose_message_id() of a notification to agent about
  * ticket_id: "n-<id>-<token>-<agent>". out: at least 160 bytes. */
 void agentauth_hint(char *out, size_t len, const struct agentauth_key *k,

@@ -9,12 +9,14 @@
 #include "common/util.h"
 #include "desk/conversation.h"
 #include "desk/status.h"
+#include "desk/gdpr.h"
 
 #include "desk/report_send.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 
 #define TIMERS_BATCH 500
+#define RETENTION_BATCHES 20
 
 int
 scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
@@ -44,6 +46,9 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		else
 			db_rollback(in->db);
 	}
+	if (rc == 0)
+		rc = gdpr_retention(in, RETENTION_BATCHES, &st->anonymised,
+		    err);
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
 	if (rc == 0 && st->closed > 0)

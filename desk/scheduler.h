@@ -4,9 +4,11 @@
  * SLA timers whose warning or deadline has come escalate (timers.h);
  * resolved tickets left without an answer are closed (with a closing
  * mail) after [sla] auto_close_after; the monthly and quarterly reports
- * due are queued (report_send.h), in a second transaction. Each pass
- * runs in its own transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
- * daemons never act twice on the same ticket.
+ * due are queued (report_send.h), in a second transaction, and closed
+ * tickets past their retention are anonymised (gdpr.h, in batches of
+ * their own). Each pass runs in its own transaction; rows are taken with
+ * FOR UPDATE SKIP LOCKED so that two daemons never act twice on the same
+ * ticket.
  */
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H
@@ -19,6 +21,7 @@ struct sched_stats {
 	int closed;       /* resolved tickets closed without an answer */
 	int status_mails; /* status page updates mailed to subscribers */
 	int reports;      /* monthly and quarterly reports queued */
+	int anonymised;   /* closed tickets past their retention */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -223,6 +223,43 @@ open_field(const struct conf *c, json_t *msg, const json_t *sealed,
 	return 0;
 }
 
+/* The sealed texts of one message object opened in place; its "sealed"
+ * member removed. */
+static int
+open_message(const struct conf *c, json_t *m, struct gc_err *first)
+{
+	json_t *sealed = json_object_get(m, "sealed");
+	int rc = 0;
+
+	if (json_is_object(sealed)) {
+		int r1 = open_field(c, m, sealed, "text", first);
+		int r2 = open_field(c, m, sealed, "new_text", first);
+
+		rc = r1 ? r1 : r2;
+	}
+	json_object_del(m, "sealed");
+	return rc;
+}
+
+int
+vault_message_json(const struct conf *c, char **doc, struct gc_err *err)
+{
+	json_t *m = json_loads(*doc, 0, NULL);
+	struct gc_err first = { 0 };
+	int rc;
+
+	if (m == NULL)
+		return gc_err_set(err, GC_EPARSE, "message document unreadable");
+	if ((rc = open_message(c, m, &first)) != 0 && err)
+		*err = first;
+	free(*doc);
+	*doc = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	if (*doc == NULL)
+		fatal("out of memory (message document)");
+	return rc;
+}
+
 int
 vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err)
 {
@@ -235,19 +272,13 @@ vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err)
 		return gc_err_set(err, GC_EPARSE, "ticket document unreadable");
 	msgs = json_object_get(root, "messages");
 	json_array_foreach(msgs, i, m) {
-		json_t *sealed = json_object_get(m, "sealed");
+		int r = open_message(c, m, &first);
 
-		if (json_is_object(sealed)) {
-			int r1 = open_field(c, m, sealed, "text", &first);
-			int r2 = open_field(c, m, sealed, "new_text", &first);
-
-			if (rc == 0 && (r1 != 0 || r2 != 0)) {
-				rc = r1 ? r1 : r2;
-				if (err)
-					*err = first;
-			}
+		if (rc == 0 && r != 0) {
+			rc = r;
+			if (err)
+				*err = first;
 		}
-		json_object_del(m, "sealed");
 	}
 	free(*doc);
 	*doc = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);

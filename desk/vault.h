@@ -70,6 +70,9 @@ int vault_open(const struct conf *c, const char *ad, const void *stored,
  * document is done, so that the caller shows it and fails. */
 int vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err);
 
+/* The same for one message object of that form (the GDPR export's). */
+int vault_message_json(const struct conf *c, char **doc, struct gc_err *err);
+
 /* vault_open() of a malloc'd buffer, replaced by the opened bytes (left
  * as it is on failure). */
 int vault_open_buf(const struct conf *c, const char *ad, char **buf,
