@@ -79,7 +79,7 @@ cli_report_period(struct app *app, int argc, char **argv)
 	char label[16];
 	int rc;
 
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (v != NULL && strcmp(argv[i], "--org") == 0)
@@ -96,7 +96,6 @@ cli_report_period(struct app *app, int argc, char **argv)
 			}
 		} else
 			return usage();
-		i++;
 	}
 	if (org == NULL || when == NULL || *org == '\0' || (output != NULL &&
 	    *output == '\0'))
