@@ -27,11 +27,12 @@ static const struct db_stmt st_search_check = { "search_check",
 	m ".cc_addrs, " m ".text)"
 
 /* $1 the query, $2 at most so many tickets, $3 at most so many mails
- * ranked: the newest that match. Without sealed mail, search_recent()
- * (migration 020) finds them in the newest rows and blocks of ids first,
- * so that neither a common word nor a rare one makes PostgreSQL visit
- * more rows than it ranks; the blind statement lets the planner choose
- * between the GIN indexes and a walk back along the primary key. */
+ * ranked: the newest that match. For a query of several words that must
+ * all be there, search_recent() (migration 020) finds them in the newest
+ * rows and blocks of ids first; for the others (one word, OR, a phrase)
+ * and for the blind statement the planner chooses between the GIN
+ * indexes and a walk back along the primary key, which it does well
+ * there, in one statement. */
 #define SEARCH_CLEAR_TQ \
 	"CASE WHEN m.search_config = 'english'::regconfig " \
 	"THEN q.en ELSE q.fr END"
@@ -81,7 +82,16 @@ static const struct db_stmt st_search_check = { "search_check",
 	"WHERE " MATCH " ORDER BY m.id DESC LIMIT $3::bigint), " \
 	SEARCH_RANK
 
+/* Clear mail, the planner's choice: the GIN index for rare words, a walk
+ * back along the primary key for common ones. */
 static const struct db_stmt st_search = { "search_tickets",
+	SEARCH_SQL("", "m.search_tsv", SEARCH_CLEAR_TQ, SEARCH_CLEAR_MATCH),
+	3 };
+/* Clear mail, several words that must all be there: search_recent(). The
+ * planner takes such words for independent and, when each is common,
+ * walks back along the primary key through thousands of rows for the few
+ * that hold them all. */
+static const struct db_stmt st_search_recent = { "search_tickets_recent",
 	"WITH q AS (SELECT websearch_to_tsquery('french', search_fold($1)) "
 	"AS fr, websearch_to_tsquery('english', search_fold($1)) AS en), "
 	"ids AS (SELECT unnest(search_recent(q.fr, q.en, $3::integer)) "
@@ -129,7 +139,7 @@ search_tickets_blind(struct db *db, const char *query, const char *hfr,
 {
 	char maxs[24];
 	PGresult *res;
-	bool usable = false, words = false;
+	bool usable = false, words = false, all_of = false;
 	int rc;
 
 	*json_r = NULL;
@@ -140,6 +150,9 @@ search_tickets_blind(struct db *db, const char *query, const char *hfr,
 
 		words |= tree[0] != '\0';
 		usable |= tree[0] != '\0' && strcmp(tree, "T") != 0;
+		/* words all required, no phrase, no OR (querytree() text) */
+		all_of |= strstr(tree, " & ") != NULL && strchr(tree, '<') ==
+		    NULL && strchr(tree, '|') == NULL;
 	}
 	PQclear(res);
 	if (!words)
@@ -154,8 +167,8 @@ search_tickets_blind(struct db *db, const char *query, const char *hfr,
 		rc = db_execv(db, &st_search_blind, &res, err, 5, query, maxs,
 		    SEARCH_RANKED, hfr, hen);
 	else
-		rc = db_execv(db, &st_search, &res, err, 3, query, maxs,
-		    SEARCH_RANKED);
+		rc = db_execv(db, all_of ? &st_search_recent : &st_search, &res,
+		    err, 3, query, maxs, SEARCH_RANKED);
 	if (rc != 0)
 		return rc;
 	*json_r = xstrdup(PQgetvalue(res, 0, 0));

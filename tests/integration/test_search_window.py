@@ -1,17 +1,19 @@
 """test_search_window.py - search ranks exactly the newest matching mails.
 
-`ticket search` ranks the newest 500 mails that match; migration 020
-finds them by asking the index for matches among the newest ids first and
-widening the window until 500 are found or every mail has been read
-(search_recent()). These tests place matching mails far apart in the id
-space (ids near 1, near 5 million and past 80 million, the last beyond
-the widest window, so the final read of the whole index runs too) and
-check that the answer is exactly the tickets of the newest 500 matches:
+`ticket search` ranks the newest 500 mails that match; for a query of
+several words that must all be there, migration 020 finds them by
+walking the newest 2,000 mails, then asking the index for matches among
+the newest ids and widening the window until 500 are found or every mail
+has been read (search_recent()). The queries here are such queries.
+
+Matching mails sit far apart in the id space (ids near 1, near 5 million
+and past 80 million, the last beyond the widest window, so the final
+read of the whole index runs too), under 3,000 newer mails that do not
+match. The answer must be exactly the tickets of the newest 500 matches:
 a window that stopped early would miss the old ones, one that did not
 cover the newest would miss those. Each mail is its own ticket with the
-same text, so every hit has the same rank and the order is the ticket's
-id, newest first. A word of every mail is found by the first step, the
-walk over the newest rows.
+same text, so every hit has the same rank. Words of the newest mails are
+found by the first step, the walk.
 """
 
 import json
@@ -53,12 +55,14 @@ class SearchWindow(gh.ServersTestCase):
         s.write_config(dbname=DB)
         s.guichet("migrate")
         pg = s.pg
-        # 600 old mails with the word, among 2,000 without
+        # 600 old mails with the words
         fill(pg, "old", 600, 1, "Le zébulon du serveur est bloqué.")
-        fill(pg, "noise", 2000, 1000, "Rien à voir avec la demande.")
         # 10 near five million, then 10 past eighty million
         fill(pg, "mid", 10, 5000000, "Un zébulon encore, serveur lent.")
         fill(pg, "new", 10, 80000000, "Le zébulon revient sur le serveur.")
+        # and the newest 3,000 without them: the first walk finds none
+        fill(pg, "noise", 3000, 80000100,
+             "Rien à voir avec la demande, une imprimante.")
         # English mails far back: found by the English query only
         fill(pg, "en", 5, 3000, "The zebulon printers jam again.", "en")
 
@@ -76,50 +80,52 @@ class SearchWindow(gh.ServersTestCase):
             "FROM tickets t WHERE %s" % where, db=DB).split(",")
 
     def test_the_newest_500_across_every_window(self):
-        got = self.search("zébulon")
-        # 20 far ahead, then the 480 newest of the 605 old ones (the
-        # English ones sit between the old French ones and the rest)
+        got = self.search("zébulon serveur")
+        # 20 far ahead, then the 480 newest of the 600 old ones
         newest = self.numbers(
             "t.id IN (SELECT m.ticket_id FROM messages m WHERE m.text "
-            "ILIKE '%%zébulon%%' OR m.text ILIKE '%%zebulon%%' "
+            "ILIKE '%%zébulon%%' AND m.text ILIKE '%%serveur%%' "
             "ORDER BY m.id DESC LIMIT 500)")
         self.assertEqual(len(got), 500)
         self.assertEqual(set(got), set(newest))
         for tag in ("new", "mid"):
             for n in range(1, 11):
                 self.assertIn("W-%s-%d" % (tag, n), got)
-        for n in range(1, 126):      # the oldest 125 fall out
+        for n in range(1, 121):      # the oldest 120 fall out
             self.assertNotIn("W-old-%d" % n, got)
-        ranks = [h["rank"] for h in self.hits("zébulon")]
+        ranks = [h["rank"] for h in self.hits("zébulon serveur")]
         self.assertEqual(ranks, sorted(ranks, reverse=True))
 
     def test_matches_only_far_back_are_found(self):
         # "bloqué" is only in the 600 oldest; 500 are ranked: the newest
         # 500 of them, found by reading every window and then the whole
         # index
-        got = self.search("bloqué -revient")
+        got = self.search("bloqué zébulon -revient")
         self.assertEqual(set(got), {"W-old-%d" % n for n in range(101, 601)})
 
     def test_a_word_of_the_newest_mails_only(self):
-        self.assertEqual(sorted(self.search("revient")),
+        self.assertEqual(sorted(self.search("revient serveur")),
                          sorted("W-new-%d" % n for n in range(1, 11)))
 
     def test_each_language_with_its_own_query(self):
         # "printers" stems to "printer" in English only: the five English
         # mails, though a thousand French ones sit after them
-        self.assertEqual(sorted(self.search("printers")),
+        self.assertEqual(sorted(self.search("printers jam")),
                          sorted("W-en-%d" % n for n in range(1, 6)))
         self.assertEqual(self.search('"printers jam"'), self.search(
             "printers jam"))
 
     def test_a_word_of_every_mail_is_found_by_walking_the_newest(self):
-        # every subject is "Demande N": the newest 500 mails, found in
-        # the first rows read
+        # the newest mails but 25 are "Demande N ... imprimante": the
+        # newest 500 of them, found in the first rows read
         newest = self.numbers("t.id IN (SELECT m.ticket_id FROM messages m "
+                              "WHERE m.text ILIKE '%%imprimante%%' "
                               "ORDER BY m.id DESC LIMIT 500)")
-        self.assertEqual(set(self.search("demande")), set(newest))
+        self.assertEqual(set(self.search("demande imprimante")),
+                         set(newest))
 
     def test_no_match_anywhere(self):
+        self.assertEqual(self.search("introuvable serveur"), [])
         self.assertEqual(self.search("introuvable"), [])
 
 
