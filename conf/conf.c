@@ -568,6 +568,9 @@ read_all(struct reader *r)
 				q->line = s->line;
 				q->retention = -1;
 				keys_read_section(r, s, queue_keys, q);
+				/* redact has no default: whether it was given */
+				q->redact_set = conf_section_entry(s, "redact") !=
+				    NULL;
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
@@ -752,60 +755,4 @@ conf_free(struct conf **cp)
 	free(c->dir);
 	free(c);
 	*cp = NULL;
-}
-
-const struct conf_mailbox *
-conf_mailbox(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (strcmp(c->mailboxes[i].name, name) == 0)
-			return &c->mailboxes[i];
-	return NULL;
-}
-
-const struct conf_agent *
-conf_agent_by_address(const struct conf *c, const char *addr)
-{
-	for (size_t i = 0; i < c->nagents; i++)
-		if (c->agents[i].address &&
-		    str_casecmp(c->agents[i].address, addr) == 0)
-			return &c->agents[i];
-	return NULL;
-}
-
-bool
-conf_is_our_address(const struct conf *c, const char *addr)
-{
-	if (addr == NULL)
-		return false;
-	if (c->smtp.from_addr && str_casecmp(addr, c->smtp.from_addr) == 0)
-		return true;
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (str_casecmp(addr, c->mailboxes[i].address) == 0)
-			return true;
-	return false;
-}
-
-const struct conf_queue *
-conf_queue(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nqueues; i++)
-		if (strcmp(c->queues[i].name, name) == 0)
-			return &c->queues[i];
-	return NULL;
-}
-
-size_t
-conf_sections(const struct conf *c, const char *type,
-    const struct conf_section **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->nsections; i++)
-		if (strcmp(c->sections[i].type, type) == 0) {
-			if (n < max)
-				out[n] = &c->sections[i];
-			n++;
-		}
-	return n;
 }

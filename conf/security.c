@@ -66,15 +66,6 @@ valid_fingerprint(char *f)
 
 #define SIZE_HARD_MAX (1024LL * 1024 * 1024)
 
-static bool
-mailbox_known(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nmailboxes; i++)
-		if (strcmp(c->mailboxes[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 static void
 check_pgp(struct reader *r)
 {
@@ -101,7 +92,7 @@ check_pgp(struct reader *r)
 		conf_diag_add(r->d, file, p->line, "[pgp] fingerprint: "
 		    "\"%s\": expected the key's 40 hexadecimal digits",
 		    p->fingerprint);
-	if (p->mailbox != NULL && !mailbox_known(r->c, p->mailbox))
+	if (p->mailbox != NULL && conf_mailbox(r->c, p->mailbox) == NULL)
 		conf_diag_add(r->d, file, p->line, "[pgp] mailbox: \"%s\" is "
 		    "not a [mailbox] section", p->mailbox);
 	if (p->max_encrypted_size < 1024 || p->max_encrypted_size >
@@ -117,30 +108,19 @@ check_pgp(struct reader *r)
 void
 conf_security_check(struct reader *r)
 {
-	struct conf *c = r->c;
-
 	check_pgp(r);
-	/* redact without a default: whether it was given */
-	for (size_t i = 0; i < c->nqueues; i++)
-		for (size_t j = 0; j < c->nsections; j++) {
-			const struct conf_section *s = &c->sections[j];
-
-			if (strcmp(s->type, "queue") == 0 && s->name != NULL &&
-			    strcmp(s->name, c->queues[i].name) == 0 &&
-			    conf_section_entry(s, "redact") != NULL)
-				c->queues[i].redact_set = true;
-		}
 }
 
 bool
 conf_queue_redacted(const struct conf *c, const char *queue)
 {
+	const struct conf_queue *q;
+
 	if (queue == NULL)
 		return false;
-	for (size_t i = 0; i < c->nqueues; i++)
-		if (strcmp(c->queues[i].name, queue) == 0 &&
-		    c->queues[i].redact_set)
-			return c->queues[i].redact;
+	q = conf_queue(c, queue);
+	if (q != NULL && q->redact_set)
+		return q->redact;
 	return strcmp(queue, "security") == 0;
 }
 
