@@ -134,26 +134,21 @@ put_attachments(struct desk *in, struct out *o, int64_t msg,
 	puts_(o, ",\"attachments\":[");
 	for (bool first = true; rc == 0 && o->rc == 0; first = false) {
 		unsigned char *data, sha[32];
-		char *meta, *hex = NULL, *ad;
+		char *meta, *ad;
 		size_t len;
 
 		rc = gdpr_db_attachment(in->db, msg, after, &id, &meta, &data,
-		    &len, &hex, err);
+		    &len, sha, err);
 		if (rc != 0 || id == 0)
 			break;
 		if (!first)
 			puts_(o, ",");
 		open_object(o, meta);
-		memset(sha, 0, sizeof(sha));
-		for (size_t k = 0; strlen(hex) == 64 && k < 32; k++)
-			sha[k] = (unsigned char)(hex_digit(hex[2 * k]) << 4 |
-			    hex_digit(hex[2 * k + 1]));
 		ad = vault_ad_attachment(msg, sha);
 		rc = put_blob(in, o, "content_base64", ad, "attachment", id,
 		    data, len, err);
 		puts_(o, "}");
 		free(ad);
-		free(hex);
 		free(meta);
 		free(data);
 		c->attachments++;

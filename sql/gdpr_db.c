@@ -487,31 +487,37 @@ static const struct db_stmt st_attachment = { "gdpr_attachment",
 	"SELECT a.id, json_build_object('filename', a.filename, "
 	"'content_type', a.content_type, 'disposition', a.disposition, "
 	"'content_id', a.content_id, 'size', a.size, 'sha256', "
-	"encode(a.sha256, 'hex'))::text, a.content, "
-	"encode(a.sha256, 'hex') FROM attachments a "
+	"encode(a.sha256, 'hex'))::text, a.content, a.sha256 "
+	"FROM attachments a "
 	"WHERE a.message_id = $1 AND a.id > $2 ORDER BY a.id LIMIT 1", 2 };
 
 int
 gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
     int64_t *id_r, char **meta_r, unsigned char **data_r, size_t *len_r,
-    char **sha_r, struct gc_err *err)
+    unsigned char sha_r[32], struct gc_err *err)
 {
 	PGresult *res;
 	I64(m, msg);
 	I64(a, after);
+	unsigned char *sha;
+	size_t n;
 	int rc;
 
 	*id_r = 0;
 	*meta_r = NULL;
 	*data_r = NULL;
 	*len_r = 0;
+	memset(sha_r, 0, 32);
 	if ((rc = db_execv(db, &st_attachment, &res, err, 2, m, a)) != 0)
 		return rc;
 	if (PQntuples(res) > 0) {
 		*id_r = db_get_ll(res, 0, 0);
 		*meta_r = xstrdup(PQgetvalue(res, 0, 1));
 		bytes_of(res, 2, data_r, len_r);
-		*sha_r = xstrdup(PQgetvalue(res, 0, 3));
+		bytes_of(res, 3, &sha, &n);
+		if (n == 32)
+			memcpy(sha_r, sha, 32);
+		free(sha);
 	}
 	PQclear(res);
 	return 0;

@@ -106,14 +106,14 @@ int gdpr_db_events_json(struct db *db, int64_t ticket, int64_t after,
 
 /* A stored blob: the raw mail of a message (*key_r its dedup key), or
  * an attachment's content (the one of message msg with id above after;
- * *sha_r its SHA-256 in hex, "" when anonymised): *data_r malloc'd
+ * sha_r its SHA-256, zeros when anonymised): *data_r malloc'd
  * (NULL and 0 when none), *meta_r the attachment's metadata as a JSON
- * object (malloc'd), *id_r its id (0: no more). The strings are
- * malloc'd; the blobs may be sealed (desk/vault.h). */
+ * object (malloc'd), *id_r its id (0: no more). *key_r is malloc'd;
+ * the blobs may be sealed (desk/vault.h). */
 int gdpr_db_message_raw(struct db *db, int64_t msg, unsigned char **data_r,
     size_t *len_r, char **key_r, struct gc_err *err);
 int gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
     int64_t *id_r, char **meta_r, unsigned char **data_r, size_t *len_r,
-    char **sha_r, struct gc_err *err);
+    unsigned char sha_r[32], struct gc_err *err);
 
 #endif
