@@ -209,19 +209,15 @@ store_ticket_set_related(struct db *db, int64_t id, int64_t related,
 }
 
 static const struct db_stmt st_marks[] = {
-	{ "mark_first_response", "UPDATE tickets SET first_response_at = "
-	    "coalesce(first_response_at, $2) WHERE id = $1", 2 },
-	{ "mark_workaround", "UPDATE tickets SET workaround_at = "
-	    "coalesce(workaround_at, $2) WHERE id = $1", 2 },
-	{ "mark_rca_sent", "UPDATE tickets SET rca_sent_at = $2 WHERE id = $1",
-	    2 },
-	{ "mark_last_update", "UPDATE tickets SET last_update_at = $2 "
-	    "WHERE id = $1", 2 },
-	{ "mark_validated", "UPDATE tickets SET validated_at = $2 "
-	    "WHERE id = $1", 2 },
-	{ "mark_answered", "UPDATE tickets SET first_response_at = "
-	    "coalesce(first_response_at, $2), last_update_at = $2, "
-	    "updated_at = $2 WHERE id = $1", 2 },
+	[STORE_MARK_WORKAROUND] = { "mark_workaround", "UPDATE tickets SET "
+	    "workaround_at = coalesce(workaround_at, $2) WHERE id = $1", 2 },
+	[STORE_MARK_RCA_SENT] = { "mark_rca_sent", "UPDATE tickets SET "
+	    "rca_sent_at = $2 WHERE id = $1", 2 },
+	[STORE_MARK_VALIDATED] = { "mark_validated", "UPDATE tickets SET "
+	    "validated_at = $2 WHERE id = $1", 2 },
+	[STORE_MARK_ANSWERED] = { "mark_answered", "UPDATE tickets SET "
+	    "first_response_at = coalesce(first_response_at, $2), "
+	    "last_update_at = $2, updated_at = $2 WHERE id = $1", 2 },
 };
 
 int

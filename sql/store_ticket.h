@@ -81,10 +81,8 @@ int store_ticket_set_related(struct db *db, int64_t id, int64_t related,
 
 /* Milestones kept on the ticket; the first time only where it says so. */
 enum store_mark {
-	STORE_MARK_FIRST_RESPONSE,   /* first time only */
 	STORE_MARK_WORKAROUND,       /* first time only */
 	STORE_MARK_RCA_SENT,
-	STORE_MARK_LAST_UPDATE,
 	STORE_MARK_VALIDATED,
 	STORE_MARK_ANSWERED,         /* first response (first time only),
 	                              * last update and updated_at, in one
