@@ -10,8 +10,10 @@ that matched. Hostile queries (empty, punctuation, stop words only, 100
 KB, a NUL, bytes that are not UTF-8, SQL, unbalanced quotes, only an
 exclusion) get a sentence and exit 65, or a plain answer; never a
 PostgreSQL message. A mail of several megabytes is stored and found by
-its beginning. Migrations 014 and 020 apply on a database that already
-holds messages.
+its beginning. Migrations 014, 020 and 024 apply on a database that
+already holds messages; 024 folds ligatures as their letters ("cœur" is
+found by "coeur", "æquo" by "aequo") and computes again the search
+column of a mail stored with the fold of before.
 """
 
 import json
@@ -44,6 +46,9 @@ MAILS = [
      "Thanks\n"),
     ("carol@acme.example", "Password reset",
      "Hello,\n\nI cannot reset my password since the update.\n"),
+    ("anne@client.fr", "Contrôleur en panne",
+     "Bonjour,\n\nLe contrôleur de cœur ne démarre plus, ex æquo avec "
+     "l’onduleur.\n"),
 ]
 
 
@@ -56,9 +61,10 @@ def mail(n, sender, subject, body):
             % (sender, subject, n, body.replace("\n", "\r\n"))).encode()
 
 
-# What migrations 014 and 020 add, taken away again: the database as it
-# was before, with its messages, for the upgrade test.
+# What migrations 014, 020 and 024 add, taken away again: the database
+# as it was before, with its messages, for the upgrade test.
 UNDO_014 = """
+DELETE FROM schema_migrations WHERE version = 24;
 DROP FUNCTION search_recent(tsquery, tsquery, integer);
 DROP INDEX messages_search_recent;
 DROP FUNCTION search_blocks(bigint);
@@ -117,6 +123,21 @@ class Search(gh.ServersTestCase):
             "SELECT string_agg(DISTINCT m.search_config::text, ',') "
             "FROM messages m JOIN tickets t ON t.id = m.ticket_id "
             "WHERE t.requester LIKE '%@client.fr'", db=DB), "french")
+
+    def test_ligatures_and_marks_folded_both_ways(self):
+        # stored before 024 with the old fold ("cœur" was "cour"), then
+        # computed again by 024; a query is folded the same way
+        anne = self.who("anne@client.fr")
+        for q in ("coeur", "cœur", "CŒUR", "aequo", "æquo", '"ex aequo"',
+                  "onduleur", "controleur"):
+            self.assertEqual(self.search(q), anne, q)
+        self.assertEqual(self.search("cour"), [])
+        r = self.servers.guichet("ticket", "search", "coeur", "--json")
+        hit, = json.loads(r.stdout)
+        self.assertIn("cœur", hit["line"])
+        self.assertEqual(self.servers.pg.scalar(
+            "SELECT search_fold('Łódź, Øre, Straße – «ok»')", db=DB),
+            "Lodz, Ore, Strasse - <<ok>>")
 
     def test_stemming_in_the_ticket_language(self):
         self.assertEqual(self.search("serveurs"), self.who("marie@client.fr"))
