@@ -21,6 +21,7 @@ it is also what a user pays for. This module reads it from /proc:
 import os
 import subprocess
 import tempfile
+import threading
 import time
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -90,25 +91,26 @@ def steal():
 def run_cpu(argv, timeout=600, env=None):
     """Run argv (stdout to /dev/null) to its end; return (wall seconds,
     cpu seconds of the process and what it reaped, its stderr as text).
-    A non-zero exit raises RuntimeError."""
+    A non-zero exit raises RuntimeError. The wait blocks in wait4 (a
+    timer kills the command at the timeout): a polling loop would add up
+    to its sleep to every wall time."""
     errf = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=errf, env=env)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("%s: timed out" % argv)
-        time.sleep(0.005)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        _, status, ru = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
     wall = time.perf_counter() - t0
     errf.seek(0)
     err = errf.read()
     errf.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode == -9 and wall >= timeout:
+        raise RuntimeError("%s: timed out" % argv)
     if proc.returncode != 0:
         raise RuntimeError("%s exited %d:\n%s" % (argv, proc.returncode,
                                                   err.decode(errors="replace")))

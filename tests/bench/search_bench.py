@@ -1,7 +1,7 @@
 """search_bench.py - `guichet ticket search` over 1,000,000 messages.
 
 A benchmark, not a test: it prints figures. It starts a private
-PostgreSQL (shared_buffers 1GB), migrates, and fills the database with
+PostgreSQL (shared_buffers 1 GB on huge pages), migrates, and fills the database with
 SQL (generate_series, not through guichet): TICKETS tickets (two in
 three in French, one in three in English) of MESSAGES / TICKETS mails
 each, every mail one of 20,000 texts per language of 20 to 80 words drawn
@@ -19,15 +19,28 @@ number of hits and the median wall time of the command (process start,
 connection and the two statements: the figure an agent waits), then the
 p50 and p99 over all runs, the CPU time of guichet and of the PostgreSQL
 server over the runs, and the plan (auto_explain, ANALYZE, BUFFERS) of
-the search statement of one query.
+the search statement of one query. Beside each whole command it
+prints the time PostgreSQL spent on the search's statements (parse,
+bind and execute, from its log with log_min_duration_statement = 0):
+the part the index decides, without process start and connection.
+
+PostgreSQL runs on huge pages (2 MB), as a production server with a
+large shared_buffers does: the benchmark, when run as root, adds the
+pages to /proc/sys/vm/nr_hugepages for its run and gives them back after
+(--no-huge-pages leaves them off, to compare). Without them every new
+backend, so every `guichet ticket search`, faults in each 4 KB page of
+shared memory it touches: thousands for a search that reads thousands
+of rows, which doubled the time of the heaviest queries here.
 
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
        /usr/bin/python3 tests/bench/search_bench.py [MESSAGES] [ROUNDS]
+       [--no-huge-pages]
 (scripts/bench-search.sh builds guichet and runs this.)
 """
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,8 +50,12 @@ import cpu
 import guichet_harness as gh
 import pgload
 
-MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+MESSAGES = int(ARGS[0]) if len(ARGS) > 0 else 1000000
+ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 5
+HUGE = "--no-huge-pages" not in sys.argv
+SHARED_MB = 1024
+NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
 TICKETS = max(MESSAGES // 10, 1)
 DB = "searchbench"
 NOW = "2026-12-01T10:00:00Z"
@@ -146,6 +163,61 @@ WHERE t.number LIKE 'BENCH-%%';
           % (time.perf_counter() - t0), flush=True)
 
 
+def reserve_huge_pages(mb):
+    """Add enough 2 MB huge pages for mb of shared memory (and a tenth
+    more for PostgreSQL's other shared structures); return the count to
+    restore, or None when the kernel would not give them."""
+    want = mb // 2 + mb // 20
+    try:
+        with open(NR_HUGEPAGES) as f:
+            before = int(f.read())
+        with open(NR_HUGEPAGES, "w") as f:
+            f.write(str(before + want))
+        with open(NR_HUGEPAGES) as f:
+            got = int(f.read())
+    except (OSError, ValueError):
+        return None
+    if got < before + want:
+        restore_huge_pages(before)
+        return None
+    return before
+
+
+def restore_huge_pages(before):
+    if before is not None:
+        try:
+            with open(NR_HUGEPAGES, "w") as f:
+                f.write(str(before))
+        except OSError:
+            pass
+
+
+class StatementLog:
+    """The milliseconds PostgreSQL logged for the search's statements
+    (parse, bind, execute of search_*) since the last call."""
+
+    def __init__(self, logfile):
+        self.logfile = logfile
+        self.pos = os.path.getsize(logfile)
+
+    def take(self):
+        with open(self.logfile, errors="replace") as f:
+            f.seek(self.pos)
+            text = f.read()
+            self.pos = f.tell()
+        ms = 0.0
+        for m in re.finditer(r"duration: ([0-9.]+) ms  (?:parse|bind|"
+                             r"execute) search_", text):
+            ms += float(m.group(1))
+        return ms
+
+
+def percentiles(times):
+    t = sorted(times)
+    n = len(t)
+    return t[n // 2], t[min(n - 1, int(n * 0.99))], t[-1]
+
+
 def search(s, query, env=None):
     argv = s._guichet_argv(["ticket", "search", query, "--json"], NOW, None)
     wall, cpu_s, err = cpu.run_cpu(argv, env=env) if env else \
@@ -178,11 +250,24 @@ def explain(s, query):
 
 
 def main():
+    before = reserve_huge_pages(SHARED_MB) if HUGE else None
+    try:
+        run(before is not None)
+    finally:
+        restore_huge_pages(before)
+
+
+def run(huge):
     with gh.Servers(imap=False, smtp=False, http=False) as s:
         pg = s.pg
-        pg.psql("ALTER SYSTEM SET shared_buffers = '1GB'")
+        pg.psql("ALTER SYSTEM SET shared_buffers = '%dMB'" % SHARED_MB)
         pg.psql("ALTER SYSTEM SET maintenance_work_mem = '256MB'")
+        pg.psql("ALTER SYSTEM SET huge_pages = '%s'" % ("on" if huge
+                                                      else "off"))
         pg.restart()
+        print("PostgreSQL: shared_buffers %d MB, huge pages %s" % (
+            SHARED_MB, "on" if huge else "off (--no-huge-pages, or not "
+            "root, or the kernel had none to give)"), flush=True)
         s.write_config(dbname=DB)
         s.guichet("migrate")
         print("loading %d messages in %d tickets" % (MESSAGES, TICKETS),
@@ -195,31 +280,43 @@ def main():
             "FROM messages", db=DB))
         for q in QUERIES:                     # warm the cache once
             search(s, q)
-        times, per_query = [], []
+        pg.psql("ALTER SYSTEM SET log_min_duration_statement = 0")
+        pg.psql("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        stmts = StatementLog(pg.logfile)
+        times, server, per_query = [], [], []
         pm = pg.pid()
         pg_cpu0 = cpu.tree_cpu(pm)
         guichet_cpu = 0.0
         for q in QUERIES:
-            mine = []
+            mine, mine_server = [], []
             for _ in range(ROUNDS):
                 wall, c, err = search(s, q)
                 if err.strip():
                     raise gh.HarnessError("%s: %s" % (q, err))
                 mine.append(wall * 1000)
                 guichet_cpu += c
+                mine_server.append(stmts.take())
             times += mine
-            per_query.append((q, statistics.median(mine)))
+            server += mine_server
+            per_query.append((q, statistics.median(mine),
+                              statistics.median(mine_server)))
         pg_cpu = cpu.tree_cpu(pm) - pg_cpu0
-        print("\n%-34s %6s %10s" % ("query", "hits", "median ms"))
-        for q, med in per_query:
-            print("%-34s %6d %10.1f" % (q[:34], hits(s, q), med))
-        times.sort()
+        pg.psql("ALTER SYSTEM RESET log_min_duration_statement")
+        pg.psql("SELECT pg_reload_conf()")
+        print("\n%-34s %6s %10s %10s" % ("query", "hits", "median ms",
+                                         "statements"))
+        for q, med, med_server in per_query:
+            print("%-34s %6d %10.1f %10.1f" % (q[:34], hits(s, q), med,
+                                               med_server))
         n = len(times)
         print("\n%d runs (%d queries x %d): p50 %.1f ms, p99 %.1f ms, "
               "max %.1f ms (wall time of `guichet ticket search`: start, "
-              "connection, statements)" % (
-                  n, len(QUERIES), ROUNDS, times[n // 2],
-                  times[min(n - 1, int(n * 0.99))], times[-1]))
+              "connection, statements)" % ((n, len(QUERIES), ROUNDS) +
+                                          percentiles(times)))
+        print("statements alone (PostgreSQL's parse, bind and execute of "
+              "the search): p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+              % percentiles(server))
         print("CPU: guichet %.1f ms per search, PostgreSQL %.1f ms per "
               "search; load average %s" % (
                   1000 * guichet_cpu / n, 1000 * pg_cpu / n,
