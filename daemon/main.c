@@ -5,10 +5,8 @@
  * The table of commands feeds `--help`, `help COMMAND` and `COMMAND
  * --help` (which read no config); doc/guichet.8 documents each entry.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <libetpan/libetpan.h>
-#include <libxml/parser.h>
 #include <locale.h>
 #include <openssl/crypto.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -22,6 +20,8 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/cli.h"
+#include "notify/curl_dyn.h"
+#include "parsers/xml_dyn.h"
 #include "sql/db.h"
 
 #define DEFAULT_CONFIG "/etc/guichet/guichet.conf"
@@ -223,7 +223,7 @@ static void
 version(void)
 {
 	char pcre2[64] = "", pq[32];
-	int xml = atoi(xmlParserVersion);   /* "20914" is 2.9.14 */
+	int xml = atoi(*xml_dyn()->parser_version);   /* "20914": 2.9.14 */
 
 	pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
 	db_client_version(pq, sizeof(pq));

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "notify/curl_dyn.h"
 
 #include "common/backoff.h"
 #include "common/log.h"

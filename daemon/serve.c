@@ -30,13 +30,15 @@
 #include "daemon/monitor.h"
 #include "daemon/outbox.h"
 #include "daemon/poller.h"
+#include "daemon/sd_dyn.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
 #include "desk/scheduler.h"
+#include "notify/curl_dyn.h"
 #include "notify/smtp.h"
+#include "parsers/xml_dyn.h"
 #include "sql/store.h"
 #include "sql/timers_db.h"
-#include <systemd/sd-daemon.h>
 
 #define OUTBOX_BATCH 200
 #define OUTBOX_CHECK 60       /* seconds between outbox looks when idle (new
@@ -382,6 +384,13 @@ cli_serve(struct app *app, int argc, char **argv)
 			fprintf(stderr, "usage: guichet serve [--once]\n");
 			return EX_USAGE;
 		}
+	}
+	/* the libraries opened on first use elsewhere: a missing one stops
+	 * the daemon here, not at its first mail */
+	if (curl_dyn_load(&err) != 0 || xml_dyn_load(&err) != 0 ||
+	    sd_dyn_load(&err) != 0) {
+		log_error("%s", err.msg);
+		return EX_UNAVAILABLE;
 	}
 	if (smtp_global_init(&err) != 0) {
 		log_error("%s", err.msg);

@@ -32,7 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "notify/curl_dyn.h"
 
 #include "common/log.h"
 #include "common/mem.h"

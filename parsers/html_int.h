@@ -11,8 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
+#include "parsers/xml_dyn.h"
 
 /* len bytes of UTF-8 HTML parsed by libxml2's forgiving parser (no
  * network, no error output, meta charsets ignored); NULL for empty or
