@@ -131,14 +131,26 @@ cli_ticket_search(struct app *app, int argc, char **argv)
 	}
 	if ((why = query_problem(query, len)) != NULL)
 		goto bad;
-	if ((rc = app_db_connect(app, &db, &err)) != 0 ||
-	    (rc = db_schema_check(db, &err)) != 0) {
+	if ((rc = app_db_connect(app, &db, &err)) != 0) {
 		fprintf(stderr, "guichet: %s\n", err.msg);
-		db_close(&db);
 		free(stdin_query);
 		return app_exit_code(rc);
 	}
+	/* The schema is checked only when the search fails: an old one is
+	 * then named as the cause. A search reads and writes nothing else,
+	 * and the check costs a fresh connection as much as a short search. */
 	rc = vault_search(app->conf, db, query, max, &doc, &err);
+	if (rc != 0 && rc != GC_EINVAL && rc != GC_ETEMP) {
+		struct gc_err schema = { 0 };
+		int src = db_schema_check(db, &schema);
+
+		if (src != 0) {
+			fprintf(stderr, "guichet: %s\n", schema.msg);
+			db_close(&db);
+			free(stdin_query);
+			return app_exit_code(src);
+		}
+	}
 	db_close(&db);
 	free(stdin_query);
 	if (rc == GC_EINVAL) {

@@ -244,6 +244,27 @@ class Search(gh.ServersTestCase):
         self.assertIn("nothing imported", r.stderr)
         self.assertEqual(self.search("serveur"), self.who("marie@client.fr"))
 
+    def test_old_schema_named(self):
+        # the schema is checked only when a search fails: against a
+        # database that lacks migration 020, a search of several words
+        # (which needs its search_recent()) says which and how to fix it
+        s = self.servers
+        conf = s.write_config(path=s.path("old.conf"), dbname="search_old")
+        s.config_path = s.path("guichet.conf")
+        s.guichet("migrate", config=conf)
+        s.pg.psql("DROP FUNCTION search_recent(tsquery, tsquery, integer);"
+                  "DELETE FROM schema_migrations WHERE version = 20",
+                  db="search_old")
+        r = s.guichet("ticket", "search", "serveur panne", config=conf,
+                      expect=78)
+        self.assertIn("lacks migration 20", r.stderr)
+        self.assertIn("guichet migrate", r.stderr)
+        self.assertNotIn("ERROR", r.stderr)
+        self.assertEqual(r.stdout, "")
+        # a search that the old schema can run still runs
+        self.assertEqual(s.guichet("ticket", "search", "serveur", "--json",
+                                   config=conf).stdout.strip(), "[]")
+
     def test_huge_mail_stored_and_found_by_its_beginning(self):
         body = "Bonjour,\nzanzibar au début.\n" + "".join(
             "mot%06d " % i for i in range(400000)) + "\npanama final\n"
