@@ -17,9 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "common/mem.h"
+#include "daemon/mhd_dyn.h"
 
 struct http {
 	struct MHD_Daemon *mhd;
@@ -167,6 +166,8 @@ http_start(struct http **out, const struct http_opts *o, struct gc_err *err)
 	int fd;
 
 	*out = NULL;
+	if (mhd_dyn_load(err) != 0)
+		return err->code;
 	if ((fd = listen_socket(o->host, o->port, err)) < 0)
 		return fd;
 	h = xcalloc(1, sizeof(*h));

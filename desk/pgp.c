@@ -12,7 +12,6 @@
 #include "desk/pgp.h"
 
 #include <errno.h>
-#include <gpgme.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "desk/gpgme_dyn.h"
 #include "desk/mailout.h"
 #include "parsers/auto.h"
 #include "parsers/mime.h"
