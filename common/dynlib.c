@@ -33,14 +33,16 @@ open_all(struct dynlib *lib)
 
 		dlerror();
 		if ((p = dlsym(h, lib->syms[i].name)) == NULL) {
+			/* the reason, before dlclose() frees dlerror()'s text */
 			why = dlerror();
+			gc_err_set(&lib->err, GC_ECONFIG, "%s lacks %s (another "
+			    "version than the one guichet was built with?)%s%s",
+			    lib->soname, lib->syms[i].name, why ? ": " : "",
+			    why ? why : "");
 			for (size_t j = 0; j < i; j++)
 				*lib->syms[j].slot = NULL;
 			dlclose(h);
-			return gc_err_set(&lib->err, GC_ECONFIG, "%s lacks %s "
-			    "(another version than the one guichet was built "
-			    "with?)%s%s", lib->soname, lib->syms[i].name,
-			    why ? ": " : "", why ? why : "");
+			return lib->err.code;
 		}
 		*lib->syms[i].slot = p;
 	}
