@@ -176,6 +176,8 @@ ini_parse(struct conf_section **sections, size_t *nsections,
 			} else {
 				struct conf_entry *e;
 
+				/* keys are case-blind: "K" repeats "k" */
+				str_tolower(key);
 				for (size_t i = 0; i < cur->nentries; i++)
 					if (strcmp(cur->entries[i].key,
 					    key) == 0)
@@ -188,7 +190,6 @@ ini_parse(struct conf_section **sections, size_t *nsections,
 				    sizeof(*cur->entries));
 				e = &cur->entries[cur->nentries++];
 				e->key = xstrdup(key);
-				str_tolower(e->key);
 				e->value = xstrdup(val);
 				e->line = lineno;
 				e->used = false;

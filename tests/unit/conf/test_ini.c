@@ -229,6 +229,15 @@ test_duplicate_keys(void **state)
 	assert_string_equal(conf_section_get(&p.s[0], "k"), "first");
 	assert_string_equal(conf_section_get(&p.s[1], "k"), "elsewhere");
 	done(&p);
+	/* keys are case-blind: a key in capitals repeats its lower case */
+	parse_str(&p,
+	    "[s]\n"
+	    "Max_Rcpts = 10\n"
+	    "max_rcpts = 20000\n");
+	assert_int_equal(p.d.n, 1);
+	assert_string_equal(p.d.lines[0],
+	    "t.ini:3: duplicate key \"max_rcpts\" (first at line 2)");
+	done(&p);
 }
 
 static void
