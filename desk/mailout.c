@@ -351,7 +351,8 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	msg.in_reply_to = req->in_reply_to;
 	msg.references = req->references;
 	msg.nreferences = req->nreferences;
-	msg.auto_submitted = req->automatic ? "auto-replied" : NULL;
+	msg.auto_submitted = req->generated ? "auto-generated" :
+	    req->automatic ? "auto-replied" : NULL;
 	msg.extra = r.headers;
 	msg.nextra = r.nheaders;
 	msg.body = r.body;

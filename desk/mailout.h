@@ -51,6 +51,8 @@ struct mailout_req {
 	const char *const *references; size_t nreferences;
 	const char *author;          /* "system" | "agent" */
 	bool automatic;              /* Auto-Submitted: auto-replied */
+	bool generated;              /* ... auto-generated: answers no mail
+	                                (RFC 3834 3.1.7), e.g. a report */
 	bool capped;                 /* counts against auto_reply_cap */
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */

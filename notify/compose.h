@@ -80,7 +80,7 @@ struct compose_msg {
 	const char *in_reply_to;                /* without <>, may be NULL */
 	const char *const *references;          /* without <> */
 	size_t nreferences;
-	const char *auto_submitted;             /* "auto-replied" or NULL */
+	const char *auto_submitted;  /* "auto-replied", "auto-generated", NULL */
 	const struct compose_header *extra;
 	size_t nextra;
 	const char *body;                       /* UTF-8 text */
