@@ -225,12 +225,20 @@ flush_outbox(struct daemon *d, time_t now)
 		return;
 	}
 	d->next_outbox = now + OUTBOX_CHECK;
-	if (st.retried > 0) {
+	/* the soonest row due, also a retry that an earlier flush planned
+	 * (this one may have sent only new mail); a row still due after a
+	 * flush that moved nothing (another daemon holds it) is looked at
+	 * again in a second, not at once */
+	{
 		long long due;
+		bool moved = st.sent + st.retried + st.dead > 0;
 
-		if (outbox_next_due(d->db, now, &due, &err) == 0 && due >= 0 &&
-		    now + due < d->next_outbox)
-			d->next_outbox = now + due;
+		if (outbox_next_due(d->db, now, &due, &err) == 0 && due >= 0) {
+			if (due == 0 && !moved)
+				due = 1;
+			if (now + due < d->next_outbox)
+				d->next_outbox = now + due;
+		}
 	}
 }
 

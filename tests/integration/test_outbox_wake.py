@@ -6,7 +6,9 @@ LISTENs on the outbox, sends it at once instead of at its next look at
 the outbox (a minute when idle) or its next poll (here an hour). With two
 daemons on one database, both wake and the acknowledgement is still sent
 once. A daemon that was away from the database (restart of PostgreSQL)
-still sends what was queued meanwhile.
+still sends what was queued meanwhile. A retry that a flush planned is
+made when it is due even if a later flush sent only new mail (that flush
+used to put the next look a minute away).
 """
 
 import signal
@@ -73,6 +75,31 @@ class OutboxWake(gh.ServersTestCase):
         d2.stop(signal.SIGTERM)
         for n in range(10, 16):
             self.assertEqual(len(acks_to(s.smtp, n)), 1, n)
+
+    def test_retry_planned_before_a_flush_of_new_mail(self):
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.db[:30],
+                       sections={"guichet": {"poll_interval": "1h",
+                                             "outbox_retry_base": "3s",
+                                             "outbox_retry_max": "3s"}})
+        s.smtp.refuse("w20@*", 451, "4.2.0 try later")
+        d = s.spawn("serve")
+        try:
+            d.wait_for_output(r"serving 1 mailbox")
+            time.sleep(1.5)
+            s.guichet("ingest", "--mailbox", "support", input=mail(20))
+            gh.wait_until(lambda: ("451", "w20@customer.example.org") in
+                          s.smtp.refused(), 20, "the first refusal")
+            s.smtp.accept_all()
+            # new mail, sent by a flush that retries nothing: the retry
+            # of mail 20, due in 3 s, must not wait for the idle look
+            self.ingest_and_wait(21)
+            gh.wait_until(lambda: acks_to(s.smtp, 20), 20,
+                          "the retry of the refused acknowledgement")
+        finally:
+            d.stop(signal.SIGTERM)
+        self.assertEqual(len(acks_to(s.smtp, 20)), 1)
+        self.assertEqual(len(acks_to(s.smtp, 21)), 1)
 
     def test_queued_while_database_away(self):
         s = self.servers
