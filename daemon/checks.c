@@ -85,7 +85,8 @@ checks_config(const struct conf *c, struct conf_diag *diag)
 	    (c->pgp.home != NULL) != (c->pgp.key_file != NULL)) {
 		struct gc_err err = { 0 };
 
-		if (pgp_prepare(c, &err) != 0)
+		if (pgp_prepare(c, &err) != 0 ||
+		    pgp_check_decrypts(c, &err) != 0)
 			conf_diag_add(diag, c->pgp.file, c->pgp.line, "%s",
 			    err.msg);
 	}

@@ -33,10 +33,12 @@
 #include "daemon/sd_dyn.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 #include "desk/scheduler.h"
 #include "notify/curl_dyn.h"
 #include "notify/smtp.h"
 #include "parsers/xml_dyn.h"
+#include "sla/policy.h"
 #include "sql/store.h"
 #include "sql/timers_db.h"
 
@@ -154,6 +156,7 @@ build_generation(struct daemon *d)
 static void
 reload(struct daemon *d)
 {
+	struct gc_err err = { 0 };
 	struct conf *c;
 	struct sla_policy *p;
 
@@ -161,6 +164,13 @@ reload(struct daemon *d)
 	if (app_read_config(d->app->config_path, &c, &p) != 0) {
 		log_error("reload: the new configuration has problems (above);"
 		    " keeping the running one");
+		return;
+	}
+	if (pgp_check_decrypts(c, &err) != 0) {
+		log_error("reload: %s; keeping the running configuration",
+		    err.msg);
+		sla_policy_free(&p);
+		conf_free(&c);
 		return;
 	}
 	/* the pollers borrow from the old generation: drop them first; the
@@ -399,6 +409,10 @@ cli_serve(struct app *app, int argc, char **argv)
 	    sd_dyn_load(&err) != 0) {
 		log_error("%s", err.msg);
 		return EX_UNAVAILABLE;
+	}
+	if (pgp_check_decrypts(app->conf, &err) != 0) {
+		log_error("%s", err.msg);
+		return err.code == GC_ETEMP ? EX_TEMPFAIL : EX_CONFIG;
 	}
 	if (smtp_global_init(&err) != 0) {
 		log_error("%s", err.msg);

@@ -25,6 +25,10 @@ static const struct dynlib_sym syms[] = {
 	{ "gpgme_get_key", (void **)&table.get_key },
 	{ "gpgme_key_unref", (void **)&table.key_unref },
 	{ "gpgme_strerror", (void **)&table.strerror },
+	{ "gpgme_op_encrypt", (void **)&table.op_encrypt },
+	{ "gpgme_data_new", (void **)&table.data_new },
+	{ "gpgme_data_release_and_get_mem", (void **)&table.data_release_and_get_mem },
+	{ "gpgme_free", (void **)&table.free },
 };
 static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_GPGME, syms);
 

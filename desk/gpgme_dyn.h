@@ -36,6 +36,10 @@ struct gpgme_dyn {
 	__typeof__(gpgme_get_key) *get_key;
 	__typeof__(gpgme_key_unref) *key_unref;
 	__typeof__(gpgme_strerror) *strerror;
+	__typeof__(gpgme_op_encrypt) *op_encrypt;
+	__typeof__(gpgme_data_new) *data_new;
+	__typeof__(gpgme_data_release_and_get_mem) *data_release_and_get_mem;
+	__typeof__(gpgme_free) *free;
 };
 
 /* Open GPGME once; 0, or GC_ECONFIG with the loader's reason. */
@@ -61,5 +65,9 @@ const struct gpgme_dyn *gpgme_dyn(void);
 #define gpgme_get_key (gpgme_dyn()->get_key)
 #define gpgme_key_unref (gpgme_dyn()->key_unref)
 #define gpgme_strerror (gpgme_dyn()->strerror)
+#define gpgme_op_encrypt (gpgme_dyn()->op_encrypt)
+#define gpgme_data_new (gpgme_dyn()->data_new)
+#define gpgme_data_release_and_get_mem (gpgme_dyn()->data_release_and_get_mem)
+#define gpgme_free (gpgme_dyn()->free)
 
 #endif

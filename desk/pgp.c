@@ -248,6 +248,58 @@ out:
 }
 
 int
+pgp_check_decrypts(const struct conf *c, struct gc_err *err)
+{
+	static const char probe[] = "guichet: can this key decrypt?";
+	const struct conf_pgp *p = &c->pgp;
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key[2] = { NULL, NULL };
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_error_t e;
+	struct sink s = { BUF_INIT(0), sizeof(probe), false };
+	char home[4096], *blob = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (p->line == 0 || p->fingerprint == NULL)
+		return 0;
+	buf_init(&s.b, s.max + 1);
+	pgp_home(home, sizeof(home), p);
+	if ((rc = context(&ctx, home, err)) != 0)
+		return rc == GC_EIO ? GC_ETEMP : rc;
+	if ((e = gpgme_get_key(ctx, p->fingerprint, &key[0], 0)) != 0 ||
+	    (e = gpgme_data_new_from_mem(&in, probe, sizeof(probe) - 1, 0)) ||
+	    (e = gpgme_data_new(&out)) ||
+	    (e = gpgme_op_encrypt(ctx, key, GPGME_ENCRYPT_ALWAYS_TRUST, in,
+	    out))) {
+		rc = gc_err_set(err, GC_ECONFIG, "[pgp] cannot encrypt to the "
+		    "key %s: %s", p->fingerprint, gpgme_strerror(e));
+		goto out;
+	}
+	blob = gpgme_data_release_and_get_mem(out, &len);
+	out = NULL;
+	rc = decrypt(p, (const unsigned char *)blob, len, &s, err);
+	if (rc == GC_EPARSE)
+		rc = gc_err_set(err, GC_ECONFIG, "[pgp] the secret key %s "
+		    "cannot decrypt without help (%s): guichet has no "
+		    "passphrase to give, so use a key without one (gpg "
+		    "--passwd %s, an empty one)", p->fingerprint, err->msg,
+		    p->fingerprint);
+	else if (rc == 0 && (s.b.len != sizeof(probe) - 1 ||
+	    memcmp(s.b.data, probe, s.b.len) != 0))
+		rc = gc_err_set(err, GC_ECONFIG, "[pgp] the key %s decrypts "
+		    "its own test message wrong", p->fingerprint);
+out:
+	buf_free(&s.b);
+	gpgme_free(blob);
+	gpgme_data_release(in);
+	gpgme_data_release(out);
+	gpgme_key_unref(key[0]);
+	gpgme_release(ctx);
+	return rc;
+}
+
+int
 pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
     const char *raw, const struct mail_limits *lim, struct mail **m,
     bool *decrypted_r, struct gc_err *err)

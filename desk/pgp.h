@@ -34,6 +34,15 @@ void pgp_home(char *buf, size_t size, const struct conf_pgp *p);
  * key of the fingerprint. 0, or GC_ECONFIG with why in err. */
 int pgp_prepare(const struct conf *c, struct gc_err *err);
 
+/* With [pgp] set: a few bytes encrypted to its key are decrypted as a
+ * report would be. A secret key that needs a passphrase (guichet has no
+ * one to type) or cannot decrypt is refused here, by `serve` when it
+ * starts or reloads and by `check-config`, rather than on every report,
+ * which would all go to the quarantine. 0, or GC_ECONFIG with why; the
+ * engine or agent failing is GC_ETEMP. Spawns GnuPG: not for every
+ * command. */
+int pgp_check_decrypts(const struct conf *c, struct gc_err *err);
+
 /* When mb is [pgp]'s mailbox and *m (parsed from raw) is encrypted:
  * *m becomes the clear mail, parsed with lim (its raw bytes owned by its
  * arena), and *decrypted_r is true. Returns 0 then and when there is

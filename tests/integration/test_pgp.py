@@ -423,6 +423,44 @@ class Pgp(gh.ServersTestCase):
         self.assertIn("expected the key's 40 hexadecimal digits", out)
         self.assertIn("mailbox: \"nowhere\" is not a [mailbox]", out)
 
+    def test_key_with_a_passphrase_refused_at_start(self):
+        # guichet has no passphrase to type: such a key would fail every
+        # report (all to the quarantine, each reporter told it could not
+        # be read); it is refused by check-config and when serve starts,
+        # and the report waits in its folder
+        s = self.servers
+        home = tempfile.mkdtemp(prefix="gpgp")
+        try:
+            r = subprocess.run(
+                ["gpg", "--homedir", home, "--batch", "--quiet",
+                 "--pinentry-mode", "loopback", "--passphrase", "s3cret",
+                 "--quick-gen-key", "Locked <locked@example.com>",
+                 "future-default", "default", "never"],
+                capture_output=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = gpg(home, "--with-colons", "--list-secret-keys").decode()
+            fpr = re.search(r"^fpr:+([0-9A-F]{40}):", out, re.M).group(1)
+            # the passphrase is not in the agent's cache any more
+            kill_agent(home)
+            self.configure(pgp={"home": home, "fingerprint": fpr})
+            r = s.guichet("check-config", expect=78)
+            self.assertIn("the secret key %s cannot decrypt" % fpr,
+                          r.stdout + r.stderr)
+            self.assertIn("gpg --passwd", r.stdout + r.stderr)
+            s.imap.append(self.sec, "INBOX", pgp_mime(
+                encrypt(home, fpr, b"for the locked key").decode(),
+                mid="locked-1@reporter.example"))
+            r = s.guichet("serve", "--once", now=T0, expect=78)
+            self.assertIn("cannot decrypt without help", r.stderr)
+            self.assertEqual(len(s.imap.messages(self.sec, "INBOX")), 1)
+            self.assertEqual(self.quarantine(), [])
+            # the key of the channel, without a passphrase: it starts
+            self.configure()
+            s.guichet("check-config")
+        finally:
+            kill_agent(home)
+            shutil.rmtree(home, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
