@@ -30,6 +30,7 @@
 #include "desk/conversation.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
+#include "desk/pgp.h"
 #include "desk/vault.h"
 #include "parsers/auto.h"
 #include "parsers/mime.h"
@@ -273,6 +274,24 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 		goto fail;
 	if ((rc = parse_released(&m, e.raw, e.len, id, &partly, &err)) != 0)
 		goto fail;
+	/* a report to [pgp]'s mailbox goes in clear or not at all: let in
+	 * encrypted, it would show agents a cipher and its reporter nothing
+	 * (held because it could not be decrypted, it stays held) */
+	{
+		struct mail_limits lim = mail_limits_default();
+		struct gc_err perr = { 0 };
+		bool clear;
+
+		if ((rc = pgp_open_mail(app->conf, mb, e.raw, &lim, &m, &clear,
+		    &perr)) != 0) {
+			rc = gc_err_set(&err, rc == GC_ETEMP ? GC_ETEMP :
+			    GC_EINVAL, "the report is encrypted and cannot be "
+			    "decrypted (%s): nothing released; `guichet "
+			    "quarantine retry %" PRId64 "` once it can be",
+			    perr.msg, id);
+			goto fail;
+		}
+	}
 	/* with nobody to write to, the ticket still holds the mail */
 	if ((m->from.addr = intake_sender(m)) == NULL)
 		m->from.addr = "";

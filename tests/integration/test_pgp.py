@@ -319,6 +319,16 @@ class Pgp(gh.ServersTestCase):
         # encrypted to a key that is not ours
         armor = encrypt(self.other, self.other_fpr, b"to the wrong key\n")
         self.assert_held(pgp_mime(armor.decode()), r"cannot decrypt")
+        # released by an operator, it would show agents a cipher: it is
+        # refused and stays held, nothing let in
+        qid = self.sql("SELECT id FROM quarantine")
+        r = self.servers.guichet("quarantine", "release", qid, expect=65)
+        self.assertIn("encrypted and cannot be decrypted", r.stderr)
+        self.assertIn("quarantine retry %s" % qid, r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM quarantine WHERE "
+                                  "released_at IS NULL"), "1")
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in'"), "0")
 
     def test_garbage_armor(self):
         armor = ("-----BEGIN PGP MESSAGE-----\n\nbm90IGEgcGdwIG1lc3NhZ2U"
