@@ -315,6 +315,10 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 		if (rc == 0 && (ids.n > 0 || batch == 0))
 			rc = anonymise(in, &k, &ids, "forget", who->actor, low,
 			    &rows, err);
+		/* the status page's subscriptions, once */
+		if (rc == 0 && batch == 0)
+			rc = gdpr_db_forget_subscriptions(in->db, low,
+			    out->pseudonym, in->now, &out->subscriptions, err);
 		if (rc == 0 && (ids.n > 0 || batch == 0)) {
 			e = ev_new();
 			ev_str(e, "subject", out->pseudonym);
@@ -322,6 +326,8 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 			ev_int(e, "tickets", (long long)ids.n);
 			ev_int(e, "rows", rows);
 			ev_int(e, "batch", batch + 1);
+			if (batch == 0)
+				ev_int(e, "subscriptions", out->subscriptions);
 			data = ev_end(e);
 			rc = store_event(in->db, 0, in->now, "gdpr_forget",
 			    who->actor, data, err);

@@ -315,7 +315,17 @@ gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
 	}
 	put_head(&o, addr, in->now);
 	rc = put_tickets(in, &o, low, c, err);
-	puts_(&o, "]}\n");
+	puts_(&o, "],\"status_subscriptions\":");
+	if (rc == 0 && (rc = gdpr_db_subscriptions_json(in->db, low, &data,
+	    err)) == 0) {
+		json_t *subs = json_loads(data, 0, NULL);
+
+		c->subscriptions = (long long)json_array_size(subs);
+		json_decref(subs);
+		puts_(&o, data);
+		free(data);
+	}
+	puts_(&o, "}\n");
 	free(low);
 	if (rc == 0 && o.rc != 0)
 		rc = gc_err_set(err, o.rc, "export: cannot write the output");
@@ -332,6 +342,7 @@ gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
 	ev_int(e, "messages", c->messages);
 	ev_int(e, "attachments", c->attachments);
 	ev_int(e, "events", c->events);
+	ev_int(e, "subscriptions", c->subscriptions);
 	data = ev_end(e);
 	if ((rc = db_begin(in->db, err)) == 0 &&
 	    (rc = store_event(in->db, 0, in->now, "gdpr_export", who->actor, data,

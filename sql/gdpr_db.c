@@ -522,3 +522,40 @@ gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
 	PQclear(res);
 	return 0;
 }
+
+/* ----- Status-page subscriptions ---------------------------------- */
+
+static const struct db_stmt st_subs_json = { "gdpr_subs_json",
+	"SELECT coalesce(json_agg(json_build_object('address', address, "
+	"'subscribed_at', iso_utc(subscribed_at), 'unsubscribed_at', "
+	"iso_utc(unsubscribed_at)) ORDER BY id), '[]')::text "
+	"FROM status_subscribers WHERE lower(address) = $1", 1 };
+
+int
+gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
+    struct gc_err *err)
+{
+	return db_value(db, &st_subs_json, out, err, 1, addr);
+}
+
+/* The address becomes the pseudonym and the subscription ends: no more
+ * mail, and the row of a status post sent keeps its reference. */
+static const struct db_stmt st_subs_forget = { "gdpr_subs_forget",
+	"WITH u AS (UPDATE status_subscribers SET address = $2, "
+	"unsubscribed_at = coalesce(unsubscribed_at, to_timestamp($3)) "
+	"WHERE lower(address) = $1 RETURNING 1) SELECT count(*) FROM u", 3 };
+
+int
+gdpr_db_forget_subscriptions(struct db *db, const char *addr,
+    const char *pseudonym, time_t now, long long *rows_r,
+    struct gc_err *err)
+{
+	char at[24], *v = NULL;
+	int rc;
+
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	rc = db_value(db, &st_subs_forget, &v, err, 3, addr, pseudonym, at);
+	*rows_r = rc == 0 && v != NULL ? strtoll(v, NULL, 10) : 0;
+	free(v);
+	return rc;
+}

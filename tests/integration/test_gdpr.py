@@ -397,6 +397,11 @@ class Gdpr(DeskCase):
 
     def test_export(self):
         a, b, d = self.two_tickets()
+        # she also follows the status page, and Denise
+        self.sql("INSERT INTO status_subscribers (address, token, "
+                 "subscribed_at) VALUES ('Claire@Cust.example', 'tok-c', "
+                 "'2026-11-20T10:00:00Z'), ('denise@other.example', "
+                 "'tok-d', now())")
         out = self.servers.path("export-%s.json" % self.user)
         r = self.servers.guichet("gdpr", "export", "CLAIRE@cust.example",
                                  "--output", out, "--actor", "dpo-anne",
@@ -422,6 +427,10 @@ class Gdpr(DeskCase):
         self.assertTrue(any("REPLYMARK-E" in m["text"]
                             for m in ta["messages"]))
         self.assertIn("created", [e["kind"] for e in ta["events"]])
+        self.assertEqual(doc["status_subscriptions"], [{
+            "address": "Claire@Cust.example",
+            "subscribed_at": "2026-11-20T10:00:00Z",
+            "unsubscribed_at": None}])
         # Denise's ticket is not Claire's
         with open(out) as f:
             self.assertNotIn("BODYMARK-D1", f.read())
@@ -536,10 +545,23 @@ class Gdpr(DeskCase):
                  "'From: <CLAIRE@cust.example> HELDMARK', 40, "
                  "'h1', now()), ('support', 'parse', 'From: "
                  "<c_aire@cust.example> OTHERMARK', 40, 'h2', now())")
+        self.sql("INSERT INTO status_subscribers (address, token, "
+                 "subscribed_at) VALUES ('claire@cust.example', 'tok-c', "
+                 "now()), ('denise@other.example', 'tok-d', now())")
         sla_b = self.sla_rows(b)
         r = self.servers.guichet("gdpr", "forget", "Claire@Cust.Example",
                                  "--actor", "dpo-anne", now=later(2))
         self.assertIn("2 ticket(s) anonymised", r.stderr)
+        self.assertIn("1 status-page subscription(s) ended", r.stderr)
+        # her subscription ends under her pseudonym; Denise's goes on
+        self.assertEqual(self.one(
+            "SELECT address = (SELECT requester FROM tickets WHERE "
+            "number = '%s') AND unsubscribed_at IS NOT NULL FROM "
+            "status_subscribers WHERE token = 'tok-c'" % a), "t")
+        self.assertEqual(self.one(
+            "SELECT address || coalesce(unsubscribed_at::text, '-') FROM "
+            "status_subscribers WHERE token = 'tok-d'"),
+            "denise@other.example-")
         self.assertNotIn("claire", r.stderr.lower())
         ta, tb, td = self.ticket(a), self.ticket(b), self.ticket(d)
         self.assertRegex(ta[0], r"^anon-[0-9a-f]{20}@invalid$")
