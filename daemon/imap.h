@@ -145,13 +145,20 @@ struct imap_msg {
 	char *data;     /* the raw message, NUL-terminated for convenience
 	                 * (it may hold NULs itself); NULL when oversize */
 	size_t len;     /* bytes in data, or the message's size if oversize */
+	char *header;   /* oversize: its header block (at most
+	                 * IMAP_OVERSIZE_HEADER bytes, NUL-terminated), to
+	                 * learn who sent it; else NULL */
+	size_t header_len;
 };
+
+#define IMAP_OVERSIZE_HEADER (64u * 1024)
 
 /* Fetch the given UIDs (any order, duplicates ignored) from the selected
  * folder with UID FETCH ... BODY.PEEK[] (flags are left alone). When
  * max_size is not 0, sizes are asked first (UID FETCH ... RFC822.SIZE,
  * one more round trip per batch) and messages larger than max_size come
- * back with data NULL and len = their size, without being downloaded.
+ * back with data NULL and len = their size, without being downloaded;
+ * their header block alone is fetched (UID FETCH ... BODY.PEEK[HEADER]).
  * Results are in ascending UID order; UIDs that no longer exist are left
  * out, so *n_r may be smaller than n. Memory: the whole batch is held at
  * once, so callers bound n * max_size (or use imap_fetch_budget()). Long,

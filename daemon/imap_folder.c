@@ -391,6 +391,57 @@ fetch_pass(struct imap_conn *c, const uint32_t *uids, size_t n, bool bodies,
 	return 0;
 }
 
+/* The header blocks of uids[0..n) (sorted, unique), in one command, into
+ * res[].header (indexed like all[]), each cut at IMAP_OVERSIZE_HEADER. */
+static int
+fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
+    const uint32_t *all, size_t nall, struct imap_msg *res,
+    struct gc_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *fa;
+	struct mailimap_set *set;
+	struct fetched f;
+	clist *result = NULL;
+	clistiter *it;
+	int r;
+
+	make_set(&set, uids, n, 0);
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
+	    (fa = mailimap_fetch_att_new_uid()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0 ||
+	    (fa = mailimap_fetch_att_new_body_peek_section(
+	    mailimap_section_new_header())) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
+		fatal("mailimap_fetch_att: out of memory");
+	r = mailimap_uid_fetch(c->imap, set, ft, &result);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "UID FETCH (header)", err);
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		const uint32_t *hit;
+		struct imap_msg *m;
+		size_t len;
+
+		fetched_of(&f, clist_content(it));
+		if (!f.has_uid || !f.has_body || (hit = bsearch(&f.uid, all,
+		    nall, sizeof(*all), cmp_uid)) == NULL)
+			continue;
+		m = &res[hit - all];
+		if (m->header != NULL)
+			continue;
+		len = f.body_len < IMAP_OVERSIZE_HEADER ? f.body_len :
+		    IMAP_OVERSIZE_HEADER;
+		m->header = xmalloc(len + 1);
+		memcpy(m->header, f.body, len);
+		m->header[len] = '\0';
+		m->header_len = len;
+	}
+	mailimap_fetch_list_free(result);
+	return 0;
+}
+
 int
 imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
     size_t max_size, struct imap_msg **msgs_r, size_t *n_r,
@@ -451,6 +502,20 @@ imap_fetch_budget(struct imap_conn *c, const uint32_t *uids, size_t n,
 		    res, state, err);
 	if (r < 0)
 		goto out;
+	/* the header of each mail too big to fetch: who sent it */
+	if (max_size != 0) {
+		uint32_t *big = xmalloc(nall * sizeof(*big));
+		size_t nbig = 0;
+
+		for (i = 0; i < upto; i++)
+			if (state[i] == SLOT_SIZED && res[i].len > max_size)
+				big[nbig++] = all[i];
+		if (nbig > 0)
+			r = fetch_headers(c, big, nbig, all, nall, res, err);
+		free(big);
+		if (r < 0)
+			goto out;
+	}
 	/* Keep what came back whole, and what is too large to fetch. */
 	for (i = m = 0; i < upto; i++) {
 		bool oversize = max_size != 0 && res[i].data == NULL &&
@@ -460,8 +525,10 @@ imap_fetch_budget(struct imap_conn *c, const uint32_t *uids, size_t n,
 		    (state[i] != SLOT_ABSENT && oversize))
 			res[m++] = res[i];
 	}
-	for (; i < nall; i++)
+	for (; i < nall; i++) {
 		free(res[i].data);    /* past the budget: none, but be sure */
+		free(res[i].header);
+	}
 	if (m == 0) {
 		free(res);
 		res = NULL;
@@ -488,8 +555,10 @@ imap_msgs_free(struct imap_msg **msgs, size_t n)
 
 	if (msgs == NULL || *msgs == NULL)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free((*msgs)[i].data);
+		free((*msgs)[i].header);
+	}
 	free(*msgs);
 	*msgs = NULL;
 }

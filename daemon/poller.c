@@ -151,6 +151,29 @@ ensure_connected(struct poller *p, struct gc_err *err)
 	return 0;
 }
 
+/* The sender of a mail too big to download is told, from its header
+ * block; a notice that cannot be queued is given up (the mail is held
+ * all the same), a database gone away is not. */
+static int
+tell_oversize(struct desk *in, const struct conf_mailbox *mb,
+    const struct imap_msg *msg, struct gc_err *err)
+{
+	struct gc_err nerr = { 0 };
+	int rc;
+
+	if ((rc = db_savepoint(in->db, &nerr)) == 0 &&
+	    (rc = intake_tell_too_big(in, mb, msg->header, msg->header_len,
+	    msg->len, &nerr)) == 0 && (rc = db_release(in->db, &nerr)) == 0)
+		return 0;
+	if (rc == GC_ETEMP)
+		return gc_err_set(err, rc, "%s", nerr.msg);
+	db_rollback_to_savepoint(in->db);
+	log_warn("mailbox %s uid %" PRIu32 ": the notice to the sender of a "
+	    "mail too big to download was not queued: %s", mb->name, msg->uid,
+	    nerr.msg);
+	return 0;
+}
+
 /* One batch in one transaction (see intake.h for careful); fills the
  * results. Returns GC_ERETRY when a mail failed in a fast pass. */
 static int
@@ -202,6 +225,9 @@ batch_pass(struct poller *p, struct desk *in, struct imap_msg *msgs,
 				rc = 0;
 			} else if (rc == 0) {
 				rc = db_release(in->db, err);
+				if (rc == 0 && msgs[i].header != NULL)
+					rc = tell_oversize(in, mb, &msgs[i],
+					    err);
 			}
 		} else {
 			rc = intake_mail(in, mb, msgs[i].data, msgs[i].len,

@@ -114,33 +114,19 @@ quarantine(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 	return 0;
 }
 
-/* A mail too big to take: quarantined whole, and its sender told, unless
- * the mail is automatic (no loop) or the sender cannot be read. Only the
- * header block is parsed, to learn who sent it. */
-static int
-too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
-    size_t len, uint32_t uid, const char *key, struct intake_result *res,
-    struct gc_err *err)
+int
+intake_tell_too_big(struct desk *in, const struct conf_mailbox *mb,
+    const char *header, size_t hlen, size_t size, struct gc_err *err)
 {
 	struct mail_limits lim = mail_limits_default();
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
-	char detail[128], size[32], max[32];
+	char sizes[32], max[32];
 	const char *why = NULL;
-	size_t hlen = 0;
-	int rc;
+	int rc = 0;
 
-	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
-	    in->conf->general.max_mail_size);
-	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
-	    err)) != 0 || res->outcome != INTAKE_QUARANTINED)
-		return rc;
-	while (hlen + 1 < len && hlen < (size_t)in->conf->general.
-	    max_header_size && !(raw[hlen] == '\n' && (raw[hlen + 1] == '\n' ||
-	    (raw[hlen + 1] == '\r' && hlen + 2 < len && raw[hlen + 2] == '\n'))))
-		hlen++;
 	lim.max_mail_bytes = hlen + 2;
-	if (mail_parse(&m, raw, hlen + 1, &lim, &perr) != 0)
+	if (mail_parse(&m, header, hlen, &lim, &perr) != 0)
 		return 0;
 	if (m->from.addr != NULL && !conf_is_our_address(in->conf, m->from.addr) &&
 	    auto_classify(m, &why) == AUTO_NONE) {
@@ -153,7 +139,7 @@ too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 			{ "requester_address", m->from.addr },
 			{ "subject", m->subject },
 			{ "max_size", max },
-			{ "message_size", size },
+			{ "message_size", sizes },
 		};
 		struct mailout_req req = {
 			.template_name = "size_limit", .language =
@@ -165,13 +151,36 @@ too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 		};
 		char mid[256];
 
-		snprintf(size, sizeof(size), "%.1f MB", len / 1048576.0);
+		snprintf(sizes, sizeof(sizes), "%.1f MB", size / 1048576.0);
 		snprintf(max, sizeof(max), "%.1f MB",
 		    in->conf->general.max_mail_size / 1048576.0);
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	}
 	mail_free(&m);
 	return rc;
+}
+
+/* A mail too big to take: quarantined whole, and its sender told (from
+ * its header block alone). */
+static int
+too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
+    size_t len, uint32_t uid, const char *key, struct intake_result *res,
+    struct gc_err *err)
+{
+	char detail[128];
+	size_t hlen = 0;
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%zu bytes, the limit is %lld", len,
+	    in->conf->general.max_mail_size);
+	if ((rc = quarantine(in, mb, raw, len, uid, key, "size", detail, res,
+	    err)) != 0 || res->outcome != INTAKE_QUARANTINED)
+		return rc;
+	while (hlen + 1 < len && hlen < (size_t)in->conf->general.
+	    max_header_size && !(raw[hlen] == '\n' && (raw[hlen + 1] == '\n' ||
+	    (raw[hlen + 1] == '\r' && hlen + 2 < len && raw[hlen + 2] == '\n'))))
+		hlen++;
+	return intake_tell_too_big(in, mb, raw, hlen + 1, len, err);
 }
 
 /* A text longer than max bytes, cut at a character boundary with a note

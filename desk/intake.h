@@ -44,4 +44,11 @@ const char *intake_outcome_name(enum intake_outcome o);
  * the metrics' outcome label). */
 const char *intake_outcome_key(enum intake_outcome o);
 
+/* Tell the sender of a mail too big to take (its size bytes; header its
+ * header block, hlen bytes, all that is read of it) with the size_limit
+ * template, unless the mail is automatic, ours, or its sender cannot be
+ * read. Inside the caller's transaction. */
+int intake_tell_too_big(struct desk *in, const struct conf_mailbox *mb,
+    const char *header, size_t hlen, size_t size, struct gc_err *err);
+
 #endif

@@ -422,6 +422,35 @@ class IntakeEdges(gh.ServersTestCase):
         self.assertIn("no notice", self.scalar("SELECT detail FROM quarantine"))
         self.assertEqual(self.numbers(), ["SUP-2026-000001", "SUP-2026-000002"])
 
+    def test_mail_too_big_to_download_is_held_and_its_sender_told(self):
+        # over 4 x max_mail_size a mail is not downloaded: only its header
+        # block is read, to tell its sender (never a robot), and the IMAP
+        # quarantine folder keeps it whole
+        s = self.servers
+        self.configure(max_mail_size="16KB")
+        huge = mail("Huge logs", body="l" * 80000 + "\n",
+                    mid="<huge@c.example.org>")
+        robot = mail("Huge report", body="r" * 80000 + "\n",
+                     mid="<robot@c.example.org>",
+                     sender="Monitor <monitor@c.example.org>",
+                     extra="Auto-Submitted: auto-generated\r\n")
+        for raw in (huge, robot):
+            s.imap.append(self.user, "INBOX", raw)
+        self.serve_once()
+        self.assertEqual(self.folder("INBOX"), [])
+        self.assertEqual(sorted(self.folder("Quarantine")),
+                         sorted([huge, robot]))
+        self.assertEqual(self.scalar(
+            "SELECT string_agg(reason || ':' || raw_size, ',') FROM "
+            "quarantine"), "size:0,size:0")
+        notice, = s.smtp.wait_for(1)
+        self.assertIn("claire@customer.example.org", notice["To"])
+        self.assertEqual(notice["In-Reply-To"], "<huge@c.example.org>")
+        self.assertIn("MB", notice.as_string())
+        self.assertEqual(self.numbers(), [])
+        self.assertEqual(self.scalar("SELECT count(*) FROM outbox WHERE "
+                                     "purpose = 'size_limit'"), "1")
+
     # --- serve --once tells when the pass failed --------------------
 
     def test_once_exits_75_when_imap_fails(self):
