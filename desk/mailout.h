@@ -52,6 +52,9 @@ struct mailout_req {
 	const char *author;          /* "system" | "agent" */
 	bool automatic;              /* Auto-Submitted: auto-replied */
 	bool capped;                 /* counts against auto_reply_cap */
+	bool first_slot;             /* a new ticket's first mail to its
+	                                customer side: takes its slot under
+	                                ticket_send_cap (store_outbox) */
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */
 	const char *id_hint;         /* Message-ID hint, default purpose */

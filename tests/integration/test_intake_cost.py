@@ -1,0 +1,190 @@
+"""test_intake_cost.py - what migration 021 and the folded first slot
+change in the cost of a new mail keeps every result of before.
+
+Through real IMAP, SMTP and PostgreSQL:
+- search_fold() returns what the translate() of migration 014 returned,
+  for plain ASCII (now returned as it is), accented, mixed, long and odd
+  texts, so that old search vectors and new queries still meet; a mail
+  without accents and one with them are both found;
+- the acknowledgement of a new ticket takes the ticket's first slot under
+  ticket_send_cap in its own statement: it counts against the cap, an
+  acknowledgement the auto_reply_cap kept takes no slot (the agent's
+  answer then leaves at once), and ticket_send_cap = 0 logs nothing;
+- queued mails and raw mails too big to stay plain are stored compressed
+  (lz4) and read back whole.
+"""
+
+import json
+import re
+
+import guichet_harness as gh
+
+T0 = "2026-11-26T10:00:00Z"
+
+# The fold of migration 014, to compare with.
+FOLD_014 = ("translate(%s, 'àâäáãåÀÂÄÁÃÅçÇéèêëÉÈÊËíìîïÍÌÎÏñÑóòôöõÓÒÔÖÕ"
+            "úùûüÚÙÛÜýÿÝŸœŒæÆ', 'aaaaaaAAAAAAcCeeeeEEEEiiiiIIIInNoooooOOOOOuuuu"
+            "UUUUyyYYoOaA')")
+
+
+def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
+         in_reply_to=None):
+    h = "From: %s\r\nTo: support@example.com\r\n" % sender
+    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
+    if in_reply_to:
+        h += "In-Reply-To: <%s>\r\nReferences: <%s>\r\n" % (in_reply_to,
+                                                            in_reply_to)
+    h += ("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Content-Transfer-Encoding: 8bit\r\n")
+    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
+
+
+def at(minutes):
+    return "2026-11-26T%02d:%02d:00Z" % (10 + minutes // 60, minutes % 60)
+
+
+class IntakeCost(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        self.db = "cost_" + self._testMethodName[5:][:40].lower()
+        self.user = ("c" + self._testMethodName[5:])[:30].lower()
+        self.n = 0
+
+    def configure(self, **guichet):
+        sections = {"agent alice": {"address": "alice@example.com",
+                                    "name": "Alice Martin",
+                                    "queues": "support"}}
+        if guichet:
+            sections["guichet"] = guichet
+        self.servers.write_config(dbname=self.db, mailbox_user=self.user,
+                                  sections=sections)
+        self.servers.guichet("migrate")
+        self.servers.smtp.clear()
+
+    def deliver(self, raw, now=T0):
+        self.servers.imap.append(self.user, "INBOX", raw)
+        return self.servers.guichet("serve", "--once", now=now).stderr
+
+    def new_ticket(self, raw, now=T0):
+        return re.search(r"new ticket (SUP-\d+-\d+)",
+                         self.deliver(raw, now)).group(1)
+
+    def sql(self, q):
+        return self.servers.pg.scalar(q, db=self.db)
+
+    def show(self, number):
+        return json.loads(self.servers.guichet("ticket", "show", number,
+                                               "--json").stdout)
+
+    def agent_reply(self, number, body, now):
+        self.n += 1
+        n = self.sql("SELECT o.message_id FROM outbox o JOIN tickets t ON "
+                     "t.id = o.ticket_id WHERE o.purpose = 'notify_agent' "
+                     "AND t.number = '%s' ORDER BY o.id LIMIT 1" % number)
+        return self.deliver(mail("Re: [%s] Export" % number, body,
+                                 "agent-%d@example.com" % self.n,
+                                 sender="Alice Martin <alice@example.com>",
+                                 in_reply_to=n), now=now)
+
+    def to(self, who):
+        return [m for m in self.servers.smtp.messages()
+                if who in m["X-RcptTo"]]
+
+    def test_fold_is_the_fold_of_before(self):
+        self.configure()
+        texts = ["", "plain ascii only", "Facture impayée", "ÉLÉPHANT œuvre",
+                 "ascii then é at the end", "é" + "x" * 5000,
+                 "x" * 100000 + "ç", "x" * 100000, "emoji 🙂 and à",
+                 "ß ø ł stay", "tab\tand\nnewline", "\x7f del"]
+        for t in texts:
+            lit = "'" + t.replace("'", "''") + "'"
+            same = self.sql("SELECT search_fold(%s) IS NOT DISTINCT FROM %s"
+                            % (lit, FOLD_014 % lit))
+            self.assertEqual(same, "t", t[:40])
+        self.assertIsNone(self.sql("SELECT search_fold(NULL)"))
+        # both kinds of mail are found, accents or not, both ways
+        a = self.new_ticket(mail("Export", "The export fails with error "
+                                 "500.\n", "a@cust.example"))
+        b = self.new_ticket(mail("Facture", "La facture reçue est "
+                                 "erronée.\n", "b@cust.example"))
+        for query, number in (("export", a), ("erronee", b),
+                              ("recue", b), ("erronée", b)):
+            r = self.servers.guichet("ticket", "search", query, "--json")
+            found = {h["number"] for h in json.loads(r.stdout)}
+            self.assertIn(number, found, query)
+
+    def test_ack_takes_the_first_slot(self):
+        self.configure(ticket_send_cap="2")
+        number = self.new_ticket(mail("Export", "Empty file.\n",
+                                      "one@cust.example"))
+        self.assertEqual(self.sql("SELECT count(*) FROM ticket_send_log"),
+                         "1")
+        self.assertEqual(self.sql("SELECT count(*) FROM ticket_send_log l "
+                                  "JOIN outbox o ON o.ticket_id = "
+                                  "l.ticket_id AND o.created_at = l.at "
+                                  "WHERE o.purpose = 'ack'"), "1")
+        # the acknowledgement and one answer fill the hour: the second
+        # answer waits
+        self.agent_reply(number, "Answer 1.\n", now=at(1))
+        self.agent_reply(number, "Answer 2.\n", now=at(2))
+        self.assertEqual(len(self.to("claire@cust.example")), 2)
+        held = [e["data"] for e in self.show(number)["events"]
+                if e["kind"] == "mail_held"]
+        self.assertEqual([d["until"] for d in held], [at(60)])
+
+    def test_ack_kept_by_the_loop_breaker_takes_no_slot(self):
+        # a sender that opens tickets in a loop gets one acknowledgement
+        # an hour; a ticket whose acknowledgement was kept has its whole
+        # hourly cap for the agent's answer
+        self.configure(ticket_send_cap="1", auto_reply_cap="1")
+        self.new_ticket(mail("Loop 1", "x\n", "l1@cust.example"))
+        second = self.new_ticket(mail("Loop 2", "y\n", "l2@cust.example"))
+        self.assertEqual(len(self.to("claire@cust.example")), 1)
+        kinds = [e["kind"] for e in self.show(second)["events"]]
+        self.assertIn("auto_reply_capped", kinds)
+        self.assertEqual(self.sql(
+            "SELECT count(*) FROM ticket_send_log l JOIN tickets t ON "
+            "t.id = l.ticket_id WHERE t.number = '%s'" % second), "0")
+        self.agent_reply(second, "Here is the answer.\n", now=at(1))
+        got = self.to("claire@cust.example")
+        self.assertEqual(len(got), 2)
+        self.assertIn("Here is the answer.",
+                      got[-1].get_body(("plain",)).get_content())
+        self.assertNotIn("mail_held",
+                         [e["kind"] for e in self.show(second)["events"]])
+
+    def test_no_cap_logs_nothing(self):
+        self.configure(ticket_send_cap="0")
+        number = self.new_ticket(mail("Export", "x\n", "z@cust.example"))
+        for i in range(1, 4):
+            self.agent_reply(number, "Answer %d.\n" % i, now=at(i))
+        self.assertEqual(len(self.to("claire@cust.example")), 4)
+        self.assertEqual(self.sql("SELECT count(*) FROM ticket_send_log"),
+                         "0")
+
+    def test_big_mails_stored_compressed_and_whole(self):
+        self.configure()
+        body = "".join("Line %d of the log: export failed, retrying.\n" % i
+                       for i in range(400))
+        number = self.new_ticket(mail("Big log", body, "big@cust.example"))
+        self.assertEqual(self.sql(
+            "SELECT count(*) FROM outbox WHERE pg_column_compression(data) "
+            "= 'lz4'"), "2")
+        self.assertEqual(self.sql(
+            "SELECT pg_column_compression(raw) FROM messages WHERE "
+            "direction = 'in'"), "lz4")
+        t = self.show(number)
+        self.assertIn("Line 399 of the log", t["messages"][0]["text"])
+        self.servers.guichet("serve", "--once", now=at(1))
+        ack, = self.to("claire@cust.example")
+        self.assertIn("Big log", ack["Subject"])
+        notes = self.to("alice@example.com")
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Line 399 of the log",
+                      notes[0].get_body(("plain",)).get_content())
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
