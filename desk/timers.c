@@ -28,6 +28,35 @@ stored_timer(const struct store_sla_state *s, const char *kind)
 	return NULL;
 }
 
+/* Would storing t (n timers) leave the stored ones (s) as they are? The
+ * same kinds, each with the same instants, target, calendar and next
+ * instant, and no fired mark that goes: then nothing is written (most
+ * customer follow-ups). */
+static bool
+timers_unchanged(const struct store_timer *t, size_t n,
+    const struct store_sla_state *s)
+{
+	if (s == NULL || s->ntimers != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_sla_timer *was = stored_timer(s, t[i].kind);
+
+		if (was == NULL || !was->whole ||
+		    was->start_at != t[i].start_at ||
+		    was->due_at != t[i].due_at ||
+		    was->warn_at != t[i].warn_at ||
+		    was->met_at != t[i].met_at ||
+		    was->next_at != t[i].next_at ||
+		    was->target_seconds != t[i].target_seconds ||
+		    t[i].calendar == NULL ||
+		    strcmp(was->calendar, t[i].calendar) != 0 ||
+		    (was->warned && !t[i].keep_warned) ||
+		    (was->breached && !t[i].keep_breached))
+			return false;
+	}
+	return true;
+}
+
 /* Compute the timers of a state and store them, with the next instant
  * and the marks that the timer rule decides from the stored ones (prev;
  * NULL for a new ticket). */
@@ -69,7 +98,7 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 		out[i].keep_warned = step.keep_warned;
 		out[i].keep_breached = step.keep_breached;
 	}
-	if (rc == 0)
+	if (rc == 0 && !timers_unchanged(out, n, prev))
 		rc = store_timers_set(in->db, ticket_id, out, n, prev == NULL,
 		    err);
 	return rc;

@@ -38,6 +38,12 @@ struct store_sla_timer {
 	char kind[16];
 	time_t due_at, warn_at;
 	bool warned, breached;           /* fired */
+	/* the rest of the row, so that a refresh that changes nothing
+	 * writes nothing; whole: all of it read */
+	time_t start_at, met_at, next_at;
+	long long target_seconds;
+	char calendar[64];
+	bool whole;
 };
 
 /* What the SLA policy needs to know of a ticket; times 0 when unset. */

@@ -163,6 +163,36 @@ class IntakeCost(gh.ServersTestCase):
         self.assertEqual(self.sql("SELECT count(*) FROM ticket_send_log"),
                          "0")
 
+    def timers(self):
+        return self.servers.pg.psql(
+            "SELECT kind, xmin::text, coalesce(met_at::text, ''), "
+            "coalesce(next_at::text, '') FROM sla_timers ORDER BY kind",
+            db=self.db)
+
+    def test_followup_that_changes_no_timer_writes_none(self):
+        self.configure()
+        number = self.new_ticket(mail("Export", "Empty file.\n",
+                                      "f0@cust.example"))
+        before = self.timers()
+        self.assertTrue(before)
+        ack = self.sql("SELECT message_id FROM outbox WHERE purpose = 'ack'")
+        # the customer adds a detail: the clock of a new ticket runs on,
+        # the rows are not written again (same xmin)
+        self.deliver(mail("Re: [%s] Export" % number, "The file is "
+                          "empty since Monday.\n", "f1@cust.example",
+                          in_reply_to=ack), now=at(5))
+        self.assertEqual(self.timers(), before)
+        self.assertIn("message_received",
+                      [e["kind"] for e in self.show(number)["events"]])
+        # the agent's answer meets the first response: written then
+        self.agent_reply(number, "We are on it.\n", now=at(10))
+        after = {k: (x, met) for k, x, met, _ in self.timers()}
+        was = {k: (x, met) for k, x, met, _ in before}
+        self.assertEqual(set(after), set(was))
+        changed = [k for k in after if after[k] != was[k]]
+        self.assertTrue(changed)
+        self.assertTrue(any(after[k][1] for k in changed))
+
     def test_big_mails_stored_compressed_and_whole(self):
         self.configure()
         body = "".join("Line %d of the log: export failed, retrying.\n" % i
