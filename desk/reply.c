@@ -368,9 +368,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	}
 	if (rc == 0)
 		rc = store_thread_ids(in->db, t->id, THREAD_REFS, &refs,
-		    &nrefs, err);
-	if (rc == 0)
-		rc = store_last_customer_mid(in->db, t->id, &last, err);
+		    &nrefs, &last, err);
 	if (rc != 0)
 		goto out;
 send:
