@@ -35,7 +35,8 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	"|| ' ' || coalesce(" EPOCH("start_at") ", 0) || ' ' || coalesce("
 	EPOCH("met_at") ", 0) || ' ' || coalesce(" EPOCH("next_at") ", 0) || "
 	"' ' || target_seconds || ' ' || calendar, "
-	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id) "
+	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id), "
+	"(SELECT count(*) FROM sla_timers s WHERE s.ticket_id = t.id) "
 	"FROM tickets t WHERE id = $1", 1 };
 
 /* The numbers of a bigint array's text form, "{1,2,3}", into v. */
@@ -160,6 +161,7 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 		parse_ll_array(ends, o->pause_end, n);
 	}
 	sla_timers_parse(o, db_get(res, 0, 12));
+	o->nstored = (size_t)db_get_ll(res, 0, 13);
 	PQclear(res);
 	return 0;
 }

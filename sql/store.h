@@ -63,6 +63,7 @@ struct store_sla_state {
 	size_t npauses;
 	struct store_sla_timer *timers;  /* malloc'd, its timers now */
 	size_t ntimers;
+	size_t nstored;     /* its rows, also those that do not read */
 };
 int store_sla_state(struct db *db, int64_t ticket_id,
     struct store_sla_state *out, struct gc_err *err);

@@ -193,6 +193,22 @@ class IntakeCost(gh.ServersTestCase):
         self.assertTrue(changed)
         self.assertTrue(any(after[k][1] for k in changed))
 
+    def test_a_forged_timer_row_is_written_again(self):
+        # a row edited by hand to look unchanged to a careless reader (a
+        # calendar with a comma and numbers) is put right by the refresh
+        self.configure()
+        number = self.new_ticket(mail("Export", "x\n", "g0@cust.example"))
+        kind, cal = self.servers.pg.psql(
+            "SELECT kind, calendar FROM sla_timers ORDER BY kind LIMIT 1",
+            db=self.db)[0]
+        self.sql("UPDATE sla_timers SET calendar = '%s,%s 0 0 0 0 %s' "
+                 "WHERE kind = '%s'" % (cal, kind, cal, kind))
+        ack = self.sql("SELECT message_id FROM outbox WHERE purpose = 'ack'")
+        self.deliver(mail("Re: [%s] Export" % number, "More.\n",
+                          "g1@cust.example", in_reply_to=ack), now=at(5))
+        self.assertEqual(self.sql("SELECT calendar FROM sla_timers WHERE "
+                                  "kind = '%s'" % kind), cal)
+
     def test_big_mails_stored_compressed_and_whole(self):
         self.configure()
         body = "".join("Line %d of the log: export failed, retrying.\n" % i
