@@ -96,7 +96,10 @@ class IntakeCost(gh.ServersTestCase):
         texts = ["", "plain ascii only", "Facture impayée", "ÉLÉPHANT œuvre",
                  "ascii then é at the end", "é" + "x" * 5000,
                  "x" * 100000 + "ç", "x" * 100000, "emoji 🙂 and à",
-                 "ß ø ł stay", "tab\tand\nnewline", "\x7f del"]
+                 "ß ø ł stay", "tab\tand\nnewline", "\x7f del",
+                 "àâäáãåÀÂÄÁÃÅçÇéèêëÉÈÊËíìîïÍÌÎÏñÑóòôöõÓÒÔÖÕúùûüÚÙÛÜýÿÝŸœŒæÆ",
+                 "Ÿ" * 3000 + "x", "日本語のテキスト é", "e\u0301 decomposed",
+                 "".join(chr(c) for c in range(0x80, 0x800))]
         for t in texts:
             lit = "'" + t.replace("'", "''") + "'"
             same = self.sql("SELECT search_fold(%s) IS NOT DISTINCT FROM %s"
