@@ -49,3 +49,9 @@ ALTER TABLE outbox ALTER COLUMN data SET COMPRESSION lz4;
 ALTER TABLE messages ALTER COLUMN raw SET COMPRESSION lz4,
     ALTER COLUMN text SET COMPRESSION lz4,
     ALTER COLUMN new_text SET COMPRESSION lz4;
+
+-- tickets_created (migration 001) is written by every new ticket and
+-- read by no statement: the reports select by organisation and creation
+-- (tickets_org_created of 018), the list orders by urgency and id, and
+-- retention reads closed_at (tickets_retention).
+DROP INDEX tickets_created;

@@ -11,7 +11,11 @@ Through real IMAP, SMTP and PostgreSQL:
   acknowledgement the auto_reply_cap kept takes no slot (the agent's
   answer then leaves at once), and ticket_send_cap = 0 logs nothing;
 - queued mails and raw mails too big to stay plain are stored compressed
-  (lz4) and read back whole.
+  (lz4) and read back whole; tickets_created, read by no statement, is
+  gone;
+- a customer's follow-up that changes no SLA timer writes no timer row,
+  an agent's answer writes those it changes, and a timer row forged to
+  look unchanged is put right.
 """
 
 import json
@@ -106,6 +110,9 @@ class IntakeCost(gh.ServersTestCase):
                             % (lit, FOLD_014 % lit))
             self.assertEqual(same, "t", t[:40])
         self.assertIsNone(self.sql("SELECT search_fold(NULL)"))
+        # an index no statement reads is no longer written by each ticket
+        self.assertEqual(self.sql("SELECT count(*) FROM pg_indexes WHERE "
+                                  "indexname = 'tickets_created'"), "0")
         # both kinds of mail are found, accents or not, both ways
         a = self.new_ticket(mail("Export", "The export fails with error "
                                  "500.\n", "a@cust.example"))
