@@ -22,29 +22,13 @@ import json
 import re
 
 import guichet_harness as gh
-
-T0 = "2026-11-26T10:00:00Z"
+import test_amplification as amp
+from test_amplification import T0, at, mail
 
 # The fold of migration 014, to compare with.
 FOLD_014 = ("translate(%s, 'àâäáãåÀÂÄÁÃÅçÇéèêëÉÈÊËíìîïÍÌÎÏñÑóòôöõÓÒÔÖÕ"
             "úùûüÚÙÛÜýÿÝŸœŒæÆ', 'aaaaaaAAAAAAcCeeeeEEEEiiiiIIIInNoooooOOOOOuuuu"
             "UUUUyyYYoOaA')")
-
-
-def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",
-         in_reply_to=None):
-    h = "From: %s\r\nTo: support@example.com\r\n" % sender
-    h += "Subject: %s\r\nMessage-ID: <%s>\r\n" % (subject, mid)
-    if in_reply_to:
-        h += "In-Reply-To: <%s>\r\nReferences: <%s>\r\n" % (in_reply_to,
-                                                            in_reply_to)
-    h += ("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-          "Content-Transfer-Encoding: 8bit\r\n")
-    return (h + "\r\n" + body.replace("\n", "\r\n")).encode()
-
-
-def at(minutes):
-    return "2026-11-26T%02d:%02d:00Z" % (10 + minutes // 60, minutes % 60)
 
 
 class IntakeCost(gh.ServersTestCase):
@@ -55,31 +39,15 @@ class IntakeCost(gh.ServersTestCase):
         self.user = ("c" + self._testMethodName[5:])[:30].lower()
         self.n = 0
 
-    def configure(self, **guichet):
-        sections = {"agent alice": {"address": "alice@example.com",
-                                    "name": "Alice Martin",
-                                    "queues": "support"}}
-        if guichet:
-            sections["guichet"] = guichet
-        self.servers.write_config(dbname=self.db, mailbox_user=self.user,
-                                  sections=sections)
-        self.servers.guichet("migrate")
-        self.servers.smtp.clear()
-
-    def deliver(self, raw, now=T0):
-        self.servers.imap.append(self.user, "INBOX", raw)
-        return self.servers.guichet("serve", "--once", now=now).stderr
+    # the helpers of test_amplification (same attributes: db, user, n)
+    configure = amp.Amplification.configure
+    deliver = amp.Amplification.deliver
+    sql = amp.Amplification.sql
+    show = amp.Amplification.show
 
     def new_ticket(self, raw, now=T0):
         return re.search(r"new ticket (SUP-\d+-\d+)",
                          self.deliver(raw, now)).group(1)
-
-    def sql(self, q):
-        return self.servers.pg.scalar(q, db=self.db)
-
-    def show(self, number):
-        return json.loads(self.servers.guichet("ticket", "show", number,
-                                               "--json").stdout)
 
     def agent_reply(self, number, body, now):
         self.n += 1
