@@ -379,6 +379,7 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	ob->data = m->raw.data;
 	ob->len = m->raw.len;
 	ob->now = now;
+	ob->first_slot = req->first_slot;
 	snprintf(m->dedup, sizeof(m->dedup), "out:%s", mid);
 	sm->ticket_id = req->ticket_id;
 	sm->direction = "out";

@@ -54,6 +54,9 @@ struct mailout_req {
 	bool generated;              /* ... auto-generated: answers no mail
 	                                (RFC 3834 3.1.7), e.g. a report */
 	bool capped;                 /* counts against auto_reply_cap */
+	bool first_slot;             /* a new ticket's first mail to its
+	                                customer side: takes its slot under
+	                                ticket_send_cap (store_outbox) */
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */
 	const char *id_hint;         /* Message-ID hint, default purpose */

@@ -368,9 +368,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	}
 	if (rc == 0)
 		rc = store_thread_ids(in->db, t->id, THREAD_REFS, &refs,
-		    &nrefs, err);
-	if (rc == 0)
-		rc = store_last_customer_mid(in->db, t->id, &last, err);
+		    &nrefs, &last, err);
 	if (rc != 0)
 		goto out;
 send:
@@ -414,6 +412,10 @@ send:
 	req.vars = vs.v;
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
+	/* the answer to the mail that opened the ticket is its first: its
+	 * slot is now, taken with the mail, no hold_send_slot() */
+	req.first_slot = origin != NULL &&
+	    in->conf->general.ticket_send_cap > 0;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	if (rc == GC_ELIMIT && req.nfiles > 0) {
 		/* a long text and the files pass the message's cap: the
@@ -425,7 +427,7 @@ send:
 			    err);
 	}
 	/* past the ticket's hourly cap the mail waits its turn */
-	if (rc == 0)
+	if (rc == 0 && !req.first_slot)
 		rc = hold_send_slot(in->db, t->id, mid, in->now,
 		    in->conf->general.ticket_send_cap, err);
 out:

@@ -28,6 +28,53 @@ stored_timer(const struct store_sla_state *s, const char *kind)
 	return NULL;
 }
 
+/* Would storing t leave the stored timer was as it is? The same
+ * instants, target, calendar and next instant, and no fired mark that
+ * goes. */
+static bool
+timer_unchanged(const struct store_timer *t, const struct store_sla_timer *was)
+{
+	return was->whole && was->start_at == t->start_at &&
+	    was->due_at == t->due_at && was->warn_at == t->warn_at &&
+	    was->met_at == t->met_at && was->next_at == t->next_at &&
+	    was->target_seconds == t->target_seconds && t->calendar != NULL &&
+	    strcmp(was->calendar, t->calendar) == 0 &&
+	    (!was->warned || t->keep_warned) &&
+	    (!was->breached || t->keep_breached);
+}
+
+/* Store the timers t of a ticket whose timers were s (NULL: a new
+ * ticket). When the kinds stay, only the timers that change are written,
+ * none when none changes (most customer follow-ups). */
+static int
+store_changed_timers(struct desk *in, int64_t ticket_id,
+    const struct store_timer *t, size_t n, const struct store_sla_state *s,
+    struct gc_err *err)
+{
+	struct store_timer changed[SLA_MAX_TIMERS];
+	size_t nchanged = 0;
+
+	if (s == NULL)
+		return store_timers_set(in->db, ticket_id, t, n,
+		    STORE_TIMERS_NEW, err);
+	/* a stored row that does not read is gone only with a replace */
+	for (size_t i = 0; i < n && s->ntimers == n && s->nstored == n; i++) {
+		const struct store_sla_timer *was = stored_timer(s, t[i].kind);
+
+		if (was == NULL)
+			break;
+		if (!timer_unchanged(&t[i], was))
+			changed[nchanged++] = t[i];
+		if (i + 1 < n)
+			continue;
+		/* the same kinds: the changed ones, or nothing */
+		return nchanged == 0 ? 0 : store_timers_set(in->db,
+		    ticket_id, changed, nchanged, STORE_TIMERS_CHANGED, err);
+	}
+	return store_timers_set(in->db, ticket_id, t, n, STORE_TIMERS_REPLACE,
+	    err);
+}
+
 /* Compute the timers of a state and store them, with the next instant
  * and the marks that the timer rule decides from the stored ones (prev;
  * NULL for a new ticket). */
@@ -70,8 +117,7 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 		out[i].keep_breached = step.keep_breached;
 	}
 	if (rc == 0)
-		rc = store_timers_set(in->db, ticket_id, out, n, prev == NULL,
-		    err);
+		rc = store_changed_timers(in, ticket_id, out, n, prev, err);
 	return rc;
 }
 

@@ -34,6 +34,19 @@ enc_normalize_body(struct arena *a, const char *body, size_t *len_r)
 			out[o++] = '\n';
 			continue;
 		}
+		if (p[i] < 0x80) {
+			/* ASCII up to the next line end or other byte, in
+			 * one copy */
+			size_t run = i + 1;
+
+			while (run < n && p[run] < 0x80 && p[run] != '\r' &&
+			    p[run] != '\n')
+				run++;
+			memcpy(out + o, p + i, run - i);
+			o += run - i;
+			i = run;
+			continue;
+		}
 		len = utf8_decode(&cp, p + i, n - i);
 		if (len == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);

@@ -53,12 +53,30 @@ marker(const struct hctx *h, const char *s, size_t len, size_t *n)
 	return NULL;
 }
 
+/* Does c go as it is? (Controls other than TAB never reach the reader;
+ * the five specials are escaped.) */
+static bool
+plain_char(unsigned char c)
+{
+	return (c >= 0x20 || c == '\t') && c != '&' && c != '<' && c != '>' &&
+	    c != '"' && c != '\'';
+}
+
 static void
 escape(struct hctx *h, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t run = i;
 
+		/* a run of plain characters in one copy */
+		while (run < n && plain_char((unsigned char)s[run]))
+			run++;
+		if (run > i) {
+			put(h, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		switch (c) {
 		case '&': puts_(h, "&amp;"); break;
 		case '<': puts_(h, "&lt;"); break;
@@ -66,9 +84,7 @@ escape(struct hctx *h, const char *s, size_t n)
 		case '"': puts_(h, "&quot;"); break;
 		case '\'': puts_(h, "&#39;"); break;
 		default:
-			/* controls other than TAB never reach the reader */
-			if (c >= 0x20 || c == '\t')
-				put(h, s + i, 1);
+			break;
 		}
 	}
 }
@@ -115,9 +131,11 @@ inline_text(struct hctx *h, const char *s, size_t n)
 		if ((frag = marker(h, s + i, n - i, &l)) != NULL) {
 			escape(h, s + run, i - run);
 			puts_(h, frag);
-		} else if ((i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
-		    (s[i - 1] >= 'A' && s[i - 1] <= 'Z'))) &&
-		    (l = link_len(s + i, n - i)) > 0) {
+		} else if (/* every scheme of link_len() starts so */
+		    (s[i] == 'h' || s[i] == 'H' || s[i] == 'm' ||
+		    s[i] == 'M') && (i == 0 || !((s[i - 1] >= 'a' &&
+		    s[i - 1] <= 'z') || (s[i - 1] >= 'A' &&
+		    s[i - 1] <= 'Z'))) && (l = link_len(s + i, n - i)) > 0) {
 			escape(h, s + run, i - run);
 			puts_(h, "<a href=\"");
 			escape(h, s + i, l);

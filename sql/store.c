@@ -31,8 +31,12 @@ static const struct db_stmt st_sla_state = { "sla_state",
 	"FROM ticket_pauses p WHERE p.ticket_id = t.id), "
 	"(SELECT string_agg(kind || ' ' || coalesce(" EPOCH("due_at") ", 0) "
 	"|| ' ' || coalesce(" EPOCH("warn_at") ", 0) || ' ' || "
-	"(warned_at IS NOT NULL)::int || ' ' || (breached_at IS NOT NULL)::int, "
-	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id) "
+	"(warned_at IS NOT NULL)::int || ' ' || (breached_at IS NOT NULL)::int "
+	"|| ' ' || coalesce(" EPOCH("start_at") ", 0) || ' ' || coalesce("
+	EPOCH("met_at") ", 0) || ' ' || coalesce(" EPOCH("next_at") ", 0) || "
+	"' ' || target_seconds || ' ' || calendar, "
+	"',' ORDER BY kind) FROM sla_timers s WHERE s.ticket_id = t.id), "
+	"(SELECT count(*) FROM sla_timers s WHERE s.ticket_id = t.id) "
 	"FROM tickets t WHERE id = $1", 1 };
 
 /* The numbers of a bigint array's text form, "{1,2,3}", into v. */
@@ -60,8 +64,34 @@ parse_ll_array(const char *s, time_t *v, size_t max)
 	return n;
 }
 
-/* The stored timers, "kind due warn warned breached,..." (an entry that
- * does not read is left out: it counts as a new timer). */
+/* The rest of a stored timer, " start met next target calendar" up to
+ * the next ',': whole only when all of it reads (a calendar named with a
+ * comma does not, and its timer is then written again at each refresh). */
+static void
+sla_timer_rest(struct store_sla_timer *t, const char *s)
+{
+	long long start, met, next, target;
+	int cal = 0;
+	size_t len;
+
+	if (sscanf(s, " %lld %lld %lld %lld %n", &start, &met, &next, &target,
+	    &cal) != 4 || cal == 0)
+		return;
+	len = strcspn(s + cal, ",");
+	if (len == 0 || len >= sizeof(t->calendar))
+		return;
+	memcpy(t->calendar, s + cal, len);
+	t->calendar[len] = '\0';
+	t->start_at = (time_t)start;
+	t->met_at = (time_t)met;
+	t->next_at = (time_t)next;
+	t->target_seconds = target;
+	t->whole = true;
+}
+
+/* The stored timers, "kind due warn warned breached start met next
+ * target calendar,..." (an entry that does not read is left out: it
+ * counts as a new timer). */
 static void
 sla_timers_parse(struct store_sla_state *o, const char *s)
 {
@@ -73,16 +103,18 @@ sla_timers_parse(struct store_sla_state *o, const char *s)
 	while (s != NULL && *s != '\0') {
 		struct store_sla_timer *t = &o->timers[o->ntimers];
 		long long due, warn;
-		int w, b, end = 0;
+		int w, b, end = 0, rest = 0;
 
 		/* the kind is all of the text before one blank: a stored kind
 		 * with blanks or a comma reads as no kind of ours */
-		if (sscanf(s, "%15[^ ,]%n %lld %lld %d %d", t->kind, &end, &due,
-		    &warn, &w, &b) == 5 && s[end] == ' ' && s[end + 1] != ' ') {
+		if (sscanf(s, "%15[^ ,]%n %lld %lld %d %d%n", t->kind, &end,
+		    &due, &warn, &w, &b, &rest) == 5 && s[end] == ' ' &&
+		    s[end + 1] != ' ') {
 			t->due_at = (time_t)due;
 			t->warn_at = (time_t)warn;
 			t->warned = w != 0;
 			t->breached = b != 0;
+			sla_timer_rest(t, s + rest);
 			o->ntimers++;
 		}
 		s = strchr(s, ',');
@@ -129,6 +161,7 @@ store_sla_state(struct db *db, int64_t ticket_id, struct store_sla_state *o,
 		parse_ll_array(ends, o->pause_end, n);
 	}
 	sla_timers_parse(o, db_get(res, 0, 12));
+	o->nstored = (size_t)db_get_ll(res, 0, 13);
 	PQclear(res);
 	return 0;
 }

@@ -38,6 +38,12 @@ struct store_sla_timer {
 	char kind[16];
 	time_t due_at, warn_at;
 	bool warned, breached;           /* fired */
+	/* the rest of the row, so that a refresh that changes nothing
+	 * writes nothing; whole: all of it read */
+	time_t start_at, met_at, next_at;
+	long long target_seconds;
+	char calendar[64];
+	bool whole;
 };
 
 /* What the SLA policy needs to know of a ticket; times 0 when unset. */
@@ -57,6 +63,7 @@ struct store_sla_state {
 	size_t npauses;
 	struct store_sla_timer *timers;  /* malloc'd, its timers now */
 	size_t ntimers;
+	size_t nstored;     /* its rows, also those that do not read */
 };
 int store_sla_state(struct db *db, int64_t ticket_id,
     struct store_sla_state *out, struct gc_err *err);

@@ -38,30 +38,47 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 	S "::bytea FROM o " \
 	"WHERE $10::text IS NOT NULL), "
 
+/* The slot of a ticket's first mail (store_outbox.first_slot): the mail
+ * leaves now, and later ones count it (sql/008_held_mail.sql). Nothing is
+ * logged for a mail the auto_reply_cap kept. */
+#define MAIL_OUT_FIRST_SLOT \
+	"l AS (INSERT INTO ticket_send_log (ticket_id, at) SELECT $3, $9 " \
+	"FROM o), "
+
+#define MAIL_OUT_PLAIN(SLOT) \
+	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, " \
+	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), " \
+	MAIL_OUT_MESSAGE_S("$21") SLOT \
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, " \
+	"'mail_queued', $20::jsonb)) SELECT id FROM o"
+
 static const struct db_stmt st_mail_out = { "mail_out",
-	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, "
-	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), "
-	MAIL_OUT_MESSAGE_S("$21")
-	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
-	"'mail_queued', $20::jsonb)) SELECT id FROM o", 21 };
+	MAIL_OUT_PLAIN(""), 21 };
+static const struct db_stmt st_mail_out_first = { "mail_out_first",
+	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 21 };
 
 /* The same, unless one of the automatic mail's recipients ($21, an
  * array) already got $22 automatic mails in the hour: then only an
  * "auto_reply_capped" event is written (the loop breaker). */
+#define MAIL_OUT_CAPPED(SLOT) \
+	"WITH ok AS (SELECT coalesce(bool_and(auto_reply_take(a, $9, " \
+	"$9::timestamptz - interval '1 hour', $22)), true) AS ok " \
+	"FROM unnest($21::text[]) AS a), " \
+	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, " \
+	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), " \
+	MAIL_OUT_MESSAGE_S("$23") SLOT \
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, " \
+	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, " \
+	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || " \
+	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok) " \
+	"SELECT id FROM o"
+
 static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
-	"WITH ok AS (SELECT coalesce(bool_and(auto_reply_take(a, $9, "
-	"$9::timestamptz - interval '1 hour', $22)), true) AS ok "
-	"FROM unnest($21::text[]) AS a), "
-	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
-	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), "
-	MAIL_OUT_MESSAGE_S("$23")
-	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
-	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
-	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
-	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok) "
-	"SELECT id FROM o", 23 };
+	MAIL_OUT_CAPPED(""), 23 };
+static const struct db_stmt st_mail_out_capped_first = {
+	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 23 };
 
 int
 store_mail_out(struct db *db, const struct store_outbox *o,
@@ -85,8 +102,9 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
 		m && m->internal ? "true" : "false",
 		ev_json ? ev_json : "{}", caps, capn, NULL };
-	const struct db_stmt *st = ncapped ? &st_mail_out_capped :
-	    &st_mail_out;
+	const struct db_stmt *st = ncapped ? (o->first_slot ?
+	    &st_mail_out_capped_first : &st_mail_out_capped) :
+	    (o->first_slot ? &st_mail_out_first : &st_mail_out);
 	int lens[23] = { 0 }, bin[23] = { 0 };
 	int sealed = ncapped ? 22 : 20;   /* $23 or $21 */
 	PGresult *res;

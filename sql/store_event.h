@@ -27,6 +27,10 @@ struct store_outbox {
 	const char *url;
 	const char *data; size_t len;
 	time_t now;
+	/* the first mail of a ticket opened in this transaction to its
+	 * customer side: its slot under ticket_send_cap is now, logged in
+	 * the same statement instead of by hold_send_slot() */
+	bool first_slot;
 };
 
 /* data_json: a JSON object as text ("{}" when NULL). */

@@ -7,6 +7,7 @@
 #include "sql/store_message.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sql/store_util.h"
 
@@ -136,14 +137,19 @@ store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
 	return 0;
 }
 
-static const struct db_stmt st_thread_ids = { "thread_ids",
-	"SELECT message_id FROM (SELECT id, message_id FROM messages "
-	"WHERE ticket_id = $1 AND message_id IS NOT NULL AND NOT internal "
-	"ORDER BY id DESC LIMIT $2) t ORDER BY id", 2 };
+/* The thread (k 0, oldest first) and the newest incoming customer
+ * Message-ID (k 1) in one round trip. */
+static const struct db_stmt st_thread_ids = { "thread_refs",
+	"SELECT 0 AS k, id, message_id FROM (SELECT id, message_id FROM "
+	"messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND NOT "
+	"internal ORDER BY id DESC LIMIT $2) t UNION ALL (SELECT 1, id, "
+	"message_id FROM messages WHERE ticket_id = $1 AND direction = 'in' "
+	"AND author = 'customer' AND message_id IS NOT NULL ORDER BY id DESC "
+	"LIMIT 1) ORDER BY k, id", 2 };
 
 int
 store_thread_ids(struct db *db, int64_t ticket_id, size_t max, char ***ids_r,
-    size_t *n_r, struct gc_err *err)
+    size_t *n_r, char **last_r, struct gc_err *err)
 {
 	I64(tid, ticket_id);
 	I64(lim, max);
@@ -152,13 +158,17 @@ store_thread_ids(struct db *db, int64_t ticket_id, size_t max, char ***ids_r,
 
 	*ids_r = NULL;
 	*n_r = 0;
+	*last_r = NULL;
 	if ((rc = db_execv(db, &st_thread_ids, &res, err, 2, tid, lim)) != 0)
 		return rc;
 	n = PQntuples(res);
 	*ids_r = xcalloc((size_t)n + 1, sizeof(**ids_r));
-	for (int i = 0; i < n; i++)
-		(*ids_r)[i] = xstrdup(db_get(res, i, 0));
-	*n_r = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(db_get(res, i, 0), "1") == 0)
+			*last_r = xstrdup(db_get(res, i, 2));
+		else
+			(*ids_r)[(*n_r)++] = xstrdup(db_get(res, i, 2));
+	}
 	PQclear(res);
 	return 0;
 }
@@ -169,18 +179,4 @@ store_strings_free(char **v, size_t n)
 	for (size_t i = 0; v != NULL && i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static const struct db_stmt st_last_customer = { "last_customer_mid",
-	"SELECT message_id FROM messages WHERE ticket_id = $1 AND "
-	"direction = 'in' AND author = 'customer' AND message_id IS NOT NULL "
-	"ORDER BY id DESC LIMIT 1", 1 };
-
-int
-store_last_customer_mid(struct db *db, int64_t ticket_id, char **mid_r,
-    struct gc_err *err)
-{
-	I64(tid, ticket_id);
-
-	return db_value(db, &st_last_customer, mid_r, err, 1, tid);
 }

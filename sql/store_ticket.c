@@ -142,7 +142,8 @@ store_ticket_touch(struct db *db, int64_t id, time_t now, struct gc_err *err)
 	I64(ids, id);
 	TS(ts, now);
 
-	return db_execv(db, &st_ticket_touch, NULL, err, 2, ids, ts);
+	/* no answer awaited: it rides with the next round trip */
+	return db_deferv(db, &st_ticket_touch, err, 2, ids, ts);
 }
 
 /* The status, and the clock that stops while a ticket waits on the
@@ -168,7 +169,7 @@ store_ticket_set_status(struct db *db, int64_t id, const char *status,
 	I64(ids, id);
 	TS(ts, now);
 
-	return db_execv(db, &st_ticket_status, NULL, err, 3, ids, status, ts);
+	return db_deferv(db, &st_ticket_status, err, 3, ids, status, ts);
 }
 
 static const struct db_stmt st_set_prio = { "ticket_set_priority",

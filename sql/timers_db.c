@@ -58,9 +58,22 @@ static const struct db_stmt st_timers_new = { "timers_new",
 	"$7::bigint[], $8::text[], $9::timestamptz[]) AS u(k, st, du, wa, me, "
 	"ta, ca, nx)", 9 };
 
+/* The changed timers of a ticket whose kinds stay: a plain UPDATE of
+ * their rows, as timers_set() updates them. */
+static const struct db_stmt st_timers_changed = { "timers_changed",
+	"UPDATE sla_timers AS s SET start_at = u.st, due_at = u.du, "
+	"warn_at = u.wa, met_at = u.me, target_seconds = u.ta, calendar = "
+	"u.ca, warned_at = CASE WHEN u.kw THEN s.warned_at END, breached_at = "
+	"CASE WHEN u.kb THEN s.breached_at END, next_at = u.nx FROM "
+	"unnest($2::text[], $3::timestamptz[], $4::timestamptz[], "
+	"$5::timestamptz[], $6::timestamptz[], $7::bigint[], $8::text[], "
+	"$9::boolean[], $10::boolean[], $11::timestamptz[]) AS u(k, st, du, "
+	"wa, me, ta, ca, kw, kb, nx) WHERE s.ticket_id = $1 AND s.kind = u.k",
+	11 };
+
 int
 store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
-    size_t n, bool fresh, struct gc_err *err)
+    size_t n, enum store_timers_how how, struct gc_err *err)
 {
 	I64(tid, ticket_id);
 	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
@@ -90,15 +103,16 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	/* a few timer and calendar names: far below the caps */
 	(void)!store_array_literal(&k, kinds, n);
 	(void)!store_array_literal(&c, cals, n);
-	if (fresh)
+	if (how == STORE_TIMERS_NEW)
 		rc = db_deferv(db, &st_timers_new, err, 9, tid, buf_str(&k),
 		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
 		    buf_str(&tgt), buf_str(&c), buf_str(&next));
 	else
-		rc = db_deferv(db, &st_timers_set, err, 11, tid, buf_str(&k),
-		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), buf_str(&c), buf_str(&kw), buf_str(&kb),
-		    buf_str(&next));
+		rc = db_deferv(db, how == STORE_TIMERS_CHANGED ?
+		    &st_timers_changed : &st_timers_set, err, 11, tid,
+		    buf_str(&k), buf_str(&st), buf_str(&due), buf_str(&warn),
+		    buf_str(&met), buf_str(&tgt), buf_str(&c), buf_str(&kw),
+		    buf_str(&kb), buf_str(&next));
 	buf_free(&k);
 	buf_free(&c);
 	free(kinds);

@@ -27,10 +27,17 @@ struct store_timer {
 	bool keep_warned, keep_breached;  /* the stored mark stays */
 };
 /* Replace the timers of a ticket by these, with the next_at and marks
- * that sla_timer_refresh() decided (a mark not kept goes). fresh: the
- * ticket has none yet (cheaper). */
+ * that sla_timer_refresh() decided (a mark not kept goes). how: replace
+ * them all (STORE_TIMERS_REPLACE), the ticket has none yet
+ * (STORE_TIMERS_NEW, cheaper), or the ticket has timers of these very
+ * kinds and t holds only those that change (STORE_TIMERS_CHANGED: the
+ * others are not written again). */
+enum store_timers_how {
+	STORE_TIMERS_REPLACE, STORE_TIMERS_NEW, STORE_TIMERS_CHANGED
+};
 int store_timers_set(struct db *db, int64_t ticket_id,
-    const struct store_timer *t, size_t n, bool fresh, struct gc_err *err);
+    const struct store_timer *t, size_t n, enum store_timers_how how,
+    struct gc_err *err);
 
 struct store_due_timer {
 	int64_t ticket_id;

@@ -83,6 +83,25 @@ test_blocks_and_links(void **state)
 	free(h);
 }
 
+/* Runs of plain characters, controls and links at any place of a line
+ * (the escaper copies runs, and looks for a link only at h and m). */
+static void
+test_runs_and_link_starts(void **state)
+{
+	char *h = html_of("ab\x01" "c\x1f" "&d\tx MAILTO:a@b.example, "
+	    "xhttps://no.example Https://yes.example/p?q=1&r=2. mhttp://no "
+	    "<\xc3\xa9>\n", NULL, 0);
+	const char *b = body_of(h);
+
+	(void)state;
+	assert_non_null(strstr(b, "<p>abc&amp;d\tx <a href=\"MAILTO:a@b."
+	    "example\">MAILTO:a@b.example</a>, xhttps://no.example "
+	    "<a href=\"Https://yes.example/p?q=1&amp;r=2\">"
+	    "Https://yes.example/p?q=1&amp;r=2</a>. mhttp://no "
+	    "&lt;\xc3\xa9&gt;</p>"));
+	free(h);
+}
+
 static void
 test_fragments(void **state)
 {
@@ -201,6 +220,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_blocks_and_links),
+		cmocka_unit_test(test_runs_and_link_starts),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_alternative),
