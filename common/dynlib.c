@@ -33,10 +33,11 @@ open_all(struct dynlib *lib)
 
 		dlerror();
 		if ((p = dlsym(h, lib->syms[i].name)) == NULL) {
-			/* the reason, before dlclose() frees dlerror()'s text */
+			/* the reason, before dlclose() frees its text */
 			why = dlerror();
-			gc_err_set(&lib->err, GC_ECONFIG, "%s lacks %s (another "
-			    "version than the one guichet was built with?)%s%s",
+			gc_err_set(&lib->err, GC_ECONFIG, "%s lacks %s "
+			    "(another version than the one guichet was built "
+			    "with?)%s%s",
 			    lib->soname, lib->syms[i].name, why ? ": " : "",
 			    why ? why : "");
 			for (size_t j = 0; j < i; j++)

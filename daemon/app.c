@@ -4,6 +4,7 @@
 #include "daemon/app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "common/log.h"
 #include "daemon/policy.h"
@@ -23,9 +24,10 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 	struct sla_policy *p = NULL;
 
 	*c_r = NULL;
-	*p_r = NULL;
+	if (p_r != NULL)
+		*p_r = NULL;
 	if (conf_load(&c, path, &diag) != 0 ||
-	    policy_load(&p, c, &diag) != 0) {
+	    (p_r != NULL && policy_load(&p, c, &diag) != 0)) {
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.lines[i]);
 		conf_diag_free(&diag);
@@ -46,7 +48,8 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 		}
 	}
 	*c_r = c;
-	*p_r = p;
+	if (p_r != NULL)
+		*p_r = p;
 	return 0;
 }
 
@@ -69,12 +72,27 @@ int
 app_load_config(struct app *app)
 {
 	struct conf *c;
-	struct sla_policy *p;
-	int rc = app_read_config(app->config_path, &c, &p);
+	int rc = app_read_config(app->config_path, &c, NULL);
 
 	if (rc == 0)
-		app_install_config(app, c, p);
+		app_install_config(app, c, NULL);
 	return rc;
+}
+
+struct sla_policy *
+app_policy(struct app *app)
+{
+	struct conf_diag diag = { 0 };
+
+	if (app->policy != NULL)
+		return app->policy;
+	if (policy_load(&app->policy, app->conf, &diag) != 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.lines[i]);
+		exit(EX_CONFIG);
+	}
+	conf_diag_free(&diag);
+	return app->policy;
 }
 
 void

@@ -31,13 +31,20 @@ struct app {
 
 time_t app_now(const struct app *app);
 
-/* Load (or reload) the config and its SLA policy; on failure print every
- * problem to stderr and keep the old generation. Returns 0 or
- * GC_ECONFIG. */
+/* Load (or reload) the config; on failure print every problem to stderr
+ * and keep the old generation. Returns 0 or GC_ECONFIG. Its SLA policy
+ * (the rules' regular expressions compiled, the calendars built) is read
+ * by the first app_policy(): a command that needs none (ticket search)
+ * does not pay for it. */
 int app_load_config(struct app *app);
 
-/* The two halves of app_load_config(): read a generation (printing its
- * problems), then install it in place of the current one. */
+/* The SLA policy of the config in force, read on first use; a policy
+ * that does not read prints its problems and exits with EX_CONFIG (serve
+ * and ingest ask for it when they start). */
+struct sla_policy *app_policy(struct app *app);
+
+/* Read a generation (printing its problems; its policy too unless p_r is
+ * NULL), then install it in place of the current one. */
 int app_read_config(const char *path, struct conf **c_r,
     struct sla_policy **p_r);
 void app_install_config(struct app *app, struct conf *c,

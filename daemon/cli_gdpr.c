@@ -97,7 +97,7 @@ usage(void)
 int
 cli_gdpr(struct app *app, int argc, char **argv)
 {
-	struct desk in = { .conf = app->conf, .policy = app->policy };
+	struct desk in = { .conf = app->conf, .policy = app_policy(app) };
 	const char *addr = NULL, *output = NULL, *actor = NULL;
 	struct gc_err err = { 0 };
 	struct gdpr_counts c;

@@ -22,7 +22,7 @@
 int
 cli_tickets(struct app *app, int argc, char **argv)
 {
-	struct desk in = { .conf = app->conf, .policy = app->policy };
+	struct desk in = { .conf = app->conf, .policy = app_policy(app) };
 	const char *file = NULL, *format = NULL;
 	struct import_stats st = { 0 };
 	struct gc_err err = { 0 };

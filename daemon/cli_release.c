@@ -215,7 +215,7 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };
 	struct desk in = { .conf = app->conf, .now = app_now(app),
-		.policy = app->policy, .careful = true };
+		.policy = app_policy(app), .careful = true };
 	struct hold_entry e = { 0 };
 	struct intake_result res = { 0 };
 	const struct conf_mailbox *mb;

@@ -70,7 +70,7 @@ cli_report_period(struct app *app, int argc, char **argv)
 	    "--month";
 	const char *org = NULL, *when = NULL, *output = NULL;
 	enum report_format fmt = REPORT_TEXT;
-	struct desk in = { .conf = app->conf, .policy = app->policy };
+	struct desk in = { .conf = app->conf, .policy = app_policy(app) };
 	struct buf out = BUF_INIT(REPORT_MAX_OUTPUT);
 	struct report_doc *doc = NULL;
 	struct report_org o;

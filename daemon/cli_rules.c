@@ -131,7 +131,7 @@ int
 cli_rules(struct app *app, int argc, char **argv)
 {
 	struct desk in = { .conf = app->conf, .now = app_now(app),
-		.policy = app->policy, .careful = true };
+		.policy = app_policy(app), .careful = true };
 	struct conv_qual *q = NULL;
 	struct sla_timer t[SLA_MAX_TIMERS];
 	struct sla_ticket_state st = { 0 };
@@ -183,7 +183,8 @@ cli_rules(struct app *app, int argc, char **argv)
 		st.priority = q->priority;
 		st.queue = q->queue;
 		st.created_at = in.now;
-		rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, app->policy, &st,
+		rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, app_policy(app),
+		    &st,
 		    &err);
 	}
 	if (rc == 0) {
@@ -229,7 +230,7 @@ cli_customers(struct app *app, int argc, char **argv)
 	for (size_t i = 0; t != NULL && i < org_table_count(t); i++) {
 		const struct org *o = org_table_get(t, i);
 
-		if (sla_policy_plan_name(app->policy, o->plan) == NULL)
+		if (sla_policy_plan_name(app_policy(app), o->plan) == NULL)
 			conf_diag_add(&diag, o->file ? o->file : argv[2],
 			    o->line, "plan: \"%s\" is not a plan of the "
 			    "configuration", o->plan);
@@ -260,7 +261,7 @@ cli_customers(struct app *app, int argc, char **argv)
 		for (size_t k = 0; k < o->ndomains; k++)
 			keys[nk++] = o->domains[k];
 		rc = store_org_upsert(db, o->name, sla_policy_plan_name(
-		    app->policy, o->plan), o->language, o->csm, keys, nk,
+		    app_policy(app), o->plan), o->language, o->csm, keys, nk,
 		    app_now(app), &fresh, &err);
 		if (fresh)
 			created++;

@@ -13,7 +13,7 @@
 int
 cli_sla(struct app *app, int argc, char **argv)
 {
-	struct desk in = { .conf = app->conf, .policy = app->policy,
+	struct desk in = { .conf = app->conf, .policy = app_policy(app),
 		.careful = true };
 	struct sched_stats st;
 	struct gc_err err = { 0 };

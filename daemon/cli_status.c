@@ -246,7 +246,7 @@ subscribe(struct desk *in, int argc, char **argv, bool on)
 int
 cli_status(struct app *app, int argc, char **argv)
 {
-	struct desk in = { .conf = app->conf, .policy = app->policy,
+	struct desk in = { .conf = app->conf, .policy = app_policy(app),
 		.careful = true };
 	struct gc_err err = { 0 };
 	const char *sub = argc > 1 ? argv[1] : "";

@@ -203,7 +203,7 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (f.priority != NULL) {
-		const char *p = sla_policy_priority_name(app->policy,
+		const char *p = sla_policy_priority_name(app_policy(app),
 		    f.priority);
 
 		if (p == NULL) {
@@ -218,11 +218,11 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	plan_ranks(app->policy, &plans, &ranks);
+	plan_ranks(app_policy(app), &plans, &ranks);
 	f.plans = plans;
 	f.ranks = ranks;
 	/* a plan the policy no longer has: the default plan's rank */
-	f.other_rank = sla_policy_plan_rank(app->policy, "");
+	f.other_rank = sla_policy_plan_rank(app_policy(app), "");
 	rc = views_ticket_list(db, &f, &doc, &err);
 	db_close(&db);
 	free(plans);

@@ -8,7 +8,8 @@
 static struct mhd_dyn table;
 static const struct dynlib_sym syms[] = {
 	{ "MHD_add_response_header", (void **)&table.add_response_header },
-	{ "MHD_create_response_from_buffer", (void **)&table.create_response_from_buffer },
+	{ "MHD_create_response_from_buffer",
+	    (void **)&table.create_response_from_buffer },
 	{ "MHD_destroy_response", (void **)&table.destroy_response },
 	{ "MHD_queue_response", (void **)&table.queue_response },
 	{ "MHD_start_daemon", (void **)&table.start_daemon },

@@ -17,7 +17,8 @@
 
 struct mhd_dyn {
 	__typeof__(MHD_add_response_header) *add_response_header;
-	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_create_response_from_buffer)
+	    *create_response_from_buffer;
 	__typeof__(MHD_destroy_response) *destroy_response;
 	__typeof__(MHD_queue_response) *queue_response;
 	__typeof__(MHD_start_daemon) *start_daemon;

@@ -7,7 +7,8 @@
 
 static struct gpgme_dyn table;
 static const struct dynlib_sym syms[] = {
-	{ "gpgme_check_version_internal", (void **)&table.check_version_internal },
+	{ "gpgme_check_version_internal",
+	    (void **)&table.check_version_internal },
 	{ "gpgme_set_locale", (void **)&table.set_locale },
 	{ "gpgme_new", (void **)&table.new },
 	{ "gpgme_release", (void **)&table.release },
@@ -27,7 +28,8 @@ static const struct dynlib_sym syms[] = {
 	{ "gpgme_strerror", (void **)&table.strerror },
 	{ "gpgme_op_encrypt", (void **)&table.op_encrypt },
 	{ "gpgme_data_new", (void **)&table.data_new },
-	{ "gpgme_data_release_and_get_mem", (void **)&table.data_release_and_get_mem },
+	{ "gpgme_data_release_and_get_mem",
+	    (void **)&table.data_release_and_get_mem },
 	{ "gpgme_free", (void **)&table.free },
 };
 static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_GPGME, syms);

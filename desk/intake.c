@@ -128,7 +128,8 @@ intake_tell_too_big(struct desk *in, const struct conf_mailbox *mb,
 	lim.max_mail_bytes = hlen + 2;
 	if (mail_parse(&m, header, hlen, &lim, &perr) != 0)
 		return 0;
-	if (m->from.addr != NULL && !conf_is_our_address(in->conf, m->from.addr) &&
+	if (m->from.addr != NULL &&
+	    !conf_is_our_address(in->conf, m->from.addr) &&
 	    auto_classify(m, &why) == AUTO_NONE) {
 		struct mailout_rcpt to = { m->from.name, m->from.addr };
 		struct mailout_var vars[] = {
