@@ -16,6 +16,15 @@ app_now(const struct app *app)
 	return app->clock_fixed ? app->clock_now : time(NULL);
 }
 
+/* A config's problems, one a line on stderr; the list is freed. */
+static void
+diag_print(struct conf_diag *diag)
+{
+	for (size_t i = 0; i < diag->n; i++)
+		fprintf(stderr, "%s\n", diag->lines[i]);
+	conf_diag_free(diag);
+}
+
 int
 app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 {
@@ -28,9 +37,7 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 		*p_r = NULL;
 	if (conf_load(&c, path, &diag) != 0 ||
 	    (p_r != NULL && policy_load(&p, c, &diag) != 0)) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.lines[i]);
-		conf_diag_free(&diag);
+		diag_print(&diag);
 		conf_free(&c);
 		return GC_ECONFIG;
 	}
@@ -87,8 +94,7 @@ app_policy(struct app *app)
 	if (app->policy != NULL)
 		return app->policy;
 	if (policy_load(&app->policy, app->conf, &diag) != 0) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.lines[i]);
+		diag_print(&diag);
 		exit(EX_CONFIG);
 	}
 	conf_diag_free(&diag);

@@ -184,8 +184,7 @@ cli_rules(struct app *app, int argc, char **argv)
 		st.queue = q->queue;
 		st.created_at = in.now;
 		rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, app_policy(app),
-		    &st,
-		    &err);
+		    &st, &err);
 	}
 	if (rc == 0) {
 		if (json)

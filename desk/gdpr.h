@@ -83,9 +83,9 @@ struct gdpr_counts {
 
 /* Anonymise every ticket of addr (requester, participant or author of
  * a message), and its status-page subscriptions (the address becomes the
- * pseudonym, the subscription ends), batch after batch, each with a "gdpr_forget" audit event
- * (who, the person's pseudonym, never the address, and the counts)
- * inside its transaction. A person with nothing left still gets one
+ * pseudonym, the subscription ends), batch after batch, each with a
+ * "gdpr_forget" audit event (who, the person's pseudonym, never the
+ * address, and the counts) inside its transaction. A person with nothing left still gets one
  * event (tickets 0): a second forget is harmless. */
 int gdpr_forget(struct desk *in, const char *addr,
     const struct gdpr_who *who, struct gdpr_counts *out,
