@@ -317,11 +317,7 @@ gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
 	rc = put_tickets(in, &o, low, c, err);
 	puts_(&o, "],\"status_subscriptions\":");
 	if (rc == 0 && (rc = gdpr_db_subscriptions_json(in->db, low, &data,
-	    err)) == 0) {
-		json_t *subs = json_loads(data, 0, NULL);
-
-		c->subscriptions = (long long)json_array_size(subs);
-		json_decref(subs);
+	    &c->subscriptions, err)) == 0) {
 		puts_(&o, data);
 		free(data);
 	}

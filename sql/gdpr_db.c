@@ -526,16 +526,27 @@ gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
 /* ----- Status-page subscriptions ---------------------------------- */
 
 static const struct db_stmt st_subs_json = { "gdpr_subs_json",
-	"SELECT coalesce(json_agg(json_build_object('address', address, "
+	"SELECT count(*), coalesce(json_agg(json_build_object('address', "
+	"address, "
 	"'subscribed_at', iso_utc(subscribed_at), 'unsubscribed_at', "
 	"iso_utc(unsubscribed_at)) ORDER BY id), '[]')::text "
 	"FROM status_subscribers WHERE lower(address) = $1", 1 };
 
 int
 gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
-    struct gc_err *err)
+    long long *n_r, struct gc_err *err)
 {
-	return db_value(db, &st_subs_json, out, err, 1, addr);
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_subs_json, &res, err, 1, addr)) != 0)
+		return rc;
+	*n_r = db_get_ll(res, 0, 0);
+	*out = xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
 }
 
 /* The address becomes the pseudonym and the subscription ends: no more
@@ -550,12 +561,16 @@ gdpr_db_forget_subscriptions(struct db *db, const char *addr,
     const char *pseudonym, time_t now, long long *rows_r,
     struct gc_err *err)
 {
-	char at[24], *v = NULL;
+	PGresult *res;
+	char at[24];
 	int rc;
 
+	*rows_r = 0;
 	snprintf(at, sizeof(at), "%lld", (long long)now);
-	rc = db_value(db, &st_subs_forget, &v, err, 3, addr, pseudonym, at);
-	*rows_r = rc == 0 && v != NULL ? strtoll(v, NULL, 10) : 0;
-	free(v);
-	return rc;
+	if ((rc = db_execv(db, &st_subs_forget, &res, err, 3, addr, pseudonym,
+	    at)) != 0)
+		return rc;
+	*rows_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
 }

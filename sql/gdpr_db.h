@@ -116,10 +116,10 @@ int gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
     int64_t *id_r, char **meta_r, unsigned char **data_r, size_t *len_r,
     unsigned char sha_r[32], struct gc_err *err);
 
-/* A person's status-page subscriptions, as a JSON array (addr lower
- * case, matched exactly). */
+/* A person's status-page subscriptions, as a JSON array, and how many
+ * (addr lower case, matched exactly). */
 int gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
-    struct gc_err *err);
+    long long *n_r, struct gc_err *err);
 /* Their address becomes pseudonym and they end at now; *rows_r rows. */
 int gdpr_db_forget_subscriptions(struct db *db, const char *addr,
     const char *pseudonym, time_t now, long long *rows_r,
