@@ -50,6 +50,24 @@ struct dynlib {
  * reason (the same on every later call). */
 int dynlib_load(struct dynlib *lib, struct gc_err *err);
 
+/* The two functions of a table struct NAME, filled from SYMS out of
+ * SONAME, as each *_dyn.h declares them:
+ *   int NAME_load(struct gc_err *err)  - dynlib_load()
+ *   const struct NAME *NAME(void)      - the table, after dynlib_need()
+ * Written once here for every table; used at file scope, without a
+ * semicolon after it. */
+#define DYNLIB_TABLE(NAME, SONAME, SYMS, TABLE)                       \
+	static struct dynlib NAME##_lib = DYNLIB_INIT(SONAME, SYMS);  \
+	int NAME##_load(struct gc_err *err)                           \
+	{                                                              \
+		return dynlib_load(&NAME##_lib, err);                  \
+	}                                                              \
+	const struct NAME *NAME(void)                                  \
+	{                                                              \
+		dynlib_need(&NAME##_lib);                              \
+		return &TABLE;                                         \
+	}
+
 /* The exit code of dynlib_need() (EX_UNAVAILABLE unless set): `ingest`
  * sets EX_TEMPFAIL, so that the MTA keeps the mail and tries again. */
 void dynlib_set_exit(int code);

@@ -15,17 +15,4 @@ static const struct dynlib_sym syms[] = {
 	{ "MHD_start_daemon", (void **)&table.start_daemon },
 	{ "MHD_stop_daemon", (void **)&table.stop_daemon },
 };
-static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_MHD, syms);
-
-int
-mhd_dyn_load(struct gc_err *err)
-{
-	return dynlib_load(&lib, err);
-}
-
-const struct mhd_dyn *
-mhd_dyn(void)
-{
-	dynlib_need(&lib);
-	return &table;
-}
+DYNLIB_TABLE(mhd_dyn, GUICHET_SONAME_MHD, syms, table)

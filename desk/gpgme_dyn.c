@@ -32,17 +32,4 @@ static const struct dynlib_sym syms[] = {
 	    (void **)&table.data_release_and_get_mem },
 	{ "gpgme_free", (void **)&table.free },
 };
-static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_GPGME, syms);
-
-int
-gpgme_dyn_load(struct gc_err *err)
-{
-	return dynlib_load(&lib, err);
-}
-
-const struct gpgme_dyn *
-gpgme_dyn(void)
-{
-	dynlib_need(&lib);
-	return &table;
-}
+DYNLIB_TABLE(gpgme_dyn, GUICHET_SONAME_GPGME, syms, table)

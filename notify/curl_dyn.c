@@ -23,17 +23,4 @@ static const struct dynlib_sym syms[] = {
 	{ "curl_url_cleanup", (void **)&table.url_cleanup },
 	{ "curl_free", (void **)&table.free },
 };
-static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_CURL, syms);
-
-int
-curl_dyn_load(struct gc_err *err)
-{
-	return dynlib_load(&lib, err);
-}
-
-const struct curl_dyn *
-curl_dyn(void)
-{
-	dynlib_need(&lib);
-	return &table;
-}
+DYNLIB_TABLE(curl_dyn, GUICHET_SONAME_CURL, syms, table)

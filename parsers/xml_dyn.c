@@ -15,17 +15,4 @@ static const struct dynlib_sym syms[] = {
 	{ "xmlFree", (void **)&table.free },
 	{ "xmlParserVersion", (void **)&table.parser_version },
 };
-static struct dynlib lib = DYNLIB_INIT(GUICHET_SONAME_XML2, syms);
-
-int
-xml_dyn_load(struct gc_err *err)
-{
-	return dynlib_load(&lib, err);
-}
-
-const struct xml_dyn *
-xml_dyn(void)
-{
-	dynlib_need(&lib);
-	return &table;
-}
+DYNLIB_TABLE(xml_dyn, GUICHET_SONAME_XML2, syms, table)
