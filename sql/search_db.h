@@ -18,6 +18,7 @@
 #define GC_SEARCH_DB_H
 
 #include "common/err.h"
+#include "common/mem.h"
 #include "sql/db.h"
 
 /* GC_EINVAL when the query holds no word that can be searched (empty,
@@ -34,5 +35,17 @@ int search_queries(struct db *db, const char *query, char **fr_r,
     char **en_r, struct gc_err *err);
 int search_tickets_blind(struct db *db, const char *query, const char *hfr,
     const char *hen, long long max, char **json_r, struct gc_err *err);
+
+/* A query's tsquery text, each phrase of it asking for its word pairs
+ * (sql/025_search_pairs.sql): a chain 'a' <-> 'b' <2> 'c' becomes
+ * ( 'a' <-> 'b' <2> 'c' & ( 'a b' & 'b c' | 'ZP' ) ), which the index
+ * answers with the mails that hold the words one after the other, stop
+ * words only between them, and those whose pairs were not kept. Written
+ * to out; returns how many pairs (0: out left empty, the query is used as
+ * it is: no phrase, a phrase of groups, a NOT on one word of a phrase,
+ * text that is no tsquery), or -1 when out is full. At most 16 pairs:
+ * the phrases after them are left as they are. Pure, no database. */
+#define SEARCH_PAIRS_MAX 16
+int search_pairs_query(const char *tree, struct buf *out);
 
 #endif
