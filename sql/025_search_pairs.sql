@@ -9,19 +9,23 @@
 --
 -- So each searched mail's vector also holds its word pairs: for every
 -- two lexemes that follow each other in it, the lexeme "a b", with no
--- position (stop words between them are left out, as they are left out
--- of the vector). The parser never makes a lexeme with a space, so no
--- word of a query meets a pair by chance. Each phrase of a query also
--- asks for its pairs (sql/search_db.c, search_pairs_query()): the index
--- then hands back only the mails that hold the phrase's words one after
--- the other, whatever their words, and a query whose words must all be
--- there goes through search_recent() (migration 020), the newest first.
+-- position, and as many spaces between them as their positions are
+-- apart (stop words between them are left out of the vector, but leave
+-- their place): "mot de passe" holds 'mot  pass'. The parser never makes
+-- a lexeme with a space, so no word of a query meets a pair by chance.
+-- Each phrase of a query also asks for its pairs (sql/search_db.c,
+-- search_pairs_query()): the index then hands back only the mails that
+-- hold the phrase's words one after the other, whatever their words, and
+-- a query whose words must all be there goes through search_recent()
+-- (migration 020), the newest first.
 --
 -- A phrase whose words stand with only stop words between them in the
 -- query ("mot de passe": 'mot' <2> 'pass') is found where the same holds
 -- in the mail ("mot de passe", "mot du passe"), no longer where another
 -- word stands between them ("mot clé passe"), which PostgreSQL alone
--- also took for it; the same for a phrase after OR or a minus sign.
+-- also took for it; the same for a phrase after OR or a minus sign. Two
+-- words more than 8 positions apart make no pair: a phrase with more stop
+-- words in a row is read as PostgreSQL reads it.
 --
 -- A pair longer than a lexeme may be (2,046 bytes), or pairs adding up
 -- to more than 500,000 bytes (a vector holds 1 MB), are not kept: such a
@@ -44,11 +48,13 @@ BEGIN
     SELECT array_agg(p.pair) FILTER (WHERE octet_length(p.pair) < 2047),
            bool_or(octet_length(p.pair) >= 2047), sum(octet_length(p.pair))
       INTO pairs, too_long, total
-      FROM (SELECT w.lexeme || ' ' || lead(w.lexeme) OVER (ORDER BY w.pos)
-                   AS pair
+      FROM (SELECT w.lexeme || repeat(' ', (lead(w.pos) OVER o) - w.pos) ||
+                   lead(w.lexeme) OVER o AS pair,
+                   (lead(w.pos) OVER o) - w.pos AS gap
               FROM (SELECT u.lexeme, unnest(u.positions) AS pos
-                      FROM unnest(v) AS u) AS w) AS p
-     WHERE p.pair IS NOT NULL;
+                      FROM unnest(v) AS u) AS w
+            WINDOW o AS (ORDER BY w.pos)) AS p
+     WHERE p.gap BETWEEN 1 AND 8;
     IF too_long OR total > 500000 THEN
         RETURN array_to_tsvector('{ZP}');
     END IF;

@@ -137,7 +137,8 @@ struct tq_tok {
 	size_t len;             /* its length there */
 	size_t n;               /* a lexeme's length between its quotes */
 	bool plain;             /* a lexeme without :* or weights; a phrase
-				 * operator of a distance of 1 or more */
+				 * operator of a distance of 1 to 8 */
+	int dist;               /* a phrase operator's distance */
 };
 
 /* The next token at *s: 1, 0 at the end, -1 on what a tsquery's text
@@ -171,13 +172,14 @@ tq_next(const char **s, struct tq_tok *t)
 		d = strspn(c + 1, "0123456789");
 		t->kind = TQ_PHRASE;
 		if (c[1] == '-' && c[2] == '>') {
-			t->plain = true;
+			t->dist = 1;
 			c += 3;
 		} else if (d > 0 && c[1 + d] == '>') {
-			t->plain = strspn(c + 1, "0") < d;
+			t->dist = d > 2 ? 99 : atoi(c + 1);
 			c += 2 + d;
 		} else
 			return -1;
+		t->plain = t->dist >= 1 && t->dist <= 8;
 	} else if (strchr("&|()!", *c) != NULL) {
 		t->kind = *c == '!' ? TQ_NOT : TQ_OTHER;
 		c++;
@@ -189,9 +191,11 @@ tq_next(const char **s, struct tq_tok *t)
 }
 
 /* Appends what a phrase chain of lexemes t[0] <op> t[2] <op> ... t[last]
- * requires: "( chain & ( 'a b' & 'b c' ... | 'ZP' ) )", or the chain as
- * it is when one of its words carries a prefix or a weight, or stands at
- * the same position as the next (<0>), or when *npairs reached the cap. */
+ * requires: "( chain & ( 'a b' & 'b  c' ... | 'ZP' ) )" (a space for
+ * each position between the two words), or the chain as it is when one
+ * of its words carries a prefix or a weight, or stands at the same
+ * position as the next (<0>) or more than 8 after, or when *npairs
+ * reached the cap. */
 static int
 tq_chain(struct buf *out, const struct tq_tok *t, size_t last,
     int *npairs)
@@ -210,11 +214,11 @@ tq_chain(struct buf *out, const struct tq_tok *t, size_t last,
 	for (size_t k = 0; k < last; k += 2) {
 		/* a pair longer than a lexeme may be is in no mail: such a
 		 * mail holds "ZP" */
-		if (t[k].n + 1 + t[k + 2].n >= 2046)
+		if (t[k].n + (size_t)t[k + 1].dist + t[k + 2].n >= 2046)
 			continue;
 		rc |= buf_addstr(out, *npairs > before ? " & '" : "'");
 		rc |= buf_add(out, t[k].at + 1, t[k].n);
-		rc |= buf_addc(out, ' ');
+		rc |= buf_add(out, "        ", (size_t)t[k + 1].dist);
 		rc |= buf_add(out, t[k + 2].at + 1, t[k + 2].n);
 		rc |= buf_addc(out, '\'');
 		(*npairs)++;

@@ -38,7 +38,7 @@ int search_tickets_blind(struct db *db, const char *query, const char *hfr,
 
 /* A query's tsquery text, each phrase of it asking for its word pairs
  * (sql/025_search_pairs.sql): a chain 'a' <-> 'b' <2> 'c' becomes
- * ( 'a' <-> 'b' <2> 'c' & ( 'a b' & 'b c' | 'ZP' ) ), which the index
+ * ( 'a' <-> 'b' <2> 'c' & ( 'a b' & 'b  c' | 'ZP' ) ), which the index
  * answers with the mails that hold the words one after the other, stop
  * words only between them, and those whose pairs were not kept. Written
  * to out; returns how many pairs (0: out left empty, the query is used as

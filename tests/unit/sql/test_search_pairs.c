@@ -54,7 +54,9 @@ test_phrases(void **state)
 	check("'paper' <-> 'jam'", 1, P("'paper' <-> 'jam'") "'paper jam'" Z);
 	check("'paper' <1> 'jam'", 1, P("'paper' <1> 'jam'") "'paper jam'" Z);
 	/* a stop word inside: the words one after the other all the same */
-	check("'mot' <2> 'pass'", 1, P("'mot' <2> 'pass'") "'mot pass'" Z);
+	check("'mot' <2> 'pass'", 1, P("'mot' <2> 'pass'") "'mot  pass'" Z);
+	check("'a' <8> 'b'", 1, P("'a' <8> 'b'") "'a        b'" Z);
+	check("'a' <08> 'b'", 1, P("'a' <08> 'b'") "'a        b'" Z);
 	check("'a' <-> 'b' <-> 'c'", 2,
 	    P("'a' <-> 'b' <-> 'c'") "'a b' & 'b c'" Z);
 	/* with words, OR, NOT, groups: each phrase where it stands */
@@ -66,7 +68,7 @@ test_phrases(void **state)
 	    P("'paper' <-> 'jam'") "'paper jam'" Z ") ");
 	check("'paper' <-> 'jam' & 'mot' <2> 'pass'", 2,
 	    P("'paper' <-> 'jam'") "'paper jam'" Z "& "
-	    P("'mot' <2> 'pass'") "'mot pass'" Z);
+	    P("'mot' <2> 'pass'") "'mot  pass'" Z);
 }
 
 static void
@@ -81,6 +83,10 @@ test_no_pairs(void **state)
 	/* the same position, a phrase of groups, a NOT on one word of it */
 	check("'a' <0> 'b'", 0, NULL);
 	check("'a' <00> 'b'", 0, NULL);
+	/* more than 8 apart: no pair in any mail */
+	check("'a' <9> 'b'", 0, NULL);
+	check("'a' <16384> 'b'", 0, NULL);
+	check("'a' <008> 'b'", 0, NULL);
 	check("( 'a' & 'b' ) <-> 'c'", 0, NULL);
 	check("'a' <-> ( 'b' & 'c' )", 0, NULL);
 	check("!'a' <-> 'b'", 0, NULL);
