@@ -62,23 +62,20 @@ BEGIN
 END
 $$;
 
--- The trigger of migration 021, the pairs added to the vector it sets.
-CREATE OR REPLACE FUNCTION messages_search_config() RETURNS trigger
+-- The pairs are added to the vector that the trigger of migration 021
+-- sets, by a trigger of their own that fires after it (triggers fire in
+-- the order of their names) on the same changes.
+CREATE FUNCTION messages_search_pairs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT CASE WHEN t.language = 'en' THEN 'english'::regconfig
-                    ELSE 'french'::regconfig END
-          INTO NEW.search_config FROM tickets t WHERE t.id = NEW.ticket_id;
-    END IF;
-    NEW.search_tsv := CASE WHEN NEW.author <> 'system' THEN
-        to_tsvector(NEW.search_config, search_fold(search_document(
-            NEW.subject, NEW.from_addr, NEW.to_addrs, NEW.cc_addrs,
-            NEW.text))) END;
     NEW.search_tsv := NEW.search_tsv || search_pairs(NEW.search_tsv);
     RETURN NEW;
 END
 $$;
+CREATE TRIGGER messages_search_pairs
+    BEFORE INSERT OR UPDATE OF subject, from_addr, to_addrs, cc_addrs, text,
+        author, search_config, search_tsv ON messages
+    FOR EACH ROW EXECUTE FUNCTION messages_search_pairs();
 
 ALTER TABLE messages ALTER COLUMN search_tsv SET STORAGE MAIN;
 

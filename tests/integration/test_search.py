@@ -65,6 +65,8 @@ def mail(n, sender, subject, body):
 # as it was before, with its messages, for the upgrade test.
 UNDO_014 = """
 DELETE FROM schema_migrations WHERE version IN (25, 21);
+DROP TRIGGER messages_search_pairs ON messages;
+DROP FUNCTION messages_search_pairs();
 DROP FUNCTION search_pairs(tsvector);
 CREATE INDEX tickets_created ON tickets (created_at);
 DELETE FROM schema_migrations WHERE version = 24;
@@ -247,17 +249,23 @@ class Search(gh.ServersTestCase):
         self.assertIn("nothing imported", r.stderr)
         self.assertEqual(self.search("serveur"), self.who("marie@client.fr"))
 
+    def old_database(self, name, undo):
+        """A database migrated, then `undo` run on it: its config."""
+        s = self.servers
+        conf = s.write_config(path=s.path(name + ".conf"), dbname=name)
+        s.config_path = s.path("guichet.conf")
+        s.guichet("migrate", config=conf)
+        s.pg.psql(undo, db=name)
+        return conf
+
     def test_old_schema_named(self):
         # the schema is checked only when a search fails: against a
         # database that lacks migration 020, a search of several words
         # (which needs its search_recent()) says which and how to fix it
         s = self.servers
-        conf = s.write_config(path=s.path("old.conf"), dbname="search_old")
-        s.config_path = s.path("guichet.conf")
-        s.guichet("migrate", config=conf)
-        s.pg.psql("DROP FUNCTION search_recent(tsquery, tsquery, integer);"
-                  "DELETE FROM schema_migrations WHERE version = 20",
-                  db="search_old")
+        conf = self.old_database(
+            "search_old", "DROP FUNCTION search_recent(tsquery, tsquery, "
+            "integer); DELETE FROM schema_migrations WHERE version = 20")
         r = s.guichet("ticket", "search", "serveur panne", config=conf,
                       expect=78)
         self.assertIn("lacks migration 20", r.stderr)
@@ -269,19 +277,13 @@ class Search(gh.ServersTestCase):
                                    config=conf).stdout.strip(), "[]")
         # without migration 025 no search runs over vectors that hold no
         # pairs (a phrase would find nothing): the migration is named
-        conf = s.write_config(path=s.path("old25.conf"),
-                              dbname="search_old25")
-        s.config_path = s.path("guichet.conf")
-        s.guichet("migrate", config=conf)
-        s.pg.psql("DROP FUNCTION search_pairs(tsvector);"
-                  "DELETE FROM schema_migrations WHERE version = 25",
-                  db="search_old25")
-        r = s.guichet("ticket", "search", '"serveur panne"', config=conf,
-                      expect=78)
-        self.assertIn("lacks migration 25", r.stderr)
-        self.assertEqual(r.stdout, "")
-        r = s.guichet("ticket", "search", "serveur", config=conf, expect=78)
-        self.assertIn("lacks migration 25", r.stderr)
+        conf = self.old_database(
+            "search_old25", "DROP FUNCTION search_pairs(tsvector); "
+            "DELETE FROM schema_migrations WHERE version = 25")
+        for query in ('"serveur panne"', "serveur"):
+            r = s.guichet("ticket", "search", query, config=conf, expect=78)
+            self.assertIn("lacks migration 25", r.stderr)
+            self.assertEqual(r.stdout, "")
 
     def ingest(self, n, sender, subject, body):
         r = self.servers.guichet("ingest", "--mailbox", "support", now=NOW,
