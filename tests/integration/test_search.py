@@ -220,6 +220,14 @@ class Search(gh.ServersTestCase):
         # tsquery operators typed by hand are words, not syntax
         self.assertEqual(self.search("serveur & | ! <-> :*"),
                          self.who("marie@client.fr"))
+        # phrases of what a tsquery quotes or a parser splits, and of 200
+        # words (16 pairs asked, the rest read): an answer, never an error
+        for q in ('"\' OR 1=1 --"', '"a\\\\b c\\"', '"l\'imprimante"',
+                  '"%s"' % " ".join("m%d" % i for i in range(200)),
+                  '"%s" serveurs' % " ".join(["serveurs"] * 100)):
+            self.assertIsInstance(self.search(q), list, q)
+        self.assertEqual(self.search('"%s" OR serveurs' % " ".join(
+            ["nuit"] * 40)), self.who("marie@client.fr"))
         # unbalanced quotes: the phrase runs to the end
         self.assertEqual(self.search('"mise à jour'),
                          self.who("lucie@client.fr"))
