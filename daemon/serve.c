@@ -48,6 +48,7 @@
 #define MAX_SLEEP 60
 #define TICK_EVERY 30         /* seconds between scheduler passes */
 #define OUTBOX_CHANNEL "guichet_outbox"   /* see sql/010_outbox_notify.sql */
+#define STATUS_CHANNEL "guichet_status"   /* see sql/022_status_notify.sql */
 
 static volatile int stop_flag;
 static volatile int reload_flag;
@@ -201,7 +202,8 @@ ensure_db(struct daemon *d, time_t now)
 		return GC_ETEMP;
 	if (app_db_connect(d->app, &d->db, &err) == 0 &&
 	    db_schema_check(d->db, &err) == 0 &&
-	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0) {
+	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0 &&
+	    db_listen(d->db, STATUS_CHANNEL, &err) == 0) {
 		d->next_outbox = 0;   /* what was queued while we were away */
 		if (d->db_backoff.failures > 0)
 			log_info("database connection back");
@@ -281,6 +283,22 @@ run_poller(struct daemon *d, struct poller *p)
 }
 
 /* One turn of the loop; returns how long to sleep. */
+/* What other processes told us: mail queued (the outbox is flushed at
+ * once), a status update published (its subscribers are mailed by a
+ * scheduler pass at once, not at the next one). How many, or -1 when
+ * the connection broke. */
+static int
+notified(struct daemon *d)
+{
+	int status, n = db_notifications_from(d->db, STATUS_CHANNEL, &status);
+
+	if (n > 0)
+		d->next_outbox = 0;
+	if (status > 0)
+		d->next_tick = 0;
+	return n;
+}
+
 static int
 turn(struct daemon *d, bool once)
 {
@@ -293,8 +311,7 @@ turn(struct daemon *d, bool once)
 		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
 	}
 	monitor_db_up(d->mon);
-	if (db_notifications(d->db) > 0)
-		d->next_outbox = 0;   /* another process queued mail */
+	(void)notified(d);
 	for (size_t i = 0; i < d->npollers && !stop_flag; i++) {
 		struct poller *p = d->pollers[i];
 
@@ -327,7 +344,7 @@ turn(struct daemon *d, bool once)
 		if (store_timers_next(d->db, &due, &err) == 0 && due != 0 &&
 		    due < d->next_tick)
 			d->next_tick = due > now ? due : now + 1;
-		if (st.closed + st.warnings + st.breaches > 0)
+		if (st.closed + st.warnings + st.breaches + st.status_mails > 0)
 			d->next_outbox = now;
 	}
 	if (d->next_tick < next)
@@ -352,10 +369,8 @@ sleep_until_due(struct daemon *d, int seconds)
 	fds[0].events = POLLIN;
 	/* notifications that arrived during the turn's own queries are
 	 * buffered already: the socket would not wake us for them */
-	if (db_notifications(d->db) > 0) {
-		d->next_outbox = 0;
+	if (notified(d) > 0)
 		seconds = 0;
-	}
 	fds[1].fd = db_socket(d->db);   /* -1 (ignored by poll) when down */
 	fds[1].events = POLLIN;
 	for (size_t i = 0; i < d->npollers; i++) {
@@ -372,7 +387,7 @@ sleep_until_due(struct daemon *d, int seconds)
 			;
 		/* a notification: the next turn flushes the outbox; a broken
 		 * connection: the next turn reconnects */
-		if (fds[1].revents != 0 && db_notifications(d->db) != 0)
+		if (fds[1].revents != 0 && notified(d) < 0)
 			d->next_outbox = 0;
 		for (nfds_t i = 2; i < n; i++) {
 			if (fds[i].revents == 0)

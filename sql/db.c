@@ -602,9 +602,17 @@ db_socket(struct db *db)
 int
 db_notifications(struct db *db)
 {
+	return db_notifications_from(db, NULL, NULL);
+}
+
+int
+db_notifications_from(struct db *db, const char *channel, int *from_r)
+{
 	PGnotify *n;
 	int count = 0;
 
+	if (from_r != NULL)
+		*from_r = 0;
 	if (!db_ok(db))
 		return -1;
 	/* never in the middle of a pipeline: its results are not ours */
@@ -612,6 +620,8 @@ db_notifications(struct db *db)
 		return -1;
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		count++;
+		if (from_r != NULL && strcmp(n->relname, channel) == 0)
+			(*from_r)++;
 		PQfreemem(n);
 	}
 	return count;

@@ -18,7 +18,9 @@ forged agent, and the ticket's own texts never reach the page.
 import json
 import os
 import re
+import signal
 import subprocess
+import time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -368,6 +370,40 @@ class Status(DeskCase):
         self.agent_reply(third, "#priority P1\n")
         self.assertEqual(self.scalar("SELECT count(*) FROM "
                                      "status_incidents"), "3")
+
+    def test_update_published_while_serving_is_mailed_at_once(self):
+        # a serving daemon runs its scheduler pass every 30 s when no
+        # timer is due sooner; an update published by another process
+        # (here the CLI) wakes it through guichet_status instead
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"poll_interval": "1h"},
+            "status": {"dir": self.dir, "title": "Example status",
+                       "base_url": "https://status.example.com/",
+                       "components": "api, web, mail"}})
+        s.guichet("status", "subscribe", "wake@sub.example")
+        d = s.spawn("serve")
+        d.wait_for_output(r"serving 1 mailbox")
+        time.sleep(2)                  # past its first scheduler pass
+        start = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                              time.gmtime(time.time() + 86400))
+        end = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                            time.gmtime(time.time() + 90000))
+        s.guichet("status", "maintenance", "add", "--start", start, "--end",
+                  end, "--title", "Wake upgrade")
+        # the next pass is 30 s away: only the notification brings the
+        # mail within this wait
+        gh.wait_until(lambda: self.sent("wake@sub.example"), 20,
+                      "the subscriber's mail of the update")
+        # a post that is rolled back wakes no one and mails nothing
+        s.pg.psql("BEGIN; INSERT INTO status_posts (kind, maintenance_id, "
+                  "body, at) SELECT 'maintenance', id, 'rolled back', now() "
+                  "FROM status_maintenance LIMIT 1; ROLLBACK;", db=self.db)
+        time.sleep(2)
+        d.stop(signal.SIGTERM)
+        got = self.sent("wake@sub.example")
+        self.assertEqual(len(got), 1)
+        self.assertIn("Wake upgrade", self.body(got[0]))
 
     def test_subscribers(self):
         s = self.servers
