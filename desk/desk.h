@@ -70,6 +70,9 @@ struct conv_mail {
 	uint32_t uid;
 	const char *key;          /* dedup key */
 	const char *automatic;    /* why the mail is automatic, or NULL */
+	bool copy;                /* a copy of a mail stored on another
+				   * ticket (#split): its Message-ID stays
+				   * that ticket's, for the threading */
 };
 
 #endif

@@ -256,7 +256,7 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
     const struct mail *m, const char *raw, size_t len, uint32_t uid,
     const char *key, struct intake_result *res, struct gc_err *err)
 {
-	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL };
+	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false };
 	const char *where, *why = NULL;
 	struct bounce b;
 	bool ours = false, taken;

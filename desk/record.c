@@ -154,7 +154,7 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	sm.cc = cc;
 	sm.ncc = ncc;
 	sm.subject = m->subject;
-	sm.message_id = m->message_id;
+	sm.message_id = cm->copy ? NULL : m->message_id;
 	sm.in_reply_to = m->in_reply_to;
 	sm.refs = m->references;
 	sm.nrefs = m->nreferences;

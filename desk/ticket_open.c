@@ -236,5 +236,9 @@ ticket_open_split(struct desk *in, const struct store_ticket *from,
 	cm.raw = raw;
 	cm.len = len;
 	cm.key = key;
+	/* a customer answering the mail itself (not our acknowledgement of
+	 * the new ticket, which has its number) stays on the ticket that
+	 * received it */
+	cm.copy = true;
 	return ticket_open(in, &cm, from->id, from->number, res, err);
 }

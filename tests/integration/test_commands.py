@@ -232,6 +232,7 @@ class Commands(DeskCase):
         number = self.open_ticket()
         self.customer_reply(number, "Also, unrelated: my invoice of "
                             "November is wrong.\n")
+        split_mid = "<cust-%d@cust.example>" % self.n
         self.servers.smtp.clear()
         # alice answers the notification of that second mail
         r = self.agent_reply(number, "#split\n")
@@ -250,6 +251,24 @@ class Commands(DeskCase):
         self.assertTrue(ack, "no acknowledgement of %s" % other)
         # the same mail is not split twice
         self.refused(number, "#split", "split already")
+        # the customer answering the mail that was split (from the
+        # thread of her own mail, without a number) stays on the ticket
+        # that received it; answering the new ticket's acknowledgement
+        # reaches the new ticket
+        self.n += 1
+        self.deliver(mail("Re: invoice", "Any news?\n",
+                          "cust-%d@cust.example" % self.n,
+                          in_reply_to=split_mid))
+        self.assertIn("Any news?", [m["text"].strip()
+                                    for m in self.show(number)["messages"]])
+        self.assertNotIn("Any news?", [m["text"].strip()
+                                       for m in self.show(other)["messages"]])
+        self.n += 1
+        self.deliver(mail("Re: acknowledgement", "Thanks.\n",
+                          "cust-%d@cust.example" % self.n,
+                          in_reply_to=ack[0]["Message-ID"]))
+        self.assertIn("Thanks.", [m["text"].strip()
+                                  for m in self.show(other)["messages"]])
         # a ticket without a customer mail kept whole
         n2 = self.open_ticket(subject="Other")
         self.refused(n2, "#split\n#split", "one #split per mail")
