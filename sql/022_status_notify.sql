@@ -6,12 +6,14 @@
 -- another daemon, reached them up to half a minute late. Every daemon
 -- LISTENs on guichet_status and runs its pass at once; the notification
 -- is sent at COMMIT, once per transaction, never for a rolled-back post.
-CREATE FUNCTION status_notify() RETURNS trigger
+-- The channel is the trigger's argument, so that the next one needs no
+-- function of its own (outbox_notify() of migration 010 predates it).
+CREATE FUNCTION notify_channel() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('guichet_status', '');
+    PERFORM pg_notify(TG_ARGV[0], '');
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER status_notify AFTER INSERT ON status_posts
-    FOR EACH STATEMENT EXECUTE FUNCTION status_notify();
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_channel('guichet_status');
