@@ -39,10 +39,6 @@ static const struct db_stmt st_search_check = { "search_check",
 #define SEARCH_CLEAR_TQ \
 	"CASE WHEN m.search_config = 'english'::regconfig " \
 	"THEN q.en ELSE q.fr END"
-#define SEARCH_CLEAR_MATCH \
-	"(m.search_config = 'french'::regconfig AND " \
-	"m.search_tsv @@ q.fr) OR (m.search_config = 'english'::regconfig " \
-	"AND m.search_tsv @@ q.en)"
 /* Clear mail: $4 and $5, the french and english queries matched, each
  * phrase asking for its word pairs (search_pairs_query()); fr and en,
  * without them, rank. A database without the pairs fails at
@@ -55,16 +51,16 @@ static const struct db_stmt st_search_check = { "search_check",
 	"(m.search_config = 'french'::regconfig AND " \
 	"m.search_tsv @@ q.mfr) OR (m.search_config = 'english'::regconfig " \
 	"AND m.search_tsv @@ q.men)"
-/* The query's lexemes keyed ($4 french, $5 english: desk/vault_index.h)
+/* The query's lexemes keyed ($6 french, $7 english: desk/vault_index.h)
  * meet a sealed message's blind index, the clear query the others. */
 #define SEARCH_BLIND_Q \
-	", $4::tsquery AS hfr, $5::tsquery AS hen"
+	SEARCH_PAIRED_Q ", $6::tsquery AS hfr, $7::tsquery AS hen"
 #define SEARCH_BLIND_TSV "coalesce(m.sealed_tsv, m.search_tsv)"
 #define SEARCH_BLIND_TQ \
 	"CASE WHEN m.sealed_tsv IS NULL THEN " SEARCH_CLEAR_TQ " WHEN " \
 	"m.search_config = 'english'::regconfig THEN q.hen ELSE q.hfr END"
 #define SEARCH_BLIND_MATCH \
-	"(m.sealed_tsv IS NULL AND (" SEARCH_CLEAR_MATCH ")) OR " \
+	"(m.sealed_tsv IS NULL AND (" SEARCH_PAIRED_MATCH ")) OR " \
 	"(m.search_config = 'french'::regconfig AND " \
 	"m.sealed_tsv @@ q.hfr) OR (m.search_config = 'english'::regconfig " \
 	"AND m.sealed_tsv @@ q.hen)"
@@ -118,7 +114,7 @@ static const struct db_stmt st_search_recent = { "search_tickets_recent",
 	SEARCH_RECENT_SQL(SEARCH_PAIRED_Q, "q.mfr", "q.men"), 5 };
 static const struct db_stmt st_search_blind = { "search_tickets_blind",
 	SEARCH_SQL(SEARCH_BLIND_Q, SEARCH_BLIND_TSV, SEARCH_BLIND_TQ,
-	SEARCH_BLIND_MATCH), 5 };
+	SEARCH_BLIND_MATCH), 7 };
 
 /* The queries as tsquery text, for the blind index to key. */
 static const struct db_stmt st_search_queries = { "search_queries",
@@ -323,7 +319,7 @@ search_tickets_blind(struct db *db, const char *query, const char *hfr,
 		all_of |= (strstr(tree, " & ") != NULL || strchr(tree, '<') !=
 		    NULL) && strchr(tree, '|') == NULL;
 		/* the query matched: its phrases with their pairs */
-		if (hfr == NULL && search_pairs_query(PQgetvalue(res, 0, 2 + i),
+		if (search_pairs_query(PQgetvalue(res, 0, 2 + i),
 		    &q[i]) <= 0 && buf_addstr(&q[i], PQgetvalue(res, 0, 2 + i))
 		    != 0)
 			rc = gc_err_set(err, GC_EINVAL, "the query is too long");
@@ -338,8 +334,8 @@ search_tickets_blind(struct db *db, const char *query, const char *hfr,
 		    "words: give at least one word to find");
 	snprintf(maxs, sizeof(maxs), "%lld", max);
 	if (rc == 0 && hfr != NULL && hen != NULL)
-		rc = db_execv(db, &st_search_blind, &res, err, 5, query, maxs,
-		    SEARCH_RANKED, hfr, hen);
+		rc = db_execv(db, &st_search_blind, &res, err, 7, query, maxs,
+		    SEARCH_RANKED, buf_str(&q[0]), buf_str(&q[1]), hfr, hen);
 	else if (rc == 0)
 		rc = db_execv(db, all_of ? &st_search_recent : &st_search, &res,
 		    err, 5, query, maxs, SEARCH_RANKED, buf_str(&q[0]),

@@ -165,8 +165,26 @@ class Encryption(gh.ServersTestCase):
                   "bonjour -imprimante"):
             self.assertEqual((q, found(q)), (q, []))
         self.assertIsNotNone(s.pg.scalar(
-            "SELECT sealed_tsv FROM messages WHERE direction = 'in'",
-            db="enc_on"))
+            "SELECT sealed_tsv FROM messages WHERE direction = 'in' "
+            "ORDER BY id LIMIT 1", db="enc_on"))
+        # mails stored in clear before the key (here by a config without
+        # it) are matched with their word pairs beside the sealed ones:
+        # "mot de passe" is not "mot clé passe"
+        clear = s.write_config(path=s.path("enc_on_clear.conf"),
+                               dbname="enc_on", mailbox_user="u_enc_on")
+        s.config_path = s.path("guichet.conf")
+        clear_n = []
+        for n, body in ((3, "le mot de passe du copieur"),
+                        (4, "le mot clé passe mal au copieur")):
+            r = self.run_g(clear, "ingest", "--mailbox", "support", now=NOW,
+                           input=("From: p%d@cust.example\r\nTo: "
+                                  "support@example.com\r\nSubject: Copieur "
+                                  "%d\r\nMessage-ID: <enc-%d@cust.example>"
+                                  "\r\n\r\n%s\r\n" % (n, n, n, body)
+                                  ).encode())
+            clear_n.append(re.search(r"(SUP-\d+-\d+)", r.stderr).group(1))
+        self.assertEqual(found('"mot de passe"'), clear_n[:1])
+        self.assertEqual(sorted(found("copieur")), sorted(clear_n))
 
         # hostile operators of `ticket attachment`
         for args, code in [(("1", "--output", out), 73),       # exists
