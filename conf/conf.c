@@ -398,6 +398,8 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 				    "address of mailbox %s", m->name,
 				    m->address, c->mailboxes[j].name);
 	}
+	if (c->status.line != 0 && c->status.language == NULL)
+		c->status.language = xstrdup(c->general.language);
 	for (size_t i = 0; i < c->nagents; i++) {
 		struct conf_agent *a = &c->agents[i];
 

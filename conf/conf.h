@@ -181,6 +181,8 @@ struct conf_status {
 	char *base_url;        /* where the page is served */
 	struct conf_list components;
 	bool auto_incident_p1; /* a P1 ticket opens an incident */
+	char *language;        /* of the page, the feed and the mails: "fr"
+				  or "en", [guichet] language by default */
 	int line;              /* of the section, 0: absent */
 };
 

@@ -20,6 +20,7 @@ static const struct key_spec status_keys[] = {
 	{ "base_url", V_URL_HTTP, S(base_url), NULL, true },
 	{ "components", V_LIST, S(components), NULL, 0 },
 	{ "auto_incident_p1", V_BOOL, S(auto_incident_p1), "no", 0 },
+	{ "language", V_LANG, S(language), NULL, 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef S

@@ -17,12 +17,11 @@
 #include "common/util.h"
 #include "desk/record.h"
 #include "desk/status.h"
+#include "desk/status_render.h"
 #include "sql/status_db.h"
 
-#define AUTO_TITLE "Service disruption under investigation"
-#define AUTO_TEXT "We are investigating a disruption of the service. " \
-	"Updates will follow here."
-#define RESOLVED_TEXT "This incident is resolved."
+/* The words of the page's language (desk/status_render.h) */
+#define WORDS(in) status_words((in)->conf->status.language)
 
 static int
 look_up(struct desk *in, const struct store_ticket *t,
@@ -190,7 +189,7 @@ incident_apply(struct desk *in, const struct store_ticket *t,
 		    in->now, err)) == 0 &&
 		    (rc = publish(in, t, "incident_resolved",
 		    "incident_resolved", p->open_id, text ? text :
-		    RESOLVED_TEXT, 0, agent, p, err)) == 0)
+		    WORDS(in)->resolved_text, 0, agent, p, err)) == 0)
 			p->open_id = 0;
 		free(text);
 		return rc;
@@ -213,7 +212,7 @@ incident_ticket_resolved(struct desk *in, const struct store_ticket *t,
 	id = p->open_id;
 	if ((rc = status_db_incident_resolve(in->db, id, in->now, err)) != 0 ||
 	    (rc = publish(in, t, "incident_resolved", "incident_resolved", id,
-	    RESOLVED_TEXT, 0, actor, p, err)) != 0)
+	    WORDS(in)->resolved_text, 0, actor, p, err)) != 0)
 		return rc;
 	p->open_id = 0;
 	return 0;
@@ -255,9 +254,10 @@ incident_auto_p1(struct desk *in, int64_t ticket_id,
 		return 0;
 	if ((rc = look_up(in, &t, p, err)) != 0 || p->open_id != 0)
 		return rc;
-	if ((rc = status_db_incident_new(in->db, ticket_id, AUTO_TITLE, "", 0,
+	if ((rc = status_db_incident_new(in->db, ticket_id,
+	    WORDS(in)->auto_title, "", 0,
 	    in->now, &p->open_id, err)) != 0)
 		return rc;
 	return publish(in, &t, "incident_opened", "incident_opened",
-	    p->open_id, AUTO_TEXT, 0, NULL, p, err);
+	    p->open_id, WORDS(in)->auto_text, 0, NULL, p, err);
 }

@@ -198,31 +198,31 @@ queue_notice(struct desk *in, const struct status_notice *n,
 	struct compose_header hdr[3];
 	struct store_outbox ob = { 0 };
 	const char *rcpt = n->address;
+	const struct status_words *w = status_words(c->status.language);
 	char t1[40], t2[40], *subject, *mid, *ev;
 	int rc;
 
 	arena_init(&a, 4096);
 	subject = arena_printf(&a, "[%s] %s: %s", c->status.title,
-	    status_kind_label(n->kind), n->title);
-	rc = buf_printf(&body, "%s: %s\n\n%s\n", status_kind_label(n->kind),
-	    n->title, n->body);
+	    status_kind_label(w, n->kind), n->title);
+	rc = buf_printf(&body, "%s: %s\n\n%s\n", status_kind_label(w,
+	    n->kind), n->title, n->body);
 	if (rc == 0 && n->eta != 0) {
 		when(t1, sizeof(t1), n->eta);
-		rc = buf_printf(&body, "\nExpected resolution: %s\n", t1);
+		rc = buf_printf(&body, "\n%s%s\n", w->expected, t1);
 	}
 	if (rc == 0 && n->starts_at != 0) {
 		when(t1, sizeof(t1), n->starts_at);
 		when(t2, sizeof(t2), n->ends_at);
-		rc = buf_printf(&body, "\nFrom %s to %s\n", t1, t2);
+		rc = buf_printf(&body, "\n%s%s%s%s\n", w->from, t1, w->to, t2);
 	}
 	if (rc == 0)
-		rc = buf_printf(&body, "Affects: %s\n\nThe status page: %s\n\n"
-		    "-- \nYou get this mail because %s is subscribed to %s.\n"
-		    "To stop them, reply to this mail with \"unsubscribe\", or "
-		    "write to %s with the subject \"unsubscribe %s\".\n",
-		    n->components[0] ? n->components : "all components",
-		    c->status.base_url, n->address, c->status.title, reply,
-		    n->token);
+		rc = buf_printf(&body, "%s%s\n\n%s%s\n\n-- \n", w->m_affects,
+		    n->components[0] ? n->components : w->m_all, w->m_page,
+		    c->status.base_url);
+	if (rc == 0)
+		rc = buf_printf(&body, w->m_footer, n->address,
+		    c->status.title, reply, n->token);
 	if (rc != 0) {
 		rc = gc_err_set(err, GC_ELIMIT, "status mail too large");
 		goto out;

@@ -16,8 +16,60 @@
 
 struct out {
 	struct buf *b;
+	const struct status_words *w;
 	int rc;
 };
+
+static const struct status_words words_en = {
+	"en", "Disrupted", "Under maintenance", "Operational",
+	"Some systems are disrupted", "Maintenance in progress",
+	"All systems operational",
+	"Investigating", "Update", "Resolved", "Maintenance scheduled",
+	"Maintenance cancelled",
+	"Expected resolution: ", "Started ", ", resolved ",
+	" &middot; affects ", " <small>(in progress)</small>",
+	" <small>(completed)</small>", "From ", " to ", "Updated ",
+	"Components", "Current incidents", "Scheduled maintenance",
+	"Past 90 days", "No incident.", "No maintenance scheduled.",
+	"Nothing to report.", "Atom feed",
+	"Affects: ", "all components", "The status page: ",
+	"You get this mail because %s is subscribed to %s.\n"
+	"To stop them, reply to this mail with \"unsubscribe\", or write to "
+	"%s with the subject \"unsubscribe %s\".\n",
+	"Service disruption under investigation",
+	"We are investigating a disruption of the service. Updates will "
+	"follow here.",
+	"This incident is resolved.",
+};
+
+static const struct status_words words_fr = {
+	"fr", "Perturbé", "En maintenance", "Opérationnel",
+	"Certains services sont perturbés", "Maintenance en cours",
+	"Tous les services sont opérationnels",
+	"Analyse en cours", "Mise à jour", "Résolu", "Maintenance planifiée",
+	"Maintenance annulée",
+	"Résolution prévue : ", "Début ", ", résolu ",
+	" &middot; concerne ", " <small>(en cours)</small>",
+	" <small>(terminée)</small>", "Du ", " au ", "Mis à jour ",
+	"Services", "Incidents en cours", "Maintenances planifiées",
+	"90 derniers jours", "Aucun incident.",
+	"Aucune maintenance planifiée.", "Rien à signaler.", "Flux Atom",
+	"Concerne : ", "tous les services", "La page d'état : ",
+	"Vous recevez ce message car %s est abonné à %s.\n"
+	"Pour ne plus les recevoir, répondez « unsubscribe » à ce message, "
+	"ou écrivez à %s avec l'objet « unsubscribe %s ».\n",
+	"Perturbation du service en cours d'analyse",
+	"Nous analysons une perturbation du service. La suite sera publiée "
+	"ici.",
+	"Cet incident est résolu.",
+};
+
+const struct status_words *
+status_words(const char *lang)
+{
+	return lang != NULL && strcmp(lang, "fr") == 0 ? &words_fr :
+	    &words_en;
+}
 
 static void
 put(struct out *o, const char *s)
@@ -46,6 +98,14 @@ fmt_time(char *buf, size_t len, time_t t, bool human)
 	}
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static void
+none(struct out *o, const char *what)
+{
+	put(o, "<p class=\"none\">");
+	put(o, what);
+	put(o, "</p>\n");
 }
 
 static void
@@ -123,21 +183,19 @@ overall(const struct conf_status *cs, const struct status_rows *r,
 }
 
 static const char *
-state_label(const char *state)
+state_label(const struct status_words *w, const char *state)
 {
-	return strcmp(state, "incident") == 0 ? "Disrupted" :
-	    strcmp(state, "maintenance") == 0 ? "Under maintenance" :
-	    "Operational";
+	return strcmp(state, "incident") == 0 ? w->st_incident :
+	    strcmp(state, "maintenance") == 0 ? w->st_maint : w->st_ok;
 }
 
 const char *
-status_kind_label(const char *kind)
+status_kind_label(const struct status_words *w, const char *kind)
 {
-	return strcmp(kind, "incident_opened") == 0 ? "Investigating" :
-	    strcmp(kind, "incident_update") == 0 ? "Update" :
-	    strcmp(kind, "incident_resolved") == 0 ? "Resolved" :
-	    strcmp(kind, "maintenance") == 0 ? "Maintenance scheduled" :
-	    "Maintenance cancelled";
+	return strcmp(kind, "incident_opened") == 0 ? w->k_opened :
+	    strcmp(kind, "incident_update") == 0 ? w->k_update :
+	    strcmp(kind, "incident_resolved") == 0 ? w->k_resolved :
+	    strcmp(kind, "maintenance") == 0 ? w->k_maint : w->k_cancelled;
 }
 
 static void
@@ -199,12 +257,13 @@ html_updates(struct out *o, const struct status_rows *r, int64_t inc)
 		put(o, "\">");
 		put_time(o, p->at);
 		put(o, " <span class=\"kind\">");
-		put(o, status_kind_label(p->kind));
+		put(o, status_kind_label(o->w, p->kind));
 		put(o, "</span><span class=\"text\">");
 		esc(o, p->body);
 		put(o, "</span>");
 		if (p->eta != 0) {
-			put(o, " <span class=\"eta\">Expected resolution: ");
+			put(o, " <span class=\"eta\">");
+			put(o, o->w->expected);
 			put_time(o, p->eta);
 			put(o, "</span>");
 		}
@@ -226,19 +285,21 @@ html_incident(struct out *o, const struct status_rows *r,
 	put(o, id);
 	put(o, "\">\n<h3 class=\"title\">");
 	esc(o, x->title);
-	put(o, "</h3>\n<p class=\"meta\">Started ");
+	put(o, "</h3>\n<p class=\"meta\">");
+	put(o, o->w->started);
 	put_time(o, x->opened_at);
 	if (x->resolved_at) {
-		put(o, ", resolved ");
+		put(o, o->w->resolved_at);
 		put_time(o, x->resolved_at);
 	}
-	put(o, " &middot; affects ");
+	put(o, o->w->affects);
 	put_components(o, x->components);
 	put(o, "</p>\n");
 	if (x->eta != 0 && x->resolved_at == 0) {
 		put(o, "<p class=\"eta\" id=\"eta-");
 		put(o, id);
-		put(o, "\">Expected resolution: ");
+		put(o, "\">");
+		put(o, o->w->expected);
 		put_time(o, x->eta);
 		put(o, "</p>\n");
 	}
@@ -256,13 +317,14 @@ html_maint(struct out *o, const struct status_maint *m, time_t now)
 	put(o, id);
 	put(o, "\">\n<h3 class=\"title\">");
 	esc(o, m->title);
-	put(o, maint_on(m, now) ? " <small>(in progress)</small>" :
-	    m->ends_at <= now ? " <small>(completed)</small>" : "");
-	put(o, "</h3>\n<p class=\"meta\">From ");
+	put(o, maint_on(m, now) ? o->w->in_progress :
+	    m->ends_at <= now ? o->w->completed : "");
+	put(o, "</h3>\n<p class=\"meta\">");
+	put(o, o->w->from);
 	put_time(o, m->starts_at);
-	put(o, " to ");
+	put(o, o->w->to);
 	put_time(o, m->ends_at);
-	put(o, " &middot; affects ");
+	put(o, o->w->affects);
 	put_components(o, m->components);
 	put(o, "</p>\n</article>\n");
 }
@@ -271,11 +333,13 @@ int
 status_render_html(struct buf *out, const struct conf_status *cs,
     const struct status_rows *r, time_t now)
 {
-	struct out o = { out, 0 };
+	struct out o = { out, status_words(cs->language), 0 };
 	const char *all = overall(cs, r, now);
 	bool any;
 
-	put(&o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	put(&o, "<!DOCTYPE html>\n<html lang=\"");
+	put(&o, o.w->lang);
+	put(&o, "\"><head><meta "
 	    "charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
 	    "width=device-width, initial-scale=1\">\n<link rel=\"icon\" "
 	    "href=\"data:,\">\n<title>");
@@ -289,15 +353,16 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 	put(&o, "\" id=\"overall\" data-state=\"");
 	put(&o, all);
 	put(&o, "\">");
-	put(&o, strcmp(all, "incident") == 0 ? "Some systems are disrupted" :
-	    strcmp(all, "maintenance") == 0 ? "Maintenance in progress" :
-	    "All systems operational");
-	put(&o, "</p>\n<p class=\"meta\">Updated ");
+	put(&o, strcmp(all, "incident") == 0 ? o.w->all_incident :
+	    strcmp(all, "maintenance") == 0 ? o.w->all_maint : o.w->all_ok);
+	put(&o, "</p>\n<p class=\"meta\">");
+	put(&o, o.w->updated);
 	put_time(&o, now);
 	put(&o, "</p>\n</header>\n");
 	if (cs->components.n > 0) {
-		put(&o, "<section id=\"components\"><h2>Components</h2>\n"
-		    "<ul class=\"components\">\n");
+		put(&o, "<section id=\"components\"><h2>");
+		put(&o, o.w->h_components);
+		put(&o, "</h2>\n<ul class=\"components\">\n");
 		for (size_t i = 0; i < cs->components.n; i++) {
 			const char *st = status_component_state(r,
 			    cs->components.v[i], now);
@@ -311,12 +376,14 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 			put(&o, "</span><span class=\"state state-");
 			put(&o, st);
 			put(&o, "\">");
-			put(&o, state_label(st));
+			put(&o, state_label(o.w, st));
 			put(&o, "</span></li>\n");
 		}
 		put(&o, "</ul></section>\n");
 	}
-	put(&o, "<section id=\"incidents\"><h2>Current incidents</h2>\n");
+	put(&o, "<section id=\"incidents\"><h2>");
+	put(&o, o.w->h_incidents);
+	put(&o, "</h2>\n");
 	any = false;
 	for (size_t i = 0; i < r->ninc; i++)
 		if (r->inc[i].resolved_at == 0) {
@@ -324,9 +391,10 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 			any = true;
 		}
 	if (!any)
-		put(&o, "<p class=\"none\">No incident.</p>\n");
-	put(&o, "</section>\n<section id=\"maintenance\"><h2>Scheduled "
-	    "maintenance</h2>\n");
+		none(&o, o.w->none_incident);
+	put(&o, "</section>\n<section id=\"maintenance\"><h2>");
+	put(&o, o.w->h_maint);
+	put(&o, "</h2>\n");
 	any = false;
 	for (size_t i = 0; i < r->nmnt; i++)
 		if (r->mnt[i].ends_at > now && r->mnt[i].cancelled_at == 0) {
@@ -334,8 +402,10 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 			any = true;
 		}
 	if (!any)
-		put(&o, "<p class=\"none\">No maintenance scheduled.</p>\n");
-	put(&o, "</section>\n<section id=\"history\"><h2>Past 90 days</h2>\n");
+		none(&o, o.w->none_maint);
+	put(&o, "</section>\n<section id=\"history\"><h2>");
+	put(&o, o.w->h_history);
+	put(&o, "</h2>\n");
 	any = false;
 	for (size_t i = r->ninc; i-- > 0; )
 		if (r->inc[i].resolved_at != 0) {
@@ -348,9 +418,10 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 			any = true;
 		}
 	if (!any)
-		put(&o, "<p class=\"none\">Nothing to report.</p>\n");
-	put(&o, "</section>\n<footer><a href=\"feed.atom\">Atom feed</a> "
-	    "&middot; <a href=\"status.json\">JSON</a></footer>\n"
+		none(&o, o.w->none_history);
+	put(&o, "</section>\n<footer><a href=\"feed.atom\">");
+	put(&o, o.w->feed);
+	put(&o, "</a> &middot; <a href=\"status.json\">JSON</a></footer>\n"
 	    "</body></html>\n");
 	return o.rc;
 }
@@ -387,7 +458,7 @@ int
 status_render_atom(struct buf *out, const struct conf_status *cs,
     const struct status_rows *r, time_t now)
 {
-	struct out o = { out, 0 };
+	struct out o = { out, status_words(cs->language), 0 };
 	char ts[32];
 
 	fmt_time(ts, sizeof(ts), r->nposts ? r->posts[r->nposts - 1].at : now,
@@ -418,7 +489,7 @@ status_render_atom(struct buf *out, const struct conf_status *cs,
 		put(&o, "/feed.atom#post-");
 		put(&o, id);
 		put(&o, "</id>\n<title>");
-		put(&o, status_kind_label(p->kind));
+		put(&o, status_kind_label(o.w, p->kind));
 		put(&o, ": ");
 		esc(&o, post_title(r, p));
 		put(&o, "</title>\n<updated>");

@@ -35,8 +35,29 @@ int status_render_atom(struct buf *out, const struct conf_status *cs,
 int status_render_json(struct buf *out, const struct conf_status *cs,
     const struct status_rows *r, time_t now);
 
+/* The words of the page, the feed and the mails in a language ("fr",
+ * else English): each a phrase as it is printed, its spaces and HTML
+ * entities included. */
+struct status_words {
+	const char *lang;
+	const char *st_incident, *st_maint, *st_ok;          /* a component */
+	const char *all_incident, *all_maint, *all_ok;       /* the banner */
+	const char *k_opened, *k_update, *k_resolved, *k_maint, *k_cancelled;
+	const char *expected, *started, *resolved_at, *affects, *in_progress,
+	    *completed, *from, *to, *updated;
+	const char *h_components, *h_incidents, *h_maint, *h_history;
+	const char *none_incident, *none_maint, *none_history, *feed;
+	const char *m_affects, *m_all, *m_page;
+	const char *m_footer;   /* printf: address, title, reply, token */
+	const char *auto_title; /* of the incident a P1 opens */
+	const char *auto_text;  /* its first post */
+	const char *resolved_text; /* #incident-resolved without a text */
+};
+const struct status_words *status_words(const char *lang);
+
 /* What a post is, in a word or two: "Investigating", "Update"... */
-const char *status_kind_label(const char *kind);
+const char *status_kind_label(const struct status_words *w,
+    const char *kind);
 
 /* "incident", "maintenance" or "operational". */
 const char *status_component_state(const struct status_rows *r,

@@ -50,7 +50,7 @@ class Status(DeskCase):
     def configure(self, http=None, **status):
         keys = {"dir": self.dir, "title": "Example status",
                 "base_url": "https://status.example.com/",
-                "components": "api, web, mail"}
+                "components": "api, web, mail", "language": "en"}
         keys.update(status)
         sections = {
             "agent alice": {"address": "alice@example.com",
@@ -370,6 +370,64 @@ class Status(DeskCase):
         self.agent_reply(third, "#priority P1\n")
         self.assertEqual(self.scalar("SELECT count(*) FROM "
                                      "status_incidents"), "3")
+
+    def test_page_feed_and_mails_in_french(self):
+        # [status] language = fr: the page, the feed, the subscribers'
+        # mails and the incident a P1 opens speak French; the published
+        # texts are as written, the JSON keys stay
+        s = self.servers
+        self.configure(language="fr", auto_incident_p1="yes")
+        r = s.guichet("check-config")
+        s.guichet("status", "subscribe", "fr@sub.example", now=T0)
+        number = self.open_ticket()
+        self.agent_reply(number, "#incident [api] Connexion impossible\n"
+                         "Nous regardons.\n")
+        self.agent_reply(number, "#incident-update Correctif en cours\n"
+                         "#eta 2026-11-26T14:30:00Z\n")
+        with open(os.path.join(self.dir, "index.html")) as f:
+            self.assertIn('<html lang="fr">', f.read())
+        dom = self.page()
+        for words in ("Certains services sont perturbés", "Perturbé",
+                      "Opérationnel", "Incidents en cours",
+                      "Analyse en cours", "Mise à jour", "Résolution prévue "
+                      ": <time", "Aucune maintenance planifiée.",
+                      "Rien à signaler.", "Flux Atom", "Connexion "
+                      "impossible"):
+            self.assertIn(words, dom)
+        for words in ("Investigating", "Expected resolution",
+                      "systems", "Components"):
+            self.assertNotIn(words, dom)
+        self.assertEqual(self.component_state(dom, "api"), "incident")
+        self.assertEqual([e.find(ATOM + "title").text for e in self.feed()],
+                         ["Mise à jour: Connexion impossible",
+                          "Analyse en cours: Connexion impossible"])
+        self.assertEqual(self.json()["state"], "incident")
+        s.guichet("serve", "--once", now=T0)
+        got = self.sent("fr@sub.example")
+        self.assertEqual(len(got), 2)
+        self.assertEqual(got[0]["Subject"], "[Example status] Analyse en "
+                         "cours: Connexion impossible")
+        text = self.body(got[1])
+        for words in ("Mise à jour: Connexion impossible",
+                      "Résolution prévue : 2026-11-26 14:30 UTC",
+                      "Concerne : api", "Vous recevez ce message car "
+                      "fr@sub.example est abonné à Example status"):
+            self.assertIn(words, text)
+        self.assertNotIn("unsubscribed", text)
+        # the incident a P1 opens, and its resolution by the ticket's
+        p1 = DeskCase.open_ticket(self, "Production arrêtée", "Tout est "
+                                  "arrêté.", "p1fr@cust.example")
+        self.assertEqual(self.show(p1)["priority"], "P1")
+        self.agent_reply(p1, "#resolve\nC'est reparti.\n",
+                         now="2026-11-26T12:00:00Z")
+        dom = self.page()
+        self.assertIn("Perturbation du service en cours d'analyse", dom)
+        self.assertIn("Nous analysons une perturbation du service.", dom)
+        self.assertIn("Cet incident est résolu.", dom)
+        # a language the page does not speak is refused
+        self.configure(language="de")
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("language", r.stdout + r.stderr)
 
     def test_update_published_while_serving_is_mailed_at_once(self):
         # a serving daemon runs its scheduler pass every 30 s when no
