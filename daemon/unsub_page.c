@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "desk/status.h"
+#include "desk/status_render.h"
 #include "sql/db.h"
 #include "sql/status_db.h"
 
@@ -20,6 +21,7 @@ struct unsub_page {
 	struct db *db;
 	time_t (*now)(void *);
 	void *now_arg;
+	const struct status_words *w;   /* its language's */
 };
 
 void
@@ -35,6 +37,7 @@ unsub_page_new(struct unsub_page **out, const struct conf *c,
 	up->title = xstrdup(c->status.title ? c->status.title : "Status");
 	up->now = now;
 	up->now_arg = now_arg;
+	up->w = status_words(c->status.language);
 	*out = up;
 }
 
@@ -54,14 +57,16 @@ unsub_page_free(struct unsub_page **upp)
 	*upp = NULL;
 }
 
+/* what: the title and text of the answer (struct status_words) */
 static char *
-page(const char *title, const char *text, bool form)
+page(const struct unsub_page *up, const char *const what[2], bool form)
 {
-	return xasprintf("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<meta name=\"robots\" content=\"noindex\"><title>%s</title>"
-	    "</head>\n<body><h1>%s</h1>\n<p>%s</p>\n%s</body></html>\n",
-	    title, title, text, form ? "<form method=\"post\"><button "
-	    "type=\"submit\">Unsubscribe</button></form>\n" : "");
+	return xasprintf("<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
+	    "charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">"
+	    "<title>%s</title></head>\n<body><h1>%s</h1>\n<p>%s</p>\n%s%s%s"
+	    "</body></html>\n", up->w->lang, what[0], what[0], what[1],
+	    form ? "<form method=\"post\"><button type=\"submit\">" : "",
+	    form ? up->w->u_button : "", form ? "</button></form>\n" : "");
 }
 
 /* A token of ours is STATUS_TOKEN_LEN lower-case hex digits: anything
@@ -83,8 +88,7 @@ answer(struct unsub_page *up, const char *token, bool post, char **page_r)
 	int rc;
 
 	if (!token_shape(token)) {
-		*page_r = page("Link not valid", "This unsubscribe link is not "
-		    "valid.", false);
+		*page_r = page(up, up->w->u_bad, false);
 		return 404;
 	}
 	if (!db_ok(up->db)) {
@@ -94,26 +98,22 @@ answer(struct unsub_page *up, const char *token, bool post, char **page_r)
 			goto unavailable;
 	}
 	if (!post) {
-		*page_r = page("Unsubscribe", "Stop the mails of the status "
-		    "page?", true);
+		*page_r = page(up, up->w->u_ask, true);
 		return 200;
 	}
 	if ((rc = status_db_unsubscribe(up->db, NULL, token,
 	    up->now(up->now_arg), &done, addr, &err)) != 0)
 		goto unavailable;
 	if (!done) {
-		*page_r = page("Not subscribed", "This link unsubscribes no "
-		    "one: it is not valid, or was used already.", false);
+		*page_r = page(up, up->w->u_none, false);
 		return 404;
 	}
 	log_info("status: %s unsubscribed by the one-click link", addr);
-	*page_r = page("Unsubscribed", "You will get no more mails of the "
-	    "status page.", false);
+	*page_r = page(up, up->w->u_done, false);
 	return 200;
 unavailable:
 	log_error("http: unsubscribe: %s", err.msg);
-	*page_r = page("Try again later", "The request cannot be handled "
-	    "now; the link still works later.", false);
+	*page_r = page(up, up->w->u_later, false);
 	return 503;
 }
 

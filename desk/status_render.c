@@ -40,6 +40,14 @@ static const struct status_words words_en = {
 	"We are investigating a disruption of the service. Updates will "
 	"follow here.",
 	"This incident is resolved.",
+	{ "Link not valid", "This unsubscribe link is not valid." },
+	{ "Unsubscribe", "Stop the mails of the status page?" },
+	{ "Not subscribed", "This link unsubscribes no one: it is not valid, "
+	  "or was used already." },
+	{ "Unsubscribed", "You will get no more mails of the status page." },
+	{ "Try again later", "The request cannot be handled now; the link "
+	  "still works later." },
+	"Unsubscribe",
 };
 
 static const struct status_words words_fr = {
@@ -62,6 +70,16 @@ static const struct status_words words_fr = {
 	"Nous analysons une perturbation du service. La suite sera publiée "
 	"ici.",
 	"Cet incident est résolu.",
+	{ "Lien non valide", "Ce lien de désabonnement n'est pas valide." },
+	{ "Se désabonner", "Ne plus recevoir les messages de la page "
+	  "d'état ?" },
+	{ "Pas d'abonnement", "Ce lien ne désabonne personne : il n'est pas "
+	  "valide, ou a déjà servi." },
+	{ "Désabonnement fait", "Vous ne recevrez plus de messages de la page "
+	  "d'état." },
+	{ "Réessayez plus tard", "La demande ne peut être traitée maintenant ; "
+	  "le lien fonctionnera plus tard." },
+	"Se désabonner",
 };
 
 const struct status_words *

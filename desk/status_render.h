@@ -52,6 +52,10 @@ struct status_words {
 	const char *auto_title; /* of the incident a P1 opens */
 	const char *auto_text;  /* its first post */
 	const char *resolved_text; /* #incident-resolved without a text */
+	/* the one-click unsubscribe page (daemon/unsub_page.c): title and
+	 * text of each answer, and the button */
+	const char *u_bad[2], *u_ask[2], *u_none[2], *u_done[2], *u_later[2];
+	const char *u_button;
 };
 const struct status_words *status_words(const char *lang);
 

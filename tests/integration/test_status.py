@@ -585,6 +585,28 @@ class Status(DeskCase):
             self.assertEqual(request(link, post=True)[0], 404)
         finally:
             d.stop()
+        # the page in the status page's language
+        self.configure(http={"listen": "%s:%d" % (gh.LOCALHOST, port),
+                             "public_url": base + "/"}, language="fr")
+        s.guichet("status", "subscribe", "bob@sub.example", now=T0)
+        link = "%s/unsubscribe/%s" % (base, self.scalar(
+            "SELECT token FROM status_subscribers WHERE address = "
+            "'bob@sub.example'"))
+        d = s.spawn("serve", now=T0)
+        try:
+            d.wait_for_output(r"http: /metrics and /healthz on")
+            gh.wait_until(lambda: request(base + "/healthz")[0] in
+                          (200, 503), 20, "the listener answers")
+            code, page = request(link)
+            self.assertEqual(code, 200)
+            self.assertIn('<html lang="fr">', page)
+            self.assertIn("Se désabonner</button>", page)
+            code, page = request(link, post=True)
+            self.assertIn("Vous ne recevrez plus de messages", page)
+            self.assertIn("Ce lien ne désabonne personne",
+                          request(link, post=True)[1])
+        finally:
+            d.stop()
 
 
     def test_check_config(self):
