@@ -1,0 +1,38 @@
+-- 026_agent_reply_cost.sql - an agent's reply is indexed for search once.
+--
+-- An agent's reply was indexed twice: the agent's mail as it came in
+-- (direction 'in', author 'agent') and the copy of ours that relays it
+-- to the customer (direction 'out', author 'agent'), whose text is the
+-- same words in a template. Both paid to_tsvector(), the fold and the GIN
+-- entries (a tenth of the server's CPU on an agent's reply), and a search
+-- for the agent's words weighed two messages of the ticket for one. The
+-- agent's words are found in the mail that brought them, as a customer's
+-- are in theirs and not in our acknowledgement that quotes them (author
+-- 'system', never indexed). A canned reply keeps its copy indexed: its
+-- text is a template of ours that no incoming mail holds.
+--
+-- The function is that of migration 021 with one condition more, on the
+-- relayed copy (direction, author, purpose).
+CREATE OR REPLACE FUNCTION messages_search_config() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT CASE WHEN t.language = 'en' THEN 'english'::regconfig
+                    ELSE 'french'::regconfig END
+          INTO NEW.search_config FROM tickets t WHERE t.id = NEW.ticket_id;
+    END IF;
+    NEW.search_tsv := CASE WHEN NEW.author <> 'system' AND NOT (
+        NEW.direction = 'out' AND NEW.author = 'agent' AND
+        NEW.purpose IS DISTINCT FROM 'canned_reply') THEN
+        to_tsvector(NEW.search_config, search_fold(search_document(
+            NEW.subject, NEW.from_addr, NEW.to_addrs, NEW.cc_addrs,
+            NEW.text))) END;
+    RETURN NEW;
+END
+$$;
+
+-- The copies already stored leave the index (writing the column runs the
+-- trigger, which computes it again: NULL now).
+UPDATE messages SET search_tsv = NULL
+ WHERE direction = 'out' AND author = 'agent'
+   AND purpose IS DISTINCT FROM 'canned_reply' AND search_tsv IS NOT NULL;
