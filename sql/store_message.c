@@ -137,42 +137,6 @@ store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
 	return 0;
 }
 
-/* The thread (k 0, oldest first) and the newest incoming customer
- * Message-ID (k 1) in one round trip. */
-static const struct db_stmt st_thread_ids = { "thread_refs",
-	"SELECT 0 AS k, id, message_id FROM (SELECT id, message_id FROM "
-	"messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND NOT "
-	"internal ORDER BY id DESC LIMIT $2) t UNION ALL (SELECT 1, id, "
-	"message_id FROM messages WHERE ticket_id = $1 AND direction = 'in' "
-	"AND author = 'customer' AND message_id IS NOT NULL ORDER BY id DESC "
-	"LIMIT 1) ORDER BY k, id", 2 };
-
-int
-store_thread_ids(struct db *db, int64_t ticket_id, size_t max, char ***ids_r,
-    size_t *n_r, char **last_r, struct gc_err *err)
-{
-	I64(tid, ticket_id);
-	I64(lim, max);
-	PGresult *res;
-	int rc, n;
-
-	*ids_r = NULL;
-	*n_r = 0;
-	*last_r = NULL;
-	if ((rc = db_execv(db, &st_thread_ids, &res, err, 2, tid, lim)) != 0)
-		return rc;
-	n = PQntuples(res);
-	*ids_r = xcalloc((size_t)n + 1, sizeof(**ids_r));
-	for (int i = 0; i < n; i++) {
-		if (strcmp(db_get(res, i, 0), "1") == 0)
-			*last_r = xstrdup(db_get(res, i, 2));
-		else
-			(*ids_r)[(*n_r)++] = xstrdup(db_get(res, i, 2));
-	}
-	PQclear(res);
-	return 0;
-}
-
 void
 store_strings_free(char **v, size_t n)
 {

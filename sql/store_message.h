@@ -66,12 +66,8 @@ int store_attachment_insert(struct db *db, const struct store_attachment *a,
  * first); GC_ENOTFOUND if none. */
 int store_ticket_by_message_ids(struct db *db, const char *const *ids,
     size_t n, int64_t *id_r, struct gc_err *err);
-/* The Message-IDs of a ticket's mails, oldest first (at most max; the
- * newest are kept), and in one round trip the newest incoming customer
- * Message-ID, or NULL (last_r). Strings are malloc'd, free the list with
- * store_strings_free. */
-int store_thread_ids(struct db *db, int64_t ticket_id, size_t max,
-    char ***ids_r, size_t *n_r, char **last_r, struct gc_err *err);
+/* Frees a list of malloc'd strings (store_reply_context() of
+ * sql/store_participant.h gives such lists). */
 void store_strings_free(char **v, size_t n);
 
 #endif
