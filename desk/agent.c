@@ -373,24 +373,33 @@ validate_commands(struct agent_ctx *x, char *why, size_t whylen,
 	return 0;
 }
 
+/* What follows the write of a new status: the ticket in hand and the
+ * event. */
 static int
-set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
+status_written(struct agent_ctx *x, const char *status, struct gc_err *err)
 {
 	char from[16];
-	int rc;
 
-	if (strcmp(x->t->status, status) == 0)
-		return 0;
 	snprintf(from, sizeof(from), "%s", x->t->status);
-	if ((rc = store_ticket_set_status(x->in->db, x->t->id, status,
-	    x->in->now, err)) != 0)
-		return rc;
 	snprintf(x->t->status, sizeof(x->t->status), "%s", status);
 	x->touch = false;
 	x->ended |= strcmp(status, "resolved") == 0 ||
 	    strcmp(status, "closed") == 0;
 	return record_event(x->in, x->t->id, "status_changed", x->agent->name,
 	    ev_json("from", from, "to", status, NULL), err);
+}
+
+static int
+set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
+{
+	int rc;
+
+	if (strcmp(x->t->status, status) == 0)
+		return 0;
+	if ((rc = store_ticket_set_status(x->in->db, x->t->id, status,
+	    x->in->now, err)) != 0)
+		return rc;
+	return status_written(x, status, err);
 }
 
 static int
@@ -607,7 +616,7 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	struct agent_ctx x = { .in = in, .cm = cm, .t = t, .agent = agent };
 	const char *text = record_new_text(cm->m), *body;
 	char why[320];
-	bool merged = false;
+	bool merged = false, opening;
 	int rc;
 
 	x.mb = reply_mailbox(in->conf, t, cm->mb);
@@ -674,11 +683,11 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		if (x.rca && (rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_RCA_SENT, in->now, err)) != 0)
 			goto out;
-		if (strcmp(t->status, "new") == 0 &&
-		    (rc = set_status(&x, "open", err)) != 0)
-			goto out;
-		if ((rc = store_ticket_mark(in->db, t->id,
-		    STORE_MARK_ANSWERED, in->now, err)) != 0)
+		/* answered, and a new ticket opened, in one write */
+		opening = strcmp(t->status, "new") == 0;
+		if ((rc = store_ticket_answered(in->db, t->id, opening,
+		    in->now, err)) != 0 || (opening &&
+		    (rc = status_written(&x, "open", err)) != 0))
 			goto out;
 		x.touch = false;
 	}
