@@ -9,10 +9,12 @@
 -- agent's words are found in the mail that brought them, as a customer's
 -- are in theirs and not in our acknowledgement that quotes them (author
 -- 'system', never indexed). A canned reply keeps its copy indexed: its
--- text is a template of ours that no incoming mail holds.
+-- text is a template of ours that no incoming mail holds. So do the
+-- agents' answers brought in by `tickets import` (direction 'out' too),
+-- which are no copy of a mail we sent (no outbox_id).
 --
 -- The function is that of migration 021 with one condition more, on the
--- relayed copy (direction, author, purpose).
+-- relayed copy (outbox_id, author, purpose).
 CREATE OR REPLACE FUNCTION messages_search_config() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -22,7 +24,7 @@ BEGIN
           INTO NEW.search_config FROM tickets t WHERE t.id = NEW.ticket_id;
     END IF;
     NEW.search_tsv := CASE WHEN NEW.author <> 'system' AND NOT (
-        NEW.direction = 'out' AND NEW.author = 'agent' AND
+        NEW.outbox_id IS NOT NULL AND NEW.author = 'agent' AND
         NEW.purpose IS DISTINCT FROM 'canned_reply') THEN
         to_tsvector(NEW.search_config, search_fold(search_document(
             NEW.subject, NEW.from_addr, NEW.to_addrs, NEW.cc_addrs,
@@ -34,5 +36,5 @@ $$;
 -- The copies already stored leave the index (writing the column runs the
 -- trigger, which computes it again: NULL now).
 UPDATE messages SET search_tsv = NULL
- WHERE direction = 'out' AND author = 'agent'
+ WHERE outbox_id IS NOT NULL AND author = 'agent'
    AND purpose IS DISTINCT FROM 'canned_reply' AND search_tsv IS NOT NULL;

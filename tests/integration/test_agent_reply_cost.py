@@ -5,8 +5,9 @@ Through real IMAP, SMTP and PostgreSQL:
 - the agent's words are indexed for search once, in the mail that
   brought them: our copy relaying them to the customer is not (migration
   026), and a search for them finds the ticket once; a canned reply's
-  copy, whose text no incoming mail holds, is still found; migration 026
-  takes the copies stored before it out of the index;
+  copy, whose text no incoming mail holds, is still found, and so is an
+  agent's answer brought by `tickets import` (no copy: no outbox row);
+  migration 026 takes the copies stored before it out of the index;
 - the answer and the opening of a new ticket are one write of the ticket
   row (status open, first response kept from the first answer, last
   update, the status_changed event), a pending ticket stays pending with
@@ -134,6 +135,14 @@ class AgentReplyCost(gh.ServersTestCase):
                                       "'agent'"), "0/1")
         self.assertEqual(self.indexed("direction = 'in'"), "2/2")
         self.assertEqual(self.search("xylophonic"), [a])
+        # an agent's answer brought by `tickets import` is no copy of a
+        # mail we sent (no outbox): it stays the one indexed
+        self.sql("INSERT INTO messages (ticket_id, direction, author, "
+                 "from_addr, subject, received_at, text, dedup_key) SELECT "
+                 "id, 'out', 'agent', 'alice@example.com', 'Re', '%s', "
+                 "'Imported marsupial advice.', 'import:rt:1:1' FROM "
+                 "tickets" % T0)
+        self.assertEqual(self.search("marsupial"), [a])
 
     def test_answer_opens_in_one_write(self):
         self.configure()
