@@ -59,6 +59,16 @@ struct store_attachment {
 
 int store_message_insert(struct db *db, const struct store_message *m,
     int64_t *id_r, struct gc_err *err);
+/* The event that a stored mail is, written with it (at its received_at),
+ * and with touch the ticket's updated_at set then too. */
+struct store_message_event {
+	const char *kind;
+	const char *actor;       /* may be NULL */
+	const char *data_json;   /* NULL: {} */
+	bool touch;
+};
+int store_message_insert_event(struct db *db, const struct store_message *m,
+    const struct store_message_event *ev, int64_t *id_r, struct gc_err *err);
 int store_attachment_insert(struct db *db, const struct store_attachment *a,
     struct gc_err *err);
 

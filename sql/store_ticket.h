@@ -88,11 +88,12 @@ enum store_mark {
 int store_ticket_mark(struct db *db, int64_t id, enum store_mark m,
     time_t now, struct gc_err *err);
 /* An answer to the customer: first response (first time only), last
- * update and updated_at, and with open a new ticket made open (as
- * store_ticket_set_status() would), in one write that rides with the
- * next round trip. */
-int store_ticket_answered(struct db *db, int64_t id, bool open, time_t now,
-    struct gc_err *err);
+ * update and updated_at, and with opened_json a new ticket made open (as
+ * store_ticket_set_status() would) and its status_changed event (data
+ * opened_json, by actor), in one write that rides with the next round
+ * trip. */
+int store_ticket_answered(struct db *db, int64_t id, const char *actor,
+    const char *opened_json, time_t now, struct gc_err *err);
 
 /* Merge ticket from into ticket into: its messages and participants move,
  * it is closed and points at into. */

@@ -8,13 +8,16 @@ Through real IMAP, SMTP and PostgreSQL:
   copy, whose text no incoming mail holds, is still found, and so is an
   agent's answer brought by `tickets import` (no copy: no outbox row);
   migration 026 takes the copies stored before it out of the index;
-- the answer and the opening of a new ticket are one write of the ticket
-  row (status open, first response kept from the first answer, last
-  update, the status_changed event), a pending ticket stays pending with
-  its pause open, and the participants and the thread of the relayed
-  mail come in the round trip that reads the recipients: References
-  holds the thread's newest Message-IDs oldest first, In-Reply-To the
-  customer's last, every participant gets the mail;
+- the answer and the opening of a new ticket are one statement (status
+  open, first response kept from the first answer, last update, the
+  status_changed event), as are the agent's mail and its agent_reply
+  event, and a customer's follow-up, its event and the ticket's
+  updated_at (rows of one statement share their command id, cmin); a
+  pending ticket stays pending with its pause open; the participants
+  and the thread of the relayed mail come in the round trip that reads
+  the recipients: References holds the thread's newest Message-IDs
+  oldest first, In-Reply-To the customer's last, every participant gets
+  the mail;
 - an agent's reply takes at most four round trips to PostgreSQL (six
   before), counted over passes of one and of four replies;
 - hostile cases: a forged agent (no token) is a stranger whose words are
@@ -159,6 +162,15 @@ class AgentReplyCost(gh.ServersTestCase):
               if e["kind"] == "status_changed"]
         self.assertEqual([(e["data"]["from"], e["data"]["to"]) for e in ev],
                          [("new", "open")])
+        # one statement each (same command id): the ticket row and its
+        # status_changed event; the agent's mail and its agent_reply event
+        self.assertEqual(self.sql(
+            "SELECT t.cmin = e.cmin FROM tickets t, events e WHERE "
+            "e.ticket_id = t.id AND e.kind = 'status_changed'"), "t")
+        self.assertEqual(self.sql(
+            "SELECT m.cmin = e.cmin FROM messages m, events e WHERE "
+            "m.direction = 'in' AND m.author = 'agent' AND e.kind = "
+            "'agent_reply'"), "t")
         # a second answer: the first response stays, the update moves
         self.agent_reply(a, "Second answer.\n", now=at(7))
         row = self.servers.pg.psql(
@@ -177,6 +189,24 @@ class AgentReplyCost(gh.ServersTestCase):
             "NULL) FROM tickets t WHERE number = '%s'" % (at(11), a),
             db=self.db)
         self.assertEqual(row, [("pending", "t", "1")])
+
+    def test_followup_in_one_statement(self):
+        self.configure()
+        a = self.new_ticket(mail("Export", "x\n", "f@cust.example"))
+        ack = self.sql("SELECT message_id FROM outbox WHERE purpose = 'ack'")
+        self.deliver(mail("Re: [%s] Export" % a, "More detail.\n",
+                          "f1@cust.example", in_reply_to=ack), now=at(3))
+        # the mail, its message_received event and the ticket's
+        # updated_at: one statement (same command id), as before in value
+        row = self.servers.pg.psql(
+            "SELECT m.cmin = e.cmin, e.at = '%s', t.updated_at = '%s', "
+            "e.actor, e.data->>'message_id' FROM messages m, events e, "
+            "tickets t WHERE m.message_id = 'f1@cust.example' AND "
+            "e.kind = 'message_received' AND e.at = m.received_at AND "
+            "t.id = m.ticket_id" % (at(3), at(3)), db=self.db)
+        self.assertEqual(row, [("t", "t", "t", "claire@cust.example",
+                                "f1@cust.example")])
+        self.assertEqual(self.show(a)["status"], "new")
 
     def test_thread_and_participants_in_one_read(self):
         self.configure()
