@@ -20,7 +20,6 @@
 #include "parsers/commands.h"
 #include "parsers/html_safe.h"
 #include "parsers/mime.h"
-#include "sql/hold.h"
 #include "sql/store_message.h"
 #include "sql/store_participant.h"
 #include "sql/store_ticket.h"
@@ -407,9 +406,11 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	/* the answer to the mail that opened the ticket is its first: its
-	 * slot is now, taken with the mail, no hold_send_slot() */
+	 * slot is now, taken with the mail */
 	req.first_slot = origin != NULL &&
 	    in->conf->general.ticket_send_cap > 0;
+	/* past the ticket's hourly cap the mail waits its turn */
+	req.slot_cap = req.first_slot ? 0 : in->conf->general.ticket_send_cap;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	if (rc == GC_ELIMIT && req.nfiles > 0) {
 		/* a long text and the files pass the message's cap: the
@@ -420,10 +421,6 @@ send:
 			rc = mailout_queue(in->out, in->db, in->now, &req, mid,
 			    err);
 	}
-	/* past the ticket's hourly cap the mail waits its turn */
-	if (rc == 0 && !req.first_slot)
-		rc = hold_send_slot(in->db, t->id, mid, in->now,
-		    in->conf->general.ticket_send_cap, err);
 out:
 	if (relayed)
 		relay_free(&r);

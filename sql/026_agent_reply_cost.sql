@@ -38,3 +38,33 @@ $$;
 UPDATE messages SET search_tsv = NULL
  WHERE outbox_id IS NOT NULL AND author = 'agent'
    AND purpose IS DISTINCT FROM 'canned_reply' AND search_tsv IS NOT NULL;
+
+-- The slot of a mail of ours under ticket_send_cap (migration 008), taken
+-- in the statement that queues the mail, before its outbox row is written
+-- with it as its first attempt: ticket_send_slot() was a statement of its
+-- own after each reply, that found the row again by its Message-ID and
+-- moved its first attempt when the hour was full (four statements of
+-- PL/pgSQL and an UPDATE of the row just written). The same slot: the
+-- ticket's mails take theirs one after the other, the log keeps the last
+-- hour, a mail past p_cap in the hour waits until the hour allows it; its
+-- mail_held event is written by the statement (store_event.c).
+CREATE OR REPLACE FUNCTION ticket_send_slot_take(p_ticket bigint, p_now timestamptz,
+                                      p_cap bigint)
+RETURNS timestamptz LANGUAGE plpgsql AS $$
+DECLARE
+    nth timestamptz;
+    slot timestamptz := p_now;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(
+        'ticket_send:' || p_ticket, 0));
+    DELETE FROM ticket_send_log
+        WHERE ticket_id = p_ticket AND at <= p_now - interval '1 hour';
+    SELECT at INTO nth FROM ticket_send_log WHERE ticket_id = p_ticket
+        ORDER BY at DESC OFFSET p_cap - 1 LIMIT 1;
+    IF nth IS NOT NULL AND nth + interval '1 hour' > p_now THEN
+        slot := nth + interval '1 hour';
+    END IF;
+    INSERT INTO ticket_send_log (ticket_id, at) VALUES (p_ticket, slot);
+    RETURN slot;
+END;
+$$;

@@ -18,6 +18,10 @@ Through real IMAP, SMTP and PostgreSQL:
   the recipients: References holds the thread's newest Message-IDs
   oldest first, In-Reply-To the customer's last, every participant gets
   the mail;
+- the slot of a mail under ticket_send_cap is taken by the statement
+  that queues it: a mail past the cap is written waiting (its first
+  attempt the slot, mail_queued then mail_held), an automatic mail the
+  loop breaker keeps takes none;
 - an agent's reply takes at most four round trips to PostgreSQL (six
   before), counted over passes of one and of four replies;
 - hostile cases: a forged agent (no token) is a stranger whose words are
@@ -189,6 +193,60 @@ class AgentReplyCost(gh.ServersTestCase):
             "NULL) FROM tickets t WHERE number = '%s'" % (at(11), a),
             db=self.db)
         self.assertEqual(row, [("pending", "t", "1")])
+
+    def test_slot_taken_with_the_mail(self):
+        # cap 2 an hour: the acknowledgement and the first answer leave,
+        # the second answer is written waiting for its slot, in the
+        # statement that queues it: mail_queued, then mail_held
+        self.configure(ticket_send_cap="2")
+        a = self.new_ticket(mail("Export", "x\n", "s@cust.example"))
+        self.agent_reply(a, "One.\n", now=at(1))
+        self.agent_reply(a, "Two.\n", now=at(2))
+        rows = self.servers.pg.psql(
+            "SELECT o.next_attempt_at = '%s', o.created_at = '%s', "
+            "(SELECT string_agg(e.kind, ',' ORDER BY e.id) FROM events e "
+            "WHERE e.data->>'message_id' = o.message_id), "
+            "(SELECT count(*) FROM ticket_send_log) FROM outbox o WHERE "
+            "o.purpose = 'update' ORDER BY o.id" % (at(60), at(2)),
+            db=self.db)
+        self.assertEqual(rows, [("f", "f", "mail_queued,mail_sent", "3"),
+                                ("t", "t", "mail_queued,mail_held", "3")])
+        # one statement: the row as written and its mail_held event
+        self.assertEqual(self.sql(
+            "SELECT o.cmin = e.cmin FROM outbox o, events e WHERE "
+            "e.kind = 'mail_held' AND e.data->>'message_id' = "
+            "o.message_id"), "t")
+        held, = [e for e in self.show(a)["events"]
+                 if e["kind"] == "mail_held"]
+        self.assertEqual((held["data"]["until"], held["data"]["purpose"],
+                          held["data"]["cap"], held["data"]["reason"]),
+                         (at(60), "update", 2, "ticket_send_cap"))
+        # an automatic mail that the loop breaker keeps takes no slot:
+        # the customer's reply to a resolved ticket would be answered by
+        # "reopened", past auto_reply_cap (1: the acknowledgement)
+        self.agent_reply(a, "#resolve\nDone.\n", now=at(3))
+        before = self.sql("SELECT count(*) FROM ticket_send_log")
+        ack = self.sql("SELECT message_id FROM outbox WHERE purpose = 'ack'")
+        self.configure(ticket_send_cap="2", auto_reply_cap="1")
+        self.deliver(mail("Re: [%s] Export" % a, "Still broken.\n",
+                          "s2@cust.example", in_reply_to=ack), now=at(4))
+        kinds = [e["kind"] for e in self.show(a)["events"]]
+        self.assertIn("reopened", kinds)
+        self.assertIn("auto_reply_capped", kinds)
+        self.assertEqual(self.sql("SELECT count(*) FROM outbox WHERE "
+                                  "purpose = 'reopened'"), "0")
+        self.assertEqual(self.sql("SELECT count(*) FROM ticket_send_log"),
+                         before)
+        # let go: an automatic mail that passes takes its slot
+        self.configure(ticket_send_cap="2", auto_reply_cap="10")
+        self.agent_reply(a, "#resolve\nDone again.\n", now=at(5))
+        self.deliver(mail("Re: [%s] Export" % a, "Broken again.\n",
+                          "s3@cust.example", in_reply_to=ack), now=at(6))
+        self.assertEqual(self.sql(
+            "SELECT next_attempt_at > created_at FROM outbox WHERE "
+            "purpose = 'reopened'"), "t")
+        self.assertEqual(int(self.sql("SELECT count(*) FROM "
+                                      "ticket_send_log")), int(before) + 2)
 
     def test_followup_in_one_statement(self):
         self.configure()
