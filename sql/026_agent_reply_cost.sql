@@ -1,4 +1,5 @@
--- 026_agent_reply_cost.sql - an agent's reply is indexed for search once.
+-- 026_agent_reply_cost.sql - what an agent's reply costs: its words
+-- indexed for search once, its mail's slot taken as it is queued.
 --
 -- An agent's reply was indexed twice: the agent's mail as it came in
 -- (direction 'in', author 'agent') and the copy of ours that relays it
@@ -68,3 +69,7 @@ BEGIN
     RETURN slot;
 END;
 $$;
+
+-- ticket_send_slot() of migration 008, which found the row again, has no
+-- caller left.
+DROP FUNCTION IF EXISTS ticket_send_slot(bigint, text, timestamptz, bigint);

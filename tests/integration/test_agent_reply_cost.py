@@ -131,7 +131,7 @@ class AgentReplyCost(gh.ServersTestCase):
         a = self.new_ticket(mail("Export", "x\n", "m@cust.example"))
         self.agent_reply(a, "Xylophonic answer.\n")
         # the database as migration 021 left it: the copy indexed
-        self.servers.pg.psql(OLD_TRIGGER, db=self.db)
+        self.servers.pg.psql(old_trigger(), db=self.db)
         self.sql("UPDATE messages SET search_tsv = NULL WHERE "
                  "direction = 'out' AND author = 'agent'")
         self.assertEqual(self.indexed("direction = 'out' AND author = "
@@ -365,24 +365,15 @@ class AgentReplyCost(gh.ServersTestCase):
                                       "'agent'"), "1/1")
 
 
-# The trigger function of migration 021, which indexed the relayed copy.
-OLD_TRIGGER = """
-CREATE OR REPLACE FUNCTION messages_search_config() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT CASE WHEN t.language = 'en' THEN 'english'::regconfig
-                    ELSE 'french'::regconfig END
-          INTO NEW.search_config FROM tickets t WHERE t.id = NEW.ticket_id;
-    END IF;
-    NEW.search_tsv := CASE WHEN NEW.author <> 'system' THEN
-        to_tsvector(NEW.search_config, search_fold(search_document(
-            NEW.subject, NEW.from_addr, NEW.to_addrs, NEW.cc_addrs,
-            NEW.text))) END;
-    RETURN NEW;
-END
-$$;
-"""
+def old_trigger():
+    """The trigger function of migration 021, which indexed the relayed
+    copy, as that migration writes it."""
+    with open(os.path.join(os.environ["GUICHET_SOURCE_DIR"], "sql",
+                           "021_intake_cost.sql")) as f:
+        text = f.read()
+    start = text.index("CREATE OR REPLACE FUNCTION messages_search_config")
+    return text[start:text.index("$$;", start) + 3]
+
 
 if __name__ == "__main__":
     import unittest
