@@ -373,24 +373,32 @@ validate_commands(struct agent_ctx *x, char *why, size_t whylen,
 	return 0;
 }
 
-static int
-set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
+/* The ticket in hand given a new status; returns the data of its
+ * status_changed event (malloc'd). */
+static char *
+status_written(struct agent_ctx *x, const char *status)
 {
-	char from[16];
-	int rc;
+	char *data = ev_json("from", x->t->status, "to", status, NULL);
 
-	if (strcmp(x->t->status, status) == 0)
-		return 0;
-	snprintf(from, sizeof(from), "%s", x->t->status);
-	if ((rc = store_ticket_set_status(x->in->db, x->t->id, status,
-	    x->in->now, err)) != 0)
-		return rc;
 	snprintf(x->t->status, sizeof(x->t->status), "%s", status);
 	x->touch = false;
 	x->ended |= strcmp(status, "resolved") == 0 ||
 	    strcmp(status, "closed") == 0;
+	return data;
+}
+
+static int
+set_status(struct agent_ctx *x, const char *status, struct gc_err *err)
+{
+	int rc;
+
+	if (strcmp(x->t->status, status) == 0)
+		return 0;
+	if ((rc = store_ticket_set_status(x->in->db, x->t->id, status,
+	    x->in->now, err)) != 0)
+		return rc;
 	return record_event(x->in, x->t->id, "status_changed", x->agent->name,
-	    ev_json("from", from, "to", status, NULL), err);
+	    status_written(x, status), err);
 }
 
 static int
@@ -606,7 +614,7 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 {
 	struct agent_ctx x = { .in = in, .cm = cm, .t = t, .agent = agent };
 	const char *text = record_new_text(cm->m), *body;
-	char why[320];
+	char why[320], *opened;
 	bool merged = false;
 	int rc;
 
@@ -639,11 +647,10 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		body++;
 	/* updated_at is written at the end, with the marks when there are */
 	x.touch = true;
-	if ((rc = record_mail(in, cm, t->id, "agent", agent->name, x.internal,
-	    NULL, err)) != 0 ||
-	    (rc = record_event(in, t->id, x.internal ? "internal_note" :
-	    "agent_reply", agent->name, ev_json("message_id",
-	    cm->m->message_id, "authenticated_by", how, NULL), err)) != 0)
+	if ((rc = record_mail_event(in, cm, t->id, "agent", agent->name,
+	    x.internal, x.internal ? "internal_note" : "agent_reply",
+	    agent->name, ev_json("message_id", cm->m->message_id,
+	    "authenticated_by", how, NULL), false, err)) != 0)
 		goto out;
 	for (size_t i = 0; rc == 0 && i < x.cmds.n; i++) {
 		rc = apply_command(&x, &x.cmds.v[i], err);
@@ -674,11 +681,14 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		if (x.rca && (rc = store_ticket_mark(in->db, t->id,
 		    STORE_MARK_RCA_SENT, in->now, err)) != 0)
 			goto out;
-		if (strcmp(t->status, "new") == 0 &&
-		    (rc = set_status(&x, "open", err)) != 0)
-			goto out;
-		if ((rc = store_ticket_mark(in->db, t->id,
-		    STORE_MARK_ANSWERED, in->now, err)) != 0)
+		/* answered, and a new ticket opened with its event, in one
+		 * statement */
+		opened = strcmp(t->status, "new") == 0 ?
+		    status_written(&x, "open") : NULL;
+		rc = store_ticket_answered(in->db, t->id, agent->name, opened,
+		    in->now, err);
+		free(opened);
+		if (rc != 0)
 			goto out;
 		x.touch = false;
 	}

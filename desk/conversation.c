@@ -65,12 +65,10 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	int rc;
 
 	res->outcome = INTAKE_FOLLOWUP;
-	if ((rc = record_mail(in, cm, t->id, "customer", NULL, false, NULL,
-	    err)) != 0 ||
-	    (rc = store_ticket_touch(in->db, t->id, in->now, err)) != 0 ||
-	    (rc = record_event(in, t->id, "message_received", m->from.addr,
-	    ev_json("mailbox", cm->mb->name, "message_id", m->message_id,
-	    "from", m->from.addr, NULL), err)) != 0)
+	if ((rc = record_mail_event(in, cm, t->id, "customer", NULL, false,
+	    "message_received", m->from.addr, ev_json("mailbox",
+	    cm->mb->name, "message_id", m->message_id, "from", m->from.addr,
+	    NULL), true, err)) != 0)
 		return rc;
 	if (cm->automatic != NULL) {
 		/* an out-of-office on an open ticket: noted, nothing more */

@@ -380,6 +380,7 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	ob->len = m->raw.len;
 	ob->now = now;
 	ob->first_slot = req->first_slot;
+	ob->slot_cap = req->slot_cap;
 	snprintf(m->dedup, sizeof(m->dedup), "out:%s", mid);
 	sm->ticket_id = req->ticket_id;
 	sm->direction = "out";

@@ -57,6 +57,9 @@ struct mailout_req {
 	bool first_slot;             /* a new ticket's first mail to its
 	                                customer side: takes its slot under
 	                                ticket_send_cap (store_outbox) */
+	long long slot_cap;          /* another mail to the customer side:
+	                                its slot under this ticket_send_cap
+	                                (> 0), taken as it is queued */
 	const struct mailout_var *vars; size_t nvars;
 	const char *from_name;       /* display name, default support_name */
 	const char *id_hint;         /* Message-ID hint, default purpose */

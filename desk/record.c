@@ -118,10 +118,10 @@ record_quarantine(struct desk *in, const struct store_quarantine *q,
 	return rc;
 }
 
-int
-record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
+static int
+mail_and_event(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
     const char *author, const char *agent, bool internal, int64_t *mid_r,
-    struct gc_err *err)
+    const struct store_message_event *ev, struct gc_err *err)
 {
 	const struct mail *m = cm->m;
 	const char **to = xcalloc(m->nto + 1, sizeof(*to));
@@ -175,8 +175,8 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	rc = record_seal_message(in, &sm, sealed, err);
 	/* the message's id only when its attachments need it */
 	if (rc == 0)
-		rc = store_message_insert(in->db, &sm, m->nattachments ||
-		    mid_r ? &mid : NULL, err);
+		rc = store_message_insert_event(in->db, &sm, ev,
+		    m->nattachments || mid_r ? &mid : NULL, err);
 	free(to);
 	free(cc);
 	for (int i = 0; i < 3; i++)
@@ -198,6 +198,29 @@ record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
 	}
 	if (mid_r)
 		*mid_r = mid;
+	return rc;
+}
+
+int
+record_mail(struct desk *in, const struct conv_mail *cm, int64_t ticket_id,
+    const char *author, const char *agent, bool internal, int64_t *mid_r,
+    struct gc_err *err)
+{
+	return mail_and_event(in, cm, ticket_id, author, agent, internal,
+	    mid_r, NULL, err);
+}
+
+int
+record_mail_event(struct desk *in, const struct conv_mail *cm,
+    int64_t ticket_id, const char *author, const char *agent, bool internal,
+    const char *kind, const char *actor, char *data, bool touch,
+    struct gc_err *err)
+{
+	struct store_message_event ev = { kind, actor, data, touch };
+	int rc = mail_and_event(in, cm, ticket_id, author, agent, internal,
+	    NULL, &ev, err);
+
+	free(data);
 	return rc;
 }
 

@@ -25,6 +25,12 @@ size_t record_addrs(const char **out, const struct mail_addr *a, size_t n);
 int record_mail(struct desk *in, const struct conv_mail *cm,
     int64_t ticket_id, const char *author, const char *agent, bool internal,
     int64_t *mid_r, struct gc_err *err);
+/* The same, and the event the mail is (as record_event(), which frees
+ * data), and with touch the ticket's updated_at, in one statement. */
+int record_mail_event(struct desk *in, const struct conv_mail *cm,
+    int64_t ticket_id, const char *author, const char *agent, bool internal,
+    const char *kind, const char *actor, char *data, bool touch,
+    struct gc_err *err);
 
 /* With encryption on (desk/vault.h), seal sm's raw mail and texts in
  * place: sealed[0..2] get the blobs (raw, text, new_text; malloc'd, the

@@ -20,7 +20,6 @@
 #include "parsers/commands.h"
 #include "parsers/html_safe.h"
 #include "parsers/mime.h"
-#include "sql/hold.h"
 #include "sql/store_message.h"
 #include "sql/store_participant.h"
 #include "sql/store_ticket.h"
@@ -120,19 +119,12 @@ redacted_summary(struct buf *b, const struct store_ticket *t,
 		    files, t->number);
 }
 
-/* The customer and the other participants, as recipients. */
-static int
+/* The customer and the other participants (p, n), as recipients. */
+static void
 customer_rcpts(struct desk *in, const struct store_ticket *t,
-    struct mailout_rcpt **to_r, size_t *nto_r, struct mailout_rcpt **cc_r,
-    size_t *ncc_r, struct store_participant **parts_r, size_t *nparts_r,
-    struct gc_err *err)
+    const struct store_participant *p, size_t n, struct mailout_rcpt **to_r,
+    size_t *nto_r, struct mailout_rcpt **cc_r, size_t *ncc_r)
 {
-	struct store_participant *p;
-	size_t n;
-	int rc;
-
-	if ((rc = store_participants(in->db, t->id, &p, &n, err)) != 0)
-		return rc;
 	*to_r = xcalloc(1, sizeof(**to_r));
 	*cc_r = xcalloc(n + 1, sizeof(**cc_r));
 	*nto_r = 0;
@@ -152,9 +144,6 @@ customer_rcpts(struct desk *in, const struct store_ticket *t,
 		(*cc_r)[*ncc_r].name = p[i].name;
 		(*cc_r)[(*ncc_r)++].addr = p[i].address;
 	}
-	*parts_r = p;
-	*nparts_r = n;
-	return 0;
 }
 
 /* What an agent's mail adds to our copy for the customer: its files up
@@ -319,8 +308,8 @@ customer_mail(struct desk *in, const struct store_ticket *t,
     const struct mailout_var *extra, size_t nextra, struct gc_err *err)
 {
 	struct mailout_rcpt *to = NULL, *cc = NULL;
-	struct store_participant *parts = NULL;
-	size_t nto = 0, ncc = 0, nparts = 0, nrefs = 0;
+	struct store_reply_context ctx = { 0 };
+	size_t nto = 0, ncc = 0, nrefs = 0;
 	char **refs = NULL, *last = NULL, mid[256];
 	struct varset vs;
 	struct mailout_req req = { 0 };
@@ -353,24 +342,28 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 			goto out;
 		goto send;
 	}
-	rc = customer_rcpts(in, t, &to, &nto, &cc, &ncc, &parts, &nparts,
-	    err);
-	if (rc == 0 && nto + ncc == 0) {
+	/* the recipients and the thread in one round trip */
+	if ((rc = store_reply_context(in->db, t->id, THREAD_REFS, &ctx,
+	    err)) != 0)
+		goto out;
+	customer_rcpts(in, t, ctx.parts, ctx.nparts, &to, &nto, &cc, &ncc);
+	refs = ctx.ids;
+	nrefs = ctx.nids;
+	last = ctx.last;
+	ctx.ids = NULL;
+	ctx.nids = 0;
+	ctx.last = NULL;
+	if (nto + ncc == 0) {
 		rc = record_event(in, t->id, "mail_not_sent", NULL,
 		    ev_json("purpose", purpose, "reason",
 		    "no recipient address we can write to", NULL), err);
 		goto out;
 	}
-	if (rc == 0 && nto == 0) {
+	if (nto == 0) {
 		/* the requester cannot be written to: the others still are */
 		to[0] = cc[--ncc];
 		nto = 1;
 	}
-	if (rc == 0)
-		rc = store_thread_ids(in->db, t->id, THREAD_REFS, &refs,
-		    &nrefs, &last, err);
-	if (rc != 0)
-		goto out;
 send:
 	if (relay != NULL && agent != NULL) {
 		relayed = true;
@@ -413,9 +406,11 @@ send:
 	req.nvars = vs.n;
 	req.from_name = agent ? agent->display_name : NULL;
 	/* the answer to the mail that opened the ticket is its first: its
-	 * slot is now, taken with the mail, no hold_send_slot() */
+	 * slot is now, taken with the mail */
 	req.first_slot = origin != NULL &&
 	    in->conf->general.ticket_send_cap > 0;
+	/* past the ticket's hourly cap the mail waits its turn */
+	req.slot_cap = req.first_slot ? 0 : in->conf->general.ticket_send_cap;
 	rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	if (rc == GC_ELIMIT && req.nfiles > 0) {
 		/* a long text and the files pass the message's cap: the
@@ -426,16 +421,12 @@ send:
 			rc = mailout_queue(in->out, in->db, in->now, &req, mid,
 			    err);
 	}
-	/* past the ticket's hourly cap the mail waits its turn */
-	if (rc == 0 && !req.first_slot)
-		rc = hold_send_slot(in->db, t->id, mid, in->now,
-		    in->conf->general.ticket_send_cap, err);
 out:
 	if (relayed)
 		relay_free(&r);
 	free(to);
 	free(cc);
-	store_participants_free(&parts, nparts);
+	store_reply_context_clear(&ctx);
 	store_strings_free(refs, nrefs);
 	free(last);
 	return rc;

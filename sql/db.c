@@ -243,9 +243,10 @@ db_defer(struct db *db, const struct db_stmt *st, const char *const *params,
 	    binary, 0) != 1)
 		return result_error(db, NULL, st->name, err);
 	db->pending++;
-	/* on the wire now, so that the server works on it while we go on */
-	if (PQflush(db->conn) != 0)
-		return result_error(db, NULL, st->name, err);
+	/* left in libpq's buffer (sent once it holds 64 kB): the writes go
+	 * with the sync of the next query that waits for its answer
+	 * (PQpipelineSync() sends), in one send() and one wake-up of the
+	 * server instead of one for each statement */
 	return 0;
 }
 

@@ -114,22 +114,3 @@ hold_entry_clear(struct hold_entry *e)
 	free(e->dedup_key);
 	memset(e, 0, sizeof(*e));
 }
-
-/* ----- A ticket's hourly cap -------------------------------------- */
-
-static const struct db_stmt st_send_slot = { "hold_send_slot",
-	"SELECT ticket_send_slot($1, $2, $3, $4)", 4 };
-
-int
-hold_send_slot(struct db *db, int64_t ticket_id, const char *message_id,
-    time_t now, long long cap, struct gc_err *err)
-{
-	char tid[24], ts[32], caps[24];
-
-	if (cap <= 0 || ticket_id == 0 || message_id == NULL)
-		return 0;
-	snprintf(tid, sizeof(tid), "%" PRId64, ticket_id);
-	snprintf(caps, sizeof(caps), "%lld", cap);
-	time_iso8601(ts, sizeof(ts), now);
-	return db_deferv(db, &st_send_slot, err, 4, tid, message_id, ts, caps);
-}

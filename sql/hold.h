@@ -6,10 +6,12 @@
  *    quarantine release`): hold_release_claim() takes the entry for this
  *    transaction (one operator wins; the others are told who did it);
  *  - a ticket's mails to its customer side past ticket_send_cap in an
- *    hour: hold_send_slot() puts the delivery off until the hour allows
- *    it, with a "mail_held" event (the outbox delivers it then).
+ *    hour: their delivery waits until the hour allows it, with a
+ *    "mail_held" event (the outbox delivers it then); the statement that
+ *    queues such a mail takes its slot (store_outbox.slot_cap,
+ *    sql/store_event.h).
  *
- * Both work inside the caller's transaction. Strings returned are
+ * It works inside the caller's transaction. Strings returned are
  * malloc'd and freed by hold_entry_clear().
  */
 #ifndef GC_HOLD_H
@@ -39,12 +41,5 @@ struct hold_entry {
 int hold_release_claim(struct db *db, int64_t id, time_t now, const char *by,
     struct hold_entry *out, struct gc_err *err);
 void hold_entry_clear(struct hold_entry *e);
-
-/* Count the mail of ours message_id (queued in this transaction for
- * ticket_id) against the ticket's cap of cap mails an hour; past it the
- * delivery waits, with a "mail_held" event. cap 0: no cap. Deferred, like
- * the write of the mail. */
-int hold_send_slot(struct db *db, int64_t ticket_id, const char *message_id,
-    time_t now, long long cap, struct gc_err *err);
 
 #endif

@@ -58,6 +58,29 @@ static const struct db_stmt st_mail_out = { "mail_out",
 static const struct db_stmt st_mail_out_first = { "mail_out_first",
 	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 21 };
 
+/* The same with the mail's slot under ticket_send_cap ($CAP) taken
+ * first (sql/026_agent_reply_cost.sql), from the rows of FROM: its first
+ * attempt, and a mail_held event after its mail_queued one when the hour
+ * is full. */
+#define SLOT_TAKE(CAP, FROM) \
+	"sl AS (SELECT ticket_send_slot_take($3, $9, " CAP ") AS at " FROM \
+	"), "
+#define SLOT_HELD(CAP) \
+	"h AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, " \
+	"'mail_held', jsonb_build_object('message_id', $4, 'purpose', $2, " \
+	"'until', iso_utc(sl.at), 'reason', 'ticket_send_cap', 'cap', " \
+	CAP "::bigint) FROM sl, e WHERE sl.at > $9::timestamptz) "
+
+static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
+	"WITH " SLOT_TAKE("$22", "")
+	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
+	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
+	MAIL_OUT_MESSAGE_S("$21")
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
+	"'mail_queued', $20::jsonb) RETURNING id), " SLOT_HELD("$22")
+	"SELECT id FROM o", 22 };
+
 /* The same, unless one of the automatic mail's recipients ($21, an
  * array) already got $22 automatic mails in the hour: then only an
  * "auto_reply_capped" event is written (the loop breaker). */
@@ -77,6 +100,22 @@ static const struct db_stmt st_mail_out_first = { "mail_out_first",
 
 static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
 	MAIL_OUT_CAPPED(""), 23 };
+/* With its slot taken first, when the loop breaker lets it go. */
+static const struct db_stmt st_mail_out_capped_slot = {
+	"mail_out_capped_slot",
+	"WITH ok AS (SELECT coalesce(bool_and(auto_reply_take(a, $9, "
+	"$9::timestamptz - interval '1 hour', $22)), true) AS ok "
+	"FROM unnest($21::text[]) AS a), "
+	SLOT_TAKE("$24", "FROM ok WHERE ok.ok")
+	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
+	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
+	MAIL_OUT_MESSAGE_S("$23")
+	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
+	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
+	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
+	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok RETURNING id), "
+	SLOT_HELD("$24") "SELECT id FROM o", 24 };
 static const struct db_stmt st_mail_out_capped_first = {
 	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 23 };
 
@@ -93,24 +132,29 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 	char *cc = m ? array_literal(m->cc, m->ncc) : NULL;
 	char *refs = m ? array_literal(m->refs, m->nrefs) : NULL;
 	char *caps = ncapped ? array_literal(capped, ncapped) : NULL;
-	char capn[24];
-	const char *p[23] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+	char capn[24], slotn[24];
+	bool slot = !o->first_slot && o->slot_cap > 0 && o->ticket_id != 0;
+	const char *p[24] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
 		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
 		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
 		m ? (m->subject ? m->subject : "") : NULL,
 		m ? m->in_reply_to : NULL, refs,
 		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
 		m && m->internal ? "true" : "false",
-		ev_json ? ev_json : "{}", caps, capn, NULL };
+		ev_json ? ev_json : "{}", caps, capn, NULL, NULL };
 	const struct db_stmt *st = ncapped ? (o->first_slot ?
-	    &st_mail_out_capped_first : &st_mail_out_capped) :
-	    (o->first_slot ? &st_mail_out_first : &st_mail_out);
-	int lens[23] = { 0 }, bin[23] = { 0 };
+	    &st_mail_out_capped_first : slot ? &st_mail_out_capped_slot :
+	    &st_mail_out_capped) : (o->first_slot ? &st_mail_out_first :
+	    slot ? &st_mail_out_slot : &st_mail_out);
+	int lens[24] = { 0 }, bin[24] = { 0 };
 	int sealed = ncapped ? 22 : 20;   /* $23 or $21 */
 	PGresult *res;
 	int rc;
 
 	snprintf(capn, sizeof(capn), "%lld", cap);
+	snprintf(slotn, sizeof(slotn), "%lld", o->slot_cap);
+	if (slot)
+		p[ncapped ? 23 : 21] = slotn;   /* $24 or $22 */
 	lens[7] = (int)o->len;
 	bin[7] = 1;
 	if (m != NULL && m->sealed_text != NULL) {

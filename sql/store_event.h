@@ -29,8 +29,12 @@ struct store_outbox {
 	time_t now;
 	/* the first mail of a ticket opened in this transaction to its
 	 * customer side: its slot under ticket_send_cap is now, logged in
-	 * the same statement instead of by hold_send_slot() */
+	 * the same statement */
 	bool first_slot;
+	/* another mail of a ticket: its slot under this ticket_send_cap
+	 * (> 0) is taken in the statement, the row written with it (a
+	 * mail past the cap waits, with a mail_held event) */
+	long long slot_cap;
 };
 
 /* data_json: a JSON object as text ("{}" when NULL). */

@@ -14,20 +14,31 @@
 /* ----- Messages and attachments ----------------------------------- */
 
 
-static const struct db_stmt st_message_insert = { "message_insert",
-	"INSERT INTO messages (ticket_id, direction, author, mailbox, "
-	"from_addr, from_name, to_addrs, cc_addrs, subject, message_id, "
-	"in_reply_to, refs, sent_date, received_at, text, new_text, "
-	"text_flags, raw, raw_size, raw_sha256, dedup_key, imap_uid, "
-	"outbox_id, agent, internal, purpose, sealed_text, sealed_new_text, "
-	"sealed_tsv) VALUES ($1, $2, $3, $4, $5, $6, "
-	"$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-	"$21, $22, $23, $24, $25, $26, $27, $28, $29::tsvector) RETURNING id",
-	29 };
+#define MESSAGE_INSERT \
+	"INSERT INTO messages (ticket_id, direction, author, mailbox, " \
+	"from_addr, from_name, to_addrs, cc_addrs, subject, message_id, " \
+	"in_reply_to, refs, sent_date, received_at, text, new_text, " \
+	"text_flags, raw, raw_size, raw_sha256, dedup_key, imap_uid, " \
+	"outbox_id, agent, internal, purpose, sealed_text, sealed_new_text, " \
+	"sealed_tsv) VALUES ($1, $2, $3, $4, $5, $6, " \
+	"$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, " \
+	"$21, $22, $23, $24, $25, $26, $27, $28, $29::tsvector) RETURNING id"
 
-int
-store_message_insert(struct db *db, const struct store_message *m,
-    int64_t *id_r, struct gc_err *err)
+static const struct db_stmt st_message_insert = { "message_insert",
+	MESSAGE_INSERT, 29 };
+/* The same with the event that the mail is ($30 kind, $31 actor, $32
+ * data, at its receipt) and, with $33, the ticket's updated_at: what
+ * three statements wrote, in one. */
+static const struct db_stmt st_message_insert_event = {
+	"message_insert_event",
+	"WITH m AS (" MESSAGE_INSERT "), e AS (INSERT INTO events (ticket_id, "
+	"at, kind, actor, data) SELECT $1, $14, $30, $31, $32::jsonb FROM m), "
+	"u AS (UPDATE tickets SET updated_at = $14 WHERE $33 AND id = $1) "
+	"SELECT id FROM m", 33 };
+
+static int
+message_insert(struct db *db, const struct store_message *m,
+    const struct store_message_event *ev, int64_t *id_r, struct gc_err *err)
 {
 	I64(tid, m->ticket_id);
 	I64(size, m->raw_len);
@@ -39,7 +50,7 @@ store_message_insert(struct db *db, const struct store_message *m,
 	char *cc = array_literal(m->cc, m->ncc);
 	char *refs = array_literal(m->refs, m->nrefs);
 	char *flags = array_literal(m->text_flags, m->ntext_flags);
-	const char *p[29] = { tid, m->direction, m->author, m->mailbox,
+	const char *p[33] = { tid, m->direction, m->author, m->mailbox,
 		m->from_addr, m->from_name, to, cc, m->subject ? m->subject :
 		"", m->message_id, m->in_reply_to, refs,
 		m->has_sent_date ? sent : NULL, recv, m->text ? m->text : "",
@@ -48,8 +59,12 @@ store_message_insert(struct db *db, const struct store_message *m,
 		m->imap_uid ? uid : NULL, m->outbox_id ? oid : NULL, m->agent,
 		m->internal ? "true" : "false", m->purpose,
 		(const char *)m->sealed_text, (const char *)m->sealed_new_text,
-		m->sealed_tsv };
-	int lens[29] = { 0 }, bin[29] = { 0 };
+		m->sealed_tsv, ev ? ev->kind : NULL, ev ? ev->actor : NULL,
+		ev && ev->data_json ? ev->data_json : "{}",
+		ev && ev->touch ? "true" : "false" };
+	int lens[33] = { 0 }, bin[33] = { 0 };
+	const struct db_stmt *st = ev ? &st_message_insert_event :
+	    &st_message_insert;
 	PGresult *res;
 	int rc;
 
@@ -62,9 +77,9 @@ store_message_insert(struct db *db, const struct store_message *m,
 	lens[27] = (int)m->sealed_new_text_len;
 	bin[27] = 1;
 	if (id_r == NULL)
-		rc = db_defer(db, &st_message_insert, p, lens, bin, err);
+		rc = db_defer(db, st, p, lens, bin, err);
 	else
-		rc = db_exec(db, &st_message_insert, p, lens, bin, &res, err);
+		rc = db_exec(db, st, p, lens, bin, &res, err);
 	free(to);
 	free(cc);
 	free(refs);
@@ -74,6 +89,20 @@ store_message_insert(struct db *db, const struct store_message *m,
 	*id_r = db_get_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
+}
+
+int
+store_message_insert(struct db *db, const struct store_message *m,
+    int64_t *id_r, struct gc_err *err)
+{
+	return message_insert(db, m, NULL, id_r, err);
+}
+
+int
+store_message_insert_event(struct db *db, const struct store_message *m,
+    const struct store_message_event *ev, int64_t *id_r, struct gc_err *err)
+{
+	return message_insert(db, m, ev, id_r, err);
 }
 
 static const struct db_stmt st_attachment_insert = { "attachment_insert",
@@ -133,42 +162,6 @@ store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
 		    "message ids");
 	}
 	*id_r = db_get_ll(res, 0, 0);
-	PQclear(res);
-	return 0;
-}
-
-/* The thread (k 0, oldest first) and the newest incoming customer
- * Message-ID (k 1) in one round trip. */
-static const struct db_stmt st_thread_ids = { "thread_refs",
-	"SELECT 0 AS k, id, message_id FROM (SELECT id, message_id FROM "
-	"messages WHERE ticket_id = $1 AND message_id IS NOT NULL AND NOT "
-	"internal ORDER BY id DESC LIMIT $2) t UNION ALL (SELECT 1, id, "
-	"message_id FROM messages WHERE ticket_id = $1 AND direction = 'in' "
-	"AND author = 'customer' AND message_id IS NOT NULL ORDER BY id DESC "
-	"LIMIT 1) ORDER BY k, id", 2 };
-
-int
-store_thread_ids(struct db *db, int64_t ticket_id, size_t max, char ***ids_r,
-    size_t *n_r, char **last_r, struct gc_err *err)
-{
-	I64(tid, ticket_id);
-	I64(lim, max);
-	PGresult *res;
-	int rc, n;
-
-	*ids_r = NULL;
-	*n_r = 0;
-	*last_r = NULL;
-	if ((rc = db_execv(db, &st_thread_ids, &res, err, 2, tid, lim)) != 0)
-		return rc;
-	n = PQntuples(res);
-	*ids_r = xcalloc((size_t)n + 1, sizeof(**ids_r));
-	for (int i = 0; i < n; i++) {
-		if (strcmp(db_get(res, i, 0), "1") == 0)
-			*last_r = xstrdup(db_get(res, i, 2));
-		else
-			(*ids_r)[(*n_r)++] = xstrdup(db_get(res, i, 2));
-	}
 	PQclear(res);
 	return 0;
 }

@@ -59,6 +59,16 @@ struct store_attachment {
 
 int store_message_insert(struct db *db, const struct store_message *m,
     int64_t *id_r, struct gc_err *err);
+/* The event that a stored mail is, written with it (at its received_at),
+ * and with touch the ticket's updated_at set then too. */
+struct store_message_event {
+	const char *kind;
+	const char *actor;       /* may be NULL */
+	const char *data_json;   /* NULL: {} */
+	bool touch;
+};
+int store_message_insert_event(struct db *db, const struct store_message *m,
+    const struct store_message_event *ev, int64_t *id_r, struct gc_err *err);
 int store_attachment_insert(struct db *db, const struct store_attachment *a,
     struct gc_err *err);
 
@@ -66,12 +76,8 @@ int store_attachment_insert(struct db *db, const struct store_attachment *a,
  * first); GC_ENOTFOUND if none. */
 int store_ticket_by_message_ids(struct db *db, const char *const *ids,
     size_t n, int64_t *id_r, struct gc_err *err);
-/* The Message-IDs of a ticket's mails, oldest first (at most max; the
- * newest are kept), and in one round trip the newest incoming customer
- * Message-ID, or NULL (last_r). Strings are malloc'd, free the list with
- * store_strings_free. */
-int store_thread_ids(struct db *db, int64_t ticket_id, size_t max,
-    char ***ids_r, size_t *n_r, char **last_r, struct gc_err *err);
+/* Frees a list of malloc'd strings (store_reply_context() of
+ * sql/store_participant.h gives such lists). */
 void store_strings_free(char **v, size_t n);
 
 #endif

@@ -5,6 +5,7 @@
 #include "sql/store_participant.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sql/store_util.h"
 
@@ -65,4 +66,64 @@ store_participants_free(struct store_participant **p, size_t n)
 	}
 	free(*p);
 	*p = NULL;
+}
+
+/* The participants as st_parts orders them (k 2), the thread's newest
+ * Message-IDs (k 0) and its customer's last (k 1), in one statement. */
+static const struct db_stmt st_reply_ctx = { "reply_context",
+	"SELECT 2 AS k, 0::bigint AS id, address AS a, name, role, added_at "
+	"FROM ticket_participants WHERE ticket_id = $1 UNION ALL "
+	"SELECT 0, id, message_id, NULL, NULL, NULL FROM (SELECT id, "
+	"message_id FROM messages WHERE ticket_id = $1 AND message_id IS NOT "
+	"NULL AND NOT internal ORDER BY id DESC LIMIT $2) t UNION ALL "
+	"(SELECT 1, id, message_id, NULL, NULL, NULL FROM messages WHERE "
+	"ticket_id = $1 AND direction = 'in' AND author = 'customer' AND "
+	"message_id IS NOT NULL ORDER BY id DESC LIMIT 1) "
+	"ORDER BY k, role DESC, added_at, id, a", 2 };
+
+int
+store_reply_context(struct db *db, int64_t ticket_id, size_t max_ids,
+    struct store_reply_context *o, struct gc_err *err)
+{
+	I64(tid, ticket_id);
+	I64(lim, max_ids);
+	PGresult *res;
+	int rc, n;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = db_execv(db, &st_reply_ctx, &res, err, 2, tid, lim)) != 0)
+		return rc;
+	n = PQntuples(res);
+	o->parts = xcalloc((size_t)n + 1, sizeof(*o->parts));
+	o->ids = xcalloc((size_t)n + 1, sizeof(*o->ids));
+	for (int i = 0; i < n; i++) {
+		const char *k = db_get(res, i, 0), *a = db_get(res, i, 2);
+		struct store_participant *p = &o->parts[o->nparts];
+
+		if (strcmp(k, "0") == 0) {
+			o->ids[o->nids++] = xstrdup(a);
+		} else if (strcmp(k, "1") == 0) {
+			free(o->last);
+			o->last = xstrdup(a);
+		} else {
+			p->address = xstrdup(a);
+			p->name = db_get(res, i, 3) ? xstrdup(db_get(res, i, 3)) :
+			    NULL;
+			copy_field(p->role, sizeof(p->role), db_get(res, i, 4));
+			o->nparts++;
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+void
+store_reply_context_clear(struct store_reply_context *o)
+{
+	store_participants_free(&o->parts, o->nparts);
+	for (size_t i = 0; i < o->nids; i++)
+		free(o->ids[i]);
+	free(o->ids);
+	free(o->last);
+	memset(o, 0, sizeof(*o));
 }

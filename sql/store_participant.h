@@ -30,4 +30,21 @@ int store_participants(struct db *db, int64_t ticket_id,
     struct store_participant **out, size_t *n_r, struct gc_err *err);
 void store_participants_free(struct store_participant **p, size_t n);
 
+/* What a mail of ours to a ticket's customer side needs, in one round
+ * trip: the ticket's participants (as store_participants() gives them),
+ * the Message-IDs of its mails that are not internal, oldest first (at
+ * most max_ids, the newest kept: a reply's References), and the newest
+ * incoming customer Message-ID or NULL (its In-Reply-To). Free with
+ * store_reply_context_clear(). */
+struct store_reply_context {
+	struct store_participant *parts;
+	size_t nparts;
+	char **ids;
+	size_t nids;
+	char *last;
+};
+int store_reply_context(struct db *db, int64_t ticket_id, size_t max_ids,
+    struct store_reply_context *o, struct gc_err *err);
+void store_reply_context_clear(struct store_reply_context *o);
+
 #endif

@@ -172,6 +172,33 @@ store_ticket_set_status(struct db *db, int64_t id, const char *status,
 	return db_deferv(db, &st_ticket_status, err, 3, ids, status, ts);
 }
 
+/* An answer to the customer: the first response and the last update,
+ * and with $4 (the data of its status_changed event, $5 its actor) a
+ * new ticket opened, in one version of the row (as ticket_status would
+ * open it: nothing resolved or closed, no pause left open). */
+static const struct db_stmt st_ticket_answered = { "ticket_answered",
+	"WITH u AS (UPDATE tickets SET status = CASE WHEN $3 THEN 'open' "
+	"ELSE status END, resolved_at = CASE WHEN $3 THEN NULL ELSE "
+	"resolved_at END, closed_at = CASE WHEN $3 THEN NULL ELSE closed_at "
+	"END, first_response_at = coalesce(first_response_at, $2), "
+	"last_update_at = $2, updated_at = $2 WHERE id = $1), "
+	"e AS (INSERT INTO events (ticket_id, at, kind, actor, data) "
+	"SELECT $1, $2, 'status_changed', $5, $4::jsonb WHERE $3) "
+	"UPDATE ticket_pauses SET end_at = $2 WHERE $3 AND ticket_id = $1 "
+	"AND end_at IS NULL", 5 };
+
+int
+store_ticket_answered(struct db *db, int64_t id, const char *actor,
+    const char *opened_json, time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	/* no answer awaited: it rides with the next round trip */
+	return db_deferv(db, &st_ticket_answered, err, 5, ids, ts,
+	    opened_json ? "true" : "false", opened_json, actor);
+}
+
 static const struct db_stmt st_set_prio = { "ticket_set_priority",
 	"UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1", 3 };
 static const struct db_stmt st_set_assignee = { "ticket_set_assignee",
@@ -216,9 +243,6 @@ static const struct db_stmt st_marks[] = {
 	    "rca_sent_at = $2 WHERE id = $1", 2 },
 	[STORE_MARK_VALIDATED] = { "mark_validated", "UPDATE tickets SET "
 	    "validated_at = $2 WHERE id = $1", 2 },
-	[STORE_MARK_ANSWERED] = { "mark_answered", "UPDATE tickets SET "
-	    "first_response_at = coalesce(first_response_at, $2), "
-	    "last_update_at = $2, updated_at = $2 WHERE id = $1", 2 },
 };
 
 int

@@ -84,12 +84,16 @@ enum store_mark {
 	STORE_MARK_WORKAROUND,       /* first time only */
 	STORE_MARK_RCA_SENT,
 	STORE_MARK_VALIDATED,
-	STORE_MARK_ANSWERED,         /* first response (first time only),
-	                              * last update and updated_at, in one
-	                              * write */
 };
 int store_ticket_mark(struct db *db, int64_t id, enum store_mark m,
     time_t now, struct gc_err *err);
+/* An answer to the customer: first response (first time only), last
+ * update and updated_at, and with opened_json a new ticket made open (as
+ * store_ticket_set_status() would) and its status_changed event (data
+ * opened_json, by actor), in one write that rides with the next round
+ * trip. */
+int store_ticket_answered(struct db *db, int64_t id, const char *actor,
+    const char *opened_json, time_t now, struct gc_err *err);
 
 /* Merge ticket from into ticket into: its messages and participants move,
  * it is closed and points at into. */

@@ -1,0 +1,135 @@
+"""test_sql_functions_planned.py - migration 027: the two SQL functions
+that PostgreSQL parsed and planned again at every mail are planned once,
+and answer as before.
+
+Through real IMAP and PostgreSQL:
+- ticket_number_take() is PL/pgSQL: numbers follow each other without a
+  gap in a batch and across passes, a scope's first number follows the
+  sequence used before migration 009, each scope counts on its own, and
+  a failed batch gives its numbers back;
+- search_blocks() is inlined (EXPLAIN shows its body, not a call), gives
+  the lexemes of migration 020's function for every id (0, the block
+  edges, the largest bigint, negative ids, NULL), and the index built
+  from it before the migration is still the one a search uses: a search
+  over stored mails finds them, old and new.
+"""
+
+import json
+import re
+
+import guichet_harness as gh
+import test_amplification as amp
+from test_amplification import T0, mail
+
+OLD_BLOCKS = ("array_to_tsvector(ARRAY['ZA' || (%(id)s >> 11), "
+              "'ZB' || (%(id)s >> 14), 'ZC' || (%(id)s >> 17), "
+              "'ZD' || (%(id)s >> 20), 'ZE' || (%(id)s >> 23)])")
+
+
+class Planned(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        self.db = "pl_" + self._testMethodName[5:][:40].lower()
+        self.user = ("p" + self._testMethodName[5:])[:30].lower()
+        self.n = 0
+
+    configure = amp.Amplification.configure
+    sql = amp.Amplification.sql
+
+    def numbers(self):
+        return [r[0] for r in self.servers.pg.psql(
+            "SELECT number FROM tickets ORDER BY id", db=self.db)]
+
+    def test_ticket_numbers(self):
+        self.configure()
+        self.assertEqual(self.sql("SELECT l.lanname FROM pg_proc p JOIN "
+                                  "pg_language l ON l.oid = p.prolang "
+                                  "WHERE p.proname = 'ticket_number_take'"),
+                         "plpgsql")
+        s = self.servers
+        for i in range(3):
+            s.imap.append(self.user, "INBOX", mail("N %d" % i, "x\n",
+                                                   "n%d@cust.example" % i))
+        s.guichet("serve", "--once", now=T0)
+        s.imap.append(self.user, "INBOX", mail("N 3", "x\n",
+                                               "n3@cust.example"))
+        s.guichet("serve", "--once", now=T0)
+        nums = self.numbers()
+        self.assertEqual([int(n.rsplit("-", 1)[1]) for n in nums],
+                         [1, 2, 3, 4])
+        # a number taken in a transaction that rolls back is given back
+        self.servers.pg.psql("BEGIN; SELECT ticket_number_take('SUP-2026'); "
+                             "ROLLBACK", db=self.db)
+        self.assertEqual(self.sql("SELECT ticket_number_take('other') || "
+                                  "'/' || ticket_number_take('other')"),
+                         "1/2")
+        last = self.sql("SELECT last FROM ticket_counters WHERE scope LIKE "
+                        "'SUP%'")
+        self.assertEqual(last, "4")
+        # a new scope starts after the sequence of before migration 009
+        self.sql("SELECT setval('ticket_number_seq', 41)")
+        self.assertEqual(self.sql("SELECT ticket_number_take('fresh')"),
+                         "42")
+        # hostile scopes are only keys
+        self.assertEqual(self.sql("SELECT ticket_number_take("
+                                  "$$'); DROP TABLE tickets; --$$)"), "42")
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "4")
+
+    def test_search_blocks(self):
+        self.configure()
+        s = self.servers
+        self.assertEqual(self.sql("SELECT proisstrict FROM pg_proc WHERE "
+                                  "proname = 'search_blocks'"), "f")
+        for v in ("0", "1", "2047", "2048", "16383", "16384",
+                  "8388607", "8388608", "9223372036854775807",
+                  "-1", "-9223372036854775808"):
+            self.assertEqual(self.sql(
+                "SELECT search_blocks((%s)::bigint) = %s" %
+                (v, OLD_BLOCKS % {"id": "(%s)::bigint" % v})), "t", v)
+        self.assertIsNone(self.sql("SELECT search_blocks(NULL)"))
+        # inlined: the plan computes the body, it calls no function
+        plan = "\n".join(r[0] for r in s.pg.psql(
+            "EXPLAIN VERBOSE SELECT search_blocks(id) FROM messages",
+            db=self.db))
+        self.assertIn("array_to_tsvector", plan)
+        self.assertNotIn("search_blocks", plan)
+        # mails stored, then the index of migration 020 over them as it
+        # was, then 027 again: the search uses the index, finds them all
+        for i in range(3):
+            s.imap.append(self.user, "INBOX", mail(
+                "Export %d" % i, "Quixotic export failure %d.\n" % i,
+                "b%d@cust.example" % i))
+        s.guichet("serve", "--once", now=T0)
+        s.pg.psql("DROP INDEX messages_search_recent; "
+                  "CREATE OR REPLACE FUNCTION search_blocks(id bigint) "
+                  "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+                  "STRICT RETURN " + OLD_BLOCKS % {"id": "id"} + "; "
+                  "CREATE INDEX messages_search_recent ON messages USING "
+                  "gin (search_tsv, search_blocks(id)) WHERE search_tsv "
+                  "IS NOT NULL; DELETE FROM schema_migrations WHERE "
+                  "version = 27", db=self.db)
+        s.guichet("migrate")
+        s.imap.append(self.user, "INBOX", mail(
+            "Export 3", "Quixotic export failure 3.\n", "b3@cust.example"))
+        s.guichet("serve", "--once", now=T0)
+        plan = "\n".join(r[0] for r in s.pg.psql(
+            "SET enable_seqscan = off; EXPLAIN SELECT id FROM messages "
+            "WHERE search_tsv @@ 'quixot'::tsquery AND search_blocks(id) "
+            "@@ 'ZA0'::tsquery", db=self.db))
+        self.assertIn("messages_search_recent", plan)
+        self.assertEqual(self.sql(
+            "SELECT count(*) FROM messages WHERE search_tsv @@ "
+            "to_tsquery('french', 'quixotic') AND search_blocks(id) @@ "
+            "'ZA0'::tsquery"), "4")
+        r = s.guichet("ticket", "search", "quixotic failure", "--json")
+        self.assertEqual(len(json.loads(r.stdout)), 4)
+        r = s.guichet("ticket", "search", "quixotic", "--json")
+        self.assertEqual(len(json.loads(r.stdout)), 4)
+        self.assertTrue(all(re.match(r"SUP-", h["number"])
+                            for h in json.loads(r.stdout)))
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
