@@ -34,27 +34,12 @@ import json
 import os
 import re
 
-import guichet_harness as gh
 import test_amplification as amp
 from test_amplification import T0, at, mail
 
 
-class AgentReplyCost(gh.ServersTestCase):
-    servers_options = dict(http=False)
-
-    def setUp(self):
-        self.db = "arc_" + self._testMethodName[5:][:40].lower()
-        self.user = ("r" + self._testMethodName[5:])[:30].lower()
-        self.n = 0
-
-    configure = amp.Amplification.configure
-    deliver = amp.Amplification.deliver
-    sql = amp.Amplification.sql
-    show = amp.Amplification.show
-
-    def new_ticket(self, raw, now=T0):
-        return re.search(r"new ticket (SUP-\d+-\d+)",
-                         self.deliver(raw, now)).group(1)
+class AgentReplyCost(amp.AmpCase):
+    db_prefix, user_prefix = "arc_", "r"
 
     def agent_mail(self, number, body):
         self.n += 1

@@ -37,12 +37,16 @@ def at(minutes):
     return "2026-11-26T%02d:%02d:00Z" % (10 + minutes // 60, minutes % 60)
 
 
-class Amplification(gh.ServersTestCase):
+class AmpCase(gh.ServersTestCase):
+    """The steps these tests share with the tests of what a mail costs:
+    a database and a mailbox of their own for each test (db_prefix,
+    user_prefix), an agent, mails delivered through IMAP."""
     servers_options = dict(http=False)
+    db_prefix, user_prefix = "amp_", "a"
 
     def setUp(self):
-        self.db = "amp_" + self._testMethodName[5:][:40].lower()
-        self.user = ("a" + self._testMethodName[5:])[:30].lower()
+        self.db = self.db_prefix + self._testMethodName[5:][:40].lower()
+        self.user = (self.user_prefix + self._testMethodName[5:])[:30].lower()
         self.n = 0
 
     def configure(self, **guichet):
@@ -67,6 +71,13 @@ class Amplification(gh.ServersTestCase):
     def show(self, number):
         return json.loads(self.servers.guichet("ticket", "show", number,
                                                "--json").stdout)
+
+    def new_ticket(self, raw, now=T0):
+        return re.search(r"new ticket (SUP-\d+-\d+)",
+                         self.deliver(raw, now)).group(1)
+
+
+class Amplification(AmpCase):
 
     def agent_reply(self, number, body, now):
         self.n += 1

@@ -21,11 +21,9 @@ Through real IMAP, SMTP and PostgreSQL:
 """
 
 import json
-import re
 
-import guichet_harness as gh
 import test_amplification as amp
-from test_amplification import T0, at, mail
+from test_amplification import at, mail
 
 # The fold of migration 014, to compare with, and the accents it shares
 # with unaccent (all but the ligatures œ and æ).
@@ -36,23 +34,8 @@ SHARED = set("àâäáãåÀÂÄÁÃÅçÇéèêëÉÈÊËíìîïÍÌÎÏñÑó
 UNACCENT = "public.unaccent('public.unaccent'::regdictionary, %s)"
 
 
-class IntakeCost(gh.ServersTestCase):
-    servers_options = dict(http=False)
-
-    def setUp(self):
-        self.db = "cost_" + self._testMethodName[5:][:40].lower()
-        self.user = ("c" + self._testMethodName[5:])[:30].lower()
-        self.n = 0
-
-    # the helpers of test_amplification (same attributes: db, user, n)
-    configure = amp.Amplification.configure
-    deliver = amp.Amplification.deliver
-    sql = amp.Amplification.sql
-    show = amp.Amplification.show
-
-    def new_ticket(self, raw, now=T0):
-        return re.search(r"new ticket (SUP-\d+-\d+)",
-                         self.deliver(raw, now)).group(1)
+class IntakeCost(amp.AmpCase):
+    db_prefix, user_prefix = "cost_", "c"
 
     def agent_reply(self, number, body, now):
         self.n += 1

@@ -17,7 +17,6 @@ Through real IMAP and PostgreSQL:
 import json
 import re
 
-import guichet_harness as gh
 import test_amplification as amp
 from test_amplification import T0, mail
 
@@ -26,16 +25,8 @@ OLD_BLOCKS = ("array_to_tsvector(ARRAY['ZA' || (%(id)s >> 11), "
               "'ZD' || (%(id)s >> 20), 'ZE' || (%(id)s >> 23)])")
 
 
-class Planned(gh.ServersTestCase):
-    servers_options = dict(http=False)
-
-    def setUp(self):
-        self.db = "pl_" + self._testMethodName[5:][:40].lower()
-        self.user = ("p" + self._testMethodName[5:])[:30].lower()
-        self.n = 0
-
-    configure = amp.Amplification.configure
-    sql = amp.Amplification.sql
+class Planned(amp.AmpCase):
+    db_prefix, user_prefix = "pl_", "p"
 
     def numbers(self):
         return [r[0] for r in self.servers.pg.psql(

@@ -15,6 +15,7 @@ written (the ticket's work is kept), #incident from a customer or from a
 forged agent, and the ticket's own texts never reach the page.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -539,6 +540,18 @@ class Status(DeskCase):
                           if "sub.example" in m["X-RcptTo"]], [])
 
 
+    @contextlib.contextmanager
+    def serving(self, base):
+        """`serve` running, its HTTP listener at base answering."""
+        d = self.servers.spawn("serve", now=T0)
+        try:
+            d.wait_for_output(r"http: /metrics and /healthz on")
+            gh.wait_until(lambda: http_request(base + "/healthz")[0] in
+                          (200, 503), 20, "the listener answers")
+            yield d
+        finally:
+            d.stop()
+
     def test_one_click_unsubscribe(self):
         s = self.servers
         port = gh.free_port()
@@ -561,11 +574,7 @@ class Status(DeskCase):
         def request(url, post=False):
             return http_request(url, post, b"List-Unsubscribe=One-Click")
 
-        d = s.spawn("serve", now=T0)
-        try:
-            d.wait_for_output(r"http: /metrics and /healthz on")
-            gh.wait_until(lambda: request(base + "/healthz")[0] in
-                          (200, 503), 20, "the listener answers")
+        with self.serving(base):
             # a scanner's GET shows a button and changes nothing
             code, page = request(link)
             self.assertEqual(code, 200)
@@ -583,8 +592,6 @@ class Status(DeskCase):
             self.assertIn("no more mails", page)
             self.assertEqual(self.scalar(active), "0")
             self.assertEqual(request(link, post=True)[0], 404)
-        finally:
-            d.stop()
         # the page in the status page's language
         self.configure(http={"listen": "%s:%d" % (gh.LOCALHOST, port),
                              "public_url": base + "/"}, language="fr")
@@ -592,11 +599,7 @@ class Status(DeskCase):
         link = "%s/unsubscribe/%s" % (base, self.scalar(
             "SELECT token FROM status_subscribers WHERE address = "
             "'bob@sub.example'"))
-        d = s.spawn("serve", now=T0)
-        try:
-            d.wait_for_output(r"http: /metrics and /healthz on")
-            gh.wait_until(lambda: request(base + "/healthz")[0] in
-                          (200, 503), 20, "the listener answers")
+        with self.serving(base):
             code, page = request(link)
             self.assertEqual(code, 200)
             self.assertIn('<html lang="fr">', page)
@@ -605,8 +608,6 @@ class Status(DeskCase):
             self.assertIn("Vous ne recevrez plus de messages", page)
             self.assertIn("Ce lien ne désabonne personne",
                           request(link, post=True)[1])
-        finally:
-            d.stop()
 
 
     def test_check_config(self):
