@@ -282,7 +282,6 @@ run_poller(struct daemon *d, struct poller *p)
 		d->next_outbox = 0;   /* acknowledge at once */
 }
 
-/* One turn of the loop; returns how long to sleep. */
 /* What other processes told us: mail queued (the outbox is flushed at
  * once), a status update published (its subscribers are mailed by a
  * scheduler pass at once, not at the next one). How many, or -1 when
@@ -290,7 +289,7 @@ run_poller(struct daemon *d, struct poller *p)
 static int
 notified(struct daemon *d)
 {
-	int status, n = db_notifications_from(d->db, STATUS_CHANNEL, &status);
+	int status, n = db_notifications(d->db, STATUS_CHANNEL, &status);
 
 	if (n > 0)
 		d->next_outbox = 0;
@@ -299,6 +298,7 @@ notified(struct daemon *d)
 	return n;
 }
 
+/* One turn of the loop; returns how long to sleep. */
 static int
 turn(struct daemon *d, bool once)
 {

@@ -601,13 +601,7 @@ db_socket(struct db *db)
 }
 
 int
-db_notifications(struct db *db)
-{
-	return db_notifications_from(db, NULL, NULL);
-}
-
-int
-db_notifications_from(struct db *db, const char *channel, int *from_r)
+db_notifications(struct db *db, const char *channel, int *from_r)
 {
 	PGnotify *n;
 	int count = 0;

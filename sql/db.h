@@ -92,12 +92,11 @@ void db_client_version(char *out, size_t len);
  * descriptor to poll() for them (-1 when not connected);
  * db_notifications() reads what arrived, also while other queries ran,
  * and returns how many notifications were waiting (0 or more), or -1 when
- * the connection broke; db_notifications_from() also counts in *from_r
- * those of one channel. */
+ * the connection broke; with from_r, it also counts there those of one
+ * channel. */
 int db_listen(struct db *db, const char *channel, struct gc_err *err);
 int db_socket(struct db *db);
-int db_notifications(struct db *db);
-int db_notifications_from(struct db *db, const char *channel, int *from_r);
+int db_notifications(struct db *db, const char *channel, int *from_r);
 
 /* With GUICHET_DB_STATS set in the environment, db_close() prints the
  * number of times the connection waited for the server (round trips) to
