@@ -85,11 +85,14 @@ static const struct db_stmt st_search_check = { "search_check",
 	"FROM top JOIN tickets t ON t.id = top.ticket_id " \
 	"JOIN messages m ON m.id = top.id"
 
-#define SEARCH_SQL(Q, TSV, TQ, MATCH) \
+/* The query of every statement: fr and en, and what Q adds. */
+#define SEARCH_WITH_Q(Q) \
 	"WITH q AS (SELECT websearch_to_tsquery('french', search_fold($1)) " \
 	"AS fr, websearch_to_tsquery('english', search_fold($1)) AS en" Q \
-	"), cand AS (SELECT m.id, m.ticket_id, m.search_config AS cfg, " \
-	TSV " AS search_tsv, " TQ " AS tq FROM q, messages m " \
+	"), "
+#define SEARCH_SQL(Q, TSV, TQ, MATCH) \
+	SEARCH_WITH_Q(Q) "cand AS (SELECT m.id, m.ticket_id, " \
+	"m.search_config AS cfg, " TSV " AS search_tsv, " TQ " AS tq FROM q, messages m " \
 	"WHERE " MATCH " ORDER BY m.id DESC LIMIT $3::bigint), " \
 	SEARCH_RANK
 
@@ -102,16 +105,12 @@ static const struct db_stmt st_search = { "search_tickets",
  * planner takes such words for independent and, when each is common,
  * walks back along the primary key through thousands of rows for the few
  * that hold them all. */
-#define SEARCH_RECENT_SQL(Q, FR, EN) \
-	"WITH q AS (SELECT websearch_to_tsquery('french', search_fold($1)) " \
-	"AS fr, websearch_to_tsquery('english', search_fold($1)) AS en" Q \
-	"), ids AS (SELECT unnest(search_recent(" FR ", " EN ", " \
-	"$3::integer)) AS id FROM q), " \
-	"cand AS (SELECT m.id, m.ticket_id, m.search_config AS cfg, " \
-	"m.search_tsv, " SEARCH_CLEAR_TQ " AS tq FROM q, ids " \
-	"JOIN messages m ON m.id = ids.id), " SEARCH_RANK
 static const struct db_stmt st_search_recent = { "search_tickets_recent",
-	SEARCH_RECENT_SQL(SEARCH_PAIRED_Q, "q.mfr", "q.men"), 5 };
+	SEARCH_WITH_Q(SEARCH_PAIRED_Q) "ids AS (SELECT unnest(search_recent("
+	"q.mfr, q.men, $3::integer)) AS id FROM q), "
+	"cand AS (SELECT m.id, m.ticket_id, m.search_config AS cfg, "
+	"m.search_tsv, " SEARCH_CLEAR_TQ " AS tq FROM q, ids "
+	"JOIN messages m ON m.id = ids.id), " SEARCH_RANK, 5 };
 static const struct db_stmt st_search_blind = { "search_tickets_blind",
 	SEARCH_SQL(SEARCH_BLIND_Q, SEARCH_BLIND_TSV, SEARCH_BLIND_TQ,
 	SEARCH_BLIND_MATCH), 7 };
@@ -239,7 +238,7 @@ search_pairs_query(const char *tsq, struct buf *out)
 	while (i < n && rc == 0) {
 		size_t last = 0;
 
-		if (t[i].kind != TQ_LEXEME || i + 2 >= n + 0 ||
+		if (t[i].kind != TQ_LEXEME || i + 2 >= n ||
 		    t[i + 1].kind != TQ_PHRASE) {
 			if (t[i].kind == TQ_PHRASE)
 				goto none;      /* a phrase of groups */
@@ -263,11 +262,10 @@ search_pairs_query(const char *tsq, struct buf *out)
 		i += last + 1;
 	}
 	free(t);
-	if (rc != 0)
-		return -1;
-	if (npairs == 0)
-		buf_reset(out);
-	return npairs;
+	if (rc == 0 && npairs > 0)
+		return npairs;
+	buf_reset(out);
+	return rc != 0 ? -1 : 0;
 none:
 	free(t);
 	buf_reset(out);

@@ -43,9 +43,10 @@ int search_tickets_blind(struct db *db, const char *query, const char *hfr,
  * words only between them, and those whose pairs were not kept. Written
  * to out; returns how many pairs (0: out left empty, the query is used as
  * it is: no phrase, a phrase of groups, a NOT on one word of a phrase,
- * text that is no tsquery), or -1 when out is full. At most 16 pairs:
- * the phrases after them are left as they are. Pure, no database. */
+ * text that is no tsquery), or -1 when out is full (out left empty too).
+ * At most 16 pairs: the phrases after them are left as they are. Pure,
+ * no database. */
 #define SEARCH_PAIRS_MAX 16
-int search_pairs_query(const char *tree, struct buf *out);
+int search_pairs_query(const char *tsq, struct buf *out);
 
 #endif

@@ -161,6 +161,7 @@ test_full_buffer(void **state)
 
 	(void)state;
 	assert_int_equal(search_pairs_query("'paper' <-> 'jam'", &b), -1);
+	assert_int_equal(b.len, 0);
 	buf_free(&b);
 }
 
