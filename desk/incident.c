@@ -255,8 +255,7 @@ incident_auto_p1(struct desk *in, int64_t ticket_id,
 	if ((rc = look_up(in, &t, p, err)) != 0 || p->open_id != 0)
 		return rc;
 	if ((rc = status_db_incident_new(in->db, ticket_id,
-	    WORDS(in)->auto_title, "", 0,
-	    in->now, &p->open_id, err)) != 0)
+	    WORDS(in)->auto_title, "", 0, in->now, &p->open_id, err)) != 0)
 		return rc;
 	return publish(in, &t, "incident_opened", "incident_opened",
 	    p->open_id, WORDS(in)->auto_text, 0, NULL, p, err);
