@@ -173,7 +173,11 @@ static const struct db_stmt st_lexemes_new = { "sealed_lexemes_new",
 static const struct db_stmt st_lexemes_row = { "sealed_lexemes_row",
 	"SELECT x.* FROM messages m, LATERAL (" LEXEMES("m.search_config",
 	"search_document(m.subject, m.from_addr, m.to_addrs, m.cc_addrs, "
-	"$2)") ") x WHERE m.id = $1 AND m.author <> 'system'", 2 };
+	"$2)") ") x WHERE m.id = $1 AND m.author <> 'system' AND NOT ("
+	/* the copy relaying an agent's answer: its words are found in the
+	 * agent's mail (sql/026_agent_reply_cost.sql) */
+	"m.outbox_id IS NOT NULL AND m.author = 'agent' AND m.purpose IS "
+	"DISTINCT FROM 'canned_reply')", 2 };
 
 static int
 lexemes(PGresult *res, struct store_lexeme **lex_r, size_t *n_r)

@@ -11,6 +11,7 @@ canned replies, quoting, HTML both ways, held mail let in. On top, a #split of a
 were changed is refused with a sentence and creates nothing.
 """
 
+import json
 import os
 import unittest
 
@@ -18,7 +19,7 @@ import test_commands
 import test_conversation
 import test_mail_out
 import test_quarantine_release
-from test_encryption import KEY1, key_file
+from test_encryption import KEY1, KEY2, key_file
 
 
 def sealed_config(case):
@@ -93,6 +94,31 @@ class SealedCommands(test_commands.Commands):
             "substring(raw FROM 1 FOR 4) <> '\\xff474353'::bytea",
             db=self.db), "0")
         self.assertIn("empty file", self.show(number)["messages"][0]["text"])
+
+    def test_rotate_leaves_the_relayed_copy_unsearched(self):
+        # the agent's words are searched in the mail that brought them,
+        # not in our copy relaying them (migration 026): `keys rotate`,
+        # which makes the blind index again, keeps it so
+        number = self.open_ticket()
+        self.agent_reply(number, "Zythum fixed the export.\n")
+
+        def indexed(where):
+            return self.servers.pg.scalar(
+                "SELECT count(*) FILTER (WHERE length(coalesce(sealed_tsv, "
+                "'')) > 0) || '/' || count(*) FROM messages WHERE "
+                + where, db=self.db)
+
+        copy = "direction = 'out' AND author = 'agent'"
+        agent = "direction = 'in' AND author = 'agent'"
+        self.assertEqual((indexed(copy), indexed(agent)), ("0/1", "1/1"))
+        key_file(self.servers, "desk.keys", "1 %s\n2 %s current\n"
+                 % (KEY1, KEY2))
+        r = self.servers.guichet("keys", "rotate")
+        self.assertIn("0 refused", r.stdout)
+        self.assertEqual((indexed(copy), indexed(agent)), ("0/1", "1/1"))
+        found = self.servers.guichet("ticket", "search", "zythum", "--json")
+        self.assertEqual([h["number"] for h in json.loads(found.stdout)],
+                         [number])
 
     def test_split_of_a_changed_mail(self):
         number = self.open_ticket()
