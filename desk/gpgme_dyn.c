@@ -23,6 +23,7 @@ static const struct dynlib_sym syms[] = {
 	{ "gpgme_op_import", (void **)&table.op_import },
 	{ "gpgme_op_import_result", (void **)&table.op_import_result },
 	{ "gpgme_op_decrypt", (void **)&table.op_decrypt },
+	{ "gpgme_op_decrypt_result", (void **)&table.op_decrypt_result },
 	{ "gpgme_get_key", (void **)&table.get_key },
 	{ "gpgme_key_unref", (void **)&table.key_unref },
 	{ "gpgme_strerror", (void **)&table.strerror },

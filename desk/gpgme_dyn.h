@@ -33,6 +33,7 @@ struct gpgme_dyn {
 	__typeof__(gpgme_op_import) *op_import;
 	__typeof__(gpgme_op_import_result) *op_import_result;
 	__typeof__(gpgme_op_decrypt) *op_decrypt;
+	__typeof__(gpgme_op_decrypt_result) *op_decrypt_result;
 	__typeof__(gpgme_get_key) *get_key;
 	__typeof__(gpgme_key_unref) *key_unref;
 	__typeof__(gpgme_strerror) *strerror;
@@ -62,6 +63,7 @@ const struct gpgme_dyn *gpgme_dyn(void);
 #define gpgme_op_import (gpgme_dyn()->op_import)
 #define gpgme_op_import_result (gpgme_dyn()->op_import_result)
 #define gpgme_op_decrypt (gpgme_dyn()->op_decrypt)
+#define gpgme_op_decrypt_result (gpgme_dyn()->op_decrypt_result)
 #define gpgme_get_key (gpgme_dyn()->get_key)
 #define gpgme_key_unref (gpgme_dyn()->key_unref)
 #define gpgme_strerror (gpgme_dyn()->strerror)

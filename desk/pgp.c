@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,9 +185,33 @@ sink_write(void *handle, const void *buf, size_t size)
 	return (ssize_t)size;
 }
 
+/* Whether the report names one of our key's (sub)keys among those it
+ * was encrypted to: then a missing secret is ours to fix, whatever the
+ * home holds by the time we look (the key may come back between the
+ * decryption and this question). */
+static bool
+sent_to_us(gpgme_ctx_t ctx, const struct conf_pgp *p)
+{
+	gpgme_decrypt_result_t r = gpgme_op_decrypt_result(ctx);
+	gpgme_key_t key = NULL;
+	bool ours = false;
+
+	if (r == NULL || gpgme_get_key(ctx, p->fingerprint, &key, 0) != 0 ||
+	    key == NULL)
+		return false;
+	for (gpgme_recipient_t rc = r->recipients; rc && !ours; rc = rc->next)
+		for (gpgme_subkey_t sk = key->subkeys; sk && !ours;
+		    sk = sk->next)
+			ours = rc->keyid != NULL && sk->keyid != NULL &&
+			    strcasecmp(rc->keyid, sk->keyid) == 0;
+	gpgme_key_unref(key);
+	return ours;
+}
+
 /* Why GnuPG failed: the report (GC_EPARSE), or our side (GC_ETEMP: the
- * agent, the engine, our key gone from the home), which ops fix and
- * the mail waits for in its folder. */
+ * agent, the engine, our key gone from the home, or a secret (sub)key
+ * of ours that the report was encrypted to and that GnuPG did not
+ * have), which ops fix and the mail waits for in its folder. */
 static int
 failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
     gpgme_error_t e, struct gc_err *err)
@@ -200,6 +225,12 @@ failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
 			return gc_err_set(err, GC_ETEMP, "[pgp] the secret key "
 			    "%s is no longer in %s", p->fingerprint, home);
 		gpgme_key_unref(key);
+		if (sent_to_us(ctx, p))
+			return gc_err_set(err, GC_ETEMP, "[pgp] a report "
+			    "encrypted to the key %s found no secret for it "
+			    "in %s (a subkey's secret gone, or the key "
+			    "imported again meanwhile): it waits in its "
+			    "folder", p->fingerprint, home);
 	}
 	if (code == GPG_ERR_NO_AGENT || code == GPG_ERR_AGENT ||
 	    code == GPG_ERR_INV_ENGINE || code == GPG_ERR_ENGINE_TOO_OLD ||

@@ -10,7 +10,9 @@ armor, a multipart/encrypted without its data, a blob over
 max_encrypted_size, a compression bomb over max_decrypted_size, each
 quarantined with its reason and acknowledged once; an encrypted mail to
 the support address taken as it is; a GnuPG home or key that is not
-there refused at start.
+there refused at start; our key's secret missing while serving (the
+whole key, or only the subkey a report was encrypted to) keeps the
+report in its folder until the secret is back.
 """
 
 import os
@@ -409,6 +411,50 @@ class Pgp(gh.ServersTestCase):
         d.wait_for_output(r"new ticket SUP-", timeout=60)
         d.stop()
         self.assertIn("WAITED-REPORT", self.sql(
+            "SELECT text FROM messages WHERE direction = 'in'"))
+        self.assertEqual(self.quarantine(), [])
+
+    def test_subkey_secret_gone_keeps_the_report(self):
+        # the state the key's return races into: the home lists our
+        # secret key (its primary is there), yet GnuPG has no secret for
+        # the subkey the report was encrypted to; that is our side too:
+        # the report waits, and is read once the subkey's secret is back
+        s = self.servers
+        key = self.home + "-s.key"
+        home = self.home + "-s.home"
+        with open(key, "wb") as f:
+            f.write(gpg(self.home, "--armor", "--export-secret-keys",
+                        self.fpr))
+        os.chmod(key, 0o600)
+        self.addCleanup(os.unlink, key)
+        self.addCleanup(shutil.rmtree, home, True)
+        self.addCleanup(kill_agent, home)
+        self.configure(pgp={"home": home, "key_file": key})
+        with open(s.config_path, "a") as f:
+            f.write("[guichet]\nreconnect_max = 2s\n")
+        d = s.spawn("serve")
+        d.wait_for_output(r"mailbox security: connected", timeout=60)
+        out = gpg(home, "--with-colons", "--with-keygrip",
+                  "--list-secret-keys", self.fpr).decode()
+        grip = re.search(r"^ssb:.*?^grp:+([0-9A-F]{40}):", out,
+                         re.M | re.S).group(1)
+        held = os.path.join(home, "private-keys-v1.d", grip + ".key")
+        os.rename(held, held + ".away")
+        self.assertIn(self.fpr, gpg(home, "--with-colons",
+                                    "--list-secret-keys").decode())
+        armor = encrypt(self.other, self.fpr, b"SUBKEY-REPORT\n").decode()
+        s.imap.append(self.sec, "INBOX", inline(armor))
+        d.wait_for_output(r"mailbox security: \[pgp\] a report encrypted "
+                          r"to the key %s found no secret" % self.fpr,
+                          timeout=60)
+        self.assertEqual(self.quarantine(), [])
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(len(s.imap.messages(self.sec, "INBOX")), 1)
+        self.assertEqual(s.smtp.messages(), [])
+        os.rename(held + ".away", held)
+        d.wait_for_output(r"new ticket SUP-", timeout=60)
+        d.stop()
+        self.assertIn("SUBKEY-REPORT", self.sql(
             "SELECT text FROM messages WHERE direction = 'in'"))
         self.assertEqual(self.quarantine(), [])
 
