@@ -5,6 +5,7 @@
 
 #include "desk/agentauth.h"
 #include "desk/vault.h"
+#include "desk/vault_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,7 @@ struct mailout_mail {
 	char dedup[300];
 	char *ev;
 	unsigned char *sealed_data, *sealed_text;   /* desk/vault.h */
+	char *sealed_tsv;                           /* desk/vault_index.h */
 };
 
 const struct store_outbox *
@@ -170,14 +172,17 @@ mailout_mail_free(struct mailout_mail **mp)
 	free(m->ev);
 	free(m->sealed_data);
 	free(m->sealed_text);
+	free(m->sealed_tsv);
 	free(m);
 	*mp = NULL;
 }
 
 /* With encryption on, the outbox row and the message keep the mail and
- * its text sealed (desk/vault.h). */
+ * its text sealed (desk/vault.h); the message takes its blind index
+ * (desk/vault_index.h) when it has one, which asks db for its lexemes
+ * (db NULL: a mail that is no searched message, see mailout_compose()). */
 static int
-seal_mail(const struct conf *conf, struct mailout_mail *m,
+seal_mail(const struct conf *conf, struct db *db, struct mailout_mail *m,
     struct gc_err *err)
 {
 	size_t len;
@@ -186,6 +191,12 @@ seal_mail(const struct conf *conf, struct mailout_mail *m,
 
 	if (!vault_on(conf))
 		return 0;
+	if (db != NULL && m->has_message && vault_index_wanted(&m->sm, true)) {
+		if ((rc = vault_index_message(conf, db, &m->sm,
+		    &m->sealed_tsv, err)) != 0)
+			return rc;
+		m->sm.sealed_tsv = m->sealed_tsv;
+	}
 	ad = vault_ad_outbox(m->ob.message_id);
 	rc = vault_seal(conf, ad, m->ob.data, m->ob.len, &m->sealed_data, &len,
 	    err);
@@ -262,8 +273,8 @@ render_html(char **out, struct arena *a, const struct template *t,
 }
 
 static int
-compose(struct mailout_mail **out, struct mailout *mo, time_t now,
-    const struct mailout_req *req, struct gc_err *err)
+compose(struct mailout_mail **out, struct mailout *mo, struct db *db,
+    time_t now, const struct mailout_req *req, struct gc_err *err)
 {
 	const struct conf *conf = mo->conf;
 	struct mailout_mail *m = xcalloc(1, sizeof(*m));
@@ -404,7 +415,7 @@ compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	/* about no ticket (a size notice): the outbox row is all */
 	m->has_message = req->ticket_id && !req->not_a_message;
 	m->ev = event_json(req, mid);
-	if ((rc = seal_mail(conf, m, err)) != 0) {
+	if ((rc = seal_mail(conf, db, m, err)) != 0) {
 		mailout_mail_free(&m);
 		return rc;
 	}
@@ -420,7 +431,7 @@ mailout_compose(struct mailout_mail **out, struct mailout *mo, time_t now,
 	if (req->capped)
 		return gc_err_set(err, GC_EINVAL, "mailout_compose: a capped "
 		    "mail needs mailout_queue()");
-	return compose(out, mo, now, req, err);
+	return compose(out, mo, NULL, now, req, err);
 }
 
 int
@@ -431,7 +442,7 @@ mailout_queue(struct mailout *mo, struct db *db, time_t now,
 	struct mailout_mail *m;
 	int rc;
 
-	if ((rc = compose(&m, mo, now, req, err)) != 0)
+	if ((rc = compose(&m, mo, db, now, req, err)) != 0)
 		return rc;
 	/* a capped mail's recipients are checked against the cap in the
 	 * same statement (see store_mail_out()) */

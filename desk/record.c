@@ -37,9 +37,8 @@ record_seal_message(struct desk *in, struct store_message *sm,
 
 	if (!vault_on(c))
 		return 0;
-	/* the blind index, from the clear text (author "system": never
-	 * searched, as in sql/014_search_import.sql) */
-	if (strcmp(sm->author, "system") != 0) {
+	/* the blind index, from the clear text */
+	if (vault_index_wanted(sm, sm->outbox_id != 0)) {
 		rc = vault_index_message(c, in->db, sm, &tsv, err);
 		sm->sealed_tsv = tsv;
 		if (rc != 0)

@@ -80,6 +80,15 @@ tsv_literal(const struct conf *c, struct store_lexeme *lex, size_t n,
 	return 0;
 }
 
+bool
+vault_index_wanted(const struct store_message *sm, bool copy)
+{
+	if (strcmp(sm->author, "system") == 0)
+		return false;
+	return !(copy && strcmp(sm->author, "agent") == 0 &&
+	    (sm->purpose == NULL || strcmp(sm->purpose, "canned_reply") != 0));
+}
+
 int
 vault_index_message(const struct conf *c, struct db *db,
     const struct store_message *sm, char **tsv_r, struct gc_err *err)

@@ -17,6 +17,7 @@
 #ifndef GC_DESK_VAULT_INDEX_H
 #define GC_DESK_VAULT_INDEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -24,6 +25,13 @@
 #include "sql/db.h"
 #include "sql/store_message.h"
 
+/* Whether message sm gets a blind index: not our automatic mails
+ * (author "system"), and not the copy of a mail we sent (copy) that
+ * relays an agent's answer, whose words are searched in the agent's own
+ * mail; a canned reply's copy is indexed, no mail we received holds its
+ * words. The same rule as the clear index's (sql/026_agent_reply_cost.sql)
+ * and `keys rotate`'s (sql/store_sealed.c). */
+bool vault_index_wanted(const struct store_message *sm, bool copy);
 /* The blind index of message sm (clear, about to be stored in its
  * ticket) as a tsvector literal in *tsv_r; NULL with encryption off. */
 int vault_index_message(const struct conf *c, struct db *db,

@@ -27,15 +27,17 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 /* ----- Our mails, in one round trip ------------------------------- */
 
 /* The message of the ticket that a mail of ours is, when it is one ($10,
- * the author, not NULL), tied to its outbox row o; S its sealed text. */
-#define MAIL_OUT_MESSAGE_S(S) \
+ * the author, not NULL), tied to its outbox row o; S its sealed text, T
+ * its blind index (desk/vault_index.h). */
+#define MAIL_OUT_MESSAGE_S(S, T) \
 	"m AS (INSERT INTO messages (ticket_id, direction, author, from_addr, " \
 	"from_name, to_addrs, cc_addrs, subject, message_id, in_reply_to, " \
 	"refs, sent_date, received_at, text, dedup_key, outbox_id, agent, " \
-	"internal, purpose, sealed_text) SELECT $3, 'out', $10, $5, $11, " \
+	"internal, purpose, sealed_text, sealed_tsv) SELECT $3, 'out', $10, " \
+	"$5, $11, " \
 	"$12, $13, $14, " \
 	"$4, $15, $16, $9, $9, $17, 'out:' || $4, o.id, $18, $19, $2, " \
-	S "::bytea FROM o " \
+	S "::bytea, " T "::tsvector FROM o " \
 	"WHERE $10::text IS NOT NULL), "
 
 /* The slot of a ticket's first mail (store_outbox.first_slot): the mail
@@ -49,14 +51,14 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, " \
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), " \
-	MAIL_OUT_MESSAGE_S("$21") SLOT \
+	MAIL_OUT_MESSAGE_S("$21", "$22") SLOT \
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, " \
 	"'mail_queued', $20::jsonb)) SELECT id FROM o"
 
 static const struct db_stmt st_mail_out = { "mail_out",
-	MAIL_OUT_PLAIN(""), 21 };
+	MAIL_OUT_PLAIN(""), 22 };
 static const struct db_stmt st_mail_out_first = { "mail_out_first",
-	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 21 };
+	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 22 };
 
 /* The same with the mail's slot under ticket_send_cap ($CAP) taken
  * first (sql/026_agent_reply_cost.sql), from the rows of FROM: its first
@@ -72,14 +74,14 @@ static const struct db_stmt st_mail_out_first = { "mail_out_first",
 	CAP "::bigint) FROM sl, e WHERE sl.at > $9::timestamptz) "
 
 static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
-	"WITH " SLOT_TAKE("$22", "")
+	"WITH " SLOT_TAKE("$23", "")
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
 	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
-	MAIL_OUT_MESSAGE_S("$21")
+	MAIL_OUT_MESSAGE_S("$21", "$22")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
-	"'mail_queued', $20::jsonb) RETURNING id), " SLOT_HELD("$22")
-	"SELECT id FROM o", 22 };
+	"'mail_queued', $20::jsonb) RETURNING id), " SLOT_HELD("$23")
+	"SELECT id FROM o", 23 };
 
 /* The same, unless one of the automatic mail's recipients ($21, an
  * array) already got $22 automatic mails in the hour: then only an
@@ -91,7 +93,7 @@ static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, " \
 	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), " \
-	MAIL_OUT_MESSAGE_S("$23") SLOT \
+	MAIL_OUT_MESSAGE_S("$23", "$24") SLOT \
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, " \
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, " \
 	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || " \
@@ -99,25 +101,25 @@ static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
 	"SELECT id FROM o"
 
 static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
-	MAIL_OUT_CAPPED(""), 23 };
+	MAIL_OUT_CAPPED(""), 24 };
 /* With its slot taken first, when the loop breaker lets it go. */
 static const struct db_stmt st_mail_out_capped_slot = {
 	"mail_out_capped_slot",
 	"WITH ok AS (SELECT coalesce(bool_and(auto_reply_take(a, $9, "
 	"$9::timestamptz - interval '1 hour', $22)), true) AS ok "
 	"FROM unnest($21::text[]) AS a), "
-	SLOT_TAKE("$24", "FROM ok WHERE ok.ok")
+	SLOT_TAKE("$25", "FROM ok WHERE ok.ok")
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
 	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
 	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
-	MAIL_OUT_MESSAGE_S("$23")
+	MAIL_OUT_MESSAGE_S("$23", "$24")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
 	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
 	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok RETURNING id), "
-	SLOT_HELD("$24") "SELECT id FROM o", 24 };
+	SLOT_HELD("$25") "SELECT id FROM o", 25 };
 static const struct db_stmt st_mail_out_capped_first = {
-	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 23 };
+	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 24 };
 
 int
 store_mail_out(struct db *db, const struct store_outbox *o,
@@ -134,33 +136,36 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 	char *caps = ncapped ? array_literal(capped, ncapped) : NULL;
 	char capn[24], slotn[24];
 	bool slot = !o->first_slot && o->slot_cap > 0 && o->ticket_id != 0;
-	const char *p[24] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+	const char *p[25] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
 		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
 		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
 		m ? (m->subject ? m->subject : "") : NULL,
 		m ? m->in_reply_to : NULL, refs,
 		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
 		m && m->internal ? "true" : "false",
-		ev_json ? ev_json : "{}", caps, capn, NULL, NULL };
+		ev_json ? ev_json : "{}", caps, NULL, NULL, NULL, NULL };
 	const struct db_stmt *st = ncapped ? (o->first_slot ?
 	    &st_mail_out_capped_first : slot ? &st_mail_out_capped_slot :
 	    &st_mail_out_capped) : (o->first_slot ? &st_mail_out_first :
 	    slot ? &st_mail_out_slot : &st_mail_out);
-	int lens[24] = { 0 }, bin[24] = { 0 };
-	int sealed = ncapped ? 22 : 20;   /* $23 or $21 */
+	int lens[25] = { 0 }, bin[25] = { 0 };
+	int sealed = ncapped ? 22 : 20;   /* $23 or $21, the index after */
 	PGresult *res;
 	int rc;
 
 	snprintf(capn, sizeof(capn), "%lld", cap);
+	if (ncapped)
+		p[21] = capn;   /* $22, where the others have the index */
 	snprintf(slotn, sizeof(slotn), "%lld", o->slot_cap);
 	if (slot)
-		p[ncapped ? 23 : 21] = slotn;   /* $24 or $22 */
+		p[ncapped ? 24 : 22] = slotn;   /* $25 or $23 */
 	lens[7] = (int)o->len;
 	bin[7] = 1;
 	if (m != NULL && m->sealed_text != NULL) {
 		p[sealed] = (const char *)m->sealed_text;
 		lens[sealed] = (int)m->sealed_text_len;
 		bin[sealed] = 1;
+		p[sealed + 1] = m->sealed_tsv;
 	}
 	if (outbox_r == NULL)
 		rc = db_defer(db, st, p, lens, bin, err);

@@ -12,6 +12,7 @@ does not exist) is answered with its line and the list, and nothing of
 the mail is applied; a forged agent's commands are ignored.
 """
 
+import json
 import os
 import unittest
 
@@ -207,6 +208,16 @@ class Commands(DeskCase):
         self.assertIn("The fix comes Monday.", body)
         t = self.show(number)
         self.assertIn("canned_reply", self.kinds(t))
+        # the canned words are in no mail we received: the copy we sent
+        # is where search finds them (with encryption at rest too)
+        found = self.servers.guichet("ticket", "search", "patience",
+                                     "--json")
+        self.assertEqual([h["number"] for h in json.loads(found.stdout)],
+                         [number])
+        # and a blind index only beside a sealed text
+        self.assertEqual(self.servers.pg.scalar(
+            "SELECT count(*) FROM messages WHERE sealed_tsv IS NOT NULL "
+            "AND sealed_text IS NULL", db=self.db), "0")
         self.refused(number, "#reply ../../etc/passwd",
                      "expected #reply NAME")
         self.refused(number, "#reply ../passwd", "expected #reply NAME")
