@@ -26,6 +26,7 @@
 #include "conf/conf.h"
 #include "sql/db.h"
 
+struct desk_tagged;
 struct mail;
 struct mailout;
 struct sla_policy;
@@ -38,6 +39,9 @@ struct desk {
 	const struct sla_policy *policy;   /* qualification and timers */
 	bool careful;             /* a savepoint per mail (see intake.h) */
 	int orgs_imported;        /* 0 not known yet, 1 none, 2 some */
+	struct desk_tagged *tagged;   /* the ticket the subject of the mail
+				       * being taken in names, read with its
+				       * claim (desk/thread.h), or NULL */
 };
 
 enum intake_outcome {

@@ -29,6 +29,7 @@
 #include "desk/pgp.h"
 #include "desk/status.h"
 #include "desk/record.h"
+#include "desk/thread.h"
 #include "desk/timers.h"
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
@@ -250,22 +251,20 @@ pgp_intake(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 	return rc;
 }
 
-/* Everything after parsing, under the mail's savepoint. */
+/* Everything after the claim (where, tid and ours its answers), under
+ * the mail's savepoint. */
 static int
-store_parsed(struct desk *in, const struct conf_mailbox *mb,
+claimed(struct desk *in, const struct conf_mailbox *mb,
     const struct mail *m, const char *raw, size_t len, uint32_t uid,
-    const char *key, struct intake_result *res, struct gc_err *err)
+    const char *key, const char *where, int64_t tid, bool ours,
+    struct intake_result *res, struct gc_err *err)
 {
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false };
-	const char *where, *why = NULL;
+	const char *why = NULL;
 	struct bounce b;
-	bool ours = false, taken;
-	int64_t tid;
+	bool taken;
 	int rc;
 
-	if ((rc = store_claim(in->db, key, m->message_id, &where, &tid, &ours,
-	    err)) != 0)
-		return rc;
 	if (where != NULL)
 		return duplicate(in, res, where, tid, err);
 	/* Our own mail come back (a forward loop, a list echo): never
@@ -307,6 +306,34 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	/* deferred writes fail here, for this mail, when each mail has its
 	 * savepoint; a fast batch learns of them later and is redone */
 	return in->careful ? db_flush(in->db, err) : 0;
+}
+
+/* Everything after parsing: the claim, with the ticket the subject's
+ * first tag numbers read in its round trip (a follow-up's threading
+ * needs it next), then the rest. */
+static int
+store_parsed(struct desk *in, const struct conf_mailbox *mb,
+    const struct mail *m, const char *raw, size_t len, uint32_t uid,
+    const char *key, struct intake_result *res, struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+	struct desk_tagged tagged = { "", false, &t };
+	const char *where;
+	bool ours = false;
+	int64_t tid;
+	int rc;
+
+	thread_first_tag(m->subject, tagged.token, sizeof(tagged.token));
+	if ((rc = store_claim_tagged(in->db, key, m->message_id,
+	    tagged.token[0] ? tagged.token : NULL, &where, &tid, &ours, &t,
+	    &tagged.found, err)) != 0)
+		return rc;
+	in->tagged = &tagged;
+	rc = claimed(in, mb, m, raw, len, uid, key, where, tid, ours, res,
+	    err);
+	in->tagged = NULL;
+	store_ticket_clear(&t);
+	return rc;
 }
 
 int

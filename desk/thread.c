@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/mem.h"
 #include "common/util.h"
@@ -25,10 +26,47 @@ struct tag_lookup {
 };
 
 static int
+first_tag(const char *token, void *arg)
+{
+	struct desk_tagged *d = arg;
+
+	snprintf(d->token, sizeof(d->token), "%s", token);
+	return 1;
+}
+
+void
+thread_first_tag(const char *subject, char *token, size_t len)
+{
+	struct desk_tagged d = { "", false, NULL };
+
+	if (subject != NULL)
+		tracking_find_tags(subject, first_tag, &d);
+	snprintf(token, len, "%s", d.token);
+}
+
+/* The ticket numbered token: the one read with the claim when it is that
+ * tag's (taken once), else asked. */
+static int
+ticket_by_tag(struct tag_lookup *l, const char *token)
+{
+	struct desk_tagged *d = l->in->tagged;
+
+	if (d == NULL || d->token[0] == '\0' || strcmp(d->token, token) != 0)
+		return store_ticket_by_number(l->in->db, token, l->t, l->err);
+	d->token[0] = '\0';
+	if (!d->found)
+		return gc_err_set(l->err, GC_ENOTFOUND, "no such ticket");
+	d->found = false;
+	*l->t = *d->t;
+	memset(d->t, 0, sizeof(*d->t));
+	return 0;
+}
+
+static int
 try_tag(const char *token, void *arg)
 {
 	struct tag_lookup *l = arg;
-	int rc = store_ticket_by_number(l->in->db, token, l->t, l->err);
+	int rc = ticket_by_tag(l, token);
 
 	if (rc == 0) {
 		l->found = true;

@@ -16,6 +16,18 @@
 
 struct store_ticket;
 
+/* The ticket that the first tag of a mail's subject numbers, read in the
+ * round trip that claims the mail (store_claim_tagged()): thread_find()
+ * takes it from there instead of asking again, once. */
+struct desk_tagged {
+	char token[64];             /* the first tag; "" none, or used */
+	bool found;                 /* t holds its ticket */
+	struct store_ticket *t;
+};
+/* The subject's first tag, as thread_find() tries it first, in token
+ * ("" when there is none). */
+void thread_first_tag(const char *subject, char *token, size_t len);
+
 /* *found_r false: the mail names no ticket (not an error). tag_r: the tag
  * the subject named, "" when the thread found it. */
 int thread_find(struct desk *in, const struct mail *m,

@@ -6,17 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sql/store_ticket.h"
 #include "sql/store_util.h"
 
 /* ----- Dedup and locks -------------------------------------------- */
 
 static const struct db_stmt st_claim = { "claim",
 	"SELECT seen, ticket_id, ours FROM intake_claim($1, $2)", 2 };
+static const struct db_stmt st_claim_tagged = { "claim_tagged",
+	"SELECT c.seen, c.ticket_id, c.ours, t.* FROM intake_claim($1, $2) c "
+	"LEFT JOIN (SELECT " STORE_TICKET_COLS " FROM tickets WHERE "
+	"number = $3) t ON true", 3 };
 
 int
 store_claim(struct db *db, const char *key, const char *message_id,
     const char **where_r, int64_t *ticket_id_r, bool *ours_r,
     struct gc_err *err)
+{
+	return store_claim_tagged(db, key, message_id, NULL, where_r,
+	    ticket_id_r, ours_r, NULL, NULL, err);
+}
+
+int
+store_claim_tagged(struct db *db, const char *key, const char *message_id,
+    const char *tag, const char **where_r, int64_t *ticket_id_r,
+    bool *ours_r, struct store_ticket *t, bool *found_r, struct gc_err *err)
 {
 	PGresult *res;
 	const char *seen;
@@ -25,8 +39,19 @@ store_claim(struct db *db, const char *key, const char *message_id,
 	*where_r = NULL;
 	*ticket_id_r = 0;
 	*ours_r = false;
-	if ((rc = db_execv(db, &st_claim, &res, err, 2, key, message_id)))
+	if (found_r != NULL)
+		*found_r = false;
+	if (tag == NULL)
+		rc = db_execv(db, &st_claim, &res, err, 2, key, message_id);
+	else
+		rc = db_execv(db, &st_claim_tagged, &res, err, 3, key,
+		    message_id, tag);
+	if (rc != 0)
 		return rc;
+	if (tag != NULL && !PQgetisnull(res, 0, 3)) {
+		store_ticket_row(res, 3, t);
+		*found_r = true;
+	}
 	seen = db_get(res, 0, 0);
 	if (seen != NULL)
 		*where_r = strcmp(seen, "message") == 0 ? "message" :

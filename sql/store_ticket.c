@@ -68,42 +68,44 @@ store_ticket_insert(struct db *db, const struct store_ticket_new *t,
 	return 0;
 }
 
-#define TICKET_COLS "id, number, status, priority, plan, queue, mailbox, " \
-	"language, requester, requester_name, subject, " \
-	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
-	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, 0)"
-
 static const struct db_stmt st_ticket_by_number = { "ticket_by_number",
-	"SELECT " TICKET_COLS " FROM tickets WHERE number = $1", 1 };
+	"SELECT " STORE_TICKET_COLS " FROM tickets WHERE number = $1", 1 };
 static const struct db_stmt st_ticket_by_id = { "ticket_by_id",
-	"SELECT " TICKET_COLS " FROM tickets WHERE id = $1", 1 };
+	"SELECT " STORE_TICKET_COLS " FROM tickets WHERE id = $1", 1 };
 
-static int
-ticket_from(PGresult *res, struct store_ticket *t, struct gc_err *err)
+void
+store_ticket_row(const PGresult *res, int c, struct store_ticket *t)
 {
 	const char *name;
 
 	memset(t, 0, sizeof(*t));
+	t->id = db_get_ll(res, 0, c);
+	copy_field(t->number, sizeof(t->number), db_get(res, 0, c + 1));
+	copy_field(t->status, sizeof(t->status), db_get(res, 0, c + 2));
+	copy_field(t->priority, sizeof(t->priority), db_get(res, 0, c + 3));
+	copy_field(t->plan, sizeof(t->plan), db_get(res, 0, c + 4));
+	copy_field(t->queue, sizeof(t->queue), db_get(res, 0, c + 5));
+	copy_field(t->mailbox, sizeof(t->mailbox), db_get(res, 0, c + 6));
+	copy_field(t->language, sizeof(t->language), db_get(res, 0, c + 7));
+	t->requester = xstrdup(db_get(res, 0, c + 8));
+	name = db_get(res, 0, c + 9);
+	t->requester_name = name ? xstrdup(name) : NULL;
+	t->subject = xstrdup(db_get(res, 0, c + 10));
+	t->created_at = (time_t)db_get_ll(res, 0, c + 11);
+	copy_field(t->assignee, sizeof(t->assignee), db_get(res, 0, c + 12));
+	t->merged_into = db_get_ll(res, 0, c + 13);
+	t->eta = (time_t)db_get_ll(res, 0, c + 14);
+}
+
+static int
+ticket_from(PGresult *res, struct store_ticket *t, struct gc_err *err)
+{
 	if (PQntuples(res) == 0) {
+		memset(t, 0, sizeof(*t));
 		PQclear(res);
 		return gc_err_set(err, GC_ENOTFOUND, "no such ticket");
 	}
-	t->id = db_get_ll(res, 0, 0);
-	copy_field(t->number, sizeof(t->number), db_get(res, 0, 1));
-	copy_field(t->status, sizeof(t->status), db_get(res, 0, 2));
-	copy_field(t->priority, sizeof(t->priority), db_get(res, 0, 3));
-	copy_field(t->plan, sizeof(t->plan), db_get(res, 0, 4));
-	copy_field(t->queue, sizeof(t->queue), db_get(res, 0, 5));
-	copy_field(t->mailbox, sizeof(t->mailbox), db_get(res, 0, 6));
-	copy_field(t->language, sizeof(t->language), db_get(res, 0, 7));
-	t->requester = xstrdup(db_get(res, 0, 8));
-	name = db_get(res, 0, 9);
-	t->requester_name = name ? xstrdup(name) : NULL;
-	t->subject = xstrdup(db_get(res, 0, 10));
-	t->created_at = (time_t)db_get_ll(res, 0, 11);
-	copy_field(t->assignee, sizeof(t->assignee), db_get(res, 0, 12));
-	t->merged_into = db_get_ll(res, 0, 13);
-	t->eta = (time_t)db_get_ll(res, 0, 14);
+	store_ticket_row(res, 0, t);
 	PQclear(res);
 	return 0;
 }

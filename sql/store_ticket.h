@@ -37,6 +37,15 @@ struct store_ticket {
 
 void store_ticket_clear(struct store_ticket *t);
 
+/* The columns a struct store_ticket is read from, in the order of
+ * store_ticket_row(), which fills *t from the first row of res, its
+ * columns from c on (the row must be there). */
+#define STORE_TICKET_COLS "id, number, status, priority, plan, queue, " \
+	"mailbox, language, requester, requester_name, subject, " \
+	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
+	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, 0)"
+void store_ticket_row(const PGresult *res, int c, struct store_ticket *t);
+
 struct store_ticket_new {
 	/* the number: prefix + sequence (padded to width, with '0' when
 	 * zero) + suffix, see tracking_split() */
