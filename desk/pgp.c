@@ -214,7 +214,7 @@ sent_to_us(gpgme_ctx_t ctx, const struct conf_pgp *p)
  * have), which ops fix and the mail waits for in its folder. */
 static int
 failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
-    gpgme_error_t e, struct gc_err *err)
+    gpgme_error_t e, bool *no_secret_r, struct gc_err *err)
 {
 	gpgme_err_code_t code = gpgme_err_code(e);
 	gpgme_key_t key = NULL;
@@ -225,7 +225,7 @@ failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
 			return gc_err_set(err, GC_ETEMP, "[pgp] the secret key "
 			    "%s is no longer in %s", p->fingerprint, home);
 		gpgme_key_unref(key);
-		if (sent_to_us(ctx, p))
+		if ((*no_secret_r = sent_to_us(ctx, p)))
 			return gc_err_set(err, GC_ETEMP, "[pgp] a report "
 			    "encrypted to the key %s found no secret for it "
 			    "in %s (a subkey's secret gone, or the key "
@@ -241,9 +241,11 @@ failure(gpgme_ctx_t ctx, const struct conf_pgp *p, const char *home,
 	    gpgme_strerror(e));
 }
 
+/* *no_secret_r: the blob was encrypted to our key, whose home has no
+ * secret for it (see failure()). */
 static int
 decrypt(const struct conf_pgp *p, const unsigned char *in, size_t len,
-    struct sink *s, struct gc_err *err)
+    struct sink *s, bool *no_secret_r, struct gc_err *err)
 {
 	struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
 	gpgme_ctx_t ctx = NULL;
@@ -270,7 +272,7 @@ decrypt(const struct conf_pgp *p, const unsigned char *in, size_t len,
 		rc = gc_err_set(err, GC_ELIMIT, "the decrypted report passes "
 		    "max_decrypted_size (%lld bytes)", p->max_decrypted_size);
 	else if (e != 0)
-		rc = failure(ctx, p, home, e, err);
+		rc = failure(ctx, p, home, e, no_secret_r, err);
 out:
 	gpgme_data_release(cin);
 	gpgme_data_release(cout);
@@ -290,6 +292,7 @@ pgp_check_decrypts(const struct conf *c, struct gc_err *err)
 	struct sink s = { BUF_INIT(0), sizeof(probe), false };
 	char home[4096], *blob = NULL;
 	size_t len = 0;
+	bool no_secret = false;
 	int rc;
 
 	if (p->line == 0 || p->fingerprint == NULL)
@@ -309,8 +312,14 @@ pgp_check_decrypts(const struct conf *c, struct gc_err *err)
 	}
 	blob = gpgme_data_release_and_get_mem(out, &len);
 	out = NULL;
-	rc = decrypt(p, (const unsigned char *)blob, len, &s, err);
-	if (rc == GC_EPARSE)
+	rc = decrypt(p, (const unsigned char *)blob, len, &s, &no_secret, err);
+	if (no_secret)
+		rc = gc_err_set(err, GC_ECONFIG, "[pgp] the GnuPG home %s "
+		    "holds the key %s without the secret of the subkey that "
+		    "reports are encrypted to: import the whole secret key "
+		    "(gpg --export-secret-keys %s)", home, p->fingerprint,
+		    p->fingerprint);
+	else if (rc == GC_EPARSE)
 		rc = gc_err_set(err, GC_ECONFIG, "[pgp] the secret key %s "
 		    "cannot decrypt without help (%s): guichet has no "
 		    "passphrase to give, so use a key without one (gpg "
@@ -342,6 +351,7 @@ pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
 	struct mail_limits l = *lim;
 	struct mail *cm = NULL;
 	size_t cap;
+	bool no_secret = false;
 	int rc;
 
 	*decrypted_r = false;
@@ -357,7 +367,7 @@ pgp_open_mail(const struct conf *c, const struct conf_mailbox *mb,
 		    p->max_encrypted_size);
 	s.max = (size_t)p->max_decrypted_size;
 	buf_init(&s.b, s.max + 1);
-	if ((rc = decrypt(p, f.data, f.len, &s, err)) != 0) {
+	if ((rc = decrypt(p, f.data, f.len, &s, &no_secret, err)) != 0) {
 		buf_free(&s.b);
 		return rc;
 	}

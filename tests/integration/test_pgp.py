@@ -479,6 +479,31 @@ class Pgp(gh.ServersTestCase):
         self.assertIn("expected the key's 40 hexadecimal digits", out)
         self.assertIn("mailbox: \"nowhere\" is not a [mailbox]", out)
 
+    def test_subkey_secret_missing_at_start(self):
+        # a home holding the key's primary secret but not its encryption
+        # subkey's (gpg --export-secret-subkeys of the wrong one, a
+        # smartcard stub): refused at start, with what to do, not with
+        # advice about a passphrase
+        s = self.servers
+        home = tempfile.mkdtemp(prefix="gpgs")
+        self.addCleanup(shutil.rmtree, home, True)
+        self.addCleanup(kill_agent, home)
+        gpg(home, "--import", input=gpg(self.home, "--armor",
+                                         "--export-secret-keys", self.fpr))
+        out = gpg(home, "--with-colons", "--with-keygrip",
+                  "--list-secret-keys", self.fpr).decode()
+        grip = re.search(r"^ssb:.*?^grp:+([0-9A-F]{40}):", out,
+                         re.M | re.S).group(1)
+        os.unlink(os.path.join(home, "private-keys-v1.d", grip + ".key"))
+        self.configure(pgp={"home": home})
+        want = ("holds the key %s without the secret of the subkey that "
+                "reports are encrypted to" % self.fpr)
+        r = s.guichet("check-config", expect=78)
+        self.assertIn(want, r.stdout + r.stderr)
+        self.assertNotIn("passphrase", r.stdout + r.stderr)
+        r = s.guichet("serve", "--once", expect=78)
+        self.assertIn(want, r.stderr)
+
     def test_key_with_a_passphrase_refused_at_start(self):
         # guichet has no passphrase to type: such a key would fail every
         # report (all to the quarantine, each reporter told it could not
