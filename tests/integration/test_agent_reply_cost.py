@@ -311,10 +311,18 @@ class AgentReplyCost(amp.AmpCase):
                           "t3@cust.example"), now=at(1))
         self.deliver(mail("Re: [SUP-2099-999999] [%s] Export" % a,
                           "Second.\n", "t4@cust.example"), now=at(2))
+        # a first tag of raw bytes that are no UTF-8, and a long one
+        raw = mail("Re: [@@] [%s] Export" % a, "Third.\n",
+                   "t6@cust.example").replace(b"[@@]", b"[\xc3\x28\xff]")
+        self.deliver(raw, now=at(3))
+        self.deliver(mail("Re: [%s] [%s] Export" % ("9" * 63, a),
+                          "Fourth.\n", "t7@cust.example"), now=at(4))
         self.agent_reply(a, "Agent here.\n")
         texts = [m["text"].strip() for m in self.show(a)["messages"]
                  if m.get("direction") == "in"]
-        self.assertEqual(texts, ["x", "First.", "Second.", "Agent here."])
+        self.assertEqual(texts, ["x", "First.", "Second.", "Third.",
+                                 "Fourth.", "Agent here."])
+        self.assertEqual(self.sql("SELECT count(*) FROM quarantine"), "0")
         # a tag of a ticket that is not the sender's: a stranger there
         out = self.deliver(mail("Re: [%s] Import" % b, "Mine now.\n",
                                 "t5@cust.example"), now=at(5))
