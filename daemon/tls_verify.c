@@ -1,10 +1,16 @@
 /*
  * tls_verify.c - server certificate checks with OpenSSL (see tls_verify.h)
  *
- * One X509_STORE is built per call: the system default paths (loaded
- * lazily by OpenSSL, the hashed directory costs nothing until looked up)
- * plus the extra CA file. Connections are long-lived, so this runs once
- * per connect, not per mail.
+ * One X509_STORE is built per call, in two tries. The first has the
+ * system's hashed CA directory (SSL_CERT_DIR or OpenSSL's default), whose
+ * certificates are read only when a chain asks for their subject, plus
+ * the extra CA file. Only when that store does not verify the chain is
+ * the whole system bundle (SSL_CERT_FILE or OpenSSL's default file, some
+ * 150 certificates parsed up front: most of the CPU of a connect) added,
+ * as X509_STORE_set_default_paths does, and the chain verified again.
+ * The second store holds every anchor of the first, so the verdict is
+ * the one of the full store: no chain is accepted that it would refuse,
+ * and a refusal reports its error.
  */
 #include "tls_verify.h"
 
@@ -44,17 +50,28 @@ is_ip_literal(const char *host)
 	    inet_pton(AF_INET6, host, addr) == 1;
 }
 
+/* A store of the hashed CA directory alone (full false), or of all the
+ * system default paths (full true), plus ca_file. */
 static int
-load_store(X509_STORE **out, const char *ca_file, struct gc_err *err)
+load_store(X509_STORE **out, bool full, const char *ca_file,
+    struct gc_err *err)
 {
 	X509_STORE *store;
+	X509_LOOKUP *dir;
 	unsigned long e;
 
 	store = X509_STORE_new();
 	if (store == NULL)
 		fatal("X509_STORE_new: out of memory");
 	/* Missing system paths are not an error: ca_file may be enough. */
-	X509_STORE_set_default_paths(store);
+	if (full) {
+		X509_STORE_set_default_paths(store);
+	} else {
+		dir = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+		if (dir == NULL)
+			fatal("X509_STORE_add_lookup: out of memory");
+		X509_LOOKUP_add_dir(dir, NULL, X509_FILETYPE_DEFAULT);
+	}
 	ERR_clear_error();
 	if (ca_file != NULL && ca_file[0] != '\0' &&
 	    X509_STORE_load_file(store, ca_file) != 1) {
@@ -67,6 +84,45 @@ load_store(X509_STORE **out, const char *ca_file, struct gc_err *err)
 	}
 	*out = store;
 	return 0;
+}
+
+/* 1 when the store verifies leaf through untrusted, 0 when not (with
+ * the reason in err), GC_ECONFIG when ca_file cannot be loaded. */
+static int
+verify_with(bool full, X509 *leaf, STACK_OF(X509) *untrusted,
+    const char *ca_file, struct gc_err *err)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx;
+	char subject[256];
+	int r, verr, depth;
+
+	r = load_store(&store, full, ca_file, err);
+	if (r < 0)
+		return r;
+	ctx = X509_STORE_CTX_new();
+	if (ctx == NULL)
+		fatal("X509_STORE_CTX_new: out of memory");
+	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+		fatal("X509_STORE_CTX_init failed");
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+	    X509_V_FLAG_PARTIAL_CHAIN);
+	r = 1;
+	if (X509_verify_cert(ctx) != 1) {
+		verr = X509_STORE_CTX_get_error(ctx);
+		depth = X509_STORE_CTX_get_error_depth(ctx);
+		subject_of(subject, sizeof(subject),
+		    X509_STORE_CTX_get_current_cert(ctx));
+		gc_err_set(err, GC_ETLS, "certificate verify failed: %s "
+		    "(depth %d, %s)", X509_verify_cert_error_string(verr),
+		    depth, subject[0] ? subject : "no subject");
+		r = 0;
+	}
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return r;
 }
 
 static int
@@ -91,13 +147,10 @@ int
 tls_verify_chain(const struct tls_verify_cert *chain, size_t n,
     const char *host, const char *ca_file, struct gc_err *err)
 {
-	X509_STORE *store = NULL;
-	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
 	X509 *leaf = NULL;
-	char subject[256];
 	size_t i;
-	int r, verr, depth;
+	int r;
 
 	if (n == 0 || chain[0].der == NULL)
 		return gc_err_set(err, GC_ETLS,
@@ -132,31 +185,19 @@ tls_verify_chain(const struct tls_verify_cert *chain, size_t n,
 			fatal("sk_X509_push: out of memory");
 	}
 
-	r = load_store(&store, ca_file, err);
+	r = verify_with(false, leaf, untrusted, ca_file, err);
+	if (r == 0) {
+		gc_err_clear(err);
+		r = verify_with(true, leaf, untrusted, ca_file, err);
+	}
 	if (r < 0)
 		goto out;
-	ctx = X509_STORE_CTX_new();
-	if (ctx == NULL)
-		fatal("X509_STORE_CTX_new: out of memory");
-	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
-		fatal("X509_STORE_CTX_init failed");
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
-	    X509_V_FLAG_PARTIAL_CHAIN);
-	if (X509_verify_cert(ctx) != 1) {
-		verr = X509_STORE_CTX_get_error(ctx);
-		depth = X509_STORE_CTX_get_error_depth(ctx);
-		subject_of(subject, sizeof(subject),
-		    X509_STORE_CTX_get_current_cert(ctx));
-		r = gc_err_set(err, GC_ETLS, "certificate verify failed: %s "
-		    "(depth %d, %s)", X509_verify_cert_error_string(verr),
-		    depth, subject[0] ? subject : "no subject");
+	if (r == 0) {
+		r = GC_ETLS;
 		goto out;
 	}
 	r = check_name(leaf, host, err);
 out:
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
 	sk_X509_pop_free(untrusted, X509_free);
 	X509_free(leaf);
 	ERR_clear_error();
