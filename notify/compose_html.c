@@ -53,39 +53,36 @@ marker(const struct hctx *h, const char *s, size_t len, size_t *n)
 	return NULL;
 }
 
-/* Does c go as it is? (Controls other than TAB never reach the reader;
- * the five specials are escaped.) */
-static bool
-plain_char(unsigned char c)
-{
-	return (c >= 0x20 || c == '\t') && c != '&' && c != '<' && c != '>' &&
-	    c != '"' && c != '\'';
-}
+/* What escape() writes for a byte: NULL when it goes as it is, "" when
+ * it is dropped (controls other than TAB never reach the reader), an
+ * entity for the five specials. */
+static const char *const html_out[256] = {
+	[0x00] = "", [0x01] = "", [0x02] = "", [0x03] = "", [0x04] = "",
+	[0x05] = "", [0x06] = "", [0x07] = "", [0x08] = "",
+	[0x0a] = "", [0x0b] = "", [0x0c] = "", [0x0d] = "", [0x0e] = "",
+	[0x0f] = "", [0x10] = "", [0x11] = "", [0x12] = "", [0x13] = "",
+	[0x14] = "", [0x15] = "", [0x16] = "", [0x17] = "", [0x18] = "",
+	[0x19] = "", [0x1a] = "", [0x1b] = "", [0x1c] = "", [0x1d] = "",
+	[0x1e] = "", [0x1f] = "",
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+	['\''] = "&#39;",
+};
 
 static void
 escape(struct hctx *h, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t run = i;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run;
 
+	while (i < n) {
 		/* a run of plain characters in one copy */
-		while (run < n && plain_char((unsigned char)s[run]))
-			run++;
-		if (run > i) {
+		for (run = i; run < n && html_out[p[run]] == NULL; run++)
+			;
+		if (run > i)
 			put(h, s + i, run - i);
-			i = run - 1;
-			continue;
-		}
-		switch (c) {
-		case '&': puts_(h, "&amp;"); break;
-		case '<': puts_(h, "&lt;"); break;
-		case '>': puts_(h, "&gt;"); break;
-		case '"': puts_(h, "&quot;"); break;
-		case '\'': puts_(h, "&#39;"); break;
-		default:
-			break;
-		}
+		if (run < n && html_out[p[run]][0] != '\0')
+			puts_(h, html_out[p[run]]);
+		i = run + 1;
 	}
 }
 
@@ -118,6 +115,12 @@ link_len(const char *s, size_t n)
 	return end > k ? end : 0;
 }
 
+/* The bytes that may start a marker or a link (see link_len()). */
+static const bool may_start[256] = {
+	[(unsigned char)COMPOSE_HTML_MARK] = true,
+	['h'] = true, ['H'] = true, ['m'] = true, ['M'] = true,
+};
+
 /* One line of text: escaped, links made, markers replaced. */
 static void
 inline_text(struct hctx *h, const char *s, size_t n)
@@ -128,6 +131,11 @@ inline_text(struct hctx *h, const char *s, size_t n)
 		size_t l = 0;
 		const char *frag;
 
+		/* only a marker or a link's scheme starts something */
+		while (i < n && !may_start[(unsigned char)s[i]])
+			i++;
+		if (i == n)
+			break;
 		if ((frag = marker(h, s + i, n - i, &l)) != NULL) {
 			escape(h, s + run, i - run);
 			puts_(h, frag);

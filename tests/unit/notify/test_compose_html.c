@@ -102,6 +102,59 @@ test_runs_and_link_starts(void **state)
 	free(h);
 }
 
+/* compose_html_escape() (a table, runs copied at once) against the
+ * obvious byte-at-a-time escaper, on every byte and on random texts. */
+static void
+ref_escape(struct buf *out, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *e = NULL;
+		char c = (char)s[i];
+
+		switch (s[i]) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		default:
+			if (s[i] < 0x20 && s[i] != '\t')
+				e = "";
+		}
+		if (e != NULL)
+			assert_int_equal(buf_addstr(out, e), 0);
+		else
+			assert_int_equal(buf_add(out, &c, 1), 0);
+	}
+}
+
+static void
+test_escape_as_reference(void **state)
+{
+	unsigned char text[700];
+	unsigned seed = 16;
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		struct buf got = BUF_INIT(1 << 20), want = BUF_INIT(1 << 20);
+		size_t n = round < 256 ? 3 : (size_t)rand_r(&seed) %
+		    sizeof(text);
+
+		for (size_t i = 0; i < n; i++)
+			text[i] = round < 256 ? (unsigned char)(i == 1 ? round :
+			    'a') : rand_r(&seed) % 4 == 0 ?
+			    (unsigned char)rand_r(&seed) : (unsigned char)('a' +
+			    rand_r(&seed) % 26);
+		assert_int_equal(compose_html_escape(&got, (const char *)text,
+		    n), 0);
+		ref_escape(&want, text, n);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(buf_str(&got), buf_str(&want), got.len);
+		buf_free(&got);
+		buf_free(&want);
+	}
+}
+
 static void
 test_fragments(void **state)
 {
@@ -219,6 +272,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escaped),
+		cmocka_unit_test(test_escape_as_reference),
 		cmocka_unit_test(test_blocks_and_links),
 		cmocka_unit_test(test_runs_and_link_starts),
 		cmocka_unit_test(test_fragments),
