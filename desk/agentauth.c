@@ -6,14 +6,13 @@
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/sha256.h"
 #include "common/mem.h"
 #include "sql/store_setting.h"
 
@@ -64,12 +63,9 @@ void
 agentauth_mac(char *out, const struct agentauth_key *k, const char *msg)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_LEN];
 
-	if (HMAC(EVP_sha256(), k->v, (int)k->len, (const unsigned char *)msg,
-	    strlen(msg), md, &mdlen) == NULL)
-		fatal("HMAC failed");
+	hmac_sha256(md, k->v, k->len, msg, strlen(msg));
 	for (int i = 0; i < TOKEN_LEN; i++) {
 		int bit = i * 5, byte = bit / 8, off = bit % 8;
 		unsigned v = ((unsigned)md[byte] << 8) | md[byte + 1];

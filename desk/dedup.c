@@ -10,15 +10,13 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/sha256.h"
 #include "common/util.h"
 
 void
 dedup_sha256(unsigned char *out, const void *data, size_t len)
 {
-	unsigned int n = 32;
-
-	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL))
-		fatal("EVP_Digest(sha256) failed");
+	sha256(out, data, len);
 }
 
 static void
@@ -52,8 +50,7 @@ static void
 finish_without_cr(char *out, EVP_MD_CTX *ctx, const char *tag,
     const char *raw, size_t start, size_t end)
 {
-	unsigned char md[32];
-	unsigned int mdlen = sizeof(md);
+	unsigned char md[SHA256_LEN];
 	size_t run = 0;
 
 	while (end > start && strchr(" \t\r\n", raw[end - 1]) != NULL)
@@ -70,9 +67,7 @@ finish_without_cr(char *out, EVP_MD_CTX *ctx, const char *tag,
 	}
 	if (run > 0)
 		EVP_DigestUpdate(ctx, raw + end - run, run);
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-		fatal("EVP_DigestFinal(sha256) failed");
-	EVP_MD_CTX_free(ctx);
+	sha256_end(ctx, md);
 	hex_encode(out, md, sizeof(md));
 }
 
@@ -80,10 +75,8 @@ void
 dedup_key(char *out, const char *raw, size_t len, const char *message_id,
     const char *from, const char *date, const char *subject)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx = sha256_begin();
 
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("EVP_DigestInit(sha256) failed");
 	if (message_id != NULL && message_id[0] != '\0') {
 		update_str(ctx, "mid", message_id);
 	} else {
@@ -162,9 +155,7 @@ dedup_key_raw(char *out, const char *raw, size_t len)
 		dedup_key(out, raw, len, mid, NULL, NULL, NULL);
 		return;
 	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("EVP_DigestInit(sha256) failed");
+	ctx = sha256_begin();
 	/* the whole mail, headers included */
 	finish_without_cr(out, ctx, "raw", raw, 0, len);
 }

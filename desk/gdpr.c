@@ -6,13 +6,12 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/evjson.h"
 #include "common/log.h"
+#include "common/sha256.h"
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/agentauth.h"
@@ -38,14 +37,11 @@ gdpr_key_load(struct gdpr_key *out, struct desk *in, struct gc_err *err)
 void
 gdpr_pseudonym(char *out, const struct gdpr_key *k, const char *addr)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_LEN];
 	char *low = xstrdup(addr), hex[2 * PSEUDO_HEX / 2 + 1];
 
 	str_tolower(low);
-	if (HMAC(EVP_sha256(), k->v, (int)k->len, (const unsigned char *)low,
-	    strlen(low), md, &mdlen) == NULL)
-		fatal("HMAC failed");
+	hmac_sha256(md, k->v, k->len, low, strlen(low));
 	free(low);
 	hex_encode(hex, md, PSEUDO_HEX / 2);
 	snprintf(out, GDPR_PSEUDONYM_MAX, "anon-%s@invalid", hex);

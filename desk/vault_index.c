@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/seal.h"
+#include "common/sha256.h"
 #include "common/util.h"
 #include "desk/vault.h"
 #include "sql/search_db.h"
@@ -32,12 +31,11 @@ index_key(const struct conf *c, unsigned char out[32])
 {
 	const struct seal_key *k = seal_keyring_find(&c->storage.keys,
 	    c->storage.keys.current);
-	unsigned int len = 32;
 
-	if (k == NULL || HMAC(EVP_sha256(), k->key, SEAL_KEY_LEN,
-	    (const unsigned char *)INDEX_LABEL, strlen(INDEX_LABEL), out,
-	    &len) == NULL)
+	if (k == NULL)
 		fatal("cannot derive the search index key");
+	hmac_sha256(out, k->key, SEAL_KEY_LEN, INDEX_LABEL,
+	    strlen(INDEX_LABEL));
 }
 
 /* The token of word (n bytes) as 2 * TOKEN_BYTES hex digits and a NUL. */
@@ -45,12 +43,9 @@ static void
 token(char out[2 * TOKEN_BYTES + 1], const unsigned char key[32],
     const char *word, size_t n)
 {
-	unsigned char mac[32];
-	unsigned int len = 32;
+	unsigned char mac[SHA256_LEN];
 
-	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)word, n, mac,
-	    &len) == NULL)
-		fatal("HMAC failed");
+	hmac_sha256(mac, key, 32, word, n);
 	hex_encode(out, mac, TOKEN_BYTES);
 }
 

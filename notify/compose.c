@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "common/sha256.h"
 #include "common/util.h"
 #include "notify/compose_int.h"
 
@@ -302,15 +302,13 @@ compose_message(struct buf *out, const struct compose_msg *m,
 	if (!multi && html == NULL) {
 		put_text_part(&w, body, blen, qp);
 	} else {
-		unsigned char md[32];
+		unsigned char md[SHA256_LEN];
 		char hex[25], boundary[40], alt[48], *line;
-		unsigned int mdlen = 0;
 
 		/* "=_" cannot occur in quoted-printable nor base64 text, so
 		 * the boundary cannot occur in the parts; neither boundary
 		 * begins the other. */
-		EVP_Digest(m->message_id, strlen(m->message_id), md, &mdlen,
-		    EVP_sha256(), NULL);
+		sha256(md, m->message_id, strlen(m->message_id));
 		hex_encode(hex, md, 12);
 		snprintf(boundary, sizeof(boundary), "=_gc_%s", hex);
 		snprintf(alt, sizeof(alt), "=_gc_alt_%s", hex);
