@@ -9,10 +9,11 @@
  */
 #include "notify/compose.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
-#include <openssl/rand.h>
 
 #include "common/log.h"
 #include "common/sha256.h"
@@ -376,8 +377,17 @@ compose_message_id(struct arena *a, const char *domain, const char *hint)
 	size_t o = 0;
 	unsigned int acc = 0, bits = 0;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		fatal("RAND_bytes failed: no randomness for a Message-ID");
+	/* the kernel's CSPRNG directly: RAND_bytes() took locks and a
+	 * DRBG per call for the same 128 bits */
+	for (size_t got = 0; got < sizeof(rnd); ) {
+		ssize_t r = getrandom(rnd + got, sizeof(rnd) - got, 0);
+
+		if (r < 0 && errno != EINTR)
+			fatal("getrandom: %s: no randomness for a Message-ID",
+			    strerror(errno));
+		if (r > 0)
+			got += (size_t)r;
+	}
 	for (size_t i = 0; i < sizeof(rnd); i++) {
 		acc = (acc << 8) | rnd[i];
 		bits += 8;

@@ -8,6 +8,7 @@
  * the original text, and no header line that the input smuggled in.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -962,6 +963,21 @@ test_message_id(void **state)
 	qsort(ids, 1000, sizeof(*ids), cmp_str);
 	for (int i = 1; i < 1000; i++)
 		assert_string_not_equal(ids[i - 1], ids[i]);
+	/* 128 random bits: each of the 25 full characters of the tail
+	 * ("t." then 26) takes most of its 32 values over 1000 ids */
+	for (size_t pos = 2; pos < 2 + 25; pos++) {
+		bool seen[256] = { false };
+		int distinct = 0;
+
+		for (int i = 0; i < 1000; i++) {
+			unsigned char c = (unsigned char)ids[i][pos];
+
+			distinct += !seen[c];
+			seen[c] = true;
+		}
+		assert_true(distinct >= 28);
+	}
+	assert_int_equal(strchr(ids[0], '@') - ids[0], 2 + 26);
 	arena_free(&a);
 }
 
