@@ -171,13 +171,56 @@ path_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+#define ISO_LEN 20               /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define YEAR_10000 253402300800LL  /* 10000-01-01T00:00:00Z */
+
+static void
+two(char *out, unsigned v)
+{
+	out[0] = (char)('0' + v / 10);
+	out[1] = (char)('0' + v % 10);
+}
+
+/* Years 1970 to 9999 by arithmetic (the proleptic Gregorian calendar,
+ * days counted from 0000-03-01 so that leap days end the year), the
+ * bytes strftime("%Y-%m-%dT%H:%M:%SZ") gives; gmtime_r() and strftime()
+ * for other instants, or a buffer too short. */
 void
 time_iso8601(char *buf, size_t len, time_t t)
 {
 	struct tm tm;
+	long long days, doe, yoe, doy, mp, y;
+	unsigned secs, m, d;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t < 0 || (long long)t >= YEAR_10000 || len < ISO_LEN + 1) {
+		gmtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	days = (long long)t / 86400 + 719468;  /* from 0000-03-01 */
+	secs = (unsigned)((long long)t % 86400);
+	doe = days % 146097;                    /* day of the 400 years */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + days / 146097 * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;               /* March is 0 */
+	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	two(buf, (unsigned)(y / 100));
+	two(buf + 2, (unsigned)(y % 100));
+	buf[4] = '-';
+	two(buf + 5, m);
+	buf[7] = '-';
+	two(buf + 8, d);
+	buf[10] = 'T';
+	two(buf + 11, secs / 3600);
+	buf[13] = ':';
+	two(buf + 14, secs / 60 % 60);
+	buf[16] = ':';
+	two(buf + 17, secs % 60);
+	buf[19] = 'Z';
+	buf[20] = '\0';
 }
 
 void

@@ -1,0 +1,82 @@
+/*
+ * test_util.c - time_iso8601() by arithmetic, as strftime writes it
+ *
+ * Years 1970 to 9999 are computed without gmtime_r() and strftime();
+ * here they are compared with those on the edges of days, months, leap
+ * years (2000, 2100, 2400) and the range, and on random instants; the
+ * instants outside the range still go through strftime.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+
+static void
+same_as_strftime(time_t t)
+{
+	char got[32], want[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	memset(got, 'x', sizeof(got));
+	time_iso8601(got, sizeof(got), t);
+	assert_string_equal(got, want);
+}
+
+static void
+test_edges(void **state)
+{
+	static const long long days[] = {
+		0, 1, 58, 59, 60, 365, 10957, 11016, 11017, 11018, 11322,
+		47540, 47541, 47542, 157152, 2932896,
+	};
+	char small[21];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++)
+		for (long long s = -1; s <= 1; s++)
+			if (days[i] * 86400 + s >= 0)
+				same_as_strftime((time_t)(days[i] * 86400 + s));
+	same_as_strftime((time_t)253402300799LL);   /* 9999-12-31T23:59:59 */
+	same_as_strftime((time_t)253402300800LL);   /* 10000: strftime */
+	same_as_strftime((time_t)-1);
+	same_as_strftime((time_t)-86400LL * 365 * 100);
+	time_iso8601(small, sizeof(small), (time_t)1795687200);
+	assert_string_equal(small, "2026-11-26T10:00:00Z");
+}
+
+static void
+test_every_day_and_random(void **state)
+{
+	unsigned seed = 8601;
+
+	(void)state;
+	/* every day from 1970 to 2500, at a moving time of day */
+	for (long long d = 0; d < 194000; d++)
+		same_as_strftime((time_t)(d * 86400 + d % 86400));
+	for (int i = 0; i < 200000; i++) {
+		long long t = ((long long)rand_r(&seed) << 31 ^
+		    rand_r(&seed)) % 253402300800LL;
+
+		same_as_strftime((time_t)t);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_every_day_and_random),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
