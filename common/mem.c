@@ -57,22 +57,28 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-/* printf into memory that alloc(ctx, size) gives: the heap or an arena. */
+/* printf into memory that alloc(ctx, size) gives: the heap or an arena.
+ * The text is formatted once into a buffer on the stack, and copied;
+ * only a text longer than that buffer is formatted a second time. */
 static char *
 vformat(void *(*alloc)(void *ctx, size_t n), void *ctx, const char *who,
     const char *fmt, va_list ap)
 {
+	char small[512];
 	va_list ap2;
 	int n;
 	char *p;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		fatal("%s: bad format", who);
 	p = alloc(ctx, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(small))
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
