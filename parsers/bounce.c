@@ -656,6 +656,12 @@ bounce_detect(struct bounce *out, struct arena *a, const struct mail *m)
 			parse_dsn(out, &r, a, (const char *)p->data, p->len);
 		}
 	}
+	/* Without a report part, every way in below needs a mail
+	 * system's sender or a bounce subject: without either, the text
+	 * (the costly part: every sentence looked for) is not read. */
+	subj = !out->dsn && any_in(m->subject, subject_signals);
+	if (!out->dsn && !subj && !sender_signal(m))
+		return false;
 	/* the head of the text, where the explanation is */
 	tl = strlen(m->text);
 	head = arena_strndup(a, m->text, tl > SCAN_BYTES ? SCAN_BYTES : tl);
@@ -664,7 +670,6 @@ bounce_detect(struct bounce *out, struct arena *a, const struct mail *m)
 		out->kind = kind_from_recipients(&r);
 		out->rule = "delivery-status report";
 	} else {
-		subj = any_in(m->subject, subject_signals);
 		for (i = 0; body_signals[i].needle != NULL; i++) {
 			const char *at = str_casestr(head,
 			    body_signals[i].needle);

@@ -183,6 +183,53 @@ test_not_bounces(void **state)
 	}
 }
 
+/* The gate before the text is read: without a report part, a mail
+ * system's sender or a bounce subject is needed; the same postfix text
+ * is a bounce from MAILER-DAEMON or under a bounce subject, and not one
+ * from a customer under an ordinary subject. */
+static bool
+detect_raw(const char *from, const char *subject, struct bounce *b)
+{
+	char raw[1024];
+	struct gc_err err = { 0, "" };
+	struct mail *m = NULL;
+	bool is;
+	int n;
+
+	n = snprintf(raw, sizeof(raw), "From: %s\r\nTo: support@example.com"
+	    "\r\nSubject: %s\r\nMessage-ID: <gate@x.example>\r\n\r\n"
+	    "This is the mail system at host mx.example.net.\r\n\r\n"
+	    "I'm sorry to have to inform you that your message could not\r\n"
+	    "be delivered to one or more recipients.\r\n\r\n"
+	    "<nobody@example.org>: host mx.example.org said: 550 5.1.1\r\n"
+	    "    user unknown\r\n", from, subject);
+	if (mail_parse(&m, raw, (size_t)n, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	is = bounce_detect(b, mail_arena(m), m);
+	if (is)
+		assert_string_equal(b->status, "5.1.1");
+	else
+		assert_int_equal(b->kind, BOUNCE_NONE);
+	mail_free(&m);
+	return is;
+}
+
+static void
+test_sender_or_subject_gate(void **state)
+{
+	struct bounce b;
+
+	(void)state;
+	assert_true(detect_raw("MAILER-DAEMON@mx.example.net (Mail Delivery "
+	    "System)", "Export question", &b));
+	assert_true(detect_raw("Claire <claire@cust.example>",
+	    "Undelivered Mail Returned to Sender", &b));
+	assert_false(detect_raw("Claire <claire@cust.example>",
+	    "Export question", &b));
+	assert_false(detect_raw("Claire <claire@cust.example>",
+	    "Fwd: Undelivered Mail Returned to Sender", &b));
+}
+
 /* ----- The corpus ------------------------------------------------- */
 
 /* Files of the bounce folders that are not delivery reports. */
@@ -358,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_delayed),
 		cmocka_unit_test(test_text_reports),
 		cmocka_unit_test(test_not_bounces),
+		cmocka_unit_test(test_sender_or_subject_gate),
 		cmocka_unit_test(test_corpus_kinds),
 	};
 
