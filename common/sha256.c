@@ -61,31 +61,36 @@ sha256(unsigned char out[SHA256_LEN], const void *p, size_t n)
 		fatal("EVP_Digest(sha256) failed");
 }
 
+/* sha256((k0 XOR pad) || p), p being n bytes. */
+static void
+padded_hash(unsigned char out[SHA256_LEN], const unsigned char *k0,
+    unsigned char pad, const void *p, size_t n)
+{
+	unsigned char block[BLOCK];
+	EVP_MD_CTX *ctx;
+
+	for (size_t i = 0; i < BLOCK; i++)
+		block[i] = k0[i] ^ pad;
+	ctx = sha256_begin();
+	EVP_DigestUpdate(ctx, block, BLOCK);
+	EVP_DigestUpdate(ctx, p, n);
+	sha256_end(ctx, out);
+	OPENSSL_cleanse(block, sizeof(block));
+}
+
 void
 hmac_sha256(unsigned char out[SHA256_LEN], const void *key, size_t klen,
     const void *msg, size_t n)
 {
-	unsigned char k0[BLOCK], pad[BLOCK], inner[SHA256_LEN];
-	EVP_MD_CTX *ctx;
+	unsigned char k0[BLOCK], inner[SHA256_LEN];
 
 	memset(k0, 0, sizeof(k0));
 	if (klen > BLOCK)
 		sha256(k0, key, klen);
 	else if (klen > 0)
 		memcpy(k0, key, klen);
-	for (size_t i = 0; i < BLOCK; i++)
-		pad[i] = k0[i] ^ 0x36;
-	ctx = sha256_begin();
-	EVP_DigestUpdate(ctx, pad, BLOCK);
-	EVP_DigestUpdate(ctx, msg, n);
-	sha256_end(ctx, inner);
-	for (size_t i = 0; i < BLOCK; i++)
-		pad[i] = k0[i] ^ 0x5c;
-	ctx = sha256_begin();
-	EVP_DigestUpdate(ctx, pad, BLOCK);
-	EVP_DigestUpdate(ctx, inner, SHA256_LEN);
-	sha256_end(ctx, out);
+	padded_hash(inner, k0, 0x36, msg, n);           /* ipad */
+	padded_hash(out, k0, 0x5c, inner, SHA256_LEN);  /* opad */
 	OPENSSL_cleanse(k0, sizeof(k0));
-	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(inner, sizeof(inner));
 }
