@@ -380,12 +380,12 @@ class Pgp(gh.ServersTestCase):
         self.assertEqual(reason, "pgp")
         self.assertEqual(self.servers.smtp.messages(), [])
 
-    def test_key_gone_while_serving_keeps_the_report(self):
-        # our side failing is no bad report: the mail waits in its
-        # folder, nobody is told, and it is read once the key is back
+    def serving_own_home(self, tag):
+        """serve running on a home of its own made from a key_file
+        (home, key file, the daemon); the home is the test's to break."""
         s = self.servers
-        key = self.home + "-g.key"
-        home = self.home + "-g.home"
+        key = self.home + "-%s.key" % tag
+        home = self.home + "-%s.home" % tag
         with open(key, "wb") as f:
             f.write(gpg(self.home, "--armor", "--export-secret-keys",
                         self.fpr))
@@ -398,6 +398,13 @@ class Pgp(gh.ServersTestCase):
             f.write("[guichet]\nreconnect_max = 2s\n")
         d = s.spawn("serve")
         d.wait_for_output(r"mailbox security: connected", timeout=60)
+        return home, key, d
+
+    def test_key_gone_while_serving_keeps_the_report(self):
+        # our side failing is no bad report: the mail waits in its
+        # folder, nobody is told, and it is read once the key is back
+        s = self.servers
+        home, key, d = self.serving_own_home("g")
         gpg(home, "--yes", "--delete-secret-keys", self.fpr)
         armor = encrypt(self.other, self.fpr, b"WAITED-REPORT\n").decode()
         s.imap.append(self.sec, "INBOX", inline(armor))
@@ -420,20 +427,7 @@ class Pgp(gh.ServersTestCase):
         # the subkey the report was encrypted to; that is our side too:
         # the report waits, and is read once the subkey's secret is back
         s = self.servers
-        key = self.home + "-s.key"
-        home = self.home + "-s.home"
-        with open(key, "wb") as f:
-            f.write(gpg(self.home, "--armor", "--export-secret-keys",
-                        self.fpr))
-        os.chmod(key, 0o600)
-        self.addCleanup(os.unlink, key)
-        self.addCleanup(shutil.rmtree, home, True)
-        self.addCleanup(kill_agent, home)
-        self.configure(pgp={"home": home, "key_file": key})
-        with open(s.config_path, "a") as f:
-            f.write("[guichet]\nreconnect_max = 2s\n")
-        d = s.spawn("serve")
-        d.wait_for_output(r"mailbox security: connected", timeout=60)
+        home, _, d = self.serving_own_home("s")
         out = gpg(home, "--with-colons", "--with-keygrip",
                   "--list-secret-keys", self.fpr).decode()
         grip = re.search(r"^ssb:.*?^grp:+([0-9A-F]{40}):", out,
