@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/sha256.h"
 #include "common/mem.h"
+#include "common/sha256.h"
 #include "sql/store_setting.h"
 
 #define TOKEN_LEN AGENTAUTH_MAC_LEN

@@ -11,8 +11,8 @@
 
 #include "common/evjson.h"
 #include "common/log.h"
-#include "common/sha256.h"
 #include "common/mem.h"
+#include "common/sha256.h"
 #include "common/util.h"
 #include "desk/agentauth.h"
 #include "parsers/utf8.h"

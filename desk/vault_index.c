@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/seal.h"

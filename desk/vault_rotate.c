@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/seal.h"
+#include "common/sha256.h"
 #include "desk/vault.h"
 #include "desk/vault_index.h"
 
@@ -147,9 +146,8 @@ vault_attachment(const struct conf *c, struct db *db, const char *number,
     struct gc_err *err)
 {
 	struct store_sealed_row r;
-	unsigned char sha[32];
+	unsigned char sha[SHA256_LEN];
 	char what[320], *ad;
-	unsigned int shalen = 0;
 	int rc;
 
 	*out = NULL;
@@ -163,8 +161,9 @@ vault_attachment(const struct conf *c, struct db *db, const char *number,
 	rc = vault_open(c, ad, r.col[0].data ? r.col[0].data :
 	    (unsigned char *)"", r.col[0].len, what, out, len_r, err);
 	free(ad);
-	if (rc == 0 && (EVP_Digest(*out, *len_r, sha, &shalen, EVP_sha256(),
-	    NULL) != 1 || shalen != 32 || memcmp(sha, r.sha256, 32) != 0)) {
+	if (rc == 0)
+		sha256(sha, *out, *len_r);
+	if (rc == 0 && memcmp(sha, r.sha256, SHA256_LEN) != 0) {
 		free(*out);
 		*out = NULL;
 		*len_r = 0;

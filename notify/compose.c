@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/util.h"
