@@ -100,39 +100,34 @@ put_string(struct evjson *e, const char *s)
 	return true;
 }
 
-/* Start a member: the separator, the key, ':'. Returns false (nothing
- * added) when the key is not well-formed UTF-8. */
+/* Start a member: the separator, the key, ':' (where the key and the
+ * value start in *nm). Returns false (nothing added) when the key is not
+ * well-formed UTF-8. */
 static bool
-begin(struct evjson *e, const char *key, size_t *mark_r, size_t *key_r)
+begin(struct evjson *e, const char *key, size_t *mark_r,
+    struct ev_member *nm)
 {
 	*mark_r = e->b.len;
 	if (e->n > 0)
 		add(e, ",", 1);
-	*key_r = e->b.len;
+	nm->key = e->b.len;
 	if (key == NULL || !put_string(e, key)) {
 		drop(e, *mark_r);
 		return false;
 	}
 	add(e, ":", 1);
+	nm->val = e->b.len;
 	return true;
 }
 
-/* The member begun at mark is written: keep it as a new member, or,
+/* The member begun at mark (nm) is written: keep it as a new member, or,
  * when its key is already there, put its value in the old one's place. */
 static void
-finish(struct evjson *e, size_t mark, size_t key)
+finish(struct evjson *e, size_t mark, struct ev_member nm)
 {
-	size_t val, klen;
+	size_t key = nm.key, val = nm.val, klen = val - key;
 	const char *d = e->b.data;
 
-	for (val = key + 1; ; val++) {
-		if (d[val] == '\\')
-			val++;
-		else if (d[val] == '"')
-			break;
-	}
-	val += 2;                       /* past '"' and ':' */
-	klen = val - key;
 	for (size_t k = 0; k < e->n; k++) {
 		struct ev_member *o = &e->m[k];
 		struct buf nb;
@@ -161,7 +156,8 @@ finish(struct evjson *e, size_t mark, size_t key)
 		e->cap = e->cap ? e->cap * 2 : 8;
 		e->m = xrealloc(e->m, e->cap * sizeof(*e->m));
 	}
-	e->m[e->n++] = (struct ev_member){ key, val, e->b.len };
+	nm.end = e->b.len;
+	e->m[e->n++] = nm;
 }
 
 struct evjson *
@@ -177,12 +173,13 @@ ev_new(void)
 void
 ev_str(struct evjson *e, const char *key, const char *value)
 {
-	size_t mark, key_at;
+	struct ev_member nm;
+	size_t mark;
 
-	if (value == NULL || !begin(e, key, &mark, &key_at))
+	if (value == NULL || !begin(e, key, &mark, &nm))
 		return;
 	if (put_string(e, value))
-		finish(e, mark, key_at);
+		finish(e, mark, nm);
 	else
 		drop(e, mark);
 }
@@ -191,25 +188,27 @@ void
 ev_int(struct evjson *e, const char *key, long long value)
 {
 	char num[24];
-	size_t mark, key_at;
+	struct ev_member nm;
+	size_t mark;
 	int n;
 
-	if (!begin(e, key, &mark, &key_at))
+	if (!begin(e, key, &mark, &nm))
 		return;
 	n = snprintf(num, sizeof(num), "%lld", value);
 	add(e, num, (size_t)n);
-	finish(e, mark, key_at);
+	finish(e, mark, nm);
 }
 
 void
 ev_null(struct evjson *e, const char *key)
 {
-	size_t mark, key_at;
+	struct ev_member nm;
+	size_t mark;
 
-	if (!begin(e, key, &mark, &key_at))
+	if (!begin(e, key, &mark, &nm))
 		return;
 	add(e, "null", 4);
-	finish(e, mark, key_at);
+	finish(e, mark, nm);
 }
 
 void
@@ -226,10 +225,11 @@ ev_time(struct evjson *e, const char *key, time_t t)
 void
 ev_strs(struct evjson *e, const char *key, const char *const *v, size_t n)
 {
-	size_t mark, key_at;
+	struct ev_member nm;
+	size_t mark;
 	bool first = true;
 
-	if (!begin(e, key, &mark, &key_at))
+	if (!begin(e, key, &mark, &nm))
 		return;
 	add(e, "[", 1);
 	for (size_t i = 0; i < n; i++) {
@@ -243,7 +243,7 @@ ev_strs(struct evjson *e, const char *key, const char *const *v, size_t n)
 			drop(e, at);
 	}
 	add(e, "]", 1);
-	finish(e, mark, key_at);
+	finish(e, mark, nm);
 }
 
 char *
