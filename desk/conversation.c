@@ -177,7 +177,8 @@ conversation_handle(struct desk *in, const struct conv_mail *cm,
 	bool found, member;
 	int rc;
 
-	if ((rc = thread_find(in, m, &t, &found, tag, sizeof(tag), err)))
+	if ((rc = thread_find(in, m, cm->tagged, &t, &found, tag,
+	    sizeof(tag), err)))
 		return rc;
 	if (!found)
 		return ticket_open(in, cm, 0, NULL, res, err);
@@ -246,8 +247,8 @@ conversation_release(struct desk *in, const struct conv_mail *cm,
 	if (into == NULL) {
 		/* a new ticket, related to the one the mail names if any
 		 * (as a stranger's follow-up would have been) */
-		if ((rc = thread_find(in, cm->m, &t, &found, tag, sizeof(tag),
-		    err)) == 0)
+		if ((rc = thread_find(in, cm->m, cm->tagged, &t, &found, tag,
+		    sizeof(tag), err)) == 0)
 			rc = ticket_open(in, cm, found ? t.id : 0, found &&
 			    tag[0] ? tag : NULL, res, err);
 		/* the ticket it named reads as if the mail was never held */

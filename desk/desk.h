@@ -39,9 +39,6 @@ struct desk {
 	const struct sla_policy *policy;   /* qualification and timers */
 	bool careful;             /* a savepoint per mail (see intake.h) */
 	int orgs_imported;        /* 0 not known yet, 1 none, 2 some */
-	struct desk_tagged *tagged;   /* the ticket the subject of the mail
-				       * being taken in names, read with its
-				       * claim (desk/thread.h), or NULL */
 };
 
 enum intake_outcome {
@@ -77,6 +74,9 @@ struct conv_mail {
 	bool copy;                /* a copy of a mail stored on another
 				   * ticket (#split): its Message-ID stays
 				   * that ticket's, for the threading */
+	struct desk_tagged *tagged;   /* the ticket its subject's first tag
+				       * numbers, read with its claim
+				       * (desk/thread.h), or NULL */
 };
 
 #endif

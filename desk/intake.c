@@ -251,15 +251,13 @@ pgp_intake(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 	return rc;
 }
 
-/* Everything after the claim (where, tid and ours its answers), under
- * the mail's savepoint. */
+/* Everything after the claim of cm (where, tid and ours its answers),
+ * under the mail's savepoint. */
 static int
-claimed(struct desk *in, const struct conf_mailbox *mb,
-    const struct mail *m, const char *raw, size_t len, uint32_t uid,
-    const char *key, const char *where, int64_t tid, bool ours,
-    struct intake_result *res, struct gc_err *err)
+claimed(struct desk *in, struct conv_mail *cm, const char *where,
+    int64_t tid, bool ours, struct intake_result *res, struct gc_err *err)
 {
-	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false };
+	const struct mail *m = cm->m;
 	const char *why = NULL;
 	struct bounce b;
 	bool taken;
@@ -277,13 +275,14 @@ claimed(struct desk *in, const struct conf_mailbox *mb,
 	}
 	if (bounce_detect(&b, mail_arena((struct mail *)m), m) &&
 	    b.kind != BOUNCE_NONE) {
-		cm.automatic = "delivery report";
-		rc = conversation_bounce(in, &cm, &b, res, err);
+		cm->automatic = "delivery report";
+		rc = conversation_bounce(in, cm, &b, res, err);
 		res->bounce = rc == 0 && res->outcome == INTAKE_FOLLOWUP;
 		return rc;
 	}
 	if (intake_sender(m) == NULL)
-		return quarantine(in, mb, raw, len, uid, key, "no sender",
+		return quarantine(in, cm->mb, cm->raw, cm->len, cm->uid, cm->key,
+		    "no sender",
 		    "the mail has no usable From:, Reply-To:, Sender: or "
 		    "Return-Path: address", res, err);
 	if (m->from.addr == NULL) {
@@ -293,10 +292,10 @@ claimed(struct desk *in, const struct conf_mailbox *mb,
 		mm->from.addr = intake_sender(m);
 	}
 	if (auto_classify_not_bounce(m, &why) != AUTO_NONE)
-		cm.automatic = why;
-	if ((rc = status_mail_in(in, &cm, res, &taken, err)) != 0 || taken)
+		cm->automatic = why;
+	if ((rc = status_mail_in(in, cm, res, &taken, err)) != 0 || taken)
 		return rc;
-	if ((rc = conversation_handle(in, &cm, res, err)) != 0)
+	if ((rc = conversation_handle(in, cm, res, err)) != 0)
 		return rc;
 	/* whatever the mail changed, the ticket's timers follow (a new
 	 * ticket's were set when it was opened) */
@@ -318,6 +317,8 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 {
 	struct store_ticket t = { 0 };
 	struct desk_tagged tagged = { "", false, &t };
+	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false,
+	    &tagged };
 	const char *where;
 	bool ours = false;
 	int64_t tid;
@@ -328,10 +329,7 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	    tagged.token[0] ? tagged.token : NULL, &where, &tid, &ours, &t,
 	    &tagged.found, err)) != 0)
 		return rc;
-	in->tagged = &tagged;
-	rc = claimed(in, mb, m, raw, len, uid, key, where, tid, ours, res,
-	    err);
-	in->tagged = NULL;
+	rc = claimed(in, &cm, where, tid, ours, res, err);
 	store_ticket_clear(&t);
 	return rc;
 }

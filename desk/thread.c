@@ -18,6 +18,7 @@
 
 struct tag_lookup {
 	struct desk *in;
+	struct desk_tagged *tagged;
 	struct store_ticket *t;
 	int rc;
 	bool found;
@@ -49,7 +50,7 @@ thread_first_tag(const char *subject, char *token, size_t len)
 static int
 ticket_by_tag(struct tag_lookup *l, const char *token)
 {
-	struct desk_tagged *d = l->in->tagged;
+	struct desk_tagged *d = l->tagged;
 
 	if (d == NULL || d->token[0] == '\0' || strcmp(d->token, token) != 0)
 		return store_ticket_by_number(l->in->db, token, l->t, l->err);
@@ -111,10 +112,11 @@ try_old_ref(const char *prefix, const char *ref, void *arg)
  * else by In-Reply-To/References naming any mail of a ticket, ours or
  * the customer's. A merged ticket leads to the one it was merged into. */
 int
-thread_find(struct desk *in, const struct mail *m, struct store_ticket *t,
-    bool *found_r, char *tag_r, size_t taglen, struct gc_err *err)
+thread_find(struct desk *in, const struct mail *m, struct desk_tagged *tagged,
+    struct store_ticket *t, bool *found_r, char *tag_r, size_t taglen,
+    struct gc_err *err)
 {
-	struct tag_lookup l = { in, t, 0, false, "", err };
+	struct tag_lookup l = { in, tagged, t, 0, false, "", err };
 	const char **ids;
 	size_t n = 0;
 	int64_t id;

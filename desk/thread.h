@@ -29,10 +29,11 @@ struct desk_tagged {
 void thread_first_tag(const char *subject, char *token, size_t len);
 
 /* *found_r false: the mail names no ticket (not an error). tag_r: the tag
- * the subject named, "" when the thread found it. */
+ * the subject named, "" when the thread found it. tagged: what the
+ * mail's claim read (NULL: nothing). */
 int thread_find(struct desk *in, const struct mail *m,
-    struct store_ticket *t, bool *found_r, char *tag_r, size_t taglen,
-    struct gc_err *err);
+    struct desk_tagged *tagged, struct store_ticket *t, bool *found_r,
+    char *tag_r, size_t taglen, struct gc_err *err);
 
 /* Replace *t by the ticket it was merged into, and so on (16 hops at
  * most: a loop of merges cannot hold the desk). */
