@@ -98,6 +98,12 @@ class IntakeCost(amp.AmpCase):
         self.assertEqual(self.servers.pg.psql(same, db=self.db)[0][0], "0")
         self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
                                   "search_tsv IS NULL"), "1")   # the ack
+        # one trigger sets the vector and its pairs (migration 028): each
+        # row trigger unpacks the whole row and packs it again
+        self.assertEqual(self.sql("SELECT string_agg(tgname, ',') FROM "
+                                  "pg_trigger WHERE tgrelid = "
+                                  "'messages'::regclass AND NOT "
+                                  "tgisinternal"), "messages_search_config")
         # what an anonymiser or an operator does to a stored mail
         self.sql("UPDATE messages SET text = 'Zéphyr quinquagénaire', "
                  "from_addr = 'x@anon.example' WHERE direction = 'in'")
