@@ -29,6 +29,7 @@ Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
                                                      [--profile]
                                                      [--new-only]
                                                      [--encryption]
+                                                     [--ablate=SQL]...
 
 Each round has three phases, each timed as one `serve --once` pass over
 N mails: new tickets; the customers' follow-ups (a reply to each
@@ -39,6 +40,14 @@ relayed to the customer). --new-only runs the first phase alone.
 (`[storage] key_file`: raw mails, texts and the outbox sealed with
 AES-256-GCM), the first without, and prints the medians of each apart;
 give an even number of rounds.
+
+--ablate=SQL (repeatable) prices a part of the schema: the rounds
+alternate without and with the statements run after `guichet migrate`
+(DROP TRIGGER messages_search_pairs ON messages, say), the first
+without, and the medians of each are printed apart with the ratio of
+each pair of rounds; give an even number of rounds. An experiment on the
+bench's own database, never a change to recommend as such: what the
+dropped part did is lost with it.
 
 --profile loads pg_stat_statements and prints, per round, the statements
 that cost the most server time per mail (it adds its own cost).
@@ -58,6 +67,8 @@ TCP = "--tcp" in sys.argv
 PROFILE = "--profile" in sys.argv
 FOLLOWUPS = "--new-only" not in sys.argv
 ENCRYPTION = "--encryption" in sys.argv
+ABLATE = [a[len("--ablate="):] for a in sys.argv[1:]
+          if a.startswith("--ablate=")]
 N = int(ARGS[0]) if len(ARGS) > 0 else 5000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
@@ -221,6 +232,10 @@ def sealed(r):
     return ENCRYPTION and r % 2 == 1
 
 
+def ablated(r):
+    return bool(ABLATE) and r % 2 == 1
+
+
 def one_round(s, r):
     pg = s.pg
     db, user = "bench%d" % r, "bench%d" % r
@@ -240,6 +255,9 @@ def one_round(s, r):
                         % (pg.dir, pg.port, db, pg.user)}
     s.write_config(dbname=db, mailbox_user=user, sections=sections)
     s.guichet("migrate")
+    if ablated(r):
+        for sql in ABLATE:
+            pg.psql(sql, db=db)
     out = {}
     base = r * N
     out["new"] = measure(s, db, user, [mail(base + i) for i in range(N)])
@@ -265,12 +283,16 @@ def one_round(s, r):
             print("round %d%s, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
                   "guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f; "
                   "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
-                  % ((r + 1, " (encrypted)" if sealed(r) else "", kind,
+                  % ((r + 1, " (encrypted)" if sealed(r) else
+                      " (ablated)" if ablated(r) else "", kind,
                       N) + out[kind]), flush=True)
     return out
 
 
 def main():
+    if ENCRYPTION and ABLATE:
+        sys.exit("--encryption and --ablate each alternate the rounds: "
+                 "give one of them")
     results = []
     with gh.Servers(http=False) as s:
         production(s.pg)
@@ -279,12 +301,17 @@ def main():
     print("\nintake, IMAPS -> PostgreSQL over %s; PostgreSQL: %s"
           % ("TCP loopback" if TCP else "its Unix socket",
              ", ".join("%s=%s" % kv for kv in PG_SETTINGS.items())))
-    modes = [(False, "")] + ([(True, " (encrypted)")] if ENCRYPTION else [])
+    split = sealed if ENCRYPTION else ablated
+    modes = [(False, "")] + ([(True, " (encrypted)")] if ENCRYPTION else
+                             [(True, " (ablated: %s)" % "; ".join(ABLATE))]
+                             if ABLATE else [])
     for enc, label in modes:
-        mine = [res for r, res in enumerate(results) if sealed(r) == enc]
+        mine = [res for r, res in enumerate(results) if split(r) == enc]
         print("medians over %d rounds of %d mails%s:" % (len(mine), N,
                                                           label))
         summary(mine)
+    if ABLATE:
+        pairs(results)
     print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
 
 
@@ -299,6 +326,17 @@ def summary(results):
               "and %.2f database round trips per mail; steal %.2f s a round"
               % (what, med[0], max(r[0] for r in rows), med[1], med[2],
                  med[3], med[4], med[6], med[7], med[5]))
+
+
+def pairs(results):
+    """Each ablated round against the round before it, total CPU."""
+    for kind, what in KINDS:
+        ratios = ["%.2f" % (results[r][kind][3] / results[r - 1][kind][3])
+                  for r in range(1, len(results), 2) if kind in results[r]]
+        if ratios:
+            print("  %s, ablated / not, round by round: %s (median %.2f)"
+                  % (kind, ", ".join(ratios),
+                     statistics.median(float(x) for x in ratios)))
 
 
 if __name__ == "__main__":
