@@ -122,6 +122,7 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	const struct mail *m = cm->m;
 	const struct conf_mailbox *mb = cm->mb;
 	struct store_ticket_new tn = { 0 };
+	struct store_timer timers[SLA_MAX_TIMERS];
 	struct store_ticket t = { 0 };
 	char *subject = clean_subject(m, drop_tag);
 	char *created = NULL, *qualified = NULL, prefix[64], suffix[64];
@@ -158,6 +159,11 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	tn.qualified_json = qualified = ev_json("priority", q->priority,
 	    "plan", q->plan, "queue", q->queue, "organisation", q->org[0] ?
 	    q->org : NULL, "rule", q->rule[0] ? q->rule : NULL, NULL);
+	/* the timers go with the ticket's row */
+	if ((rc = timers_opening(in, q->plan, q->priority, q->queue, timers,
+	    &tn.ntimers, err)) != 0)
+		goto out;
+	tn.timers = timers;
 	if ((rc = store_ticket_insert(in->db, &tn, &id, res->number,
 	    sizeof(res->number), err)) != 0)
 		goto out;
@@ -166,8 +172,6 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	if ((rc = record_mail(in, cm, id, "customer", NULL, false, NULL,
 	    err)) != 0 ||
 	    (rc = qualify_add_csm(in, id, q->plan, q->priority, q->csm,
-	    err)) != 0 ||
-	    (rc = timers_start(in, id, q->plan, q->priority, q->queue,
 	    err)) != 0)
 		goto out;
 	if ((rc = add_cc_participants(in, id, m, err)) != 0)

@@ -79,15 +79,15 @@ store_changed_timers(struct desk *in, int64_t ticket_id,
  * and the marks that the timer rule decides from the stored ones (prev;
  * NULL for a new ticket). */
 static int
-store_state_timers(struct desk *in, int64_t ticket_id,
-    const struct sla_ticket_state *st, bool closed,
-    const struct store_sla_state *prev, struct gc_err *err)
+state_timers(struct desk *in, const struct sla_ticket_state *st, bool closed,
+    const struct store_sla_state *prev, struct store_timer *out, size_t *n_r,
+    struct gc_err *err)
 {
 	struct sla_timer t[SLA_MAX_TIMERS];
-	struct store_timer out[SLA_MAX_TIMERS];
 	size_t n = 0;
 	int rc;
 
+	*n_r = 0;
 	rc = sla_policy_timers(t, SLA_MAX_TIMERS, &n, in->policy, st, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct store_sla_timer *was = stored_timer(prev,
@@ -117,23 +117,53 @@ store_state_timers(struct desk *in, int64_t ticket_id,
 		out[i].keep_breached = step.keep_breached;
 	}
 	if (rc == 0)
-		rc = store_changed_timers(in, ticket_id, out, n, prev, err);
+		*n_r = n;
 	return rc;
 }
 
+static int
+store_state_timers(struct desk *in, int64_t ticket_id,
+    const struct sla_ticket_state *st, bool closed,
+    const struct store_sla_state *prev, struct gc_err *err)
+{
+	struct store_timer out[SLA_MAX_TIMERS];
+	size_t n;
+	int rc;
+
+	if ((rc = state_timers(in, st, closed, prev, out, &n, err)) != 0)
+		return rc;
+	return store_changed_timers(in, ticket_id, out, n, prev, err);
+}
+
 int
-timers_start(struct desk *in, int64_t ticket_id, const char *plan,
-    const char *priority, const char *queue, struct gc_err *err)
+timers_opening(struct desk *in, const char *plan, const char *priority,
+    const char *queue, struct store_timer *t, size_t *n, struct gc_err *err)
 {
 	struct sla_ticket_state st = { 0 };
 
+	*n = 0;
 	if (in->policy == NULL)
 		return 0;
 	st.plan = plan;
 	st.priority = priority;
 	st.queue = queue;
 	st.created_at = in->now;
-	return store_state_timers(in, ticket_id, &st, false, NULL, err);
+	return state_timers(in, &st, false, NULL, t, n, err);
+}
+
+int
+timers_start(struct desk *in, int64_t ticket_id, const char *plan,
+    const char *priority, const char *queue, struct gc_err *err)
+{
+	struct store_timer t[SLA_MAX_TIMERS];
+	size_t n;
+	int rc;
+
+	if ((rc = timers_opening(in, plan, priority, queue, t, &n, err)) != 0 ||
+	    n == 0)
+		return rc;
+	return store_timers_set(in->db, ticket_id, t, n, STORE_TIMERS_NEW,
+	    err);
 }
 
 int

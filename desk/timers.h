@@ -21,11 +21,19 @@
 #define GC_TIMERS_H
 
 #include "desk/desk.h"
+#include "sla/policy.h"
+#include "sql/timers_db.h"
 
 int timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err);
 /* The timers of a ticket opened now, from what the caller knows. */
 int timers_start(struct desk *in, int64_t ticket_id, const char *plan,
     const char *priority, const char *queue, struct gc_err *err);
+/* The same timers computed only, into t (room for SLA_MAX_TIMERS; *n is
+ * 0 without a policy), for the statement that writes the ticket itself
+ * (store_ticket_new.timers): a new ticket's timers cost no statement of
+ * their own. */
+int timers_opening(struct desk *in, const char *plan, const char *priority,
+    const char *queue, struct store_timer *t, size_t *n, struct gc_err *err);
 
 struct timers_stats {
 	int warnings;

@@ -20,6 +20,7 @@ struct db {
 	size_t nprepared;
 	int pending;            /* deferred writes not read back yet */
 	unsigned long long round_trips; /* waits for the server, for figures */
+	unsigned long long statements;  /* statements executed, for figures */
 };
 
 static void
@@ -72,8 +73,8 @@ db_close(struct db **dbp)
 	if (*dbp == NULL)
 		return;
 	if (getenv("GUICHET_DB_STATS"))
-		fprintf(stderr, "guichet: %llu database round trips\n",
-		    (*dbp)->round_trips);
+		fprintf(stderr, "guichet: %llu database round trips, %llu "
+		    "statements\n", (*dbp)->round_trips, (*dbp)->statements);
 	PQfinish((*dbp)->conn);
 	free(*dbp);
 	*dbp = NULL;
@@ -243,6 +244,7 @@ db_defer(struct db *db, const struct db_stmt *st, const char *const *params,
 	    binary, 0) != 1)
 		return result_error(db, NULL, st->name, err);
 	db->pending++;
+	db->statements++;
 	/* left in libpq's buffer (sent once it holds 64 kB): the writes go
 	 * with the sync of the next query that waits for its answer
 	 * (PQpipelineSync() sends), in one send() and one wake-up of the
@@ -282,6 +284,7 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		return rc;
 	if ((rc = prepare(db, st, err)) != 0)
 		return rc;
+	db->statements++;
 	if (db->pending > 0) {
 		/* this query rides with the deferred writes: one round trip
 		 * for all of them */
@@ -370,6 +373,7 @@ db_command(struct db *db, const char *sql, struct gc_err *err)
 	if ((rc = db_flush(db, err)) != 0)
 		return rc;
 	db->round_trips++;
+	db->statements++;
 	res = PQexec(db->conn, sql);
 	s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {

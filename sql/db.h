@@ -99,8 +99,8 @@ int db_socket(struct db *db);
 int db_notifications(struct db *db, const char *channel, int *from_r);
 
 /* With GUICHET_DB_STATS set in the environment, db_close() prints the
- * number of times the connection waited for the server (round trips) to
- * stderr: the benchmarks read it. */
+ * number of times the connection waited for the server (round trips)
+ * and of the statements it ran to stderr: the benchmarks read them. */
 
 /* The number of round trips of this connection so far (0 for NULL). */
 unsigned long long db_round_trips(const struct db *db);

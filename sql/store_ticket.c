@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sql/store_util.h"
+#include "sql/timers_db.h"
 
 void
 store_ticket_clear(struct store_ticket *t)
@@ -25,7 +26,9 @@ store_ticket_clear(struct store_ticket *t)
 /* The ticket, its number taken from its scope's counter in this
  * transaction (no gap when it rolls back) and built here (so that no
  * round trip is spent on the counter alone), its requester as its
- * first participant, and its "created" and "qualified" events. */
+ * first participant, its "created" and "qualified" events, and its SLA
+ * timers ($19-$26, as st_timers_new writes them, sql/timers_db.c): one
+ * statement less per new ticket. */
 static const struct db_stmt st_ticket_insert = { "ticket_insert",
 	"WITH s AS (SELECT ticket_number_take($1 || '%n' || $16)::text AS n), "
 	"t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
@@ -38,8 +41,14 @@ static const struct db_stmt st_ticket_insert = { "ticket_insert",
 	"added_at) SELECT id, lower($7), $8, 'requester', $12 FROM t), "
 	"e AS (INSERT INTO events (ticket_id, at, kind, actor, data) "
 	"SELECT id, $12, 'created', $7, $17::jsonb FROM t UNION ALL "
-	"SELECT id, $12, 'qualified', NULL, $18::jsonb FROM t) "
-	"SELECT id, number FROM t", 18 };
+	"SELECT id, $12, 'qualified', NULL, $18::jsonb FROM t), "
+	"tm AS (INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, "
+	"warn_at, met_at, target_seconds, calendar, next_at) SELECT t.id, "
+	"u.k, u.st, u.du, u.wa, u.me, u.ta, u.ca, u.nx FROM t, "
+	"unnest($19::text[], $20::timestamptz[], $21::timestamptz[], "
+	"$22::timestamptz[], $23::timestamptz[], $24::bigint[], $25::text[], "
+	"$26::timestamptz[]) AS u(k, st, du, wa, me, ta, ca, nx)) "
+	"SELECT id, number FROM t", 26 };
 
 int
 store_ticket_insert(struct db *db, const struct store_ticket_new *t,
@@ -48,17 +57,28 @@ store_ticket_insert(struct db *db, const struct store_ticket_new *t,
 	TS(now, t->now);
 	char *tags = array_literal(t->tags, t->ntags);
 	char width[16];
-	const char *p[] = { t->number_prefix, t->status, t->priority, t->plan,
-		t->queue, t->mailbox, t->requester, t->requester_name,
+	struct store_timer_cols a;
+	PGresult *res;
+	int rc;
+	const char *p[26] = { t->number_prefix, t->status, t->priority,
+		t->plan, t->queue, t->mailbox, t->requester, t->requester_name,
 		t->subject, t->language, t->organisation, now, tags, width,
 		t->number_zero ? "0" : " ", t->number_suffix,
 		t->created_json ? t->created_json : "{}",
 		t->qualified_json ? t->qualified_json : "{}" };
-	PGresult *res;
-	int rc;
 
 	snprintf(width, sizeof(width), "%d", t->number_width);
+	store_timer_cols(&a, t->timers, t->ntimers);
+	p[18] = buf_str(&a.k);
+	p[19] = buf_str(&a.st);
+	p[20] = buf_str(&a.due);
+	p[21] = buf_str(&a.warn);
+	p[22] = buf_str(&a.met);
+	p[23] = buf_str(&a.tgt);
+	p[24] = buf_str(&a.c);
+	p[25] = buf_str(&a.next);
 	rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err);
+	store_timer_cols_free(&a);
 	free(tags);
 	if (rc != 0)
 		return rc;

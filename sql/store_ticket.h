@@ -17,6 +17,8 @@
 #include "common/err.h"
 #include "sql/db.h"
 
+struct store_timer;   /* sql/timers_db.h */
+
 struct store_ticket {
 	int64_t id;
 	char number[64];
@@ -65,10 +67,13 @@ struct store_ticket_new {
 	const char *organisation;
 	const char *const *tags; size_t ntags;
 	time_t now;
+	/* its SLA timers (timers_opening()), none when ntimers is 0 */
+	const struct store_timer *timers; size_t ntimers;
 };
 
 /* The ticket (number drawn from the sequence, into number_r), its
- * requester as first participant, its created and qualified events. */
+ * requester as first participant, its created and qualified events and
+ * its SLA timers, in one statement. */
 int store_ticket_insert(struct db *db, const struct store_ticket_new *t,
     int64_t *id_r, char *number_r, size_t numlen, struct gc_err *err);
 /* Fill t from the ticket with that number / id; GC_ENOTFOUND if none. */

@@ -76,60 +76,72 @@ static const struct db_stmt st_timers_changed = { "timers_changed",
 	"wa, me, ta, ca, kw, kb, nx) WHERE u.k = s.kind) "
 	"WHERE s.ticket_id = $1 AND (s.kind = ANY ($2::text[])) IS TRUE", 11 };
 
+void
+store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
+    size_t n)
+{
+	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
+	const char **cals = xcalloc(n + 1, sizeof(*cals));
+	struct buf *all[] = { &a->k, &a->st, &a->due, &a->warn, &a->met,
+		&a->tgt, &a->c, &a->kw, &a->kb, &a->next };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		*all[i] = (struct buf)BUF_INIT(64 * 1024);
+	for (size_t i = 0; i < n; i++) {
+		kinds[i] = t[i].kind;
+		cals[i] = t[i].calendar;
+	}
+	ts_array(&a->st, t, n, offsetof(struct store_timer, start_at));
+	ts_array(&a->due, t, n, offsetof(struct store_timer, due_at));
+	ts_array(&a->warn, t, n, offsetof(struct store_timer, warn_at));
+	ts_array(&a->met, t, n, offsetof(struct store_timer, met_at));
+	ts_array(&a->next, t, n, offsetof(struct store_timer, next_at));
+	bool_array(&a->kw, t, n, offsetof(struct store_timer, keep_warned));
+	bool_array(&a->kb, t, n, offsetof(struct store_timer, keep_breached));
+	(void)!buf_addc(&a->tgt, '{');
+	for (size_t i = 0; i < n; i++)
+		(void)!buf_printf(&a->tgt, "%s%lld", i ? "," : "",
+		    t[i].target_seconds);
+	(void)!buf_addc(&a->tgt, '}');
+	/* a few timer and calendar names: far below the caps */
+	(void)!store_array_literal(&a->k, kinds, n);
+	(void)!store_array_literal(&a->c, cals, n);
+	free(kinds);
+	free(cals);
+}
+
+void
+store_timer_cols_free(struct store_timer_cols *a)
+{
+	struct buf *all[] = { &a->k, &a->st, &a->due, &a->warn, &a->met,
+		&a->tgt, &a->c, &a->kw, &a->kb, &a->next };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		buf_free(all[i]);
+}
+
 int
 store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
     size_t n, enum store_timers_how how, struct gc_err *err)
 {
 	I64(tid, ticket_id);
-	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
-	const char **cals = xcalloc(n + 1, sizeof(*cals));
-	struct buf st = BUF_INIT(4096), due = BUF_INIT(4096),
-	    warn = BUF_INIT(4096), met = BUF_INIT(4096), tgt = BUF_INIT(4096),
-	    next = BUF_INIT(4096), kw = BUF_INIT(4096), kb = BUF_INIT(4096);
-	struct buf k = BUF_INIT(4096), c = BUF_INIT(64 * 1024);
+	struct store_timer_cols a;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		kinds[i] = t[i].kind;
-		cals[i] = t[i].calendar;
-	}
-	ts_array(&st, t, n, offsetof(struct store_timer, start_at));
-	ts_array(&due, t, n, offsetof(struct store_timer, due_at));
-	ts_array(&warn, t, n, offsetof(struct store_timer, warn_at));
-	ts_array(&met, t, n, offsetof(struct store_timer, met_at));
-	ts_array(&next, t, n, offsetof(struct store_timer, next_at));
-	bool_array(&kw, t, n, offsetof(struct store_timer, keep_warned));
-	bool_array(&kb, t, n, offsetof(struct store_timer, keep_breached));
-	(void)!buf_addc(&tgt, '{');
-	for (size_t i = 0; i < n; i++)
-		(void)!buf_printf(&tgt, "%s%lld", i ? "," : "",
-		    t[i].target_seconds);
-	(void)!buf_addc(&tgt, '}');
-	/* a few timer and calendar names: far below the caps */
-	(void)!store_array_literal(&k, kinds, n);
-	(void)!store_array_literal(&c, cals, n);
+	store_timer_cols(&a, t, n);
 	if (how == STORE_TIMERS_NEW)
-		rc = db_deferv(db, &st_timers_new, err, 9, tid, buf_str(&k),
-		    buf_str(&st), buf_str(&due), buf_str(&warn), buf_str(&met),
-		    buf_str(&tgt), buf_str(&c), buf_str(&next));
+		rc = db_deferv(db, &st_timers_new, err, 9, tid, buf_str(&a.k),
+		    buf_str(&a.st), buf_str(&a.due), buf_str(&a.warn),
+		    buf_str(&a.met), buf_str(&a.tgt), buf_str(&a.c),
+		    buf_str(&a.next));
 	else
 		rc = db_deferv(db, how == STORE_TIMERS_CHANGED ?
 		    &st_timers_changed : &st_timers_set, err, 11, tid,
-		    buf_str(&k), buf_str(&st), buf_str(&due), buf_str(&warn),
-		    buf_str(&met), buf_str(&tgt), buf_str(&c), buf_str(&kw),
-		    buf_str(&kb), buf_str(&next));
-	buf_free(&k);
-	buf_free(&c);
-	free(kinds);
-	free(cals);
-	buf_free(&st);
-	buf_free(&due);
-	buf_free(&warn);
-	buf_free(&met);
-	buf_free(&tgt);
-	buf_free(&next);
-	buf_free(&kw);
-	buf_free(&kb);
+		    buf_str(&a.k), buf_str(&a.st), buf_str(&a.due),
+		    buf_str(&a.warn), buf_str(&a.met), buf_str(&a.tgt),
+		    buf_str(&a.c), buf_str(&a.kw), buf_str(&a.kb),
+		    buf_str(&a.next));
+	store_timer_cols_free(&a);
 	return rc;
 }
 

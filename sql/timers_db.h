@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/err.h"
+#include "common/mem.h"
 #include "sql/db.h"
 #include "sql/store.h"
 
@@ -38,6 +39,15 @@ enum store_timers_how {
 int store_timers_set(struct db *db, int64_t ticket_id,
     const struct store_timer *t, size_t n, enum store_timers_how how,
     struct gc_err *err);
+/* The columns of n timers as array literals, 0 instants as NULL, for a
+ * statement that writes them: store_timers_set()'s and the new ticket's
+ * own (store_ticket_insert()). */
+struct store_timer_cols {
+	struct buf k, st, due, warn, met, tgt, c, kw, kb, next;
+};
+void store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
+    size_t n);
+void store_timer_cols_free(struct store_timer_cols *a);
 
 struct store_due_timer {
 	int64_t ticket_id;

@@ -185,7 +185,7 @@ GIN_MERGE = ("SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
 def measure(s, db, user, mails):
     """Put mails in INBOX, run one `serve --once` pass, return its figures:
     (mails/s, guichet, PostgreSQL, both, Dovecot CPU ms per mail, steal s,
-    WAL bytes per mail, round trips per mail)."""
+    WAL bytes per mail, round trips per mail, statements per mail)."""
     pg, n = s.pg, len(mails)
     c = s.imap.client(user)
     for raw in mails:
@@ -202,6 +202,7 @@ def measure(s, db, user, mails):
         env=dict(os.environ, GUICHET_DB_STATS="1"))
     trips = sum(int(m) for m in re.findall(r"(\d+) database round trips",
                                            log))
+    stmts = sum(int(m) for m in re.findall(r"(\d+) statements", log))
     # the pass's own entries of the search index merged into it, less
     # what a bare connection costs
     pg.psql(GIN_MERGE, db=db)
@@ -216,7 +217,7 @@ def measure(s, db, user, mails):
         profile(pg, db)
     return (n / dt, g_cpu * 1e3 / n, pg_cpu * 1e3 / n,
             (g_cpu + pg_cpu) * 1e3 / n, dc_cpu * 1e3 / n, st, wal / n,
-            trips / n)
+            trips / n, stmts / n)
 
 
 def count(pg, db, q):
@@ -282,7 +283,8 @@ def one_round(s, r):
         if kind in out:
             print("round %d%s, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
                   "guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f; "
-                  "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail"
+                  "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail; "
+                  "%.2f statements/mail"
                   % ((r + 1, " (encrypted)" if sealed(r) else
                       " (ablated)" if ablated(r) else "", kind,
                       N) + out[kind]), flush=True)
@@ -322,10 +324,11 @@ def summary(results):
             continue
         med = [statistics.median(col) for col in zip(*rows)]
         print("  %s: %.0f mails/s (best %.0f); CPU ms per mail: guichet "
-              "%.3f + PostgreSQL %.3f = %.3f (Dovecot %.3f); WAL %.0f bytes "
-              "and %.2f database round trips per mail; steal %.2f s a round"
+              "%.3f + PostgreSQL %.3f = %.3f (Dovecot %.3f); WAL %.0f bytes, "
+              "%.2f database round trips and %.2f statements per mail; "
+              "steal %.2f s a round"
               % (what, med[0], max(r[0] for r in rows), med[1], med[2],
-                 med[3], med[4], med[6], med[7], med[5]))
+                 med[3], med[4], med[6], med[7], med[8], med[5]))
 
 
 def pairs(results):

@@ -22,6 +22,8 @@ Through real IMAP, SMTP and PostgreSQL:
   that queues it: a mail past the cap is written waiting (its first
   attempt the slot, mail_queued then mail_held), an automatic mail the
   loop breaker keeps takes none;
+- a new ticket takes at most five statements, its SLA timers written
+  with the ticket's row;
 - an agent's reply takes at most three round trips to PostgreSQL (six
   once, then four), a customer's follow-up to an answered ticket four
   (five before): the ticket the subject names is read with the mail's
@@ -342,18 +344,27 @@ class AgentReplyCost(amp.AmpCase):
             "smtp": {"url": "smtp://127.0.0.1:1"}})
         s.guichet("migrate")
 
+        statements = []
+
         def trips(mails):
             for raw in mails:
                 s.imap.append(self.user, "INBOX", raw)
             r = s.guichet("serve", "--once", now=T0,
                           env={"GUICHET_DB_STATS": "1"})
             self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+            statements.append(sum(int(x) for x in re.findall(
+                r"(\d+) statements", r.stderr)))
             return sum(int(x) for x in re.findall(
                 r"(\d+) database round trips", r.stderr))
 
         new1 = trips([mail("Export", "x\n", "rt0@cust.example")])
         new4 = trips([mail("Export %d" % i, "x\n", "rt%d@cust.example" % i)
                       for i in range(1, 5)])
+        # a new ticket: its claim, the ticket with its number, events,
+        # requester and SLA timers, the customer's message, the
+        # acknowledgement, the agents' notification; the timers were a
+        # statement of their own
+        self.assertLessEqual(statements[1] - statements[0], 3 * 5)
         numbers = [r[0] for r in s.pg.psql(
             "SELECT number FROM tickets ORDER BY id", db=self.db)]
         agent1 = trips([self.agent_mail(numbers[0], "Done.\n")])
