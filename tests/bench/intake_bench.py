@@ -30,6 +30,7 @@ Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
                                                      [--new-only]
                                                      [--encryption]
                                                      [--ablate=SQL]...
+                                                     [--callgrind]
 
 Each round has three phases, each timed as one `serve --once` pass over
 N mails: new tickets; the customers' follow-ups (a reply to each
@@ -49,13 +50,28 @@ each pair of rounds; give an even number of rounds. An experiment on the
 bench's own database, never a change to recommend as such: what the
 dropped part did is lost with it.
 
+--callgrind counts instructions instead of timing: PostgreSQL runs with
+each of its processes under valgrind's callgrind, and so does guichet,
+and each round also prints the instructions per mail (Ir, in millions)
+of guichet and of the PostgreSQL backends that served the pass (the
+guichet's connection and the merge of the search index's pending list,
+less what a bare connection costs). Unlike CPU time, the count does not
+move with the machine's load: two versions compare within a fraction of
+a percent. It leaves out the kernel (system calls, fsync) and the WAL
+writer and checkpointer, and counts no cache miss; use it beside the CPU
+figures, never instead of them. Autovacuum is off in this mode (its
+workers would come and go with the slower clock). About 50 times
+slower: give a few hundred mails.
+
 --profile loads pg_stat_statements and prints, per round, the statements
 that cost the most server time per mail (it adds its own cost).
 """
 
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 
@@ -69,6 +85,7 @@ FOLLOWUPS = "--new-only" not in sys.argv
 ENCRYPTION = "--encryption" in sys.argv
 ABLATE = [a[len("--ablate="):] for a in sys.argv[1:]
           if a.startswith("--ablate=")]
+CALLGRIND = "--callgrind" in sys.argv
 N = int(ARGS[0]) if len(ARGS) > 0 else 5000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 3
 
@@ -108,9 +125,75 @@ def production(pg):
     if PROFILE:
         pg.psql("ALTER SYSTEM SET shared_preload_libraries = "
                 "'pg_stat_statements'")
-    pg.restart()
+    if CALLGRIND:
+        pg.psql("ALTER SYSTEM SET autovacuum = off")
+        callgrind_start(pg)
+    else:
+        pg.restart()
     for k, v in PG_SETTINGS.items():
         assert pg.scalar("SHOW " + k) == v, k
+
+
+# --- --callgrind: instructions counted, not timed ---------------------------
+
+CG_DIR = None     # where PostgreSQL's processes leave their counts
+BARE_IR = 0       # the instructions of a connection that runs SELECT 1
+
+
+def callgrind_start(pg):
+    """Restart PostgreSQL with its postmaster (and so every process it
+    forks) under callgrind, each process writing its count at its exit."""
+    global CG_DIR, BARE_IR
+    if shutil.which("valgrind") is None:
+        sys.exit("--callgrind needs valgrind (apt-get install valgrind)")
+    CG_DIR = os.path.join(pg.dir, "callgrind")
+    os.makedirs(CG_DIR, exist_ok=True)
+    pg.owner.chown(CG_DIR)
+    wrap = os.path.join(pg.dir, "postgres-callgrind.sh")
+    with open(wrap, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --tool=callgrind "
+                "--callgrind-out-file=%s/pg.%%p %s \"$@\"\n"
+                % (CG_DIR, pg._bin("postgres")))
+    os.chmod(wrap, 0o755)
+    pg.stop()
+    subprocess.run(pg.owner.command([
+        pg._bin("pg_ctl"), "-w", "-t", "600", "-p", wrap, "-D", pg.datadir,
+        "-l", pg.logfile, "-o", "-p %d" % pg.port, "start"]),
+        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    before = cg_files()
+    pg.psql("SELECT 1")
+    BARE_IR = sum(cg_new_ir(before).values())
+
+
+def cg_files():
+    return set(os.listdir(CG_DIR))
+
+
+def cg_total(path):
+    """The instructions a callgrind file counts, None while it is being
+    written (its totals line comes last)."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("totals:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def cg_new_ir(before, timeout=300):
+    """{file: instructions} of the processes that ended since `before`,
+    once their counts are written and no other one comes."""
+    deadline, last = time.time() + timeout, None
+    while time.time() < deadline:
+        now = {n: cg_total(os.path.join(CG_DIR, n))
+               for n in cg_files() - before}
+        if now and now == last and None not in now.values():
+            return now
+        last = now
+        time.sleep(1)
+    raise RuntimeError("callgrind counts not written: %s" % last)
 
 
 def lsn(pg, db):
@@ -197,15 +280,26 @@ def measure(s, db, user, mails):
     pg.psql("CHECKPOINT")
     wal0, st0 = lsn(pg, db), steal()
     pg0, dc0 = tree_cpu(pg.pid()), tree_cpu(s.imap.master_pid())
-    dt, g_cpu, log = run_cpu(
-        s._guichet_argv(("serve", "--once"), None, None),
-        env=dict(os.environ, GUICHET_DB_STATS="1"))
+    argv = s._guichet_argv(("serve", "--once"), None, None)
+    if CALLGRIND:
+        g_out = os.path.join(CG_DIR, "..", "guichet.callgrind")
+        argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
+                g_out] + list(argv)
+        cg0 = cg_files()
+    dt, g_cpu, log = run_cpu(argv, timeout=3600 if CALLGRIND else 600,
+                             env=dict(os.environ, GUICHET_DB_STATS="1"))
     trips = sum(int(m) for m in re.findall(r"(\d+) database round trips",
                                            log))
     stmts = sum(int(m) for m in re.findall(r"(\d+) statements", log))
+    if CALLGRIND:
+        g_ir = cg_total(g_out)
+        pg_ir = sum(cg_new_ir(cg0).values())
+        cg0 = cg_files()
     # the pass's own entries of the search index merged into it, less
     # what a bare connection costs
     pg.psql(GIN_MERGE, db=db)
+    if CALLGRIND:
+        pg_ir += sum(cg_new_ir(cg0).values()) - BARE_IR
     pg_cpu = tree_cpu(pg.pid()) - pg0
     bare = tree_cpu(pg.pid())
     pg.psql("SELECT 1", db=db)
@@ -217,7 +311,9 @@ def measure(s, db, user, mails):
         profile(pg, db)
     return (n / dt, g_cpu * 1e3 / n, pg_cpu * 1e3 / n,
             (g_cpu + pg_cpu) * 1e3 / n, dc_cpu * 1e3 / n, st, wal / n,
-            trips / n, stmts / n)
+            trips / n, stmts / n) + ((g_ir / n / 1e6, pg_ir / n / 1e6,
+                                      (g_ir + pg_ir) / n / 1e6)
+                                     if CALLGRIND else ())
 
 
 def count(pg, db, q):
@@ -284,10 +380,11 @@ def one_round(s, r):
             print("round %d%s, %-8s %d mails, %.0f mails/s; CPU ms/mail: "
                   "guichet %.3f + PostgreSQL %.3f = %.3f, Dovecot %.3f; "
                   "steal %.2f s; WAL %.0f B/mail; %.2f round trips/mail; "
-                  "%.2f statements/mail"
+                  "%.2f statements/mail%s"
                   % ((r + 1, " (encrypted)" if sealed(r) else
                       " (ablated)" if ablated(r) else "", kind,
-                      N) + out[kind]), flush=True)
+                      N) + out[kind][:9] + (ir_text(out[kind]),)),
+                  flush=True)
     return out
 
 
@@ -317,6 +414,14 @@ def main():
     print("  machine: %d cores, %s" % (os.cpu_count(), cpu_model()))
 
 
+def ir_text(row):
+    """The instructions per mail of a measure() row, when counted."""
+    if len(row) < 12:
+        return ""
+    return ("; Ir/mail: guichet %.2f M + PostgreSQL %.2f M = %.2f M"
+            % tuple(row[9:12]))
+
+
 def summary(results):
     for kind, what in KINDS:
         rows = [res[kind] for res in results if kind in res]
@@ -326,18 +431,22 @@ def summary(results):
         print("  %s: %.0f mails/s (best %.0f); CPU ms per mail: guichet "
               "%.3f + PostgreSQL %.3f = %.3f (Dovecot %.3f); WAL %.0f bytes, "
               "%.2f database round trips and %.2f statements per mail; "
-              "steal %.2f s a round"
+              "steal %.2f s a round%s"
               % (what, med[0], max(r[0] for r in rows), med[1], med[2],
-                 med[3], med[4], med[6], med[7], med[8], med[5]))
+                 med[3], med[4], med[6], med[7], med[8], med[5],
+                 ir_text(med)))
 
 
 def pairs(results):
-    """Each ablated round against the round before it, total CPU."""
+    """Each ablated round against the round before it, total CPU (total
+    instructions with --callgrind)."""
+    col = 11 if CALLGRIND else 3
     for kind, what in KINDS:
-        ratios = ["%.2f" % (results[r][kind][3] / results[r - 1][kind][3])
+        ratios = ["%.3f" % (results[r][kind][col] /
+                            results[r - 1][kind][col])
                   for r in range(1, len(results), 2) if kind in results[r]]
         if ratios:
-            print("  %s, ablated / not, round by round: %s (median %.2f)"
+            print("  %s, ablated / not, round by round: %s (median %.3f)"
                   % (kind, ", ".join(ratios),
                      statistics.median(float(x) for x in ratios)))
 
