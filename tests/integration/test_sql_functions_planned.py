@@ -11,11 +11,16 @@ Through real IMAP and PostgreSQL:
   the lexemes of migration 020's function for every id (0, the block
   edges, the largest bigint, negative ids, NULL), and the index built
   from it before the migration is still the one a search uses: a search
-  over stored mails finds them, old and new.
+  over stored mails finds them, old and new;
+- migration 029: the CHECK constraints of the tables a mail writes hold
+  their lists of values as one constant, keep their names, accept every
+  value a mail's way through writes and refuse any other, each naming
+  itself.
 """
 
 import json
 import re
+import subprocess
 
 import test_amplification as amp
 from test_amplification import T0, mail
@@ -25,8 +30,54 @@ OLD_BLOCKS = ("array_to_tsvector(ARRAY['ZA' || (%(id)s >> 11), "
               "'ZD' || (%(id)s >> 20), 'ZE' || (%(id)s >> 23)])")
 
 
+# The constraints of migration 029: table, column, the values accepted,
+# a value refused.
+CHECKS = [("tickets", "status", "new open pending resolved closed",
+           "reopened"),
+          ("tickets", "priority", "P1 P2 P3", "P0"),
+          ("messages", "direction", "in out", "sideways"),
+          ("messages", "author", "customer agent system", "robot"),
+          ("outbox", "kind", "mail webhook", "fax"),
+          ("outbox", "status", "pending sent dead", "lost"),
+          ("ticket_participants", "role", "requester cc", "bcc")]
+
+
 class Planned(amp.AmpCase):
     db_prefix, user_prefix = "pl_", "p"
+
+    def test_checks_are_constants(self):
+        self.configure()
+        self.new_ticket(mail("Export", "It fails.\n", "k0@cust.example"))
+        pg = self.servers.pg
+        ids = {"t": self.sql("SELECT min(id) FROM tickets"),
+               "m": self.sql("SELECT min(id) FROM messages"),
+               "o": self.sql("SELECT min(id) FROM outbox")}
+        where = {"tickets": "id = %(t)s" % ids,
+                 "messages": "id = %(m)s" % ids,
+                 "outbox": "id = %(o)s" % ids,
+                 "ticket_participants": "ticket_id = %(t)s" % ids}
+        for table, col, good, bad in CHECKS:
+            name = "%s_%s_check" % (table, col)
+            definition = self.sql("SELECT pg_get_constraintdef(oid) FROM "
+                                  "pg_constraint WHERE conname = '%s'"
+                                  % name)
+            # one constant, not a tree of constants folded at every
+            # statement
+            self.assertIn("'{", definition, name)
+            self.assertNotIn("ARRAY[", definition, name)
+            for v in good.split():
+                pg.psql("BEGIN; UPDATE %s SET %s = '%s' WHERE %s; ROLLBACK"
+                        % (table, col, v, where[table]), db=self.db)
+            for v in (bad, "", good.split()[0].swapcase(), good.split()[0] +
+                      " "):
+                r = subprocess.run(
+                    [pg._bin("psql"), "-X", "-q", "-d", pg.conninfo(self.db),
+                     "-c", "UPDATE %s SET %s = '%s' WHERE %s"
+                     % (table, col, v, where[table])],
+                    capture_output=True, text=True)
+                self.assertNotEqual(r.returncode, 0, (name, v))
+                self.assertIn('violates check constraint "%s"' % name,
+                              r.stderr, (name, v))
 
     def numbers(self):
         return [r[0] for r in self.servers.pg.psql(
