@@ -27,8 +27,8 @@ store_ticket_clear(struct store_ticket *t)
  * transaction (no gap when it rolls back) and built here (so that no
  * round trip is spent on the counter alone), its requester as its
  * first participant, its "created" and "qualified" events, and its SLA
- * timers ($19-$26, as st_timers_new writes them, sql/timers_db.c): one
- * statement less per new ticket. */
+ * timers ($19-$26, STORE_TIMERS_INSERT): one statement less per new
+ * ticket. */
 static const struct db_stmt st_ticket_insert = { "ticket_insert",
 	"WITH s AS (SELECT ticket_number_take($1 || '%n' || $16)::text AS n), "
 	"t AS (INSERT INTO tickets (number, status, priority, plan, queue, "
@@ -42,12 +42,8 @@ static const struct db_stmt st_ticket_insert = { "ticket_insert",
 	"e AS (INSERT INTO events (ticket_id, at, kind, actor, data) "
 	"SELECT id, $12, 'created', $7, $17::jsonb FROM t UNION ALL "
 	"SELECT id, $12, 'qualified', NULL, $18::jsonb FROM t), "
-	"tm AS (INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, "
-	"warn_at, met_at, target_seconds, calendar, next_at) SELECT t.id, "
-	"u.k, u.st, u.du, u.wa, u.me, u.ta, u.ca, u.nx FROM t, "
-	"unnest($19::text[], $20::timestamptz[], $21::timestamptz[], "
-	"$22::timestamptz[], $23::timestamptz[], $24::bigint[], $25::text[], "
-	"$26::timestamptz[]) AS u(k, st, du, wa, me, ta, ca, nx)) "
+	"tm AS (" STORE_TIMERS_INSERT("t.id", "t, ", "$19", "$20", "$21",
+	"$22", "$23", "$24", "$25", "$26") ") "
 	"SELECT id, number FROM t", 26 };
 
 int
@@ -69,14 +65,7 @@ store_ticket_insert(struct db *db, const struct store_ticket_new *t,
 
 	snprintf(width, sizeof(width), "%d", t->number_width);
 	store_timer_cols(&a, t->timers, t->ntimers);
-	p[18] = buf_str(&a.k);
-	p[19] = buf_str(&a.st);
-	p[20] = buf_str(&a.due);
-	p[21] = buf_str(&a.warn);
-	p[22] = buf_str(&a.met);
-	p[23] = buf_str(&a.tgt);
-	p[24] = buf_str(&a.c);
-	p[25] = buf_str(&a.next);
+	store_timer_cols_new(&a, p + 18);
 	rc = db_exec(db, &st_ticket_insert, p, NULL, NULL, &res, err);
 	store_timer_cols_free(&a);
 	free(tags);

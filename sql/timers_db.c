@@ -51,12 +51,8 @@ bool_array(struct buf *b, const struct store_timer *t, size_t n, size_t off)
 
 /* A new ticket has no timers yet: a plain INSERT does (nothing fired). */
 static const struct db_stmt st_timers_new = { "timers_new",
-	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, warn_at, "
-	"met_at, target_seconds, calendar, next_at) SELECT $1, k, st, du, wa, "
-	"me, ta, ca, nx FROM unnest($2::text[], $3::timestamptz[], "
-	"$4::timestamptz[], $5::timestamptz[], $6::timestamptz[], "
-	"$7::bigint[], $8::text[], $9::timestamptz[]) AS u(k, st, du, wa, me, "
-	"ta, ca, nx)", 9 };
+	STORE_TIMERS_INSERT("$1", "", "$2", "$3", "$4", "$5", "$6", "$7", "$8",
+	"$9"), 9 };
 
 /* The changed timers of a ticket whose kinds stay: a plain UPDATE of
  * their rows, as timers_set() updates them. Each row takes its values
@@ -76,14 +72,17 @@ static const struct db_stmt st_timers_changed = { "timers_changed",
 	"wa, me, ta, ca, kw, kb, nx) WHERE u.k = s.kind) "
 	"WHERE s.ticket_id = $1 AND (s.kind = ANY ($2::text[])) IS TRUE", 11 };
 
+/* Every array of a struct store_timer_cols. */
+#define TIMER_COLS(a) { &(a)->k, &(a)->st, &(a)->due, &(a)->warn, \
+	&(a)->met, &(a)->tgt, &(a)->c, &(a)->kw, &(a)->kb, &(a)->next }
+
 void
 store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
     size_t n)
 {
 	const char **kinds = xcalloc(n + 1, sizeof(*kinds));
 	const char **cals = xcalloc(n + 1, sizeof(*cals));
-	struct buf *all[] = { &a->k, &a->st, &a->due, &a->warn, &a->met,
-		&a->tgt, &a->c, &a->kw, &a->kb, &a->next };
+	struct buf *all[] = TIMER_COLS(a);
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		*all[i] = (struct buf)BUF_INIT(64 * 1024);
@@ -113,11 +112,20 @@ store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
 void
 store_timer_cols_free(struct store_timer_cols *a)
 {
-	struct buf *all[] = { &a->k, &a->st, &a->due, &a->warn, &a->met,
-		&a->tgt, &a->c, &a->kw, &a->kb, &a->next };
+	struct buf *all[] = TIMER_COLS(a);
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		buf_free(all[i]);
+}
+
+void
+store_timer_cols_new(const struct store_timer_cols *a, const char **p)
+{
+	const struct buf *cols[] = { &a->k, &a->st, &a->due, &a->warn,
+		&a->met, &a->tgt, &a->c, &a->next };
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		p[i] = buf_str(cols[i]);
 }
 
 int
@@ -129,12 +137,12 @@ store_timers_set(struct db *db, int64_t ticket_id, const struct store_timer *t,
 	int rc;
 
 	store_timer_cols(&a, t, n);
-	if (how == STORE_TIMERS_NEW)
-		rc = db_deferv(db, &st_timers_new, err, 9, tid, buf_str(&a.k),
-		    buf_str(&a.st), buf_str(&a.due), buf_str(&a.warn),
-		    buf_str(&a.met), buf_str(&a.tgt), buf_str(&a.c),
-		    buf_str(&a.next));
-	else
+	if (how == STORE_TIMERS_NEW) {
+		const char *p[9] = { tid };
+
+		store_timer_cols_new(&a, p + 1);
+		rc = db_defer(db, &st_timers_new, p, NULL, NULL, err);
+	} else
 		rc = db_deferv(db, how == STORE_TIMERS_CHANGED ?
 		    &st_timers_changed : &st_timers_set, err, 11, tid,
 		    buf_str(&a.k), buf_str(&a.st), buf_str(&a.due),

@@ -48,6 +48,21 @@ struct store_timer_cols {
 void store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
     size_t n);
 void store_timer_cols_free(struct store_timer_cols *a);
+/* The eight arrays that STORE_TIMERS_INSERT takes, in its order, into
+ * p[0..7]. */
+void store_timer_cols_new(const struct store_timer_cols *a, const char **p);
+/* The INSERT of a new ticket's timers (nothing fired yet) for the ticket
+ * id ID of the rows of FROM ("" or "t, ", say), their columns in the
+ * parameters P1..P8 as store_timer_cols_new() gives them: the statement
+ * of store_timers_set() and a part of the ticket's own (store_ticket.c). */
+#define STORE_TIMERS_INSERT(ID, FROM, P1, P2, P3, P4, P5, P6, P7, P8) \
+	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, " \
+	"warn_at, met_at, target_seconds, calendar, next_at) SELECT " ID \
+	", u.k, u.st, u.du, u.wa, u.me, u.ta, u.ca, u.nx FROM " FROM \
+	"unnest(" P1 "::text[], " P2 "::timestamptz[], " P3 \
+	"::timestamptz[], " P4 "::timestamptz[], " P5 "::timestamptz[], " \
+	P6 "::bigint[], " P7 "::text[], " P8 "::timestamptz[]) AS u(k, st, " \
+	"du, wa, me, ta, ca, nx)"
 
 struct store_due_timer {
 	int64_t ticket_id;
