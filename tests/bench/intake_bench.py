@@ -71,7 +71,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 
@@ -156,10 +155,7 @@ def callgrind_start(pg):
                 % (CG_DIR, pg._bin("postgres")))
     os.chmod(wrap, 0o755)
     pg.stop()
-    subprocess.run(pg.owner.command([
-        pg._bin("pg_ctl"), "-w", "-t", "600", "-p", wrap, "-D", pg.datadir,
-        "-l", pg.logfile, "-o", "-p %d" % pg.port, "start"]),
-        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    pg.start(postgres=wrap)
     before = cg_files()
     pg.psql("SELECT 1")
     BARE_IR = sum(cg_new_ir(before).values())

@@ -514,9 +514,11 @@ class Postgres:
                     "log_line_prefix = '%%m [%%p] %%q%%u@%%d '\n"
                     % (LOCALHOST, self.dir))
 
-    def start(self):
+    def start(self, postgres=None):
         """Start the server (pg_ctl -w) and return once it accepts
-        connections.  Picks another port when the chosen one was taken."""
+        connections.  Picks another port when the chosen one was taken.
+        postgres: another executable to start in its place (a wrapper
+        that runs the server under a tool, say)."""
         self.init()
         if self.running():
             return self
@@ -529,7 +531,8 @@ class Postgres:
             r = subprocess.run(self.owner.command([
                 self._bin("pg_ctl"), "-w", "-t", str(int(START_TIMEOUT)),
                 "-D", self.datadir, "-l", self.logfile,
-                "-o", "-p %d" % self.port, "start"]),
+                "-o", "-p %d" % self.port] +
+                (["-p", postgres] if postgres else []) + ["start"]),
                 cwd=self.dir, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             if r.returncode == 0:
