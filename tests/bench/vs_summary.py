@@ -65,6 +65,8 @@ def main(path):
             pairs = [rows[(b, r)][phase][3] / rows[(a, r)][phase][3]
                      for r in rounds if phase in rows[(a, r)] and
                      phase in rows[(b, r)]]
+            if not pairs:      # a phase one side did not run (--new-only)
+                continue
             gp = [rows[(b, r)][phase][1] / rows[(a, r)][phase][1]
                   for r in rounds if phase in rows[(a, r)] and
                   phase in rows[(b, r)]]
