@@ -21,6 +21,7 @@
 #include "desk/vault.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
+#include "sla/rules.h"
 #include "sql/store_quarantine.h"
 
 /* Run one mail through intake in its own transaction. */
@@ -88,6 +89,8 @@ cli_ingest(struct app *app, int argc, char **argv)
 	/* libxml2, opened by the first HTML part, is missing: the MTA keeps
 	 * the mail */
 	dynlib_set_exit(EX_TEMPFAIL);
+	/* one mail and exit: the rules interpreted, not compiled (rules.h) */
+	rules_set_jit(false);
 	(void)app_policy(app);      /* a policy that does not read: 78 now */
 	/* Past the size limit the mail is still taken (and quarantined),
 	 * up to a hard cap that protects memory; beyond it the MTA gets a

@@ -51,6 +51,9 @@ static const struct {
 	{ "recipients", F_TO | F_CC },
 };
 
+/* rules_set_jit(): set once at start, before any rules_load() */
+static bool jit_wanted = true;
+
 struct cond {
 	unsigned fields;        /* F_* */
 	char **headers;         /* header names, in the arena */
@@ -309,7 +312,7 @@ add_cond(struct parser *ps, const char *key, const char *v, int line)
 		    (char *)msg, (size_t)off);
 		return;
 	}
-	c.jit = pcre2_jit_compile(c.re, PCRE2_JIT_COMPLETE) == 0;
+	c.jit = jit_wanted && pcre2_jit_compile(c.re, PCRE2_JIT_COMPLETE) == 0;
 	ru->conds = xrealloc(ru->conds, (ru->nconds + 1) * sizeof(c));
 	ru->conds[ru->nconds++] = c;
 }
@@ -743,6 +746,12 @@ rules_get(struct rules_info *out, const struct rules *r, size_t i)
 	out->queue_line = ru->queue_line;
 	out->ntags = ru->ntags;
 	return 0;
+}
+
+void
+rules_set_jit(bool on)
+{
+	jit_wanted = on;
 }
 
 bool

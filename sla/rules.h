@@ -127,6 +127,17 @@ int rules_load(struct rules **out, const char *name, const char *text,
 void rules_free(struct rules **r);
 
 /*
+ * Whether the rules_load() calls that follow compile each pattern to
+ * machine code (PCRE2's JIT), as they do by default. A process that
+ * reads one mail and exits (`guichet ingest`, run by the MTA for each
+ * mail) spends more compiling than matching: the default rules' JIT
+ * compilation is about 5 M instructions, interpreting them over a mail
+ * a few tens of thousands. A daemon keeps the default. The same mails
+ * match either way.
+ */
+void rules_set_jit(bool on);
+
+/*
  * Evaluate the rules on a mail. r may be NULL (no rules: an empty
  * result). Returns 0, or GC_EINVAL when out or in is NULL.
  */

@@ -10,6 +10,7 @@ a mail (re-fetched, piped, sent to two mailboxes) are stored once.
 
 import hashlib
 import json
+import re
 import time
 import unittest
 
@@ -219,6 +220,19 @@ class MailPath(gh.ServersTestCase):
         s.guichet("ingest", "--mailbox", "support",
                   input=mail("Later", mid="<pipe-2@c.example.org>"))
         self.assertEqual(len(self.tickets()), 2)
+        # ingest interprets the rules instead of compiling them (one
+        # mail, then exit): the same priorities and queues as serve
+        for i, (subject, prio, queue) in enumerate((
+                ("Production down since 8am", "P1", "support"),
+                ("Application très lente depuis ce matin", "P2", "support"),
+                ("Question about my invoice", "P3", "support"))):
+            r = s.guichet("ingest", "--mailbox", "support",
+                          input=mail(subject, mid="<rule-%d@c.example.org>"
+                                     % i), now=NOW)
+            number = re.search(r"new ticket (SUP-\S+)", r.stderr).group(1)
+            t = self.show(number)
+            self.assertEqual((t["priority"], t["queue"]), (prio, queue),
+                             subject)
 
     def test_broken_mail_goes_to_quarantine(self):
         s = self.servers

@@ -207,13 +207,12 @@ static const struct default_case default_cases[] = {
 	{ "Feature request: dark mode", NULL, NULL, NULL },
 };
 
+/* Every case of the table, on r. */
 static void
-test_default_rules(void **state)
+check_default_cases(const struct rules *r)
 {
-	struct rules *r = load_defaults();
 	int bad = 0;
 
-	(void)state;
 	assert_true(rules_count(r) >= 5);
 	for (size_t i = 0; i < sizeof(default_cases) /
 	    sizeof(default_cases[0]); i++) {
@@ -238,6 +237,15 @@ test_default_rules(void **state)
 		assert_int_equal(res.nlimited, 0);
 	}
 	assert_int_equal(bad, 0);
+}
+
+static void
+test_default_rules(void **state)
+{
+	struct rules *r = load_defaults();
+
+	(void)state;
+	check_default_cases(r);
 	rules_free(&r);
 	assert_null(r);
 }
@@ -715,6 +723,23 @@ test_jit_reported(void **state)
 	rules_free(&r);
 }
 
+/* rules_set_jit(false), as `guichet ingest` loads its rules: nothing
+ * compiled to machine code, and the same answers, limits included. */
+static void
+test_interpreted_same_answers(void **state)
+{
+	struct rules *r;
+
+	rules_set_jit(false);
+	r = load_defaults();
+	assert_false(rules_jit(r));
+	check_default_cases(r);
+	rules_free(&r);
+	test_redos_hits_match_limit(state);
+	test_input_cap(state);
+	rules_set_jit(true);
+}
+
 static void
 test_fuzz_entry(void **state)
 {
@@ -765,6 +790,7 @@ main(void)
 		cmocka_unit_test(test_redos_hits_match_limit),
 		cmocka_unit_test(test_input_cap),
 		cmocka_unit_test(test_jit_reported),
+		cmocka_unit_test(test_interpreted_same_answers),
 		cmocka_unit_test(test_fuzz_entry),
 	};
 
