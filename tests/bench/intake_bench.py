@@ -149,8 +149,14 @@ def callgrind_start(pg):
     os.makedirs(CG_DIR, exist_ok=True)
     pg.owner.chown(CG_DIR)
     wrap = os.path.join(pg.dir, "postgres-callgrind.sh")
+    # Counted only inside PostgresMain, a backend's life once forked: a
+    # forked process inherits its parent's counts, so each backend's
+    # total would also hold what the postmaster had done before the
+    # fork (tens of millions of instructions, more with a larger
+    # shared_buffers), however little the backend did.
     with open(wrap, "w") as f:
         f.write("#!/bin/sh\nexec valgrind --tool=callgrind "
+                "--collect-atstart=no --toggle-collect=PostgresMain "
                 "--callgrind-out-file=%s/pg.%%p %s \"$@\"\n"
                 % (CG_DIR, pg._bin("postgres")))
     os.chmod(wrap, 0o755)
