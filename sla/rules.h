@@ -131,9 +131,9 @@ void rules_free(struct rules **r);
  * machine code (PCRE2's JIT), as they do by default. A process that
  * reads one mail and exits (`guichet ingest`, run by the MTA for each
  * mail) spends more compiling than matching: the default rules' JIT
- * compilation is about 5 M instructions, interpreting them over a mail
- * a few tens of thousands. A daemon keeps the default. The same mails
- * match either way.
+ * compilation is about 5.2 M instructions, and matching one mail
+ * interpreted costs some 0.3 M more than compiled. A daemon keeps the
+ * default. The same mails match either way.
  */
 void rules_set_jit(bool on);
 
