@@ -53,7 +53,7 @@ WHERE n.nspname = 'public' AND p.prokind = 'f'
 # {migration: [what it broke for an older binary]}: changes made before
 # this test existed. A binary older than the migration, still running
 # while ops migrate, fails on these calls until it is replaced; they are
-# told in the closing notes of the work, and kept here so that the
+# told in doc/operations.md's upgrade section, and kept here so that the
 # history is explicit.
 KNOWN = {
     # the SLA pass's functions took the timer rules' results from C

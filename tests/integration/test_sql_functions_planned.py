@@ -29,8 +29,8 @@ Through real IMAP and PostgreSQL:
 import json
 import os
 import re
-import subprocess
 
+import guichet_harness as gh
 import test_amplification as amp
 from test_amplification import T0, mail
 
@@ -133,12 +133,9 @@ class Planned(amp.AmpCase):
 
     def psql_fails(self, sql):
         """psql's error output for `sql`, which must fail."""
-        pg = self.servers.pg
-        r = subprocess.run([pg._bin("psql"), "-X", "-q", "-v",
-                            "ON_ERROR_STOP=1", "-d", pg.conninfo(self.db),
-                            "-c", sql], capture_output=True, text=True)
-        self.assertNotEqual(r.returncode, 0, sql)
-        return r.stderr
+        with self.assertRaises(gh.HarnessError) as cm:
+            self.servers.pg.psql(sql, db=self.db)
+        return str(cm.exception)
 
     def test_migration_030_rewrites_nothing(self):
         # migration 030 over stored mail: no table rewritten (each keeps
