@@ -24,45 +24,6 @@
 #include "sla/rules.h"
 #include "sql/store_quarantine.h"
 
-/* Run one mail through intake in its own transaction. */
-static int
-ingest_one(struct app *app, struct db *db, const struct conf_mailbox *mb,
-    const char *raw, size_t len, struct intake_result *res,
-    struct gc_err *err)
-{
-	struct desk in = { .conf = app->conf, .db = db,
-		.now = app_now(app), .policy = app_policy(app),
-		.careful = true };
-	int rc;
-
-	if ((rc = mailout_new(&in.out, app->conf, err)) != 0)
-		return rc;
-	rc = db_begin(db, err);
-	if (rc == 0)
-		rc = intake_mail(&in, mb, raw, len, 0, res, err);
-	if (rc == 0)
-		rc = db_commit(db, err);
-	else
-		db_rollback(db);
-	mailout_free(&in.out);
-	return rc;
-}
-
-static void
-log_result(const char *mailbox, const struct intake_result *res)
-{
-	struct log_fields lf = { mailbox, 0, res->message_id, res->number,
-		intake_outcome_key(res->outcome) };
-
-	log_set_fields(&lf);
-	log_info("mailbox %s: %s %s <%s>%s%s", mailbox,
-	    intake_outcome_name(res->outcome),
-	    res->number[0] ? res->number : "-",
-	    res->message_id[0] ? res->message_id : "no message-id",
-	    res->reason[0] ? ": " : "", res->reason);
-	log_set_fields(NULL);
-}
-
 int
 cli_ingest(struct app *app, int argc, char **argv)
 {
@@ -103,8 +64,14 @@ cli_ingest(struct app *app, int argc, char **argv)
 	rc = app_db_connect(app, &db, &err);
 	if (rc == 0)
 		rc = db_schema_check(db, &err);
-	if (rc == 0)
-		rc = ingest_one(app, db, mb, raw, len, &res, &err);
+	if (rc == 0) {
+		struct desk in = { .conf = app->conf, .db = db,
+			.now = app_now(app), .policy = app_policy(app) };
+
+		if ((rc = mailout_new(&in.out, app->conf, &err)) == 0)
+			rc = intake_alone(&in, mb, raw, len, &res, &err);
+		mailout_free(&in.out);
+	}
 	db_close(&db);
 	free(raw);
 	if (rc != 0) {
@@ -112,7 +79,7 @@ cli_ingest(struct app *app, int argc, char **argv)
 		    mb->name, err.msg);
 		return EX_TEMPFAIL;
 	}
-	log_result(mb->name, &res);
+	intake_log(mb->name, 0, &res);
 	return EX_OK;
 }
 
@@ -164,7 +131,7 @@ cli_quarantine_retry(struct app *app, long long id)
 	mailout_free(&in.out);
 	if (rc != 0)
 		goto fail;
-	log_result(mb->name, &res);
+	intake_log(mb->name, 0, &res);
 	if (res.outcome == INTAKE_QUARANTINED)
 		printf("quarantined again as %" PRId64 ": %s\n",
 		    res.quarantine_id, res.reason);

@@ -286,16 +286,8 @@ store_batch(struct poller *p, struct desk *in, struct imap_msg *msgs,
 	}
 	for (size_t i = 0; rc == 0 && i < nres; i++) {
 		struct intake_result *r = &res[i];
-		struct log_fields lf = { mb->name, msgs[i].uid,
-			r->message_id, r->number,
-			intake_outcome_key(r->outcome) };
 
-		log_set_fields(&lf);
-		log_info("mailbox %s uid %" PRIu32 ": %s %s <%s>%s%s",
-		    mb->name, msgs[i].uid, intake_outcome_name(r->outcome),
-		    r->number[0] ? r->number : "-",
-		    r->message_id[0] ? r->message_id : "no message-id",
-		    r->reason[0] ? ": " : "", r->reason);
+		intake_log(mb->name, msgs[i].uid, r);
 		log_set_fields(&(struct log_fields){ .mailbox = mb->name });
 		switch (r->outcome) {
 		case INTAKE_NEW_TICKET: st->new_tickets++; break;

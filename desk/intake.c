@@ -34,6 +34,7 @@
 #include "parsers/auto.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
+#include "sql/db.h"
 #include "sql/store_mailbox.h"
 #include "sql/store_quarantine.h"
 #include "sql/store_ticket.h"
@@ -62,6 +63,53 @@ intake_outcome_key(enum intake_outcome o)
 	case INTAKE_DROPPED: return "loop_suppressed";
 	}
 	return "?";
+}
+
+void
+intake_log(const char *mailbox, uint32_t uid, const struct intake_result *res)
+{
+	struct log_fields lf = { mailbox, uid, res->message_id, res->number,
+		intake_outcome_key(res->outcome) };
+	char at[32] = "";
+
+	if (uid != 0)
+		snprintf(at, sizeof(at), " uid %" PRIu32, uid);
+	log_set_fields(&lf);
+	log_info("mailbox %s%s: %s %s <%s>%s%s", mailbox, at,
+	    intake_outcome_name(res->outcome),
+	    res->number[0] ? res->number : "-",
+	    res->message_id[0] ? res->message_id : "no message-id",
+	    res->reason[0] ? ": " : "", res->reason);
+	log_set_fields(NULL);
+}
+
+int
+intake_alone(struct desk *in, const struct conf_mailbox *mb, const char *raw,
+    size_t len, struct intake_result *res, struct gc_err *err)
+{
+	int rc = 0;
+
+	/* first without a savepoint (two round trips fewer), as a batch of
+	 * one; a write that fails makes the mail go round again with its
+	 * savepoint, where a failure puts it in the quarantine */
+	for (int careful = 0; careful < 2; careful++) {
+		in->careful = careful;
+		if ((rc = db_begin(in->db, err)) != 0)
+			return rc;
+		rc = intake_mail(in, mb, raw, len, 0, res, err);
+		if (rc == 0 && !careful)
+			rc = db_flush(in->db, err);   /* deferred writes */
+		if (rc == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+		if (rc == 0 || rc == GC_ETEMP || careful || !db_ok(in->db))
+			break;
+		log_debug("mailbox %s: %s: the mail is taken again with its "
+		    "savepoint", mb->name, err->msg);
+		gc_err_clear(err);
+	}
+	return rc;
 }
 
 /* A copy of a mail already stored (where: "message" or "quarantine"). */

@@ -32,6 +32,21 @@ int intake_mail(struct desk *in, const struct conf_mailbox *mb,
     const char *raw, size_t len, uint32_t imap_uid,
     struct intake_result *res, struct gc_err *err);
 
+/* The MTA's path (`guichet ingest`, LMTP): intake_mail() of one mail in
+ * a transaction of its own, committed. It goes as a batch of one (no
+ * savepoint) and, when a write fails, again with its savepoint (so that
+ * it lands in the quarantine); in->careful is left set accordingly. Not
+ * 0: nothing of the mail is stored (rolled back), and the MTA is to try
+ * again later. */
+int intake_alone(struct desk *in, const struct conf_mailbox *mb,
+    const char *raw, size_t len, struct intake_result *res,
+    struct gc_err *err);
+
+/* The log line of one result, with the log's fields: "mailbox support uid
+ * 12: new ticket SUP-2026-000001 <id>" (uid 0: not from IMAP, left out). */
+void intake_log(const char *mailbox, uint32_t uid,
+    const struct intake_result *res);
+
 /* Who a mail's ticket answers: its From: address, else the first
  * Reply-To:, Sender: or Return-Path: address; NULL when none is usable. */
 struct mail;
