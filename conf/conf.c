@@ -233,6 +233,18 @@ static const struct key_spec http_keys[] = {
 };
 #undef H
 
+#define L(f) offsetof(struct conf_lmtp, f)
+static const struct key_spec lmtp_keys[] = {
+	{ "listen", V_STR, L(listen), NULL, true },
+	{ "allow_remote", V_BOOL, L(allow_remote), "no", 0 },
+	{ "socket_mode", V_STR, L(socket_mode), "0660", 0 },
+	{ "max_connections", V_INT, L(max_connections), "20", 0 },
+	{ "max_recipients", V_INT, L(max_recipients), "100", 0 },
+	{ "timeout", V_DURATION, L(timeout), "5m", 0 },
+	{ NULL, 0, 0, NULL, 0 }
+};
+#undef L
+
 /* "127.0.0.1:9187", "[::1]:9187" or "localhost:9187": a numeric address
  * (localhost is 127.0.0.1) and a port from 1 to 65535. Returns NULL or
  * why the value is refused; *loopback_r tells whether the address is a
@@ -284,6 +296,22 @@ split_listen(const char *v, char **host_r, int *port_r, bool *loopback_r)
 	return NULL;
 }
 
+/* A section that may appear once, unnamed: false (and its keys taken)
+ * when it is not such. */
+static bool
+single_section(struct reader *r, struct conf_section *s, int *line)
+{
+	if (s->name == NULL && *line == 0) {
+		*line = s->line;
+		return true;
+	}
+	for (size_t i = 0; i < s->nentries; i++)
+		s->entries[i].used = true;
+	conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
+	    "[%s] takes no name" : "section [%s] given twice", s->type);
+	return false;
+}
+
 static void
 read_http(struct reader *r, struct conf_section *s)
 {
@@ -292,19 +320,8 @@ read_http(struct reader *r, struct conf_section *s)
 	const char *why;
 	bool loopback = false;
 
-	if (s->name != NULL || h->line != 0)
-		for (size_t i = 0; i < s->nentries; i++)
-			s->entries[i].used = true;
-	if (s->name != NULL) {
-		conf_diag_add(r->d, s->file, s->line, "[http] takes no name");
+	if (!single_section(r, s, &h->line))
 		return;
-	}
-	if (h->line != 0) {
-		conf_diag_add(r->d, s->file, s->line,
-		    "section [http] given twice");
-		return;
-	}
-	h->line = s->line;
 	keys_read_section(r, s, http_keys, h);
 	if (h->listen == NULL)
 		return;
@@ -327,6 +344,66 @@ read_http(struct reader *r, struct conf_section *s)
 		e = conf_section_entry(s, "outbox_stuck_after");
 		conf_diag_add(r->d, s->file, e ? e->line : s->line,
 		    "outbox_stuck_after: at least 1s");
+	}
+}
+
+static void
+read_lmtp(struct reader *r, struct conf_section *s)
+{
+	struct conf_lmtp *l = &r->c->lmtp;
+	const struct conf_entry *e;
+	const char *why = NULL;
+	bool loopback = true;
+	char *end;
+
+	if (!single_section(r, s, &l->line))
+		return;
+	keys_read_section(r, s, lmtp_keys, l);
+	if (l->listen == NULL)
+		return;
+	e = conf_section_entry(s, "listen");
+	if (strncmp(l->listen, "unix:", 5) == 0) {
+		if (l->listen[5] != '/')
+			why = "unix:PATH takes an absolute path";
+		else if (strlen(l->listen + 5) >= 108)
+			why = "the socket's path is longer than 107 bytes";
+		else
+			l->path = xstrdup(l->listen + 5);
+	} else {
+		why = split_listen(l->listen, &l->host, &l->port, &loopback);
+	}
+	if (why != NULL)
+		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\": %s "
+		    "(unix:/run/guichet/lmtp.sock or 127.0.0.1:2424)",
+		    l->listen, why);
+	else if (!loopback && !l->allow_remote)
+		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\" is not "
+		    "a loopback address: anyone who reaches it could open "
+		    "tickets under any sender, past the MTA's checks; set "
+		    "allow_remote = yes if that is meant", l->listen);
+	errno = 0;
+	l->mode = (unsigned)strtoul(l->socket_mode, &end, 8);
+	if (*l->socket_mode == '\0' || *end != '\0' || errno != 0 ||
+	    l->mode > 0777 || (l->mode & 0600) != 0600) {
+		e = conf_section_entry(s, "socket_mode");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "socket_mode: \"%s\" is an octal mode from 0600 to 0777 "
+		    "that lets the owner read and write", l->socket_mode);
+	}
+	if (l->max_connections < 1 || l->max_connections > 1000) {
+		e = conf_section_entry(s, "max_connections");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "max_connections: from 1 to 1000");
+	}
+	if (l->max_recipients < 1 || l->max_recipients > 1000) {
+		e = conf_section_entry(s, "max_recipients");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "max_recipients: from 1 to 1000");
+	}
+	if (l->timeout < 1) {
+		e = conf_section_entry(s, "timeout");
+		conf_diag_add(r->d, s->file, e ? e->line : s->line,
+		    "timeout: at least 1s");
 	}
 }
 
@@ -576,6 +653,8 @@ read_all(struct reader *r)
 			}
 		} else if (strcmp(t, "http") == 0) {
 			read_http(r, s);
+		} else if (strcmp(t, "lmtp") == 0) {
+			read_lmtp(r, s);
 		} else if (strcmp(t, "pgp") == 0) {
 			conf_pgp_read(r, s);
 		} else if (strcmp(t, "status") == 0) {
@@ -750,6 +829,9 @@ conf_free(struct conf **cp)
 	storage_free(&c->storage);
 	conf_free_gdpr(&c->gdpr);
 	free(c->http.host);
+	keys_free_strings(&c->lmtp, lmtp_keys);
+	free(c->lmtp.path);
+	free(c->lmtp.host);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);
 	ini_sections_free(&c->sections, &c->nsections);

@@ -160,6 +160,23 @@ struct conf_http {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [lmtp]: mail handed over by the MTA over LMTP (RFC 2033), to the
+ * running daemon (daemon/lmtp.h); off (listen NULL) when absent. */
+struct conf_lmtp {
+	char *listen;          /* "unix:/run/guichet/lmtp.sock" or
+	                          "127.0.0.1:2424", "[::1]:2424" */
+	char *path;            /* the socket's path (unix:), or NULL */
+	char *host;            /* else the address part, numeric */
+	int port;
+	bool allow_remote;     /* a non-loopback address is allowed */
+	char *socket_mode;     /* octal, of the unix socket */
+	unsigned mode;         /* socket_mode read */
+	long long max_connections;
+	long long max_recipients;  /* RCPT per transaction */
+	long long timeout;     /* seconds of silence before 421 */
+	int line;              /* of the section, 0: absent */
+};
+
 /* [pgp]: the security address's secret key (conf/security.c). */
 struct conf_pgp {
 	char *home;            /* a GnuPG home holding the secret key */
@@ -221,6 +238,7 @@ struct conf {
 	struct conf_section *sections;   /* everything, as read */
 	size_t nsections;
 	struct conf_http http;
+	struct conf_lmtp lmtp;
 	struct conf_pgp pgp;
 	struct conf_status status;
 	struct conf_storage storage;
@@ -249,6 +267,10 @@ void conf_free(struct conf **c);
 
 const struct conf_mailbox *conf_mailbox(const struct conf *c,
     const char *name);
+/* The mailbox whose address is addr (case aside), also as local+detail@
+ * domain; NULL when none. */
+const struct conf_mailbox *conf_mailbox_by_address(const struct conf *c,
+    const char *addr);
 const struct conf_agent *conf_agent_by_address(const struct conf *c,
     const char *addr);
 const struct conf_queue *conf_queue(const struct conf *c, const char *name);

@@ -21,6 +21,29 @@ conf_mailbox(const struct conf *c, const char *name)
 	return NULL;
 }
 
+const struct conf_mailbox *
+conf_mailbox_by_address(const struct conf *c, const char *addr)
+{
+	const char *plus = strchr(addr, '+'), *at = strrchr(addr, '@');
+
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		if (str_casecmp(c->mailboxes[i].address, addr) == 0)
+			return &c->mailboxes[i];
+	/* local+detail@domain: the detail is the sender's business */
+	if (plus == NULL || at == NULL || plus > at)
+		return NULL;
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		const char *m = c->mailboxes[i].address;
+		const char *mat = strrchr(m, '@');
+
+		if (mat != NULL && (size_t)(mat - m) == (size_t)(plus - addr) &&
+		    str_ncasecmp(m, addr, (size_t)(plus - addr)) == 0 &&
+		    str_casecmp(mat, at) == 0)
+			return &c->mailboxes[i];
+	}
+	return NULL;
+}
+
 const struct conf_agent *
 conf_agent_by_address(const struct conf *c, const char *addr)
 {

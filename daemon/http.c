@@ -8,15 +8,12 @@
  */
 #include "daemon/http.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/listen.h"
 #include "common/mem.h"
 #include "daemon/mhd_dyn.h"
 
@@ -111,54 +108,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    xstrdup("not found: /metrics or /healthz\n"), "text/plain");
 }
 
-static int
-listen_socket(const char *host, int port, struct gc_err *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, one = 1;
-
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(host, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			return gc_err_set(err, GC_EINVAL, "http: \"%s\" is not "
-			    "an address", host);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return gc_err_set(err, GC_EINVAL, "http: \"%s\" is not "
-			    "an address", host);
-		len = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (fd < 0)
-		return gc_err_set(err, GC_EIO, "http: socket: %s",
-		    strerror(errno));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-		    sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
-	    listen(fd, 128) != 0) {
-		int e = errno;
-
-		close(fd);
-		return gc_err_set(err, GC_EIO, "http: cannot listen on "
-		    "%s%s%s:%d: %s", strchr(host, ':') ? "[" : "", host,
-		    strchr(host, ':') ? "]" : "", port, strerror(e));
-	}
-	return fd;
-}
-
 int
 http_start(struct http **out, const struct http_opts *o, struct gc_err *err)
 {
@@ -168,7 +117,7 @@ http_start(struct http **out, const struct http_opts *o, struct gc_err *err)
 	*out = NULL;
 	if (mhd_dyn_load(err) != 0)
 		return err->code;
-	if ((fd = listen_socket(o->host, o->port, err)) < 0)
+	if ((fd = listen_tcp("http", o->host, o->port, err)) < 0)
 		return fd;
 	h = xcalloc(1, sizeof(*h));
 	h->o = *o;

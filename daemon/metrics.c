@@ -181,6 +181,19 @@ metrics_mailbox_pass(struct metrics *m, const char *mailbox,
 }
 
 void
+metrics_mailbox_mail(struct metrics *m, const char *mailbox, int outcome)
+{
+	struct mailbox_fig *f;
+
+	if (outcome < 0 || outcome >= METRICS_NOUTCOMES)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if ((f = find_mailbox(m, mailbox)) != NULL)
+		f->outcome[outcome]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
 metrics_send_failures(struct metrics *m, int temporary, int refused,
     int dead)
 {

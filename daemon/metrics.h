@@ -65,6 +65,10 @@ void metrics_set_mailboxes(struct metrics *m, const char *const *names,
  * ok: the pass completed; standby: another daemon holds the mailbox. */
 void metrics_mailbox_pass(struct metrics *m, const char *mailbox,
     const unsigned long long *outcomes, bool ok, bool standby, time_t now);
+/* One mail taken outside a pass (LMTP): its outcome (METRICS_TICKET...)
+ * counted, the mailbox's pass figures untouched. */
+void metrics_mailbox_mail(struct metrics *m, const char *mailbox,
+    int outcome);
 
 void metrics_send_failures(struct metrics *m, int temporary, int refused,
     int dead);

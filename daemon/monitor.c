@@ -190,6 +190,33 @@ monitor_pass(struct monitor *m, const char *mailbox,
 }
 
 void
+monitor_mail(struct monitor *m, const char *mailbox,
+    const struct intake_result *res, double started)
+{
+	int o;
+
+	if (m == NULL)
+		return;
+	switch (res->outcome) {
+	case INTAKE_NEW_TICKET: o = METRICS_TICKET; break;
+	case INTAKE_FOLLOWUP:
+		o = res->bounce ? METRICS_BOUNCE : METRICS_FOLLOWUP;
+		break;
+	case INTAKE_DUPLICATE: o = METRICS_DUPLICATE; break;
+	case INTAKE_QUARANTINED: o = METRICS_QUARANTINE; break;
+	case INTAKE_DROPPED: o = METRICS_LOOP; break;
+	default: return;
+	}
+	metrics_mailbox_mail(m->metrics, mailbox, o);
+	metrics_observe_intake(m->metrics, monitor_clock() - started, 1);
+	if (o == METRICS_TICKET) {
+		if (m->acks_waiting == 0)
+			m->ack_since = started;
+		m->acks_waiting++;
+	}
+}
+
+void
 monitor_flush(struct monitor *m, const struct outbox_stats *st, int rc,
     int batch)
 {

@@ -28,6 +28,7 @@
 #include "daemon/app.h"
 #include "daemon/outbox.h"
 #include "daemon/poller.h"
+#include "desk/desk.h"
 #include "desk/scheduler.h"
 #include "sql/db.h"
 
@@ -52,6 +53,10 @@ double monitor_clock(void);   /* monotonic seconds */
 
 void monitor_pass(struct monitor *m, const char *mailbox,
     const struct poll_stats *st, int rc, double started, time_t now);
+/* One mail taken by LMTP (daemon/lmtp.h), from started (monitor_clock()
+ * when its final dot came) to its commit. */
+void monitor_mail(struct monitor *m, const char *mailbox,
+    const struct intake_result *res, double started);
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
 void monitor_tick(struct monitor *m, const struct sched_stats *st);

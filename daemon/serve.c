@@ -6,8 +6,10 @@
  * mailbox poller that is due (or whose IDLE woke up); flush the outbox;
  * then sleep in poll() on the IDLE descriptors, the database connection
  * (LISTEN guichet_outbox: a mail queued by another process, `guichet
- * ingest` or another daemon, is sent at once) and a self-pipe that the
- * signal handlers write to, until the next thing is due.
+ * ingest` or another daemon, is sent at once), the LMTP listener and its
+ * sessions (daemon/lmtp.h: a mail the MTA hands over is stored there, in
+ * the loop's own database session) and a self-pipe that the signal
+ * handlers write to, until the next thing is due.
  * SIGTERM/SIGINT: the mail in hand is finished and committed, then the
  * daemon exits 0.
  * --once exits 0 only when the pass did its work: 75 (EX_TEMPFAIL) when
@@ -27,6 +29,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/cli.h"
+#include "daemon/lmtp.h"
 #include "daemon/monitor.h"
 #include "daemon/outbox.h"
 #include "daemon/poller.h"
@@ -98,6 +101,7 @@ struct daemon {
 	bool ready;             /* READY=1 told to systemd */
 	uint64_t watchdog_usec; /* WatchdogSec, 0 when off */
 	struct monitor *mon;    /* /metrics and /healthz, NULL: --once */
+	struct lmtp *lmtp;      /* the MTA's deliveries, NULL: --once */
 };
 
 /* ----- systemd (Type=notify) ---------------------------------------
@@ -181,6 +185,9 @@ reload(struct daemon *d)
 	db_close(&d->db);
 	build_generation(d);
 	monitor_reload(d->mon);
+	if (lmtp_reload(d->lmtp, &err) != 0)
+		log_error("reload: %s; LMTP is off until the next reload",
+		    err.msg);
 	log_info("configuration reloaded from %s", d->app->config_path);
 }
 
@@ -282,6 +289,30 @@ run_poller(struct daemon *d, struct poller *p)
 		d->next_outbox = 0;   /* acknowledge at once */
 }
 
+/* A mail the MTA handed over by LMTP, for one mailbox (lmtp.h). */
+static int
+lmtp_store(void *ctx, const struct conf_mailbox *mb, const char *raw,
+    size_t len, struct intake_result *res, struct gc_err *err)
+{
+	struct daemon *d = ctx;
+	struct desk in = { .conf = d->app->conf, .db = d->db,
+		.now = app_now(d->app), .out = d->mailout,
+		.policy = app_policy(d->app) };
+	double t0 = monitor_clock();
+	int rc;
+
+	if (!db_ok(d->db))
+		return gc_err_set(err, GC_ETEMP, "the database is unreachable");
+	rc = intake_alone(&in, mb, raw, len, res, err);
+	if (rc != 0)
+		return rc;
+	monitor_mail(d->mon, mb->name, res, t0);
+	if (res->outcome == INTAKE_NEW_TICKET ||
+	    res->outcome == INTAKE_FOLLOWUP)
+		d->next_outbox = 0;   /* acknowledge at once */
+	return 0;
+}
+
 /* What other processes told us: mail queued (the outbox is flushed at
  * once), a status update published (its subscribers are mailed by a
  * scheduler pass at once, not at the next one). How many, or -1 when
@@ -360,10 +391,13 @@ turn(struct daemon *d, bool once)
 static void
 sleep_until_due(struct daemon *d, int seconds)
 {
-	struct pollfd *fds = xcalloc(d->npollers + 2, sizeof(*fds));
-	struct poller **who = xcalloc(d->npollers + 2, sizeof(*who));
-	nfds_t n = 2;
+	size_t max = d->npollers + 2 + lmtp_nfds(d->lmtp);
+	struct pollfd *fds = xcalloc(max, sizeof(*fds));
+	struct poller **who = xcalloc(max, sizeof(*who));
+	nfds_t n = 2, base;
+	size_t nl;
 	char drain[64];
+	int ms, lms;
 
 	fds[0].fd = wake_pipe[0];
 	fds[0].events = POLLIN;
@@ -382,14 +416,20 @@ sleep_until_due(struct daemon *d, int seconds)
 		fds[n].events = POLLIN;
 		who[n++] = d->pollers[i];
 	}
-	if (poll(fds, n, seconds * 1000) > 0) {
+	base = n;
+	nl = lmtp_pollfds(d->lmtp, fds + base);
+	n += nl;
+	ms = seconds * 1000;
+	if ((lms = lmtp_timeout_ms(d->lmtp)) >= 0 && lms < ms)
+		ms = lms;
+	if (poll(fds, n, ms) > 0) {
 		while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
 			;
 		/* a notification: the next turn flushes the outbox; a broken
 		 * connection: the next turn reconnects */
 		if (fds[1].revents != 0 && notified(d) < 0)
 			d->next_outbox = 0;
-		for (nfds_t i = 2; i < n; i++) {
+		for (nfds_t i = 2; i < base; i++) {
 			if (fds[i].revents == 0)
 				continue;
 			/* (run_poller() leaves the mail to the next turn when
@@ -398,6 +438,8 @@ sleep_until_due(struct daemon *d, int seconds)
 				run_poller(d, who[i]);
 		}
 	}
+	/* also without an event: the sessions whose time is up */
+	lmtp_service(d->lmtp, fds + base, nl);
 	free(fds);
 	free(who);
 }
@@ -462,6 +504,12 @@ cli_serve(struct app *app, int argc, char **argv)
 		drop_generation(&d);
 		return EX_UNAVAILABLE;
 	}
+	if (lmtp_new(&d.lmtp, app, lmtp_store, &d, &err) != 0) {
+		log_error("%s", err.msg);
+		monitor_free(&d.mon);
+		drop_generation(&d);
+		return EX_UNAVAILABLE;
+	}
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	while (!stop_flag) {
@@ -487,6 +535,7 @@ cli_serve(struct app *app, int argc, char **argv)
 	}
 	log_info("stopping");
 	sd_notify(0, "STOPPING=1");
+	lmtp_free(&d.lmtp);
 	monitor_free(&d.mon);
 	drop_generation(&d);
 	db_close(&d.db);

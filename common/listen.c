@@ -1,0 +1,127 @@
+/*
+ * listen.c - listening sockets (see listen.h)
+ */
+#include "common/listen.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define BACKLOG 128
+
+int
+listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+	bool v6 = strchr(host, ':') != NULL;
+
+	memset(&ss, 0, sizeof(ss));
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not "
+			    "an address", what, host);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not "
+			    "an address", what, host);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd < 0)
+		return gc_err_set(err, GC_EIO, "%s: socket: %s", what,
+		    strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, BACKLOG) != 0) {
+		int e = errno;
+
+		close(fd);
+		return gc_err_set(err, GC_EIO, "%s: cannot listen on "
+		    "%s%s%s:%d: %s", what, v6 ? "[" : "", host, v6 ? "]" : "",
+		    port, strerror(e));
+	}
+	return fd;
+}
+
+/* Whether a process accepts connections on the socket at path. */
+static bool
+unix_answers(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return yes;
+}
+
+int
+listen_unix(const char *what, const char *path, unsigned mode,
+    struct gc_err *err)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return gc_err_set(err, GC_EINVAL, "%s: the socket's path is "
+		    "too long: %s", what, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return gc_err_set(err, GC_EIO, "%s: %s exists and is "
+			    "not a socket; not replacing it", what, path);
+		if (unix_answers(&sa))
+			return gc_err_set(err, GC_EIO, "%s: another process "
+			    "listens on %s", what, path);
+		if (unlink(path) != 0)
+			return gc_err_set(err, GC_EIO, "%s: cannot remove the "
+			    "stale socket %s: %s", what, path,
+			    strerror(errno));
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return gc_err_set(err, GC_EIO, "%s: socket: %s", what,
+		    strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		e = errno;
+		close(fd);
+		return gc_err_set(err, GC_EIO, "%s: cannot listen on %s: %s",
+		    what, path, strerror(e));
+	}
+	/* the mode before listen(): no connection between the two */
+	if (chmod(path, mode) != 0 || listen(fd, BACKLOG) != 0) {
+		e = errno;
+		close(fd);
+		(void)unlink(path);
+		return gc_err_set(err, GC_EIO, "%s: cannot listen on %s: %s",
+		    what, path, strerror(e));
+	}
+	return fd;
+}
