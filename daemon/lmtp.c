@@ -79,6 +79,7 @@ struct lmtp {
 	struct session **s;
 	size_t ns;
 	double accept_pause;   /* out of descriptors: accept again then */
+	unsigned long stored;  /* mails stored (one per mailbox) */
 };
 
 static double
@@ -280,6 +281,8 @@ deliver(struct lmtp *l, struct session *s)
 		} else {
 			rcs[i] = l->store(l->ctx, mb, s->data, s->datalen,
 			    &res[i], &errs[i]);
+			if (rcs[i] == 0)
+				l->stored++;
 			if (rcs[i] != 0)
 				log_warn("lmtp: mailbox %s: %s (answered 451: "
 				    "the MTA keeps the mail)", mb->name,
@@ -826,6 +829,33 @@ lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n)
 		}
 	}
 	l->ns = keep;
+}
+
+unsigned long
+lmtp_stored(const struct lmtp *l)
+{
+	return l == NULL ? 0 : l->stored;
+}
+
+void
+lmtp_burst(struct lmtp *l, int budget_ms, int gap_ms)
+{
+	double end = mono() + budget_ms / 1000.0;
+	struct pollfd *fds;
+	size_t n;
+
+	if (l == NULL || l->ns == 0)
+		return;
+	fds = xcalloc(lmtp_nfds(l), sizeof(*fds));
+	while (l->ns > 0 && mono() < end) {
+		n = lmtp_pollfds(l, fds);
+		fds[0].fd = -1;        /* the sessions under way, not new ones */
+		if (poll(fds, n, gap_ms) <= 0)
+			break;
+		lmtp_service(l, fds, n);
+		fds = xrealloc(fds, lmtp_nfds(l) * sizeof(*fds));
+	}
+	free(fds);
 }
 
 void

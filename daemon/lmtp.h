@@ -63,6 +63,13 @@ int lmtp_timeout_ms(const struct lmtp *l);
 /* Serve what poll() reported in fds (the n that lmtp_pollfds() filled),
  * and end the sessions whose time is up. Stores the mails completed. */
 void lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n);
+/* How many mails were stored so far (one per mailbox of a mail). */
+unsigned long lmtp_stored(const struct lmtp *l);
+/* Serve the sessions under way for as long as they keep coming (each
+ * wait for the next bytes at most gap_ms), at most budget_ms in all:
+ * after a mail, the next one of the MTA's stream is taken before the
+ * outbox is flushed, so that a burst is sent as one. */
+void lmtp_burst(struct lmtp *l, int budget_ms, int gap_ms);
 /* Every session is told 421 (a mail under way is not answered: the MTA
  * keeps it), the listener closed, the Unix socket removed. */
 void lmtp_free(struct lmtp **l);

@@ -52,6 +52,8 @@
 #define TICK_EVERY 30         /* seconds between scheduler passes */
 #define OUTBOX_CHANNEL "guichet_outbox"   /* see sql/010_outbox_notify.sql */
 #define STATUS_CHANNEL "guichet_status"   /* see sql/022_status_notify.sql */
+#define LMTP_BURST_MS 250     /* mails taken by LMTP before a flush, at most */
+#define LMTP_GAP_MS 20        /* a wait for the MTA's next mail, at most */
 
 static volatile int stop_flag;
 static volatile int reload_flag;
@@ -396,6 +398,7 @@ sleep_until_due(struct daemon *d, int seconds)
 	struct poller **who = xcalloc(max, sizeof(*who));
 	nfds_t n = 2, base;
 	size_t nl;
+	unsigned long stored;
 	char drain[64];
 	int ms, lms;
 
@@ -439,7 +442,12 @@ sleep_until_due(struct daemon *d, int seconds)
 		}
 	}
 	/* also without an event: the sessions whose time is up */
+	stored = lmtp_stored(d->lmtp);
 	lmtp_service(d->lmtp, fds + base, nl);
+	/* a mail came: the MTA's next ones before the outbox is flushed
+	 * (each acknowledgement still leaves within LMTP_BURST_MS) */
+	if (lmtp_stored(d->lmtp) != stored && !stop_flag)
+		lmtp_burst(d->lmtp, LMTP_BURST_MS, LMTP_GAP_MS);
 	free(fds);
 	free(who);
 }
