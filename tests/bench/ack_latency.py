@@ -11,11 +11,15 @@ acknowledgement is in the SMTP sink, by two paths:
           `serve` runs: the ingest process stores it and queues the
           acknowledgement; the serving daemon must notice the new outbox
           row and deliver it.
+  lmtp    the mail is delivered over LMTP to the serving daemon's socket
+          ([lmtp]), one session per mail as an MTA without a connection
+          cache: stored in the daemon's session, the acknowledgement
+          sent in the same loop.
 
 Prints p50, p99 and the worst figure of each path.
 
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness \
-       /usr/bin/python3 tests/bench/ack_latency.py [ROUNDS] [imap|ingest]...
+       /usr/bin/python3 tests/bench/ack_latency.py [ROUNDS] [imap|ingest|lmtp]...
 """
 
 import statistics
@@ -23,11 +27,14 @@ import sys
 import time
 
 import guichet_harness as gh
+from lmtp_client import Client
+
+SOCK = None         # the daemon's LMTP socket
 
 ARGS = [a for a in sys.argv[1:] if not a.isdigit()]
 NUMS = [a for a in sys.argv[1:] if a.isdigit()]
 ROUNDS = int(NUMS[0]) if NUMS else 200
-PATHS = ARGS or ["imap", "ingest"]
+PATHS = ARGS or ["imap", "ingest", "lmtp"]
 
 
 def raw(path, i):
@@ -50,6 +57,13 @@ def run(s, path):
         t0 = time.perf_counter()
         if c is not None:
             c.append("INBOX", None, None, raw(path, i))
+        elif path == "lmtp":
+            lm = Client(SOCK)
+            lm.cmd("LHLO bench.example.com")
+            _, final = lm.deliver(["support@example.com"], raw(path, i))
+            lm.close()
+            if final[0][0] != 250:
+                raise SystemExit("lmtp: %r" % (final,))
         else:
             s.guichet("ingest", "--mailbox", "support", input=raw(path, i))
         deadline = time.monotonic() + 120
@@ -65,11 +79,14 @@ def run(s, path):
 
 
 def main():
+    global SOCK
     with gh.Servers(http=False) as s:
+        SOCK = s.path("lmtp.sock")
         s.pg.psql("ALTER SYSTEM SET fsync = on")
         s.pg.psql("SELECT pg_reload_conf()")
         s.write_config(sections={"guichet": {"poll_interval": "1h",
-                                             "log_level": "warn"}})
+                                             "log_level": "warn"},
+                                 "lmtp": {"listen": "unix:" + SOCK}})
         s.guichet("migrate")
         d = s.spawn("serve")
         time.sleep(2)       # the daemon is connected and in IDLE

@@ -1,30 +1,102 @@
-"""ingest_cost.py - the instructions one mail costs on the MTA path
-(`guichet ingest`: one process and one database connection per mail),
-beside those of the daemon's per-mail cost (scripts/bench-intake.sh
+"""ingest_cost.py - the instructions one mail costs on the MTA's two
+paths: `guichet ingest` (one process and one database connection per
+mail) and LMTP to the running daemon ([lmtp], daemon/lmtp.h), beside
+the daemon's per-mail cost from IMAP (scripts/bench-intake.sh
 --callgrind). Prints figures; not a test.
 
-Usage: scripts/bench-ingest.sh [MAILS]   (default 5)
+Usage: scripts/bench-ingest.sh [MAILS [LMTP_MAILS]]   (default 5, 300)
 
-guichet runs under valgrind's callgrind, and PostgreSQL's postmaster
-too, with the intake benchmark's production settings (as intake_bench.py
---callgrind runs it: autovacuum off), so that every backend writes its
-count when it exits. For each mail: guichet's instructions, from
-its start to its exit, and the instructions of the backend that served
-it, split into what a bare connection that runs SELECT 1 costs (start
-and end of a backend) and the rest.
+LMTP: `guichet serve` runs under callgrind twice, once to take one new
+ticket over LMTP and once to take 1 + LMTP_MAILS over one session (as
+an MTA that keeps its connection); then the same by IMAP (the mails put
+in INBOX at once, taken by IDLE), for comparison; after each run the search index's
+pending entries are merged (as the intake benchmark does). Per mail:
+the difference of the two runs' counts, divided by LMTP_MAILS, for
+guichet and for PostgreSQL, so that what happens once per process (its
+start, loading the system's CA certificates for the first TLS
+connection: 0.2 G instructions) is not counted. Each run ends when the
+sink has the acknowledgement and the agent's notification of every
+mail: the figure includes sending them (which the intake benchmark,
+whose SMTP server is away, does not count).
 """
 
 import os
+import signal
 import statistics
 import subprocess
 import sys
+import time
 
 import guichet_harness as gh
 import intake_bench as ib
+from lmtp_client import Client
+
+
+def serve_run(s, sock, first, n, path):
+    """(guichet, PostgreSQL) instructions of one `serve` under callgrind
+    that takes n new tickets (mails first .. first + n - 1) by path
+    ("lmtp": one session; "imap": all put in INBOX at once, taken by
+    IDLE) and sends their mails."""
+    sections = {"agent alice": {
+        "address": "alice@example.com", "name": "Alice",
+        "queues": "support"}, "guichet": {"poll_interval": "1h"},
+        "lmtp": {"listen": "unix:" + sock}}
+    s.write_config(sections=sections)
+    out = os.path.join(s.pg.dir, "serve.%d.callgrind" % first)
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out
+            ] + list(s._guichet_argv(("serve",), None, None))
+    s.smtp.clear()
+    before = ib.cg_files()
+    err = open(os.path.join(s.pg.dir, "serve.%d.log" % first), "w+")
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        gh.wait_until(lambda: os.path.exists(sock) and
+                      "serving 1 mailbox" in open(err.name).read(), 300,
+                      "serve to listen")
+        if path == "imap":
+            c = s.imap.client("support")
+            for i in range(first, first + n):
+                c.append("INBOX", None, None, ib.mail(i))
+            c.logout()
+        else:
+            c = Client(sock, timeout=600)
+            c.cmd("LHLO bench.example.com")
+            for i in range(first, first + n):
+                _, final = c.deliver(["support@example.com"], ib.mail(i))
+                if final[0][0] != 250:
+                    sys.exit("LMTP: %r" % (final,))
+            c.cmd("QUIT")
+            c.close()
+        gh.wait_until(lambda: len(s.smtp.messages()) >= 2 * n, 600,
+                      "the acknowledgements and notifications")
+        time.sleep(1)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=600)
+    s.pg.psql(ib.GIN_MERGE, db="guichet")
+    pg_ir = sum(ib.cg_new_ir(before).values()) - ib.BARE_IR
+    return ib.cg_total(out), pg_ir
+
+
+def lmtp_cost(s, n):
+    sock = os.path.join(s.pg.dir, "lmtp.sock")
+    serve_run(s, sock, 100000, 1, "lmtp")   # warms the database's files
+    print("\nThe running daemon, %d new tickets stored, queued and sent "
+          "(ack + agent notification), instructions per mail (a run of "
+          "1 + %d mails less one of 1):" % (n, n))
+    for path, what in (("lmtp", "LMTP, one session"),
+                       ("imap", "IMAP, all in INBOX at once (IDLE)")):
+        base = 200000 if path == "lmtp" else 400000
+        g0, p0 = serve_run(s, sock, base, 1, path)
+        g1, p1 = serve_run(s, sock, base + 1000, 1 + n, path)
+        print("  %-34s guichet %.2f M, PostgreSQL %.2f M, both %.2f M"
+              % (what + ":", (g1 - g0) / n / 1e6, (p1 - p0) / n / 1e6,
+                 (g1 - g0 + p1 - p0) / n / 1e6), flush=True)
 
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    n_lmtp = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     with gh.Servers(http=False) as s:
         s.write_config(sections={"agent alice": {
             "address": "alice@example.com", "name": "Alice",
@@ -60,6 +132,8 @@ def main():
               "(SELECT 1), %.1f M for the mail"
               % (med(pg_ir) / 1e6, ib.BARE_IR / 1e6,
                  (med(pg_ir) - ib.BARE_IR) / 1e6))
+        if n_lmtp > 0:
+            lmtp_cost(s, n_lmtp)
 
 
 if __name__ == "__main__":
