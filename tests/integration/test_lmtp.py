@@ -138,6 +138,21 @@ class Lmtp(gh.ServersTestCase):
         log = self.d.stderr()
         self.assertRegex(log, r"mailbox support: new ticket " + number)
 
+    def test_python_lmtp_client(self):
+        # an LMTP client written by others (the standard library's)
+        import smtplib
+        self.serve()
+        lm = smtplib.LMTP(self.sock)
+        refused = lm.sendmail("c40@customer.example.org",
+                              ["support@example.com", "nobody@example.com"],
+                              mail(40))
+        self.assertEqual(list(refused), ["nobody@example.com"])
+        self.assertEqual(refused["nobody@example.com"][0], 550)
+        lm.quit()
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets WHERE "
+                                  "subject = 'LMTP 40'"), 1)
+        gh.wait_until(lambda: self.acks_to(40), 20, "the acknowledgement")
+
     def test_recipients(self):
         raw = ("[mailbox sales]\nurl = %s\nuser = %s\npassword_file = %s\n"
                "address = sales@example.com\ntls_ca_file = %s\n"
@@ -248,6 +263,52 @@ class Lmtp(gh.ServersTestCase):
         self.assertEqual([c.reply()[0] for _ in range(2)], [250, 221])
         c.close()
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 2)
+
+    def test_fed_in_pieces(self):
+        # one conversation, all pipelined, sent whole, then a byte at a
+        # time, then in pieces of 7 and 4096 bytes: the same replies
+        # (the line and dot boundaries fall anywhere), the same mails
+        self.serve()
+
+        def conversation(k):
+            body = (".starts with a dot\r\n..two\r\n" + "w" * 5000 +
+                    "\r\n.\tnear the end\r\n")
+            out = b"LHLO mta.example.com\r\n"
+            for n in (41 + 10 * k, 42 + 10 * k):
+                out += (b"MAIL FROM:<c%d@customer.example.org>\r\n"
+                        b"RCPT TO:<support@example.com>\r\n"
+                        b"RCPT TO:<nobody@example.com>\r\nDATA\r\n" % n)
+                out += stuff(mail(n, body=body))
+            return out + b"NOOP\r\nQUIT\r\n"
+
+        def run(k, size):
+            c = Client(self.sock)
+            data = conversation(k)
+            for i in range(0, len(data), size):
+                c.send(data[i:i + size])
+            replies = []
+            while True:
+                code, text = c.reply()
+                if code is None:
+                    break
+                replies.append((code, re.sub(r"SUP-\d{4}-\d+|<c\d+@",
+                                             "X", text)))
+            c.close()
+            return replies
+
+        whole = run(0, 1 << 20)
+        self.assertEqual([code for code, _ in whole],
+                         [250] + [250, 250, 550, 354, 250] * 2 + [250, 221])
+        for k, size in ((1, 1), (2, 7), (3, 4096)):
+            self.assertEqual(run(k, size), whole, size)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 8)
+        self.assertEqual(self.sql(
+            "SELECT count(DISTINCT text) FROM messages WHERE direction = "
+            "'in'"), 1)
+        self.assertEqual(self.sql(
+            "SELECT count(*) FROM messages WHERE direction = 'in' AND "
+            "text LIKE '.starts with a dot%..two%' || repeat('w', 5000) "
+            "|| '%.' || chr(9) || 'near the end%'"), 8)
 
     def test_data_as_written(self):
         self.serve()
