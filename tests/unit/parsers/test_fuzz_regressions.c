@@ -9,7 +9,7 @@
  * stays a failing test until it is fixed. Under the sanitizer build this
  * is the fuzz build's ASan/UBSan check of each input.
  * Targets: mime, header, rfc2047, mimehdr, charset, codec, csv, history,
- * text (html, quote, commands, authres).
+ * text (html, quote, commands, authres), lmtp.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +24,7 @@
 #include "tests/fuzz/fuzz_codec.c"
 #include "tests/fuzz/fuzz_csv.c"
 #include "tests/fuzz/fuzz_history.c"
+#include "tests/fuzz/fuzz_lmtp.c"
 #include "tests/fuzz/fuzz_header.c"
 #include "tests/fuzz/fuzz_mime.c"
 #include "tests/fuzz/fuzz_mimehdr.c"
@@ -87,6 +88,13 @@ test_history(void **state)
 }
 
 static void
+test_lmtp(void **state)
+{
+	(void)state;
+	fuzz_replay("lmtp", fuzz_lmtp);
+}
+
+static void
 test_text(void **state)
 {
 	(void)state;
@@ -106,6 +114,7 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_lmtp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
