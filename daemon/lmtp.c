@@ -42,6 +42,7 @@ struct lmtp {
 	size_t ns;
 	double accept_pause;   /* out of descriptors: accept again then */
 	unsigned long stored;  /* mails stored (one per mailbox) */
+	struct metrics_lmtp fig;   /* answers and refusals, for /metrics */
 };
 
 static double
@@ -125,10 +126,22 @@ deliver(void *ctx, const char *data, size_t len,
 		}
 		answer(replies[i], rcpts[i].addr, rcs[i], &res[i],
 		    errs[i].msg);
+		if (rcs[i] == 0)
+			l->fig.stored++;
+		else
+			l->fig.tempfail++;
 	}
 	free(res);
 	free(errs);
 	free(rcs);
+}
+
+static void
+too_big(void *ctx, size_t n)
+{
+	struct lmtp *l = ctx;
+
+	l->fig.too_big += n;
 }
 
 /* ----- sessions ----------------------------------------------------- */
@@ -180,7 +193,7 @@ accept_all(struct lmtp *l)
 		int fd = accept4(l->fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct lmtp_limits lim;
-		struct lmtp_ops ops = { rcpt_mailbox, deliver, l };
+		struct lmtp_ops ops = { rcpt_mailbox, deliver, l, too_big };
 		struct session *s;
 
 		if (fd < 0) {
@@ -202,6 +215,7 @@ accept_all(struct lmtp *l)
 
 			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
 			close(fd);
+			l->fig.refused++;
 			log_warn("lmtp: a connection refused: max_connections "
 			    "(%lld) reached", cf(l)->max_connections);
 			continue;
@@ -425,6 +439,17 @@ lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n)
 		}
 	}
 	l->ns = keep;
+}
+
+void
+lmtp_figures(const struct lmtp *l, struct metrics_lmtp *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (l == NULL)
+		return;
+	*f = l->fig;
+	f->on = l->fd >= 0;
+	f->sessions = l->ns;
 }
 
 unsigned long

@@ -37,6 +37,7 @@
 
 #include "common/err.h"
 #include "daemon/app.h"
+#include "daemon/metrics.h"
 #include "desk/desk.h"
 
 struct lmtp;
@@ -63,6 +64,8 @@ int lmtp_timeout_ms(const struct lmtp *l);
 /* Serve what poll() reported in fds (the n that lmtp_pollfds() filled),
  * and end the sessions whose time is up. Stores the mails completed. */
 void lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n);
+/* The listener's figures for /metrics (off: f->on false). */
+void lmtp_figures(const struct lmtp *l, struct metrics_lmtp *f);
 /* How many mails were stored so far (one per mailbox of a mail). */
 unsigned long lmtp_stored(const struct lmtp *l);
 /* Serve the sessions under way for as long as they keep coming (each

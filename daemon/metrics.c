@@ -57,6 +57,7 @@ struct metrics {
 	struct mailbox_fig *mb;
 	size_t nmb;
 	unsigned long long send[METRICS_NSEND];
+	struct metrics_lmtp lmtp;
 	unsigned long long sla_warnings, sla_breaches, auto_closed;
 	unsigned long long round_trips, rt_seen;
 	bool db_up;
@@ -190,6 +191,14 @@ metrics_mailbox_mail(struct metrics *m, const char *mailbox, int outcome)
 	pthread_mutex_lock(&m->lock);
 	if ((f = find_mailbox(m, mailbox)) != NULL)
 		f->outcome[outcome]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_lmtp(struct metrics *m, const struct metrics_lmtp *f)
+{
+	pthread_mutex_lock(&m->lock);
+	m->lmtp = *f;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -454,6 +463,24 @@ metrics_format(struct metrics *m, time_t now)
 	for (int k = 0; k < METRICS_NSEND; k++)
 		put(&b, "guichet_send_failures_total{kind=\"%s\"} "
 		    "%llu\n", send_names[k], m->send[k]);
+	if (m->lmtp.on) {
+		head(&b, "guichet_lmtp_answers_total", "counter", "Answers "
+		    "to the recipients of mails the MTA delivered by LMTP: "
+		    "stored (250), tempfail (451: the MTA keeps the mail and "
+		    "retries), too_big (552).");
+		put(&b, "guichet_lmtp_answers_total{answer=\"stored\"} "
+		    "%llu\n", m->lmtp.stored);
+		put(&b, "guichet_lmtp_answers_total{answer=\"tempfail\"} "
+		    "%llu\n", m->lmtp.tempfail);
+		put(&b, "guichet_lmtp_answers_total{answer=\"too_big\"} "
+		    "%llu\n", m->lmtp.too_big);
+		scalar(&b, "guichet_lmtp_connections_refused_total",
+		    "counter", "LMTP connections told 421 at once: "
+		    "max_connections reached.",
+		    (long long)m->lmtp.refused);
+		scalar(&b, "guichet_lmtp_sessions", "gauge",
+		    "LMTP sessions open.", (long long)m->lmtp.sessions);
+	}
 	scalar(&b, "guichet_sla_warnings_total", "counter",
 	    "SLA warnings fired by this daemon.",
 	    (long long)m->sla_warnings);

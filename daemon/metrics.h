@@ -70,6 +70,18 @@ void metrics_mailbox_pass(struct metrics *m, const char *mailbox,
 void metrics_mailbox_mail(struct metrics *m, const char *mailbox,
     int outcome);
 
+/* LMTP (daemon/lmtp.h): what this daemon's listener did since it
+ * started, as a whole (copied each turn). */
+struct metrics_lmtp {
+	bool on;                       /* a listener: the figures shown */
+	unsigned long long stored;     /* recipients answered 250 */
+	unsigned long long tempfail;   /* answered 451: the MTA retries */
+	unsigned long long too_big;    /* answered 552 */
+	unsigned long long refused;    /* connections past max_connections */
+	unsigned long sessions;        /* open now */
+};
+void metrics_lmtp(struct metrics *m, const struct metrics_lmtp *f);
+
 void metrics_send_failures(struct metrics *m, int temporary, int refused,
     int dead);
 void metrics_sla(struct metrics *m, int warnings, int breaches, int closed);

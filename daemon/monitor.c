@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/http.h"
+#include "daemon/lmtp.h"
 #include "daemon/metrics.h"
 #include "daemon/oauth2.h"
 #include "daemon/rate_page.h"
@@ -214,6 +215,17 @@ monitor_mail(struct monitor *m, const char *mailbox,
 			m->ack_since = started;
 		m->acks_waiting++;
 	}
+}
+
+void
+monitor_lmtp(struct monitor *m, const struct lmtp *l)
+{
+	struct metrics_lmtp f;
+
+	if (m == NULL)
+		return;
+	lmtp_figures(l, &f);
+	metrics_lmtp(m->metrics, &f);
 }
 
 void

@@ -57,6 +57,9 @@ void monitor_pass(struct monitor *m, const char *mailbox,
  * when its final dot came) to its commit. */
 void monitor_mail(struct monitor *m, const char *mailbox,
     const struct intake_result *res, double started);
+/* The LMTP listener's figures (lmtp NULL: none), each turn. */
+struct lmtp;
+void monitor_lmtp(struct monitor *m, const struct lmtp *l);
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
 void monitor_tick(struct monitor *m, const struct sched_stats *st);

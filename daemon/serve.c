@@ -338,6 +338,7 @@ turn(struct daemon *d, bool once)
 	time_t now = app_now(d->app);
 	time_t next = now + MAX_SLEEP;
 
+	monitor_lmtp(d->mon, d->lmtp);   /* also while the database is away */
 	if (ensure_db(d, now) != 0) {
 		monitor_turn(d->mon, NULL, now, NULL);
 		d->failed = true;

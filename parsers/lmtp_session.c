@@ -155,6 +155,8 @@ deliver(struct lmtp_session *s)
 	if (!s->too_big)
 		s->ops.deliver(s->ops.ctx, s->data, s->datalen, s->rcpts,
 		    s->nrcpts, replies);
+	else if (s->ops.too_big != NULL)
+		s->ops.too_big(s->ops.ctx, s->nrcpts);
 	for (size_t i = 0; i < s->nrcpts; i++) {
 		const char *r = replies[i];
 

@@ -61,6 +61,9 @@ struct lmtp_ops {
 	    const struct lmtp_rcpt *rcpts, size_t n,
 	    char (*replies)[LMTP_REPLY_MAX]);
 	void *ctx;
+	/* A mail past lim.max_size was refused (552) for n recipients;
+	 * may be NULL. */
+	void (*too_big)(void *ctx, size_t n);
 };
 
 struct lmtp_session;

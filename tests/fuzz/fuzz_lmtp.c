@@ -62,6 +62,14 @@ fuzz_lmtp_deliver(void *ctx, const char *data, size_t len,
 	st->delivered++;
 }
 
+static void
+fuzz_lmtp_too_big(void *ctx, size_t n)
+{
+	struct fuzz_lmtp_state *st = ctx;
+
+	FUZZ_CHECK(n >= 1 && n <= st->max_rcpts, "%zu recipients refused", n);
+}
+
 /* Check and consume the replies waiting. */
 static void
 fuzz_lmtp_drain(struct lmtp_session *s, size_t cap)
@@ -91,7 +99,8 @@ fuzz_lmtp(const uint8_t *data, size_t len)
 {
 	struct fuzz_lmtp_state st = { 0 };
 	struct lmtp_limits lim;
-	struct lmtp_ops ops = { fuzz_lmtp_mailbox, fuzz_lmtp_deliver, &st };
+	struct lmtp_ops ops = { fuzz_lmtp_mailbox, fuzz_lmtp_deliver, &st,
+		fuzz_lmtp_too_big };
 	struct lmtp_session *s;
 	size_t piece, off = 0, cap;
 	unsigned steps = 0;

@@ -599,18 +599,32 @@ class Lmtp(gh.ServersTestCase):
         s = self.servers
         s.write_config(dbname=self.db, mailbox_user=self.db[:30],
                        sections=dict(NO_AGENT, guichet={
-                           "poll_interval": "1h"},
-                           lmtp={"listen": "unix:" + self.sock},
+                           "poll_interval": "1h", "max_mail_size": "1KB",
+                           "reconnect_max": "1s"},
+                           lmtp={"listen": "unix:" + self.sock,
+                                 "max_connections": "1"},
                            http={"listen": "127.0.0.1:%d" % port}))
         d = self.serve()
         d.wait_for_output(r"http: /metrics and /healthz on")
         c = self.client()
         for n in (25, 25, 26):
             c.deliver(["support@example.com"], mail(n))
-        c.close()
+        # past four times max_mail_size: 552
+        _, final = c.deliver(["support@example.com"],
+                             mail(27, body="x" * 8000 + "\r\n"))
+        self.assertEqual(final[0][0], 552)
+        # a second connection, past max_connections
+        self.assertEqual(Client(self.sock).greeting[0], 421)
+        # the database away: 451
+        s.pg.stop()
+        try:
+            _, final = c.deliver(["support@example.com"], mail(28))
+        finally:
+            s.pg.start()
+        self.assertEqual(final[0][0], 451)
         import http.client
 
-        def ingested():
+        def scrape():
             h = http.client.HTTPConnection(gh.LOCALHOST, port, timeout=10)
             h.request("GET", "/metrics")
             body = h.getresponse().read().decode()
@@ -618,12 +632,28 @@ class Lmtp(gh.ServersTestCase):
             out = {}
             for fam in text_string_to_metric_families(body):
                 for smp in fam.samples:
-                    if smp.name == "guichet_mails_ingested_total":
-                        out[smp.labels["outcome"]] = smp.value
+                    key = smp.labels.get("outcome") or \
+                        smp.labels.get("answer") or ""
+                    out[(smp.name, key)] = smp.value
             return out
-        got = ingested()
-        self.assertEqual(got.get("ticket"), 2, got)
-        self.assertEqual(got.get("duplicate"), 1, got)
+
+        def want():
+            m = scrape()
+            return m.get(("guichet_lmtp_answers_total", "tempfail")) == 1 \
+                and m
+        got = gh.wait_until(want, 30, "the 451 counted")
+        self.assertEqual(got.get(("guichet_mails_ingested_total",
+                                  "ticket")), 2, got)
+        self.assertEqual(got.get(("guichet_mails_ingested_total",
+                                  "duplicate")), 1, got)
+        self.assertEqual(got.get(("guichet_lmtp_answers_total",
+                                  "stored")), 3, got)
+        self.assertEqual(got.get(("guichet_lmtp_answers_total",
+                                  "too_big")), 1, got)
+        self.assertEqual(got.get(("guichet_lmtp_connections_refused_total",
+                                  "")), 1, got)
+        self.assertEqual(got.get(("guichet_lmtp_sessions", "")), 1, got)
+        c.close()
 
     # -- the operator's mistakes ------------------------------------------
 

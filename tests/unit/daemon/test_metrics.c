@@ -93,7 +93,26 @@ test_counters(void **state)
 	/* not read from the database yet: not shown rather than 0 */
 	assert_null(strstr(t, "guichet_open_tickets"));
 	assert_null(strstr(t, "guichet_outbox_pending"));
+	/* no LMTP listener: no LMTP figures */
+	assert_null(strstr(t, "guichet_lmtp"));
 	free(t);
+	{
+		struct metrics_lmtp f = { .on = true, .stored = 7,
+			.tempfail = 2, .too_big = 1, .refused = 3,
+			.sessions = 4 };
+
+		metrics_lmtp(m, &f);
+		t = metrics_format(m, T0 + 10);
+		assert_line(t, "guichet_lmtp_answers_total{answer=\"stored\"} "
+		    "7");
+		assert_line(t, "guichet_lmtp_answers_total{answer="
+		    "\"tempfail\"} 2");
+		assert_line(t, "guichet_lmtp_answers_total{answer=\"too_big\"}"
+		    " 1");
+		assert_line(t, "guichet_lmtp_connections_refused_total 3");
+		assert_line(t, "guichet_lmtp_sessions 4");
+		free(t);
+	}
 	metrics_free(&m);
 	assert_null(m);
 }

@@ -27,6 +27,7 @@ struct seen {
 	size_t lens[4];
 	int nmails;
 	const char *answer;    /* what deliver() says for each recipient */
+	size_t too_big;        /* recipients told 552 */
 };
 
 static const char *
@@ -51,13 +52,19 @@ deliver(void *ctx, const char *data, size_t len, const struct lmtp_rcpt *r,
 		snprintf(replies[i], LMTP_REPLY_MAX, seen->answer, r[i].addr);
 }
 
+static void
+too_big(void *ctx, size_t n)
+{
+	((struct seen *)ctx)->too_big += n;
+}
+
 /* Feed text piece bytes at a time (0: as much as it takes), writing the
  * replies whenever asked; all the replies in out. */
 static void
 converse(struct seen *seen, const char *text, size_t len, size_t piece,
     char *out, size_t outmax, const struct lmtp_limits *lim)
 {
-	struct lmtp_ops ops = { mailbox, deliver, seen };
+	struct lmtp_ops ops = { mailbox, deliver, seen, too_big };
 	struct lmtp_session *s = lmtp_session_new(lim, &ops);
 	size_t off = 0, o = 0, n;
 	const char *p;
@@ -157,6 +164,7 @@ test_too_big_read_to_its_end(void **state)
 	    "example.com>\r\nDATA\r\n%0300d\r\n.\r\nNOOP\r\n", 0);
 	converse(&seen, text, (size_t)n, 5, out, sizeof(out), &lim);
 	assert_int_equal(seen.nmails, 0);
+	assert_int_equal(seen.too_big, 2);
 	assert_non_null(strstr(out, "552 5.3.4 <support@example.com> the mail "
 	    "is larger than 100 bytes\r\n552 5.3.4 <support+2@example.com>"));
 	/* and the session goes on */
@@ -189,7 +197,7 @@ test_not_read_when_replies_pile_up(void **state)
 {
 	struct lmtp_limits lim = { 1000, 100 };
 	struct seen seen = { .answer = "250 2.0.0 <%s> ok" };
-	struct lmtp_ops ops = { mailbox, deliver, &seen };
+	struct lmtp_ops ops = { mailbox, deliver, &seen, NULL };
 	struct lmtp_session *s = lmtp_session_new(&lim, &ops);
 	static char flood[LMTP_IN_MAX];
 	size_t fed = 0, n;
