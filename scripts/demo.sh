@@ -97,6 +97,10 @@ if [ ! -s "$STATE/support.pass" ]; then
 	chmod 600 "$STATE/support.pass"
 fi
 
+# the MTA's way in: LMTP to the running daemon, on a free loopback port
+lmtp_port=$("$PY" -c 'import socket; s = socket.socket(); \
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
 cat >"$CONF" <<EOC
 # Written by scripts/demo.sh for the servers under state/demo/.
 [guichet]
@@ -129,6 +133,9 @@ domains = acme.example
 plan = Enterprise
 report_to = cto@acme.example
 
+[lmtp]
+listen = 127.0.0.1:$lmtp_port
+
 [status]
 dir = status
 title = Example status
@@ -154,7 +161,34 @@ stop() {
 trap stop INT TERM EXIT
 
 append --fresh "$ROOT"/scripts/demo-mail/*.eml
-want=$((before + $(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l)))
+want=$((before + $(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l) + 1))
+# and one mail as an MTA hands it over (Postfix: mailbox_transport =
+# lmtp:...): stored in the daemon's session, 250 once committed
+i=0
+until "$PY" - "$lmtp_port" <<'PYEOF'
+import smtplib, sys, time
+mail = ("From: Jonas Weber <jonas@globex.example>\r\nTo: support@example.com"
+        "\r\nSubject: Password reset link expired\r\nMessage-ID: "
+        "<demo-lmtp-%d@globex.example>\r\n\r\nHello,\r\n\r\nThe password "
+        "reset link I received this morning says it has expired.\r\n\r\n"
+        "Jonas\r\n" % int(time.time())).encode()
+try:
+    lm = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+except OSError:
+    sys.exit(1)
+lm.sendmail("jonas@globex.example", ["support@example.com"], mail)
+lm.quit()
+print("demo: a mail delivered over LMTP")
+PYEOF
+do
+	i=$((i + 1))
+	if [ $i -gt 50 ]; then
+		echo "demo: no LMTP listener; the daemon's log:" >&2
+		cat "$STATE/guichet.log" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
 i=0
 while [ "$($GUICHET ticket list --json | "$PY" -c \
     'import json,sys; print(len(json.load(sys.stdin)))')" -lt "$want" ]; do
