@@ -13,18 +13,17 @@
 #include "conf/conf.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include "common/mem.h"
 #include "common/util.h"
 #include "conf/gdpr_check.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
+#include "conf/listen_conf.h"
 #include "conf/storage.h"
 #include "conf/oauth2_check.h"
 #include "conf/security.h"
@@ -220,191 +219,6 @@ read_smtp(struct reader *r, struct conf_section *s)
 		conf_diag_add(r->d, s->file, from->line, "from: \"%s\" is not "
 		    "an address (\"Name <local@domain>\" or local@domain)",
 		    from->value);
-}
-
-#define H(f) offsetof(struct conf_http, f)
-static const struct key_spec http_keys[] = {
-	{ "listen", V_STR, H(listen), NULL, true },
-	{ "allow_remote", V_BOOL, H(allow_remote), "no", 0 },
-	{ "poll_stale_after", V_DURATION, H(poll_stale_after), "10m", 0 },
-	{ "outbox_stuck_after", V_DURATION, H(outbox_stuck_after), "30m", 0 },
-	{ "public_url", V_URL_HTTP, H(public_url), NULL, 0 },
-	{ NULL, 0, 0, NULL, 0 }
-};
-#undef H
-
-#define L(f) offsetof(struct conf_lmtp, f)
-static const struct key_spec lmtp_keys[] = {
-	{ "listen", V_STR, L(listen), NULL, true },
-	{ "allow_remote", V_BOOL, L(allow_remote), "no", 0 },
-	{ "socket_mode", V_STR, L(socket_mode), "0660", 0 },
-	{ "max_connections", V_INT, L(max_connections), "20", 0 },
-	{ "max_recipients", V_INT, L(max_recipients), "100", 0 },
-	{ "timeout", V_DURATION, L(timeout), "5m", 0 },
-	{ NULL, 0, 0, NULL, 0 }
-};
-#undef L
-
-/* "127.0.0.1:9187", "[::1]:9187" or "localhost:9187": a numeric address
- * (localhost is 127.0.0.1) and a port from 1 to 65535. Returns NULL or
- * why the value is refused; *loopback_r tells whether the address is a
- * loopback one. */
-static const char *
-split_listen(const char *v, char **host_r, int *port_r, bool *loopback_r)
-{
-	const char *colon, *h = v, *p;
-	char host[64], *end;
-	unsigned char a[16];
-	size_t hl;
-	long port;
-
-	if (v[0] == '[') {
-		const char *close = strchr(v, ']');
-
-		if (close == NULL || close[1] != ':')
-			return "expected [IPv6]:PORT";
-		h = v + 1;
-		hl = (size_t)(close - h);
-		p = close + 2;
-	} else {
-		if ((colon = strrchr(v, ':')) == NULL)
-			return "expected ADDRESS:PORT (e.g. 127.0.0.1:9187)";
-		hl = (size_t)(colon - v);
-		p = colon + 1;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		return "expected ADDRESS:PORT (e.g. 127.0.0.1:9187)";
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	errno = 0;
-	port = strtol(p, &end, 10);
-	if (!isdigit((unsigned char)*p) || *end != '\0' || errno != 0 ||
-	    port < 1 || port > 65535)
-		return "the port is a number from 1 to 65535";
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, a) == 1)
-		*loopback_r = a[0] == 127;
-	else if (inet_pton(AF_INET6, host, a) == 1)
-		*loopback_r = strcmp(host, "::1") == 0 ||
-		    memcmp(a, in6addr_loopback.s6_addr, 16) == 0;
-	else
-		return "the address is a numeric IPv4 or IPv6 address (or "
-		    "localhost)";
-	*host_r = xstrdup(host);
-	*port_r = (int)port;
-	return NULL;
-}
-
-/* A section that may appear once, unnamed: false (and its keys taken)
- * when it is not such. */
-static bool
-single_section(struct reader *r, struct conf_section *s, int *line)
-{
-	if (s->name == NULL && *line == 0) {
-		*line = s->line;
-		return true;
-	}
-	for (size_t i = 0; i < s->nentries; i++)
-		s->entries[i].used = true;
-	conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
-	    "[%s] takes no name" : "section [%s] given twice", s->type);
-	return false;
-}
-
-static void
-read_http(struct reader *r, struct conf_section *s)
-{
-	struct conf_http *h = &r->c->http;
-	const struct conf_entry *e;
-	const char *why;
-	bool loopback = false;
-
-	if (!single_section(r, s, &h->line))
-		return;
-	keys_read_section(r, s, http_keys, h);
-	if (h->listen == NULL)
-		return;
-	e = conf_section_entry(s, "listen");
-	if ((why = split_listen(h->listen, &h->host, &h->port,
-	    &loopback)) != NULL)
-		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\": %s",
-		    h->listen, why);
-	else if (!loopback && !h->allow_remote)
-		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\" is not "
-		    "a loopback address: the metrics would be open to the "
-		    "network; set allow_remote = yes if that is meant",
-		    h->listen);
-	if (h->poll_stale_after < 1) {
-		e = conf_section_entry(s, "poll_stale_after");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "poll_stale_after: at least 1s");
-	}
-	if (h->outbox_stuck_after < 1) {
-		e = conf_section_entry(s, "outbox_stuck_after");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "outbox_stuck_after: at least 1s");
-	}
-}
-
-static void
-read_lmtp(struct reader *r, struct conf_section *s)
-{
-	struct conf_lmtp *l = &r->c->lmtp;
-	const struct conf_entry *e;
-	const char *why = NULL;
-	bool loopback = true;
-	char *end;
-
-	if (!single_section(r, s, &l->line))
-		return;
-	keys_read_section(r, s, lmtp_keys, l);
-	if (l->listen == NULL)
-		return;
-	e = conf_section_entry(s, "listen");
-	if (strncmp(l->listen, "unix:", 5) == 0) {
-		if (l->listen[5] != '/')
-			why = "unix:PATH takes an absolute path";
-		else if (strlen(l->listen + 5) >= 108)
-			why = "the socket's path is longer than 107 bytes";
-		else
-			l->path = xstrdup(l->listen + 5);
-	} else {
-		why = split_listen(l->listen, &l->host, &l->port, &loopback);
-	}
-	if (why != NULL)
-		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\": %s "
-		    "(unix:/run/guichet/lmtp.sock or 127.0.0.1:2424)",
-		    l->listen, why);
-	else if (!loopback && !l->allow_remote)
-		conf_diag_add(r->d, s->file, e->line, "listen: \"%s\" is not "
-		    "a loopback address: anyone who reaches it could open "
-		    "tickets under any sender, past the MTA's checks; set "
-		    "allow_remote = yes if that is meant", l->listen);
-	errno = 0;
-	l->mode = (unsigned)strtoul(l->socket_mode, &end, 8);
-	if (*l->socket_mode == '\0' || *end != '\0' || errno != 0 ||
-	    l->mode > 0777 || (l->mode & 0600) != 0600) {
-		e = conf_section_entry(s, "socket_mode");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "socket_mode: \"%s\" is an octal mode from 0600 to 0777 "
-		    "that lets the owner read and write", l->socket_mode);
-	}
-	if (l->max_connections < 1 || l->max_connections > 1000) {
-		e = conf_section_entry(s, "max_connections");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "max_connections: from 1 to 1000");
-	}
-	if (l->max_recipients < 1 || l->max_recipients > 1000) {
-		e = conf_section_entry(s, "max_recipients");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "max_recipients: from 1 to 1000");
-	}
-	if (l->timeout < 1) {
-		e = conf_section_entry(s, "timeout");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "timeout: at least 1s");
-	}
 }
 
 static bool
@@ -652,9 +466,9 @@ read_all(struct reader *r)
 				    NULL;
 			}
 		} else if (strcmp(t, "http") == 0) {
-			read_http(r, s);
+			conf_read_http(r, s);
 		} else if (strcmp(t, "lmtp") == 0) {
-			read_lmtp(r, s);
+			conf_read_lmtp(r, s);
 		} else if (strcmp(t, "pgp") == 0) {
 			conf_pgp_read(r, s);
 		} else if (strcmp(t, "status") == 0) {
@@ -825,13 +639,9 @@ conf_free(struct conf **cp)
 		free(c->queues[i].name);
 	}
 	free(c->queues);
-	keys_free_strings(&c->http, http_keys);
 	storage_free(&c->storage);
 	conf_free_gdpr(&c->gdpr);
-	free(c->http.host);
-	keys_free_strings(&c->lmtp, lmtp_keys);
-	free(c->lmtp.path);
-	free(c->lmtp.host);
+	conf_listen_free(c);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);
 	ini_sections_free(&c->sections, &c->nsections);

@@ -18,21 +18,13 @@ void
 conf_read_gdpr(struct reader *r, struct conf_section *s)
 {
 	struct conf_gdpr *g = &r->c->gdpr;
-	const struct conf_entry *e;
 
-	if (s->name != NULL || g->line != 0) {
-		for (size_t i = 0; i < s->nentries; i++)
-			s->entries[i].used = true;
-		conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
-		    "[gdpr] takes no name" : "section [gdpr] given twice");
+	if (!keys_single_section(r, s, &g->line))
 		return;
-	}
-	g->line = s->line;
 	keys_read_section(r, s, gdpr_keys, g);
 	if (g->batch < 1 || g->batch > 10000) {
-		e = conf_section_entry(s, "batch");
-		conf_diag_add(r->d, s->file, e ? e->line : s->line,
-		    "batch: %lld: expected 1 to 10000", g->batch);
+		keys_diag(r, s, "batch", "batch: %lld: expected 1 to 10000",
+		    g->batch);
 		g->batch = 100;
 	}
 }

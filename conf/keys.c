@@ -11,6 +11,7 @@
 #include "conf/keys.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,4 +395,32 @@ keys_free_secret(char *s)
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
+}
+
+bool
+keys_single_section(struct reader *r, struct conf_section *s, int *line)
+{
+	if (s->name == NULL && *line == 0) {
+		*line = s->line;
+		return true;
+	}
+	for (size_t i = 0; i < s->nentries; i++)
+		s->entries[i].used = true;
+	conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
+	    "[%s] takes no name" : "section [%s] given twice", s->type);
+	return false;
+}
+
+void
+keys_diag(struct reader *r, const struct conf_section *s, const char *key,
+    const char *fmt, ...)
+{
+	const struct conf_entry *e = conf_section_entry(s, key);
+	char msg[1024];   /* as conf_diag_add() keeps */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_diag_add(r->d, s->file, e ? e->line : s->line, "%s", msg);
 }

@@ -61,6 +61,18 @@ struct reader {
 void keys_read_section(struct reader *r, struct conf_section *s,
     const struct key_spec *keys, void *base);
 
+/* A section that may appear once and has no name ([http], [gdpr]...):
+ * true, and *line set to its line, the first time; otherwise its keys
+ * are taken (not reported as unknown), the mistake told, and false. */
+bool keys_single_section(struct reader *r, struct conf_section *s,
+    int *line);
+
+/* A problem with key of section s, told at the key's line (the
+ * section's when the key is not written: a default). */
+void keys_diag(struct reader *r, const struct conf_section *s,
+    const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* A bare addr-spec: one `@` with text on both sides, no space, control,
  * `<`, `>`, `,` or `"`. */
 bool keys_valid_addr(const char *s);

@@ -34,14 +34,8 @@ conf_pgp_read(struct reader *r, struct conf_section *s)
 {
 	struct conf_pgp *p = &r->c->pgp;
 
-	if (s->name != NULL || p->line != 0) {
-		for (size_t i = 0; i < s->nentries; i++)
-			s->entries[i].used = true;
-		conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
-		    "[pgp] takes no name" : "section [pgp] given twice");
+	if (!keys_single_section(r, s, &p->line))
 		return;
-	}
-	p->line = s->line;
 	p->file = s->file;
 	keys_read_section(r, s, pgp_keys, p);
 }

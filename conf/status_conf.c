@@ -38,14 +38,8 @@ conf_status_read(struct reader *r, struct conf_section *s)
 	const struct conf_entry *e;
 	int line;
 
-	if (s->name != NULL || st->line != 0) {
-		for (size_t i = 0; i < s->nentries; i++)
-			s->entries[i].used = true;
-		conf_diag_add(r->d, s->file, s->line, s->name != NULL ?
-		    "[status] takes no name" : "section [status] given twice");
+	if (!keys_single_section(r, s, &st->line))
 		return;
-	}
-	st->line = s->line;
 	keys_read_section(r, s, status_keys, st);
 	e = conf_section_entry(s, "components");
 	line = e ? e->line : s->line;
