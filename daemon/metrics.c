@@ -182,15 +182,15 @@ metrics_mailbox_pass(struct metrics *m, const char *mailbox,
 }
 
 void
-metrics_mailbox_mail(struct metrics *m, const char *mailbox, int outcome)
+metrics_mailbox_mail(struct metrics *m, const char *mailbox,
+    const unsigned long long *outcomes)
 {
 	struct mailbox_fig *f;
 
-	if (outcome < 0 || outcome >= METRICS_NOUTCOMES)
-		return;
 	pthread_mutex_lock(&m->lock);
 	if ((f = find_mailbox(m, mailbox)) != NULL)
-		f->outcome[outcome]++;
+		for (int i = 0; i < METRICS_NOUTCOMES; i++)
+			f->outcome[i] += outcomes[i];
 	pthread_mutex_unlock(&m->lock);
 }
 

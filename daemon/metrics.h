@@ -65,10 +65,10 @@ void metrics_set_mailboxes(struct metrics *m, const char *const *names,
  * ok: the pass completed; standby: another daemon holds the mailbox. */
 void metrics_mailbox_pass(struct metrics *m, const char *mailbox,
     const unsigned long long *outcomes, bool ok, bool standby, time_t now);
-/* One mail taken outside a pass (LMTP): its outcome (METRICS_TICKET...)
- * counted, the mailbox's pass figures untouched. */
+/* Mails taken outside a pass (LMTP): counts by outcome, as for a pass,
+ * the mailbox's pass figures (last success, failures) untouched. */
 void metrics_mailbox_mail(struct metrics *m, const char *mailbox,
-    int outcome);
+    const unsigned long long *outcomes);
 
 /* LMTP (daemon/lmtp.h): what this daemon's listener did since it
  * started, as a whole (copied each turn). */

@@ -159,30 +159,29 @@ monitor_free(struct monitor **mp)
 	*mp = NULL;
 }
 
-void
-monitor_pass(struct monitor *m, const char *mailbox,
-    const struct poll_stats *st, int rc, double started, time_t now)
+/* The counts of st by metrics outcome (METRICS_TICKET...). */
+static void
+outcomes(const struct poll_stats *st, unsigned long long *o)
 {
-	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
-	double end;
-	unsigned long n;
-
-	if (m == NULL)
-		return;
 	o[METRICS_TICKET] = (unsigned long long)st->new_tickets;
 	o[METRICS_FOLLOWUP] = (unsigned long long)st->followups;
 	o[METRICS_DUPLICATE] = (unsigned long long)st->duplicates;
 	o[METRICS_QUARANTINE] = (unsigned long long)st->quarantined;
 	o[METRICS_LOOP] = (unsigned long long)st->loops;
 	o[METRICS_BOUNCE] = (unsigned long long)st->bounces;
-	metrics_mailbox_pass(m->metrics, mailbox, o, rc == 0, st->standby,
-	    now);
-	n = (unsigned long)(st->new_tickets + st->followups +
+}
+
+/* The mails of st taken since started: their intake latency, and the new
+ * tickets whose acknowledgement is now awaited. */
+static void
+taken(struct monitor *m, const struct poll_stats *st, double started)
+{
+	unsigned long n = (unsigned long)(st->new_tickets + st->followups +
 	    st->duplicates + st->quarantined + st->loops + st->bounces);
+
 	if (n == 0)
 		return;
-	end = monitor_clock();
-	metrics_observe_intake(m->metrics, end - started, n);
+	metrics_observe_intake(m->metrics, monitor_clock() - started, n);
 	if (st->new_tickets > 0) {
 		if (m->acks_waiting == 0)
 			m->ack_since = started;
@@ -191,30 +190,32 @@ monitor_pass(struct monitor *m, const char *mailbox,
 }
 
 void
-monitor_mail(struct monitor *m, const char *mailbox,
-    const struct intake_result *res, double started)
+monitor_pass(struct monitor *m, const char *mailbox,
+    const struct poll_stats *st, int rc, double started, time_t now)
 {
-	int o;
+	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
 
 	if (m == NULL)
 		return;
-	switch (res->outcome) {
-	case INTAKE_NEW_TICKET: o = METRICS_TICKET; break;
-	case INTAKE_FOLLOWUP:
-		o = res->bounce ? METRICS_BOUNCE : METRICS_FOLLOWUP;
-		break;
-	case INTAKE_DUPLICATE: o = METRICS_DUPLICATE; break;
-	case INTAKE_QUARANTINED: o = METRICS_QUARANTINE; break;
-	case INTAKE_DROPPED: o = METRICS_LOOP; break;
-	default: return;
-	}
+	outcomes(st, o);
+	metrics_mailbox_pass(m->metrics, mailbox, o, rc == 0, st->standby,
+	    now);
+	taken(m, st, started);
+}
+
+void
+monitor_mail(struct monitor *m, const char *mailbox,
+    const struct intake_result *res, double started)
+{
+	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
+	struct poll_stats st = { 0 };
+
+	if (m == NULL)
+		return;
+	poll_stats_count(&st, res);
+	outcomes(&st, o);
 	metrics_mailbox_mail(m->metrics, mailbox, o);
-	metrics_observe_intake(m->metrics, monitor_clock() - started, 1);
-	if (o == METRICS_TICKET) {
-		if (m->acks_waiting == 0)
-			m->ack_since = started;
-		m->acks_waiting++;
-	}
+	taken(m, &st, started);
 }
 
 void

@@ -260,6 +260,23 @@ batch_pass(struct poller *p, struct desk *in, struct imap_msg *msgs,
 	return rc;
 }
 
+void
+poll_stats_count(struct poll_stats *st, const struct intake_result *r)
+{
+	switch (r->outcome) {
+	case INTAKE_NEW_TICKET: st->new_tickets++; break;
+	case INTAKE_FOLLOWUP:
+		if (r->bounce)
+			st->bounces++;
+		else
+			st->followups++;
+		break;
+	case INTAKE_DUPLICATE: st->duplicates++; break;
+	case INTAKE_QUARANTINED: st->quarantined++; break;
+	case INTAKE_DROPPED: st->loops++; break;
+	}
+}
+
 /* Store a batch: fast, and mail by mail if a mail fails; then log each
  * mail (only once committed) and sort the UIDs into those to move to the
  * processed and to the quarantine folder. */
@@ -289,18 +306,7 @@ store_batch(struct poller *p, struct desk *in, struct imap_msg *msgs,
 
 		intake_log(mb->name, msgs[i].uid, r);
 		log_set_fields(&(struct log_fields){ .mailbox = mb->name });
-		switch (r->outcome) {
-		case INTAKE_NEW_TICKET: st->new_tickets++; break;
-		case INTAKE_FOLLOWUP:
-			if (r->bounce)
-				st->bounces++;
-			else
-				st->followups++;
-			break;
-		case INTAKE_DUPLICATE: st->duplicates++; break;
-		case INTAKE_QUARANTINED: st->quarantined++; break;
-		case INTAKE_DROPPED: st->loops++; break;
-		}
+		poll_stats_count(st, r);
 		if (r->outcome == INTAKE_QUARANTINED)
 			quar[(*nquar)++] = msgs[i].uid;
 		else

@@ -40,6 +40,9 @@ struct poll_stats {
 	bool standby;       /* another daemon holds the mailbox */
 };
 
+/* One mail's outcome counted in st. */
+void poll_stats_count(struct poll_stats *st, const struct intake_result *r);
+
 void poller_new(struct poller **out, const struct conf *conf,
     const struct conf_mailbox *mb);
 void poller_free(struct poller **p);
