@@ -41,7 +41,6 @@ struct lmtp {
 	struct session **s;
 	size_t ns;
 	double accept_pause;   /* out of descriptors: accept again then */
-	unsigned long stored;  /* mails stored (one per mailbox) */
 	struct metrics_lmtp fig;   /* answers and refusals, for /metrics */
 };
 
@@ -121,7 +120,6 @@ deliver(void *ctx, const char *data, size_t len,
 			log_warn("lmtp: mailbox %s: %s (answered 451: the MTA "
 			    "keeps the mail)", mb->name, errs[i].msg);
 		} else {
-			l->stored++;
 			intake_log(mb->name, 0, &res[i]);
 		}
 		answer(replies[i], rcpts[i].addr, rcs[i], &res[i],
@@ -359,7 +357,6 @@ lmtp_pollfds(struct lmtp *l, struct pollfd *fds)
 	fds[n++].events = POLLIN;
 	for (size_t i = 0; i < l->ns; i++) {
 		struct session *s = l->s[i];
-
 		size_t len;
 
 		fds[n].fd = s->fd;
@@ -452,10 +449,10 @@ lmtp_figures(const struct lmtp *l, struct metrics_lmtp *f)
 	f->sessions = l->ns;
 }
 
-unsigned long
+unsigned long long
 lmtp_stored(const struct lmtp *l)
 {
-	return l == NULL ? 0 : l->stored;
+	return l == NULL ? 0 : l->fig.stored;
 }
 
 void

@@ -66,8 +66,9 @@ int lmtp_timeout_ms(const struct lmtp *l);
 void lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n);
 /* The listener's figures for /metrics (off: f->on false). */
 void lmtp_figures(const struct lmtp *l, struct metrics_lmtp *f);
-/* How many mails were stored so far (one per mailbox of a mail). */
-unsigned long lmtp_stored(const struct lmtp *l);
+/* How many recipients were answered 250 so far (it moves when a mail
+ * was stored). */
+unsigned long long lmtp_stored(const struct lmtp *l);
 /* Serve the sessions under way for as long as they keep coming (each
  * wait for the next bytes at most gap_ms), at most budget_ms in all:
  * after a mail, the next one of the MTA's stream is taken before the

@@ -399,7 +399,7 @@ sleep_until_due(struct daemon *d, int seconds)
 	struct poller **who = xcalloc(max, sizeof(*who));
 	nfds_t n = 2, base;
 	size_t nl;
-	unsigned long stored;
+	unsigned long long stored;
 	char drain[64];
 	int ms, lms;
 
