@@ -159,6 +159,12 @@ stop() {
 	echo "demo: stopped (data kept in $STATE; rm -rf it to start afresh)"
 }
 trap stop INT TERM EXIT
+# give_up WHY: say why, show the daemon's log, and stop
+give_up() {
+	echo "demo: $1; the daemon's log:" >&2
+	cat "$STATE/guichet.log" >&2
+	exit 1
+}
 
 append --fresh "$ROOT"/scripts/demo-mail/*.eml
 want=$((before + $(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l) + 1))
@@ -182,22 +188,14 @@ print("demo: a mail delivered over LMTP")
 PYEOF
 do
 	i=$((i + 1))
-	if [ $i -gt 50 ]; then
-		echo "demo: no LMTP listener; the daemon's log:" >&2
-		cat "$STATE/guichet.log" >&2
-		exit 1
-	fi
+	[ $i -le 50 ] || give_up "no LMTP listener"
 	sleep 0.2
 done
 i=0
 while [ "$($GUICHET ticket list --json | "$PY" -c \
     'import json,sys; print(len(json.load(sys.stdin)))')" -lt "$want" ]; do
 	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		echo "demo: the tickets did not appear; the daemon's log:" >&2
-		cat "$STATE/guichet.log" >&2
-		exit 1
-	fi
+	[ $i -le 100 ] || give_up "the tickets did not appear"
 	sleep 0.2
 done
 sleep 1
