@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +34,14 @@ struct lmtp_session {
 	size_t inlen;
 	bool skip_line;        /* a command line past LMTP_CMD_MAX: to its
 	                          end */
-	char *out;
-	size_t outlen, outoff, outcap;
+	struct buf out;        /* the replies, from outoff on not written */
+	size_t outoff;
 	bool closing;          /* close once the replies are written */
 	char *sender;          /* MAIL FROM's path, "" for <> */
 	struct lmtp_rcpt *rcpts;
 	size_t nrcpts;
-	char *data;            /* Return-Path: then the mail */
-	size_t datalen, datacap, prefix;
+	struct buf data;       /* Return-Path: then the mail, capped at
+	                          lim.max_size bytes of the mail */
 	bool line_start;       /* the next data byte starts a line */
 	bool too_big;
 	int errors;
@@ -68,12 +69,9 @@ reply(struct lmtp_session *s, const char *fmt, ...)
 		n = (int)sizeof(line) - 3;
 	memcpy(line + n, "\r\n", 2);
 	n += 2;
-	if (s->outlen + (size_t)n > s->outcap) {
-		s->outcap = (s->outlen + (size_t)n) * 2;
-		s->out = xrealloc(s->out, s->outcap);
-	}
-	memcpy(s->out + s->outlen, line, (size_t)n);
-	s->outlen += (size_t)n;
+	/* not capped here: past LMTP_OUT_MAX nothing more is read */
+	if (buf_add(&s->out, line, (size_t)n) != 0)
+		s->closing = true;
 }
 
 /* A mistake of the client: told, counted, and past LMTP_MAX_ERRORS the
@@ -113,9 +111,7 @@ transaction_reset(struct lmtp_session *s)
 	s->nrcpts = 0;
 	free(s->sender);
 	s->sender = NULL;
-	free(s->data);
-	s->data = NULL;
-	s->datalen = s->datacap = s->prefix = 0;
+	buf_free(&s->data);
 	s->too_big = false;
 	if (s->st > S_READY)
 		s->st = S_READY;
@@ -124,25 +120,10 @@ transaction_reset(struct lmtp_session *s)
 static void
 data_append(struct lmtp_session *s, const char *p, size_t n)
 {
-	if (s->too_big)
-		return;
-	if (s->datalen - s->prefix + n > s->lim.max_size) {
+	if (!s->too_big && buf_add(&s->data, p, n) != 0) {
 		s->too_big = true;   /* read to the end, kept no more */
-		free(s->data);
-		s->data = NULL;
-		s->datalen = s->datacap = 0;
-		return;
+		buf_free(&s->data);
 	}
-	if (s->datalen + n > s->datacap) {
-		size_t want = s->datacap ? s->datacap * 2 : 16384;
-
-		while (want < s->datalen + n)
-			want *= 2;
-		s->data = xrealloc(s->data, want);
-		s->datacap = want;
-	}
-	memcpy(s->data + s->datalen, p, n);
-	s->datalen += n;
 }
 
 /* The final dot: each recipient told what deliver() says. */
@@ -153,7 +134,7 @@ deliver(struct lmtp_session *s)
 	    sizeof(*replies));
 
 	if (!s->too_big)
-		s->ops.deliver(s->ops.ctx, s->data, s->datalen, s->rcpts,
+		s->ops.deliver(s->ops.ctx, s->data.data, s->data.len, s->rcpts,
 		    s->nrcpts, replies);
 	else if (s->ops.too_big != NULL)
 		s->ops.too_big(s->ops.ctx, s->nrcpts);
@@ -331,8 +312,8 @@ cmd_data(struct lmtp_session *s)
 	if (s->st != S_MAIL || s->nrcpts == 0)
 		return refuse(s, "503 5.5.1 no valid recipient");
 	n = snprintf(head, sizeof(head), "Return-Path: <%s>\r\n", s->sender);
+	buf_init(&s->data, s->lim.max_size + (size_t)n);
 	data_append(s, head, (size_t)n);
-	s->prefix = (size_t)n;
 	s->line_start = true;
 	s->st = S_DATA;
 	reply(s, "354 2.0.0 go ahead, end with <CRLF>.<CRLF>");
@@ -399,7 +380,7 @@ consume(struct lmtp_session *s)
 	size_t off = 0;
 
 	while (off < s->inlen && !s->closing &&
-	    s->outlen - s->outoff < LMTP_OUT_MAX) {
+	    s->out.len - s->outoff < LMTP_OUT_MAX) {
 		char *p = s->in + off, *lf;
 		size_t avail = s->inlen - off, n;
 
@@ -454,6 +435,7 @@ lmtp_session_new(const struct lmtp_limits *lim, const struct lmtp_ops *ops)
 	s->lim = *lim;
 	s->ops = *ops;
 	s->st = S_GREETED;
+	buf_init(&s->out, SIZE_MAX);
 	reply(s, "220 guichet LMTP ready");
 	return s;
 }
@@ -466,7 +448,7 @@ lmtp_session_free(struct lmtp_session **sp)
 	if (s == NULL)
 		return;
 	transaction_reset(s);
-	free(s->out);
+	buf_free(&s->out);
 	free(s);
 	*sp = NULL;
 }
@@ -474,7 +456,7 @@ lmtp_session_free(struct lmtp_session **sp)
 size_t
 lmtp_session_room(const struct lmtp_session *s)
 {
-	if (s->closing || s->outlen - s->outoff >= LMTP_OUT_MAX)
+	if (s->closing || s->out.len - s->outoff >= LMTP_OUT_MAX)
 		return 0;
 	return sizeof(s->in) - s->inlen;
 }
@@ -498,18 +480,20 @@ lmtp_session_resume(struct lmtp_session *s)
 const char *
 lmtp_session_output(const struct lmtp_session *s, size_t *len)
 {
-	*len = s->outlen - s->outoff;
-	return s->out + s->outoff;
+	*len = s->out.len - s->outoff;
+	return buf_str(&s->out) + s->outoff;
 }
 
 void
 lmtp_session_written(struct lmtp_session *s, size_t n)
 {
-	if (n > s->outlen - s->outoff)
-		n = s->outlen - s->outoff;
+	if (n > s->out.len - s->outoff)
+		n = s->out.len - s->outoff;
 	s->outoff += n;
-	if (s->outoff == s->outlen)
-		s->outoff = s->outlen = 0;
+	if (s->outoff == s->out.len) {
+		buf_reset(&s->out);
+		s->outoff = 0;
+	}
 }
 
 void
