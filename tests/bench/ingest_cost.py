@@ -9,8 +9,9 @@ Usage: scripts/bench-ingest.sh [MAILS [LMTP_MAILS]]   (default 5, 300)
 LMTP: `guichet serve` runs under callgrind twice, once to take one new
 ticket over LMTP and once to take 1 + LMTP_MAILS over one session (as
 an MTA that keeps its connection); then the same by IMAP (the mails put
-in INBOX at once, taken by IDLE), for comparison; after each run the search index's
-pending entries are merged (as the intake benchmark does). Per mail:
+in INBOX at once, taken by IDLE), for comparison; after each run the
+search index's pending entries are merged (as the intake benchmark
+does). Per mail:
 the difference of the two runs' counts, divided by LMTP_MAILS, for
 guichet and for PostgreSQL, so that what happens once per process (its
 start, loading the system's CA certificates for the first TLS
@@ -31,28 +32,32 @@ import guichet_harness as gh
 import intake_bench as ib
 from lmtp_client import Client
 
+# an agent, so that each new ticket also queues a notification
+AGENT = {"agent alice": {"address": "alice@example.com", "name": "Alice",
+                         "queues": "support"}}
+
 
 def serve_run(s, sock, first, n, path):
     """(guichet, PostgreSQL) instructions of one `serve` under callgrind
     that takes n new tickets (mails first .. first + n - 1) by path
     ("lmtp": one session; "imap": all put in INBOX at once, taken by
     IDLE) and sends their mails."""
-    sections = {"agent alice": {
-        "address": "alice@example.com", "name": "Alice",
-        "queues": "support"}, "guichet": {"poll_interval": "1h"},
-        "lmtp": {"listen": "unix:" + sock}}
-    s.write_config(sections=sections)
+    s.write_config(sections=dict(AGENT, guichet={"poll_interval": "1h"},
+                                 lmtp={"listen": "unix:" + sock}))
     out = os.path.join(s.pg.dir, "serve.%d.callgrind" % first)
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out
             ] + list(s._guichet_argv(("serve",), None, None))
     s.smtp.clear()
     before = ib.cg_files()
-    err = open(os.path.join(s.pg.dir, "serve.%d.log" % first), "w+")
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+    log = os.path.join(s.pg.dir, "serve.%d.log" % first)
+
+    def listening():
+        with open(log) as f:
+            return os.path.exists(sock) and "serving 1 mailbox" in f.read()
+    with open(log, "w") as err:
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        gh.wait_until(lambda: os.path.exists(sock) and
-                      "serving 1 mailbox" in open(err.name).read(), 300,
-                      "serve to listen")
+        gh.wait_until(listening, 300, "serve to listen")
         if path == "imap":
             c = s.imap.client("support")
             for i in range(first, first + n):
@@ -98,9 +103,7 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     n_lmtp = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     with gh.Servers(http=False) as s:
-        s.write_config(sections={"agent alice": {
-            "address": "alice@example.com", "name": "Alice",
-            "queues": "support"}})
+        s.write_config(sections=AGENT)
         s.guichet("migrate")
         # the intake benchmark's production settings, autovacuum off (no
         # other backend ends while a mail is counted), under callgrind
