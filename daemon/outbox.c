@@ -171,6 +171,21 @@ row_fields(const struct outbox_db_row *row, const char *outcome)
 	log_set_fields(outcome ? &lf : NULL);
 }
 
+/* A row sent whole at its first transaction (sent: its n recipients;
+ * NULL for a webhook): marked sent with its "mail_sent" event in one
+ * deferred statement (sql/outbox_db.h). */
+static int
+sent_whole(struct db *db, const struct outbox_db_row *row, time_t now,
+    const char *const *sent, size_t n, struct gc_err *err)
+{
+	char *data = event_data(row, NULL, NULL, row->attempts + 1, 0, sent,
+	    n);
+	int rc = outbox_db_sent(db, row->id, now, data, err);
+
+	free(data);
+	return rc;
+}
+
 /* ----- Webhooks: one POST, one fate ------------------------------- */
 
 static int
@@ -187,11 +202,7 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 	drc = webhook_post(row->url, (const char *)row->data, row->len, NULL,
 	    (int)ob->conf->smtp.timeout, &derr);
 	if (drc == 0) {
-		rc = outbox_db_row_done(db, row->id, "sent", NULL, now, now,
-		    err);
-		if (rc == 0)
-			rc = event(db, row, now, "mail_sent", event_data(row,
-			    NULL, NULL, attempts, 0, NULL, 0), err);
+		rc = sent_whole(db, row, now, NULL, 0, err);
 		stats->sent++;
 		row_fields(row, "sent");
 		log_info("outbox %" PRId64 ": webhook %s sent", row->id,
@@ -241,9 +252,17 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 	char status[16] = "";
 	int drc, rc;
 
-	rc = outbox_db_rcpts_take(db, row->id, now,
-	    (int)ob->conf->smtp.max_rcpts, &due, &n, err);
-	if (rc != 0)
+	if (row->rcpts != NULL) {
+		/* first try, plain recipients: no recipient rows unless one
+		 * of them is not sent now */
+		n = row->nrcpts;
+		due = xcalloc(n, sizeof(*due));
+		for (size_t i = 0; i < n; i++) {
+			due[i].position = (int)i + 1;
+			due[i].address = xstrdup(row->rcpts[i]);
+		}
+	} else if ((rc = outbox_db_rcpts_take(db, row->id, now,
+	    (int)ob->conf->smtp.max_rcpts, &due, &n, err)) != 0)
 		return rc;
 	if (n == 0) {
 		/* nothing due: bring the row in line (no recipient at all
@@ -310,12 +329,22 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		if (res[i].status != NULL)
 			done[ndone++] = res[i];
 	}
-	rc = outbox_db_rcpts_done(db, row->id, now, done, ndone, status,
-	    sizeof(status), err);
-
+	if (row->rcpts != NULL && nsent == n) {
+		rc = sent_whole(db, row, now, sent, nsent, err);
+		snprintf(status, sizeof(status), "sent");
+	} else {
+		if (row->rcpts != NULL)
+			rc = outbox_db_rcpts_make(db, row->id, now,
+			    (const char *const *)row->rcpts, n, err);
+		if (rc == 0)
+			rc = outbox_db_rcpts_done(db, row->id, now, done, ndone,
+			    status, sizeof(status), err);
+		if (rc == 0 && nsent > 0)
+			rc = event(db, row, now, "mail_sent", event_data(row,
+			    NULL, NULL, row->attempts + 1, 0, sent, nsent),
+			    err);
+	}
 	if (rc == 0 && nsent > 0) {
-		rc = event(db, row, now, "mail_sent", event_data(row, NULL,
-		    NULL, row->attempts + 1, 0, sent, nsent), err);
 		row_fields(row, "sent");
 		log_info("outbox %" PRId64 ": mail %s sent to %zu "
 		    "recipient(s)", row->id, what, nsent);
@@ -400,7 +429,8 @@ flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
 	*took_r = false;
 	if ((rc = db_begin(db, err)) != 0)
 		return rc;
-	if ((rc = outbox_db_take(db, now, &row, &found, err)) != 0 ||
+	if ((rc = outbox_db_take(db, now, (int)ob->conf->smtp.max_rcpts,
+	    &row, &found, err)) != 0 ||
 	    !found) {
 		db_rollback(db);
 		return rc;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -29,18 +30,70 @@ outbox_db_row_clear(struct outbox_db_row *r)
 	free(r->mail_from);
 	free(r->url);
 	free(r->data);
+	for (size_t i = 0; i < r->nrcpts; i++)
+		free(r->rcpts[i]);
+	free(r->rcpts);
 	memset(r, 0, sizeof(*r));
 }
 
+/* Column 9: a mail's rcpts joined by newlines when it has no recipient
+ * rows yet and none of its rcpts is NULL (else NULL); column 10: how
+ * many rcpts it has. */
 static const struct db_stmt st_take = { "outbox_take",
-	"SELECT id, kind, purpose, ticket_id, message_id, mail_from, url, "
-	"data, attempts FROM outbox "
-	"WHERE status = 'pending' AND next_attempt_at <= $1 "
-	"ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
+	"SELECT o.id, o.kind, o.purpose, o.ticket_id, o.message_id, "
+	"o.mail_from, o.url, o.data, o.attempts, "
+	"CASE WHEN o.kind = 'mail' AND array_position(o.rcpts, NULL) IS NULL "
+	"AND NOT EXISTS (SELECT 1 FROM outbox_rcpt r WHERE r.outbox_id = o.id) "
+	"THEN array_to_string(o.rcpts, E'\\n') END, cardinality(o.rcpts) "
+	"FROM outbox o "
+	"WHERE o.status = 'pending' AND o.next_attempt_at <= $1 "
+	"ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
+
+/* The rcpts of a mail never tried, when outbox_rcpt_take() would make
+ * one recipient of each, in their order: joined (newline-separated, as
+ * many as expected, at most max), plain ASCII (lower() then agrees with
+ * strcasecmp() whatever the locales) and distinct in any case. Else
+ * none: the recipient rows decide. */
+static void
+plain_rcpts(struct outbox_db_row *r, const char *joined, long long count,
+    int max)
+{
+	const char *p = joined;
+	long long lines = 1;
+
+	if (joined == NULL || count < 1 || count > max)
+		return;
+	for (const char *c = joined; *c != '\0'; c++) {
+		if ((unsigned char)*c >= 0x80)
+			return;
+		lines += *c == '\n';
+	}
+	if (lines != count)
+		return;     /* an address holds a newline */
+	r->rcpts = xcalloc((size_t)count, sizeof(*r->rcpts));
+	for (size_t i = 0; i < (size_t)count; i++) {
+		size_t len = strcspn(p, "\n");
+
+		r->rcpts[i] = xstrndup(p, len);
+		p += len + (p[len] != '\0');
+	}
+	r->nrcpts = (size_t)count;
+	for (size_t i = 0; i < r->nrcpts; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(r->rcpts[i], r->rcpts[j]) == 0)
+				goto none;
+	return;
+none:
+	for (size_t i = 0; i < r->nrcpts; i++)
+		free(r->rcpts[i]);
+	free(r->rcpts);
+	r->rcpts = NULL;
+	r->nrcpts = 0;
+}
 
 int
-outbox_db_take(struct db *db, time_t now, struct outbox_db_row *out,
-    bool *found_r, struct gc_err *err)
+outbox_db_take(struct db *db, time_t now, int max_rcpts,
+    struct outbox_db_row *out, bool *found_r, struct gc_err *err)
 {
 	TS(ts, now);
 	unsigned char *data;
@@ -73,14 +126,29 @@ outbox_db_take(struct db *db, time_t now, struct outbox_db_row *out,
 	out->mail_from = dup_or_null(db_get(res, 0, 5));
 	out->url = dup_or_null(db_get(res, 0, 6));
 	out->attempts = db_get_ll(res, 0, 8);
+	plain_rcpts(out, db_get(res, 0, 9), db_get_ll(res, 0, 10), max_rcpts);
 	PQclear(res);
 	*found_r = true;
 	return 0;
 }
 
-static const struct db_stmt st_row_sent = { "outbox_row_sent",
-	"UPDATE outbox SET status = 'sent', sent_at = $2, "
-	"attempts = attempts + 1, last_error = NULL WHERE id = $1", 2 };
+static const struct db_stmt st_sent = { "outbox_sent",
+	"WITH o AS (UPDATE outbox SET status = 'sent', sent_at = $2, "
+	"attempts = attempts + 1, last_error = NULL WHERE id = $1 "
+	"RETURNING ticket_id) "
+	"INSERT INTO events (ticket_id, at, kind, data) SELECT ticket_id, $2, "
+	"'mail_sent', $3::jsonb FROM o WHERE ticket_id IS NOT NULL", 3 };
+
+int
+outbox_db_sent(struct db *db, int64_t id, time_t now, const char *data_json,
+    struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_deferv(db, &st_sent, err, 3, ids, ts, data_json);
+}
+
 static const struct db_stmt st_row_failed = { "outbox_row_failed",
 	"UPDATE outbox SET status = $2, attempts = attempts + 1, "
 	"last_error = $3, next_attempt_at = $4 WHERE id = $1", 4 };
@@ -90,11 +158,9 @@ outbox_db_row_done(struct db *db, int64_t id, const char *status,
     const char *error, time_t now, time_t next, struct gc_err *err)
 {
 	I64(ids, id);
-	TS(ts, now);
 	TS(nts, next);
 
-	if (strcmp(status, "sent") == 0)
-		return db_execv(db, &st_row_sent, NULL, err, 2, ids, ts);
+	(void)now;
 	return db_execv(db, &st_row_failed, NULL, err, 4, ids, status,
 	    error ? error : "", nts);
 }
@@ -133,6 +199,24 @@ outbox_db_rcpts_take(struct db *db, int64_t id, time_t now, int max,
 	*n_r = n;
 	PQclear(res);
 	return 0;
+}
+
+static const struct db_stmt st_rcpts_make = { "outbox_rcpts_make",
+	"INSERT INTO outbox_rcpt (outbox_id, position, address, next_at) "
+	"SELECT $1, u.ord, u.a, $2 FROM unnest($3::text[]) WITH ORDINALITY "
+	"AS u (a, ord) ON CONFLICT DO NOTHING", 3 };
+
+int
+outbox_db_rcpts_make(struct db *db, int64_t id, time_t now,
+    const char *const *addr, size_t n, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	char *a = array_literal(addr, n);
+	int rc = db_execv(db, &st_rcpts_make, NULL, err, 3, ids, ts, a);
+
+	free(a);
+	return rc;
 }
 
 void

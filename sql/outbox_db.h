@@ -32,16 +32,30 @@ struct outbox_db_row {
 	unsigned char *data;        /* malloc'd: the mail, or the JSON */
 	size_t len;
 	long long attempts;         /* transactions tried so far */
+	/* A mail never tried whose recipients are plain (ASCII, distinct
+	 * in any case, none missing): its outbox.rcpts, malloc'd, in their
+	 * order (position i + 1). NULL otherwise: its recipients are then
+	 * taken by outbox_db_rcpts_take(). */
+	char **rcpts;
+	size_t nrcpts;
 };
 
 void outbox_db_row_clear(struct outbox_db_row *r);
 
-/* The oldest due pending row, locked; *found_r false when none. */
-int outbox_db_take(struct db *db, time_t now, struct outbox_db_row *out,
-    bool *found_r, struct gc_err *err);
+/* The oldest due pending row, locked; *found_r false when none. Its
+ * rcpts are given only when there are at most max_rcpts of them. */
+int outbox_db_take(struct db *db, time_t now, int max_rcpts,
+    struct outbox_db_row *out, bool *found_r, struct gc_err *err);
 
-/* A webhook's result: status "sent", "pending" (error, next) or "dead"
- * (error). */
+/* The mail or webhook id sent whole at its first transaction: the row
+ * marked sent (no recipient rows are made; the views read its rcpts)
+ * and its ticket's (if any) "mail_sent" event with data_json, in one
+ * statement, deferred to the commit (db_defer). */
+int outbox_db_sent(struct db *db, int64_t id, time_t now,
+    const char *data_json, struct gc_err *err);
+
+/* A webhook's or mail's failure: status "pending" (error, next) or
+ * "dead" (error). */
 int outbox_db_row_done(struct db *db, int64_t id, const char *status,
     const char *error, time_t now, time_t next, struct gc_err *err);
 
@@ -57,6 +71,12 @@ struct outbox_db_rcpt {
 int outbox_db_rcpts_take(struct db *db, int64_t id, time_t now, int max,
     struct outbox_db_rcpt **out, size_t *n_r, struct gc_err *err);
 void outbox_db_rcpts_free(struct outbox_db_rcpt **r, size_t n);
+
+/* The recipient rows of a mail tried from its plain rcpts (row.rcpts)
+ * that not every recipient took, made as outbox_db_rcpts_take() would
+ * have: addr[i] at position i + 1, due at now. */
+int outbox_db_rcpts_make(struct db *db, int64_t id, time_t now,
+    const char *const *addr, size_t n, struct gc_err *err);
 
 struct outbox_db_result {
 	int position;

@@ -383,6 +383,123 @@ class Outbox(gh.ServersTestCase):
         self.serve(at(3600))
         self.assertEqual(s.smtp.count(), 3)
 
+    # -- a mail sent whole needs no recipient rows ------------------------
+
+    def queue(self, mid, arr):
+        """An outbox mail to the SQL array arr, due at T0."""
+        self.sql("INSERT INTO outbox (kind, purpose, message_id, mail_from,"
+                 " rcpts, data, next_attempt_at, created_at) VALUES "
+                 "('mail', 'bulk', '%s', 'support@example.com', %s, "
+                 "convert_to('Subject: x' || E'\\r\\n\\r\\n' || 'x' || "
+                 "E'\\r\\n', 'UTF8'), '2026-11-26T10:00:00Z', "
+                 "'2026-11-26T10:00:00Z')" % (mid, arr))
+
+    def rcpt_rows(self, mid):
+        return self.servers.pg.scalar(
+            "SELECT count(*) FROM outbox_rcpt r JOIN outbox o ON o.id = "
+            "r.outbox_id WHERE o.message_id = '%s'" % mid, db=self.db)
+
+    def by_mid(self, mid):
+        rows = [o for o in self.outbox() if o["message_id"] == mid]
+        self.assertEqual(len(rows), 1, rows)
+        return rows[0]
+
+    def test_mail_sent_whole_makes_no_recipient_rows(self):
+        """A mail that every recipient takes at its first try is closed
+        by one statement: no recipient rows, and what ops see of it
+        (`outbox list`, the ticket's events) is what the rows would have
+        told."""
+        s = self.servers
+        number = self.open_and_answer(cc="Marc <marc@cust.example>")
+        self.assertEqual(self.outbox("--status", "pending"), [])
+        self.assertEqual(self.servers.pg.scalar(
+            "SELECT count(*) FROM outbox_rcpt", db=self.db), "0")
+        answer = self.row("update")
+        self.assertEqual(answer["status"], "sent")
+        self.assertEqual(answer["attempts"], 1)
+        self.assertEqual(sorted(self.fates(answer).items()),
+                         [(CLAIRE, "sent"), ("marc@cust.example", "sent")])
+        for r in answer["recipients"]:
+            self.assertEqual(r["attempts"], 1)
+            self.assertIsNone(r["last_error"])
+            self.assertIsNone(r["next_at"])
+            self.assertEqual(r["done_at"], answer["sent_at"])
+        sent = self.events(number, "mail_sent")
+        self.assertEqual(sorted(sorted(e["recipients"]) for e in sent),
+                         [["alice@example.com"], [CLAIRE],
+                          [CLAIRE, "marc@cust.example"]])
+        self.assertTrue(all(e["attempts"] == 1 for e in sent))
+        # sent once: a later pass sends nothing again
+        n = s.smtp.count()
+        self.serve(at(3600))
+        self.assertEqual(s.smtp.count(), n)
+
+    def test_first_try_not_taken_by_all_makes_the_rows(self):
+        """The same mail with one recipient refused and one slow at its
+        first try: the recipient rows are made then, the refused one is
+        recorded, the slow one alone is tried again, nobody gets it
+        twice."""
+        s = self.servers
+        s.smtp.refuse("no@*", 550, "5.1.1 no such user")
+        s.smtp.refuse("slow@*", 451, "4.3.0 try later")
+        self.queue("first-1@example.com", "ARRAY['ok@x.example', "
+                   "'no@x.example', 'slow@x.example']")
+        self.serve(T0)
+        self.assertEqual(self.rcpt_rows("first-1@example.com"), "3")
+        row = self.by_mid("first-1@example.com")
+        self.assertEqual(row["status"], "pending")
+        self.assertEqual(self.fates(row), {"ok@x.example": "sent",
+                                           "no@x.example": "refused",
+                                           "slow@x.example": "pending"})
+        s.smtp.accept_all()
+        self.serve(at(3600))
+        row = self.by_mid("first-1@example.com")
+        self.assertEqual(row["status"], "sent")
+        self.assertEqual(self.fates(row)["slow@x.example"], "sent")
+        got = sorted(sum((rcpts(m) for m in s.smtp.messages()), []))
+        self.assertEqual(got, ["ok@x.example", "slow@x.example"])
+
+    def test_recipients_not_plain_take_the_rows(self):
+        """rcpts that the first try cannot take as they are (the same
+        address in another case, a NULL, an address holding a newline,
+        one that is not ASCII, more than max_rcpts) go through the
+        recipient rows: each distinct recipient once, none lost."""
+        s = self.servers
+        self.configure(smtp={"max_rcpts": "3"})
+        cases = {
+            "case-1@example.com": ("ARRAY['a@x.example', 'A@X.EXAMPLE']",
+                                   ["a@x.example"], 1),
+            "null-1@example.com": ("ARRAY['b@x.example', NULL]",
+                                   ["b@x.example"], 1),
+            "nl-1@example.com": ("ARRAY['c@x.example', 'd@x.example' || "
+                                 "E'\\n' || 'e@x.example']",
+                                 ["c@x.example"], 2),
+            "utf-1@example.com": ("ARRAY['f@x.example', "
+                                  "'ren\u00e9@x.example']",
+                                  None, 2),
+            "many-1@example.com": ("ARRAY['g1@x.example', 'g2@x.example', "
+                                   "'g3@x.example', 'g4@x.example']",
+                                   ["g%d@x.example" % i for i in
+                                    range(1, 5)], 4),
+        }
+        for mid, (arr, _, _) in cases.items():
+            self.queue(mid, arr)
+        self.serve(T0)
+        got = sum((rcpts(m) for m in s.smtp.messages()), [])
+        self.assertEqual(len(got), len(set(got)), got)
+        for mid, (_, want, rows) in cases.items():
+            self.assertEqual(self.rcpt_rows(mid), str(rows), mid)
+            fates = self.fates(self.by_mid(mid))
+            self.assertEqual(len(fates), rows, (mid, fates))
+            for a in want or []:
+                self.assertIn(a, got)
+                self.assertEqual(fates[a], "sent", mid)
+        self.assertIn("f@x.example", got)
+        self.assertNotIn("e@x.example", got)
+        self.serve(at(3600))
+        self.assertEqual(len(sum((rcpts(m) for m in s.smtp.messages()),
+                                 [])), len(got))
+
     def test_max_rcpts_is_checked(self):
         s = self.servers
         for bad in ("0", "-3", "many", "100001", "999999999999999"):
