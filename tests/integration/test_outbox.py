@@ -500,6 +500,31 @@ class Outbox(gh.ServersTestCase):
         self.assertEqual(len(sum((rcpts(m) for m in s.smtp.messages()),
                                  [])), len(got))
 
+    def test_take_reads_one_row_per_mail(self):
+        """The mails of one batch are due at the same instant: flushing
+        them reads each once from the outbox's indexes (migration 031),
+        not all of that instant's pending rows at every take."""
+        s = self.servers
+        n = 150
+        self.sql("INSERT INTO outbox (kind, purpose, message_id, mail_from,"
+                 " rcpts, data, next_attempt_at, created_at) SELECT 'mail', "
+                 "'bulk', 'same-' || g || '@example.com', "
+                 "'support@example.com', ARRAY['p' || g || '@x.example'], "
+                 "convert_to('Subject: x' || E'\\r\\n\\r\\nx' || "
+                 "E'\\r\\n', 'UTF8'), '2026-11-26T10:00:00Z', "
+                 "'2026-11-26T10:00:00Z' FROM generate_series(1, %d) g" % n)
+        self.sql("SELECT pg_stat_reset()")
+        self.serve(T0)
+        self.assertEqual(s.smtp.count(), n)
+        self.assertEqual(self.outbox("--status", "pending"), [])
+        read = int(s.pg.scalar(
+            "SELECT sum(idx_tup_read) FROM pg_stat_user_indexes "
+            "WHERE relname = 'outbox'", db=self.db))
+        # a take reads its row and the one sent before it; the update
+        # finds its row by id: about 3 n (all at every take: n * n / 2)
+        self.assertGreaterEqual(read, n)
+        self.assertLess(read, 5 * n)
+
     def test_max_rcpts_is_checked(self):
         s = self.servers
         for bad in ("0", "-3", "many", "100001", "999999999999999"):
