@@ -288,9 +288,13 @@ outbox_db_rcpts_done(struct db *db, int64_t id, time_t now,
 	return rc;
 }
 
+/* The first entry of the take's index (sql/031_outbox_due_order.sql),
+ * not min(): on a table without statistics yet PostgreSQL computed
+ * min() by reading every pending row, and kept that plan for the
+ * session, so that each pass read the whole backlog. */
 static const struct db_stmt st_next_due = { "outbox_next_due",
-	"SELECT extract(epoch FROM min(next_attempt_at))::bigint FROM outbox "
-	"WHERE status = 'pending'", 0 };
+	"SELECT extract(epoch FROM next_attempt_at)::bigint FROM outbox "
+	"WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT 1", 0 };
 
 int
 outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
