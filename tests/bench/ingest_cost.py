@@ -4,7 +4,9 @@ mail) and LMTP to the running daemon ([lmtp], daemon/lmtp.h), beside
 the daemon's per-mail cost from IMAP (scripts/bench-intake.sh
 --callgrind). Prints figures; not a test.
 
-Usage: scripts/bench-ingest.sh [MAILS [LMTP_MAILS]]   (default 5, 300)
+Usage: scripts/bench-ingest.sh [MAILS [LMTP_MAILS]] [--imap-only]
+(default 5, 300; --imap-only: the daemon's runs by IMAP alone, for a
+version without LMTP, run with GUICHET_BIN set to its binary)
 
 LMTP: `guichet serve` runs under callgrind twice, once to take one new
 ticket over LMTP and once to take 1 + LMTP_MAILS over one session (as
@@ -42,8 +44,10 @@ def serve_run(s, sock, first, n, path):
     that takes n new tickets (mails first .. first + n - 1) by path
     ("lmtp": one session; "imap": all put in INBOX at once, taken by
     IDLE) and sends their mails."""
-    s.write_config(sections=dict(AGENT, guichet={"poll_interval": "1h"},
-                                 lmtp={"listen": "unix:" + sock}))
+    sections = dict(AGENT, guichet={"poll_interval": "1h"})
+    if path == "lmtp":
+        sections["lmtp"] = {"listen": "unix:" + sock}
+    s.write_config(sections=sections)
     out = os.path.join(s.pg.dir, "serve.%d.callgrind" % first)
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out
             ] + list(s._guichet_argv(("serve",), None, None))
@@ -53,7 +57,8 @@ def serve_run(s, sock, first, n, path):
 
     def listening():
         with open(log) as f:
-            return os.path.exists(sock) and "serving 1 mailbox" in f.read()
+            return ((path != "lmtp" or os.path.exists(sock)) and
+                    "serving 1 mailbox" in f.read())
     with open(log, "w") as err:
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
     try:
@@ -83,14 +88,21 @@ def serve_run(s, sock, first, n, path):
     return ib.cg_total(out), pg_ir
 
 
+PATHS = [("lmtp", "LMTP, one session"),
+         ("imap", "IMAP, all in INBOX at once (IDLE)")]
+if "--imap-only" in sys.argv:
+    # an earlier version, without LMTP (scripts/bench-ingest.sh 0 300
+    # --imap-only, GUICHET_BIN set to its binary)
+    PATHS = PATHS[1:]
+
+
 def lmtp_cost(s, n):
     sock = os.path.join(s.pg.dir, "lmtp.sock")
-    serve_run(s, sock, 100000, 1, "lmtp")   # warms the database's files
+    serve_run(s, sock, 100000, 1, PATHS[0][0])   # warms the database
     print("\nThe running daemon, %d new tickets stored, queued and sent "
           "(ack + agent notification), instructions per mail (a run of "
           "1 + %d mails less one of 1):" % (n, n))
-    for path, what in (("lmtp", "LMTP, one session"),
-                       ("imap", "IMAP, all in INBOX at once (IDLE)")):
+    for path, what in PATHS:
         base = 200000 if path == "lmtp" else 400000
         g0, p0 = serve_run(s, sock, base, 1, path)
         g1, p1 = serve_run(s, sock, base + 1000, 1 + n, path)
@@ -100,8 +112,9 @@ def lmtp_cost(s, n):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    n_lmtp = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if len(args) > 0 else 5
+    n_lmtp = int(args[1]) if len(args) > 1 else 300
     with gh.Servers(http=False) as s:
         s.write_config(sections=AGENT)
         s.guichet("migrate")
@@ -128,13 +141,15 @@ def main():
             print("mail %d: guichet %.1f M, PostgreSQL %.1f M instructions"
                   % (i, g_ir[-1] / 1e6, pg_ir[-1] / 1e6), flush=True)
         med = statistics.median
-        print("\nMTA path (guichet ingest), median of %d mails, "
-              "instructions per mail:" % n)
-        print("  guichet %.1f M (process start to exit)" % (med(g_ir) / 1e6))
-        print("  PostgreSQL %.1f M: %.1f M for a bare connection "
-              "(SELECT 1), %.1f M for the mail"
-              % (med(pg_ir) / 1e6, ib.BARE_IR / 1e6,
-                 (med(pg_ir) - ib.BARE_IR) / 1e6))
+        if n > 0:
+            print("\nMTA path (guichet ingest), median of %d mails, "
+                  "instructions per mail:" % n)
+            print("  guichet %.1f M (process start to exit)"
+                  % (med(g_ir) / 1e6))
+            print("  PostgreSQL %.1f M: %.1f M for a bare connection "
+                  "(SELECT 1), %.1f M for the mail"
+                  % (med(pg_ir) / 1e6, ib.BARE_IR / 1e6,
+                     (med(pg_ir) - ib.BARE_IR) / 1e6))
         if n_lmtp > 0:
             lmtp_cost(s, n_lmtp)
 
