@@ -49,11 +49,15 @@ static const struct db_stmt st_take = { "outbox_take",
 	"WHERE o.status = 'pending' AND o.next_attempt_at <= $1 "
 	"ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
 
+/* The most rcpts that are compared here, each with each: past it (a
+ * bulk mail) the database's DISTINCT sorts them instead. */
+#define PLAIN_MAX 64
+
 /* The rcpts of a mail never tried, when outbox_rcpt_take() would make
  * one recipient of each, in their order: joined (newline-separated, as
- * many as expected, at most max), plain ASCII (lower() then agrees with
- * strcasecmp() whatever the locales) and distinct in any case. Else
- * none: the recipient rows decide. */
+ * many as expected, at most max and PLAIN_MAX), plain ASCII (lower()
+ * then agrees with strcasecmp() whatever the locales) and distinct in
+ * any case. Else none: the recipient rows decide. */
 static void
 plain_rcpts(struct outbox_db_row *r, const char *joined, long long count,
     int max)
@@ -61,7 +65,7 @@ plain_rcpts(struct outbox_db_row *r, const char *joined, long long count,
 	const char *p = joined;
 	long long lines = 1;
 
-	if (joined == NULL || count < 1 || count > max)
+	if (joined == NULL || count < 1 || count > max || count > PLAIN_MAX)
 		return;
 	for (const char *c = joined; *c != '\0'; c++) {
 		if ((unsigned char)*c >= 0x80)

@@ -500,6 +500,23 @@ class Outbox(gh.ServersTestCase):
         self.assertEqual(len(sum((rcpts(m) for m in s.smtp.messages()),
                                  [])), len(got))
 
+    def test_bulk_mail_takes_the_rows(self):
+        """A mail to more recipients than are compared in the daemon (64)
+        goes through the recipient rows, which the database makes
+        distinct: one transaction under max_rcpts, each recipient once
+        and recorded."""
+        s = self.servers
+        self.configure(smtp={"max_rcpts": "1000"})
+        self.queue("bulk-65@example.com", "ARRAY[%s]" % ", ".join(
+            "'b%d@x.example'" % i for i in range(65)))
+        self.serve(T0)
+        msgs = s.smtp.messages()
+        self.assertEqual(len(msgs), 1)
+        self.assertEqual(len(rcpts(msgs[0])), 65)
+        self.assertEqual(self.rcpt_rows("bulk-65@example.com"), "65")
+        self.assertEqual(set(self.fates(self.by_mid(
+            "bulk-65@example.com")).values()), {"sent"})
+
     def test_take_reads_one_row_per_mail(self):
         """The mails of one batch are due at the same instant: flushing
         them reads each once from the outbox's indexes (migration 031),
