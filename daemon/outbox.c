@@ -212,8 +212,8 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 	}
 	dead = drc != GC_ETEMP || attempts >= g->outbox_max_attempts;
 	wait = backoff(g, attempts);
-	rc = outbox_db_row_done(db, row->id, dead ? "dead" : "pending",
-	    derr.msg, now, now + wait, err);
+	rc = outbox_db_row_failed(db, row->id, dead ? "dead" : "pending",
+	    derr.msg, now + wait, err);
 	if (rc == 0)
 		rc = event(db, row, now, dead ? "delivery_failed" :
 		    "delivery_retry", event_data(row, NULL, derr.msg, attempts,
@@ -440,7 +440,7 @@ flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
 		rc = flush_webhook(ob, db, now, &row, stats, err);
 	else if (open_mail(ob, &row, err) != 0)
 		/* sealed bytes that do not open are never sent */
-		rc = outbox_db_row_done(db, row.id, "dead", err->msg, now, now,
+		rc = outbox_db_row_failed(db, row.id, "dead", err->msg, now,
 		    err);
 	else
 		rc = flush_mail(ob, db, now, &row, stop_r, stats, err);

@@ -158,13 +158,12 @@ static const struct db_stmt st_row_failed = { "outbox_row_failed",
 	"last_error = $3, next_attempt_at = $4 WHERE id = $1", 4 };
 
 int
-outbox_db_row_done(struct db *db, int64_t id, const char *status,
-    const char *error, time_t now, time_t next, struct gc_err *err)
+outbox_db_row_failed(struct db *db, int64_t id, const char *status,
+    const char *error, time_t next, struct gc_err *err)
 {
 	I64(ids, id);
 	TS(nts, next);
 
-	(void)now;
 	return db_execv(db, &st_row_failed, NULL, err, 4, ids, status,
 	    error ? error : "", nts);
 }

@@ -43,7 +43,9 @@ struct outbox_db_row {
 void outbox_db_row_clear(struct outbox_db_row *r);
 
 /* The oldest due pending row, locked; *found_r false when none. Its
- * rcpts are given only when there are at most max_rcpts of them. */
+ * rcpts are given when it is a mail never tried whose recipients can be
+ * sent as they are (see rcpts above), at most max_rcpts of them (and
+ * at most 64, past which the database sorts them). */
 int outbox_db_take(struct db *db, time_t now, int max_rcpts,
     struct outbox_db_row *out, bool *found_r, struct gc_err *err);
 
@@ -54,10 +56,10 @@ int outbox_db_take(struct db *db, time_t now, int max_rcpts,
 int outbox_db_sent(struct db *db, int64_t id, time_t now,
     const char *data_json, struct gc_err *err);
 
-/* A webhook's or mail's failure: status "pending" (error, next) or
- * "dead" (error). */
-int outbox_db_row_done(struct db *db, int64_t id, const char *status,
-    const char *error, time_t now, time_t next, struct gc_err *err);
+/* A webhook's or mail's failure: status "pending" (error, due again
+ * at next) or "dead" (error). */
+int outbox_db_row_failed(struct db *db, int64_t id, const char *status,
+    const char *error, time_t next, struct gc_err *err);
 
 struct outbox_db_rcpt {
 	int position;
