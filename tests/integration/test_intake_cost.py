@@ -17,13 +17,16 @@ Through real IMAP, SMTP and PostgreSQL:
   gone;
 - a customer's follow-up that changes no SLA timer writes no timer row,
   an agent's answer writes those it changes, and a timer row forged to
-  look unchanged is put right.
+  look unchanged is put right;
+- on a young database, the rows a new ticket reads (taken, and its two
+  mails sent) do not grow with the tickets already stored nor with the
+  mails that come at once.
 """
 
 import json
 
 import test_amplification as amp
-from test_amplification import at, mail
+from test_amplification import T0, at, mail
 
 # The fold of migration 014, to compare with, and the accents it shares
 # with unaccent (all but the ligatures œ and æ).
@@ -50,6 +53,44 @@ class IntakeCost(amp.AmpCase):
     def to(self, who):
         return [m for m in self.servers.smtp.messages()
                 if who in m["X-RcptTo"]]
+
+    def reads(self):
+        """Rows read from every table of ours since the last reset,
+        through an index or not."""
+        return int(self.sql(
+            "SELECT (SELECT coalesce(sum(seq_tup_read), 0) FROM "
+            "pg_stat_user_tables) + (SELECT coalesce(sum(idx_tup_read), 0) "
+            "FROM pg_stat_user_indexes)"))
+
+    def pass_of(self, first, n, now):
+        """n new tickets put in INBOX, taken and answered in one pass:
+        the rows the pass read per mail."""
+        c = self.servers.imap.client(self.user)
+        for i in range(first, first + n):
+            c.append("INBOX", None, None, mail(
+                "Export %d" % i, "The export %d is empty.\n" % i,
+                "flat-%d@cust.example" % i,
+                sender="C%d <c%d@cust.example>" % (i, i)))
+        c.logout()
+        self.sql("SELECT pg_stat_reset()")
+        err = self.servers.guichet("serve", "--once", now=now).stderr
+        self.assertEqual(err.count("new ticket"), n)
+        return self.reads() / n
+
+    def test_reads_per_mail_do_not_grow_with_the_database(self):
+        """On a young database (no statistics yet, as every installation
+        starts), a new ticket taken and its two mails sent read about as
+        many rows whether the database holds 20 tickets or 115, and
+        whether 20 or 95 come at once: no statement of the way reads a
+        table, an index range or a batch whole for each mail (the
+        outbox's take did, and when the next mail was due, until
+        migration 031)."""
+        self.configure()
+        # (a pass sends at most 200 mails: OUTBOX_BATCH)
+        first = self.pass_of(0, 20, T0)
+        big = self.pass_of(20, 95, at(1))
+        self.assertEqual(len(self.servers.smtp.messages()), 2 * 115)
+        self.assertLess(big, 1.5 * first + 5, (first, big))
 
     def test_fold_is_the_fold_of_before(self):
         self.configure()
