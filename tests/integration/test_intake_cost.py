@@ -62,19 +62,28 @@ class IntakeCost(amp.AmpCase):
             "pg_stat_user_tables) + (SELECT coalesce(sum(idx_tup_read), 0) "
             "FROM pg_stat_user_indexes)"))
 
-    def pass_of(self, first, n, now):
-        """n new tickets put in INBOX, taken and answered in one pass:
+    def pass_of(self, first, n, now, followup=False):
+        """n new tickets (or, followup, their customers' replies to the
+        acknowledgements) put in INBOX, taken and answered in one pass:
         the rows the pass read per mail."""
+        acks = dict(self.servers.pg.psql(
+            "SELECT t.subject, o.message_id FROM outbox o JOIN tickets t "
+            "ON t.id = o.ticket_id WHERE o.purpose = 'ack'", db=self.db))
         c = self.servers.imap.client(self.user)
         for i in range(first, first + n):
+            subject = "Export %d" % i
             c.append("INBOX", None, None, mail(
-                "Export %d" % i, "The export %d is empty.\n" % i,
-                "flat-%d@cust.example" % i,
-                sender="C%d <c%d@cust.example>" % (i, i)))
+                ("Re: " if followup else "") + subject,
+                "The export %d is %s.\n" % (i, "still empty" if followup
+                                            else "empty"),
+                "flat-%d%s@cust.example" % (i, "-re" if followup else ""),
+                sender="C%d <c%d@cust.example>" % (i, i),
+                in_reply_to=acks[subject] if followup else None))
         c.logout()
         self.sql("SELECT pg_stat_reset()")
         err = self.servers.guichet("serve", "--once", now=now).stderr
-        self.assertEqual(err.count("new ticket"), n)
+        self.assertEqual(err.count("follow-up" if followup else
+                                   "new ticket"), n, err[-2000:])
         return self.reads() / n
 
     def test_reads_per_mail_do_not_grow_with_the_database(self):
@@ -90,6 +99,10 @@ class IntakeCost(amp.AmpCase):
         first = self.pass_of(0, 20, T0)
         big = self.pass_of(20, 95, at(1))
         self.assertEqual(len(self.servers.smtp.messages()), 2 * 115)
+        self.assertLess(big, 1.5 * first + 5, (first, big))
+        # the customers' follow-ups, the same way
+        first = self.pass_of(0, 20, at(2), followup=True)
+        big = self.pass_of(20, 95, at(3), followup=True)
         self.assertLess(big, 1.5 * first + 5, (first, big))
 
     def test_fold_is_the_fold_of_before(self):
