@@ -716,18 +716,21 @@ class Limited:
 class ServerLimit(gh.ServersTestCase):
     servers_options = dict(http=False)
 
-    def test_server_limit_per_transaction(self):
+    def limited(self, db, n):
+        """A server taking 2 recipients per transaction, and a mail to n
+        recipients queued for it (max_rcpts 4): the recorder and the
+        addresses."""
         s = self.servers
         rec = Limited()
         server = Controller(rec, hostname="127.0.0.1", port=free_port())
         server.start()
         self.addCleanup(server.stop)
-        s.write_config(dbname="ob_limit", mailbox_user="olimit",
+        s.write_config(dbname=db, mailbox_user="olimit",
                        sections={"smtp": {
             "url": "smtp://127.0.0.1:%d" % server.port,
             "max_rcpts": "4", "tls_ca_file": None}})
         s.guichet("migrate")
-        addrs = ["p%d@many.example" % i for i in range(7)]
+        addrs = ["p%d@many.example" % i for i in range(n)]
         s.pg.psql("INSERT INTO outbox (kind, purpose, message_id, "
                   "mail_from, rcpts, data, next_attempt_at, created_at) "
                   "VALUES ('mail', 'bulk', 'lim-1@example.com', "
@@ -735,7 +738,29 @@ class ServerLimit(gh.ServersTestCase):
                   "x' || E'\\r\\n\\r\\n' || 'x' || E'\\r\\n', "
                   "'UTF8'), '2026-11-26T10:00:00Z', "
                   "'2026-11-26T10:00:00Z')" % ", ".join(
-                      "'%s'" % a for a in addrs), db="ob_limit")
+                      "'%s'" % a for a in addrs), db=db)
+        return rec, addrs
+
+    def test_server_limit_at_the_first_try(self):
+        """3 recipients, within max_rcpts: the first try sends them as
+        they are, the server takes 2; the third one is made a recipient
+        row, due at once, and sent in the same pass, alone."""
+        s = self.servers
+        rec, addrs = self.limited("ob_limit3", 3)
+        r = s.guichet("serve", "--once", now=T0)
+        self.assertEqual(rec.received, [addrs[0:2], addrs[2:3]])
+        row, = json.loads(s.guichet("outbox", "list", "--json").stdout)
+        self.assertEqual(row["status"], "sent")
+        self.assertEqual([(x["address"], x["status"], x["attempts"])
+                          for x in row["recipients"]],
+                         [(a, "sent", 1) for a in addrs])
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM outbox_rcpt",
+                                     db="ob_limit3"), "3")
+        self.assertNotIn("delivery_retry", r.stderr)
+
+    def test_server_limit_per_transaction(self):
+        s = self.servers
+        rec, addrs = self.limited("ob_limit", 7)
         r = s.guichet("serve", "--once", now=T0)
         # every recipient once, in one pass, two at a time
         self.assertEqual(rec.received, [addrs[0:2], addrs[2:4], addrs[4:6],
