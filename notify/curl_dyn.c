@@ -3,6 +3,9 @@
  */
 #include "notify/curl_dyn.h"
 
+#include <stddef.h>
+#include <unistd.h>
+
 #include "common/dynlib.h"
 
 static struct curl_dyn table;
@@ -24,3 +27,40 @@ static const struct dynlib_sym syms[] = {
 	{ "curl_free", (void **)&table.free },
 };
 DYNLIB_TABLE(curl_dyn, GUICHET_SONAME_CURL, syms, table)
+
+/* The systems' CA bundles: Debian and Ubuntu, Fedora and RHEL, SUSE,
+ * Alpine and the BSDs. */
+static const char *const bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",
+	"/etc/pki/tls/certs/ca-bundle.crt",
+	"/etc/ssl/ca-bundle.pem",
+	"/etc/ssl/cert.pem",
+};
+
+CURLcode
+curl_dyn_trust(CURL *curl, const char *ca_file)
+{
+	static const char *bundle;
+	static int looked;
+	CURLcode cc;
+
+	if ((cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L)) != 0 ||
+	    (cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L)) != 0)
+		return cc;
+	if (ca_file != NULL)
+		return curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	if (!looked) {
+		looked = 1;
+		for (size_t i = 0; i < sizeof(bundles) / sizeof(*bundles);
+		    i++)
+			if (access(bundles[i], R_OK) == 0) {
+				bundle = bundles[i];
+				break;
+			}
+	}
+	if (bundle == NULL)
+		return CURLE_OK;     /* libcurl's own default */
+	if ((cc = curl_easy_setopt(curl, CURLOPT_CAINFO, bundle)) != 0)
+		return cc;
+	return curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+}

@@ -41,6 +41,19 @@ int curl_dyn_load(struct gc_err *err);
 /* The table, opened on first use; exits (EX_UNAVAILABLE) if it cannot. */
 const struct curl_dyn *curl_dyn(void);
 
+/* The CA certificates a TLS connection of ours is verified against:
+ * ca_file besides the system's, or (ca_file NULL) the system's alone.
+ * libcurl opens its CA store at every new TLS connection (each webhook,
+ * each SMTP connection after the server closed an idle one), and
+ * Debian's build reads the whole hashed directory /etc/ssl/certs: each
+ * certificate three times over (its file, its hash link, the bundle in
+ * the same directory), about 0.2 G instructions. The system's bundle
+ * file, where the system has one, holds the same certificates once
+ * (update-ca-certificates writes both): a third of it. With ca_file,
+ * libcurl takes one file only, so the directory stays. Peer and host
+ * are always verified. The first option that fails, or CURLE_OK. */
+CURLcode curl_dyn_trust(CURL *curl, const char *ca_file);
+
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #define curl_global_init (curl_dyn()->global_init)

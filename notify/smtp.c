@@ -276,10 +276,8 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 #else
 	SETOPT(c->curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
 #endif
-	SETOPT(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->ca_file != NULL)
-		SETOPT(c->curl, CURLOPT_CAINFO, c->ca_file);
+	if (curl_dyn_trust(c->curl, c->ca_file) != CURLE_OK)
+		goto setopt_failed;
 	if (c->user != NULL && p->oauth2_mech != NULL) {
 		char *opt = xasprintf("AUTH=%s", p->oauth2_mech);
 		CURLcode oc;
@@ -597,10 +595,7 @@ webhook_post(const char *url, const char *json, size_t len,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	(void)curl_dyn_trust(curl, ca_file);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
