@@ -15,6 +15,12 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sh "$ROOT/scripts/deps.sh"
+for cmd in valgrind callgrind_annotate openssl; do
+	command -v "$cmd" >/dev/null || {
+		echo "bench-tls: needs $cmd (apt-get install valgrind openssl)" >&2
+		exit 69
+	}
+done
 if [ $# -eq 0 ]; then
 	cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    >/dev/null
