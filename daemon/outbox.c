@@ -171,15 +171,22 @@ row_fields(const struct outbox_db_row *row, const char *outcome)
 	log_set_fields(outcome ? &lf : NULL);
 }
 
-/* A row sent whole at its first transaction (sent: its n recipients;
- * NULL for a webhook): marked sent with its "mail_sent" event in one
- * deferred statement (sql/outbox_db.h). */
+/* The data of a row's "mail_sent" event (sent: the n recipients that
+ * took it; NULL for a webhook). */
+static char *
+sent_data(const struct outbox_db_row *row, const char *const *sent,
+    size_t n)
+{
+	return event_data(row, NULL, NULL, row->attempts + 1, 0, sent, n);
+}
+
+/* A row sent whole at its first transaction: marked sent with its
+ * "mail_sent" event in one deferred statement (sql/outbox_db.h). */
 static int
 sent_whole(struct db *db, const struct outbox_db_row *row, time_t now,
     const char *const *sent, size_t n, struct gc_err *err)
 {
-	char *data = event_data(row, NULL, NULL, row->attempts + 1, 0, sent,
-	    n);
+	char *data = sent_data(row, sent, n);
 	int rc = outbox_db_sent(db, row->id, now, data, err);
 
 	free(data);
@@ -340,9 +347,8 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 			rc = outbox_db_rcpts_done(db, row->id, now, done, ndone,
 			    status, sizeof(status), err);
 		if (rc == 0 && nsent > 0)
-			rc = event(db, row, now, "mail_sent", event_data(row,
-			    NULL, NULL, row->attempts + 1, 0, sent, nsent),
-			    err);
+			rc = event(db, row, now, "mail_sent", sent_data(row,
+			    sent, nsent), err);
 	}
 	if (rc == 0 && nsent > 0) {
 		row_fields(row, "sent");

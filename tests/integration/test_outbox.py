@@ -517,6 +517,14 @@ class Outbox(gh.ServersTestCase):
         self.assertEqual(set(self.fates(self.by_mid(
             "bulk-65@example.com")).values()), {"sent"})
 
+    def outbox_reads(self):
+        """Rows read from the outbox since the last pg_stat_reset():
+        through its indexes or not."""
+        return int(self.servers.pg.scalar(
+            "SELECT seq_tup_read + (SELECT sum(idx_tup_read) FROM "
+            "pg_stat_user_indexes WHERE relname = 'outbox') FROM "
+            "pg_stat_user_tables WHERE relname = 'outbox'", db=self.db))
+
     def test_take_reads_one_row_per_mail(self):
         """The mails of one batch are due at the same instant: flushing
         them reads each once from the outbox's indexes (migration 031),
@@ -534,10 +542,7 @@ class Outbox(gh.ServersTestCase):
         self.serve(T0)
         self.assertEqual(s.smtp.count(), n)
         self.assertEqual(self.outbox("--status", "pending"), [])
-        read = int(s.pg.scalar(
-            "SELECT seq_tup_read + (SELECT sum(idx_tup_read) FROM "
-            "pg_stat_user_indexes WHERE relname = 'outbox') FROM "
-            "pg_stat_user_tables WHERE relname = 'outbox'", db=self.db))
+        read = self.outbox_reads()
         # a take reads its row and the one sent before it; the update
         # finds its row by id: about 3 n (all at every take: n * n / 2)
         self.assertGreaterEqual(read, n)
@@ -562,12 +567,7 @@ class Outbox(gh.ServersTestCase):
                      "FROM generate_series(1, %d) g" % (n, n))
             self.sql("SELECT pg_stat_reset()")
             self.serve(T0)
-            # rows read from the outbox: through its indexes or not
-            reads.append(int(s.pg.scalar(
-                "SELECT seq_tup_read + (SELECT sum(idx_tup_read) FROM "
-                "pg_stat_user_indexes WHERE relname = 'outbox') FROM "
-                "pg_stat_user_tables WHERE relname = 'outbox'",
-                db=self.db)))
+            reads.append(self.outbox_reads())
         self.assertEqual(len(self.outbox("--status", "pending")), 450)
         self.assertLess(reads[1], 50, reads)
 
