@@ -5,8 +5,10 @@
 # that are missing; does nothing (and needs no privilege) when all are
 # there. Runs as root, or through sudo otherwise.
 #
-# The tests start their own PostgreSQL, Dovecot and SMTP sink on loopback:
-# the system instances that the packages bring are not needed. While
+# The tests start their own PostgreSQL, Dovecot, SMTP sink and Postfix on
+# loopback: the system instances that the packages bring are not needed
+# (Postfix is installed with "No configuration", so its own instance has
+# nothing to run). While
 # installing, a policy-rc.d keeps the packages from starting them (so the
 # install works in containers without systemd too), and on a systemd host
 # the services of packages installed by this run are disabled.
@@ -23,12 +25,22 @@ PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev
 	tzdata openssl ca-certificates ${GUICHET_DEPS_EXTRA:-}"
 
 # Services a package of the list may start, and the package bringing it.
-SERVICES="dovecot:dovecot-core postgresql:postgresql-15"
+SERVICES="dovecot:dovecot-core postgresql:postgresql-15 postfix:postfix"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null |
 	    grep -qx installed
 }
+
+# Postfix conflicts with any other MTA: apt would remove the machine's own
+# (exim4, say) to install it. Then it is left out, and the tests that need
+# it say that they are skipped.
+if installed postfix || [ ! -e /usr/sbin/sendmail ]; then
+	PACKAGES="$PACKAGES postfix"
+else
+	echo "deps.sh: another MTA is installed; Postfix is left out" \
+	    "(its tests will be skipped)"
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -72,6 +84,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail server this is: none (the tests run their
+# own instance with its own configuration).
+if command -v debconf-set-selections >/dev/null 2>&1; then
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections
+fi
 APT="apt-get -q -y -o DPkg::Lock::Timeout=600
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 
