@@ -49,20 +49,18 @@ struct lmtp_session {
 
 /* ----- replies ----------------------------------------------------- */
 
+/* One reply line, cut to 510 bytes and its CRLF. */
 static void
-reply(struct lmtp_session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+vreply(struct lmtp_session *s, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static void
-reply(struct lmtp_session *s, const char *fmt, ...)
+vreply(struct lmtp_session *s, const char *fmt, va_list ap)
 {
 	char line[512];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	if ((size_t)n > sizeof(line) - 3)
@@ -74,6 +72,20 @@ reply(struct lmtp_session *s, const char *fmt, ...)
 		s->closing = true;
 }
 
+static void
+reply(struct lmtp_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+reply(struct lmtp_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreply(s, fmt, ap);
+	va_end(ap);
+}
+
 /* A mistake of the client: told, counted, and past LMTP_MAX_ERRORS the
  * end. Returns -1, for the command's return. */
 static int
@@ -83,13 +95,11 @@ refuse(struct lmtp_session *s, const char *fmt, ...)
 static int
 refuse(struct lmtp_session *s, const char *fmt, ...)
 {
-	char line[400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vreply(s, fmt, ap);
 	va_end(ap);
-	reply(s, "%s", line);
 	if (++s->errors >= LMTP_MAX_ERRORS && !s->closing) {
 		reply(s, "421 4.7.0 too many errors, closing");
 		s->closing = true;
