@@ -3,7 +3,11 @@
  */
 #include "notify/curl_dyn.h"
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/dynlib.h"
@@ -37,26 +41,107 @@ static const char *const bundles[] = {
 	"/etc/ssl/cert.pem",
 };
 
-CURLcode
-curl_dyn_trust(CURL *curl, const char *ca_file)
+/* The system's bundle file, looked for once: SSL_CERT_FILE when set
+ * (as OpenSSL reads it for our IMAP connections), else the first of
+ * bundles[] that can be read; NULL when there is none. */
+static const char *
+system_bundle(void)
 {
 	static const char *bundle;
 	static int looked;
-	CURLcode cc;
 
-	if ((cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L)) != 0 ||
-	    (cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L)) != 0)
-		return cc;
-	if (ca_file != NULL)
-		return curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
 	if (!looked) {
+		const char *env = getenv("SSL_CERT_FILE");
+
 		looked = 1;
+		if (env != NULL && *env != '\0') {
+			bundle = env;
+			return bundle;
+		}
 		for (size_t i = 0; i < sizeof(bundles) / sizeof(*bundles);
 		    i++)
 			if (access(bundles[i], R_OK) == 0) {
 				bundle = bundles[i];
 				break;
 			}
+	}
+	return bundle;
+}
+
+/* With a ca_file, libcurl takes it as its one file and a directory for
+ * the rest: a directory of our own, made once per process, holding a
+ * link to the system's bundle and nothing else, removed at exit. A link,
+ * not a copy, so that the system's updates are read at the next
+ * connection, as they are without a ca_file. */
+static char bundle_dir[PATH_MAX];
+static pid_t bundle_dir_pid;
+
+static void
+bundle_dir_remove(void)
+{
+	char link[PATH_MAX + 16];
+
+	if (bundle_dir[0] == '\0' || getpid() != bundle_dir_pid)
+		return;
+	snprintf(link, sizeof(link), "%s/system.pem", bundle_dir);
+	(void)unlink(link);
+	(void)rmdir(bundle_dir);
+	bundle_dir[0] = '\0';
+}
+
+static const char *
+bundle_dir_get(const char *bundle)
+{
+	static int tried;
+	char link[PATH_MAX + 16];
+	const char *base;
+	int n;
+
+	if (tried)
+		return bundle_dir[0] != '\0' ? bundle_dir : NULL;
+	tried = 1;
+	/* systemd's RuntimeDirectory= (one), else the temporary one */
+	base = getenv("RUNTIME_DIRECTORY");
+	if (base == NULL || *base != '/' || strchr(base, ':') != NULL)
+		base = getenv("TMPDIR");
+	if (base == NULL || *base != '/')
+		base = "/tmp";
+	n = snprintf(bundle_dir, sizeof(bundle_dir), "%s/guichet-ca.XXXXXX",
+	    base);
+	if (n < 0 || (size_t)n >= sizeof(bundle_dir) ||
+	    mkdtemp(bundle_dir) == NULL) {
+		bundle_dir[0] = '\0';
+		return NULL;
+	}
+	snprintf(link, sizeof(link), "%s/system.pem", bundle_dir);
+	if (symlink(bundle, link) != 0) {
+		(void)rmdir(bundle_dir);
+		bundle_dir[0] = '\0';
+		return NULL;
+	}
+	bundle_dir_pid = getpid();
+	if (atexit(bundle_dir_remove) != 0)
+		bundle_dir_remove();
+	return bundle_dir[0] != '\0' ? bundle_dir : NULL;
+}
+
+CURLcode
+curl_dyn_trust(CURL *curl, const char *ca_file)
+{
+	const char *bundle = system_bundle(), *dir;
+	CURLcode cc;
+
+	if ((cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L)) != 0 ||
+	    (cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L)) != 0)
+		return cc;
+	if (ca_file != NULL) {
+		if ((cc = curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file)) != 0)
+			return cc;
+		/* without a bundle or our directory: libcurl's own
+		 * directory, as before */
+		if (bundle == NULL || (dir = bundle_dir_get(bundle)) == NULL)
+			return CURLE_OK;
+		return curl_easy_setopt(curl, CURLOPT_CAPATH, dir);
 	}
 	if (bundle == NULL)
 		return CURLE_OK;     /* libcurl's own default */

@@ -48,10 +48,13 @@ const struct curl_dyn *curl_dyn(void);
  * Debian's build reads the whole hashed directory /etc/ssl/certs: each
  * certificate three times over (its file, its hash link, the bundle in
  * the same directory), about 0.2 G instructions. The system's bundle
- * file, where the system has one, holds the same certificates once
+ * file (SSL_CERT_FILE when set, as OpenSSL reads it for IMAP; else the
+ * system's own), where there is one, holds the same certificates once
  * (update-ca-certificates writes both): a third of it. With ca_file,
- * libcurl takes one file only, so the directory stays. Peer and host
- * are always verified. The first option that fails, or CURLE_OK. */
+ * libcurl takes that one file, and as its directory a private one
+ * holding a link to the bundle (made once per process, removed at
+ * exit), so the system's certificates are still read once. Peer and
+ * host are always verified. The first option that fails, or CURLE_OK. */
 CURLcode curl_dyn_trust(CURL *curl, const char *ca_file);
 
 #undef curl_easy_setopt

@@ -10,6 +10,9 @@
 # the POST ends with "certificate verification failed": the point is
 # that the store was loaded and used, and that verification still holds.
 #
+# Each tool runs twice: without tls_ca_file (the system's CAs alone),
+# then with one (--ca: another throwaway CA besides the system's).
+#
 # Usage: scripts/bench-tls.sh [SMTP_TOOL...]   (default: this tree's,
 #        built here; give an older build's to compare)
 set -eu
@@ -32,6 +35,9 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" \
     -out "$dir/cert.pem" -days 1 -subj /CN=localhost 2>/dev/null
+# a CA of an operator's own (tls_ca_file): another throwaway one
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca-key.pem" \
+    -out "$dir/ca.pem" -days 1 -subj /CN=own-ca 2>/dev/null
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 openssl s_server -accept "127.0.0.1:$port" -key "$dir/key.pem" \
@@ -45,18 +51,24 @@ until /usr/bin/python3 -c "import socket; socket.create_connection(
 	sleep 0.1
 done
 for tool in "$@"; do
-	out="$dir/cg"
-	err=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$tool" \
-	    webhook --url "https://127.0.0.1:$port/" --json '{}' 2>&1 |
-	    grep -v '^==' || true)
-	total=$(callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ {
-	    gsub(",", "", $1); print $1; exit }')
-	store=$(callgrind_annotate --inclusive=yes "$out" | awk '
-	    /gnutls_certificate_set_x509_trust_(dir|file) / {
-	        gsub(",", "", $1); s += $1 } END { print s + 0 }')
-	awk -v t="$total" -v s="$store" -v tool="$tool" 'BEGIN {
-	    printf "%s: %.1f M instructions for one HTTPS POST, %.1f M of " \
-	        "them loading the CA store\n", tool, t / 1e6, s / 1e6 }'
-	echo "  ($err)"
-	rm -f "$out"
+	# without tls_ca_file (the system's CAs), then with one (--ca: the
+	# system's and that one)
+	for ca in "" "$dir/ca.pem"; do
+		out="$dir/cg"
+		err=$(valgrind --tool=callgrind --callgrind-out-file="$out" \
+		    "$tool" webhook --url "https://127.0.0.1:$port/" \
+		    --json '{}' ${ca:+--ca "$ca"} 2>&1 | grep -v '^==' || true)
+		total=$(callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ {
+		    gsub(",", "", $1); print $1; exit }')
+		store=$(callgrind_annotate --inclusive=yes "$out" | awk '
+		    /gnutls_certificate_set_x509_trust_(dir|file) / {
+		        gsub(",", "", $1); s += $1 } END { print s + 0 }')
+		awk -v t="$total" -v s="$store" -v tool="$tool" \
+		    -v ca="${ca:+with tls_ca_file}" 'BEGIN {
+		    printf "%s%s: %.1f M instructions for one HTTPS POST, " \
+		        "%.1f M of them loading the CA store\n", tool,
+		        ca == "" ? "" : " (" ca ")", t / 1e6, s / 1e6 }'
+		echo "  ($err)"
+		rm -f "$out"
+	done
 done

@@ -378,6 +378,42 @@ class SinkTls(ServersTestCase):
             self.assertIn("certificate", r.stderr)
         self.assertEqual(self.sink.count(), 0)
 
+    def test_ca_file_trusted_besides_the_system_store(self):
+        # --ca (tls_ca_file) adds a CA to the system's, which is read from
+        # SSL_CERT_FILE when it is set (as OpenSSL does for IMAP): the
+        # sink's CA trusted either way, by neither refused
+        ca, other = self.servers.ca_file, self.servers.other_ca_file
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(os.rmdir, tmp)
+        for system, own, ok in ((ca, other, True), (other, ca, True),
+                                (other, other, False)):
+            for url in (self.sink.url, self.sink.smtps_url):
+                r = subprocess.run(
+                    [TOOL, "send", "--url", url, "--from",
+                     "support@example.com", "--to", "alice@client.example",
+                     "--timeout", "20", "--ca", own],
+                    capture_output=True, text=True, timeout=120,
+                    env=dict(os.environ, SSL_CERT_FILE=system, TMPDIR=tmp))
+                self.assertEqual(r.returncode, 0 if ok else EX_TEMPFAIL,
+                                 (system, own, url, r.stderr))
+                if not ok:
+                    self.assertIn("certificate", r.stderr)
+        self.assertEqual(len(self.sink.wait_for(4)), 4)
+        # a SSL_CERT_FILE that is not there trusts nothing (libcurl says
+        # "Problem with the SSL CA cert")
+        r = subprocess.run(
+            [TOOL, "send", "--url", self.sink.smtps_url, "--from",
+             "support@example.com", "--to", "alice@client.example",
+             "--timeout", "20"], capture_output=True, text=True,
+            timeout=120, env=dict(os.environ, TMPDIR=tmp,
+                                  SSL_CERT_FILE=os.path.join(tmp, "no.pem")))
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("CA cert", r.stderr)
+        self.assertEqual(self.sink.count(), 4)
+        # the private directory holding the link to the system's bundle
+        # went with each process
+        self.assertEqual(os.listdir(tmp), [])
+
     def test_no_ca_refused_not_downgraded(self):
         # STARTTLS is offered, so it is used even without --require-tls,
         # and its certificate is checked against the system CAs: no
