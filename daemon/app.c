@@ -86,6 +86,14 @@ app_load_config(struct app *app)
 	return rc;
 }
 
+static int fatal_exit = EX_CONFIG;
+
+void
+app_set_fatal_exit(int code)
+{
+	fatal_exit = code;
+}
+
 struct sla_policy *
 app_policy(struct app *app)
 {
@@ -95,7 +103,7 @@ app_policy(struct app *app)
 		return app->policy;
 	if (policy_load(&app->policy, app->conf, &diag) != 0) {
 		diag_print(&diag);
-		exit(EX_CONFIG);
+		exit(fatal_exit);
 	}
 	conf_diag_free(&diag);
 	return app->policy;

@@ -39,9 +39,13 @@ time_t app_now(const struct app *app);
 int app_load_config(struct app *app);
 
 /* The SLA policy of the config in force, read on first use; a policy
- * that does not read prints its problems and exits with EX_CONFIG (serve
- * and ingest ask for it when they start). */
+ * that does not read prints its problems and exits with EX_CONFIG, or
+ * the code of app_set_fatal_exit() (serve and ingest ask for it when they
+ * start). */
 struct sla_policy *app_policy(struct app *app);
+/* The exit code of a policy that does not read: `ingest` sets
+ * EX_TEMPFAIL, so that the MTA keeps the mail. */
+void app_set_fatal_exit(int code);
 
 /* Read a generation (printing its problems; its policy too unless p_r is
  * NULL), then install it in place of the current one. */

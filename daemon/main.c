@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dynlib.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/app.h"
@@ -238,8 +239,8 @@ version(void)
 	    libetpan_get_version_minor());
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	struct app app = { .config_path = DEFAULT_CONFIG };
 	const struct command *c;
@@ -298,5 +299,45 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	rc = c->fn(&app, argc - i, argv + i);
 	app_free_config(&app);
+	return rc;
+}
+
+/* The command word: the first argument after the global options and
+ * their values, or NULL. */
+static const char *
+command_word(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--now") == 0)
+			i++;
+		else if (argv[i][0] != '-')
+			return argv[i];
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = command_word(argc, argv);
+	bool mta = cmd != NULL && strcmp(cmd, "ingest") == 0;
+	int rc;
+
+	/* `ingest` answers an MTA, which bounces the mail to its sender at
+	 * any exit but 0 and 75 (Postfix's pipe: 64, 70, 78, 1 alike). A
+	 * config that does not load, a mailbox it lacks, a wrong option are
+	 * the operator's to mend: meanwhile the MTA keeps the mail. Only a
+	 * mail too big to take (65) goes back to its sender. */
+	if (mta) {
+		dynlib_set_exit(EX_TEMPFAIL);
+		app_set_fatal_exit(EX_TEMPFAIL);
+	}
+	rc = run(argc, argv);
+	if (mta && rc != EX_OK && rc != EX_DATAERR) {
+		fprintf(stderr, "guichet: ingest: the mail is not stored: "
+		    "exit 75 (not %d), so that the MTA keeps it and tries "
+		    "again\n", rc);
+		rc = EX_TEMPFAIL;
+	}
 	return rc;
 }

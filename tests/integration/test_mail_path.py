@@ -206,8 +206,36 @@ class MailPath(gh.ServersTestCase):
                       now=NOW)
         self.assertIn("new ticket SUP-2026-000001", r.stderr)
         self.assertEqual(self.tickets()[0]["subject"], "Piped")
-        # unknown mailbox: a config error, not a crash
-        s.guichet("ingest", "--mailbox", "nope", input=b"x", expect=78)
+        # What the operator must mend (a mailbox the config lacks, a wrong
+        # option, a config or rules file that does not read) is 75 too,
+        # not 78 or 64: an MTA's pipe bounces the mail to its sender at
+        # any exit but 0 and 75, and keeps it at 75 until it is mended.
+        later = mail("Kept", mid="<pipe-kept@c.example.org>")
+        r = s.guichet("ingest", "--mailbox", "nope", input=later, expect=75)
+        self.assertIn("no [mailbox nope]", r.stderr)
+        self.assertIn("exit 75 (not 78), so that the MTA keeps it",
+                      r.stderr)
+        r = s.guichet("ingest", "--mailbx", "support", input=later,
+                      expect=75)
+        self.assertIn("unknown option --mailbx", r.stderr)
+        broken = s.path("broken.conf")
+        with open(s.config_path) as f, open(broken, "w") as g:
+            g.write(f.read() + "\n[guichet\n")
+        r = s.guichet("ingest", "--mailbox", "support", input=later,
+                      config=broken, expect=75)
+        self.assertIn("broken.conf:", r.stderr)
+        rules = s.path("bad-rules.conf")
+        with open(rules, "w") as f:
+            f.write("[rule bad]\nmatch = subject: (unclosed\n"
+                    "priority = P1\n")
+        with open(s.config_path) as f, open(broken, "w") as g:
+            g.write(f.read() + "\n[rules]\nfile = %s\n" % rules)
+        r = s.guichet("ingest", "--mailbox", "support", input=later,
+                      config=broken, expect=75)
+        self.assertIn("bad-rules.conf:2", r.stderr)
+        self.assertEqual(len(self.tickets()), 1, "nothing stored meanwhile")
+        # other commands keep their codes
+        s.guichet("ticket", "list", config=broken, expect=78)
         # database down: EX_TEMPFAIL so that the MTA retries
         s.pg.stop()
         try:

@@ -431,6 +431,35 @@ class PostfixDelivers(gh.ServersTestCase):
                           20, "the acknowledgement of %d" % n)
         self.assert_queue_empty()
 
+    def test_pipe_with_a_broken_config_keeps_the_mail(self):
+        # an operator's typo in the configuration the pipe reads: Postfix
+        # keeps the mail (75), it does not bounce it to the customer; once
+        # the configuration is mended, the mail is stored once
+        s = self.servers
+        self.serve()
+        with open(self.pipe_conf, "a") as f:
+            f.write("\n[guichet\n")
+        qid = self.postfix.send("c10@customer.example.org",
+                                ["support@pipe.example.com"], mail(10))
+        line = self.postfix.wait_status(qid, "deferred")
+        self.assertIn("dsn=4.3.0", line)
+        self.assertIn("guichet.conf:", line)
+        self.assertEqual([q["queue_id"] for q in self.postfix.queue()],
+                         [qid])
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
+        self.write_pipe_config()
+        self.postfix.flush()
+        self.postfix.wait_status(qid, "sent", timeout=60)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
+        gh.wait_until(lambda: self.to("c10@customer.example.org"), 20,
+                      "the acknowledgement")
+        # the customer heard from us, never from Postfix
+        self.assertFalse([m for m in self.to("c10@customer.example.org")
+                          if "MAILER-DAEMON" in str(m["From"])])
+        self.assertNotIn("status=bounced", "\n".join(
+            self.postfix.lines(qid)))
+        self.assert_queue_empty()
+
     def test_acknowledgement_bounced_by_postfix_no_loop(self):
         # the customer's address does not take mail: our acknowledgement,
         # sent through Postfix, comes back as Postfix's bounce to our
