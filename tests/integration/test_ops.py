@@ -151,7 +151,10 @@ class CommandLine(unittest.TestCase):
                      ["outbox", "list", "-x"], ["ingest", "--mbox", "a"],
                      ["quarantine", "release", "1", "--into", "2"]):
             r = run([BIN, "-c", self.NOCONF] + argv)
-            self.assertEqual(r.returncode, 64, (argv, r.stderr))
+            # ingest answers an MTA, which would bounce the mail at 64:
+            # 75 keeps it queued until the command line is mended
+            self.assertEqual(r.returncode, 75 if argv[0] == "ingest"
+                             else 64, (argv, r.stderr))
             self.assertIn("unknown option", r.stderr)
             self.assertIn("usage:", r.stderr)
         for argv in (["frobnicate"], ["--frobnicate"], []):
