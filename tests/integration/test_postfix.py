@@ -44,7 +44,10 @@ data_directory = {data}
 mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.test.example
-mydestination =
+mydestination = local.example
+alias_maps = hash:{dir}/aliases
+alias_database = hash:{dir}/aliases
+local_recipient_maps = $alias_maps
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
@@ -57,8 +60,6 @@ import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG
 export_environment = TZ MAIL_CONFIG LANG
     ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 default_transport = smtp:[127.0.0.1]:{sink}
-alias_maps =
-alias_database =
 maillog_file_prefixes = {dir}
 maillog_file = {dir}/maillog
 queue_run_delay = 1s
@@ -87,6 +88,7 @@ error     unix  - - n - - error
 retry     unix  - - n - - error
 discard   unix  - - n - - discard
 lmtp      unix  - - n - - lmtp
+local     unix  - n n - - local
 anvil     unix  - - n - 1 anvil
 scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
@@ -134,6 +136,17 @@ class Postfix:
         with open(os.path.join(self.conf, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(port=self.port, user=self.pipe[0],
                                      bin=self.pipe[1], conf=self.pipe[2]))
+        # The alias of the guide: Postfix runs an alias's command as the
+        # owner of the alias database (root's: nobody), so the daemon's
+        # user owns this one.
+        aliases = os.path.join(self.dir, "aliases")
+        with open(aliases, "w") as f:
+            f.write('support: "|%s -c %s ingest --mailbox support"\n'
+                    % (self.pipe[1], self.pipe[2]))
+        self._run("/usr/sbin/postalias", "-c", self.conf, aliases)
+        pw = pwd.getpwnam(self.pipe[0])
+        for p in (aliases, aliases + ".db"):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
         self._run(POSTFIX, "-c", self.conf, "check")
         self._run(POSTFIX, "-c", self.conf, "start")
         gh.wait_until(lambda: not gh.port_is_free(self.port), 20,
@@ -429,6 +442,25 @@ class PostfixDelivers(gh.ServersTestCase):
         for n in (7, 8):
             gh.wait_until(lambda: self.to("c%d@customer.example.org" % n),
                           20, "the acknowledgement of %d" % n)
+        self.assert_queue_empty()
+
+    def test_alias_to_ingest(self):
+        # the third way of the guide: an alias piping to ingest
+        self.serve()
+        qid = self.postfix.send("c11@customer.example.org",
+                                ["support@local.example"], mail(11))
+        line = self.postfix.wait_status(qid, "sent")
+        self.assertIn("relay=local", line)
+        self.assertIn("delivered to command", line)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
+        self.assertEqual(self.sql("SELECT mailbox FROM tickets"), "support")
+        gh.wait_until(lambda: self.to("c11@customer.example.org"), 20,
+                      "the acknowledgement")
+        # a local name without an alias is refused by Postfix at RCPT
+        with self.assertRaises(AssertionError) as e:
+            self.postfix.send("c12@customer.example.org",
+                              ["nobody@local.example"], mail(12))
+        self.assertIn("550", str(e.exception))
         self.assert_queue_empty()
 
     def test_pipe_with_a_broken_config_keeps_the_mail(self):
