@@ -295,6 +295,20 @@ relay_free(struct relay *r)
 	buf_free(&r->notes_html);
 }
 
+/* No address of the ticket's customer side can be written to (one in
+ * UTF-8, say: our mail is written with ASCII addresses only): said on
+ * the ticket and in the log, so that an agent and the operator know. */
+static int
+not_sent(struct desk *in, const struct store_ticket *t, const char *purpose,
+    struct gc_err *err)
+{
+	log_warn("ticket %s: %s not sent: no recipient address we can write "
+	    "to (see the ticket's mail_not_sent event)", t->number, purpose);
+	return record_event(in, t->id, "mail_not_sent", NULL, ev_json(
+	    "purpose", purpose, "reason",
+	    "no recipient address we can write to", NULL), err);
+}
+
 /* Send a template to the customer and participants, threaded to the
  * customer's last mail. origin: the mail that opened the ticket, when
  * answering it at once (the acknowledgement): then the recipients and the
@@ -334,10 +348,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 			last = xstrdup(origin->message_id);
 		}
 		if (nto == 0)
-			rc = record_event(in, t->id, "mail_not_sent", NULL,
-			    ev_json("purpose", purpose, "reason",
-			    "no recipient address we can write to", NULL),
-			    err);
+			rc = not_sent(in, t, purpose, err);
 		if (rc != 0 || nto == 0)
 			goto out;
 		goto send;
@@ -354,9 +365,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	ctx.nids = 0;
 	ctx.last = NULL;
 	if (nto + ncc == 0) {
-		rc = record_event(in, t->id, "mail_not_sent", NULL,
-		    ev_json("purpose", purpose, "reason",
-		    "no recipient address we can write to", NULL), err);
+		rc = not_sent(in, t, purpose, err);
 		goto out;
 	}
 	if (nto == 0) {

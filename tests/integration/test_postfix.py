@@ -167,8 +167,9 @@ class Postfix:
         """Hand a mail to Postfix's SMTP server; return its queue id."""
         with smtplib.SMTP(gh.LOCALHOST, self.port, timeout=30) as c:
             c.ehlo("client.customer.example.org")
-            c.mail(sender, ["BODY=8BITMIME"] if any(b > 127 for b in raw)
-                   else [])
+            c.mail(sender, (["BODY=8BITMIME"] if any(b > 127 for b in raw)
+                            else []) + (["SMTPUTF8"] if not sender.isascii()
+                                        else []))
             for r in rcpts:
                 code, text = c.rcpt(r)
                 if code != 250:
@@ -442,6 +443,29 @@ class PostfixDelivers(gh.ServersTestCase):
         for n in (7, 8):
             gh.wait_until(lambda: self.to("c%d@customer.example.org" % n),
                           20, "the acknowledgement of %d" % n)
+        self.assert_queue_empty()
+
+    def test_internationalised_sender(self):
+        # an address in UTF-8 (RFC 6531): Postfix passes it on because our
+        # LHLO offers SMTPUTF8, and the ticket is the customer's. Our own
+        # mail is written with ASCII addresses only: the acknowledgement
+        # is not sent, and the ticket says why (nothing lost, nothing
+        # sent that a server could mangle)
+        self.serve()
+        sender = "clïent13@exämple.org"
+        raw = mail(13).replace(b"c13@customer.example.org",
+                               sender.encode())
+        qid = self.postfix.send(sender, ["support@example.com"], raw)
+        self.postfix.wait_status(qid, "sent")
+        self.assertEqual(self.sql("SELECT requester FROM tickets"), sender)
+        self.assertEqual(self.sql(
+            "SELECT data->>'reason' FROM events WHERE kind = "
+            "'mail_not_sent' AND data->>'purpose' = 'ack'"),
+            "no recipient address we can write to")
+        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), 0)
+        self.d.wait_for_output(r"ticket %s: ack not sent: no recipient "
+                               r"address we can write to"
+                               % self.sql("SELECT number FROM tickets"))
         self.assert_queue_empty()
 
     def test_alias_to_ingest(self):
