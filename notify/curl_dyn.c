@@ -4,6 +4,7 @@
 #include "notify/curl_dyn.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,8 +94,9 @@ static const char *
 bundle_dir_get(const char *bundle)
 {
 	static int tried;
-	char link[PATH_MAX + 16];
+	char link[PATH_MAX + 16], *abs;
 	const char *base;
+	bool ok;
 	int n;
 
 	if (tried)
@@ -114,7 +116,11 @@ bundle_dir_get(const char *bundle)
 		return NULL;
 	}
 	snprintf(link, sizeof(link), "%s/system.pem", bundle_dir);
-	if (symlink(bundle, link) != 0) {
+	/* a relative SSL_CERT_FILE is the working directory's */
+	abs = realpath(bundle, NULL);
+	ok = symlink(abs != NULL ? abs : bundle, link) == 0;
+	free(abs);
+	if (!ok) {
 		(void)rmdir(bundle_dir);
 		bundle_dir[0] = '\0';
 		return NULL;

@@ -398,7 +398,17 @@ class SinkTls(ServersTestCase):
                                  (system, own, url, r.stderr))
                 if not ok:
                     self.assertIn("certificate", r.stderr)
-        self.assertEqual(len(self.sink.wait_for(4)), 4)
+        # SSL_CERT_FILE relative to the working directory, as OpenSSL
+        # reads it
+        r = subprocess.run(
+            [TOOL, "send", "--url", self.sink.smtps_url, "--from",
+             "support@example.com", "--to", "alice@client.example",
+             "--timeout", "20", "--ca", other], capture_output=True,
+            text=True, timeout=120, cwd=os.path.dirname(ca),
+            env=dict(os.environ, TMPDIR=tmp,
+                     SSL_CERT_FILE=os.path.basename(ca)))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.sink.wait_for(5)), 5)
         # a SSL_CERT_FILE that is not there trusts nothing (libcurl says
         # "Problem with the SSL CA cert")
         r = subprocess.run(
@@ -409,7 +419,7 @@ class SinkTls(ServersTestCase):
                                   SSL_CERT_FILE=os.path.join(tmp, "no.pem")))
         self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
         self.assertIn("CA cert", r.stderr)
-        self.assertEqual(self.sink.count(), 4)
+        self.assertEqual(self.sink.count(), 5)
         # the private directory holding the link to the system's bundle
         # went with each process
         self.assertEqual(os.listdir(tmp), [])
