@@ -156,6 +156,23 @@ class Postfix:
     def stop(self):
         self._run(POSTFIX, "-c", self.conf, "stop", check=False)
 
+    def running(self, service):
+        """Whether a process of the service (lmtp, pipe...) runs."""
+        try:
+            with open(os.path.join(self.dir, "spool", "pid",
+                                   "master.pid")) as f:
+                master = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        for pid in gh.child_pids(master):
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().strip() == service:
+                        return True
+            except OSError:
+                pass
+        return False
+
     def log(self):
         try:
             with open(self.log_file, errors="replace") as f:
@@ -388,6 +405,36 @@ class PostfixDelivers(gh.ServersTestCase):
         self.postfix.wait_status(qid, "sent", timeout=60)
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
         gh.wait_until(lambda: self.to("c4@customer.example.org"), 20,
+                      "the acknowledgement")
+        self.assert_queue_empty()
+
+    def test_daemon_hung_then_killed_kept_then_stored_once(self):
+        # the daemon hangs (stopped) with Postfix's connection waiting in
+        # its socket's backlog, then is killed: Postfix loses the
+        # connection before any answer, keeps the mail, and delivers it
+        # once to the next daemon (the cut in the middle of a mail is
+        # test_lmtp's, with a client that can stop there)
+        self.serve()
+        self.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            qid = self.postfix.send("c14@customer.example.org",
+                                    ["support@example.com"], mail(14))
+            gh.wait_until(lambda: self.postfix.running("lmtp"), 30,
+                          "Postfix's LMTP client")
+            time.sleep(0.5)               # it connects and waits
+        finally:
+            self.d.proc.kill()
+            self.d.proc.wait()
+        line = self.postfix.wait_status(qid, "deferred")
+        self.assertRegex(line, r"lost connection|Connection refused")
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
+        self.serve()
+        self.postfix.flush()
+        self.postfix.wait_status(qid, "sent", timeout=60)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in'"), 1)
+        gh.wait_until(lambda: self.to("c14@customer.example.org"), 20,
                       "the acknowledgement")
         self.assert_queue_empty()
 
