@@ -274,12 +274,22 @@ class PostfixDelivers(gh.ServersTestCase):
         s = self.servers
         self.db = "pf_" + self._testMethodName[5:][:40].lower()
         s.smtp.clear()
-        s.write_config(dbname=self.db, mailbox_user=self.db[:30], sections=dict(
-            {"guichet": {"poll_interval": "1h", "reconnect_max": "1s"},
-             "lmtp": {"listen": "unix:" + self.sock}}, **NO_AGENT))
+        self.configure()
         s.guichet("migrate")
         self.write_pipe_config()
         self.d = None
+
+    def configure(self, general=None, sections=None):
+        """The daemon's configuration: polling an hour away (mail comes
+        by LMTP), its socket, no agent; general adds to [guichet],
+        sections to the others."""
+        g = {"poll_interval": "1h", "reconnect_max": "1s"}
+        g.update(general or {})
+        sect = {"guichet": g, "lmtp": {"listen": "unix:" + self.sock}}
+        sect.update(sections or {})
+        sect.update(NO_AGENT)
+        self.servers.write_config(dbname=self.db,
+                                  mailbox_user=self.db[:30], sections=sect)
 
     def write_pipe_config(self):
         """The configuration `ingest` reads under Postfix's pipe: the
@@ -323,6 +333,19 @@ class PostfixDelivers(gh.ServersTestCase):
 
     def assert_queue_empty(self):
         self.assertEqual(self.postfix.queue(), [], "left in Postfix's queue")
+
+    def stored_once_after_flush(self, qid, customer):
+        """The kept mail delivered again (postqueue -f): stored as one
+        ticket with one incoming message, acknowledged, nothing left in
+        the queue; returns Postfix's line for it."""
+        self.postfix.flush()
+        line = self.postfix.wait_status(qid, "sent", timeout=60)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in'"), 1)
+        gh.wait_until(lambda: self.to(customer), 20, "the acknowledgement")
+        self.assert_queue_empty()
+        return line
 
     # -- the path -------------------------------------------------------
 
@@ -384,15 +407,8 @@ class PostfixDelivers(gh.ServersTestCase):
             self.assertEqual([q["queue_id"] for q in queued], [qid])
         finally:
             s.pg.start()
-        self.postfix.flush()
-        line = self.postfix.wait_status(qid, "sent", timeout=60)
+        line = self.stored_once_after_flush(qid, "c3@customer.example.org")
         self.assertIn("new ticket", line)
-        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
-        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
-                                  "direction = 'in'"), 1)
-        gh.wait_until(lambda: self.to("c3@customer.example.org"), 20,
-                      "the acknowledgement")
-        self.assert_queue_empty()
 
     def test_daemon_stopped_kept_then_stored_once(self):
         # no daemon: no socket; Postfix keeps the mail
@@ -401,12 +417,7 @@ class PostfixDelivers(gh.ServersTestCase):
         self.postfix.wait_status(qid, "deferred")
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
         self.serve()
-        self.postfix.flush()
-        self.postfix.wait_status(qid, "sent", timeout=60)
-        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
-        gh.wait_until(lambda: self.to("c4@customer.example.org"), 20,
-                      "the acknowledgement")
-        self.assert_queue_empty()
+        self.stored_once_after_flush(qid, "c4@customer.example.org")
 
     def test_daemon_hung_then_killed_kept_then_stored_once(self):
         # the daemon hangs (stopped) with Postfix's connection waiting in
@@ -429,14 +440,7 @@ class PostfixDelivers(gh.ServersTestCase):
         self.assertRegex(line, r"lost connection|Connection refused")
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
         self.serve()
-        self.postfix.flush()
-        self.postfix.wait_status(qid, "sent", timeout=60)
-        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
-        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
-                                  "direction = 'in'"), 1)
-        gh.wait_until(lambda: self.to("c14@customer.example.org"), 20,
-                      "the acknowledgement")
-        self.assert_queue_empty()
+        self.stored_once_after_flush(qid, "c14@customer.example.org")
 
     def test_same_mail_twice_one_ticket(self):
         # the sender's MUA or an upstream MTA sends the mail again: two
@@ -538,7 +542,6 @@ class PostfixDelivers(gh.ServersTestCase):
         # an operator's typo in the configuration the pipe reads: Postfix
         # keeps the mail (75), it does not bounce it to the customer; once
         # the configuration is mended, the mail is stored once
-        s = self.servers
         self.serve()
         with open(self.pipe_conf, "a") as f:
             f.write("\n[guichet\n")
@@ -551,17 +554,12 @@ class PostfixDelivers(gh.ServersTestCase):
                          [qid])
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
         self.write_pipe_config()
-        self.postfix.flush()
-        self.postfix.wait_status(qid, "sent", timeout=60)
-        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
-        gh.wait_until(lambda: self.to("c10@customer.example.org"), 20,
-                      "the acknowledgement")
+        self.stored_once_after_flush(qid, "c10@customer.example.org")
         # the customer heard from us, never from Postfix
         self.assertFalse([m for m in self.to("c10@customer.example.org")
                           if "MAILER-DAEMON" in str(m["From"])])
         self.assertNotIn("status=bounced", "\n".join(
             self.postfix.lines(qid)))
-        self.assert_queue_empty()
 
     def test_acknowledgement_bounced_by_postfix_no_loop(self):
         # the customer's address does not take mail: our acknowledgement,
@@ -569,13 +567,8 @@ class PostfixDelivers(gh.ServersTestCase):
         # envelope sender, delivered to the desk by LMTP; it must be
         # taken as automatic and answered by nothing
         s = self.servers
-        s.write_config(dbname=self.db, mailbox_user=self.db[:30],
-                       sections=dict({"guichet": {
-                           "poll_interval": "1h", "reconnect_max": "1s"},
-                           "smtp": {"url": "smtp://%s:%d" % (
-                               gh.LOCALHOST, self.postfix.port)},
-                           "lmtp": {"listen": "unix:" + self.sock}},
-                           **NO_AGENT))
+        self.configure(sections={"smtp": {"url": "smtp://%s:%d" % (
+            gh.LOCALHOST, self.postfix.port)}})
         s.smtp.refuse("c9@customer.example.org", 550,
                       "5.1.1 mailbox unavailable")
         self.addCleanup(s.smtp.accept_all)
@@ -619,13 +612,7 @@ class PostfixDelivers(gh.ServersTestCase):
         return found[0]
 
     def test_mail_over_the_cap_bounced_nothing_stored(self):
-        s = self.servers
-        s.write_config(dbname=self.db, mailbox_user=self.db[:30],
-                       sections=dict({"guichet": {
-                           "poll_interval": "1h", "reconnect_max": "1s",
-                           "max_mail_size": "64KB"},
-                           "lmtp": {"listen": "unix:" + self.sock}},
-                           **NO_AGENT))
+        self.configure(general={"max_mail_size": "64KB"})
         self.serve()
         big = "x" * 76 + "\r\n"
         qid = self.postfix.send("c6@customer.example.org",

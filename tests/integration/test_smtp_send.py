@@ -42,9 +42,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def tool(*args):
+def tool(*args, env=None, cwd=None):
+    """The SMTP tool run with args; env adds to the environment."""
     return subprocess.run([TOOL, *args], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=cwd,
+                          env=dict(os.environ, **env) if env else None)
 
 
 class Recorder:
@@ -345,10 +347,10 @@ class SinkTls(ServersTestCase):
         self.sink = self.servers.smtp
         self.sink.clear()
 
-    def send(self, url, *args):
+    def send(self, url, *args, env=None, cwd=None):
         return tool("send", "--url", url, "--from", "support@example.com",
                     "--to", "alice@client.example", "--timeout", "20",
-                    *args)
+                    *args, env=env, cwd=cwd)
 
     def test_starttls_verified_with_ca(self):
         r = self.send(self.sink.url, "--ca", self.servers.ca_file,
@@ -388,35 +390,24 @@ class SinkTls(ServersTestCase):
         for system, own, ok in ((ca, other, True), (other, ca, True),
                                 (other, other, False)):
             for url in (self.sink.url, self.sink.smtps_url):
-                r = subprocess.run(
-                    [TOOL, "send", "--url", url, "--from",
-                     "support@example.com", "--to", "alice@client.example",
-                     "--timeout", "20", "--ca", own],
-                    capture_output=True, text=True, timeout=120,
-                    env=dict(os.environ, SSL_CERT_FILE=system, TMPDIR=tmp))
+                r = self.send(url, "--ca", own, env=dict(
+                    SSL_CERT_FILE=system, TMPDIR=tmp))
                 self.assertEqual(r.returncode, 0 if ok else EX_TEMPFAIL,
                                  (system, own, url, r.stderr))
                 if not ok:
                     self.assertIn("certificate", r.stderr)
         # SSL_CERT_FILE relative to the working directory, as OpenSSL
         # reads it
-        r = subprocess.run(
-            [TOOL, "send", "--url", self.sink.smtps_url, "--from",
-             "support@example.com", "--to", "alice@client.example",
-             "--timeout", "20", "--ca", other], capture_output=True,
-            text=True, timeout=120, cwd=os.path.dirname(ca),
-            env=dict(os.environ, TMPDIR=tmp,
-                     SSL_CERT_FILE=os.path.basename(ca)))
+        r = self.send(self.sink.smtps_url, "--ca", other,
+                      cwd=os.path.dirname(ca),
+                      env=dict(TMPDIR=tmp,
+                               SSL_CERT_FILE=os.path.basename(ca)))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(self.sink.wait_for(5)), 5)
         # a SSL_CERT_FILE that is not there trusts nothing (libcurl says
         # "Problem with the SSL CA cert")
-        r = subprocess.run(
-            [TOOL, "send", "--url", self.sink.smtps_url, "--from",
-             "support@example.com", "--to", "alice@client.example",
-             "--timeout", "20"], capture_output=True, text=True,
-            timeout=120, env=dict(os.environ, TMPDIR=tmp,
-                                  SSL_CERT_FILE=os.path.join(tmp, "no.pem")))
+        r = self.send(self.sink.smtps_url, env=dict(
+            TMPDIR=tmp, SSL_CERT_FILE=os.path.join(tmp, "no.pem")))
         self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
         self.assertIn("CA cert", r.stderr)
         self.assertEqual(self.sink.count(), 5)
