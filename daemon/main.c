@@ -326,8 +326,10 @@ main(int argc, char **argv)
 	/* `ingest` answers an MTA, which bounces the mail to its sender at
 	 * any exit but 0 and 75 (Postfix's pipe: 64, 70, 78, 1 alike). A
 	 * config that does not load, a mailbox it lacks, a wrong option are
-	 * the operator's to mend: meanwhile the MTA keeps the mail. Only a
-	 * mail too big to take (65) goes back to its sender. */
+	 * the operator's to mend, as is a library that cannot be opened
+	 * (libxml2 at the first HTML part, say): meanwhile the MTA keeps
+	 * the mail. Only a mail too big to take (65) goes back to its
+	 * sender. */
 	if (mta) {
 		dynlib_set_exit(EX_TEMPFAIL);
 		app_set_fatal_exit(EX_TEMPFAIL);
