@@ -16,7 +16,8 @@
  * header values), invalid UTF-8 is replaced by U+FFFD, and addresses and
  * message ids are checked rather than cleaned (an address that is not
  * plainly "local@domain" makes compose_message() fail with GC_EINVAL;
- * an unusable In-Reply-To or References entry is left out).
+ * an unusable In-Reply-To or References entry is left out). An address
+ * in UTF-8 is the one thing written past ASCII in a header (RFC 6532).
  *
  * Body encoding: "7bit" when every byte of the body is printable ASCII
  * (or TAB) and every line is at most 78 bytes; otherwise
@@ -52,7 +53,7 @@
 
 struct compose_addr {
 	const char *name;       /* display name, UTF-8, may be NULL or "" */
-	const char *addr;       /* "local@domain", ASCII */
+	const char *addr;       /* "local@domain", UTF-8 allowed */
 };
 
 struct compose_header {
@@ -113,10 +114,17 @@ char *compose_message_id(struct arena *a, const char *domain,
     const char *hint);
 
 /* 0 when addr is a plain "local@domain" we can put in a header and an
- * SMTP command: ASCII, no space or control, no "<>()[],;:\\\"", exactly
- * one "@" with something on both sides, at most COMPOSE_MAX_ADDR bytes.
- * Otherwise GC_EINVAL with the reason. */
+ * SMTP command: no space or control, no "<>()[],;:\\\"", exactly one
+ * "@" with something on both sides, at most COMPOSE_MAX_ADDR bytes.
+ * Either part may be UTF-8 (RFC 6531, 6532): well-formed, and without a
+ * character that shows as a space or nothing, turns the text around or
+ * is U+FFFD. Such an address is written as it is in the header, and the
+ * mail then needs a server that offers SMTPUTF8 (smtp.h). Otherwise
+ * GC_EINVAL with the reason. */
 int compose_addr_check(const char *addr, struct gc_err *err);
+
+/* Whether addr holds a byte past ASCII (an address in UTF-8). */
+bool compose_addr_utf8(const char *addr);
 
 /*
  * The HTML alternative of a text body (compose_html.c), appended to out:

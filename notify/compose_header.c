@@ -365,9 +365,29 @@ put_phrase(struct hw *w, struct arena *a, const char *name, const char *sep)
 	}
 }
 
+/* Characters an address in UTF-8 may not hold: those that show as a
+ * space or nothing at all, turn the text around, or say that something
+ * was lost (U+FFFD is what a broken sequence became on the way in). An
+ * address is read by people, and one that hides what it is gets no
+ * mail from us. */
+static bool
+addr_char_ok(uint32_t cp)
+{
+	return !(cp <= 0xa0 || cp == 0xad || cp == 0x34f || cp == 0x61c ||
+	    cp == 0x115f || cp == 0x1160 || cp == 0x1680 || cp == 0x180e ||
+	    (cp >= 0x2000 && cp <= 0x200f) ||
+	    (cp >= 0x2028 && cp <= 0x202f) ||
+	    (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+	    cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    cp == 0xfeff || cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xffff) ||
+	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe ||
+	    (cp >= 0xe0000 && cp <= 0xe0fff));
+}
+
 int
 compose_addr_check(const char *addr, struct gc_err *err)
 {
+	const unsigned char *u = (const unsigned char *)addr;
 	const char *at = NULL;
 	size_t n;
 
@@ -378,12 +398,25 @@ compose_addr_check(const char *addr, struct gc_err *err)
 		return gc_err_set(err, GC_EINVAL,
 		    "address longer than %d bytes", COMPOSE_MAX_ADDR);
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)addr[i];
+		unsigned char c = u[i];
 
-		if (c <= 0x20 || c >= 0x7f)
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t k = utf8_decode(&cp, u + i, n - i);
+
+			if (k == 0)
+				return gc_err_set(err, GC_EINVAL,
+				    "address with a byte that is not UTF-8");
+			if (!addr_char_ok(cp))
+				return gc_err_set(err, GC_EINVAL,
+				    "address with an invisible or control "
+				    "character (U+%04X)", (unsigned)cp);
+			i += k - 1;
+			continue;
+		}
+		if (c <= 0x20 || c == 0x7f)
 			return gc_err_set(err, GC_EINVAL,
-			    "address with a space, control or non-ASCII "
-			    "character");
+			    "address with a space or control character");
 		if (strchr("<>()[],;:\\\"", c))
 			return gc_err_set(err, GC_EINVAL,
 			    "address with a forbidden character '%c'", c);
@@ -400,6 +433,16 @@ compose_addr_check(const char *addr, struct gc_err *err)
 	if (at[1] == '.' || addr[n - 1] == '.' || strstr(at, "..") != NULL)
 		return gc_err_set(err, GC_EINVAL, "address with a bad domain");
 	return 0;
+}
+
+bool
+compose_addr_utf8(const char *addr)
+{
+	for (const unsigned char *p = (const unsigned char *)addr;
+	    p != NULL && *p != '\0'; p++)
+		if (*p >= 0x80)
+			return true;
+	return false;
 }
 
 const char *

@@ -52,6 +52,9 @@ struct dialogue {
 	int *rcpt_code;             /* each one's reply code, 0: none yet */
 	size_t nrcpt;
 	size_t rcpt_sent;           /* RCPT commands sent so far */
+	/* the connection's last EHLO answer listed SMTPUTF8; kept from one
+	 * transaction to the next, since a reused connection says no EHLO */
+	bool smtputf8;
 };
 
 struct smtp_client {
@@ -64,6 +67,8 @@ struct smtp_client {
 	const char *data;           /* message being sent */
 	size_t len, pos;
 	bool login_refused;         /* the last transfer's AUTH refused */
+	bool needs_utf8;            /* the message has an address in UTF-8 */
+	bool utf8_stopped;          /* stopped before MAIL: no SMTPUTF8 */
 };
 
 int
@@ -179,6 +184,8 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 			memcpy(d->verb, verb, sizeof(verb));
 		if (strcmp(verb, "RCPT") == 0)
 			d->rcpt_sent++;
+		if (strcmp(verb, "EHLO") == 0 || strcmp(verb, "HELO") == 0)
+			d->smtputf8 = false;
 	} else if (type == CURLINFO_HEADER_IN && !d->quitting && size >= 3 &&
 	    data[0] >= '1' && data[0] <= '5' && data[1] >= '0' &&
 	    data[1] <= '9' && data[2] >= '0' && data[2] <= '9') {
@@ -190,6 +197,12 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 		d->reply[n] = '\0';
 		str_strip_ctl(d->reply);
 		str_trim(d->reply);
+		/* "250-SMTPUTF8" or "250 SMTPUTF8" in the EHLO answer */
+		if (strcmp(d->verb, "EHLO") == 0 && d->code == 250 &&
+		    size >= 12 && strncasecmp(data + 4, "SMTPUTF8", 8) == 0 &&
+		    (size == 12 || data[12] == '\r' || data[12] == '\n' ||
+		    data[12] == ' '))
+			d->smtputf8 = true;
 		/* the answer to the latest RCPT: its recipient's */
 		if (strcmp(d->verb, "RCPT") == 0 && d->rcpt_sent >= 1 &&
 		    d->rcpt_sent <= d->nrcpt) {
@@ -201,6 +214,26 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 		}
 	}
 	return 0;
+}
+
+/* Called once the connection is up and greeted (EHLO, STARTTLS, AUTH
+ * done), before MAIL FROM: a message with an address in UTF-8 goes
+ * only to a server that offered SMTPUTF8 (RFC 6531 3.4), as Postfix
+ * does; another one would mangle it or pass it to one that does. */
+static int
+prereq_cb(void *userp, char *ip, char *local_ip, int port, int local_port)
+{
+	struct smtp_client *c = userp;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (c->needs_utf8 && !c->dlg.smtputf8) {
+		c->utf8_stopped = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* ----- SMTP client ------------------------------------------------ */
@@ -302,6 +335,8 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	SETOPT(c->curl, CURLOPT_READDATA, c);
 	SETOPT(c->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
 	SETOPT(c->curl, CURLOPT_DEBUGDATA, &c->dlg);
+	SETOPT(c->curl, CURLOPT_PREREQFUNCTION, prereq_cb);
+	SETOPT(c->curl, CURLOPT_PREREQDATA, c);
 	SETOPT(c->curl, CURLOPT_VERBOSE, 1L);  /* feeds debug_cb only */
 	*out = c;
 	return 0;
@@ -357,6 +392,29 @@ rcpt_set(struct smtp_rcpt *r, enum smtp_outcome o, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Whether the mail needs a server with SMTPUTF8: an address of the
+ * envelope, or a byte of the header section, past ASCII. compose.c
+ * writes nothing past ASCII in a header but an address in UTF-8. */
+static bool
+needs_smtputf8(const char *mail_from, struct smtp_rcpt *const *r, size_t n,
+    const char *data, size_t len)
+{
+	if (compose_addr_utf8(mail_from))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (compose_addr_utf8(r[i]->addr))
+			return true;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)data[i] >= 0x80)
+			return true;
+		if (data[i] == '\n' && i + 2 < len &&
+		    (data[i + 1] == '\n' ||
+		    (data[i + 1] == '\r' && data[i + 2] == '\n')))
+			break;          /* the end of the header section */
+	}
+	return false;
+}
+
 int
 smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
     struct smtp_rcpt *r, size_t n, const char *data, size_t len,
@@ -368,7 +426,7 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	char *from, reply[SMTP_ERROR_MAX];
 	int *codes, rc = 0;
 	size_t ns = 0, taken = 0;
-	bool before_rcpt;
+	bool before_rcpt, utf8;
 	CURLcode cc;
 
 	if (err == NULL)
@@ -404,7 +462,11 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 		return 0;
 	}
 	from = xasprintf("<%s>", mail_from);
+	utf8 = c->dlg.smtputf8;
 	memset(&c->dlg, 0, sizeof(c->dlg));
+	c->dlg.smtputf8 = utf8;
+	c->needs_utf8 = needs_smtputf8(mail_from, sent, ns, data, len);
+	c->utf8_stopped = false;
 	c->dlg.rcpt = sent;
 	c->dlg.rcpt_code = codes;
 	c->dlg.nrcpt = ns;
@@ -427,7 +489,11 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	c->dlg.rcpt = NULL;
 	c->dlg.rcpt_code = NULL;
 
-	if (cc != CURLE_OK)
+	if (c->utf8_stopped)
+		rc = gc_err_set(err, GC_EINVAL, "%s offers no SMTPUTF8, which "
+		    "this mail needs (an address in UTF-8): not sent",
+		    c->where);
+	else if (cc != CURLE_OK)
 		rc = transfer_error(c, cc, err);
 	/* Nothing reached RCPT: the server, not the recipients. */
 	before_rcpt = c->dlg.rcpt_sent == 0;

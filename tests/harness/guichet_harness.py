@@ -1221,12 +1221,15 @@ class SmtpSink:
     smtps=True a second process speaks SMTPS (implicit TLS) on
     `smtps_port` into the same Maildir.  aiosmtpd adds X-MailFrom,
     X-RcptTo and X-Peer headers and stores the message re-serialised by
-    Python's email package (line ends become LF).
+    Python's email package (line ends become LF).  It offers SMTPUTF8
+    (RFC 6531) as most relays do, unless smtputf8=False.
     """
 
     def __init__(self, directory, tls, port=None, smtps_port=None,
-                 smtps=True, handler="smtp_sink.Sink", handler_args=()):
+                 smtps=True, handler="smtp_sink.Sink", handler_args=(),
+                 smtputf8=True):
         self.handler = handler          # e.g. oauth2_sink.OAuth2Sink
+        self.smtputf8 = smtputf8
         self.handler_args = list(handler_args)
         self.dir = directory
         self.tls = tls
@@ -1322,7 +1325,8 @@ class SmtpSink:
                    else ["--smtpscert", self.tls.cert_file, "--smtpskey",
                          self.tls.key_file])
             argv = [SYSTEM_PYTHON, "-m", "aiosmtpd", "-n", "-l",
-                    "%s:%d" % (self.host, port)] + tls + [
+                    "%s:%d" % (self.host, port)] + tls + (
+                    ["--smtputf8"] if self.smtputf8 else []) + [
                     "-c", self.handler, self.maildir,
                     self.rules_file] + self.handler_args
             log = os.path.join(self.dir, "%s.log" % kind)

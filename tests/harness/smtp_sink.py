@@ -10,6 +10,9 @@ pattern matched against the lower-cased address, CODE a three-digit SMTP
 reply code; the first matching rule answers.  Each refused RCPT is
 appended to `rcpt_refused.log` as `CODE ADDRESS`.
 
+A message whose MAIL FROM carried SMTPUTF8 (RFC 6531; offered when
+aiosmtpd runs with --smtputf8) is stored with `X-SmtpUtf8: yes`.
+
 Run as: python3 -m aiosmtpd -c smtp_sink.Sink MAILDIR RULES_FILE
 """
 
@@ -50,6 +53,12 @@ class Sink(Mailbox):
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
+
+    def prepare_message(self, session, envelope):
+        message = super().prepare_message(session, envelope)
+        if envelope.smtp_utf8:
+            message["X-SmtpUtf8"] = "yes"
+        return message
 
     @classmethod
     def from_cli(cls, parser, *args):

@@ -278,6 +278,133 @@ class PlainSmtp(unittest.TestCase):
         self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
 
 
+class Utf8Recorder(Recorder):
+    """Records, besides, every MAIL FROM with its parameters, and whether
+    the transaction declared SMTPUTF8."""
+
+    def __init__(self):
+        super().__init__()
+        self.mails = []         # (address, parameters)
+        self.utf8 = []          # envelope.smtp_utf8 of each message
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        with self.lock:
+            self.mails.append((address, list(mail_options)))
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.utf8.append(envelope.smtp_utf8)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class Utf8Smtp(unittest.TestCase):
+    """Addresses in UTF-8 (RFC 6531): sent with SMTPUTF8 to a server that
+    offers it, never sent to one that does not."""
+
+    ZOE = "zoë@exämple.org"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.rec = Utf8Recorder()
+        cls.server = Controller(cls.rec, hostname="127.0.0.1",
+                                port=free_port(), enable_SMTPUTF8=True)
+        cls.server.start()
+        cls.old_rec = Utf8Recorder()
+        cls.old = Controller(cls.old_rec, hostname="127.0.0.1",
+                             port=free_port(), enable_SMTPUTF8=False)
+        cls.old.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.old.stop()
+
+    def send(self, port, *args, to=(ZOE,)):
+        argv = ["send", "--url", "smtp://127.0.0.1:%d" % port, "--from",
+                "support@example.com", "--each"]
+        for t in to:
+            argv += ["--to", t]
+        return tool(*argv, *args)
+
+    def test_sent_with_smtputf8_over_one_connection(self):
+        before = len(self.rec.messages())
+        r = self.send(self.server.port, "--count", "2",
+                      to=(self.ZOE, "bob@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([line.split()[1] for line in r.stdout.splitlines()
+                          if "@" in line.split()[0] and len(line.split()) > 1
+                          and line.split()[1] in ("sent", "refused")],
+                         ["sent", "sent"] * 2)
+        msgs = self.rec.messages()[before:]
+        self.assertEqual(len(msgs), 2)
+        # one connection: the second transaction had no EHLO of its own,
+        # and still declared SMTPUTF8
+        self.assertEqual(len({m[0] for m in msgs}), 1)
+        self.assertEqual(self.rec.utf8[-2:], [True, True])
+        for m in msgs:
+            self.assertEqual(m[2], [self.ZOE, "bob@client.example"])
+            head = m[3].split(b"\r\n\r\n", 1)[0]
+            self.assertIn(b"\r\nTo: " + self.ZOE.encode() +
+                          b", bob@client.example\r\n", head)
+            # the address is the one thing past ASCII in the header
+            self.assertEqual(len([b for b in head if b >= 0x80]),
+                             len([b for b in self.ZOE.encode()
+                                  if b >= 0x80]))
+
+    def test_ascii_mail_does_not_ask_for_smtputf8(self):
+        before = len(self.rec.mails)
+        r = self.send(self.server.port, "--subject", SUBJECT,
+                      to=("bob@client.example",))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("SMTPUTF8", self.rec.mails[before][1])
+
+    def test_server_without_smtputf8_gets_nothing(self):
+        # not even MAIL FROM: the mail needs SMTPUTF8 and the server does
+        # not offer it, so every recipient of it is refused for good,
+        # the ASCII one too (its copy would carry the other's address)
+        r = self.send(self.old.port, to=(self.ZOE, "bob@client.example"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()[:2]
+        for a, line in zip((self.ZOE, "bob@client.example"), lines):
+            self.assertTrue(line.startswith(a + " refused "), line)
+            self.assertIn("offers no SMTPUTF8", line)
+        self.assertEqual(self.old_rec.mails, [])
+        self.assertEqual(self.old_rec.messages(), [])
+        # the same client, an ASCII mail afterwards: sent as before
+        r = self.send(self.old.port, to=("bob@client.example",))
+        self.assertTrue(r.stdout.startswith("bob@client.example sent"),
+                        r.stdout)
+        self.assertEqual(len(self.old_rec.messages()), 1)
+        # without --each: a refusal for good (65), saying why
+        r = tool("send", "--url", "smtp://127.0.0.1:%d" % self.old.port,
+                 "--from", "support@example.com", "--to", self.ZOE)
+        self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
+        self.assertIn("offers no SMTPUTF8", r.stderr)
+
+    def test_addresses_that_hide_what_they_are_refused(self):
+        # a right-to-left override, a zero width space, a no-break space,
+        # U+FFFD, a byte that is not UTF-8: not sent, nothing on the wire
+        before = len(self.rec.mails)
+        for bad in ("ab\u202e@exämple.org", "a\u200bb@exämple.org",
+                    "a\u00a0b@exämple.org", "a\ufffd@exämple.org"):
+            r = self.send(self.server.port, to=(bad,))
+            self.assertEqual(r.returncode, EX_DATAERR, (bad, r.stderr))
+            self.assertIn("invisible or control character", r.stderr)
+        r = subprocess.run([TOOL.encode(), b"send", b"--url",
+                            b"smtp://127.0.0.1:%d" % self.server.port,
+                            b"--from", b"support@example.com", b"--to",
+                            b"a\xff@example.org"], capture_output=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, EX_DATAERR, r.stderr)
+        self.assertIn(b"not UTF-8", r.stderr)
+        self.assertEqual(len(self.rec.mails), before)
+
+
 @unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
 class AuthSmtp(unittest.TestCase):
     """AUTH: a good login sends; a refused one is temporary and the

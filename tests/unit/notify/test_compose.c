@@ -623,7 +623,18 @@ test_bad_addresses_refused(void **state)
 {
 	static const char *const bad[] = { "a@b\r\nBcc: c@d", "a b@c.d",
 		"a@b@c", "no-at-sign", "@b.c", "a@", "a@b.c>", "<a@b.c>",
-		"a@b..c", "a,b@c.d", "é@b.c", "", "a@b.c\n" };
+		"a@b..c", "a,b@c.d", "", "a@b.c\n",
+		/* UTF-8 that is not, or that hides what it is */
+		"\xff@b.c", "a@b\xc3", "\xc0\xa9@b.c", "\xed\xa0\x80@b.c",
+		"a\xc2\x85@b.c",               /* U+0085 NEL */
+		"a\xc2\xa0" "b@b.c",           /* U+00A0 no-break space */
+		"a\xe2\x80\x8b@b.c",          /* U+200B zero width */
+		"ab@\xe2\x80\xaeliam.example",  /* U+202E right-to-left */
+		"a\xe2\x81\xa6@b.c",          /* U+2066 isolate */
+		"a\xef\xbb\xbf@b.c",          /* U+FEFF */
+		"a\xef\xbf\xbd@b.c",          /* U+FFFD: lost on the way */
+		"a\xe3\x80\x80@b.c",          /* U+3000 ideographic space */
+		"a\xf3\xa0\x80\x81@b.c" };    /* U+E0001 tag */
 	struct gc_err err = { 0 };
 
 	(void)state;
@@ -647,7 +658,55 @@ test_bad_addresses_refused(void **state)
 	}
 	assert_int_equal(compose_addr_check("a.b+tag@sub.example.com", &err),
 	    0);
+	assert_false(compose_addr_utf8("a.b+tag@sub.example.com"));
+	/* RFC 6531: UTF-8 in either part */
+	assert_int_equal(compose_addr_check("z\xc3\xab@b.c", &err), 0);
+	assert_int_equal(compose_addr_check("\xe7\x94\xa8\xe6\x88\xb7@"
+	    "\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf\xe5\x91\x8a", &err), 0);
+	assert_int_equal(compose_addr_check("\xf0\x9f\x98\x80@b.c", &err), 0);
+	assert_true(compose_addr_utf8("z\xc3\xab@b.c"));
+	assert_int_equal(compose_addr_check("a\xe2\x80\xae@b.c", &err),
+	    GC_EINVAL);
+	assert_non_null(strstr(err.msg, "U+202E"));
 	assert_string_equal(compose_addr_domain("a@b.example"), "b.example");
+}
+
+/* An address in UTF-8 (RFC 6532) is written as it is, in To and Cc;
+ * its display name is still an encoded-word, and nothing else of the
+ * header section goes past ASCII. */
+static void
+test_utf8_address_written_as_is(void **state)
+{
+	static const struct compose_addr to = { "Zo\xc3\xab \xc3\x9cnal",
+		"zo\xc3\xab@ex\xc3\xa4mple.org" };
+	static const struct compose_addr cc = { NULL,
+		"\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.cn" };
+	struct compose_msg m = basic_msg(&to);
+	char *msg, *end, *to_at, *cc_at, *cc_end;
+
+	(void)state;
+	m.cc = &cc;
+	m.ncc = 1;
+	msg = compose_ok(&m);
+	assert_crlf(msg, strlen(msg));
+	end = strstr(msg, "\r\n\r\n");
+	to_at = strstr(msg, "\r\nTo: =?utf-8?");
+	cc_at = strstr(msg, "\r\nCc: \xe7\x94\xa8\xe6\x88\xb7@"
+	    "\xe4\xbe\x8b\xe5\xad\x90.cn\r\n");
+	assert_non_null(end);
+	assert_non_null(to_at);
+	assert_non_null(cc_at);
+	assert_non_null(strstr(to_at,
+	    " <zo\xc3\xab@ex\xc3\xa4mple.org>\r\n"));
+	cc_end = strstr(cc_at + 2, "\r\n");
+	for (const char *q = msg; q < end; q++) {
+		if ((unsigned char)*q < 0x80)
+			continue;
+		/* inside the To or Cc address only */
+		assert_true((q > strchr(to_at, '<') &&
+		    q < strchr(to_at, '>')) || (q > cc_at && q < cc_end));
+	}
+	free(msg);
 }
 
 static void
@@ -993,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_address_lists_fold),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_bad_addresses_refused),
+		cmocka_unit_test(test_utf8_address_written_as_is),
 		cmocka_unit_test(test_bad_message_fields_refused),
 		cmocka_unit_test(test_body_quoted_printable),
 		cmocka_unit_test(test_body_long_ascii_line_is_qp),
