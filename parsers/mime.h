@@ -66,6 +66,12 @@ struct mail_header {
 	const char *value;      /* unfolded, trimmed, raw (RFC 2047 words
 	                         * not decoded); 8-bit bytes converted to
 	                         * UTF-8; controls other than TAB removed */
+	bool converted;         /* its raw bytes were not UTF-8 (or held
+	                         * ESC): read in the declared or a guessed
+	                         * charset. An address past ASCII read from
+	                         * it has U+FFFD for each such character:
+	                         * RFC 6532 has addresses in UTF-8 only, and
+	                         * a guessed one may be somebody else's */
 };
 
 struct mail;

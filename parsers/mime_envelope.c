@@ -456,6 +456,53 @@ parse_addr_list(struct ctx *c, struct addrs *l, const char *value)
 	}
 }
 
+/* An address read from a header whose bytes were not UTF-8, with each
+ * character past ASCII made U+FFFD (struct mail_header's converted);
+ * NULL stays NULL. */
+static const char *
+unguess(struct ctx *c, const char *addr)
+{
+	const unsigned char *q = (const unsigned char *)addr;
+	struct buf b;
+	const char *out;
+
+	while (q != NULL && *q != '\0' && *q < 0x80)
+		q++;
+	if (q == NULL || *q == '\0')
+		return addr;
+	buf_init(&b, strlen(addr) * 3 + 1);
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
+		if (*p < 0x80)
+			(void)!buf_addc(&b, (char)*p);
+		else if ((*p & 0xc0) != 0x80)
+			(void)!buf_add(&b, "\xef\xbf\xbd", 3);
+	}
+	out = arena_strndup(c->a, buf_str(&b), b.len);
+	buf_free(&b);
+	return out;
+}
+
+/* parse_addr_list() of header h into l, unguessed when converted. */
+static void
+header_addrs(struct ctx *c, struct addrs *l, const struct mail_header *h)
+{
+	size_t first = l->n;
+
+	parse_addr_list(c, l, h->value);
+	if (h->converted)
+		for (size_t i = first; i < l->n; i++)
+			l->v[i].addr = unguess(c, l->v[i].addr);
+}
+
+static const struct mail_header *
+first_header(const struct mail *m, const char *name)
+{
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (same_name(m->headers[i].name, name))
+			return &m->headers[i];
+	return NULL;
+}
+
 static void
 collect_addrs(struct ctx *c, const struct mail_addr **out, size_t *n_r,
     const struct mail *m, const char *name)
@@ -465,7 +512,7 @@ collect_addrs(struct ctx *c, const struct mail_addr **out, size_t *n_r,
 
 	for (i = 0; i < m->nheaders; i++)
 		if (same_name(m->headers[i].name, name))
-			parse_addr_list(c, &l, m->headers[i].value);
+			header_addrs(c, &l, &m->headers[i]);
 	*out = l.n > 0 ? arena_memdup(c->a, l.v, l.n * sizeof(*l.v)) : NULL;
 	*n_r = l.n;
 	free(l.v);
@@ -619,6 +666,7 @@ first_with_at(const struct addrs *l)
 void
 mime_read_envelope(struct ctx *c, struct mail *m)
 {
+	const struct mail_header *h;
 	const char *v;
 	struct strs ids = { NULL, 0, 0 };
 
@@ -629,28 +677,31 @@ mime_read_envelope(struct ctx *c, struct mail *m)
 
 		m->subject = s != NULL ? s : "";
 	}
-	v = mail_header_get(m, "From");
-	if (v != NULL) {
+	h = first_header(m, "From");
+	if (h != NULL) {
 		struct addrs l = { NULL, 0, 0 };
 
-		parse_addr_list(c, &l, v);
+		header_addrs(c, &l, h);
 		m->from = first_with_at(&l);
 		free(l.v);
 	}
 	collect_addrs(c, &m->to, &m->nto, m, "To");
 	collect_addrs(c, &m->cc, &m->ncc, m, "Cc");
 	collect_addrs(c, &m->reply_to, &m->nreply_to, m, "Reply-To");
-	v = mail_header_get(m, "Sender");
-	if (v != NULL) {
+	h = first_header(m, "Sender");
+	if (h != NULL) {
 		struct addrs l = { NULL, 0, 0 };
 
-		parse_addr_list(c, &l, v);
+		header_addrs(c, &l, h);
 		m->sender = first_with_at(&l).addr;
 		free(l.v);
 	}
-	v = mail_header_get(m, "Return-Path");
-	if (v != NULL)
-		m->return_path = parse_return_path(c, v);
+	h = first_header(m, "Return-Path");
+	if (h != NULL) {
+		m->return_path = parse_return_path(c, h->value);
+		if (h->converted)
+			m->return_path = unguess(c, m->return_path);
+	}
 	v = mail_header_get(m, "Message-ID");
 	if (v != NULL)
 		m->message_id = parse_id(c, v);

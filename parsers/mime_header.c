@@ -276,6 +276,7 @@ mime_make_headers(struct ctx *c, const struct mail_header **out, size_t *n_r,
 		h[i].name = f->v[i].name;
 		h[i].value = field_text(c, fallback, f->v[i].value,
 		    f->v[i].len, f->v[i].plain);
+		h[i].converted = !f->v[i].plain;
 	}
 	*out = h;
 	*n_r = f->n;

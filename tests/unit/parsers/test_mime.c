@@ -318,6 +318,52 @@ test_latin1(void **state)
 	mail_free(&m);
 }
 
+/* RFC 6532: an address is UTF-8. One written in another charset is read
+ * with U+FFFD for its characters past ASCII (nobody may write to a
+ * guess); its display name keeps the charset's reading; an address in
+ * UTF-8 stays as written. */
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+static void
+test_address_not_in_utf8(void **state)
+{
+	static const char latin[] =
+	    "From: D\xe9sir\xe9" "e <d\xe9sir\xe9" "e@caf\xe9.example>\r\n"
+	    "Reply-To: <r\xe9@caf\xe9.example>, plain@example.org\r\n"
+	    "Sender: s\xe9@caf\xe9.example\r\n"
+	    "Return-Path: <p\xe9@caf\xe9.example>\r\n"
+	    "Subject: Caf\xe9 cr\xe8" "me\r\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nCaf\xe9\r\n";
+	static const char utf8[] =
+	    "From: Zo\xc3\xab <zo\xc3\xab@ex\xc3\xa4mple.org>\r\n"
+	    "Subject: Caf\xe9\r\n\r\ntext\r\n";
+	struct mail *m;
+
+	(void)state;
+	m = parse_ok(latin, sizeof(latin) - 1);
+	assert_string_equal(m->from.name, "D\xc3\xa9sir\xc3\xa9" "e");
+	assert_string_equal(m->from.addr, "d" R "sir" R
+	    "e@caf" R ".example");
+	assert_int_equal(m->nreply_to, 2);
+	assert_string_equal(m->reply_to[0].addr,
+	    "r" R "@caf" R ".example");
+	assert_string_equal(m->reply_to[1].addr, "plain@example.org");
+	assert_string_equal(m->sender,
+	    "s" R "@caf" R ".example");
+	assert_string_equal(m->return_path,
+	    "p" R "@caf" R ".example");
+	assert_string_equal(m->subject, "Caf\xc3\xa9 cr\xc3\xa8me");
+	mail_free(&m);
+
+	/* the From in UTF-8 is kept, though the Subject is not UTF-8 */
+	m = parse_ok(utf8, sizeof(utf8) - 1);
+	assert_string_equal(m->from.addr, "zo\xc3\xab@ex\xc3\xa4mple.org");
+	assert_string_equal(m->from.name, "Zo\xc3\xab");
+	mail_free(&m);
+}
+
+#undef R
+
 static void
 test_references(void **state)
 {
@@ -724,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_rfc2047),
 		cmocka_unit_test(test_latin1),
+		cmocka_unit_test(test_address_not_in_utf8),
 		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_nul_and_8bit),
 		cmocka_unit_test(test_forward),
