@@ -295,18 +295,28 @@ relay_free(struct relay *r)
 	buf_free(&r->notes_html);
 }
 
-/* No address of the ticket's customer side can be written to (one in
- * UTF-8, say: our mail is written with ASCII addresses only): said on
- * the ticket and in the log, so that an agent and the operator know. */
+/* No address of the ticket's customer side can be written to (one
+ * that hides what it is, say, or that came in a charset other than
+ * UTF-8: compose_addr_check()): said on the ticket and in the log, with
+ * what is wrong with the customer's address, so that an agent and the
+ * operator know. */
 static int
 not_sent(struct desk *in, const struct store_ticket *t, const char *purpose,
     struct gc_err *err)
 {
-	log_warn("ticket %s: %s not sent: no recipient address we can write "
-	    "to (see the ticket's mail_not_sent event)", t->number, purpose);
+	struct gc_err why = { 0 };
+	char reason[GC_ERRMSG_SIZE + 64];
+
+	if (compose_addr_check(t->requester, &why) != 0)
+		snprintf(reason, sizeof(reason), "no recipient address we can "
+		    "write to (the customer's: %s)", why.msg);
+	else
+		snprintf(reason, sizeof(reason), "no recipient address we can "
+		    "write to");
+	log_warn("ticket %s: %s not sent: %s (see the ticket's mail_not_sent "
+	    "event)", t->number, purpose, reason);
 	return record_event(in, t->id, "mail_not_sent", NULL, ev_json(
-	    "purpose", purpose, "reason",
-	    "no recipient address we can write to", NULL), err);
+	    "purpose", purpose, "reason", reason, NULL), err);
 }
 
 /* Send a template to the customer and participants, threaded to the

@@ -498,10 +498,10 @@ class PostfixDelivers(gh.ServersTestCase):
 
     def test_internationalised_sender(self):
         # an address in UTF-8 (RFC 6531): Postfix passes it on because our
-        # LHLO offers SMTPUTF8, and the ticket is the customer's. Our own
-        # mail is written with ASCII addresses only: the acknowledgement
-        # is not sent, and the ticket says why (nothing lost, nothing
-        # sent that a server could mangle)
+        # LHLO offers SMTPUTF8, and the ticket is the customer's. Our
+        # acknowledgement goes back through Postfix with SMTPUTF8, the
+        # address as written in To (RFC 6532), and Postfix relays it to a
+        # next hop that offers SMTPUTF8 too
         self.serve()
         sender = "clïent13@exämple.org"
         raw = mail(13).replace(b"c13@customer.example.org",
@@ -509,14 +509,16 @@ class PostfixDelivers(gh.ServersTestCase):
         qid = self.postfix.send(sender, ["support@example.com"], raw)
         self.postfix.wait_status(qid, "sent")
         self.assertEqual(self.sql("SELECT requester FROM tickets"), sender)
-        self.assertEqual(self.sql(
-            "SELECT data->>'reason' FROM events WHERE kind = "
-            "'mail_not_sent' AND data->>'purpose' = 'ack'"),
-            "no recipient address we can write to")
-        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), 0)
-        self.d.wait_for_output(r"ticket %s: ack not sent: no recipient "
-                               r"address we can write to"
-                               % self.sql("SELECT number FROM tickets"))
+        ack, = gh.wait_until(lambda: self.to(sender), 30,
+                             "the acknowledgement")
+        self.assertEqual(ack["X-SmtpUtf8"], "yes")
+        # Postfix writes the domain of the envelope as an A-label; the
+        # local part stays UTF-8
+        self.assertIn(ack["X-RcptTo"], (sender,
+                                        "clïent13@xn--exmple-cua.org"))
+        self.assertEqual(self.sql("SELECT count(*) FROM events WHERE kind "
+                                  "IN ('mail_not_sent', 'delivery_refused',"
+                                  " 'delivery_failed')"), 0)
         self.assert_queue_empty()
 
     def test_alias_to_ingest(self):
@@ -596,6 +598,36 @@ class PostfixDelivers(gh.ServersTestCase):
         self.assertEqual(self.sql("SELECT count(*) FROM outbox"), 1)
         self.assertEqual(self.postfix.log().count("from=<support@example"
                                                   ".com>"), 1)
+        self.assert_queue_empty()
+
+    def test_acknowledgement_to_utf8_address_bounced(self):
+        # the same with a customer whose address is in UTF-8: Postfix's
+        # bounce of a SMTPUTF8 mail is a message/global-delivery-status
+        # report (RFC 6533), filed on the ticket as a delivery report
+        s = self.servers
+        self.configure(sections={"smtp": {"url": "smtp://%s:%d" % (
+            gh.LOCALHOST, self.postfix.port)}})
+        s.smtp.refuse("clïent14@*", 550, "5.1.1 mailbox unavailable")
+        self.addCleanup(s.smtp.accept_all)
+        self.serve()
+        sender = "clïent14@exämple.org"
+        raw = mail(14).replace(b"c14@customer.example.org",
+                               sender.encode())
+        qid = self.postfix.send(sender, ["support@example.com"], raw)
+        self.postfix.wait_status(qid, "sent")
+        ack = self.postfix.wait_status(
+            self.queue_id_from("support@example.com"), "bounced")
+        self.assertIn("550 5.1.1", ack)
+        number = self.sql("SELECT number FROM tickets")
+        self.d.wait_for_output(r"follow-up %s <[^>]*>: delivery report "
+                               r"\(failed 5\.1\.1\)" % number)
+        raw_dsn = s.pg.scalar("SELECT encode(raw, 'escape') FROM messages "
+                              "WHERE author = 'system' AND direction = "
+                              "'in'", db=self.db)
+        self.assertIn("message/global-delivery-status", raw_dsn)
+        time.sleep(2)                     # room for a wrong answer
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), 1)
         self.assert_queue_empty()
 
     def queue_id_from(self, sender):
