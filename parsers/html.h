@@ -1,8 +1,8 @@
 /*
  * html.h - HTML mail bodies turned into readable text
  *
- * html_to_text() parses HTML with libxml2's forgiving HTML parser (no
- * network, no error output) and writes the text a reader would see:
+ * html_to_text() reads HTML in one pass, forgiving as a browser is
+ * (html_text.c), and writes the text a reader would see:
  * - scripts, styles, the head and other invisible elements are dropped;
  * - block elements (p, div, li, tr, h1..h6, ...) start new lines, <br>
  *   breaks a line, list items get "- ", table cells are separated by a
@@ -20,10 +20,8 @@
  * html_sniff_charset() finds a <meta> charset declaration near the start
  * of an HTML part that declares none in its MIME header.
  *
- * Ownership: results are allocated in the caller's arena. libxml2 keeps
- * no state between calls that we rely on; xmlInitParser() is called by
- * libxml2 itself on first use (call it once at start-up in a threaded
- * program).
+ * Ownership: results are allocated in the caller's arena. Pure code, no
+ * global state.
  */
 #ifndef GC_PARSERS_HTML_H
 #define GC_PARSERS_HTML_H
@@ -32,8 +30,9 @@
 
 #include "common/mem.h"
 
-/* Convert len bytes of UTF-8 HTML. Returns 0, or GC_ELIMIT when the text
- * would pass max bytes (*out is then NULL). */
+/* Convert len bytes of UTF-8 HTML (NUL bytes and invalid UTF-8 are
+ * allowed; they do not reach the text). Returns 0, or GC_ELIMIT when
+ * the text would pass max bytes (*out is then NULL). */
 int html_to_text(char **out, struct arena *a, const char *html, size_t len,
     size_t max);
 

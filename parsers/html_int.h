@@ -2,8 +2,10 @@
  * html_int.h - what the two readers of HTML share (not for users: they
  * read parsers/html.h and parsers/html_safe.h)
  *
- *   html.c       HTML to text, and the tree: html_read(), html_walk()
- *   html_safe.c  HTML to sanitised HTML, on the same tree and walk
+ *   html.c          the tree: html_read(), html_walk()
+ *   html_safe.c     HTML to sanitised HTML, on that tree and walk
+ *   html_text.c     HTML to text, in one pass without a tree
+ *   html_entities.c the character references of HTML 4.01
  */
 #ifndef GC_PARSERS_HTML_INT_H
 #define GC_PARSERS_HTML_INT_H
@@ -24,5 +26,9 @@ htmlDocPtr html_read(const char *html, size_t len);
  * up (for every node entered). */
 void html_walk(xmlNode *root, bool (*enter)(void *, xmlNode *),
     void (*leave)(void *, xmlNode *), void *ctx);
+
+/* The code point of the character entity reference name (without '&'
+ * and ';', case matters), 0 when HTML 4.01 has none of that name. */
+unsigned html_entity(const char *name);
 
 #endif

@@ -127,6 +127,87 @@ test_hostile(void **state)
 	assert_string_equal(conv("<p>a \x7f</p><p>b\t\x7f</p>"), "a\n\nb");
 }
 
+/* What the one-pass reader must get right where a tree builder did it
+ * for free, and where hostile HTML tries to make us read something
+ * other than what a browser shows. */
+#define R "\xef\xbf\xbd"   /* U+FFFD */
+
+static void
+test_forgiving(void **state)
+{
+	(void)state;
+	/* raw text: tags and entities inside scripts and styles are no
+	 * markup, and show nothing */
+	assert_string_equal(conv("a<script>if (x<y) document.write('<p>"
+	    "hidden</p>&amp;')</script>b<style>p > b { }</style>c"), "abc");
+	assert_string_equal(conv("<textarea><b>shown</b></textarea>"),
+	    "<b>shown</b>");
+	/* a '>' inside a quoted attribute does not end the tag */
+	assert_string_equal(conv("<a href=\"https://x.y/?a>b\" title='>'>"
+	    "go</a>"), "go <https://x.y/?a>b>");
+	/* comments, doctypes, "</>" and "</ x>" show nothing (spam hides
+	 * words with them), a lone '<' or '&' is text */
+	assert_string_equal(conv("<!DOCTYPE html><!-- a -- b -->V<!x>IA</>"
+	    "G</ y>RA 1 < 2 & 3 &unknown; &amp &lt;"),
+	    "VIAGRA 1 < 2 & 3 &unknown; &amp <");
+	assert_string_equal(conv("before<!-- never closed <p>x</p>"),
+	    "before");
+	/* numeric references: what is no character becomes U+FFFD */
+	assert_string_equal(conv("&#65;&#x42;&#0;&#xD800;&#x110000;"
+	    "&#99999999999;&#67"), "AB" R R R R "C");
+	/* a stray end tag does not close what ranks above it: the quote
+	 * goes on after "</table>" of a table that is already closed */
+	assert_string_equal(conv("<blockquote>q1<table><tr><td>c</td></tr>"
+	    "</table></td></table>q2</blockquote>out"),
+	    "> q1\n>\n> c\n>\n> q2\n\nout");
+	/* a block ends the paragraph it starts in; a link ends a link */
+	assert_string_equal(conv("<p>one<div>two</div>three"),
+	    "one\n\ntwo\nthree");
+	assert_string_equal(conv("<a href=\"http://a.example\">a<a href=\""
+	    "http://b.example\">b</a>"),
+	    "a <http://a.example>b <http://b.example>");
+	/* text before any tag, or after </body>, is a paragraph */
+	assert_string_equal(conv("Hello<div>x</div>"), "Hello\n\nx");
+	assert_string_equal(conv("<html><body>a</body>mid</html>tail"),
+	    "a\n\nmid\n\ntail");
+	/* "<div/>" closes at once; the head ends where the body starts */
+	assert_string_equal(conv("<div/>a<br/>b"), "a\nb");
+	assert_string_equal(conv("<head><title>t</title><p>shown"), "shown");
+	assert_string_equal(conv("<svg><svg></svg><text>no</text></svg>yes"),
+	    "yes");
+	/* upper case, unknown and namespaced tags */
+	assert_string_equal(conv("<P>A</P><O:P>b</O:P><X-Y>c</X-Y>"),
+	    "A\n\nbc");
+	/* an unclosed tag at the end, an unclosed attribute value */
+	assert_string_equal(conv("text<b"), "text");
+	assert_string_equal(conv("x<a href=\"http://u.example"), "x");
+}
+
+/* Past the depth the reader follows, quotes and links stay balanced. */
+static void
+test_deep_balanced(void **state)
+{
+	size_t n = 5000, i;
+	struct buf b = BUF_INIT(1 << 20);
+	char *out = NULL;
+
+	(void)state;
+	(void)!buf_addstr(&b, "<blockquote>q");
+	for (i = 0; i < n; i++)
+		(void)!buf_addstr(&b, "<blockquote><b>");
+	(void)!buf_addstr(&b, "deep");
+	for (i = 0; i < n; i++)
+		(void)!buf_addstr(&b, "</b></blockquote>");
+	(void)!buf_addstr(&b, "</blockquote><p>out <a href=\"http://x.y\">"
+	    "l</a></p>");
+	assert_int_equal(html_to_text(&out, &pool, buf_str(&b), b.len,
+	    1 << 24), 0);
+	/* the last line is not quoted, and the link is written */
+	assert_non_null(strstr(out, "\nout l <http://x.y>"));
+	assert_string_equal(strrchr(out, '\n'), "\nout l <http://x.y>");
+	buf_free(&b);
+}
+
 static void
 test_sniff(void **state)
 {
@@ -151,6 +232,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgiving, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_deep_balanced, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_sniff, setup, teardown),
 	};
 
