@@ -36,6 +36,10 @@
 #define STACK_MAX 4096          /* open elements tracked; deeper ones are
                                  * read as text containers only */
 #define TAG_NAME_MAX 32         /* longer tag names are cut */
+#define SEARCH_MAX 64           /* open elements an implied or explicit
+                                 * close looks through: hostile nesting
+                                 * must not make each tag cost the
+                                 * depth (libxml2's parser paid it) */
 #define ATTR_MAX 8192           /* of href and src, kept */
 
 enum kind { E_INLINE, E_SKIP, E_BLOCK, E_PARA, E_CELL, E_BR };
@@ -59,6 +63,7 @@ struct out {
 struct elem {
 	char name[TAG_NAME_MAX + 1];
 	enum kind kind;
+	int rank;               /* end_rank() of its name */
 };
 
 struct tok {
@@ -405,18 +410,40 @@ pop_to(struct tok *t, size_t depth)
 }
 
 /* The innermost open element named name, as a depth (its place + 1);
- * 0 when none. With through_inline, only inline elements may lie above
- * it. */
+ * 0 when none within SEARCH_MAX. With through_inline, only inline
+ * elements may lie above it. */
 static size_t
 find_open(const struct tok *t, const char *name, bool through_inline)
 {
-	for (size_t i = t->depth; i > 0; i--) {
+	size_t stop = t->depth > SEARCH_MAX ? t->depth - SEARCH_MAX : 0;
+
+	for (size_t i = t->depth; i > stop; i--) {
 		if (strcmp(t->stack[i - 1].name, name) == 0)
 			return i;
 		if (through_inline && t->stack[i - 1].kind != E_INLINE)
 			return 0;
 	}
 	return 0;
+}
+
+/* How far an end tag reaches: it closes the elements opened after its
+ * own only when none of them ranks higher (a stray "</b>" does not close
+ * a div, nor "</div>" a table cell), as libxml2's parser did. */
+static int
+end_rank(const char *name)
+{
+	static const struct {
+		const char *name;
+		int rank;
+	} r[] = { { "div", 150 }, { "td", 160 }, { "th", 160 },
+	    { "tr", 170 }, { "thead", 180 }, { "tbody", 180 },
+	    { "tfoot", 180 }, { "table", 190 }, { "head", 200 },
+	    { "body", 200 }, { "html", 220 } };
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(*r); i++)
+		if (strcmp(name, r[i].name) == 0)
+			return r[i].rank;
+	return 100;
 }
 
 static void
@@ -453,27 +480,8 @@ open_elem(struct tok *t, const char *name, const char *attr,
 	}
 	memcpy(t->stack[t->depth].name, name, strlen(name) + 1);
 	t->stack[t->depth].kind = k;
+	t->stack[t->depth].rank = end_rank(name);
 	t->depth++;
-}
-
-/* How far an end tag reaches: it closes the elements opened after its
- * own only when none of them ranks higher (a stray "</b>" does not close
- * a div, nor "</div>" a table cell), as libxml2's parser did. */
-static int
-end_rank(const char *name)
-{
-	static const struct {
-		const char *name;
-		int rank;
-	} r[] = { { "div", 150 }, { "td", 160 }, { "th", 160 },
-	    { "tr", 170 }, { "thead", 180 }, { "tbody", 180 },
-	    { "tfoot", 180 }, { "table", 190 }, { "head", 200 },
-	    { "body", 200 }, { "html", 220 } };
-
-	for (size_t i = 0; i < sizeof(r) / sizeof(*r); i++)
-		if (strcmp(name, r[i].name) == 0)
-			return r[i].rank;
-	return 100;
 }
 
 static void
@@ -488,12 +496,12 @@ close_elem(struct tok *t, const char *name)
 	}
 	if (strcmp(name, "body") == 0 || strcmp(name, "html") == 0)
 		t->body_over = true;
-	for (size_t i = t->depth; i > 0; i--) {
+	for (size_t i = t->depth; i > 0 && t->depth - i < SEARCH_MAX; i--) {
 		if (strcmp(t->stack[i - 1].name, name) == 0) {
 			at = i;
 			break;
 		}
-		if (end_rank(t->stack[i - 1].name) > rank)
+		if (t->stack[i - 1].rank > rank)
 			return;     /* a misplaced end tag: ignored */
 	}
 	if (at > 0)

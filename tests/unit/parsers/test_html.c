@@ -112,7 +112,24 @@ test_hostile(void **state)
 	strcpy(p, "deep text");
 	assert_int_equal(html_to_text(&out, &pool, deep, strlen(deep),
 	    1 << 20), 0);
+	/* and the text is there (libxml2's parser stopped at depth 256,
+	 * and everything after was lost) */
+	assert_string_equal(out, "deep text");
 	free(deep);
+	{
+		struct buf b = BUF_INIT(1 << 16);
+
+		(void)!buf_addstr(&b, "<p>start</p>");
+		for (i = 0; i < 300; i++)
+			(void)!buf_addstr(&b, "<div>");
+		(void)!buf_addstr(&b, "deep");
+		for (i = 0; i < 300; i++)
+			(void)!buf_addstr(&b, "</div>");
+		(void)!buf_addstr(&b, "<p>after</p>");
+		assert_string_equal(conv(buf_str(&b)),
+		    "start\n\ndeep\n\nafter");
+		buf_free(&b);
+	}
 	/* the cap */
 	assert_int_equal(html_to_text(&out, &pool, "<p>0123456789</p>", 17,
 	    5), GC_ELIMIT);
