@@ -14,6 +14,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/oauth2.h"
+#include "desk/undelivered.h"
 #include "desk/vault.h"
 #include "notify/smtp.h"
 #include "sql/outbox_db.h"
@@ -244,10 +245,11 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 /* ----- Mails: one SMTP transaction, each recipient its fate ------- */
 
 static int
-flush_mail(struct outbox *ob, struct db *db, time_t now,
+flush_mail(struct outbox *ob, struct desk *in, time_t now,
     const struct outbox_db_row *row, bool *stop_r,
     struct outbox_stats *stats, struct gc_err *err)
 {
+	struct db *db = in->db;
 	const struct conf_general *g = &ob->conf->general;
 	const char *what = row->message_id ? row->message_id : row->purpose;
 	struct outbox_db_result *res = NULL, *done = NULL;
@@ -385,6 +387,11 @@ flush_mail(struct outbox *ob, struct db *db, time_t now,
 		row_fields(row, NULL);
 		rc = event(db, row, now, kind, event_data(row, due[i].address,
 		    r[i].error, attempts, res[i].next_at, NULL, 0), err);
+		/* an answer the customer will not get: the desk's move */
+		if (rc == 0 && strcmp(kind, "delivery_retry") != 0)
+			rc = undelivered_answer(in, row->ticket_id,
+			    row->purpose, row->message_id, due[i].address,
+			    r[i].error, err);
 	}
 	if (rc == 0) {
 		bool retry = false;
@@ -425,9 +432,10 @@ open_mail(struct outbox *ob, struct outbox_db_row *row, struct gc_err *err)
 /* Take and deliver one due row; *took_r false when none was due,
  * *stop_r true when the SMTP server could not be reached. */
 static int
-flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
+flush_one(struct outbox *ob, struct desk *in, time_t now, bool *took_r,
     bool *stop_r, struct outbox_stats *stats, struct gc_err *err)
 {
+	struct db *db = in->db;
 	struct outbox_db_row row;
 	bool found;
 	int rc;
@@ -449,7 +457,7 @@ flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
 		rc = outbox_db_row_failed(db, row.id, "dead", err->msg, now,
 		    err);
 	else
-		rc = flush_mail(ob, db, now, &row, stop_r, stats, err);
+		rc = flush_mail(ob, in, now, &row, stop_r, stats, err);
 	outbox_db_row_clear(&row);
 	if (rc == 0)
 		rc = db_commit(db, err);
@@ -459,13 +467,13 @@ flush_one(struct outbox *ob, struct db *db, time_t now, bool *took_r,
 }
 
 int
-outbox_flush(struct outbox *ob, struct db *db, time_t now, int max,
+outbox_flush(struct outbox *ob, struct desk *in, int max,
     struct outbox_stats *stats, struct gc_err *err)
 {
 	memset(stats, 0, sizeof(*stats));
 	for (int i = 0; i < max; i++) {
 		bool took, stop = false;
-		int rc = flush_one(ob, db, now, &took, &stop, stats, err);
+		int rc = flush_one(ob, in, in->now, &took, &stop, stats, err);
 
 		if (rc != 0)
 			return rc;

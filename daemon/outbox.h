@@ -31,6 +31,7 @@
 
 #include "common/err.h"
 #include "conf/conf.h"
+#include "desk/desk.h"
 #include "sql/db.h"
 
 struct outbox;
@@ -48,9 +49,13 @@ void outbox_free(struct outbox **ob);
 /* Its OAuth2 tokens ([smtp] auth = oauth2), or NULL: for /metrics. */
 struct oauth2 *outbox_oauth2(const struct outbox *ob);
 
-/* Deliver up to max due rows. Returns 0, or GC_ETEMP when the database
- * went away (delivery failures are recorded on the rows, not returned). */
-int outbox_flush(struct outbox *ob, struct db *db, time_t now, int max,
+/* Deliver up to max due rows, through in's database at in's now. An
+ * agent's answer that the customer will not get (refused for good, or
+ * given up) makes the ticket the desk's move again, in the row's
+ * transaction (desk/undelivered.h). Returns 0, or GC_ETEMP when the
+ * database went away (delivery failures are recorded on the rows, not
+ * returned). */
+int outbox_flush(struct outbox *ob, struct desk *in, int max,
     struct outbox_stats *stats, struct gc_err *err);
 
 /* Seconds until the next pending row is due (0 if one is due now), or -1

@@ -233,10 +233,12 @@ ensure_db(struct daemon *d, time_t now)
 static void
 flush_outbox(struct daemon *d, time_t now)
 {
+	struct desk in = { .conf = d->app->conf, .db = d->db, .now = now,
+		.out = d->mailout, .policy = app_policy(d->app) };
 	struct outbox_stats st;
 	struct gc_err err = { 0 };
 
-	int rc = outbox_flush(d->outbox, d->db, now, OUTBOX_BATCH, &st, &err);
+	int rc = outbox_flush(d->outbox, &in, OUTBOX_BATCH, &st, &err);
 
 	monitor_flush(d->mon, &st, rc, OUTBOX_BATCH);
 	monitor_oauth2(d->mon, outbox_oauth2(d->outbox));

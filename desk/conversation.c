@@ -27,6 +27,7 @@
 #include "desk/ticket_open.h"
 #include "desk/timers.h"
 #include "desk/tracking.h"
+#include "desk/undelivered.h"
 #include "notify/compose.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
@@ -274,6 +275,38 @@ out:
 	return rc;
 }
 
+/* A report of failure about an answer of ours to the customer: the
+ * ticket is the desk's move again (undelivered.h); once per report. */
+static int
+bounce_undelivered(struct desk *in, const struct store_ticket *t,
+    const char *orig, const struct bounce *b, struct gc_err *err)
+{
+	char purpose[64], why[GC_ERRMSG_SIZE];
+	const struct bounce_recipient *r = NULL;
+	int rc;
+
+	rc = store_our_mail_purpose(in->db, orig, purpose, sizeof(purpose),
+	    err);
+	if (rc == GC_ENOTFOUND) {
+		gc_err_clear(err);
+		return 0;
+	}
+	if (rc != 0 || !undelivered_is_answer(purpose))
+		return rc;
+	for (size_t i = 0; i < b->nrecipients && r == NULL; i++)
+		if (b->recipients[i].address != NULL && t->requester != NULL &&
+		    str_casecmp(b->recipients[i].address, t->requester) == 0)
+			r = &b->recipients[i];
+	if (r == NULL && b->nrecipients > 0)
+		return 0;       /* about others than the customer */
+	snprintf(why, sizeof(why), "delivery report: %s%s%s",
+	    r != NULL && r->status ? r->status : b->status ? b->status :
+	    "failed", r != NULL && r->diagnostic ? " " : "",
+	    r != NULL && r->diagnostic ? r->diagnostic : "");
+	return undelivered_answer(in, t->id, purpose, orig, r != NULL ?
+	    r->address : NULL, why, err);
+}
+
 int
 conversation_bounce(struct desk *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err)
@@ -327,6 +360,8 @@ conversation_bounce(struct desk *in, const struct conv_mail *cm,
 		    "delivery_failed" : b->kind == BOUNCE_DELAYED ?
 		    "delivery_delayed" : "delivery_report", NULL, ev_json(
 		    "status", b->status, "message_id", orig, NULL), err);
+	if (rc == 0 && b->kind == BOUNCE_FAILED)
+		rc = bounce_undelivered(in, &t, orig, b, err);
 	store_ticket_clear(&t);
 	return rc;
 }

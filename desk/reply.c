@@ -510,13 +510,14 @@ to_agent(struct mailout_req *req, const char *purpose,
 	req->nvars = vs->n;
 }
 
-/* Tell the agents of the ticket's queue, each in their own thread of the
- * ticket, with a Message-ID that carries their token. */
-int
-reply_agents(struct desk *in, const struct store_ticket *t,
-    const struct conf_mailbox *mb, const char *text, const char *author,
-    const struct mail *m, const char *except_agent, bool fresh,
-    struct gc_err *err)
+/* Tell the agents of the ticket's queue by template tpl, each in their
+ * own thread of the ticket, with a Message-ID that carries their token;
+ * extra: more variables (name, value pairs, NULL-ended). */
+static int
+agents_mail(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *tpl, const char *text,
+    const char *author, const struct mail *m, const char *except_agent,
+    bool fresh, const char *const *extra, struct gc_err *err)
 {
 	const struct conf *c = in->conf;
 	const struct agentauth_key *key;
@@ -572,7 +573,9 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 		var(&vs, "author", author);
 		var(&vs, "attachments", buf_str(&list));
 		var(&vs, "commands_help", commands_help());
-		to_agent(&req, "notify_agent", a, &to, t, mb, &vs);
+		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2)
+			var(&vs, extra[k], extra[k + 1]);
+		to_agent(&req, tpl, a, &to, t, mb, &vs);
 		/* the first notification of a ticket is the root of the
 		 * agent's thread; the others answer it */
 		if (fresh) {
@@ -592,6 +595,28 @@ reply_agents(struct desk *in, const struct store_ticket *t,
 	buf_free(&list);
 	buf_free(&summary);
 	return rc;
+}
+
+int
+reply_agents(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *text, const char *author,
+    const struct mail *m, const char *except_agent, bool fresh,
+    struct gc_err *err)
+{
+	return agents_mail(in, t, mb, "notify_agent", text, author, m,
+	    except_agent, fresh, NULL, err);
+}
+
+int
+reply_agents_undelivered(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *recipient, const char *what,
+    const char *error, struct gc_err *err)
+{
+	const char *extra[] = { "recipient", recipient, "error", error,
+		"what", what, NULL };
+
+	return agents_mail(in, t, mb, "undelivered", NULL, "system", NULL,
+	    NULL, false, extra, err);
 }
 
 int

@@ -57,6 +57,13 @@ int reply_agents(struct desk *in, const struct store_ticket *t,
     const struct mail *m, const char *except_agent, bool fresh,
     struct gc_err *err);
 
+/* Tell the agents of the ticket's queue, in their threads of it, that
+ * our mail what (its purpose: "update", "resolution"...) did not reach
+ * recipient, and why (template "undelivered"). */
+int reply_agents_undelivered(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *recipient, const char *what,
+    const char *error, struct gc_err *err);
+
 /* Tell an agent why the commands of the mail in_reply_to were refused;
  * why NULL: the agent asked for the list (#help). */
 int reply_command_error(struct desk *in, const struct store_ticket *t,

@@ -4,6 +4,7 @@
  */
 #include "sql/store_event.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +13,28 @@
 static const struct db_stmt st_event = { "event_insert",
 	"INSERT INTO events (ticket_id, at, kind, actor, data) "
 	"VALUES ($1, $2, $3, $4, $5::jsonb)", 5 };
+
+static const struct db_stmt st_event_seen = { "event_seen",
+	"SELECT 1 FROM events WHERE ticket_id = $1 AND kind = $2 AND "
+	"data->>'message_id' = $3 LIMIT 1", 3 };
+
+int
+store_event_seen(struct db *db, int64_t ticket_id, const char *kind,
+    const char *message_id, bool *seen_r, struct gc_err *err)
+{
+	char id[24];
+	PGresult *res;
+	int rc;
+
+	*seen_r = false;
+	snprintf(id, sizeof(id), "%" PRId64, ticket_id);
+	if ((rc = db_execv(db, &st_event_seen, &res, err, 3, id, kind,
+	    message_id)) != 0)
+		return rc;
+	*seen_r = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
 
 int
 store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,

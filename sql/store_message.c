@@ -166,6 +166,34 @@ store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
 	return 0;
 }
 
+static const struct db_stmt st_our_purpose = { "our_mail_purpose",
+	"SELECT purpose FROM outbox WHERE message_id = $1 AND kind = 'mail' "
+	"ORDER BY id DESC LIMIT 1", 1 };
+
+int
+store_our_mail_purpose(struct db *db, const char *message_id, char *out,
+    size_t size, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (message_id == NULL)
+		return gc_err_set(err, GC_ENOTFOUND, "no message id");
+	if ((rc = db_execv(db, &st_our_purpose, &res, err, 1,
+	    message_id)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no mail of ours with "
+		    "that message id");
+	}
+	snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 void
 store_strings_free(char **v, size_t n)
 {

@@ -41,8 +41,26 @@ def http_request(url, post=False, data=b""):
         return e.code, e.read().decode()
 
 
+ALICE = {"agent alice": {"address": "alice@example.com",
+                         "name": "Alice Martin", "queues": "support",
+                         "language": "en"}}
+
+
 class DeskCase(gh.ServersTestCase):
     servers_options = dict(http=False)
+
+    def start_desk(self, prefix, sections=ALICE):
+        """A database and an IMAP user of the test's own (named from
+        prefix and the test's name), the config with sections (Alice,
+        agent of the support queue, by default), migrated; the sink
+        emptied."""
+        s = self.servers
+        self.db = prefix + "_" + self._testMethodName[5:][:40].lower()
+        self.user = (prefix[0] + self._testMethodName[5:])[:30].lower()
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        s.guichet("migrate")
+        s.smtp.clear()
 
     def deliver(self, raw, now=T0):
         self.servers.imap.append(self.user, "INBOX", raw)

@@ -21,15 +21,7 @@ ZOE = "zoë@exämple.org"
 class Eai(DeskCase):
 
     def setUp(self):
-        s = self.servers
-        self.db = "eai_" + self._testMethodName[5:][:40].lower()
-        self.user = ("e" + self._testMethodName[5:])[:30].lower()
-        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
-            "agent alice": {"address": "alice@example.com",
-                            "name": "Alice Martin", "queues": "support",
-                            "language": "en"}})
-        s.guichet("migrate")
-        s.smtp.clear()
+        self.start_desk("eai")
 
     def sql(self, q):
         return self.servers.pg.scalar(q, db=self.db)

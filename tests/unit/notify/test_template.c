@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 14);   /* ... command_help, pgp_failed, report */
+	assert_int_equal(n, 15);   /* ... pgp_failed, report, undelivered */
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -279,6 +279,11 @@ test_vars_table(void **state)
 	/* an organisation's report is about no ticket */
 	assert_true(in_list(template_vars("report"), "report_text"));
 	assert_false(in_list(template_vars("report"), "ticket_tag"));
+	/* an answer that did not reach the customer, told to agents */
+	assert_true(in_list(template_vars("undelivered"), "recipient"));
+	assert_true(in_list(template_vars("undelivered"), "error"));
+	assert_true(in_list(template_vars("undelivered"), "ticket_tag"));
+	assert_false(in_list(template_vars("undelivered"), "message_text"));
 }
 
 /* ----- The default templates -------------------------------------- */
