@@ -627,7 +627,7 @@ test_bad_addresses_refused(void **state)
 		/* UTF-8 that is not, or that hides what it is */
 		"\xff@b.c", "a@b\xc3", "\xc0\xa9@b.c", "\xed\xa0\x80@b.c",
 		"a\xc2\x85@b.c",               /* U+0085 NEL */
-		"a\xc2\xa0" "b@b.c",           /* U+00A0 no-break space */
+		"a\xc2\xa0\x62@b.c",          /* U+00A0 no-break space */
 		"a\xe2\x80\x8b@b.c",          /* U+200B zero width */
 		"ab@\xe2\x80\xaeliam.example",  /* U+202E right-to-left */
 		"a\xe2\x81\xa6@b.c",          /* U+2066 isolate */
