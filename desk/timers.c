@@ -13,6 +13,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/mailout.h"
+#include "desk/reply.h"
 #include "sla/policy.h"
 #include "sla/timer.h"
 #include "sql/store.h"
@@ -261,9 +262,8 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	    route.name, NULL);
 	p->f.event_kind = ev;
 	p->f.event_json = p->data;
-	mb = conf_mailbox(in->conf, t->mailbox);
-	if (mb == NULL && in->conf->nmailboxes > 0)
-		mb = &in->conf->mailboxes[0];
+	mb = reply_mailbox(in->conf, t, in->conf->nmailboxes ?
+	    &in->conf->mailboxes[0] : NULL);
 	if (route.naddresses > 0 && mb != NULL) {
 		struct mailout_rcpt *to = xcalloc(route.naddresses,
 		    sizeof(*to));

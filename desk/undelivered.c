@@ -75,9 +75,8 @@ undelivered_answer(struct desk *in, int64_t ticket_id, const char *purpose,
 	log_warn("ticket %s: our %s to %s was not delivered (%s): the "
 	    "ticket is open, its agents are told", t.number, purpose, who,
 	    error != NULL ? error : "no reason given");
-	mb = conf_mailbox(in->conf, t.mailbox);
-	if (mb == NULL && in->conf->nmailboxes > 0)
-		mb = &in->conf->mailboxes[0];
+	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
+	    &in->conf->mailboxes[0] : NULL);
 	rc = mb == NULL ? 0 : reply_agents_undelivered(in, &t, mb, who,
 	    purpose, error != NULL ? error : "", err);
 	store_ticket_clear(&t);

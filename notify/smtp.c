@@ -52,9 +52,6 @@ struct dialogue {
 	int *rcpt_code;             /* each one's reply code, 0: none yet */
 	size_t nrcpt;
 	size_t rcpt_sent;           /* RCPT commands sent so far */
-	/* the connection's last EHLO answer listed SMTPUTF8; kept from one
-	 * transaction to the next, since a reused connection says no EHLO */
-	bool smtputf8;
 };
 
 struct smtp_client {
@@ -67,6 +64,9 @@ struct smtp_client {
 	const char *data;           /* message being sent */
 	size_t len, pos;
 	bool login_refused;         /* the last transfer's AUTH refused */
+	/* the connection's last EHLO answer listed SMTPUTF8; kept from one
+	 * transaction to the next, since a reused connection says no EHLO */
+	bool smtputf8;
 	bool needs_utf8;            /* the message has an address in UTF-8 */
 	bool utf8_stopped;          /* stopped before MAIL: no SMTPUTF8 */
 };
@@ -165,7 +165,8 @@ read_cb(char *buffer, size_t size, size_t nitems, void *userp)
 static int
 debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 {
-	struct dialogue *d = userp;
+	struct smtp_client *c = userp;
+	struct dialogue *d = &c->dlg;
 
 	(void)h;
 	if (type == CURLINFO_HEADER_OUT) {
@@ -185,7 +186,7 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 		if (strcmp(verb, "RCPT") == 0)
 			d->rcpt_sent++;
 		if (strcmp(verb, "EHLO") == 0 || strcmp(verb, "HELO") == 0)
-			d->smtputf8 = false;
+			c->smtputf8 = false;
 	} else if (type == CURLINFO_HEADER_IN && !d->quitting && size >= 3 &&
 	    data[0] >= '1' && data[0] <= '5' && data[1] >= '0' &&
 	    data[1] <= '9' && data[2] >= '0' && data[2] <= '9') {
@@ -202,7 +203,7 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 		    size >= 12 && strncasecmp(data + 4, "SMTPUTF8", 8) == 0 &&
 		    (size == 12 || data[12] == '\r' || data[12] == '\n' ||
 		    data[12] == ' '))
-			d->smtputf8 = true;
+			c->smtputf8 = true;
 		/* the answer to the latest RCPT: its recipient's */
 		if (strcmp(d->verb, "RCPT") == 0 && d->rcpt_sent >= 1 &&
 		    d->rcpt_sent <= d->nrcpt) {
@@ -229,7 +230,7 @@ prereq_cb(void *userp, char *ip, char *local_ip, int port, int local_port)
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
-	if (c->needs_utf8 && !c->dlg.smtputf8) {
+	if (c->needs_utf8 && !c->smtputf8) {
 		c->utf8_stopped = true;
 		return CURL_PREREQFUNC_ABORT;
 	}
@@ -334,7 +335,7 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	SETOPT(c->curl, CURLOPT_READFUNCTION, read_cb);
 	SETOPT(c->curl, CURLOPT_READDATA, c);
 	SETOPT(c->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
-	SETOPT(c->curl, CURLOPT_DEBUGDATA, &c->dlg);
+	SETOPT(c->curl, CURLOPT_DEBUGDATA, c);
 	SETOPT(c->curl, CURLOPT_PREREQFUNCTION, prereq_cb);
 	SETOPT(c->curl, CURLOPT_PREREQDATA, c);
 	SETOPT(c->curl, CURLOPT_VERBOSE, 1L);  /* feeds debug_cb only */
@@ -426,7 +427,7 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	char *from, reply[SMTP_ERROR_MAX];
 	int *codes, rc = 0;
 	size_t ns = 0, taken = 0;
-	bool before_rcpt, utf8;
+	bool before_rcpt;
 	CURLcode cc;
 
 	if (err == NULL)
@@ -462,9 +463,7 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 		return 0;
 	}
 	from = xasprintf("<%s>", mail_from);
-	utf8 = c->dlg.smtputf8;
 	memset(&c->dlg, 0, sizeof(c->dlg));
-	c->dlg.smtputf8 = utf8;
 	c->needs_utf8 = needs_smtputf8(mail_from, sent, ns, data, len);
 	c->utf8_stopped = false;
 	c->dlg.rcpt = sent;

@@ -25,15 +25,21 @@ mail_limits_default(void)
 	return l;
 }
 
+const struct mail_header *
+mime_header_find(const struct mail *m, const char *name)
+{
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (same_name(m->headers[i].name, name))
+			return &m->headers[i];
+	return NULL;
+}
+
 const char *
 mail_header_get(const struct mail *m, const char *name)
 {
-	size_t i;
+	const struct mail_header *h = mime_header_find(m, name);
 
-	for (i = 0; i < m->nheaders; i++)
-		if (same_name(m->headers[i].name, name))
-			return m->headers[i].value;
-	return NULL;
+	return h != NULL ? h->value : NULL;
 }
 
 const char *

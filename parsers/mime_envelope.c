@@ -463,22 +463,22 @@ static const char *
 unguess(struct ctx *c, const char *addr)
 {
 	const unsigned char *q = (const unsigned char *)addr;
-	struct buf b;
-	const char *out;
+	char *out, *w;
 
 	while (q != NULL && *q != '\0' && *q < 0x80)
 		q++;
 	if (q == NULL || *q == '\0')
 		return addr;
-	buf_init(&b, strlen(addr) * 3 + 1);
+	w = out = arena_alloc(c->a, strlen(addr) * 3 + 1);
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
 		if (*p < 0x80)
-			(void)!buf_addc(&b, (char)*p);
-		else if ((*p & 0xc0) != 0x80)
-			(void)!buf_add(&b, "\xef\xbf\xbd", 3);
+			*w++ = (char)*p;
+		else if ((*p & 0xc0) != 0x80) {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+		}
 	}
-	out = arena_strndup(c->a, buf_str(&b), b.len);
-	buf_free(&b);
+	*w = '\0';
 	return out;
 }
 
@@ -492,15 +492,6 @@ header_addrs(struct ctx *c, struct addrs *l, const struct mail_header *h)
 	if (h->converted)
 		for (size_t i = first; i < l->n; i++)
 			l->v[i].addr = unguess(c, l->v[i].addr);
-}
-
-static const struct mail_header *
-first_header(const struct mail *m, const char *name)
-{
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (same_name(m->headers[i].name, name))
-			return &m->headers[i];
-	return NULL;
 }
 
 static void
@@ -677,7 +668,7 @@ mime_read_envelope(struct ctx *c, struct mail *m)
 
 		m->subject = s != NULL ? s : "";
 	}
-	h = first_header(m, "From");
+	h = mime_header_find(m, "From");
 	if (h != NULL) {
 		struct addrs l = { NULL, 0, 0 };
 
@@ -688,7 +679,7 @@ mime_read_envelope(struct ctx *c, struct mail *m)
 	collect_addrs(c, &m->to, &m->nto, m, "To");
 	collect_addrs(c, &m->cc, &m->ncc, m, "Cc");
 	collect_addrs(c, &m->reply_to, &m->nreply_to, m, "Reply-To");
-	h = first_header(m, "Sender");
+	h = mime_header_find(m, "Sender");
 	if (h != NULL) {
 		struct addrs l = { NULL, 0, 0 };
 
@@ -696,7 +687,7 @@ mime_read_envelope(struct ctx *c, struct mail *m)
 		m->sender = first_with_at(&l).addr;
 		free(l.v);
 	}
-	h = first_header(m, "Return-Path");
+	h = mime_header_find(m, "Return-Path");
 	if (h != NULL) {
 		m->return_path = parse_return_path(c, h->value);
 		if (h->converted)

@@ -165,6 +165,10 @@ mime_blank(const char *p, size_t len)
 	return true;
 }
 
+/* mime.c: the first top-level header named name (any case), or NULL */
+const struct mail_header *mime_header_find(const struct mail *m,
+    const char *name);
+
 /* mime_header.c */
 int mime_read_fields(struct ctx *c, struct fields *out, const char **body_r,
     const char *p, const char *end, bool top);

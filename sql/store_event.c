@@ -4,7 +4,6 @@
  */
 #include "sql/store_event.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,12 +21,11 @@ int
 store_event_seen(struct db *db, int64_t ticket_id, const char *kind,
     const char *message_id, bool *seen_r, struct gc_err *err)
 {
-	char id[24];
+	I64(id, ticket_id);
 	PGresult *res;
 	int rc;
 
 	*seen_r = false;
-	snprintf(id, sizeof(id), "%" PRId64, ticket_id);
 	if ((rc = db_execv(db, &st_event_seen, &res, err, 3, id, kind,
 	    message_id)) != 0)
 		return rc;

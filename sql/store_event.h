@@ -37,12 +37,12 @@ struct store_outbox {
 	long long slot_cap;
 };
 
-/* data_json: a JSON object as text ("{}" when NULL). */
 /* Whether ticket_id has an event of kind whose data's "message_id" is
  * message_id. */
 int store_event_seen(struct db *db, int64_t ticket_id, const char *kind,
     const char *message_id, bool *seen_r, struct gc_err *err);
 
+/* data_json: a JSON object as text ("{}" when NULL). */
 int store_event(struct db *db, int64_t ticket_id, time_t at,
     const char *kind, const char *actor, const char *data_json,
     struct gc_err *err);

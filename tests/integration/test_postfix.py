@@ -503,11 +503,7 @@ class PostfixDelivers(gh.ServersTestCase):
         # address as written in To (RFC 6532), and Postfix relays it to a
         # next hop that offers SMTPUTF8 too
         self.serve()
-        sender = "clïent13@exämple.org"
-        raw = mail(13).replace(b"c13@customer.example.org",
-                               sender.encode())
-        qid = self.postfix.send(sender, ["support@example.com"], raw)
-        self.postfix.wait_status(qid, "sent")
+        sender = self.send_from_utf8(13)
         self.assertEqual(self.sql("SELECT requester FROM tickets"), sender)
         ack, = gh.wait_until(lambda: self.to(sender), 30,
                              "the acknowledgement")
@@ -610,11 +606,7 @@ class PostfixDelivers(gh.ServersTestCase):
         s.smtp.refuse("clïent14@*", 550, "5.1.1 mailbox unavailable")
         self.addCleanup(s.smtp.accept_all)
         self.serve()
-        sender = "clïent14@exämple.org"
-        raw = mail(14).replace(b"c14@customer.example.org",
-                               sender.encode())
-        qid = self.postfix.send(sender, ["support@example.com"], raw)
-        self.postfix.wait_status(qid, "sent")
+        self.send_from_utf8(14)
         ack = self.postfix.wait_status(
             self.queue_id_from("support@example.com"), "bounced")
         self.assertIn("550 5.1.1", ack)
@@ -629,6 +621,16 @@ class PostfixDelivers(gh.ServersTestCase):
         self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 1)
         self.assertEqual(self.sql("SELECT count(*) FROM outbox"), 1)
         self.assert_queue_empty()
+
+    def send_from_utf8(self, n):
+        """Mail n, from "clïent<n>@exämple.org", handed to Postfix and
+        delivered to the desk; returns that sender."""
+        sender = "clïent%d@exämple.org" % n
+        raw = mail(n).replace(b"c%d@customer.example.org" % n,
+                              sender.encode())
+        qid = self.postfix.send(sender, ["support@example.com"], raw)
+        self.postfix.wait_status(qid, "sent")
+        return sender
 
     def queue_id_from(self, sender):
         """The queue id of the first mail Postfix took from sender."""
