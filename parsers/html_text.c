@@ -3,18 +3,16 @@
  *
  * No tree: a tokenizer reads tags, text and character references, and a
  * stack of the open elements (capped, HTML mail can nest thousands of
- * elements deep) calls enter() and leave() as a walk of libxml2's tree
+ * elements deep) calls html_out_enter() and html_out_leave() as a walk
+ * of libxml2's tree
  * did, closing elements the way a forgiving parser does: an end tag
  * closes every element opened after its own, a paragraph ends where a
  * block starts, a link where another starts, "<x/>" at once, and the end
  * of the input closes them all. Script, style, title, textarea, xmp and
  * iframe hold raw text up to their end tag; the content of head,
  * template, object, svg and math is skipped. Character references are
- * those of HTML 4.01 (html_entities.c) and numeric ones.
- *
- * The text goes into a capped buffer through a small "pending" state: a
- * requested line break or space is written only when more text comes,
- * which collapses runs of breaks and drops trailing ones.
+ * those of HTML 4.01 (html_entities.c) and numeric ones. What the
+ * elements and the text make of the output is html_write.c's.
  *
  * Cost: a few instructions per byte of input, against a hundred for
  * libxml2's parser, which this replaced for text (html_safe.c, which
@@ -31,8 +29,6 @@
 #include "parsers/html_int.h"
 #include "parsers/utf8.h"
 
-#define MAX_BREAKS 2            /* at most one blank line in a row */
-#define ANCHOR_TEXT_MAX 4096
 #define STACK_MAX 4096          /* open elements tracked; deeper ones are
                                  * read as text containers only */
 #define TAG_NAME_MAX 32         /* longer tag names are cut */
@@ -42,27 +38,9 @@
                                  * depth (libxml2's parser paid it) */
 #define ATTR_MAX 8192           /* of href and src, kept */
 
-enum kind { E_INLINE, E_SKIP, E_BLOCK, E_PARA, E_CELL, E_BR };
-
-struct out {
-	struct buf b;
-	struct buf atext;       /* text of the current link */
-	int anchor;             /* stack depth of the <a> being written,
-	                         * 0: none */
-	char *href;             /* its target (heap) */
-	int breaks;             /* line breaks wanted before more text */
-	int break_quote;        /* quote depth when they were asked for */
-	bool space;             /* a space wanted before more text */
-	bool line_start;        /* nothing written on this line yet */
-	bool bullet;            /* "- " wanted before more text */
-	int quote;              /* blockquote depth */
-	int pre;                /* <pre> depth */
-	bool failed;            /* the cap was reached */
-};
-
 struct elem {
 	char name[TAG_NAME_MAX + 1];
-	enum kind kind;
+	enum html_kind kind;
 	int rank;               /* end_rank() of its name */
 };
 
@@ -73,11 +51,11 @@ struct tok {
 	size_t lost;            /* opened past STACK_MAX, not tracked */
 	bool started;           /* a start tag was read */
 	bool body_over;         /* </body> or </html> was read */
-	struct out o;
+	struct html_out o;
 	struct buf tmp;         /* decoded text and attribute values */
 };
 
-static enum kind
+static enum html_kind
 kind_of(const char *name)
 {
 	static const char *const skip[] = { "script", "style", "head",
@@ -93,19 +71,19 @@ kind_of(const char *name)
 	int i;
 
 	if (strcmp(name, "br") == 0)
-		return E_BR;
+		return HTML_BR;
 	if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
-		return E_CELL;
+		return HTML_CELL;
 	for (i = 0; skip[i] != NULL; i++)
 		if (strcmp(name, skip[i]) == 0)
-			return E_SKIP;
+			return HTML_SKIP;
 	for (i = 0; para[i] != NULL; i++)
 		if (strcmp(name, para[i]) == 0)
-			return E_PARA;
+			return HTML_PARA;
 	for (i = 0; block[i] != NULL; i++)
 		if (strcmp(name, block[i]) == 0)
-			return E_BLOCK;
-	return E_INLINE;
+			return HTML_BLOCK;
+	return HTML_INLINE;
 }
 
 static bool
@@ -131,273 +109,6 @@ is_raw(const char *name)
 	    strcmp(name, "xmp") == 0 || strcmp(name, "iframe") == 0;
 }
 
-/* ----- Output ----------------------------------------------------- */
-
-static void
-put(struct out *o, const char *s, size_t n)
-{
-	if (!o->failed && buf_add(&o->b, s, n) != 0)
-		o->failed = true;
-}
-
-static void
-note_quote(struct out *o)
-{
-	if (o->breaks == 0 || o->quote < o->break_quote)
-		o->break_quote = o->quote;
-}
-
-static void
-want_break(struct out *o, int n)
-{
-	if (o->b.len == 0)
-		return;         /* no blank lines at the top */
-	note_quote(o);
-	if (o->breaks < n)
-		o->breaks = n;
-}
-
-static void
-add_break(struct out *o)
-{
-	if (o->b.len == 0)
-		return;
-	note_quote(o);
-	o->breaks++;
-}
-
-/* Write what is pending before more text. */
-static void
-flush_pending(struct out *o)
-{
-	int i, q, n = o->breaks < MAX_BREAKS ? o->breaks : MAX_BREAKS;
-
-	if (n > 0) {
-		while (o->b.len > 0 && o->b.data[o->b.len - 1] == ' ')
-			o->b.data[--o->b.len] = '\0';
-		for (i = 0; i < n; i++) {
-			put(o, "\n", 1);
-			/* a blank line inside a quote stays quoted */
-			if (i + 1 < n)
-				for (q = 0; q < o->break_quote &&
-				    q < o->quote; q++)
-					put(o, ">", 1);
-		}
-		o->breaks = 0;
-		o->line_start = true;
-	}
-	if (o->line_start) {
-		if (o->quote > 0) {
-			for (q = 0; q < o->quote; q++)
-				put(o, ">", 1);
-			put(o, " ", 1);
-		}
-		o->line_start = false;
-		o->space = false;
-	}
-	if (o->bullet) {
-		put(o, "- ", 2);
-		o->bullet = false;
-		o->space = false;
-	}
-	if (o->space) {
-		put(o, " ", 1);
-		o->space = false;
-	}
-}
-
-/* The length of the white space at p (0: none): ASCII blanks, and the
- * no-break space U+00A0. */
-static size_t
-ws_len(const unsigned char *p, const unsigned char *e)
-{
-	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-	    *p == '\f' || *p == '\v')
-		return 1;
-	return p[0] == 0xc2 && p + 1 < e && p[1] == 0xa0 ? 2 : 0;
-}
-
-static void
-emit(struct out *o, const char *s, size_t n)
-{
-	flush_pending(o);
-	put(o, s, n);
-	if (o->anchor > 0)
-		(void)!buf_add(&o->atext, s, n);
-}
-
-/* n bytes of decoded text (NULs are dropped). */
-static void
-text(struct out *o, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + n, *q;
-	size_t w;
-
-	if (o->pre > 0) {
-		/* white space kept; line breaks go through the pending
-		 * state so that quote prefixes follow them */
-		while (p < e) {
-			for (q = p; q < e && *q != '\n' && *q != '\r' &&
-			    *q != '\0'; q++)
-				;
-			if (q > p)
-				emit(o, (const char *)p, (size_t)(q - p));
-			if (q == e)
-				break;
-			if (*q == '\r' && q + 1 < e && q[1] == '\n')
-				q++;
-			if (*q != '\0')
-				add_break(o);
-			p = q + 1;
-		}
-		return;
-	}
-	while (p < e) {
-		if ((w = ws_len(p, e)) > 0) {
-			p += w;
-			o->space = true;
-			continue;
-		}
-		if (*p == '\0') {
-			p++;
-			continue;
-		}
-		for (q = p; q < e && *q != '\0' && ws_len(q, e) == 0; q++)
-			;
-		emit(o, (const char *)p, (size_t)(q - p));
-		p = q;
-	}
-}
-
-static bool
-is_link_target(const char *href)
-{
-	return str_casestarts(href, "http://") ||
-	    str_casestarts(href, "https://") ||
-	    str_casestarts(href, "mailto:") || str_casestarts(href, "ftp://");
-}
-
-/* After a link: " <url>", unless its text already is the url. */
-static void
-end_anchor(struct out *o)
-{
-	char *h = o->href, *w, *shown;
-	const char *r;
-
-	o->anchor = 0;
-	o->href = NULL;
-	if (h == NULL)
-		return;
-	/* the url without blanks and controls */
-	for (r = h, w = h; *r != '\0'; r++)
-		if ((unsigned char)*r > 0x20 && *r != 0x7f)
-			*w++ = *r;
-	*w = '\0';
-	shown = (char *)buf_str(&o->atext);
-	shown = str_trim(shown);
-	if (is_link_target(h) && strcmp(shown, h) != 0 &&
-	    !(str_casestarts(h, "mailto:") && strcmp(shown, h + 7) == 0)) {
-		if (o->atext.len > 0) {
-			put(o, " <", 2);
-		} else {
-			flush_pending(o);
-			put(o, "<", 1);
-		}
-		put(o, h, strlen(h));
-		put(o, ">", 1);
-	}
-	free(h);
-	buf_reset(&o->atext);
-}
-
-/* An inline image of the mail (src="cid:ID"): "[image: ID]", which
- * mime_name_images() turns into the attachment's file name. Other
- * images (remote, data: URLs) leave no trace. */
-static void
-image(struct out *o, const char *src)
-{
-	struct buf b = BUF_INIT(300);
-	const char *r;
-
-	if (src != NULL && str_casestarts(src, "cid:")) {
-		(void)!buf_addstr(&b, "[image: ");
-		for (r = src + 4; *r != '\0' && b.len < 290; r++)
-			if ((unsigned char)*r > 0x20 && *r != ']' && *r != '<' &&
-			    *r != '>' && *r != 0x7f)
-				(void)!buf_addc(&b, *r);
-		(void)!buf_addc(&b, ']');
-		o->space = o->space || !o->line_start;
-		text(o, buf_str(&b), b.len);
-		o->space = true;
-	}
-	buf_free(&b);
-}
-
-/* ----- Elements --------------------------------------------------- */
-
-/* An element opens (depth: its place on the stack, from 1). */
-static void
-enter(struct out *o, const char *name, enum kind k, int depth,
-    const char *attr)
-{
-	switch (k) {
-	case E_SKIP:
-		return;
-	case E_BR:
-		add_break(o);
-		return;
-	case E_CELL:
-		o->space = true;
-		return;
-	case E_PARA:
-		want_break(o, 2);
-		if (strcmp(name, "blockquote") == 0)
-			o->quote++;
-		else if (strcmp(name, "pre") == 0)
-			o->pre++;
-		return;
-	case E_BLOCK:
-		want_break(o, 1);
-		if (strcmp(name, "li") == 0)
-			o->bullet = true;
-		return;
-	case E_INLINE:
-		if (strcmp(name, "img") == 0) {
-			image(o, attr);
-		} else if (strcmp(name, "a") == 0 && o->anchor == 0) {
-			o->anchor = depth;
-			o->href = attr != NULL ? xstrdup(attr) : NULL;
-			buf_reset(&o->atext);
-		}
-		return;
-	}
-}
-
-/* An element closes (depth: where it was on the stack). */
-static void
-leave(struct out *o, const char *name, enum kind k, int depth)
-{
-	switch (k) {
-	case E_PARA:
-		if (strcmp(name, "blockquote") == 0 && o->quote > 0)
-			o->quote--;
-		else if (strcmp(name, "pre") == 0 && o->pre > 0)
-			o->pre--;
-		want_break(o, 2);
-		break;
-	case E_BLOCK:
-		o->bullet = false;
-		want_break(o, 1);
-		break;
-	case E_INLINE:
-		if (o->anchor == depth)
-			end_anchor(o);
-		break;
-	default:
-		break;
-	}
-}
-
 /* Close the open elements down to depth (depth elements stay open). */
 static void
 pop_to(struct tok *t, size_t depth)
@@ -405,7 +116,7 @@ pop_to(struct tok *t, size_t depth)
 	while (t->depth > depth) {
 		struct elem *e = &t->stack[--t->depth];
 
-		leave(&t->o, e->name, e->kind, (int)t->depth + 1);
+		html_out_leave(&t->o, e->name, e->kind, (int)t->depth + 1);
 	}
 }
 
@@ -420,7 +131,7 @@ find_open(const struct tok *t, const char *name, bool through_inline)
 	for (size_t i = t->depth; i > stop; i--) {
 		if (strcmp(t->stack[i - 1].name, name) == 0)
 			return i;
-		if (through_inline && t->stack[i - 1].kind != E_INLINE)
+		if (through_inline && t->stack[i - 1].kind != HTML_INLINE)
 			return 0;
 	}
 	return 0;
@@ -450,12 +161,12 @@ static void
 open_elem(struct tok *t, const char *name, const char *attr,
     bool self_closing)
 {
-	enum kind k = kind_of(name);
+	enum html_kind k = kind_of(name);
 	size_t at;
 
 	t->started = true;
 	/* a block ends the paragraph it starts in; a link, the link */
-	if ((k == E_PARA || k == E_BLOCK) &&
+	if ((k == HTML_PARA || k == HTML_BLOCK) &&
 	    (at = find_open(t, "p", true)) > 0)
 		pop_to(t, at - 1);
 	if (strcmp(name, "a") == 0 && (at = find_open(t, "a", false)) > 0)
@@ -463,19 +174,19 @@ open_elem(struct tok *t, const char *name, const char *attr,
 	if (t->depth == STACK_MAX) {
 		/* too deep to follow: breaks and images still show, the
 		 * rest is text; its end tag is matched by count */
-		if (k == E_BR)
-			add_break(&t->o);
+		if (k == HTML_BR)
+			html_out_break(&t->o);
 		else if (strcmp(name, "img") == 0)
-			image(&t->o, attr);
+			html_out_image(&t->o, attr);
 		else if (!is_void(name) && !self_closing)
 			t->lost++;
 		return;
 	}
-	enter(&t->o, name, k, (int)t->depth + 1, attr);
-	if (is_void(name) || k == E_BR)
+	html_out_enter(&t->o, name, k, (int)t->depth + 1, attr);
+	if (is_void(name) || k == HTML_BR)
 		return;
 	if (self_closing) {
-		leave(&t->o, name, k, (int)t->depth + 1);
+		html_out_leave(&t->o, name, k, (int)t->depth + 1);
 		return;
 	}
 	memcpy(t->stack[t->depth].name, name, strlen(name) + 1);
@@ -508,7 +219,7 @@ close_elem(struct tok *t, const char *name)
 		pop_to(t, at - 1);
 	else if (strcmp(name, "p") == 0 || strcmp(name, "br") == 0)
 		/* "</p>" alone is an empty paragraph, "</br>" a break */
-		enter(&t->o, name, kind_of(name), (int)t->depth + 1, NULL);
+		html_out_enter(&t->o, name, kind_of(name), (int)t->depth + 1, NULL);
 }
 
 /* ----- Tokens ----------------------------------------------------- */
@@ -599,7 +310,7 @@ text_run(struct tok *t, const char *p, const char *e)
 		return;
 	implied_paragraph(t, p, e);
 	if ((amp = memchr(p, '&', (size_t)(e - p))) == NULL) {
-		text(&t->o, p, (size_t)(e - p));
+		html_out_text(&t->o, p, (size_t)(e - p));
 		return;
 	}
 	buf_reset(&t->tmp);
@@ -618,7 +329,7 @@ text_run(struct tok *t, const char *p, const char *e)
 		p = amp + n;
 		amp = p < e ? memchr(p, '&', (size_t)(e - p)) : NULL;
 	}
-	text(&t->o, buf_str(&t->tmp), t->tmp.len);
+	html_out_text(&t->o, buf_str(&t->tmp), t->tmp.len);
 }
 
 /* Where the end tag "</name" (any case, then a blank, '/' or '>')
@@ -850,10 +561,10 @@ tokenize(struct tok *t)
 				continue;
 			if (is_raw(name)) {
 				q = find_end_tag(p, end, name);
-				if (kind_of(name) != E_SKIP)
+				if (kind_of(name) != HTML_SKIP)
 					text_run(t, p, q);
 				p = q;
-			} else if (kind_of(name) == E_SKIP) {
+			} else if (kind_of(name) == HTML_SKIP) {
 				p = skip_content(p, end, name);
 			}
 		} else {
@@ -862,38 +573,6 @@ tokenize(struct tok *t)
 		}
 	}
 	pop_to(t, 0);
-	if (t->o.anchor > 0)
-		end_anchor(&t->o);
-}
-
-/* Blanks at the end of each line go, and blank lines at the end: the
- * pending state already avoids writing them, but a control character
- * after a blank ("x \x7f<br>") hid one until the controls were
- * stripped. */
-static char *
-trim_blanks(char *s)
-{
-	char *r, *w = s, *blank = NULL;
-
-	for (r = s; *r != '\0'; r++) {
-		if (*r == '\n') {
-			if (blank != NULL)
-				w = blank;
-			blank = NULL;
-		} else if (*r == ' ' || *r == '\t') {
-			if (blank == NULL)
-				blank = w;
-		} else {
-			blank = NULL;
-		}
-		*w++ = *r;
-	}
-	if (blank != NULL)
-		w = blank;
-	while (w > s && w[-1] == '\n')
-		w--;
-	*w = '\0';
-	return s;
 }
 
 int
@@ -901,28 +580,16 @@ html_to_text(char **out, struct arena *a, const char *html, size_t len,
     size_t max)
 {
 	struct tok t;
-	char *s;
 
 	*out = NULL;
 	memset(&t, 0, sizeof(t));
 	t.p = html;
 	t.end = html + len;
 	t.stack = xcalloc(STACK_MAX, sizeof(*t.stack));
-	buf_init(&t.o.b, max);
-	buf_init(&t.o.atext, ANCHOR_TEXT_MAX);
+	html_out_init(&t.o, max);
 	buf_init(&t.tmp, len + 16);
-	t.o.line_start = true;
 	tokenize(&t);
-	free(t.o.href);
 	free(t.stack);
 	buf_free(&t.tmp);
-	buf_free(&t.o.atext);
-	if (t.o.failed) {
-		buf_free(&t.o.b);
-		return GC_ELIMIT;
-	}
-	s = utf8_sanitize(a, buf_str(&t.o.b), t.o.b.len, NULL);
-	buf_free(&t.o.b);
-	*out = trim_blanks(utf8_strip_controls(s, true, true));
-	return 0;
+	return html_out_finish(&t.o, a, out);
 }
