@@ -29,6 +29,7 @@
 #include "desk/tracking.h"
 #include "desk/undelivered.h"
 #include "notify/compose.h"
+#include "parsers/address.h"
 #include "parsers/bounce.h"
 #include "parsers/mime.h"
 #include "sql/hold.h"
@@ -275,36 +276,79 @@ out:
 	return rc;
 }
 
+/* Which failure of report b is the customer's, for our mail that went
+ * to rcpts: one naming the requester in any writing (address.h);
+ * else, when the mail went to the requester alone and the report does
+ * not say it reached her, a failure naming an address it was never
+ * sent to (the customer's server forwarded it there). NULL when the
+ * failures are about others. */
+static const struct bounce_recipient *
+bounce_customer(struct arena *a, const struct store_ticket *t,
+    const struct bounce *b, char **rcpts, size_t nrcpts)
+{
+	const struct bounce_recipient *elsewhere = NULL;
+	bool alone = nrcpts == 1 && addr_same(a, rcpts[0], t->requester);
+
+	for (size_t i = 0; i < b->nrecipients; i++) {
+		const struct bounce_recipient *r = &b->recipients[i];
+		bool ours = false;
+
+		if (bounce_recipient_is(a, r, t->requester)) {
+			if (bounce_recipient_failed(r))
+				return r;
+			alone = false;  /* hers went: the rest is others' */
+			continue;
+		}
+		if (!bounce_recipient_failed(r))
+			continue;
+		for (size_t j = 0; j < nrcpts && !ours; j++)
+			ours = bounce_recipient_is(a, r, rcpts[j]);
+		if (!ours && elsewhere == NULL)
+			elsewhere = r;
+	}
+	return alone ? elsewhere : NULL;
+}
+
 /* A report of failure about an answer of ours to the customer: the
  * ticket is the desk's move again (undelivered.h); once per report. */
 static int
 bounce_undelivered(struct desk *in, const struct store_ticket *t,
     const char *orig, const struct bounce *b, struct gc_err *err)
 {
-	char purpose[64], why[GC_ERRMSG_SIZE];
+	char purpose[64], why[GC_ERRMSG_SIZE], as[512] = "", **rcpts = NULL;
 	const struct bounce_recipient *r = NULL;
+	struct arena a;
+	size_t nrcpts = 0;
 	int rc;
 
-	rc = store_our_mail_purpose(in->db, orig, purpose, sizeof(purpose),
-	    err);
+	rc = store_our_mail(in->db, orig, purpose, sizeof(purpose), &rcpts,
+	    &nrcpts, err);
 	if (rc == GC_ENOTFOUND) {
 		gc_err_clear(err);
 		return 0;
 	}
-	if (rc != 0 || !undelivered_is_answer(purpose))
+	if (rc != 0 || !undelivered_is_answer(purpose) ||
+	    t->requester == NULL) {
+		store_strings_free(rcpts, nrcpts);
 		return rc;
-	for (size_t i = 0; i < b->nrecipients && r == NULL; i++)
-		if (b->recipients[i].address != NULL && t->requester != NULL &&
-		    str_casecmp(b->recipients[i].address, t->requester) == 0)
-			r = &b->recipients[i];
-	if (r == NULL && b->nrecipients > 0)
+	}
+	arena_init(&a, 4096);
+	r = bounce_customer(&a, t, b, rcpts, nrcpts);
+	store_strings_free(rcpts, nrcpts);
+	if (r == NULL && b->nrecipients > 0) {
+		arena_free(&a);
 		return 0;       /* about others than the customer */
-	snprintf(why, sizeof(why), "delivery report: %s%s%s",
+	}
+	if (r != NULL && r->address != NULL &&
+	    str_casecmp(r->address, t->requester) != 0)
+		snprintf(as, sizeof(as), " (reported as %s)", r->address);
+	arena_free(&a);
+	snprintf(why, sizeof(why), "delivery report%s: %s%s%s", as,
 	    r != NULL && r->status ? r->status : b->status ? b->status :
 	    "failed", r != NULL && r->diagnostic ? " " : "",
 	    r != NULL && r->diagnostic ? r->diagnostic : "");
-	return undelivered_answer(in, t->id, purpose, orig, r != NULL ?
-	    r->address : NULL, why, err);
+	return undelivered_answer(in, t->id, purpose, orig, t->requester,
+	    why, err);
 }
 
 int

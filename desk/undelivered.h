@@ -4,7 +4,8 @@
  * A mail with an agent's words for the customer (purposes "update",
  * "resolution", "rca", "canned_reply") that the relay refused for good,
  * that was given up after its retries (daemon/outbox.c), or that came
- * back in a delivery report of failure (conversation_bounce()): the
+ * back in a delivery report of failure (conversation_bounce(), which
+ * finds the customer in the report whatever its writing): the
  * customer has not read it, so the ticket is the desk's move again.
  * A pending or resolved ticket becomes open (event status_changed with
  * "reason": "undelivered"), so that its clock runs again and it is not

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "parsers/address.h"
 #include "parsers/auto_daemon.h"
 #include "parsers/utf8.h"
 
@@ -156,6 +157,20 @@ end_block(struct rcpts *r, struct dsn_block *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* An Original-Recipient read (*orig) goes to the recipient being read:
+ * its address too when it has no Final-Recipient (yet). */
+static void
+take_original(struct dsn_block *b, const char **orig)
+{
+	if (*orig == NULL)
+		return;
+	if (b->r.original == NULL)
+		b->r.original = *orig;
+	if (b->r.address == NULL)
+		b->r.address = *orig;
+	*orig = NULL;
+}
+
 static void
 parse_dsn(struct bounce *out, struct rcpts *r, struct arena *a,
     const char *p, size_t len)
@@ -174,9 +189,7 @@ parse_dsn(struct bounce *out, struct rcpts *r, struct arena *a,
 		if (le > ls && le[-1] == '\r')
 			le--;
 		if (le == ls || (size_t)(le - ls) == strspn(ls, " \t\r")) {
-			if (b.any && orig != NULL && b.r.address == NULL)
-				b.r.address = orig;
-			orig = NULL;
+			take_original(&b, &orig);
 			end_block(r, &b);
 			continue;
 		}
@@ -207,6 +220,7 @@ parse_dsn(struct bounce *out, struct rcpts *r, struct arena *a,
 			}
 			b.r.address = clean_address(a, ls + vs,
 			    (size_t)(le - ls) - vs);
+			take_original(&b, &orig);
 			b.any = true;
 		} else if (field_is(ls, (size_t)(le - ls),
 		    "Original-Recipient", &vs)) {
@@ -242,8 +256,7 @@ parse_dsn(struct bounce *out, struct rcpts *r, struct arena *a,
 			b.any = true;
 		}
 	}
-	if (b.any && orig != NULL && b.r.address == NULL)
-		b.r.address = orig;
+	take_original(&b, &orig);
 	end_block(r, &b);
 }
 
@@ -751,4 +764,30 @@ bounce_kind_name(enum bounce_kind k)
 		return "delivered";
 	}
 	return "none";
+}
+
+bool
+bounce_recipient_failed(const struct bounce_recipient *r)
+{
+	if (r->action != NULL && strcmp(r->action, "failed") == 0)
+		return true;
+	if (r->status != NULL)
+		return r->status[0] == '5';
+	return r->action == NULL;
+}
+
+/* s, or its decoded form, is address. */
+static bool
+dsn_form_is(struct arena *a, const char *s, const char *address)
+{
+	return s != NULL && (addr_same(a, s, address) ||
+	    addr_same(a, addr_dsn_decode(a, s), address));
+}
+
+bool
+bounce_recipient_is(struct arena *a, const struct bounce_recipient *r,
+    const char *address)
+{
+	return dsn_form_is(a, r->address, address) ||
+	    dsn_form_is(a, r->original, address);
 }

@@ -56,6 +56,7 @@ enum bounce_kind {
 
 struct bounce_recipient {
 	const char *address;    /* Final- (else Original-) Recipient */
+	const char *original;   /* Original-Recipient, or NULL */
 	const char *action;     /* lowercase: failed, delayed, delivered,
 	                         * relayed, expanded; or NULL */
 	const char *status;     /* "5.1.1", or NULL */
@@ -80,5 +81,15 @@ bool bounce_detect(struct bounce *out, struct arena *a, const struct mail *m);
 
 /* "none", "failed", "delayed", "delivered". */
 const char *bounce_kind_name(enum bounce_kind k);
+
+/* Whether the report says delivery to r failed: its action is "failed",
+ * or its status 5.x.x, or it says neither (as kind_from_recipients()
+ * reads a report that says nothing useful). */
+bool bounce_recipient_failed(const struct bounce_recipient *r);
+
+/* Whether r is address: its Final- or Original-Recipient is the same
+ * mailbox, as written or decoded (parsers/address.h). */
+bool bounce_recipient_is(struct arena *a, const struct bounce_recipient *r,
+    const char *address);
 
 #endif

@@ -166,30 +166,38 @@ store_ticket_by_message_ids(struct db *db, const char *const *ids, size_t n,
 	return 0;
 }
 
-static const struct db_stmt st_our_purpose = { "our_mail_purpose",
-	"SELECT purpose FROM outbox WHERE message_id = $1 AND kind = 'mail' "
-	"ORDER BY id DESC LIMIT 1", 1 };
+static const struct db_stmt st_our_mail = { "our_mail",
+	"SELECT o.purpose, u.a FROM (SELECT purpose, rcpts FROM outbox "
+	"WHERE message_id = $1 AND kind = 'mail' ORDER BY id DESC LIMIT 1) o "
+	"LEFT JOIN LATERAL unnest(o.rcpts) WITH ORDINALITY AS u (a, ord) "
+	"ON true ORDER BY u.ord", 1 };
 
 int
-store_our_mail_purpose(struct db *db, const char *message_id, char *out,
-    size_t size, struct gc_err *err)
+store_our_mail(struct db *db, const char *message_id, char *purpose,
+    size_t size, char ***rcpts_r, size_t *nrcpts_r, struct gc_err *err)
 {
 	PGresult *res;
-	int rc;
+	int rc, n;
 
 	if (size > 0)
-		out[0] = '\0';
+		purpose[0] = '\0';
+	*rcpts_r = NULL;
+	*nrcpts_r = 0;
 	if (message_id == NULL)
 		return gc_err_set(err, GC_ENOTFOUND, "no message id");
-	if ((rc = db_execv(db, &st_our_purpose, &res, err, 1,
+	if ((rc = db_execv(db, &st_our_mail, &res, err, 1,
 	    message_id)) != 0)
 		return rc;
-	if (PQntuples(res) == 0) {
+	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
 		return gc_err_set(err, GC_ENOTFOUND, "no mail of ours with "
 		    "that message id");
 	}
-	snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+	snprintf(purpose, size, "%s", PQgetvalue(res, 0, 0));
+	*rcpts_r = xcalloc((size_t)n + 1, sizeof(**rcpts_r));
+	for (int i = 0; i < n; i++)
+		if (db_get(res, i, 1) != NULL)
+			(*rcpts_r)[(*nrcpts_r)++] = xstrdup(db_get(res, i, 1));
 	PQclear(res);
 	return 0;
 }

@@ -76,10 +76,12 @@ int store_attachment_insert(struct db *db, const struct store_attachment *a,
  * first); GC_ENOTFOUND if none. */
 int store_ticket_by_message_ids(struct db *db, const char *const *ids,
     size_t n, int64_t *id_r, struct gc_err *err);
-/* The purpose ("ack", "update"...) of our mail of that Message-ID
- * (without <>), from its outbox row, into out; GC_ENOTFOUND if none. */
-int store_our_mail_purpose(struct db *db, const char *message_id, char *out,
-    size_t size, struct gc_err *err);
+/* Our mail of that Message-ID (without <>), from its outbox row: its
+ * purpose ("ack", "update"...) into purpose, its recipients in order
+ * into *rcpts_r (free with store_strings_free()); GC_ENOTFOUND if
+ * none. */
+int store_our_mail(struct db *db, const char *message_id, char *purpose,
+    size_t size, char ***rcpts_r, size_t *nrcpts_r, struct gc_err *err);
 /* Frees a list of malloc'd strings (store_reply_context() of
  * sql/store_participant.h gives such lists). */
 void store_strings_free(char **v, size_t n);

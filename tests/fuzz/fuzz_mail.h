@@ -275,7 +275,8 @@ fuzz_check_pgp(const struct mail *m)
 
 /* The detectors that read a parsed mail (auto.h, bounce.h, pgp.h): a kind in
  * range, a reason exactly when automatic, a bounce's strings UTF-8 and
- * its recipients within BOUNCE_MAX_RECIPIENTS. m must be a top-level
+ * its recipients within BOUNCE_MAX_RECIPIENTS, each the same mailbox as
+ * itself (bounce_recipient_is()). m must be a top-level
  * mail (bounce_detect() allocates in its arena). */
 static inline void
 fuzz_check_detectors(struct mail *m)
@@ -318,6 +319,15 @@ fuzz_check_detectors(struct mail *m)
 		    b.recipients[i].status);
 		fuzz_check_utf8("bounce diagnostic",
 		    b.recipients[i].diagnostic);
+		fuzz_check_utf8("bounce original", b.recipients[i].original);
+		/* the writings of address.h: a recipient is itself; any
+		 * other comparison only has to end */
+		FUZZ_CHECK(b.recipients[i].address == NULL ||
+		    bounce_recipient_is(mail_arena(m), &b.recipients[i],
+		    b.recipients[i].address), "recipient %zu is not itself", i);
+		(void)bounce_recipient_is(mail_arena(m), &b.recipients[i],
+		    "zo\xc3\xab@xn--exmple-cua.org");
+		(void)bounce_recipient_failed(&b.recipients[i]);
 	}
 }
 

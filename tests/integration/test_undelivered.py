@@ -19,8 +19,14 @@ from desk_case import T0, DeskCase, mail
 CUSTOMER = "claire@cust.example"
 
 
-def dsn(to, mid, subject, n=1, status="5.1.1"):
-    """A delivery report of failure about our mail mid, to address to."""
+def dsn(to, mid, subject, n=1, status="5.1.1", fields=None):
+    """A delivery report of failure about our mail mid, to address to;
+    fields: the per-recipient fields instead (a list of blocks)."""
+    if fields is None:
+        fields = ["Final-Recipient: rfc822; %s\r\n"
+                  "Action: failed\r\nStatus: %s\r\n"
+                  "Diagnostic-Code: smtp; 550 %s mailbox closed\r\n"
+                  % (to, status, status)]
     return ("From: Mail Delivery System <MAILER-DAEMON@mx.cust.example>\r\n"
             "To: support@example.com\r\n"
             "Subject: Undelivered Mail Returned to Sender\r\n"
@@ -31,13 +37,11 @@ def dsn(to, mid, subject, n=1, status="5.1.1"):
             "--R\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
             "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
             "Reporting-MTA: dns; mx.cust.example\r\n\r\n"
-            "Final-Recipient: rfc822; %s\r\n"
-            "Action: failed\r\nStatus: %s\r\n"
-            "Diagnostic-Code: smtp; 550 %s mailbox closed\r\n"
+            "%s"
             "--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
             "From: Support <support@example.com>\r\n"
             "To: %s\r\nMessage-ID: %s\r\nSubject: %s\r\n"
-            "--R--\r\n" % (n, to, status, status, to, mid,
+            "--R--\r\n" % (n, "\r\n".join(fields), to, mid,
                             subject)).encode()
 
 
@@ -147,6 +151,87 @@ class Undelivered(DeskCase):
         self.assertNotIn("undelivered", str([e["data"] for e in t["events"]
                                              if e["kind"] ==
                                              "status_changed"]))
+        self.assertEqual(self.told(), [])
+
+    def resolved(self, sender, mid):
+        """A ticket of sender's, resolved by Alice; its number and our
+        resolution mail as the customer got it."""
+        r = self.deliver(mail("Export vide", "Bonjour,\n", mid,
+                              sender=sender))
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.answer(number, "Fixed in 4.2.\n", "#resolve\n")
+        # (the sink sees the envelope, where libcurl writes a UTF-8
+        # domain as an A-label: the ticket's number finds the mail)
+        res, = [m for m in self.sent() if "4.2" in self.body(m) and
+                "[%s]" % number in str(m["Subject"])]
+        return number, res
+
+    def test_report_in_another_writing(self):
+        # the customer's server writes the failed recipient its own way:
+        # each of these is the customer, and the ticket is open again
+        failed = "Action: failed\r\nStatus: 5.1.1\r\n"
+        cases = [
+            # forwarded: Original-Recipient is the customer's address
+            ("Claire <claire@cust.example>",
+             ["Original-Recipient: rfc822; claire@cust.example\r\n"
+              "Final-Recipient: rfc822; claire@new-job.example\r\n" +
+              failed]),
+            # forwarded, no Original-Recipient: our answer went to the
+            # customer alone, so the failure is hers
+            ("Marc <marc@cust.example>",
+             ["Final-Recipient: rfc822; marc.old@mx.cust.example\r\n" +
+              failed]),
+            # the domain as an A-label, in RFC 6533's utf-8 type
+            ("Zo\u00eb <zo\u00eb@ex\u00e4mple.org>",
+             ["Final-Recipient: utf-8; zo\\x{EB}@xn--exmple-cua.org\r\n" +
+              failed]),
+            # another case, xtext in Original-Recipient
+            ("Lea <lea+support@cust.example>",
+             ["Original-Recipient: rfc822; LEA+2Bsupport@CUST.EXAMPLE\r\n"
+              "Final-Recipient: rfc822; lea@cust.example\r\n" + failed]),
+        ]
+        for i, (sender, fields) in enumerate(cases):
+            number, res = self.resolved(sender, "w-%d@cust.example" % i)
+            self.deliver(dsn("x@x.example", res["Message-ID"],
+                             res["Subject"], n=10 + i, fields=fields))
+            self.flush()
+            t = self.show(number)
+            self.assertEqual(t["status"], "open", sender)
+            ev, = [e for e in t["events"]
+                   if e["kind"] == "answer_undelivered"]
+            self.assertEqual(ev["data"]["recipient"], t["requester"])
+        told = self.told()
+        self.assertEqual(len(told), 4)
+        self.assertIn("reported as claire@new-job.example",
+                      self.body(told[0]))
+
+    def test_report_that_is_not_the_customers_failure(self):
+        # the customer's copy was delivered, the Cc's failed: the answer
+        # reached her, the ticket stays resolved
+        number, res = self.resolved("Claire <claire@cust.example>",
+                                    "n-1@cust.example")
+        self.deliver(dsn(CUSTOMER, res["Message-ID"], res["Subject"], n=20,
+                         fields=["Final-Recipient: rfc822; "
+                                 "claire@cust.example\r\n"
+                                 "Action: delivered\r\nStatus: 2.0.0\r\n",
+                                 "Final-Recipient: rfc822; "
+                                 "bob@cust.example\r\n"
+                                 "Action: failed\r\nStatus: 5.1.1\r\n"]))
+        # an address we never wrote to, about an answer that also went to
+        # a Cc: whose forward it was cannot be told
+        self.answer(number, "Reopened by mistake? Here it is.\n",
+                    "#cc bob@cust.example\n#status pending\n")
+        upd = [m for m in self.sent(CUSTOMER)
+               if "by mistake" in self.body(m)][-1]
+        self.deliver(dsn("x@x.example", upd["Message-ID"], upd["Subject"],
+                         n=21, fields=["Final-Recipient: rfc822; "
+                                       "old@mx.cust.example\r\n"
+                                       "Action: failed\r\n"
+                                       "Status: 5.1.1\r\n"]))
+        self.flush()
+        t = self.show(number)
+        self.assertEqual(t["status"], "pending")
+        self.assertNotIn("answer_undelivered", self.kinds(t))
         self.assertEqual(self.told(), [])
 
     def test_forged_report_for_a_mail_that_is_not_ours(self):

@@ -397,11 +397,69 @@ test_corpus_kinds(void **state)
 	    exceptions);
 }
 
+/* A report listing three recipients the way servers write them: a
+ * forward (Original-Recipient is ours, Final-Recipient where it went),
+ * RFC 6533's utf-8 type with an A-label, and one delivered. */
+static void
+test_recipient_forms(void **state)
+{
+	static const char raw[] =
+	    "From: MAILER-DAEMON@mx.cust.example\r\n"
+	    "To: support@example.com\r\n"
+	    "Subject: Undelivered Mail Returned to Sender\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;"
+	    " boundary=R\r\n\r\n"
+	    "--R\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+	    "--R\r\nContent-Type: message/global-delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.cust.example\r\n\r\n"
+	    "Original-Recipient: rfc822; Claire+2Bsupport@Cust.Example\r\n"
+	    "Final-Recipient: rfc822; claire@elsewhere.example\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n"
+	    "Original-Recipient: utf-8; cl\\x{EF}ent@ex\\x{E4}mple.org\r\n"
+	    "Final-Recipient: utf-8; cl\\x{EF}ent@xn--exmple-cua.org\r\n"
+	    "Action: failed\r\nStatus: 5.2.2\r\n\r\n"
+	    "Final-Recipient: rfc822; bob@cust.example\r\n"
+	    "Action: delivered\r\nStatus: 2.0.0\r\n"
+	    "--R--\r\n";
+	struct gc_err err = { 0, "" };
+	struct mail *m = NULL;
+	struct arena *a;
+	struct bounce b;
+
+	(void)state;
+	assert_int_equal(mail_parse(&m, raw, sizeof(raw) - 1, NULL, &err), 0);
+	a = mail_arena(m);
+	assert_true(bounce_detect(&b, a, m));
+	assert_int_equal(b.kind, BOUNCE_FAILED);
+	assert_int_equal(b.nrecipients, 3);
+	assert_string_equal(b.recipients[0].address,
+	    "claire@elsewhere.example");
+	assert_string_equal(b.recipients[0].original,
+	    "Claire+2Bsupport@cust.example");
+	assert_true(bounce_recipient_is(a, &b.recipients[0],
+	    "claire+support@cust.example"));
+	assert_true(bounce_recipient_is(a, &b.recipients[0],
+	    "claire@elsewhere.example"));
+	assert_false(bounce_recipient_is(a, &b.recipients[0],
+	    "claire@cust.example"));
+	assert_true(bounce_recipient_is(a, &b.recipients[1],
+	    "cl\xc3\xaf" "ent@ex\xc3\xa4mple.org"));
+	assert_false(bounce_recipient_is(a, &b.recipients[1],
+	    "client@example.org"));
+	assert_null(b.recipients[2].original);
+	assert_true(bounce_recipient_failed(&b.recipients[0]));
+	assert_true(bounce_recipient_failed(&b.recipients[1]));
+	assert_false(bounce_recipient_failed(&b.recipients[2]));
+	mail_free(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dsn),
+		cmocka_unit_test(test_recipient_forms),
 		cmocka_unit_test(test_delayed),
 		cmocka_unit_test(test_text_reports),
 		cmocka_unit_test(test_not_bounces),

@@ -1,0 +1,124 @@
+/*
+ * test_address.c - the same mailbox in its different writings
+ * (parsers/address.c): A-labels, case, xtext and RFC 6533's escapes
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "common/mem.h"
+#include "parsers/address.h"
+
+static struct arena a;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	arena_init(&a, 4096);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	arena_free(&a);
+	return 0;
+}
+
+static void
+test_idna_decode(void **state)
+{
+	(void)state;
+	assert_string_equal(addr_idna_decode(&a, "xn--exmple-cua.org"),
+	    "ex\xc3\xa4mple.org");
+	assert_string_equal(addr_idna_decode(&a, "XN--BCHER-KVA.example"),
+	    "b\xc3\xbc" "cher.example");
+	assert_string_equal(addr_idna_decode(&a, "mail.xn--mnchen-3ya.de"),
+	    "mail.m\xc3\xbc" "nchen.de");
+	assert_string_equal(addr_idna_decode(&a, "xn--caf-dma.fr"),
+	    "caf\xc3\xa9.fr");
+	/* a label without a basic part: "日本" (RFC 3492's style) */
+	assert_string_equal(addr_idna_decode(&a, "xn--wgv71a.jp"),
+	    "\xe6\x97\xa5\xe6\x9c\xac.jp");
+	/* ASCII domains as they are */
+	assert_string_equal(addr_idna_decode(&a, "cust.example"),
+	    "cust.example");
+	assert_string_equal(addr_idna_decode(&a, ""), "");
+	/* not Punycode: a digit out of the alphabet, a truncated number,
+	 * an overflow, a code point that is a C1 control or past U+10FFFF */
+	assert_null(addr_idna_decode(&a, "xn--exmple-c!a.org"));
+	assert_null(addr_idna_decode(&a, "xn--exmple-c"));
+	assert_null(addr_idna_decode(&a, "xn--99999999999999999999.org"));
+	assert_null(addr_idna_decode(&a, "xn--a-zzzzzzzzzzzzzz.org"));
+	assert_null(addr_idna_decode(&a, "xn--.org"));
+	assert_null(addr_idna_decode(&a, "xn--\xc3\xa4-cua.org"));
+}
+
+static void
+test_dsn_decode(void **state)
+{
+	(void)state;
+	assert_string_equal(addr_dsn_decode(&a, "a+2Bb@x.example"),
+	    "a+b@x.example");
+	assert_string_equal(addr_dsn_decode(&a, "cl\\x{EF}ent@ex\\x{e4}mple.org"),
+	    "cl\xc3\xaf" "ent@ex\xc3\xa4mple.org");
+	assert_string_equal(addr_dsn_decode(&a, "\\x{1F600}@x"),
+	    "\xf0\x9f\x98\x80@x");
+	/* nothing to decode, or a bad escape: NULL */
+	assert_null(addr_dsn_decode(&a, "a+b@x.example"));
+	assert_null(addr_dsn_decode(&a, "plain@x.example"));
+	assert_null(addr_dsn_decode(&a, "a\\x{D800}@x"));
+	assert_null(addr_dsn_decode(&a, "a\\x{110000}@x"));
+	assert_null(addr_dsn_decode(&a, "a\\x{}@x"));
+	assert_null(addr_dsn_decode(&a, "a\\x{1234567}@x"));
+	assert_null(addr_dsn_decode(&a, "a\\x{41@x"));
+	assert_null(addr_dsn_decode(&a, "a+00@x"));
+	assert_null(addr_dsn_decode(&a, "a\\x{0}@x"));
+}
+
+static void
+test_same(void **state)
+{
+	(void)state;
+	assert_true(addr_same(&a, "claire@cust.example",
+	    "Claire@CUST.Example"));
+	assert_true(addr_same(&a, "cl\xc3\xaf" "ent@ex\xc3\xa4mple.org",
+	    "cl\xc3\xaf" "ent@xn--exmple-cua.org"));
+	assert_true(addr_same(&a, "cl\xc3\xaf" "ent@XN--EXMPLE-CUA.ORG.",
+	    "cl\xc3\xaf" "ent@ex\xc3\xa4mple.org"));
+	assert_true(addr_same(&a, "a@b.example.", "a@b.example"));
+	/* other mailboxes */
+	assert_false(addr_same(&a, "claire@cust.example",
+	    "claire2@cust.example"));
+	assert_false(addr_same(&a, "claire@cust.example",
+	    "claire@cust.example.org"));
+	assert_false(addr_same(&a, "cl\xc3\xaf" "ent@ex\xc3\xa4mple.org",
+	    "client@xn--exmple-cua.org"));
+	assert_false(addr_same(&a, "a@xn--exmple-cua.org", "a@exmple.org"));
+	/* local parts in UTF-8 are compared byte for byte */
+	assert_false(addr_same(&a, "\xc3\xa9@x.example", "\xc3\x89@x.example"));
+	/* the @ is the last one; no @, no address */
+	assert_false(addr_same(&a, "a@b@c.example", "a@c.example"));
+	assert_false(addr_same(&a, "nobody", "nobody@x.example"));
+	assert_true(addr_same(&a, "nobody", "NOBODY"));
+	assert_false(addr_same(&a, NULL, "a@b.example"));
+	assert_false(addr_same(&a, "a@b.example", NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idna_decode),
+		cmocka_unit_test(test_dsn_decode),
+		cmocka_unit_test(test_same),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
