@@ -79,6 +79,15 @@ class Install(unittest.TestCase):
         os.chmod(secret, 0o600)
         r = run([binary, "-c", conf, "check-config"])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # the MTA's wrapper runs the guichet beside it: its exits pass,
+        # a wrong command line (64) becomes 75
+        wrapper = os.path.join(root, "bin", "guichet-pipe")
+        self.assertTrue(os.access(wrapper, os.X_OK))
+        r = run([wrapper, "--version"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^guichet \d+\.\d+\.\d+\n")
+        r = run([wrapper, "-c", conf, "ingest"])
+        self.assertEqual(r.returncode, 75, r.stderr)
 
         with open(os.path.join(root, "lib/systemd/system/"
                                      "guichet.service")) as f:

@@ -259,12 +259,19 @@ class PostfixDelivers(gh.ServersTestCase):
         pipe = s.path("pipe")
         os.makedirs(pipe, mode=0o755, exist_ok=True)
         os.chmod(pipe, 0o755)
-        binary = os.path.join(pipe, "guichet")
-        shutil.copy(os.environ["GUICHET_BIN"], binary)
-        os.chmod(binary, 0o755)
+        # Postfix runs guichet-pipe, which runs the guichet beside it (as
+        # installed) and keeps the mail in the queue on any exit of a
+        # guichet that could not run
+        cls.binary = os.path.join(pipe, "guichet")
+        shutil.copy(os.environ["GUICHET_BIN"], cls.binary)
+        os.chmod(cls.binary, 0o755)
+        wrapper = os.path.join(pipe, "guichet-pipe")
+        shutil.copy(os.path.join(os.path.dirname(os.environ["GUICHET_BIN"]),
+                                 "guichet-pipe"), wrapper)
+        os.chmod(wrapper, 0o755)
         cls.pipe_conf = os.path.join(pipe, "guichet.conf")
         cls.postfix = Postfix(s.path("postfix"), cls.sock, s.smtp.port,
-                              (s.owner.name, binary, cls.pipe_conf))
+                              (s.owner.name, wrapper, cls.pipe_conf))
         # stopped before the servers close (cleanups run last in, first
         # out), even when it failed half-way through its start
         cls.addClassCleanup(cls.postfix.stop)
@@ -494,6 +501,51 @@ class PostfixDelivers(gh.ServersTestCase):
         for n in (7, 8):
             gh.wait_until(lambda: self.to("c%d@customer.example.org" % n),
                           20, "the acknowledgement of %d" % n)
+        self.assert_queue_empty()
+
+    def test_pipe_when_guichet_cannot_run_keeps_the_mail(self):
+        # what never reaches guichet's main(): a library that does not
+        # load after an upgrade (the loader exits 127), a crash. Postfix's
+        # pipe would bounce the mail to the customer on either; through
+        # guichet-pipe it stays in the queue, and is stored once when
+        # guichet runs again
+        self.serve()
+        saved = self.binary + ".saved"
+        os.rename(self.binary, saved)
+        self.addCleanup(lambda: os.path.exists(saved) and
+                        os.replace(saved, self.binary))
+        qids = []
+        for n, fake in ((15, "echo 'guichet: error while loading shared "
+                         "libraries: libpq.so.5: cannot open shared object "
+                         "file' >&2; exit 127"),
+                        (16, "kill -SEGV $$")):
+            with open(self.binary, "w") as f:
+                f.write("#!/bin/sh\ncat >/dev/null\n%s\n" % fake)
+            os.chmod(self.binary, 0o755)
+            qid = self.postfix.send("c%d@customer.example.org" % n,
+                                    ["support@pipe.example.com"], mail(n))
+            line = self.postfix.wait_status(qid, "deferred")
+            self.assertIn("dsn=4.3.0", line)
+            self.assertIn("the mail is not stored; exit 75", line)
+            qids.append(qid)
+        self.assertIn("exited 127", "\n".join(self.postfix.lines(qids[0])))
+        self.assertIn("exited 139", "\n".join(self.postfix.lines(qids[1])))
+        self.assertEqual(sorted(q["queue_id"] for q in self.postfix.queue()),
+                         sorted(qids))
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 0)
+        # guichet mended: each mail stored once, nobody got a bounce
+        os.replace(saved, self.binary)
+        self.postfix.flush()
+        for n, qid in zip((15, 16), qids):
+            self.postfix.wait_status(qid, "sent", timeout=60)
+            gh.wait_until(lambda: self.to("c%d@customer.example.org" % n),
+                          20, "the acknowledgement of %d" % n)
+            self.assertFalse([m for m in self.to("c%d@customer.example.org"
+                                                 % n)
+                              if "MAILER-DAEMON" in str(m["From"])])
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), 2)
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in'"), 2)
         self.assert_queue_empty()
 
     def test_internationalised_sender(self):
