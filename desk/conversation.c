@@ -315,7 +315,7 @@ static int
 bounce_undelivered(struct desk *in, const struct store_ticket *t,
     const char *orig, const struct bounce *b, struct gc_err *err)
 {
-	char purpose[64], why[GC_ERRMSG_SIZE], as[512] = "", **rcpts = NULL;
+	char purpose[64], why[GC_ERRMSG_SIZE], as[256] = "", **rcpts = NULL;
 	const struct bounce_recipient *r = NULL;
 	struct arena a;
 	size_t nrcpts = 0;
@@ -341,7 +341,7 @@ bounce_undelivered(struct desk *in, const struct store_ticket *t,
 	}
 	if (r != NULL && r->address != NULL &&
 	    str_casecmp(r->address, t->requester) != 0)
-		snprintf(as, sizeof(as), " (reported as %s)", r->address);
+		snprintf(as, sizeof(as), " (reported as %.200s)", r->address);
 	arena_free(&a);
 	snprintf(why, sizeof(why), "delivery report%s: %s%s%s", as,
 	    r != NULL && r->status ? r->status : b->status ? b->status :

@@ -155,7 +155,7 @@ addr_dsn_decode(struct arena *a, const char *s)
 	bool any = false, bad = false;
 	char *r = NULL;
 
-	for (const char *p = s; *p != '\0' && !bad; ) {
+	for (const char *p = s; !bad && *p != '\0'; ) {
 		if (p[0] == '+' && hex((unsigned char)p[1]) >= 0 &&
 		    hex((unsigned char)p[2]) >= 0) {
 			bad = buf_addc(&b, (char)(hex((unsigned char)p[1]) * 16 +
@@ -170,7 +170,7 @@ addr_dsn_decode(struct arena *a, const char *s)
 				cp = cp * 16 + (uint32_t)hex((unsigned char)p[k]);
 			if (k == 3 || p[k] != '}' || cp == 0 || cp > 0x10ffff ||
 			    (cp >= 0xd800 && cp <= 0xdfff))
-				bad = true;
+				bad = true;     /* p[k] may be the NUL */
 			else
 				bad = utf8_put(&b, cp) != 0;
 			p += k + 1;

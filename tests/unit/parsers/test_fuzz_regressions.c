@@ -20,6 +20,7 @@
 #include "tests/fuzz/replay.h"
 
 #define FUZZ_FAIL fuzz_replay_fail
+#include "tests/fuzz/fuzz_address.c"
 #include "tests/fuzz/fuzz_charset.c"
 #include "tests/fuzz/fuzz_codec.c"
 #include "tests/fuzz/fuzz_csv.c"
@@ -95,6 +96,13 @@ test_lmtp(void **state)
 }
 
 static void
+test_address(void **state)
+{
+	(void)state;
+	fuzz_replay("address", fuzz_address);
+}
+
+static void
 test_text(void **state)
 {
 	(void)state;
@@ -115,6 +123,7 @@ main(void)
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_lmtp),
+		cmocka_unit_test(test_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
