@@ -25,7 +25,8 @@ bool author_agent_proved(struct desk *in, const struct mail *m,
     const struct conf_agent *a, int64_t ticket_id,
     const struct agentauth_key *key, const char **how_r);
 
-/* Whether addr is the ticket's requester or one of its participants. */
+/* Whether addr is the ticket's requester or one of its participants, in
+ * any writing of the same mailbox (parsers/address.h: case, A-labels). */
 int author_is_participant(struct desk *in, const struct store_ticket *t,
     const char *addr, bool *yes_r, struct gc_err *err);
 

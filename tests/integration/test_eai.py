@@ -82,6 +82,18 @@ class Eai(DeskCase):
         self.assertEqual(self.sql("SELECT count(*) FROM events WHERE kind "
                                   "IN ('mail_not_sent', 'delivery_refused',"
                                   " 'delivery_failed')"), "0")
+        # her client writes the domain as an A-label: still her
+        r = self.deliver(mail("Re: [%s] Export vide" % number,
+                              "Encore une question.\n", "z4@exämple.org",
+                              sender="Zoë Ünal <zoë@XN--EXMPLE-CUA.ORG>",
+                              in_reply_to=last))
+        self.assertIn("follow-up %s" % number, r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "1")
+        self.assertEqual(self.sql("SELECT count(*) FROM events WHERE kind "
+                                  "LIKE 'stranger%'"), "0")
+        self.assertEqual(self.sql("SELECT count(*) FROM messages WHERE "
+                                  "direction = 'in' AND author = "
+                                  "'customer'"), "3")
 
     def test_relay_without_smtputf8(self):
         s = self.servers
