@@ -29,6 +29,7 @@
 #include "desk/vault.h"
 #include "notify/compose.h"
 #include "notify/template.h"
+#include "parsers/address.h"
 #include "parsers/commands.h"
 #include "parsers/mime.h"
 #include "sla/calendar.h"
@@ -204,7 +205,7 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		if (conf_agent_by_address(in->conf, c->arg) != NULL)
 			return why_line(why, whylen, c, "an agent's address "
 			    "(agents are told through their queue)");
-		if (str_casecmp(c->arg, x->t->requester) == 0)
+		if (addr_same(c->arg, x->t->requester))
 			return why_line(why, whylen, c, "the requester of the "
 			    "ticket");
 		if (x->nparts >= (size_t)in->conf->general.

@@ -53,22 +53,18 @@ author_is_participant(struct desk *in, const struct store_ticket *t,
     const char *addr, bool *yes_r, struct gc_err *err)
 {
 	struct store_participant *p;
-	struct arena a;
 	size_t n;
-	int rc = 0;
+	int rc;
 
 	/* the same mailbox in any writing: a client that writes the
 	 * domain as an A-label is still the customer (address.h) */
-	arena_init(&a, 1024);
-	*yes_r = addr_same(&a, addr, t->requester);
-	if (*yes_r || (rc = store_participants(in->db, t->id, &p, &n,
-	    err)) != 0) {
-		arena_free(&a);
-		return *yes_r ? 0 : rc;
-	}
+	*yes_r = addr_same(addr, t->requester);
+	if (*yes_r)
+		return 0;
+	if ((rc = store_participants(in->db, t->id, &p, &n, err)) != 0)
+		return rc;
 	for (size_t i = 0; i < n && !*yes_r; i++)
-		*yes_r = addr_same(&a, p[i].address, addr);
+		*yes_r = addr_same(p[i].address, addr);
 	store_participants_free(&p, n);
-	arena_free(&a);
 	return 0;
 }

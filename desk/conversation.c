@@ -287,7 +287,7 @@ bounce_customer(struct arena *a, const struct store_ticket *t,
     const struct bounce *b, char **rcpts, size_t nrcpts)
 {
 	const struct bounce_recipient *elsewhere = NULL;
-	bool alone = nrcpts == 1 && addr_same(a, rcpts[0], t->requester);
+	bool alone = nrcpts == 1 && addr_same(rcpts[0], t->requester);
 
 	for (size_t i = 0; i < b->nrecipients; i++) {
 		const struct bounce_recipient *r = &b->recipients[i];

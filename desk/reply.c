@@ -17,6 +17,7 @@
 #include "desk/record.h"
 #include "notify/compose.h"
 #include "notify/template.h"
+#include "parsers/address.h"
 #include "parsers/commands.h"
 #include "parsers/html_safe.h"
 #include "parsers/mime.h"
@@ -136,7 +137,8 @@ customer_rcpts(struct desk *in, const struct store_ticket *t,
 		*nto_r = 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (str_casecmp(p[i].address, t->requester) == 0 ||
+		/* the customer in another writing gets no second copy */
+		if (addr_same(p[i].address, t->requester) ||
 		    conf_is_our_address(in->conf, p[i].address) ||
 		    conf_agent_by_address(in->conf, p[i].address) != NULL ||
 		    compose_addr_check(p[i].address, NULL) != 0)

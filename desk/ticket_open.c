@@ -20,6 +20,7 @@
 #include "desk/timers.h"
 #include "desk/tracking.h"
 #include "notify/compose.h"
+#include "parsers/address.h"
 #include "parsers/mime.h"
 #include "sql/store_participant.h"
 #include "sql/store_ticket.h"
@@ -50,7 +51,7 @@ add_cc_participants(struct desk *in, int64_t id, const struct mail *m,
 		bool again = false;
 
 		if (a == NULL || conf_is_our_address(in->conf, a) ||
-		    str_casecmp(a, m->from.addr) == 0 ||
+		    addr_same(a, m->from.addr) ||
 		    compose_addr_check(a, NULL) != 0)
 			continue;
 		for (size_t k = 0; k < nadded && !again; k++)

@@ -100,15 +100,14 @@ punycode_decode(const char *s, size_t len, uint32_t *out)
 	return (int)nout;
 }
 
-char *
-addr_idna_decode(struct arena *a, const char *domain)
+/* The domain with its A-labels decoded, appended to b; false when a
+ * label is no valid Punycode or b's cap is reached. */
+static bool
+idna_decode_buf(struct buf *b, const char *domain)
 {
-	struct buf b = BUF_INIT(DOMAIN_MAX * 4);
-	const char *p = domain, *dot;
 	uint32_t cps[LABEL_MAX];
-	char *r = NULL;
 
-	for (;;) {
+	for (const char *p = domain, *dot; ; p = dot + 1) {
 		size_t len;
 
 		dot = strchr(p, '.');
@@ -117,21 +116,28 @@ addr_idna_decode(struct arena *a, const char *domain)
 			int n = punycode_decode(p + 4, len - 4, cps);
 
 			if (n <= 0)
-				goto out;
+				return false;
 			for (int j = 0; j < n; j++)
-				if (utf8_put(&b, cps[j]) != 0)
-					goto out;
-		} else if (buf_add(&b, p, len) != 0) {
-			goto out;
+				if (utf8_put(b, cps[j]) != 0)
+					return false;
+		} else if (buf_add(b, p, len) != 0) {
+			return false;
 		}
 		if (dot == NULL)
-			break;
-		if (buf_addc(&b, '.') != 0)
-			goto out;
-		p = dot + 1;
+			return true;
+		if (buf_addc(b, '.') != 0)
+			return false;
 	}
-	r = arena_strndup(a, buf_str(&b), b.len);
-out:
+}
+
+char *
+addr_idna_decode(struct arena *a, const char *domain)
+{
+	struct buf b = BUF_INIT(DOMAIN_MAX * 4);
+	char *r = NULL;
+
+	if (idna_decode_buf(&b, domain))
+		r = arena_strndup(a, buf_str(&b), b.len);
 	buf_free(&b);
 	return r;
 }
@@ -185,23 +191,35 @@ addr_dsn_decode(struct arena *a, const char *s)
 	return r;
 }
 
-/* The domain of an address for comparison: A-labels decoded, a final
- * dot dropped; or the domain as written when it does not decode. */
-static const char *
-domain_of(struct arena *a, const char *at)
+/* The domain at d for comparison, into b: A-labels decoded, a final dot
+ * dropped; as written when it does not decode. False when it does not
+ * fit. */
+static bool
+domain_key(struct buf *b, const char *d)
 {
-	size_t len = strlen(at);
-	char *d = arena_strndup(a, at, len > 0 && at[len - 1] == '.' ?
-	    len - 1 : len);
-	char *u = addr_idna_decode(a, d);
+	size_t len = strlen(d);
 
-	return u != NULL ? u : d;
+	if (len > 0 && d[len - 1] == '.')
+		len--;
+	if (len <= DOMAIN_MAX) {
+		char copy[DOMAIN_MAX + 1];
+
+		memcpy(copy, d, len);
+		copy[len] = '\0';
+		if (idna_decode_buf(b, copy))
+			return true;
+	}
+	buf_reset(b);
+	return buf_add(b, d, len) == 0;
 }
 
 bool
-addr_same(struct arena *a, const char *x, const char *y)
+addr_same(const char *x, const char *y)
 {
+	struct buf bx = BUF_INIT(DOMAIN_MAX * 4 + 1);
+	struct buf by = BUF_INIT(DOMAIN_MAX * 4 + 1);
 	const char *ax, *ay;
+	bool same;
 
 	if (x == NULL || y == NULL)
 		return false;
@@ -212,5 +230,11 @@ addr_same(struct arena *a, const char *x, const char *y)
 	if (ax == NULL || ay == NULL || ax - x != ay - y ||
 	    str_ncasecmp(x, y, (size_t)(ax - x)) != 0)
 		return false;
-	return str_casecmp(domain_of(a, ax + 1), domain_of(a, ay + 1)) == 0;
+	/* the whole addresses differ and their local parts do not: a
+	 * domain too long to decode stays different */
+	same = domain_key(&bx, ax + 1) && domain_key(&by, ay + 1) &&
+	    bx.len == by.len && str_casecmp(buf_str(&bx), buf_str(&by)) == 0;
+	buf_free(&bx);
+	buf_free(&by);
+	return same;
 }

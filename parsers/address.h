@@ -18,7 +18,7 @@
  * U-labels: IDNA2008 labels are already lower case and NFC, and a
  * domain that is not is no registered domain.
  *
- * Pure code; strings allocated in the arena passed in.
+ * Pure code; strings returned are allocated in the arena passed in.
  */
 #ifndef GC_PARSERS_ADDRESS_H
 #define GC_PARSERS_ADDRESS_H
@@ -37,7 +37,8 @@ char *addr_idna_decode(struct arena *a, const char *domain);
  * when s holds no escape, or a malformed one. */
 char *addr_dsn_decode(struct arena *a, const char *s);
 
-/* Whether x and y are the same mailbox (see above). NULL is no address. */
-bool addr_same(struct arena *a, const char *x, const char *y);
+/* Whether x and y are the same mailbox (see above). NULL is no address.
+ * Allocates nothing that outlives the call. */
+bool addr_same(const char *x, const char *y);
 
 #endif

@@ -780,8 +780,8 @@ bounce_recipient_failed(const struct bounce_recipient *r)
 static bool
 dsn_form_is(struct arena *a, const char *s, const char *address)
 {
-	return s != NULL && (addr_same(a, s, address) ||
-	    addr_same(a, addr_dsn_decode(a, s), address));
+	return s != NULL && (addr_same(s, address) ||
+	    addr_same(addr_dsn_decode(a, s), address));
 }
 
 bool

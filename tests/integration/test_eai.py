@@ -7,7 +7,10 @@ comes back to the same ticket. A relay that does not offer SMTPUTF8 gets
 no such mail: the ticket says why, nothing is retried, and the mails of
 other customers go on. Addresses that hide what they are (a right-to-left
 override, a zero width or no-break space, U+FFFD, a byte that is not
-UTF-8) still make a ticket, and get no mail from us.
+UTF-8) still make a ticket, and get no mail from us. Her domain written
+as an A-label ("xn--exmple-cua.org") is still her: her reply from it is
+her follow-up, and in a Cc or an agent's #cc she is no participant that
+would get each mail twice.
 """
 
 import re
@@ -125,6 +128,39 @@ class Eai(DeskCase):
         finally:
             s.smtp.smtputf8 = True
             s.smtp.restart()
+
+    def test_her_domain_as_an_a_label_is_still_her(self):
+        # in a Cc of her own mail, or in an agent's #cc: the customer,
+        # already in To, is no participant, and gets each mail once
+        a_label = "zoë@xn--exmple-cua.org"
+        r = self.deliver(mail("Export vide", "Bonjour,\n", "z5@exämple.org",
+                              sender="Zoë <%s>" % ZOE,
+                              extra="Cc: Zoë <%s>, bob@cust.example\r\n"
+                              % a_label))
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(self.sql("SELECT string_agg(address, ',') FROM "
+                                  "ticket_participants WHERE role = 'cc'"), "bob@cust.example")
+        # Alice's #cc of her is refused (nothing of that mail applied)
+        n = self.notification("alice@example.com", number)
+        self.deliver(mail("Re: [%s] Export vide" % number,
+                          "#cc %s\nVoici.\n" % a_label, "a5@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=n))
+        told = [m for m in self.sent("alice@example.com")
+                if "the requester of the ticket" in self.body(m)]
+        self.assertEqual(len(told), 1)
+        self.assertEqual(self.sql("SELECT count(*) FROM ticket_participants "
+                                  "WHERE role = 'cc'"), "1")
+        n = self.notification("alice@example.com", number)
+        self.deliver(mail("Re: [%s] Export vide" % number,
+                          "C'est corrigé.\n", "a6@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=n))
+        upd = [m for m in self.sent() if "corrig" in self.body(m)]
+        # one mail, to her (To) and Bob (Cc), her address not in Cc
+        self.assertEqual([m["X-RcptTo"] for m in upd],
+                         ["zoë@xn--exmple-cua.org, bob@cust.example"])
+        self.assertNotIn("xn--", str(upd[0]["Cc"]))
 
     def test_addresses_that_hide_what_they_are(self):
         # each mail makes its ticket (nothing lost); none gets an answer
