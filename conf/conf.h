@@ -108,6 +108,8 @@ struct conf_general {
 	char *hmac_key;                /* from hmac_key_file, or NULL */
 	char *trusted_authserv_id;     /* our MTA's Authentication-Results */
 	char *stranger_followup;       /* "new_ticket" | "hold" */
+	long long held_retention;      /* seconds a mail held by a rule
+	                                  waits in the quarantine; 0: ever */
 	struct conf_list confirm_phrases;
 	long long notify_attach_max;   /* bytes attached to agents' mails */
 	long long reply_attach_max;    /* bytes of an agent's files relayed

@@ -306,6 +306,7 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	cm.len = e.len;
 	cm.key = e.dedup_key;
 	cm.automatic = why;
+	cm.released = true;
 	if ((rc = conversation_release(&in, &cm, into, &res, &err)) != 0 ||
 	    (rc = store_quarantine_set_ticket(db, id, res.ticket_id,
 	    &err)) != 0)

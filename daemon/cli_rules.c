@@ -64,6 +64,10 @@ print_text(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 	char ts[32];
 
 	time_iso8601(ts, sizeof(ts), now);
+	if (r->hold != NULL)
+		printf("held:         %s, by rule %s (%s:%d): no ticket, the "
+		    "quarantine\n", r->hold, r->hold_by.rule,
+		    r->hold_by.file ? r->hold_by.file : "", r->hold_by.line);
 	if (r->priority_by.rule)
 		printf("rule:         %s (%s:%d)\n", r->priority_by.rule,
 		    r->priority_by.file ? r->priority_by.file : "",
@@ -102,6 +106,9 @@ print_json(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 
 	json_object_set_new(o, "rule", hit_json(&q->q.rules.priority_by));
 	json_object_set_new(o, "queue_rule", hit_json(&q->q.rules.queue_by));
+	json_object_set_new(o, "hold", q->q.rules.hold ?
+	    json_string(q->q.rules.hold) : json_null());
+	json_object_set_new(o, "hold_rule", hit_json(&q->q.rules.hold_by));
 	json_object_set_new(o, "priority", json_string(q->priority));
 	json_object_set_new(o, "plan", json_string(q->plan));
 	json_object_set_new(o, "organisation", q->org[0] ?

@@ -57,6 +57,8 @@ cli_sla(struct app *app, int argc, char **argv)
 	    st.breaches, st.closed);
 	if (st.anonymised > 0)
 		printf("anonymised %d\n", st.anonymised);
+	if (st.held_purged > 0)
+		printf("held deleted %d\n", st.held_purged);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

@@ -72,7 +72,7 @@ struct metrics {
 
 static const char *const outcome_names[METRICS_NOUTCOMES] = {
 	"ticket", "followup", "duplicate", "quarantine", "loop_suppressed",
-	"bounce"
+	"bounce", "held"
 };
 static const char *const send_names[METRICS_NSEND] = {
 	"temporary", "refused", "dead"

@@ -32,6 +32,7 @@ enum metrics_outcome {
 	METRICS_QUARANTINE,      /* kept in the quarantine */
 	METRICS_LOOP,            /* our own mail come back: dropped */
 	METRICS_BOUNCE,          /* a delivery report recorded on a ticket */
+	METRICS_HELD,            /* held by a rule (spam): no ticket */
 	METRICS_NOUTCOMES
 };
 

@@ -169,6 +169,7 @@ outcomes(const struct poll_stats *st, unsigned long long *o)
 	o[METRICS_QUARANTINE] = (unsigned long long)st->quarantined;
 	o[METRICS_LOOP] = (unsigned long long)st->loops;
 	o[METRICS_BOUNCE] = (unsigned long long)st->bounces;
+	o[METRICS_HELD] = (unsigned long long)st->held;
 }
 
 /* The mails of st taken since started: their intake latency, and the new
@@ -177,7 +178,8 @@ static void
 taken(struct monitor *m, const struct poll_stats *st, double started)
 {
 	unsigned long n = (unsigned long)(st->new_tickets + st->followups +
-	    st->duplicates + st->quarantined + st->loops + st->bounces);
+	    st->duplicates + st->quarantined + st->loops + st->bounces +
+	    st->held);
 
 	if (n == 0)
 		return;

@@ -272,7 +272,12 @@ poll_stats_count(struct poll_stats *st, const struct intake_result *r)
 			st->followups++;
 		break;
 	case INTAKE_DUPLICATE: st->duplicates++; break;
-	case INTAKE_QUARANTINED: st->quarantined++; break;
+	case INTAKE_QUARANTINED:
+		if (r->held)
+			st->held++;
+		else
+			st->quarantined++;
+		break;
 	case INTAKE_DROPPED: st->loops++; break;
 	}
 }

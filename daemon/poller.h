@@ -37,6 +37,8 @@ struct poll_stats {
 	int quarantined;
 	int loops;          /* our own mail come back (dropped) */
 	int bounces;        /* delivery reports recorded (not followups) */
+	int held;           /* held by a rule (spam), not quarantined for a
+	                     * fault */
 	bool standby;       /* another daemon holds the mailbox */
 };
 

@@ -162,6 +162,10 @@ stranger(struct desk *in, const struct conv_mail *cm,
 	if ((rc = ticket_open(in, cm, t->id, tag[0] ? tag : NULL, res,
 	    err)) != 0)
 		return rc;
+	if (res->outcome == INTAKE_QUARANTINED)   /* a rule held it */
+		return record_event(in, t->id, "stranger_held",
+		    cm->m->from.addr, ev_json("message_id",
+		    cm->m->message_id, "reason", res->reason, NULL), err);
 	snprintf(res->reason, sizeof(res->reason), "not a participant of "
 	    "%s", old);
 	return record_event(in, t->id, "stranger_followup", cm->m->from.addr,

@@ -58,6 +58,8 @@ struct intake_result {
 	char message_id[256];     /* of the mail, for the log line */
 	char reason[256];         /* quarantine / duplicate / drop reason */
 	bool bounce;              /* a delivery report, recorded */
+	bool held;                /* quarantined because a rule holds it
+				   * (spam), not for a fault */
 };
 
 /* A mail the desk handles: parsed, new (not a copy of one stored) and
@@ -77,6 +79,8 @@ struct conv_mail {
 	struct desk_tagged *tagged;   /* the ticket its subject's first tag
 				       * numbers, read with its claim
 				       * (desk/thread.h), or NULL */
+	bool released;            /* let in by an operator from the
+				   * quarantine: no rule holds it again */
 };
 
 #endif

@@ -366,7 +366,7 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	struct store_ticket t = { 0 };
 	struct desk_tagged tagged = { "", false, &t };
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false,
-	    &tagged };
+	    &tagged, false };
 	const char *where;
 	bool ours = false;
 	int64_t tid;

@@ -14,9 +14,40 @@
 #include "desk/report_send.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
+#include "sql/store_quarantine.h"
 
 #define TIMERS_BATCH 500
 #define RETENTION_BATCHES 20
+#define HELD_BATCH 500
+
+/* Mails a rule held (spam) and nobody released within held_retention
+ * go, a batch per transaction. */
+static int
+purge_held(struct desk *in, long long keep, int *purged_r,
+    struct gc_err *err)
+{
+	int n = 0, rc = 0;
+
+	*purged_r = 0;
+	for (int b = 0; rc == 0 && b < RETENTION_BATCHES; b++) {
+		if ((rc = db_begin(in->db, err)) != 0)
+			break;
+		rc = store_quarantine_purge_held(in->db, in->now -
+		    (time_t)keep, HELD_BATCH, &n, err);
+		if (rc == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+		if (rc == 0)
+			*purged_r += n;
+		if (n < HELD_BATCH)
+			break;
+	}
+	if (*purged_r > 0)
+		log_info("scheduler: %d held mail(s) deleted from the "
+		    "quarantine after held_retention", *purged_r);
+	return rc;
+}
 
 int
 scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
@@ -49,6 +80,9 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (rc == 0)
 		rc = gdpr_retention(in, RETENTION_BATCHES, &st->anonymised,
 		    err);
+	if (rc == 0 && in->conf->general.held_retention > 0)
+		rc = purge_held(in, in->conf->general.held_retention,
+		    &st->held_purged, err);
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
 	if (rc == 0 && st->closed > 0)

@@ -22,6 +22,7 @@ struct sched_stats {
 	int status_mails; /* status page updates mailed to subscribers */
 	int reports;      /* monthly and quarterly reports queued */
 	int anonymised;   /* closed tickets past their retention */
+	int held_purged;  /* held mails past held_retention, deleted */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -23,6 +23,7 @@
 #include "parsers/address.h"
 #include "parsers/mime.h"
 #include "sql/store_participant.h"
+#include "sql/store_quarantine.h"
 #include "sql/store_ticket.h"
 
 static int
@@ -115,6 +116,33 @@ clean_subject(const struct mail *m, const char *drop_tag)
 	return out;
 }
 
+/* A rule holds the mail (hold = spam): into the quarantine, where an
+ * operator may release it, and nothing else: no ticket, no
+ * acknowledgement (spam's senders are forged: it would be backscatter),
+ * no agent told. */
+static int
+hold(struct desk *in, const struct conv_mail *cm,
+    const struct rules_result *rr, struct intake_result *res,
+    struct gc_err *err)
+{
+	char detail[300];
+	struct store_quarantine q = {
+		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
+		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
+		.imap_uid = cm->uid, .now = in->now,
+	};
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s: rule %s (%s:%d)", rr->hold,
+	    rr->hold_by.rule, rr->hold_by.file, rr->hold_by.line);
+	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
+		return rc;
+	res->outcome = INTAKE_QUARANTINED;
+	res->held = true;
+	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);
+	return 0;
+}
+
 int
 ticket_open(struct desk *in, const struct conv_mail *cm,
     int64_t related_to, const char *drop_tag, struct intake_result *res,
@@ -133,6 +161,10 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 
 	if ((rc = qualify_mail(in, cm, q, err)) != 0)
 		goto out;
+	if (q->q.rules.hold != NULL && !cm->released && !cm->copy) {
+		rc = hold(in, cm, &q->q.rules, res, err);
+		goto out;
+	}
 	if (tracking_split(prefix, sizeof(prefix), suffix, sizeof(suffix),
 	    &tn.number_width, &tn.number_zero,
 	    in->conf->general.tracking_format, in->now) != 0) {

@@ -10,7 +10,7 @@
  * logical line starts, and parsing goes on to find the others.
  *
  * Invariants: a loaded rule has at least one match condition and sets at
- * least one of priority, queue, tags; each condition names at least one
+ * least one of priority, queue, tags, hold; each condition names at least one
  * field and owns one compiled pattern. The match context (limits) is
  * shared read-only by every rules_eval() call; each call creates its own
  * match data, so a const struct rules is safe to share.
@@ -73,6 +73,8 @@ struct rule {
 	int priority_line;
 	char *queue;
 	int queue_line;
+	char *hold;             /* why a mail it matches is held */
+	int hold_line;
 	char **tags;
 	size_t ntags;
 	bool bad;               /* a line of it was reported */
@@ -376,10 +378,11 @@ key_line(struct parser *ps, char *s, int line)
 	if (strcmp(key, "match") == 0 || strcmp(key, "unless") == 0) {
 		add_cond(ps, key, v, line);
 	} else if (strcmp(key, "priority") == 0 ||
-	    strcmp(key, "queue") == 0) {
-		bool prio = key[0] == 'p';
-		char **slot = prio ? &ru->priority : &ru->queue;
-		int *lslot = prio ? &ru->priority_line : &ru->queue_line;
+	    strcmp(key, "queue") == 0 || strcmp(key, "hold") == 0) {
+		char **slot = key[0] == 'p' ? &ru->priority : key[0] == 'q' ?
+		    &ru->queue : &ru->hold;
+		int *lslot = key[0] == 'p' ? &ru->priority_line :
+		    key[0] == 'q' ? &ru->queue_line : &ru->hold_line;
 
 		if (*slot != NULL)
 			report(ps, line, "%s: already set at line %d", key,
@@ -400,7 +403,7 @@ key_line(struct parser *ps, char *s, int line)
 			set_tags(ps, v, line);
 	} else {
 		report(ps, line, "unknown key \"%s\" (match, unless, "
-		    "priority, queue, tags)", key);
+		    "priority, queue, tags, hold)", key);
 	}
 }
 
@@ -421,8 +424,10 @@ end_rule(struct parser *ps)
 	if (!any)
 		report(ps, ru->line, "no match line (a rule needs at least "
 		    "one \"match = FIELDS: PATTERN\")");
-	if (ru->priority == NULL && ru->queue == NULL && ru->ntags == 0)
-		report(ps, ru->line, "sets neither priority, queue nor tags");
+	if (ru->priority == NULL && ru->queue == NULL && ru->ntags == 0 &&
+	    ru->hold == NULL)
+		report(ps, ru->line, "sets neither priority, queue, tags nor "
+		    "hold");
 	ps->cur = NULL;
 }
 
@@ -708,6 +713,10 @@ rules_eval(struct rules_result *out, const struct rules *r,
 			out->queue = ru->queue;
 			out->queue_by = hit;
 		}
+		if (out->hold == NULL && ru->hold != NULL) {
+			out->hold = ru->hold;
+			out->hold_by = hit;
+		}
 		for (size_t t = 0; t < ru->ntags; t++)
 			add_tag(out, ru->tags[t]);
 	}
@@ -744,6 +753,8 @@ rules_get(struct rules_info *out, const struct rules *r, size_t i)
 	out->priority_line = ru->priority_line;
 	out->queue = ru->queue;
 	out->queue_line = ru->queue_line;
+	out->hold = ru->hold;
+	out->hold_line = ru->hold_line;
 	out->ntags = ru->ntags;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * rules.h - qualification rules: PCRE2 patterns that set the priority,
- * queue and tags of a new ticket
+ * queue and tags of a new ticket, or hold the mail instead (spam)
  *
  * A rules file is a list of [rule NAME] blocks (the syntax is documented
  * at the top of conf/defaults/rules.conf, the rules Guichet ships):
@@ -13,11 +13,15 @@
  *   queue = ops
  *   tags = incident, outage
  *
- * Rules are tried in file order. For the priority and for the queue, the
- * first matching rule that sets it wins; tags add up over every matching
- * rule (each tag once). A field no rule sets stays NULL: the caller
- * applies its defaults (sla/policy.c: [sla] default_priority, the
- * mailbox's queue).
+ *   [rule spam]
+ *   match = header:X-Spam-Flag: (?i)^\s*yes\b
+ *   hold = spam                        # no ticket: the quarantine
+ *
+ * Rules are tried in file order. For the priority, the queue and the
+ * hold, the first matching rule that sets it wins; tags add up over
+ * every matching rule (each tag once). A field no rule sets stays NULL:
+ * the caller applies its defaults (sla/policy.c: [sla] default_priority,
+ * the mailbox's queue; no hold).
  *
  * Patterns are PCRE2, compiled with UTF, UCP (\w, \b and (?i) know
  * accented letters) and MATCH_INVALID_UTF (bytes that are not UTF-8 never
@@ -93,6 +97,10 @@ struct rules_result {
 	struct rules_hit priority_by;  /* the rule that set it */
 	const char *queue;             /* NULL: no rule set one */
 	struct rules_hit queue_by;
+	const char *hold;              /* why the mail is to be held instead
+	                                  of opening a ticket ("spam"), or
+	                                  NULL */
+	struct rules_hit hold_by;
 	const char *tags[RULES_MAX_TAGS];
 	size_t ntags;
 	struct rules_hit matched[RULES_MAX_MATCHED];   /* in file order */
@@ -111,6 +119,8 @@ struct rules_info {
 	int priority_line;
 	const char *queue;     /* NULL when the rule sets none */
 	int queue_line;
+	const char *hold;      /* NULL when the rule sets none */
+	int hold_line;
 	size_t ntags;
 };
 

@@ -103,3 +103,29 @@ store_quarantine_set_ticket(struct db *db, int64_t id, int64_t ticket_id,
 
 	return db_execv(db, &st_quarantine_ticket, NULL, err, 2, ids, tid);
 }
+
+static const struct db_stmt st_quarantine_purge_held = {
+	"quarantine_purge_held",
+	"WITH gone AS (DELETE FROM quarantine WHERE id IN (SELECT id FROM "
+	"quarantine WHERE reason = 'held' AND status = 'held' AND "
+	"received_at < $1 ORDER BY id LIMIT $2) RETURNING 1) "
+	"SELECT count(*) FROM gone", 2 };
+
+int
+store_quarantine_purge_held(struct db *db, time_t before, int max,
+    int *n_r, struct gc_err *err)
+{
+	TS(ts, before);
+	char lim[16];
+	PGresult *res;
+	int rc;
+
+	*n_r = 0;
+	snprintf(lim, sizeof(lim), "%d", max);
+	if ((rc = db_execv(db, &st_quarantine_purge_held, &res, err, 2, ts,
+	    lim)) != 0)
+		return rc;
+	*n_r = (int)db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -39,4 +39,9 @@ int store_quarantine_mark_retried(struct db *db, int64_t id, time_t now,
 int store_quarantine_set_ticket(struct db *db, int64_t id,
     int64_t ticket_id, struct gc_err *err);
 
+/* Deletes at most max entries that a rule held (reason "held"), never
+ * released nor retried, received before `before`; *n_r says how many. */
+int store_quarantine_purge_held(struct db *db, time_t before, int max,
+    int *n_r, struct gc_err *err);
+
 #endif

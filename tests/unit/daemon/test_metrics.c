@@ -42,7 +42,7 @@ static void
 test_counters(void **state)
 {
 	const char *names[] = { "support", "we\"ird\\box\n" };
-	unsigned long long o[METRICS_NOUTCOMES] = { 3, 1, 0, 2, 1, 4 };
+	unsigned long long o[METRICS_NOUTCOMES] = { 3, 1, 0, 2, 1, 4, 7 };
 	struct metrics *m;
 	char *t;
 
@@ -70,6 +70,8 @@ test_counters(void **state)
 	    "outcome=\"loop_suppressed\"} 2");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
 	    "outcome=\"bounce\"} 8");
+	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
+	    "outcome=\"held\"} 14");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"we\\\"ird"
 	    "\\\\box\\n\",outcome=\"ticket\"} 0");
 	assert_null(strstr(t, "unknown"));

@@ -274,7 +274,87 @@ test_default_rules_detail(void **state)
 	rules_free(&r);
 }
 
+/* The shipped spam rule: the filter's verdict holds the mail, in any of
+ * the three headers, and only a "yes". */
+static void
+test_default_spam_hold(void **state)
+{
+	static const char *const yes[][2] = {
+		{ "X-Spam-Flag", "YES" },
+		{ "x-spam-status", "Yes, score=14.2 required=5.0 tests=..." },
+		{ "X-Spam", " yes" },
+	};
+	static const char *const no[][2] = {
+		{ "X-Spam-Flag", "NO" },
+		{ "X-Spam-Status", "No, score=-0.1 required=5.0" },
+		{ "X-Spam-Level", "yes" },
+		{ "X-Spam", "Yesterday" },
+		{ "Subject", "yes" },
+	};
+	struct rules *r = load_defaults();
+	struct rules_result res;
+	struct rules_input in = { 0 };
+
+	(void)state;
+	in.subject = "Panne totale";
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		struct rules_header h = { yes[i][0], yes[i][1] };
+
+		in.headers = &h;
+		in.nheaders = 1;
+		assert_int_equal(rules_eval(&res, r, &in), 0);
+		assert_non_null(res.hold);
+		assert_string_equal(res.hold, "spam");
+		assert_string_equal(res.hold_by.rule, "spam");
+		/* the other rules still say what they would have */
+		assert_string_equal(res.priority, "P1");
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct rules_header h = { no[i][0], no[i][1] };
+
+		in.headers = &h;
+		in.nheaders = 1;
+		assert_int_equal(rules_eval(&res, r, &in), 0);
+		assert_null(res.hold);
+		assert_null(res.hold_by.rule);
+	}
+	rules_free(&r);
+}
+
 /* ----- Features ------------------------------------------------------ */
+
+static void
+test_hold_first_wins(void **state)
+{
+	struct rules *r = load_ok(
+	    "[rule a]\n"
+	    "match = subject: foo\n"
+	    "priority = P2\n"
+	    "\n"
+	    "[rule b]\n"
+	    "match = subject: fo+\n"
+	    "hold = junk\n"
+	    "\n"
+	    "[rule c]\n"
+	    "match = subject: foo\n"
+	    "hold = spam\n");
+	struct rules_result res = eval_st(r, "a foo", NULL);
+	struct rules_info ri;
+
+	(void)state;
+	assert_string_equal(res.hold, "junk");
+	assert_string_equal(res.hold_by.rule, "b");
+	assert_int_equal(res.hold_by.line, 5);
+	assert_string_equal(res.priority, "P2");
+	res = eval_st(r, "bar", NULL);
+	assert_null(res.hold);
+	assert_int_equal(rules_get(&ri, r, 2), 0);
+	assert_string_equal(ri.hold, "spam");
+	assert_int_equal(ri.hold_line, 11);
+	assert_int_equal(rules_get(&ri, r, 0), 0);
+	assert_null(ri.hold);
+	rules_free(&r);
+}
 
 static void
 test_first_match_per_field(void **state)
@@ -545,7 +625,11 @@ test_errors(void **state)
 	expect_diag("[rule x]\nunless = subject: a\npriority = P1\n",
 	    "t.conf:1: rule x: no match line");
 	expect_diag("[rule x]\nmatch = subject: a\n",
-	    "t.conf:1: rule x: sets neither priority, queue nor tags");
+	    "t.conf:1: rule x: sets neither priority, queue, tags nor hold");
+	expect_diag("[rule x]\nmatch = subject: a\nhold = spam\nhold = junk\n",
+	    "t.conf:4: rule x: hold: already set at line 3");
+	expect_diag("[rule x]\nmatch = subject: a\nhold = un wanted\n",
+	    "t.conf:3: rule x: hold: bad value \"un wanted\"");
 	expect_diag("[rule x]\nmatch = subject: a\npriority = P1\n"
 	    "priority = P2\n",
 	    "t.conf:4: rule x: priority: already set at line 3");
@@ -778,6 +862,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_rules),
 		cmocka_unit_test(test_default_rules_detail),
+		cmocka_unit_test(test_default_spam_hold),
+		cmocka_unit_test(test_hold_first_wins),
 		cmocka_unit_test(test_first_match_per_field),
 		cmocka_unit_test(test_and_unless),
 		cmocka_unit_test(test_fields),
