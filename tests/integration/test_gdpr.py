@@ -646,6 +646,13 @@ class Gdpr(DeskCase):
         self.addCleanup(p.stdin.close)
         self.addCleanup(p.wait)
         self.addCleanup(p.kill)
+        # held before anything is started against it: on a loaded
+        # machine psql may take longer to lock than guichet to pass by
+        gh.wait_until(lambda: self.one(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = "
+            "l.relation WHERE c.relname = '%s' AND l.mode = "
+            "'AccessExclusiveLock' AND l.granted" % table) == "1",
+            timeout=60, what="psql to hold %s" % table)
         return p
 
     def server_gone(self, table, *args):
