@@ -100,27 +100,29 @@ punycode_decode(const char *s, size_t len, uint32_t *out)
 	return (int)nout;
 }
 
-/* The domain with its A-labels decoded, appended to b; false when a
- * label is no valid Punycode or b's cap is reached. */
+/* The domain (len bytes at domain) with its A-labels decoded, appended
+ * to b; false when a label is no valid Punycode or b's cap is
+ * reached. */
 static bool
-idna_decode_buf(struct buf *b, const char *domain)
+idna_decode_buf(struct buf *b, const char *domain, size_t len)
 {
+	const char *end = domain + len;
 	uint32_t cps[LABEL_MAX];
 
 	for (const char *p = domain, *dot; ; p = dot + 1) {
-		size_t len;
+		size_t n;
 
-		dot = strchr(p, '.');
-		len = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		if (len >= 4 && str_ncasecmp(p, "xn--", 4) == 0) {
-			int n = punycode_decode(p + 4, len - 4, cps);
+		dot = memchr(p, '.', (size_t)(end - p));
+		n = (size_t)((dot != NULL ? dot : end) - p);
+		if (n >= 4 && str_ncasecmp(p, "xn--", 4) == 0) {
+			int k = punycode_decode(p + 4, n - 4, cps);
 
-			if (n <= 0)
+			if (k <= 0)
 				return false;
-			for (int j = 0; j < n; j++)
+			for (int j = 0; j < k; j++)
 				if (utf8_put(b, cps[j]) != 0)
 					return false;
-		} else if (buf_add(b, p, len) != 0) {
+		} else if (buf_add(b, p, n) != 0) {
 			return false;
 		}
 		if (dot == NULL)
@@ -136,22 +138,10 @@ addr_idna_decode(struct arena *a, const char *domain)
 	struct buf b = BUF_INIT(DOMAIN_MAX * 4);
 	char *r = NULL;
 
-	if (idna_decode_buf(&b, domain))
+	if (idna_decode_buf(&b, domain, strlen(domain)))
 		r = arena_strndup(a, buf_str(&b), b.len);
 	buf_free(&b);
 	return r;
-}
-
-static int
-hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 char *
@@ -162,18 +152,18 @@ addr_dsn_decode(struct arena *a, const char *s)
 	char *r = NULL;
 
 	for (const char *p = s; !bad && *p != '\0'; ) {
-		if (p[0] == '+' && hex((unsigned char)p[1]) >= 0 &&
-		    hex((unsigned char)p[2]) >= 0) {
-			bad = buf_addc(&b, (char)(hex((unsigned char)p[1]) * 16 +
-			    hex((unsigned char)p[2]))) != 0;
+		if (p[0] == '+' && hex_digit(p[1]) >= 0 &&
+		    hex_digit(p[2]) >= 0) {
+			bad = buf_addc(&b, (char)(hex_digit(p[1]) * 16 +
+			    hex_digit(p[2]))) != 0;
 			p += 3;
 			any = true;
 		} else if (p[0] == '\\' && p[1] == 'x' && p[2] == '{') {
 			uint32_t cp = 0;
 			size_t k = 3;
 
-			for (; hex((unsigned char)p[k]) >= 0 && k < 9; k++)
-				cp = cp * 16 + (uint32_t)hex((unsigned char)p[k]);
+			for (; hex_digit(p[k]) >= 0 && k < 9; k++)
+				cp = cp * 16 + (uint32_t)hex_digit(p[k]);
 			if (k == 3 || p[k] != '}' || cp == 0 || cp > 0x10ffff ||
 			    (cp >= 0xd800 && cp <= 0xdfff))
 				bad = true;     /* p[k] may be the NUL */
@@ -201,14 +191,8 @@ domain_key(struct buf *b, const char *d)
 
 	if (len > 0 && d[len - 1] == '.')
 		len--;
-	if (len <= DOMAIN_MAX) {
-		char copy[DOMAIN_MAX + 1];
-
-		memcpy(copy, d, len);
-		copy[len] = '\0';
-		if (idna_decode_buf(b, copy))
-			return true;
-	}
+	if (len <= DOMAIN_MAX && idna_decode_buf(b, d, len))
+		return true;
 	buf_reset(b);
 	return buf_add(b, d, len) == 0;
 }

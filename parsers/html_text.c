@@ -24,7 +24,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/err.h"
 #include "common/util.h"
 #include "parsers/html_int.h"
 #include "parsers/utf8.h"
