@@ -15,6 +15,7 @@
 #include "common/sha256.h"
 #include "common/util.h"
 #include "desk/agentauth.h"
+#include "parsers/address.h"
 #include "parsers/utf8.h"
 #include "sql/gdpr_db.h"
 #include "sql/store_event.h"
@@ -38,14 +39,49 @@ void
 gdpr_pseudonym(char *out, const struct gdpr_key *k, const char *addr)
 {
 	unsigned char md[SHA256_LEN];
-	char *low = xstrdup(addr), hex[2 * PSEUDO_HEX / 2 + 1];
+	char hex[2 * PSEUDO_HEX / 2 + 1], *w[2];
+	struct arena a;
 
-	str_tolower(low);
-	hmac_sha256(md, k->v, k->len, low, strlen(low));
-	free(low);
+	arena_init(&a, 1024);
+	/* w[0]: lower-cased, A-labels decoded, as ASCII domains always
+	 * were */
+	(void)addr_writings(&a, addr, w);
+	hmac_sha256(md, k->v, k->len, w[0], strlen(w[0]));
+	arena_free(&a);
 	hex_encode(hex, md, PSEUDO_HEX / 2);
 	snprintf(out, GDPR_PSEUDONYM_MAX, "anon-%s@invalid", hex);
 }
+
+void
+gdpr_person_free(char **person)
+{
+	for (size_t i = 0; person != NULL && person[i] != NULL; i++)
+		free(person[i]);
+	free(person);
+}
+
+int
+gdpr_person(struct desk *in, const char *addr, char ***out,
+    struct gc_err *err)
+{
+	struct arena a;
+	char *low, *w[2];
+	int rc, n;
+
+	/* lower-cased as the columns are (past ASCII too), then written
+	 * both ways: its A-labels hold nothing to lower */
+	if ((rc = gdpr_db_lower(in->db, addr, &low, err)) != 0)
+		return rc;
+	arena_init(&a, 1024);
+	n = addr_writings(&a, low, w);
+	*out = xcalloc(3, sizeof(**out));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = xstrdup(w[i]);
+	arena_free(&a);
+	free(low);
+	return 0;
+}
+
 
 bool
 gdpr_valid_address(const char *s)
@@ -173,7 +209,7 @@ strings_free(char **v, size_t n)
 static int
 anonymise(struct desk *in, const struct gdpr_key *k,
     const struct gdpr_ids *ids, const char *reason, const char *actor,
-    const char *person, long long *rows_r, struct gc_err *err)
+    const char *const *person, long long *rows_r, struct gc_err *err)
 {
 	char **addr = NULL, **pseudo = NULL, **evdata = NULL;
 	size_t naddr = 0, nev = 0;
@@ -285,18 +321,21 @@ int
 gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
     struct gdpr_counts *out, struct gc_err *err)
 {
-	char *low = xstrdup(addr);
+	const char *const *person;
 	struct gdpr_key k;
 	bool more = true;
+	char **p;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	str_tolower(low);
-	if ((rc = gdpr_key_load(&k, in, err)) != 0) {
-		free(low);
+	if ((rc = gdpr_key_load(&k, in, err)) != 0)
+		return rc;
+	if ((rc = gdpr_person(in, addr, &p, err)) != 0) {
+		OPENSSL_cleanse(&k, sizeof(k));
 		return rc;
 	}
-	gdpr_pseudonym(out->pseudonym, &k, low);
+	person = (const char *const *)p;
+	gdpr_pseudonym(out->pseudonym, &k, person[0]);
 	for (int batch = 0; rc == 0 && more; batch++) {
 		struct gdpr_ids ids = { 0 };
 		long long rows = 0;
@@ -305,15 +344,15 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 
 		if ((rc = db_begin(in->db, err)) != 0)
 			break;
-		rc = gdpr_db_person_tickets(in->db, low, true, 0, FORGET_BATCH,
-		    &ids, err);
+		rc = gdpr_db_person_tickets(in->db, person, true, 0,
+		    FORGET_BATCH, &ids, err);
 		more = rc == 0 && ids.n == FORGET_BATCH;
 		if (rc == 0 && (ids.n > 0 || batch == 0))
-			rc = anonymise(in, &k, &ids, "forget", who->actor, low,
-			    &rows, err);
+			rc = anonymise(in, &k, &ids, "forget", who->actor,
+			    person, &rows, err);
 		/* the status page's subscriptions, once */
 		if (rc == 0 && batch == 0)
-			rc = gdpr_db_forget_subscriptions(in->db, low,
+			rc = gdpr_db_forget_subscriptions(in->db, person,
 			    out->pseudonym, in->now, &out->subscriptions, err);
 		if (rc == 0 && (ids.n > 0 || batch == 0)) {
 			e = ev_new();
@@ -340,6 +379,6 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 		gdpr_db_ids_clear(&ids);
 	}
 	OPENSSL_cleanse(&k, sizeof(k));
-	free(low);
+	gdpr_person_free(p);
 	return rc;
 }

@@ -6,8 +6,9 @@
  * messages' from/to/cc, our mails' recipients, events' actors and the
  * addresses in events' data, the auto-reply log past its hour) by a
  * keyed pseudonym, `anon-` and 20 hex digits of HMAC-SHA256(key,
- * lower-cased address) `@invalid`: one person stays one pseudonym across
- * tickets, so counts per customer still work. Names, subjects (they
+ * lower-cased address, its domain's A-labels decoded) `@invalid`: one
+ * person stays one pseudonym across tickets, and across the writings of
+ * an internationalised domain, so counts per customer still work. Names, subjects (they
  * become "[anonymised]", and the search index, generated from them,
  * follows), message texts, raw mails, attachment names, contents and
  * SHA-256 (taken from the content, it would recognise a known file),
@@ -55,6 +56,14 @@ int gdpr_key_load(struct gdpr_key *out, struct desk *in,
 /* The pseudonym of an address into out (GDPR_PSEUDONYM_MAX bytes). */
 void gdpr_pseudonym(char *out, const struct gdpr_key *k, const char *addr);
 
+/* The person behind addr, as the export and the erasure find them: the
+ * writings of the address (its domain in U-labels first, then in
+ * A-labels: parsers/address.h), lower-cased by the database. *out is a
+ * NULL-ended malloc'd list (gdpr_person_free()). */
+int gdpr_person(struct desk *in, const char *addr, char ***out,
+    struct gc_err *err);
+void gdpr_person_free(char **person);
+
 /* Whether s is an address the commands take: UTF-8, one @ with text on
  * both sides, no space, control character, quote or angle bracket, at
  * most 254 bytes. */
@@ -81,8 +90,8 @@ struct gdpr_counts {
 	char pseudonym[GDPR_PSEUDONYM_MAX];
 };
 
-/* Anonymise every ticket of addr (requester, participant or author of
- * a message), and its status-page subscriptions (the address becomes the
+/* Anonymise every ticket of addr in any of its writings (requester,
+ * participant or author of a message), and its status-page subscriptions (the address becomes the
  * pseudonym, the subscription ends), batch after batch, each with a
  * "gdpr_forget" audit event (who, the person's pseudonym, never the
  * address, and the counts) inside its transaction. A person with nothing left still gets one
@@ -94,9 +103,11 @@ int gdpr_forget(struct desk *in, const char *addr,
 /* Where an export writes: 0, or GC_EIO (the export stops). */
 typedef int (*gdpr_write_fn)(void *arg, const char *p, size_t n);
 
-/* One JSON document of everything stored about addr, written piece by
+/* One JSON document of everything stored about addr in any of its
+ * writings (gdpr_person()), written piece by
  * piece (a page of messages or events, one attachment at a time, in
- * memory): {"address", "exported_at", "tickets": [ticket fields,
+ * memory): {"address", "writings" (those searched), "exported_at",
+ * "tickets": [ticket fields,
  * participants, "messages": [headers, text, "raw_base64", "attachments":
  * [metadata, "content_base64"]], "events"], "status_subscriptions":
  * [address, subscribed_at, unsubscribed_at]}. Read in one snapshot; a

@@ -229,7 +229,7 @@ put_rows(struct desk *in, struct out *o, const char *key, int64_t ticket,
 }
 
 static int
-put_tickets(struct desk *in, struct out *o, const char *low,
+put_tickets(struct desk *in, struct out *o, const char *const *person,
     struct gdpr_counts *c, struct gc_err *err)
 {
 	struct gdpr_ids ids;
@@ -238,7 +238,7 @@ put_tickets(struct desk *in, struct out *o, const char *low,
 	int rc;
 
 	do {
-		rc = gdpr_db_person_tickets(in->db, low, false, after,
+		rc = gdpr_db_person_tickets(in->db, person, false, after,
 		    TICKETS_PAGE, &ids, err);
 		for (size_t i = 0; rc == 0 && o->rc == 0 && i < ids.n; i++) {
 			char *t;
@@ -271,23 +271,29 @@ put_tickets(struct desk *in, struct out *o, const char *low,
 	return rc;
 }
 
-/* {"address":...,"exported_at":...,"tickets":[ */
+/* {"address":...,"writings":[...],"exported_at":...,"tickets":[ */
 static void
-put_head(struct out *o, const char *addr, time_t now)
+put_head(struct out *o, const char *addr, const char *const *person,
+    time_t now)
 {
-	json_t *a = json_string(addr);
-	char *s = a ? json_dumps(a, JSON_ENCODE_ANY) : NULL, at[32];
+	json_t *h = json_object(), *w = json_array();
+	char *s, at[32];
 
-	if (s == NULL)
+	for (size_t i = 0; w != NULL && person[i] != NULL; i++)
+		(void)!json_array_append_new(w, json_string(person[i]));
+	if (h == NULL || w == NULL ||
+	    json_object_set_new(h, "address", json_string(addr)) != 0 ||
+	    json_object_set_new(h, "writings", w) != 0 ||
+	    (s = json_dumps(h, JSON_PRESERVE_ORDER | JSON_COMPACT)) == NULL)
 		fatal("json: out of memory");
 	time_iso8601(at, sizeof(at), now);
-	puts_(o, "{\"address\":");
+	s[strlen(s) - 1] = '\0';       /* the object stays open */
 	puts_(o, s);
 	puts_(o, ",\"exported_at\":\"");
 	puts_(o, at);
 	puts_(o, "\",\"tickets\":[");
 	free(s);
-	json_decref(a);
+	json_decref(h);
 }
 
 int
@@ -296,33 +302,36 @@ gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
     struct gc_err *err)
 {
 	struct out o = { write, arg, 0 };
-	char *low = xstrdup(addr), *data;
+	const char *const *person;
 	struct gdpr_key k;
 	struct evjson *e;
+	char **p, *data;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	str_tolower(low);
-	if ((rc = gdpr_key_load(&k, in, err)) != 0) {
-		free(low);
+	if ((rc = gdpr_key_load(&k, in, err)) != 0)
+		return rc;
+	if ((rc = gdpr_person(in, addr, &p, err)) != 0) {
+		OPENSSL_cleanse(&k, sizeof(k));
 		return rc;
 	}
-	gdpr_pseudonym(c->pseudonym, &k, low);
+	person = (const char *const *)p;
+	gdpr_pseudonym(c->pseudonym, &k, person[0]);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if ((rc = gdpr_db_begin_snapshot(in->db, err)) != 0) {
-		free(low);
+		gdpr_person_free(p);
 		return rc;
 	}
-	put_head(&o, addr, in->now);
-	rc = put_tickets(in, &o, low, c, err);
+	put_head(&o, addr, person, in->now);
+	rc = put_tickets(in, &o, person, c, err);
 	puts_(&o, "],\"status_subscriptions\":");
-	if (rc == 0 && (rc = gdpr_db_subscriptions_json(in->db, low, &data,
+	if (rc == 0 && (rc = gdpr_db_subscriptions_json(in->db, person, &data,
 	    &c->subscriptions, err)) == 0) {
 		puts_(&o, data);
 		free(data);
 	}
 	puts_(&o, "}\n");
-	free(low);
+	gdpr_person_free(p);
 	if (rc == 0 && o.rc != 0)
 		rc = gc_err_set(err, o.rc, "export: cannot write the output");
 	if (rc == 0)

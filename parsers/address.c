@@ -97,34 +97,141 @@ punycode_decode(const char *s, size_t len, uint32_t *out)
 		out[i++] = n;
 		nout++;
 	}
-	return (int)nout;
+	/* an A-label holds something past ASCII (RFC 5890 2.3.2.1): one
+	 * that decodes to ASCII alone would decode again, to another */
+	return nout > b ? (int)nout : -1;
 }
 
-/* The domain (len bytes at domain) with its A-labels decoded, appended
- * to b; false when a label is no valid Punycode or b's cap is
- * reached. */
+/* The code point of the well-formed sequence of k bytes at s. */
+static uint32_t
+utf8_decode_one(const unsigned char *s, size_t k)
+{
+	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = s[0] & lead[k];
+
+	for (size_t i = 1; i < k; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+static char
+pc_char(uint32_t d)
+{
+	return (char)(d < 26 ? 'a' + d : '0' + d - 26);
+}
+
+/* The n code points at cps as Punycode (RFC 3492 6.3), appended to b:
+ * false on an overflow or when b is full. */
 static bool
-idna_decode_buf(struct buf *b, const char *domain, size_t len)
+punycode_encode(struct buf *b, const uint32_t *cps, size_t n)
+{
+	uint32_t c = PC_N, delta = 0, bias = PC_BIAS, h, basic = 0;
+
+	for (size_t j = 0; j < n; j++)
+		if (cps[j] < 0x80) {
+			if (buf_addc(b, (char)cps[j]) != 0)
+				return false;
+			basic++;
+		}
+	if (basic > 0 && buf_addc(b, '-') != 0)
+		return false;
+	for (h = basic; h < n; delta++, c++) {
+		uint32_t m = UINT32_MAX;
+
+		for (size_t j = 0; j < n; j++)
+			if (cps[j] >= c && cps[j] < m)
+				m = cps[j];
+		if (m - c > (UINT32_MAX - delta) / (h + 1))
+			return false;
+		delta += (m - c) * (h + 1);
+		c = m;
+		for (size_t j = 0; j < n; j++) {
+			uint32_t q = delta;
+
+			if (cps[j] < c && ++delta == 0)
+				return false;
+			if (cps[j] != c)
+				continue;
+			for (uint32_t k = PC_BASE; ; k += PC_BASE) {
+				uint32_t t = k <= bias ? PC_TMIN :
+				    k >= bias + PC_TMAX ? PC_TMAX : k - bias;
+
+				if (q < t)
+					break;
+				if (buf_addc(b, pc_char(t + (q - t) %
+				    (PC_BASE - t))) != 0)
+					return false;
+				q = (q - t) / (PC_BASE - t);
+			}
+			if (buf_addc(b, pc_char(q)) != 0)
+				return false;
+			bias = pc_adapt(delta, h + 1, h == basic);
+			delta = 0;
+			h++;
+		}
+	}
+	return true;
+}
+
+/* The label (len bytes at p) as an A-label appended to b when it holds
+ * a byte past ASCII, as it is otherwise: false when it is no UTF-8, holds
+ * a control (which the decoder refuses), or is too long for a label
+ * either way. */
+static bool
+label_encode(struct buf *b, const char *p, size_t len)
+{
+	uint32_t cps[LABEL_MAX];
+	size_t n = 0, start = b->len;
+	bool ascii = true;
+
+	for (size_t i = 0; i < len; n++) {
+		size_t k = utf8_seqlen((const unsigned char *)p + i, len - i);
+
+		if (k == 0 || n == LABEL_MAX)
+			return false;
+		cps[n] = utf8_decode_one((const unsigned char *)p + i, k);
+		if (cps[n] < 0x20 || (cps[n] >= 0x80 && cps[n] < 0xa0))
+			return false;
+		ascii = ascii && k == 1;
+		i += k;
+	}
+	if (ascii)
+		return len <= LABEL_MAX && buf_add(b, p, len) == 0;
+	return buf_add(b, "xn--", 4) == 0 && punycode_encode(b, cps, n) &&
+	    b->len - start <= LABEL_MAX;
+}
+
+/* The label (len bytes at p) appended to b, decoded when it is an
+ * A-label: false when it is no valid Punycode or b's cap is reached. */
+static bool
+label_decode(struct buf *b, const char *p, size_t len)
+{
+	uint32_t cps[LABEL_MAX];
+	int k;
+
+	if (len < 4 || str_ncasecmp(p, "xn--", 4) != 0)
+		return buf_add(b, p, len) == 0;
+	if ((k = punycode_decode(p + 4, len - 4, cps)) <= 0)
+		return false;
+	for (int j = 0; j < k; j++)
+		if (utf8_put(b, cps[j]) != 0)
+			return false;
+	return true;
+}
+
+typedef bool label_fn(struct buf *b, const char *p, size_t len);
+
+/* The domain (len bytes at domain) appended to b, each label through
+ * fn; false when one does not go through, or b's cap is reached. */
+static bool
+labels_map(struct buf *b, const char *domain, size_t len, label_fn *fn)
 {
 	const char *end = domain + len;
-	uint32_t cps[LABEL_MAX];
 
 	for (const char *p = domain, *dot; ; p = dot + 1) {
-		size_t n;
-
 		dot = memchr(p, '.', (size_t)(end - p));
-		n = (size_t)((dot != NULL ? dot : end) - p);
-		if (n >= 4 && str_ncasecmp(p, "xn--", 4) == 0) {
-			int k = punycode_decode(p + 4, n - 4, cps);
-
-			if (k <= 0)
-				return false;
-			for (int j = 0; j < k; j++)
-				if (utf8_put(b, cps[j]) != 0)
-					return false;
-		} else if (buf_add(b, p, n) != 0) {
+		if (!fn(b, p, (size_t)((dot != NULL ? dot : end) - p)))
 			return false;
-		}
 		if (dot == NULL)
 			return true;
 		if (buf_addc(b, '.') != 0)
@@ -132,16 +239,63 @@ idna_decode_buf(struct buf *b, const char *domain, size_t len)
 	}
 }
 
-char *
-addr_idna_decode(struct arena *a, const char *domain)
+static char *
+domain_map(struct arena *a, const char *domain, size_t cap, label_fn *fn)
 {
-	struct buf b = BUF_INIT(DOMAIN_MAX * 4);
+	struct buf b = BUF_INIT(cap);
 	char *r = NULL;
 
-	if (idna_decode_buf(&b, domain, strlen(domain)))
+	if (labels_map(&b, domain, strlen(domain), fn))
 		r = arena_strndup(a, buf_str(&b), b.len);
 	buf_free(&b);
 	return r;
+}
+
+char *
+addr_idna_decode(struct arena *a, const char *domain)
+{
+	return domain_map(a, domain, DOMAIN_MAX * 4, label_decode);
+}
+
+char *
+addr_idna_encode(struct arena *a, const char *domain)
+{
+	return domain_map(a, domain, DOMAIN_MAX + 1, label_encode);
+}
+
+int
+addr_writings(struct arena *a, const char *addr, char *out[2])
+{
+	const char *at = strrchr(addr, '@');
+	struct buf u = BUF_INIT(DOMAIN_MAX * 4 + 1);
+	struct buf x = BUF_INIT(DOMAIN_MAX + 1);
+	size_t dlen = at != NULL ? strlen(at + 1) : 0;
+	int local = at != NULL ? (int)(at - addr) : 0, n = 1;
+
+	out[1] = NULL;
+	/* as addr_same() reads it: a domain too long, or with a label that
+	 * is no Punycode, is no domain, and only ever the one writing */
+	if (at == NULL || dlen > DOMAIN_MAX ||
+	    !labels_map(&u, at + 1, dlen, label_decode)) {
+		out[0] = arena_strdup(a, addr);
+		str_tolower(out[0]);
+		buf_free(&u);
+		return 1;
+	}
+	out[0] = arena_printf(a, "%.*s@%s", local, addr, buf_str(&u));
+	str_tolower(out[0]);
+	if (labels_map(&x, out[0] + local + 1, u.len, label_encode) &&
+	    x.len <= DOMAIN_MAX) {
+		out[1] = arena_printf(a, "%.*s@%s", local, out[0], buf_str(&x));
+		str_tolower(out[1]);
+		if (strcmp(out[0], out[1]) != 0)
+			n = 2;
+		else
+			out[1] = NULL;
+	}
+	buf_free(&u);
+	buf_free(&x);
+	return n;
 }
 
 char *
@@ -191,7 +345,7 @@ domain_key(struct buf *b, const char *d)
 
 	if (len > 0 && d[len - 1] == '.')
 		len--;
-	if (len <= DOMAIN_MAX && idna_decode_buf(b, d, len))
+	if (len <= DOMAIN_MAX && labels_map(b, d, len, label_decode))
 		return true;
 	buf_reset(b);
 	return buf_add(b, d, len) == 0;

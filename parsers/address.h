@@ -32,6 +32,18 @@
  * surrogates, ASCII where Punycode has no business writing it). */
 char *addr_idna_decode(struct arena *a, const char *domain);
 
+/* The domain with each label past ASCII encoded as an A-label (RFC
+ * 3492); NULL when a label is no UTF-8 or is too long as an A-label.
+ * U-labels are taken as they are: no case folding, no normalisation. */
+char *addr_idna_encode(struct arena *a, const char *domain);
+
+/* The writings of addr's mailbox a mail may carry, ASCII case lowered:
+ * out[0] its domain's A-labels decoded (the one to key a person on),
+ * out[1] its labels past ASCII encoded as A-labels, NULL when that is
+ * out[0] or cannot be written. Returns 1 or 2, how many there are. A
+ * domain that does not decode stays as written, and is the only one. */
+int addr_writings(struct arena *a, const char *addr, char *out[2]);
+
 /* An address of a delivery report decoded: "+HH" (xtext) and "\x{H..}"
  * (RFC 6533) escapes to the bytes and characters they stand for. NULL
  * when s holds no escape, or a malformed one. */

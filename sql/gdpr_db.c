@@ -89,11 +89,14 @@ gdpr_db_claim_expired(struct db *db, const char *const *queues,
 	return 0;
 }
 
-/* The tickets where $1 is requester, participant or author. */
+/* The tickets where one of the writings $1 is requester, participant or
+ * author. */
 #define PERSON_TICKETS \
-	"(SELECT id FROM tickets WHERE lower(requester) = $1 " \
-	"UNION SELECT ticket_id FROM ticket_participants WHERE address = $1 " \
-	"UNION SELECT ticket_id FROM messages WHERE lower(from_addr) = $1)"
+	"(SELECT id FROM tickets WHERE lower(requester) = ANY ($1::text[]) " \
+	"UNION SELECT ticket_id FROM ticket_participants " \
+	"WHERE address = ANY ($1::text[]) " \
+	"UNION SELECT ticket_id FROM messages " \
+	"WHERE lower(from_addr) = ANY ($1::text[]))"
 
 static const struct db_stmt st_person_claim = { "gdpr_person_claim",
 	"SELECT t.id FROM tickets t WHERE t.id IN " PERSON_TICKETS " "
@@ -103,19 +106,48 @@ static const struct db_stmt st_person_list = { "gdpr_person_list",
 	"SELECT p.id FROM " PERSON_TICKETS " AS p (id) WHERE p.id > $2 "
 	"ORDER BY p.id LIMIT $3", 3 };
 
+static size_t
+count_of(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	return n;
+}
+
+static const struct db_stmt st_lower = { "gdpr_lower", "SELECT lower($1)",
+	1 };
+
 int
-gdpr_db_person_tickets(struct db *db, const char *addr, bool claim,
+gdpr_db_lower(struct db *db, const char *s, char **out, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	if ((rc = db_execv(db, &st_lower, &res, err, 1, s)) != 0)
+		return rc;
+	*out = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+gdpr_db_person_tickets(struct db *db, const char *const *person, bool claim,
     int64_t after, int limit, struct gdpr_ids *out, struct gc_err *err)
 {
-	char lim[16];
+	char lim[16], *w = array_literal(person, count_of(person));
 	PGresult *res;
 	I64(a, after);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(lim, sizeof(lim), "%d", limit);
-	if ((rc = db_execv(db, claim ? &st_person_claim : &st_person_list,
-	    &res, err, 3, addr, a, lim)) != 0)
+	rc = db_execv(db, claim ? &st_person_claim : &st_person_list,
+	    &res, err, 3, w, a, lim);
+	free(w);
+	if (rc != 0)
 		return rc;
 	ids_from(out, res);
 	PQclear(res);
@@ -268,19 +300,24 @@ static const struct db_stmt st_an_event_data = { "gdpr_an_event_data",
 	"UPDATE events e SET data = u.d FROM unnest($1::bigint[], "
 	"$2::jsonb[]) AS u (id, d) WHERE e.id = u.id", 2 };
 /* The loop breaker's log past the hour it counts: $1 and $2 the
- * mapping, $3 the time, $4 the forgotten person, whose rows all go. */
+ * mapping, $3 the time, $4 the forgotten person's writings, whose rows
+ * all go. */
 static const struct db_stmt st_an_auto_reply = { "gdpr_an_auto_reply",
 	"UPDATE auto_reply_log SET address = gdpr_map(address, $1::text[], "
 	"$2::text[]) WHERE address = ANY ($1::text[]) AND (at < "
-	"$3::timestamptz - interval '1 hour' OR address = $4)", 4 };
+	"$3::timestamptz - interval '1 hour' OR address = ANY ($4::text[]))",
+	4 };
 static const struct db_stmt st_an_org_key = { "gdpr_an_org_key",
-	"DELETE FROM organisation_keys WHERE key = $1", 1 };
+	"DELETE FROM organisation_keys WHERE key = ANY ($1::text[])", 1 };
 /* The forgotten person's mails held in the quarantine without a ticket
- * (found by their address anywhere in the mail's bytes). */
+ * (found by one of their writings anywhere in the mail's bytes, each
+ * byte past ASCII compared in the escaped form of both). */
 static const struct db_stmt st_an_held = { "gdpr_an_held",
 	"UPDATE quarantine SET raw = '\\x'::bytea, detail = NULL "
 	"WHERE ticket_id IS NULL AND octet_length(raw) > 0 "
-	"AND strpos(lower(encode(raw, 'escape')), $1) > 0", 1 };
+	"AND EXISTS (SELECT 1 FROM unnest($1::text[]) AS w (a) "
+	"WHERE strpos(lower(encode(raw, 'escape')), "
+	"encode(convert_to(w.a, 'UTF8'), 'escape')) > 0)", 1 };
 
 static int
 count_exec(struct db *db, const struct db_stmt *st, const char *const *p,
@@ -312,6 +349,9 @@ gdpr_db_anonymise(struct db *db, const struct gdpr_db_batch *b,
 	TS(now, b->now);
 	const char *p[6] = { ids, addr, pseudo, now, b->reason, b->actor };
 	const char *pe[2] = { evids, evdata };
+	char *person = b->person != NULL ? array_literal(b->person,
+	    count_of(b->person)) : xstrdup("{}");
+	const char *pa1[1] = { person };
 	int rc;
 
 	*rows_r = 0;
@@ -322,15 +362,15 @@ gdpr_db_anonymise(struct db *db, const struct gdpr_db_batch *b,
 	for (size_t i = 0; rc == 0 && each[i] != NULL; i++)
 		rc = count_exec(db, each[i], p, rows_r, err);
 	if (rc == 0) {
-		const char *pa[4] = { addr, pseudo, now,
-			b->person ? b->person : "" };
+		const char *pa[4] = { addr, pseudo, now, person };
 
 		rc = count_exec(db, &st_an_auto_reply, pa, rows_r, err);
 	}
 	if (rc == 0 && b->person != NULL)
-		rc = count_exec(db, &st_an_org_key, &b->person, rows_r, err);
+		rc = count_exec(db, &st_an_org_key, pa1, rows_r, err);
 	if (rc == 0 && b->person != NULL)
-		rc = count_exec(db, &st_an_held, &b->person, rows_r, err);
+		rc = count_exec(db, &st_an_held, pa1, rows_r, err);
+	free(person);
 	free(ids);
 	free(addr);
 	free(pseudo);
@@ -530,18 +570,21 @@ static const struct db_stmt st_subs_json = { "gdpr_subs_json",
 	"address, "
 	"'subscribed_at', iso_utc(subscribed_at), 'unsubscribed_at', "
 	"iso_utc(unsubscribed_at)) ORDER BY id), '[]')::text "
-	"FROM status_subscribers WHERE lower(address) = $1", 1 };
+	"FROM status_subscribers WHERE lower(address) = ANY ($1::text[])", 1 };
 
 int
-gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
-    long long *n_r, struct gc_err *err)
+gdpr_db_subscriptions_json(struct db *db, const char *const *person,
+    char **out, long long *n_r, struct gc_err *err)
 {
+	char *w = array_literal(person, count_of(person));
 	PGresult *res;
 	int rc;
 
 	*out = NULL;
 	*n_r = 0;
-	if ((rc = db_execv(db, &st_subs_json, &res, err, 1, addr)) != 0)
+	rc = db_execv(db, &st_subs_json, &res, err, 1, w);
+	free(w);
+	if (rc != 0)
 		return rc;
 	*n_r = db_get_ll(res, 0, 0);
 	*out = xstrdup(PQgetvalue(res, 0, 1));
@@ -554,21 +597,23 @@ gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
 static const struct db_stmt st_subs_forget = { "gdpr_subs_forget",
 	"WITH u AS (UPDATE status_subscribers SET address = $2, "
 	"unsubscribed_at = coalesce(unsubscribed_at, to_timestamp($3)) "
-	"WHERE lower(address) = $1 RETURNING 1) SELECT count(*) FROM u", 3 };
+	"WHERE lower(address) = ANY ($1::text[]) RETURNING 1) "
+	"SELECT count(*) FROM u", 3 };
 
 int
-gdpr_db_forget_subscriptions(struct db *db, const char *addr,
+gdpr_db_forget_subscriptions(struct db *db, const char *const *person,
     const char *pseudonym, time_t now, long long *rows_r,
     struct gc_err *err)
 {
+	char at[24], *w = array_literal(person, count_of(person));
 	PGresult *res;
-	char at[24];
 	int rc;
 
 	*rows_r = 0;
 	snprintf(at, sizeof(at), "%lld", (long long)now);
-	if ((rc = db_execv(db, &st_subs_forget, &res, err, 3, addr, pseudonym,
-	    at)) != 0)
+	rc = db_execv(db, &st_subs_forget, &res, err, 3, w, pseudonym, at);
+	free(w);
+	if (rc != 0)
 		return rc;
 	*rows_r = db_get_ll(res, 0, 0);
 	PQclear(res);

@@ -7,9 +7,11 @@
  * export page by page (keyset pagination: no statement holds more than a
  * page, or one attachment, in memory).
  *
- * A person is matched by address exactly, without regard to case: the
- * address is compared with `=` to lower-cased columns, never with LIKE,
- * so `%` and `_` in it are plain characters.
+ * A person is the writings of their address (parsers/address.h: the
+ * domain in U-labels and in A-labels) of the address lower-cased by the
+ * database (gdpr_db_lower()), a NULL-ended list. They are compared with `=` to
+ * lower-cased columns, never with LIKE, so `%` and `_` in them are
+ * plain characters.
  *
  * Conventions of the whole store (transactions, times, ids, who owns what
  * is returned): see sql/store.h. The domain is desk/gdpr.h.
@@ -40,12 +42,18 @@ int gdpr_db_claim_expired(struct db *db, const char *const *queues,
     const time_t *cutoffs, size_t nqueues, time_t dflt, int limit,
     struct gdpr_ids *out, struct gc_err *err);
 
-/* The tickets of a person (addr lower-cased): requester, participant
- * or author of a message. claim: only those not anonymised yet, locked
- * FOR UPDATE, at most limit; otherwise those of id above after, at most
- * limit, unlocked (the export). */
-int gdpr_db_person_tickets(struct db *db, const char *addr, bool claim,
-    int64_t after, int limit, struct gdpr_ids *out, struct gc_err *err);
+/* s lower-cased as the database lowers its columns, past ASCII too:
+ * *out malloc'd. */
+int gdpr_db_lower(struct db *db, const char *s, char **out,
+    struct gc_err *err);
+
+/* The tickets of a person: requester, participant or author of a
+ * message. claim: only those not anonymised yet, locked FOR UPDATE, at
+ * most limit; otherwise those of id above after, at most limit,
+ * unlocked (the export). */
+int gdpr_db_person_tickets(struct db *db, const char *const *person,
+    bool claim, int64_t after, int limit, struct gdpr_ids *out,
+    struct gc_err *err);
 
 /* Every address of the tickets (lower-cased, distinct): requester,
  * participants, messages' from/to/cc, outbox recipients, events' actors.
@@ -71,10 +79,10 @@ struct gdpr_db_batch {
 	time_t now;
 	const char *reason;            /* "retention", "forget" */
 	const char *actor;             /* of the "anonymised" events, NULL */
-	const char *person;            /* forget: the address, lower-cased;
-	                                  its organisation key, its recent
+	const char *const *person;     /* forget: the person; their
+	                                  organisation key, their recent
 	                                  auto-reply log rows and the mails
-	                                  naming it held in the quarantine
+	                                  naming them held in the quarantine
 	                                  without a ticket go too */
 };
 
@@ -116,12 +124,11 @@ int gdpr_db_attachment(struct db *db, int64_t msg, int64_t after,
     int64_t *id_r, char **meta_r, unsigned char **data_r, size_t *len_r,
     unsigned char sha_r[32], struct gc_err *err);
 
-/* A person's status-page subscriptions, as a JSON array, and how many
- * (addr lower case, matched exactly). */
-int gdpr_db_subscriptions_json(struct db *db, const char *addr, char **out,
-    long long *n_r, struct gc_err *err);
+/* A person's status-page subscriptions, as a JSON array, and how many. */
+int gdpr_db_subscriptions_json(struct db *db, const char *const *person,
+    char **out, long long *n_r, struct gc_err *err);
 /* Their address becomes pseudonym and they end at now; *rows_r rows. */
-int gdpr_db_forget_subscriptions(struct db *db, const char *addr,
+int gdpr_db_forget_subscriptions(struct db *db, const char *const *person,
     const char *pseudonym, time_t now, long long *rows_r,
     struct gc_err *err);
 

@@ -585,7 +585,10 @@ class Gdpr(DeskCase):
         self.assert_gone(self.dump(), "claire@cust.example", "Claire Dupont",
                          "BODYMARK-E1", "BODYMARK-F1", "SUBJMARK-E",
                          "SUBJMARK-F", "REPLYMARK-E", "ATTMARK-7731",
-                         "contrat-claire", "HELDMARK")
+                         "contrat-claire")
+        # (the dump writes bytea in hex: the held mail is read here)
+        self.assertEqual(self.one("SELECT octet_length(raw) FROM quarantine "
+                                  "WHERE dedup_key = 'h1'"), "0")
         self.assertIn("OTHERMARK", self.one(
             "SELECT encode(raw, 'escape') FROM quarantine "
             "WHERE dedup_key = 'h2'"))
@@ -610,6 +613,75 @@ class Gdpr(DeskCase):
         self.assertEqual(self.kinds(a).count("anonymised"), 1)
         r = self.servers.guichet("gdpr", "export", "claire@cust.example")
         self.assertEqual(json.loads(r.stdout)["tickets"], [])
+
+    def test_both_writings_of_her_domain(self):
+        # Zoë writes from her domain in Unicode, then in its ASCII form
+        # (A-label); she is a Cc of Denise's ticket in the ASCII form,
+        # follows the status page in it, and a mail of hers is held in
+        # Unicode. zoe@example.org is somebody else.
+        u, x = "zoë@exämple.org", "zoë@xn--exmple-cua.org"
+        a = self.open_as("SUBJMARK-U", "BODYMARK-U1",
+                         sender="Zoë Roux <%s>" % u)
+        b = self.open_as("SUBJMARK-X", "BODYMARK-X1",
+                         sender="Zoë Roux <%s>" % x)
+        d = self.open_as("Denise's", "BODYMARK-D1", attach=True,
+                         sender="Denise Roux <denise@other.example>",
+                         cc="Zoë <%s>" % x)
+        z = self.open_as("Not hers", "BODYMARK-Z1",
+                         sender="Zoe Other <zoe@example.org>")
+        self.assertEqual(self.ticket(b)[0], x)
+        self.sql("INSERT INTO status_subscribers (address, token, "
+                 "subscribed_at) VALUES ('ZOË@XN--EXMPLE-CUA.ORG', 'tok-z', "
+                 "'2026-11-20T10:00:00Z'), ('zoe@example.org', 'tok-o', "
+                 "now())")
+        self.sql("INSERT INTO quarantine (mailbox, reason, raw, raw_size, "
+                 "dedup_key, received_at) VALUES ('support', 'parse', "
+                 "convert_to('From: <%s> HELDMARK-U', 'UTF8'), 40, 'h1', "
+                 "now()), ('support', 'parse', 'From: <zoe@example.org> "
+                 "OTHERMARK', 40, 'h2', now())" % u)
+        # asked in capitals past ASCII, in Unicode: both writings found
+        r = self.servers.guichet("gdpr", "export", "ZOË@EXÄMPLE.ORG")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["writings"], [u, x])
+        self.assertEqual(sorted(t["number"] for t in doc["tickets"]),
+                         sorted([a, b, d]))
+        self.assertEqual([s["address"] for s in
+                          doc["status_subscriptions"]],
+                         ["ZOË@XN--EXMPLE-CUA.ORG"])
+        # asked in the ASCII form: the same person, the same pseudonym
+        r2 = self.servers.guichet("gdpr", "export", x)
+        self.assertEqual(json.loads(r2.stdout)["writings"], [u, x])
+        subjects = [json.loads(e)["subject"] for e, in self.sql(
+            "SELECT data::text FROM events WHERE kind = 'gdpr_export' "
+            "ORDER BY id")]
+        self.assertEqual(len(subjects), 2)
+        self.assertEqual(len(set(subjects)), 1)
+        # forgotten, asked in the ASCII form: nothing of her is left
+        r = self.servers.guichet("gdpr", "forget", "Zoë@XN--exmple-cua.org")
+        self.assertIn("3 ticket(s) anonymised", r.stderr)
+        self.assertIn("1 status-page subscription(s) ended", r.stderr)
+        ta, tb = self.ticket(a), self.ticket(b)
+        self.assertRegex(ta[0], r"^anon-[0-9a-f]{20}@invalid$")
+        self.assertEqual(ta[0], tb[0])
+        self.assertEqual(ta[0], subjects[0])
+        self.assertEqual(self.one(
+            "SELECT address FROM ticket_participants p JOIN tickets t ON "
+            "t.id = p.ticket_id WHERE t.number = '%s' AND p.role = 'cc'"
+            % d), ta[0])
+        self.assert_gone(self.dump(), "exämple", "xn--exmple-cua",
+                         "BODYMARK-U1", "BODYMARK-X1", "SUBJMARK-U",
+                         "SUBJMARK-X", "HELDMARK-U")
+        # (the dump writes bytea in hex: the held mail is read here)
+        self.assertEqual(self.one("SELECT octet_length(raw) FROM quarantine "
+                                  "WHERE dedup_key = 'h1'"), "0")
+        self.assertEqual(self.ticket(z)[:3],
+                         ("zoe@example.org", "Zoe Other", "Not hers"))
+        self.assertIn("OTHERMARK", self.one(
+            "SELECT encode(raw, 'escape') FROM quarantine "
+            "WHERE dedup_key = 'h2'"))
+        self.assertEqual(self.one("SELECT address FROM status_subscribers "
+                                  "WHERE token = 'tok-o'"),
+                         "zoe@example.org")
 
     # -- PostgreSQL going away in the middle ------------------------------
 

@@ -57,7 +57,75 @@ test_idna_decode(void **state)
 	assert_null(addr_idna_decode(&a, "xn--99999999999999999999.org"));
 	assert_null(addr_idna_decode(&a, "xn--a-zzzzzzzzzzzzzz.org"));
 	assert_null(addr_idna_decode(&a, "xn--.org"));
+	/* nothing past ASCII: "xn--xn--ab-" would be "xn--ab" */
+	assert_null(addr_idna_decode(&a, "xn--xn--ab-.org"));
 	assert_null(addr_idna_decode(&a, "xn--\xc3\xa4-cua.org"));
+}
+
+static void
+test_idna_encode(void **state)
+{
+	char label[70];
+
+	(void)state;
+	assert_string_equal(addr_idna_encode(&a, "ex\xc3\xa4mple.org"),
+	    "xn--exmple-cua.org");
+	assert_string_equal(addr_idna_encode(&a, "mail.m\xc3\xbc" "nchen.de"),
+	    "mail.xn--mnchen-3ya.de");
+	assert_string_equal(addr_idna_encode(&a, "\xe6\x97\xa5\xe6\x9c\xac.jp"),
+	    "xn--wgv71a.jp");
+	/* RFC 3492 7.1 (B) and (L): no basic part; a basic part whose case
+	 * is kept */
+	assert_string_equal(addr_idna_encode(&a, "\xe4\xbb\x96\xe4\xbb\xac"
+	    "\xe4\xb8\xba\xe4\xbb\x80\xe4\xb9\x88\xe4\xb8\x8d\xe8\xaf\xb4"
+	    "\xe4\xb8\xad\xe6\x96\x87"), "xn--ihqwcrb4cv8a8dqg056pqjye");
+	assert_string_equal(addr_idna_encode(&a, "3\xe5\xb9\xb4" "B\xe7\xb5"
+	    "\x84\xe9\x87\x91\xe5\x85\xab\xe5\x85\x88\xe7\x94\x9f.example"),
+	    "xn--3B-ww4c5e180e575a65lsy2b.example");
+	/* ASCII labels, an A-label among them, as they are */
+	assert_string_equal(addr_idna_encode(&a, "xn--bcher-kva.Example"),
+	    "xn--bcher-kva.Example");
+	assert_string_equal(addr_idna_encode(&a, ""), "");
+	/* no UTF-8; an A-label past 63 bytes (62 a's and a u-umlaut) */
+	assert_null(addr_idna_encode(&a, "ex\xe4mple.org"));
+	assert_null(addr_idna_encode(&a, "ex\xc3.org"));
+	memset(label, 'a', 62);
+	memcpy(label + 62, "\xc3\xbc", 3);
+	assert_null(addr_idna_encode(&a, label));
+	memcpy(label + 54, "\xc3\xbc", 3);    /* "xn--" 54 "-" 3: 62 */
+	assert_string_equal(addr_idna_decode(&a, addr_idna_encode(&a, label)),
+	    label);
+}
+
+static void
+test_writings(void **state)
+{
+	char *w[2];
+
+	(void)state;
+	/* each writing gives both, the decoded one first */
+	assert_int_equal(addr_writings(&a, "Zo\xc3\xab@Ex\xc3\xa4mple.org", w), 2);
+	assert_string_equal(w[0], "zo\xc3\xab@ex\xc3\xa4mple.org");
+	assert_string_equal(w[1], "zo\xc3\xab@xn--exmple-cua.org");
+	assert_int_equal(addr_writings(&a, "zo\xc3\xab@XN--EXMPLE-CUA.org.", w),
+	    2);
+	assert_string_equal(w[0], "zo\xc3\xab@ex\xc3\xa4mple.org.");
+	assert_string_equal(w[1], "zo\xc3\xab@xn--exmple-cua.org.");
+	/* ASCII: one */
+	assert_int_equal(addr_writings(&a, "Claire@Cust.Example", w), 1);
+	assert_string_equal(w[0], "claire@cust.example");
+	assert_null(w[1]);
+	/* a domain that decodes to nothing stays as written, and is one */
+	assert_int_equal(addr_writings(&a, "a@xn--99999999999999999999.org",
+	    w), 1);
+	assert_string_equal(w[0], "a@xn--99999999999999999999.org");
+	/* a domain in no UTF-8: no A-label for it */
+	assert_int_equal(addr_writings(&a, "a@ex\xe4mple.org", w), 1);
+	assert_string_equal(w[0], "a@ex\xe4mple.org");
+	assert_null(w[1]);
+	/* no @: itself */
+	assert_int_equal(addr_writings(&a, "Postmaster", w), 1);
+	assert_string_equal(w[0], "postmaster");
 }
 
 static void
@@ -132,6 +200,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idna_decode),
+		cmocka_unit_test(test_idna_encode),
+		cmocka_unit_test(test_writings),
 		cmocka_unit_test(test_dsn_decode),
 		cmocka_unit_test(test_same),
 	};
