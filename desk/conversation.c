@@ -31,6 +31,7 @@
 #include "notify/compose.h"
 #include "parsers/address.h"
 #include "parsers/bounce.h"
+#include "parsers/confirm.h"
 #include "parsers/mime.h"
 #include "sql/hold.h"
 #include "sql/store_event.h"
@@ -40,20 +41,20 @@
 #include "sql/store_quarantine.h"
 #include "sql/store_ticket.h"
 
-static bool
-confirms(const struct conf *c, const char *text)
+/* What a reply to a resolution says of it: "#close" at the top
+ * confirms, like an agent's command; the rest is parsers/confirm.h's
+ * reading, which takes no complaint for a confirmation. */
+static enum confirm_verdict
+verdict(const struct conf *c, const char *text)
 {
 	const char *p = text;
 
-	/* "#close" at the top, like an agent's command */
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
 	if (str_casestarts(p, "#close"))
-		return true;
-	for (size_t i = 0; i < c->general.confirm_phrases.n; i++)
-		if (str_casestr(text, c->general.confirm_phrases.v[i]))
-			return true;
-	return false;
+		return CONFIRM_YES;
+	return confirm_read(text, (const char *const *)
+	    c->general.confirm_phrases.v, c->general.confirm_phrases.n);
 }
 
 static int
@@ -63,6 +64,7 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	const struct mail *m = cm->m;
 	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, cm->mb);
 	const char *text = record_new_text(m);
+	enum confirm_verdict v;
 	bool rated;
 	int rc;
 
@@ -77,14 +79,16 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 		return record_event(in, t->id, "auto_reply", m->from.addr,
 		    ev_json("reason", cm->automatic, NULL), err);
 	}
-	/* a rating at the top of the reply (rating.h) reopens nothing */
 	if ((rc = rating_mail(in, t, text, m->from.addr, &rated, err)) != 0)
 		return rc;
-	if (rated && !(strcmp(t->status, "resolved") == 0 &&
-	    confirms(in->conf, text)))
+	v = strcmp(t->status, "resolved") == 0 ? verdict(in->conf, text) :
+	    CONFIRM_NONE;
+	/* a rating at the top of the reply (rating.h) reopens nothing,
+	 * unless it says the problem is still there ("1 - still broken") */
+	if (rated && v == CONFIRM_NONE)
 		return reply_agents(in, t, mb, text, m->from.addr, m, NULL,
 		    false, err);
-	if (strcmp(t->status, "resolved") == 0 && confirms(in->conf, text)) {
+	if (v == CONFIRM_YES) {
 		if ((rc = store_ticket_mark(in->db, t->id, STORE_MARK_VALIDATED,
 		    in->now, err)) != 0 ||
 		    (rc = store_ticket_set_status(in->db, t->id, "closed",

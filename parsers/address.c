@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/util.h"
 #include "parsers/utf8.h"
 
@@ -102,18 +103,6 @@ punycode_decode(const char *s, size_t len, uint32_t *out)
 	return nout > b ? (int)nout : -1;
 }
 
-/* The code point of the well-formed sequence of k bytes at s. */
-static uint32_t
-utf8_decode_one(const unsigned char *s, size_t k)
-{
-	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	uint32_t cp = s[0] & lead[k];
-
-	for (size_t i = 1; i < k; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
-}
-
 static char
 pc_char(uint32_t d)
 {
@@ -185,11 +174,11 @@ label_encode(struct buf *b, const char *p, size_t len)
 	bool ascii = true;
 
 	for (size_t i = 0; i < len; n++) {
-		size_t k = utf8_seqlen((const unsigned char *)p + i, len - i);
+		size_t k = n < LABEL_MAX ? utf8_decode(&cps[n],
+		    (const unsigned char *)p + i, len - i) : 0;
 
-		if (k == 0 || n == LABEL_MAX)
+		if (k == 0)
 			return false;
-		cps[n] = utf8_decode_one((const unsigned char *)p + i, k);
 		if (cps[n] < 0x20 || (cps[n] >= 0x80 && cps[n] < 0xa0))
 			return false;
 		ascii = ascii && k == 1;

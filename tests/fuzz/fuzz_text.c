@@ -9,8 +9,8 @@
  *      html_sniff_charset() on the raw bytes; html_safe() the same
  *      (no <script or <img in its output)
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
- *   2  commands_parse() and rating_parse() on the input up to its
- *      first NUL
+ *   2  commands_parse(), rating_parse() and confirm_read() on the
+ *      input up to its first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
  *   4  date_parse() on the input
  *   5  enriched_to_text() on the input made valid UTF-8 (text/enriched),
@@ -20,7 +20,9 @@
  * quote_strip() returns UTF-8 no longer than its input; commands stay
  * within CMD_MAX with known names, NUL-terminated arguments, lines in
  * order and a body offset inside the text, or an error message; a
- * rating is 1-5 with its comment inside the text; a date
+ * rating is 1-5 with its comment inside the text; a verdict on a
+ * resolution is one of the three, and the same when the text is read
+ * again; a date
  * or GC_EPARSE with a message; enriched text is UTF-8 without CR or
  * trailing blanks, within its cap or GC_ELIMIT with no text.
  * Seeds: tests/fuzz/corpus/text/; dictionary tests/fuzz/dict/text.dict.
@@ -35,6 +37,7 @@
 #include "common/mem.h"
 #include "parsers/authres.h"
 #include "parsers/commands.h"
+#include "parsers/confirm.h"
 #include "parsers/rating.h"
 #include "parsers/date.h"
 #include "parsers/enriched.h"
@@ -183,6 +186,18 @@ check_rating(const char *text)
 	    "comment outside the text");
 }
 
+static void
+check_confirm(const char *text)
+{
+	static const char *const phrases[] = { "ça marche", "it works",
+		"c'est résolu", "", "vous pouvez fermer" };
+	enum confirm_verdict v = confirm_read(text, phrases, 5);
+
+	FUZZ_CHECK(v == CONFIRM_NONE || v == CONFIRM_YES || v == CONFIRM_NO,
+	    "verdict %d", (int)v);
+	FUZZ_CHECK(confirm_read(text, phrases, 5) == v, "verdict changes");
+}
+
 static int
 fuzz_text(const uint8_t *data, size_t len)
 {
@@ -212,6 +227,7 @@ fuzz_text(const uint8_t *data, size_t len)
 		s = fuzz_cstr(data, len, 1u << 20, NULL, NULL);
 		check_commands(s);
 		check_rating(s);
+		check_confirm(s);
 		free(s);
 		break;
 	case 3:

@@ -325,6 +325,31 @@ class Conversation(gh.ServersTestCase):
         self.assertIn("On it.",
                       self.body(self.sent("claire@cust.example")[0]))
 
+    def test_complaint_never_closes(self):
+        # replies that hold a confirming phrase and say the opposite:
+        # each reopens the ticket, none closes it as validated
+        number = self.open_ticket()
+        for body in ("Non, ça marche pas mieux.\n",
+                     "It works on Chrome but not on Firefox, still "
+                     "broken.\n",
+                     "Ça marche. Par contre l'export est toujours vide.\n",
+                     "It works, thanks. Could you also look at the "
+                     "report?\n"):
+            self.agent_reply(number, "#resolve\nFixed.\n")
+            self.customer_reply(number, body)
+            t = self.show(number)
+            self.assertEqual(t["status"], "open", body)
+        self.assertNotIn("validated", self.kinds(t))
+        self.assertEqual(self.kinds(t).count("reopened"), 4)
+        # a plain confirmation in capitals and typographic apostrophes,
+        # from a client that wraps its lines: closed
+        self.agent_reply(number, "#resolve\nFixed for real.\n")
+        self.customer_reply(number, "Bonjour,\n\nC\u2019EST R\u00c9SOLU,"
+                            " merci\npour votre aide.\n")
+        t = self.show(number)
+        self.assertEqual(t["status"], "closed")
+        self.assertIn("validated", self.kinds(t))
+
     def test_reopen_confirm_and_autoclose(self):
         number = self.open_ticket()
         self.agent_reply(number, "#resolve\nFixed.\n")

@@ -116,6 +116,15 @@ class Satisfaction(DeskCase):
         r = self.servers.guichet("report", "satisfaction", "--since",
                                  "yesterday", expect=64)
         self.assertIn("--since", r.stderr)
+        # a rating that says the problem is still there is kept, and
+        # reopens the ticket, as the resolution mail promises
+        self.resolve(number)
+        self.reply(number, "1 - still broken, the export is empty\n")
+        t = self.show(number)
+        self.assertEqual(t["status"], "open")
+        self.assertEqual(t["rating"]["score"], 1)
+        self.assertEqual(t["rating"]["changes"], 2)
+        self.assertEqual(self.kinds(number).count("reopened"), 2)
 
     def test_hostile_replies(self):
         number = self.open_ticket()

@@ -1,0 +1,234 @@
+/*
+ * confirm.c - a customer's answer to a resolution read (see confirm.h)
+ */
+#include "parsers/confirm.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "common/utf8.h"
+
+#define TEXT_MAX (64 * 1024)    /* what is read of a reply, folded */
+
+/* U+00C0..U+00FF folded: lower case, no accent; NULL: kept as it is */
+static const char *const latin1[64] = {
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", NULL,
+	"o", "u", "u", "u", "u", "y", NULL, "ss",
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", NULL,
+	"o", "u", "u", "u", "u", "y", NULL, "y",
+};
+
+/* Words, whole (W) or as the start of one (P: "work" is in "working"). */
+static const char *const negations[] = { "not", "no", "never", "nothing",
+	"nobody", "none", "nor", "cannot", "cant", "dont", "doesnt", "didnt",
+	"isnt", "wont", "wasnt", "arent", "hasnt", "havent", "couldnt",
+	"wouldnt", "pas", "ne", "n", "jamais", "rien", "aucun", "aucune",
+	"non", "ni", NULL };
+static const char *const contrasts[] = { "but", "however", "although",
+	"though", "except", "mais", "cependant", "toutefois", "sauf",
+	"pourtant", "neanmoins", "par contre", NULL };
+static const char *const persists[] = { "still", "again", "toujours",
+	"encore", "de nouveau", "a nouveau", NULL };
+static const char *const problems_p[] = { "problem", "issue", "bug",
+	"error", "broken", "fail", "crash", "wrong", "same", "souci",
+	"erreur", "plant", "bloqu", "panne", "casse", "echec", "meme", NULL };
+static const char *const solutions_p[] = { "work", "fix", "solv",
+	"resolv", "resolu", "regl", "repar", "marche", "fonctionn", NULL };
+/* courtesies that hold a negation and mean no harm */
+static const char *const courtesies[] = { "no problem", "no problems",
+	"no worries", "no worry", "no issue", "no issues", "pas de souci",
+	"pas de soucis", "pas de probleme", "pas de problemes",
+	"aucun probleme", "aucun souci", "sans souci", "sans probleme", NULL };
+
+static bool
+is_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static bool
+has_word_byte(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (is_word_byte((unsigned char)*s))
+			return true;
+	return false;
+}
+
+/* The text folded into b (see confirm.h); false when b is full. */
+static bool
+fold(struct buf *b, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text), i = 0;
+	int newlines = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t k = utf8_decode(&cp, p + i, len - i);
+		const char *to = NULL;
+		char one[2] = { 0, 0 };
+
+		if (k == 0) {
+			k = 1;
+			cp = ' ';
+		}
+		if (cp == '\n') {
+			if (++newlines == 2)
+				to = ".";
+		} else if (cp == '\r' || cp == ' ' || cp == '\t') {
+			/* blanks between two line breaks keep them two */
+		} else {
+			newlines = 0;
+		}
+		if (to == NULL && (cp == '\n' || cp == '\t' || cp == 0xa0 ||
+		    cp == 0x202f || cp == 0x2009))
+			to = " ";
+		else if (to == NULL && cp == '\r')
+			to = "";
+		else if (to == NULL && (cp == 0x2018 || cp == 0x2019 ||
+		    cp == 0x02bc || cp == 0xb4))
+			to = "'";
+		else if (to == NULL && cp == 0x2026)
+			to = ".";
+		else if (to == NULL && cp >= 0xc0 && cp <= 0xff)
+			to = latin1[cp - 0xc0];
+		else if (to == NULL && (cp == 0x152 || cp == 0x153))
+			to = "oe";
+		else if (to == NULL && cp == 0x178)
+			to = "y";
+		if (to == NULL && cp < 0x80) {
+			one[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+			to = one;
+		}
+		if ((to != NULL ? buf_add(b, to, strlen(to)) :
+		    buf_add(b, (const char *)p + i, k)) != 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* Whether the words w (one or more, folded) are in [s, e), whole, or as
+ * the start of a word when prefix. */
+static bool
+has_words(const char *s, const char *e, const char *w, bool prefix)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = s; p + n <= e; p++) {
+		if (memcmp(p, w, n) != 0 ||
+		    (p > s && is_word_byte((unsigned char)p[-1])))
+			continue;
+		if (prefix || p + n == e || !is_word_byte((unsigned char)p[n]))
+			return true;
+	}
+	return false;
+}
+
+/* Whether [s, e) holds "n't" ending a word ("doesn't"). */
+static bool
+has_nt(const char *s, const char *e)
+{
+	for (const char *p = s; p + 3 <= e; p++)
+		if (memcmp(p, "n't", 3) == 0 && (p + 3 == e ||
+		    !is_word_byte((unsigned char)p[3])))
+			return true;
+	return false;
+}
+
+static bool
+has_any(const char *s, const char *e, const char *const *list, bool prefix)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (has_words(s, e, list[i], prefix))
+			return true;
+	return false;
+}
+
+/* Whether [s, e) holds a phrase (folded, in f, NUL-separated). */
+static bool
+has_phrase(const char *s, const char *e, const struct buf *f)
+{
+	for (size_t i = 0; i < f->len; i += strlen(buf_str(f) + i) + 1)
+		if (buf_str(f)[i] != '\0' && has_words(s, e, buf_str(f) + i,
+		    false))
+			return true;
+	return false;
+}
+
+/* The courtesies of the folded text blanked out, in place. */
+static void
+blank_courtesies(char *t, size_t len)
+{
+	for (size_t i = 0; courtesies[i] != NULL; i++) {
+		size_t n = strlen(courtesies[i]);
+
+		for (char *p = t; p + n <= t + len; p++)
+			if (memcmp(p, courtesies[i], n) == 0 &&
+			    (p == t || !is_word_byte((unsigned char)p[-1])) &&
+			    (p + n == t + len ||
+			    !is_word_byte((unsigned char)p[n])))
+				memset(p, ' ', n);
+	}
+}
+
+enum confirm_verdict
+confirm_read(const char *text, const char *const *phrases, size_t n)
+{
+	struct buf t = BUF_INIT(TEXT_MAX), f = BUF_INIT(TEXT_MAX);
+	bool yes = false, no = false, other = false;
+	char *s, *end;
+
+	/* past TEXT_MAX, what was folded is read: a confirmation is short */
+	(void)fold(&t, text);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = f.len;
+
+		if (!fold(&f, phrases[i]) || buf_addc(&f, '\0') != 0)
+			break;
+		if (!has_word_byte(buf_str(&f) + at)) {
+			f.len = at;     /* a phrase of blanks matches no word */
+			f.data[at] = '\0';
+		}
+	}
+	if (t.len == 0) {
+		buf_free(&t);
+		buf_free(&f);
+		return CONFIRM_NONE;
+	}
+	s = t.data;
+	end = s + t.len;
+	blank_courtesies(s, t.len);
+	for (char *e; s < end; s = e + 1) {
+		bool phrase, neg, contrast, persist, question;
+
+		e = s + strcspn(s, ".!?;");
+		question = *e == '?';
+		phrase = has_phrase(s, e, &f);
+		neg = has_any(s, e, negations, false) || has_nt(s, e);
+		contrast = has_any(s, e, contrasts, false);
+		persist = has_any(s, e, persists, false);
+		if (neg && (phrase || has_any(s, e, solutions_p, true)))
+			no = true;
+		if (persist && has_any(s, e, problems_p, true))
+			no = true;
+		if (phrase && !neg && !contrast)
+			yes = true;
+		else if (contrast || question || (persist && !phrase))
+			other = true;
+		if (e >= end)
+			break;
+	}
+	buf_free(&t);
+	buf_free(&f);
+	if (no)
+		return CONFIRM_NO;
+	return yes && !other ? CONFIRM_YES : CONFIRM_NONE;
+}

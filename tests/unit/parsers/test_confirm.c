@@ -1,0 +1,149 @@
+/*
+ * test_confirm.c - a customer's answer to a resolution: a confirmation,
+ * a "still broken", or neither (parsers/confirm.c)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parsers/confirm.h"
+
+/* conf/conf.c's default confirm_phrases */
+static const char *const phrases[] = { "c'est résolu", "c'est réglé",
+	"c'est bon pour nous", "vous pouvez fermer", "vous pouvez clôturer",
+	"problème résolu", "ça fonctionne", "ça marche", "it works",
+	"it is working", "you can close", "problem solved", "issue resolved",
+	"works now", "please close" };
+#define NPHRASES (sizeof(phrases) / sizeof(phrases[0]))
+
+static void
+expect(const char *const *texts, enum confirm_verdict v)
+{
+	for (size_t i = 0; texts[i] != NULL; i++) {
+		enum confirm_verdict got = confirm_read(texts[i], phrases,
+		    NPHRASES);
+
+		if (got != v)
+			fail_msg("\"%s\": %d, not %d", texts[i], (int)got,
+			    (int)v);
+	}
+}
+
+static void
+test_confirmations(void **state)
+{
+	static const char *const yes[] = {
+		"Ça marche, merci !",
+		"C'EST RÉSOLU, merci",
+		"c\xe2\x80\x99" "est r\xc3\xa9gl\xc3\xa9, merci beaucoup",
+		"ca marche merci",
+		"It works, thank you so much!",
+		"Thanks!\nIt works now.\n\nBest regards,\nBob",
+		"Vous pouvez fermer ?",
+		"Pas de souci, ça fonctionne maintenant.",
+		"No problem, it works now.",
+		"It works again, thanks",
+		"Ça marche toujours, merci.",
+		"Toujours aussi rapide, ça marche",
+		NULL,
+	};
+
+	(void)state;
+	expect(yes, CONFIRM_YES);
+}
+
+static void
+test_still_broken(void **state)
+{
+	static const char *const no[] = {
+		/* a phrase, or the solution, beside a negation */
+		"Non, ça marche pas mieux",
+		"ça fonctionne pas du tout",
+		"It works on Chrome but not on Firefox, still broken",
+		"Nothing works now",
+		"It doesn't work",
+		"it isn\xe2\x80\x99t fixed",
+		"Ça ne marche toujours pas",
+		"Le problème n'est pas résolu",
+		"Ca ne\nmarche pas",
+		"It WORKS NOT",
+		/* the problem, still there */
+		"Still broken",
+		"Toujours le même problème.",
+		"1 - still broken",
+		"the same error again",
+		NULL,
+	};
+
+	(void)state;
+	expect(no, CONFIRM_NO);
+}
+
+static void
+test_neither(void **state)
+{
+	static const char *const none[] = {
+		"Merci, je teste demain.",
+		"It works, thanks. Could you also look at the export?",
+		"Ça fonctionne. Par contre, l'export reste lent.",
+		"It works, but only after a restart",
+		"4 - quick and kind\nThanks a lot",
+		"ça marcherait si le serveur répondait",
+		"Ça marche.\n\nMais le rapport est toujours vide",
+		"",
+		"   \n\n  ",
+		NULL,
+	};
+
+	(void)state;
+	expect(none, CONFIRM_NONE);
+}
+
+static void
+test_hostile(void **state)
+{
+	static const char *const few[] = { "", "\xff\xfe", "ça marche" };
+	size_t big = 200 * 1024;
+	char *t = malloc(big + 16);
+
+	(void)state;
+	assert_non_null(t);
+	/* past what is read, a confirmation is not seen: it is no short
+	 * answer */
+	memset(t, 'a', big);
+	t[0] = ' ';
+	strcpy(t + big, " it works");
+	assert_int_equal(confirm_read(t, phrases, NPHRASES), CONFIRM_NONE);
+	/* a long answer that confirms at its start still does */
+	memcpy(t, "It works. ", 10);
+	for (size_t i = 10; i < big; i++)
+		t[i] = i % 7 == 0 ? ' ' : 'b';
+	assert_int_equal(confirm_read(t, phrases, NPHRASES), CONFIRM_YES);
+	free(t);
+	/* bytes that are no UTF-8, empty phrases, no phrases */
+	assert_int_equal(confirm_read("\xc3 \xff" "ça marche \xe2\x80", few, 3),
+	    CONFIRM_YES);
+	assert_int_equal(confirm_read("ça marche", few, 2), CONFIRM_NONE);
+	assert_int_equal(confirm_read("ça marche", NULL, 0), CONFIRM_NONE);
+	assert_int_equal(confirm_read("ça ne marche pas", NULL, 0),
+	    CONFIRM_NO);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_confirmations),
+		cmocka_unit_test(test_still_broken),
+		cmocka_unit_test(test_neither),
+		cmocka_unit_test(test_hostile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
