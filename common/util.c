@@ -3,6 +3,7 @@
  */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,34 @@ bool
 str_casestarts(const char *s, const char *prefix)
 {
 	return str_ncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+host_is_loopback(const char *host)
+{
+	unsigned char a[16];
+	char h[64];
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(h))
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (h[n - 1] == '.')
+		h[n - 1] = '\0';
+	if (str_casecmp(h, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, h, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, h, a) != 1)
+		return false;
+	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+		return a[12] == 127;     /* ::ffff:127.x.y.z */
+	return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
 }
 
 const char *

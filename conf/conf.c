@@ -127,6 +127,7 @@ static const struct key_spec mailbox_keys[] = {
 	{ "poll_interval", V_DURATION, M(poll_interval), NULL, 0 },
 	{ "idle", V_BOOL, M(idle), "yes", 0 },
 	{ "allow_plaintext", V_BOOL, M(allow_plaintext), "no", 0 },
+	{ "tls", V_STR, M(tls), "auto", 0 },
 	OAUTH2_KEYS(M),
 	{ NULL, 0, 0, NULL, 0 }
 };
@@ -165,6 +166,33 @@ is_delegated(const char *type)
 		if (strcmp(*t, type) == 0)
 			return true;
 	return false;
+}
+
+/* A mailbox's tls = auto | required | none: none (or the older
+ * allow_plaintext = yes) lets it log in without TLS when the server
+ * offers no STARTTLS; it contradicts imaps://, and required. auto and
+ * required are the same: a login carries a password, which needs TLS
+ * on the loopback too. */
+static void
+check_mailbox_tls(struct reader *r, const struct conf_section *s,
+    struct conf_mailbox *m)
+{
+	const struct conf_entry *e = conf_section_entry(s, "tls");
+	int line = e ? e->line : s->line;
+	bool none = m->tls != NULL && strcmp(m->tls, "none") == 0;
+
+	if (m->tls != NULL && strcmp(m->tls, "auto") != 0 &&
+	    strcmp(m->tls, "required") != 0 && !none)
+		conf_diag_add(r->d, s->file, line, "tls: \"%s\": expected "
+		    "auto, required or none", m->tls);
+	if (m->tls != NULL && strcmp(m->tls, "required") == 0 &&
+	    m->allow_plaintext)
+		conf_diag_add(r->d, s->file, line, "tls = required "
+		    "contradicts allow_plaintext = yes");
+	if (none && m->url != NULL && strncasecmp(m->url, "imaps://", 8) == 0)
+		conf_diag_add(r->d, s->file, line, "tls = none: the url is "
+		    "imaps://, which is TLS");
+	m->allow_plaintext = m->allow_plaintext || none;
 }
 
 /* tls = auto | required | none; none contradicts smtps:// and
@@ -433,6 +461,7 @@ read_all(struct reader *r)
 				m->name = xstrdup(s->name);
 				m->line = s->line;
 				keys_read_section(r, s, mailbox_keys, m);
+				check_mailbox_tls(r, s, m);
 				conf_check_oauth2(r, s, &m->oauth2, true);
 			} else if (t[0] == 'a') {
 				struct conf_agent *a;

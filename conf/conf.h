@@ -65,7 +65,10 @@ struct conf_mailbox {
 	char *language;        /* default language of its customers */
 	long long poll_interval;   /* seconds */
 	bool idle;             /* use IMAP IDLE when the server offers it */
-	bool allow_plaintext;  /* allow LOGIN without TLS (loopback tests) */
+	bool allow_plaintext;  /* LOGIN without TLS: tls = none (or the
+	                          older allow_plaintext = yes) */
+	char *tls;             /* auto, required (the same: a login needs
+	                          TLS) or none */
 	struct conf_oauth2 oauth2;
 	int line;
 };

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include "common/mem.h"
+#include "common/util.h"
 
 #define H(f) offsetof(struct conf_http, f)
 static const struct key_spec http_keys[] = {
@@ -76,14 +77,11 @@ split_listen(const char *v, char **host_r, int *port_r, bool *loopback_r)
 		return "the port is a number from 1 to 65535";
 	if (strcmp(host, "localhost") == 0)
 		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, a) == 1)
-		*loopback_r = a[0] == 127;
-	else if (inet_pton(AF_INET6, host, a) == 1)
-		*loopback_r = strcmp(host, "::1") == 0 ||
-		    memcmp(a, in6addr_loopback.s6_addr, 16) == 0;
-	else
+	if (inet_pton(AF_INET, host, a) != 1 &&
+	    inet_pton(AF_INET6, host, a) != 1)
 		return "the address is a numeric IPv4 or IPv6 address (or "
 		    "localhost)";
+	*loopback_r = host_is_loopback(host);
 	*host_r = xstrdup(host);
 	*port_r = (int)port;
 	return NULL;

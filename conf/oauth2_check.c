@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include "common/util.h"
 
@@ -25,22 +24,16 @@ conf_url_loopback_or_https(const char *url)
 	if (str_ncasecmp(url, "http://", 7) != 0)
 		return false;
 	h = url + 7;
-	if (strncmp(h, "[::1]", 5) == 0)
-		return strchr(":/", h[5]) != NULL;
-	n = strcspn(h, ":/?#");
-	if (n == 9 && str_ncasecmp(h, "localhost", 9) == 0)
-		return true;
-	if (strncmp(h, "127.", 4) == 0) {
+	n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#");
+	{
 		char host[64];
-		unsigned char a[4];
 
-		if (n >= sizeof(host))
+		if (n >= sizeof(host) || strchr(":/?#", h[n]) == NULL)
 			return false;
 		memcpy(host, h, n);
 		host[n] = '\0';
-		return inet_pton(AF_INET, host, a) == 1;
+		return host_is_loopback(host);
 	}
-	return false;
 }
 
 /* auth = password | oauth2, and the oauth2_* keys that go with it.

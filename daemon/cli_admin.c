@@ -9,7 +9,9 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "daemon/checks.h"
+#include "daemon/imap.h"
 #include "daemon/cli.h"
 #include "desk/vault.h"
 #include "sql/views.h"
@@ -63,6 +65,33 @@ smtp_tls_warning(const struct conf *c)
 	    " and the SMTP password" : "", c->smtp.user ? "" : "s");
 }
 
+/* A warning: a mailbox that may log in in clear text, off this
+ * machine's loopback. */
+static void
+imap_tls_warning(const struct conf *c)
+{
+	const struct conf_section *s[256];
+	size_t n = conf_sections(c, "mailbox", s, 256);
+
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		const struct conf_mailbox *m = &c->mailboxes[i];
+		const char *file = "?";
+		struct imap_url u;
+		struct gc_err e;
+
+		if (!m->allow_plaintext || m->url == NULL ||
+		    imap_url_parse(&u, m->url, &e) != 0 ||
+		    host_is_loopback(u.host))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (s[j]->name != NULL &&
+			    strcmp(s[j]->name, m->name) == 0)
+				file = s[j]->file;
+		printf("%s:%d: warning: [mailbox %s] tls = none: its password "
+		    "may travel in clear text\n", file, m->line, m->name);
+	}
+}
+
 /* A warning: pseudonyms whose key is kept beside them, in the database. */
 static void
 gdpr_key_warning(const struct conf *c)
@@ -104,6 +133,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 	}
 	conf_diag_free(&diag);
 	smtp_tls_warning(c);
+	imap_tls_warning(c);
 	gdpr_key_warning(c);
 	conf_free(&c);
 	printf("%s: OK\n", app->config_path);

@@ -379,7 +379,8 @@ capability(struct imap_conn *c, struct gc_err *err)
 	return 0;
 }
 
-/* imap:// : STARTTLS when offered, else plaintext only if allowed. */
+/* imap:// : STARTTLS when offered, else plaintext only if allowed (the
+ * password goes with it: the loopback is no exception). */
 static int
 starttls(struct imap_conn *c, const struct imap_params *p, bool preauth,
     struct gc_err *err)
@@ -395,8 +396,8 @@ starttls(struct imap_conn *c, const struct imap_params *p, bool preauth,
 			return 0;
 		c->dead = true;
 		return gc_err_set(err, GC_ETLS, "%s offers no STARTTLS: "
-		    "refusing to log in without TLS (use imaps://, or allow "
-		    "plaintext on a trusted network)", c->where);
+		    "refusing to log in without TLS (use imaps://, or tls = "
+		    "none on a trusted network)", c->where);
 	}
 	r = mailimap_socket_starttls_with_callback(c->imap, tls_setup, c);
 	if (r == MAILIMAP_ERROR_STARTTLS) {

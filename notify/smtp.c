@@ -253,6 +253,7 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	char *where = NULL, *path = NULL;
 	long timeout = p->timeout_sec > 0 ? p->timeout_sec :
 	    SMTP_DEFAULT_TIMEOUT;
+	bool loopback = false;
 	int rc;
 
 	*out = NULL;
@@ -278,11 +279,14 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	}
 	curl_free(path);
 	{
-		char *u = NULL;
+		char *u = NULL, *host = NULL;
 
 		curl_url_get(h, CURLUPART_URL, &u, 0);
 		c->url = xstrdup(u ? u : p->url);
 		curl_free(u);
+		curl_url_get(h, CURLUPART_HOST, &host, 0);
+		loopback = host != NULL && host_is_loopback(host);
+		curl_free(host);
 	}
 	curl_url_cleanup(h);
 	c->user = p->user ? xstrdup(p->user) : NULL;
@@ -301,10 +305,12 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 		return gc_err_set(err, GC_ECONFIG, "smtps:// is TLS: it cannot "
 		    "go with tls = none");
 	}
-	/* Credentials never travel in clear unless told so. */
+	/* Neither credentials nor mail travel in clear unless told so
+	 * (tls = none); the mail alone may to this machine's loopback,
+	 * where nobody else listens, when its server offers no STARTTLS. */
 	SETOPT(c->curl, CURLOPT_USE_SSL, p->no_tls ? (long)CURLUSESSL_NONE :
-	    p->require_tls || c->user != NULL ? (long)CURLUSESSL_ALL :
-	    (long)CURLUSESSL_TRY);
+	    p->require_tls || c->user != NULL || !loopback ?
+	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 #if LIBCURL_VERSION_NUM >= 0x080200
 	SETOPT(c->curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
 #else
@@ -365,9 +371,9 @@ transfer_error(const struct smtp_client *c, CURLcode cc, struct gc_err *err)
 		    c->where, c->dlg.reply[0] ? c->dlg.reply : "(no reply)");
 	if (cc == CURLE_USE_SSL_FAILED)
 		return gc_err_set(err, GC_ETEMP, "%s offers no STARTTLS, and "
-		    "TLS is required%s", c->where, c->user != NULL ?
-		    " with credentials (tls = none in [smtp] allows clear "
-		    "text)" : "");
+		    "TLS is required%s (tls = none in [smtp] allows clear "
+		    "text)", c->where, c->user != NULL ? " with credentials" :
+		    " off this machine's loopback");
 	if (refuses_message(&c->dlg))
 		return gc_err_set(err, GC_EINVAL, "%s: %s refused: %s",
 		    c->where, c->dlg.verb, c->dlg.reply);

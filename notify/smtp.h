@@ -8,8 +8,10 @@
  * a time.
  *
  * TLS: "smtps://host:port" is TLS from the first byte; "smtp://" uses
- * STARTTLS when the server offers it, and require_tls makes a server
- * that does not offer it an error. The certificate and the host name are
+ * STARTTLS, and a server that does not offer it is an error, unless it
+ * is on this machine's loopback (host_is_loopback(): the mail goes in
+ * clear there, where nobody else can read it) and neither require_tls
+ * nor a user is set. The certificate and the host name are
  * always verified (CURLOPT_SSL_VERIFYPEER/VERIFYHOST); ca_file adds a CA
  * to trust (CURLOPT_CAINFO). There is no switch to turn verification off.
  *
@@ -29,9 +31,10 @@
  * read from the dialogue (see smtp.c).
  *
  * Credentials and clear text: when a user is configured, TLS is
- * required (smtps://, or STARTTLS that must succeed) so that neither
- * AUTH nor the mail travels in clear; no_tls (the config's `tls = none`)
- * is the explicit way out, and then TLS is not used at all.
+ * required (smtps://, or STARTTLS that must succeed), on the loopback
+ * too, so that neither AUTH nor the mail travels in clear; no_tls (the
+ * config's `tls = none`) is the explicit way out, and then TLS is not
+ * used at all.
  *
  * Ownership: smtp_open() copies every string of smtp_params; the
  * password copy is wiped on smtp_close(). smtp_send() borrows its

@@ -84,6 +84,40 @@ class CheckConfig(unittest.TestCase):
                             "missing %r in:\n%s" % (want, r.stdout))
         self.assertIn("5 problem(s)", r.stderr)
 
+    def test_mailbox_in_clear_text_is_warned_about(self):
+        path = self.write(
+            "[database]\n"                                   # 1
+            "conninfo = dbname=guichet\n"                     # 2
+            "[smtp]\n"                                        # 3
+            "url = smtp://127.0.0.1:2525\n"                   # 4
+            "from = support@example.com\n"                    # 5
+            "[mailbox far]\n"                                 # 6
+            "url = imap://192.0.2.7\n"                        # 7
+            "user = support\n"                                # 8
+            "password_file = secrets/support.pass\n"          # 9
+            "address = support@example.com\n"                 # 10
+            "tls = none\n"                                    # 11
+            "[mailbox near]\n"                                # 12
+            "url = imap://127.0.0.1:1143\n"                   # 13
+            "user = sales\n"                                  # 14
+            "password_file = secrets/support.pass\n"          # 15
+            "address = sales@example.com\n"                   # 16
+            "tls = none\n")                                   # 17
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("%s:6: warning: [mailbox far] tls = none: its "
+                      "password may travel in clear text" % path, r.stdout)
+        self.assertNotIn("[mailbox near]", r.stdout)
+        # TLS by its scheme: none says the opposite
+        with open(path, "a") as f:
+            f.write("[mailbox tls]\nurl = imaps://192.0.2.7\nuser = t\n"
+                    "password_file = secrets/support.pass\n"
+                    "address = t@example.com\ntls = none\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("guichet.conf:23: tls = none: the url is imaps://",
+                      r.stdout)
+
     def test_secrets_never_printed(self):
         secret(os.path.join(self.dir, "secrets", "two.pass"),
                "line-one-secret\nline-two-secret\n")

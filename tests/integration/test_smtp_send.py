@@ -105,6 +105,58 @@ def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
 
+def non_loopback_address():
+    """An IPv4 address of this machine off the loopback, or None (a
+    datagram socket connected to a documentation address sends
+    nothing, and says which address the route would leave from)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))
+            a = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if a.startswith("127.") or a == "0.0.0.0" else a
+
+
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class PlainOffLoopback(unittest.TestCase):
+    """A server without TLS on this machine's own address, off the
+    loopback, as another machine would be: no mail goes in clear to it
+    unless tls = none says so."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.addr = non_loopback_address()
+        if cls.addr is None:
+            raise unittest.SkipTest("this machine has no address off the "
+                                    "loopback")
+        cls.rec = Recorder()
+        cls.server = Controller(cls.rec, hostname=cls.addr,
+                                port=free_port())
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_mail_never_in_clear_to_another_machine(self):
+        url = "smtp://%s:%d" % (self.addr, self.server.port)
+        argv = ["send", "--url", url, "--from", "support@example.com",
+                "--to", "a@b.example", "--body", "SECRET-CONTENT\n",
+                "--timeout", "10"]
+        r = tool(*argv)
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
+        self.assertIn("offers no STARTTLS", r.stderr)
+        self.assertIn("off this machine's loopback", r.stderr)
+        self.assertIn("tls = none", r.stderr)
+        self.assertEqual(self.rec.messages(), [])
+        # told so in so many words: sent in clear
+        r = tool(*argv, "--tls-none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.rec.messages()), 1)
+        self.assertIn(b"SECRET-CONTENT", self.rec.messages()[0][3])
+
+
 @unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
 class PlainSmtp(unittest.TestCase):
     """A server without TLS: plain smtp://, refusals, connection reuse."""

@@ -4,7 +4,8 @@
  * Years 1970 to 9999 are computed without gmtime_r() and strftime();
  * here they are compared with those on the edges of days, months, leap
  * years (2000, 2100, 2400) and the range, and on random instants; the
- * instants outside the range still go through strftime.
+ * instants outside the range still go through strftime. And
+ * host_is_loopback(): which hosts are this machine's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,11 +71,35 @@ test_every_day_and_random(void **state)
 	}
 }
 
+static void
+test_loopback(void **state)
+{
+	static const char *const yes[] = { "localhost", "LocalHost",
+		"localhost.", "127.0.0.1", "127.1.2.3", "127.255.255.254", "::1",
+		"[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1",
+		"[::ffff:127.9.9.9]", NULL };
+	static const char *const no[] = { "", "[]", "localhost.example",
+		"mylocalhost", "128.0.0.1", "10.0.0.1", "0.0.0.0", "::",
+		"::2", "::ffff:10.0.0.1", "127.0.0.1.nip.io", "127.0.0.256",
+		"[::1", "::1]", "fe80::1", "2001:db8::1",
+		"1111111111111111111111111111111111111111111111111111111111111111"
+		"1111111111111111", NULL };
+
+	(void)state;
+	for (size_t i = 0; yes[i] != NULL; i++)
+		if (!host_is_loopback(yes[i]))
+			fail_msg("%s: not loopback", yes[i]);
+	for (size_t i = 0; no[i] != NULL; i++)
+		if (host_is_loopback(no[i]))
+			fail_msg("%s: loopback", no[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_every_day_and_random),
 	};
 

@@ -182,6 +182,40 @@ expect_error(int lineno, const char *repl, const char *want)
 	conf_diag_free(&d);
 }
 
+/* A mailbox's tls: none lets it log in in clear, and contradicts
+ * imaps:// and required; auto and required need STARTTLS. */
+static void
+test_mailbox_tls(void **state)
+{
+	struct conf_diag d;
+	struct conf *c;
+	char text[4096];
+
+	(void)state;
+	expect_error(14, "tls = maybe", "test.conf:14: tls: \"maybe\": "
+	    "expected auto, required or none");
+	expect_error(14, "tls = none", "test.conf:14: tls = none: the url is "
+	    "imaps://, which is TLS");
+	expect_error(14, "tls = required\nallow_plaintext = yes",
+	    "test.conf:14: tls = required contradicts allow_plaintext = yes");
+	snprintf(text, sizeof(text), "%s", with_line(10,
+	    "url = imap://192.0.2.7"));
+	c = load(text, &d);
+	assert_non_null(c);
+	assert_false(c->mailboxes[0].allow_plaintext);
+	conf_free(&c);
+	conf_diag_free(&d);
+	strcat(text, "[mailbox other]\nurl = imap://192.0.2.7\nuser = o\n"
+	    "password_file = support.pass\naddress = other@example.com\n"
+	    "queue = support\ntls = none\n");
+	c = load(text, &d);
+	assert_non_null(c);
+	assert_false(c->mailboxes[0].allow_plaintext);
+	assert_true(c->mailboxes[1].allow_plaintext);
+	conf_free(&c);
+	conf_diag_free(&d);
+}
+
 static void
 test_errors(void **state)
 {
@@ -351,6 +385,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_mailbox_tls),
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_mailbox_addr),
