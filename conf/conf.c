@@ -326,7 +326,10 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		if (a->language == NULL)
 			a->language = xstrdup(c->general.language);
 		for (size_t q = 0; q < a->queues.n; q++) {
-			bool known = conf_queue(c, a->queues.v[q]) != NULL;
+			/* the security queue is the default rules' and
+			 * policy's own, like a mailbox's */
+			bool known = conf_queue(c, a->queues.v[q]) != NULL ||
+			    strcmp(a->queues.v[q], CONF_SECURITY_QUEUE) == 0;
 
 			for (size_t m = 0; m < c->nmailboxes && !known; m++)
 				known = c->mailboxes[m].queue &&
@@ -335,7 +338,8 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 			if (!known)
 				conf_diag_add(r->d, c->path, a->line,
 				    "agent %s: queue \"%s\" is neither a "
-				    "[queue] section nor a mailbox's queue",
+				    "[queue] section, a mailbox's queue nor "
+				    "\"" CONF_SECURITY_QUEUE "\"",
 				    a->name, a->queues.v[q]);
 		}
 		for (size_t m = 0; m < c->nmailboxes; m++)

@@ -279,6 +279,10 @@ const struct conf_mailbox *conf_mailbox_by_address(const struct conf *c,
 const struct conf_agent *conf_agent_by_address(const struct conf *c,
     const char *addr);
 const struct conf_queue *conf_queue(const struct conf *c, const char *name);
+/* The queue of security reports: the default rules send them there, the
+ * default policy acknowledges them within 24 business hours, and it is
+ * known without a [queue] section. */
+#define CONF_SECURITY_QUEUE "security"
 /* Whether the mails to agents about a ticket of that queue carry no
  * text and no file: [queue NAME] redact, by default yes for a queue
  * named security (conf/security.c). */

@@ -115,7 +115,7 @@ conf_queue_redacted(const struct conf *c, const char *queue)
 	q = conf_queue(c, queue);
 	if (q != NULL && q->redact_set)
 		return q->redact;
-	return strcmp(queue, "security") == 0;
+	return strcmp(queue, CONF_SECURITY_QUEUE) == 0;
 }
 
 bool

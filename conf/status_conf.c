@@ -17,7 +17,7 @@
 static const struct key_spec status_keys[] = {
 	{ "dir", V_PATH, S(dir), NULL, true },
 	{ "title", V_STR, S(title), "Service status", 0 },
-	{ "base_url", V_URL_HTTP, S(base_url), NULL, true },
+	{ "base_url", V_URL_HTTP, S(base_url), NULL, 0 },
 	{ "components", V_LIST, S(components), NULL, 0 },
 	{ "auto_incident_p1", V_BOOL, S(auto_incident_p1), "no", 0 },
 	{ "language", V_LANG, S(language), NULL, 0 },

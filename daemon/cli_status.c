@@ -258,7 +258,7 @@ cli_status(struct app *app, int argc, char **argv)
 		return usage();
 	if (!status_on(app->conf)) {
 		fprintf(stderr, "guichet: status: the config has no [status] "
-		    "section (dir, base_url)\n");
+		    "section (dir)\n");
 		return EX_CONFIG;
 	}
 	in.now = app_now(app);

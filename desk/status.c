@@ -35,8 +35,7 @@
 bool
 status_on(const struct conf *c)
 {
-	return c->status.line != 0 && c->status.dir != NULL &&
-	    c->status.base_url != NULL;
+	return c->status.line != 0 && c->status.dir != NULL;
 }
 
 char *
@@ -132,7 +131,7 @@ status_render(struct desk *in, struct gc_err *err)
 
 	if (!status_on(in->conf))
 		return gc_err_set(err, GC_ECONFIG, "no status page: the config "
-		    "has no [status] section with dir and base_url");
+		    "has no [status] section with dir");
 	if ((rc = status_db_state(in->db, in->now, &st, err)) != 0)
 		return rc;
 	if (mkdir(cs->dir, 0755) != 0 && errno != EEXIST)
@@ -143,10 +142,13 @@ status_render(struct desk *in, struct gc_err *err)
 		status_rows_free(&r);
 		return rc;
 	}
+	/* the feed's ids and links are absolute: no feed without the
+	 * page's address */
 	if ((rc = write_one(cs->dir, "status.json", status_render_json, cs,
-	    &r, in->now, err)) == 0 &&
-	    (rc = write_one(cs->dir, "feed.atom", status_render_atom, cs, &r,
-	    in->now, err)) == 0)
+	    &r, in->now, err)) == 0 && cs->base_url != NULL)
+		rc = write_one(cs->dir, "feed.atom", status_render_atom, cs, &r,
+		    in->now, err);
+	if (rc == 0)
 		rc = write_one(cs->dir, "index.html", status_render_html, cs,
 		    &r, in->now, err);
 	status_rows_free(&r);
@@ -217,9 +219,13 @@ queue_notice(struct desk *in, const struct status_notice *n,
 		rc = buf_printf(&body, "\n%s%s%s%s\n", w->from, t1, w->to, t2);
 	}
 	if (rc == 0)
-		rc = buf_printf(&body, "%s%s\n\n%s%s\n\n-- \n", w->m_affects,
-		    n->components[0] ? n->components : w->m_all, w->m_page,
+		rc = buf_printf(&body, "%s%s\n\n", w->m_affects,
+		    n->components[0] ? n->components : w->m_all);
+	if (rc == 0 && c->status.base_url != NULL)
+		rc = buf_printf(&body, "%s%s\n\n", w->m_page,
 		    c->status.base_url);
+	if (rc == 0)
+		rc = buf_addstr(&body, "-- \n");
 	if (rc == 0)
 		rc = buf_printf(&body, w->m_footer, n->address,
 		    c->status.title, reply, n->token);

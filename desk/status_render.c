@@ -437,9 +437,13 @@ status_render_html(struct buf *out, const struct conf_status *cs,
 		}
 	if (!any)
 		none(&o, o.w->none_history);
-	put(&o, "</section>\n<footer><a href=\"feed.atom\">");
-	put(&o, o.w->feed);
-	put(&o, "</a> &middot; <a href=\"status.json\">JSON</a></footer>\n"
+	put(&o, "</section>\n<footer>");
+	if (cs->base_url != NULL) {
+		put(&o, "<a href=\"feed.atom\">");
+		put(&o, o.w->feed);
+		put(&o, "</a> &middot; ");
+	}
+	put(&o, "<a href=\"status.json\">JSON</a></footer>\n"
 	    "</body></html>\n");
 	return o.rc;
 }
@@ -580,7 +584,8 @@ status_render_json(struct buf *out, const struct conf_status *cs,
 	int rc;
 
 	json_object_set_new(doc, "title", jstr(cs->title));
-	json_object_set_new(doc, "base_url", jstr(cs->base_url));
+	json_object_set_new(doc, "base_url", cs->base_url != NULL ?
+	    jstr(cs->base_url) : json_null());
 	json_object_set_new(doc, "generated_at", jtime(now));
 	json_object_set_new(doc, "state", json_string(overall(cs, r, now)));
 	for (size_t i = 0; i < cs->components.n; i++)

@@ -198,6 +198,14 @@ org_table_free(struct org_table **tp)
 	*tp = NULL;
 }
 
+void
+org_table_fill_plan(struct org_table *t, const char *plan)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].plan == NULL)
+			t->v[i].plan = arena_strdup(&t->arena, plan);
+}
+
 size_t
 org_table_count(const struct org_table *t)
 {
@@ -315,9 +323,10 @@ check_spec(const struct org_table *t, const struct org_spec *sp,
 		return gc_err_set(err, GC_EDUP, "organisation \"%s\" is "
 		    "already defined%s", sp->name,
 		    where(other, sizeof(other), o));
-	if (sp->plan == NULL || *sp->plan == '\0')
+	if (!opt(sp->plan) && !sp->config)
 		return gc_err_set(err, GC_EINVAL, "plan: empty");
-	if (strlen(sp->plan) > ORG_MAX_NAME || !utf8_ok(sp->plan, false))
+	if (opt(sp->plan) && (strlen(sp->plan) > ORG_MAX_NAME ||
+	    !utf8_ok(sp->plan, false)))
 		return gc_err_set(err, GC_EINVAL, "plan: not a plan name");
 	if (opt(sp->language) && strcmp(sp->language, "fr") != 0 &&
 	    strcmp(sp->language, "en") != 0)
@@ -360,7 +369,7 @@ org_table_add(struct org_table *t, const struct org_spec *sp,
 	if (rc == 0 && nd + na > ORG_MAX_KEYS)
 		rc = gc_err_set(err, GC_ELIMIT, "more than %d domains and "
 		    "addresses", ORG_MAX_KEYS);
-	if (rc == 0 && nd + na == 0)
+	if (rc == 0 && nd + na == 0 && !sp->config)
 		rc = gc_err_set(err, GC_EINVAL, "needs at least one domain "
 		    "or address");
 	if (rc != 0)
@@ -372,7 +381,7 @@ org_table_add(struct org_table *t, const struct org_spec *sp,
 	o = &t->v[t->n++];
 	memset(o, 0, sizeof(*o));
 	o->name = arena_strdup(&t->arena, sp->name);
-	o->plan = arena_strdup(&t->arena, sp->plan);
+	o->plan = opt(sp->plan) ? arena_strdup(&t->arena, sp->plan) : NULL;
 	o->language = opt(sp->language) ? arena_strdup(&t->arena,
 	    sp->language) : NULL;
 	if (opt(sp->csm)) {
@@ -652,7 +661,7 @@ csv_row(struct org_table *t, struct csv *c, const int *cols, size_t ncols,
     const char *name, struct conf_diag *diag)
 {
 	const char *v[COL_COUNT] = { NULL };
-	struct org_spec sp;
+	struct org_spec sp = { 0 };
 	struct gc_err err = { 0 };
 
 	if (c->nf != ncols) {

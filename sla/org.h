@@ -73,6 +73,10 @@ struct org_spec {
 	const char *addresses;         /* "a@x.com; b@y.org", or NULL */
 	const char *file;              /* for messages, may be NULL */
 	int line;
+	/* an [organisation] of the config: its plan may be left out (then
+	 * org_table_fill_plan()'s), and so may its domains and addresses
+	 * (its people then come from `import customers` alone) */
+	bool config;
 };
 
 struct org_table;
@@ -91,6 +95,9 @@ void org_table_free(struct org_table **t);
  */
 int org_table_add(struct org_table *t, const struct org_spec *spec,
     struct gc_err *err);
+
+/* The plan of the organisations added without one. */
+void org_table_fill_plan(struct org_table *t, const char *plan);
 
 size_t org_table_count(const struct org_table *t);
 /* Organisation i in the order added, or NULL. */

@@ -381,6 +381,7 @@ resolve(struct ctx *x)
 				    "no queue \"%s\"", rt->name,
 				    rt->queues[k]);
 	}
+	org_table_fill_plan(p->orgs, p->set.default_plan);
 	for (size_t i = 0; i < org_table_count(p->orgs); i++) {
 		const struct org *o = org_table_get(p->orgs, i);
 		struct where at = { o->file, o->line };

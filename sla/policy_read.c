@@ -538,10 +538,7 @@ policy_read_org(struct ctx *x, const struct conf_section *s)
 	sp.addresses = conf_section_get(s, "addresses");
 	sp.file = s->file;
 	sp.line = s->line;
-	if (sp.plan == NULL) {
-		policy_diag(x, s, s->line, "missing key \"plan\"");
-		return;
-	}
+	sp.config = true;       /* no plan: [sla] default_plan's */
 	/* the addresses its monthly and quarterly reports go to */
 	if (rt != NULL && !report_to_valid(rt->value))
 		policy_diag(x, s, rt->line, "report_to: \"%s\" is not a list "

@@ -84,6 +84,59 @@ class CheckConfig(unittest.TestCase):
                             "missing %r in:\n%s" % (want, r.stdout))
         self.assertIn("5 problem(s)", r.stderr)
 
+    def test_the_design_config_passes(self):
+        # the keys the design fixes, as it writes them: "a config with
+        # only these keys works" (an [organisation] without plan nor
+        # domains, the security queue without a section, [status]
+        # without base_url)
+        secret(os.path.join(self.dir, "secrets", "storage.key"),
+               "1 %s current\n" % ("ab" * 32))
+        path = self.write(
+            '[database]\n'
+            'conninfo = host=127.0.0.1 port=5432 dbname=guichet user=guichet\n'
+            '\n'
+            '[smtp]\n'
+            'url = smtp://127.0.0.1:2525        # smtps:// or smtp:// + STARTTLS\n'
+            'from = Support <support@example.com>\n'
+            '# user =, password_file =, tls_ca_file =\n'
+            '\n'
+            '[mailbox support]                  # one section per polled mailbox\n'
+            'url = imaps://127.0.0.1:9993       # imap:// (STARTTLS when offered)\n'
+            'user = support\n'
+            'password_file = secrets/support.pass\n'
+            'folder = INBOX\n'
+            'processed_folder = Processed\n'
+            'quarantine_folder = Quarantine\n'
+            'address = support@example.com      # the address customers write to\n'
+            'queue = support\n'
+            "# tls_ca_file = ca.pem             # trust this CA besides the system's\n"
+            '\n'
+            '[agent alice]\n'
+            'address = alice@example.com\n'
+            'queues = support, security\n'
+            '\n'
+            '[queue support]\n'
+            'escalation_to = oncall@example.com, lead@example.com\n'
+            'webhook_url = https://chat.example.com/hooks/support   # optional\n'
+            '\n'
+            '[http]                             # off when absent\n'
+            'listen = 127.0.0.1:9187            # GET /metrics (Prometheus), /healthz\n'
+            '\n'
+            '[storage]\n'
+            'key_file = secrets/storage.key     # AES-256-GCM at rest; mode 0600\n'
+            '\n'
+            '[gdpr]\n'
+            'retention = 365d                   # after closure, then anonymised\n'
+            '\n'
+            '[status]\n'
+            'dir = /var/lib/guichet/status      # index.html, feed.atom, status.json\n'
+            '\n'
+            '[organisation acme]                # also: domains, plan, language, csm\n'
+            'report_to = cto@acme.example\n')
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OK", r.stdout)
+
     def test_mailbox_in_clear_text_is_warned_about(self):
         path = self.write(
             "[database]\n"                                   # 1

@@ -53,6 +53,7 @@ class Status(DeskCase):
                 "base_url": "https://status.example.com/",
                 "components": "api, web, mail", "language": "en"}
         keys.update(status)
+        keys = {k: v for k, v in keys.items() if v is not None}
         sections = {
             "agent alice": {"address": "alice@example.com",
                             "name": "Alice Martin", "queues": "support",
@@ -642,8 +643,31 @@ class Status(DeskCase):
             "status": {"title": "x"}})
         r = s.guichet("check-config", expect=78)
         self.assertIn("[status]: missing key \"dir\"", r.stdout + r.stderr)
-        self.assertIn("[status]: missing key \"base_url\"",
-                      r.stdout + r.stderr)
+        self.assertNotIn("base_url", r.stdout + r.stderr)
+
+    def test_without_base_url(self):
+        # [status] with its folder alone, as in the design's example:
+        # the page and its JSON, no feed (its ids are absolute URLs),
+        # and mails to subscribers that name no page
+        s = self.servers
+        self.configure(base_url=None)
+        s.guichet("check-config")
+        s.guichet("status", "subscribe", "ann@sub.example", now=T0)
+        number = self.open_ticket()
+        s.smtp.clear()
+        self.agent_reply(number, "#incident [web] Web is slow\n")
+        self.assertEqual(sorted(self.files()), ["index.html", "status.json"])
+        self.assertIsNone(self.json()["base_url"])
+        self.assertEqual([i["title"] for i in self.json()["incidents"]],
+                         ["Web is slow"])
+        dom = self.page()
+        self.assertIn("Web is slow", dom)
+        self.assertNotIn("feed.atom", dom)
+        ann, = self.sent("ann@sub.example")
+        body = self.body(ann)
+        self.assertIn("Web is slow", body)
+        self.assertNotIn("http", body)
+        self.assertIn("unsubscribe", body.lower())
 
 
 if __name__ == "__main__":

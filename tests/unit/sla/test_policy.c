@@ -1104,6 +1104,21 @@ test_org_lookup(void **state)
 	assert_string_equal(sla_policy_csm(p, "Enterprise", "P1", o->csm),
 	    "jane@example.com");
 	sla_policy_free(&p);
+
+	/* in the config, an organisation may name only where its reports
+	 * go: its plan is [sla] default_plan's (set after it, too), its
+	 * people come from `customers import` under its name */
+	p = load("[organisation lean]\n"
+	    "report_to = cto@lean.example\n"
+	    "[sla]\n"
+	    "default_plan = Pro\n");
+	o = org_table_find(sla_policy_orgs(p), "lean");
+	assert_non_null(o);
+	assert_string_equal(o->plan, "Pro");
+	assert_int_equal(o->ndomains + o->naddresses, 0);
+	assert_string_equal(sla_policy_plan_for(p, "x@lean.example", NULL),
+	    "Pro");
+	sla_policy_free(&p);
 }
 
 static void
