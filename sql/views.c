@@ -26,6 +26,14 @@
 	"'comment', r.comment, 'via', r.via, " \
 	"'rated_at', iso_utc(r.rated_at), 'changes', r.changes) " \
 	"FROM ticket_ratings r WHERE r.ticket_id = t.id), " \
+	"'satisfaction', (SELECT json_build_object('rating', r.score, " \
+	"'comment', r.comment, 'at', iso_utc(r.rated_at)) " \
+	"FROM ticket_ratings r WHERE r.ticket_id = t.id), " \
+	"'participants', coalesce((SELECT json_agg(json_build_object(" \
+	"'address', p.address, 'name', p.name, 'role', p.role, " \
+	"'added_at', iso_utc(p.added_at)) ORDER BY p.role DESC, " \
+	"p.added_at, p.address) FROM ticket_participants p " \
+	"WHERE p.ticket_id = t.id), '[]'::json), " \
 	"'sla', coalesce((SELECT json_object_agg(s.kind, json_build_object(" \
 	"'due_at', iso_utc(s.due_at), 'met_at', iso_utc(s.met_at), " \
 	"'warned_at', iso_utc(s.warned_at), " \

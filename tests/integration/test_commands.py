@@ -108,6 +108,16 @@ class Commands(DeskCase):
                          "this.\n")
         t = self.show(number)
         self.assertIn("participant_added", self.kinds(t))
+        # ticket show --json names them, the requester first
+        self.assertEqual([(p["address"], p["role"])
+                          for p in t["participants"]],
+                         [("claire@cust.example", "requester"),
+                          ("bob@cust.example", "cc")])
+        self.assertRegex(t["participants"][1]["added_at"],
+                         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        listed = json.loads(self.servers.guichet(
+            "ticket", "list", "--json").stdout)
+        self.assertEqual(len(listed[0]["participants"]), 2)
         upd, = self.sent("claire@cust.example")
         self.assertIn("bob@cust.example", upd["X-RcptTo"])
         self.assertIn("Bob will follow", self.body(upd))

@@ -73,6 +73,7 @@ class Satisfaction(DeskCase):
 
     def test_rating_by_reply(self):
         number = self.open_ticket()
+        self.assertIsNone(self.show(number)["satisfaction"])
         body = self.resolve(number)
         self.assertIn("5 (excellent)", body)
         self.assertIn(self.base + "/rate/", body)
@@ -84,6 +85,11 @@ class Satisfaction(DeskCase):
         self.assertEqual(t["rating"]["via"], "mail")
         self.assertEqual(t["rating"]["comment"].rstrip(),
                          "quick and kind\nThanks a lot")
+        # the design's name for it: satisfaction {rating, comment, at}
+        self.assertEqual(t["satisfaction"]["rating"], 4)
+        self.assertEqual(t["satisfaction"]["comment"],
+                         t["rating"]["comment"])
+        self.assertEqual(t["satisfaction"]["at"], t["rating"]["rated_at"])
         self.assertIn("rated", self.kinds(number))
         text = self.servers.guichet("ticket", "show", number).stdout
         self.assertIn("Rating:    4/5 (mail", text)
