@@ -100,31 +100,41 @@ next_due(const json_t *t)
 	return best ? best : "-";
 }
 
-static int
-print_list(const char *text, bool json)
-{
-	json_error_t jerr;
-	json_t *j, *t;
-	size_t i;
+/* Where `ticket list` writes, a ticket at a time. */
+struct list_out {
+	bool json;
+	long long n;
+	int ex;                 /* an exit code of ours, 0 */
+};
 
-	if ((j = json_loads(text, 0, &jerr)) == NULL) {
+static int
+list_one(void *arg, const char *text)
+{
+	struct list_out *o = arg;
+	json_error_t jerr;
+	json_t *t;
+
+	if (o->json) {
+		fputs(o->n++ > 0 ? ",\n" : "[\n", stdout);
+		fputs(text, stdout);
+	} else if ((t = json_loads(text, 0, &jerr)) == NULL) {
 		fprintf(stderr, "guichet: bad JSON from the database: %s\n",
 		    jerr.text);
-		return EX_SOFTWARE;
-	}
-	if (json) {
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
+		o->ex = EX_SOFTWARE;
+		return GC_EINVAL;
 	} else {
-		json_array_foreach(j, i, t)
-			printf("%-18s %-8s %-3s %-10s %-12s %-20s %-28.28s "
-			    "%s\n", jstr(t, "number"), jstr(t, "status"),
-			    jstr(t, "priority"), jstr(t, "plan"),
-			    jstr(t, "queue"), next_due(t),
-			    jstr(t, "requester"), jstr(t, "subject"));
+		printf("%-18s %-8s %-3s %-10s %-12s %-20s %-28.28s %s\n",
+		    jstr(t, "number"), jstr(t, "status"), jstr(t, "priority"),
+		    jstr(t, "plan"), jstr(t, "queue"), next_due(t),
+		    jstr(t, "requester"), jstr(t, "subject"));
+		json_decref(t);
+		o->n++;
 	}
-	json_decref(j);
-	return EX_OK;
+	if (ferror(stdout)) {
+		o->ex = EX_IOERR;
+		return GC_EIO;
+	}
+	return 0;
 }
 
 static bool
@@ -139,11 +149,11 @@ known_status(const char *s)
 int
 cli_ticket_list(struct app *app, int argc, char **argv)
 {
-	struct views_ticket_filter f = { .now = app_now(app),
-		.max = LIST_DEFAULT };
+	struct views_ticket_filter f = { .now = app_now(app) };
+	struct list_out out = { 0 };
 	const char *limit = NULL;
 	struct gc_err err = { 0 };
-	char *plans, *ranks, *doc;
+	char *plans, *ranks;
 	bool json = false;
 	struct db *db;
 	int rc;
@@ -223,15 +233,21 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 	f.ranks = ranks;
 	/* a plan the policy no longer has: the default plan's rank */
 	f.other_rank = sla_policy_plan_rank(app_policy(app), "");
-	rc = views_ticket_list(db, &f, &doc, &err);
+	/* every ticket for a program, the most urgent for a person */
+	if (limit == NULL && !json)
+		f.max = LIST_DEFAULT;
+	out.json = json;
+	rc = views_ticket_list(db, &f, list_one, &out, &err);
 	db_close(&db);
 	free(plans);
 	free(ranks);
 	if (rc != 0) {
-		fprintf(stderr, "guichet: %s\n", err.msg);
-		return app_exit_code(rc);
+		/* a JSON array left open: no reader takes it for whole */
+		if (out.ex == 0)
+			fprintf(stderr, "guichet: %s\n", err.msg);
+		return out.ex != 0 ? out.ex : app_exit_code(rc);
 	}
-	rc = print_list(doc, json);
-	free(doc);
-	return rc;
+	if (json)
+		fputs(out.n > 0 ? "\n]\n" : "[]\n", stdout);
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }

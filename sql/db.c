@@ -321,6 +321,41 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 }
 
 int
+db_each(struct db *db, const struct db_stmt *st, const char *const *params,
+    db_row_fn *fn, void *arg, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	if (db->pending > 0 && (rc = db_flush(db, err)) != 0)
+		return rc;
+	if ((rc = prepare(db, st, err)) != 0)
+		return rc;
+	db->statements++;
+	db->round_trips++;
+	if (PQsendQueryPrepared(db->conn, st->name, st->nparams, params, NULL,
+	    NULL, 0) != 1 || PQsetSingleRowMode(db->conn) != 1) {
+		rc = result_error(db, NULL, st->name, err);
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+		return rc;
+	}
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = PQresultStatus(res);
+
+		if (s == PGRES_SINGLE_TUPLE) {
+			if (rc == 0)
+				rc = fn(arg, res);
+		} else if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK &&
+		    rc == 0) {
+			rc = result_error(db, res, st->name, err);
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+int
 db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
     struct gc_err *err, int nparams, ...)
 {

@@ -59,6 +59,16 @@ int db_deferv(struct db *db, const struct db_stmt *st, struct gc_err *err,
 /* Wait for the deferred writes; the first error among them, or 0. */
 int db_flush(struct db *db, struct gc_err *err);
 
+/* Execute a query and hand its rows to fn one at a time, as they arrive
+ * (libpq's single-row mode: memory for one row, however many there
+ * are). fn returns 0 to go on, or an error code, which stops the
+ * handing (the rest of the rows is read and dropped) and is returned.
+ * Text parameters, as for db_execv(). */
+typedef int db_row_fn(void *arg, const PGresult *row);
+int db_each(struct db *db, const struct db_stmt *st,
+    const char *const *params, db_row_fn *fn, void *arg,
+    struct gc_err *err);
+
 /* Same with text parameters only, given as a list ending with the count. */
 int db_execv(struct db *db, const struct db_stmt *st, PGresult **res_r,
     struct gc_err *err, int nparams, ...);

@@ -81,12 +81,11 @@ static const struct db_stmt st_ticket = { "view_ticket",
  * SLA due before it was met or before $7, now), most urgent first: the
  * soonest due of the timers still running, then the plan's rank ($8 plan
  * names, $9 their ranks, $10 the rank of a plan not among them), then
- * the newest; the first $11 of them. */
+ * the newest; the first $11 of them (NULL: all), one JSON object a
+ * row. */
 #define TICKET_URGENCY "x.due NULLS LAST, x.rank, t.id DESC"
-static const struct db_stmt st_ticket_list = { "view_ticket_list",
-	"SELECT coalesce(json_agg(y.j ORDER BY y.n), '[]'::json)::text "
-	"FROM (SELECT row_number() OVER (ORDER BY " TICKET_URGENCY ") AS n, "
-	"json_build_object(" TICKET_FIELDS ") AS j "
+static const struct db_stmt st_ticket_list = { "view_ticket_rows",
+	"SELECT json_build_object(" TICKET_FIELDS ")::text "
 	"FROM tickets t CROSS JOIN LATERAL (SELECT "
 	"(SELECT min(s.due_at) FROM sla_timers s WHERE s.ticket_id = t.id "
 	"AND s.met_at IS NULL) AS due, "
@@ -101,7 +100,7 @@ static const struct db_stmt st_ticket_list = { "view_ticket_list",
 	"AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM sla_timers s "
 	"WHERE s.ticket_id = t.id AND (s.breached_at IS NOT NULL OR "
 	"s.due_at < coalesce(s.met_at, $7::timestamptz)))) "
-	"ORDER BY " TICKET_URGENCY " LIMIT $11::bigint) AS y", 11 };
+	"ORDER BY " TICKET_URGENCY " LIMIT $11::bigint", 11 };
 
 /* One entry of the quarantine, as `quarantine list/show --json` print
  * it. */
@@ -172,27 +171,33 @@ views_ticket(struct db *db, const char *number, char **json_r,
 	return one_document(db, &st_ticket, number, json_r, "ticket", err);
 }
 
+struct list_each {
+	views_ticket_fn *fn;
+	void *arg;
+};
+
+static int
+list_row(void *arg, const PGresult *row)
+{
+	struct list_each *e = arg;
+
+	return e->fn(e->arg, PQgetvalue(row, 0, 0));
+}
+
 int
 views_ticket_list(struct db *db, const struct views_ticket_filter *f,
-    char **json_r, struct gc_err *err)
+    views_ticket_fn *fn, void *arg, struct gc_err *err)
 {
 	char now[32], rank[16], max[24];
-	PGresult *res;
-	int rc;
+	struct list_each e = { fn, arg };
+	const char *params[11] = { f->status, f->queue, f->priority,
+		f->assignee, f->organisation, f->breached ? "breached" : NULL,
+		now, f->plans, f->ranks, rank, f->max > 0 ? max : NULL };
 
-	*json_r = NULL;
 	time_iso8601(now, sizeof(now), f->now);
 	snprintf(rank, sizeof(rank), "%d", f->other_rank);
 	snprintf(max, sizeof(max), "%lld", f->max);
-	rc = db_execv(db, &st_ticket_list, &res, err, 11, f->status,
-	    f->queue, f->priority, f->assignee, f->organisation,
-	    f->breached ? "breached" : NULL, now, f->plans, f->ranks, rank,
-	    max);
-	if (rc != 0)
-		return rc;
-	*json_r = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return db_each(db, &st_ticket_list, params, list_row, &e, err);
 }
 
 int

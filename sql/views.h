@@ -34,14 +34,17 @@ struct views_ticket_filter {
 	const char *plans;
 	const char *ranks;
 	int other_rank;
-	long long max;         /* at most so many tickets */
+	long long max;         /* at most so many tickets; 0: all */
 };
 
 /* The first f->max tickets that pass the filter (without messages and
  * events), most urgent first: the soonest SLA due, then the plan's rank,
- * then the newest. */
+ * then the newest; each handed to fn as a JSON object's text as it
+ * comes from the database (one in memory at a time). fn returns 0, or
+ * an error code that stops the list and is returned. */
+typedef int views_ticket_fn(void *arg, const char *json);
 int views_ticket_list(struct db *db, const struct views_ticket_filter *f,
-    char **json_r, struct gc_err *err);
+    views_ticket_fn *fn, void *arg, struct gc_err *err);
 
 int views_quarantine_list(struct db *db, char **json_r, struct gc_err *err);
 int views_quarantine(struct db *db, long long id, char **json_r,

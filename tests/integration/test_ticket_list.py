@@ -103,6 +103,30 @@ class TicketList(gh.ServersTestCase):
         self.assertEqual(self.list("--org", "prolific", "--assignee",
                                    "alice"), ["c@pro.example"])
 
+    def test_json_lists_every_ticket(self):
+        # a program reading --json gets every ticket, past the 1000 most
+        # urgent that the text form shows a person (the rows come one at
+        # a time from the database)
+        s = self.servers
+        s.pg.psql("INSERT INTO tickets (number, queue, mailbox, requester, "
+                  "created_at, updated_at) SELECT 'BULK-' || g, 'support', "
+                  "'support', 'bulk-' || g || '@basic.example', "
+                  "'2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z' FROM "
+                  "generate_series(1, 1500) g", db="ticket_list")
+        self.addCleanup(s.pg.psql, "DELETE FROM tickets WHERE number LIKE "
+                        "'BULK-%'", db="ticket_list")
+        got = self.list()
+        self.assertEqual(len(got), 1506)
+        self.assertEqual(len(set(got)), 1506)
+        self.assertEqual(got[0], "old@basic.example")
+        # without a deadline, last: the newest first
+        self.assertEqual(got[-1], "bulk-1@basic.example")
+        self.assertEqual(len(self.list("--queue", "support")), 1506)
+        self.assertEqual(len(self.list("--limit", "1200")), 1200)
+        text = s.guichet("ticket", "list", now=NOW).stdout.splitlines()
+        self.assertEqual(len(text), 1000)
+        self.assertIn(self.number["old@basic.example"], text[0])
+
     def test_limit_keeps_the_most_urgent(self):
         self.assertEqual(self.list("--limit", "2"),
                          ["old@basic.example", "ops@basic.example"])
