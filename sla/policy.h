@@ -227,7 +227,8 @@ int sla_policy_qualify(struct sla_qualification *out,
  * update, rca, those that apply only: no workaround for a priority
  * without one, update only for an unresolved P1 (from the last update,
  * else creation), rca only for a resolved P1 (from the resolution, on the
- * P1 calendar, pauses not counted). Met timers are listed with met_at.
+ * plan's calendar, not the P1 one: "5 business days" for Enterprise too;
+ * pauses not counted). Met timers are listed with met_at.
  * out has room for max timers (SLA_MAX_TIMERS is enough). Returns 0 and
  * *n_r, GC_ELIMIT when max is too small, or GC_EINVAL (instants outside
  * the calendar's range) with err.

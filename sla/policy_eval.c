@@ -277,8 +277,11 @@ sla_policy_timers(struct sla_timer *out, size_t max, size_t *n_r,
 		if (n == max)
 			return gc_err_set(err, GC_ELIMIT, "more than %zu "
 			    "timers", max);
-		rc = timer_fill(&out[n], SLA_TIMER_RCA, p, base, &p->rca_due,
-		    st->resolved_at, NULL, 0, st->rca_sent_at, err);
+		/* a piece of writing once the outage is over: on the
+		 * plan's calendar ("5 business days"), not the P1 one */
+		rc = timer_fill(&out[n], SLA_TIMER_RCA, p, &p->cals[pl->cal],
+		    &p->rca_due, st->resolved_at, NULL, 0, st->rca_sent_at,
+		    err);
 		if (rc != 0)
 			return rc;
 		n++;

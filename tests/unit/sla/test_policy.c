@@ -323,10 +323,11 @@ static const struct default_row default_rows[] = {
 	{ "Enterprise", "P3", SLA_TIMER_ACKNOWLEDGE, 4 * H, "business" },
 	{ "Enterprise", "P3", SLA_TIMER_WORKAROUND, -1, NULL },
 	{ "Enterprise", "P3", SLA_TIMER_RESOLVE, 5 * BD, "business" },
-	/* RCA after a resolved P1, on the P1 calendar */
+	/* RCA after a resolved P1: "5 business days", on the plan's
+	 * calendar for every plan (not Enterprise's 24x7 of P1) */
 	{ "Basic", "P1", SLA_TIMER_RCA, 5 * BD, "business" },
 	{ "Pro", "P1", SLA_TIMER_RCA, 5 * BD, "business" },
-	{ "Enterprise", "P1", SLA_TIMER_RCA, 5 * 24 * H, "24x7" },
+	{ "Enterprise", "P1", SLA_TIMER_RCA, 5 * BD, "business" },
 	{ "Basic", "P2", SLA_TIMER_RCA, -1, NULL },
 };
 
@@ -710,10 +711,14 @@ test_update_and_rca(void **state)
 	st.rca_sent_at = T("2026-03-05T10:00:00+01:00");
 	t = timer_of(v, p, &st, SLA_TIMER_RCA);
 	assert_time(t->met_at, st.rca_sent_at);
-	/* Enterprise: the RCA counts on 24x7 */
+	/* Enterprise: its P1 runs on 24x7, the RCA still on 5 business
+	 * days (policy.md), not Sunday's 15:00 */
 	st.plan = "Enterprise";
+	st.rca_sent_at = 0;
 	t = timer_of(v, p, &st, SLA_TIMER_RCA);
-	assert_time(t->due_at, T("2026-03-08T15:00:00+01:00"));
+	assert_time(t->due_at, T("2026-03-10T15:00:00+01:00"));
+	t = timer_of(v, p, &st, SLA_TIMER_ACKNOWLEDGE);
+	assert_string_equal(t->calendar, "24x7");
 	/* a P2 has neither */
 	st.priority = "P2";
 	n = timers(v, p, &st);
