@@ -362,6 +362,11 @@ sla_policy_route(struct sla_route *out, const struct sla_policy *p,
 				route_addr(out, q->escalation[i]);
 			if (q->webhook != NULL)
 				route_hook(out, q->webhook);
+			/* a P1 without news for the customer: "the agents
+			 * are reminded" (policy.md), whoever else is told */
+			for (size_t i = 0; kind == SLA_TIMER_UPDATE &&
+			    i < q->nagents; i++)
+				route_addr(out, q->agents[i]);
 		} else if (q != NULL && q->nagents > 0) {
 			out->name = "agents";
 			for (size_t i = 0; i < q->nagents; i++)

@@ -1451,6 +1451,15 @@ test_routes(void **state)
 	assert_string_equal(r.webhooks[0],
 	    "https://chat.example.com/hooks/support");
 	assert_false(r.oncall);
+	/* a P1 without news for the customer: its agents are reminded
+	 * too, the escalation route beside them */
+	sla_policy_route(&r, p, "support", "Basic", "P1", SLA_TIMER_UPDATE,
+	    SLA_LEVEL_WARNING);
+	assert_string_equal(r.name, "queue");
+	assert_int_equal(r.naddresses, 3);
+	assert_true(route_has(&r, "alice@example.com"));
+	assert_true(route_has(&r, "lead@example.com"));
+	assert_false(route_has(&r, "bob@example.com"));
 	/* a queue without escalation route: its agents */
 	sla_policy_route(&r, p, "security", "Pro", "P2",
 	    SLA_TIMER_ACKNOWLEDGE, SLA_LEVEL_BREACH);
