@@ -16,9 +16,6 @@
 
 #define MAX_RCPTS 64
 
-static const char *const monthly_plans[] = { "pro", "enterprise" };
-static const char *const quarterly_plans[] = { "enterprise" };
-
 struct due {
 	enum report_kind kind;
 	const char *kind_name;
@@ -238,6 +235,25 @@ report_send_days(const struct desk *in)
 	return tm.tm_mday <= REPORT_CATCHUP_DAYS;
 }
 
+/* send_kind() for the plans whose [plan] reports names this report. */
+static int
+send_for_plans(struct desk *in, const struct due *d, enum sla_report r,
+    int *budget, int *queued, struct gc_err *err)
+{
+	size_t n = sla_policy_plan_count(in->policy), k = 0;
+	const char **plans = xcalloc(n + 1, sizeof(*plans));
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (sla_policy_plan_reports(in->policy,
+		    sla_policy_plan_at(in->policy, i), r))
+			plans[k++] = sla_policy_plan_at(in->policy, i);
+	if (k > 0)
+		rc = send_kind(in, d, plans, k, budget, queued, err);
+	free(plans);
+	return rc;
+}
+
 int
 report_send_due(struct desk *in, int *queued_r, struct gc_err *err)
 {
@@ -253,14 +269,15 @@ report_send_due(struct desk *in, int *queued_r, struct gc_err *err)
 	d.kind = REPORT_MONTHLY;
 	d.kind_name = "monthly";
 	report_period_previous(d.kind, tz, in->now, d.label, &d.start, &d.end);
-	rc = send_kind(in, &d, monthly_plans, 2, &budget, queued_r, err);
+	rc = send_for_plans(in, &d, SLA_REPORT_MONTHLY, &budget, queued_r,
+	    err);
 	if (rc == 0 && tm.tm_mon % 3 == 0) {
 		d.kind = REPORT_QUARTERLY;
 		d.kind_name = "quarterly";
 		report_period_previous(d.kind, tz, in->now, d.label, &d.start,
 		    &d.end);
-		rc = send_kind(in, &d, quarterly_plans, 1, &budget, queued_r,
-		    err);
+		rc = send_for_plans(in, &d, SLA_REPORT_QUARTERLY, &budget,
+		    queued_r, err);
 	}
 	return rc;
 }

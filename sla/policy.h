@@ -198,6 +198,12 @@ const char *sla_policy_priority_at(const struct sla_policy *p, size_t i);
  * plans get the default plan's rank. */
 int sla_policy_plan_rank(const struct sla_policy *p, const char *plan);
 
+/* The reports a plan's organisations get ([plan] reports): monthly for
+ * Pro and Enterprise, quarterly for Enterprise, by default. */
+enum sla_report { SLA_REPORT_MONTHLY, SLA_REPORT_QUARTERLY };
+bool sla_policy_plan_reports(const struct sla_policy *p, const char *plan,
+    enum sla_report r);
+
 const struct calendar *sla_policy_calendar(const struct sla_policy *p,
     const char *name);
 const struct rules *sla_policy_rules(const struct sla_policy *p);

@@ -84,6 +84,15 @@ sla_policy_plan_rank(const struct sla_policy *p, const char *plan)
 	return plan_or_default(p, plan)->rank;
 }
 
+bool
+sla_policy_plan_reports(const struct sla_policy *p, const char *plan,
+    enum sla_report r)
+{
+	const struct pplan *pl = policy_find_plan(p, plan);
+
+	return pl != NULL && (pl->reports & (1u << r)) != 0;
+}
+
 const struct calendar *
 sla_policy_calendar(const struct sla_policy *p, const char *name)
 {

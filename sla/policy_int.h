@@ -67,6 +67,7 @@ struct pplan {
 	char **csm_on;
 	size_t ncsm_on;
 	int rank;
+	unsigned reports;               /* 1u << SLA_REPORT_* */
 	struct where at, cal_at, p1_cal_at, csm_on_at;
 };
 

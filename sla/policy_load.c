@@ -81,8 +81,10 @@ default_policy(struct sla_policy *p)
 	set_target(&pr->t[T_RESOLVE], 5, 'd');
 
 	policy_add_plan(p, "Basic", 3);
-	policy_add_plan(p, "Pro", 2);
+	pl = policy_add_plan(p, "Pro", 2);
+	pl->reports = 1u << SLA_REPORT_MONTHLY;
 	pl = policy_add_plan(p, "Enterprise", 1);
+	pl->reports = 1u << SLA_REPORT_MONTHLY | 1u << SLA_REPORT_QUARTERLY;
 	pl->p1_cal_name = policy_astr(p, "24x7");
 	pl->csm_on = arena_alloc(&p->arena, sizeof(char *));
 	pl->csm_on[0] = policy_astr(p, "P1");

@@ -386,11 +386,38 @@ policy_read_priority(struct ctx *x, const struct conf_section *s)
 	}
 }
 
+/* reports = none | monthly | quarterly | monthly, quarterly */
+static void
+read_reports(struct ctx *x, const struct conf_section *s,
+    const struct conf_entry *e, struct pplan *pl)
+{
+	size_t n = 0;
+	bool over;
+	char **v = policy_split(x->p, e->value, &n, 4, &over);
+
+	pl->reports = 0;
+	if (n == 1 && str_casecmp(v[0], "none") == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (str_casecmp(v[i], "monthly") == 0)
+			pl->reports |= 1u << SLA_REPORT_MONTHLY;
+		else if (str_casecmp(v[i], "quarterly") == 0)
+			pl->reports |= 1u << SLA_REPORT_QUARTERLY;
+		else
+			policy_diag(x, s, e->line, "reports: \"%s\": expected "
+			    "monthly, quarterly (both, or one) or none", v[i]);
+	}
+	if (over || n == 0)
+		policy_diag(x, s, e->line, "reports: expected monthly, "
+		    "quarterly (both, or one) or none");
+}
+
 void
 policy_read_plan(struct ctx *x, const struct conf_section *s)
 {
 	static const char *const keys[] = { "calendar", "p1_calendar",
-		"oncall", "oncall_webhook", "csm", "csm_on", "rank", NULL };
+		"oncall", "oncall_webhook", "csm", "csm_on", "rank", "reports",
+		NULL };
 	struct sla_policy *p = x->p;
 	const struct conf_entry *e;
 	struct pplan *pl;
@@ -445,6 +472,8 @@ policy_read_plan(struct ctx *x, const struct conf_section *s)
 		pl->csm_on_at.file = s->file;
 		pl->csm_on_at.line = e->line;
 	}
+	if ((e = get(s, "reports")) != NULL)
+		read_reports(x, s, e, pl);
 	if ((e = get(s, "rank")) != NULL) {
 		size_t d = strspn(e->value, "0123456789");
 

@@ -110,7 +110,8 @@ static const struct db_stmt st_unsent = { "report_unsent",
 static const struct db_stmt st_unsent_imported = {
 	"report_unsent_imported",
 	"SELECT o.name FROM organisations o "
-	"WHERE lower(o.plan) = ANY ($3::text[]) AND NOT EXISTS (SELECT 1 "
+	"WHERE lower(o.plan) = ANY (ARRAY(SELECT lower(p) FROM "
+	"unnest($3::text[]) AS p)) AND NOT EXISTS (SELECT 1 "
 	"FROM report_sends r WHERE r.organisation = o.name AND r.kind = $1 "
 	"AND r.period = $2) ORDER BY o.name LIMIT $4", 4 };
 

@@ -224,6 +224,32 @@ class ReportSchedule(gh.ServersTestCase):
                          r"bad\.conf:\d+: \[organisation acme\] "
                          r"report_to: .*not a list of mail addresses")
 
+    def test_reports_by_plan(self):
+        # which plans get which report is the policy's: here Basic gets
+        # the monthly one, Pro none, Enterprise keeps both
+        s = self.servers
+        conf = s.path("plans.conf")
+        with open(s.config_path) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(text + "\n[plan Basic]\nreports = monthly\n"
+                    "[plan Pro]\nreports = none\n")
+        s.guichet("sla", "tick", "--now", "2028-06-30T23:30:00Z",
+                  config=conf)
+        got = sorted(r[:3] for r in self.rows()
+                     if r[2] in ("2028-06", "2028-Q2"))
+        self.assertEqual(got, [
+            ("cheap", "monthly", "2028-06"),
+            ("mega", "monthly", "2028-06"),
+            ("mega", "quarterly", "2028-Q2"),
+            ("small", "monthly", "2028-06")])
+        # a word it does not know is refused at its line
+        with open(conf, "a") as f:
+            f.write("[plan Enterprise]\nreports = weekly\n")
+        r = s.guichet("check-config", config=conf, expect=(1, 78))
+        self.assertRegex(r.stdout + r.stderr, r"plans\.conf:\d+: .*"
+                         r"reports: \"weekly\"")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1127,6 +1127,29 @@ test_org_lookup(void **state)
 }
 
 static void
+test_plan_reports(void **state)
+{
+	struct sla_policy *p = load("");
+
+	(void)state;
+	/* policy.md: Pro monthly, Enterprise monthly and quarterly */
+	assert_false(sla_policy_plan_reports(p, "Basic", SLA_REPORT_MONTHLY));
+	assert_true(sla_policy_plan_reports(p, "Pro", SLA_REPORT_MONTHLY));
+	assert_false(sla_policy_plan_reports(p, "Pro", SLA_REPORT_QUARTERLY));
+	assert_true(sla_policy_plan_reports(p, "enterprise",
+	    SLA_REPORT_QUARTERLY));
+	assert_false(sla_policy_plan_reports(p, "Gold", SLA_REPORT_MONTHLY));
+	sla_policy_free(&p);
+	p = load("[plan Gold]\nreports = quarterly, monthly\n"
+	    "[plan Enterprise]\nreports = none\n");
+	assert_true(sla_policy_plan_reports(p, "Gold", SLA_REPORT_MONTHLY));
+	assert_true(sla_policy_plan_reports(p, "Gold", SLA_REPORT_QUARTERLY));
+	assert_false(sla_policy_plan_reports(p, "Enterprise",
+	    SLA_REPORT_MONTHLY));
+	sla_policy_free(&p);
+}
+
+static void
 test_org_table(void **state)
 {
 	struct org_table *t = org_table_new();
@@ -1596,6 +1619,7 @@ main(void)
 		cmocka_unit_test(test_config_rules_fixture),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_org_lookup),
+		cmocka_unit_test(test_plan_reports),
 		cmocka_unit_test(test_org_table),
 		cmocka_unit_test(test_org_lookup_keys),
 		cmocka_unit_test(test_org_table_many),
