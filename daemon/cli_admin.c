@@ -41,7 +41,7 @@ cli_migrate(struct app *app, int argc, char **argv)
 	}
 	if ((rc = connect_or_say(app, &db)) != 0)
 		return app_exit_code(rc);
-	rc = db_migrate(db, &applied, &err);
+	rc = db_migrate(db, app_now(app), &applied, &err);
 	db_close(&db);
 	if (rc != 0) {
 		fprintf(stderr, "guichet: %s\n", err.msg);

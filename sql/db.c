@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "conf/embedded.h"
 
 #define MAX_PREPARED 256
@@ -514,7 +515,8 @@ migrations(const struct embedded_file **out, size_t max)
 static const struct db_stmt st_applied = { "migr_applied",
 	"SELECT version FROM schema_migrations WHERE version = $1", 1 };
 static const struct db_stmt st_record = { "migr_record",
-	"INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2 };
+	"INSERT INTO schema_migrations (version, name, applied_at) "
+	"VALUES ($1, $2, $3)", 3 };
 /* The first of the binary's migrations ($1) that the database lacks,
  * 0 when none: migrations are applied by number with gaps allowed, so a
  * schema whose latest version is high enough may still lack one. */
@@ -527,13 +529,16 @@ static const struct db_stmt st_missing = { "migr_missing",
 #define MIGRATE_LOCK "4711001"
 
 int
-db_migrate(struct db *db, int *applied_r, struct gc_err *err)
+db_migrate(struct db *db, time_t now, int *applied_r, struct gc_err *err)
 {
+	char at[32];
+
 	const struct embedded_file *files[512];
 	size_t n = migrations(files, 512);
 	int rc;
 
 	*applied_r = 0;
+	time_iso8601(at, sizeof(at), now);
 	if ((rc = db_command(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")",
 	    err)) != 0)
 		return rc;
@@ -560,8 +565,8 @@ db_migrate(struct db *db, int *applied_r, struct gc_err *err)
 		if (rc == 0)
 			rc = db_command(db, files[i]->data, err);
 		if (rc == 0)
-			rc = db_execv(db, &st_record, NULL, err, 2, version,
-			    name);
+			rc = db_execv(db, &st_record, NULL, err, 3, version,
+			    name, at);
 		if (rc == 0)
 			rc = db_commit(db, err);
 		if (rc != 0) {

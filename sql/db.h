@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <libpq-fe.h>
 
 #include "common/err.h"
@@ -116,8 +117,11 @@ int db_notifications(struct db *db, const char *channel, int *from_r);
 unsigned long long db_round_trips(const struct db *db);
 
 /* Bring the schema up to date; *applied_r is the number of migrations
- * applied now (0 when it was up to date). Safe with concurrent callers. */
-int db_migrate(struct db *db, int *applied_r, struct gc_err *err);
+ * applied now (0 when it was up to date), each recorded as applied at
+ * now (the application's clock, as every time we store). Safe with
+ * concurrent callers. */
+int db_migrate(struct db *db, time_t now, int *applied_r,
+    struct gc_err *err);
 
 /* Whether the schema is at the newest version this binary knows. */
 int db_schema_check(struct db *db, struct gc_err *err);

@@ -332,6 +332,13 @@ class MailPath(gh.ServersTestCase):
         for t in ("tickets", "messages", "attachments", "events", "outbox",
                   "imap_state", "quarantine", "schema_migrations"):
             self.assertIn(t, tables)
+        # applied at the application's clock, not the database's
+        s.write_config(dbname=self.db + "_clock", mailbox_user=self.user,
+                       sections=NO_AGENT)
+        s.guichet("migrate", now="2030-01-02T03:04:05Z")
+        self.assertEqual(s.pg.psql(
+            "SELECT DISTINCT iso_utc(applied_at) FROM schema_migrations",
+            db=self.db + "_clock"), [("2030-01-02T03:04:05Z",)])
 
     def test_starttls_mailbox_and_attachment(self):
         s = self.servers
