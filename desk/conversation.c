@@ -85,9 +85,18 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	    CONFIRM_NONE;
 	/* a rating at the top of the reply (rating.h) reopens nothing,
 	 * unless it says the problem is still there ("1 - still broken") */
-	if (rated && v == CONFIRM_NONE)
+	if (rated && (v == CONFIRM_NONE || v == CONFIRM_THANKS))
 		return reply_agents(in, t, mb, text, m->from.addr, m, NULL,
 		    false, err);
+	/* a thank-you neither reopens nor closes: the agents read it, the
+	 * ticket waits for its confirmation or auto_close_after */
+	if (v == CONFIRM_THANKS) {
+		if ((rc = record_event(in, t->id, "thanked", m->from.addr,
+		    ev_json("status", t->status, NULL), err)) != 0)
+			return rc;
+		return reply_agents(in, t, mb, text, m->from.addr, m, NULL,
+		    false, err);
+	}
 	if (v == CONFIRM_YES) {
 		if ((rc = store_ticket_mark(in->db, t->id, STORE_MARK_VALIDATED,
 		    in->now, err)) != 0 ||

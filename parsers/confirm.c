@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
@@ -40,6 +41,23 @@ static const char *const problems_p[] = { "problem", "issue", "bug",
 	"erreur", "plant", "bloqu", "panne", "casse", "echec", "meme", NULL };
 static const char *const solutions_p[] = { "work", "fix", "solv",
 	"resolv", "resolu", "regl", "repar", "marche", "fonctionn", NULL };
+/* what a thank-you is made of; one of the first three kinds at least */
+static const char *const thanks_w[] = { "merci", "thanks", "thank", "thx",
+	"remercie", "remercions", "remerciements", NULL };
+static const char *const courtesy_w[] = { "you", "very", "much", "so",
+	"a", "lot", "lots", "many", "beaucoup", "bien", "mille", "infiniment",
+	"encore", "again", "cheers", "regards", "best", "kind", "warm",
+	"cordialement", "cdlt", "bonne", "journee", "soiree", "fin", "de",
+	"semaine", "week", "end", "weekend", "have", "nice", "good", "day",
+	"bonjour", "bonsoir", "hello", "hi", "salut", "ok", "okay",
+	"parfait", "perfect", "great", "super", "top", "genial", "nickel",
+	"excellent", "awesome", "for", "the", "your", "votre", "vos", "pour",
+	"help", "aide", "reponse", "answer", "support", "quick", "rapide",
+	"et", "and", "bientot", "bye", "au", "revoir", "tout", "toute",
+	"toutes", "tous", "all",
+	"everything", "vous", "te", "madame", "monsieur", "team", "equipe",
+	"l", "d", NULL };
+
 /* courtesies that hold a negation and mean no harm */
 static const char *const courtesies[] = { "no problem", "no problems",
 	"no worries", "no worry", "no issue", "no issues", "pas de souci",
@@ -179,6 +197,132 @@ blank_courtesies(char *t, size_t len)
 	}
 }
 
+/* Whether the folded paragraph [s, e) is words of thanks and courtesy
+ * alone, one of thanks at least. */
+static bool
+thanks_only(const char *s, const char *e)
+{
+	bool thanked = false;
+
+	for (const char *p = s; p < e; ) {
+		const char *w;
+		char word[32];
+		size_t n;
+		bool known = false;
+
+		while (p < e && !is_word_byte((unsigned char)*p))
+			p++;
+		for (w = p; p < e && is_word_byte((unsigned char)*p); p++)
+			;
+		if ((n = (size_t)(p - w)) == 0)
+			break;
+		if (n >= sizeof(word))
+			return false;
+		memcpy(word, w, n);
+		word[n] = '\0';
+		for (size_t i = 0; thanks_w[i] != NULL && !known; i++)
+			if (strcmp(word, thanks_w[i]) == 0)
+				known = thanked = true;
+		for (size_t i = 0; courtesy_w[i] != NULL && !known; i++)
+			known = strcmp(word, courtesy_w[i]) == 0;
+		if (!known)
+			return false;
+	}
+	return thanked;
+}
+
+/* Whether the line (n bytes at s) reads as part of a signature: at
+ * most 50 bytes, a mobile client's line, or words that each start with
+ * a capital, a digit or a sign ("Jean Dupont", "ACME SA", "+33 1 23 45
+ * 67 89", "jean@acme.example" aside), not a sentence. */
+static bool
+signature_line(const char *s, size_t n)
+{
+	static const char *const mobile[] = { "Sent from ", "Envoy\xc3\xa9 de ",
+		"Envoy\xc3\xa9 depuis ", "Get Outlook", "Obtenir Outlook", NULL };
+
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	if (n == 0 || n > 50 || strchr(".!:;", s[n - 1]) != NULL)
+		return false;
+	for (size_t i = 0; mobile[i] != NULL; i++)
+		if (strncmp(s, mobile[i], strlen(mobile[i])) == 0)
+			return true;
+	for (size_t i = 0; i < n; ) {
+		size_t w = i;
+		unsigned char c = (unsigned char)s[i];
+
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (memchr(s + w, '@', i - w) == NULL &&
+		    !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c >= 0x80 || strchr("+(-|/&", c) != NULL))
+			return false;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+	}
+	return true;
+}
+
+/* Whether text is a thank-you (see confirm.h): its first paragraph
+ * thanks, at most a signature follows, no question mark anywhere. */
+static bool
+is_thanks(const char *text)
+{
+	struct buf f = BUF_INIT(1024);
+	const char *p = text, *par;
+	size_t len;
+	int lines = 0;
+	bool ok;
+
+	if (strchr(text, '?') != NULL)
+		return false;
+	p += strspn(p, " \t\r\n");
+	par = p;
+	/* the first paragraph ends at a blank line */
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+
+		if (nl == NULL) {
+			p += strlen(p);
+			break;
+		}
+		p = nl + 1;
+		if (p[strspn(p, " \t\r")] == '\n' ||
+		    p[strspn(p, " \t\r")] == '\0')
+			break;
+	}
+	len = (size_t)(p - par);
+	if (len > 400)
+		return false;
+	{
+		char *copy = xstrndup(par, len);
+
+		ok = fold(&f, copy) && thanks_only(buf_str(&f),
+		    buf_str(&f) + f.len);
+		free(copy);
+	}
+	buf_free(&f);
+	/* then a signature at most: after a "--" line, a few lines; else
+	 * up to three lines of names ("Jean Dupont", "ACME SA", "+33 1
+	 * 23 45 67 89") or a mobile client's line */
+	for (bool delimited = false; ok && *p != '\0'; ) {
+		size_t l = strcspn(p, "\n"), b = strspn(p, " \t\r");
+
+		if (b < l) {
+			lines++;
+			if (lines == 1 && (strncmp(p + b, "--", 2) == 0 ||
+			    strncmp(p + b, "\xe2\x80\x94", 3) == 0))
+				delimited = true;
+			else
+				ok = delimited ? lines <= 8 : lines <= 3 &&
+				    signature_line(p + b, l - b);
+		}
+		p += l + (p[l] == '\n');
+	}
+	return ok;
+}
+
 enum confirm_verdict
 confirm_read(const char *text, const char *const *phrases, size_t n)
 {
@@ -230,5 +374,7 @@ confirm_read(const char *text, const char *const *phrases, size_t n)
 	buf_free(&f);
 	if (no)
 		return CONFIRM_NO;
-	return yes && !other ? CONFIRM_YES : CONFIRM_NONE;
+	if (yes && !other)
+		return CONFIRM_YES;
+	return is_thanks(text) ? CONFIRM_THANKS : CONFIRM_NONE;
 }

@@ -24,6 +24,11 @@
  *   "sauf"...), and no other sentence contrasts, asks (ends with "?") or
  *   says "still"/"toujours"/"encore": "It works, thanks. Could you also
  *   look at X?" is not a plain confirmation;
+ * - CONFIRM_THANKS: neither of those, and the reply only thanks: its
+ *   first paragraph is words of thanks and courtesy alone ("Merci
+ *   beaucoup !", "Thanks a lot, have a nice day"), what follows is a
+ *   signature at most (5 short lines), and nothing asks or objects. The
+ *   best desks do not reopen a ticket for a thank-you;
  * - CONFIRM_NONE: anything else.
  *
  * The phrases are the configuration's ([guichet] confirm_phrases, fr and
@@ -39,6 +44,7 @@ enum confirm_verdict {
 	CONFIRM_NONE,
 	CONFIRM_YES,       /* the customer confirms the resolution */
 	CONFIRM_NO,        /* the customer says it is not solved */
+	CONFIRM_THANKS,    /* the customer only thanks */
 };
 
 /* What text (a reply's new text, quotes taken away) says of a

@@ -350,6 +350,26 @@ class Conversation(gh.ServersTestCase):
         self.assertEqual(t["status"], "closed")
         self.assertIn("validated", self.kinds(t))
 
+    def test_thanks_reopen_nothing(self):
+        # "Merci !" to a resolution: the ticket stays resolved, the
+        # agents read it, the customer is not told it reopened
+        number = self.open_ticket()
+        self.agent_reply(number, "#resolve\nFixed.\n")
+        self.servers.smtp.clear()
+        self.customer_reply(number, "Merci beaucoup !\n\nClaire Dupont\n"
+                            "ACME SA\n")
+        t = self.show(number)
+        self.assertEqual(t["status"], "resolved")
+        self.assertIn("thanked", self.kinds(t))
+        self.assertNotIn("reopened", self.kinds(t))
+        self.assertEqual(self.sent("claire@cust.example"), [])
+        told = self.sent("alice@example.com")
+        self.assertEqual(len(told), 1)
+        self.assertIn("Merci beaucoup", self.body(told[0]))
+        # thanks and a question: the question reopens
+        self.customer_reply(number, "Merci ! Et pour l'export ?\n")
+        self.assertEqual(self.show(number)["status"], "open")
+
     def test_reopen_confirm_and_autoclose(self):
         number = self.open_ticket()
         self.agent_reply(number, "#resolve\nFixed.\n")

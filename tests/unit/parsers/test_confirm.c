@@ -106,6 +106,51 @@ test_neither(void **state)
 }
 
 static void
+test_thanks(void **state)
+{
+	static const char *const thanks[] = {
+		"Merci beaucoup !",
+		"merci",
+		"Thanks a lot, have a nice day!",
+		"Merci pour votre aide.\nBonne journ\xc3\xa9" "e\n\nJean Dupont\n"
+		"ACME SA\n+33 1 23 45 67 89",
+		"Thank you very much!\n\n-- \nJane Roe\nHead of IT, ACME\n"
+		"jane@acme.example\nThis mail is confidential.",
+		"Encore merci \xc3\xa0 toute l'\xc3\xa9quipe\n\nEnvoy\xc3\xa9 de "
+		"mon iPhone",
+		"Thanks!\n\nSent from my phone",
+		NULL,
+	};
+	static const char *const not_thanks[] = {
+		"Thanks! Could you also check the export?",
+		"Merci.\n\nAutre souci : l'export est vide.",
+		"Merci.\n\nL'export est vide",
+		"Merci d'avance",
+		"Thanks, I will test tomorrow",
+		"Merci\n\nJean\nACME\nParis\nFrance",
+		"Merci " "merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci "
+		"merci merci merci merci merci merci merci merci merci merci",
+		"Bonne journ\xc3\xa9" "e",
+		NULL,
+	};
+
+	(void)state;
+	expect(thanks, CONFIRM_THANKS);
+	for (size_t i = 0; not_thanks[i] != NULL; i++)
+		if (confirm_read(not_thanks[i], phrases, NPHRASES) ==
+		    CONFIRM_THANKS)
+			fail_msg("\"%s\": taken for thanks", not_thanks[i]);
+	/* thanks beside a complaint: the complaint */
+	assert_int_equal(confirm_read("Merci, mais \xc3\xa7" "a ne marche pas",
+	    phrases, NPHRASES), CONFIRM_NO);
+}
+
+static void
 test_hostile(void **state)
 {
 	static const char *const few[] = { "", "\xff\xfe", "ça marche" };
@@ -142,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_confirmations),
 		cmocka_unit_test(test_still_broken),
 		cmocka_unit_test(test_neither),
+		cmocka_unit_test(test_thanks),
 		cmocka_unit_test(test_hostile),
 	};
 
