@@ -21,7 +21,7 @@
  * within CMD_MAX with known names, NUL-terminated arguments, lines in
  * order and a body offset inside the text, or an error message; a
  * rating is 1-5 with its comment inside the text; a verdict on a
- * resolution is one of the three, and the same when the text is read
+ * resolution is one of the four, and the same when the text is read
  * again; a date
  * or GC_EPARSE with a message; enriched text is UTF-8 without CR or
  * trailing blanks, within its cap or GC_ELIMIT with no text.
@@ -193,8 +193,8 @@ check_confirm(const char *text)
 		"c'est résolu", "", "vous pouvez fermer" };
 	enum confirm_verdict v = confirm_read(text, phrases, 5);
 
-	FUZZ_CHECK(v == CONFIRM_NONE || v == CONFIRM_YES || v == CONFIRM_NO,
-	    "verdict %d", (int)v);
+	FUZZ_CHECK(v == CONFIRM_NONE || v == CONFIRM_YES || v == CONFIRM_NO ||
+	    v == CONFIRM_THANKS, "verdict %d", (int)v);
 	FUZZ_CHECK(confirm_read(text, phrases, 5) == v, "verdict changes");
 }
 
