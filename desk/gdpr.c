@@ -43,8 +43,9 @@ gdpr_pseudonym(char *out, const struct gdpr_key *k, const char *addr)
 	struct arena a;
 
 	arena_init(&a, 1024);
-	/* w[0]: lower-cased, A-labels decoded, as ASCII domains always
-	 * were */
+	/* keyed on w[0], lower case with its A-labels decoded: both
+	 * writings of a domain are one pseudonym, and an ASCII domain's is
+	 * what it always was */
 	(void)addr_writings(&a, addr, w);
 	hmac_sha256(md, k->v, k->len, w[0], strlen(w[0]));
 	arena_free(&a);
@@ -81,7 +82,6 @@ gdpr_person(struct desk *in, const char *addr, char ***out,
 	free(low);
 	return 0;
 }
-
 
 bool
 gdpr_valid_address(const char *s)

@@ -25,7 +25,8 @@ static const char *const latin1[64] = {
 	"o", "u", "u", "u", "u", "y", NULL, "y",
 };
 
-/* Words, whole (W) or as the start of one (P: "work" is in "working"). */
+/* Words, folded; matched whole, or as the start of a word in the lists
+ * named _p ("work" is in "working"). */
 static const char *const negations[] = { "not", "no", "never", "nothing",
 	"nobody", "none", "nor", "cannot", "cant", "dont", "doesnt", "didnt",
 	"isnt", "wont", "wasnt", "arent", "hasnt", "havent", "couldnt",
@@ -41,7 +42,8 @@ static const char *const problems_p[] = { "problem", "issue", "bug",
 	"erreur", "plant", "bloqu", "panne", "casse", "echec", "meme", NULL };
 static const char *const solutions_p[] = { "work", "fix", "solv",
 	"resolv", "resolu", "regl", "repar", "marche", "fonctionn", NULL };
-/* what a thank-you is made of; one of the first three kinds at least */
+/* What a thank-you is made of: one word of thanks_w at least, and words
+ * of courtesy_w beside them. */
 static const char *const thanks_w[] = { "merci", "thanks", "thank", "thx",
 	"remercie", "remercions", "remerciements", NULL };
 static const char *const courtesy_w[] = { "you", "very", "much", "so",
