@@ -131,6 +131,8 @@ list_one(void *arg, const char *text)
 		o->n++;
 	}
 	if (ferror(stdout)) {
+		fprintf(stderr, "guichet: ticket list: cannot write the "
+		    "list\n");
 		o->ex = EX_IOERR;
 		return GC_EIO;
 	}
