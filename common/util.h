@@ -19,13 +19,13 @@
 int str_casecmp(const char *a, const char *b);
 int str_ncasecmp(const char *a, const char *b, size_t n);
 bool str_casestarts(const char *s, const char *prefix);
+const char *str_casestr(const char *hay, const char *needle);
 
 /* Whether host (a name, an IPv4 address, an IPv6 address with or
  * without brackets) is this machine's loopback: "localhost" (any case,
  * a final dot allowed), 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. A name is
  * not resolved: one that resolves to 127.0.0.1 is not taken for it. */
 bool host_is_loopback(const char *host);
-const char *str_casestr(const char *hay, const char *needle);
 
 /* Trim ASCII whitespace in place; returns s advanced past leading space. */
 char *str_trim(char *s);

@@ -168,54 +168,69 @@ is_delegated(const char *type)
 	return false;
 }
 
-/* A mailbox's tls = auto | required | none: none (or the older
- * allow_plaintext = yes) lets it log in without TLS when the server
- * offers no STARTTLS; it contradicts imaps://, and required. auto and
- * required are the same: a login carries a password, which needs TLS
- * on the loopback too. */
+enum tls_word { TLS_AUTO, TLS_REQUIRED, TLS_NONE };
+
+/* The section's tls = auto | required | none, read by [smtp] and
+ * [mailbox] alike: another word is reported and taken for auto. *line_r:
+ * the line of the key, else the section's. none contradicts a url of
+ * the scheme given (smtps://, imaps://), which is TLS. */
+static enum tls_word
+read_tls_word(struct reader *r, const struct conf_section *s,
+    const char *value, const char *url, const char *tls_scheme,
+    int *line_r)
+{
+	const struct conf_entry *e = conf_section_entry(s, "tls");
+	enum tls_word w = TLS_AUTO;
+
+	*line_r = e ? e->line : s->line;
+	if (value == NULL || strcmp(value, "auto") == 0)
+		w = TLS_AUTO;
+	else if (strcmp(value, "required") == 0)
+		w = TLS_REQUIRED;
+	else if (strcmp(value, "none") == 0)
+		w = TLS_NONE;
+	else
+		conf_diag_add(r->d, s->file, *line_r, "tls: \"%s\": expected "
+		    "auto, required or none", value);
+	if (w == TLS_NONE && url != NULL &&
+	    strncasecmp(url, tls_scheme, strlen(tls_scheme)) == 0)
+		conf_diag_add(r->d, s->file, *line_r, "tls = none: the url is "
+		    "%s, which is TLS", tls_scheme);
+	return w;
+}
+
+/* A mailbox's tls: none (or the older allow_plaintext = yes) lets it
+ * log in without TLS when the server offers no STARTTLS, and
+ * contradicts required. auto and required are the same: a login carries
+ * a password, which needs TLS on the loopback too. */
 static void
 check_mailbox_tls(struct reader *r, const struct conf_section *s,
     struct conf_mailbox *m)
 {
-	const struct conf_entry *e = conf_section_entry(s, "tls");
-	int line = e ? e->line : s->line;
-	bool none = m->tls != NULL && strcmp(m->tls, "none") == 0;
+	int line;
+	enum tls_word w = read_tls_word(r, s, m->tls, m->url, "imaps://",
+	    &line);
 
-	if (m->tls != NULL && strcmp(m->tls, "auto") != 0 &&
-	    strcmp(m->tls, "required") != 0 && !none)
-		conf_diag_add(r->d, s->file, line, "tls: \"%s\": expected "
-		    "auto, required or none", m->tls);
-	if (m->tls != NULL && strcmp(m->tls, "required") == 0 &&
-	    m->allow_plaintext)
+	if (w == TLS_REQUIRED && m->allow_plaintext)
 		conf_diag_add(r->d, s->file, line, "tls = required "
 		    "contradicts allow_plaintext = yes");
-	if (none && m->url != NULL && strncasecmp(m->url, "imaps://", 8) == 0)
-		conf_diag_add(r->d, s->file, line, "tls = none: the url is "
-		    "imaps://, which is TLS");
-	m->allow_plaintext = m->allow_plaintext || none;
+	m->allow_plaintext = m->allow_plaintext || w == TLS_NONE;
 }
 
-/* tls = auto | required | none; none contradicts smtps:// and
- * require_tls. max_rcpts: 1 or more. */
+/* [smtp] tls (none contradicts require_tls); max_rcpts: 1 or more. */
 static void
 check_smtp_tls(struct reader *r, const struct conf_section *s)
 {
 	struct conf_smtp *m = &r->c->smtp;
 	const struct conf_entry *e = conf_section_entry(s, "tls");
-	int line = e ? e->line : s->line;
+	int line;
+	enum tls_word w = read_tls_word(r, s, m->tls, m->url, "smtps://",
+	    &line);
 
 	m->tls_line = e ? e->line : 0;
-	if (m->tls != NULL && strcmp(m->tls, "auto") != 0 &&
-	    strcmp(m->tls, "required") != 0 && strcmp(m->tls, "none") != 0)
-		conf_diag_add(r->d, s->file, line, "tls: \"%s\": expected "
-		    "auto, required or none", m->tls);
-	m->tls_none = m->tls != NULL && strcmp(m->tls, "none") == 0;
-	if (m->tls != NULL && strcmp(m->tls, "required") == 0)
+	m->tls_none = w == TLS_NONE;
+	if (w == TLS_REQUIRED)
 		m->require_tls = true;
-	if (m->tls_none && m->url != NULL &&
-	    strncasecmp(m->url, "smtps://", 8) == 0)
-		conf_diag_add(r->d, s->file, line, "tls = none: the url is "
-		    "smtps://, which is TLS");
 	if (m->tls_none && m->require_tls)
 		conf_diag_add(r->d, s->file, line, "tls = none contradicts "
 		    "require_tls = yes");

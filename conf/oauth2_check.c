@@ -16,6 +16,7 @@
 bool
 conf_url_loopback_or_https(const char *url)
 {
+	char host[64];
 	const char *h;
 	size_t n;
 
@@ -24,16 +25,13 @@ conf_url_loopback_or_https(const char *url)
 	if (str_ncasecmp(url, "http://", 7) != 0)
 		return false;
 	h = url + 7;
+	/* the host ends the authority, or the whole URL */
 	n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/?#");
-	{
-		char host[64];
-
-		if (n >= sizeof(host) || strchr(":/?#", h[n]) == NULL)
-			return false;
-		memcpy(host, h, n);
-		host[n] = '\0';
-		return host_is_loopback(host);
-	}
+	if (n >= sizeof(host) || strchr(":/?#", h[n]) == NULL)
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return host_is_loopback(host);
 }
 
 /* auth = password | oauth2, and the oauth2_* keys that go with it.
