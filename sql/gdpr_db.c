@@ -122,15 +122,7 @@ static const struct db_stmt st_lower = { "gdpr_lower", "SELECT lower($1)",
 int
 gdpr_db_lower(struct db *db, const char *s, char **out, struct gc_err *err)
 {
-	PGresult *res;
-	int rc;
-
-	*out = NULL;
-	if ((rc = db_execv(db, &st_lower, &res, err, 1, s)) != 0)
-		return rc;
-	*out = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return db_value(db, &st_lower, out, err, 1, s);
 }
 
 int
@@ -202,17 +194,14 @@ gdpr_db_events(struct db *db, const struct gdpr_ids *ids,
     const char *const *keys, int64_t **ids_r, char ***data_r, size_t *n_r,
     struct gc_err *err)
 {
-	char *l = ids_literal(ids->v, ids->n), *k;
-	size_t nk = 0;
+	char *l = ids_literal(ids->v, ids->n);
+	char *k = array_literal(keys, count_of(keys));
 	PGresult *res;
 	int rc, n;
 
 	*ids_r = NULL;
 	*data_r = NULL;
 	*n_r = 0;
-	while (keys[nk] != NULL)
-		nk++;
-	k = array_literal(keys, nk);
 	rc = db_execv(db, &st_events, &res, err, 2, l, k);
 	free(l);
 	free(k);
