@@ -531,10 +531,9 @@ static const struct db_stmt st_missing = { "migr_missing",
 int
 db_migrate(struct db *db, time_t now, int *applied_r, struct gc_err *err)
 {
-	char at[32];
-
 	const struct embedded_file *files[512];
 	size_t n = migrations(files, 512);
+	char at[32];
 	int rc;
 
 	*applied_r = 0;

@@ -9,6 +9,9 @@
 #include "common/mem.h"
 #include "common/util.h"
 
+/* The fields of a ticket t, its rating r joined (TICKET_FROM). */
+#define TICKET_FROM "tickets t LEFT JOIN ticket_ratings r " \
+	"ON r.ticket_id = t.id"
 #define TICKET_FIELDS \
 	"'number', t.number, 'status', t.status, 'priority', t.priority, " \
 	"'plan', t.plan, 'queue', t.queue, 'mailbox', t.mailbox, " \
@@ -22,13 +25,13 @@
 	"'merged_into', (SELECT m.number FROM tickets m " \
 	"WHERE m.id = t.merged_into), " \
 	"'tags', t.tags, 'eta', iso_utc(t.eta), " \
-	"'rating', (SELECT json_build_object('score', r.score, " \
-	"'comment', r.comment, 'via', r.via, " \
-	"'rated_at', iso_utc(r.rated_at), 'changes', r.changes) " \
-	"FROM ticket_ratings r WHERE r.ticket_id = t.id), " \
-	"'satisfaction', (SELECT json_build_object('rating', r.score, " \
-	"'comment', r.comment, 'at', iso_utc(r.rated_at)) " \
-	"FROM ticket_ratings r WHERE r.ticket_id = t.id), " \
+	"'rating', CASE WHEN r.ticket_id IS NOT NULL THEN " \
+	"json_build_object('score', r.score, 'comment', r.comment, " \
+	"'via', r.via, 'rated_at', iso_utc(r.rated_at), " \
+	"'changes', r.changes) END, " \
+	"'satisfaction', CASE WHEN r.ticket_id IS NOT NULL THEN " \
+	"json_build_object('rating', r.score, 'comment', r.comment, " \
+	"'at', iso_utc(r.rated_at)) END, " \
 	"'participants', coalesce((SELECT json_agg(json_build_object(" \
 	"'address', p.address, 'name', p.name, 'role', p.role, " \
 	"'added_at', iso_utc(p.added_at)) ORDER BY p.role DESC, " \
@@ -74,7 +77,7 @@ static const struct db_stmt st_ticket = { "view_ticket",
 	"  'at', iso_utc(e.at), 'kind', e.kind, 'actor', e.actor, "
 	"  'data', e.data) ORDER BY e.id) FROM events e "
 	"  WHERE e.ticket_id = t.id), '[]'::json)"
-	")::text FROM tickets t WHERE t.number = $1", 1 };
+	")::text FROM " TICKET_FROM " WHERE t.number = $1", 1 };
 
 /* The tickets that pass every filter given ($1 status, $2 queue, $3
  * priority, $4 assignee, $5 organisation; NULL: any; $6 'breached': an
@@ -86,7 +89,7 @@ static const struct db_stmt st_ticket = { "view_ticket",
 #define TICKET_URGENCY "x.due NULLS LAST, x.rank, t.id DESC"
 static const struct db_stmt st_ticket_list = { "view_ticket_rows",
 	"SELECT json_build_object(" TICKET_FIELDS ")::text "
-	"FROM tickets t CROSS JOIN LATERAL (SELECT "
+	"FROM " TICKET_FROM " CROSS JOIN LATERAL (SELECT "
 	"(SELECT min(s.due_at) FROM sla_timers s WHERE s.ticket_id = t.id "
 	"AND s.met_at IS NULL) AS due, "
 	"coalesce((SELECT p.rank FROM unnest($8::text[], $9::int[]) "
