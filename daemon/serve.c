@@ -155,7 +155,7 @@ build_generation(struct daemon *d)
 	for (size_t i = 0; i < c->nmailboxes; i++)
 		poller_new(&d->pollers[i], c, &c->mailboxes[i]);
 	d->npollers = c->nmailboxes;
-	if (mailout_new(&d->mailout, c, &err) != 0)
+	if (mailout_new(&d->mailout, c, app_policy(d->app), &err) != 0)
 		fatal("mailout: %s", err.msg);
 	outbox_new(&d->outbox, c);
 }

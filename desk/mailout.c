@@ -18,6 +18,7 @@
 #include "notify/compose.h"
 #include "notify/replies.h"
 #include "notify/template.h"
+#include "sla/policy.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
 
@@ -32,6 +33,7 @@ struct cached {
 
 struct mailout {
 	const struct conf *conf;
+	const struct sla_policy *policy;   /* NULL: every mail ranks 0 */
 	struct cached cache[MAX_CACHED];
 	size_t ncache;
 	struct agentauth_key *key;      /* NULL until first needed */
@@ -39,11 +41,12 @@ struct mailout {
 
 int
 mailout_new(struct mailout **out, const struct conf *conf,
-    struct gc_err *err)
+    const struct sla_policy *policy, struct gc_err *err)
 {
 	(void)err;
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->conf = conf;
+	(*out)->policy = policy;
 	return 0;
 }
 
@@ -272,6 +275,30 @@ render_html(char **out, struct arena *a, const struct template *t,
 	return rc;
 }
 
+/* Where the mail stands in the outbox's order (sql/032_outbox_rank.sql):
+ * a P1's mail first, then the ticket's plan by its rank, mail to many
+ * alike last. A mail without a plan (a size notice) ranks as the
+ * default plan. */
+static int
+send_rank(const struct mailout *mo, const struct mailout_req *req)
+{
+	const char *plan = "", *priority = "";
+
+	if (req->bulk)
+		return STORE_RANK_BULK;
+	for (size_t i = 0; i < req->nvars; i++) {
+		if (req->vars[i].value == NULL)
+			continue;
+		if (strcmp(req->vars[i].name, "plan") == 0)
+			plan = req->vars[i].value;
+		else if (strcmp(req->vars[i].name, "priority") == 0)
+			priority = req->vars[i].value;
+	}
+	if (mo->policy == NULL || strcmp(priority, "P1") == 0)
+		return 0;
+	return sla_policy_plan_rank(mo->policy, plan);
+}
+
 static int
 compose(struct mailout_mail **out, struct mailout *mo, struct db *db,
     time_t now, const struct mailout_req *req, struct gc_err *err)
@@ -392,6 +419,7 @@ compose(struct mailout_mail **out, struct mailout *mo, struct db *db,
 	ob->now = now;
 	ob->first_slot = req->first_slot;
 	ob->slot_cap = req->slot_cap;
+	ob->rank = send_rank(mo, req);
 	snprintf(m->dedup, sizeof(m->dedup), "out:%s", mid);
 	sm->ticket_id = req->ticket_id;
 	sm->direction = "out";

@@ -26,6 +26,7 @@
 #include "sql/store_message.h"
 
 struct mailout;
+struct sla_policy;
 
 struct mailout_var {
 	const char *name;
@@ -54,6 +55,8 @@ struct mailout_req {
 	bool generated;              /* ... auto-generated: answers no mail
 	                                (RFC 3834 3.1.7), e.g. a report */
 	bool capped;                 /* counts against auto_reply_cap */
+	bool bulk;                   /* one of many alike (reports): sent
+	                                after every ticket's mail */
 	bool first_slot;             /* a new ticket's first mail to its
 	                                customer side: takes its slot under
 	                                ticket_send_cap (store_outbox) */
@@ -81,8 +84,9 @@ struct mailout_file {
 	size_t len;
 };
 
+/* policy: the plans' ranks that order the outbox (NULL: all alike). */
 int mailout_new(struct mailout **out, const struct conf *conf,
-    struct gc_err *err);
+    const struct sla_policy *policy, struct gc_err *err);
 void mailout_free(struct mailout **mo);
 
 /* message_id_r: at least 256 bytes, receives our Message-ID (no <>).

@@ -277,6 +277,7 @@ queue_notice(struct desk *in, const struct status_notice *n,
 	ob.data = raw.data;
 	ob.len = raw.len;
 	ob.now = in->now;
+	ob.rank = STORE_RANK_BULK;   /* one of many: after the tickets' mail */
 	ev = ev_json("purpose", "status", "message_id", mid, "to", n->address,
 	    NULL);
 	rc = store_mail_out(in->db, &ob, NULL, ev, NULL, 0, 0, NULL, err);

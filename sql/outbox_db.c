@@ -45,9 +45,7 @@ static const struct db_stmt st_take = { "outbox_take",
 	"CASE WHEN o.kind = 'mail' AND array_position(o.rcpts, NULL) IS NULL "
 	"AND NOT EXISTS (SELECT 1 FROM outbox_rcpt r WHERE r.outbox_id = o.id) "
 	"THEN array_to_string(o.rcpts, E'\\n') END, cardinality(o.rcpts) "
-	"FROM outbox o "
-	"WHERE o.status = 'pending' AND o.next_attempt_at <= $1 "
-	"ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE SKIP LOCKED", 1 };
+	"FROM outbox o WHERE o.id = (SELECT outbox_take_due($1))", 1 };
 
 /* The most rcpts that are compared here, each with each: past it (a
  * bulk mail) the database's DISTINCT sorts them instead. */
@@ -291,13 +289,13 @@ outbox_db_rcpts_done(struct db *db, int64_t id, time_t now,
 	return rc;
 }
 
-/* The first entry of the take's index (sql/031_outbox_due_order.sql),
- * not min(): on a table without statistics yet PostgreSQL computed
- * min() by reading every pending row, and kept that plan for the
- * session, so that each pass read the whole backlog. */
+/* The first entry of each rank of the take's index
+ * (sql/032_outbox_rank.sql), not min(): on a table without statistics
+ * yet PostgreSQL computed min() by reading every pending row, and kept
+ * that plan for the session, so that each pass read the whole
+ * backlog. */
 static const struct db_stmt st_next_due = { "outbox_next_due",
-	"SELECT extract(epoch FROM next_attempt_at)::bigint FROM outbox "
-	"WHERE status = 'pending' ORDER BY next_attempt_at, id LIMIT 1", 0 };
+	"SELECT extract(epoch FROM outbox_next_due())::bigint", 0 };
 
 int
 outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,

@@ -70,16 +70,17 @@ store_event(struct db *db, int64_t ticket_id, time_t at, const char *kind,
 
 #define MAIL_OUT_PLAIN(SLOT) \
 	"WITH o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) VALUES ($1, " \
-	"$2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id), " \
+	"mail_from, rcpts, url, data, next_attempt_at, created_at, " \
+	"send_rank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $23) " \
+	"RETURNING id), " \
 	MAIL_OUT_MESSAGE_S("$21", "$22") SLOT \
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, " \
 	"'mail_queued', $20::jsonb)) SELECT id FROM o"
 
 static const struct db_stmt st_mail_out = { "mail_out",
-	MAIL_OUT_PLAIN(""), 22 };
+	MAIL_OUT_PLAIN(""), 23 };
 static const struct db_stmt st_mail_out_first = { "mail_out_first",
-	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 22 };
+	MAIL_OUT_PLAIN(MAIL_OUT_FIRST_SLOT), 23 };
 
 /* The same with the mail's slot under ticket_send_cap ($CAP) taken
  * first (sql/026_agent_reply_cost.sql), from the rows of FROM: its first
@@ -97,12 +98,13 @@ static const struct db_stmt st_mail_out_first = { "mail_out_first",
 static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
 	"WITH " SLOT_TAKE("$23", "")
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
-	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at, send_rank) "
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, sl.at, $9, $24 FROM sl "
+	"RETURNING id), "
 	MAIL_OUT_MESSAGE_S("$21", "$22")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) VALUES ($3, $9, "
 	"'mail_queued', $20::jsonb) RETURNING id), " SLOT_HELD("$23")
-	"SELECT id FROM o", 23 };
+	"SELECT id FROM o", 24 };
 
 /* The same, unless one of the automatic mail's recipients ($21, an
  * array) already got $22 automatic mails in the hour: then only an
@@ -112,8 +114,9 @@ static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
 	"$9::timestamptz - interval '1 hour', $22)), true) AS ok " \
 	"FROM unnest($21::text[]) AS a), " \
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, " \
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, " \
-	"$2, $3, $4, $5, $6, $7, $8, $9, $9 FROM ok WHERE ok.ok RETURNING id), " \
+	"mail_from, rcpts, url, data, next_attempt_at, created_at, " \
+	"send_rank) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $25 " \
+	"FROM ok WHERE ok.ok RETURNING id), " \
 	MAIL_OUT_MESSAGE_S("$23", "$24") SLOT \
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, " \
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, " \
@@ -122,7 +125,7 @@ static const struct db_stmt st_mail_out_slot = { "mail_out_slot",
 	"SELECT id FROM o"
 
 static const struct db_stmt st_mail_out_capped = { "mail_out_capped",
-	MAIL_OUT_CAPPED(""), 24 };
+	MAIL_OUT_CAPPED(""), 25 };
 /* With its slot taken first, when the loop breaker lets it go. */
 static const struct db_stmt st_mail_out_capped_slot = {
 	"mail_out_capped_slot",
@@ -131,16 +134,17 @@ static const struct db_stmt st_mail_out_capped_slot = {
 	"FROM unnest($21::text[]) AS a), "
 	SLOT_TAKE("$25", "FROM ok WHERE ok.ok")
 	"o AS (INSERT INTO outbox (kind, purpose, ticket_id, message_id, "
-	"mail_from, rcpts, url, data, next_attempt_at, created_at) SELECT $1, "
-	"$2, $3, $4, $5, $6, $7, $8, sl.at, $9 FROM sl RETURNING id), "
+	"mail_from, rcpts, url, data, next_attempt_at, created_at, send_rank) "
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, sl.at, $9, $26 FROM sl "
+	"RETURNING id), "
 	MAIL_OUT_MESSAGE_S("$23", "$24")
 	"e AS (INSERT INTO events (ticket_id, at, kind, data) SELECT $3, $9, "
 	"CASE WHEN ok.ok THEN 'mail_queued' ELSE 'auto_reply_capped' END, "
 	"CASE WHEN ok.ok THEN $20::jsonb ELSE $20::jsonb || "
 	"'{\"reason\": \"auto_reply_cap\"}' END FROM ok RETURNING id), "
-	SLOT_HELD("$25") "SELECT id FROM o", 25 };
+	SLOT_HELD("$25") "SELECT id FROM o", 26 };
 static const struct db_stmt st_mail_out_capped_first = {
-	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 24 };
+	"mail_out_capped_first", MAIL_OUT_CAPPED(MAIL_OUT_FIRST_SLOT), 25 };
 
 int
 store_mail_out(struct db *db, const struct store_outbox *o,
@@ -155,21 +159,21 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 	char *cc = m ? array_literal(m->cc, m->ncc) : NULL;
 	char *refs = m ? array_literal(m->refs, m->nrefs) : NULL;
 	char *caps = ncapped ? array_literal(capped, ncapped) : NULL;
-	char capn[24], slotn[24];
+	char capn[24], slotn[24], rankn[16];
 	bool slot = !o->first_slot && o->slot_cap > 0 && o->ticket_id != 0;
-	const char *p[25] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
+	const char *p[26] = { o->kind, o->purpose, o->ticket_id ? tid : NULL,
 		o->message_id, o->mail_from, rcpts, o->url, o->data, ts,
 		m ? m->author : NULL, m ? m->from_name : NULL, to, cc,
 		m ? (m->subject ? m->subject : "") : NULL,
 		m ? m->in_reply_to : NULL, refs,
 		m ? (m->text ? m->text : "") : NULL, m ? m->agent : NULL,
 		m && m->internal ? "true" : "false",
-		ev_json ? ev_json : "{}", caps, NULL, NULL, NULL, NULL };
+		ev_json ? ev_json : "{}", caps, NULL, NULL, NULL, NULL, NULL };
 	const struct db_stmt *st = ncapped ? (o->first_slot ?
 	    &st_mail_out_capped_first : slot ? &st_mail_out_capped_slot :
 	    &st_mail_out_capped) : (o->first_slot ? &st_mail_out_first :
 	    slot ? &st_mail_out_slot : &st_mail_out);
-	int lens[25] = { 0 }, bin[25] = { 0 };
+	int lens[26] = { 0 }, bin[26] = { 0 };
 	int sealed = ncapped ? 22 : 20;   /* $23 or $21, the index after */
 	PGresult *res;
 	int rc;
@@ -180,6 +184,8 @@ store_mail_out(struct db *db, const struct store_outbox *o,
 	snprintf(slotn, sizeof(slotn), "%lld", o->slot_cap);
 	if (slot)
 		p[ncapped ? 24 : 22] = slotn;   /* $25 or $23 */
+	snprintf(rankn, sizeof(rankn), "%d", o->rank);
+	p[st->nparams - 1] = rankn;      /* the last */
 	lens[7] = (int)o->len;
 	bin[7] = 1;
 	if (m != NULL && m->sealed_text != NULL) {

@@ -35,7 +35,15 @@ struct store_outbox {
 	 * (> 0) is taken in the statement, the row written with it (a
 	 * mail past the cap waits, with a mail_held event) */
 	long long slot_cap;
+	/* the outbox sends lower ranks first (sql/032_outbox_rank.sql):
+	 * 0 an escalation or a P1's mail, then a plan's rank, then
+	 * STORE_RANK_BULK */
+	int rank;
 };
+
+/* The rank of mail sent to many alike (status notices, reports): after
+ * every ticket's mail. Plans' ranks stay below (sla/policy_read.c). */
+#define STORE_RANK_BULK 1000000
 
 /* Whether ticket_id has an event of kind whose data's "message_id" is
  * message_id. */

@@ -130,6 +130,7 @@ static const struct db_stmt st_quarantine = { "view_quarantine",
 	"'purpose', o.purpose, 'message_id', o.message_id, " \
 	"'ticket', (SELECT number FROM tickets WHERE id = o.ticket_id), " \
 	"'attempts', o.attempts, 'last_error', o.last_error, " \
+	"'send_rank', o.send_rank, " \
 	"'created_at', iso_utc(o.created_at), " \
 	"'next_attempt_at', CASE WHEN o.status = 'pending' " \
 	"THEN iso_utc(o.next_attempt_at) END, " \

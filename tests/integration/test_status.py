@@ -502,6 +502,10 @@ class Status(DeskCase):
         s.guichet("serve", "--once", now=T0)
         self.assertEqual(self.scalar(
             "SELECT count(*) FROM outbox WHERE purpose = 'status'"), "4")
+        # mail to many: sent after every ticket's (migration 032)
+        self.assertEqual(self.scalar(
+            "SELECT array_agg(DISTINCT send_rank) FROM outbox WHERE "
+            "purpose = 'status'"), "{1000000}")
         self.assertEqual(len(self.sent("ann@sub.example")), 2)
         # bob leaves by replying to his mail; ann by the mailto: link
         s.smtp.clear()

@@ -56,7 +56,7 @@ setup(void **state)
 	    sizeof(conf_text) - 1, &diag) != 0)
 		fail_msg("conf: %s", diag.n ? diag.lines[0] : "?");
 	conf_diag_free(&diag);
-	assert_int_equal(mailout_new(&f->mo, f->c, NULL), 0);
+	assert_int_equal(mailout_new(&f->mo, f->c, NULL, NULL), 0);
 	*state = f;
 	return 0;
 }
