@@ -39,7 +39,9 @@ static const char *const persists[] = { "still", "again", "toujours",
 	"encore", "de nouveau", "a nouveau", NULL };
 static const char *const problems_p[] = { "problem", "issue", "bug",
 	"error", "broken", "fail", "crash", "wrong", "same", "souci",
-	"erreur", "plant", "bloqu", "panne", "casse", "echec", "meme", NULL };
+	"erreur", "plant", "bloqu", "panne", "casse", "echec", "meme", "vide",
+	"empty", "lent", "slow", "missing", "manqu", "impossib", "perdu",
+	"lost", NULL };
 static const char *const solutions_p[] = { "work", "fix", "solv",
 	"resolv", "resolu", "regl", "repar", "marche", "fonctionn", NULL };
 /* What a thank-you is made of: one word of thanks_w at least, and words
@@ -199,13 +201,167 @@ blank_courtesies(char *t, size_t len)
 	}
 }
 
-/* Whether the folded paragraph [s, e) is words of thanks and courtesy
- * alone, one of thanks at least. */
-static bool
-thanks_only(const char *s, const char *e)
-{
-	bool thanked = false;
+/* Words that open a signature's title line, folded: "Responsable
+ * informatique", "Head of IT", "Chef de projet", "IT manager". */
+static const char *const titles_w[] = { "responsable", "directeur",
+	"directrice", "director", "head", "chef", "cheffe", "manager",
+	"gerant", "gerante", "ingenieur", "ingenieure", "engineer",
+	"technicien", "technicienne", "technician", "administrateur",
+	"administratrice", "administrator", "consultant", "consultante",
+	"developpeur", "developpeuse", "developer", "assistant", "assistante",
+	"comptable", "accountant", "president", "presidente", "fondateur",
+	"fondatrice", "founder", "ceo", "cto", "cio", "dsi", "it", "service",
+	"departement", "department", "analyste", "analyst", "architecte",
+	"architect", "coordinateur", "coordinatrice", "coordinator",
+	"officer", "lead", "senior", "vp", NULL };
 
+/* Whether [s, s + n) is a telephone line: an optional label of letters
+ * ("Tél. :", "Mobile", "Fixe", "Phone") then only digits, blanks and
+ * + ( ) . - /, six digits at least. */
+static bool
+phone_line(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0;
+
+	while (i < n && i < 20 && ((unsigned char)s[i] >= 0x80 ||
+	    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+	    s[i] == ' '))
+		i++;
+	while (i < n && (s[i] == '.' || s[i] == ':' || s[i] == ' '))
+		i++;
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (strchr(" +().-/", s[i]) == NULL)
+			return false;
+	}
+	return digits >= 6;
+}
+
+/* Whether the word [s, s + n) is an address or a link. */
+static bool
+link_word(const char *s, size_t n)
+{
+	return memchr(s, '@', n) != NULL || (n > 4 &&
+	    (strncmp(s, "www.", 4) == 0 || strncmp(s, "http", 4) == 0));
+}
+
+/* Whether the line (n > 0 bytes at s, trimmed) ends as a sentence
+ * does: with ! : ; , or a dot that closes no abbreviation ("S.A.",
+ * "Ltd.", "Jean D.") nor link. */
+static bool
+sentence_end(const char *s, size_t n)
+{
+	size_t last = n;
+
+	if (strchr("!:;,", s[n - 1]) != NULL)
+		return true;
+	if (s[n - 1] != '.')
+		return false;
+	while (last > 0 && s[last - 1] != ' ' && s[last - 1] != '\t')
+		last--;
+	return !link_word(s + last, n - last) && n - last > 4 &&
+	    memchr(s + last, '.', n - last - 1) == NULL;
+}
+
+/* Whether the line (n bytes at s, trimmed) is made of words that each
+ * start with a capital, a digit or a sign, or are addresses or links
+ * ("Jean Dupont", "ACME SA", "jean@acme.example", "www.acme.example"). */
+static bool
+names_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; ) {
+		size_t w = i;
+		unsigned char c = (unsigned char)s[i];
+
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (!link_word(s + w, i - w) &&
+		    !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c >= 0x80 || strchr("+(-|/&", c) != NULL))
+			return false;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+	}
+	return true;
+}
+
+/* Whether the folded line [s, e) names a job ("responsable
+ * informatique", "head of it | acme ltd"): a word of titles_w among
+ * its first two, five words at most, no colon (which opens a
+ * statement: "service informatique : l'export est vide"). */
+static bool
+title_line(const char *s, const char *e)
+{
+	int words = 0;
+	bool title = false;
+
+	if (memchr(s, ':', (size_t)(e - s)) != NULL)
+		return false;
+	for (const char *p = s; p < e; ) {
+		const char *w;
+		size_t n;
+
+		while (p < e && !is_word_byte((unsigned char)*p))
+			p++;
+		for (w = p; p < e && is_word_byte((unsigned char)*p); p++)
+			;
+		if ((n = (size_t)(p - w)) == 0)
+			break;
+		if (++words > 5)
+			return false;
+		for (size_t i = 0; words <= 2 && titles_w[i] != NULL &&
+		    !title; i++)
+			title = strlen(titles_w[i]) == n &&
+			    memcmp(w, titles_w[i], n) == 0;
+	}
+	return title;
+}
+
+/* Whether the line (n bytes at s) reads as part of a signature without
+ * a "--" before it: at most 60 bytes, and a mobile client's line, a
+ * telephone, names, or a job title; never a word of the problem, of
+ * its solution, or a negation ("Le Serveur Est En Panne" is no name). */
+static bool
+signature_line(const char *s, size_t n)
+{
+	static const char *const mobile[] = { "Sent from ", "Envoy\xc3\xa9 de ",
+		"Envoy\xc3\xa9 depuis ", "Get Outlook", "Obtenir Outlook", NULL };
+	struct buf f = BUF_INIT(128);
+	char *copy;
+	bool ok;
+
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' ||
+	    s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n > 60)
+		return false;
+	for (size_t i = 0; mobile[i] != NULL; i++)
+		if (strncmp(s, mobile[i], strlen(mobile[i])) == 0)
+			return true;
+	if (phone_line(s, n))
+		return true;
+	copy = xstrndup(s, n);
+	ok = fold(&f, copy);
+	free(copy);
+	if (ok) {
+		const char *fs = buf_str(&f), *fe = fs + f.len;
+
+		ok = !has_any(fs, fe, problems_p, true) &&
+		    !has_any(fs, fe, solutions_p, true) &&
+		    !has_any(fs, fe, negations, false) && !has_nt(fs, fe) &&
+		    !sentence_end(s, n) &&
+		    (names_line(s, n) || title_line(fs, fe));
+	}
+	buf_free(&f);
+	return ok;
+}
+
+/* Whether the folded line [s, e) holds words of thanks and courtesy
+ * alone (*thanked set when one of thanks), or none. */
+static bool
+courtesy_line(const char *s, const char *e, bool *thanked)
+{
 	for (const char *p = s; p < e; ) {
 		const char *w;
 		char word[32];
@@ -224,100 +380,66 @@ thanks_only(const char *s, const char *e)
 		word[n] = '\0';
 		for (size_t i = 0; thanks_w[i] != NULL && !known; i++)
 			if (strcmp(word, thanks_w[i]) == 0)
-				known = thanked = true;
+				known = *thanked = true;
 		for (size_t i = 0; courtesy_w[i] != NULL && !known; i++)
 			known = strcmp(word, courtesy_w[i]) == 0;
 		if (!known)
 			return false;
 	}
-	return thanked;
-}
-
-/* Whether the line (n bytes at s) reads as part of a signature: at
- * most 50 bytes, a mobile client's line, or words that each start with
- * a capital, a digit or a sign ("Jean Dupont", "ACME SA", "+33 1 23 45
- * 67 89", "jean@acme.example" aside), not a sentence. */
-static bool
-signature_line(const char *s, size_t n)
-{
-	static const char *const mobile[] = { "Sent from ", "Envoy\xc3\xa9 de ",
-		"Envoy\xc3\xa9 depuis ", "Get Outlook", "Obtenir Outlook", NULL };
-
-	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' '))
-		n--;
-	if (n == 0 || n > 50 || strchr(".!:;", s[n - 1]) != NULL)
-		return false;
-	for (size_t i = 0; mobile[i] != NULL; i++)
-		if (strncmp(s, mobile[i], strlen(mobile[i])) == 0)
-			return true;
-	for (size_t i = 0; i < n; ) {
-		size_t w = i;
-		unsigned char c = (unsigned char)s[i];
-
-		while (i < n && s[i] != ' ' && s[i] != '\t')
-			i++;
-		if (memchr(s + w, '@', i - w) == NULL &&
-		    !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c >= 0x80 || strchr("+(-|/&", c) != NULL))
-			return false;
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-	}
 	return true;
 }
 
-/* Whether text is a thank-you (see confirm.h): its first paragraph
- * thanks, at most a signature follows, no question mark anywhere. */
+/* Whether the line at s opens a signature: "--" or an em dash. */
+static bool
+delimiter(const char *s)
+{
+	return strncmp(s, "--", 2) == 0 || strncmp(s, "\xe2\x80\x94", 3) == 0;
+}
+
+/* Whether text is a thank-you (see confirm.h): its first lines thank
+ * (words of thanks and courtesy alone, 400 bytes at most), at most a
+ * signature follows, no question mark anywhere. */
 static bool
 is_thanks(const char *text)
 {
-	struct buf f = BUF_INIT(1024);
-	const char *p = text, *par;
-	size_t len;
+	const char *p = text;
+	size_t said = 0;
 	int lines = 0;
-	bool ok;
+	bool thanked = false, delimited = false, ok = true;
 
 	if (strchr(text, '?') != NULL)
 		return false;
-	p += strspn(p, " \t\r\n");
-	par = p;
-	/* the first paragraph ends at a blank line */
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
+	/* the thanks: lines of courtesy, blank ones among them */
+	while (*p != '\0' && !delimiter(p + strspn(p, " \t\r"))) {
+		size_t l = strcspn(p, "\n");
+		struct buf f = BUF_INIT(256);
+		char *copy = xstrndup(p, l);
+		bool courteous = fold(&f, copy) &&
+		    courtesy_line(buf_str(&f), buf_str(&f) + f.len, &thanked);
 
-		if (nl == NULL) {
-			p += strlen(p);
-			break;
-		}
-		p = nl + 1;
-		if (p[strspn(p, " \t\r")] == '\n' ||
-		    p[strspn(p, " \t\r")] == '\0')
-			break;
-	}
-	len = (size_t)(p - par);
-	if (len > 400)
-		return false;
-	{
-		char *copy = xstrndup(par, len);
-
-		ok = fold(&f, copy) && thanks_only(buf_str(&f),
-		    buf_str(&f) + f.len);
 		free(copy);
+		buf_free(&f);
+		if (!courteous)
+			break;
+		if ((said += l + 1) > 400)
+			return false;
+		p += l + (p[l] == '\n');
 	}
-	buf_free(&f);
-	/* then a signature at most: after a "--" line, a few lines; else
-	 * up to three lines of names ("Jean Dupont", "ACME SA", "+33 1
-	 * 23 45 67 89") or a mobile client's line */
-	for (bool delimited = false; ok && *p != '\0'; ) {
+	if (!thanked)
+		return false;
+	/* then a signature at most: after a "--" line, a few lines of
+	 * anything; else up to six lines of names, titles and numbers
+	 * ("Jean Dupont", "Responsable informatique", "ACME SA", "Tél. :
+	 * +33 1 23 45 67 89", "www.acme.example") or a mobile client's */
+	while (ok && *p != '\0') {
 		size_t l = strcspn(p, "\n"), b = strspn(p, " \t\r");
 
 		if (b < l) {
 			lines++;
-			if (lines == 1 && (strncmp(p + b, "--", 2) == 0 ||
-			    strncmp(p + b, "\xe2\x80\x94", 3) == 0))
+			if (lines == 1 && delimiter(p + b))
 				delimited = true;
 			else
-				ok = delimited ? lines <= 8 : lines <= 3 &&
+				ok = delimited ? lines <= 8 : lines <= 6 &&
 				    signature_line(p + b, l - b);
 		}
 		p += l + (p[l] == '\n');

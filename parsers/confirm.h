@@ -16,8 +16,8 @@
  *   "fonctionne"...), beside a negation ("not", "n't", "no", "never",
  *   "nothing", "pas", "ne", "n'", "jamais", "rien", "aucun"...); or a
  *   word of the problem ("problem", "error", "broken", "erreur",
- *   "plante"...) beside "still", "again", "toujours", "encore" or "de
- *   nouveau". Courtesies are no negation: "no problem", "no worries",
+ *   "plante", "vide", "empty", "slow"...) beside "still", "again",
+ *   "toujours", "encore" or "de nouveau". Courtesies are no negation: "no problem", "no worries",
  *   "pas de souci", "pas de problème", "aucun problème";
  * - CONFIRM_YES: otherwise, a sentence holds a confirming phrase (whole
  *   words) without a contrast ("but", "however", "mais", "par contre",
@@ -25,10 +25,15 @@
  *   says "still"/"toujours"/"encore": "It works, thanks. Could you also
  *   look at X?" is not a plain confirmation;
  * - CONFIRM_THANKS: neither of those, and the reply only thanks: its
- *   first paragraph is words of thanks and courtesy alone ("Merci
+ *   first lines are words of thanks and courtesy alone ("Merci
  *   beaucoup !", "Thanks a lot, have a nice day"), what follows is a
- *   signature at most (5 short lines), and nothing asks or objects. The
- *   best desks do not reopen a ticket for a thank-you;
+ *   signature at most, and nothing asks or objects. A signature is
+ *   what follows a "--" line (8 lines), or up to six short lines each
+ *   of names ("Jean Dupont", "ACME S.A."), a job title ("Responsable
+ *   informatique", "Head of IT"), a telephone ("Tél. : +33 1 23 45 67
+ *   89"), an address or a link, or a mobile client's line; a line
+ *   with a word of the problem, of its solution or a negation is
+ *   never one. The best desks do not reopen a ticket for a thank-you;
  * - CONFIRM_NONE: anything else.
  *
  * The phrases are the configuration's ([guichet] confirm_phrases, fr and

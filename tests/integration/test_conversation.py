@@ -356,8 +356,11 @@ class Conversation(gh.ServersTestCase):
         number = self.open_ticket()
         self.agent_reply(number, "#resolve\nFixed.\n")
         self.servers.smtp.clear()
+        # signed as companies sign, without "--" (three lines of names
+        # at most were taken for a signature before)
         self.customer_reply(number, "Merci beaucoup !\n\nClaire Dupont\n"
-                            "ACME SA\n")
+                            "Responsable informatique\nACME S.A.\n"
+                            "Tél. : +33 1 23 45 67 89\nwww.acme.example\n")
         t = self.show(number)
         self.assertEqual(t["status"], "resolved")
         self.assertIn("thanked", self.kinds(t))

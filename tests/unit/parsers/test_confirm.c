@@ -73,6 +73,10 @@ test_still_broken(void **state)
 		"Le problème n'est pas résolu",
 		"Ca ne\nmarche pas",
 		"It WORKS NOT",
+		/* a word of the problem beside "toujours" */
+		"Ça marche.\n\nMais le rapport est toujours vide",
+		"The export is still empty",
+		"Toujours aussi lent",
 		/* the problem, still there */
 		"Still broken",
 		"Toujours le même problème.",
@@ -95,7 +99,6 @@ test_neither(void **state)
 		"It works, but only after a restart",
 		"4 - quick and kind\nThanks a lot",
 		"ça marcherait si le serveur répondait",
-		"Ça marche.\n\nMais le rapport est toujours vide",
 		"",
 		"   \n\n  ",
 		NULL,
@@ -119,6 +122,18 @@ test_thanks(void **state)
 		"Encore merci \xc3\xa0 toute l'\xc3\xa9quipe\n\nEnvoy\xc3\xa9 de "
 		"mon iPhone",
 		"Thanks!\n\nSent from my phone",
+		"Merci\n\nJean\nACME\nParis\nFrance",
+		/* the corporate signatures of real mail: no "--", a title,
+		 * numbers, a link */
+		"Merci beaucoup !\n\nJean Dupont\nResponsable informatique\n"
+		"ACME S.A.\nT\xc3\xa9l. : +33 1 23 45 67 89\n"
+		"www.acme.example",
+		"Thank you so much\nJane Roe\nHead of IT | ACME Ltd.\n"
+		"Mobile: +44 (0)7700 900123\nhttps://acme.example",
+		"Merci pour votre aide,\nbonne journ\xc3\xa9" "e\n\n"
+		"Marie Curie\nChef de projet\nFixe : 01 23 45 67 89\n"
+		"Portable : 06 12 34 56 78\nmarie.curie@acme.example",
+		"Thanks!\nJ. Smith\nIT manager",
 		NULL,
 	};
 	static const char *const not_thanks[] = {
@@ -127,7 +142,18 @@ test_thanks(void **state)
 		"Merci.\n\nL'export est vide",
 		"Merci d'avance",
 		"Thanks, I will test tomorrow",
-		"Merci\n\nJean\nACME\nParis\nFrance",
+		/* past six lines of names, or a line that says more */
+		"Merci\n\nJean\nACME\nParis\nFrance\nEurope\nTerre\nSol",
+		"Merci\n\nJean Dupont\nLe Serveur Est En Panne",
+		"Merci\n\nJean Dupont\nStill Broken",
+		"Merci\n\nJean Dupont\nLe serveur ne r\xc3\xa9pond plus",
+		"Thanks\nJane\nIt works on Chrome but not on Firefox",
+		"Thanks\nHead of IT\nThe export is empty.",
+		"Merci\n\nResponsable informatique\nmais l'export plante",
+		"Merci\n\nService informatique : l'export est vide",
+		"Merci\n\nACME SA\nNothing Works Now",
+		"Merci\n\nJean\nDirecteur technique, l'export est encore vide "
+		"ce matin apr\xc3\xa8s votre correctif de la veille",
 		"Merci " "merci merci merci merci merci merci merci merci merci "
 		"merci merci merci merci merci merci merci merci merci merci "
 		"merci merci merci merci merci merci merci merci merci merci "
