@@ -119,13 +119,20 @@ clean_subject(const struct mail *m, const char *drop_tag)
 /* A rule holds the mail (hold = spam): into the quarantine, where an
  * operator may release it, and nothing else: no ticket, no
  * acknowledgement (spam's senders are forged: it would be backscatter),
- * no agent told. */
+ * no agent told. The queue a rule would have given it is said, and a
+ * security report held so (a proof of concept often looks like spam to
+ * a filter) is logged as a warning: held, it would miss its target
+ * unseen. */
 static int
 hold(struct desk *in, const struct conv_mail *cm,
     const struct rules_result *rr, struct intake_result *res,
     struct gc_err *err)
 {
-	char detail[300];
+	/* the rules' queue, whether the policy knows it or not */
+	const char *rq = rr->queue;
+	bool routed = rq != NULL && (cm->mb->queue == NULL ||
+	    strcmp(rq, cm->mb->queue) != 0);
+	char detail[400];
 	struct store_quarantine q = {
 		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
 		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
@@ -135,8 +142,19 @@ hold(struct desk *in, const struct conv_mail *cm,
 
 	snprintf(detail, sizeof(detail), "%s: rule %s (%s:%d)", rr->hold,
 	    rr->hold_by.rule, rr->hold_by.file, rr->hold_by.line);
+	if (routed)
+		snprintf(detail + strlen(detail), sizeof(detail) -
+		    strlen(detail), "; rule %.64s sends it to queue %.64s",
+		    rr->queue_by.rule, rq);
 	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
 		return rc;
+	if (routed && (strcmp(rq, CONF_SECURITY_QUEUE) == 0 ||
+	    conf_queue_redacted(in->conf, rq)))
+		log_warn("quarantine %" PRId64 ": held (%s), and rule %s "
+		    "sends it to the %s queue: a security report? `guichet "
+		    "quarantine show %" PRId64 "`, then `release` it",
+		    res->quarantine_id, rr->hold, rr->queue_by.rule, rq,
+		    res->quarantine_id);
 	res->outcome = INTAKE_QUARANTINED;
 	res->held = true;
 	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);

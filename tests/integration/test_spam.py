@@ -66,6 +66,33 @@ class Spam(DeskCase):
         self.assertEqual(len(self.sent("alice@example.com")), 1)
         self.assertIn("quarantine_released", self.kinds(number))
 
+    def test_security_report_marked_spam_is_said(self):
+        """A proof of concept often looks like spam to a filter: the
+        report is held like any spam (no acknowledgement to a sender who
+        may be forged), but its entry says the rules send it to the
+        security queue, and the daemon warns, naming the entry: held
+        unseen, it would miss its 24 business hours."""
+        raw = mail("XSS vulnerability in the login page",
+                   "<script>alert(1)</script> runs in the login form.\n",
+                   "sec-1@research.example",
+                   sender="Researcher <r@research.example>", extra=SPAM)
+        r = self.deliver(raw)
+        e, = self.entries()
+        self.assertEqual(e["reason"], "held")
+        self.assertRegex(e["detail"], r"^spam: rule spam \(rules\.conf "
+                                      r"\(built-in\):\d+\); rule security "
+                                      r"sends it to queue security$")
+        self.assertIn("quarantine %d: held (spam), and rule security sends "
+                      "it to the security queue" % e["id"], r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), "0")
+        # plain spam says no queue and warns of nothing
+        r = self.deliver(mail("You won!", "Claim your prize.\n",
+                              "spam-2@bulk.example",
+                              sender="Prize <p@bulk.example>", extra=SPAM))
+        self.assertNotIn("security queue", r.stderr)
+        self.assertEqual(sorted(x["detail"].endswith("to queue security")
+                                for x in self.entries()), [False, True])
+
     def test_held_mail_deleted_after_held_retention(self):
         s = self.servers
         for i, when in enumerate((T0, "2026-12-16T10:00:00Z", T0)):
