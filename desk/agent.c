@@ -97,18 +97,6 @@ why_line(char *why, size_t whylen, const struct cmd *c, const char *what)
 	return 1;
 }
 
-static bool
-queue_known(const struct conf *conf, const char *name)
-{
-	if (conf_queue(conf, name) != NULL)
-		return true;
-	for (size_t i = 0; i < conf->nmailboxes; i++)
-		if (conf->mailboxes[i].queue != NULL &&
-		    strcmp(conf->mailboxes[i].queue, name) == 0)
-			return true;
-	return false;
-}
-
 /* The time zone of the support's business calendar, UTC without one. */
 static const struct tz *
 support_tz(const struct desk *in)
@@ -219,7 +207,7 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 			    "ticket");
 		return 0;
 	case CMD_QUEUE:
-		if (!queue_known(in->conf, c->arg))
+		if (!sla_policy_queue_known(in->policy, c->arg))
 			return why_line(why, whylen, c, "no queue of that name");
 		return 0;
 	case CMD_TAG:

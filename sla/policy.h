@@ -194,6 +194,9 @@ size_t sla_policy_plan_count(const struct sla_policy *p);
 const char *sla_policy_plan_at(const struct sla_policy *p, size_t i);
 size_t sla_policy_priority_count(const struct sla_policy *p);
 const char *sla_policy_priority_at(const struct sla_policy *p, size_t i);
+/* Whether a ticket may be in that queue: a [queue] section, a
+ * mailbox's queue or an agent's. */
+bool sla_policy_queue_known(const struct sla_policy *p, const char *queue);
 /* Handling order: lower first (Enterprise 1, Pro 2, Basic 3). Unknown
  * plans get the default plan's rank. */
 int sla_policy_plan_rank(const struct sla_policy *p, const char *plan);

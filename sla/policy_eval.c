@@ -78,6 +78,12 @@ prio_or_default(const struct sla_policy *p, const char *name)
 	return pr != NULL ? pr : policy_find_prio(p, p->set.default_priority);
 }
 
+bool
+sla_policy_queue_known(const struct sla_policy *p, const char *queue)
+{
+	return policy_queue_known(p, queue);
+}
+
 int
 sla_policy_plan_rank(const struct sla_policy *p, const char *plan)
 {

@@ -262,15 +262,42 @@ resolve_cal(struct ctx *x, const char *name, const struct where *at,
 	}
 }
 
+/* The name of the i-th queue the config knows: its [queue] sections,
+ * its mailboxes' queues, then the queues its agents work on (the
+ * config has checked those names: only the security queue may be
+ * named there alone, CONF_SECURITY_QUEUE). */
+static const char *
+config_queue(const struct conf *c, size_t i, size_t *agent, size_t *k)
+{
+	if (i < c->nqueues)
+		return c->queues[i].name;
+	if (i < c->nqueues + c->nmailboxes)
+		return c->mailboxes[i - c->nqueues].queue;
+	while (*agent < c->nagents && *k >= c->agents[*agent].queues.n) {
+		(*agent)++;
+		*k = 0;
+	}
+	return *agent < c->nagents ? c->agents[*agent].queues.v[(*k)++] :
+	    NULL;
+}
+
+/* An agent's queue is known as the others are: the default rules send
+ * vulnerability reports to the security queue, and with an agent on it
+ * (the design's example: one support mailbox, alice on "support,
+ * security") a report written to support@ reaches that agent, under
+ * the security queue's target and redaction. With nobody on it, the
+ * rule is ignored and the report stays in its mailbox's queue, where
+ * somebody reads it. */
 static void
 copy_queues(struct sla_policy *p, const struct conf *c)
 {
-	size_t max = c->nqueues + c->nmailboxes;
+	size_t max = c->nqueues + c->nmailboxes, agent = 0, pos = 0;
 
+	for (size_t a = 0; a < c->nagents; a++)
+		max += c->agents[a].queues.n;
 	p->queues = xcalloc(max ? max : 1, sizeof(*p->queues));
 	for (size_t i = 0; i < max; i++) {
-		const char *name = i < c->nqueues ? c->queues[i].name :
-		    c->mailboxes[i - c->nqueues].queue;
+		const char *name = config_queue(c, i, &agent, &pos);
 		const struct conf_queue *cq;
 		struct pqueue *q;
 
@@ -364,8 +391,8 @@ resolve(struct ctx *x)
 			    what);
 		if (tg->at.file != NULL && !policy_queue_known(p, tg->queue))
 			file_diag(x, &tg->at, "[target %s]: no queue \"%s\" "
-			    "(neither a [queue] section nor a mailbox's "
-			    "queue)", tg->queue, tg->queue);
+			    "(neither a [queue] section, a mailbox's nor an "
+			    "agent's queue)", tg->queue, tg->queue);
 	}
 	for (size_t i = 0; i < p->nroutes; i++) {
 		struct proute *rt = &p->routes[i];
@@ -442,8 +469,9 @@ load_rules(struct ctx *x)
 		if (ri.queue != NULL && p->rules_file != NULL &&
 		    !policy_queue_known(p, ri.queue))
 			conf_diag_add(x->d, ri.file, ri.queue_line, "rule %s: "
-			    "no queue \"%s\" (neither a [queue] section nor a "
-			    "mailbox's queue)", ri.name, ri.queue);
+			    "no queue \"%s\" (neither a [queue] section, a "
+			    "mailbox's nor an agent's queue)", ri.name,
+			    ri.queue);
 	}
 	if (x->d->n > before)
 		rules_free(&p->rules);

@@ -241,6 +241,53 @@ class RestrictedQueue(DeskCase):
         note, = self.sent("alice@example.com")
         self.assertNotIn("SUPPORT-TEXT", self.whole(note))
 
+    def test_report_to_support_reaches_the_security_agent(self):
+        """The design's own config: one support mailbox, alice on
+        "support, security", bruno on support. The default rules send a
+        vulnerability report to the security queue; the policy knew only
+        the queues of [queue] sections and mailboxes, so the rule was
+        ignored and the report stayed in support, its text in every
+        support agent's mail, under the support target. With nobody on
+        the security queue it still stays where somebody reads it."""
+        s = self.servers
+        alice = {"address": "alice@example.com", "queues": "support, security",
+                 "language": "en"}
+        bruno = {"address": "bruno@example.com", "queues": "support"}
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": alice, "agent bruno": bruno})
+        r = self.deliver(mail("XSS vulnerability: %s" % SUBJ,
+                              "Hello,\n%s\n" % SECRET, "sv-1@reporter.example",
+                              to="support@example.com"), user=self.user)
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        t = self.show(number)
+        self.assertEqual(t["queue"], "security")
+        note, = self.sent("alice@example.com")
+        self.assert_redacted(note, number)
+        self.assert_nothing_to("bruno@example.com")
+        # the security target: acknowledged within 24 business hours
+        # (from Thursday 11:00 in Paris: 7 + 9 + 8 hours, Monday 17:00),
+        # not the P3 4 business hours of the support queue
+        self.assertEqual(t["sla"]["acknowledge"]["target_seconds"], 86400)
+        self.assertEqual(t["sla"]["acknowledge"]["due_at"],
+                         "2026-11-30T16:00:00Z")
+        # a plain mail stays in support
+        r = self.deliver(mail("Printer", "It jams\n", "sv-2@cust.example",
+                              sender="Claire <claire@cust.example>",
+                              to="support@example.com"), user=self.user)
+        other = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(self.show(other)["queue"], "support")
+        # nobody on the security queue: the report stays in support
+        alice["queues"] = "support"
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": alice, "agent bruno": bruno})
+        r = self.deliver(mail("XSS vulnerability again", "Hello\n",
+                              "sv-3@reporter.example",
+                              to="support@example.com"), user=self.user)
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        t = self.show(number)
+        self.assertEqual((t["queue"], "security" in t["tags"]),
+                         ("support", True))
+
     def test_rules_keep_a_report_in_its_queue(self):
         s = self.servers
         rules = s.path("rules-rq.conf")
