@@ -79,7 +79,12 @@ print_text(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 	if (q->org[0])
 		printf(" (organisation %s%s)", q->org, q->org_imported ?
 		    ", imported" : "");
-	printf("\nqueue:        %s\n", q->queue);
+	printf("\nqueue:        %s", q->queue);
+	if (q->q.queue_ignored != NULL)
+		printf(" (rule %s names queue %s, which no [queue] section, "
+		    "mailbox or agent has)", r->queue_by.rule,
+		    q->q.queue_ignored);
+	printf("\n");
 	if (q->ntags > 0) {
 		printf("tags:        ");
 		for (size_t i = 0; i < q->ntags; i++)
@@ -114,6 +119,8 @@ print_json(const struct conv_qual *q, const struct sla_timer *t, size_t n,
 	json_object_set_new(o, "organisation", q->org[0] ?
 	    json_string(q->org) : json_null());
 	json_object_set_new(o, "queue", json_string(q->queue));
+	json_object_set_new(o, "queue_ignored", q->q.queue_ignored ?
+	    json_string(q->q.queue_ignored) : json_null());
 	for (size_t i = 0; i < q->ntags; i++)
 		json_array_append_new(tags, json_string(q->tags[i]));
 	json_object_set_new(o, "tags", tags);

@@ -11,6 +11,7 @@ security thread (with the proof of our MTA) and a customer quoting
 another reporter's ticket.
 """
 
+import json
 import re
 import unittest
 
@@ -287,6 +288,17 @@ class RestrictedQueue(DeskCase):
         t = self.show(number)
         self.assertEqual((t["queue"], "security" in t["tags"]),
                          ("support", True))
+        # and `rules test` says why
+        path = s.path("sv-4.eml")
+        with open(path, "wb") as f:
+            f.write(mail("XSS vulnerability", "Hello\n",
+                         "sv-4@reporter.example", to="support@example.com"))
+        doc = json.loads(s.guichet("rules", "test", path, "--json").stdout)
+        self.assertEqual((doc["queue"], doc["queue_ignored"]),
+                         ("support", "security"))
+        self.assertIn("queue:        support (rule security names queue "
+                      "security, which no [queue] section, mailbox or agent "
+                      "has)", s.guichet("rules", "test", path).stdout)
 
     def test_rules_keep_a_report_in_its_queue(self):
         s = self.servers
