@@ -262,65 +262,59 @@ resolve_cal(struct ctx *x, const char *name, const struct where *at,
 	}
 }
 
-/* The name of the i-th queue the config knows: its [queue] sections,
- * its mailboxes' queues, then the queues its agents work on (the
- * config has checked those names: only the security queue may be
- * named there alone, CONF_SECURITY_QUEUE). */
-static const char *
-config_queue(const struct conf *c, size_t i, size_t *agent, size_t *k)
+/* The queue name, once: its escalation route and webhook from its
+ * [queue] section if it has one, and the agents who work on it. */
+static void
+add_queue(struct sla_policy *p, const struct conf *c, const char *name)
 {
-	if (i < c->nqueues)
-		return c->queues[i].name;
-	if (i < c->nqueues + c->nmailboxes)
-		return c->mailboxes[i - c->nqueues].queue;
-	while (*agent < c->nagents && *k >= c->agents[*agent].queues.n) {
-		(*agent)++;
-		*k = 0;
+	const struct conf_queue *cq;
+	struct pqueue *q;
+
+	if (name == NULL || policy_queue_known(p, name))
+		return;
+	q = &p->queues[p->nqueues++];
+	q->name = policy_astr(p, name);
+	if ((cq = conf_queue(c, name)) != NULL) {
+		q->escalation = arena_alloc(&p->arena,
+		    (cq->escalation_to.n + 1) * sizeof(char *));
+		for (size_t k = 0; k < cq->escalation_to.n; k++)
+			q->escalation[q->nescalation++] = policy_astr(p,
+			    cq->escalation_to.v[k]);
+		q->webhook = policy_astr(p, cq->webhook_url);
 	}
-	return *agent < c->nagents ? c->agents[*agent].queues.v[(*k)++] :
-	    NULL;
+	q->agents = arena_alloc(&p->arena, (c->nagents + 1) * sizeof(char *));
+	for (size_t a = 0; a < c->nagents; a++)
+		if (policy_list_has(c->agents[a].queues.v,
+		    c->agents[a].queues.n, name))
+			q->agents[q->nagents++] = policy_astr(p,
+			    c->agents[a].address);
 }
 
-/* An agent's queue is known as the others are: the default rules send
- * vulnerability reports to the security queue, and with an agent on it
- * (the design's example: one support mailbox, alice on "support,
- * security") a report written to support@ reaches that agent, under
- * the security queue's target and redaction. With nobody on it, the
- * rule is ignored and the report stays in its mailbox's queue, where
- * somebody reads it. */
+/* The queues the config knows: its [queue] sections, its mailboxes'
+ * queues, and the queues its agents work on. An agent's queue is known
+ * as the others are (the config has checked those names: only the
+ * security queue may be named there alone, CONF_SECURITY_QUEUE): the
+ * default rules send vulnerability reports to the security queue, and
+ * with an agent on it (the design's example: one support mailbox,
+ * alice on "support, security") a report written to support@ reaches
+ * that agent, under the security queue's target and redaction. With
+ * nobody on it, the rule is ignored and the report stays in its
+ * mailbox's queue, where somebody reads it. */
 static void
 copy_queues(struct sla_policy *p, const struct conf *c)
 {
-	size_t max = c->nqueues + c->nmailboxes, agent = 0, pos = 0;
+	size_t max = c->nqueues + c->nmailboxes;
 
 	for (size_t a = 0; a < c->nagents; a++)
 		max += c->agents[a].queues.n;
 	p->queues = xcalloc(max ? max : 1, sizeof(*p->queues));
-	for (size_t i = 0; i < max; i++) {
-		const char *name = config_queue(c, i, &agent, &pos);
-		const struct conf_queue *cq;
-		struct pqueue *q;
-
-		if (name == NULL || policy_queue_known(p, name))
-			continue;
-		q = &p->queues[p->nqueues++];
-		q->name = policy_astr(p, name);
-		if ((cq = conf_queue(c, name)) != NULL) {
-			q->escalation = arena_alloc(&p->arena,
-			    (cq->escalation_to.n + 1) * sizeof(char *));
-			for (size_t k = 0; k < cq->escalation_to.n; k++)
-				q->escalation[q->nescalation++] = policy_astr(p,
-				    cq->escalation_to.v[k]);
-			q->webhook = policy_astr(p, cq->webhook_url);
-		}
-		q->agents = arena_alloc(&p->arena,
-		    (c->nagents + 1) * sizeof(char *));
-		for (size_t a = 0; a < c->nagents; a++)
-			if (policy_list_has(c->agents[a].queues.v,
-			    c->agents[a].queues.n, name))
-				q->agents[q->nagents++] = policy_astr(p,
-				    c->agents[a].address);
-	}
+	for (size_t i = 0; i < c->nqueues; i++)
+		add_queue(p, c, c->queues[i].name);
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		add_queue(p, c, c->mailboxes[i].queue);
+	for (size_t a = 0; a < c->nagents; a++)
+		for (size_t k = 0; k < c->agents[a].queues.n; k++)
+			add_queue(p, c, c->agents[a].queues.v[k]);
 }
 
 static void
