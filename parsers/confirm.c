@@ -201,6 +201,32 @@ blank_courtesies(char *t, size_t len)
 	}
 }
 
+/* The next word of [*p, e), its length in *n (0: none left); *p moves
+ * past it. */
+static const char *
+next_word(const char **p, const char *e, size_t *n)
+{
+	const char *w;
+
+	while (*p < e && !is_word_byte((unsigned char)**p))
+		(*p)++;
+	for (w = *p; *p < e && is_word_byte((unsigned char)**p); (*p)++)
+		;
+	*n = (size_t)(*p - w);
+	return w;
+}
+
+/* The line (n bytes at s) folded into b (see fold()). */
+static bool
+fold_line(struct buf *b, const char *s, size_t n)
+{
+	char *copy = xstrndup(s, n);
+	bool ok = fold(b, copy);
+
+	free(copy);
+	return ok;
+}
+
 /* Words that open a signature's title line, folded: "Responsable
  * informatique", "Head of IT", "Chef de projet", "IT manager". */
 static const char *const titles_w[] = { "responsable", "directeur",
@@ -299,14 +325,10 @@ title_line(const char *s, const char *e)
 	if (memchr(s, ':', (size_t)(e - s)) != NULL)
 		return false;
 	for (const char *p = s; p < e; ) {
-		const char *w;
 		size_t n;
+		const char *w = next_word(&p, e, &n);
 
-		while (p < e && !is_word_byte((unsigned char)*p))
-			p++;
-		for (w = p; p < e && is_word_byte((unsigned char)*p); p++)
-			;
-		if ((n = (size_t)(p - w)) == 0)
+		if (n == 0)
 			break;
 		if (++words > 5)
 			return false;
@@ -328,7 +350,6 @@ signature_line(const char *s, size_t n)
 	static const char *const mobile[] = { "Sent from ", "Envoy\xc3\xa9 de ",
 		"Envoy\xc3\xa9 depuis ", "Get Outlook", "Obtenir Outlook", NULL };
 	struct buf f = BUF_INIT(128);
-	char *copy;
 	bool ok;
 
 	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' ||
@@ -341,9 +362,7 @@ signature_line(const char *s, size_t n)
 			return true;
 	if (phone_line(s, n))
 		return true;
-	copy = xstrndup(s, n);
-	ok = fold(&f, copy);
-	free(copy);
+	ok = fold_line(&f, s, n);
 	if (ok) {
 		const char *fs = buf_str(&f), *fe = fs + f.len;
 
@@ -363,16 +382,12 @@ static bool
 courtesy_line(const char *s, const char *e, bool *thanked)
 {
 	for (const char *p = s; p < e; ) {
-		const char *w;
 		char word[32];
 		size_t n;
+		const char *w = next_word(&p, e, &n);
 		bool known = false;
 
-		while (p < e && !is_word_byte((unsigned char)*p))
-			p++;
-		for (w = p; p < e && is_word_byte((unsigned char)*p); p++)
-			;
-		if ((n = (size_t)(p - w)) == 0)
+		if (n == 0)
 			break;
 		if (n >= sizeof(word))
 			return false;
@@ -413,11 +428,9 @@ is_thanks(const char *text)
 	while (*p != '\0' && !delimiter(p + strspn(p, " \t\r"))) {
 		size_t l = strcspn(p, "\n");
 		struct buf f = BUF_INIT(256);
-		char *copy = xstrndup(p, l);
-		bool courteous = fold(&f, copy) &&
+		bool courteous = fold_line(&f, p, l) &&
 		    courtesy_line(buf_str(&f), buf_str(&f) + f.len, &thanked);
 
-		free(copy);
 		buf_free(&f);
 		if (!courteous)
 			break;

@@ -17,8 +17,9 @@
  *   "nothing", "pas", "ne", "n'", "jamais", "rien", "aucun"...); or a
  *   word of the problem ("problem", "error", "broken", "erreur",
  *   "plante", "vide", "empty", "slow"...) beside "still", "again",
- *   "toujours", "encore" or "de nouveau". Courtesies are no negation: "no problem", "no worries",
- *   "pas de souci", "pas de problème", "aucun problème";
+ *   "toujours", "encore" or "de nouveau". Courtesies are no negation:
+ *   "no problem", "no worries", "pas de souci", "pas de problème",
+ *   "aucun problème";
  * - CONFIRM_YES: otherwise, a sentence holds a confirming phrase (whole
  *   words) without a contrast ("but", "however", "mais", "par contre",
  *   "sauf"...), and no other sentence contrasts, asks (ends with "?") or
