@@ -64,7 +64,8 @@ cli_ingest(struct app *app, int argc, char **argv)
 		struct desk in = { .conf = app->conf, .db = db,
 			.now = app_now(app), .policy = app_policy(app) };
 
-		if ((rc = mailout_new(&in.out, app->conf, app_policy(app), &err)) == 0)
+		if ((rc = mailout_new(&in.out, app->conf, in.policy,
+		    &err)) == 0)
 			rc = intake_alone(&in, mb, raw, len, &res, &err);
 		mailout_free(&in.out);
 	}
@@ -112,7 +113,7 @@ cli_quarantine_retry(struct app *app, long long id)
 	if ((rc = vault_open_quarantine_raw(app->conf, db, id, &raw, &len,
 	    &err)) != 0)
 		goto fail;
-	mailout_new(&in.out, app->conf, app_policy(app), &err);
+	mailout_new(&in.out, app->conf, in.policy, &err);
 	rc = db_begin(db, &err);
 	if (rc == 0)
 		rc = store_quarantine_mark_retried(db, id, in.now, &err);

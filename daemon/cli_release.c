@@ -250,7 +250,7 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	    (rc = db_schema_check(db, &err)) != 0)
 		goto fail;
 	in.db = db;
-	if ((rc = mailout_new(&in.out, app->conf, app_policy(app), &err)) != 0 ||
+	if ((rc = mailout_new(&in.out, app->conf, in.policy, &err)) != 0 ||
 	    (rc = db_begin(db, &err)) != 0)
 		goto fail;
 	begun = true;

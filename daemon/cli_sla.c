@@ -38,7 +38,7 @@ cli_sla(struct app *app, int argc, char **argv)
 	    (rc = db_schema_check(in.db, &err)) == 0) {
 		struct timespec t0, t1;
 
-		mailout_new(&in.out, app->conf, app_policy(app), &err);
+		mailout_new(&in.out, app->conf, in.policy, &err);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = scheduler_tick(&in, &st, &err);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
