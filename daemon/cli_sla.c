@@ -59,6 +59,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("anonymised %d\n", st.anonymised);
 	if (st.held_purged > 0)
 		printf("held deleted %d\n", st.held_purged);
+	if (st.held_notices > 0)
+		printf("held notices %d\n", st.held_notices);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

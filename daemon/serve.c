@@ -380,7 +380,8 @@ turn(struct daemon *d, bool once)
 		if (store_timers_next(d->db, &due, &err) == 0 && due != 0 &&
 		    due < d->next_tick)
 			d->next_tick = due > now ? due : now + 1;
-		if (st.closed + st.warnings + st.breaches + st.status_mails > 0)
+		if (st.closed + st.warnings + st.breaches + st.status_mails +
+		    st.held_notices > 0)
 			d->next_outbox = now;
 	}
 	if (d->next_tick < next)

@@ -276,9 +276,9 @@ render_html(char **out, struct arena *a, const struct template *t,
 }
 
 /* Where the mail stands in the outbox's order (sql/032_outbox_rank.sql):
- * a P1's mail first, then the ticket's plan by its rank, mail to many
- * alike last. A mail without a plan (a size notice) ranks as the
- * default plan. */
+ * an urgent or a P1's mail first, then the ticket's plan by its rank,
+ * mail to many alike last. A mail without a plan (a size notice) ranks
+ * as the default plan. */
 static int
 send_rank(const struct mailout *mo, const struct mailout_req *req)
 {
@@ -286,6 +286,8 @@ send_rank(const struct mailout *mo, const struct mailout_req *req)
 
 	if (req->bulk)
 		return STORE_RANK_BULK;
+	if (req->urgent)
+		return 0;
 	for (size_t i = 0; i < req->nvars; i++) {
 		if (req->vars[i].value == NULL)
 			continue;

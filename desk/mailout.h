@@ -57,6 +57,8 @@ struct mailout_req {
 	bool capped;                 /* counts against auto_reply_cap */
 	bool bulk;                   /* one of many alike (reports): sent
 	                                after every ticket's mail */
+	bool urgent;                 /* sent first, as escalations are (a
+	                                security report held as spam) */
 	bool first_slot;             /* a new ticket's first mail to its
 	                                customer side: takes its slot under
 	                                ticket_send_cap (store_outbox) */

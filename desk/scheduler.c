@@ -10,6 +10,7 @@
 #include "desk/conversation.h"
 #include "desk/status.h"
 #include "desk/gdpr.h"
+#include "desk/held_notice.h"
 
 #include "desk/report_send.h"
 #include "desk/timers.h"
@@ -80,6 +81,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (rc == 0)
 		rc = gdpr_retention(in, RETENTION_BATCHES, &st->anonymised,
 		    err);
+	if (rc == 0)
+		rc = held_notice_tick(in, &st->held_notices, err);
 	if (rc == 0 && in->conf->general.held_retention > 0)
 		rc = purge_held(in, in->conf->general.held_retention,
 		    &st->held_purged, err);

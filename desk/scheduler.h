@@ -4,11 +4,12 @@
  * SLA timers whose warning or deadline has come escalate (timers.h);
  * resolved tickets left without an answer are closed (with a closing
  * mail) after [sla] auto_close_after; the monthly and quarterly reports
- * due are queued (report_send.h), in a second transaction, and closed
+ * due are queued (report_send.h), in a second transaction; closed
  * tickets past their retention are anonymised (gdpr.h, in batches of
- * their own). Each pass runs in its own transaction; rows are taken with
- * FOR UPDATE SKIP LOCKED so that two daemons never act twice on the same
- * ticket.
+ * their own); held security reports not told yet are told to their
+ * queue's agents (held_notice.h). Each pass runs in its own
+ * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
+ * daemons never act twice on the same ticket.
  */
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H
@@ -23,6 +24,7 @@ struct sched_stats {
 	int reports;      /* monthly and quarterly reports queued */
 	int anonymised;   /* closed tickets past their retention */
 	int held_purged;  /* held mails past held_retention, deleted */
+	int held_notices; /* mails to agents about held security reports */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "desk/held_notice.h"
 #include "desk/incident.h"
 #include "desk/qualify.h"
 #include "desk/record.h"
@@ -118,11 +119,11 @@ clean_subject(const struct mail *m, const char *drop_tag)
 
 /* A rule holds the mail (hold = spam): into the quarantine, where an
  * operator may release it, and nothing else: no ticket, no
- * acknowledgement (spam's senders are forged: it would be backscatter),
- * no agent told. The queue a rule would have given it is said, and a
- * security report held so (a proof of concept often looks like spam to
- * a filter) is logged as a warning: held, it would miss its target
- * unseen. */
+ * acknowledgement (spam's senders are forged: it would be backscatter).
+ * The queue a rule would have given it is said, and a security report
+ * held so (a proof of concept often looks like spam to a filter) is
+ * logged as a warning and told to its queue's agents (held_notice.h):
+ * held, it would miss its target unseen. */
 static int
 hold(struct desk *in, const struct conv_mail *cm,
     const struct rules_result *rr, struct intake_result *res,
@@ -146,15 +147,20 @@ hold(struct desk *in, const struct conv_mail *cm,
 		snprintf(detail + strlen(detail), sizeof(detail) -
 		    strlen(detail), "; rule %.64s sends it to queue %.64s",
 		    rr->queue_by.rule, rq);
+	if (routed)
+		q.notice_queue = held_notice_queue(in, rq, cm->mb);
 	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
 		return rc;
-	if (routed && (strcmp(rq, CONF_SECURITY_QUEUE) == 0 ||
-	    conf_queue_redacted(in->conf, rq)))
+	if (q.notice_queue != NULL) {
 		log_warn("quarantine %" PRId64 ": held (%s), and rule %s "
 		    "sends it to the %s queue: a security report? `guichet "
 		    "quarantine show %" PRId64 "`, then `release` it",
 		    res->quarantine_id, rr->hold, rr->queue_by.rule, rq,
 		    res->quarantine_id);
+		if ((rc = held_notice_send(in, q.notice_queue, NULL,
+		    err)) != 0)
+			return rc;
+	}
 	res->outcome = INTAKE_QUARANTINED;
 	res->held = true;
 	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);

@@ -53,7 +53,8 @@ struct template {
 static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
-	"command_help", "pgp_failed", "report", "undelivered", NULL };
+	"command_help", "pgp_failed", "report", "undelivered", "held_notice",
+	NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -86,11 +87,14 @@ static const char *const vars_report[] = { BASE_VARS, "report_text",
 	"organisation", "period", NULL };
 static const char *const vars_undelivered[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "recipient", "error", "what", NULL };
+static const char *const vars_held_notice[] = { BASE_VARS, "agent_name",
+	"queue", "count", "first_id", "entries", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
 	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
-	"report_text", "organisation", "period", "recipient", "what", NULL };
+	"report_text", "organisation", "period", "recipient", "what", "count",
+	"first_id", "entries", NULL };
 
 static const struct {
 	const char *name;
@@ -111,6 +115,7 @@ static const struct {
 	{ "pgp_failed", vars_pgp_failed },
 	{ "report", vars_report },
 	{ "undelivered", vars_undelivered },
+	{ "held_notice", vars_held_notice },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

@@ -8,14 +8,15 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/mem.h"
 #include "sql/store_util.h"
 
 /* ----- Quarantine ------------------------------------------------- */
 
 static const struct db_stmt st_quarantine_insert = { "quarantine_insert",
 	"INSERT INTO quarantine (mailbox, reason, detail, raw, raw_size, "
-	"dedup_key, imap_uid, received_at) VALUES ($1, $2, $3, $4, $5, $6, "
-	"$7, $8) RETURNING id", 8 };
+	"dedup_key, imap_uid, received_at, notice_queue) VALUES ($1, $2, $3, "
+	"$4, $5, $6, $7, $8, $9) RETURNING id", 9 };
 
 int
 store_quarantine_insert(struct db *db, const struct store_quarantine *q,
@@ -24,11 +25,11 @@ store_quarantine_insert(struct db *db, const struct store_quarantine *q,
 	I64(size, q->raw_len);
 	I64(uid, q->imap_uid);
 	TS(ts, q->now);
-	const char *p[8] = { q->mailbox, q->reason, q->detail, q->raw, size,
-		q->dedup_key, q->imap_uid ? uid : NULL, ts };
-	int lens[8] = { 0, 0, 0, (int)(q->raw_sealed_len ? q->raw_sealed_len :
-	    q->raw_len), 0, 0, 0, 0 };
-	int bin[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	const char *p[9] = { q->mailbox, q->reason, q->detail, q->raw, size,
+		q->dedup_key, q->imap_uid ? uid : NULL, ts, q->notice_queue };
+	int lens[9] = { 0, 0, 0, (int)(q->raw_sealed_len ? q->raw_sealed_len :
+	    q->raw_len), 0, 0, 0, 0, 0 };
+	int bin[9] = { 0, 0, 0, 1, 0, 0, 0, 0, 0 };
 	PGresult *res;
 	int rc;
 
@@ -126,6 +127,78 @@ store_quarantine_purge_held(struct db *db, time_t before, int max,
 	    lim)) != 0)
 		return rc;
 	*n_r = (int)db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* ----- Held security reports told to their queue's agents ---------- */
+
+static const struct db_stmt st_notice_queues = { "quarantine_notice_queues",
+	"SELECT DISTINCT notice_queue FROM quarantine WHERE notice_queue IS "
+	"NOT NULL AND noticed_at IS NULL AND status = 'held' ORDER BY 1", 0 };
+
+int
+store_quarantine_notice_queues(struct db *db, char ***names_r, size_t *n_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	size_t n;
+	int rc;
+
+	*names_r = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_notice_queues, &res, err, 0)) != 0)
+		return rc;
+	n = (size_t)PQntuples(res);
+	*names_r = xcalloc(n + 1, sizeof(**names_r));
+	for (size_t i = 0; i < n; i++)
+		(*names_r)[i] = xstrdup(db_get(res, (int)i, 0));
+	*n_r = n;
+	PQclear(res);
+	return 0;
+}
+
+/* one notice per queue at a time, whichever daemon holds the mail */
+static const struct db_stmt st_notice_lock = { "quarantine_notice_lock",
+	"SELECT pg_advisory_xact_lock(hashtext('guichet held notice'), "
+	"hashtext($1))", 1 };
+
+static const struct db_stmt st_notice_take = { "quarantine_notice_take",
+	"WITH told AS (UPDATE quarantine SET noticed_at = $2 WHERE "
+	"notice_queue = $1 AND noticed_at IS NULL AND status = 'held' AND "
+	"NOT EXISTS (SELECT 1 FROM quarantine WHERE notice_queue = $1 AND "
+	"noticed_at > $3) RETURNING id, received_at, detail) "
+	"SELECT id, " EPOCH("received_at") ", coalesce(detail, '') FROM told "
+	"ORDER BY id", 3 };
+
+int
+store_quarantine_notice_take(struct db *db, const char *queue, time_t now,
+    time_t since, struct store_held_entry **out, size_t *n_r,
+    struct gc_err *err)
+{
+	TS(ts_now, now);
+	TS(ts_since, since);
+	PGresult *res;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_notice_lock, &res, err, 1, queue)) != 0)
+		return rc;
+	PQclear(res);
+	if ((rc = db_execv(db, &st_notice_take, &res, err, 3, queue, ts_now,
+	    ts_since)) != 0)
+		return rc;
+	if ((n = (size_t)PQntuples(res)) > 0)
+		*out = xcalloc(n, sizeof(**out));
+	for (size_t i = 0; i < n; i++) {
+		(*out)[i].id = (int64_t)db_get_ll(res, (int)i, 0);
+		(*out)[i].received_at = (time_t)db_get_ll(res, (int)i, 1);
+		copy_field((*out)[i].detail, sizeof((*out)[i].detail),
+		    db_get(res, (int)i, 2));
+	}
+	*n_r = n;
 	PQclear(res);
 	return 0;
 }

@@ -25,6 +25,8 @@ struct store_quarantine {
 	int64_t imap_uid;
 	time_t now;
 	size_t raw_sealed_len;       /* raw is sealed, raw_len the mail's */
+	const char *notice_queue;    /* held, and its agents are to be told
+	                                (desk/held_notice.h); else NULL */
 };
 
 int store_quarantine_insert(struct db *db, const struct store_quarantine *q,
@@ -43,5 +45,25 @@ int store_quarantine_set_ticket(struct db *db, int64_t id,
  * released nor retried, received before `before`; *n_r says how many. */
 int store_quarantine_purge_held(struct db *db, time_t before, int max,
     int *n_r, struct gc_err *err);
+
+/* A held entry whose queue's agents are told (desk/held_notice.h). */
+struct store_held_entry {
+	int64_t id;
+	time_t received_at;
+	char detail[400];
+};
+
+/* The queues that have held entries not told yet (names malloc'd, the
+ * array too). */
+int store_quarantine_notice_queues(struct db *db, char ***names_r,
+    size_t *n_r, struct gc_err *err);
+/* Unless an entry of queue was told after `since`, marks told at now
+ * every held entry of queue not told yet and returns them, oldest first
+ * (*out malloc'd, *n_r of them; none: NULL, 0). Waits for, then shuts
+ * out, the other daemons doing the same for queue until the caller's
+ * transaction ends. */
+int store_quarantine_notice_take(struct db *db, const char *queue,
+    time_t now, time_t since, struct store_held_entry **out, size_t *n_r,
+    struct gc_err *err);
 
 #endif

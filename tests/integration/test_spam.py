@@ -4,17 +4,21 @@ Through real IMAP, SMTP and PostgreSQL. The spam filter in front of the
 desk marks its verdict in a header (SpamAssassin's X-Spam-Flag and
 X-Spam-Status, Rspamd's X-Spam); the shipped rule "spam" holds such a
 mail in the quarantine instead of opening a ticket: no acknowledgement to
-its (forged) sender, which would be backscatter, and no agent told. The
-mail is kept whole (the quarantine entry, the quarantine folder); the
-same spam fetched again is not held twice; an operator's release makes
-it a ticket with what follows, and no rule holds it again; a held mail
-nobody released is deleted after held_retention (30 days). A "No"
-verdict opens its ticket as always; a follow-up of the ticket's own
-customer is never held (a false positive must not take her answer off
-her ticket), while a stranger's is. An operator's own rule may hold with
-a word of its own, which `guichet rules test` shows.
+its (forged) sender, which would be backscatter, and no agent told,
+unless the rules send it to the security queue: a proof of concept often
+looks like spam, so that queue's agents are told, at most once an hour,
+with nothing of the mail. The mail is kept whole (the quarantine entry,
+the quarantine folder); the same spam fetched again is not held twice;
+an operator's release makes it a ticket with what follows, and no rule
+holds it again; a held mail nobody released is deleted after
+held_retention (30 days). A "No" verdict opens its ticket as always; a
+follow-up of the ticket's own customer is never held (a false positive
+must not take her answer off her ticket), while a stranger's is. An
+operator's own rule may hold with a word of its own, which `guichet
+rules test` shows.
 """
 
+import datetime
 import json
 import re
 import unittest
@@ -22,6 +26,18 @@ import unittest
 from desk_case import T0, DeskCase, mail
 
 SPAM = "X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=12.3 required=5.0\r\n"
+
+
+def later(seconds):
+    t = datetime.datetime.strptime(T0, "%Y-%m-%dT%H:%M:%SZ")
+    return t + datetime.timedelta(seconds=seconds)
+
+
+def report(n, subject="XSS vulnerability in the login page"):
+    """A vulnerability report with a proof of concept, marked spam."""
+    return mail(subject, "<script>alert(1)</script> runs in the login "
+                "form.\n", "sec-%d@research.example" % n,
+                sender="Researcher <r@research.example>", extra=SPAM)
 
 
 class Spam(DeskCase):
@@ -71,7 +87,8 @@ class Spam(DeskCase):
         report is held like any spam (no acknowledgement to a sender who
         may be forged), but its entry says the rules send it to the
         security queue, and the daemon warns, naming the entry: held
-        unseen, it would miss its 24 business hours."""
+        unseen, it would miss its 24 business hours. (The agents are
+        told too: the tests below.)"""
         raw = mail("XSS vulnerability in the login page",
                    "<script>alert(1)</script> runs in the login form.\n",
                    "sec-1@research.example",
@@ -84,14 +101,130 @@ class Spam(DeskCase):
                                       r"sends it to queue security$")
         self.assertIn("quarantine %d: held (spam), and rule security sends "
                       "it to the security queue" % e["id"], r.stderr)
-        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), "0")
+        # nothing to the sender; Alice told (test below)
+        self.assertEqual(self.sql("SELECT string_agg(purpose || ' ' || "
+                                  "array_to_string(rcpts, ','), ';') FROM "
+                                  "outbox"),
+                         "held_notice alice@example.com")
         # plain spam says no queue and warns of nothing
         r = self.deliver(mail("You won!", "Claim your prize.\n",
                               "spam-2@bulk.example",
                               sender="Prize <p@bulk.example>", extra=SPAM))
         self.assertNotIn("security queue", r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM outbox"), "1")
         self.assertEqual(sorted(x["detail"].endswith("to queue security")
                                 for x in self.entries()), [False, True])
+
+    def held_notices(self, to="alice@example.com"):
+        return [m for m in self.sent(to)
+                if m["Subject"].startswith("Held as spam")]
+
+    def test_security_report_held_is_told_to_its_agents(self):
+        """Held, a security report is told to the agents of the security
+        queue, and to them only: at once, then at most once an hour
+        (those held meanwhile in one mail after the hour), with nothing
+        of the mail in it (its sender may be forged, its text is a proof
+        of concept). A flood makes one mail an hour, listing 20."""
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": {"address": "alice@example.com",
+                            "queues": "support, security",
+                            "language": "en"},
+            "agent bruno": {"address": "bruno@example.com",
+                            "queues": "support", "language": "en"}})
+        r = self.deliver(report(1))
+        e1, = self.entries()
+        self.assertIn("quarantine %d: held (spam)" % e1["id"], r.stderr)
+        note, = self.held_notices()
+        self.assertEqual(note["Subject"],
+                         "Held as spam: 1 mail(s) for the security queue")
+        self.assertEqual(note["Auto-Submitted"], "auto-generated")
+        body = self.body(note)
+        self.assertRegex(body, r"\n  %d  2026-11-26T10:00:00Z  spam: rule "
+                               r"spam \(rules\.conf \(built-in\):\d+\); "
+                               r"rule security sends it to queue "
+                               r"security\n" % e1["id"])
+        self.assertIn("guichet quarantine show %d" % e1["id"], body)
+        raw = note.as_string()
+        for leak in ("XSS", "script", "research.example", "login"):
+            self.assertNotIn(leak, raw)
+        # nobody else: not the support-only agent, not the sender
+        self.assertEqual(self.sent("bruno@example.com"), [])
+        self.assertEqual(self.sent("r@research.example"), [])
+        self.assertEqual(self.sql("SELECT purpose || ' ' || send_rank FROM "
+                                  "outbox"), "held_notice 0")
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "0")
+
+        # two more within the hour: held, warned, not mailed yet
+        s.imap.append(self.user, "INBOX", report(2))
+        r = self.deliver(report(3), now=later(600))
+        self.assertEqual(r.stderr.count("to the security queue: a security "
+                                        "report?"), 2)
+        s.guichet("serve", "--once", now=later(3000))
+        self.assertEqual(len(self.held_notices()), 1)
+        # after the hour, the scheduler tells both in one mail
+        s.guichet("serve", "--once", now=later(3601))
+        notes = self.held_notices()
+        self.assertEqual(len(notes), 2)
+        self.assertEqual(notes[1]["Subject"],
+                         "Held as spam: 2 mail(s) for the security queue")
+        ids = sorted(x["id"] for x in self.entries())[1:]
+        for i in ids:
+            self.assertRegex(self.body(notes[1]), r"\n  %d  2026-11-26T10:"
+                                                  r"10:00Z  spam: " % i)
+        s.guichet("serve", "--once", now=later(9000))
+        self.assertEqual(len(self.held_notices()), 2)   # nothing new
+
+        # released before it was told: not told
+        s.imap.append(self.user, "INBOX", report(4, "Vulnerability: CSRF"))
+        s.guichet("serve", "--once", now=later(4000))
+        e4 = max(self.entries(), key=lambda x: x["id"])
+        s.guichet("quarantine", "release", str(e4["id"]),
+                  env={"USER": "opbob", "SUDO_USER": ""}, now=later(4100))
+        s.guichet("serve", "--once", now=later(9000))
+        self.assertEqual(len(self.held_notices()), 2)
+
+        # a flood: the first at once, the 29 others in one mail an hour
+        # later, 20 listed and the rest counted
+        for n in range(100, 130):
+            s.imap.append(self.user, "INBOX", report(n))
+        s.guichet("serve", "--once", now=later(20000))
+        self.assertEqual(len(self.held_notices()), 3)
+        s.guichet("serve", "--once", now=later(20000 + 3601))
+        notes = self.held_notices()
+        self.assertEqual(len(notes), 4)
+        self.assertEqual(notes[3]["Subject"],
+                         "Held as spam: 29 mail(s) for the security queue")
+        body = self.body(notes[3])
+        self.assertEqual(len(re.findall(r"\n  \d+  2026-", body)), 20)
+        self.assertIn("  ... and 9 more: guichet quarantine list\n", body)
+        self.assertEqual(self.sent("bruno@example.com"), [])
+        # every held report was told once
+        self.assertEqual(self.sql("SELECT count(*) FROM quarantine WHERE "
+                                  "notice_queue = 'security' AND noticed_at "
+                                  "IS NULL AND status = 'held'"), "0")
+
+    def test_security_report_held_told_in_french_and_by_mailbox(self):
+        """A French agent gets the French notice; with nobody on the
+        security queue the report would stay in its mailbox's queue, so
+        that queue's agents are told; plain spam tells nobody."""
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent chloe": {"address": "chloe@example.com",
+                            "queues": "support", "language": "fr"}})
+        self.deliver(mail("You won!", "Claim your prize.\n",
+                          "spam-9@bulk.example",
+                          sender="Prize <p@bulk.example>", extra=SPAM))
+        self.assertEqual(self.sent(), [])
+        self.deliver(report(1))
+        note, = self.sent("chloe@example.com")
+        self.assertEqual(note["Subject"], "Retenus comme spam : 1 mail(s) "
+                                          "pour la file support")
+        e = max(self.entries(), key=lambda x: x["id"])
+        self.assertIn("guichet quarantine release %d" % e["id"],
+                      self.body(note))
+        self.assertEqual(self.sql("SELECT notice_queue FROM quarantine "
+                                  "WHERE id = %d" % e["id"]), "support")
 
     def test_held_mail_deleted_after_held_retention(self):
         s = self.servers
