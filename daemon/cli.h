@@ -43,4 +43,7 @@ int cli_print_json(const char *text);
 int cli_print_doc(const char *text, bool json, void (*one)(const json_t *),
     bool is_list);
 
+/* A row id or a count: digits only, 1 to max. */
+bool cli_parse_count(const char *s, long long max, long long *out);
+
 #endif

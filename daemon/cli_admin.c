@@ -3,6 +3,7 @@
  * quarantine list/show
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,56 +274,103 @@ print_quarantine_line(const json_t *q)
 	    jstr(q, "reason"));
 }
 
+#define QUARANTINE_LIST_DEFAULT 1000
+#define QUARANTINE_LIST_MAX 1000000
+
+static int
+quarantine_usage(void)
+{
+	fprintf(stderr, "usage: guichet quarantine list [--reason R] "
+	    "[--status held|retried|released]\n"
+	    "         [--queue Q] [--since TIME] [--limit N] [--json]\n"
+	    "       guichet quarantine show ID\n"
+	    "       guichet quarantine retry ID\n"
+	    "       guichet quarantine release ID [--to NUMBER]\n");
+	return EX_USAGE;
+}
+
+/* `quarantine list` and its filters; the newest 1000 unless --limit. */
+static int
+quarantine_list(struct app *app, int argc, char **argv)
+{
+	struct views_quarantine_filter f = { .max = QUARANTINE_LIST_DEFAULT };
+	struct gc_err err = { 0 };
+	bool json = false, more = false;
+	struct db *db;
+	char *doc;
+	int rc;
+
+	for (int i = 2; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (v == NULL || strlen(v) > 64)
+			return quarantine_usage();
+		i++;
+		if (strcmp(argv[i - 1], "--reason") == 0)
+			f.reason = v;
+		else if (strcmp(argv[i - 1], "--queue") == 0)
+			f.queue = v;
+		else if (strcmp(argv[i - 1], "--status") == 0 &&
+		    (strcmp(v, "held") == 0 || strcmp(v, "retried") == 0 ||
+		    strcmp(v, "released") == 0))
+			f.status = v;
+		else if (strcmp(argv[i - 1], "--since") == 0 &&
+		    time_parse_iso8601(&f.since, v) == 0 && f.since != 0)
+			continue;
+		else if (strcmp(argv[i - 1], "--limit") != 0 ||
+		    !cli_parse_count(v, QUARANTINE_LIST_MAX, &f.max))
+			return quarantine_usage();
+	}
+	if ((rc = connect_or_say(app, &db)) != 0)
+		return app_exit_code(rc);
+	rc = views_quarantine_list(db, &f, &doc, &more, &err);
+	db_close(&db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	rc = cli_print_doc(doc, json, print_quarantine_line, true);
+	free(doc);
+	if (more)
+		fprintf(stderr, "guichet: the newest %lld entries shown, older "
+		    "ones left out (--limit N, --since TIME)\n", f.max);
+	return rc;
+}
+
 int
 cli_quarantine(struct app *app, int argc, char **argv)
 {
 	struct gc_err err = { 0 };
-	bool json = false;
 	long long id = 0;
 	struct db *db;
 	char *doc;
 	int rc;
 
 	if (argc < 2)
-		goto usage;
+		return quarantine_usage();
 	if (strcmp(argv[1], "release") == 0)
 		return cli_quarantine_release(app, argc, argv);
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (id == 0 && (id = strtoll(argv[i], NULL, 10)) > 0)
-			continue;
-		else
-			goto usage;
-	}
-	if (strcmp(argv[1], "list") == 0 && id == 0) {
-		if ((rc = connect_or_say(app, &db)) != 0)
-			return app_exit_code(rc);
-		rc = views_quarantine_list(db, &doc, &err);
-	} else if (strcmp(argv[1], "show") == 0 && id > 0) {
-		if ((rc = connect_or_say(app, &db)) != 0)
-			return app_exit_code(rc);
-		rc = views_quarantine(db, id, &doc, &err);
-	} else if (strcmp(argv[1], "retry") == 0 && id > 0) {
+	if (strcmp(argv[1], "list") == 0)
+		return quarantine_list(app, argc, argv);
+	if (argc != 3 || !cli_parse_count(argv[2], INT64_MAX / 2, &id))
+		return quarantine_usage();
+	if (strcmp(argv[1], "retry") == 0)
 		return cli_quarantine_retry(app, id);
-	} else {
-		goto usage;
-	}
+	if (strcmp(argv[1], "show") != 0)
+		return quarantine_usage();
+	if ((rc = connect_or_say(app, &db)) != 0)
+		return app_exit_code(rc);
+	rc = views_quarantine(db, id, &doc, &err);
 	db_close(&db);
 	if (rc != 0) {
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	if (strcmp(argv[1], "list") == 0)
-		rc = cli_print_doc(doc, json, print_quarantine_line, true);
-	else
-		rc = cli_print_json(doc);
+	rc = cli_print_json(doc);
 	free(doc);
 	return rc;
-usage:
-	fprintf(stderr, "usage: guichet quarantine list [--json]\n"
-	    "       guichet quarantine show ID\n"
-	    "       guichet quarantine retry ID\n"
-	    "       guichet quarantine release ID [--to NUMBER]\n");
-	return EX_USAGE;
 }

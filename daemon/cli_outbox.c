@@ -142,18 +142,6 @@ fail:
 	return app_exit_code(rc);
 }
 
-/* A row id or a count: digits only, 1 to max. */
-static bool
-parse_count(const char *s, long long max, long long *out)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
-		return false;
-	*out = strtoll(s, NULL, 10);
-	return *out >= 1 && *out <= max;
-}
-
 int
 cli_outbox(struct app *app, int argc, char **argv)
 {
@@ -176,7 +164,7 @@ cli_outbox(struct app *app, int argc, char **argv)
 					goto usage;
 			} else if (strcmp(argv[i], "--limit") == 0 &&
 			    i + 1 < argc) {
-				if (!parse_count(argv[++i], LIST_MAX, &max))
+				if (!cli_parse_count(argv[++i], LIST_MAX, &max))
 					goto usage;
 			} else {
 				goto usage;
@@ -185,7 +173,7 @@ cli_outbox(struct app *app, int argc, char **argv)
 		return outbox_list(app, json, status, max);
 	}
 	if (strcmp(argv[1], "retry") == 0 && argc == 3 &&
-	    parse_count(argv[2], INT64_MAX / 2, &id))
+	    cli_parse_count(argv[2], INT64_MAX / 2, &id))
 		return outbox_retry(app, id);
 usage:
 	fprintf(stderr, "usage: guichet outbox list [--json] "

@@ -5,6 +5,8 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "daemon/cli.h"
@@ -51,4 +53,15 @@ cli_print_doc(const char *text, bool json, void (*one)(const json_t *),
 	}
 	json_decref(j);
 	return EX_OK;
+}
+
+bool
+cli_parse_count(const char *s, long long max, long long *out)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
+		return false;
+	*out = strtoll(s, NULL, 10);
+	return *out >= 1 && *out <= max;
 }

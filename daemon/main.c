@@ -59,12 +59,14 @@ static const struct command commands[] = {
 	  "the tickets whose mails match a query, best first; the N-th "
 	  "attachment of a ticket, opened, into a new file" },
 	{ "quarantine", cli_quarantine, true,
-	  "quarantine list [--json]\n"
+	  "quarantine list [--reason R] [--status held|retried|released] "
+	  "[--queue Q] [--since TIME] [--limit N] [--json]\n"
 	  "quarantine show ID\n"
 	  "quarantine retry ID\n"
 	  "quarantine release ID [--to NUMBER]",
-	  "mail that could not be stored; try it again; let a held mail "
-	  "into a ticket" },
+	  "mail that could not be stored or that a rule held, the newest "
+	  "1000 (or N); one entry; try it again; let a held mail into a "
+	  "ticket" },
 	{ "outbox", cli_outbox, true,
 	  "outbox list [--json] [--status S] [--limit N]\n"
 	  "outbox retry ID",

@@ -45,7 +45,7 @@ anyone_on(const struct conf *c, const char *queue)
  * fit is left out: the list is a pointer to the quarantine). */
 static int
 entry_lines(struct buf *b, const struct store_held_entry *e, size_t n,
-    bool fr)
+    const char *queue, bool fr)
 {
 	char at[32];
 
@@ -58,8 +58,8 @@ entry_lines(struct buf *b, const struct store_held_entry *e, size_t n,
 	if (n <= HELD_NOTICE_LISTED)
 		return 0;
 	return buf_printf(b, fr ? "  ... et %zu autre(s) : guichet "
-	    "quarantine list\n" : "  ... and %zu more: guichet quarantine "
-	    "list\n", n - HELD_NOTICE_LISTED);
+	    "quarantine list --queue %s\n" : "  ... and %zu more: guichet "
+	    "quarantine list --queue %s\n", n - HELD_NOTICE_LISTED, queue);
 }
 
 static int
@@ -102,7 +102,8 @@ mail_agents(struct desk *in, const char *queue,
 		if (!conf_agent_has_queue(a, queue))
 			continue;
 		buf_reset(&list);
-		if (entry_lines(&list, e, n, strcmp(lang, "fr") == 0) != 0)
+		if (entry_lines(&list, e, n, queue, strcmp(lang, "fr") ==
+		    0) != 0)
 			log_warn("quarantine: the notice to %s lists only some "
 			    "of the %zu held mails", a->name, n);
 		vars[5].value = buf_str(&list);

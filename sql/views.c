@@ -115,11 +115,20 @@ static const struct db_stmt st_ticket_list = { "view_ticket_rows",
 	"'retried_at', iso_utc(q.retried_at), " \
 	"'released_at', iso_utc(q.released_at), " \
 	"'released_by', q.released_by, " \
+	"'notice_queue', q.notice_queue, " \
+	"'noticed_at', iso_utc(q.noticed_at), " \
 	"'ticket', (SELECT number FROM tickets WHERE id = q.ticket_id))"
 
+/* one more than asked: whether older ones were left out */
 static const struct db_stmt st_quarantine_list = { "view_quarantine_list",
-	"SELECT coalesce(json_agg(" QUARANTINE_JSON " ORDER BY q.id), "
-	"'[]'::json)::text FROM quarantine q", 0 };
+	"SELECT coalesce(json_agg(" QUARANTINE_JSON " ORDER BY q.id) FILTER "
+	"(WHERE q.n <= $5::bigint), '[]'::json)::text, count(*) > $5::bigint "
+	"FROM (SELECT q.*, row_number() OVER (ORDER BY q.id DESC) AS n "
+	"FROM quarantine q WHERE ($1::text IS NULL OR q.reason = $1) "
+	"AND ($2::text IS NULL OR q.status = $2) "
+	"AND ($3::text IS NULL OR q.notice_queue = $3) "
+	"AND ($4::timestamptz IS NULL OR q.received_at >= $4) "
+	"ORDER BY q.id DESC LIMIT $5::bigint + 1) q", 5 };
 
 static const struct db_stmt st_quarantine = { "view_quarantine",
 	"SELECT " QUARANTINE_JSON "::text FROM quarantine q WHERE q.id = $1",
@@ -205,10 +214,25 @@ views_ticket_list(struct db *db, const struct views_ticket_filter *f,
 }
 
 int
-views_quarantine_list(struct db *db, char **json_r, struct gc_err *err)
+views_quarantine_list(struct db *db, const struct views_quarantine_filter *f,
+    char **json_r, bool *more_r, struct gc_err *err)
 {
-	return one_document(db, &st_quarantine_list, NULL, json_r,
-	    "quarantine", err);
+	char since[32], maxs[24];
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	*more_r = false;
+	if (f->since != 0)
+		time_iso8601(since, sizeof(since), f->since);
+	snprintf(maxs, sizeof(maxs), "%lld", f->max);
+	if ((rc = db_execv(db, &st_quarantine_list, &res, err, 5, f->reason,
+	    f->status, f->queue, f->since != 0 ? since : NULL, maxs)) != 0)
+		return rc;
+	*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	*more_r = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	PQclear(res);
+	return 0;
 }
 
 int

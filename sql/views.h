@@ -46,7 +46,22 @@ typedef int views_ticket_fn(void *arg, const char *json);
 int views_ticket_list(struct db *db, const struct views_ticket_filter *f,
     views_ticket_fn *fn, void *arg, struct gc_err *err);
 
-int views_quarantine_list(struct db *db, char **json_r, struct gc_err *err);
+/* Which quarantine entries `quarantine list` shows: each filter NULL (or
+ * 0) for any. */
+struct views_quarantine_filter {
+	const char *reason;     /* "parse", "held", "stranger"... */
+	const char *status;     /* held | retried | released */
+	const char *queue;      /* held security reports told to (or for)
+	                           this queue's agents (notice_queue) */
+	time_t since;           /* received at or after */
+	long long max;          /* the newest max of them */
+};
+
+/* The newest f->max entries that pass the filter, oldest of them first:
+ * a JSON array; *more_r says whether older ones were left out. */
+int views_quarantine_list(struct db *db,
+    const struct views_quarantine_filter *f, char **json_r, bool *more_r,
+    struct gc_err *err);
 int views_quarantine(struct db *db, long long id, char **json_r,
     struct gc_err *err);
 

@@ -197,7 +197,8 @@ class Spam(DeskCase):
                          "Held as spam: 29 mail(s) for the security queue")
         body = self.body(notes[3])
         self.assertEqual(len(re.findall(r"\n  \d+  2026-", body)), 20)
-        self.assertIn("  ... and 9 more: guichet quarantine list\n", body)
+        self.assertIn("  ... and 9 more: guichet quarantine list --queue "
+                      "security\n", body)
         self.assertEqual(self.sent("bruno@example.com"), [])
         # every held report was told once
         self.assertEqual(self.sql("SELECT count(*) FROM quarantine WHERE "
@@ -225,6 +226,70 @@ class Spam(DeskCase):
                       self.body(note))
         self.assertEqual(self.sql("SELECT notice_queue FROM quarantine "
                                   "WHERE id = %d" % e["id"]), "support")
+
+    def test_quarantine_list_filters(self):
+        """`quarantine list` shows the newest 1000 (or --limit N), oldest
+        of them first, and says when older ones were left out; filters by
+        reason, status, the queue told of a held report, and time; bad
+        values are refused with the usage, nothing run."""
+        s = self.servers
+
+        def ids(*args, expect=0):
+            r = s.guichet("quarantine", "list", "--json", *args)
+            return [e["id"] for e in json.loads(r.stdout)], r.stderr
+
+        self.deliver(mail("You won!", "Claim it.\n", "spam-1@bulk.example",
+                          sender="Prize <p@bulk.example>", extra=SPAM))
+        self.deliver(report(1), now=later(600))
+        for n in range(2, 5):
+            s.imap.append(self.user, "INBOX", mail(
+                "Prize %d" % n, "Claim it.\n", "spam-%d@bulk.example" % n,
+                sender="Prize <p@bulk.example>", extra=SPAM))
+        s.guichet("serve", "--once", now=later(1200))
+        every, err = ids()
+        self.assertEqual(len(every), 5)
+        self.assertEqual(every, sorted(every))
+        self.assertEqual(err, "")
+        # the newest 2, oldest first, and a word about the others
+        got, err = ids("--limit", "2")
+        self.assertEqual(got, every[-2:])
+        self.assertIn("the newest 2 entries shown, older ones left out",
+                      err)
+        self.assertEqual(ids("--limit", "5")[1], "")
+        # the held report: told to the support queue (nobody on security)
+        e, = json.loads(s.guichet("quarantine", "list", "--json", "--queue",
+                                  "support").stdout)
+        self.assertEqual(e["id"], every[1])
+        self.assertEqual(e["notice_queue"], "support")
+        self.assertEqual(e["noticed_at"], "2026-11-26T10:10:00Z")
+        self.assertIsNone(json.loads(s.guichet(
+            "quarantine", "show", str(every[0])).stdout)["notice_queue"])
+        self.assertEqual(ids("--since", "2026-11-26T10:15:00Z")[0],
+                         every[2:])
+        self.assertEqual(ids("--reason", "held", "--status", "held")[0],
+                         every)
+        self.assertEqual(ids("--reason", "parse")[0], [])
+        s.guichet("quarantine", "release", str(every[3]),
+                  env={"USER": "opbob", "SUDO_USER": ""}, now=later(1300))
+        self.assertEqual(ids("--status", "released")[0], [every[3]])
+        self.assertEqual(ids("--status", "held", "--limit", "1")[0],
+                         [every[4]])
+        # the text form: one line per entry
+        text = s.guichet("quarantine", "list", "--reason", "held").stdout
+        self.assertEqual(len(text.splitlines()), 5)
+        # careless or hostile values: the usage, exit 64, nothing listed
+        for bad in (["--limit", "0"], ["--limit", "-3"], ["--limit", "abc"],
+                    ["--limit", "99999999999999999999"], ["--limit"],
+                    ["--status", "gone"], ["--since", "yesterday"],
+                    ["--reason", "x" * 65], ["--queue"], ["--since", ""]):
+            r = s.guichet("quarantine", "list", *bad, expect=64)
+            self.assertIn("guichet quarantine list [--reason R]", r.stderr)
+            self.assertEqual(r.stdout, "")
+        for bad in ("5x", "0", "-1", "", "1 2"):
+            r = s.guichet("quarantine", "show", bad, expect=64)
+            self.assertEqual(r.stdout, "")
+        r = s.guichet("quarantine", "show", "999999", expect=66)
+        self.assertIn("no quarantine entry 999999", r.stderr)
 
     def test_held_mail_deleted_after_held_retention(self):
         s = self.servers
