@@ -93,6 +93,34 @@ imap_tls_warning(const struct conf *c)
 	}
 }
 
+/* A warning: a mailbox whose queue nobody works on. Its customers are
+ * acknowledged, and no agent hears of their tickets (escalations go
+ * to their route all the same). */
+static void
+unworked_queue_warning(const struct conf *c)
+{
+	const struct conf_section *s[256];
+	size_t n = conf_sections(c, "mailbox", s, 256);
+
+	for (size_t i = 0; i < c->nmailboxes; i++) {
+		const struct conf_mailbox *m = &c->mailboxes[i];
+		const char *file = "?";
+		bool worked = false;
+
+		for (size_t k = 0; k < c->nagents && !worked; k++)
+			worked = conf_agent_has_queue(&c->agents[k], m->queue);
+		if (worked || m->queue == NULL)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (s[j]->name != NULL &&
+			    strcmp(s[j]->name, m->name) == 0)
+				file = s[j]->file;
+		printf("%s:%d: warning: [mailbox %s] no agent works on queue "
+		    "%s: its customers are acknowledged, and no agent hears "
+		    "of their tickets\n", file, m->line, m->name, m->queue);
+	}
+}
+
 /* A warning: pseudonyms whose key is kept beside them, in the database. */
 static void
 gdpr_key_warning(const struct conf *c)
@@ -136,6 +164,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 	smtp_tls_warning(c);
 	imap_tls_warning(c);
 	gdpr_key_warning(c);
+	unworked_queue_warning(c);
 	conf_free(&c);
 	printf("%s: OK\n", app->config_path);
 	return EX_OK;

@@ -137,6 +137,34 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("OK", r.stdout)
 
+    def test_mailbox_nobody_works_on_is_warned_about(self):
+        """A mailbox whose queue no agent has: its customers are
+        acknowledged and no agent hears of their tickets. Said, not
+        refused; an agent on the queue (or a mailbox named into another
+        queue that has one) silences it."""
+        base = ("[database]\nconninfo = dbname=guichet\n"
+                "[smtp]\nurl = smtp://127.0.0.1:2525\n"
+                "from = support@example.com\n"
+                "[mailbox support]\nurl = imap://127.0.0.1:1143\n"
+                "user = support\npassword_file = secrets/support.pass\n"
+                "address = support@example.com\n"
+                "[mailbox sales]\nurl = imap://127.0.0.1:1143\n"
+                "user = sales\npassword_file = secrets/support.pass\n"
+                "address = sales@example.com\n")
+        path = self.write(base + "[agent alice]\naddress = a@example.com\n"
+                          "queues = support\n")
+        r = check(path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("%s:11: warning: [mailbox sales] no agent works on "
+                      "queue sales: its customers are acknowledged, and no "
+                      "agent hears of their tickets" % path, r.stdout)
+        self.assertNotIn("[mailbox support] no agent", r.stdout)
+        path = self.write(base + "queue = support\n[agent alice]\n"
+                          "address = a@example.com\nqueues = support\n")
+        r = check(path)
+        self.assertNotIn("no agent works", r.stdout)
+        self.assertTrue(r.stdout.endswith(": OK\n"), r.stdout)
+
     def test_mailbox_in_clear_text_is_warned_about(self):
         path = self.write(
             "[database]\n"                                   # 1
@@ -160,7 +188,7 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("%s:6: warning: [mailbox far] tls = none: its "
                       "password may travel in clear text" % path, r.stdout)
-        self.assertNotIn("[mailbox near]", r.stdout)
+        self.assertNotIn("[mailbox near] tls", r.stdout)
         # TLS by its scheme: none says the opposite
         with open(path, "a") as f:
             f.write("[mailbox tls]\nurl = imaps://192.0.2.7\nuser = t\n"
