@@ -138,6 +138,24 @@ held_notice_send(struct desk *in, const char *queue, int *mails_r,
 }
 
 int
+held_notice_try(struct desk *in, const char *queue, struct gc_err *err)
+{
+	struct gc_err e = { 0 };
+	int rc;
+
+	if ((rc = db_savepoint(in->db, err)) != 0)
+		return rc;
+	if (held_notice_send(in, queue, NULL, &e) == 0)
+		return db_release(in->db, err);
+	db_rollback_to_savepoint(in->db);
+	if ((rc = db_release(in->db, err)) != 0)
+		return rc;
+	log_warn("quarantine: the %s queue's agents are not told yet (the "
+	    "scheduler tries again): %s", queue, e.msg);
+	return 0;
+}
+
+int
 held_notice_tick(struct desk *in, int *mails_r, struct gc_err *err)
 {
 	char **names = NULL;
@@ -153,10 +171,18 @@ held_notice_tick(struct desk *in, int *mails_r, struct gc_err *err)
 			continue;
 		if ((rc = db_begin(in->db, err)) != 0)
 			break;
-		if ((rc = held_notice_send(in, names[i], mails_r, err)) == 0)
+		if ((rc = held_notice_send(in, names[i], mails_r, err)) == 0) {
 			rc = db_commit(in->db, err);
-		else
-			db_rollback(in->db);
+			continue;
+		}
+		db_rollback(in->db);
+		/* a template that does not render: the other queues, and
+		 * the rest of the pass, go on; the next pass tries again */
+		if (db_ok(in->db)) {
+			log_warn("quarantine: the %s queue's agents are not "
+			    "told yet: %s", names[i], err->msg);
+			rc = 0;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

@@ -42,8 +42,15 @@ const char *held_notice_queue(const struct desk *in, const char *rule_queue,
 int held_notice_send(struct desk *in, const char *queue, int *mails_r,
     struct gc_err *err);
 
+/* As held_notice_send(), for the mail being held: a notice that cannot
+ * be queued (an operator's template that does not render, say) is
+ * logged and left to the scheduler, and the mail is held all the same;
+ * only the database failing is an error. */
+int held_notice_try(struct desk *in, const char *queue, struct gc_err *err);
+
 /* The scheduler's part: every queue with entries not told yet, each in a
- * transaction of its own. */
+ * transaction of its own; a notice that cannot be queued is logged, and
+ * tried again by the next pass. */
 int held_notice_tick(struct desk *in, int *mails_r, struct gc_err *err);
 
 #endif

@@ -157,8 +157,7 @@ hold(struct desk *in, const struct conv_mail *cm,
 		    "quarantine show %" PRId64 "`, then `release` it",
 		    res->quarantine_id, rr->hold, rr->queue_by.rule, rq,
 		    res->quarantine_id);
-		if ((rc = held_notice_send(in, q.notice_queue, NULL,
-		    err)) != 0)
+		if ((rc = held_notice_try(in, q.notice_queue, err)) != 0)
 			return rc;
 	}
 	res->outcome = INTAKE_QUARANTINED;

@@ -20,6 +20,7 @@ rules test` shows.
 
 import datetime
 import json
+import os
 import re
 import unittest
 
@@ -226,6 +227,42 @@ class Spam(DeskCase):
                       self.body(note))
         self.assertEqual(self.sql("SELECT notice_queue FROM quarantine "
                                   "WHERE id = %d" % e["id"]), "support")
+
+    def test_security_report_held_when_the_notice_cannot_be_written(self):
+        """An operator's held_notice template that does not render: the
+        report is held all the same (nothing lost, the intake goes on),
+        the log says the agents are not told yet, and the scheduler
+        tells them once the template is mended."""
+        s = self.servers
+        tpl = s.path("tpl_" + self.db)
+        os.makedirs(os.path.join(tpl, "en"), exist_ok=True)
+        bad = os.path.join(tpl, "en", "held_notice.txt")
+        with open(bad, "w") as f:
+            f.write("Subject: held\n\n{{no_such_variable}}\n")
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"templates_dir": tpl},
+            "agent alice": {"address": "alice@example.com",
+                            "queues": "support, security",
+                            "language": "en"}})
+        s.imap.append(self.user, "INBOX", report(1))
+        r = self.deliver(mail("Printer", "It jams.\n", "pr-1@cust.example"))
+        self.assertIn("quarantine: the security queue's agents are not told "
+                      "yet", r.stderr)
+        e, = self.entries()
+        self.assertEqual((e["status"], e["notice_queue"], e["noticed_at"]),
+                         ("held", "security", None))
+        # the mail after it went on: a ticket, acknowledged
+        self.assertEqual(self.sql("SELECT count(*) FROM tickets"), "1")
+        self.assertEqual(self.held_notices(), [])
+        self.assertEqual(len(self.sent("claire@cust.example")), 1)
+        # the scheduler tries again at every pass, and says why
+        r = s.guichet("serve", "--once", now=later(60))
+        self.assertIn("not told yet", r.stderr)
+        os.unlink(bad)
+        s.guichet("serve", "--once", now=later(120))
+        note, = self.held_notices()
+        self.assertIn("\n  %d  2026-11-26T10:00:00Z  spam: " % e["id"],
+                      self.body(note))
 
     def test_quarantine_list_filters(self):
         """`quarantine list` shows the newest 1000 (or --limit N), oldest
