@@ -63,11 +63,16 @@ class _CountingProxy:
                 continue
             except OSError:
                 return
-            c.settimeout(1)
+            # a connection closed before any byte is a preconnect the
+            # browser did not use: no request, not a fetch. One that
+            # sends nothing for 10 s counts, whatever it was.
+            c.settimeout(10)
             try:
-                self.requests.append(c.recv(512).split(b"\r\n")[0])
+                line = c.recv(512).split(b"\r\n")[0]
+                if line:
+                    self.requests.append(line)
             except OSError:
-                self.requests.append(b"")
+                self.requests.append(b"(no request line within 10 s)")
             c.close()
 
     def close(self):
