@@ -301,6 +301,54 @@ send_rank(const struct mailout *mo, const struct mailout_req *req)
 	return sla_policy_plan_rank(mo->policy, plan);
 }
 
+/* A mail to the staff that their mail client should flag: about a P1,
+ * an escalation, or urgent. Customers' mails are never flagged (bulk
+ * senders flag theirs: a spam filter's sign). Our rules only tag an
+ * incoming mail marked so (rules.conf "marked-urgent"), and our own
+ * mails coming back are dropped as ours. */
+static bool
+flagged(const struct mailout_req *req)
+{
+	if (!req->internal)
+		return false;
+	if (req->urgent || strncmp(req->purpose, "escalation_", 11) == 0)
+		return true;
+	for (size_t i = 0; i < req->nvars; i++)
+		if (strcmp(req->vars[i].name, "priority") == 0)
+			return req->vars[i].value != NULL &&
+			    strcmp(req->vars[i].value, "P1") == 0;
+	return false;
+}
+
+/* The template's X-* headers, and Importance and X-Priority when the
+ * mail is flagged (the template's own X-Priority, if any, stays). */
+static void
+extra_headers(struct compose_msg *msg, struct arena *a,
+    const struct template_result *r, bool flag)
+{
+	struct compose_header *h;
+	bool own = false;
+	size_t n = r->nheaders;
+
+	msg->extra = r->headers;
+	msg->nextra = r->nheaders;
+	if (!flag)
+		return;
+	h = arena_alloc(a, (n + 2) * sizeof(*h));
+	for (size_t i = 0; i < n; i++) {
+		h[i] = r->headers[i];
+		own = own || str_casecmp(h[i].name, "X-Priority") == 0;
+	}
+	h[n].name = "Importance";
+	h[n++].value = "high";
+	if (!own) {
+		h[n].name = "X-Priority";
+		h[n++].value = "1 (Highest)";
+	}
+	msg->extra = h;
+	msg->nextra = n;
+}
+
 static int
 compose(struct mailout_mail **out, struct mailout *mo, struct db *db,
     time_t now, const struct mailout_req *req, struct gc_err *err)
@@ -393,8 +441,7 @@ compose(struct mailout_mail **out, struct mailout *mo, struct db *db,
 	msg.nreferences = req->nreferences;
 	msg.auto_submitted = req->generated ? "auto-generated" :
 	    req->automatic ? "auto-replied" : NULL;
-	msg.extra = r.headers;
-	msg.nextra = r.nheaders;
+	extra_headers(&msg, &m->a, &r, flagged(req));
 	msg.body = r.body;
 	msg.html_body = html;
 	msg.date = now;

@@ -83,6 +83,16 @@ class Sla(gh.ServersTestCase):
         self.assertEqual(ack["due_at"], at(15))       # 24/7 for Enterprise
         self.assertEqual(ack["warn_at"], at(12))
         self.assertIsNone(ack["met_at"])
+        # the agents' mail of a P1 is flagged in their mail client; the
+        # customer's acknowledgement is not
+        ack_mail, = [m for m in s.smtp.messages()
+                     if "ops@acme.example" in m["X-RcptTo"]]
+        note, = [m for m in s.smtp.messages()
+                 if "alice@example.com" in m["X-RcptTo"]]
+        self.assertEqual((note["Importance"], note["X-Priority"]),
+                         ("high", "1 (Highest)"))
+        self.assertIsNone(ack_mail["Importance"])
+        self.assertIsNone(ack_mail["X-Priority"])
         s.smtp.clear()
 
         self.assertEqual(self.tick(at(10))["warnings"], "0")
@@ -93,6 +103,7 @@ class Sla(gh.ServersTestCase):
         self.assertEqual((r["warnings"], r["breaches"]), ("1", "0"))
         warn = self.escalations()
         self.assertEqual(len(warn), 1)
+        self.assertEqual(warn[0]["Importance"], "high")
         self.assertIn(number, warn[0]["Subject"])
         self.assertIn("oncall@example.com", warn[0]["To"])
         self.assertIn("lead@example.com", warn[0]["To"])
@@ -106,6 +117,8 @@ class Sla(gh.ServersTestCase):
         breach, = self.escalations()
         self.assertIn(number, breach["Subject"])
         self.assertRegex(breach["Subject"].upper(), "BREACH|DÉPASSÉ")
+        self.assertEqual((breach["Importance"], breach["X-Priority"]),
+                         ("high", "1 (Highest)"))
         req, = s.http.wait_for(1)
         self.assertEqual(req.path, "/hooks/support")
         body = req.json()
@@ -124,6 +137,31 @@ class Sla(gh.ServersTestCase):
         self.assertEqual(self.escalations(), [])
         self.assertEqual(s.http.requests(), [])
 
+    def test_operator_x_priority_kept_on_a_p1(self):
+        """An operator's template that writes its own X-Priority keeps
+        it, once; Importance is added beside it."""
+        s = self.servers
+        tpl = s.path("tpl_" + self.db)
+        src = os.path.join(os.environ["GUICHET_SOURCE_DIR"], "conf",
+                           "templates")
+        for lang in ("en", "fr"):
+            os.makedirs(os.path.join(tpl, lang), exist_ok=True)
+            with open(os.path.join(src, lang, "notify_agent.txt")) as f:
+                head, body = f.read().split("\n", 1)
+            with open(os.path.join(tpl, lang, "notify_agent.txt"),
+                      "w") as f:
+                f.write(head + "\nX-Priority: 2 (High)\n" + body)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"templates_dir": tpl},
+            "organisation acme": {"domains": "acme.example",
+                                  "plan": "Enterprise"}})
+        self.deliver(mail("Production down: nothing works",
+                          "Ops <ops@acme.example>", "p1t@acme.example"), T0)
+        note, = [m for m in s.smtp.messages()
+                 if "alice@example.com" in m["X-RcptTo"]]
+        self.assertEqual(note.get_all("X-Priority"), ["2 (High)"])
+        self.assertEqual(note.get_all("Importance"), ["high"])
+
     def test_basic_p3_friday_evening(self):
         number = self.deliver(mail("Question about invoices",
                                    "Bob <bob@small.example>",
@@ -131,6 +169,11 @@ class Sla(gh.ServersTestCase):
                               "2026-11-27T16:00:00Z")   # Friday 17:00 Paris
         t = self.show(number)
         self.assertEqual((t["priority"], t["plan"]), ("P3", "Basic"))
+        # a P3's notification is not flagged
+        note, = [m for m in self.servers.smtp.messages()
+                 if "alice@example.com" in m["X-RcptTo"]]
+        self.assertIsNone(note["Importance"])
+        self.assertIsNone(note["X-Priority"])
         # 1 business hour on Friday, 3 on Monday from 09:00 Paris
         self.assertEqual(t["sla"]["acknowledge"]["due_at"],
                          "2026-11-30T11:00:00Z")

@@ -140,6 +140,7 @@ class Spam(DeskCase):
         self.assertEqual(note["Subject"],
                          "Held as spam: 1 mail(s) for the security queue")
         self.assertEqual(note["Auto-Submitted"], "auto-generated")
+        self.assertEqual(note["Importance"], "high")
         body = self.body(note)
         self.assertRegex(body, r"\n  %d  2026-11-26T10:00:00Z  spam: rule "
                                r"spam \(rules\.conf \(built-in\):\d+\); "
