@@ -38,6 +38,16 @@ answer(struct MHD_Connection *c, unsigned int code, char *body,
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (strncmp(type, "text/html", 9) == 0) {
+		/* our pages: their own style and forms, nothing else; the
+		 * token in the address is given to nobody */
+		MHD_add_response_header(r, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "form-action 'self'; frame-ancestors 'none'");
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(r, "X-Content-Type-Options",
+		    "nosniff");
+	}
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -81,6 +91,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    xstrdup("only GET and HEAD\n"), "text/plain");
+	if (h->o.follow != NULL && strncmp(url, "/ticket/", 8) == 0) {
+		char *page = NULL;
+		unsigned code = follow_page_answer(h->o.follow, url + 8,
+		    &page);
+
+		return answer(c, code, page, "text/html; charset=utf-8");
+	}
 	now = h->o.now(h->o.now_arg);
 	if (strcmp(url, "/metrics") == 0) {
 		metrics_want_refresh(h->o.metrics);

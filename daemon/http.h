@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "common/err.h"
+#include "daemon/follow_page.h"
 #include "daemon/metrics.h"
 #include "daemon/rate_page.h"
 #include "daemon/unsub_page.h"
@@ -49,6 +50,7 @@ struct http_opts {
 	void *now_arg;
 	struct rate_page *rate;    /* GET/POST /rate/TOKEN, or NULL */
 	struct unsub_page *unsub;  /* GET/POST /unsubscribe/TOKEN, or NULL */
+	struct follow_page *follow; /* GET /ticket/TOKEN, or NULL */
 };
 
 /* Bind and start serving. A port in use or an address not ours is a

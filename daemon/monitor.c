@@ -11,10 +11,14 @@
 #include "daemon/http.h"
 #include "daemon/lmtp.h"
 #include "daemon/metrics.h"
+#include "daemon/follow_page.h"
 #include "daemon/oauth2.h"
 #include "daemon/rate_page.h"
 #include "daemon/unsub_page.h"
 #include "desk/status.h"
+#include "sla/calendar.h"
+#include "sla/policy.h"
+#include "sla/tz.h"
 #include "sql/metrics_db.h"
 
 struct monitor {
@@ -22,6 +26,7 @@ struct monitor {
 	struct metrics *metrics;
 	struct http *http;
 	struct rate_page *rate;  /* the rating links' pages, with http */
+	struct follow_page *follow;   /* the customers' ticket pages */
 	struct unsub_page *unsub;   /* status mails' one-click link */
 	int wake_fd;
 	/* the [http] section the server runs with */
@@ -63,6 +68,20 @@ set_mailboxes(struct monitor *m)
 	free(names);
 }
 
+/* The zone of the support's business calendar, for the times of the
+ * customers' pages; NULL (UTC) without a policy. */
+static const char *
+support_zone(struct monitor *m)
+{
+	const struct sla_policy *p = app_policy(m->app);
+	const struct calendar *cal;
+
+	if (p == NULL)
+		return NULL;
+	cal = sla_policy_calendar(p, sla_policy_settings(p)->calendar);
+	return cal ? tz_name(calendar_tz(cal)) : NULL;
+}
+
 static int
 start_http(struct monitor *m, struct gc_err *err)
 {
@@ -81,6 +100,8 @@ start_http(struct monitor *m, struct gc_err *err)
 	if (h->public_url != NULL) {
 		rate_page_new(&m->rate, m->app->conf, clock_of_app, m->app);
 		o.rate = m->rate;
+		follow_page_new(&m->follow, m->app->conf, support_zone(m));
+		o.follow = m->follow;
 	}
 	if (h->public_url != NULL && status_on(m->app->conf)) {
 		unsub_page_new(&m->unsub, m->app->conf, clock_of_app, m->app);
@@ -88,6 +109,7 @@ start_http(struct monitor *m, struct gc_err *err)
 	}
 	if ((rc = http_start(&m->http, &o, err)) != 0) {
 		rate_page_free(&m->rate);
+		follow_page_free(&m->follow);
 		unsub_page_free(&m->unsub);
 		return rc;
 	}
@@ -137,6 +159,7 @@ monitor_reload(struct monitor *m)
 		return;
 	http_stop(&m->http);
 	rate_page_free(&m->rate);
+	follow_page_free(&m->follow);
 	unsub_page_free(&m->unsub);
 	if (start_http(m, &err) != 0)
 		log_error("%s; /metrics and /healthz are off until the next "
@@ -152,6 +175,7 @@ monitor_free(struct monitor **mp)
 		return;
 	http_stop(&m->http);   /* before the metrics it reads */
 	rate_page_free(&m->rate);
+	follow_page_free(&m->follow);
 	unsub_page_free(&m->unsub);
 	metrics_free(&m->metrics);
 	free(m->listen);

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "daemon/page_conn.h"
 #include "desk/agentauth.h"
 #include "desk/rating.h"
 #include "sql/db.h"
@@ -20,10 +21,7 @@
 
 struct rate_page {
 	pthread_mutex_t mu;
-	char *conninfo, *password, *hmac_key;
-	struct db *db;
-	struct agentauth_key key;
-	bool key_loaded;
+	struct page_conn pc;
 	time_t (*now)(void *);
 	void *now_arg;
 };
@@ -35,11 +33,7 @@ rate_page_new(struct rate_page **out, const struct conf *c,
 	struct rate_page *rp = xcalloc(1, sizeof(*rp));
 
 	pthread_mutex_init(&rp->mu, NULL);
-	rp->conninfo = xstrdup(c->database.conninfo);
-	rp->password = c->database.password ? xstrdup(c->database.password) :
-	    NULL;
-	rp->hmac_key = c->general.hmac_key ? xstrdup(c->general.hmac_key) :
-	    NULL;
+	page_conn_init(&rp->pc, c);
 	rp->now = now;
 	rp->now_arg = now_arg;
 	*out = rp;
@@ -52,12 +46,8 @@ rate_page_free(struct rate_page **rpp)
 
 	if (rp == NULL)
 		return;
-	db_close(&rp->db);
 	pthread_mutex_destroy(&rp->mu);
-	free(rp->conninfo);
-	free(rp->password);
-	free(rp->hmac_key);
-	memset(&rp->key, 0, sizeof(rp->key));
+	page_conn_clear(&rp->pc);
 	free(rp);
 	*rpp = NULL;
 }
@@ -73,30 +63,6 @@ page(const char *title, const char *text, const char *form_label)
 	    form_label ? "</button></form>\n" : "");
 }
 
-/* The connection and the key, made at the first request that needs
- * them and again after the connection broke. */
-static int
-ready(struct rate_page *rp, struct gc_err *err)
-{
-	int rc;
-
-	if (!db_ok(rp->db)) {
-		db_close(&rp->db);
-		if ((rc = db_connect(&rp->db, rp->conninfo, rp->password,
-		    err)) != 0)
-			return rc;
-	}
-	if (!rp->key_loaded) {
-		struct conf c = { 0 };
-
-		c.general.hmac_key = rp->hmac_key;
-		if ((rc = agentauth_key_load(&rp->key, &c, rp->db, err)) != 0)
-			return rc;
-		rp->key_loaded = true;
-	}
-	return 0;
-}
-
 static unsigned
 answer(struct rate_page *rp, const char *token, bool post, char **page_r)
 {
@@ -110,21 +76,21 @@ answer(struct rate_page *rp, const char *token, bool post, char **page_r)
 	int score, rc;
 	char text[256];
 
-	if ((rc = ready(rp, &err)) != 0)
+	if ((rc = page_conn_ready(&rp->pc, &err)) != 0)
 		goto unavailable;
-	if (!rating_token_check(&rp->key, token, now, &id, &score)) {
+	if (!rating_token_check(&rp->pc.key, token, now, &id, &score)) {
 		*page_r = page("Link not valid", "This rating link is not "
 		    "valid, or too old. You can still rate by replying to our "
 		    "mail with a digit from 1 to 5.", NULL);
 		return 404;
 	}
-	if (post && (rc = db_begin(rp->db, &err)) != 0)
+	if (post && (rc = db_begin(rp->pc.db, &err)) != 0)
 		goto unavailable;
-	rc = store_ticket_by_id(rp->db, id, &t, &err);
+	rc = store_ticket_by_id(rp->pc.db, id, &t, &err);
 	if (rc == 0 && strcmp(t.status, "resolved") != 0 &&
 	    strcmp(t.status, "closed") != 0) {
 		if (post)
-			db_rollback(rp->db);
+			db_rollback(rp->pc.db);
 		snprintf(text, sizeof(text), "Ticket %s is not resolved: it "
 		    "can be rated once it is.", t.number);
 		*page_r = page("Not resolved", text, NULL);
@@ -133,7 +99,7 @@ answer(struct rate_page *rp, const char *token, bool post, char **page_r)
 	}
 	if (rc == GC_ENOTFOUND) {
 		if (post)
-			db_rollback(rp->db);
+			db_rollback(rp->pc.db);
 		*page_r = page("Link not valid", "This ticket does not exist.",
 		    NULL);
 		return 404;
@@ -147,10 +113,10 @@ answer(struct rate_page *rp, const char *token, bool post, char **page_r)
 		store_ticket_clear(&t);
 		return 200;
 	}
-	in.db = rp->db;
+	in.db = rp->pc.db;
 	in.now = now;
 	if ((rc = rating_record(&in, &t, score, NULL, "link", t.requester,
-	    &err)) != 0 || (rc = db_commit(rp->db, &err)) != 0)
+	    &err)) != 0 || (rc = db_commit(rp->pc.db, &err)) != 0)
 		goto failed;
 	snprintf(text, sizeof(text), "Your rating of ticket %s, %s, is "
 	    "recorded. Thank you!", t.number, words[score]);
@@ -159,7 +125,7 @@ answer(struct rate_page *rp, const char *token, bool post, char **page_r)
 	return 200;
 failed:
 	if (post)
-		db_rollback(rp->db);
+		db_rollback(rp->pc.db);
 	store_ticket_clear(&t);
 unavailable:
 	log_error("http: rating: %s", err.msg);

@@ -12,6 +12,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/agentauth.h"
+#include "desk/follow.h"
 #include "desk/mailout.h"
 #include "desk/pgp.h"
 #include "desk/record.h"
@@ -343,6 +344,7 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 	char pline[200];
 	struct relay r = { 0 };
 	bool relayed = false;
+	char *follow = NULL;
 	int rc = 0;
 
 	if (origin != NULL) {
@@ -407,6 +409,8 @@ send:
 	    ticket_language(t, mb));
 	var(&vs, pv[0].name, pv[0].value);
 	var(&vs, pv[1].name, pv[1].value);
+	follow = follow_line(in, t, ticket_language(t, mb));
+	var(&vs, "follow_line", follow);
 	req.template_name = template_name;
 	req.language = ticket_language(t, mb);
 	req.purpose = purpose;
@@ -450,6 +454,7 @@ out:
 	store_reply_context_clear(&ctx);
 	store_strings_free(refs, nrefs);
 	free(last);
+	free(follow);
 	return rc;
 }
 

@@ -64,17 +64,17 @@ static const char *const languages[] = { "en", "fr", NULL };
 	"queue", "plan"
 
 static const char *const vars_ack[] = { BASE_VARS, TICKET_VARS,
-	"message_text", "pgp_fingerprint", "pgp_line", NULL };
+	"message_text", "pgp_fingerprint", "pgp_line", "follow_line", NULL };
 static const char *const vars_message[] = { BASE_VARS, TICKET_VARS,
-	"message_text", "agent_name", "eta", "eta_line", NULL };
+	"message_text", "agent_name", "eta", "eta_line", "follow_line", NULL };
 static const char *const vars_resolution[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "eta", "eta_line", "rating_links",
-	NULL };
+	"follow_line", NULL };
 static const char *const vars_notify_agent[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "commands_help", "attachments",
 	"author", NULL };
 static const char *const vars_closed[] = { BASE_VARS, TICKET_VARS,
-	"agent_name", NULL };
+	"agent_name", "follow_line", NULL };
 static const char *const vars_command_error[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "error", "commands_help", NULL };
 static const char *const vars_escalation[] = { BASE_VARS, TICKET_VARS,
@@ -94,7 +94,7 @@ static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
 	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
 	"report_text", "organisation", "period", "recipient", "what", "count",
-	"first_id", "entries", NULL };
+	"first_id", "entries", "follow_line", NULL };
 
 static const struct {
 	const char *name;

@@ -134,6 +134,56 @@ static const struct db_stmt st_quarantine = { "view_quarantine",
 	"SELECT " QUARANTINE_JSON "::text FROM quarantine q WHERE q.id = $1",
 	1 };
 
+/* a time of the customer's page, in the zone of $2 */
+#define FOLLOW_TIME(c) "to_char((" c ") AT TIME ZONE $2, " \
+	"'YYYY-MM-DD HH24:MI')"
+
+static const struct db_stmt st_follow = { "view_follow",
+	"SELECT json_build_object('number', t.number, 'subject', t.subject, "
+	"'status', t.status, 'priority', t.priority, 'queue', t.queue, "
+	"'language', t.language, 'requester', t.requester, "
+	"'created_at', " FOLLOW_TIME("t.created_at") ", "
+	"'eta', " FOLLOW_TIME("t.eta") ", "
+	"'timers', (SELECT coalesce(json_agg(json_build_object('kind', "
+	"s.kind, 'due_at', " FOLLOW_TIME("s.due_at") ", 'met_at', "
+	FOLLOW_TIME("s.met_at") ") ORDER BY s.start_at, s.kind), '[]') "
+	"FROM sla_timers s WHERE s.ticket_id = t.id), "
+	"'history', (SELECT coalesce(json_agg(json_build_object('at', "
+	FOLLOW_TIME("h.at") ", 'what', h.what, 'from', h.f, 'to', h.t) "
+	"ORDER BY h.at, h.seq), '[]') FROM (SELECT * FROM ("
+	"SELECT e.at, e.id AS seq, e.kind AS what, e.data->>'from' AS f, "
+	"e.data->>'to' AS t FROM events e WHERE e.ticket_id = t.id AND "
+	"e.kind IN ('status_changed', 'priority_changed', 'eta_set', "
+	"'workaround') "
+	"UNION ALL SELECT m.received_at, m.id, CASE m.direction WHEN 'in' "
+	"THEN 'your_message' ELSE 'our_answer' END, NULL, NULL FROM messages "
+	"m WHERE m.ticket_id = t.id AND NOT m.internal AND ((m.direction = "
+	"'in' AND m.author = 'customer') OR (m.direction = 'out' AND "
+	"m.author = 'agent'))) AS x ORDER BY x.at DESC, x.seq DESC "
+	"LIMIT 100) AS h))::text "
+	"FROM tickets t WHERE t.id = $1", 2 };
+
+int
+views_follow(struct db *db, long long id, const char *zone, char **json_r,
+    struct gc_err *err)
+{
+	char ids[24];
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	snprintf(ids, sizeof(ids), "%lld", id);
+	if ((rc = db_execv(db, &st_follow, &res, err, 2, ids, zone)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no ticket %s", ids);
+	}
+	*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 #define OUTBOX_FIELDS \
 	"'id', o.id, 'kind', o.kind, 'status', o.status, " \
 	"'purpose', o.purpose, 'message_id', o.message_id, " \

@@ -65,6 +65,15 @@ int views_quarantine_list(struct db *db,
 int views_quarantine(struct db *db, long long id, char **json_r,
     struct gc_err *err);
 
+/* What the customer's page of a ticket shows (daemon/follow_page.h),
+ * times in zone (a time zone name PostgreSQL knows): a JSON object
+ * with number, subject, status, priority, queue, language, requester,
+ * created_at, eta, timers [{kind, due_at, met_at}] and history, the
+ * newest 100 of what happened [{at, what, from, to}], oldest first.
+ * No message's text. GC_ENOTFOUND without the ticket. */
+int views_follow(struct db *db, long long id, const char *zone,
+    char **json_r, struct gc_err *err);
+
 /* Outbox rows, newest first, at most max (status NULL: all), with
  * their recipients: a JSON array. */
 int views_outbox_list(struct db *db, const char *status, long long max,

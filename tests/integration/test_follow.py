@@ -1,0 +1,208 @@
+"""test_follow.py - the customer's page of a ticket, end to end.
+
+Through real IMAP, SMTP, PostgreSQL, the [http] listener and a real
+browser: with [http] public_url set, our mails to the customer end with
+a link <public_url>/ticket/TOKEN; the page says where the ticket stands
+(status, priority, deadlines, what happened and when) in the ticket's
+language, and quotes no message and no agent. Hostile: a subject made of
+HTML and script, altered or forged tokens, another ticket's number under
+a good MAC, huge and empty tokens, methods other than GET, the customer
+forgotten (GDPR), the database gone away.
+"""
+
+import os
+import re
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+import guichet_harness as gh
+from browser import dump_dom
+from desk_case import DeskCase, T0, mail, http_request as request
+
+SUBJECT = ('Export <img src="http://evil.example/x.png"> '
+           '<script>document.title="pwned"</script> & co')
+
+
+class Follow(DeskCase):
+
+    def setUp(self):
+        s = self.servers
+        self.db = "fo_" + self._testMethodName[5:][:40].lower()
+        self.user = ("f" + self._testMethodName[5:])[:30].lower()
+        self.port = gh.free_port()
+        self.base = "http://%s:%d" % (gh.LOCALHOST, self.port)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"poll_interval": "1s"},
+            "agent alice": {"address": "alice@example.com",
+                            "name": "Alice Martin", "queues": "support",
+                            "language": "en"},
+            "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
+                     "public_url": self.base + "/"}})
+        s.guichet("migrate")
+        s.smtp.clear()
+
+    def link(self, body):
+        found = re.findall(r"(?:Follow this ticket|Suivre ce ticket) ?: "
+                           r"(\S+/ticket/\S+)", body)
+        self.assertEqual(len(set(found)), 1, body)
+        return found[0]
+
+    def serve(self):
+        d = self.servers.spawn("serve", now=T0)
+        d.wait_for_output(r"http: /metrics and /healthz on")
+        gh.wait_until(lambda: request(self.base + "/healthz")[0] in
+                      (200, 503), 20, "the listener answers")
+        return d
+
+    def test_link_and_page(self):
+        s = self.servers
+        number = self.open_ticket(SUBJECT, "The export is empty since "
+                                  "Monday.\n", "f-1@cust.example")
+        ack, = self.sent("claire@cust.example")
+        link = self.link(self.body(ack))
+        # the agents' mail carries no customer link
+        note, = self.sent("alice@example.com")
+        self.assertNotIn("/ticket/", note.as_string())
+        n = self.notification("alice@example.com", number)
+        s.smtp.clear()
+        self.deliver(mail("Re: [%s] Export" % number,
+                          "#priority P2\nA secret workaround from Alice.\n",
+                          "ag-1@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=n))
+        update, = self.sent("claire@cust.example")
+        self.assertEqual(self.link(self.body(update)), link)  # one link
+        # another ticket: its number under this one's MAC opens nothing
+        other = self.open_ticket("Printer", "It jams.\n", "f-2@cust.example")
+        self.assertNotEqual(other, number)
+
+        d = self.serve()
+        try:
+            req = urllib.request.Request(link)
+            with urllib.request.urlopen(req, timeout=10) as r:
+                code, page = r.status, r.read().decode()
+                csp = r.headers["Content-Security-Policy"]
+                self.assertEqual(r.headers["Referrer-Policy"],
+                                 "no-referrer")
+            self.assertEqual(code, 200)
+            self.assertIn("default-src 'none'", csp)
+            self.assertIn("Suivre ce ticket : %s/ticket/" % self.base,
+                          self.body(ack))
+            # the ticket's language (the mailbox's: French), the
+            # support's time zone (10:00Z is 11:00 in Paris)
+            self.assertIn('<html lang="fr">', page)
+            self.assertIn("<h1>Ticket %s</h1>" % number, page)
+            self.assertIn("<tr><th>Statut</th><td>en cours</td></tr>", page)
+            self.assertIn("<tr><th>Priorité</th><td>P2</td></tr>", page)
+            self.assertIn("<tr><th>Ouvert le</th><td>2026-11-26 11:00</td>",
+                          page)
+            self.assertIn('<tr><th>Prise en compte</th><td class="met">'
+                          'fait 2026-11-26 11:00</td></tr>', page)
+            self.assertRegex(page, r'<tr><th>Résolution</th><td class="due">'
+                                   r'pas encore, échéance 2026-\d\d-\d\d '
+                                   r'\d\d:\d\d</td></tr>')
+            history = re.findall(r"<tr><th>2026-11-26 11:00</th><td>"
+                                 r"([^<]+)</td></tr>", page)
+            self.assertEqual(history, ["Votre message", "Notre réponse",
+                                       "Priorité : P2", "Statut : en cours"])
+            self.assertIn("Heures en Europe/Paris", page)
+            # what was written stays in the mails; no agent is named
+            for secret in ("export is empty", "secret workaround",
+                           "Alice", "alice@", "claire"):
+                self.assertNotIn(secret, page)
+            # the subject is text, never markup
+            self.assertNotIn("<script", page)
+            self.assertNotIn("<img", page)
+            self.assertIn("&lt;script&gt;", page)
+            with tempfile.NamedTemporaryFile("w", suffix=".html",
+                                             delete=False) as f:
+                f.write(page)
+            try:
+                dom, fetches = dump_dom(f.name)
+            finally:
+                os.unlink(f.name)
+            self.assertEqual(fetches, [])
+            self.assertIn("<title>Ticket %s</title>" % number, dom)
+            self.assertNotIn("<img", dom)
+
+            # altered, forged, garbage: one answer, 404, naming nothing
+            tok = link.rsplit("/", 1)[1]
+            tid, mac = tok.split("-")
+            flip = "a" if mac[-1] != "a" else "b"
+            for bad in ("%s-%s" % (tid, mac[:-1] + flip),
+                        "%d-%s" % (int(tid) + 1, mac),
+                        "999999-%s" % mac, "%s-%s" % (tid, mac[:-1]),
+                        "%s-%sx" % (tid, mac), "-%s" % mac, tid + "-",
+                        "5;DROP", "../../etc/passwd", "x" * 3000, "",
+                        "0-%s" % mac, "%s%%00-%s" % (tid, mac)):
+                code, page = request(self.base + "/ticket/" + bad)
+                self.assertEqual(code, 404, bad)
+                self.assertIn("Link not valid", page)
+                self.assertIn("Lien non valide", page)
+                self.assertNotIn(number, page)
+            # GET only: it stores nothing, so nothing else is asked
+            req = urllib.request.Request(link, method="POST", data=b"x")
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=10)
+            self.assertEqual(e.exception.code, 405)
+            # the database goes away: "try later", then it works again
+            s.pg.stop()
+            try:
+                code, page = request(link)
+                self.assertEqual(code, 503)
+                self.assertIn("later", page)
+            finally:
+                s.pg.start()
+            gh.wait_until(lambda: request(link)[0] == 200, 30,
+                          "the page works again")
+            # the customer forgotten: no link of before opens the ticket
+            s.guichet("gdpr", "forget", "claire@cust.example",
+                      "--actor", "dpo", now=T0)
+            code, page = request(link)
+            self.assertEqual(code, 404)
+        finally:
+            d.stop()
+
+    def test_page_in_english(self):
+        """An English ticket: the link's sentence and the page in
+        English."""
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "mailbox support": {"language": "en"},
+            "agent alice": {"address": "alice@example.com",
+                            "queues": "support", "language": "en"},
+            "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
+                     "public_url": self.base}})
+        number = self.open_ticket("Export", "Empty.\n", "f-4@cust.example")
+        ack, = self.sent("claire@cust.example")
+        self.assertIn("Follow this ticket: %s/ticket/" % self.base,
+                      self.body(ack))
+        d = self.serve()
+        try:
+            code, page = request(self.link(self.body(ack)))
+        finally:
+            d.stop()
+        self.assertEqual(code, 200)
+        self.assertIn('<html lang="en">', page)
+        self.assertIn("<tr><th>Status</th><td>received</td></tr>", page)
+        self.assertIn('<tr><th>Acknowledgement</th><td class="due">not done '
+                      'yet, due 2026-11-26 15:00</td></tr>', page)
+        self.assertIn("<td>Your message</td>", page)
+        self.assertNotIn("Our answer", page)
+        self.assertIn(number, page)
+
+    def test_no_public_url_no_link(self):
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": {"address": "alice@example.com",
+                            "queues": "support", "language": "en"}})
+        self.open_ticket("Export", "Empty.\n", "f-3@cust.example")
+        ack, = self.sent("claire@cust.example")
+        self.assertNotIn("/ticket/", ack.as_string())
+        self.assertNotIn("Follow this ticket", self.body(ack))
+
+
+if __name__ == "__main__":
+    unittest.main()
