@@ -161,7 +161,8 @@ struct conf_http {
 	long long poll_stale_after;    /* seconds: /healthz 503 past it */
 	long long outbox_stuck_after;  /* seconds: oldest pending mail */
 	char *public_url;      /* how customers reach this listener (the
-	                          rating links of resolution mails), NULL */
+	                          links to their ticket's page, ratings,
+	                          unsubscribe), NULL */
 	int line;              /* of the section, 0: absent */
 };
 

@@ -121,6 +121,25 @@ unworked_queue_warning(const struct conf *c)
 	}
 }
 
+/* A warning: customers' links whose tokens would travel in clear
+ * text, off this machine. */
+static void
+public_url_warning(const struct conf *c)
+{
+	const struct conf_section *s;
+	const char *u = c->http.public_url;
+
+	if (u == NULL || conf_sections(c, "http", &s, 1) == 0)
+		return;
+	if (strncmp(u, "http://", 7) == 0 &&
+	    strncmp(u + 7, "localhost", 9) != 0 &&
+	    strncmp(u + 7, "127.", 4) != 0 && strncmp(u + 7, "[::1]", 5) != 0)
+		printf("%s:%d: warning: [http] public_url is http://: the "
+		    "customers' links and their tokens travel in clear "
+		    "text; put a proxy with TLS in front (https://)\n",
+		    s->file, c->http.line);
+}
+
 /* A warning: pseudonyms whose key is kept beside them, in the database. */
 static void
 gdpr_key_warning(const struct conf *c)
@@ -165,6 +184,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 	imap_tls_warning(c);
 	gdpr_key_warning(c);
 	unworked_queue_warning(c);
+	public_url_warning(c);
 	conf_free(&c);
 	printf("%s: OK\n", app->config_path);
 	return EX_OK;

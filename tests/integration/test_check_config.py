@@ -165,6 +165,36 @@ class CheckConfig(unittest.TestCase):
         self.assertNotIn("no agent works", r.stdout)
         self.assertTrue(r.stdout.endswith(": OK\n"), r.stdout)
 
+    def test_public_url_in_clear_text_is_warned_about(self):
+        """public_url in http:// off loopback: the tokens of the
+        customers' links travel in clear text. https://, or a loopback
+        http:// (a test, a proxy on the same machine), say nothing."""
+        base = ("[database]\nconninfo = dbname=guichet\n"
+                "[smtp]\nurl = smtp://127.0.0.1:2525\n"
+                "from = support@example.com\n"
+                "[agent alice]\naddress = a@example.com\n"
+                "queues = support\n"
+                "[mailbox support]\nurl = imap://127.0.0.1:1143\n"
+                "user = support\npassword_file = secrets/support.pass\n"
+                "address = support@example.com\n")
+        cases = (
+            ("listen = 127.0.0.1:9187\n"
+             "public_url = http://support.example.com\n",
+             "[http] public_url is http://: the customers' links and "
+             "their tokens travel in clear text"),
+            ("listen = 127.0.0.1:9187\n"
+             "public_url = https://support.example.com/\n", None),
+            ("listen = 127.0.0.1:9187\n"
+             "public_url = http://127.0.0.1:9187\n", None))
+        for http, want in cases:
+            path = self.write(base + "[http]\n" + http)
+            r = check(path)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            if want:
+                self.assertIn("%s:14: warning: %s" % (path, want), r.stdout)
+            else:
+                self.assertNotIn("warning", r.stdout)
+
     def test_mailbox_in_clear_text_is_warned_about(self):
         path = self.write(
             "[database]\n"                                   # 1
