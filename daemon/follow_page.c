@@ -58,13 +58,15 @@ follow_page_free(struct follow_page **fpp)
 /* ----- The page ---------------------------------------------------- */
 
 struct words {
-	const char *title, *subject, *status, *priority, *opened, *eta,
+	const char *title, *subject, *status, *priority, *merged, *opened,
+	    *eta,
 	    *deadlines, *due, *met, *not_met, *history, *times, *gone,
 	    *gone_text, *later, *later_text, *more;
 };
 
 static const struct words en = {
-	"Ticket", "Subject", "Status", "Priority", "Opened",
+	"Ticket", "Subject", "Status", "Priority",
+	"Merged into (its mails carry its own link)", "Opened",
 	"Expected solution", "Our commitments", "due", "done",
 	"not done yet", "What happened", "Times in", "Link not valid",
 	"This link is not valid. The mails about your ticket carry its "
@@ -74,7 +76,8 @@ static const struct words en = {
 };
 
 static const struct words fr = {
-	"Ticket", "Objet", "Statut", "Priorité", "Ouvert le",
+	"Ticket", "Objet", "Statut", "Priorité",
+	"Fusionné dans (ses mails portent son propre lien)", "Ouvert le",
 	"Solution prévue", "Nos engagements", "échéance", "fait",
 	"pas encore", "Ce qui s'est passé", "Heures en", "Lien non valide",
 	"Ce lien n'est pas valide. Les mails de votre ticket portent son "
@@ -211,6 +214,8 @@ render(const struct follow_page *fp, const json_t *t)
 	row(&b, w->status, word_of(jstr(t, "status"), is_fr, statuses),
 	    NULL);
 	row(&b, w->priority, jstr(t, "priority"), NULL);
+	if (jstr(t, "merged_into") != NULL)
+		row(&b, w->merged, jstr(t, "merged_into"), NULL);
 	row(&b, w->opened, jstr(t, "created_at"), NULL);
 	if (jstr(t, "eta") != NULL)
 		row(&b, w->eta, jstr(t, "eta"), NULL);

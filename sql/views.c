@@ -142,6 +142,8 @@ static const struct db_stmt st_follow = { "view_follow",
 	"SELECT json_build_object('number', t.number, 'subject', t.subject, "
 	"'status', t.status, 'priority', t.priority, 'queue', t.queue, "
 	"'language', t.language, 'requester', t.requester, "
+	"'merged_into', (SELECT m.number FROM tickets m WHERE m.id = "
+	"t.merged_into), "
 	"'created_at', " FOLLOW_TIME("t.created_at") ", "
 	"'eta', " FOLLOW_TIME("t.eta") ", "
 	"'timers', (SELECT coalesce(json_agg(json_build_object('kind', "

@@ -68,7 +68,7 @@ int views_quarantine(struct db *db, long long id, char **json_r,
 /* What the customer's page of a ticket shows (daemon/follow_page.h),
  * times in zone (a time zone name PostgreSQL knows): a JSON object
  * with number, subject, status, priority, queue, language, requester,
- * created_at, eta, timers [{kind, due_at, met_at}] and history, the
+ * merged_into (a number, or null), created_at, eta, timers [{kind, due_at, met_at}] and history, the
  * newest 100 of what happened [{at, what, from, to}], oldest first.
  * No message's text. GC_ENOTFOUND without the ticket. */
 int views_follow(struct db *db, long long id, const char *zone,

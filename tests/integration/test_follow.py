@@ -179,11 +179,25 @@ class Follow(DeskCase):
         ack, = self.sent("claire@cust.example")
         self.assertIn("Follow this ticket: %s/ticket/" % self.base,
                       self.body(ack))
+        # a second ticket, merged into the first by its agent
+        second = self.open_ticket("Export again", "Still empty.\n",
+                                  "f-5@cust.example")
+        ack2 = self.sent("claire@cust.example")[-1]
+        self.deliver(mail("Re: [%s] Export again" % second,
+                          "#merge %s\n" % number, "ag-5@example.com",
+                          sender="Alice <alice@example.com>",
+                          in_reply_to=self.notification("alice@example.com",
+                                                        second)))
         d = self.serve()
         try:
             code, page = request(self.link(self.body(ack)))
+            code2, page2 = request(self.link(self.body(ack2)))
         finally:
             d.stop()
+        self.assertEqual(code2, 200)
+        self.assertIn("<tr><th>Merged into (its mails carry its own link)"
+                      "</th><td>%s</td></tr>" % number, page2)
+        self.assertIn("<td>closed</td>", page2)
         self.assertEqual(code, 200)
         self.assertIn('<html lang="en">', page)
         self.assertIn("<tr><th>Status</th><td>received</td></tr>", page)
