@@ -30,16 +30,21 @@ page_conn_clear(struct page_conn *pc)
 }
 
 int
+page_conn_db(struct page_conn *pc, struct gc_err *err)
+{
+	if (db_ok(pc->db))
+		return 0;
+	db_close(&pc->db);
+	return db_connect(&pc->db, pc->conninfo, pc->password, err);
+}
+
+int
 page_conn_ready(struct page_conn *pc, struct gc_err *err)
 {
 	int rc;
 
-	if (!db_ok(pc->db)) {
-		db_close(&pc->db);
-		if ((rc = db_connect(&pc->db, pc->conninfo, pc->password,
-		    err)) != 0)
-			return rc;
-	}
+	if ((rc = page_conn_db(pc, err)) != 0)
+		return rc;
 	if (!pc->key_loaded) {
 		struct conf c = { 0 };
 

@@ -27,6 +27,9 @@ struct page_conn {
 
 void page_conn_init(struct page_conn *pc, const struct conf *c);
 void page_conn_clear(struct page_conn *pc);
+/* The connection alone (made again after it broke). */
+int page_conn_db(struct page_conn *pc, struct gc_err *err);
+/* The connection and the key. */
 int page_conn_ready(struct page_conn *pc, struct gc_err *err);
 
 #endif

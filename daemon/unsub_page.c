@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "daemon/page_conn.h"
 #include "desk/status.h"
 #include "desk/status_render.h"
 #include "sql/db.h"
@@ -17,8 +18,8 @@
 
 struct unsub_page {
 	pthread_mutex_t mu;
-	char *conninfo, *password, *title;
-	struct db *db;
+	struct page_conn pc;
+	char *title;
 	time_t (*now)(void *);
 	void *now_arg;
 	const struct status_words *w;   /* its language's */
@@ -31,9 +32,7 @@ unsub_page_new(struct unsub_page **out, const struct conf *c,
 	struct unsub_page *up = xcalloc(1, sizeof(*up));
 
 	pthread_mutex_init(&up->mu, NULL);
-	up->conninfo = xstrdup(c->database.conninfo);
-	up->password = c->database.password ? xstrdup(c->database.password) :
-	    NULL;
+	page_conn_init(&up->pc, c);
 	up->title = xstrdup(c->status.title ? c->status.title : "Status");
 	up->now = now;
 	up->now_arg = now_arg;
@@ -48,10 +47,8 @@ unsub_page_free(struct unsub_page **upp)
 
 	if (up == NULL)
 		return;
-	db_close(&up->db);
 	pthread_mutex_destroy(&up->mu);
-	free(up->conninfo);
-	free(up->password);
+	page_conn_clear(&up->pc);
 	free(up->title);
 	free(up);
 	*upp = NULL;
@@ -91,17 +88,13 @@ answer(struct unsub_page *up, const char *token, bool post, char **page_r)
 		*page_r = page(up, up->w->u_bad, false);
 		return 404;
 	}
-	if (!db_ok(up->db)) {
-		db_close(&up->db);
-		if ((rc = db_connect(&up->db, up->conninfo, up->password,
-		    &err)) != 0)
-			goto unavailable;
-	}
+	if ((rc = page_conn_db(&up->pc, &err)) != 0)
+		goto unavailable;
 	if (!post) {
 		*page_r = page(up, up->w->u_ask, true);
 		return 200;
 	}
-	if ((rc = status_db_unsubscribe(up->db, NULL, token,
+	if ((rc = status_db_unsubscribe(up->pc.db, NULL, token,
 	    up->now(up->now_arg), &done, addr, &err)) != 0)
 		goto unavailable;
 	if (!done) {
