@@ -290,6 +290,8 @@ const struct conf_queue *conf_queue(const struct conf *c, const char *name);
 bool conf_queue_redacted(const struct conf *c, const char *queue);
 /* Whether the agent works on that queue (its queues key). */
 bool conf_agent_has_queue(const struct conf_agent *a, const char *queue);
+/* Whether some agent works on that queue. */
+bool conf_queue_worked(const struct conf *c, const char *queue);
 /* Whether addr is one of ours: the SMTP sender or a mailbox's address. */
 bool conf_is_our_address(const struct conf *c, const char *addr);
 

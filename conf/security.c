@@ -127,6 +127,15 @@ conf_agent_has_queue(const struct conf_agent *a, const char *queue)
 	return false;
 }
 
+bool
+conf_queue_worked(const struct conf *c, const char *queue)
+{
+	for (size_t i = 0; i < c->nagents; i++)
+		if (conf_agent_has_queue(&c->agents[i], queue))
+			return true;
+	return false;
+}
+
 void
 conf_pgp_free(struct conf_pgp *p)
 {

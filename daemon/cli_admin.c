@@ -66,17 +66,27 @@ smtp_tls_warning(const struct conf *c)
 	    " and the SMTP password" : "", c->smtp.user ? "" : "s");
 }
 
+/* The file of section [mailbox name] ("?" when not found). */
+static const char *
+mailbox_file(const struct conf *c, const char *name)
+{
+	const struct conf_section *s[256];
+	size_t n = conf_sections(c, "mailbox", s, 256);
+
+	/* conf_sections() counts them all, and fills at most 256 */
+	for (size_t j = 0; j < n && j < 256; j++)
+		if (s[j]->name != NULL && strcmp(s[j]->name, name) == 0)
+			return s[j]->file;
+	return "?";
+}
+
 /* A warning: a mailbox that may log in in clear text, off this
  * machine's loopback. */
 static void
 imap_tls_warning(const struct conf *c)
 {
-	const struct conf_section *s[256];
-	size_t n = conf_sections(c, "mailbox", s, 256);
-
 	for (size_t i = 0; i < c->nmailboxes; i++) {
 		const struct conf_mailbox *m = &c->mailboxes[i];
-		const char *file = "?";
 		struct imap_url u;
 		struct gc_err e;
 
@@ -84,12 +94,9 @@ imap_tls_warning(const struct conf *c)
 		    imap_url_parse(&u, m->url, &e) != 0 ||
 		    host_is_loopback(u.host))
 			continue;
-		for (size_t j = 0; j < n; j++)
-			if (s[j]->name != NULL &&
-			    strcmp(s[j]->name, m->name) == 0)
-				file = s[j]->file;
 		printf("%s:%d: warning: [mailbox %s] tls = none: its password "
-		    "may travel in clear text\n", file, m->line, m->name);
+		    "may travel in clear text\n", mailbox_file(c, m->name),
+		    m->line, m->name);
 	}
 }
 
@@ -99,25 +106,15 @@ imap_tls_warning(const struct conf *c)
 static void
 unworked_queue_warning(const struct conf *c)
 {
-	const struct conf_section *s[256];
-	size_t n = conf_sections(c, "mailbox", s, 256);
-
 	for (size_t i = 0; i < c->nmailboxes; i++) {
 		const struct conf_mailbox *m = &c->mailboxes[i];
-		const char *file = "?";
-		bool worked = false;
 
-		for (size_t k = 0; k < c->nagents && !worked; k++)
-			worked = conf_agent_has_queue(&c->agents[k], m->queue);
-		if (worked || m->queue == NULL)
+		if (m->queue == NULL || conf_queue_worked(c, m->queue))
 			continue;
-		for (size_t j = 0; j < n; j++)
-			if (s[j]->name != NULL &&
-			    strcmp(s[j]->name, m->name) == 0)
-				file = s[j]->file;
 		printf("%s:%d: warning: [mailbox %s] no agent works on queue "
 		    "%s: its customers are acknowledged, and no agent hears "
-		    "of their tickets\n", file, m->line, m->name, m->queue);
+		    "of their tickets\n", mailbox_file(c, m->name), m->line,
+		    m->name, m->queue);
 	}
 }
 
