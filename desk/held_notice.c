@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "desk/mailout.h"
 #include "sla/policy.h"
+#include "sql/store_message.h"
 #include "sql/store_quarantine.h"
 
 /* The entries a notice lists one by one; the others are counted. */
@@ -30,15 +31,6 @@ held_notice_queue(const struct desk *in, const char *rule_queue,
 	    rule_queue))
 		return rule_queue;
 	return mb->queue;
-}
-
-static bool
-anyone_on(const struct conf *c, const char *queue)
-{
-	for (size_t i = 0; i < c->nagents; i++)
-		if (conf_agent_has_queue(&c->agents[i], queue))
-			return true;
-	return false;
 }
 
 /* One line per entry listed, then how many more (a line that does not
@@ -123,7 +115,7 @@ held_notice_send(struct desk *in, const char *queue, int *mails_r,
 	size_t n = 0;
 	int rc;
 
-	if (!anyone_on(in->conf, queue))
+	if (!conf_queue_worked(in->conf, queue))
 		return 0;
 	if ((rc = store_quarantine_notice_take(in->db, queue, in->now,
 	    in->now - HELD_NOTICE_EVERY, &e, &n, err)) != 0 || n == 0)
@@ -167,7 +159,7 @@ held_notice_tick(struct desk *in, int *mails_r, struct gc_err *err)
 	    err)) != 0)
 		return rc;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!anyone_on(in->conf, names[i]))
+		if (!conf_queue_worked(in->conf, names[i]))
 			continue;
 		if ((rc = db_begin(in->db, err)) != 0)
 			break;
@@ -184,8 +176,6 @@ held_notice_tick(struct desk *in, int *mails_r, struct gc_err *err)
 			rc = 0;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	store_strings_free(names, n);
 	return rc;
 }

@@ -53,8 +53,8 @@ struct store_held_entry {
 	char detail[400];
 };
 
-/* The queues that have held entries not told yet (names malloc'd, the
- * array too). */
+/* The queues that have held entries not told yet (free with
+ * store_strings_free()). */
 int store_quarantine_notice_queues(struct db *db, char ***names_r,
     size_t *n_r, struct gc_err *err);
 /* Unless an entry of queue was told after `since`, marks told at now
