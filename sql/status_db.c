@@ -391,17 +391,13 @@ status_db_subscribers(struct db *db, char ***out, size_t *n_r,
     struct gc_err *err)
 {
 	PGresult *res;
-	int rc, n;
+	int rc;
 
 	*out = NULL;
 	*n_r = 0;
 	if ((rc = db_execv(db, &st_subscribers, &res, err, 0)) != 0)
 		return rc;
-	n = PQntuples(res);
-	*out = xcalloc((size_t)n + 1, sizeof(**out));
-	for (int i = 0; i < n; i++)
-		(*out)[i] = xstrdup(db_get(res, i, 0));
-	*n_r = (size_t)n;
+	store_strings_of(res, out, n_r);
 	PQclear(res);
 	return 0;
 }

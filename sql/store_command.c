@@ -55,17 +55,13 @@ store_ticket_tags(struct db *db, int64_t id, char ***out, size_t *n_r,
 {
 	I64(ids, id);
 	PGresult *res;
-	int rc, n;
+	int rc;
 
 	*out = NULL;
 	*n_r = 0;
 	if ((rc = db_execv(db, &st_tags, &res, err, 1, ids)) != 0)
 		return rc;
-	n = PQntuples(res);
-	*out = xcalloc((size_t)n + 1, sizeof(**out));
-	for (int i = 0; i < n; i++)
-		(*out)[i] = xstrdup(db_get(res, i, 0) ? db_get(res, i, 0) : "");
-	*n_r = (size_t)n;
+	store_strings_of(res, out, n_r);
 	PQclear(res);
 	return 0;
 }

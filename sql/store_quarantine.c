@@ -142,18 +142,13 @@ store_quarantine_notice_queues(struct db *db, char ***names_r, size_t *n_r,
     struct gc_err *err)
 {
 	PGresult *res;
-	size_t n;
 	int rc;
 
 	*names_r = NULL;
 	*n_r = 0;
 	if ((rc = db_execv(db, &st_notice_queues, &res, err, 0)) != 0)
 		return rc;
-	n = (size_t)PQntuples(res);
-	*names_r = xcalloc(n + 1, sizeof(**names_r));
-	for (size_t i = 0; i < n; i++)
-		(*names_r)[i] = xstrdup(db_get(res, (int)i, 0));
-	*n_r = n;
+	store_strings_of(res, names_r, n_r);
 	PQclear(res);
 	return 0;
 }

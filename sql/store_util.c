@@ -27,3 +27,15 @@ store_array_literal(struct buf *b, const char *const *v, size_t n)
 		rc = buf_addc(b, '}');
 	return rc;
 }
+
+void
+store_strings_of(const PGresult *res, char ***out, size_t *n_r)
+{
+	int n = PQntuples(res);
+
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = xstrdup(db_get(res, i, 0) ? db_get(res, i, 0) :
+		    "");
+	*n_r = (size_t)n;
+}

@@ -33,6 +33,10 @@ ts_of(const PGresult *res, int row, int col)
 /* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
 int store_array_literal(struct buf *b, const char *const *v, size_t n);
 
+/* The first column of every row of res, NULL as "": *out malloc'd, one
+ * more slot NULL (free with store_strings_free()). */
+void store_strings_of(const PGresult *res, char ***out, size_t *n_r);
+
 /* The same as a malloc'd string ("{}" past 64 MiB); free() it. */
 static inline char *
 array_literal(const char *const *v, size_t n)
