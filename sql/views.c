@@ -165,27 +165,6 @@ static const struct db_stmt st_follow = { "view_follow",
 	"LIMIT 100) AS h))::text "
 	"FROM tickets t WHERE t.id = $1", 2 };
 
-int
-views_follow(struct db *db, long long id, const char *zone, char **json_r,
-    struct gc_err *err)
-{
-	char ids[24];
-	PGresult *res;
-	int rc;
-
-	*json_r = NULL;
-	snprintf(ids, sizeof(ids), "%lld", id);
-	if ((rc = db_execv(db, &st_follow, &res, err, 2, ids, zone)) != 0)
-		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return gc_err_set(err, GC_ENOTFOUND, "no ticket %s", ids);
-	}
-	*json_r = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
-}
-
 #define OUTBOX_FIELDS \
 	"'id', o.id, 'kind', o.kind, 'status', o.status, " \
 	"'purpose', o.purpose, 'message_id', o.message_id, " \
@@ -205,24 +184,23 @@ static const struct db_stmt st_outbox_list = { "view_outbox_list",
 	"FROM outbox o WHERE $1::text IS NULL OR o.status = $1 "
 	"ORDER BY o.id DESC LIMIT $2::bigint) AS x", 2 };
 
+/* The one JSON document st makes of its parameters (as many as it
+ * takes; the first names what is not found). */
 static int
-one_document(struct db *db, const struct db_stmt *st, const char *param,
-    char **json_r, const char *what, struct gc_err *err)
+one_document(struct db *db, const struct db_stmt *st,
+    const char *const *params, char **json_r, const char *what,
+    struct gc_err *err)
 {
 	PGresult *res;
 	int rc;
 
 	*json_r = NULL;
-	if (st->nparams == 0)
-		rc = db_exec(db, st, NULL, NULL, NULL, &res, err);
-	else
-		rc = db_execv(db, st, &res, err, 1, param);
-	if (rc != 0)
+	if ((rc = db_exec(db, st, params, NULL, NULL, &res, err)) != 0)
 		return rc;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return gc_err_set(err, GC_ENOTFOUND, "no %s %s", what,
-		    param ? param : "");
+		    params[0]);
 	}
 	*json_r = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -230,10 +208,22 @@ one_document(struct db *db, const struct db_stmt *st, const char *param,
 }
 
 int
+views_follow(struct db *db, long long id, const char *zone, char **json_r,
+    struct gc_err *err)
+{
+	char ids[24];
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	return one_document(db, &st_follow, (const char *[]){ ids, zone },
+	    json_r, "ticket", err);
+}
+
+int
 views_ticket(struct db *db, const char *number, char **json_r,
     struct gc_err *err)
 {
-	return one_document(db, &st_ticket, number, json_r, "ticket", err);
+	return one_document(db, &st_ticket, (const char *[]){ number }, json_r,
+	    "ticket", err);
 }
 
 struct list_each {
@@ -294,7 +284,7 @@ views_quarantine(struct db *db, long long id, char **json_r,
 	char ids[24];
 
 	snprintf(ids, sizeof(ids), "%lld", id);
-	return one_document(db, &st_quarantine, ids, json_r,
+	return one_document(db, &st_quarantine, (const char *[]){ ids }, json_r,
 	    "quarantine entry", err);
 }
 
