@@ -279,26 +279,26 @@ render_html(char **out, struct arena *a, const struct template *t,
  * an urgent or a P1's mail first, then the ticket's plan by its rank,
  * mail to many alike last. A mail without a plan (a size notice) ranks
  * as the default plan. */
+/* The value of the request's variable name, "" when it has none. */
+static const char *
+req_var(const struct mailout_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nvars; i++)
+		if (req->vars[i].value != NULL &&
+		    strcmp(req->vars[i].name, name) == 0)
+			return req->vars[i].value;
+	return "";
+}
+
 static int
 send_rank(const struct mailout *mo, const struct mailout_req *req)
 {
-	const char *plan = "", *priority = "";
-
 	if (req->bulk)
 		return STORE_RANK_BULK;
-	if (req->urgent)
+	if (req->urgent || mo->policy == NULL ||
+	    strcmp(req_var(req, "priority"), "P1") == 0)
 		return 0;
-	for (size_t i = 0; i < req->nvars; i++) {
-		if (req->vars[i].value == NULL)
-			continue;
-		if (strcmp(req->vars[i].name, "plan") == 0)
-			plan = req->vars[i].value;
-		else if (strcmp(req->vars[i].name, "priority") == 0)
-			priority = req->vars[i].value;
-	}
-	if (mo->policy == NULL || strcmp(priority, "P1") == 0)
-		return 0;
-	return sla_policy_plan_rank(mo->policy, plan);
+	return sla_policy_plan_rank(mo->policy, req_var(req, "plan"));
 }
 
 /* A mail to the staff that their mail client should flag: about a P1,
@@ -311,13 +311,8 @@ flagged(const struct mailout_req *req)
 {
 	if (!req->internal)
 		return false;
-	if (req->urgent || strncmp(req->purpose, "escalation_", 11) == 0)
-		return true;
-	for (size_t i = 0; i < req->nvars; i++)
-		if (strcmp(req->vars[i].name, "priority") == 0)
-			return req->vars[i].value != NULL &&
-			    strcmp(req->vars[i].value, "P1") == 0;
-	return false;
+	return req->urgent || strncmp(req->purpose, "escalation_", 11) == 0 ||
+	    strcmp(req_var(req, "priority"), "P1") == 0;
 }
 
 /* The template's X-* headers, and Importance and X-Priority when the
