@@ -8,10 +8,10 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "daemon/follow_page.h"
 #include "daemon/http.h"
 #include "daemon/lmtp.h"
 #include "daemon/metrics.h"
-#include "daemon/follow_page.h"
 #include "daemon/oauth2.h"
 #include "daemon/rate_page.h"
 #include "daemon/unsub_page.h"
