@@ -34,6 +34,7 @@ int cli_oauth2(struct app *app, int argc, char **argv);
 int cli_status(struct app *app, int argc, char **argv);
 int cli_keys(struct app *app, int argc, char **argv);
 int cli_ticket_attachment(struct app *app, int argc, char **argv);
+int cli_ticket_reply(struct app *app, int argc, char **argv);
 int cli_gdpr(struct app *app, int argc, char **argv);
 
 /* A JSON document from the database on standard output: re-indented
@@ -45,5 +46,17 @@ int cli_print_doc(const char *text, bool json, void (*one)(const json_t *),
 
 /* A row id or a count: digits only, 1 to max. */
 bool cli_parse_count(const char *s, long long max, long long *out);
+
+/* Who runs the command, for the events it writes: the user behind sudo
+ * ($SUDO_USER), else $USER, else the account of the real uid, else "uid
+ * N"; printable ASCII, at most CLI_OPERATOR_MAX bytes. */
+#define CLI_OPERATOR_MAX 64
+void cli_operator(char *out, size_t len);
+
+/* The desk of a command that writes: in->db connected and its schema
+ * checked, in->out made, a transaction begun. The caller closes in->db
+ * and frees in->out, whether this failed or not. */
+struct desk;
+int cli_desk_begin(struct app *app, struct desk *in, struct gc_err *err);
 
 #endif

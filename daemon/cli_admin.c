@@ -271,6 +271,8 @@ cli_ticket(struct app *app, int argc, char **argv)
 		return cli_ticket_attachment(app, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "search") == 0)
 		return cli_ticket_search(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "reply") == 0)
+		return cli_ticket_reply(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -307,7 +309,10 @@ usage:
 	    "         [--assignee NAME] [--org NAME] [--breached] [--limit N]"
 	    " [--json]\n"
 	    "       guichet ticket show NUMBER [--json]\n"
-	    "       guichet ticket search QUERY [--json] [--limit N]\n");
+	    "       guichet ticket search QUERY [--json] [--limit N]\n"
+	    "       guichet ticket attachment NUMBER N --output FILE\n"
+	    "       guichet ticket reply NUMBER --as AGENT [--file FILE] "
+	    "[--attach FILE]...\n");
 	return EX_USAGE;
 }
 

@@ -1,15 +1,19 @@
 /*
  * cli_print.c - JSON documents from the database, printed: as they are
  * (--json, re-indented) or through a function that writes one object as
- * text (see cli.h)
+ * text; and the small readings every command shares (see cli.h)
  */
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "daemon/cli.h"
+#include "desk/desk.h"
+#include "desk/mailout.h"
 
 /* Print a JSON document from PostgreSQL, re-indented. */
 int
@@ -64,4 +68,44 @@ cli_parse_count(const char *s, long long max, long long *out)
 		return false;
 	*out = strtoll(s, NULL, 10);
 	return *out >= 1 && *out <= max;
+}
+
+/* A name fit for an event: printable ASCII, at most CLI_OPERATOR_MAX
+ * bytes; false when nothing is left of it. */
+static bool
+clean_name(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (s == NULL)
+		return false;
+	for (; *s && o + 1 < len && o < CLI_OPERATOR_MAX; s++)
+		if (*s > ' ' && *s < 0x7f)
+			out[o++] = *s;
+	out[o] = '\0';
+	return o > 0;
+}
+
+void
+cli_operator(char *out, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (clean_name(out, len, getenv("SUDO_USER")) ||
+	    clean_name(out, len, getenv("USER")) ||
+	    (pw != NULL && clean_name(out, len, pw->pw_name)))
+		return;
+	snprintf(out, len, "uid %ld", (long)getuid());
+}
+
+int
+cli_desk_begin(struct app *app, struct desk *in, struct gc_err *err)
+{
+	int rc;
+
+	if ((rc = app_db_connect(app, &in->db, err)) != 0 ||
+	    (rc = db_schema_check(in->db, err)) != 0 ||
+	    (rc = mailout_new(&in->out, app->conf, in->policy, err)) != 0)
+		return rc;
+	return db_begin(in->db, err);
 }

@@ -16,7 +16,6 @@
  * the account of the real uid; the real uid is recorded beside the name.
  */
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,41 +38,10 @@
 #include "sql/store_event.h"
 #include "sql/store_quarantine.h"
 
-#define OPERATOR_MAX 64                  /* bytes of an operator's name */
 #define READABLE_TEXT_MAX (1024 * 1024)  /* text of an unparseable mail */
 #define READABLE_SCAN (64 * 1024)        /* where its header lines are */
 #define READABLE_VALUE_MAX 998           /* one header line */
 #define RELEASE_MAX_PARTS (50 * MAIL_DEFAULT_MAX_PARTS)   /* memory */
-
-/* ----- Who is releasing ------------------------------------------- */
-
-/* A name fit for an event: printable ASCII, at most OPERATOR_MAX bytes;
- * false when nothing is left of it. */
-static bool
-clean_name(char *out, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	if (s == NULL)
-		return false;
-	for (; *s && o + 1 < len && o < OPERATOR_MAX; s++)
-		if (*s > ' ' && *s < 0x7f)
-			out[o++] = *s;
-	out[o] = '\0';
-	return o > 0;
-}
-
-static void
-operator_name(char *out, size_t len)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	if (clean_name(out, len, getenv("SUDO_USER")) ||
-	    clean_name(out, len, getenv("USER")) ||
-	    (pw != NULL && clean_name(out, len, pw->pw_name)))
-		return;
-	snprintf(out, len, "uid %ld", (long)getuid());
-}
 
 /* ----- What can be read of a mail --------------------------------- */
 
@@ -223,7 +191,7 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 	struct conv_mail cm = { 0 };
 	struct mail *m = NULL;
 	struct db *db = NULL;
-	char by[OPERATOR_MAX + 1], *ev;
+	char by[CLI_OPERATOR_MAX + 1], *ev;
 	bool partly = false, begun = false;
 	int64_t id = 0;
 	int rc;
@@ -245,13 +213,10 @@ cli_quarantine_release(struct app *app, int argc, char **argv)
 		    "ticket number\n");
 		return EX_USAGE;
 	}
-	operator_name(by, sizeof(by));
-	if ((rc = app_db_connect(app, &db, &err)) != 0 ||
-	    (rc = db_schema_check(db, &err)) != 0)
-		goto fail;
-	in.db = db;
-	if ((rc = mailout_new(&in.out, app->conf, in.policy, &err)) != 0 ||
-	    (rc = db_begin(db, &err)) != 0)
+	cli_operator(by, sizeof(by));
+	rc = cli_desk_begin(app, &in, &err);
+	db = in.db;
+	if (rc != 0)
 		goto fail;
 	begun = true;
 	if ((rc = hold_release_claim(db, id, in.now, by, &e, &err)) != 0)

@@ -53,11 +53,13 @@ static const struct command commands[] = {
 	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"
 	  "ticket show NUMBER [--json]\n"
 	  "ticket search QUERY [--json] [--limit N]\n"
-	  "ticket attachment NUMBER N --output FILE",
+	  "ticket attachment NUMBER N --output FILE\n"
+	  "ticket reply NUMBER --as AGENT [--file FILE] [--attach FILE]...",
 	  "tickets, the most urgent first (the soonest SLA due, then the "
 	  "plan's rank); one ticket with its messages, events and SLA; "
 	  "the tickets whose mails match a query, best first; the N-th "
-	  "attachment of a ticket, opened, into a new file" },
+	  "attachment of a ticket, opened, into a new file; an agent's "
+	  "answer with its #commands, as by mail, from FILE or stdin" },
 	{ "quarantine", cli_quarantine, true,
 	  "quarantine list [--reason R] [--status held|retried|released] "
 	  "[--queue Q] [--since TIME] [--limit N] [--json]\n"

@@ -73,13 +73,16 @@ struct agent_ctx {
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
- * agent is told why in the agent's thread of the ticket. */
+ * agent is told why in the agent's thread of the ticket; at the command
+ * line, the call fails with why instead. */
 static int
 command_error(struct agent_ctx *x, const char *why, struct gc_err *err)
 {
 	struct desk *in = x->in;
 	int rc;
 
+	if (in->terminal)
+		return gc_err_set(err, GC_EINVAL, "%s", why);
 	if ((rc = record_mail(in, x->cm, x->t->id, "agent", x->agent->name,
 	    true, NULL, err)) != 0 ||
 	    (rc = record_event(in, x->t->id, "command_rejected",

@@ -38,6 +38,9 @@ struct desk {
 	struct mailout *out;      /* templates and composition of replies */
 	const struct sla_policy *policy;   /* qualification and timers */
 	bool careful;             /* a savepoint per mail (see intake.h) */
+	bool terminal;            /* an agent's text from the command line
+				   * (agent_text.h): a command that cannot be
+				   * applied fails the call */
 	int orgs_imported;        /* 0 not known yet, 1 none, 2 some */
 };
 
