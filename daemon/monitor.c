@@ -3,6 +3,7 @@
  */
 #include "daemon/monitor.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct monitor {
 	/* the [http] section the server runs with */
 	char *listen;
 	struct metrics_thresholds thr;
+	char *pages;             /* what its pages copied (pages_of()) */
 	/* acknowledgements waiting since the start of a pass */
 	unsigned long acks_waiting;
 	double ack_since;
@@ -82,6 +84,31 @@ support_zone(struct monitor *m)
 	return cal ? tz_name(calendar_tz(cal)) : NULL;
 }
 
+/* What the customers' pages copy from the config and the policy when
+ * they are made, as one string: a reload that changes it makes them
+ * again (the database they write ratings to, the key of their links,
+ * the names and the zone they show). */
+static char *
+pages_of(struct monitor *m)
+{
+	const struct conf *c = m->app->conf;
+	const char *v[] = {
+		c->http.public_url, status_on(c) ? "status" : "",
+		c->database.conninfo, c->database.password,
+		c->general.hmac_key, c->general.support_name,
+		c->status.title, c->status.language,
+		c->http.public_url ? support_zone(m) : NULL,
+	};
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+
+	/* each value with its length: no two configs give one string */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (buf_printf(&b, "%zu:%s;", v[i] ? strlen(v[i]) :
+		    (size_t)-1, v[i] ? v[i] : "") != 0)
+			fatal("pages_of: out of memory");
+	return buf_detach(&b, NULL);
+}
+
 static int
 start_http(struct monitor *m, struct gc_err *err)
 {
@@ -115,6 +142,8 @@ start_http(struct monitor *m, struct gc_err *err)
 	}
 	m->listen = xstrdup(h->listen);
 	m->thr = o.thresholds;
+	free(m->pages);
+	m->pages = pages_of(m);
 	log_info("http: /metrics and /healthz on %s", h->listen);
 	return 0;
 }
@@ -143,20 +172,25 @@ monitor_reload(struct monitor *m)
 {
 	const struct conf_http *h;
 	struct gc_err err = { 0 };
+	char *pages;
+	bool same;
 
 	if (m == NULL)
 		return;
 	h = &m->app->conf->http;
 	set_mailboxes(m);
-	if ((h->listen == NULL && m->listen == NULL) ||
+	pages = pages_of(m);
+	same = (h->listen == NULL && m->listen == NULL) ||
 	    (h->listen != NULL && m->listen != NULL &&
 	    strcmp(h->listen, m->listen) == 0 &&
 	    h->poll_stale_after == m->thr.poll_stale_after &&
 	    h->outbox_stuck_after == m->thr.outbox_stuck_after &&
-	    (h->public_url != NULL) == (m->rate != NULL) &&
-	    (h->public_url != NULL && status_on(m->app->conf)) ==
-	    (m->unsub != NULL)))
+	    m->pages != NULL && strcmp(pages, m->pages) == 0);
+	free(pages);
+	if (same)
 		return;
+	log_info("http: the listener and its pages follow the new "
+	    "configuration");
 	http_stop(&m->http);
 	rate_page_free(&m->rate);
 	follow_page_free(&m->follow);
@@ -179,6 +213,7 @@ monitor_free(struct monitor **mp)
 	unsub_page_free(&m->unsub);
 	metrics_free(&m->metrics);
 	free(m->listen);
+	free(m->pages);
 	free(m);
 	*mp = NULL;
 }

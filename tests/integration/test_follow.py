@@ -12,6 +12,7 @@ forgotten (GDPR), the database gone away.
 
 import os
 import re
+import signal
 import tempfile
 import unittest
 import urllib.error
@@ -206,6 +207,50 @@ class Follow(DeskCase):
         self.assertIn("<td>Your message</td>", page)
         self.assertNotIn("Our answer", page)
         self.assertIn(number, page)
+
+    def test_reload_follows_the_new_config(self):
+        """SIGHUP with another calendar zone and support name, the
+        listener's settings unchanged: the page shows the new ones; a
+        reload that changes nothing leaves the listener as it was."""
+        s = self.servers
+        number = self.open_ticket("Printer", "It jams.\n", "f-6@cust.example")
+        ack, = self.sent("claire@cust.example")
+        link = self.link(self.body(ack))
+        d = self.serve()
+        try:
+            code, page = request(link)
+            self.assertEqual(code, 200)
+            self.assertIn("Heures en Europe/Paris", page)
+            self.assertIn("<td>2026-11-26 11:00</td>", page)
+            s.write_config(dbname=self.db, mailbox_user=self.user,
+                           sections={
+                "guichet": {"poll_interval": "1s",
+                            "support_name": "Acme Care"},
+                "calendar business": {"timezone": "America/New_York"},
+                "agent alice": {"address": "alice@example.com",
+                                "name": "Alice Martin",
+                                "queues": "support", "language": "en"},
+                "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
+                         "public_url": self.base + "/"}})
+            d.send_signal(signal.SIGHUP)
+            d.wait_for_output(r"configuration reloaded")
+            gh.wait_until(lambda: "America/New_York" in request(link)[1],
+                          20, "the page in the new zone")
+            code, page = request(link)
+            self.assertEqual(code, 200)
+            self.assertIn("<td>2026-11-26 05:00</td>", page)
+            self.assertNotIn("11:00", page)
+            self.assertIn("<p>Acme Care</p>", page)
+            self.assertEqual(d.stderr().count("pages follow the new "
+                                              "configuration"), 1)
+            d.send_signal(signal.SIGHUP)
+            gh.wait_until(lambda: d.stderr().count(
+                "configuration reloaded") == 2, 20, "the second reload")
+            self.assertEqual(d.stderr().count("pages follow the new "
+                                              "configuration"), 1)
+            self.assertEqual(request(link)[0], 200)
+        finally:
+            d.stop()
 
     def test_no_public_url_no_link(self):
         s = self.servers
