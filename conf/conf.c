@@ -20,6 +20,7 @@
 
 #include "common/mem.h"
 #include "common/util.h"
+#include "conf/digest_conf.h"
 #include "conf/gdpr_check.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
@@ -526,6 +527,8 @@ read_all(struct reader *r)
 			storage_read(r, s);
 		} else if (strcmp(t, "gdpr") == 0) {
 			conf_read_gdpr(r, s);
+		} else if (strcmp(t, "digest") == 0) {
+			conf_digest_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -561,6 +564,8 @@ load_buffer(struct conf **out, const char *name, const char *dir,
 	struct reader r = { c, diag };
 	size_t before = diag->n;
 
+	c->digest.at_minutes = -1;      /* off without a [digest] section */
+	c->digest.max_tickets = 50;
 	c->path = xstrdup(name);
 	c->dir = xstrdup(dir ? dir : ".");
 	ini_parse(&c->sections, &c->nsections, name, text, len, diag);
@@ -690,6 +695,7 @@ conf_free(struct conf **cp)
 	free(c->queues);
 	storage_free(&c->storage);
 	conf_free_gdpr(&c->gdpr);
+	conf_digest_free(&c->digest);
 	conf_listen_free(c);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);

@@ -229,6 +229,17 @@ struct conf_gdpr {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [digest]: each agent's morning list of the open tickets of their
+ * queues (desk/digest.h). */
+struct conf_digest {
+	char *at;              /* "HH:MM" in the business calendar's zone,
+	                          or "none" */
+	int at_minutes;        /* after local midnight; -1: off (the
+	                          default, and without a [digest] section) */
+	long long max_tickets; /* listed per mail, the others counted */
+	int line;              /* of the section, 0: absent */
+};
+
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
@@ -249,6 +260,7 @@ struct conf {
 	struct conf_status status;
 	struct conf_storage storage;
 	struct conf_gdpr gdpr;
+	struct conf_digest digest;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

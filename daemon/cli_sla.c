@@ -61,6 +61,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("held deleted %d\n", st.held_purged);
 	if (st.held_notices > 0)
 		printf("held notices %d\n", st.held_notices);
+	if (st.digests > 0)
+		printf("digests %d\n", st.digests);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

@@ -8,11 +8,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "desk/conversation.h"
-#include "desk/status.h"
+#include "desk/digest.h"
 #include "desk/gdpr.h"
 #include "desk/held_notice.h"
-
 #include "desk/report_send.h"
+#include "desk/status.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 #include "sql/store_quarantine.h"
@@ -83,6 +83,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		    err);
 	if (rc == 0)
 		rc = held_notice_tick(in, &st->held_notices, err);
+	if (rc == 0)
+		rc = digest_tick(in, &st->digests, err);
 	if (rc == 0 && in->conf->general.held_retention > 0)
 		rc = purge_held(in, in->conf->general.held_retention,
 		    &st->held_purged, err);

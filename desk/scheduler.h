@@ -25,6 +25,7 @@ struct sched_stats {
 	int anonymised;   /* closed tickets past their retention */
 	int held_purged;  /* held mails past held_retention, deleted */
 	int held_notices; /* mails to agents about held security reports */
+	int digests;      /* agents' morning lists of open tickets */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

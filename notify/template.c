@@ -54,7 +54,7 @@ static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
 	"command_help", "pgp_failed", "report", "undelivered", "held_notice",
-	NULL };
+	"digest", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -89,12 +89,16 @@ static const char *const vars_undelivered[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "recipient", "error", "what", NULL };
 static const char *const vars_held_notice[] = { BASE_VARS, "agent_name",
 	"queue", "count", "first_id", "entries", NULL };
+static const char *const vars_digest[] = { BASE_VARS, "agent_name",
+	"queue", "count", "overdue", "unassigned", "yours", "day", "zone",
+	"entries", NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
 	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
 	"report_text", "organisation", "period", "recipient", "what", "count",
-	"first_id", "entries", "follow_line", NULL };
+	"first_id", "entries", "follow_line", "overdue", "unassigned",
+	"yours", "day", "zone", NULL };
 
 static const struct {
 	const char *name;
@@ -116,6 +120,7 @@ static const struct {
 	{ "report", vars_report },
 	{ "undelivered", vars_undelivered },
 	{ "held_notice", vars_held_notice },
+	{ "digest", vars_digest },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

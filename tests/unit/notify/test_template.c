@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 16);   /* ... report, undelivered, held_notice */
+	assert_int_equal(n, 17);   /* ... undelivered, held_notice, digest */
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -284,6 +284,10 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("undelivered"), "error"));
 	assert_true(in_list(template_vars("undelivered"), "ticket_tag"));
 	assert_false(in_list(template_vars("undelivered"), "message_text"));
+	/* the agents' digest is about no one ticket */
+	assert_true(in_list(template_vars("digest"), "entries"));
+	assert_true(in_list(template_vars("digest"), "overdue"));
+	assert_false(in_list(template_vars("digest"), "ticket_tag"));
 }
 
 /* ----- The default templates -------------------------------------- */
@@ -313,7 +317,8 @@ check_default(const char *lang, const char *name, struct template *t)
 	size_t n;
 	bool ticket = strcmp(name, "size_limit") != 0 &&
 	    strcmp(name, "pgp_failed") != 0 &&
-	    strcmp(name, "report") != 0 && strcmp(name, "held_notice") != 0;
+	    strcmp(name, "report") != 0 && strcmp(name, "held_notice") != 0 &&
+	    strcmp(name, "digest") != 0;
 
 	arena_init(&a, 4096);
 	all_values(vars, &n);

@@ -1,0 +1,302 @@
+/*
+ * digest.c - each agent's morning list of the open tickets of their
+ * queues (see digest.h)
+ */
+#include "desk/digest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "desk/mailout.h"
+#include "parsers/utf8.h"
+#include "sla/calendar.h"
+#include "sla/policy.h"
+#include "sla/tz.h"
+#include "sql/digest_db.h"
+#include "sql/store_message.h"
+
+/* The support's business calendar, or NULL. */
+static const struct calendar *
+support_calendar(const struct desk *in)
+{
+	if (in->policy == NULL)
+		return NULL;
+	return sla_policy_calendar(in->policy,
+	    sla_policy_settings(in->policy)->calendar);
+}
+
+/* Whether cal opens at some time of the local day of tm. */
+static bool
+open_that_day(const struct calendar *cal, const struct tm *tm)
+{
+	struct tm day = { .tm_year = tm->tm_year, .tm_mon = tm->tm_mon,
+		.tm_mday = tm->tm_mday };
+	time_t from, to, open;
+
+	if (calendar_always_open(cal))
+		return true;
+	if (tz_from_local(calendar_tz(cal), &day, &from) != 0)
+		return false;
+	day.tm_mday++;
+	if (tz_from_local(calendar_tz(cal), &day, &to) != 0)
+		return false;
+	return calendar_next_open(&open, cal, from) == 0 && open < to;
+}
+
+bool
+digest_due(const struct desk *in, char *day, size_t daylen)
+{
+	const struct calendar *cal = support_calendar(in);
+	struct tm tm;
+
+	if (in->conf->digest.at_minutes < 0 || cal == NULL)
+		return false;
+	tz_to_local(calendar_tz(cal), in->now, &tm);
+	if (tm.tm_hour * 60 + tm.tm_min < in->conf->digest.at_minutes ||
+	    !open_that_day(cal, &tm))
+		return false;
+	snprintf(day, daylen, "%04d-%02d-%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday);
+	return true;
+}
+
+/* ----- One agent's mail ----------------------------------------------- */
+
+struct words {
+	const char *overdue, *nobody, *no_deadline, *withheld;
+	const char *kinds[5][2];       /* timer kind, as said */
+	const char *statuses[3][2];
+	const char *more;              /* "... and %lld more" */
+};
+
+static const struct words en = {
+	"OVERDUE", "nobody", "no deadline running",
+	"(subject withheld: security)",
+	{ { "acknowledge", "acknowledgement" }, { "workaround", "workaround" },
+	  { "resolve", "resolution" }, { "update", "update" },
+	  { "rca", "RCA" } },
+	{ { "new", "new" }, { "open", "open" }, { "pending", "pending" } },
+	"  ... and %lld more: guichet ticket list\n",
+};
+
+static const struct words fr = {
+	"EN RETARD", "personne", "aucune échéance en cours",
+	"(objet masqué : sécurité)",
+	{ { "acknowledge", "prise en compte" },
+	  { "workaround", "contournement" }, { "resolve", "résolution" },
+	  { "update", "point d'étape" }, { "rca", "RCA" } },
+	{ { "new", "nouveau" }, { "open", "ouvert" },
+	  { "pending", "en attente" } },
+	"  ... et %lld autre(s) : guichet ticket list\n",
+};
+
+static const char *
+said(const char *const (*table)[2], size_t n, const char *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i][0], v) == 0)
+			return table[i][1];
+	return v;
+}
+
+struct listing {
+	const struct desk *in;
+	const struct words *w;
+	const struct tz *tz;
+	struct buf *b;
+};
+
+/* Two lines of one ticket: what it is and its deadline; its subject. */
+static int
+ticket_lines(void *arg, const struct digest_row *r)
+{
+	struct listing *l = arg;
+	const struct words *w = l->w;
+	char due[64] = "", subject[DIGEST_SUBJECT_MAX + 8];
+
+	if (r->due != 0) {
+		struct tm tm;
+
+		tz_to_local(l->tz, r->due, &tm);
+		snprintf(due, sizeof(due), "%s %04d-%02d-%02d %02d:%02d%s%s",
+		    said(w->kinds, 5, r->due_kind), tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    r->overdue ? "  " : "", r->overdue ? w->overdue : "");
+	} else {
+		snprintf(due, sizeof(due), "%s", w->no_deadline);
+	}
+	if (strcmp(r->queue, CONF_SECURITY_QUEUE) == 0 ||
+	    conf_queue_redacted(l->in->conf, r->queue)) {
+		snprintf(subject, sizeof(subject), "%s", w->withheld);
+	} else {
+		/* one line, whatever the customer wrote in it */
+		snprintf(subject, sizeof(subject), "%.*s",
+		    DIGEST_SUBJECT_MAX + 4, r->subject);
+		utf8_strip_controls(subject, false, false);
+		utf8_squeeze_spaces(subject);
+		utf8_truncate(subject, DIGEST_SUBJECT_MAX);
+	}
+	if (buf_printf(l->b, "  %s  %s  %s  %s  %s  (%s)\n      %s\n",
+	    r->number, r->priority, r->plan, said(w->statuses, 3, r->status),
+	    due, r->assignee[0] ? r->assignee : w->nobody, subject) != 0)
+		return GC_ELIMIT;
+	return 0;
+}
+
+/* The agent's queues as one line, and as an array (borrowed). */
+static size_t
+agent_queues(const struct conf_agent *a, const char **v, struct buf *line)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->queues.n && n < 64; i++) {
+		v[n++] = a->queues.v[i];
+		(void)!buf_printf(line, "%s%s", i ? ", " : "", a->queues.v[i]);
+	}
+	return n;
+}
+
+/* The policy's plans and their handling ranks. */
+struct ranks {
+	const char **plans;
+	int *ranks;
+	size_t n;
+	int other;
+};
+
+static void
+ranks_of(const struct desk *in, struct ranks *r)
+{
+	r->n = sla_policy_plan_count(in->policy);
+	r->plans = xcalloc(r->n + 1, sizeof(*r->plans));
+	r->ranks = xcalloc(r->n + 1, sizeof(*r->ranks));
+	for (size_t i = 0; i < r->n; i++) {
+		r->plans[i] = sla_policy_plan_at(in->policy, i);
+		r->ranks[i] = sla_policy_plan_rank(in->policy, r->plans[i]);
+	}
+	r->other = sla_policy_plan_rank(in->policy, "");
+}
+
+static int
+agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
+    const struct ranks *rk, int *mails_r, struct gc_err *err)
+{
+	const struct calendar *cal = support_calendar(in);
+	const char *lang = a->language && strcmp(a->language, "fr") == 0 ?
+	    "fr" : "en";
+	struct buf list = BUF_INIT(4 * 1024 * 1024), queues = BUF_INIT(8192);
+	struct listing l = { in, strcmp(lang, "fr") == 0 ? &fr : &en,
+		calendar_tz(cal), &list };
+	const char *qv[64];
+	size_t nq = agent_queues(a, qv, &queues);
+	struct digest_counts c;
+	char mid[256] = "", n_open[24], n_over[24], n_free[24], n_mine[24];
+	bool claimed;
+	int rc;
+
+	if ((rc = digest_db_claim(in->db, day, a->name, in->now, &claimed,
+	    err)) != 0 || !claimed)
+		goto out;
+	if ((rc = digest_db_tickets(in->db, qv, nq, a->name, in->now,
+	    rk->plans, rk->ranks, rk->n, rk->other,
+	    in->conf->digest.max_tickets, ticket_lines, &l, &c, err)) != 0)
+		goto out;
+	if (c.open > in->conf->digest.max_tickets &&
+	    buf_printf(&list, l.w->more, c.open -
+	    in->conf->digest.max_tickets) != 0) {
+		rc = gc_err_set(err, GC_ELIMIT, "the list is too long");
+		goto out;
+	}
+	if (c.open > 0) {
+		struct mailout_rcpt to = { a->display_name, a->address };
+		struct mailout_var vars[] = {
+			{ "support_name", in->conf->general.support_name },
+			{ "agent_name", a->display_name ? a->display_name :
+			    a->name },
+			{ "queue", buf_str(&queues) },
+			{ "count", n_open },
+			{ "overdue", n_over },
+			{ "unassigned", n_free },
+			{ "yours", n_mine },
+			{ "day", day },
+			{ "zone", tz_name(calendar_tz(cal)) },
+			{ "entries", buf_str(&list) },
+		};
+		struct mailout_req req = {
+			.template_name = "digest", .language = lang,
+			.purpose = "digest", .to = &to, .nto = 1,
+			.author = "system", .automatic = true,
+			.generated = true, .agent = a->name,
+			.internal = true, .not_a_message = true,
+			.id_hint = "digest", .vars = vars,
+			.nvars = sizeof(vars) / sizeof(vars[0]),
+		};
+
+		snprintf(n_open, sizeof(n_open), "%lld", c.open);
+		snprintf(n_over, sizeof(n_over), "%lld", c.overdue);
+		snprintf(n_free, sizeof(n_free), "%lld", c.unassigned);
+		snprintf(n_mine, sizeof(n_mine), "%lld", c.mine);
+		if ((rc = mailout_queue(in->out, in->db, in->now, &req, mid,
+		    err)) != 0)
+			goto out;
+		(*mails_r)++;
+	}
+	rc = digest_db_note(in->db, day, a->name, c.open, mid[0] ? mid : NULL,
+	    err);
+out:
+	buf_free(&list);
+	buf_free(&queues);
+	return rc;
+}
+
+int
+digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
+{
+	const struct conf *conf = in->conf;
+	struct ranks rk = { 0 };
+	char day[16], **done = NULL;
+	size_t ndone = 0;
+	int rc;
+
+	*mails_r = 0;
+	if (!digest_due(in, day, sizeof(day)))
+		return 0;
+	if ((rc = digest_db_done(in->db, day, &done, &ndone, err)) != 0)
+		return rc;
+	ranks_of(in, &rk);
+	for (size_t i = 0; rc == 0 && i < conf->nagents; i++) {
+		const struct conf_agent *a = &conf->agents[i];
+		bool had = false;
+
+		for (size_t k = 0; k < ndone && !had; k++)
+			had = strcmp(done[k], a->name) == 0;
+		if (had || a->queues.n == 0)
+			continue;
+		if ((rc = db_begin(in->db, err)) != 0)
+			break;
+		if ((rc = agent_digest(in, a, day, &rk, mails_r, err)) == 0) {
+			rc = db_commit(in->db, err);
+			continue;
+		}
+		db_rollback(in->db);
+		/* a template that does not render: the other agents go on,
+		 * the next pass tries again */
+		if (db_ok(in->db)) {
+			log_warn("digest: %s's digest of %s is not sent yet: %s",
+			    a->name, day, err->msg);
+			gc_err_clear(err);
+			rc = 0;
+		}
+	}
+	if (rc == 0 && *mails_r > 0)
+		log_info("digest: %d agent(s) sent the open tickets of their "
+		    "queues (%s)", *mails_r, day);
+	free(rk.plans);
+	free(rk.ranks);
+	store_strings_free(done, ndone);
+	return rc;
+}
