@@ -64,10 +64,12 @@ int db_flush(struct db *db, struct gc_err *err);
  * (libpq's single-row mode: memory for one row, however many there
  * are). fn returns 0 to go on, or an error code, which stops the
  * handing (the rest of the rows is read and dropped) and is returned.
- * Text parameters, as for db_execv(). For the long lists of the CLI:
- * on a connection that defers writes afterwards (the daemon's), their
- * results were seen to come back as single rows, which drain() takes
- * for errors; read a bounded list with db_exec() there. */
+ * Text parameters, as for db_execv(). For the long lists of the CLI
+ * only: libpq 15 clears single-row mode when the next query is sent
+ * outside pipeline mode, so writes deferred right after (every statement
+ * already prepared) get their results as single rows, which drain()
+ * takes for errors. Read a bounded list with db_exec() on a connection
+ * that defers writes (the daemon's). */
 typedef int db_row_fn(void *arg, const PGresult *row);
 int db_each(struct db *db, const struct db_stmt *st,
     const char *const *params, db_row_fn *fn, void *arg,
