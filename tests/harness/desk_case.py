@@ -62,6 +62,24 @@ class DeskCase(gh.ServersTestCase):
         s.guichet("migrate")
         s.smtp.clear()
 
+    def public_sections(self, more=None):
+        """Alice, a poll every second, and [http] listen and public_url
+        on self.port (the customers' pages); more sections added or
+        replacing these."""
+        sections = dict(ALICE)
+        sections["guichet"] = {"poll_interval": "1s"}
+        sections["http"] = {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
+                            "public_url": self.base + "/"}
+        sections.update(more or {})
+        return sections
+
+    def start_public_desk(self, prefix, more=None):
+        """start_desk() with the customers' pages on a port of the
+        test's own (self.port, self.base)."""
+        self.port = gh.free_port()
+        self.base = "http://%s:%d" % (gh.LOCALHOST, self.port)
+        self.start_desk(prefix, self.public_sections(more))
+
     def deliver(self, raw, now=T0):
         self.servers.imap.append(self.user, "INBOX", raw)
         return self.servers.guichet("serve", "--once", now=now)

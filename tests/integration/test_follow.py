@@ -29,20 +29,7 @@ SUBJECT = ('Export <img src="http://evil.example/x.png"> '
 class Follow(DeskCase):
 
     def setUp(self):
-        s = self.servers
-        self.db = "fo_" + self._testMethodName[5:][:40].lower()
-        self.user = ("f" + self._testMethodName[5:])[:30].lower()
-        self.port = gh.free_port()
-        self.base = "http://%s:%d" % (gh.LOCALHOST, self.port)
-        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
-            "guichet": {"poll_interval": "1s"},
-            "agent alice": {"address": "alice@example.com",
-                            "name": "Alice Martin", "queues": "support",
-                            "language": "en"},
-            "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
-                     "public_url": self.base + "/"}})
-        s.guichet("migrate")
-        s.smtp.clear()
+        self.start_public_desk("fo")
 
     def link(self, body):
         found = re.findall(r"(?:Follow this ticket|Suivre ce ticket) ?: "
@@ -217,21 +204,18 @@ class Follow(DeskCase):
         ack, = self.sent("claire@cust.example")
         link = self.link(self.body(ack))
         d = self.serve()
+        self.assertIn(number, request(link)[1])
         try:
             code, page = request(link)
             self.assertEqual(code, 200)
             self.assertIn("Heures en Europe/Paris", page)
             self.assertIn("<td>2026-11-26 11:00</td>", page)
             s.write_config(dbname=self.db, mailbox_user=self.user,
-                           sections={
-                "guichet": {"poll_interval": "1s",
-                            "support_name": "Acme Care"},
-                "calendar business": {"timezone": "America/New_York"},
-                "agent alice": {"address": "alice@example.com",
-                                "name": "Alice Martin",
-                                "queues": "support", "language": "en"},
-                "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
-                         "public_url": self.base + "/"}})
+                           sections=self.public_sections({
+                               "guichet": {"poll_interval": "1s",
+                                           "support_name": "Acme Care"},
+                               "calendar business": {
+                                   "timezone": "America/New_York"}}))
             d.send_signal(signal.SIGHUP)
             d.wait_for_output(r"configuration reloaded")
             gh.wait_until(lambda: "America/New_York" in request(link)[1],

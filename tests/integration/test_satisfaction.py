@@ -27,20 +27,7 @@ DAY0 = 1795687200 // 86400          # the day of desk_case.T0
 class Satisfaction(DeskCase):
 
     def setUp(self):
-        s = self.servers
-        self.db = "sa_" + self._testMethodName[5:][:40].lower()
-        self.user = ("s" + self._testMethodName[5:])[:30].lower()
-        self.port = gh.free_port()
-        self.base = "http://%s:%d" % (gh.LOCALHOST, self.port)
-        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
-            "guichet": {"poll_interval": "1s"},
-            "agent alice": {"address": "alice@example.com",
-                            "name": "Alice Martin", "queues": "support",
-                            "language": "en"},
-            "http": {"listen": "%s:%d" % (gh.LOCALHOST, self.port),
-                     "public_url": self.base + "/"}})
-        s.guichet("migrate")
-        s.smtp.clear()
+        self.start_public_desk("sa")
         self.n = 0
 
     def open_ticket(self):

@@ -12,7 +12,6 @@ exits with its own status and one line, and nothing is written: no
 message, no event, no mail.
 """
 
-import os
 import unittest
 
 from desk_case import DeskCase, T0
