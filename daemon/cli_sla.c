@@ -63,6 +63,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("held notices %d\n", st.held_notices);
 	if (st.digests > 0)
 		printf("digests %d\n", st.digests);
+	if (st.reminders > 0)
+		printf("reminders %d\n", st.reminders);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

@@ -381,7 +381,7 @@ turn(struct daemon *d, bool once)
 		    due < d->next_tick)
 			d->next_tick = due > now ? due : now + 1;
 		if (st.closed + st.warnings + st.breaches + st.status_mails +
-		    st.held_notices + st.digests > 0)
+		    st.held_notices + st.digests + st.reminders > 0)
 			d->next_outbox = now;
 	}
 	if (d->next_tick < next)

@@ -66,6 +66,8 @@ struct agent_ctx {
 	struct mail *split_mail;
 	int64_t split_msg;
 	time_t eta;               /* #eta, as an instant */
+	time_t remind;            /* #remind, as an instant; 0: none */
+	bool remind_seen;
 	char queue_from[64];
 	bool touch;               /* updated_at still to be written */
 	struct incident_plan inc; /* #incident commands */
@@ -264,6 +266,22 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		    x->eta <= in->now)
 			return why_line(why, whylen, c, "the time is past");
 		if (x->eta > in->now + ETA_AHEAD)
+			return why_line(why, whylen, c, "the time is more than "
+			    "a year ahead");
+		return 0;
+	case CMD_REMIND:
+		if (x->remind_seen)
+			return why_line(why, whylen, c, "one #remind per mail");
+		x->remind_seen = true;
+		x->remind = 0;
+		if (strcmp(c->arg, "none") == 0)
+			return 0;
+		if (c->after > 0)
+			x->remind = in->now + (time_t)c->after;
+		else if (eta_instant(in, &c->time, &x->remind) != 0 ||
+		    x->remind <= in->now)
+			return why_line(why, whylen, c, "the time is past");
+		if (x->remind > in->now + CMD_REMIND_MAX)
 			return why_line(why, whylen, c, "the time is more than "
 			    "a year ahead");
 		return 0;
@@ -526,6 +544,18 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 	case CMD_REPLY:
 		return record_event(in, x->t->id, "canned_reply", who,
 		    ev_json("name", c->arg, NULL), err);
+	case CMD_REMIND: {
+		char at[32];
+
+		time_iso8601(at, sizeof(at), x->remind);
+		rc = store_ticket_set_remind(in->db, x->t->id, x->remind, who,
+		    in->now, err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, x->remind ?
+			    "reminder_set" : "reminder_cancelled", who,
+			    x->remind ? ev_json("at", at, NULL) : NULL, err);
+		return rc;
+	}
 	case CMD_HELP:
 		return 0;   /* answered before anything is applied */
 	case CMD_INCIDENT:

@@ -517,14 +517,16 @@ to_agent(struct mailout_req *req, const char *purpose,
 	req->nvars = vs->n;
 }
 
-/* Tell the agents of the ticket's queue by template tpl, each in their
- * own thread of the ticket, with a Message-ID that carries their token;
- * extra: more variables (name, value pairs, NULL-ended). */
+/* Tell the agents of the ticket's queue (only_agent alone, when it is
+ * one of them) by template tpl, each in their own thread of the ticket,
+ * with a Message-ID that carries their token; extra: more variables
+ * (name, value pairs, NULL-ended). */
 static int
 agents_mail(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *tpl, const char *text,
     const char *author, const struct mail *m, const char *except_agent,
-    bool fresh, const char *const *extra, struct gc_err *err)
+    const char *only_agent, bool fresh, const char *const *extra,
+    struct gc_err *err)
 {
 	const struct conf *c = in->conf;
 	const struct agentauth_key *key;
@@ -564,7 +566,8 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		const char *rootp = root;
 
 		if (!conf_agent_has_queue(a, t->queue) || (except_agent &&
-		    strcmp(except_agent, a->name) == 0))
+		    strcmp(except_agent, a->name) == 0) || (only_agent &&
+		    strcmp(only_agent, a->name) != 0))
 			continue;
 		agentauth_hint(hint, sizeof(hint), key, t->id, a->name);
 		agentauth_thread_root(root, sizeof(root), key, t->id, a->name,
@@ -611,7 +614,7 @@ reply_agents(struct desk *in, const struct store_ticket *t,
     struct gc_err *err)
 {
 	return agents_mail(in, t, mb, "notify_agent", text, author, m,
-	    except_agent, fresh, NULL, err);
+	    except_agent, NULL, fresh, NULL, err);
 }
 
 int
@@ -623,7 +626,18 @@ reply_agents_undelivered(struct desk *in, const struct store_ticket *t,
 		"what", what, NULL };
 
 	return agents_mail(in, t, mb, "undelivered", NULL, "system", NULL,
-	    NULL, false, extra, err);
+	    NULL, NULL, false, extra, err);
+}
+
+int
+reply_agents_reminder(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *agent, const char *by,
+    const char *at, struct gc_err *err)
+{
+	const char *extra[] = { "due_at", at, NULL };
+
+	return agents_mail(in, t, mb, "reminder", NULL, by, NULL, NULL, agent,
+	    false, extra, err);
 }
 
 int

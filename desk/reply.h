@@ -64,6 +64,13 @@ int reply_agents_undelivered(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *recipient, const char *what,
     const char *error, struct gc_err *err);
 
+/* A reminder set by agent by ("#remind") is due at at (ISO 8601): told
+ * to agent (NULL: every agent of the ticket's queue) in their thread of
+ * the ticket (template "reminder"). */
+int reply_agents_reminder(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *agent, const char *by,
+    const char *at, struct gc_err *err);
+
 /* Tell an agent why the commands of the mail in_reply_to were refused;
  * why NULL: the agent asked for the list (#help). */
 int reply_command_error(struct desk *in, const struct store_ticket *t,

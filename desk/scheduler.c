@@ -11,6 +11,7 @@
 #include "desk/digest.h"
 #include "desk/gdpr.h"
 #include "desk/held_notice.h"
+#include "desk/reminder.h"
 #include "desk/report_send.h"
 #include "desk/status.h"
 #include "desk/timers.h"
@@ -83,6 +84,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		    err);
 	if (rc == 0)
 		rc = held_notice_tick(in, &st->held_notices, err);
+	if (rc == 0)
+		rc = reminder_tick(in, &st->reminders, err);
 	if (rc == 0)
 		rc = digest_tick(in, &st->digests, err);
 	if (rc == 0 && in->conf->general.held_retention > 0)

@@ -26,6 +26,7 @@ struct sched_stats {
 	int held_purged;  /* held mails past held_retention, deleted */
 	int held_notices; /* mails to agents about held security reports */
 	int digests;      /* agents' morning lists of open tickets */
+	int reminders;    /* agents' #remind come due, told */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

@@ -54,7 +54,7 @@ static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
 	"command_help", "pgp_failed", "report", "undelivered", "held_notice",
-	"digest", NULL };
+	"digest", "reminder", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -89,6 +89,8 @@ static const char *const vars_undelivered[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "recipient", "error", "what", NULL };
 static const char *const vars_held_notice[] = { BASE_VARS, "agent_name",
 	"queue", "count", "first_id", "entries", NULL };
+static const char *const vars_reminder[] = { BASE_VARS, TICKET_VARS,
+	"agent_name", "author", "due_at", "commands_help", NULL };
 static const char *const vars_digest[] = { BASE_VARS, "agent_name",
 	"queue", "count", "overdue", "unassigned", "yours", "day", "zone",
 	"entries", NULL };
@@ -121,6 +123,7 @@ static const struct {
 	{ "undelivered", vars_undelivered },
 	{ "held_notice", vars_held_notice },
 	{ "digest", vars_digest },
+	{ "reminder", vars_reminder },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

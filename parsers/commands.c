@@ -45,6 +45,8 @@ static const struct {
 	    "(publish an update; with #eta, the expected end)" },
 	{ "incident-resolved", CMD_INCIDENT_RESOLVED, "#incident-resolved "
 	    "[TEXT] (the incident is over)" },
+	{ "remind", CMD_REMIND, "#remind WHEN  (a mail to you then: "
+	    "YYYY-MM-DD HH:MM, 3d, 4h, 90m, 1w; none cancels)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -132,6 +134,30 @@ days_in(int year, int mon)
 
 /* "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|+HHMM]":
  * the fields in range, nothing after. */
+/* "90m", "4h", "3d", "1w": 1 to CMD_REMIND_MAX seconds. */
+static bool
+parse_delay(long long *out, const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	long long v = 0, unit;
+
+	if (n == 0 || n > 6 || s[n] == '\0' || s[n + 1] != '\0')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	switch (s[n]) {
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: return false;
+	}
+	if (v == 0 || v > CMD_REMIND_MAX / unit)
+		return false;
+	*out = v * unit;
+	return true;
+}
+
 static bool
 parse_time(struct cmd_time *t, const char *p, const char *e)
 {
@@ -227,7 +253,7 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	    table[i].kind == CMD_INCIDENT_RESOLVED)
 		return text_line(c, table[i].kind, arg, e, l, n, line, err,
 		    errlen);
-	if (table[i].kind == CMD_ETA) {
+	if (table[i].kind == CMD_ETA || table[i].kind == CMD_REMIND) {
 		/* the rest of the line: a date, a space, a time */
 		while (e > p && (e[-1] == ' ' || e[-1] == '\t' ||
 		    e[-1] == '\r'))
@@ -321,6 +347,14 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 			return fail(err, errlen, line, l, n, "expected #eta "
 			    "YYYY-MM-DD HH:MM or an ISO 8601 time");
 		return 0;
+	case CMD_REMIND:
+		str_tolower(c->arg);
+		if (strcmp(c->arg, "none") == 0 || parse_time(&c->time, arg,
+		    arg + arglen) || parse_delay(&c->after, c->arg))
+			return 0;
+		return fail(err, errlen, line, l, n, "expected #remind "
+		    "YYYY-MM-DD HH:MM, a delay (90m, 4h, 3d, 1w, at most a "
+		    "year) or none");
 	default:
 		if (arglen != 0)
 			return fail(err, errlen, line, l, n, "this command takes "

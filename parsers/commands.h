@@ -8,6 +8,7 @@
  *   #cc ADDRESS               #uncc ADDRESS  #queue NAME
  *   #tag WORD                 #untag WORD    #split
  *   #eta TIME                 #reply NAME    #help
+ *   #remind TIME|3d|4h|90m|1w|none
  *   #incident [COMPONENT,...] TITLE           #incident-update TEXT
  *   #incident-resolved [TEXT]
  * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
@@ -50,12 +51,14 @@ enum cmd_kind {
 	CMD_INCIDENT,
 	CMD_INCIDENT_UPDATE,
 	CMD_INCIDENT_RESOLVED,
+	CMD_REMIND,
 };
 
 #define CMD_MAX 16
 #define CMD_ARG_MAX 256       /* an address is at most 254 bytes */
 #define CMD_WORD_MAX 64       /* a queue, a tag, a reply's name */
 #define CMD_TEXT_MAX 2000     /* the text of an #incident command */
+#define CMD_REMIND_MAX (366LL * 86400)   /* #remind in at most a year */
 
 /* The time of an #eta as written: local when !has_offset. */
 struct cmd_time {
@@ -69,7 +72,10 @@ struct cmd {
 	char arg[CMD_ARG_MAX];    /* normalised: "P1", "pending", "alice",
 	                             an address without <> */
 	int line;                 /* 1-based line in the text */
-	struct cmd_time time;     /* #eta */
+	struct cmd_time time;     /* #eta, #remind at a time */
+	long long after;          /* #remind 3d: seconds from now (1 to
+	                             CMD_REMIND_MAX); 0: at time, or "none"
+	                             in arg */
 	const char *text;         /* #incident*: the rest of the line, in
 	                             the caller's text (not terminated) */
 	size_t textlen;

@@ -25,6 +25,16 @@ static const struct db_stmt st_tag_del = { "cmd_tag_del",
 static const struct db_stmt st_part_del = { "cmd_participant_del",
 	"DELETE FROM ticket_participants WHERE ticket_id = $1 "
 	"AND address = lower($2) AND role = 'cc' RETURNING 1", 2 };
+static const struct db_stmt st_set_remind = { "cmd_set_remind",
+	"UPDATE tickets SET remind_at = $2::timestamptz, remind_by = CASE WHEN "
+	"$2::timestamptz IS NULL "
+	"THEN NULL ELSE $3 END, updated_at = $4 WHERE id = $1", 4 };
+static const struct db_stmt st_remind_take = { "cmd_remind_take",
+	"UPDATE tickets t SET remind_at = NULL, remind_by = NULL FROM "
+	"(SELECT id, remind_at, remind_by FROM tickets WHERE remind_at <= $1 "
+	"ORDER BY remind_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS d "
+	"WHERE t.id = d.id RETURNING d.id, coalesce(d.remind_by, ''), "
+	EPOCH("d.remind_at"), 2 };
 static const struct db_stmt st_set_eta = { "cmd_set_eta",
 	"UPDATE tickets SET eta = $2, updated_at = $3 WHERE id = $1", 3 };
 /* the notification's time bounds the mail it told of; the row id breaks
@@ -89,6 +99,44 @@ store_participant_remove(struct db *db, int64_t ticket_id,
 	if ((rc = db_execv(db, &st_part_del, &res, err, 2, tid, address)) != 0)
 		return rc;
 	*removed_r = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+int
+store_ticket_set_remind(struct db *db, int64_t id, time_t at,
+    const char *agent, time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+	TS(as, at);
+
+	return db_execv(db, &st_set_remind, NULL, err, 4, ids, at ? as : NULL,
+	    agent, ts);
+}
+
+int
+store_remind_take(struct db *db, time_t now, int max,
+    struct store_remind **out, size_t *n_r, struct gc_err *err)
+{
+	TS(ts, now);
+	I64(lim, max);
+	PGresult *res;
+	int rc, n;
+
+	*out = NULL;
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_remind_take, &res, err, 2, ts, lim)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	for (int i = 0; i < n; i++) {
+		(*out)[i].ticket_id = db_get_ll(res, i, 0);
+		snprintf((*out)[i].agent, sizeof((*out)[i].agent), "%s",
+		    PQgetvalue(res, i, 1));
+		(*out)[i].at = ts_of(res, i, 2);
+	}
+	*n_r = (size_t)n;
 	PQclear(res);
 	return 0;
 }

@@ -32,6 +32,23 @@ int store_ticket_tag(struct db *db, int64_t id, const char *tag, bool add,
 int store_participant_remove(struct db *db, int64_t ticket_id,
     const char *address, bool *removed_r, struct gc_err *err);
 
+/* A reminder to agent at at (0: none, the one set cancelled). */
+int store_ticket_set_remind(struct db *db, int64_t id, time_t at,
+    const char *agent, time_t now, struct gc_err *err);
+
+/* A reminder come due: the ticket, who asked, when. */
+struct store_remind {
+	int64_t ticket_id;
+	char agent[64];
+	time_t at;
+};
+
+/* Take at most max reminders due at now, oldest first, in the caller's
+ * transaction: cleared as they are taken (a second daemon skips the
+ * rows this one holds). *out malloc'd, *n_r of them. */
+int store_remind_take(struct db *db, time_t now, int max,
+    struct store_remind **out, size_t *n_r, struct gc_err *err);
+
 /* The promised solution time (read back as store_ticket's eta). */
 int store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
     struct gc_err *err);

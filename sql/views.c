@@ -25,6 +25,7 @@
 	"'merged_into', (SELECT m.number FROM tickets m " \
 	"WHERE m.id = t.merged_into), " \
 	"'tags', t.tags, 'eta', iso_utc(t.eta), " \
+	"'remind_at', iso_utc(t.remind_at), 'remind_by', t.remind_by, " \
 	"'rating', CASE WHEN r.ticket_id IS NOT NULL THEN " \
 	"json_build_object('score', r.score, 'comment', r.comment, " \
 	"'via', r.via, 'rated_at', iso_utc(r.rated_at), " \

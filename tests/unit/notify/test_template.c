@@ -260,7 +260,7 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 17);   /* ... undelivered, held_notice, digest */
+	assert_int_equal(n, 18);   /* ... held_notice, digest, reminder */
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -288,6 +288,10 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("digest"), "entries"));
 	assert_true(in_list(template_vars("digest"), "overdue"));
 	assert_false(in_list(template_vars("digest"), "ticket_tag"));
+	/* a reminder is a ticket's mail to its agent, answered with
+	 * commands */
+	assert_true(in_list(template_vars("reminder"), "ticket_tag"));
+	assert_true(in_list(template_vars("reminder"), "commands_help"));
 }
 
 /* ----- The default templates -------------------------------------- */

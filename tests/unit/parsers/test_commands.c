@@ -160,6 +160,44 @@ test_eta_forms(void **state)
 }
 
 static void
+test_remind(void **state)
+{
+	static const struct { const char *text; long long after; } ok[] = {
+		{ "#remind 90m\n", 90 * 60 }, { "#remind 4h\n", 4 * 3600 },
+		{ "#REMIND 3D\n", 3 * 86400 }, { "#remind 1w\n", 7 * 86400 },
+		{ "#remind 366d\n", 366 * 86400 },
+		{ "#remind 527040m\n", 366 * 86400 },
+	};
+	static const char *const bad[] = { "#remind\n", "#remind soon\n",
+		"#remind 0d\n", "#remind -1d\n", "#remind 367d\n",
+		"#remind 53w\n", "#remind 3\n", "#remind d\n",
+		"#remind 3dd\n", "#remind 3 d\n", "#remind 9999999d\n",
+		"#remind 99999999999999999999d\n", "#remind 2026-02-30 10:00\n",
+		"#remind none please\n", "#remind 3y\n" };
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(commands_parse(&l, ok[i].text, err,
+		    sizeof(err)), 0);
+		assert_int_equal(l.v[0].kind, CMD_REMIND);
+		assert_int_equal(l.v[0].after, ok[i].after);
+	}
+	assert_int_equal(commands_parse(&l, "#remind None\n", err,
+	    sizeof(err)), 0);
+	assert_string_equal(l.v[0].arg, "none");
+	assert_int_equal(l.v[0].after, 0);
+	assert_int_equal(commands_parse(&l, "#remind 2026-12-07 09:30\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(l.v[0].after, 0);
+	assert_int_equal(l.v[0].time.day, 7);
+	assert_int_equal(l.v[0].time.hour, 9);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(bad[i], "expected #remind");
+}
+
+static void
 test_new_errors(void **state)
 {
 	char big[12000];
@@ -251,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_eta_forms),
+		cmocka_unit_test(test_remind),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
 	};
