@@ -268,7 +268,8 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 	if ((rc = digest_db_done(in->db, day, &done, &ndone, err)) != 0)
 		return rc;
 	ranks_of(in, &rk);
-	for (size_t i = 0; rc == 0 && i < conf->nagents; i++) {
+	for (size_t i = 0, tried = 0; rc == 0 && i < conf->nagents &&
+	    tried < DIGEST_PER_PASS; i++) {
 		const struct conf_agent *a = &conf->agents[i];
 		bool had = false;
 
@@ -276,6 +277,7 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 			had = strcmp(done[k], a->name) == 0;
 		if (had || a->queues.n == 0)
 			continue;
+		tried++;
 		if ((rc = db_begin(in->db, err)) != 0)
 			break;
 		if ((rc = agent_digest(in, a, day, &rk, mails_r, err)) == 0) {

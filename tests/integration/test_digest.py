@@ -184,6 +184,26 @@ class Digest(DeskCase):
             "alice:5,bruno:5,carla:0,dora:0")
         self.assertEqual(len(numbers), 5)
 
+    def test_five_agents_a_pass(self):
+        """A pass makes five agents' digests, the next the others: the
+        escalations of a pass do not wait for all of them."""
+        s = self.servers
+        sections = {"digest": {"at": "09:00"}}
+        for i in range(7):
+            sections["agent a%d" % i] = {"address": "a%d@example.com" % i,
+                                         "queues": "support"}
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        self.ticket("Question")
+        counts = [s.guichet("sla", "tick", now=FRI_0901).stdout
+                  for _ in range(3)]
+        self.assertIn("digests 5\n", counts[0])
+        rest = int(re.search(r"digests (\d+)\n", counts[1]).group(1))
+        self.assertGreaterEqual(rest, 2)       # a0-a6 and the harness's
+        self.assertNotIn("digests", counts[2])
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM digest_sends",
+                                     db=self.db), str(5 + rest))
+
     def test_template_that_does_not_render(self):
         s = self.servers
         tpl = s.path("tpl_digest")
