@@ -147,17 +147,14 @@ ticket_lines(void *arg, const struct digest_row *r)
 	return 0;
 }
 
-/* The agent's queues as one line, and as an array (borrowed). */
-static size_t
-agent_queues(const struct conf_agent *a, const char **v, struct buf *line)
+/* The agent's queues as one line (cut at its buffer's size: the list
+ * of tickets has them all). */
+static void
+agent_queues(const struct conf_agent *a, struct buf *line)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < a->queues.n && n < 64; i++) {
-		v[n++] = a->queues.v[i];
-		(void)!buf_printf(line, "%s%s", i ? ", " : "", a->queues.v[i]);
-	}
-	return n;
+	for (size_t i = 0; i < a->queues.n; i++)
+		if (buf_printf(line, "%s%s", i ? ", " : "", a->queues.v[i]) != 0)
+			break;
 }
 
 /* The policy's plans and their handling ranks. */
@@ -191,13 +188,14 @@ agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
 	struct buf list = BUF_INIT(4 * 1024 * 1024), queues = BUF_INIT(8192);
 	struct listing l = { in, strcmp(lang, "fr") == 0 ? &fr : &en,
 		calendar_tz(cal), &list };
-	const char *qv[64];
-	size_t nq = agent_queues(a, qv, &queues);
+	const char *const *qv = (const char *const *)a->queues.v;
+	size_t nq = a->queues.n;
 	struct digest_counts c;
 	char mid[256] = "", n_open[24], n_over[24], n_free[24], n_mine[24];
 	bool claimed;
 	int rc;
 
+	agent_queues(a, &queues);
 	if ((rc = digest_db_claim(in->db, day, a->name, in->now, &claimed,
 	    err)) != 0 || !claimed)
 		goto out;

@@ -573,6 +573,23 @@ def main():
         due_plans = [p for p in plans if "sla_timers" in p[1] and
                      "SKIP LOCKED" in p[1]]
 
+        # the agents' digest at this scale: a pass that makes
+        # DIGEST_PER_PASS (5) of them, then one that finds them done
+        sections = {
+            "smtp": {"url": "smtp://127.0.0.1:1"},
+            "queue support": {
+                "escalation_to": "oncall@example.com, lead@example.com",
+                "webhook_url": "https://chat.example.com/hooks/support"},
+            "digest": {"at": "00:00"}}
+        for i in range(5):
+            sections["agent a%d" % i] = {"address": "a%d@example.com" % i,
+                                         "queues": "support"}
+        s.write_config(dbname=DB, sections=sections)
+        digest = tick(s)
+        assert digest.out.get("digests") == "5", digest.out
+        digest_done = tick(s)
+        assert "digests" not in digest_done.out, digest_done.out
+
     print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
           "fsync/synchronous_commit/full_page_writes on, shared_buffers "
           "%s):" % (N, total, PG_SETTINGS["shared_buffers"]))
@@ -598,6 +615,12 @@ def main():
              med(idle, lambda t: t.run_guichet),
              med(idle, lambda t: t.run_pg),
              med(idle, lambda t: t.wait_guichet + t.wait_pg)))
+    print("  with [digest]: the pass that makes 5 agents' digests (each "
+          "the %d open tickets of its queue, counted, the first 50 "
+          "listed) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a "
+          "CPU); the next, all done, %.2f ms"
+          % (N, digest.ms, digest.run_guichet, digest.run_pg,
+             digest_done.ms))
     print("  machine: %d cores, %s; load average %s before the rounds, "
           "%s after" % (os.cpu_count(), cpu_model(), load0, load1))
     print("\nplan of the due-timers query, as guichet ran it "
