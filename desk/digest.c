@@ -103,6 +103,10 @@ said(const char *const (*table)[2], size_t n, const char *v)
 	return v;
 }
 
+struct digest_counts {
+	long long open, overdue, unassigned, mine;
+};
+
 struct listing {
 	const struct desk *in;
 	const struct words *w;
@@ -112,9 +116,8 @@ struct listing {
 
 /* Two lines of one ticket: what it is and its deadline; its subject. */
 static int
-ticket_lines(void *arg, const struct digest_row *r)
+ticket_lines(struct listing *l, const struct digest_row *r)
 {
-	struct listing *l = arg;
 	const struct words *w = l->w;
 	char due[64] = "", subject[DIGEST_SUBJECT_MAX + 8];
 
@@ -178,9 +181,40 @@ ranks_of(const struct desk *in, struct ranks *r)
 	r->other = sla_policy_plan_rank(in->policy, "");
 }
 
+/* What of the read is the agent's: the first max tickets of its queues
+ * listed, and the counts of all of them. */
+static int
+agent_part(struct desk *in, const struct conf_agent *a,
+    const struct digest_open *o, struct listing *l, struct digest_counts *c)
+{
+	long long listed = 0;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < o->ngroups; i++) {
+		const struct digest_group *g = &o->groups[i];
+
+		if (!conf_agent_has_queue(a, g->queue))
+			continue;
+		c->open += g->open;
+		c->overdue += g->overdue;
+		if (g->assignee[0] == '\0')
+			c->unassigned += g->open;
+		else if (strcmp(g->assignee, a->name) == 0)
+			c->mine += g->open;
+	}
+	for (size_t i = 0; rc == 0 && i < o->nrows &&
+	    listed < in->conf->digest.max_tickets; i++)
+		if (conf_agent_has_queue(a, o->rows[i].queue)) {
+			rc = ticket_lines(l, &o->rows[i]);
+			listed++;
+		}
+	return rc;
+}
+
 static int
 agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
-    const struct ranks *rk, int *mails_r, struct gc_err *err)
+    const struct digest_open *o, int *mails_r, struct gc_err *err)
 {
 	const struct calendar *cal = support_calendar(in);
 	const char *lang = a->language && strcmp(a->language, "fr") == 0 ?
@@ -188,8 +222,6 @@ agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
 	struct buf list = BUF_INIT(4 * 1024 * 1024), queues = BUF_INIT(8192);
 	struct listing l = { in, strcmp(lang, "fr") == 0 ? &fr : &en,
 		calendar_tz(cal), &list };
-	const char *const *qv = (const char *const *)a->queues.v;
-	size_t nq = a->queues.n;
 	struct digest_counts c;
 	char mid[256] = "", n_open[24], n_over[24], n_free[24], n_mine[24];
 	bool claimed;
@@ -199,13 +231,9 @@ agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
 	if ((rc = digest_db_claim(in->db, day, a->name, in->now, &claimed,
 	    err)) != 0 || !claimed)
 		goto out;
-	if ((rc = digest_db_tickets(in->db, qv, nq, a->name, in->now,
-	    rk->plans, rk->ranks, rk->n, rk->other,
-	    in->conf->digest.max_tickets, ticket_lines, &l, &c, err)) != 0)
-		goto out;
-	if (c.open > in->conf->digest.max_tickets &&
-	    buf_printf(&list, l.w->more, c.open -
-	    in->conf->digest.max_tickets) != 0) {
+	if (agent_part(in, a, o, &l, &c) != 0 || (c.open >
+	    in->conf->digest.max_tickets && buf_printf(&list, l.w->more,
+	    c.open - in->conf->digest.max_tickets) != 0)) {
 		rc = gc_err_set(err, GC_ELIMIT, "the list is too long");
 		goto out;
 	}
@@ -251,13 +279,39 @@ out:
 	return rc;
 }
 
+/* The queues of agents[0..n), each once. */
+static size_t
+union_queues(const struct conf_agent *const *agents, size_t n,
+    const char ***out)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += agents[i]->queues.n;
+	*out = xcalloc(total + 1, sizeof(**out));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < agents[i]->queues.n; j++) {
+			const char *q = agents[i]->queues.v[j];
+			bool had = false;
+
+			for (size_t m = 0; m < k && !had; m++)
+				had = strcmp((*out)[m], q) == 0;
+			if (!had)
+				(*out)[k++] = q;
+		}
+	return k;
+}
+
 int
 digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 {
 	const struct conf *conf = in->conf;
+	const struct conf_agent **todo;
+	const char **queues = NULL;
+	struct digest_open o = { 0 };
 	struct ranks rk = { 0 };
 	char day[16], **done = NULL;
-	size_t ndone = 0;
+	size_t ndone = 0, ntodo = 0, nq;
 	int rc;
 
 	*mails_r = 0;
@@ -265,20 +319,31 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 		return 0;
 	if ((rc = digest_db_done(in->db, day, &done, &ndone, err)) != 0)
 		return rc;
-	ranks_of(in, &rk);
-	for (size_t i = 0, tried = 0; rc == 0 && i < conf->nagents &&
-	    tried < DIGEST_PER_PASS; i++) {
+	todo = xcalloc(conf->nagents + 1, sizeof(*todo));
+	for (size_t i = 0; i < conf->nagents && ntodo < DIGEST_PER_PASS; i++) {
 		const struct conf_agent *a = &conf->agents[i];
 		bool had = false;
 
 		for (size_t k = 0; k < ndone && !had; k++)
 			had = strcmp(done[k], a->name) == 0;
-		if (had || a->queues.n == 0)
-			continue;
-		tried++;
+		if (!had && a->queues.n > 0)
+			todo[ntodo++] = a;
+	}
+	store_strings_free(done, ndone);
+	if (ntodo == 0) {
+		free(todo);
+		return 0;
+	}
+	/* one read of the open tickets for all of them */
+	nq = union_queues(todo, ntodo, &queues);
+	ranks_of(in, &rk);
+	rc = digest_db_open(in->db, queues, nq, in->now, rk.plans, rk.ranks,
+	    rk.n, rk.other, in->conf->digest.max_tickets, &o, err);
+	for (size_t i = 0; rc == 0 && i < ntodo; i++) {
 		if ((rc = db_begin(in->db, err)) != 0)
 			break;
-		if ((rc = agent_digest(in, a, day, &rk, mails_r, err)) == 0) {
+		if ((rc = agent_digest(in, todo[i], day, &o, mails_r,
+		    err)) == 0) {
 			rc = db_commit(in->db, err);
 			continue;
 		}
@@ -287,7 +352,7 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 		 * the next pass tries again */
 		if (db_ok(in->db)) {
 			log_warn("digest: %s's digest of %s is not sent yet: %s",
-			    a->name, day, err->msg);
+			    todo[i]->name, day, err->msg);
 			gc_err_clear(err);
 			rc = 0;
 		}
@@ -295,8 +360,10 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 	if (rc == 0 && *mails_r > 0)
 		log_info("digest: %d agent(s) sent the open tickets of their "
 		    "queues (%s)", *mails_r, day);
+	digest_db_open_free(&o);
 	free(rk.plans);
 	free(rk.ranks);
-	store_strings_free(done, ndone);
+	free(queues);
+	free(todo);
 	return rc;
 }

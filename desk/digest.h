@@ -33,10 +33,9 @@
 #include "desk/desk.h"
 
 #define DIGEST_SUBJECT_MAX 80
-/* Agents whose digest one pass makes: each reads the open tickets of its
- * queues, and the pass also has the SLA's escalations to fire; the
- * others go at the next passes, 30 s apart. */
-#define DIGEST_PER_PASS 5
+/* Agents whose digest one pass makes, with one read of the open tickets
+ * of all their queues; the others go at the next passes, 30 s apart. */
+#define DIGEST_PER_PASS 100
 
 /* Whether in->now is at or after today's [digest] at, on a day the
  * business calendar opens: then day gets the local date ("2026-11-27",
@@ -44,8 +43,9 @@
  * policy. Reads no database. */
 bool digest_due(const struct desk *in, char *day, size_t daylen);
 
-/* The digests due at in->now, DIGEST_PER_PASS agents at most, each
- * agent's in a transaction of its own; *mails_r counts the mails queued. Only a database error is returned;
+/* The digests due at in->now, DIGEST_PER_PASS agents at most: one read
+ * of the open tickets of their queues, then each agent's claim and mail
+ * in a transaction of its own; *mails_r counts the mails queued. Only a database error is returned;
  * an agent whose digest cannot be made is logged and left for the next
  * pass. */
 int digest_tick(struct desk *in, int *mails_r, struct gc_err *err);

@@ -60,55 +60,44 @@ digest_db_note(struct db *db, const char *day, const char *agent,
 	    message_id);
 }
 
-/* $1 queues, $2 agent, $3 now, $4 plan names, $5 their ranks, $6 the
- * rank of another plan, $7 at most; the counts of the whole list ride
- * on every row (window aggregates are taken before the LIMIT). The
- * soonest running deadline of each open ticket and its plan's rank come
- * by joins, not by a subquery per ticket: at a million open tickets a
- * probe per ticket cost seconds. */
-static const struct db_stmt st_tickets = { "digest_tickets",
+/* $1 queues, $2 now, $3 plan names, $4 their ranks, $5 the rank of
+ * another plan, $6 rows per queue. The open tickets are read once (x):
+ * the first rows of each queue (part 0, most urgent first) and the
+ * counts per queue and assignee (part 1) come from that one read. The
+ * soonest running deadline of each (a hash aggregate of the running
+ * timers) and its plan's rank come by joins, not by a subquery per
+ * ticket: at 100,000 open tickets a probe each cost twice the time; the
+ * deadline's kind is looked up for the listed rows only. */
+static const struct db_stmt st_open = { "digest_open",
 	"WITH o AS (SELECT t.id, t.number, t.priority, t.plan, t.status, "
-	"t.queue, t.assignee, t.subject FROM tickets t "
-	"WHERE t.queue = ANY ($1::text[]) AND t.status IN ('new', 'open', "
-	"'pending') AND t.merged_into IS NULL), "
-	"d AS (SELECT DISTINCT ON (s.ticket_id) s.ticket_id, s.due_at, "
-	"s.kind FROM sla_timers s JOIN o ON o.id = s.ticket_id "
+	"t.queue, coalesce(t.assignee, '') AS assignee, t.subject "
+	"FROM tickets t WHERE t.queue = ANY ($1::text[]) AND t.status IN "
+	"('new', 'open', 'pending') AND t.merged_into IS NULL), "
+	"d AS (SELECT s.ticket_id, min(s.due_at) AS due_at FROM sla_timers s "
 	"WHERE s.met_at IS NULL AND s.due_at IS NOT NULL "
-	"ORDER BY s.ticket_id, s.due_at), "
-	"r AS (SELECT * FROM unnest($4::text[], $5::int[]) AS p(name, rank)) "
-	"SELECT o.number, o.priority, o.plan, o.status, o.queue, "
-	"coalesce(o.assignee, ''), coalesce(o.subject, ''), "
-	EPOCH("d.due_at") ", coalesce(d.kind, ''), "
-	"coalesce(d.due_at < $3, false), "
-	"count(*) OVER (), count(*) FILTER (WHERE d.due_at < $3) OVER (), "
-	"count(*) FILTER (WHERE o.assignee IS NULL) OVER (), "
-	"count(*) FILTER (WHERE o.assignee = $2) OVER () "
-	"FROM o LEFT JOIN d ON d.ticket_id = o.id "
-	"LEFT JOIN r ON r.name = o.plan "
-	"ORDER BY d.due_at NULLS LAST, coalesce(r.rank, $6::int), o.id DESC "
-	"LIMIT $7::bigint", 7 };
-
-/* Row i of res as a digest row. */
-static void
-row_of(struct digest_row *r, const PGresult *res, int i)
-{
-	r->number = PQgetvalue(res, i, 0);
-	r->priority = PQgetvalue(res, i, 1);
-	r->plan = PQgetvalue(res, i, 2);
-	r->status = PQgetvalue(res, i, 3);
-	r->queue = PQgetvalue(res, i, 4);
-	r->assignee = PQgetvalue(res, i, 5);
-	r->subject = PQgetvalue(res, i, 6);
-	r->due = ts_of(res, i, 7);
-	r->due_kind = PQgetvalue(res, i, 8);
-	r->overdue = strcmp(PQgetvalue(res, i, 9), "t") == 0;
-}
+	"GROUP BY s.ticket_id), "
+	"r AS (SELECT * FROM unnest($3::text[], $4::int[]) AS p(name, rank)), "
+	"x AS MATERIALIZED (SELECT o.*, d.due_at, "
+	"coalesce(d.due_at < $2, false) AS late, "
+	"coalesce(r.rank, $5::int) AS rank, row_number() OVER (PARTITION BY "
+	"o.queue ORDER BY d.due_at NULLS LAST, coalesce(r.rank, $5::int), "
+	"o.id DESC) AS n FROM o LEFT JOIN d ON d.ticket_id = o.id "
+	"LEFT JOIN r ON r.name = o.plan) "
+	"SELECT 0 AS part, number, priority, plan, status, queue, assignee, "
+	"coalesce(subject, ''), " EPOCH("due_at") ", coalesce((SELECT s.kind "
+	"FROM sla_timers s WHERE s.ticket_id = x.id AND s.met_at IS NULL AND "
+	"s.due_at = x.due_at ORDER BY s.kind LIMIT 1), ''), "
+	"late, 0::bigint, 0::bigint, due_at, rank, id FROM x WHERE n <= "
+	"$6::bigint "
+	"UNION ALL SELECT 1, '', '', '', '', queue, assignee, '', NULL, '', "
+	"false, count(*), count(*) FILTER (WHERE late), NULL, 0, 0 FROM x "
+	"GROUP BY queue, assignee "
+	"ORDER BY 1, 14 NULLS LAST, 15, 16 DESC", 6 };
 
 int
-digest_db_tickets(struct db *db, const char *const *queues, size_t nq,
-    const char *agent, time_t now, const char *const *plans,
-    const int *ranks, size_t nplans, int other_rank, long long max,
-    digest_row_fn *fn, void *arg, struct digest_counts *counts,
+digest_db_open(struct db *db, const char *const *queues, size_t nq,
+    time_t now, const char *const *plans, const int *ranks, size_t nplans,
+    int other_rank, long long max, struct digest_open *out,
     struct gc_err *err)
 {
 	struct buf rb = BUF_INIT(64 * 1024);
@@ -116,40 +105,62 @@ digest_db_tickets(struct db *db, const char *const *queues, size_t nq,
 	char *ql = array_literal(queues, nq), *pl = array_literal(plans,
 	    nplans), other[16], lim[24];
 	TS(ts, now);
-	int rc = buf_addc(&rb, '{');
+	int rc = buf_addc(&rb, '{'), n;
 
+	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; rc == 0 && i < nplans; i++)
 		rc = buf_printf(&rb, "%s%d", i ? "," : "", ranks[i]);
 	if (rc == 0)
 		rc = buf_addc(&rb, '}');
-	memset(counts, 0, sizeof(*counts));
 	snprintf(other, sizeof(other), "%d", other_rank);
 	snprintf(lim, sizeof(lim), "%lld", max);
 	if (rc == 0) {
-		const char *p[7] = { ql, agent, ts, pl, buf_str(&rb), other,
-			lim };
+		const char *p[6] = { ql, ts, pl, buf_str(&rb), other, lim };
 
-		/* at most max rows (1000): read at once, not one by one,
-		 * so that the caller may defer writes after it */
-		rc = db_exec(db, &st_tickets, p, NULL, NULL, &res, err);
+		rc = db_exec(db, &st_open, p, NULL, NULL, &res, err);
 	} else {
 		rc = gc_err_set(err, GC_ELIMIT, "too many plans");
 	}
-	if (rc == 0 && PQntuples(res) > 0) {
-		counts->open = db_get_ll(res, 0, 10);
-		counts->overdue = db_get_ll(res, 0, 11);
-		counts->unassigned = db_get_ll(res, 0, 12);
-		counts->mine = db_get_ll(res, 0, 13);
-	}
-	for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-		struct digest_row r;
-
-		row_of(&r, res, i);
-		rc = fn(arg, &r);
-	}
-	PQclear(res);
 	buf_free(&rb);
 	free(ql);
 	free(pl);
-	return rc;
+	if (rc != 0)
+		return rc;
+	n = PQntuples(res);
+	out->res = res;
+	out->rows = xcalloc((size_t)n + 1, sizeof(*out->rows));
+	out->groups = xcalloc((size_t)n + 1, sizeof(*out->groups));
+	for (int i = 0; i < n; i++) {
+		if (strcmp(PQgetvalue(res, i, 0), "0") == 0) {
+			struct digest_row *r = &out->rows[out->nrows++];
+
+			r->number = PQgetvalue(res, i, 1);
+			r->priority = PQgetvalue(res, i, 2);
+			r->plan = PQgetvalue(res, i, 3);
+			r->status = PQgetvalue(res, i, 4);
+			r->queue = PQgetvalue(res, i, 5);
+			r->assignee = PQgetvalue(res, i, 6);
+			r->subject = PQgetvalue(res, i, 7);
+			r->due = ts_of(res, i, 8);
+			r->due_kind = PQgetvalue(res, i, 9);
+			r->overdue = strcmp(PQgetvalue(res, i, 10), "t") == 0;
+		} else {
+			struct digest_group *g = &out->groups[out->ngroups++];
+
+			g->queue = PQgetvalue(res, i, 5);
+			g->assignee = PQgetvalue(res, i, 6);
+			g->open = db_get_ll(res, i, 11);
+			g->overdue = db_get_ll(res, i, 12);
+		}
+	}
+	return 0;
+}
+
+void
+digest_db_open_free(struct digest_open *o)
+{
+	free(o->rows);
+	free(o->groups);
+	PQclear(o->res);
+	memset(o, 0, sizeof(*o));
 }

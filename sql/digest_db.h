@@ -33,26 +33,40 @@ struct digest_row {
 	const char *number, *priority, *plan, *status, *queue, *assignee,
 	    *subject;           /* assignee "" when nobody */
 	time_t due;             /* the soonest running deadline, 0: none */
-	const char *due_kind;   /* "ack", "workaround"...: that deadline's */
+	const char *due_kind;   /* "acknowledge"...: that deadline's */
 	bool overdue;           /* due before now */
 };
 
-/* The counts of the whole list (not only the rows handed over). */
-struct digest_counts {
-	long long open, overdue, unassigned, mine;
+/* How many open tickets a queue has that one agent (or nobody: "")
+ * has, and how many of them are past a deadline. */
+struct digest_group {
+	const char *queue, *assignee;
+	long long open, overdue;
 };
 
-/* The open tickets (new, open, pending; not merged) of queues[0..nq),
- * most urgent first as `ticket list` orders them (the soonest running
+/* The open tickets of a set of queues, as one read gave them. */
+struct digest_open {
+	struct digest_row *rows;    /* most urgent first */
+	size_t nrows;
+	struct digest_group *groups;
+	size_t ngroups;
+	void *res;                  /* what the strings point into */
+};
+
+/*
+ * The open tickets (new, open, pending; not merged) of queues[0..nq), in
+ * one read for every agent of a pass: the first max of each queue, most
+ * urgent first as `ticket list` orders them (the soonest running
  * deadline, then the plan's rank: plans[i] has ranks[i], any other
- * other_rank, then the newest): the first max handed to fn one at a
- * time, and *counts of all of them (mine: assigned to agent). fn returns
- * 0 or an error that stops the list. */
-typedef int digest_row_fn(void *arg, const struct digest_row *row);
-int digest_db_tickets(struct db *db, const char *const *queues, size_t nq,
-    const char *agent, time_t now, const char *const *plans,
-    const int *ranks, size_t nplans, int other_rank, long long max,
-    digest_row_fn *fn, void *arg, struct digest_counts *counts,
+ * other_rank, then the newest), all of them in that order; and the
+ * counts of every (queue, assignee). The first max of any set of these
+ * queues are the first max of the rows that are of one of them.
+ * digest_db_open_free() it.
+ */
+int digest_db_open(struct db *db, const char *const *queues, size_t nq,
+    time_t now, const char *const *plans, const int *ranks, size_t nplans,
+    int other_rank, long long max, struct digest_open *out,
     struct gc_err *err);
+void digest_db_open_free(struct digest_open *o);
 
 #endif

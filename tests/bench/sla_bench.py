@@ -586,10 +586,10 @@ def main():
                                          "queues": "support"}
         s.write_config(dbname=DB, sections=sections)
         digest = tick(s)
-        assert digest.out.get("digests") == "5", digest.out
-        digest_done = tick(s)      # the harness's own agent too
-        while "digests" in digest_done.out:
-            digest_done = tick(s)
+        # the five, and the harness's own agent
+        assert int(digest.out.get("digests", "0")) >= 5, digest.out
+        digest_done = tick(s)
+        assert "digests" not in digest_done.out, digest_done.out
 
     print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
           "fsync/synchronous_commit/full_page_writes on, shared_buffers "
@@ -616,12 +616,12 @@ def main():
              med(idle, lambda t: t.run_guichet),
              med(idle, lambda t: t.run_pg),
              med(idle, lambda t: t.wait_guichet + t.wait_pg)))
-    print("  with [digest]: the pass that makes 5 agents' digests (each "
-          "the %d open tickets of its queue, counted, the first 50 "
-          "listed) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a "
+    print("  with [digest]: the pass that makes %s agents' digests (one "
+          "read of the %d open tickets of their queue: counted, the first "
+          "50 listed) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a "
           "CPU); the next, all done, %.2f ms"
-          % (N, digest.ms, digest.run_guichet, digest.run_pg,
-             digest_done.ms))
+          % (digest.out["digests"], N, digest.ms, digest.run_guichet,
+             digest.run_pg, digest_done.ms))
     print("  machine: %d cores, %s; load average %s before the rounds, "
           "%s after" % (os.cpu_count(), cpu_model(), load0, load1))
     print("\nplan of the due-timers query, as guichet ran it "

@@ -184,25 +184,34 @@ class Digest(DeskCase):
             "alice:5,bruno:5,carla:0,dora:0")
         self.assertEqual(len(numbers), 5)
 
-    def test_five_agents_a_pass(self):
-        """A pass makes five agents' digests, the next the others: the
-        escalations of a pass do not wait for all of them."""
+    def test_a_hundred_agents_a_pass(self):
+        """A pass makes the digests of a hundred agents with one read of
+        their queues' tickets, the next pass the others; each agent's
+        list is that of its own queues."""
         s = self.servers
-        sections = {"digest": {"at": "09:00"}}
-        for i in range(7):
-            sections["agent a%d" % i] = {"address": "a%d@example.com" % i,
-                                         "queues": "support"}
+        sections = {"digest": {"at": "09:00"}, "queue billing": {}}
+        for i in range(105):
+            sections["agent a%d" % i] = {
+                "address": "a%d@example.com" % i,
+                "queues": "billing" if i % 2 else "support"}
         s.write_config(dbname=self.db, mailbox_user=self.user,
                        sections=sections)
-        self.ticket("Question")
+        support = self.ticket("Question")
+        billing = self.ticket("Invoice")
+        self.act(billing, "#queue billing\n", agent="a0")
         counts = [s.guichet("sla", "tick", now=FRI_0901).stdout
                   for _ in range(3)]
-        self.assertIn("digests 5\n", counts[0])
+        self.assertIn("digests 100\n", counts[0])
         rest = int(re.search(r"digests (\d+)\n", counts[1]).group(1))
-        self.assertGreaterEqual(rest, 2)       # a0-a6 and the harness's
+        self.assertGreaterEqual(rest, 5)       # a100-a104, the harness's
         self.assertNotIn("digests", counts[2])
-        self.assertEqual(s.pg.scalar("SELECT count(*) FROM digest_sends",
-                                     db=self.db), str(5 + rest))
+        s.guichet("serve", "--once", now=FRI_0901)
+        got = {m["X-RcptTo"]: self.body(m) for m in self.digests()}
+        self.assertEqual(len(got), 100 + rest)
+        self.assertIn(support, got["a0@example.com"])
+        self.assertNotIn(billing, got["a0@example.com"])
+        self.assertIn(billing, got["a103@example.com"])
+        self.assertNotIn(support, got["a103@example.com"])
 
     def test_template_that_does_not_render(self):
         s = self.servers
