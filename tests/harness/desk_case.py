@@ -8,6 +8,7 @@ self.user (its IMAP user) before using them.
 """
 
 import json
+import os
 import re
 import urllib.error
 import urllib.request
@@ -79,6 +80,17 @@ class DeskCase(gh.ServersTestCase):
         self.port = gh.free_port()
         self.base = "http://%s:%d" % (gh.LOCALHOST, self.port)
         self.start_desk(prefix, self.public_sections(more))
+
+    def broken_template(self, name, lang="en"):
+        """A templates_dir whose lang/name.txt names a variable that does
+        not exist, so that it does not render; returns (the folder, the
+        file) for the test to remove the file later."""
+        tpl = self.servers.path("tpl_broken_" + name)
+        os.makedirs(os.path.join(tpl, lang), exist_ok=True)
+        path = os.path.join(tpl, lang, name + ".txt")
+        with open(path, "w") as f:
+            f.write("Subject: {{support_name}} x\n\n{{no_such_variable}}\n")
+        return tpl, path
 
     def deliver(self, raw, now=T0):
         self.servers.imap.append(self.user, "INBOX", raw)

@@ -215,10 +215,7 @@ class Digest(DeskCase):
 
     def test_template_that_does_not_render(self):
         s = self.servers
-        tpl = s.path("tpl_digest")
-        os.makedirs(os.path.join(tpl, "en"), exist_ok=True)
-        with open(os.path.join(tpl, "en", "digest.txt"), "w") as f:
-            f.write("Subject: {{count}} open\n\n{{no_such_variable}}\n")
+        tpl, broken = self.broken_template("digest")
         sections = dict(AGENTS, guichet={"templates_dir": tpl})
         s.write_config(dbname=self.db, mailbox_user=self.user,
                        sections=sections)
@@ -231,7 +228,7 @@ class Digest(DeskCase):
         self.assertEqual(s.pg.scalar(
             "SELECT count(*) FROM digest_sends WHERE agent = 'alice'",
             db=self.db), "0")
-        os.remove(os.path.join(tpl, "en", "digest.txt"))
+        os.remove(broken)
         s.smtp.clear()
         s.guichet("serve", "--once", now=FRI_1700)
         self.assertEqual({m["X-RcptTo"] for m in self.digests()},

@@ -162,10 +162,7 @@ class Remind(DeskCase):
     def test_template_that_does_not_render(self):
         """The reminder waits for the next pass, nothing of it lost."""
         s = self.servers
-        tpl = s.path("tpl_remind")
-        os.makedirs(os.path.join(tpl, "en"), exist_ok=True)
-        with open(os.path.join(tpl, "en", "reminder.txt"), "w") as f:
-            f.write("Subject: {{ticket_tag}} x\n\n{{no_such_variable}}\n")
+        tpl, broken = self.broken_template("reminder")
         s.write_config(dbname=self.db, mailbox_user=self.user,
                        sections=dict(SECTIONS, guichet={
                            "templates_dir": tpl}))
@@ -180,7 +177,7 @@ class Remind(DeskCase):
                          ("pending", T2D, "alice"))
         self.assertNotIn("reminder_due", self.kinds(t))
         self.assertEqual(self.reminders(), [])
-        os.remove(os.path.join(tpl, "en", "reminder.txt"))
+        os.remove(broken)
         s.guichet("serve", "--once", now="2026-11-28T10:01:00Z")
         self.assertEqual(len(self.reminders("alice@example.com")), 1)
         self.assertEqual(self.show(number)["status"], "open")
