@@ -581,6 +581,10 @@ class Soak(gh.ServersTestCase):
         self.settle(nrows, len(news))
         self.check_alive()
         for d in self.daemons:
+            # a daemon restarted just before the end may still be
+            # starting (slow under ASan): SIGTERM before its handler is
+            # installed would kill it, not stop it
+            d.wait_for_output(r"serving \d+ mailbox", timeout=120)
             d.stop(signal.SIGTERM, timeout=120)
         say("drained at %.1fs", self.elapsed())
         self.verify(mails, news, slow_until)
