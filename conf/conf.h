@@ -291,6 +291,9 @@ const struct conf_mailbox *conf_mailbox_by_address(const struct conf *c,
     const char *addr);
 const struct conf_agent *conf_agent_by_address(const struct conf *c,
     const char *addr);
+/* The [agent NAME] of that name, or NULL. */
+const struct conf_agent *conf_agent_by_name(const struct conf *c,
+    const char *name);
 const struct conf_queue *conf_queue(const struct conf *c, const char *name);
 /* The queue of security reports: the default rules send them there, the
  * default policy acknowledges them within 24 business hours, and it is

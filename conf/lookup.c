@@ -54,6 +54,15 @@ conf_agent_by_address(const struct conf *c, const char *addr)
 	return NULL;
 }
 
+const struct conf_agent *
+conf_agent_by_name(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < c->nagents; i++)
+		if (strcmp(c->agents[i].name, name) == 0)
+			return &c->agents[i];
+	return NULL;
+}
+
 bool
 conf_is_our_address(const struct conf *c, const char *addr)
 {

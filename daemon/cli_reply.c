@@ -156,10 +156,7 @@ cli_ticket_reply(struct app *app, int argc, char **argv)
 		    "number\n", a.number);
 		return EX_USAGE;
 	}
-	for (size_t i = 0; i < app->conf->nagents && a.agent == NULL; i++)
-		if (strcmp(app->conf->agents[i].name, name) == 0)
-			a.agent = &app->conf->agents[i];
-	if (a.agent == NULL) {
+	if ((a.agent = conf_agent_by_name(app->conf, name)) == NULL) {
 		fprintf(stderr, "guichet: ticket reply: no agent %s in %s\n",
 		    name, app->config_path);
 		return EX_NOUSER;

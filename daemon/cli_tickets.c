@@ -28,52 +28,6 @@
 static const char *const statuses[] = { "new", "open", "pending",
 	"resolved", "closed", NULL };
 
-/* s as an element of a PostgreSQL array literal: quoted, \ and "
- * escaped. */
-static void
-array_add(char **lit, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-	char *p;
-
-	*lit = xrealloc(*lit, *len + 2 * n + 4);
-	p = *lit + *len;
-	if (*len > 1)
-		*p++ = ',';
-	*p++ = '"';
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			*p++ = '\\';
-		*p++ = *s;
-	}
-	*p++ = '"';
-	*p = '\0';
-	*len = (size_t)(p - *lit);
-}
-
-/* The policy's plans and their ranks as two array literals. */
-static void
-plan_ranks(const struct sla_policy *pol, char **plans_r, char **ranks_r)
-{
-	size_t n = sla_policy_plan_count(pol), plen = 1, rlen = 1;
-	char *plans = xstrdup("{"), *ranks = xstrdup("{"), num[16];
-
-	for (size_t i = 0; i < n; i++) {
-		const char *name = sla_policy_plan_at(pol, i);
-
-		array_add(&plans, &plen, name);
-		snprintf(num, sizeof(num), "%d",
-		    sla_policy_plan_rank(pol, name));
-		array_add(&ranks, &rlen, num);
-	}
-	plans = xrealloc(plans, plen + 2);
-	strcpy(plans + plen, "}");
-	ranks = xrealloc(ranks, rlen + 2);
-	strcpy(ranks + rlen, "}");
-	*plans_r = plans;
-	*ranks_r = ranks;
-}
-
 static const char *
 jstr(const json_t *o, const char *key)
 {
@@ -155,7 +109,7 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 	struct list_out out = { 0 };
 	const char *limit = NULL;
 	struct gc_err err = { 0 };
-	char *plans, *ranks;
+	struct sla_plan_ranks pr;
 	bool json = false;
 	struct db *db;
 	int rc;
@@ -230,19 +184,19 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 		fprintf(stderr, "guichet: %s\n", err.msg);
 		return app_exit_code(rc);
 	}
-	plan_ranks(app_policy(app), &plans, &ranks);
-	f.plans = plans;
-	f.ranks = ranks;
+	sla_policy_plan_ranks(app_policy(app), &pr);
+	f.plans = pr.plans;
+	f.ranks = pr.ranks;
+	f.nplans = pr.n;
 	/* a plan the policy no longer has: the default plan's rank */
-	f.other_rank = sla_policy_plan_rank(app_policy(app), "");
+	f.other_rank = pr.other;
 	/* every ticket for a program, the most urgent for a person */
 	if (limit == NULL && !json)
 		f.max = LIST_DEFAULT;
 	out.json = json;
 	rc = views_ticket_list(db, &f, list_one, &out, &err);
 	db_close(&db);
-	free(plans);
-	free(ranks);
+	sla_plan_ranks_free(&pr);
 	if (rc != 0) {
 		/* a JSON array left open: no reader takes it for whole */
 		if (out.ex == 0)

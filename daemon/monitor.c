@@ -75,12 +75,9 @@ set_mailboxes(struct monitor *m)
 static const char *
 support_zone(struct monitor *m)
 {
-	const struct sla_policy *p = app_policy(m->app);
-	const struct calendar *cal;
+	const struct calendar *cal = sla_policy_support_calendar(
+	    app_policy(m->app));
 
-	if (p == NULL)
-		return NULL;
-	cal = sla_policy_calendar(p, sla_policy_settings(p)->calendar);
 	return cal ? tz_name(calendar_tz(cal)) : NULL;
 }
 

@@ -106,12 +106,8 @@ why_line(char *why, size_t whylen, const struct cmd *c, const char *what)
 static const struct tz *
 support_tz(const struct desk *in)
 {
-	const struct calendar *cal;
+	const struct calendar *cal = sla_policy_support_calendar(in->policy);
 
-	if (in->policy == NULL)
-		return tz_utc();
-	cal = sla_policy_calendar(in->policy,
-	    sla_policy_settings(in->policy)->calendar);
 	return cal ? calendar_tz(cal) : tz_utc();
 }
 
@@ -340,18 +336,11 @@ validate_commands(struct agent_ctx *x, char *why, size_t whylen,
 		    err)) != 0)
 			return rc;
 
-		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0) {
-			bool known = false;
-
-			for (size_t k = 0; k < x->in->conf->nagents; k++)
-				if (strcmp(x->in->conf->agents[k].name,
-				    c->arg) == 0)
-					known = true;
-			if (!known) {
-				snprintf(why, whylen, "line %d: \"#assign %s\": "
-				    "no agent of that name", c->line, c->arg);
-				return 1;
-			}
+		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0 &&
+		    conf_agent_by_name(x->in->conf, c->arg) == NULL) {
+			snprintf(why, whylen, "line %d: \"#assign %s\": no agent "
+			    "of that name", c->line, c->arg);
+			return 1;
 		}
 		if (c->kind == CMD_MERGE) {
 			store_ticket_clear(&x->merge_into);

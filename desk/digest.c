@@ -19,16 +19,6 @@
 #include "sql/digest_db.h"
 #include "sql/store_message.h"
 
-/* The support's business calendar, or NULL. */
-static const struct calendar *
-support_calendar(const struct desk *in)
-{
-	if (in->policy == NULL)
-		return NULL;
-	return sla_policy_calendar(in->policy,
-	    sla_policy_settings(in->policy)->calendar);
-}
-
 /* Whether cal opens at some time of the local day of tm. */
 static bool
 open_that_day(const struct calendar *cal, const struct tm *tm)
@@ -50,7 +40,7 @@ open_that_day(const struct calendar *cal, const struct tm *tm)
 bool
 digest_due(const struct desk *in, char *day, size_t daylen)
 {
-	const struct calendar *cal = support_calendar(in);
+	const struct calendar *cal = sla_policy_support_calendar(in->policy);
 	struct tm tm;
 
 	if (in->conf->digest.at_minutes < 0 || cal == NULL)
@@ -160,27 +150,6 @@ agent_queues(const struct conf_agent *a, struct buf *line)
 			break;
 }
 
-/* The policy's plans and their handling ranks. */
-struct ranks {
-	const char **plans;
-	int *ranks;
-	size_t n;
-	int other;
-};
-
-static void
-ranks_of(const struct desk *in, struct ranks *r)
-{
-	r->n = sla_policy_plan_count(in->policy);
-	r->plans = xcalloc(r->n + 1, sizeof(*r->plans));
-	r->ranks = xcalloc(r->n + 1, sizeof(*r->ranks));
-	for (size_t i = 0; i < r->n; i++) {
-		r->plans[i] = sla_policy_plan_at(in->policy, i);
-		r->ranks[i] = sla_policy_plan_rank(in->policy, r->plans[i]);
-	}
-	r->other = sla_policy_plan_rank(in->policy, "");
-}
-
 /* What of the read is the agent's: the first max tickets of its queues
  * listed, and the counts of all of them. */
 static int
@@ -216,7 +185,7 @@ static int
 agent_digest(struct desk *in, const struct conf_agent *a, const char *day,
     const struct digest_open *o, int *mails_r, struct gc_err *err)
 {
-	const struct calendar *cal = support_calendar(in);
+	const struct calendar *cal = sla_policy_support_calendar(in->policy);
 	const char *lang = a->language && strcmp(a->language, "fr") == 0 ?
 	    "fr" : "en";
 	struct buf list = BUF_INIT(4 * 1024 * 1024), queues = BUF_INIT(8192);
@@ -309,7 +278,7 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 	const struct conf_agent **todo;
 	const char **queues = NULL;
 	struct digest_open o = { 0 };
-	struct ranks rk = { 0 };
+	struct sla_plan_ranks rk = { 0 };
 	char day[16], **done = NULL;
 	size_t ndone = 0, ntodo = 0, nq;
 	int rc;
@@ -336,7 +305,7 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 	}
 	/* one read of the open tickets for all of them */
 	nq = union_queues(todo, ntodo, &queues);
-	ranks_of(in, &rk);
+	sla_policy_plan_ranks(in->policy, &rk);
 	rc = digest_db_open(in->db, queues, nq, in->now, rk.plans, rk.ranks,
 	    rk.n, rk.other, in->conf->digest.max_tickets, &o, err);
 	for (size_t i = 0; rc == 0 && i < ntodo; i++) {
@@ -361,8 +330,7 @@ digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 		log_info("digest: %d agent(s) sent the open tickets of their "
 		    "queues (%s)", *mails_r, day);
 	digest_db_open_free(&o);
-	free(rk.plans);
-	free(rk.ranks);
+	sla_plan_ranks_free(&rk);
 	free(queues);
 	free(todo);
 	return rc;

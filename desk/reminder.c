@@ -21,21 +21,9 @@
 static const char *
 working(const struct conf *c, const char *name, const char *queue)
 {
-	for (size_t i = 0; name[0] && i < c->nagents; i++)
-		if (strcmp(c->agents[i].name, name) == 0)
-			return conf_agent_has_queue(&c->agents[i], queue) ?
-			    c->agents[i].name : NULL;
-	return NULL;
-}
+	const struct conf_agent *a = conf_agent_by_name(c, name);
 
-/* How the agent of that name signs, else the name. */
-static const char *
-shown(const struct conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->nagents; i++)
-		if (strcmp(c->agents[i].name, name) == 0)
-			return c->agents[i].display_name;
-	return name;
+	return a != NULL && conf_agent_has_queue(a, queue) ? a->name : NULL;
 }
 
 static int
@@ -44,6 +32,7 @@ remind_one(struct desk *in, const struct store_remind *r, int *told_r,
 {
 	struct store_ticket t = { 0 };
 	const struct conf_mailbox *mb;
+	const struct conf_agent *by;
 	const char *to;
 	char at[32];
 	bool reopen;
@@ -76,8 +65,9 @@ remind_one(struct desk *in, const struct store_remind *r, int *told_r,
 		to = working(in->conf, t.assignee, t.queue);
 	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes > 0 ?
 	    &in->conf->mailboxes[0] : NULL);
+	by = conf_agent_by_name(in->conf, r->agent);
 	if (mb != NULL && (rc = reply_agents_reminder(in, &t, mb, to,
-	    shown(in->conf, r->agent), at, err)) != 0)
+	    by ? by->display_name : r->agent, at, err)) != 0)
 		goto out;
 	rc = record_event(in, t.id, "reminder_due", "system", ev_json("by",
 	    r->agent, "at", at, "told", to ? to : "queue", NULL), err);

@@ -89,10 +89,7 @@ report_org_find(struct desk *in, const char *name, struct report_org *out,
 const struct tz *
 report_zone(const struct desk *in)
 {
-	const struct sla_settings *set = in->policy ?
-	    sla_policy_settings(in->policy) : NULL;
-	const struct calendar *cal = set && set->calendar ?
-	    sla_policy_calendar(in->policy, set->calendar) : NULL;
+	const struct calendar *cal = sla_policy_support_calendar(in->policy);
 
 	return cal && calendar_tz(cal) ? calendar_tz(cal) : tz_utc();
 }

@@ -201,6 +201,20 @@ bool sla_policy_queue_known(const struct sla_policy *p, const char *queue);
  * plans get the default plan's rank. */
 int sla_policy_plan_rank(const struct sla_policy *p, const char *plan);
 
+/* The plans in definition order with their handling ranks, and the rank
+ * of a plan the policy does not know (the default plan's): what SQL that
+ * orders tickets as the policy does takes. plans (borrowed from p) and
+ * ranks are malloc'd arrays of n; sla_plan_ranks_free() them. */
+struct sla_plan_ranks {
+	const char **plans;
+	int *ranks;
+	size_t n;
+	int other;
+};
+void sla_policy_plan_ranks(const struct sla_policy *p,
+    struct sla_plan_ranks *out);
+void sla_plan_ranks_free(struct sla_plan_ranks *r);
+
 /* The reports a plan's organisations get ([plan] reports): monthly for
  * Pro and Enterprise, quarterly for Enterprise, by default. */
 enum sla_report { SLA_REPORT_MONTHLY, SLA_REPORT_QUARTERLY };
@@ -209,6 +223,11 @@ bool sla_policy_plan_reports(const struct sla_policy *p, const char *plan,
 
 const struct calendar *sla_policy_calendar(const struct sla_policy *p,
     const char *name);
+/* The support's own calendar ([sla] calendar, "business" by default):
+ * its zone is the one agents' and customers' times are shown in. NULL
+ * without a policy (p NULL) or without that calendar. */
+const struct calendar *sla_policy_support_calendar(
+    const struct sla_policy *p);
 const struct rules *sla_policy_rules(const struct sla_policy *p);
 const struct org_table *sla_policy_orgs(const struct sla_policy *p);
 

@@ -90,6 +90,27 @@ sla_policy_plan_rank(const struct sla_policy *p, const char *plan)
 	return plan_or_default(p, plan)->rank;
 }
 
+void
+sla_policy_plan_ranks(const struct sla_policy *p, struct sla_plan_ranks *out)
+{
+	out->n = sla_policy_plan_count(p);
+	out->plans = xcalloc(out->n + 1, sizeof(*out->plans));
+	out->ranks = xcalloc(out->n + 1, sizeof(*out->ranks));
+	for (size_t i = 0; i < out->n; i++) {
+		out->plans[i] = sla_policy_plan_at(p, i);
+		out->ranks[i] = sla_policy_plan_rank(p, out->plans[i]);
+	}
+	out->other = sla_policy_plan_rank(p, "");
+}
+
+void
+sla_plan_ranks_free(struct sla_plan_ranks *r)
+{
+	free(r->plans);
+	free(r->ranks);
+	memset(r, 0, sizeof(*r));
+}
+
 bool
 sla_policy_plan_reports(const struct sla_policy *p, const char *plan,
     enum sla_report r)
@@ -106,6 +127,14 @@ sla_policy_calendar(const struct sla_policy *p, const char *name)
 		if (strcmp(p->cals[i].name, name) == 0)
 			return p->cals[i].cal;
 	return NULL;
+}
+
+const struct calendar *
+sla_policy_support_calendar(const struct sla_policy *p)
+{
+	const char *name = p ? sla_policy_settings(p)->calendar : NULL;
+
+	return name ? sla_policy_calendar(p, name) : NULL;
 }
 
 const struct rules *

@@ -100,30 +100,21 @@ digest_db_open(struct db *db, const char *const *queues, size_t nq,
     int other_rank, long long max, struct digest_open *out,
     struct gc_err *err)
 {
-	struct buf rb = BUF_INIT(64 * 1024);
 	PGresult *res = NULL;
 	char *ql = array_literal(queues, nq), *pl = array_literal(plans,
-	    nplans), other[16], lim[24];
+	    nplans), *rl = int_array_literal(ranks, nplans), other[16],
+	    lim[24];
 	TS(ts, now);
-	int rc = buf_addc(&rb, '{'), n;
+	const char *p[6] = { ql, ts, pl, rl, other, lim };
+	int rc, n;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; rc == 0 && i < nplans; i++)
-		rc = buf_printf(&rb, "%s%d", i ? "," : "", ranks[i]);
-	if (rc == 0)
-		rc = buf_addc(&rb, '}');
 	snprintf(other, sizeof(other), "%d", other_rank);
 	snprintf(lim, sizeof(lim), "%lld", max);
-	if (rc == 0) {
-		const char *p[6] = { ql, ts, pl, buf_str(&rb), other, lim };
-
-		rc = db_exec(db, &st_open, p, NULL, NULL, &res, err);
-	} else {
-		rc = gc_err_set(err, GC_ELIMIT, "too many plans");
-	}
-	buf_free(&rb);
+	rc = db_exec(db, &st_open, p, NULL, NULL, &res, err);
 	free(ql);
 	free(pl);
+	free(rl);
 	if (rc != 0)
 		return rc;
 	n = PQntuples(res);

@@ -4,10 +4,12 @@
 #include "sql/views.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
 #include "common/util.h"
+#include "sql/store_util.h"
 
 /* The fields of a ticket t, its rating r joined (TICKET_FROM). */
 #define TICKET_FROM "tickets t LEFT JOIN ticket_ratings r " \
@@ -245,15 +247,21 @@ views_ticket_list(struct db *db, const struct views_ticket_filter *f,
     views_ticket_fn *fn, void *arg, struct gc_err *err)
 {
 	char now[32], rank[16], max[24];
+	char *plans = array_literal(f->plans, f->nplans);
+	char *ranks = int_array_literal(f->ranks, f->nplans);
 	struct list_each e = { fn, arg };
 	const char *params[11] = { f->status, f->queue, f->priority,
 		f->assignee, f->organisation, f->breached ? "breached" : NULL,
-		now, f->plans, f->ranks, rank, f->max > 0 ? max : NULL };
+		now, plans, ranks, rank, f->max > 0 ? max : NULL };
+	int rc;
 
 	time_iso8601(now, sizeof(now), f->now);
 	snprintf(rank, sizeof(rank), "%d", f->other_rank);
 	snprintf(max, sizeof(max), "%lld", f->max);
-	return db_each(db, &st_ticket_list, params, list_row, &e, err);
+	rc = db_each(db, &st_ticket_list, params, list_row, &e, err);
+	free(plans);
+	free(ranks);
+	return rc;
 }
 
 int

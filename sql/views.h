@@ -19,10 +19,9 @@
 int views_ticket(struct db *db, const char *number, char **json_r,
     struct gc_err *err);
 
-/* What `ticket list` asks for: each string NULL for any. plans and
- * ranks are PostgreSQL array literals ("{Enterprise,Pro}", "{1,2}") of
- * the policy's plans and their handling ranks; other_rank is the rank
- * of a plan the policy does not know. */
+/* What `ticket list` asks for: each string NULL for any. plans[i] has
+ * handling rank ranks[i] (nplans of them, sla_policy_plan_ranks());
+ * other_rank is the rank of a plan the policy does not know. */
 struct views_ticket_filter {
 	const char *status;
 	const char *queue;
@@ -31,8 +30,9 @@ struct views_ticket_filter {
 	const char *organisation;
 	bool breached;         /* an SLA due before it was met, or before now */
 	time_t now;
-	const char *plans;
-	const char *ranks;
+	const char *const *plans;
+	const int *ranks;
+	size_t nplans;
 	int other_rank;
 	long long max;         /* at most so many tickets; 0: all */
 };
