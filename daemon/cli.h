@@ -21,6 +21,8 @@ int cli_ticket_search(struct app *app, int argc, char **argv);
 int cli_tickets(struct app *app, int argc, char **argv);
 int cli_ingest(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
+/* serve's signal handlers, installed before its configuration is read */
+void serve_signals(void);
 int cli_quarantine(struct app *app, int argc, char **argv);
 int cli_quarantine_release(struct app *app, int argc, char **argv);
 int cli_sla(struct app *app, int argc, char **argv);

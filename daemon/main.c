@@ -299,6 +299,10 @@ run(int argc, char **argv)
 		return command_help(stdout, c->name);
 	if ((rc = check_options(c, argc - i, argv + i)) != EX_OK)
 		return rc;
+	/* the daemon's signals before its configuration: a SIGHUP or
+	 * SIGTERM while it loads must reload or stop it, not kill it */
+	if (c->fn == cli_serve)
+		serve_signals();
 	if (c->needs_config && app_load_config(&app) != 0)
 		return EX_CONFIG;
 	rc = c->fn(&app, argc - i, argv + i);

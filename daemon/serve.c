@@ -73,11 +73,19 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static void
-install_signals(void)
+/* Handlers for TERM, INT and HUP, and those three unblocked (a parent
+ * may have blocked them: the daemon would never stop nor reload).
+ * Called before the configuration is read (main.c): a SIGHUP sent while
+ * a long rules file compiles must not kill the daemon it was meant to
+ * reload. Once is enough; later calls do nothing. */
+void
+serve_signals(void)
 {
 	struct sigaction sa;
+	sigset_t set;
 
+	if (wake_pipe[0] >= 0)
+		return;
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		fatal("pipe2: %s", strerror(errno));
 	memset(&sa, 0, sizeof(sa));
@@ -86,6 +94,11 @@ install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 struct daemon {
@@ -488,7 +501,7 @@ cli_serve(struct app *app, int argc, char **argv)
 		log_error("%s", err.msg);
 		return EX_SOFTWARE;
 	}
-	install_signals();
+	serve_signals();
 	build_generation(&d);
 	log_info("serving %zu mailbox(es)%s", d.npollers,
 	    once ? " (one pass)" : "");

@@ -4,12 +4,14 @@ IMAP IDLE picks a new mail up without waiting for the poll interval;
 SIGHUP reloads the config (and keeps the running one when the new one is
 broken); IMAP, PostgreSQL and SMTP going away are logged and retried
 with backoff while the daemon keeps running, and nothing is lost; two
-daemons on one mailbox store each mail once; SIGTERM stops it cleanly.
+daemons on one mailbox store each mail once; SIGTERM stops it cleanly,
+also while it starts, and a parent's blocked signals do not disarm it.
 """
 
 import json
 import re
 import signal
+import time
 import unittest
 
 import guichet_harness as gh
@@ -85,6 +87,65 @@ class Serve(gh.ServersTestCase):
         self.assertIn("stopping", r.stderr)
         self.assertEqual(self.count("tickets"), 3)
         self.assertNotIn(s.imap.password(self.user), r.stderr)
+
+    def test_signals_while_starting(self):
+        # A SIGHUP (logrotate, `systemctl reload`) or a SIGTERM that
+        # comes while the daemon reads its configuration reloads or stops
+        # it; it used to kill it (the default action) as long as the
+        # handlers were not in. The rules below take a second or more to
+        # compile: the signals land in that read.
+        s = self.servers
+        words = "|".join("w%03dx" % i for i in range(150))
+        rules = s.path("slow-rules.conf")
+        with open(rules, "w") as f:
+            for i in range(1000):
+                f.write("[rule r%d]\nmatch = subject, text: (?i)(%s)"
+                        "{2,20}\ntags = t\n" % (i, words))
+        self.write(raw="[rules]\nfile = %s\n" % rules)
+        d = s.spawn("serve")
+        # past the loader (a signal there kills any program), then
+        # SIGHUP after SIGHUP until the daemon says it serves
+        time.sleep(0.3)
+        sent = 0
+        while "serving 1 mailbox" not in d.stderr() and d.poll() is None:
+            d.send_signal(signal.SIGHUP)
+            sent += 1
+            time.sleep(0.02)
+        self.assertIsNone(d.poll(), "killed by SIGHUP number %d:\n%s"
+                          % (sent, d.stderr()))
+        self.assertGreater(sent, 5)
+        d.wait_for_output(r"configuration reloaded")
+        s.imap.append(self.user, "INBOX", mail(5))
+        s.smtp.wait_for(1, timeout=30)
+        d.stop(signal.SIGTERM)
+        self.assertEqual(self.count("tickets"), 1)
+
+        # a SIGTERM in the read stops it cleanly, exit 0, nothing done
+        d = s.spawn("serve")
+        time.sleep(0.3)
+        r = d.stop(signal.SIGTERM, timeout=60)
+        self.assertIn("stopping", r.stderr)
+
+    def test_signals_blocked_by_the_parent(self):
+        # A parent that blocked SIGHUP and SIGTERM (some supervisors and
+        # shells do; the mask is inherited) must not leave a daemon that
+        # can neither reload nor stop: it unblocks what it handles.
+        s = self.servers
+        both = {signal.SIGHUP, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, both)
+        try:
+            d = s.spawn("serve")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        d.wait_for_output(r"serving 1 mailbox")
+        self.write(extra={"support_name": "Reloaded Support"})
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output(r"configuration reloaded")
+        s.imap.append(self.user, "INBOX", mail(6))
+        ack, = s.smtp.wait_for(1, timeout=30)
+        self.assertIn("Reloaded Support", ack["From"])
+        r = d.stop(signal.SIGTERM)
+        self.assertIn("stopping", r.stderr)
 
     def test_servers_going_away(self):
         s = self.servers
