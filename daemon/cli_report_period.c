@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "desk/report.h"
+#include "sla/policy.h"
 
 #define REPORT_MAX_OUTPUT (64 * 1024 * 1024)
 
@@ -100,7 +101,7 @@ cli_report_period(struct app *app, int argc, char **argv)
 	if (org == NULL || when == NULL || *org == '\0' || (output != NULL &&
 	    *output == '\0'))
 		return usage();
-	if (report_period_parse(kind, when, report_zone(&in), &start, &end,
+	if (report_period_parse(kind, when, sla_policy_support_tz(in.policy), &start, &end,
 	    label, &err) != 0) {
 		fprintf(stderr, "guichet report: %s %s\n", when_opt, err.msg);
 		return EX_USAGE;

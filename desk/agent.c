@@ -102,15 +102,6 @@ why_line(char *why, size_t whylen, const struct cmd *c, const char *what)
 	return 1;
 }
 
-/* The time zone of the support's business calendar, UTC without one. */
-static const struct tz *
-support_tz(const struct desk *in)
-{
-	const struct calendar *cal = sla_policy_support_calendar(in->policy);
-
-	return cal ? calendar_tz(cal) : tz_utc();
-}
-
 /* The instant of an #eta: with its offset, else in the support's zone. */
 static int
 eta_instant(const struct desk *in, const struct cmd_time *ct, time_t *out)
@@ -124,7 +115,7 @@ eta_instant(const struct desk *in, const struct cmd_time *ct, time_t *out)
 	tm.tm_min = ct->min;
 	tm.tm_sec = ct->sec;
 	if (!ct->has_offset)
-		return tz_from_local(support_tz(in), &tm, out);
+		return tz_from_local(sla_policy_support_tz(in->policy), &tm, out);
 	*out = (time_t)(tz_days_from_civil(ct->year, ct->mon, ct->day) *
 	    86400 + ct->hour * 3600 + ct->min * 60 + ct->sec -
 	    ct->offset_min * 60);
@@ -574,16 +565,11 @@ static size_t
 eta_vars(struct agent_ctx *x, struct mailout_var *v, char *at, size_t atlen,
     char *line, size_t linelen)
 {
-	const struct tz *tz = support_tz(x->in);
-	struct tm tm;
 	time_t eta = x->t->eta;
 
 	at[0] = line[0] = '\0';
 	if (eta != 0) {
-		tz_to_local(tz, eta, &tm);
-		snprintf(at, atlen, "%04d-%02d-%02d %02d:%02d (%s)",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tz_name(tz));
+		tz_text(sla_policy_support_tz(x->in->policy), eta, at, atlen);
 		snprintf(line, linelen, strcmp(customer_language(x), "fr") == 0 ?
 		    "\nSolution prévue d'ici le %s.\n" :
 		    "\nExpected solution by %s.\n", at);

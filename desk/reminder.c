@@ -12,6 +12,8 @@
 #include "desk/record.h"
 #include "desk/reply.h"
 #include "desk/timers.h"
+#include "sla/policy.h"
+#include "sla/tz.h"
 #include "sql/store_command.h"
 #include "sql/store_ticket.h"
 
@@ -34,11 +36,13 @@ remind_one(struct desk *in, const struct store_remind *r, int *told_r,
 	const struct conf_mailbox *mb;
 	const struct conf_agent *by;
 	const char *to;
-	char at[32];
+	char at[32], at_text[TZ_TEXT_MAX];
 	bool reopen;
 	int rc;
 
 	time_iso8601(at, sizeof(at), r->at);
+	tz_text(sla_policy_support_tz(in->policy), r->at, at_text,
+	    sizeof(at_text));
 	if ((rc = store_ticket_by_id(in->db, r->ticket_id, &t, err)) != 0) {
 		if (rc == GC_ENOTFOUND) {
 			gc_err_clear(err);
@@ -67,7 +71,7 @@ remind_one(struct desk *in, const struct store_remind *r, int *told_r,
 	    &in->conf->mailboxes[0] : NULL);
 	by = conf_agent_by_name(in->conf, r->agent);
 	if (mb != NULL && (rc = reply_agents_reminder(in, &t, mb, to,
-	    by ? by->display_name : r->agent, at, err)) != 0)
+	    by ? by->display_name : r->agent, at_text, err)) != 0)
 		goto out;
 	rc = record_event(in, t.id, "reminder_due", "system", ev_json("by",
 	    r->agent, "at", at, "told", to ? to : "queue", NULL), err);

@@ -86,14 +86,6 @@ report_org_find(struct desk *in, const char *name, struct report_org *out,
 	return 0;
 }
 
-const struct tz *
-report_zone(const struct desk *in)
-{
-	const struct calendar *cal = sla_policy_support_calendar(in->policy);
-
-	return cal && calendar_tz(cal) ? calendar_tz(cal) : tz_utc();
-}
-
 /* Local midnight of year-month-day in tz (day and month may overflow). */
 static time_t
 local_midnight(const struct tz *tz, int year, int month, int day)
@@ -439,7 +431,7 @@ report_build(struct report_doc **out, struct desk *in,
 	struct report_doc *d;
 	struct report_db_count c[REPORT_MAX_PRIORITIES];
 	struct report_db_count t[8];
-	const struct tz *tz = report_zone(in);
+	const struct tz *tz = sla_policy_support_tz(in->policy);
 	size_t nc, nt;
 	int rc;
 

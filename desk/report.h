@@ -40,9 +40,6 @@ struct report_org {
 int report_org_find(struct desk *in, const char *name,
     struct report_org *out, struct gc_err *err);
 
-/* The zone periods are cut in (never NULL). */
-const struct tz *report_zone(const struct desk *in);
-
 /*
  * Parse a period of kind: "YYYY-MM" (monthly) or "YYYY-QN" (quarterly,
  * N 1-4), years 1970-9999, into [start, end) of local midnights in tz

@@ -231,7 +231,7 @@ report_send_days(const struct desk *in)
 
 	if (in->policy == NULL || in->out == NULL)
 		return false;
-	tz_to_local(report_zone(in), in->now, &tm);
+	tz_to_local(sla_policy_support_tz(in->policy), in->now, &tm);
 	return tm.tm_mday <= REPORT_CATCHUP_DAYS;
 }
 
@@ -257,7 +257,7 @@ send_for_plans(struct desk *in, const struct due *d, enum sla_report r,
 int
 report_send_due(struct desk *in, int *queued_r, struct gc_err *err)
 {
-	const struct tz *tz = report_zone(in);
+	const struct tz *tz = sla_policy_support_tz(in->policy);
 	int budget = REPORT_SEND_BATCH, rc = 0;
 	struct due d;
 	struct tm tm;

@@ -5,8 +5,8 @@
  * of each Enterprise organisation
  *
  * "The first days" are the first REPORT_CATCHUP_DAYS local days of the
- * period in the organisations' zone (report_zone()), so that a daemon
- * stopped on the 1st still sends when it comes back. Each report goes
+ * period in the support's zone (sla_policy_support_tz()), so that a
+ * daemon stopped on the 1st still sends when it comes back. Each report goes
  * to the organisation's report_to addresses (config), else its CSM, as
  * HTML with the text as its alternative and the CSV attached, through
  * the outbox. A row per organisation and period (report_sends), claimed

@@ -16,6 +16,7 @@
 #include "desk/reply.h"
 #include "sla/policy.h"
 #include "sla/timer.h"
+#include "sla/tz.h"
 #include "sql/store.h"
 #include "sql/timers_db.h"
 
@@ -247,11 +248,14 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	const struct conf_mailbox *mb;
 	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
 	    "(security report)" : t->subject;
-	char tag[80];
+	char tag[80], due_text[TZ_TEXT_MAX];
 	int rc = 0;
 
 	p->lvl = level == SLA_LEVEL_BREACH ? "breach" : "warning";
+	/* the events and webhooks say it in UTC; the mail as agents read */
 	time_iso8601(p->due, sizeof(p->due), d->due_at);
+	tz_text(sla_policy_support_tz(in->policy), d->due_at, due_text,
+	    sizeof(due_text));
 	snprintf(tag, sizeof(tag), "[%s]", t->number);
 	if (sla_timer_kind_parse(&kind, d->kind) != 0)
 		kind = SLA_TIMER_RESOLVE;
@@ -278,7 +282,7 @@ escalate(struct desk *in, const struct store_due_timer *d,
 			{ "queue", t->queue }, { "plan", t->plan },
 			{ "support_name", in->conf->general.support_name },
 			{ "agent_name", t->assignee[0] ? t->assignee : "-" },
-			{ "timer", d->kind }, { "due_at", p->due },
+			{ "timer", d->kind }, { "due_at", due_text },
 		};
 		struct mailout_req req = {
 			.template_name = level == SLA_LEVEL_BREACH ?

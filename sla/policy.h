@@ -228,6 +228,8 @@ const struct calendar *sla_policy_calendar(const struct sla_policy *p,
  * without a policy (p NULL) or without that calendar. */
 const struct calendar *sla_policy_support_calendar(
     const struct sla_policy *p);
+/* That calendar's zone; UTC without it. */
+const struct tz *sla_policy_support_tz(const struct sla_policy *p);
 const struct rules *sla_policy_rules(const struct sla_policy *p);
 const struct org_table *sla_policy_orgs(const struct sla_policy *p);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "sla/tz.h"
 
 /* ----- Reading ----------------------------------------------------- */
 
@@ -135,6 +136,15 @@ sla_policy_support_calendar(const struct sla_policy *p)
 	const char *name = p ? sla_policy_settings(p)->calendar : NULL;
 
 	return name ? sla_policy_calendar(p, name) : NULL;
+}
+
+const struct tz *
+sla_policy_support_tz(const struct sla_policy *p)
+{
+	const struct calendar *cal = sla_policy_support_calendar(p);
+
+	return cal != NULL && calendar_tz(cal) != NULL ? calendar_tz(cal) :
+	    tz_utc();
 }
 
 const struct rules *

@@ -288,6 +288,16 @@ tz_next_transition(time_t *out, const struct tz *tz, time_t utc)
 }
 
 void
+tz_text(const struct tz *tz, time_t utc, char *out, size_t len)
+{
+	struct tm tm;
+
+	tz_to_local(tz, utc, &tm);
+	snprintf(out, len, "%04d-%02d-%02d %02d:%02d (%s)", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz_name(tz));
+}
+
+void
 tz_to_local(const struct tz *tz, time_t utc, struct tm *out)
 {
 	struct tinfo ti;

@@ -83,6 +83,14 @@ bool tz_next_transition(time_t *out, const struct tz *tz, time_t utc);
 void tz_to_local(const struct tz *tz, time_t utc, struct tm *out);
 
 /*
+ * utc as people read it in mails: "2026-11-26 09:15 (Europe/Paris)", the
+ * local time to the minute and the zone's name. out gets at most len - 1
+ * bytes; TZ_TEXT_MAX holds any zone name of the tz database.
+ */
+#define TZ_TEXT_MAX 96
+void tz_text(const struct tz *tz, time_t utc, char *out, size_t len);
+
+/*
  * The instant at which the local clock shows *local (tm_year, tm_mon,
  * tm_mday, tm_hour, tm_min, tm_sec; out-of-range fields are normalised
  * like timegm() does, so tm_mday = 32 is the 1st of the next month;

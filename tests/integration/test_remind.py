@@ -80,7 +80,11 @@ class Remind(DeskCase):
         got = self.reminders()
         self.assertEqual([m["X-RcptTo"] for m in got], ["alice@example.com"])
         self.assertIn("[%s]" % number, got[0]["Subject"])
-        self.assertIn("Alice Martin asked to be reminded", self.body(got[0]))
+        self.assertIn("Alice Martin asked (#remind) to be reminded",
+                      self.body(got[0]))
+        # when, as she reads it: 10:00 UTC is 11:00 in Paris
+        self.assertIn("at 2026-11-28 11:00 (Europe/Paris).",
+                      self.body(got[0]))
         root = got[0]["In-Reply-To"]
         self.assertTrue(root)
         self.assertEqual(self.sent("claire@cust.example"), [])

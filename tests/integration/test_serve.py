@@ -8,7 +8,6 @@ daemons on one mailbox store each mail once; SIGTERM stops it cleanly,
 also while it starts, and a parent's blocked signals do not disarm it.
 """
 
-import json
 import re
 import signal
 import time

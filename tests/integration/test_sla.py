@@ -107,6 +107,12 @@ class Sla(gh.ServersTestCase):
         self.assertIn(number, warn[0]["Subject"])
         self.assertIn("oncall@example.com", warn[0]["To"])
         self.assertIn("lead@example.com", warn[0]["To"])
+        # the time as agents read it: the support's zone, not UTC (the
+        # webhook below keeps UTC, for programs)
+        text = warn[0].get_body(("plain",)).get_content()
+        self.assertIn("2026-11-28 03:15 (Europe/Paris)", warn[0]["Subject"])
+        self.assertIn("2026-11-28 03:15 (Europe/Paris)", text)
+        self.assertNotIn(at(15), text + warn[0]["Subject"])
         self.assertIsNotNone(self.show(number)["sla"]["acknowledge"]
                              ["warned_at"])
         s.smtp.clear()
@@ -123,6 +129,7 @@ class Sla(gh.ServersTestCase):
         self.assertEqual(req.path, "/hooks/support")
         body = req.json()
         self.assertEqual(body["ticket"], number)
+        self.assertEqual(body["due_at"], at(15))
         self.assertEqual(body["timer"], "acknowledge")
         self.assertEqual(body["event"], "sla_breach")
         kinds = [e["kind"] for e in self.show(number)["events"]]
