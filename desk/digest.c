@@ -57,7 +57,8 @@ digest_due(const struct desk *in, char *day, size_t daylen)
 /* ----- One agent's mail ----------------------------------------------- */
 
 struct words {
-	const char *overdue, *nobody, *no_deadline, *withheld;
+	const char *overdue, *nobody, *no_deadline;
+	const char *withheld;          /* "... %s" the queue */
 	const char *kinds[5][2];       /* timer kind, as said */
 	const char *statuses[3][2];
 	const char *more;              /* "... and %lld more" */
@@ -65,7 +66,7 @@ struct words {
 
 static const struct words en = {
 	"OVERDUE", "nobody", "no deadline running",
-	"(subject withheld: security)",
+	"(subject withheld: %s queue)",
 	{ { "acknowledge", "acknowledgement" }, { "workaround", "workaround" },
 	  { "resolve", "resolution" }, { "update", "update" },
 	  { "rca", "RCA" } },
@@ -75,7 +76,7 @@ static const struct words en = {
 
 static const struct words fr = {
 	"EN RETARD", "personne", "aucune échéance en cours",
-	"(objet masqué : sécurité)",
+	"(objet masqué : file %s)",
 	{ { "acknowledge", "prise en compte" },
 	  { "workaround", "contournement" }, { "resolve", "résolution" },
 	  { "update", "point d'étape" }, { "rca", "RCA" } },
@@ -122,9 +123,10 @@ ticket_lines(struct listing *l, const struct digest_row *r)
 	} else {
 		snprintf(due, sizeof(due), "%s", w->no_deadline);
 	}
-	if (strcmp(r->queue, CONF_SECURITY_QUEUE) == 0 ||
-	    conf_queue_redacted(l->in->conf, r->queue)) {
-		snprintf(subject, sizeof(subject), "%s", w->withheld);
+	/* as the notifications: a redacted queue's subjects stay out of
+	 * agents' mail (the security queue's, unless redact = no) */
+	if (conf_queue_redacted(l->in->conf, r->queue)) {
+		snprintf(subject, sizeof(subject), w->withheld, r->queue);
 	} else {
 		/* one line, whatever the customer wrote in it */
 		snprintf(subject, sizeof(subject), "%.*s",

@@ -130,7 +130,7 @@ class Digest(DeskCase):
         # carla: the security report, its subject withheld
         c = self.body(got["carla@example.com"])
         self.assertIn(report, c)
-        self.assertIn("(subject withheld: security)", c)
+        self.assertIn("(subject withheld: security queue)", c)
         self.assertNotIn("XSS", c + got["carla@example.com"]["Subject"])
         self.assertNotIn(outage, c)
         # the digest is no ticket mail and answers nothing
@@ -183,6 +183,34 @@ class Digest(DeskCase):
             "FROM digest_sends", db=self.db),
             "alice:5,bruno:5,carla:0,dora:0")
         self.assertEqual(len(numbers), 5)
+
+    def test_redaction_follows_the_queue(self):
+        # as the notifications and escalations do: [queue security]
+        # redact = no shows the security subjects; a redacted billing
+        # queue withholds its own
+        s = self.servers
+        sections = dict(AGENTS, **{"queue security": {"redact": "no"},
+                                   "queue billing": {"redact": "yes"}})
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        report = self.ticket("XSS vulnerability in the login page")
+        invoice = self.ticket("Invoice 4521 charged twice")
+        self.act(invoice, "#queue billing\n")
+        s.guichet("serve", "--once", now=THU)
+        s.smtp.clear()
+        s.guichet("sla", "tick", now=FRI_0901)
+        s.guichet("serve", "--once", now=FRI_0901)
+        got = {m["X-RcptTo"]: self.body(m) for m in self.digests()}
+        self.assertIn(report, got["carla@example.com"])
+        self.assertIn("XSS vulnerability in the login page",
+                      got["carla@example.com"])
+        self.assertIn(invoice, got["dora@example.com"])
+        self.assertIn("(subject withheld: billing queue)",
+                      got["dora@example.com"])
+        self.assertIn("(objet masqué : file billing)",
+                      got["bruno@example.com"])
+        self.assertNotIn("4521", got["dora@example.com"] +
+                         got["bruno@example.com"])
 
     def test_a_hundred_agents_a_pass(self):
         """A pass makes the digests of a hundred agents with one read of
