@@ -59,6 +59,7 @@ static const struct key_spec general_keys[] = {
 	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "held_retention", V_DURATION, G(held_retention), "30d", 0 },
+	{ "outbox_keep", V_DURATION, G(outbox_keep), "90d", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
 	{ "notify_attach_max", V_SIZE, G(notify_attach_max), "5MB", 0 },
 	{ "reply_attach_max", V_SIZE, G(reply_attach_max), "10MB", 0 },

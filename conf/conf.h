@@ -113,6 +113,8 @@ struct conf_general {
 	char *stranger_followup;       /* "new_ticket" | "hold" */
 	long long held_retention;      /* seconds a mail held by a rule
 	                                  waits in the quarantine; 0: ever */
+	long long outbox_keep;         /* seconds a sent mail's bytes are
+	                                  kept in the outbox; 0: for ever */
 	struct conf_list confirm_phrases;
 	long long notify_attach_max;   /* bytes attached to agents' mails */
 	long long reply_attach_max;    /* bytes of an agent's files relayed

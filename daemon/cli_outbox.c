@@ -59,6 +59,9 @@ print_row(const json_t *o)
 	if (json_string_value(json_object_get(o, "last_error")) &&
 	    json_array_size(json_object_get(o, "recipients")) == 0)
 		printf("         %s\n", jstr(o, "last_error"));
+	if (json_integer_value(json_object_get(o, "bytes")) == 0)
+		printf("         (its content was let go: outbox_keep, or "
+		    "anonymised)\n");
 }
 
 static int

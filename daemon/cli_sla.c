@@ -59,6 +59,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("anonymised %d\n", st.anonymised);
 	if (st.held_purged > 0)
 		printf("held deleted %d\n", st.held_purged);
+	if (st.outbox_emptied > 0)
+		printf("outbox emptied %d\n", st.outbox_emptied);
 	if (st.held_notices > 0)
 		printf("held notices %d\n", st.held_notices);
 	if (st.digests > 0)

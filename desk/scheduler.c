@@ -16,11 +16,14 @@
 #include "desk/status.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
+#include "sql/outbox_db.h"
 #include "sql/store_quarantine.h"
 
 #define TIMERS_BATCH 500
 #define RETENTION_BATCHES 20
 #define HELD_BATCH 500
+#define KEEP_BATCH 1000
+#define KEEP_BATCHES 5     /* a catch-up of a big outbox: over passes */
 
 /* Mails a rule held (spam) and nobody released within held_retention
  * go, a batch per transaction. */
@@ -48,6 +51,34 @@ purge_held(struct desk *in, long long keep, int *purged_r,
 	if (*purged_r > 0)
 		log_info("scheduler: %d held mail(s) deleted from the "
 		    "quarantine after held_retention", *purged_r);
+	return rc;
+}
+
+/* The outbox's content older than outbox_keep goes (outbox_db_keep()),
+ * a batch per transaction. */
+static int
+outbox_keep(struct desk *in, long long keep, int *emptied_r,
+    struct gc_err *err)
+{
+	bool more = true;
+	int n = 0, rc = 0;
+
+	*emptied_r = 0;
+	for (int b = 0; rc == 0 && more && b < KEEP_BATCHES; b++) {
+		if ((rc = db_begin(in->db, err)) != 0)
+			break;
+		rc = outbox_db_keep(in->db, in->now - (time_t)keep,
+		    KEEP_BATCH, &n, &more, err);
+		if (rc == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+		if (rc == 0)
+			*emptied_r += n;
+	}
+	if (*emptied_r > 0)
+		log_info("scheduler: the content of %d outbox row(s) let go "
+		    "after outbox_keep", *emptied_r);
 	return rc;
 }
 
@@ -91,6 +122,10 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (rc == 0 && in->conf->general.held_retention > 0)
 		rc = purge_held(in, in->conf->general.held_retention,
 		    &st->held_purged, err);
+	if (rc == 0 && in->conf->general.outbox_keep > 0 &&
+	    in->conf->general.outbox_keep < in->now)
+		rc = outbox_keep(in, in->conf->general.outbox_keep,
+		    &st->outbox_emptied, err);
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
 	if (rc == 0 && st->closed > 0)

@@ -7,7 +7,8 @@
  * due are queued (report_send.h), in a second transaction; closed
  * tickets past their retention are anonymised (gdpr.h, in batches of
  * their own); held security reports not told yet are told to their
- * queue's agents (held_notice.h). Each pass runs in its own
+ * queue's agents (held_notice.h); the outbox lets go of the content of
+ * mails done with past outbox_keep (outbox_db_keep()). Each pass runs in its own
  * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
  * daemons never act twice on the same ticket.
  */
@@ -24,6 +25,7 @@ struct sched_stats {
 	int reports;      /* monthly and quarterly reports queued */
 	int anonymised;   /* closed tickets past their retention */
 	int held_purged;  /* held mails past held_retention, deleted */
+	int outbox_emptied;   /* outbox rows past outbox_keep, emptied */
 	int held_notices; /* mails to agents about held security reports */
 	int digests;      /* agents' morning lists of open tickets */
 	int reminders;    /* agents' #remind come due, told */

@@ -317,7 +317,8 @@ outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
 static const struct db_stmt st_retry = { "outbox_retry",
 	"SELECT ticket_id, recipients FROM outbox_retry($1, $2)", 2 };
 static const struct db_stmt st_status = { "outbox_status",
-	"SELECT status FROM outbox WHERE id = $1", 1 };
+	"SELECT CASE WHEN status = 'dead' AND octet_length(data) = 0 THEN "
+	"'erased' ELSE status END FROM outbox WHERE id = $1", 1 };
 
 int
 outbox_db_retry(struct db *db, int64_t id, time_t now,
@@ -345,9 +346,57 @@ outbox_db_retry(struct db *db, int64_t id, time_t now,
 	if (status == NULL)
 		rc = gc_err_set(err, GC_ENOTFOUND, "no outbox row %" PRId64,
 		    id);
+	else if (strcmp(status, "erased") == 0)
+		rc = gc_err_set(err, GC_EINVAL, "outbox row %" PRId64 " has "
+		    "no content any more (past outbox_keep, or its ticket "
+		    "anonymised): it cannot be sent again", id);
 	else
 		rc = gc_err_set(err, GC_EINVAL, "outbox row %" PRId64 " is %s, "
 		    "not dead: only a dead row is retried", id, status);
 	free(status);
 	return rc;
+}
+
+/* ----- Letting old content go (036_outbox_keep.sql) ------------------ */
+
+/* The first row after the walk's place decides whether a batch is read
+ * at all (a one-time filter): a pass with nothing to let go reads that
+ * row only, however many are pending behind it. */
+static const struct db_stmt st_keep = { "outbox_keep",
+	"WITH c AS (SELECT last_id FROM outbox_keep FOR UPDATE), "
+	"f AS (SELECT o.created_at < $1 AND o.status <> 'pending' AS go "
+	"FROM outbox o, c WHERE o.id > c.last_id ORDER BY o.id LIMIT 1), "
+	"w AS (SELECT o.id, o.status, o.created_at FROM outbox o, c "
+	"WHERE o.id > c.last_id AND coalesce((SELECT go FROM f), false) "
+	"ORDER BY o.id LIMIT $2), "
+	"s AS (SELECT min(id) AS id FROM w "
+	"WHERE created_at >= $1 OR status = 'pending'), "
+	"p AS (SELECT w.id FROM w, s WHERE s.id IS NULL OR w.id < s.id), "
+	"u AS (UPDATE outbox o SET data = '\\x'::bytea FROM p "
+	"WHERE o.id = p.id AND octet_length(o.data) > 0 RETURNING 1), "
+	"k AS (UPDATE outbox_keep SET last_id = (SELECT max(id) FROM p) "
+	"WHERE EXISTS (SELECT 1 FROM p) RETURNING 1) "
+	"SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM p), "
+	"(SELECT count(*) FROM k)", 2 };
+
+int
+outbox_db_keep(struct db *db, time_t before, int max, int *emptied_r,
+    bool *more_r, struct gc_err *err)
+{
+	TS(ts, before);
+	char lim[16];
+	PGresult *res;
+	int rc;
+
+	*emptied_r = 0;
+	*more_r = false;
+	snprintf(lim, sizeof(lim), "%d", max);
+	if ((rc = db_execv(db, &st_keep, &res, err, 2, ts, lim)) != 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*emptied_r = (int)db_get_ll(res, 0, 0);
+		*more_r = db_get_ll(res, 0, 1) == max;
+	}
+	PQclear(res);
+	return 0;
 }

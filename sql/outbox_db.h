@@ -2,8 +2,9 @@
  * outbox_db.h - the outbox's statements: take a due mail or webhook,
  * its due recipients, and record what delivery did
  *
- * Schema in 001_init.sql (outbox) and 007_outbox_rcpt.sql (one row per
- * recipient, made when the worker first takes a mail). Every function
+ * Schema in 001_init.sql (outbox), 007_outbox_rcpt.sql (one row per
+ * recipient, made when the worker first takes a mail) and
+ * 036_outbox_keep.sql (old content let go). Every function
  * works inside the caller's transaction; outbox_db_take() locks the row
  * it returns (FOR UPDATE SKIP LOCKED) until that transaction ends.
  *
@@ -106,5 +107,12 @@ int outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
  * again) tell what was done. */
 int outbox_db_retry(struct db *db, int64_t id, time_t now,
     int64_t *ticket_id_r, long long *nrcpts_r, struct gc_err *err);
+
+/* The next max rows of the walk (036_outbox_keep.sql) created before
+ * `before` and done (sent or dead) lose their data; the walk stops at
+ * the first row younger or still pending. *emptied_r: rows emptied;
+ * *more_r: the batch was full, another may follow. */
+int outbox_db_keep(struct db *db, time_t before, int max, int *emptied_r,
+    bool *more_r, struct gc_err *err);
 
 #endif

@@ -178,6 +178,7 @@ static const struct db_stmt st_follow = { "view_follow",
 	"'next_attempt_at', CASE WHEN o.status = 'pending' " \
 	"THEN iso_utc(o.next_attempt_at) END, " \
 	"'sent_at', iso_utc(o.sent_at), " \
+	"'bytes', octet_length(o.data), " \
 	"'recipients', outbox_rcpt_json(o.id)"
 
 /* Newest first; $1: one status, or NULL for all; $2: at most. */

@@ -277,6 +277,98 @@ class Outbox(gh.ServersTestCase):
         self.assertEqual([o["status"] for o in self.outbox("--status",
                                                             "dead")], [])
 
+    # -- old content is let go -----------------------------------------
+
+    def bytes_by_id(self):
+        return {o["id"]: (o["purpose"], o["status"], o["bytes"])
+                for o in self.outbox()}
+
+    def tick(self, now, n=1):
+        """n `sla tick` at once; the rows they emptied in all."""
+        out = []
+
+        def one():
+            out.append(self.servers.guichet("sla", "tick", now=now).stdout)
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(int(x) for o in out
+                   for x in re.findall(r"^outbox emptied (\d+)$", o, re.M))
+
+    def test_old_content_is_let_go(self):
+        s = self.servers
+        self.configure(outbox_keep="30d")
+        s.smtp.refuse("slow@*", 451, "4.2.0 try later")
+        r = self.deliver(mail("Export vide", "The export is empty.\n",
+                              "keep-1@cust.example"))
+        claire = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.deliver(mail("Slow one", "Hello.\n", "keep-2@cust.example",
+                          sender="Slow <slow@example.org>"))
+        later = at(10 * 86400)
+        self.deliver(mail("Later", "Hello.\n", "keep-3@cust.example",
+                          sender="Dan <dan@cust.example>"), now=later)
+        rows = self.bytes_by_id()
+        slow_ack, = [i for i, (p, st, b) in rows.items() if st == "pending"]
+        self.assertTrue(all(b > 0 for _, _, b in rows.values()))
+        old = sorted(i for i in rows if i < slow_ack)
+        self.assertEqual(len(old), 2)           # claire's ack, alice's note
+
+        # 31 days on, two passes at once: what is older than 30 days and
+        # done goes, up to the slow mail still pending; nothing after it
+        self.assertEqual(self.tick(at(31 * 86400), n=2), 2)
+        got = self.bytes_by_id()
+        self.assertEqual([got[i][2] for i in old], [0, 0])
+        self.assertTrue(all(got[i][2] > 0 for i in got if i >= slow_ack))
+        self.assertEqual(self.tick(at(31 * 86400)), 0)
+        text = s.guichet("outbox", "list").stdout
+        self.assertIn("its content was let go", text)
+
+        # alice's late answer to her old notification still threads
+        notification = s.pg.scalar(
+            "SELECT message_id FROM outbox WHERE purpose = 'notify_agent' "
+            "AND id < %d" % slow_ack, db=self.db)
+        self.deliver(mail("Re: [%s] Export vide" % claire,
+                          "Fixed at last.\n", "agent-late@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to="<%s>" % notification),
+                     now=at(31 * 86400))
+        self.assertEqual(len(self.answers("Fixed at last.")), 1)
+
+        # the slow mail gives up: dead, then let go with those after it,
+        # but for the mails of the last 30 days
+        for day in (31, 32):
+            self.serve(at(day * 86400 + 3600))
+        self.assertEqual(self.bytes_by_id()[slow_ack][1], "dead")
+        self.assertGreater(self.tick(at(41 * 86400 - 3600)), 0)
+        got = self.bytes_by_id()
+        self.assertEqual(got[slow_ack][2], 0)
+        young = [i for i in got if got[i][2] > 0]
+        self.assertTrue(young)
+        self.assertTrue(all(i > slow_ack for i in young))
+        # a dead row without content cannot be retried: nothing changes
+        before = self.sql("SELECT status, attempts FROM outbox "
+                          "ORDER BY id")
+        sent = len(s.smtp.messages())
+        r = s.guichet("outbox", "retry", str(slow_ack), expect=65)
+        self.assertIn("no content any more", r.stderr)
+        self.serve(at(41 * 86400))
+        self.assertEqual(self.sql("SELECT status, attempts FROM outbox "
+                                  "ORDER BY id"), before)
+        self.assertEqual(len(s.smtp.messages()), sent)
+
+        # outbox_keep = 0: kept for ever
+        self.configure(outbox_keep="0")
+        self.assertEqual(self.tick(at(4000 * 86400)), 0)
+        self.assertTrue(all(self.bytes_by_id()[i][2] > 0 for i in young))
+        # bad values: refused by check-config, with the line
+        for bad in ("-1", "soon", "90x", "99999999999999999999d"):
+            path = self.configure(outbox_keep=bad)
+            r = s.guichet("check-config", expect=78)
+            self.assertRegex(r.stdout, r"guichet\.conf:%d: outbox_keep:"
+                             % line_of(path, "outbox_keep"))
+
     def test_temporary_failure_does_not_stop_the_pass(self):
         s = self.servers
         s.smtp.refuse("slow@*", 451, "4.2.0 try later")
