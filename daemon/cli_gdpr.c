@@ -161,7 +161,7 @@ cli_gdpr(struct app *app, int argc, char **argv)
 		    "again)");
 		return app_exit_code(rc);
 	}
-	if (c.tickets == 0 && c.subscriptions == 0)
+	if (c.tickets == 0 && c.subscriptions == 0 && c.blocked == 0)
 		fprintf(stderr, "gdpr %s: nothing is stored about %s\n",
 		    argv[1], addr);
 	else if (export)
@@ -170,7 +170,8 @@ cli_gdpr(struct app *app, int argc, char **argv)
 		    c.messages, c.attachments, c.events);
 	else
 		fprintf(stderr, "gdpr forget: %lld ticket(s) anonymised (%lld "
-		    "rows), %lld status-page subscription(s) ended, now %s\n",
-		    c.tickets, c.rows, c.subscriptions, c.pseudonym);
+		    "rows), %lld status-page subscription(s) ended, %lld "
+		    "blocked sender(s) removed, now %s\n", c.tickets, c.rows,
+		    c.subscriptions, c.blocked, c.pseudonym);
 	return EX_OK;
 }

@@ -73,6 +73,12 @@ static const struct command commands[] = {
 	  "outbox list [--json] [--status S] [--limit N]\n"
 	  "outbox retry ID",
 	  "our mails, per recipient; send a dead one again" },
+	{ "blocked", cli_blocked, true,
+	  "blocked list [--json]\n"
+	  "blocked add ADDRESS|@DOMAIN\n"
+	  "blocked remove ADDRESS|@DOMAIN",
+	  "the senders whose mails that would open a ticket are held (an "
+	  "agent's #spam adds its ticket's sender)" },
 	{ "sla", cli_sla, true, "sla tick [--now TIME]",
 	  "one scheduler pass at the clock's time (--now)" },
 	{ "rules", cli_rules, true, "rules test FILE.eml [--json]",

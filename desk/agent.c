@@ -35,6 +35,7 @@
 #include "sla/calendar.h"
 #include "sla/policy.h"
 #include "sla/tz.h"
+#include "sql/blocked_db.h"
 #include "sql/store_command.h"
 #include "sql/store_message.h"
 #include "sql/store_participant.h"
@@ -72,6 +73,7 @@ struct agent_ctx {
 	bool touch;               /* updated_at still to be written */
 	struct incident_plan inc; /* #incident commands */
 	bool ended;               /* the mail resolved or closed the ticket */
+	bool spam;                /* #spam: closed in silence, sender held */
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
@@ -299,6 +301,20 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
 		return incident_check(in, x->t, c, &x->inc, why, whylen, err);
+	case CMD_SPAM: {
+		const char *r = x->t->requester;
+
+		if (x->cmds.n != 1)
+			return why_line(why, whylen, c, "#spam goes alone");
+		if (r == NULL || strchr(r, '@') == NULL)
+			return why_line(why, whylen, c, "the ticket has no "
+			    "sender address (anonymised?)");
+		if (conf_agent_by_address(in->conf, r) != NULL ||
+		    conf_is_our_address(in->conf, r))
+			return why_line(why, whylen, c, "the sender is one of "
+			    "our agents or addresses: not blocked");
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -450,6 +466,21 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		return 0;
 	case CMD_CLOSE:
 		return set_status(x, "closed", err);
+	case CMD_SPAM: {
+		bool added = false;
+
+		x->spam = true;
+		if ((rc = set_status(x, "closed", err)) == 0 &&
+		    (rc = store_ticket_tag(in->db, x->t->id, "spam", true,
+		    in->now, err)) == 0)
+			rc = blocked_db_add(in->db, x->t->requester, who,
+			    x->t->id, in->now, &added, err);
+		if (rc == 0)
+			rc = record_event(in, x->t->id, "marked_spam", who,
+			    ev_json("blocked", x->t->requester, "already",
+			    added ? "no" : "yes", NULL), err);
+		return rc;
+	}
 	case CMD_CC:
 		if (has_address(x, c->arg, NULL))
 			return 0;   /* in copy already */
@@ -636,8 +667,10 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 			    cm->m->message_id, NULL, err);
 		goto out;
 	}
+	/* #spam's text is a note among agents too: nothing goes out */
 	for (size_t i = 0; i < x.cmds.n; i++)
-		if (x.cmds.v[i].kind == CMD_INTERNAL)
+		if (x.cmds.v[i].kind == CMD_INTERNAL ||
+		    x.cmds.v[i].kind == CMD_SPAM)
 			x.internal = true;
 	body = text + x.cmds.body_offset;
 	while (*body == '\n' || *body == '\r')
@@ -660,10 +693,14 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	if (x.ended && (rc = incident_ticket_resolved(in, t, agent->name,
 	    &x.inc, err)) != 0)
 		goto out;
+	/* spam: no mail to anybody, the sender's nor the agents' */
+	if (x.spam)
+		goto out;
 	/* the agents of the queue the ticket moved to learn of it */
 	if (!x.internal && x.queue_from[0] != '\0' &&
-	    strcmp(x.queue_from, t->queue) != 0 && (rc = reply_agents(in, t, x.mb, body, agent->display_name, cm->m,
-	    agent->name, false, err)) != 0)
+	    strcmp(x.queue_from, t->queue) != 0 && (rc = reply_agents(in, t,
+	    x.mb, body, agent->display_name, cm->m, agent->name, false,
+	    err)) != 0)
 		goto out;
 	if (x.internal) {
 		rc = reply_agents(in, t, x.mb, body, agent->display_name,

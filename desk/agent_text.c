@@ -174,7 +174,7 @@ agent_text(struct desk *in, const struct agent_text *a,
 		goto out;
 	{
 		struct conv_mail cm = { mb, m, raw.data, raw.len, 0, key,
-		    NULL, false, NULL, false };
+		    NULL, false, NULL, false, false };
 
 		in->terminal = true;
 		rc = agent_mail(in, &cm, &t, a->agent, a->how ? a->how :

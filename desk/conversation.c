@@ -244,7 +244,15 @@ conversation_handle(struct desk *in, const struct conv_mail *cm,
 	if ((rc = author_is_participant(in, &t, m->from.addr, &member,
 	    err)) != 0)
 		goto out;
-	if (member)
+	if (member && cm->blocked && !cm->released &&
+	    strcmp(t.status, "closed") == 0) {
+		/* a blocked sender (#spam) writing to a closed ticket: its
+		 * agents are not told again; an open conversation goes on */
+		if ((rc = ticket_hold_blocked(in, cm, res, err)) == 0)
+			rc = record_event(in, t.id, "sender_held",
+			    m->from.addr, ev_json("message_id", m->message_id,
+			    "quarantine", res->reason, NULL), err);
+	} else if (member)
 		rc = customer_followup(in, cm, &t, res, err);
 	else
 		rc = stranger(in, cm, &t, tag, false, res, err);

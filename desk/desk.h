@@ -84,6 +84,8 @@ struct conv_mail {
 				       * (desk/thread.h), or NULL */
 	bool released;            /* let in by an operator from the
 				   * quarantine: no rule holds it again */
+	bool blocked;             /* its sender is a blocked sender: held
+				   * rather than a new ticket (ticket_open.h) */
 };
 
 #endif

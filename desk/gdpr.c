@@ -354,6 +354,9 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 		if (rc == 0 && batch == 0)
 			rc = gdpr_db_forget_subscriptions(in->db, person,
 			    out->pseudonym, in->now, &out->subscriptions, err);
+		if (rc == 0 && batch == 0)
+			rc = gdpr_db_forget_blocked(in->db, person,
+			    &out->blocked, err);
 		if (rc == 0 && (ids.n > 0 || batch == 0)) {
 			e = ev_new();
 			ev_str(e, "subject", out->pseudonym);
@@ -361,8 +364,10 @@ gdpr_forget(struct desk *in, const char *addr, const struct gdpr_who *who,
 			ev_int(e, "tickets", (long long)ids.n);
 			ev_int(e, "rows", rows);
 			ev_int(e, "batch", batch + 1);
-			if (batch == 0)
+			if (batch == 0) {
 				ev_int(e, "subscriptions", out->subscriptions);
+				ev_int(e, "blocked", out->blocked);
+			}
 			data = ev_end(e);
 			rc = store_event(in->db, 0, in->now, "gdpr_forget",
 			    who->actor, data, err);

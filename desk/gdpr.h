@@ -87,12 +87,14 @@ struct gdpr_who {
 struct gdpr_counts {
 	long long tickets, messages, attachments, events, rows;
 	long long subscriptions;   /* to the status page */
+	long long blocked;         /* rows of blocked senders */
 	char pseudonym[GDPR_PSEUDONYM_MAX];
 };
 
 /* Anonymise every ticket of addr in any of its writings (requester,
- * participant or author of a message), and its status-page subscriptions (the address becomes the
- * pseudonym, the subscription ends), batch after batch, each with a
+ * participant or author of a message), and its status-page subscriptions
+ * (the address becomes the pseudonym, the subscription ends); its rows
+ * of blocked senders are deleted; batch after batch, each with a
  * "gdpr_forget" audit event (who, the person's pseudonym, never the
  * address, and the counts) inside its transaction. A person with nothing left still gets one
  * event (tickets 0): a second forget is harmless. */
@@ -110,7 +112,8 @@ typedef int (*gdpr_write_fn)(void *arg, const char *p, size_t n);
  * "tickets": [ticket fields,
  * participants, "messages": [headers, text, "raw_base64", "attachments":
  * [metadata, "content_base64"]], "events"], "status_subscriptions":
- * [address, subscribed_at, unsubscribed_at]}. Read in one snapshot; a
+ * [address, subscribed_at, unsubscribed_at], "blocked_senders":
+ * [address, added_by, created_at]}. Read in one snapshot; a
  * "gdpr_export" audit event (who, pseudonym, counts) is written after.
  * GC_ETEMP when the database went away: what was written is incomplete
  * and must be thrown away. */

@@ -330,6 +330,12 @@ gdpr_export(struct desk *in, const char *addr, const struct gdpr_who *who,
 		puts_(&o, data);
 		free(data);
 	}
+	puts_(&o, ",\"blocked_senders\":");
+	if (rc == 0 && (rc = gdpr_db_blocked_json(in->db, person, &data,
+	    &c->blocked, err)) == 0) {
+		puts_(&o, data);
+		free(data);
+	}
 	puts_(&o, "}\n");
 	gdpr_person_free(p);
 	if (rc == 0 && o.rc != 0)

@@ -366,7 +366,7 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 	struct store_ticket t = { 0 };
 	struct desk_tagged tagged = { "", false, &t };
 	struct conv_mail cm = { mb, m, raw, len, uid, key, NULL, false,
-	    &tagged, false };
+	    &tagged, false, false };
 	const char *where;
 	bool ours = false;
 	int64_t tid;
@@ -374,8 +374,8 @@ store_parsed(struct desk *in, const struct conf_mailbox *mb,
 
 	thread_first_tag(m->subject, tagged.token, sizeof(tagged.token));
 	if ((rc = store_claim_tagged(in->db, key, m->message_id,
-	    tagged.token[0] ? tagged.token : NULL, &where, &tid, &ours, &t,
-	    &tagged.found, err)) != 0)
+	    tagged.token[0] ? tagged.token : NULL, intake_sender(m), &where,
+	    &tid, &ours, &cm.blocked, &t, &tagged.found, err)) != 0)
 		return rc;
 	rc = claimed(in, &cm, where, tid, ours, res, err);
 	store_ticket_clear(&t);

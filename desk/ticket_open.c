@@ -166,6 +166,29 @@ hold(struct desk *in, const struct conv_mail *cm,
 	return 0;
 }
 
+/* Held as a rule's hold is, with nothing told to anybody. */
+int
+ticket_hold_blocked(struct desk *in, const struct conv_mail *cm,
+    struct intake_result *res, struct gc_err *err)
+{
+	char detail[400];
+	struct store_quarantine q = {
+		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
+		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
+		.imap_uid = cm->uid, .now = in->now,
+	};
+	int rc;
+
+	snprintf(detail, sizeof(detail), "blocked sender %.300s (guichet "
+	    "blocked list)", cm->m->from.addr ? cm->m->from.addr : "?");
+	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
+		return rc;
+	res->outcome = INTAKE_QUARANTINED;
+	res->held = true;
+	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);
+	return 0;
+}
+
 int
 ticket_open(struct desk *in, const struct conv_mail *cm,
     int64_t related_to, const char *drop_tag, struct intake_result *res,
@@ -182,6 +205,10 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	int64_t id;
 	int rc;
 
+	if (cm->blocked && !cm->released && !cm->copy) {
+		rc = ticket_hold_blocked(in, cm, res, err);
+		goto out;
+	}
 	if ((rc = qualify_mail(in, cm, q, err)) != 0)
 		goto out;
 	if (q->q.rules.hold != NULL && !cm->released && !cm->copy) {

@@ -23,6 +23,12 @@ int ticket_open(struct desk *in, const struct conv_mail *cm,
     int64_t related_to, const char *drop_tag, struct intake_result *res,
     struct gc_err *err);
 
+/* cm's sender is a blocked sender (cm->blocked; sql/blocked_db.h): the
+ * mail held in the quarantine (reason "held"), nobody answered or
+ * told. ticket_open() does it for a mail that would open a ticket. */
+int ticket_hold_blocked(struct desk *in, const struct conv_mail *cm,
+    struct intake_result *res, struct gc_err *err);
+
 /* An agent's #split: the customer mail m (parsed from raw, len bytes,
  * as stored on ticket from; its sender checked by the caller) becomes a
  * new ticket related to from, with its own number, acknowledgement and

@@ -47,6 +47,8 @@ static const struct {
 	    "[TEXT] (the incident is over)" },
 	{ "remind", CMD_REMIND, "#remind WHEN  (a mail to you then: "
 	    "YYYY-MM-DD HH:MM, 3d, 4h, 90m, 1w; none cancels)" },
+	{ "spam", CMD_SPAM, "#spam         (alone: closed without a word to "
+	    "the sender, whose next new mails are held)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

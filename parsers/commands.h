@@ -8,7 +8,7 @@
  *   #cc ADDRESS               #uncc ADDRESS  #queue NAME
  *   #tag WORD                 #untag WORD    #split
  *   #eta TIME                 #reply NAME    #help
- *   #remind TIME|3d|4h|90m|1w|none
+ *   #remind TIME|3d|4h|90m|1w|none      #spam
  *   #incident [COMPONENT,...] TITLE           #incident-update TEXT
  *   #incident-resolved [TEXT]
  * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
@@ -52,6 +52,7 @@ enum cmd_kind {
 	CMD_INCIDENT_UPDATE,
 	CMD_INCIDENT_RESOLVED,
 	CMD_REMIND,
+	CMD_SPAM,
 };
 
 #define CMD_MAX 16

@@ -608,3 +608,53 @@ gdpr_db_forget_subscriptions(struct db *db, const char *const *person,
 	PQclear(res);
 	return 0;
 }
+
+/* ----- Blocked senders --------------------------------------------- */
+
+static const struct db_stmt st_blocked_json = { "gdpr_blocked_json",
+	"SELECT count(*), coalesce(json_agg(json_build_object('address', "
+	"address, 'added_by', added_by, 'created_at', iso_utc(created_at)) "
+	"ORDER BY address), '[]')::text FROM blocked_senders "
+	"WHERE address = ANY ($1::text[])", 1 };
+
+int
+gdpr_db_blocked_json(struct db *db, const char *const *person, char **out,
+    long long *n_r, struct gc_err *err)
+{
+	char *w = array_literal(person, count_of(person));
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	*n_r = 0;
+	rc = db_execv(db, &st_blocked_json, &res, err, 1, w);
+	free(w);
+	if (rc != 0)
+		return rc;
+	*n_r = db_get_ll(res, 0, 0);
+	*out = xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_blocked_forget = { "gdpr_blocked_forget",
+	"WITH d AS (DELETE FROM blocked_senders WHERE address = "
+	"ANY ($1::text[]) RETURNING 1) SELECT count(*) FROM d", 1 };
+
+int
+gdpr_db_forget_blocked(struct db *db, const char *const *person,
+    long long *rows_r, struct gc_err *err)
+{
+	char *w = array_literal(person, count_of(person));
+	PGresult *res;
+	int rc;
+
+	*rows_r = 0;
+	rc = db_execv(db, &st_blocked_forget, &res, err, 1, w);
+	free(w);
+	if (rc != 0)
+		return rc;
+	*rows_r = db_get_ll(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -132,4 +132,12 @@ int gdpr_db_forget_subscriptions(struct db *db, const char *const *person,
     const char *pseudonym, time_t now, long long *rows_r,
     struct gc_err *err);
 
+/* A person's rows of blocked_senders (037_blocked_senders.sql): as a
+ * JSON array and how many; or deleted (forget: a block is no reason to
+ * keep an address its owner asked us to erase), *rows_r of them. */
+int gdpr_db_blocked_json(struct db *db, const char *const *person,
+    char **out, long long *n_r, struct gc_err *err);
+int gdpr_db_forget_blocked(struct db *db, const char *const *person,
+    long long *rows_r, struct gc_err *err);
+
 #endif

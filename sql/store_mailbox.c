@@ -11,26 +11,33 @@
 
 /* ----- Dedup and locks -------------------------------------------- */
 
+/* Whether sender ($N) or its domain is in blocked_senders
+ * (037_blocked_senders.sql); false for NULL. */
+#define BLOCKED(n) "EXISTS (SELECT 1 FROM blocked_senders WHERE address " \
+	"IN (lower(" n "), '@' || substring(lower(" n ") FROM '[^@]*$')))"
+
 static const struct db_stmt st_claim = { "claim",
-	"SELECT seen, ticket_id, ours FROM intake_claim($1, $2)", 2 };
+	"SELECT seen, ticket_id, ours, " BLOCKED("$3") " FROM "
+	"intake_claim($1, $2)", 3 };
 static const struct db_stmt st_claim_tagged = { "claim_tagged",
-	"SELECT c.seen, c.ticket_id, c.ours, t.* FROM intake_claim($1, $2) c "
-	"LEFT JOIN (SELECT " STORE_TICKET_COLS " FROM tickets WHERE "
-	"number = $3) t ON true", 3 };
+	"SELECT c.seen, c.ticket_id, c.ours, " BLOCKED("$4") ", t.* FROM "
+	"intake_claim($1, $2) c LEFT JOIN (SELECT " STORE_TICKET_COLS
+	" FROM tickets WHERE number = $3) t ON true", 4 };
 
 int
 store_claim(struct db *db, const char *key, const char *message_id,
     const char **where_r, int64_t *ticket_id_r, bool *ours_r,
     struct gc_err *err)
 {
-	return store_claim_tagged(db, key, message_id, NULL, where_r,
-	    ticket_id_r, ours_r, NULL, NULL, err);
+	return store_claim_tagged(db, key, message_id, NULL, NULL, where_r,
+	    ticket_id_r, ours_r, NULL, NULL, NULL, err);
 }
 
 int
 store_claim_tagged(struct db *db, const char *key, const char *message_id,
-    const char *tag, const char **where_r, int64_t *ticket_id_r,
-    bool *ours_r, struct store_ticket *t, bool *found_r, struct gc_err *err)
+    const char *tag, const char *sender, const char **where_r,
+    int64_t *ticket_id_r, bool *ours_r, bool *blocked_r,
+    struct store_ticket *t, bool *found_r, struct gc_err *err)
 {
 	PGresult *res;
 	const char *seen;
@@ -41,17 +48,22 @@ store_claim_tagged(struct db *db, const char *key, const char *message_id,
 	*ours_r = false;
 	if (found_r != NULL)
 		*found_r = false;
+	if (blocked_r != NULL)
+		*blocked_r = false;
 	if (tag == NULL)
-		rc = db_execv(db, &st_claim, &res, err, 2, key, message_id);
+		rc = db_execv(db, &st_claim, &res, err, 3, key, message_id,
+		    sender);
 	else
-		rc = db_execv(db, &st_claim_tagged, &res, err, 3, key,
-		    message_id, tag);
+		rc = db_execv(db, &st_claim_tagged, &res, err, 4, key,
+		    message_id, tag, sender);
 	if (rc != 0)
 		return rc;
-	if (tag != NULL && !PQgetisnull(res, 0, 3)) {
-		store_ticket_row(res, 3, t);
+	if (tag != NULL && !PQgetisnull(res, 0, 4)) {
+		store_ticket_row(res, 4, t);
 		*found_r = true;
 	}
+	if (blocked_r != NULL)
+		*blocked_r = PQgetvalue(res, 0, 3)[0] == 't';
 	seen = db_get(res, 0, 0);
 	if (seen != NULL)
 		*where_r = strcmp(seen, "message") == 0 ? "message" :

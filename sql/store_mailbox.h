@@ -28,12 +28,16 @@ int store_claim(struct db *db, const char *key, const char *message_id,
     struct gc_err *err);
 /* The same, and in that round trip the ticket numbered tag (the first
  * tag of the mail's subject, which threading asks for next): *found_r
- * tells whether *t holds it (then the caller clears *t). */
+ * tells whether *t holds it (then the caller clears *t); and whether
+ * sender (may be NULL) or its @domain is a blocked sender
+ * (037_blocked_senders.sql): *blocked_r. tag may be NULL (then t and
+ * found_r are not used). */
 struct store_ticket;
 int store_claim_tagged(struct db *db, const char *key,
-    const char *message_id, const char *tag, const char **where_r,
-    int64_t *ticket_id_r, bool *ours_r, struct store_ticket *t,
-    bool *found_r, struct gc_err *err);
+    const char *message_id, const char *tag, const char *sender,
+    const char **where_r, int64_t *ticket_id_r, bool *ours_r,
+    bool *blocked_r, struct store_ticket *t, bool *found_r,
+    struct gc_err *err);
 
 /* Advisory lock that makes one daemon the poller of a mailbox; held by the
  * session until released or the connection ends. */

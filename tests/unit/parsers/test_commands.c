@@ -198,6 +198,23 @@ test_remind(void **state)
 }
 
 static void
+test_spam(void **state)
+{
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, "#SPAM\nphishing\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].kind, CMD_SPAM);
+	assert_string_equal(l.v[0].arg, "");
+	expect_error("#spam bob@x.example\n", "takes no argument");
+	expect_error("#spam please\n", "takes no argument");
+	expect_error("#spammer\n", "unknown command");
+}
+
+static void
 test_new_errors(void **state)
 {
 	char big[12000];
@@ -290,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_eta_forms),
 		cmocka_unit_test(test_remind),
+		cmocka_unit_test(test_spam),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
 	};
