@@ -14,7 +14,7 @@
 /* Whether sender ($N) or its domain is in blocked_senders
  * (037_blocked_senders.sql); false for NULL. */
 #define BLOCKED(n) "EXISTS (SELECT 1 FROM blocked_senders WHERE address " \
-	"IN (lower(" n "), '@' || substring(lower(" n ") FROM '[^@]*$')))"
+	"IN (lower(" n "), '@' || split_part(lower(" n "), '@', -1)))"
 
 static const struct db_stmt st_claim = { "claim",
 	"SELECT seen, ticket_id, ours, " BLOCKED("$3") " FROM "
