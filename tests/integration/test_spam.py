@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import re
+import threading
 import unittest
 
 from desk_case import T0, DeskCase, mail
@@ -206,6 +207,48 @@ class Spam(DeskCase):
         self.assertEqual(self.sql("SELECT count(*) FROM quarantine WHERE "
                                   "notice_queue = 'security' AND noticed_at "
                                   "IS NULL AND status = 'held'"), "0")
+
+    def test_security_reports_held_by_two_daemons_at_once(self):
+        """Daemons (here the MTA's ingest, eight at once) hold a report
+        each in the same instant, and two scheduler passes run at once
+        after the hour: still one notice at once and one after the hour,
+        each report told once."""
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "agent alice": {"address": "alice@example.com",
+                            "queues": "support, security",
+                            "language": "en"}})
+
+        def together(*calls):
+            out = []
+            threads = [threading.Thread(target=lambda c=c: out.append(c()))
+                       for c in calls]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return out
+
+        n = 0
+        for rnd in range(3):
+            start = later(rnd * 10000)
+            together(*[lambda i=i: s.guichet(
+                "ingest", "--mailbox", "support", input=report(200 + i),
+                now=start) for i in range(n, n + 8)])
+            n += 8
+            s.guichet("serve", "--once", now=start)
+            self.assertEqual(len(self.held_notices()), 2 * rnd + 1)
+            together(*[lambda: s.guichet("sla", "tick",
+                                         now=later(rnd * 10000 + 3601))
+                       for _ in range(2)])
+            s.guichet("serve", "--once", now=later(rnd * 10000 + 3601))
+            notes = self.held_notices()
+            self.assertEqual(len(notes), 2 * rnd + 2)
+            self.assertEqual(notes[-1]["Subject"],
+                             "Held as spam: 7 mail(s) for the security "
+                             "queue")
+        self.assertEqual(self.sql("SELECT count(*) FROM quarantine WHERE "
+                                  "noticed_at IS NOT NULL"), "24")
 
     def test_security_report_held_told_in_french_and_by_mailbox(self):
         """A French agent gets the French notice; with nobody on the
