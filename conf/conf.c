@@ -56,6 +56,7 @@ static const struct key_spec general_keys[] = {
 	{ "imap_timeout", V_DURATION, G(imap_timeout), "60s", 0 },
 	{ "reconnect_max", V_DURATION, G(reconnect_max), "5m", 0 },
 	{ "hmac_key_file", V_KEY, G(hmac_key), NULL, 0 },
+	{ "webhook_secret_file", V_KEY, G(webhook_secret), NULL, 0 },
 	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "held_retention", V_DURATION, G(held_retention), "30d", 0 },
@@ -661,6 +662,8 @@ conf_free(struct conf **cp)
 		return;
 	keys_free_secret(c->general.hmac_key);
 	c->general.hmac_key = NULL;
+	keys_free_secret(c->general.webhook_secret);
+	c->general.webhook_secret = NULL;
 	keys_free_strings(&c->general, general_keys);
 	free(c->database.conninfo);
 	keys_free_secret(c->database.password);

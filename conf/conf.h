@@ -109,6 +109,8 @@ struct conf_general {
 	long long imap_timeout;        /* seconds */
 	long long reconnect_max;       /* seconds, backoff ceiling */
 	char *hmac_key;                /* from hmac_key_file, or NULL */
+	char *webhook_secret;          /* from webhook_secret_file: our
+	                                  webhooks signed; NULL: not */
 	char *trusted_authserv_id;     /* our MTA's Authentication-Results */
 	char *stranger_followup;       /* "new_ticket" | "hold" */
 	long long held_retention;      /* seconds a mail held by a rule

@@ -207,8 +207,10 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 	bool dead;
 	int drc, rc;
 
-	drc = webhook_post(row->url, (const char *)row->data, row->len, NULL,
-	    (int)ob->conf->smtp.timeout, &derr);
+	struct webhook_sign sign = { row->id, g->webhook_secret, now };
+
+	drc = webhook_post(row->url, (const char *)row->data, row->len, &sign,
+	    NULL, (int)ob->conf->smtp.timeout, &derr);
 	if (drc == 0) {
 		rc = sent_whole(db, row, now, NULL, 0, err);
 		stats->sent++;

@@ -36,6 +36,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/sha256.h"
 #include "common/util.h"
 #include "notify/compose.h"
 
@@ -636,9 +637,45 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* X-Guichet-Delivery, -Timestamp and -Signature (see smtp.h). */
+static struct curl_slist *
+sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
+    const char *json, size_t len)
+{
+	unsigned char md[SHA256_LEN];
+	char line[128], hex[2 * SHA256_LEN + 1], ts[24];
+	struct buf msg = BUF_INIT(len + sizeof(ts) + 1);
+
+	if (sign->delivery > 0) {
+		snprintf(line, sizeof(line), "X-Guichet-Delivery: %lld",
+		    sign->delivery);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (sign->secret != NULL) {
+		snprintf(ts, sizeof(ts), "%lld", (long long)sign->at);
+		if (buf_printf(&msg, "%s.", ts) != 0 ||
+		    buf_add(&msg, json, len) != 0)
+			fatal("webhook signature: out of memory");
+		hmac_sha256(md, sign->secret, strlen(sign->secret), msg.data,
+		    msg.len);
+		buf_free(&msg);
+		for (size_t i = 0; i < SHA256_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		snprintf(line, sizeof(line), "X-Guichet-Timestamp: %s", ts);
+		hdrs = curl_slist_append(hdrs, line);
+		snprintf(line, sizeof(line), "X-Guichet-Signature: sha256=%s",
+		    hex);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (hdrs == NULL)
+		fatal("curl_slist_append: out of memory");
+	return hdrs;
+}
+
 int
 webhook_post(const char *url, const char *json, size_t len,
-    const char *ca_file, int timeout_sec, struct gc_err *err)
+    const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
+    struct gc_err *err)
 {
 	long timeout = timeout_sec > 0 ? timeout_sec : SMTP_DEFAULT_TIMEOUT;
 	struct curl_slist *hdrs = NULL;
@@ -662,6 +699,8 @@ webhook_post(const char *url, const char *json, size_t len,
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (hdrs == NULL)
 		fatal("curl_slist_append: out of memory");
+	if (sign != NULL)
+		hdrs = sign_headers(hdrs, sign, json, len);
 	curl_easy_setopt(curl, CURLOPT_CURLU, h);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

@@ -49,6 +49,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "common/err.h"
 
@@ -139,13 +140,30 @@ bool smtp_login_refused(const struct smtp_client *c);
 void smtp_close(struct smtp_client **c);
 
 /*
+ * Who a webhook is from, for its receiver: the outbox row's id (the
+ * same at every retry: a receiver that got it twice, its 2xx lost,
+ * knows) and, with secret, a signature of the body and the time:
+ *   X-Guichet-Delivery: ID
+ *   X-Guichet-Timestamp: UNIX-SECONDS
+ *   X-Guichet-Signature: sha256=HEX(HMAC-SHA256(secret, "TS." BODY))
+ * A receiver recomputes it, compares in constant time and refuses an
+ * old timestamp (a replay).
+ */
+struct webhook_sign {
+	long long delivery;        /* 0: no X-Guichet-Delivery */
+	const char *secret;        /* NULL: not signed */
+	time_t at;                 /* the timestamp signed */
+};
+
+/*
  * POST json (Content-Type: application/json) to url (http:// or
- * https://; redirects are not followed). 0 on a 2xx answer; GC_ETEMP
- * for a 5xx, 408 or 429 answer, a connection or TLS failure or a
- * timeout; GC_EINVAL for any other answer (the error holds the status
- * and the start of the body) or a bad URL.
+ * https://; redirects are not followed), with sign's headers (sign may
+ * be NULL). 0 on a 2xx answer; GC_ETEMP for a 5xx, 408 or 429 answer, a
+ * connection or TLS failure or a timeout; GC_EINVAL for any other answer
+ * (the error holds the status and the start of the body) or a bad URL.
  */
 int webhook_post(const char *url, const char *json, size_t len,
-    const char *ca_file, int timeout_sec, struct gc_err *err);
+    const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
+    struct gc_err *err);
 
 #endif

@@ -10,9 +10,13 @@ is idempotent and names bad lines, a priority change recomputes from
 the creation, and pending stops the clock.
 """
 
+import calendar
+import hashlib
+import hmac
 import json
 import os
 import re
+import time
 import unittest
 
 import guichet_harness as gh
@@ -130,6 +134,9 @@ class Sla(gh.ServersTestCase):
         body = req.json()
         self.assertEqual(body["ticket"], number)
         self.assertEqual(body["due_at"], at(15))
+        # unsigned without webhook_secret_file; its delivery named
+        self.assertIsNone(req.headers.get("X-Guichet-Signature"))
+        self.assertRegex(req.headers.get("X-Guichet-Delivery"), r"^\d+$")
         self.assertEqual(body["timer"], "acknowledge")
         self.assertEqual(body["event"], "sla_breach")
         kinds = [e["kind"] for e in self.show(number)["events"]]
@@ -265,6 +272,65 @@ class Sla(gh.ServersTestCase):
         self.assertRegex(text, r"priority:\s+P1")
         self.assertEqual(s.pg.scalar("SELECT count(*) FROM tickets",
                                      db=self.db), "0")
+
+    def test_webhooks_are_signed(self):
+        """With [guichet] webhook_secret_file, each webhook says who it is
+        from: X-Guichet-Signature is the HMAC-SHA256 of the timestamp
+        and the body under the secret; a retry keeps X-Guichet-Delivery
+        (a receiver that got it twice knows) and is signed anew."""
+        s = self.servers
+        secret = "k" * 20 + "-webhook-secret-of-40-b"
+        path = s.path("hook-%s.key" % self.user)
+        with open(path, "w") as f:
+            f.write(secret + "\n")
+        os.chmod(path, 0o600)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"webhook_secret_file": path},
+            "queue support": {
+                "escalation_to": "oncall@example.com",
+                "webhook_url": s.http.url + "/hooks/support"},
+            "organisation acme": {"domains": "acme.example",
+                                  "plan": "Enterprise"},
+        })
+        number = self.deliver(mail("Production down", "Ops <ops@acme.example>",
+                                   "p1s@acme.example"), T0)
+        s.http.fail_next(1, 503)
+        s.guichet("sla", "tick", "--now", at(13))
+        s.guichet("serve", "--once", now=at(13))       # the 503
+        s.guichet("serve", "--once", now=at(14))  # the retry
+        first, again = s.http.wait_for(2)
+        self.assertEqual(first.body, again.body)
+        self.assertEqual(first.headers["X-Guichet-Delivery"],
+                         again.headers["X-Guichet-Delivery"])
+        self.assertEqual(again.headers["X-Guichet-Delivery"], s.pg.scalar(
+            "SELECT id FROM outbox WHERE kind = 'webhook'", db=self.db))
+        for req, when in ((first, at(13)), (again, at(14))):
+            ts = req.headers["X-Guichet-Timestamp"]
+            epoch = calendar.timegm(time.strptime(when,
+                                                  "%Y-%m-%dT%H:%M:%SZ"))
+            self.assertEqual(ts, str(epoch))
+            want = hmac.new(secret.encode(), ts.encode() + b"." + req.body,
+                            hashlib.sha256).hexdigest()
+            self.assertEqual(req.headers["X-Guichet-Signature"],
+                             "sha256=" + want)
+        self.assertEqual(again.json()["ticket"], number)
+        # a body changed on the way does not verify
+        forged = hmac.new(secret.encode(), ts.encode() + b"." +
+                          again.body.replace(b"sla_warning", b"sla_breach"),
+                          hashlib.sha256).hexdigest()
+        self.assertNotEqual("sha256=" + forged,
+                            again.headers["X-Guichet-Signature"])
+        # a secret readable by others, or too short: refused
+        os.chmod(path, 0o644)
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("webhook_secret_file", r.stdout)
+        self.assertIn("too open", r.stdout)
+        os.chmod(path, 0o600)
+        with open(path, "w") as f:
+            f.write("short\n")
+        r = s.guichet("check-config", expect=78)
+        self.assertIn("webhook_secret_file", r.stdout)
+        self.assertNotIn("short", r.stdout + r.stderr)
 
     def test_customers_import(self):
         s = self.servers

@@ -125,7 +125,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "webhook") == 0) {
 		if (p.url == NULL || json == NULL)
 			return usage();
-		rc = webhook_post(p.url, json, strlen(json), p.ca_file,
+		rc = webhook_post(p.url, json, strlen(json), NULL, p.ca_file,
 		    p.timeout_sec, &err);
 		return rc ? fail(rc, &err) : 0;
 	}
