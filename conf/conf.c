@@ -21,6 +21,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "conf/digest_conf.h"
+#include "conf/hooks_conf.h"
 #include "conf/gdpr_check.h"
 #include "conf/ini.h"
 #include "conf/keys.h"
@@ -531,6 +532,8 @@ read_all(struct reader *r)
 			conf_read_gdpr(r, s);
 		} else if (strcmp(t, "digest") == 0) {
 			conf_digest_read(r, s);
+		} else if (strcmp(t, "webhook") == 0) {
+			conf_hooks_read(r, s);
 		} else if (is_delegated(t)) {
 			for (size_t j = 0; j < s->nentries; j++)
 				s->entries[j].used = true;   /* theirs */
@@ -700,6 +703,7 @@ conf_free(struct conf **cp)
 	storage_free(&c->storage);
 	conf_free_gdpr(&c->gdpr);
 	conf_digest_free(&c->digest);
+	conf_hooks_free(c);
 	conf_listen_free(c);
 	conf_pgp_free(&c->pgp);
 	conf_status_free(&c->status);

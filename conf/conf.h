@@ -233,6 +233,18 @@ struct conf_gdpr {
 	int line;              /* of the section, 0: absent */
 };
 
+/* [webhook NAME]: the events of tickets POSTed as JSON as they happen,
+ * for chat rooms, trackers and scripts (desk/hooks.h). */
+struct conf_webhook {
+	char *name;
+	int line;
+	char *url;                 /* http:// or https:// */
+	struct conf_list events;   /* names (conf/hooks_conf.h); none given:
+	                              the default set */
+	struct conf_list queues;   /* none given: every queue */
+	unsigned mask;             /* the events, as bits */
+};
+
 /* [digest]: each agent's morning list of the open tickets of their
  * queues (desk/digest.h). */
 struct conf_digest {
@@ -265,6 +277,8 @@ struct conf {
 	struct conf_storage storage;
 	struct conf_gdpr gdpr;
 	struct conf_digest digest;
+	struct conf_webhook *webhooks;
+	size_t nwebhooks;
 };
 
 /* Parse and validate path. On success *out is the config and 0 is

@@ -18,6 +18,7 @@
 #include "common/evjson.h"
 #include "common/mem.h"
 #include "common/util.h"
+#include "desk/hooks.h"
 #include "desk/incident.h"
 #include "desk/mailout.h"
 #include "desk/qualify.h"
@@ -721,6 +722,10 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 		    status_written(&x, "open") : NULL;
 		rc = store_ticket_answered(in->db, t->id, agent->name, opened,
 		    in->now, err);
+		/* its status_changed event went with that statement */
+		if (rc == 0 && opened != NULL)
+			rc = hooks_event(in, t->id, "status_changed",
+			    agent->name, opened, err);
 		free(opened);
 		if (rc != 0)
 			goto out;

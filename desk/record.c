@@ -8,6 +8,7 @@
 
 #include "common/mem.h"
 #include "desk/dedup.h"
+#include "desk/hooks.h"
 #include "desk/vault.h"
 #include "desk/vault_index.h"
 #include "parsers/mime.h"
@@ -219,6 +220,8 @@ record_mail_event(struct desk *in, const struct conv_mail *cm,
 	int rc = mail_and_event(in, cm, ticket_id, author, agent, internal,
 	    NULL, &ev, err);
 
+	if (rc == 0)
+		rc = hooks_event(in, ticket_id, kind, actor, data, err);
 	free(data);
 	return rc;
 }
@@ -230,6 +233,8 @@ record_event(struct desk *in, int64_t ticket_id, const char *kind,
 	int rc = store_event(in->db, ticket_id, in->now, kind, actor, data,
 	    err);
 
+	if (rc == 0)
+		rc = hooks_event(in, ticket_id, kind, actor, data, err);
 	free(data);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/held_notice.h"
+#include "desk/hooks.h"
 #include "desk/incident.h"
 #include "desk/qualify.h"
 #include "desk/record.h"
@@ -252,6 +253,10 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 		goto out;
 	res->ticket_id = id;
 	res->outcome = INTAKE_NEW_TICKET;
+	/* its "created" event was written with the row (store_ticket.h) */
+	if ((rc = hooks_event(in, id, "created", m->from.addr, created,
+	    err)) != 0)
+		goto out;
 	if ((rc = record_mail(in, cm, id, "customer", NULL, false, NULL,
 	    err)) != 0 ||
 	    (rc = qualify_add_csm(in, id, q->plan, q->priority, q->csm,

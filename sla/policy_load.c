@@ -404,6 +404,17 @@ resolve(struct ctx *x)
 				    "no queue \"%s\"", rt->name,
 				    rt->queues[k]);
 	}
+	/* a webhook's queue of a typo would never fire */
+	for (size_t i = 0; x->c != NULL && i < x->c->nwebhooks; i++) {
+		const struct conf_webhook *w = &x->c->webhooks[i];
+
+		for (size_t k = 0; k < w->queues.n; k++)
+			if (!policy_queue_known(p, w->queues.v[k]))
+				conf_diag_add(x->d, x->c->path ? x->c->path :
+				    "guichet.conf", w->line, "[webhook %s] "
+				    "queues: no queue \"%s\"", w->name,
+				    w->queues.v[k]);
+	}
 	org_table_fill_plan(p->orgs, p->set.default_plan);
 	for (size_t i = 0; i < org_table_count(p->orgs); i++) {
 		const struct org *o = org_table_get(p->orgs, i);

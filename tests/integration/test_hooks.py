@@ -1,0 +1,180 @@
+"""test_hooks.py - a ticket's events POSTed to [webhook NAME] sections.
+
+Through real IMAP, SMTP, PostgreSQL and an HTTP receiver. A chat room
+subscribed with the default events follows a ticket's life: created, the
+agent's answer, the assignment and the opening it made, the customer's
+reply, the resolution and her confirmation, each a signed JSON POST with
+the ticket as it stands then; an internal note reaches only a webhook
+that asked for it. A webhook of the security queue gets that queue's
+tickets only, without their subjects (redacted); a receiver away gets
+the event later, once. Bad sections are refused by check-config.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import unittest
+
+from desk_case import DeskCase, T0, mail
+
+SECRET = "s" * 16 + "-hook-secret-of-forty-bytes"
+
+
+class Hooks(DeskCase):
+    servers_options = dict()
+
+    def setUp(self):
+        self.start_desk("hk")
+        s = self.servers
+        self.key = s.path("hook-%s.key" % self.user)
+        with open(self.key, "w") as f:
+            f.write(SECRET + "\n")
+        os.chmod(self.key, 0o600)
+        s.http.clear()
+
+    def configure(self, hooks, raw=None):
+        sections = {
+            "guichet": {"webhook_secret_file": self.key},
+            "agent alice": {"address": "alice@example.com",
+                            "name": "Alice Martin",
+                            "queues": "support, security"},
+        }
+        sections.update(hooks)
+        return self.servers.write_config(dbname=self.db,
+                                         mailbox_user=self.user,
+                                         sections=sections, raw=raw)
+
+    def posts(self, path):
+        out = []
+        for req in self.servers.http.requests():
+            if req.path != path:
+                continue
+            ts = req.headers["X-Guichet-Timestamp"]
+            want = hmac.new(SECRET.encode(), ts.encode() + b"." + req.body,
+                            hashlib.sha256).hexdigest()
+            self.assertEqual(req.headers["X-Guichet-Signature"],
+                             "sha256=" + want)
+            out.append(req.json())
+        return out
+
+    def answer(self, number, text, n):
+        return self.deliver(mail(
+            "Re: [%s] Export vide" % number, text, "hk-a%d@example.com" % n,
+            sender="Alice Martin <alice@example.com>",
+            in_reply_to=self.notification("alice@example.com", number)))
+
+    def test_a_tickets_life_reaches_the_webhook(self):
+        s = self.servers
+        url = s.http.url
+        self.configure({
+            "webhook chat": {"url": url + "/chat"},
+            "webhook audit": {"url": url + "/audit", "events": "all",
+                              "queues": "support"}})
+        number = self.open_ticket("Export vide", "The export is empty.\n",
+                                  "hk-1@cust.example")
+        created, = self.posts("/chat")
+        self.assertEqual(
+            {k: created[k] for k in ("event", "ticket", "queue", "status",
+                                     "priority", "subject", "redacted",
+                                     "requester", "assignee", "actor",
+                                     "at")},
+            {"event": "created", "ticket": number, "queue": "support",
+             "status": "new", "priority": "P3", "subject": "Export vide",
+             "redacted": False, "requester": "claire@cust.example",
+             "assignee": None, "actor": "claire@cust.example", "at": T0})
+        self.assertEqual(created["data"]["message_id"], "hk-1@cust.example")
+
+        self.answer(number, "#assign me\nWe are looking.\n", 1)
+        self.deliver(mail("Re: [%s] Export vide" % number, "Still empty.\n",
+                          "hk-2@cust.example"))
+        self.answer(number, "#internal\nProbably the cron.\n", 2)
+        self.answer(number, "#resolve\nFixed by the new release.\n", 3)
+        self.deliver(mail("Re: [%s] Export vide" % number,
+                          "Merci, c'est réglé.\n", "hk-3@cust.example"))
+        chat = self.posts("/chat")
+        self.assertEqual([(p["event"], p["status"]) for p in chat], [
+            ("created", "new"),
+            ("agent_reply", "new"), ("assigned", "new"),
+            ("status_changed", "open"),
+            ("message_received", "open"),
+            ("agent_reply", "open"), ("status_changed", "resolved"),
+            ("message_received", "resolved"), ("validated", "closed")])
+        self.assertEqual(chat[2]["data"], {"assignee": "alice"})
+        self.assertEqual(chat[2]["assignee"], "alice")
+        self.assertEqual(chat[6]["data"], {"from": "open", "to": "resolved"})
+        self.assertTrue(all(p["ticket"] == number for p in chat))
+        # the note reached the audit webhook only, with everything else
+        audit = [p["event"] for p in self.posts("/audit")]
+        self.assertIn("internal_note", audit)
+        self.assertNotIn("internal_note", [p["event"] for p in chat])
+        self.assertTrue(set(p["event"] for p in chat) <= set(audit))
+        # each POST its own delivery, never twice
+        ids = [r.headers["X-Guichet-Delivery"] for r in s.http.requests()]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(int(s.pg.scalar(
+            "SELECT count(*) FROM outbox WHERE purpose = 'ticket_event' "
+            "AND status <> 'sent'", db=self.db)), 0)
+
+    def test_queues_redaction_and_a_receiver_away(self):
+        s = self.servers
+        url = s.http.url
+        self.configure({"webhook sec": {"url": url + "/sec",
+                                        "queues": "security",
+                                        "events": "created"}})
+        self.open_ticket("Export vide", "Hello.\n", "hk-10@cust.example")
+        self.assertEqual(self.posts("/sec"), [])
+        # the receiver fails twice: the event waits and goes once
+        s.http.fail_next(2, 503)
+        report = self.open_ticket("XSS vulnerability in the login page",
+                                  "<script>alert(1)</script>\n",
+                                  "hk-11@research.example")
+        status = "SELECT status FROM outbox WHERE purpose = 'ticket_event'"
+        self.assertEqual(s.pg.scalar(status, db=self.db), "pending")
+        for minutes in (2, 10, 30):
+            s.guichet("serve", "--once",
+                      now=T0.replace("10:00", "10:%02d" % minutes))
+        self.assertEqual(s.pg.scalar(status, db=self.db), "sent")
+        tries = self.posts("/sec")      # the two refused, then taken
+        self.assertEqual(len(tries), 3)
+        self.assertEqual(len({r.headers["X-Guichet-Delivery"] for r in
+                              s.http.requests()}), 1)
+        got = tries[-1]
+        self.assertEqual((got["ticket"], got["queue"], got["subject"],
+                          got["redacted"]), (report, "security", None, True))
+        self.assertNotIn("XSS", json.dumps(tries))
+        self.assertNotIn("script", json.dumps(tries))
+
+    def test_bad_sections(self):
+        s = self.servers
+        for hooks, raw, word in (
+                ({}, "[webhook]\nurl = http://127.0.0.1:9/x\n",
+                 "needs a name"),
+                ({"webhook a": {"events": "created"}}, None, "url"),
+                ({"webhook a": {"url": "ftp://127.0.0.1/x"}}, None, "url"),
+                ({"webhook a": {"url": "http://127.0.0.1:9/x",
+                                "events": "created, nonsense"}}, None,
+                 "nonsense"),
+                ({"webhook a": {"url": "http://127.0.0.1:9/x",
+                                "queues": "suport"}}, None,
+                 "no queue \"suport\""),
+                ({"webhook a": {"url": "http://127.0.0.1:9/x",
+                                "colour": "red"}}, None, "colour"),
+                ({"webhook a": {"url": "http://127.0.0.1:9/x"}},
+                 "[webhook a]\nurl = http://127.0.0.1:9/y\n",
+                 "given twice")):
+            self.configure(hooks, raw=raw)
+            r = s.guichet("check-config", expect=78)
+            self.assertRegex(r.stdout, r"guichet\.conf:\d+: .*" +
+                             re.escape(word))
+        # none: nothing queued but our mails
+        self.configure({})
+        self.open_ticket("Export vide", "Hello.\n", "hk-20@cust.example")
+        self.assertEqual(s.pg.scalar(
+            "SELECT count(*) FROM outbox WHERE kind = 'webhook'",
+            db=self.db), "0")
+
+
+if __name__ == "__main__":
+    unittest.main()
