@@ -44,6 +44,8 @@ int cli_gdpr(struct app *app, int argc, char **argv);
  * (cli_print_json, or cli_print_doc with json), else each object of a
  * list (is_list) or the one object through one(). Exit status. */
 int cli_print_json(const char *text);
+/* The string member key of o, "" when absent or not a string. */
+const char *cli_jstr(const json_t *o, const char *key);
 int cli_print_doc(const char *text, bool json, void (*one)(const json_t *),
     bool is_list);
 

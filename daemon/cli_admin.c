@@ -187,14 +187,6 @@ cli_check_config(struct app *app, int argc, char **argv)
 	return EX_OK;
 }
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Our mail's fate, per recipient. */
 static void
 print_delivery(const json_t *d)
@@ -203,10 +195,10 @@ print_delivery(const json_t *d)
 	size_t i;
 
 	json_array_foreach(json_object_get(d, "recipients"), i, r) {
-		printf("    Delivery: %s %s", jstr(r, "address"),
-		    jstr(r, "status"));
+		printf("    Delivery: %s %s", cli_jstr(r, "address"),
+		    cli_jstr(r, "status"));
 		if (json_string_value(json_object_get(r, "last_error")))
-			printf(" (%s)", jstr(r, "last_error"));
+			printf(" (%s)", cli_jstr(r, "last_error"));
 		putchar('\n');
 	}
 }
@@ -219,37 +211,37 @@ print_ticket_text(const json_t *t)
 
 	printf("Ticket:    %s\nSubject:   %s\nStatus:    %s\nPriority:  %s\n"
 	    "Plan:      %s\nQueue:     %s\nRequester: %s\nCreated:   %s\n",
-	    jstr(t, "number"), jstr(t, "subject"), jstr(t, "status"),
-	    jstr(t, "priority"), jstr(t, "plan"), jstr(t, "queue"),
-	    jstr(t, "requester"), jstr(t, "created_at"));
+	    cli_jstr(t, "number"), cli_jstr(t, "subject"), cli_jstr(t, "status"),
+	    cli_jstr(t, "priority"), cli_jstr(t, "plan"), cli_jstr(t, "queue"),
+	    cli_jstr(t, "requester"), cli_jstr(t, "created_at"));
 	if (json_string_value(json_object_get(t, "eta")))
-		printf("ETA:       %s\n", jstr(t, "eta"));
+		printf("ETA:       %s\n", cli_jstr(t, "eta"));
 	if (json_is_object(json_object_get(t, "rating"))) {
 		const json_t *r = json_object_get(t, "rating");
 
 		printf("Rating:    %lld/5 (%s, %s)%s%s\n",
 		    (long long)json_integer_value(json_object_get(r, "score")),
-		    jstr(r, "via"), jstr(r, "rated_at"),
-		    jstr(r, "comment")[0] ? ": " : "", jstr(r, "comment"));
+		    cli_jstr(r, "via"), cli_jstr(r, "rated_at"),
+		    cli_jstr(r, "comment")[0] ? ": " : "", cli_jstr(r, "comment"));
 	}
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
-		printf("\n--- %s %s %s  %s -> ", jstr(m, "received_at"),
-		    jstr(m, "direction"), jstr(m, "author"), jstr(m, "from"));
+		printf("\n--- %s %s %s  %s -> ", cli_jstr(m, "received_at"),
+		    cli_jstr(m, "direction"), cli_jstr(m, "author"), cli_jstr(m, "from"));
 		for (size_t k = 0; k < json_array_size(json_object_get(m,
 		    "to")); k++)
 			printf("%s%s", k ? ", " : "", json_string_value(
 			    json_array_get(json_object_get(m, "to"), k)));
 		printf("\n    Subject: %s\n    Message-ID: <%s>\n",
-		    jstr(m, "subject"), jstr(m, "message_id"));
+		    cli_jstr(m, "subject"), cli_jstr(m, "message_id"));
 		print_delivery(json_object_get(m, "delivery"));
-		printf("\n%s\n", jstr(m, "text"));
+		printf("\n%s\n", cli_jstr(m, "text"));
 	}
 	printf("\nEvents:\n");
 	json_array_foreach(json_object_get(t, "events"), i, e) {
 		char *data = json_dumps(json_object_get(e, "data"),
 		    JSON_COMPACT);
 
-		printf("  %s %-20s %s\n", jstr(e, "at"), jstr(e, "kind"),
+		printf("  %s %-20s %s\n", cli_jstr(e, "at"), cli_jstr(e, "kind"),
 		    data ? data : "");
 		free(data);
 	}
@@ -321,8 +313,8 @@ print_quarantine_line(const json_t *q)
 {
 	printf("%-6lld %-10s %-8s %-20s %s\n",
 	    (long long)json_integer_value(json_object_get(q, "id")),
-	    jstr(q, "mailbox"), jstr(q, "status"), jstr(q, "received_at"),
-	    jstr(q, "reason"));
+	    cli_jstr(q, "mailbox"), cli_jstr(q, "status"), cli_jstr(q, "received_at"),
+	    cli_jstr(q, "reason"));
 }
 
 #define QUARANTINE_LIST_DEFAULT 1000

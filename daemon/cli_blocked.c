@@ -18,21 +18,13 @@
 
 #define ADDRESS_MAX 254
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static void
 print_row(const json_t *o)
 {
-	printf("%-40s %-20s %s%s%s\n", jstr(o, "address"),
-	    jstr(o, "created_at"), jstr(o, "added_by"),
+	printf("%-40s %-20s %s%s%s\n", cli_jstr(o, "address"),
+	    cli_jstr(o, "created_at"), cli_jstr(o, "added_by"),
 	    json_is_string(json_object_get(o, "ticket")) ? "  " : "",
-	    jstr(o, "ticket"));
+	    cli_jstr(o, "ticket"));
 }
 
 /* A domain as we hold it: labels of letters, digits, '-' (and UTF-8),

@@ -26,14 +26,6 @@
 #define LIST_DEFAULT 1000
 #define LIST_MAX 1000000
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static void
 print_row(const json_t *o)
 {
@@ -42,23 +34,23 @@ print_row(const json_t *o)
 
 	printf("%-8lld %-8s %-7s %-14s %-3lld %-18s %s\n",
 	    (long long)json_integer_value(json_object_get(o, "id")),
-	    jstr(o, "status"), jstr(o, "kind"), jstr(o, "purpose"),
+	    cli_jstr(o, "status"), cli_jstr(o, "kind"), cli_jstr(o, "purpose"),
 	    (long long)json_integer_value(json_object_get(o, "attempts")),
-	    jstr(o, "ticket"), jstr(o, "message_id"));
+	    cli_jstr(o, "ticket"), cli_jstr(o, "message_id"));
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
-		printf("         %-8s %-3lld %s", jstr(r, "status"),
+		printf("         %-8s %-3lld %s", cli_jstr(r, "status"),
 		    (long long)json_integer_value(json_object_get(r,
-		    "attempts")), jstr(r, "address"));
+		    "attempts")), cli_jstr(r, "address"));
 		if (json_string_value(json_object_get(r, "last_error")))
-			printf("  (%s)", jstr(r, "last_error"));
+			printf("  (%s)", cli_jstr(r, "last_error"));
 		if (json_string_value(json_object_get(r, "next_at")) &&
-		    strcmp(jstr(r, "status"), "pending") == 0)
-			printf("  next %s", jstr(r, "next_at"));
+		    strcmp(cli_jstr(r, "status"), "pending") == 0)
+			printf("  next %s", cli_jstr(r, "next_at"));
 		putchar('\n');
 	}
 	if (json_string_value(json_object_get(o, "last_error")) &&
 	    json_array_size(json_object_get(o, "recipients")) == 0)
-		printf("         %s\n", jstr(o, "last_error"));
+		printf("         %s\n", cli_jstr(o, "last_error"));
 	if (json_integer_value(json_object_get(o, "bytes")) == 0)
 		printf("         (its content was let go: outbox_keep, or "
 		    "anonymised)\n");

@@ -15,6 +15,14 @@
 #include "desk/desk.h"
 #include "desk/mailout.h"
 
+const char *
+cli_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
 /* Print a JSON document from PostgreSQL, re-indented. */
 int
 cli_print_json(const char *text)

@@ -26,14 +26,6 @@
 #define SEARCH_DEFAULT 20       /* tickets shown without --limit */
 #define SEARCH_MAX 500         /* the mails ranked bound the tickets */
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Why q (len bytes) cannot be a query, or NULL. */
 static const char *
 query_problem(const char *q, size_t len)
@@ -70,10 +62,10 @@ put_text(const char *s)
 static void
 print_hit(const json_t *t)
 {
-	printf("%-18s %-8s ", jstr(t, "number"), jstr(t, "status"));
-	put_text(jstr(t, "subject"));
+	printf("%-18s %-8s ", cli_jstr(t, "number"), cli_jstr(t, "status"));
+	put_text(cli_jstr(t, "subject"));
 	fputs("\n    ", stdout);
-	put_text(jstr(t, "line"));
+	put_text(cli_jstr(t, "line"));
 	putchar('\n');
 }
 

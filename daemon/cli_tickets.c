@@ -28,14 +28,6 @@
 static const char *const statuses[] = { "new", "open", "pending",
 	"resolved", "closed", NULL };
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* The soonest due_at among the ticket's running timers, or "-". */
 static const char *
 next_due(const json_t *t)
@@ -78,9 +70,9 @@ list_one(void *arg, const char *text)
 		return GC_EINVAL;
 	} else {
 		printf("%-18s %-8s %-3s %-10s %-12s %-20s %-28.28s %s\n",
-		    jstr(t, "number"), jstr(t, "status"), jstr(t, "priority"),
-		    jstr(t, "plan"), jstr(t, "queue"), next_due(t),
-		    jstr(t, "requester"), jstr(t, "subject"));
+		    cli_jstr(t, "number"), cli_jstr(t, "status"), cli_jstr(t, "priority"),
+		    cli_jstr(t, "plan"), cli_jstr(t, "queue"), next_due(t),
+		    cli_jstr(t, "requester"), cli_jstr(t, "subject"));
 		json_decref(t);
 		o->n++;
 	}

@@ -118,6 +118,29 @@ clean_subject(const struct mail *m, const char *drop_tag)
 	return out;
 }
 
+/* cm into the quarantine as held, with detail; notice_queue: the queue
+ * told of it (held_notice.h), or NULL. */
+static int
+held(struct desk *in, const struct conv_mail *cm, const char *detail,
+    const char *notice_queue, struct intake_result *res,
+    struct gc_err *err)
+{
+	struct store_quarantine q = {
+		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
+		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
+		.imap_uid = cm->uid, .now = in->now,
+		.notice_queue = notice_queue,
+	};
+	int rc;
+
+	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
+		return rc;
+	res->outcome = INTAKE_QUARANTINED;
+	res->held = true;
+	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);
+	return 0;
+}
+
 /* A rule holds the mail (hold = spam): into the quarantine, where an
  * operator may release it, and nothing else: no ticket, no
  * acknowledgement (spam's senders are forged: it would be backscatter).
@@ -131,15 +154,10 @@ hold(struct desk *in, const struct conv_mail *cm,
     struct gc_err *err)
 {
 	/* the rules' queue, whether the policy knows it or not */
-	const char *rq = rr->queue;
+	const char *rq = rr->queue, *notice = NULL;
 	bool routed = rq != NULL && (cm->mb->queue == NULL ||
 	    strcmp(rq, cm->mb->queue) != 0);
 	char detail[400];
-	struct store_quarantine q = {
-		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
-		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
-		.imap_uid = cm->uid, .now = in->now,
-	};
 	int rc;
 
 	snprintf(detail, sizeof(detail), "%s: rule %s (%s:%d)", rr->hold,
@@ -149,21 +167,18 @@ hold(struct desk *in, const struct conv_mail *cm,
 		    strlen(detail), "; rule %.64s sends it to queue %.64s",
 		    rr->queue_by.rule, rq);
 	if (routed)
-		q.notice_queue = held_notice_queue(in, rq, cm->mb);
-	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
+		notice = held_notice_queue(in, rq, cm->mb);
+	if ((rc = held(in, cm, detail, notice, res, err)) != 0)
 		return rc;
-	if (q.notice_queue != NULL) {
+	if (notice != NULL) {
 		log_warn("quarantine %" PRId64 ": held (%s), and rule %s "
 		    "sends it to the %s queue: a security report? `guichet "
 		    "quarantine show %" PRId64 "`, then `release` it",
 		    res->quarantine_id, rr->hold, rr->queue_by.rule, rq,
 		    res->quarantine_id);
-		if ((rc = held_notice_try(in, q.notice_queue, err)) != 0)
+		if ((rc = held_notice_try(in, notice, err)) != 0)
 			return rc;
 	}
-	res->outcome = INTAKE_QUARANTINED;
-	res->held = true;
-	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);
 	return 0;
 }
 
@@ -173,21 +188,10 @@ ticket_hold_blocked(struct desk *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err)
 {
 	char detail[400];
-	struct store_quarantine q = {
-		.mailbox = cm->mb->name, .reason = "held", .detail = detail,
-		.raw = cm->raw, .raw_len = cm->len, .dedup_key = cm->key,
-		.imap_uid = cm->uid, .now = in->now,
-	};
-	int rc;
 
 	snprintf(detail, sizeof(detail), "blocked sender %.300s (guichet "
 	    "blocked list)", cm->m->from.addr ? cm->m->from.addr : "?");
-	if ((rc = record_quarantine(in, &q, &res->quarantine_id, err)) != 0)
-		return rc;
-	res->outcome = INTAKE_QUARANTINED;
-	res->held = true;
-	snprintf(res->reason, sizeof(res->reason), "held: %.200s", detail);
-	return 0;
+	return held(in, cm, detail, NULL, res, err);
 }
 
 int
