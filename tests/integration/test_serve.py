@@ -112,7 +112,7 @@ class Serve(gh.ServersTestCase):
             time.sleep(0.02)
         self.assertIsNone(d.poll(), "killed by SIGHUP number %d:\n%s"
                           % (sent, d.stderr()))
-        self.assertGreater(sent, 5)
+        self.assertGreater(sent, 0)     # at least one landed in the read
         d.wait_for_output(r"configuration reloaded")
         s.imap.append(self.user, "INBOX", mail(5))
         s.smtp.wait_for(1, timeout=30)
