@@ -39,7 +39,9 @@ hooks_event(struct desk *in, int64_t ticket_id, const char *kind,
 	char *redacted = NULL;
 	int bit, rc = 0;
 
-	if (c->nwebhooks == 0 || ticket_id == 0 ||
+	/* the customers' pages record events with no config in hand
+	 * (daemon/rate_page.c): none of theirs is a webhook's */
+	if (c == NULL || c->nwebhooks == 0 || ticket_id == 0 ||
 	    (bit = conf_hook_bit(kind)) < 0)
 		return 0;
 	for (size_t i = 0; rc == 0 && i < c->nwebhooks; i++) {

@@ -17,12 +17,13 @@
 	"IN (lower(" n "), '@' || split_part(lower(" n "), '@', -1)))"
 
 static const struct db_stmt st_claim = { "claim",
-	"SELECT seen, ticket_id, ours, " BLOCKED("$3") " FROM "
-	"intake_claim($1, $2)", 3 };
+	"SELECT c.seen, c.ticket_id, c.ours, b.x FROM intake_claim($1, $2) c, "
+	"(SELECT " BLOCKED("$3") " AS x) b", 3 };
 static const struct db_stmt st_claim_tagged = { "claim_tagged",
-	"SELECT c.seen, c.ticket_id, c.ours, " BLOCKED("$4") ", t.* FROM "
-	"intake_claim($1, $2) c LEFT JOIN (SELECT " STORE_TICKET_COLS
-	" FROM tickets WHERE number = $3) t ON true", 4 };
+	"SELECT c.seen, c.ticket_id, c.ours, b.x, t.* FROM intake_claim($1, "
+	"$2) c CROSS JOIN (SELECT " BLOCKED("$4") " AS x) b LEFT JOIN "
+	"(SELECT " STORE_TICKET_COLS " FROM tickets WHERE number = $3) t "
+	"ON true", 4 };
 
 int
 store_claim(struct db *db, const char *key, const char *message_id,
