@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "notify/compose.h"
+#include "sla/org.h"
 #include "sql/blocked_db.h"
 
 #define ADDRESS_MAX 254
@@ -27,24 +28,6 @@ print_row(const json_t *o)
 	    cli_jstr(o, "ticket"));
 }
 
-/* A domain as we hold it: labels of letters, digits, '-' (and UTF-8),
- * dots between them. */
-static bool
-domain_ok(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 0 || d[0] == '.' || d[n - 1] == '.' || strstr(d, "..") ||
-	    strchr(d, '.') == NULL)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)d; *p; p++)
-		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.'))
-			return false;
-	return true;
-}
-
 /* What may be blocked: an address we could write to, or @domain; never
  * one of ours nor an agent's. *why says why not. */
 static bool
@@ -56,8 +39,8 @@ blockable(const struct app *app, const char *a, const char **why)
 	*why = NULL;
 	if (strlen(a) > ADDRESS_MAX || at == NULL || strchr(at + 1, '@'))
 		*why = "not an address nor @domain";
-	else if (a[0] == '@' ? !domain_ok(a + 1) :
-	    compose_addr_check(a, &err) != 0 || !domain_ok(at + 1))
+	else if (a[0] == '@' ? !org_valid_domain(a + 1) :
+	    compose_addr_check(a, &err) != 0 || !org_valid_domain(at + 1))
 		*why = "not an address nor @domain";
 	else if (conf_agent_by_address(app->conf, a) != NULL ||
 	    conf_is_our_address(app->conf, a))

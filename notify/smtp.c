@@ -659,8 +659,7 @@ sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
 		hmac_sha256(md, sign->secret, strlen(sign->secret), msg.data,
 		    msg.len);
 		buf_free(&msg);
-		for (size_t i = 0; i < SHA256_LEN; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		hex_encode(hex, md, SHA256_LEN);
 		snprintf(line, sizeof(line), "X-Guichet-Timestamp: %s", ts);
 		hdrs = curl_slist_append(hdrs, line);
 		snprintf(line, sizeof(line), "X-Guichet-Signature: sha256=%s",

@@ -561,9 +561,11 @@ static const struct db_stmt st_subs_json = { "gdpr_subs_json",
 	"iso_utc(unsubscribed_at)) ORDER BY id), '[]')::text "
 	"FROM status_subscribers WHERE lower(address) = ANY ($1::text[])", 1 };
 
-int
-gdpr_db_subscriptions_json(struct db *db, const char *const *person,
-    char **out, long long *n_r, struct gc_err *err)
+/* st over a person's writings ($1): its count and its JSON array. */
+static int
+person_json(struct db *db, const struct db_stmt *st,
+    const char *const *person, char **out, long long *n_r,
+    struct gc_err *err)
 {
 	char *w = array_literal(person, count_of(person));
 	PGresult *res;
@@ -571,7 +573,7 @@ gdpr_db_subscriptions_json(struct db *db, const char *const *person,
 
 	*out = NULL;
 	*n_r = 0;
-	rc = db_execv(db, &st_subs_json, &res, err, 1, w);
+	rc = db_execv(db, st, &res, err, 1, w);
 	free(w);
 	if (rc != 0)
 		return rc;
@@ -579,6 +581,13 @@ gdpr_db_subscriptions_json(struct db *db, const char *const *person,
 	*out = xstrdup(PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return 0;
+}
+
+int
+gdpr_db_subscriptions_json(struct db *db, const char *const *person,
+    char **out, long long *n_r, struct gc_err *err)
+{
+	return person_json(db, &st_subs_json, person, out, n_r, err);
 }
 
 /* The address becomes the pseudonym and the subscription ends: no more
@@ -621,20 +630,7 @@ int
 gdpr_db_blocked_json(struct db *db, const char *const *person, char **out,
     long long *n_r, struct gc_err *err)
 {
-	char *w = array_literal(person, count_of(person));
-	PGresult *res;
-	int rc;
-
-	*out = NULL;
-	*n_r = 0;
-	rc = db_execv(db, &st_blocked_json, &res, err, 1, w);
-	free(w);
-	if (rc != 0)
-		return rc;
-	*n_r = db_get_ll(res, 0, 0);
-	*out = xstrdup(PQgetvalue(res, 0, 1));
-	PQclear(res);
-	return 0;
+	return person_json(db, &st_blocked_json, person, out, n_r, err);
 }
 
 static const struct db_stmt st_blocked_forget = { "gdpr_blocked_forget",
