@@ -211,8 +211,9 @@ print_ticket_text(const json_t *t)
 
 	printf("Ticket:    %s\nSubject:   %s\nStatus:    %s\nPriority:  %s\n"
 	    "Plan:      %s\nQueue:     %s\nRequester: %s\nCreated:   %s\n",
-	    cli_jstr(t, "number"), cli_jstr(t, "subject"), cli_jstr(t, "status"),
-	    cli_jstr(t, "priority"), cli_jstr(t, "plan"), cli_jstr(t, "queue"),
+	    cli_jstr(t, "number"), cli_jstr(t, "subject"),
+	    cli_jstr(t, "status"), cli_jstr(t, "priority"),
+	    cli_jstr(t, "plan"), cli_jstr(t, "queue"),
 	    cli_jstr(t, "requester"), cli_jstr(t, "created_at"));
 	if (json_string_value(json_object_get(t, "eta")))
 		printf("ETA:       %s\n", cli_jstr(t, "eta"));
@@ -222,11 +223,13 @@ print_ticket_text(const json_t *t)
 		printf("Rating:    %lld/5 (%s, %s)%s%s\n",
 		    (long long)json_integer_value(json_object_get(r, "score")),
 		    cli_jstr(r, "via"), cli_jstr(r, "rated_at"),
-		    cli_jstr(r, "comment")[0] ? ": " : "", cli_jstr(r, "comment"));
+		    cli_jstr(r, "comment")[0] ? ": " : "",
+		    cli_jstr(r, "comment"));
 	}
 	json_array_foreach(json_object_get(t, "messages"), i, m) {
 		printf("\n--- %s %s %s  %s -> ", cli_jstr(m, "received_at"),
-		    cli_jstr(m, "direction"), cli_jstr(m, "author"), cli_jstr(m, "from"));
+		    cli_jstr(m, "direction"), cli_jstr(m, "author"),
+		    cli_jstr(m, "from"));
 		for (size_t k = 0; k < json_array_size(json_object_get(m,
 		    "to")); k++)
 			printf("%s%s", k ? ", " : "", json_string_value(
@@ -241,8 +244,8 @@ print_ticket_text(const json_t *t)
 		char *data = json_dumps(json_object_get(e, "data"),
 		    JSON_COMPACT);
 
-		printf("  %s %-20s %s\n", cli_jstr(e, "at"), cli_jstr(e, "kind"),
-		    data ? data : "");
+		printf("  %s %-20s %s\n", cli_jstr(e, "at"),
+		    cli_jstr(e, "kind"), data ? data : "");
 		free(data);
 	}
 }
@@ -313,8 +316,8 @@ print_quarantine_line(const json_t *q)
 {
 	printf("%-6lld %-10s %-8s %-20s %s\n",
 	    (long long)json_integer_value(json_object_get(q, "id")),
-	    cli_jstr(q, "mailbox"), cli_jstr(q, "status"), cli_jstr(q, "received_at"),
-	    cli_jstr(q, "reason"));
+	    cli_jstr(q, "mailbox"), cli_jstr(q, "status"),
+	    cli_jstr(q, "received_at"), cli_jstr(q, "reason"));
 }
 
 #define QUARANTINE_LIST_DEFAULT 1000

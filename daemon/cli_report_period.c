@@ -101,8 +101,8 @@ cli_report_period(struct app *app, int argc, char **argv)
 	if (org == NULL || when == NULL || *org == '\0' || (output != NULL &&
 	    *output == '\0'))
 		return usage();
-	if (report_period_parse(kind, when, sla_policy_support_tz(in.policy), &start, &end,
-	    label, &err) != 0) {
+	if (report_period_parse(kind, when, sla_policy_support_tz(in.policy),
+	    &start, &end, label, &err) != 0) {
 		fprintf(stderr, "guichet report: %s %s\n", when_opt, err.msg);
 		return EX_USAGE;
 	}

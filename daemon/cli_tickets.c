@@ -70,7 +70,8 @@ list_one(void *arg, const char *text)
 		return GC_EINVAL;
 	} else {
 		printf("%-18s %-8s %-3s %-10s %-12s %-20s %-28.28s %s\n",
-		    cli_jstr(t, "number"), cli_jstr(t, "status"), cli_jstr(t, "priority"),
+		    cli_jstr(t, "number"), cli_jstr(t, "status"),
+		    cli_jstr(t, "priority"),
 		    cli_jstr(t, "plan"), cli_jstr(t, "queue"), next_due(t),
 		    cli_jstr(t, "requester"), cli_jstr(t, "subject"));
 		json_decref(t);

@@ -118,7 +118,8 @@ eta_instant(const struct desk *in, const struct cmd_time *ct, time_t *out)
 	tm.tm_min = ct->min;
 	tm.tm_sec = ct->sec;
 	if (!ct->has_offset)
-		return tz_from_local(sla_policy_support_tz(in->policy), &tm, out);
+		return tz_from_local(sla_policy_support_tz(in->policy), &tm,
+		    out);
 	*out = (time_t)(tz_days_from_civil(ct->year, ct->mon, ct->day) *
 	    86400 + ct->hour * 3600 + ct->min * 60 + ct->sec -
 	    ct->offset_min * 60);
@@ -346,8 +347,8 @@ validate_commands(struct agent_ctx *x, char *why, size_t whylen,
 
 		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0 &&
 		    conf_agent_by_name(x->in->conf, c->arg) == NULL) {
-			snprintf(why, whylen, "line %d: \"#assign %s\": no agent "
-			    "of that name", c->line, c->arg);
+			snprintf(why, whylen, "line %d: \"#assign %s\": no "
+			    "agent of that name", c->line, c->arg);
 			return 1;
 		}
 		if (c->kind == CMD_MERGE) {

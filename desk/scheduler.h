@@ -8,9 +8,9 @@
  * tickets past their retention are anonymised (gdpr.h, in batches of
  * their own); held security reports not told yet are told to their
  * queue's agents (held_notice.h); the outbox lets go of the content of
- * mails done with past outbox_keep (outbox_db_keep()). Each pass runs in its own
- * transaction; rows are taken with FOR UPDATE SKIP LOCKED so that two
- * daemons never act twice on the same ticket.
+ * mails done with past outbox_keep (outbox_db_keep()). Each pass runs
+ * in its own transaction; rows are taken with FOR UPDATE SKIP LOCKED so
+ * that two daemons never act twice on the same ticket.
  */
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H
