@@ -373,6 +373,19 @@ number_with_unit(long long *out, const char *s, const char *const *units,
 	return GC_EINVAL;
 }
 
+void
+minutes_text(char *buf, size_t len, long long minutes)
+{
+	const char *sign = minutes < 0 ? "-" : "";
+	unsigned long long m = minutes < 0 ? 0ULL - (unsigned long long)
+	    minutes : (unsigned long long)minutes;
+
+	if (m < 60)
+		snprintf(buf, len, "%s%llu min", sign, m);
+	else
+		snprintf(buf, len, "%s%llu h %02llu", sign, m / 60, m % 60);
+}
+
 int
 duration_parse(long long *seconds_out, const char *s)
 {

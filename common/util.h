@@ -59,6 +59,10 @@ void time_rfc5322(char *buf, size_t len, time_t t);
 
 /* Durations in config: "30s", "5m", "2h", "7d", "1w", or plain seconds. */
 int duration_parse(long long *seconds_out, const char *s);
+/* Worked time: "45 min", "2 h 05", "-1 h 30" (hours never become
+ * days: 30 h of work is "30 h 00"). */
+void minutes_text(char *buf, size_t len, long long minutes);
+
 /* Sizes in config: "25MB", "512KB", "1GB", or plain bytes. */
 int size_parse(long long *bytes_out, const char *s);
 

@@ -13,7 +13,8 @@
 static const char *const events[] = {
 	"created", "message_received", "agent_reply", "internal_note",
 	"status_changed", "reopened", "validated", "auto_closed", "assigned",
-	"priority_changed", "queue_changed", "marked_spam", NULL
+	"priority_changed", "queue_changed", "marked_spam", "time_spent",
+	NULL
 };
 #define NEVENTS (sizeof(events) / sizeof(events[0]) - 1)
 
@@ -87,7 +88,7 @@ conf_hooks_read(struct reader *r, struct conf_section *s)
 			    "internal_note, status_changed, reopened, "
 			    "validated, auto_closed, assigned, "
 			    "priority_changed, queue_changed, marked_spam, "
-			    "or all)", w->events.v[i]);
+			    "time_spent, or all)", w->events.v[i]);
 	}
 }
 

@@ -203,6 +203,28 @@ print_delivery(const json_t *d)
 	}
 }
 
+/* "Time:      2 h 15 (alice 1 h 45, bob 30 min)", when any is left. */
+static void
+print_time_spent(const json_t *ts)
+{
+	const char *agent;
+	const json_t *v;
+	char m[32];
+	bool first = true;
+
+	if (json_integer_value(json_object_get(ts, "minutes")) == 0)
+		return;
+	minutes_text(m, sizeof(m), json_integer_value(json_object_get(ts,
+	    "minutes")));
+	printf("Time:      %s (", m);
+	json_object_foreach((json_t *)json_object_get(ts, "by"), agent, v) {
+		minutes_text(m, sizeof(m), json_integer_value(v));
+		printf("%s%s %s", first ? "" : ", ", agent, m);
+		first = false;
+	}
+	printf(")\n");
+}
+
 static void
 print_ticket_text(const json_t *t)
 {
@@ -217,6 +239,7 @@ print_ticket_text(const json_t *t)
 	    cli_jstr(t, "requester"), cli_jstr(t, "created_at"));
 	if (json_string_value(json_object_get(t, "eta")))
 		printf("ETA:       %s\n", cli_jstr(t, "eta"));
+	print_time_spent(json_object_get(t, "time_spent"));
 	if (json_is_object(json_object_get(t, "rating"))) {
 		const json_t *r = json_object_get(t, "rating");
 

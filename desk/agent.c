@@ -41,6 +41,7 @@
 #include "sql/store_message.h"
 #include "sql/store_participant.h"
 #include "sql/store_ticket.h"
+#include "sql/time_db.h"
 
 #define MAX_TAGS 32             /* tags of one ticket */
 #define ETA_AHEAD (366 * 86400) /* an #eta at most a year ahead */
@@ -75,6 +76,8 @@ struct agent_ctx {
 	struct incident_plan inc; /* #incident commands */
 	bool ended;               /* the mail resolved or closed the ticket */
 	bool spam;                /* #spam: closed in silence, sender held */
+	bool time_seen;           /* #time: one a mail */
+	long long time_total;     /* the ticket's minutes before it */
 };
 
 /* The agent's mail is kept among agents, nothing of it applied, and the
@@ -303,6 +306,26 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
 		return incident_check(in, x->t, c, &x->inc, why, whylen, err);
+	case CMD_TIME: {
+		long long mine;
+		int rc2;
+
+		if (x->time_seen)
+			return why_line(why, whylen, c, "one #time per mail");
+		x->time_seen = true;
+		if ((rc2 = time_db_totals(in->db, x->t->id, x->agent->name,
+		    &mine, &x->time_total, err)) != 0)
+			return rc2;
+		if (c->minutes < 0 && mine + c->minutes < 0) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "you have logged %lld "
+			    "min on this ticket: that much can be taken back",
+			    mine);
+			return why_line(why, whylen, c, what);
+		}
+		return 0;
+	}
 	case CMD_SPAM: {
 		const char *r = x->t->requester;
 
@@ -567,6 +590,19 @@ apply_command(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 			rc = record_event(in, x->t->id, x->remind ?
 			    "reminder_set" : "reminder_cancelled", who,
 			    x->remind ? ev_json("at", at, NULL) : NULL, err);
+		return rc;
+	}
+	case CMD_TIME: {
+		struct evjson *e = ev_new();
+
+		ev_int(e, "minutes", c->minutes);
+		ev_int(e, "total", x->time_total + c->minutes);
+		rc = time_db_add(in->db, x->t->id, who, c->minutes, in->now,
+		    err);
+		if (rc == 0)
+			return record_event(in, x->t->id, "time_spent", who,
+			    ev_end(e), err);
+		free(ev_end(e));
 		return rc;
 	}
 	case CMD_HELP:

@@ -380,6 +380,30 @@ read_buckets(struct report_doc *d, struct desk *in, const struct tz *tz,
 }
 
 static int
+read_time(struct report_doc *d, struct desk *in, struct gc_err *err)
+{
+	struct report *r = &d->r;
+	struct report_db_time *x;
+	struct report_time *rt;
+	size_t n;
+	int rc;
+
+	if ((rc = report_db_time(in->db, r->organisation, r->start, r->as_of,
+	    &d->a, &x, REPORT_MAX_ROWS, &n, &r->time_tickets,
+	    &r->time_minutes, err)) != 0)
+		return rc;
+	rt = arena_alloc(&d->a, (n + 1) * sizeof(*rt));
+	for (size_t i = 0; i < n; i++) {
+		rt[i].number = x[i].number;
+		rt[i].subject = x[i].subject;
+		rt[i].minutes = x[i].minutes;
+	}
+	r->times = rt;
+	r->ntimes = n;
+	return 0;
+}
+
+static int
 read_lists(struct report_doc *d, struct desk *in, struct gc_err *err)
 {
 	struct report *r = &d->r;
@@ -420,7 +444,7 @@ read_lists(struct report_doc *d, struct desk *in, struct gc_err *err)
 	}
 	r->incidents = ri;
 	r->nincidents = n;
-	return 0;
+	return read_time(d, in, err);
 }
 
 int

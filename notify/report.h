@@ -77,6 +77,13 @@ struct report_incident {
 	const char *rca;              /* "sent", "late", "due", "none" */
 };
 
+/* A ticket agents worked on in the period (#time). */
+struct report_time {
+	const char *number;
+	const char *subject;          /* from mail */
+	long long minutes;            /* < 0 when only corrections fell in */
+};
+
 /* A bucket of the chart (a week) or of the trend (a month). */
 struct report_bucket {
 	time_t start;                 /* local midnight of its first day */
@@ -114,6 +121,11 @@ struct report {
 	const struct report_incident *incidents;
 	size_t nincidents;
 	long long incidents_total;
+	const struct report_time *times;   /* most time first */
+	size_t ntimes;
+	long long time_tickets;       /* tickets with time logged (more than
+	                                 listed when capped); 0: no section */
+	long long time_minutes;       /* of them all */
 	struct report_bucket weeks[REPORT_MAX_WEEKS];
 	size_t nweeks;
 	struct report_bucket months[REPORT_MAX_MONTHS];

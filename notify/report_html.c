@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/util.h"
 #include "notify/compose.h"
 
 #define CHART_W 640
@@ -251,6 +252,41 @@ incident_table(struct buf *out, const struct report *r,
 	    r->nincidents, "<p class=\"more\">", "</p>");
 }
 
+/* Time worked (#time): no section when none was logged. */
+static int
+worked_table(struct buf *out, const struct report *r,
+    const struct report_words *w)
+{
+	char m[32];
+	int rc;
+
+	minutes_text(m, sizeof(m), r->time_minutes);
+	rc = buf_addstr(out, "<p id=\"worked-total\">");
+	rc = rc ? rc : esc(out, w->worked_total);
+	rc = rc ? rc : buf_addstr(out, ": ");
+	rc = rc ? rc : esc(out, m);
+	rc = rc ? rc : buf_addstr(out, "</p>");
+	if (rc != 0)
+		return rc;
+	HEAD(out, "worked", w->ticket, w->worked, w->subject);
+	for (size_t i = 0; i < r->ntimes && rc == 0; i++) {
+		minutes_text(m, sizeof(m), r->times[i].minutes);
+		rc = buf_addstr(out, "<tr class=\"worked\">");
+		rc = rc ? rc : elem(out, "td", "class=\"ticket\"",
+		    r->times[i].number);
+		rc = rc ? rc : buf_printf(out, "<td class=\"n\" data-value="
+		    "\"%lld\">", r->times[i].minutes);
+		rc = rc ? rc : esc(out, m);
+		rc = rc ? rc : buf_addstr(out, "</td>");
+		rc = rc ? rc : elem(out, "td", "class=\"subject\"",
+		    r->times[i].subject);
+		rc = rc ? rc : buf_addstr(out, "</tr>");
+	}
+	rc = rc ? rc : buf_addstr(out, "</table>");
+	return rc ? rc : report_more(out, w, r->time_tickets, r->ntimes,
+	    "<p class=\"more\">", "</p>");
+}
+
 /* A bar of height value/max of the plot, x and width in pixels. */
 static int
 bar(struct buf *out, const char *cls, double x, double bw, long long v,
@@ -394,6 +430,10 @@ body(struct buf *out, const struct report *r, const char *title)
 	rc = rc ? rc : times_table(out, r, w);
 	rc = rc ? rc : section(out, w->incidents);
 	rc = rc ? rc : incident_table(out, r, w);
+	if (rc == 0 && r->time_tickets > 0) {
+		rc = section(out, w->worked);
+		rc = rc ? rc : worked_table(out, r, w);
+	}
 	if (rc == 0 && r->nmonths > 0) {
 		rc = section(out, w->trend);
 		rc = rc ? rc : trend_table(out, r, w);

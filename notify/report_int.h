@@ -17,7 +17,8 @@ struct report_words {
 	    *to_ack, *to_resolve, *measured, *mean, *median, *p90,
 	    *business, *wall, *around_clock, *incidents, *rca, *chart,
 	    *week_of, *trend, *month, *compliance, *empty, *more, *none,
-	    *no_breach, *no_incident, *day_unit, *opened_at, *resolved_at;
+	    *no_breach, *no_incident, *day_unit, *opened_at, *resolved_at,
+	    *worked, *worked_total;
 	const char *timer_names[REPORT_MAX_TIMERS][2];   /* key, label */
 	const char *rca_states[4][2];
 };

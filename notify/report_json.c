@@ -135,6 +135,16 @@ report_render_json(struct buf *out, const struct report *r)
 	json_object_set_new(j, "p1_incidents", a);
 	json_object_set_new(j, "p1_incidents_total",
 	    json_integer(r->incidents_total));
+	a = json_array();
+	for (size_t i = 0; i < r->ntimes; i++)
+		json_array_append_new(a, json_pack("{s:o,s:o,s:I}", "number",
+		    str(r->times[i].number), "subject", str(r->times[i].subject),
+		    "minutes", (json_int_t)r->times[i].minutes));
+	json_object_set_new(j, "time_worked", a);
+	json_object_set_new(j, "time_worked_tickets",
+	    json_integer(r->time_tickets));
+	json_object_set_new(j, "time_worked_minutes",
+	    json_integer(r->time_minutes));
 	json_object_set_new(j, "weeks", buckets(r->weeks, r->nweeks));
 	if (r->kind == REPORT_QUARTERLY)
 		json_object_set_new(j, "months", buckets(r->months,

@@ -128,6 +128,31 @@ text_incidents(struct buf *out, const struct report *r,
 	    r->nincidents, "", "\n");
 }
 
+/* Time worked (#time), when agents logged any in the period. */
+static int
+text_worked(struct buf *out, const struct report *r,
+    const struct report_words *w)
+{
+	char m[32];
+	int rc;
+
+	if (r->time_tickets == 0)
+		return 0;
+	minutes_text(m, sizeof(m), r->time_minutes);
+	rc = heading(out, w->worked);
+	rc = rc ? rc : buf_printf(out, "%s: %s\n", w->worked_total, m);
+	for (size_t i = 0; i < r->ntimes && rc == 0; i++) {
+		minutes_text(m, sizeof(m), r->times[i].minutes);
+		rc = buf_printf(out, "%s %10s  ", r->times[i].number, m);
+		if (rc == 0)
+			rc = add_clean(out, r->times[i].subject, 200);
+		if (rc == 0)
+			rc = buf_addc(out, '\n');
+	}
+	return rc ? rc : report_more(out, w, r->time_tickets,
+	    r->ntimes, "", "\n");
+}
+
 int
 report_render_text(struct buf *out, const struct report *r)
 {
@@ -169,6 +194,7 @@ report_render_text(struct buf *out, const struct report *r)
 	rc = rc ? rc : text_breaches(out, r, w);
 	rc = rc ? rc : text_times(out, r, w);
 	rc = rc ? rc : text_incidents(out, r, w);
+	rc = rc ? rc : text_worked(out, r, w);
 	rc = rc ? rc : heading(out, w->chart);
 	for (size_t i = 0; i < r->nweeks && rc == 0; i++)
 		rc = buf_printf(out, "%s %s: %s %lld, %s %lld\n", w->week_of,
@@ -290,6 +316,14 @@ report_render_csv(struct buf *out, const struct report *r)
 			time_iso8601(b, sizeof(b), x->resolved_at);
 		ROW("incident", x->number, a, x->resolved_at ? b : "",
 		    x->rca, x->subject);
+	}
+	if (r->time_tickets > 0) {
+		ROW("section", "ticket", "minutes", "subject");
+		for (size_t i = 0; i < r->ntimes; i++)
+			ROW("time", r->times[i].number, num(a, 32,
+			    r->times[i].minutes), r->times[i].subject);
+		ROW("time_total", num(a, 32, r->time_tickets), num(b, 32,
+		    r->time_minutes), "");
 	}
 	ROW("section", "start", "opened", "resolved", "breached", "met");
 	for (size_t i = 0; i < r->nweeks; i++)

@@ -49,6 +49,8 @@ static const struct {
 	    "YYYY-MM-DD HH:MM, 3d, 4h, 90m, 1w; none cancels)" },
 	{ "spam", CMD_SPAM, "#spam         (alone: closed without a word to "
 	    "the sender, whose next new mails are held)" },
+	{ "time", CMD_TIME, "#time SPENT   (time worked on it: 45m, 2h, "
+	    "1h30, 1:30; -15m corrects yours)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -157,6 +159,65 @@ parse_delay(long long *out, const char *s)
 	if (v == 0 || v > CMD_REMIND_MAX / unit)
 		return false;
 	*out = v * unit;
+	return true;
+}
+
+/* The digits at *p as a number, advancing it: at most max_digits of
+ * them, at least one; -1 if not. */
+static int
+number(const char **p, int max_digits)
+{
+	int v = 0, n = 0;
+
+	while (**p >= '0' && **p <= '9') {
+		if (++n > max_digits)
+			return -1;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	return n == 0 ? -1 : v;
+}
+
+/* A #time: "45m", "45min", "2h", "1h30", "1h30m", "1:30", each with an
+ * optional "-" before it (lower case already): 1 to CMD_TIME_MAX
+ * minutes either way. */
+static bool
+parse_minutes(int *out, const char *s)
+{
+	int sign = 1, h = 0, m = 0;
+
+	if (*s == '-') {
+		sign = -1;
+		s++;
+	}
+	if ((m = number(&s, 5)) < 0)
+		return false;
+	if (*s == 'h' || *s == ':') {
+		bool colon = *s++ == ':';
+
+		h = m;
+		m = 0;
+		if (*s >= '0' && *s <= '9') {
+			const char *b = s;
+
+			if ((m = number(&s, 2)) < 0 || m > 59 ||
+			    (colon && s - b != 2))
+				return false;
+			if (!colon && *s == 'm')
+				s += strncmp(s, "min", 3) == 0 ? 3 : 1;
+		} else if (colon) {
+			return false;
+		}
+	} else if (strcmp(s, "m") == 0 || strcmp(s, "min") == 0) {
+		s += strlen(s);
+	} else {
+		return false;
+	}
+	if (*s != '\0' || h > CMD_TIME_MAX / 60)
+		return false;
+	m += h * 60;
+	if (m == 0 || m > CMD_TIME_MAX)
+		return false;
+	*out = sign * m;
 	return true;
 }
 
@@ -357,6 +418,12 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 		return fail(err, errlen, line, l, n, "expected #remind "
 		    "YYYY-MM-DD HH:MM, a delay (90m, 4h, 3d, 1w, at most a "
 		    "year) or none");
+	case CMD_TIME:
+		str_tolower(c->arg);
+		if (parse_minutes(&c->minutes, c->arg))
+			return 0;
+		return fail(err, errlen, line, l, n, "expected #time 45m, 2h, "
+		    "1h30 or 1:30 (at most 24h; -15m takes time back)");
 	default:
 		if (arglen != 0)
 			return fail(err, errlen, line, l, n, "this command takes "

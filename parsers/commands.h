@@ -11,6 +11,7 @@
  *   #remind TIME|3d|4h|90m|1w|none      #spam
  *   #incident [COMPONENT,...] TITLE           #incident-update TEXT
  *   #incident-resolved [TEXT]
+ *   #time 45m|2h|1h30|-15m   (time worked on the ticket)
  * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
  * an optional "Z" or "+HH:MM"); the parser checks its shape and ranges,
  * the desk reads a time without offset in the support's time zone and
@@ -53,6 +54,7 @@ enum cmd_kind {
 	CMD_INCIDENT_RESOLVED,
 	CMD_REMIND,
 	CMD_SPAM,
+	CMD_TIME,
 };
 
 #define CMD_MAX 16
@@ -60,6 +62,7 @@ enum cmd_kind {
 #define CMD_WORD_MAX 64       /* a queue, a tag, a reply's name */
 #define CMD_TEXT_MAX 2000     /* the text of an #incident command */
 #define CMD_REMIND_MAX (366LL * 86400)   /* #remind in at most a year */
+#define CMD_TIME_MAX 1440     /* #time: at most a day's minutes a mail */
 
 /* The time of an #eta as written: local when !has_offset. */
 struct cmd_time {
@@ -77,6 +80,8 @@ struct cmd {
 	long long after;          /* #remind 3d: seconds from now (1 to
 	                             CMD_REMIND_MAX); 0: at time, or "none"
 	                             in arg */
+	int minutes;              /* #time: -CMD_TIME_MAX..CMD_TIME_MAX, not
+	                             0 */
 	const char *text;         /* #incident*: the rest of the line, in
 	                             the caller's text (not terminated) */
 	size_t textlen;

@@ -86,6 +86,15 @@ static const struct db_stmt st_incidents = { "report_incidents",
 	"AND t.created_at >= $2 AND t.created_at < $3 "
 	"ORDER BY t.created_at, t.number LIMIT $4", 4 };
 
+/* Time logged in the period on the organisation's tickets (merged ones
+ * too: the time was spent), most first; corrections count when made. */
+static const struct db_stmt st_time = { "report_time",
+	"SELECT t.number, " SUBJECT ", sum(e.minutes), count(*) OVER (), "
+	"sum(sum(e.minutes)) OVER () FROM time_entries e JOIN tickets t "
+	"ON t.id = e.ticket_id WHERE t.organisation = $1 AND e.at >= $2 "
+	"AND e.at < $3 GROUP BY t.id HAVING sum(e.minutes) <> 0 "
+	"ORDER BY sum(e.minutes) DESC, t.number LIMIT $4", 4 };
+
 static const struct db_stmt st_buckets = { "report_buckets",
 	"SELECT b, sum(o), sum(r), sum(x), sum(m) FROM ("
 	"SELECT width_bucket(t.created_at, $4::timestamptz[]) AS b, "
@@ -320,6 +329,35 @@ report_db_incidents(struct db *db, const char *org, time_t start,
 		x->resolved_at = ts_of(res, i, 3);
 		copy_field(x->rca, sizeof(x->rca), db_get(res, i, 4));
 		*total_r = db_get_ll(res, i, 5);
+	}
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+int
+report_db_time(struct db *db, const char *org, time_t start, time_t as_of,
+    struct arena *a, struct report_db_time **out, size_t max, size_t *n_r,
+    long long *tickets_r, long long *minutes_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc, n;
+
+	*n_r = 0;
+	*tickets_r = *minutes_r = 0;
+	if ((rc = list_query(db, &st_time, org, start, as_of, max, &res,
+	    err)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*out = arena_alloc(a, (size_t)(n + 1) * sizeof(**out));
+	for (int i = 0; i < n; i++) {
+		struct report_db_time *x = &(*out)[i];
+
+		x->number = arena_strdup(a, db_get(res, i, 0));
+		x->subject = arena_strdup(a, db_get(res, i, 1));
+		x->minutes = db_get_ll(res, i, 2);
+		*tickets_r = db_get_ll(res, i, 3);
+		*minutes_r = db_get_ll(res, i, 4);
 	}
 	*n_r = (size_t)n;
 	PQclear(res);

@@ -54,6 +54,11 @@ struct report_db_incident {
 	char rca[8];                /* sent, late, due, none */
 };
 
+struct report_db_time {
+	const char *number, *subject;
+	long long minutes;          /* logged in the period, corrections in */
+};
+
 /* Bucket i (0-based) of the bounds given to report_db_buckets(). */
 struct report_db_bucket {
 	long long opened, resolved, breached, met;
@@ -90,6 +95,13 @@ int report_db_durations(struct db *db, const char *org, time_t start,
     time_t as_of, const char *const *cal_names,
     const char *const *cal_ranges, size_t ncal,
     struct report_db_duration *out, size_t max, size_t *n_r,
+    struct gc_err *err);
+
+/* The tickets agents logged time on in the period (#time), most first:
+ * at most max, with how many there are and the minutes of them all. */
+int report_db_time(struct db *db, const char *org, time_t start,
+    time_t as_of, struct arena *a, struct report_db_time **out,
+    size_t max, size_t *n_r, long long *tickets_r, long long *minutes_r,
     struct gc_err *err);
 
 /* The P1 tickets opened in the period with their RCA's state. */

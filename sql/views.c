@@ -79,7 +79,13 @@ static const struct db_stmt st_ticket = { "view_ticket",
 	"'events', coalesce((SELECT json_agg(json_build_object("
 	"  'at', iso_utc(e.at), 'kind', e.kind, 'actor', e.actor, "
 	"  'data', e.data) ORDER BY e.id) FROM events e "
-	"  WHERE e.ticket_id = t.id), '[]'::json)"
+	"  WHERE e.ticket_id = t.id), '[]'::json), "
+	/* #time (038_time_entries.sql): the agents with time left */
+	"'time_spent', (SELECT json_build_object('minutes', "
+	"  coalesce(sum(w.m), 0), 'by', coalesce(json_object_agg(w.agent, "
+	"  w.m ORDER BY w.agent) FILTER (WHERE w.m <> 0), '{}'::json)) "
+	"  FROM (SELECT agent, sum(minutes) AS m FROM time_entries "
+	"  WHERE ticket_id = t.id GROUP BY agent) w)"
 	")::text FROM " TICKET_FROM " WHERE t.number = $1", 1 };
 
 /* The tickets that pass every filter given ($1 status, $2 queue, $3

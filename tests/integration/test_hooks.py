@@ -89,7 +89,7 @@ class Hooks(DeskCase):
         self.answer(number, "#assign me\nWe are looking.\n", 1)
         self.deliver(mail("Re: [%s] Export vide" % number, "Still empty.\n",
                           "hk-2@cust.example"))
-        self.answer(number, "#internal\nProbably the cron.\n", 2)
+        self.answer(number, "#internal\n#time 20m\nProbably the cron.\n", 2)
         self.answer(number, "#resolve\nFixed by the new release.\n", 3)
         self.deliver(mail("Re: [%s] Export vide" % number,
                           "Merci, c'est réglé.\n", "hk-3@cust.example"))
@@ -109,6 +109,10 @@ class Hooks(DeskCase):
         audit = [p["event"] for p in self.posts("/audit")]
         self.assertIn("internal_note", audit)
         self.assertNotIn("internal_note", [p["event"] for p in chat])
+        spent = [p for p in self.posts("/audit") if p["event"] ==
+                 "time_spent"]
+        self.assertEqual([(p["actor"], p["data"]) for p in spent],
+                         [("alice", {"minutes": 20, "total": 20})])
         self.assertTrue(set(p["event"] for p in chat) <= set(audit))
         # each POST its own delivery, never twice
         ids = [r.headers["X-Guichet-Delivery"] for r in s.http.requests()]

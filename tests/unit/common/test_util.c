@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,29 @@ test_loopback(void **state)
 			fail_msg("%s: loopback", no[i]);
 }
 
+/* Worked time: hours never turn into days, signs kept, no overflow at
+ * the ends of long long. */
+static void
+test_minutes_text(void **state)
+{
+	static const struct { long long m; const char *want; } v[] = {
+		{ 0, "0 min" }, { 45, "45 min" }, { 59, "59 min" },
+		{ 60, "1 h 00" }, { 135, "2 h 15" }, { 1800, "30 h 00" },
+		{ -15, "-15 min" }, { -90, "-1 h 30" },
+		{ LLONG_MIN, "-153722867280912930 h 08" },
+		{ LLONG_MAX, "153722867280912930 h 07" },
+	};
+	char b[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		minutes_text(b, sizeof(b), v[i].m);
+		assert_string_equal(b, v[i].want);
+	}
+	minutes_text(b, 6, 135);
+	assert_string_equal(b, "2 h 1");
+}
+
 int
 main(void)
 {
@@ -101,6 +125,7 @@ main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_every_day_and_random),
+		cmocka_unit_test(test_minutes_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

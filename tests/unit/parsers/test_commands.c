@@ -214,6 +214,44 @@ test_spam(void **state)
 	expect_error("#spammer\n", "unknown command");
 }
 
+/* #time: the forms agents write, a day at most either way, never 0. */
+static void
+test_time(void **state)
+{
+	static const struct { const char *text; int minutes; } ok[] = {
+		{ "#time 45m\n", 45 }, { "#TIME 2H\n", 120 },
+		{ "#time 1h30\n", 90 }, { "#time 1h30m\n", 90 },
+		{ "#time 1h05min\n", 65 }, { "#time 1:30\n", 90 },
+		{ "#time 0:05\n", 5 }, { "#time 90min\n", 90 },
+		{ "#time -15m\n", -15 }, { "#time 24h\n", 1440 },
+		{ "#time -24h\n", -1440 }, { "#time 1440m\n", 1440 },
+		{ "#time 23h59\n", 1439 }, { "#time 0h1\n", 1 },
+	};
+	static const char *const bad[] = { "#time\n", "#time 0m\n",
+		"#time -0h\n", "#time 45\n", "#time 1441m\n",
+		"#time 25h\n", "#time 24h01\n", "#time -1441m\n",
+		"#time 99999h\n", "#time 999999m\n",
+		"#time 99999999999999999999m\n", "#time 1h60\n",
+		"#time 1:5\n", "#time 1:\n", "#time :30\n", "#time 1h30s\n",
+		"#time 1hm\n", "#time 1d\n", "#time m\n", "#time --5m\n",
+		"#time 1.5h\n", "#time 1h1h\n", "#time 1:30m\n",
+		"#time lots\n" };
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(commands_parse(&l, ok[i].text, err,
+		    sizeof(err)), 0);
+		assert_int_equal(l.v[0].kind, CMD_TIME);
+		assert_int_equal(l.v[0].minutes, ok[i].minutes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(bad[i], "expected #time");
+	expect_error("#time 45m please\n", "unexpected text");
+	assert_non_null(strstr(commands_help(), "#time SPENT"));
+}
+
 static void
 test_new_errors(void **state)
 {
@@ -308,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_eta_forms),
 		cmocka_unit_test(test_remind),
 		cmocka_unit_test(test_spam),
+		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
 	};
