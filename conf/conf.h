@@ -167,6 +167,8 @@ struct conf_http {
 	char *public_url;      /* how customers reach this listener (the
 	                          links to their ticket's page, ratings,
 	                          unsubscribe), NULL */
+	long long ticket_link_expiry;  /* seconds after a ticket closed that
+	                                  its page's links stop; 0: never */
 	int line;              /* of the section, 0: absent */
 };
 

@@ -23,6 +23,7 @@ static const struct key_spec http_keys[] = {
 	{ "poll_stale_after", V_DURATION, H(poll_stale_after), "10m", 0 },
 	{ "outbox_stuck_after", V_DURATION, H(outbox_stuck_after), "30m", 0 },
 	{ "public_url", V_URL_HTTP, H(public_url), NULL, 0 },
+	{ "ticket_link_expiry", V_DURATION, H(ticket_link_expiry), "90d", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef H
@@ -116,6 +117,10 @@ conf_read_http(struct reader *r, struct conf_section *s)
 	if (h->outbox_stuck_after < 1)
 		keys_diag(r, s, "outbox_stuck_after", "outbox_stuck_after: "
 		    "at least 1s");
+	if (h->ticket_link_expiry < 0 || h->ticket_link_expiry > 3660LL *
+	    86400)
+		keys_diag(r, s, "ticket_link_expiry", "ticket_link_expiry: 0 "
+		    "(never) to 10 years");
 }
 
 void

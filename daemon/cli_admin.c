@@ -15,6 +15,7 @@
 #include "daemon/imap.h"
 #include "daemon/cli.h"
 #include "desk/vault.h"
+#include "sql/store_ticket.h"
 #include "sql/views.h"
 
 static int
@@ -273,6 +274,33 @@ print_ticket_text(const json_t *t)
 	}
 }
 
+/* `ticket revoke-links NUMBER`: the links of the ticket's page sent so
+ * far stop working (a forwarded mail, a leaked link). */
+static int
+revoke_links(struct app *app, const char *number)
+{
+	struct gc_err err = { 0 };
+	struct db *db = NULL;
+	char by[96], who[64];
+	int rc, epoch = 0;
+
+	cli_operator(who, sizeof(who));
+	snprintf(by, sizeof(by), "command line (%s)", who);
+	if ((rc = app_db_connect(app, &db, &err)) == 0)
+		rc = store_ticket_revoke_links(db, number, by, app_now(app),
+		    &epoch, &err);
+	db_close(&db);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: ticket revoke-links: %s\n", err.msg);
+		return app_exit_code(rc);
+	}
+	printf("%s: every page link sent so far revoked; the next mails "
+	    "carry new ones\n", number);
+	log_info("ticket %s: page links revoked by %s (epoch %d)", number, by,
+	    epoch);
+	return EX_OK;
+}
+
 int
 cli_ticket(struct app *app, int argc, char **argv)
 {
@@ -291,6 +319,9 @@ cli_ticket(struct app *app, int argc, char **argv)
 		return cli_ticket_search(app, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "reply") == 0)
 		return cli_ticket_reply(app, argc, argv);
+	if (argc == 3 && strcmp(argv[1], "revoke-links") == 0 &&
+	    argv[2][0] != '-')
+		return revoke_links(app, argv[2]);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -330,7 +361,8 @@ usage:
 	    "       guichet ticket search QUERY [--json] [--limit N]\n"
 	    "       guichet ticket attachment NUMBER N --output FILE\n"
 	    "       guichet ticket reply NUMBER --as AGENT [--file FILE] "
-	    "[--attach FILE]...\n");
+	    "[--attach FILE]...\n"
+	    "       guichet ticket revoke-links NUMBER\n");
 	return EX_USAGE;
 }
 

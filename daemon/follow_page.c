@@ -24,14 +24,20 @@ struct follow_page {
 	pthread_mutex_t mu;
 	struct page_conn pc;
 	char *zone, *support_name;
+	long long expiry;         /* seconds after closing; 0: never */
+	time_t (*now)(void *);
+	void *now_arg;
 };
 
 void
 follow_page_new(struct follow_page **out, const struct conf *c,
-    const char *zone)
+    const char *zone, time_t (*now)(void *), void *now_arg)
 {
 	struct follow_page *fp = xcalloc(1, sizeof(*fp));
 
+	fp->expiry = c->http.ticket_link_expiry;
+	fp->now = now;
+	fp->now_arg = now_arg;
 	pthread_mutex_init(&fp->mu, NULL);
 	page_conn_init(&fp->pc, c);
 	fp->zone = xstrdup(zone && zone[0] ? zone : "UTC");
@@ -61,7 +67,8 @@ struct words {
 	const char *title, *subject, *status, *priority, *merged, *opened,
 	    *eta,
 	    *deadlines, *due, *met, *not_met, *history, *times, *gone,
-	    *gone_text, *later, *later_text, *more;
+	    *gone_text, *later, *later_text, *more, *expired,
+	    *expired_text;
 };
 
 static const struct words en = {
@@ -72,7 +79,11 @@ static const struct words en = {
 	"This link is not valid. The mails about your ticket carry its "
 	"number: reply to one of them to reach us.", "Try again later",
 	"This page cannot be shown now; the link still works later.",
-	"To add something, reply to one of our mails about this ticket."
+	"To add something, reply to one of our mails about this ticket.",
+	"Link expired",
+	"This ticket was closed a while ago and its page is no longer "
+	"shown. The mails about your ticket carry its number: reply to one "
+	"of them to reach us."
 };
 
 static const struct words fr = {
@@ -86,7 +97,11 @@ static const struct words fr = {
 	"Cette page ne peut pas être affichée maintenant ; le lien "
 	"fonctionnera plus tard.",
 	"Pour ajouter quelque chose, répondez à l'un de nos mails sur ce "
-	"ticket."
+	"ticket.",
+	"Lien expiré",
+	"Ce ticket a été clos il y a un moment et sa page n'est plus "
+	"affichée. Les mails de votre ticket portent son numéro : répondez "
+	"à l'un d'eux pour nous joindre."
 };
 
 static const char *
@@ -279,6 +294,7 @@ answer(struct follow_page *fp, const char *token, char **page_r)
 	struct gc_err err = { 0 };
 	json_t *t = NULL;
 	char *doc = NULL;
+	long long closed;
 	int64_t id;
 	int rc;
 
@@ -289,8 +305,19 @@ answer(struct follow_page *fp, const char *token, char **page_r)
 	    &err)) != 0 && rc != GC_ENOTFOUND))
 		goto unavailable;
 	if (rc == GC_ENOTFOUND || (t = json_loads(doc, 0, NULL)) == NULL ||
-	    !follow_token_ok(&fp->pc.key, token, id, jstr(t, "requester")))
+	    !follow_token_ok(&fp->pc.key, token, id, jstr(t, "requester"),
+	    (int)json_integer_value(json_object_get(t, "link_epoch"))))
 		goto invalid;
+	closed = json_integer_value(json_object_get(t, "closed_epoch"));
+	if (fp->expiry > 0 && json_is_integer(json_object_get(t,
+	    "closed_epoch")) && (long long)fp->now(fp->now_arg) - closed >
+	    fp->expiry) {
+		json_decref(t);
+		free(doc);
+		*page_r = simple((const char *[]){ en.expired, fr.expired },
+		    (const char *[]){ en.expired_text, fr.expired_text });
+		return 410;
+	}
 	*page_r = render(fp, t);
 	json_decref(t);
 	free(doc);

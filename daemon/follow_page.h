@@ -13,20 +13,23 @@
  *
  * As rate_page.h: its own database connection and copies of the config,
  * one mutex. Answers: 200 with the page; 404 for a token that is not one
- * of ours, altered, or whose ticket is gone or anonymised (one answer
- * for all: a guess learns nothing); 503 when the database cannot be
- * reached.
+ * of ours, altered, revoked (`ticket revoke-links`), or whose ticket is
+ * gone or anonymised (one answer for all: a guess learns nothing); 410
+ * for a good token of a ticket closed longer than [http]
+ * ticket_link_expiry; 503 when the database cannot be reached.
  */
 #ifndef GC_FOLLOW_PAGE_H
 #define GC_FOLLOW_PAGE_H
+
+#include <time.h>
 
 #include "conf/conf.h"
 
 struct follow_page;
 
-/* zone: the support's time zone name (NULL: UTC). */
+/* zone: the support's time zone name (NULL: UTC); now: the clock. */
 void follow_page_new(struct follow_page **out, const struct conf *c,
-    const char *zone);
+    const char *zone, time_t (*now)(void *), void *now_arg);
 void follow_page_free(struct follow_page **fp);
 
 /* The answer to token (the URL after "/ticket/"): the HTTP status, and a

@@ -54,12 +54,14 @@ static const struct command commands[] = {
 	  "ticket show NUMBER [--json]\n"
 	  "ticket search QUERY [--json] [--limit N]\n"
 	  "ticket attachment NUMBER N --output FILE\n"
-	  "ticket reply NUMBER --as AGENT [--file FILE] [--attach FILE]...",
+	  "ticket reply NUMBER --as AGENT [--file FILE] [--attach FILE]...\n"
+	  "ticket revoke-links NUMBER",
 	  "tickets, the most urgent first (the soonest SLA due, then the "
 	  "plan's rank); one ticket with its messages, events and SLA; "
 	  "the tickets whose mails match a query, best first; the N-th "
 	  "attachment of a ticket, opened, into a new file; an agent's "
-	  "answer with its #commands, as by mail, from FILE or stdin" },
+	  "answer with its #commands, as by mail, from FILE or stdin; "
+	  "every link to the ticket's page sent so far stops working" },
 	{ "quarantine", cli_quarantine, true,
 	  "quarantine list [--reason R] [--status held|retried|released] "
 	  "[--queue Q] [--since TIME] [--limit N] [--json]\n"
@@ -71,8 +73,10 @@ static const struct command commands[] = {
 	  "ticket" },
 	{ "outbox", cli_outbox, true,
 	  "outbox list [--json] [--status S] [--limit N]\n"
-	  "outbox retry ID",
-	  "our mails, per recipient; send a dead one again" },
+	  "outbox retry ID\n"
+	  "outbox retry --dead [--kind mail|webhook] [--since TIME]",
+	  "our mails, per recipient; send a dead one again, or every dead "
+	  "one (of a kind, queued since a time)" },
 	{ "blocked", cli_blocked, true,
 	  "blocked list [--json]\n"
 	  "blocked add ADDRESS|@DOMAIN\n"

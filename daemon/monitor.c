@@ -124,7 +124,8 @@ start_http(struct monitor *m, struct gc_err *err)
 	if (h->public_url != NULL) {
 		rate_page_new(&m->rate, m->app->conf, clock_of_app, m->app);
 		o.rate = m->rate;
-		follow_page_new(&m->follow, m->app->conf, support_zone(m));
+		follow_page_new(&m->follow, m->app->conf, support_zone(m),
+		    clock_of_app, m->app);
 		o.follow = m->follow;
 	}
 	if (h->public_url != NULL && status_on(m->app->conf)) {

@@ -16,9 +16,12 @@
 
 static void
 mac(char *out, const struct agentauth_key *k, int64_t ticket_id,
-    const char *requester)
+    const char *requester, int epoch)
 {
-	char *msg = xasprintf("follow:%" PRId64 ":%s", ticket_id,
+	/* epoch 0: the form of the links sent before revocation existed */
+	char *msg = epoch > 0 ? xasprintf("follow:%" PRId64 ":%s:%d",
+	    ticket_id, requester ? requester : "", epoch) :
+	    xasprintf("follow:%" PRId64 ":%s", ticket_id,
 	    requester ? requester : "");
 
 	/* the address as the ticket keeps it, case aside */
@@ -31,11 +34,11 @@ mac(char *out, const struct agentauth_key *k, int64_t ticket_id,
 
 void
 follow_token(char *out, size_t len, const struct agentauth_key *k,
-    int64_t ticket_id, const char *requester)
+    int64_t ticket_id, const char *requester, int epoch)
 {
 	char m[AGENTAUTH_MAC_LEN + 1];
 
-	mac(m, k, ticket_id, requester);
+	mac(m, k, ticket_id, requester, epoch);
 	snprintf(out, len, "%" PRId64 "-%s", ticket_id, m);
 }
 
@@ -61,7 +64,7 @@ follow_token_id(const char *token, int64_t *ticket_r)
 
 bool
 follow_token_ok(const struct agentauth_key *k, const char *token,
-    int64_t ticket_id, const char *requester)
+    int64_t ticket_id, const char *requester, int epoch)
 {
 	char want[AGENTAUTH_MAC_LEN + 1];
 	const char *m;
@@ -70,7 +73,7 @@ follow_token_ok(const struct agentauth_key *k, const char *token,
 	if (!follow_token_id(token, &id) || id != ticket_id)
 		return false;
 	m = strchr(token, '-') + 1;
-	mac(want, k, ticket_id, requester);
+	mac(want, k, ticket_id, requester, epoch);
 	return CRYPTO_memcmp(want, m, AGENTAUTH_MAC_LEN) == 0;
 }
 
@@ -91,7 +94,8 @@ follow_line(struct desk *in, const struct store_ticket *t, const char *lang)
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		n--;
-	follow_token(tok, sizeof(tok), key, t->id, t->requester);
+	follow_token(tok, sizeof(tok), key, t->id, t->requester,
+	    t->link_epoch);
 	return xasprintf(strcmp(lang, "fr") == 0 ? "Suivre ce ticket : "
 	    "%.*s/ticket/%s\n\n" : "Follow this ticket: %.*s/ticket/%s\n\n",
 	    (int)n, url, tok);

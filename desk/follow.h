@@ -9,10 +9,16 @@
  * The page quotes no message: what was written stays in the mails.
  *
  * A token is "<ticket id>-<HMAC>": the HMAC of the agents' key
- * (agentauth.h) binds the ticket and its customer's address. It does not
- * expire, as a tracking number does not, but it dies with that address:
- * once the ticket is anonymised (GDPR retention or `gdpr forget`) or
- * given to another customer, no link of before opens it.
+ * (agentauth.h) binds the ticket, its customer's address and the
+ * ticket's link epoch (above 0 only once revoked: the links of tickets
+ * never revoked keep the form they always had). A link dies:
+ * - with that address: once the ticket is anonymised (GDPR retention or
+ *   `gdpr forget`) or given to another customer;
+ * - when ops revoke the ticket's links (`ticket revoke-links`, migration
+ *   039): every link sent before, the next mails carrying new ones;
+ * - [http] ticket_link_expiry (90 days) after the ticket was closed
+ *   (the page says so: daemon/follow_page.c). While the ticket lives,
+ *   its link works, as its tracking number does.
  */
 #ifndef GC_DESK_FOLLOW_H
 #define GC_DESK_FOLLOW_H
@@ -29,12 +35,12 @@ struct agentauth_key;
 struct store_ticket;
 
 void follow_token(char *out, size_t len, const struct agentauth_key *k,
-    int64_t ticket_id, const char *requester);
+    int64_t ticket_id, const char *requester, int epoch);
 /* The ticket a token names, when it has the form of one (its HMAC is
  * checked by follow_token_ok(), against the ticket's customer). */
 bool follow_token_id(const char *token, int64_t *ticket_r);
 bool follow_token_ok(const struct agentauth_key *k, const char *token,
-    int64_t ticket_id, const char *requester);
+    int64_t ticket_id, const char *requester, int epoch);
 
 /* The paragraph with the link, in lang, ending in a blank line; "" when
  * [http] public_url is not set. malloc'd. */

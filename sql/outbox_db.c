@@ -314,6 +314,36 @@ outbox_db_next_due(struct db *db, time_t now, long long *seconds_r,
 	return rc;
 }
 
+static const struct db_stmt st_dead_ids = { "outbox_dead_ids",
+	"SELECT id FROM outbox WHERE status = 'dead' AND octet_length(data) "
+	"> 0 AND ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS "
+	"NULL OR created_at >= $2) ORDER BY id LIMIT $3", 3 };
+
+int
+outbox_db_dead_ids(struct db *db, const char *kind, time_t since,
+    size_t max, int64_t **ids_r, size_t *n_r, struct gc_err *err)
+{
+	char lim[24], ts[32];
+	PGresult *res;
+	int rc, n;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	snprintf(lim, sizeof(lim), "%zu", max);
+	if (since != 0)
+		time_iso8601(ts, sizeof(ts), since);
+	if ((rc = db_execv(db, &st_dead_ids, &res, err, 3, kind, since ? ts :
+	    NULL, lim)) != 0)
+		return rc;
+	n = PQntuples(res);
+	*ids_r = xcalloc((size_t)n + 1, sizeof(**ids_r));
+	for (int i = 0; i < n; i++)
+		(*ids_r)[i] = db_get_ll(res, i, 0);
+	*n_r = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
 static const struct db_stmt st_retry = { "outbox_retry",
 	"SELECT ticket_id, recipients FROM outbox_retry($1, $2)", 2 };
 static const struct db_stmt st_status = { "outbox_status",

@@ -115,4 +115,11 @@ int outbox_db_retry(struct db *db, int64_t id, time_t now,
 int outbox_db_keep(struct db *db, time_t before, int max, int *emptied_r,
     bool *more_r, struct gc_err *err);
 
+/* The dead rows whose content is still there (outbox_keep), of kind
+ * ("mail", "webhook"; NULL: both) queued at or after since (0: any),
+ * oldest first, at most max: for `outbox retry --dead`. *ids_r is
+ * malloc'd. */
+int outbox_db_dead_ids(struct db *db, const char *kind, time_t since,
+    size_t max, int64_t **ids_r, size_t *n_r, struct gc_err *err);
+
 #endif

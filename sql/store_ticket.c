@@ -104,6 +104,7 @@ store_ticket_row(const PGresult *res, int c, struct store_ticket *t)
 	copy_field(t->assignee, sizeof(t->assignee), db_get(res, 0, c + 12));
 	t->merged_into = db_get_ll(res, 0, c + 13);
 	t->eta = (time_t)db_get_ll(res, 0, c + 14);
+	t->link_epoch = (int)db_get_ll(res, 0, c + 15);
 }
 
 static int
@@ -310,6 +311,33 @@ store_tickets_to_autoclose(struct db *db, time_t before, int max,
 		return rc;
 	for (int i = 0; i < PQntuples(res) && i < max; i++)
 		ids[(*n_r)++] = db_get_ll(res, i, 0);
+	PQclear(res);
+	return 0;
+}
+
+static const struct db_stmt st_revoke_links = { "ticket_revoke_links",
+	"WITH t AS (UPDATE tickets SET link_epoch = link_epoch + 1 "
+	"WHERE number = $1 RETURNING id, link_epoch) "
+	"INSERT INTO events (ticket_id, at, kind, actor, data) "
+	"SELECT id, $2, 'links_revoked', $3, jsonb_build_object('epoch', "
+	"link_epoch) FROM t RETURNING (data->>'epoch')::int", 3 };
+
+int
+store_ticket_revoke_links(struct db *db, const char *number,
+    const char *by, time_t now, int *epoch_r, struct gc_err *err)
+{
+	TS(ts, now);
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_execv(db, &st_revoke_links, &res, err, 3, number, ts,
+	    by)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no ticket %.80s", number);
+	}
+	*epoch_r = (int)db_get_ll(res, 0, 0);
 	PQclear(res);
 	return 0;
 }

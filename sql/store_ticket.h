@@ -35,6 +35,7 @@ struct store_ticket {
 	char *subject;          /* malloc'd */
 	time_t created_at;
 	time_t eta;             /* announced solution (#eta), 0: none */
+	int link_epoch;         /* raised by ticket revoke-links */
 };
 
 void store_ticket_clear(struct store_ticket *t);
@@ -45,7 +46,8 @@ void store_ticket_clear(struct store_ticket *t);
 #define STORE_TICKET_COLS "id, number, status, priority, plan, queue, " \
 	"mailbox, language, requester, requester_name, subject, " \
 	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
-	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, 0)"
+	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, " \
+	"0), link_epoch"
 void store_ticket_row(const PGresult *res, int c, struct store_ticket *t);
 
 struct store_ticket_new {
@@ -118,5 +120,11 @@ int store_ticket_merge(struct db *db, int64_t from, int64_t into,
  * max, locked for this transaction (SKIP LOCKED). */
 int store_tickets_to_autoclose(struct db *db, time_t before, int max,
     int64_t *ids, size_t *n_r, struct gc_err *err);
+
+/* Every page link of ticket `number` sent so far stops working (its link
+ * epoch raised, 039_ticket_links.sql), with a links_revoked event by
+ * `by`; *epoch_r the new epoch. GC_ENOTFOUND: no such ticket. */
+int store_ticket_revoke_links(struct db *db, const char *number,
+    const char *by, time_t now, int *epoch_r, struct gc_err *err);
 
 #endif

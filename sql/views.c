@@ -151,6 +151,8 @@ static const struct db_stmt st_follow = { "view_follow",
 	"SELECT json_build_object('number', t.number, 'subject', t.subject, "
 	"'status', t.status, 'priority', t.priority, 'queue', t.queue, "
 	"'language', t.language, 'requester', t.requester, "
+	"'link_epoch', t.link_epoch, 'closed_epoch', CASE WHEN t.status = "
+	"'closed' THEN extract(epoch FROM t.closed_at)::bigint END, "
 	"'merged_into', (SELECT m.number FROM tickets m WHERE m.id = "
 	"t.merged_into), "
 	"'created_at', " FOLLOW_TIME("t.created_at") ", "

@@ -37,8 +37,8 @@ class Follow(DeskCase):
         self.assertEqual(len(set(found)), 1, body)
         return found[0]
 
-    def serve(self):
-        d = self.servers.spawn("serve", now=T0)
+    def serve(self, now=T0):
+        d = self.servers.spawn("serve", now=now)
         d.wait_for_output(r"http: /metrics and /healthz on")
         gh.wait_until(lambda: request(self.base + "/healthz")[0] in
                       (200, 503), 20, "the listener answers")
@@ -152,6 +152,88 @@ class Follow(DeskCase):
             self.assertEqual(code, 404)
         finally:
             d.stop()
+
+    def test_links_expire_and_are_revoked(self):
+        """A closed ticket's page stops ticket_link_expiry (90 days)
+        after it closed (410, in both languages); an open ticket's never
+        does; `ticket revoke-links` kills every link sent, the next mail
+        carries a new one; bad values and bad calls refused."""
+        s = self.servers
+        number = self.open_ticket("Export", "Empty.\n", "f-7@cust.example")
+        link = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        s.guichet("ticket", "reply", number, "--as", "alice",
+                  input="#close\n", now="2026-11-27T10:00:00Z")
+        other = self.open_ticket("Printer", "It jams.\n", "f-8@cust.example")
+        link_open = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        for now, code in (("2027-02-24T10:00:00Z", 200),     # 89 days
+                          ("2027-02-25T10:00:01Z", 410)):    # 90 days +
+            d = self.serve(now)
+            try:
+                got, page = request(link)
+                self.assertEqual(got, code, now)
+                # the ticket still open: its link works whenever
+                self.assertEqual(request(link_open)[0], 200)
+            finally:
+                d.stop()
+        self.assertIn("Link expired", page)
+        self.assertIn("Lien expiré", page)
+        self.assertNotIn(number, page)
+        self.assertNotIn("Export", page)
+        # ticket_link_expiry = 0: never
+        sections = self.public_sections()
+        sections["http"]["ticket_link_expiry"] = "0"
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        d = self.serve("2030-01-01T00:00:00Z")
+        try:
+            self.assertEqual(request(link)[0], 200)
+            # revoked: every link sent so far is dead at once
+            r = s.guichet("ticket", "revoke-links", other, now=T0)
+            self.assertIn("revoked", r.stdout)
+            code, page = request(link_open)
+            self.assertEqual(code, 404)
+            self.assertIn("Link not valid", page)
+            self.assertEqual(request(link)[0], 200)   # another ticket's
+        finally:
+            d.stop()
+        ev = [e for e in self.show(other)["events"]
+              if e["kind"] == "links_revoked"]
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0]["data"], {"epoch": 1})
+        self.assertTrue(ev[0]["actor"].startswith("command line ("))
+        # the next mail carries a new link, which works; twice: again
+        s.smtp.clear()
+        s.guichet("ticket", "reply", other, "--as", "alice",
+                  input="We are on it.\n", now=T0)
+        s.guichet("serve", "--once", now=T0)
+        fresh = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        self.assertNotEqual(fresh, link_open)
+        s.guichet("ticket", "revoke-links", other, now=T0)
+        s.smtp.clear()
+        s.guichet("ticket", "reply", other, "--as", "alice",
+                  input="Still on it.\n", now=T0)
+        s.guichet("serve", "--once", now=T0)
+        third = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        self.assertNotIn(third, (fresh, link_open))
+        d = self.serve()
+        try:
+            self.assertEqual(request(third)[0], 200)
+            self.assertEqual(request(fresh)[0], 404)
+        finally:
+            d.stop()
+        # bad calls and values
+        r = s.guichet("ticket", "revoke-links", "SUP-2026-999999",
+                      expect=66)
+        self.assertIn("no ticket SUP-2026-999999", r.stderr)
+        s.guichet("ticket", "revoke-links", expect=64)
+        s.guichet("ticket", "revoke-links", "--all", expect=64)
+        s.guichet("ticket", "revoke-links", other, "x", expect=64)
+        for bad in ("-1d", "soon", "11000d", "1d1d"):
+            sections["http"]["ticket_link_expiry"] = bad
+            s.write_config(dbname=self.db, mailbox_user=self.user,
+                           sections=sections)
+            r = s.guichet("check-config", expect=78)
+            self.assertIn("ticket_link_expiry", r.stdout + r.stderr)
 
     def test_page_in_english(self):
         """An English ticket: the link's sentence and the page in

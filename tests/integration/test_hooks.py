@@ -34,9 +34,9 @@ class Hooks(DeskCase):
         os.chmod(self.key, 0o600)
         s.http.clear()
 
-    def configure(self, hooks, raw=None):
+    def configure(self, hooks, raw=None, **general):
         sections = {
-            "guichet": {"webhook_secret_file": self.key},
+            "guichet": dict({"webhook_secret_file": self.key}, **general),
             "agent alice": {"address": "alice@example.com",
                             "name": "Alice Martin",
                             "queues": "support, security"},
@@ -149,6 +149,60 @@ class Hooks(DeskCase):
                           got["redacted"]), (report, "security", None, True))
         self.assertNotIn("XSS", json.dumps(tries))
         self.assertNotIn("script", json.dumps(tries))
+
+    def test_a_receiver_down_longer_than_the_retries(self):
+        """The events given up while the receiver was down go again with
+        one `outbox retry --dead --kind webhook`, each once, with its
+        delivery id; mails, rows let go and other kinds stay as they
+        were; bad calls refused."""
+        s = self.servers
+        url = s.http.url
+        self.configure({"webhook chat": {"url": url + "/chat",
+                                         "events": "created"}},
+                       outbox_max_attempts="2")
+        s.http.fail_next(100, 503)
+        numbers = [self.open_ticket("Export vide", "Hello.\n",
+                                    "hk-3%d@cust.example" % i)
+                   for i in range(3)]
+        for minutes in (5, 30, 59):
+            s.guichet("serve", "--once",
+                      now=T0.replace("10:00", "10:%02d" % minutes))
+        dead = "SELECT count(*) FROM outbox WHERE purpose = " \
+               "'ticket_event' AND status = 'dead'"
+        self.assertEqual(s.pg.scalar(dead, db=self.db), "3")
+        ids = s.pg.scalar("SELECT string_agg(id::text, ',' ORDER BY id) "
+                          "FROM outbox WHERE purpose = 'ticket_event'",
+                          db=self.db).split(",")
+        # one given up long ago, its content let go: not sent again
+        s.pg.psql("UPDATE outbox SET data = '' WHERE id = %s" % ids[0],
+                  db=self.db)
+        s.http.clear()
+        later = "2026-11-26T12:00:00Z"
+        r = s.guichet("outbox", "retry", "--dead", "--kind", "mail",
+                      now=later)
+        self.assertIn("0 dead row(s) pending again", r.stdout)
+        r = s.guichet("outbox", "retry", "--dead", "--since",
+                      "2026-11-27T00:00:00Z", now=later)
+        self.assertIn("0 dead row(s)", r.stdout)
+        self.assertEqual(s.pg.scalar(dead, db=self.db), "3")
+        r = s.guichet("outbox", "retry", "--dead", "--kind", "webhook",
+                      "--since", "2026-11-26T09:00:00Z", now=later)
+        self.assertIn("2 dead row(s) pending again", r.stdout)
+        s.guichet("serve", "--once", now=later)
+        got = [(p["ticket"], p["event"]) for p in self.posts("/chat")]
+        self.assertEqual(sorted(got), [(n, "created") for n in
+                                       sorted(numbers[1:])])
+        self.assertEqual(sorted(r.headers["X-Guichet-Delivery"] for r in
+                                s.http.requests()), sorted(ids[1:]))
+        for n in numbers[1:]:
+            self.assertIn("outbox_retry", self.kinds(n))
+        self.assertNotIn("outbox_retry", self.kinds(numbers[0]))
+        r = s.guichet("outbox", "retry", "--dead", now=later)
+        self.assertIn("0 dead row(s)", r.stdout)
+        for bad in (["--kind", "fax"], ["--since", "yesterday"],
+                    ["--kind"], ["--dead"], ["--since", "0"],
+                    ["--kind", "mail", "--kind", "webhook"], ["-x"]):
+            s.guichet("outbox", "retry", "--dead", *bad, expect=64)
 
     def test_bad_sections(self):
         s = self.servers

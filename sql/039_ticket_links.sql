@@ -1,0 +1,14 @@
+-- 039_ticket_links.sql - a ticket's page links can be revoked.
+--
+-- Every mail to a customer ends with <public_url>/ticket/TOKEN, the
+-- page of the ticket (desk/follow.c): the token is an HMAC of the
+-- ticket's id and its requester's address, so a link forwarded, posted
+-- in a chat or left in a shared mailbox worked for as long as the ticket
+-- lived, and nothing but `gdpr forget` closed it. `guichet ticket
+-- revoke-links NUMBER` now raises link_epoch, which the HMAC covers when
+-- it is above 0: every link sent before stops working, the next mails
+-- carry new ones. Links of tickets never revoked (epoch 0) keep their
+-- form, so the links already sent still work.
+--
+-- A constant default: no row is rewritten (PostgreSQL 11+).
+ALTER TABLE tickets ADD COLUMN link_epoch integer NOT NULL DEFAULT 0;
