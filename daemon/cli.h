@@ -33,6 +33,7 @@ int cli_outbox(struct app *app, int argc, char **argv);
 int cli_blocked(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
 int cli_report_period(struct app *app, int argc, char **argv);
+int cli_report_agents(struct app *app, int argc, char **argv);
 int cli_oauth2(struct app *app, int argc, char **argv);
 int cli_status(struct app *app, int argc, char **argv);
 int cli_keys(struct app *app, int argc, char **argv);

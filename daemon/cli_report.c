@@ -54,6 +54,8 @@ cli_report(struct app *app, int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "monthly") == 0 ||
 	    strcmp(argv[1], "quarterly") == 0))
 		return cli_report_period(app, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "agents") == 0)
+		return cli_report_agents(app, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "satisfaction") != 0)
 		goto usage;
 	for (int i = 2; i < argc; i++) {
@@ -93,6 +95,10 @@ cli_report(struct app *app, int argc, char **argv)
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet report satisfaction [--since TIME] "
-	    "[--json]\n");
+	    "[--json]\n"
+	    "       guichet report agents --month YYYY-MM | --quarter "
+	    "YYYY-QN [--queue Q] [--json]\n"
+	    "       guichet report monthly|quarterly ... (see guichet help "
+	    "report)\n");
 	return EX_USAGE;
 }

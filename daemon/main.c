@@ -94,11 +94,14 @@ static const struct command commands[] = {
 	  "report monthly --org ORG --month YYYY-MM "
 	  "[--format text|csv|html|json] [--output FILE]\n"
 	  "report quarterly --org ORG --quarter YYYY-QN "
-	  "[--format text|csv|html|json] [--output FILE]",
+	  "[--format text|csv|html|json] [--output FILE]\n"
+	  "report agents [--month YYYY-MM] [--quarter YYYY-QN] [--queue Q] "
+	  "[--json]",
 	  "customers' ratings of resolved tickets: how many, the average, "
 	  "the share of 4 and 5, each score; an organisation's monthly or "
 	  "quarterly report: tickets, SLA compliance, breaches, response "
-	  "times, P1 incidents, a chart per week" },
+	  "times, P1 incidents, time worked, a chart per week; what each "
+	  "agent did in a month or quarter" },
 	{ "oauth2", cli_oauth2, true,
 	  "oauth2 authorize --mailbox NAME\n"
 	  "oauth2 authorize --smtp",
