@@ -13,7 +13,7 @@ import json
 import re
 import unittest
 
-from desk_case import DeskCase, T0, mail
+from desk_case import DeskCase, mail
 
 AGENTS = {
     "agent alice": {"address": "alice@example.com", "name": "Alice Martin",
