@@ -153,6 +153,7 @@ static const struct key_spec queue_keys[] = {
 	{ "webhook_url", V_URL_HTTP, Q(webhook_url), NULL, 0 },
 	{ "redact", V_BOOL, Q(redact), NULL, 0 },
 	{ "retention", V_DURATION, Q(retention), NULL, 0 },
+	{ "assign", V_STR, Q(assign), "none", 0 },
 	{ NULL, 0, 0, NULL, 0 }
 };
 #undef Q
@@ -378,6 +379,16 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 				    "queue %s: escalation_to: \"%s\" is not "
 				    "a mail address", q->name,
 				    q->escalation_to.v[j]);
+		q->round_robin = q->assign != NULL &&
+		    strcmp(q->assign, "round_robin") == 0;
+		if (q->assign != NULL && !q->round_robin &&
+		    strcmp(q->assign, "none") != 0)
+			conf_diag_add(r->d, c->path, q->line, "queue %s: assign: "
+			    "\"%.64s\": round_robin or none", q->name,
+			    q->assign);
+		else if (q->round_robin && !conf_queue_worked(c, q->name))
+			conf_diag_add(r->d, c->path, q->line, "queue %s: assign "
+			    "= round_robin, but no agent works on it", q->name);
 	}
 	if (c->general.message_id_domain == NULL && c->smtp.from_addr) {
 		const char *at = strchr(c->smtp.from_addr, '@');

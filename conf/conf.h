@@ -89,6 +89,8 @@ struct conf_queue {
 	bool redact;           /* mails to agents without the text */
 	bool redact_set;       /* redact given; else yes for "security" */
 	long long retention;   /* seconds after closure; -1: [gdpr]'s, 0: never */
+	char *assign;          /* "round_robin", "none" or NULL (none) */
+	bool round_robin;      /* new tickets assigned in turn */
 	int line;
 };
 
@@ -327,6 +329,9 @@ bool conf_queue_redacted(const struct conf *c, const char *queue);
 bool conf_agent_has_queue(const struct conf_agent *a, const char *queue);
 /* Whether some agent works on that queue. */
 bool conf_queue_worked(const struct conf *c, const char *queue);
+/* Whether that queue's new tickets are assigned in turn ([queue NAME]
+ * assign = round_robin). */
+bool conf_queue_round_robin(const struct conf *c, const char *queue);
 /* Whether addr is one of ours: the SMTP sender or a mailbox's address. */
 bool conf_is_our_address(const struct conf *c, const char *addr);
 

@@ -128,6 +128,14 @@ conf_agent_has_queue(const struct conf_agent *a, const char *queue)
 }
 
 bool
+conf_queue_round_robin(const struct conf *c, const char *queue)
+{
+	const struct conf_queue *q = queue ? conf_queue(c, queue) : NULL;
+
+	return q != NULL && q->round_robin;
+}
+
+bool
 conf_queue_worked(const struct conf *c, const char *queue)
 {
 	for (size_t i = 0; i < c->nagents; i++)

@@ -31,6 +31,7 @@ int cli_customers(struct app *app, int argc, char **argv);
 int cli_quarantine_retry(struct app *app, long long id);
 int cli_outbox(struct app *app, int argc, char **argv);
 int cli_blocked(struct app *app, int argc, char **argv);
+int cli_agent(struct app *app, int argc, char **argv);
 int cli_report(struct app *app, int argc, char **argv);
 int cli_report_period(struct app *app, int argc, char **argv);
 int cli_report_agents(struct app *app, int argc, char **argv);

@@ -83,6 +83,12 @@ static const struct command commands[] = {
 	  "blocked remove ADDRESS|@DOMAIN",
 	  "the senders whose mails that would open a ticket are held (an "
 	  "agent's #spam adds its ticket's sender)" },
+	{ "agent", cli_agent, true,
+	  "agent list [--json]\n"
+	  "agent away NAME [--until TIME]\n"
+	  "agent back NAME",
+	  "the agents of the config and who is away: an agent away gets no "
+	  "new ticket in turn ([queue] assign = round_robin)" },
 	{ "sla", cli_sla, true, "sla tick [--now TIME]",
 	  "one scheduler pass at the clock's time (--now)" },
 	{ "rules", cli_rules, true, "rules test FILE.eml [--json]",

@@ -24,6 +24,7 @@
 #include "notify/compose.h"
 #include "parsers/address.h"
 #include "parsers/mime.h"
+#include "sql/assign_db.h"
 #include "sql/store_participant.h"
 #include "sql/store_quarantine.h"
 #include "sql/store_ticket.h"
@@ -194,6 +195,37 @@ ticket_hold_blocked(struct desk *in, const struct conv_mail *cm,
 	return held(in, cm, detail, NULL, res, err);
 }
 
+/* [queue NAME] assign = round_robin: the next of the queue's agents not
+ * away owns the new ticket (040_assignment.sql); nobody when all are. */
+static int
+assign_in_turn(struct desk *in, struct store_ticket *t, struct gc_err *err)
+{
+	const char **names = xcalloc(in->conf->nagents + 1, sizeof(*names));
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < in->conf->nagents; i++)
+		if (conf_agent_has_queue(&in->conf->agents[i], t->queue))
+			names[n++] = in->conf->agents[i].name;
+	rc = assign_db_next(in->db, names, n, in->now, t->assignee,
+	    sizeof(t->assignee), err);
+	free(names);
+	if (rc != 0)
+		return rc;
+	if (t->assignee[0] == '\0') {
+		log_warn("ticket %s: every agent of queue %s is away: left "
+		    "unassigned", t->number, t->queue);
+		return record_event(in, t->id, "assign_skipped", NULL,
+		    ev_json("reason", "every agent of the queue is away", NULL),
+		    err);
+	}
+	if ((rc = store_ticket_set_assignee(in->db, t->id, t->assignee,
+	    in->now, err)) != 0)
+		return rc;
+	return record_event(in, t->id, "assigned", NULL, ev_json("assignee",
+	    t->assignee, "by", "round_robin", NULL), err);
+}
+
 int
 ticket_open(struct desk *in, const struct conv_mail *cm,
     int64_t related_to, const char *drop_tag, struct intake_result *res,
@@ -298,6 +330,9 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	t.requester_name = m->from.name ? xstrdup(m->from.name) : NULL;
 	t.subject = xstrdup(subject);
 	t.created_at = in->now;
+	if (conf_queue_round_robin(in->conf, q->queue) &&
+	    (rc = assign_in_turn(in, &t, err)) != 0)
+		goto out;
 	if (cm->automatic != NULL) {
 		/* no automatic answer to automatic mail: no loop */
 		rc = record_event(in, id, "ack_suppressed", NULL,

@@ -1,0 +1,158 @@
+"""test_assign.py - new tickets assigned in turn, agents away.
+
+Through real IMAP, SMTP and PostgreSQL: with `[queue support] assign =
+round_robin`, each new ticket of the queue gets the next of its agents
+(never one of another queue), its notification says who, an "assigned"
+event says by whom; `guichet agent away` takes an agent out of the turn
+(for good or until a time), `agent back` puts them back; everybody away
+leaves the ticket unassigned with an event; a queue without it assigns
+nobody. Ten ingests at once share the turn evenly. Bad names, times and
+values are refused.
+"""
+
+import json
+import re
+import threading
+import unittest
+
+from desk_case import DeskCase, T0, mail
+
+SECTIONS = {
+    "agent alice": {"address": "alice@example.com", "name": "Alice Martin",
+                    "queues": "support", "language": "en"},
+    "agent bruno": {"address": "bruno@example.com", "name": "Bruno Petit",
+                    "queues": "support, billing", "language": "en"},
+    "agent carla": {"address": "carla@example.com", "name": "Carla Diaz",
+                    "queues": "billing", "language": "en"},
+    "queue support": {"assign": "round_robin"},
+    "queue billing": {},
+}
+
+
+class Assign(DeskCase):
+
+    def setUp(self):
+        self.start_desk("as", SECTIONS)
+        self.n = 0
+
+    def ticket(self, now=T0):
+        self.n += 1
+        r = self.deliver(mail("Export empty", "The export is empty.\n",
+                              "as-%d@cust.example" % self.n), now=now)
+        return re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+
+    def owner(self, number):
+        return self.show(number)["assignee"]
+
+    def test_in_turn_and_away(self):
+        s = self.servers
+        owners = [self.owner(self.ticket()) for _ in range(4)]
+        self.assertEqual(sorted(owners), ["alice", "alice", "bruno",
+                                          "bruno"])
+        self.assertTrue(all(a != b for a, b in zip(owners, owners[1:])),
+                        owners)
+        number = self.ticket()
+        ev = [e for e in self.show(number)["events"]
+              if e["kind"] == "assigned"]
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0]["data"]["by"], "round_robin")
+        who = ev[0]["data"]["assignee"]
+        self.assertIsNone(ev[0]["actor"])
+        # the notification says who owns it
+        notes = [m for m in self.sent() if number in m["Subject"] and
+                 m["X-RcptTo"] in ("alice@example.com", "bruno@example.com")]
+        self.assertEqual(len(notes), 2)
+        for m in notes:
+            self.assertIn("Assigned to: %s\n" % who, self.body(m))
+        # bruno away for good: alice gets them all
+        r = s.guichet("agent", "away", "bruno")
+        self.assertIn("bruno is away", r.stdout)
+        self.assertEqual({self.owner(self.ticket()) for _ in range(3)},
+                         {"alice"})
+        # alice away until noon too: nobody, the ticket says why
+        s.guichet("agent", "away", "alice", "--until",
+                  "2026-11-26T12:00:00Z", now=T0)
+        lone = self.ticket()
+        self.assertIsNone(self.owner(lone))
+        self.assertIn("assign_skipped", self.kinds(lone))
+        listed = json.loads(s.guichet("agent", "list", "--json",
+                                      now=T0).stdout)
+        self.assertEqual([(a["agent"], a["away"], a["away_until"])
+                          for a in listed],
+                         [("alice", True, "2026-11-26T12:00:00Z"),
+                          ("bruno", True, None), ("carla", False, None)])
+        # after noon alice is back by herself
+        self.assertEqual(self.owner(self.ticket(now="2026-11-26T12:00:01Z")),
+                         "alice")
+        s.guichet("agent", "back", "bruno")
+        owners = [self.owner(self.ticket(now="2026-11-26T13:00:00Z"))
+                  for _ in range(4)]
+        self.assertEqual(sorted(owners), ["alice", "alice", "bruno",
+                                          "bruno"])
+        # a queue without assign: nobody; carla never gets support's
+        s.guichet("ticket", "reply", lone, "--as", "bruno",
+                  input="#queue billing\n")
+        self.assertIsNone(self.owner(lone))
+        self.assertNotIn("carla", [self.owner("SUP-2026-%06d" % i)
+                                   for i in range(1, self.n + 1)])
+        text = s.guichet("agent", "list").stdout
+        self.assertRegex(text, r"alice +alice@example\.com +support\n")
+        self.assertRegex(text, r"bruno +bruno@example\.com +support,billing"
+                         r"\n")
+
+    def test_ten_at_once_share_the_turn(self):
+        s = self.servers
+        raws = [mail("Export %d" % i, "Empty.\n", "as-c%d@cust.example" % i)
+                for i in range(10)]
+        out = []
+
+        def ingest(raw):
+            r = s.guichet("ingest", "--mailbox", "support", input=raw,
+                          now=T0)
+            out.append(r.returncode)
+
+        threads = [threading.Thread(target=ingest, args=(r,)) for r in raws]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(out, [0] * 10)
+        got = s.pg.scalar("SELECT string_agg(assignee || ':' || n, ',' "
+                          "ORDER BY assignee) FROM (SELECT assignee, "
+                          "count(*) AS n FROM tickets GROUP BY assignee) x",
+                          db=self.db)
+        self.assertEqual(got, "alice:5,bruno:5")
+
+    def test_bad_calls_and_values(self):
+        s = self.servers
+        for args, code, want in (
+                (["away", "dora"], 65, "no [agent] of that name"),
+                (["back", "dora"], 65, "no [agent] of that name"),
+                (["back", "alice"], 66, "alice was not away"),
+                (["away", "alice", "--until", "2020-01-01"], 65,
+                 "the time is past"),
+                (["away", "alice", "--until", "soon"], 64, "not an ISO"),
+                (["away", "alice", "--until"], 64, "usage"),
+                (["away"], 64, "usage"),
+                (["away", "alice", "bruno"], 64, "usage"),
+                (["list", "--all"], 64, "unknown option"),
+                ([], 64, "usage")):
+            with self.subTest(args=args):
+                r = s.guichet("agent", *args, expect=code, now=T0)
+                self.assertIn(want, r.stderr)
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM agents_away",
+                                     db=self.db), "0")
+        for queue, want in (({"assign": "random"}, "round_robin or none"),
+                            ({"assign": "round_robin"},
+                             "no agent works on it")):
+            sections = dict(SECTIONS)
+            sections["queue empty"] = queue
+            s.write_config(dbname=self.db, mailbox_user=self.user,
+                           sections=sections)
+            r = s.guichet("check-config", expect=78)
+            self.assertRegex(r.stdout, r"guichet\.conf:\d+: queue empty: "
+                             r"assign.*" + re.escape(want))
+
+
+if __name__ == "__main__":
+    unittest.main()
