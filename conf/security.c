@@ -3,10 +3,11 @@
  *
  * [pgp] says where the secret key of the security address lives (a
  * GnuPG home, or a key file that the daemon imports into a private home
- * at start: home when given, else KEY_FILE.gnupg), which key it is (its fingerprint, told to reporters) and
- * which mailbox's mail is decrypted. Whether the home and the key are
- * really there is checked by the daemon at start and by check-config,
- * which can run GnuPG; here only what the file says is checked.
+ * at start: home when given, else KEY_FILE.gnupg), which key it is (its
+ * fingerprint, told to reporters) and which mailbox's mail is
+ * decrypted. Whether the home and the key are really there is checked by
+ * the daemon at start and by check-config, which can run GnuPG; here
+ * only what the file says is checked.
  */
 #include "conf/security.h"
 

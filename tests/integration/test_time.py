@@ -51,6 +51,12 @@ class Time(DeskCase):
                                     agent, input=text, expect=expect,
                                     now=now)
 
+    def by_mail(self, number, text, mid, n):
+        """Alice's answer to her notification n, by mail."""
+        self.deliver(mail("Re: [%s] Export empty" % number, text, mid,
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=n))
+
     def entries(self):
         return int(self.servers.pg.scalar(
             "SELECT count(*) FROM time_entries", db=self.db))
@@ -60,11 +66,8 @@ class Time(DeskCase):
         number = self.ticket()
         s.smtp.clear()
         n = self.notification("alice@example.com", number)
-        self.deliver(mail("Re: [%s] Export empty" % number,
-                          "#time 45m\n\nWe are looking at it.\n",
-                          "tm-a1@example.com",
-                          sender="Alice Martin <alice@example.com>",
-                          in_reply_to=n))
+        self.by_mail(number, "#time 45m\n\nWe are looking at it.\n",
+                     "tm-a1@example.com", n)
         got = self.sent("claire@cust.example")
         self.assertEqual(len(got), 1)
         self.assertIn("We are looking at it.", self.body(got[0]))
@@ -97,11 +100,8 @@ class Time(DeskCase):
             "minutes": 90, "by": {"bruno": 90}})
         # by mail, a refusal applies nothing of the mail and says why
         s.smtp.clear()
-        self.deliver(mail("Re: [%s] Export empty" % number,
-                          "#priority P1\n#time -1h\n\nDone.\n",
-                          "tm-a2@example.com",
-                          sender="Alice Martin <alice@example.com>",
-                          in_reply_to=n))
+        self.by_mail(number, "#priority P1\n#time -1h\n\nDone.\n",
+                     "tm-a2@example.com", n)
         told = self.sent("alice@example.com")
         self.assertEqual(len(told), 1)
         self.assertIn("you have logged 0 min", self.body(told[0]))
