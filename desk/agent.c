@@ -673,6 +673,15 @@ mail_customer(struct agent_ctx *x, const char *body, struct gc_err *err)
 	return rc;
 }
 
+/* Whether the ticket's owner works on its (new) queue. */
+static bool
+owner_works_on(const struct desk *in, const struct store_ticket *t)
+{
+	const struct conf_agent *a = conf_agent_by_name(in->conf, t->assignee);
+
+	return a != NULL && conf_agent_has_queue(a, t->queue);
+}
+
 int
 agent_mail(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, const struct conf_agent *agent, const char *how,
@@ -681,7 +690,7 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	struct agent_ctx x = { .in = in, .cm = cm, .t = t, .agent = agent };
 	const char *text = record_new_text(cm->m), *body;
 	char why[320], *opened;
-	bool merged = false;
+	bool merged = false, assigned = false;
 	int rc;
 
 	x.mb = reply_mailbox(in->conf, t, cm->mb);
@@ -723,8 +732,16 @@ agent_mail(struct desk *in, const struct conv_mail *cm,
 	for (size_t i = 0; rc == 0 && i < x.cmds.n; i++) {
 		rc = apply_command(&x, &x.cmds.v[i], err);
 		merged |= x.cmds.v[i].kind == CMD_MERGE;
+		assigned |= x.cmds.v[i].kind == CMD_ASSIGN;
 	}
 	if (rc != 0)
+		goto out;
+	/* moved into a queue that assigns in turn, without an owner who
+	 * works on it and without an #assign of the agent's own */
+	if (x.queue_from[0] != '\0' && strcmp(x.queue_from, t->queue) != 0 &&
+	    !assigned && !merged && conf_queue_round_robin(in->conf,
+	    t->queue) && (t->assignee[0] == '\0' || !owner_works_on(in,
+	    t)) && (rc = ticket_assign_in_turn(in, t, err)) != 0)
 		goto out;
 	if (x.resolve && (rc = set_status(&x, "resolved", err)) != 0)
 		goto out;

@@ -195,15 +195,16 @@ ticket_hold_blocked(struct desk *in, const struct conv_mail *cm,
 	return held(in, cm, detail, NULL, res, err);
 }
 
-/* [queue NAME] assign = round_robin: the next of the queue's agents not
- * away owns the new ticket (040_assignment.sql); nobody when all are. */
-static int
-assign_in_turn(struct desk *in, struct store_ticket *t, struct gc_err *err)
+int
+ticket_assign_in_turn(struct desk *in, struct store_ticket *t,
+    struct gc_err *err)
 {
 	const char **names = xcalloc(in->conf->nagents + 1, sizeof(*names));
+	char before[sizeof(t->assignee)];
 	size_t n = 0;
 	int rc;
 
+	memcpy(before, t->assignee, sizeof(before));
 	for (size_t i = 0; i < in->conf->nagents; i++)
 		if (conf_agent_has_queue(&in->conf->agents[i], t->queue))
 			names[n++] = in->conf->agents[i].name;
@@ -213,8 +214,10 @@ assign_in_turn(struct desk *in, struct store_ticket *t, struct gc_err *err)
 	if (rc != 0)
 		return rc;
 	if (t->assignee[0] == '\0') {
-		log_warn("ticket %s: every agent of queue %s is away: left "
-		    "unassigned", t->number, t->queue);
+		/* the owner it had, if any, stays */
+		memcpy(t->assignee, before, sizeof(before));
+		log_warn("ticket %s: every agent of queue %s is away: not "
+		    "assigned in turn", t->number, t->queue);
 		return record_event(in, t->id, "assign_skipped", NULL,
 		    ev_json("reason", "every agent of the queue is away", NULL),
 		    err);
@@ -331,7 +334,7 @@ ticket_open(struct desk *in, const struct conv_mail *cm,
 	t.subject = xstrdup(subject);
 	t.created_at = in->now;
 	if (conf_queue_round_robin(in->conf, q->queue) &&
-	    (rc = assign_in_turn(in, &t, err)) != 0)
+	    (rc = ticket_assign_in_turn(in, &t, err)) != 0)
 		goto out;
 	if (cm->automatic != NULL) {
 		/* no automatic answer to automatic mail: no loop */

@@ -38,4 +38,12 @@ int ticket_open_split(struct desk *in, const struct store_ticket *from,
     const struct mail *m, const char *raw, size_t len, const char *key,
     struct intake_result *res, struct gc_err *err);
 
+/* [queue NAME] assign = round_robin: t (its queue, number and id) gets
+ * the next of the queue's agents not away as its owner (t->assignee
+ * set), with an "assigned" event; when they are all away, its owner
+ * stays (none for a new ticket) with an "assign_skipped" event
+ * (040_assignment.sql). */
+int ticket_assign_in_turn(struct desk *in, struct store_ticket *t,
+    struct gc_err *err);
+
 #endif

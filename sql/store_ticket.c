@@ -273,6 +273,9 @@ static const struct db_stmt st_merge_parts = { "merge_participants",
 	"INSERT INTO ticket_participants (ticket_id, address, name, role, "
 	"added_at) SELECT $2, address, name, 'cc', added_at FROM "
 	"ticket_participants WHERE ticket_id = $1 ON CONFLICT DO NOTHING", 2 };
+/* the time worked goes where the messages go (038_time_entries.sql) */
+static const struct db_stmt st_merge_time = { "merge_time",
+	"UPDATE time_entries SET ticket_id = $2 WHERE ticket_id = $1", 2 };
 static const struct db_stmt st_merge_ticket = { "merge_ticket",
 	"UPDATE tickets SET merged_into = $2, status = 'closed', "
 	"closed_at = $3, updated_at = $3 WHERE id = $1", 3 };
@@ -287,7 +290,8 @@ store_ticket_merge(struct db *db, int64_t from, int64_t into, time_t now,
 	int rc;
 
 	if ((rc = db_execv(db, &st_merge_msgs, NULL, err, 2, f, t)) != 0 ||
-	    (rc = db_execv(db, &st_merge_parts, NULL, err, 2, f, t)) != 0)
+	    (rc = db_execv(db, &st_merge_parts, NULL, err, 2, f, t)) != 0 ||
+	    (rc = db_execv(db, &st_merge_time, NULL, err, 2, f, t)) != 0)
 		return rc;
 	return db_execv(db, &st_merge_ticket, NULL, err, 3, f, t, ts);
 }

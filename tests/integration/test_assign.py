@@ -100,6 +100,59 @@ class Assign(DeskCase):
         self.assertRegex(text, r"bruno +bruno@example\.com +support,billing"
                          r"\n")
 
+    def test_moved_into_a_queue_that_assigns(self):
+        """#queue into a round-robin queue: an owner who does not work
+        on it is replaced in turn by one who does; one who does stays; an
+        #assign of the same mail wins; a move into a queue without it
+        changes nobody."""
+        s = self.servers
+        sections = dict(SECTIONS)
+        sections["queue billing"] = {"assign": "round_robin"}
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        tickets = {}
+        while set(tickets) != {"alice", "bruno"}:
+            n = self.ticket()
+            tickets[self.owner(n)] = n
+        s.smtp.clear()
+        s.guichet("ticket", "reply", tickets["alice"], "--as", "alice",
+                  input="#queue billing\n", now=T0)
+        now_owner = self.owner(tickets["alice"])
+        self.assertIn(now_owner, ("bruno", "carla"))
+        ev = [e["data"] for e in self.show(tickets["alice"])["events"]
+              if e["kind"] == "assigned"]
+        self.assertEqual(ev[-1], {"assignee": now_owner,
+                                  "by": "round_robin"})
+        # the billing agents are told, with the owner
+        s.guichet("serve", "--once", now=T0)
+        told = [m for m in self.sent("carla@example.com")
+                if tickets["alice"] in m["Subject"]]
+        self.assertEqual(len(told), 1)
+        self.assertIn("Assigned to: %s\n" % now_owner, self.body(told[0]))
+        # bruno works on billing: he keeps his ticket
+        s.guichet("ticket", "reply", tickets["bruno"], "--as", "bruno",
+                  input="#queue billing\n", now=T0)
+        self.assertEqual(self.owner(tickets["bruno"]), "bruno")
+        # an explicit #assign in the same mail wins
+        third = self.ticket()
+        s.guichet("ticket", "reply", third, "--as", "bruno",
+                  input="#assign carla\n#queue billing\n", now=T0)
+        self.assertEqual(self.owner(third), "carla")
+        # everybody of billing away: the owner it had stays
+        s.guichet("agent", "away", "bruno", now=T0)
+        s.guichet("agent", "away", "carla", now=T0)
+        fourth = self.ticket()
+        before = self.owner(fourth)
+        s.guichet("ticket", "reply", fourth, "--as", before,
+                  input="#queue billing\n", now=T0)
+        self.assertEqual(self.owner(fourth), before)
+        self.assertIn("assign_skipped", self.kinds(fourth))
+        # back to support, no turn there for a ticket with an owner of it
+        s.guichet("agent", "back", "carla", now=T0)
+        s.guichet("ticket", "reply", third, "--as", "carla",
+                  input="#queue support\n", now=T0)
+        self.assertIn(self.owner(third), ("alice", "bruno"))
+
     def test_ten_at_once_share_the_turn(self):
         s = self.servers
         raws = [mail("Export %d" % i, "Empty.\n", "as-c%d@cust.example" % i)

@@ -112,6 +112,22 @@ class Time(DeskCase):
         self.assertEqual(t["time_spent"]["minutes"], 90)
         self.assertEqual(self.entries(), 4)
 
+    def test_merged_with_its_messages(self):
+        """A ticket merged into another takes its time along, as its
+        messages: the target shows both; the report lists the target."""
+        a, b = self.ticket(), self.ticket()
+        self.act(a, "#time 45m\n")
+        self.act(b, "#time 30m\n", agent="bruno")
+        self.act(b, "#merge %s\n" % a)
+        self.assertEqual(self.show(a)["time_spent"], {
+            "minutes": 75, "by": {"alice": 45, "bruno": 30}})
+        self.assertEqual(self.show(b)["time_spent"]["minutes"], 0)
+        j = json.loads(self.servers.guichet(
+            "report", "monthly", "--org", "acme", "--month", "2026-11",
+            "--format", "json", now="2026-12-02T10:00:00Z").stdout)
+        self.assertEqual([(x["number"], x["minutes"]) for x in
+                          j["time_worked"]], [(a, 75)])
+
     def test_hostile_values(self):
         s = self.servers
         number = self.ticket()
