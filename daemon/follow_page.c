@@ -25,6 +25,8 @@ struct follow_page {
 	struct page_conn pc;
 	char *zone, *support_name;
 	long long expiry;         /* seconds after closing; 0: never */
+	char **redacted;          /* the queues whose subject is withheld */
+	size_t nredacted;
 	time_t (*now)(void *);
 	void *now_arg;
 };
@@ -36,6 +38,14 @@ follow_page_new(struct follow_page **out, const struct conf *c,
 	struct follow_page *fp = xcalloc(1, sizeof(*fp));
 
 	fp->expiry = c->http.ticket_link_expiry;
+	/* a copy: the config may be reloaded while the page is served */
+	fp->redacted = xcalloc(c->nqueues + 2, sizeof(*fp->redacted));
+	for (size_t i = 0; i < c->nqueues; i++)
+		if (conf_queue_redacted(c, c->queues[i].name))
+			fp->redacted[fp->nredacted++] = xstrdup(
+			    c->queues[i].name);
+	if (conf_queue(c, CONF_SECURITY_QUEUE) == NULL)
+		fp->redacted[fp->nredacted++] = xstrdup(CONF_SECURITY_QUEUE);
 	fp->now = now;
 	fp->now_arg = now_arg;
 	pthread_mutex_init(&fp->mu, NULL);
@@ -55,6 +65,9 @@ follow_page_free(struct follow_page **fpp)
 		return;
 	pthread_mutex_destroy(&fp->mu);
 	page_conn_clear(&fp->pc);
+	for (size_t i = 0; i < fp->nredacted; i++)
+		free(fp->redacted[i]);
+	free(fp->redacted);
 	free(fp->zone);
 	free(fp->support_name);
 	free(fp);
@@ -68,7 +81,7 @@ struct words {
 	    *eta,
 	    *deadlines, *due, *met, *not_met, *history, *times, *gone,
 	    *gone_text, *later, *later_text, *more, *expired,
-	    *expired_text;
+	    *expired_text, *withheld;
 };
 
 static const struct words en = {
@@ -83,7 +96,8 @@ static const struct words en = {
 	"Link expired",
 	"This ticket was closed a while ago and its page is no longer "
 	"shown. The mails about your ticket carry its number: reply to one "
-	"of them to reach us."
+	"of them to reach us.",
+	"(withheld: the mails about your ticket carry it)"
 };
 
 static const struct words fr = {
@@ -101,7 +115,8 @@ static const struct words fr = {
 	"Lien expiré",
 	"Ce ticket a été clos il y a un moment et sa page n'est plus "
 	"affichée. Les mails de votre ticket portent son numéro : répondez "
-	"à l'un d'eux pour nous joindre."
+	"à l'un d'eux pour nous joindre.",
+	"(masqué : les mails de votre ticket le portent)"
 };
 
 static const char *
@@ -209,6 +224,17 @@ row(struct buf *b, const char *th, const char *td, const char *cls)
 	add(b, "</td></tr>\n");
 }
 
+/* A redacted queue's ticket ([queue NAME] redact, by default security):
+ * its subject stays out of the page, whoever holds the link. */
+static bool
+withheld(const struct follow_page *fp, const char *queue)
+{
+	for (size_t i = 0; queue != NULL && i < fp->nredacted; i++)
+		if (strcmp(fp->redacted[i], queue) == 0)
+			return true;
+	return false;
+}
+
 static char *
 render(const struct follow_page *fp, const json_t *t)
 {
@@ -225,7 +251,8 @@ render(const struct follow_page *fp, const json_t *t)
 	add(&b, "<h1>");
 	esc(&b, title);
 	add(&b, "</h1>\n<table>\n");
-	row(&b, w->subject, jstr(t, "subject"), NULL);
+	row(&b, w->subject, withheld(fp, jstr(t, "queue")) ? w->withheld :
+	    jstr(t, "subject"), NULL);
 	row(&b, w->status, word_of(jstr(t, "status"), is_fr, statuses),
 	    NULL);
 	row(&b, w->priority, jstr(t, "priority"), NULL);

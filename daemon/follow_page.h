@@ -3,8 +3,9 @@
  *
  * The link at the end of our mails to the customer side (desk/follow.h)
  * leads here, through the [http] listener's thread. The page says where
- * the ticket stands, in the ticket's language: its number, subject,
- * status and priority; each SLA deadline and when it was met; the ETA an
+ * the ticket stands, in the ticket's language: its number, subject
+ * (withheld for a redacted queue's ticket, security by default: a link
+ * may travel without its mail), status and priority; each SLA deadline and when it was met; the ETA an
  * agent gave; and the dates of what happened (the customer's messages,
  * our answers, the changes of status and priority), the newest 100.
  * It quotes no message, and names no agent. It stores nothing: a mail

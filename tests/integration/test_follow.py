@@ -235,6 +235,42 @@ class Follow(DeskCase):
             r = s.guichet("check-config", expect=78)
             self.assertIn("ticket_link_expiry", r.stdout + r.stderr)
 
+    def test_a_security_reports_subject_stays_out(self):
+        """A redacted queue's ticket (security, by default): its page
+        withholds the subject, whoever holds the link; `redact = no`
+        shows it."""
+        s = self.servers
+        alice = {"agent alice": {"address": "alice@example.com",
+                                 "name": "Alice Martin",
+                                 "queues": "support, security"}}
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=self.public_sections(alice))
+        number = self.open_ticket("XSS vulnerability in the login page",
+                                  "<script>alert(1)</script>\n",
+                                  "f-9@research.example")
+        self.assertEqual(self.show(number)["queue"], "security")
+        link = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        d = self.serve()
+        try:
+            code, page = request(link)
+        finally:
+            d.stop()
+        self.assertEqual(code, 200)
+        self.assertIn(number, page)
+        self.assertNotIn("XSS", page)
+        self.assertIn("<tr><th>Objet</th><td>(masqué : les mails de votre "
+                      "ticket le portent)</td></tr>", page)
+        sections = self.public_sections(dict(alice, **{
+            "queue security": {"redact": "no"}}))
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        d = self.serve()
+        try:
+            code, page = request(link)
+        finally:
+            d.stop()
+        self.assertIn("XSS vulnerability in the login page", page)
+
     def test_page_in_english(self):
         """An English ticket: the link's sentence and the page in
         English."""
