@@ -5,9 +5,10 @@
  * leads here, through the [http] listener's thread. The page says where
  * the ticket stands, in the ticket's language: its number, subject
  * (withheld for a redacted queue's ticket, security by default: a link
- * may travel without its mail), status and priority; each SLA deadline and when it was met; the ETA an
- * agent gave; and the dates of what happened (the customer's messages,
- * our answers, the changes of status and priority), the newest 100.
+ * may travel without its mail), status and priority; each SLA deadline
+ * and when it was met; the ETA an agent gave; and the dates of what
+ * happened (the customer's messages, our answers, the changes of status
+ * and priority), the newest 100.
  * It quotes no message, and names no agent. It stores nothing: a mail
  * scanner that opens every link changes nothing. Times are in the
  * support's zone (its business calendar's).
