@@ -44,7 +44,10 @@ follow_page_new(struct follow_page **out, const struct conf *c,
 		if (conf_queue_redacted(c, c->queues[i].name))
 			fp->redacted[fp->nredacted++] = xstrdup(
 			    c->queues[i].name);
-	if (conf_queue(c, CONF_SECURITY_QUEUE) == NULL)
+	/* the queue redacted without a section of its own: asked of
+	 * conf_queue_redacted(), which holds that default */
+	if (conf_queue(c, CONF_SECURITY_QUEUE) == NULL &&
+	    conf_queue_redacted(c, CONF_SECURITY_QUEUE))
 		fp->redacted[fp->nredacted++] = xstrdup(CONF_SECURITY_QUEUE);
 	fp->now = now;
 	fp->now_arg = now_arg;
