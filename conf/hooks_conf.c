@@ -4,6 +4,7 @@
 #include "conf/hooks_conf.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,21 @@ static const char *const events[] = {
 	NULL
 };
 #define NEVENTS (sizeof(events) / sizeof(events[0]) - 1)
+
+/* The events' names, ", " between them, for a message: made from the
+ * list, so that an event added there is named here too. */
+static const char *
+event_names(void)
+{
+	static char names[512];
+
+	if (names[0] == '\0')
+		for (size_t i = 0, o = 0; i < NEVENTS && o < sizeof(names);
+		    i++)
+			o += (size_t)snprintf(names + o, sizeof(names) - o,
+			    "%s%s", i ? ", " : "", events[i]);
+	return names;
+}
 
 /* What a [webhook] without events = gets: a ticket's life, not its
  * notes nor its housekeeping. */
@@ -84,11 +100,8 @@ conf_hooks_read(struct reader *r, struct conf_section *s)
 			w->mask |= 1u << bit;
 		else
 			keys_diag(r, s, "events", "events: \"%.64s\": not an "
-			    "event (created, message_received, agent_reply, "
-			    "internal_note, status_changed, reopened, "
-			    "validated, auto_closed, assigned, "
-			    "priority_changed, queue_changed, marked_spam, "
-			    "time_spent, or all)", w->events.v[i]);
+			    "event (%s, or all)", w->events.v[i],
+			    event_names());
 	}
 }
 
