@@ -59,6 +59,8 @@ bool cli_parse_count(const char *s, long long max, long long *out);
  * N"; printable ASCII, at most CLI_OPERATOR_MAX bytes. */
 #define CLI_OPERATOR_MAX 64
 void cli_operator(char *out, size_t len);
+/* The same behind a role, as the events' actor: "ops (alice)". */
+void cli_operator_as(char *out, size_t len, const char *role);
 
 /* The desk of a command that writes: in->db connected and its schema
  * checked, in->out made, a transaction begun. The caller closes in->db

@@ -281,11 +281,10 @@ revoke_links(struct app *app, const char *number)
 {
 	struct gc_err err = { 0 };
 	struct db *db = NULL;
-	char by[96], who[64];
+	char by[CLI_OPERATOR_MAX + 32];
 	int rc, epoch = 0;
 
-	cli_operator(who, sizeof(who));
-	snprintf(by, sizeof(by), "command line (%s)", who);
+	cli_operator_as(by, sizeof(by), "command line");
 	if ((rc = app_db_connect(app, &db, &err)) == 0)
 		rc = store_ticket_revoke_links(db, number, by, app_now(app),
 		    &epoch, &err);

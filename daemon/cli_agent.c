@@ -108,7 +108,7 @@ agent_away(struct app *app, const char *name, const char *until_arg,
 	struct gc_err err = { 0 };
 	struct db *db = NULL;
 	time_t until = 0, now = app_now(app);
-	char by[96], who[64];
+	char by[CLI_OPERATOR_MAX + 32];
 	int rc;
 
 	if (conf_agent_by_name(app->conf, name) == NULL) {
@@ -127,8 +127,7 @@ agent_away(struct app *app, const char *name, const char *until_arg,
 		    "is past\n", until_arg);
 		return EX_DATAERR;
 	}
-	cli_operator(who, sizeof(who));
-	snprintf(by, sizeof(by), "ops (%s)", who);
+	cli_operator_as(by, sizeof(by), "ops");
 	if ((rc = app_db_connect(app, &db, &err)) == 0)
 		rc = back ? assign_db_back(db, name, &err) :
 		    assign_db_away(db, name, until, by, now, &err);

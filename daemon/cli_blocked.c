@@ -67,7 +67,7 @@ blocked_change(struct app *app, bool add, const char *address)
 {
 	struct gc_err err = { 0 };
 	struct db *db = NULL;
-	char by[96], who[64];
+	char by[CLI_OPERATOR_MAX + 32];
 	const char *why;
 	bool added = false;
 	int rc;
@@ -79,8 +79,7 @@ blocked_change(struct app *app, bool add, const char *address)
 	}
 	if ((rc = app_db_connect(app, &db, &err)) != 0)
 		goto fail;
-	cli_operator(who, sizeof(who));
-	snprintf(by, sizeof(by), "ops (%s)", who);
+	cli_operator_as(by, sizeof(by), "ops");
 	rc = add ? blocked_db_add(db, address, by, 0, app_now(app), &added,
 	    &err) : blocked_db_remove(db, address, &err);
 	if (rc != 0)

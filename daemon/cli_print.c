@@ -106,6 +106,15 @@ cli_operator(char *out, size_t len)
 	snprintf(out, len, "uid %ld", (long)getuid());
 }
 
+void
+cli_operator_as(char *out, size_t len, const char *role)
+{
+	char who[CLI_OPERATOR_MAX + 1];
+
+	cli_operator(who, sizeof(who));
+	snprintf(out, len, "%s (%s)", role, who);
+}
+
 int
 cli_desk_begin(struct app *app, struct desk *in, struct gc_err *err)
 {

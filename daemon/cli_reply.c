@@ -123,7 +123,7 @@ cli_ticket_reply(struct app *app, int argc, char **argv)
 	const char *paths[REPLY_MAX_FILES], *file = NULL, *name = NULL;
 	struct agent_text a = { 0 };
 	struct intake_result res;
-	char by[CLI_OPERATOR_MAX + 1], how[CLI_OPERATOR_MAX + 32];
+	char how[CLI_OPERATOR_MAX + 32];
 	size_t nfiles = 0, max = (size_t)app->conf->general.max_mail_size;
 	bool help = false;
 	int rc;
@@ -175,8 +175,7 @@ cli_ticket_reply(struct app *app, int argc, char **argv)
 	a.text = text;
 	a.files = files;
 	a.nfiles = nfiles;
-	cli_operator(by, sizeof(by));
-	snprintf(how, sizeof(how), "command line (%s)", by);
+	cli_operator_as(how, sizeof(how), "command line");
 	a.how = how;
 	if ((rc = cli_desk_begin(app, &in, &err)) != 0)
 		goto fail;
