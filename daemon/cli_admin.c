@@ -14,6 +14,7 @@
 #include "daemon/checks.h"
 #include "daemon/imap.h"
 #include "daemon/cli.h"
+#include "desk/ticket_open.h"
 #include "desk/vault.h"
 #include "sql/store_ticket.h"
 #include "sql/views.h"
@@ -44,6 +45,8 @@ cli_migrate(struct app *app, int argc, char **argv)
 	if ((rc = connect_or_say(app, &db)) != 0)
 		return app_exit_code(rc);
 	rc = db_migrate(db, app_now(app), &applied, &err);
+	if (rc == 0)
+		rc = ticket_assign_turns_create(db, app->conf, &err);
 	db_close(&db);
 	if (rc != 0) {
 		fprintf(stderr, "guichet: %s\n", err.msg);

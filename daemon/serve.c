@@ -38,6 +38,7 @@
 #include "desk/mailout.h"
 #include "desk/pgp.h"
 #include "desk/scheduler.h"
+#include "desk/ticket_open.h"
 #include "notify/curl_dyn.h"
 #include "notify/smtp.h"
 #include "parsers/xml_dyn.h"
@@ -227,6 +228,12 @@ ensure_db(struct daemon *d, time_t now)
 	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0 &&
 	    db_listen(d->db, STATUS_CHANNEL, &err) == 0) {
 		d->next_outbox = 0;   /* what was queued while we were away */
+		if (ticket_assign_turns_create(d->db, d->app->conf,
+		    &err) != 0) {
+			log_warn("round-robin queues share one turn until "
+			    "the next connection: %s", err.msg);
+			gc_err_clear(&err);
+		}
 		if (d->db_backoff.failures > 0)
 			log_info("database connection back");
 		backoff_reset(&d->db_backoff);

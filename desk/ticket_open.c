@@ -208,8 +208,8 @@ ticket_assign_in_turn(struct desk *in, struct store_ticket *t,
 	for (size_t i = 0; i < in->conf->nagents; i++)
 		if (conf_agent_has_queue(&in->conf->agents[i], t->queue))
 			names[n++] = in->conf->agents[i].name;
-	rc = assign_db_next(in->db, names, n, in->now, t->assignee,
-	    sizeof(t->assignee), err);
+	rc = assign_db_next(in->db, t->queue, names, n, in->now,
+	    t->assignee, sizeof(t->assignee), err);
 	free(names);
 	if (rc != 0)
 		return rc;
@@ -227,6 +227,19 @@ ticket_assign_in_turn(struct desk *in, struct store_ticket *t,
 		return rc;
 	return record_event(in, t->id, "assigned", NULL, ev_json("assignee",
 	    t->assignee, "by", "round_robin", NULL), err);
+}
+
+int
+ticket_assign_turns_create(struct db *db, const struct conf *c,
+    struct gc_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < c->nqueues; i++)
+		if (c->queues[i].round_robin && (rc = assign_db_turn_create(db,
+		    c->queues[i].name, err)) != 0)
+			return rc;
+	return 0;
 }
 
 int

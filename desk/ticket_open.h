@@ -46,4 +46,11 @@ int ticket_open_split(struct desk *in, const struct store_ticket *from,
 int ticket_assign_in_turn(struct desk *in, struct store_ticket *t,
     struct gc_err *err);
 
+/* The turn of each queue of c that assigns in turn, made where it is
+ * missing (041_assign_turns.sql): at the daemon's connection and at
+ * `guichet migrate`, outside any transaction. A queue left without one
+ * takes the turn all queues share. */
+int ticket_assign_turns_create(struct db *db, const struct conf *c,
+    struct gc_err *err);
+
 #endif

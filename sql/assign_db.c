@@ -13,17 +13,19 @@
 	" AND (w.until IS NULL OR w.until > $2))"
 
 /* The turn taken once (a CTE: a subquery joined to the agents could be
- * scanned again for each of them, each time taking a turn). */
+ * scanned again for each of them, each time taking a turn), from the
+ * queue's own sequence when it has one (041), else the common one. */
 static const struct db_stmt st_next = { "assign_next",
-	"WITH t AS MATERIALIZED (SELECT nextval('assign_turn') AS n) "
+	"WITH t AS MATERIALIZED (SELECT nextval(coalesce(to_regclass("
+	"assign_turn_name($3)), 'assign_turn'::regclass)) AS n) "
 	"SELECT a.name FROM (SELECT x.name, row_number() OVER (ORDER BY "
 	"x.ord) - 1 AS i, count(*) OVER () AS k FROM unnest($1::text[]) "
 	"WITH ORDINALITY AS x(name, ord) WHERE NOT " AWAY("x.name") ") a, "
-	"t WHERE a.i = t.n % a.k", 2 };
+	"t WHERE a.i = t.n % a.k", 3 };
 
 int
-assign_db_next(struct db *db, const char *const *agents, size_t nagents,
-    time_t now, char *out, size_t outlen, struct gc_err *err)
+assign_db_next(struct db *db, const char *queue, const char *const *agents,
+    size_t nagents, time_t now, char *out, size_t outlen, struct gc_err *err)
 {
 	char *names = array_literal(agents, nagents);
 	PGresult *res;
@@ -31,7 +33,7 @@ assign_db_next(struct db *db, const char *const *agents, size_t nagents,
 	int rc;
 
 	out[0] = '\0';
-	rc = db_execv(db, &st_next, &res, err, 2, names, ts);
+	rc = db_execv(db, &st_next, &res, err, 3, names, ts, queue);
 	free(names);
 	if (rc != 0)
 		return rc;
@@ -39,6 +41,15 @@ assign_db_next(struct db *db, const char *const *agents, size_t nagents,
 		copy_field(out, outlen, db_get(res, 0, 0));
 	PQclear(res);
 	return 0;
+}
+
+static const struct db_stmt st_turn = { "assign_turn_create",
+	"SELECT assign_turn_create($1)", 1 };
+
+int
+assign_db_turn_create(struct db *db, const char *queue, struct gc_err *err)
+{
+	return db_execv(db, &st_turn, NULL, err, 1, queue);
 }
 
 static const struct db_stmt st_away = { "assign_away",

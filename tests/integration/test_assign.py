@@ -6,7 +6,8 @@ round_robin`, each new ticket of the queue gets the next of its agents
 event says by whom; `guichet agent away` takes an agent out of the turn
 (for good or until a time), `agent back` puts them back; everybody away
 leaves the ticket unassigned with an event; a queue without it assigns
-nobody. Ten ingests at once share the turn evenly. Bad names, times and
+nobody. Each queue has a turn of its own. Ten ingests at once share the
+turn evenly. Bad names, times and
 values are refused.
 """
 
@@ -175,6 +176,65 @@ class Assign(DeskCase):
                           "count(*) AS n FROM tickets GROUP BY assignee) x",
                           db=self.db)
         self.assertEqual(got, "alice:5,bruno:5")
+
+    def test_each_queue_its_own_turn(self):
+        """Two queues of two agents each, their tickets arriving turn
+        about: each queue's agents alternate (one turn for all queues
+        gave every ticket of one queue to the same agent). A queue made
+        round-robin after the daemon connected shares the common turn
+        until the next connection, which makes its own."""
+        s = self.servers
+        sections = {
+            "agent alice": SECTIONS["agent alice"],
+            "agent bruno": {"address": "bruno@example.com",
+                            "queues": "support"},
+            "agent carla": SECTIONS["agent carla"],
+            "agent dora": {"address": "dora@example.com",
+                           "queues": "billing"},
+            "queue support": {"assign": "round_robin"},
+            "queue billing": {"assign": "round_robin"},
+            "mailbox billing": {
+                "url": s.imap.imaps_url, "user": self.user,
+                "password_file": s.imap.password_file(self.user),
+                "address": "billing@example.com",
+                "queue": "billing", "tls_ca_file": s.tls.ca_file},
+        }
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        s.guichet("migrate")
+        owners = {"support": [], "billing": []}
+        for i in range(8):
+            queue = ("support", "billing")[i % 2]
+            r = s.guichet("ingest", "--mailbox", queue, now=T0, input=mail(
+                "Case %d" % i, "Hello.\n", "q-%d@cust.example" % i))
+            number = re.search(r"new ticket (\S+)", r.stderr).group(1)
+            owners[queue].append(self.owner(number))
+        self.assertEqual(owners["support"][:2] * 2, owners["support"])
+        self.assertEqual(sorted(owners["support"][:2]), ["alice", "bruno"])
+        self.assertEqual(owners["billing"][:2] * 2, owners["billing"])
+        self.assertEqual(sorted(owners["billing"][:2]), ["carla", "dora"])
+        # the turns are the queues' own sequences, not the common one
+        seq = "SELECT to_regclass(assign_turn_name('%s')) IS NOT NULL"
+        self.assertEqual(s.pg.scalar(seq % "billing", db=self.db), "t")
+        self.assertEqual(s.pg.scalar("SELECT last_value FROM assign_turn",
+                                     db=self.db), "1")
+        # a third queue turned round-robin: the common turn, then its own
+        # once serve connects
+        sections["queue ventes-été"] = {"assign": "round_robin"}
+        sections["agent erin"] = {"address": "erin@example.com",
+                                  "queues": "ventes-été"}
+        sections["mailbox billing"]["queue"] = "ventes-été"
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        r = s.guichet("ingest", "--mailbox", "billing", now=T0,
+                      input=mail("Quote", "Hello.\n", "q-s@cust.example"))
+        number = re.search(r"new ticket (\S+)", r.stderr).group(1)
+        self.assertEqual(self.owner(number), "erin")
+        self.assertEqual(s.pg.scalar(seq % "ventes-été", db=self.db),
+                         "f")
+        s.guichet("serve", "--once", now=T0)
+        self.assertEqual(s.pg.scalar(seq % "ventes-été", db=self.db),
+                         "t")
 
     def test_bad_calls_and_values(self):
         s = self.servers
