@@ -33,6 +33,8 @@
 #include "parsers/bounce.h"
 #include "parsers/confirm.h"
 #include "parsers/mime.h"
+#include "parsers/rating.h"
+#include "sla/policy.h"
 #include "sql/hold.h"
 #include "sql/store_event.h"
 #include "sql/store_message.h"
@@ -57,17 +59,89 @@ verdict(const struct conf *c, const char *text)
 	    c->general.confirm_phrases.v, c->general.confirm_phrases.n);
 }
 
+/* Whether a customer's mail to a closed ticket asks nothing more: a
+ * thank-you, a confirmation, a rating that says no more. */
+static bool
+asks_nothing(const struct conf *c, const char *text)
+{
+	enum confirm_verdict v = verdict(c, text);
+	const char *comment;
+	int score;
+
+	return v == CONFIRM_YES || v == CONFIRM_THANKS ||
+	    (v == CONFIRM_NONE && rating_parse(text, &score, &comment));
+}
+
+static int customer_followup(struct desk *in, const struct conv_mail *cm,
+    struct store_ticket *t, bool sent_there, struct intake_result *res,
+    struct gc_err *err);
+
+/* A customer's mail to a ticket closed [sla] reopen_within ago or more:
+ * the problem is back, or a new one. It goes to the ticket still open
+ * that such a mail of the same sender opened, else it opens a new
+ * ticket related to the closed one. */
+static int
+closed_followup(struct desk *in, const struct conv_mail *cm,
+    struct store_ticket *t, int64_t open_id, struct intake_result *res,
+    struct gc_err *err)
+{
+	struct store_ticket f = { 0 };
+	char old[64];
+	int rc;
+
+	if (open_id != 0) {
+		if ((rc = store_ticket_by_id(in->db, open_id, &f, err)) == 0) {
+			snprintf(res->number, sizeof(res->number), "%s",
+			    f.number);
+			res->ticket_id = f.id;
+			rc = customer_followup(in, cm, &f, false, res, err);
+		}
+		store_ticket_clear(&f);
+		return rc;
+	}
+	snprintf(old, sizeof(old), "%s", t->number);
+	if ((rc = ticket_open(in, cm, t->id, old, res, err)) != 0)
+		return rc;
+	if (res->outcome == INTAKE_QUARANTINED)   /* a rule held it */
+		return 0;
+	snprintf(res->reason, sizeof(res->reason), "%s is closed", old);
+	return record_event(in, t->id, "followed_up", cm->m->from.addr,
+	    ev_json("new_ticket", res->number, NULL), err);
+}
+
+/* sent_there: an operator sent the mail to this ticket (quarantine
+ * release --to), which then reopens in place however long ago it
+ * closed. */
 static int
 customer_followup(struct desk *in, const struct conv_mail *cm,
-    struct store_ticket *t, struct intake_result *res, struct gc_err *err)
+    struct store_ticket *t, bool sent_there, struct intake_result *res,
+    struct gc_err *err)
 {
 	const struct mail *m = cm->m;
 	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, cm->mb);
 	const char *text = record_new_text(m);
+	bool closed = strcmp(t->status, "closed") == 0;
 	enum confirm_verdict v;
 	bool rated;
 	int rc;
 
+	if (closed && cm->automatic == NULL && !asks_nothing(in->conf,
+	    text)) {
+		const struct sla_settings *set = in->policy ?
+		    sla_policy_settings(in->policy) : NULL;
+		long long within = set != NULL ? set->reopen_within : 0;
+		time_t closed_at;
+		int64_t open_id;
+
+		if ((rc = store_ticket_closed(in->db, t->id, m->from.addr,
+		    &closed_at, &open_id, err)) != 0)
+			return rc;
+		if (!sent_there && (within == 0 || closed_at == 0 ||
+		    in->now - closed_at >= within))
+			return closed_followup(in, cm, t, open_id, res, err);
+	} else {
+		closed = false;   /* stays closed: nothing to reopen */
+	}
 	res->outcome = INTAKE_FOLLOWUP;
 	if ((rc = record_mail_event(in, cm, t->id, "customer", NULL, false,
 	    "message_received", m->from.addr, ev_json("mailbox",
@@ -81,8 +155,11 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	}
 	if ((rc = rating_mail(in, t, text, m->from.addr, &rated, err)) != 0)
 		return rc;
-	v = strcmp(t->status, "resolved") == 0 ? verdict(in->conf, text) :
-	    CONFIRM_NONE;
+	v = strcmp(t->status, "resolved") == 0 || closed ? verdict(in->conf,
+	    text) : CONFIRM_NONE;
+	/* closed and staying so: a thank-you, whatever it says */
+	if (strcmp(t->status, "closed") == 0 && !closed)
+		v = CONFIRM_THANKS;
 	/* a rating at the top of the reply (rating.h) reopens nothing,
 	 * unless it says the problem is still there ("1 - still broken") */
 	if (rated && (v == CONFIRM_NONE || v == CONFIRM_THANKS))
@@ -113,11 +190,11 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 			    NULL, false, err);
 		return rc;
 	}
-	if (strcmp(t->status, "resolved") == 0) {
+	if (strcmp(t->status, "resolved") == 0 || closed) {
 		if ((rc = store_ticket_set_status(in->db, t->id, "open",
 		    in->now, err)) != 0 ||
 		    (rc = record_event(in, t->id, "reopened", m->from.addr,
-		    ev_json("from", "resolved", "to", "open", NULL), err)) != 0)
+		    ev_json("from", t->status, "to", "open", NULL), err)) != 0)
 			return rc;
 		snprintf(t->status, sizeof(t->status), "open");
 		if ((rc = reply_customer(in, t, mb, "reopened", "reopened",
@@ -253,7 +330,7 @@ conversation_handle(struct desk *in, const struct conv_mail *cm,
 			    m->from.addr, ev_json("message_id", m->message_id,
 			    "quarantine", res->reason, NULL), err);
 	} else if (member)
-		rc = customer_followup(in, cm, &t, res, err);
+		rc = customer_followup(in, cm, &t, false, res, err);
 	else
 		rc = stranger(in, cm, &t, tag, false, res, err);
 out:
@@ -294,7 +371,7 @@ conversation_release(struct desk *in, const struct conv_mail *cm,
 		goto out;
 	snprintf(res->number, sizeof(res->number), "%s", t.number);
 	res->ticket_id = t.id;
-	if ((rc = customer_followup(in, cm, &t, res, err)) == 0)
+	if ((rc = customer_followup(in, cm, &t, true, res, err)) == 0)
 		rc = timers_refresh(in, t.id, err);
 out:
 	store_ticket_clear(&t);

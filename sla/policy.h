@@ -168,6 +168,10 @@ struct sla_settings {
 	const char *calendar;   /* the business-hours calendar */
 	int warn_permille;      /* 800 for 80 %; 0: no warnings */
 	long long auto_close_after;     /* wall-clock seconds, 0: never */
+	/* a customer's mail to a ticket closed less than this long ago
+	 * (wall-clock seconds) reopens it; later, it opens a new ticket
+	 * related to it; 0: always a new ticket */
+	long long reopen_within;
 };
 
 /*

@@ -57,6 +57,7 @@ default_policy(struct sla_policy *p)
 	p->set.calendar = policy_astr(p, "business");
 	p->set.warn_permille = 800;
 	p->set.auto_close_after = 7 * 86400;
+	p->set.reopen_within = 14 * 86400;
 	set_target(&p->p1_update, 3600, 's');
 	set_target(&p->rca_due, 5, 'd');
 

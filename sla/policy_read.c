@@ -150,12 +150,30 @@ read_name(struct ctx *x, const struct conf_section *s,
 	return true;
 }
 
+/* A wall-clock duration of [sla], or never/none (0). */
+static void
+read_wall_duration(struct ctx *x, const struct conf_section *s,
+    const struct conf_entry *e, const char *example, long long *out)
+{
+	long long v;
+
+	if (str_casecmp(e->value, "never") == 0 ||
+	    str_casecmp(e->value, "none") == 0)
+		*out = 0;
+	else if (duration_parse(&v, e->value) != 0 || v <= 0 ||
+	    v > MAX_TARGET)
+		policy_diag(x, s, e->line, "%s: \"%s\" is not a duration "
+		    "(e.g. %s, or never)", e->key, e->value, example);
+	else
+		*out = v;
+}
+
 void
 policy_read_sla(struct ctx *x, const struct conf_section *s)
 {
 	static const char *const keys[] = { "warn_at", "default_plan",
 		"default_priority", "calendar", "p1_update_every", "rca_due",
-		"auto_close_after", NULL };
+		"auto_close_after", "reopen_within", NULL };
 	struct sla_policy *p = x->p;
 	const struct conf_entry *e;
 	char *name;
@@ -202,19 +220,10 @@ policy_read_sla(struct ctx *x, const struct conf_section *s)
 		read_target(x, s, e, &p->p1_update, true);
 	if ((e = get(s, "rca_due")) != NULL)
 		read_target(x, s, e, &p->rca_due, true);
-	if ((e = get(s, "auto_close_after")) != NULL) {
-		long long v;
-
-		if (str_casecmp(e->value, "never") == 0 ||
-		    str_casecmp(e->value, "none") == 0)
-			p->set.auto_close_after = 0;
-		else if (duration_parse(&v, e->value) != 0 || v <= 0 ||
-		    v > MAX_TARGET)
-			policy_diag(x, s, e->line, "auto_close_after: \"%s\" is not a "
-			    "duration (e.g. 7d, or never)", e->value);
-		else
-			p->set.auto_close_after = v;
-	}
+	if ((e = get(s, "auto_close_after")) != NULL)
+		read_wall_duration(x, s, e, "7d", &p->set.auto_close_after);
+	if ((e = get(s, "reopen_within")) != NULL)
+		read_wall_duration(x, s, e, "14d", &p->set.reopen_within);
 }
 
 struct pcal *

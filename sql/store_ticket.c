@@ -184,6 +184,35 @@ store_ticket_set_status(struct db *db, int64_t id, const char *status,
 	return db_deferv(db, &st_ticket_status, err, 3, ids, status, ts);
 }
 
+static const struct db_stmt st_ticket_closed = { "ticket_closed",
+	"SELECT coalesce(extract(epoch FROM o.closed_at)::bigint, 0), "
+	"coalesce((SELECT t.id FROM events e JOIN tickets t ON t.number = "
+	"e.data->>'new_ticket' WHERE e.ticket_id = o.id AND e.kind = "
+	"'followed_up' AND t.status <> 'closed' AND lower(t.requester) = "
+	"lower($2) ORDER BY e.id DESC LIMIT 1), 0) FROM tickets o WHERE "
+	"o.id = $1", 2 };
+
+int
+store_ticket_closed(struct db *db, int64_t id, const char *address,
+    time_t *closed_at_r, int64_t *followup_r, struct gc_err *err)
+{
+	I64(ids, id);
+	PGresult *res;
+	int rc;
+
+	*closed_at_r = 0;
+	*followup_r = 0;
+	if ((rc = db_execv(db, &st_ticket_closed, &res, err, 2, ids,
+	    address)) != 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*closed_at_r = (time_t)db_get_ll(res, 0, 0);
+		*followup_r = db_get_ll(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* An answer to the customer: the first response and the last update,
  * and with $4 (the data of its status_changed event, $5 its actor) a
  * new ticket opened, in one version of the row (as ticket_status would

@@ -88,6 +88,13 @@ int store_ticket_touch(struct db *db, int64_t id, time_t now,
 int store_ticket_set_status(struct db *db, int64_t id, const char *status,
     time_t now, struct gc_err *err);
 
+/* A closed ticket, for a mail of address to it: when it closed (0: not
+ * closed, or before closed_at was kept), and the newest ticket still
+ * open that a mail of address to it opened since ("followed_up" event;
+ * 0: none). Off the intake's common path. */
+int store_ticket_closed(struct db *db, int64_t id, const char *address,
+    time_t *closed_at_r, int64_t *followup_r, struct gc_err *err);
+
 int store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
     time_t now, struct gc_err *err);
 int store_ticket_set_assignee(struct db *db, int64_t id, const char *agent,

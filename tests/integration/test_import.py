@@ -166,9 +166,21 @@ class Import(gh.ServersTestCase):
             input=reply(2, "marie@client.fr",
                         "Re: [Ticket#20240115100012] Facture en double",
                         "Encore une facture en double."))
-        self.assertEqual(self.q("SELECT count(*) FROM tickets"), n)
-        self.assertEqual(len(self.ticket("zammad", "20240115100012")
-                             ["messages"]), 3)
+        # the old tag names the imported ticket, closed two years ago: the
+        # mail opens a new ticket related to it ([sla] reopen_within)
+        self.assertEqual(self.q("SELECT count(*) FROM tickets"),
+                         str(int(n) + 1))
+        old = self.ticket("zammad", "20240115100012")
+        self.assertEqual(old["status"], "closed")
+        ev = [e for e in old["events"] if e["kind"] == "followed_up"]
+        self.assertEqual(len(ev), 1)
+        new = json.loads(self.servers.guichet(
+            "ticket", "show", ev[0]["data"]["new_ticket"], "--json").stdout)
+        self.assertEqual([e["data"] for e in new["events"]
+                          if e["kind"] == "related"],
+                         [{"ticket": old["number"]}])
+        self.assertIn("Encore une facture en double.",
+                      [m["text"].strip() for m in new["messages"]])
 
     def test_osticket(self):
         out = self.import_fixture("osticket")

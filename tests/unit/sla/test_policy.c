@@ -381,6 +381,7 @@ test_defaults_equal_policy(void **state)
 	assert_string_equal(set->calendar, "business");
 	assert_int_equal(set->warn_permille, 800);
 	assert_int_equal(set->auto_close_after, 7 * 86400);
+	assert_int_equal(set->reopen_within, 14 * 86400);
 	assert_int_equal(sla_policy_auto_close_at(p, 1000), 1000 + 7 * 86400);
 	assert_int_equal(sla_policy_auto_close_at(p, 0), 0);
 
@@ -771,6 +772,7 @@ test_config_overrides(void **state)
 	    "p1_update_every = 30m\n"
 	    "rca_due = none\n"
 	    "auto_close_after = never\n"
+	    "reopen_within = never\n"
 	    "[calendar office]\n"
 	    "timezone = America/New_York\n"
 	    "hours = mon-fri 08:00-12:00,13:00-17:00\n"
@@ -807,6 +809,7 @@ test_config_overrides(void **state)
 	assert_string_equal(set->default_priority, "P2");
 	assert_string_equal(set->calendar, "office");
 	assert_int_equal(set->auto_close_after, 0);
+	assert_int_equal(set->reopen_within, 0);
 	assert_int_equal(sla_policy_auto_close_at(p, 1000), 0);
 	assert_int_equal(calendar_holiday_count(sla_policy_calendar(p,
 	    "office")), 3);
@@ -1022,6 +1025,17 @@ test_config_errors(void **state)
 		need(&d, FX "/r.conf:7: rule z: no queue \"nowhere\"");
 		conf_diag_free(&d);
 	}
+	/* the wall-clock durations of [sla] */
+	load_bad(&d, "[sla]\nauto_close_after = soon\nreopen_within = -3d\n",
+	    NULL, 0);
+	need(&d, "guichet.conf:%d: [sla] auto_close_after: \"soon\" is not a "
+	    "duration (e.g. 7d, or never)", b + 2);
+	need(&d, "guichet.conf:%d: [sla] reopen_within: \"-3d\" is not a "
+	    "duration (e.g. 14d, or never)", b + 3);
+	conf_diag_free(&d);
+	load_bad(&d, "[sla]\nreopen_within = 3661d\n", NULL, 0);
+	need(&d, "reopen_within: \"3661d\" is not a duration");
+	conf_diag_free(&d);
 	/* a rules file that cannot be read */
 	load_bad(&d, "[rules]\nfile = missing.conf\n", NULL, 0);
 	need(&d, "guichet.conf:%d: [rules] file: " FX "/missing.conf:",
