@@ -67,6 +67,10 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("digests %d\n", st.digests);
 	if (st.reminders > 0)
 		printf("reminders %d\n", st.reminders);
+	if (st.pending_reminded > 0)
+		printf("pending reminded %d\n", st.pending_reminded);
+	if (st.pending_closed > 0)
+		printf("pending closed %d\n", st.pending_closed);
 	return EX_OK;
 usage:
 	fprintf(stderr, "usage: guichet sla tick [--now ISO-8601]\n");

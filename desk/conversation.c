@@ -513,6 +513,32 @@ conversation_bounce(struct desk *in, const struct conv_mail *cm,
 }
 
 int
+conversation_close_unanswered(struct desk *in, int64_t id, const char *why,
+    struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+	const struct conf_mailbox *mb;
+	int rc;
+
+	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
+		return rc;
+	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
+	    &in->conf->mailboxes[0] : NULL);
+	rc = store_ticket_set_status(in->db, t.id, "closed", in->now, err);
+	if (rc == 0)
+		rc = record_event(in, t.id, "auto_closed", NULL,
+		    ev_json("reason", why, NULL), err);
+	snprintf(t.status, sizeof(t.status), "closed");
+	if (rc == 0 && mb != NULL)
+		rc = reply_customer(in, &t, mb, "closed", "closed", NULL, NULL,
+		    true, NULL, err);
+	if (rc == 0)
+		rc = timers_refresh(in, t.id, err);
+	store_ticket_clear(&t);
+	return rc;
+}
+
+int
 conversation_autoclose(struct desk *in, long long delay_seconds,
     int *closed_r, struct gc_err *err)
 {
@@ -525,27 +551,8 @@ conversation_autoclose(struct desk *in, long long delay_seconds,
 	    (time_t)delay_seconds, 100, ids, &n, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		struct store_ticket t = { 0 };
-		const struct conf_mailbox *mb;
-
-		if ((rc = store_ticket_by_id(in->db, ids[i], &t, err)) != 0)
-			return rc;
-		mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
-		    &in->conf->mailboxes[0] : NULL);
-		rc = store_ticket_set_status(in->db, t.id, "closed", in->now,
-		    err);
-		if (rc == 0)
-			rc = record_event(in, t.id, "auto_closed", NULL,
-			    ev_json("reason", "no answer after resolution",
-			    NULL), err);
-		snprintf(t.status, sizeof(t.status), "closed");
-		if (rc == 0 && mb != NULL)
-			rc = reply_customer(in, &t, mb, "closed", "closed",
-			    NULL, NULL, true, NULL, err);
-		if (rc == 0)
-			rc = timers_refresh(in, t.id, err);
-		store_ticket_clear(&t);
-		if (rc != 0)
+		if ((rc = conversation_close_unanswered(in, ids[i],
+		    "no answer after resolution", err)) != 0)
 			return rc;
 		(*closed_r)++;
 	}

@@ -39,6 +39,11 @@ struct bounce;
 int conversation_bounce(struct desk *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err);
 
+/* Close ticket id, left unanswered, with an "auto_closed" event saying
+ * why, a closing mail and its timers stopped. */
+int conversation_close_unanswered(struct desk *in, int64_t id,
+    const char *why, struct gc_err *err);
+
 /* Close resolved tickets left unanswered for the configured delay, each
  * with a closing mail; *closed_r counts them. */
 int conversation_autoclose(struct desk *in, long long delay_seconds,

@@ -469,6 +469,16 @@ reply_customer(struct desk *in, const struct store_ticket *t,
 }
 
 int
+reply_customer_vars(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const struct mailout_var *extra, size_t nextra,
+    struct gc_err *err)
+{
+	return customer_mail(in, t, mb, template_name, purpose, NULL, NULL,
+	    true, NULL, NULL, extra, nextra, err);
+}
+
+int
 reply_relay(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *template_name,
     const char *purpose, const char *text, const struct conf_agent *agent,

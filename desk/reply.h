@@ -34,6 +34,13 @@ int reply_customer(struct desk *in, const struct store_ticket *t,
 
 struct mailout_var;
 
+/* reply_customer() of an automatic mail (no agent, no text) with extra
+ * template variables. */
+int reply_customer_vars(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *template_name,
+    const char *purpose, const struct mailout_var *extra, size_t nextra,
+    struct gc_err *err);
+
 /* An agent's reply m relayed to the customer and participants with the
  * template "update", "resolution", "rca" or a canned reply (text: the
  * agent's text without the commands; extra: more template variables).

@@ -11,6 +11,7 @@
 #include "desk/digest.h"
 #include "desk/gdpr.h"
 #include "desk/held_notice.h"
+#include "desk/pending.h"
 #include "desk/reminder.h"
 #include "desk/report_send.h"
 #include "desk/status.h"
@@ -117,6 +118,9 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = held_notice_tick(in, &st->held_notices, err);
 	if (rc == 0)
 		rc = reminder_tick(in, &st->reminders, err);
+	if (rc == 0)
+		rc = pending_tick(in, &st->pending_reminded,
+		    &st->pending_closed, err);
 	if (rc == 0)
 		rc = digest_tick(in, &st->digests, err);
 	if (rc == 0 && in->conf->general.held_retention > 0)

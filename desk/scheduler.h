@@ -29,6 +29,8 @@ struct sched_stats {
 	int held_notices; /* mails to agents about held security reports */
 	int digests;      /* agents' morning lists of open tickets */
 	int reminders;    /* agents' #remind come due, told */
+	int pending_reminded; /* customers reminded of a pending ticket */
+	int pending_closed;   /* pending tickets closed without an answer */
 };
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,

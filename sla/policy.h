@@ -172,6 +172,11 @@ struct sla_settings {
 	 * (wall-clock seconds) reopens it; later, it opens a new ticket
 	 * related to it; 0: always a new ticket */
 	long long reopen_within;
+	/* a pending ticket's customer reminded this long after it became
+	 * pending, and the ticket closed this long after (wall-clock
+	 * seconds; 0: never) */
+	long long pending_remind_after;
+	long long pending_close_after;
 };
 
 /*

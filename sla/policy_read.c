@@ -173,7 +173,8 @@ policy_read_sla(struct ctx *x, const struct conf_section *s)
 {
 	static const char *const keys[] = { "warn_at", "default_plan",
 		"default_priority", "calendar", "p1_update_every", "rca_due",
-		"auto_close_after", "reopen_within", NULL };
+		"auto_close_after", "reopen_within", "pending_remind_after",
+		"pending_close_after", NULL };
 	struct sla_policy *p = x->p;
 	const struct conf_entry *e;
 	char *name;
@@ -224,6 +225,16 @@ policy_read_sla(struct ctx *x, const struct conf_section *s)
 		read_wall_duration(x, s, e, "7d", &p->set.auto_close_after);
 	if ((e = get(s, "reopen_within")) != NULL)
 		read_wall_duration(x, s, e, "14d", &p->set.reopen_within);
+	if ((e = get(s, "pending_remind_after")) != NULL)
+		read_wall_duration(x, s, e, "3d", &p->set.pending_remind_after);
+	if ((e = get(s, "pending_close_after")) != NULL) {
+		read_wall_duration(x, s, e, "10d", &p->set.pending_close_after);
+		/* a reminder announces the closing: it must come first */
+		if (p->set.pending_close_after > 0 &&
+		    p->set.pending_close_after <= p->set.pending_remind_after)
+			policy_diag(x, s, e->line, "pending_close_after: \"%s\" "
+			    "is not after pending_remind_after", e->value);
+	}
 }
 
 struct pcal *

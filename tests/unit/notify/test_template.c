@@ -260,7 +260,8 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	assert_int_equal(n, 18);   /* ... held_notice, digest, reminder */
+	/* ... held_notice, digest, reminder, pending_reminder */
+	assert_int_equal(n, 19);
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -292,6 +293,11 @@ test_vars_table(void **state)
 	 * commands */
 	assert_true(in_list(template_vars("reminder"), "ticket_tag"));
 	assert_true(in_list(template_vars("reminder"), "commands_help"));
+	/* a pending ticket's customer reminded: when it closes, no text */
+	assert_true(in_list(template_vars("pending_reminder"), "close_line"));
+	assert_true(in_list(template_vars("pending_reminder"), "ticket_tag"));
+	assert_false(in_list(template_vars("pending_reminder"),
+	    "message_text"));
 }
 
 /* ----- The default templates -------------------------------------- */

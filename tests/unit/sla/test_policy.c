@@ -382,6 +382,8 @@ test_defaults_equal_policy(void **state)
 	assert_int_equal(set->warn_permille, 800);
 	assert_int_equal(set->auto_close_after, 7 * 86400);
 	assert_int_equal(set->reopen_within, 14 * 86400);
+	assert_int_equal(set->pending_remind_after, 0);
+	assert_int_equal(set->pending_close_after, 0);
 	assert_int_equal(sla_policy_auto_close_at(p, 1000), 1000 + 7 * 86400);
 	assert_int_equal(sla_policy_auto_close_at(p, 0), 0);
 
@@ -1036,6 +1038,21 @@ test_config_errors(void **state)
 	load_bad(&d, "[sla]\nreopen_within = 3661d\n", NULL, 0);
 	need(&d, "reopen_within: \"3661d\" is not a duration");
 	conf_diag_free(&d);
+	load_bad(&d, "[sla]\npending_remind_after = 3d\n"
+	    "pending_close_after = 72h\n", NULL, 0);
+	need(&d, "guichet.conf:%d: [sla] pending_close_after: \"72h\" is not "
+	    "after pending_remind_after", b + 3);
+	conf_diag_free(&d);
+	{
+		struct sla_policy *p = load("[sla]\npending_remind_after = 3d\n"
+		    "pending_close_after = 10d\n");
+
+		assert_int_equal(sla_policy_settings(p)->pending_remind_after,
+		    3 * 86400);
+		assert_int_equal(sla_policy_settings(p)->pending_close_after,
+		    10 * 86400);
+		sla_policy_free(&p);
+	}
 	/* a rules file that cannot be read */
 	load_bad(&d, "[rules]\nfile = missing.conf\n", NULL, 0);
 	need(&d, "guichet.conf:%d: [rules] file: " FX "/missing.conf:",

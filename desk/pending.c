@@ -1,0 +1,164 @@
+/*
+ * pending.c - tickets waiting on their customer (see pending.h)
+ */
+#include "desk/pending.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/evjson.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "desk/conversation.h"
+#include "desk/mailout.h"
+#include "desk/record.h"
+#include "desk/reply.h"
+#include "sla/policy.h"
+#include "sla/tz.h"
+#include "sql/pending_db.h"
+#include "sql/store_ticket.h"
+
+#define PENDING_BATCHES 20     /* per scheduler pass */
+
+/* The sentence of the reminder that says when the ticket closes, in the
+ * ticket's language; "" when it will not. */
+static void
+close_line(const struct desk *in, const struct store_ticket *t,
+    const struct sla_settings *set, char *out, size_t len)
+{
+	char at[TZ_TEXT_MAX];
+
+	out[0] = '\0';
+	if (set->pending_close_after == 0)
+		return;
+	tz_text(sla_policy_support_tz(in->policy), in->now +
+	    (time_t)(set->pending_close_after - set->pending_remind_after),
+	    at, sizeof(at));
+	snprintf(out, len, strcmp(t->language, "fr") == 0 ?
+	    "Sans réponse, nous la clôturerons le %s.\n" :
+	    "Without an answer, we will close it on %s.\n", at);
+}
+
+static int
+remind_one(struct desk *in, int64_t id, const struct sla_settings *set,
+    struct gc_err *err)
+{
+	struct store_ticket t = { 0 };
+	const struct conf_mailbox *mb;
+	struct mailout_var v[1];
+	char line[TZ_TEXT_MAX + 96], at[32];
+	int rc;
+
+	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
+		return rc;
+	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
+	    &in->conf->mailboxes[0] : NULL);
+	close_line(in, &t, set, line, sizeof(line));
+	v[0].name = "close_line";
+	v[0].value = line;
+	time_iso8601(at, sizeof(at), in->now + (time_t)(
+	    set->pending_close_after - set->pending_remind_after));
+	if (mb != NULL && (rc = reply_customer_vars(in, &t, mb,
+	    "pending_reminder", "pending_reminder", v, 1, err)) != 0)
+		goto out;
+	rc = record_event(in, t.id, "pending_reminded", NULL, ev_json(
+	    "closes_at", set->pending_close_after ? at : NULL, NULL), err);
+out:
+	store_ticket_clear(&t);
+	return rc;
+}
+
+/* One reminder under its savepoint: one that cannot be written is
+ * taken back for the next pass. */
+static int
+remind_careful(struct desk *in, int64_t id, const struct sla_settings *set,
+    int *n_r, struct gc_err *err)
+{
+	struct gc_err e = { 0 };
+	int rc;
+
+	if ((rc = db_savepoint(in->db, err)) != 0)
+		return rc;
+	if ((rc = remind_one(in, id, set, &e)) == 0) {
+		(*n_r)++;
+		return db_release(in->db, err);
+	}
+	db_rollback_to_savepoint(in->db);
+	if (!db_ok(in->db) || rc == GC_ETEMP) {
+		*err = e;
+		return rc;
+	}
+	log_warn("ticket %lld waiting for its customer: the reminder cannot "
+	    "be written: %s (tried again at the next pass)", (long long)id,
+	    e.msg);
+	if ((rc = db_release(in->db, err)) != 0)
+		return rc;
+	return pending_db_remind_undo(in->db, id, err);
+}
+
+/* One batch of one kind in its transaction; *more when it was full. */
+static int
+batch(struct desk *in, const struct sla_settings *set, bool closing,
+    int *n_r, bool *more, struct gc_err *err)
+{
+	int64_t ids[PENDING_BATCH];
+	time_t close_gap = (time_t)(set->pending_close_after -
+	    set->pending_remind_after);
+	size_t n = 0;
+	int rc;
+
+	if ((rc = db_begin(in->db, err)) != 0)
+		return rc;
+	if (closing)
+		rc = pending_db_to_close(in->db, in->now -
+		    (time_t)set->pending_close_after,
+		    set->pending_remind_after > 0, in->now - close_gap,
+		    PENDING_BATCH, ids, &n, err);
+	else
+		rc = pending_db_remind_take(in->db, in->now -
+		    (time_t)set->pending_remind_after, in->now, PENDING_BATCH,
+		    ids, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!closing) {
+			rc = remind_careful(in, ids[i], set, n_r, err);
+			continue;
+		}
+		if ((rc = conversation_close_unanswered(in, ids[i], "no "
+		    "answer while waiting for the customer", err)) == 0)
+			(*n_r)++;
+	}
+	if (rc == 0)
+		rc = db_commit(in->db, err);
+	else
+		db_rollback(in->db);
+	*more = rc == 0 && n == PENDING_BATCH;
+	return rc;
+}
+
+int
+pending_tick(struct desk *in, int *reminded_r, int *closed_r,
+    struct gc_err *err)
+{
+	const struct sla_settings *set = in->policy ?
+	    sla_policy_settings(in->policy) : NULL;
+	bool more = true;
+	int rc = 0;
+
+	*reminded_r = *closed_r = 0;
+	if (set == NULL)
+		return 0;
+	for (int b = 0; rc == 0 && more && set->pending_close_after > 0 &&
+	    b < PENDING_BATCHES; b++)
+		rc = batch(in, set, true, closed_r, &more, err);
+	more = true;
+	for (int b = 0; rc == 0 && more && set->pending_remind_after > 0 &&
+	    b < PENDING_BATCHES; b++)
+		rc = batch(in, set, false, reminded_r, &more, err);
+	if (rc == 0 && *closed_r > 0)
+		log_info("scheduler: %d pending ticket(s) closed without an "
+		    "answer", *closed_r);
+	if (rc == 0 && *reminded_r > 0)
+		log_info("scheduler: %d customer(s) reminded of a ticket "
+		    "waiting for their answer", *reminded_r);
+	return rc;
+}
