@@ -96,30 +96,38 @@ remind_careful(struct desk *in, int64_t id, const struct sla_settings *set,
 	return pending_db_remind_undo(in->db, id, err);
 }
 
+enum kind {
+	REMIND,          /* waits due for their reminder */
+	CLOSE_REMINDED,  /* reminded, and the time it gave has come */
+	CLOSE_UNWARNED,  /* reminders off: never reminded, time is up */
+};
+
 /* One batch of one kind in its transaction; *more when it was full. */
 static int
-batch(struct desk *in, const struct sla_settings *set, bool closing,
+batch(struct desk *in, const struct sla_settings *set, enum kind k,
     int *n_r, bool *more, struct gc_err *err)
 {
 	int64_t ids[PENDING_BATCH];
-	time_t close_gap = (time_t)(set->pending_close_after -
+	/* with reminders, a wait closes the time the reminder gave after
+	 * it; without (turned off since), close_after after either */
+	time_t after = (time_t)(set->pending_close_after -
 	    set->pending_remind_after);
 	size_t n = 0;
 	int rc;
 
+	if (set->pending_remind_after == 0)
+		after = (time_t)set->pending_close_after;
 	if ((rc = db_begin(in->db, err)) != 0)
 		return rc;
-	if (closing)
-		rc = pending_db_to_close(in->db, in->now -
-		    (time_t)set->pending_close_after,
-		    set->pending_remind_after > 0, in->now - close_gap,
-		    PENDING_BATCH, ids, &n, err);
-	else
+	if (k == REMIND)
 		rc = pending_db_remind_take(in->db, in->now -
 		    (time_t)set->pending_remind_after, in->now, PENDING_BATCH,
 		    ids, &n, err);
+	else
+		rc = pending_db_to_close(in->db, k == CLOSE_REMINDED, in->now -
+		    after, PENDING_BATCH, ids, &n, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!closing) {
+		if (k == REMIND) {
 			rc = remind_careful(in, ids[i], set, n_r, err);
 			continue;
 		}
@@ -135,25 +143,39 @@ batch(struct desk *in, const struct sla_settings *set, bool closing,
 	return rc;
 }
 
+/* The batches of one kind, PENDING_BATCHES at most. */
+static int
+batches(struct desk *in, const struct sla_settings *set, enum kind k,
+    int *n_r, struct gc_err *err)
+{
+	bool more = true;
+	int rc = 0;
+
+	for (int b = 0; rc == 0 && more && b < PENDING_BATCHES; b++)
+		rc = batch(in, set, k, n_r, &more, err);
+	return rc;
+}
+
 int
 pending_tick(struct desk *in, int *reminded_r, int *closed_r,
     struct gc_err *err)
 {
 	const struct sla_settings *set = in->policy ?
 	    sla_policy_settings(in->policy) : NULL;
-	bool more = true;
 	int rc = 0;
 
 	*reminded_r = *closed_r = 0;
 	if (set == NULL)
 		return 0;
-	for (int b = 0; rc == 0 && more && set->pending_close_after > 0 &&
-	    b < PENDING_BATCHES; b++)
-		rc = batch(in, set, true, closed_r, &more, err);
-	more = true;
-	for (int b = 0; rc == 0 && more && set->pending_remind_after > 0 &&
-	    b < PENDING_BATCHES; b++)
-		rc = batch(in, set, false, reminded_r, &more, err);
+	/* with reminders on, only a reminded wait closes: nobody is
+	 * closed unwarned */
+	if (set->pending_close_after > 0)
+		rc = batches(in, set, CLOSE_REMINDED, closed_r, err);
+	if (rc == 0 && set->pending_close_after > 0 &&
+	    set->pending_remind_after == 0)
+		rc = batches(in, set, CLOSE_UNWARNED, closed_r, err);
+	if (rc == 0 && set->pending_remind_after > 0)
+		rc = batches(in, set, REMIND, reminded_r, err);
 	if (rc == 0 && *closed_r > 0)
 		log_info("scheduler: %d pending ticket(s) closed without an "
 		    "answer", *closed_r);

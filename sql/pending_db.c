@@ -52,25 +52,29 @@ pending_db_remind_undo(struct db *db, int64_t ticket_id, struct gc_err *err)
 	return db_execv(db, &st_undo, NULL, err, 1, id);
 }
 
+/* Each by its index (042): never reminded, by when the wait began;
+ * reminded, by when. */
 static const struct db_stmt st_close = { "pending_to_close",
 	"SELECT t.id FROM ticket_pauses p, tickets t WHERE " WAIT " AND "
-	"CASE WHEN $2 THEN p.reminded_at <= $3 ELSE p.start_at <= $1 END "
-	"ORDER BY p.start_at LIMIT $4 FOR UPDATE OF t SKIP LOCKED", 4 };
+	"p.reminded_at IS NULL AND p.start_at <= $1 ORDER BY p.start_at "
+	"LIMIT $2 FOR UPDATE OF t SKIP LOCKED", 2 };
+static const struct db_stmt st_close_reminded = { "pending_to_close_r",
+	"SELECT t.id FROM ticket_pauses p, tickets t WHERE " WAIT " AND "
+	"p.reminded_at IS NOT NULL AND p.reminded_at <= $1 ORDER BY "
+	"p.reminded_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED", 2 };
 
 int
-pending_db_to_close(struct db *db, time_t since, bool reminded,
-    time_t reminded_before, int max, int64_t *ids, size_t *n_r,
-    struct gc_err *err)
+pending_db_to_close(struct db *db, bool reminded, time_t before, int max,
+    int64_t *ids, size_t *n_r, struct gc_err *err)
 {
-	TS(s, since);
-	TS(r, reminded_before);
+	TS(b, before);
 	I64(lim, max);
 	PGresult *res;
 	int rc;
 
 	*n_r = 0;
-	if ((rc = db_execv(db, &st_close, &res, err, 4, s, reminded ? "t" :
-	    "f", r, lim)) != 0)
+	if ((rc = db_execv(db, reminded ? &st_close_reminded : &st_close,
+	    &res, err, 2, b, lim)) != 0)
 		return rc;
 	return ids_of(res, max, ids, n_r);
 }

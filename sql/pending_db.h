@@ -25,11 +25,10 @@ int pending_db_remind_take(struct db *db, time_t since, time_t now,
 int pending_db_remind_undo(struct db *db, int64_t ticket_id,
     struct gc_err *err);
 
-/* The tickets to close: pending since `since` or before; when reminded
- * is true, reminded at `reminded_before` or before instead (the wait a
- * reminder announced), so that nobody is closed unwarned. */
-int pending_db_to_close(struct db *db, time_t since, bool reminded,
-    time_t reminded_before, int max, int64_t *ids, size_t *n_r,
-    struct gc_err *err);
+/* The tickets to close, oldest first: with reminded, those whose wait
+ * was reminded at `before` or earlier; else those never reminded,
+ * pending since `before` or earlier. */
+int pending_db_to_close(struct db *db, bool reminded, time_t before,
+    int max, int64_t *ids, size_t *n_r, struct gc_err *err);
 
 #endif

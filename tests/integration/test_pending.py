@@ -152,6 +152,21 @@ class Pending(DeskCase):
         self.assertNotIn("pending", self.tick(at(400)))
         self.assertEqual(self.show(other)["status"], "pending")
 
+    def test_reminders_turned_off_after_one_went(self):
+        """A wait reminded, then reminders turned off: it still closes,
+        pending_close_after after its reminder."""
+        s = self.servers
+        number = self.ticket()
+        self.wait_for(number, at(0, 1))
+        self.assertIn("pending reminded 1", self.tick(at(3, 1)))
+        sections = dict(SECTIONS)
+        sections["sla"] = {"pending_close_after": "5d"}
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        self.assertNotIn("pending closed", self.tick(at(8, 0)))
+        self.assertIn("pending closed 1", self.tick(at(8, 1)))
+        self.assertEqual(self.show(number)["status"], "closed")
+
     def test_a_reminder_that_cannot_be_written(self):
         s = self.servers
         tpl, path = self.broken_template("pending_reminder")
