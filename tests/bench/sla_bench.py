@@ -435,7 +435,7 @@ def tick(s, env=None):
     pg = [v for pid, v in last.items() if pid != proc.pid]
     return Tick(float(m.group(1)), wall, me[0], me[1],
                 sum(v[0] for v in pg), sum(v[1] for v in pg),
-                dict(line.split() for line in stdout.splitlines()))
+                dict(line.rsplit(None, 1) for line in stdout.splitlines()))
 
 
 def one_round(s, picker, label, env=None):
@@ -591,6 +591,32 @@ def main():
         digest_done = tick(s)
         assert "digests" not in digest_done.out, digest_done.out
 
+        # [sla] pending_remind_after and pending_close_after on: every
+        # wait under way (N / 10) reminded a day before T, nothing due:
+        # what the keys cost a pass; then 100 waits due for their
+        # reminder and 100 for their closing, in one pass
+        psql_long(pg, "UPDATE ticket_pauses SET reminded_at = %s - "
+                  "interval '1 day' WHERE end_at IS NULL;\nVACUUM ANALYZE "
+                  "ticket_pauses;" % T_SQL)
+        sections["sla"] = {"pending_remind_after": "3d",
+                           "pending_close_after": "10d"}
+        s.write_config(dbname=DB, sections=sections)
+        pend_idle = [tick(s) for _ in range(IDLE_PASSES)]
+        for t in pend_idle:
+            assert "pending reminded" not in t.out, t.out
+            assert "pending closed" not in t.out, t.out
+        waits = "SELECT ticket_id FROM ticket_pauses WHERE end_at IS " \
+            "NULL ORDER BY ticket_id %s LIMIT 100"
+        pg.psql("UPDATE ticket_pauses SET reminded_at = NULL, start_at = "
+                "%s - interval '30 days' WHERE ticket_id IN (%s)"
+                % (T_SQL, waits % "ASC"), db=DB)
+        pg.psql("UPDATE ticket_pauses SET reminded_at = %s - interval "
+                "'8 days' WHERE ticket_id IN (%s)" % (T_SQL, waits % "DESC"),
+                db=DB)
+        pend = tick(s)
+        assert (pend.out.get("pending reminded"),
+                pend.out.get("pending closed")) == ("100", "100"), pend.out
+
     print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
           "fsync/synchronous_commit/full_page_writes on, shared_buffers "
           "%s):" % (N, total, PG_SETTINGS["shared_buffers"]))
@@ -622,6 +648,14 @@ def main():
           "CPU); the next, all done, %.2f ms"
           % (digest.out["digests"], N, digest.ms, digest.run_guichet,
              digest.run_pg, digest_done.ms))
+    print("  with [sla] pending_remind_after and pending_close_after, %d "
+          "tickets waiting on their customer, all reminded: a pass with "
+          "nothing due median %.2f ms over %d passes (%s ms); the pass "
+          "that reminds 100 customers and closes 100 tickets (a mail "
+          "each) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a CPU)"
+          % (N // 10, med(pend_idle, lambda t: t.ms), IDLE_PASSES,
+             ", ".join("%.2f" % t.ms for t in pend_idle), pend.ms,
+             pend.run_guichet, pend.run_pg))
     print("  machine: %d cores, %s; load average %s before the rounds, "
           "%s after" % (os.cpu_count(), cpu_model(), load0, load1))
     print("\nplan of the due-timers query, as guichet ran it "
