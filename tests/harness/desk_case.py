@@ -7,6 +7,7 @@ the SMTP sink received. Each test sets self.db (its database) and
 self.user (its IMAP user) before using them.
 """
 
+import datetime
 import json
 import os
 import re
@@ -16,6 +17,13 @@ import urllib.request
 import guichet_harness as gh
 
 T0 = "2026-11-26T10:00:00Z"
+
+
+def at(days, hours=0, seconds=0):
+    """T0 + days, hours and seconds, as ISO 8601."""
+    t = datetime.datetime(2026, 11, 26, 10, tzinfo=datetime.timezone.utc)
+    t += datetime.timedelta(days=days, hours=hours, seconds=seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def mail(subject, body, mid, sender="Claire Dupont <claire@cust.example>",

@@ -9,12 +9,11 @@ wait gets its own reminder; a reminder that cannot be written waits for
 the next pass, nothing lost. Off unless set; bad values refused.
 """
 
-import datetime
 import os
 import re
 import unittest
 
-from desk_case import DeskCase, mail
+from desk_case import DeskCase, at, mail
 
 SECTIONS = {
     "agent alice": {"address": "alice@example.com", "name": "Alice Martin",
@@ -22,12 +21,6 @@ SECTIONS = {
     "sla": {"pending_remind_after": "3d", "pending_close_after": "10d"},
 }
 
-
-def at(days, hours=0, seconds=0):
-    """2026-11-26T10:00:00Z + days, hours and seconds, as ISO 8601."""
-    t = datetime.datetime(2026, 11, 26, 10, tzinfo=datetime.timezone.utc)
-    t += datetime.timedelta(days=days, hours=hours, seconds=seconds)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Pending(DeskCase):

@@ -11,23 +11,16 @@ An operator's `quarantine release --to` a closed ticket reopens it
 whenever it closed.
 """
 
-import datetime
 import re
 import unittest
 
-from desk_case import DeskCase, mail
+from desk_case import DeskCase, at, mail
 
 SECTIONS = {
     "agent alice": {"address": "alice@example.com", "name": "Alice Martin",
                     "queues": "support", "language": "en"},
 }
 
-
-def at(days, hours=0):
-    """T0 + days and hours, as ISO 8601."""
-    t = datetime.datetime(2026, 11, 26, 10, tzinfo=datetime.timezone.utc)
-    t += datetime.timedelta(days=days, hours=hours)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Reopen(DeskCase):
