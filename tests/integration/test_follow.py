@@ -271,6 +271,54 @@ class Follow(DeskCase):
             d.stop()
         self.assertIn("XSS vulnerability in the login page", page)
 
+    def test_history_names_reopening_and_closing(self):
+        """A reopening, a customer's confirmation and a closing for want
+        of an answer are status changes on the page too (they were left
+        out: a reopened ticket's page went from "resolved" to nothing)."""
+        s = self.servers
+        number = self.open_ticket("Export", "The export is empty.\n",
+                                  "h-1@cust.example")
+        link = self.link(self.body(self.sent("claire@cust.example")[0]))
+        for body, when in (("#resolve\nFixed.\n", "2026-11-26T11:00:00Z"),
+                           ("#close\n", "2026-11-26T12:00:00Z")):
+            s.guichet("ticket", "reply", number, "--as", "alice",
+                      input=body, now=when)
+        self.deliver(mail("Re: [%s] Export" % number, "It is empty "
+                          "again.\n", "h-2@cust.example"),
+                     now="2026-11-26T13:00:00Z")
+        self.assertEqual(self.show(number)["status"], "open")
+        s.guichet("ticket", "reply", number, "--as", "alice",
+                  input="#resolve\nFixed again.\n",
+                  now="2026-11-26T14:00:00Z")
+        s.guichet("sla", "tick", "--now", "2026-12-04T15:00:00Z")
+        self.assertEqual(self.show(number)["status"], "closed")
+        # another, resolved, that its customer confirms
+        other = self.open_ticket("Printer", "It jams.\n", "h-3@cust.example")
+        link2 = self.link(self.body(self.sent("claire@cust.example")[-1]))
+        s.guichet("ticket", "reply", other, "--as", "alice",
+                  input="#resolve\nUnjammed.\n", now="2026-12-04T10:00:00Z")
+        self.deliver(mail("Re: [%s] Printer" % other, "C'est résolu, "
+                          "merci.\n", "h-4@cust.example"),
+                     now="2026-12-04T11:00:00Z")
+        self.assertIn("validated", self.kinds(other))
+        d = self.serve(now="2026-12-04T15:00:01Z")
+        try:
+            code, page = request(link)
+            code2, page2 = request(link2)
+        finally:
+            d.stop()
+        self.assertEqual((code, code2), (200, 200))
+        status = r"<tr><th>2026-1\d-\d\d \d\d:\d\d</th><td>(Statut : [^<]+)"
+        self.assertEqual(re.findall(status, page2)[-2:],
+                         ["Statut : résolu", "Statut : clos"])
+        history = re.findall(status, page)
+        # resolved, closed, reopened by the customer's mail, resolved,
+        # closed for want of an answer
+        self.assertEqual(history[-5:], ["Statut : résolu", "Statut : clos",
+                                        "Statut : en cours",
+                                        "Statut : résolu",
+                                        "Statut : clos"])
+
     def test_page_in_english(self):
         """An English ticket: the link's sentence and the page in
         English."""
