@@ -21,12 +21,19 @@ static const struct db_stmt st_ref_lookup = { "import_ref_lookup",
 	"r.ticket_id WHERE r.external_id = $1 AND r.source = ANY "
 	"($2::text[]) ORDER BY array_position($2::text[], r.source) LIMIT 1",
 	2 };
+/* A ticket imported pending waits on its customer since its last
+ * change, as one made pending here would (its SLA clock stopped, and
+ * [sla] pending_* see it). */
 static const struct db_stmt st_dates = { "import_ticket_dates",
-	"UPDATE tickets SET status = $2, created_at = $3, updated_at = $4, "
+	"WITH u AS (UPDATE tickets SET status = $2, created_at = $3, "
+	"updated_at = $4, "
 	"resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN "
 	"coalesce($5::timestamptz, $4) END, "
 	"closed_at = CASE WHEN $2 = 'closed' THEN coalesce($5::timestamptz, "
-	"$4) END WHERE id = $1", 5 };
+	"$4) END WHERE id = $1) "
+	"INSERT INTO ticket_pauses (ticket_id, start_at) SELECT $1, $4 "
+	"WHERE $2 = 'pending' AND NOT EXISTS (SELECT 1 FROM ticket_pauses "
+	"WHERE ticket_id = $1 AND end_at IS NULL)", 5 };
 static const struct db_stmt st_message = { "import_message",
 	"INSERT INTO messages (ticket_id, direction, author, mailbox, "
 	"from_addr, from_name, subject, sent_date, received_at, text, "

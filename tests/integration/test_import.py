@@ -160,6 +160,13 @@ class Import(gh.ServersTestCase):
         p = self.ticket("zammad", "20240115100013")
         self.assertEqual((p["status"], p["priority"]), ("pending", "P1"))
         self.assertEqual(p["created_at"], "2024-01-15T10:00:00Z")
+        # it waits on its customer since its last change, as one made
+        # pending here would
+        self.assertEqual(self.q(
+            "SELECT count(*) || ' ' || bool_and(p.start_at = t.updated_at) "
+            "FROM ticket_pauses p JOIN tickets t ON t.id = p.ticket_id "
+            "WHERE t.number = '%s' AND p.end_at IS NULL" % p["number"]),
+            "1 true")
         n = self.q("SELECT count(*) FROM tickets")
         self.servers.guichet(
             "ingest", "--mailbox", "support", now=NOW,
