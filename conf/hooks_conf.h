@@ -10,10 +10,9 @@
 #include "conf/conf.h"
 #include "conf/keys.h"
 
-/* The bit of a ticket event one may subscribe to ("created",
- * "message_received", "agent_reply", "internal_note", "status_changed",
- * "reopened", "validated", "auto_closed", "assigned", "priority_changed",
- * "queue_changed", "marked_spam"), or -1. */
+/* The bit of a ticket event one may subscribe to (the list in
+ * hooks_conf.c: "created", "message_received", ... "time_spent",
+ * "followed_up", "pending_reminded"), or -1. */
 int conf_hook_bit(const char *event);
 
 /* Read one [webhook NAME]: url required (http or https); events a list

@@ -17,7 +17,7 @@ import os
 import re
 import unittest
 
-from desk_case import DeskCase, T0, mail
+from desk_case import DeskCase, T0, at, mail
 
 SECRET = "s" * 16 + "-hook-secret-of-forty-bytes"
 
@@ -120,6 +120,36 @@ class Hooks(DeskCase):
         self.assertEqual(int(s.pg.scalar(
             "SELECT count(*) FROM outbox WHERE purpose = 'ticket_event' "
             "AND status <> 'sent'", db=self.db)), 0)
+
+    def test_a_customer_back_and_a_customer_reminded(self):
+        """followed_up (a mail to a ticket closed long ago opened a new
+        one), pending_reminded and reopened (from closed) reach the
+        webhooks that ask for them."""
+        s = self.servers
+        self.configure({"webhook back": {
+            "url": s.http.url + "/back",
+            "events": "reopened, followed_up, pending_reminded"},
+            "sla": {"pending_remind_after": "3d"}})
+        number = self.open_ticket("Export vide", "Hello.\n",
+                                  "hk-40@cust.example")
+        s.guichet("ticket", "reply", number, "--as", "alice", now=at(0, 1),
+                  input="#status pending\nThe log, please?\n")
+        s.guichet("sla", "tick", "--now", at(3, 2))
+        s.guichet("ticket", "reply", number, "--as", "alice", now=at(4),
+                  input="#close\n")
+        self.deliver(mail("Re: [%s] Export vide" % number, "Empty "
+                          "again.\n", "hk-41@cust.example"), now=at(5))
+        s.guichet("ticket", "reply", number, "--as", "alice", now=at(6),
+                  input="#close\n")
+        r = self.deliver(mail("Re: [%s] Export vide" % number, "And "
+                              "again.\n", "hk-42@cust.example"), now=at(30))
+        new = re.search(r"new ticket (\S+)", r.stderr).group(1)
+        got = [(p["event"], p["ticket"], p["data"])
+               for p in self.posts("/back")]
+        self.assertEqual(got, [
+            ("pending_reminded", number, {}),
+            ("reopened", number, {"from": "closed", "to": "open"}),
+            ("followed_up", number, {"new_ticket": new})])
 
     def test_queues_redaction_and_a_receiver_away(self):
         s = self.servers
