@@ -143,8 +143,7 @@ agent_text(struct desk *in, const struct agent_text *a,
 	if ((rc = check_text(in, a, err)) != 0 ||
 	    (rc = ticket_of(in, a, &t, err)) != 0)
 		goto out;
-	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes > 0 ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, &t, NULL);
 	if (mb == NULL) {
 		rc = gc_err_set(err, GC_ECONFIG, "no [mailbox] in the config "
 		    "to write as");

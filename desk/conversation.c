@@ -522,8 +522,7 @@ conversation_close_unanswered(struct desk *in, int64_t id, const char *why,
 
 	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
 		return rc;
-	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, &t, NULL);
 	rc = store_ticket_set_status(in->db, t.id, "closed", in->now, err);
 	if (rc == 0)
 		rc = record_event(in, t.id, "auto_closed", NULL,

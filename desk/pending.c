@@ -51,8 +51,7 @@ remind_one(struct desk *in, int64_t id, const struct sla_settings *set,
 
 	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
 		return rc;
-	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, &t, NULL);
 	close_line(in, &t, set, line, sizeof(line));
 	v[0].name = "close_line";
 	v[0].value = line;

@@ -67,8 +67,7 @@ remind_one(struct desk *in, const struct store_remind *r, int *told_r,
 	/* who asked, else who has it, else the queue */
 	if ((to = working(in->conf, r->agent, t.queue)) == NULL)
 		to = working(in->conf, t.assignee, t.queue);
-	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes > 0 ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, &t, NULL);
 	by = conf_agent_by_name(in->conf, r->agent);
 	if (mb != NULL && (rc = reply_agents_reminder(in, &t, mb, to,
 	    by ? by->display_name : r->agent, at_text, err)) != 0)

@@ -60,7 +60,11 @@ reply_mailbox(const struct conf *c, const struct store_ticket *t,
 {
 	const struct conf_mailbox *mb = conf_mailbox(c, t->mailbox);
 
-	return mb ? mb : fallback;
+	if (mb != NULL)
+		return mb;
+	if (fallback == NULL && c->nmailboxes > 0)
+		return &c->mailboxes[0];
+	return fallback;
 }
 
 static void

@@ -18,7 +18,9 @@
 
 struct store_ticket;
 
-/* The mailbox the ticket came in by, else fallback. */
+/* The mailbox the ticket came in by, else fallback; a NULL fallback is
+ * the configuration's first mailbox (NULL when it has none), for the
+ * mails no incoming mail prompted (scheduler, command line). */
 const struct conf_mailbox *reply_mailbox(const struct conf *c,
     const struct store_ticket *t, const struct conf_mailbox *fallback);
 

@@ -377,8 +377,7 @@ ticket_open_split(struct desk *in, const struct store_ticket *from,
 	struct conv_mail cm = { 0 };
 
 	memset(res, 0, sizeof(*res));
-	cm.mb = reply_mailbox(in->conf, from, in->conf->nmailboxes ?
-	    &in->conf->mailboxes[0] : NULL);
+	cm.mb = reply_mailbox(in->conf, from, NULL);
 	cm.m = m;
 	cm.raw = raw;
 	cm.len = len;

@@ -266,8 +266,7 @@ escalate(struct desk *in, const struct store_due_timer *d,
 	    route.name, NULL);
 	p->f.event_kind = ev;
 	p->f.event_json = p->data;
-	mb = reply_mailbox(in->conf, t, in->conf->nmailboxes ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, t, NULL);
 	if (route.naddresses > 0 && mb != NULL) {
 		struct mailout_rcpt *to = xcalloc(route.naddresses,
 		    sizeof(*to));

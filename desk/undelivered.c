@@ -75,8 +75,7 @@ undelivered_answer(struct desk *in, int64_t ticket_id, const char *purpose,
 	log_warn("ticket %s: our %s to %s was not delivered (%s): the "
 	    "ticket is open, its agents are told", t.number, purpose, who,
 	    error != NULL ? error : "no reason given");
-	mb = reply_mailbox(in->conf, &t, in->conf->nmailboxes ?
-	    &in->conf->mailboxes[0] : NULL);
+	mb = reply_mailbox(in->conf, &t, NULL);
 	rc = mb == NULL ? 0 : reply_agents_undelivered(in, &t, mb, who,
 	    purpose, error != NULL ? error : "", err);
 	store_ticket_clear(&t);
