@@ -59,12 +59,12 @@ verdict(const struct conf *c, const char *text)
 	    c->general.confirm_phrases.v, c->general.confirm_phrases.n);
 }
 
-/* Whether a customer's mail to a closed ticket asks nothing more: a
- * thank-you, a confirmation, a rating that says no more. */
+/* Whether a customer's mail to a closed ticket, read as v, asks
+ * nothing more: a thank-you, a confirmation, a rating that says no
+ * more. */
 static bool
-asks_nothing(const struct conf *c, const char *text)
+asks_nothing(enum confirm_verdict v, const char *text)
 {
-	enum confirm_verdict v = verdict(c, text);
 	const char *comment;
 	int score;
 
@@ -120,13 +120,14 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	const struct mail *m = cm->m;
 	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, cm->mb);
 	const char *text = record_new_text(m);
-	bool closed = strcmp(t->status, "closed") == 0;
-	enum confirm_verdict v;
+	bool resolved = strcmp(t->status, "resolved") == 0;
+	bool closed = strcmp(t->status, "closed") == 0, reopen = false;
+	enum confirm_verdict v = resolved || closed ? verdict(in->conf, text) :
+	    CONFIRM_NONE;
 	bool rated;
 	int rc;
 
-	if (closed && cm->automatic == NULL && !asks_nothing(in->conf,
-	    text)) {
+	if (closed && cm->automatic == NULL && !asks_nothing(v, text)) {
 		const struct sla_settings *set = in->policy ?
 		    sla_policy_settings(in->policy) : NULL;
 		long long within = set != NULL ? set->reopen_within : 0;
@@ -139,8 +140,7 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 		if (!sent_there && (within == 0 || closed_at == 0 ||
 		    in->now - closed_at >= within))
 			return closed_followup(in, cm, t, open_id, res, err);
-	} else {
-		closed = false;   /* stays closed: nothing to reopen */
+		reopen = true;
 	}
 	res->outcome = INTAKE_FOLLOWUP;
 	if ((rc = record_mail_event(in, cm, t->id, "customer", NULL, false,
@@ -155,10 +155,8 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 	}
 	if ((rc = rating_mail(in, t, text, m->from.addr, &rated, err)) != 0)
 		return rc;
-	v = strcmp(t->status, "resolved") == 0 || closed ? verdict(in->conf,
-	    text) : CONFIRM_NONE;
 	/* closed and staying so: a thank-you, whatever it says */
-	if (strcmp(t->status, "closed") == 0 && !closed)
+	if (closed && !reopen)
 		v = CONFIRM_THANKS;
 	/* a rating at the top of the reply (rating.h) reopens nothing,
 	 * unless it says the problem is still there ("1 - still broken") */
@@ -190,7 +188,7 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 			    NULL, false, err);
 		return rc;
 	}
-	if (strcmp(t->status, "resolved") == 0 || closed) {
+	if (resolved || reopen) {
 		if ((rc = store_ticket_set_status(in->db, t->id, "open",
 		    in->now, err)) != 0 ||
 		    (rc = record_event(in, t->id, "reopened", m->from.addr,
