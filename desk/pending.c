@@ -20,23 +20,29 @@
 
 #define PENDING_BATCHES 20     /* per scheduler pass */
 
-/* The sentence of the reminder that says when the ticket closes, in the
- * ticket's language; "" when it will not. */
-static void
-close_line(const struct desk *in, const struct store_ticket *t,
-    const struct sla_settings *set, char *out, size_t len)
+/* How long a wait goes on before it closes: after its reminder, the
+ * time the reminder announces; with reminders off (turned off since a
+ * reminder went, or never on), pending_close_after after either. */
+static time_t
+close_delay(const struct sla_settings *set)
 {
-	char at[TZ_TEXT_MAX];
+	return (time_t)(set->pending_remind_after > 0 ?
+	    set->pending_close_after - set->pending_remind_after :
+	    set->pending_close_after);
+}
 
-	out[0] = '\0';
-	if (set->pending_close_after == 0)
-		return;
-	tz_text(sla_policy_support_tz(in->policy), in->now +
-	    (time_t)(set->pending_close_after - set->pending_remind_after),
-	    at, sizeof(at));
+/* The sentence of the reminder that says when the ticket closes (at),
+ * in the ticket's language. */
+static void
+close_line(const struct desk *in, const struct store_ticket *t, time_t at,
+    char *out, size_t len)
+{
+	char when[TZ_TEXT_MAX];
+
+	tz_text(sla_policy_support_tz(in->policy), at, when, sizeof(when));
 	snprintf(out, len, strcmp(t->language, "fr") == 0 ?
 	    "Sans réponse, nous la clôturerons le %s.\n" :
-	    "Without an answer, we will close it on %s.\n", at);
+	    "Without an answer, we will close it on %s.\n", when);
 }
 
 static int
@@ -46,22 +52,24 @@ remind_one(struct desk *in, int64_t id, const struct sla_settings *set,
 	struct store_ticket t = { 0 };
 	const struct conf_mailbox *mb;
 	struct mailout_var v[1];
-	char line[TZ_TEXT_MAX + 96], at[32];
+	char line[TZ_TEXT_MAX + 96] = "", at[32];
+	bool closes = set->pending_close_after > 0;
+	time_t closes_at = in->now + close_delay(set);
 	int rc;
 
 	if ((rc = store_ticket_by_id(in->db, id, &t, err)) != 0)
 		return rc;
 	mb = reply_mailbox(in->conf, &t, NULL);
-	close_line(in, &t, set, line, sizeof(line));
+	if (closes)
+		close_line(in, &t, closes_at, line, sizeof(line));
 	v[0].name = "close_line";
 	v[0].value = line;
-	time_iso8601(at, sizeof(at), in->now + (time_t)(
-	    set->pending_close_after - set->pending_remind_after));
+	time_iso8601(at, sizeof(at), closes_at);
 	if (mb != NULL && (rc = reply_customer_vars(in, &t, mb,
 	    "pending_reminder", "pending_reminder", v, 1, err)) != 0)
 		goto out;
 	rc = record_event(in, t.id, "pending_reminded", NULL, ev_json(
-	    "closes_at", set->pending_close_after ? at : NULL, NULL), err);
+	    "closes_at", closes ? at : NULL, NULL), err);
 out:
 	store_ticket_clear(&t);
 	return rc;
@@ -107,15 +115,9 @@ batch(struct desk *in, const struct sla_settings *set, enum kind k,
     int *n_r, bool *more, struct gc_err *err)
 {
 	int64_t ids[PENDING_BATCH];
-	/* with reminders, a wait closes the time the reminder gave after
-	 * it; without (turned off since), close_after after either */
-	time_t after = (time_t)(set->pending_close_after -
-	    set->pending_remind_after);
 	size_t n = 0;
 	int rc;
 
-	if (set->pending_remind_after == 0)
-		after = (time_t)set->pending_close_after;
 	if ((rc = db_begin(in->db, err)) != 0)
 		return rc;
 	if (k == REMIND)
@@ -124,7 +126,7 @@ batch(struct desk *in, const struct sla_settings *set, enum kind k,
 		    ids, &n, err);
 	else
 		rc = pending_db_to_close(in->db, k == CLOSE_REMINDED, in->now -
-		    after, PENDING_BATCH, ids, &n, err);
+		    close_delay(set), PENDING_BATCH, ids, &n, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (k == REMIND) {
 			rc = remind_careful(in, ids[i], set, n_r, err);
