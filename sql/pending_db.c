@@ -15,15 +15,6 @@ static const struct db_stmt st_remind = { "pending_remind_take",
 	"p.reminded_at IS NULL AND p.start_at <= $1 ORDER BY p.start_at "
 	"LIMIT $3 FOR UPDATE OF p, t SKIP LOCKED) RETURNING ticket_id", 3 };
 
-static int
-ids_of(PGresult *res, int max, int64_t *ids, size_t *n_r)
-{
-	for (int i = 0; i < PQntuples(res) && i < max; i++)
-		ids[(*n_r)++] = db_get_ll(res, i, 0);
-	PQclear(res);
-	return 0;
-}
-
 int
 pending_db_remind_take(struct db *db, time_t since, time_t now, int max,
     int64_t *ids, size_t *n_r, struct gc_err *err)
@@ -37,7 +28,9 @@ pending_db_remind_take(struct db *db, time_t since, time_t now, int max,
 	*n_r = 0;
 	if ((rc = db_execv(db, &st_remind, &res, err, 3, s, ts, lim)) != 0)
 		return rc;
-	return ids_of(res, max, ids, n_r);
+	store_ids_of(res, max, ids, n_r);
+	PQclear(res);
+	return 0;
 }
 
 static const struct db_stmt st_undo = { "pending_remind_undo",
@@ -76,5 +69,7 @@ pending_db_to_close(struct db *db, bool reminded, time_t before, int max,
 	if ((rc = db_execv(db, reminded ? &st_close_reminded : &st_close,
 	    &res, err, 2, b, lim)) != 0)
 		return rc;
-	return ids_of(res, max, ids, n_r);
+	store_ids_of(res, max, ids, n_r);
+	PQclear(res);
+	return 0;
 }

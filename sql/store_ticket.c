@@ -342,8 +342,7 @@ store_tickets_to_autoclose(struct db *db, time_t before, int max,
 	*n_r = 0;
 	if ((rc = db_execv(db, &st_autoclose, &res, err, 2, ts, lim)) != 0)
 		return rc;
-	for (int i = 0; i < PQntuples(res) && i < max; i++)
-		ids[(*n_r)++] = db_get_ll(res, i, 0);
+	store_ids_of(res, max, ids, n_r);
 	PQclear(res);
 	return 0;
 }

@@ -37,6 +37,15 @@ int store_array_literal(struct buf *b, const char *const *v, size_t n);
  * more slot NULL (free with store_strings_free()). */
 void store_strings_of(const PGresult *res, char ***out, size_t *n_r);
 
+/* The first column of res's rows as ids, max at most, into ids. */
+static inline void
+store_ids_of(const PGresult *res, int max, int64_t *ids, size_t *n_r)
+{
+	*n_r = 0;
+	for (int i = 0; i < PQntuples(res) && i < max; i++)
+		ids[(*n_r)++] = db_get_ll(res, i, 0);
+}
+
 /* The same as a malloc'd string ("{}" past 64 MiB); free() it. */
 static inline char *
 array_literal(const char *const *v, size_t n)
