@@ -60,6 +60,7 @@ static const struct key_spec general_keys[] = {
 	{ "webhook_secret_file", V_KEY, G(webhook_secret), NULL, 0 },
 	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
+	{ "answer_collision", V_STR, G(answer_collision), "hold", 0 },
 	{ "held_retention", V_DURATION, G(held_retention), "30d", 0 },
 	{ "outbox_keep", V_DURATION, G(outbox_keep), "90d", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
@@ -306,6 +307,21 @@ valid_tracking_format(const char *f, char *why, size_t whylen)
 	return true;
 }
 
+/* The line of a [guichet] key, the last of its sections that sets it;
+ * 0 when none does. */
+static int
+general_line(const struct conf *c, const char *key)
+{
+	const struct conf_section *g[8];
+	const struct conf_entry *e = NULL;
+	size_t ng = conf_sections(c, "guichet", g, 8);
+
+	for (size_t i = 0; i < ng && i < 8; i++)
+		if (conf_section_entry(g[i], key) != NULL)
+			e = conf_section_entry(g[i], key);
+	return e ? e->line : 0;
+}
+
 static void
 check_cross(struct reader *r, bool have_database, bool have_smtp)
 {
@@ -408,22 +424,21 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		conf_diag_add(r->d, c->path, 0, "fetch_budget: %lld bytes: "
 		    "at least 1MB", c->general.fetch_budget);
 	if (strcmp(c->general.log_format, "text") != 0 &&
-	    strcmp(c->general.log_format, "json") != 0) {
-		const struct conf_section *g[8];
-		const struct conf_entry *e = NULL;
-		size_t ng = conf_sections(c, "guichet", g, 8);
-
-		for (size_t i = 0; i < ng && i < 8; i++)
-			if (conf_section_entry(g[i], "log_format") != NULL)
-				e = conf_section_entry(g[i], "log_format");
-		conf_diag_add(r->d, c->path, e ? e->line : 0, "log_format: "
-		    "\"%s\": expected text or json", c->general.log_format);
-	}
+	    strcmp(c->general.log_format, "json") != 0)
+		conf_diag_add(r->d, c->path, general_line(c, "log_format"),
+		    "log_format: \"%s\": expected text or json",
+		    c->general.log_format);
 	if (strcmp(c->general.stranger_followup, "new_ticket") != 0 &&
 	    strcmp(c->general.stranger_followup, "hold") != 0)
-		conf_diag_add(r->d, c->path, 0, "stranger_followup: \"%s\": "
+		conf_diag_add(r->d, c->path, general_line(c,
+		    "stranger_followup"), "stranger_followup: \"%s\": "
 		    "expected new_ticket or hold",
 		    c->general.stranger_followup);
+	if (strcmp(c->general.answer_collision, "hold") != 0 &&
+	    strcmp(c->general.answer_collision, "send") != 0)
+		conf_diag_add(r->d, c->path, general_line(c,
+		    "answer_collision"), "answer_collision: \"%s\": "
+		    "expected hold or send", c->general.answer_collision);
 }
 
 static void

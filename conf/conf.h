@@ -115,6 +115,9 @@ struct conf_general {
 	                                  webhooks signed; NULL: not */
 	char *trusted_authserv_id;     /* our MTA's Authentication-Results */
 	char *stranger_followup;       /* "new_ticket" | "hold" */
+	char *answer_collision;        /* "hold" | "send": an agent's answer
+	                                  after another agent's answer that
+	                                  it did not see */
 	long long held_retention;      /* seconds a mail held by a rule
 	                                  waits in the quarantine; 0: ever */
 	long long outbox_keep;         /* seconds a sent mail's bytes are

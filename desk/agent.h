@@ -16,7 +16,13 @@
 
 struct store_ticket;
 
-/* how: what proved the agent (author.h), recorded with the mail. */
+/* how: what proved the agent (author.h), recorded with the mail.
+ *
+ * With [guichet] answer_collision = hold, an answer to the customer that
+ * comes after another agent's answer its agent could not have read (the
+ * mail it answers is older) is held: kept among agents, nothing of it
+ * applied, and its agent sent the other answer (template answer_held);
+ * a later mail of the agent's with #send lets it go as it was. */
 int agent_mail(struct desk *in, const struct conv_mail *cm,
     struct store_ticket *t, const struct conf_agent *agent, const char *how,
     struct intake_result *res, struct gc_err *err);

@@ -416,6 +416,7 @@ agent_apply(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 		return rc;
 	}
 	case CMD_INTERNAL:
+	case CMD_SEND:
 		return 0;   /* decided before storing */
 	case CMD_WORKAROUND:
 		rc = store_ticket_mark(in->db, x->t->id, STORE_MARK_WORKAROUND,

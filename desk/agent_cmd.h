@@ -53,6 +53,9 @@ struct agent_ctx {
 	bool ended;               /* the mail resolved or closed the ticket */
 	bool spam;                /* #spam: closed in silence, sender held */
 	bool time_seen;           /* #time: one a mail */
+	int64_t held_id;          /* the mail is the agent's answer held
+	                             (answer_collision) that #send lets go:
+	                             its stored row */
 	long long time_total;     /* the ticket's minutes before it */
 };
 

@@ -654,33 +654,70 @@ reply_agents_reminder(struct desk *in, const struct store_ticket *t,
 	    false, extra, err);
 }
 
-int
-reply_command_error(struct desk *in, const struct store_ticket *t,
+/* A mail of ours to one agent in their thread of the ticket, answering
+ * their mail in_reply_to: vs holds the ticket's variables, the subject
+ * withheld here for a redacted queue. */
+static int
+agent_thread_mail(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const struct conf_agent *agent,
-    const char *in_reply_to, const char *why, struct gc_err *err)
+    const char *in_reply_to, const char *tpl, struct varset *vs,
+    struct gc_err *err)
 {
 	struct mailout_rcpt to = { agent->display_name, agent->address };
 	struct mailout_req req = { 0 };
 	const struct agentauth_key *key;
-	struct varset vs;
-	char mid[256], root[300];
+	char hint[200], mid[256], root[300];
 	const char *rootp = root;
 	int rc;
 
 	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
+	agentauth_hint(hint, sizeof(hint), key, t->id, agent->name);
 	agentauth_thread_root(root, sizeof(root), key, t->id, agent->name,
 	    in->conf->general.message_id_domain);
-	ticket_vars(&vs, in->conf, t, mb);
 	if (conf_queue_redacted(in->conf, t->queue))
-		var(&vs, "subject", withheld_subject(agent->language));
-	var(&vs, "agent_name", agent->display_name);
-	var(&vs, "error", why ? why : "");
-	var(&vs, "commands_help", commands_help());
-	to_agent(&req, why ? "command_error" : "command_help", agent, &to, t,
-	    mb, &vs);
+		var(vs, "subject", withheld_subject(agent->language));
+	var(vs, "agent_name", agent->display_name);
+	to_agent(&req, tpl, agent, &to, t, mb, vs);
 	req.in_reply_to = in_reply_to;
 	req.references = &rootp;
 	req.nreferences = 1;
+	/* its Message-ID carries the agent's token: an answer to it is the
+	 * agent's, proven, as an answer to a notification is */
+	req.id_hint = hint;
 	return mailout_queue(in->out, in->db, in->now, &req, mid, err);
+}
+
+int
+reply_command_error(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const struct conf_agent *agent,
+    const char *in_reply_to, const char *why, struct gc_err *err)
+{
+	struct varset vs;
+
+	ticket_vars(&vs, in->conf, t, mb);
+	var(&vs, "error", why ? why : "");
+	var(&vs, "commands_help", commands_help());
+	return agent_thread_mail(in, t, mb, agent, in_reply_to, why ?
+	    "command_error" : "command_help", &vs, err);
+}
+
+int
+reply_answer_held(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const struct conf_agent *agent,
+    const char *in_reply_to, const char *first, const char *at,
+    const char *text, struct gc_err *err)
+{
+	struct varset vs;
+
+	ticket_vars(&vs, in->conf, t, mb);
+	var(&vs, "author", first);
+	var(&vs, "answered_at", at);
+	var(&vs, "message_text", conf_queue_redacted(in->conf, t->queue) ?
+	    (strcmp(agent->language, "fr") == 0 ? "(non reproduite : les "
+	    "messages de cette file ne sont pas recopiés dans les "
+	    "notifications)" : "(not shown: the mails of this queue are not "
+	    "copied into notifications)") : text);
+	return agent_thread_mail(in, t, mb, agent, in_reply_to, "answer_held",
+	    &vs, err);
 }

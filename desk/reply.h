@@ -86,4 +86,12 @@ int reply_command_error(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const struct conf_agent *agent,
     const char *in_reply_to, const char *why, struct gc_err *err);
 
+/* Tell an agent that their answer in_reply_to was held: first (who)
+ * answered the customer at `at` (a time to show) with text, which a
+ * redacted queue's mail does not copy (template "answer_held"). */
+int reply_answer_held(struct desk *in, const struct store_ticket *t,
+    const struct conf_mailbox *mb, const struct conf_agent *agent,
+    const char *in_reply_to, const char *first, const char *at,
+    const char *text, struct gc_err *err);
+
 #endif

@@ -54,7 +54,7 @@ static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
 	"command_help", "pgp_failed", "report", "undelivered", "held_notice",
-	"digest", "reminder", "pending_reminder", NULL };
+	"digest", "reminder", "pending_reminder", "answer_held", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -93,6 +93,8 @@ static const char *const vars_reminder[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "author", "due_at", "commands_help", NULL };
 static const char *const vars_pending[] = { BASE_VARS, TICKET_VARS,
 	"close_line", "follow_line", NULL };
+static const char *const vars_answer_held[] = { BASE_VARS, TICKET_VARS,
+	"agent_name", "author", "answered_at", "message_text", NULL };
 static const char *const vars_digest[] = { BASE_VARS, "agent_name",
 	"queue", "count", "overdue", "unassigned", "yours", "day", "zone",
 	"entries", NULL };
@@ -102,7 +104,7 @@ static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
 	"report_text", "organisation", "period", "recipient", "what", "count",
 	"first_id", "entries", "follow_line", "overdue", "unassigned",
-	"yours", "day", "zone", "close_line", NULL };
+	"yours", "day", "zone", "close_line", "answered_at", NULL };
 
 static const struct {
 	const char *name;
@@ -127,6 +129,7 @@ static const struct {
 	{ "digest", vars_digest },
 	{ "reminder", vars_reminder },
 	{ "pending_reminder", vars_pending },
+	{ "answer_held", vars_answer_held },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

@@ -51,6 +51,8 @@ static const struct {
 	    "the sender, whose next new mails are held)" },
 	{ "time", CMD_TIME, "#time SPENT   (time worked on it: 45m, 2h, "
 	    "1h30, 1:30; -15m corrects yours)" },
+	{ "send", CMD_SEND, "#send         (alone: your answer held because "
+	    "another agent answered first goes as it was)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))

@@ -55,6 +55,7 @@ enum cmd_kind {
 	CMD_REMIND,
 	CMD_SPAM,
 	CMD_TIME,
+	CMD_SEND,
 };
 
 #define CMD_MAX 16

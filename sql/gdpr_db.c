@@ -410,10 +410,7 @@ static const struct db_stmt st_messages_json = { "gdpr_messages_json",
 	"m.message_id, 'in_reply_to', m.in_reply_to, 'references', m.refs, "
 	"'date', iso_utc(m.sent_date), 'received_at', iso_utc(m.received_at), "
 	"'internal', m.internal, 'agent', m.agent, 'text', m.text, "
-	"'new_text', m.new_text, 'sealed', CASE WHEN m.sealed_text IS NOT "
-	"NULL OR m.sealed_new_text IS NOT NULL THEN json_build_object('key', "
-	"m.dedup_key, 'text', encode(m.sealed_text, 'hex'), 'new_text', "
-	"encode(m.sealed_new_text, 'hex')) END)::text "
+	"'new_text', m.new_text, 'sealed', " SEALED_JSON("m") ")::text "
 	"FROM messages m WHERE m.ticket_id = $1 "
 	"AND m.id > $2 ORDER BY m.id LIMIT $3", 3 };
 static const struct db_stmt st_events_json = { "gdpr_events_json",

@@ -153,6 +153,22 @@ store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
 	    ts);
 }
 
+/* A raw mail read as encode(raw, 'hex'): malloc'd, NUL after *len_r
+ * bytes. */
+static char *
+raw_of(const char *hex, size_t *len_r)
+{
+	size_t n = hex ? strlen(hex) / 2 : 0;
+	char *raw = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		raw[i] = (char)(hex_digit(hex[2 * i]) << 4 |
+		    hex_digit(hex[2 * i + 1]));
+	raw[n] = '\0';
+	*len_r = n;
+	return raw;
+}
+
 int
 store_split_source(struct db *db, int64_t ticket_id,
     const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
@@ -160,8 +176,6 @@ store_split_source(struct db *db, int64_t ticket_id,
 {
 	I64(tid, ticket_id);
 	PGresult *res;
-	const char *hex;
-	size_t n;
 	int rc;
 
 	*raw_r = NULL;
@@ -175,15 +189,87 @@ store_split_source(struct db *db, int64_t ticket_id,
 		return gc_err_set(err, GC_ENOTFOUND, "no customer mail");
 	}
 	*msg_id_r = db_get_ll(res, 0, 0);
-	hex = db_get(res, 0, 1);
-	n = strlen(hex) / 2;
-	*raw_r = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		(*raw_r)[i] = (char)(hex_digit(hex[2 * i]) << 4 |
-		    hex_digit(hex[2 * i + 1]));
-	(*raw_r)[n] = '\0';
-	*len_r = n;
+	*raw_r = raw_of(db_get(res, 0, 1), len_r);
 	*done_r = strcmp(db_get(res, 0, 2), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* The last answer to the customer of ticket $1 by another agent than
+ * $3, queued after the mail $2 names: one of our mails (the order of the
+ * outbox), or else a stored message (the order of the messages). */
+static const struct db_stmt st_crossed = { "cmd_crossed_answer",
+	"WITH seen AS (SELECT (SELECT o.id FROM outbox o WHERE o.message_id "
+	"= $2) AS out_id, (SELECT min(s.id) FROM messages s WHERE "
+	"s.message_id = $2 AND s.ticket_id = $1) AS msg_id) "
+	"SELECT json_build_object('agent', m.agent, 'at', "
+	EPOCH("m.received_at") ", 'text', m.text, 'sealed', "
+	SEALED_JSON("m") ")::text FROM seen, messages m LEFT JOIN outbox a "
+	"ON a.id = m.outbox_id WHERE m.ticket_id = $1 AND m.direction = 'out' "
+	"AND m.author = 'agent' AND NOT m.internal AND m.agent IS DISTINCT "
+	"FROM $3 AND CASE WHEN seen.out_id IS NOT NULL THEN a.id > "
+	"seen.out_id ELSE m.id > seen.msg_id END ORDER BY m.id DESC LIMIT 1",
+	3 };
+static const struct db_stmt st_held_set = { "cmd_answer_held_set",
+	"UPDATE messages SET internal = $2::boolean, purpose = CASE WHEN "
+	"$2::boolean THEN '" STORE_HELD_ANSWER "' END WHERE id = $1 AND "
+	"author = 'agent' AND direction = 'in'", 2 };
+static const struct db_stmt st_held_find = { "cmd_answer_held_find",
+	"SELECT m.id, coalesce(m.message_id, ''), encode(m.raw, 'hex') "
+	"FROM messages m WHERE "
+	"m.ticket_id = $1 AND m.author = 'agent' AND m.direction = 'in' AND "
+	"m.agent = $2 AND m.purpose = '" STORE_HELD_ANSWER "' ORDER BY m.id "
+	"DESC LIMIT 1", 2 };
+
+int
+store_crossed_answer(struct db *db, int64_t ticket_id, const char *seen_mid,
+    const char *agent, char **json_r, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*json_r = NULL;
+	if (seen_mid == NULL || seen_mid[0] == '\0')
+		return 0;
+	I64(tid, ticket_id);
+	if ((rc = db_execv(db, &st_crossed, &res, err, 3, tid, seen_mid,
+	    agent)) != 0)
+		return rc;
+	if (PQntuples(res) > 0)
+		*json_r = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+store_answer_held(struct db *db, int64_t message_id, bool held,
+    struct gc_err *err)
+{
+	I64(id, message_id);
+
+	return db_execv(db, &st_held_set, NULL, err, 2, id, held ? "true" :
+	    "false");
+}
+
+int
+store_answer_held_find(struct db *db, int64_t ticket_id, const char *agent,
+    int64_t *id_r, char *mid, size_t midlen, char **raw_r, size_t *len_r,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	I64(tid, ticket_id);
+	*id_r = 0;
+	if ((rc = db_execv(db, &st_held_find, &res, err, 2, tid, agent)) != 0)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return gc_err_set(err, GC_ENOTFOUND, "no answer held");
+	}
+	*id_r = db_get_ll(res, 0, 0);
+	snprintf(mid, midlen, "%s", PQgetvalue(res, 0, 1));
+	*raw_r = raw_of(db_get(res, 0, 2), len_r);
 	PQclear(res);
 	return 0;
 }

@@ -63,4 +63,29 @@ int store_split_source(struct db *db, int64_t ticket_id,
     const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
     char **raw_r, size_t *len_r, bool *done_r, struct gc_err *err);
 
+/* The purpose of an agent's mail held by answer_collision = hold. */
+#define STORE_HELD_ANSWER "held_answer"
+
+/* The last answer to the customer of the ticket by another agent than
+ * agent, queued after the mail whose Message-ID is seen_mid (one of our
+ * mails to the agent, or a stored message): *json_r a message object of
+ * sql/views.h's form with "agent" and "at" (Unix seconds), malloc'd, or
+ * NULL when there is none, or no such mail. */
+int store_crossed_answer(struct db *db, int64_t ticket_id,
+    const char *seen_mid, const char *agent, char **json_r,
+    struct gc_err *err);
+
+/* An agent's stored mail held (kept among agents, purpose
+ * STORE_HELD_ANSWER), or let go (held false: a message of the
+ * conversation). */
+int store_answer_held(struct db *db, int64_t message_id, bool held,
+    struct gc_err *err);
+
+/* The agent's last mail held on the ticket: its row, Message-ID and
+ * raw bytes as stored (*raw_r malloc'd, *len_r bytes; sealed or not).
+ * GC_ENOTFOUND: none. */
+int store_answer_held_find(struct db *db, int64_t ticket_id,
+    const char *agent, int64_t *id_r, char *mid, size_t midlen,
+    char **raw_r, size_t *len_r, struct gc_err *err);
+
 #endif

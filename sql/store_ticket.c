@@ -105,6 +105,8 @@ store_ticket_row(const PGresult *res, int c, struct store_ticket *t)
 	t->merged_into = db_get_ll(res, 0, c + 13);
 	t->eta = (time_t)db_get_ll(res, 0, c + 14);
 	t->link_epoch = (int)db_get_ll(res, 0, c + 15);
+	copy_field(t->last_answer_by, sizeof(t->last_answer_by),
+	    db_get(res, 0, c + 16));
 }
 
 static int
@@ -213,16 +215,18 @@ store_ticket_closed(struct db *db, int64_t id, const char *address,
 	return 0;
 }
 
-/* An answer to the customer: the first response and the last update,
- * and with $4 (the data of its status_changed event, $5 its actor) a
- * new ticket opened, in one version of the row (as ticket_status would
- * open it: nothing resolved or closed, no pause left open). */
+/* An answer to the customer by agent $5: the first response, the last
+ * update and who gave it, and with $4 (the data of its status_changed
+ * event, by $5) a new ticket opened, in one version of the row (as
+ * ticket_status would open it: nothing resolved or closed, no pause left
+ * open). */
 static const struct db_stmt st_ticket_answered = { "ticket_answered",
 	"WITH u AS (UPDATE tickets SET status = CASE WHEN $3 THEN 'open' "
 	"ELSE status END, resolved_at = CASE WHEN $3 THEN NULL ELSE "
 	"resolved_at END, closed_at = CASE WHEN $3 THEN NULL ELSE closed_at "
 	"END, first_response_at = coalesce(first_response_at, $2), "
-	"last_update_at = $2, updated_at = $2 WHERE id = $1), "
+	"last_update_at = $2, updated_at = $2, last_answer_by = $5 "
+	"WHERE id = $1), "
 	"e AS (INSERT INTO events (ticket_id, at, kind, actor, data) "
 	"SELECT $1, $2, 'status_changed', $5, $4::jsonb WHERE $3) "
 	"UPDATE ticket_pauses SET end_at = $2 WHERE $3 AND ticket_id = $1 "

@@ -36,6 +36,8 @@ struct store_ticket {
 	time_t created_at;
 	time_t eta;             /* announced solution (#eta), 0: none */
 	int link_epoch;         /* raised by ticket revoke-links */
+	char last_answer_by[64];   /* the agent who answered the customer
+	                              last, "" (043_last_answer.sql) */
 };
 
 void store_ticket_clear(struct store_ticket *t);
@@ -47,7 +49,7 @@ void store_ticket_clear(struct store_ticket *t);
 	"mailbox, language, requester, requester_name, subject, " \
 	"extract(epoch FROM created_at)::bigint, coalesce(assignee, ''), " \
 	"coalesce(merged_into, 0), coalesce(extract(epoch FROM eta)::bigint, " \
-	"0), link_epoch"
+	"0), link_epoch, coalesce(last_answer_by, '')"
 void store_ticket_row(const PGresult *res, int c, struct store_ticket *t);
 
 struct store_ticket_new {
@@ -110,8 +112,9 @@ enum store_mark {
 };
 int store_ticket_mark(struct db *db, int64_t id, enum store_mark m,
     time_t now, struct gc_err *err);
-/* An answer to the customer: first response (first time only), last
- * update and updated_at, and with opened_json a new ticket made open (as
+/* An answer to the customer by agent actor: first response (first time
+ * only), last update, who gave it (last_answer_by) and updated_at, and
+ * with opened_json a new ticket made open (as
  * store_ticket_set_status() would) and its status_changed event (data
  * opened_json, by actor), in one write that rides with the next round
  * trip. */

@@ -20,6 +20,14 @@
 #define I64(buf, v) char buf[24]; snprintf(buf, sizeof(buf), "%" PRId64, \
 	(int64_t)(v))
 
+/* A message row's sealed texts, as the "sealed" member of its JSON
+ * object (NULL when clear), for desk/vault.h to open: m its alias. */
+#define SEALED_JSON(m) \
+	"CASE WHEN " m ".sealed_text IS NOT NULL OR " m ".sealed_new_text " \
+	"IS NOT NULL THEN json_build_object('key', " m ".dedup_key, 'text', " \
+	"encode(" m ".sealed_text, 'hex'), 'new_text', encode(" m \
+	".sealed_new_text, 'hex')) END"
+
 /* A timestamp column as Unix seconds, in a SELECT list. */
 #define EPOCH(c) "extract(epoch FROM " c ")::bigint"
 

@@ -260,8 +260,9 @@ test_vars_table(void **state)
 		for (size_t k = 0; v[k]; k++)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
-	/* ... held_notice, digest, reminder, pending_reminder */
-	assert_int_equal(n, 19);
+	/* ... held_notice, digest, reminder, pending_reminder,
+	 * answer_held */
+	assert_int_equal(n, 20);
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -298,6 +299,11 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("pending_reminder"), "ticket_tag"));
 	assert_false(in_list(template_vars("pending_reminder"),
 	    "message_text"));
+	/* an agent's answer held: who answered first, when, and what */
+	assert_true(in_list(template_vars("answer_held"), "author"));
+	assert_true(in_list(template_vars("answer_held"), "answered_at"));
+	assert_true(in_list(template_vars("answer_held"), "message_text"));
+	assert_false(in_list(template_vars("answer_held"), "rating_links"));
 }
 
 /* ----- The default templates -------------------------------------- */

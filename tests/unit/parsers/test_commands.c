@@ -214,6 +214,24 @@ test_spam(void **state)
 	expect_error("#spammer\n", "unknown command");
 }
 
+/* #send: alone, no argument; it is in the list agents get. */
+static void
+test_send(void **state)
+{
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, "#Send\n\nignored text\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].kind, CMD_SEND);
+	assert_string_equal(l.v[0].arg, "");
+	expect_error("#send now\n", "takes no argument");
+	expect_error("#sender\n", "unknown command");
+	assert_non_null(strstr(commands_help(), "#send"));
+}
+
 /* #time: the forms agents write, a day at most either way, never 0. */
 static void
 test_time(void **state)
@@ -346,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_eta_forms),
 		cmocka_unit_test(test_remind),
 		cmocka_unit_test(test_spam),
+		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
