@@ -18,6 +18,7 @@
 
 #include "common/mem.h"
 #include "daemon/cli.h"
+#include "desk/vault.h"
 #include "sla/policy.h"
 #include "sql/views.h"
 
@@ -51,6 +52,7 @@ struct list_out {
 	bool json;
 	long long n;
 	int ex;                 /* an exit code of ours, 0 */
+	const struct conf *conf;
 };
 
 static int
@@ -60,7 +62,18 @@ list_one(void *arg, const char *text)
 	json_error_t jerr;
 	json_t *t;
 
-	if (o->json) {
+	if (o->json && strstr(text, "\"sealed_comment\"") != NULL) {
+		/* a rated ticket: its comment opened when sealed, the
+		 * member dropped */
+		struct gc_err err = { 0 };
+		char *doc = xstrdup(text);
+
+		if (vault_ticket_json(o->conf, &doc, &err) != 0)
+			fprintf(stderr, "guichet: %s\n", err.msg);
+		fputs(o->n++ > 0 ? ",\n" : "[\n", stdout);
+		fputs(doc, stdout);
+		free(doc);
+	} else if (o->json) {
 		fputs(o->n++ > 0 ? ",\n" : "[\n", stdout);
 		fputs(text, stdout);
 	} else if ((t = json_loads(text, 0, &jerr)) == NULL) {
@@ -187,6 +200,7 @@ cli_ticket_list(struct app *app, int argc, char **argv)
 	if (limit == NULL && !json)
 		f.max = LIST_DEFAULT;
 	out.json = json;
+	out.conf = app->conf;
 	rc = views_ticket_list(db, &f, list_one, &out, &err);
 	db_close(&db);
 	sla_plan_ranks_free(&pr);

@@ -248,11 +248,16 @@ put_tickets(struct desk *in, struct out *o, const char *const *person,
 				after = ids.v[i];
 				continue;   /* gone meanwhile: not ours */
 			}
+			/* a sealed rating comment opened: one that does not
+			 * open fails the export, as a message's text does */
+			rc = vault_ticket_json(in->conf, &t, err);
 			if (!first)
 				puts_(o, ",");
 			first = false;
 			open_object(o, t);
 			free(t);
+			if (rc != 0)
+				break;
 			rc = put_rows(in, o, "messages", ids.v[i],
 			    gdpr_db_messages_json, MESSAGES_PAGE, c, err);
 			if (rc == 0)

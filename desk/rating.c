@@ -15,6 +15,7 @@
 #include "desk/agentauth.h"
 #include "desk/mailout.h"
 #include "desk/record.h"
+#include "desk/vault.h"
 #include "parsers/rating.h"
 #include "sql/store_rating.h"
 #include "sql/store_ticket.h"
@@ -127,6 +128,8 @@ rating_record(struct desk *in, const struct store_ticket *t, int score,
     struct gc_err *err)
 {
 	char *kept = NULL, sc[8], prev[8];
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
 	int previous, rc;
 
 	if (strcmp(t->status, "resolved") != 0 &&
@@ -147,15 +150,27 @@ rating_record(struct desk *in, const struct store_ticket *t, int score,
 		}
 		kept = xstrndup(comment, n);
 	}
-	rc = store_rating_set(in->db, t->id, score, kept, via, in->now,
-	    &previous, err);
+	/* the customer's words, sealed at rest as their mails are */
+	if (kept != NULL && vault_on(in->conf)) {
+		char *ad = vault_ad_rating(t->id);
+
+		rc = vault_seal(in->conf, ad, kept, strlen(kept), &sealed,
+		    &sealed_len, err);
+		free(ad);
+		if (rc != 0)
+			goto out;
+	}
+	rc = store_rating_set(in->db, t->id, score, kept, sealed, sealed_len,
+	    via, in->now, &previous, err);
 	snprintf(sc, sizeof(sc), "%d", score);
 	snprintf(prev, sizeof(prev), "%d", previous);
 	if (rc == 0)
 		rc = record_event(in, t->id, previous ? "rating_changed" :
 		    "rated", actor, ev_json("score", sc, "from", previous ?
 		    prev : NULL, "via", via, NULL), err);
+out:
 	free(kept);
+	free(sealed);
 	return rc;
 }
 

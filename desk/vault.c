@@ -38,6 +38,12 @@ vault_ad_outbox(const char *message_id)
 }
 
 char *
+vault_ad_rating(int64_t ticket_id)
+{
+	return xasprintf("ticket_ratings.comment:%lld", (long long)ticket_id);
+}
+
+char *
 vault_ad_quarantine(const char *dedup_key, int64_t id)
 {
 	char suffix[48];
@@ -241,6 +247,44 @@ open_message(const struct conf *c, json_t *m, struct gc_err *first)
 	return rc;
 }
 
+/* A rating object's sealed comment ("sealed_comment": {key: the ticket's
+ * id, hex}) opened into its "comment"; the member removed. */
+static int
+open_comment(const struct conf *c, json_t *r, struct gc_err *err)
+{
+	json_t *sealed = json_object_get(r, "sealed_comment");
+	const char *hex = json_string_value(json_object_get(sealed, "hex"));
+	unsigned char *blob, *pt;
+	size_t blen, plen;
+	char *ad, what[96];
+	long long id;
+	int rc = 0;
+
+	if (!json_is_object(r) || hex == NULL) {
+		if (json_is_object(r))
+			json_object_del(r, "sealed_comment");
+		return 0;
+	}
+	id = json_integer_value(json_object_get(sealed, "key"));
+	blob = unhex(hex, &blen);
+	ad = vault_ad_rating(id);
+	snprintf(what, sizeof(what), "rating of ticket row %lld, comment", id);
+	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
+	free(ad);
+	free(blob);
+	if (rc != 0) {
+		json_object_set_new(r, "comment", json_null());
+		json_object_set_new(r, "comment_error", json_string(err ?
+		    err->msg : "does not open"));
+	} else {
+		json_object_set_new(r, "comment", json_stringn((char *)pt,
+		    plen));
+		free(pt);
+	}
+	json_object_del(r, "sealed_comment");
+	return rc;
+}
+
 int
 vault_message_json(const struct conf *c, char **doc, struct gc_err *err)
 {
@@ -270,6 +314,16 @@ vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err)
 
 	if (root == NULL)
 		return gc_err_set(err, GC_EPARSE, "ticket document unreadable");
+	for (i = 0; i < 2; i++) {
+		int r = open_comment(c, json_object_get(root, i == 0 ?
+		    "rating" : "satisfaction"), &first);
+
+		if (rc == 0 && r != 0) {
+			rc = r;
+			if (err)
+				*err = first;
+		}
+	}
 	msgs = json_object_get(root, "messages");
 	json_array_foreach(msgs, i, m) {
 		int r = open_message(c, m, &first);

@@ -47,6 +47,8 @@
 char *vault_ad_message(const char *column, const char *dedup_key);
 char *vault_ad_attachment(int64_t message_id, const unsigned char *sha256);
 char *vault_ad_outbox(const char *message_id);
+/* a rating's comment, bound to its ticket's row */
+char *vault_ad_rating(int64_t ticket_id);
 /* id: the entry's, 0 for one being stored */
 char *vault_ad_quarantine(const char *dedup_key, int64_t id);
 
@@ -64,9 +66,10 @@ int vault_open(const struct conf *c, const char *ad, const void *stored,
     size_t len, const char *what, unsigned char **out, size_t *out_len,
     struct gc_err *err);
 
-/* A ticket document of sql/views.h, its messages' sealed texts opened in
- * place (*doc replaced). A text that does not open is null, with
- * "text_error" saying why, and GC_EINVAL is returned once the whole
+/* A ticket document of sql/views.h (or of the GDPR export), its
+ * messages' sealed texts and its rating's sealed comment opened in place
+ * (*doc replaced). A text that does not open is null, with "text_error"
+ * ("comment_error") saying why, and GC_EINVAL is returned once the whole
  * document is done, so that the caller shows it and fails. */
 int vault_ticket_json(const struct conf *c, char **doc, struct gc_err *err);
 

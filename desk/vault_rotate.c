@@ -70,6 +70,7 @@ reseal_row(const struct conf *c, struct db *db, enum store_sealed_table t,
 		ad = t == SEALED_ATTACHMENTS ?
 		    vault_ad_attachment(r->message_id, r->sha256) :
 		    t == SEALED_QUARANTINE ? vault_ad_quarantine(r->key, r->id) :
+		    t == SEALED_RATINGS ? vault_ad_rating(r->id) :
 		    vault_ad_outbox(r->key);
 		snprintf(what, sizeof(what), "%s row %lld",
 		    store_sealed_table_name(t), (long long)r->id);

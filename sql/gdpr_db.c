@@ -279,8 +279,9 @@ static const struct db_stmt st_an_quarantine = { "gdpr_an_quarantine",
 	"UPDATE quarantine SET raw = '\\x'::bytea, detail = NULL "
 	"WHERE ticket_id = ANY ($1::bigint[])", 1 };
 static const struct db_stmt st_an_ratings = { "gdpr_an_ratings",
-	"UPDATE ticket_ratings SET comment = NULL WHERE ticket_id = ANY "
-	"($1::bigint[]) AND comment IS NOT NULL", 1 };
+	"UPDATE ticket_ratings SET comment = NULL, sealed_comment = NULL "
+	"WHERE ticket_id = ANY ($1::bigint[]) AND (comment IS NOT NULL OR "
+	"sealed_comment IS NOT NULL)", 1 };
 static const struct db_stmt st_an_actors = { "gdpr_an_actors",
 	"UPDATE events SET actor = " MAP("actor") " WHERE ticket_id = ANY "
 	"($1::bigint[]) AND actor LIKE '%@%'", 3 };
@@ -390,7 +391,8 @@ static const struct db_stmt st_ticket_json = { "gdpr_ticket_json",
 	"'role', p.role, 'added_at', iso_utc(p.added_at)) ORDER BY "
 	"p.added_at, p.address) FROM ticket_participants p "
 	"WHERE p.ticket_id = t.id), '[]'), 'satisfaction', (SELECT "
-	"json_build_object('rating', r.score, 'comment', r.comment, 'at', "
+	"json_build_object('rating', r.score, 'comment', r.comment, "
+	"'sealed_comment', " SEALED_COMMENT_JSON("r") ", 'at', "
 	"iso_utc(r.rated_at)) FROM ticket_ratings r WHERE r.ticket_id = t.id))"
 	"::text FROM tickets t WHERE t.id = $1", 1 };
 

@@ -16,11 +16,12 @@
 #include "common/err.h"
 #include "sql/db.h"
 
-/* Store the ticket's rating (score 1-5; comment may be NULL; via "mail"
- * or "link"); *previous_r: the score it replaced, 0 for none. */
+/* Store the ticket's rating (score 1-5; comment may be NULL, or sealed:
+ * sealed_len bytes kept in sealed_comment instead; via "mail" or
+ * "link"); *previous_r: the score it replaced, 0 for none. */
 int store_rating_set(struct db *db, int64_t ticket_id, int score,
-    const char *comment, const char *via, time_t now, int *previous_r,
-    struct gc_err *err);
+    const char *comment, const unsigned char *sealed, size_t sealed_len,
+    const char *via, time_t now, int *previous_r, struct gc_err *err);
 
 struct store_satisfaction {
 	long long ratings;

@@ -40,6 +40,12 @@ static const struct db_stmt st_batch[SEALED_NTABLES] = {
 	  "SELECT id, message_id, NULL, NULL, data FROM outbox "
 	  "WHERE id > $1 AND kind = 'mail' AND " STALE("data")
 	  " ORDER BY id LIMIT $3 FOR UPDATE", 3 },
+	{ "sealed_batch_ratings",
+	  "SELECT ticket_id, NULL, NULL, NULL, coalesce(sealed_comment, "
+	  "convert_to(comment, 'UTF8')) FROM ticket_ratings "
+	  "WHERE ticket_id > $1 AND (comment IS NOT NULL OR "
+	  STALE("sealed_comment") ") ORDER BY ticket_id LIMIT $3 "
+	  "FOR UPDATE", 3 },
 };
 
 static const struct db_stmt st_update[SEALED_NTABLES] = {
@@ -53,6 +59,9 @@ static const struct db_stmt st_update[SEALED_NTABLES] = {
 	  "UPDATE quarantine SET raw = $2 WHERE id = $1", 2 },
 	{ "sealed_update_outbox",
 	  "UPDATE outbox SET data = $2 WHERE id = $1", 2 },
+	{ "sealed_update_ratings",
+	  "UPDATE ticket_ratings SET comment = NULL, sealed_comment = $2 "
+	  "WHERE ticket_id = $1", 2 },
 };
 
 static const struct db_stmt st_attachment = { "sealed_attachment",
@@ -65,7 +74,7 @@ const char *
 store_sealed_table_name(enum store_sealed_table t)
 {
 	static const char *const names[SEALED_NTABLES] = { "messages",
-		"attachments", "quarantine", "outbox" };
+		"attachments", "quarantine", "outbox", "ticket_ratings" };
 
 	return names[t];
 }

@@ -27,6 +27,7 @@ enum store_sealed_table {
 	SEALED_ATTACHMENTS,     /* content */
 	SEALED_QUARANTINE,      /* raw */
 	SEALED_OUTBOX,          /* data of mails */
+	SEALED_RATINGS,         /* a rating's comment (id: its ticket's) */
 	SEALED_NTABLES
 };
 

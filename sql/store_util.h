@@ -28,6 +28,13 @@
 	"encode(" m ".sealed_text, 'hex'), 'new_text', encode(" m \
 	".sealed_new_text, 'hex')) END"
 
+/* A rating's sealed comment as the "sealed_comment" member of its JSON
+ * object (NULL when clear), for desk/vault.h to open: r its alias. */
+#define SEALED_COMMENT_JSON(r) \
+	"CASE WHEN " r ".sealed_comment IS NOT NULL THEN json_build_object(" \
+	"'key', " r ".ticket_id, 'hex', encode(" r ".sealed_comment, " \
+	"'hex')) END"
+
 /* A timestamp column as Unix seconds, in a SELECT list. */
 #define EPOCH(c) "extract(epoch FROM " c ")::bigint"
 

@@ -30,10 +30,12 @@
 	"'remind_at', iso_utc(t.remind_at), 'remind_by', t.remind_by, " \
 	"'rating', CASE WHEN r.ticket_id IS NOT NULL THEN " \
 	"json_build_object('score', r.score, 'comment', r.comment, " \
+	"'sealed_comment', " SEALED_COMMENT_JSON("r") ", " \
 	"'via', r.via, 'rated_at', iso_utc(r.rated_at), " \
 	"'changes', r.changes) END, " \
 	"'satisfaction', CASE WHEN r.ticket_id IS NOT NULL THEN " \
 	"json_build_object('rating', r.score, 'comment', r.comment, " \
+	"'sealed_comment', " SEALED_COMMENT_JSON("r") ", " \
 	"'at', iso_utc(r.rated_at)) END, " \
 	"'participants', coalesce((SELECT json_agg(json_build_object(" \
 	"'address', p.address, 'name', p.name, 'role', p.role, " \

@@ -7,8 +7,10 @@ and test_quarantine_release.py runs again with
 relayed with their files, #merge (messages moved to another ticket keep
 opening: their blobs are bound to their row, not to the ticket), #split
 (the sealed raw mail opened and stored again as the new ticket's),
-canned replies, quoting, HTML both ways, held mail let in. On top, a #split of a mail whose stored bytes
-were changed is refused with a sentence and creates nothing.
+canned replies, quoting, HTML both ways, held mail let in, ratings and their comments. On top, a #split of a
+mail whose stored bytes were changed is refused with a sentence and
+creates nothing, and a rating's comment is sealed at rest, opened where
+it is shown, sealed again by `keys rotate` and gone with `gdpr forget`.
 """
 
 import json
@@ -19,6 +21,7 @@ import test_commands
 import test_conversation
 import test_mail_out
 import test_quarantine_release
+import test_satisfaction
 from test_encryption import KEY1, KEY2, key_file
 
 
@@ -132,6 +135,79 @@ class SealedCommands(test_commands.Commands):
         self.refused(number, "#split", "stored bytes do not open")
         self.assertEqual(self.servers.pg.scalar(
             "SELECT count(*) FROM tickets", db=self.db), tickets)
+
+
+class SealedSatisfaction(test_satisfaction.Satisfaction):
+    def setUp(self):
+        sealed_config(self)
+        super().setUp()
+
+    def test_comment_sealed_at_rest(self):
+        s = self.servers
+        number = self.open_ticket()
+        self.resolve(number)
+        self.reply(number, "4 - quick, but ZORGLUB the first answer missed "
+                   "the point\n")
+
+        def stored():
+            return s.pg.psql(
+                "SELECT comment IS NULL, encode(substring(sealed_comment "
+                "FROM 1 FOR 9), 'hex') FROM ticket_ratings", db=self.db)
+
+        # the customer's words are nowhere in clear in the database
+        self.assertEqual(stored(), [("t", "ff4743530100000001")])
+        self.assertEqual(s.pg.scalar(
+            "SELECT count(*) FROM ticket_ratings WHERE comment LIKE "
+            "'%ZORGLUB%' OR position('ZORGLUB'::bytea IN sealed_comment) "
+            "> 0", db=self.db), "0")
+        # and everywhere they are shown, opened
+        t = self.show(number)
+        self.assertIn("ZORGLUB", t["rating"]["comment"])
+        self.assertEqual(t["satisfaction"]["comment"],
+                         t["rating"]["comment"])
+        self.assertNotIn("sealed_comment", json.dumps(t))
+        self.assertIn("ZORGLUB", s.guichet("ticket", "show",
+                                           number).stdout)
+        listed = json.loads(s.guichet("ticket", "list", "--json").stdout)
+        self.assertIn("ZORGLUB", listed[0]["rating"]["comment"])
+        self.assertNotIn("sealed_comment", json.dumps(listed))
+        export = json.loads(s.guichet("gdpr", "export",
+                                      "claire@cust.example").stdout)
+        self.assertIn("ZORGLUB",
+                      export["tickets"][0]["satisfaction"]["comment"])
+        # a comment stored in clear before the key: `keys rotate` seals
+        # it; the sealed one is sealed again with the new key
+        other = self.open_ticket()
+        self.resolve(other)
+        s.pg.psql("INSERT INTO ticket_ratings (ticket_id, score, comment, "
+                  "via, rated_at) SELECT id, 3, 'CLEARMARK ok', 'mail', "
+                  "now() FROM tickets WHERE number = '%s'" % other,
+                  db=self.db)
+        key_file(s, "desk.keys", "1 %s\n2 %s current\n" % (KEY1, KEY2))
+        r = s.guichet("keys", "rotate")
+        self.assertIn("ticket_ratings: 2 rows", r.stdout)
+        self.assertIn("0 refused", r.stdout)
+        self.assertEqual(s.pg.psql(
+            "SELECT comment IS NULL, encode(substring(sealed_comment "
+            "FROM 1 FOR 9), 'hex') FROM ticket_ratings ORDER BY ticket_id",
+            db=self.db), [("t", "ff4743530100000002")] * 2)
+        self.assertIn("ZORGLUB", self.show(number)["rating"]["comment"])
+        self.assertEqual(self.show(other)["rating"]["comment"],
+                         "CLEARMARK ok")
+        # a comment whose bytes were changed: shown as not opening, the
+        # command fails, the others still read
+        s.pg.psql("UPDATE ticket_ratings SET sealed_comment = set_byte("
+                  "sealed_comment, 30, get_byte(sealed_comment, 30) # 1) "
+                  "WHERE ticket_id = (SELECT id FROM tickets WHERE number "
+                  "= '%s')" % other, db=self.db)
+        r = s.guichet("ticket", "show", other, "--json", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("ZORGLUB", self.show(number)["rating"]["comment"])
+        # forgotten with its author
+        s.guichet("gdpr", "forget", "claire@cust.example", "--actor", "dpo")
+        self.assertEqual(s.pg.scalar(
+            "SELECT count(*) FROM ticket_ratings WHERE comment IS NOT NULL "
+            "OR sealed_comment IS NOT NULL", db=self.db), "0")
 
 
 if __name__ == "__main__":
