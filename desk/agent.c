@@ -201,7 +201,6 @@ send_held(struct agent_ctx *x, const char *how, struct intake_result *res,
     char *why, size_t whylen, struct gc_err *err)
 {
 	struct desk *in = x->in;
-	struct mail_limits lim = mail_limits_default();
 	struct gc_err perr = { 0 };
 	struct conv_mail held = *x->cm;
 	struct mail *m = NULL;
@@ -228,7 +227,8 @@ send_held(struct agent_ctx *x, const char *how, struct intake_result *res,
 	if (rc != 0)
 		return rc;
 	if (vault_open_message_raw(in->conf, in->db, id, &raw, &len,
-	    &perr) != 0 || mail_parse(&m, raw, len, &lim, &perr) != 0) {
+	    &perr) != 0 || record_mail_reread(in->conf, raw, len, &m,
+	    &perr) != 0) {
 		free(raw);
 		snprintf(why, whylen, "#send: your held answer cannot be read "
 		    "again (%.200s)", perr.msg);

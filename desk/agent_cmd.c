@@ -164,8 +164,6 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 	case CMD_SPLIT: {
 		const char *irt = x->cm->m->in_reply_to;
 		bool done;
-
-		struct mail_limits lim = mail_limits_default();
 		struct gc_err perr = { 0 };
 
 		if (x->split_raw != NULL)
@@ -186,8 +184,8 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		    &x->split_raw, &x->split_len, &perr) != 0)
 			return why_line(why, whylen, c, "that customer mail's "
 			    "stored bytes do not open (see the log)");
-		if (mail_parse(&x->split_mail, x->split_raw, x->split_len,
-		    &lim, &perr) != 0)
+		if (record_mail_reread(in->conf, x->split_raw, x->split_len,
+		    &x->split_mail, &perr) != 0)
 			return why_line(why, whylen, c, "that customer mail "
 			    "cannot be read again");
 		if (x->split_mail->from.addr == NULL ||

@@ -233,27 +233,6 @@ too_big(struct desk *in, const struct conf_mailbox *mb, const char *raw,
 	return intake_tell_too_big(in, mb, raw, hlen + 1, len, err);
 }
 
-/* A text longer than max bytes, cut at a character boundary with a note
- * saying so; the text itself when it fits. From the mail's arena. */
-static const char *
-cut_text(struct mail *m, const char *text, size_t max)
-{
-	static const char note[] = "\n\n[The text of this mail is cut here: "
-	    "it has %zu bytes, the ticket shows the first %zu. The whole mail "
-	    "is kept as received.]\n";
-	size_t len = text ? strlen(text) : 0, keep = max;
-	char *out;
-
-	if (len <= max)
-		return text;
-	while (keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
-		keep--;               /* not inside a UTF-8 sequence */
-	out = arena_alloc(mail_arena(m), keep + sizeof(note) + 64);
-	memcpy(out, text, keep);
-	snprintf(out + keep, sizeof(note) + 64, note, len, keep);
-	return out;
-}
-
 const char *
 intake_sender(const struct mail *m)
 {
@@ -399,17 +378,7 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 	memset(res, 0, sizeof(*res));
 	if (in->careful && (rc = db_savepoint(in->db, err)) != 0)
 		return rc;
-	lim = mail_limits_default();
-	lim.max_mail_bytes = len + 1;
-	lim.max_header_bytes = (size_t)in->conf->general.max_header_size;
-	lim.max_depth = (size_t)in->conf->general.max_mime_depth;
-	lim.max_parts = (size_t)in->conf->general.max_mime_parts;
-	/* No mail under max_mail_size is refused for the length of its
-	 * text: decoding turns a byte into at most 3 (a single-byte charset
-	 * into UTF-8, a bad byte into U+FFFD). What the ticket shows is cut
-	 * at max_text_size below. */
-	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
-	    SIZE_MAX / 4;
+	lim = record_mail_limits(in->conf, len);
 	if (len > (size_t)in->conf->general.max_mail_size) {
 		dedup_raw_message_id(res->message_id, sizeof(res->message_id),
 		    raw, len);
@@ -444,9 +413,7 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 	if ((rc = pgp_intake(in, mb, raw, len, uid, &lim, &m, res, &pgp_done,
 	    err)) != 0 || pgp_done)
 		goto out;
-	m->text = cut_text(m, m->text, (size_t)in->conf->general.max_text_size);
-	m->new_text = cut_text(m, m->new_text,
-	    (size_t)in->conf->general.max_text_size);
+	record_cut_texts(in->conf, m);
 	dedup_key(key, raw, len, m->message_id, mail_header_get(m, "From"),
 	    mail_header_get(m, "Date"), mail_header_get(m, "Subject"));
 	rc = store_parsed(in, mb, m, raw, len, uid, key, res, err);

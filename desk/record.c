@@ -3,6 +3,8 @@
  */
 #include "desk/record.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,65 @@ record_addrs(const char **out, const struct mail_addr *a, size_t n)
 		if (a[i].addr != NULL)
 			out[k++] = a[i].addr;
 	return k;
+}
+
+struct mail_limits
+record_mail_limits(const struct conf *c, size_t len)
+{
+	struct mail_limits lim = mail_limits_default();
+
+	lim.max_mail_bytes = len + 1;
+	lim.max_header_bytes = (size_t)c->general.max_header_size;
+	lim.max_depth = (size_t)c->general.max_mime_depth;
+	lim.max_parts = (size_t)c->general.max_mime_parts;
+	/* No mail under max_mail_size is refused for the length of its
+	 * text: decoding turns a byte into at most 3 (a single-byte charset
+	 * into UTF-8, a bad byte into U+FFFD). What the ticket shows is cut
+	 * at max_text_size (record_cut_texts()). */
+	lim.max_text_bytes = len < SIZE_MAX / 4 - 65536 ? 3 * len + 65536 :
+	    SIZE_MAX / 4;
+	return lim;
+}
+
+/* A text longer than max bytes, cut at a character boundary with a note
+ * saying so; the text itself when it fits. From the mail's arena. */
+static const char *
+cut_text(struct mail *m, const char *text, size_t max)
+{
+	static const char note[] = "\n\n[The text of this mail is cut here: "
+	    "it has %zu bytes, the ticket shows the first %zu. The whole mail "
+	    "is kept as received.]\n";
+	size_t len = text ? strlen(text) : 0, keep = max;
+	char *out;
+
+	if (len <= max)
+		return text;
+	while (keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;               /* not inside a UTF-8 sequence */
+	out = arena_alloc(mail_arena(m), keep + sizeof(note) + 64);
+	memcpy(out, text, keep);
+	snprintf(out + keep, sizeof(note) + 64, note, len, keep);
+	return out;
+}
+
+void
+record_cut_texts(const struct conf *c, struct mail *m)
+{
+	m->text = cut_text(m, m->text, (size_t)c->general.max_text_size);
+	m->new_text = cut_text(m, m->new_text,
+	    (size_t)c->general.max_text_size);
+}
+
+int
+record_mail_reread(const struct conf *c, const char *raw, size_t len,
+    struct mail **m, struct gc_err *err)
+{
+	struct mail_limits lim = record_mail_limits(c, len);
+	int rc;
+
+	if ((rc = mail_parse(m, raw, len, &lim, err)) == 0)
+		record_cut_texts(c, *m);
+	return rc;
 }
 
 int

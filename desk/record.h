@@ -19,6 +19,18 @@ struct mail_addr;
 /* The addresses of a header's list (out: n entries); returns how many. */
 size_t record_addrs(const char **out, const struct mail_addr *a, size_t n);
 
+/* The limits intake parses a mail of len bytes with (the config's). */
+struct mail_limits record_mail_limits(const struct conf *c, size_t len);
+
+/* The texts of a parsed mail cut at max_text_size, with a note, as the
+ * ticket keeps them (the mail's arena holds the cut copies). */
+void record_cut_texts(const struct conf *c, struct mail *m);
+
+/* A stored mail read again as intake read it: parsed with its limits,
+ * its texts cut as they were (#split, #send). */
+int record_mail_reread(const struct conf *c, const char *raw, size_t len,
+    struct mail **m, struct gc_err *err);
+
 /* Store the mail as a message of the ticket (author "customer", "agent"
  * or "system"; agent: the agent's name), with its attachments; *mid_r,
  * when asked, is the message's row id. */

@@ -296,6 +296,33 @@ class Collision(DeskCase):
         self.assertNotIn("secret remedy", body)
         self.assertNotIn("Export is empty", n2[0]["Subject"])
 
+    def test_send_reads_the_answer_as_intake_did(self):
+        """The held answer is read again with the config's limits: a
+        header block past the built-in 256 KB that max_header_size lets
+        in is no reason to refuse #send."""
+        self.start({"guichet": {"max_header_size": "1MB"}})
+        number = self.ticket()
+        alice_saw = self.notification("alice@example.com", number)
+        self.answer("bruno", number, "Bruno's answer.\n")
+        self.n += 1
+        long_header = "X-Trace: " + "a" * 76 + "".join(
+            "\r\n " + "b" * 76 for _ in range(4000)) + "\r\n"
+        self.deliver(mail("Re: [%s] Export is empty" % number,
+                          "Alice's long-headed answer.\n",
+                          "alice-long@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=alice_saw, extra=long_header),
+                     now=at(0, 1))
+        notice = self.sent("alice@example.com")[-1]
+        self.assertIn("answered first", notice["Subject"])
+        self.servers.smtp.clear()
+        self.answer("alice", number, "#send\n",
+                    in_reply_to=notice["Message-ID"], now=at(0, 2))
+        got = self.to_customer()
+        self.assertEqual(len(got), 1, [self.body(m) for m in
+                                       self.sent("alice@example.com")])
+        self.assertIn("long-headed answer", got[0])
+
     def test_bad_value(self):
         self.start()
         self.servers.write_config(dbname=self.db, mailbox_user=self.user,
