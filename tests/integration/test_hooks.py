@@ -151,6 +151,35 @@ class Hooks(DeskCase):
             ("reopened", number, {"from": "closed", "to": "open"}),
             ("followed_up", number, {"new_ticket": new})])
 
+    def test_an_answer_held(self):
+        """answer_held: Bruno answered first, Alice's answer to the same
+        notification is held; the webhook that asks hears who and when."""
+        s = self.servers
+        self.configure({"webhook held": {"url": s.http.url + "/held",
+                                         "events": "answer_held"},
+                        "agent bruno": {"address": "bruno@example.com",
+                                        "name": "Bruno Petit",
+                                        "queues": "support"}})
+        number = self.open_ticket("Export vide", "Hello.\n",
+                                  "hk-50@cust.example")
+        alice_saw = self.notification("alice@example.com", number)
+        self.deliver(mail("Re: [%s] Export vide" % number, "Bruno here.\n",
+                          "hk-b50@example.com",
+                          sender="Bruno Petit <bruno@example.com>",
+                          in_reply_to=self.notification("bruno@example.com",
+                                                        number)),
+                     now=at(0, 1))
+        self.assertEqual(self.posts("/held"), [])
+        self.deliver(mail("Re: [%s] Export vide" % number, "Alice here.\n",
+                          "hk-a50@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=alice_saw), now=at(0, 2))
+        got = [(p["event"], p["ticket"], p["actor"], p["data"])
+               for p in self.posts("/held")]
+        self.assertEqual(got, [("answer_held", number, "alice", {
+            "message_id": "hk-a50@example.com", "first": "bruno",
+            "answered_at": at(0, 1)})])
+
     def test_queues_redaction_and_a_receiver_away(self):
         s = self.servers
         url = s.http.url
