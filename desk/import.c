@@ -120,9 +120,10 @@ new_ticket(struct desk *in, const struct conf_mailbox *mb,
 		rc = record_event(in, *id_r, "imported", NULL, ev_json(
 		    "source", source, "ref", ht->ref, "status", ht->status,
 		    NULL), err);
-	/* the past is not escalated: open tickets start their timers now */
+	/* the past is not escalated: the SLA clock of an open ticket starts
+	 * now (sla_start_at), and a pending one's waits with its pause */
 	if (rc == 0 && is_open(ht->status))
-		rc = timers_start(in, *id_r, plan, priority, mb->queue, err);
+		rc = timers_refresh(in, *id_r, err);
 	return rc;
 }
 

@@ -23,10 +23,11 @@ static const struct db_stmt st_ref_lookup = { "import_ref_lookup",
 	2 };
 /* A ticket imported pending waits on its customer since its last
  * change, as one made pending here would (its SLA clock stopped, and
- * [sla] pending_* see it). */
+ * [sla] pending_* see it). Its SLA clock starts at the import (the
+ * row's created_at until this statement: 046_sla_start.sql). */
 static const struct db_stmt st_dates = { "import_ticket_dates",
 	"WITH u AS (UPDATE tickets SET status = $2, created_at = $3, "
-	"updated_at = $4, "
+	"sla_start_at = created_at, updated_at = $4, "
 	"resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN "
 	"coalesce($5::timestamptz, $4) END, "
 	"closed_at = CASE WHEN $2 = 'closed' THEN coalesce($5::timestamptz, "

@@ -20,7 +20,8 @@
 /* ----- SLA -------------------------------------------------------- */
 
 static const struct db_stmt st_sla_state = { "sla_state",
-	"SELECT plan, priority, queue, status, " EPOCH("created_at") ", "
+	"SELECT plan, priority, queue, status, "
+	EPOCH("coalesce(sla_start_at, created_at)") ", "
 	EPOCH("first_response_at") ", " EPOCH("workaround_at") ", "
 	"CASE WHEN status IN ('resolved', 'closed') THEN "
 	EPOCH("coalesce(resolved_at, closed_at)") " END, "

@@ -52,7 +52,8 @@ struct store_sla_state {
 	char priority[8];
 	char queue[64];
 	char status[16];
-	time_t created_at;
+	time_t created_at;          /* where its SLA clock starts: its
+	                               sla_start_at, else created_at */
 	time_t first_response_at;
 	time_t workaround_at;
 	time_t resolved_at;

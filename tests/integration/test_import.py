@@ -144,6 +144,11 @@ class Import(gh.ServersTestCase):
                       [m["text"].strip() for m in t["messages"]
                        if m["author"] == "customer"])
         self.assertEqual(t["status"], "open")          # reopened
+        # its timers computed again from the import, never from 2024:
+        # nothing to escalate (before: three breaches of 2024 at once)
+        self.assertEqual({s["start_at"] for s in t["sla"].values()}, {NOW})
+        r = self.servers.guichet("sla", "tick", "--now", NOW)
+        self.assertIn("breaches 0", r.stdout)
         # and search finds imported mails
         r = self.servers.guichet("ticket", "search", "redémarrer", "--json")
         self.assertEqual([h["number"] for h in json.loads(r.stdout)],
@@ -167,6 +172,14 @@ class Import(gh.ServersTestCase):
             "FROM ticket_pauses p JOIN tickets t ON t.id = p.ticket_id "
             "WHERE t.number = '%s' AND p.end_at IS NULL" % p["number"]),
             "1 true")
+        # its SLA clock stopped from the import on: a month later,
+        # nothing escalated
+        self.assertTrue(all(v["paused"] for v in p["sla"].values()), p["sla"])
+        r = self.servers.guichet("sla", "tick", "--now",
+                                 "2026-12-26T10:00:00Z")
+        self.assertNotIn(p["number"], r.stderr)
+        p = self.ticket("zammad", "20240115100013")
+        self.assertNotIn("sla_breach", [e["kind"] for e in p["events"]])
         n = self.q("SELECT count(*) FROM tickets")
         self.servers.guichet(
             "ingest", "--mailbox", "support", now=NOW,

@@ -1,0 +1,16 @@
+-- 046_sla_start.sql - an imported ticket's SLA clock starts at its
+-- import, whenever its timers are computed.
+--
+-- `guichet tickets import` keeps a ticket's own dates (created in 2024,
+-- say) and started an open ticket's timers at the import ("the past is
+-- not escalated"). But every later computation of its timers (the
+-- customer's next mail, an agent's answer) started again from
+-- created_at: the ticket's acknowledge, workaround and resolve targets
+-- fell two years back, and the next scheduler pass escalated all three
+-- at once. A ticket imported pending had its timers started running,
+-- its pause not read: escalated at its due time while it waited.
+--
+-- sla_start_at, when set, is where a ticket's SLA clock starts instead
+-- of created_at: the import sets it to the time of the import. NULL for
+-- every other ticket.
+ALTER TABLE tickets ADD COLUMN sla_start_at timestamptz;
