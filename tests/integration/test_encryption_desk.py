@@ -14,7 +14,6 @@ it is shown, sealed again by `keys rotate` and gone with `gdpr forget`.
 """
 
 import json
-import os
 import unittest
 
 import test_commands
