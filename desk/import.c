@@ -63,6 +63,25 @@ last_change(const struct history_ticket *ht)
 	return t;
 }
 
+/* The first and last answers an agent gave the customer in a ticket's
+ * history (notes among agents aside); 0 when none. */
+static void
+answers(const struct history_ticket *ht, time_t *first, time_t *last)
+{
+	*first = *last = 0;
+	for (size_t i = 0; i < ht->nmessages; i++) {
+		const struct history_message *hm = &ht->messages[i];
+
+		if (hm->internal || hm->author == NULL ||
+		    strcmp(hm->author, "agent") != 0)
+			continue;
+		if (*first == 0 || hm->date < *first)
+			*first = hm->date;
+		if (hm->date > *last)
+			*last = hm->date;
+	}
+}
+
 static int
 new_ticket(struct desk *in, const struct conf_mailbox *mb,
     const char *source, const struct history_ticket *ht, int64_t *id_r,
@@ -72,6 +91,7 @@ new_ticket(struct desk *in, const struct conf_mailbox *mb,
 	char prefix[64], suffix[64], number[64], *created, *qualified;
 	const char *org = NULL, *plan, *priority, *lang = mb->language;
 	const struct org *o;
+	time_t first, last;
 	int rc;
 
 	/* plan and language of the requester's organisation in the config */
@@ -110,9 +130,11 @@ new_ticket(struct desk *in, const struct conf_mailbox *mb,
 	    err);
 	free(created);
 	free(qualified);
+	answers(ht, &first, &last);
 	if (rc == 0)
 		rc = import_ticket_dates(in->db, *id_r, ht->status,
-		    ht->created, last_change(ht), ht->closed, err);
+		    ht->created, last_change(ht), ht->closed, first, last,
+		    err);
 	if (rc == 0)
 		rc = import_ref_add(in->db, source, ht->ref, *id_r, in->now,
 		    err);

@@ -21,8 +21,9 @@ static const struct db_stmt st_ref_lookup = { "import_ref_lookup",
 	"r.ticket_id WHERE r.external_id = $1 AND r.source = ANY "
 	"($2::text[]) ORDER BY array_position($2::text[], r.source) LIMIT 1",
 	2 };
-/* A ticket imported pending waits on its customer since its last
- * change, as one made pending here would (its SLA clock stopped, and
+/* An imported ticket's dates, the first and last answers of its agents
+ * among them (the SLA's acknowledgement and last update). A ticket
+ * imported pending waits on its customer since its last change, as one made pending here would (its SLA clock stopped, and
  * [sla] pending_* see it). Its SLA clock starts at the import (the
  * row's created_at until this statement: 046_sla_start.sql). */
 static const struct db_stmt st_dates = { "import_ticket_dates",
@@ -31,10 +32,11 @@ static const struct db_stmt st_dates = { "import_ticket_dates",
 	"resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN "
 	"coalesce($5::timestamptz, $4) END, "
 	"closed_at = CASE WHEN $2 = 'closed' THEN coalesce($5::timestamptz, "
-	"$4) END WHERE id = $1) "
+	"$4) END, first_response_at = $6::timestamptz, last_update_at = "
+	"$7::timestamptz WHERE id = $1) "
 	"INSERT INTO ticket_pauses (ticket_id, start_at) SELECT $1, $4 "
 	"WHERE $2 = 'pending' AND NOT EXISTS (SELECT 1 FROM ticket_pauses "
-	"WHERE ticket_id = $1 AND end_at IS NULL)", 5 };
+	"WHERE ticket_id = $1 AND end_at IS NULL)", 7 };
 static const struct db_stmt st_message = { "import_message",
 	"INSERT INTO messages (ticket_id, direction, author, mailbox, "
 	"from_addr, from_name, subject, sent_date, received_at, text, "
@@ -102,15 +104,19 @@ import_ref_add(struct db *db, const char *source, const char *ref,
 
 int
 import_ticket_dates(struct db *db, int64_t ticket_id, const char *status,
-    time_t created, time_t updated, time_t closed, struct gc_err *err)
+    time_t created, time_t updated, time_t closed, time_t first_answer,
+    time_t last_answer, struct gc_err *err)
 {
 	I64(tid, ticket_id);
 	TS(c, created);
 	TS(u, updated);
 	TS(x, closed);
+	TS(f, first_answer);
+	TS(l, last_answer);
 
-	return db_execv(db, &st_dates, NULL, err, 5, tid, status, c, u,
-	    closed ? x : NULL);
+	return db_execv(db, &st_dates, NULL, err, 7, tid, status, c, u,
+	    closed ? x : NULL, first_answer ? f : NULL, last_answer ? l :
+	    NULL);
 }
 
 int

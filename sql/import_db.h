@@ -34,7 +34,8 @@ int import_ref_lookup(struct db *db, const char *ref, const char *sources,
  * 0 for none; resolved_at is set for resolved and closed tickets,
  * closed_at for closed ones. */
 int import_ticket_dates(struct db *db, int64_t ticket_id, const char *status,
-    time_t created, time_t updated, time_t closed, struct gc_err *err);
+    time_t created, time_t updated, time_t closed, time_t first_answer,
+    time_t last_answer, struct gc_err *err);
 
 struct import_message {
 	int64_t ticket_id;

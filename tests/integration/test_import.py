@@ -149,6 +149,15 @@ class Import(gh.ServersTestCase):
         self.assertEqual({s["start_at"] for s in t["sla"].values()}, {NOW})
         r = self.servers.guichet("sla", "tick", "--now", NOW)
         self.assertIn("breaches 0", r.stdout)
+        # its agent answered in 2024: acknowledged then, never escalated
+        # for want of an acknowledgement (its other targets run)
+        self.assertEqual(t["sla"]["acknowledge"]["met_at"],
+                         "2024-03-01T11:00:00Z")
+        self.servers.guichet("sla", "tick", "--now", "2026-11-30T10:00:00Z")
+        t = self.ticket("rt", "1234")
+        self.assertNotIn("acknowledge", [e["data"].get("timer") for e in
+                                         t["events"]
+                                         if e["kind"] == "sla_breach"])
         # and search finds imported mails
         r = self.servers.guichet("ticket", "search", "redémarrer", "--json")
         self.assertEqual([h["number"] for h in json.loads(r.stdout)],
