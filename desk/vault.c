@@ -197,6 +197,32 @@ unhex(const char *hex, size_t *len_r)
 	return b;
 }
 
+/* The sealed blob hex (bound to ad) opened into obj's field; one that
+ * does not open makes the field null, with errfield saying why. what
+ * names the row in the log. */
+static int
+open_into(const struct conf *c, json_t *obj, const char *hex, const char *ad,
+    const char *what, const char *field, const char *errfield,
+    struct gc_err *err)
+{
+	unsigned char *blob, *pt;
+	size_t blen, plen;
+	int rc;
+
+	blob = unhex(hex, &blen);
+	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
+	free(blob);
+	if (rc != 0) {
+		json_object_set_new(obj, field, json_null());
+		json_object_set_new(obj, errfield, json_string(err ?
+		    err->msg : "does not open"));
+		return rc;
+	}
+	json_object_set_new(obj, field, json_stringn((char *)pt, plen));
+	free(pt);
+	return 0;
+}
+
 /* Open one sealed text of a message object into its field. */
 static int
 open_field(const struct conf *c, json_t *msg, const json_t *sealed,
@@ -204,29 +230,17 @@ open_field(const struct conf *c, json_t *msg, const json_t *sealed,
 {
 	const char *hex = json_string_value(json_object_get(sealed, field));
 	const char *key = json_string_value(json_object_get(sealed, "key"));
-	unsigned char *blob, *pt;
-	size_t blen, plen;
 	char *ad, what[320];
 	int rc;
 
 	if (hex == NULL)
 		return 0;
-	blob = unhex(hex, &blen);
 	ad = vault_ad_message(field, key);
 	snprintf(what, sizeof(what), "message %s, %s", key ? key : "?",
 	    field);
-	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
+	rc = open_into(c, msg, hex, ad, what, field, "text_error", err);
 	free(ad);
-	free(blob);
-	if (rc != 0) {
-		json_object_set_new(msg, field, json_null());
-		json_object_set_new(msg, "text_error", json_string(err ?
-		    err->msg : "does not open"));
-		return rc;
-	}
-	json_object_set_new(msg, field, json_stringn((char *)pt, plen));
-	free(pt);
-	return 0;
+	return rc;
 }
 
 /* The sealed texts of one message object opened in place; its "sealed"
@@ -254,32 +268,19 @@ open_comment(const struct conf *c, json_t *r, struct gc_err *err)
 {
 	json_t *sealed = json_object_get(r, "sealed_comment");
 	const char *hex = json_string_value(json_object_get(sealed, "hex"));
-	unsigned char *blob, *pt;
-	size_t blen, plen;
+	long long id = json_integer_value(json_object_get(sealed, "key"));
 	char *ad, what[96];
-	long long id;
 	int rc = 0;
 
-	if (!json_is_object(r) || hex == NULL) {
-		if (json_is_object(r))
-			json_object_del(r, "sealed_comment");
+	if (!json_is_object(r))
 		return 0;
-	}
-	id = json_integer_value(json_object_get(sealed, "key"));
-	blob = unhex(hex, &blen);
-	ad = vault_ad_rating(id);
-	snprintf(what, sizeof(what), "rating of ticket row %lld, comment", id);
-	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
-	free(ad);
-	free(blob);
-	if (rc != 0) {
-		json_object_set_new(r, "comment", json_null());
-		json_object_set_new(r, "comment_error", json_string(err ?
-		    err->msg : "does not open"));
-	} else {
-		json_object_set_new(r, "comment", json_stringn((char *)pt,
-		    plen));
-		free(pt);
+	if (hex != NULL) {
+		ad = vault_ad_rating(id);
+		snprintf(what, sizeof(what), "rating of ticket row %lld, "
+		    "comment", id);
+		rc = open_into(c, r, hex, ad, what, "comment",
+		    "comment_error", err);
+		free(ad);
 	}
 	json_object_del(r, "sealed_comment");
 	return rc;
