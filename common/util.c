@@ -418,6 +418,22 @@ hex_encode(char *out, const unsigned char *p, size_t n)
 	out[2 * n] = '\0';
 }
 
+unsigned char *
+hex_decode(const char *hex, size_t *len_r)
+{
+	size_t n = hex ? strlen(hex) / 2 : 0;
+	unsigned char *b = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		b[i] = hi < 0 || lo < 0 ? 0 : (unsigned char)(hi << 4 | lo);
+	}
+	b[n] = '\0';
+	*len_r = n;
+	return b;
+}
+
 int
 hex_digit(char c)
 {

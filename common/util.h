@@ -68,6 +68,10 @@ int size_parse(long long *bytes_out, const char *s);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(char *out, const unsigned char *p, size_t n);
+/* The bytes that hex (two digits a byte, as PostgreSQL's encode(x,
+ * 'hex') writes them) stands for, malloc'd with a NUL after *len_r
+ * bytes; a pair that is not hex reads as 0. */
+unsigned char *hex_decode(const char *hex, size_t *len_r);
 /* The value of one hex digit (either case), -1 for any other char. */
 int hex_digit(char c);
 

@@ -182,21 +182,6 @@ vault_stale(const struct conf *c, const void *stored, size_t len)
 
 /* ----- Documents -------------------------------------------------- */
 
-static unsigned char *
-unhex(const char *hex, size_t *len_r)
-{
-	size_t n = strlen(hex) / 2;
-	unsigned char *b = xmalloc(n + 1);
-
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-
-		b[i] = hi < 0 || lo < 0 ? 0 : (unsigned char)(hi << 4 | lo);
-	}
-	*len_r = n;
-	return b;
-}
-
 /* The sealed blob hex (bound to ad) opened into obj's field; one that
  * does not open makes the field null, with errfield saying why. what
  * names the row in the log. */
@@ -209,7 +194,7 @@ open_into(const struct conf *c, json_t *obj, const char *hex, const char *ad,
 	size_t blen, plen;
 	int rc;
 
-	blob = unhex(hex, &blen);
+	blob = hex_decode(hex, &blen);
 	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
 	free(blob);
 	if (rc != 0) {

@@ -153,22 +153,6 @@ store_ticket_set_eta(struct db *db, int64_t id, time_t eta, time_t now,
 	    ts);
 }
 
-/* A raw mail read as encode(raw, 'hex'): malloc'd, NUL after *len_r
- * bytes. */
-static char *
-raw_of(const char *hex, size_t *len_r)
-{
-	size_t n = hex ? strlen(hex) / 2 : 0;
-	char *raw = xmalloc(n + 1);
-
-	for (size_t i = 0; i < n; i++)
-		raw[i] = (char)(hex_digit(hex[2 * i]) << 4 |
-		    hex_digit(hex[2 * i + 1]));
-	raw[n] = '\0';
-	*len_r = n;
-	return raw;
-}
-
 int
 store_split_source(struct db *db, int64_t ticket_id,
     const char *notification_mid, const char *key_prefix, int64_t *msg_id_r,
@@ -189,7 +173,7 @@ store_split_source(struct db *db, int64_t ticket_id,
 		return gc_err_set(err, GC_ENOTFOUND, "no customer mail");
 	}
 	*msg_id_r = db_get_ll(res, 0, 0);
-	*raw_r = raw_of(db_get(res, 0, 1), len_r);
+	*raw_r = (char *)hex_decode(db_get(res, 0, 1), len_r);
 	*done_r = strcmp(db_get(res, 0, 2), "t") == 0;
 	PQclear(res);
 	return 0;
@@ -269,7 +253,7 @@ store_answer_held_find(struct db *db, int64_t ticket_id, const char *agent,
 	}
 	*id_r = db_get_ll(res, 0, 0);
 	snprintf(mid, midlen, "%s", PQgetvalue(res, 0, 1));
-	*raw_r = raw_of(db_get(res, 0, 2), len_r);
+	*raw_r = (char *)hex_decode(db_get(res, 0, 2), len_r);
 	PQclear(res);
 	return 0;
 }

@@ -118,6 +118,37 @@ test_minutes_text(void **state)
 	assert_string_equal(b, "2 h 1");
 }
 
+/* hex_decode() reads back what hex_encode() wrote, either case, a
+ * NUL after; an odd last digit is dropped, a pair not hex reads as 0. */
+static void
+test_hex_decode(void **state)
+{
+	const unsigned char bytes[] = { 0x00, 0xff, 0x47, 0x10, 0xab };
+	char hex[2 * sizeof(bytes) + 1];
+	unsigned char *b;
+	size_t n;
+
+	(void)state;
+	hex_encode(hex, bytes, sizeof(bytes));
+	b = hex_decode(hex, &n);
+	assert_int_equal(n, sizeof(bytes));
+	assert_memory_equal(b, bytes, n);
+	assert_int_equal(b[n], 0);
+	free(b);
+	b = hex_decode("FFa", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(b[0], 0xff);
+	free(b);
+	b = hex_decode("zz41", &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(b[0], 0);
+	assert_int_equal(b[1], 0x41);
+	free(b);
+	b = hex_decode(NULL, &n);
+	assert_int_equal(n, 0);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -126,6 +157,7 @@ main(void)
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_every_day_and_random),
 		cmocka_unit_test(test_minutes_text),
+		cmocka_unit_test(test_hex_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
