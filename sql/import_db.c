@@ -23,9 +23,10 @@ static const struct db_stmt st_ref_lookup = { "import_ref_lookup",
 	2 };
 /* An imported ticket's dates, the first and last answers of its agents
  * among them (the SLA's acknowledgement and last update). A ticket
- * imported pending waits on its customer since its last change, as one made pending here would (its SLA clock stopped, and
- * [sla] pending_* see it). Its SLA clock starts at the import (the
- * row's created_at until this statement: 046_sla_start.sql). */
+ * imported pending waits on its customer since its last change, as one
+ * made pending here would (its SLA clock stopped, and [sla] pending_*
+ * see it). Its SLA clock starts at the import (the row's created_at
+ * until this statement: 046_sla_start.sql). */
 static const struct db_stmt st_dates = { "import_ticket_dates",
 	"WITH u AS (UPDATE tickets SET status = $2, created_at = $3, "
 	"sla_start_at = created_at, updated_at = $4, "
