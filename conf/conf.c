@@ -61,6 +61,8 @@ static const struct key_spec general_keys[] = {
 	{ "trusted_authserv_id", V_STR, G(trusted_authserv_id), NULL, 0 },
 	{ "stranger_followup", V_STR, G(stranger_followup), "new_ticket", 0 },
 	{ "answer_collision", V_STR, G(answer_collision), "hold", 0 },
+	{ "escalation_burst", V_INT, G(escalation_burst), "10", 0 },
+	{ "escalation_gather", V_DURATION, G(escalation_gather), "15m", 0 },
 	{ "held_retention", V_DURATION, G(held_retention), "30d", 0 },
 	{ "outbox_keep", V_DURATION, G(outbox_keep), "90d", 0 },
 	{ "confirm_phrases", V_LIST, G(confirm_phrases), DEFAULT_CONFIRM, 0 },
@@ -439,6 +441,11 @@ check_cross(struct reader *r, bool have_database, bool have_smtp)
 		conf_diag_add(r->d, c->path, general_line(c,
 		    "answer_collision"), "answer_collision: \"%s\": "
 		    "expected hold or send", c->general.answer_collision);
+	/* escalations held for days are escalations lost: 15d for 15m */
+	if (c->general.escalation_gather > 24 * 3600)
+		conf_diag_add(r->d, c->path, general_line(c,
+		    "escalation_gather"), "escalation_gather: %llds: expected "
+		    "at most 24h", c->general.escalation_gather);
 }
 
 static void

@@ -118,6 +118,11 @@ struct conf_general {
 	char *answer_collision;        /* "hold" | "send": an agent's answer
 	                                  after another agent's answer that
 	                                  it did not see */
+	long long escalation_burst;    /* escalations to one address in an
+	                                  hour each in a mail; past it,
+	                                  gathered (0: never) */
+	long long escalation_gather;   /* seconds between two mails of the
+	                                  gathered escalations */
 	long long held_retention;      /* seconds a mail held by a rule
 	                                  waits in the quarantine; 0: ever */
 	long long outbox_keep;         /* seconds a sent mail's bytes are

@@ -55,6 +55,8 @@ cli_sla(struct app *app, int argc, char **argv)
 	}
 	printf("warnings %d\nbreaches %d\nclosed %d\n", st.warnings,
 	    st.breaches, st.closed);
+	if (st.summaries > 0)
+		printf("summaries %d\n", st.summaries);
 	if (st.anonymised > 0)
 		printf("anonymised %d\n", st.anonymised);
 	if (st.held_purged > 0)

@@ -105,6 +105,23 @@ struct listing {
 	struct buf *b;
 };
 
+void
+digest_subject_line(const struct conf *conf, const char *queue,
+    const char *subject, bool is_fr, char *out, size_t len)
+{
+	/* as the notifications: a redacted queue's subjects stay out of
+	 * agents' mail (the security queue's, unless redact = no) */
+	if (conf_queue_redacted(conf, queue)) {
+		snprintf(out, len, (is_fr ? &fr : &en)->withheld, queue);
+		return;
+	}
+	/* one line, whatever the customer wrote in it */
+	snprintf(out, len, "%.*s", DIGEST_SUBJECT_MAX + 4, subject);
+	utf8_strip_controls(out, false, false);
+	utf8_squeeze_spaces(out);
+	utf8_truncate(out, DIGEST_SUBJECT_MAX);
+}
+
 /* Two lines of one ticket: what it is and its deadline; its subject. */
 static int
 ticket_lines(struct listing *l, const struct digest_row *r)
@@ -123,18 +140,8 @@ ticket_lines(struct listing *l, const struct digest_row *r)
 	} else {
 		snprintf(due, sizeof(due), "%s", w->no_deadline);
 	}
-	/* as the notifications: a redacted queue's subjects stay out of
-	 * agents' mail (the security queue's, unless redact = no) */
-	if (conf_queue_redacted(l->in->conf, r->queue)) {
-		snprintf(subject, sizeof(subject), w->withheld, r->queue);
-	} else {
-		/* one line, whatever the customer wrote in it */
-		snprintf(subject, sizeof(subject), "%.*s",
-		    DIGEST_SUBJECT_MAX + 4, r->subject);
-		utf8_strip_controls(subject, false, false);
-		utf8_squeeze_spaces(subject);
-		utf8_truncate(subject, DIGEST_SUBJECT_MAX);
-	}
+	digest_subject_line(l->in->conf, r->queue, r->subject, w == &fr,
+	    subject, sizeof(subject));
 	if (buf_printf(l->b, "  %s  %s  %s  %s  %s  (%s)\n      %s\n",
 	    r->number, r->priority, r->plan, said(w->statuses, 3, r->status),
 	    due, r->assignee[0] ? r->assignee : w->nobody, subject) != 0)

@@ -37,6 +37,12 @@
  * of all their queues; the others go at the next passes, 30 s apart. */
 #define DIGEST_PER_PASS 100
 
+/* A ticket's subject as agents' lists show it, into out (len at least
+ * DIGEST_SUBJECT_MAX + 1): one line, cut to DIGEST_SUBJECT_MAX bytes;
+ * a sentence instead for a redacted queue (English or French). */
+void digest_subject_line(const struct conf *conf, const char *queue,
+    const char *subject, bool is_fr, char *out, size_t len);
+
 /* Whether in->now is at or after today's [digest] at, on a day the
  * business calendar opens: then day gets the local date ("2026-11-27",
  * daylen >= 11 bytes). False when [digest] is off or there is no

@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "desk/conversation.h"
 #include "desk/digest.h"
+#include "desk/escalation.h"
 #include "desk/gdpr.h"
 #include "desk/held_notice.h"
 #include "desk/pending.h"
@@ -102,6 +103,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = db_commit(in->db, err);
 	else
 		db_rollback(in->db);
+	if (rc == 0)
+		rc = escalation_gather_tick(in, &st->summaries, err);
 	/* the reports in a transaction of their own: reading a large
 	 * organisation's figures must not hold the timers' locks */
 	if (rc == 0 && report_send_days(in) &&

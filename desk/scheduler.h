@@ -20,6 +20,7 @@
 struct sched_stats {
 	int warnings;     /* SLA warnings fired */
 	int breaches;     /* SLA breaches fired */
+	int summaries;    /* mails of gathered escalations */
 	int closed;       /* resolved tickets closed without an answer */
 	int status_mails; /* status page updates mailed to subscribers */
 	int reports;      /* monthly and quarterly reports queued */

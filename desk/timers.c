@@ -8,12 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/evjson.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "desk/mailout.h"
-#include "desk/reply.h"
+#include "desk/escalation.h"
 #include "sla/policy.h"
 #include "sla/timer.h"
 #include "sla/tz.h"
@@ -203,143 +201,12 @@ timers_refresh(struct desk *in, int64_t ticket_id, struct gc_err *err)
 	return rc;
 }
 
-/* The webhook's JSON body; subject: the ticket's, or what stands for
- * it in a redacted queue. */
-static char *
-webhook_json(const struct store_ticket *t, const char *timer,
-    const char *level, const char *due, const char *subject)
-{
-	return ev_json("event", level, "ticket", t->number, "timer", timer,
-	    "due_at", due, "priority", t->priority, "plan", t->plan,
-	    "queue", t->queue, "status", t->status, "subject", subject,
-	    "requester", t->requester, NULL);
-}
-
-/* What one escalation owns until the batch is written. */
-struct prepared {
-	struct store_fire f;
-	struct mailout_mail *mail;
-	struct store_outbox *hooks;
-	char *data;
-	char due[32];
-	const char *route;
-	const char *lvl;
-};
-
-static void
-prepared_clear(struct prepared *p)
-{
-	mailout_mail_free(&p->mail);
-	for (size_t i = 0; i < p->f.nhooks; i++)
-		free((char *)p->hooks[i].data);
-	free(p->hooks);
-	free(p->data);
-}
-
-static int
-escalate(struct desk *in, const struct store_due_timer *d,
-    enum sla_level level, struct prepared *p, struct gc_err *err)
-{
-	const char *ev = level == SLA_LEVEL_BREACH ? "sla_breach" :
-	    "sla_warning";
-	const struct store_ticket *t = &d->ticket;
-	struct sla_route route;
-	enum sla_timer_kind kind;
-	const struct conf_mailbox *mb;
-	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
-	    "(security report)" : t->subject;
-	char tag[80], due_text[TZ_TEXT_MAX];
-	int rc = 0;
-
-	p->lvl = level == SLA_LEVEL_BREACH ? "breach" : "warning";
-	/* the events and webhooks say it in UTC; the mail as agents read */
-	time_iso8601(p->due, sizeof(p->due), d->due_at);
-	tz_text(sla_policy_support_tz(in->policy), d->due_at, due_text,
-	    sizeof(due_text));
-	snprintf(tag, sizeof(tag), "[%s]", t->number);
-	if (sla_timer_kind_parse(&kind, d->kind) != 0)
-		kind = SLA_TIMER_RESOLVE;
-	sla_policy_route(&route, in->policy, t->queue, t->plan, t->priority,
-	    kind, level);
-	p->route = route.name;
-	p->data = ev_json("timer", d->kind, "due_at", p->due, "route",
-	    route.name, NULL);
-	p->f.event_kind = ev;
-	p->f.event_json = p->data;
-	mb = reply_mailbox(in->conf, t, NULL);
-	if (route.naddresses > 0 && mb != NULL) {
-		struct mailout_rcpt *to = xcalloc(route.naddresses,
-		    sizeof(*to));
-		struct mailout_var vars[] = {
-			{ "ticket_number", t->number }, { "ticket_tag", tag },
-			{ "subject", subject },
-			{ "requester_name", t->requester_name ?
-			    t->requester_name : t->requester },
-			{ "requester_address", t->requester },
-			{ "mailbox_address", mb->address },
-			{ "priority", t->priority }, { "status", t->status },
-			{ "queue", t->queue }, { "plan", t->plan },
-			{ "support_name", in->conf->general.support_name },
-			{ "agent_name", t->assignee[0] ? t->assignee : "-" },
-			{ "timer", d->kind }, { "due_at", due_text },
-		};
-		struct mailout_req req = {
-			.template_name = level == SLA_LEVEL_BREACH ?
-			    "escalation_breach" : "escalation_warning",
-			.language = in->conf->general.language,
-			.purpose = level == SLA_LEVEL_BREACH ?
-			    "escalation_breach" : "escalation_warning",
-			.ticket_id = t->id, .to = to,
-			.nto = route.naddresses, .reply_to = mb->address,
-			.author = "system", .internal = true,
-			.not_a_message = true,
-			.automatic = true, .vars = vars,
-			.nvars = sizeof(vars) / sizeof(vars[0]),
-		};
-
-		/* an agent of another queue is told nothing of the ticket,
-		 * whatever the route says */
-		req.nto = 0;
-		for (size_t i = 0; i < route.naddresses; i++) {
-			const struct conf_agent *a = conf_agent_by_address(
-			    in->conf, route.addresses[i]);
-
-			if (a == NULL || conf_agent_has_queue(a, t->queue))
-				to[req.nto++].addr = route.addresses[i];
-		}
-		rc = req.nto == 0 ? 0 : mailout_compose(&p->mail, in->out,
-		    in->now, &req, err);
-		free(to);
-		if (rc == 0 && p->mail != NULL) {
-			p->f.mail = mailout_mail_outbox(p->mail);
-			p->f.mail_event_json = mailout_mail_event(p->mail);
-		}
-	}
-	if (rc == 0 && route.nwebhooks > 0) {
-		p->hooks = xcalloc(route.nwebhooks, sizeof(*p->hooks));
-		for (size_t i = 0; i < route.nwebhooks; i++) {
-			char *json = webhook_json(t, d->kind, ev, p->due,
-			    subject);
-
-			p->hooks[i] = (struct store_outbox){
-				.kind = "webhook", .purpose = ev,
-				.ticket_id = t->id, .url = route.webhooks[i],
-				.data = json, .len = strlen(json),
-				.now = in->now,
-			};
-			p->f.nhooks++;
-		}
-		p->f.hooks = p->hooks;
-	}
-	return rc;
-}
-
 int
 timers_tick(struct desk *in, int max, struct timers_stats *st,
     struct gc_err *err)
 {
 	struct store_due_timer *due = NULL;
-	struct prepared *p;
+	struct escalation *e;
 	struct store_fire *f;
 	size_t n = 0;
 	int rc;
@@ -353,9 +220,9 @@ timers_tick(struct desk *in, int max, struct timers_stats *st,
 		store_due_timers_free(&due, n);
 		return 0;
 	}
-	p = xcalloc(n, sizeof(*p));
+	e = xcalloc(n, sizeof(*e));
 	f = xcalloc(n, sizeof(*f));
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct store_due_timer *d = &due[i];
 		struct sla_timer_state ts = {
 			.due_at = d->due_at, .warn_at = d->warn_at,
@@ -366,32 +233,33 @@ timers_tick(struct desk *in, int max, struct timers_stats *st,
 
 		sla_timer_fire(&step, &ts,
 		    strcmp(d->ticket.status, "closed") == 0, in->now);
-		if (step.level != SLA_LEVEL_NONE)
-			rc = escalate(in, d, step.level, &p[i], err);
+		e[i].level = step.level;
 		if (step.level == SLA_LEVEL_BREACH)
 			st->breaches++;
 		else if (step.level == SLA_LEVEL_WARNING)
 			st->warnings++;
 		/* every timer gets its marks and next instant again (one
 		 * that fired nothing had a stale next_at) */
-		p[i].f.ticket_id = d->ticket_id;
-		p[i].f.kind = d->kind;
-		p[i].f.warned = step.warned;
-		p[i].f.breached = step.breached;
-		p[i].f.next_at = step.next_at;
-		f[i] = p[i].f;
+		e[i].f.ticket_id = d->ticket_id;
+		e[i].f.kind = d->kind;
+		e[i].f.warned = step.warned;
+		e[i].f.breached = step.breached;
+		e[i].f.next_at = step.next_at;
 	}
+	rc = escalation_prepare(in, due, e, n, err);
+	for (size_t i = 0; i < n; i++)
+		f[i] = e[i].f;
 	if (rc == 0)
 		rc = store_timers_fire(in->db, f, n, in->now, err);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && p[i].lvl != NULL)
+		if (rc == 0 && e[i].level != SLA_LEVEL_NONE)
 			log_info("ticket %s: SLA %s %s (due %s) to %s",
-			    due[i].ticket.number, due[i].kind, p[i].lvl,
-			    p[i].due, p[i].route ? p[i].route : "-");
-		prepared_clear(&p[i]);
+			    due[i].ticket.number, due[i].kind, e[i].lvl,
+			    e[i].due, e[i].route ? e[i].route : "-");
+		escalation_clear(&e[i]);
 	}
 	free(f);
-	free(p);
+	free(e);
 	store_due_timers_free(&due, n);
 	return rc;
 }

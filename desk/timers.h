@@ -11,11 +11,13 @@
  * tickets (FOR UPDATE SKIP LOCKED: two daemons never fire the same one)
  * and fires each level once: the warning at warn_at, the breach at
  * due_at, each an event plus a mail to the escalation route and/or a
- * webhook, both through the outbox. A level is recorded as fired in the
+ * webhook, both through the outbox (desk/escalation.h: who is told, and
+ * a storm's escalations gathered). A level is recorded as fired in the
  * same transaction as its outbox rows, so it fires exactly once, even
  * across restarts. The mails are composed first and everything the pass
  * fired is written in one statement (store_timers_fire()): a pass costs
- * the same few round trips whether 1 or 500 timers are due.
+ * the same few round trips whether 1 or 500 timers are due, and one
+ * more when something fired (who was told, noted).
  */
 #ifndef GC_TIMERS_H
 #define GC_TIMERS_H

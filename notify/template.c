@@ -54,7 +54,8 @@ static const char *const names[] = { "ack", "notify_agent", "update",
 	"resolution", "closed", "reopened", "command_error",
 	"escalation_warning", "escalation_breach", "size_limit", "rca",
 	"command_help", "pgp_failed", "report", "undelivered", "held_notice",
-	"digest", "reminder", "pending_reminder", "answer_held", NULL };
+	"digest", "reminder", "pending_reminder", "answer_held",
+	"escalation_summary", NULL };
 
 static const char *const languages[] = { "en", "fr", NULL };
 
@@ -98,13 +99,17 @@ static const char *const vars_answer_held[] = { BASE_VARS, TICKET_VARS,
 static const char *const vars_digest[] = { BASE_VARS, "agent_name",
 	"queue", "count", "overdue", "unassigned", "yours", "day", "zone",
 	"entries", NULL };
+static const char *const vars_escalation_summary[] = { BASE_VARS,
+	"count", "breaches", "warnings", "since", "burst", "zone", "entries",
+	NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"due_at", "max_size", "message_size", "attachments", "author", "eta",
 	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
 	"report_text", "organisation", "period", "recipient", "what", "count",
 	"first_id", "entries", "follow_line", "overdue", "unassigned",
-	"yours", "day", "zone", "close_line", "answered_at", NULL };
+	"yours", "day", "zone", "close_line", "answered_at", "breaches",
+	"warnings", "since", "burst", NULL };
 
 static const struct {
 	const char *name;
@@ -130,6 +135,7 @@ static const struct {
 	{ "reminder", vars_reminder },
 	{ "pending_reminder", vars_pending },
 	{ "answer_held", vars_answer_held },
+	{ "escalation_summary", vars_escalation_summary },
 };
 
 /* A canned reply, "replies/NAME" (an agent's #reply NAME): NAME one plain

@@ -531,6 +531,9 @@ def main():
         for k, v in PG_SETTINGS.items():
             assert pg.scalar("SHOW %s" % k) == v, (k, pg.scalar("SHOW " + k))
         s.write_config(dbname=DB, sections={
+            # every escalation a mail of its own, as a storm's first ones
+            # are: the pass's whole work
+            "guichet": {"escalation_burst": "0"},
             "smtp": {"url": "smtp://127.0.0.1:1"},
             "queue support": {
                 "escalation_to": "oncall@example.com, lead@example.com",
@@ -576,6 +579,7 @@ def main():
         # the agents' digest at this scale: a pass that makes
         # DIGEST_PER_PASS (5) of them, then one that finds them done
         sections = {
+            "guichet": {"escalation_burst": "0"},
             "smtp": {"url": "smtp://127.0.0.1:1"},
             "queue support": {
                 "escalation_to": "oncall@example.com, lead@example.com",

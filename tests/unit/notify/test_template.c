@@ -261,8 +261,8 @@ test_vars_table(void **state)
 			assert_true(in_list(template_all_vars(), v[k]));
 	}
 	/* ... held_notice, digest, reminder, pending_reminder,
-	 * answer_held */
-	assert_int_equal(n, 20);
+	 * answer_held, escalation_summary */
+	assert_int_equal(n, 21);
 	assert_null(template_vars("nope"));
 	/* canned replies: replies/NAME, NAME one plain word */
 	assert_true(in_list(template_vars("replies/thanks-2_x"), "eta_line"));
@@ -304,6 +304,11 @@ test_vars_table(void **state)
 	assert_true(in_list(template_vars("answer_held"), "answered_at"));
 	assert_true(in_list(template_vars("answer_held"), "message_text"));
 	assert_false(in_list(template_vars("answer_held"), "rating_links"));
+	/* escalations gathered in a storm: about many tickets */
+	assert_true(in_list(template_vars("escalation_summary"), "entries"));
+	assert_true(in_list(template_vars("escalation_summary"), "breaches"));
+	assert_false(in_list(template_vars("escalation_summary"),
+	    "ticket_tag"));
 }
 
 /* ----- The default templates -------------------------------------- */
@@ -334,7 +339,8 @@ check_default(const char *lang, const char *name, struct template *t)
 	bool ticket = strcmp(name, "size_limit") != 0 &&
 	    strcmp(name, "pgp_failed") != 0 &&
 	    strcmp(name, "report") != 0 && strcmp(name, "held_notice") != 0 &&
-	    strcmp(name, "digest") != 0;
+	    strcmp(name, "digest") != 0 &&
+	    strcmp(name, "escalation_summary") != 0;
 
 	arena_init(&a, 4096);
 	all_values(vars, &n);
@@ -363,9 +369,14 @@ check_default(const char *lang, const char *name, struct template *t)
 		assert_non_null(strstr(r.body, "\n    error\n"));
 		assert_non_null(strstr(r.body, "commands_help"));
 	}
-	if (strncmp(name, "escalation", 10) == 0) {
+	if (strcmp(name, "escalation_warning") == 0 ||
+	    strcmp(name, "escalation_breach") == 0) {
 		assert_non_null(strstr(r.body, "timer"));
 		assert_non_null(strstr(r.body, "due_at"));
+	}
+	if (strcmp(name, "escalation_summary") == 0) {
+		assert_non_null(strstr(r.body, "entries"));
+		assert_non_null(strstr(r.subject, "breaches"));
 	}
 	if (strcmp(name, "size_limit") == 0)
 		assert_non_null(strstr(r.body, "max_size"));

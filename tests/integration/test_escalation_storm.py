@@ -1,0 +1,220 @@
+"""test_escalation_storm.py - the escalations of an outage gathered into
+one mail per address, end to end (desk/escalation.h).
+
+Five Enterprise P1 tickets come in at once (an outage), with
+[guichet] escalation_burst = 3 and escalation_gather = 15m: their
+warnings give the duty addresses three mails, not five; the two others
+and the five breaches wait, and one mail lists the seven, breaches
+first, fifteen minutes after the first waited; webhooks get all ten as
+they come; each ticket's event says who waits. An hour later, calm
+again, an escalation has its own mail. Also: escalation_burst = 0 sends
+every one; a redacted queue's subjects stay out of the list; a subject
+of 300 characters with a line break is one line of 80; bad values are
+refused.
+"""
+
+import json
+import re
+import unittest
+
+import guichet_harness as gh
+
+T0 = "2026-11-28T02:00:00Z"        # Saturday 03:00 in Paris
+
+
+def at(minutes, base=T0):
+    import datetime
+    t = datetime.datetime.strptime(base, "%Y-%m-%dT%H:%M:%SZ")
+    t += datetime.timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def mail(subject, mid):
+    return ("From: Ops <ops@acme.example>\r\nTo: support@example.com\r\n"
+            "Subject: %s\r\nMessage-ID: <%s>\r\n\r\nHelp.\r\n"
+            % (subject, mid)).encode()
+
+
+class EscalationStorm(gh.ServersTestCase):
+
+    def setUp(self):
+        self.db = "storm_" + self._testMethodName[5:][:40].lower()
+        self.user = ("s" + self._testMethodName[5:])[:30].lower()
+
+    def configure(self, burst="3", gather="15m", queue=None, lang="en"):
+        s = self.servers
+        q = {"escalation_to": "oncall@example.com, lead@example.com",
+             "webhook_url": s.http.url + "/hooks/support"}
+        q.update(queue or {})
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"escalation_burst": burst,
+                        "escalation_gather": gather, "language": lang},
+            "queue support": q,
+            "organisation acme": {"domains": "acme.example",
+                                  "plan": "Enterprise"},
+        })
+        s.guichet("migrate")
+        s.smtp.clear()
+        s.http.clear()
+
+    def outage(self, subjects, now=T0):
+        s = self.servers
+        for i, subject in enumerate(subjects):
+            s.imap.append(self.user, "INBOX",
+                          mail(subject, "outage-%s-%d@acme.example"
+                               % (now, i)))
+        r = s.guichet("serve", "--once", now=now)
+        numbers = re.findall(r"new ticket (\S+)", r.stderr)
+        self.assertEqual(len(numbers), len(subjects), r.stderr)
+        s.smtp.clear()
+        return numbers
+
+    def tick(self, now):
+        out = self.servers.guichet("sla", "tick", "--now", now).stdout
+        self.servers.guichet("serve", "--once", now=now)
+        return dict(l.split() for l in out.splitlines())
+
+    def escalations(self):
+        return [m for m in self.servers.smtp.messages()
+                if "SLA" in (m["Subject"] or "")]
+
+    def events(self, number, kind):
+        t = json.loads(self.servers.guichet("ticket", "show", number,
+                                            "--json").stdout)
+        return [e for e in t["events"] if e["kind"] == kind]
+
+    def test_an_outage_gives_one_mail(self):
+        s = self.servers
+        self.configure()
+        long_subject = "Production down " + "x" * 290
+        numbers = self.outage(
+            ["Production down: API %d" % i for i in range(4)] +
+            [long_subject[:150] + "\r\n " + long_subject[150:]])
+
+        # the warnings: three mails, each to both addresses; two wait
+        r = self.tick(at(13))
+        self.assertEqual(r["warnings"], "5")
+        warn = self.escalations()
+        self.assertEqual(len(warn), 3)
+        for m in warn:
+            self.assertIn("oncall@example.com", m["X-RcptTo"])
+            self.assertIn("lead@example.com", m["X-RcptTo"])
+        told = sorted(n for n in numbers
+                      if any(n in m["Subject"] for m in warn))
+        waiting = sorted(set(numbers) - set(told))
+        self.assertEqual(len(waiting), 2)
+        for n in waiting:
+            ev, = self.events(n, "sla_warning")
+            self.assertEqual(ev["data"]["gathered"],
+                             "oncall@example.com, lead@example.com")
+        for n in told:
+            ev, = self.events(n, "sla_warning")
+            self.assertNotIn("gathered", ev["data"])
+        # webhooks get every escalation as it comes
+        self.assertEqual(len(s.http.wait_for(5)), 5)
+        s.smtp.clear()
+        s.http.clear()
+
+        # the breaches: all five wait, nothing mailed
+        r = self.tick(at(16))
+        self.assertEqual(r["breaches"], "5")
+        self.assertNotIn("summaries", r)
+        self.assertEqual(self.escalations(), [])
+        self.assertEqual(len(s.http.wait_for(5)), 5)
+        for n in numbers:
+            ev, = self.events(n, "sla_breach")
+            self.assertEqual(ev["data"]["gathered"],
+                             "oncall@example.com, lead@example.com")
+
+        # not before the first waited escalation_gather
+        self.assertNotIn("summaries", self.tick(at(27)))
+        self.assertEqual(self.escalations(), [])
+
+        r = self.tick(at(28))
+        self.assertEqual(r["summaries"], "1")
+        summary, = self.escalations()
+        self.assertIn("oncall@example.com", summary["X-RcptTo"])
+        self.assertIn("lead@example.com", summary["X-RcptTo"])
+        self.assertEqual(summary["Importance"], "high")
+        self.assertIn("7 escalations since 2026-11-28 03:13",
+                      summary["Subject"])
+        self.assertIn("5 breached, 2 at risk", summary["Subject"])
+        text = summary.get_body(("plain",)).get_content()
+        lines = [l for l in text.splitlines()
+                 if re.match(r"  SUP-\d{4}-\d+ ", l)]
+        self.assertEqual(len(lines), 7)
+        self.assertTrue(all("BREACH" in l for l in lines[:5]), lines)
+        self.assertTrue(all("warning" in l for l in lines[5:]), lines)
+        self.assertEqual(sorted(l.split()[0] for l in lines[5:]), waiting)
+        self.assertIn("acknowledge due 2026-11-28 03:15", lines[0])
+        self.assertIn("(now new, nobody)", lines[0])
+        # the long subject with its line break: one line, cut at 80
+        subj = [l.strip() for l in text.splitlines()
+                if l.strip().startswith("Production down xxx")]
+        self.assertEqual(len(subj), 2)
+        self.assertTrue(all(len(x) <= 80 and "\n" not in x for x in subj))
+        rows = s.pg.psql("SELECT count(*), count(DISTINCT message_id) "
+                         "FROM escalation_sends WHERE gathered AND "
+                         "sent_at IS NOT NULL", db=self.db)
+        self.assertEqual(rows, [("14", "1")])   # 7 for each address
+        s.smtp.clear()
+
+        # sent once
+        self.assertNotIn("summaries", self.tick(at(29)))
+        self.assertEqual(self.escalations(), [])
+
+        # the outage over: its tickets resolved; an hour after, calm
+        # again, an escalation has its own mail
+        for n in numbers:
+            s.guichet("ticket", "reply", n, "--as", "alice",
+                      input="#resolve\nFixed, sorry.\n", now=at(30))
+        n2, = self.outage(["Production down again"], now=at(100))
+        r = self.tick(at(112))
+        self.assertEqual(r["warnings"], "1")
+        warn, = self.escalations()
+        self.assertIn(n2, warn["Subject"])
+        ev, = self.events(n2, "sla_warning")
+        self.assertNotIn("gathered", ev["data"])
+
+    def test_burst_zero_sends_each(self):
+        self.configure(burst="0")
+        self.outage(["Production down: API %d" % i for i in range(5)])
+        self.assertEqual(self.tick(at(13))["warnings"], "5")
+        self.assertEqual(len(self.escalations()), 5)
+        self.assertNotIn("summaries", self.tick(at(40)))
+        self.assertEqual(len(self.escalations()), 5 + 5)  # the breaches
+
+    def test_redacted_queue_subjects_stay_out(self):
+        self.configure(burst="1", gather="0",
+                       queue={"redact": "yes"}, lang="fr")
+        numbers = self.outage(["Production down: secret-name-%d" % i
+                               for i in range(2)])
+        r = self.tick(at(13))
+        self.assertEqual((r["warnings"], r["summaries"]), ("2", "1"))
+        mails = self.escalations()
+        self.assertEqual(len(mails), 2)
+        summary, = [m for m in mails if "escalades" in m["Subject"]]
+        text = summary.get_body(("plain",)).get_content()
+        self.assertNotIn("secret-name", text + summary["Subject"])
+        self.assertIn("(objet masqué : file support)", text)
+        self.assertRegex(text, "alerte +acknowledge échéance")
+        self.assertEqual(len(re.findall(r"  SUP-\d{4}-\d+ ", text)), 1)
+        self.assertTrue(any(n in text for n in numbers))
+
+    def test_bad_values(self):
+        s = self.servers
+        for key, value, why in (
+                ("escalation_burst", "-1", "escalation_burst"),
+                ("escalation_burst", "many", "escalation_burst"),
+                ("escalation_gather", "soon", "escalation_gather"),
+                ("escalation_gather", "15d", "escalation_gather: "
+                 "1296000s: expected at most 24h")):
+            s.write_config(dbname=self.db, mailbox_user=self.user,
+                           sections={"guichet": {key: value}})
+            r = s.guichet("check-config", check=False)
+            self.assertEqual(r.returncode, 78, (key, value))
+            self.assertRegex(r.stdout + r.stderr, r":\d+: %s" % why)
+
+
+if __name__ == "__main__":
+    unittest.main()
