@@ -153,6 +153,10 @@ static const char *const events[] = {
 	"priority_changed", "Priority", "Priorité",
 	"eta_set", "Solution date given", "Date de solution annoncée",
 	"workaround", "Workaround given", "Contournement fourni",
+	"pending_reminded", "We reminded you that we wait for your answer",
+	"Nous vous avons rappelé que nous attendons votre réponse",
+	"followed_up", "Your later message opened ticket",
+	"Votre message suivant a ouvert le ticket",
 	NULL };
 
 static void
@@ -294,8 +298,12 @@ render(const struct follow_page *fp, const json_t *t)
 		const char *what = jstr(v, "what");
 		char text[200];
 
-		if (jstr(v, "to") != NULL && (strcmp(what, "status_changed") ==
-		    0 || strcmp(what, "priority_changed") == 0))
+		if (jstr(v, "to") != NULL && strcmp(what, "followed_up") == 0)
+			snprintf(text, sizeof(text), "%s %s", word_of(what,
+			    is_fr, events), jstr(v, "to"));
+		else if (jstr(v, "to") != NULL && (strcmp(what,
+		    "status_changed") == 0 || strcmp(what,
+		    "priority_changed") == 0))
 			snprintf(text, sizeof(text), "%s%s%s", word_of(what,
 			    is_fr, events), is_fr ? " : " : ": ",
 			    strcmp(what, "status_changed") == 0 ?

@@ -168,10 +168,15 @@ static const struct db_stmt st_follow = { "view_follow",
 	"SELECT e.at, e.id AS seq, CASE WHEN e.kind IN ('reopened', "
 	"'validated', 'auto_closed') THEN 'status_changed' ELSE e.kind END "
 	"AS what, e.data->>'from' AS f, CASE WHEN e.kind IN ('validated', "
-	"'auto_closed') THEN 'closed' ELSE e.data->>'to' END AS t FROM "
-	"events e WHERE e.ticket_id = t.id AND e.kind IN ('status_changed', "
+	"'auto_closed') THEN 'closed' WHEN e.kind = 'followed_up' THEN "
+	"e.data->>'new_ticket' ELSE e.data->>'to' END AS t FROM "
+	"events e WHERE e.ticket_id = t.id AND (e.kind IN ('status_changed', "
 	"'priority_changed', 'eta_set', 'workaround', 'reopened', "
-	"'validated', 'auto_closed') "
+	"'validated', 'auto_closed', 'pending_reminded') "
+	/* the ticket a later mail of the customer's opened: not one of
+	 * another sender's */
+	"OR (e.kind = 'followed_up' AND lower(e.actor) = "
+	"lower(t.requester))) "
 	"UNION ALL SELECT m.received_at, m.id, CASE m.direction WHEN 'in' "
 	"THEN 'your_message' ELSE 'our_answer' END, NULL, NULL FROM messages "
 	"m WHERE m.ticket_id = t.id AND NOT m.internal AND ((m.direction = "

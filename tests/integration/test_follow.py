@@ -20,7 +20,7 @@ import urllib.request
 
 import guichet_harness as gh
 from browser import dump_dom
-from desk_case import DeskCase, T0, mail, http_request as request
+from desk_case import DeskCase, T0, at, mail, http_request as request
 
 SUBJECT = ('Export <img src="http://evil.example/x.png"> '
            '<script>document.title="pwned"</script> & co')
@@ -318,6 +318,54 @@ class Follow(DeskCase):
                                         "Statut : en cours",
                                         "Statut : résolu",
                                         "Statut : clos"])
+
+    def test_history_names_a_reminder_and_the_next_ticket(self):
+        """The reminder sent while the ticket waited on its customer,
+        and the ticket a later mail of theirs opened once it was closed,
+        are on the page (the page went from "pending" to "closed" with
+        no word of either); the ticket another sender's mail opened is
+        not named."""
+        s = self.servers
+        self.start_public_desk("fo", {"sla": {"pending_remind_after":
+                                              "3d"}})
+        # Paul, her colleague, in copy: a participant of the ticket
+        r = self.deliver(mail("Export", "The export is empty.\n",
+                              "n-1@cust.example",
+                              extra="Cc: Paul <paul@cust.example>\r\n"))
+        number = re.search(r"new ticket (\S+)", r.stderr).group(1)
+        link = self.link(self.body(self.sent("claire@cust.example")[0]))
+        s.guichet("ticket", "reply", number, "--as", "alice",
+                  now=at(0, 1), input="#status pending\nThe log?\n")
+        s.guichet("sla", "tick", "--now", at(3, 2))
+        s.guichet("ticket", "reply", number, "--as", "alice", now=at(4),
+                  input="#close\n")
+        r = self.deliver(mail("Re: [%s] Export" % number, "Me too.\n",
+                              "n-2@cust.example",
+                              sender="Paul <paul@cust.example>"),
+                         now=at(30))
+        theirs = re.search(r"new ticket (\S+)", r.stderr).group(1)
+        r = self.deliver(mail("Re: [%s] Export" % number, "Empty again."
+                              "\n", "n-3@cust.example"), now=at(31))
+        mine = re.search(r"new ticket (\S+)", r.stderr).group(1)
+        self.assertEqual(self.kinds(number).count("followed_up"), 2)
+        d = self.serve(now=at(31, 1))
+        try:
+            code, page = request(link)
+        finally:
+            d.stop()
+        self.assertEqual(code, 200)
+        rows = re.findall(r"<tr><th>(2026-1\d-\d\d \d\d:\d\d)</th>"
+                          r"<td>([^<]+)</td>", page)
+        texts = [t for _, t in rows]
+        self.assertIn("Nous vous avons rappelé que nous attendons votre "
+                      "réponse", texts)
+        self.assertIn("Votre message suivant a ouvert le ticket " + mine,
+                      texts)
+        self.assertNotIn(theirs, page)
+        # in time order: the reminder, the closing, the next ticket
+        self.assertEqual(rows[texts.index("Votre message suivant a ouvert "
+                                          "le ticket " + mine)][0],
+                         "2026-12-27 11:00")
 
     def test_page_in_english(self):
         """An English ticket: the link's sentence and the page in
