@@ -55,6 +55,18 @@ seal_keyring_free(struct seal_keyring *kr)
 	memset(kr, 0, sizeof(*kr));
 }
 
+void
+seal_keyring_copy(struct seal_keyring *dst, const struct seal_keyring *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->n > 0) {
+		dst->keys = xcalloc(src->n, sizeof(*dst->keys));
+		memcpy(dst->keys, src->keys, src->n * sizeof(*dst->keys));
+	}
+	dst->n = src->n;
+	dst->current = src->current;
+}
+
 /* ----- The cipher ------------------------------------------------- */
 
 /* One GCM pass; enc: encrypt (tag out) or decrypt (tag in, checked). */

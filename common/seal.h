@@ -62,6 +62,9 @@ uint32_t seal_key_id(const void *blob, size_t len);
 const struct seal_key *seal_keyring_find(const struct seal_keyring *kr,
     uint32_t id);
 void seal_keyring_free(struct seal_keyring *kr);
+/* dst a copy of src (its own keys: free both). */
+void seal_keyring_copy(struct seal_keyring *dst,
+    const struct seal_keyring *src);
 
 /* Seal len bytes of clear with key k and a fresh random nonce, bound to
  * ad (adlen bytes): *out (malloc'd) is the blob, *out_len its length

@@ -67,6 +67,8 @@ cli_sla(struct app *app, int argc, char **argv)
 		printf("held notices %d\n", st.held_notices);
 	if (st.digests > 0)
 		printf("digests %d\n", st.digests);
+	if (st.ratings_told > 0)
+		printf("ratings_told %d\n", st.ratings_told);
 	if (st.reminders > 0)
 		printf("reminders %d\n", st.reminders);
 	if (st.pending_reminded > 0)

@@ -53,39 +53,81 @@ answer(struct MHD_Connection *c, unsigned int code, char *body,
 	return ret;
 }
 
+/* A rating's POST body (its form: the comment), kept until the answer;
+ * every other request's body is dropped. */
+struct body {
+	struct buf b;
+	bool over;              /* past RATE_BODY_MAX: refused */
+};
+
+static char no_body;            /* a request whose body is dropped */
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **req,
+    enum MHD_RequestTerminationCode why)
+{
+	struct body *body = *req;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (body != NULL && body != (void *)&no_body) {
+		buf_free(&body->b);
+		free(body);
+	}
+	*req = NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_size, void **req)
 {
 	struct http *h = cls;
-	static int first;
 	time_t now;
 
 	(void)version;
-	(void)upload_data;
-	/* the first call has the headers; answer only on the second, once
-	 * any body (ignored) has been read */
+	/* the first call has the headers; answer only on the last, once
+	 * any body has been read */
 	if (*req == NULL) {
-		*req = &first;
+		if (h->o.rate != NULL && strncmp(url, "/rate/", 6) == 0 &&
+		    strcmp(method, "POST") == 0) {
+			struct body *body = xcalloc(1, sizeof(*body));
+
+			buf_init(&body->b, RATE_BODY_MAX);
+			*req = body;
+		} else {
+			*req = (void *)&no_body;   /* no body kept */
+		}
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		*upload_size = 0;   /* a body is dropped */
+		struct body *body = *req;
+
+		if (body != (void *)&no_body && !body->over &&
+		    buf_add(&body->b, upload_data, *upload_size) != 0)
+			body->over = true;
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if ((h->o.rate != NULL && strncmp(url, "/rate/", 6) == 0) ||
 	    (h->o.unsub != NULL && strncmp(url, "/unsubscribe/", 13) == 0)) {
 		bool post = strcmp(method, "POST") == 0;
+		struct body *body = *req != (void *)&no_body ? *req :
+		    NULL;
 		char *page = NULL;
 		unsigned code;
 
 		if (!post && strcmp(method, "GET") != 0)
 			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    xstrdup("only GET and POST\n"), "text/plain");
-		code = url[1] == 'r' ?
-		    rate_page_answer(h->o.rate, url + 6, post, &page) :
-		    unsub_page_answer(h->o.unsub, url + 13, post, &page);
+		if (url[1] == 'r')
+			code = rate_page_answer(h->o.rate, url + 6, post,
+			    body ? buf_str(&body->b) : "",
+			    body != NULL && body->over, &page);
+		else
+			code = unsub_page_answer(h->o.unsub, url + 13, post,
+			    &page);
 		return answer(c, code, page, "text/html; charset=utf-8");
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
@@ -146,6 +188,7 @@ http_start(struct http **out, const struct http_opts *o, struct gc_err *err)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		close(fd);

@@ -10,7 +10,8 @@
  *   /metrics   200, the Prometheus text format
  *   /healthz   200 "ok", or 503 with the reasons, one a line
  *   /rate/TOKEN  the rating links of resolution mails, when opts.rate
- *              is set (rate_page.h): GET shows, POST stores
+ *              is set (rate_page.h): GET shows, POST stores (its form,
+ *              the customer's comment, at most RATE_BODY_MAX bytes)
  *   /unsubscribe/TOKEN  status mails' one-click link, when opts.unsub is
  *              set (unsub_page.h): GET shows, POST unsubscribes
  *   anything else 404; a method other than GET or HEAD 405

@@ -59,6 +59,47 @@ verdict(const struct conf *c, const char *text)
 	    c->general.confirm_phrases.v, c->general.confirm_phrases.n);
 }
 
+enum confirm_verdict
+conversation_verdict(const struct conf *c, const char *text)
+{
+	return verdict(c, text);
+}
+
+int
+conversation_validate(struct desk *in, struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *author, struct gc_err *err)
+{
+	int rc;
+
+	if ((rc = store_ticket_mark(in->db, t->id, STORE_MARK_VALIDATED,
+	    in->now, err)) != 0 ||
+	    (rc = store_ticket_set_status(in->db, t->id, "closed", in->now,
+	    err)) != 0 ||
+	    (rc = record_event(in, t->id, "validated", author,
+	    ev_json("status", "closed", NULL), err)) != 0)
+		return rc;
+	snprintf(t->status, sizeof(t->status), "closed");
+	return reply_customer(in, t, mb, "closed", "closed", NULL, NULL, true,
+	    NULL, err);
+}
+
+int
+conversation_reopen(struct desk *in, struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *text, const char *author,
+    struct gc_err *err)
+{
+	int rc;
+
+	if ((rc = store_ticket_set_status(in->db, t->id, "open", in->now,
+	    err)) != 0 ||
+	    (rc = record_event(in, t->id, "reopened", author,
+	    ev_json("from", t->status, "to", "open", NULL), err)) != 0)
+		return rc;
+	snprintf(t->status, sizeof(t->status), "open");
+	return reply_customer(in, t, mb, "reopened", "reopened", text, NULL,
+	    true, NULL, err);
+}
+
 /* Whether a customer's mail to a closed ticket, read as v, asks
  * nothing more: a thank-you, a confirmation, a rating that says no
  * more. */
@@ -173,30 +214,15 @@ customer_followup(struct desk *in, const struct conv_mail *cm,
 		    false, err);
 	}
 	if (v == CONFIRM_YES) {
-		if ((rc = store_ticket_mark(in->db, t->id, STORE_MARK_VALIDATED,
-		    in->now, err)) != 0 ||
-		    (rc = store_ticket_set_status(in->db, t->id, "closed",
-		    in->now, err)) != 0 ||
-		    (rc = record_event(in, t->id, "validated", m->from.addr,
-		    ev_json("status", "closed", NULL), err)) != 0)
-			return rc;
-		snprintf(t->status, sizeof(t->status), "closed");
-		rc = reply_customer(in, t, mb, "closed", "closed", NULL, NULL,
-		    true, NULL, err);
+		rc = conversation_validate(in, t, mb, m->from.addr, err);
 		if (rc == 0)
 			rc = reply_agents(in, t, mb, text, m->from.addr, m,
 			    NULL, false, err);
 		return rc;
 	}
 	if (resolved || reopen) {
-		if ((rc = store_ticket_set_status(in->db, t->id, "open",
-		    in->now, err)) != 0 ||
-		    (rc = record_event(in, t->id, "reopened", m->from.addr,
-		    ev_json("from", t->status, "to", "open", NULL), err)) != 0)
-			return rc;
-		snprintf(t->status, sizeof(t->status), "open");
-		if ((rc = reply_customer(in, t, mb, "reopened", "reopened",
-		    text, NULL, true, NULL, err)) != 0)
+		if ((rc = conversation_reopen(in, t, mb, text, m->from.addr,
+		    err)) != 0)
 			return rc;
 	} else if (strcmp(t->status, "pending") == 0) {
 		/* the customer answered: the clock runs again */

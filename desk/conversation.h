@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "desk/desk.h"
+#include "parsers/confirm.h"
+#include "sql/store_ticket.h"
 
 int conversation_handle(struct desk *in, const struct conv_mail *cm,
     struct intake_result *res, struct gc_err *err);
@@ -38,6 +40,22 @@ int conversation_release(struct desk *in, const struct conv_mail *cm,
 struct bounce;
 int conversation_bounce(struct desk *in, const struct conv_mail *cm,
     const struct bounce *b, struct intake_result *res, struct gc_err *err);
+
+/* What a customer's words (a reply's new text, a rating's comment) say
+ * of a resolution. */
+enum confirm_verdict conversation_verdict(const struct conf *c,
+    const char *text);
+
+/* A resolved ticket t confirmed by its customer (author): closed, a
+ * "validated" event, the closing mail. */
+int conversation_validate(struct desk *in, struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *author, struct gc_err *err);
+
+/* Ticket t open again by its customer's words (text, author): a
+ * "reopened" event, the mail that says so. */
+int conversation_reopen(struct desk *in, struct store_ticket *t,
+    const struct conf_mailbox *mb, const char *text, const char *author,
+    struct gc_err *err);
 
 /* Close ticket id, left unanswered, with an "auto_closed" event saying
  * why, a closing mail and its timers stopped. */

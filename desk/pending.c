@@ -13,6 +13,7 @@
 #include "desk/mailout.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "desk/step.h"
 #include "sla/policy.h"
 #include "sla/tz.h"
 #include "sql/pending_db.h"
@@ -75,31 +76,38 @@ out:
 	return rc;
 }
 
-/* One reminder under its savepoint: one that cannot be written is
- * taken back for the next pass. */
+struct remind_arg {
+	int64_t id;
+	const struct sla_settings *set;
+};
+
+static int
+remind_step(struct desk *in, void *arg, struct gc_err *err)
+{
+	const struct remind_arg *a = arg;
+
+	return remind_one(in, a->id, a->set, err);
+}
+
+/* One reminder under its savepoint (step.h): one that cannot be written
+ * is taken back for the next pass. */
 static int
 remind_careful(struct desk *in, int64_t id, const struct sla_settings *set,
     int *n_r, struct gc_err *err)
 {
-	struct gc_err e = { 0 };
+	struct remind_arg a = { id, set };
+	struct gc_err e;
 	int rc;
 
-	if ((rc = db_savepoint(in->db, err)) != 0)
+	if ((rc = step_try(in, remind_step, &a, &e, err)) != 0)
 		return rc;
-	if ((rc = remind_one(in, id, set, &e)) == 0) {
+	if (e.code == 0) {
 		(*n_r)++;
-		return db_release(in->db, err);
-	}
-	db_rollback_to_savepoint(in->db);
-	if (!db_ok(in->db) || rc == GC_ETEMP) {
-		*err = e;
-		return rc;
+		return 0;
 	}
 	log_warn("ticket %lld waiting for its customer: the reminder cannot "
 	    "be written: %s (tried again at the next pass)", (long long)id,
 	    e.msg);
-	if ((rc = db_release(in->db, err)) != 0)
-		return rc;
 	return pending_db_remind_undo(in->db, id, err);
 }
 

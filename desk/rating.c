@@ -160,8 +160,11 @@ rating_record(struct desk *in, const struct store_ticket *t, int score,
 		if (rc != 0)
 			goto out;
 	}
+	/* a rating by mail reaches the agents as the mail it is; one from
+	 * the page when it says something (rating_tell.h) */
 	rc = store_rating_set(in->db, t->id, score, kept, sealed, sealed_len,
-	    via, in->now, &previous, err);
+	    via, strcmp(via, "link") == 0 && (kept != NULL ||
+	    score <= RATING_TELL_BELOW), in->now, &previous, err);
 	snprintf(sc, sizeof(sc), "%d", score);
 	snprintf(prev, sizeof(prev), "%d", previous);
 	if (rc == 0)

@@ -7,9 +7,11 @@
  *    exactly what counts), the rest being a comment: the ticket is not
  *    reopened by it (it is closed if the reply also confirms), and
  *  - when [http] public_url is set, by one of five links of the mail,
- *    <public_url>/rate/TOKEN: GET shows a page with one button, and only
- *    the POST of that button stores the rating, so that the mail
- *    scanners that follow every link never vote.
+ *    <public_url>/rate/TOKEN: GET shows a page with a comment box and a
+ *    button, and only the POST of that button stores the rating (and
+ *    the comment), so that the mail scanners that follow every link
+ *    never vote; its agents are told at the next scheduler pass when it
+ *    says something (rating_tell.h).
  * A token is "<ticket id>-<score>-<day>-<HMAC>": the HMAC of the agents'
  * key (agentauth.h) binds the ticket, the score and the day it was
  * issued; it is good for RATING_TOKEN_DAYS days after that day. A token
@@ -33,6 +35,8 @@
 #define RATING_TOKEN_DAYS 180
 #define RATING_TOKEN_MAX 96
 #define RATING_COMMENT_MAX 4000   /* bytes of a comment kept */
+#define RATING_TELL_BELOW 2       /* a score told to the agents without a
+                                     comment (rating_tell.h) */
 
 struct agentauth_key;
 struct store_ticket;

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "desk/record.h"
 #include "desk/reply.h"
+#include "desk/step.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 #include "sla/tz.h"
@@ -83,28 +84,34 @@ out:
 	return rc;
 }
 
-/* One reminder under its savepoint: when it cannot be told, it is put
- * back as it was, for the next pass. */
+struct remind_arg {
+	const struct store_remind *r;
+	int *told_r;
+};
+
+static int
+remind_step(struct desk *in, void *arg, struct gc_err *err)
+{
+	const struct remind_arg *a = arg;
+
+	return remind_one(in, a->r, a->told_r, err);
+}
+
+/* One reminder under its savepoint (step.h): when it cannot be told, it
+ * is put back as it was, for the next pass. */
 static int
 remind_careful(struct desk *in, const struct store_remind *r, int *told_r,
     struct gc_err *err)
 {
-	struct gc_err e = { 0 };
+	struct remind_arg a = { r, told_r };
+	struct gc_err e;
 	int rc;
 
-	if ((rc = db_savepoint(in->db, err)) != 0)
+	if ((rc = step_try(in, remind_step, &a, &e, err)) != 0 ||
+	    e.code == 0)
 		return rc;
-	if ((rc = remind_one(in, r, told_r, &e)) == 0)
-		return db_release(in->db, err);
-	db_rollback_to_savepoint(in->db);
-	if (!db_ok(in->db) || rc == GC_ETEMP) {
-		*err = e;
-		return rc;
-	}
 	log_warn("reminder of ticket %lld by %s: %s (tried again at the next "
 	    "pass)", (long long)r->ticket_id, r->agent, e.msg);
-	if ((rc = db_release(in->db, err)) != 0)
-		return rc;
 	return store_ticket_set_remind(in->db, r->ticket_id, r->at,
 	    r->agent, in->now, err);
 }

@@ -13,6 +13,7 @@
 #include "desk/gdpr.h"
 #include "desk/held_notice.h"
 #include "desk/pending.h"
+#include "desk/rating_tell.h"
 #include "desk/reminder.h"
 #include "desk/report_send.h"
 #include "desk/status.h"
@@ -121,6 +122,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = held_notice_tick(in, &st->held_notices, err);
 	if (rc == 0)
 		rc = reminder_tick(in, &st->reminders, err);
+	if (rc == 0)
+		rc = rating_tell_tick(in, &st->ratings_told, err);
 	if (rc == 0)
 		rc = pending_tick(in, &st->pending_reminded,
 		    &st->pending_closed, err);

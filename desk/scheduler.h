@@ -30,6 +30,7 @@ struct sched_stats {
 	int held_notices; /* mails to agents about held security reports */
 	int digests;      /* agents' morning lists of open tickets */
 	int reminders;    /* agents' #remind come due, told */
+	int ratings_told; /* ratings from the rating page told to agents */
 	int pending_reminded; /* customers reminded of a pending ticket */
 	int pending_closed;   /* pending tickets closed without an answer */
 };

@@ -137,6 +137,8 @@ class SealedCommands(test_commands.Commands):
 
 
 class SealedSatisfaction(test_satisfaction.Satisfaction):
+    SEALED = True
+
     def setUp(self):
         sealed_config(self)
         super().setUp()

@@ -4,15 +4,18 @@ Through real IMAP, SMTP, PostgreSQL and the [http] listener: the
 resolution mail asks for a rating and carries five links; a reply whose
 first line is a lone digit 1-5 is a rating (with its comment) that
 reopens nothing; a later answer replaces it with an event; the links
-show a page on GET and store only on POST; `ticket show` and `guichet
-report satisfaction` show the figures. Hostile: altered, forged or too
+show a page on GET (in the ticket's language, with a comment to give)
+and store only on POST; `ticket show` and `guichet report
+satisfaction` show the figures. Hostile: altered, forged or too
 old tokens, scores 0, 6 and "5; DROP", a rating of a ticket not
-resolved, a digit further in the text, a robot's auto-reply.
+resolved, a digit further in the text, a robot's auto-reply; a
+comment's form too long, not UTF-8, with a bad %-escape or a NUL.
 """
 
 import hashlib
 import hmac
 import json
+import os
 import re
 import unittest
 import urllib.error
@@ -25,6 +28,7 @@ DAY0 = 1795687200 // 86400          # the day of desk_case.T0
 
 
 class Satisfaction(DeskCase):
+    SEALED = False          # [storage] key_file (test_encryption_desk)
 
     def setUp(self):
         self.start_public_desk("sa")
@@ -175,7 +179,7 @@ class Satisfaction(DeskCase):
         # the button's POST stores it
         code, page = request(links[5], post=True)
         self.assertEqual(code, 200)
-        self.assertIn("recorded", page)
+        self.assertIn("est enregistrée", page)     # a French ticket
         r = self.rating(number)
         self.assertEqual((r["score"], r["via"]), (5, "link"))
         # another link changes it, with an event
@@ -228,6 +232,191 @@ class Satisfaction(DeskCase):
                       "the rating page works again")
         self.assertEqual(self.rating(number)["score"], 2)
         d.stop()
+
+    def serve(self):
+        d = self.servers.spawn("serve", now=T0)
+        d.wait_for_output(r"http: /metrics and /healthz on")
+        gh.wait_until(lambda: request(self.base + "/healthz")[0] in
+                      (200, 503), 20, "the listener answers")
+        return d
+
+    def stored(self, number):
+        """(comment in clear, sealed) of the ticket's rating row."""
+        return self.servers.pg.psql(
+            "SELECT r.comment, r.sealed_comment IS NOT NULL FROM "
+            "ticket_ratings r JOIN tickets t ON t.id = r.ticket_id WHERE "
+            "t.number = '%s'" % number, db=self.db)[0]
+
+    def test_rating_page_takes_a_comment(self):
+        """The page of a rating link speaks the ticket's language and
+        takes a comment, stored with the rating (sealed with a key);
+        a comment too long or not text is refused with why, nothing
+        stored; a blank one is none."""
+        number = self.open_ticket()
+        links = dict((int(x), u) for x, u in re.findall(
+            r"(\d) \([^)]*\): (\S+/rate/\S+)", self.resolve(number)))
+        d = self.serve()
+        try:
+            code, page = request(links[4])
+            self.assertEqual(code, 200)
+            self.assertIn('<html lang="fr">', page)
+            self.assertIn("4 (très bien)", page)
+            self.assertIn('<textarea id="comment" name="comment"', page)
+            self.assertIn("Un commentaire", page)
+            self.assertIsNone(self.rating(number))
+            # HTML, a CRLF line break, accents: kept as text, CR dropped
+            code, page = request(links[4], post=True, data=(
+                "comment=Rapide%2C+mais+<b>la</b>+premi%C3%A8re+"
+                "r%C3%A9ponse%0D%0Aa+rat%C3%A9+le+sujet.+&x=1").encode())
+            self.assertEqual(code, 200)
+            self.assertIn("Votre commentaire aussi", page)
+            self.assertNotIn("<b>", page)
+            words = ("Rapide, mais <b>la</b> première réponse\na raté le "
+                     "sujet.")
+            r = self.rating(number)
+            self.assertEqual((r["score"], r["via"], r["comment"]),
+                             (4, "link", words))
+            if self.SEALED:
+                self.assertEqual(self.stored(number), (None, "t"))
+            else:
+                self.assertEqual(self.stored(number), (words, "f"))
+            # refused, nothing stored: too long a form; not text
+            for body, code in ((b"comment=" + b"a" * 20000, 413),
+                               (b"comment=%FF%FE", 400),
+                               (b"comment=abc%ZZ", 400),
+                               (b"comment=abc%", 400),
+                               (b"comment=a%00b", 400)):
+                got, page = request(links[1], post=True, data=body)
+                self.assertEqual(got, code, body[:20])
+                self.assertIn("rien n'a été enregistré", page)
+            r = self.rating(number)
+            self.assertEqual((r["score"], r["comment"]), (4, words))
+            # a long comment is cut at 4000 bytes; a blank one is none
+            self.assertEqual(request(links[5], post=True, data=(
+                "comment=" + "é" * 3000).encode())[0], 200)
+            self.assertEqual(self.rating(number)["comment"], "é" * 2000)
+            self.assertEqual(request(links[2], post=True,
+                                     data=b"comment=+%0D%0A+")[0], 200)
+            r = self.rating(number)
+            self.assertEqual((r["score"], r["comment"]), (2, None))
+        finally:
+            d.stop()
+        # an English ticket's page is in English (the page's ratings
+        # above were told to the agents meanwhile: see the next test)
+        self.start_public_desk("sa", {"mailbox support":
+                                      {"language": "en"}})
+        other = self.open_ticket()
+        links = dict((int(x), u) for x, u in re.findall(
+            r"(\d) \([^)]*\): (\S+/rate/\S+)", self.resolve(other)))
+        d = self.serve()
+        try:
+            code, page = request(links[3])
+            self.assertIn('<html lang="en">', page)
+            self.assertIn("A comment, if you wish", page)
+            code, page = request(links[3], post=True,
+                                 data=b"comment=Fine.")
+            self.assertEqual(code, 200)
+            self.assertIn("Your comment too.", page)
+            self.assertEqual(self.rating(other)["comment"], "Fine.")
+        finally:
+            d.stop()
+
+    def test_rating_page_reaches_the_agents(self):
+        """A rating given on the page reaches the ticket's agents when it
+        says something (a comment, a score of 1 or 2), and its comment
+        is read as a reply's words: "still broken" reopens the resolved
+        ticket, a confirmation closes it; a 5 without a word stays
+        quiet; each is told once."""
+        s = self.servers
+        tickets = [self.open_ticket() for _ in range(4)]
+        links = []
+        for number in tickets:
+            links.append(dict((int(x), u) for x, u in re.findall(
+                r"(\d) \([^)]*\): (\S+/rate/\S+)", self.resolve(number))))
+        s.smtp.clear()
+        posts = ((1, b"comment=It+is+still+broken%3A+the+export+is+empty+"
+                  b"again."), (4, b"comment=It+works+now%2C+thank+you."),
+                 (5, b""), (2, b""))
+        d = self.serve()
+        try:
+            for (score, body), l in zip(posts, links):
+                self.assertEqual(request(l[score], post=True,
+                                         data=body)[0], 200)
+        finally:
+            d.stop()
+        # the next scheduler pass tells them (the daemon's, TICK_EVERY
+        # apart, or this one), and its mails go
+        s.guichet("sla", "tick", "--now", T0)
+        s.guichet("serve", "--once", now=T0)
+
+        def told():
+            return [m for m in self.sent("alice@example.com")
+                    if "given on the rating page" in self.body(m)]
+        self.assertEqual(len(told()), 3)
+        by_ticket = dict((t, [m for m in told() if t in m["Subject"]])
+                         for t in tickets)
+        # 1 and "still broken": told, the ticket open again, its customer
+        # told so
+        m, = by_ticket[tickets[0]]
+        self.assertIn("1/5, given on the rating page:\n\nIt is still "
+                      "broken: the export is empty again.", self.body(m))
+        self.assertEqual(self.show(tickets[0])["status"], "open")
+        self.assertIn("reopened", self.kinds(tickets[0]))
+        self.assertTrue(any(tickets[0] in x["Subject"] for x in
+                            self.sent("claire@cust.example")))
+        # 4 and "it works": told, the ticket closed (confirmed)
+        m, = by_ticket[tickets[1]]
+        self.assertIn("4/5, given on the rating page:", self.body(m))
+        self.assertEqual(self.show(tickets[1])["status"], "closed")
+        self.assertIn("validated", self.kinds(tickets[1]))
+        # 5 without a word: nobody bothered, the ticket stays resolved
+        self.assertEqual(by_ticket[tickets[2]], [])
+        self.assertEqual(self.show(tickets[2])["status"], "resolved")
+        # 2 without a word: told, nothing else
+        m, = by_ticket[tickets[3]]
+        self.assertIn("2/5, given on the rating page.", self.body(m))
+        self.assertEqual(self.show(tickets[3])["status"], "resolved")
+        # told once: another pass tells nothing
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM ticket_ratings "
+                                     "WHERE told_at IS NULL", db=self.db),
+                         "0")
+        out = s.guichet("sla", "tick", "--now", T0).stdout
+        self.assertNotIn("ratings_told", out)
+
+    def test_a_rating_that_cannot_be_told_waits(self):
+        """The agents' template does not render: the rating stays to
+        tell, the pass goes on, the next pass after the fix tells it."""
+        s = self.servers
+        number = self.open_ticket()
+        links = dict((int(x), u) for x, u in re.findall(
+            r"(\d) \([^)]*\): (\S+/rate/\S+)", self.resolve(number)))
+        tpl, path = self.broken_template("notify_agent")
+        self.broken_template("notify_agent", lang="fr")
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=self.public_sections({"guichet": {
+                           "poll_interval": "1s", "templates_dir": tpl}}))
+        s.smtp.clear()
+        d = self.serve()
+        try:
+            self.assertEqual(request(links[1], post=True,
+                                     data=b"comment=Nobody+called.")[0], 200)
+        finally:
+            d.stop()
+        r = s.guichet("sla", "tick", "--now", T0)
+        self.assertIn("its agents cannot be told", r.stderr)
+        self.assertNotIn("ratings_told", r.stdout)
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM ticket_ratings "
+                                     "WHERE told_at IS NULL", db=self.db),
+                         "1")
+        self.assertEqual(self.sent("alice@example.com"), [])
+        os.remove(path)
+        os.remove(os.path.join(tpl, "fr", "notify_agent.txt"))
+        r = s.guichet("sla", "tick", "--now", T0)
+        self.assertIn("ratings_told 1", r.stdout)
+        s.guichet("serve", "--once", now=T0)
+        m, = self.sent("alice@example.com")
+        self.assertIn("1/5, given on the rating page:\n\nNobody called.",
+                      self.body(m))
 
 
 if __name__ == "__main__":
