@@ -7,14 +7,16 @@ warnings give the duty addresses three mails, not five; the two others
 and the five breaches wait, and one mail lists the seven, breaches
 first, fifteen minutes after the first waited; webhooks get all ten as
 they come; each ticket's event says who waits. An hour later, calm
-again, an escalation has its own mail. Also: escalation_burst = 0 sends
-every one; a redacted queue's subjects stay out of the list; a subject
-of 300 characters with a line break is one line of 80; bad values are
-refused.
+again, an escalation has its own mail. Two passes at once (two
+daemons) list each escalation once per address. Also:
+escalation_burst = 0 sends every one; a redacted queue's subjects stay
+out of the list; a subject of 300 characters with a line break is one
+line of 80; bad values are refused.
 """
 
 import json
 import re
+import threading
 import unittest
 
 import guichet_harness as gh
@@ -175,6 +177,57 @@ class EscalationStorm(gh.ServersTestCase):
         self.assertIn(n2, warn["Subject"])
         ev, = self.events(n2, "sla_warning")
         self.assertNotIn("gathered", ev["data"])
+
+    def test_two_passes_at_once_send_each_once(self):
+        """Two daemons' passes at the same instant (two `sla tick` run
+        together): each waiting escalation goes in one mail per address,
+        never two."""
+        s = self.servers
+        self.configure(burst="1")
+        numbers = self.outage(["Production down: API %d" % i
+                               for i in range(6)])
+        self.assertEqual(self.tick(at(13))["warnings"], "6")
+        self.assertEqual(len(self.escalations()), 1)
+        s.smtp.clear()
+        outs = []
+        threads = [threading.Thread(target=lambda: outs.append(
+            s.guichet("sla", "tick", "--now", at(28)).stdout))
+            for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(outs), 2)
+        s.guichet("serve", "--once", now=at(28))
+        listed = {"oncall@example.com": [], "lead@example.com": []}
+        for m in self.escalations():
+            text = m.get_body(("plain",)).get_content()
+            for addr in listed:
+                if addr in m["X-RcptTo"]:
+                    listed[addr] += re.findall(
+                        r"  (SUP-\d{4}-\d+)  P1  Enterprise  (BREACH|"
+                        r"warning) ", text)
+        # each waiting warning in one mail per address; the breaches
+        # those passes fired wait, or went along in a mail (a pass sends
+        # all that waits for an address once its oldest has waited),
+        # each once: none twice, none lost
+        waited = sorted(set(numbers) - {numbers[0]})
+        for addr, got in listed.items():
+            self.assertEqual(len(got), len(set(got)), addr)
+            self.assertEqual(sorted(n for n, lvl in got
+                                    if lvl == "warning"), waited, addr)
+            waiting = s.pg.psql(
+                "SELECT t.number FROM escalation_sends e JOIN tickets t ON "
+                "t.id = e.ticket_id WHERE e.address = '%s' AND e.gathered "
+                "AND e.sent_at IS NULL AND e.level = 'breach'" % addr,
+                db=self.db)
+            self.assertEqual(sorted([n for n, lvl in got
+                                     if lvl == "BREACH"] +
+                                    [n for n, in waiting]),
+                             sorted(numbers), addr)
+        self.assertEqual(s.pg.psql(
+            "SELECT count(*) FROM escalation_sends WHERE level = 'warning' "
+            "AND gathered AND sent_at IS NULL", db=self.db), [("0",)])
 
     def test_burst_zero_sends_each(self):
         self.configure(burst="0")
