@@ -59,6 +59,7 @@ struct metrics {
 	unsigned long long send[METRICS_NSEND];
 	struct metrics_lmtp lmtp;
 	unsigned long long sla_warnings, sla_breaches, auto_closed;
+	unsigned long long escalation_summaries, ratings_told;
 	unsigned long long round_trips, rt_seen;
 	bool db_up;
 	struct hist intake, ack;
@@ -214,12 +215,15 @@ metrics_send_failures(struct metrics *m, int temporary, int refused,
 }
 
 void
-metrics_sla(struct metrics *m, int warnings, int breaches, int closed)
+metrics_sla(struct metrics *m, int warnings, int breaches, int closed,
+    int summaries, int ratings_told)
 {
 	pthread_mutex_lock(&m->lock);
 	m->sla_warnings += warnings > 0 ? warnings : 0;
 	m->sla_breaches += breaches > 0 ? breaches : 0;
 	m->auto_closed += closed > 0 ? closed : 0;
+	m->escalation_summaries += summaries > 0 ? summaries : 0;
+	m->ratings_told += ratings_told > 0 ? ratings_told : 0;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -487,6 +491,12 @@ metrics_format(struct metrics *m, time_t now)
 	scalar(&b, "guichet_sla_breaches_total", "counter",
 	    "SLA breaches fired by this daemon.",
 	    (long long)m->sla_breaches);
+	scalar(&b, "guichet_escalation_summaries_total", "counter",
+	    "Mails of gathered escalations (escalation_burst) sent by this "
+	    "daemon.", (long long)m->escalation_summaries);
+	scalar(&b, "guichet_ratings_told_total", "counter",
+	    "Ratings from the rating page told to their agents by this "
+	    "daemon.", (long long)m->ratings_told);
 	scalar(&b, "guichet_tickets_auto_closed_total", "counter",
 	    "Resolved tickets closed by this daemon for want of an answer.",
 	    (long long)m->auto_closed);

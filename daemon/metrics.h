@@ -85,7 +85,8 @@ void metrics_lmtp(struct metrics *m, const struct metrics_lmtp *f);
 
 void metrics_send_failures(struct metrics *m, int temporary, int refused,
     int dead);
-void metrics_sla(struct metrics *m, int warnings, int breaches, int closed);
+void metrics_sla(struct metrics *m, int warnings, int breaches, int closed,
+    int summaries, int ratings_told);
 /* The database connection's own round-trip count, read each turn: the
  * difference since the last call is added (a new connection starts from
  * 0 again). */

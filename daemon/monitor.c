@@ -316,7 +316,7 @@ monitor_tick(struct monitor *m, const struct sched_stats *st)
 {
 	if (m != NULL)
 		metrics_sla(m->metrics, st->warnings, st->breaches,
-		    st->closed);
+		    st->closed, st->summaries, st->ratings_told);
 }
 
 void

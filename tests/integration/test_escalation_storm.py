@@ -20,6 +20,7 @@ import threading
 import unittest
 
 import guichet_harness as gh
+from test_metrics import scrape, val
 
 T0 = "2026-11-28T02:00:00Z"        # Saturday 03:00 in Paris
 
@@ -228,6 +229,34 @@ class EscalationStorm(gh.ServersTestCase):
         self.assertEqual(s.pg.psql(
             "SELECT count(*) FROM escalation_sends WHERE level = 'warning' "
             "AND gathered AND sent_at IS NULL", db=self.db), [("0",)])
+
+    def test_the_daemon_counts_its_gathered_mails(self):
+        """A running daemon's pass gathers and says so in /metrics."""
+        s = self.servers
+        port = gh.free_port()
+        self.configure(burst="1", gather="0")
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"escalation_burst": "1", "escalation_gather": "0",
+                        "language": "en"},
+            "queue support": {
+                "escalation_to": "oncall@example.com, lead@example.com"},
+            "organisation acme": {"domains": "acme.example",
+                                  "plan": "Enterprise"},
+            "http": {"listen": "%s:%d" % (gh.LOCALHOST, port)}})
+        self.outage(["Production down: API %d" % i for i in range(3)])
+        d = s.spawn("serve", now=at(13))
+        try:
+            d.wait_for_output(r"http: /metrics and /healthz on")
+            got = {}
+
+            def counted():
+                got.update(scrape(port))
+                return val(got, "guichet_escalation_summaries_total") == 1
+            gh.wait_until(counted, 30, "one mail of gathered escalations")
+            self.assertEqual(val(got, "guichet_sla_warnings_total"), 3)
+            self.assertEqual(val(got, "guichet_ratings_told_total"), 0)
+        finally:
+            d.stop()
 
     def test_burst_zero_sends_each(self):
         self.configure(burst="0")

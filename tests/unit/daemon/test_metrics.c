@@ -54,7 +54,7 @@ test_counters(void **state)
 	metrics_mailbox_pass(m, "unknown", o, true, false, T0 + 9);
 	metrics_send_failures(m, 2, 1, 0);
 	metrics_send_failures(m, 1, 0, 3);
-	metrics_sla(m, 4, 2, 1);
+	metrics_sla(m, 4, 2, 1, 3, 5);
 	metrics_db_round_trips(m, 100);
 	metrics_db_round_trips(m, 150);
 	metrics_db_round_trips(m, 20);    /* a new connection */
@@ -81,6 +81,8 @@ test_counters(void **state)
 	assert_line(t, "guichet_send_failures_total{kind=\"dead\"} 3");
 	assert_line(t, "guichet_sla_warnings_total 4");
 	assert_line(t, "guichet_sla_breaches_total 2");
+	assert_line(t, "guichet_escalation_summaries_total 3");
+	assert_line(t, "guichet_ratings_told_total 5");
 	assert_line(t, "guichet_db_round_trips_total 170");
 	assert_line(t, "guichet_db_up 1");
 	/* cumulative buckets; 5000 s only in +Inf */
