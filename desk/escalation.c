@@ -316,7 +316,20 @@ struct summary {
 	size_t from, to;              /* ws->rows[from..to) */
 	struct buf list;
 	bool taken;                   /* in a mail already */
+	const char *lang;             /* "fr" | "en": the agent's, if the
+	                                 address is an agent's */
 };
+
+/* The language of a mail to addr: its agent's, else the support's. */
+static const char *
+language_of(const struct conf *c, const char *addr)
+{
+	const struct conf_agent *a = conf_agent_by_address(c, addr);
+	const char *lang = a != NULL && a->language != NULL ? a->language :
+	    c->general.language;
+
+	return strcmp(lang, "fr") == 0 ? "fr" : "en";
+}
 
 /* One mail to the addresses of s[members[0..nm)], whose lists are the
  * same; every member's rows marked sent. */
@@ -360,7 +373,7 @@ send_summary(struct desk *in, const struct escalation_waits *ws,
 		};
 		struct mailout_req req = {
 			.template_name = "escalation_summary",
-			.language = in->conf->general.language,
+			.language = first->lang,
 			.purpose = "escalation_summary", .to = to, .nto = nm,
 			.author = "system", .automatic = true,
 			.generated = true, .urgent = true, .internal = true,
@@ -393,7 +406,6 @@ static int
 summaries(struct desk *in, const struct escalation_waits *ws, int *mails_r,
     struct gc_err *err)
 {
-	bool is_fr = strcmp(in->conf->general.language, "fr") == 0;
 	struct summary *s = xcalloc(ws->n + 1, sizeof(*s));
 	size_t ns = 0, *members = xcalloc(ws->n + 1, sizeof(*members));
 	int rc = 0;
@@ -404,9 +416,11 @@ summaries(struct desk *in, const struct escalation_waits *ws, int *mails_r,
 		    ws->rows[s[ns].from].address) == 0)
 			i++;
 		s[ns].to = i;
+		s[ns].lang = language_of(in->conf,
+		    ws->rows[s[ns].from].address);
 		s[ns].list = (struct buf)BUF_INIT(16 * 1024 * 1024);
 		rc = entries(in, &ws->rows[s[ns].from], s[ns].to - s[ns].from,
-		    is_fr, &s[ns].list, err);
+		    strcmp(s[ns].lang, "fr") == 0, &s[ns].list, err);
 	}
 	for (size_t k = 0; rc == 0 && k < ns; k++) {
 		size_t nm = 0;
@@ -414,7 +428,8 @@ summaries(struct desk *in, const struct escalation_waits *ws, int *mails_r,
 		if (s[k].taken)
 			continue;
 		for (size_t m = k; m < ns; m++)
-			if (!s[m].taken && strcmp(buf_str(&s[k].list),
+			if (!s[m].taken && strcmp(s[k].lang, s[m].lang) == 0 &&
+			    strcmp(buf_str(&s[k].list),
 			    buf_str(&s[m].list)) == 0) {
 				members[nm++] = m;
 				s[m].taken = true;

@@ -17,8 +17,9 @@
  * waits, and escalation_gather_tick() sends the waiting ones of an
  * address as one mail (template escalation_summary) once the oldest has
  * waited escalation_gather, the breaches first, each ticket with its
- * status and owner as they are then. Addresses waiting for the same
- * escalations get one mail together. Webhooks get every escalation as it
+ * status and owner as they are then, in the agent's language when the
+ * address is an agent's (else the support's). Addresses waiting for the
+ * same escalations, in the same language, get one mail together. Webhooks get every escalation as it
  * comes: a program groups its own. The ticket's event says who waits
  * ("gathered").
  */

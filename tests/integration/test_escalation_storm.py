@@ -283,6 +283,30 @@ class EscalationStorm(gh.ServersTestCase):
         self.assertEqual(len(re.findall(r"  SUP-\d{4}-\d+ ", text)), 1)
         self.assertTrue(any(n in text for n in numbers))
 
+    def test_each_agent_in_their_language(self):
+        """The support speaks French; Luc, the lead, an agent who reads
+        English: each gets the list in their language, two mails."""
+        s = self.servers
+        self.configure(burst="1", gather="0", lang="fr")
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"escalation_burst": "1", "escalation_gather": "0",
+                        "language": "fr"},
+            "queue support": {
+                "escalation_to": "oncall@example.com, lead@example.com"},
+            "agent luc": {"address": "lead@example.com", "name": "Luc",
+                          "queues": "support", "language": "en"},
+            "organisation acme": {"domains": "acme.example",
+                                  "plan": "Enterprise"}})
+        self.outage(["Production down: API %d" % i for i in range(2)])
+        self.assertEqual(self.tick(at(13))["summaries"], "2")
+        lists = [m for m in self.escalations()
+                 if re.search(r"1 escala\w+ (since|depuis)", m["Subject"])]
+        by = dict((m["X-RcptTo"], m["Subject"]) for m in lists)
+        self.assertEqual(sorted(by), ["lead@example.com",
+                                      "oncall@example.com"])
+        self.assertIn("1 escalations since", by["lead@example.com"])
+        self.assertIn("1 escalades depuis", by["oncall@example.com"])
+
     def test_bad_values(self):
         s = self.servers
         for key, value, why in (
