@@ -145,20 +145,12 @@ int
 escalation_db_sent(struct db *db, const int64_t *ids, size_t n,
     const char *message_id, time_t now, struct gc_err *err)
 {
-	struct buf b = BUF_INIT(64 * 1024 * 1024);
+	char *list = id_array_literal(ids, n);
 	TS(ts, now);
-	int rc = buf_addc(&b, '{');
+	int rc;
 
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = buf_printf(&b, "%s%" PRId64, i ? "," : "", ids[i]);
-	if (rc == 0)
-		rc = buf_addc(&b, '}');
-	if (rc != 0)
-		rc = gc_err_set(err, GC_ELIMIT, "too many escalations");
-	else
-		rc = db_execv(db, &st_sent, NULL, err, 3, buf_str(&b),
-		    message_id, ts);
-	buf_free(&b);
+	rc = db_execv(db, &st_sent, NULL, err, 3, list, message_id, ts);
+	free(list);
 	return rc;
 }
 

@@ -18,19 +18,6 @@ gdpr_db_ids_clear(struct gdpr_ids *ids)
 	ids->n = 0;
 }
 
-/* "{1,2,3}" */
-static char *
-ids_literal(const int64_t *v, size_t n)
-{
-	struct buf b = BUF_INIT(64 * 1024 * 1024);
-
-	(void)!buf_addc(&b, '{');
-	for (size_t i = 0; i < n; i++)
-		(void)!buf_printf(&b, "%s%" PRId64, i ? "," : "", v[i]);
-	(void)!buf_addc(&b, '}');
-	return buf_detach(&b, NULL);
-}
-
 static void
 ids_from(struct gdpr_ids *out, PGresult *res)
 {
@@ -165,7 +152,7 @@ int
 gdpr_db_addresses(struct db *db, const struct gdpr_ids *ids, char ***out,
     size_t *n_r, struct gc_err *err)
 {
-	char *l = ids_literal(ids->v, ids->n);
+	char *l = id_array_literal(ids->v, ids->n);
 	PGresult *res;
 	int rc, n;
 
@@ -194,7 +181,7 @@ gdpr_db_events(struct db *db, const struct gdpr_ids *ids,
     const char *const *keys, int64_t **ids_r, char ***data_r, size_t *n_r,
     struct gc_err *err)
 {
-	char *l = ids_literal(ids->v, ids->n);
+	char *l = id_array_literal(ids->v, ids->n);
 	char *k = array_literal(keys, count_of(keys));
 	PGresult *res;
 	int rc, n;
@@ -331,10 +318,10 @@ gdpr_db_anonymise(struct db *db, const struct gdpr_db_batch *b,
 		&st_an_participants, &st_an_messages, &st_an_attachments,
 		&st_an_outbox, &st_an_outbox_rcpt, &st_an_quarantine,
 		&st_an_ratings, &st_an_actors, NULL };
-	char *ids = ids_literal(b->tickets->v, b->tickets->n);
+	char *ids = id_array_literal(b->tickets->v, b->tickets->n);
 	char *addr = array_literal(b->addr, b->naddr);
 	char *pseudo = array_literal(b->pseudo, b->naddr);
-	char *evids = ids_literal(b->ev_id, b->nev);
+	char *evids = id_array_literal(b->ev_id, b->nev);
 	char *evdata = array_literal(b->ev_data, b->nev);
 	TS(now, b->now);
 	const char *p[6] = { ids, addr, pseudo, now, b->reason, b->actor };

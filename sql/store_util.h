@@ -92,6 +92,24 @@ int_array_literal(const int *v, size_t n)
 	return buf_detach(&b, NULL);
 }
 
+/* The same of row ids ("{1,2,3}"); free() it. */
+static inline char *
+id_array_literal(const int64_t *v, size_t n)
+{
+	struct buf b = BUF_INIT(64 * 1024 * 1024);
+	int rc = buf_addc(&b, '{');
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = buf_printf(&b, "%s%" PRId64, i ? "," : "", v[i]);
+	if (rc == 0)
+		rc = buf_addc(&b, '}');
+	if (rc != 0) {
+		buf_free(&b);
+		return xstrdup("{}");
+	}
+	return buf_detach(&b, NULL);
+}
+
 /* A column's text (NULL as "") into a fixed buffer, cut to fit. */
 static inline void
 copy_field(char *dst, size_t len, const char *v)
