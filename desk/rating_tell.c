@@ -10,7 +10,6 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "common/util.h"
 #include "desk/conversation.h"
 #include "desk/reply.h"
 #include "desk/step.h"
@@ -23,31 +22,20 @@ static int
 comment_of(struct desk *in, const struct store_rating *r, char **out,
     struct gc_err *err)
 {
-	unsigned char *blob, *clear = NULL;
-	size_t len, clear_len = 0;
-	char *ad, what[64];
+	unsigned char *text;
+	size_t len;
 	int rc;
 
 	*out = NULL;
-	if (r->sealed_hex == NULL) {
-		if (r->comment != NULL)
-			*out = xstrdup(r->comment);
-		return 0;
+	if (r->sealed_hex != NULL) {
+		rc = vault_open_rating_comment(in->conf, r->ticket_id,
+		    r->sealed_hex, &text, &len, err);
+		*out = (char *)text;
+		return rc;
 	}
-	if ((blob = hex_decode(r->sealed_hex, &len)) == NULL)
-		return gc_err_set(err, GC_EINVAL, "rating of ticket row %lld: "
-		    "sealed comment unreadable", (long long)r->ticket_id);
-	ad = vault_ad_rating(r->ticket_id);
-	snprintf(what, sizeof(what), "rating of ticket row %lld, comment",
-	    (long long)r->ticket_id);
-	rc = vault_open(in->conf, ad, blob, len, what, &clear, &clear_len,
-	    err);
-	free(ad);
-	free(blob);
-	if (rc == 0)
-		*out = xstrndup((const char *)clear, clear_len);
-	free(clear);
-	return rc;
+	if (r->comment != NULL)
+		*out = xstrdup(r->comment);
+	return 0;
 }
 
 static int

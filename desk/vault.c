@@ -182,21 +182,28 @@ vault_stale(const struct conf *c, const void *stored, size_t len)
 
 /* ----- Documents -------------------------------------------------- */
 
-/* The sealed blob hex (bound to ad) opened into obj's field; one that
- * does not open makes the field null, with errfield saying why. what
- * names the row in the log. */
+/* The sealed blob hex (bound to ad) opened: vault_open() of its bytes.
+ * what names the row in the log. */
 static int
-open_into(const struct conf *c, json_t *obj, const char *hex, const char *ad,
-    const char *what, const char *field, const char *errfield,
-    struct gc_err *err)
+open_hex(const struct conf *c, const char *hex, const char *ad,
+    const char *what, unsigned char **pt, size_t *plen, struct gc_err *err)
 {
-	unsigned char *blob, *pt;
-	size_t blen, plen;
+	unsigned char *blob;
+	size_t blen;
 	int rc;
 
 	blob = hex_decode(hex, &blen);
-	rc = vault_open(c, ad, blob, blen, what, &pt, &plen, err);
+	rc = vault_open(c, ad, blob, blen, what, pt, plen, err);
 	free(blob);
+	return rc;
+}
+
+/* What open_hex() gave (rc, pt, plen) into obj's field: one that did
+ * not open makes the field null, with errfield saying why. */
+static int
+set_opened(json_t *obj, const char *field, const char *errfield, int rc,
+    unsigned char *pt, size_t plen, const struct gc_err *err)
+{
 	if (rc != 0) {
 		json_object_set_new(obj, field, json_null());
 		json_object_set_new(obj, errfield, json_string(err ?
@@ -206,6 +213,35 @@ open_into(const struct conf *c, json_t *obj, const char *hex, const char *ad,
 	json_object_set_new(obj, field, json_stringn((char *)pt, plen));
 	free(pt);
 	return 0;
+}
+
+/* The sealed blob hex (bound to ad) opened into obj's field; one that
+ * does not open makes the field null, with errfield saying why. what
+ * names the row in the log. */
+static int
+open_into(const struct conf *c, json_t *obj, const char *hex, const char *ad,
+    const char *what, const char *field, const char *errfield,
+    struct gc_err *err)
+{
+	unsigned char *pt = NULL;
+	size_t plen = 0;
+	int rc = open_hex(c, hex, ad, what, &pt, &plen, err);
+
+	return set_opened(obj, field, errfield, rc, pt, plen, err);
+}
+
+int
+vault_open_rating_comment(const struct conf *c, int64_t ticket_id,
+    const char *hex, unsigned char **text, size_t *len, struct gc_err *err)
+{
+	char *ad = vault_ad_rating(ticket_id), what[96];
+	int rc;
+
+	snprintf(what, sizeof(what), "rating of ticket row %lld, comment",
+	    (long long)ticket_id);
+	rc = open_hex(c, hex, ad, what, text, len, err);
+	free(ad);
+	return rc;
 }
 
 /* Open one sealed text of a message object into its field. */
@@ -253,19 +289,17 @@ open_comment(const struct conf *c, json_t *r, struct gc_err *err)
 {
 	json_t *sealed = json_object_get(r, "sealed_comment");
 	const char *hex = json_string_value(json_object_get(sealed, "hex"));
-	long long id = json_integer_value(json_object_get(sealed, "key"));
-	char *ad, what[96];
+	int64_t id = json_integer_value(json_object_get(sealed, "key"));
+	unsigned char *pt = NULL;
+	size_t plen = 0;
 	int rc = 0;
 
 	if (!json_is_object(r))
 		return 0;
 	if (hex != NULL) {
-		ad = vault_ad_rating(id);
-		snprintf(what, sizeof(what), "rating of ticket row %lld, "
-		    "comment", id);
-		rc = open_into(c, r, hex, ad, what, "comment",
-		    "comment_error", err);
-		free(ad);
+		rc = vault_open_rating_comment(c, id, hex, &pt, &plen, err);
+		rc = set_opened(r, "comment", "comment_error", rc, pt, plen,
+		    err);
 	}
 	json_object_del(r, "sealed_comment");
 	return rc;

@@ -66,6 +66,11 @@ int vault_open(const struct conf *c, const char *ad, const void *stored,
     size_t len, const char *what, unsigned char **out, size_t *out_len,
     struct gc_err *err);
 
+/* A rating's sealed comment as sql/ reads it (hex of the blob), opened
+ * for its ticket's row: *text malloc'd (len bytes and a NUL). */
+int vault_open_rating_comment(const struct conf *c, int64_t ticket_id,
+    const char *hex, unsigned char **text, size_t *len, struct gc_err *err);
+
 /* A ticket document of sql/views.h (or of the GDPR export), its
  * messages' sealed texts and its rating's sealed comment opened in place
  * (*doc replaced). A text that does not open is null, with "text_error"
