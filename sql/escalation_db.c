@@ -13,7 +13,7 @@
 
 static const struct db_stmt st_recent = { "escalation_recent",
 	"SELECT (SELECT count(*) FROM escalation_sends e WHERE e.address = "
-	"a.address AND e.at > $2::timestamptz - interval '1 hour') "
+	"lower(a.address) AND e.at > $2::timestamptz - interval '1 hour') "
 	"FROM unnest($1::text[]) WITH ORDINALITY AS a(address, ord) "
 	"ORDER BY a.ord", 2 };
 
@@ -40,7 +40,7 @@ escalation_db_recent(struct db *db, time_t now, const char *const *addrs,
 
 static const struct db_stmt st_note = { "escalation_note",
 	"INSERT INTO escalation_sends (address, ticket_id, timer, level, "
-	"due_at, at, gathered) SELECT x.a, x.t, x.k, x.l, x.d, $7, x.g "
+	"due_at, at, gathered) SELECT lower(x.a), x.t, x.k, x.l, x.d, $7, x.g "
 	"FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], "
 	"$5::timestamptz[], $6::boolean[]) AS x(a, t, k, l, d, g)", 7 };
 

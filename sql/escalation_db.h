@@ -15,7 +15,8 @@
 #include "sql/db.h"
 
 /* How many escalations each of addrs[0..n) had in the hour before now,
- * gathered or not, into counts[0..n). */
+ * gathered or not, into counts[0..n). An address is one whatever its
+ * case: the table keeps it in lower case (049). */
 int escalation_db_recent(struct db *db, time_t now, const char *const *addrs,
     size_t n, long long *counts, struct gc_err *err);
 
@@ -29,15 +30,17 @@ struct escalation_send {
 	bool gathered;           /* waits for the mail that lists it */
 };
 
-/* Note rows[0..n) at now, in the caller's transaction. */
+/* Note rows[0..n) at now, in the caller's transaction, each address in
+ * lower case. */
 int escalation_db_note(struct db *db, const struct escalation_send *rows,
     size_t n, time_t now, struct gc_err *err);
 
 /* One escalation that waits, with what its ticket is now. */
 struct escalation_waiting {
 	int64_t id;
-	const char *address, *number, *priority, *plan, *status, *queue,
-	    *assignee, *subject, *timer, *level;   /* assignee "": nobody */
+	const char *address;     /* in lower case */
+	const char *number, *priority, *plan, *status, *queue, *assignee,
+	    *subject, *timer, *level;              /* assignee "": nobody */
 	time_t due_at, at;
 };
 

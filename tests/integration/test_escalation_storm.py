@@ -266,6 +266,37 @@ class EscalationStorm(gh.ServersTestCase):
         self.assertNotIn("summaries", self.tick(at(40)))
         self.assertEqual(len(self.escalations()), 5 + 5)  # the breaches
 
+    def test_an_address_is_one_whatever_its_case(self):
+        # the operator writes the duty address again, in lower case,
+        # in the middle of a storm: it is the same address, its hour's
+        # escalations count, and it gets no mail of its own
+        s = self.servers
+        self.configure(queue={"escalation_to": "OnCall@Example.COM"})
+        first = self.outage(["Production down: API %d" % i
+                             for i in range(3)])
+        self.assertEqual(self.tick(at(13))["warnings"], "3")
+        self.assertEqual(len(self.escalations()), 3)
+        self.configure(queue={"escalation_to": "oncall@example.com"})
+        n4, = self.outage(["Production down: API 3"], now=at(5))
+        r = self.tick(at(18))
+        self.assertEqual((r["warnings"], r["breaches"]), ("1", "3"))
+        self.assertEqual(self.escalations(), [])
+        for n in first:
+            ev, = self.events(n, "sla_breach")
+            self.assertEqual(ev["data"]["gathered"], "oncall@example.com")
+        ev, = self.events(n4, "sla_warning")
+        self.assertEqual(ev["data"]["gathered"], "oncall@example.com")
+        self.assertEqual(s.pg.psql("SELECT DISTINCT address FROM "
+                                   "escalation_sends", db=self.db),
+                         [("oncall@example.com",)])
+        # one list (the fourth's breach at 03:20 joined it)
+        self.assertEqual(self.tick(at(33))["summaries"], "1")
+        summary, = self.escalations()
+        self.assertIn("5 escalations since 2026-11-28 03:18 "
+                      "(Europe/Paris), 4 breached, 1 at risk",
+                      summary["Subject"])
+        self.assertIn("oncall@example.com", summary["X-RcptTo"])
+
     def test_redacted_queue_subjects_stay_out(self):
         self.configure(burst="1", gather="0",
                        queue={"redact": "yes"}, lang="fr")
