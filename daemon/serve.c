@@ -52,7 +52,10 @@
 #define MAX_SLEEP 60
 #define TICK_EVERY 30         /* seconds between scheduler passes */
 #define OUTBOX_CHANNEL "guichet_outbox"   /* see sql/010_outbox_notify.sql */
-#define STATUS_CHANNEL "guichet_status"   /* see sql/022_status_notify.sql */
+#define STATUS_CHANNEL "guichet_status"   /* a scheduler pass at once: a
+                                           * status update published (see
+                                           * sql/022_status_notify.sql), a
+                                           * rating to tell (050) */
 #define LMTP_BURST_MS 250     /* mails taken by LMTP before a flush, at most */
 #define LMTP_GAP_MS 20        /* a wait for the MTA's next mail, at most */
 
@@ -338,9 +341,9 @@ lmtp_store(void *ctx, const struct conf_mailbox *mb, const char *raw,
 }
 
 /* What other processes told us: mail queued (the outbox is flushed at
- * once), a status update published (its subscribers are mailed by a
- * scheduler pass at once, not at the next one). How many, or -1 when
- * the connection broke. */
+ * once), a status update published or a rating given on the rating page
+ * (a scheduler pass mails the subscribers, tells the agents, at once,
+ * not at the next one). How many, or -1 when the connection broke. */
 static int
 notified(struct daemon *d)
 {

@@ -383,6 +383,38 @@ class Satisfaction(DeskCase):
         out = s.guichet("sla", "tick", "--now", T0).stdout
         self.assertNotIn("ratings_told", out)
 
+    def test_the_daemon_tells_at_once(self):
+        """The serving daemon's clock stands still here, so its own
+        passes never come due again: only the rating's notification
+        brings the pass that tells the agents and reopens the ticket,
+        and the outbox's that sends the mails."""
+        s = self.servers
+        number = self.open_ticket()
+        links = dict((int(x), u) for x, u in re.findall(
+            r"(\d) \([^)]*\): (\S+/rate/\S+)", self.resolve(number)))
+        s.smtp.clear()
+        d = self.serve()
+        try:
+            # its first turn, scheduler pass included, is over
+            gh.wait_until(lambda: "guichet_db_figures_timestamp_seconds"
+                          in request(self.base + "/metrics")[1], 20,
+                          "the daemon's first turn")
+            self.assertEqual(request(links[1], post=True,
+                                     data=b"comment=Still+broken.")[0],
+                             200)
+
+            def told():
+                return [m for m in self.sent("alice@example.com")
+                        if "given on the rating page" in self.body(m)]
+            gh.wait_until(told, 20, "the agents told")
+            self.assertIn("1/5, given on the rating page:\n\nStill "
+                          "broken.", self.body(told()[0]))
+            gh.wait_until(lambda: self.sent("claire@cust.example"), 20,
+                          "the customer told the ticket is open again")
+            self.assertEqual(self.show(number)["status"], "open")
+        finally:
+            d.stop()
+
     def test_a_rating_that_cannot_be_told_waits(self):
         """The agents' template does not render: the rating stays to
         tell, the pass goes on, the next pass after the fix tells it."""
