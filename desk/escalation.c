@@ -37,7 +37,8 @@ webhook_json(const struct store_ticket *t, const char *timer,
 void
 escalation_clear(struct escalation *e)
 {
-	mailout_mail_free(&e->mail);
+	for (size_t i = 0; i < ESCALATION_MAILS; i++)
+		mailout_mail_free(&e->mail[i]);
 	for (size_t i = 0; i < e->f.nhooks; i++)
 		free((char *)e->hooks[i].data);
 	free(e->hooks);
@@ -153,7 +154,72 @@ gathered_text(const struct escalation *e)
 	return buf_detach(&b, NULL);
 }
 
-/* e's event, its mail to those told at once, its webhooks. */
+/* The language of a mail to addr: its agent's, else the support's. */
+static const char *
+language_of(const struct conf *c, const char *addr)
+{
+	const struct conf_agent *a = conf_agent_by_address(c, addr);
+	const char *lang = a != NULL && a->language != NULL ? a->language :
+	    c->general.language;
+
+	return strcmp(lang, "fr") == 0 ? "fr" : "en";
+}
+
+/* e's mail in lang to to[0..nto): those told at once who read it. */
+static int
+compose_mail(struct desk *in, const struct store_due_timer *d,
+    struct escalation *e, const char *lang, struct mailout_rcpt *to,
+    size_t nto, struct gc_err *err)
+{
+	const struct store_ticket *t = &d->ticket;
+	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, NULL);
+	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
+	    reply_withheld_subject(lang) : t->subject;
+	char tag[80], due_text[TZ_TEXT_MAX];
+	struct mailout_mail **mail = &e->mail[e->f.nmails];
+	struct mailout_var vars[] = {
+		{ "ticket_number", t->number }, { "ticket_tag", tag },
+		{ "subject", subject },
+		{ "requester_name", t->requester_name ?
+		    t->requester_name : t->requester },
+		{ "requester_address", t->requester },
+		{ "mailbox_address", mb->address },
+		{ "priority", t->priority }, { "status", t->status },
+		{ "queue", t->queue }, { "plan", t->plan },
+		{ "support_name", in->conf->general.support_name },
+		{ "agent_name", t->assignee[0] ? t->assignee : "-" },
+		{ "timer", d->kind }, { "due_at", due_text },
+	};
+	struct mailout_req req = {
+		.template_name = e->level == SLA_LEVEL_BREACH ?
+		    "escalation_breach" : "escalation_warning",
+		.language = lang,
+		.purpose = e->level == SLA_LEVEL_BREACH ?
+		    "escalation_breach" : "escalation_warning",
+		.ticket_id = t->id, .to = to, .nto = nto,
+		.reply_to = mb->address,
+		.author = "system", .internal = true,
+		.not_a_message = true,
+		.automatic = true, .vars = vars,
+		.nvars = sizeof(vars) / sizeof(vars[0]),
+	};
+	int rc;
+
+	/* the events and webhooks say it in UTC; the mail as agents read */
+	tz_text(sla_policy_support_tz(in->policy), d->due_at, due_text,
+	    sizeof(due_text));
+	snprintf(tag, sizeof(tag), "[%s]", t->number);
+	rc = mailout_compose(mail, in->out, in->now, &req, err);
+	if (rc == 0 && *mail != NULL) {
+		e->f.mails[e->f.nmails] = mailout_mail_outbox(*mail);
+		e->f.mail_events[e->f.nmails++] = mailout_mail_event(*mail);
+	}
+	return rc;
+}
+
+/* e's event; its mails to those told at once, one per language (the
+ * agent's, else the support's: a French desk's English-reading lead
+ * reads it in English); its webhooks. */
 static int
 compose(struct desk *in, const struct store_due_timer *d,
     struct escalation *e, struct gc_err *err)
@@ -161,61 +227,30 @@ compose(struct desk *in, const struct store_due_timer *d,
 	const struct store_ticket *t = &d->ticket;
 	const char *ev = e->level == SLA_LEVEL_BREACH ? "sla_breach" :
 	    "sla_warning";
-	const struct conf_mailbox *mb = reply_mailbox(in->conf, t, NULL);
 	const char *subject = conf_queue_redacted(in->conf, t->queue) ?
-	    "(security report)" : t->subject;
-	char tag[80], due_text[TZ_TEXT_MAX], *waits = gathered_text(e);
-	struct mailout_rcpt to[SLA_ROUTE_MAX_ADDRS];
-	size_t nto = 0;
+	    reply_withheld_subject("en") : t->subject;
+	static const char *const langs[ESCALATION_MAILS] = { "fr", "en" };
+	char *waits = gathered_text(e);
 	int rc = 0;
 
-	/* the events and webhooks say it in UTC; the mail as agents read */
 	time_iso8601(e->due, sizeof(e->due), d->due_at);
-	tz_text(sla_policy_support_tz(in->policy), d->due_at, due_text,
-	    sizeof(due_text));
-	snprintf(tag, sizeof(tag), "[%s]", t->number);
 	e->data = ev_json("timer", d->kind, "due_at", e->due, "route",
 	    e->route, "gathered", waits, NULL);
 	free(waits);
 	e->f.event_kind = ev;
 	e->f.event_json = e->data;
-	memset(to, 0, sizeof(to));
-	for (size_t j = 0; j < e->nto; j++)
-		if (!e->gathered[j])
-			to[nto++].addr = e->to[j];
-	if (nto > 0 && mb != NULL) {
-		struct mailout_var vars[] = {
-			{ "ticket_number", t->number }, { "ticket_tag", tag },
-			{ "subject", subject },
-			{ "requester_name", t->requester_name ?
-			    t->requester_name : t->requester },
-			{ "requester_address", t->requester },
-			{ "mailbox_address", mb->address },
-			{ "priority", t->priority }, { "status", t->status },
-			{ "queue", t->queue }, { "plan", t->plan },
-			{ "support_name", in->conf->general.support_name },
-			{ "agent_name", t->assignee[0] ? t->assignee : "-" },
-			{ "timer", d->kind }, { "due_at", due_text },
-		};
-		struct mailout_req req = {
-			.template_name = e->level == SLA_LEVEL_BREACH ?
-			    "escalation_breach" : "escalation_warning",
-			.language = in->conf->general.language,
-			.purpose = e->level == SLA_LEVEL_BREACH ?
-			    "escalation_breach" : "escalation_warning",
-			.ticket_id = t->id, .to = to, .nto = nto,
-			.reply_to = mb->address,
-			.author = "system", .internal = true,
-			.not_a_message = true,
-			.automatic = true, .vars = vars,
-			.nvars = sizeof(vars) / sizeof(vars[0]),
-		};
+	/* no mailbox to answer from: route() told nobody */
+	for (size_t l = 0; rc == 0 && l < ESCALATION_MAILS; l++) {
+		struct mailout_rcpt to[SLA_ROUTE_MAX_ADDRS];
+		size_t nto = 0;
 
-		rc = mailout_compose(&e->mail, in->out, in->now, &req, err);
-		if (rc == 0 && e->mail != NULL) {
-			e->f.mail = mailout_mail_outbox(e->mail);
-			e->f.mail_event_json = mailout_mail_event(e->mail);
-		}
+		memset(to, 0, sizeof(to));
+		for (size_t j = 0; j < e->nto; j++)
+			if (!e->gathered[j] && strcmp(language_of(in->conf,
+			    e->to[j]), langs[l]) == 0)
+				to[nto++].addr = e->to[j];
+		if (nto > 0)
+			rc = compose_mail(in, d, e, langs[l], to, nto, err);
 	}
 	if (rc == 0 && e->r.nwebhooks > 0) {
 		e->hooks = xcalloc(e->r.nwebhooks, sizeof(*e->hooks));
@@ -319,17 +354,6 @@ struct summary {
 	const char *lang;             /* "fr" | "en": the agent's, if the
 	                                 address is an agent's */
 };
-
-/* The language of a mail to addr: its agent's, else the support's. */
-static const char *
-language_of(const struct conf *c, const char *addr)
-{
-	const struct conf_agent *a = conf_agent_by_address(c, addr);
-	const char *lang = a != NULL && a->language != NULL ? a->language :
-	    c->general.language;
-
-	return strcmp(lang, "fr") == 0 ? "fr" : "en";
-}
 
 /* One mail to the addresses of s[members[0..nm)], whose lists are the
  * same; every member's rows marked sent. */

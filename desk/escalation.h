@@ -4,8 +4,9 @@
  *
  * An escalation goes to its route (sla/policy.h: the queue's
  * escalation_to, the policy's routes, the plan's on-call), as a mail
- * (template escalation_warning or escalation_breach) and as webhooks;
- * an agent of another queue is told nothing of the ticket. Each address
+ * (template escalation_warning or escalation_breach) in each language
+ * its addresses read (an agent's own, else the support's), and as
+ * webhooks; an agent of another queue is told nothing of the ticket. Each address
  * told is noted (sql/escalation_db.h), in the pass's transaction.
  *
  * An outage brings dozens of tickets within the hour, and their
@@ -19,8 +20,8 @@
  * waited escalation_gather, the breaches first, each ticket with its
  * status and owner as they are then, in the agent's language when the
  * address is an agent's (else the support's). Addresses waiting for the
- * same escalations, in the same language, get one mail together. Webhooks get every escalation as it
- * comes: a program groups its own. The ticket's event says who waits
+ * same escalations, in the same language, get one mail together.
+ * Webhooks get every escalation as it comes: a program groups its own. The ticket's event says who waits
  * ("gathered").
  */
 #ifndef GC_DESK_ESCALATION_H
@@ -34,11 +35,13 @@
 #include "sla/policy.h"
 #include "sql/timers_db.h"
 
+#define ESCALATION_MAILS STORE_FIRE_MAILS   /* fr, en */
+
 /* What one escalation owns until its pass is written. */
 struct escalation {
 	enum sla_level level;          /* NONE: nothing to send */
 	struct store_fire f;           /* its event, mail and webhooks */
-	struct mailout_mail *mail;
+	struct mailout_mail *mail[ESCALATION_MAILS];   /* one per language */
 	struct store_outbox *hooks;
 	char *data;
 	char due[32];

@@ -98,8 +98,8 @@ ticket_language(const struct store_ticket *t, const struct conf_mailbox *mb)
 
 /* A ticket of a redacted queue (conf_queue_redacted): what its mails to
  * agents say instead of the subject, and of the text and files. */
-static const char *
-withheld_subject(const char *lang)
+const char *
+reply_withheld_subject(const char *lang)
 {
 	return strcmp(lang, "fr") == 0 ? "(signalement de sécurité)" :
 	    "(security report)";
@@ -592,7 +592,7 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 			summary.len = 0;
 			redacted_summary(&summary, t, m, text, a->language);
 			var(&vs, "message_text", buf_str(&summary));
-			var(&vs, "subject", withheld_subject(a->language));
+			var(&vs, "subject", reply_withheld_subject(a->language));
 		}
 		var(&vs, "author", author);
 		var(&vs, "attachments", buf_str(&list));
@@ -676,7 +676,7 @@ agent_thread_mail(struct desk *in, const struct store_ticket *t,
 	agentauth_thread_root(root, sizeof(root), key, t->id, agent->name,
 	    in->conf->general.message_id_domain);
 	if (conf_queue_redacted(in->conf, t->queue))
-		var(vs, "subject", withheld_subject(agent->language));
+		var(vs, "subject", reply_withheld_subject(agent->language));
 	var(vs, "agent_name", agent->display_name);
 	to_agent(&req, tpl, agent, &to, t, mb, vs);
 	req.in_reply_to = in_reply_to;

@@ -94,4 +94,8 @@ int reply_answer_held(struct desk *in, const struct store_ticket *t,
     const char *in_reply_to, const char *first, const char *at,
     const char *text, struct gc_err *err);
 
+/* What a mail to agents in lang ("fr", else English) says instead of
+ * the subject of a ticket of a redacted queue (conf_queue_redacted). */
+const char *reply_withheld_subject(const char *lang);
+
 #endif

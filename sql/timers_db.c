@@ -308,8 +308,8 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 		rc |= arr_add(&a[FA_EKIND], f[i].event_kind);
 		rc |= arr_add(&a[FA_EDATA], f[i].event_json ? f[i].event_json :
 		    "{}");
-		if (f[i].mail != NULL) {
-			const struct store_outbox *o = f[i].mail;
+		for (size_t m = 0; m < f[i].nmails; m++) {
+			const struct store_outbox *o = f[i].mails[m];
 			char *hex = xmalloc(o->len * 2 + 1);
 
 			hex_encode(hex, (const unsigned char *)o->data, o->len);
@@ -319,7 +319,7 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 			rc |= arr_add(&a[FA_MFROM], o->mail_from);
 			rc |= arr_add_list(&a[FA_MRCPTS], o->rcpts, o->nrcpts);
 			rc |= arr_add(&a[FA_MDATA], hex);
-			rc |= arr_add(&a[FA_MEVENT], f[i].mail_event_json);
+			rc |= arr_add(&a[FA_MEVENT], f[i].mail_events[m]);
 			free(hex);
 		}
 		for (size_t h = 0; h < f[i].nhooks; h++) {

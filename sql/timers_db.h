@@ -77,6 +77,8 @@ void store_due_timers_free(struct store_due_timer **d, size_t n);
 /* What one timer fired, for store_timers_fire(), as sla_timer_fire()
  * decided: its marks after the pass (a mark set keeps its time) and its
  * next instant. No event: it fired nothing (its next_at was stale). */
+#define STORE_FIRE_MAILS 2
+
 struct store_fire {
 	int64_t ticket_id;
 	const char *kind;
@@ -84,9 +86,11 @@ struct store_fire {
 	time_t next_at;                  /* 0: NULL */
 	const char *event_kind;          /* "sla_warning"..., NULL: none */
 	const char *event_json;
-	const struct store_outbox *mail; /* NULL: no mail (staff-only: no
-	                                    message on the ticket) */
-	const char *mail_event_json;
+	/* its mails (staff-only: no message on the ticket), each with the
+	 * JSON of its mail_queued event */
+	const struct store_outbox *mails[STORE_FIRE_MAILS];
+	const char *mail_events[STORE_FIRE_MAILS];
+	size_t nmails;
 	const struct store_outbox *hooks; size_t nhooks;
 };
 /* Write what a pass fired, in one statement, in the order given. */

@@ -316,7 +316,8 @@ class EscalationStorm(gh.ServersTestCase):
 
     def test_each_agent_in_their_language(self):
         """The support speaks French; Luc, the lead, an agent who reads
-        English: each gets the list in their language, two mails."""
+        English: each gets the first warning, then the list, in their
+        language, two mails each time."""
         s = self.servers
         self.configure(burst="1", gather="0", lang="fr")
         s.write_config(dbname=self.db, mailbox_user=self.user, sections={
@@ -337,6 +338,22 @@ class EscalationStorm(gh.ServersTestCase):
                                       "oncall@example.com"])
         self.assertIn("1 escalations since", by["lead@example.com"])
         self.assertIn("1 escalades depuis", by["oncall@example.com"])
+        # the first warning went at once, a mail in each language
+        single = [m for m in self.escalations() if not re.search(
+            r"1 escala\w+ (since|depuis)", m["Subject"])]
+        by = dict((m["X-RcptTo"], m) for m in single)
+        self.assertEqual(sorted(by), ["lead@example.com",
+                                      "oncall@example.com"])
+        self.assertIn("SLA warning", by["lead@example.com"]["Subject"])
+        self.assertIn("Alerte SLA", by["oncall@example.com"]["Subject"])
+        self.assertIn("Assigned:", by["lead@example.com"].get_body(
+            ("plain",)).get_content())
+        number = re.search(r"\[(SUP-[\d-]+)\]",
+                           single[0]["Subject"]).group(1)
+        self.assertIn(number, single[1]["Subject"])
+        queued = [e for e in self.events(number, "mail_queued")
+                  if e["data"].get("purpose") == "escalation_warning"]
+        self.assertEqual(len(queued), 2, queued)
 
     def test_bad_values(self):
         s = self.servers
