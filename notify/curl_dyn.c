@@ -45,8 +45,8 @@ static const char *const bundles[] = {
 /* The system's bundle file, looked for once: SSL_CERT_FILE when set
  * (as OpenSSL reads it for our IMAP connections), else the first of
  * bundles[] that can be read; NULL when there is none. */
-static const char *
-system_bundle(void)
+const char *
+curl_dyn_system_bundle(void)
 {
 	static const char *bundle;
 	static int looked;
@@ -131,10 +131,18 @@ bundle_dir_get(const char *bundle)
 	return bundle_dir[0] != '\0' ? bundle_dir : NULL;
 }
 
+const char *
+curl_dyn_private_dir(void)
+{
+	const char *bundle = curl_dyn_system_bundle();
+
+	return bundle != NULL ? bundle_dir_get(bundle) : NULL;
+}
+
 CURLcode
 curl_dyn_trust(CURL *curl, const char *ca_file)
 {
-	const char *bundle = system_bundle(), *dir;
+	const char *bundle = curl_dyn_system_bundle(), *dir;
 	CURLcode cc;
 
 	if ((cc = curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L)) != 0 ||

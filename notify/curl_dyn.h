@@ -56,6 +56,11 @@ const struct curl_dyn *curl_dyn(void);
  * exit), so the system's certificates are still read once. Peer and
  * host are always verified. The first option that fails, or CURLE_OK. */
 CURLcode curl_dyn_trust(CURL *curl, const char *ca_file);
+/* The system's bundle file (see above), or NULL when there is none. */
+const char *curl_dyn_system_bundle(void);
+/* The private directory of this process (mode 0700, removed at exit),
+ * or NULL when it cannot be made or there is no system bundle. */
+const char *curl_dyn_private_dir(void);
 
 #undef curl_easy_setopt
 #undef curl_easy_getinfo

@@ -39,6 +39,7 @@
 #include "common/sha256.h"
 #include "common/util.h"
 #include "notify/compose.h"
+#include "notify/trust.h"
 
 #define REPLY_MAX 300           /* server reply text kept for errors */
 #define WEBHOOK_BODY_MAX 200    /* answer body kept for errors */
@@ -70,6 +71,7 @@ struct smtp_client {
 	bool smtputf8;
 	bool needs_utf8;            /* the message has an address in UTF-8 */
 	bool utf8_stopped;          /* stopped before MAIL: no SMTPUTF8 */
+	enum trust_mode trust;      /* the CAs the next connection trusts */
 };
 
 int
@@ -317,7 +319,7 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 #else
 	SETOPT(c->curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
 #endif
-	if (curl_dyn_trust(c->curl, c->ca_file) != CURLE_OK)
+	if (trust_set(c->curl, c->ca_file, false, &c->trust) != CURLE_OK)
 		goto setopt_failed;
 	if (c->user != NULL && p->oauth2_mech != NULL) {
 		char *opt = xasprintf("AUTH=%s", p->oauth2_mech);
@@ -485,6 +487,26 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 
 	cc = curl_easy_perform(c->curl);
+	if (cc != CURLE_OK && c->trust == TRUST_LEARNED && trust_failed(cc) &&
+	    trust_set(c->curl, c->ca_file, true, &c->trust) == CURLE_OK) {
+		/* the server's chain ends at a root not learned: nothing was
+		 * said past STARTTLS, the whole store decides */
+		log_info("%s: its certificate chain is not the one learned: "
+		    "verified again with the whole CA store", c->where);
+		memset(&c->dlg, 0, sizeof(c->dlg));
+		memset(codes, 0, ns * sizeof(*codes));
+		c->dlg.rcpt = sent;
+		c->dlg.rcpt_code = codes;
+		c->dlg.nrcpt = ns;
+		c->errbuf[0] = '\0';
+		c->utf8_stopped = false;
+		c->pos = 0;
+		cc = curl_easy_perform(c->curl);
+	}
+	/* learned once verified: the next connection reads a few roots */
+	if (cc == CURLE_OK && c->trust == TRUST_WHOLE &&
+	    trust_learn(c->curl, c->ca_file))
+		(void)trust_set(c->curl, c->ca_file, false, &c->trust);
 	c->login_refused = cc == CURLE_LOGIN_DENIED;
 
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);
@@ -679,6 +701,7 @@ webhook_post(const char *url, const char *json, size_t len,
 	long timeout = timeout_sec > 0 ? timeout_sec : SMTP_DEFAULT_TIMEOUT;
 	struct curl_slist *hdrs = NULL;
 	struct answer ans = { .len = 0 };
+	enum trust_mode trust;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLU *h;
 	char *where;
@@ -704,7 +727,7 @@ webhook_post(const char *url, const char *json, size_t len,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_dyn_trust(curl, ca_file);
+	(void)trust_set(curl, ca_file, false, &trust);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -717,6 +740,14 @@ webhook_post(const char *url, const char *json, size_t len,
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
 
 	cc = curl_easy_perform(curl);
+	if (cc != CURLE_OK && trust == TRUST_LEARNED && trust_failed(cc) &&
+	    trust_set(curl, ca_file, true, &trust) == CURLE_OK) {
+		/* refused before the request went: the whole store decides */
+		errbuf[0] = '\0';
+		cc = curl_easy_perform(curl);
+	}
+	if (cc == CURLE_OK && trust == TRUST_WHOLE)
+		(void)trust_learn(curl, ca_file);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	str_strip_ctl(ans.text);
 	if (cc != CURLE_OK) {

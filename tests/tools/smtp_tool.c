@@ -5,13 +5,20 @@
  *             [--subject TEXT] [--body TEXT] [--count N] [--ca FILE]
  *             [--require-tls] [--user NAME --password-file FILE]
  *             [--timeout SEC] [--helo NAME] [--tls-none] [--each]
+ *             [--reconnect] [--step]
  *       composes N messages (compose_message, a fresh Message-ID each)
  *       and sends them with one smtp_client, so over one connection;
- *       prints each Message-ID on stdout as it is accepted. --each:
+ *       prints each Message-ID on stdout as it is accepted.
+ *       --reconnect: a new client, so a new connection, for each message
+ *       after the first (as after the server closed an idle one); --step:
+ *       before each message after the first, wait for a line on stdin
+ *       (the test changes the world between two messages). --each:
  *       smtp_send_rcpts(), and one line per recipient on stdout,
  *       "ADDRESS sent|tempfail|refused|again ERROR"; the exit status is then
  *       that of the call (0 when the server answered).
  *   smtp_tool webhook --url URL --json TEXT [--ca FILE] [--timeout SEC]
+ *             [--count N] [--step]
+ *       posts N times, printing "posted" after each.
  *
  * Exit status: 0 done; 75 (EX_TEMPFAIL) for GC_ETEMP; 65 (EX_DATAERR)
  * for GC_EINVAL; 78 (EX_CONFIG) for GC_ECONFIG; 64 for bad usage; 70
@@ -50,6 +57,15 @@ fail(int rc, const struct gc_err *err)
 	return exit_code(rc);
 }
 
+/* The test's go for the next message: a line on stdin; false at its end. */
+static bool
+next_step(void)
+{
+	char line[64];
+
+	return fgets(line, sizeof(line), stdin) != NULL;
+}
+
 static int
 usage(void)
 {
@@ -78,6 +94,8 @@ main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "tls-none", no_argument, NULL, 'N' },
 		{ "each", no_argument, NULL, 'E' },
+		{ "reconnect", no_argument, NULL, 'R' },
+		{ "step", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct smtp_params p = { 0 };
@@ -87,7 +105,7 @@ main(int argc, char **argv)
 	char *password = NULL;
 	size_t nto = 0;
 	int count = 1, c, rc = 0;
-	bool each = false;
+	bool each = false, reconnect = false, step = false;
 	struct gc_err err = { 0 };
 	const char *cmd;
 
@@ -116,6 +134,8 @@ main(int argc, char **argv)
 		case 'j': json = optarg; break;
 		case 'N': p.no_tls = true; break;
 		case 'E': each = true; break;
+		case 'R': reconnect = true; break;
+		case 'S': step = true; break;
 		default: return usage();
 		}
 	}
@@ -125,8 +145,16 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "webhook") == 0) {
 		if (p.url == NULL || json == NULL)
 			return usage();
-		rc = webhook_post(p.url, json, strlen(json), NULL, p.ca_file,
-		    p.timeout_sec, &err);
+		for (int i = 0; i < count && rc == 0; i++) {
+			if (i > 0 && step && !next_step())
+				break;
+			rc = webhook_post(p.url, json, strlen(json), NULL,
+			    p.ca_file, p.timeout_sec, &err);
+			if (rc == 0) {
+				printf("posted\n");
+				fflush(stdout);
+			}
+		}
 		return rc ? fail(rc, &err) : 0;
 	}
 	if (strcmp(cmd, "send") != 0 || p.url == NULL || from == NULL ||
@@ -156,7 +184,16 @@ main(int argc, char **argv)
 		}
 		arena_init(&a, 4096);
 		for (int i = 0; i < count && rc == 0; i++) {
-			struct buf msg = BUF_INIT(1 << 20);
+			struct buf msg;
+
+			if (i > 0 && step && !next_step())
+				break;
+			if (i > 0 && reconnect) {
+				smtp_close(&cl);
+				if ((rc = smtp_open(&cl, &p, &err)) != 0)
+					break;
+			}
+			msg = (struct buf)BUF_INIT(1 << 20);
 			struct compose_msg m = {
 				.from = { "Guichet Test", from },
 				.to = rcpt,
