@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "notify/curl_dyn.h"
+#include "notify/trust.h"
 
 #include "common/backoff.h"
 #include "common/log.h"
@@ -112,6 +113,7 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", *where;
 	CURL *curl;
+	enum trust_mode trust;
 	CURLcode cc;
 	int rc;
 
@@ -132,7 +134,7 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_dyn_trust(curl, NULL);
+	(void)trust_set(curl, NULL, false, &trust);
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
@@ -142,7 +144,7 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-	cc = curl_easy_perform(curl);
+	cc = trust_perform(curl, NULL, &trust, where, NULL, NULL);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status_r);
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);

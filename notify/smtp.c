@@ -425,6 +425,24 @@ needs_smtputf8(const char *mail_from, struct smtp_rcpt *const *r, size_t n,
 	return false;
 }
 
+/* The transfer of c to start again (trust_perform()): the server's
+ * chain was refused, nothing was said past STARTTLS. */
+static void
+rewind_transfer(void *arg)
+{
+	struct smtp_client *c = arg;
+	struct dialogue d = {
+		.rcpt = c->dlg.rcpt, .rcpt_code = c->dlg.rcpt_code,
+		.nrcpt = c->dlg.nrcpt,
+	};
+
+	memset(d.rcpt_code, 0, d.nrcpt * sizeof(*d.rcpt_code));
+	c->dlg = d;
+	c->errbuf[0] = '\0';
+	c->utf8_stopped = false;
+	c->pos = 0;
+}
+
 int
 smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
     struct smtp_rcpt *r, size_t n, const char *data, size_t len,
@@ -486,27 +504,8 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, list);
 	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 
-	cc = curl_easy_perform(c->curl);
-	if (cc != CURLE_OK && c->trust == TRUST_LEARNED && trust_failed(cc) &&
-	    trust_set(c->curl, c->ca_file, true, &c->trust) == CURLE_OK) {
-		/* the server's chain ends at a root not learned: nothing was
-		 * said past STARTTLS, the whole store decides */
-		log_info("%s: its certificate chain is not the one learned: "
-		    "verified again with the whole CA store", c->where);
-		memset(&c->dlg, 0, sizeof(c->dlg));
-		memset(codes, 0, ns * sizeof(*codes));
-		c->dlg.rcpt = sent;
-		c->dlg.rcpt_code = codes;
-		c->dlg.nrcpt = ns;
-		c->errbuf[0] = '\0';
-		c->utf8_stopped = false;
-		c->pos = 0;
-		cc = curl_easy_perform(c->curl);
-	}
-	/* learned once verified: the next connection reads a few roots */
-	if (cc == CURLE_OK && c->trust == TRUST_WHOLE &&
-	    trust_learn(c->curl, c->ca_file))
-		(void)trust_set(c->curl, c->ca_file, false, &c->trust);
+	cc = trust_perform(c->curl, c->ca_file, &c->trust, c->where,
+	    rewind_transfer, c);
 	c->login_refused = cc == CURLE_LOGIN_DENIED;
 
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);
@@ -739,15 +738,7 @@ webhook_post(const char *url, const char *json, size_t len,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
 
-	cc = curl_easy_perform(curl);
-	if (cc != CURLE_OK && trust == TRUST_LEARNED && trust_failed(cc) &&
-	    trust_set(curl, ca_file, true, &trust) == CURLE_OK) {
-		/* refused before the request went: the whole store decides */
-		errbuf[0] = '\0';
-		cc = curl_easy_perform(curl);
-	}
-	if (cc == CURLE_OK && trust == TRUST_WHOLE)
-		(void)trust_learn(curl, ca_file);
+	cc = trust_perform(curl, ca_file, &trust, where, NULL, NULL);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	str_strip_ctl(ans.text);
 	if (cc != CURLE_OK) {

@@ -266,7 +266,9 @@ trust_set(CURL *curl, const char *ca_file, bool whole,
 	return cc;
 }
 
-bool
+/* A failure that the whole store may not have: the server's chain did
+ * not verify, or the learned file could not be read. */
+static bool
 trust_failed(CURLcode cc)
 {
 	return cc == CURLE_PEER_FAILED_VERIFICATION ||
@@ -449,7 +451,9 @@ bundle_noted(void)
 	return true;
 }
 
-bool
+/* After a transfer that succeeded under TRUST_WHOLE: learn the root of
+ * the chain the server showed. Whether learned trust now fits ca_file. */
+static bool
 trust_learn(CURL *curl, const char *ca_file)
 {
 	const struct curl_certinfo *ci = shown(curl);
@@ -488,4 +492,25 @@ trust_learn(CURL *curl, const char *ca_file)
 	X509_free(leaf);
 	sk_X509_pop_free(rest, X509_free);
 	return fits;
+}
+
+CURLcode
+trust_perform(CURL *curl, const char *ca_file, enum trust_mode *mode,
+    const char *where, void (*again)(void *), void *arg)
+{
+	CURLcode cc = curl_easy_perform(curl);
+
+	if (cc != CURLE_OK && *mode == TRUST_LEARNED && trust_failed(cc) &&
+	    trust_set(curl, ca_file, true, mode) == CURLE_OK) {
+		log_info("%s: its certificate chain is not the one learned: "
+		    "verified again with the whole CA store", where);
+		if (again != NULL)
+			again(arg);
+		cc = curl_easy_perform(curl);
+	}
+	/* learned once verified: the next connection reads a few roots */
+	if (cc == CURLE_OK && *mode == TRUST_WHOLE &&
+	    trust_learn(curl, ca_file))
+		(void)trust_set(curl, ca_file, false, mode);
+	return cc;
 }

@@ -44,13 +44,15 @@ enum trust_mode {
 CURLcode trust_set(CURL *curl, const char *ca_file, bool whole,
     enum trust_mode *mode_r);
 
-/* Whether a transfer that failed with cc under TRUST_LEARNED is to be
- * tried again with the whole store: the server's chain did not verify,
- * or the learned file could not be read. */
-bool trust_failed(CURLcode cc);
-
-/* After a transfer that succeeded under TRUST_WHOLE: learn the root of
- * the chain the server showed. Whether learned trust now fits ca_file. */
-bool trust_learn(CURL *curl, const char *ca_file);
+/* curl_easy_perform() under the trust trust_set() gave it (*mode): a
+ * transfer refused for the server's chain, or for the learned file,
+ * under TRUST_LEARNED is done again, once, with the whole store, which
+ * decides (again(arg) first, when given, to rewind what the caller
+ * keeps of a transfer: nothing went past the handshake); one that
+ * verified under TRUST_WHOLE teaches its root, and the handle trusts the
+ * learned roots from then on. where names the server in the log. */
+CURLcode trust_perform(CURL *curl, const char *ca_file,
+    enum trust_mode *mode, const char *where, void (*again)(void *),
+    void *arg);
 
 #endif
