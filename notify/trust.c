@@ -230,8 +230,12 @@ learned_path(const char *ca_file)
 	/* written, and still there (a cleaner of /tmp may have passed) */
 	if ((f->gen != L.gen || access(f->path, R_OK) != 0) &&
 	    write_file(f) != 0) {
-		log_warn("tls: cannot write %s: the whole CA store is read "
-		    "at each connection", f->path);
+		static bool told;
+
+		if (!told)
+			log_warn("tls: cannot write %s: the whole CA store is "
+			    "read at each connection", f->path);
+		told = true;
 		return NULL;
 	}
 	return f->path;
