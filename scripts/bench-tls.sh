@@ -13,6 +13,13 @@
 # Each tool runs twice: without tls_ca_file (the system's CAs alone),
 # then with one (--ca: another throwaway CA besides the system's).
 #
+# Then, for a tool that has --count (one process, several POSTs, each a
+# new connection), what each connection after the first two costs once
+# the root of the server's chain is learned (notify/trust.h): the
+# server's certificate is now signed by a throwaway CA added to a copy
+# of the system's bundle (SSL_CERT_FILE), and answers 204; 2 POSTs, then
+# 12, the difference over 10.
+#
 # Usage: scripts/bench-tls.sh [SMTP_TOOL...]   (default: this tree's,
 #        built here; give an older build's to compare)
 set -eu
@@ -50,6 +57,57 @@ until /usr/bin/python3 -c "import socket; socket.create_connection(
 	[ "$i" -lt 50 ] || { echo "bench-tls: no TLS server" >&2; exit 1; }
 	sleep 0.1
 done
+# a server that nothing trusts, and one whose CA is in the bundle
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/root-key.pem" -out "$dir/root.pem" -days 1 \
+    -subj /CN=bench-root -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/srv-key.pem" -out "$dir/srv.csr" -subj /CN=localhost \
+    2>/dev/null
+printf 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n' \
+    >"$dir/srv.ext"
+openssl x509 -req -in "$dir/srv.csr" -CA "$dir/root.pem" \
+    -CAkey "$dir/root-key.pem" -set_serial 1 -days 1 -extfile "$dir/srv.ext" \
+    -out "$dir/srv.pem" 2>/dev/null
+cat /etc/ssl/certs/ca-certificates.crt "$dir/root.pem" >"$dir/system.pem"
+port2=$(/usr/bin/python3 -c 'import socket; s = socket.socket();
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 - "$port2" "$dir/srv.pem" "$dir/srv-key.pem" <<'PY' &
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.send_header("Connection", "close")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain(sys.argv[2], sys.argv[3])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+PY
+pid2=$!
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; kill "$pid2" 2>/dev/null;
+    rm -rf "$dir"' EXIT
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(
+('127.0.0.1', $port2), 1)" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || { echo "bench-tls: no HTTPS server" >&2; exit 1; }
+	sleep 0.1
+done
+# Ir of tool posting $2 times to the trusted server, each a connection
+posts() {
+	SSL_CERT_FILE="$dir/system.pem" TMPDIR="$dir" valgrind \
+	    --tool=callgrind --callgrind-out-file="$dir/cg2" "$1" webhook \
+	    --url "https://127.0.0.1:$port2/" --json '{}' --count "$2" \
+	    >/dev/null 2>&1 || return 1
+	callgrind_annotate "$dir/cg2" | awk '/PROGRAM TOTALS/ {
+	    gsub(",", "", $1); print $1; exit }'
+}
 for tool in "$@"; do
 	# without tls_ca_file (the system's CAs), then with one (--ca: the
 	# system's and that one)
@@ -71,4 +129,13 @@ for tool in "$@"; do
 		echo "  ($err)"
 		rm -f "$out"
 	done
+	if two=$(posts "$tool" 2) && twelve=$(posts "$tool" 12); then
+		awk -v a="$two" -v b="$twelve" -v tool="$tool" 'BEGIN {
+		    printf "%s: %.1f M instructions for 2 HTTPS POSTs in one " \
+		        "process, %.1f M for each further one (its own " \
+		        "connection)\n", tool, a / 1e6, (b - a) / 10 / 1e6 }'
+	else
+		echo "$tool: no --count, or the POSTs failed: no figure of" \
+		    "further connections"
+	fi
 done
