@@ -4,6 +4,30 @@
  */
 #include "sql/store_util.h"
 
+#include <string.h>
+
+int
+store_array_element(struct buf *b, const char *v)
+{
+	int rc = buf_addc(b, '"');
+
+	/* runs without a character to escape copied whole: an element
+	 * may be a mail's bytes in hex (sla_fire()), 100 kB a pass */
+	for (const char *p = v ? v : ""; rc == 0 && *p != '\0';) {
+		size_t n = strcspn(p, "\"\\");
+
+		if (n > 0)
+			rc = buf_add(b, p, n);
+		p += n;
+		if (rc == 0 && *p != '\0') {
+			char esc[2] = { '\\', *p++ };
+
+			rc = buf_add(b, esc, 2);
+		}
+	}
+	return rc == 0 ? buf_addc(b, '"') : rc;
+}
+
 int
 store_array_literal(struct buf *b, const char *const *v, size_t n)
 {
@@ -13,15 +37,7 @@ store_array_literal(struct buf *b, const char *const *v, size_t n)
 		if (i > 0)
 			rc = buf_addc(b, ',');
 		if (rc == 0)
-			rc = buf_addc(b, '"');
-		for (const char *p = v[i]; rc == 0 && *p; p++) {
-			if (*p == '"' || *p == '\\')
-				rc = buf_addc(b, '\\');
-			if (rc == 0)
-				rc = buf_addc(b, *p);
-		}
-		if (rc == 0)
-			rc = buf_addc(b, '"');
+			rc = store_array_element(b, v[i]);
 	}
 	if (rc == 0)
 		rc = buf_addc(b, '}');

@@ -47,6 +47,8 @@ ts_of(const PGresult *res, int row, int col)
 
 /* A PostgreSQL array literal of text values into b ("{"a","b\"c"}"). */
 int store_array_literal(struct buf *b, const char *const *v, size_t n);
+/* One element of it, quoted, appended to b (NULL as ""). */
+int store_array_element(struct buf *b, const char *v);
 
 /* The first column of every row of res, NULL as "": *out malloc'd, one
  * more slot NULL (free with store_strings_free()). */

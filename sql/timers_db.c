@@ -240,15 +240,7 @@ arr_add(struct buf *b, const char *v)
 {
 	int rc = buf_addc(b, b->len == 0 ? '{' : ',');
 
-	if (rc == 0)
-		rc = buf_addc(b, '"');
-	for (const char *p = v ? v : ""; rc == 0 && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			rc = buf_addc(b, '\\');
-		if (rc == 0)
-			rc = buf_addc(b, *p);
-	}
-	return rc == 0 ? buf_addc(b, '"') : rc;
+	return rc == 0 ? store_array_element(b, v) : rc;
 }
 
 /* The same with an array literal of its own as the element. */

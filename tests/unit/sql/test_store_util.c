@@ -30,6 +30,22 @@ test_literal_quotes_every_element(void **state)
 }
 
 static void
+test_element_escapes_at_its_ends_and_between_runs(void **state)
+{
+	struct buf b = BUF_INIT(256);
+
+	(void)state;
+	assert_int_equal(store_array_element(&b, "\\start"), 0);
+	assert_int_equal(store_array_element(&b, "end\""), 0);
+	assert_int_equal(store_array_element(&b, "\"\"\\"), 0);
+	assert_int_equal(store_array_element(&b, "a long run\\then\"x"), 0);
+	assert_int_equal(store_array_element(&b, NULL), 0);
+	assert_string_equal(buf_str(&b), "\"\\\\start\"\"end\\\"\""
+	    "\"\\\"\\\"\\\\\"\"a long run\\\\then\\\"x\"\"\"");
+	buf_free(&b);
+}
+
+static void
 test_literal_of_nothing_is_empty(void **state)
 {
 	struct buf b = BUF_INIT(16);
@@ -94,6 +110,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_literal_quotes_every_element),
+		cmocka_unit_test(test_element_escapes_at_its_ends_and_between_runs),
 		cmocka_unit_test(test_literal_of_nothing_is_empty),
 		cmocka_unit_test(test_literal_past_its_cap_fails),
 		cmocka_unit_test(test_array_literal_is_a_string_of_its_own),
