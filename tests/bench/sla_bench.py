@@ -31,6 +31,8 @@ database, statement by statement.
 
 Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness \
        /usr/bin/python3 tests/bench/sla_bench.py [N] [ROUNDS]
+GUICHET_BIN_VS=OTHER/guichet: each round runs that baseline too, in
+turn, and the ratios are given pair by pair.
 (scripts/bench-sla.sh builds guichet and runs this.)
 """
 
@@ -57,6 +59,9 @@ T = datetime.datetime(2026, 12, 1, 10, 0, 0)   # the chosen instant (UTC)
 T_ISO = T.strftime("%Y-%m-%dT%H:%M:%SZ")
 T_SQL = "timestamptz '%s'" % T_ISO
 PASS_RE = re.compile(r"sla tick: pass took ([0-9.]+) ms")
+# GUICHET_BIN_VS: a baseline build whose rounds alternate with this one's
+VS = os.environ.get("GUICHET_BIN_VS")
+vs_rounds = []
 
 # PostgreSQL settings of the run: durable, and sized as a small
 # production server would be rather than as the harness's tests are.
@@ -398,14 +403,14 @@ Tick = collections.namedtuple(
     "Tick", "ms wall run_guichet wait_guichet run_pg wait_pg out")
 
 
-def tick(s, env=None):
+def tick(s, env=None, binary=None):
     """One `sla tick --now T`, its pass time as guichet prints it, and
     how long guichet and its PostgreSQL backend were on a CPU or waiting
     for one (from /proc/PID/schedstat, sampled every 2 ms until each
     process is gone): on a machine shared with other work, the pass time
     alone does not tell its cost."""
-    argv = [os.environ["GUICHET_BIN"], "-c", s.config_path, "sla", "tick",
-            "--now", T_ISO]
+    argv = [binary or os.environ["GUICHET_BIN"], "-c", s.config_path, "sla",
+            "tick", "--now", T_ISO]
     known = set(gh.child_pids(s.pg.pid()))
     last = {}
     t0 = time.perf_counter()
@@ -438,14 +443,14 @@ def tick(s, env=None):
                 dict(line.rsplit(None, 1) for line in stdout.splitlines()))
 
 
-def one_round(s, picker, label, env=None):
+def one_round(s, picker, label, env=None, binary=None):
     pg = s.pg
     timers = picker.pick(DUE)
     arm(pg, timers)
     due = due_count(pg)
     assert due == DUE, "%d timers due at T, expected %d" % (due, DUE)
     before = counts(pg)
-    t = tick(s, env)
+    t = tick(s, env, binary)
     out = t.out
     after = counts(pg)
     got = tuple(a - b for a, b in zip(after, before))
@@ -562,8 +567,20 @@ def main():
 
         picker = Picker(pg)
         load0 = loadavg()
-        rounds = [one_round(s, picker, "round %d" % (r + 1))
-                  for r in range(ROUNDS)]
+        rounds = []
+        for r in range(ROUNDS):
+            if VS:
+                # the baseline and this build in turn, each round the
+                # other first: their ratio holds on a drifting machine
+                pair = {}
+                for who in (("vs", "this") if r % 2 else ("this", "vs")):
+                    pair[who] = one_round(
+                        s, picker, "round %d (%s)" % (r + 1, who),
+                        binary=VS if who == "vs" else None)
+                vs_rounds.append(pair["vs"])
+                rounds.append(pair["this"])
+            else:
+                rounds.append(one_round(s, picker, "round %d" % (r + 1)))
         idle = []
         for _ in range(IDLE_PASSES):
             t = tick(s)
@@ -631,6 +648,17 @@ def main():
           % (DUE, DUE // 2, DUE - DUE // 2, statistics.median(figures),
              ROUNDS, min(figures), max(figures)))
     print("    rounds: %s ms" % ", ".join("%.1f" % f for f in figures))
+    if vs_rounds:
+        ratio = lambda f: statistics.median(
+            f(a) / f(b) for a, b in zip(rounds, vs_rounds))
+        print("  against GUICHET_BIN_VS (%s), rounds in turn: its median "
+              "%.1f ms; this one / it, pair by pair: pass %.3f, guichet "
+              "on a CPU %.3f (%.1f ms / %.1f ms), PostgreSQL on a CPU %.3f"
+              % (VS, statistics.median(t.ms for t in vs_rounds),
+                 ratio(lambda t: t.ms), ratio(lambda t: t.run_guichet),
+                 statistics.median(t.run_guichet for t in rounds),
+                 statistics.median(t.run_guichet for t in vs_rounds),
+                 ratio(lambda t: t.run_pg)))
     print("  0 due (idle tick): median %.2f ms over %d passes (%s ms)"
           % (med(idle, lambda t: t.ms), IDLE_PASSES,
              ", ".join("%.2f" % t.ms for t in idle)))
