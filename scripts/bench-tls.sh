@@ -50,14 +50,21 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 openssl s_server -accept "127.0.0.1:$port" -key "$dir/key.pem" \
     -cert "$dir/cert.pem" -www -quiet >/dev/null 2>&1 &
 pid=$!
-i=0
-until /usr/bin/python3 -c "import socket; socket.create_connection(
-('127.0.0.1', $port), 1)" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -lt 50 ] || { echo "bench-tls: no TLS server" >&2; exit 1; }
-	sleep 0.1
-done
-# a server that nothing trusts, and one whose CA is in the bundle
+# wait_port PORT: until a server listens there (5 s at most)
+wait_port() {
+	i=0
+	until /usr/bin/python3 -c "import socket; socket.create_connection(
+('127.0.0.1', $1), 1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 50 ] || {
+			echo "bench-tls: no TLS server on port $1" >&2
+			exit 1
+		}
+		sleep 0.1
+	done
+}
+wait_port "$port"
+# the second server: its CA is in a copy of the system's bundle
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$dir/root-key.pem" -out "$dir/root.pem" -days 1 \
     -subj /CN=bench-root -addext basicConstraints=critical,CA:TRUE \
@@ -92,13 +99,7 @@ PY
 pid2=$!
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; kill "$pid2" 2>/dev/null;
     rm -rf "$dir"' EXIT
-i=0
-until /usr/bin/python3 -c "import socket; socket.create_connection(
-('127.0.0.1', $port2), 1)" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -lt 50 ] || { echo "bench-tls: no HTTPS server" >&2; exit 1; }
-	sleep 0.1
-done
+wait_port "$port2"
 # Ir of tool posting $2 times to the trusted server, each a connection
 posts() {
 	SSL_CERT_FILE="$dir/system.pem" TMPDIR="$dir" valgrind \
