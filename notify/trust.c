@@ -502,8 +502,15 @@ CURLcode
 trust_perform(CURL *curl, const char *ca_file, enum trust_mode *mode,
     const char *where, void (*again)(void *), void *arg)
 {
-	CURLcode cc = curl_easy_perform(curl);
+	CURLcode cc;
 
+	/* a handle kept from one transfer to the next (SMTP's) asks again
+	 * before each: the system's bundle may have changed since, and the
+	 * next connection must not trust a root it dropped */
+	if (*mode == TRUST_LEARNED &&
+	    (cc = trust_set(curl, ca_file, false, mode)) != CURLE_OK)
+		return cc;
+	cc = curl_easy_perform(curl);
 	if (cc != CURLE_OK && *mode == TRUST_LEARNED && trust_failed(cc) &&
 	    trust_set(curl, ca_file, true, mode) == CURLE_OK) {
 		log_info("%s: its certificate chain is not the one learned: "

@@ -18,7 +18,7 @@
  * That file trusts a subset of what the whole store trusts: no server is
  * accepted that the whole store would refuse. A server whose chain now
  * ends elsewhere fails to verify against it; the caller tries again once
- * with the whole store (trust_failed()), which decides, and the new root
+ * with the whole store (trust_perform()), which decides, and the new root
  * is learned. When the system's bundle changes (update-ca-certificates
  * removed a distrusted root), everything learned is forgotten at the next
  * transfer. At most TRUST_MAX_ROOTS roots; past them, the whole store.
