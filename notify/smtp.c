@@ -443,6 +443,24 @@ rewind_transfer(void *arg)
 	c->pos = 0;
 }
 
+/* Whether the transfer failed on a connection kept from an earlier one
+ * that the server had closed meanwhile (its idle timeout: libcurl with
+ * TLS does not see it before it writes), before any recipient was
+ * named: nothing can have been taken, and a new connection is tried at
+ * once rather than the mail waiting for its retry. A 421 is the
+ * server's "closing" read late; any other reply stands. */
+static bool
+stale(struct smtp_client *c, CURLcode cc)
+{
+	long connects = 1;
+
+	if (cc == CURLE_OK || c->utf8_stopped || c->dlg.rcpt_sent > 0 ||
+	    (c->dlg.code != 0 && c->dlg.code != 421))
+		return false;
+	(void)curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects);
+	return connects == 0;
+}
+
 int
 smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
     struct smtp_rcpt *r, size_t n, const char *data, size_t len,
@@ -506,6 +524,14 @@ smtp_send_rcpts(struct smtp_client *c, const char *mail_from,
 
 	cc = trust_perform(c->curl, c->ca_file, &c->trust, c->where,
 	    rewind_transfer, c);
+	if (stale(c, cc)) {
+		log_info("%s: the connection kept from the last mail was "
+		    "closed under us (%s): once more on a new one", c->where,
+		    c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+		rewind_transfer(c);
+		cc = trust_perform(c->curl, c->ca_file, &c->trust, c->where,
+		    rewind_transfer, c);
+	}
 	c->login_refused = cc == CURLE_LOGIN_DENIED;
 
 	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 import warnings
 
@@ -605,6 +606,38 @@ class SinkTls(ServersTestCase):
 
 
 @unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+@unittest.skipUnless(TOOL, "GUICHET_TOOL_SMTP_TOOL not set")
+class IdleClosed(ServersTestCase):
+    """A server closes a connection idle for a second (Postfix: 5
+    minutes; libcurl keeps one for 118 s): the next mail, on the
+    connection kept, fails before any recipient is named; it goes at
+    once on a new one, and once. libcurl with TLS writes to the closed
+    connection before it sees it closed."""
+
+    servers_options = dict(pg=False, imap=False, smtp=False, http=False)
+
+    def test_the_next_mail_goes_on_a_new_connection(self):
+        from test_tls_trust import Sink
+        tls = self.servers.tls
+        for starttls in (False, True):
+            sink = Sink(tls.cert_file, tls.key_file, idle=1,
+                        starttls=starttls)
+            self.addCleanup(sink.ctl.stop)
+            p = subprocess.Popen(
+                [TOOL, "send", "--url", sink.url, "--from",
+                 "support@example.com", "--to", "alice@client.example",
+                 "--count", "2", "--step", "--ca", tls.ca_file,
+                 "--timeout", "20"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            first = p.stdout.readline().strip()
+            time.sleep(2)            # the server closes at 1 s idle
+            out, err = p.communicate("\n", timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertTrue(first and out.strip(), (first, out, err))
+            self.assertIn("closed under us", err)
+            self.assertEqual(sink.count(), 2)     # each mail once
+
+
 class Webhook(ServersTestCase):
     """webhook_post against the harness's HTTP(S) receiver."""
 

@@ -30,6 +30,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 from aiosmtpd.controller import Controller
@@ -51,9 +52,10 @@ def read(path):
 
 
 class Sink:
-    """An SMTPS server (implicit TLS) whose certificate can change."""
+    """An SMTPS server (implicit TLS; or STARTTLS) whose certificate can
+    change."""
 
-    def __init__(self, cert, key):
+    def __init__(self, cert, key, idle=300, starttls=False):
         self.lock = threading.Lock()
         self.received = []
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -61,10 +63,15 @@ class Sink:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        # idle: seconds before the server closes an idle connection
+        # (421, as Postfix does after 5 minutes)
+        tls = dict(tls_context=self.ctx) if starttls else \
+            dict(ssl_context=self.ctx)
         self.ctl = Controller(self, hostname="127.0.0.1", port=port,
-                              ssl_context=self.ctx)
+                              timeout=idle, **tls)
         self.ctl.start()
-        self.url = "smtps://127.0.0.1:%d" % port
+        self.url = "%s://127.0.0.1:%d" % ("smtp" if starttls else "smtps",
+                                          port)
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -103,7 +110,8 @@ class LearnedRoots(ServersTestCase):
              "openssl x509")
         self.key = tls.key_file
         self.sink = Sink(tls.cert_file, self.key)
-        self.addCleanup(self.sink.ctl.stop)
+        self.addCleanup(lambda: self.sink.ctl.stop())
+        self.tls = tls
         self.bundle = os.path.join(self.dir, "system.pem")
 
     def system(self, *cas):
@@ -175,6 +183,33 @@ class LearnedRoots(ServersTestCase):
         # the learned file and the private directory went with it
         self.assertEqual(os.listdir(self.tmp), [])
 
+    def test_a_kept_client_sees_the_bundle_change(self):
+        # the daemon's SMTP client is kept: when the server closed an
+        # idle connection, curl makes the next one by itself, and the
+        # bundle's change must reach that client too
+        sink = Sink(self.tls.cert_file, self.key, idle=1)
+        self.addCleanup(sink.ctl.stop)
+        self.system(self.other, self.ca)
+        p = self.start("send", "--url", sink.url, "--from",
+                       "support@example.com", "--to",
+                       "alice@client.example", "--count", "4")
+
+        def after_idle_close():
+            time.sleep(2)            # the server closes at 1 s idle
+            return self.step(p)
+        self.assertTrue(p.stdout.readline().strip())
+        line = after_idle_close()
+        self.assertTrue(line.strip(), line or p.stderr.read())  # learned
+        self.assertEqual(self.learned(), pem_blocks(read(self.ca)))
+        self.assertTrue(after_idle_close().strip())     # the learned file
+        self.system(self.other)
+        self.assertEqual(after_idle_close(), "")
+        self.assertEqual(p.wait(30), EX_TEMPFAIL)
+        err = p.stderr.read()
+        self.assertIn("CA bundle changed", err)
+        self.assertIn("certificate", err)
+        self.assertEqual(sink.count(), 3)
+
     def test_a_new_root_is_verified_again(self):
         self.system(self.ca, self.other)
         p = self.send(4)
@@ -206,15 +241,17 @@ class LearnedRoots(ServersTestCase):
 
     def test_a_learned_file_removed_is_written_again(self):
         self.system(self.ca)
-        p = self.send(3)
+        p = self.send(4)
         self.first_two(p)
         for f in glob.glob(os.path.join(self.tmp, "guichet-ca.*",
                                         "learned", "*.pem")):
             os.unlink(f)
         self.assertTrue(self.step(p).strip())
+        # read while the process waits (its files go when it ends)
         self.assertEqual(self.learned(), pem_blocks(read(self.ca)))
+        self.assertTrue(self.step(p).strip())
         self.assertEqual(p.wait(30), 0)
-        self.assertEqual(self.sink.count(), 3)
+        self.assertEqual(self.sink.count(), 4)
 
     def test_webhooks_learn_too(self):
         http = self.servers.http
