@@ -6,8 +6,9 @@
  * escalation_to, the policy's routes, the plan's on-call), as a mail
  * (template escalation_warning or escalation_breach) in each language
  * its addresses read (an agent's own, else the support's), and as
- * webhooks; an agent of another queue is told nothing of the ticket. Each address
- * told is noted (sql/escalation_db.h), in the pass's transaction.
+ * webhooks; an agent of another queue is told nothing of the ticket.
+ * Each address told is noted (sql/escalation_db.h), in the pass's
+ * transaction.
  *
  * An outage brings dozens of tickets within the hour, and their
  * deadlines fall together: one mail per ticket and level drowns the
@@ -21,8 +22,8 @@
  * status and owner as they are then, in the agent's language when the
  * address is an agent's (else the support's). Addresses waiting for the
  * same escalations, in the same language, get one mail together.
- * Webhooks get every escalation as it comes: a program groups its own. The ticket's event says who waits
- * ("gathered").
+ * Webhooks get every escalation as it comes: a program groups its own.
+ * The ticket's event says who waits ("gathered").
  */
 #ifndef GC_DESK_ESCALATION_H
 #define GC_DESK_ESCALATION_H
