@@ -630,7 +630,7 @@ class IdleClosed(ServersTestCase):
                  "--timeout", "20"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             first = p.stdout.readline().strip()
-            time.sleep(2)            # the server closes at 1 s idle
+            time.sleep(3)            # the server closes at 1 s idle
             out, err = p.communicate("\n", timeout=60)
             self.assertEqual(p.returncode, 0, err)
             self.assertTrue(first and out.strip(), (first, out, err))

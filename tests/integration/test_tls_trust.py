@@ -195,7 +195,7 @@ class LearnedRoots(ServersTestCase):
                        "alice@client.example", "--count", "4")
 
         def after_idle_close():
-            time.sleep(2)            # the server closes at 1 s idle
+            time.sleep(3)            # the server closes at 1 s idle
             return self.step(p)
         self.assertTrue(p.stdout.readline().strip())
         line = after_idle_close()
