@@ -425,8 +425,9 @@ needs_smtputf8(const char *mail_from, struct smtp_rcpt *const *r, size_t n,
 	return false;
 }
 
-/* The transfer of c to start again (trust_perform()): the server's
- * chain was refused, nothing was said past STARTTLS. */
+/* The transfer of c to start again, nothing of it taken: the server's
+ * chain was refused (trust_perform(): nothing was said past STARTTLS),
+ * or the connection kept was found closed (stale()). */
 static void
 rewind_transfer(void *arg)
 {
