@@ -462,6 +462,9 @@ class IntakeEdges(gh.ServersTestCase):
             self.assertIn("the pass did not complete", r.stderr)
         finally:
             s.imap.start()
+            # its port taken meanwhile (a test beside this one), Dovecot
+            # comes back on another: the configuration follows it
+            self.configure()
         self.assertEqual(self.scalar("SELECT count(*) FROM tickets"), "0")
         r = self.serve_once()
         self.assertIn("new ticket SUP-2026-000001 <kept@c.org>", r.stderr)
