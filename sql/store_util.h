@@ -76,6 +76,20 @@ array_literal(const char *const *v, size_t n)
 	return buf_detach(&b, NULL);
 }
 
+/* A number literal whose elements b holds after its "{" (rc: whether
+ * they all went in) closed and handed over; "{}" past its cap. */
+static inline char *
+number_literal_end(struct buf *b, int rc)
+{
+	if (rc == 0)
+		rc = buf_addc(b, '}');
+	if (rc != 0) {
+		buf_free(b);
+		return xstrdup("{}");
+	}
+	return buf_detach(b, NULL);
+}
+
 /* The same of integers ("{1,2,3}"); free() it. */
 static inline char *
 int_array_literal(const int *v, size_t n)
@@ -85,13 +99,7 @@ int_array_literal(const int *v, size_t n)
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = buf_printf(&b, "%s%d", i ? "," : "", v[i]);
-	if (rc == 0)
-		rc = buf_addc(&b, '}');
-	if (rc != 0) {
-		buf_free(&b);
-		return xstrdup("{}");
-	}
-	return buf_detach(&b, NULL);
+	return number_literal_end(&b, rc);
 }
 
 /* The same of row ids ("{1,2,3}"); free() it. */
@@ -103,13 +111,7 @@ id_array_literal(const int64_t *v, size_t n)
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = buf_printf(&b, "%s%" PRId64, i ? "," : "", v[i]);
-	if (rc == 0)
-		rc = buf_addc(&b, '}');
-	if (rc != 0) {
-		buf_free(&b);
-		return xstrdup("{}");
-	}
-	return buf_detach(&b, NULL);
+	return number_literal_end(&b, rc);
 }
 
 /* A column's text (NULL as "") into a fixed buffer, cut to fit. */
