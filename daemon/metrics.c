@@ -62,7 +62,7 @@ struct metrics {
 	unsigned long long escalation_summaries, ratings_told;
 	unsigned long long round_trips, rt_seen;
 	bool db_up;
-	struct hist intake, ack;
+	struct hist intake, ack, pass;
 	struct metrics_db_tickets tickets[METRICS_MAX_TICKET_ROWS];
 	size_t ntickets;
 	long long outbox_pending;
@@ -274,6 +274,14 @@ metrics_observe_ack(struct metrics *m, double seconds, unsigned long n)
 {
 	pthread_mutex_lock(&m->lock);
 	observe(&m->ack, seconds, n);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_observe_pass(struct metrics *m, double seconds)
+{
+	pthread_mutex_lock(&m->lock);
+	observe(&m->pass, seconds, 1);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -511,6 +519,9 @@ metrics_format(struct metrics *m, time_t now)
 	hist(&b, "guichet_ack_latency_seconds", "Seconds from the start of "
 	    "the intake pass that opened a ticket to the end of the outbox "
 	    "flush that sent its acknowledgement.", &m->ack);
+	hist(&b, "guichet_scheduler_pass_seconds", "Seconds a scheduler "
+	    "pass of this daemon took (SLA timers, auto-close, digests; its "
+	    "commit included).", &m->pass);
 	if (m->figures_at != 0) {
 		head(&b, "guichet_open_tickets", "gauge", "Tickets not "
 		    "closed, by priority, status and queue (whole database).");

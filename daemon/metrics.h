@@ -95,6 +95,9 @@ void metrics_db_up(struct metrics *m, bool up);
 void metrics_observe_intake(struct metrics *m, double seconds,
     unsigned long n);
 void metrics_observe_ack(struct metrics *m, double seconds, unsigned long n);
+/* One scheduler pass (desk/scheduler.h) took this long, its commit
+ * included, failed or not. */
+void metrics_observe_pass(struct metrics *m, double seconds);
 
 /* The state of an OAuth2 credential ("mailbox NAME", "smtp"): counters
  * since start, and whether the provider refuses its refresh token

@@ -312,9 +312,13 @@ monitor_flush(struct monitor *m, const struct outbox_stats *st, int rc,
 }
 
 void
-monitor_tick(struct monitor *m, const struct sched_stats *st)
+monitor_tick(struct monitor *m, const struct sched_stats *st,
+    double seconds)
 {
-	if (m != NULL)
+	if (m == NULL)
+		return;
+	metrics_observe_pass(m->metrics, seconds);
+	if (st != NULL)
 		metrics_sla(m->metrics, st->warnings, st->breaches,
 		    st->closed, st->summaries, st->ratings_told);
 }

@@ -62,7 +62,9 @@ struct lmtp;
 void monitor_lmtp(struct monitor *m, const struct lmtp *l);
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
-void monitor_tick(struct monitor *m, const struct sched_stats *st);
+/* A scheduler pass that took seconds (st NULL: it failed). */
+void monitor_tick(struct monitor *m, const struct sched_stats *st,
+    double seconds);
 /* The state of an OAuth2 credential (o NULL: none, nothing done). */
 struct oauth2;
 void monitor_oauth2(struct monitor *m, const struct oauth2 *o);

@@ -293,6 +293,12 @@ class Metrics(gh.ServersTestCase):
             "SELECT count(*) FROM sla_timers WHERE warned_at IS NOT NULL "
             "AND breached_at IS NULL"))
         self.assertEqual(val(ma, "guichet_sla_breaches_total"), 0)
+        # C's passes timed: the one that fired the breaches at least
+        passes = val(mc, "guichet_scheduler_pass_seconds_count")
+        self.assertGreaterEqual(passes, 1)
+        self.assertGreater(val(mc, "guichet_scheduler_pass_seconds_sum"), 0)
+        self.assertEqual(val(mc, "guichet_scheduler_pass_seconds_bucket",
+                             le="+Inf"), passes)
         self.assertEqual(val(mc, "guichet_mailbox_last_poll_success_"
                              "timestamp_seconds", mailbox="support"), 0)
         self.assertEqual(health(pc), (200, "ok\n"))

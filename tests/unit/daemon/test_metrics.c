@@ -62,6 +62,8 @@ test_counters(void **state)
 	metrics_observe_intake(m, 0.2, 3);
 	metrics_observe_intake(m, 7, 1);
 	metrics_observe_intake(m, 5000, 1);
+	metrics_observe_pass(m, 0.031);
+	metrics_observe_pass(m, 0.16);
 	t = metrics_format(m, T0 + 10);
 	assert_line(t, "# TYPE guichet_mails_ingested_total counter");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
@@ -94,6 +96,11 @@ test_counters(void **state)
 	assert_line(t, "guichet_intake_latency_seconds_count 5");
 	assert_line(t, "guichet_intake_latency_seconds_sum 5007.600000");
 	assert_line(t, "guichet_ack_latency_seconds_count 0");
+	assert_line(t, "# TYPE guichet_scheduler_pass_seconds histogram");
+	assert_line(t, "guichet_scheduler_pass_seconds_bucket{le=\"0.05\"} 1");
+	assert_line(t, "guichet_scheduler_pass_seconds_bucket{le=\"0.25\"} 2");
+	assert_line(t, "guichet_scheduler_pass_seconds_count 2");
+	assert_line(t, "guichet_scheduler_pass_seconds_sum 0.191000");
 	/* not read from the database yet: not shown rather than 0 */
 	assert_null(strstr(t, "guichet_open_tickets"));
 	assert_null(strstr(t, "guichet_outbox_pending"));
