@@ -50,6 +50,18 @@ int store_array_literal(struct buf *b, const char *const *v, size_t n);
 /* One element of it, quoted, appended to b (NULL as ""). */
 int store_array_element(struct buf *b, const char *v);
 
+/* A one-dimension array in PostgreSQL's binary format, the form of an
+ * array parameter sent with format 1 (lens and binary of db_exec()): no
+ * element quoted, no bytea in hex, none parsed by the server. Begin with
+ * the elements' type OID, then add each element's bytes (the count is
+ * kept in the header); an array left without an element is the empty
+ * one. GC_ELIMIT past the buffer's cap. */
+#define STORE_BYTEA_OID 17
+int store_bin_array_begin(struct buf *b, uint32_t elem_oid);
+int store_bin_array_add(struct buf *b, const void *p, size_t len);
+/* Close it: the empty array's header when nothing was added. */
+void store_bin_array_end(struct buf *b);
+
 /* The first column of every row of res, NULL as "": *out malloc'd, one
  * more slot NULL (free with store_strings_free()). */
 void store_strings_of(const PGresult *res, char ***out, size_t *n_r);

@@ -1,8 +1,9 @@
 /*
  * timers_db.c - the SLA timers' statements (see timers_db.h)
  *
- * Times go as ISO-8601 UTC text, arrays as array literals; a pass writes
- * what it fired with one call of sla_fire().
+ * Times go as ISO-8601 UTC text, arrays as array literals (a pass's
+ * mails as a bytea[] in binary); a pass writes what it fired with one
+ * call of sla_fire_bytes().
  */
 #include "sql/timers_db.h"
 
@@ -222,12 +223,15 @@ store_due_timers_free(struct store_due_timer **d, size_t n)
 }
 
 static const struct db_stmt st_timers_fire = { "timers_fire",
-	"SELECT sla_fire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-	"$13, $14, $15, $16, $17, $18, $19)", 19 };
+	"SELECT sla_fire_bytes($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	"$12, $13, $14, $15, $16, $17, $18, $19)", 19 };
 
-/* The parameters of sla_fire() after the time: text array literals,
+/* The parameters of sla_fire_bytes() after the time: text array literals,
  * one element per timer (FA_TICKET..FA_EDATA), per mail (FA_MAT..
- * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA). */
+ * FA_MEVENT) or per webhook (FA_HAT..FA_HDATA); the mails' bytes
+ * (FA_MDATA) a bytea[] in binary: 100 escalation mails are some 400 kB,
+ * which in hex in a text literal cost more to write, and to parse and
+ * decode on the server, than the rest of the pass. */
 enum { FA_TICKET, FA_KIND, FA_WARNED, FA_BREACHED, FA_NEXT, FA_EKIND,
 	FA_EDATA, FA_MAT, FA_MPURPOSE, FA_MMID, FA_MFROM, FA_MRCPTS, FA_MDATA, FA_MEVENT,
 	FA_HAT, FA_HPURPOSE, FA_HURL, FA_HDATA, FA_N };
@@ -287,10 +291,12 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 	TS(ts, now);
 	struct buf a[FA_N];
 	const char *p[FA_N + 1];
+	int lens[FA_N + 1] = { 0 }, bin[FA_N + 1] = { 0 };
 	int rc = 0;
 
 	for (int k = 0; k < FA_N; k++)
 		a[k] = (struct buf)BUF_INIT(FIRE_MAX_PARAM);
+	rc = store_bin_array_begin(&a[FA_MDATA], STORE_BYTEA_OID);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc |= arr_add_num(&a[FA_TICKET], f[i].ticket_id);
 		rc |= arr_add(&a[FA_KIND], f[i].kind);
@@ -302,17 +308,15 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 		    "{}");
 		for (size_t m = 0; m < f[i].nmails; m++) {
 			const struct store_outbox *o = f[i].mails[m];
-			char *hex = xmalloc(o->len * 2 + 1);
 
-			hex_encode(hex, (const unsigned char *)o->data, o->len);
 			rc |= arr_add_num(&a[FA_MAT], (long long)i + 1);
 			rc |= arr_add(&a[FA_MPURPOSE], o->purpose);
 			rc |= arr_add(&a[FA_MMID], o->message_id);
 			rc |= arr_add(&a[FA_MFROM], o->mail_from);
 			rc |= arr_add_list(&a[FA_MRCPTS], o->rcpts, o->nrcpts);
-			rc |= arr_add(&a[FA_MDATA], hex);
+			rc |= store_bin_array_add(&a[FA_MDATA], o->data,
+			    o->len);
 			rc |= arr_add(&a[FA_MEVENT], f[i].mail_events[m]);
-			free(hex);
 		}
 		for (size_t h = 0; h < f[i].nhooks; h++) {
 			const struct store_outbox *o = &f[i].hooks[h];
@@ -327,6 +331,13 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 	}
 	p[0] = ts;
 	for (int k = 0; rc == 0 && k < FA_N; k++) {
+		if (k == FA_MDATA) {
+			store_bin_array_end(&a[k]);
+			p[k + 1] = a[k].data;
+			lens[k + 1] = (int)a[k].len;
+			bin[k + 1] = 1;
+			continue;
+		}
 		if (a[k].len == 0)
 			rc = buf_addc(&a[k], '{');
 		if (rc == 0)
@@ -334,10 +345,10 @@ store_timers_fire(struct db *db, const struct store_fire *f, size_t n,
 		p[k + 1] = buf_str(&a[k]);
 	}
 	if (rc != 0)
-		rc = gc_err_set(err, GC_ELIMIT, "sla_fire: more than %d bytes "
+		rc = gc_err_set(err, GC_ELIMIT, "sla_fire_bytes: more than %d bytes "
 		    "in one parameter", FIRE_MAX_PARAM);
 	else
-		rc = db_exec(db, &st_timers_fire, p, NULL, NULL, NULL, err);
+		rc = db_exec(db, &st_timers_fire, p, lens, bin, NULL, err);
 	for (int k = 0; k < FA_N; k++)
 		buf_free(&a[k]);
 	return rc;

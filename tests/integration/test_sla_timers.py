@@ -118,6 +118,36 @@ class SlaTimers(gh.ServersTestCase):
         self.assertEqual(self.events(number).count("sla_breach"), 1)
         self.assertEqual(self.timer(number)[:3], ["", "t", "t"])
 
+    def test_a_binary_of_before_051_still_fires(self):
+        # sla_fire(), which binaries before 051 call with the mails in
+        # hex, hands them decoded to sla_fire_bytes(): the same rows
+        number = self.p1()
+        tid = self.scalar("SELECT id FROM tickets WHERE number = '%s'"
+                          % number)
+        raw = "Subject: Alerte\r\n\r\nd\u00e9pass\u00e9\r\n".encode()
+        self.sql(
+            "SELECT sla_fire(timestamptz '%s', ARRAY[%s::bigint], "
+            "ARRAY['acknowledge'], ARRAY[true], ARRAY[false], "
+            "ARRAY[NULL::timestamptz], ARRAY['sla_warning'], "
+            "ARRAY['{\"old\": 1}'::jsonb], ARRAY[1, 1], "
+            "ARRAY['escalation_warning', 'escalation_warning'], "
+            "ARRAY['a.old@example.com', 'b.old@example.com'], "
+            "ARRAY['support@example.com', 'support@example.com'], "
+            "ARRAY['{x@example.com}', '{y@example.com,z@example.com}'], "
+            "ARRAY['%s', ''], ARRAY['{}'::jsonb, '{}'::jsonb], "
+            "'{}'::int[], '{}'::text[], '{}'::text[], '{}'::text[])"
+            % (at(13), tid, raw.hex()))
+        rows = self.sql(
+            "SELECT message_id, encode(data, 'hex'), rcpts::text "
+            "FROM outbox WHERE message_id LIKE '%.old@example.com' "
+            "ORDER BY id")
+        self.assertEqual(rows, [
+            ("a.old@example.com", raw.hex(), "{x@example.com}"),
+            ("b.old@example.com", "", "{y@example.com,z@example.com}")])
+        self.assertEqual(self.scalar(
+            "SELECT count(*) FROM events WHERE data = '{\"old\": 1}'"), "1")
+        self.assertEqual(self.timer(number)[1:3], ["t", "f"])
+
     def test_refresh_keeps_marks_of_unmoved_instants(self):
         number = self.p1()
         first = self.timer(number)

@@ -105,6 +105,48 @@ test_copy_field_cuts_and_keeps_null_out(void **state)
 	assert_string_equal(big, "P1");
 }
 
+/* The binary form array_recv() reads: dimensions, NULL flag, type, then
+ * the dimension's size and lower bound, each element its length first. */
+static void
+test_binary_array_counts_its_elements(void **state)
+{
+	static const unsigned char want[] = {
+		0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 2, 0, 0, 0, 1,
+		0, 0, 0, 3, 'a', '\0', 'b', 0, 0, 0, 0 };
+	struct buf b = BUF_INIT(1024);
+
+	(void)state;
+	assert_int_equal(store_bin_array_begin(&b, STORE_BYTEA_OID), 0);
+	assert_int_equal(store_bin_array_add(&b, "a\0b", 3), 0);
+	assert_int_equal(store_bin_array_add(&b, "", 0), 0);
+	store_bin_array_end(&b);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	buf_free(&b);
+}
+
+static void
+test_binary_array_of_nothing_has_no_dimension(void **state)
+{
+	static const unsigned char want[] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17 };
+	struct buf b = BUF_INIT(1024);
+
+	(void)state;
+	assert_int_equal(store_bin_array_begin(&b, STORE_BYTEA_OID), 0);
+	store_bin_array_end(&b);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	/* past its cap: refused, what came before kept */
+	buf_free(&b);
+	b = (struct buf)BUF_INIT(30);
+	assert_int_equal(store_bin_array_begin(&b, STORE_BYTEA_OID), 0);
+	assert_int_equal(store_bin_array_add(&b, "12345", 5), 0);
+	assert_int_equal(store_bin_array_add(&b, "123", 3), GC_ELIMIT);
+	assert_int_equal(b.data[15], 1);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -115,6 +157,8 @@ main(void)
 		cmocka_unit_test(test_literal_past_its_cap_fails),
 		cmocka_unit_test(test_array_literal_is_a_string_of_its_own),
 		cmocka_unit_test(test_copy_field_cuts_and_keeps_null_out),
+		cmocka_unit_test(test_binary_array_counts_its_elements),
+		cmocka_unit_test(test_binary_array_of_nothing_has_no_dimension),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
