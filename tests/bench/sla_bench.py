@@ -24,32 +24,51 @@ that nothing is due any more. Each run also tells how long guichet and
 its PostgreSQL backend were on a CPU and how long they waited for one
 (/proc/PID/schedstat): on a machine shared with other work the wall time
 swings, the CPU time much less. Then passes with nothing due (the cost
-every daemon pays every tick), and one more round, not counted, with
-auto_explain on: it prints the plan (ANALYZE, BUFFERS) of the due-timers
-query as guichet ran it, and where the pass spends its time in the
-database, statement by statement.
+every daemon pays every tick). Then the same rounds in a running daemon
+(`guichet serve --now T`, woken by a notification as for an operator's
+status change), the pass's time as the daemon's /metrics gives it
+(guichet_scheduler_pass_seconds): `sla tick` is a new process and a new
+connection whose backend plans each statement for the first time and
+maps each buffer it touches; a daemon's connection did that long ago.
+Then one more round in a daemon, not counted, with auto_explain on: it
+prints the plan (ANALYZE, BUFFERS) of the due-timers query as guichet
+ran it, and where the pass spends its time in the database, statement
+by statement (a function's own statements and the foreign-key checks
+included).
 
-Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness \
-       /usr/bin/python3 tests/bench/sla_bench.py [N] [ROUNDS]
+--callgrind: at the end, PostgreSQL restarts under valgrind's callgrind
+and one more round (not counted) gives the instructions of the pass's
+backend and of guichet, and the functions of the backend that cost the
+most (inclusive); instructions do not move with the machine's load.
+
+Usage: GUICHET_BIN=build/guichet PYTHONPATH=tests/harness:tests/bench \
+       /usr/bin/python3 tests/bench/sla_bench.py [N] [ROUNDS] [--callgrind]
 GUICHET_BIN_VS=OTHER/guichet: each round runs that baseline too, in
-turn, and the ratios are given pair by pair.
+turn, and the ratios are given pair by pair (for the daemon's rounds the
+baseline must report guichet_scheduler_pass_seconds: 028fc1f or later).
 (scripts/bench-sla.sh builds guichet and runs this.)
 """
 
 import collections
 import datetime
+import http.client
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import guichet_harness as gh
+import intake_bench as ib
 import pgload
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+CALLGRIND = "--callgrind" in sys.argv
+ARGS = [a for a in sys.argv[1:] if a != "--callgrind"]
+N = int(ARGS[0]) if ARGS else 1000000
+ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 7
 DUE = 100                      # timers due in each round
 RESOLVED = max(N // 50, 1)     # resolved tickets, not yet auto-closed
 CLOSED = max(N // 10, 1)       # closed tickets, no timer left
@@ -400,7 +419,17 @@ def our_backends(pg, known):
 
 
 Tick = collections.namedtuple(
-    "Tick", "ms wall run_guichet wait_guichet run_pg wait_pg out")
+    "Tick", "ms wall run_guichet wait_guichet run_pg wait_pg out wal fpi",
+    defaults=(0, 0))
+
+
+def wal(pg):
+    """(WAL bytes written so far, full-page images so far): a page
+    changed for the first time since the last checkpoint goes to the WAL
+    whole (full_page_writes), 8 kB."""
+    row = pg.psql("SELECT pg_current_wal_lsn() - '0/0', wal_fpi FROM "
+                  "pg_stat_wal", db=DB)[0]
+    return int(row[0]), int(row[1])
 
 
 def tick(s, env=None, binary=None):
@@ -450,7 +479,10 @@ def one_round(s, picker, label, env=None, binary=None):
     due = due_count(pg)
     assert due == DUE, "%d timers due at T, expected %d" % (due, DUE)
     before = counts(pg)
+    wal0 = wal(pg)
     t = tick(s, env, binary)
+    wal1 = wal(pg)
+    t = t._replace(wal=wal1[0] - wal0[0], fpi=wal1[1] - wal0[1])
     out = t.out
     after = counts(pg)
     got = tuple(a - b for a, b in zip(after, before))
@@ -467,10 +499,11 @@ def one_round(s, picker, label, env=None, binary=None):
     assert due_count(pg) == 0
     print("%s: pass %.1f ms (process %.0f ms; on a CPU: guichet %.1f ms, "
           "PostgreSQL %.1f ms; waiting for one %.1f ms): warnings %s, "
-          "breaches %s; +%d escalation mails, +%d webhooks" % (
+          "breaches %s; +%d escalation mails, +%d webhooks; WAL %.0f kB, "
+          "%d full-page images" % (
               label, t.ms, t.wall, t.run_guichet, t.run_pg,
               t.wait_guichet + t.wait_pg, out["warnings"], out["breaches"],
-              got[0], got[1]), flush=True)
+              got[0], got[1], t.wal / 1024, t.fpi), flush=True)
     return t
 
 
@@ -483,17 +516,26 @@ PLAN_HEAD = re.compile(r"duration: ([0-9.]+) ms\s+plan:")
 
 
 def explained_round(s, picker):
-    """One more round with auto_explain logging the plan of every statement
-    of guichet's session (loaded through PGOPTIONS, which libpq sends at
-    connection: we connect as a superuser); returns [(duration ms, query
-    text, plan text)] of the pass."""
+    """One more round, in a daemon (after its warm-up round), with
+    auto_explain logging the plan of every statement of its session,
+    those inside functions and the foreign-key checks included (loaded
+    through PGOPTIONS, which libpq sends at connection: we connect as a
+    superuser); returns [(duration ms, query text, plan text)] of the
+    pass, up to the daemon's next question after it (when the next timer
+    is due)."""
     pg = s.pg
     env = {"PGOPTIONS": "-c session_preload_libraries=auto_explain "
            "-c auto_explain.log_min_duration=0 "
-           "-c auto_explain.log_analyze=on -c auto_explain.log_buffers=on"}
-    size = os.path.getsize(pg.logfile)
-    one_round(s, picker, "explained round (not counted)", env)
-    time.sleep(0.5)
+           "-c auto_explain.log_analyze=on -c auto_explain.log_buffers=on "
+           "-c auto_explain.log_nested_statements=on"}
+    d = Daemon(s, picker, env=env)
+    try:
+        size = os.path.getsize(pg.logfile)
+        ms = d.round()
+    finally:
+        d.stop()
+    print("explained round in a daemon (not counted): pass %.1f ms" % ms,
+          flush=True)
     with open(pg.logfile, errors="replace") as f:
         f.seek(size)
         lines = f.read().splitlines()
@@ -510,6 +552,8 @@ def explained_round(s, picker):
     for ms, body in entries:
         text = body[0][len("Query Text: "):] if body and \
             body[0].startswith("Query Text: ") else "?"
+        if text.startswith("SELECT extract(epoch FROM min(next_at))"):
+            break
         plans.append((ms, text, "\n".join(body[1:])))
     return plans
 
@@ -525,6 +569,203 @@ def statement_profile(plans):
 
 
 # ---------------------------------------------------------------------------
+# The same pass in a running daemon: its connection, its prepared plans
+# ---------------------------------------------------------------------------
+
+PASS_SUM = re.compile(r"^guichet_scheduler_pass_seconds_sum (\S+)$", re.M)
+PASS_COUNT = re.compile(r"^guichet_scheduler_pass_seconds_count (\S+)$",
+                        re.M)
+
+
+class Daemon:
+    """`guichet serve --now T` on the benchmark's database, its clock
+    standing still, woken for each round by the notification an
+    operator's status change sends: the pass as every daemon runs it, on
+    a connection whose statements are prepared and planned already
+    (`sla tick` pays a new connection and the first planning of each
+    statement). The pass's time is the one the daemon reports in
+    /metrics (guichet_scheduler_pass_seconds). Its CPU is not given: a
+    scrape makes the daemon read the database's figures (a count of
+    every open ticket), the pass queues mails that the daemon then tries
+    to send, and neither can be told apart from the pass from outside;
+    the `sla tick` rounds give the CPU of a pass. The first round
+    after the start plans the statements that fire: a warm-up, not
+    counted."""
+
+    def __init__(self, s, picker, binary=None, env=None):
+        self.s, self.picker = s, picker
+        self.port = gh.free_port()
+        sections = sections_base()
+        sections["guichet"]["poll_interval"] = "1h"
+        sections["http"] = {"listen": "%s:%d" % (gh.LOCALHOST, self.port)}
+        sections["queue support"]["webhook_url"] = \
+            "https://%s:1/hooks/support" % gh.LOCALHOST
+        conf = s.write_config(path=s.path("daemon.conf"), dbname=DB,
+                              sections=sections)
+        saved = os.environ["GUICHET_BIN"]
+        os.environ["GUICHET_BIN"] = binary or saved
+        try:
+            self.d = s.spawn("serve", config=conf, now=T, env=env)
+        finally:
+            os.environ["GUICHET_BIN"] = saved
+        gh.wait_until(lambda: self.answers() and self.passes()[0] >= 1, 60,
+                      "the daemon's first pass")
+        self.round()
+
+    def passes(self):
+        """(count, seconds summed) of its scheduler passes."""
+        c = http.client.HTTPConnection(gh.LOCALHOST, self.port, timeout=10)
+        try:
+            c.request("GET", "/metrics")
+            body = c.getresponse().read().decode()
+        finally:
+            c.close()
+        return (int(float(PASS_COUNT.search(body).group(1))),
+                float(PASS_SUM.search(body).group(1)))
+
+    def answers(self):
+        try:
+            self.passes()
+            return True
+        except (OSError, AttributeError):
+            return False
+
+    def round(self):
+        """One round: the pass's ms."""
+        pg = self.s.pg
+        arm(pg, self.picker.pick(DUE))
+        assert due_count(pg) == DUE
+        before = counts(pg)
+        n0, sum0 = self.passes()
+        pg.psql("NOTIFY guichet_status", db=DB)
+        gh.wait_until(lambda: self.passes()[0] > n0, 60, "the woken pass",
+                      interval=0.05)
+        n1, sum1 = self.passes()
+        assert n1 == n0 + 1, (n0, n1)
+        assert due_count(pg) == 0
+        time.sleep(1)      # its outbox flush, out of the next round
+        got = tuple(a - b for a, b in zip(counts(pg), before))
+        assert got == (DUE, DUE, 0, DUE), got
+        return (sum1 - sum0) * 1e3
+
+    def stop(self):
+        self.d.stop()
+
+
+def daemon_rounds(s, picker, rounds):
+    """rounds in a daemon of this build; with GUICHET_BIN_VS, in turn with
+    a daemon of the baseline, each started anew for its round. Returns
+    ([ms] of this build, [ms] of the baseline)."""
+    mine, theirs = [], []
+    if not VS:
+        d = Daemon(s, picker)
+        try:
+            for r in range(rounds):
+                mine.append(d.round())
+                print("daemon round %d: pass %.1f ms" % (r + 1, mine[-1]),
+                      flush=True)
+        finally:
+            d.stop()
+        return mine, theirs
+    for r in range(rounds):
+        for who in (("vs", "this") if r % 2 else ("this", "vs")):
+            d = Daemon(s, picker, binary=VS if who == "vs" else None)
+            try:
+                got = d.round()
+            finally:
+                d.stop()
+            (theirs if who == "vs" else mine).append(got)
+            print("daemon round %d (%s): pass %.1f ms" % (r + 1, who, got),
+                  flush=True)
+    return mine, theirs
+
+
+# ---------------------------------------------------------------------------
+# --callgrind: the pass's instructions, and where the backend spends them
+# ---------------------------------------------------------------------------
+
+def sections_base():
+    """The configuration of the rounds: every escalation a mail of its
+    own, as a storm's first ones are (the pass's whole work), to two
+    addresses, and a webhook."""
+    return {"guichet": {"escalation_burst": "0"},
+            "smtp": {"url": "smtp://127.0.0.1:1"},
+            "queue support": {
+                "escalation_to": "oncall@example.com, lead@example.com",
+                "webhook_url": "https://chat.example.com/hooks/support"}}
+
+
+def callgrind_start(s):
+    s.pg.psql("ALTER SYSTEM SET autovacuum = off")
+    ib.callgrind_start(s.pg)
+
+
+def callgrind_round(s, picker, binary, label):
+    """One more round, `sla tick` under callgrind, with PostgreSQL under
+    it (callgrind_start()); returns (guichet instructions, backend
+    instructions, the backend's top functions as callgrind_annotate
+    gives them)."""
+    pg = s.pg
+    wrap = os.path.join(pg.dir, "guichet-callgrind-%s.sh" % label)
+    g_out = os.path.join(pg.dir, "guichet-%s.callgrind" % label)
+    with open(wrap, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --tool=callgrind "
+                "--callgrind-out-file=%s %s \"$@\"\n" % (g_out, binary))
+    os.chmod(wrap, 0o755)
+    # a pass to bring the pages it reads into the buffers, not counted
+    # (no counting of rows after it: under valgrind, a count of millions
+    # of rows takes minutes)
+    arm(s.pg, picker.pick(DUE))
+    tick(s, binary=wrap)
+    timers = picker.pick(DUE)
+    before = ib.cg_files()
+    arm(s.pg, timers)
+    # the counts of the backends of arm()'s statements are written after
+    # their clients are gone: waited for, so as not to count them
+    ib.cg_new_ir(before)
+    before = ib.cg_files()
+    t = tick(s, binary=wrap)
+    assert (t.out["warnings"], t.out["breaches"]) == (
+        str(DUE // 2), str(DUE - DUE // 2)), t.out
+    backends = ib.cg_new_ir(before)
+    # the pass's connection is the largest; any other (a bare
+    # connection costs about 20 M) is counted in the total
+    name = max(backends, key=backends.get)
+    pg_ir = sum(backends.values())
+    print("  backends of the counted tick: %s" % ", ".join(
+        "%.1f M" % (v / 1e6) for v in sorted(backends.values())), flush=True)
+    # kept for callgrind_annotate --tree=caller and the like
+    kept = os.path.join(tempfile.gettempdir(),
+                        "sla-pass-backend-%s.callgrind" % label)
+    shutil.copyfile(os.path.join(ib.CG_DIR, name), kept)
+    print("  the backend's count kept in %s" % kept, flush=True)
+    ann = subprocess.run(
+        ["callgrind_annotate", "--inclusive=yes", "--threshold=99", kept],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True).stdout
+    top = [line for line in ann.splitlines()
+           if re.match(r"^\s*[0-9,]+ \(", line)][1:41]
+    return ib.cg_total(g_out), pg_ir, top
+
+
+def callgrind_report(s, picker):
+    s.write_config(dbname=DB, sections=sections_base())
+    callgrind_start(s)
+    g_ir, pg_ir, top = callgrind_round(s, picker, os.environ["GUICHET_BIN"],
+                                       "this")
+    print("\ninstructions of a pass with %d due (callgrind, one round, "
+          "process start-up and connection included): guichet %.1f M, "
+          "its PostgreSQL backend %.1f M; the backend's costliest "
+          "functions (inclusive):" % (DUE, g_ir / 1e6, pg_ir / 1e6))
+    for line in top:
+        print("  " + line.strip()[:150])
+    if VS:
+        g_vs, pg_vs, _ = callgrind_round(s, picker, VS, "vs")
+        print("  GUICHET_BIN_VS, a round after it: guichet %.1f M, its "
+              "backend %.1f M" % (g_vs / 1e6, pg_vs / 1e6))
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     total = N + RESOLVED + CLOSED
@@ -535,14 +776,7 @@ def main():
         pg.restart()
         for k, v in PG_SETTINGS.items():
             assert pg.scalar("SHOW %s" % k) == v, (k, pg.scalar("SHOW " + k))
-        s.write_config(dbname=DB, sections={
-            # every escalation a mail of its own, as a storm's first ones
-            # are: the pass's whole work
-            "guichet": {"escalation_burst": "0"},
-            "smtp": {"url": "smtp://127.0.0.1:1"},
-            "queue support": {
-                "escalation_to": "oncall@example.com, lead@example.com",
-                "webhook_url": "https://chat.example.com/hooks/support"}})
+        s.write_config(dbname=DB, sections=sections_base())
         s.guichet("migrate")
 
         print("loading %d open tickets (+%d resolved, +%d closed) at T = %s"
@@ -588,6 +822,7 @@ def main():
                     t.out["closed"]) == ("0", "0", "0"), t.out
             idle.append(t)
         load1 = loadavg()
+        in_daemon, in_daemon_vs = daemon_rounds(s, picker, ROUNDS)
 
         plans = explained_round(s, picker)
         due_plans = [p for p in plans if "sla_timers" in p[1] and
@@ -595,13 +830,7 @@ def main():
 
         # the agents' digest at this scale: a pass that makes
         # DIGEST_PER_PASS (5) of them, then one that finds them done
-        sections = {
-            "guichet": {"escalation_burst": "0"},
-            "smtp": {"url": "smtp://127.0.0.1:1"},
-            "queue support": {
-                "escalation_to": "oncall@example.com, lead@example.com",
-                "webhook_url": "https://chat.example.com/hooks/support"},
-            "digest": {"at": "00:00"}}
+        sections = dict(sections_base(), digest={"at": "00:00"})
         for i in range(5):
             sections["agent a%d" % i] = {"address": "a%d@example.com" % i,
                                          "queues": "support"}
@@ -638,67 +867,90 @@ def main():
         assert (pend.out.get("pending reminded"),
                 pend.out.get("pending closed")) == ("100", "100"), pend.out
 
-    print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
-          "fsync/synchronous_commit/full_page_writes on, shared_buffers "
-          "%s):" % (N, total, PG_SETTINGS["shared_buffers"]))
-    figures = [t.ms for t in rounds]
-    med = lambda ticks, f: statistics.median(f(t) for t in ticks)
-    print("  %d due (%d warnings + %d breaches, each a mail and a webhook "
-          "queued): median %.1f ms over %d rounds (min %.1f, max %.1f)"
-          % (DUE, DUE // 2, DUE - DUE // 2, statistics.median(figures),
-             ROUNDS, min(figures), max(figures)))
-    print("    rounds: %s ms" % ", ".join("%.1f" % f for f in figures))
-    if vs_rounds:
-        ratio = lambda f: statistics.median(
-            f(a) / f(b) for a, b in zip(rounds, vs_rounds))
-        print("  against GUICHET_BIN_VS (%s), rounds in turn: its median "
-              "%.1f ms; this one / it, pair by pair: pass %.3f, guichet "
-              "on a CPU %.3f (%.1f ms / %.1f ms), PostgreSQL on a CPU %.3f"
-              % (VS, statistics.median(t.ms for t in vs_rounds),
-                 ratio(lambda t: t.ms), ratio(lambda t: t.run_guichet),
-                 statistics.median(t.run_guichet for t in rounds),
-                 statistics.median(t.run_guichet for t in vs_rounds),
-                 ratio(lambda t: t.run_pg)))
-    print("  0 due (idle tick): median %.2f ms over %d passes (%s ms)"
-          % (med(idle, lambda t: t.ms), IDLE_PASSES,
-             ", ".join("%.2f" % t.ms for t in idle)))
-    print("  on a CPU, whole process and backend (start-up and connection "
-          "included), medians:\n"
-          "    100 due: guichet %.1f ms + PostgreSQL %.1f ms; waiting for "
-          "a CPU %.1f ms\n"
-          "    0 due:   guichet %.1f ms + PostgreSQL %.1f ms; waiting for "
-          "a CPU %.1f ms"
-          % (med(rounds, lambda t: t.run_guichet),
-             med(rounds, lambda t: t.run_pg),
-             med(rounds, lambda t: t.wait_guichet + t.wait_pg),
-             med(idle, lambda t: t.run_guichet),
-             med(idle, lambda t: t.run_pg),
-             med(idle, lambda t: t.wait_guichet + t.wait_pg)))
-    print("  with [digest]: the pass that makes %s agents' digests (one "
-          "read of the %d open tickets of their queue: counted, the first "
-          "50 listed) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a "
-          "CPU); the next, all done, %.2f ms"
-          % (digest.out["digests"], N, digest.ms, digest.run_guichet,
-             digest.run_pg, digest_done.ms))
-    print("  with [sla] pending_remind_after and pending_close_after, %d "
-          "tickets waiting on their customer, all reminded: a pass with "
-          "nothing due median %.2f ms over %d passes (%s ms); the pass "
-          "that reminds 100 customers and closes 100 tickets (a mail "
-          "each) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a CPU)"
-          % (N // 10, med(pend_idle, lambda t: t.ms), IDLE_PASSES,
-             ", ".join("%.2f" % t.ms for t in pend_idle), pend.ms,
-             pend.run_guichet, pend.run_pg))
-    print("  machine: %d cores, %s; load average %s before the rounds, "
-          "%s after" % (os.cpu_count(), cpu_model(), load0, load1))
-    print("\nplan of the due-timers query, as guichet ran it "
-          "(auto_explain, ANALYZE, BUFFERS):")
-    for ms, text, plan in due_plans:
-        print("  " + re.sub(r"\s+", " ", text))
-        print("\n".join("    " + line for line in plan.splitlines()))
-    print("\nwhere the explained pass spent its time in PostgreSQL "
-          "(with auto_explain's own overhead):")
-    for key, (n, tot) in statement_profile(plans).items():
-        print("  %4d x %8.2f ms  %s" % (n, tot, key))
+        print("\nSLA scheduler pass, %d open tickets (%d tickets, PostgreSQL "
+              "fsync/synchronous_commit/full_page_writes on, shared_buffers "
+              "%s):" % (N, total, PG_SETTINGS["shared_buffers"]))
+        figures = [t.ms for t in rounds]
+        med = lambda ticks, f: statistics.median(f(t) for t in ticks)
+        print("  %d due (%d warnings + %d breaches, each a mail and a webhook "
+              "queued): median %.1f ms over %d rounds (min %.1f, max %.1f)"
+              % (DUE, DUE // 2, DUE - DUE // 2, statistics.median(figures),
+                 ROUNDS, min(figures), max(figures)))
+        print("    rounds: %s ms" % ", ".join("%.1f" % f for f in figures))
+        print("    WAL per pass: median %.0f kB, of which %d full-page images "
+              "(%.0f kB at most): pages the pass changed first since the "
+              "last checkpoint" % (med(rounds, lambda t: t.wal) / 1024,
+                               med(rounds, lambda t: t.fpi),
+                               med(rounds, lambda t: t.fpi) * 8.0))
+        if vs_rounds:
+            ratio = lambda f: statistics.median(
+                f(a) / f(b) for a, b in zip(rounds, vs_rounds))
+            print("  against GUICHET_BIN_VS (%s), rounds in turn: its median "
+                  "%.1f ms; this one / it, pair by pair: pass %.3f, guichet "
+                  "on a CPU %.3f (%.1f ms / %.1f ms), PostgreSQL on a CPU %.3f"
+                  % (VS, statistics.median(t.ms for t in vs_rounds),
+                     ratio(lambda t: t.ms), ratio(lambda t: t.run_guichet),
+                     statistics.median(t.run_guichet for t in rounds),
+                     statistics.median(t.run_guichet for t in vs_rounds),
+                     ratio(lambda t: t.run_pg)))
+        print("  the same in a running daemon (`serve`, woken by a "
+              "notification; its connection's statements prepared already), "
+              "as its /metrics tells: median %.1f ms over %d rounds (%s ms)"
+              % (statistics.median(in_daemon), len(in_daemon),
+                 ", ".join("%.1f" % ms for ms in in_daemon)))
+        if in_daemon_vs:
+            print("    against GUICHET_BIN_VS (which must report "
+                  "guichet_scheduler_pass_seconds), each round a daemon "
+                  "started anew, in turn: its median %.1f ms; this one / "
+                  "it, pair by pair: %.3f"
+                  % (statistics.median(in_daemon_vs),
+                     statistics.median(a / b for a, b in
+                                       zip(in_daemon, in_daemon_vs))))
+        print("  0 due (idle tick): median %.2f ms over %d passes (%s ms)"
+              % (med(idle, lambda t: t.ms), IDLE_PASSES,
+                 ", ".join("%.2f" % t.ms for t in idle)))
+        print("  on a CPU, whole process and backend (start-up and connection "
+              "included), medians:\n"
+              "    100 due: guichet %.1f ms + PostgreSQL %.1f ms; waiting for "
+              "a CPU %.1f ms\n"
+              "    0 due:   guichet %.1f ms + PostgreSQL %.1f ms; waiting for "
+              "a CPU %.1f ms"
+              % (med(rounds, lambda t: t.run_guichet),
+                 med(rounds, lambda t: t.run_pg),
+                 med(rounds, lambda t: t.wait_guichet + t.wait_pg),
+                 med(idle, lambda t: t.run_guichet),
+                 med(idle, lambda t: t.run_pg),
+                 med(idle, lambda t: t.wait_guichet + t.wait_pg)))
+        print("  with [digest]: the pass that makes %s agents' digests (one "
+              "read of the %d open tickets of their queue: counted, the first "
+              "50 listed) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a "
+              "CPU); the next, all done, %.2f ms"
+              % (digest.out["digests"], N, digest.ms, digest.run_guichet,
+                 digest.run_pg, digest_done.ms))
+        print("  with [sla] pending_remind_after and pending_close_after, %d "
+              "tickets waiting on their customer, all reminded: a pass with "
+              "nothing due median %.2f ms over %d passes (%s ms); the pass "
+              "that reminds 100 customers and closes 100 tickets (a mail "
+              "each) %.0f ms (guichet %.1f ms + PostgreSQL %.1f ms on a CPU)"
+              % (N // 10, med(pend_idle, lambda t: t.ms), IDLE_PASSES,
+                 ", ".join("%.2f" % t.ms for t in pend_idle), pend.ms,
+                 pend.run_guichet, pend.run_pg))
+        print("  machine: %d cores, %s; load average %s before the rounds, "
+              "%s after" % (os.cpu_count(), cpu_model(), load0, load1))
+        print("\nplan of the due-timers query, as guichet ran it "
+              "(auto_explain, ANALYZE, BUFFERS):")
+        for ms, text, plan in due_plans:
+            print("  " + re.sub(r"\s+", " ", text))
+            print("\n".join("    " + line for line in plan.splitlines()))
+        print("\nwhere the explained pass spent its time in PostgreSQL "
+              "(with auto_explain's own overhead; a function's statements, "
+              "and the foreign-key checks of its inserts, also on lines of "
+              "their own):")
+        for key, (n, tot) in statement_profile(plans).items():
+            print("  %4d x %8.2f ms  %s" % (n, tot, key))
+        # last: PostgreSQL restarts under valgrind
+        if CALLGRIND:
+            callgrind_report(s, picker)
 
 
 if __name__ == "__main__":
