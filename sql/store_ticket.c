@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "sql/store_util.h"
-#include "sql/timers_db.h"
+#include "sql/timer_cols.h"
 
 void
 store_ticket_clear(struct store_ticket *t)

@@ -17,7 +17,7 @@
 #include "common/err.h"
 #include "sql/db.h"
 
-struct store_timer;   /* sql/timers_db.h */
+struct store_timer;   /* sql/timer_cols.h */
 
 struct store_ticket {
 	int64_t id;

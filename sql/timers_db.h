@@ -18,15 +18,8 @@
 #include "common/mem.h"
 #include "sql/db.h"
 #include "sql/store.h"
+#include "sql/timer_cols.h"
 
-struct store_timer {
-	const char *kind;
-	time_t start_at, due_at, warn_at, met_at;   /* 0: NULL */
-	long long target_seconds;
-	const char *calendar;
-	time_t next_at;                             /* 0: NULL */
-	bool keep_warned, keep_breached;  /* the stored mark stays */
-};
 /* Replace the timers of a ticket by these, with the next_at and marks
  * that sla_timer_refresh() decided (a mark not kept goes). how: replace
  * them all (STORE_TIMERS_REPLACE), the ticket has none yet
@@ -39,31 +32,6 @@ enum store_timers_how {
 int store_timers_set(struct db *db, int64_t ticket_id,
     const struct store_timer *t, size_t n, enum store_timers_how how,
     struct gc_err *err);
-/* The columns of n timers as array literals, 0 instants as NULL, for a
- * statement that writes them: store_timers_set()'s and the new ticket's
- * own (store_ticket_insert()). */
-struct store_timer_cols {
-	struct buf k, st, due, warn, met, tgt, c, kw, kb, next;
-};
-void store_timer_cols(struct store_timer_cols *a, const struct store_timer *t,
-    size_t n);
-void store_timer_cols_free(struct store_timer_cols *a);
-/* The eight arrays that STORE_TIMERS_INSERT takes, in its order, into
- * p[0..7]. */
-void store_timer_cols_new(const struct store_timer_cols *a, const char **p);
-/* The INSERT of a new ticket's timers (nothing fired yet) for the ticket
- * id ID of the rows of FROM ("" or "t, ", say), their columns in the
- * parameters P1..P8 as store_timer_cols_new() gives them: the statement
- * of store_timers_set() and a part of the ticket's own (store_ticket.c). */
-#define STORE_TIMERS_INSERT(ID, FROM, P1, P2, P3, P4, P5, P6, P7, P8) \
-	"INSERT INTO sla_timers (ticket_id, kind, start_at, due_at, " \
-	"warn_at, met_at, target_seconds, calendar, next_at) SELECT " ID \
-	", u.k, u.st, u.du, u.wa, u.me, u.ta, u.ca, u.nx FROM " FROM \
-	"unnest(" P1 "::text[], " P2 "::timestamptz[], " P3 \
-	"::timestamptz[], " P4 "::timestamptz[], " P5 "::timestamptz[], " \
-	P6 "::bigint[], " P7 "::text[], " P8 "::timestamptz[]) AS u(k, st, " \
-	"du, wa, me, ta, ca, nx)"
-
 struct store_due_timer {
 	int64_t ticket_id;
 	char kind[16];
