@@ -46,9 +46,11 @@ get_be32(const unsigned char *p)
 }
 
 /* The header: dimensions 1, no NULL, the type, then the one dimension's
- * size (at BIN_COUNT, counted as elements come) and lower bound 1. */
+ * size (at BIN_COUNT, counted as elements come) and lower bound 1; the
+ * empty array is the first three alone, its dimensions 0. */
 #define BIN_HEAD 20
 #define BIN_COUNT 12
+#define BIN_EMPTY 12
 
 int
 store_bin_array_begin(struct buf *b, uint32_t elem_oid)
@@ -87,7 +89,8 @@ store_bin_array_end(struct buf *b)
 	if (b->len == BIN_HEAD &&
 	    get_be32((const unsigned char *)b->data + BIN_COUNT) == 0) {
 		put_be32((unsigned char *)b->data, 0);
-		b->len = 12;
+		b->len = BIN_EMPTY;
+		b->data[b->len] = '\0';    /* a struct buf ends with one */
 	}
 }
 

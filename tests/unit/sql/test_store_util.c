@@ -137,6 +137,7 @@ test_binary_array_of_nothing_has_no_dimension(void **state)
 	store_bin_array_end(&b);
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
+	assert_int_equal(b.data[b.len], '\0');
 	/* past its cap: refused, what came before kept */
 	buf_free(&b);
 	b = (struct buf)BUF_INIT(30);
