@@ -389,14 +389,13 @@ turn(struct daemon *d, bool once)
 		struct sched_stats st;
 		struct gc_err err = { 0 };
 		double t0 = monitor_clock();
+		bool failed = scheduler_tick(&in, &st, &err) != 0;
 		time_t due;
 
-		if (scheduler_tick(&in, &st, &err) != 0) {
+		monitor_tick(d->mon, failed ? NULL : &st, monitor_clock() - t0);
+		if (failed) {
 			log_warn("scheduler: %s", err.msg);
 			d->failed = true;
-			monitor_tick(d->mon, NULL, monitor_clock() - t0);
-		} else {
-			monitor_tick(d->mon, &st, monitor_clock() - t0);
 		}
 		/* the next pass when the next timer is due, at the latest
 		 * TICK_EVERY from now (auto-close), at the soonest in 1 s */

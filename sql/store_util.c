@@ -85,9 +85,9 @@ store_bin_array_add(struct buf *b, const void *p, size_t len)
 void
 store_bin_array_end(struct buf *b)
 {
-	/* no element: no dimension (what the server sends for '{}') */
-	if (b->len == BIN_HEAD &&
-	    get_be32((const unsigned char *)b->data + BIN_COUNT) == 0) {
+	/* no element (each adds at least its length): no dimension, what
+	 * the server sends for '{}' */
+	if (b->len == BIN_HEAD) {
 		put_be32((unsigned char *)b->data, 0);
 		b->len = BIN_EMPTY;
 		b->data[b->len] = '\0';    /* a struct buf ends with one */

@@ -598,8 +598,6 @@ class Daemon:
         sections = sections_base()
         sections["guichet"]["poll_interval"] = "1h"
         sections["http"] = {"listen": "%s:%d" % (gh.LOCALHOST, self.port)}
-        sections["queue support"]["webhook_url"] = \
-            "https://%s:1/hooks/support" % gh.LOCALHOST
         conf = s.write_config(path=s.path("daemon.conf"), dbname=DB,
                               sections=sections)
         saved = os.environ["GUICHET_BIN"]
@@ -687,12 +685,14 @@ def daemon_rounds(s, picker, rounds):
 def sections_base():
     """The configuration of the rounds: every escalation a mail of its
     own, as a storm's first ones are (the pass's whole work), to two
-    addresses, and a webhook."""
+    addresses, and a webhook; the SMTP server and the webhook's receiver
+    on a loopback port where nothing listens, so that a daemon's attempt
+    to send them is refused at once (no name to resolve)."""
     return {"guichet": {"escalation_burst": "0"},
-            "smtp": {"url": "smtp://127.0.0.1:1"},
+            "smtp": {"url": "smtp://%s:1" % gh.LOCALHOST},
             "queue support": {
                 "escalation_to": "oncall@example.com, lead@example.com",
-                "webhook_url": "https://chat.example.com/hooks/support"}}
+                "webhook_url": "https://%s:1/hooks/support" % gh.LOCALHOST}}
 
 
 def callgrind_start(s):
