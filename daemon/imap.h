@@ -125,7 +125,8 @@ bool imap_is_dead(const struct imap_conn *c);
 
 /* SELECT folder (read-write). Any output pointer may be NULL. uidnext is
  * 0 when the server does not tell. The folder stays selected for search,
- * fetch, move and IDLE. */
+ * fetch, move and IDLE; news of mail (imap_idle_done()) are what comes
+ * after this. */
 int imap_select(struct imap_conn *c, const char *folder,
     uint32_t *uidvalidity_r, uint32_t *uidnext_r, uint32_t *exists_r,
     struct gc_err *err);
@@ -214,7 +215,9 @@ int imap_idle_start(struct imap_conn *c, struct gc_err *err);
 int imap_idle_fd(const struct imap_conn *c);
 
 /* Leave IDLE (DONE). *new_mail_r tells whether EXISTS or RECENT came in
- * since imap_idle_start() (false after a mere keep-alive). */
+ * since imap_select() or the last imap_idle_done(): during IDLE, or in
+ * the answer to a command before it (a mail that came during a pass,
+ * after its search); false after a mere keep-alive. Told once. */
 int imap_idle_done(struct imap_conn *c, bool *new_mail_r,
     struct gc_err *err);
 

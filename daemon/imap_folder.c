@@ -111,6 +111,11 @@ imap_select(struct imap_conn *c, const char *folder, uint32_t *uidvalidity_r,
 		return gc_err_set(err, GC_EPROTO, "%s sent no UIDVALIDITY "
 		    "for folder '%s'", c->where, folder);
 	c->selected = true;
+	/* the folder as it is now is the caller's: news are what the server
+	 * tells after this (an EXISTS in the answer to a later command
+	 * included; IDLE takes it up) */
+	si->sel_has_exists = 0;
+	si->sel_has_recent = 0;
 	if (uidvalidity_r != NULL)
 		*uidvalidity_r = si->sel_uidvalidity;
 	if (uidnext_r != NULL)

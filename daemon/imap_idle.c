@@ -81,9 +81,20 @@ line_is_news(const char *line)
 	return str_casestarts(p, "EXISTS") || str_casestarts(p, "RECENT");
 }
 
+/* News of mail taken up: the selection info's marks cleared. */
+static void
+forget_news(struct imap_conn *c)
+{
+	if (c->imap->imap_selection_info != NULL) {
+		c->imap->imap_selection_info->sel_has_exists = 0;
+		c->imap->imap_selection_info->sel_has_recent = 0;
+	}
+}
+
 int
 imap_idle_start(struct imap_conn *c, struct gc_err *err)
 {
+	struct mailimap_selection_info *si;
 	char text[SERVER_TEXT_MAX + 8];
 	mailstream *s;
 	const char *line;
@@ -98,9 +109,14 @@ imap_idle_start(struct imap_conn *c, struct gc_err *err)
 		return gc_err_set(err, GC_EINVAL, "IDLE: not offered by %s",
 		    c->where);
 	s = c->imap->imap_stream;
-	c->imap->imap_selection_info->sel_has_exists = 0;
-	c->imap->imap_selection_info->sel_has_recent = 0;
-	c->idle_news = false;
+	/* Mail told in the answer to a command since the SELECT or the last
+	 * IDLE (a FETCH, a MOVE of the pass) is news the server will not
+	 * tell again in IDLE (libetpan's mailimap_idle() forgets it): kept,
+	 * it wakes us at once. */
+	si = c->imap->imap_selection_info;
+	c->idle_news = si != NULL && (si->sel_has_exists ||
+	    si->sel_has_recent);
+	forget_news(c);
 	r = mailimap_send_current_tag(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "IDLE", err);
@@ -189,6 +205,9 @@ imap_idle_done(struct imap_conn *c, bool *new_mail_r, struct gc_err *err)
 		return imap_fail(c, r, "IDLE DONE", err);
 	*new_mail_r = c->idle_news ||
 	    (si != NULL && (si->sel_has_exists || si->sel_has_recent));
+	/* told once: the caller looks at the folder (or, the database
+	 * away, remembers to) */
 	c->idle_news = false;
+	forget_news(c);
 	return 0;
 }

@@ -184,6 +184,38 @@ class Serve(gh.ServersTestCase):
         r = d.stop(signal.SIGTERM)
         self.assertIn("database connection back", r.stderr)
 
+    def test_idle_sees_mail_come_during_a_pass(self):
+        # A mail that comes while the daemon works through the folder
+        # (after its search, before it goes back to IDLE) is told by the
+        # server in the answer to one of the pass's commands (a FETCH, a
+        # MOVE), and not again in IDLE: it used to wait for the next mail
+        # or the poll interval (an hour here). Batches of one mail make
+        # the pass long; the late mail comes as the first is stored.
+        s = self.servers
+        self.write(extra={"fetch_batch": "1"})
+        d = s.spawn("serve")
+        d.wait_for_output(r"serving 1 mailbox")
+        c = s.imap.client(self.user)
+        try:
+            for i in range(40):
+                c.append("INBOX", None, None, mail(300 + i))
+            deadline = time.monotonic() + 30
+            while "new ticket" not in d.stderr():
+                self.assertLess(time.monotonic(), deadline,
+                                "no mail stored:\n" + d.stderr())
+                time.sleep(0.002)
+            c.append("INBOX", None, None, mail(399, "Late"))
+            ahead = self.count("tickets")
+        finally:
+            c.logout()
+        self.assertLess(ahead, 30)    # it came during the pass
+        gh.wait_until(lambda: self.count("tickets") == 41, 15,
+                      "the late mail taken:\n" + d.stderr())
+        self.assertIn("<serve-399@customer.example.org>", d.stderr())
+        gh.wait_until(lambda: not s.imap.messages(self.user, "INBOX"), 15,
+                      "INBOX emptied")
+        d.stop(signal.SIGTERM)
+
     def test_idle_wakes_while_database_away(self):
         # IDLE reports a new mail while the daemon has no database
         # connection (dropped, reconnection failing): the mail waits for
