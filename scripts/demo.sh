@@ -22,11 +22,14 @@
 #   --down          stop the servers of a previous run and exit
 #   --status-doc    also copy the status page's screenshot (made by
 #                   scripts/demo-status.sh) to doc/status.png
+#
+# GUICHET_DEMO_STATE: another directory than state/demo/ (the test
+# suite's run of the demo, scripts/test.d/demo.sh, uses its own).
 
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-STATE="$ROOT/state/demo"
+STATE="${GUICHET_DEMO_STATE:-$ROOT/state/demo}"
 BUILD="$ROOT/build"
 PY=/usr/bin/python3
 HARNESS="$ROOT/tests/harness/guichet_harness.py"

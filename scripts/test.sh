@@ -8,7 +8,9 @@
 #                                      sanitizer report fails its test
 #   4. scripts/test.d/*.sh             more steps, in name order (builds.sh:
 #                                      clang and gcc -O2 with the sanitizers,
-#                                      build only; fuzz.sh); each runs with
+#                                      build only; demo.sh: the README's
+#                                      first command, once; fuzz.sh); each
+#                                      runs with
 #                                      sh and gets ROOT, BUILD_DIR,
 #                                      ASAN_BUILD_DIR, JOBS in its
 #                                      environment
