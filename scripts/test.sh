@@ -10,10 +10,9 @@
 #                                      clang and gcc -O2 with the sanitizers,
 #                                      build only; demo.sh: the README's
 #                                      first command, once; fuzz.sh); each
-#                                      runs with
-#                                      sh and gets ROOT, BUILD_DIR,
-#                                      ASAN_BUILD_DIR, JOBS in its
-#                                      environment
+#                                      runs with sh and gets ROOT,
+#                                      BUILD_DIR, ASAN_BUILD_DIR, JOBS in
+#                                      its environment
 #
 # A failing step does not stop the later ones (a broken unit test should
 # not hide a sanitizer report), but the script exits non-zero if any step
