@@ -16,6 +16,7 @@
 #include "common/listen.h"
 #include "common/mem.h"
 #include "daemon/mhd_dyn.h"
+#include "daemon/procself.h"
 
 struct http {
 	struct MHD_Daemon *mhd;
@@ -142,6 +143,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	now = h->o.now(h->o.now_arg);
 	if (strcmp(url, "/metrics") == 0) {
+		struct metrics_process proc;
+
+		(void)procself_read(&proc);   /* unknown: not shown */
+		metrics_set_process(h->o.metrics, &proc);
 		metrics_want_refresh(h->o.metrics);
 		if (h->o.wake_fd >= 0)
 			(void)!write(h->o.wake_fd, "m", 1);

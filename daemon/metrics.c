@@ -63,6 +63,8 @@ struct metrics {
 	unsigned long long round_trips, rt_seen;
 	bool db_up;
 	struct hist intake, ack, pass;
+	double pass_cpu;         /* seconds, the passes' thread */
+	struct metrics_process proc;
 	struct metrics_db_tickets tickets[METRICS_MAX_TICKET_ROWS];
 	size_t ntickets;
 	long long outbox_pending;
@@ -278,12 +280,23 @@ metrics_observe_ack(struct metrics *m, double seconds, unsigned long n)
 }
 
 void
-metrics_observe_pass(struct metrics *m, double seconds)
+metrics_observe_pass(struct metrics *m, double seconds, double cpu_seconds)
 {
 	pthread_mutex_lock(&m->lock);
 	observe(&m->pass, seconds, 1);
+	if (cpu_seconds > 0)
+		m->pass_cpu += cpu_seconds;
 	pthread_mutex_unlock(&m->lock);
 }
+
+void
+metrics_set_process(struct metrics *m, const struct metrics_process *p)
+{
+	pthread_mutex_lock(&m->lock);
+	m->proc = *p;
+	pthread_mutex_unlock(&m->lock);
+}
+
 
 void
 metrics_set_db_figures(struct metrics *m,
@@ -387,6 +400,35 @@ hist(struct buf *b, const char *name, const char *help,
 	}
 	put(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n"
 	    "%s_count %llu\n", name, h->count, name, h->sum, name, h->count);
+}
+
+/* Prometheus' standard process figures, as its client libraries name
+ * them (dashboards and alerts know them). */
+static void
+format_process(struct buf *b, const struct metrics *m)
+{
+	const struct metrics_process *p = &m->proc;
+
+	if (!p->known)
+		return;
+	head(b, "process_cpu_seconds_total", "counter", "Total user and "
+	    "system CPU time spent in seconds.");
+	put(b, "process_cpu_seconds_total %.2f\n", p->cpu_seconds);
+	scalar(b, "process_resident_memory_bytes", "gauge", "Resident "
+	    "memory size in bytes.", p->resident_bytes);
+	scalar(b, "process_virtual_memory_bytes", "gauge", "Virtual memory "
+	    "size in bytes.", p->virtual_bytes);
+	if (p->open_fds >= 0)
+		scalar(b, "process_open_fds", "gauge", "Number of open file "
+		    "descriptors.", p->open_fds);
+	if (p->max_fds >= 0)
+		scalar(b, "process_max_fds", "gauge", "Maximum number of open "
+		    "file descriptors.", p->max_fds);
+	if (p->start_time > 0) {
+		head(b, "process_start_time_seconds", "gauge", "Start time of "
+		    "the process since unix epoch in seconds.");
+		put(b, "process_start_time_seconds %.2f\n", p->start_time);
+	}
 }
 
 /* The OAuth2 figures, one line per credential each. */
@@ -522,6 +564,10 @@ metrics_format(struct metrics *m, time_t now)
 	hist(&b, "guichet_scheduler_pass_seconds", "Seconds a scheduler "
 	    "pass of this daemon took (SLA timers, auto-close, digests; its "
 	    "commit included).", &m->pass);
+	head(&b, "guichet_scheduler_pass_cpu_seconds_total", "counter",
+	    "CPU seconds this daemon spent in its scheduler passes (its own "
+	    "thread's; PostgreSQL's not counted).");
+	put(&b, "guichet_scheduler_pass_cpu_seconds_total %.6f\n", m->pass_cpu);
 	if (m->figures_at != 0) {
 		head(&b, "guichet_open_tickets", "gauge", "Tickets not "
 		    "closed, by priority, status and queue (whole database).");
@@ -550,6 +596,7 @@ metrics_format(struct metrics *m, time_t now)
 	format_oauth2(&b, m);
 	scalar(&b, "guichet_start_time_seconds", "gauge",
 	    "When this daemon started (unix time).", (long long)m->started);
+	format_process(&b, m);
 	pthread_mutex_unlock(&m->lock);
 	return buf_detach(&b, NULL);
 }

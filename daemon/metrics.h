@@ -96,8 +96,22 @@ void metrics_observe_intake(struct metrics *m, double seconds,
     unsigned long n);
 void metrics_observe_ack(struct metrics *m, double seconds, unsigned long n);
 /* One scheduler pass (desk/scheduler.h) took this long, its commit
- * included, failed or not. */
-void metrics_observe_pass(struct metrics *m, double seconds);
+ * included, failed or not, and this much CPU time of the thread that ran
+ * it (PostgreSQL's work not counted). */
+void metrics_observe_pass(struct metrics *m, double seconds,
+    double cpu_seconds);
+
+/* The process as the kernel tells it (daemon/procself.h), given by the
+ * HTTP thread as a scrape begins; shown under Prometheus' standard
+ * process_* names when known. max_fds < 0: no limit. */
+struct metrics_process {
+	bool known;
+	double cpu_seconds;            /* user + system, all threads */
+	double start_time;             /* unix time; 0: unknown */
+	long long resident_bytes, virtual_bytes;
+	long long open_fds, max_fds;   /* -1: unknown */
+};
+void metrics_set_process(struct metrics *m, const struct metrics_process *p);
 
 /* The state of an OAuth2 credential ("mailbox NAME", "smtp"): counters
  * since start, and whether the provider refuses its refresh token

@@ -51,6 +51,16 @@ monitor_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double
+monitor_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static time_t
 clock_of_app(void *arg)
 {
@@ -313,11 +323,11 @@ monitor_flush(struct monitor *m, const struct outbox_stats *st, int rc,
 
 void
 monitor_tick(struct monitor *m, const struct sched_stats *st,
-    double seconds)
+    double seconds, double cpu_seconds)
 {
 	if (m == NULL)
 		return;
-	metrics_observe_pass(m->metrics, seconds);
+	metrics_observe_pass(m->metrics, seconds, cpu_seconds);
 	if (st != NULL)
 		metrics_sla(m->metrics, st->warnings, st->breaches,
 		    st->closed, st->summaries, st->ratings_told);

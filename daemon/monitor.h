@@ -50,6 +50,7 @@ void monitor_reload(struct monitor *m);
 void monitor_free(struct monitor **m);
 
 double monitor_clock(void);   /* monotonic seconds */
+double monitor_cpu(void);     /* CPU seconds of the calling thread */
 
 void monitor_pass(struct monitor *m, const char *mailbox,
     const struct poll_stats *st, int rc, double started, time_t now);
@@ -62,9 +63,10 @@ struct lmtp;
 void monitor_lmtp(struct monitor *m, const struct lmtp *l);
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
-/* A scheduler pass that took seconds (st NULL: it failed). */
+/* A scheduler pass that took seconds, cpu_seconds of them on a CPU in
+ * the thread that ran it (st NULL: it failed). */
 void monitor_tick(struct monitor *m, const struct sched_stats *st,
-    double seconds);
+    double seconds, double cpu_seconds);
 /* The state of an OAuth2 credential (o NULL: none, nothing done). */
 struct oauth2;
 void monitor_oauth2(struct monitor *m, const struct oauth2 *o);

@@ -388,11 +388,12 @@ turn(struct daemon *d, bool once)
 			.policy = app_policy(d->app), .careful = true };
 		struct sched_stats st;
 		struct gc_err err = { 0 };
-		double t0 = monitor_clock();
+		double t0 = monitor_clock(), c0 = monitor_cpu();
 		bool failed = scheduler_tick(&in, &st, &err) != 0;
 		time_t due;
 
-		monitor_tick(d->mon, failed ? NULL : &st, monitor_clock() - t0);
+		monitor_tick(d->mon, failed ? NULL : &st, monitor_clock() - t0,
+		    monitor_cpu() - c0);
 		if (failed) {
 			log_warn("scheduler: %s", err.msg);
 			d->failed = true;

@@ -575,6 +575,8 @@ def statement_profile(plans):
 PASS_SUM = re.compile(r"^guichet_scheduler_pass_seconds_sum (\S+)$", re.M)
 PASS_COUNT = re.compile(r"^guichet_scheduler_pass_seconds_count (\S+)$",
                         re.M)
+PASS_CPU = re.compile(r"^guichet_scheduler_pass_cpu_seconds_total (\S+)$",
+                      re.M)
 
 
 class Daemon:
@@ -584,11 +586,13 @@ class Daemon:
     a connection whose statements are prepared and planned already
     (`sla tick` pays a new connection and the first planning of each
     statement). The pass's time is the one the daemon reports in
-    /metrics (guichet_scheduler_pass_seconds). Its CPU is not given: a
-    scrape makes the daemon read the database's figures (a count of
-    every open ticket), the pass queues mails that the daemon then tries
-    to send, and neither can be told apart from the pass from outside;
-    the `sla tick` rounds give the CPU of a pass. The first round
+    /metrics (guichet_scheduler_pass_seconds), and so is guichet's CPU
+    time for it, its thread's (guichet_scheduler_pass_cpu_seconds_total;
+    None for a build that does not report it). PostgreSQL's CPU for the
+    pass is not given: the backend also reads the database's figures for
+    the scrapes and the outbox for the mails the pass queued, which
+    cannot be told apart from outside; the `sla tick` rounds give the
+    CPU of a pass. The first round
     after the start plans the statements that fire: a warm-up, not
     counted."""
 
@@ -611,15 +615,18 @@ class Daemon:
         self.round()
 
     def passes(self):
-        """(count, seconds summed) of its scheduler passes."""
+        """(count, seconds summed, CPU seconds summed or None) of its
+        scheduler passes."""
         c = http.client.HTTPConnection(gh.LOCALHOST, self.port, timeout=10)
         try:
             c.request("GET", "/metrics")
             body = c.getresponse().read().decode()
         finally:
             c.close()
+        cpu = PASS_CPU.search(body)
         return (int(float(PASS_COUNT.search(body).group(1))),
-                float(PASS_SUM.search(body).group(1)))
+                float(PASS_SUM.search(body).group(1)),
+                float(cpu.group(1)) if cpu else None)
 
     def answers(self):
         try:
@@ -629,16 +636,18 @@ class Daemon:
             return False
 
     def round(self):
-        """One round: the pass's ms."""
+        """One round: the pass's ms; self.cpu_ms, guichet's ms on a CPU
+        for it (None: not reported)."""
         pg = self.s.pg
         arm(pg, self.picker.pick(DUE))
         assert due_count(pg) == DUE
         before = counts(pg)
-        n0, sum0 = self.passes()
+        n0, sum0, cpu0 = self.passes()
         pg.psql("NOTIFY guichet_status", db=DB)
         gh.wait_until(lambda: self.passes()[0] > n0, 60, "the woken pass",
                       interval=0.05)
-        n1, sum1 = self.passes()
+        n1, sum1, cpu1 = self.passes()
+        self.cpu_ms = (cpu1 - cpu0) * 1e3 if cpu0 is not None else None
         assert n1 == n0 + 1, (n0, n1)
         assert due_count(pg) == 0
         time.sleep(1)      # its outbox flush, out of the next round
@@ -653,18 +662,20 @@ class Daemon:
 def daemon_rounds(s, picker, rounds):
     """rounds in a daemon of this build; with GUICHET_BIN_VS, in turn with
     a daemon of the baseline, each started anew for its round. Returns
-    ([ms] of this build, [ms] of the baseline)."""
-    mine, theirs = [], []
+    ([ms] of this build, [ms] of the baseline, [guichet's CPU ms] of this
+    build)."""
+    mine, theirs, cpu = [], [], []
     if not VS:
         d = Daemon(s, picker)
         try:
             for r in range(rounds):
                 mine.append(d.round())
-                print("daemon round %d: pass %.1f ms" % (r + 1, mine[-1]),
-                      flush=True)
+                cpu.append(d.cpu_ms)
+                print("daemon round %d: pass %.1f ms (guichet on a CPU %s)"
+                      % (r + 1, mine[-1], cpu_said(d.cpu_ms)), flush=True)
         finally:
             d.stop()
-        return mine, theirs
+        return mine, theirs, cpu
     for r in range(rounds):
         for who in (("vs", "this") if r % 2 else ("this", "vs")):
             d = Daemon(s, picker, binary=VS if who == "vs" else None)
@@ -673,9 +684,15 @@ def daemon_rounds(s, picker, rounds):
             finally:
                 d.stop()
             (theirs if who == "vs" else mine).append(got)
-            print("daemon round %d (%s): pass %.1f ms" % (r + 1, who, got),
-                  flush=True)
-    return mine, theirs
+            if who == "this":
+                cpu.append(d.cpu_ms)
+            print("daemon round %d (%s): pass %.1f ms (guichet on a CPU %s)"
+                  % (r + 1, who, got, cpu_said(d.cpu_ms)), flush=True)
+    return mine, theirs, cpu
+
+
+def cpu_said(ms):
+    return "%.1f ms" % ms if ms is not None else "not reported"
 
 
 # ---------------------------------------------------------------------------
@@ -822,7 +839,8 @@ def main():
                     t.out["closed"]) == ("0", "0", "0"), t.out
             idle.append(t)
         load1 = loadavg()
-        in_daemon, in_daemon_vs = daemon_rounds(s, picker, ROUNDS)
+        in_daemon, in_daemon_vs, in_daemon_cpu = daemon_rounds(s, picker,
+                                                               ROUNDS)
 
         plans = explained_round(s, picker)
         due_plans = [p for p in plans if "sla_timers" in p[1] and
@@ -898,6 +916,10 @@ def main():
               "as its /metrics tells: median %.1f ms over %d rounds (%s ms)"
               % (statistics.median(in_daemon), len(in_daemon),
                  ", ".join("%.1f" % ms for ms in in_daemon)))
+        if None not in in_daemon_cpu:
+            print("    guichet on a CPU for it (its thread, as /metrics "
+                  "tells): median %.1f ms"
+                  % statistics.median(in_daemon_cpu))
         if in_daemon_vs:
             print("    against GUICHET_BIN_VS (which must report "
                   "guichet_scheduler_pass_seconds), each round a daemon "

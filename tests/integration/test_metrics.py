@@ -299,6 +299,26 @@ class Metrics(gh.ServersTestCase):
         self.assertGreater(val(mc, "guichet_scheduler_pass_seconds_sum"), 0)
         self.assertEqual(val(mc, "guichet_scheduler_pass_seconds_bucket",
                              le="+Inf"), passes)
+        # their CPU (the daemon's thread), within the process's, which
+        # the kernel tells under Prometheus' standard names
+        pass_cpu = val(mc, "guichet_scheduler_pass_cpu_seconds_total")
+        self.assertGreater(pass_cpu, 0)
+        self.assertGreaterEqual(val(mc, "process_cpu_seconds_total"),
+                                pass_cpu - 0.01)
+        with open("/proc/%d/stat" % dc.proc.pid) as f:
+            vsize = int(f.read().rsplit(")", 1)[1].split()[20])
+        self.assertGreater(val(mc, "process_resident_memory_bytes"), 2**20)
+        self.assertLessEqual(val(mc, "process_resident_memory_bytes"),
+                             vsize)
+        self.assertGreaterEqual(val(mc, "process_virtual_memory_bytes"),
+                                vsize / 2)
+        # (the scrape's own connection comes and goes)
+        self.assertLessEqual(abs(val(mc, "process_open_fds") - len(
+            os.listdir("/proc/%d/fd" % dc.proc.pid))), 3)
+        self.assertGreater(val(mc, "process_max_fds"), 0)
+        # the real start, not the daemon's clock (40 days ahead)
+        self.assertLess(abs(val(mc, "process_start_time_seconds") -
+                            time.time()), 600)
         self.assertEqual(val(mc, "guichet_mailbox_last_poll_success_"
                              "timestamp_seconds", mailbox="support"), 0)
         self.assertEqual(health(pc), (200, "ok\n"))
@@ -388,7 +408,7 @@ class Metrics(gh.ServersTestCase):
         c.request("POST", "/metrics", body=b"x" * 1000)
         self.assertEqual(c.getresponse().status, 405)
         c.close()
-        m = self.wait_metric(self.pa, lambda m: val(
+        self.wait_metric(self.pa, lambda m: val(
             m, "guichet_mails_ingested_total", mailbox="support",
             outcome="ticket") == 1, "the mail counted")
         self.assertEqual(health(self.pa), (200, "ok\n"))

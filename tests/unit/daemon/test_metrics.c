@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "daemon/metrics.h"
+#include "daemon/procself.h"
 
 #define T0 1780000000
 
@@ -62,8 +63,8 @@ test_counters(void **state)
 	metrics_observe_intake(m, 0.2, 3);
 	metrics_observe_intake(m, 7, 1);
 	metrics_observe_intake(m, 5000, 1);
-	metrics_observe_pass(m, 0.031);
-	metrics_observe_pass(m, 0.16);
+	metrics_observe_pass(m, 0.031, 0.012);
+	metrics_observe_pass(m, 0.16, 0.0305);
 	t = metrics_format(m, T0 + 10);
 	assert_line(t, "# TYPE guichet_mails_ingested_total counter");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
@@ -101,6 +102,11 @@ test_counters(void **state)
 	assert_line(t, "guichet_scheduler_pass_seconds_bucket{le=\"0.25\"} 2");
 	assert_line(t, "guichet_scheduler_pass_seconds_count 2");
 	assert_line(t, "guichet_scheduler_pass_seconds_sum 0.191000");
+	assert_line(t, "# TYPE guichet_scheduler_pass_cpu_seconds_total "
+	    "counter");
+	assert_line(t, "guichet_scheduler_pass_cpu_seconds_total 0.042500");
+	/* the process not read yet: no process_* figures */
+	assert_null(strstr(t, "process_"));
 	/* not read from the database yet: not shown rather than 0 */
 	assert_null(strstr(t, "guichet_open_tickets"));
 	assert_null(strstr(t, "guichet_outbox_pending"));
@@ -247,6 +253,85 @@ test_oauth2(void **state)
 	metrics_free(&m);
 }
 
+/* Prometheus' standard process figures, once the process is read. */
+static void
+test_process(void **state)
+{
+	struct metrics_process p = { .known = true, .cpu_seconds = 12.345,
+		.start_time = 1779999000.5, .resident_bytes = 9437184,
+		.virtual_bytes = 123456789, .open_fds = 17, .max_fds = 1024 };
+	struct metrics *m;
+	char *t;
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_set_process(m, &p);
+	t = metrics_format(m, T0 + 10);
+	assert_line(t, "# TYPE process_cpu_seconds_total counter");
+	assert_line(t, "process_cpu_seconds_total 12.35");
+	assert_line(t, "process_resident_memory_bytes 9437184");
+	assert_line(t, "process_virtual_memory_bytes 123456789");
+	assert_line(t, "process_open_fds 17");
+	assert_line(t, "process_max_fds 1024");
+	assert_line(t, "process_start_time_seconds 1779999000.50");
+	free(t);
+	/* what is unknown is left out, not shown as 0 */
+	p.open_fds = p.max_fds = -1;
+	p.start_time = 0;
+	metrics_set_process(m, &p);
+	t = metrics_format(m, T0 + 10);
+	assert_line(t, "process_cpu_seconds_total 12.35");
+	assert_null(strstr(t, "process_open_fds"));
+	assert_null(strstr(t, "process_max_fds"));
+	assert_null(strstr(t, "process_start_time_seconds"));
+	free(t);
+	p.known = false;
+	metrics_set_process(m, &p);
+	t = metrics_format(m, T0 + 10);
+	assert_null(strstr(t, "process_"));
+	free(t);
+	metrics_free(&m);
+}
+
+/* A /proc/PID/stat line: its command may hold spaces and parentheses. */
+static void
+test_proc_stat(void **state)
+{
+	const char *line = "4242 (guichet (x) y) S 1 4242 4242 0 -1 4194560 "
+	    "1200 0 0 0 250 75 0 0 20 0 3 0 86400 123457536 2304 "
+	    "18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 "
+	    "0\n";
+	struct metrics_process p = { 0 };
+
+	(void)state;
+	assert_int_equal(procself_parse_stat(line, 100, 4096, 1780000000,
+	    &p), 0);
+	assert_true(p.known);
+	assert_float_equal(p.cpu_seconds, 3.25, 1e-9);     /* 250 + 75 */
+	assert_float_equal(p.start_time, 1780000864.0, 1e-6);
+	assert_int_equal(p.virtual_bytes, 123457536);
+	assert_int_equal(p.resident_bytes, 2304LL * 4096);
+	/* no boot time: no start time */
+	assert_int_equal(procself_parse_stat(line, 100, 4096, 0, &p), 0);
+	assert_float_equal(p.start_time, 0, 0);
+	/* cut short, garbled, or no command: refused, not half read */
+	assert_int_equal(procself_parse_stat("4242 (guichet) S 1 2 3", 100,
+	    4096, 1, &p), -1);
+	assert_false(p.known);
+	assert_int_equal(procself_parse_stat("4242 (g) S 1 4242 4242 0 -1 "
+	    "4194560 1200 0 0 0 2x50 75", 100, 4096, 1, &p), -1);
+	assert_int_equal(procself_parse_stat("no parenthesis", 100, 4096, 1,
+	    &p), -1);
+	assert_int_equal(procself_parse_stat(line, 0, 4096, 1, &p), -1);
+	assert_int_equal(procself_parse_stat("", 100, 4096, 1, &p), -1);
+	/* this process, read for real */
+	assert_int_equal(procself_read(&p), 0);
+	assert_true(p.known);
+	assert_true(p.resident_bytes > 0);
+	assert_true(p.open_fds >= 3);
+	assert_true(p.start_time > 1e9);
+}
+
 int
 main(void)
 {
@@ -255,6 +340,8 @@ main(void)
 		cmocka_unit_test(test_oauth2),
 		cmocka_unit_test(test_db_figures),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_proc_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
