@@ -43,6 +43,7 @@
 static const struct key_spec general_keys[] = {
 	{ "tracking_format", V_STR, G(tracking_format), "SUP-%Y-%06n", 0 },
 	{ "language", V_LANG, G(language), "fr", 0 },
+	{ "detect_language", V_BOOL, G(detect_language), "yes", 0 },
 	{ "support_name", V_STR, G(support_name), NULL, 0 },
 	{ "message_id_domain", V_STR, G(message_id_domain), NULL, 0 },
 	{ "templates_dir", V_PATH, G(templates_dir), NULL, 0 },

@@ -97,6 +97,8 @@ struct conf_queue {
 struct conf_general {
 	char *tracking_format;     /* "SUP-%Y-%06n" */
 	char *language;            /* "fr" or "en" */
+	bool detect_language;      /* a new ticket in the language its
+	                              mail is written in (fr, en) */
 	char *support_name;        /* display name in our mails */
 	char *message_id_domain;   /* right side of our Message-IDs */
 	char *templates_dir;       /* overrides of conf/templates, or NULL */

@@ -12,6 +12,7 @@
 #include "common/mem.h"
 #include "desk/record.h"
 #include "notify/compose.h"
+#include "parsers/langguess.h"
 #include "parsers/mime.h"
 #include "sla/org.h"
 #include "sql/store_org.h"
@@ -38,6 +39,14 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 	snprintf(out->queue, sizeof(out->queue), "%s", cm->mb->queue);
 	snprintf(out->language, sizeof(out->language), "%s",
 	    cm->mb->language);
+	if (in->conf->general.detect_language) {
+		const char *lang = lang_guess(m->subject, m->text,
+		    mail_header_get(m, "Content-Language"));
+
+		if (lang != NULL)
+			snprintf(out->language, sizeof(out->language), "%s",
+			    lang);
+	}
 	to = xcalloc(m->nto + 1, sizeof(*to));
 	cc = xcalloc(m->ncc + 1, sizeof(*cc));
 	hdrs = xcalloc(m->nheaders + 1, sizeof(*hdrs));

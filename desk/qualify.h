@@ -4,8 +4,11 @@
  * Priority, queue and tags come from the policy's rules, else from its
  * [sla] default_priority and the mailbox's queue; plan, language and CSM
  * from the sender's organisation (imported ones first when the desk has a
- * database, then the config's), else the policy's default_plan and the
- * mailbox's language. Nothing here is a literal: the policy decides.
+ * database, then the config's), else the policy's default_plan and, with
+ * [guichet] detect_language, the language the mail is written in
+ * (parsers/langguess.h: French or English, when it says so clearly),
+ * else the mailbox's language. Nothing here is a literal: the policy
+ * decides.
  */
 #ifndef GC_DESK_QUALIFY_H
 #define GC_DESK_QUALIFY_H

@@ -239,17 +239,82 @@ class Conversation(gh.ServersTestCase):
         self.servers.smtp.clear()
         self.agent_reply(number, "#rca\nRoot cause: a full disk.\n")
         rca, = self.sent("claire@cust.example")
-        # the customer's language: the mailbox's default, French
-        self.assertIn("Analyse des causes", rca["Subject"])
+        # the customer's language: her mail's text is English (its
+        # subject French), so English (detect_language), not the
+        # mailbox's French
+        self.assertIn("Root-cause analysis", rca["Subject"])
         self.assertIn("a full disk", self.body(rca))
 
         # #resolve
         self.servers.smtp.clear()
         self.agent_reply(number, "#resolve\nThe fix is deployed.\n")
         res, = self.sent("claire@cust.example")
-        self.assertIn("Résolu", res["Subject"])
+        self.assertIn("Resolved", res["Subject"])
         self.assertIn("The fix is deployed.", self.body(res))
         self.assertEqual(self.show(number)["status"], "resolved")
+
+    def test_language_of_the_customer(self):
+        # The mailbox's language is French. A customer who writes in
+        # English is answered in English; one who writes in French, in
+        # French; a mail too short to tell by its words goes by its
+        # Content-Language, else the mailbox's; an organisation's
+        # language comes first; detect_language = no: the mailbox's.
+        s = self.servers
+        cases = [
+            ("Invoices export", "Hello,\n\nIs there a way to export all "
+             "our invoices as a CSV file?\n\nThanks,\nTom\n", "",
+             "tom@globex.example", "en"),
+            ("Export des factures", "Bonjour,\n\nLa production est "
+             "indisponible depuis ce matin.\n\nCordialement\n", "",
+             "claire@cust.example", "fr"),
+            ("Invoice 42", "See attached.\n",
+             "Content-Language: en-US\r\n", "ann@other.example", "en"),
+            ("Invoice 43", "See attached.\n", "", "bob@other.example",
+             "fr"),
+            # words and header disagree: the words
+            ("Facture", "Bonjour, je ne trouve pas la facture de novembre "
+             "dans votre espace.\n", "Content-Language: en-GB\r\n",
+             "eve@other.example", "fr"),
+            # the organisation says French, whatever the mail
+            ("Question", "Hello, we cannot log in since this morning, "
+             "could you help?\n", "", "jo@acme.example", "fr"),
+        ]
+        self.servers.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"agent alice": {"address": "alice@example.com",
+                                      "queues": "support"}},
+            raw="[organisation acme]\ndomains = acme.example\n"
+                "language = fr\n")
+        for i, (subject, body, extra, sender, lang) in enumerate(cases):
+            s.smtp.clear()
+            r = self.deliver(mail(subject, body, "lang-%d@x.example" % i,
+                                  sender=sender, extra=extra))
+            number = re.search(r"new ticket (SUP-\d+-\d+)",
+                               r.stderr).group(1)
+            self.assertEqual(s.pg.scalar(
+                "SELECT language FROM tickets WHERE number = '%s'" % number,
+                db=self.db), lang, (subject, body))
+            ack, = self.sent(sender)
+            self.assertIn("Hello" if lang == "en" else "Bonjour",
+                          self.body(ack), (subject, body))
+        # off: the English mail answered in the mailbox's French
+        self.servers.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"agent alice": {"address": "alice@example.com",
+                                      "queues": "support"},
+                      "guichet": {"detect_language": "no"}})
+        s.smtp.clear()
+        self.deliver(mail("Invoices again", cases[0][1], "lang-off@x.example",
+                          sender="tim@globex.example"))
+        ack, = self.sent("tim@globex.example")
+        self.assertIn("Bonjour", self.body(ack))
+        # a bad value is refused, saying which key
+        self.servers.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"guichet": {"detect_language": "perhaps"}})
+        r = s.guichet("check-config", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("detect_language", r.stdout + r.stderr)
 
     def test_bad_command_refused(self):
         number = self.open_ticket()

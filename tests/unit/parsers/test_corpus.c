@@ -5,7 +5,8 @@
  * source tree, or $GUICHET_CORPUS_DIR) goes through mail_parse(): no crash
  * (the suite also runs under ASan/UBSan), every file parses, and the
  * subject, text and every other string are valid UTF-8 without line breaks
- * where there must be none. (That NUL bytes are dropped rather than cut
+ * where there must be none; the language guess of each (langguess.h)
+ * is French, English or nothing. (That NUL bytes are dropped rather than cut
  * a string short is tested on fixtures in test_mime.c.) When the corpus
  * is absent it says so and exits 77, which ctest reports as skipped
  * (SKIP_RETURN_CODE in tests/CMakeLists.txt).
@@ -25,12 +26,14 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "parsers/langguess.h"
 #include "parsers/mime.h"
 #include "parsers/utf8.h"
 
 #define EXIT_SKIP 77      /* SKIP_RETURN_CODE of this test */
 
 static size_t nfiles, nattachments, nparts, nforwarded;
+static size_t nfr, nen;   /* mails whose language langguess.h told */
 static char corpus[4096];
 
 static void
@@ -106,6 +109,17 @@ visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	if (rc != 0)
 		fail_msg("%s: mail_parse failed: %d %s", path, rc, err.msg);
 	check_mail(path, m, 0);
+	{
+		const char *lang = lang_guess(m->subject, m->text,
+		    mail_header_get(m, "Content-Language"));
+
+		if (lang != NULL && strcmp(lang, "fr") == 0)
+			nfr++;
+		else if (lang != NULL && strcmp(lang, "en") == 0)
+			nen++;
+		else if (lang != NULL)
+			fail_msg("%s: language \"%s\"", path, lang);
+	}
 	mail_free(&m);
 	nfiles++;
 	return 0;
@@ -118,6 +132,8 @@ test_corpus(void **state)
 	assert_int_equal(nftw(corpus, visit, 16, FTW_PHYS), 0);
 	print_message("%zu mails, %zu parts, %zu attachments, %zu forwarded "
 	    "mails parsed\n", nfiles, nparts, nattachments, nforwarded);
+	print_message("their language: %zu English, %zu French, %zu not "
+	    "told\n", nen, nfr, nfiles - nen - nfr);
 	assert_true(nfiles > 1000);
 }
 

@@ -9,7 +9,7 @@
  * stays a failing test until it is fixed. Under the sanitizer build this
  * is the fuzz build's ASan/UBSan check of each input.
  * Targets: mime, header, rfc2047, mimehdr, charset, codec, csv, history,
- * text (html, quote, commands, authres), lmtp.
+ * text (html, quote, commands, authres), lmtp, langguess.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +25,7 @@
 #include "tests/fuzz/fuzz_codec.c"
 #include "tests/fuzz/fuzz_csv.c"
 #include "tests/fuzz/fuzz_history.c"
+#include "tests/fuzz/fuzz_langguess.c"
 #include "tests/fuzz/fuzz_lmtp.c"
 #include "tests/fuzz/fuzz_header.c"
 #include "tests/fuzz/fuzz_mime.c"
@@ -103,6 +104,13 @@ test_address(void **state)
 }
 
 static void
+test_langguess(void **state)
+{
+	(void)state;
+	fuzz_replay("langguess", fuzz_langguess);
+}
+
+static void
 test_text(void **state)
 {
 	(void)state;
@@ -124,6 +132,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_lmtp),
 		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_langguess),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
