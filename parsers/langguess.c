@@ -14,9 +14,14 @@
 #include <string.h>
 
 #define WORD_MAX 24
+#define LISTED_MAX 12          /* letters of the longest listed word */
+/* A verdict this clear stops the reading: the rest of a mail does not
+ * turn it. */
+#define CLEAR_AT 16
 
+/* Kept sorted: in_list() looks among the words of one first letter. */
 static const char *const fr_words[] = {
-	"alors", "au", "aux", "aussi", "avec", "avez", "avons", "bien",
+	"alors", "au", "aussi", "aux", "avec", "avez", "avons", "bien",
 	"bonjour", "ce", "ces", "cette", "chez", "comme", "cordialement",
 	"dans", "depuis", "des", "donc", "du", "elle", "est", "et", "faire",
 	"fait", "il", "ils", "je", "la", "le", "les", "leur", "lors", "ma",
@@ -40,21 +45,62 @@ static const char *const en_words[] = {
 static const char *const fr_elided[] = { "c", "d", "j", "l", "n", "qu" };
 static const char *const en_contracted[] = { "ll", "m", "re", "t", "ve" };
 
+/* Where each first letter's words start in a sorted list: at[L] for
+ * 'a' + L, at[26] its end. */
+struct letters {
+	unsigned char at[27];
+};
+
+static void
+letters_of(const char *const *list, size_t n, struct letters *x)
+{
+	size_t i = 0;
+
+	for (int l = 0; l < 26; l++) {
+		while (i < n && (unsigned char)list[i][0] < 'a' + l)
+			i++;
+		x->at[l] = (unsigned char)i;
+	}
+	x->at[26] = (unsigned char)n;
+}
+
 struct tally {
 	unsigned fr, en;
 	size_t left;              /* bytes still to read */
+	struct letters fr_words_at, en_words_at, fr_elided_at,
+	    en_contracted_at;
 };
 
-static bool
-in_list(const char *const *list, size_t n, const char *w)
+#define NWORDS(list) (sizeof(list) / sizeof(list[0]))
+
+static void
+tally_init(struct tally *t)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], w) == 0)
+	memset(t, 0, sizeof(*t));
+	t->left = LANG_GUESS_SCAN;
+	letters_of(fr_words, NWORDS(fr_words), &t->fr_words_at);
+	letters_of(en_words, NWORDS(en_words), &t->en_words_at);
+	letters_of(fr_elided, NWORDS(fr_elided), &t->fr_elided_at);
+	letters_of(en_contracted, NWORDS(en_contracted),
+	    &t->en_contracted_at);
+}
+
+/* Whether w (lower-case ASCII letters) is among list's words of its
+ * first letter. */
+static bool
+in_list(const char *const *list, const struct letters *x, const char *w)
+{
+	int l = w[0] - 'a';
+
+	if (l < 0 || l > 25)
+		return false;
+	for (size_t i = x->at[l]; i < x->at[l + 1]; i++)
+		if (strcmp(w + 1, list[i] + 1) == 0)
 			return true;
 	return false;
 }
 
-#define IN(list, w) in_list(list, sizeof(list) / sizeof(list[0]), w)
+#define IN(list, w) in_list(list, &t->list##_at, w)
 
 /* A French letter with an accent, as UTF-8 (c3 then b): é è ê ë à â ç
  * ù û ô î ï and their capitals. */
@@ -114,7 +160,7 @@ count(struct tally *t, const char *text, size_t len)
 	while (p < end) {
 		char w[WORD_MAX + 1];
 		size_t n = 0, k;
-		bool accent = false, long_word = false;
+		bool accent = false, long_word = false, ascii = true;
 
 		if ((k = apostrophe(p, end)) > 0) {
 			after = true;
@@ -131,6 +177,8 @@ count(struct tally *t, const char *text, size_t len)
 		    punct(p, end) == 0 && apostrophe(p, end) == 0))) {
 			if (*p == 0xc3 && p + 1 < end && french_accent(p[1]))
 				accent = true;
+			if (*p >= 0x80)
+				ascii = false;
 			if (n < WORD_MAX)
 				w[n++] = (char)(*p < 0x80 ? (*p | 0x20) : *p);
 			else
@@ -142,7 +190,7 @@ count(struct tally *t, const char *text, size_t len)
 		                             next turn */
 		if (accent)
 			t->fr++;
-		else if (long_word)
+		else if (long_word || n > LISTED_MAX || !ascii)
 			;
 		else if (k > 0 && IN(fr_elided, w))
 			t->fr++;
@@ -153,6 +201,11 @@ count(struct tally *t, const char *text, size_t len)
 		else if (!after && k == 0 && IN(en_words, w))
 			t->en++;
 		after = false;
+		if ((t->fr >= CLEAR_AT && t->fr >= 4 * t->en) ||
+		    (t->en >= CLEAR_AT && t->en >= 4 * t->fr)) {
+			t->left = 0;
+			return;
+		}
 	}
 }
 
@@ -170,8 +223,9 @@ verdict(const struct tally *t)
 const char *
 lang_guess_text(const char *text, size_t len)
 {
-	struct tally t = { 0, 0, LANG_GUESS_SCAN };
+	struct tally t;
 
+	tally_init(&t);
 	if (text != NULL)
 		count(&t, text, len);
 	return verdict(&t);
@@ -206,9 +260,10 @@ const char *
 lang_guess(const char *subject, const char *text,
     const char *content_language)
 {
-	struct tally t = { 0, 0, LANG_GUESS_SCAN };
+	struct tally t;
 	const char *v;
 
+	tally_init(&t);
 	if (subject != NULL)
 		count(&t, subject, strnlen(subject, LANG_GUESS_SCAN));
 	if (text != NULL)
@@ -216,4 +271,19 @@ lang_guess(const char *subject, const char *text,
 	if ((v = verdict(&t)) != NULL)
 		return v;
 	return lang_guess_header(content_language);
+}
+
+const char *const *
+lang_guess_words(const char *lang, size_t *n_r)
+{
+	if (lang != NULL && strcmp(lang, "fr") == 0) {
+		*n_r = NWORDS(fr_words);
+		return fr_words;
+	}
+	if (lang != NULL && strcmp(lang, "en") == 0) {
+		*n_r = NWORDS(en_words);
+		return en_words;
+	}
+	*n_r = 0;
+	return NULL;
 }

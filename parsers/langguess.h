@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#define LANG_GUESS_SCAN 4096   /* bytes of a text read */
+#define LANG_GUESS_SCAN 2048   /* bytes of a text read */
 #define LANG_GUESS_MIN 3       /* words of the winning language, at least */
 
 /* "fr" or "en" when text (len bytes, UTF-8 or not) is clearly in one of
@@ -35,5 +35,10 @@ const char *lang_guess_header(const char *value);
  * else the header's, else NULL (the caller's default). */
 const char *lang_guess(const char *subject, const char *text,
     const char *content_language);
+
+/* The words counted for lang ("fr", "en"; else NULL), *n_r of them,
+ * sorted as strcmp() sorts them (the search halves them): for tests and
+ * for the curious. */
+const char *const *lang_guess_words(const char *lang, size_t *n_r);
 
 #endif

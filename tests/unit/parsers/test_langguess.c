@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -167,6 +168,40 @@ test_hostile(void **state)
 	assert_lang(lang_guess_text("the\0and\0you", 11), "en");
 }
 
+/* Each listed word counts for its language (an unsorted list would
+ * lose words to the search by halves). */
+static void
+test_every_listed_word(void **state)
+{
+	const char *langs[] = { "fr", "en" };
+	size_t n;
+
+	(void)state;
+	assert_null(lang_guess_words("de", &n));
+	assert_int_equal(n, 0);
+	for (size_t l = 0; l < 2; l++) {
+		const char *const *w = lang_guess_words(langs[l], &n);
+
+		assert_non_null(w);
+		assert_true(n >= 50);
+		for (size_t i = 0; i < n; i++) {
+			char text[64];
+
+			if (i > 0 && strcmp(w[i - 1], w[i]) >= 0)
+				fail_msg("%s: \"%s\" before \"%s\"", langs[l],
+				    w[i - 1], w[i]);
+			snprintf(text, sizeof(text), "%s %s, %s.", w[i], w[i],
+			    w[i]);
+			assert_lang(guess(text), langs[l]);
+			/* the same in capitals */
+			for (char *p = text; *p; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p = (char)(*p - 32);
+			assert_lang(guess(text), langs[l]);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -178,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_text_then_header),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_every_listed_word),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
