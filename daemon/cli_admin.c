@@ -236,11 +236,13 @@ print_ticket_text(const json_t *t)
 	json_t *m, *e;
 
 	printf("Ticket:    %s\nSubject:   %s\nStatus:    %s\nPriority:  %s\n"
-	    "Plan:      %s\nQueue:     %s\nRequester: %s\nCreated:   %s\n",
+	    "Plan:      %s\nQueue:     %s\nRequester: %s\nLanguage:  %s\n"
+	    "Created:   %s\n",
 	    cli_jstr(t, "number"), cli_jstr(t, "subject"),
 	    cli_jstr(t, "status"), cli_jstr(t, "priority"),
 	    cli_jstr(t, "plan"), cli_jstr(t, "queue"),
-	    cli_jstr(t, "requester"), cli_jstr(t, "created_at"));
+	    cli_jstr(t, "requester"), cli_jstr(t, "language"),
+	    cli_jstr(t, "created_at"));
 	if (json_string_value(json_object_get(t, "eta")))
 		printf("ETA:       %s\n", cli_jstr(t, "eta"));
 	print_time_spent(json_object_get(t, "time_spent"));

@@ -379,6 +379,17 @@ agent_apply(struct agent_ctx *x, const struct cmd *c, struct gc_err *err)
 	int rc = 0;
 
 	switch (c->kind) {
+	case CMD_LANGUAGE:
+		if (strcmp(x->t->language, c->arg) == 0)
+			return 0;
+		rc = record_event(in, x->t->id, "language_changed", who,
+		    ev_json("from", x->t->language, "to", c->arg, NULL), err);
+		if (rc == 0)
+			rc = store_ticket_set_language(in->db, x->t->id, c->arg,
+			    in->now, err);
+		snprintf(x->t->language, sizeof(x->t->language), "%.2s",
+		    c->arg);
+		return rc;
 	case CMD_PRIORITY:
 		if (strcmp(x->t->priority, c->arg) == 0)
 			return 0;

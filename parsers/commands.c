@@ -53,6 +53,8 @@ static const struct {
 	    "1h30, 1:30; -15m corrects yours)" },
 	{ "send", CMD_SEND, "#send         (alone: your answer held because "
 	    "another agent answered first goes as it was)" },
+	{ "language", CMD_LANGUAGE, "#language fr|en (the customer's language:"
+	    " our mails to them from this one on)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -345,6 +347,12 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	memcpy(c->arg, arg, arglen);
 	c->arg[arglen] = '\0';
 	switch (c->kind) {
+	case CMD_LANGUAGE:
+		str_tolower(c->arg);
+		if (strcmp(c->arg, "fr") != 0 && strcmp(c->arg, "en") != 0)
+			return fail(err, errlen, line, l, n, "expected "
+			    "#language fr or en");
+		return 0;
 	case CMD_PRIORITY:
 		if (arglen != 2 || (arg[0] != 'P' && arg[0] != 'p') ||
 		    arg[1] < '1' || arg[1] > '3')

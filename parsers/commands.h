@@ -12,6 +12,7 @@
  *   #incident [COMPONENT,...] TITLE           #incident-update TEXT
  *   #incident-resolved [TEXT]
  *   #time 45m|2h|1h30|-15m   (time worked on the ticket)
+ *   #language fr|en          (the customer's language: our next mails)
  * TIME is "YYYY-MM-DD HH:MM" or ISO 8601 ("YYYY-MM-DDTHH:MM[:SS]", with
  * an optional "Z" or "+HH:MM"); the parser checks its shape and ranges,
  * the desk reads a time without offset in the support's time zone and
@@ -56,6 +57,7 @@ enum cmd_kind {
 	CMD_SPAM,
 	CMD_TIME,
 	CMD_SEND,
+	CMD_LANGUAGE,
 };
 
 #define CMD_MAX 16

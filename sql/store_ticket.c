@@ -246,6 +246,8 @@ store_ticket_answered(struct db *db, int64_t id, const char *actor,
 
 static const struct db_stmt st_set_prio = { "ticket_set_priority",
 	"UPDATE tickets SET priority = $2, updated_at = $3 WHERE id = $1", 3 };
+static const struct db_stmt st_set_lang = { "ticket_set_language",
+	"UPDATE tickets SET language = $2, updated_at = $3 WHERE id = $1", 3 };
 static const struct db_stmt st_set_assignee = { "ticket_set_assignee",
 	"UPDATE tickets SET assignee = $2, updated_at = $3 WHERE id = $1", 3 };
 static const struct db_stmt st_set_related = { "ticket_set_related",
@@ -259,6 +261,16 @@ store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
 	TS(ts, now);
 
 	return db_execv(db, &st_set_prio, NULL, err, 3, ids, prio, ts);
+}
+
+int
+store_ticket_set_language(struct db *db, int64_t id, const char *lang,
+    time_t now, struct gc_err *err)
+{
+	I64(ids, id);
+	TS(ts, now);
+
+	return db_execv(db, &st_set_lang, NULL, err, 3, ids, lang, ts);
 }
 
 int

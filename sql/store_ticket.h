@@ -99,6 +99,9 @@ int store_ticket_closed(struct db *db, int64_t id, const char *address,
 
 int store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
     time_t now, struct gc_err *err);
+/* The customer's language ("fr", "en"): our mails to them from now on. */
+int store_ticket_set_language(struct db *db, int64_t id, const char *lang,
+    time_t now, struct gc_err *err);
 int store_ticket_set_assignee(struct db *db, int64_t id, const char *agent,
     time_t now, struct gc_err *err);
 int store_ticket_set_related(struct db *db, int64_t id, int64_t related,

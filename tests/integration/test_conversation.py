@@ -297,6 +297,31 @@ class Conversation(gh.ServersTestCase):
             ack, = self.sent(sender)
             self.assertIn("Hello" if lang == "en" else "Bonjour",
                           self.body(ack), (subject, body))
+            # agents see it
+            self.assertEqual(self.show(number)["language"], lang)
+            self.assertIn("\nLanguage:  %s\n" % lang, s.guichet(
+                "ticket", "show", number).stdout)
+        # an agent sets it: the answer of the same mail and what
+        # follows go in that language (jo's ticket, French by its
+        # organisation)
+        s.smtp.clear()
+        self.agent_reply(number, "#language EN\nHere is how to log in.\n")
+        answer, = self.sent("jo@acme.example")
+        self.assertIn("To answer, reply to this mail", self.body(answer))
+        t = self.show(number)
+        self.assertEqual(t["language"], "en")
+        changed = [e for e in t["events"] if e["kind"] == "language_changed"]
+        self.assertEqual(len(changed), 1)
+        self.assertEqual((changed[0]["data"]["from"],
+                          changed[0]["data"]["to"]), ("fr", "en"))
+        # a language we have no templates for: nothing applied, the
+        # agent told which line
+        s.smtp.clear()
+        self.agent_reply(number, "#language de\nHallo.\n")
+        self.assertEqual(self.sent("jo@acme.example"), [])
+        told, = self.sent("alice@example.com")
+        self.assertIn("expected #language fr or en", self.body(told))
+        self.assertEqual(self.show(number)["language"], "en")
         # off: the English mail answered in the mailbox's French
         self.servers.write_config(
             dbname=self.db, mailbox_user=self.user,

@@ -95,6 +95,25 @@ test_errors(void **state)
 	expect_error("#internal yes\n", "takes no argument");
 	expect_error("#\n", "unknown command");
 	expect_error("\n\n#rca\n#wat\n", "line 4");
+	expect_error("#language de\n", "expected #language fr or en");
+	expect_error("#language\n", "expected #language fr or en");
+	expect_error("#language english\n", "expected #language fr or en");
+}
+
+static void
+test_language(void **state)
+{
+	struct cmd_list l;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(commands_parse(&l, "#Language EN\n#language fr\n"
+	    "Hello", err, sizeof(err)), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].kind, CMD_LANGUAGE);
+	assert_string_equal(l.v[0].arg, "en");
+	assert_string_equal(l.v[1].arg, "fr");
+	assert_non_null(strstr(commands_help(), "#language fr|en"));
 }
 
 static void
@@ -360,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_no_commands),
 		cmocka_unit_test(test_all_kinds),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_eta_forms),
 		cmocka_unit_test(test_remind),
