@@ -93,6 +93,10 @@ has_tag(const struct agent_ctx *x, const char *tag)
 const char *
 agent_customer_language(const struct agent_ctx *x)
 {
+	/* a #language of this mail: its answer is in that language */
+	for (size_t i = x->cmds.n; i > 0; i--)
+		if (x->cmds.v[i - 1].kind == CMD_LANGUAGE)
+			return x->cmds.v[i - 1].arg;
 	if (strcmp(x->t->language, "fr") == 0 ||
 	    strcmp(x->t->language, "en") == 0)
 		return x->t->language;
@@ -227,9 +231,15 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		    agent_customer_language(x), x->reply_tpl, err);
 		template_free(&tpl);
 		if (rc == GC_ENOTFOUND || rc == GC_EINVAL) {
+			const char *lang = agent_customer_language(x);
+
 			gc_err_clear(err);
-			return why_line(why, whylen, c, "no canned reply of that "
-			    "name");
+			snprintf(why, whylen, "line %d: \"#reply %.64s\": no canned "
+			    "reply of that name in the customer's language, %s "
+			    "(%s/replies/%.64s.txt; #language %s answers in the "
+			    "other)", c->line, c->arg, lang, lang, c->arg,
+			    strcmp(lang, "fr") == 0 ? "en" : "fr");
+			return 1;
 		}
 		if (rc != 0) {
 			/* a broken template: the agent is told, ops too */

@@ -234,6 +234,24 @@ class Commands(DeskCase):
         self.refused(number, "#reply passwd", "no canned reply")
         self.refused(number, "#reply nosuch", "no canned reply")
         self.refused(number, "#reply thanks\n#resolve", "goes alone")
+        # a canned reply written in French only, to a customer who
+        # wrote in English: refused, saying why and how
+        with open(os.path.join(self.tpl, "fr", "replies", "seulement.txt"),
+                  "w") as f:
+            f.write("Subject: {{ticket_tag}} {{subject}}\n\nRéponse "
+                    "type.\n{{message_text}}\n")
+        self.assertEqual(t["language"], "en")
+        self.refused(number, "#reply seulement",
+                     "no canned reply of that name in the customer's "
+                     "language, en (en/replies/seulement.txt; #language fr "
+                     "answers in the other)")
+        # with #language fr in the same mail: checked and sent in French
+        self.servers.smtp.clear()
+        self.agent_reply(number, "#language fr\n#reply seulement\n"
+                         "Le correctif arrive lundi.\n")
+        r, = self.sent("claire@cust.example")
+        self.assertIn("Réponse type.", self.body(r))
+        self.assertEqual(self.show(number)["language"], "fr")
 
     def test_check_config_reads_canned_replies(self):
         s = self.servers
