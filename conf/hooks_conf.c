@@ -15,7 +15,8 @@ static const char *const events[] = {
 	"created", "message_received", "agent_reply", "internal_note",
 	"status_changed", "reopened", "validated", "auto_closed", "assigned",
 	"priority_changed", "queue_changed", "marked_spam", "time_spent",
-	"followed_up", "pending_reminded", "answer_held", NULL
+	"followed_up", "pending_reminded", "answer_held", "language_changed",
+	NULL
 };
 #define NEVENTS (sizeof(events) / sizeof(events[0]) - 1)
 

@@ -180,6 +180,27 @@ class Hooks(DeskCase):
             "message_id": "hk-a50@example.com", "first": "bruno",
             "answered_at": at(0, 1)})])
 
+    def test_language_changed(self):
+        """language_changed: an agent's #language, from and to; the
+        language guessed for a new ticket is no event."""
+        s = self.servers
+        self.configure({"webhook lang": {"url": s.http.url + "/lang",
+                                         "events": "language_changed"}})
+        number = self.open_ticket("Export vide", "Hello, the export of "
+                                  "our invoices is empty, could you "
+                                  "help?\n", "hk-60@cust.example")
+        self.assertEqual(self.posts("/lang"), [])
+        self.deliver(mail("Re: [%s] Export vide" % number,
+                          "#language fr\nBonjour.\n", "hk-a60@example.com",
+                          sender="Alice Martin <alice@example.com>",
+                          in_reply_to=self.notification("alice@example.com",
+                                                        number)),
+                     now=at(0, 1))
+        got = [(p["event"], p["ticket"], p["actor"], p["data"])
+               for p in self.posts("/lang")]
+        self.assertEqual(got, [("language_changed", number, "alice",
+                                {"from": "en", "to": "fr"})])
+
     def test_queues_redaction_and_a_receiver_away(self):
         s = self.servers
         url = s.http.url
