@@ -13,10 +13,12 @@ set -eu
 
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 STATE="$ROOT/state/demo-test"
+LOG="$ROOT/state/demo-test.log"
 rm -rf "$STATE"
+mkdir -p "$ROOT/state"      # not in a fresh clone
 export GUICHET_DEMO_STATE="$STATE"
 rc=0
-"$ROOT/scripts/demo.sh" --for 0 > "$ROOT/state/demo-test.log" 2>&1 || rc=$?
+"$ROOT/scripts/demo.sh" --for 0 >"$LOG" 2>&1 || rc=$?
 if [ "$rc" -eq 0 ]; then
 	# every sample mail and the LMTP one acknowledged to its customer
 	want=$(($(ls "$ROOT"/scripts/demo-mail/*.eml | wc -l) + 1))
@@ -40,7 +42,7 @@ if [ "$rc" -eq 0 ]; then
 fi
 if [ "$rc" -ne 0 ]; then
 	echo "demo: failed ($rc); its output:" >&2
-	cat "$ROOT/state/demo-test.log" >&2
+	cat "$LOG" >&2
 fi
 rm -rf "$STATE"
 exit "$rc"
