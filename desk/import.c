@@ -11,6 +11,7 @@
 #include "desk/record.h"
 #include "desk/timers.h"
 #include "desk/tracking.h"
+#include "parsers/langguess.h"
 #include "sla/org.h"
 #include "sla/policy.h"
 #include "sql/import_db.h"
@@ -82,6 +83,21 @@ answers(const struct history_ticket *ht, time_t *first, time_t *last)
 	}
 }
 
+/* The language the ticket's first customer message (and its subject) is
+ * written in, as a new mail's is guessed (parsers/langguess.h); dflt
+ * when it does not say. */
+static const char *
+imported_language(const struct history_ticket *ht, const char *dflt)
+{
+	const char *text = NULL, *lang;
+
+	for (size_t i = 0; i < ht->nmessages && text == NULL; i++)
+		if (strcmp(ht->messages[i].author, "customer") == 0)
+			text = ht->messages[i].text;
+	lang = lang_guess(ht->subject, text, NULL);
+	return lang != NULL ? lang : dflt;
+}
+
 static int
 new_ticket(struct desk *in, const struct conf_mailbox *mb,
     const char *source, const struct history_ticket *ht, int64_t *id_r,
@@ -99,6 +115,8 @@ new_ticket(struct desk *in, const struct conf_mailbox *mb,
 	o = org ? org_table_find(sla_policy_orgs(in->policy), org) : NULL;
 	if (o != NULL && o->language != NULL)
 		lang = o->language;
+	else if (in->conf->general.detect_language)
+		lang = imported_language(ht, lang);
 	priority = sla_policy_priority_name(in->policy, ht->priority);
 	if (priority == NULL)
 		return gc_err_set(err, GC_ECONFIG, "ticket %s: the policy has "

@@ -243,6 +243,24 @@ class Import(gh.ServersTestCase):
             "+SUM(A1:A2)\r\n@HYPERLINK(\"http://x\")"])
         self.assertEqual(self.ticket("generic", "G-2")["subject"], "Fermé")
 
+    def test_language_of_the_first_customer_message(self):
+        # no language column value: the first customer message says it,
+        # as a new mail's does; the column, when given, decides
+        data = (self.HEADER +
+                self.row("L-1", "Hello, the invoices export is empty "
+                         "since this morning, could you help?",
+                         subject="Export") +
+                self.row("L-2", "Bonjour, la facture de novembre est "
+                         "introuvable dans votre espace.",
+                         subject="Facture").replace(",,,2024", ",,en,2024") +
+                self.row("L-3", "See attached.", subject="Invoice"))
+        out = self.run_import(self.write("lang.csv", data), "generic").stdout
+        self.assertIn("3 ticket(s) imported", out)
+        self.assertEqual(self.ticket("generic", "L-1")["language"], "en")
+        self.assertEqual(self.ticket("generic", "L-2")["language"], "en")
+        # too little to tell: the mailbox's (French)
+        self.assertEqual(self.ticket("generic", "L-3")["language"], "fr")
+
     # -- hostile files ------------------------------------------------------
 
     HEADER = ("ref,subject,status,priority,requester,requester_name,"
