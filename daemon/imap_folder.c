@@ -114,8 +114,7 @@ imap_select(struct imap_conn *c, const char *folder, uint32_t *uidvalidity_r,
 	/* the folder as it is now is the caller's: news are what the server
 	 * tells after this (an EXISTS in the answer to a later command
 	 * included; IDLE takes it up) */
-	si->sel_has_exists = 0;
-	si->sel_has_recent = 0;
+	(void)imap_news_take(c);
 	if (uidvalidity_r != NULL)
 		*uidvalidity_r = si->sel_uidvalidity;
 	if (uidnext_r != NULL)

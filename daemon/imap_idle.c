@@ -81,20 +81,24 @@ line_is_news(const char *line)
 	return str_casestarts(p, "EXISTS") || str_casestarts(p, "RECENT");
 }
 
-/* News of mail taken up: the selection info's marks cleared. */
-static void
-forget_news(struct imap_conn *c)
+/* News of mail, taken up once (see imap_conn.h). */
+bool
+imap_news_take(struct imap_conn *c)
 {
-	if (c->imap->imap_selection_info != NULL) {
-		c->imap->imap_selection_info->sel_has_exists = 0;
-		c->imap->imap_selection_info->sel_has_recent = 0;
-	}
+	struct mailimap_selection_info *si = c->imap->imap_selection_info;
+	bool news;
+
+	if (si == NULL)
+		return false;
+	news = si->sel_has_exists || si->sel_has_recent;
+	si->sel_has_exists = 0;
+	si->sel_has_recent = 0;
+	return news;
 }
 
 int
 imap_idle_start(struct imap_conn *c, struct gc_err *err)
 {
-	struct mailimap_selection_info *si;
 	char text[SERVER_TEXT_MAX + 8];
 	mailstream *s;
 	const char *line;
@@ -113,10 +117,7 @@ imap_idle_start(struct imap_conn *c, struct gc_err *err)
 	 * IDLE (a FETCH, a MOVE of the pass) is news the server will not
 	 * tell again in IDLE (libetpan's mailimap_idle() forgets it): kept,
 	 * it wakes us at once. */
-	si = c->imap->imap_selection_info;
-	c->idle_news = si != NULL && (si->sel_has_exists ||
-	    si->sel_has_recent);
-	forget_news(c);
+	c->idle_news = imap_news_take(c);
 	r = mailimap_send_current_tag(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "IDLE", err);
@@ -185,7 +186,6 @@ imap_idle_fd(const struct imap_conn *c)
 int
 imap_idle_done(struct imap_conn *c, bool *new_mail_r, struct gc_err *err)
 {
-	struct mailimap_selection_info *si;
 	int r;
 
 	*new_mail_r = false;
@@ -200,14 +200,11 @@ imap_idle_done(struct imap_conn *c, bool *new_mail_r, struct gc_err *err)
 		return gc_err_set(err, GC_ETEMP, "IDLE DONE: the connection "
 		    "to %s was lost earlier; reconnect", c->where);
 	r = mailimap_idle_done(c->imap);
-	si = c->imap->imap_selection_info;
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "IDLE DONE", err);
-	*new_mail_r = c->idle_news ||
-	    (si != NULL && (si->sel_has_exists || si->sel_has_recent));
 	/* told once: the caller looks at the folder (or, the database
 	 * away, remembers to) */
+	*new_mail_r = imap_news_take(c) || c->idle_news;
 	c->idle_news = false;
-	forget_news(c);
 	return 0;
 }

@@ -297,7 +297,6 @@ metrics_set_process(struct metrics *m, const struct metrics_process *p)
 	pthread_mutex_unlock(&m->lock);
 }
 
-
 void
 metrics_set_db_figures(struct metrics *m,
     const struct metrics_db_tickets *rows, size_t n, long long outbox_pending,

@@ -42,23 +42,27 @@ struct monitor {
 	bool refresh_due;        /* a scrape asked, too soon after the last */
 };
 
-double
-monitor_clock(void)
+/* The seconds of clock id. */
+static double
+seconds_of(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+monitor_clock(void)
+{
+	return seconds_of(CLOCK_MONOTONIC);
 }
 
 double
 monitor_cpu(void)
 {
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return seconds_of(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static time_t

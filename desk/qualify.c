@@ -28,6 +28,7 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 	const char **to, **cc, *keys[16];
 	struct store_org org;
 	size_t nto = 0, ncc = 0, nkeys;
+	bool org_language = false;   /* an organisation gave the language */
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -39,14 +40,6 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 	snprintf(out->queue, sizeof(out->queue), "%s", cm->mb->queue);
 	snprintf(out->language, sizeof(out->language), "%s",
 	    cm->mb->language);
-	if (in->conf->general.detect_language) {
-		const char *lang = lang_guess(m->subject, m->text,
-		    mail_header_get(m, "Content-Language"));
-
-		if (lang != NULL)
-			snprintf(out->language, sizeof(out->language), "%s",
-			    lang);
-	}
 	to = xcalloc(m->nto + 1, sizeof(*to));
 	cc = xcalloc(m->ncc + 1, sizeof(*cc));
 	hdrs = xcalloc(m->nheaders + 1, sizeof(*hdrs));
@@ -87,9 +80,11 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 		out->tags[out->ntags++] = out->q.rules.tags[i];
 	if (out->q.org != NULL) {
 		snprintf(out->org, sizeof(out->org), "%s", out->q.org->name);
-		if (out->q.org->language)
+		if (out->q.org->language) {
 			snprintf(out->language, sizeof(out->language), "%s",
 			    out->q.org->language);
+			org_language = true;
+		}
 		if (out->q.org->csm)
 			snprintf(out->csm, sizeof(out->csm), "%s",
 			    out->q.org->csm);
@@ -114,12 +109,24 @@ qualify_mail(struct desk *in, const struct conv_mail *cm,
 		out->org_imported = true;
 		if (plan != NULL)
 			snprintf(out->plan, sizeof(out->plan), "%s", plan);
-		if (org.language[0])
+		if (org.language[0]) {
 			snprintf(out->language, sizeof(out->language), "%s",
 			    org.language);
+			org_language = true;
+		}
 		snprintf(out->csm, sizeof(out->csm), "%s", org.csm);
 	} else if (rc != GC_ENOTFOUND) {
 		return rc;
+	}
+	/* the mail's own language, read only when no organisation gave
+	 * one */
+	if (!org_language && in->conf->general.detect_language) {
+		const char *lang = lang_guess(m->subject, m->text,
+		    mail_header_get(m, "Content-Language"));
+
+		if (lang != NULL)
+			snprintf(out->language, sizeof(out->language), "%s",
+			    lang);
 	}
 	gc_err_clear(err);
 	return 0;

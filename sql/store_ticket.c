@@ -253,34 +253,36 @@ static const struct db_stmt st_set_assignee = { "ticket_set_assignee",
 static const struct db_stmt st_set_related = { "ticket_set_related",
 	"UPDATE tickets SET related_to = $2 WHERE id = $1", 2 };
 
-int
-store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
-    time_t now, struct gc_err *err)
+/* One column of ticket id set to value, with updated_at. */
+static int
+set_column(struct db *db, const struct db_stmt *st, int64_t id,
+    const char *value, time_t now, struct gc_err *err)
 {
 	I64(ids, id);
 	TS(ts, now);
 
-	return db_execv(db, &st_set_prio, NULL, err, 3, ids, prio, ts);
+	return db_execv(db, st, NULL, err, 3, ids, value, ts);
+}
+
+int
+store_ticket_set_priority(struct db *db, int64_t id, const char *prio,
+    time_t now, struct gc_err *err)
+{
+	return set_column(db, &st_set_prio, id, prio, now, err);
 }
 
 int
 store_ticket_set_language(struct db *db, int64_t id, const char *lang,
     time_t now, struct gc_err *err)
 {
-	I64(ids, id);
-	TS(ts, now);
-
-	return db_execv(db, &st_set_lang, NULL, err, 3, ids, lang, ts);
+	return set_column(db, &st_set_lang, id, lang, now, err);
 }
 
 int
 store_ticket_set_assignee(struct db *db, int64_t id, const char *agent,
     time_t now, struct gc_err *err)
 {
-	I64(ids, id);
-	TS(ts, now);
-
-	return db_execv(db, &st_set_assignee, NULL, err, 3, ids, agent, ts);
+	return set_column(db, &st_set_assignee, id, agent, now, err);
 }
 
 int
