@@ -8,7 +8,11 @@
 # query. The load takes a few minutes and about 6 GB of disk for the
 # default million tickets (in the harness's temporary directory).
 #
-# Usage: scripts/bench-sla.sh [N] [ROUNDS] [--callgrind]  (default 1000000 7)
+# PostgreSQL runs on huge pages when the kernel gives them (as root; see
+# the script's docstring), as doc/operations.md advises.
+#
+# Usage: scripts/bench-sla.sh [N] [ROUNDS] [--callgrind] [--no-huge-pages]
+#        (default 1000000 7)
 # Environment: BENCH_BUILD_DIR (default build-bench/, shared with
 # bench-parse.sh and configured the same way), JOBS (default 2).
 set -eu

@@ -55,7 +55,6 @@ MESSAGES = int(ARGS[0]) if len(ARGS) > 0 else 1000000
 ROUNDS = int(ARGS[1]) if len(ARGS) > 1 else 5
 HUGE = "--no-huge-pages" not in sys.argv
 SHARED_MB = 1024
-NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
 TICKETS = max(MESSAGES // 10, 1)
 DB = "searchbench"
 NOW = "2026-12-01T10:00:00Z"
@@ -163,35 +162,6 @@ WHERE t.number LIKE 'BENCH-%%';
           % (time.perf_counter() - t0), flush=True)
 
 
-def reserve_huge_pages(mb):
-    """Add enough 2 MB huge pages for mb of shared memory (and a tenth
-    more for PostgreSQL's other shared structures); return the count to
-    restore, or None when the kernel would not give them."""
-    want = mb // 2 + mb // 20
-    try:
-        with open(NR_HUGEPAGES) as f:
-            before = int(f.read())
-        with open(NR_HUGEPAGES, "w") as f:
-            f.write(str(before + want))
-        with open(NR_HUGEPAGES) as f:
-            got = int(f.read())
-    except (OSError, ValueError):
-        return None
-    if got < before + want:
-        restore_huge_pages(before)
-        return None
-    return before
-
-
-def restore_huge_pages(before):
-    if before is not None:
-        try:
-            with open(NR_HUGEPAGES, "w") as f:
-                f.write(str(before))
-        except OSError:
-            pass
-
-
 class StatementLog:
     """The milliseconds PostgreSQL logged for the search's statements
     (parse, bind, execute of search_*) since the last call."""
@@ -250,11 +220,8 @@ def explain(s, query):
 
 
 def main():
-    before = reserve_huge_pages(SHARED_MB) if HUGE else None
-    try:
-        run(before is not None)
-    finally:
-        restore_huge_pages(before)
+    with pgload.huge_pages(SHARED_MB, HUGE) as huge:
+        run(huge)
 
 
 def run(huge):
