@@ -62,6 +62,7 @@ struct metrics {
 	unsigned long long escalation_summaries, ratings_told;
 	unsigned long long round_trips, rt_seen;
 	bool db_up;
+	int db_durable;          /* -1 until a connection told */
 	struct hist intake, ack, pass;
 	double pass_cpu;         /* seconds, the passes' thread */
 	struct metrics_process proc;
@@ -88,6 +89,7 @@ metrics_new(struct metrics **out, time_t started)
 
 	pthread_mutex_init(&m->lock, NULL);
 	m->started = started;
+	m->db_durable = -1;
 	atomic_init(&m->want_refresh, true);
 	*out = m;
 }
@@ -245,6 +247,14 @@ metrics_db_up(struct metrics *m, bool up)
 {
 	pthread_mutex_lock(&m->lock);
 	m->db_up = up;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_db_durable(struct metrics *m, bool durable)
+{
+	pthread_mutex_lock(&m->lock);
+	m->db_durable = durable;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -554,6 +564,10 @@ metrics_format(struct metrics *m, time_t now)
 	    (long long)m->round_trips);
 	scalar(&b, "guichet_db_up", "gauge",
 	    "1 when this daemon is connected to PostgreSQL.", m->db_up ? 1 : 0);
+	if (m->db_durable >= 0)
+		scalar(&b, "guichet_db_durable", "gauge", "0 when PostgreSQL "
+		    "runs with fsync or full_page_writes off: a commit may not "
+		    "survive a crash of its machine.", m->db_durable);
 	hist(&b, "guichet_intake_latency_seconds", "Seconds from the start "
 	    "of the intake pass that took a mail to the commit of that pass.",
 	    &m->intake);

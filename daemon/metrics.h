@@ -92,6 +92,8 @@ void metrics_sla(struct metrics *m, int warnings, int breaches, int closed,
  * 0 again). */
 void metrics_db_round_trips(struct metrics *m, unsigned long long now_count);
 void metrics_db_up(struct metrics *m, bool up);
+/* What the connection's commits rest on (sql/db.h, db_durability_gap()). */
+void metrics_db_durable(struct metrics *m, bool durable);
 void metrics_observe_intake(struct metrics *m, double seconds,
     unsigned long n);
 void metrics_observe_ack(struct metrics *m, double seconds, unsigned long n);

@@ -372,6 +372,7 @@ monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 	metrics_db_up(m->metrics, db_ok(db));
 	if (!db_ok(db))
 		return;
+	metrics_db_durable(m->metrics, db_durability_gap(db) == NULL);
 	metrics_db_round_trips(m->metrics, db_round_trips(db));
 	if (metrics_refresh_wanted(m->metrics))
 		m->refresh_due = true;

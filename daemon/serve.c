@@ -210,6 +210,25 @@ reload(struct daemon *d)
 	log_info("configuration reloaded from %s", d->app->config_path);
 }
 
+/* Say at each connection what makes its commits less than durable: the
+ * promise that a mail leaves its folder only once its ticket is stored
+ * rests on them. */
+static void
+tell_durability(const struct db *db)
+{
+	const char *gap = db_durability_gap(db);
+
+	if (db_commit_raised(db))
+		log_info("PostgreSQL's synchronous_commit is off for this "
+		    "connection: set on for guichet's sessions, so that a "
+		    "mail leaves its folder only once its commit is on disk");
+	if (gap != NULL)
+		log_warn("PostgreSQL runs with %s: a commit may not survive a "
+		    "crash of the database's machine, and the mails taken "
+		    "since would already have left their folder (turn it on; "
+		    "see operations.md, PostgreSQL)", gap);
+}
+
 static int
 ensure_db(struct daemon *d, time_t now)
 {
@@ -239,6 +258,7 @@ ensure_db(struct daemon *d, time_t now)
 		}
 		if (d->db_backoff.failures > 0)
 			log_info("database connection back");
+		tell_durability(d->db);
 		backoff_reset(&d->db_backoff);
 		tell_status(d);     /* READY=1 the first time */
 		return 0;

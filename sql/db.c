@@ -22,6 +22,8 @@ struct db {
 	int pending;            /* deferred writes not read back yet */
 	unsigned long long round_trips; /* waits for the server, for figures */
 	unsigned long long statements;  /* statements executed, for figures */
+	char durability_gap[64];        /* db_durability_gap(), "" if none */
+	bool commit_raised;             /* synchronous_commit set on */
 };
 
 static void
@@ -519,11 +521,21 @@ static const struct db_stmt st_record = { "migr_record",
 	"VALUES ($1, $2, $3)", 3 };
 /* The first of the binary's migrations ($1) that the database lacks,
  * 0 when none: migrations are applied by number with gaps allowed, so a
- * schema whose latest version is high enough may still lack one. */
+ * schema whose latest version is high enough may still lack one. With
+ * it, what this session's commits rest on (no round trip of its own): a
+ * synchronous_commit of off (the server's, the role's or the database's)
+ * is set on for the session, since a mail leaves its folder once its
+ * commit returned, and with off that commit may still be lost to a crash
+ * of the server. The value is read before it is set (MATERIALIZED:
+ * evaluated first). */
 static const struct db_stmt st_missing = { "migr_missing",
-	"SELECT coalesce(min(v), 0) FROM unnest($1::int[]) AS v "
-	"WHERE NOT EXISTS (SELECT 1 FROM schema_migrations m "
-	"WHERE m.version = v)", 1 };
+	"WITH s AS MATERIALIZED (SELECT current_setting('synchronous_commit') "
+	"AS sc) SELECT (SELECT coalesce(min(v), 0) FROM unnest($1::int[]) "
+	"AS v WHERE NOT EXISTS (SELECT 1 FROM schema_migrations m "
+	"WHERE m.version = v)), current_setting('fsync'), "
+	"current_setting('full_page_writes'), s.sc = 'off', CASE WHEN "
+	"s.sc = 'off' THEN set_config('synchronous_commit', 'on', false) END "
+	"FROM s", 1 };
 
 /* A fixed key for the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK "4711001"
@@ -583,6 +595,8 @@ db_migrate(struct db *db, time_t now, int *applied_r, struct gc_err *err)
 	return rc;
 }
 
+static void durability(struct db *db, const PGresult *res);
+
 int
 db_schema_check(struct db *db, struct gc_err *err)
 {
@@ -606,12 +620,39 @@ db_schema_check(struct db *db, struct gc_err *err)
 		return rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG;
 	}
 	missing = atoi(PQgetvalue(res, 0, 0));
+	durability(db, res);
 	PQclear(res);
 	if (missing != 0)
 		return gc_err_set(err, GC_ECONFIG, "the database schema lacks "
 		    "migration %d that this guichet needs: run `guichet "
 		    "migrate`", missing);
 	return 0;
+}
+
+/* What the commits rest on, from st_missing's row. */
+static void
+durability(struct db *db, const PGresult *res)
+{
+	bool fsync_off = strcmp(PQgetvalue(res, 0, 1), "on") != 0;
+	bool fpw_off = strcmp(PQgetvalue(res, 0, 2), "on") != 0;
+
+	db->commit_raised = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	snprintf(db->durability_gap, sizeof(db->durability_gap), "%s%s%s",
+	    fsync_off ? "fsync = off" : "", fsync_off && fpw_off ? ", " : "",
+	    fpw_off ? "full_page_writes = off" : "");
+}
+
+const char *
+db_durability_gap(const struct db *db)
+{
+	return db != NULL && db->durability_gap[0] != '\0' ?
+	    db->durability_gap : NULL;
+}
+
+bool
+db_commit_raised(const struct db *db)
+{
+	return db != NULL && db->commit_raised;
 }
 
 void

@@ -128,7 +128,16 @@ unsigned long long db_round_trips(const struct db *db);
 int db_migrate(struct db *db, time_t now, int *applied_r,
     struct gc_err *err);
 
-/* Whether the schema is at the newest version this binary knows. */
+/* Whether the schema is at the newest version this binary knows. It
+ * also reads what this connection's commits rest on, and sets
+ * synchronous_commit on for the session when it was off (see below). */
 int db_schema_check(struct db *db, struct gc_err *err);
+
+/* As db_schema_check() found them: the server settings that make a
+ * commit less than durable ("fsync = off", "full_page_writes = off",
+ * both), NULL when none does; and whether synchronous_commit was off for
+ * this session and guichet set it on. */
+const char *db_durability_gap(const struct db *db);
+bool db_commit_raised(const struct db *db);
 
 #endif

@@ -112,6 +112,17 @@ test_counters(void **state)
 	assert_null(strstr(t, "guichet_outbox_pending"));
 	/* no LMTP listener: no LMTP figures */
 	assert_null(strstr(t, "guichet_lmtp"));
+	/* no connection told what its commits rest on yet */
+	assert_null(strstr(t, "guichet_db_durable"));
+	free(t);
+	metrics_db_durable(m, false);
+	t = metrics_format(m, T0 + 10);
+	assert_line(t, "# TYPE guichet_db_durable gauge");
+	assert_line(t, "guichet_db_durable 0");
+	free(t);
+	metrics_db_durable(m, true);
+	t = metrics_format(m, T0 + 10);
+	assert_line(t, "guichet_db_durable 1");
 	free(t);
 	{
 		struct metrics_lmtp f = { .on = true, .stored = 7,

@@ -1,0 +1,148 @@
+"""test_durability.py - what guichet's commits rest on, and the crash that
+shows it.
+
+A mail leaves its IMAP folder, and `guichet ingest` tells the MTA it may
+drop its copy, once the commit of its ticket has returned. That is a
+promise only if the commit is on disk: with synchronous_commit = off
+(set for a role or a database, as tuning advice often says) PostgreSQL
+returns before it wrote the commit, and a crash of the server then loses
+the ticket of a mail that is no longer anywhere else.
+
+- synchronous_commit off for the database, the WAL writer slowed to 10
+  s (so that nothing else writes the commits out): mails taken by
+  `serve --once` and one by `ingest`, then PostgreSQL stopped as by a
+  crash (immediate shutdown: its WAL buffers lost) and started again:
+  every ticket is there, and the daemon said it set the setting on;
+  with a binary that does not set it the tickets were gone;
+- `synchronous_commit = local` (durable on this server) is left as it
+  is, and nothing is said of it;
+- PostgreSQL with fsync and full_page_writes off (the test harness's
+  own server): the daemon warns, naming both, and /metrics says
+  guichet_db_durable 0; with both on again and the server restarted, the
+  daemon reconnects and says 1, without the warning.
+"""
+
+import http.client
+import re
+import unittest
+
+import guichet_harness as gh
+
+
+def mail(n, tag):
+    return ("From: Customer %d <d%d-%s@customer.example.org>\r\n"
+            "To: support@example.com\r\n"
+            "Subject: Disk full %s %d\r\n"
+            "Message-ID: <durable-%s-%d@customer.example.org>\r\n"
+            "\r\nOur disk is full (%d).\r\n"
+            % (n, n, tag, tag, n, tag, n, n)).encode()
+
+
+def durable_gauge(port):
+    c = http.client.HTTPConnection(gh.LOCALHOST, port, timeout=5)
+    try:
+        c.request("GET", "/metrics")
+        body = c.getresponse().read().decode()
+    except OSError:
+        return None
+    finally:
+        c.close()
+    m = re.search(r"^guichet_db_durable (\S+)$", body, re.M)
+    return float(m.group(1)) if m else None
+
+
+RAISED = "synchronous_commit is off for this connection: set on"
+
+
+class Durability(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        s = self.servers
+        self.db = "du_" + self._testMethodName[5:][:40].lower()
+        self.user = ("du" + self._testMethodName[5:])[:30].lower()
+        self.conf = s.write_config(dbname=self.db, mailbox_user=self.user,
+                                   sections={"smtp": {
+                                       "url": "smtp://127.0.0.1:1"}})
+        s.guichet("migrate")
+
+    def tickets(self):
+        return int(self.servers.pg.scalar("SELECT count(*) FROM tickets",
+                                          db=self.db))
+
+    def crash(self):
+        """PostgreSQL stopped as by a crash (no checkpoint, its shared
+        memory and WAL buffers gone), then started again."""
+        self.servers.pg.stop(mode="immediate")
+        self.servers.pg.start()
+
+    def test_commit_is_on_disk_whatever_the_database_says(self):
+        s = self.servers
+        pg = s.pg
+        pg.psql("ALTER SYSTEM SET wal_writer_delay = '10s'")
+        self.addCleanup(pg.restart)
+        self.addCleanup(pg.psql, "ALTER SYSTEM RESET wal_writer_delay")
+        pg.restart()
+        pg.psql("ALTER DATABASE %s SET synchronous_commit = off" % self.db)
+
+        for n in range(3):
+            s.imap.append(self.user, "INBOX", mail(n, "imap"))
+        r = s.guichet("serve", "--once")
+        self.assertIn(RAISED, r.stderr)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [],
+                         "the mails left their folder")
+        self.crash()
+        self.assertEqual(self.tickets(), 3, "a mail taken from its folder "
+                         "lost its ticket to the crash")
+
+        r = s.guichet("ingest", "--mailbox", "support",
+                      input=mail(9, "mta"))
+        self.assertEqual(r.returncode, 0)    # the MTA drops its copy
+        self.crash()
+        self.assertEqual(self.tickets(), 4, "a mail the MTA was told was "
+                         "taken lost its ticket to the crash")
+
+        # durable on this server already: left as the operator set it
+        pg.psql("ALTER DATABASE %s SET synchronous_commit = local"
+                % self.db)
+        s.imap.append(self.user, "INBOX", mail(5, "local"))
+        r = s.guichet("serve", "--once")
+        self.assertNotIn(RAISED, r.stderr)
+        self.crash()
+        self.assertEqual(self.tickets(), 5)
+
+    def test_says_what_the_server_lacks(self):
+        s = self.servers
+        pg = s.pg
+        port = gh.free_port()
+        conf = s.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"smtp": {"url": "smtp://127.0.0.1:1"},
+                      "guichet": {"poll_interval": "1s",
+                                  "reconnect_max": "1s"},
+                      "http": {"listen": "%s:%d" % (gh.LOCALHOST, port)}})
+        d = s.spawn("serve", config=conf)
+        d.wait_for_output(r"PostgreSQL runs with fsync = off, "
+                          r"full_page_writes = off: a commit may not "
+                          r"survive a crash")
+        gh.wait_until(lambda: durable_gauge(port) == 0, 20,
+                      "guichet_db_durable 0")
+
+        pg.psql("ALTER SYSTEM SET fsync = on")
+        pg.psql("ALTER SYSTEM SET full_page_writes = on")
+        self.addCleanup(pg.restart)
+        self.addCleanup(pg.psql, "ALTER SYSTEM RESET full_page_writes")
+        self.addCleanup(pg.psql, "ALTER SYSTEM RESET fsync")
+        pg.restart()
+        d.wait_for_output(r"database connection lost")
+        gh.wait_until(lambda: durable_gauge(port) == 1, 20,
+                      "guichet_db_durable 1 once the server is durable")
+        s.imap.append(self.user, "INBOX", mail(1, "after"))
+        gh.wait_until(lambda: self.tickets() == 1, 20, "the ticket")
+        d.stop()
+        self.assertEqual(len(re.findall(r"PostgreSQL runs with",
+                                        d.stderr())), 1, d.stderr())
+
+
+if __name__ == "__main__":
+    unittest.main()
