@@ -116,6 +116,13 @@ result_error(struct db *db, const PGresult *res, const char *what,
 		code = GC_ETEMP;
 	else if (state != NULL && strcmp(state, "23505") == 0)
 		code = GC_EDUP;
+	else if (state != NULL && strcmp(state, "25006") == 0)
+		/* a standby, or default_transaction_read_only: nothing of the
+		 * mail is wrong, it waits (not the quarantine) */
+		return gc_err_set(err, GC_ETEMP, "database: %s: %s (the "
+		    "database takes no writes: a standby, or "
+		    "default_transaction_read_only; the mails wait)", what,
+		    msg);
 	return gc_err_set(err, code, "database: %s: %s", what,
 	    msg[0] ? msg : "connection lost");
 }

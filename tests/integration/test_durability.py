@@ -16,6 +16,11 @@ the ticket of a mail that is no longer anywhere else.
   with a binary that does not set it the tickets were gone;
 - `synchronous_commit = local` (durable on this server) is left as it
   is, and nothing is said of it;
+- a database that takes no writes (default_transaction_read_only, as an
+  operator sets during maintenance; a standby after a failover says the
+  same): the mails wait in their folder and the MTA is told to retry,
+  none goes through the quarantine's path, the log says why; once the
+  database takes writes, they become tickets;
 - PostgreSQL with fsync and full_page_writes off (the test harness's
   own server): the daemon warns, naming both, and /metrics says
   guichet_db_durable 0; with both on again and the server restarted, the
@@ -110,6 +115,32 @@ class Durability(gh.ServersTestCase):
         self.assertNotIn(RAISED, r.stderr)
         self.crash()
         self.assertEqual(self.tickets(), 5)
+
+    def test_read_only_database_keeps_the_mails(self):
+        s = self.servers
+        pg = s.pg
+        for n in range(2):
+            s.imap.append(self.user, "INBOX", mail(n, "ro"))
+        pg.psql("ALTER DATABASE %s SET default_transaction_read_only = on"
+                % self.db)
+        self.addCleanup(pg.psql, "ALTER DATABASE %s RESET "
+                        "default_transaction_read_only" % self.db)
+        r = s.guichet("serve", "--once", expect=75)
+        self.assertIn("the database takes no writes", r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
+        r = s.guichet("ingest", "--mailbox", "support",
+                      input=mail(7, "ro-mta"), expect=75)
+        self.assertIn("the database takes no writes", r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+
+        pg.psql("ALTER DATABASE %s RESET default_transaction_read_only"
+                % self.db)
+        s.guichet("serve", "--once")
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        self.assertEqual(self.tickets(), 2)
+        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
+                                   db=self.db), "0")
 
     def test_says_what_the_server_lacks(self):
         s = self.servers
