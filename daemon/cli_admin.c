@@ -12,6 +12,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/checks.h"
+#include "daemon/checks_connect.h"
 #include "daemon/imap.h"
 #include "daemon/cli.h"
 #include "desk/ticket_open.h"
@@ -160,10 +161,11 @@ cli_check_config(struct app *app, int argc, char **argv)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
+	bool connect = argc == 2 && strcmp(argv[1], "--connect") == 0;
+	int failures;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: guichet check-config\n");
+	if (argc != 1 && !connect) {
+		fprintf(stderr, "usage: guichet check-config [--connect]\n");
 		return EX_USAGE;
 	}
 	/* every problem in one run: what the file points at is checked
@@ -186,8 +188,18 @@ cli_check_config(struct app *app, int argc, char **argv)
 	gdpr_key_warning(c);
 	unworked_queue_warning(c);
 	public_url_warning(c);
-	conf_free(&c);
 	printf("%s: OK\n", app->config_path);
+	if (!connect) {
+		conf_free(&c);
+		return EX_OK;
+	}
+	failures = checks_connect(c);
+	conf_free(&c);
+	if (failures > 0) {
+		fprintf(stderr, "guichet: %d server(s) not reached as the "
+		    "daemon needs\n", failures);
+		return EX_UNAVAILABLE;
+	}
 	return EX_OK;
 }
 

@@ -131,6 +131,10 @@ int imap_select(struct imap_conn *c, const char *folder,
     uint32_t *uidvalidity_r, uint32_t *uidnext_r, uint32_t *exists_r,
     struct gc_err *err);
 
+/* Whether folder exists (LIST; the name without LIST wildcards). */
+int imap_folder_exists(struct imap_conn *c, const char *folder,
+    bool *exists_r, struct gc_err *err);
+
 /* Create folder unless it exists (LIST, then CREATE; a concurrent CREATE
  * by someone else is fine). */
 int imap_ensure_folder(struct imap_conn *c, const char *folder,

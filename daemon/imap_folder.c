@@ -125,8 +125,8 @@ imap_select(struct imap_conn *c, const char *folder, uint32_t *uidvalidity_r,
 }
 
 /* Whether LIST names folder exactly (INBOX in any case). */
-static int
-folder_exists(struct imap_conn *c, const char *folder, bool *exists_r,
+int
+imap_folder_exists(struct imap_conn *c, const char *folder, bool *exists_r,
     struct gc_err *err)
 {
 	clist *list = NULL;
@@ -166,7 +166,7 @@ imap_ensure_folder(struct imap_conn *c, const char *folder,
 		return r;
 	/* A name with LIST wildcards cannot be checked by LIST. */
 	if (strpbrk(folder, "*%") == NULL) {
-		r = folder_exists(c, folder, &exists, err);
+		r = imap_folder_exists(c, folder, &exists, err);
 		if (r < 0 || exists)
 			return r;
 	}
@@ -178,7 +178,7 @@ imap_ensure_folder(struct imap_conn *c, const char *folder,
 	/* Someone else may have created it meanwhile. */
 	imap_server_text(text, sizeof(text), c, NULL);
 	if (strpbrk(folder, "*%") == NULL) {
-		r = folder_exists(c, folder, &exists, err);
+		r = imap_folder_exists(c, folder, &exists, err);
 		if (r < 0 || exists)
 			return r;
 	}

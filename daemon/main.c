@@ -46,8 +46,10 @@ static const struct command commands[] = {
 	  "store one mail read on stdin (MTA pipe; 75: retry later)" },
 	{ "migrate", cli_migrate, true, "migrate",
 	  "bring the database schema up to date" },
-	{ "check-config", cli_check_config, false, "check-config",
-	  "report every config problem as file:line" },
+	{ "check-config", cli_check_config, false, "check-config [--connect]",
+	  "report every config problem as file:line (--connect: then reach "
+	  "PostgreSQL, each mailbox and the SMTP server as the daemon "
+	  "would, changing nothing)" },
 	{ "ticket", cli_ticket, true,
 	  "ticket list [--status S] [--queue Q] [--priority P] "
 	  "[--assignee NAME] [--org NAME] [--breached] [--limit N] [--json]\n"

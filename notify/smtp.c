@@ -437,7 +437,8 @@ rewind_transfer(void *arg)
 		.nrcpt = c->dlg.nrcpt,
 	};
 
-	memset(d.rcpt_code, 0, d.nrcpt * sizeof(*d.rcpt_code));
+	if (d.nrcpt > 0)      /* none for smtp_probe() */
+		memset(d.rcpt_code, 0, d.nrcpt * sizeof(*d.rcpt_code));
 	c->dlg = d;
 	c->errbuf[0] = '\0';
 	c->utf8_stopped = false;
@@ -460,6 +461,38 @@ stale(struct smtp_client *c, CURLcode cc)
 		return false;
 	(void)curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0;
+}
+
+/* A reply to NOOP, curl's "body": not wanted. */
+static size_t
+discard_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	(void)data;
+	(void)userp;
+	return size * nmemb;
+}
+
+int
+smtp_probe(struct smtp_client *c, struct gc_err *err)
+{
+	CURLcode cc;
+
+	memset(&c->dlg, 0, sizeof(c->dlg));
+	c->errbuf[0] = '\0';
+	c->needs_utf8 = false;
+	c->utf8_stopped = false;
+	c->data = NULL;
+	c->len = c->pos = 0;
+	/* no MAIL FROM and no upload: curl sends the command instead */
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard_cb);
+	cc = trust_perform(c->curl, c->ca_file, &c->trust, c->where,
+	    rewind_transfer, c);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
+	c->login_refused = cc == CURLE_LOGIN_DENIED;
+	return cc == CURLE_OK ? 0 : transfer_error(c, cc, err);
 }
 
 int

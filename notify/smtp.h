@@ -137,6 +137,11 @@ int smtp_set_bearer(struct smtp_client *c, const char *token,
 bool smtp_login_refused(const struct smtp_client *c);
 
 /* Say QUIT, close the connection, free; *c becomes NULL. */
+/* Connect, say EHLO, STARTTLS (with the certificate checks of a send),
+ * AUTH, then NOOP: whether a mail could be sent, without sending one
+ * (`guichet check-config --connect`). Errors as smtp_send()'s. */
+int smtp_probe(struct smtp_client *c, struct gc_err *err);
+
 void smtp_close(struct smtp_client **c);
 
 /*

@@ -649,6 +649,26 @@ durability(struct db *db, const PGresult *res)
 	    fpw_off ? "full_page_writes = off" : "");
 }
 
+/* The same settings read alone, nothing set (a database without the
+ * schema yet, for `check-config --connect`). */
+static const struct db_stmt st_durable = { "db_durable",
+	"SELECT 0, current_setting('fsync'), "
+	"current_setting('full_page_writes'), "
+	"current_setting('synchronous_commit') = 'off'", 0 };
+
+int
+db_durability_read(struct db *db, struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	if ((rc = db_exec(db, &st_durable, NULL, NULL, NULL, &res, err)) != 0)
+		return rc;
+	durability(db, res);
+	PQclear(res);
+	return 0;
+}
+
 const char *
 db_durability_gap(const struct db *db)
 {

@@ -139,5 +139,9 @@ int db_schema_check(struct db *db, struct gc_err *err);
  * this session and guichet set it on. */
 const char *db_durability_gap(const struct db *db);
 bool db_commit_raised(const struct db *db);
+/* Read them without the schema's check (a database not migrated yet);
+ * synchronous_commit is then only read: db_commit_raised() says it is
+ * off, nothing is set. */
+int db_durability_read(struct db *db, struct gc_err *err);
 
 #endif

@@ -383,6 +383,27 @@ class OAuth2(gh.ServersTestCase):
         os.chmod(self.rt_file, 0o600)
         self.run_guichet("check-config")
 
+    def test_check_connect(self):
+        """check-config --connect takes a token and logs in with it, for
+        the mailbox and for SMTP, and sends nothing; a revoked refresh
+        token fails both, saying what to run."""
+        self.configure()
+        self.run_guichet("migrate")
+        r = self.run_guichet("check-config", "--connect")
+        self.assertRegex(r.stdout, r"mailbox support \(imap://[^)]+\): "
+                         r"logged in as support;")
+        self.assertRegex(r.stdout, r"smtp \([^)]+\): the server would take "
+                         r"a mail from this login \(none sent\)")
+        self.assertEqual(self.sink.messages(), [])
+        self.assertIn("OK XOAUTH2 support", self.auth_log())
+        self.provider.revoke(self.rt)
+        r = self.run_guichet("check-config", "--connect", expect=69)
+        self.assertRegex(r.stdout, r"mailbox support \([^)]+\): FAILED: .*"
+                         r"refused the refresh token.*guichet oauth2 "
+                         r"authorize")
+        self.assertRegex(r.stdout, r"smtp \([^)]+\): FAILED: .*refused the "
+                         r"refresh token")
+
     def test_oauthbearer(self):
         s = self.servers
         mech = {"oauth2_mechanism": "oauthbearer"}

@@ -1,0 +1,193 @@
+/*
+ * checks_connect.c - `guichet check-config --connect`: each server the
+ * configuration names, reached as the daemon would reach it (see
+ * checks_connect.h)
+ */
+#include "daemon/checks_connect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "common/util.h"
+#include "daemon/imap.h"
+#include "daemon/oauth2.h"
+#include "notify/smtp.h"
+#include "sql/db.h"
+
+static int
+failed(const char *what, const struct gc_err *err)
+{
+	printf("%s: FAILED: %s\n", what, err->msg);
+	return 1;
+}
+
+/* A refresh token refused, or none: what gets one. */
+static void
+authorize_hint(struct gc_err *err, const char *opt, const char *name)
+{
+	char msg[GC_ERRMSG_SIZE];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	gc_err_set(err, GC_EAUTH, "%s; run `guichet oauth2 authorize %s%s`",
+	    msg, opt, name);
+}
+
+/* PostgreSQL: the connection, the schema, what the commits rest on. */
+static int
+check_database(const struct conf *c)
+{
+	struct gc_err err = { 0 };
+	struct db *db = NULL;
+	const char *gap;
+	int rc;
+
+	if ((rc = db_connect(&db, c->database.conninfo, c->database.password,
+	    &err)) != 0)
+		return failed("database", &err);
+	rc = db_schema_check(db, &err);
+	if (rc == GC_ETEMP) {
+		db_close(&db);
+		return failed("database", &err);
+	}
+	printf("database: connected; %s\n", rc == 0 ? "schema up to date" :
+	    err.msg);
+	if (rc != 0 && db_durability_read(db, &err) != 0) {
+		db_close(&db);
+		return failed("database", &err);
+	}
+	if ((gap = db_durability_gap(db)) != NULL)
+		printf("database: warning: PostgreSQL runs with %s: a commit "
+		    "may not survive a crash of its machine (see "
+		    "operations.md, PostgreSQL)\n", gap);
+	if (db_commit_raised(db))
+		printf("database: note: synchronous_commit is off for this "
+		    "role or database; guichet sets it on for its sessions\n");
+	db_close(&db);
+	return 0;
+}
+
+/* One mailbox: TLS, login (its OAuth2 token first), the capabilities the
+ * daemon uses, its folders. Nothing is created, moved or changed. */
+static int
+check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
+{
+	struct imap_params ip = {
+		.url = mb->url, .user = mb->user, .password = mb->password,
+		.ca_file = mb->tls_ca_file,
+		.timeout_sec = (int)c->general.imap_timeout,
+		.allow_plaintext = mb->allow_plaintext,
+	};
+	const char *folders[] = { mb->processed_folder, mb->quarantine_folder };
+	struct gc_err err = { 0 };
+	struct oauth2 *o = NULL;
+	struct imap_conn *imap = NULL;
+	char what[160], *missing = NULL;
+	uint32_t exists = 0;
+	unsigned int caps;
+	int rc = 0;
+
+	snprintf(what, sizeof(what), "mailbox %s (%s)", mb->name, mb->url);
+	if (mb->oauth2.on) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "mailbox %s", mb->name);
+		oauth2_new(&o, name, &mb->oauth2,
+		    (int)c->general.imap_timeout);
+		ip.oauthbearer = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER;
+		if ((rc = oauth2_token(o, &ip.oauth2_token, &err)) ==
+		    GC_EAUTH)
+			authorize_hint(&err, "--mailbox ", mb->name);
+	}
+	if (rc == 0)
+		rc = imap_connect(&imap, &ip, &err);
+	if (rc == 0)
+		rc = imap_select(imap, mb->folder, NULL, NULL, &exists, &err);
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		bool there = true;
+
+		if (strpbrk(folders[i], "*%") == NULL &&
+		    (rc = imap_folder_exists(imap, folders[i], &there,
+		    &err)) == 0 && !there) {
+			char *was = missing;
+
+			missing = xasprintf("%s%s%s", was ? was : "",
+			    was ? " and " : "", folders[i]);
+			free(was);
+		}
+	}
+	if (rc != 0) {
+		imap_close(&imap);
+		oauth2_free(&o);
+		free(missing);
+		return failed(what, &err);
+	}
+	caps = imap_caps(imap);
+	printf("%s: logged in as %s; %s holds %u mail(s); %s%s%s%s\n", what,
+	    mb->user, mb->folder, exists,
+	    caps & IMAP_CAP_IDLE ? "IDLE" : "no IDLE (polled every "
+	    "poll_interval)", caps & IMAP_CAP_MOVE ? ", MOVE" : ", no MOVE "
+	    "(copied, then expunged)", missing ? "; created at the first "
+	    "pass: " : "", missing ? missing : "");
+	free(missing);
+	imap_close(&imap);
+	oauth2_free(&o);
+	return 0;
+}
+
+/* The SMTP server: EHLO, TLS, AUTH, NOOP; no mail. */
+static int
+check_smtp(const struct conf *c)
+{
+	const struct conf_smtp *s = &c->smtp;
+	struct smtp_params p = {
+		.url = s->url, .user = s->user, .password = s->password,
+		.ca_file = s->tls_ca_file, .timeout_sec = (int)s->timeout,
+		.require_tls = s->require_tls, .no_tls = s->tls_none,
+		.helo_name = s->helo_name,
+	};
+	struct gc_err err = { 0 };
+	struct smtp_client *sc = NULL;
+	struct oauth2 *o = NULL;
+	char what[160];
+	int rc;
+
+	snprintf(what, sizeof(what), "smtp (%s)", s->url);
+	if (s->oauth2.on) {
+		oauth2_new(&o, "smtp", &s->oauth2, (int)s->timeout);
+		p.oauth2_mech = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER ?
+		    "OAUTHBEARER" : "XOAUTH2";
+	}
+	rc = smtp_global_init(&err);
+	if (rc == 0)
+		rc = smtp_open(&sc, &p, &err);
+	if (rc == 0 && o != NULL) {
+		const char *tok;
+
+		if ((rc = oauth2_token(o, &tok, &err)) == 0)
+			rc = smtp_set_bearer(sc, tok, &err);
+		else if (rc == GC_EAUTH)
+			authorize_hint(&err, "--smtp", "");
+	}
+	if (rc == 0)
+		rc = smtp_probe(sc, &err);
+	smtp_close(&sc);
+	oauth2_free(&o);
+	if (rc != 0)
+		return failed(what, &err);
+	printf("%s: the server would take a mail%s (none sent)\n", what,
+	    s->user != NULL || s->oauth2.on ? " from this login" : "");
+	return 0;
+}
+
+int
+checks_connect(const struct conf *c)
+{
+	int failures = check_database(c);
+
+	for (size_t i = 0; i < c->nmailboxes; i++)
+		failures += check_mailbox(c, &c->mailboxes[i]);
+	failures += check_smtp(c);
+	return failures;
+}

@@ -1,0 +1,136 @@
+"""test_check_connect.py - `guichet check-config --connect` against the
+real servers.
+
+Before the first start, an operator wants to know that what the file
+names answers: the database (and what its commits rest on), each
+mailbox (TLS and its certificate, the login, the folder, IDLE and MOVE,
+the folders the daemon will use), the SMTP server (EHLO, TLS, NOOP: no
+mail). Shown here:
+
+- everything right: exit 0, a line for each server, what the daemon will
+  create said, and nothing changed anywhere: no mail sent to the sink,
+  the mail in INBOX still there, no folder created, no table in a
+  database not migrated yet (said, not a failure);
+- what operators get wrong, each a "NAME: FAILED: why" line and exit 69,
+  the other servers still checked: a wrong IMAP password (the password
+  never printed), a certificate not trusted (tls_ca_file forgotten) for
+  IMAP and for SMTP, an SMTP port where nothing listens, a database that
+  does not exist;
+- a config with problems is reported as before (exit 78) and nothing is
+  reached.
+"""
+
+import os
+import re
+import unittest
+
+import guichet_harness as gh
+
+EX_UNAVAILABLE = 69
+EX_CONFIG = 78
+
+
+def mail(n):
+    return ("From: Customer <c%d@customer.example.org>\r\n"
+            "To: support@example.com\r\n"
+            "Subject: Help %d\r\n"
+            "Message-ID: <check-%d@customer.example.org>\r\n"
+            "\r\nHelp.\r\n" % (n, n, n)).encode()
+
+
+class CheckConnect(gh.ServersTestCase):
+    servers_options = dict(http=False)
+
+    def setUp(self):
+        self.db = "cc_" + self._testMethodName[5:][:40].lower()
+        self.user = ("cc" + self._testMethodName[5:])[:30].lower()
+
+    def conf(self, sections=None, **kw):
+        return self.servers.write_config(
+            path=self.servers.path("%s.conf" % self.db), dbname=self.db,
+            mailbox_user=self.user, sections=sections, **kw)
+
+    def check(self, conf, expect):
+        return self.servers.guichet("check-config", "--connect",
+                                    config=conf, expect=expect)
+
+    def test_every_server_answers_and_nothing_changes(self):
+        s = self.servers
+        s.smtp.clear()
+        conf = self.conf()
+        s.imap.append(self.user, "INBOX", mail(1))
+        r = self.check(conf, 0)
+        out = r.stdout
+        # not migrated yet: said, not a failure; nothing created
+        self.assertRegex(out, r"database: connected; the database schema "
+                         r"is missing: run `guichet migrate`")
+        self.assertEqual(s.pg.scalar(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            db=self.db), "0")
+        # the harness's PostgreSQL runs without fsync
+        self.assertIn("database: warning: PostgreSQL runs with fsync = off, "
+                      "full_page_writes = off", out)
+        self.assertRegex(out, r"mailbox support \(imaps://[^)]+\): logged in "
+                         r"as %s; INBOX holds 1 mail\(s\); IDLE, MOVE; "
+                         r"created at the first pass: Processed and "
+                         r"Quarantine" % self.user)
+        self.assertRegex(out, r"smtp \(smtp://[^)]+\): the server would take "
+                         r"a mail \(none sent\)")
+        self.assertNotIn("FAILED", out)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [mail(1)])
+        self.assertEqual(sorted(s.imap.folders(self.user)), ["INBOX"])
+        self.assertEqual(s.smtp.messages(), [])
+
+        s.guichet("migrate", config=conf)
+        out = self.check(conf, 0).stdout
+        self.assertIn("database: connected; schema up to date", out)
+
+    def test_what_operators_get_wrong(self):
+        s = self.servers
+        conf = self.conf()          # the user and database exist now
+        secret = "not-the-password-%s" % self.user
+        wrong = s.path("%s.wrong" % self.user)
+        with open(wrong, "w") as f:
+            f.write(secret + "\n")
+        os.chmod(wrong, 0o600)
+        conf = self.conf(sections={
+            "mailbox support": {"password_file": wrong},
+            "smtp": {"url": "smtp://%s:1" % gh.LOCALHOST}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"mailbox support \(imaps://[^)]+\): "
+                         r"FAILED: .*(?i:login|authentication)")
+        self.assertRegex(r.stdout, r"smtp \(smtp://[^)]+:1\): FAILED: ")
+        # the database was still checked, and is fine
+        self.assertIn("database: connected", r.stdout)
+        self.assertNotIn(secret, r.stdout + r.stderr)
+        self.assertIn("2 server(s) not reached", r.stderr)
+
+        # tls_ca_file forgotten: the test CA is not the system's
+        conf = self.conf(sections={
+            "mailbox support": {"tls_ca_file": None},
+            "smtp": {"tls_ca_file": None}}, smtp="smtps")
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"mailbox support \([^)]+\): FAILED: "
+                         r".*(?i:certificate)")
+        self.assertRegex(r.stdout, r"smtp \(smtps://[^)]+\): FAILED: "
+                         r".*(?i:certificate)")
+
+        # a database that does not exist (a typo in conninfo)
+        conf = self.conf(sections={"database": {
+            "conninfo": s.pg.conninfo("no_such_db_%s" % self.user)}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"database: FAILED: .*no_such_db")
+        self.assertRegex(r.stdout, r"mailbox support \([^)]+\): logged in")
+
+    def test_config_problems_first(self):
+        conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
+        r = self.check(conf, EX_CONFIG)
+        self.assertIn("poll_interval", r.stdout)
+        self.assertNotIn("database:", r.stdout)
+        self.assertEqual(self.servers.guichet(
+            "check-config", "--connect", "--extra", config=conf,
+            expect=64).returncode, 64)
+
+
+if __name__ == "__main__":
+    unittest.main()
