@@ -21,7 +21,6 @@ mail). Shown here:
 """
 
 import os
-import re
 import unittest
 
 import guichet_harness as gh
