@@ -32,10 +32,17 @@ page_conn_clear(struct page_conn *pc)
 int
 page_conn_db(struct page_conn *pc, struct gc_err *err)
 {
+	int rc;
+
 	if (db_ok(pc->db))
 		return 0;
 	db_close(&pc->db);
-	return db_connect(&pc->db, pc->conninfo, pc->password, err);
+	/* the schema's check also makes the page's writes (a rating, an
+	 * unsubscription) durable when they return (sql/db.h) */
+	if ((rc = db_connect(&pc->db, pc->conninfo, pc->password, err)) == 0 &&
+	    (rc = db_schema_check(pc->db, err)) != 0)
+		db_close(&pc->db);
+	return rc;
 }
 
 int
