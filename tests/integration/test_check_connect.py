@@ -21,6 +21,7 @@ mail). Shown here:
 """
 
 import os
+import socket
 import unittest
 
 import guichet_harness as gh
@@ -120,6 +121,27 @@ class CheckConnect(gh.ServersTestCase):
         r = self.check(conf, EX_UNAVAILABLE)
         self.assertRegex(r.stdout, r"database: FAILED: .*no_such_db")
         self.assertRegex(r.stdout, r"mailbox support \([^)]+\): logged in")
+
+    def test_servers_that_never_answer(self):
+        mute = []
+        for _ in range(2):
+            so = socket.socket()
+            so.bind((gh.LOCALHOST, 0))
+            so.listen(8)          # connections taken, never a byte said
+            self.addCleanup(so.close)
+            mute.append(so.getsockname()[1])
+        conf = self.conf(sections={
+            "guichet": {"imap_timeout": "2s"},
+            "mailbox support": {"url": "imaps://%s:%d" % (gh.LOCALHOST,
+                                                          mute[0])},
+            "smtp": {"url": "smtp://%s:%d" % (gh.LOCALHOST, mute[1]),
+                     "timeout": "2s"}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"mailbox support \(imaps://[^)]+:%d\): "
+                         r"FAILED: " % mute[0])
+        self.assertRegex(r.stdout, r"smtp \(smtp://[^)]+:%d\): FAILED: "
+                         r".*timeout" % mute[1])
+        self.assertIn("database: connected", r.stdout)
 
     def test_config_problems_first(self):
         conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
