@@ -5,7 +5,8 @@
 # and by LMTP) and acknowledged, the status page and the report drawn in
 # headless Chromium. scripts/demo.sh fails when the tickets do not
 # appear or a page shows nothing; this step also checks what the SMTP
-# sink received. The data is removed afterwards.
+# sink received, and that the daemon did not find its PostgreSQL less
+# than durable. The data is removed afterwards.
 #
 # Run by scripts/test.sh (it sets ROOT), or alone: sh scripts/test.d/demo.sh.
 
@@ -37,6 +38,12 @@ if [ "$rc" -eq 0 ]; then
 	if [ "$acks" -lt "$want" ]; then
 		echo "demo: $acks ticket(s) acknowledged to customers, expected" \
 		    "$want" >&2
+		rc=1
+	fi
+	# its private PostgreSQL is durable: the daemon has nothing to say
+	if grep -q "PostgreSQL runs with" "$STATE/guichet.log"; then
+		echo "demo: the daemon found its PostgreSQL not durable:" >&2
+		grep "PostgreSQL runs with" "$STATE/guichet.log" >&2
 		rc=1
 	fi
 fi

@@ -2301,6 +2301,14 @@ def _cmd_up(args):
         if port and not running[name] and not port_is_free(port):
             setattr(srv, attr, None)
     s.start()
+    # These servers run the product (scripts/demo.sh), not a test: its
+    # PostgreSQL writes its commits to disk, as guichet asks of any
+    # (doc/operations.md); the tests' servers keep fsync off for speed.
+    if (s.pg.scalar("SHOW fsync"), s.pg.scalar("SHOW full_page_writes")) \
+            != ("on", "on"):
+        s.pg.psql("ALTER SYSTEM SET fsync = on")
+        s.pg.psql("ALTER SYSTEM SET full_page_writes = on")
+        s.pg.restart()
     s.pg.create_database(args.db, exist_ok=True)
     path = s.write_env()
     print(path)
