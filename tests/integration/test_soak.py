@@ -13,8 +13,10 @@ while, and must be retried alone; others are refused for good (550),
 which must not stop the copies of the others (per-recipient delivery).
 
 Meanwhile, at random moments drawn from a seed (printed), the test kills
-the daemon with SIGKILL and starts it again, restarts PostgreSQL once and
-Dovecot once, and stops the SMTP sink for a while. In the end:
+the daemon with SIGKILL and starts it again, restarts PostgreSQL once (a
+crash: every process SIGKILLed, so that a commit in flight may be lost
+or not and the start recovers; further restarts alternate with graceful
+ones) and Dovecot once, and stops the SMTP sink for a while. In the end:
 
 - every customer and agent mail is exactly one message, on the right
   ticket; exactly one ticket per new request; INBOX and the quarantine
@@ -42,7 +44,8 @@ scripts/soak.sh sets them for longer runs):
   GUICHET_SOAK_KILLS       SIGKILLs of the daemon (default 10)
   GUICHET_SOAK_SECONDS     how long the faults go on (default 100)
   GUICHET_SOAK_SEED        the seed (default: a new one, printed)
-  GUICHET_SOAK_PG_RESTARTS restarts of PostgreSQL (default 1)
+  GUICHET_SOAK_PG_RESTARTS restarts of PostgreSQL (default 1; the odd
+                           ones crashes, the even ones graceful)
   GUICHET_SOAK_DAEMONS     daemons sharing the mailbox and the outbox
                            (default 1); each kill hits one at random,
                            the others take over
@@ -522,7 +525,7 @@ class Soak(gh.ServersTestCase):
         self.addCleanup(self.close_conn, self.main_conn)
         self.appended = 0
         self.feed_error = None
-        self.kills = self.starts = self.window_kills = 0
+        self.kills = self.starts = self.window_kills = self.pg_restarts = 0
         self.kills_inbox = 0
         self.window_mids = set()
         self.other_faults = self.other_used = 0
@@ -545,8 +548,16 @@ class Soak(gh.ServersTestCase):
                 continue
             say("%s at %.1fs", what, self.elapsed())
             if what == "postgresql":
+                # the first a crash (every process SIGKILLed: commits in
+                # flight lost or not, crash recovery at the start), the
+                # next a graceful restart, and so on
                 t = time.time()
-                s.pg.restart()
+                if self.pg_restarts % 2 == 0:
+                    s.pg.kill()
+                    s.pg.start()
+                else:
+                    s.pg.restart()
+                self.pg_restarts += 1
                 self.note_fault(t, "PostgreSQL restart")
             elif what == "dovecot":
                 # in the background (a graceful stop waits for the
@@ -652,7 +663,6 @@ class Soak(gh.ServersTestCase):
     # -- the verdict -----------------------------------------------------
 
     def verify(self, mails, news, slow_until):
-        s = self.servers
         agents = self.agent_mails
         everything = mails + agents
 
@@ -846,11 +856,12 @@ class Soak(gh.ServersTestCase):
             sum(1 for m in news if m.cc))
         say("faults: %d SIGKILLs (%d with mail waiting in INBOX, %s "
             "between an SMTP acceptance and its update), %d starts of %d "
-            "daemon(s), PostgreSQL restarted %d time(s), Dovecot once, the "
+            "daemon(s), PostgreSQL restarted %d time(s) (%d crash(es)), Dovecot "
+            "once, the "
             "SMTP sink stopped once, 451 for slow Cc until %s", self.kills,
             self.kills_inbox, self.window_kills if DAEMONS == 1 else
             "those of the second copies below", self.starts, DAEMONS,
-            PG_RESTARTS,
+            PG_RESTARTS, (PG_RESTARTS + 1) // 2,
             "%.1fs" % slow_until if slow_until else "the end")
         purposes = {}
         for purpose, _, _, _ in rows.values():
