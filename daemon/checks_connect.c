@@ -53,9 +53,21 @@ check_database(const struct conf *c)
 	}
 	printf("database: connected; %s\n", rc == 0 ? "schema up to date" :
 	    err.msg);
-	if (rc != 0 && db_durability_read(db, &err) != 0) {
-		db_close(&db);
-		return failed("database", &err);
+	if (rc != 0) {
+		char why[GC_ERRMSG_SIZE];
+
+		/* not migrated yet: whether migrate can run */
+		if (db_durability_read(db, &err) != 0 ||
+		    db_migrate_ready(db, why, sizeof(why), &err) != 0) {
+			db_close(&db);
+			return failed("database", &err);
+		}
+		if (why[0] != '\0') {
+			gc_err_set(&err, GC_ECONFIG, "`guichet migrate` would "
+			    "fail: %s", why);
+			db_close(&db);
+			return failed("database", &err);
+		}
 	}
 	if ((gap = db_durability_gap(db)) != NULL)
 		printf("database: warning: PostgreSQL runs with %s: a commit "

@@ -16,6 +16,10 @@ mail). Shown here:
   never printed), a certificate not trusted (tls_ca_file forgotten) for
   IMAP and for SMTP, an SMTP port where nothing listens, a database that
   does not exist;
+- a database not migrated yet, with a role that `guichet migrate` would
+  fail with (PostgreSQL 15 lets only the owner create in schema public;
+  the unaccent extension needs CREATE on the database): FAILED, saying
+  which grant is missing; once granted, OK, and migrate then succeeds;
 - a config with problems is reported as before (exit 78) and nothing is
   reached.
 """
@@ -142,6 +146,31 @@ class CheckConnect(gh.ServersTestCase):
         self.assertRegex(r.stdout, r"smtp \(smtp://[^)]+:%d\): FAILED: "
                          r".*timeout" % mute[1])
         self.assertIn("database: connected", r.stdout)
+
+    def test_a_role_that_migrate_would_fail_with(self):
+        s = self.servers
+        pg = s.pg
+        role = "weak_%s" % self.user[:20]
+        conf = self.conf()          # creates the database
+        pg.psql("DROP ROLE IF EXISTS %s" % role)
+        pg.psql("CREATE ROLE %s LOGIN" % role)
+        conf = self.conf(sections={"database": {
+            "conninfo": pg.conninfo(self.db) + " user=%s" % role}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"database: FAILED: `guichet migrate` "
+                         r"would fail: this role may not create tables in "
+                         r"schema public")
+        pg.psql("GRANT CREATE ON SCHEMA public TO %s" % role, db=self.db)
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"database: FAILED: `guichet migrate` "
+                         r"would fail: the unaccent extension is not in "
+                         r"this database, and this role may not create it")
+        pg.psql("GRANT CREATE ON DATABASE %s TO %s" % (self.db, role))
+        r = self.check(conf, 0)
+        self.assertNotIn("FAILED", r.stdout)
+        s.guichet("migrate", config=conf)
+        self.assertIn("database: connected; schema up to date",
+                      self.check(conf, 0).stdout)
 
     def test_config_problems_first(self):
         conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
