@@ -112,7 +112,10 @@ result_error(struct db *db, const PGresult *res, const char *what,
 		code = GC_ETEMP;
 	else if (state != NULL && (strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "53", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    /* lock_timeout: another daemon's batch holds the ticket
+	     * counter, say; the lock will be free, the mail is fine */
+	    strcmp(state, "55P03") == 0))
 		code = GC_ETEMP;
 	else if (state != NULL && strcmp(state, "23505") == 0)
 		code = GC_EDUP;

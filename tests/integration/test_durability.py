@@ -21,6 +21,10 @@ the ticket of a mail that is no longer anywhere else.
   same): the mails wait in their folder and the MTA is told to retry,
   none goes through the quarantine's path, the log says why; once the
   database takes writes, they become tickets;
+- a role's lock_timeout (a common setting for applications) that a
+  write exceeds while another transaction holds a lock (another daemon's
+  batch holds the ticket counter): the mail waits for the next pass, it
+  is not quarantined; the lock gone, it becomes a ticket;
 - PostgreSQL with fsync and full_page_writes off (the test harness's
   own server): the daemon warns, naming both, and /metrics says
   guichet_db_durable 0; with both on again and the server restarted, the
@@ -28,7 +32,10 @@ the ticket of a mail that is no longer anywhere else.
 """
 
 import http.client
+import os
 import re
+import subprocess
+import time
 import unittest
 
 import guichet_harness as gh
@@ -139,6 +146,37 @@ class Durability(gh.ServersTestCase):
         s.guichet("serve", "--once")
         self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
         self.assertEqual(self.tickets(), 2)
+        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
+                                   db=self.db), "0")
+
+    def test_lock_timeout_keeps_the_mail_waiting(self):
+        s = self.servers
+        pg = s.pg
+        pg.psql("ALTER DATABASE %s SET lock_timeout = '300ms'" % self.db)
+        holder = subprocess.Popen(
+            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
+             pg.conninfo(self.db)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("PG")})
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        holder.stdin.write(b"BEGIN; LOCK TABLE tickets IN SHARE MODE;\n")
+        holder.stdin.flush()
+        gh.wait_until(lambda: pg.scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = "
+            "'tickets'::regclass AND mode = 'ShareLock' AND granted",
+            db=self.db) == "1", 10, "the lock taken")
+        s.imap.append(self.user, "INBOX", mail(1, "lock"))
+        r = s.guichet("serve", "--once", expect=75)
+        self.assertIn("lock timeout", r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 1)
+        holder.stdin.close()
+        holder.wait()
+        time.sleep(0.2)
+        s.guichet("serve", "--once")
+        self.assertEqual(self.tickets(), 1)
         self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
                                    db=self.db), "0")
 
