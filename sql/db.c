@@ -119,6 +119,15 @@ result_error(struct db *db, const PGresult *res, const char *what,
 		code = GC_ETEMP;
 	else if (state != NULL && strcmp(state, "23505") == 0)
 		code = GC_EDUP;
+	else if (state != NULL && (strcmp(state, "42501") == 0 ||
+	    strncmp(state, "58", 2) == 0))
+		/* a privilege guichet's role lacks, the server's disk: never
+		 * the mail's fault, which waits (not the quarantine) */
+		return gc_err_set(err, GC_ETEMP, "database: %s: %s (%s; the "
+		    "mails wait)", what, msg, state[0] == '4' ? "guichet's "
+		    "role lacks a privilege: the tables, sequences and "
+		    "functions of its schema are to be granted to it" :
+		    "the database server's own failure");
 	else if (state != NULL && strcmp(state, "25006") == 0)
 		/* a standby, or default_transaction_read_only: nothing of the
 		 * mail is wrong, it waits (not the quarantine) */
@@ -624,10 +633,12 @@ db_schema_check(struct db *db, struct gc_err *err)
 	(void)!buf_addc(&versions, '}');
 	rc = db_execv(db, &st_missing, &res, err, 1, buf_str(&versions));
 	buf_free(&versions);
+	if (rc == GC_ETEMP)     /* the server, or a privilege: its reason */
+		return rc;
 	if (rc != 0) {
-		gc_err_set(err, rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG,
-		    "the database schema is missing: run `guichet migrate`");
-		return rc == GC_ETEMP ? GC_ETEMP : GC_ECONFIG;
+		gc_err_set(err, GC_ECONFIG, "the database schema is missing: "
+		    "run `guichet migrate`");
+		return GC_ECONFIG;
 	}
 	missing = atoi(PQgetvalue(res, 0, 0));
 	durability(db, res);

@@ -25,6 +25,9 @@ the ticket of a mail that is no longer anywhere else.
   write exceeds while another transaction holds a lock (another daemon's
   batch holds the ticket counter): the mail waits for the next pass, it
   is not quarantined; the lock gone, it becomes a ticket;
+- a role for the daemon that lacks the grants on the tables (migrate
+  run by another role, the grants forgotten): the mails wait with the
+  reason, none is quarantined; granted, they become tickets;
 - PostgreSQL with fsync and full_page_writes off (the test harness's
   own server): the daemon warns, naming both, and /metrics says
   guichet_db_durable 0; with both on again and the server restarted, the
@@ -179,6 +182,41 @@ class Durability(gh.ServersTestCase):
         self.assertEqual(self.tickets(), 1)
         self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
                                    db=self.db), "0")
+
+    def test_role_without_grants_keeps_the_mails_waiting(self):
+        s = self.servers
+        pg = s.pg
+        role = "dr_%s" % self.user[:20]
+        pg.psql("DROP ROLE IF EXISTS %s" % role)
+        pg.psql("CREATE ROLE %s LOGIN" % role)
+        conf = s.write_config(
+            path=s.path("%s.conf" % role), dbname=self.db,
+            mailbox_user=self.user, sections={
+                "smtp": {"url": "smtp://127.0.0.1:1"},
+                "database": {"conninfo": pg.conninfo(self.db) +
+                             " user=%s" % role}})
+        for n in range(2):
+            s.imap.append(self.user, "INBOX", mail(n, "grant"))
+        r = s.guichet("serve", "--once", config=conf, expect=75)
+        self.assertIn("guichet's role lacks a privilege", r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
+        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
+                                   db=self.db), "0")
+        # the tables readable, not writable: the intake's own writes
+        # refused, which the quarantine's path took for the mails' fault
+        pg.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % role,
+                db=self.db)
+        r = s.guichet("serve", "--once", config=conf, expect=75)
+        self.assertIn("guichet's role lacks a privilege", r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
+        for what in ("TABLES", "SEQUENCES", "FUNCTIONS"):
+            pg.psql("GRANT ALL ON ALL %s IN SCHEMA public TO %s"
+                    % (what, role), db=self.db)
+        s.guichet("serve", "--once", config=conf)
+        self.assertEqual(self.tickets(), 2)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
 
     def test_says_what_the_server_lacks(self):
         s = self.servers
