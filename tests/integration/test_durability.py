@@ -85,6 +85,24 @@ class Durability(gh.ServersTestCase):
         return int(self.servers.pg.scalar("SELECT count(*) FROM tickets",
                                           db=self.db))
 
+    def waited(self, r, reason, inbox):
+        """r (serve --once or ingest) left its mails waiting, not in the
+        quarantine's path, and said why."""
+        self.assertEqual(r.returncode, 75)
+        self.assertIn(reason, r.stderr)
+        self.assertNotIn("quarantined", r.stderr)
+        self.assertEqual(len(self.servers.imap.messages(self.user,
+                                                        "INBOX")), inbox)
+
+    def taken(self, tickets, config=None):
+        """The next pass takes every waiting mail into a ticket."""
+        s = self.servers
+        s.guichet("serve", "--once", config=config)
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        self.assertEqual(self.tickets(), tickets)
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM quarantine",
+                                     db=self.db), "0")
+
     def crash(self):
         """PostgreSQL stopped as by a crash (no checkpoint, its shared
         memory and WAL buffers gone), then started again."""
@@ -135,22 +153,13 @@ class Durability(gh.ServersTestCase):
                 % self.db)
         self.addCleanup(pg.psql, "ALTER DATABASE %s RESET "
                         "default_transaction_read_only" % self.db)
-        r = s.guichet("serve", "--once", expect=75)
-        self.assertIn("the database takes no writes", r.stderr)
-        self.assertNotIn("quarantined", r.stderr)
-        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
-        r = s.guichet("ingest", "--mailbox", "support",
-                      input=mail(7, "ro-mta"), expect=75)
-        self.assertIn("the database takes no writes", r.stderr)
-        self.assertNotIn("quarantined", r.stderr)
-
+        reason = "the database takes no writes"
+        self.waited(s.guichet("serve", "--once", expect=75), reason, 2)
+        self.waited(s.guichet("ingest", "--mailbox", "support",
+                              input=mail(7, "ro-mta"), expect=75), reason, 2)
         pg.psql("ALTER DATABASE %s RESET default_transaction_read_only"
                 % self.db)
-        s.guichet("serve", "--once")
-        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
-        self.assertEqual(self.tickets(), 2)
-        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
-                                   db=self.db), "0")
+        self.taken(2)
 
     def test_lock_timeout_keeps_the_mail_waiting(self):
         s = self.servers
@@ -171,17 +180,12 @@ class Durability(gh.ServersTestCase):
             "'tickets'::regclass AND mode = 'ShareLock' AND granted",
             db=self.db) == "1", 10, "the lock taken")
         s.imap.append(self.user, "INBOX", mail(1, "lock"))
-        r = s.guichet("serve", "--once", expect=75)
-        self.assertIn("lock timeout", r.stderr)
-        self.assertNotIn("quarantined", r.stderr)
-        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 1)
+        self.waited(s.guichet("serve", "--once", expect=75),
+                    "lock timeout", 1)
         holder.stdin.close()
         holder.wait()
         time.sleep(0.2)
-        s.guichet("serve", "--once")
-        self.assertEqual(self.tickets(), 1)
-        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
-                                   db=self.db), "0")
+        self.taken(1)
 
     def test_role_without_grants_keeps_the_mails_waiting(self):
         s = self.servers
@@ -197,26 +201,19 @@ class Durability(gh.ServersTestCase):
                              " user=%s" % role}})
         for n in range(2):
             s.imap.append(self.user, "INBOX", mail(n, "grant"))
-        r = s.guichet("serve", "--once", config=conf, expect=75)
-        self.assertIn("guichet's role lacks a privilege", r.stderr)
-        self.assertNotIn("quarantined", r.stderr)
-        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
-        self.assertEqual(pg.scalar("SELECT count(*) FROM quarantine",
-                                   db=self.db), "0")
+        reason = "guichet's role lacks a privilege"
+        self.waited(s.guichet("serve", "--once", config=conf, expect=75),
+                    reason, 2)
         # the tables readable, not writable: the intake's own writes
         # refused, which the quarantine's path took for the mails' fault
         pg.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % role,
                 db=self.db)
-        r = s.guichet("serve", "--once", config=conf, expect=75)
-        self.assertIn("guichet's role lacks a privilege", r.stderr)
-        self.assertNotIn("quarantined", r.stderr)
-        self.assertEqual(len(s.imap.messages(self.user, "INBOX")), 2)
+        self.waited(s.guichet("serve", "--once", config=conf, expect=75),
+                    reason, 2)
         for what in ("TABLES", "SEQUENCES", "FUNCTIONS"):
             pg.psql("GRANT ALL ON ALL %s IN SCHEMA public TO %s"
                     % (what, role), db=self.db)
-        s.guichet("serve", "--once", config=conf)
-        self.assertEqual(self.tickets(), 2)
-        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        self.taken(2, config=conf)
 
     def test_says_what_the_server_lacks(self):
         s = self.servers
