@@ -5,7 +5,6 @@ mails, then PostgreSQL is killed too; after restarts every mail is one
 ticket with one acknowledgement queued, and nothing is left in INBOX.
 """
 
-import re
 import signal
 import time
 import unittest

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import unittest
 
 import guichet_harness as gh

@@ -43,7 +43,6 @@ class Logs(gh.ServersTestCase):
     servers_options = dict(http=False)
 
     def setUp(self):
-        s = self.servers
         self.db = "lg_" + self._testMethodName[5:][:40].lower()
         self.user = ("l" + self._testMethodName[5:])[:30].lower()
         self.markers = []

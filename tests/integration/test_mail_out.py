@@ -18,7 +18,7 @@ import os
 import re
 import unittest
 
-from desk_case import T0, DeskCase, mail
+from desk_case import DeskCase, mail
 
 # What compose_html.c and html_safe.c may write, with their attributes.
 ALLOWED = {

@@ -17,8 +17,6 @@ with <script> in the mailed HTML, a recipient the SMTP server refuses
 list of addresses (check-config names its line).
 """
 
-import email
-import email.policy
 import subprocess
 import unittest
 
@@ -183,7 +181,6 @@ class ReportSchedule(gh.ServersTestCase):
         self.assertNotIn("cheap", [r[0] for r in self.rows()])
 
     def test_catch_up_and_its_limit(self):
-        s = self.servers
         # a daemon stopped over the 1st of February sends on the 3rd...
         self.tick("2027-02-03T10:00:00Z")
         self.assertIn(("acme", "monthly", "2027-01"),
