@@ -69,6 +69,23 @@ check_database(const struct conf *c)
 			return failed("database", &err);
 		}
 	}
+	if (rc == 0) {
+		char lacks[GC_ERRMSG_SIZE / 2];
+
+		/* migrate run by another role: the grants to this one */
+		if (db_grants_missing(db, lacks, sizeof(lacks), &err) != 0) {
+			db_close(&db);
+			return failed("database", &err);
+		}
+		if (lacks[0] != '\0') {
+			gc_err_set(&err, GC_ECONFIG, "this role may not read "
+			    "and write %s: GRANT ALL ON ALL TABLES (and "
+			    "SEQUENCES, FUNCTIONS) IN SCHEMA public to it, or "
+			    "run `guichet migrate` as it", lacks);
+			db_close(&db);
+			return failed("database", &err);
+		}
+	}
 	if ((gap = db_durability_gap(db)) != NULL)
 		printf("database: warning: PostgreSQL runs with %s: a commit "
 		    "may not survive a crash of its machine (see "

@@ -724,6 +724,35 @@ db_migrate_ready(struct db *db, char *why, size_t len, struct gc_err *err)
 	return 0;
 }
 
+/* The tables and sequences of guichet's schema this role may not use
+ * as the daemon does: at most the first few named, and how many. */
+static const struct db_stmt st_grants = { "db_grants_missing",
+	"SELECT count(*), string_agg(relname, ', ' ORDER BY relname) "
+	"FILTER (WHERE n <= 5) FROM (SELECT c.relname, row_number() OVER "
+	"(ORDER BY c.relname) AS n FROM pg_class c JOIN pg_namespace s ON "
+	"s.oid = c.relnamespace WHERE s.nspname = 'public' AND ((c.relkind "
+	"IN ('r', 'p') AND NOT has_table_privilege(c.oid, "
+	"'SELECT, INSERT, UPDATE, DELETE')) OR (c.relkind = 'S' AND NOT "
+	"has_sequence_privilege(c.oid, 'USAGE, UPDATE')))) AS x", 0 };
+
+int
+db_grants_missing(struct db *db, char *out, size_t len, struct gc_err *err)
+{
+	PGresult *res;
+	long long n;
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = db_exec(db, &st_grants, NULL, NULL, NULL, &res, err)) != 0)
+		return rc;
+	n = db_get_ll(res, 0, 0);
+	if (n > 0)
+		snprintf(out, len, "%s%s (%lld in all)", PQgetvalue(res, 0, 1),
+		    n > 5 ? ", ..." : "", n);
+	PQclear(res);
+	return 0;
+}
+
 const char *
 db_durability_gap(const struct db *db)
 {

@@ -150,4 +150,9 @@ int db_durability_read(struct db *db, struct gc_err *err);
 int db_migrate_ready(struct db *db, char *why, size_t len,
     struct gc_err *err);
 
+/* The tables and sequences of the schema this role may not read and
+ * write (named, the first five): *out is "" when there is none. */
+int db_grants_missing(struct db *db, char *out, size_t len,
+    struct gc_err *err);
+
 #endif

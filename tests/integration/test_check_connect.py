@@ -20,6 +20,9 @@ mail). Shown here:
   fail with (PostgreSQL 15 lets only the owner create in schema public;
   the unaccent extension needs CREATE on the database): FAILED, saying
   which grant is missing; once granted, OK, and migrate then succeeds;
+- a database migrated by another role, and the daemon's role granted
+  SELECT only: FAILED, naming the tables it may not write; all granted:
+  OK;
 - a config with problems is reported as before (exit 78) and nothing is
   reached.
 """
@@ -172,6 +175,28 @@ class CheckConnect(gh.ServersTestCase):
         s.guichet("migrate", config=conf)
         self.assertIn("database: connected; schema up to date",
                       self.check(conf, 0).stdout)
+
+    def test_a_role_without_its_grants(self):
+        s = self.servers
+        pg = s.pg
+        role = "ro_%s" % self.user[:20]
+        s.guichet("migrate", config=self.conf())     # as the owner
+        pg.psql("DROP ROLE IF EXISTS %s" % role)
+        pg.psql("CREATE ROLE %s LOGIN" % role)
+        pg.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % role,
+                db=self.db)
+        conf = self.conf(sections={"database": {
+            "conninfo": pg.conninfo(self.db) + " user=%s" % role}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"database: FAILED: this role may not "
+                         r"read and write [a-z_]+(, [a-z_]+)*(, \.\.\.)? "
+                         r"\([0-9]+ in all\): GRANT ALL")
+        for what in ("TABLES", "SEQUENCES", "FUNCTIONS"):
+            pg.psql("GRANT ALL ON ALL %s IN SCHEMA public TO %s"
+                    % (what, role), db=self.db)
+        r = self.check(conf, 0)
+        self.assertIn("database: connected; schema up to date", r.stdout)
+        self.assertNotIn("FAILED", r.stdout)
 
     def test_config_problems_first(self):
         conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
