@@ -76,13 +76,13 @@ bool imap_clean_string(const char *s, size_t max);
 int imap_usable(struct imap_conn *c, bool need_selected, const char *what,
     struct gc_err *err);
 
-/* 0 for a non-empty folder name without control bytes, of at most
- * FOLDER_MAX bytes; GC_EINVAL otherwise. */
 /* Whether the server told of mail (EXISTS, RECENT) in any answer since
  * this was last called or the folder selected; the marks cleared: news
  * are taken up once (imap_idle.c). */
 bool imap_news_take(struct imap_conn *c);
 
+/* 0 for a non-empty folder name without control bytes, of at most
+ * FOLDER_MAX bytes; GC_EINVAL otherwise. */
 int imap_check_folder(const char *folder, const char *what,
     struct gc_err *err);
 
