@@ -13,6 +13,8 @@
 #include "common/util.h"
 #include "daemon/imap.h"
 #include "daemon/oauth2.h"
+#include "daemon/outbox.h"
+#include "daemon/poller.h"
 #include "notify/smtp.h"
 #include "sql/db.h"
 
@@ -34,10 +36,13 @@ authorize_hint(struct gc_err *err, const char *opt, const char *name)
 	    msg, opt, name);
 }
 
-/* PostgreSQL: the connection, the schema, what the commits rest on. */
+/* PostgreSQL: the connection, the schema (whether migrate can run, before
+ * it; whether this role has its grants, after), what the commits rest
+ * on. */
 static int
 check_database(const struct conf *c)
 {
+	char why[GC_ERRMSG_SIZE / 2];
 	struct gc_err err = { 0 };
 	struct db *db = NULL;
 	const char *gap;
@@ -46,44 +51,30 @@ check_database(const struct conf *c)
 	if ((rc = db_connect(&db, c->database.conninfo, c->database.password,
 	    &err)) != 0)
 		return failed("database", &err);
-	rc = db_schema_check(db, &err);
-	if (rc == GC_ETEMP) {
-		db_close(&db);
-		return failed("database", &err);
-	}
+	if ((rc = db_schema_check(db, &err)) == GC_ETEMP)
+		goto fail;
 	printf("database: connected; %s\n", rc == 0 ? "schema up to date" :
 	    err.msg);
 	if (rc != 0) {
-		char why[GC_ERRMSG_SIZE];
-
 		/* not migrated yet: whether migrate can run */
 		if (db_durability_read(db, &err) != 0 ||
-		    db_migrate_ready(db, why, sizeof(why), &err) != 0) {
-			db_close(&db);
-			return failed("database", &err);
-		}
+		    db_migrate_ready(db, why, sizeof(why), &err) != 0)
+			goto fail;
 		if (why[0] != '\0') {
 			gc_err_set(&err, GC_ECONFIG, "`guichet migrate` would "
 			    "fail: %s", why);
-			db_close(&db);
-			return failed("database", &err);
+			goto fail;
 		}
-	}
-	if (rc == 0) {
-		char lacks[GC_ERRMSG_SIZE / 2];
-
+	} else {
 		/* migrate run by another role: the grants to this one */
-		if (db_grants_missing(db, lacks, sizeof(lacks), &err) != 0) {
-			db_close(&db);
-			return failed("database", &err);
-		}
-		if (lacks[0] != '\0') {
+		if (db_grants_missing(db, why, sizeof(why), &err) != 0)
+			goto fail;
+		if (why[0] != '\0') {
 			gc_err_set(&err, GC_ECONFIG, "this role may not read "
 			    "and write %s: GRANT ALL ON ALL TABLES (and "
 			    "SEQUENCES, FUNCTIONS) IN SCHEMA public to it, or "
-			    "run `guichet migrate` as it", lacks);
-			db_close(&db);
-			return failed("database", &err);
+			    "run `guichet migrate` as it", why);
+			goto fail;
 		}
 	}
 	if ((gap = db_durability_gap(db)) != NULL)
@@ -95,6 +86,9 @@ check_database(const struct conf *c)
 		    "role or database; guichet sets it on for its sessions\n");
 	db_close(&db);
 	return 0;
+fail:
+	db_close(&db);
+	return failed("database", &err);
 }
 
 /* One mailbox: TLS, login (its OAuth2 token first), the capabilities the
@@ -102,12 +96,7 @@ check_database(const struct conf *c)
 static int
 check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
 {
-	struct imap_params ip = {
-		.url = mb->url, .user = mb->user, .password = mb->password,
-		.ca_file = mb->tls_ca_file,
-		.timeout_sec = (int)c->general.imap_timeout,
-		.allow_plaintext = mb->allow_plaintext,
-	};
+	struct imap_params ip;
 	const char *folders[] = { mb->processed_folder, mb->quarantine_folder };
 	struct gc_err err = { 0 };
 	struct oauth2 *o = NULL;
@@ -117,6 +106,7 @@ check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
 	unsigned int caps;
 	int rc = 0;
 
+	poller_imap_params(c, mb, &ip);
 	snprintf(what, sizeof(what), "mailbox %s (%s)", mb->name, mb->url);
 	if (mb->oauth2.on) {
 		char name[96];
@@ -170,12 +160,7 @@ static int
 check_smtp(const struct conf *c)
 {
 	const struct conf_smtp *s = &c->smtp;
-	struct smtp_params p = {
-		.url = s->url, .user = s->user, .password = s->password,
-		.ca_file = s->tls_ca_file, .timeout_sec = (int)s->timeout,
-		.require_tls = s->require_tls, .no_tls = s->tls_none,
-		.helo_name = s->helo_name,
-	};
+	struct smtp_params p;
 	struct gc_err err = { 0 };
 	struct smtp_client *sc = NULL;
 	struct oauth2 *o = NULL;
@@ -183,11 +168,9 @@ check_smtp(const struct conf *c)
 	int rc;
 
 	snprintf(what, sizeof(what), "smtp (%s)", s->url);
-	if (s->oauth2.on) {
+	if (s->oauth2.on)
 		oauth2_new(&o, "smtp", &s->oauth2, (int)s->timeout);
-		p.oauth2_mech = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER ?
-		    "OAUTHBEARER" : "XOAUTH2";
-	}
+	outbox_smtp_params(c, o, &p);
 	rc = smtp_global_init(&err);
 	if (rc == 0)
 		rc = smtp_open(&sc, &p, &err);

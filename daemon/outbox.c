@@ -72,24 +72,34 @@ backoff(const struct conf_general *g, long long attempts)
 	    (unsigned long long)attempts : 0);
 }
 
-static int
-smtp_ready(struct outbox *ob, struct gc_err *err)
+void
+outbox_smtp_params(const struct conf *c, const struct oauth2 *o,
+    struct smtp_params *p)
 {
-	const struct conf_smtp *s = &ob->conf->smtp;
-	struct smtp_params p = {
+	const struct conf_smtp *s = &c->smtp;
+
+	*p = (struct smtp_params){
 		.url = s->url, .user = s->user,
 		.password = s->password, .ca_file = s->tls_ca_file,
 		.timeout_sec = (int)s->timeout,
 		.require_tls = s->require_tls,
 		.no_tls = s->tls_none,
 		.helo_name = s->helo_name,
-		.oauth2_mech = ob->oauth2 == NULL ? NULL :
-		    oauth2_mechanism(ob->oauth2) == OAUTH2_OAUTHBEARER ?
+		.oauth2_mech = o == NULL ? NULL :
+		    oauth2_mechanism(o) == OAUTH2_OAUTHBEARER ?
 		    "OAUTHBEARER" : "XOAUTH2",
 	};
+}
+
+static int
+smtp_ready(struct outbox *ob, struct gc_err *err)
+{
+	const struct conf_smtp *s = &ob->conf->smtp;
+	struct smtp_params p;
 
 	if (ob->smtp != NULL)
 		return 0;
+	outbox_smtp_params(ob->conf, ob->oauth2, &p);
 	if (s->tls_none)
 		log_warn("smtp: tls = none: our mail%s in clear text",
 		    s->user ? " and the SMTP password go" : " goes");

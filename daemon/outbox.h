@@ -49,6 +49,12 @@ void outbox_free(struct outbox **ob);
 /* Its OAuth2 tokens ([smtp] auth = oauth2), or NULL: for /metrics. */
 struct oauth2 *outbox_oauth2(const struct outbox *ob);
 
+/* The SMTP parameters the outbox connects with (o: [smtp]'s OAuth2,
+ * or NULL); `check-config --connect` uses them too. */
+struct smtp_params;
+void outbox_smtp_params(const struct conf *c, const struct oauth2 *o,
+    struct smtp_params *p);
+
 /* Deliver up to max due rows, through in's database at in's now. An
  * agent's answer that the customer will not get (refused for good, or
  * given up) makes the ticket the desk's move again, in the row's

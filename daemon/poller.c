@@ -121,17 +121,26 @@ poller_oauth2(const struct poller *p)
 	return p->oauth2;
 }
 
+void
+poller_imap_params(const struct conf *c, const struct conf_mailbox *mb,
+    struct imap_params *ip)
+{
+	*ip = (struct imap_params){
+		.url = mb->url, .user = mb->user, .password = mb->password,
+		.ca_file = mb->tls_ca_file,
+		.timeout_sec = (int)c->general.imap_timeout,
+		.allow_plaintext = mb->allow_plaintext,
+	};
+}
+
 static int
 ensure_connected(struct poller *p, struct gc_err *err)
 {
 	const struct conf_mailbox *mb = p->mb;
-	struct imap_params ip = {
-		.url = mb->url, .user = mb->user, .password = mb->password,
-		.ca_file = mb->tls_ca_file,
-		.timeout_sec = (int)p->conf->general.imap_timeout,
-		.allow_plaintext = mb->allow_plaintext,
-	};
+	struct imap_params ip;
 	int rc;
+
+	poller_imap_params(p->conf, mb, &ip);
 
 	if (p->imap != NULL && imap_is_dead(p->imap))
 		drop_connection(p);

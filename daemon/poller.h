@@ -71,6 +71,12 @@ bool poller_idle_wake(struct poller *p);
 /* Its OAuth2 tokens (auth = oauth2), or NULL: for /metrics. */
 struct oauth2 *poller_oauth2(const struct poller *p);
 
+/* The IMAP parameters of mailbox mb, as the poller connects with them
+ * (the OAuth2 token aside); `check-config --connect` uses them too. */
+struct imap_params;
+void poller_imap_params(const struct conf *c, const struct conf_mailbox *mb,
+    struct imap_params *ip);
+
 /* The database connection was replaced: advisory locks are gone. */
 void poller_lost_lock(struct poller *p);
 
