@@ -17,6 +17,7 @@
 #include "daemon/poller.h"
 #include "notify/smtp.h"
 #include "sql/db.h"
+#include "sql/db_ready.h"
 
 static int
 failed(const char *what, const struct gc_err *err)

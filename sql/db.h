@@ -144,15 +144,4 @@ bool db_commit_raised(const struct db *db);
  * off, nothing is set. */
 int db_durability_read(struct db *db, struct gc_err *err);
 
-/* Whether `guichet migrate` can run here: *why is "" when it can, else
- * what stops it (the server's version, the role's privileges, the
- * unaccent extension). */
-int db_migrate_ready(struct db *db, char *why, size_t len,
-    struct gc_err *err);
-
-/* The tables and sequences of the schema this role may not read and
- * write (named, the first five): *out is "" when there is none. */
-int db_grants_missing(struct db *db, char *out, size_t len,
-    struct gc_err *err);
-
 #endif
