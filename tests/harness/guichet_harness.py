@@ -625,10 +625,18 @@ class Postgres:
 
     # -- clients ------------------------------------------------------------
 
-    def conninfo(self, dbname="guichet"):
-        """A libpq conninfo string for dbname over TCP."""
+    def conninfo(self, dbname="guichet", user=None):
+        """A libpq conninfo string for dbname over TCP (as user: the
+        superuser by default)."""
         return "host=%s port=%d dbname=%s user=%s" % (
-            self.host, self.port, dbname, self.user)
+            self.host, self.port, dbname, user or self.user)
+
+    def fresh_role(self, name):
+        """A login role of that name, without any privilege (dropped
+        first if it exists: roles outlive databases)."""
+        self.psql("DROP ROLE IF EXISTS %s" % name)
+        self.psql("CREATE ROLE %s LOGIN" % name)
+        return name
 
     def url(self, dbname="guichet"):
         return "postgresql://%s@%s:%d/%s" % (self.user, self.host,

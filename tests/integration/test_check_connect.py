@@ -57,6 +57,14 @@ class CheckConnect(gh.ServersTestCase):
             path=self.servers.path("%s.conf" % self.db), dbname=self.db,
             mailbox_user=self.user, sections=sections, **kw)
 
+    def as_role(self, prefix):
+        """A fresh login role without privileges, and a config that
+        connects as it."""
+        pg = self.servers.pg
+        role = pg.fresh_role("%s_%s" % (prefix, self.user[:20]))
+        return role, self.conf(sections={"database": {
+            "conninfo": pg.conninfo(self.db, user=role)}})
+
     def check(self, conf, expect):
         return self.servers.guichet("check-config", "--connect",
                                     config=conf, expect=expect)
@@ -154,12 +162,8 @@ class CheckConnect(gh.ServersTestCase):
     def test_a_role_that_migrate_would_fail_with(self):
         s = self.servers
         pg = s.pg
-        role = "weak_%s" % self.user[:20]
-        conf = self.conf()          # creates the database
-        pg.psql("DROP ROLE IF EXISTS %s" % role)
-        pg.psql("CREATE ROLE %s LOGIN" % role)
-        conf = self.conf(sections={"database": {
-            "conninfo": pg.conninfo(self.db) + " user=%s" % role}})
+        self.conf()                 # creates the database
+        role, conf = self.as_role("weak")
         r = self.check(conf, EX_UNAVAILABLE)
         self.assertRegex(r.stdout, r"database: FAILED: `guichet migrate` "
                          r"would fail: this role may not create tables in "
@@ -179,14 +183,10 @@ class CheckConnect(gh.ServersTestCase):
     def test_a_role_without_its_grants(self):
         s = self.servers
         pg = s.pg
-        role = "ro_%s" % self.user[:20]
         s.guichet("migrate", config=self.conf())     # as the owner
-        pg.psql("DROP ROLE IF EXISTS %s" % role)
-        pg.psql("CREATE ROLE %s LOGIN" % role)
+        role, conf = self.as_role("ro")
         pg.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s" % role,
                 db=self.db)
-        conf = self.conf(sections={"database": {
-            "conninfo": pg.conninfo(self.db) + " user=%s" % role}})
         r = self.check(conf, EX_UNAVAILABLE)
         self.assertRegex(r.stdout, r"database: FAILED: this role may not "
                          r"read and write [a-z_]+(, [a-z_]+)*(, \.\.\.)? "

@@ -190,15 +190,12 @@ class Durability(gh.ServersTestCase):
     def test_role_without_grants_keeps_the_mails_waiting(self):
         s = self.servers
         pg = s.pg
-        role = "dr_%s" % self.user[:20]
-        pg.psql("DROP ROLE IF EXISTS %s" % role)
-        pg.psql("CREATE ROLE %s LOGIN" % role)
+        role = pg.fresh_role("dr_%s" % self.user[:20])
         conf = s.write_config(
             path=s.path("%s.conf" % role), dbname=self.db,
             mailbox_user=self.user, sections={
                 "smtp": {"url": "smtp://127.0.0.1:1"},
-                "database": {"conninfo": pg.conninfo(self.db) +
-                             " user=%s" % role}})
+                "database": {"conninfo": pg.conninfo(self.db, user=role)}})
         for n in range(2):
             s.imap.append(self.user, "INBOX", mail(n, "grant"))
         reason = "guichet's role lacks a privilege"
