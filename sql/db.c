@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -24,7 +25,30 @@ struct db {
 	unsigned long long statements;  /* statements executed, for figures */
 	char durability_gap[64];        /* db_durability_gap(), "" if none */
 	bool commit_raised;             /* synchronous_commit set on */
+	long long stmt_timeout_ms;      /* the session's statement_timeout */
+	long long begun_ms;             /* when the transaction began */
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a cancelled statement (57014) can have been cancelled by
+ * statement_timeout: only when there is one and the transaction has run
+ * at least that long (no statement of it can have run longer). Else an
+ * administrator's pg_cancel_backend() or the server cancelled it:
+ * nothing of the mail is wrong. */
+static bool
+maybe_timeout(const struct db *db)
+{
+	return db->stmt_timeout_ms > 0 &&
+	    now_ms() - db->begun_ms >= db->stmt_timeout_ms;
+}
 
 static void
 quiet_notices(void *arg, const char *message)
@@ -117,6 +141,11 @@ result_error(struct db *db, const PGresult *res, const char *what,
 	     * counter, say; the lock will be free, the mail is fine */
 	    strcmp(state, "55P03") == 0))
 		code = GC_ETEMP;
+	else if (state != NULL && strcmp(state, "57014") == 0 &&
+	    !maybe_timeout(db))
+		return gc_err_set(err, GC_ETEMP, "database: %s: %s (cancelled "
+		    "by pg_cancel_backend() or the server, not by "
+		    "statement_timeout; the mails wait)", what, msg);
 	else if (state != NULL && strcmp(state, "23505") == 0)
 		code = GC_EDUP;
 	else if (state != NULL && (strcmp(state, "42501") == 0 ||
@@ -447,6 +476,7 @@ db_command(struct db *db, const char *sql, struct gc_err *err)
 int
 db_begin(struct db *db, struct gc_err *err)
 {
+	db->begun_ms = now_ms();
 	return db_command(db, "BEGIN", err);
 }
 
@@ -538,6 +568,7 @@ static const struct db_stmt st_applied = { "migr_applied",
 static const struct db_stmt st_record = { "migr_record",
 	"INSERT INTO schema_migrations (version, name, applied_at) "
 	"VALUES ($1, $2, $3)", 3 };
+#define STMT_TIMEOUT "current_setting('statement_timeout')"
 /* The first of the binary's migrations ($1) that the database lacks,
  * 0 when none: migrations are applied by number with gaps allowed, so a
  * schema whose latest version is high enough may still lack one. With
@@ -546,15 +577,15 @@ static const struct db_stmt st_record = { "migr_record",
  * is set on for the session, since a mail leaves its folder once its
  * commit returned, and with off that commit may still be lost to a crash
  * of the server. The value is read before it is set (MATERIALIZED:
- * evaluated first). */
+ * evaluated first). And the statement_timeout, last. */
 static const struct db_stmt st_missing = { "migr_missing",
 	"WITH s AS MATERIALIZED (SELECT current_setting('synchronous_commit') "
 	"AS sc) SELECT (SELECT coalesce(min(v), 0) FROM unnest($1::int[]) "
 	"AS v WHERE NOT EXISTS (SELECT 1 FROM schema_migrations m "
 	"WHERE m.version = v)), current_setting('fsync'), "
 	"current_setting('full_page_writes'), s.sc = 'off', CASE WHEN "
-	"s.sc = 'off' THEN set_config('synchronous_commit', 'on', false) END "
-	"FROM s", 1 };
+	"s.sc = 'off' THEN set_config('synchronous_commit', 'on', false) END, "
+	STMT_TIMEOUT " FROM s", 1 };
 
 /* A fixed key for the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK "4711001"
@@ -650,7 +681,27 @@ db_schema_check(struct db *db, struct gc_err *err)
 	return 0;
 }
 
-/* What the commits rest on, from st_missing's row. */
+/* A time setting as PostgreSQL shows it ("0", "300ms", "5s", "2min",
+ * "1h", "1d") in milliseconds; 0 (none) for what it does not read. */
+static long long
+timeout_ms(const char *v)
+{
+	static const struct { const char *unit; long long ms; } units[] = {
+		{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "min", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 },
+	};
+	char *end;
+	long long n = strtoll(v, &end, 10);
+
+	for (size_t i = 0; n > 0 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			return n * units[i].ms;
+	return 0;
+}
+
+/* What the commits rest on, and the statement_timeout that a cancelled
+ * statement is weighed against (maybe_timeout()), from st_missing's
+ * row. */
 static void
 durability(struct db *db, const PGresult *res)
 {
@@ -658,6 +709,7 @@ durability(struct db *db, const PGresult *res)
 	bool fpw_off = strcmp(PQgetvalue(res, 0, 2), "on") != 0;
 
 	db->commit_raised = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	db->stmt_timeout_ms = timeout_ms(PQgetvalue(res, 0, 5));
 	snprintf(db->durability_gap, sizeof(db->durability_gap), "%s%s%s",
 	    fsync_off ? "fsync = off" : "", fsync_off && fpw_off ? ", " : "",
 	    fpw_off ? "full_page_writes = off" : "");
@@ -668,7 +720,8 @@ durability(struct db *db, const PGresult *res)
 static const struct db_stmt st_durable = { "db_durable",
 	"SELECT 0, current_setting('fsync'), "
 	"current_setting('full_page_writes'), "
-	"current_setting('synchronous_commit') = 'off'", 0 };
+	"current_setting('synchronous_commit') = 'off', NULL, " STMT_TIMEOUT,
+	0 };
 
 int
 db_durability_read(struct db *db, struct gc_err *err)

@@ -187,6 +187,75 @@ class Durability(gh.ServersTestCase):
         time.sleep(0.2)
         self.taken(1)
 
+    def hold_tickets(self):
+        """Another session holds a lock on tickets that a new ticket's
+        insert waits for, until the returned function lets it go."""
+        pg = self.servers.pg
+        holder = subprocess.Popen(
+            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
+             pg.conninfo(self.db)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("PG")})
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        holder.stdin.write(b"BEGIN; LOCK TABLE tickets IN SHARE MODE;\n")
+        holder.stdin.flush()
+        gh.wait_until(lambda: pg.scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = "
+            "'tickets'::regclass AND mode = 'ShareLock' AND granted",
+            db=self.db) == "1", 10, "the lock taken")
+
+        def release():
+            holder.stdin.close()
+            holder.wait()
+            time.sleep(0.2)
+        return release
+
+    def test_cancelled_statement_keeps_the_mail_waiting(self):
+        """An administrator's pg_cancel_backend() (SQLSTATE 57014, as a
+        statement_timeout's) is nothing the mail did: it waits. A
+        statement_timeout that its store exceeds still sends it to the
+        quarantine after its careful retry, as before (else a mail too
+        costly to store would hold its mailbox)."""
+        s = self.servers
+        pg = s.pg
+        # a statement_timeout, far above what the transaction runs
+        pg.psql("ALTER DATABASE %s SET statement_timeout = '1h'" % self.db)
+        release = self.hold_tickets()
+        s.imap.append(self.user, "INBOX", mail(1, "cancel"))
+        serve = s.spawn("serve", "--once")
+        cancels = 0
+        while serve.poll() is None and cancels < 4:
+            # guichet's backend waiting for the lock: cancel it, as an
+            # administrator would a statement that hangs
+            cancels += int(pg.scalar(
+                "SELECT count(*) FROM (SELECT pg_cancel_backend(pid) FROM "
+                "pg_stat_activity WHERE datname = current_database() AND "
+                "application_name = 'guichet' AND wait_event_type = "
+                "'Lock') c", db=self.db))
+            time.sleep(0.05)
+        serve.proc.wait(timeout=60)
+        r = subprocess.CompletedProcess(serve.args, serve.proc.returncode,
+                                        serve.stdout(), serve.stderr())
+        self.waited(r, "cancelled by pg_cancel_backend() or the server", 1)
+        self.assertGreaterEqual(cancels, 1)
+        release()
+        self.taken(1)
+
+        # a statement_timeout that the store runs into: the quarantine
+        pg.psql("ALTER DATABASE %s SET statement_timeout = '300ms'"
+                % self.db)
+        release = self.hold_tickets()
+        s.imap.append(self.user, "INBOX", mail(2, "cancel"))
+        # (the scheduler's own statement runs into it too: 75)
+        r = s.guichet("serve", "--once", expect=75)
+        self.assertIn("statement timeout: quarantined", r.stderr)
+        self.assertNotIn("pg_cancel_backend", r.stderr)
+        self.assertEqual(s.pg.scalar("SELECT count(*) FROM quarantine",
+                                     db=self.db), "1")
+        release()
+
     def test_role_without_grants_keeps_the_mails_waiting(self):
         s = self.servers
         pg = s.pg
