@@ -165,26 +165,11 @@ class Durability(gh.ServersTestCase):
         s = self.servers
         pg = s.pg
         pg.psql("ALTER DATABASE %s SET lock_timeout = '300ms'" % self.db)
-        holder = subprocess.Popen(
-            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
-             pg.conninfo(self.db)], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items()
-                 if not k.startswith("PG")})
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.stdin.close)
-        holder.stdin.write(b"BEGIN; LOCK TABLE tickets IN SHARE MODE;\n")
-        holder.stdin.flush()
-        gh.wait_until(lambda: pg.scalar(
-            "SELECT count(*) FROM pg_locks WHERE relation = "
-            "'tickets'::regclass AND mode = 'ShareLock' AND granted",
-            db=self.db) == "1", 10, "the lock taken")
+        release = self.hold_tickets()
         s.imap.append(self.user, "INBOX", mail(1, "lock"))
         self.waited(s.guichet("serve", "--once", expect=75),
                     "lock timeout", 1)
-        holder.stdin.close()
-        holder.wait()
-        time.sleep(0.2)
+        release()
         self.taken(1)
 
     def hold_tickets(self):
