@@ -97,31 +97,16 @@ fail:
 static int
 check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
 {
-	struct imap_params ip;
 	const char *folders[] = { mb->processed_folder, mb->quarantine_folder };
 	struct gc_err err = { 0 };
-	struct oauth2 *o = NULL;
 	struct imap_conn *imap = NULL;
 	char what[160], *missing = NULL;
 	uint32_t exists = 0;
 	unsigned int caps;
-	int rc = 0;
+	int rc;
 
-	poller_imap_params(c, mb, &ip);
 	snprintf(what, sizeof(what), "mailbox %s (%s)", mb->name, mb->url);
-	if (mb->oauth2.on) {
-		char name[96];
-
-		snprintf(name, sizeof(name), "mailbox %s", mb->name);
-		oauth2_new(&o, name, &mb->oauth2,
-		    (int)c->general.imap_timeout);
-		ip.oauthbearer = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER;
-		if ((rc = oauth2_token(o, &ip.oauth2_token, &err)) ==
-		    GC_EAUTH)
-			authorize_hint(&err, "--mailbox ", mb->name);
-	}
-	if (rc == 0)
-		rc = imap_connect(&imap, &ip, &err);
+	rc = poller_connect_mailbox(c, mb, &imap, &err);
 	if (rc == 0)
 		rc = imap_select(imap, mb->folder, NULL, NULL, &exists, &err);
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
@@ -139,7 +124,6 @@ check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
 	}
 	if (rc != 0) {
 		imap_close(&imap);
-		oauth2_free(&o);
 		free(missing);
 		return failed(what, &err);
 	}
@@ -152,7 +136,6 @@ check_mailbox(const struct conf *c, const struct conf_mailbox *mb)
 	    "pass: " : "", missing ? missing : "");
 	free(missing);
 	imap_close(&imap);
-	oauth2_free(&o);
 	return 0;
 }
 

@@ -20,6 +20,7 @@ int cli_ticket_list(struct app *app, int argc, char **argv);
 int cli_ticket_search(struct app *app, int argc, char **argv);
 int cli_tickets(struct app *app, int argc, char **argv);
 int cli_ingest(struct app *app, int argc, char **argv);
+int cli_recover(struct app *app, int argc, char **argv);
 int cli_serve(struct app *app, int argc, char **argv);
 /* serve's signal handlers, installed before its configuration is read */
 void serve_signals(void);

@@ -51,6 +51,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/err.h"
 
@@ -143,6 +144,12 @@ int imap_ensure_folder(struct imap_conn *c, const char *folder,
 /* UIDs >= min_uid in the selected folder that are not \Deleted, ascending,
  * no duplicates (one UID SEARCH). *uids_r is NULL when *n_r is 0. */
 int imap_search_uids(struct imap_conn *c, uint32_t min_uid,
+    uint32_t **uids_r, size_t *n_r, struct gc_err *err);
+
+/* The same, of the mails that reached the folder on day (its tm_year,
+ * tm_mon, tm_mday) or later (SINCE: by their internal date, the server's
+ * day). */
+int imap_search_since(struct imap_conn *c, const struct tm *day,
     uint32_t **uids_r, size_t *n_r, struct gc_err *err);
 
 struct imap_msg {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/mem.h"
@@ -188,9 +189,10 @@ imap_ensure_folder(struct imap_conn *c, const char *folder,
 
 /* ----- Search and fetch ----------------------------------------------- */
 
-int
-imap_search_uids(struct imap_conn *c, uint32_t min_uid, uint32_t **uids_r,
-    size_t *n_r, struct gc_err *err)
+/* UID SEARCH min_uid:* UNDELETED [SINCE the date of since] */
+static int
+search_uids(struct imap_conn *c, uint32_t min_uid, const struct tm *since,
+    uint32_t **uids_r, size_t *n_r, struct gc_err *err)
 {
 	struct mailimap_search_key *key, *undeleted;
 	struct mailimap_set *set;
@@ -220,6 +222,20 @@ imap_search_uids(struct imap_conn *c, uint32_t min_uid, uint32_t **uids_r,
 	    mailimap_search_key_multiple_add(key, undeleted) !=
 	    MAILIMAP_NO_ERROR)
 		fatal("mailimap_search_key: out of memory");
+	if (since != NULL) {
+		struct mailimap_date *d = mailimap_date_new(since->tm_mday,
+		    since->tm_mon + 1, since->tm_year + 1900);
+		struct mailimap_search_key *k = d == NULL ? NULL :
+		    mailimap_search_key_new(MAILIMAP_SEARCH_KEY_SINCE, NULL,
+		    NULL, NULL, NULL, NULL, NULL, NULL, d, NULL, NULL, NULL,
+		    NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+		    NULL, NULL, NULL);
+
+		if (k == NULL ||
+		    mailimap_search_key_multiple_add(key, k) !=
+		    MAILIMAP_NO_ERROR)
+			fatal("mailimap_search_key: out of memory");
+	}
 	r = mailimap_uid_search(c->imap, NULL, key, &result);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -239,6 +255,20 @@ imap_search_uids(struct imap_conn *c, uint32_t min_uid, uint32_t **uids_r,
 	*n_r = normalize_uids(uids_r, u, m);
 	free(u);
 	return 0;
+}
+
+int
+imap_search_uids(struct imap_conn *c, uint32_t min_uid, uint32_t **uids_r,
+    size_t *n_r, struct gc_err *err)
+{
+	return search_uids(c, min_uid, NULL, uids_r, n_r, err);
+}
+
+int
+imap_search_since(struct imap_conn *c, const struct tm *day,
+    uint32_t **uids_r, size_t *n_r, struct gc_err *err)
+{
+	return search_uids(c, 1, day, uids_r, n_r, err);
 }
 
 struct fetched {

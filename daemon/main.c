@@ -44,6 +44,13 @@ static const struct command commands[] = {
 	  "exit; 75 when IMAP or the database failed)" },
 	{ "ingest", cli_ingest, true, "ingest --mailbox NAME",
 	  "store one mail read on stdin (MTA pipe; 75: retry later)" },
+	{ "recover", cli_recover, true,
+	  "recover --since TIME [--mailbox NAME] [--dry-run]",
+	  "after a restore from an older dump or a failover that lost the "
+	  "last commits: the mails of each processed folder since TIME "
+	  "that the database lacks taken in again (the others are "
+	  "recognised; nothing on the IMAP server changes; --dry-run: say "
+	  "what would be taken in, store nothing)" },
 	{ "migrate", cli_migrate, true, "migrate",
 	  "bring the database schema up to date" },
 	{ "check-config", cli_check_config, false, "check-config [--connect]",

@@ -133,6 +133,36 @@ poller_imap_params(const struct conf *c, const struct conf_mailbox *mb,
 	};
 }
 
+int
+poller_connect_mailbox(const struct conf *c, const struct conf_mailbox *mb,
+    struct imap_conn **imap_r, struct gc_err *err)
+{
+	struct imap_params ip;
+	struct oauth2 *o = NULL;
+	int rc = 0;
+
+	*imap_r = NULL;
+	poller_imap_params(c, mb, &ip);
+	if (mb->oauth2.on) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "mailbox %s", mb->name);
+		oauth2_new(&o, name, &mb->oauth2, (int)c->general.imap_timeout);
+		ip.oauthbearer = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER;
+		if ((rc = oauth2_token(o, &ip.oauth2_token, err)) == GC_EAUTH) {
+			char msg[GC_ERRMSG_SIZE];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			gc_err_set(err, GC_EAUTH, "%s; run `guichet oauth2 "
+			    "authorize --mailbox %s`", msg, mb->name);
+		}
+	}
+	if (rc == 0)
+		rc = imap_connect(imap_r, &ip, err);
+	oauth2_free(&o);
+	return rc;
+}
+
 static int
 ensure_connected(struct poller *p, struct gc_err *err)
 {

@@ -77,6 +77,15 @@ struct imap_params;
 void poller_imap_params(const struct conf *c, const struct conf_mailbox *mb,
     struct imap_params *ip);
 
+/* A connection to mailbox mb as the poller makes it, its OAuth2 token
+ * taken first (a refresh token refused: "run `guichet oauth2 authorize
+ * --mailbox NAME`"), for the commands that reach a mailbox once
+ * (`check-config --connect`, `recover`). */
+struct imap_conn;
+int poller_connect_mailbox(const struct conf *c,
+    const struct conf_mailbox *mb, struct imap_conn **imap_r,
+    struct gc_err *err);
+
 /* The database connection was replaced: advisory locks are gone. */
 void poller_lost_lock(struct poller *p);
 
