@@ -25,6 +25,10 @@ the ticket of a mail that is no longer anywhere else.
   write exceeds while another transaction holds a lock (another daemon's
   batch holds the ticket counter): the mail waits for the next pass, it
   is not quarantined; the lock gone, it becomes a ticket;
+- a statement cancelled by an administrator (pg_cancel_backend(), the
+  SQLSTATE of a statement_timeout too) while the insert waits on a lock:
+  the mail waits, not quarantined; a statement_timeout that the store
+  runs into still quarantines it after its careful retry;
 - a role for the daemon that lacks the grants on the tables (migrate
   run by another role, the grants forgotten): the mails wait with the
   reason, none is quarantined; granted, they become tickets;
