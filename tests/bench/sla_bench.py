@@ -867,8 +867,9 @@ def run():
         due_plans = [p for p in plans if "sla_timers" in p[1] and
                      "SKIP LOCKED" in p[1]]
 
-        # the agents' digest at this scale: a pass that makes
-        # DIGEST_PER_PASS (5) of them, then one that finds them done
+        # the agents' digest at this scale: a pass that makes the
+        # digests of five agents (and the harness's own), then one that
+        # finds them done
         sections = dict(sections_base(), digest={"at": "00:00"})
         for i in range(5):
             sections["agent a%d" % i] = {"address": "a%d@example.com" % i,
