@@ -206,6 +206,39 @@ sent_whole(struct db *db, const struct outbox_db_row *row, time_t now,
 
 /* ----- Webhooks: one POST, one fate ------------------------------- */
 
+/* The receiver limits us (429, or 503 with Retry-After): what it said,
+ * or our backoff when it said nothing, at most outbox_retry_max. Every
+ * webhook to it waits as long (posting them now would only be refused
+ * and prolong the limit), none counts an attempt: a storm of
+ * escalations to a chat service that takes one a second goes through
+ * in turn instead of going dead. */
+static int
+webhook_limited(struct outbox *ob, struct db *db, time_t now,
+    const struct outbox_db_row *row, long long said,
+    const struct gc_err *why, struct outbox_stats *stats,
+    struct gc_err *err)
+{
+	const struct conf_general *g = &ob->conf->general;
+	long long wait = said > 0 ? said : backoff(g, row->attempts + 1),
+	    most = g->outbox_retry_max > 0 ? g->outbox_retry_max : 3600, n;
+	int rc;
+
+	if (wait > most)
+		wait = most;
+	rc = outbox_db_webhooks_wait(db, row->url, now + wait, why->msg, &n,
+	    err);
+	if (rc == 0)
+		rc = event(db, row, now, "delivery_retry", event_data(row,
+		    NULL, why->msg, row->attempts, now + wait, NULL, 0), err);
+	stats->retried++;
+	row_fields(row, "retry");
+	log_warn("outbox %" PRId64 ": webhook %s: %s: the receiver limits "
+	    "us; %lld webhook(s) to it wait %llds (not counted as "
+	    "attempts)", row->id, row->purpose, why->msg, n, wait);
+	row_fields(row, NULL);
+	return rc;
+}
+
 static int
 flush_webhook(struct outbox *ob, struct db *db, time_t now,
     const struct outbox_db_row *row, struct outbox_stats *stats,
@@ -218,9 +251,10 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 	int drc, rc;
 
 	struct webhook_sign sign = { row->id, g->webhook_secret, now };
+	long long limited;
 
 	drc = webhook_post(row->url, (const char *)row->data, row->len, &sign,
-	    NULL, (int)ob->conf->smtp.timeout, &derr);
+	    NULL, (int)ob->conf->smtp.timeout, &limited, &derr);
 	if (drc == 0) {
 		rc = sent_whole(db, row, now, NULL, 0, err);
 		stats->sent++;
@@ -230,6 +264,9 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 		row_fields(row, NULL);
 		return rc;
 	}
+	if (drc == GC_ETEMP && limited >= 0)
+		return webhook_limited(ob, db, now, row, limited, &derr, stats,
+		    err);
 	dead = drc != GC_ETEMP || attempts >= g->outbox_max_attempts;
 	wait = backoff(g, attempts);
 	rc = outbox_db_row_failed(db, row->id, dead ? "dead" : "pending",

@@ -755,7 +755,7 @@ sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
 int
 webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
-    struct gc_err *err)
+    long long *retry_after_r, struct gc_err *err)
 {
 	long timeout = timeout_sec > 0 ? timeout_sec : SMTP_DEFAULT_TIMEOUT;
 	struct curl_slist *hdrs = NULL;
@@ -769,6 +769,8 @@ webhook_post(const char *url, const char *json, size_t len,
 	long status = 0;
 	int rc;
 
+	if (retry_after_r != NULL)
+		*retry_after_r = -1;
 	if ((rc = url_check(&h, &where, url, "http", "https", err)) != 0) {
 		gc_err_prefix(err, "webhook url");
 		return GC_EINVAL;
@@ -807,6 +809,16 @@ webhook_post(const char *url, const char *json, size_t len,
 	} else if (status >= 200 && status < 300) {
 		rc = 0;
 	} else if (status >= 500 || status == 429 || status == 408) {
+		curl_off_t ra = 0;
+
+		/* "not now, come back in N s" (429, or 503 with the header):
+		 * the receiver's own word on when */
+		if (retry_after_r != NULL && (status == 429 || status == 503) &&
+		    curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &ra) ==
+		    CURLE_OK && ra > 0)
+			*retry_after_r = (long long)ra;
+		else if (retry_after_r != NULL && status == 429)
+			*retry_after_r = 0;   /* limited, without a word on when */
 		rc = gc_err_set(err, GC_ETEMP, "webhook %s: HTTP %ld: %s",
 		    where, status, ans.text);
 	} else {

@@ -166,9 +166,12 @@ struct webhook_sign {
  * be NULL). 0 on a 2xx answer; GC_ETEMP for a 5xx, 408 or 429 answer, a
  * connection or TLS failure or a timeout; GC_EINVAL for any other answer
  * (the error holds the status and the start of the body) or a bad URL.
+ * *retry_after_r (unless NULL): -1, or, when the receiver limits us (429,
+ * or 503 with Retry-After), the seconds its Retry-After asks for (either
+ * form of the header), 0 when a 429 says nothing of when.
  */
 int webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
-    struct gc_err *err);
+    long long *retry_after_r, struct gc_err *err);
 
 #endif

@@ -166,6 +166,29 @@ outbox_db_row_failed(struct db *db, int64_t id, const char *status,
 	    error ? error : "", nts);
 }
 
+static const struct db_stmt st_webhooks_wait = { "outbox_webhooks_wait",
+	"UPDATE outbox SET next_attempt_at = $2, last_error = $3 "
+	"WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND "
+	"kind = 'webhook' AND url = $1 AND next_attempt_at < $2 "
+	"FOR UPDATE SKIP LOCKED)", 3 };
+
+int
+outbox_db_webhooks_wait(struct db *db, const char *url, time_t until,
+    const char *error, long long *n_r, struct gc_err *err)
+{
+	TS(ts, until);
+	PGresult *res;
+	int rc;
+
+	*n_r = 0;
+	if ((rc = db_execv(db, &st_webhooks_wait, &res, err, 3, url, ts,
+	    error ? error : "")) != 0)
+		return rc;
+	*n_r = atoll(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
 static const struct db_stmt st_rcpts_take = { "outbox_rcpts_take",
 	"SELECT pos, address, attempts FROM outbox_rcpt_take($1, $2, $3)",
 	3 };

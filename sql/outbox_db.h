@@ -62,6 +62,14 @@ int outbox_db_sent(struct db *db, int64_t id, time_t now,
 int outbox_db_row_failed(struct db *db, int64_t id, const char *status,
     const char *error, time_t next, struct gc_err *err);
 
+/* The receiver at url limits us until until: every pending webhook to
+ * it due before then (the row in hand among them) is due then, with
+ * error, its attempts not counted (a limit is not a failure: no row goes
+ * dead of it); those another daemon holds now are left to it (no wait,
+ * no deadlock between two daemons told the same). *n_r: how many. */
+int outbox_db_webhooks_wait(struct db *db, const char *url, time_t until,
+    const char *error, long long *n_r, struct gc_err *err);
+
 struct outbox_db_rcpt {
 	int position;
 	char *address;              /* malloc'd */

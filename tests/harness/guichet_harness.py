@@ -1516,9 +1516,11 @@ class _WebhookHandler(http.server.BaseHTTPRequestHandler):
             n = int(self.headers.get("Content-Length") or 0)
             if n:
                 body = self.rfile.read(n)
-        status, payload = recv._record(WebhookRequest(
+        status, payload, extra = recv._record(WebhookRequest(
             self.command, self.path, self.headers, body))
         self.send_response(status)
+        for k, v in extra.items():
+            self.send_header(k, v)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -1576,6 +1578,9 @@ class WebhookReceiver:
         self.tls = tls
         self.status = 200
         self.response_body = b"ok"
+        self.limit_after = None
+        self.limit_headers = {}
+        self.limit_status = 429
         self._failures = []
         self._requests = []
         self._cond = threading.Condition()
@@ -1623,12 +1628,28 @@ class WebhookReceiver:
             self._requests.append(req)
             self._cond.notify_all()
             if self._failures:
-                return self._failures.pop(0), b"failing on purpose"
-            return self.status, self.response_body
+                status, headers = self._failures.pop(0)
+                return status, b"failing on purpose", headers
+            if self.limit_after is not None and self.limit_after <= 0:
+                return self.limit_status, b"slow down", dict(
+                    self.limit_headers)
+            if self.limit_after is not None:
+                self.limit_after -= 1
+            return self.status, self.response_body, {}
 
-    def fail_next(self, n=1, status=500):
+    def fail_next(self, n=1, status=500, headers=None):
+        """Answer the next n requests with status, and headers (e.g.
+        {"Retry-After": "2"})."""
         with self._cond:
-            self._failures += [status] * n
+            self._failures += [(status, dict(headers or {}))] * n
+
+    def limit(self, after, headers=None, status=429):
+        """As a rate-limited service: take `after` more requests, then
+        answer status (429; with headers) to each until limit(None)."""
+        with self._cond:
+            self.limit_after = after
+            self.limit_headers = dict(headers or {})
+            self.limit_status = status
 
     def requests(self):
         """Every request so far: WebhookRequest (path, headers, body)."""
@@ -1654,6 +1675,7 @@ class WebhookReceiver:
         with self._cond:
             self._requests = []
             self._failures = []
+            self.limit_after = None
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,9 @@ reply, the resolution and her confirmation, each a signed JSON POST with
 the ticket as it stands then; an internal note reaches only a webhook
 that asked for it. A webhook of the security queue gets that queue's
 tickets only, without their subjects (redacted); a receiver away gets
-the event later, once. Bad sections are refused by check-config.
+the event later, once; a receiver that limits us (429, Retry-After) is
+waited for as it asks, every webhook to it with it, and none goes dead
+of it. Bad sections are refused by check-config.
 """
 
 import hashlib
@@ -229,6 +231,66 @@ class Hooks(DeskCase):
                           got["redacted"]), (report, "security", None, True))
         self.assertNotIn("XSS", json.dumps(tries))
         self.assertNotIn("script", json.dumps(tries))
+
+    def test_a_receiver_that_limits_us(self):
+        """A chat service that answers 429 with Retry-After: the webhook
+        tried and every other one to it wait what it asked, not posted
+        meanwhile, no attempt counted (none goes dead, with
+        outbox_max_attempts 2); then each goes once. A 429 without the
+        header waits our backoff; a Retry-After past outbox_retry_max
+        waits that much; a 503 with the header is the same word."""
+        s = self.servers
+        url = s.http.url
+        self.configure({"webhook chat": {"url": url + "/chat",
+                                         "events": "created"}},
+                       outbox_max_attempts="2")
+        pending = ("SELECT string_agg(attempts || ' ' || status || ' ' || "
+                   "extract(epoch FROM next_attempt_at - '%s')::int, ',' "
+                   "ORDER BY id) FROM outbox WHERE purpose = "
+                   "'ticket_event' AND status <> 'sent'")
+        s.http.limit(0, {"Retry-After": "120"})
+        for i in range(4):
+            s.imap.append(self.user, "INBOX", mail(
+                "Export vide %d" % i, "Hello.\n", "hk-5%d@cust.example" % i))
+        r = s.guichet("serve", "--once", now=T0)
+        self.assertIn("the receiver limits us; 4 webhook(s) to it wait "
+                      "120s", r.stderr)
+        self.assertEqual(len(s.http.requests()), 1)
+        self.assertEqual(s.pg.scalar(pending % T0, db=self.db),
+                         ",".join(["0 pending 120"] * 4))
+        # before the time it asked: nothing posted
+        s.guichet("serve", "--once", now=at(0, seconds=100))
+        self.assertEqual(len(s.http.requests()), 1)
+        # after it, the limit lifted: each once
+        s.http.limit(None)
+        s.guichet("serve", "--once", now=at(0, seconds=121))
+        got = self.posts("/chat")
+        self.assertEqual(len(got), 5)
+        self.assertEqual(sorted(p["ticket"] for p in got[1:]),
+                         sorted({p["ticket"] for p in got}))
+        self.assertEqual(s.pg.scalar(pending % T0, db=self.db), None)
+
+        # a 429 without Retry-After: our backoff (outbox_retry_base, 30 s
+        # for an event never tried); one past outbox_retry_max (1 h):
+        # an hour; a 503 with the header: what it says
+        for headers, wait in (({}, 30), ({"Retry-After": "86400"}, 3600)):
+            s.http.clear()
+            s.http.limit(0, headers)
+            now = at(1)
+            self.deliver(mail("Export vide %d" % wait, "Hello.\n",
+                              "hk-6%d@cust.example" % wait), now=now)
+            self.assertEqual(s.pg.scalar(pending % now, db=self.db),
+                             "0 pending %d" % wait)
+            s.http.limit(None)
+            s.guichet("serve", "--once", now=at(1, seconds=wait + 1))
+            self.assertEqual(s.pg.scalar(pending % now, db=self.db), None)
+        s.http.clear()
+        s.http.limit(0, {"Retry-After": "45"}, status=503)
+        now = at(2)
+        self.deliver(mail("Export vide 503", "Hello.\n",
+                          "hk-70@cust.example"), now=now)
+        self.assertEqual(s.pg.scalar(pending % now, db=self.db),
+                         "0 pending 45")
 
     def test_a_receiver_down_longer_than_the_retries(self):
         """The events given up while the receiver was down go again with

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 			if (i > 0 && step && !next_step())
 				break;
 			rc = webhook_post(p.url, json, strlen(json), NULL,
-			    p.ca_file, p.timeout_sec, &err);
+			    p.ca_file, p.timeout_sec, NULL, &err);
 			if (rc == 0) {
 				printf("posted\n");
 				fflush(stdout);

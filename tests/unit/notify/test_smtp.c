@@ -172,9 +172,9 @@ test_webhook_checks_url(void **state)
 	(void)state;
 	for (size_t i = 0; bad[i]; i++)
 		assert_int_equal(webhook_post(bad[i], "{}", 2, NULL, NULL, 1,
-		    &err), GC_EINVAL);
+		    NULL, &err), GC_EINVAL);
 	assert_int_equal(webhook_post("https://u:s3cr3t@127.0.0.1:1/x", "{}",
-	    2, NULL, NULL, 1, &err), GC_EINVAL);
+	    2, NULL, NULL, 1, NULL, &err), GC_EINVAL);
 	assert_null(strstr(err.msg, "s3cr3t"));
 }
 
