@@ -1,6 +1,6 @@
 /*
- * cli_recover.c - `guichet recover --since TIME [--mailbox NAME]
- * [--dry-run]`: the mails of each mailbox's processed folder taken in
+ * cli_recover.c - `guichet recover --since TIME [--mailbox NAME
+ * [--folder FOLDER]] [--dry-run]`: the mails of each mailbox's processed folder taken in
  * again, those the database lacks stored.
  *
  * A mail leaves its folder for processed_folder only once its ticket is
@@ -16,6 +16,10 @@
  * can run beside the daemons, and again. --dry-run stores nothing: each
  * mail goes through intake in a transaction rolled back, which says what
  * would become of it.
+ *
+ * --folder reads another folder of one mailbox instead: a copy of the
+ * mails the MTA delivers (ingest, LMTP), which are in no folder of
+ * ours, kept by the MTA in an IMAP folder (Postfix's recipient_bcc_maps).
  *
  * Exit 0 when every mail was looked at; 75 when a server went away (what
  * was stored stays stored: run it again); 64 for a bad argument.
@@ -86,8 +90,8 @@ tell(const struct conf_mailbox *mb, const struct imap_msg *m,
 
 static int
 recover_mailbox(struct app *app, struct desk *in,
-    const struct conf_mailbox *mb, const struct tm *day, bool dry,
-    struct gc_err *err)
+    const struct conf_mailbox *mb, const char *folder, const struct tm *day,
+    bool dry, struct gc_err *err)
 {
 	const struct conf_general *g = &app->conf->general;
 	struct imap_conn *imap = NULL;
@@ -98,9 +102,8 @@ recover_mailbox(struct app *app, struct desk *in,
 	int rc;
 
 	if ((rc = poller_connect_mailbox(app->conf, mb, &imap, err)) == 0 &&
-	    (rc = imap_folder_exists(imap, mb->processed_folder, &there,
-	    err)) == 0 && there &&
-	    (rc = imap_select(imap, mb->processed_folder, NULL, NULL, NULL,
+	    (rc = imap_folder_exists(imap, folder, &there, err)) == 0 &&
+	    there && (rc = imap_select(imap, folder, NULL, NULL, NULL,
 	    err)) == 0)
 		rc = imap_search_since(imap, day, &uids, &nuids, err);
 	for (size_t off = 0, taken = 0; rc == 0 && off < nuids;
@@ -136,12 +139,12 @@ recover_mailbox(struct app *app, struct desk *in,
 	imap_close(&imap);
 	if (rc == 0 && !there) {
 		printf("mailbox %s: no folder %s: nothing to recover\n",
-		    mb->name, mb->processed_folder);
+		    mb->name, folder);
 		return 0;
 	}
 	printf("mailbox %s: %zu mail(s) in %s%s: %zu stored already, %zu %s "
 	    "in, %zu %squarantined, %zu automatic (no ticket)", mb->name,
-	    t.seen, mb->processed_folder, rc != 0 ? " looked at before the "
+	    t.seen, folder, rc != 0 ? " looked at before the "
 	    "failure" : "", t.stored, t.taken, dry ? "would be taken" :
 	    "taken", t.quarantined, dry ? "would be " : "", t.dropped);
 	if (t.oversize > 0)
@@ -150,10 +153,25 @@ recover_mailbox(struct app *app, struct desk *in,
 	return rc;
 }
 
+/* A folder name as the command line gives it: printable, not too long
+ * (the server says whether it exists). */
+static bool
+folder_ok(const char *f)
+{
+	size_t n = strlen(f);
+
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)f[i] < 0x20 || f[i] == 0x7f)
+			return false;
+	return true;
+}
+
 int
 cli_recover(struct app *app, int argc, char **argv)
 {
-	const char *only = NULL, *when = NULL;
+	const char *only = NULL, *when = NULL, *folder = NULL;
 	struct gc_err err = { 0 };
 	struct desk in = { .conf = app->conf, .now = app_now(app),
 		.policy = app_policy(app) };
@@ -172,13 +190,18 @@ cli_recover(struct app *app, int argc, char **argv)
 		else if (strcmp(argv[i], "--mailbox") == 0 && i + 1 < argc &&
 		    only == NULL)
 			only = argv[++i];
+		else if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc &&
+		    folder == NULL && folder_ok(argv[i + 1]))
+			folder = argv[++i];
 		else
 			bad = true;
 	}
-	if (bad || since == 0) {
+	if (bad || since == 0 || (folder != NULL && only == NULL)) {
 		fprintf(stderr, "usage: guichet recover --since TIME "
-		    "[--mailbox NAME] [--dry-run]\n(TIME: YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], not in the future)\n");
+		    "[--mailbox NAME [--folder FOLDER]] [--dry-run]\n(TIME: "
+		    "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], not in the "
+		    "future; --folder, another folder of that mailbox than its "
+		    "processed_folder, needs --mailbox)\n");
 		return EX_USAGE;
 	}
 	if (since > in.now) {
@@ -201,7 +224,8 @@ cli_recover(struct app *app, int argc, char **argv)
 		const struct conf_mailbox *mb = &app->conf->mailboxes[i];
 
 		if (only == NULL || strcmp(mb->name, only) == 0)
-			rc = recover_mailbox(app, &in, mb, &day, dry, &err);
+			rc = recover_mailbox(app, &in, mb, folder ? folder :
+			    mb->processed_folder, &day, dry, &err);
 	}
 	mailout_free(&in.out);
 	db_close(&in.db);

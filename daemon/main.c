@@ -45,12 +45,14 @@ static const struct command commands[] = {
 	{ "ingest", cli_ingest, true, "ingest --mailbox NAME",
 	  "store one mail read on stdin (MTA pipe; 75: retry later)" },
 	{ "recover", cli_recover, true,
-	  "recover --since TIME [--mailbox NAME] [--dry-run]",
+	  "recover --since TIME [--mailbox NAME [--folder FOLDER]] "
+	  "[--dry-run]",
 	  "after a restore from an older dump or a failover that lost the "
 	  "last commits: the mails of each processed folder since TIME "
 	  "that the database lacks taken in again (the others are "
 	  "recognised; nothing on the IMAP server changes; --dry-run: say "
-	  "what would be taken in, store nothing)" },
+	  "what would be taken in, store nothing; --folder: another folder of "
+	  "the mailbox, e.g. the MTA's copies)" },
 	{ "migrate", cli_migrate, true, "migrate",
 	  "bring the database schema up to date" },
 	{ "check-config", cli_check_config, false, "check-config [--connect]",

@@ -18,8 +18,12 @@ loses those tickets while their mails sit in the processed folder:
 - a mail that reached the folder before the day before --since is not
   looked at; a mail in the folder that cannot be stored goes to the
   quarantine table (the IMAP mail stays where it is);
+- mail the MTA delivered is in no folder of ours: a copy the MTA keeps
+  in a folder of the mailbox is read with --folder;
 - bad arguments (no --since, a date that does not parse, one in the
-  future, an unknown mailbox, an option twice): 64 and nothing reached;
+  future, an unknown mailbox, an option twice, --folder without
+  --mailbox, empty, with control bytes or too long): 64 and nothing
+  reached;
   a wrong IMAP password: the failure named, the password not, nothing
   stored; an IMAP server that is not there: 75; a mailbox whose processed folder does not exist yet: said,
   not a failure.
@@ -155,6 +159,32 @@ class Recover(gh.ServersTestCase):
         self.assertEqual(self.count("quarantine"), 1)
         self.assertEqual(len(s.imap.messages(self.user, "Processed")), 3)
 
+    def test_the_mtas_copies(self):
+        """Mail the MTA delivered (ingest, LMTP) is in no folder of ours;
+        a copy the MTA keeps in a folder of the mailbox (Postfix's
+        recipient_bcc_maps) is read with --folder."""
+        s = self.servers
+        today = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d")
+        s.guichet("ingest", "--mailbox", "support", input=mail("mta1"))
+        dump = self.dump()
+        s.guichet("ingest", "--mailbox", "support", input=mail("mta2"))
+        s.imap.create_folder(self.user, "Archive")
+        for tag in ("mta1", "mta2"):
+            s.imap.append(self.user, "Archive", mail(tag))
+        self.restore(dump)
+        self.assertEqual(self.count("tickets"), 1)
+        r = s.guichet("recover", "--since", today)
+        self.assertIn("no folder Processed: nothing to recover", r.stdout)
+        r = s.guichet("recover", "--since", today, "--mailbox", "support",
+                      "--folder", "Archive")
+        self.assertIn("mailbox support: 2 mail(s) in Archive: 1 stored "
+                      "already, 1 taken in", r.stdout)
+        self.assertEqual(self.count("tickets"), 2)
+        r = s.guichet("recover", "--since", today, "--mailbox", "support",
+                      "--folder", "Nowhere")
+        self.assertIn("no folder Nowhere: nothing to recover", r.stdout)
+
     def test_bad_arguments_and_servers(self):
         s = self.servers
         before = self.counts()
@@ -165,7 +195,15 @@ class Recover(gh.ServersTestCase):
                      ("--since", "2026-12-01", "--mailbox", "nope"),
                      ("--since", "2026-12-01", "--since", "2026-12-02"),
                      ("--since", "2026-12-01", "--dry-run", "--dry-run"),
-                     ("--since", "2026-12-01", "extra")):
+                     ("--since", "2026-12-01", "extra"),
+                     # --folder: with --mailbox, a name of printable bytes
+                     ("--since", "2026-12-01", "--folder", "Archive"),
+                     ("--since", "2026-12-01", "--mailbox", "support",
+                      "--folder", ""),
+                     ("--since", "2026-12-01", "--mailbox", "support",
+                      "--folder", "A\r\nB"),
+                     ("--since", "2026-12-01", "--mailbox", "support",
+                      "--folder", "x" * 300)):
             r = s.guichet("recover", *args, expect=64)
             self.assertTrue(r.stderr.strip(), args)
             self.assertNotIn("mailbox support:", r.stdout, args)
