@@ -19,7 +19,8 @@ loses those tickets while their mails sit in the processed folder:
   looked at; a mail in the folder that cannot be stored goes to the
   quarantine table (the IMAP mail stays where it is);
 - mail the MTA delivered is in no folder of ours: a copy the MTA keeps
-  in a folder of the mailbox is read with --folder;
+  in a folder of the mailbox is read with --folder, and so is the
+  quarantine folder, whose entries come back;
 - bad arguments (no --since, a date that does not parse, one in the
   future, an unknown mailbox, an option twice, --folder without
   --mailbox, empty, with control bytes or too long): 64 and nothing
@@ -184,6 +185,32 @@ class Recover(gh.ServersTestCase):
         r = s.guichet("recover", "--since", today, "--mailbox", "support",
                       "--folder", "Nowhere")
         self.assertIn("no folder Nowhere: nothing to recover", r.stdout)
+
+    def test_the_quarantine_folder(self):
+        """The quarantine's entries a restore lost come back the same way:
+        --folder the mailbox's quarantine folder."""
+        s = self.servers
+        today = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d")
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections={"guichet": {"max_mail_size": "4KB"}})
+        dump = self.dump()
+        s.imap.append(self.user, "INBOX", mail(
+            "big", extra="X-Padding: %s\r\n" % ("x" * 6000)))
+        s.guichet("serve", "--once")
+        self.assertEqual(self.count("quarantine"), 1)
+        self.assertEqual(len(s.imap.messages(self.user, "Quarantine")), 1)
+        self.restore(dump)
+        self.assertEqual(self.count("quarantine"), 0)
+        r = s.guichet("recover", "--since", today, "--mailbox", "support",
+                      "--folder", "Quarantine")
+        self.assertIn("1 mail(s) in Quarantine: 0 stored already, 0 taken "
+                      "in, 1 quarantined", r.stdout)
+        self.assertEqual(self.count("quarantine"), 1)
+        r = s.guichet("recover", "--since", today, "--mailbox", "support",
+                      "--folder", "Quarantine")
+        self.assertIn("1 stored already", r.stdout)
+        self.assertEqual(self.count("quarantine"), 1)
 
     def test_bad_arguments_and_servers(self):
         s = self.servers
