@@ -215,7 +215,7 @@ class Durability(gh.ServersTestCase):
         s.imap.append(self.user, "INBOX", mail(1, "cancel"))
         serve = s.spawn("serve", "--once")
         cancels = 0
-        while serve.poll() is None and cancels < 4:
+        while serve.poll() is None and cancels < 10:
             # guichet's backend waiting for the lock: cancel it, as an
             # administrator would a statement that hangs
             cancels += int(pg.scalar(
