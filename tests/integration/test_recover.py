@@ -21,6 +21,8 @@ loses those tickets while their mails sit in the processed folder:
 - mail the MTA delivered is in no folder of ours: a copy the MTA keeps
   in a folder of the mailbox is read with --folder, and so is the
   quarantine folder, whose entries come back;
+- a mail whose ticket `gdpr forget` anonymised is recognised, not taken
+  in again with the person's data;
 - bad arguments (no --since, a date that does not parse, one in the
   future, an unknown mailbox, an option twice, --folder without
   --mailbox, empty, with control bytes or too long): 64 and nothing
@@ -211,6 +213,24 @@ class Recover(gh.ServersTestCase):
                       "--folder", "Quarantine")
         self.assertIn("1 stored already", r.stdout)
         self.assertEqual(self.count("quarantine"), 1)
+
+    def test_a_forgotten_person_stays_forgotten(self):
+        """A mail whose ticket `gdpr forget` anonymised (as retention
+        does) is recognised by the key its message keeps: recover does
+        not bring the person's data back."""
+        s = self.servers
+        today = datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d")
+        s.imap.append(self.user, "INBOX", mail("gone"))
+        s.guichet("serve", "--once")
+        s.guichet("gdpr", "forget", "gone@customer.example.org")
+        before = self.counts()
+        r = s.guichet("recover", "--since", today)
+        self.assertIn("1 mail(s) in Processed: 1 stored already, 0 taken "
+                      "in", r.stdout)
+        self.assertEqual(self.counts(), before)
+        self.assertEqual(self.count(
+            "messages WHERE from_addr ILIKE '%gone@customer%'"), 0)
 
     def test_bad_arguments_and_servers(self):
         s = self.servers
