@@ -39,7 +39,7 @@ authorize_hint(struct gc_err *err, const char *opt, const char *name)
 
 /* PostgreSQL: the connection, the schema (whether migrate can run, before
  * it; whether this role has its grants, after), what the commits rest
- * on. */
+ * on, on this server and on its standbys. */
 static int
 check_database(const struct conf *c)
 {
@@ -47,6 +47,7 @@ check_database(const struct conf *c)
 	struct gc_err err = { 0 };
 	struct db *db = NULL;
 	const char *gap;
+	long long standbys;
 	int rc;
 
 	if ((rc = db_connect(&db, c->database.conninfo, c->database.password,
@@ -85,6 +86,17 @@ check_database(const struct conf *c)
 	if (db_commit_raised(db))
 		printf("database: note: synchronous_commit is off for this "
 		    "role or database; guichet sets it on for its sessions\n");
+	if (db_replication(db, &standbys, why, sizeof(why), &err) != 0)
+		goto fail;
+	if (standbys > 0 && why[0] == '\0')
+		printf("database: warning: %lld standby(s) replicate "
+		    "asynchronously: a failover to one may lose the last "
+		    "commits, whose mails have left their folder (set "
+		    "synchronous_standby_names, or run `guichet recover` after "
+		    "a failover; see operations.md, PostgreSQL)\n", standbys);
+	else if (standbys > 0)
+		printf("database: %lld standby(s); commits wait for "
+		    "synchronous_standby_names = %s\n", standbys, why);
 	db_close(&db);
 	return 0;
 fail:

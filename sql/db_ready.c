@@ -76,3 +76,25 @@ db_grants_missing(struct db *db, char *out, size_t len, struct gc_err *err)
 	PQclear(res);
 	return 0;
 }
+
+static const struct db_stmt st_replication = { "db_replication",
+	"SELECT (SELECT count(*) FROM pg_stat_replication), "
+	"current_setting('synchronous_standby_names')", 0 };
+
+int
+db_replication(struct db *db, long long *n_r, char *names, size_t len,
+    struct gc_err *err)
+{
+	PGresult *res;
+	int rc;
+
+	*n_r = 0;
+	names[0] = '\0';
+	if ((rc = db_exec(db, &st_replication, NULL, NULL, NULL, &res,
+	    err)) != 0)
+		return rc;
+	*n_r = db_get_ll(res, 0, 0);
+	snprintf(names, len, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}

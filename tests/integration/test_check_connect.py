@@ -29,6 +29,7 @@ mail). Shown here:
 
 import os
 import socket
+import subprocess
 import unittest
 
 import guichet_harness as gh
@@ -197,6 +198,56 @@ class CheckConnect(gh.ServersTestCase):
         r = self.check(conf, 0)
         self.assertIn("database: connected; schema up to date", r.stdout)
         self.assertNotIn("FAILED", r.stdout)
+
+    def test_a_standby_that_lags_behind(self):
+        """A streaming standby without synchronous_standby_names: a
+        failover may lose the last commits, said with what to do; with
+        it, said as such. (A standby of the harness's own server, for
+        this test only.)"""
+        s = self.servers
+        pg = s.pg
+        s.guichet("migrate", config=self.conf())
+        conf = self.conf()
+        r = self.check(conf, 0)
+        self.assertNotIn("standby(s)", r.stdout)
+
+        data = os.path.join(pg.dir, "standby-%s" % self.user)
+        port = gh.free_port()
+        subprocess.run(pg.owner.command([
+            pg._bin("pg_basebackup"), "-h", pg.host, "-p", str(pg.port),
+            "-U", pg.user, "-D", data, "-R", "-X", "stream", "--no-sync",
+            "-c", "fast"]),
+            check=True, stdin=subprocess.DEVNULL, capture_output=True)
+        log = os.path.join(pg.dir, "standby-%s.log" % self.user)
+        subprocess.run(pg.owner.command([
+            pg._bin("pg_ctl"), "-w", "-D", data, "-l", log, "-o",
+            "-p %d" % port, "start"]), check=True,
+            stdin=subprocess.DEVNULL, capture_output=True)
+        self.addCleanup(subprocess.run, pg.owner.command([
+            pg._bin("pg_ctl"), "-w", "-D", data, "-m", "immediate",
+            "stop"]), stdin=subprocess.DEVNULL, capture_output=True)
+        gh.wait_until(lambda: pg.scalar(
+            "SELECT count(*) FROM pg_stat_replication") == "1", 30,
+            "the standby streaming")
+        r = self.check(conf, 0)
+        self.assertIn("database: warning: 1 standby(s) replicate "
+                      "asynchronously: a failover to one may lose the last "
+                      "commits", r.stdout)
+        self.assertIn("guichet recover", r.stdout)
+
+        # commits wait for it: said so (the setting undone before the
+        # standby stops, else every commit of the server would wait)
+        pg.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        pg.psql("SELECT pg_reload_conf()")
+        self.addCleanup(pg.psql, "SELECT pg_reload_conf()")
+        self.addCleanup(pg.psql, "ALTER SYSTEM RESET "
+                        "synchronous_standby_names")
+        gh.wait_until(lambda: pg.scalar(
+            "SHOW synchronous_standby_names") == "*", 10, "the reload")
+        r = self.check(conf, 0)
+        self.assertIn("database: 1 standby(s); commits wait for "
+                      "synchronous_standby_names = *", r.stdout)
+        self.assertNotIn("asynchronously", r.stdout)
 
     def test_config_problems_first(self):
         conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
