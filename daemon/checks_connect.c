@@ -26,17 +26,6 @@ failed(const char *what, const struct gc_err *err)
 	return 1;
 }
 
-/* A refresh token refused, or none: what gets one. */
-static void
-authorize_hint(struct gc_err *err, const char *opt, const char *name)
-{
-	char msg[GC_ERRMSG_SIZE];
-
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	gc_err_set(err, GC_EAUTH, "%s; run `guichet oauth2 authorize %s%s`",
-	    msg, opt, name);
-}
-
 /* PostgreSQL: the connection, the schema (whether migrate can run, before
  * it; whether this role has its grants, after), what the commits rest
  * on, on this server and on its standbys. */
@@ -176,7 +165,7 @@ check_smtp(const struct conf *c)
 		if ((rc = oauth2_token(o, &tok, &err)) == 0)
 			rc = smtp_set_bearer(sc, tok, &err);
 		else if (rc == GC_EAUTH)
-			authorize_hint(&err, "--smtp", "");
+			oauth2_authorize_hint(&err, "--smtp", "");
 	}
 	if (rc == 0)
 		rc = smtp_probe(sc, &err);

@@ -469,3 +469,14 @@ oauth2_rejected(struct oauth2 *o)
 	wipe_free(&o->access);
 	return retry;
 }
+
+void
+oauth2_authorize_hint(struct gc_err *err, const char *opt,
+    const char *name)
+{
+	char msg[GC_ERRMSG_SIZE];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	gc_err_set(err, GC_EAUTH, "%s; run `guichet oauth2 authorize %s%s`",
+	    msg, opt, name);
+}

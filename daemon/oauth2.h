@@ -58,6 +58,12 @@ void oauth2_free(struct oauth2 **o);
 int oauth2_token(struct oauth2 *o, const char **token_r,
     struct gc_err *err);
 
+/* err, a refresh token refused or missing, with what gets one: "...; run
+ * `guichet oauth2 authorize OPTNAME`" (opt "--mailbox ", name the
+ * mailbox's; or "--smtp", ""). */
+void oauth2_authorize_hint(struct gc_err *err, const char *opt,
+    const char *name);
+
 /* The server refused the token: forget it. True when a login again with
  * a fresh token is worth it (the refused one came from the cache);
  * false when it was fresh already (no loop). */

@@ -149,13 +149,8 @@ poller_connect_mailbox(const struct conf *c, const struct conf_mailbox *mb,
 		snprintf(name, sizeof(name), "mailbox %s", mb->name);
 		oauth2_new(&o, name, &mb->oauth2, (int)c->general.imap_timeout);
 		ip.oauthbearer = oauth2_mechanism(o) == OAUTH2_OAUTHBEARER;
-		if ((rc = oauth2_token(o, &ip.oauth2_token, err)) == GC_EAUTH) {
-			char msg[GC_ERRMSG_SIZE];
-
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			gc_err_set(err, GC_EAUTH, "%s; run `guichet oauth2 "
-			    "authorize --mailbox %s`", msg, mb->name);
-		}
+		if ((rc = oauth2_token(o, &ip.oauth2_token, err)) == GC_EAUTH)
+			oauth2_authorize_hint(err, "--mailbox ", mb->name);
 	}
 	if (rc == 0)
 		rc = imap_connect(imap_r, &ip, err);
