@@ -26,10 +26,9 @@ loses those tickets while their mails sit in the processed folder:
 - bad arguments (no --since, a date that does not parse, one in the
   future, an unknown mailbox, an option twice, --folder without
   --mailbox, empty, with control bytes or too long): 64 and nothing
-  reached;
-  a wrong IMAP password: the failure named, the password not, nothing
-  stored; an IMAP server that is not there: 75; a mailbox whose processed folder does not exist yet: said,
-  not a failure.
+  reached; a wrong IMAP password: the failure named, the password not,
+  nothing stored; an IMAP server that is not there: 75; a mailbox whose
+  processed folder does not exist yet: said, not a failure.
 """
 
 import datetime
@@ -49,6 +48,12 @@ def mail(tag, subject=None, extra="", sender=None):
             "\r\nThe export of %s fails.\r\n"
             % (sender or tag, subject or "Export fails for " + tag, tag,
                extra, tag)).encode()
+
+
+def day(offset=0):
+    """Today (UTC), or offset days from it, as --since takes it."""
+    return (datetime.datetime.now(datetime.timezone.utc) +
+            datetime.timedelta(days=offset)).strftime("%Y-%m-%d")
 
 
 class Recover(gh.ServersTestCase):
@@ -85,7 +90,7 @@ class Recover(gh.ServersTestCase):
 
     def test_a_restore_from_an_older_dump(self):
         s = self.servers
-        today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        today = day()
         s.imap.append(self.user, "INBOX", mail("a"))
         s.guichet("serve", "--once")
         number = s.pg.scalar("SELECT number FROM tickets", db=self.db)
@@ -154,7 +159,7 @@ class Recover(gh.ServersTestCase):
         # so): the quarantine table, and the mail left where it is
         s.imap.append(self.user, "Processed", mail(
             "big", extra="X-Padding: %s\r\n" % ("x" * 6000)))
-        since = (now - datetime.timedelta(days=2)).strftime("%Y-%m-%d")
+        since = day(-2)
         r = s.guichet("recover", "--since", since, "--mailbox", "support")
         self.assertIn("2 mail(s) in Processed: 0 stored already, 1 taken "
                       "in, 1 quarantined", r.stdout)
@@ -167,8 +172,7 @@ class Recover(gh.ServersTestCase):
         a copy the MTA keeps in a folder of the mailbox (Postfix's
         recipient_bcc_maps) is read with --folder."""
         s = self.servers
-        today = datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d")
+        today = day()
         s.guichet("ingest", "--mailbox", "support", input=mail("mta1"))
         dump = self.dump()
         s.guichet("ingest", "--mailbox", "support", input=mail("mta2"))
@@ -192,8 +196,7 @@ class Recover(gh.ServersTestCase):
         """The quarantine's entries a restore lost come back the same way:
         --folder the mailbox's quarantine folder."""
         s = self.servers
-        today = datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d")
+        today = day()
         s.write_config(dbname=self.db, mailbox_user=self.user,
                        sections={"guichet": {"max_mail_size": "4KB"}})
         dump = self.dump()
@@ -219,8 +222,7 @@ class Recover(gh.ServersTestCase):
         does) is recognised by the key its message keeps: recover does
         not bring the person's data back."""
         s = self.servers
-        today = datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d")
+        today = day()
         s.imap.append(self.user, "INBOX", mail("gone"))
         s.guichet("serve", "--once")
         s.guichet("gdpr", "forget", "gone@customer.example.org")
@@ -235,8 +237,7 @@ class Recover(gh.ServersTestCase):
     def test_bad_arguments_and_servers(self):
         s = self.servers
         before = self.counts()
-        tomorrow = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
-            days=2)).strftime("%Y-%m-%d")
+        tomorrow = day(2)
         for args in ((), ("--since",), ("--since", "yesterday"),
                      ("--since", "2026-13-40"), ("--since", tomorrow),
                      ("--since", "2026-12-01", "--mailbox", "nope"),
