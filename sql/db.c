@@ -569,6 +569,19 @@ static const struct db_stmt st_record = { "migr_record",
 	"INSERT INTO schema_migrations (version, name, applied_at) "
 	"VALUES ($1, $2, $3)", 3 };
 #define STMT_TIMEOUT "current_setting('statement_timeout')"
+/* With a statement_timeout (T) and no lock_timeout below it, the
+ * session's lock_timeout is set to 9/10 of T: a statement that waits on
+ * a lock held by another session (an administrator's ALTER TABLE, a
+ * long transaction) ends as a lock timeout, which leaves its mail
+ * waiting, before T could end it as a statement timeout, which is read
+ * as a store too costly for the mail (the quarantine). The settings'
+ * values in milliseconds (pg_settings), read before one is set. */
+#define LOCK_BELOW \
+	"(SELECT CASE WHEN st.v > 0 AND (lt.v = 0 OR lt.v >= st.v) THEN " \
+	"set_config('lock_timeout', (st.v * 9 / 10)::text, false) END " \
+	"FROM (SELECT setting::bigint AS v FROM pg_settings WHERE name = " \
+	"'statement_timeout') st, (SELECT setting::bigint AS v FROM " \
+	"pg_settings WHERE name = 'lock_timeout') lt)"
 /* The first of the binary's migrations ($1) that the database lacks,
  * 0 when none: migrations are applied by number with gaps allowed, so a
  * schema whose latest version is high enough may still lack one. With
@@ -577,7 +590,8 @@ static const struct db_stmt st_record = { "migr_record",
  * is set on for the session, since a mail leaves its folder once its
  * commit returned, and with off that commit may still be lost to a crash
  * of the server. The value is read before it is set (MATERIALIZED:
- * evaluated first). And the statement_timeout, last. */
+ * evaluated first). And the statement_timeout, then the lock_timeout
+ * set below it (LOCK_BELOW), if it was. */
 static const struct db_stmt st_missing = { "migr_missing",
 	"WITH s AS MATERIALIZED (SELECT current_setting('synchronous_commit') "
 	"AS sc) SELECT (SELECT coalesce(min(v), 0) FROM unnest($1::int[]) "
@@ -585,7 +599,7 @@ static const struct db_stmt st_missing = { "migr_missing",
 	"WHERE m.version = v)), current_setting('fsync'), "
 	"current_setting('full_page_writes'), s.sc = 'off', CASE WHEN "
 	"s.sc = 'off' THEN set_config('synchronous_commit', 'on', false) END, "
-	STMT_TIMEOUT " FROM s", 1 };
+	STMT_TIMEOUT ", " LOCK_BELOW " FROM s", 1 };
 
 /* A fixed key for the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK "4711001"
@@ -710,6 +724,10 @@ durability(struct db *db, const PGresult *res)
 
 	db->commit_raised = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	db->stmt_timeout_ms = timeout_ms(PQgetvalue(res, 0, 5));
+	if (PQnfields(res) > 6 && !PQgetisnull(res, 0, 6))
+		log_debug("lock_timeout %s for this session, below its "
+		    "statement_timeout: a store that waits on a lock leaves "
+		    "its mail waiting", PQgetvalue(res, 0, 6));
 	snprintf(db->durability_gap, sizeof(db->durability_gap), "%s%s%s",
 	    fsync_off ? "fsync = off" : "", fsync_off && fpw_off ? ", " : "",
 	    fpw_off ? "full_page_writes = off" : "");

@@ -232,18 +232,46 @@ class Durability(gh.ServersTestCase):
         release()
         self.taken(1)
 
-        # a statement_timeout that the store runs into: the quarantine
+        # a short statement_timeout and a lock held longer: the store
+        # ends on the lock_timeout set below it (9/10), not on the
+        # statement_timeout: the mail waits (the binary before sent it
+        # to the quarantine as a store too costly)
         pg.psql("ALTER DATABASE %s SET statement_timeout = '300ms'"
                 % self.db)
         release = self.hold_tickets()
         s.imap.append(self.user, "INBOX", mail(2, "cancel"))
-        # (the scheduler's own statement runs into it too: 75)
-        r = s.guichet("serve", "--once", expect=75)
+        self.waited(s.guichet("serve", "--once", expect=75),
+                    "canceling statement due to lock timeout", 1)
+        release()
+        self.taken(2)
+        # an operator's own lock_timeout below it is kept (guichet sets
+        # its own only when there is none below the statement_timeout)
+        debug = s.write_config(
+            path=s.path("%s-debug.conf" % self.db), dbname=self.db,
+            mailbox_user=self.user, sections={
+                "smtp": {"url": "smtp://127.0.0.1:1"},
+                "guichet": {"log_level": "debug"}})
+        pg.psql("ALTER DATABASE %s SET lock_timeout = '100ms'" % self.db)
+        r = s.guichet("serve", "--once", config=debug)
+        self.assertNotIn("lock_timeout", r.stderr)
+        pg.psql("ALTER DATABASE %s RESET lock_timeout" % self.db)
+        r = s.guichet("serve", "--once", config=debug)
+        self.assertIn("lock_timeout 270ms for this session", r.stderr)
+
+        # a store that itself runs past the statement_timeout (no lock):
+        # the quarantine after its careful retry, as before
+        pg.psql("CREATE FUNCTION slow_store() RETURNS trigger LANGUAGE "
+                "plpgsql AS $$BEGIN PERFORM pg_sleep(0.5); RETURN NEW; "
+                "END$$; CREATE TRIGGER slow_store BEFORE INSERT ON tickets "
+                "FOR EACH ROW EXECUTE FUNCTION slow_store()", db=self.db)
+        s.imap.append(self.user, "INBOX", mail(3, "cancel"))
+        r = s.guichet("serve", "--once")
         self.assertIn("statement timeout: quarantined", r.stderr)
         self.assertNotIn("pg_cancel_backend", r.stderr)
         self.assertEqual(s.pg.scalar("SELECT count(*) FROM quarantine",
                                      db=self.db), "1")
-        release()
+        self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+        pg.psql("DROP TRIGGER slow_store ON tickets", db=self.db)
 
     def test_role_without_grants_keeps_the_mails_waiting(self):
         s = self.servers
