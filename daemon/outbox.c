@@ -206,6 +206,50 @@ sent_whole(struct db *db, const struct outbox_db_row *row, time_t now,
 
 /* ----- Webhooks: one POST, one fate ------------------------------- */
 
+/* How long a webhook may wait on its receiver's limit (429): as long as
+ * its attempts would have spread over (outbox_max_attempts' backoffs),
+ * and at least a day, since a limit normally lifts within minutes: a
+ * receiver that limits us for longer is down under another name. */
+#define LIMIT_WAIT_MIN 86400
+
+static long long
+limit_wait_most(const struct conf_general *g)
+{
+	long long span = 0;
+
+	for (long long k = 1; k < g->outbox_max_attempts &&
+	    span < LIMIT_WAIT_MIN * 365LL; k++)
+		span += backoff(g, k);
+	return span > LIMIT_WAIT_MIN ? span : LIMIT_WAIT_MIN;
+}
+
+/* A webhook queued limit_wait_most() ago or more whose receiver still
+ * limits us: given up (dead, a "delivery_failed" event) as one
+ * that ran out of attempts would be; `outbox retry --dead` sends it
+ * again. */
+static int
+webhook_given_up(struct db *db, time_t now, const struct outbox_db_row *row,
+    long long most, const struct gc_err *why, struct outbox_stats *stats,
+    struct gc_err *err)
+{
+	char msg[GC_ERRMSG_SIZE + 128];
+	int rc;
+
+	snprintf(msg, sizeof(msg), "%s; the receiver has limited us for "
+	    "%llds, longer than a webhook waits (%llds): given up", why->msg,
+	    (long long)(now - row->created), most);
+	rc = outbox_db_row_failed(db, row->id, "dead", msg, now, err);
+	if (rc == 0)
+		rc = event(db, row, now, "delivery_failed", event_data(row,
+		    NULL, msg, row->attempts, 0, NULL, 0), err);
+	stats->dead++;
+	row_fields(row, "dead");
+	log_error("outbox %" PRId64 ": webhook %s failed for good: %s",
+	    row->id, row->purpose, msg);
+	row_fields(row, NULL);
+	return rc;
+}
+
 /* The receiver limits us (429, or 503 with Retry-After): what it said,
  * or our backoff when it said nothing, at most outbox_retry_max. Every
  * webhook to it waits as long (posting them now would only be refused
@@ -225,6 +269,9 @@ webhook_limited(struct outbox *ob, struct db *db, time_t now,
 
 	if (wait > most)
 		wait = most;
+	if (now - row->created >= limit_wait_most(g))
+		return webhook_given_up(db, now, row, limit_wait_most(g), why,
+		    stats, err);
 	rc = outbox_db_webhooks_wait(db, row->url, now + wait, why->msg, &n,
 	    err);
 	if (rc == 0)

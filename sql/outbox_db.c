@@ -38,13 +38,14 @@ outbox_db_row_clear(struct outbox_db_row *r)
 
 /* Column 9: a mail's rcpts joined by newlines when it has no recipient
  * rows yet and none of its rcpts is NULL (else NULL); column 10: how
- * many rcpts it has. */
+ * many rcpts it has; 11: when the row was queued. */
 static const struct db_stmt st_take = { "outbox_take",
 	"SELECT o.id, o.kind, o.purpose, o.ticket_id, o.message_id, "
 	"o.mail_from, o.url, o.data, o.attempts, "
 	"CASE WHEN o.kind = 'mail' AND array_position(o.rcpts, NULL) IS NULL "
 	"AND NOT EXISTS (SELECT 1 FROM outbox_rcpt r WHERE r.outbox_id = o.id) "
-	"THEN array_to_string(o.rcpts, E'\\n') END, cardinality(o.rcpts) "
+	"THEN array_to_string(o.rcpts, E'\\n') END, cardinality(o.rcpts), "
+	"extract(epoch FROM o.created_at)::bigint "
 	"FROM outbox o WHERE o.id = (SELECT outbox_take_due($1))", 1 };
 
 /* The most rcpts that are compared here, each with each: past it (a
@@ -128,6 +129,7 @@ outbox_db_take(struct db *db, time_t now, int max_rcpts,
 	out->mail_from = dup_or_null(db_get(res, 0, 5));
 	out->url = dup_or_null(db_get(res, 0, 6));
 	out->attempts = db_get_ll(res, 0, 8);
+	out->created = (time_t)db_get_ll(res, 0, 11);
 	plain_rcpts(out, db_get(res, 0, 9), db_get_ll(res, 0, 10), max_rcpts);
 	PQclear(res);
 	*found_r = true;

@@ -33,6 +33,7 @@ struct outbox_db_row {
 	unsigned char *data;        /* malloc'd: the mail, or the JSON */
 	size_t len;
 	long long attempts;         /* transactions tried so far */
+	time_t created;             /* when it was queued */
 	/* A mail never tried whose recipients are plain (ASCII, distinct
 	 * in any case, none missing): its outbox.rcpts, malloc'd, in their
 	 * order (position i + 1). NULL otherwise: its recipients are then

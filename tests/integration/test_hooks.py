@@ -292,6 +292,58 @@ class Hooks(DeskCase):
         self.assertEqual(s.pg.scalar(pending % now, db=self.db),
                          "0 pending 45")
 
+    def test_a_receiver_that_never_lifts_its_limit(self):
+        """A receiver that limits us for more than a day is down under
+        another name: a webhook queued a day ago is given up (dead, with
+        "delivery_failed") at its next 429, as one out of attempts would
+        be; a younger one to the same receiver keeps waiting; `outbox
+        retry --dead` sends it once the limit lifts."""
+        s = self.servers
+        self.configure({"webhook chat": {"url": s.http.url + "/chat",
+                                         "events": "created"}},
+                       outbox_max_attempts="2")
+        # (the escalations' webhooks, to another path of the same
+        # receiver, are limited too: left out)
+        rows = ("SELECT string_agg(attempts || ' ' || status, ',' ORDER BY "
+                "id) FROM outbox WHERE purpose = 'ticket_event' AND url "
+                "LIKE '%/chat'")
+        s.http.limit(0, {"Retry-After": "3600"})
+        first = self.open_ticket("Export vide", "Hello.\n",
+                                 "hk-80@cust.example")
+        s.guichet("serve", "--once", now=at(0, hours=12))
+        self.assertEqual([r.path for r in s.http.requests()
+                          if r.path == "/chat"], ["/chat"] * 2)
+        self.deliver(mail("Export vide 2", "Hello.\n",
+                          "hk-81@cust.example"), now=at(0, hours=13))
+        self.assertEqual(s.pg.scalar(rows, db=self.db),
+                         "0 pending,0 pending")
+        # a day after the first was queued: given up; the second waits
+        r = s.guichet("serve", "--once", now=at(1, seconds=1))
+        self.assertIn("the receiver has limited us for 86401s, longer "
+                      "than a webhook waits (86400s): given up", r.stderr)
+        self.assertEqual(s.pg.scalar(rows, db=self.db),
+                         "1 dead,0 pending")
+        self.assertIn("delivery_failed", self.kinds(first))
+        # the limit lifted: the one waiting goes; the one given up goes
+        # again when asked
+        s.http.limit(None)
+        s.http.clear()
+        s.guichet("serve", "--once", now=at(1, hours=2))
+        self.assertEqual(len(self.posts("/chat")), 1)
+        self.assertEqual(s.pg.scalar(rows, db=self.db), "1 dead,1 sent")
+        r = s.guichet("outbox", "retry", "--dead", "--kind", "webhook",
+                      now=at(1, hours=2))
+        self.assertIn("1 dead row(s) pending again", r.stdout)
+        s.guichet("serve", "--once", now=at(1, hours=2))
+        got = [p["ticket"] for p in self.posts("/chat")]
+        self.assertEqual(len(got), 2)
+        self.assertEqual(got[1], first)
+        self.assertNotEqual(got[0], first)
+        self.assertEqual(s.pg.scalar(
+            "SELECT string_agg(status, ',' ORDER BY id) FROM outbox WHERE "
+            "purpose = 'ticket_event' AND url LIKE '%/chat'", db=self.db),
+            "sent,sent")
+
     def test_a_receiver_down_longer_than_the_retries(self):
         """The events given up while the receiver was down go again with
         one `outbox retry --dead --kind webhook`, each once, with its
