@@ -17,6 +17,7 @@
 #include "desk/undelivered.h"
 #include "desk/vault.h"
 #include "notify/smtp.h"
+#include "notify/webhook.h"
 #include "sql/outbox_db.h"
 #include "sql/store_event.h"
 

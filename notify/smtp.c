@@ -1,5 +1,5 @@
 /*
- * smtp.c - SMTP delivery and webhook POSTs with libcurl (see smtp.h)
+ * smtp.c - SMTP delivery with libcurl (see smtp.h)
  *
  * Classifying a failure needs to know which command the server refused:
  * a 5xx reply to MAIL FROM, RCPT TO or DATA refuses this message, a 5xx
@@ -33,16 +33,15 @@
 #include <strings.h>
 
 #include "notify/curl_dyn.h"
+#include "notify/curl_url.h"
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "common/sha256.h"
 #include "common/util.h"
 #include "notify/compose.h"
 #include "notify/trust.h"
 
 #define REPLY_MAX 300           /* server reply text kept for errors */
-#define WEBHOOK_BODY_MAX 200    /* answer body kept for errors */
 
 struct dialogue {
 	char verb[5];               /* last command sent: "MAIL", "RCPT"... */
@@ -83,55 +82,6 @@ smtp_global_init(struct gc_err *err)
 		return gc_err_set(err, GC_EIO, "curl_global_init: %s",
 		    curl_easy_strerror(cc));
 	return 0;
-}
-
-/* ----- URLs ------------------------------------------------------- */
-
-/*
- * Split url with curl's parser; *where_r gets "scheme://host:port"
- * (malloc'd) for messages. Refuses schemes other than the two given and
- * credentials in the URL.
- */
-static int
-url_check(CURLU **h_r, char **where_r, const char *url, const char *s1,
-    const char *s2, struct gc_err *err)
-{
-	CURLU *h = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
-	int rc = 0;
-
-	*h_r = NULL;
-	*where_r = NULL;
-	if (h == NULL)
-		fatal("curl_url: out of memory");
-	if (url == NULL ||
-	    curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		rc = gc_err_set(err, GC_ECONFIG, "not a URL");
-		goto out;
-	}
-	if (str_casecmp(scheme, s1) != 0 && str_casecmp(scheme, s2) != 0) {
-		rc = gc_err_set(err, GC_ECONFIG, "URL scheme %s: expected "
-		    "%s:// or %s://", scheme, s1, s2);
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-		rc = gc_err_set(err, GC_ECONFIG, "credentials inside the URL "
-		    "of %s: give them apart", host);
-		goto out;
-	}
-	curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	*where_r = xasprintf("%s://%s:%s", scheme, host, port ? port : "?");
-	*h_r = h;
-	h = NULL;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(user);
-	curl_url_cleanup(h);
-	return rc;
 }
 
 static bool
@@ -260,7 +210,7 @@ smtp_open(struct smtp_client **out, const struct smtp_params *p,
 	int rc;
 
 	*out = NULL;
-	if ((rc = url_check(&h, &where, p->url, "smtp", "smtps", err)) != 0) {
+	if ((rc = curl_url_check(&h, &where, p->url, "smtp", "smtps", err)) != 0) {
 		gc_err_prefix(err, "smtp url");
 		return rc;
 	}
@@ -695,139 +645,4 @@ smtp_close(struct smtp_client **cp)
 	free(c->where);
 	free(c);
 	*cp = NULL;
-}
-
-/* ----- Webhook ---------------------------------------------------- */
-
-struct answer {
-	char text[WEBHOOK_BODY_MAX + 1];
-	size_t len;
-};
-
-static size_t
-write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-	struct answer *a = userp;
-	size_t n = size * nmemb, keep = WEBHOOK_BODY_MAX - a->len;
-
-	if (keep > n)
-		keep = n;
-	memcpy(a->text + a->len, ptr, keep);
-	a->len += keep;
-	a->text[a->len] = '\0';
-	return n;
-}
-
-/* X-Guichet-Delivery, -Timestamp and -Signature (see smtp.h). */
-static struct curl_slist *
-sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
-    const char *json, size_t len)
-{
-	unsigned char md[SHA256_LEN];
-	char line[128], hex[2 * SHA256_LEN + 1], ts[24];
-	struct buf msg = BUF_INIT(len + sizeof(ts) + 1);
-
-	if (sign->delivery > 0) {
-		snprintf(line, sizeof(line), "X-Guichet-Delivery: %lld",
-		    sign->delivery);
-		hdrs = curl_slist_append(hdrs, line);
-	}
-	if (sign->secret != NULL) {
-		snprintf(ts, sizeof(ts), "%lld", (long long)sign->at);
-		if (buf_printf(&msg, "%s.", ts) != 0 ||
-		    buf_add(&msg, json, len) != 0)
-			fatal("webhook signature: out of memory");
-		hmac_sha256(md, sign->secret, strlen(sign->secret), msg.data,
-		    msg.len);
-		buf_free(&msg);
-		hex_encode(hex, md, SHA256_LEN);
-		snprintf(line, sizeof(line), "X-Guichet-Timestamp: %s", ts);
-		hdrs = curl_slist_append(hdrs, line);
-		snprintf(line, sizeof(line), "X-Guichet-Signature: sha256=%s",
-		    hex);
-		hdrs = curl_slist_append(hdrs, line);
-	}
-	if (hdrs == NULL)
-		fatal("curl_slist_append: out of memory");
-	return hdrs;
-}
-
-int
-webhook_post(const char *url, const char *json, size_t len,
-    const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
-    long long *retry_after_r, struct gc_err *err)
-{
-	long timeout = timeout_sec > 0 ? timeout_sec : SMTP_DEFAULT_TIMEOUT;
-	struct curl_slist *hdrs = NULL;
-	struct answer ans = { .len = 0 };
-	enum trust_mode trust;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURLU *h;
-	char *where;
-	CURL *curl;
-	CURLcode cc;
-	long status = 0;
-	int rc;
-
-	if (retry_after_r != NULL)
-		*retry_after_r = -1;
-	if ((rc = url_check(&h, &where, url, "http", "https", err)) != 0) {
-		gc_err_prefix(err, "webhook url");
-		return GC_EINVAL;
-	}
-	curl = curl_easy_init();
-	if (curl == NULL)
-		fatal("curl_easy_init failed");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (hdrs == NULL)
-		fatal("curl_slist_append: out of memory");
-	if (sign != NULL)
-		hdrs = sign_headers(hdrs, sign, json, len);
-	curl_easy_setopt(curl, CURLOPT_CURLU, h);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)trust_set(curl, ca_file, false, &trust);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
-
-	cc = trust_perform(curl, ca_file, &trust, where, NULL, NULL);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	str_strip_ctl(ans.text);
-	if (cc != CURLE_OK) {
-		rc = gc_err_set(err, GC_ETEMP, "webhook %s: %s", where,
-		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
-	} else if (status >= 200 && status < 300) {
-		rc = 0;
-	} else if (status >= 500 || status == 429 || status == 408) {
-		curl_off_t ra = 0;
-
-		/* "not now, come back in N s" (429, or 503 with the header):
-		 * the receiver's own word on when */
-		if (retry_after_r != NULL && (status == 429 || status == 503) &&
-		    curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &ra) ==
-		    CURLE_OK && ra > 0)
-			*retry_after_r = (long long)ra;
-		else if (retry_after_r != NULL && status == 429)
-			*retry_after_r = 0;   /* limited, without a word on when */
-		rc = gc_err_set(err, GC_ETEMP, "webhook %s: HTTP %ld: %s",
-		    where, status, ans.text);
-	} else {
-		rc = gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld: %s",
-		    where, status, ans.text);
-	}
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(hdrs);
-	curl_url_cleanup(h);
-	free(where);
-	return rc;
 }

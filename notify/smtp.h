@@ -1,5 +1,5 @@
 /*
- * smtp.h - deliver mail over SMTP and post webhooks, with libcurl
+ * smtp.h - deliver mail over SMTP, with libcurl
  *
  * struct smtp_client keeps one CURL easy handle for its whole life, so
  * that consecutive smtp_send() calls go over one connection (curl keeps
@@ -22,8 +22,7 @@
  * TLS failures, a refused login (a configuration problem that ops fix,
  * after which the same message goes through), 4xx replies. Error
  * messages name the server by scheme, host and port only: never the
- * password, never a URL's path or query (a webhook URL often carries a
- * secret).
+ * password, never a URL's path or query.
  *
  * Recipients: smtp_send_rcpts() gives each recipient its own outcome.
  * A refused recipient does not stop the transaction for the others
@@ -143,35 +142,5 @@ bool smtp_login_refused(const struct smtp_client *c);
 int smtp_probe(struct smtp_client *c, struct gc_err *err);
 
 void smtp_close(struct smtp_client **c);
-
-/*
- * Who a webhook is from, for its receiver: the outbox row's id (the
- * same at every retry: a receiver that got it twice, its 2xx lost,
- * knows) and, with secret, a signature of the body and the time:
- *   X-Guichet-Delivery: ID
- *   X-Guichet-Timestamp: UNIX-SECONDS
- *   X-Guichet-Signature: sha256=HEX(HMAC-SHA256(secret, "TS." BODY))
- * A receiver recomputes it, compares in constant time and refuses an
- * old timestamp (a replay).
- */
-struct webhook_sign {
-	long long delivery;        /* 0: no X-Guichet-Delivery */
-	const char *secret;        /* NULL: not signed */
-	time_t at;                 /* the timestamp signed */
-};
-
-/*
- * POST json (Content-Type: application/json) to url (http:// or
- * https://; redirects are not followed), with sign's headers (sign may
- * be NULL). 0 on a 2xx answer; GC_ETEMP for a 5xx, 408 or 429 answer, a
- * connection or TLS failure or a timeout; GC_EINVAL for any other answer
- * (the error holds the status and the start of the body) or a bad URL.
- * *retry_after_r (unless NULL): -1, or, when the receiver limits us (429,
- * or 503 with Retry-After), the seconds its Retry-After asks for (either
- * form of the header), 0 when a 429 says nothing of when.
- */
-int webhook_post(const char *url, const char *json, size_t len,
-    const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
-    long long *retry_after_r, struct gc_err *err);
 
 #endif

@@ -35,6 +35,7 @@
 #include "common/util.h"
 #include "notify/compose.h"
 #include "notify/smtp.h"
+#include "notify/webhook.h"
 
 #define MAX_RCPTS 16
 

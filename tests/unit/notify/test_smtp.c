@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "notify/smtp.h"
+#include "notify/webhook.h"
 
 static void
 test_open_checks_url(void **state)

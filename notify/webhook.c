@@ -1,0 +1,151 @@
+/*
+ * webhook.c - a JSON event POSTed to a webhook receiver (see webhook.h)
+ */
+#include "notify/webhook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/sha256.h"
+#include "common/util.h"
+#include "notify/curl_dyn.h"
+#include "notify/curl_url.h"
+#include "notify/trust.h"
+
+#define WEBHOOK_BODY_MAX 200    /* answer body kept for errors */
+
+struct answer {
+	char text[WEBHOOK_BODY_MAX + 1];
+	size_t len;
+};
+
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct answer *a = userp;
+	size_t n = size * nmemb, keep = WEBHOOK_BODY_MAX - a->len;
+
+	if (keep > n)
+		keep = n;
+	memcpy(a->text + a->len, ptr, keep);
+	a->len += keep;
+	a->text[a->len] = '\0';
+	return n;
+}
+
+/* X-Guichet-Delivery, -Timestamp and -Signature (see webhook.h). */
+static struct curl_slist *
+sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
+    const char *json, size_t len)
+{
+	unsigned char md[SHA256_LEN];
+	char line[128], hex[2 * SHA256_LEN + 1], ts[24];
+	struct buf msg = BUF_INIT(len + sizeof(ts) + 1);
+
+	if (sign->delivery > 0) {
+		snprintf(line, sizeof(line), "X-Guichet-Delivery: %lld",
+		    sign->delivery);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (sign->secret != NULL) {
+		snprintf(ts, sizeof(ts), "%lld", (long long)sign->at);
+		if (buf_printf(&msg, "%s.", ts) != 0 ||
+		    buf_add(&msg, json, len) != 0)
+			fatal("webhook signature: out of memory");
+		hmac_sha256(md, sign->secret, strlen(sign->secret), msg.data,
+		    msg.len);
+		buf_free(&msg);
+		hex_encode(hex, md, SHA256_LEN);
+		snprintf(line, sizeof(line), "X-Guichet-Timestamp: %s", ts);
+		hdrs = curl_slist_append(hdrs, line);
+		snprintf(line, sizeof(line), "X-Guichet-Signature: sha256=%s",
+		    hex);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (hdrs == NULL)
+		fatal("curl_slist_append: out of memory");
+	return hdrs;
+}
+
+int
+webhook_post(const char *url, const char *json, size_t len,
+    const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
+    long long *retry_after_r, struct gc_err *err)
+{
+	long timeout = timeout_sec > 0 ? timeout_sec : WEBHOOK_DEFAULT_TIMEOUT;
+	struct curl_slist *hdrs = NULL;
+	struct answer ans = { .len = 0 };
+	enum trust_mode trust;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLU *h;
+	char *where;
+	CURL *curl;
+	CURLcode cc;
+	long status = 0;
+	int rc;
+
+	if (retry_after_r != NULL)
+		*retry_after_r = -1;
+	if ((rc = curl_url_check(&h, &where, url, "http", "https", err)) != 0) {
+		gc_err_prefix(err, "webhook url");
+		return GC_EINVAL;
+	}
+	curl = curl_easy_init();
+	if (curl == NULL)
+		fatal("curl_easy_init failed");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (hdrs == NULL)
+		fatal("curl_slist_append: out of memory");
+	if (sign != NULL)
+		hdrs = sign_headers(hdrs, sign, json, len);
+	curl_easy_setopt(curl, CURLOPT_CURLU, h);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	(void)trust_set(curl, ca_file, false, &trust);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
+
+	cc = trust_perform(curl, ca_file, &trust, where, NULL, NULL);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	str_strip_ctl(ans.text);
+	if (cc != CURLE_OK) {
+		rc = gc_err_set(err, GC_ETEMP, "webhook %s: %s", where,
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else if (status >= 200 && status < 300) {
+		rc = 0;
+	} else if (status >= 500 || status == 429 || status == 408) {
+		curl_off_t ra = 0;
+
+		/* "not now, come back in N s" (429, or 503 with the header):
+		 * the receiver's own word on when */
+		if (retry_after_r != NULL && (status == 429 || status == 503) &&
+		    curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &ra) ==
+		    CURLE_OK && ra > 0)
+			*retry_after_r = (long long)ra;
+		else if (retry_after_r != NULL && status == 429)
+			*retry_after_r = 0;   /* limited, without a word on when */
+		rc = gc_err_set(err, GC_ETEMP, "webhook %s: HTTP %ld: %s",
+		    where, status, ans.text);
+	} else {
+		rc = gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld: %s",
+		    where, status, ans.text);
+	}
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(hdrs);
+	curl_url_cleanup(h);
+	free(where);
+	return rc;
+}
