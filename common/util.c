@@ -252,6 +252,15 @@ time_iso8601(char *buf, size_t len, time_t t)
 	buf[20] = '\0';
 }
 
+double
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 time_rfc5322(char *buf, size_t len, time_t t)
 {

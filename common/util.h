@@ -56,6 +56,9 @@ void time_iso8601(char *buf, size_t len, time_t t);
 int time_parse_iso8601(time_t *out, const char *s);
 /* RFC 5322 date "Thu, 26 Nov 2026 10:00:00 +0000". */
 void time_rfc5322(char *buf, size_t len, time_t t);
+/* Seconds of the monotonic clock (CLOCK_MONOTONIC): for deadlines and
+ * durations, which a change of the wall clock must not move. */
+double mono_seconds(void);
 
 /* Durations in config: "30s", "5m", "2h", "7d", "1w", or plain seconds. */
 int duration_parse(long long *seconds_out, const char *s);

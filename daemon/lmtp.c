@@ -22,6 +22,7 @@
 #include "common/listen.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "desk/intake.h"
 #include "parsers/lmtp_session.h"
 
@@ -43,15 +44,6 @@ struct lmtp {
 	double accept_pause;   /* out of descriptors: accept again then */
 	struct metrics_lmtp fig;   /* answers and refusals, for /metrics */
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const struct conf_lmtp *
 cf(const struct lmtp *l)
@@ -155,7 +147,7 @@ session_free(struct session *s)
 static void
 session_touch(struct lmtp *l, struct session *s)
 {
-	s->deadline = mono() + (double)cf(l)->timeout;
+	s->deadline = mono_seconds() + (double)cf(l)->timeout;
 }
 
 /* Write what the socket takes; false when the session is over (the
@@ -199,7 +191,7 @@ accept_all(struct lmtp *l)
 				continue;
 			if (errno == EMFILE || errno == ENFILE) {
 				/* the pending client waits; not a busy loop */
-				l->accept_pause = mono() + 1;
+				l->accept_pause = mono_seconds() + 1;
 				log_warn("lmtp: accept: %s (new connections "
 				    "wait a second)", strerror(errno));
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -353,7 +345,7 @@ lmtp_pollfds(struct lmtp *l, struct pollfd *fds)
 	if (l == NULL)
 		return 0;
 	/* -1 when off or paused: poll() ignores it */
-	fds[n].fd = l->accept_pause > mono() ? -1 : l->fd;
+	fds[n].fd = l->accept_pause > mono_seconds() ? -1 : l->fd;
 	fds[n++].events = POLLIN;
 	for (size_t i = 0; i < l->ns; i++) {
 		struct session *s = l->s[i];
@@ -374,7 +366,7 @@ lmtp_pollfds(struct lmtp *l, struct pollfd *fds)
 int
 lmtp_timeout_ms(const struct lmtp *l)
 {
-	double soonest = -1, now = mono();
+	double soonest = -1, now = mono_seconds();
 
 	if (l == NULL)
 		return -1;
@@ -403,7 +395,7 @@ lmtp_service(struct lmtp *l, const struct pollfd *fds, size_t n)
 	if (n > 0 && l->fd >= 0 && fds[0].fd == l->fd &&
 	    (fds[0].revents & POLLIN))
 		accept_all(l);
-	now = mono();
+	now = mono_seconds();
 	for (size_t i = 0; i < l->ns; i++) {
 		struct session *s = l->s[i];
 		short rev = i < ns && i + 1 < n && fds[i + 1].fd == s->fd ?
@@ -458,14 +450,14 @@ lmtp_stored(const struct lmtp *l)
 void
 lmtp_burst(struct lmtp *l, int budget_ms, int gap_ms)
 {
-	double end = mono() + budget_ms / 1000.0;
+	double end = mono_seconds() + budget_ms / 1000.0;
 	struct pollfd *fds;
 	size_t n;
 
 	if (l == NULL || l->ns == 0)
 		return;
 	fds = xcalloc(lmtp_nfds(l), sizeof(*fds));
-	while (l->ns > 0 && mono() < end) {
+	while (l->ns > 0 && mono_seconds() < end) {
 		n = lmtp_pollfds(l, fds);
 		fds[0].fd = -1;        /* the sessions under way, not new ones */
 		if (poll(fds, n, gap_ms) <= 0)

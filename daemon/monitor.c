@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "daemon/follow_page.h"
 #include "daemon/http.h"
 #include "daemon/lmtp.h"
@@ -56,7 +57,7 @@ seconds_of(clockid_t id)
 double
 monitor_clock(void)
 {
-	return seconds_of(CLOCK_MONOTONIC);
+	return mono_seconds();
 }
 
 double

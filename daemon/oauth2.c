@@ -41,15 +41,6 @@ struct oauth2 {
 	struct oauth2_status st;
 };
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 wipe_free(char **s)
 {
@@ -323,7 +314,7 @@ failed(struct oauth2 *o, int rc, bool refused, const char *rt,
 {
 	long long delay = backoff_failed(&o->backoff);
 
-	o->next_try = mono() + (double)delay;
+	o->next_try = mono_seconds() + (double)delay;
 	o->last_rc = rc;
 	o->st.failures++;
 	o->st.failing = true;
@@ -393,7 +384,7 @@ refresh(struct oauth2 *o, const char *rt, struct gc_err *err)
 	ans.access_token = NULL;
 	life = ans.expires_in > 0 ? ans.expires_in : OAUTH2_DEFAULT_LIFE;
 	/* renewed OAUTH2_MARGIN before its end, or at 4/5 of a short life */
-	o->expires = mono() + (double)life - (double)(life / 5 <
+	o->expires = mono_seconds() + (double)life - (double)(life / 5 <
 	    OAUTH2_MARGIN ? life / 5 : OAUTH2_MARGIN);
 	o->fresh = true;
 	o->st.refreshes++;
@@ -428,7 +419,7 @@ refresh(struct oauth2 *o, const char *rt, struct gc_err *err)
 int
 oauth2_token(struct oauth2 *o, const char **token_r, struct gc_err *err)
 {
-	double now = mono();
+	double now = mono_seconds();
 	char *rt = NULL;
 	int rc;
 

@@ -370,7 +370,7 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 	struct mail_limits lim;
 	struct mail *m = NULL;
 	struct gc_err perr = { 0 };
-	struct timespec t0, t1;
+	double t0;
 	long long ms;
 	bool pgp_done;
 	int rc;
@@ -386,11 +386,9 @@ intake_mail(struct desk *in, const struct conf_mailbox *mb,
 		rc = too_big(in, mb, raw, len, uid, key, res, err);
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_seconds();
 	rc = mail_parse(&m, raw, len, &lim, &perr);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
-	    1000000;
+	ms = (long long)((mono_seconds() - t0) * 1000);
 	if (rc == 0 && in->conf->general.max_parse_ms > 0 &&
 	    ms > in->conf->general.max_parse_ms) {
 		/* the parser is linear in the (capped) size, so this only

@@ -32,10 +32,7 @@ struct db {
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(mono_seconds() * 1000);
 }
 
 /* Whether a cancelled statement (57014) can have been cancelled by
