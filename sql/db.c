@@ -1,7 +1,8 @@
 /*
- * db.c - libpq connection, lazily prepared statements, migrations
+ * db.c - libpq connection, lazily prepared statements, the session's settings
  */
 #include "sql/db.h"
+#include "sql/db_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
-#include "conf/embedded.h"
 
 #define MAX_PREPARED 256
 
@@ -533,164 +533,7 @@ db_get_ll(const PGresult *res, int row, int col)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
-/* ----- Migrations ------------------------------------------------- */
-
-/* The embedded sql/NNN_name.sql files, in number order. */
-static size_t
-migrations(const struct embedded_file **out, size_t max)
-{
-	size_t n = 0;
-
-	for (const struct embedded_file *f = embedded_files; f->path; f++) {
-		if (strncmp(f->path, "sql/", 4) != 0 ||
-		    strlen(f->path) < 9 || f->path[4] < '0' ||
-		    f->path[4] > '9')
-			continue;
-		if (n < max)
-			out[n++] = f;
-	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(out[j - 1]->path,
-		    out[j]->path) > 0; j--) {
-			const struct embedded_file *t = out[j];
-
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
-	return n;
-}
-
-static const struct db_stmt st_applied = { "migr_applied",
-	"SELECT version FROM schema_migrations WHERE version = $1", 1 };
-static const struct db_stmt st_record = { "migr_record",
-	"INSERT INTO schema_migrations (version, name, applied_at) "
-	"VALUES ($1, $2, $3)", 3 };
-#define STMT_TIMEOUT "current_setting('statement_timeout')"
-/* With a statement_timeout (T) and no lock_timeout below it, the
- * session's lock_timeout is set to 9/10 of T: a statement that waits on
- * a lock held by another session (an administrator's ALTER TABLE, a
- * long transaction) ends as a lock timeout, which leaves its mail
- * waiting, before T could end it as a statement timeout, which is read
- * as a store too costly for the mail (the quarantine). The settings'
- * values in milliseconds (pg_settings), read before one is set. */
-#define LOCK_BELOW \
-	"(SELECT CASE WHEN st.v > 0 AND (lt.v = 0 OR lt.v >= st.v) THEN " \
-	"set_config('lock_timeout', (st.v * 9 / 10)::text, false) END " \
-	"FROM (SELECT setting::bigint AS v FROM pg_settings WHERE name = " \
-	"'statement_timeout') st, (SELECT setting::bigint AS v FROM " \
-	"pg_settings WHERE name = 'lock_timeout') lt)"
-/* The first of the binary's migrations ($1) that the database lacks,
- * 0 when none: migrations are applied by number with gaps allowed, so a
- * schema whose latest version is high enough may still lack one. With
- * it, what this session's commits rest on (no round trip of its own): a
- * synchronous_commit of off (the server's, the role's or the database's)
- * is set on for the session, since a mail leaves its folder once its
- * commit returned, and with off that commit may still be lost to a crash
- * of the server. The value is read before it is set (MATERIALIZED:
- * evaluated first). And the statement_timeout, then the lock_timeout
- * set below it (LOCK_BELOW), if it was. */
-static const struct db_stmt st_missing = { "migr_missing",
-	"WITH s AS MATERIALIZED (SELECT current_setting('synchronous_commit') "
-	"AS sc) SELECT (SELECT coalesce(min(v), 0) FROM unnest($1::int[]) "
-	"AS v WHERE NOT EXISTS (SELECT 1 FROM schema_migrations m "
-	"WHERE m.version = v)), current_setting('fsync'), "
-	"current_setting('full_page_writes'), s.sc = 'off', CASE WHEN "
-	"s.sc = 'off' THEN set_config('synchronous_commit', 'on', false) END, "
-	STMT_TIMEOUT ", " LOCK_BELOW " FROM s", 1 };
-
-/* A fixed key for the advisory lock that serialises migrations. */
-#define MIGRATE_LOCK "4711001"
-
-int
-db_migrate(struct db *db, time_t now, int *applied_r, struct gc_err *err)
-{
-	const struct embedded_file *files[512];
-	size_t n = migrations(files, 512);
-	char at[32];
-	int rc;
-
-	*applied_r = 0;
-	time_iso8601(at, sizeof(at), now);
-	if ((rc = db_command(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")",
-	    err)) != 0)
-		return rc;
-	rc = db_command(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version integer PRIMARY KEY, name text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())", err);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *base = files[i]->path + 4;
-		char version[16], *name;
-		PGresult *res;
-		bool done;
-
-		snprintf(version, sizeof(version), "%d", atoi(base));
-		if ((rc = db_execv(db, &st_applied, &res, err, 1,
-		    version)) != 0)
-			break;
-		done = PQntuples(res) > 0;
-		PQclear(res);
-		if (done)
-			continue;
-		name = xstrdup(base);
-		name[strcspn(name, ".")] = '\0';
-		rc = db_begin(db, err);
-		if (rc == 0)
-			rc = db_command(db, files[i]->data, err);
-		if (rc == 0)
-			rc = db_execv(db, &st_record, NULL, err, 3, version,
-			    name, at);
-		if (rc == 0)
-			rc = db_commit(db, err);
-		if (rc != 0) {
-			db_rollback(db);
-			gc_err_prefix(err, "migration %s", base);
-		} else {
-			log_info("migration %s applied", name);
-			(*applied_r)++;
-		}
-		free(name);
-	}
-	if (db_ok(db))
-		PQclear(PQexec(db->conn,
-		    "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")"));
-	return rc;
-}
-
-static void durability(struct db *db, const PGresult *res);
-
-int
-db_schema_check(struct db *db, struct gc_err *err)
-{
-	const struct embedded_file *files[512];
-	size_t n = migrations(files, 512);
-	struct buf versions = BUF_INIT(16 * 512);
-	int missing;
-	PGresult *res;
-	int rc;
-
-	(void)!buf_addc(&versions, '{');
-	for (size_t i = 0; i < n; i++)
-		(void)!buf_printf(&versions, "%s%d", i ? "," : "",
-		    atoi(files[i]->path + 4));
-	(void)!buf_addc(&versions, '}');
-	rc = db_execv(db, &st_missing, &res, err, 1, buf_str(&versions));
-	buf_free(&versions);
-	if (rc == GC_ETEMP)     /* the server, or a privilege: its reason */
-		return rc;
-	if (rc != 0) {
-		gc_err_set(err, GC_ECONFIG, "the database schema is missing: "
-		    "run `guichet migrate`");
-		return GC_ECONFIG;
-	}
-	missing = atoi(PQgetvalue(res, 0, 0));
-	durability(db, res);
-	PQclear(res);
-	if (missing != 0)
-		return gc_err_set(err, GC_ECONFIG, "the database schema lacks "
-		    "migration %d that this guichet needs: run `guichet "
-		    "migrate`", missing);
-	return 0;
-}
+/* ----- Settings -------------------------------------------------- */
 
 /* A time setting as PostgreSQL shows it ("0", "300ms", "5s", "2min",
  * "1h", "1d") in milliseconds; 0 (none) for what it does not read. */
@@ -710,11 +553,8 @@ timeout_ms(const char *v)
 	return 0;
 }
 
-/* What the commits rest on, and the statement_timeout that a cancelled
- * statement is weighed against (maybe_timeout()), from st_missing's
- * row. */
-static void
-durability(struct db *db, const PGresult *res)
+void
+db_settings_take(struct db *db, const PGresult *res)
 {
 	bool fsync_off = strcmp(PQgetvalue(res, 0, 1), "on") != 0;
 	bool fpw_off = strcmp(PQgetvalue(res, 0, 2), "on") != 0;
@@ -746,7 +586,7 @@ db_durability_read(struct db *db, struct gc_err *err)
 
 	if ((rc = db_exec(db, &st_durable, NULL, NULL, NULL, &res, err)) != 0)
 		return rc;
-	durability(db, res);
+	db_settings_take(db, res);
 	PQclear(res);
 	return 0;
 }
