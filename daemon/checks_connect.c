@@ -14,8 +14,11 @@
 #include "daemon/imap.h"
 #include "daemon/oauth2.h"
 #include "daemon/outbox.h"
+#include "daemon/policy.h"
 #include "daemon/poller.h"
 #include "notify/smtp.h"
+#include "notify/webhook.h"
+#include "sla/policy.h"
 #include "sql/db.h"
 #include "sql/db_ready.h"
 
@@ -178,6 +181,63 @@ check_smtp(const struct conf *c)
 	return 0;
 }
 
+/* One webhook receiver, reached as a POST would reach it, with a HEAD:
+ * nothing posted. The URL is named by its scheme, host and port only
+ * (its path or query may hold a secret). */
+static int
+check_webhook(const struct conf *c, const char *what, const char *url)
+{
+	struct gc_err err = { 0 };
+	char where[256], label[320];
+	long status;
+	int rc;
+
+	rc = webhook_probe(url, NULL, (int)c->smtp.timeout, &status, where,
+	    sizeof(where), &err);
+	snprintf(label, sizeof(label), "%s%s%s%s", what, where[0] ? " (" : "",
+	    where, where[0] ? ")" : "");
+	if (rc != 0)
+		return failed(label, &err);
+	printf("%s: reached%s; it answers a HEAD with HTTP %ld (nothing "
+	    "posted)\n", label, strncmp(where, "https:", 6) == 0 ?
+	    ", its certificate verified" : "", status);
+	return 0;
+}
+
+/* Every receiver of our webhooks: the [webhook NAME] sections', then
+ * those the escalation routes name (routes, queues, on-call), each
+ * once. */
+static int
+check_webhooks(const struct conf *c)
+{
+	struct conf_diag diag = { 0 };
+	struct sla_policy *p = NULL;
+	const char *urls[256];
+	size_t n = 0;
+	int failures = 0;
+
+	for (size_t i = 0; i < c->nwebhooks; i++) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "webhook %s", c->webhooks[i].name);
+		failures += check_webhook(c, what, c->webhooks[i].url);
+	}
+	if (policy_load(&p, c, &diag) == 0)
+		n = sla_policy_webhooks(p, urls, sizeof(urls) / sizeof(*urls));
+	conf_diag_free(&diag);
+	for (size_t i = 0; i < n; i++) {
+		bool named = false;
+
+		for (size_t j = 0; j < c->nwebhooks && !named; j++)
+			named = strcmp(c->webhooks[j].url, urls[i]) == 0;
+		if (!named)
+			failures += check_webhook(c, "escalation webhook",
+			    urls[i]);
+	}
+	sla_policy_free(&p);
+	return failures;
+}
+
 int
 checks_connect(const struct conf *c)
 {
@@ -186,5 +246,6 @@ checks_connect(const struct conf *c)
 	for (size_t i = 0; i < c->nmailboxes; i++)
 		failures += check_mailbox(c, &c->mailboxes[i]);
 	failures += check_smtp(c);
+	failures += check_webhooks(c);
 	return failures;
 }

@@ -70,6 +70,29 @@ sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
 	return hdrs;
 }
 
+/* A transfer to the receiver at h, as every one of ours: http(s) only,
+ * no redirect followed, timeout seconds, errors into errbuf, the CAs of
+ * ca_file and our trust (notify/trust.h). */
+static CURL *
+transfer_new(CURLU *h, const char *ca_file, long timeout, char *errbuf,
+    enum trust_mode *trust)
+{
+	CURL *curl = curl_easy_init();
+
+	if (curl == NULL)
+		fatal("curl_easy_init failed");
+	curl_easy_setopt(curl, CURLOPT_CURLU, h);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	(void)trust_set(curl, ca_file, false, trust);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
+	return curl;
+}
+
 int
 webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
@@ -93,24 +116,13 @@ webhook_post(const char *url, const char *json, size_t len,
 		gc_err_prefix(err, "webhook url");
 		return GC_EINVAL;
 	}
-	curl = curl_easy_init();
-	if (curl == NULL)
-		fatal("curl_easy_init failed");
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (hdrs == NULL)
 		fatal("curl_slist_append: out of memory");
 	if (sign != NULL)
 		hdrs = sign_headers(hdrs, sign, json, len);
-	curl_easy_setopt(curl, CURLOPT_CURLU, h);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)trust_set(curl, ca_file, false, &trust);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
+	curl = transfer_new(h, ca_file, timeout, errbuf, &trust);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
@@ -145,6 +157,43 @@ webhook_post(const char *url, const char *json, size_t len,
 	}
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);
+	curl_url_cleanup(h);
+	free(where);
+	return rc;
+}
+
+int
+webhook_probe(const char *url, const char *ca_file, int timeout_sec,
+    long *status_r, char *where_r, size_t wlen, struct gc_err *err)
+{
+	long timeout = timeout_sec > 0 ? timeout_sec :
+	    WEBHOOK_DEFAULT_TIMEOUT;
+	enum trust_mode trust;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLU *h;
+	char *where;
+	CURL *curl;
+	CURLcode cc;
+	int rc = 0;
+
+	*status_r = 0;
+	if (wlen > 0)
+		where_r[0] = '\0';
+	if (curl_url_check(&h, &where, url, "http", "https", err) != 0) {
+		gc_err_prefix(err, "webhook url");
+		return GC_EINVAL;
+	}
+	if (wlen > 0)
+		snprintf(where_r, wlen, "%s", where);
+	curl = transfer_new(h, ca_file, timeout, errbuf, &trust);
+	curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	cc = trust_perform(curl, ca_file, &trust, where, NULL, NULL);
+	if (cc != CURLE_OK)
+		rc = gc_err_set(err, GC_ETEMP, "webhook %s: %s", where,
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	else
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status_r);
+	curl_easy_cleanup(curl);
 	curl_url_cleanup(h);
 	free(where);
 	return rc;

@@ -47,4 +47,17 @@ int webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
     long long *retry_after_r, struct gc_err *err);
 
+/*
+ * Whether url's receiver can be reached as a POST would reach it (name,
+ * connection, TLS verified with ca_file and the trust of a POST),
+ * without posting: one HEAD request. 0 and *status_r, the HTTP status it
+ * answered (any: a receiver may refuse a HEAD, which still shows it
+ * there); GC_ETEMP for what a POST would fail on too (no answer, the
+ * name, the connection, TLS, a timeout); GC_EINVAL for a bad URL. where
+ * (wlen bytes) gets "scheme://host:port", what may be shown of the URL
+ * (its path or query may hold a secret), "" for a bad URL.
+ */
+int webhook_probe(const char *url, const char *ca_file, int timeout_sec,
+    long *status_r, char *where, size_t wlen, struct gc_err *err);
+
 #endif

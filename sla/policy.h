@@ -289,6 +289,12 @@ int sla_policy_route(struct sla_route *out, const struct sla_policy *p,
     const char *queue, const char *plan, const char *priority,
     enum sla_timer_kind kind, enum sla_level level);
 
+/* Every webhook URL a route can name (the [route]s', the queues',
+ * the plans' oncall_webhook), each once, at most max of them into out
+ * (borrowed from p); how many. For `check-config --connect`. */
+size_t sla_policy_webhooks(const struct sla_policy *p, const char **out,
+    size_t max);
+
 /* The CSM to copy on a ticket: the organisation's (org_csm, may be NULL)
  * else the plan's csm, when the plan copies its CSM on this priority
  * (csm_on); NULL otherwise. */

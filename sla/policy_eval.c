@@ -372,6 +372,32 @@ route_hook(struct sla_route *out, const char *url)
 		out->webhooks[out->nwebhooks++] = url;
 }
 
+static void
+webhooks_add(const char **out, size_t max, size_t *n, const char *url)
+{
+	if (url == NULL || *n >= max)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(out[i], url) == 0)
+			return;
+	out[(*n)++] = url;
+}
+
+size_t
+sla_policy_webhooks(const struct sla_policy *p, const char **out,
+    size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nroutes; i++)
+		webhooks_add(out, max, &n, p->routes[i].webhook);
+	for (size_t i = 0; i < p->nqueues; i++)
+		webhooks_add(out, max, &n, p->queues[i].webhook);
+	for (size_t i = 0; i < p->nplans; i++)
+		webhooks_add(out, max, &n, p->plans[i].oncall_webhook);
+	return n;
+}
+
 int
 sla_policy_route(struct sla_route *out, const struct sla_policy *p,
     const char *queue, const char *plan, const char *priority,

@@ -23,6 +23,10 @@ mail). Shown here:
 - a database migrated by another role, and the daemon's role granted
   SELECT only: FAILED, naming the tables it may not write; all granted:
   OK;
+- each webhook receiver, of [webhook] sections and escalation routes,
+  reached with a HEAD (nothing posted, the URL's secret path not
+  shown): one where nothing listens and one whose certificate is not
+  trusted FAILED;
 - a config with problems is reported as before (exit 78) and nothing is
   reached.
 """
@@ -159,6 +163,47 @@ class CheckConnect(gh.ServersTestCase):
         self.assertRegex(r.stdout, r"smtp \(smtp://[^)]+:%d\): FAILED: "
                          r".*(timeout|timed out)" % mute[1])
         self.assertIn("database: connected", r.stdout)
+
+    def test_webhook_receivers_reached_nothing_posted(self):
+        """Each receiver of our webhooks ([webhook NAME], and those the
+        escalation routes name: the queue's webhook_url here) reached as
+        a POST would reach it, with a HEAD: nothing posted, the URL shown
+        by scheme, host and port only (its path holds a secret); one
+        where nothing listens, and one whose certificate is not trusted,
+        FAILED, each said, the others still checked."""
+        s = self.servers
+        hook = gh.WebhookReceiver(s.tls)
+        hook.start()
+        self.addCleanup(hook.stop)
+        closed = gh.free_port()
+        conf = self.conf(sections={
+            "webhook chat": {"url": hook.url + "/chat/T0KEN-chat"},
+            "webhook gone": {"url": "http://%s:%d/x" % (gh.LOCALHOST,
+                                                         closed)},
+            "webhook tls": {"url": hook.https_url + "/t/T0KEN-tls"},
+            "queue support": {"webhook_url": hook.url + "/esc/T0KEN-esc"}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        out = r.stdout
+        self.assertIn("webhook chat (%s): reached; it answers a HEAD with "
+                      "HTTP 501 (nothing posted)" % hook.url, out)
+        self.assertIn("escalation webhook (%s): reached; it answers a HEAD "
+                      "with HTTP 501 (nothing posted)" % hook.url, out)
+        self.assertRegex(out, r"webhook gone \(http://[^)]+:%d\): FAILED: "
+                         % closed)
+        self.assertRegex(out, r"webhook tls \(https://[^)]+\): FAILED: "
+                         r".*(?i:certificate)")
+        self.assertNotIn("T0KEN", out + r.stderr)
+        self.assertIn("2 server(s) not reached", r.stderr)
+        self.assertEqual(hook.requests(), [])
+        # the test CA trusted (as an operator adds it to the system's
+        # store): its certificate verified
+        r = s.guichet("check-config", "--connect", config=conf,
+                      expect=EX_UNAVAILABLE, env=dict(
+                          SSL_CERT_FILE=s.tls.ca_file))
+        self.assertIn("webhook tls (%s): reached, its certificate "
+                      "verified; it answers a HEAD with HTTP 501"
+                      % hook.https_url, r.stdout)
+        self.assertIn("1 server(s) not reached", r.stderr)
 
     def test_a_role_that_migrate_would_fail_with(self):
         s = self.servers
