@@ -50,14 +50,18 @@ while [ $# -gt 0 ]; do
 done
 
 failed=""
+started=$(date +%s)
+# Each step's wall-clock seconds are printed with its outcome, so that a
+# run says where its time went.
 step() {
 	name=$1
 	shift
 	echo "==> $name"
+	t0=$(date +%s)
 	if "$@"; then
-		echo "<== $name: ok"
+		echo "<== $name: ok ($(($(date +%s) - t0)) s)"
 	else
-		echo "<== $name: FAILED"
+		echo "<== $name: FAILED ($(($(date +%s) - t0)) s)"
 		failed="$failed $name"
 		return 1
 	fi
@@ -115,7 +119,7 @@ if [ -n "$do_extra" ] && [ -d "$ROOT/scripts/test.d" ]; then
 fi
 
 if [ -n "$failed" ]; then
-	echo "test.sh: FAILED:$failed"
+	echo "test.sh: FAILED:$failed ($(($(date +%s) - started)) s)"
 	exit 1
 fi
-echo "test.sh: all steps passed"
+echo "test.sh: all steps passed ($(($(date +%s) - started)) s)"
