@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "notify/curl_dyn.h"
+#include "notify/curl_url.h"
 #include "notify/trust.h"
 
 #include "common/backoff.h"
@@ -71,30 +72,6 @@ body_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* "scheme://host:port" of url, for messages (never its path). */
-static char *
-url_where(const char *url)
-{
-	CURLU *h = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *w;
-
-	if (h == NULL)
-		fatal("curl_url: out of memory");
-	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		w = NULL;
-	else {
-		curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-		w = xasprintf("%s://%s:%s", scheme, host, port ? port : "?");
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(h);
-	return w;
-}
-
 int
 oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
     const char *form, int timeout_sec, struct gc_err *err)
@@ -103,7 +80,9 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	struct body body = { .over = false };
 	struct curl_slist *hdrs = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", *where;
+	struct gc_err uerr = { 0 };
 	CURL *curl;
+	CURLU *h;
 	enum trust_mode trust;
 	CURLcode cc;
 	int rc;
@@ -111,26 +90,17 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	memset(ans, 0, sizeof(*ans));
 	*status_r = 0;
 	if (url == NULL || !conf_url_loopback_or_https(url) ||
-	    (where = url_where(url)) == NULL)
+	    curl_url_check(&h, &where, url, "https", "http", &uerr) != 0)
 		return gc_err_set(err, GC_ECONFIG, "OAuth2: the endpoint must "
-		    "be an https:// URL (http:// only to a loopback address)");
+		    "be an https:// URL (http:// only to a loopback address)%s%s",
+		    uerr.msg[0] ? ": " : "", uerr.msg);
 	buf_init(&body.b, OAUTH2_ANSWER_MAX);
-	if ((curl = curl_easy_init()) == NULL)
-		fatal("curl_easy_init failed");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (hdrs == NULL)
 		fatal("curl_slist_append: out of memory");
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)trust_set(curl, NULL, false, &trust);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl = curl_http_new(h, NULL, timeout, errbuf, &trust);
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, (long)OAUTH2_ANSWER_MAX);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_cb);
@@ -139,6 +109,7 @@ oauth2_post(struct oauth2_answer *ans, long *status_r, const char *url,
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status_r);
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);
+	curl_url_cleanup(h);
 	if (body.over || cc == CURLE_FILESIZE_EXCEEDED)
 		rc = gc_err_set(err, GC_ETEMP, "%s: an answer larger than %d "
 		    "KB", where, OAUTH2_ANSWER_MAX / 1024);

@@ -1,5 +1,6 @@
 /*
- * curl_url.c - the URL of a transfer of ours, checked (see curl_url.h)
+ * curl_url.c - the URL of a transfer of ours, checked, and an HTTP
+ * transfer set up as all of ours are (see curl_url.h)
  */
 #include "notify/curl_url.h"
 
@@ -47,4 +48,24 @@ out:
 	curl_free(user);
 	curl_url_cleanup(h);
 	return rc;
+}
+
+CURL *
+curl_http_new(CURLU *h, const char *ca_file, long timeout, char *errbuf,
+    enum trust_mode *trust)
+{
+	CURL *curl = curl_easy_init();
+
+	if (curl == NULL)
+		fatal("curl_easy_init failed");
+	curl_easy_setopt(curl, CURLOPT_CURLU, h);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	(void)trust_set(curl, ca_file, false, trust);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
+	return curl;
 }

@@ -70,29 +70,6 @@ sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
 	return hdrs;
 }
 
-/* A transfer to the receiver at h, as every one of ours: http(s) only,
- * no redirect followed, timeout seconds, errors into errbuf, the CAs of
- * ca_file and our trust (notify/trust.h). */
-static CURL *
-transfer_new(CURLU *h, const char *ca_file, long timeout, char *errbuf,
-    enum trust_mode *trust)
-{
-	CURL *curl = curl_easy_init();
-
-	if (curl == NULL)
-		fatal("curl_easy_init failed");
-	curl_easy_setopt(curl, CURLOPT_CURLU, h);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	(void)trust_set(curl, ca_file, false, trust);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "guichet");
-	return curl;
-}
-
 int
 webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
@@ -122,7 +99,7 @@ webhook_post(const char *url, const char *json, size_t len,
 		fatal("curl_slist_append: out of memory");
 	if (sign != NULL)
 		hdrs = sign_headers(hdrs, sign, json, len);
-	curl = transfer_new(h, ca_file, timeout, errbuf, &trust);
+	curl = curl_http_new(h, ca_file, timeout, errbuf, &trust);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
@@ -185,7 +162,7 @@ webhook_probe(const char *url, const char *ca_file, int timeout_sec,
 	}
 	if (wlen > 0)
 		snprintf(where_r, wlen, "%s", where);
-	curl = transfer_new(h, ca_file, timeout, errbuf, &trust);
+	curl = curl_http_new(h, ca_file, timeout, errbuf, &trust);
 	curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	cc = trust_perform(curl, ca_file, &trust, where, NULL, NULL);
 	if (cc != CURLE_OK)
