@@ -1634,6 +1634,36 @@ test_kind_names(void **state)
 	assert_int_equal(sla_timer_kind_parse(&k, "ack"), GC_EINVAL);
 }
 
+/* Every webhook a route can name, each once, for check-config --connect:
+ * a [route]'s, the queue's, a plan's on-call; at most max. */
+static void
+test_route_webhooks(void **state)
+{
+	struct sla_policy *p = load(
+	    "[plan Enterprise]\n"
+	    "oncall = pager@example.com\n"
+	    "oncall_webhook = https://pager.example.com/hook\n"
+	    "[plan Pro]\n"
+	    "oncall = pager@example.com\n"
+	    "oncall_webhook = https://pager.example.com/hook\n"
+	    "[route managers]\n"
+	    "queue = support\n"
+	    "webhook_url = https://managers.example.com/h\n"
+	    "[route again]\n"
+	    "queue = security\n"
+	    "webhook_url = https://chat.example.com/hooks/support\n");
+	const char *urls[8];
+
+	(void)state;
+	assert_int_equal(sla_policy_webhooks(p, urls, 8), 3);
+	assert_string_equal(urls[0], "https://managers.example.com/h");
+	assert_string_equal(urls[1], "https://chat.example.com/hooks/support");
+	assert_string_equal(urls[2], "https://pager.example.com/hook");
+	assert_int_equal(sla_policy_webhooks(p, urls, 2), 2);
+	assert_int_equal(sla_policy_webhooks(p, urls, 0), 0);
+	sla_policy_free(&p);
+}
+
 int
 main(void)
 {
@@ -1658,6 +1688,7 @@ main(void)
 		cmocka_unit_test(test_csv_forms),
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_route_webhooks),
 		cmocka_unit_test(test_qualify),
 		cmocka_unit_test(test_kind_names),
 	};
