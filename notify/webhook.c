@@ -139,6 +139,28 @@ webhook_post(const char *url, const char *json, size_t len,
 	return rc;
 }
 
+/* A receiver that answers with a redirect (http:// to https://, a
+ * moved path): a POST is never redirected (its body would be lost or
+ * sent where the URL did not say), so it would fail for good; the new
+ * place named by its scheme, host and port only. */
+static int
+redirected(CURL *curl, long status, const char *where, struct gc_err *err)
+{
+	char *to = NULL, *to_where = NULL;
+	struct gc_err uerr = { 0 };
+	CURLU *h = NULL;
+
+	curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+	if (to != NULL && curl_url_check(&h, &to_where, to, "http", "https",
+	    &uerr) == 0)
+		curl_url_cleanup(h);
+	gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld, a redirect%s%s: "
+	    "a POST is not redirected: write the URL it redirects to",
+	    where, status, to_where ? " to " : "", to_where ? to_where : "");
+	free(to_where);
+	return GC_EINVAL;
+}
+
 int
 webhook_probe(const char *url, const char *ca_file, int timeout_sec,
     long *status_r, char *where_r, size_t wlen, struct gc_err *err)
@@ -170,6 +192,8 @@ webhook_probe(const char *url, const char *ca_file, int timeout_sec,
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	else
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status_r);
+	if (rc == 0 && *status_r >= 300 && *status_r < 400)
+		rc = redirected(curl, *status_r, where, err);
 	curl_easy_cleanup(curl);
 	curl_url_cleanup(h);
 	free(where);

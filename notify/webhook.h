@@ -51,9 +51,10 @@ int webhook_post(const char *url, const char *json, size_t len,
  * Whether url's receiver can be reached as a POST would reach it (name,
  * connection, TLS verified with ca_file and the trust of a POST),
  * without posting: one HEAD request. 0 and *status_r, the HTTP status it
- * answered (any: a receiver may refuse a HEAD, which still shows it
- * there); GC_ETEMP for what a POST would fail on too (no answer, the
- * name, the connection, TLS, a timeout); GC_EINVAL for a bad URL. where
+ * answered (any but a redirect: a receiver may refuse a HEAD, which
+ * still shows it there); GC_ETEMP for what a POST would fail on too (no
+ * answer, the name, the connection, TLS, a timeout); GC_EINVAL for a bad
+ * URL, or a redirect (3xx), which a POST does not follow. where
  * (wlen bytes) gets "scheme://host:port", what may be shown of the URL
  * (its path or query may hold a secret), "" for a bad URL.
  */

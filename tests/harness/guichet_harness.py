@@ -1539,6 +1539,16 @@ class _WebhookHandler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_GET = do_PATCH = do_DELETE = _handle
 
+    def do_HEAD(self):
+        """Recorded and answered as the others are, without a body."""
+        status, payload, extra = self.server.receiver._record(
+            WebhookRequest(self.command, self.path, self.headers, b""))
+        self.send_response(status)
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+
 
 class _WebhookServer(http.server.ThreadingHTTPServer):
     daemon_threads = True

@@ -25,8 +25,8 @@ mail). Shown here:
   OK;
 - each webhook receiver, of [webhook] sections and escalation routes,
   reached with a HEAD (nothing posted, the URL's secret path not
-  shown): one where nothing listens and one whose certificate is not
-  trusted FAILED;
+  shown): one where nothing listens, one whose certificate is not
+  trusted, and one that redirects (a POST is not redirected) FAILED;
 - a config with problems is reported as before (exit 78) and nothing is
   reached.
 """
@@ -169,7 +169,8 @@ class CheckConnect(gh.ServersTestCase):
         escalation routes name: the queue's webhook_url here) reached as
         a POST would reach it, with a HEAD: nothing posted, the URL shown
         by scheme, host and port only (its path holds a secret); one
-        where nothing listens, and one whose certificate is not trusted,
+        where nothing listens, one whose certificate is not trusted, and
+        one that answers with a redirect (which a POST does not follow),
         FAILED, each said, the others still checked."""
         s = self.servers
         hook = gh.WebhookReceiver(s.tls)
@@ -182,28 +183,45 @@ class CheckConnect(gh.ServersTestCase):
                                                          closed)},
             "webhook tls": {"url": hook.https_url + "/t/T0KEN-tls"},
             "queue support": {"webhook_url": hook.url + "/esc/T0KEN-esc"}})
+        hook.fail_next(1, 405)      # a receiver that takes POST only
         r = self.check(conf, EX_UNAVAILABLE)
         out = r.stdout
         self.assertIn("webhook chat (%s): reached; it answers a HEAD with "
-                      "HTTP 501 (nothing posted)" % hook.url, out)
+                      "HTTP 405 (nothing posted)" % hook.url, out)
         self.assertIn("escalation webhook (%s): reached; it answers a HEAD "
-                      "with HTTP 501 (nothing posted)" % hook.url, out)
+                      "with HTTP 200 (nothing posted)" % hook.url, out)
         self.assertRegex(out, r"webhook gone \(http://[^)]+:%d\): FAILED: "
                          % closed)
         self.assertRegex(out, r"webhook tls \(https://[^)]+\): FAILED: "
                          r".*(?i:certificate)")
         self.assertNotIn("T0KEN", out + r.stderr)
         self.assertIn("2 server(s) not reached", r.stderr)
-        self.assertEqual(hook.requests(), [])
+        # one HEAD to each path, nothing else
+        self.assertEqual(sorted((q.method, q.path) for q in hook.requests()),
+                         [("HEAD", "/chat/T0KEN-chat"),
+                          ("HEAD", "/esc/T0KEN-esc")])
         # the test CA trusted (as an operator adds it to the system's
         # store): its certificate verified
         r = s.guichet("check-config", "--connect", config=conf,
                       expect=EX_UNAVAILABLE, env=dict(
                           SSL_CERT_FILE=s.tls.ca_file))
         self.assertIn("webhook tls (%s): reached, its certificate "
-                      "verified; it answers a HEAD with HTTP 501"
+                      "verified; it answers a HEAD with HTTP 200"
                       % hook.https_url, r.stdout)
         self.assertIn("1 server(s) not reached", r.stderr)
+        # a receiver that redirects (http:// to https://, a moved path):
+        # a POST is not redirected, so it would fail for good
+        hook.clear()
+        hook.fail_next(1, 301, {"Location": hook.https_url +
+                                "/chat/T0KEN-moved"})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertIn("webhook chat (%s): FAILED: webhook %s: HTTP 301, a "
+                      "redirect to %s: a POST is not redirected: write "
+                      "the URL it redirects to" % (hook.url, hook.url,
+                                                   hook.https_url),
+                      r.stdout)
+        self.assertNotIn("T0KEN", r.stdout + r.stderr)
+        self.assertEqual({q.method for q in hook.requests()}, {"HEAD"})
 
     def test_a_role_that_migrate_would_fail_with(self):
         s = self.servers
