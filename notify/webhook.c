@@ -70,6 +70,28 @@ sign_headers(struct curl_slist *hdrs, const struct webhook_sign *sign,
 	return hdrs;
 }
 
+/* A receiver that answers with a redirect (http:// to https://, a
+ * moved path): a POST is never redirected (its body would be lost or
+ * sent where the URL did not say), so it would fail for good; the new
+ * place named by its scheme, host and port only. */
+static int
+redirected(CURL *curl, long status, const char *where, struct gc_err *err)
+{
+	char *to = NULL, *to_where = NULL;
+	struct gc_err uerr = { 0 };
+	CURLU *h = NULL;
+
+	curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+	if (to != NULL && curl_url_check(&h, &to_where, to, "http", "https",
+	    &uerr) == 0)
+		curl_url_cleanup(h);
+	gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld, a redirect%s%s: "
+	    "a POST is not redirected: write the URL it redirects to",
+	    where, status, to_where ? " to " : "", to_where ? to_where : "");
+	free(to_where);
+	return GC_EINVAL;
+}
+
 int
 webhook_post(const char *url, const char *json, size_t len,
     const struct webhook_sign *sign, const char *ca_file, int timeout_sec,
@@ -115,6 +137,8 @@ webhook_post(const char *url, const char *json, size_t len,
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	} else if (status >= 200 && status < 300) {
 		rc = 0;
+	} else if (status >= 300 && status < 400) {
+		rc = redirected(curl, status, where, err);
 	} else if (status >= 500 || status == 429 || status == 408) {
 		curl_off_t ra = 0;
 
@@ -137,28 +161,6 @@ webhook_post(const char *url, const char *json, size_t len,
 	curl_url_cleanup(h);
 	free(where);
 	return rc;
-}
-
-/* A receiver that answers with a redirect (http:// to https://, a
- * moved path): a POST is never redirected (its body would be lost or
- * sent where the URL did not say), so it would fail for good; the new
- * place named by its scheme, host and port only. */
-static int
-redirected(CURL *curl, long status, const char *where, struct gc_err *err)
-{
-	char *to = NULL, *to_where = NULL;
-	struct gc_err uerr = { 0 };
-	CURLU *h = NULL;
-
-	curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
-	if (to != NULL && curl_url_check(&h, &to_where, to, "http", "https",
-	    &uerr) == 0)
-		curl_url_cleanup(h);
-	gc_err_set(err, GC_EINVAL, "webhook %s: HTTP %ld, a redirect%s%s: "
-	    "a POST is not redirected: write the URL it redirects to",
-	    where, status, to_where ? " to " : "", to_where ? to_where : "");
-	free(to_where);
-	return GC_EINVAL;
 }
 
 int

@@ -694,6 +694,23 @@ class Webhook(ServersTestCase):
             # A webhook URL's path often is the secret: never shown.
             self.assertNotIn("T0KEN-s3cret", r.stderr)
 
+    def test_a_redirect_is_permanent_and_said(self):
+        """A POST is not redirected (its body would go where the URL did
+        not say): refused for good, the error naming the place by its
+        scheme, host and port only, so that the operator writes that
+        URL."""
+        for code in (301, 302, 307, 308):
+            self.http.clear()
+            self.http.fail_next(1, code, {
+                "Location": self.http.https_url + "/hooks/T0KEN-moved"})
+            r = self.post(self.http.url + "/hooks/T0KEN-s3cret")
+            self.assertEqual(r.returncode, EX_DATAERR, (code, r.stderr))
+            self.assertIn("HTTP %d, a redirect to %s: a POST is not "
+                          "redirected" % (code, self.http.https_url),
+                          r.stderr)
+            self.assertNotIn("T0KEN", r.stderr)
+            self.assertEqual(len(self.http.requests()), 1)
+
     def test_2xx_are_success(self):
         for code in (200, 201, 202):
             self.http.status = code
