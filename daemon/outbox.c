@@ -236,9 +236,9 @@ webhook_given_up(struct db *db, time_t now, const struct outbox_db_row *row,
 	char msg[GC_ERRMSG_SIZE + 128];
 	int rc;
 
-	snprintf(msg, sizeof(msg), "%s; the receiver has limited us for "
-	    "%llds, longer than a webhook waits (%llds): given up", why->msg,
-	    (long long)(now - row->created), most);
+	snprintf(msg, sizeof(msg), "%s; the receiver still limits us %llds "
+	    "after the event, longer than a webhook waits (%llds): given up",
+	    why->msg, (long long)(now - row->created), most);
 	rc = outbox_db_row_failed(db, row->id, "dead", msg, now, err);
 	if (rc == 0)
 		rc = event(db, row, now, "delivery_failed", event_data(row,
@@ -265,14 +265,14 @@ webhook_limited(struct outbox *ob, struct db *db, time_t now,
 {
 	const struct conf_general *g = &ob->conf->general;
 	long long wait = said > 0 ? said : backoff(g, row->attempts + 1),
-	    most = g->outbox_retry_max > 0 ? g->outbox_retry_max : 3600, n;
+	    most = g->outbox_retry_max > 0 ? g->outbox_retry_max : 3600, n,
+	    span;
 	int rc;
 
 	if (wait > most)
 		wait = most;
-	if (now - row->created >= limit_wait_most(g))
-		return webhook_given_up(db, now, row, limit_wait_most(g), why,
-		    stats, err);
+	if (now - row->created >= (span = limit_wait_most(g)))
+		return webhook_given_up(db, now, row, span, why, stats, err);
 	rc = outbox_db_webhooks_wait(db, row->url, now + wait, why->msg, &n,
 	    err);
 	if (rc == 0)

@@ -319,8 +319,9 @@ class Hooks(DeskCase):
                          "0 pending,0 pending")
         # a day after the first was queued: given up; the second waits
         r = s.guichet("serve", "--once", now=at(1, seconds=1))
-        self.assertIn("the receiver has limited us for 86401s, longer "
-                      "than a webhook waits (86400s): given up", r.stderr)
+        self.assertIn("the receiver still limits us 86401s after the "
+                      "event, longer than a webhook waits (86400s): given "
+                      "up", r.stderr)
         self.assertEqual(s.pg.scalar(rows, db=self.db),
                          "1 dead,0 pending")
         self.assertIn("delivery_failed", self.kinds(first))
