@@ -38,7 +38,9 @@ struct webhook_sign {
  * https://; redirects are not followed), with sign's headers (sign may
  * be NULL). 0 on a 2xx answer; GC_ETEMP for a 5xx, 408 or 429 answer, a
  * connection or TLS failure or a timeout; GC_EINVAL for any other answer
- * (the error holds the status and the start of the body) or a bad URL.
+ * (the error holds the status and the start of the body; for a redirect,
+ * which is not followed, the scheme, host and port it points to) or a
+ * bad URL.
  * *retry_after_r (unless NULL): -1, or, when the receiver limits us (429,
  * or 503 with Retry-After), the seconds its Retry-After asks for (either
  * form of the header), 0 when a 429 says nothing of when.
