@@ -85,13 +85,116 @@ outbox_keep(struct desk *in, long long keep, int *emptied_r,
 	return rc;
 }
 
+/* ----- The jobs after the timers, each on its own ------------------- */
+
+/* The reports in a transaction of their own: reading a large
+ * organisation's figures must not hold the timers' locks. */
+static int
+job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	int rc;
+
+	if (!report_send_days(in))
+		return 0;
+	if ((rc = db_begin(in->db, err)) != 0)
+		return rc;
+	if ((rc = report_send_due(in, &st->reports, err)) == 0)
+		return db_commit(in->db, err);
+	db_rollback(in->db);
+	return rc;
+}
+
+static int
+job_escalations(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return escalation_gather_tick(in, &st->summaries, err);
+}
+
+static int
+job_retention(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return gdpr_retention(in, RETENTION_BATCHES, &st->anonymised, err);
+}
+
+static int
+job_held_notices(struct desk *in, struct sched_stats *st,
+    struct gc_err *err)
+{
+	return held_notice_tick(in, &st->held_notices, err);
+}
+
+static int
+job_reminders(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return reminder_tick(in, &st->reminders, err);
+}
+
+static int
+job_ratings(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return rating_tell_tick(in, &st->ratings_told, err);
+}
+
+static int
+job_pending(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return pending_tick(in, &st->pending_reminded, &st->pending_closed,
+	    err);
+}
+
+static int
+job_digests(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return digest_tick(in, &st->digests, err);
+}
+
+static int
+job_held_purge(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	long long keep = in->conf->general.held_retention;
+
+	return keep > 0 ? purge_held(in, keep, &st->held_purged, err) : 0;
+}
+
+static int
+job_outbox_keep(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	long long keep = in->conf->general.outbox_keep;
+
+	return keep > 0 && keep < in->now ? outbox_keep(in, keep,
+	    &st->outbox_emptied, err) : 0;
+}
+
+static int
+job_status(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return status_tick(in, &st->status_mails, err);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct desk *, struct sched_stats *, struct gc_err *);
+} jobs[] = {
+	{ "escalation summaries", job_escalations },
+	{ "reports", job_reports },
+	{ "retention", job_retention },
+	{ "held notices", job_held_notices },
+	{ "reminders", job_reminders },
+	{ "ratings", job_ratings },
+	{ "pending tickets", job_pending },
+	{ "digests", job_digests },
+	{ "held mail purge", job_held_purge },
+	{ "outbox_keep", job_outbox_keep },
+	{ "status page", job_status },
+};
+
 int
 scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
 	const struct sla_settings *set = in->policy ?
 	    sla_policy_settings(in->policy) : NULL;
 	struct timers_stats ts = { 0 };
-	int rc;
+	int rc, first = 0;
 
 	memset(st, 0, sizeof(*st));
 	if ((rc = db_begin(in->db, err)) != 0)
@@ -104,44 +207,31 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		rc = db_commit(in->db, err);
 	else
 		db_rollback(in->db);
-	if (rc == 0)
-		rc = escalation_gather_tick(in, &st->summaries, err);
-	/* the reports in a transaction of their own: reading a large
-	 * organisation's figures must not hold the timers' locks */
-	if (rc == 0 && report_send_days(in) &&
-	    (rc = db_begin(in->db, err)) == 0) {
-		if ((rc = report_send_due(in, &st->reports, err)) == 0)
-			rc = db_commit(in->db, err);
-		else
-			db_rollback(in->db);
-	}
-	if (rc == 0)
-		rc = gdpr_retention(in, RETENTION_BATCHES, &st->anonymised,
-		    err);
-	if (rc == 0)
-		rc = held_notice_tick(in, &st->held_notices, err);
-	if (rc == 0)
-		rc = reminder_tick(in, &st->reminders, err);
-	if (rc == 0)
-		rc = rating_tell_tick(in, &st->ratings_told, err);
-	if (rc == 0)
-		rc = pending_tick(in, &st->pending_reminded,
-		    &st->pending_closed, err);
-	if (rc == 0)
-		rc = digest_tick(in, &st->digests, err);
-	if (rc == 0 && in->conf->general.held_retention > 0)
-		rc = purge_held(in, in->conf->general.held_retention,
-		    &st->held_purged, err);
-	if (rc == 0 && in->conf->general.outbox_keep > 0 &&
-	    in->conf->general.outbox_keep < in->now)
-		rc = outbox_keep(in, in->conf->general.outbox_keep,
-		    &st->outbox_emptied, err);
+	if (rc != 0)
+		return rc;
 	st->warnings = ts.warnings;
 	st->breaches = ts.breaches;
-	if (rc == 0 && st->closed > 0)
+	if (st->closed > 0)
 		log_info("scheduler: %d resolved ticket(s) closed without an "
 		    "answer", st->closed);
-	if (rc == 0 && (rc = status_tick(in, &st->status_mails, err)) != 0)
-		gc_err_prefix(err, "status page");
-	return rc;
+	/* Each job on its own: one that fails (a report that cannot be
+	 * read, a table locked) is said, and the others still run (GDPR
+	 * retention is not held back by a digest). The first failure is
+	 * the pass's; a connection lost ends it. */
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		struct gc_err jerr = { 0 };
+
+		if ((rc = jobs[i].run(in, st, &jerr)) == 0)
+			continue;
+		gc_err_prefix(&jerr, "%s", jobs[i].name);
+		if (first == 0) {
+			first = rc;
+			*err = jerr;
+		} else {
+			log_warn("scheduler: %s", jerr.msg);
+		}
+		if (!db_ok(in->db))
+			break;
+	}
+	return first;
 }

@@ -11,6 +11,12 @@
  * mails done with past outbox_keep (outbox_db_keep()). Each pass runs
  * in its own transaction; rows are taken with FOR UPDATE SKIP LOCKED so
  * that two daemons never act twice on the same ticket.
+ *
+ * The timers come first; then each job after them (escalation
+ * summaries, reports, retention, held notices, reminders, ratings,
+ * pending tickets, digests, purges, the status page) runs on its own:
+ * one that fails is logged, named ("digests: ..."), and the others still
+ * run; the first failure is the pass's (a lost connection ends it).
  */
 #ifndef GC_SCHEDULER_H
 #define GC_SCHEDULER_H

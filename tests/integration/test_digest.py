@@ -5,7 +5,8 @@ agent who works on a queue gets once a business day, at the first pass
 at or after 09:00 in the business calendar's zone, the open tickets of
 all their queues, the soonest deadline first, in the agent's language;
 resolved tickets are left out, security subjects withheld, a subject
-that tries to forge lines stays one line; not before the hour, not
+that tries to forge lines stays one line; a digest that cannot run (its
+table locked) holds back none of the scheduler's other jobs; not before the hour, not
 twice a day (nor with two daemons at once), not on a weekend; max_tickets
 lists so many and counts the others; a template that does not render
 leaves the digest for the next pass; bad values are refused by
@@ -14,9 +15,11 @@ check-config.
 
 import os
 import re
+import subprocess
 import threading
 import unittest
 
+import guichet_harness as gh
 from desk_case import DeskCase, mail
 
 AGENTS = {
@@ -291,6 +294,51 @@ class Digest(DeskCase):
         self.assertEqual(s.pg.scalar("SELECT count(*) FROM digest_sends",
                                      db=self.db), "0")
 
+
+    def test_a_digest_that_cannot_run_holds_back_no_other_job(self):
+        """The digests' table locked by another session (a maintenance
+        statement, a transaction left open) past the role's lock_timeout:
+        the digest fails and says so, and the scheduler's later jobs
+        still run (outbox_keep lets go of the content of Thursday's
+        mails; the binary before stopped the pass at the digest); the
+        digests go at the next pass once the lock is gone."""
+        s = self.servers
+        sections = dict(AGENTS, guichet={"outbox_keep": "1d"})
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=sections)
+        self.ticket("Question about the export")
+        s.guichet("serve", "--once", now=THU)       # its mails go
+        s.smtp.clear()
+        emptied = ("SELECT count(*) FROM outbox WHERE octet_length(data) "
+                   "= 0")
+        self.assertEqual(s.pg.scalar(emptied, db=self.db), "0")
+        s.pg.psql("ALTER DATABASE %s SET lock_timeout = '300ms'" % self.db)
+        holder = subprocess.Popen(
+            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
+             s.pg.conninfo(self.db)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("PG")})
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        holder.stdin.write(b"BEGIN; LOCK TABLE digest_sends IN ACCESS "
+                           b"EXCLUSIVE MODE;\n")
+        holder.stdin.flush()
+        gh.wait_until(lambda: s.pg.scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = "
+            "'digest_sends'::regclass AND granted", db=self.db) == "1",
+            10, "the lock taken")
+        r = s.guichet("sla", "tick", now=FRI_0901, expect=75)
+        self.assertGreater(int(s.pg.scalar(emptied, db=self.db)), 0)
+        self.assertRegex(r.stderr, r"digests: .*lock timeout")
+        self.assertEqual(self.digests(), [])
+        holder.stdin.close()
+        holder.wait()
+        s.guichet("sla", "tick", now=FRI_0901)
+        s.guichet("serve", "--once", now=FRI_0901)
+        # the agents of the support queue, where the ticket is
+        self.assertEqual(sorted(m["X-RcptTo"] for m in self.digests()),
+                         ["alice@example.com", "bruno@example.com"])
 
 if __name__ == "__main__":
     unittest.main()
