@@ -64,7 +64,7 @@ void monitor_lmtp(struct monitor *m, const struct lmtp *l);
 void monitor_flush(struct monitor *m, const struct outbox_stats *st,
     int rc, int batch);
 /* A scheduler pass that took seconds, cpu_seconds of them on a CPU in
- * the thread that ran it (st NULL: it failed). */
+ * the thread that ran it, and what it did (st NULL: nothing to count). */
 void monitor_tick(struct monitor *m, const struct sched_stats *st,
     double seconds, double cpu_seconds);
 /* The state of an OAuth2 credential (o NULL: none, nothing done). */

@@ -412,7 +412,8 @@ turn(struct daemon *d, bool once)
 		bool failed = scheduler_tick(&in, &st, &err) != 0;
 		time_t due;
 
-		monitor_tick(d->mon, failed ? NULL : &st, monitor_clock() - t0,
+		/* st counts what was done, a job failing or not */
+		monitor_tick(d->mon, &st, monitor_clock() - t0,
 		    monitor_cpu() - c0);
 		if (failed) {
 			log_warn("scheduler: %s", err.msg);
