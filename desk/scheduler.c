@@ -3,6 +3,7 @@
  */
 #include "desk/scheduler.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -27,6 +28,11 @@
 #define HELD_BATCH 500
 #define KEEP_BATCH 1000
 #define KEEP_BATCHES 5     /* a catch-up of a big outbox: over passes */
+/* How long a job waits on a lock another session holds before it gives
+ * up until the next pass: a table of the digests or the reports locked
+ * by a maintenance statement or a transaction left open must not hold
+ * the daemon, whose intake and timers wait meanwhile. */
+#define JOB_LOCK_WAIT_MS 5000
 
 /* Mails a rule held (spam) and nobody released within held_retention
  * go, a batch per transaction. */
@@ -194,6 +200,7 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	const struct sla_settings *set = in->policy ?
 	    sla_policy_settings(in->policy) : NULL;
 	struct timers_stats ts = { 0 };
+	char *lock_was = NULL;
 	int rc, first = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -215,9 +222,12 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		log_info("scheduler: %d resolved ticket(s) closed without an "
 		    "answer", st->closed);
 	/* Each job on its own: one that fails (a report that cannot be
-	 * read, a table locked) is said, and the others still run (GDPR
-	 * retention is not held back by a digest). The first failure is
-	 * the pass's; a connection lost ends it. */
+	 * read, a table locked past JOB_LOCK_WAIT_MS) is said, and the
+	 * others still run (GDPR retention is not held back by a digest).
+	 * The first failure is the pass's; a connection lost ends it. */
+	if ((rc = db_lock_wait_at_most(in->db, JOB_LOCK_WAIT_MS, &lock_was,
+	    err)) != 0)
+		return rc;
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
 		struct gc_err jerr = { 0 };
 
@@ -233,5 +243,15 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		if (!db_ok(in->db))
 			break;
 	}
+	if (lock_was != NULL && db_ok(in->db)) {
+		struct gc_err lerr = { 0 };
+
+		if (db_lock_wait_restore(in->db, lock_was, &lerr) != 0 &&
+		    first == 0) {
+			first = GC_ETEMP;
+			*err = lerr;
+		}
+	}
+	free(lock_was);
 	return first;
 }

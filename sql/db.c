@@ -591,6 +591,31 @@ db_durability_read(struct db *db, struct gc_err *err)
 	return 0;
 }
 
+static const struct db_stmt st_lock_wait = { "db_lock_wait",
+	"WITH o AS MATERIALIZED (SELECT current_setting('lock_timeout') AS v, "
+	"(SELECT setting::bigint FROM pg_settings WHERE name = "
+	"'lock_timeout') AS ms) SELECT o.v, CASE WHEN o.ms = 0 OR o.ms > "
+	"$1::bigint THEN set_config('lock_timeout', $1::text, false) END "
+	"FROM o", 1 };
+static const struct db_stmt st_lock_restore = { "db_lock_restore",
+	"SELECT set_config('lock_timeout', $1, false)", 1 };
+
+int
+db_lock_wait_at_most(struct db *db, long long ms, char **was_r,
+    struct gc_err *err)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%lld", ms);
+	return db_value(db, &st_lock_wait, was_r, err, 1, v);
+}
+
+int
+db_lock_wait_restore(struct db *db, const char *was, struct gc_err *err)
+{
+	return db_execv(db, &st_lock_restore, NULL, err, 1, was);
+}
+
 const char *
 db_durability_gap(const struct db *db)
 {
