@@ -273,6 +273,28 @@ class Durability(gh.ServersTestCase):
         self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
         pg.psql("DROP TRIGGER slow_store ON tickets", db=self.db)
 
+    def test_the_jobs_lock_wait_stays_theirs(self):
+        """The scheduler's jobs wait at most 5 s on a lock (the session's
+        lock_timeout lowered for them): set back after them, so that a
+        serving daemon's intake still waits on a lock held longer than
+        that (here 7 s, after a scheduler pass) and takes the mail once
+        it is let go, instead of failing on a lock timeout."""
+        s = self.servers
+        conf = s.write_config(
+            dbname=self.db, mailbox_user=self.user,
+            sections={"smtp": {"url": "smtp://127.0.0.1:1"},
+                      "guichet": {"poll_interval": "1s"}})
+        d = s.spawn("serve", config=conf)
+        d.wait_for_output(r"connected to imaps://")
+        time.sleep(1.5)           # its first scheduler pass is done
+        release = self.hold_tickets()
+        s.imap.append(self.user, "INBOX", mail(1, "jobs"))
+        time.sleep(7)
+        self.assertEqual(self.tickets(), 0)
+        release()
+        gh.wait_until(lambda: self.tickets() == 1, 20, "the ticket")
+        self.assertNotIn("lock timeout", d.stderr())
+
     def test_role_without_grants_keeps_the_mails_waiting(self):
         s = self.servers
         pg = s.pg
