@@ -668,6 +668,33 @@ class Postgres:
             rows.append(tuple(None if v == _PSQL_NULL else v for v in row))
         return rows
 
+    def hold_lock(self, db, table, mode="ACCESS EXCLUSIVE"):
+        """Another session holds `LOCK TABLE table IN mode MODE` in a
+        transaction left open (as a forgotten psql would), granted when
+        this returns; the returned function ends that session, and its
+        lock with it (calling it again does nothing). The caller
+        registers it as a cleanup too."""
+        holder = subprocess.Popen(
+            [self._bin("psql"), "-X", "-q", "-d", self.conninfo(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("PG")})
+        holder.stdin.write(("BEGIN; LOCK TABLE %s IN %s MODE;\n"
+                            % (table, mode)).encode())
+        holder.stdin.flush()
+        lock = "".join(w.capitalize() for w in mode.split()) + "Lock"
+        wait_until(lambda: self.scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = '%s'::regclass "
+            "AND mode = '%s' AND granted" % (table, lock), db=db) == "1",
+            60, "psql to hold %s" % table)
+
+        def release():
+            if holder.poll() is None:
+                holder.stdin.close()
+                holder.wait()
+        return release
+
     def scalar(self, sql, db="postgres"):
         """The first column of the first row of sql, or None."""
         rows = self.psql(sql, db)

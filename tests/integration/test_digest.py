@@ -15,11 +15,9 @@ check-config.
 
 import os
 import re
-import subprocess
 import threading
 import unittest
 
-import guichet_harness as gh
 from desk_case import DeskCase, mail
 
 AGENTS = {
@@ -313,27 +311,13 @@ class Digest(DeskCase):
         emptied = ("SELECT count(*) FROM outbox WHERE octet_length(data) "
                    "= 0")
         self.assertEqual(s.pg.scalar(emptied, db=self.db), "0")
-        holder = subprocess.Popen(
-            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
-             s.pg.conninfo(self.db)], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items()
-                 if not k.startswith("PG")})
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.stdin.close)
-        holder.stdin.write(b"BEGIN; LOCK TABLE digest_sends IN ACCESS "
-                           b"EXCLUSIVE MODE;\n")
-        holder.stdin.flush()
-        gh.wait_until(lambda: s.pg.scalar(
-            "SELECT count(*) FROM pg_locks WHERE relation = "
-            "'digest_sends'::regclass AND granted", db=self.db) == "1",
-            10, "the lock taken")
+        release = s.pg.hold_lock(self.db, "digest_sends")
+        self.addCleanup(release)
         r = s.guichet("sla", "tick", now=FRI_0901, expect=75, timeout=30)
         self.assertGreater(int(s.pg.scalar(emptied, db=self.db)), 0)
         self.assertRegex(r.stderr, r"digests: .*lock timeout")
         self.assertEqual(self.digests(), [])
-        holder.stdin.close()
-        holder.wait()
+        release()
         s.guichet("sla", "tick", now=FRI_0901)
         s.guichet("serve", "--once", now=FRI_0901)
         # the agents of the support queue, where the ticket is

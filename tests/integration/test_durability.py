@@ -39,7 +39,6 @@ the ticket of a mail that is no longer anywhere else.
 """
 
 import http.client
-import os
 import re
 import subprocess
 import time
@@ -179,25 +178,11 @@ class Durability(gh.ServersTestCase):
     def hold_tickets(self):
         """Another session holds a lock on tickets that a new ticket's
         insert waits for, until the returned function lets it go."""
-        pg = self.servers.pg
-        holder = subprocess.Popen(
-            [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
-             pg.conninfo(self.db)], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items()
-                 if not k.startswith("PG")})
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.stdin.close)
-        holder.stdin.write(b"BEGIN; LOCK TABLE tickets IN SHARE MODE;\n")
-        holder.stdin.flush()
-        gh.wait_until(lambda: pg.scalar(
-            "SELECT count(*) FROM pg_locks WHERE relation = "
-            "'tickets'::regclass AND mode = 'ShareLock' AND granted",
-            db=self.db) == "1", 10, "the lock taken")
+        held = self.servers.pg.hold_lock(self.db, "tickets", "SHARE")
+        self.addCleanup(held)
 
         def release():
-            holder.stdin.close()
-            holder.wait()
+            held()
             time.sleep(0.2)
         return release
 
