@@ -29,9 +29,10 @@
 #define KEEP_BATCH 1000
 #define KEEP_BATCHES 5     /* a catch-up of a big outbox: over passes */
 /* How long a job waits on a lock another session holds before it gives
- * up until the next pass: a table of the digests or the reports locked
- * by a maintenance statement or a transaction left open must not hold
- * the daemon, whose intake and timers wait meanwhile. */
+ * up until the next pass, when the role sets no lock_timeout of its own:
+ * a table of the digests or the reports locked by a maintenance
+ * statement or a transaction left open must not hold the daemon, whose
+ * intake and timers wait meanwhile. */
 #define JOB_LOCK_WAIT_MS 5000
 
 /* Mails a rule held (spam) and nobody released within held_retention

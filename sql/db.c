@@ -594,9 +594,8 @@ db_durability_read(struct db *db, struct gc_err *err)
 static const struct db_stmt st_lock_wait = { "db_lock_wait",
 	"WITH o AS MATERIALIZED (SELECT current_setting('lock_timeout') AS v, "
 	"(SELECT setting::bigint FROM pg_settings WHERE name = "
-	"'lock_timeout') AS ms) SELECT o.v, CASE WHEN o.ms = 0 OR o.ms > "
-	"$1::bigint THEN set_config('lock_timeout', $1::text, false) END "
-	"FROM o", 1 };
+	"'lock_timeout') AS ms) SELECT o.v, CASE WHEN o.ms = 0 THEN "
+	"set_config('lock_timeout', $1::text, false) END FROM o", 1 };
 static const struct db_stmt st_lock_restore = { "db_lock_restore",
 	"SELECT set_config('lock_timeout', $1, false)", 1 };
 

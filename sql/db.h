@@ -144,11 +144,12 @@ bool db_commit_raised(const struct db *db);
  * off, nothing is set. */
 int db_durability_read(struct db *db, struct gc_err *err);
 
-/* The session's lock_timeout lowered to ms (when it is 0, none, or
- * above) while the caller runs work that must not wait long on another
- * session's lock (the scheduler's jobs: a table locked by a forgotten
- * transaction would hold the whole daemon); *was_r (malloc'd) gets the
- * value before, for db_lock_wait_restore(). */
+/* The session's lock_timeout set to ms, when none is set (0: the
+ * server's default; one of the role's or the database's is theirs to
+ * choose), while the caller runs work that must not wait long on
+ * another session's lock (the scheduler's jobs: a table locked by a
+ * forgotten transaction would hold the whole daemon); *was_r (malloc'd)
+ * gets the value before, for db_lock_wait_restore(). */
 int db_lock_wait_at_most(struct db *db, long long ms, char **was_r,
     struct gc_err *err);
 int db_lock_wait_restore(struct db *db, const char *was,

@@ -16,6 +16,7 @@ check-config.
 import os
 import re
 import threading
+import time
 import unittest
 
 from desk_case import DeskCase, mail
@@ -300,7 +301,8 @@ class Digest(DeskCase):
         scheduler's later jobs still run (outbox_keep lets go of the
         content of Thursday's mails; the binary before waited as long as
         the lock was held, and once it failed, stopped the pass there);
-        the digests go at the next pass once the lock is gone."""
+        the digests go at the next pass once the lock is gone. A
+        lock_timeout of the role's own is kept for the jobs."""
         s = self.servers
         sections = dict(AGENTS, guichet={"outbox_keep": "1d"})
         s.write_config(dbname=self.db, mailbox_user=self.user,
@@ -317,7 +319,16 @@ class Digest(DeskCase):
         self.assertGreater(int(s.pg.scalar(emptied, db=self.db)), 0)
         self.assertRegex(r.stderr, r"digests: .*lock timeout")
         self.assertEqual(self.digests(), [])
+        # a lock_timeout of the role's own is the jobs' too: with 10
+        # minutes, the pass still waits after 6 s, and goes on once the
+        # lock is let go
+        s.pg.psql("ALTER DATABASE %s SET lock_timeout = '10min'" % self.db)
+        g = s.spawn("sla", "tick", now=FRI_0901)
+        time.sleep(6)
+        self.assertIsNone(g.poll())
         release()
+        g.wait(timeout=60)
+        s.pg.psql("ALTER DATABASE %s RESET lock_timeout" % self.db)
         s.guichet("sla", "tick", now=FRI_0901)
         s.guichet("serve", "--once", now=FRI_0901)
         # the agents of the support queue, where the ticket is

@@ -708,6 +708,10 @@ class Gdpr(DeskCase):
                  "pg_backend_pid()")
 
     def hold_process(self, table):
+        # the passes started against it wait for as long as it is held
+        # (the scheduler's jobs wait 5 s only when the role sets no
+        # lock_timeout)
+        self.sql("ALTER DATABASE %s SET lock_timeout = '10min'" % self.db)
         p = subprocess.Popen(
             [os.path.join(gh.PG_BIN, "psql"), "-X", "-q", "-d",
              self.servers.pg.conninfo(self.db)], stdin=subprocess.PIPE,
