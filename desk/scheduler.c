@@ -244,7 +244,8 @@ scheduler_tick(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		if (!db_ok(in->db))
 			break;
 	}
-	if (lock_was != NULL && db_ok(in->db)) {
+	/* "0": none was set, the jobs' was: set back */
+	if (lock_was != NULL && strcmp(lock_was, "0") == 0 && db_ok(in->db)) {
 		struct gc_err lerr = { 0 };
 
 		if (db_lock_wait_restore(in->db, lock_was, &lerr) != 0 &&
