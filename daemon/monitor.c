@@ -55,12 +55,6 @@ seconds_of(clockid_t id)
 }
 
 double
-monitor_clock(void)
-{
-	return mono_seconds();
-}
-
-double
 monitor_cpu(void)
 {
 	return seconds_of(CLOCK_THREAD_CPUTIME_ID);
@@ -255,7 +249,7 @@ taken(struct monitor *m, const struct poll_stats *st, double started)
 
 	if (n == 0)
 		return;
-	metrics_observe_intake(m->metrics, monitor_clock() - started, n);
+	metrics_observe_intake(m->metrics, mono_seconds() - started, n);
 	if (st->new_tickets > 0) {
 		if (m->acks_waiting == 0)
 			m->ack_since = started;
@@ -322,7 +316,7 @@ monitor_flush(struct monitor *m, const struct outbox_stats *st, int rc,
 		n = m->acks_waiting;
 	if (n == 0)
 		return;
-	metrics_observe_ack(m->metrics, monitor_clock() - m->ack_since, n);
+	metrics_observe_ack(m->metrics, mono_seconds() - m->ack_since, n);
 	m->acks_waiting -= n;
 }
 
@@ -379,7 +373,7 @@ monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 		m->refresh_due = true;
 	if (!m->refresh_due || m->http == NULL)
 		return;
-	mono = monitor_clock();
+	mono = mono_seconds();
 	if (m->refreshed_at != 0 && mono < m->refreshed_at +
 	    m->refresh_every) {
 		time_t due = now + 1 + (time_t)(m->refreshed_at +
@@ -402,7 +396,7 @@ monitor_turn(struct monitor *m, struct db *db, time_t now, time_t *next)
 		m->refreshed_at = mono;   /* try again later, not at once */
 	}
 	free(rows);
-	m->refresh_every = (monitor_clock() - mono) * MONITOR_SHARE;
+	m->refresh_every = (mono_seconds() - mono) * MONITOR_SHARE;
 	if (m->refresh_every < MONITOR_REFRESH)
 		m->refresh_every = MONITOR_REFRESH;
 	metrics_db_round_trips(m->metrics, db_round_trips(db));

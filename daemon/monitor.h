@@ -49,12 +49,11 @@ int monitor_new(struct monitor **out, struct app *app, int wake_fd,
 void monitor_reload(struct monitor *m);
 void monitor_free(struct monitor **m);
 
-double monitor_clock(void);   /* monotonic seconds */
 double monitor_cpu(void);     /* CPU seconds of the calling thread */
 
 void monitor_pass(struct monitor *m, const char *mailbox,
     const struct poll_stats *st, int rc, double started, time_t now);
-/* One mail taken by LMTP (daemon/lmtp.h), from started (monitor_clock()
+/* One mail taken by LMTP (daemon/lmtp.h), from started (mono_seconds()
  * when its final dot came) to its commit. */
 void monitor_mail(struct monitor *m, const char *mailbox,
     const struct intake_result *res, double started);

@@ -28,6 +28,7 @@
 #include "common/backoff.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "daemon/cli.h"
 #include "daemon/lmtp.h"
 #include "daemon/monitor.h"
@@ -316,7 +317,7 @@ run_poller(struct daemon *d, struct poller *p)
 		.policy = app_policy(d->app) };
 	struct poll_stats st;
 	struct gc_err err = { 0 };
-	double t0 = monitor_clock();
+	double t0 = mono_seconds();
 	int rc;
 
 	/* IDLE may wake us while the database is away (the connection was
@@ -345,7 +346,7 @@ lmtp_store(void *ctx, const struct conf_mailbox *mb, const char *raw,
 	struct desk in = { .conf = d->app->conf, .db = d->db,
 		.now = app_now(d->app), .out = d->mailout,
 		.policy = app_policy(d->app) };
-	double t0 = monitor_clock();
+	double t0 = mono_seconds();
 	int rc;
 
 	if (!db_ok(d->db))
@@ -408,12 +409,12 @@ turn(struct daemon *d, bool once)
 			.policy = app_policy(d->app), .careful = true };
 		struct sched_stats st;
 		struct gc_err err = { 0 };
-		double t0 = monitor_clock(), c0 = monitor_cpu();
+		double t0 = mono_seconds(), c0 = monitor_cpu();
 		bool failed = scheduler_tick(&in, &st, &err) != 0;
 		time_t due;
 
 		/* st counts what was done, a job failing or not */
-		monitor_tick(d->mon, &st, monitor_clock() - t0,
+		monitor_tick(d->mon, &st, mono_seconds() - t0,
 		    monitor_cpu() - c0);
 		if (failed) {
 			log_warn("scheduler: %s", err.msg);
