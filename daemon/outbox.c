@@ -210,7 +210,9 @@ sent_whole(struct db *db, const struct outbox_db_row *row, time_t now,
 /* How long a webhook may wait on its receiver's limit (429): as long as
  * its attempts would have spread over (outbox_max_attempts' backoffs),
  * and at least a day, since a limit normally lifts within minutes: a
- * receiver that limits us for longer is down under another name. */
+ * receiver that limits us for longer is down under another name, and
+ * the webhook is given up (dead, "delivery_failed") as one out of
+ * attempts is; `outbox retry --dead` sends it again. */
 #define LIMIT_WAIT_MIN 86400
 
 static long long
@@ -222,33 +224,6 @@ limit_wait_most(const struct conf_general *g)
 	    span < LIMIT_WAIT_MIN * 365LL; k++)
 		span += backoff(g, k);
 	return span > LIMIT_WAIT_MIN ? span : LIMIT_WAIT_MIN;
-}
-
-/* A webhook queued limit_wait_most() ago or more whose receiver still
- * limits us: given up (dead, a "delivery_failed" event) as one
- * that ran out of attempts would be; `outbox retry --dead` sends it
- * again. */
-static int
-webhook_given_up(struct db *db, time_t now, const struct outbox_db_row *row,
-    long long most, const struct gc_err *why, struct outbox_stats *stats,
-    struct gc_err *err)
-{
-	char msg[GC_ERRMSG_SIZE + 128];
-	int rc;
-
-	snprintf(msg, sizeof(msg), "%s; the receiver still limits us %llds "
-	    "after the event, longer than a webhook waits (%llds): given up",
-	    why->msg, (long long)(now - row->created), most);
-	rc = outbox_db_row_failed(db, row->id, "dead", msg, now, err);
-	if (rc == 0)
-		rc = event(db, row, now, "delivery_failed", event_data(row,
-		    NULL, msg, row->attempts, 0, NULL, 0), err);
-	stats->dead++;
-	row_fields(row, "dead");
-	log_error("outbox %" PRId64 ": webhook %s failed for good: %s",
-	    row->id, row->purpose, msg);
-	row_fields(row, NULL);
-	return rc;
 }
 
 /* The receiver limits us (429, or 503 with Retry-After): what it said,
@@ -265,14 +240,11 @@ webhook_limited(struct outbox *ob, struct db *db, time_t now,
 {
 	const struct conf_general *g = &ob->conf->general;
 	long long wait = said > 0 ? said : backoff(g, row->attempts + 1),
-	    most = g->outbox_retry_max > 0 ? g->outbox_retry_max : 3600, n,
-	    span;
+	    most = g->outbox_retry_max > 0 ? g->outbox_retry_max : 3600, n;
 	int rc;
 
 	if (wait > most)
 		wait = most;
-	if (now - row->created >= (span = limit_wait_most(g)))
-		return webhook_given_up(db, now, row, span, why, stats, err);
 	rc = outbox_db_webhooks_wait(db, row->url, now + wait, why->msg, &n,
 	    err);
 	if (rc == 0)
@@ -294,8 +266,8 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 {
 	const struct conf_general *g = &ob->conf->general;
 	struct gc_err derr = { 0 };
-	long long attempts = row->attempts + 1, wait;
-	bool dead;
+	long long attempts = row->attempts + 1, wait, span;
+	bool dead, given_up = false;
 	int drc, rc;
 
 	struct webhook_sign sign = { row->id, g->webhook_secret, now };
@@ -312,10 +284,23 @@ flush_webhook(struct outbox *ob, struct db *db, time_t now,
 		row_fields(row, NULL);
 		return rc;
 	}
-	if (drc == GC_ETEMP && limited >= 0)
-		return webhook_limited(ob, db, now, row, limited, &derr, stats,
-		    err);
-	dead = drc != GC_ETEMP || attempts >= g->outbox_max_attempts;
+	if (drc == GC_ETEMP && limited >= 0) {
+		char msg[GC_ERRMSG_SIZE];
+
+		if (now - row->created < (span = limit_wait_most(g)))
+			return webhook_limited(ob, db, now, row, limited,
+			    &derr, stats, err);
+		/* limited longer than a webhook waits: given up as one out
+		 * of attempts is */
+		snprintf(msg, sizeof(msg), "%s", derr.msg);
+		gc_err_set(&derr, GC_ETEMP, "%s; the receiver still limits us "
+		    "%llds after the event, longer than a webhook waits "
+		    "(%llds): given up", msg, (long long)(now - row->created),
+		    span);
+		given_up = true;
+	}
+	dead = given_up || drc != GC_ETEMP ||
+	    attempts >= g->outbox_max_attempts;
 	wait = backoff(g, attempts);
 	rc = outbox_db_row_failed(db, row->id, dead ? "dead" : "pending",
 	    derr.msg, now + wait, err);
