@@ -362,16 +362,8 @@ route_addr(struct sla_route *out, const char *a)
 		out->addresses[out->naddresses++] = a;
 }
 
-static void
-route_hook(struct sla_route *out, const char *url)
-{
-	for (size_t i = 0; i < out->nwebhooks; i++)
-		if (strcmp(out->webhooks[i], url) == 0)
-			return;
-	if (out->nwebhooks < SLA_ROUTE_MAX_WEBHOOKS)
-		out->webhooks[out->nwebhooks++] = url;
-}
-
+/* url (unless NULL) into out[*n], unless there already or out is full
+ * (max). */
 static void
 webhooks_add(const char **out, size_t max, size_t *n, const char *url)
 {
@@ -381,6 +373,13 @@ webhooks_add(const char **out, size_t max, size_t *n, const char *url)
 		if (strcmp(out[i], url) == 0)
 			return;
 	out[(*n)++] = url;
+}
+
+static void
+route_hook(struct sla_route *out, const char *url)
+{
+	webhooks_add(out->webhooks, SLA_ROUTE_MAX_WEBHOOKS, &out->nwebhooks,
+	    url);
 }
 
 size_t
