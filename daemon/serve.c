@@ -1,15 +1,17 @@
 /*
  * serve.c - `guichet serve [--once]`: the daemon's loop
  *
- * One thread. Each turn: reload the config if SIGHUP asked for it; make
- * sure PostgreSQL is connected (backoff when it is not); run every
- * mailbox poller that is due (or whose IDLE woke up); flush the outbox;
- * then sleep in poll() on the IDLE descriptors, the database connection
- * (LISTEN guichet_outbox: a mail queued by another process, `guichet
- * ingest` or another daemon, is sent at once), the LMTP listener and its
- * sessions (daemon/lmtp.h: a mail the MTA hands over is stored there, in
- * the loop's own database session) and a self-pipe that the signal
- * handlers write to, until the next thing is due.
+ * One thread; the scheduler's passes run in a process of their own
+ * (daemon/jobs.h), whose reports this loop reads. Each turn: reload the
+ * config if SIGHUP asked for it; make sure PostgreSQL is connected
+ * (backoff when it is not); run every mailbox poller that is due (or
+ * whose IDLE woke up); flush the outbox; then sleep in poll() on the
+ * IDLE descriptors, the database connection (LISTEN guichet_outbox: a
+ * mail queued by another process, `guichet ingest`, the scheduler's or
+ * another daemon, is sent at once), the LMTP listener and its sessions
+ * (daemon/lmtp.h: a mail the MTA hands over is stored there, in the
+ * loop's own database session), the scheduler's reports and a self-pipe
+ * that the signal handlers write to, until the next thing is due.
  * SIGTERM/SIGINT: the mail in hand is finished and committed, then the
  * daemon exits 0.
  * --once exits 0 only when the pass did its work: 75 (EX_TEMPFAIL) when
@@ -30,6 +32,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/cli.h"
+#include "daemon/jobs.h"
 #include "daemon/lmtp.h"
 #include "daemon/monitor.h"
 #include "daemon/outbox.h"
@@ -38,25 +41,18 @@
 #include "desk/intake.h"
 #include "desk/mailout.h"
 #include "desk/pgp.h"
-#include "desk/scheduler.h"
 #include "desk/ticket_open.h"
 #include "notify/curl_dyn.h"
 #include "notify/smtp.h"
 #include "parsers/xml_dyn.h"
 #include "sla/policy.h"
 #include "sql/store.h"
-#include "sql/timers_db.h"
 
 #define OUTBOX_BATCH 200
 #define OUTBOX_CHECK 60       /* seconds between outbox looks when idle (new
                                  * rows wake us at once: LISTEN below) */
 #define MAX_SLEEP 60
-#define TICK_EVERY 30         /* seconds between scheduler passes */
 #define OUTBOX_CHANNEL "guichet_outbox"   /* see sql/010_outbox_notify.sql */
-#define STATUS_CHANNEL "guichet_status"   /* a scheduler pass at once: a
-                                           * status update published (see
-                                           * sql/022_status_notify.sql), a
-                                           * rating to tell (050) */
 #define LMTP_BURST_MS 250     /* mails taken by LMTP before a flush, at most */
 #define LMTP_GAP_MS 20        /* a wait for the MTA's next mail, at most */
 
@@ -116,12 +112,12 @@ struct daemon {
 	struct mailout *mailout;
 	struct outbox *outbox;
 	time_t next_outbox;
-	time_t next_tick;
 	bool failed;            /* IMAP or the database failed (--once) */
 	bool ready;             /* READY=1 told to systemd */
 	uint64_t watchdog_usec; /* WatchdogSec, 0 when off */
 	struct monitor *mon;    /* /metrics and /healthz, NULL: --once */
 	struct lmtp *lmtp;      /* the MTA's deliveries, NULL: --once */
+	struct jobs *jobs;      /* the scheduler's process, NULL: --once */
 };
 
 /* ----- systemd (Type=notify) ---------------------------------------
@@ -205,6 +201,7 @@ reload(struct daemon *d)
 	db_close(&d->db);
 	build_generation(d);
 	monitor_reload(d->mon);
+	jobs_reload(d->jobs);
 	if (lmtp_reload(d->lmtp, &err) != 0)
 		log_error("reload: %s; LMTP is off until the next reload",
 		    err.msg);
@@ -248,8 +245,7 @@ ensure_db(struct daemon *d, time_t now)
 		return GC_ETEMP;
 	if (app_db_connect(d->app, &d->db, &err) == 0 &&
 	    db_schema_check(d->db, &err) == 0 &&
-	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0 &&
-	    db_listen(d->db, STATUS_CHANNEL, &err) == 0) {
+	    db_listen(d->db, OUTBOX_CHANNEL, &err) == 0) {
 		d->next_outbox = 0;   /* what was queued while we were away */
 		if (ticket_assign_turns_create(d->db, d->app->conf,
 		    &err) != 0) {
@@ -362,18 +358,15 @@ lmtp_store(void *ctx, const struct conf_mailbox *mb, const char *raw,
 }
 
 /* What other processes told us: mail queued (the outbox is flushed at
- * once), a status update published or a rating given on the rating page
- * (a scheduler pass mails the subscribers, tells the agents, at once,
- * not at the next one). How many, or -1 when the connection broke. */
+ * once; the scheduler's process queues too). How many, or -1 when the
+ * connection broke. */
 static int
 notified(struct daemon *d)
 {
-	int status, n = db_notifications(d->db, STATUS_CHANNEL, &status);
+	int n = db_notifications(d->db, OUTBOX_CHANNEL, NULL);
 
 	if (n > 0)
 		d->next_outbox = 0;
-	if (status > 0)
-		d->next_tick = 0;
 	return n;
 }
 
@@ -385,10 +378,13 @@ turn(struct daemon *d, bool once)
 	time_t next = now + MAX_SLEEP;
 
 	monitor_lmtp(d->mon, d->lmtp);   /* also while the database is away */
+	jobs_service(d->jobs, d->mon, now, &next);
 	if (ensure_db(d, now) != 0) {
 		monitor_turn(d->mon, NULL, now, NULL);
 		d->failed = true;
-		return (int)(d->db_retry_at > now ? d->db_retry_at - now : 1);
+		if (d->db_retry_at < next)
+			next = d->db_retry_at;
+		return next > now ? (int)(next - now) : 1;
 	}
 	monitor_db_up(d->mon);
 	(void)notified(d);
@@ -403,35 +399,16 @@ turn(struct daemon *d, bool once)
 			next = poller_next(p);
 	}
 	now = app_now(d->app);
-	if (once || d->next_tick <= now) {
-		struct desk in = { .conf = d->app->conf, .db = d->db,
-			.now = now, .out = d->mailout,
-			.policy = app_policy(d->app), .careful = true };
-		struct sched_stats st;
-		struct gc_err err = { 0 };
-		double t0 = mono_seconds(), c0 = monitor_cpu();
-		bool failed = scheduler_tick(&in, &st, &err) != 0;
+	if (once) {
+		/* the scheduler's pass here, in the one process; a serving
+		 * daemon has it in its own (jobs.h) */
+		struct jobs_report rep;
 		time_t due;
 
-		/* st counts what was done, a job failing or not */
-		monitor_tick(d->mon, &st, mono_seconds() - t0,
-		    monitor_cpu() - c0);
-		if (failed) {
-			log_warn("scheduler: %s", err.msg);
+		memset(&rep, 0, sizeof(rep));
+		if (jobs_pass(d->app, d->db, d->mailout, now, &rep, &due) != 0)
 			d->failed = true;
-		}
-		/* the next pass when the next timer is due, at the latest
-		 * TICK_EVERY from now (auto-close), at the soonest in 1 s */
-		d->next_tick = now + TICK_EVERY;
-		if (store_timers_next(d->db, &due, &err) == 0 && due != 0 &&
-		    due < d->next_tick)
-			d->next_tick = due > now ? due : now + 1;
-		if (st.closed + st.warnings + st.breaches + st.status_mails +
-		    st.held_notices + st.digests + st.reminders > 0)
-			d->next_outbox = now;
 	}
-	if (d->next_tick < next)
-		next = d->next_tick;
 	if (once || d->next_outbox <= now)
 		flush_outbox(d, now);
 	if (d->next_outbox < next)
@@ -443,10 +420,10 @@ turn(struct daemon *d, bool once)
 static void
 sleep_until_due(struct daemon *d, int seconds)
 {
-	size_t max = d->npollers + 2 + lmtp_nfds(d->lmtp);
+	size_t max = d->npollers + 3 + lmtp_nfds(d->lmtp);
 	struct pollfd *fds = xcalloc(max, sizeof(*fds));
 	struct poller **who = xcalloc(max, sizeof(*who));
-	nfds_t n = 2, base;
+	nfds_t n = 3, base;
 	size_t nl;
 	unsigned long long stored;
 	char drain[64];
@@ -460,6 +437,8 @@ sleep_until_due(struct daemon *d, int seconds)
 		seconds = 0;
 	fds[1].fd = db_socket(d->db);   /* -1 (ignored by poll) when down */
 	fds[1].events = POLLIN;
+	fds[2].fd = jobs_fd(d->jobs);   /* a pass reported, or its end */
+	fds[2].events = POLLIN;
 	for (size_t i = 0; i < d->npollers; i++) {
 		int fd = poller_idle_fd(d->pollers[i]);
 
@@ -482,7 +461,7 @@ sleep_until_due(struct daemon *d, int seconds)
 		 * connection: the next turn reconnects */
 		if (fds[1].revents != 0 && notified(d) < 0)
 			d->next_outbox = 0;
-		for (nfds_t i = 2; i < base; i++) {
+		for (nfds_t i = 3; i < base; i++) {
 			if (fds[i].revents == 0)
 				continue;
 			/* (run_poller() leaves the mail to the next turn when
@@ -568,6 +547,7 @@ cli_serve(struct app *app, int argc, char **argv)
 		drop_generation(&d);
 		return EX_UNAVAILABLE;
 	}
+	jobs_new(&d.jobs, app);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	while (!stop_flag) {
@@ -593,6 +573,7 @@ cli_serve(struct app *app, int argc, char **argv)
 	}
 	log_info("stopping");
 	sd_notify(0, "STOPPING=1");
+	jobs_free(&d.jobs);
 	lmtp_free(&d.lmtp);
 	monitor_free(&d.mon);
 	drop_generation(&d);

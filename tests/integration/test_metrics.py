@@ -302,12 +302,12 @@ class Metrics(gh.ServersTestCase):
         self.assertGreater(val(mc, "guichet_scheduler_pass_seconds_sum"), 0)
         self.assertEqual(val(mc, "guichet_scheduler_pass_seconds_bucket",
                              le="+Inf"), passes)
-        # their CPU (the daemon's thread), within the process's, which
-        # the kernel tells under Prometheus' standard names
+        # their CPU (the scheduler's process reports it with each pass)
+        # and the daemon's process's, which the kernel tells under
+        # Prometheus' standard names
         pass_cpu = val(mc, "guichet_scheduler_pass_cpu_seconds_total")
         self.assertGreater(pass_cpu, 0)
-        self.assertGreaterEqual(val(mc, "process_cpu_seconds_total"),
-                                pass_cpu - 0.01)
+        self.assertGreater(val(mc, "process_cpu_seconds_total"), 0)
         with open("/proc/%d/stat" % dc.proc.pid) as f:
             vsize = int(f.read().rsplit(")", 1)[1].split()[20])
         self.assertGreater(val(mc, "process_resident_memory_bytes"), 2**20)

@@ -1,0 +1,379 @@
+/*
+ * jobs.c - the scheduler's own process under `guichet serve` (see jobs.h)
+ */
+#include "daemon/jobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/backoff.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/util.h"
+#include "sql/timers_db.h"
+
+struct jobs {
+	struct app *app;
+	pid_t pid;              /* 0: no child */
+	int fd;                 /* the reports' read end, -1 */
+	bool again;             /* ended on purpose (a reload): start at once */
+	struct backoff backoff; /* a child that ended by itself */
+	time_t start_at;        /* when to start one, with no child */
+};
+
+int
+jobs_pass(struct app *app, struct db *db, struct mailout *out, time_t now,
+    struct jobs_report *rep, time_t *next_r)
+{
+	struct desk in = { .conf = app->conf, .db = db, .now = now,
+		.out = out, .policy = app_policy(app), .careful = true };
+	struct gc_err err = { 0 };
+	double t0 = mono_seconds(), c0 = monitor_cpu();
+	int rc = scheduler_tick(&in, &rep->st, &err);
+	time_t due;
+
+	/* st counts what was done, a job failing or not */
+	rep->seconds = mono_seconds() - t0;
+	rep->cpu = monitor_cpu() - c0;
+	rep->failed = rc != 0;
+	if (rc != 0)
+		log_warn("scheduler: %s", err.msg);
+	gc_err_clear(&err);
+	*next_r = now + JOBS_EVERY;
+	if (db_ok(db) && store_timers_next(db, &due, &err) == 0 && due != 0 &&
+	    due < *next_r)
+		*next_r = due > now ? due : now + 1;
+	return rc;
+}
+
+/* ----- the child --------------------------------------------------- */
+
+static volatile sig_atomic_t child_stop;
+static int child_wake = -1;     /* the write end of its self-pipe */
+
+static void
+child_on_signal(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	child_stop = 1;
+	if (child_wake >= 0)
+		(void)!write(child_wake, "x", 1);
+	errno = saved;
+}
+
+/* What the child inherited from the daemon: its handlers (which wake
+ * the daemon's loop), and every descriptor (its IMAP and database
+ * sessions, the LMTP and HTTP listeners). The descriptors are closed
+ * unused: a byte written on the daemon's sessions would break them.
+ * The reports' pipe becomes descriptor 3. Returns the self-pipe's read
+ * end. */
+static int
+child_setup(int report_fd, pid_t parent)
+{
+	struct sigaction sa;
+	int self[2];
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;   /* the daemon reloads, and restarts us */
+	sigaction(SIGHUP, &sa, NULL);
+	if (report_fd != 3 && dup2(report_fd, 3) != 3)
+		_exit(EX_OSERR);
+	if (close_range(4, ~0U, 0) != 0)
+		for (int fd = 4; fd < 65536; fd++)
+			(void)close(fd);
+	if (pipe2(self, O_CLOEXEC | O_NONBLOCK) != 0)
+		_exit(EX_OSERR);
+	child_wake = self[1];
+	return self[0];
+}
+
+/* Connect, check the schema, LISTEN for the passes asked at once. */
+static int
+child_connect(struct app *app, struct db **db, struct gc_err *err)
+{
+	if (app_db_connect(app, db, err) == 0 &&
+	    db_schema_check(*db, err) == 0 &&
+	    db_command(*db, "SET application_name = 'guichet-scheduler'",
+	    err) == 0 &&
+	    db_listen(*db, JOBS_CHANNEL, err) == 0)
+		return 0;
+	db_close(db);
+	return err->code != 0 ? err->code : GC_ETEMP;
+}
+
+/* Sleep until `until` (app time), a notification on JOBS_CHANNEL, or a
+ * signal. Returns true when a pass is asked at once. */
+static bool
+child_sleep(struct app *app, struct db *db, int self, time_t until)
+{
+	struct pollfd fds[2] = { { .fd = self, .events = POLLIN },
+		{ .fd = db_socket(db), .events = POLLIN } };
+	time_t now = app_now(app);
+	long long s = until > now ? (long long)(until - now) : 0;
+	char drain[16];
+	int asked = 0;
+
+	if (s > JOBS_EVERY)
+		s = JOBS_EVERY;
+	/* notifications that came with the pass's own results */
+	if (db_ok(db) && db_notifications(db, JOBS_CHANNEL, &asked) >= 0 &&
+	    asked > 0)
+		return true;
+	if (s == 0 || child_stop)
+		return false;
+	if (poll(fds, 2, (int)(s * 1000)) > 0) {
+		while (read(self, drain, sizeof(drain)) > 0)
+			;
+		if (fds[1].revents != 0 &&
+		    db_notifications(db, JOBS_CHANNEL, &asked) >= 0 &&
+		    asked > 0)
+			return true;
+	}
+	return false;
+}
+
+static void __attribute__((noreturn))
+child_run(struct app *app, int report_fd, pid_t parent)
+{
+	int self = child_setup(report_fd, parent);
+	struct mailout *out = NULL;
+	struct db *db = NULL;
+	struct backoff bo;
+	struct gc_err err = { 0 };
+	time_t next = 0, retry_at = 0;
+
+	if (mailout_new(&out, app->conf, app_policy(app), &err) != 0) {
+		log_error("scheduler: %s", err.msg);
+		_exit(EX_SOFTWARE);
+	}
+	backoff_init(&bo, 1, app->conf->general.reconnect_max);
+	while (!child_stop && getppid() == parent) {
+		time_t now = app_now(app), until;
+
+		if (!db_ok(db) && now >= retry_at) {
+			if (db != NULL)
+				log_warn("scheduler: database connection "
+				    "lost");
+			db_close(&db);
+			gc_err_clear(&err);
+			if (child_connect(app, &db, &err) == 0) {
+				if (bo.failures > 0)
+					log_info("scheduler: database "
+					    "connection back");
+				backoff_reset(&bo);
+				next = now;
+			} else {
+				long long delay = backoff_failed(&bo);
+
+				retry_at = now + delay;
+				log_warn("scheduler: %s (next attempt in "
+				    "%llds)", err.msg, delay);
+			}
+		}
+		if (db_ok(db) && now >= next) {
+			struct jobs_report rep;
+
+			memset(&rep, 0, sizeof(rep));
+			(void)jobs_pass(app, db, out, now, &rep, &next);
+			/* a report is less than PIPE_BUF: written whole; a
+			 * daemon that is gone ends us just after */
+			(void)!write(3, &rep, sizeof(rep));
+		}
+		until = db_ok(db) ? next : retry_at;
+		if (child_sleep(app, db, self, until))
+			next = app_now(app);
+	}
+	db_close(&db);
+	mailout_free(&out);
+	_exit(0);
+}
+
+/* ----- the daemon's side ------------------------------------------- */
+
+static void
+jobs_start(struct jobs *j)
+{
+	int p[2];
+	pid_t parent = getpid(), pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		log_error("scheduler: pipe: %s", strerror(errno));
+		j->start_at = app_now(j->app) + backoff_failed(&j->backoff);
+		return;
+	}
+	/* what the daemon would write meanwhile goes out before the fork,
+	 * not twice */
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		log_error("scheduler: fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		j->start_at = app_now(j->app) + backoff_failed(&j->backoff);
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child_run(j->app, p[1], parent);
+	}
+	close(p[1]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->pid = pid;
+	j->fd = p[0];
+	j->again = false;
+	log_debug("scheduler: its process %ld started", (long)pid);
+}
+
+void
+jobs_new(struct jobs **out, struct app *app)
+{
+	struct jobs *j = xcalloc(1, sizeof(*j));
+
+	j->app = app;
+	j->fd = -1;
+	backoff_init(&j->backoff, 1, app->conf->general.reconnect_max);
+	jobs_start(j);
+	*out = j;
+}
+
+int
+jobs_fd(const struct jobs *j)
+{
+	return j != NULL ? j->fd : -1;
+}
+
+long
+jobs_pid(const struct jobs *j)
+{
+	return j != NULL ? (long)j->pid : 0;
+}
+
+/* The child ended (its pipe closed): reap it, say why when it was not
+ * asked to, and plan the next one. */
+static void
+jobs_ended(struct jobs *j, time_t now)
+{
+	int status = 0;
+	char why[64];
+	long long delay;
+
+	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	close(j->fd);
+	j->fd = -1;
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "signal %d", WTERMSIG(status));
+	else
+		snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(status));
+	if (j->again) {
+		log_debug("scheduler: process %ld ended (%s) for the new "
+		    "configuration", (long)j->pid, why);
+		j->pid = 0;
+		backoff_reset(&j->backoff);
+		j->start_at = now;
+		return;
+	}
+	j->backoff.cap = j->app->conf->general.reconnect_max;
+	delay = backoff_failed(&j->backoff);
+	log_error("scheduler: its process %ld ended (%s); started again in "
+	    "%llds", (long)j->pid, why, delay);
+	j->pid = 0;
+	j->start_at = now + delay;
+}
+
+void
+jobs_service(struct jobs *j, struct monitor *mon, time_t now,
+    time_t *next)
+{
+	if (j == NULL)
+		return;
+	while (j->fd >= 0) {
+		struct jobs_report rep;
+		ssize_t n = read(j->fd, &rep, sizeof(rep));
+
+		if (n == (ssize_t)sizeof(rep)) {
+			monitor_tick(mon, &rep.st, rep.seconds, rep.cpu);
+			if (!rep.failed)
+				backoff_reset(&j->backoff);
+			continue;
+		}
+		if (n > 0)
+			continue;   /* a part: it died writing it */
+		if (n == 0)
+			jobs_ended(j, now);   /* its pipe closed: it ended */
+		break;
+	}
+	if (j->pid == 0 && now >= j->start_at)
+		jobs_start(j);
+	if (j->pid == 0 && j->start_at < *next)
+		*next = j->start_at;
+}
+
+void
+jobs_reload(struct jobs *j)
+{
+	if (j == NULL)
+		return;
+	if (j->pid == 0) {
+		j->start_at = 0;
+		return;
+	}
+	j->again = true;
+	(void)kill(j->pid, SIGTERM);
+}
+
+void
+jobs_free(struct jobs **jp)
+{
+	struct jobs *j = *jp;
+
+	if (j == NULL)
+		return;
+	*jp = NULL;
+	if (j->pid > 0) {
+		struct pollfd pfd = { .fd = j->fd, .events = POLLIN };
+		double until = mono_seconds() + JOBS_STOP_WAIT;
+		char buf[512];
+		int status;
+
+		(void)kill(j->pid, SIGTERM);
+		/* its reports until its end (the pipe closes) */
+		for (;;) {
+			double left = until - mono_seconds();
+			ssize_t n;
+
+			if (left <= 0 || poll(&pfd, 1, (int)(left * 1000)) <= 0)
+				break;
+			if ((n = read(j->fd, buf, sizeof(buf))) == 0)
+				break;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				break;
+		}
+		if (waitpid(j->pid, &status, WNOHANG) == 0) {
+			log_warn("scheduler: its process %ld did not end "
+			    "within %ds of SIGTERM: killed", (long)j->pid,
+			    JOBS_STOP_WAIT);
+			(void)kill(j->pid, SIGKILL);
+			while (waitpid(j->pid, &status, 0) < 0 &&
+			    errno == EINTR)
+				;
+		}
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j);
+}

@@ -1,0 +1,162 @@
+"""test_scheduler_process.py - the scheduler's own process under serve.
+
+Through real IMAP, SMTP and PostgreSQL: a serving daemon runs its
+scheduler passes in a child process with a database session of its own
+(application_name "guichet-scheduler"), so that a pass never holds up
+intake nor sending:
+- a pass that waits on a lock (the digests' table locked by another
+  session, with the role's lock_timeout at 10 minutes) leaves the daemon
+  free: a mail that arrives meanwhile gets its ticket and its
+  acknowledgement while the pass still waits; the lock let go, the pass
+  ends and its digests are sent;
+- the child killed is said in the log and started again; the daemon
+  serves meanwhile; the daemon killed takes its child with it (no
+  session of either left);
+- a SIGHUP starts a new child with the new configuration (a [digest]
+  added by the reload is mailed by it), and no error is logged;
+- the daemon stopped stops its child, and exits 0.
+"""
+
+import os
+import signal
+import time
+import unittest
+
+import guichet_harness as gh
+from desk_case import DeskCase, mail
+from test_digest import AGENTS, FRI_0901, THU
+
+NO_DIGEST = {k: v for k, v in AGENTS.items() if k != "digest"}
+
+
+def children(pid):
+    """The process ids of pid's children."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class SchedulerProcess(DeskCase):
+
+    def setUp(self):
+        self.n = 0
+
+    def sessions(self, name="guichet-scheduler", waiting=False):
+        return int(self.servers.pg.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND application_name LIKE '%s'%s"
+            % (name, " AND wait_event_type = 'Lock'" if waiting else ""),
+            db=self.db))
+
+    def arrive(self, subject):
+        self.n += 1
+        self.servers.imap.append(self.user, "INBOX", mail(
+            subject, "Hello.\n", "sp-%d@cust.example" % self.n,
+            sender="c%d@cust.example" % self.n))
+        return "c%d@cust.example" % self.n
+
+    def acked(self, address, timeout=30):
+        gh.wait_until(lambda: self.sent(address), timeout,
+                      "the acknowledgement to %s" % address)
+
+    def digests(self):
+        return [m for m in self.sent() if "digest" in m["Message-ID"]]
+
+    def child_of(self, d, other_than=None):
+        return gh.wait_until(lambda: next(
+            (p for p in children(d.pid) if p != other_than), None), 30,
+            "the daemon's scheduler process")
+
+    def test_a_pass_held_by_a_lock_holds_back_no_mail(self):
+        s = self.servers
+        self.start_desk("sp", AGENTS)
+        first = self.arrive("Printer setup")
+        s.guichet("serve", "--once", now=THU)
+        self.assertTrue(self.sent(first))
+        s.smtp.clear()
+        # the jobs wait on a lock as long as the role lets them
+        s.pg.psql("ALTER DATABASE %s SET lock_timeout = '10min'" % self.db)
+        release = s.pg.hold_lock(self.db, "digest_sends")
+        self.addCleanup(release)
+        d = s.spawn("serve", now=FRI_0901)
+        gh.wait_until(lambda: self.sessions("guichet%", waiting=True) == 1,
+                      30, "the scheduler's pass waiting on the lock")
+        # the daemon takes and acknowledges a mail meanwhile
+        second = self.arrive("Export slow")
+        self.acked(second)
+        # (which is the scheduler's own session that waits)
+        self.assertEqual(self.sessions(waiting=True), 1)
+        self.assertEqual(self.digests(), [])
+        self.assertIsNone(d.poll())
+        # the lock let go: the pass ends, its digests go out
+        release()
+        gh.wait_until(lambda: len(self.digests()) == 2, 30,
+                      "the two digests of the support queue")
+        r = d.stop()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("scheduler: its process", r.stderr)
+
+    def test_a_child_killed_is_started_again_and_dies_with_the_daemon(self):
+        s = self.servers
+        self.start_desk("sp", AGENTS)
+        d = s.spawn("serve")
+        child = self.child_of(d)
+        gh.wait_until(lambda: self.sessions() == 1, 30,
+                      "the scheduler's session")
+        os.kill(child, signal.SIGKILL)
+        d.wait_for_output(r"scheduler: its process %d ended \(signal 9\); "
+                          r"started again in 1s" % child)
+        again = self.child_of(d, other_than=child)
+        gh.wait_until(lambda: self.sessions() == 1, 30,
+                      "the new scheduler's session")
+        self.acked(self.arrive("Printer setup"))
+        # the daemon killed: its child goes too, with its session
+        d.send_signal(signal.SIGKILL)
+        d.wait(expect=-9)
+        gh.wait_until(lambda: not alive(again), 30,
+                      "the scheduler's process gone with the daemon")
+        gh.wait_until(lambda: self.sessions() + self.sessions("guichet") ==
+                      0, 30, "no session of theirs left")
+
+    def test_a_reload_starts_a_child_with_the_new_configuration(self):
+        s = self.servers
+        self.start_desk("sp", NO_DIGEST)
+        first = self.arrive("Printer setup")
+        s.guichet("serve", "--once", now=THU)
+        self.assertTrue(self.sent(first))
+        s.smtp.clear()
+        d = s.spawn("serve", now=FRI_0901)
+        child = self.child_of(d)
+        # a pass without [digest] ran
+        gh.wait_until(lambda: self.sessions() == 1, 30,
+                      "the scheduler's session")
+        time.sleep(1)
+        self.assertEqual(self.digests(), [])
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=AGENTS)
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output("configuration reloaded")
+        again = self.child_of(d, other_than=child)
+        self.assertNotEqual(again, child)
+        gh.wait_until(lambda: len(self.digests()) == 2, 30,
+                      "the digests the new configuration asks for")
+        self.assertFalse(alive(child))
+        r = d.stop()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotRegex(r.stderr, r"scheduler: its process \d+ ended")
+        self.assertFalse(alive(again))
+        self.assertEqual(self.sessions(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
