@@ -18,6 +18,7 @@
 #include "desk/reminder.h"
 #include "desk/report_send.h"
 #include "desk/status.h"
+#include "desk/step.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 #include "sql/outbox_db.h"
@@ -101,14 +102,21 @@ job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
 	int rc;
 
+	bool mine;
+
 	if (!report_send_days(in))
 		return 0;
-	if ((rc = db_begin(in->db, err)) != 0)
+	/* one process at a time: the claims of another's transaction, open
+	 * while it composes its reports, would make this one wait */
+	if ((rc = step_turn_try(in, "reports", &mine, err)) != 0 || !mine)
 		return rc;
-	if ((rc = report_send_due(in, &st->reports, err)) == 0)
-		return db_commit(in->db, err);
-	db_rollback(in->db);
-	return rc;
+	if ((rc = db_begin(in->db, err)) == 0) {
+		if ((rc = report_send_due(in, &st->reports, err)) == 0)
+			rc = db_commit(in->db, err);
+		else
+			db_rollback(in->db);
+	}
+	return step_turn_end(in, "reports", rc, err);
 }
 
 static int

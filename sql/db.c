@@ -615,6 +615,31 @@ db_lock_wait_restore(struct db *db, const char *was, struct gc_err *err)
 	return db_execv(db, &st_lock_restore, NULL, err, 1, was);
 }
 
+static const struct db_stmt st_turn_try = { "db_turn_try",
+	"SELECT pg_try_advisory_lock(hashtextextended('guichet job ' || $1, "
+	"0))", 1 };
+static const struct db_stmt st_turn_end = { "db_turn_end",
+	"SELECT pg_advisory_unlock(hashtextextended('guichet job ' || $1, "
+	"0))", 1 };
+
+int
+db_turn_try(struct db *db, const char *name, bool *mine_r,
+    struct gc_err *err)
+{
+	char *v = NULL;
+	int rc = db_value(db, &st_turn_try, &v, err, 1, name);
+
+	*mine_r = rc == 0 && v != NULL && strcmp(v, "t") == 0;
+	free(v);
+	return rc;
+}
+
+int
+db_turn_end(struct db *db, const char *name, struct gc_err *err)
+{
+	return db_execv(db, &st_turn_end, NULL, err, 1, name);
+}
+
 const char *
 db_durability_gap(const struct db *db)
 {

@@ -155,4 +155,14 @@ int db_lock_wait_at_most(struct db *db, long long ms, char **was_r,
 int db_lock_wait_restore(struct db *db, const char *was,
     struct gc_err *err);
 
+/* The turn of a job that one process at a time does, among every
+ * daemon and `sla tick` sharing the database (the month's reports, whose
+ * claims would wait on another's uncommitted ones; the digests' read of
+ * every open ticket): a session-level advisory lock named "guichet job
+ * NAME", never waited for. *mine_r false: another process has the turn
+ * and does the work. db_turn_end() lets it go (so does a lost session). */
+int db_turn_try(struct db *db, const char *name, bool *mine_r,
+    struct gc_err *err);
+int db_turn_end(struct db *db, const char *name, struct gc_err *err);
+
 #endif

@@ -695,6 +695,36 @@ class Postgres:
                 holder.wait()
         return release
 
+    def hold_turn(self, db, job, then=""):
+        """Another session holds the turn of a scheduler job that one
+        process at a time does (the advisory lock "guichet job JOB", as
+        a daemon's pass in the middle of that job would), then runs
+        `then` (e.g. a BEGIN and a claim left uncommitted); both done
+        when this returns. The returned function ends that session, and
+        what it held with it; the caller registers it as a cleanup
+        too."""
+        holder = subprocess.Popen(
+            [self._bin("psql"), "-X", "-q", "-d", self.conninfo(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items()
+                 if not k.startswith("PG")})
+        holder.stdin.write((
+            "SET application_name = 'holder';"
+            "SELECT pg_advisory_lock(hashtextextended('guichet job %s', "
+            "0));%s\n" % (job, then)).encode())
+        holder.stdin.flush()
+        wait_until(lambda: self.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+            "= 'holder' AND state IN ('idle', 'idle in transaction')",
+            db=db) == "1", 60, "psql to hold the turn of %s" % job)
+
+        def release():
+            if holder.poll() is None:
+                holder.stdin.close()
+                holder.wait()
+        return release
+
     def scalar(self, sql, db="postgres"):
         """The first column of the first row of sql, or None."""
         rows = self.psql(sql, db)

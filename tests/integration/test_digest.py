@@ -7,7 +7,8 @@ all their queues, the soonest deadline first, in the agent's language;
 resolved tickets are left out, security subjects withheld, a subject
 that tries to forge lines stays one line; a digest that cannot run (its
 table locked) holds back none of the scheduler's other jobs; not before the hour, not
-twice a day (nor with two daemons at once), not on a weekend; max_tickets
+twice a day (nor with two daemons at once: one process at a time is on
+the digests, the others leave them to it), not on a weekend; max_tickets
 lists so many and counts the others; a template that does not render
 leaves the digest for the next pass; bad values are refused by
 check-config.
@@ -293,6 +294,28 @@ class Digest(DeskCase):
         self.assertEqual(s.pg.scalar("SELECT count(*) FROM digest_sends",
                                      db=self.db), "0")
 
+
+    def test_another_process_has_the_digests_turn(self):
+        """Another process is on the digests (its pass reads every open
+        ticket, which one process at a time does): this pass leaves them
+        to it, at once and without an error; once it is gone, the next
+        pass sends them."""
+        s = self.servers
+        self.ticket("Printer setup")
+        s.guichet("serve", "--once", now=THU)
+        s.smtp.clear()
+        release = s.pg.hold_turn(self.db, "digests")
+        self.addCleanup(release)
+        r = s.guichet("sla", "tick", now=FRI_0901)
+        self.assertNotIn("digest", r.stdout + r.stderr)
+        s.guichet("serve", "--once", now=FRI_0901)
+        self.assertEqual(self.digests(), [])
+        release()
+        r = s.guichet("sla", "tick", now=FRI_0901)
+        self.assertIn("digests 2", r.stdout)
+        s.guichet("serve", "--once", now=FRI_0901)
+        self.assertEqual(sorted(m["X-RcptTo"] for m in self.digests()),
+                         ["alice@example.com", "bruno@example.com"])
 
     def test_a_digest_that_cannot_run_holds_back_no_other_job(self):
         """The digests' table locked by another session (a maintenance

@@ -7,7 +7,9 @@ first day of a quarter the Enterprise ones' quarterly review: to
 report_to, else the CSM, HTML with the text as its alternative and the
 CSV attached, through the outbox and the real SMTP sink. Once per
 period: a second pass, a restart, or two daemons at the same instant
-make no second mail.
+make no second mail; a pass that finds another daemon in the middle of
+the reports leaves them to it, neither waiting on its claims nor
+failing.
 
 Hostile: not a minute before midnight in Paris (22:30 UTC on the 30th is
 still November there), nothing for a Basic organisation, a Pro
@@ -207,6 +209,29 @@ class ReportSchedule(gh.ServersTestCase):
         self.assertEqual([r[:3] for r in self.rows()].count(
             ("mega", "quarterly", "2027-Q1")), 1)
         self.assertEqual(self.outbox_reports(), before + 4)
+
+    def test_another_daemon_sending_the_reports(self):
+        """Another daemon's pass in the middle of the month's reports
+        (its turn taken, its first claim not committed yet, as while it
+        composes the next report): this pass leaves the reports to it,
+        neither waiting on that claim until its lock_timeout nor failing;
+        once the other is gone (its transaction rolled back), the next
+        pass sends them all."""
+        s = self.servers
+        release = s.pg.hold_turn(
+            "sched", "reports", "BEGIN; INSERT INTO report_sends "
+            "(organisation, kind, period, created_at) VALUES ('acme', "
+            "'monthly', '2029-05', now());")
+        self.addCleanup(release)
+        # 00:30 on 1 June in Paris: May's reports are due
+        r = self.tick("2029-05-31T22:30:00Z")
+        self.assertNotIn("lock timeout", r.stderr)
+        self.assertNotIn("2029-05", [row[2] for row in self.rows()])
+        release()
+        self.tick("2029-06-01T08:00:00Z")
+        self.assertEqual(sorted(row[0] for row in self.rows()
+                                if row[2] == "2029-05"),
+                         ["acme", "imported", "lonely", "mega"])
 
     def tick_expect(self, now, code):
         r = self.servers.guichet("sla", "tick", "--now", now, expect=code)
