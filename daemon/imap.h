@@ -152,6 +152,13 @@ int imap_search_uids(struct imap_conn *c, uint32_t min_uid,
 int imap_search_since(struct imap_conn *c, const struct tm *day,
     uint32_t **uids_r, size_t *n_r, struct gc_err *err);
 
+/* When each of uids[0..n) (sorted, unique) reached the selected folder:
+ * their INTERNALDATE (UID FETCH ... INTERNALDATE; a move or a copy keeps
+ * it), as UTC seconds in dates[] (indexed like uids; 0 for a UID that is
+ * gone or a date the server did not give). */
+int imap_internal_dates(struct imap_conn *c, const uint32_t *uids, size_t n,
+    time_t *dates, struct gc_err *err);
+
 struct imap_msg {
 	uint32_t uid;
 	char *data;     /* the raw message, NUL-terminated for convenience

@@ -273,11 +273,39 @@ imap_search_since(struct imap_conn *c, const struct tm *day,
 
 struct fetched {
 	uint32_t uid;
-	bool has_uid, has_size, has_body;
+	bool has_uid, has_size, has_body, has_date;
 	uint32_t size;
+	time_t date;
 	const char *body;
 	size_t body_len;
 };
+
+/* An INTERNALDATE as UTC seconds; false when there is none or it is not
+ * a date. */
+static bool
+date_of(const struct mailimap_date_time *d, time_t *t_r)
+{
+	struct tm tm;
+	int zone, off;
+
+	if (d == NULL || d->dt_year < 1970 || d->dt_year > 9999 ||
+	    d->dt_month < 1 || d->dt_month > 12 || d->dt_day < 1 ||
+	    d->dt_day > 31 || d->dt_hour < 0 || d->dt_hour > 23 ||
+	    d->dt_min < 0 || d->dt_min > 59 || d->dt_sec < 0 ||
+	    d->dt_sec > 60 || d->dt_zone < -9959 || d->dt_zone > 9959)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	zone = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;   /* +HHMM */
+	off = (zone / 100) * 3600 + (zone % 100) * 60;
+	*t_r = timegm(&tm) - (d->dt_zone < 0 ? -off : off);
+	return true;
+}
 
 static void
 fetched_of(struct fetched *f, struct mailimap_msg_att *att)
@@ -302,6 +330,10 @@ fetched_of(struct fetched *f, struct mailimap_msg_att *att)
 		case MAILIMAP_MSG_ATT_RFC822_SIZE:
 			f->size = st->att_data.att_rfc822_size;
 			f->has_size = true;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			f->has_date = date_of(st->att_data.att_internal_date,
+			    &f->date);
 			break;
 		case MAILIMAP_MSG_ATT_BODY_SECTION:
 			if (st->att_data.att_body_section != NULL &&
@@ -699,3 +731,45 @@ imap_append(struct imap_conn *c, const char *folder, const char *data,
 	return 0;
 }
 
+
+int
+imap_internal_dates(struct imap_conn *c, const uint32_t *uids, size_t n,
+    time_t *dates, struct gc_err *err)
+{
+	size_t from = 0;
+
+	memset(dates, 0, n * sizeof(*dates));
+	while (from < n) {
+		struct mailimap_fetch_type *ft;
+		struct mailimap_fetch_att *fa;
+		struct mailimap_set *set;
+		clist *result = NULL;
+		clistiter *it;
+		int r;
+
+		from = make_set(&set, uids, n, from);
+		if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) ==
+		    NULL || (fa = mailimap_fetch_att_new_uid()) == NULL ||
+		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0 ||
+		    (fa = mailimap_fetch_att_new_internaldate()) == NULL ||
+		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
+			fatal("mailimap_fetch_att: out of memory");
+		r = mailimap_uid_fetch(c->imap, set, ft, &result);
+		mailimap_fetch_type_free(ft);
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "UID FETCH (INTERNALDATE)", err);
+		for (it = clist_begin(result); it != NULL;
+		    it = clist_next(it)) {
+			const uint32_t *hit;
+			struct fetched f;
+
+			fetched_of(&f, clist_content(it));
+			if (f.has_uid && f.has_date && (hit = bsearch(&f.uid,
+			    uids, n, sizeof(*uids), cmp_uid)) != NULL)
+				dates[hit - uids] = f.date;
+		}
+		mailimap_fetch_list_free(result);
+	}
+	return 0;
+}

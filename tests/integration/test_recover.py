@@ -15,6 +15,10 @@ loses those tickets while their mails sit in the processed folder:
 - `recover` takes B and C in (B's acknowledgement queued, C on A's
   ticket), recognises A; run again, it takes nothing; the IMAP folders
   are as they were;
+- the mailboxes share the numbering: the mails of two mailboxes that
+  came in turn come back under the numbers their acknowledgements named
+  (recover takes them in the order they reached their folders, by
+  INTERNALDATE, not one mailbox after the other);
 - a mail that reached the folder before the day before --since is not
   looked at; a mail in the folder that cannot be stored goes to the
   quarantine table (the IMAP mail stays where it is);
@@ -33,6 +37,7 @@ loses those tickets while their mails sit in the processed folder:
 
 import datetime
 import os
+import re
 import subprocess
 import unittest
 
@@ -150,6 +155,41 @@ class Recover(gh.ServersTestCase):
         # nothing moved on the IMAP server
         self.assertEqual(s.imap.messages(self.user, "Processed"), processed)
         self.assertEqual(s.imap.messages(self.user, "INBOX"), [])
+
+    def test_several_mailboxes_keep_their_numbers(self):
+        s = self.servers
+        other = self.user + "b"
+        s.imap.add_user(other)
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "mailbox sales": {
+                "url": s.imap.imaps_url, "user": other,
+                "password_file": s.imap.password_file(other),
+                "address": "sales@example.com", "queue": "support",
+                "tls_ca_file": s.ca_file}})
+        dump = self.dump()          # before any ticket
+        t0 = datetime.datetime.now(datetime.timezone.utc) - \
+            datetime.timedelta(minutes=10)
+        numbers = {}
+        # sales, support, sales, support: numbered 1, 2, 3, 4
+        for k, (user, tag) in enumerate(((other, "x"), (self.user, "y"),
+                                         (other, "z"), (self.user, "w"))):
+            s.imap.append(user, "INBOX", mail(tag),
+                          date=t0 + datetime.timedelta(seconds=k))
+            r = s.guichet("serve", "--once")
+            numbers[tag] = re.search(r"new ticket (SUP-\d+-\d+)",
+                                     r.stderr).group(1)
+        self.assertEqual(len(set(numbers.values())), 4)
+        self.restore(dump)
+        r = s.guichet("recover", "--since", day())
+        for tag, number in numbers.items():
+            self.assertTrue(any("recover-%s@" % tag in ln and
+                                "is new ticket %s" % number in ln
+                                for ln in r.stdout.splitlines()),
+                            (tag, number, r.stdout))
+        for box in ("support", "sales"):
+            self.assertIn("mailbox %s: 2 mail(s) in Processed: 0 stored "
+                          "already, 2 taken in" % box, r.stdout)
+        self.assertEqual(self.count("tickets"), 4)
 
     def test_what_it_looks_at(self):
         s = self.servers
