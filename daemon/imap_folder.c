@@ -358,6 +358,31 @@ enum { SLOT_ABSENT = 0, SLOT_SIZED, SLOT_DONE };
  * command. */
 #define FETCH_CMD_BYTES (4u * 1024 * 1024)
 
+/* UID FETCH set (UID att): the set and att are consumed; *result_r the
+ * answer, for mailimap_fetch_list_free(). what names the command in a
+ * failure. */
+static int
+uid_fetch(struct imap_conn *c, struct mailimap_set *set,
+    struct mailimap_fetch_att *att, clist **result_r, const char *what,
+    struct gc_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *fa;
+	int r;
+
+	*result_r = NULL;
+	if (att == NULL ||
+	    (ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
+	    (fa = mailimap_fetch_att_new_uid()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0 ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, att) != 0)
+		fatal("mailimap_fetch_att: out of memory");
+	r = mailimap_uid_fetch(c->imap, set, ft, result_r);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	return r != MAILIMAP_NO_ERROR ? imap_fail(c, r, what, err) : 0;
+}
+
 /* The end of the run of uids[from..n) whose announced sizes (res[], by
  * their index in all[]) fit in FETCH_CMD_BYTES; at least from + 1. */
 static size_t
@@ -386,8 +411,6 @@ fetch_pass(struct imap_conn *c, const uint32_t *uids, size_t n, bool bodies,
     size_t max_size, const uint32_t *all, size_t nall,
     struct imap_msg *res, unsigned char *state, struct gc_err *err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_fetch_att *fa;
 	struct mailimap_set *set;
 	struct fetched f;
 	clist *result;
@@ -401,27 +424,12 @@ fetch_pass(struct imap_conn *c, const uint32_t *uids, size_t n, bool bodies,
 		    state) : n;
 
 		from = make_set(&set, uids, end, from);
-		ft = mailimap_fetch_type_new_fetch_att_list_empty();
-		if (ft == NULL)
-			fatal("mailimap_fetch_type: out of memory");
-		fa = mailimap_fetch_att_new_uid();
-		if (fa == NULL ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
-			fatal("mailimap_fetch_att: out of memory");
-		if (bodies)
-			fa = mailimap_fetch_att_new_body_peek_section(
-			    mailimap_section_new(NULL));
-		else
-			fa = mailimap_fetch_att_new_rfc822_size();
-		if (fa == NULL ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
-			fatal("mailimap_fetch_att: out of memory");
-		result = NULL;
-		r = mailimap_uid_fetch(c->imap, set, ft, &result);
-		mailimap_fetch_type_free(ft);
-		mailimap_set_free(set);
-		if (r != MAILIMAP_NO_ERROR)
-			return imap_fail(c, r, "UID FETCH", err);
+		if ((r = uid_fetch(c, set, bodies ?
+		    mailimap_fetch_att_new_body_peek_section(
+		    mailimap_section_new(NULL)) :
+		    mailimap_fetch_att_new_rfc822_size(), &result,
+		    "UID FETCH", err)) != 0)
+			return r;
 		for (it = clist_begin(result); it != NULL;
 		    it = clist_next(it)) {
 			fetched_of(&f, clist_content(it));
@@ -464,8 +472,6 @@ fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
     const uint32_t *all, size_t nall, struct imap_msg *res,
     struct gc_err *err)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_fetch_att *fa;
 	struct mailimap_set *set;
 	struct fetched f;
 	clist *result = NULL;
@@ -473,18 +479,10 @@ fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 	int r;
 
 	make_set(&set, uids, n, 0);
-	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
-	    (fa = mailimap_fetch_att_new_uid()) == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0 ||
-	    (fa = mailimap_fetch_att_new_body_peek_section(
-	    mailimap_section_new_header())) == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
-		fatal("mailimap_fetch_att: out of memory");
-	r = mailimap_uid_fetch(c->imap, set, ft, &result);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(c, r, "UID FETCH (header)", err);
+	if ((r = uid_fetch(c, set, mailimap_fetch_att_new_body_peek_section(
+	    mailimap_section_new_header()), &result, "UID FETCH (header)",
+	    err)) != 0)
+		return r;
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		const uint32_t *hit;
 		struct imap_msg *m;
@@ -740,25 +738,15 @@ imap_internal_dates(struct imap_conn *c, const uint32_t *uids, size_t n,
 
 	memset(dates, 0, n * sizeof(*dates));
 	while (from < n) {
-		struct mailimap_fetch_type *ft;
-		struct mailimap_fetch_att *fa;
 		struct mailimap_set *set;
-		clist *result = NULL;
+		clist *result;
 		clistiter *it;
 		int r;
 
 		from = make_set(&set, uids, n, from);
-		if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) ==
-		    NULL || (fa = mailimap_fetch_att_new_uid()) == NULL ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0 ||
-		    (fa = mailimap_fetch_att_new_internaldate()) == NULL ||
-		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
-			fatal("mailimap_fetch_att: out of memory");
-		r = mailimap_uid_fetch(c->imap, set, ft, &result);
-		mailimap_fetch_type_free(ft);
-		mailimap_set_free(set);
-		if (r != MAILIMAP_NO_ERROR)
-			return imap_fail(c, r, "UID FETCH (INTERNALDATE)", err);
+		if ((r = uid_fetch(c, set, mailimap_fetch_att_new_internaldate(),
+		    &result, "UID FETCH (INTERNALDATE)", err)) != 0)
+			return r;
 		for (it = clist_begin(result); it != NULL;
 		    it = clist_next(it)) {
 			const uint32_t *hit;

@@ -668,31 +668,37 @@ class Postgres:
             rows.append(tuple(None if v == _PSQL_NULL else v for v in row))
         return rows
 
-    def hold_lock(self, db, table, mode="ACCESS EXCLUSIVE"):
-        """Another session holds `LOCK TABLE table IN mode MODE` in a
-        transaction left open (as a forgotten psql would), granted when
-        this returns; the returned function ends that session, and its
-        lock with it (calling it again does nothing). The caller
-        registers it as a cleanup too."""
+    def _session_left_open(self, db, sql):
+        """A psql session on db that runs sql and stays open (as a
+        forgotten psql would); returns the function that ends it, and
+        what it held with it (calling it again does nothing)."""
         holder = subprocess.Popen(
             [self._bin("psql"), "-X", "-q", "-d", self.conninfo(db)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={k: v for k, v in os.environ.items()
                  if not k.startswith("PG")})
-        holder.stdin.write(("BEGIN; LOCK TABLE %s IN %s MODE;\n"
-                            % (table, mode)).encode())
+        holder.stdin.write((sql + "\n").encode())
         holder.stdin.flush()
-        lock = "".join(w.capitalize() for w in mode.split()) + "Lock"
-        wait_until(lambda: self.scalar(
-            "SELECT count(*) FROM pg_locks WHERE relation = '%s'::regclass "
-            "AND mode = '%s' AND granted" % (table, lock), db=db) == "1",
-            60, "psql to hold %s" % table)
 
         def release():
             if holder.poll() is None:
                 holder.stdin.close()
                 holder.wait()
+        return release
+
+    def hold_lock(self, db, table, mode="ACCESS EXCLUSIVE"):
+        """Another session holds `LOCK TABLE table IN mode MODE` in a
+        transaction left open, granted when this returns; the returned
+        function ends that session, and its lock with it. The caller
+        registers it as a cleanup too."""
+        release = self._session_left_open(
+            db, "BEGIN; LOCK TABLE %s IN %s MODE;" % (table, mode))
+        lock = "".join(w.capitalize() for w in mode.split()) + "Lock"
+        wait_until(lambda: self.scalar(
+            "SELECT count(*) FROM pg_locks WHERE relation = '%s'::regclass "
+            "AND mode = '%s' AND granted" % (table, lock), db=db) == "1",
+            60, "psql to hold %s" % table)
         return release
 
     def hold_turn(self, db, job, then=""):
@@ -703,26 +709,17 @@ class Postgres:
         when this returns. The returned function ends that session, and
         what it held with it; the caller registers it as a cleanup
         too."""
-        holder = subprocess.Popen(
-            [self._bin("psql"), "-X", "-q", "-d", self.conninfo(db)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items()
-                 if not k.startswith("PG")})
-        holder.stdin.write((
-            "SET application_name = 'holder';"
+        release = self._session_left_open(
+            db, "SET application_name = 'holder';"
             "SELECT pg_advisory_lock(hashtextextended('guichet job %s', "
-            "0));%s\n" % (job, then)).encode())
-        holder.stdin.flush()
+            "0));%s" % (job, then))
+        state = "idle in transaction" if "BEGIN" in then.upper() else "idle"
         wait_until(lambda: self.scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
-            "= 'holder' AND state IN ('idle', 'idle in transaction')",
-            db=db) == "1", 60, "psql to hold the turn of %s" % job)
-
-        def release():
-            if holder.poll() is None:
-                holder.stdin.close()
-                holder.wait()
+            "SELECT count(*) FROM pg_stat_activity a WHERE application_name "
+            "= 'holder' AND state = '%s' AND EXISTS (SELECT 1 FROM pg_locks "
+            "l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND "
+            "l.granted)" % state, db=db) == "1", 60,
+            "psql to hold the turn of %s" % job)
         return release
 
     def scalar(self, sql, db="postgres"):
