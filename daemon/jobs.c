@@ -348,6 +348,7 @@ jobs_free(struct jobs **jp)
 		struct pollfd pfd = { .fd = j->fd, .events = POLLIN };
 		double until = mono_seconds() + JOBS_STOP_WAIT;
 		char buf[512];
+		pid_t w;
 		int status;
 
 		(void)kill(j->pid, SIGTERM);
@@ -363,7 +364,15 @@ jobs_free(struct jobs **jp)
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				break;
 		}
-		if (waitpid(j->pid, &status, WNOHANG) == 0) {
+		/* its pipe closes while it exits, a moment before it can
+		 * be reaped */
+		while ((w = waitpid(j->pid, &status, WNOHANG)) == 0 &&
+		    mono_seconds() < until) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (w == 0) {
 			log_warn("scheduler: its process %ld did not end "
 			    "within %ds of SIGTERM: killed", (long)j->pid,
 			    JOBS_STOP_WAIT);
