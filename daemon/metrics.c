@@ -65,6 +65,7 @@ struct metrics {
 	int db_durable;          /* -1 until a connection told */
 	struct hist intake, ack, pass;
 	double pass_cpu;         /* seconds, the passes' thread */
+	time_t pass_last;        /* when the last pass was reported, 0 */
 	struct metrics_process proc;
 	struct metrics_db_tickets tickets[METRICS_MAX_TICKET_ROWS];
 	size_t ntickets;
@@ -290,10 +291,12 @@ metrics_observe_ack(struct metrics *m, double seconds, unsigned long n)
 }
 
 void
-metrics_observe_pass(struct metrics *m, double seconds, double cpu_seconds)
+metrics_observe_pass(struct metrics *m, double seconds, double cpu_seconds,
+    time_t now)
 {
 	pthread_mutex_lock(&m->lock);
 	observe(&m->pass, seconds, 1);
+	m->pass_last = now;
 	if (cpu_seconds > 0)
 		m->pass_cpu += cpu_seconds;
 	pthread_mutex_unlock(&m->lock);
@@ -649,6 +652,16 @@ metrics_health(struct metrics *m, time_t now,
 			REASON("oauth2 %s: the provider refuses the refresh "
 			    "token (run guichet oauth2 authorize)\n",
 			    m->oauth2[i].name);
+	if (t->pass_stale_after > 0) {
+		time_t base = m->pass_last > m->started ? m->pass_last :
+		    m->started;
+
+		if (now - base > t->pass_stale_after)
+			REASON("scheduler: no pass completed for %llds "
+			    "(poll_stale_after %llds after the next was "
+			    "due)\n", (long long)(now - base),
+			    t->poll_stale_after);
+	}
 	if (m->figures_at != 0 && m->outbox_pending > 0 &&
 	    m->outbox_oldest != 0 &&
 	    now - m->outbox_oldest > t->outbox_stuck_after)

@@ -51,6 +51,8 @@ struct metrics;
 struct metrics_thresholds {
 	long long poll_stale_after;     /* seconds */
 	long long outbox_stuck_after;   /* seconds */
+	long long pass_stale_after;     /* seconds without a scheduler pass
+	                                   reported; 0: not looked at */
 };
 
 void metrics_new(struct metrics **out, time_t started);
@@ -99,9 +101,9 @@ void metrics_observe_intake(struct metrics *m, double seconds,
 void metrics_observe_ack(struct metrics *m, double seconds, unsigned long n);
 /* One scheduler pass (desk/scheduler.h) took this long, its commit
  * included, failed or not, and this much CPU time of the thread that ran
- * it (PostgreSQL's work not counted). */
+ * it (PostgreSQL's work not counted); it was reported at now. */
 void metrics_observe_pass(struct metrics *m, double seconds,
-    double cpu_seconds);
+    double cpu_seconds, time_t now);
 
 /* The process as the kernel tells it (daemon/procself.h), given by the
  * HTTP thread as a scrape begins; shown under Prometheus' standard

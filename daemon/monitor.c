@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "daemon/follow_page.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/lmtp.h"
 #include "daemon/metrics.h"
 #include "daemon/oauth2.h"
@@ -121,7 +122,10 @@ start_http(struct monitor *m, struct gc_err *err)
 	const struct conf_http *h = &m->app->conf->http;
 	struct http_opts o = {
 		.host = h->host, .port = h->port, .metrics = m->metrics,
-		.thresholds = { h->poll_stale_after, h->outbox_stuck_after },
+		/* a pass comes every JOBS_EVERY at the latest: late by
+		 * poll_stale_after past that, the scheduler is stuck */
+		.thresholds = { h->poll_stale_after, h->outbox_stuck_after,
+		    h->poll_stale_after + JOBS_EVERY },
 		.wake_fd = m->wake_fd, .now = clock_of_app, .now_arg = m->app,
 	};
 	int rc;
@@ -326,7 +330,8 @@ monitor_tick(struct monitor *m, const struct sched_stats *st,
 {
 	if (m == NULL)
 		return;
-	metrics_observe_pass(m->metrics, seconds, cpu_seconds);
+	metrics_observe_pass(m->metrics, seconds, cpu_seconds,
+	    app_now(m->app));
 	if (st != NULL)
 		metrics_sla(m->metrics, st->warnings, st->breaches,
 		    st->closed, st->summaries, st->ratings_told);

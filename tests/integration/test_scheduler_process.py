@@ -14,7 +14,11 @@ intake nor sending:
   session of either left);
 - a SIGHUP starts a new child with the new configuration (a [digest]
   added by the reload is mailed by it), and no error is logged;
-- the daemon stopped stops its child, and exits 0.
+- the daemon stopped stops its child, and exits 0;
+- a child that reports no pass (stopped, or stuck in a statement) for
+  poll_stale_after past the longest wait between passes makes /healthz
+  503 ("scheduler: no pass completed for Ns"); its next pass makes it
+  well again.
 """
 
 import os
@@ -23,7 +27,7 @@ import time
 import unittest
 
 import guichet_harness as gh
-from desk_case import DeskCase, mail
+from desk_case import ALICE, DeskCase, http_request, mail
 from test_digest import AGENTS, FRI_0901, THU
 
 NO_DIGEST = {k: v for k, v in AGENTS.items() if k != "digest"}
@@ -156,6 +160,34 @@ class SchedulerProcess(DeskCase):
         self.assertNotRegex(r.stderr, r"scheduler: its process \d+ ended")
         self.assertFalse(alive(again))
         self.assertEqual(self.sessions(), 0)
+
+    def test_a_scheduler_that_reports_no_pass_is_unhealthy(self):
+        s = self.servers
+        port = gh.free_port()
+        sections = dict(ALICE)
+        sections["http"] = {"listen": "%s:%d" % (gh.LOCALHOST, port),
+                            "poll_stale_after": "1s"}
+        self.start_desk("sp", sections)
+        url = "http://%s:%d/healthz" % (gh.LOCALHOST, port)
+        d = s.spawn("serve")
+        child = self.child_of(d)
+        d.wait_for_output("http: /metrics and /healthz")
+        self.assertNotIn("scheduler:", http_request(url)[1])
+        os.kill(child, signal.SIGSTOP)
+        self.addCleanup(lambda: alive(child) and os.kill(child,
+                                                         signal.SIGCONT))
+        code, text = gh.wait_until(lambda: (lambda r: r if "scheduler:"
+                                            in r[1] else None)(
+            http_request(url)), 60, "/healthz to miss the passes")
+        self.assertEqual(code, 503)
+        self.assertRegex(text, r"scheduler: no pass completed for \d+s "
+                         r"\(poll_stale_after 1s after the next was due\)")
+        # going on, and asked for a pass at once, it reports one
+        os.kill(child, signal.SIGCONT)
+        s.pg.psql("NOTIFY guichet_status", db=self.db)
+        gh.wait_until(lambda: "scheduler:" not in http_request(url)[1], 30,
+                      "/healthz well again after a pass")
+        self.assertEqual(d.stop().returncode, 0)
 
 
 if __name__ == "__main__":

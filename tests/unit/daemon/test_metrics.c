@@ -63,8 +63,8 @@ test_counters(void **state)
 	metrics_observe_intake(m, 0.2, 3);
 	metrics_observe_intake(m, 7, 1);
 	metrics_observe_intake(m, 5000, 1);
-	metrics_observe_pass(m, 0.031, 0.012);
-	metrics_observe_pass(m, 0.16, 0.0305);
+	metrics_observe_pass(m, 0.031, 0.012, T0);
+	metrics_observe_pass(m, 0.16, 0.0305, T0);
 	t = metrics_format(m, T0 + 10);
 	assert_line(t, "# TYPE guichet_mails_ingested_total counter");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
@@ -181,7 +181,7 @@ test_health(void **state)
 {
 	const char *names[] = { "support", "sales" };
 	unsigned long long o[METRICS_NOUTCOMES] = { 0 };
-	struct metrics_thresholds thr = { 60, 300 };
+	struct metrics_thresholds thr = { 60, 300, 0 };
 	struct metrics *m;
 	char why[512];
 
@@ -225,12 +225,41 @@ test_health(void **state)
 	metrics_free(&m);
 }
 
+/* The scheduler's process reports a pass every JOBS_EVERY at the latest:
+ * none for pass_stale_after (since the start, or the last one) is a
+ * scheduler stuck, 503; a pass reported makes it well again. */
+static void
+test_scheduler_stale(void **state)
+{
+	const struct metrics_thresholds thr = { 60, 300, 90 };
+	struct metrics *m;
+	char why[512];
+
+	(void)state;
+	metrics_new(&m, T0);
+	metrics_db_up(m, true);
+	assert_int_equal(metrics_health(m, T0 + 90, &thr, why, sizeof(why)),
+	    0);
+	assert_int_equal(metrics_health(m, T0 + 91, &thr, why, sizeof(why)),
+	    -1);
+	assert_string_equal(why, "scheduler: no pass completed for 91s "
+	    "(poll_stale_after 60s after the next was due)\n");
+	metrics_observe_pass(m, 0.5, 0.1, T0 + 100);
+	assert_int_equal(metrics_health(m, T0 + 190, &thr, why, sizeof(why)),
+	    0);
+	assert_int_equal(metrics_health(m, T0 + 191, &thr, why, sizeof(why)),
+	    -1);
+	assert_string_equal(why, "scheduler: no pass completed for 91s "
+	    "(poll_stale_after 60s after the next was due)\n");
+	metrics_free(&m);
+}
+
 /* An OAuth2 credential: its counters, and a refused refresh token makes
  * /healthz 503 until a refresh goes through again. */
 static void
 test_oauth2(void **state)
 {
-	const struct metrics_thresholds thr = { 600, 1800 };
+	const struct metrics_thresholds thr = { 600, 1800, 0 };
 	struct metrics *m;
 	char why[512], *text;
 
@@ -350,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_oauth2),
 		cmocka_unit_test(test_db_figures),
+		cmocka_unit_test(test_scheduler_stale),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_process),
 		cmocka_unit_test(test_proc_stat),
