@@ -581,9 +581,12 @@ metrics_format(struct metrics *m, time_t now)
 	    "pass of this daemon took (SLA timers, auto-close, digests; its "
 	    "commit included).", &m->pass);
 	head(&b, "guichet_scheduler_pass_cpu_seconds_total", "counter",
-	    "CPU seconds this daemon spent in its scheduler passes (its own "
-	    "thread's; PostgreSQL's not counted).");
+	    "CPU seconds this daemon spent in its scheduler passes (its "
+	    "scheduler process's; PostgreSQL's not counted).");
 	put(&b, "guichet_scheduler_pass_cpu_seconds_total %.6f\n", m->pass_cpu);
+	scalar(&b, "guichet_scheduler_last_pass_timestamp_seconds", "gauge",
+	    "When this daemon's scheduler process last reported a pass (unix "
+	    "time; 0: none yet).", (long long)m->pass_last);
 	if (m->figures_at != 0) {
 		head(&b, "guichet_open_tickets", "gauge", "Tickets not "
 		    "closed, by priority, status and queue (whole database).");

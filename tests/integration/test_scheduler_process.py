@@ -22,6 +22,7 @@ intake nor sending:
 """
 
 import os
+import re
 import signal
 import time
 import unittest
@@ -173,6 +174,13 @@ class SchedulerProcess(DeskCase):
         child = self.child_of(d)
         d.wait_for_output("http: /metrics and /healthz")
         self.assertNotIn("scheduler:", http_request(url)[1])
+
+        def last_pass():
+            m = re.search(r"^guichet_scheduler_last_pass_timestamp_seconds "
+                          r"(\d+)$", http_request(url.replace(
+                              "healthz", "metrics"))[1], re.M)
+            return int(m.group(1))
+        first = gh.wait_until(last_pass, 30, "the first pass reported")
         os.kill(child, signal.SIGSTOP)
         self.addCleanup(lambda: alive(child) and os.kill(child,
                                                          signal.SIGCONT))
@@ -187,6 +195,7 @@ class SchedulerProcess(DeskCase):
         s.pg.psql("NOTIFY guichet_status", db=self.db)
         gh.wait_until(lambda: "scheduler:" not in http_request(url)[1], 30,
                       "/healthz well again after a pass")
+        self.assertGreater(last_pass(), first)
         self.assertEqual(d.stop().returncode, 0)
 
 

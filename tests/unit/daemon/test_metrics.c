@@ -64,7 +64,7 @@ test_counters(void **state)
 	metrics_observe_intake(m, 7, 1);
 	metrics_observe_intake(m, 5000, 1);
 	metrics_observe_pass(m, 0.031, 0.012, T0);
-	metrics_observe_pass(m, 0.16, 0.0305, T0);
+	metrics_observe_pass(m, 0.16, 0.0305, T0 + 5);
 	t = metrics_format(m, T0 + 10);
 	assert_line(t, "# TYPE guichet_mails_ingested_total counter");
 	assert_line(t, "guichet_mails_ingested_total{mailbox=\"support\","
@@ -105,6 +105,10 @@ test_counters(void **state)
 	assert_line(t, "# TYPE guichet_scheduler_pass_cpu_seconds_total "
 	    "counter");
 	assert_line(t, "guichet_scheduler_pass_cpu_seconds_total 0.042500");
+	assert_line(t, "# TYPE guichet_scheduler_last_pass_timestamp_seconds "
+	    "gauge");
+	assert_line(t, "guichet_scheduler_last_pass_timestamp_seconds "
+	    "1780000005");
 	/* the process not read yet: no process_* figures */
 	assert_null(strstr(t, "process_"));
 	/* not read from the database yet: not shown rather than 0 */
