@@ -150,7 +150,11 @@ file_for(const char *ca_file)
 	if (L.nfiles == TRUST_FILES || (dir = learned_dir()) == NULL)
 		return NULL;
 	f = &L.files[L.nfiles];
-	snprintf(f->path, sizeof(f->path), "%s/%zu.pem", dir, L.nfiles);
+	/* a TMPDIR so long that the name does not fit: nothing learned,
+	 * rather than a file of another name */
+	if ((size_t)snprintf(f->path, sizeof(f->path), "%s/%zu.pem", dir,
+	    L.nfiles) >= sizeof(f->path))
+		return NULL;
 	f->ca_file = xstrdup(key);
 	f->gen = 0;
 	f->fits = false;
