@@ -165,6 +165,11 @@ child_run(struct app *app, int report_fd, pid_t parent)
 	while (!child_stop && getppid() == parent) {
 		time_t now = app_now(app), until;
 
+		/* the clock set back: the pass is not put off by as much */
+		if (next > now + JOBS_EVERY)
+			next = now;
+		if (retry_at > now + app->conf->general.reconnect_max)
+			retry_at = now;
 		if (!db_ok(db) && now >= retry_at) {
 			if (db != NULL)
 				log_warn("scheduler: database connection "
