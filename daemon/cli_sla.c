@@ -45,6 +45,14 @@ cli_sla(struct app *app, int argc, char **argv)
 		mailout_free(&in.out);
 		/* the pass alone, without start-up and connection */
 		fprintf(stderr, "sla tick: pass took %.3f ms\n", t0 * 1e3);
+		if (st.left & SCHED_LEFT_REPORTS)
+			fprintf(stderr, "sla tick: the reports are another "
+			    "process's to send now (a daemon's pass): left to "
+			    "it\n");
+		if (st.left & SCHED_LEFT_DIGESTS)
+			fprintf(stderr, "sla tick: the digests are another "
+			    "process's to send now (a daemon's pass): left to "
+			    "it\n");
 	}
 	db_close(&in.db);
 	if (rc != 0) {

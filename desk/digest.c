@@ -346,19 +346,22 @@ digest_run(struct desk *in, const char *day, int *mails_r,
 }
 
 int
-digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
+digest_tick(struct desk *in, int *mails_r, bool *left_r, struct gc_err *err)
 {
 	char day[16];
 	bool mine;
 	int rc;
 
 	*mails_r = 0;
+	*left_r = false;
 	if (!digest_due(in, day, sizeof(day)))
 		return 0;
 	/* one process at a time: another daemon's pass would read every
 	 * open ticket again only to find the digests claimed */
-	if ((rc = step_turn_try(in, "digests", &mine, err)) != 0 || !mine)
+	if ((rc = step_turn_try(in, "digests", &mine, err)) != 0 || !mine) {
+		*left_r = rc == 0;
 		return rc;
+	}
 	rc = digest_run(in, day, mails_r, err);
 	return step_turn_end(in, "digests", rc, err);
 }

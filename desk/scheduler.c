@@ -108,8 +108,11 @@ job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
 		return 0;
 	/* one process at a time: the claims of another's transaction, open
 	 * while it composes its reports, would make this one wait */
-	if ((rc = step_turn_try(in, "reports", &mine, err)) != 0 || !mine)
+	if ((rc = step_turn_try(in, "reports", &mine, err)) != 0 || !mine) {
+		if (rc == 0)
+			st->left |= SCHED_LEFT_REPORTS;
 		return rc;
+	}
 	if ((rc = db_begin(in->db, err)) == 0) {
 		if ((rc = report_send_due(in, &st->reports, err)) == 0)
 			rc = db_commit(in->db, err);
@@ -160,7 +163,12 @@ job_pending(struct desk *in, struct sched_stats *st, struct gc_err *err)
 static int
 job_digests(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
-	return digest_tick(in, &st->digests, err);
+	bool left;
+	int rc = digest_tick(in, &st->digests, &left, err);
+
+	if (left)
+		st->left |= SCHED_LEFT_DIGESTS;
+	return rc;
 }
 
 static int

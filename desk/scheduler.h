@@ -40,7 +40,12 @@ struct sched_stats {
 	int ratings_told; /* ratings from the rating page told to agents */
 	int pending_reminded; /* customers reminded of a pending ticket */
 	int pending_closed;   /* pending tickets closed without an answer */
+	unsigned left;    /* jobs another process had the turn of (it does
+	                   * them): SCHED_LEFT_* */
 };
+
+#define SCHED_LEFT_REPORTS 1u
+#define SCHED_LEFT_DIGESTS 2u
 
 int scheduler_tick(struct desk *in, struct sched_stats *st,
     struct gc_err *err);

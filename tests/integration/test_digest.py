@@ -307,12 +307,15 @@ class Digest(DeskCase):
         release = s.pg.hold_turn(self.db, "digests")
         self.addCleanup(release)
         r = s.guichet("sla", "tick", now=FRI_0901)
-        self.assertNotIn("digest", r.stdout + r.stderr)
+        self.assertNotIn("digest", r.stdout)
+        self.assertIn("the digests are another process's to send now",
+                      r.stderr)
         s.guichet("serve", "--once", now=FRI_0901)
         self.assertEqual(self.digests(), [])
         release()
         r = s.guichet("sla", "tick", now=FRI_0901)
         self.assertIn("digests 2", r.stdout)
+        self.assertNotIn("another process", r.stderr)
         s.guichet("serve", "--once", now=FRI_0901)
         self.assertEqual(sorted(m["X-RcptTo"] for m in self.digests()),
                          ["alice@example.com", "bruno@example.com"])
