@@ -16,7 +16,6 @@
 #include "sla/calendar.h"
 #include "sla/policy.h"
 #include "sla/tz.h"
-#include "desk/step.h"
 #include "sql/digest_db.h"
 #include "sql/store_message.h"
 
@@ -281,20 +280,21 @@ union_queues(const struct conf_agent *const *agents, size_t n,
 	return k;
 }
 
-/* The digests of day not sent yet, in the job's turn. */
-static int
-digest_run(struct desk *in, const char *day, int *mails_r,
-    struct gc_err *err)
+int
+digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
 {
 	const struct conf *conf = in->conf;
 	const struct conf_agent **todo;
 	const char **queues = NULL;
 	struct digest_open o = { 0 };
 	struct sla_plan_ranks rk = { 0 };
-	char **done = NULL;
+	char day[16], **done = NULL;
 	size_t ndone = 0, ntodo = 0, nq;
 	int rc;
 
+	*mails_r = 0;
+	if (!digest_due(in, day, sizeof(day)))
+		return 0;
 	if ((rc = digest_db_done(in->db, day, &done, &ndone, err)) != 0)
 		return rc;
 	todo = xcalloc(conf->nagents + 1, sizeof(*todo));
@@ -343,25 +343,4 @@ digest_run(struct desk *in, const char *day, int *mails_r,
 	free(queues);
 	free(todo);
 	return rc;
-}
-
-int
-digest_tick(struct desk *in, int *mails_r, bool *left_r, struct gc_err *err)
-{
-	char day[16];
-	bool mine;
-	int rc;
-
-	*mails_r = 0;
-	*left_r = false;
-	if (!digest_due(in, day, sizeof(day)))
-		return 0;
-	/* one process at a time: another daemon's pass would read every
-	 * open ticket again only to find the digests claimed */
-	if ((rc = step_turn_try(in, "digests", &mine, err)) != 0 || !mine) {
-		*left_r = rc == 0;
-		return rc;
-	}
-	rc = digest_run(in, day, mails_r, err);
-	return step_turn_end(in, "digests", rc, err);
 }

@@ -18,7 +18,6 @@
 #include "desk/reminder.h"
 #include "desk/report_send.h"
 #include "desk/status.h"
-#include "desk/step.h"
 #include "desk/timers.h"
 #include "sla/policy.h"
 #include "sql/outbox_db.h"
@@ -95,31 +94,58 @@ outbox_keep(struct desk *in, long long keep, int *emptied_r,
 
 /* ----- The jobs after the timers, each on its own ------------------- */
 
+/* run() in the job's turn, among every process sharing the database
+ * (db_turn_try()): one at a time. When another process has it, the job
+ * is left to it, without waiting, and st->left says so. */
+static int
+in_turn(struct desk *in, struct sched_stats *st, const char *name,
+    unsigned left, int (*run)(struct desk *, struct sched_stats *,
+    struct gc_err *), struct gc_err *err)
+{
+	struct gc_err e2 = { 0 };
+	bool mine;
+	int rc, r2;
+
+	if ((rc = db_turn_try(in->db, name, &mine, err)) != 0)
+		return rc;
+	if (!mine) {
+		log_debug("scheduler: %s: another process has their turn, and "
+		    "does them", name);
+		st->left |= left;
+		return 0;
+	}
+	rc = run(in, st, err);
+	/* a lost connection let go of the turn already */
+	if (!db_ok(in->db))
+		return rc;
+	r2 = db_turn_end(in->db, name, rc == 0 ? err : &e2);
+	return rc != 0 ? rc : r2;
+}
+
 /* The reports in a transaction of their own: reading a large
  * organisation's figures must not hold the timers' locks. */
 static int
-job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
+reports_run(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
 	int rc;
 
-	bool mine;
+	if ((rc = db_begin(in->db, err)) != 0)
+		return rc;
+	if ((rc = report_send_due(in, &st->reports, err)) == 0)
+		return db_commit(in->db, err);
+	db_rollback(in->db);
+	return rc;
+}
 
+/* In their turn: the claims of another process's transaction, open while
+ * it composes its reports, would make this one wait. */
+static int
+job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
 	if (!report_send_days(in))
 		return 0;
-	/* one process at a time: the claims of another's transaction, open
-	 * while it composes its reports, would make this one wait */
-	if ((rc = step_turn_try(in, "reports", &mine, err)) != 0 || !mine) {
-		if (rc == 0)
-			st->left |= SCHED_LEFT_REPORTS;
-		return rc;
-	}
-	if ((rc = db_begin(in->db, err)) == 0) {
-		if ((rc = report_send_due(in, &st->reports, err)) == 0)
-			rc = db_commit(in->db, err);
-		else
-			db_rollback(in->db);
-	}
-	return step_turn_end(in, "reports", rc, err);
+	return in_turn(in, st, "reports", SCHED_LEFT_REPORTS, reports_run,
+	    err);
 }
 
 static int
@@ -161,14 +187,22 @@ job_pending(struct desk *in, struct sched_stats *st, struct gc_err *err)
 }
 
 static int
+digests_run(struct desk *in, struct sched_stats *st, struct gc_err *err)
+{
+	return digest_tick(in, &st->digests, err);
+}
+
+/* In their turn: another process's pass would read every open ticket
+ * again only to find the digests claimed. */
+static int
 job_digests(struct desk *in, struct sched_stats *st, struct gc_err *err)
 {
-	bool left;
-	int rc = digest_tick(in, &st->digests, &left, err);
+	char day[16];
 
-	if (left)
-		st->left |= SCHED_LEFT_DIGESTS;
-	return rc;
+	if (!digest_due(in, day, sizeof(day)))
+		return 0;
+	return in_turn(in, st, "digests", SCHED_LEFT_DIGESTS, digests_run,
+	    err);
 }
 
 static int

@@ -11,7 +11,7 @@
  * mails done with past outbox_keep (outbox_db_keep()). Each pass runs
  * in its own transaction; rows are taken with FOR UPDATE SKIP LOCKED so
  * that two daemons never act twice on the same ticket; the reports and
- * the digests are done by one process at a time (step.h's turns).
+ * the digests are done by one process at a time (db_turn_try()).
  *
  * The timers come first; then each job after them (escalation
  * summaries, reports, retention, held notices, reminders, ratings,

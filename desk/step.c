@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include "common/log.h"
-
 int
 step_try(struct desk *in, step_fn *fn, void *arg, struct gc_err *failed,
     struct gc_err *err)
@@ -28,28 +26,4 @@ step_try(struct desk *in, step_fn *fn, void *arg, struct gc_err *failed,
 	if (failed->code == 0)
 		failed->code = rc;
 	return db_release(in->db, err);
-}
-
-int
-step_turn_try(struct desk *in, const char *name, bool *mine_r,
-    struct gc_err *err)
-{
-	int rc = db_turn_try(in->db, name, mine_r, err);
-
-	if (rc == 0 && !*mine_r)
-		log_debug("scheduler: %s: another process has their turn, and "
-		    "does them", name);
-	return rc;
-}
-
-int
-step_turn_end(struct desk *in, const char *name, int rc, struct gc_err *err)
-{
-	struct gc_err e2 = { 0 };
-	int r2;
-
-	if (!db_ok(in->db))
-		return rc;
-	r2 = db_turn_end(in->db, name, rc == 0 ? err : &e2);
-	return rc != 0 ? rc : r2;
 }
