@@ -46,6 +46,8 @@ jobs_pass(struct app *app, struct db *db, struct mailout *out, time_t now,
 	if (rc != 0)
 		log_warn("scheduler: %s", err.msg);
 	gc_err_clear(&err);
+	if (next_r == NULL)
+		return rc;
 	*next_r = now + JOBS_EVERY;
 	if (db_ok(db) && store_timers_next(db, &due, &err) == 0 && due != 0 &&
 	    due < *next_r)
@@ -259,12 +261,6 @@ int
 jobs_fd(const struct jobs *j)
 {
 	return j != NULL ? j->fd : -1;
-}
-
-long
-jobs_pid(const struct jobs *j)
-{
-	return j != NULL ? (long)j->pid : 0;
 }
 
 /* The child ended (its pipe closed): reap it, say why when it was not

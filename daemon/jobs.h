@@ -58,9 +58,9 @@ struct jobs_report {
 };
 
 /* One pass at now on db: the figures in *rep, the failure logged and
- * returned (0 when every job ran); *next_r: when the next pass is due,
- * the next timer's time, at the latest now + JOBS_EVERY, at the soonest
- * now + 1. */
+ * returned (0 when every job ran); *next_r (NULL: not asked, nothing
+ * read for it): when the next pass is due, the next timer's time, at the
+ * latest now + JOBS_EVERY, at the soonest now + 1. */
 int jobs_pass(struct app *app, struct db *db, struct mailout *out,
     time_t now, struct jobs_report *rep, time_t *next_r);
 
@@ -82,7 +82,5 @@ void jobs_service(struct jobs *j, struct monitor *mon, time_t now,
 /* The configuration changed: end the child, and start it again with the
  * new one as soon as it ended. */
 void jobs_reload(struct jobs *j);
-/* The child's process id (0: none), for the logs and the tests. */
-long jobs_pid(const struct jobs *j);
 
 #endif

@@ -403,10 +403,9 @@ turn(struct daemon *d, bool once)
 		/* the scheduler's pass here, in the one process; a serving
 		 * daemon has it in its own (jobs.h) */
 		struct jobs_report rep;
-		time_t due;
 
 		memset(&rep, 0, sizeof(rep));
-		if (jobs_pass(d->app, d->db, d->mailout, now, &rep, &due) != 0)
+		if (jobs_pass(d->app, d->db, d->mailout, now, &rep, NULL) != 0)
 			d->failed = true;
 	}
 	if (once || d->next_outbox <= now)
