@@ -16,6 +16,30 @@
 
 #define BACKLOG 128
 
+/* host:port as a socket address; false when host is not a numeric
+ * address. */
+static bool
+tcp_addr(const char *host, int port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return inet_pton(AF_INET6, host, &s6->sin6_addr) == 1;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*s4);
+		return inet_pton(AF_INET, host, &s4->sin_addr) == 1;
+	}
+}
+
 int
 listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
 {
@@ -24,26 +48,9 @@ listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
 	int fd, one = 1;
 	bool v6 = strchr(host, ':') != NULL;
 
-	memset(&ss, 0, sizeof(ss));
-	if (v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not "
-			    "an address", what, host);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not "
-			    "an address", what, host);
-		len = sizeof(*s4);
-	}
+	if (!tcp_addr(host, port, &ss, &len))
+		return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not an "
+		    "address", what, host);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0);
 	if (fd < 0)
@@ -65,18 +72,61 @@ listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
 	return fd;
 }
 
+int
+listen_tcp_connect(const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (!tcp_addr(host, port, &ss, &len))
+		return -1;
+	/* an address of this machine: connect() answers at once */
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+unix_connect(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa,
+	    sizeof(*sa)) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* Whether a process accepts connections on the socket at path. */
 static bool
 unix_answers(const struct sockaddr_un *sa)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool yes;
+	int fd = unix_connect(sa);
 
 	if (fd < 0)
 		return false;
-	yes = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
 	close(fd);
-	return yes;
+	return true;
+}
+
+int
+listen_unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	return unix_connect(&sa);
 }
 
 int

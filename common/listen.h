@@ -23,4 +23,11 @@ int listen_tcp(const char *what, const char *host, int port,
 int listen_unix(const char *what, const char *path, unsigned mode,
     struct gc_err *err);
 
+/* A connection (blocking) to what listens at host:port, or at the Unix
+ * socket path, on this machine; -1 when nothing does (or host is not an
+ * address). `check-config --connect` asks who holds a listener's
+ * address. */
+int listen_tcp_connect(const char *host, int port);
+int listen_unix_connect(const char *path);
+
 #endif

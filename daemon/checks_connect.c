@@ -5,10 +5,18 @@
  */
 #include "daemon/checks_connect.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/listen.h"
 #include "common/mem.h"
 #include "common/util.h"
 #include "daemon/imap.h"
@@ -235,6 +243,140 @@ check_webhooks(const struct conf *c)
 			    urls[i]);
 	}
 	sla_policy_free(&p);
+	return failures;
+}
+
+/* ----- the daemon's own listeners --------------------------------- */
+
+/* Whether what answers on fd is a guichet: its LMTP listener greets
+ * "220 guichet LMTP ready"; its HTTP listener answers any path but its
+ * own with "not found: /metrics or /healthz" (a GET of such a path
+ * changes nothing). Waits LISTENER_WAIT seconds at most, however the
+ * other side trickles its bytes. */
+#define LISTENER_WAIT 3.0
+static bool
+answers_as_guichet(int fd, bool http)
+{
+	static const char get[] = "GET /check-config HTTP/1.0\r\n\r\n";
+	const char *mark = http ? "/metrics or /healthz" : "220 guichet LMTP";
+	double end = mono_seconds() + LISTENER_WAIT, left;
+	char buf[1024];
+	size_t got = 0;
+	bool yes = false;
+
+	if (http && send(fd, get, sizeof(get) - 1, MSG_NOSIGNAL) !=
+	    (ssize_t)(sizeof(get) - 1))
+		return false;
+	while (!yes && got < sizeof(buf) - 1 &&
+	    (left = end - mono_seconds()) > 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, (int)(left * 1000) + 1) != 1 ||
+		    (n = read(fd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		yes = strstr(buf, mark) != NULL;
+		if (!http && strchr(buf, '\n') != NULL)
+			break;     /* an LMTP greeting is one line */
+	}
+	if (!http)
+		(void)!send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL);
+	return yes;
+}
+
+/* Where something listens already: a running guichet (this
+ * configuration's daemon, as when the file is checked before a reload)
+ * is not a failure; anything else is, since the daemon could not
+ * start. */
+static int
+listener_taken(const char *what, int fd, bool http, const char *why)
+{
+	bool ours = answers_as_guichet(fd, http);
+
+	close(fd);
+	if (!ours) {
+		printf("%s: FAILED: another program listens there (it does "
+		    "not answer as guichet): %s\n", what, why);
+		return 1;
+	}
+	printf("%s: a running guichet listens there (a daemon started "
+	    "now would find it taken; a reload keeps it)\n", what);
+	return 0;
+}
+
+/* A TCP listener: taken for the moment it takes to listen, as the
+ * daemon would, then let go. */
+static int
+check_tcp_listener(const char *what, const char *host, int port, bool http)
+{
+	struct gc_err err = { 0 };
+	/* its message without the listener's name, which what holds */
+	int fd = listen_tcp("", host, port, &err);
+	const char *why = err.msg + strspn(err.msg, ": ");
+
+	if (fd >= 0) {
+		close(fd);
+		printf("%s: free: the daemon can listen there\n", what);
+		return 0;
+	}
+	if ((fd = listen_tcp_connect(host, port)) >= 0)
+		return listener_taken(what, fd, http, why);
+	printf("%s: FAILED: %s\n", what, why);
+	return 1;
+}
+
+/* The LMTP listener's Unix socket: nothing is made nor removed here. */
+static int
+check_unix_listener(const char *what, const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int fd, rc = 0;
+
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		printf("%s: FAILED: %s exists and is not a socket; the daemon "
+		    "does not replace it\n", what, path);
+		rc = 1;
+	} else if (lstat(path, &st) == 0 &&
+	    (fd = listen_unix_connect(path)) >= 0) {
+		rc = listener_taken(what, fd, false, path);
+	} else if (access(slash != NULL ? dir : ".", W_OK | X_OK) != 0) {
+		printf("%s: FAILED: the daemon cannot make its socket in %s: "
+		    "%s (as this user)\n", what, slash != NULL ? dir : ".",
+		    strerror(errno));
+		rc = 1;
+	} else if (lstat(path, &st) == 0) {
+		printf("%s: a socket left by a daemon that did not exit "
+		    "cleanly, which the daemon replaces\n", what);
+	} else {
+		printf("%s: free: the daemon can make its socket there\n",
+		    what);
+	}
+	free(dir);
+	return rc;
+}
+
+int
+checks_listeners(const struct conf *c)
+{
+	char what[PATH_MAX + 32];
+	int failures = 0;
+
+	if (c->lmtp.listen != NULL) {
+		snprintf(what, sizeof(what), "lmtp (%s)", c->lmtp.listen);
+		failures += c->lmtp.path != NULL ?
+		    check_unix_listener(what, c->lmtp.path) :
+		    check_tcp_listener(what, c->lmtp.host, c->lmtp.port, false);
+	}
+	if (c->http.listen != NULL) {
+		snprintf(what, sizeof(what), "http (%s)", c->http.listen);
+		failures += check_tcp_listener(what, c->http.host,
+		    c->http.port, true);
+	}
 	return failures;
 }
 

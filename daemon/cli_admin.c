@@ -162,7 +162,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
 	bool connect = argc == 2 && strcmp(argv[1], "--connect") == 0;
-	int failures;
+	int failures, listeners;
 
 	if (argc != 1 && !connect) {
 		fprintf(stderr, "usage: guichet check-config [--connect]\n");
@@ -194,13 +194,15 @@ cli_check_config(struct app *app, int argc, char **argv)
 		return EX_OK;
 	}
 	failures = checks_connect(c);
+	listeners = checks_listeners(c);
 	conf_free(&c);
-	if (failures > 0) {
+	if (failures > 0)
 		fprintf(stderr, "guichet: %d server(s) not reached as the "
 		    "daemon needs\n", failures);
-		return EX_UNAVAILABLE;
-	}
-	return EX_OK;
+	if (listeners > 0)
+		fprintf(stderr, "guichet: %d listener(s) the daemon could "
+		    "not open\n", listeners);
+	return failures > 0 || listeners > 0 ? EX_UNAVAILABLE : EX_OK;
 }
 
 /* Our mail's fate, per recipient. */

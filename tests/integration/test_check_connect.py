@@ -27,11 +27,18 @@ mail). Shown here:
   reached with a HEAD (nothing posted, the URL's secret path not
   shown): one where nothing listens, one whose certificate is not
   trusted, and one that redirects (a POST is not redirected) FAILED;
+- the daemon's own listeners ([lmtp] on a Unix socket, [http]): free
+  (nothing made), held by the daemon itself running (no failure), a
+  socket a killed daemon left (replaced, not removed here); another
+  program on the port (one that never answers), a file where the socket
+  goes, a folder that does not exist and an address not of this machine
+  each FAILED, counted apart from the servers;
 - a config with problems is reported as before (exit 78) and nothing is
   reached.
 """
 
 import os
+import re
 import socket
 import subprocess
 import unittest
@@ -311,6 +318,83 @@ class CheckConnect(gh.ServersTestCase):
         self.assertIn("database: 1 standby(s); commits wait for "
                       "synchronous_standby_names = *", r.stdout)
         self.assertNotIn("asynchronously", r.stdout)
+
+    def test_the_daemons_own_listeners(self):
+        s = self.servers
+        port = gh.free_port()
+        sock = s.path("%s-lmtp.sock" % self.user)
+        http = "http (%s:%d)" % (gh.LOCALHOST, port)
+        lmtp = "lmtp (unix:%s)" % sock
+        conf = self.conf(sections={
+            "http": {"listen": "%s:%d" % (gh.LOCALHOST, port)},
+            "lmtp": {"listen": "unix:" + sock}})
+        s.guichet("migrate", config=conf)
+        out = self.check(conf, 0).stdout
+        self.assertIn("%s: free: the daemon can make its socket there"
+                      % lmtp, out)
+        self.assertIn("%s: free: the daemon can listen there" % http, out)
+        self.assertFalse(os.path.exists(sock))      # nothing made
+
+        # the daemon running (the file checked before a reload): its own
+        # listeners answer as guichet, which is no failure
+        d = s.spawn("serve", config=conf)
+        try:
+            d.wait_for_output(r"lmtp: listening on", 30)
+            gh.wait_until(lambda: not gh.port_is_free(port), 30,
+                          "the daemon's HTTP listener")
+            out = self.check(conf, 0).stdout
+            self.assertIn("%s: a running guichet listens there" % lmtp, out)
+            self.assertIn("%s: a running guichet listens there" % http, out)
+        finally:
+            d.stop()
+
+        # a socket left by a daemon killed: nothing answers on it
+        left = socket.socket(socket.AF_UNIX)
+        left.bind(sock)
+        left.close()
+        out = self.check(conf, 0).stdout
+        self.assertIn("%s: a socket left by a daemon that did not exit "
+                      "cleanly, which the daemon replaces" % lmtp, out)
+        self.assertTrue(os.path.exists(sock))       # nothing removed
+        os.unlink(sock)
+
+        # what operators get wrong: another program on the HTTP port
+        # (this one takes connections and never says a byte: the wait is
+        # bounded), a file where the socket goes
+        other = socket.socket()
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind((gh.LOCALHOST, port))
+        other.listen(8)
+        self.addCleanup(other.close)
+        with open(sock, "w") as f:
+            f.write("not a socket\n")
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertRegex(r.stdout, r"%s: FAILED: another program listens "
+                         r"there \(it does not answer as guichet\): .*in "
+                         r"use" % re.escape(http))
+        self.assertIn("%s: FAILED: %s exists and is not a socket; the "
+                      "daemon does not replace it" % (lmtp, sock), r.stdout)
+        self.assertIn("2 listener(s) the daemon could not open", r.stderr)
+        self.assertNotIn("server(s) not reached", r.stderr)
+        with open(sock) as f:
+            self.assertEqual(f.read(), "not a socket\n")
+
+        # a folder that does not exist; an address not of this machine
+        conf = self.conf(sections={
+            "http": {"listen": "192.0.2.1:%d" % port,
+                     "allow_remote": "yes"},
+            "lmtp": {"listen": "unix:/nonexistent-%s/lmtp.sock"
+                     % self.user}})
+        r = self.check(conf, EX_UNAVAILABLE)
+        self.assertIn("lmtp (unix:/nonexistent-%s/lmtp.sock): FAILED: the "
+                      "daemon cannot make its socket in /nonexistent-%s: "
+                      "No such file or directory (as this user)"
+                      % (self.user, self.user),
+                      r.stdout)
+        self.assertRegex(r.stdout, r"http \(192\.0\.2\.1:%d\): FAILED: "
+                         r"cannot listen on 192\.0\.2\.1:%d: Cannot "
+                         r"assign requested address" % (port, port))
+        self.assertIn("database: connected", r.stdout)
 
     def test_config_problems_first(self):
         conf = self.conf(sections={"guichet": {"poll_interval": "soon"}})
