@@ -101,13 +101,21 @@ build() {
 # each of the suite's thousands of connections then maps and faults far
 # fewer pages, which cut their CPU by about a quarter. Root only (the
 # pool is the machine's); the pages are given back at the end, and a
-# cluster that finds none left starts on ordinary pages.
+# cluster that finds none left starts on ordinary pages. Not on a
+# machine with less than four times as much memory available: the pages
+# are taken from it for the whole run.
 HUGE_PAGES=${HUGE_PAGES:-256}
 huge_before=""
 huge_reserve() {
 	f=/proc/sys/vm/nr_hugepages
 	[ "$HUGE_PAGES" -gt 0 ] && [ "$(id -u)" = 0 ] && [ -w "$f" ] ||
 	    return 0
+	avail=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
+	if [ "${avail:-0}" -lt $((HUGE_PAGES * 2048 * 4)) ]; then
+		echo "test.sh: ${avail:-?} kB of memory available: no huge" \
+		    "pages set aside"
+		return 0
+	fi
 	before=$(cat "$f")
 	if echo $((before + HUGE_PAGES)) >"$f" 2>/dev/null; then
 		huge_before=$before
