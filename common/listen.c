@@ -116,17 +116,24 @@ unix_answers(const struct sockaddr_un *sa)
 	return true;
 }
 
+/* path as a socket address; false when it is too long for one. */
+static bool
+unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return false;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return true;
+}
+
 int
 listen_unix_connect(const char *path)
 {
 	struct sockaddr_un sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	return unix_connect(&sa);
+	return unix_addr(path, &sa) ? unix_connect(&sa) : -1;
 }
 
 int
@@ -137,12 +144,9 @@ listen_unix(const char *what, const char *path, unsigned mode,
 	struct stat st;
 	int fd, e;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (!unix_addr(path, &sa))
 		return gc_err_set(err, GC_EINVAL, "%s: the socket's path is "
 		    "too long: %s", what, path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return gc_err_set(err, GC_EIO, "%s: %s exists and is "

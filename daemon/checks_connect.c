@@ -332,24 +332,24 @@ static int
 check_unix_listener(const char *what, const char *path)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *folder = slash != NULL ? dir : ".";
 	struct stat st;
+	bool exists = lstat(path, &st) == 0;
 	int fd, rc = 0;
 
 	if (slash != NULL)
 		*(slash == dir ? slash + 1 : slash) = '\0';
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+	if (exists && !S_ISSOCK(st.st_mode)) {
 		printf("%s: FAILED: %s exists and is not a socket; the daemon "
 		    "does not replace it\n", what, path);
 		rc = 1;
-	} else if (lstat(path, &st) == 0 &&
-	    (fd = listen_unix_connect(path)) >= 0) {
+	} else if (exists && (fd = listen_unix_connect(path)) >= 0) {
 		rc = listener_taken(what, fd, false, path);
-	} else if (access(slash != NULL ? dir : ".", W_OK | X_OK) != 0) {
+	} else if (access(folder, W_OK | X_OK) != 0) {
 		printf("%s: FAILED: the daemon cannot make its socket in %s: "
-		    "%s (as this user)\n", what, slash != NULL ? dir : ".",
-		    strerror(errno));
+		    "%s (as this user)\n", what, folder, strerror(errno));
 		rc = 1;
-	} else if (lstat(path, &st) == 0) {
+	} else if (exists) {
 		printf("%s: a socket left by a daemon that did not exit "
 		    "cleanly, which the daemon replaces\n", what);
 	} else {
