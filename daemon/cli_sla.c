@@ -10,6 +10,16 @@
 #include "desk/mailout.h"
 #include "desk/scheduler.h"
 
+/* The jobs a pass leaves to the process that has their turn
+ * (sched_stats.left), as an operator is told of them. */
+static const struct {
+	unsigned bit;
+	const char *what;
+} left_jobs[] = {
+	{ SCHED_LEFT_REPORTS, "reports" },
+	{ SCHED_LEFT_DIGESTS, "digests" },
+};
+
 int
 cli_sla(struct app *app, int argc, char **argv)
 {
@@ -45,14 +55,12 @@ cli_sla(struct app *app, int argc, char **argv)
 		mailout_free(&in.out);
 		/* the pass alone, without start-up and connection */
 		fprintf(stderr, "sla tick: pass took %.3f ms\n", t0 * 1e3);
-		if (st.left & SCHED_LEFT_REPORTS)
-			fprintf(stderr, "sla tick: the reports are another "
-			    "process's to send now (a daemon's pass): left to "
-			    "it\n");
-		if (st.left & SCHED_LEFT_DIGESTS)
-			fprintf(stderr, "sla tick: the digests are another "
-			    "process's to send now (a daemon's pass): left to "
-			    "it\n");
+		for (size_t i = 0; i < sizeof(left_jobs) / sizeof(*left_jobs);
+		    i++)
+			if (st.left & left_jobs[i].bit)
+				fprintf(stderr, "sla tick: the %s are another "
+				    "process's to send now (a daemon's pass): "
+				    "left to it\n", left_jobs[i].what);
 	}
 	db_close(&in.db);
 	if (rc != 0) {

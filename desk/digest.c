@@ -281,20 +281,19 @@ union_queues(const struct conf_agent *const *agents, size_t n,
 }
 
 int
-digest_tick(struct desk *in, int *mails_r, struct gc_err *err)
+digest_send(struct desk *in, const char *day, int *mails_r,
+    struct gc_err *err)
 {
 	const struct conf *conf = in->conf;
 	const struct conf_agent **todo;
 	const char **queues = NULL;
 	struct digest_open o = { 0 };
 	struct sla_plan_ranks rk = { 0 };
-	char day[16], **done = NULL;
+	char **done = NULL;
 	size_t ndone = 0, ntodo = 0, nq;
 	int rc;
 
 	*mails_r = 0;
-	if (!digest_due(in, day, sizeof(day)))
-		return 0;
 	if ((rc = digest_db_done(in->db, day, &done, &ndone, err)) != 0)
 		return rc;
 	todo = xcalloc(conf->nagents + 1, sizeof(*todo));

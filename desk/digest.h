@@ -49,11 +49,12 @@ void digest_subject_line(const struct conf *conf, const char *queue,
  * policy. Reads no database. */
 bool digest_due(const struct desk *in, char *day, size_t daylen);
 
-/* The digests due at in->now, DIGEST_PER_PASS agents at most: one read
- * of the open tickets of their queues, then each agent's claim and mail
- * in a transaction of its own; *mails_r counts the mails queued. Only a database error is returned;
- * an agent whose digest cannot be made is logged and left for the next
- * pass. */
-int digest_tick(struct desk *in, int *mails_r, struct gc_err *err);
+/* The digests of day (digest_due()'s) not sent yet, DIGEST_PER_PASS
+ * agents at most: one read of the open tickets of their queues, then
+ * each agent's claim and mail in a transaction of its own; *mails_r
+ * counts the mails queued. Only a database error is returned; an agent
+ * whose digest cannot be made is logged and left for the next pass. */
+int digest_send(struct desk *in, const char *day, int *mails_r,
+    struct gc_err *err);
 
 #endif

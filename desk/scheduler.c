@@ -94,13 +94,13 @@ outbox_keep(struct desk *in, long long keep, int *emptied_r,
 
 /* ----- The jobs after the timers, each on its own ------------------- */
 
-/* run() in the job's turn, among every process sharing the database
+/* run(arg) in the job's turn, among every process sharing the database
  * (db_turn_try()): one at a time. When another process has it, the job
  * is left to it, without waiting, and st->left says so. */
 static int
 in_turn(struct desk *in, struct sched_stats *st, const char *name,
-    unsigned left, int (*run)(struct desk *, struct sched_stats *,
-    struct gc_err *), struct gc_err *err)
+    unsigned left, int (*run)(struct desk *, struct sched_stats *, void *,
+    struct gc_err *), void *arg, struct gc_err *err)
 {
 	struct gc_err e2 = { 0 };
 	bool mine;
@@ -114,7 +114,7 @@ in_turn(struct desk *in, struct sched_stats *st, const char *name,
 		st->left |= left;
 		return 0;
 	}
-	rc = run(in, st, err);
+	rc = run(in, st, arg, err);
 	/* a lost connection let go of the turn already */
 	if (!db_ok(in->db))
 		return rc;
@@ -125,10 +125,12 @@ in_turn(struct desk *in, struct sched_stats *st, const char *name,
 /* The reports in a transaction of their own: reading a large
  * organisation's figures must not hold the timers' locks. */
 static int
-reports_run(struct desk *in, struct sched_stats *st, struct gc_err *err)
+reports_run(struct desk *in, struct sched_stats *st, void *arg,
+    struct gc_err *err)
 {
 	int rc;
 
+	(void)arg;
 	if ((rc = db_begin(in->db, err)) != 0)
 		return rc;
 	if ((rc = report_send_due(in, &st->reports, err)) == 0)
@@ -145,7 +147,7 @@ job_reports(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (!report_send_days(in))
 		return 0;
 	return in_turn(in, st, "reports", SCHED_LEFT_REPORTS, reports_run,
-	    err);
+	    NULL, err);
 }
 
 static int
@@ -186,10 +188,12 @@ job_pending(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	    err);
 }
 
+/* arg: the day they are due for */
 static int
-digests_run(struct desk *in, struct sched_stats *st, struct gc_err *err)
+digests_run(struct desk *in, struct sched_stats *st, void *arg,
+    struct gc_err *err)
 {
-	return digest_tick(in, &st->digests, err);
+	return digest_send(in, arg, &st->digests, err);
 }
 
 /* In their turn: another process's pass would read every open ticket
@@ -202,7 +206,7 @@ job_digests(struct desk *in, struct sched_stats *st, struct gc_err *err)
 	if (!digest_due(in, day, sizeof(day)))
 		return 0;
 	return in_turn(in, st, "digests", SCHED_LEFT_DIGESTS, digests_run,
-	    err);
+	    day, err);
 }
 
 static int
