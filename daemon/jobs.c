@@ -7,9 +7,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +28,8 @@ struct jobs {
 	bool again;             /* ended on purpose (a reload): start at once */
 	struct backoff backoff; /* a child that ended by itself */
 	time_t start_at;        /* when to start one, with no child */
+	char *argv[8];          /* the child's command line (made before
+	                         * the fork: nothing is allocated after) */
 };
 
 int
@@ -72,14 +76,11 @@ child_on_signal(int sig)
 	errno = saved;
 }
 
-/* What the child inherited from the daemon: its handlers (which wake
- * the daemon's loop), and every descriptor (its IMAP and database
- * sessions, the LMTP and HTTP listeners). The descriptors are closed
- * unused: a byte written on the daemon's sessions would break them.
- * The reports' pipe becomes descriptor 3. Returns the self-pipe's read
- * end. */
+/* The child's own handlers: TERM and INT end it after its pass, HUP is
+ * the daemon's (which reloads, and starts it again). The reports' pipe
+ * is descriptor 3. Returns the self-pipe's read end. */
 static int
-child_setup(int report_fd, pid_t parent)
+child_setup(pid_t parent)
 {
 	struct sigaction sa;
 	int self[2];
@@ -91,13 +92,8 @@ child_setup(int report_fd, pid_t parent)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;   /* the daemon reloads, and restarts us */
+	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
-	if (report_fd != 3 && dup2(report_fd, 3) != 3)
-		_exit(EX_OSERR);
-	if (close_range(4, ~0U, 0) != 0)
-		for (int fd = 4; fd < 65536; fd++)
-			(void)close(fd);
 	if (pipe2(self, O_CLOEXEC | O_NONBLOCK) != 0)
 		_exit(EX_OSERR);
 	child_wake = self[1];
@@ -150,9 +146,9 @@ child_sleep(struct app *app, struct db *db, int self, time_t until)
 }
 
 static void __attribute__((noreturn))
-child_run(struct app *app, int report_fd, pid_t parent)
+child_run(struct app *app, pid_t parent)
 {
-	int self = child_setup(report_fd, parent);
+	int self = child_setup(parent);
 	struct mailout *out = NULL;
 	struct db *db = NULL;
 	struct backoff bo;
@@ -210,13 +206,65 @@ child_run(struct app *app, int report_fd, pid_t parent)
 	_exit(0);
 }
 
+int
+jobs_child_main(struct app *app, int argc, char **argv)
+{
+	struct stat st;
+	char *end;
+	long long parent = argc == 2 ? strtoll(argv[1], &end, 10) : 0;
+
+	if (argc != 2 || end == argv[1] || *end != '\0' || parent <= 1 ||
+	    fstat(3, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+		fprintf(stderr, "guichet: %s is the scheduler's process of "
+		    "`guichet serve`, which starts it; it is not run by "
+		    "hand\n", JOBS_COMMAND);
+		return EX_USAGE;
+	}
+	child_run(app, (pid_t)parent);
+}
+
 /* ----- the daemon's side ------------------------------------------- */
+
+/* In the child of the fork, until the exec: only calls that are safe in
+ * the child of a process with threads (async-signal-safe). The daemon's
+ * other threads (libmicrohttpd's, with [http]) may have held any lock
+ * of the C library or of a library at the fork, the clock's for
+ * instance, which in this copy nobody would ever let go: the scheduler
+ * runs in a program of its own, with its own memory. Every descriptor
+ * but 0-2 and the reports' pipe (made 3) is closed; signals unblocked,
+ * HUP ignored (the daemon's; kept across the exec); the child ends with
+ * the daemon. */
+static void __attribute__((noreturn))
+child_exec(char *const *argv, int report_fd)
+{
+	static const char failed[] = "guichet: scheduler: cannot run "
+	    "/proc/self/exe\n";
+	struct sigaction sa;
+	sigset_t none;
+
+	if (report_fd == 3 ? fcntl(3, F_SETFD, 0) != 0 :
+	    dup2(report_fd, 3) != 3)
+		_exit(EX_OSERR);
+	if (close_range(4, ~0U, 0) != 0)
+		for (int fd = 4; fd < 65536; fd++)
+			(void)close(fd);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* the daemon's own program, even if a new one was installed since */
+	execv("/proc/self/exe", argv);
+	(void)!write(2, failed, sizeof(failed) - 1);
+	_exit(EX_OSERR);
+}
 
 static void
 jobs_start(struct jobs *j)
 {
 	int p[2];
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		log_error("scheduler: pipe: %s", strerror(errno));
@@ -233,16 +281,36 @@ jobs_start(struct jobs *j)
 		j->start_at = app_now(j->app) + backoff_failed(&j->backoff);
 		return;
 	}
-	if (pid == 0) {
-		close(p[0]);
-		child_run(j->app, p[1], parent);
-	}
+	if (pid == 0)
+		child_exec(j->argv, p[1]);
 	close(p[1]);
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->pid = pid;
 	j->fd = p[0];
 	j->again = false;
 	log_debug("scheduler: its process %ld started", (long)pid);
+}
+
+/* guichet -c FILE [--now TIME] scheduler-process DAEMON_PID: the
+ * daemon's configuration file and clock. */
+static void
+child_argv(struct jobs *j)
+{
+	char pid[24], now[32];
+	size_t n = 0;
+
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	j->argv[n++] = xstrdup("guichet");
+	j->argv[n++] = xstrdup("-c");
+	j->argv[n++] = xstrdup(j->app->config_path);
+	if (j->app->clock_fixed) {
+		time_iso8601(now, sizeof(now), j->app->clock_now);
+		j->argv[n++] = xstrdup("--now");
+		j->argv[n++] = xstrdup(now);
+	}
+	j->argv[n++] = xstrdup(JOBS_COMMAND);
+	j->argv[n++] = xstrdup(pid);
+	j->argv[n] = NULL;
 }
 
 void
@@ -252,6 +320,7 @@ jobs_new(struct jobs **out, struct app *app)
 
 	j->app = app;
 	j->fd = -1;
+	child_argv(j);
 	backoff_init(&j->backoff, 1, app->conf->general.reconnect_max);
 	jobs_start(j);
 	*out = j;
@@ -269,7 +338,7 @@ static void
 jobs_ended(struct jobs *j, time_t now)
 {
 	int status = 0;
-	char why[64];
+	char why[96];
 	long long delay;
 
 	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
@@ -278,6 +347,10 @@ jobs_ended(struct jobs *j, time_t now)
 	j->fd = -1;
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), "signal %d", WTERMSIG(status));
+	else if (WEXITSTATUS(status) == EX_CONFIG)
+		/* it reads the file afresh; the daemon runs what it read */
+		snprintf(why, sizeof(why), "exit %d: the configuration file "
+		    "has problems, above", EX_CONFIG);
 	else
 		snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(status));
 	if (j->again) {
@@ -385,5 +458,7 @@ jobs_free(struct jobs **jp)
 	}
 	if (j->fd >= 0)
 		close(j->fd);
+	for (size_t i = 0; j->argv[i] != NULL; i++)
+		free(j->argv[i]);
 	free(j);
 }

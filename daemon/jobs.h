@@ -12,9 +12,14 @@
  * every daemon sharing the database does, and the mails they queue wake
  * the daemon's outbox by NOTIFY like any other process's.
  *
- * The child is a fork() of the daemon (the same configuration
- * generation, the same clock): it closes every descriptor it inherited
- * but stderr, and never touches the parent's connections. It runs a
+ * The child is the daemon's own program run again (fork(), then exec()
+ * of /proc/self/exe): `guichet -c FILE [--now TIME] scheduler-process
+ * DAEMON_PID`, so `ps` tells it apart. A copy of the daemon's memory
+ * would be unsafe: libmicrohttpd's thread may hold a lock of the C
+ * library at the fork (the clock's, at every answer's Date), which in
+ * the copy nobody would let go. It reads the configuration file and
+ * takes the daemon's clock; it inherits only stdin, stdout, stderr and
+ * the reports' pipe (descriptor 3). It runs a
  * pass at once, then when the next timer is due (at the latest
  * JOBS_EVERY seconds later), or at once when a status update or a rating
  * is NOTIFYed on guichet_status. After each pass it writes its figures
@@ -66,6 +71,8 @@ int jobs_pass(struct app *app, struct db *db, struct mailout *out,
 
 struct jobs;
 
+#define JOBS_COMMAND "scheduler-process"   /* the child's command word */
+
 /* Start the child (a failure to fork is logged, and tried again like a
  * child that ended). */
 void jobs_new(struct jobs **out, struct app *app);
@@ -79,6 +86,11 @@ int jobs_fd(const struct jobs *j);
  * start it again when that is due; may lower *next to that time. */
 void jobs_service(struct jobs *j, struct monitor *mon, time_t now,
     time_t *next);
+/* `guichet scheduler-process DAEMON_PID`: the child's life, in the
+ * program that the daemon's child runs; never returns but on a command
+ * line that the daemon did not make (then EX_USAGE, said). */
+int jobs_child_main(struct app *app, int argc, char **argv);
+
 /* The configuration changed: end the child, and start it again with the
  * new one as soon as it ended. */
 void jobs_reload(struct jobs *j);

@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "daemon/app.h"
 #include "daemon/cli.h"
+#include "daemon/jobs.h"
 #include "notify/curl_dyn.h"
 #include "parsers/xml_dyn.h"
 #include "sql/db.h"
@@ -318,6 +319,14 @@ run(int argc, char **argv)
 			return EX_OK;
 		}
 		return command_help(stdout, argv[i + 1]);
+	}
+	/* serve's scheduler process: serve starts it, nobody else */
+	if (strcmp(argv[i], JOBS_COMMAND) == 0) {
+		if (app_load_config(&app) != 0)
+			return EX_CONFIG;
+		rc = jobs_child_main(&app, argc - i, argv + i);
+		app_free_config(&app);
+		return rc;
 	}
 	if ((c = command_find(argv[i])) == NULL) {
 		fprintf(stderr, "guichet: unknown command \"%s\"\n", argv[i]);

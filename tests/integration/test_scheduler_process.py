@@ -12,6 +12,11 @@ intake nor sending:
 - the child killed is said in the log and started again; the daemon
   serves meanwhile; the daemon killed takes its child with it (no
   session of either left);
+- the child is the daemon's program run again (fork and exec:
+  `scheduler-process DAEMON_PID` on its command line, with the daemon's
+  configuration file and clock), single-threaded and without the
+  daemon's libmicrohttpd in its memory; it does its passes; nobody but
+  the daemon starts it;
 - a SIGHUP starts a new child with the new configuration (a [digest]
   added by the reload is mailed by it), and no error is logged;
 - the daemon stopped stops its child, and exits 0;
@@ -133,6 +138,35 @@ class SchedulerProcess(DeskCase):
         gh.wait_until(lambda: self.sessions() + self.sessions("guichet") ==
                       0, 30, "no session of theirs left")
 
+    def test_a_child_started_again_over_a_broken_file_says_so(self):
+        # the child reads the configuration file at its start: one broken
+        # since the daemon read it keeps the scheduler down, said, while
+        # the daemon serves with the configuration it read; mended, the
+        # next attempt starts it
+        s = self.servers
+        self.start_desk("sp", AGENTS)
+        d = s.spawn("serve")
+        child = self.child_of(d)
+        gh.wait_until(lambda: self.sessions() == 1, 30,
+                      "the scheduler's session")
+        with open(s.config_path) as f:
+            good = f.read()
+        with open(s.config_path, "a") as f:
+            f.write("\n[general]\nlog_level = loud\n")
+        os.kill(child, signal.SIGKILL)
+        d.wait_for_output(r"scheduler: its process \d+ ended \(exit 78: the "
+                          r"configuration file has problems, above\); "
+                          r"started again in \d+s")
+        self.assertRegex(d.stderr(), r"guichet\.conf:\d+: ")
+        self.acked(self.arrive("Printer setup"))
+        self.assertEqual(self.sessions(), 0)
+        with open(s.config_path, "w") as f:
+            f.write(good)
+        gh.wait_until(lambda: self.sessions() == 1, 60,
+                      "the scheduler back once the file is mended")
+        r = d.stop()
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_a_reload_starts_a_child_with_the_new_configuration(self):
         s = self.servers
         self.start_desk("sp", NO_DIGEST)
@@ -161,6 +195,43 @@ class SchedulerProcess(DeskCase):
         self.assertNotRegex(r.stderr, r"scheduler: its process \d+ ended")
         self.assertFalse(alive(again))
         self.assertEqual(self.sessions(), 0)
+
+    def test_the_child_is_a_program_of_its_own(self):
+        # a copy of the daemon's memory would hold the locks that
+        # libmicrohttpd's thread held at the fork (the C library's
+        # clock, at every answer's Date header): the child runs the
+        # daemon's program again, with its configuration file and clock
+        s = self.servers
+        port = gh.free_port()
+        sections = dict(ALICE)
+        sections["http"] = {"listen": "%s:%d" % (gh.LOCALHOST, port)}
+        self.start_desk("sp", sections)
+        d = s.spawn("serve", now=FRI_0901)
+        d.wait_for_output("http: /metrics and /healthz")
+        child = self.child_of(d)
+        with open("/proc/%d/cmdline" % child) as f:
+            argv = f.read().split("\0")[:-1]
+        self.assertEqual(argv[1:], ["-c", s.config_path, "--now",
+                                    FRI_0901, "scheduler-process",
+                                    str(d.pid)])
+
+        def maps(pid):
+            with open("/proc/%d/maps" % pid) as f:
+                return f.read()
+        self.assertIn("libmicrohttpd", maps(d.pid))
+        self.assertNotIn("libmicrohttpd", maps(child))
+        with open("/proc/%d/status" % child) as f:
+            self.assertRegex(f.read(), r"\nThreads:\s+1\n")
+        # and it does its passes (into the daemon's /metrics)
+        metrics = "http://%s:%d/metrics" % (gh.LOCALHOST, port)
+        gh.wait_until(lambda: re.search(
+            r"^guichet_scheduler_pass_seconds_count [1-9]",
+            http_request(metrics)[1], re.M), 30, "the child's first pass")
+        self.assertEqual(d.stop().returncode, 0)
+        # nobody else starts it
+        r = s.guichet("scheduler-process", str(os.getpid()), check=False)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("which starts it; it is not run by hand", r.stderr)
 
     def test_a_scheduler_that_reports_no_pass_is_unhealthy(self):
         s = self.servers
