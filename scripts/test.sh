@@ -103,13 +103,23 @@ build() {
 # pool is the machine's); the pages are given back at the end, and a
 # cluster that finds none left starts on ordinary pages. Not on a
 # machine with less than four times as much memory available: the pages
-# are taken from it for the whole run.
+# are taken from it for the whole run. A run killed by SIGKILL cannot
+# give them back: its note (its pid and the count before) lets the next
+# run do it.
 HUGE_PAGES=${HUGE_PAGES:-256}
+HUGE_NOTE=${HUGE_NOTE:-/run/guichet-test-hugepages}
 huge_before=""
 huge_reserve() {
 	f=/proc/sys/vm/nr_hugepages
-	[ "$HUGE_PAGES" -gt 0 ] && [ "$(id -u)" = 0 ] && [ -w "$f" ] ||
-	    return 0
+	[ "$(id -u)" = 0 ] && [ -w "$f" ] || return 0
+	if read -r pid was 2>/dev/null <"$HUGE_NOTE" &&
+	    ! kill -0 "$pid" 2>/dev/null; then
+		echo "$was" >"$f" 2>/dev/null &&
+		    echo "test.sh: huge pages back to $was (run $pid was" \
+		    "killed before it gave them back)"
+		rm -f "$HUGE_NOTE"
+	fi
+	[ "$HUGE_PAGES" -gt 0 ] || return 0
 	avail=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
 	if [ "${avail:-0}" -lt $((HUGE_PAGES * 2048 * 4)) ]; then
 		echo "test.sh: ${avail:-?} kB of memory available: no huge" \
@@ -119,6 +129,7 @@ huge_reserve() {
 	before=$(cat "$f")
 	if echo $((before + HUGE_PAGES)) >"$f" 2>/dev/null; then
 		huge_before=$before
+		echo "$$ $before" >"$HUGE_NOTE" 2>/dev/null || true
 		echo "test.sh: $(($(cat "$f") - before)) huge pages set aside" \
 		    "for the test clusters"
 	fi
@@ -126,6 +137,7 @@ huge_reserve() {
 huge_release() {
 	[ -n "$huge_before" ] || return 0
 	echo "$huge_before" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	rm -f "$HUGE_NOTE"
 	huge_before=""
 }
 trap huge_release EXIT

@@ -529,8 +529,24 @@ class Postgres:
             shutil.rmtree(work, ignore_errors=True)
         except OSError:
             return None
+        self._forget_other_pristines(base)
         return done if os.path.exists(os.path.join(done, "PG_VERSION")) \
             else None
+
+    def _forget_other_pristines(self, base):
+        """Those of another key (an older PostgreSQL, mostly) are never
+        copied again: removed, once untouched for a day (a run beside
+        this one may still use one)."""
+        prefix = os.path.join(tempfile.gettempdir(),
+                              "guichet-initdb-%d-" % self.owner.uid)
+        for old in os.listdir(tempfile.gettempdir()):
+            old = os.path.join(tempfile.gettempdir(), old)
+            try:
+                if (old.startswith(prefix) and old != base and
+                        time.time() - os.stat(old).st_mtime > 86400):
+                    shutil.rmtree(old)
+            except OSError:
+                pass
 
     def init(self):
         """A data directory when it does not exist yet: a copy of the

@@ -209,9 +209,14 @@ class SchedulerProcess(DeskCase):
         d = s.spawn("serve", now=FRI_0901)
         d.wait_for_output("http: /metrics and /healthz")
         child = self.child_of(d)
-        with open("/proc/%d/cmdline" % child) as f:
-            argv = f.read().split("\0")[:-1]
-        self.assertEqual(argv[1:], ["-c", s.config_path, "--now",
+
+        def argv():
+            with open("/proc/%d/cmdline" % child) as f:
+                return f.read().split("\0")[:-1]
+        # (between its fork and its exec, it is still the daemon)
+        gh.wait_until(lambda: "scheduler-process" in argv(), 10,
+                      "the child's own command line")
+        self.assertEqual(argv()[1:], ["-c", s.config_path, "--now",
                                     FRI_0901, "scheduler-process",
                                     str(d.pid)])
 
