@@ -71,7 +71,8 @@ check_status_dir(const struct conf *c, struct conf_diag *diag)
 }
 
 void
-checks_config(const struct conf *c, struct conf_diag *diag)
+checks_config(const struct conf *c, struct conf_diag *diag,
+    struct sla_policy **p_r)
 {
 	check_status_dir(c, diag);
 	struct sla_policy *p = NULL;
@@ -92,6 +93,10 @@ checks_config(const struct conf *c, struct conf_diag *diag)
 	}
 	mailout_check_templates(c, diag);
 	/* the SLA policy, its calendars, holidays and rules files */
-	policy_load(&p, c, diag);
-	sla_policy_free(&p);
+	if (policy_load(&p, c, diag) != 0)
+		sla_policy_free(&p);
+	if (p_r != NULL)
+		*p_r = p;
+	else
+		sla_policy_free(&p);
 }

@@ -10,7 +10,11 @@
 #define GC_CHECKS_H
 
 #include "conf/conf.h"
+#include "sla/policy.h"
 
-void checks_config(const struct conf *c, struct conf_diag *diag);
+/* *p_r (NULL: not asked): the policy loaded, for checks_connect(); NULL
+ * when it has problems. */
+void checks_config(const struct conf *c, struct conf_diag *diag,
+    struct sla_policy **p_r);
 
 #endif

@@ -216,10 +216,8 @@ check_webhook(const struct conf *c, const char *what, const char *url)
  * those the escalation routes name (routes, queues, on-call), each
  * once. */
 static int
-check_webhooks(const struct conf *c)
+check_webhooks(const struct conf *c, const struct sla_policy *p)
 {
-	struct conf_diag diag = { 0 };
-	struct sla_policy *p = NULL;
 	const char *urls[256];
 	size_t n = 0;
 	int failures = 0;
@@ -230,9 +228,8 @@ check_webhooks(const struct conf *c)
 		snprintf(what, sizeof(what), "webhook %s", c->webhooks[i].name);
 		failures += check_webhook(c, what, c->webhooks[i].url);
 	}
-	if (policy_load(&p, c, &diag) == 0)
+	if (p != NULL)
 		n = sla_policy_webhooks(p, urls, sizeof(urls) / sizeof(*urls));
-	conf_diag_free(&diag);
 	for (size_t i = 0; i < n; i++) {
 		bool named = false;
 
@@ -242,7 +239,6 @@ check_webhooks(const struct conf *c)
 			failures += check_webhook(c, "escalation webhook",
 			    urls[i]);
 	}
-	sla_policy_free(&p);
 	return failures;
 }
 
@@ -381,13 +377,13 @@ checks_listeners(const struct conf *c)
 }
 
 int
-checks_connect(const struct conf *c)
+checks_connect(const struct conf *c, const struct sla_policy *p)
 {
 	int failures = check_database(c);
 
 	for (size_t i = 0; i < c->nmailboxes; i++)
 		failures += check_mailbox(c, &c->mailboxes[i]);
 	failures += check_smtp(c);
-	failures += check_webhooks(c);
+	failures += check_webhooks(c, p);
 	return failures;
 }

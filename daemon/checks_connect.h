@@ -15,9 +15,11 @@
 #define GC_CHECKS_CONNECT_H
 
 #include "conf/conf.h"
+#include "sla/policy.h"
 
-/* The number of servers that failed. */
-int checks_connect(const struct conf *c);
+/* The number of servers that failed; p: c's policy (its escalation
+ * webhooks are tried too), NULL when it did not load. */
+int checks_connect(const struct conf *c, const struct sla_policy *p);
 
 /* The daemon's own listeners, [lmtp] and [http]: whether it could open
  * each now. An address where a guichet answers already (the daemon

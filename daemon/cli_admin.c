@@ -161,6 +161,7 @@ cli_check_config(struct app *app, int argc, char **argv)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
+	struct sla_policy *p = NULL;
 	bool connect = argc == 2 && strcmp(argv[1], "--connect") == 0;
 	int failures, listeners;
 
@@ -172,13 +173,14 @@ cli_check_config(struct app *app, int argc, char **argv)
 	 * even when the file itself has problems */
 	conf_load_partial(&c, app->config_path, &diag);
 	if (c != NULL)
-		checks_config(c, &diag);
+		checks_config(c, &diag, &p);
 	for (size_t i = 0; i < diag.n; i++)
 		printf("%s\n", diag.lines[i]);
 	if (diag.n > 0) {
 		fprintf(stderr, "guichet: %zu problem(s) in the configuration"
 		    "\n", diag.n);
 		conf_diag_free(&diag);
+		sla_policy_free(&p);
 		conf_free(&c);
 		return EX_CONFIG;
 	}
@@ -190,11 +192,13 @@ cli_check_config(struct app *app, int argc, char **argv)
 	public_url_warning(c);
 	printf("%s: OK\n", app->config_path);
 	if (!connect) {
+		sla_policy_free(&p);
 		conf_free(&c);
 		return EX_OK;
 	}
-	failures = checks_connect(c);
+	failures = checks_connect(c, p);
 	listeners = checks_listeners(c);
+	sla_policy_free(&p);
 	conf_free(&c);
 	if (failures > 0)
 		fprintf(stderr, "guichet: %d server(s) not reached as the "
