@@ -47,14 +47,17 @@ listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
 	socklen_t len;
 	int fd, one = 1;
 	bool v6 = strchr(host, ':') != NULL;
+	const char *sep = ": ";
 
+	if (what == NULL)
+		what = sep = "";
 	if (!tcp_addr(host, port, &ss, &len))
-		return gc_err_set(err, GC_EINVAL, "%s: \"%s\" is not an "
-		    "address", what, host);
+		return gc_err_set(err, GC_EINVAL, "%s%s\"%s\" is not an "
+		    "address", what, sep, host);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0);
 	if (fd < 0)
-		return gc_err_set(err, GC_EIO, "%s: socket: %s", what,
+		return gc_err_set(err, GC_EIO, "%s%ssocket: %s", what, sep,
 		    strerror(errno));
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (v6)
@@ -65,9 +68,9 @@ listen_tcp(const char *what, const char *host, int port, struct gc_err *err)
 		int e = errno;
 
 		close(fd);
-		return gc_err_set(err, GC_EIO, "%s: cannot listen on "
-		    "%s%s%s:%d: %s", what, v6 ? "[" : "", host, v6 ? "]" : "",
-		    port, strerror(e));
+		return gc_err_set(err, GC_EIO, "%s%scannot listen on "
+		    "%s%s%s:%d: %s", what, sep, v6 ? "[" : "", host,
+		    v6 ? "]" : "", port, strerror(e));
 	}
 	return fd;
 }

@@ -12,7 +12,8 @@
 #include "common/err.h"
 
 /* host is a numeric IPv4 or IPv6 address; what names the listener in
- * messages ("http"). Returns the socket or a negative GC_E*. */
+ * messages ("http"; NULL: none). Returns the socket or a negative
+ * GC_E*. */
 int listen_tcp(const char *what, const char *host, int port,
     struct gc_err *err);
 

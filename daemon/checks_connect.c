@@ -309,8 +309,8 @@ check_tcp_listener(const char *what, const char *host, int port, bool http)
 {
 	struct gc_err err = { 0 };
 	/* its message without the listener's name, which what holds */
-	int fd = listen_tcp("", host, port, &err);
-	const char *why = err.msg + strspn(err.msg, ": ");
+	int fd = listen_tcp(NULL, host, port, &err);
+	const char *why = err.msg;
 
 	if (fd >= 0) {
 		close(fd);
