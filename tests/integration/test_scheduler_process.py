@@ -9,7 +9,8 @@ intake nor sending:
   free: a mail that arrives meanwhile gets its ticket and its
   acknowledgement while the pass still waits; the lock let go, the pass
   ends and its digests are sent;
-- the child killed is said in the log and started again; the daemon
+- the child killed is said in the log and started again (from the
+  daemon's own program, even once that file was removed); the daemon
   serves meanwhile; the daemon killed takes its child with it (no
   session of either left);
 - the child is the daemon's program run again (fork and exec:
@@ -28,9 +29,11 @@ intake nor sending:
 
 import os
 import re
+import shutil
 import signal
 import time
 import unittest
+import unittest.mock
 
 import guichet_harness as gh
 from desk_case import ALICE, DeskCase, http_request, mail
@@ -119,10 +122,17 @@ class SchedulerProcess(DeskCase):
     def test_a_child_killed_is_started_again_and_dies_with_the_daemon(self):
         s = self.servers
         self.start_desk("sp", AGENTS)
-        d = s.spawn("serve")
+        # the daemon's program removed while it runs (an upgrade put a
+        # new one in its place): the child started again is still the
+        # daemon's own program
+        copy = os.path.join(s.dir, "guichet-being-upgraded")
+        shutil.copy2(os.environ["GUICHET_BIN"], copy)
+        with unittest.mock.patch.dict(os.environ, GUICHET_BIN=copy):
+            d = s.spawn("serve")
         child = self.child_of(d)
         gh.wait_until(lambda: self.sessions() == 1, 30,
                       "the scheduler's session")
+        os.unlink(copy)
         os.kill(child, signal.SIGKILL)
         d.wait_for_output(r"scheduler: its process %d ended \(signal 9\); "
                           r"started again in 1s" % child)
