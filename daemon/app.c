@@ -25,8 +25,9 @@ diag_print(struct conf_diag *diag)
 	conf_diag_free(diag);
 }
 
-int
-app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
+static int
+read_config(const char *path, struct conf **c_r, struct sla_policy **p_r,
+    bool pgp)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
@@ -42,7 +43,7 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 		return GC_ECONFIG;
 	}
 	conf_diag_free(&diag);
-	{
+	if (pgp) {
 		/* the security channel's key is there, or nothing starts */
 		struct gc_err err = { 0 };
 
@@ -60,6 +61,12 @@ app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 	return 0;
 }
 
+int
+app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
+{
+	return read_config(path, c_r, p_r, true);
+}
+
 void
 app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
 {
@@ -75,15 +82,27 @@ app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
 		log_set_format(fmt);
 }
 
-int
-app_load_config(struct app *app)
+static int
+load_config(struct app *app, bool pgp)
 {
 	struct conf *c;
-	int rc = app_read_config(app->config_path, &c, NULL);
+	int rc = read_config(app->config_path, &c, NULL, pgp);
 
 	if (rc == 0)
 		app_install_config(app, c, NULL);
 	return rc;
+}
+
+int
+app_load_config(struct app *app)
+{
+	return load_config(app, true);
+}
+
+int
+app_load_config_scheduler(struct app *app)
+{
+	return load_config(app, false);
 }
 
 static int fatal_exit = EX_CONFIG;

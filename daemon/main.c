@@ -322,7 +322,7 @@ run(int argc, char **argv)
 	}
 	/* serve's scheduler process: serve starts it, nobody else */
 	if (strcmp(argv[i], JOBS_COMMAND) == 0) {
-		if (app_load_config(&app) != 0)
+		if (app_load_config_scheduler(&app) != 0)
 			return EX_CONFIG;
 		rc = jobs_child_main(&app, argc - i, argv + i);
 		app_free_config(&app);

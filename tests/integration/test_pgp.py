@@ -18,12 +18,14 @@ report in its folder until the secret is back.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
 
 import guichet_harness as gh
 from test_encryption import KEY1, dump_holds, key_file, pg_dump
+from test_scheduler_process import children
 
 T0 = "2026-11-26T10:00:00Z"
 SECRET = "SECRET-c0ffee-heap-overflow-in-parser"
@@ -405,7 +407,17 @@ class Pgp(gh.ServersTestCase):
         # folder, nobody is told, and it is read once the key is back
         s = self.servers
         home, key, d = self.serving_own_home("g")
+        child = gh.wait_until(lambda: children(d.pid), 30,
+                              "the scheduler's process")[0]
         gpg(home, "--yes", "--delete-secret-keys", self.fpr)
+        # the scheduler's process started again leaves [pgp] to the
+        # daemon: it does not import key_file back into the home
+        os.kill(child, signal.SIGKILL)
+        gh.wait_until(lambda: self.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+            "= 'guichet-scheduler' AND pid <> pg_backend_pid()") == "1" and
+            child not in children(d.pid), 30,
+            "the scheduler's process started again and connected")
         armor = encrypt(self.other, self.fpr, b"WAITED-REPORT\n").decode()
         s.imap.append(self.sec, "INBOX", inline(armor))
         d.wait_for_output(r"mailbox security: \[pgp\] the secret key %s "
