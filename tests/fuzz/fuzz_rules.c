@@ -41,8 +41,10 @@ check_result(const struct rules_result *res, const struct rules *r)
 	    "a priority without the rule that set it");
 	FUZZ_CHECK(res->queue == NULL || res->queue_by.rule != NULL,
 	    "a queue without the rule that set it");
+	FUZZ_CHECK(res->hold == NULL || res->hold_by.rule != NULL,
+	    "a hold without the rule that set it");
 	FUZZ_CHECK(res->priority != NULL || res->queue != NULL ||
-	    res->ntags > 0 || res->nmatched == 0,
+	    res->ntags > 0 || res->hold != NULL || res->nmatched == 0,
 	    "a rule matched but set nothing");
 	if (res->nlimited > 0)
 		FUZZ_CHECK(res->limited_by.rule != NULL,
@@ -111,7 +113,8 @@ fuzz_rules(const uint8_t *data, size_t len)
 		FUZZ_CHECK(again.nmatched == res.nmatched &&
 		    again.ntags == res.ntags &&
 		    again.priority == res.priority &&
-		    again.queue == res.queue, "rules_eval not repeatable");
+		    again.queue == res.queue && again.hold == res.hold,
+		    "rules_eval not repeatable");
 	}
 	rules_free(&r);
 	FUZZ_CHECK(r == NULL, "rules_free left the pointer");
