@@ -639,25 +639,51 @@ config_dir(const char *path)
 	return abs;
 }
 
+/* Parse text, the bytes of path, and keep it in the config. */
+static int
+load_text(struct conf **out, const char *path, char *text, size_t len,
+    struct conf_diag *diag, bool keep)
+{
+	char *dir = config_dir(path);
+	int rc = load_buffer(out, path, dir, text, len, diag, keep);
+
+	free(dir);
+	if (*out != NULL) {
+		(*out)->text = text;
+		(*out)->text_len = len;
+	} else {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	return rc;
+}
+
 static int
 load_file(struct conf **out, const char *path, struct conf_diag *diag,
     bool keep)
 {
 	struct gc_err err;
-	char *text, *dir;
+	char *text;
 	size_t len;
-	int rc;
 
 	*out = NULL;
 	if (file_read(&text, &len, path, CONF_MAX_FILE, &err) != 0) {
 		conf_diag_add(diag, path, 0, "cannot read: %s", err.msg);
 		return GC_ECONFIG;
 	}
-	dir = config_dir(path);
-	rc = load_buffer(out, path, dir, text, len, diag, keep);
-	free(dir);
-	free(text);
-	return rc;
+	return load_text(out, path, text, len, diag, keep);
+}
+
+int
+conf_load_text(struct conf **out, const char *path, const char *text,
+    size_t len, struct conf_diag *diag)
+{
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	*out = NULL;
+	return load_text(out, path, copy, len, diag, false);
 }
 
 int
@@ -697,6 +723,10 @@ conf_free(struct conf **cp)
 
 	if (c == NULL)
 		return;
+	if (c->text != NULL) {
+		explicit_bzero(c->text, c->text_len);
+		free(c->text);
+	}
 	keys_free_secret(c->general.hmac_key);
 	c->general.hmac_key = NULL;
 	keys_free_secret(c->general.webhook_secret);

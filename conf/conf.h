@@ -273,6 +273,10 @@ struct conf_digest {
 struct conf {
 	char *path;            /* the main config file */
 	char *dir;             /* its folder */
+	char *text;            /* its bytes as read and parsed (conf_load(),
+	                        * conf_load_text()), NULL from a buffer; wiped
+	                        * when freed: it holds the secrets */
+	size_t text_len;
 	struct conf_general general;
 	struct conf_database database;
 	struct conf_smtp smtp;
@@ -312,6 +316,12 @@ int conf_load_partial(struct conf **out, const char *path,
  * messages and `dir` resolves relative paths. */
 int conf_load_buffer(struct conf **out, const char *name, const char *dir,
     const char *text, size_t len, struct conf_diag *diag);
+
+/* As conf_load(), from the bytes of path as another process read them
+ * (its c->text): what `serve`'s scheduler process runs, so that it runs
+ * the very file its daemon runs, whatever the file on disk is now. */
+int conf_load_text(struct conf **out, const char *path, const char *text,
+    size_t len, struct conf_diag *diag);
 
 void conf_free(struct conf **c);
 

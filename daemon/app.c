@@ -25,9 +25,10 @@ diag_print(struct conf_diag *diag)
 	conf_diag_free(diag);
 }
 
+/* text: path's bytes as the daemon read them (NULL: the file). */
 static int
-read_config(const char *path, struct conf **c_r, struct sla_policy **p_r,
-    bool pgp)
+read_config(const char *path, const char *text, size_t len,
+    struct conf **c_r, struct sla_policy **p_r, bool pgp)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *c = NULL;
@@ -36,7 +37,8 @@ read_config(const char *path, struct conf **c_r, struct sla_policy **p_r,
 	*c_r = NULL;
 	if (p_r != NULL)
 		*p_r = NULL;
-	if (conf_load(&c, path, &diag) != 0 ||
+	if ((text != NULL ? conf_load_text(&c, path, text, len, &diag) :
+	    conf_load(&c, path, &diag)) != 0 ||
 	    (p_r != NULL && policy_load(&p, c, &diag) != 0)) {
 		diag_print(&diag);
 		conf_free(&c);
@@ -64,7 +66,7 @@ read_config(const char *path, struct conf **c_r, struct sla_policy **p_r,
 int
 app_read_config(const char *path, struct conf **c_r, struct sla_policy **p_r)
 {
-	return read_config(path, c_r, p_r, true);
+	return read_config(path, NULL, 0, c_r, p_r, true);
 }
 
 void
@@ -83,10 +85,10 @@ app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
 }
 
 static int
-load_config(struct app *app, bool pgp)
+load_config(struct app *app, const char *text, size_t len, bool pgp)
 {
 	struct conf *c;
-	int rc = read_config(app->config_path, &c, NULL, pgp);
+	int rc = read_config(app->config_path, text, len, &c, NULL, pgp);
 
 	if (rc == 0)
 		app_install_config(app, c, NULL);
@@ -96,13 +98,13 @@ load_config(struct app *app, bool pgp)
 int
 app_load_config(struct app *app)
 {
-	return load_config(app, true);
+	return load_config(app, NULL, 0, true);
 }
 
 int
-app_load_config_scheduler(struct app *app)
+app_load_config_scheduler(struct app *app, const char *text, size_t len)
 {
-	return load_config(app, false);
+	return load_config(app, text, len, false);
 }
 
 static int fatal_exit = EX_CONFIG;

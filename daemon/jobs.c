@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,7 +28,9 @@ struct jobs {
 	int fd;                 /* the reports' read end, -1 */
 	bool again;             /* ended on purpose (a reload): start at once */
 	struct backoff backoff; /* a child that ended by itself */
-	time_t start_at;        /* when to start one, with no child */
+	double start_at;        /* when to start one, with no child
+	                         * (mono_seconds(): a clock set back, or
+	                         * --now's fixed one, delays nothing) */
 	char *argv[8];          /* the child's command line (made before
 	                         * the fork: nothing is allocated after) */
 };
@@ -206,12 +209,48 @@ child_run(struct app *app, pid_t parent)
 	_exit(0);
 }
 
+/* The configuration file's bytes as the daemon read them, from
+ * descriptor 4 (closed after): *text NULL when the daemon handed none. */
+static int
+child_config_text(char **text, size_t *len)
+{
+	struct stat st;
+	size_t got = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (fstat(4, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	*text = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(4, *text + got, (size_t)st.st_size - got,
+		    (off_t)got);
+
+		if (n <= 0 && !(n < 0 && errno == EINTR)) {
+			fprintf(stderr, "guichet: %s: the daemon's configuration "
+			    "cannot be read: %s\n", JOBS_COMMAND,
+			    n < 0 ? strerror(errno) : "cut short");
+			free(*text);
+			*text = NULL;
+			close(4);
+			return EX_OSERR;
+		}
+		got += n > 0 ? (size_t)n : 0;
+	}
+	(*text)[got] = '\0';
+	*len = got;
+	close(4);
+	return 0;
+}
+
 int
 jobs_child_main(struct app *app, int argc, char **argv)
 {
 	struct stat st;
-	char *end;
+	char *end, *text;
+	size_t len;
 	long long parent = argc == 2 ? strtoll(argv[1], &end, 10) : 0;
+	int rc;
 
 	if (argc != 2 || end == argv[1] || *end != '\0' || parent <= 1 ||
 	    fstat(3, &st) != 0 || !S_ISFIFO(st.st_mode)) {
@@ -220,6 +259,15 @@ jobs_child_main(struct app *app, int argc, char **argv)
 		    "hand\n", JOBS_COMMAND);
 		return EX_USAGE;
 	}
+	if ((rc = child_config_text(&text, &len)) != 0)
+		return rc;
+	rc = app_load_config_scheduler(app, text, len);
+	if (text != NULL) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	if (rc != 0)
+		return EX_CONFIG;
 	child_run(app, (pid_t)parent);
 }
 
@@ -230,23 +278,33 @@ jobs_child_main(struct app *app, int argc, char **argv)
  * other threads (libmicrohttpd's, with [http]) may have held any lock
  * of the C library or of a library at the fork, the clock's for
  * instance, which in this copy nobody would ever let go: the scheduler
- * runs in a program of its own, with its own memory. Every descriptor
- * but 0-2 and the reports' pipe (made 3) is closed; signals unblocked,
- * HUP ignored (the daemon's; kept across the exec); the child ends with
- * the daemon. */
+ * runs in a program of its own, with its own memory. The reports' pipe
+ * becomes descriptor 3, the configuration's bytes (conf_fd, -1: none)
+ * 4; every other descriptor but 0-2 is closed; signals unblocked, HUP
+ * ignored (the daemon's; kept across the exec); the child ends with the
+ * daemon. */
 static void __attribute__((noreturn))
-child_exec(char *const *argv, int report_fd)
+child_exec(char *const *argv, int report_fd, int conf_fd)
 {
 	static const char failed[] = "guichet: scheduler: cannot run "
 	    "/proc/self/exe\n";
 	struct sigaction sa;
 	sigset_t none;
+	int first_closed = conf_fd >= 0 ? 5 : 4;
 
+	/* out of each other's way first */
+	if ((report_fd == 4 &&
+	    (report_fd = fcntl(report_fd, F_DUPFD, 5)) < 0) ||
+	    (conf_fd == 3 && (conf_fd = fcntl(conf_fd, F_DUPFD, 5)) < 0))
+		_exit(EX_OSERR);
 	if (report_fd == 3 ? fcntl(3, F_SETFD, 0) != 0 :
 	    dup2(report_fd, 3) != 3)
 		_exit(EX_OSERR);
-	if (close_range(4, ~0U, 0) != 0)
-		for (int fd = 4; fd < 65536; fd++)
+	if (conf_fd >= 0 && (conf_fd == 4 ? fcntl(4, F_SETFD, 0) != 0 :
+	    dup2(conf_fd, 4) != 4))
+		_exit(EX_OSERR);
+	if (close_range(first_closed, ~0U, 0) != 0)
+		for (int fd = first_closed; fd < 65536; fd++)
 			(void)close(fd);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -260,17 +318,51 @@ child_exec(char *const *argv, int report_fd)
 	_exit(EX_OSERR);
 }
 
+/* The configuration file's bytes the daemon runs, in a file of memory
+ * for the child: -1 when there are none (a config from a buffer), or
+ * when it cannot be made (said; the child reads the file then). */
+static int
+config_memfd(const struct conf *c)
+{
+	size_t done = 0;
+	int fd;
+
+	if (c->text == NULL)
+		return -1;
+	if ((fd = memfd_create("guichet.conf", MFD_CLOEXEC)) < 0) {
+		log_warn("scheduler: memfd_create: %s; its process reads %s "
+		    "itself", strerror(errno), c->path);
+		return -1;
+	}
+	while (done < c->text_len) {
+		ssize_t n = write(fd, c->text + done, c->text_len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("scheduler: the configuration for its process: "
+			    "%s; it reads %s itself", n < 0 ? strerror(errno) :
+			    "cut short", c->path);
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return fd;
+}
+
 static void
 jobs_start(struct jobs *j)
 {
-	int p[2];
+	int p[2], conf_fd;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		log_error("scheduler: pipe: %s", strerror(errno));
-		j->start_at = app_now(j->app) + backoff_failed(&j->backoff);
+		j->start_at = mono_seconds() + backoff_failed(&j->backoff);
 		return;
 	}
+	conf_fd = config_memfd(j->app->conf);
 	/* what the daemon would write meanwhile goes out before the fork,
 	 * not twice */
 	fflush(NULL);
@@ -278,12 +370,16 @@ jobs_start(struct jobs *j)
 		log_error("scheduler: fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
-		j->start_at = app_now(j->app) + backoff_failed(&j->backoff);
+		if (conf_fd >= 0)
+			close(conf_fd);
+		j->start_at = mono_seconds() + backoff_failed(&j->backoff);
 		return;
 	}
 	if (pid == 0)
-		child_exec(j->argv, p[1]);
+		child_exec(j->argv, p[1], conf_fd);
 	close(p[1]);
+	if (conf_fd >= 0)
+		close(conf_fd);
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->pid = pid;
 	j->fd = p[0];
@@ -335,7 +431,7 @@ jobs_fd(const struct jobs *j)
 /* The child ended (its pipe closed): reap it, say why when it was not
  * asked to, and plan the next one. */
 static void
-jobs_ended(struct jobs *j, time_t now)
+jobs_ended(struct jobs *j)
 {
 	int status = 0;
 	char why[96];
@@ -348,9 +444,10 @@ jobs_ended(struct jobs *j, time_t now)
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), "signal %d", WTERMSIG(status));
 	else if (WEXITSTATUS(status) == EX_CONFIG)
-		/* it reads the file afresh; the daemon runs what it read */
-		snprintf(why, sizeof(why), "exit %d: the configuration file "
-		    "has problems, above", EX_CONFIG);
+		/* the files the configuration names, read afresh (its own
+		 * bytes are the daemon's) */
+		snprintf(why, sizeof(why), "exit %d: the configuration has "
+		    "problems, above", EX_CONFIG);
 	else
 		snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(status));
 	if (j->again) {
@@ -358,7 +455,7 @@ jobs_ended(struct jobs *j, time_t now)
 		    "configuration", (long)j->pid, why);
 		j->pid = 0;
 		backoff_reset(&j->backoff);
-		j->start_at = now;
+		j->start_at = mono_seconds();
 		return;
 	}
 	j->backoff.cap = j->app->conf->general.reconnect_max;
@@ -366,7 +463,7 @@ jobs_ended(struct jobs *j, time_t now)
 	log_error("scheduler: its process %ld ended (%s); started again in "
 	    "%llds", (long)j->pid, why, delay);
 	j->pid = 0;
-	j->start_at = now + delay;
+	j->start_at = mono_seconds() + delay;
 }
 
 void
@@ -388,13 +485,19 @@ jobs_service(struct jobs *j, struct monitor *mon, time_t now,
 		if (n > 0)
 			continue;   /* a part: it died writing it */
 		if (n == 0)
-			jobs_ended(j, now);   /* its pipe closed: it ended */
+			jobs_ended(j);   /* its pipe closed: it ended */
 		break;
 	}
-	if (j->pid == 0 && now >= j->start_at)
+	if (j->pid == 0 && mono_seconds() >= j->start_at)
 		jobs_start(j);
-	if (j->pid == 0 && j->start_at < *next)
-		*next = j->start_at;
+	if (j->pid == 0) {
+		/* in the daemon's clock, for its sleep */
+		double left = j->start_at - mono_seconds();
+		time_t at = now + (left > 0 ? (time_t)left + 1 : 0);
+
+		if (at < *next)
+			*next = at;
+	}
 }
 
 void

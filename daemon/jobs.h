@@ -17,9 +17,11 @@
  * DAEMON_PID`, so `ps` tells it apart. A copy of the daemon's memory
  * would be unsafe: libmicrohttpd's thread may hold a lock of the C
  * library at the fork (the clock's, at every answer's Date), which in
- * the copy nobody would let go. It reads the configuration file and
- * takes the daemon's clock; it inherits only stdin, stdout, stderr and
- * the reports' pipe (descriptor 3). It runs a
+ * the copy nobody would let go. It is handed the bytes of the
+ * configuration file that the daemon runs (descriptor 4, a file in
+ * memory: a file changed or broken since is not run until a reload) and
+ * the daemon's clock; it inherits only stdin, stdout, stderr and the
+ * reports' pipe (descriptor 3). It runs a
  * pass at once, then when the next timer is due (at the latest
  * JOBS_EVERY seconds later), or at once when a status update or a rating
  * is NOTIFYed on guichet_status. After each pass it writes its figures

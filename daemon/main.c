@@ -320,10 +320,9 @@ run(int argc, char **argv)
 		}
 		return command_help(stdout, argv[i + 1]);
 	}
-	/* serve's scheduler process: serve starts it, nobody else */
+	/* serve's scheduler process: serve starts it, nobody else; it
+	 * reads the configuration the daemon hands it */
 	if (strcmp(argv[i], JOBS_COMMAND) == 0) {
-		if (app_load_config_scheduler(&app) != 0)
-			return EX_CONFIG;
 		rc = jobs_child_main(&app, argc - i, argv + i);
 		app_free_config(&app);
 		return rc;

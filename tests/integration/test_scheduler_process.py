@@ -15,9 +15,12 @@ intake nor sending:
   session of either left);
 - the child is the daemon's program run again (fork and exec:
   `scheduler-process DAEMON_PID` on its command line, with the daemon's
-  configuration file and clock), single-threaded and without the
-  daemon's libmicrohttpd in its memory; it does its passes; nobody but
-  the daemon starts it;
+  clock), single-threaded and without the daemon's libmicrohttpd in its
+  memory; it does its passes; nobody but the daemon starts it;
+- a child started again runs the configuration file's bytes that the
+  daemon runs, not the file changed (or broken) since; a file that the
+  configuration names and that broke since keeps it down, said, until
+  mended;
 - a SIGHUP starts a new child with the new configuration (a [digest]
   added by the reload is mailed by it), and no error is logged;
 - the daemon stopped stops its child, and exits 0;
@@ -90,13 +93,27 @@ class SchedulerProcess(DeskCase):
             (p for p in children(d.pid) if p != other_than), None), 30,
             "the daemon's scheduler process")
 
-    def test_a_pass_held_by_a_lock_holds_back_no_mail(self):
+    def opened_on_thursday(self, sections):
+        """The desk with sections, and a ticket opened on Thursday (its
+        acknowledgement taken from the sink): Friday's digest has one to
+        list."""
         s = self.servers
-        self.start_desk("sp", AGENTS)
+        self.start_desk("sp", sections)
         first = self.arrive("Printer setup")
         s.guichet("serve", "--once", now=THU)
         self.assertTrue(self.sent(first))
         s.smtp.clear()
+
+    def serving_friday_without_digest(self):
+        """opened_on_thursday() without [digest], then a daemon at
+        Friday 09:01 (a digest due): (daemon, its scheduler process)."""
+        self.opened_on_thursday(NO_DIGEST)
+        d = self.servers.spawn("serve", now=FRI_0901)
+        return d, self.child_of(d)
+
+    def test_a_pass_held_by_a_lock_holds_back_no_mail(self):
+        s = self.servers
+        self.opened_on_thursday(AGENTS)
         # the jobs wait on a lock as long as the role lets them
         s.pg.psql("ALTER DATABASE %s SET lock_timeout = '10min'" % self.db)
         release = s.pg.hold_lock(self.db, "digest_sends")
@@ -148,30 +165,68 @@ class SchedulerProcess(DeskCase):
         gh.wait_until(lambda: self.sessions() + self.sessions("guichet") ==
                       0, 30, "no session of theirs left")
 
-    def test_a_child_started_again_over_a_broken_file_says_so(self):
-        # the child reads the configuration file at its start: one broken
-        # since the daemon read it keeps the scheduler down, said, while
-        # the daemon serves with the configuration it read; mended, the
-        # next attempt starts it
+    def test_a_child_started_again_runs_the_daemons_configuration(self):
+        # the daemon hands its child the configuration file's bytes it
+        # runs: a file changed (or broken) since, and not reloaded, is
+        # not what the scheduler runs; a reload makes it so
         s = self.servers
-        self.start_desk("sp", AGENTS)
+        d, child = self.serving_friday_without_digest()
+        gh.wait_until(lambda: self.sessions() == 1, 30,
+                      "the scheduler's session")
+        # the file now asks for the digests; the daemon was not told
+        s.write_config(dbname=self.db, mailbox_user=self.user,
+                       sections=AGENTS)
+        with open(s.config_path) as f:
+            with_digest = f.read()
+        for broken in (False, True):
+            if broken:
+                with open(s.config_path, "a") as f:
+                    f.write("\n[no such section]\n")
+            os.kill(child, signal.SIGKILL)
+            child = self.child_of(d, other_than=child)
+            gh.wait_until(lambda: self.sessions() == 1, 30,
+                          "the scheduler started again and connected")
+            time.sleep(1)
+            self.assertEqual(self.digests(), [])
+        self.acked(self.arrive("Export slow"))
+        self.assertNotIn("exit 78", d.stderr())
+        # reloaded, the file runs everywhere
+        with open(s.config_path, "w") as f:
+            f.write(with_digest)
+        d.send_signal(signal.SIGHUP)
+        d.wait_for_output("configuration reloaded")
+        gh.wait_until(lambda: len(self.digests()) == 2, 30,
+                      "the digests once the daemon runs the file")
+        self.assertEqual(d.stop().returncode, 0)
+
+    def test_a_file_the_configuration_names_broken_since_says_so(self):
+        # what the configuration names (here a calendar's holidays) is
+        # read afresh by a child started again: broken since the daemon
+        # read it, the scheduler stays down, said, while the daemon
+        # serves; mended, the next attempt starts it
+        s = self.servers
+        holidays = os.path.join(s.dir, "holidays-sp.txt")
+        with open(holidays, "w") as f:
+            f.write("2026-12-25 Christmas\n")
+        self.addCleanup(os.unlink, holidays)
+        sections = dict(AGENTS)
+        sections["calendar business"] = {"holidays_file": holidays}
+        self.start_desk("sp", sections)
         d = s.spawn("serve")
         child = self.child_of(d)
         gh.wait_until(lambda: self.sessions() == 1, 30,
                       "the scheduler's session")
-        with open(s.config_path) as f:
-            good = f.read()
-        with open(s.config_path, "a") as f:
-            f.write("\n[general]\nlog_level = loud\n")
+        with open(holidays, "w") as f:
+            f.write("Christmas, some day\n")
         os.kill(child, signal.SIGKILL)
         d.wait_for_output(r"scheduler: its process \d+ ended \(exit 78: the "
-                          r"configuration file has problems, above\); "
-                          r"started again in \d+s")
-        self.assertRegex(d.stderr(), r"guichet\.conf:\d+: ")
+                          r"configuration has problems, above\); started "
+                          r"again in \d+s")
+        self.assertIn("holidays-sp.txt", d.stderr())
         self.acked(self.arrive("Printer setup"))
         self.assertEqual(self.sessions(), 0)
-        with open(s.config_path, "w") as f:
-            f.write(good)
+        with open(holidays, "w") as f:
+            f.write("2026-12-25 Christmas\n")
         gh.wait_until(lambda: self.sessions() == 1, 60,
                       "the scheduler back once the file is mended")
         r = d.stop()
@@ -179,13 +234,7 @@ class SchedulerProcess(DeskCase):
 
     def test_a_reload_starts_a_child_with_the_new_configuration(self):
         s = self.servers
-        self.start_desk("sp", NO_DIGEST)
-        first = self.arrive("Printer setup")
-        s.guichet("serve", "--once", now=THU)
-        self.assertTrue(self.sent(first))
-        s.smtp.clear()
-        d = s.spawn("serve", now=FRI_0901)
-        child = self.child_of(d)
+        d, child = self.serving_friday_without_digest()
         # a pass without [digest] ran
         gh.wait_until(lambda: self.sessions() == 1, 30,
                       "the scheduler's session")
