@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/mem.h"
+#include "common/util.h"
 
 int
 fileio_write_atomic(const char *dir, const char *name, const void *data,
@@ -19,8 +20,7 @@ fileio_write_atomic(const char *dir, const char *name, const void *data,
 {
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
 	char *path = xasprintf("%s/%s", dir, name);
-	const char *p = data, *step = "create";
-	size_t off = 0;
+	const char *step = "create";
 	int fd, dfd, rc = 0;
 
 	if ((fd = mkstemp(tmp)) < 0) {
@@ -28,16 +28,9 @@ fileio_write_atomic(const char *dir, const char *name, const void *data,
 		    "this folder: %s", dir, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			step = "write";
-			goto fail;
-		}
-		off += (size_t)w;
+	if (fd_write_all(fd, data, len) != 0) {
+		step = "write";
+		goto fail;
 	}
 	step = "fsync";
 	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)

@@ -164,6 +164,27 @@ fd_read_all(char **out, size_t *len_r, int fd, size_t max, struct gc_err *err)
 }
 
 int
+fd_write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+
+	while (len > 0) {
+		ssize_t n = write(fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 file_read(char **out, size_t *len_r, const char *path, size_t max,
     struct gc_err *err)
 {

@@ -44,6 +44,10 @@ int file_read(char **out, size_t *len_r, const char *path, size_t max,
 int fd_read_all(char **out, size_t *len_r, int fd, size_t max,
     struct gc_err *err);
 
+/* Write all len bytes of p to fd (again after EINTR and short writes):
+ * 0, or -1 with errno set (EIO when the file took no byte). */
+int fd_write_all(int fd, const void *p, size_t len);
+
 /* Join dir and a path unless path is absolute. Result malloc'd. */
 char *path_resolve(const char *dir, const char *path);
 /* The folder of a file path ("." when it has none). malloc'd. */

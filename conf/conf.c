@@ -31,8 +31,6 @@
 #include "conf/security.h"
 #include "conf/status_conf.h"
 
-#define CONF_MAX_FILE   (4 * 1024 * 1024)
-
 /* What a customer writes to confirm a resolution (fr, en). */
 #define DEFAULT_CONFIRM "c'est résolu, c'est réglé, c'est bon pour nous, " \
 	"vous pouvez fermer, vous pouvez clôturer, problème résolu, " \

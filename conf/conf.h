@@ -317,6 +317,8 @@ int conf_load_partial(struct conf **out, const char *path,
 int conf_load_buffer(struct conf **out, const char *name, const char *dir,
     const char *text, size_t len, struct conf_diag *diag);
 
+#define CONF_MAX_FILE (4 * 1024 * 1024)   /* a config file's size, at most */
+
 /* As conf_load(), from the bytes of path as another process read them
  * (its c->text): what `serve`'s scheduler process runs, so that it runs
  * the very file its daemon runs, whatever the file on disk is now. */

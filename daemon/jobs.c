@@ -214,32 +214,21 @@ child_run(struct app *app, pid_t parent)
 static int
 child_config_text(char **text, size_t *len)
 {
+	struct gc_err err = { 0 };
 	struct stat st;
-	size_t got = 0;
+	int rc;
 
 	*text = NULL;
 	*len = 0;
 	if (fstat(4, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
-	*text = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = pread(4, *text + got, (size_t)st.st_size - got,
-		    (off_t)got);
-
-		if (n <= 0 && !(n < 0 && errno == EINTR)) {
-			fprintf(stderr, "guichet: %s: the daemon's configuration "
-			    "cannot be read: %s\n", JOBS_COMMAND,
-			    n < 0 ? strerror(errno) : "cut short");
-			free(*text);
-			*text = NULL;
-			close(4);
-			return EX_OSERR;
-		}
-		got += n > 0 ? (size_t)n : 0;
-	}
-	(*text)[got] = '\0';
-	*len = got;
+	rc = fd_read_all(text, len, 4, CONF_MAX_FILE, &err);
 	close(4);
+	if (rc != 0) {
+		fprintf(stderr, "guichet: %s: the daemon's configuration: %s\n",
+		    JOBS_COMMAND, err.msg);
+		return EX_OSERR;
+	}
 	return 0;
 }
 
@@ -319,34 +308,24 @@ child_exec(char *const *argv, int report_fd, int conf_fd)
 }
 
 /* The configuration file's bytes the daemon runs, in a file of memory
- * for the child: -1 when there are none (a config from a buffer), or
- * when it cannot be made (said; the child reads the file then). */
+ * for the child, read from its start: -1 when there are none (a config
+ * from a buffer), or when it cannot be made (said; the child reads the
+ * file then). */
 static int
 config_memfd(const struct conf *c)
 {
-	size_t done = 0;
 	int fd;
 
 	if (c->text == NULL)
 		return -1;
-	if ((fd = memfd_create("guichet.conf", MFD_CLOEXEC)) < 0) {
-		log_warn("scheduler: memfd_create: %s; its process reads %s "
-		    "itself", strerror(errno), c->path);
-		return -1;
-	}
-	while (done < c->text_len) {
-		ssize_t n = write(fd, c->text + done, c->text_len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn("scheduler: the configuration for its process: "
-			    "%s; it reads %s itself", n < 0 ? strerror(errno) :
-			    "cut short", c->path);
+	if ((fd = memfd_create("guichet.conf", MFD_CLOEXEC)) < 0 ||
+	    fd_write_all(fd, c->text, c->text_len) != 0 ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		log_warn("scheduler: the configuration for its process: %s; "
+		    "it reads %s itself", strerror(errno), c->path);
+		if (fd >= 0)
 			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
+		return -1;
 	}
 	return fd;
 }
@@ -491,7 +470,8 @@ jobs_service(struct jobs *j, struct monitor *mon, time_t now,
 	if (j->pid == 0 && mono_seconds() >= j->start_at)
 		jobs_start(j);
 	if (j->pid == 0) {
-		/* in the daemon's clock, for its sleep */
+		/* (a start that failed planned the next) in the daemon's
+		 * clock, for its sleep */
 		double left = j->start_at - mono_seconds();
 		time_t at = now + (left > 0 ? (time_t)left + 1 : 0);
 

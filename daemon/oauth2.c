@@ -176,7 +176,6 @@ oauth2_save_refresh(const char *path, const char *token,
     struct gc_err *err)
 {
 	char *dir = path_dirname(path), *tmp = xasprintf("%s.XXXXXX", path);
-	size_t len = strlen(token), off = 0;
 	int fd, dfd, rc = 0;
 
 	/* mkstemp makes the file 0600 before a byte is in it */
@@ -186,16 +185,8 @@ oauth2_save_refresh(const char *path, const char *token,
 		goto out;
 	}
 	fchmod(fd, 0600);
-	while (off < len) {
-		ssize_t n = write(fd, token + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off < len || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+	if (fd_write_all(fd, token, strlen(token)) != 0 ||
+	    fd_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
 		rc = gc_err_set(err, GC_EIO, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		close(fd);
