@@ -74,6 +74,8 @@ import threading
 import time
 import unittest
 
+import pg_wire
+
 __all__ = [
     "HarnessError", "GuichetFailed", "Servers", "ServersTestCase",
     "Postgres", "Dovecot", "SmtpSink", "WebhookReceiver", "TLSFiles",
@@ -485,6 +487,8 @@ class Postgres:
         self.user = PG_SUPERUSER
         self.host = LOCALHOST
         self._known = set()     # databases seen to exist (has_database)
+        self._session = None    # psql()'s, kept open (pg_wire)
+        self._session_lock = threading.Lock()
 
     def _bin(self, name):
         return os.path.join(PG_BIN, name)
@@ -616,6 +620,7 @@ class Postgres:
 
     def stop(self, mode="fast"):
         """Shut down (pg_ctl stop -m fast by default; 'immediate' too)."""
+        self.close_session()
         pid = self.pid()
         if not pid_alive(pid):
             return
@@ -628,6 +633,7 @@ class Postgres:
     def kill(self):
         """SIGKILL the postmaster and every backend at once, as a crash
         would; the next start() runs crash recovery."""
+        self.close_session()
         pid = self.pid()
         if not pid_alive(pid):
             return
@@ -679,6 +685,7 @@ class Postgres:
 
     def cleanup(self):
         """Stop at once (immediate shutdown) before the directory goes."""
+        self.close_session()
         pid = self.pid()
         if pid_alive(pid):
             self.stop(mode="immediate")
@@ -705,16 +712,78 @@ class Postgres:
         return "postgresql://%s@%s:%d/%s" % (self.user, self.host,
                                               self.port, dbname)
 
+    # What a session keeps from the statements that change what a new one
+    # sees: psql() ends its session after them.
+    _NEW_SESSION = re.compile(r"\bDATABASE\b|\b(ALTER|CREATE|DROP)\s+(ROLE|"
+                              r"USER)\b|\bALTER\s+SYSTEM\b|pg_reload_conf",
+                              re.I)
+
     def psql(self, sql, db="postgres", check=True):
         """Run sql (one or more statements, each in its own implicit
-        transaction) with psql and return the rows of every statement that
-        returned rows, concatenated, as tuples of str (None for NULL).
+        transaction) as psql would and return the rows of every statement
+        that returned rows, concatenated, as tuples of str (None for
+        NULL).
 
-        A failing statement raises HarnessError with psql's message
+        A failing statement raises HarnessError with the server's message
         (statements before it stay committed) unless check=False.
+
+        The statements go over a session kept open between calls
+        (pg_wire: a psql process and a new backend for each call cost
+        the suite minutes of CPU), made new again after each call as a
+        new psql's would be; psql itself runs what pg_wire does not
+        (backslash commands, COPY with the client's files) and the calls
+        made while another thread uses the session.
         """
         if re.search(r"\bdatabase\b", sql, re.I):
             self._known = set()
+        new_session = self._NEW_SESSION.search(sql)
+        if new_session:
+            # a database dropped or copied must have no session on it
+            self.close_session()
+        statements = pg_wire.split(sql)
+        if statements is not None and "COPY" not in sql.upper() and \
+                self._session_lock.acquire(blocking=False):
+            try:
+                rows, error = self._session_run(db, statements)
+                if new_session:
+                    self._close_session()
+            finally:
+                self._session_lock.release()
+            if error and check:
+                raise HarnessError("psql failed on %r:\n%s"
+                                   % (sql[:500], error))
+            return rows
+        return self._psql_process(sql, db, check)
+
+    def _session_run(self, db, statements):
+        key = (self.host, self.port, self.user, db)
+        s = self._session
+        if s is None or s.key != key or not s.usable():
+            self._close_session()
+            try:
+                s = pg_wire.Session(*key)
+            except pg_wire.Lost as e:
+                raise HarnessError("psql failed: cannot connect to %s: %s"
+                                   % (self.conninfo(db), e)) from None
+            self._session = s
+        try:
+            return s.run(statements)
+        except pg_wire.Lost as e:
+            self._session = None
+            raise HarnessError("psql failed: the connection to %s was lost: "
+                               "%s" % (self.conninfo(db), e)) from None
+
+    def _close_session(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def close_session(self):
+        """End psql()'s session (the next call opens another)."""
+        with self._session_lock:
+            self._close_session()
+
+    def _psql_process(self, sql, db, check):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["PGCONNECT_TIMEOUT"] = "10"
         r = subprocess.run(

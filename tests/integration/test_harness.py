@@ -58,6 +58,51 @@ class TestServers(gh.ServersTestCase):
         with self.assertRaises(gh.HarnessError):
             pg.psql("SELECT * FROM no_such_table", db="roundtrip")
 
+    def test_psql_is_a_new_session_each_call(self):
+        # psql() keeps its session open between calls (pg_wire): each call
+        # still behaves as a new psql process would
+        pg = self.servers.pg
+        pg.create_database("session", exist_ok=True)
+
+        def q(sql, **kw):
+            return pg.psql(sql, db="session", **kw)
+        # statements cut where psql cuts them, each its own transaction:
+        # those before a failure stay, the rest is not run
+        q("CREATE TABLE s (v text)")
+        with self.assertRaises(gh.HarnessError) as cm:
+            q("INSERT INTO s VALUES ('a;1'), ($x$b;2$x$); -- c; d\n"
+              "INSERT INTO s VALUES (E'c\\';3' /* ; */); SELECT 1/0; "
+              "INSERT INTO s VALUES ('never')")
+        self.assertIn("division by zero", str(cm.exception))
+        self.assertEqual(q("SELECT v FROM s ORDER BY v"),
+                         [("a;1",), ("b;2",), ("c';3",)])
+        self.assertEqual(q("SELECT 1/0; SELECT 2", check=False), [])
+        # rows of every statement, in order
+        self.assertEqual(q("SELECT 1; UPDATE s SET v = v; SELECT 2, NULL"),
+                         [("1",), ("2", None)])
+        # nothing a call set survives it: settings, prepared statements,
+        # a transaction left open, advisory locks, temporary tables
+        before = q("SELECT pg_backend_pid()")
+        q("SET work_mem = '7MB'; PREPARE p AS SELECT 1; "
+          "SELECT pg_advisory_lock(42); CREATE TEMP TABLE t (x int); "
+          "BEGIN; INSERT INTO s VALUES ('rolled back')")
+        self.assertEqual(q("SELECT pg_backend_pid()"), before)
+        self.assertNotEqual(q("SHOW work_mem"), [("7MB",)])
+        self.assertEqual(q("SELECT count(*) FROM pg_prepared_statements; "
+                           "SELECT count(*) FROM pg_locks WHERE locktype = "
+                           "'advisory'; SELECT count(*) FROM s WHERE v = "
+                           "'rolled back'; SELECT to_regclass('pg_temp.t') "
+                           "IS NULL"), [("0",), ("0",), ("0",), ("t",)])
+        # what changes new sessions is seen by the next call
+        q("ALTER DATABASE session SET work_mem = '9MB'")
+        self.assertEqual(q("SHOW work_mem"), [("9MB",)])
+        # a session ended by the server: the next call opens another
+        pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = 'session'")
+        self.assertEqual(q("SELECT count(*) FROM s"), [("3",)])
+        # and what only psql understands goes to psql
+        self.assertEqual(q("\\set n 5\nSELECT :n"), [("5",)])
+
     def test_database_from_template(self):
         pg = self.servers.pg
         pg.create_database("tmpl_src")
