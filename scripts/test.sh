@@ -12,14 +12,7 @@
 #                                      first command, once; fuzz.sh); each
 #                                      runs with sh and gets ROOT,
 #                                      BUILD_DIR, ASAN_BUILD_DIR, JOBS in
-#                                      its environment. A step whose file
-#                                      says "test.sh: in the background"
-#                                      (a fixed amount of work, no clock:
-#                                      builds.sh) runs at nice 19 while
-#                                      the last suite runs, on the CPU its
-#                                      tests leave idle while they wait
-#                                      for their servers; its output and
-#                                      outcome are told in its turn
+#                                      its environment
 #
 # A failing step does not stop the later ones (a broken unit test should
 # not hide a sanitizer report), but the script exits non-zero if any step
@@ -100,42 +93,6 @@ build() {
 	cmake --build "$dir" -j "$JOBS" -- $keep
 }
 
-# Steps run in the background (see 4. above): started before the last
-# suite, waited for in their turn.
-background=""
-start_background() {
-	[ -n "$do_extra" ] && [ -d "$ROOT/scripts/test.d" ] || return 0
-	for f in "$ROOT"/scripts/test.d/*.sh; do
-		grep -q "^# test.sh: in the background" "$f" 2>/dev/null ||
-		    continue
-		name=$(basename "$f" .sh)
-		(
-			t0=$(date +%s)
-			if env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
-			    -u LSAN_OPTIONS nice -n 19 sh "$f" \
-			    >"$bg_dir/$name.log" 2>&1; then
-				echo ok >"$bg_dir/$name.rc"
-			else
-				echo FAILED >"$bg_dir/$name.rc"
-			fi
-			echo $(($(date +%s) - t0)) >>"$bg_dir/$name.rc"
-		) &
-		background="$background $name:$!"
-		echo "test.sh: $name started in the background (nice 19)"
-	done
-}
-# background_step NAME PID: the step NAME run in the background, waited
-# for; its output, then its outcome.
-background_step() {
-	wait "$2" || true
-	cat "$bg_dir/$1.log"
-	outcome=FAILED secs=""
-	{ read -r outcome; read -r secs; } <"$bg_dir/$1.rc" || true
-	echo "(in the background for ${secs:-?} s, beside the suite)"
-	[ "$outcome" = ok ]
-}
-bg_dir=$(mktemp -d)
-
 # lsan_works, sanitizer_env
 . "$ROOT/scripts/sanitizers.sh"
 
@@ -183,7 +140,7 @@ huge_release() {
 	rm -f "$HUGE_NOTE"
 	huge_before=""
 }
-trap 'huge_release; rm -rf "$bg_dir"' EXIT
+trap huge_release EXIT
 trap 'huge_release; exit 130' INT TERM
 huge_reserve
 
@@ -193,7 +150,6 @@ fi
 
 if [ -n "$do_normal" ]; then
 	step build build "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo || true
-	[ -n "$do_asan" ] || start_background
 	step ctest run_ctest "$BUILD_DIR" || true
 fi
 
@@ -201,7 +157,6 @@ if [ -n "$do_asan" ]; then
 	sanitizer_env
 	step build-asan build "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug \
 	    -DGUICHET_SANITIZE=ON || true
-	start_background
 	step ctest-asan run_ctest "$ASAN_BUILD_DIR" || true
 	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi
@@ -209,16 +164,7 @@ fi
 if [ -n "$do_extra" ] && [ -d "$ROOT/scripts/test.d" ]; then
 	for f in "$ROOT"/scripts/test.d/*.sh; do
 		[ -e "$f" ] || continue
-		name=$(basename "$f" .sh)
-		pid=""
-		for b in $background; do
-			[ "${b%%:*}" = "$name" ] && pid=${b#*:}
-		done
-		if [ -n "$pid" ]; then
-			step "$name" background_step "$name" "$pid" || true
-		else
-			step "$name" sh "$f" || true
-		fi
+		step "$(basename "$f" .sh)" sh "$f" || true
 	done
 fi
 

@@ -9,10 +9,6 @@
 # combinations (gcc, clang x Debug, RelWithDebInfo x plain, sanitizers):
 # scripts/build-matrix.sh, which this step runs for these two.
 #
-# test.sh: in the background
-# (a fixed amount of work, no clock: scripts/test.sh runs it at nice 19
-# beside the sanitizer suite, on the CPU that suite leaves idle)
-#
 # Run by scripts/test.sh (it sets ROOT and JOBS), or alone:
 # sh scripts/test.d/builds.sh.
 
