@@ -673,15 +673,11 @@ load_file(struct conf **out, const char *path, struct conf_diag *diag,
 }
 
 int
-conf_load_text(struct conf **out, const char *path, const char *text,
-    size_t len, struct conf_diag *diag)
+conf_load_text(struct conf **out, const char *path, char *text, size_t len,
+    struct conf_diag *diag)
 {
-	char *copy = xmalloc(len + 1);
-
-	memcpy(copy, text, len);
-	copy[len] = '\0';
 	*out = NULL;
-	return load_text(out, path, copy, len, diag, false);
+	return load_text(out, path, text, len, diag, false);
 }
 
 int

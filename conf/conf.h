@@ -321,8 +321,10 @@ int conf_load_buffer(struct conf **out, const char *name, const char *dir,
 
 /* As conf_load(), from the bytes of path as another process read them
  * (its c->text): what `serve`'s scheduler process runs, so that it runs
- * the very file its daemon runs, whatever the file on disk is now. */
-int conf_load_text(struct conf **out, const char *path, const char *text,
+ * the very file its daemon runs, whatever the file on disk is now. text
+ * (malloc'd, NUL-terminated) is taken: kept as the result's c->text, or
+ * wiped and freed. */
+int conf_load_text(struct conf **out, const char *path, char *text,
     size_t len, struct conf_diag *diag);
 
 void conf_free(struct conf **c);

@@ -25,9 +25,9 @@ diag_print(struct conf_diag *diag)
 	conf_diag_free(diag);
 }
 
-/* text: path's bytes as the daemon read them (NULL: the file). */
+/* text: path's bytes as the daemon read them, taken (NULL: the file). */
 static int
-read_config(const char *path, const char *text, size_t len,
+read_config(const char *path, char *text, size_t len,
     struct conf **c_r, struct sla_policy **p_r, bool pgp)
 {
 	struct conf_diag diag = { 0 };
@@ -85,7 +85,7 @@ app_install_config(struct app *app, struct conf *c, struct sla_policy *p)
 }
 
 static int
-load_config(struct app *app, const char *text, size_t len, bool pgp)
+load_config(struct app *app, char *text, size_t len, bool pgp)
 {
 	struct conf *c;
 	int rc = read_config(app->config_path, text, len, &c, NULL, pgp);
@@ -102,7 +102,7 @@ app_load_config(struct app *app)
 }
 
 int
-app_load_config_scheduler(struct app *app, const char *text, size_t len)
+app_load_config_scheduler(struct app *app, char *text, size_t len)
 {
 	return load_config(app, text, len, false);
 }

@@ -38,11 +38,11 @@ time_t app_now(const struct app *app);
  * does not pay for it. */
 int app_load_config(struct app *app);
 /* The same for serve's scheduler process: from text, the file's bytes as
- * the daemon read them (NULL: the file now), and without [pgp]'s
+ * the daemon read them (taken, as by conf_load_text(); NULL: the file
+ * now), and without [pgp]'s
  * preparation (its key_file imported again, gpg run): the daemon did
  * it, and the scheduler decrypts nothing. */
-int app_load_config_scheduler(struct app *app, const char *text,
-    size_t len);
+int app_load_config_scheduler(struct app *app, char *text, size_t len);
 
 /* The SLA policy of the config in force, read on first use; a policy
  * that does not read prints its problems and exits with EX_CONFIG, or

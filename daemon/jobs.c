@@ -250,12 +250,7 @@ jobs_child_main(struct app *app, int argc, char **argv)
 	}
 	if ((rc = child_config_text(&text, &len)) != 0)
 		return rc;
-	rc = app_load_config_scheduler(app, text, len);
-	if (text != NULL) {
-		explicit_bzero(text, len);
-		free(text);
-	}
-	if (rc != 0)
+	if (app_load_config_scheduler(app, text, len) != 0)
 		return EX_CONFIG;
 	child_run(app, (pid_t)parent);
 }
