@@ -712,11 +712,10 @@ class Postgres:
         return "postgresql://%s@%s:%d/%s" % (self.user, self.host,
                                               self.port, dbname)
 
-    # What a session keeps from the statements that change what a new one
-    # sees: psql() ends its session after them.
-    _NEW_SESSION = re.compile(r"\bDATABASE\b|\b(ALTER|CREATE|DROP)\s+(ROLE|"
-                              r"USER)\b|\bALTER\s+SYSTEM\b|pg_reload_conf",
-                              re.I)
+    # Besides what names a database, the statements that change what a
+    # new session sees: psql() ends its session after them.
+    _NEW_SESSION = re.compile(r"\b(ALTER|CREATE|DROP)\s+(ROLE|USER)\b|"
+                              r"\bALTER\s+SYSTEM\b|pg_reload_conf", re.I)
 
     def psql(self, sql, db="postgres", check=True):
         """Run sql (one or more statements, each in its own implicit
@@ -734,14 +733,15 @@ class Postgres:
         (backslash commands, COPY with the client's files) and the calls
         made while another thread uses the session.
         """
-        if re.search(r"\bdatabase\b", sql, re.I):
+        names_database = re.search(r"\bdatabase\b", sql, re.I)
+        if names_database:
             self._known = set()
-        new_session = self._NEW_SESSION.search(sql)
+        new_session = names_database or self._NEW_SESSION.search(sql)
         if new_session:
             # a database dropped or copied must have no session on it
             self.close_session()
         statements = pg_wire.split(sql)
-        if statements is not None and "COPY" not in sql.upper() and \
+        if statements is not None and \
                 self._session_lock.acquire(blocking=False):
             try:
                 rows, error = self._session_run(db, statements)

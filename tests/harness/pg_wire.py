@@ -22,8 +22,8 @@ for the harness's Postgres.psql():
   LISTENs and temporary tables.
 
 Not for what psql does beyond that (backslash commands, COPY with the
-client's files): the caller keeps psql for those. Not shared between
-threads at once (the caller holds a lock).
+client's files): split() says None, and the caller keeps psql for
+those. Not shared between threads at once (the caller holds a lock).
 """
 
 import re
@@ -44,24 +44,25 @@ def split(sql):
     """The statements of sql, each with its text as written (without the
     semicolon), skipping those that are only blanks or comments.
 
-    None when the text holds what only psql itself understands (a
-    backslash command at the start of a line)."""
+    None when the text holds what only psql itself does: a backslash
+    outside quotes and comments (a command of psql's own), or a COPY
+    (it would move data with the client's files)."""
     out = []
     start = 0
+    first = None        # where the statement's first word begins
     i = 0
     n = len(sql)
-    line_start = True
-    meaningful = False
+
+    def end(stop):
+        if first is None:
+            return True
+        if (sql[first:first + 4].upper() == "COPY" and
+                not _IDENT.match(sql, first + 4)):
+            return False
+        out.append(sql[start:stop])
+        return True
     while i < n:
         c = sql[i]
-        if line_start and c == "\\":
-            return None
-        if c == "\n":
-            line_start = True
-            i += 1
-            continue
-        if not c.isspace():
-            line_start = False
         if c == "-" and sql.startswith("--", i):
             j = sql.find("\n", i)
             i = n if j < 0 else j
@@ -80,7 +81,17 @@ def split(sql):
                 else:
                     i += 1
             continue
-        meaningful = meaningful or not c.isspace() and c != ";"
+        if c == "\\":
+            return None
+        if c == ";":
+            if not end(i):
+                return None
+            start = i + 1
+            first = None
+            i += 1
+            continue
+        if first is None and not c.isspace():
+            first = i
         if c == "'":
             escapes = (i > 0 and sql[i - 1] in "eE" and
                        (i < 2 or not _IDENT.match(sql[i - 2])))
@@ -109,15 +120,8 @@ def split(sql):
                 j = sql.find(m.group(0), m.end())
                 i = n if j < 0 else j + len(m.group(0))
                 continue
-        if c == ";":
-            if meaningful:
-                out.append(sql[start:i])
-            start = i + 1
-            meaningful = False
         i += 1
-    if meaningful:
-        out.append(sql[start:])
-    return out
+    return out if end(n) else None
 
 
 class Session:
@@ -191,9 +195,11 @@ class Session:
         return kind, data
 
     def _send(self, *queries):
-        self.sock.sendall(b"".join(
-            b"Q" + struct.pack("!i", len(q.encode()) + 5) + q.encode() + b"\0"
-            for q in queries))
+        out = []
+        for q in queries:
+            q = q.encode()
+            out.append(b"Q" + struct.pack("!i", len(q) + 5) + q + b"\0")
+        self.sock.sendall(b"".join(out))
 
     def _result(self, rows):
         """Read one query's answer up to ReadyForQuery: appends its rows;
@@ -217,13 +223,10 @@ class Session:
                 rows.append(tuple(row))
             elif kind == b"E":
                 error = error or _error_text(data)
-            elif kind in (b"G", b"H"):
-                # COPY with the client's files: not ours to do
-                if kind == b"G":
-                    msg = b"not supported here\0"
-                    self.sock.sendall(b"f" + struct.pack("!i", len(msg) + 4)
-                                      + msg)
-                error = error or "COPY FROM STDIN/TO STDOUT: use psql"
+            elif kind in (b"G", b"H", b"W"):
+                # a COPY with the client's files, which split() leaves
+                # to psql: the session cannot go on
+                raise Lost("COPY: psql's to do")
             elif kind == b"Z":
                 return error, data[:1]
 

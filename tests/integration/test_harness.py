@@ -100,8 +100,9 @@ class TestServers(gh.ServersTestCase):
         pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = 'session'")
         self.assertEqual(q("SELECT count(*) FROM s"), [("3",)])
-        # and what only psql understands goes to psql
+        # and what only psql does goes to psql: its own commands, COPY
         self.assertEqual(q("\\set n 5\nSELECT :n"), [("5",)])
+        self.assertEqual(q("/* out */ copy (SELECT 6) TO STDOUT"), [("6",)])
 
     def test_database_from_template(self):
         pg = self.servers.pg
