@@ -81,6 +81,7 @@ def run(s, path):
 def main():
     global SOCK
     with gh.Servers(http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         SOCK = s.path("lmtp.sock")
         s.pg.psql("ALTER SYSTEM SET fsync = on")
         s.pg.psql("SELECT pg_reload_conf()")

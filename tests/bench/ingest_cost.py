@@ -116,6 +116,7 @@ def main():
     n = int(args[0]) if len(args) > 0 else 5
     n_lmtp = int(args[1]) if len(args) > 1 else 300
     with gh.Servers(http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         s.write_config(sections=AGENT)
         s.guichet("migrate")
         # the intake benchmark's production settings, autovacuum off (no

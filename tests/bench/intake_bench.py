@@ -406,6 +406,7 @@ def main():
     results = []
     with pgload.huge_pages(2048, HUGE and not CALLGRIND) as huge, \
             gh.Servers(http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         PG_SETTINGS["huge_pages"] = "on" if huge else "off"
         production(s.pg)
         for r in range(ROUNDS):

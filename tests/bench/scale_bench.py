@@ -98,6 +98,7 @@ def round_(s, k):
 def main():
     ok = True
     with gh.Servers(http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         production(s.pg)
         for k in COUNTS:
             ok = round_(s, k) and ok

@@ -226,6 +226,7 @@ def main():
 
 def run(huge):
     with gh.Servers(imap=False, smtp=False, http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         pg = s.pg
         pg.psql("ALTER SYSTEM SET shared_buffers = '%dMB'" % SHARED_MB)
         pg.psql("ALTER SYSTEM SET maintenance_work_mem = '256MB'")

@@ -808,6 +808,7 @@ def main():
 def run():
     total = N + RESOLVED + CLOSED
     with gh.Servers(imap=False, smtp=False, http=False) as s:
+        s.pg.keep_session = False   # a backend per psql(), as counted
         pg = s.pg
         for k, v in PG_SETTINGS.items():
             pg.psql("ALTER SYSTEM SET %s = '%s'" % (k, v))

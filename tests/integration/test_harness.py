@@ -103,6 +103,20 @@ class TestServers(gh.ServersTestCase):
         # and what only psql does goes to psql: its own commands, COPY
         self.assertEqual(q("\\set n 5\nSELECT :n"), [("5",)])
         self.assertEqual(q("/* out */ copy (SELECT 6) TO STDOUT"), [("6",)])
+        # the benchmarks count a backend's work when it ends: with
+        # keep_session off, every call is a psql and a backend of its own,
+        # gone when the call returns (the session open before ended too)
+        kept = q("SELECT pg_backend_pid()")
+        pg.keep_session = False
+        try:
+            pids = [q("SELECT pg_backend_pid()")[0][0] for _ in range(2)]
+            self.assertNotEqual(pids[0], pids[1])
+            self.assertNotIn(kept[0][0], pids)
+            self.assertEqual(q("SELECT count(*) FROM pg_stat_activity "
+                               "WHERE pid IN (%s, %s)"
+                               % (kept[0][0], pids[0])), [("0",)])
+        finally:
+            pg.keep_session = True
 
     def test_database_from_template(self):
         pg = self.servers.pg
