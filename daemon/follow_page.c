@@ -14,6 +14,7 @@
 #include "daemon/page_conn.h"
 #include "desk/agentauth.h"
 #include "desk/follow.h"
+#include "desk/reply.h"
 #include "notify/compose.h"
 #include "sql/db.h"
 #include "sql/views.h"
@@ -130,14 +131,6 @@ word_of(const char *s, bool is_fr, const char *const *table)
 			return table[i + (is_fr ? 2 : 1)];
 	return s ? s : "";
 }
-
-static const char *const statuses[] = {
-	"new", "received", "reçu",
-	"open", "in progress", "en cours",
-	"pending", "waiting for your answer", "en attente de votre réponse",
-	"resolved", "resolved", "résolu",
-	"closed", "closed", "clos",
-	NULL };
 
 static const char *const timers[] = {
 	"acknowledge", "Acknowledgement", "Prise en compte",
@@ -260,7 +253,8 @@ render(const struct follow_page *fp, const json_t *t)
 	add(&b, "</h1>\n<table>\n");
 	row(&b, w->subject, withheld(fp, jstr(t, "queue")) ? w->withheld :
 	    jstr(t, "subject"), NULL);
-	row(&b, w->status, word_of(jstr(t, "status"), is_fr, statuses),
+	row(&b, w->status, reply_status_label(jstr(t, "status"),
+	    is_fr ? "fr" : "en"),
 	    NULL);
 	row(&b, w->priority, jstr(t, "priority"), NULL);
 	if (jstr(t, "merged_into") != NULL)
@@ -307,7 +301,8 @@ render(const struct follow_page *fp, const json_t *t)
 			snprintf(text, sizeof(text), "%s%s%s", word_of(what,
 			    is_fr, events), is_fr ? " : " : ": ",
 			    strcmp(what, "status_changed") == 0 ?
-			    word_of(jstr(v, "to"), is_fr, statuses) :
+			    reply_status_label(jstr(v, "to"), is_fr ? "fr" :
+			    "en") :
 			    jstr(v, "to"));
 		else
 			snprintf(text, sizeof(text), "%s", word_of(what, is_fr,

@@ -27,7 +27,7 @@
 #include "sql/store_ticket.h"
 
 #define THREAD_REFS 20    /* Message-IDs in References: of a reply */
-#define MAX_VARS 24
+#define MAX_VARS 32
 /* Files an agent's reply carries to the customer, whatever the config
  * says: the message, base64 and all, stays under mailout's cap. */
 #define REPLY_ATTACH_HARD_MAX (16 * 1024 * 1024)
@@ -67,9 +67,32 @@ reply_mailbox(const struct conf *c, const struct store_ticket *t,
 	return fallback;
 }
 
+static const char *const status_labels[] = {
+	"new", "received", "re\u00e7u",
+	"open", "in progress", "en cours",
+	"pending", "waiting for your answer",
+	"en attente de votre r\u00e9ponse",
+	"resolved", "resolved", "r\u00e9solu",
+	"closed", "closed", "clos",
+	NULL };
+
+const char *
+reply_status_label(const char *status, const char *lang)
+{
+	bool fr = lang != NULL && strcmp(lang, "fr") == 0;
+
+	for (size_t i = 0; status != NULL && status_labels[i] != NULL;
+	    i += 3)
+		if (strcmp(status, status_labels[i]) == 0)
+			return status_labels[i + (fr ? 2 : 1)];
+	return status != NULL ? status : "";
+}
+
+/* The variables of every mail about t, in lang (its reader's). */
 static void
 ticket_vars(struct varset *vs, const struct conf *c,
-    const struct store_ticket *t, const struct conf_mailbox *mb)
+    const struct store_ticket *t, const struct conf_mailbox *mb,
+    const char *lang)
 {
 	memset(vs, 0, sizeof(*vs));
 	snprintf(vs->tag, sizeof(vs->tag), "[%s]", t->number);
@@ -82,6 +105,7 @@ ticket_vars(struct varset *vs, const struct conf *c,
 	var(vs, "mailbox_address", mb->address);
 	var(vs, "priority", t->priority);
 	var(vs, "status", t->status);
+	var(vs, "status_label", reply_status_label(t->status, lang));
 	var(vs, "queue", t->queue);
 	var(vs, "plan", t->plan);
 	var(vs, "support_name", c->general.support_name);
@@ -403,7 +427,7 @@ send:
 		req.html_vars = r.has_html ? &r.html : NULL;
 		req.nhtml_vars = r.has_html ? 1 : 0;
 	}
-	ticket_vars(&vs, in->conf, t, mb);
+	ticket_vars(&vs, in->conf, t, mb, ticket_language(t, mb));
 	var(&vs, "message_text", text ? text : "");
 	if (agent != NULL)
 		var(&vs, "agent_name", agent->display_name);
@@ -586,7 +610,7 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		agentauth_hint(hint, sizeof(hint), key, t->id, a->name);
 		agentauth_thread_root(root, sizeof(root), key, t->id, a->name,
 		    c->general.message_id_domain);
-		ticket_vars(&vs, c, t, mb);
+		ticket_vars(&vs, c, t, mb, a->language);
 		var(&vs, "message_text", text);
 		if (redact) {
 			summary.len = 0;
@@ -695,7 +719,7 @@ reply_command_error(struct desk *in, const struct store_ticket *t,
 {
 	struct varset vs;
 
-	ticket_vars(&vs, in->conf, t, mb);
+	ticket_vars(&vs, in->conf, t, mb, agent->language);
 	var(&vs, "error", why ? why : "");
 	var(&vs, "commands_help", commands_help());
 	return agent_thread_mail(in, t, mb, agent, in_reply_to, why ?
@@ -710,7 +734,7 @@ reply_answer_held(struct desk *in, const struct store_ticket *t,
 {
 	struct varset vs;
 
-	ticket_vars(&vs, in->conf, t, mb);
+	ticket_vars(&vs, in->conf, t, mb, agent->language);
 	var(&vs, "author", first);
 	var(&vs, "answered_at", at);
 	var(&vs, "message_text", conf_queue_redacted(in->conf, t->queue) ?

@@ -98,4 +98,9 @@ int reply_answer_held(struct desk *in, const struct store_ticket *t,
  * the subject of a ticket of a redacted queue (conf_queue_redacted). */
 const char *reply_withheld_subject(const char *lang);
 
+/* A ticket's status ("new", "open", ...) as its customer reads it, in
+ * lang ("fr", else English): "received", "en cours"...; an unknown
+ * status as it is. The ticket page and {{status_label}} say these. */
+const char *reply_status_label(const char *status, const char *lang);
+
 #endif

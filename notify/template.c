@@ -62,7 +62,7 @@ static const char *const languages[] = { "en", "fr", NULL };
 #define BASE_VARS "support_name", "mailbox_address", "requester_name", \
 	"requester_address", "subject"
 #define TICKET_VARS "ticket_number", "ticket_tag", "priority", "status", \
-	"queue", "plan"
+	"status_label", "queue", "plan"
 
 static const char *const vars_ack[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "pgp_fingerprint", "pgp_line", "follow_line", NULL };

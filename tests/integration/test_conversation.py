@@ -297,6 +297,9 @@ class Conversation(gh.ServersTestCase):
             ack, = self.sent(sender)
             self.assertIn("Hello" if lang == "en" else "Bonjour",
                           self.body(ack), (subject, body))
+            # its status in the customer's words, never the code "new"
+            self.assertIn("\nStatus: received\n" if lang == "en" else
+                          "\nStatut : reçu\n", self.body(ack))
             # agents see it
             self.assertEqual(self.show(number)["language"], lang)
             self.assertIn("\nLanguage:  %s\n" % lang, s.guichet(
