@@ -620,7 +620,7 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		}
 		var(&vs, "author", author);
 		var(&vs, "attachments", buf_str(&list));
-		var(&vs, "commands_help", commands_help());
+		var(&vs, "commands_help", commands_help_in(a->language));
 		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2)
 			var(&vs, extra[k], extra[k + 1]);
 		to_agent(&req, tpl, a, &to, t, mb, &vs);
@@ -721,7 +721,7 @@ reply_command_error(struct desk *in, const struct store_ticket *t,
 
 	ticket_vars(&vs, in->conf, t, mb, agent->language);
 	var(&vs, "error", why ? why : "");
-	var(&vs, "commands_help", commands_help());
+	var(&vs, "commands_help", commands_help_in(agent->language));
 	return agent_thread_mail(in, t, mb, agent, in_reply_to, why ?
 	    "command_error" : "command_help", &vs, err);
 }

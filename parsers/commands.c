@@ -13,48 +13,85 @@ static const struct {
 	const char *name;
 	enum cmd_kind kind;
 	const char *syntax;
+	const char *syntax_fr;    /* the same line for a French reader */
 } table[] = {
-	{ "priority", CMD_PRIORITY, "#priority P1|P2|P3" },
-	{ "status", CMD_STATUS, "#status open|pending|resolved|closed" },
-	{ "assign", CMD_ASSIGN, "#assign NAME|me" },
+	{ "priority", CMD_PRIORITY, "#priority P1|P2|P3",
+	    "#priority P1|P2|P3" },
+	{ "status", CMD_STATUS, "#status open|pending|resolved|closed",
+	    "#status open|pending|resolved|closed" },
+	{ "assign", CMD_ASSIGN, "#assign NAME|me",
+	    "#assign NOM|me" },
 	{ "internal", CMD_INTERNAL, "#internal     (the mail stays among "
-	    "agents)" },
+	    "agents)",
+	    "#internal     (le mail reste entre agents)" },
 	{ "workaround", CMD_WORKAROUND, "#workaround   (a workaround was "
-	    "given)" },
+	    "given)",
+	    "#workaround   (un contournement a \u00e9t\u00e9 donn\u00e9)" },
 	{ "resolve", CMD_RESOLVE, "#resolve      (resolution mail, asks the "
-	    "customer to confirm)" },
+	    "customer to confirm)",
+	    "#resolve      (mail de r\u00e9solution, qui demande au client "
+	    "de confirmer)" },
 	{ "rca", CMD_RCA, "#rca          (this mail is the root-cause "
-	    "analysis)" },
+	    "analysis)",
+	    "#rca          (ce mail est l'analyse des causes)" },
 	{ "merge", CMD_MERGE, "#merge NUMBER (merge this ticket into "
-	    "NUMBER)" },
-	{ "close", CMD_CLOSE, "#close" },
-	{ "cc", CMD_CC, "#cc ADDRESS   (a participant in copy of our mails)" },
-	{ "uncc", CMD_UNCC, "#uncc ADDRESS (no longer in copy)" },
-	{ "queue", CMD_QUEUE, "#queue NAME   (move to that queue)" },
-	{ "tag", CMD_TAG, "#tag WORD" },
-	{ "untag", CMD_UNTAG, "#untag WORD" },
+	    "NUMBER)",
+	    "#merge NUM\u00c9RO (fusionne ce ticket dans NUM\u00c9RO)" },
+	{ "close", CMD_CLOSE, "#close",
+	    "#close" },
+	{ "cc", CMD_CC, "#cc ADDRESS   (a participant in copy of our mails)",
+	    "#cc ADRESSE   (un participant en copie de nos mails)" },
+	{ "uncc", CMD_UNCC, "#uncc ADDRESS (no longer in copy)",
+	    "#uncc ADRESSE (n'est plus en copie)" },
+	{ "queue", CMD_QUEUE, "#queue NAME   (move to that queue)",
+	    "#queue NOM    (le passe dans cette file)" },
+	{ "tag", CMD_TAG, "#tag WORD",
+	    "#tag MOT" },
+	{ "untag", CMD_UNTAG, "#untag WORD",
+	    "#untag MOT" },
 	{ "split", CMD_SPLIT, "#split        (the customer mail quoted becomes "
-	    "a new ticket)" },
+	    "a new ticket)",
+	    "#split        (le mail du client cit\u00e9 devient un nouveau "
+	    "ticket)" },
 	{ "eta", CMD_ETA, "#eta YYYY-MM-DD HH:MM (when the customer can "
-	    "expect a solution)" },
-	{ "reply", CMD_REPLY, "#reply NAME   (send the canned reply NAME)" },
-	{ "help", CMD_HELP, "#help         (this list; nothing is applied)" },
+	    "expect a solution)",
+	    "#eta AAAA-MM-JJ HH:MM (quand le client peut attendre une "
+	    "solution)" },
+	{ "reply", CMD_REPLY, "#reply NAME   (send the canned reply NAME)",
+	    "#reply NOM    (envoie la r\u00e9ponse type NOM)" },
+	{ "help", CMD_HELP, "#help         (this list; nothing is applied)",
+	    "#help         (cette liste ; rien n'est appliqu\u00e9)" },
 	{ "incident", CMD_INCIDENT, "#incident [COMPONENT,...] TITLE (open "
-	    "an incident on the status page)" },
+	    "an incident on the status page)",
+	    "#incident [COMPOSANT,...] TITRE (ouvre un incident sur la page "
+	    "d'\u00e9tat)" },
 	{ "incident-update", CMD_INCIDENT_UPDATE, "#incident-update TEXT "
-	    "(publish an update; with #eta, the expected end)" },
+	    "(publish an update; with #eta, the expected end)",
+	    "#incident-update TEXTE (publie une mise \u00e0 jour ; avec "
+	    "#eta, la fin pr\u00e9vue)" },
 	{ "incident-resolved", CMD_INCIDENT_RESOLVED, "#incident-resolved "
-	    "[TEXT] (the incident is over)" },
+	    "[TEXT] (the incident is over)",
+	    "#incident-resolved [TEXTE] (l'incident est termin\u00e9)" },
 	{ "remind", CMD_REMIND, "#remind WHEN  (a mail to you then: "
-	    "YYYY-MM-DD HH:MM, 3d, 4h, 90m, 1w; none cancels)" },
+	    "YYYY-MM-DD HH:MM, 3d, 4h, 90m, 1w; none cancels)",
+	    "#remind QUAND (un mail pour vous \u00e0 ce moment : AAAA-MM-JJ "
+	    "HH:MM, 3d, 4h, 90m, 1w ; none l'annule)" },
 	{ "spam", CMD_SPAM, "#spam         (alone: closed without a word to "
-	    "the sender, whose next new mails are held)" },
+	    "the sender, whose next new mails are held)",
+	    "#spam         (seul : clos sans un mot \u00e0 l'exp\u00e9diteur, "
+	    "dont les nouveaux mails sont ensuite retenus)" },
 	{ "time", CMD_TIME, "#time SPENT   (time worked on it: 45m, 2h, "
-	    "1h30, 1:30; -15m corrects yours)" },
+	    "1h30, 1:30; -15m corrects yours)",
+	    "#time DUR\u00c9E   (temps pass\u00e9 dessus : 45m, 2h, 1h30, "
+	    "1:30 ; -15m corrige le v\u00f4tre)" },
 	{ "send", CMD_SEND, "#send         (alone: your answer held because "
-	    "another agent answered first goes as it was)" },
+	    "another agent answered first goes as it was)",
+	    "#send         (seul : votre r\u00e9ponse, retenue parce qu'un "
+	    "autre agent a r\u00e9pondu avant, part telle quelle)" },
 	{ "language", CMD_LANGUAGE, "#language fr|en (the customer's language:"
-	    " our mails to them from this one on)" },
+	    " our mails to them from this one on)",
+	    "#language fr|en (la langue du client : nos mails \u00e0 partir "
+	    "de celui-ci)" },
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -69,18 +106,26 @@ commands_name(enum cmd_kind k)
 }
 
 const char *
-commands_help(void)
+commands_help_in(const char *lang)
 {
-	static char help[4096];
+	static char help[2][4096];
+	int fr = lang != NULL && strcmp(lang, "fr") == 0;
 
-	if (help[0] == '\0') {
+	if (help[fr][0] == '\0') {
 		size_t o = 0;
 
-		for (size_t i = 0; i < NTABLE && o < sizeof(help); i++)
-			o += (size_t)snprintf(help + o, sizeof(help) - o,
-			    "  %s\n", table[i].syntax);
+		for (size_t i = 0; i < NTABLE && o < sizeof(help[fr]); i++)
+			o += (size_t)snprintf(help[fr] + o,
+			    sizeof(help[fr]) - o, "  %s\n", fr ?
+			    table[i].syntax_fr : table[i].syntax);
 	}
-	return help;
+	return help[fr];
+}
+
+const char *
+commands_help(void)
+{
+	return commands_help_in("en");
 }
 
 static int

@@ -103,7 +103,10 @@ int commands_parse(struct cmd_list *out, const char *text, char *err,
 
 const char *commands_name(enum cmd_kind k);
 
-/* One line per command with its syntax, for mails to agents. */
+/* One line per command with its syntax, for mails to agents: in
+ * English, and in lang ("fr", else English; the commands themselves are
+ * the same words in every language). */
 const char *commands_help(void);
+const char *commands_help_in(const char *lang);
 
 #endif

@@ -116,6 +116,44 @@ test_language(void **state)
 	assert_non_null(strstr(commands_help(), "#language fr|en"));
 }
 
+/* The list in French names the same commands, line for line, with the
+ * same first word (the command, which is English in every language),
+ * and every line of it is parsed as the English one is; any other
+ * language is English. */
+static void
+test_help_in_french(void **state)
+{
+	const char *en = commands_help(), *fr = commands_help_in("fr");
+	size_t lines = 0;
+
+	(void)state;
+	assert_string_equal(commands_help_in("en"), en);
+	assert_string_equal(commands_help_in("de"), en);
+	assert_string_equal(commands_help_in(NULL), en);
+	assert_string_not_equal(fr, en);
+	assert_non_null(strstr(fr, "#internal     (le mail reste entre "
+	    "agents)\n"));
+	assert_non_null(strstr(fr, "#eta AAAA-MM-JJ HH:MM"));
+	assert_null(strstr(fr, "(the "));
+	while (*en != '\0' && *fr != '\0') {
+		size_t ne = strcspn(en, " \n"), nf = strcspn(fr, " \n");
+
+		assert_true(strncmp(en, "  #", 3) == 0 || en[0] == ' ');
+		while (*en == ' ')
+			en++, ne = strcspn(en, " \n");
+		while (*fr == ' ')
+			fr++, nf = strcspn(fr, " \n");
+		assert_int_equal(ne, nf);
+		assert_memory_equal(en, fr, ne);
+		en = strchr(en, '\n') + 1;
+		fr = strchr(fr, '\n') + 1;
+		lines++;
+	}
+	assert_int_equal(*en, '\0');
+	assert_int_equal(*fr, '\0');
+	assert_true(lines >= 26);
+}
+
 static void
 test_new_kinds(void **state)
 {
@@ -388,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
+		cmocka_unit_test(test_help_in_french),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
