@@ -205,10 +205,10 @@ queue_notice(struct desk *in, const struct status_notice *n,
 	int rc;
 
 	arena_init(&a, 4096);
-	subject = arena_printf(&a, "[%s] %s: %s", c->status.title,
-	    status_kind_label(w, n->kind), n->title);
-	rc = buf_printf(&body, "%s: %s\n\n%s\n", status_kind_label(w,
-	    n->kind), n->title, n->body);
+	subject = arena_printf(&a, "[%s] %s%s%s", c->status.title,
+	    status_kind_label(w, n->kind), w->colon, n->title);
+	rc = buf_printf(&body, "%s%s%s\n\n%s\n", status_kind_label(w,
+	    n->kind), w->colon, n->title, n->body);
 	if (rc == 0 && n->eta != 0) {
 		when(t1, sizeof(t1), n->eta);
 		rc = buf_printf(&body, "\n%s%s\n", w->expected, t1);

@@ -48,6 +48,7 @@ static const struct status_words words_en = {
 	{ "Try again later", "The request cannot be handled now; the link "
 	  "still works later." },
 	"Unsubscribe",
+	": ",
 };
 
 static const struct status_words words_fr = {
@@ -80,6 +81,7 @@ static const struct status_words words_fr = {
 	{ "Réessayez plus tard", "La demande ne peut être traitée maintenant ; "
 	  "le lien fonctionnera plus tard." },
 	"Se désabonner",
+	" : ",
 };
 
 const struct status_words *
@@ -512,7 +514,7 @@ status_render_atom(struct buf *out, const struct conf_status *cs,
 		put(&o, id);
 		put(&o, "</id>\n<title>");
 		put(&o, status_kind_label(o.w, p->kind));
-		put(&o, ": ");
+		put(&o, o.w->colon);
 		esc(&o, post_title(r, p));
 		put(&o, "</title>\n<updated>");
 		put(&o, ts);

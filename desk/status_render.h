@@ -56,6 +56,7 @@ struct status_words {
 	 * text of each answer, and the button */
 	const char *u_bad[2], *u_ask[2], *u_none[2], *u_done[2], *u_later[2];
 	const char *u_button;
+	const char *colon;      /* ": ", in French " : " */
 };
 const struct status_words *status_words(const char *lang);
 

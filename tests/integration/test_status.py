@@ -401,16 +401,16 @@ class Status(DeskCase):
             self.assertNotIn(words, dom)
         self.assertEqual(self.component_state(dom, "api"), "incident")
         self.assertEqual([e.find(ATOM + "title").text for e in self.feed()],
-                         ["Mise à jour: Connexion impossible",
-                          "Analyse en cours: Connexion impossible"])
+                         ["Mise à jour : Connexion impossible",
+                          "Analyse en cours : Connexion impossible"])
         self.assertEqual(self.json()["state"], "incident")
         s.guichet("serve", "--once", now=T0)
         got = self.sent("fr@sub.example")
         self.assertEqual(len(got), 2)
         self.assertEqual(got[0]["Subject"], "[Example status] Analyse en "
-                         "cours: Connexion impossible")
+                         "cours : Connexion impossible")
         text = self.body(got[1])
-        for words in ("Mise à jour: Connexion impossible",
+        for words in ("Mise à jour : Connexion impossible",
                       "Résolution prévue : 2026-11-26 14:30 UTC",
                       "Concerne : api", "Vous recevez ce message car "
                       "fr@sub.example est abonné à Example status"):
