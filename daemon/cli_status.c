@@ -105,8 +105,8 @@ maint_add(struct desk *in, int argc, char **argv)
 		return bad("--end %s is past", end);
 	if (ts > in->now + MAINT_AHEAD)
 		return bad("--start %s is more than a year ahead", start);
-	if (status_components(in->conf, comps, list, sizeof(list), why,
-	    sizeof(why)) != 0)
+	if (status_components(in->conf, comps, list, sizeof(list), false,
+	    why, sizeof(why)) != 0)
 		return bad("--components: %s", why);
 	if ((t = status_clean_text(title, strlen(title), STATUS_TITLE_MAX,
 	    &too_long)) == NULL)

@@ -211,17 +211,20 @@ send_held(struct agent_ctx *x, const char *how, struct intake_result *res,
 	int rc;
 
 	if (x->cmds.n != 1) {
-		snprintf(why, whylen, "#send goes alone: it sends your answer "
-		    "held as it was (the rest of this mail stays among "
-		    "agents)");
+		snprintf(why, whylen, "%s", agent_fr(x) ? "#send s'emploie "
+		    "seul : il envoie votre r\u00e9ponse retenue telle "
+		    "quelle (le reste de ce mail reste entre agents)" :
+		    "#send goes alone: it sends your answer held as it was "
+		    "(the rest of this mail stays among agents)");
 		return 1;
 	}
 	rc = store_answer_held_find(in->db, x->t->id, x->agent->name, &id,
 	    mid, sizeof(mid), &raw, &len, err);
 	if (rc == GC_ENOTFOUND) {
 		gc_err_clear(err);
-		snprintf(why, whylen, "#send: no answer of yours is held on "
-		    "this ticket");
+		snprintf(why, whylen, "%s", agent_fr(x) ? "#send : aucune "
+		    "r\u00e9ponse de vous n'est retenue sur ce ticket" :
+		    "#send: no answer of yours is held on this ticket");
 		return 1;
 	}
 	if (rc != 0)
@@ -230,7 +233,9 @@ send_held(struct agent_ctx *x, const char *how, struct intake_result *res,
 	    &perr) != 0 || record_mail_reread(in->conf, raw, len, &m,
 	    &perr) != 0) {
 		free(raw);
-		snprintf(why, whylen, "#send: your held answer cannot be read "
+		snprintf(why, whylen, agent_fr(x) ? "#send : votre "
+		    "r\u00e9ponse retenue ne peut pas \u00eatre relue "
+		    "(%.200s)" : "#send: your held answer cannot be read "
 		    "again (%.200s)", perr.msg);
 		return 1;
 	}
@@ -275,7 +280,8 @@ agent_mail_held(struct desk *in, const struct conv_mail *cm,
 
 	x.mb = reply_mailbox(in->conf, t, cm->mb);
 	res->outcome = INTAKE_FOLLOWUP;
-	if (commands_parse(&x.cmds, text, why, sizeof(why)) != 0)
+	if (commands_parse_in(&x.cmds, text, agent->language, why,
+	    sizeof(why)) != 0)
 		return command_error(&x, why, err);
 	rc = agent_validate(&x, why, sizeof(why), err);
 	if (rc == 1) {

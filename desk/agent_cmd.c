@@ -41,11 +41,14 @@
 #define ETA_AHEAD (366 * 86400) /* an #eta at most a year ahead */
 #define SPLIT_KEY "split:"      /* dedup key of a mail split out, + id */
 
+/* why: which line failed and what (what_fr in French: fr). */
 static int
-why_line(char *why, size_t whylen, const struct cmd *c, const char *what)
+why_line(char *why, size_t whylen, const struct cmd *c, bool fr,
+    const char *what, const char *what_fr)
 {
-	snprintf(why, whylen, "line %d: \"#%s%s%.80s\": %s", c->line,
-	    commands_name(c->kind), c->arg[0] ? " " : "", c->arg, what);
+	snprintf(why, whylen, fr ? "ligne %d : \u00ab #%s%s%.80s \u00bb : %s" :
+	    "line %d: \"#%s%s%.80s\": %s", c->line, commands_name(c->kind),
+	    c->arg[0] ? " " : "", c->arg, fr ? what_fr : what);
 	return 1;
 }
 
@@ -103,6 +106,13 @@ agent_customer_language(const struct agent_ctx *x)
 	return x->mb->language;
 }
 
+bool
+agent_fr(const struct agent_ctx *x)
+{
+	return !x->in->terminal && x->agent != NULL &&
+	    x->agent->language != NULL && strcmp(x->agent->language, "fr") == 0;
+}
+
 /* The checks of the commands added with #cc and later: 1 with why when
  * one cannot be applied. */
 static int
@@ -110,6 +120,7 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
     char *why, size_t whylen, struct gc_err *err)
 {
 	struct desk *in = x->in;
+	bool fr = agent_fr(x);
 	int rc;
 
 	if ((c->kind == CMD_CC || c->kind == CMD_UNCC) && !x->parts_read) {
@@ -129,41 +140,56 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		/* as the Cc of a new ticket (conversation.c): never us, never
 		 * an agent, only an address we can write to */
 		if (compose_addr_check(c->arg, NULL) != 0)
-			return why_line(why, whylen, c, "not an address we can "
-			    "write to");
+			return why_line(why, whylen, c, fr,
+			    "not an address we can write to",
+			    "pas une adresse \u00e0 laquelle nous pouvons "
+			    "\u00e9crire");
 		if (conf_is_our_address(in->conf, c->arg))
-			return why_line(why, whylen, c, "one of our own "
-			    "addresses");
+			return why_line(why, whylen, c, fr,
+			    "one of our own addresses",
+			    "une de nos propres adresses");
 		if (conf_agent_by_address(in->conf, c->arg) != NULL)
-			return why_line(why, whylen, c, "an agent's address "
-			    "(agents are told through their queue)");
+			return why_line(why, whylen, c, fr,
+			    "an agent's address (agents are told through their "
+			    "queue)",
+			    "l'adresse d'un agent (les agents sont "
+			    "pr\u00e9venus par leur file)");
 		if (addr_same(c->arg, x->t->requester))
-			return why_line(why, whylen, c, "the requester of the "
-			    "ticket");
+			return why_line(why, whylen, c, fr,
+			    "the requester of the ticket",
+			    "le demandeur du ticket");
 		if (x->nparts >= (size_t)in->conf->general.
 		    max_participants_per_mail && !has_address(x, c->arg, NULL))
-			return why_line(why, whylen, c, "the ticket has as many "
-			    "participants as max_participants_per_mail");
+			return why_line(why, whylen, c, fr,
+			    "the ticket has as many participants as "
+			    "max_participants_per_mail",
+			    "le ticket a d\u00e9j\u00e0 autant de participants "
+			    "que max_participants_per_mail");
 		return 0;
 	case CMD_UNCC:
 		if (!has_address(x, c->arg, "cc"))
-			return why_line(why, whylen, c, "not in copy of this "
-			    "ticket");
+			return why_line(why, whylen, c, fr,
+			    "not in copy of this ticket",
+			    "pas en copie de ce ticket");
 		return 0;
 	case CMD_QUEUE:
 		if (!sla_policy_queue_known(in->policy, c->arg))
-			return why_line(why, whylen, c, "no queue of that name");
+			return why_line(why, whylen, c, fr,
+			    "no queue of that name",
+			    "aucune file de ce nom");
 		return 0;
 	case CMD_TAG:
 		if (!has_tag(x, c->arg) && x->ntags + (size_t)++*ntags_added >
 		    MAX_TAGS)
-			return why_line(why, whylen, c, "a ticket has at most "
-			    "32 tags");
+			return why_line(why, whylen, c, fr,
+			    "a ticket has at most 32 tags",
+			    "un ticket a 32 \u00e9tiquettes au plus");
 		return 0;
 	case CMD_UNTAG:
 		if (!has_tag(x, c->arg))
-			return why_line(why, whylen, c, "not a tag of this "
-			    "ticket");
+			return why_line(why, whylen, c, fr,
+			    "not a tag of this ticket",
+			    "pas une \u00e9tiquette de ce ticket");
 		return 0;
 	case CMD_SPLIT: {
 		const char *irt = x->cm->m->in_reply_to;
@@ -171,44 +197,62 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		struct gc_err perr = { 0 };
 
 		if (x->split_raw != NULL)
-			return why_line(why, whylen, c, "one #split per mail");
+			return why_line(why, whylen, c, fr,
+			    "one #split per mail",
+			    "un seul #split par mail");
 		rc = store_split_source(in->db, x->t->id, irt, SPLIT_KEY,
 		    &x->split_msg, &x->split_raw, &x->split_len, &done, err);
 		if (rc == GC_ENOTFOUND) {
 			gc_err_clear(err);
-			return why_line(why, whylen, c, "the ticket has no "
-			    "customer mail to split");
+			return why_line(why, whylen, c, fr,
+			    "the ticket has no customer mail to split",
+			    "le ticket n'a pas de mail du client \u00e0 "
+			    "s\u00e9parer");
 		}
 		if (rc != 0)
 			return rc;
 		if (done)
-			return why_line(why, whylen, c, "that customer mail was "
-			    "split already");
+			return why_line(why, whylen, c, fr,
+			    "that customer mail was split already",
+			    "ce mail du client a d\u00e9j\u00e0 \u00e9t\u00e9 "
+			    "s\u00e9par\u00e9");
 		if (vault_open_message_raw(in->conf, in->db, x->split_msg,
 		    &x->split_raw, &x->split_len, &perr) != 0)
-			return why_line(why, whylen, c, "that customer mail's "
-			    "stored bytes do not open (see the log)");
+			return why_line(why, whylen, c, fr,
+			    "that customer mail's stored bytes do not open "
+			    "(see the log)",
+			    "le mail du client enregistr\u00e9 ne s'ouvre pas "
+			    "(voir le journal)");
 		if (record_mail_reread(in->conf, x->split_raw, x->split_len,
 		    &x->split_mail, &perr) != 0)
-			return why_line(why, whylen, c, "that customer mail "
-			    "cannot be read again");
+			return why_line(why, whylen, c, fr,
+			    "that customer mail cannot be read again",
+			    "ce mail du client ne peut pas \u00eatre relu");
 		if (x->split_mail->from.addr == NULL ||
 		    compose_addr_check(x->split_mail->from.addr, NULL) != 0)
-			return why_line(why, whylen, c, "that customer mail has "
-			    "no sender address to answer");
+			return why_line(why, whylen, c, fr,
+			    "that customer mail has no sender address to "
+			    "answer",
+			    "ce mail du client n'a pas d'adresse "
+			    "d'exp\u00e9diteur \u00e0 qui r\u00e9pondre");
 		return 0;
 	}
 	case CMD_ETA:
 		if (eta_instant(in, &c->time, &x->eta) != 0 ||
 		    x->eta <= in->now)
-			return why_line(why, whylen, c, "the time is past");
+			return why_line(why, whylen, c, fr,
+			    "the time is past",
+			    "l'heure est pass\u00e9e");
 		if (x->eta > in->now + ETA_AHEAD)
-			return why_line(why, whylen, c, "the time is more than "
-			    "a year ahead");
+			return why_line(why, whylen, c, fr,
+			    "the time is more than a year ahead",
+			    "l'heure est \u00e0 plus d'un an");
 		return 0;
 	case CMD_REMIND:
 		if (x->remind_seen)
-			return why_line(why, whylen, c, "one #remind per mail");
+			return why_line(why, whylen, c, fr,
+			    "one #remind per mail",
+			    "un seul #remind par mail");
 		x->remind_seen = true;
 		x->remind = 0;
 		if (strcmp(c->arg, "none") == 0)
@@ -217,10 +261,13 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 			x->remind = in->now + (time_t)c->after;
 		else if (eta_instant(in, &c->time, &x->remind) != 0 ||
 		    x->remind <= in->now)
-			return why_line(why, whylen, c, "the time is past");
+			return why_line(why, whylen, c, fr,
+			    "the time is past",
+			    "l'heure est pass\u00e9e");
 		if (x->remind > in->now + CMD_REMIND_MAX)
-			return why_line(why, whylen, c, "the time is more than "
-			    "a year ahead");
+			return why_line(why, whylen, c, fr,
+			    "the time is more than a year ahead",
+			    "l'heure est \u00e0 plus d'un an");
 		return 0;
 	case CMD_REPLY: {
 		struct template *tpl = NULL;
@@ -234,17 +281,24 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 			const char *lang = agent_customer_language(x);
 
 			gc_err_clear(err);
-			snprintf(why, whylen, "line %d: \"#reply %.64s\": no canned "
-			    "reply of that name in the customer's language, %s "
-			    "(%s/replies/%.64s.txt; #language %s answers in the "
-			    "other)", c->line, c->arg, lang, lang, c->arg,
+			snprintf(why, whylen, fr ? "ligne %d : \u00ab "
+			    "#reply %.64s \u00bb : pas de r\u00e9ponse type "
+			    "de ce nom dans la langue du client, %s "
+			    "(%s/replies/%.64s.txt ; #language %s "
+			    "r\u00e9pond dans l'autre)" : "line %d: "
+			    "\"#reply %.64s\": no canned reply of that name "
+			    "in the customer's language, %s "
+			    "(%s/replies/%.64s.txt; #language %s answers in "
+			    "the other)", c->line, c->arg, lang, lang, c->arg,
 			    strcmp(lang, "fr") == 0 ? "en" : "fr");
 			return 1;
 		}
 		if (rc != 0) {
 			/* a broken template: the agent is told, ops too */
-			snprintf(why, whylen, "line %d: \"#reply %s\": %.200s",
-			    c->line, c->arg, err->msg);
+			snprintf(why, whylen, fr ? "ligne %d : \u00ab "
+			    "#reply %s \u00bb : %.200s" : "line %d: "
+			    "\"#reply %s\": %.200s", c->line, c->arg,
+			    err->msg);
 			gc_err_clear(err);
 			return 1;
 		}
@@ -254,24 +308,30 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 	case CMD_INCIDENT:
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
-		return incident_check(in, x->t, c, &x->inc, why, whylen, err);
+		return incident_check(in, x->t, c, &x->inc, fr, why, whylen,
+		    err);
 	case CMD_TIME: {
 		long long mine;
 		int rc2;
 
 		if (x->time_seen)
-			return why_line(why, whylen, c, "one #time per mail");
+			return why_line(why, whylen, c, fr,
+			    "one #time per mail",
+			    "un seul #time par mail");
 		x->time_seen = true;
 		if ((rc2 = time_db_totals(in->db, x->t->id, x->agent->name,
 		    &mine, &x->time_total, err)) != 0)
 			return rc2;
 		if (c->minutes < 0 && mine + c->minutes < 0) {
-			char what[96];
+			char what[96], what_fr[112];
 
 			snprintf(what, sizeof(what), "you have logged %lld "
 			    "min on this ticket: that much can be taken back",
 			    mine);
-			return why_line(why, whylen, c, what);
+			snprintf(what_fr, sizeof(what_fr), "vous avez "
+			    "not\u00e9 %lld min sur ce ticket : vous pouvez "
+			    "en retirer autant", mine);
+			return why_line(why, whylen, c, fr, what, what_fr);
 		}
 		return 0;
 	}
@@ -279,14 +339,21 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		const char *r = x->t->requester;
 
 		if (x->cmds.n != 1)
-			return why_line(why, whylen, c, "#spam goes alone");
+			return why_line(why, whylen, c, fr,
+			    "#spam goes alone",
+			    "#spam s'emploie seul");
 		if (r == NULL || strchr(r, '@') == NULL)
-			return why_line(why, whylen, c, "the ticket has no "
-			    "sender address (anonymised?)");
+			return why_line(why, whylen, c, fr,
+			    "the ticket has no sender address (anonymised?)",
+			    "le ticket n'a pas d'adresse d'exp\u00e9diteur "
+			    "(anonymis\u00e9 ?)");
 		if (conf_agent_by_address(in->conf, r) != NULL ||
 		    conf_is_our_address(in->conf, r))
-			return why_line(why, whylen, c, "the sender is one of "
-			    "our agents or addresses: not blocked");
+			return why_line(why, whylen, c, fr,
+			    "the sender is one of our agents or addresses: not "
+			    "blocked",
+			    "l'exp\u00e9diteur est un de nos agents ou une de "
+			    "nos adresses : pas bloqu\u00e9");
 		return 0;
 	}
 	default:
@@ -299,7 +366,7 @@ int
 agent_validate(struct agent_ctx *x, char *why, size_t whylen,
     struct gc_err *err)
 {
-	bool sends = false, internal = false;
+	bool sends = false, internal = false, fr = agent_fr(x);
 	int ntags_added = 0;
 
 	for (size_t i = 0; i < x->cmds.n; i++) {
@@ -319,8 +386,10 @@ agent_validate(struct agent_ctx *x, char *why, size_t whylen,
 
 		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0 &&
 		    conf_agent_by_name(x->in->conf, c->arg) == NULL) {
-			snprintf(why, whylen, "line %d: \"#assign %s\": no "
-			    "agent of that name", c->line, c->arg);
+			snprintf(why, whylen, fr ? "ligne %d : \u00ab #assign "
+			    "%s \u00bb : aucun agent de ce nom" : "line %d: "
+			    "\"#assign %s\": no agent of that name", c->line,
+			    c->arg);
 			return 1;
 		}
 		if (c->kind == CMD_MERGE) {
@@ -329,25 +398,34 @@ agent_validate(struct agent_ctx *x, char *why, size_t whylen,
 			    &x->merge_into, err);
 			if (rc == GC_ENOTFOUND) {
 				gc_err_clear(err);
-				snprintf(why, whylen, "line %d: \"#merge %s\": "
-				    "no such ticket", c->line, c->arg);
+				snprintf(why, whylen, fr ? "ligne %d : \u00ab "
+				    "#merge %s \u00bb : ticket inconnu" :
+				    "line %d: \"#merge %s\": no such ticket",
+				    c->line, c->arg);
 				return 1;
 			}
 			if (rc != 0)
 				return rc;
 			if (x->merge_into.id == x->t->id ||
 			    x->merge_into.merged_into != 0) {
-				snprintf(why, whylen, "line %d: \"#merge %s\": "
-				    "cannot merge into %s", c->line, c->arg,
-				    x->merge_into.id == x->t->id ?
-				    "the ticket itself" : "a merged ticket");
+				snprintf(why, whylen, fr ? "ligne %d : \u00ab "
+				    "#merge %s \u00bb : impossible de "
+				    "fusionner dans %s" : "line %d: "
+				    "\"#merge %s\": cannot merge into %s",
+				    c->line, c->arg,
+				    x->merge_into.id == x->t->id ? (fr ?
+				    "le ticket lui-m\u00eame" :
+				    "the ticket itself") : (fr ?
+				    "un ticket d\u00e9j\u00e0 fusionn\u00e9" :
+				    "a merged ticket"));
 				return 1;
 			}
 		}
 	}
 	if (x->reply != NULL && (sends || internal)) {
-		snprintf(why, whylen, "#reply goes alone: not with #resolve, "
-		    "#rca or #internal");
+		snprintf(why, whylen, "%s", fr ? "#reply s'emploie "
+		    "sans #resolve, #rca ni #internal" : "#reply goes alone: "
+		    "not with #resolve, #rca or #internal");
 		return 1;
 	}
 	return 0;

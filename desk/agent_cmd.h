@@ -59,6 +59,10 @@ struct agent_ctx {
 	long long time_total;     /* the ticket's minutes before it */
 };
 
+/* Whether x's agent reads French: what we tell them by mail is in
+ * French (at the command line, in English as the rest of it). */
+bool agent_fr(const struct agent_ctx *x);
+
 /* Check what the commands need before applying any of them: 0, 1 with
  * why (the mail is then kept among agents, nothing applied), or an
  * error. #help sets x->help and stops there. */

@@ -41,7 +41,7 @@ look_up(struct desk *in, const struct store_ticket *t,
 /* "[api, web] Title" into its components (checked) and its title. */
 static int
 split_title(struct desk *in, const struct cmd *c, char *comps,
-    size_t complen, char **title, char *why, size_t whylen)
+    size_t complen, char **title, bool fr, char *why, size_t whylen)
 {
 	const char *s = c->text, *e = c->text + c->textlen;
 	bool too_long;
@@ -53,19 +53,21 @@ split_title(struct desk *in, const struct cmd *c, char *comps,
 		char list[CMD_TEXT_MAX + 1];
 
 		if (close == NULL) {
-			snprintf(why, whylen, "line %d: #incident: expected "
-			    "[COMPONENT,...] TITLE", c->line);
+			snprintf(why, whylen, fr ? "ligne %d : #incident : "
+			    "attendu : [COMPOSANT,...] TITRE" : "line %d: "
+			    "#incident: expected [COMPONENT,...] TITLE",
+			    c->line);
 			return 1;
 		}
 		snprintf(list, sizeof(list), "%.*s", (int)(close - s - 1),
 		    s + 1);
-		if (status_components(in->conf, list, comps, complen, why,
+		if (status_components(in->conf, list, comps, complen, fr, why,
 		    whylen) != 0) {
 			char inner[200];
 
 			snprintf(inner, sizeof(inner), "%s", why);
-			snprintf(why, whylen, "line %d: #incident: %s", c->line,
-			    inner);
+			snprintf(why, whylen, fr ? "ligne %d : #incident : %s" :
+			    "line %d: #incident: %s", c->line, inner);
 			return 1;
 		}
 		s = close + 1;
@@ -73,9 +75,11 @@ split_title(struct desk *in, const struct cmd *c, char *comps,
 	*title = status_clean_text(s, (size_t)(e - s), STATUS_TITLE_MAX,
 	    &too_long);
 	if (*title == NULL) {
-		snprintf(why, whylen, "line %d: #incident: %s", c->line,
-		    too_long ? "the title is longer than 200 bytes" :
-		    "expected a TITLE");
+		snprintf(why, whylen, fr ? "ligne %d : #incident : %s" :
+		    "line %d: #incident: %s", c->line, too_long ? (fr ?
+		    "le titre d\u00e9passe 200 octets" :
+		    "the title is longer than 200 bytes") : (fr ?
+		    "attendu : un TITRE" : "expected a TITLE"));
 		return 1;
 	}
 	return 0;
@@ -83,15 +87,17 @@ split_title(struct desk *in, const struct cmd *c, char *comps,
 
 int
 incident_check(struct desk *in, const struct store_ticket *t,
-    const struct cmd *c, struct incident_plan *p, char *why,
+    const struct cmd *c, struct incident_plan *p, bool fr, char *why,
     size_t whylen, struct gc_err *err)
 {
 	char comps[1024], *title = NULL;
 	int rc;
 
 	if (!status_on(in->conf)) {
-		snprintf(why, whylen, "line %d: #%s: there is no status page "
-		    "(the config has no [status] section)", c->line,
+		snprintf(why, whylen, fr ? "ligne %d : #%s : il n'y a pas de "
+		    "page d'\u00e9tat (la configuration n'a pas de section "
+		    "[status])" : "line %d: #%s: there is no status page (the "
+		    "config has no [status] section)", c->line,
 		    commands_name(c->kind));
 		return 1;
 	}
@@ -99,15 +105,18 @@ incident_check(struct desk *in, const struct store_ticket *t,
 		return rc;
 	switch (c->kind) {
 	case CMD_INCIDENT:
-		rc = split_title(in, c, comps, sizeof(comps), &title, why,
+		rc = split_title(in, c, comps, sizeof(comps), &title, fr, why,
 		    whylen);
 		free(title);
 		if (rc != 0)
 			return rc;
 		if (p->will_be_open) {
-			snprintf(why, whylen, "line %d: #incident: this ticket "
-			    "has an open incident already (#incident-update "
-			    "TEXT publishes an update)", c->line);
+			snprintf(why, whylen, fr ? "ligne %d : #incident : ce "
+			    "ticket a d\u00e9j\u00e0 un incident ouvert "
+			    "(#incident-update TEXTE publie une mise \u00e0 "
+			    "jour)" : "line %d: #incident: this ticket has an "
+			    "open incident already (#incident-update TEXT "
+			    "publishes an update)", c->line);
 			return 1;
 		}
 		p->will_be_open = p->opens = true;
@@ -115,9 +124,11 @@ incident_check(struct desk *in, const struct store_ticket *t,
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
 		if (!p->will_be_open) {
-			snprintf(why, whylen, "line %d: #%s: this ticket has no "
-			    "open incident (#incident TITLE opens one)", c->line,
-			    commands_name(c->kind));
+			snprintf(why, whylen, fr ? "ligne %d : #%s : ce ticket "
+			    "n'a pas d'incident ouvert (#incident TITRE en "
+			    "ouvre un)" : "line %d: #%s: this ticket has no "
+			    "open incident (#incident TITLE opens one)",
+			    c->line, commands_name(c->kind));
 			return 1;
 		}
 		if (c->kind == CMD_INCIDENT_RESOLVED)
@@ -158,8 +169,8 @@ incident_apply(struct desk *in, const struct store_ticket *t,
 		return rc;
 	switch (c->kind) {
 	case CMD_INCIDENT:
-		if (split_title(in, c, comps, sizeof(comps), &title, why,
-		    sizeof(why)) != 0)
+		if (split_title(in, c, comps, sizeof(comps), &title, false,
+		    why, sizeof(why)) != 0)
 			return gc_err_set(err, GC_EINVAL, "%s", why);
 		rc = status_db_incident_new(in->db, t->id, title, comps, eta,
 		    in->now, &p->open_id, err);

@@ -35,9 +35,10 @@ struct incident_plan {
 	bool changed;            /* something was published */
 };
 
-/* 0, 1 with why (the agent is told; nothing is applied), or an error. */
+/* 0, 1 with why (the agent is told, in French when fr; nothing is
+ * applied), or an error. */
 int incident_check(struct desk *in, const struct store_ticket *t,
-    const struct cmd *c, struct incident_plan *p, char *why,
+    const struct cmd *c, struct incident_plan *p, bool fr, char *why,
     size_t whylen, struct gc_err *err);
 
 /* eta: the #eta of the same mail, 0 without. */

@@ -61,7 +61,7 @@ status_clean_text(const char *s, size_t len, size_t max, bool *too_long)
 
 int
 status_components(const struct conf *c, const char *list, char *out,
-    size_t outlen, char *why, size_t whylen)
+    size_t outlen, bool fr, char *why, size_t whylen)
 {
 	const struct conf_list *known = &c->status.components;
 	size_t o = 0;
@@ -83,16 +83,20 @@ status_components(const struct conf *c, const char *list, char *out,
 			    str_ncasecmp(known->v[i], w, n) == 0)
 				name = known->v[i];
 		if (name == NULL) {
-			snprintf(why, whylen, "no component \"%.*s\" on the "
-			    "status page (%s)", (int)(n > 40 ? 40 : n), w,
-			    known->n ? "see [status] components" :
-			    "it lists none");
+			snprintf(why, whylen, fr ? "pas de composant "
+			    "\u00ab %.*s \u00bb sur la page d'\u00e9tat (%s)" :
+			    "no component \"%.*s\" on the status page (%s)",
+			    (int)(n > 40 ? 40 : n), w, known->n ? (fr ?
+			    "voir [status] components" :
+			    "see [status] components") : (fr ?
+			    "elle n'en liste aucun" : "it lists none"));
 			return 1;
 		}
 		if (out[0] != '\0' && status_touches(out, name))
 			continue;   /* named twice */
 		if (o + strlen(name) + 2 > outlen) {
-			snprintf(why, whylen, "too many components");
+			snprintf(why, whylen, "%s", fr ? "trop de composants" :
+			    "too many components");
 			return 1;
 		}
 		o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? "," : "",

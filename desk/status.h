@@ -60,9 +60,10 @@ int status_mail_in(struct desk *in, const struct conv_mail *cm,
 
 /* Check a list of component names ("api, web") against [status]
  * components and write it as the rows keep it ("api,web", the config's
- * spelling) into out. 0, or 1 with why. NULL or "": all (out ""). */
+ * spelling) into out. 0, or 1 with why (in French: fr). NULL or "": all
+ * (out ""). */
 int status_components(const struct conf *c, const char *list, char *out,
-    size_t outlen, char *why, size_t whylen);
+    size_t outlen, bool fr, char *why, size_t whylen);
 
 /* A title or text fit for the page: valid UTF-8, no control character
  * (they become spaces), runs of spaces squeezed, trimmed; NULL when

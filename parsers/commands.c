@@ -128,12 +128,15 @@ commands_help(void)
 	return commands_help_in("en");
 }
 
+/* err: the line, its first 80 bytes and why, in English, or in French
+ * (fr) with why_fr. */
 static int
-fail(char *err, size_t errlen, int line, const char *l, size_t n,
-    const char *why)
+fail(char *err, size_t errlen, bool fr, int line, const char *l, size_t n,
+    const char *why, const char *why_fr)
 {
-	snprintf(err, errlen, "line %d: \"%.*s\": %s", line,
-	    (int)(n > 80 ? 80 : n), l, why);
+	snprintf(err, errlen, fr ? "ligne %d : \u00ab %.*s \u00bb : %s" :
+	    "line %d: \"%.*s\": %s", line, (int)(n > 80 ? 80 : n), l,
+	    fr ? why_fr : why);
 	return -1;
 }
 
@@ -315,7 +318,7 @@ parse_time(struct cmd_time *t, const char *p, const char *e)
  * is; only #incident-resolved may go without. */
 static int
 text_line(struct cmd *c, enum cmd_kind kind, const char *p, const char *e,
-    const char *l, size_t n, int line, char *err, size_t errlen)
+    const char *l, size_t n, int line, bool fr, char *err, size_t errlen)
 {
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
@@ -325,23 +328,26 @@ text_line(struct cmd *c, enum cmd_kind kind, const char *p, const char *e,
 	c->text = p;
 	c->textlen = (size_t)(e - p);
 	if (c->textlen == 0 && kind != CMD_INCIDENT_RESOLVED)
-		return fail(err, errlen, line, l, n, kind == CMD_INCIDENT ?
+		return fail(err, errlen, fr, line, l, n, kind == CMD_INCIDENT ?
 		    "expected #incident TITLE" : "expected #incident-update "
-		    "TEXT");
+		    "TEXT", kind == CMD_INCIDENT ? "attendu : #incident TITRE" :
+		    "attendu : #incident-update TEXTE");
 	if (c->textlen > CMD_TEXT_MAX) {
-		char why[80];
+		char why[80], why_fr[80];
 
 		snprintf(why, sizeof(why), "the text is longer than %d bytes",
 		    CMD_TEXT_MAX);
-		return fail(err, errlen, line, l, n, why);
+		snprintf(why_fr, sizeof(why_fr), "le texte d\u00e9passe %d "
+		    "octets", CMD_TEXT_MAX);
+		return fail(err, errlen, fr, line, l, n, why, why_fr);
 	}
 	return 0;
 }
 
 /* One "#name [arg]" line (without its end of line). */
 static int
-parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
-    size_t errlen)
+parse_line(struct cmd *c, const char *l, size_t n, int line, bool fr,
+    char *err, size_t errlen)
 {
 	const char *p = l + 1, *e = l + n, *name = p, *arg;
 	size_t namelen, arglen;
@@ -356,14 +362,15 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 		    str_ncasecmp(table[i].name, name, namelen) == 0)
 			break;
 	if (i == NTABLE || namelen == 0)
-		return fail(err, errlen, line, l, n, "unknown command");
+		return fail(err, errlen, fr, line, l, n, "unknown command",
+		    "commande inconnue");
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	arg = p;
 	if (table[i].kind == CMD_INCIDENT ||
 	    table[i].kind == CMD_INCIDENT_UPDATE ||
 	    table[i].kind == CMD_INCIDENT_RESOLVED)
-		return text_line(c, table[i].kind, arg, e, l, n, line, err,
+		return text_line(c, table[i].kind, arg, e, l, n, line, fr, err,
 		    errlen);
 	if (table[i].kind == CMD_ETA || table[i].kind == CMD_REMIND) {
 		/* the rest of the line: a date, a space, a time */
@@ -382,27 +389,31 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
 		p++;
 	if (p != e)
-		return fail(err, errlen, line, l, n, "unexpected text after "
-		    "the command");
+		return fail(err, errlen, fr, line, l, n, "unexpected text "
+		    "after the command", "texte inattendu apr\u00e8s la "
+		    "commande");
 	c->kind = table[i].kind;
 	c->line = line;
 	c->arg[0] = '\0';
 	if (arglen >= CMD_ARG_MAX)
-		return fail(err, errlen, line, l, n, "argument too long");
+		return fail(err, errlen, fr, line, l, n, "argument too long",
+		    "argument trop long");
 	memcpy(c->arg, arg, arglen);
 	c->arg[arglen] = '\0';
 	switch (c->kind) {
 	case CMD_LANGUAGE:
 		str_tolower(c->arg);
 		if (strcmp(c->arg, "fr") != 0 && strcmp(c->arg, "en") != 0)
-			return fail(err, errlen, line, l, n, "expected "
-			    "#language fr or en");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#language fr or en", "attendu : #language fr ou "
+			    "en");
 		return 0;
 	case CMD_PRIORITY:
 		if (arglen != 2 || (arg[0] != 'P' && arg[0] != 'p') ||
 		    arg[1] < '1' || arg[1] > '3')
-			return fail(err, errlen, line, l, n, "expected "
-			    "#priority P1, P2 or P3");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#priority P1, P2 or P3", "attendu : #priority P1, "
+			    "P2 ou P3");
 		c->arg[0] = 'P';
 		return 0;
 	case CMD_STATUS: {
@@ -413,18 +424,20 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 		for (const char *const *s = st; *s; s++)
 			if (strcmp(*s, c->arg) == 0)
 				return 0;
-		return fail(err, errlen, line, l, n, "expected #status open, "
-		    "pending, resolved or closed");
+		return fail(err, errlen, fr, line, l, n, "expected #status "
+		    "open, pending, resolved or closed", "attendu : #status "
+		    "open, pending, resolved ou closed");
 	}
 	case CMD_ASSIGN:
 		if (arglen == 0)
-			return fail(err, errlen, line, l, n, "expected #assign "
-			    "NAME or #assign me");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#assign NAME or #assign me", "attendu : #assign "
+			    "NOM ou #assign me");
 		return 0;
 	case CMD_MERGE:
 		if (arglen == 0)
-			return fail(err, errlen, line, l, n, "expected #merge "
-			    "NUMBER");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#merge NUMBER", "attendu : #merge NUM\u00c9RO");
 		return 0;
 	case CMD_CC:
 	case CMD_UNCC: {
@@ -438,51 +451,63 @@ parse_line(struct cmd *c, const char *l, size_t n, int line, char *err,
 		at = strchr(c->arg, '@');
 		if (len == 0 || at == NULL || at == c->arg || at[1] == '\0' ||
 		    strchr(at + 1, '@') != NULL)
-			return fail(err, errlen, line, l, n, c->kind == CMD_CC ?
-			    "expected #cc ADDRESS" : "expected #uncc ADDRESS");
+			return fail(err, errlen, fr, line, l, n,
+			    c->kind == CMD_CC ? "expected #cc ADDRESS" :
+			    "expected #uncc ADDRESS", c->kind == CMD_CC ?
+			    "attendu : #cc ADRESSE" :
+			    "attendu : #uncc ADRESSE");
 		return 0;
 	}
 	case CMD_QUEUE:
 		if (!is_word(c->arg, "-_."))
-			return fail(err, errlen, line, l, n, "expected #queue "
-			    "NAME");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#queue NAME", "attendu : #queue NOM");
 		return 0;
 	case CMD_TAG:
 	case CMD_UNTAG:
 		if (!is_word(c->arg, "-_.:/"))
-			return fail(err, errlen, line, l, n, c->kind == CMD_TAG ?
-			    "expected #tag WORD (letters, digits, - _ . : /)" :
-			    "expected #untag WORD");
+			return fail(err, errlen, fr, line, l, n,
+			    c->kind == CMD_TAG ? "expected #tag WORD (letters, "
+			    "digits, - _ . : /)" : "expected #untag WORD",
+			    c->kind == CMD_TAG ? "attendu : #tag MOT (lettres, "
+			    "chiffres, - _ . : /)" : "attendu : #untag MOT");
 		return 0;
 	case CMD_REPLY:
 		/* a file name under replies/: no dot, no slash */
 		if (!is_word(c->arg, "-_"))
-			return fail(err, errlen, line, l, n, "expected #reply "
-			    "NAME (letters, digits, - and _)");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#reply NAME (letters, digits, - and _)",
+			    "attendu : #reply NOM (lettres, chiffres, - et _)");
 		return 0;
 	case CMD_ETA:
 		if (!parse_time(&c->time, arg, arg + arglen))
-			return fail(err, errlen, line, l, n, "expected #eta "
-			    "YYYY-MM-DD HH:MM or an ISO 8601 time");
+			return fail(err, errlen, fr, line, l, n, "expected "
+			    "#eta YYYY-MM-DD HH:MM or an ISO 8601 time",
+			    "attendu : #eta AAAA-MM-JJ HH:MM ou une heure "
+			    "ISO 8601");
 		return 0;
 	case CMD_REMIND:
 		str_tolower(c->arg);
 		if (strcmp(c->arg, "none") == 0 || parse_time(&c->time, arg,
 		    arg + arglen) || parse_delay(&c->after, c->arg))
 			return 0;
-		return fail(err, errlen, line, l, n, "expected #remind "
+		return fail(err, errlen, fr, line, l, n, "expected #remind "
 		    "YYYY-MM-DD HH:MM, a delay (90m, 4h, 3d, 1w, at most a "
-		    "year) or none");
+		    "year) or none", "attendu : #remind AAAA-MM-JJ HH:MM, un "
+		    "d\u00e9lai (90m, 4h, 3d, 1w, un an au plus) ou none");
 	case CMD_TIME:
 		str_tolower(c->arg);
 		if (parse_minutes(&c->minutes, c->arg))
 			return 0;
-		return fail(err, errlen, line, l, n, "expected #time 45m, 2h, "
-		    "1h30 or 1:30 (at most 24h; -15m takes time back)");
+		return fail(err, errlen, fr, line, l, n, "expected #time 45m, "
+		    "2h, 1h30 or 1:30 (at most 24h; -15m takes time back)",
+		    "attendu : #time 45m, 2h, 1h30 ou 1:30 (24h au plus ; "
+		    "-15m retire du temps)");
 	default:
 		if (arglen != 0)
-			return fail(err, errlen, line, l, n, "this command takes "
-			    "no argument");
+			return fail(err, errlen, fr, line, l, n, "this command "
+			    "takes no argument", "cette commande ne prend pas "
+			    "d'argument");
 		return 0;
 	}
 }
@@ -491,6 +516,14 @@ int
 commands_parse(struct cmd_list *out, const char *text, char *err,
     size_t errlen)
 {
+	return commands_parse_in(out, text, "en", err, errlen);
+}
+
+int
+commands_parse_in(struct cmd_list *out, const char *text, const char *lang,
+    char *err, size_t errlen)
+{
+	bool fr = lang != NULL && strcmp(lang, "fr") == 0;
 	const char *p = text;
 	int line = 0;
 
@@ -510,10 +543,11 @@ commands_parse(struct cmd_list *out, const char *text, char *err,
 		if (*s != '#')
 			break;
 		if (out->n == CMD_MAX)
-			return fail(err, errlen, line, s, n - (size_t)(s - l),
-			    "too many commands");
+			return fail(err, errlen, fr, line, s,
+			    n - (size_t)(s - l), "too many commands",
+			    "trop de commandes");
 		if (parse_line(&out->v[out->n], s, n - (size_t)(s - l), line,
-		    err, errlen) != 0)
+		    fr, err, errlen) != 0)
 			return -1;
 		out->n++;
 		p = nl ? nl + 1 : l + n;

@@ -100,6 +100,10 @@ struct cmd_list {
  * such as "line 2: \"#prio P1\": unknown command" in err (errlen bytes). */
 int commands_parse(struct cmd_list *out, const char *text, char *err,
     size_t errlen);
+/* The same, the message in lang ("fr": "ligne 2 : « #prio P1 » :
+ * commande inconnue"; else English). */
+int commands_parse_in(struct cmd_list *out, const char *text,
+    const char *lang, char *err, size_t errlen);
 
 const char *commands_name(enum cmd_kind k);
 

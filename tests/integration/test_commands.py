@@ -101,6 +101,44 @@ class Commands(DeskCase):
 
     # -- the commands ---------------------------------------------------
 
+    def test_a_french_agent_is_answered_in_french(self):
+        # bruno reads French (the support's language): what is refused
+        # is said to him in French, the list of commands too; what the
+        # same mistakes say to alice (English) is unchanged
+        number = self.open_ticket()
+        cases = [
+            ("#prio P2", "ligne 2 : « #prio P2 » : commande inconnue",
+             'line 2: "#prio P2": unknown command'),
+            ("#cc alice@example.com", "ligne 2 : « #cc alice@example.com » "
+             ": l'adresse d'un agent (les agents sont prévenus par leur "
+             "file)", "an agent's address (agents are told through their "
+             "queue)"),
+            ("#merge SUP-2026-999999", "ligne 2 : « #merge SUP-2026-999999 "
+             "» : ticket inconnu", "no such ticket"),
+            ("#status later", "attendu : #status open, pending, resolved "
+             "ou closed", "expected #status open, pending, resolved or "
+             "closed"),
+            ("#incident Panne", "ligne 2 : #incident : il n'y a pas de "
+             "page d'état", "there is no status page"),
+            ("#send", "#send s'emploie seul", "#send goes alone"),
+        ]
+        for commands, fr, en in cases:
+            for agent, name, want, lst in (
+                    ("bruno@example.com", "Bruno Petit", fr,
+                     "#internal     (le mail reste entre agents)"),
+                    ("alice@example.com", "Alice Martin", en,
+                     "#internal     (the mail stays among agents)")):
+                self.servers.smtp.clear()
+                self.agent_reply(number, "#priority P1\n" + commands +
+                                 "\nSome text.\n", agent=agent, name=name)
+                got, = self.sent(agent)
+                body = self.body(got)
+                self.assertIn(want, body, commands)
+                self.assertIn(lst, body)
+                self.assertEqual(self.sent("claire@cust.example"), [])
+        self.assertEqual(self.show(number)["priority"], "P3")
+
+
     def test_cc_and_uncc(self):
         number = self.open_ticket()
         self.servers.smtp.clear()

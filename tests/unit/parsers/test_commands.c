@@ -154,6 +154,48 @@ test_help_in_french(void **state)
 	assert_true(lines >= 26);
 }
 
+/* Every mistake the parser names is named in French too, on the same
+ * line, and in English otherwise. */
+static void
+test_errors_in_french(void **state)
+{
+	static const char *const bad[] = {
+		"#prio P1\n", "#priority P4\n", "#status later\n",
+		"#assign\n", "#merge\n", "#cc bob@\n", "#uncc x\n",
+		"#queue a/b\n", "#tag a b\n", "#untag\n", "#reply ../x\n",
+		"#eta tomorrow\n", "#remind soon\n", "#time 25h\n",
+		"#close now\n", "#language de\n", "#incident\n",
+		"#incident-update\n", "#priority P1 or P2\n",
+		NULL };
+	struct cmd_list l;
+	char en[512], fr[512], big[9000];
+
+	(void)state;
+	for (const char *const *b = bad; *b != NULL; b++) {
+		assert_int_equal(commands_parse(&l, *b, en, sizeof(en)), -1);
+		assert_int_equal(commands_parse_in(&l, *b, "fr", fr,
+		    sizeof(fr)), -1);
+		if (strncmp(en, "line 1: \"", 9) != 0 ||
+		    strncmp(fr, "ligne 1 : \u00ab ", 12) != 0 ||
+		    strstr(fr, "expected") != NULL ||
+		    strstr(fr, "unknown") != NULL)
+			fail_msg("%s: \"%s\" / \"%s\"", *b, en, fr);
+		assert_int_equal(commands_parse_in(&l, *b, "en", fr,
+		    sizeof(fr)), -1);
+		assert_string_equal(fr, en);
+	}
+	assert_int_equal(commands_parse_in(&l, "#prio P1\n", "fr", fr,
+	    sizeof(fr)), -1);
+	assert_string_equal(fr, "ligne 1 : \u00ab #prio P1 \u00bb : "
+	    "commande inconnue");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "#tag ", 5);
+	assert_int_equal(commands_parse_in(&l, big, "fr", fr, sizeof(fr)),
+	    -1);
+	assert_non_null(strstr(fr, "argument trop long"));
+}
+
 static void
 test_new_kinds(void **state)
 {
@@ -427,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_incident),
 		cmocka_unit_test(test_help_in_french),
+		cmocka_unit_test(test_errors_in_french),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
