@@ -188,6 +188,7 @@ struct relay {
 	struct buf notes_html;
 	struct mailout_var html;
 	bool has_html;
+	bool fr;                /* the notes in French (the customer's) */
 };
 
 /* line on a line of its own at the end of b */
@@ -224,9 +225,11 @@ relay_files(struct desk *in, const struct store_ticket *t,
 			attached += a->data ? a->len : 0;
 			continue;
 		}
-		note = arena_printf(&r->a, "[not attached: %s, %zu bytes, over "
-		    "the %zu bytes of files a reply carries]", a->filename,
-		    a->len, max);
+		note = arena_printf(&r->a, r->fr ? "[non joint : %s, %zu "
+		    "octets, au-del\u00e0 des %zu octets de fichiers qu'une "
+		    "r\u00e9ponse emporte]" : "[not attached: %s, %zu bytes, "
+		    "over the %zu bytes of files a reply carries]",
+		    a->filename, a->len, max);
 		add_line(&r->text, note);
 		(void)!buf_addstr(&r->notes_html, "<p>");
 		(void)!compose_html_escape(&r->notes_html, note, strlen(note));
@@ -259,11 +262,12 @@ has_words(const char *h)
 static int
 relay_prepare(struct desk *in, const struct store_ticket *t,
     const struct conf_agent *agent, const char *text, const struct mail *m,
-    struct relay *r, struct gc_err *err)
+    const char *lang, struct relay *r, struct gc_err *err)
 {
 	char *h = NULL;
 	int rc;
 
+	r->fr = strcmp(lang, "fr") == 0;
 	arena_init(&r->a, 8192);
 	buf_init(&r->text, TEMPLATE_MAX_OUTPUT);
 	buf_init(&r->notes_html, TEMPLATE_MAX_OUTPUT);
@@ -302,8 +306,10 @@ relay_drop_files(struct desk *in, const struct store_ticket *t,
     const struct conf_agent *agent, struct relay *r, struct varset *vs,
     struct mailout_req *req, struct gc_err *err)
 {
-	char *note = arena_printf(&r->a, "[files not attached (%zu): the "
-	    "message would pass its size limit]", req->nfiles);
+	char *note = arena_printf(&r->a, r->fr ? "[fichiers non joints "
+	    "(%zu) : le message d\u00e9passerait sa taille maximale]" :
+	    "[files not attached (%zu): the message would pass its size "
+	    "limit]", req->nfiles);
 	struct evjson *e = ev_new();
 
 	add_line(&r->text, note);
@@ -418,8 +424,8 @@ customer_mail(struct desk *in, const struct store_ticket *t,
 send:
 	if (relay != NULL && agent != NULL) {
 		relayed = true;
-		if ((rc = relay_prepare(in, t, agent, text, relay, &r,
-		    err)) != 0)
+		if ((rc = relay_prepare(in, t, agent, text, relay,
+		    ticket_language(t, mb), &r, err)) != 0)
 			goto out;
 		text = buf_str(&r.text);
 		req.files = r.files;
@@ -517,16 +523,18 @@ reply_relay(struct desk *in, const struct store_ticket *t,
 	    false, NULL, m, extra, nextra, err);
 }
 
+/* The files of m, a line each, for a reader of French (fr) or English. */
 static void
-attachment_list(struct buf *b, const struct mail *m)
+attachment_list(struct buf *b, const struct mail *m, bool fr)
 {
 	if (m == NULL || m->nattachments == 0)
 		return;
 	if (buf_addstr(b, "\n") != 0)
 		return;
 	for (size_t i = 0; i < m->nattachments; i++)
-		if (buf_printf(b, "[%s, %s, %zu bytes]\n",
-		    m->attachments[i].filename ? m->attachments[i].filename :
+		if (buf_printf(b, fr ? "[%s, %s, %zu octets]\n" :
+		    "[%s, %s, %zu bytes]\n", m->attachments[i].filename ?
+		    m->attachments[i].filename : fr ? "(sans nom)" :
 		    "(no name)", m->attachments[i].content_type,
 		    m->attachments[i].len) != 0)
 			return;
@@ -568,7 +576,7 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 {
 	const struct conf *c = in->conf;
 	const struct agentauth_key *key;
-	struct buf list = BUF_INIT(64 * 1024);
+	struct buf list[2] = { BUF_INIT(64 * 1024), BUF_INIT(64 * 1024) };
 	struct buf summary = BUF_INIT(1024);
 	struct mailout_file *files = NULL;
 	size_t nfiles = 0, attached = 0;
@@ -577,8 +585,10 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 
 	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
-	if (!redact)
-		attachment_list(&list, m);
+	if (!redact) {
+		attachment_list(&list[0], m, false);
+		attachment_list(&list[1], m, true);
+	}
 	if (!redact && m != NULL && m->nattachments > 0) {
 		files = xcalloc(m->nattachments, sizeof(*files));
 		for (size_t i = 0; i < m->nattachments; i++) {
@@ -619,7 +629,8 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 			var(&vs, "subject", reply_withheld_subject(a->language));
 		}
 		var(&vs, "author", author);
-		var(&vs, "attachments", buf_str(&list));
+		var(&vs, "attachments", buf_str(&list[strcmp(a->language,
+		    "fr") == 0]));
 		var(&vs, "commands_help", commands_help_in(a->language));
 		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2)
 			var(&vs, extra[k], extra[k + 1]);
@@ -640,7 +651,8 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	}
 	free(files);
-	buf_free(&list);
+	buf_free(&list[0]);
+	buf_free(&list[1]);
 	buf_free(&summary);
 	return rc;
 }

@@ -249,6 +249,52 @@ class MailOut(DeskCase):
         self.assertEqual(self.servers.pg.scalar(
             "SELECT count(*) FROM tickets", db=self.db), "1")
 
+    def test_notes_on_files_in_the_readers_language(self):
+        # the list of a customer's files in each agent's notification,
+        # and the note of a file left out of the copy to the customer,
+        # in the language of who reads them
+        s = self.servers
+        s.write_config(dbname=self.db, mailbox_user=self.user, sections={
+            "guichet": {"reply_attach_max": "100KB"},
+            "agent alice": {"address": "alice@example.com",
+                            "name": "Alice Martin", "queues": "support",
+                            "language": "en"},
+            "agent bruno": {"address": "bruno@example.com",
+                            "name": "Bruno Petit", "queues": "support",
+                            "language": "fr"}})
+        body = multipart("mixed", "MIX", [
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\n"
+            "\r\nL'export de nos factures échoue depuis ce matin, voici "
+            "le journal.\r\n\r\nCordialement\r\n",
+            part("text/plain", b"x" * 1234, "journal.txt")])
+        r = self.deliver(("From: Claire <claire@cust.example>\r\n"
+                          "To: support@example.com\r\nSubject: Export "
+                          "en erreur\r\nMessage-ID: <fr-files@cust.example>"
+                          "\r\nMIME-Version: 1.0\r\n" + body).encode())
+        number = re.search(r"new ticket (SUP-\d+-\d+)", r.stderr).group(1)
+        self.assertEqual(self.show(number)["language"], "fr")
+        en, = self.sent("alice@example.com")
+        fr, = self.sent("bruno@example.com")
+        self.assertIn("[journal.txt, text/plain, 1234 bytes]", self.body(en))
+        self.assertIn("[journal.txt, text/plain, 1234 octets]",
+                      self.body(fr))
+        n = self.notification("alice@example.com", number)
+        s.smtp.clear()
+        self.deliver(("From: Alice Martin <alice@example.com>\r\n"
+                      "To: support@example.com\r\nSubject: Re: [%s] Export"
+                      "\r\nMessage-ID: <fr-files-2@example.com>\r\n"
+                      "In-Reply-To: %s\r\nReferences: %s\r\n"
+                      "MIME-Version: 1.0\r\n" % (number, n, n) +
+                      multipart("mixed", "MIX", [
+                          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                          "Le correctif.\r\n",
+                          part("application/octet-stream", b"y" * 300000,
+                               "patch.bin")])).encode())
+        upd, = self.sent("claire@cust.example")
+        self.assertIn("[non joint : patch.bin, 300000 octets, au-delà des "
+                      "102400 octets de fichiers qu'une réponse emporte]",
+                      self.body(upd))
+
     def test_files_with_a_huge_text(self):
         # text and files together pass the 32 MB a message of ours may
         # weigh: the reply goes without the files, and says so
