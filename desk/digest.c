@@ -12,6 +12,7 @@
 #include "common/mem.h"
 #include "common/util.h"
 #include "desk/mailout.h"
+#include "desk/reply.h"
 #include "parsers/utf8.h"
 #include "sla/calendar.h"
 #include "sla/policy.h"
@@ -59,7 +60,6 @@ digest_due(const struct desk *in, char *day, size_t daylen)
 struct words {
 	const char *overdue, *nobody, *no_deadline;
 	const char *withheld;          /* "... %s" the queue */
-	const char *kinds[5][2];       /* timer kind, as said */
 	const char *statuses[3][2];
 	const char *more;              /* "... and %lld more" */
 };
@@ -67,9 +67,6 @@ struct words {
 static const struct words en = {
 	"OVERDUE", "nobody", "no deadline running",
 	"(subject withheld: %s queue)",
-	{ { "acknowledge", "acknowledgement" }, { "workaround", "workaround" },
-	  { "resolve", "resolution" }, { "update", "update" },
-	  { "rca", "RCA" } },
 	{ { "new", "new" }, { "open", "open" }, { "pending", "pending" } },
 	"  ... and %lld more: guichet ticket list\n",
 };
@@ -77,9 +74,6 @@ static const struct words en = {
 static const struct words fr = {
 	"EN RETARD", "personne", "aucune échéance en cours",
 	"(objet masqué : file %s)",
-	{ { "acknowledge", "prise en compte" },
-	  { "workaround", "contournement" }, { "resolve", "résolution" },
-	  { "update", "point d'étape" }, { "rca", "RCA" } },
 	{ { "new", "nouveau" }, { "open", "ouvert" },
 	  { "pending", "en attente" } },
 	"  ... et %lld autre(s) : guichet ticket list\n",
@@ -134,7 +128,8 @@ ticket_lines(struct listing *l, const struct digest_row *r)
 
 		tz_to_local(l->tz, r->due, &tm);
 		snprintf(due, sizeof(due), "%s %04d-%02d-%02d %02d:%02d%s%s",
-		    said(w->kinds, 5, r->due_kind), tm.tm_year + 1900,
+		    reply_timer_label(r->due_kind, w == &fr ? "fr" : "en"),
+		    tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		    r->overdue ? "  " : "", r->overdue ? w->overdue : "");
 	} else {

@@ -190,6 +190,7 @@ compose_mail(struct desk *in, const struct store_due_timer *d,
 		{ "support_name", in->conf->general.support_name },
 		{ "agent_name", t->assignee[0] ? t->assignee : "-" },
 		{ "timer", d->kind }, { "due_at", due_text },
+		{ "timer_label", reply_timer_label(d->kind, lang) },
 	};
 	struct mailout_req req = {
 		.template_name = e->level == SLA_LEVEL_BREACH ?
@@ -337,7 +338,8 @@ entries(struct desk *in, const struct escalation_waiting *rows, size_t n,
 		if (buf_printf(b, "  %s  %s  %s  %s  %s %s %04d-%02d-%02d "
 		    "%02d:%02d  (%s %s, %s)\n      %s\n", r->number,
 		    r->priority, r->plan, strcmp(r->level, "breach") == 0 ?
-		    w->breach : w->warning, r->timer, w->due,
+		    w->breach : w->warning, reply_timer_label(r->timer,
+		    is_fr ? "fr" : "en"), w->due,
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, w->now, status_said(w, r->status),
 		    r->assignee[0] ? r->assignee : w->nobody, subject) != 0)

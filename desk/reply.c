@@ -76,16 +76,37 @@ static const char *const status_labels[] = {
 	"closed", "closed", "clos",
 	NULL };
 
-const char *
-reply_status_label(const char *status, const char *lang)
+
+static const char *const timer_labels[] = {
+	"acknowledge", "acknowledgement", "prise en compte",
+	"workaround", "workaround", "contournement",
+	"resolve", "resolution", "r\u00e9solution",
+	"update", "update", "point d'\u00e9tape",
+	"rca", "RCA", "RCA",
+	NULL };
+
+/* The word of a table of (key, English, French) rows for key, in lang. */
+static const char *
+label_of(const char *const *table, const char *key, const char *lang)
 {
 	bool fr = lang != NULL && strcmp(lang, "fr") == 0;
 
-	for (size_t i = 0; status != NULL && status_labels[i] != NULL;
-	    i += 3)
-		if (strcmp(status, status_labels[i]) == 0)
-			return status_labels[i + (fr ? 2 : 1)];
-	return status != NULL ? status : "";
+	for (size_t i = 0; key != NULL && table[i] != NULL; i += 3)
+		if (strcmp(key, table[i]) == 0)
+			return table[i + (fr ? 2 : 1)];
+	return key != NULL ? key : "";
+}
+
+const char *
+reply_status_label(const char *status, const char *lang)
+{
+	return label_of(status_labels, status, lang);
+}
+
+const char *
+reply_timer_label(const char *kind, const char *lang)
+{
+	return label_of(timer_labels, kind, lang);
 }
 
 /* The variables of every mail about t, in lang (its reader's). */

@@ -103,4 +103,10 @@ const char *reply_withheld_subject(const char *lang);
  * status as it is. The ticket page and {{status_label}} say these. */
 const char *reply_status_label(const char *status, const char *lang);
 
+/* An SLA timer's kind ("acknowledge", "resolve", ...) as agents read it,
+ * in lang ("fr", else English): "acknowledgement", "prise en compte"...;
+ * an unknown kind as it is. {{timer_label}}, the digest and the gathered
+ * escalations say these. */
+const char *reply_timer_label(const char *kind, const char *lang);
+
 #endif

@@ -79,7 +79,7 @@ static const char *const vars_closed[] = { BASE_VARS, TICKET_VARS,
 static const char *const vars_command_error[] = { BASE_VARS, TICKET_VARS,
 	"agent_name", "error", "commands_help", NULL };
 static const char *const vars_escalation[] = { BASE_VARS, TICKET_VARS,
-	"agent_name", "timer", "due_at", NULL };
+	"agent_name", "timer", "timer_label", "due_at", NULL };
 static const char *const vars_size_limit[] = { BASE_VARS, "max_size",
 	"message_size", NULL };
 static const char *const vars_pgp_failed[] = { BASE_VARS,
@@ -104,8 +104,9 @@ static const char *const vars_escalation_summary[] = { BASE_VARS,
 	NULL };
 static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
-	"due_at", "max_size", "message_size", "attachments", "author", "eta",
-	"eta_line", "rating_links", "pgp_fingerprint", "pgp_line",
+	"timer_label", "due_at", "max_size", "message_size", "attachments",
+	"author", "eta", "eta_line", "rating_links", "pgp_fingerprint",
+	"pgp_line",
 	"report_text", "organisation", "period", "recipient", "what", "count",
 	"first_id", "entries", "follow_line", "overdue", "unassigned",
 	"yours", "day", "zone", "close_line", "answered_at", "breaches",

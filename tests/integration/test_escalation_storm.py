@@ -149,7 +149,7 @@ class EscalationStorm(gh.ServersTestCase):
         self.assertTrue(all("BREACH" in l for l in lines[:5]), lines)
         self.assertTrue(all("warning" in l for l in lines[5:]), lines)
         self.assertEqual(sorted(l.split()[0] for l in lines[5:]), waiting)
-        self.assertIn("acknowledge due 2026-11-28 03:15", lines[0])
+        self.assertIn("acknowledgement due 2026-11-28 03:15", lines[0])
         self.assertIn("(now new, nobody)", lines[0])
         # the long subject with its line break: one line, cut at 80
         subj = [l.strip() for l in text.splitlines()
@@ -310,7 +310,7 @@ class EscalationStorm(gh.ServersTestCase):
         text = summary.get_body(("plain",)).get_content()
         self.assertNotIn("secret-name", text + summary["Subject"])
         self.assertIn("(objet masqué : file support)", text)
-        self.assertRegex(text, "alerte +acknowledge échéance")
+        self.assertRegex(text, "alerte +prise en compte échéance")
         self.assertEqual(len(re.findall(r"  SUP-\d{4}-\d+ ", text)), 1)
         self.assertTrue(any(n in text for n in numbers))
 
@@ -338,14 +338,26 @@ class EscalationStorm(gh.ServersTestCase):
                                       "oncall@example.com"])
         self.assertIn("1 escalations since", by["lead@example.com"])
         self.assertIn("1 escalades depuis", by["oncall@example.com"])
+        # the timer in each one's words, never its code
+        text = dict((m["X-RcptTo"], m.get_body(("plain",)).get_content())
+                    for m in lists)
+        self.assertRegex(text["lead@example.com"],
+                         r"warning +acknowledgement due ")
+        self.assertRegex(text["oncall@example.com"],
+                         r"alerte +prise en compte échéance ")
         # the first warning went at once, a mail in each language
         single = [m for m in self.escalations() if not re.search(
             r"1 escala\w+ (since|depuis)", m["Subject"])]
         by = dict((m["X-RcptTo"], m) for m in single)
         self.assertEqual(sorted(by), ["lead@example.com",
                                       "oncall@example.com"])
-        self.assertIn("SLA warning", by["lead@example.com"]["Subject"])
-        self.assertIn("Alerte SLA", by["oncall@example.com"]["Subject"])
+        self.assertIn("SLA warning: acknowledgement due ",
+                      by["lead@example.com"]["Subject"])
+        self.assertIn("Alerte SLA : prise en compte, échéance le ",
+                      by["oncall@example.com"]["Subject"])
+        self.assertIn("L'objectif « prise en compte » du ticket",
+                      by["oncall@example.com"].get_body(
+                          ("plain",)).get_content())
         self.assertIn("Assigned:", by["lead@example.com"].get_body(
             ("plain",)).get_content())
         number = re.search(r"\[(SUP-[\d-]+)\]",
