@@ -77,6 +77,14 @@ static const char *const status_labels[] = {
 	NULL };
 
 
+/* the mails of ours that undelivered.h tells of */
+static const char *const purpose_labels[] = {
+	"update", "answer", "r\u00e9ponse",
+	"resolution", "resolution mail", "mail de r\u00e9solution",
+	"rca", "root-cause analysis", "analyse des causes",
+	"canned_reply", "canned reply", "r\u00e9ponse type",
+	NULL };
+
 static const char *const timer_labels[] = {
 	"acknowledge", "acknowledgement", "prise en compte",
 	"workaround", "workaround", "contournement",
@@ -653,8 +661,12 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		var(&vs, "attachments", buf_str(&list[strcmp(a->language,
 		    "fr") == 0]));
 		var(&vs, "commands_help", commands_help_in(a->language));
-		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2)
+		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2) {
 			var(&vs, extra[k], extra[k + 1]);
+			if (strcmp(extra[k], "what") == 0)
+				var(&vs, "what_label", label_of(purpose_labels,
+				    extra[k + 1], a->language));
+		}
 		to_agent(&req, tpl, a, &to, t, mb, &vs);
 		/* the first notification of a ticket is the root of the
 		 * agent's thread; the others answer it */

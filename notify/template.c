@@ -87,7 +87,7 @@ static const char *const vars_pgp_failed[] = { BASE_VARS,
 static const char *const vars_report[] = { BASE_VARS, "report_text",
 	"organisation", "period", NULL };
 static const char *const vars_undelivered[] = { BASE_VARS, TICKET_VARS,
-	"agent_name", "recipient", "error", "what", NULL };
+	"agent_name", "recipient", "error", "what", "what_label", NULL };
 static const char *const vars_held_notice[] = { BASE_VARS, "agent_name",
 	"queue", "count", "first_id", "entries", NULL };
 static const char *const vars_reminder[] = { BASE_VARS, TICKET_VARS,
@@ -107,7 +107,8 @@ static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"timer_label", "due_at", "max_size", "message_size", "attachments",
 	"author", "eta", "eta_line", "rating_links", "pgp_fingerprint",
 	"pgp_line",
-	"report_text", "organisation", "period", "recipient", "what", "count",
+	"report_text", "organisation", "period", "recipient", "what",
+	"what_label", "count",
 	"first_id", "entries", "follow_line", "overdue", "unassigned",
 	"yours", "day", "zone", "close_line", "answered_at", "breaches",
 	"warnings", "since", "burst", NULL };

@@ -14,7 +14,7 @@ naming another recipient neither.
 import re
 import unittest
 
-from desk_case import T0, DeskCase, mail
+from desk_case import ALICE, T0, DeskCase, mail
 
 CUSTOMER = "claire@cust.example"
 
@@ -75,6 +75,10 @@ class Undelivered(DeskCase):
                 if "Not delivered to" in str(m["Subject"])]
 
     def test_answer_refused_by_the_relay(self):
+        # bruno, of the same queue, reads French: he is told in French
+        self.start_desk("und", dict(ALICE, **{"agent bruno": {
+            "address": "bruno@example.com", "name": "Bruno Petit",
+            "queues": "support", "language": "fr"}}))
         number = self.open_ticket("Export vide", "Bonjour,\n", "open-1@cust.example")
         self.servers.smtp.refuse(CUSTOMER, 550, "5.1.1 mailbox closed")
         self.answer(number, "Please try again now.\n", "#status pending\n")
@@ -88,8 +92,13 @@ class Undelivered(DeskCase):
         self.assertIn(CUSTOMER, told["Subject"])
         self.assertIn("[%s]" % number, told["Subject"])
         body = self.body(told)
-        self.assertIn("(update)", body)
+        self.assertIn("Our mail of ticket %s (answer) did not" % number,
+                      body)
         self.assertIn("550 5.1.1 mailbox closed", body)
+        fr, = [m for m in self.sent("bruno@example.com")
+               if "Non distribué à" in str(m["Subject"])]
+        self.assertIn("Notre mail du ticket %s (réponse) n'est pas" % number,
+                      self.body(fr))
         # in alice's thread of the ticket: her answer to it reaches it
         self.assertTrue(told["In-Reply-To"])
         # once: more passes tell nobody again
@@ -111,7 +120,7 @@ class Undelivered(DeskCase):
         self.assertEqual(t["status"], "open")
         told, = self.told()
         body = self.body(told)
-        self.assertIn("(resolution)", body)
+        self.assertIn("(resolution mail)", body)
         self.assertIn("5.1.1", body)
         ev, = [e for e in t["events"] if e["kind"] == "answer_undelivered"]
         self.assertEqual(ev["data"]["purpose"], "resolution")
