@@ -416,6 +416,21 @@ minutes_text(char *buf, size_t len, long long minutes)
 		snprintf(buf, len, "%s%llu h %02llu", sign, m / 60, m % 60);
 }
 
+void
+size_text(char *buf, size_t len, unsigned long long bytes, bool fr)
+{
+	char *dot;
+
+	if (bytes < 1024ULL * 1024)
+		snprintf(buf, len, "%llu %s", (bytes + 1023) / 1024,
+		    fr ? "Ko" : "KB");
+	else
+		snprintf(buf, len, "%.1f %s", (double)bytes / (1024.0 * 1024),
+		    fr ? "Mo" : "MB");
+	if (fr && (dot = strchr(buf, '.')) != NULL)
+		*dot = ',';
+}
+
 int
 duration_parse(long long *seconds_out, const char *s)
 {

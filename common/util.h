@@ -72,6 +72,10 @@ void minutes_text(char *buf, size_t len, long long minutes);
 
 /* Sizes in config: "25MB", "512KB", "1GB", or plain bytes. */
 int size_parse(long long *bytes_out, const char *s);
+/* A size for people: under a megabyte in whole kilobytes rounded up
+ * ("16 KB", "1 KB" for 1 byte, "0 KB" for none), else megabytes with a
+ * decimal ("25.3 MB"); in French (fr) "16 Ko", "25,3 Mo". */
+void size_text(char *buf, size_t len, unsigned long long bytes, bool fr);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(char *out, const unsigned char *p, size_t n);

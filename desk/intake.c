@@ -201,9 +201,12 @@ intake_tell_too_big(struct desk *in, const struct conf_mailbox *mb,
 		};
 		char mid[256];
 
-		snprintf(sizes, sizeof(sizes), "%.1f MB", size / 1048576.0);
-		snprintf(max, sizeof(max), "%.1f MB",
-		    in->conf->general.max_mail_size / 1048576.0);
+		bool fr = mb->language != NULL &&
+		    strcmp(mb->language, "fr") == 0;
+
+		size_text(sizes, sizeof(sizes), size, fr);
+		size_text(max, sizeof(max), (unsigned long long)
+		    in->conf->general.max_mail_size, fr);
 		rc = mailout_queue(in->out, in->db, in->now, &req, mid, err);
 	}
 	mail_free(&m);

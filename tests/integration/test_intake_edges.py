@@ -446,7 +446,11 @@ class IntakeEdges(gh.ServersTestCase):
         notice, = s.smtp.wait_for(1)
         self.assertIn("claire@customer.example.org", notice["To"])
         self.assertEqual(notice["In-Reply-To"], "<huge@c.example.org>")
-        self.assertIn("MB", notice.as_string())
+        # the sizes as people write them in the mailbox's language
+        # (French): 80,000 bytes of text and the header, 16 KB
+        self.assertRegex(notice.get_body(("plain",)).get_content(),
+                         r"sa taille \(79 Ko\) dépasse notre limite de\s+"
+                         r"16 Ko\.")
         self.assertEqual(self.numbers(), [])
         self.assertEqual(self.scalar("SELECT count(*) FROM outbox WHERE "
                                      "purpose = 'size_limit'"), "1")

@@ -118,6 +118,35 @@ test_minutes_text(void **state)
 	assert_string_equal(b, "2 h 1");
 }
 
+/* Sizes for people: whole kilobytes rounded up under a megabyte, one
+ * decimal above, French units and comma; no overflow at the top. */
+static void
+test_size_text(void **state)
+{
+	static const struct {
+		unsigned long long n;
+		const char *en, *fr;
+	} v[] = {
+		{ 0, "0 KB", "0 Ko" }, { 1, "1 KB", "1 Ko" },
+		{ 16384, "16 KB", "16 Ko" }, { 16385, "17 KB", "17 Ko" },
+		{ 1048575, "1024 KB", "1024 Ko" },
+		{ 1048576, "1.0 MB", "1,0 Mo" },
+		{ 26529382, "25.3 MB", "25,3 Mo" },
+		{ ULLONG_MAX, "17592186044416.0 MB", "17592186044416,0 Mo" },
+	};
+	char b[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_text(b, sizeof(b), v[i].n, false);
+		assert_string_equal(b, v[i].en);
+		size_text(b, sizeof(b), v[i].n, true);
+		assert_string_equal(b, v[i].fr);
+	}
+	size_text(b, 4, 26529382, true);
+	assert_string_equal(b, "25,");
+}
+
 /* hex_decode() reads back what hex_encode() wrote, either case, a
  * NUL after; an odd last digit is dropped, a pair not hex reads as 0. */
 static void
@@ -157,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_every_day_and_random),
 		cmocka_unit_test(test_minutes_text),
+		cmocka_unit_test(test_size_text),
 		cmocka_unit_test(test_hex_decode),
 	};
 
