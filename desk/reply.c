@@ -243,7 +243,7 @@ relay_files(struct desk *in, const struct store_ticket *t,
 	for (size_t i = 0; rc == 0 && i < m->nattachments; i++) {
 		const struct mail_attachment *a = &m->attachments[i];
 		struct evjson *e;
-		char *note;
+		char *note, size[32], cap[32];
 
 		if (attached + a->len <= max) {
 			r->files[r->nfiles].filename = a->filename;
@@ -254,11 +254,12 @@ relay_files(struct desk *in, const struct store_ticket *t,
 			attached += a->data ? a->len : 0;
 			continue;
 		}
-		note = arena_printf(&r->a, r->fr ? "[non joint : %s, %zu "
-		    "octets, au-del\u00e0 des %zu octets de fichiers qu'une "
-		    "r\u00e9ponse emporte]" : "[not attached: %s, %zu bytes, "
-		    "over the %zu bytes of files a reply carries]",
-		    a->filename, a->len, max);
+		size_text(size, sizeof(size), a->len, r->fr);
+		size_text(cap, sizeof(cap), max, r->fr);
+		note = arena_printf(&r->a, r->fr ? "[non joint : %s, %s, "
+		    "au-del\u00e0 des %s de fichiers qu'une r\u00e9ponse "
+		    "emporte]" : "[not attached: %s, %s, over the %s of files "
+		    "a reply carries]", a->filename, size, cap);
 		add_line(&r->text, note);
 		(void)!buf_addstr(&r->notes_html, "<p>");
 		(void)!compose_html_escape(&r->notes_html, note, strlen(note));
@@ -560,13 +561,15 @@ attachment_list(struct buf *b, const struct mail *m, bool fr)
 		return;
 	if (buf_addstr(b, "\n") != 0)
 		return;
-	for (size_t i = 0; i < m->nattachments; i++)
-		if (buf_printf(b, fr ? "[%s, %s, %zu octets]\n" :
-		    "[%s, %s, %zu bytes]\n", m->attachments[i].filename ?
+	for (size_t i = 0; i < m->nattachments; i++) {
+		char size[32];
+
+		size_text(size, sizeof(size), m->attachments[i].len, fr);
+		if (buf_printf(b, "[%s, %s, %s]\n", m->attachments[i].filename ?
 		    m->attachments[i].filename : fr ? "(sans nom)" :
-		    "(no name)", m->attachments[i].content_type,
-		    m->attachments[i].len) != 0)
+		    "(no name)", m->attachments[i].content_type, size) != 0)
 			return;
+	}
 }
 
 /* A mail of ours to one agent about a ticket (purpose = template name):

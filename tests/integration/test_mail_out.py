@@ -238,7 +238,8 @@ class MailOut(DeskCase):
                          [("small.bin", sha(small))])
         text = upd.get_body(("plain",)).get_content()
         self.assertIn("The logs.", text)
-        self.assertRegex(text, r"\[not attached: huge\.bin, 300000 bytes")
+        self.assertRegex(text, r"\[not attached: huge\.bin, 293 KB, over "
+                         r"the 100 KB ")
         self.assertIn("huge.bin", "".join(parse_html(
             self.html_of(upd)).text))
         ev = [e for e in self.show(number)["events"]
@@ -275,8 +276,8 @@ class MailOut(DeskCase):
         self.assertEqual(self.show(number)["language"], "fr")
         en, = self.sent("alice@example.com")
         fr, = self.sent("bruno@example.com")
-        self.assertIn("[journal.txt, text/plain, 1234 bytes]", self.body(en))
-        self.assertIn("[journal.txt, text/plain, 1234 octets]",
+        self.assertIn("[journal.txt, text/plain, 2 KB]", self.body(en))
+        self.assertIn("[journal.txt, text/plain, 2 Ko]",
                       self.body(fr))
         n = self.notification("alice@example.com", number)
         s.smtp.clear()
@@ -291,8 +292,8 @@ class MailOut(DeskCase):
                           part("application/octet-stream", b"y" * 300000,
                                "patch.bin")])).encode())
         upd, = self.sent("claire@cust.example")
-        self.assertIn("[non joint : patch.bin, 300000 octets, au-delà des "
-                      "102400 octets de fichiers qu'une réponse emporte]",
+        self.assertIn("[non joint : patch.bin, 293 Ko, au-delà des 100 Ko "
+                      "de fichiers qu'une réponse emporte]",
                       self.body(upd))
 
     def test_files_with_a_huge_text(self):
