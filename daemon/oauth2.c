@@ -22,6 +22,7 @@
 #include "notify/trust.h"
 
 #include "common/backoff.h"
+#include "common/fileio.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/util.h"
@@ -175,38 +176,16 @@ int
 oauth2_save_refresh(const char *path, const char *token,
     struct gc_err *err)
 {
-	char *dir = path_dirname(path), *tmp = xasprintf("%s.XXXXXX", path);
-	int fd, dfd, rc = 0;
+	char *dir = path_dirname(path), *line = xasprintf("%s\n", token);
+	const char *name = strrchr(path, '/');
+	int rc;
 
-	/* mkstemp makes the file 0600 before a byte is in it */
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = gc_err_set(err, GC_EIO, "cannot write %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	fchmod(fd, 0600);
-	if (fd_write_all(fd, token, strlen(token)) != 0 ||
-	    fd_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
-		rc = gc_err_set(err, GC_EIO, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		rc = gc_err_set(err, GC_EIO, "cannot rename %s to %s: %s", tmp,
-		    path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-out:
+	/* the temporary file is 0600 from its creation (mkstemp) */
+	rc = fileio_write_atomic(dir, name != NULL ? name + 1 : path, line,
+	    strlen(line), 0600, err);
+	explicit_bzero(line, strlen(line));
+	free(line);
 	free(dir);
-	free(tmp);
 	return rc;
 }
 
