@@ -38,6 +38,7 @@
 #include "common/util.h"
 #include "daemon/cli.h"
 #include "daemon/imap.h"
+#include "daemon/imap_conn.h"
 #include "daemon/poller.h"
 #include "desk/intake.h"
 #include "desk/mailout.h"
@@ -239,19 +240,15 @@ box_report(const struct box *b, bool failed, bool dry)
 	printf("\n");
 }
 
-/* A folder name as the command line gives it: printable, not too long
- * (the server says whether it exists). */
+/* A folder name as the command line gives it: as a config's folder
+ * (imap_check_folder: not empty, no control bytes, FOLDER_MAX bytes at
+ * most); the server says whether it exists. */
 static bool
 folder_ok(const char *f)
 {
-	size_t n = strlen(f);
+	struct gc_err err = { 0 };
 
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)f[i] < 0x20 || f[i] == 0x7f)
-			return false;
-	return true;
+	return imap_check_folder(f, "--folder", &err) == 0;
 }
 
 int

@@ -297,7 +297,7 @@ class Recover(gh.ServersTestCase):
                      ("--since", "2026-12-01", "--mailbox", "support",
                       "--folder", "A\r\nB"),
                      ("--since", "2026-12-01", "--mailbox", "support",
-                      "--folder", "x" * 300)):
+                      "--folder", "x" * 1001)):
             r = s.guichet("recover", *args, expect=64)
             self.assertTrue(r.stderr.strip(), args)
             self.assertNotIn("mailbox support:", r.stdout, args)
