@@ -318,12 +318,13 @@ class Conversation(gh.ServersTestCase):
         self.assertEqual((changed[0]["data"]["from"],
                           changed[0]["data"]["to"]), ("fr", "en"))
         # a language we have no templates for: nothing applied, the
-        # agent told which line
+        # agent told which line (alice reads the support's French)
         s.smtp.clear()
         self.agent_reply(number, "#language de\nHallo.\n")
         self.assertEqual(self.sent("jo@acme.example"), [])
         told, = self.sent("alice@example.com")
-        self.assertIn("expected #language fr or en", self.body(told))
+        self.assertIn("ligne 1 : « #language de » : attendu : #language fr "
+                      "ou en", self.body(told))
         self.assertEqual(self.show(number)["language"], "en")
         # off: the English mail answered in the mailbox's French
         self.servers.write_config(
