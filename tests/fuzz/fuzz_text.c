@@ -9,8 +9,9 @@
  *      html_sniff_charset() on the raw bytes; html_safe() the same
  *      (no <script or <img in its output)
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
- *   2  commands_parse(), rating_parse() and confirm_read() on the
- *      input up to its first NUL
+ *   2  commands_parse() (in English and in French: the same outcome,
+ *      the error on the same line), rating_parse() and confirm_read()
+ *      on the input up to its first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
  *   4  date_parse() on the input
  *   5  enriched_to_text() on the input made valid UTF-8 (text/enriched),
@@ -150,16 +151,31 @@ check_quote(struct arena *a, const char *raw, size_t len)
 static void
 check_commands(const char *text)
 {
-	struct cmd_list l;
-	char err[256] = "";
-	int last = 0;
+	struct cmd_list l, lfr;
+	char err[256] = "", err_fr[256] = "";
+	int last = 0, rc = commands_parse(&l, text, err, sizeof(err));
 
-	if (commands_parse(&l, text, err, sizeof(err)) != 0) {
+	/* the same reading in French: the same outcome and commands, the
+	 * error on the same line in French words */
+	FUZZ_CHECK(commands_parse_in(&lfr, text, "fr", err_fr,
+	    sizeof(err_fr)) == rc, "French and English readings differ");
+	if (rc != 0) {
 		FUZZ_CHECK(err[0] != '\0', "commands_parse failed silently");
 		FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL,
 		    "error message not terminated");
+		FUZZ_CHECK(strncmp(err, "line ", 5) == 0 &&
+		    strncmp(err_fr, "ligne ", 6) == 0 &&
+		    strcmp(err + 5 + strspn(err + 5, "0123456789"),
+		    err_fr + 6 + strspn(err_fr + 6, "0123456789")) != 0 &&
+		    strspn(err + 5, "0123456789") ==
+		    strspn(err_fr + 6, "0123456789") &&
+		    strncmp(err + 5, err_fr + 6, strspn(err + 5,
+		    "0123456789")) == 0, "errors \"%s\" / \"%s\"", err,
+		    err_fr);
 		return;
 	}
+	FUZZ_CHECK(lfr.n == l.n && lfr.body_offset == l.body_offset,
+	    "French reading found other commands");
 	FUZZ_CHECK(l.n <= CMD_MAX, "%zu commands", l.n);
 	FUZZ_CHECK(l.body_offset <= strlen(text), "body offset %zu of %zu",
 	    l.body_offset, strlen(text));
