@@ -16,6 +16,7 @@
 #include "desk/mailout.h"
 #include "desk/record.h"
 #include "desk/vault.h"
+#include "parsers/confirm.h"
 #include "parsers/rating.h"
 #include "sql/store_rating.h"
 #include "sql/store_ticket.h"
@@ -182,7 +183,8 @@ rating_mail(struct desk *in, const struct store_ticket *t,
     const char *text, const char *from, bool *rated_r, struct gc_err *err)
 {
 	const char *comment;
-	int score;
+	char *said;
+	int score, rc;
 
 	*rated_r = false;
 	if ((strcmp(t->status, "resolved") != 0 &&
@@ -190,5 +192,10 @@ rating_mail(struct desk *in, const struct store_ticket *t,
 	    !rating_parse(text, &score, &comment))
 		return 0;
 	*rated_r = true;
-	return rating_record(in, t, score, comment, "mail", from, err);
+	/* the comment without the signature under it ("Marc", "Jean
+	 * Dupont\nResponsable informatique"): the agents have the mail */
+	said = xstrndup(comment, confirm_before_signature(comment));
+	rc = rating_record(in, t, score, said, "mail", from, err);
+	free(said);
+	return rc;
 }

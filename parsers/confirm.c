@@ -460,6 +460,62 @@ is_thanks(const char *text)
 	return ok;
 }
 
+/* The end of [s, s + n) without its trailing blanks and line ends. */
+static size_t
+trimmed(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	return n;
+}
+
+/* Whether the line (n bytes at s, blanks before it skipped) is a
+ * signature's delimiter alone: "--", or an em dash opening it. */
+static bool
+delimiter_line(const char *s, size_t n)
+{
+	n = trimmed(s, n);
+	return (n == 2 && s[0] == '-' && s[1] == '-') ||
+	    (n >= 3 && strncmp(s, "\xe2\x80\x94", 3) == 0);
+}
+
+size_t
+confirm_before_signature(const char *text)
+{
+	const char *p = text, *block = NULL;
+	size_t len = strlen(text);
+	int lines = 0;
+	bool sig = false, blank = true;
+
+	while (*p != '\0') {
+		size_t l = strcspn(p, "\n"), b = strspn(p, " \t\r");
+
+		if (b >= l) {
+			blank = true;
+		} else if (delimiter_line(p + b, l - b)) {
+			if (trimmed(text, (size_t)(p - text)) > 0)
+				return trimmed(text, (size_t)(p - text));
+			return trimmed(text, len);
+		} else {
+			if (blank) {
+				/* a paragraph starts: the signature's, if all
+				 * of its lines read as one's */
+				block = p;
+				lines = 0;
+				sig = true;
+			}
+			blank = false;
+			lines++;
+			sig = sig && lines <= 6 && signature_line(p + b, l - b);
+		}
+		p += l + (p[l] == '\n');
+	}
+	if (sig && block != NULL && trimmed(text, (size_t)(block - text)) > 0)
+		return trimmed(text, (size_t)(block - text));
+	return trimmed(text, len);
+}
+
 enum confirm_verdict
 confirm_read(const char *text, const char *const *phrases, size_t n)
 {

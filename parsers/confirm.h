@@ -58,4 +58,12 @@ enum confirm_verdict {
 enum confirm_verdict confirm_read(const char *text,
     const char *const *phrases, size_t n);
 
+/* How many bytes of text come before its signature, trailing blanks
+ * left out: a signature is what follows a line "--" (or one opening
+ * with an em dash), or a last paragraph of one to six lines that each
+ * read as a signature's (names, a job title, a telephone, a mobile
+ * client's line; see CONFIRM_THANKS). Something must come before it:
+ * a text that is all signature is kept whole. */
+size_t confirm_before_signature(const char *text);
+
 #endif

@@ -10,7 +10,8 @@
  *      (no <script or <img in its output)
  *   1  quote_strip() on the input made valid UTF-8 with LF line ends
  *   2  commands_parse() (in English and in French: the same outcome,
- *      the error on the same line), rating_parse() and confirm_read()
+ *      the error on the same line), rating_parse(), confirm_read() and
+ *      confirm_before_signature()
  *      on the input up to its first NUL
  *   3  authres_pass_for_domain() on the input up to its first NUL
  *   4  date_parse() on the input
@@ -208,10 +209,16 @@ check_confirm(const char *text)
 	static const char *const phrases[] = { "ça marche", "it works",
 		"c'est résolu", "", "vous pouvez fermer" };
 	enum confirm_verdict v = confirm_read(text, phrases, 5);
+	size_t n = confirm_before_signature(text), all = strlen(text);
 
 	FUZZ_CHECK(v == CONFIRM_NONE || v == CONFIRM_YES || v == CONFIRM_NO ||
 	    v == CONFIRM_THANKS, "verdict %d", (int)v);
 	FUZZ_CHECK(confirm_read(text, phrases, 5) == v, "verdict changes");
+	/* the text before a signature: a part of it, never an empty one
+	 * for a text with something in it */
+	FUZZ_CHECK(n <= all, "%zu bytes before the signature of %zu", n, all);
+	FUZZ_CHECK(n > 0 || strspn(text, " \t\r\n") == all,
+	    "a text with words is all signature");
 }
 
 static int

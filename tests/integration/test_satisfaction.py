@@ -62,6 +62,22 @@ class Satisfaction(DeskCase):
 
     # -- by mail --------------------------------------------------------
 
+    def test_rating_comment_without_the_signature(self):
+        # the comment keeps the customer's words, not the signature
+        # under them; the agents get the whole mail
+        number = self.open_ticket()
+        self.resolve(number)
+        self.servers.smtp.clear()
+        self.reply(number, "4 - rapide et clair\n\nMarc Leroy\n"
+                   "Responsable informatique\nTél. : +33 1 23 45 67 89\n")
+        self.assertEqual(self.rating(number)["comment"], "rapide et clair")
+        told = [m for m in self.servers.smtp.messages()
+                if "Responsable informatique" in self.body(m)]
+        self.assertTrue(told)
+        # a comment that is only what a signature looks like is kept
+        self.reply(number, "5\n\nJean Dupont\n")
+        self.assertEqual(self.rating(number)["comment"], "Jean Dupont")
+
     def test_rating_by_reply(self):
         number = self.open_ticket()
         self.assertIsNone(self.show(number)["satisfaction"])

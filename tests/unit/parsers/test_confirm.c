@@ -206,6 +206,51 @@ test_hostile(void **state)
 	    CONFIRM_NO);
 }
 
+/* A rating's comment without the signature under it; a text that is
+ * all signature, or whose last paragraph says something, kept whole. */
+static void
+test_before_signature(void **state)
+{
+	static const struct {
+		const char *text, *kept;
+	} v[] = {
+		{ "c'est bon, merci ! L'export fonctionne.\n\nMarc\n",
+		  "c'est bon, merci ! L'export fonctionne." },
+		{ "Rapide et clair.\n\nJean Dupont\nResponsable "
+		  "informatique\nT\u00e9l. : +33 1 23 45 67 89\n",
+		  "Rapide et clair." },
+		{ "Quick.\r\n\r\nSent from my iPhone\r\n", "Quick." },
+		{ "Top.\n-- \nanything at all, even a long line that no "
+		  "signature's line would be\n", "Top." },
+		{ "Top.\n\u2014 Jean\n", "Top." },
+		/* all signature: kept */
+		{ "Jean Dupont\n", "Jean Dupont" },
+		{ "--\nJean\n", "--\nJean" },
+		/* the last paragraph says something: kept */
+		{ "Merci.\n\nLe Serveur Est En Panne\n",
+		  "Merci.\n\nLe Serveur Est En Panne" },
+		{ "Merci.\n\nStill slow on Mondays.\n",
+		  "Merci.\n\nStill slow on Mondays." },
+		/* seven short lines are no signature */
+		{ "Ok.\n\nA B\nC D\nE F\nG H\nI J\nK L\nM N\n",
+		  "Ok.\n\nA B\nC D\nE F\nG H\nI J\nK L\nM N" },
+		{ "", "" }, { "\n\n  \n", "" },
+		{ "no signature here  \n\n", "no signature here" },
+		/* a dash in a sentence is no delimiter */
+		{ "Fast -- really.\n", "Fast -- really." },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t n = confirm_before_signature(v[i].text);
+
+		if (n != strlen(v[i].kept) ||
+		    strncmp(v[i].text, v[i].kept, n) != 0)
+			fail_msg("case %zu: kept %zu bytes \"%.*s\"", i, n,
+			    (int)n, v[i].text);
+	}
+}
+
 int
 main(void)
 {
@@ -215,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_neither),
 		cmocka_unit_test(test_thanks),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_before_signature),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
