@@ -41,15 +41,27 @@
 #define ETA_AHEAD (366 * 86400) /* an #eta at most a year ahead */
 #define SPLIT_KEY "split:"      /* dedup key of a mail split out, + id */
 
-/* why: which line failed and what (what_fr in French: fr). */
+/* why: which command failed, as written ("#name arg", the argument cut
+ * at argmax bytes), and what (what_fr in French: fr). Returns 1. */
+static int
+why_cmd(char *why, size_t whylen, const struct cmd *c, bool fr, int argmax,
+    const char *what, const char *what_fr)
+{
+	char said[CMD_ARG_MAX + 32];
+
+	snprintf(said, sizeof(said), "#%s%s%.*s", commands_name(c->kind),
+	    c->arg[0] ? " " : "", argmax, c->arg);
+	commands_why(why, whylen, fr, c->line, said, strlen(said), what,
+	    what_fr);
+	return 1;
+}
+
+/* The same, the argument cut at 80 bytes. */
 static int
 why_line(char *why, size_t whylen, const struct cmd *c, bool fr,
     const char *what, const char *what_fr)
 {
-	snprintf(why, whylen, fr ? "ligne %d : \u00ab #%s%s%.80s \u00bb : %s" :
-	    "line %d: \"#%s%s%.80s\": %s", c->line, commands_name(c->kind),
-	    c->arg[0] ? " " : "", c->arg, fr ? what_fr : what);
-	return 1;
+	return why_cmd(why, whylen, c, fr, 80, what, what_fr);
 }
 
 /* The instant of an #eta: with its offset, else in the support's zone. */
@@ -278,29 +290,30 @@ validate_more(struct agent_ctx *x, const struct cmd *c, int *ntags_added,
 		    agent_customer_language(x), x->reply_tpl, err);
 		template_free(&tpl);
 		if (rc == GC_ENOTFOUND || rc == GC_EINVAL) {
-			const char *lang = agent_customer_language(x);
+			const char *lang = agent_customer_language(x),
+			    *other = strcmp(lang, "fr") == 0 ? "en" : "fr";
+			char what[256], what_fr[256];
 
 			gc_err_clear(err);
-			snprintf(why, whylen, fr ? "ligne %d : \u00ab "
-			    "#reply %.64s \u00bb : pas de r\u00e9ponse type "
-			    "de ce nom dans la langue du client, %s "
-			    "(%s/replies/%.64s.txt ; #language %s "
-			    "r\u00e9pond dans l'autre)" : "line %d: "
-			    "\"#reply %.64s\": no canned reply of that name "
-			    "in the customer's language, %s "
+			snprintf(what, sizeof(what), "no canned reply of that "
+			    "name in the customer's language, %s "
 			    "(%s/replies/%.64s.txt; #language %s answers in "
-			    "the other)", c->line, c->arg, lang, lang, c->arg,
-			    strcmp(lang, "fr") == 0 ? "en" : "fr");
-			return 1;
+			    "the other)", lang, lang, c->arg, other);
+			snprintf(what_fr, sizeof(what_fr), "pas de "
+			    "r\u00e9ponse type de ce nom dans la langue du "
+			    "client, %s (%s/replies/%.64s.txt ; #language %s "
+			    "r\u00e9pond dans l'autre)", lang, lang, c->arg,
+			    other);
+			return why_cmd(why, whylen, c, fr, 64, what, what_fr);
 		}
 		if (rc != 0) {
 			/* a broken template: the agent is told, ops too */
-			snprintf(why, whylen, fr ? "ligne %d : \u00ab "
-			    "#reply %s \u00bb : %.200s" : "line %d: "
-			    "\"#reply %s\": %.200s", c->line, c->arg,
-			    err->msg);
+			char what[201];
+
+			snprintf(what, sizeof(what), "%.200s", err->msg);
 			gc_err_clear(err);
-			return 1;
+			return why_cmd(why, whylen, c, fr, CMD_ARG_MAX, what,
+			    what);
 		}
 		x->reply = x->reply_tpl;
 		return 0;
@@ -386,11 +399,8 @@ agent_validate(struct agent_ctx *x, char *why, size_t whylen,
 
 		if (c->kind == CMD_ASSIGN && strcmp(c->arg, "me") != 0 &&
 		    conf_agent_by_name(x->in->conf, c->arg) == NULL) {
-			snprintf(why, whylen, fr ? "ligne %d : \u00ab #assign "
-			    "%s \u00bb : aucun agent de ce nom" : "line %d: "
-			    "\"#assign %s\": no agent of that name", c->line,
-			    c->arg);
-			return 1;
+			return why_cmd(why, whylen, c, fr, CMD_ARG_MAX,
+			    "no agent of that name", "aucun agent de ce nom");
 		}
 		if (c->kind == CMD_MERGE) {
 			store_ticket_clear(&x->merge_into);
@@ -398,27 +408,23 @@ agent_validate(struct agent_ctx *x, char *why, size_t whylen,
 			    &x->merge_into, err);
 			if (rc == GC_ENOTFOUND) {
 				gc_err_clear(err);
-				snprintf(why, whylen, fr ? "ligne %d : \u00ab "
-				    "#merge %s \u00bb : ticket inconnu" :
-				    "line %d: \"#merge %s\": no such ticket",
-				    c->line, c->arg);
-				return 1;
+				return why_cmd(why, whylen, c, fr,
+				    CMD_ARG_MAX, "no such ticket",
+				    "ticket inconnu");
 			}
 			if (rc != 0)
 				return rc;
 			if (x->merge_into.id == x->t->id ||
 			    x->merge_into.merged_into != 0) {
-				snprintf(why, whylen, fr ? "ligne %d : \u00ab "
-				    "#merge %s \u00bb : impossible de "
-				    "fusionner dans %s" : "line %d: "
-				    "\"#merge %s\": cannot merge into %s",
-				    c->line, c->arg,
-				    x->merge_into.id == x->t->id ? (fr ?
-				    "le ticket lui-m\u00eame" :
-				    "the ticket itself") : (fr ?
-				    "un ticket d\u00e9j\u00e0 fusionn\u00e9" :
-				    "a merged ticket"));
-				return 1;
+				bool self = x->merge_into.id == x->t->id;
+
+				return why_cmd(why, whylen, c, fr,
+				    CMD_ARG_MAX, self ? "cannot merge into "
+				    "the ticket itself" : "cannot merge into "
+				    "a merged ticket", self ? "impossible de "
+				    "fusionner dans le ticket lui-m\u00eame" :
+				    "impossible de fusionner dans un ticket "
+				    "d\u00e9j\u00e0 fusionn\u00e9");
 			}
 		}
 	}

@@ -38,6 +38,17 @@ look_up(struct desk *in, const struct store_ticket *t,
 	return 0;
 }
 
+/* why: 'line 2: #incident: what', or in French (fr) 'ligne 2 :
+ * #incident : what_fr'. Returns 1. */
+static int
+why_incident(char *why, size_t whylen, const struct cmd *c, bool fr,
+    const char *what, const char *what_fr)
+{
+	snprintf(why, whylen, fr ? "ligne %d : #%s : %s" : "line %d: #%s: %s",
+	    c->line, commands_name(c->kind), fr ? what_fr : what);
+	return 1;
+}
+
 /* "[api, web] Title" into its components (checked) and its title. */
 static int
 split_title(struct desk *in, const struct cmd *c, char *comps,
@@ -52,13 +63,10 @@ split_title(struct desk *in, const struct cmd *c, char *comps,
 		const char *close = memchr(s, ']', (size_t)(e - s));
 		char list[CMD_TEXT_MAX + 1];
 
-		if (close == NULL) {
-			snprintf(why, whylen, fr ? "ligne %d : #incident : "
-			    "attendu : [COMPOSANT,...] TITRE" : "line %d: "
-			    "#incident: expected [COMPONENT,...] TITLE",
-			    c->line);
-			return 1;
-		}
+		if (close == NULL)
+			return why_incident(why, whylen, c, fr, "expected "
+			    "[COMPONENT,...] TITLE",
+			    "attendu : [COMPOSANT,...] TITRE");
 		snprintf(list, sizeof(list), "%.*s", (int)(close - s - 1),
 		    s + 1);
 		if (status_components(in->conf, list, comps, complen, fr, why,
@@ -66,22 +74,17 @@ split_title(struct desk *in, const struct cmd *c, char *comps,
 			char inner[200];
 
 			snprintf(inner, sizeof(inner), "%s", why);
-			snprintf(why, whylen, fr ? "ligne %d : #incident : %s" :
-			    "line %d: #incident: %s", c->line, inner);
-			return 1;
+			return why_incident(why, whylen, c, fr, inner, inner);
 		}
 		s = close + 1;
 	}
 	*title = status_clean_text(s, (size_t)(e - s), STATUS_TITLE_MAX,
 	    &too_long);
-	if (*title == NULL) {
-		snprintf(why, whylen, fr ? "ligne %d : #incident : %s" :
-		    "line %d: #incident: %s", c->line, too_long ? (fr ?
-		    "le titre d\u00e9passe 200 octets" :
-		    "the title is longer than 200 bytes") : (fr ?
-		    "attendu : un TITRE" : "expected a TITLE"));
-		return 1;
-	}
+	if (*title == NULL)
+		return too_long ? why_incident(why, whylen, c, fr, "the title "
+		    "is longer than 200 bytes", "le titre d\u00e9passe 200 "
+		    "octets") : why_incident(why, whylen, c, fr, "expected a "
+		    "TITLE", "attendu : un TITRE");
 	return 0;
 }
 
@@ -93,14 +96,11 @@ incident_check(struct desk *in, const struct store_ticket *t,
 	char comps[1024], *title = NULL;
 	int rc;
 
-	if (!status_on(in->conf)) {
-		snprintf(why, whylen, fr ? "ligne %d : #%s : il n'y a pas de "
-		    "page d'\u00e9tat (la configuration n'a pas de section "
-		    "[status])" : "line %d: #%s: there is no status page (the "
-		    "config has no [status] section)", c->line,
-		    commands_name(c->kind));
-		return 1;
-	}
+	if (!status_on(in->conf))
+		return why_incident(why, whylen, c, fr, "there is no status "
+		    "page (the config has no [status] section)", "il n'y a "
+		    "pas de page d'\u00e9tat (la configuration n'a pas de "
+		    "section [status])");
 	if ((rc = look_up(in, t, p, err)) != 0)
 		return rc;
 	switch (c->kind) {
@@ -110,27 +110,22 @@ incident_check(struct desk *in, const struct store_ticket *t,
 		free(title);
 		if (rc != 0)
 			return rc;
-		if (p->will_be_open) {
-			snprintf(why, whylen, fr ? "ligne %d : #incident : ce "
-			    "ticket a d\u00e9j\u00e0 un incident ouvert "
+		if (p->will_be_open)
+			return why_incident(why, whylen, c, fr, "this ticket "
+			    "has an open incident already (#incident-update "
+			    "TEXT publishes an update)", "ce ticket a "
+			    "d\u00e9j\u00e0 un incident ouvert "
 			    "(#incident-update TEXTE publie une mise \u00e0 "
-			    "jour)" : "line %d: #incident: this ticket has an "
-			    "open incident already (#incident-update TEXT "
-			    "publishes an update)", c->line);
-			return 1;
-		}
+			    "jour)");
 		p->will_be_open = p->opens = true;
 		return 0;
 	case CMD_INCIDENT_UPDATE:
 	case CMD_INCIDENT_RESOLVED:
-		if (!p->will_be_open) {
-			snprintf(why, whylen, fr ? "ligne %d : #%s : ce ticket "
-			    "n'a pas d'incident ouvert (#incident TITRE en "
-			    "ouvre un)" : "line %d: #%s: this ticket has no "
-			    "open incident (#incident TITLE opens one)",
-			    c->line, commands_name(c->kind));
-			return 1;
-		}
+		if (!p->will_be_open)
+			return why_incident(why, whylen, c, fr, "this ticket "
+			    "has no open incident (#incident TITLE opens one)",
+			    "ce ticket n'a pas d'incident ouvert (#incident "
+			    "TITRE en ouvre un)");
 		if (c->kind == CMD_INCIDENT_RESOLVED)
 			p->will_be_open = false;
 		return 0;

@@ -128,15 +128,20 @@ commands_help(void)
 	return commands_help_in("en");
 }
 
-/* err: the line, its first 80 bytes and why, in English, or in French
- * (fr) with why_fr. */
+void
+commands_why(char *err, size_t errlen, bool fr, int line, const char *s,
+    size_t n, const char *why, const char *why_fr)
+{
+	snprintf(err, errlen, fr ? "ligne %d : \u00ab %.*s \u00bb : %s" :
+	    "line %d: \"%.*s\": %s", line, (int)n, s, fr ? why_fr : why);
+}
+
+/* err: the line, its first 80 bytes and why (why_fr in French: fr). */
 static int
 fail(char *err, size_t errlen, bool fr, int line, const char *l, size_t n,
     const char *why, const char *why_fr)
 {
-	snprintf(err, errlen, fr ? "ligne %d : \u00ab %.*s \u00bb : %s" :
-	    "line %d: \"%.*s\": %s", line, (int)(n > 80 ? 80 : n), l,
-	    fr ? why_fr : why);
+	commands_why(err, errlen, fr, line, l, n > 80 ? 80 : n, why, why_fr);
 	return -1;
 }
 

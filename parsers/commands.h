@@ -113,4 +113,11 @@ const char *commands_name(enum cmd_kind k);
 const char *commands_help(void);
 const char *commands_help_in(const char *lang);
 
+/* Why a command was refused, on its line, into err: 'line 2: "#prio
+ * P2": why', or in French (fr) 'ligne 2 : « #prio P2 » : why_fr'; the
+ * command as n bytes at s. The parser's messages and the checks'
+ * (desk/agent_cmd.c) are written so. */
+void commands_why(char *err, size_t errlen, bool fr, int line,
+    const char *s, size_t n, const char *why, const char *why_fr);
+
 #endif
