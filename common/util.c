@@ -416,6 +416,15 @@ minutes_text(char *buf, size_t len, long long minutes)
 		snprintf(buf, len, "%s%llu h %02llu", sign, m / 60, m % 60);
 }
 
+const char *
+word_in(const char *const *rows, const char *key, bool fr)
+{
+	for (size_t i = 0; key != NULL && rows[i] != NULL; i += 3)
+		if (strcmp(key, rows[i]) == 0)
+			return rows[i + (fr ? 2 : 1)];
+	return key != NULL ? key : "";
+}
+
 void
 size_text(char *buf, size_t len, unsigned long long bytes, bool fr)
 {

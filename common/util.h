@@ -77,6 +77,11 @@ int size_parse(long long *bytes_out, const char *s);
  * decimal ("25.3 MB"); in French (fr) "16 Ko", "25,3 Mo". */
 void size_text(char *buf, size_t len, unsigned long long bytes, bool fr);
 
+/* The word for key in a table of (key, English, French) rows ended by
+ * NULL: the French one when fr; key itself when the table lacks it ("" for
+ * NULL). */
+const char *word_in(const char *const *rows, const char *key, bool fr);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void hex_encode(char *out, const unsigned char *p, size_t n);
 /* The bytes that hex (two digits a byte, as PostgreSQL's encode(x,

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/util.h"
 #include "daemon/page_conn.h"
 #include "desk/agentauth.h"
 #include "desk/follow.h"
@@ -122,15 +123,6 @@ static const struct words fr = {
 	"à l'un d'eux pour nous joindre.",
 	"(masqué : les mails de votre ticket le portent)"
 };
-
-static const char *
-word_of(const char *s, bool is_fr, const char *const *table)
-{
-	for (size_t i = 0; table[i] != NULL; i += 3)
-		if (s != NULL && strcmp(s, table[i]) == 0)
-			return table[i + (is_fr ? 2 : 1)];
-	return s ? s : "";
-}
 
 static const char *const timers[] = {
 	"acknowledge", "Acknowledgement", "Prise en compte",
@@ -280,7 +272,7 @@ render(const struct follow_page *fp, const json_t *t)
 				    w->not_met, w->due, due);
 			else
 				snprintf(what, sizeof(what), "%s", w->not_met);
-			row(&b, word_of(jstr(v, "kind"), is_fr, timers), what,
+			row(&b, word_in(timers, jstr(v, "kind"), is_fr), what,
 			    met ? "met" : "due");
 		}
 		add(&b, "</table>\n");
@@ -293,20 +285,20 @@ render(const struct follow_page *fp, const json_t *t)
 		char text[200];
 
 		if (jstr(v, "to") != NULL && strcmp(what, "followed_up") == 0)
-			snprintf(text, sizeof(text), "%s %s", word_of(what,
-			    is_fr, events), jstr(v, "to"));
+			snprintf(text, sizeof(text), "%s %s", word_in(events,
+			    what, is_fr), jstr(v, "to"));
 		else if (jstr(v, "to") != NULL && (strcmp(what,
 		    "status_changed") == 0 || strcmp(what,
 		    "priority_changed") == 0))
-			snprintf(text, sizeof(text), "%s%s%s", word_of(what,
-			    is_fr, events), is_fr ? " : " : ": ",
+			snprintf(text, sizeof(text), "%s%s%s", word_in(events,
+			    what, is_fr), is_fr ? " : " : ": ",
 			    strcmp(what, "status_changed") == 0 ?
 			    reply_status_label(jstr(v, "to"), is_fr ? "fr" :
 			    "en") :
 			    jstr(v, "to"));
 		else
-			snprintf(text, sizeof(text), "%s", word_of(what, is_fr,
-			    events));
+			snprintf(text, sizeof(text), "%s", word_in(events,
+			    what, is_fr));
 		row(&b, jstr(v, "at"), text, NULL);
 	}
 	add(&b, "</table>\n<p>");

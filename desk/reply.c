@@ -76,7 +76,6 @@ static const char *const status_labels[] = {
 	"closed", "closed", "clos",
 	NULL };
 
-
 /* the mails of ours that undelivered.h tells of */
 static const char *const purpose_labels[] = {
 	"update", "answer", "r\u00e9ponse",
@@ -97,12 +96,7 @@ static const char *const timer_labels[] = {
 static const char *
 label_of(const char *const *table, const char *key, const char *lang)
 {
-	bool fr = lang != NULL && strcmp(lang, "fr") == 0;
-
-	for (size_t i = 0; key != NULL && table[i] != NULL; i += 3)
-		if (strcmp(key, table[i]) == 0)
-			return table[i + (fr ? 2 : 1)];
-	return key != NULL ? key : "";
+	return word_in(table, key, lang != NULL && strcmp(lang, "fr") == 0);
 }
 
 const char *
@@ -597,8 +591,9 @@ to_agent(struct mailout_req *req, const char *purpose,
 
 /* Tell the agents of the ticket's queue (only_agent alone, when it is
  * one of them) by template tpl, each in their own thread of the ticket,
- * with a Message-ID that carries their token; extra: more variables
- * (name, value pairs, NULL-ended). */
+ * with a Message-ID that carries their token; extra: more variables,
+ * NULL-ended rows of (name, value, value for a French reader or NULL:
+ * the same). */
 static int
 agents_mail(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *tpl, const char *text,
@@ -608,7 +603,10 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 {
 	const struct conf *c = in->conf;
 	const struct agentauth_key *key;
+	/* the customer's files, listed for English and French readers:
+	 * each made when a first agent reads it */
 	struct buf list[2] = { BUF_INIT(64 * 1024), BUF_INIT(64 * 1024) };
+	bool listed[2] = { false, false };
 	struct buf summary = BUF_INIT(1024);
 	struct mailout_file *files = NULL;
 	size_t nfiles = 0, attached = 0;
@@ -617,10 +615,6 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 
 	if ((rc = mailout_agent_key(in->out, in->db, &key, err)) != 0)
 		return rc;
-	if (!redact) {
-		attachment_list(&list[0], m, false);
-		attachment_list(&list[1], m, true);
-	}
 	if (!redact && m != NULL && m->nattachments > 0) {
 		files = xcalloc(m->nattachments, sizeof(*files));
 		for (size_t i = 0; i < m->nattachments; i++) {
@@ -644,6 +638,7 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 		struct varset vs;
 		char hint[200], mid[256], root[300];
 		const char *rootp = root;
+		bool fr = strcmp(a->language, "fr") == 0;
 
 		if (!conf_agent_has_queue(a, t->queue) || (except_agent &&
 		    strcmp(except_agent, a->name) == 0) || (only_agent &&
@@ -661,15 +656,15 @@ agents_mail(struct desk *in, const struct store_ticket *t,
 			var(&vs, "subject", reply_withheld_subject(a->language));
 		}
 		var(&vs, "author", author);
-		var(&vs, "attachments", buf_str(&list[strcmp(a->language,
-		    "fr") == 0]));
-		var(&vs, "commands_help", commands_help_in(a->language));
-		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 2) {
-			var(&vs, extra[k], extra[k + 1]);
-			if (strcmp(extra[k], "what") == 0)
-				var(&vs, "what_label", label_of(purpose_labels,
-				    extra[k + 1], a->language));
+		if (!redact && !listed[fr]) {
+			attachment_list(&list[fr], m, fr);
+			listed[fr] = true;
 		}
+		var(&vs, "attachments", buf_str(&list[fr]));
+		var(&vs, "commands_help", commands_help_in(a->language));
+		for (size_t k = 0; extra != NULL && extra[k] != NULL; k += 3)
+			var(&vs, extra[k], fr && extra[k + 2] != NULL ?
+			    extra[k + 2] : extra[k + 1]);
 		to_agent(&req, tpl, a, &to, t, mb, &vs);
 		/* the first notification of a ticket is the root of the
 		 * agent's thread; the others answer it */
@@ -708,8 +703,10 @@ reply_agents_undelivered(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *recipient, const char *what,
     const char *error, struct gc_err *err)
 {
-	const char *extra[] = { "recipient", recipient, "error", error,
-		"what", what, NULL };
+	const char *extra[] = { "recipient", recipient, NULL,
+		"error", error, NULL, "what", what, NULL,
+		"what_label", label_of(purpose_labels, what, "en"),
+		label_of(purpose_labels, what, "fr"), NULL };
 
 	return agents_mail(in, t, mb, "undelivered", NULL, "system", NULL,
 	    NULL, NULL, false, extra, err);
@@ -720,7 +717,7 @@ reply_agents_reminder(struct desk *in, const struct store_ticket *t,
     const struct conf_mailbox *mb, const char *agent, const char *by,
     const char *at, struct gc_err *err)
 {
-	const char *extra[] = { "due_at", at, NULL };
+	const char *extra[] = { "due_at", at, NULL, NULL };
 
 	return agents_mail(in, t, mb, "reminder", NULL, by, NULL, NULL, agent,
 	    false, extra, err);
