@@ -106,12 +106,10 @@ static const char *const vars_all[] = { BASE_VARS, TICKET_VARS,
 	"message_text", "agent_name", "error", "commands_help", "timer",
 	"timer_label", "due_at", "max_size", "message_size", "attachments",
 	"author", "eta", "eta_line", "rating_links", "pgp_fingerprint",
-	"pgp_line",
-	"report_text", "organisation", "period", "recipient", "what",
-	"what_label", "count",
-	"first_id", "entries", "follow_line", "overdue", "unassigned",
-	"yours", "day", "zone", "close_line", "answered_at", "breaches",
-	"warnings", "since", "burst", NULL };
+	"pgp_line", "report_text", "organisation", "period", "recipient",
+	"what", "what_label", "count", "first_id", "entries", "follow_line",
+	"overdue", "unassigned", "yours", "day", "zone", "close_line",
+	"answered_at", "breaches", "warnings", "since", "burst", NULL };
 
 static const struct {
 	const char *name;

@@ -471,13 +471,11 @@ trimmed(const char *s, size_t n)
 }
 
 /* Whether the line (n bytes at s, blanks before it skipped) is a
- * signature's delimiter alone: "--", or an em dash opening it. */
+ * signature's delimiter (delimiter()) with nothing else after a "--". */
 static bool
 delimiter_line(const char *s, size_t n)
 {
-	n = trimmed(s, n);
-	return (n == 2 && s[0] == '-' && s[1] == '-') ||
-	    (n >= 3 && strncmp(s, "\xe2\x80\x94", 3) == 0);
+	return delimiter(s) && (s[0] != '-' || trimmed(s, n) == 2);
 }
 
 size_t
@@ -494,9 +492,9 @@ confirm_before_signature(const char *text)
 		if (b >= l) {
 			blank = true;
 		} else if (delimiter_line(p + b, l - b)) {
-			if (trimmed(text, (size_t)(p - text)) > 0)
-				return trimmed(text, (size_t)(p - text));
-			return trimmed(text, len);
+			size_t before = trimmed(text, (size_t)(p - text));
+
+			return before > 0 ? before : trimmed(text, len);
 		} else {
 			if (blank) {
 				/* a paragraph starts: the signature's, if all
